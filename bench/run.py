@@ -1,0 +1,280 @@
+"""Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
+
+    python bench/run.py [--runs 5] [--lines 100000] [--skip-ours] [--skip-aws]
+
+Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
+AWS's linter, a PyPI package also named `dsql-lint`, is installed once into its own
+virtualenv under bench/.work/aws-venv: never into the project's, where its console script
+would overwrite ours. Results: a markdown table on stdout, and bench/.work/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_schema import DEFAULT_LINES, DEFAULT_SEED, cached_schema  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / ".work"
+AWS_VENV = WORK / "aws-venv"
+AWS_SPEC = "dsql-lint==0.2.22"  # pinned, so figures stay comparable; see --aws-spec
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+LAGO = CORPUS / "rails" / "lago-api_structure.sql"
+TWO_STATEMENTS = "CREATE TABLE t (id SERIAL PRIMARY KEY);\nCREATE INDEX i ON t(id);\n"
+# A diagnostic line in either tool's text output: `path:line:` or `path:line:col:`.
+FINDING = re.compile(r"^[^\s:][^:]*:\d+(?::\d+)?:? ")
+
+
+@dataclass
+class Timing:
+    best: float
+    median: float
+    exit_code: int
+    output_lines: int
+    findings: int
+    runs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    input: str
+    path: str
+    lines: int
+    statements: int
+    ours: Timing | None = None
+    aws: Timing | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or self.aws is None or self.aws.best == 0:
+            return None
+        return self.ours.best / self.aws.best
+
+
+# --- tools ----------------------------------------------------------------------------
+
+
+def aws_binary() -> Path:
+    return AWS_VENV / "bin" / "dsql-lint"
+
+
+def ensure_aws_venv(spec: str) -> Path:
+    """Create bench/.work/aws-venv with AWS's linter, once."""
+    binary = aws_binary()
+    if binary.exists():
+        return binary
+    print(f"installing {spec} into {AWS_VENV} (once)", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(AWS_VENV)], check=True)
+    pip = AWS_VENV / "bin" / "pip"
+    subprocess.run([str(pip), "install", "--quiet", spec], check=True)
+    return binary
+
+
+def our_binary() -> Path:
+    return Path(sys.executable).parent / "dsql-lint"
+
+
+def check_project_venv() -> None:
+    """Refuse to run if AWS's package sits in the project venv (it would shadow ours)."""
+    try:
+        importlib.metadata.distribution("dsql-lint")
+    except importlib.metadata.PackageNotFoundError:
+        return
+    sys.exit(
+        "bench: AWS's `dsql-lint` package is installed in this virtualenv and overwrites "
+        "our console script; `pip uninstall dsql-lint` here and reinstall ours (pip install -e .)."
+    )
+
+
+def tool_version(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except OSError as err:
+        return f"unavailable: {err}"
+    return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.returncode == 0 else "?"
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+
+def count_statements(text: str) -> int:
+    """Count ';'-terminated statements, skipping quotes, comments and dollar-quoted bodies."""
+    count = 0
+    pending = False  # non-blank text seen since the last ';'
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "-" and text.startswith("--", i):
+            i = _skip_to(text, "\n", i + 2)
+            continue
+        if c == "/" and text.startswith("/*", i):
+            i = _skip_to(text, "*/", i + 2)
+            continue
+        if c in "'\"":
+            i, pending = _skip_to(text, c, i + 1), True
+            continue
+        if c == "$":
+            tag = re.match(r"\$[A-Za-z_]*\$", text[i : i + 64])
+            if tag:
+                i, pending = _skip_to(text, tag.group(), i + len(tag.group())), True
+                continue
+        if c == ";":
+            count += pending
+            pending = False
+        elif not c.isspace():
+            pending = True
+        i += 1
+    return count + pending
+
+
+def _skip_to(text: str, end: str, start: int) -> int:
+    found = text.find(end, start)
+    return len(text) if found < 0 else found + len(end)
+
+
+def prepare_inputs(lines: int, seed: int) -> list[tuple[str, Path]]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    schema = cached_schema(WORK, lines, seed)
+    two = WORK / "two_statements.sql"
+    two.write_text(TWO_STATEMENTS, encoding="utf-8")
+    inputs = [(f"generated {lines // 1000}k", schema)]
+    if LAGO.exists():
+        inputs.append(("lago-api_structure.sql", LAGO))
+    else:
+        print(f"bench: {LAGO} is absent: skipping that input", file=sys.stderr)
+    inputs.append(("two statements", two))
+    return inputs
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], runs: int) -> Timing:
+    """One untimed run to capture the output, then `runs` timed runs, output discarded."""
+    first = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    output = (first.stdout + first.stderr).splitlines()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return Timing(
+        best=min(times),
+        median=statistics.median(times),
+        exit_code=first.returncode,
+        output_lines=len(output),
+        findings=sum(1 for line in output if FINDING.match(line)),
+        runs=times,
+    )
+
+
+def bench_input(name: str, path: Path, tools: dict[str, list[str]], runs: int) -> Result:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    result = Result(name, str(path), text.count("\n"), count_statements(text))
+    for tool, prefix in tools.items():
+        print(f"bench: {tool} on {name} ({runs} runs)", file=sys.stderr)
+        setattr(result, tool, measure([*prefix, str(path)], runs))
+    return result
+
+
+# --- reporting ------------------------------------------------------------------------
+
+
+def _cell(timing: Timing | None) -> str:
+    if timing is None:
+        return "-"
+    return f"{timing.best:.3f} / {timing.median:.3f}"
+
+
+def _sanity(timing: Timing | None) -> str:
+    if timing is None:
+        return "-"
+    return f"exit {timing.exit_code}, {timing.findings} findings, {timing.output_lines} lines"
+
+
+def markdown(results: list[Result]) -> str:
+    rows = [
+        "| input | lines | statements | ours best / median (s) | AWS best / median (s) "
+        "| ours/AWS (best) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        rows.append(
+            f"| {r.input} | {r.lines:,} | {r.statements:,} | {_cell(r.ours)} "
+            f"| {_cell(r.aws)} | {ratio} |"
+        )
+    rows += ["", "| input | ours output | AWS output |", "|---|---|---|"]
+    rows += [f"| {r.input} | {_sanity(r.ours)} | {_sanity(r.aws)} |" for r in results]
+    return "\n".join(rows)
+
+
+def write_json(results: list[Result], meta: dict[str, object]) -> Path:
+    out = WORK / "results.json"
+    payload = {
+        "meta": meta,
+        "results": [{**asdict(r), "ratio_best": r.ratio} for r in results],
+    }
+    out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+# --- main -----------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per tool and input")
+    parser.add_argument("--lines", type=int, default=DEFAULT_LINES)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--aws-spec", default=AWS_SPEC, help="pip spec of AWS's linter")
+    parser.add_argument("--skip-ours", action="store_true")
+    parser.add_argument("--skip-aws", action="store_true")
+    return parser.parse_args(argv)
+
+
+def select_tools(args: argparse.Namespace) -> dict[str, list[str]]:
+    tools: dict[str, list[str]] = {}
+    if not args.skip_ours:
+        check_project_venv()
+        ours = our_binary()
+        if not ours.exists():
+            sys.exit(f"bench: {ours} not found: `pip install -e .` in this venv first")
+        tools["ours"] = [str(ours), "check"]
+    if not args.skip_aws:
+        tools["aws"] = [str(ensure_aws_venv(args.aws_spec))]
+    return tools
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    tools = select_tools(args)
+    inputs = prepare_inputs(args.lines, args.seed)
+    results = [bench_input(name, path, tools, args.runs) for name, path in inputs]
+    meta = {
+        "runs": args.runs,
+        "cpus": os.cpu_count(),
+        "machine": platform.platform(),
+        "python": sys.version.split()[0],
+        "ours": tool_version([*tools["ours"][:1], "--version"]) if "ours" in tools else None,
+        "aws": tool_version([*tools["aws"], "--version"]) if "aws" in tools else None,
+    }
+    print(markdown(results))
+    print(f"\nwritten: {write_json(results, meta)}")
+
+
+if __name__ == "__main__":
+    main()

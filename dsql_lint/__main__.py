@@ -1,0 +1,3 @@
+from dsql_lint.cli import main
+
+main()

@@ -1,0 +1,206 @@
+"""`dsql-lint apply` and `dsql-lint status`."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from dsql_lint.apply.config import SSLMODES, Target, resolve_target, settings
+from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.plan import FilePlan, build_plans
+from dsql_lint.errors import UserError
+
+
+def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--endpoint", metavar="HOST", help="Aurora DSQL endpoint [env DSQL_ENDPOINT]"),
+        click.option("--region", help="AWS region [env AWS_REGION; else from the endpoint]"),
+        click.option("--user", default="admin", show_default=True, help="database role"),
+        click.option("--profile", help="AWS profile for credentials (SSO works)"),
+        click.option(
+            "--sslmode",
+            type=click.Choice(SSLMODES),
+            help="TLS mode [verify-full; plaintext modes are refused for DSQL]",
+        ),
+        click.option("--sslrootcert", metavar="FILE", help="CA bundle [the system trust store]"),
+        click.option("--dsn", help="plain PostgreSQL target instead of DSQL (local testing)"),
+        # Where the socket really goes (an IP): for tunnels and tests; TLS still checks --endpoint.
+        click.option("--connect-to", hidden=True, metavar="IP:PORT[/DB]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _target(kw: dict[str, Any]) -> Target | None:
+    return resolve_target(
+        endpoint=kw.pop("endpoint"),
+        region=kw.pop("region"),
+        user=kw.pop("user"),
+        profile=kw.pop("profile"),
+        sslmode=kw.pop("sslmode"),
+        sslrootcert=kw.pop("sslrootcert"),
+        dsn=kw.pop("dsn"),
+        connect_to=kw.pop("connect_to"),
+        env=settings(),
+    )
+
+
+def _require(target: Target | None) -> Target:
+    if target is None:
+        raise UserError("no target: give --endpoint HOST (or set DSQL_ENDPOINT) or --dsn DSN")
+    return target
+
+
+def _session(target: Target) -> Any:
+    from dsql_lint.apply.connect import Session
+    from dsql_lint.apply.token import TokenSource
+
+    token = None
+    if target.is_dsql:
+        assert target.host and target.region
+        token = TokenSource(target.host, target.region, target.user, target.profile)
+    return Session(target, token)
+
+
+def _format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json: one event per line on stdout (docs/apply.md)",
+    )(command)
+
+
+def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        try:
+            return command(*args, **kwargs)
+        except ApplyError as err:
+            if kwargs.get("fmt") == "json":
+                click.echo(json.dumps({"event": "error", "message": str(err)}))
+            else:
+                click.echo(f"dsql-lint: error: {err}", err=True)
+            return 1
+
+    return wrapper
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@target_options
+@click.option("--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given")
+@click.option("--force", is_flag=True, help="apply even if the linter reports errors")
+@click.option("--job-timeout", type=float, default=1800, show_default=True, metavar="SECONDS")
+@click.option("--no-wait", is_flag=True, help="do not wait for async index builds/validations")
+@click.option("--max-retries", type=click.IntRange(0), default=10, show_default=True)
+@click.option(
+    "--retry-timeout", type=float, default=300, show_default=True, metavar="SECONDS",
+    help="stop retrying a conflicting transaction after this long",
+)
+@_format_option
+@_exit_on_apply_error
+def apply(paths: tuple[str, ...], **kw: Any) -> int:
+    """Apply migrations to Aurora DSQL (or PostgreSQL with --dsn), statement by statement."""
+    target = _target(kw)
+    plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
+    if not _preflight(list(paths), force=kw["force"], dry_run=kw["dry_run"]):
+        return 1
+    if kw["dry_run"]:
+        from dsql_lint.apply.show import print_plan
+
+        print_plan(plans, _read_ledger(target) if target else None, target, kw["fmt"])
+        return 0
+    return _apply(plans, _require(target), kw)
+
+
+def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
+    from dsql_lint.apply.executor import ExecOptions, Executor
+    from dsql_lint.apply.progress import make_reporter
+    from dsql_lint.apply.retry import RetryPolicy
+
+    options = ExecOptions(
+        retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
+        job_timeout=kw["job_timeout"] or None,
+        wait=not kw["no_wait"],
+    )
+    reporter = make_reporter(kw["fmt"], sum(len(p.steps) for p in plans))
+    session = _session(target)
+    executor = Executor(session, options, reporter, dsql=target.is_dsql)
+    started = _now()
+    code = 0
+    try:
+        executor.run(plans, target.describe())
+    except ApplyError as err:
+        reporter.event("error", message=str(err))
+        code = 1
+    finally:
+        session.close()
+        reporter.event(
+            "done",
+            applied=executor.counts["applied"],
+            skipped=executor.counts["skipped"],
+            failed=executor.counts["failed"],
+            retries=executor.counts["retries"],
+            seconds=round(_now() - started, 3),
+            exit=code,
+        )
+        reporter.close()
+    return code
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _preflight(paths: list[str], force: bool, dry_run: bool) -> bool:
+    """The linter runs first: error findings stop the run before any connection."""
+    from dsql_lint.lint import LintOptions, lint_paths
+    from dsql_lint.report.text import render
+
+    report = lint_paths(paths, LintOptions())
+    if not report.has_errors:
+        return True
+    click.echo(render(report), err=True, nl=False)
+    if force:
+        click.echo("dsql-lint: --force: applying despite the errors above", err=True)
+        return True
+    if dry_run:
+        click.echo("dsql-lint: apply would stop here (fix the errors, or --force)", err=True)
+        return True
+    click.echo("dsql-lint: not applying: the linter found errors (fix them, or --force)", err=True)
+    return False
+
+
+def _read_ledger(target: Target) -> Any:
+    from dsql_lint.apply import ledger
+
+    session = _session(target)
+    try:
+        return ledger.load(session.conn)
+    finally:
+        session.close()
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@target_options
+@_format_option
+@_exit_on_apply_error
+def status(paths: tuple[str, ...], **kw: Any) -> int:
+    """Show which statements of the migrations are applied, failed or pending."""
+    from dsql_lint.apply.show import print_status
+
+    target = _require(_target(kw))
+    plans = build_plans(list(paths), dsql=target.is_dsql)
+    print_status(plans, _read_ledger(target), kw["fmt"])
+    return 0

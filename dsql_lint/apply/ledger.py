@@ -1,0 +1,149 @@
+"""The ledger: what was applied to this target, in tables of its own (Flyway's history table
+is the model). Schema `dsql_lint`: `files` (one row per migration file) and `statements`
+(one row per statement). The crash-window protocol that keeps it true is in docs/apply.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA = "dsql_lint"
+STARTED, APPLIED, FAILED, SKIPPED = "started", "applied", "failed", "skipped"
+
+# Each is DDL, so each runs in a transaction of its own (dsql-facts.md, Transactions).
+# No SERIAL, no DEFAULT-ed ADD COLUMN: the tables are valid DSQL themselves.
+CREATE = (
+    f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
+    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.files (
+    name text PRIMARY KEY,
+    checksum text NOT NULL,
+    statements integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    applied_at timestamptz
+)""",
+    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.statements (
+    file text NOT NULL,
+    statement_index integer NOT NULL,
+    line integer NOT NULL,
+    sha256 text NOT NULL,
+    kind text NOT NULL,
+    status text NOT NULL,
+    job_id text,
+    error text,
+    started_at timestamptz,
+    finished_at timestamptz,
+    PRIMARY KEY (file, statement_index)
+)""",
+)
+
+
+@dataclass(frozen=True)
+class FileRow:
+    name: str
+    checksum: str
+    statements: int
+    applied: bool
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    file: str
+    index: int
+    sha256: str
+    status: str
+    job_id: str | None
+    error: str | None
+
+
+@dataclass
+class LedgerState:
+    files: dict[str, FileRow]
+    statements: dict[tuple[str, int], StatementRow]
+
+    @classmethod
+    def empty(cls) -> LedgerState:
+        return cls({}, {})
+
+    def status(self, file: str, index: int) -> str | None:
+        row = self.statements.get((file, index))
+        return row.status if row else None
+
+
+def exists(conn: Any) -> bool:
+    row = conn.execute(f"SELECT to_regclass('{SCHEMA}.statements') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def create_statements(conn: Any) -> list[str]:
+    """The CREATE statements still needed (each to run in its own transaction)."""
+    if exists(conn) and _table_exists(conn, "files"):
+        return []
+    return list(CREATE)
+
+
+def _table_exists(conn: Any, table: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{SCHEMA}.{table}"]).fetchone()
+    return bool(row and row[0])
+
+
+def load(conn: Any) -> LedgerState:
+    if not exists(conn):
+        return LedgerState.empty()
+    files = {
+        name: FileRow(name, checksum, count, applied_at is not None)
+        for name, checksum, count, applied_at in conn.execute(
+            f"SELECT name, checksum, statements, applied_at FROM {SCHEMA}.files"
+        )
+    }
+    statements = {
+        (file, index): StatementRow(file, index, sha, status, job_id, error)
+        for file, index, sha, status, job_id, error in conn.execute(
+            f"SELECT file, statement_index, sha256, status, job_id, error FROM {SCHEMA}.statements"
+        )
+    }
+    return LedgerState(files, statements)
+
+
+def begin_file(conn: Any, name: str, checksum: str, statements: int) -> None:
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at)"
+        " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO NOTHING",
+        [name, checksum, statements],
+    )
+
+
+def finish_file(conn: Any, name: str) -> None:
+    conn.execute(f"UPDATE {SCHEMA}.files SET applied_at = now() WHERE name = %s", [name])
+
+
+def record(
+    conn: Any,
+    step: Any,
+    status: str,
+    job_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Upsert a statement's row; runs in the caller's transaction (or autocommit)."""
+    finished = status in (APPLIED, FAILED, SKIPPED)
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.statements AS s
+    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END)
+ON CONFLICT (file, statement_index) DO UPDATE SET
+    line = EXCLUDED.line, sha256 = EXCLUDED.sha256, kind = EXCLUDED.kind,
+    status = EXCLUDED.status, job_id = COALESCE(EXCLUDED.job_id, s.job_id),
+    error = EXCLUDED.error, started_at = COALESCE(s.started_at, EXCLUDED.started_at),
+    finished_at = EXCLUDED.finished_at""",
+        [
+            step.file,
+            step.index,
+            step.line,
+            step.sha256,
+            step.kind,
+            status,
+            job_id,
+            error,
+            finished,
+        ],
+    )

@@ -1,0 +1,92 @@
+"""Optimistic concurrency: which errors to retry, and how long to wait between tries."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from dsql_lint.apply.errors import ApplyError
+
+T = TypeVar("T")
+
+# dsql-facts.md, OCC: conflicts are SQLSTATE 40001 with (OC000) data / (OC001) catalog in the
+# message; AWS clients also treat sqlstate OC000/OC001 as retryable.
+RETRYABLE_SQLSTATES = frozenset({"40001", "OC000", "OC001"})
+OCC_CODES = ("(OC000)", "(OC001)")
+
+
+def is_occ_error(err: BaseException) -> bool:
+    if getattr(err, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    message = str(err)
+    return any(code in message for code in OCC_CODES)
+
+
+class RetriesExhausted(ApplyError):
+    def __init__(self, message: str, last: BaseException) -> None:
+        super().__init__(message)
+        self.last = last
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 10
+    max_seconds: float = 300.0
+    base: float = 0.1  # first ceiling; each retry doubles it
+    cap: float = 10.0
+
+    def delay(self, retry: int, rng: random.Random | None = None) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(retry-1))] (retry counts from 1)."""
+        ceiling = min(self.cap, self.base * (2 ** (retry - 1)))
+        return (rng or random).uniform(0, ceiling)
+
+
+def with_retries(
+    attempt: Callable[[], T],
+    policy: RetryPolicy,
+    on_retry: Callable[[int, float, BaseException], None],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Run `attempt` (a whole transaction, rolled back on error) until it commits.
+
+    dsql-facts.md, OCC: retry the whole transaction after rollback, with backoff and jitter.
+    """
+    started = clock()
+    retry = 0
+    while True:
+        try:
+            return attempt()
+        except Exception as err:
+            if not is_occ_error(err) or _connection_broken(err):
+                raise
+            retry += 1
+            delay = policy.delay(retry)
+            if retry > policy.max_retries:
+                raise RetriesExhausted(
+                    f"gave up after {policy.max_retries} retries of a concurrency conflict: "
+                    f"{_first_line(err)}",
+                    err,
+                ) from err
+            if clock() - started + delay > policy.max_seconds:
+                raise RetriesExhausted(
+                    f"gave up retrying a concurrency conflict after {policy.max_seconds:g} s: "
+                    f"{_first_line(err)}",
+                    err,
+                ) from err
+            on_retry(retry, delay, err)
+            sleep(delay)
+
+
+def _connection_broken(err: BaseException) -> bool:
+    return type(err).__name__ in ("OperationalError", "InterfaceError") and not getattr(
+        err, "sqlstate", None
+    )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

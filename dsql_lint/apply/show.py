@@ -1,0 +1,114 @@
+"""Printing the plan (`apply --dry-run`) and the ledger's view of it (`status`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from dsql_lint.apply.config import Target
+from dsql_lint.apply.ledger import LedgerState
+from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
+
+
+def transaction_of(unit: Unit) -> str:
+    if unit.refusal:
+        return f"REFUSED: {unit.refusal}"
+    if unit.block:
+        return f"block from line {unit.steps[0].line - 1 if unit.steps else '?'}"
+    return "own transaction" if unit.kind == DDL else "autocommit"
+
+
+def waits_for(step: Step, target: Target | None) -> str | None:
+    if step.job is None:
+        return None
+    if target is not None and not target.is_dsql:
+        return f"none ({step.job.describe()} runs synchronously on PostgreSQL)"
+    return step.job.describe()
+
+
+def ledger_status(step: Step, state: LedgerState | None) -> str:
+    if state is None:
+        return "unknown"
+    return state.status(step.file, step.index) or "pending"
+
+
+def print_plan(
+    plans: list[FilePlan], state: LedgerState | None, target: Target | None, fmt: str
+) -> None:
+    where = target.describe() if target else "no target: planned from the files alone"
+    if fmt == "text":
+        click.echo(f"plan ({where})")
+    for plan in plans:
+        if fmt == "text":
+            edited = _edited(plan, state)
+            click.echo(f"{plan.path}" + (" [EDITED since applied: apply will refuse]" if edited else ""))
+        for unit in plan.units:
+            for step in unit.steps:
+                fields = {
+                    "file": plan.path,
+                    "line": step.line,
+                    "index": step.index,
+                    "kind": step.kind,
+                    "transaction": transaction_of(unit),
+                    "waits_for": waits_for(step, target),
+                    "ledger": ledger_status(step, state),
+                    "sql": step.first_line,
+                }
+                if fmt == "json":
+                    click.echo(json.dumps({"event": "plan", **fields}))
+                    continue
+                line = (
+                    f"  {step.where:<28} {step.kind:<7} {fields['transaction']:<20} "
+                    f"{fields['ledger']:<9} {step.first_line}"
+                )
+                if fields["waits_for"]:
+                    line += f"\n  {'':<28} waits for: {fields['waits_for']}"
+                click.echo(line)
+
+
+def print_status(plans: list[FilePlan], state: LedgerState, fmt: str) -> None:
+    for plan in plans:
+        steps = plan.steps
+        statuses = [ledger_status(step, state) for step in steps]
+        applied = sum(s in ("applied", "skipped") for s in statuses)
+        overall = "applied" if applied == len(steps) else "pending"
+        if _edited(plan, state):
+            overall = "edited since applied"
+        if fmt == "json":
+            click.echo(
+                json.dumps(
+                    {
+                        "event": "file",
+                        "file": plan.path,
+                        "name": plan.name,
+                        "status": overall,
+                        "applied": applied,
+                        "statements": len(steps),
+                    }
+                )
+            )
+        else:
+            click.echo(f"{plan.path}: {overall} ({applied}/{len(steps)} statements applied)")
+        for step, status in zip(steps, statuses):
+            row = state.statements.get((step.file, step.index))
+            fields: dict[str, Any] = {
+                "file": plan.path,
+                "line": step.line,
+                "index": step.index,
+                "status": status,
+                "job_id": row.job_id if row else None,
+                "error": row.error if row else None,
+                "sql": step.first_line,
+            }
+            if fmt == "json":
+                click.echo(json.dumps({"event": "statement", **fields}))
+            elif overall != "applied":
+                extra = f"  [{row.error}]" if row and row.error else ""
+                click.echo(f"  {step.where:<28} {status:<8} {step.first_line}{extra}")
+
+
+def _edited(plan: FilePlan, state: LedgerState | None) -> bool:
+    row = state.files.get(plan.name) if state else None
+    return row is not None and row.checksum != plan.checksum

@@ -1,0 +1,70 @@
+"""`dsql-lint check`: report every DSQL incompatibility, with exact positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+
+import click
+
+from dsql_lint.commands.options import lint_options, resolve_options
+from dsql_lint.lint import lint_paths
+from dsql_lint.report import FORMATS
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a tty).")
+@click.option(
+    "--report-unused-ignores",
+    is_flag=True,
+    default=None,
+    help="Report `-- dsql-lint: ignore` comments that suppress nothing.",
+)
+@lint_options
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    color: bool | None,
+    report_unused_ignores: bool | None,
+    config_path: Path | None,
+    isolated: bool,
+    target: dt.date | None,
+    assume_in_transaction: bool | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> int:
+    """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
+
+    Folders are searched for *.sql files, which are read in migration order (Flyway V2 before
+    V10, numeric and timestamp prefixes compared as numbers).
+
+    Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
+    """
+    targets = list(paths) or ["."]
+    options = resolve_options(
+        targets,
+        config_path,
+        isolated,
+        target,
+        assume_in_transaction,
+        select,
+        ignore,
+        report_unused_ignores,
+    )
+    report = lint_paths(targets, options)
+    module = importlib.import_module(FORMATS[output_format])
+    if output_format == "text":
+        click.echo(module.render(report, color=color), nl=False)
+    else:
+        click.echo(module.render(report), nl=False)
+    return 1 if report.has_errors else 0

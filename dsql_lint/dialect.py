@@ -1,0 +1,480 @@
+"""The Amazon Aurora DSQL dialect for sqlglot.
+
+DSQL is PostgreSQL plus a few statements of its own:
+
+    CREATE [UNIQUE] INDEX ASYNC [IF NOT EXISTS] name ON t (...) [INCLUDE (...)]
+        [NULLS [NOT] DISTINCT] [WHERE ...]
+    ALTER TABLE ASYNC [IF EXISTS] [ONLY] t VALIDATE CONSTRAINT c
+    CALL sys.wait_for_job('job id')
+
+How they appear in the tree (rules rely on this):
+
+    exp.Create / exp.Alter    args["async"] is True for ASYNC (absent otherwise); a statement
+                              sqlglot only keeps as an exp.Command also gets args["async"]
+    VALIDATE CONSTRAINT c     an action of exp.Alter: exp.AnalyzeValidate(kind="CONSTRAINT",
+                              this=Identifier(c)), sync or async (see `is_validate_constraint`)
+    NULLS [NOT] DISTINCT      args["nulls_distinct"] (False for NOT DISTINCT) on the index's
+                              exp.IndexParameters
+    CREATE INDEX .. ON ONLY t args["only"] on the exp.Index (sqlglot's Postgres rejects it)
+    CALL f(...)               exp.Command(this="CALL", expression=Literal(text)) as in sqlglot,
+                              plus args["call"]: the parsed call, e.g. Dot(sys, Anonymous(...))
+
+Design: sqlglot dialects normally subclass the dialect's Parser and Generator. With sqlglotc
+installed those classes are compiled by mypyc, and a Python subclass of a compiled class cannot
+be instantiated ("interpreted classes cannot inherit from compiled"). The Dialect and Tokenizer
+classes are plain Python, so `DSQL` subclasses `Postgres` and its `Tokenizer` as usual, while
+`DSQL.Parser` and `DSQL.Generator` are small Python classes that wrap a Postgres instance
+(composition), in one code path that works with and without sqlglotc:
+
+- the parser rewrites each statement's tokens into something Postgres parses (drops ASYNC,
+  NULLS [NOT] DISTINCT and `ON ONLY`'s ONLY, parses VALIDATE CONSTRAINT as DROP CONSTRAINT and
+  `int ARRAY` as `int[]`, builds CALL itself), runs the Postgres parser once over all
+  statements, then marks the resulting nodes;
+- the generator installs handlers for Create, Alter, Index and IndexParameters in the wrapped
+  generator's dispatch table (the per-instance equivalent of a dialect's TRANSFORMS), which
+  call the Postgres handler and add ASYNC / NULLS [NOT] DISTINCT / ONLY; ColumnDef keeps SERIAL
+  as written (Postgres generation turns it into an identity column).
+
+Class attributes that sqlglot reads off `dialect.parser_class` / `dialect.generator_class`
+(FUNCTIONS, TYPE_MAPPING, ...) are forwarded to the wrapped Postgres classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import ErrorLevel
+from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.parsers.postgres import PostgresParser
+from sqlglot.tokens import Token, TokenType
+
+ASYNC = "async"
+NULLS_DISTINCT = "nulls_distinct"
+CALL = "call"
+
+Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) -> tree
+
+# Words that, right after `ALTER TABLE async`, show that "async" is the table's name.
+_ALTER_TABLE_ACTIONS = frozenset(
+    {
+        "ADD", "ALTER", "ATTACH", "CLUSTER", "DETACH", "DISABLE", "DROP", "ENABLE", "FORCE",
+        "INHERIT", "NO", "NOT", "OF", "OWNER", "RENAME", "REPLICA", "RESET", "SET", "VALIDATE",
+    }
+)  # fmt: skip
+
+
+def is_async(node: exp.Expr | None) -> bool:
+    """True for CREATE INDEX ASYNC and ALTER TABLE ASYNC statements."""
+    return bool(node is not None and node.args.get(ASYNC))
+
+
+def is_validate_constraint(node: exp.Expr | None) -> bool:
+    """True for the `VALIDATE CONSTRAINT c` action of an ALTER TABLE."""
+    return isinstance(node, exp.AnalyzeValidate) and node.args.get("kind") == "CONSTRAINT"
+
+
+def validated_constraints(alter: exp.Expr) -> list[exp.AnalyzeValidate]:
+    """The VALIDATE CONSTRAINT actions of an ALTER TABLE (empty for anything else)."""
+    if not isinstance(alter, exp.Alter):
+        return []
+    return [a for a in alter.args.get("actions") or [] if is_validate_constraint(a)]
+
+
+def called(node: exp.Expr | None) -> exp.Expr | None:
+    """The parsed call of a `CALL f(...)` statement, e.g. Dot(sys, Anonymous(wait_for_job))."""
+    if isinstance(node, exp.Command) and node.name.upper() == "CALL":
+        return node.args.get(CALL)
+    return None
+
+
+# --- token rewriting --------------------------------------------------------------------------
+
+
+def _word(token: Token | None) -> str | None:
+    """Upper-cased text of an unquoted word token (keywords included), else None."""
+    if token is None or token.token_type in (TokenType.IDENTIFIER, TokenType.STRING):
+        return None
+    return token.text.upper()
+
+
+def _at(tokens: list[Token], i: int) -> Token | None:
+    return tokens[i] if 0 <= i < len(tokens) else None
+
+
+def _retyped(token: Token, token_type: TokenType, text: str) -> Token:
+    """A synthetic token at the same position, so node positions still point at the source."""
+    return Token(token_type, text, token.line, token.col, token.start, token.end, token.comments)
+
+
+def _without(tokens: list[Token], drop: list[int]) -> list[Token]:
+    """`tokens` minus the indices in `drop`; their comments move to the previous token."""
+    out: list[Token] = []
+    dropped = set(drop)
+    for i, token in enumerate(tokens):
+        if i not in dropped:
+            out.append(token)
+        elif token.comments and out:
+            prev = out[-1]
+            out[-1] = Token(
+                prev.token_type, prev.text, prev.line, prev.col, prev.start, prev.end,
+                [*prev.comments, *token.comments],
+            )  # fmt: skip
+    return out
+
+
+def _positions(types: list[TokenType], kind: TokenType, start: int) -> Iterator[int]:
+    """Indices of `kind` in `types` from `start` on (list.index scans at C speed; counting
+    first avoids its ValueError, which formats the enum's repr)."""
+    i = -1
+    for _ in range(types.count(kind)):
+        i = types.index(kind, i + 1)
+        if i >= start:
+            yield i
+
+
+def _set_async(tree: exp.Expr | None) -> exp.Expr | None:
+    if tree is not None:
+        tree.set(ASYNC, True)
+    return tree
+
+
+def _rewrite_create_index(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    i = 2 if types[1] is TokenType.UNIQUE else 1
+    if i >= len(types) or types[i] is not TokenType.INDEX:
+        return tokens
+    drop: list[int] = []
+    # ASYNC right after INDEX is the keyword, even before ON: an index named "async" would be
+    # read as an async index by DSQL too.
+    if _word(_at(tokens, i + 1)) == "ASYNC":
+        drop.append(i + 1)
+        fixups.append(_set_async)
+    on = next(_positions(types, TokenType.ON, i), len(types))
+    if on + 1 < len(types) and types[on + 1] is TokenType.ONLY:
+        drop.append(on + 1)  # `ON ONLY t`: Postgres parsing lacks it
+        fixups.append(_set_index_only)
+    if TokenType.DISTINCT in types:
+        drop.extend(_index_nulls(tokens, types, on, fixups))
+    return _without(tokens, drop) if drop else tokens
+
+
+def _index_nulls(
+    tokens: list[Token], types: list[TokenType], on: int, fixups: list[Fixup]
+) -> list[int]:
+    """`NULLS [NOT] DISTINCT` of an index, which Postgres parsing lacks: its token indices."""
+    for k in _positions(types, TokenType.DISTINCT, on + 1):
+        negated = types[k - 1] is TokenType.NOT
+        nulls = k - 2 if negated else k - 1
+        if nulls > on and _word(tokens[nulls]) == "NULLS":
+            fixups.append(partial(_set_index_param, key=NULLS_DISTINCT, value=not negated))
+            return list(range(nulls, k + 1))
+    return []
+
+
+def _index_of(tree: exp.Expr | None) -> exp.Index | None:
+    index = tree.this if isinstance(tree, exp.Create) else None
+    return index if isinstance(index, exp.Index) else None
+
+
+def _set_index_only(tree: exp.Expr | None) -> exp.Expr | None:
+    index = _index_of(tree)
+    if index is not None:
+        index.set("only", True)
+    return tree
+
+
+def _set_index_param(tree: exp.Expr | None, *, key: str, value: Any) -> exp.Expr | None:
+    index = _index_of(tree)
+    params = index.args.get("params") if index is not None else None
+    if isinstance(params, exp.IndexParameters):
+        params.set(key, value)
+    return tree
+
+
+def _rewrite_alter_table(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    names: set[int] = set()
+    for k in _positions(types, TokenType.CONSTRAINT, 3):
+        if _word(tokens[k - 1]) == "VALIDATE":
+            # Postgres parsing has no VALIDATE CONSTRAINT action: DROP CONSTRAINT has the same
+            # shape, and its node is swapped for a validate node afterwards.
+            if not names:
+                tokens = list(tokens)
+            tokens[k - 1] = _retyped(tokens[k - 1], TokenType.DROP, "DROP")
+            if k + 1 < len(tokens):
+                names.add(tokens[k + 1].start)
+    if names:
+        fixups.append(partial(_validate_actions, name_starts=names))
+    after = _at(tokens, 3)
+    if (
+        _word(_at(tokens, 2)) == "ASYNC"
+        and after is not None
+        and after.token_type is not TokenType.DOT
+        and _word(after) not in _ALTER_TABLE_ACTIONS
+    ):
+        fixups.append(_set_async)
+        return _without(tokens, [2])
+    return tokens
+
+
+def _validate_actions(tree: exp.Expr | None, name_starts: set[int]) -> exp.Expr | None:
+    if not isinstance(tree, exp.Alter):
+        return tree
+    for action in list(tree.args.get("actions") or []):
+        if not (isinstance(action, exp.Drop) and action.args.get("kind") == "CONSTRAINT"):
+            continue
+        tables = action.args.get("tables") or []
+        name = tables[0].this if len(tables) == 1 else None
+        if isinstance(name, exp.Identifier) and name.meta.get("start") in name_starts:
+            action.replace(exp.AnalyzeValidate(kind="CONSTRAINT", this=name))
+    return tree
+
+
+def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """`int ARRAY` is Postgres for `int[]`; sqlglot only parses it before `)` or `[`."""
+    out = list(tokens)
+    for i in range(len(types) - 1, 0, -1):
+        if types[i] is not TokenType.ARRAY:
+            continue
+        if i + 1 == len(types) or types[i + 1] not in (TokenType.L_BRACKET, TokenType.L_PAREN):
+            array = out[i]
+            out[i : i + 1] = [
+                _retyped(array, TokenType.L_BRACKET, "["),
+                _retyped(array, TokenType.R_BRACKET, "]"),
+            ]
+    return out
+
+
+class _CallRewrite:
+    """CALL f(...): sqlglot keeps it as an exp.Command. The DSQL tokenizer keeps the call's
+    tokens, so the statement is built here with the parsed call attached (the Postgres parser
+    only sees a NULL placeholder, which keeps the statement count)."""
+
+    def __init__(self, parser: Any, tokens: list[Token], sql: str) -> None:
+        self.parser = parser
+        self.tokens = tokens
+        self.sql = sql
+
+    def build(self) -> exp.Expr:
+        call, rest = self.tokens[0], self.tokens[1:]
+        command = exp.Command(this=call.text.upper())
+        if call.comments:
+            command.add_comments(call.comments)
+        if not rest:
+            return command
+        if self.sql:
+            text = self.sql[rest[0].start : rest[-1].end + 1]
+        else:
+            text = " ".join(tok.text for tok in rest)
+        command.set("expression", exp.Literal.string(text))
+        try:
+            parsed = self.parser.parse_into(exp.Condition, rest, self.sql)
+        except Exception:  # noqa: BLE001 - an unparsable call stays a plain command
+            return command
+        if parsed and parsed[0] is not None:
+            command.set(CALL, parsed[0])
+        return command
+
+
+def _rewrite(
+    tokens: list[Token], types: list[TokenType], sql: str, call_parser: Callable[[], Any]
+) -> tuple[list[Token], list[Fixup]]:
+    """Postgres-parsable tokens for one statement, and the fixups to apply to its tree.
+    `types` are the tokens' types: membership tests on them run at C speed."""
+    fixups: list[Fixup] = []
+    if not tokens:
+        return tokens, fixups
+    first = types[0]
+    if first is TokenType.VAR and tokens[0].text.upper() == "CALL":
+        command = _CallRewrite(call_parser(), tokens, sql).build()
+        return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: command]
+    if TokenType.ARRAY in types:
+        tokens = _rewrite_array_suffix(tokens, types)
+        types = [tok.token_type for tok in tokens]
+    if first is TokenType.CREATE and len(types) > 2:
+        tokens = _rewrite_create_index(tokens, types, fixups)
+    elif first is TokenType.ALTER and len(types) > 2 and types[1] is TokenType.TABLE:
+        tokens = _rewrite_alter_table(tokens, types, fixups)
+    return tokens, fixups
+
+
+# --- dialect ----------------------------------------------------------------------------------
+
+
+class _Wrapper(type):
+    """Metaclass: class attributes missing on a wrapper are read from the wrapped class."""
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls.__dict__["WRAPPED"], name)
+
+
+class DSQL(Postgres):
+    class Tokenizer(Postgres.Tokenizer):
+        # Postgres turns everything after CALL into one string token; DSQL rules need the call.
+        KEYWORDS = {**Postgres.Tokenizer.KEYWORDS, "CALL": TokenType.VAR}
+
+    class Parser(metaclass=_Wrapper):
+        WRAPPED = PostgresParser
+
+        def __init__(self, **opts: Any) -> None:
+            self._inner = PostgresParser(**opts)
+            self._opts = opts
+            self._call_parser: PostgresParser | None = None
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expr | None]:
+            tokens, fixups = self._prepare(raw_tokens, sql or "")
+            return _apply(self._inner.parse(tokens, sql), fixups)
+
+        def parse_into(
+            self, expression_types: Any, raw_tokens: list[Token], sql: str | None = None
+        ) -> list[exp.Expr | None]:
+            tokens, fixups = self._prepare(raw_tokens, sql or "")
+            return _apply(self._inner.parse_into(expression_types, tokens, sql), fixups)
+
+        def _sub_parser(self) -> PostgresParser:
+            if self._call_parser is None:
+                opts = {**self._opts, "error_level": ErrorLevel.IMMEDIATE}
+                self._call_parser = PostgresParser(**opts)
+            return self._call_parser
+
+        def _prepare(
+            self, raw_tokens: list[Token], sql: str
+        ) -> tuple[list[Token], list[list[Fixup]]]:
+            """Rewrites each statement; the fixups line up with the statements sqlglot parses,
+            which it splits exactly like this (see Parser._parse)."""
+            types = [tok.token_type for tok in raw_tokens]
+            if TokenType.SEMICOLON not in types:  # one statement: the usual case
+                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
+                return rewritten, [fixes]
+            out: list[Token] = []
+            fixups: list[list[Fixup]] = []
+            begin = 0
+            open_chunk = True
+            total = len(raw_tokens)
+            for i, token in enumerate(raw_tokens):
+                if types[i] is not TokenType.SEMICOLON:
+                    continue
+                rewritten, fixes = _rewrite(raw_tokens[begin:i], types[begin:i], sql,
+                                            self._sub_parser)  # fmt: skip
+                out.extend(rewritten)
+                fixups.append(fixes)
+                if token.comments:
+                    fixups.append([])
+                out.append(token)
+                begin = i + 1
+                open_chunk = i < total - 1
+            if open_chunk:
+                rewritten, fixes = _rewrite(raw_tokens[begin:], types[begin:], sql,
+                                            self._sub_parser)  # fmt: skip
+                out.extend(rewritten)
+                fixups.append(fixes)
+            return out, fixups
+
+    class Generator(metaclass=_Wrapper):
+        WRAPPED = PostgresGenerator
+
+        def __init__(self, **opts: Any) -> None:
+            self._inner = PostgresGenerator(**opts)
+            self._inner._dispatch = _dsql_dispatch(self._inner._dispatch)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def generate(self, expression: exp.Expr, copy: bool = True) -> str:
+            return self._inner.generate(expression, copy=copy)
+
+
+def _apply(trees: list[exp.Expr | None], fixups: list[list[Fixup]]) -> list[exp.Expr | None]:
+    if not any(fixups):
+        return trees
+    out = list(trees)
+    for i, (tree, fixes) in enumerate(zip(trees, fixups, strict=False)):
+        for fix in fixes:
+            tree = fix(tree)
+        out[i] = tree
+    return out
+
+
+# --- generation -------------------------------------------------------------------------------
+
+Handler = Callable[[Any, exp.Expr], str]
+_DISPATCH: dict[int, dict[type[exp.Expr], Handler]] = {}
+
+
+def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], Handler]:
+    dispatch = _DISPATCH.get(id(base))
+    if dispatch is None:
+        dispatch = dict(base)
+        dispatch[exp.Create] = _with_async(base[exp.Create], " INDEX")
+        dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
+        dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
+        dispatch[exp.Index] = _with_only(base[exp.Index])
+        # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
+        # linter must show what was written.
+        dispatch[exp.ColumnDef] = PostgresGenerator.columndef_sql
+        _DISPATCH[id(base)] = dispatch
+    return dispatch
+
+
+def _with_async(handler: Handler, keyword: str) -> Handler:
+    """ASYNC goes right after `keyword` (CREATE [UNIQUE] INDEX ASYNC, ALTER TABLE ASYNC)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if expression.args.get(ASYNC) and keyword in text:
+            text = text.replace(keyword, f"{keyword} ASYNC", 1)
+        return text
+
+    return sql
+
+
+def _with_nulls(handler: Handler) -> Handler:
+    """NULLS [NOT] DISTINCT goes after INCLUDE (...) and before WITH/TABLESPACE/WHERE."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        distinct = expression.args.get(NULLS_DISTINCT)
+        if distinct is None:
+            return text
+        nulls = " NULLS DISTINCT" if distinct else " NULLS NOT DISTINCT"
+        # The same leading parts as Generator.indexparameters_sql.
+        using = gen.sql(expression, "using")
+        columns = gen.expressions(expression, key="columns", flat=True)
+        include = gen.expressions(expression, key="include", flat=True)
+        head = "".join(
+            (
+                f" USING {using}" if using else "",
+                f"({columns})" if columns else "",
+                f" INCLUDE ({include})" if include else "",
+            )
+        )
+        if text.startswith(head):
+            return f"{head}{nulls}{text[len(head) :]}"
+        return f"{text}{nulls}"
+
+    return sql
+
+
+def _with_only(handler: Handler) -> Handler:
+    """CREATE INDEX name ON ONLY t."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get("only"):
+            return text
+        name = gen.sql(expression, "this")
+        on = f"{name} {gen.INDEX_ON} " if name else f"{gen.INDEX_ON} "
+        if text.startswith(on):
+            return f"{on}ONLY {text[len(on) :]}"
+        return text
+
+    return sql

@@ -1,0 +1,588 @@
+"""The schema read so far: what catalog-scoped rules check a statement against.
+
+A statement changes the catalog through `effects`, small records computed from its tree
+(so that trees never have to cross a process boundary); `Catalog.apply` replays them in
+input order. Catalog conditions in rules name a fact from FACTS and compare it.
+
+Facts are evaluated after the statement's effects are applied. `Catalog.statements` counts
+the statements applied so far (the current one included), and every table and sequence
+remembers the statement that created it, so that a fact can still ask about "before":
+`table_created_before` holds for a table that existed before the current statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+DEFAULT_SCHEMA = "public"
+
+Key = tuple[str, str]  # (schema, name), lower case
+
+
+@dataclass
+class Table:
+    schema: str
+    name: str
+    columns: dict[str, str] = field(default_factory=dict)  # name -> type as written
+    primary_key: tuple[str, ...] = ()
+    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> columns
+    created_at: int = 0  # Catalog.statements when the table was created
+    primary_key_name: str = ""  # the primary key constraint's name (PostgreSQL's default)
+
+
+@dataclass
+class Sequence:
+    schema: str
+    name: str
+    created_at: int = 0
+    owned_by: tuple[Key, str] | None = None  # (table, column) from OWNED BY
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One change to the catalog. `op` names the change; the rest are its arguments."""
+
+    op: str
+    table: Key | None = None
+    name: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # (name, type) pairs
+    keys: tuple[str, ...] = ()
+    other: Key | None = None  # a second object: the new name, the owning table...
+    if_not_exists: bool = False
+
+
+@dataclass
+class Catalog:
+    schemas: set[str] = field(default_factory=lambda: {DEFAULT_SCHEMA})
+    tables: dict[Key, Table] = field(default_factory=dict)
+    index_tables: dict[str, Key] = field(default_factory=dict)
+    sequences: dict[Key, Sequence] = field(default_factory=dict)
+    statements: int = 0  # statements applied so far, the current one included
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Apply one statement's effects (called once per parsed statement)."""
+        self.statements += 1
+        for effect in effects:
+            APPLY[effect.op](self, effect)
+
+    def table(self, key: Key | None) -> Table | None:
+        return self.tables.get(key) if key else None
+
+
+def table_key(table: exp.Expr | None) -> Key | None:
+    if not isinstance(table, exp.Table) or not table.name:
+        return None
+    return ((table.db or DEFAULT_SCHEMA).lower(), table.name.lower())
+
+
+def _key_of_name(text: str) -> Key | None:
+    """`s.t`, `"S"."t"` or `t` as a key (PostgreSQL case folding for unquoted names)."""
+    parts = [_ident(p) for p in _NAME_PART.findall(text)]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return DEFAULT_SCHEMA, parts[0]
+    return parts[-2], parts[-1]
+
+
+_NAME_PART = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*')
+
+
+def _ident(part: str) -> str:
+    if part.startswith('"'):
+        return part[1:-1].replace('""', '"')
+    return part.lower()
+
+
+# --- applying effects --------------------------------------------------------------------
+
+
+def _create_table(catalog: Catalog, effect: Effect) -> None:
+    assert effect.table is not None
+    if effect.if_not_exists and effect.table in catalog.tables:
+        return
+    table = Table(
+        effect.table[0],
+        effect.table[1],
+        dict(effect.columns),
+        effect.keys,
+        created_at=catalog.statements,
+        primary_key_name=effect.name or f"{effect.table[1]}_pkey",
+    )
+    catalog.tables[effect.table] = table
+    catalog.schemas.add(effect.table[0])
+
+
+def _drop_table(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.tables.pop(effect.table, None) if effect.table else None
+    for index in table.indexes if table else ():
+        catalog.index_tables.pop(index, None)
+    for key, sequence in list(catalog.sequences.items()):
+        if sequence.owned_by and sequence.owned_by[0] == effect.table:
+            del catalog.sequences[key]
+
+
+def _rename_table(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.tables.pop(effect.table, None) if effect.table else None
+    if table is None or effect.other is None:
+        return
+    table.schema, table.name = effect.other
+    catalog.tables[effect.other] = table
+    for index in table.indexes:
+        catalog.index_tables[index] = effect.other
+
+
+def _add_columns(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None:
+        for name, kind in effect.columns:
+            if not (effect.if_not_exists and name in table.columns):
+                table.columns[name] = kind
+
+
+def _drop_column(catalog: Catalog, effect: Effect) -> None:
+    """The primary key is left as it was, so that a rule can still see that a dropped
+    column belonged to it."""
+    table = catalog.table(effect.table)
+    if table is not None and effect.name:
+        table.columns.pop(effect.name, None)
+
+
+def _rename_column(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is None or not effect.name or not effect.keys:
+        return
+    old, new = effect.name, effect.keys[0]
+    if old in table.columns:
+        table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
+    table.primary_key = tuple(new if c == old else c for c in table.primary_key)
+
+
+def _set_column_type(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None and effect.name and effect.columns:
+        table.columns[effect.name] = effect.columns[0][1]
+
+
+def _add_primary_key(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None:
+        table.primary_key = effect.keys
+        if effect.name:
+            table.primary_key_name = effect.name
+
+
+def _drop_constraint(catalog: Catalog, effect: Effect) -> None:
+    """Dropping the primary key constraint is recorded after rules have seen it: the
+    key stays, as with a dropped column (see `_drop_column`)."""
+
+
+def _create_index(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None and effect.name:
+        table.indexes[effect.name] = effect.keys
+        catalog.index_tables[effect.name] = table.schema, table.name
+
+
+def _drop_index(catalog: Catalog, effect: Effect) -> None:
+    key = catalog.index_tables.pop(effect.name or "", None)
+    table = catalog.table(key)
+    if table is not None:
+        table.indexes.pop(effect.name or "", None)
+
+
+def _create_schema(catalog: Catalog, effect: Effect) -> None:
+    if effect.name:
+        catalog.schemas.add(effect.name)
+
+
+def _drop_schema(catalog: Catalog, effect: Effect) -> None:
+    catalog.schemas.discard(effect.name or "")
+
+
+def _create_sequence(catalog: Catalog, effect: Effect) -> None:
+    assert effect.table is not None
+    if effect.if_not_exists and effect.table in catalog.sequences:
+        return
+    catalog.sequences[effect.table] = Sequence(*effect.table, created_at=catalog.statements)
+
+
+def _drop_sequence(catalog: Catalog, effect: Effect) -> None:
+    if effect.table:
+        catalog.sequences.pop(effect.table, None)
+
+
+def _sequence_owned_by(catalog: Catalog, effect: Effect) -> None:
+    sequence = catalog.sequences.get(effect.table) if effect.table else None
+    if sequence is not None:
+        sequence.owned_by = (effect.other, effect.name or "") if effect.other else None
+
+
+APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
+    "create_table": _create_table,
+    "drop_table": _drop_table,
+    "rename_table": _rename_table,
+    "add_columns": _add_columns,
+    "drop_column": _drop_column,
+    "rename_column": _rename_column,
+    "set_column_type": _set_column_type,
+    "add_primary_key": _add_primary_key,
+    "drop_constraint": _drop_constraint,
+    "create_index": _create_index,
+    "drop_index": _drop_index,
+    "create_schema": _create_schema,
+    "drop_schema": _drop_schema,
+    "create_sequence": _create_sequence,
+    "drop_sequence": _drop_sequence,
+    "sequence_owned_by": _sequence_owned_by,
+}
+
+
+# --- from trees to effects -------------------------------------------------------------
+
+
+def effects_of(tree: exp.Expr | None) -> list[Effect]:
+    if isinstance(tree, exp.Create):
+        return _create_effects(tree)
+    if isinstance(tree, exp.Drop):
+        return _drop_effects(tree)
+    if isinstance(tree, exp.Alter):
+        return _alter_effects(tree)
+    if isinstance(tree, exp.Command):
+        return _command_effects(tree)
+    return []
+
+
+def _type_of(defn: exp.ColumnDef) -> str:
+    kind = defn.args.get("kind")
+    return kind.sql("postgres") if isinstance(kind, exp.Expr) else ""
+
+
+def _columns(defs: list[exp.Expr]) -> tuple[tuple[str, str], ...]:
+    return tuple((d.name.lower(), _type_of(d)) for d in defs if isinstance(d, exp.ColumnDef))
+
+
+def _names(node: exp.Expr | None) -> tuple[str, ...]:
+    """Column names listed by a key: identifiers, columns, or ordered columns."""
+    if node is None:
+        return ()
+    items = node.expressions if not isinstance(node, list) else node
+    out = []
+    for item in items:
+        if isinstance(item, exp.Ordered):
+            item = item.this
+        if isinstance(item, exp.Identifier | exp.Column):
+            out.append(item.name.lower())
+    return tuple(out)
+
+
+def _primary_key(defs: list[exp.Expr]) -> tuple[tuple[str, ...], str]:
+    """The primary key's columns and its constraint name ("" when unnamed)."""
+    for d in defs:
+        if isinstance(d, exp.ColumnDef) and d.find(exp.PrimaryKeyColumnConstraint):
+            named = d.find(exp.PrimaryKeyColumnConstraint).parent  # type: ignore[union-attr]
+            name = named.name if isinstance(named, exp.ColumnConstraint) and named.this else ""
+            return (d.name.lower(),), name.lower()
+        pk = d if isinstance(d, exp.PrimaryKey) else d.find(exp.PrimaryKey)
+        if pk is not None:
+            owner = pk.parent if isinstance(pk.parent, exp.Constraint) else None
+            return _names(pk), (owner.name.lower() if owner is not None else "")
+    return (), ""
+
+
+def _create_effects(tree: exp.Create) -> list[Effect]:
+    kind = (tree.args.get("kind") or "").upper()
+    target = tree.this
+    exists = bool(tree.args.get("exists"))
+    if kind == "TABLE":
+        schema = target if isinstance(target, exp.Schema) else None
+        table = schema.this if schema else target
+        defs = schema.expressions if schema else []
+        key = table_key(table)
+        if key is None:
+            return []
+        keys, pk_name = _primary_key(defs)
+        return [
+            Effect(
+                "create_table",
+                key,
+                name=pk_name or None,
+                columns=_columns(defs),
+                keys=keys,
+                if_not_exists=exists,
+            )
+        ]
+    if kind == "INDEX" and isinstance(target, exp.Index):
+        key = table_key(target.args.get("table"))
+        params = target.args.get("params")
+        columns = params.args.get("columns") if params else None
+        names = tuple(c.sql("postgres").lower() for c in columns or [])
+        return [Effect("create_index", key, name=target.name.lower(), keys=names)]
+    if kind == "SCHEMA":
+        name = _schema_name(target)
+        return [Effect("create_schema", name=name)] if name else []
+    if kind == "SEQUENCE":
+        key = table_key(target)
+        return [Effect("create_sequence", key, if_not_exists=exists)] if key else []
+    return []
+
+
+def _schema_name(target: exp.Expr | None) -> str:
+    if isinstance(target, exp.Table):
+        return (target.db or target.name).lower()
+    return target.name.lower() if target is not None else ""
+
+
+def _drop_targets(tree: exp.Drop) -> list[exp.Expr]:
+    targets = tree.args.get("tables") or tree.expressions or [tree.this]
+    return [t for t in targets if isinstance(t, exp.Expr)]
+
+
+def _drop_effects(tree: exp.Drop) -> list[Effect]:
+    kind = (tree.args.get("kind") or "").upper()
+    targets = _drop_targets(tree)
+    if kind == "TABLE":
+        return [Effect("drop_table", table_key(t)) for t in targets if table_key(t)]
+    if kind == "SEQUENCE":
+        return [Effect("drop_sequence", table_key(t)) for t in targets if table_key(t)]
+    if kind == "INDEX":
+        return [Effect("drop_index", name=t.name.lower()) for t in targets if t.name]
+    if kind == "SCHEMA":
+        return [Effect("drop_schema", name=_schema_name(t)) for t in targets]
+    return []
+
+
+def _alter_effects(tree: exp.Alter) -> list[Effect]:
+    key = table_key(tree.this)
+    if key is None:
+        return []
+    out: list[Effect] = []
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            exists = bool(action.args.get("exists"))
+            out.append(Effect("add_columns", key, columns=_columns([action]), if_not_exists=exists))
+        elif isinstance(action, exp.Drop):
+            drop_kind = (action.args.get("kind") or "").upper()
+            name = dropped_name(action)
+            if drop_kind == "COLUMN" and name:
+                out.append(Effect("drop_column", key, name=name))
+            elif drop_kind == "CONSTRAINT" and name:
+                out.append(Effect("drop_constraint", key, name=name))
+        elif isinstance(action, exp.AddConstraint):
+            keys, name = _primary_key(action.expressions)
+            if keys:
+                out.append(Effect("add_primary_key", key, name=name or None, keys=keys))
+        elif isinstance(action, exp.RenameColumn):
+            old, new = action.this, action.args.get("to")
+            if old is not None and new is not None:
+                out.append(
+                    Effect("rename_column", key, name=old.name.lower(), keys=(new.name.lower(),))
+                )
+        elif isinstance(action, exp.AlterRename):
+            new_key = table_key(action.this)
+            if new_key is not None:
+                if not action.this.db:
+                    new_key = (key[0], new_key[1])
+                out.append(Effect("rename_table", key, other=new_key))
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            dtype = action.args["dtype"].sql("postgres")
+            out.append(
+                Effect("set_column_type", key, name=action.name.lower(), columns=(("", dtype),))
+            )
+    return out
+
+
+def dropped_name(drop: exp.Drop) -> str:
+    """The name a `DROP COLUMN c` or `DROP CONSTRAINT c` action drops."""
+    targets = _drop_targets(drop)
+    return targets[0].name.lower() if targets else ""
+
+
+_OWNED_BY = re.compile(
+    r"^\s*SEQUENCE\s+(?:IF\s+EXISTS\s+)?(?P<seq>[\w$.\"]+)\s+OWNED\s+BY\s+(?P<owner>[\w$.\"]+)",
+    re.IGNORECASE,
+)
+
+
+def _command_effects(tree: exp.Command) -> list[Effect]:
+    if str(tree.this).upper() != "ALTER":
+        return []
+    text = _command_text(tree)
+    match = _OWNED_BY.match(text)
+    if match is None:
+        return []
+    sequence = _key_of_name(match.group("seq"))
+    parts = [_ident(p) for p in _NAME_PART.findall(match.group("owner"))]
+    if sequence is None:
+        return []
+    if len(parts) < 2:  # OWNED BY NONE
+        return [Effect("sequence_owned_by", sequence)]
+    owner = (parts[-3] if len(parts) > 2 else DEFAULT_SCHEMA, parts[-2])
+    return [Effect("sequence_owned_by", sequence, name=parts[-1], other=owner)]
+
+
+def _command_text(tree: exp.Command) -> str:
+    expression = tree.args.get("expression")
+    if isinstance(expression, exp.Literal):
+        return str(expression.this)
+    if isinstance(expression, exp.Expr):
+        return expression.sql("postgres")
+    return str(expression or "")
+
+
+# --- facts that catalog conditions can test ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a catalog condition is about: the statement's table and the matched node."""
+
+    table: Key | None
+    node: exp.Expr
+
+
+def _table(catalog: Catalog, subject: Subject) -> Table | None:
+    return catalog.table(subject.table)
+
+
+def _count(attr: str) -> Callable[[Catalog, Subject], int]:
+    def fact(catalog: Catalog, subject: Subject) -> int:
+        table = _table(catalog, subject)
+        return len(getattr(table, attr)) if table else 0
+
+    return fact
+
+
+def node_column(node: exp.Expr) -> str:
+    """The column a matched node is about: a column definition, an ALTER COLUMN, a
+    dropped column, or a column reference."""
+    if isinstance(node, exp.Drop):
+        return dropped_name(node)
+    if isinstance(node, exp.Command):
+        match = _ALTER_COLUMN.match(_command_text(node))
+        return _ident(match.group("column")) if match else ""
+    current: exp.Expr | None = node
+    while current is not None and not isinstance(current, exp.ColumnDef | exp.AlterColumn):
+        current = current.parent
+    return (current or node).name.lower()
+
+
+_ALTER_COLUMN = re.compile(
+    r"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>[\w$.\"]+)\s+ALTER\s+(?:COLUMN\s+)?"
+    r"(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)",
+    re.IGNORECASE,
+)
+
+
+def key_columns(node: exp.Expr) -> tuple[str, ...]:
+    """The plain columns a key or index is built on (expressions are skipped)."""
+    if isinstance(node, exp.Create):
+        node = node.this
+    if isinstance(node, exp.Index):
+        params = node.args.get("params")
+        return _names(params.args.get("columns") or []) if params else ()
+    if isinstance(node, exp.PrimaryKey):
+        return _names(node)
+    if isinstance(node, exp.UniqueColumnConstraint) and isinstance(node.this, exp.Schema):
+        return _names(node.this)
+    if isinstance(node, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint):
+        column = node.find_ancestor(exp.ColumnDef)
+        return (column.name.lower(),) if column is not None else ()
+    return ()
+
+
+JSON_TYPES = {"JSON", "JSONB"}
+
+
+def _key_json_columns(catalog: Catalog, subject: Subject) -> int:
+    table = _table(catalog, subject)
+    if table is None:
+        return 0
+    types = (table.columns.get(c, "").upper() for c in key_columns(subject.node))
+    return sum(1 for kind in types if kind in JSON_TYPES)
+
+
+def _column_type(catalog: Catalog, subject: Subject) -> str:
+    table = _table(catalog, subject)
+    return table.columns.get(node_column(subject.node), "").upper() if table else ""
+
+
+def _table_created_before(catalog: Catalog, subject: Subject) -> bool:
+    table = _table(catalog, subject)
+    return table is not None and table.created_at < catalog.statements
+
+
+def _default_sequence(node: exp.Expr) -> Key | None:
+    """The sequence of a `DEFAULT nextval('seq'::regclass)`."""
+    default = node.args.get("default") if isinstance(node, exp.AlterColumn) else node
+    if not isinstance(default, exp.Expr):
+        return None
+    for call in default.find_all(exp.Anonymous):
+        if call.name.lower() == "nextval" and call.expressions:
+            literal = call.expressions[0].find(exp.Literal)
+            if literal is not None and literal.is_string:
+                return _key_of_name(str(literal.this))
+    return None
+
+
+def _default_is_owned_sequence(catalog: Catalog, subject: Subject) -> bool:
+    key = _default_sequence(subject.node)
+    sequence = catalog.sequences.get(key) if key else None
+    if sequence is None or sequence.owned_by is None or subject.table is None:
+        return False
+    return sequence.owned_by == (subject.table, node_column(subject.node))
+
+
+def _constraint_is_primary_key(catalog: Catalog, subject: Subject) -> bool:
+    table = _table(catalog, subject)
+    if table is None or not table.primary_key or not isinstance(subject.node, exp.Drop):
+        return False
+    return dropped_name(subject.node) == table.primary_key_name
+
+
+FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
+    "table_indexes": _count("indexes"),
+    "table_columns": _count("columns"),
+    "schemas": lambda catalog, subject: len(catalog.schemas),
+    "table_known": lambda catalog, subject: _table(catalog, subject) is not None,
+    # the table existed before this statement (it was created earlier in the input)
+    "table_created_before": _table_created_before,
+    "column_in_primary_key": lambda catalog, subject: bool(
+        (table := _table(catalog, subject)) and node_column(subject.node) in table.primary_key
+    ),
+    # the type, upper case as sqlglot writes it (BIGINT, INT, JSONB...), of the column the
+    # node is about; "" when the table or column is unknown
+    "column_type": _column_type,
+    # how many of the plain key columns of an index, primary key or unique constraint have
+    # type JSON or JSONB in the catalog
+    "key_json_columns": _key_json_columns,
+    # a SET DEFAULT nextval('s') where sequence s is OWNED BY this very column: pg_dump's
+    # spelling of a SERIAL column
+    "default_is_owned_sequence": _default_is_owned_sequence,
+    # a DROP CONSTRAINT naming the table's primary key (declared name, or t_pkey)
+    "constraint_is_primary_key": _constraint_is_primary_key,
+}
+
+
+def subject_table(tree: exp.Expr | None) -> Key | None:
+    """The table a statement is about: created, altered, dropped or indexed."""
+    if isinstance(tree, exp.Create):
+        target = tree.this
+        if isinstance(target, exp.Index):
+            return table_key(target.args.get("table"))
+        table = target.this if isinstance(target, exp.Schema) else target
+        return table_key(table)
+    if isinstance(tree, exp.Alter):
+        return table_key(tree.this)
+    if isinstance(tree, exp.Drop):
+        targets = _drop_targets(tree)
+        return table_key(targets[0]) if targets else None
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "ALTER":
+        match = _ALTER_COLUMN.match(_command_text(tree))
+        return _key_of_name(match.group("table")) if match else None
+    return None

@@ -1,0 +1,376 @@
+"""The `match` vocabulary: YAML conditions compiled into predicates over sqlglot nodes.
+
+A match is a mapping; every key must hold:
+
+    node: DataType | [Create, Alter]   the node is an instance of one of these sqlglot classes
+    where: {arg: value-spec, ...}      conditions on the node's args (see below)
+    parent: match                      the direct parent matches; `key: kind` inside it
+                                       also requires the node to be the parent's `kind` arg
+    ancestor: match                    some ancestor matches
+    has: match                         some descendant (not the node itself) matches
+    not: match | any_of: [match] | all_of: [match]
+    root: true|false                   the node is (not) the statement's root
+
+A value-spec is a scalar (equality, case-insensitive), or a mapping of:
+    in: [values]   regex: pattern   present: bool   not: value-spec   match: match
+    any: value-spec (some item of a list arg)        count: {gt|ge|lt|le|eq: n}
+    first: value-spec (the first item of a list arg; fails on an empty list)
+    number: {gt|ge|lt|le|eq|ne: n}   the value read as a number (a numeric literal, a
+                                     type parameter, or text); fails when it is not one
+Args are sqlglot's own (`this`, `kind`, `expressions`, ...); pseudo-args start with `$`:
+    $name (node.name), $text (the node's source text), $sql (the node regenerated),
+    $code (the source text with comments and dollar-quoted bodies blanked out, so that a
+    regex never matches inside a function body or a comment; single-quoted strings stay).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from dsql_lint.errors import RuleError
+
+
+class Context(Protocol):
+    def text_of(self, node: exp.Expr) -> str: ...
+
+    def is_root(self, node: exp.Expr) -> bool: ...
+
+
+Predicate = Callable[[exp.Expr, Context], bool]
+ValueTest = Callable[[Any, exp.Expr, Context], bool]
+
+MATCH_KEYS = {
+    "node",
+    "where",
+    "parent",
+    "key",
+    "ancestor",
+    "has",
+    "not",
+    "any_of",
+    "all_of",
+    "root",
+}
+
+
+class CompileError(Exception):
+    pass
+
+
+def node_classes(names: Any) -> tuple[type[exp.Expr], ...]:
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not names:
+        raise CompileError("`node` must be a sqlglot class name or a list of them")
+    classes = []
+    for name in names:
+        cls = getattr(exp, str(name), None)
+        if not (isinstance(cls, type) and issubclass(cls, exp.Expr)):
+            raise CompileError(f"unknown sqlglot node type {name!r}")
+        classes.append(cls)
+    return tuple(classes)
+
+
+def compile_match(spec: Any, allowed_extra: frozenset[str] = frozenset()) -> Predicate:
+    if not isinstance(spec, dict):
+        raise CompileError("a match must be a mapping")
+    unknown = set(spec) - MATCH_KEYS - allowed_extra
+    if unknown:
+        raise CompileError(f"unknown match key(s): {', '.join(sorted(map(str, unknown)))}")
+    tests: list[Predicate] = []
+    if "node" in spec:
+        classes = node_classes(spec["node"])
+        tests.append(lambda node, ctx: isinstance(node, classes))
+    if "root" in spec:
+        want_root = bool(spec["root"])
+        tests.append(lambda node, ctx: ctx.is_root(node) == want_root)
+    if "where" in spec:
+        tests.extend(_compile_where(spec["where"]))
+    if "parent" in spec:
+        tests.append(_compile_parent(spec["parent"]))
+    if "ancestor" in spec:
+        tests.append(_compile_ancestor(compile_match(spec["ancestor"])))
+    if "has" in spec:
+        tests.append(_compile_has(compile_match(spec["has"])))
+    if "not" in spec:
+        inner = compile_match(spec["not"])
+        tests.append(lambda node, ctx: not inner(node, ctx))
+    if "any_of" in spec:
+        options = [compile_match(s) for s in _as_list(spec["any_of"], "any_of")]
+        tests.append(lambda node, ctx: any(p(node, ctx) for p in options))
+    if "all_of" in spec:
+        parts = [compile_match(s) for s in _as_list(spec["all_of"], "all_of")]
+        tests.append(lambda node, ctx: all(p(node, ctx) for p in parts))
+    return _all(tests)
+
+
+def _all(tests: list[Predicate]) -> Predicate:
+    if len(tests) == 1:
+        return tests[0]
+    return lambda node, ctx: all(t(node, ctx) for t in tests)
+
+
+def _as_list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise CompileError(f"`{key}` must be a non-empty list")
+    return value
+
+
+def _compile_parent(spec: Any) -> Predicate:
+    if not isinstance(spec, dict):
+        raise CompileError("`parent` must be a mapping")
+    key = spec.get("key")
+    inner = compile_match({k: v for k, v in spec.items() if k != "key"})
+
+    def test(node: exp.Expr, ctx: Context) -> bool:
+        parent = node.parent
+        if parent is None or (key is not None and node.arg_key != key):
+            return False
+        return inner(parent, ctx)
+
+    return test
+
+
+def _compile_ancestor(inner: Predicate) -> Predicate:
+    def test(node: exp.Expr, ctx: Context) -> bool:
+        parent = node.parent
+        while parent is not None:
+            if inner(parent, ctx):
+                return True
+            parent = parent.parent
+        return False
+
+    return test
+
+
+def _compile_has(inner: Predicate) -> Predicate:
+    def test(node: exp.Expr, ctx: Context) -> bool:
+        return any(inner(child, ctx) for child in node.walk() if child is not node)
+
+    return test
+
+
+def _compile_where(spec: Any) -> list[Predicate]:
+    if not isinstance(spec, dict):
+        raise CompileError("`where` must be a mapping of arg name to condition")
+    return [_compile_arg(str(name), compile_value(value)) for name, value in spec.items()]
+
+
+def _compile_arg(name: str, test: ValueTest) -> Predicate:
+    getter = _pseudo_arg(name) if name.startswith("$") else None
+
+    def check(node: exp.Expr, ctx: Context) -> bool:
+        value = getter(node, ctx) if getter else node.args.get(name)
+        return test(value, node, ctx)
+
+    return check
+
+
+def _pseudo_arg(name: str) -> Callable[[exp.Expr, Context], Any]:
+    getters: dict[str, Callable[[exp.Expr, Context], Any]] = {
+        "$name": lambda node, ctx: node.name,
+        "$text": lambda node, ctx: ctx.text_of(node),
+        "$sql": lambda node, ctx: _sql(node),
+        "$code": lambda node, ctx: code_only(ctx.text_of(node)),
+    }
+    if name not in getters:
+        raise CompileError(f"unknown pseudo-arg {name!r} (known: {', '.join(getters)})")
+    return getters[name]
+
+
+def _sql(node: exp.Expr) -> str:
+    from dsql_lint.dialect import DSQL
+
+    return node.sql(dialect=DSQL)
+
+
+VALUE_KEYS = {"in", "regex", "present", "not", "match", "any", "count", "eq", "first", "number"}
+
+
+def compile_value(spec: Any) -> ValueTest:
+    if not isinstance(spec, dict):
+        want = _norm(spec)
+        return lambda value, node, ctx: _norm(value) == want
+    unknown = set(spec) - VALUE_KEYS
+    if unknown:
+        raise CompileError(f"unknown condition(s): {', '.join(sorted(map(str, unknown)))}")
+    tests: list[ValueTest] = []
+    if "eq" in spec:
+        tests.append(compile_value(spec["eq"]))
+    if "in" in spec:
+        options = {_norm(v) for v in _as_list(spec["in"], "in")}
+        tests.append(lambda value, node, ctx: _norm(value) in options)
+    if "regex" in spec:
+        try:
+            pattern = re.compile(str(spec["regex"]), re.IGNORECASE | re.DOTALL)
+        except re.error as err:
+            raise CompileError(f"bad regex: {err}") from None
+        tests.append(lambda value, node, ctx: pattern.search(_text(value)) is not None)
+    if "present" in spec:
+        want = bool(spec["present"])
+        tests.append(lambda value, node, ctx: _present(value) == want)
+    if "not" in spec:
+        inner = compile_value(spec["not"])
+        tests.append(lambda value, node, ctx: not inner(value, node, ctx))
+    if "match" in spec:
+        pred = compile_match(spec["match"])
+        tests.append(lambda value, node, ctx: isinstance(value, exp.Expr) and pred(value, ctx))
+    if "any" in spec:
+        item = compile_value(spec["any"])
+        tests.append(
+            lambda value, node, ctx: any(item(v, node, ctx) for v in _items(value)),
+        )
+    if "count" in spec:
+        tests.append(_compile_count(spec["count"]))
+    if "first" in spec:
+        head = compile_value(spec["first"])
+        tests.append(
+            lambda value, node, ctx: bool(_items(value)) and head(_items(value)[0], node, ctx)
+        )
+    if "number" in spec:
+        compare = compile_comparison(spec["number"])
+        tests.append(lambda value, node, ctx: (n := _number(value)) is not None and compare(n))
+    return lambda value, node, ctx: all(t(value, node, ctx) for t in tests)
+
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+}
+
+
+def compile_comparison(spec: Any) -> Callable[[float], bool]:
+    if not isinstance(spec, dict) or not spec or set(spec) - set(COMPARISONS):
+        raise CompileError(f"a comparison is a mapping of {'/'.join(COMPARISONS)} to numbers")
+    checks = []
+    for op, bound in spec.items():
+        if not isinstance(bound, int | float):
+            raise CompileError(f"`{op}` needs a number")
+        checks.append((COMPARISONS[op], bound))
+    return lambda n: all(cmp(n, bound) for cmp, bound in checks)
+
+
+def _compile_count(spec: Any) -> ValueTest:
+    compare = compile_comparison(spec)
+    return lambda value, node, ctx: compare(len(_items(value)))
+
+
+def _number(value: Any) -> float | None:
+    """A literal, a type parameter (`numeric(39)`) or text, read as a number."""
+    if isinstance(value, exp.DataTypeParam):
+        value = value.this
+    if isinstance(value, exp.Literal):
+        value = value.this
+    elif isinstance(value, exp.Expr):
+        value = value.name
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def code_only(text: str) -> str:
+    """`text` with comments and dollar-quoted bodies replaced by spaces (newlines kept).
+
+    Offsets are preserved, so a match position in the result is one in the source."""
+    out = list(text)
+    i, n = 0, len(text)
+
+    def blank(start: int, end: int) -> None:
+        for k in range(start, end):
+            if out[k] != "\n":
+                out[k] = " "
+
+    while i < n:
+        c = text[i]
+        if c == "-" and text.startswith("--", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            blank(i, end)
+            i = end
+        elif c == "/" and text.startswith("/*", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            blank(i, j)
+            i = j
+        elif c in "'\"":
+            j = i + 1
+            while j < n:
+                if text[j] == c:
+                    if j + 1 < n and text[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+        elif c == "$" and (tag := _DOLLAR_TAG.match(text, i)) is not None:
+            close = text.find(tag.group(0), tag.end())
+            end = n if close < 0 else close + len(tag.group(0))
+            blank(tag.end(), end - (len(tag.group(0)) if close >= 0 else 0))
+            i = end
+        else:
+            i += 1
+    return "".join(out)
+
+
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _present(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(value)
+    return value is not None and value is not False
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, exp.Expr):
+        return _sql(value)
+    if isinstance(value, enum.Enum):
+        return value.name
+    return "" if value is None else str(value)
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, enum.Enum):
+        return value.name.upper()
+    if isinstance(value, exp.Expr):
+        return value.name.upper()
+    if isinstance(value, str):
+        return value.upper()
+    return value
+
+
+def wrap_errors(origin: str, fn: Callable[[], Any]) -> Any:
+    """Run a compile step, turning CompileError into a `file:line:` RuleError."""
+    try:
+        return fn()
+    except CompileError as err:
+        path, _, line = origin.rpartition(":")
+        raise RuleError(str(err), path, int(line) if line.isdigit() else None) from None

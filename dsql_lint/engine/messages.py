@@ -1,0 +1,73 @@
+"""Message templates: `{column}`, `{type}`, `{table}`... filled from the matched node."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+
+def _ancestor_or_self(node: exp.Expr, kind: type[exp.Expr]) -> exp.Expr | None:
+    current: exp.Expr | None = node
+    while current is not None and not isinstance(current, kind):
+        current = current.parent
+    return current
+
+
+def _column(node: exp.Expr) -> str:
+    found = _ancestor_or_self(node, exp.ColumnDef)
+    return found.name if found is not None else node.name
+
+
+def _table(node: exp.Expr) -> str:
+    root = node.root()
+    table = root.find(exp.Table)
+    return table.sql("postgres") if table is not None else ""
+
+
+class TemplateVars(dict):
+    """Computes a variable only when the template asks for it."""
+
+    def __init__(self, getters: dict[str, Callable[[], Any]]) -> None:
+        super().__init__()
+        self._getters = getters
+
+    def __missing__(self, key: str) -> Any:
+        getter = self._getters.get(key)
+        if getter is None:
+            return "{" + key + "}"
+        value = getter()
+        self[key] = value
+        return value
+
+
+MAX_TEXT = 60
+
+
+def short(text: str) -> str:
+    """Source text fit for a one-line message: whitespace folded, long text cut."""
+    folded = " ".join(text.split())
+    return folded if len(folded) <= MAX_TEXT else folded[: MAX_TEXT - 3] + "..."
+
+
+def node_vars(node: exp.Expr, text: Callable[[], str]) -> TemplateVars:
+    return TemplateVars(
+        {
+            "text": lambda: short(text()),
+            "name": lambda: node.name,
+            "column": lambda: _column(node),
+            "table": lambda: _table(node),
+            "type": lambda: text().upper(),
+            "kind": lambda: str(node.args.get("kind") or "").upper(),
+        }
+    )
+
+
+def render(template: str, variables: dict[str, Any]) -> str:
+    return string.Formatter().vformat(template, (), variables)
+
+
+def template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]

@@ -1,0 +1,53 @@
+"""A rule as loaded from YAML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsql_lint.diagnostic import FixAvailability, Severity
+
+
+class Scope(enum.Enum):
+    NODE = "node"  # any node of a statement's tree
+    STATEMENT = "statement"  # the root of a statement's tree (or its raw text)
+    TRANSACTION = "transaction"  # the statements of one transaction block
+    CATALOG = "catalog"  # a node, checked against the schema read so far
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    date: str
+    fact: str
+
+
+@dataclass(frozen=True)
+class Docs:
+    why: str
+    bad: str
+    good: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    scope: Scope
+    message: str
+    suggestion: str | None
+    fix: FixAvailability
+    match: dict[str, Any]  # the raw `match` mapping; compiled by engine.compile
+    evidence: tuple[Evidence, ...]
+    lifted: dt.date | None
+    docs: Docs
+    origin: str  # "file:line" where the rule is defined
+    fixer: dict[str, Any] = field(default_factory=dict)  # parameters for `dsql-lint fix`
+    builtin: bool = True
+
+    def active_on(self, target: dt.date) -> bool:
+        """A rule is active for a target date while its restriction was still in force."""
+        return self.lifted is None or target < self.lifted

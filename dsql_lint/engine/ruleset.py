@@ -1,0 +1,170 @@
+"""Rules compiled once into a dispatch table by node type, so that each statement's tree is
+walked once whatever the number of rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+
+from dsql_lint.engine import catalog as cat
+from dsql_lint.engine.matchers import (
+    CompileError,
+    Predicate,
+    compile_comparison,
+    compile_match,
+    compile_value,
+    node_classes,
+    wrap_errors,
+)
+from dsql_lint.engine.model import Rule, Scope
+
+CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
+
+# Matches the pipeline evaluates itself: a statement that did not parse, an unused
+# suppression comment.
+PARSE_ERROR = "parse_error"
+UNUSED_IGNORE = "unused_ignore"
+SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE})
+
+
+@dataclass(frozen=True)
+class NodeCheck:
+    rule: Rule
+    test: Predicate
+    root_only: bool
+
+
+@dataclass(frozen=True)
+class CatalogCheck:
+    rule: Rule
+    test: Predicate
+    condition: CatalogTest
+
+
+@dataclass(frozen=True)
+class TransactionCheck:
+    """`limit`: at most `max` statements of `class` per block; `exclusive`: classes that
+    may not share a block."""
+
+    rule: Rule
+    limit_class: str | None = None
+    limit_max: int = 0
+    exclusive: tuple[str, ...] = ()
+
+
+class RuleSet:
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = list(rules)
+        self.node_checks: list[NodeCheck] = []
+        self.catalog_checks: list[CatalogCheck] = []
+        self.transaction_checks: list[TransactionCheck] = []
+        # Rules the pipeline raises itself rather than by matching a tree.
+        self.special: dict[str, Rule] = {}
+        self._classes: dict[int, tuple[type[exp.Expr], ...]] = {}
+        for rule in self.rules:
+            wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
+        self._by_type: dict[type, list[NodeCheck | CatalogCheck]] = {}
+
+    def _compile(self, rule: Rule) -> None:
+        spec = dict(rule.match)
+        special = set(spec) & SPECIAL
+        if special:
+            name = special.pop()
+            if spec != {name: True} or rule.scope is not Scope.STATEMENT:
+                raise CompileError(f"`{name}: true` stands alone, with `scope: statement`")
+            self.special[name] = rule
+            return
+        if rule.scope is Scope.TRANSACTION:
+            self.transaction_checks.append(_transaction_check(rule, spec))
+            return
+        if "node" not in spec:
+            raise CompileError(f"a {rule.scope.value}-scoped match needs `node`")
+        condition = spec.pop("catalog", None)
+        if rule.scope is Scope.STATEMENT:
+            spec["root"] = True
+        test = compile_match(spec)
+        classes = node_classes(spec["node"])
+        if rule.scope is Scope.CATALOG:
+            if condition is None:
+                raise CompileError("a catalog-scoped match needs `catalog`")
+            check: NodeCheck | CatalogCheck = CatalogCheck(rule, test, _catalog_test(condition))
+            self.catalog_checks.append(check)
+        else:
+            if condition is not None:
+                raise CompileError("`catalog` conditions need `scope: catalog`")
+            check = NodeCheck(rule, test, rule.scope is Scope.STATEMENT)
+            self.node_checks.append(check)
+        self._classes[id(check)] = classes
+
+    def checks_for(self, node_type: type) -> list[NodeCheck | CatalogCheck]:
+        checks = self._by_type.get(node_type)
+        if checks is None:
+            checks = [
+                check
+                for check in (*self.node_checks, *self.catalog_checks)
+                if issubclass(node_type, self._classes[id(check)])
+            ]
+            self._by_type[node_type] = checks
+        return checks
+
+
+def select_rules(
+    rules: Iterable[Rule],
+    target: dt.date,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> list[Rule]:
+    """Rules active for `target`, filtered by code/name/prefix selections."""
+    chosen = [r for r in rules if r.active_on(target)]
+    selected = list(select)
+    if selected:
+        chosen = [r for r in chosen if _matches(r, selected)]
+    ignored = list(ignore)
+    return [r for r in chosen if not _matches(r, ignored)]
+
+
+def _matches(rule: Rule, patterns: list[str]) -> bool:
+    return any(
+        rule.name == p or rule.code.startswith(p.upper()) or p.upper() == "ALL" for p in patterns
+    )
+
+
+def _catalog_test(spec: Any) -> CatalogTest:
+    if not isinstance(spec, dict) or not spec:
+        raise CompileError("`catalog` must map facts to conditions")
+    tests: list[tuple[Callable[[cat.Catalog, cat.Subject], Any], Callable[[Any], bool]]] = []
+    for fact_name, condition in spec.items():
+        fact = cat.FACTS.get(str(fact_name))
+        if fact is None:
+            known = ", ".join(sorted(cat.FACTS))
+            raise CompileError(f"unknown catalog fact {fact_name!r} (known: {known})")
+        tests.append((fact, _fact_condition(condition)))
+    return lambda catalog, subject: all(cond(fact(catalog, subject)) for fact, cond in tests)
+
+
+def _fact_condition(condition: Any) -> Callable[[Any], bool]:
+    if isinstance(condition, dict) and set(condition) <= {"gt", "ge", "lt", "le", "eq", "ne"}:
+        return compile_comparison(condition)
+    value_test = compile_value(condition)
+    return lambda value: value_test(value, None, None)  # type: ignore[arg-type]
+
+
+def _transaction_check(rule: Rule, spec: dict[str, Any]) -> TransactionCheck:
+    body = spec.get("transaction")
+    if set(spec) != {"transaction"} or not isinstance(body, dict):
+        raise CompileError("a transaction-scoped match is `transaction: {limit|exclusive: ...}`")
+    if "limit" in body:
+        limit = body["limit"]
+        if not isinstance(limit, dict) or set(limit) != {"class", "max"}:
+            raise CompileError("`limit` needs `class` and `max`")
+        return TransactionCheck(rule, limit_class=str(limit["class"]), limit_max=int(limit["max"]))
+    if "exclusive" in body:
+        classes = body["exclusive"]
+        if not isinstance(classes, list) or len(classes) < 2:
+            raise CompileError("`exclusive` needs a list of at least two statement classes")
+        return TransactionCheck(rule, exclusive=tuple(map(str, classes)))
+    raise CompileError("`transaction` needs `limit` or `exclusive`")

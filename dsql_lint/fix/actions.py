@@ -1,0 +1,120 @@
+"""The fix vocabulary: actions a rule's `fixer:` block names, with their parameters.
+
+    fixer:
+      action: replace-type        # one of ACTIONS
+      with: TEXT                  # the action's own parameters
+      safety: unsafe              # optional; defaults to the rule's `fix:`
+
+Each action is a class registered under its name; it validates its parameters when the fixers
+load (so a typo in a rule file is an error with `file:line`) and turns one finding into a Fix,
+or into None when it cannot fix that occurrence (the finding then stays, as `check` reports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.engine.model import Rule
+from dsql_lint.errors import RuleError
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.edits import Edit, Fix
+
+# Options the user chooses on the command line (`--serial-to uuid`), which fixers may key on.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "serial-to": ("identity", "uuid"),
+    "array-to": ("jsonb", "text"),
+}
+DEFAULT_CHOICES: dict[str, str] = {name: values[0] for name, values in CHOICES.items()}
+
+
+class FixerError(RuleError):
+    """A malformed `fixer:` block."""
+
+
+class Action:
+    name: ClassVar[str]
+    # Parameters the action accepts besides `action` and `safety`.
+    keys: ClassVar[frozenset[str]] = frozenset()
+    required: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, rule: Rule, params: Mapping[str, Any]) -> None:
+        self.rule = rule
+        self.params = dict(params)
+        unknown = set(self.params) - self.keys - {"action", "safety"}
+        if unknown:
+            raise self.error(f"unknown key {sorted(unknown)[0]!r} for action {self.name!r}")
+        missing = self.required - set(self.params)
+        if missing:
+            raise self.error(f"action {self.name!r} needs {sorted(missing)[0]!r}")
+        self.safety = self._safety()
+
+    def error(self, message: str) -> FixerError:
+        path, _, line = self.rule.origin.rpartition(":")
+        return FixerError(f"{self.rule.code} fixer: {message}", path, int(line) if line.isdigit() else None)
+
+    def _safety(self) -> FixAvailability:
+        raw = self.params.get("safety", self.rule.fix.value)
+        if raw not in ("safe", "unsafe"):
+            raise self.error(f"`safety` must be safe or unsafe, not {raw!r}")
+        return FixAvailability(raw)
+
+    # -- parameter helpers -------------------------------------------------------------------
+
+    def text_param(self, key: str, default: str | None = None) -> str:
+        value = self.params.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"`{key}` must be non-empty text")
+        return value.strip()
+
+    def words_param(self, key: str) -> tuple[str, ...]:
+        value = self.params.get(key, ())
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+            raise self.error(f"`{key}` must be a word or a list of words")
+        return tuple(" ".join(v.upper().split()) for v in items)
+
+    def choice_param(self, key: str) -> tuple[str | None, dict[str, str]]:
+        """A text, or a mapping `{choice: NAME, VALUE: text, ...}` with one text per value of a
+        command-line choice. Returns (choice name or None, value -> text)."""
+        value = self.params.get(key)
+        if isinstance(value, str):
+            return None, {"": self.text_param(key)}
+        if not isinstance(value, dict) or "choice" not in value:
+            raise self.error(f"`{key}` must be text or a mapping with `choice`")
+        name = value["choice"]
+        if name not in CHOICES:
+            raise self.error(f"unknown choice {name!r}; known: {', '.join(CHOICES)}")
+        texts = {k: v for k, v in value.items() if k != "choice"}
+        if set(texts) != set(CHOICES[name]) or not all(isinstance(v, str) for v in texts.values()):
+            raise self.error(f"`{key}` needs a text for each of {', '.join(CHOICES[name])}")
+        return name, texts
+
+    # -- building fixes ----------------------------------------------------------------------
+
+    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        raise NotImplementedError
+
+    def make(
+        self, diag: Diagnostic, edits: Iterable[Edit], summary: str, safe: bool | None = None
+    ) -> Fix | None:
+        edits = tuple(sorted(edits))
+        if not edits:
+            return None
+        safety = self.safety
+        if safe is not None:
+            safety = FixAvailability.SAFE if safe else FixAvailability.UNSAFE
+        return Fix(diag.code, diag.name, safety, summary, edits, diag.line)
+
+
+ACTIONS: dict[str, type[Action]] = {}
+
+
+def action(name: str) -> Callable[[type[Action]], type[Action]]:
+    def register(cls: type[Action]) -> type[Action]:
+        cls.name = name
+        ACTIONS[name] = cls
+        return cls
+
+    return register

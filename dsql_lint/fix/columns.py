@@ -1,0 +1,182 @@
+"""Actions on column definitions: a new type for a column, its DEFAULT converted with it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.fix import locate
+from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.edits import Edit, Fix, replace
+from dsql_lint.fix.style import cased
+from dsql_lint.fix.tokens import Tokens
+
+
+def identifier_name(node: Any) -> str | None:
+    """The name an identifier node spells, folded as PostgreSQL folds unquoted names."""
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    return None
+
+
+def column_of(node: Any, ctx: FixContext, index: int) -> tuple[Tokens, locate.Column] | None:
+    """The tokens of the statement and the layout of the column definition holding `node`."""
+    coldef = node if isinstance(node, exp.ColumnDef) else node.find_ancestor(exp.ColumnDef)
+    name = identifier_name(coldef.this) if coldef is not None else None
+    if name is None:
+        return None
+    tokens = ctx.tokens(index)
+    column = locate.find_column(tokens, name) if tokens.ok else None
+    return (tokens, column) if column is not None else None
+
+
+@action("replace-type")
+class ReplaceType(Action):
+    """Replace the type of the column the finding is on.
+
+    with:       the new type (text), or `{choice: NAME, VALUE: text, ...}`
+    safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
+    default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
+    """
+
+    keys = frozenset({"with", "safe-when", "default"})
+    required = frozenset({"with"})
+
+    def __init__(self, rule, params):  # type: ignore[no-untyped-def]
+        super().__init__(rule, params)
+        self.choice, self.texts = self.choice_param("with")
+        safe_when = self.params.get("safe-when") or {}
+        if not isinstance(safe_when, dict) or set(safe_when) - {"choice", "type"}:
+            raise self.error("`safe-when` takes `choice` and `type`")
+        self.safe_choice = safe_when.get("choice")
+        self.safe_types = tuple(t.upper() for t in safe_when.get("type", ()))
+        if self.params.get("default", "convert") != "convert":
+            raise self.error("`default` can only be `convert`")
+        self.convert_default = "default" in self.params
+
+    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        node = diag.node
+        if not isinstance(node, exp.DataType) or node.arg_key != "kind":
+            return None
+        found = column_of(node, ctx, diag.statement)
+        if found is None:
+            return None
+        tokens, column = found
+        chosen = ctx.choices.get(self.choice, "") if self.choice else ""
+        old = tokens.text(column.type.start, column.type.stop)
+        new = cased(self.texts[chosen], tokens[column.type.start].text)
+        edits = [replace(tokens[column.type.start].start, tokens[column.type.stop - 1].end, new)]
+        if self.convert_default:
+            converted = convert_default(tokens, column, old, new)
+            if converted is None:
+                return None  # a DEFAULT we cannot rewrite would not fit the new type
+            edits.extend(converted)
+        safe = None
+        if self.safe_types and (self.safe_choice in (None, chosen)):
+            if " ".join(old.upper().split()) in self.safe_types:
+                safe = True
+        return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`", safe)
+
+
+# --- DEFAULT conversion -----------------------------------------------------------------------
+
+
+def _norm_type(text: str) -> str:
+    return re.sub(r"\([^)]*\)|\s+", "", text).upper()
+
+
+def _cast_end(tokens: Tokens, j: int, stop: int) -> int:
+    """Just past the type of a cast whose type starts at token `j`."""
+    while j < stop and tokens[j].type not in _PUNCTUATION:
+        j += 1
+        if j < stop and tokens[j].type is TokenType.DOT:
+            j += 1
+    if j < stop and tokens[j].type is TokenType.L_PAREN:
+        j = tokens.closing(j) + 1
+    while j < stop and tokens[j].type is TokenType.L_BRACKET:
+        j = tokens.closing(j) + 1
+    return j
+
+
+_PUNCTUATION = frozenset(
+    {
+        TokenType.L_PAREN,
+        TokenType.R_PAREN,
+        TokenType.L_BRACKET,
+        TokenType.R_BRACKET,
+        TokenType.COMMA,
+        TokenType.DCOLON,
+        TokenType.DOT,
+        TokenType.STRING,
+        TokenType.NUMBER,
+    }
+)
+
+
+def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -> list[Edit] | None:
+    """Edits making the column's DEFAULT fit the new type; None when it cannot be done."""
+    part = column.constraint("DEFAULT")
+    if part is None:
+        return []
+    to_json = _norm_type(new) in ("JSON", "JSONB")
+    from_array = _norm_type(old).endswith("]") or "ARRAY" in _norm_type(old)
+    edits: list[Edit] = []
+    body = range(part.start + 1, part.stop)
+    if any(tokens[i].type is TokenType.ARRAY for i in body):
+        return None  # ARRAY[...] constructors: no literal to rewrite
+    for i in body:
+        token = tokens[i]
+        if token.type is TokenType.STRING and from_array and to_json:
+            literal = _array_to_json(token.text, numeric=_NUMERIC.match(old) is not None)
+            if literal is None:
+                return None
+            edits.append(replace(token.start, token.end, literal))
+        if token.type is TokenType.DCOLON:
+            end = _cast_end(tokens, i + 1, part.stop)
+            cast = tokens.text(i + 1, end)
+            if _norm_type(cast) == _norm_type(old) or (from_array and cast.rstrip().endswith("]")):
+                edits.append(replace(tokens[i + 1].start, tokens[end - 1].end, new))
+    return edits
+
+
+_ELEMENT = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,{}"]*?))\s*(?:,|$)')
+
+
+_NUMERIC = re.compile(r"\s*(int|bigint|smallint|numeric|decimal|real|double|float)", re.I)
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def _array_to_json(literal: str, numeric: bool) -> str | None:
+    """A one-dimensional PostgreSQL array literal `'{a,"b c",NULL}'` as `'["a","b c",null]'`."""
+    if not (literal.startswith("'{") and literal.endswith("}'")) or "''" in literal:
+        return None
+    inner = literal[2:-2]
+    if "{" in inner or "}" in inner:
+        return None  # nested arrays
+    values: list[object] = []
+    pos = 0
+    while pos < len(inner):
+        match = _ELEMENT.match(inner, pos)
+        if match is None or match.end() == pos:
+            return None
+        quoted, bare = match.groups()
+        if quoted is not None:
+            values.append(re.sub(r"\\(.)", r"\1", quoted))
+        else:
+            values.append(_bare_value(bare, numeric))
+        pos = match.end()
+    return "'" + json.dumps(values, ensure_ascii=False).replace("'", "''") + "'"
+
+
+def _bare_value(bare: str, numeric: bool) -> object:
+    if bare.upper() == "NULL":
+        return None
+    if numeric and _NUMBER.match(bare):
+        return json.loads(bare)
+    return bare

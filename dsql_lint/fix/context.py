@@ -1,0 +1,75 @@
+"""What a fix action sees: the linted file, its statements as tokens, the user's choices,
+and the places where new statements go."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.fix.edits import Edit, delete, insert
+from dsql_lint.fix.tokens import Tokens
+from dsql_lint.lint import FileReport
+from dsql_lint.parse import Parsed
+from dsql_lint.split import Statement
+
+_REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")
+_LINE_TAIL = re.compile(r"[ \t]*(?:\r?\n|$)")
+
+
+class FixContext:
+    def __init__(self, report: FileReport, choices: Mapping[str, str]) -> None:
+        self.report = report
+        self.text = report.source.text
+        self.choices = choices
+        self.newline = "\r\n" if "\r\n" in self.text else "\n"
+        self._tokens: dict[int, Tokens] = {}
+
+    @property
+    def statements(self) -> list[Statement]:
+        return self.report.statements
+
+    def parsed(self, index: int) -> Parsed:
+        return self.report.parsed[index]
+
+    def statement_of(self, diag: Diagnostic) -> Statement:
+        return self.report.statements[diag.statement]
+
+    def tokens(self, index: int) -> Tokens:
+        if index not in self._tokens:
+            self._tokens[index] = Tokens(self.report.statements[index])
+        return self._tokens[index]
+
+    def line_of(self, offset: int) -> int:
+        return self.report.source.position(offset)[0]
+
+    def indent(self, offset: int) -> str:
+        """The whitespace before `offset` on its line, if only whitespace precedes it."""
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        before = self.text[line_start:offset]
+        return before if not before.strip() else ""
+
+    def after_statement(self, statement: Statement, text: str) -> Edit:
+        """Insert the statement(s) `text` after `statement`: on the next line when the rest of its
+        line is blank or a line comment (which stays where it is), else after it on the line."""
+        tail = _REST_OF_LINE.match(self.text, statement.end)
+        if tail is None:
+            return insert(statement.end, " " + text)
+        return insert(tail.end(), self.newline + self.indent(statement.start) + text)
+
+    def before_statement(self, statement: Statement, text: str) -> Edit:
+        """Insert `text` (ending with its own newline, if it wants one) before `statement`."""
+        return insert(statement.start, text)
+
+    def delete_statement(self, statement: Statement) -> Edit:
+        """Delete `statement`; with its whole line when nothing else is on it."""
+        start, end = statement.start, statement.end
+        line_start = self.text.rfind("\n", 0, start) + 1
+        tail = _LINE_TAIL.match(self.text, end)
+        if not self.text[line_start:start].strip() and tail is not None:
+            return delete(line_start, tail.end())
+        return delete(start, end)
+
+    def statement_line(self, text: str, statement: Statement) -> str:
+        """`text` as a line of its own before `statement`, with its indentation."""
+        return text + self.newline + self.indent(statement.start)

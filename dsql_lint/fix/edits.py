@@ -1,0 +1,93 @@
+"""Edits on spans of a source text, and fixes made of them.
+
+A fix never regenerates a statement: it replaces, inserts or deletes exact character spans, so
+that every character outside its edits (comments, case, blank lines, CRLF) survives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dsql_lint.diagnostic import FixAvailability
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Edit:
+    start: int  # character offsets into the text the fix was planned on, end exclusive
+    end: int
+    text: str = ""
+
+    def overlaps(self, other: Edit) -> bool:
+        """Whether the two edits cannot both apply: their spans intersect, or one inserts
+        strictly inside the span the other replaces. Insertions at one point both apply."""
+        if self.start == self.end or other.start == other.end:
+            point, span = (self, other) if self.start == self.end else (other, self)
+            return span.start < point.start < span.end
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Fix:
+    code: str
+    name: str
+    safety: FixAvailability  # SAFE or UNSAFE
+    summary: str  # what changed, for the user
+    edits: tuple[Edit, ...]
+    line: int  # 1-based line of the finding it fixes
+    codes: tuple[str, ...] = field(default=())  # other findings the same edits fix
+
+    @property
+    def safe(self) -> bool:
+        return self.safety is FixAvailability.SAFE
+
+
+def replace(start: int, end: int, text: str) -> Edit:
+    return Edit(start, end, text)
+
+
+def insert(at: int, text: str) -> Edit:
+    return Edit(at, at, text)
+
+
+def delete(start: int, end: int) -> Edit:
+    return Edit(start, end, "")
+
+
+def conflicts(fix: Fix, taken: Iterable[Edit]) -> bool:
+    return any(edit.overlaps(other) for edit in fix.edits for other in taken)
+
+
+def select(fixes: Iterable[Fix]) -> list[Fix]:
+    """The fixes that can apply together: in order of position, a fix whose edits collide with
+    one already taken waits for the next pass. Fixes with identical edits apply once."""
+    chosen: list[Fix] = []
+    taken: list[Edit] = []
+    by_edits: dict[tuple[Edit, ...], int] = {}
+    for fix in sorted(fixes, key=lambda f: (min(e.start for e in f.edits), f.code)):
+        same = by_edits.get(fix.edits)
+        if same is not None:
+            first = chosen[same]
+            if fix.code != first.code and fix.code not in first.codes:
+                chosen[same] = dataclasses.replace(first, codes=(*first.codes, fix.code))
+            continue
+        if conflicts(fix, taken):
+            continue
+        by_edits[fix.edits] = len(chosen)
+        chosen.append(fix)
+        taken.extend(fix.edits)
+    return chosen
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """`text` with non-overlapping `edits` applied; insertions at one point keep their order."""
+    ordered = sorted(enumerate(edits), key=lambda item: (item[1].start, item[1].end, item[0]))
+    out: list[str] = []
+    pos = 0
+    for _, edit in ordered:
+        out.append(text[pos : edit.start])
+        out.append(edit.text)
+        pos = max(pos, edit.end)
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,155 @@
+"""A statement as tokens with absolute offsets: what the fix actions find their places in.
+
+Comments and whitespace are not tokens, so every edit made between tokens leaves them alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType
+
+from dsql_lint.split import Kind, Statement
+
+OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
+CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    type: TokenType
+    start: int  # absolute character offsets into the source text, end exclusive
+    end: int
+    depth: int  # parentheses and brackets open before this token
+    text: str  # as written
+
+    @property
+    def word(self) -> str:
+        """Upper case, inner whitespace collapsed: `primary  key` -> `PRIMARY KEY`."""
+        return " ".join(self.text.upper().split())
+
+    @property
+    def name(self) -> str:
+        """The identifier this token spells: quotes removed, unquoted names lower-cased."""
+        if self.type is TokenType.IDENTIFIER and self.text.startswith('"'):
+            return self.text[1:-1].replace('""', '"')
+        return self.text.lower()
+
+    def is_word(self, *words: str) -> bool:
+        return self.type is not TokenType.IDENTIFIER and self.word in words
+
+
+@cache
+def _dialect():  # type: ignore[no-untyped-def]
+    from sqlglot.dialects.postgres import Postgres
+
+    return Postgres()
+
+
+class Tokens(Sequence[Token]):
+    """The tokens of one statement (its terminating `;` excluded)."""
+
+    def __init__(self, statement: Statement) -> None:
+        self.statement = statement
+        self.items: list[Token] = list(_tokenize(statement))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self.items[index]
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self.items)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.items)
+
+    def match(self, i: int, phrase: str) -> int:
+        """How many tokens from `i` spell `phrase` (`PRIMARY KEY` may be one token or two); 0
+        when they do not."""
+        words = phrase.upper().split()
+        k, j = 0, i
+        while k < len(words):
+            if j >= len(self.items) or self.items[j].type is TokenType.IDENTIFIER:
+                return 0
+            spelled = self.items[j].word.split()
+            if spelled != words[k : k + len(spelled)]:
+                return 0
+            k, j = k + len(spelled), j + 1
+        return j - i
+
+    def find(
+        self, *phrases: str, start: int = 0, stop: int | None = None, depth: int | None = None
+    ) -> int | None:
+        """Index of the first token starting one of `phrases` (at `depth`, if given)."""
+        for i in range(start, len(self.items) if stop is None else stop):
+            if depth is not None and self.items[i].depth != depth:
+                continue
+            if any(self.match(i, phrase) for phrase in phrases):
+                return i
+        return None
+
+    def has(self, phrase: str) -> bool:
+        return self.find(phrase) is not None
+
+    def closing(self, i: int) -> int:
+        """Index of the bracket closing the one at `i` (the last token if unbalanced)."""
+        depth = self.items[i].depth
+        for j in range(i + 1, len(self.items)):
+            if self.items[j].type in CLOSE and self.items[j].depth == depth:
+                return j
+        return len(self.items) - 1
+
+    def split(self, start: int, stop: int, separator: TokenType = TokenType.COMMA) -> list[tuple[int, int]]:
+        """[start, stop) cut at the separators at the depth of `start`: half-open index ranges."""
+        if start >= stop:
+            return []
+        depth = self.items[start].depth
+        parts: list[tuple[int, int]] = []
+        first = start
+        for i in range(start, stop):
+            token = self.items[i]
+            if token.type is separator and token.depth == depth:
+                parts.append((first, i))
+                first = i + 1
+        parts.append((first, stop))
+        return [(a, b) for a, b in parts if a < b]
+
+    def qualified_name_end(self, i: int) -> int:
+        """Just past the name starting at `i`: `a`, `s.a`, `"S"."a"`."""
+        j = i + 1
+        while j + 1 < len(self.items) and self.items[j].type is TokenType.DOT:
+            j += 2
+        return min(j, len(self.items))
+
+    def text(self, start: int, stop: int) -> str:
+        """Source text from token `start` to the end of token `stop - 1`, comments included."""
+        if start >= stop:
+            return ""
+        return self.statement.source.text[self.items[start].start : self.items[stop - 1].end]
+
+
+def _tokenize(statement: Statement) -> Iterator[Token]:
+    if statement.kind is not Kind.SQL:
+        return
+    body = statement.body
+    try:
+        raw = _dialect().tokenize(body)
+    except TokenError:
+        return  # a statement the tokenizer rejects is left alone
+    depth = 0
+    base = statement.start
+    for token in raw:
+        if token.token_type is TokenType.SEMICOLON:
+            continue
+        if token.token_type in CLOSE:
+            depth = max(depth - 1, 0)
+        start, end = base + token.start, base + token.end + 1
+        yield Token(token.token_type, start, end, depth, body[token.start : token.end + 1])
+        if token.token_type in OPEN:
+            depth += 1

@@ -1,0 +1,57 @@
+"""Splitting a transaction block DSQL cannot run: one DDL statement per transaction, and DDL
+never with DML. `COMMIT; BEGIN;` goes after the statement that ends each group, so the
+statements keep their order and the comments before a statement stay with it."""
+
+from __future__ import annotations
+
+from dsql_lint.classify import DDL, DML, statement_class
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.style import cased
+from dsql_lint.parse import Parsed
+from dsql_lint.split import TxControl
+
+
+def group_starts(members: list[Parsed]) -> list[int]:
+    """Indexes in `members` of the statements that must start a new transaction."""
+    starts = []
+    ddl = dml = False
+    for k, parsed in enumerate(members):
+        kind = statement_class(parsed)
+        if kind not in (DDL, DML):
+            continue
+        if ddl or (kind == DDL and dml):
+            starts.append(k)
+            ddl = dml = False
+        ddl, dml = ddl or kind == DDL, dml or kind == DML
+    return starts
+
+
+@action("split-transaction")
+class SplitTransaction(Action):
+    """Commit between the groups of a BEGIN ... COMMIT block. A block the file does not open
+    itself (a migration tool's transaction) or that ends in ROLLBACK is left as a finding."""
+
+    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tx = ctx.statement_of(diag).tx
+        members = [p for p in ctx.report.parsed if p.statement.tx == tx]
+        if tx is None or len(members) < 3:
+            return None
+        if members[0].statement.tx_control is not TxControl.BEGIN:
+            return None
+        if members[-1].statement.tx_control is not TxControl.COMMIT:
+            return None
+        inner = members[1:-1]
+        starts = group_starts(inner)
+        if not starts:
+            return None
+        style = members[0].statement.text
+        edits = []
+        for k in starts:
+            previous = ctx.report.statements[inner[k].statement.index - 1]
+            text = cased("COMMIT;", style) + ctx.newline + ctx.indent(previous.start) + cased("BEGIN;", style)
+            edits.append(ctx.after_statement(previous, text))
+        count = len(starts) + 1
+        return self.make(diag, edits, f"transaction split in {count}: one DDL statement each, DDL apart from DML")

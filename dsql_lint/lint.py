@@ -1,0 +1,278 @@
+"""The lint pipeline: source -> split -> parse -> rules -> diagnostics.
+
+Node and statement rules run during one walk of each statement's tree; catalog rules are
+checked against the schema read so far (all inputs, in order); transaction rules count
+statement classes per transaction block; suppression comments filter what is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlglot import exp
+
+from dsql_lint import suppress
+from dsql_lint.classify import statement_class
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.engine import catalog as cat
+from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
+from dsql_lint.engine.messages import node_vars, render, short
+from dsql_lint.engine.model import Rule
+from dsql_lint.engine.ruleset import (
+    PARSE_ERROR,
+    UNUSED_IGNORE,
+    CatalogCheck,
+    NodeCheck,
+    RuleSet,
+    TransactionCheck,
+    select_rules,
+)
+from dsql_lint.parse import Parsed, node_span, parse
+from dsql_lint.source import Source, expand_paths, read_source
+from dsql_lint.split import Statement, split
+
+
+@dataclass
+class LintOptions:
+    target: dt.date | None = None  # None: today
+    assume_in_transaction: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)  # code or name -> severity
+    rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
+    exclude: tuple[str, ...] = ()
+    report_unused_ignores: bool = False
+
+    @property
+    def target_date(self) -> dt.date:
+        return self.target or dt.date.today()
+
+
+@dataclass
+class FileReport:
+    source: Source
+    statements: list[Statement]
+    parsed: list[Parsed]
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class LintReport:
+    files: list[FileReport]
+    rules: list[Rule]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def all_rules(options: LintOptions) -> list[Rule]:
+    """Built-in rules and the user's own, sorted by code."""
+    rules = load_rules([builtin_rules_dir()])
+    if options.rule_dirs:
+        rules = rules + load_rules(options.rule_dirs, builtin=False)
+        check_unique(rules)
+    return sorted(rules, key=lambda r: r.code)
+
+
+def active_rules(options: LintOptions, rules: list[Rule] | None = None) -> list[Rule]:
+    chosen = select_rules(
+        rules or all_rules(options), options.target_date, options.select, options.ignore
+    )
+    if not options.severity:
+        return chosen
+    overrides = options.severity
+    return [
+        replace(r, severity=overrides.get(r.code, overrides.get(r.name, r.severity)))
+        for r in chosen
+    ]
+
+
+class _MatchContext:
+    """What predicates may ask about the statement being walked."""
+
+    __slots__ = ("parsed",)
+
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+
+    def text_of(self, node: exp.Expr) -> str:
+        start, end = node_span(self.parsed, node)
+        return self.parsed.statement.source.text[start:end]
+
+    def is_root(self, node: exp.Expr) -> bool:
+        return node is self.parsed.tree
+
+
+class Linter:
+    """Lints sources in order, carrying the catalog from one to the next."""
+
+    def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
+        self.ruleset = RuleSet(rules)
+        self.options = options or LintOptions()
+        self.catalog = cat.Catalog()
+
+    def lint_source(self, source: Source) -> FileReport:
+        statements = split(source, self.options.assume_in_transaction)
+        parsed_all = [parse(s) for s in statements]
+        diagnostics: list[Diagnostic] = []
+        for parsed in parsed_all:
+            diagnostics.extend(self._statement(parsed))
+        diagnostics.extend(self._transactions(parsed_all))
+        diagnostics = self._suppress(source, statements, diagnostics)
+        diagnostics.sort(key=lambda d: d.sort_key)
+        return FileReport(source, statements, parsed_all, diagnostics)
+
+    def _statement(self, parsed: Parsed) -> list[Diagnostic]:
+        tree = parsed.tree
+        if tree is None:
+            return self._parse_error(parsed)
+        ctx = _MatchContext(parsed)
+        found: list[Diagnostic] = []
+        pending: list[tuple[CatalogCheck, exp.Expr]] = []
+        checks_for = self.ruleset.checks_for
+        for node in tree.walk():
+            for check in checks_for(type(node)):
+                if isinstance(check, NodeCheck):
+                    if (not check.root_only or node is tree) and check.test(node, ctx):
+                        found.append(_node_diagnostic(parsed, check.rule, node))
+                elif check.test(node, ctx):
+                    pending.append((check, node))
+        self.catalog.apply(cat.effects_of(tree))
+        if pending:
+            table = cat.subject_table(tree)
+            for check, node in pending:
+                if check.condition(self.catalog, cat.Subject(table, node)):
+                    found.append(_node_diagnostic(parsed, check.rule, node))
+        return found
+
+    def _parse_error(self, parsed: Parsed) -> list[Diagnostic]:
+        rule = self.ruleset.special.get(PARSE_ERROR)
+        if parsed.error is None or rule is None:
+            return []
+        statement = parsed.statement
+        start = parsed.error_offset if parsed.error_offset is not None else statement.start
+        end = min(statement.end, start + 1)
+        return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
+
+    def _transactions(self, parsed_all: list[Parsed]) -> list[Diagnostic]:
+        checks = self.ruleset.transaction_checks
+        if not checks:
+            return []
+        found: list[Diagnostic] = []
+        blocks: dict[int, list[tuple[Parsed, str]]] = {}
+        for parsed in parsed_all:
+            if parsed.statement.tx is not None:
+                blocks.setdefault(parsed.statement.tx, []).append((parsed, statement_class(parsed)))
+        for members in blocks.values():
+            for check in checks:
+                found.extend(_transaction_findings(check, members))
+        return found
+
+    def _suppress(
+        self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
+    ) -> list[Diagnostic]:
+        whole, by_statement = suppress.find(source, statements)
+        if not whole and not by_statement:
+            return diagnostics
+        kept = suppress.apply(diagnostics, whole, by_statement)
+        rule = self.ruleset.special.get(UNUSED_IGNORE)
+        if self.options.report_unused_ignores and rule is not None:
+            for item in suppress.unused(whole, by_statement):
+                text = short(source.text[item.start : item.end])
+                owner = _statement_at(statements, item.start)
+                kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
+        return kept
+
+
+def _statement_at(statements: list[Statement], offset: int) -> Statement:
+    for statement in statements:
+        if statement.end >= offset:
+            return statement
+    return statements[-1]
+
+
+def _node_diagnostic(parsed: Parsed, rule: Rule, node: exp.Expr) -> Diagnostic:
+    start, end = node_span(parsed, node)
+    text = parsed.statement.source.text
+    variables = node_vars(node, lambda: text[start:end])
+    return diagnostic(parsed.statement, rule, start, end, variables, node)
+
+
+def _transaction_findings(
+    check: TransactionCheck, members: list[tuple[Parsed, str]]
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if check.limit_class is not None:
+        seen = 0
+        for parsed, kind in members:
+            if kind == check.limit_class:
+                seen += 1
+                if seen > check.limit_max:
+                    out.append(_statement_diagnostic(check.rule, parsed, {"count": seen}))
+        return out
+    first: str | None = None
+    for parsed, kind in members:
+        if kind not in check.exclusive:
+            continue
+        if first is None:
+            first = kind
+        elif kind != first:
+            variables = {"first": first.upper(), "class": kind.upper()}
+            return [_statement_diagnostic(check.rule, parsed, variables)]
+    return out
+
+
+def _statement_diagnostic(rule: Rule, parsed: Parsed, variables: dict[str, object]) -> Diagnostic:
+    statement = parsed.statement
+    return diagnostic(statement, rule, statement.start, statement.end, variables)
+
+
+def diagnostic(
+    statement: Statement,
+    rule: Rule,
+    start: int,
+    end: int,
+    variables: dict,
+    node: exp.Expr | None = None,
+) -> Diagnostic:
+    source = statement.source
+    line, col = source.position(start)
+    end_line, end_col = source.position(max(start, end - 1))
+    return Diagnostic(
+        path=source.display_path,
+        start=start,
+        end=end,
+        line=line,
+        col=col,
+        end_line=end_line,
+        end_col=end_col + 1 if end > start else end_col,
+        code=rule.code,
+        name=rule.name,
+        severity=rule.severity,
+        message=render(rule.message, variables),
+        suggestion=render(rule.suggestion, variables) if rule.suggestion else None,
+        fix=rule.fix,
+        statement=statement.index,
+        byte_start=source.byte_offset(start),
+        byte_end=source.byte_offset(end),
+        node=node,
+    )
+
+
+def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
+    rules = active_rules(options)
+    linter = Linter(rules, options)
+    return LintReport([linter.lint_source(s) for s in sources], rules)
+
+
+def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
+    files = expand_paths(paths, options.exclude)
+    return lint_sources((read_source(p) for p in files), options)

@@ -1,0 +1,98 @@
+"""Parsing one statement with the DSQL dialect.
+
+INTERFACE (stable; other modules depend on it):
+    parse(statement) -> Parsed
+    node_span(parsed, node) -> (start, end)   absolute character offsets, end exclusive
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
+
+from dsql_lint.dialect import DSQL
+from dsql_lint.split import Kind, Statement
+
+
+@dataclass(slots=True, eq=False)
+class Parsed:
+    statement: Statement
+    tree: exp.Expr | None  # None when the statement is not SQL or did not parse
+    tokens: list[Any] = field(default_factory=list)  # sqlglot tokens, offsets relative to statement
+    error: str | None = None
+    error_offset: int | None = None  # absolute character offset of the parse error
+    _spans: Any = field(default=None, repr=False)  # node_span's per-statement cache
+
+
+class _DropUnsupportedSyntax(logging.Filter):
+    """sqlglot warns for every statement it keeps as an exp.Command; for a linter those are
+    valid PostgreSQL it does not model, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "contains unsupported syntax" not in str(record.msg)
+
+
+logging.getLogger("sqlglot").addFilter(_DropUnsupportedSyntax())
+
+_DIALECT = DSQL()
+_TOKENIZER = _DIALECT.tokenizer()
+_PARSER = _DIALECT.parser(error_level=ErrorLevel.IMMEDIATE, error_message_context=0)
+
+
+def parse(statement: Statement) -> Parsed:
+    """Parses one statement; never raises."""
+    if statement.kind is not Kind.SQL:
+        return Parsed(statement, None)
+    body = statement.body
+    try:
+        tokens = _TOKENIZER.tokenize(body)
+    except TokenError as err:
+        return Parsed(statement, None, error=_first_line(err), error_offset=statement.start)
+    except Exception as err:  # noqa: BLE001 - any input must give a result, not a crash
+        return _internal_error(statement, [], err)
+    try:
+        trees = _PARSER.parse(tokens, body)
+    except ParseError as err:
+        return _parse_error(statement, tokens, err)
+    except Exception as err:  # noqa: BLE001
+        return _internal_error(statement, tokens, err)
+    tree = next((t for t in trees if t is not None), None)
+    return Parsed(statement, tree, tokens)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _parse_error(statement: Statement, tokens: list[Any], err: ParseError) -> Parsed:
+    info = err.errors[0] if err.errors else {}
+    message = info.get("description") or _first_line(err)
+    offset = _token_offset(tokens, info.get("line"), info.get("col"))
+    if offset is None:
+        offset = 0
+    return Parsed(statement, None, tokens, error=message, error_offset=statement.start + offset)
+
+
+def _internal_error(statement: Statement, tokens: list[Any], err: Exception) -> Parsed:
+    message = f"cannot parse: {type(err).__name__}: {_first_line(err)}"
+    return Parsed(statement, None, tokens, error=message, error_offset=statement.start)
+
+
+def _token_offset(tokens: list[Any], line: int | None, col: int | None) -> int | None:
+    """Start of the token sqlglot reports at (line, col): its position is the token's last
+    character."""
+    if line is None or col is None:
+        return None
+    for token in tokens:
+        if token.line == line and token.col == col:
+            return token.start
+    return None
+
+
+def node_span(parsed: Parsed, node: exp.Expr) -> tuple[int, int]:
+    return parsed.statement.start, parsed.statement.end

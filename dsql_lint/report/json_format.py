@@ -1,0 +1,44 @@
+"""Machine-readable output. The schema is documented in docs/json-output.md and versioned:
+a change that removes or renames a field bumps SCHEMA_VERSION."""
+
+from __future__ import annotations
+
+import json
+
+from dsql_lint import __version__
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.lint import LintReport
+
+SCHEMA_VERSION = 1
+
+
+def diagnostic_dict(diag: Diagnostic) -> dict:
+    return {
+        "path": diag.path,
+        "code": diag.code,
+        "name": diag.name,
+        "severity": diag.severity.value,
+        "message": diag.message,
+        "suggestion": diag.suggestion,
+        "fix": diag.fix.value,
+        "statement": diag.statement,
+        "start": {"line": diag.line, "column": diag.col, "offset": diag.byte_start},
+        "end": {"line": diag.end_line, "column": diag.end_col, "offset": diag.byte_end},
+    }
+
+
+def render(report: LintReport) -> str:
+    diagnostics = report.diagnostics
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "dsql-lint", "version": __version__},
+        "summary": {
+            "files": len(report.files),
+            "statements": sum(len(f.statements) for f in report.files),
+            "errors": sum(d.severity.value == "error" for d in diagnostics),
+            "warnings": sum(d.severity.value == "warning" for d in diagnostics),
+            "infos": sum(d.severity.value == "info" for d in diagnostics),
+        },
+        "diagnostics": [diagnostic_dict(d) for d in diagnostics],
+    }
+    return json.dumps(payload, indent=2) + "\n"

@@ -1,0 +1,157 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
+
+One run; `tool.driver.rules` lists every active rule with its docs, and each result points at
+its rule by id and index. Locations are relative to the current directory (`%SRCROOT%`) with
+forward slashes; regions carry 1-based line/column (columns in Unicode code points, end column
+exclusive) and the byte offset and length in the file as stored. Fixes are not emitted yet:
+`properties.fix` says whether `dsql-lint fix` can rewrite the finding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from dsql_lint import __version__
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.engine.model import Rule
+from dsql_lint.lint import LintReport
+from dsql_lint.source import STDIN
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://pypi.org/project/dsql-lint-py/"
+SRCROOT = "%SRCROOT%"
+
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def relative_path(path: str, cwd: str | None = None) -> str | None:
+    """`path` relative to `cwd` (default: the current directory) with forward slashes.
+
+    None when it is outside `cwd` (or on another drive), and for standard input.
+    """
+    if path in (STDIN, "<stdin>"):
+        return None
+    base = os.path.abspath(cwd or os.getcwd())
+    try:
+        rel = os.path.relpath(os.path.abspath(path), base)
+    except ValueError:
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return Path(rel).as_posix()
+
+
+def artifact_location(path: str) -> dict:
+    """Relative to %SRCROOT% when under the current directory; else an absolute file URI."""
+    if path in (STDIN, "<stdin>"):
+        return {"description": {"text": "standard input"}}
+    rel = relative_path(path)
+    if rel is None:
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _cwd_uri() -> str:
+    return Path(os.getcwd()).as_uri().rstrip("/") + "/"
+
+
+def rule_help_text(rule: Rule) -> str:
+    parts = [rule.docs.why.strip(), "Failing example:\n\n" + rule.docs.bad.rstrip()]
+    if rule.docs.good:
+        parts.append("Fixed example:\n\n" + rule.docs.good.rstrip())
+    if rule.suggestion:
+        parts.append("Suggestion: " + rule.suggestion.strip())
+    return "\n\n".join(parts) + "\n"
+
+
+def rule_help_markdown(rule: Rule) -> str:
+    parts = [rule.docs.why.strip(), "**Failing example**", _sql_block(rule.docs.bad)]
+    if rule.docs.good:
+        parts += ["**Fixed example**", _sql_block(rule.docs.good)]
+    if rule.suggestion:
+        parts.append("**Suggestion:** " + rule.suggestion.strip())
+    if rule.evidence:
+        parts.append("\n".join(f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence))
+    return "\n\n".join(parts) + "\n"
+
+
+def _sql_block(sql: str) -> str:
+    return "```sql\n" + sql.rstrip() + "\n```"
+
+
+def rule_descriptor(rule: Rule) -> dict:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.message},
+        "fullDescription": {"text": rule.docs.why.strip()},
+        "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "fix": rule.fix.value,
+            "lifted": rule.lifted.isoformat() if rule.lifted else None,
+            "scope": rule.scope.value,
+            "tags": ["dsql"],
+        },
+    }
+
+
+def region(diag: Diagnostic) -> dict:
+    return {
+        "startLine": diag.line,
+        "startColumn": diag.col,
+        "endLine": diag.end_line,
+        "endColumn": diag.end_col,
+        "byteOffset": diag.byte_start,
+        "byteLength": max(0, diag.byte_end - diag.byte_start),
+    }
+
+
+def result(diag: Diagnostic, rule_index: dict[str, int]) -> dict:
+    out: dict = {"ruleId": diag.code}
+    if diag.code in rule_index:
+        out["ruleIndex"] = rule_index[diag.code]
+    out["level"] = LEVELS[diag.severity]
+    out["message"] = {"text": diag.message}
+    location = {"artifactLocation": artifact_location(diag.path), "region": region(diag)}
+    out["locations"] = [{"physicalLocation": location}]
+    properties: dict = {"name": diag.name, "fix": diag.fix.value}
+    if diag.suggestion:
+        properties["suggestion"] = diag.suggestion
+    out["properties"] = properties
+    return out
+
+
+def artifacts(report: LintReport) -> list[dict]:
+    """Every file checked, findings or not, once each."""
+    paths = dict.fromkeys(f.source.display_path for f in report.files)
+    return [{"location": artifact_location(p), "sourceLanguage": "sql"} for p in paths]
+
+
+def sarif_log(report: LintReport) -> dict:
+    rule_index = {rule.code: i for i, rule in enumerate(report.rules)}
+    driver = {
+        "name": "dsql-lint",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": [rule_descriptor(rule) for rule in report.rules],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {SRCROOT: {"uri": _cwd_uri()}},
+        "artifacts": artifacts(report),
+        "columnKind": "unicodeCodePoints",
+        "results": [result(d, rule_index) for d in report.diagnostics],
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render(report: LintReport) -> str:
+    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,87 @@
+"""Human-readable output: `path:line:col: CODE [name] message`, the suggestion, a code frame."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.lint import FileReport, LintReport
+
+FRAME_CONTEXT = 1  # lines shown above the finding
+
+
+def _use_color(stream: object = None) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    target = stream or sys.stdout
+    return bool(getattr(target, "isatty", lambda: False)())
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+
+SEVERITY_COLOR = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
+
+
+def render(report: LintReport, color: bool | None = None) -> str:
+    style = _Style(_use_color() if color is None else color)
+    lines: list[str] = []
+    for file in report.files:
+        for diag in file.diagnostics:
+            lines.extend(_finding(file, diag, style))
+    lines.append(summary(report, style))
+    return "\n".join(lines) + "\n"
+
+
+def _finding(file: FileReport, diag: Diagnostic, style: _Style) -> list[str]:
+    code = style(diag.code, SEVERITY_COLOR[diag.severity])
+    fix = " [*]" if diag.fix is FixAvailability.SAFE else ""
+    head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code}{fix} [{diag.name}] {diag.message}"
+    out = [head]
+    if diag.suggestion:
+        out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
+    out.extend(_frame(file, diag, style))
+    out.append("")
+    return out
+
+
+def _frame(file: FileReport, diag: Diagnostic, style: _Style) -> list[str]:
+    text_lines = file.source.text.splitlines()
+    first = max(1, diag.line - FRAME_CONTEXT)
+    last = min(len(text_lines), diag.line)
+    width = len(str(last))
+    out = []
+    for number in range(first, last + 1):
+        content = text_lines[number - 1].rstrip("\r").expandtabs(1)
+        out.append(f"  {number:>{width}} | {content}")
+    if 1 <= diag.line <= len(text_lines):
+        line_text = text_lines[diag.line - 1]
+        end_col = diag.end_col if diag.end_line == diag.line else len(line_text) + 1
+        carets = "^" * max(1, end_col - diag.col)
+        pad = " " * (diag.col - 1)
+        out.append(f"  {' ' * width} | {pad}{style(carets, SEVERITY_COLOR[diag.severity])}")
+    return out
+
+
+def summary(report: LintReport, style: _Style | None = None) -> str:
+    style = style or _Style(False)
+    diagnostics = report.diagnostics
+    files = len(report.files)
+    statements = sum(len(f.statements) for f in report.files)
+    checked = f"{files} file{'s' * (files != 1)}, {statements} statements checked"
+    if not diagnostics:
+        return style(f"All clean: {checked}.", "1;32")
+    counts = Counter(d.severity for d in diagnostics)
+    parts = [f"{counts[s]} {s.value}{'s' * (counts[s] != 1)}" for s in Severity if counts[s]]
+    fixable = sum(d.fix is not FixAvailability.NONE for d in diagnostics)
+    fix_note = f"; {fixable} fixable with `dsql-lint fix`" if fixable else ""
+    return f"Found {', '.join(parts)} in {checked}{fix_note}."

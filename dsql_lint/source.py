@@ -1,0 +1,131 @@
+"""Reading SQL: files, folders in migration order, stdin; decoding."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+from dsql_lint.errors import InputError
+
+BOM = "\ufeff"
+STDIN = "-"
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One decoded input. Offsets everywhere else are character offsets into `text`."""
+
+    path: str
+    text: str
+    bom: bool = False
+    _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def display_path(self) -> str:
+        return "<stdin>" if self.path == STDIN else self.path
+
+    def line_starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            starts.extend(m.end() for m in re.finditer("\n", self.text))
+            self._line_starts.extend(starts)
+        return self._line_starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; columns count characters."""
+        from bisect import bisect_right
+
+        starts = self.line_starts()
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def byte_offset(self, offset: int) -> int:
+        """Byte offset in the file as stored (BOM included) of a character offset."""
+        prefix = len(BOM.encode()) if self.bom else 0
+        if self.text.isascii():
+            return prefix + offset
+        return prefix + len(self.text[:offset].encode("utf-8"))
+
+    def encode(self, text: str | None = None) -> bytes:
+        """The bytes to write back for `text` (default: unchanged), BOM restored."""
+        body = self.text if text is None else text
+        return ((BOM if self.bom else "") + body).encode("utf-8")
+
+
+def decode(path: str, data: bytes) -> Source:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError("not valid UTF-8", path, line) from None
+    bom = text.startswith(BOM)
+    return Source(path=path, text=text[1:] if bom else text, bom=bom)
+
+
+def read_source(path: str) -> Source:
+    if path == STDIN:
+        return decode(STDIN, sys.stdin.buffer.read())
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file or directory", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", path) from None
+    except OSError as err:
+        raise InputError(err.strerror or "cannot read", path) from None
+    return decode(path, data)
+
+
+_VERSION = re.compile(r"^[VvRrUu]?(\d+(?:[._]\d+)*)")
+
+
+def migration_key(path: Path) -> tuple:
+    """Sort key putting migrations in the order tools run them.
+
+    Flyway `V2__x.sql` before `V10__x.sql`, golang-migrate `0002_x.up.sql`, Rails-style
+    `20240101120000_x.sql`: a leading version is compared as numbers, part by part.
+    Files without a version come after, by name.
+    """
+    match = _VERSION.match(path.name)
+    if match is None:
+        return (1, (), path.name)
+    parts = tuple(int(p) for p in re.split(r"[._]", match.group(1)))
+    return (0, parts, path.name)
+
+
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """Files to read, in order: folders are searched for *.sql and sorted as migrations."""
+    patterns = list(exclude)
+    out: list[str] = []
+    for raw in paths:
+        if raw == STDIN:
+            out.append(raw)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = [p for p in path.rglob("*.sql") if p.is_file()]
+            by_folder: dict[Path, list[Path]] = {}
+            for p in found:
+                by_folder.setdefault(p.parent, []).append(p)
+            for folder in sorted(by_folder):
+                out.extend(
+                    str(p)
+                    for p in sorted(by_folder[folder], key=migration_key)
+                    if not _excluded(p, patterns)
+                )
+        elif not path.exists():
+            raise InputError("no such file or directory", raw)
+        elif not _excluded(path, patterns):
+            out.append(raw)
+    return out
+
+
+def _excluded(path: Path, patterns: list[str]) -> bool:
+    """Absolute patterns (from a config file) match the resolved path; others match the end."""
+    resolved = path.resolve().as_posix()
+    return any(fnmatch(resolved, p) if os.path.isabs(p) else path.match(p) for p in patterns)

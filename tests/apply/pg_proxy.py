@@ -1,0 +1,151 @@
+"""A PostgreSQL wire proxy on 127.0.0.1 for the tests: it cuts connections at request
+boundaries and can terminate TLS (so libpq's verify-full runs against a test certificate).
+
+A "request" is what the client sends up to a point where it waits for the server: a simple
+Query, a Sync (end of an extended-protocol batch), CopyDone or CopyFail. Messages are held
+until the request is complete, so a cut "before" request N means the server never saw any
+of it, and a cut "after" request N means the server ran it but the client never heard back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import struct
+import threading
+from dataclasses import dataclass, field
+
+SSL_REQUEST = 80877103
+GSSENC_REQUEST = 80877104
+REQUEST_ENDS = frozenset(b"QScf")
+FLUSHES = frozenset(b"QScfXH")
+
+
+@dataclass(eq=False)
+class _Conn:
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    drop_response: bool = False
+
+    def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
+
+
+class Proxy:
+    def __init__(
+        self,
+        backend_port: int,
+        tls: ssl.SSLContext | None = None,
+        cut_at: int | None = None,
+        cut_after: bool = False,
+    ) -> None:
+        self.backend_port = backend_port
+        self.tls = tls
+        self.cut_at = cut_at
+        self.cut_after = cut_after
+        self.requests = 0
+        self.cuts = 0
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._conns: set[_Conn] = set()
+
+    def __enter__(self) -> Proxy:
+        self._thread.start()
+        self._server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._handle, "127.0.0.1", 0), self._loop
+        ).result(10)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        async def shutdown() -> None:
+            assert self._server is not None
+            self._server.close()
+            for conn in list(self._conns):
+                conn.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _handle(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
+        conn = _Conn([cwriter])
+        self._conns.add(conn)
+        try:
+            breader, bwriter = await asyncio.open_connection("127.0.0.1", self.backend_port)
+            conn.writers.append(bwriter)
+            if not await self._startup(creader, cwriter, bwriter):
+                return
+            back = asyncio.ensure_future(self._pump_back(breader, cwriter, conn))
+            try:
+                await self._pump_front(creader, bwriter, conn)
+            finally:
+                back.cancel()
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ssl.SSLError, OSError):
+            pass
+        finally:
+            conn.close()
+            self._conns.discard(conn)
+
+    async def _startup(
+        self,
+        creader: asyncio.StreamReader,
+        cwriter: asyncio.StreamWriter,
+        bwriter: asyncio.StreamWriter,
+    ) -> bool:
+        while True:
+            head = await creader.readexactly(8)
+            length, code = struct.unpack("!ii", head)
+            if length == 8 and code in (SSL_REQUEST, GSSENC_REQUEST):
+                if code == SSL_REQUEST and self.tls is not None:
+                    cwriter.write(b"S")
+                    await cwriter.drain()
+                    await cwriter.start_tls(self.tls)
+                else:
+                    cwriter.write(b"N")
+                    await cwriter.drain()
+                continue
+            bwriter.write(head + await creader.readexactly(length - 8))
+            await bwriter.drain()
+            return True
+
+    async def _pump_front(
+        self, creader: asyncio.StreamReader, bwriter: asyncio.StreamWriter, conn: _Conn
+    ) -> None:
+        pending = bytearray()
+        while True:
+            kind = await creader.readexactly(1)
+            size = await creader.readexactly(4)
+            body = await creader.readexactly(struct.unpack("!i", size)[0] - 4)
+            pending += kind + size + body
+            if kind[0] not in FLUSHES:
+                continue
+            if kind[0] in REQUEST_ENDS:
+                self.requests += 1
+                if self.requests == self.cut_at:
+                    self.cuts += 1
+                    if not self.cut_after:
+                        conn.close()
+                        return
+                    conn.drop_response = True
+            bwriter.write(bytes(pending))
+            await bwriter.drain()
+            pending.clear()
+
+    async def _pump_back(
+        self, breader: asyncio.StreamReader, cwriter: asyncio.StreamWriter, conn: _Conn
+    ) -> None:
+        while True:
+            data = await breader.read(65536)
+            if not data or conn.drop_response:
+                conn.close()
+                return
+            cwriter.write(data)
+            await cwriter.drain()

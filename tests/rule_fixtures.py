@@ -1,0 +1,50 @@
+"""The fixture convention every rule follows (see fixtures/rules/README.md).
+
+`fixtures/rules/<CODE>/fail*.sql` must produce the rule exactly on the lines marked
+`-- expect: <CODE>` (several codes comma-separated); `pass*.sql` must not produce it at all.
+A first-line header `-- dsql-lint: target=YYYY-MM[-DD]|latest assume-in-transaction report-unused-ignores` sets options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsql_lint.engine.loader import parse_date
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "rules"
+EXPECT = re.compile(r"--\s*expect:\s*([A-Z0-9, ]+)")
+HEADER = re.compile(r"^--\s*dsql-lint:\s*(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FixtureOptions:
+    target: dt.date | None  # None: the fixture does not say
+    assume_in_transaction: bool
+    report_unused_ignores: bool
+
+
+def fixture_options(text: str) -> FixtureOptions:
+    first = text.splitlines()[0] if text else ""
+    match = HEADER.match(first)
+    words = match.group(1).split() if match else []
+    target = None
+    for word in words:
+        if word.startswith("target="):
+            value = word.split("=", 1)[1]
+            target = dt.date.today() if value == "latest" else parse_date(value)
+    return FixtureOptions(
+        target, "assume-in-transaction" in words, "report-unused-ignores" in words
+    )
+
+
+def expected_lines(text: str, code: str) -> list[int]:
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match and code in [c.strip() for c in match.group(1).split(",")]:
+            lines.append(number)
+    return lines

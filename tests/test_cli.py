@@ -1,0 +1,135 @@
+"""`dsql-lint check` as a user runs it: a real process, its output and exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "fixtures" / "examples" / "schema.sql"
+
+
+def run(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "dsql_lint", *args],
+        input=data,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=env,
+        check=False,
+    )
+
+
+def test_example_reports_each_family_with_position() -> None:
+    result = run("check", str(EXAMPLE))
+    out = result.stdout.decode()
+    assert result.returncode == 1
+    assert f"{EXAMPLE}:3:17: DSQL101 [serial-column]" in out
+    assert f"{EXAMPLE}:5:17: DSQL102 [array-column]" in out
+    assert f"{EXAMPLE}:15:1: DSQL301 [index-without-async]" in out
+    assert f"{EXAMPLE}:19:1: DSQL402 [ddl-with-dml-in-transaction]" in out
+    assert "help: " in out
+    assert out.rstrip().splitlines()[-1].startswith("Found 5 errors in 1 file")
+
+
+def test_code_frame_points_at_the_finding() -> None:
+    out = run("check", str(EXAMPLE), "--select", "DSQL101").stdout.decode()
+    frame = out.split("DSQL101", 1)[1].splitlines()
+    assert "    id          SERIAL PRIMARY KEY," in frame[3]
+    caret_line = frame[4]
+    assert caret_line.index("^") == frame[3].index("SERIAL")
+    assert caret_line.count("^") == len("SERIAL")
+
+
+def test_clean_file_exits_zero(tmp_path: Path) -> None:
+    good = tmp_path / "good.sql"
+    good.write_text("CREATE TABLE t (id uuid PRIMARY KEY);\nCREATE INDEX ASYNC t_idx ON t (id);\n")
+    result = run("check", str(good))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.decode().startswith("All clean: 1 file, 2 statements checked.")
+
+
+def test_stdin(tmp_path: Path) -> None:
+    result = run("check", "-", stdin="CREATE TABLE t (id serial);\n")
+    assert result.returncode == 1
+    assert "<stdin>:1:20: DSQL101" in result.stdout.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "setup", "message"),
+    [
+        (["missing.sql"], None, "missing.sql: no such file or directory"),
+        (["bad.sql"], b"SELECT 1;\nSELECT '\xff';\n", "bad.sql:2: not valid UTF-8"),
+        (["--target", "yesterday", "x.sql"], b"", "Invalid value for '--target'"),
+        (["--select", "DSQL999", "x.sql"], b"", "unknown rule 'DSQL999'"),
+    ],
+)
+def test_input_errors_are_one_line_exit_2(
+    tmp_path: Path, args: list[str], setup: bytes | None, message: str
+) -> None:
+    if setup is not None:
+        (tmp_path / args[-1]).write_bytes(setup)
+    result = run("check", *args, cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_folder_in_migration_order(tmp_path: Path) -> None:
+    for name in ("V10__late.sql", "V2__early.sql", "V1__first.sql"):
+        (tmp_path / name).write_text("CREATE TABLE t (id serial);\n")
+    out = run("check", str(tmp_path), "--format", "json").stdout
+    paths = [Path(d["path"]).name for d in json.loads(out)["diagnostics"]]
+    assert paths == ["V1__first.sql", "V2__early.sql", "V10__late.sql"]
+
+
+def test_json_schema() -> None:
+    payload = json.loads(run("check", str(EXAMPLE), "--format", "json").stdout)
+    assert payload["schema_version"] == 1
+    assert payload["summary"]["errors"] == 5
+    first = payload["diagnostics"][0]
+    assert set(first) == {
+        "path", "code", "name", "severity", "message", "suggestion", "fix", "statement", "start", "end",
+    }
+    assert first["start"] == {"line": 3, "column": 17, "offset": first["start"]["offset"]}
+    text = EXAMPLE.read_bytes()
+    assert text[first["start"]["offset"] : first["end"]["offset"]] == b"SERIAL"
+
+
+def test_target_enables_lifted_rules() -> None:
+    today = {d["code"] for d in json.loads(run("check", str(EXAMPLE), "--format", "json").stdout)["diagnostics"]}
+    old = json.loads(run("check", str(EXAMPLE), "--format", "json", "--target", "2025-05").stdout)
+    codes = {d["code"] for d in old["diagnostics"]}
+    assert "DSQL104" not in today and "DSQL201" not in today
+    assert {"DSQL104", "DSQL201"} <= codes
+
+
+def test_lint_path_does_not_import_boto3_or_psycopg(tmp_path: Path) -> None:
+    code = (
+        "import sys; from dsql_lint.cli import main; sys.argv=['dsql-lint','check',%r];\n"
+        "try:\n main()\nexcept SystemExit: pass\n"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','psycopg')]\n"
+        "print('IMPORTED', bad)" % str(EXAMPLE)
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).stdout.decode()
+    assert "IMPORTED []" in out
+
+
+def test_rules_and_explain() -> None:
+    listing = run("rules").stdout.decode()
+    assert "DSQL101  serial-column" in listing
+    assert "no (lifted 2026-06-08)" in listing
+    by_code = run("explain", "DSQL301").stdout.decode()
+    by_name = run("explain", "index-without-async").stdout.decode()
+    assert by_code == by_name
+    assert "### Failing example" in by_code and "CREATE INDEX ASYNC" in by_code
+    assert run("explain", "nope").returncode == 2

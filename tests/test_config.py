@@ -1,0 +1,139 @@
+"""Configuration files and inline suppressions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import codes, lint_text
+
+from dsql_lint import config
+from dsql_lint.errors import RuleError
+
+BAD = "CREATE TABLE t (id serial, tags text[]);\nCREATE INDEX i ON t (id);\n"
+
+
+def check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
+def test_yaml_config_found_by_walking_up(tmp_path: Path) -> None:
+    (tmp_path / ".dsql-lint.yaml").write_text("ignore: [DSQL101, array-column]\n")
+    sub = tmp_path / "db" / "migrations"
+    sub.mkdir(parents=True)
+    (sub / "V1__init.sql").write_text(BAD)
+    out = check(tmp_path, str(sub)).stdout
+    assert "DSQL301" in out and "DSQL101" not in out and "DSQL102" not in out
+
+
+def test_pyproject_config(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.dsql-lint]\nselect = ["DSQL1"]\nseverity = {DSQL101 = "warning"}\n'
+    )
+    (tmp_path / "a.sql").write_text(BAD)
+    result = check(tmp_path, "a.sql")
+    assert "DSQL301" not in result.stdout
+    assert "DSQL101" in result.stdout and "DSQL102" in result.stdout
+    assert "1 error, 1 warning" in result.stdout
+
+
+def test_target_and_assume_in_transaction_from_config(tmp_path: Path) -> None:
+    (tmp_path / ".dsql-lint.yml").write_text("target: 2025-05\nassume-in-transaction: true\n")
+    (tmp_path / "a.sql").write_text(
+        "CREATE TABLE a (id uuid PRIMARY KEY, j jsonb);\nCREATE TABLE b (id uuid PRIMARY KEY);\n"
+    )
+    out = check(tmp_path, "a.sql").stdout
+    assert "DSQL104" in out and "DSQL401" in out
+    assert "DSQL104" not in check(tmp_path, "a.sql", "--target", "latest").stdout
+    assert "DSQL104" not in check(tmp_path, "a.sql", "--isolated").stdout
+
+
+def test_exclude_globs_relative_to_config(tmp_path: Path) -> None:
+    (tmp_path / ".dsql-lint.yaml").write_text('exclude: ["legacy/*.sql"]\n')
+    for folder in ("legacy", "current"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.sql").write_text(BAD)
+    out = check(tmp_path, ".").stdout
+    assert "current/a.sql" in out and "legacy/a.sql" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("select: [DSQL1]\ncolour: red\n", 2, "unknown configuration key 'colour'"),
+        ("ignore:\n  - DSQL101\n  - DSQL977\n", 3, "unknown rule 'DSQL977' in `ignore`"),
+        ("severity: {serial-column: fatal}\n", 1, "must be error, warning or info"),
+        ("target: someday\n", 1, "`target` must be latest or YYYY-MM[-DD]"),
+    ],
+)
+def test_bad_config_names_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / ".dsql-lint.yaml"
+    path.write_text(text)
+    (tmp_path / "a.sql").write_text(BAD)
+    result = check(tmp_path, "a.sql")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"dsql-lint: error: {path}:{line}: "), result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_pyproject_unknown_key_line(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.dsql-lint]\nselect = ["DSQL1"]\nwat = 1\n')
+    with pytest.raises(RuleError, match=r"pyproject.toml:3: unknown configuration key 'wat'"):
+        config.load(path)
+
+
+def test_user_rules_load_like_builtin(tmp_path: Path) -> None:
+    rules = tmp_path / "team-rules"
+    rules.mkdir()
+    (rules / "tenancy.yaml").write_text(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "tenant-rule.yaml").read_text()
+    )
+    (tmp_path / ".dsql-lint.yaml").write_text("rule-dirs: [team-rules]\n")
+    (tmp_path / "a.sql").write_text(
+        "CREATE TABLE orders (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\n"
+        "CREATE TABLE notes (id uuid PRIMARY KEY, body text);\n"
+    )
+    out = check(tmp_path, "a.sql").stdout
+    assert "a.sql:2:1: TEAM001 [table-needs-tenant-id]" in out
+    assert out.count("TEAM001") == 1
+
+
+def test_ignore_comment_on_and_above_statement() -> None:
+    text = (
+        "-- dsql-lint: ignore DSQL101\n"
+        "CREATE TABLE a (id serial, tags text[]);\n"
+        "CREATE TABLE b (id serial); -- dsql-lint: ignore serial-column\n"
+        "CREATE TABLE c (id serial);\n"
+    )
+    found = lint_text(text)
+    assert [(d.code, d.line) for d in found] == [("DSQL102", 2), ("DSQL101", 4)]
+
+
+def test_ignore_file_and_bare_ignore() -> None:
+    text = (
+        "-- dsql-lint: ignore-file DSQL102\n"
+        "CREATE TABLE a (id serial, tags text[]);\n"
+        "-- dsql-lint: ignore\n"
+        "CREATE INDEX i ON a (id);\n"
+    )
+    assert codes(lint_text(text)) == ["DSQL101"]
+
+
+def test_unused_ignores_reported_on_request() -> None:
+    text = "CREATE TABLE a (id uuid); -- dsql-lint: ignore DSQL101\n"
+    assert codes(lint_text(text)) == []
+    found = lint_text(text, report_unused_ignores=True)
+    assert [(d.code, d.line, d.col) for d in found] == [("DSQL002", 1, 27)]

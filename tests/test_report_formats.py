@@ -1,0 +1,390 @@
+"""The sarif, github and junit output formats of `dsql-lint check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote
+
+import jsonschema
+import pytest
+
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.lint import LintOptions, LintReport, lint_sources
+from dsql_lint.report import FORMATS, github, junit, sarif
+from dsql_lint.source import Source
+
+SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-2.1.0.json"
+ODD_PATH = "dir with space/a,b:c.sql"
+ODD_URI = "dir%20with%20space/a%2Cb%3Ac.sql"
+ODD_MESSAGE = "100% sure: line one\nline two, done\r"
+ODD_SUGGESTION = "use 50%: or, better"
+TARGET = dt.date(2026, 1, 1)  # before DSQL201/103/104 were lifted: some active rules have a date
+
+FINDINGS_SQL = (
+    "CREATE TABLE t (id serial PRIMARY KEY, tags text[]);\n"
+    "CREATE INDEX i ON t (id);\n"
+    "CREATE TABLE u (id int, name text;\n"
+)
+CLEAN_SQL = "CREATE TABLE ok (id uuid PRIMARY KEY);\n"
+
+
+def make_report(*sources: tuple[str, str]) -> LintReport:
+    # array-column downgraded to info, so one report holds all three severities
+    options = LintOptions(target=TARGET, severity={"array-column": Severity.INFO})
+    return lint_sources([Source(path, text) for path, text in sources], options)
+
+
+@pytest.fixture
+def report() -> LintReport:
+    return make_report((ODD_PATH, FINDINGS_SQL), ("clean.sql", CLEAN_SQL))
+
+
+@pytest.fixture
+def clean_report() -> LintReport:
+    return make_report(("a.sql", CLEAN_SQL), ("b/c.sql", "SELECT 1;\n"))
+
+
+def with_odd_message(report: LintReport) -> LintReport:
+    """The report with its first finding's message and suggestion full of characters to escape."""
+    first, *rest = report.files[0].diagnostics
+    odd = replace(first, message=ODD_MESSAGE, suggestion=ODD_SUGGESTION)
+    files = [replace(report.files[0], diagnostics=[odd, *rest]), *report.files[1:]]
+    return LintReport(files, report.rules)
+
+
+def by_severity(report: LintReport) -> dict[Severity, list[Diagnostic]]:
+    found: dict[Severity, list[Diagnostic]] = {s: [] for s in Severity}
+    for diag in report.diagnostics:
+        found[diag.severity].append(diag)
+    return found
+
+
+def test_report_has_every_severity(report: LintReport) -> None:
+    assert all(by_severity(report).values()), [d.without_node() for d in report.diagnostics]
+    assert not report.files[1].diagnostics
+
+
+def test_formats_are_registered() -> None:
+    assert FORMATS["sarif"] == "dsql_lint.report.sarif"
+    assert FORMATS["github"] == "dsql_lint.report.github"
+    assert FORMATS["junit"] == "dsql_lint.report.junit"
+
+
+# --- SARIF ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def test_vendored_schema_is_the_oasis_one(schema: dict) -> None:
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    assert schema["id"] == (
+        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    )
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
+
+
+def validators(schema: dict) -> list[jsonschema.protocols.Validator]:
+    """The validator the schema declares (draft-04), and Draft-07's, stricter on nothing we use."""
+    declared = jsonschema.validators.validator_for(schema)
+    declared.check_schema(schema)
+    return [declared(schema), jsonschema.Draft7Validator(schema)]
+
+
+def assert_valid_sarif(log: dict, schema: dict) -> None:
+    for validator in validators(schema):
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+        assert not errors, errors
+
+
+def sarif_of(report: LintReport) -> dict:
+    return json.loads(sarif.render(report))
+
+
+def test_sarif_validates_against_schema(report: LintReport, schema: dict) -> None:
+    assert_valid_sarif(sarif_of(report), schema)
+    assert_valid_sarif(sarif_of(with_odd_message(report)), schema)
+
+
+def test_sarif_clean_report_validates(clean_report: LintReport, schema: dict) -> None:
+    log = sarif_of(clean_report)
+    assert_valid_sarif(log, schema)
+    run = log["runs"][0]
+    assert run["results"] == []
+    assert [a["location"]["uri"] for a in run["artifacts"]] == ["a.sql", "b/c.sql"]
+    assert len(run["tool"]["driver"]["rules"]) == len(clean_report.rules)
+
+
+def test_sarif_schema_rejects_a_broken_log(report: LintReport, schema: dict) -> None:
+    log = sarif_of(report)
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    for validator in validators(schema):
+        assert not validator.is_valid(log)
+
+
+def test_sarif_driver_and_rules(report: LintReport) -> None:
+    log = sarif_of(report)
+    assert log["version"] == "2.1.0"
+    assert len(log["runs"]) == 1
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "dsql-lint"
+    assert driver["version"]
+    assert driver["informationUri"].startswith("https://")
+    assert [r["id"] for r in driver["rules"]] == [r.code for r in report.rules]
+    for descriptor, rule in zip(driver["rules"], report.rules, strict=True):
+        assert descriptor["name"] == rule.name
+        assert descriptor["shortDescription"]["text"] == rule.message
+        assert descriptor["fullDescription"]["text"] == rule.docs.why.strip()
+        level = {"error": "error", "warning": "warning", "info": "note"}[rule.severity.value]
+        assert descriptor["defaultConfiguration"]["level"] == level
+        assert descriptor["properties"]["fix"] == rule.fix.value
+        lifted = rule.lifted.isoformat() if rule.lifted else None
+        assert descriptor["properties"]["lifted"] == lifted
+        for help_text in descriptor["help"].values():
+            assert rule.docs.bad.strip() in help_text
+            assert rule.docs.good is None or rule.docs.good.strip() in help_text
+        assert "```sql" in descriptor["help"]["markdown"]
+    assert any(d["properties"]["lifted"] for d in driver["rules"])  # an active, dated rule
+    levels = {d["id"]: d["defaultConfiguration"]["level"] for d in driver["rules"]}
+    assert levels["DSQL102"] == "note"  # severity override reaches the descriptor
+
+
+def test_sarif_results(report: LintReport) -> None:
+    run = sarif_of(report)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert len(run["results"]) == len(report.diagnostics)
+    for res, diag in zip(run["results"], report.diagnostics, strict=True):
+        assert res["ruleId"] == diag.code
+        assert rules[res["ruleIndex"]]["id"] == diag.code
+        assert (
+            res["level"]
+            == {"error": "error", "warning": "warning", "info": "note"}[diag.severity.value]
+        )
+        assert res["message"]["text"] == diag.message
+        assert "fixes" not in res
+        assert res["properties"]["fix"] == diag.fix.value
+        (location,) = res["locations"]
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": ODD_URI, "uriBaseId": "%SRCROOT%"}
+        assert physical["region"] == {
+            "startLine": diag.line,
+            "startColumn": diag.col,
+            "endLine": diag.end_line,
+            "endColumn": diag.end_col,
+            "byteOffset": diag.byte_start,
+            "byteLength": diag.byte_end - diag.byte_start,
+        }
+    assert {r["level"] for r in run["results"]} == {"error", "warning", "note"}
+
+
+def test_sarif_region_is_one_based_and_bytes_match_the_file(report: LintReport) -> None:
+    data = FINDINGS_SQL.encode()
+    for res in sarif_of(report)["runs"][0]["results"]:
+        region = res["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert (
+            region["endColumn"] > region["startColumn"] or region["endLine"] > region["startLine"]
+        )
+        line_start = sum(len(x) for x in data.splitlines(keepends=True)[: region["startLine"] - 1])
+        assert region["byteOffset"] == line_start + region["startColumn"] - 1  # ASCII source
+
+
+def test_sarif_uri_is_relative_with_forward_slashes(report: LintReport) -> None:
+    run = sarif_of(report)["runs"][0]
+    uris = [a["location"]["uri"] for a in run["artifacts"]]
+    assert uris == [ODD_URI, "clean.sql"]
+    assert unquote(ODD_URI) == ODD_PATH
+    assert all(" " not in u and "\\" not in u and ":" not in u for u in uris)
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path.cwd().as_uri().rstrip("/") + "/"
+    assert run["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_paths_outside_cwd_and_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schema: dict
+) -> None:
+    inside = tmp_path / "work"
+    inside.mkdir()
+    monkeypatch.chdir(inside)
+    outside = str(tmp_path / "other" / "x.sql")
+    nested = str(inside / "db" / "V1__init.sql")
+    log = sarif_of(
+        make_report((outside, FINDINGS_SQL), (nested, "SELECT 1;\n"), ("-", "SELECT 1;"))
+    )
+    assert_valid_sarif(log, schema)
+    locations = [a["location"] for a in log["runs"][0]["artifacts"]]
+    assert locations[0] == {"uri": Path(outside).as_uri()}
+    assert locations[1] == {"uri": "db/V1__init.sql", "uriBaseId": "%SRCROOT%"}
+    assert "uri" not in locations[2]
+    assert sarif.relative_path(nested) == "db/V1__init.sql"
+    assert sarif.relative_path(outside) is None
+
+
+def test_sarif_odd_message_round_trips(report: LintReport) -> None:
+    res = sarif_of(with_odd_message(report))["runs"][0]["results"][0]
+    assert res["message"]["text"] == ODD_MESSAGE
+    assert res["properties"]["suggestion"] == ODD_SUGGESTION
+
+
+# --- GitHub workflow commands ----------------------------------------------------------------
+
+
+def test_github_escaping() -> None:
+    assert github.escape_data("100% a:b, c\r\nd") == "100%25 a:b, c%0D%0Ad"
+    assert github.escape_property("100% a:b, c\r\nd") == "100%25 a%3Ab%2C c%0D%0Ad"
+    assert github.escape_property("%3A") == "%253A"  # % first: no double decoding
+
+
+def test_github_odd_message_exact(report: LintReport) -> None:
+    odd_report = with_odd_message(report)
+    diag = odd_report.diagnostics[0]
+    lines = github.render(odd_report).splitlines()
+    assert lines[0] == (
+        f"::error file=dir with space/a%2Cb%3Ac.sql,line={diag.line},col={diag.col},"
+        f"endLine={diag.end_line},endColumn={diag.end_col},title={diag.code} {diag.name}"
+        "::100%25 sure: line one%0Aline two, done%0D%0Ahelp: use 50%25: or, better"
+    )
+
+
+def test_github_one_command_per_finding(report: LintReport) -> None:
+    lines = github.render(report).splitlines()
+    commands = [line for line in lines if line.startswith("::")]
+    assert len(commands) == len(report.diagnostics) == len(lines) - 1
+    kinds = [line.split(" ", 1)[0] for line in commands]
+    expected = {"error": "::error", "warning": "::warning", "info": "::notice"}
+    assert kinds == [expected[d.severity.value] for d in report.diagnostics]
+    for line, diag in zip(commands, report.diagnostics, strict=True):
+        props, message = line.split(" ", 1)[1].split("::", 1)
+        fields = dict(p.split("=", 1) for p in props.split(","))
+        assert fields == {
+            "file": "dir with space/a%2Cb%3Ac.sql",
+            "line": str(diag.line),
+            "col": str(diag.col),
+            "endLine": str(diag.end_line),
+            "endColumn": str(diag.end_col),
+            "title": f"{diag.code} {diag.name}",
+        }
+        assert message.startswith(github.escape_data(diag.message))
+    assert lines[-1].startswith("Found ")
+
+
+def test_github_clean_report(clean_report: LintReport) -> None:
+    assert github.render(clean_report) == "All clean: 2 files, 2 statements checked.\n"
+
+
+def test_github_stdin_has_no_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = github.render(make_report(("-", FINDINGS_SQL))).splitlines()[0]
+    assert first.startswith("::error line=")
+
+
+# --- JUnit XML -----------------------------------------------------------------------------
+
+
+def junit_of(report: LintReport) -> ET.Element:
+    text = junit.render(report)
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    return ET.fromstring(text.encode("utf-8"))
+
+
+def test_junit_counts(report: LintReport) -> None:
+    root = junit_of(report)
+    found = by_severity(report)
+    failing = len(found[Severity.ERROR]) + len(found[Severity.WARNING])
+    assert root.tag == "testsuites"
+    assert root.get("tests") == str(len(report.diagnostics) + 1)  # + the clean file's case
+    assert root.get("failures") == str(failing)
+    assert root.get("errors") == "0"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [ODD_PATH, "clean.sql"]
+    odd, clean = suites
+    assert odd.get("tests") == str(len(report.diagnostics))
+    assert odd.get("failures") == str(failing)
+    assert len(odd.findall("testcase")) == len(report.diagnostics)
+    assert len(odd.findall("testcase/failure")) == failing
+    types = sorted(f.get("type") for f in odd.iter("failure"))
+    assert types == sorted(
+        d.severity.value for d in report.diagnostics if d.severity.value != "info"
+    )
+    assert len(odd.findall("testcase/system-out")) == len(found[Severity.INFO])
+    assert clean.get("tests") == "1" and clean.get("failures") == "0"
+    (case,) = clean.findall("testcase")
+    assert list(case) == []  # passing
+    assert case.get("classname") == "clean.sql"
+
+
+def test_junit_testcases_name_the_finding(report: LintReport) -> None:
+    cases = junit_of(report).find("testsuite").findall("testcase")
+    for case, diag in zip(cases, report.diagnostics, strict=True):
+        assert case.get("name") == f"{diag.code} {diag.name} at {diag.line}:{diag.col}"
+        assert case.get("classname") == ODD_PATH
+        assert case.get("file") == ODD_PATH
+        failure = case.find("failure")
+        if failure is not None:
+            assert failure.get("message") == diag.message
+            assert f"{diag.path}:{diag.line}:{diag.col}: {diag.code}" in failure.text
+
+
+def test_junit_odd_message_round_trips(report: LintReport) -> None:
+    failure = junit_of(with_odd_message(report)).find("testsuite/testcase/failure")
+    assert failure.get("message") == ODD_MESSAGE
+    assert "100% sure: line one\nline two, done\n" in failure.text  # \r read back as \n anyway
+    assert failure.text.endswith("help: " + ODD_SUGGESTION)
+
+
+def test_junit_escapes_markup_and_control_characters(report: LintReport) -> None:
+    first = report.files[0].diagnostics[0]
+    odd = replace(first, message='<b a="1"> & ]]> \x0c\x00 end')
+    files = [replace(report.files[0], diagnostics=[odd]), *report.files[1:]]
+    failure = junit_of(LintReport(files, report.rules)).find("testsuite/testcase/failure")
+    assert failure.get("message") == '<b a="1"> & ]]> \\x0c\\x00 end'
+
+
+def test_junit_clean_report(clean_report: LintReport) -> None:
+    root = junit_of(clean_report)
+    assert root.get("tests") == "2" and root.get("failures") == "0"
+    for suite in root.findall("testsuite"):
+        (case,) = suite.findall("testcase")
+        assert case.get("name") == junit.CLEAN_CASE
+        assert list(case) == []
+
+
+def test_junit_empty_report() -> None:
+    root = junit_of(LintReport(files=[], rules=[]))
+    assert root.get("tests") == "0" and list(root) == []
+
+
+# --- through the command line --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "junit"])
+def test_check_command_formats(fmt: str, tmp_path: Path, schema: dict) -> None:
+    folder = tmp_path / "dir with space"
+    folder.mkdir()
+    (folder / "a,b:c.sql").write_text(FINDINGS_SQL, encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--format", fmt, "dir with space"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    if fmt == "sarif":
+        log = json.loads(proc.stdout)
+        assert_valid_sarif(log, schema)
+        assert log["runs"][0]["artifacts"][0]["location"]["uri"] == ODD_URI
+    elif fmt == "github":
+        assert proc.stdout.startswith("::error file=dir with space/a%2Cb%3Ac.sql,line=1,")
+    else:
+        assert ET.fromstring(proc.stdout).get("failures") != "0"

@@ -1,0 +1,73 @@
+"""Every rule: its failing and passing fixtures, and the examples in its docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rule_fixtures import FIXTURES, expected_lines, fixture_options
+
+from dsql_lint.engine.model import Rule
+from dsql_lint.lint import LintOptions, all_rules
+from helpers import lint_text
+
+RULES = all_rules(LintOptions())
+
+
+def _target_for(rule: Rule) -> dt.date | None:
+    """A date on which the rule is active: the day before it was lifted, or today."""
+    return rule.lifted - dt.timedelta(days=1) if rule.lifted else None
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.code}-{r.name}")
+def test_rule_has_failing_and_passing_fixtures(rule: Rule) -> None:
+    folder = FIXTURES / rule.code
+    assert sorted(folder.glob("fail*.sql")), f"{folder}/fail*.sql missing"
+    assert sorted(folder.glob("pass*.sql")), f"{folder}/pass*.sql missing"
+
+
+def _fixture_cases() -> list[tuple[Rule, str]]:
+    return [
+        (rule, path.name)
+        for rule in RULES
+        for path in sorted((FIXTURES / rule.code).glob("*.sql"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "name"), _fixture_cases(), ids=lambda v: v.code if isinstance(v, Rule) else v
+)
+def test_fixture(rule: Rule, name: str) -> None:
+    text = (FIXTURES / rule.code / name).read_text(encoding="utf-8")
+    options = fixture_options(text)
+    target = options.target or _target_for(rule)
+    found = lint_text(
+        text,
+        target,
+        options.assume_in_transaction,
+        path=name,
+        report_unused_ignores=options.report_unused_ignores,
+    )
+    lines = sorted(d.line for d in found if d.code == rule.code)
+    if name.startswith("fail"):
+        expected = expected_lines(text, rule.code)
+        assert expected, f"{name} marks no line with -- expect: {rule.code}"
+        assert lines == expected
+    else:
+        assert lines == [], [d.message for d in found if d.code == rule.code]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.code}-{r.name}")
+def test_docs_examples(rule: Rule) -> None:
+    target = _target_for(rule)
+    bad = lint_text(rule.docs.bad, target, report_unused_ignores=True)
+    if rule.scope.value != "catalog":  # catalog examples need the schema around them
+        assert rule.code in {d.code for d in bad}, f"docs.bad of {rule.code} is not reported"
+    if rule.docs.good:
+        good = lint_text(rule.docs.good, target, report_unused_ignores=True)
+        assert rule.code not in {d.code for d in good}, f"docs.good of {rule.code} is reported"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.lifted], ids=lambda r: r.code)
+def test_lifted_rules_are_silent_by_default(rule: Rule) -> None:
+    assert rule.code not in {d.code for d in lint_text(rule.docs.bad)}
