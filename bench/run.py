@@ -1,6 +1,6 @@
 """Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
 
-    python bench/run.py [--runs 5] [--lines 100000] [--skip-ours] [--skip-aws]
+    python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 AWS's linter, a PyPI package also named `dsql-lint`, is installed once into its own
@@ -40,9 +40,9 @@ FINDING = re.compile(r"^[^\s:][^:]*:\d+(?::\d+)?:? ")
 
 @dataclass
 class Timing:
-    best: float
-    median: float
-    exit_code: int
+    best: float | None  # None: the first run exceeded --timeout
+    median: float | None
+    exit_code: int | None
     output_lines: int
     findings: int
     runs: list[float] = field(default_factory=list)
@@ -59,7 +59,7 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
-        if self.ours is None or self.aws is None or self.aws.best == 0:
+        if self.ours is None or self.aws is None or not self.ours.best or not self.aws.best:
             return None
         return self.ours.best / self.aws.best
 
@@ -162,18 +162,24 @@ def prepare_inputs(lines: int, seed: int) -> list[tuple[str, Path]]:
 # --- measuring ------------------------------------------------------------------------
 
 
-def measure(cmd: list[str], runs: int) -> Timing:
+def measure(cmd: list[str], runs: int, timeout: float) -> Timing:
     """One untimed run to capture the output, then `runs` timed runs, output discarded."""
-    first = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    try:
+        first = subprocess.run(
+            cmd, capture_output=True, text=True, errors="replace", timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        print(f"bench: timed out after {timeout:g} s: {' '.join(cmd)}", file=sys.stderr)
+        return Timing(None, None, None, 0, 0)
     output = (first.stdout + first.stderr).splitlines()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
         times.append(time.perf_counter() - start)
     return Timing(
-        best=min(times),
-        median=statistics.median(times),
+        best=min(times, default=None),
+        median=statistics.median(times) if times else None,
         exit_code=first.returncode,
         output_lines=len(output),
         findings=sum(1 for line in output if FINDING.match(line)),
@@ -181,12 +187,14 @@ def measure(cmd: list[str], runs: int) -> Timing:
     )
 
 
-def bench_input(name: str, path: Path, tools: dict[str, list[str]], runs: int) -> Result:
+def bench_input(
+    name: str, path: Path, tools: dict[str, list[str]], runs: int, timeout: float
+) -> Result:
     text = path.read_text(encoding="utf-8", errors="replace")
     result = Result(name, str(path), text.count("\n"), count_statements(text))
     for tool, prefix in tools.items():
         print(f"bench: {tool} on {name} ({runs} runs)", file=sys.stderr)
-        setattr(result, tool, measure([*prefix, str(path)], runs))
+        setattr(result, tool, measure([*prefix, str(path)], runs, timeout))
     return result
 
 
@@ -196,6 +204,8 @@ def bench_input(name: str, path: Path, tools: dict[str, list[str]], runs: int) -
 def _cell(timing: Timing | None) -> str:
     if timing is None:
         return "-"
+    if timing.best is None or timing.median is None:
+        return "timed out"
     return f"{timing.best:.3f} / {timing.median:.3f}"
 
 
@@ -243,6 +253,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--aws-spec", default=AWS_SPEC, help="pip spec of AWS's linter")
     parser.add_argument("--skip-ours", action="store_true")
     parser.add_argument("--skip-aws", action="store_true")
+    parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds allowed for one run (default 600)"
+    )
+    parser.add_argument(
+        "--inputs", nargs="+", metavar="WORD", help="only inputs whose name contains a WORD"
+    )
     return parser.parse_args(argv)
 
 
@@ -263,9 +279,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     tools = select_tools(args)
     inputs = prepare_inputs(args.lines, args.seed)
-    results = [bench_input(name, path, tools, args.runs) for name, path in inputs]
+    if args.inputs:
+        inputs = [(n, p) for n, p in inputs if any(word in n for word in args.inputs)]
+    results = [bench_input(name, path, tools, args.runs, args.timeout) for name, path in inputs]
     meta = {
         "runs": args.runs,
+        "timeout": args.timeout,
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "python": sys.version.split()[0],

@@ -58,6 +58,9 @@ CALL = "call"
 
 Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) -> tree
 
+# Statements `_rewrite` may change start with one of these (CALL is a VAR for DSQL).
+_REWRITTEN_FIRST = frozenset({TokenType.CREATE, TokenType.ALTER, TokenType.VAR})
+
 # Words that, right after `ALTER TABLE async`, show that "async" is the table's name.
 _ALTER_TABLE_ACTIONS = frozenset(
     {
@@ -236,6 +239,17 @@ def _validate_actions(tree: exp.Expr | None, name_starts: set[int]) -> exp.Expr 
     return tree
 
 
+def _relink_properties(tree: exp.Expr | None) -> exp.Expr | None:
+    """sqlglot merges a CREATE's property groups by extending one list with another, so the
+    moved properties keep a detached Properties as `parent` (CREATE FUNCTION ... LANGUAGE)."""
+    properties = tree.args.get("properties") if isinstance(tree, exp.Create) else None
+    if isinstance(properties, exp.Properties):
+        items = properties.expressions
+        if any(item.parent is not properties for item in items):
+            properties.set("expressions", list(items))
+    return tree
+
+
 def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     """`int ARRAY` is Postgres for `int[]`; sqlglot only parses it before `)` or `[`."""
     out = list(tokens)
@@ -298,6 +312,7 @@ def _rewrite(
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
     if first is TokenType.CREATE and len(types) > 2:
+        fixups.append(_relink_properties)
         tokens = _rewrite_create_index(tokens, types, fixups)
     elif first is TokenType.ALTER and len(types) > 2 and types[1] is TokenType.TABLE:
         tokens = _rewrite_alter_table(tokens, types, fixups)
@@ -353,6 +368,8 @@ class DSQL(Postgres):
             which it splits exactly like this (see Parser._parse)."""
             types = [tok.token_type for tok in raw_tokens]
             if TokenType.SEMICOLON not in types:  # one statement: the usual case
+                if types and types[0] not in _REWRITTEN_FIRST and TokenType.ARRAY not in types:
+                    return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
                 return rewritten, [fixes]
             out: list[Token] = []
@@ -475,6 +492,24 @@ def _with_only(handler: Handler) -> Handler:
         on = f"{name} {gen.INDEX_ON} " if name else f"{gen.INDEX_ON} "
         if text.startswith(on):
             return f"{on}ONLY {text[len(on) :]}"
+        return text
+
+    return sql
+
+
+def traced_generator(on_node: Callable[[exp.Expr, str], None], **opts: Any) -> Any:
+    """A DSQL generator that reports every node it generates through a handler, with the SQL
+    of that node as its parent writes it (spans use it to map nodes to source tokens)."""
+    generator = DSQL().generator(**opts)
+    inner = generator._inner
+    inner._dispatch = {cls: _traced(handler, on_node) for cls, handler in inner._dispatch.items()}
+    return generator
+
+
+def _traced(handler: Handler, on_node: Callable[[exp.Expr, str], None]) -> Handler:
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        on_node(expression, text)
         return text
 
     return sql

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from dsql_lint import suppress
+from dsql_lint import parallel, suppress
 from dsql_lint.classify import statement_class
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine import catalog as cat
@@ -45,6 +45,7 @@ class LintOptions:
     rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
+    jobs: int = 1  # processes for large files; trees are then not kept (check only)
 
     @property
     def target_date(self) -> dt.date:
@@ -111,6 +112,52 @@ class _MatchContext:
         return node is self.parsed.tree
 
 
+@dataclass(slots=True)
+class StatementResult:
+    """What one statement contributes, computed without the catalog (so in any process)."""
+
+    diagnostics: list[Diagnostic]
+    kind: str
+    effects: list[cat.Effect]
+    # Catalog checks whose node part matched: (check index, subject, finding if it holds).
+    pending: list[tuple[int, cat.Subject, Diagnostic]]
+
+
+def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
+    """Node and statement rules in one walk of the tree; catalog checks left pending."""
+    tree = parsed.tree
+    kind = statement_class(parsed)
+    if tree is None:
+        return StatementResult(_parse_error(parsed, ruleset), kind, [], [])
+    ctx = _MatchContext(parsed)
+    found: list[Diagnostic] = []
+    pending: list[tuple[int, cat.Subject, Diagnostic]] = []
+    table: tuple[str, str] | None | bool = False  # computed on first use
+    checks_for = ruleset.checks_for
+    for node in tree.walk():
+        for check in checks_for(type(node)):
+            if isinstance(check, NodeCheck):
+                if (not check.root_only or node is tree) and check.test(node, ctx):
+                    found.append(_node_diagnostic(parsed, check.rule, node))
+            elif check.test(node, ctx):
+                if table is False:
+                    table = cat.subject_table(tree)
+                subject = cat.Subject(table or None, node)
+                finding = _node_diagnostic(parsed, check.rule, node)
+                pending.append((ruleset.catalog_checks.index(check), subject, finding))
+    return StatementResult(found, kind, cat.effects_of(tree), pending)
+
+
+def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
+    rule = ruleset.special.get(PARSE_ERROR)
+    if parsed.error is None or rule is None:
+        return []
+    statement = parsed.statement
+    start = parsed.error_offset if parsed.error_offset is not None else statement.start
+    end = min(statement.end, start + 1)
+    return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
+
+
 class Linter:
     """Lints sources in order, carrying the catalog from one to the next."""
 
@@ -121,56 +168,40 @@ class Linter:
 
     def lint_source(self, source: Source) -> FileReport:
         statements = split(source, self.options.assume_in_transaction)
-        parsed_all = [parse(s) for s in statements]
+        parsed_all, results = self._analyze(statements)
         diagnostics: list[Diagnostic] = []
-        for parsed in parsed_all:
-            diagnostics.extend(self._statement(parsed))
-        diagnostics.extend(self._transactions(parsed_all))
+        for result in results:
+            diagnostics.extend(result.diagnostics)
+            diagnostics.extend(self._catalog(result))
+        diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
         return FileReport(source, statements, parsed_all, diagnostics)
 
-    def _statement(self, parsed: Parsed) -> list[Diagnostic]:
-        tree = parsed.tree
-        if tree is None:
-            return self._parse_error(parsed)
-        ctx = _MatchContext(parsed)
-        found: list[Diagnostic] = []
-        pending: list[tuple[CatalogCheck, exp.Expr]] = []
-        checks_for = self.ruleset.checks_for
-        for node in tree.walk():
-            for check in checks_for(type(node)):
-                if isinstance(check, NodeCheck):
-                    if (not check.root_only or node is tree) and check.test(node, ctx):
-                        found.append(_node_diagnostic(parsed, check.rule, node))
-                elif check.test(node, ctx):
-                    pending.append((check, node))
-        self.catalog.apply(cat.effects_of(tree))
-        if pending:
-            table = cat.subject_table(tree)
-            for check, node in pending:
-                if check.condition(self.catalog, cat.Subject(table, node)):
-                    found.append(_node_diagnostic(parsed, check.rule, node))
-        return found
+    def _analyze(self, statements: list[Statement]) -> tuple[list[Parsed], list[StatementResult]]:
+        if self.options.jobs > 1 and parallel.worth_it(statements):
+            return [], parallel.analyze(statements, self.ruleset, self.options.jobs)
+        parsed_all = [parse(s) for s in statements]
+        return parsed_all, [analyze(p, self.ruleset) for p in parsed_all]
 
-    def _parse_error(self, parsed: Parsed) -> list[Diagnostic]:
-        rule = self.ruleset.special.get(PARSE_ERROR)
-        if parsed.error is None or rule is None:
-            return []
-        statement = parsed.statement
-        start = parsed.error_offset if parsed.error_offset is not None else statement.start
-        end = min(statement.end, start + 1)
-        return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
+    def _catalog(self, result: StatementResult) -> list[Diagnostic]:
+        self.catalog.apply(result.effects)
+        checks = self.ruleset.catalog_checks
+        return [
+            finding
+            for index, subject, finding in result.pending
+            if checks[index].condition(self.catalog, subject)
+        ]
 
-    def _transactions(self, parsed_all: list[Parsed]) -> list[Diagnostic]:
+    def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks
         if not checks:
             return []
         found: list[Diagnostic] = []
-        blocks: dict[int, list[tuple[Parsed, str]]] = {}
-        for parsed in parsed_all:
-            if parsed.statement.tx is not None:
-                blocks.setdefault(parsed.statement.tx, []).append((parsed, statement_class(parsed)))
+        blocks: dict[int, list[tuple[Statement, str]]] = {}
+        for statement, kind in zip(statements, kinds):
+            if statement.tx is not None:
+                blocks.setdefault(statement.tx, []).append((statement, kind))
         for members in blocks.values():
             for check in checks:
                 found.extend(_transaction_findings(check, members))
@@ -207,31 +238,32 @@ def _node_diagnostic(parsed: Parsed, rule: Rule, node: exp.Expr) -> Diagnostic:
 
 
 def _transaction_findings(
-    check: TransactionCheck, members: list[tuple[Parsed, str]]
+    check: TransactionCheck, members: list[tuple[Statement, str]]
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if check.limit_class is not None:
         seen = 0
-        for parsed, kind in members:
+        for statement, kind in members:
             if kind == check.limit_class:
                 seen += 1
                 if seen > check.limit_max:
-                    out.append(_statement_diagnostic(check.rule, parsed, {"count": seen}))
+                    out.append(_statement_diagnostic(check.rule, statement, {"count": seen}))
         return out
     first: str | None = None
-    for parsed, kind in members:
+    for statement, kind in members:
         if kind not in check.exclusive:
             continue
         if first is None:
             first = kind
         elif kind != first:
             variables = {"first": first.upper(), "class": kind.upper()}
-            return [_statement_diagnostic(check.rule, parsed, variables)]
+            return [_statement_diagnostic(check.rule, statement, variables)]
     return out
 
 
-def _statement_diagnostic(rule: Rule, parsed: Parsed, variables: dict[str, object]) -> Diagnostic:
-    statement = parsed.statement
+def _statement_diagnostic(
+    rule: Rule, statement: Statement, variables: dict[str, object]
+) -> Diagnostic:
     return diagnostic(statement, rule, statement.start, statement.end, variables)
 
 

@@ -8,13 +8,15 @@ INTERFACE (stable; other modules depend on it):
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import TokenType
 
-from dsql_lint.dialect import DSQL
+from dsql_lint.dialect import DSQL, traced_generator
 from dsql_lint.split import Kind, Statement
 
 
@@ -71,11 +73,19 @@ def _first_line(err: Exception) -> str:
 
 def _parse_error(statement: Statement, tokens: list[Any], err: ParseError) -> Parsed:
     info = err.errors[0] if err.errors else {}
-    message = info.get("description") or _first_line(err)
+    message = _TOKEN_REPR.sub(_token_text, info.get("description") or _first_line(err))
     offset = _token_offset(tokens, info.get("line"), info.get("col"))
     if offset is None:
         offset = 0
     return Parsed(statement, None, tokens, error=message, error_offset=statement.start + offset)
+
+
+# sqlglot puts a token's repr in some messages: "Expected table name but got <Token ...>".
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+.*?>")
+
+
+def _token_text(match: re.Match[str]) -> str:
+    return "the end of the statement" if match.group(1) == "SENTINEL" else repr(match.group(2))
 
 
 def _internal_error(statement: Statement, tokens: list[Any], err: Exception) -> Parsed:
@@ -94,5 +104,645 @@ def _token_offset(tokens: list[Any], line: int | None, col: int | None) -> int |
     return None
 
 
+# --- spans ------------------------------------------------------------------------------------
+#
+# sqlglot records positions only on some leaves (identifiers, literals, function names, `*`).
+# A node's exact extent is recovered from the token stream, top-down:
+#
+# 1. The root owns all the statement's tokens. Every other node gets its range when its parent's
+#    range is partitioned among the parent's children.
+# 2. To partition, the parent is regenerated (DSQL generator) and tokenized; each child's own
+#    generated tokens are located in it, which gives a template: the parent's own keywords and
+#    punctuation, with a slot for each child, in generated order.
+# 3. The template's literals are matched against the parent's source tokens from left to right,
+#    each searched between the positioned tokens ("cores") of the slots around it and skipping
+#    bracketed groups; literals the source lacks (generator-only spellings) are skipped. Slots
+#    between two matched literals share the source tokens between them.
+# 4. Adjacent slots are separated with what each child regenerates as: a child with a core
+#    extends left/right over the source tokens matching its generated tokens before/after its
+#    first/last positioned leaf (gaps allowed on the generated side, so `DEFAULT CAST('x' AS
+#    TEXT)` still claims `DEFAULT` of `DEFAULT 'x'::text`); a child without one starts at the
+#    first source token matching its first generated token and runs up to the next child.
+#    Nodes ending with a data type also claim the words and bracket groups that follow them
+#    (`timestamp(6) without time zone`, `int ARRAY`), which the generator spells differently.
+# 5. Source tokens left over belong to the parent. A node that cannot be placed gets its
+#    nearest placed ancestor's span, and ultimately the statement's.
+#
+# All of it is computed lazily and cached on the Parsed, per partitioned parent.
+
+_Range = tuple[int, int]  # inclusive token indices
+_MISSING = object()
+_OPENERS = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE})
+_CLOSERS = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE})
+_GENERATOR = _DIALECT.generator(comments=False, unsupported_level=ErrorLevel.IGNORE)
+
+
+class _Tracer:
+    """Regenerates a whole tree once, keeping the SQL of each node as its parent wrote it."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] | None = None
+        self.generator = traced_generator(
+            self._record, comments=False, unsupported_level=ErrorLevel.IGNORE
+        )
+
+    def _record(self, node: exp.Expr, sql: str) -> None:
+        if self.texts is not None:
+            self.texts[id(node)] = sql
+
+    def trace(self, tree: exp.Expr) -> dict[int, tuple[exp.Expr, str]]:
+        # The generator may rewrite what it generates: it works on a copy, mapped back here.
+        copy = tree.copy()
+        copies = list(copy.walk())  # alive until the end, so their ids stay unique
+        originals = {id(c): o for o, c in zip(tree.walk(), copies, strict=False)}
+        self.texts = texts = {}
+        try:
+            self.generator.generate(copy, copy=False)
+        except Exception:  # noqa: BLE001 - nodes without a text are generated one by one
+            pass
+        finally:
+            self.texts = None
+        return {
+            id(originals[key]): (originals[key], sql)
+            for key, sql in texts.items()
+            if key in originals
+        }
+
+
+_TRACER = _Tracer()
+
+
 def node_span(parsed: Parsed, node: exp.Expr) -> tuple[int, int]:
-    return parsed.statement.start, parsed.statement.end
+    """Exact [start, end) character span of `node` in the source (see the strategy above);
+    the statement's span for a node outside `parsed.tree`."""
+    return _spans_of(parsed, node, head=False)
+
+
+def head_span(parsed: Parsed, node: exp.Expr) -> tuple[int, int]:
+    """Span of the node's leading keywords, before its first child (properties like UNLOGGED
+    count as keywords): e.g. `CREATE UNIQUE INDEX ASYNC IF NOT EXISTS` of a CREATE INDEX,
+    `ALTER TABLE ASYNC` of an ALTER TABLE. The whole node's span when it starts with a
+    child."""
+    return _spans_of(parsed, node, head=True)
+
+
+def _spans_of(parsed: Parsed, node: exp.Expr, *, head: bool) -> tuple[int, int]:
+    try:
+        if parsed._spans is None:
+            parsed._spans = _Spans(parsed)
+        return parsed._spans.head(node) if head else parsed._spans.span(node)
+    except Exception:  # noqa: BLE001 - a diagnostic at the statement beats a crash
+        return parsed.statement.start, parsed.statement.end
+
+
+# Tokens are compared through keys: (keyword or punctuation type, None for words; upper-cased
+# text for words, else None; token type).
+_Key = tuple[Any, Any, Any]
+_WORDISH = frozenset({TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER, TokenType.VAR})
+
+
+def _key(token: Any) -> _Key:
+    kind = token.token_type
+    first = token.text[:1]
+    word = first.isalnum() or first == "_" or kind in _WORDISH
+    return (None if kind in _WORDISH else kind, token.text.upper() if word else None, kind)
+
+
+def _same(source: _Key, generated: _Key, *, loose: bool = False) -> bool:
+    """Whether a source token reads as a generated one: same keyword or punctuation, or same
+    word. `loose` also accepts the spellings the generator changes (`::` for AS of a CAST,
+    `int ARRAY` for `INT[]`)."""
+    if source[0] is not None and source[0] == generated[0]:
+        return True
+    if source[1] is not None and source[1] == generated[1]:
+        return True
+    return loose and (source[2], generated[2]) in _RESPELLED
+
+
+_RESPELLED = frozenset(
+    {
+        (TokenType.DCOLON, TokenType.ALIAS),
+        (TokenType.ARRAY, TokenType.L_BRACKET),
+        (TokenType.TIMESTAMP, TokenType.TIMESTAMPTZ),
+        (TokenType.TIME, TokenType.TIMETZ),
+    }
+)
+
+
+class _Spans:
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        self.tokens = parsed.tokens
+        self.keys = [_key(tok) for tok in self.tokens]
+        self.by_start = {tok.start: i for i, tok in enumerate(self.tokens)}
+        self.partner = self._pair_brackets()
+        self.cores: dict[int, tuple[exp.Expr, _Range]] | None = None
+        # The deepest positioned node starting / ending at a token index.
+        self.first_leaf: dict[int, exp.Expr] = {}
+        self.last_leaf: dict[int, exp.Expr] = {}
+        self.ranges: dict[int, tuple[exp.Expr, _Range | None]] = {}
+        self.gens: dict[int, tuple[exp.Expr, list[Any] | None]] = {}
+        self.traced: dict[int, tuple[exp.Expr, str]] | None = None
+        self.leaf_cache: dict[tuple[int, int, bool], int | None] = {}
+        # Parents as reached from the root (sqlglot's own `parent` can be stale).
+        self.parents: dict[int, tuple[exp.Expr, exp.Expr]] = {}
+
+    # -- public --------------------------------------------------------------------------------
+
+    def span(self, node: exp.Expr) -> tuple[int, int]:
+        found = self._placed(node)
+        if found is None:
+            statement = self.parsed.statement
+            return statement.start, statement.end
+        return self._chars(found)
+
+    def head(self, node: exp.Expr) -> tuple[int, int]:
+        found = self._placed(node)
+        if found is None:
+            return self.span(node)
+        first = found[0]
+        children = [
+            r
+            for child in node.iter_expressions()
+            if not isinstance(child, (exp.Properties, exp.Property)) and (r := self._range(child))
+        ]
+        starts = [r[0] for r in children if r[0] >= first]
+        end = min(starts, default=found[1] + 1) - 1
+        return self._chars((first, end) if end >= first else found)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _chars(self, found: _Range) -> tuple[int, int]:
+        base = self.parsed.statement.start
+        return base + self.tokens[found[0]].start, base + self.tokens[found[1]].end + 1
+
+    def _placed(self, node: exp.Expr) -> _Range | None:
+        """The node's range, else its nearest placed ancestor's; None outside this tree."""
+        current: exp.Expr | None = node
+        while current is not None:
+            found = self._range(current)
+            if found is not None:
+                return found
+            current = self._parent(current)
+        return None
+
+    def _parent(self, node: exp.Expr) -> exp.Expr | None:
+        self._core(node)  # builds the parent map
+        entry = self.parents.get(id(node))
+        return entry[1] if entry is not None and entry[0] is node else None
+
+    def _pair_brackets(self) -> list[int]:
+        partner = [-1] * len(self.tokens)
+        stack: list[int] = []
+        for i, tok in enumerate(self.tokens):
+            if tok.token_type in _OPENERS:
+                stack.append(i)
+            elif tok.token_type in _CLOSERS and stack:
+                j = stack.pop()
+                partner[i], partner[j] = j, i
+        return partner
+
+    def _core(self, node: exp.Expr) -> _Range | None:
+        """First and last token of the node's positioned descendants (itself included)."""
+        if self.cores is None:
+            self.cores = self._compute_cores()
+        entry = self.cores.get(id(node))
+        return entry[1] if entry is not None and entry[0] is node else None
+
+    def _compute_cores(self) -> dict[int, tuple[exp.Expr, _Range]]:
+        cores: dict[int, tuple[exp.Expr, _Range]] = {}
+        tree = self.parsed.tree
+        if tree is None:
+            return cores
+        nodes = list(tree.walk())
+        for node in nodes:
+            for child in node.iter_expressions():
+                self.parents[id(child)] = (child, node)
+        for node in reversed(nodes):  # children before parents
+            lo, hi = len(self.tokens), -1
+            meta = node._meta
+            index = self.by_start.get(meta["start"]) if meta and "start" in meta else None
+            if index is not None:
+                lo = hi = index
+                # A function is positioned at its name: its arguments follow in parentheses.
+                after = index + 1
+                if (
+                    isinstance(node, exp.Func)
+                    and after < len(self.tokens)
+                    and self.tokens[after].token_type == TokenType.L_PAREN
+                ):
+                    hi = max(hi, self.partner[after])
+                self.first_leaf.setdefault(lo, node)
+                self.last_leaf.setdefault(hi, node)
+            for child in node.iter_expressions():
+                entry = cores.get(id(child))
+                if entry is not None:
+                    lo, hi = min(lo, entry[1][0]), max(hi, entry[1][1])
+            if hi >= 0:
+                cores[id(node)] = (node, (lo, hi))
+        return cores
+
+    def _generated(self, node: exp.Expr) -> list[_Key] | None:
+        """The node's generated tokens: its SQL as written in the regenerated statement, or
+        generated on its own."""
+        entry = self.gens.get(id(node))
+        if entry is not None and entry[0] is node:
+            return entry[1]
+        if self.traced is None:
+            self.traced = _TRACER.trace(self.parsed.tree) if self.parsed.tree else {}
+        traced = self.traced.get(id(node))
+        try:
+            sql = traced[1] if traced is not None and traced[0] is node else _sql_in_context(node)
+            tokens: list[_Key] | None = [_key(t) for t in _TOKENIZER.tokenize(sql)]
+        except Exception:  # noqa: BLE001 - spans degrade to the ancestor's
+            tokens = None
+        self.gens[id(node)] = (node, tokens)
+        return tokens
+
+    # -- ranges --------------------------------------------------------------------------------
+
+    def _range(self, node: exp.Expr) -> _Range | None:
+        # Ancestors first, from the nearest one already placed (no recursion: trees can be
+        # deeper than Python's stack, e.g. long `a || b || ...` chains).
+        chain: list[exp.Expr] = []
+        current: exp.Expr | None = node
+        while current is not None and self._cached(current) is _MISSING:
+            chain.append(current)
+            current = self._parent(current)
+        for member in reversed(chain):
+            parent = self._parent(member)
+            if parent is None:
+                root = member is self.parsed.tree and self.tokens
+                self.ranges[id(member)] = (member, (0, len(self.tokens) - 1) if root else None)
+                continue
+            parent_range = self._cached(parent)
+            if parent_range is not None and parent_range is not _MISSING:
+                for child, child_range in self._partition(parent, parent_range):
+                    if self._cached(child) is _MISSING:  # grandchildren may be placed
+                        self.ranges[id(child)] = (child, child_range)
+            if self._cached(member) is _MISSING:
+                self.ranges[id(member)] = (member, None)
+        found = self._cached(node)
+        return None if found is _MISSING else found
+
+    def _cached(self, node: exp.Expr) -> Any:
+        entry = self.ranges.get(id(node))
+        return entry[1] if entry is not None and entry[0] is node else _MISSING
+
+    def _partition(self, parent: exp.Expr, bounds: _Range) -> list[tuple[exp.Expr, _Range | None]]:
+        """Ranges for the parent's children (and for the children of a child that is not one
+        run of the parent's generated SQL, e.g. properties split around a table's columns)."""
+        children = list(parent.iter_expressions())
+        if not children:
+            return []
+        whole = self._generated(parent)
+        members, template, composites = self._template(whole or [], children)
+        placed: dict[int, _Range | None] = {}
+        if whole is not None:
+            self._align(template, members, bounds, placed)
+        self._second_chance(members, bounds, placed)
+        for composite, parts in composites.items():
+            hull = [r for i in parts if (r := placed.get(i))]
+            if hull:
+                placed[composite] = (min(r[0] for r in hull), max(r[1] for r in hull))
+        for i, member in enumerate(members):
+            if placed.get(i) is None:
+                placed[i] = self._anchor(member, bounds[0], bounds[1])
+        return [(member, placed.get(i)) for i, member in enumerate(members)]
+
+    def _template(
+        self, whole: list[Any], children: list[exp.Expr]
+    ) -> tuple[list[exp.Expr], list[Any], dict[int, list[int]]]:
+        """The members (children, and grandchildren standing in for a child not found), the
+        parent's generated tokens with each member's run replaced by its index, and which
+        members stand in for which child."""
+        members = list(children)
+        composites: dict[int, list[int]] = {}
+        runs: list[tuple[int, int, int]] = []  # (start, end, member index)
+        cursor = 0
+        index = 0
+        while index < len(members):
+            own = self._generated(members[index])
+            at = None
+            if own and self._complete(members[index], own):
+                at = _find_run(whole, own, cursor, runs)
+                if at is None:
+                    at = _find_run(whole, own, 0, runs)
+            if at is not None:
+                runs.append((at, at + len(own or ()), index))
+                cursor = at + len(own or ())
+            elif index < len(children):
+                parts = list(members[index].iter_expressions())
+                composites[index] = list(range(len(members), len(members) + len(parts)))
+                members.extend(parts)
+            index += 1
+        runs.sort()
+        template: list[Any] = []
+        position = 0
+        for begin, end, member in runs:
+            template.extend(whole[position:begin])
+            template.append(member)
+            position = end
+        template.extend(whole[position:])
+        return members, template, composites
+
+    def _complete(self, node: exp.Expr, own: list[Any]) -> bool:
+        """Whether the node's SQL alone shows all its children (Properties alone leaves out
+        those its CREATE writes elsewhere)."""
+        for child in node.iter_expressions():
+            part = self._generated(child)
+            if part and _find_run(own, part, 0, []) is None:
+                return False
+        return True
+
+    def _align(
+        self,
+        template: list[Any],
+        members: list[exp.Expr],
+        bounds: _Range,
+        placed: dict[int, _Range | None],
+    ) -> None:
+        """Matches the template's literals against the parent's tokens; the slots between two
+        matched literals share the tokens between them."""
+        cores = [self._core(member) for member in members]
+        # Where each positioned slot starts, keywords before its core included: a literal
+        # before the slot must come before that (CAST's `(` is not TIMESTAMP(6)'s).
+        heads = {
+            item: self._extend(members[item], core, bounds[0], bounds[1])[0]
+            for item in template
+            if isinstance(item, int) and (core := cores[item]) is not None
+        }
+        next_head = [bounds[1] + 1] * (len(template) + 1)
+        for k in range(len(template) - 1, -1, -1):
+            item = template[k]
+            next_head[k] = (
+                heads.get(item, next_head[k + 1]) if isinstance(item, int) else (next_head[k + 1])
+            )
+        # ... and after the tokens the slots before it claim: CHECK (n > 0) claims its `)`.
+        tails: dict[int, int] = {}
+        for k, item in enumerate(template):
+            if isinstance(item, int) and (core := cores[item]) is not None:
+                ceiling = max(next_head[k + 1] - 1, core[1])
+                tails[item] = self._extend(members[item], core, bounds[0], ceiling)[1]
+        cursor = bounds[0]
+        pending: list[int] = []
+        for k, item in enumerate(template):
+            if isinstance(item, int):
+                pending.append(item)
+                continue
+            floor = max([cursor] + [tails[i] + 1 for i in pending if i in tails])
+            hit = self._find(item, floor, next_head[k + 1] - 1)
+            if hit is None:
+                continue
+            self._share(pending, members, cores, cursor, hit - 1, placed)
+            pending = []
+            cursor = hit + 1
+        self._share(pending, members, cores, cursor, bounds[1], placed)
+
+    def _second_chance(
+        self, members: list[exp.Expr], bounds: _Range, placed: dict[int, _Range | None]
+    ) -> None:
+        """A member without positions that alignment missed (the generator reordered it, like
+        a sequence's NO MINVALUE) is looked for as a whole among the tokens nobody claimed,
+        then anywhere in the statement if it occurs there once (a function's LANGUAGE after
+        its body)."""
+        taken = [r for r in placed.values() if r]
+        for i, member in enumerate(members):
+            if placed.get(i) is not None or self._core(member) is not None:
+                continue
+            own = self._generated(member)
+            if not own:
+                continue
+            free = [
+                at
+                for at in self._occurrences(own, bounds)
+                if not any(at <= r[1] and r[0] <= at + len(own) - 1 for r in taken)
+            ]
+            if not free:
+                anywhere = self._occurrences(own, (0, len(self.tokens) - 1))
+                free = anywhere if len(anywhere) == 1 else []
+            if free:
+                placed[i] = (free[0], free[0] + len(own) - 1)
+                taken.append(placed[i])
+
+    def _occurrences(self, own: list[_Key], bounds: _Range) -> list[int]:
+        size = len(own)
+        return [
+            at
+            for at in range(bounds[0], bounds[1] - size + 2)
+            if all(_same(self.keys[at + k], g, loose=True) for k, g in enumerate(own))
+        ]
+
+    def _find(self, literal: Any, lo: int, hi: int) -> int | None:
+        """First token in [lo, hi] matching `literal`, not looking inside bracket groups;
+        respelled matches only when there is no exact one."""
+        hit = self._scan(literal, lo, hi, loose=False)
+        return hit if hit is not None else self._scan(literal, lo, hi, loose=True)
+
+    def _scan(self, literal: Any, lo: int, hi: int, *, loose: bool) -> int | None:
+        i = lo
+        while i <= hi:
+            tok = self.tokens[i]
+            if _same(self.keys[i], literal, loose=loose):
+                return i
+            if tok.token_type in _CLOSERS:
+                return None
+            i = self.partner[i] + 1 if tok.token_type in _OPENERS and self.partner[i] > i else i + 1
+        return None
+
+    def _share(
+        self,
+        slots: list[int],
+        children: list[exp.Expr],
+        cores: list[_Range | None],
+        lo: int,
+        hi: int,
+        placed: dict[int, _Range | None],
+    ) -> None:
+        """Splits [lo, hi] among adjacent slots (see step 4 above)."""
+        if not slots:
+            return
+        starts: list[int | None] = []
+        ends: list[int | None] = []
+        floor = lo
+        for n, index in enumerate(slots):
+            child, core = children[index], cores[index]
+            later = [cores[i][0] for i in slots[n + 1 :] if cores[i]]
+            ceiling = min(later, default=hi + 1) - 1
+            if core is not None:
+                start, end = self._extend(child, core, floor, ceiling)
+                floor = end + 1
+            else:
+                # Without positions: from the first token of its SQL through the rest of it,
+                # or up to the next slot when the source spells it otherwise.
+                start = self._first_of(child, floor, ceiling)
+                end = None
+                if start is None and n == 0:
+                    start = floor
+                elif start is not None:
+                    end = self._follow(child, start, ceiling)
+                if start is not None:
+                    floor = (end if end is not None else start) + 1
+            starts.append(start)
+            ends.append(end)
+        for n, index in enumerate(slots):
+            start, end = starts[n], ends[n]
+            if start is None:
+                placed[index] = None
+                continue
+            limit = next((s - 1 for s in starts[n + 1 :] if s is not None), hi)
+            if end is None:
+                end = self._trim(start, limit)
+            elif _ends_with_type(children[index]):
+                end = self._absorb(end, limit)
+            placed[index] = (start, end) if end >= start else None
+
+    def _follow(self, child: exp.Expr, start: int, ceiling: int) -> int | None:
+        """Where the child's SQL ends when read from `start` (skipping source words and
+        bracket groups it lacks); None if some of it is not there."""
+        end = start
+        for g in (self._generated(child) or [])[1:]:
+            k = end + 1
+            while k <= ceiling and not _same(self.keys[k], g, loose=True):
+                k = self._skip(k, start, ceiling)
+            if k > ceiling or 0 <= self.partner[k] < start:
+                return None
+            end = k
+        return end
+
+    def _extend(self, child: exp.Expr, core: _Range, floor: int, ceiling: int) -> _Range:
+        """The core widened over the source tokens matching the child's generated tokens
+        before its first and after its last positioned leaf. Generated tokens the source
+        lacks are skipped, and so are source words (and, after the core, bracket groups) the
+        generator drops or respells: `timestamp(6) without time zone NOT NULL` still ends at
+        NULL."""
+        generated = self._generated(child)
+        if not generated:
+            return core
+        at_first = self._leaf_at(generated, self.first_leaf.get(core[0]), core[0], first=True)
+        at_last = self._leaf_at(generated, self.last_leaf.get(core[1]), core[1], first=False)
+        start, end = core
+        if at_first is not None:
+            for g in reversed(generated[:at_first]):
+                k = start - 1
+                while k >= floor and not _same(self.keys[k], g, loose=True):
+                    if self.keys[k][1] is None:
+                        k = floor - 1
+                    k -= 1
+                if k >= floor:
+                    start = k
+        if at_last is not None:
+            for g in generated[at_last + 1 :]:
+                k = end + 1
+                while k <= ceiling and not _same(self.keys[k], g, loose=True):
+                    k = self._skip(k, start, ceiling)
+                if k <= ceiling and not 0 <= self.partner[k] < start:
+                    end = k  # (a closer of an enclosing group stays out)
+        for k in range(start, core[0]):  # a claimed `(` must close inside
+            if self.tokens[k].token_type in _OPENERS and not k < self.partner[k] <= end:
+                start = k + 1
+        return start, end
+
+    def _skip(self, k: int, start: int, ceiling: int) -> int:
+        """The index after a skippable source word or bracket group at k, else past ceiling."""
+        tok = self.tokens[k]
+        if tok.token_type in _OPENERS and k < self.partner[k] <= ceiling:
+            return self.partner[k] + 1
+        if self.keys[k][1] is not None:
+            return k + 1
+        return ceiling + 1
+
+    def _leaf_at(
+        self, generated: list[Any], leaf: exp.Expr | None, index: int, *, first: bool
+    ) -> int | None:
+        """Where, in `generated`, the leaf positioned at token `index` is: the first / last of
+        its own generated tokens."""
+        key = (id(generated), index, first)
+        if key not in self.leaf_cache:
+            self.leaf_cache[key] = self._locate_leaf(generated, leaf, index, first=first)
+        return self.leaf_cache[key]
+
+    def _locate_leaf(
+        self, generated: list[Any], leaf: exp.Expr | None, index: int, *, first: bool
+    ) -> int | None:
+        own = self._generated(leaf) if leaf is not None else None
+        if own:
+            at = _find_run(generated, own, 0, [])
+            if at is not None:
+                return at if first else at + len(own) - 1
+        token = self.keys[index]
+        order = range(len(generated)) if first else range(len(generated) - 1, -1, -1)
+        return next((k for k in order if _same(token, generated[k])), None)
+
+    def _anchor(self, child: exp.Expr, lo: int, hi: int) -> _Range | None:
+        core = self._core(child)
+        if core is None or core[0] < lo or core[1] > hi:
+            return None
+        return self._extend(child, core, lo, hi)
+
+    def _first_of(self, child: exp.Expr, lo: int, hi: int) -> int | None:
+        generated = self._generated(child)
+        return self._find(generated[0], lo, hi) if generated else None
+
+    def _trim(self, start: int, end: int) -> int:
+        """Drops trailing separators, operators and unbalanced closers."""
+        while end > start:
+            tok = self.tokens[end]
+            balanced = tok.token_type in _CLOSERS and start <= self.partner[end] < end
+            if balanced or self.keys[end][1] is not None:
+                break
+            end -= 1
+        return end
+
+    def _absorb(self, end: int, limit: int) -> int:
+        """Extends over the words and bracket groups that follow, up to `limit`."""
+        while end < limit:
+            tok = self.tokens[end + 1]
+            if tok.token_type in _OPENERS and end + 1 < self.partner[end + 1] <= limit:
+                end = self.partner[end + 1]
+            elif self.keys[end + 1][1] is not None:
+                end += 1
+            else:
+                break
+        return end
+
+
+def _sql_in_context(node: exp.Expr) -> str:
+    """The node's SQL as its parent writes it, where that differs from the node alone."""
+    if isinstance(node, exp.If) and isinstance(node.parent, exp.Case):
+        condition = _GENERATOR.generate(node.this)
+        value = _GENERATOR.generate(node.args["true"]) if node.args.get("true") else ""
+        return f"WHEN {condition} THEN {value}"
+    return _GENERATOR.generate(node)
+
+
+def _ends_with_type(node: exp.Expr) -> bool:
+    """Whether the node's source ends with a data type (`x::int ARRAY`, a column definition
+    without constraints): data types claim the words the generator respells."""
+    while True:
+        if isinstance(node, exp.DataType):
+            return True
+        children = list(node.iter_expressions())
+        if not children:
+            return False
+        node = children[-1]
+
+
+def _find_run(
+    whole: list[_Key], own: list[_Key], start: int, taken: list[tuple[int, int, int]]
+) -> int | None:
+    """Where `own` occurs in `whole` (both generated) from `start` on, not overlapping the
+    runs `taken`."""
+    size = len(own)
+    first = own[0]
+    at = start - 1
+    last = len(whole) - size
+    while True:
+        try:
+            at = whole.index(first, at + 1, last + 1)
+        except ValueError:
+            return None
+        if whole[at : at + size] == own and not any(
+            at < end and begin < at + size for begin, end, _ in taken
+        ):
+            return at

@@ -90,10 +90,12 @@ _SPECIAL = (
     r"(?i:(?:begin|start|commit|end|rollback|abort|prepare|copy)\b"
     r"|create\s+(?:or\s+replace\s+)?(?:function|procedure|rule)\b)"
 )
+# A block comment with no comment nested in it (those are left to _skip_block_comment).
+_FLAT_COMMENT = r"/\*[^*/]*(?:(?:\*+(?!/)|/+(?!\*))[^*/]*)*\*+/"
 # From a statement boundary: the blank before the next statement (group 1 ends where the
 # statement starts), whether it is special (group 2), then as much of it as _RUN takes. Most
 # statements are entirely found by this one match.
-_NEXT = re.compile(r"((?:\s+|--[^\n]*|;)*)(" + _SPECIAL + ")?" + _RUN_PATTERN)
+_NEXT = re.compile(r"((?:\s+|--[^\n]*|;|" + _FLAT_COMMENT + ")*)(" + _SPECIAL + ")?" + _RUN_PATTERN)
 
 # Token by token, for the rare statements where parentheses or words matter (rules, SQL-standard
 # function bodies) and for finding the last significant character of an unterminated statement.
@@ -169,7 +171,8 @@ def _opens_dollar_quote(text: str, pos: int) -> bool:
 
 
 def _scan_fast(text: str, pos: int) -> tuple[int, int]:
-    """From inside a statement, find what stops it: (offset, _SEMI | _BACKSLASH | _EOF)."""
+    """From inside a statement, find what stops it: (offset, _SEMI | _BACKSLASH | _EOF |
+    _UNCLOSED); the offset is that of the `;` or backslash, else len(text)."""
     n = len(text)
     run = _RUN.match
     while True:
@@ -261,11 +264,11 @@ def _significant_end(text: str, start: int, stop: int) -> int:
     if "--" not in last_line and not last_line.endswith("*/"):
         return end  # no comment can end the statement: skip the token scan
     last = start
-    for kind, _, end in _tokens(text, start, stop):
+    for kind, _, token_end in _tokens(text, start, stop):
         if kind == _OPEN:
             return stop
         if kind != _COMMENT:
-            last = end
+            last = token_end
     return last
 
 
@@ -358,7 +361,7 @@ def _scan(text: str) -> list[_Raw]:
             pos = stop + 1
         elif start >= n:
             return out
-        elif start == stop and text[start] == "/":  # a block comment before a statement
+        elif start == stop and text[start] == "/":  # a nested block comment before a statement
             pos = _skip_block_comment(text, start)
             if pos < 0:
                 return out

@@ -111,7 +111,9 @@ def test_last_statement_without_semicolon_leaves_trailing_blank_and_comments_out
     assert texts("SELECT '-- no' \n") == ["SELECT '-- no'"]
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t\r\n", "-- only\n", "/* a /* b */ c */", ";;\n;"])
+@pytest.mark.parametrize(
+    "text", ["", "   \n\t\r\n", "-- only\n", "/* a /* b */ c */", "/** a **/ /*/ b */", ";;\n;"]
+)
 def test_nothing_but_blank_comments_and_semicolons_gives_no_statement(text: str) -> None:
     assert run(text) == []
 

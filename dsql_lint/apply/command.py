@@ -96,13 +96,19 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @target_options
-@click.option("--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given")
+@click.option(
+    "--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given"
+)
 @click.option("--force", is_flag=True, help="apply even if the linter reports errors")
 @click.option("--job-timeout", type=float, default=1800, show_default=True, metavar="SECONDS")
 @click.option("--no-wait", is_flag=True, help="do not wait for async index builds/validations")
 @click.option("--max-retries", type=click.IntRange(0), default=10, show_default=True)
 @click.option(
-    "--retry-timeout", type=float, default=300, show_default=True, metavar="SECONDS",
+    "--retry-timeout",
+    type=float,
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
 @_format_option

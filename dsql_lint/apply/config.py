@@ -119,11 +119,11 @@ def resolve_target(
     if not host:
         return None
     host = host.strip().rstrip("/").removeprefix("postgresql://").removeprefix("https://")
-    region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or region_of_host(host)
+    region = (
+        region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or region_of_host(host)
+    )
     if not region:
-        raise UserError(
-            f"cannot tell the AWS region of {host}: give --region or set AWS_REGION"
-        )
+        raise UserError(f"cannot tell the AWS region of {host}: give --region or set AWS_REGION")
     mode = sslmode or "verify-full"
     _refuse_plaintext(host, mode)
     return Target(

@@ -156,9 +156,11 @@ class Executor:
             return
         self._record_all(unit.steps, STARTED)  # the intent commits before the DDL runs
         job_ids = self._guarded(unit.steps, lambda: self._retrying(self._ddl_attempt(unit), unit))
-        for step, job_id in zip(unit.steps, job_ids):
+        for step, job_id in zip(unit.steps, job_ids, strict=True):
             if job_id is not None:
-                self._retrying(lambda s=step, j=job_id: ledger.record(self.conn, s, STARTED, j), None)
+                self._retrying(
+                    lambda s=step, j=job_id: ledger.record(self.conn, s, STARTED, j), None
+                )
                 self._wait(step, job_id)
         self._record_all(unit.steps, APPLIED)
 

@@ -29,7 +29,11 @@ def job_id_of(cursor: Any) -> str | None:
     if "job_id" not in names:
         return None
     row = cursor.fetchone()
-    return None if row is None or row[names.index("job_id")] is None else str(row[names.index("job_id")])
+    return (
+        None
+        if row is None or row[names.index("job_id")] is None
+        else str(row[names.index("job_id")])
+    )
 
 
 def wait_for_job(conn: Any, job_id: str, timeout: float | None) -> JobOutcome:

@@ -57,6 +57,7 @@ class Unit:
     steps: list[Step]
     block: bool = False  # written as BEGIN...COMMIT
     refusal: str | None = None  # why DSQL would refuse this transaction
+    begin_line: int | None = None  # the line of BEGIN, for a block
 
     @property
     def where(self) -> str:
@@ -95,7 +96,9 @@ def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for raw in paths:
         if raw == STDIN:
-            raise UserError("apply needs migration files: standard input has no name for the ledger")
+            raise UserError(
+                "apply needs migration files: standard input has no name for the ledger"
+            )
         root = Path(raw)
         for path in expand_paths([raw]):
             name = Path(path).relative_to(root).as_posix() if root.is_dir() else Path(path).name
@@ -126,7 +129,9 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
             continue
         if control is not None:
             if block is not None:
-                units.append(_block_unit(block, rolled_back=control is TxControl.ROLLBACK))
+                unit = _block_unit(block, rolled_back=control is TxControl.ROLLBACK)
+                unit.begin_line = block_line
+                units.append(unit)
             block = None
             continue
         last = _step(statement, name, path, kind, dsql)

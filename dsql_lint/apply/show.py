@@ -16,7 +16,7 @@ def transaction_of(unit: Unit) -> str:
     if unit.refusal:
         return f"REFUSED: {unit.refusal}"
     if unit.block:
-        return f"block from line {unit.steps[0].line - 1 if unit.steps else '?'}"
+        return f"block from line {unit.begin_line}"
     return "own transaction" if unit.kind == DDL else "autocommit"
 
 
@@ -43,7 +43,9 @@ def print_plan(
     for plan in plans:
         if fmt == "text":
             edited = _edited(plan, state)
-            click.echo(f"{plan.path}" + (" [EDITED since applied: apply will refuse]" if edited else ""))
+            click.echo(
+                f"{plan.path}" + (" [EDITED since applied: apply will refuse]" if edited else "")
+            )
         for unit in plan.units:
             for step in unit.steps:
                 fields = {
@@ -91,7 +93,7 @@ def print_status(plans: list[FilePlan], state: LedgerState, fmt: str) -> None:
             )
         else:
             click.echo(f"{plan.path}: {overall} ({applied}/{len(steps)} statements applied)")
-        for step, status in zip(steps, statuses):
+        for step, status in zip(steps, statuses, strict=True):
             row = state.statements.get((step.file, step.index))
             fields: dict[str, Any] = {
                 "file": plan.path,

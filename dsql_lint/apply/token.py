@@ -45,7 +45,7 @@ class TokenSource:
 def generate_token(
     client: Any, host: str, region: str, user: str, expires_in: int = TOKEN_LIFETIME
 ) -> str:
-    """`DbConnectAdmin` for role admin, `DbConnect` for any other role (dsql-facts.md, Connecting)."""
+    """`DbConnectAdmin` for role admin, `DbConnect` for others (dsql-facts.md, Connecting)."""
     from botocore.exceptions import BotoCoreError
 
     sign = (

@@ -53,7 +53,7 @@ class Cursor:
     def peek(self, *keywords: str) -> bool:
         ahead = self.items[self.pos : self.pos + len(keywords)]
         return len(ahead) == len(keywords) and all(
-            w.keyword == k for w, k in zip(ahead, keywords)
+            w.keyword == k for w, k in zip(ahead, keywords, strict=True)
         )
 
     def accept(self, *keywords: str) -> bool:

@@ -33,6 +33,8 @@ class Table:
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> columns
     created_at: int = 0  # Catalog.statements when the table was created
     primary_key_name: str = ""  # the primary key constraint's name (PostgreSQL's default)
+    key_changed_at: int = 0  # Catalog.statements when ADD PRIMARY KEY last changed the key
+    previous_primary_key: tuple[str, ...] = ()  # the key before that change
 
 
 @dataclass
@@ -172,6 +174,7 @@ def _set_column_type(catalog: Catalog, effect: Effect) -> None:
 def _add_primary_key(catalog: Catalog, effect: Effect) -> None:
     table = catalog.table(effect.table)
     if table is not None:
+        table.previous_primary_key, table.key_changed_at = table.primary_key, catalog.statements
         table.primary_key = effect.keys
         if effect.name:
             table.primary_key_name = effect.name
@@ -517,6 +520,23 @@ def _table_created_before(catalog: Catalog, subject: Subject) -> bool:
     return table is not None and table.created_at < catalog.statements
 
 
+def _primary_key_before(table: Table, catalog: Catalog) -> tuple[str, ...]:
+    if table.key_changed_at == catalog.statements:
+        return table.previous_primary_key
+    return table.primary_key
+
+
+def _new_table_key(catalog: Catalog, subject: Subject) -> bool:
+    """A key added to a table created earlier in the input, which the CREATE TABLE could
+    declare instead: a UNIQUE constraint, or a PRIMARY KEY when the table had none."""
+    if not _table_created_before(catalog, subject):
+        return False
+    table = _table(catalog, subject)
+    assert table is not None
+    is_primary = isinstance(subject.node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint)
+    return not (is_primary and _primary_key_before(table, catalog))
+
+
 def _default_sequence(node: exp.Expr) -> Key | None:
     """The sequence of a `DEFAULT nextval('seq'::regclass)`."""
     default = node.args.get("default") if isinstance(node, exp.AlterColumn) else node
@@ -555,6 +575,9 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "column_in_primary_key": lambda catalog, subject: bool(
         (table := _table(catalog, subject)) and node_column(subject.node) in table.primary_key
     ),
+    # a UNIQUE or PRIMARY KEY added to a table created earlier in the input that could be
+    # declared in its CREATE TABLE (for a primary key: the table had none before)
+    "new_table_key": _new_table_key,
     # the type, upper case as sqlglot writes it (BIGINT, INT, JSONB...), of the column the
     # node is about; "" when the table or column is unknown
     "column_type": _column_type,

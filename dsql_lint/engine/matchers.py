@@ -26,6 +26,7 @@ Args are sqlglot's own (`this`, `kind`, `expressions`, ...); pseudo-args start w
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -282,27 +283,27 @@ def _number(value: Any) -> float | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
 def code_only(text: str) -> str:
     """`text` with comments and dollar-quoted bodies replaced by spaces (newlines kept).
 
-    Offsets are preserved, so a match position in the result is one in the source."""
-    out = list(text)
-    i, n = 0, len(text)
-
-    def blank(start: int, end: int) -> None:
-        for k in range(start, end):
-            if out[k] != "\n":
-                out[k] = " "
-
-    while i < n:
-        c = text[i]
-        if c == "-" and text.startswith("--", i):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            blank(i, end)
-            i = end
-        elif c == "/" and text.startswith("/*", i):
-            depth, j = 1, i + 2
+    Offsets are preserved, so a match position in the result is one in the source.
+    Cached: every text rule of a statement asks for the same text."""
+    if "--" not in text and "/*" not in text and "$" not in text:
+        return text
+    parts: list[str] = []
+    pos, n = 0, len(text)
+    while True:
+        match = _SPECIAL.search(text, pos)
+        if match is None:
+            break
+        start, token = match.start(), match.group(0)
+        if token.startswith("--"):
+            end = match.end()
+            parts.append(text[pos:start])
+            parts.append(_blank(text[start:end]))
+        elif token == "/*":
+            depth, j = 1, start + 2
             while j < n and depth:
                 if text.startswith("/*", j):
                     depth, j = depth + 1, j + 2
@@ -310,26 +311,32 @@ def code_only(text: str) -> str:
                     depth, j = depth - 1, j + 2
                 else:
                     j += 1
-            blank(i, j)
-            i = j
-        elif c in "'\"":
-            j = i + 1
-            while j < n:
-                if text[j] == c:
-                    if j + 1 < n and text[j + 1] == c:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            i = j + 1
-        elif c == "$" and (tag := _DOLLAR_TAG.match(text, i)) is not None:
-            close = text.find(tag.group(0), tag.end())
-            end = n if close < 0 else close + len(tag.group(0))
-            blank(tag.end(), end - (len(tag.group(0)) if close >= 0 else 0))
-            i = end
-        else:
-            i += 1
-    return "".join(out)
+            end = j
+            parts.append(text[pos:start])
+            parts.append(_blank(text[start:end]))
+        elif token.startswith("$"):
+            close = text.find(token, match.end())
+            body_end = n if close < 0 else close
+            end = n if close < 0 else close + len(token)
+            parts.append(text[pos : match.end()])
+            parts.append(_blank(text[match.end() : body_end]))
+            parts.append(text[body_end:end])
+        else:  # a quoted string or identifier: kept as it is
+            end = match.end()
+            parts.append(text[pos:end])
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _blank(text: str) -> str:
+    return _NOT_NEWLINE.sub(" ", text)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_SPECIAL = re.compile(
+    r"--[^\n]*|/\*|'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$"
+)
 
 
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")

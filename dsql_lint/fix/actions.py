@@ -4,6 +4,7 @@
       action: replace-type        # one of ACTIONS
       with: TEXT                  # the action's own parameters
       safety: unsafe              # optional; defaults to the rule's `fix:`
+      otherwise: {action: ...}    # optional; tried when this action cannot fix the finding
 
 Each action is a class registered under its name; it validates its parameters when the fixers
 load (so a typo in a rule file is an error with `file:line`) and turns one finding into a Fix,
@@ -42,17 +43,29 @@ class Action:
     def __init__(self, rule: Rule, params: Mapping[str, Any]) -> None:
         self.rule = rule
         self.params = dict(params)
-        unknown = set(self.params) - self.keys - {"action", "safety"}
+        unknown = set(self.params) - self.keys - {"action", "safety", "otherwise"}
         if unknown:
             raise self.error(f"unknown key {sorted(unknown)[0]!r} for action {self.name!r}")
         missing = self.required - set(self.params)
         if missing:
             raise self.error(f"action {self.name!r} needs {sorted(missing)[0]!r}")
         self.safety = self._safety()
+        self.otherwise = self._otherwise()
 
     def error(self, message: str) -> FixerError:
         path, _, line = self.rule.origin.rpartition(":")
-        return FixerError(f"{self.rule.code} fixer: {message}", path, int(line) if line.isdigit() else None)
+        return FixerError(
+            f"{self.rule.code} fixer: {message}", path, int(line) if line.isdigit() else None
+        )
+
+    def _otherwise(self) -> Action | None:
+        spec = self.params.get("otherwise")
+        if spec is None:
+            return None
+        if not isinstance(spec, dict) or spec.get("action") not in ACTIONS:
+            known = ", ".join(sorted(ACTIONS))
+            raise self.error(f"`otherwise` must be a fixer with a known action, one of: {known}")
+        return ACTIONS[spec["action"]](self.rule, {"safety": self.safety.value, **spec})
 
     def _safety(self) -> FixAvailability:
         raw = self.params.get("safety", self.rule.fix.value)
@@ -67,6 +80,12 @@ class Action:
         if not isinstance(value, str) or not value.strip():
             raise self.error(f"`{key}` must be non-empty text")
         return value.strip()
+
+    def int_param(self, key: str, default: int | None = None) -> int | None:
+        value = self.params.get(key, default)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.error(f"`{key}` must be a whole number")
+        return value
 
     def words_param(self, key: str) -> tuple[str, ...]:
         value = self.params.get(key, ())
@@ -94,12 +113,20 @@ class Action:
     # -- building fixes ----------------------------------------------------------------------
 
     def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        """The fix for this finding, from this action or the one it falls back on."""
+        fix = self.propose(diag, ctx)
+        if fix is None and self.otherwise is not None:
+            return self.otherwise.plan(diag, ctx)
+        return fix
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         raise NotImplementedError
 
     def make(
         self, diag: Diagnostic, edits: Iterable[Edit], summary: str, safe: bool | None = None
     ) -> Fix | None:
-        edits = tuple(sorted(edits))
+        # By position only: insertions at one point keep the order the action gave them.
+        edits = tuple(sorted(edits, key=lambda e: (e.start, e.end)))
         if not edits:
             return None
         safety = self.safety

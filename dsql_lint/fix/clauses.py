@@ -1,5 +1,5 @@
-"""Actions on the words of one statement: insert a keyword, remove a clause, replace the
-statement's leading words, remove the statement."""
+"""Actions on the words of one statement: insert a keyword, remove or replace a clause,
+remove an ALTER TABLE action, replace the statement's leading words, remove the statement."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from sqlglot.tokens import TokenType
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import short
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.cuts import cut
+from dsql_lint.fix.cuts import cut, cut_element
 from dsql_lint.fix.edits import Edit, Fix, delete, insert, replace
-from dsql_lint.fix.style import cased
+from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.fix.tokens import Tokens
 
-OPERANDS = ("name", "parens", "rest")
+OPERANDS = ("name", "parens", "none", "rest")
+# After these, a clause is what the statement (or ALTER TABLE action) is about: SET UNLOGGED,
+# SET TABLESPACE x, CREATE TABLESPACE x; the clause cannot go on its own.
+ACTION_HEADS = ("SET", "RESET")
+STATEMENT_HEADS = ("CREATE", "ALTER", "DROP")
 
 
 @action("insert-keyword")
@@ -32,7 +37,7 @@ class InsertKeyword(Action):
         self.after = self.words_param("after")
         self.replacing = self.words_param("replacing")
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         if not tokens.ok:
             return None
@@ -41,77 +46,201 @@ class InsertKeyword(Action):
             i = tokens.find(*self.replacing, depth=0)
             if i is not None:
                 edit = replace(tokens[i].start, tokens[i].end, text)
-                return self.make(diag, [edit], f"{tokens[i].word} -> {text}")
+                return self.make(diag, [edit], f"{tokens[i].text} -> {text}")
         i = tokens.find(*self.after, depth=0)
         if i is None:
             return None
-        return self.make(diag, [insert(tokens[i].end, " " + text)], f"added {text} after {tokens[i].word}")
+        return self.make(diag, [insert(tokens[i].end, " " + text)], f"added {text}")
+
+
+def _phrases(action: Action, key: str) -> tuple[str, ...]:
+    """A phrase or a list of phrases, longest first (`USING INDEX TABLESPACE` before
+    `TABLESPACE`)."""
+    phrases = action.words_param(key)
+    if not phrases:
+        raise action.error(f"`{key}` needs at least one phrase")
+    return tuple(sorted(phrases, key=lambda p: -len(p.split())))
 
 
 @action("delete-clause")
 class DeleteClause(Action):
-    """Remove `clause operand` from the statement, every top-level occurrence (any depth with
-    `anywhere: true`). operand: name (a qualified name), parens (a parenthesised list) or rest
-    (up to the next comma, which goes too); only: the operands (names) that may be removed."""
+    """Remove every `clause operand` at the top level of the statement (at any depth with
+    `anywhere: true`). clause: a phrase or a list of them; operand: name (a qualified name),
+    parens (a parenthesised list), none, or rest (up to the next comma, which goes too);
+    only: the operands that may go; safe-for: the operands whose removal changes nothing (the
+    fix is then safe, else unsafe)."""
 
-    keys = frozenset({"clause", "operand", "only", "anywhere"})
+    keys = frozenset({"clause", "operand", "only", "anywhere", "safe-for"})
     required = frozenset({"clause", "operand"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
         super().__init__(rule, params)
-        self.clause = " ".join(self.text_param("clause").upper().split())
+        self.clauses = _phrases(self, "clause")
         self.operand = self.text_param("operand")
         if self.operand not in OPERANDS:
             raise self.error(f"`operand` must be one of {', '.join(OPERANDS)}")
-        self.only = {w.lower() for w in self.words_param("only")}
+        self.only = {_operand_key(w) for w in self.words_param("only")}
+        self.safe_for = {_operand_key(w) for w in self.words_param("safe-for")}
         self.anywhere = bool(self.params.get("anywhere", False))
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         if not tokens.ok:
             return None
+        # A finding on a column (COLLATE) is fixed in that column only, so that each column's
+        # fix has its own safety; other findings are fixed in the whole statement.
+        found = column_of(diag.node, ctx, diag.statement) if diag.node is not None else None
+        pos, stop = (found[1].start, found[1].stop) if found else (0, len(tokens))
         edits: list[Edit] = []
         removed: list[str] = []
-        pos = 0
-        while True:
-            found = self._next(tokens, pos)
-            if found is None:
-                break
-            i, j, operand = found
+        harmless = True
+        while (match := self._next(tokens, pos, stop)) is not None:
+            i, j, operand = match
             pos = j
-            if self.only and operand.lower().strip('"') not in self.only:
+            key = _operand_key(operand)
+            if self.only and key not in self.only:
                 continue
+            if i > 0 and _is_object(tokens, i, self.operand):
+                continue
+            harmless = harmless and key in self.safe_for
             removed.append(short(tokens.text(i, j)))
             edits.extend(self._cut(tokens, i, j))
         if not edits:
             return None
-        return self.make(diag, edits, "removed " + ", ".join(f"`{r}`" for r in removed))
+        safe = True if self.safe_for and harmless else (False if self.safe_for else None)
+        return self.make(diag, edits, "removed " + ", ".join(f"`{r}`" for r in removed), safe)
 
-    def _next(self, tokens: Tokens, start: int) -> tuple[int, int, str] | None:
+    def _next(self, tokens: Tokens, start: int, stop: int) -> tuple[int, int, str] | None:
         operand = "none" if self.operand == "rest" else self.operand
-        found = locate.clause(tokens, self.clause, operand, start, None if self.anywhere else 0)
+        depth = None if self.anywhere else 0
+        found = locate.clause(tokens, self.clauses, operand, start, depth, stop)
         if found is None:
             return None
         i, k, j = found
         if self.operand == "rest":
             depth = tokens[i].depth
-            while j < len(tokens) and not (tokens[j].type is TokenType.COMMA and tokens[j].depth == depth):
+            while j < len(tokens) and not (
+                tokens[j].type is TokenType.COMMA and tokens[j].depth == depth
+            ):
                 j += 1
         return i, j, tokens.text(k, j)
 
     def _cut(self, tokens: Tokens, i: int, j: int) -> list[Edit]:
         if self.operand == "rest" and j < len(tokens) and tokens[j].type is TokenType.COMMA:
-            return [delete(tokens[i].start, tokens[j + 1].start if j + 1 < len(tokens) else tokens[j].end)]
+            # `ISOLATION LEVEL x, READ ONLY`: the clause and its comma go, the rest stays.
+            return [cut(tokens, i, j), delete(tokens[j].start, tokens[j].end)]
         return [cut(tokens, i, j)]
+
+
+def _is_object(tokens: Tokens, i: int, operand: str) -> bool:
+    before = tokens[i - 1]
+    return before.is_word(*ACTION_HEADS) or (operand != "none" and before.is_word(*STATEMENT_HEADS))
+
+
+def _operand_key(text: str) -> str:
+    """`pg_catalog."default"` and `DEFAULT` alike: schema, quotes and case ignored."""
+    return text.rsplit(".", 1)[-1].strip().strip('"').lower()
+
+
+@action("replace-operand")
+class ReplaceOperand(Action):
+    """Replace the operand of `clause` (a name, e.g. the type after AS) with `with`."""
+
+    keys = frozenset({"clause", "with"})
+    required = frozenset({"clause", "with"})
+
+    def __init__(self, rule, params):  # type: ignore[no-untyped-def]
+        super().__init__(rule, params)
+        self.clauses = _phrases(self, "clause")
+        self.text = self.text_param("with")
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tokens = ctx.tokens(diag.statement)
+        found = locate.clause(tokens, self.clauses, "name", depth=None) if tokens.ok else None
+        if found is None:
+            return None
+        _, k, j = found
+        old = tokens.text(k, j)
+        new = cased(self.text, like_replaced(self.text, tokens[k].text, tokens[0].text))
+        edit = replace(tokens[k].start, tokens[j - 1].end, new)
+        return self.make(diag, [edit], f"`{old}` -> `{new}`")
+
+
+@action("drop-qualifier")
+class DropQualifier(Action):
+    """Remove the schema from the name that follows `after` (skipping the words in `skip`):
+    `CREATE INDEX app.i ON app.t` -> `CREATE INDEX i ON app.t`."""
+
+    keys = frozenset({"after", "skip"})
+    required = frozenset({"after"})
+
+    def __init__(self, rule, params):  # type: ignore[no-untyped-def]
+        super().__init__(rule, params)
+        self.after = self.words_param("after")
+        self.skip = self.words_param("skip")
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tokens = ctx.tokens(diag.statement)
+        i = tokens.find(*self.after, depth=0) if tokens.ok else None
+        if i is None:
+            return None
+        i += tokens.match(i, next(a for a in self.after if tokens.match(i, a)))
+        while i < len(tokens) and (
+            size := max(tokens.match(i, w) for w in self.skip) if self.skip else 0
+        ):
+            i += size
+        end = tokens.qualified_name_end(i) if i < len(tokens) else i
+        if end - i < 3:
+            return None
+        name = tokens.text(i, end)
+        edit = delete(tokens[i].start, tokens[end - 2].end)
+        return self.make(diag, [edit], f"`{name}` -> `{tokens[end - 1].text}`")
+
+
+@action("delete-action")
+class DeleteAction(Action):
+    """Remove the ALTER TABLE actions containing `matching` (a phrase or several); the whole
+    statement when no action would be left."""
+
+    keys = frozenset({"matching"})
+    required = frozenset({"matching"})
+
+    def __init__(self, rule, params):  # type: ignore[no-untyped-def]
+        super().__init__(rule, params)
+        self.matching = _phrases(self, "matching")
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tokens = ctx.tokens(diag.statement)
+        layout = locate.alter_table(tokens) if tokens.ok else None
+        if layout is None:
+            return None
+        actions = list(layout.actions)
+        doomed = [
+            k
+            for k, (a, b) in enumerate(actions)
+            if tokens.find(*self.matching, start=a, stop=b) is not None
+        ]
+        if not doomed:
+            return None
+        removed = ", ".join(f"`{short(tokens.text(*actions[k]))}`" for k in doomed)
+        if len(doomed) == len(actions):
+            statement = ctx.statement_of(diag)
+            return self.make(
+                diag, [ctx.delete_statement(statement)], f"removed `{short(statement.text)}`"
+            )
+        edits = [e for k in reversed(doomed) for e in cut_element(tokens, actions, k)]
+        return self.make(diag, edits, f"removed {removed}")
 
 
 @action("delete-statement")
 class DeleteStatement(Action):
     """Remove the whole statement."""
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         statement = ctx.statement_of(diag)
-        return self.make(diag, [ctx.delete_statement(statement)], f"removed `{short(statement.text)}`")
+        return self.make(
+            diag, [ctx.delete_statement(statement)], f"removed `{short(statement.text)}`"
+        )
 
 
 @action("replace-head")
@@ -125,7 +254,7 @@ class ReplaceHead(Action):
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
         super().__init__(rule, params)
-        self.heads = sorted(self.words_param("head"), key=lambda h: -len(h.split()))
+        self.heads = _phrases(self, "head")
         self.text = self.text_param("with")
         separator = self.params.get("list-separator")
         if separator is not None and not isinstance(separator, str):
@@ -133,7 +262,7 @@ class ReplaceHead(Action):
         self.separator = separator
         self.unless = self.words_param("unless")
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         if not tokens.ok or any(tokens.has(words) for words in self.unless):
             return None
@@ -145,6 +274,8 @@ class ReplaceHead(Action):
         if self.separator is not None:
             for k in range(size, len(tokens)):
                 if tokens[k].type is TokenType.COMMA and tokens[k].depth == 0:
-                    edits.append(replace(tokens[k].start, tokens[k].end, cased(self.separator, style)))
+                    edits.append(
+                        replace(tokens[k].start, tokens[k].end, cased(self.separator, style))
+                    )
         old = tokens.text(0, size)
         return self.make(diag, edits, f"`{old}` -> `{cased(self.text, style)}`")

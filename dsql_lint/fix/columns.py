@@ -14,7 +14,7 @@ from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix, replace
-from dsql_lint.fix.style import cased
+from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.fix.tokens import Tokens
 
 
@@ -41,11 +41,12 @@ class ReplaceType(Action):
     """Replace the type of the column the finding is on.
 
     with:       the new type (text), or `{choice: NAME, VALUE: text, ...}`
+    by-type:    `{TYPE: text}`: another new type for these written types (HSTORE: JSONB)
     safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
     default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
     """
 
-    keys = frozenset({"with", "safe-when", "default"})
+    keys = frozenset({"with", "by-type", "safe-when", "default"})
     required = frozenset({"with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -56,13 +57,17 @@ class ReplaceType(Action):
             raise self.error("`safe-when` takes `choice` and `type`")
         self.safe_choice = safe_when.get("choice")
         self.safe_types = tuple(t.upper() for t in safe_when.get("type", ()))
+        by_type = self.params.get("by-type") or {}
+        if not isinstance(by_type, dict) or not all(isinstance(v, str) for v in by_type.values()):
+            raise self.error("`by-type` must map type names to text")
+        self.by_type = {str(k).upper(): v for k, v in by_type.items()}
         if self.params.get("default", "convert") != "convert":
             raise self.error("`default` can only be `convert`")
         self.convert_default = "default" in self.params
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         node = diag.node
-        if not isinstance(node, exp.DataType) or node.arg_key != "kind":
+        if node is None or (isinstance(node, exp.DataType) and node.arg_key != "kind"):
             return None
         found = column_of(node, ctx, diag.statement)
         if found is None:
@@ -70,18 +75,19 @@ class ReplaceType(Action):
         tokens, column = found
         chosen = ctx.choices.get(self.choice, "") if self.choice else ""
         old = tokens.text(column.type.start, column.type.stop)
-        new = cased(self.texts[chosen], tokens[column.type.start].text)
+        written = _norm_type(old)
+        text = self.by_type.get(written, self.texts[chosen])
+        new = cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
         edits = [replace(tokens[column.type.start].start, tokens[column.type.stop - 1].end, new)]
         if self.convert_default:
             converted = convert_default(tokens, column, old, new)
             if converted is None:
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
-        safe = None
-        if self.safe_types and (self.safe_choice in (None, chosen)):
-            if " ".join(old.upper().split()) in self.safe_types:
-                safe = True
-        return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`", safe)
+        safe = True if written in self.safe_types and self.safe_choice in (None, chosen) else None
+        return self.make(
+            diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`", safe
+        )
 
 
 # --- DEFAULT conversion -----------------------------------------------------------------------

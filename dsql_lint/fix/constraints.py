@@ -18,7 +18,9 @@ from dsql_lint.fix.style import cased
 from dsql_lint.fix.tokens import Tokens
 
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers
-_VALIDATE = re.compile(r"alter\s+table\s+(?:async\s+)?.*?\bvalidate\s+constraint\s+(\S+)\s*;?\s*$", re.I | re.S)
+_VALIDATE = re.compile(
+    r"alter\s+table\s+(?:async\s+)?.*?\bvalidate\s+constraint\s+([^\s;]+)", re.I | re.S
+)
 
 
 def _child_of(node: Any, parent_type: type) -> tuple[Any, Any] | None:
@@ -46,7 +48,7 @@ class DeleteConstraint(Action):
     with its comma, or an ALTER TABLE action (the whole statement, with the statements that
     validate the constraint, when it is the only action)."""
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         node = diag.node
         if node is None:
             return None
@@ -72,7 +74,9 @@ class DeleteConstraint(Action):
         summary = f"removed `{short(tokens.text(part.start, part.stop))}`"
         return self.make(diag, [cut(tokens, part.start, part.stop)], summary)
 
-    def _table_element(self, diag: Diagnostic, tokens: Tokens, element: Any, schema: Any) -> Fix | None:
+    def _table_element(
+        self, diag: Diagnostic, tokens: Tokens, element: Any, schema: Any
+    ) -> Fix | None:
         layout = locate.create_table_elements(tokens)
         if layout is None or not _same_count(layout[1], schema.expressions):
             return None
@@ -113,55 +117,81 @@ def _validations(ctx: FixContext, after: int, name: str) -> list[Edit]:
 
 @action("not-valid")
 class NotValid(Action):
-    """Add the constraint NOT VALID, then validate it in the background:
+    """Add the ALTER TABLE's constraints of the given `kinds` NOT VALID, then validate them in
+    the background:
 
         ALTER TABLE t ADD CONSTRAINT c ... NOT VALID;
         ALTER TABLE ASYNC t VALIDATE CONSTRAINT c;
 
     An unnamed constraint gets the name PostgreSQL would give it, so that it can be validated.
-    validate: the statement added after (default above; {table} and {constraint} filled in)
+    validate: the statement added after (default above; {table} and {constraint} filled in).
     """
 
-    keys = frozenset({"validate"})
+    keys = frozenset({"kinds", "validate"})
+    required = frozenset({"kinds"})
     DEFAULT_VALIDATE = "ALTER TABLE ASYNC {table} VALIDATE CONSTRAINT {constraint};"
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
         super().__init__(rule, params)
+        self.kinds = self.words_param("kinds")
         self.validate = self.text_param("validate", self.DEFAULT_VALIDATE)
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
-        found = _child_of(diag.node, exp.Alter) if diag.node is not None else None
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         layout = locate.alter_table(tokens) if tokens.ok else None
-        if found is None or layout is None:
-            return None
-        act, alter = found
-        actions = alter.args.get("actions") or []
-        if act not in actions or not _same_count(list(layout.actions), actions):
-            return None
-        start, stop = layout.actions[actions.index(act)]
-        if not tokens[start].is_word("ADD"):
+        if layout is None:
             return None
         style = tokens[0].text
-        edits = [insert(tokens[stop - 1].end, cased(" NOT VALID", style))]
-        name = locate.constraint_name_of(tokens, start)
-        if name is None:
-            name = _default_name(alter, diag.node)
-            edits.append(insert(tokens[start + 1].start, cased("CONSTRAINT ", style) + name + " "))
-        table = tokens.text(*layout.table)
-        validate = cased(self.validate, style).format(table=table, constraint=name)
-        edits.append(ctx.after_statement(ctx.statement_of(diag), validate))
-        return self.make(diag, edits, f"constraint {name} added NOT VALID, then validated with ALTER TABLE ASYNC")
+        table = table_name(tokens, layout)
+        edits: list[Edit] = []
+        names: list[str] = []
+        for start, stop in layout.actions:
+            kind = locate.table_constraint_kind(tokens, start + 1)
+            if not tokens[start].is_word("ADD") or kind not in self.kinds:
+                continue
+            if tokens.match(stop - 2, "NOT VALID"):
+                continue
+            name = locate.constraint_name_of(tokens, start)
+            if name is None:
+                name = default_name(tokens, layout, start + 1, kind)
+                named = cased("CONSTRAINT ", style) + name + " "
+                edits.append(insert(tokens[start + 1].start, named))
+            edits.append(insert(tokens[stop - 1].end, cased(" NOT VALID", style)))
+            names.append(name)
+        if not edits:
+            return None
+        statement = ctx.statement_of(diag)
+        validate = cased(self.validate, style)
+        lines = [validate.format(table=table, constraint=name) for name in names]
+        separator = ctx.newline + ctx.indent(statement.start)
+        edits.append(ctx.after_statement(statement, separator.join(lines)))
+        listed = ", ".join(names)
+        return self.make(diag, edits, f"{listed}: added NOT VALID, validated by ALTER TABLE ASYNC")
 
 
-def _default_name(alter: Any, node: Any) -> str:
+def table_name(tokens: Tokens, layout: locate.Alter) -> str:
+    """The table of an ALTER TABLE as written, without ONLY (DSQL has no inheritance)."""
+    start, stop = layout.table
+    if tokens[start].is_word("ONLY"):
+        start += 1
+    return tokens.text(start, stop)
+
+
+def default_name(tokens: Tokens, layout: locate.Alter, start: int, kind: str) -> str:
     """The name PostgreSQL gives an unnamed constraint: table_columns_fkey, table_column_check."""
-    table = alter.this.name
-    if isinstance(node, exp.ForeignKey):
-        columns = [c.name for c in node.expressions]
-        suffix = "fkey"
-    else:
-        columns = [c.name for c in node.find_all(exp.Column)][:1]
-        suffix = "check"
+    table = tokens[layout.table[1] - 1].name
+    group = tokens.find("(", start=start)
+    columns: list[str] = []
+    if group is not None:
+        inner = range(group + 1, tokens.closing(group))
+        names = [tokens[i].name for i in inner if tokens[i].type in locate.NAME_TOKENS]
+        if kind == "FOREIGN KEY":
+            columns = names
+        else:
+            calls = {
+                tokens[i].name for i in inner if i + 1 < len(tokens) and tokens[i + 1].text == "("
+            }
+            columns = [n for n in names if n not in calls][:1]
+    suffix = "fkey" if kind == "FOREIGN KEY" else kind.lower().replace(" ", "_")
     stem = "_".join([table, *columns])[: MAX_NAME - len(suffix) - 1]
     return f"{stem}_{suffix}"

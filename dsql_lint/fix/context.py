@@ -15,6 +15,7 @@ from dsql_lint.split import Statement
 
 _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")
 _LINE_TAIL = re.compile(r"[ \t]*(?:\r?\n|$)")
+_BLANK = re.compile(r"[ \t]*")
 
 
 class FixContext:
@@ -68,7 +69,7 @@ class FixContext:
         tail = _LINE_TAIL.match(self.text, end)
         if not self.text[line_start:start].strip() and tail is not None:
             return delete(line_start, tail.end())
-        return delete(start, end)
+        return delete(start, _BLANK.match(self.text, end).end())
 
     def statement_line(self, text: str, statement: Statement) -> str:
         """`text` as a line of its own before `statement`, with its indentation."""

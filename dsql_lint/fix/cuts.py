@@ -1,45 +1,67 @@
-"""Deleting parts of a statement with their separators, keeping the comments around them."""
+"""Deleting parts of a statement with their separators, keeping the comments around them.
+
+A deletion never takes the line break that ends a `--` comment: the code after it would
+become part of the comment. Whitespace is taken on the clause's own line only.
+"""
 
 from __future__ import annotations
 
 from dsql_lint.fix.edits import Edit, delete
 from dsql_lint.fix.tokens import Tokens
 
-
-def _blank_before(text: str, offset: int, floor: int) -> int:
-    """Start of the whitespace run ending at `offset` (not before `floor`)."""
-    start = offset
-    while start > floor and text[start - 1] in " \t\r\n":
-        start -= 1
-    return start
+_SPACE = " \t"
 
 
-def _blank_after(text: str, offset: int) -> int:
-    end = offset
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return end
+def _spaces_before(text: str, offset: int) -> int:
+    while offset > 0 and text[offset - 1] in _SPACE:
+        offset -= 1
+    return offset
+
+
+def _spaces_after(text: str, offset: int) -> int:
+    while offset < len(text) and text[offset] in _SPACE:
+        offset += 1
+    return offset
+
+
+def _line_break_after(text: str, offset: int) -> int | None:
+    """Just past the line break at `offset` (CRLF or LF), if one is there."""
+    if text.startswith("\r\n", offset):
+        return offset + 2
+    if text.startswith("\n", offset):
+        return offset + 1
+    return None
+
+
+def cut_span(text: str, start: int, end: int) -> Edit:
+    """Delete text[start:end] with the blanks that would be left over: the spaces before it on
+    its line, or, when it is alone on its line, the whole line."""
+    before = _spaces_before(text, start)
+    after = _spaces_after(text, end)
+    starts_line = before == 0 or text[before - 1] == "\n"
+    if not starts_line:
+        return delete(before, end)
+    line_end = _line_break_after(text, after) if after < len(text) else after
+    if line_end is not None and before > 0:
+        return delete(before, line_end)
+    return delete(start, after)
 
 
 def cut(tokens: Tokens, start: int, stop: int) -> Edit:
-    """Delete tokens [start, stop) and the whitespace before them."""
+    """Delete tokens [start, stop) and the blanks that would be left over."""
     text = tokens.statement.source.text
-    floor = tokens[start - 1].end if start > 0 else tokens.statement.start
-    first = _blank_before(text, tokens[start].start, floor)
-    if start == 0:  # at the head of a statement, eat the blank after instead
-        return delete(tokens[start].start, _blank_after(text, tokens[stop - 1].end))
-    return delete(first, tokens[stop - 1].end)
+    return cut_span(text, tokens[start].start, tokens[stop - 1].end)
 
 
 def cut_element(tokens: Tokens, ranges: list[tuple[int, int]], k: int) -> list[Edit]:
     """Delete element `k` of a comma-separated list and one comma next to it. The comma is
     deleted on its own, so that a comment between it and the element survives."""
     start, stop = ranges[k]
+    text = tokens.statement.source.text
     if k > 0:
-        comma = start - 1
-        return [delete(tokens[comma].start, tokens[comma].end), cut(tokens, start, stop)]
+        comma = tokens[start - 1]
+        return [delete(comma.start, comma.end), cut(tokens, start, stop)]
     if len(ranges) > 1:
-        comma = stop  # the separator after the first element
-        text = tokens.statement.source.text
-        return [delete(tokens[start].start, _blank_after(text, tokens[comma].end))]
+        comma = tokens[stop]  # the separator after the first element
+        return [cut(tokens, start, stop), delete(comma.start, _spaces_after(text, comma.end))]
     return [cut(tokens, start, stop)]

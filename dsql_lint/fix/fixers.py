@@ -8,7 +8,15 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.fix.actions import ACTIONS, Action, FixerError
 
 # Importing the modules registers their actions.
-from dsql_lint.fix import clauses, columns, constraints, transactions  # noqa: F401  isort: skip
+from dsql_lint.fix import (  # noqa: F401  isort: skip
+    addcolumn,
+    clauses,
+    columns,
+    constraints,
+    moves,
+    sequences,
+    transactions,
+)
 
 
 def fixer_for(rule: Rule) -> Action | None:
@@ -18,7 +26,9 @@ def fixer_for(rule: Rule) -> Action | None:
     if name not in ACTIONS:
         path, _, line = rule.origin.rpartition(":")
         known = ", ".join(sorted(ACTIONS))
-        raise FixerError(f"{rule.code} fixer: unknown action {name!r}; known: {known}", path, int(line))
+        raise FixerError(
+            f"{rule.code} fixer: unknown action {name!r}; known: {known}", path, int(line)
+        )
     return ACTIONS[name](rule, rule.fixer)
 
 

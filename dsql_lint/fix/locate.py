@@ -26,8 +26,17 @@ COLUMN_CONSTRAINT_WORDS = (
     "GENERATED",
     "COLLATE",
 )
+NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 # Words that start a table constraint among the elements of CREATE TABLE (...).
-TABLE_CONSTRAINT_WORDS = ("CONSTRAINT", "PRIMARY KEY", "UNIQUE", "FOREIGN KEY", "CHECK", "EXCLUDE", "LIKE")
+TABLE_CONSTRAINT_WORDS = (
+    "CONSTRAINT",
+    "PRIMARY KEY",
+    "UNIQUE",
+    "FOREIGN KEY",
+    "CHECK",
+    "EXCLUDE",
+    "LIKE",
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,11 @@ def _constraint_start(tokens: Tokens, i: int, base: int) -> bool:
         return False
     before = tokens[i - 1] if i > 0 else None
     # ON DELETE SET NULL, DEFAULT NULL, NOT DEFERRABLE are not new constraints.
-    if token.is_word("NULL", "DEFAULT") and before is not None and before.is_word("SET", "DEFAULT", "NOT"):
+    if (
+        token.is_word("NULL", "DEFAULT")
+        and before is not None
+        and before.is_word("SET", "DEFAULT", "NOT")
+    ):
         return False
     if token.is_word("NOT"):
         after = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -138,7 +151,9 @@ def table_constraint_kind(tokens: Tokens, i: int) -> str | None:
     after its `CONSTRAINT name`, if any; None when no table constraint starts there."""
     if tokens.match(i, "CONSTRAINT"):
         i += 2
-    return next((w for w in TABLE_CONSTRAINT_WORDS if w != "CONSTRAINT" and tokens.match(i, w)), None)
+    return next(
+        (w for w in TABLE_CONSTRAINT_WORDS if w != "CONSTRAINT" and tokens.match(i, w)), None
+    )
 
 
 def element_kind(tokens: Tokens, start: int) -> str:
@@ -177,29 +192,43 @@ def find_column(tokens: Tokens, name: str) -> Column | None:
 
 
 def clause(
-    tokens: Tokens, keyword: str, operand: str, start: int = 0, depth: int | None = 0
+    tokens: Tokens,
+    phrases: tuple[str, ...],
+    operand: str,
+    start: int = 0,
+    depth: int | None = 0,
+    stop: int | None = None,
 ) -> tuple[int, int, int] | None:
-    """Tokens of the first `keyword operand` from `start`: (keyword, operand, end) indexes.
-    operand: `name` (a qualified name), `parens` (a parenthesised list), `none`."""
-    for i in range(start, len(tokens)):
+    """The first `phrase operand` from token `start`, the longest phrase winning at a position:
+    (phrase, operand, end) token indexes. operand: `name` (a qualified name), `parens` (a
+    parenthesised list) or `none`. A phrase without the operand it needs is skipped."""
+    for i in range(start, len(tokens) if stop is None else stop):
         if depth is not None and tokens[i].depth != depth:
             continue
-        size = tokens.match(i, keyword)
-        if size:
+        for phrase in phrases:
+            size = tokens.match(i, phrase)
+            if not size:
+                continue
             j = i + size
-            if j >= len(tokens):
-                return (i, j, j) if operand == "none" else None
-            return i, j, _operand_end(tokens, j, operand)
+            end = _operand_end(tokens, j, operand)
+            if end is not None:
+                return i, j, end
     return None
 
 
-def _operand_end(tokens: Tokens, j: int, operand: str) -> int:
-    if operand == "name":
-        return tokens.qualified_name_end(j)
-    if operand == "parens":
-        return tokens.closing(j) + 1 if tokens[j].type is TokenType.L_PAREN else j
+def _operand_end(tokens: Tokens, j: int, operand: str) -> int | None:
     if operand == "none":
         return j
+    if j >= len(tokens):
+        return None
+    if operand == "name":
+        return (
+            tokens.qualified_name_end(j)
+            if tokens[j].type in NAME_TOKENS or tokens[j].word.isidentifier()
+            else None
+        )
+    if operand == "parens":
+        return tokens.closing(j) + 1 if tokens[j].type is TokenType.L_PAREN else None
     raise ValueError(operand)
 
 

@@ -14,3 +14,9 @@ def cased(text: str, like: str) -> str:
         return text
     parts = _QUOTED.split(text)
     return "".join(p if i % 2 else p.lower() for i, p in enumerate(parts))
+
+
+def like_replaced(text: str, replaced: str, statement: str) -> str:
+    """The case to write `text` in: a bare word (a type) like the word it replaces, as pg_dump
+    writes lower-case types under upper-case keywords; a phrase like the statement."""
+    return replaced if " " not in text.strip() else statement

@@ -43,10 +43,14 @@ class Token:
 
 
 @cache
-def _dialect():  # type: ignore[no-untyped-def]
+def _tokenizer():  # type: ignore[no-untyped-def]
     from sqlglot.dialects.postgres import Postgres
 
-    return Postgres()
+    class WordTokenizer(Postgres.Tokenizer):  # type: ignore[misc,valid-type]
+        # sqlglot keeps the rest of VACUUM, LOCK, SHOW... as one string; fixes need its words.
+        COMMANDS: set = set()
+
+    return WordTokenizer()
 
 
 class Tokens(Sequence[Token]):
@@ -105,7 +109,9 @@ class Tokens(Sequence[Token]):
                 return j
         return len(self.items) - 1
 
-    def split(self, start: int, stop: int, separator: TokenType = TokenType.COMMA) -> list[tuple[int, int]]:
+    def split(
+        self, start: int, stop: int, separator: TokenType = TokenType.COMMA
+    ) -> list[tuple[int, int]]:
         """[start, stop) cut at the separators at the depth of `start`: half-open index ranges."""
         if start >= stop:
             return []
@@ -139,7 +145,7 @@ def _tokenize(statement: Statement) -> Iterator[Token]:
         return
     body = statement.body
     try:
-        raw = _dialect().tokenize(body)
+        raw = _tokenizer().tokenize(body)
     except TokenError:
         return  # a statement the tokenizer rejects is left alone
     depth = 0

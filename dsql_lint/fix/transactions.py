@@ -34,7 +34,7 @@ class SplitTransaction(Action):
     """Commit between the groups of a BEGIN ... COMMIT block. A block the file does not open
     itself (a migration tool's transaction) or that ends in ROLLBACK is left as a finding."""
 
-    def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tx = ctx.statement_of(diag).tx
         members = [p for p in ctx.report.parsed if p.statement.tx == tx]
         if tx is None or len(members) < 3:
@@ -51,7 +51,14 @@ class SplitTransaction(Action):
         edits = []
         for k in starts:
             previous = ctx.report.statements[inner[k].statement.index - 1]
-            text = cased("COMMIT;", style) + ctx.newline + ctx.indent(previous.start) + cased("BEGIN;", style)
+            text = (
+                cased("COMMIT;", style)
+                + ctx.newline
+                + ctx.indent(previous.start)
+                + cased("BEGIN;", style)
+            )
             edits.append(ctx.after_statement(previous, text))
         count = len(starts) + 1
-        return self.make(diag, edits, f"transaction split in {count}: one DDL statement each, DDL apart from DML")
+        return self.make(
+            diag, edits, f"transaction split in {count}: one DDL statement each, DDL apart from DML"
+        )

@@ -58,7 +58,8 @@ def artifact_location(path: str) -> dict:
 
 
 def _cwd_uri() -> str:
-    return Path(os.getcwd()).as_uri().rstrip("/") + "/"
+    uri = Path(os.getcwd()).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
 
 
 def rule_help_text(rule: Rule) -> str:

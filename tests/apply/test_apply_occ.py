@@ -43,7 +43,8 @@ CREATE CONSTRAINT TRIGGER occ AFTER INSERT ON items DEFERRABLE INITIALLY DEFERRE
 """
 
 SCHEMA = {
-    "V1__tables.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (id bigint PRIMARY KEY);\n",
+    "V1__tables.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n"
+    "CREATE TABLE b (id bigint PRIMARY KEY);\n",
     "V2__index.sql": "CREATE INDEX ASYNC b_id ON b (id);\n",
 }
 

@@ -60,7 +60,8 @@ def test_an_applied_file_that_was_edited_is_refused(db: Database, tmp_path: Path
             "ddl and dml are not supported in the same transaction",
         ),
         (
-            "BEGIN;\nCREATE TABLE b (id bigint PRIMARY KEY);\nCREATE TABLE c (id bigint PRIMARY KEY);\nCOMMIT;\n",
+            "BEGIN;\nCREATE TABLE b (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE c (id bigint PRIMARY KEY);\nCOMMIT;\n",
             "only one DDL statement is supported in a transaction",
         ),
     ],

@@ -1,0 +1,148 @@
+"""ALTER TABLE ... ADD COLUMN with a DEFAULT or constraints, which DSQL rejects, as the steps
+it accepts: the bare column, then its default, a backfill, and the constraints added so that
+existing rows are validated in the background."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.fix import locate
+from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.columns import column_of
+from dsql_lint.fix.constraints import MAX_NAME, table_name
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.cuts import cut
+from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.moves import create_table_before
+from dsql_lint.fix.style import cased
+from dsql_lint.fix.tokens import Tokens
+
+BATCH = 1000  # rows per backfill transaction, well under DSQL's 3,000
+MOVABLE = ("DEFAULT", "CHECK", "REFERENCES", "UNIQUE")
+BLOCKING = ("PRIMARY KEY", "GENERATED")  # cannot be added to an existing table at all
+
+
+def _name(*parts: str, suffix: str) -> str:
+    return "_".join(parts)[: MAX_NAME - len(suffix) - 1] + "_" + suffix
+
+
+def _primary_key(ctx: FixContext, index: int, alter: exp.Alter) -> list[str]:
+    """The primary key columns of the table, from its CREATE TABLE in this file."""
+    create = create_table_before(ctx, index, alter.this)
+    if create is None or create.tree is None:
+        return []
+    for node in create.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
+        if isinstance(node, exp.PrimaryKey):
+            return [c.name for c in node.expressions]
+        coldef = node.find_ancestor(exp.ColumnDef)
+        return [coldef.name] if coldef is not None else []
+    return []
+
+
+class _Steps:
+    """The statements that follow the bare ADD COLUMN, in the order they must run."""
+
+    def __init__(self, table: str, bare_table: str, column: str, style: str) -> None:
+        self.table, self.bare_table, self.column, self.style = table, bare_table, column, style
+        self.lines: list[str] = []
+        self.moved: list[str] = []
+
+    def sql(self, text: str) -> None:
+        self.lines.append(cased(text, self.style))
+
+    def default(self, expression: str, key: list[str]) -> None:
+        t, c = self.table, self.column
+        self.sql(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {expression};")
+        keys = ", ".join(key) if key else "<primary key>"
+        self.lines.append(
+            "-- dsql-lint: backfill the existing rows in batches under DSQL's 3,000-row"
+            " transaction limit: run this until it updates no row"
+        )
+        self.lines.append(
+            f"-- UPDATE {t} SET {c} = {expression} WHERE ({keys}) IN"
+            f" (SELECT {keys} FROM {t} WHERE {c} IS NULL LIMIT {BATCH});"
+        )
+        self.moved.append("DEFAULT")
+
+    def not_valid(self, constraint: str, name: str, kind: str) -> None:
+        self.sql(f"ALTER TABLE {self.table} ADD CONSTRAINT {name} {constraint} NOT VALID;")
+        self.sql(f"ALTER TABLE ASYNC {self.table} VALIDATE CONSTRAINT {name};")
+        self.moved.append(kind)
+
+    def unique(self) -> None:
+        name = _name(self.bare_table, self.column, suffix="key")
+        self.sql(f"CREATE UNIQUE INDEX ASYNC {name} ON {self.table} ({self.column});")
+        self.moved.append("UNIQUE")
+
+
+@action("split-add-column")
+class SplitAddColumn(Action):
+    """`ALTER TABLE t ADD COLUMN c type DEFAULT d CHECK (...) REFERENCES r UNIQUE` becomes
+
+        ALTER TABLE t ADD COLUMN c type;
+        ALTER TABLE t ALTER COLUMN c SET DEFAULT d;
+        -- how to backfill existing rows in batches under the row limit
+        ALTER TABLE t ADD CONSTRAINT t_c_check CHECK (...) NOT VALID;
+        ALTER TABLE ASYNC t VALIDATE CONSTRAINT t_c_check;
+        ALTER TABLE t ADD CONSTRAINT t_c_fkey FOREIGN KEY (c) REFERENCES r NOT VALID;
+        ALTER TABLE ASYNC t VALIDATE CONSTRAINT t_c_fkey;
+        CREATE UNIQUE INDEX ASYNC t_c_key ON t (c);
+
+    NOT NULL stays on the column, as a finding: DSQL cannot add it to an existing table.
+    PRIMARY KEY and GENERATED columns are left as findings."""
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tree = ctx.parsed(diag.statement).tree
+        found = column_of(diag.node, ctx, diag.statement) if diag.node is not None else None
+        if not isinstance(tree, exp.Alter) or found is None:
+            return None
+        tokens, column = found
+        layout = locate.alter_table(tokens)
+        if layout is None or column.constraint(*BLOCKING):
+            return None
+        parts = [p for p in column.constraints if p.kind in MOVABLE]
+        if not parts:
+            return None
+        steps = self._steps(ctx, diag, tree, tokens, layout, column, parts)
+        edits = [cut(tokens, p.start, p.stop) for p in parts]
+        statement = ctx.statement_of(diag)
+        separator = ctx.newline + ctx.indent(statement.start)
+        edits.append(ctx.after_statement(statement, separator.join(steps.lines)))
+        summary = (
+            f"ADD COLUMN {steps.column} split: {', '.join(steps.moved)} added in separate steps"
+        )
+        return self.make(diag, edits, summary)
+
+    @staticmethod
+    def _steps(
+        ctx: FixContext,
+        diag: Diagnostic,
+        tree: exp.Alter,
+        tokens: Tokens,
+        layout: locate.Alter,
+        column: locate.Column,
+        parts: list[Any],
+    ) -> _Steps:
+        name = tokens[column.name].text
+        bare_table = tokens[layout.table[1] - 1].name
+        steps = _Steps(table_name(tokens, layout), bare_table, name, tokens[0].text)
+        for part in parts:
+            # The clause after the keyword (and after CONSTRAINT name), as written.
+            keyword = part.start + (2 if part.name else 0)
+            body = tokens.text(keyword + 1, part.stop)
+            if part.kind == "DEFAULT":
+                steps.default(body, _primary_key(ctx, diag.statement, tree))
+            elif part.kind == "CHECK":
+                constraint = part.name or _name(
+                    bare_table, tokens[column.name].name, suffix="check"
+                )
+                steps.not_valid(f"CHECK {body}", constraint, "CHECK")
+            elif part.kind == "REFERENCES":
+                constraint = part.name or _name(bare_table, tokens[column.name].name, suffix="fkey")
+                steps.not_valid(f"FOREIGN KEY ({name}) REFERENCES {body}", constraint, "REFERENCES")
+            else:
+                steps.unique()
+        return steps

@@ -1,0 +1,174 @@
+"""`dsql-lint fix`: rewrite SQL files in place so that Aurora DSQL accepts them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from dsql_lint.commands.options import lint_options, resolve_options
+from dsql_lint.diagnostic import Severity
+from dsql_lint.engine.model import Rule
+from dsql_lint.errors import UserError
+from dsql_lint.fix.actions import CHOICES
+from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
+from dsql_lint.fix.files import write_atomic
+from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
+from dsql_lint.lint import active_rules
+from dsql_lint.source import STDIN, Source, expand_paths, read_source
+
+if TYPE_CHECKING:
+    from dsql_lint.fix.translate import Translator
+
+
+@dataclass
+class Outcome:
+    result: FixResult
+    # From the translation of another dialect: what it did, and what it left undone (lossy
+    # translations without --unsafe-fixes: those statements are still in the other dialect).
+    translated: list[Fix] = field(default_factory=list)
+    untranslated: list[Fix] = field(default_factory=list)
+
+    @property
+    def unfinished(self) -> bool:
+        return bool(self.untranslated) or any(
+            d.severity is Severity.ERROR for d in self.result.report.diagnostics
+        )
+
+
+def _echo_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("-o", "--output", metavar="OUT", help="Write the fixed SQL to OUT (one input only).")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff and write nothing; exit 1 if anything would change.",
+)
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the fixes that change behaviour.")
+@click.option(
+    "--serial-to",
+    type=click.Choice(CHOICES["serial-to"]),
+    default=CHOICES["serial-to"][0],
+    show_default=True,
+    help="What SERIAL columns become.",
+)
+@click.option(
+    "--array-to",
+    type=click.Choice(CHOICES["array-to"]),
+    default=CHOICES["array-to"][0],
+    show_default=True,
+    help="What array columns become.",
+)
+@click.option(
+    "--from",
+    "from_dialect",
+    metavar="DIALECT",
+    help="Translate from this SQL dialect (mysql, sqlite, tsql, oracle, ...) to PostgreSQL first.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the findings (default: on a tty).")
+@lint_options
+def fix(
+    paths: tuple[str, ...],
+    output: str | None,
+    diff: bool,
+    unsafe_fixes: bool,
+    serial_to: str,
+    array_to: str,
+    from_dialect: str | None,
+    color: bool | None,
+    **lint_args: Any,
+) -> int:
+    """Fix DSQL incompatibilities in SQL files (in place), folders of migrations, or stdin (-).
+
+    Each fix edits only the text it must: comments, case, layout and line endings elsewhere
+    are kept. Every fix applied is listed on stderr; the findings that remain are reported as
+    `check` reports them. Fixes that change behaviour (marked unsafe) are only listed unless
+    --unsafe-fixes is given.
+
+    Exit status: 0 nothing left, 1 findings remain (or, with --diff, changes pending),
+    2 usage or input error.
+    """
+    targets = list(paths) or ["."]
+    lint = resolve_options(targets, **lint_args)
+    rules = active_rules(lint)
+    options = FixOptions(
+        unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}
+    )
+    fixer = Fixer(rules, options, lint)
+    files = expand_paths(targets, lint.exclude)
+    if output is not None and len(files) != 1:
+        raise UserError("-o/--output needs exactly one input")
+    translate = _translator(from_dialect, unsafe_fixes)
+    outcomes = []
+    pending = False
+    for path in files:
+        outcome = _fix_one(fixer, read_source(path), translate)
+        outcomes.append(outcome)
+        pending |= outcome.result.changed
+        _emit(outcome, path, output, diff)
+    _report(outcomes, rules, color)
+    return 1 if pending and diff or any(o.unfinished for o in outcomes) else 0
+
+
+def _translator(dialect: str | None, unsafe: bool) -> Translator | None:
+    if dialect is None:
+        return None
+    from dsql_lint.fix.translate import translator
+
+    return translator(dialect, unsafe)
+
+
+def _fix_one(fixer: Fixer, source: Source, translate: Translator | None) -> Outcome:
+    if translate is None:
+        return Outcome(fixer.fix_source(source))
+    translated = translate(source)
+    result = fixer.fix_source(translated.target)
+    # The file as read is the reference for what changed and what to diff against.
+    result.source = source
+    return Outcome(result, translated.applied, translated.available)
+
+
+def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
+    result = outcome.result
+    source = result.source
+    if diff:
+        if result.changed:
+            click.echo(unified_diff(source.display_path, source.text, result.text), nl=False)
+        return
+    data = source.encode(result.text)
+    if output is not None and output != STDIN:
+        write_atomic(output, data)
+    elif path == STDIN or output == STDIN:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    elif result.changed:
+        write_atomic(path, data)
+
+
+def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> None:
+    for outcome in outcomes:
+        result = outcome.result
+        path = result.source.display_path
+        lines = applied_lines(path, outcome.translated + result.applied)
+        lines += available_lines(path, outcome.untranslated + result.available)
+        for line in lines:
+            _echo_err(line)
+        for error in result.errors:
+            _echo_err(f"{error}; the finding is left as it is")
+    findings = remaining([o.result for o in outcomes], rules, color)
+    if findings:
+        click.echo(findings, err=True, nl=False)
+    _echo_err(summary([o.result for o in outcomes]))
+    untranslated = sum(len(o.untranslated) for o in outcomes)
+    if untranslated:
+        _echo_err(
+            f"{untranslated} lossy translation{'s' * (untranslated != 1)} not done: those"
+            " statements are left as written; see above, or use --unsafe-fixes."
+        )

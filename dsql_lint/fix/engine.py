@@ -1,0 +1,133 @@
+"""Lint, plan fixes, apply the ones that fit together, and again, until nothing changes.
+
+Each pass plans fixes on a fresh lint of the text as fixed so far, so that a fix may build on
+another (a statement added by one fix is split into its own transaction by the next pass), and
+fixes whose edits collide simply wait for the next pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.engine.model import Rule
+from dsql_lint.fix import edits as ed
+from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.fixers import load_fixers
+from dsql_lint.lint import FileReport, Linter, LintOptions
+from dsql_lint.source import Source
+
+MAX_PASSES = 8
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    unsafe: bool = False
+    choices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHOICES))
+    strict: bool = False  # let an error inside an action raise (tests) instead of skipping it
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One round of edits: `after` is `before` with the edits of `fixes` applied."""
+
+    before: str
+    after: str
+    fixes: tuple[Fix, ...]
+
+
+@dataclass
+class FixResult:
+    source: Source  # as read
+    text: str  # as fixed
+    passes: list[Pass]
+    report: FileReport  # the lint of the fixed text
+    first: FileReport  # the lint of the text as read
+    available: list[
+        Fix
+    ]  # fixes for what remains, not applied (unsafe ones, without --unsafe-fixes)
+    errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
+    stopped: str = "done"  # or "cycle", "passes": why the passes ended
+
+    @property
+    def applied(self) -> list[Fix]:
+        return [fix for p in self.passes for fix in p.fixes]
+
+    @property
+    def converged(self) -> bool:
+        """Whether the last lint found nothing more to fix (so fixing again changes nothing)."""
+        return self.stopped == "done"
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.text
+
+    @property
+    def remaining(self) -> list[Diagnostic]:
+        return self.report.diagnostics
+
+
+class Fixer:
+    """Fixes sources in order, carrying the catalog from one file to the next like `check`."""
+
+    def __init__(
+        self, rules: list[Rule], options: FixOptions, lint: LintOptions | None = None
+    ) -> None:
+        # One process: fixes need the trees, which parallel linting does not keep.
+        self.linter = Linter(rules, dataclasses.replace(lint or LintOptions(), jobs=1))
+        self.actions: dict[str, Action] = load_fixers(rules)
+        self.options = options
+
+    def fix_source(self, source: Source) -> FixResult:
+        base = copy.deepcopy(self.linter.catalog)
+        passes: list[Pass] = []
+        errors: list[str] = []
+        text = source.text
+        seen = {text}
+        first: FileReport | None = None
+        while True:
+            self.linter.catalog = copy.deepcopy(base)
+            report = self.linter.lint_source(Source(source.path, text, source.bom))
+            first = first or report
+            planned = self._plan(report, errors)
+            chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
+            stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
+            fixed = (
+                ed.apply(text, (e for fix in chosen for e in fix.edits)) if not stopped else text
+            )
+            if not stopped and fixed in seen:
+                stopped = "cycle"  # stop rather than undo and redo
+            if stopped:
+                available = [f for f in planned if not f.safe] if not self.options.unsafe else []
+                unique = list(dict.fromkeys(errors))
+                return FixResult(source, text, passes, report, first, available, unique, stopped)
+            seen.add(fixed)
+            passes.append(Pass(text, fixed, tuple(chosen)))
+            text = fixed
+
+    def _plan(self, report: FileReport, errors: list[str]) -> list[Fix]:
+        ctx = FixContext(report, self.options.choices)
+        planned = []
+        for diag in report.diagnostics:
+            action = self.actions.get(diag.code)
+            if action is None:
+                continue
+            try:
+                fix = action.plan(diag, ctx)
+            except Exception as err:  # a bug in one action must not lose the other fixes
+                if self.options.strict:
+                    raise
+                errors.append(
+                    f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
+                )
+                continue
+            if fix is not None:
+                # The line of the first edit: the finding may span the whole statement.
+                line = report.source.position(fix.edits[0].start)[0]
+                planned.append(dataclasses.replace(fix, line=line))
+        return planned

@@ -1,0 +1,100 @@
+"""Moving a clause into another statement: a primary key or unique constraint added after
+CREATE TABLE goes into the CREATE TABLE."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlglot import exp
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.engine.catalog import table_key
+from dsql_lint.fix import locate
+from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.constraints import short
+from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.cuts import cut_element
+from dsql_lint.fix.edits import Edit, Fix, insert, replace
+from dsql_lint.fix.tokens import Tokens
+from dsql_lint.parse import Parsed
+
+_REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n)")
+
+
+def create_table_before(ctx: FixContext, index: int, table: Any) -> Parsed | None:
+    """The last CREATE TABLE of `table` in the file before statement `index`."""
+    key = table_key(table)
+    found = None
+    for parsed in ctx.report.parsed[:index]:
+        if _creates(parsed.tree) == key:
+            found = parsed
+    return found
+
+
+def _creates(tree: Any) -> tuple[str, str] | None:
+    """The table a CREATE TABLE (...) statement creates."""
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
+        return table_key(tree.this.this)
+    return None
+
+
+def append_element(ctx: FixContext, tokens: Tokens, text: str) -> list[Edit] | None:
+    """Edits adding `text` as the last element of CREATE TABLE (...): on a line of its own,
+    indented like the last element, when the elements are one per line; else inline.
+
+    The comma goes in by rewriting the last token of the last element with a comma after it,
+    so that two fixes appending to one table collide and the second waits for the next pass
+    (two commas at one point would not make a list)."""
+    layout = locate.create_table_elements(tokens)
+    if layout is None or not layout[1]:
+        return None
+    opening, elements = layout
+    first, last = elements[-1]
+    token = tokens[last - 1]
+    tail = _REST_OF_LINE.match(ctx.text, token.end)
+    one_per_line = ctx.line_of(tokens[first].start) > ctx.line_of(tokens[opening].start)
+    if one_per_line and tail is not None:
+        line = ctx.newline + ctx.indent(tokens[first].start) + text
+        return [replace(token.start, token.end, token.text + ","), insert(tail.end(), line)]
+    return [replace(token.start, token.end, f"{token.text}, {text}")]
+
+
+def _has_primary_key(tree: exp.Create) -> bool:
+    return tree.find(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint) is not None
+
+
+@action("fold-into-create")
+class FoldIntoCreate(Action):
+    """`ALTER TABLE [ONLY] t ADD CONSTRAINT c PRIMARY KEY|UNIQUE (...)` after `CREATE TABLE t`
+    in the same file: the constraint becomes an element of the CREATE TABLE (its text copied
+    as written) and the ALTER TABLE goes (the action only, when it has others)."""
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tree = ctx.parsed(diag.statement).tree
+        act = diag.node.find_ancestor(exp.AddConstraint) if diag.node is not None else None
+        if not isinstance(tree, exp.Alter) or act is None:
+            return None
+        create = create_table_before(ctx, diag.statement, tree.this)
+        if create is None:
+            return None
+        if isinstance(diag.node, exp.PrimaryKey) and _has_primary_key(create.tree):  # type: ignore[arg-type]
+            return None
+        tokens = ctx.tokens(diag.statement)
+        layout = locate.alter_table(tokens) if tokens.ok else None
+        actions = tree.args.get("actions") or []
+        if layout is None or act not in actions or len(layout.actions) != len(actions):
+            return None
+        k = actions.index(act)
+        start, stop = layout.actions[k]
+        constraint = tokens.text(start + 1, stop)
+        target = ctx.tokens(create.statement.index)
+        added = append_element(ctx, target, constraint) if target.ok else None
+        if added is None:
+            return None
+        if len(actions) == 1:
+            removal = [ctx.delete_statement(ctx.statement_of(diag))]
+        else:
+            removal = cut_element(tokens, list(layout.actions), k)
+        summary = f"`{short(constraint)}` moved into CREATE TABLE (line {create.statement.line})"
+        return self.make(diag, added + removal, summary)

@@ -1,0 +1,60 @@
+"""What `fix` tells the user: the fixes applied, those left for --unsafe-fixes, the findings
+that remain (as `check` shows them), and diffs."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from dsql_lint.engine.model import Rule
+from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.engine import FixResult
+from dsql_lint.lint import LintReport
+from dsql_lint.report import text as text_report
+
+
+def fix_line(path: str, fix: Fix, verb: str) -> str:
+    codes = ", ".join((fix.code, *fix.codes))
+    return f"{path}:{fix.line}: {codes} [{fix.safety.value}] {verb}: {fix.summary}"
+
+
+def applied_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
+    return [fix_line(path, fix, "fixed") for fix in fixes]
+
+
+def available_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
+    return [fix_line(path, fix, "fix available with --unsafe-fixes") for fix in fixes]
+
+
+def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -> str:
+    """The findings left, rendered exactly as `check` renders them."""
+    report = LintReport([r.report for r in results], rules)
+    if not report.diagnostics:
+        return ""
+    return text_report.render(report, color=color)
+
+
+def summary(results: list[FixResult]) -> str:
+    applied = [f for r in results for f in r.applied]
+    unsafe = sum(not f.safe for f in applied)
+    files = sum(r.changed for r in results)
+    left = sum(len(r.remaining) for r in results)
+    available = sum(len(r.available) for r in results)
+    parts = [f"Fixed {len(applied)} finding{'s' * (len(applied) != 1)}"]
+    if unsafe:
+        parts.append(f" ({unsafe} with unsafe fixes)")
+    parts.append(f" in {files} file{'s' * (files != 1)}; {left} remain{'s' * (left == 1)}")
+    if available:
+        parts.append(f", {available} fixable with --unsafe-fixes")
+    return "".join(parts) + "."
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff, marking a last line without a newline as diff(1) does."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)

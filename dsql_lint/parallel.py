@@ -1,0 +1,73 @@
+"""Analysing a large file's statements in several processes.
+
+Parsing dominates the cost of linting and is independent per statement, so a large file is
+cut into contiguous chunks analysed by forked workers (which inherit the compiled rules and
+the statements, so nothing large is pickled on the way in). Results come back in order and
+the catalog and transaction rules then run in the parent, exactly as in a serial run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dsql_lint.engine.ruleset import RuleSet
+    from dsql_lint.lint import StatementResult
+    from dsql_lint.split import Statement
+
+# Below this much SQL, forking costs more than it saves (measured in bench/).
+MIN_CHARS = 150_000
+
+_STATE: tuple[RuleSet, list[Statement]] | None = None
+
+
+def worth_it(statements: list[Statement]) -> bool:
+    if not statements or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return statements[-1].end - statements[0].start >= MIN_CHARS
+
+
+def default_jobs() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
+    """Contiguous index ranges of about equal amounts of text."""
+    total = statements[-1].end - statements[0].start
+    bounds, start, budget = [], 0, total / parts
+    for i, statement in enumerate(statements):
+        if statement.end - statements[start].start >= budget and len(bounds) < parts - 1:
+            bounds.append((start, i + 1))
+            start = i + 1
+    bounds.append((start, len(statements)))
+    return [b for b in bounds if b[0] < b[1]]
+
+
+def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
+    from dsql_lint.lint import analyze
+    from dsql_lint.parse import parse
+
+    assert _STATE is not None
+    ruleset, statements = _STATE
+    results = [analyze(parse(s), ruleset) for s in statements[bounds[0] : bounds[1]]]
+    for result in results:  # trees stay here: only what the parent needs travels back
+        result.diagnostics = [d.without_node() for d in result.diagnostics]
+        result.pending = [(i, s, d.without_node()) for i, s, d in result.pending]
+    return results
+
+
+def analyze(statements: list[Statement], ruleset: RuleSet, jobs: int) -> list[StatementResult]:
+    global _STATE
+    ranges = _chunks(statements, jobs)
+    _STATE = (ruleset, statements)
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(len(ranges) - 1) as pool:
+            later = pool.map_async(_analyze_range, ranges[1:])
+            first = _analyze_range(ranges[0])  # the parent takes a share too
+            rest = later.get()
+    finally:
+        _STATE = None
+    return [result for chunk in (first, *rest) for result in chunk]

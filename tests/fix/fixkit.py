@@ -1,0 +1,113 @@
+"""Running `fix` in tests, and checking the guarantees every fix must keep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsql_lint.engine.loader import parse_date
+from dsql_lint.fix.actions import DEFAULT_CHOICES
+from dsql_lint.fix.engine import MAX_PASSES, Fixer, FixOptions, FixResult
+from dsql_lint.lint import FileReport, LintOptions, active_rules
+from dsql_lint.source import Source, decode
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+HEADER = re.compile(r"^--\s*dsql-lint:\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Case:
+    """How a fixture is fixed, from its first line:
+    `-- dsql-lint: target=2025-05 assume-in-transaction unsafe-fixes serial-to=uuid from=mysql`."""
+
+    target: dt.date | None = None
+    assume_in_transaction: bool = False
+    unsafe: bool = False
+    choices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHOICES))
+    dialect: str | None = None
+
+
+def case_of(text: str) -> Case:
+    first = text.splitlines()[0] if text else ""
+    match = HEADER.match(first)
+    words = match.group(1).split() if match else []
+    values = dict(w.split("=", 1) for w in words if "=" in w)
+    choices = {k: values.get(k, v) for k, v in DEFAULT_CHOICES.items()}
+    written = values.get("target", "latest")
+    target = None if written in ("latest", "today") else parse_date(written)
+    return Case(
+        target,
+        "assume-in-transaction" in words,
+        "unsafe-fixes" in words,
+        choices,
+        values.get("from"),
+    )
+
+
+def fixer(case: Case, unsafe: bool | None = None) -> Fixer:
+    lint = LintOptions(target=case.target, assume_in_transaction=case.assume_in_transaction)
+    options = FixOptions(
+        unsafe=case.unsafe if unsafe is None else unsafe, choices=case.choices, strict=True
+    )
+    return Fixer(active_rules(lint), options, lint)
+
+
+def load(path: Path) -> Source:
+    """A fixture as `fix` reads it: bytes decoded, the BOM set aside, CRLF kept."""
+    return decode(str(path), path.read_bytes())
+
+
+def fix_source(source: Source, case: Case | None = None, unsafe: bool | None = None) -> FixResult:
+    return fixer(case or case_of(source.text), unsafe).fix_source(source)
+
+
+def fix_text(
+    text: str, case: Case | None = None, unsafe: bool | None = None, path: str = "t.sql"
+) -> FixResult:
+    return fix_source(Source(path, text), case, unsafe)
+
+
+def parse_errors(report: FileReport) -> list[str]:
+    """The statements that did not parse, as text."""
+    return [p.statement.text for p in report.parsed if p.error is not None]
+
+
+def assert_preserved(result: FixResult) -> None:
+    """Every character outside the edits of each pass is unchanged: the text between edits
+    appears in the output, in order, with only the edits' own text in between."""
+    for step in result.passes:
+        edits = sorted((e for fix in step.fixes for e in fix.edits), key=lambda e: (e.start, e.end))
+        before, after = step.before, step.after
+        pos_before = pos_after = 0
+        for edit in edits:
+            kept = before[pos_before : edit.start]
+            assert after.startswith(kept, pos_after), f"text before offset {edit.start} changed"
+            pos_after += len(kept)
+            assert after.startswith(edit.text, pos_after)
+            pos_after += len(edit.text)
+            pos_before = edit.end
+        assert after[pos_after:] == before[pos_before:], "text after the last edit changed"
+
+
+def assert_guarantees(result: FixResult) -> None:
+    """The output parses where the input did, nothing fixable is left, the edits kept
+    everything else."""
+    assert_preserved(result)
+    new = set(parse_errors(result.report)) - set(parse_errors(result.first))
+    assert not new, f"the fix made statements that do not parse: {sorted(new)[:3]}"
+    assert result.converged, (
+        f"fixing did not settle ({result.stopped}, {len(result.passes)} passes)"
+    )
+    assert len(result.passes) <= MAX_PASSES
+    assert not result.errors, result.errors
+
+
+def assert_idempotent(result: FixResult, case: Case, unsafe: bool | None = None) -> None:
+    again = fix_text(result.text, case, unsafe)
+    assert again.text == result.text
+    assert not again.passes

@@ -1,0 +1,53 @@
+"""The `fixer:` blocks of the rules: every fixable rule has one, and a bad one is an error
+that names the rule file and line."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.fix.actions import ACTIONS, FixerError
+from dsql_lint.fix.fixers import fixer_for, load_fixers
+from dsql_lint.lint import LintOptions, all_rules
+
+RULES = all_rules(LintOptions())
+
+
+def test_every_fixable_rule_has_a_fixer() -> None:
+    fixers = load_fixers(RULES)
+    missing = [r.code for r in RULES if r.fix is not FixAvailability.NONE and r.code not in fixers]
+    assert not missing, f"rules marked fixable without a `fixer:` block: {missing}"
+
+
+def test_fixers_only_use_known_actions() -> None:
+    used = {r.fixer["action"] for r in RULES if r.fixer}
+    assert used <= set(ACTIONS)
+
+
+def _rule_with(fixer: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return dataclasses.replace(RULES[0], fixer=fixer, fix=FixAvailability.SAFE)
+
+
+@pytest.mark.parametrize(
+    ("fixer", "message"),
+    [
+        ({"action": "rewrite-everything"}, "unknown action 'rewrite-everything'"),
+        ({"action": "replace-type"}, "needs 'with'"),
+        ({"action": "replace-type", "with": "TEXT", "colour": 1}, "unknown key 'colour'"),
+        ({"action": "replace-type", "with": {"choice": "nope"}}, "unknown choice 'nope'"),
+        ({"action": "replace-type", "with": {"choice": "array-to", "jsonb": "JSONB"}}, "a text for each"),
+        ({"action": "delete-clause", "clause": "WITH", "operand": "brackets"}, "`operand` must be one of"),
+        ({"action": "set-cache", "mode": "double"}, "`mode` must be one of"),
+        ({"action": "delete-statement", "safety": "maybe"}, "`safety` must be safe or unsafe"),
+        ({"action": "delete-statement", "otherwise": {"action": "nothing"}}, "`otherwise` must be a fixer"),
+    ],
+)
+def test_bad_fixer_is_an_error_with_its_origin(fixer: dict[str, Any], message: str) -> None:
+    rule = _rule_with(fixer)
+    with pytest.raises(FixerError, match=message) as raised:
+        fixer_for(rule)
+    path, _, line = rule.origin.rpartition(":")
+    assert raised.value.path == path and str(raised.value.line) == line

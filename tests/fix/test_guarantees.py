@@ -1,0 +1,53 @@
+"""The guarantees of `fix` on every fixture: rules' fixtures and fix's own, in safe and unsafe
+mode. The corpus has its own, slower test (test_corpus.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fixkit import (
+    FIXTURES,
+    Case,
+    assert_guarantees,
+    assert_idempotent,
+    case_of,
+    fix_source,
+    load,
+)
+
+from dsql_lint.diagnostic import Severity
+
+FILES = sorted((FIXTURES / "rules").rglob("*.sql")) + sorted(
+    p for p in (FIXTURES / "fix").rglob("*.sql") if "mysql" not in p.parts
+)
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(FIXTURES))
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("path", FILES, ids=_id)
+def test_fixture_guarantees(path: Path, unsafe: bool) -> None:
+    source = load(path)
+    case = case_of(source.text)
+    result = fix_source(source, case, unsafe)
+    assert_guarantees(result)
+    assert_idempotent(result, case, unsafe)
+
+
+SEED_GUIDE = sorted((FIXTURES / "fix" / "seed-guide").glob("input*.sql"))
+
+
+@pytest.mark.parametrize("path", SEED_GUIDE, ids=_id)
+def test_seed_guide_schemas_lint_clean_with_unsafe_fixes(path: Path) -> None:
+    """The 2025 seed guide's rules (`--target 2025-05`): everything is fixable."""
+    source = load(path)
+    case = case_of(source.text)
+    assert case.target is not None and case.target.year == 2025
+    result = fix_source(source, Case(case.target, unsafe=True))
+    left = [
+        f"{d.line}: {d.code} {d.message}" for d in result.remaining if d.severity is Severity.ERROR
+    ]
+    assert not left

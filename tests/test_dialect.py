@@ -1,0 +1,237 @@
+"""Tests for dsql_lint.dialect: the DSQL statements parse to structured nodes and regenerate."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from dsql_lint.dialect import (
+    ASYNC,
+    CALL,
+    DSQL,
+    NULLS_DISTINCT,
+    called,
+    is_async,
+    is_validate_constraint,
+    validated_constraints,
+)
+
+
+def one(sql: str) -> exp.Expr:
+    return sqlglot.parse_one(sql, read=DSQL)
+
+
+def roundtrip(sql: str) -> str:
+    return one(sql).sql(dialect=DSQL)
+
+
+# --- CREATE INDEX ASYNC -----------------------------------------------------------------------
+
+
+def test_postgres_reads_async_as_the_index_name() -> None:
+    """The bug the dialect exists for, and a check that Postgres itself is left untouched."""
+    tree = sqlglot.parse_one("CREATE INDEX ASYNC idx ON t(c)", read="postgres")
+    assert tree.this.name.upper() == "ASYNC"
+
+
+def test_async_index_is_not_an_index_named_async() -> None:
+    tree = one("CREATE INDEX ASYNC idx ON t(c)")
+    assert isinstance(tree, exp.Create) and tree.kind == "INDEX"
+    assert tree.this.name == "idx"
+    assert tree.this.args["table"].name == "t"
+    assert tree.args[ASYNC] is True and is_async(tree)
+    assert tree.sql(dialect=DSQL) == "CREATE INDEX ASYNC idx ON t(c)"
+
+
+def test_plain_index_is_not_async() -> None:
+    tree = one("CREATE INDEX idx ON t (c)")
+    assert ASYNC not in tree.args and not is_async(tree)
+    assert tree.sql(dialect=DSQL) == "CREATE INDEX idx ON t(c)"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE INDEX ASYNC idx ON t(c)",
+        "CREATE UNIQUE INDEX ASYNC idx ON t(c)",
+        "CREATE INDEX ASYNC IF NOT EXISTS idx ON s.t(a, b DESC)",
+        "CREATE UNIQUE INDEX ASYNC IF NOT EXISTS idx ON t(c) INCLUDE (d, e)",
+        "CREATE UNIQUE INDEX ASYNC idx ON t(c) NULLS NOT DISTINCT",
+        "CREATE UNIQUE INDEX ASYNC idx ON t(c) NULLS DISTINCT",
+        "CREATE UNIQUE INDEX ASYNC idx ON t(c) INCLUDE (d) NULLS NOT DISTINCT WHERE c > 1",
+        "CREATE INDEX ASYNC idx ON t(LOWER(c)) WHERE NOT d IS NULL",
+        "CREATE INDEX ASYNC ON t(c)",
+        "CREATE INDEX ASYNC idx ON ONLY t(c)",
+        "CREATE INDEX idx ON t USING btree(c) NULLS DISTINCT WITH (fillfactor=70)",
+    ],
+)
+def test_index_roundtrip(sql: str) -> None:
+    assert roundtrip(sql) == sql
+    assert roundtrip(roundtrip(sql)) == sql
+
+
+def test_index_roundtrip_modulo_formatting() -> None:
+    sql = "create unique index async if not exists idx on t (c) include (d) nulls not distinct"
+    expected = "CREATE UNIQUE INDEX ASYNC IF NOT EXISTS idx ON t(c) INCLUDE (d) NULLS NOT DISTINCT"
+    assert roundtrip(sql) == expected
+
+
+def test_index_clauses_are_structured() -> None:
+    tree = one(
+        "CREATE UNIQUE INDEX ASYNC i ON ONLY t (c) INCLUDE (d) NULLS NOT DISTINCT WHERE c > 0"
+    )
+    index = tree.this
+    params = index.args["params"]
+    assert tree.args["unique"] is True
+    assert index.args["only"] is True
+    assert params.args[NULLS_DISTINCT] is False
+    assert [c.name for c in params.args["include"]] == ["d"]
+    assert isinstance(params.args["where"], exp.Where)
+
+
+def test_nulls_inside_the_column_list_is_left_alone() -> None:
+    tree = one("CREATE INDEX ASYNC i ON t (c DESC NULLS LAST) WHERE a IS NOT DISTINCT FROM b")
+    assert NULLS_DISTINCT not in tree.this.args["params"].args
+    assert tree.sql(dialect=DSQL) == (
+        "CREATE INDEX ASYNC i ON t(c DESC NULLS LAST) WHERE a IS NOT DISTINCT FROM b"
+    )
+
+
+# --- ALTER TABLE [ASYNC] ... VALIDATE CONSTRAINT ----------------------------------------------
+
+
+def test_async_validate_constraint() -> None:
+    tree = one("ALTER TABLE ASYNC IF EXISTS ONLY s.t VALIDATE CONSTRAINT c")
+    assert isinstance(tree, exp.Alter)
+    assert is_async(tree)
+    assert tree.args["exists"] and tree.args["only"]
+    assert tree.this.sql() == "s.t"
+    (action,) = tree.args["actions"]
+    assert isinstance(action, exp.AnalyzeValidate) and is_validate_constraint(action)
+    assert action.this.name == "c"
+    assert tree.sql(dialect=DSQL) == "ALTER TABLE ASYNC IF EXISTS ONLY s.t VALIDATE CONSTRAINT c"
+
+
+def test_sync_validate_constraint_is_structured_too() -> None:
+    tree = one("ALTER TABLE t VALIDATE CONSTRAINT c")
+    assert isinstance(tree, exp.Alter) and not is_async(tree)
+    assert [v.this.name for v in validated_constraints(tree)] == ["c"]
+    assert tree.sql(dialect=DSQL) == "ALTER TABLE t VALIDATE CONSTRAINT c"
+
+
+def test_validate_among_other_actions() -> None:
+    sql = 'ALTER TABLE t VALIDATE CONSTRAINT "C", DROP CONSTRAINT d, VALIDATE CONSTRAINT e'
+    tree = one(sql)
+    actions = tree.args["actions"]
+    assert [type(a).__name__ for a in actions] == ["AnalyzeValidate", "Drop", "AnalyzeValidate"]
+    assert actions[0].this.quoted
+    assert tree.sql(dialect=DSQL) == sql
+
+
+def test_table_named_async() -> None:
+    tree = one("ALTER TABLE async ADD COLUMN x INT")
+    assert not is_async(tree)
+    assert tree.this.name == "async"
+    tree = one("ALTER TABLE async.t VALIDATE CONSTRAINT c")
+    assert not is_async(tree) and tree.this.sql() == "async.t"
+
+
+def test_add_foreign_key_not_valid_then_validate() -> None:
+    add, validate = sqlglot.parse(
+        "ALTER TABLE o ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES p (id) NOT VALID;"
+        "ALTER TABLE ASYNC o VALIDATE CONSTRAINT fk",
+        read=DSQL,
+    )
+    assert add.args["not_valid"] and add.find(exp.ForeignKey)
+    assert is_async(validate) and validated_constraints(validate)[0].this.name == "fk"
+
+
+# --- CALL sys.wait_for_job --------------------------------------------------------------------
+
+
+def test_call_wait_for_job() -> None:
+    tree = one("CALL sys.wait_for_job('abc-123')")
+    assert isinstance(tree, exp.Command) and tree.name == "CALL"
+    call = called(tree)
+    assert call is tree.args[CALL]
+    assert isinstance(call, exp.Dot) and call.this.name == "sys"
+    function = call.expression
+    assert isinstance(function, exp.Anonymous) and function.name == "wait_for_job"
+    assert [a.name for a in function.expressions] == ["abc-123"]
+    assert tree.sql(dialect=DSQL) == "CALL sys.wait_for_job('abc-123')"
+
+
+def test_call_keeps_statement_count_and_comments() -> None:
+    trees = sqlglot.parse("/* wait */ CALL sys.wait_for_job('a'); SELECT 1; CALL p()", read=DSQL)
+    assert [type(t).__name__ for t in trees] == ["Command", "Select", "Command"]
+    assert trees[0].comments == [" wait "]
+    assert called(trees[2]).name == "p"
+    assert called(trees[1]) is None
+
+
+def test_bare_call_is_a_command() -> None:
+    tree = one("CALL")
+    assert isinstance(tree, exp.Command) and called(tree) is None
+
+
+# --- Postgres forms sqlglot's Postgres dialect misses -----------------------------------------
+
+
+def test_int_array_column() -> None:
+    tree = one("CREATE TABLE t (n int ARRAY, j jsonb, m int ARRAY[3])")
+    kinds = [c.args["kind"] for c in tree.this.expressions]
+    assert [k.sql(dialect=DSQL) for k in kinds] == ["INT[]", "JSONB", "INT[3]"]
+    assert kinds[0].is_type(exp.DType.ARRAY)
+
+
+def test_array_constructors_are_untouched() -> None:
+    sql = "SELECT ARRAY[1, 2], ARRAY(SELECT 1), CAST(x AS INT[]) FROM t"
+    assert roundtrip("SELECT ARRAY[1,2], ARRAY(SELECT 1), x::int ARRAY FROM t") == sql
+
+
+def test_serial_is_regenerated_as_written() -> None:
+    sql = "CREATE TABLE t (id SERIAL PRIMARY KEY, b BIGSERIAL)"
+    assert roundtrip(sql) == sql
+    assert "IDENTITY" in sqlglot.parse_one(sql, read="postgres").sql("postgres")
+
+
+def test_function_properties_have_their_parent() -> None:
+    tree = one("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql IMMUTABLE")
+    properties = tree.args["properties"]
+    assert all(p.parent is properties for p in properties.expressions)
+
+
+# --- the dialect as a sqlglot dialect ---------------------------------------------------------
+
+
+def test_registered_by_name() -> None:
+    tree = sqlglot.parse_one("CREATE INDEX ASYNC i ON t (c)", read="dsql")
+    assert is_async(tree)
+    assert sqlglot.transpile("ALTER TABLE ASYNC t VALIDATE CONSTRAINT c", read="dsql") == [
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT c"
+    ]
+
+
+def test_class_attributes_come_from_postgres() -> None:
+    assert "NOW" in DSQL.parser_class.FUNCTIONS or DSQL.parser_class.FUNCTIONS
+    assert DSQL.generator_class.TYPE_MAPPING is not None
+    assert exp.DataType.build("int ARRAY", dialect=DSQL).sql(dialect=DSQL) == "INT[]"
+
+
+def test_pretty_generation() -> None:
+    sql = one("CREATE UNIQUE INDEX ASYNC i ON t (c) NULLS NOT DISTINCT").sql(
+        dialect=DSQL, pretty=True
+    )
+    assert sql.startswith("CREATE UNIQUE INDEX ASYNC i ON t")
+    assert "NULLS NOT DISTINCT" in sql
+
+
+def test_generated_nodes_can_be_built_by_hand() -> None:
+    tree = exp.Alter(
+        this=exp.to_table("t"),
+        kind="TABLE",
+        actions=[exp.AnalyzeValidate(kind="CONSTRAINT", this=exp.to_identifier("c"))],
+    )
+    tree.set(ASYNC, True)
+    assert tree.sql(dialect=DSQL) == "ALTER TABLE ASYNC t VALIDATE CONSTRAINT c"
