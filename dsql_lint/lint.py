@@ -19,6 +19,7 @@ from dsql_lint.classify import statement_class
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
+from dsql_lint.engine.matchers import code_only
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
@@ -99,14 +100,26 @@ def active_rules(options: LintOptions, rules: list[Rule] | None = None) -> list[
 class _MatchContext:
     """What predicates may ask about the statement being walked."""
 
-    __slots__ = ("parsed",)
+    __slots__ = ("parsed", "_code")
 
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
+        self._code: dict[int, str] = {}
 
     def text_of(self, node: exp.Expr) -> str:
+        if node is self.parsed.tree:
+            return self.parsed.statement.body
         start, end = node_span(self.parsed, node)
         return self.parsed.statement.source.text[start:end]
+
+    def code_of(self, node: exp.Expr) -> str:
+        """The node's text with comments and dollar-quoted bodies blanked; asked by every
+        text rule of a statement, so computed once per node."""
+        key = id(node)
+        code = self._code.get(key)
+        if code is None:
+            code = self._code[key] = code_only(self.text_of(node))
+        return code
 
     def is_root(self, node: exp.Expr) -> bool:
         return node is self.parsed.tree

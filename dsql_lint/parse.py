@@ -63,6 +63,9 @@ def parse(statement: Statement) -> Parsed:
     except Exception as err:  # noqa: BLE001
         return _internal_error(statement, tokens, err)
     tree = next((t for t in trees if t is not None), None)
+    if tree is None and tokens:  # sqlglot gave up without saying why, e.g. on `+`
+        offset = statement.start + tokens[0].start
+        return Parsed(statement, None, tokens, error="cannot parse", error_offset=offset)
     return Parsed(statement, tree, tokens)
 
 
@@ -208,6 +211,21 @@ def _key(token: Any) -> _Key:
     return (None if kind in _WORDISH else kind, token.text.upper() if word else None, kind)
 
 
+_KEYS_CACHE: dict[str, list[_Key]] = {}
+
+
+def _keys_of(sql: str) -> list[_Key]:
+    """Keys of the tokens of generated SQL; the same short texts (NOT NULL, a type, a name)
+    come up all the time. The lists are shared: never modified."""
+    keys = _KEYS_CACHE.get(sql)
+    if keys is None:
+        keys = [_key(t) for t in _TOKENIZER.tokenize(sql)]
+        if len(_KEYS_CACHE) > 50_000:
+            _KEYS_CACHE.clear()
+        _KEYS_CACHE[sql] = keys
+    return keys
+
+
 def _same(source: _Key, generated: _Key, *, loose: bool = False) -> bool:
     """Whether a source token reads as a generated one: same keyword or punctuation, or same
     word. `loose` also accepts the spellings the generator changes (`::` for AS of a CAST,
@@ -233,9 +251,11 @@ class _Spans:
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
         self.tokens = parsed.tokens
-        self.keys = [_key(tok) for tok in self.tokens]
-        self.by_start = {tok.start: i for i, tok in enumerate(self.tokens)}
-        self.partner = self._pair_brackets()
+        # Rules often ask only for whole statements: the rest is built on the first other node.
+        self.ready = False
+        self.keys: list[_Key] = []
+        self.by_start: dict[int, int] = {}
+        self.partner: list[int] = []
         self.cores: dict[int, tuple[exp.Expr, _Range]] | None = None
         # The deepest positioned node starting / ending at a token index.
         self.first_leaf: dict[int, exp.Expr] = {}
@@ -249,7 +269,17 @@ class _Spans:
 
     # -- public --------------------------------------------------------------------------------
 
+    def _prepare(self) -> None:
+        self.keys = [_key(tok) for tok in self.tokens]
+        self.by_start = {tok.start: i for i, tok in enumerate(self.tokens)}
+        self.partner = self._pair_brackets()
+        self.ready = True
+
     def span(self, node: exp.Expr) -> tuple[int, int]:
+        if node is self.parsed.tree and self.tokens:
+            return self._chars((0, len(self.tokens) - 1))
+        if not self.ready:
+            self._prepare()
         found = self._placed(node)
         if found is None:
             statement = self.parsed.statement
@@ -257,6 +287,8 @@ class _Spans:
         return self._chars(found)
 
     def head(self, node: exp.Expr) -> tuple[int, int]:
+        if not self.ready:
+            self._prepare()
         found = self._placed(node)
         if found is None:
             return self.span(node)
@@ -310,6 +342,8 @@ class _Spans:
         return entry[1] if entry is not None and entry[0] is node else None
 
     def _compute_cores(self) -> dict[int, tuple[exp.Expr, _Range]]:
+        if not self.ready:
+            self._prepare()
         cores: dict[int, tuple[exp.Expr, _Range]] = {}
         tree = self.parsed.tree
         if tree is None:
@@ -353,7 +387,7 @@ class _Spans:
         traced = self.traced.get(id(node))
         try:
             sql = traced[1] if traced is not None and traced[0] is node else _sql_in_context(node)
-            tokens: list[_Key] | None = [_key(t) for t in _TOKENIZER.tokenize(sql)]
+            tokens: list[_Key] | None = _keys_of(sql)
         except Exception:  # noqa: BLE001 - spans degrade to the ancestor's
             tokens = None
         self.gens[id(node)] = (node, tokens)
@@ -419,18 +453,20 @@ class _Spans:
         members = list(children)
         composites: dict[int, list[int]] = {}
         runs: list[tuple[int, int, int]] = []  # (start, end, member index)
+        used = [False] * len(whole)
         cursor = 0
         index = 0
         while index < len(members):
             own = self._generated(members[index])
             at = None
             if own and self._complete(members[index], own):
-                at = _find_run(whole, own, cursor, runs)
+                at = _find_run(whole, own, cursor, used)
                 if at is None:
-                    at = _find_run(whole, own, 0, runs)
-            if at is not None:
-                runs.append((at, at + len(own or ()), index))
-                cursor = at + len(own or ())
+                    at = _find_run(whole, own, 0, used)
+            if own and at is not None:
+                runs.append((at, at + len(own), index))
+                used[at : at + len(own)] = [True] * len(own)
+                cursor = at + len(own)
             elif index < len(children):
                 parts = list(members[index].iter_expressions())
                 composites[index] = list(range(len(members), len(members) + len(parts)))
@@ -447,11 +483,14 @@ class _Spans:
         return members, template, composites
 
     def _complete(self, node: exp.Expr, own: list[Any]) -> bool:
-        """Whether the node's SQL alone shows all its children (Properties alone leaves out
-        those its CREATE writes elsewhere)."""
+        """Whether the node's SQL alone shows all its children. Only Properties are written
+        in pieces, by their CREATE (`CREATE UNLOGGED TABLE t (...) WITH (...)`): alone, they
+        leave some out."""
+        if not isinstance(node, exp.Properties):
+            return True
         for child in node.iter_expressions():
             part = self._generated(child)
-            if part and _find_run(own, part, 0, []) is None:
+            if part and _find_run(own, part) is None:
                 return False
         return True
 
@@ -467,31 +506,37 @@ class _Spans:
         cores = [self._core(member) for member in members]
         # Where each positioned slot starts, keywords before its core included: a literal
         # before the slot must come before that (CAST's `(` is not TIMESTAMP(6)'s).
-        heads = {
-            item: self._extend(members[item], core, bounds[0], bounds[1])[0]
-            for item in template
-            if isinstance(item, int) and (core := cores[item]) is not None
-        }
+        # A partial match leaves the keywords to the parent's literals.
+        heads = {}
+        for item in template:
+            if isinstance(item, int) and (core := cores[item]) is not None:
+                start, complete = self._head(members[item], core, bounds[0])
+                heads[item] = start if complete else core[0]
         next_head = [bounds[1] + 1] * (len(template) + 1)
         for k in range(len(template) - 1, -1, -1):
             item = template[k]
             next_head[k] = (
                 heads.get(item, next_head[k + 1]) if isinstance(item, int) else (next_head[k + 1])
             )
-        # ... and after the tokens the slots before it claim: CHECK (n > 0) claims its `)`.
-        tails: dict[int, int] = {}
-        for k, item in enumerate(template):
-            if isinstance(item, int) and (core := cores[item]) is not None:
-                ceiling = max(next_head[k + 1] - 1, core[1])
-                tails[item] = self._extend(members[item], core, bounds[0], ceiling)[1]
         cursor = bounds[0]
         pending: list[int] = []
+        tails: dict[tuple[int, int, int], int] = {}
         for k, item in enumerate(template):
             if isinstance(item, int):
                 pending.append(item)
                 continue
-            floor = max([cursor] + [tails[i] + 1 for i in pending if i in tails])
-            hit = self._find(item, floor, next_head[k + 1] - 1)
+            # A literal comes after what the slots before it claim (CHECK (n > 0) claims its
+            # `)`), reading them from where their region starts.
+            ceiling = next_head[k + 1] - 1
+            floor = cursor
+            for i in pending:
+                core = cores[i]
+                if core is not None:
+                    key = (i, cursor, max(ceiling, core[1]))
+                    if key not in tails:
+                        tails[key] = self._extend(members[i], core, cursor, key[2])[1]
+                    floor = max(floor, tails[key] + 1)
+            hit = self._find(item, floor, ceiling)
             if hit is None:
                 continue
             self._share(pending, members, cores, cursor, hit - 1, placed)
@@ -616,22 +661,13 @@ class _Spans:
         lacks are skipped, and so are source words (and, after the core, bracket groups) the
         generator drops or respells: `timestamp(6) without time zone NOT NULL` still ends at
         NULL."""
+        start = self._head(child, core, floor)[0]
+        end = core[1]
         generated = self._generated(child)
-        if not generated:
-            return core
-        at_first = self._leaf_at(generated, self.first_leaf.get(core[0]), core[0], first=True)
-        at_last = self._leaf_at(generated, self.last_leaf.get(core[1]), core[1], first=False)
-        start, end = core
-        if at_first is not None:
-            for g in reversed(generated[:at_first]):
-                k = start - 1
-                while k >= floor and not _same(self.keys[k], g, loose=True):
-                    if self.keys[k][1] is None:
-                        k = floor - 1
-                    k -= 1
-                if k >= floor:
-                    start = k
-        if at_last is not None:
+        at_last = None
+        if generated:
+            at_last = self._leaf_at(generated, self.last_leaf.get(core[1]), core[1], first=False)
+        if generated and at_last is not None:
             for g in generated[at_last + 1 :]:
                 k = end + 1
                 while k <= ceiling and not _same(self.keys[k], g, loose=True):
@@ -642,6 +678,29 @@ class _Spans:
             if self.tokens[k].token_type in _OPENERS and not k < self.partner[k] <= end:
                 start = k + 1
         return start, end
+
+    def _head(self, child: exp.Expr, core: _Range, floor: int) -> tuple[int, bool]:
+        """Where the child starts, reading its generated tokens backwards from its first
+        positioned leaf; and whether all of them were there (`timestamp (` of TIMESTAMP(6)),
+        not just some (the `(` of CAST('s' AS regclass) is the enclosing call's)."""
+        generated = self._generated(child)
+        if not generated:
+            return core[0], True
+        at_first = self._leaf_at(generated, self.first_leaf.get(core[0]), core[0], first=True)
+        if at_first is None:
+            return core[0], False
+        start, complete = core[0], True
+        for g in reversed(generated[:at_first]):
+            k = start - 1
+            while k >= floor and not _same(self.keys[k], g, loose=True):
+                if self.keys[k][1] is None:
+                    k = floor - 1
+                k -= 1
+            if k >= floor:
+                start = k
+            else:
+                complete = False
+        return start, complete
 
     def _skip(self, k: int, start: int, ceiling: int) -> int:
         """The index after a skippable source word or bracket group at k, else past ceiling."""
@@ -667,7 +726,8 @@ class _Spans:
     ) -> int | None:
         own = self._generated(leaf) if leaf is not None else None
         if own:
-            at = _find_run(generated, own, 0, [])
+            # The last occurrence for the last leaf: `value` of `f(im.value) AS je(key, value)`.
+            at = _find_run(generated, own) if first else _rfind_run(generated, own)
             if at is not None:
                 return at if first else at + len(own) - 1
         token = self.keys[index]
@@ -729,10 +789,10 @@ def _ends_with_type(node: exp.Expr) -> bool:
 
 
 def _find_run(
-    whole: list[_Key], own: list[_Key], start: int, taken: list[tuple[int, int, int]]
+    whole: list[_Key], own: list[_Key], start: int = 0, used: list[bool] | None = None
 ) -> int | None:
-    """Where `own` occurs in `whole` (both generated) from `start` on, not overlapping the
-    runs `taken`."""
+    """Where `own` occurs in `whole` (both generated) from `start` on, on positions not
+    `used`."""
     size = len(own)
     first = own[0]
     at = start - 1
@@ -742,7 +802,14 @@ def _find_run(
             at = whole.index(first, at + 1, last + 1)
         except ValueError:
             return None
-        if whole[at : at + size] == own and not any(
-            at < end and begin < at + size for begin, end, _ in taken
-        ):
+        if whole[at : at + size] == own and (used is None or True not in used[at : at + size]):
             return at
+
+
+def _rfind_run(whole: list[_Key], own: list[_Key]) -> int | None:
+    """Where `own` last occurs in `whole`."""
+    size = len(own)
+    for at in range(len(whole) - size, -1, -1):
+        if whole[at] == own[0] and whole[at : at + size] == own:
+            return at
+    return None

@@ -71,3 +71,9 @@ def test_docs_examples(rule: Rule) -> None:
 @pytest.mark.parametrize("rule", [r for r in RULES if r.lifted], ids=lambda r: r.code)
 def test_lifted_rules_are_silent_by_default(rule: Rule) -> None:
     assert rule.code not in {d.code for d in lint_text(rule.docs.bad)}
+
+
+def test_accepted_constructs_are_never_reported() -> None:
+    """Everything DSQL accepts, per the facts: no rule may report any of it."""
+    text = (FIXTURES / "DSQL001" / "pass-accepted.sql").read_text(encoding="utf-8")
+    assert lint_text(text) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dsql_lint.diagnostic import FixAvailability, Severity
+from dsql_lint.engine.cache import cached
 from dsql_lint.engine.model import Docs, Evidence, Rule, Scope
 from dsql_lint.engine.yamlsource import line_of, load_yaml
 from dsql_lint.errors import RuleError
@@ -35,12 +36,14 @@ def rule_files(directory: Path) -> list[Path]:
 
 
 def load_rules(directories: Iterable[Path], builtin: bool = True) -> list[Rule]:
-    rules: list[Rule] = []
-    for directory in directories:
-        for path in rule_files(directory):
-            rules.extend(load_rule_file(path, builtin))
-    check_unique(rules)
-    return rules
+    files = [path for directory in directories for path in rule_files(directory)]
+
+    def compute() -> list[Rule]:
+        rules = [rule for path in files for rule in load_rule_file(path, builtin)]
+        check_unique(rules)
+        return rules
+
+    return cached("rules-builtin" if builtin else "rules-user", files, compute)
 
 
 def load_rule_file(path: Path, builtin: bool = True) -> list[Rule]:

@@ -41,6 +41,8 @@ class Context(Protocol):
 
     def is_root(self, node: exp.Expr) -> bool: ...
 
+    def code_of(self, node: exp.Expr) -> str: ...
+
 
 Predicate = Callable[[exp.Expr, Context], bool]
 ValueTest = Callable[[Any, exp.Expr, Context], bool]
@@ -111,9 +113,20 @@ def compile_match(spec: Any, allowed_extra: frozenset[str] = frozenset()) -> Pre
 
 
 def _all(tests: list[Predicate]) -> Predicate:
+    # Plain loops, not all(genexpr): these run for every node of every statement.
     if len(tests) == 1:
         return tests[0]
-    return lambda node, ctx: all(t(node, ctx) for t in tests)
+    if len(tests) == 2:
+        first, second = tests
+        return lambda node, ctx: first(node, ctx) and second(node, ctx)
+
+    def test(node: exp.Expr, ctx: Context) -> bool:
+        for one in tests:
+            if not one(node, ctx):
+                return False
+        return True
+
+    return test
 
 
 def _as_list(value: Any, key: str) -> list[Any]:
@@ -177,7 +190,7 @@ def _pseudo_arg(name: str) -> Callable[[exp.Expr, Context], Any]:
         "$name": lambda node, ctx: node.name,
         "$text": lambda node, ctx: ctx.text_of(node),
         "$sql": lambda node, ctx: _sql(node),
-        "$code": lambda node, ctx: code_only(ctx.text_of(node)),
+        "$code": lambda node, ctx: ctx.code_of(node),
     }
     if name not in getters:
         raise CompileError(f"unknown pseudo-arg {name!r} (known: {', '.join(getters)})")
@@ -236,7 +249,16 @@ def compile_value(spec: Any) -> ValueTest:
     if "number" in spec:
         compare = compile_comparison(spec["number"])
         tests.append(lambda value, node, ctx: (n := _number(value)) is not None and compare(n))
-    return lambda value, node, ctx: all(t(value, node, ctx) for t in tests)
+    if len(tests) == 1:
+        return tests[0]
+
+    def test(value: Any, node: exp.Expr, ctx: Context) -> bool:
+        for one in tests:
+            if not one(value, node, ctx):
+                return False
+        return True
+
+    return test
 
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {

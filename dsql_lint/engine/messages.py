@@ -22,9 +22,8 @@ def _column(node: exp.Expr) -> str:
 
 
 def _table(node: exp.Expr) -> str:
-    root = node.root()
-    table = root.find(exp.Table)
-    return table.sql("postgres") if table is not None else ""
+    table = node.root().find(exp.Table)
+    return ".".join(part.name for part in table.parts) if table is not None else ""
 
 
 class TemplateVars(dict):
@@ -66,7 +65,9 @@ def node_vars(node: exp.Expr, text: Callable[[], str]) -> TemplateVars:
 
 
 def render(template: str, variables: dict[str, Any]) -> str:
-    return string.Formatter().vformat(template, (), variables)
+    if "{" not in template:
+        return template
+    return template.format_map(variables)
 
 
 def template_fields(template: str) -> list[str]:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dsql_lint.errors import RuleError
-
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineDict(dict):
@@ -19,24 +16,29 @@ class LineDict(dict):
     key_lines: dict[str, int]
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
+@functools.cache
+def _loader() -> type:
+    """A safe YAML loader building LineDicts; made on first use (yaml is imported lazily
+    because cached rules do not need it)."""
+    import yaml
 
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[key] = loader.construct_object(value_node, deep=True)
-        if isinstance(key, str):
-            out.key_lines[key] = key_node.start_mark.line + 1
-    return out
+    def construct_mapping(loader: Any, node: Any) -> LineDict:
+        loader.flatten_mapping(node)
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            out[key] = loader.construct_object(value_node, deep=True)
+            if isinstance(key, str):
+                out.key_lines[key] = key_node.start_mark.line + 1
+        return out
 
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    loader = type("LineLoader", (base,), {})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return loader
 
 
 def load_yaml(path: Path) -> Any:
@@ -46,8 +48,10 @@ def load_yaml(path: Path) -> Any:
         raise RuleError(err.strerror or "cannot read", str(path)) from None
     except UnicodeDecodeError:
         raise RuleError("not valid UTF-8", str(path)) from None
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None

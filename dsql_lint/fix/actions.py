@@ -125,14 +125,28 @@ class Action:
     def make(
         self, diag: Diagnostic, edits: Iterable[Edit], summary: str, safe: bool | None = None
     ) -> Fix | None:
-        # By position only: insertions at one point keep the order the action gave them.
-        edits = tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+        edits = merged(edits)
         if not edits:
             return None
         safety = self.safety
         if safe is not None:
             safety = FixAvailability.SAFE if safe else FixAvailability.UNSAFE
         return Fix(diag.code, diag.name, safety, summary, edits, diag.line)
+
+
+def merged(edits: Iterable[Edit]) -> tuple[Edit, ...]:
+    """Edits sorted by position (insertions at one point keep their order), overlapping
+    deletions joined into one: a fix's edits never overlap each other."""
+    out: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        last = out[-1] if out else None
+        if last is not None and not last.text and not edit.text and edit.start < last.end:
+            out[-1] = Edit(last.start, max(last.end, edit.end))
+        elif last is not None and edit.overlaps(last):
+            raise ValueError(f"overlapping edits in one fix: {last} and {edit}")
+        else:
+            out.append(edit)
+    return tuple(out)
 
 
 ACTIONS: dict[str, type[Action]] = {}

@@ -58,10 +58,6 @@ class FixContext:
             return insert(statement.end, " " + text)
         return insert(tail.end(), self.newline + self.indent(statement.start) + text)
 
-    def before_statement(self, statement: Statement, text: str) -> Edit:
-        """Insert `text` (ending with its own newline, if it wants one) before `statement`."""
-        return insert(statement.start, text)
-
     def delete_statement(self, statement: Statement) -> Edit:
         """Delete `statement`; with its whole line when nothing else is on it."""
         start, end = statement.start, statement.end
@@ -70,7 +66,3 @@ class FixContext:
         if not self.text[line_start:start].strip() and tail is not None:
             return delete(line_start, tail.end())
         return delete(start, _BLANK.match(self.text, end).end())
-
-    def statement_line(self, text: str, statement: Statement) -> str:
-        """`text` as a line of its own before `statement`, with its indentation."""
-        return text + self.newline + self.indent(statement.start)

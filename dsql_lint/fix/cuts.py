@@ -60,6 +60,8 @@ def cut_element(tokens: Tokens, ranges: list[tuple[int, int]], k: int) -> list[E
     text = tokens.statement.source.text
     if k > 0:
         comma = tokens[start - 1]
+        if not text[comma.end : tokens[start].start].strip():
+            return [delete(comma.start, tokens[stop - 1].end)]  # `, element` as one span
         return [delete(comma.start, comma.end), cut(tokens, start, stop)]
     if len(ranges) > 1:
         comma = tokens[stop]  # the separator after the first element

@@ -6,6 +6,7 @@ that every character outside its edits (comments, case, blank lines, CRLF) survi
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,15 +56,36 @@ def delete(start: int, end: int) -> Edit:
     return Edit(start, end, "")
 
 
-def conflicts(fix: Fix, taken: Iterable[Edit]) -> bool:
-    return any(edit.overlaps(other) for edit in fix.edits for other in taken)
+class Taken:
+    """The edits of the fixes chosen so far, sorted, to test a new edit against its neighbours
+    only: chosen edits never overlap, so only the ones just before its end can."""
+
+    def __init__(self) -> None:
+        self.edits: list[Edit] = []
+
+    def collides(self, edit: Edit) -> bool:
+        k = bisect.bisect_left(self.edits, (edit.end, edit.end), key=_position)
+        for other in reversed(self.edits[:k]):
+            if edit.overlaps(other):
+                return True
+            if other.start < other.end <= edit.start:
+                return False  # a span ending before: the ones before it end earlier still
+        return False
+
+    def add(self, edits: Iterable[Edit]) -> None:
+        for edit in edits:
+            bisect.insort(self.edits, edit, key=_position)
+
+
+def _position(edit: Edit) -> tuple[int, int]:
+    return edit.start, edit.end
 
 
 def select(fixes: Iterable[Fix]) -> list[Fix]:
     """The fixes that can apply together: in order of position, a fix whose edits collide with
     one already taken waits for the next pass. Fixes with identical edits apply once."""
     chosen: list[Fix] = []
-    taken: list[Edit] = []
+    taken = Taken()
     by_edits: dict[tuple[Edit, ...], int] = {}
     for fix in sorted(fixes, key=lambda f: (min(e.start for e in f.edits), f.code)):
         same = by_edits.get(fix.edits)
@@ -72,11 +94,11 @@ def select(fixes: Iterable[Fix]) -> list[Fix]:
             if fix.code != first.code and fix.code not in first.codes:
                 chosen[same] = dataclasses.replace(first, codes=(*first.codes, fix.code))
             continue
-        if conflicts(fix, taken):
+        if any(taken.collides(edit) for edit in fix.edits):
             continue
         by_edits[fix.edits] = len(chosen)
         chosen.append(fix)
-        taken.extend(fix.edits)
+        taken.add(fix.edits)
     return chosen
 
 

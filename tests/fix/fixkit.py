@@ -111,3 +111,33 @@ def assert_idempotent(result: FixResult, case: Case, unsafe: bool | None = None)
     again = fix_text(result.text, case, unsafe)
     assert again.text == result.text
     assert not again.passes
+
+
+def check_file(path: str, unsafe: bool = True) -> list[str]:
+    """The guarantees broken by fixing one file, as messages (for worker processes)."""
+    import traceback
+
+    from dsql_lint.errors import UserError
+
+    try:
+        source = load(Path(path))
+        result = fix_source(source, Case(unsafe=unsafe))
+        assert_guarantees(result)
+    except UserError as err:  # not valid UTF-8, say: nothing to fix
+        return [] if "UTF-8" in str(err) else [str(err)]
+    except AssertionError as err:
+        return [str(err)[:2000]]
+    except Exception:
+        return [traceback.format_exc(limit=8)]
+    return []
+
+
+def fix_case(path: Path) -> tuple[Source, FixResult]:
+    """A fixture fixed as its header says, translated first with `from=DIALECT`."""
+    from dsql_lint.fix.translate import translator
+
+    source = load(path)
+    case = case_of(source.text)
+    if case.dialect:
+        source = translator(case.dialect, case.unsafe)(source).target
+    return source, fix_source(source, case)

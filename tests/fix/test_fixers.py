@@ -38,11 +38,20 @@ def _rule_with(fixer: dict[str, Any]):  # type: ignore[no-untyped-def]
         ({"action": "replace-type"}, "needs 'with'"),
         ({"action": "replace-type", "with": "TEXT", "colour": 1}, "unknown key 'colour'"),
         ({"action": "replace-type", "with": {"choice": "nope"}}, "unknown choice 'nope'"),
-        ({"action": "replace-type", "with": {"choice": "array-to", "jsonb": "JSONB"}}, "a text for each"),
-        ({"action": "delete-clause", "clause": "WITH", "operand": "brackets"}, "`operand` must be one of"),
+        (
+            {"action": "replace-type", "with": {"choice": "array-to", "jsonb": "JSONB"}},
+            "a text for each",
+        ),
+        (
+            {"action": "delete-clause", "clause": "WITH", "operand": "brackets"},
+            "`operand` must be one of",
+        ),
         ({"action": "set-cache", "mode": "double"}, "`mode` must be one of"),
         ({"action": "delete-statement", "safety": "maybe"}, "`safety` must be safe or unsafe"),
-        ({"action": "delete-statement", "otherwise": {"action": "nothing"}}, "`otherwise` must be a fixer"),
+        (
+            {"action": "delete-statement", "otherwise": {"action": "nothing"}},
+            "`otherwise` must be a fixer",
+        ),
     ],
 )
 def test_bad_fixer_is_an_error_with_its_origin(fixer: dict[str, Any], message: str) -> None:

@@ -88,7 +88,15 @@ def alter_table(draw: st.DrawFn, table: str, tables: list[str]) -> str:
         parts = ["ALTER", "TABLE", "ONLY", table, "ADD", "CONSTRAINT", f"{table}_pkey"]
         parts += ["PRIMARY", "KEY", "(id)"]
     elif choice == 2:
-        parts = ["ALTER", "TABLE", table, "ADD", "COLUMN", "extra", *draw(column("extra", tables))[1:]]
+        parts = [
+            "ALTER",
+            "TABLE",
+            table,
+            "ADD",
+            "COLUMN",
+            "extra",
+            *draw(column("extra", tables))[1:],
+        ]
     else:
         parts = ["TRUNCATE", "TABLE", table]
     return draw(words(parts)) + ";"
@@ -127,7 +135,9 @@ def script(draw: st.DrawFn) -> str:
     serial_to=st.sampled_from(CHOICES["serial-to"]),
     array_to=st.sampled_from(CHOICES["array-to"]),
 )
-def test_generated_ddl(text: str, unsafe: bool, seed_guide: bool, serial_to: str, array_to: str) -> None:
+def test_generated_ddl(
+    text: str, unsafe: bool, seed_guide: bool, serial_to: str, array_to: str
+) -> None:
     target = dt.date(2025, 5, 1) if seed_guide else None
     case = Case(target, unsafe=unsafe, choices={"serial-to": serial_to, "array-to": array_to})
     result = fix_text(text, case)

@@ -1,0 +1,32 @@
+"""The guarantees of `fix --unsafe-fixes` on every SQL file of the shared corpus (real
+schemas, migrations, pg_dump output, PostgreSQL's regression tests).
+
+Files are fixed in parallel processes, the largest first. Idempotence is checked as
+convergence: the last lint of each fix found nothing left to fix, which is exactly what a
+second run would start from (test_guarantees.py runs fix twice on every fixture).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from fixkit import CORPUS, check_file
+
+FILES = sorted(CORPUS.rglob("*.sql"), key=lambda p: -p.stat().st_size) if CORPUS.is_dir() else []
+
+pytestmark = pytest.mark.skipif(not FILES, reason=f"no corpus at {CORPUS}")
+
+
+@pytest.fixture(scope="module")
+def broken() -> dict[str, list[str]]:
+    workers = max(1, min(len(FILES), os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(map(str, FILES), pool.map(check_file, map(str, FILES)), strict=True))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_file(path: Path, broken: dict[str, list[str]]) -> None:
+    assert broken[str(path)] == []

@@ -1,0 +1,37 @@
+"""Every statement of the shared corpus parses or reports an error, and every node of every
+tree has a span inside its statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsql_lint.parse import node_span, parse
+from dsql_lint.source import read_source
+from dsql_lint.split import Kind, split
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []
+
+
+@pytest.mark.skipif(not FILES, reason=f"no corpus at {CORPUS}")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_corpus_file(path: Path) -> None:
+    source = read_source(str(path))
+    for statement in split(source):
+        result = parse(statement)
+        where = f"{path.name}:{statement.line}"
+        if statement.kind is not Kind.SQL:
+            assert result.tree is None and result.error is None, where
+            continue
+        assert result.tree is not None or result.error is not None or not result.tokens, where
+        if result.error is not None:
+            assert result.error_offset is not None, where
+            assert statement.start <= result.error_offset <= statement.end, where
+            continue
+        if result.tree is None:
+            continue
+        for node in result.tree.walk():
+            start, end = node_span(result, node)
+            assert statement.start <= start <= end <= statement.end, (where, repr(node)[:200])

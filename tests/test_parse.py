@@ -1,0 +1,324 @@
+"""Tests for dsql_lint.parse: parsing statements, errors, and exact node spans."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+
+import dsql_lint.parse as parse_module
+from dsql_lint.dialect import is_async
+from dsql_lint.parse import Parsed, head_span, node_span, parse
+from dsql_lint.source import Source
+from dsql_lint.split import Kind, Statement
+
+
+def statement(text: str, prefix: str = "", kind: Kind = Kind.SQL) -> Statement:
+    """The statement `text` (with its `;`), placed after `prefix` in a source."""
+    source = Source("test.sql", prefix + text)
+    line, col = source.position(len(prefix))
+    return Statement(source, 0, len(prefix), len(prefix) + len(text), line, col, kind)
+
+
+def parsed(text: str, prefix: str = "") -> Parsed:
+    result = parse(statement(text, prefix))
+    assert result.error is None, result.error
+    assert result.tree is not None
+    return result
+
+
+def text_of(p: Parsed, node: exp.Expr) -> str:
+    start, end = node_span(p, node)
+    return p.statement.source.text[start:end]
+
+
+def texts(p: Parsed, kind: type[exp.Expr], parent: type[exp.Expr] | None = None) -> list[str]:
+    """Source texts of the nodes of exactly that kind (with that parent kind), in source
+    order."""
+    nodes = [
+        n
+        for n in p.tree.walk()
+        if type(n) is kind and (parent is None or isinstance(n.parent, parent))
+    ]
+    spans = sorted(node_span(p, n) for n in nodes)
+    return [p.statement.source.text[start:end] for start, end in spans]
+
+
+# --- parse ------------------------------------------------------------------------------------
+
+
+def test_parses_dsql_statements() -> None:
+    p = parsed("CREATE INDEX ASYNC idx ON t (c);")
+    assert isinstance(p.tree, exp.Create) and is_async(p.tree)
+    assert p.tree.this.name == "idx"
+    assert p.tokens[0].text == "CREATE" and p.tokens[0].start == 0
+
+
+def test_tokens_are_relative_to_the_statement() -> None:
+    p = parsed("SELECT a FROM t;", prefix="-- header\nSELECT 1;\n")
+    assert [t.text for t in p.tokens] == ["SELECT", "a", "FROM", "t"]
+    assert p.statement.text[p.tokens[3].start : p.tokens[3].end + 1] == "t"
+
+
+@pytest.mark.parametrize("kind", [Kind.META, Kind.COPY_DATA])
+def test_non_sql_statements(kind: Kind) -> None:
+    result = parse(statement("\\d t", kind=kind))
+    assert result.tree is None and result.error is None and result.tokens == []
+
+
+def test_command_fallback_is_not_an_error_and_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="sqlglot"):
+        result = parse(statement("ALTER TABLE t OWNER TO bob;"))
+    assert isinstance(result.tree, exp.Command) and result.error is None
+    assert not [r for r in caplog.records if "unsupported syntax" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("SELECT (1;", "1;"),
+        ("UPDATE SET x = 1;", "= 1;"),
+        ("SELECT * FROM t WHERE;", "WHERE;"),
+        ("CREATE TABLE withoid() WITH (oids);", "oids);"),
+    ],
+)
+def test_parse_error_with_offset(text: str, at: str) -> None:
+    prefix = "SELECT 1;\n-- next\n"
+    result = parse(statement(text, prefix))
+    assert result.tree is None and result.error
+    source = result.statement.source.text
+    assert result.error_offset is not None
+    assert source[result.error_offset :].startswith(at)
+
+
+def test_parse_error_message_is_readable() -> None:
+    result = parse(statement("CREATE INDEX i ON ONLY;"))
+    assert result.error == "Expected table name but got the end of the statement"
+
+
+def test_tokenizer_error() -> None:
+    result = parse(statement("SELECT 'abc", prefix="SELECT 1;\n"))
+    assert result.tree is None and result.error
+    assert result.error_offset == len("SELECT 1;\n")
+
+
+FRAGMENTS = [
+    *"abc (),;:'\"$[]*-+.=\n\\",
+    "SELECT ",
+    "CREATE ",
+    "INDEX ",
+    "ASYNC ",
+    "TABLE ",
+    "ALTER ",
+    "int ARRAY",
+    "VALIDATE CONSTRAINT ",
+    "CALL ",
+    "NULLS NOT DISTINCT",
+    "ON ONLY ",
+    "$$",
+    "--",
+    "/*",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.characters(), max_size=30).map("".join))
+def test_never_raises(text: str) -> None:
+    result = parse(statement(text))
+    assert result.tree is not None or result.error is not None or not result.tokens
+    if result.tree is not None:
+        for node in result.tree.walk():
+            start, end = node_span(result, node)
+            assert result.statement.start <= start <= end <= result.statement.end
+
+
+# --- node_span --------------------------------------------------------------------------------
+
+TABLE = "CREATE TABLE t (id  SERIAL primary key, tags text [], n int ARRAY, j jsonb);"
+
+
+def test_data_type_spans() -> None:
+    p = parsed(TABLE, prefix="-- types\n")
+    assert texts(p, exp.DataType, exp.ColumnDef) == ["SERIAL", "text []", "int ARRAY", "jsonb"]
+    assert texts(p, exp.ColumnDef) == [
+        "id  SERIAL primary key",
+        "tags text []",
+        "n int ARRAY",
+        "j jsonb",
+    ]
+
+
+def test_respelled_data_types() -> None:
+    p = parsed(
+        "CREATE TABLE public.a (\n"
+        "    v character varying(20) NOT NULL,\n"
+        "    ts timestamp(6) without time zone NOT NULL,\n"
+        "    tz timestamp with time zone DEFAULT now(),\n"
+        "    d double precision,\n"
+        "    m numeric(10, 2)[],\n"
+        "    e public.mood\n"
+        ");"
+    )
+    assert texts(p, exp.DataType, exp.ColumnDef) == [
+        "character varying(20)",
+        "timestamp(6) without time zone",
+        "timestamp with time zone",
+        "double precision",
+        "numeric(10, 2)[]",
+        "public.mood",
+    ]
+
+
+def test_column_constraint_spans() -> None:
+    p = parsed(
+        "CREATE TABLE t (a int PRIMARY KEY, r bigint REFERENCES x(id) ON DELETE CASCADE,"
+        " c text NOT NULL DEFAULT 'x'::text, d timestamptz DEFAULT now() NOT NULL,"
+        " u uuid DEFAULT gen_random_uuid(), CONSTRAINT fk FOREIGN KEY (r) REFERENCES y (id),"
+        " CHECK (a > 0));"
+    )
+    assert texts(p, exp.ColumnConstraint) == [
+        "PRIMARY KEY",
+        "REFERENCES x(id) ON DELETE CASCADE",
+        "NOT NULL",
+        "DEFAULT 'x'::text",
+        "DEFAULT now()",
+        "NOT NULL",
+        "DEFAULT gen_random_uuid()",
+    ]
+    assert texts(p, exp.Reference) == ["REFERENCES x(id) ON DELETE CASCADE", "REFERENCES y (id)"]
+    assert texts(p, exp.Constraint) == ["CONSTRAINT fk FOREIGN KEY (r) REFERENCES y (id)"]
+    assert texts(p, exp.ForeignKey) == ["FOREIGN KEY (r) REFERENCES y (id)"]
+    assert texts(p, exp.CheckColumnConstraint) == ["CHECK (a > 0)"]
+    assert texts(p, exp.Cast) == ["'x'::text"]
+
+
+def test_alter_action_spans() -> None:
+    p = parsed(
+        "ALTER TABLE ONLY public.orders\n"
+        "    ADD CONSTRAINT orders_fk FOREIGN KEY (customer_id)"
+        " REFERENCES public.customers(id) ON DELETE CASCADE NOT VALID;",
+        prefix="SET x = 1;\n\n",
+    )
+    assert texts(p, exp.AddConstraint) == [
+        "ADD CONSTRAINT orders_fk FOREIGN KEY (customer_id)"
+        " REFERENCES public.customers(id) ON DELETE CASCADE"
+    ]
+    assert texts(p, exp.ForeignKey)[0].startswith("FOREIGN KEY (customer_id) REFERENCES")
+    assert texts(p, exp.Table) == ["public.orders", "public.customers"]
+    assert text_of(p, p.tree) == p.statement.body
+    assert p.statement.source.text[slice(*head_span(p, p.tree))] == "ALTER TABLE ONLY"
+
+
+def test_alter_column_spans() -> None:
+    p = parsed(
+        "ALTER TABLE t ADD COLUMN x int DEFAULT 0 NOT NULL, DROP COLUMN y,"
+        " ALTER COLUMN z TYPE bigint USING z::bigint,"
+        " ALTER COLUMN w SET DEFAULT nextval('s'::regclass);"
+    )
+    actions = p.tree.args["actions"]
+    assert [text_of(p, a) for a in actions] == [
+        "x int DEFAULT 0 NOT NULL",
+        "DROP COLUMN y",
+        "ALTER COLUMN z TYPE bigint USING z::bigint",
+        "ALTER COLUMN w SET DEFAULT nextval('s'::regclass)",
+    ]
+    assert texts(p, exp.Anonymous) == ["nextval('s'::regclass)"]
+    assert texts(p, exp.Cast) == ["z::bigint", "'s'::regclass"]
+
+
+def test_validate_constraint_spans() -> None:
+    p = parsed("ALTER TABLE ASYNC orders VALIDATE CONSTRAINT orders_fk;")
+    assert texts(p, exp.AnalyzeValidate) == ["VALIDATE CONSTRAINT orders_fk"]
+    assert p.statement.source.text[slice(*head_span(p, p.tree))] == "ALTER TABLE ASYNC"
+
+
+def test_create_index_spans() -> None:
+    text = (
+        "CREATE UNIQUE INDEX ASYNC IF NOT EXISTS idx ON ONLY t USING btree"
+        " (lower(c) DESC NULLS LAST, d) INCLUDE (e) NULLS NOT DISTINCT WHERE (c IS NOT NULL);"
+    )
+    p = parsed(text, prefix="\n\n")
+    source = p.statement.source.text
+    assert text_of(p, p.tree) == text[:-1]
+    assert source[slice(*head_span(p, p.tree))] == "CREATE UNIQUE INDEX ASYNC IF NOT EXISTS"
+    assert texts(p, exp.Ordered) == ["lower(c) DESC NULLS LAST", "d"]
+    assert texts(p, exp.Where) == ["WHERE (c IS NOT NULL)"]
+    assert texts(p, exp.Table) == ["t"]
+    plain = parsed("create index i on t (c);")
+    assert plain.statement.source.text[slice(*head_span(plain, plain.tree))] == "create index"
+
+
+def test_query_spans() -> None:
+    p = parsed(
+        "SELECT a.x AS y, count(*) FILTER (WHERE b > 1), CASE WHEN x IS NULL THEN 1 ELSE 2 END"
+        " FROM s.t a LEFT OUTER JOIN u ON a.id = u.id WHERE a.q IN (1, 2) ORDER BY 1;"
+    )
+    assert texts(p, exp.Alias) == ["a.x AS y"]
+    assert texts(p, exp.Filter) == ["count(*) FILTER (WHERE b > 1)"]
+    assert texts(p, exp.Case) == ["CASE WHEN x IS NULL THEN 1 ELSE 2 END"]
+    assert texts(p, exp.If) == ["WHEN x IS NULL THEN 1"]
+    assert texts(p, exp.Join) == ["LEFT OUTER JOIN u ON a.id = u.id"]
+    assert texts(p, exp.In) == ["a.q IN (1, 2)"]
+    assert texts(p, exp.Is) == ["x IS NULL"]
+
+
+def test_property_spans() -> None:
+    p = parsed("CREATE UNLOGGED TABLE r (id int) WITH (fillfactor='50');")
+    assert texts(p, exp.UnloggedProperty) == ["UNLOGGED"]
+    assert texts(p, exp.Property) == ["fillfactor='50'"]
+    assert p.statement.source.text[slice(*head_span(p, p.tree))] == "CREATE UNLOGGED TABLE"
+    p = parsed("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE SQL IMMUTABLE;")
+    assert texts(p, exp.LanguageProperty) == ["LANGUAGE SQL"]
+    assert texts(p, exp.StabilityProperty) == ["IMMUTABLE"]
+    assert texts(p, exp.ReturnsProperty) == ["RETURNS int"]
+    p = parsed("CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;")
+    assert texts(p, exp.SequenceProperties) == [
+        "START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1"
+    ]
+    assert texts(p, exp.Var) == ["NO MINVALUE", "NO MAXVALUE"]
+
+
+def test_call_spans() -> None:
+    p = parsed("CALL sys.wait_for_job('abc');")
+    assert texts(p, exp.Anonymous) == ["wait_for_job('abc')"]
+    assert texts(p, exp.Dot) == ["sys.wait_for_job('abc')"]
+    assert texts(p, exp.Literal, exp.Anonymous) == ["'abc'"]
+
+
+def test_quoted_identifiers_and_comments() -> None:
+    p = parsed('CREATE TABLE "T" (\n  -- the key\n  "Id" integer /* pk */ PRIMARY KEY\n);')
+    assert texts(p, exp.ColumnDef) == ['"Id" integer /* pk */ PRIMARY KEY']
+    assert texts(p, exp.DataType) == ["integer"]
+    assert texts(p, exp.ColumnConstraint) == ["PRIMARY KEY"]
+
+
+def test_root_span_leaves_out_the_semicolon_and_comments() -> None:
+    p = parsed("SELECT 1 -- trailing\n;")
+    assert text_of(p, p.tree) == "SELECT 1"
+
+
+def test_node_outside_the_tree_gets_the_statement() -> None:
+    p = parsed("SELECT a FROM t;", prefix="SELECT 0;\n")
+    stranger = p.tree.copy()
+    assert node_span(p, stranger) == (p.statement.start, p.statement.end)
+    assert node_span(p, exp.column("a")) == (p.statement.start, p.statement.end)
+
+
+def test_spans_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    trace = parse_module._TRACER.trace
+    monkeypatch.setattr(parse_module._TRACER, "trace", lambda tree: calls.append(1) or trace(tree))
+    p = parsed(TABLE)
+    first = [node_span(p, n) for n in p.tree.walk()]
+    second = [node_span(p, n) for n in p.tree.walk()]
+    assert first == second
+    assert calls == [1]
+
+
+def test_deep_trees_do_not_overflow() -> None:
+    p = parsed("SELECT " + " || ".join(f"c{i}" for i in range(3000)) + ";")
+    column = next(c for c in p.tree.find_all(exp.Column) if c.name == "c2999")
+    assert text_of(p, column) == "c2999"
