@@ -180,7 +180,11 @@ def _severities(value: Any, fail: Any) -> dict[str, Severity]:
 
 def check_rule_ids(config: Config, known: set[str]) -> None:
     """Unknown rule codes or names in the configuration are errors, with file and line."""
-    for key, values in (("select", config.select), ("ignore", config.ignore), ("severity", config.severity)):
+    for key, values in (
+        ("select", config.select),
+        ("ignore", config.ignore),
+        ("severity", config.severity),
+    ):
         for value in values:
             if not rule_id_known(value, known):
                 line = _line_of_value(config.path, value)
@@ -189,7 +193,11 @@ def check_rule_ids(config: Config, known: set[str]) -> None:
 
 def rule_id_known(value: str, known: set[str]) -> bool:
     upper = value.upper()
-    return upper == "ALL" or value in known or any(k.startswith(upper) for k in known if k[:1].isupper())
+    return (
+        upper == "ALL"
+        or value in known
+        or any(k.startswith(upper) for k in known if k[:1].isupper())
+    )
 
 
 def _line_of_value(path: Path | None, value: str) -> int | None:

@@ -16,8 +16,14 @@ How they appear in the tree (rules rely on this):
     NULLS [NOT] DISTINCT      args["nulls_distinct"] (False for NOT DISTINCT) on the index's
                               exp.IndexParameters
     CREATE INDEX .. ON ONLY t args["only"] on the exp.Index (sqlglot's Postgres rejects it)
+    AS IDENTITY (options)     on exp.GeneratedAsIdentityColumnConstraint: start, increment,
+                              minvalue, maxvalue (False for NO ...), cycle (True/False) as in
+                              sqlglot, plus cache, data_type (AS type), sequence_name; any
+                              order and all of them (sqlglot's Postgres parses few, in order)
     CALL f(...)               exp.Command(this="CALL", expression=Literal(text)) as in sqlglot,
                               plus args["call"]: the parsed call, e.g. Dot(sys, Anonymous(...))
+    SAVEPOINT, NOTIFY, ...    exp.Command too for the PostgreSQL statements sqlglot does not
+                              model (COMMAND_WORDS), and BEGIN/COMMIT/ROLLBACK forms it fails on
 
 Design: sqlglot dialects normally subclass the dialect's Parser and Generator. With sqlglotc
 installed those classes are compiled by mypyc, and a Python subclass of a compiled class cannot
@@ -41,6 +47,7 @@ Class attributes that sqlglot reads off `dialect.parser_class` / `dialect.genera
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -59,7 +66,12 @@ CALL = "call"
 Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) -> tree
 
 # Statements `_rewrite` may change start with one of these (CALL is a VAR for DSQL).
-_REWRITTEN_FIRST = frozenset({TokenType.CREATE, TokenType.ALTER, TokenType.VAR})
+_REWRITTEN_FIRST = frozenset(
+    {
+        TokenType.CREATE, TokenType.ALTER, TokenType.VAR, TokenType.BEGIN, TokenType.COMMIT,
+        TokenType.END, TokenType.ROLLBACK,
+    }
+)  # fmt: skip
 
 # Words that, right after `ALTER TABLE async`, show that "async" is the table's name.
 _ALTER_TABLE_ACTIONS = frozenset(
@@ -250,6 +262,124 @@ def _relink_properties(tree: exp.Expr | None) -> exp.Expr | None:
     return tree
 
 
+_IDENTITY_OPTIONS = re.compile(r"\bidentity\s*\(", re.IGNORECASE)
+# What may follow an option's value: the next option, or the end of the list.
+_IDENTITY_WORDS = frozenset(
+    {"AS", "START", "INCREMENT", "MINVALUE", "MAXVALUE", "NO", "CACHE", "CYCLE", "SEQUENCE"}
+)
+
+
+def _rewrite_identity(
+    tokens: list[Token], fixups: list[Fixup], parser: Callable[[], Any]
+) -> list[Token]:
+    """`GENERATED ... AS IDENTITY (options)`: sqlglot's Postgres parsing knows only START,
+    INCREMENT, MINVALUE, MAXVALUE and CYCLE, in that order; DSQL requires CACHE. The options
+    are parsed here and set on the k-th identity constraint (see IDENTITY_KEYS)."""
+    drop: list[int] = []
+    found: list[tuple[int, dict[str, Any]]] = []
+    count = 0
+    for i, token in enumerate(tokens):
+        if _word(token) != "IDENTITY" or i == 0 or tokens[i - 1].token_type is not TokenType.ALIAS:
+            continue
+        count += 1
+        close = _closing(tokens, i + 1)
+        if close is None:
+            continue
+        options = _identity_options(tokens[i + 2 : close], parser)
+        if options is not None:
+            drop.extend(range(i + 1, close + 1))
+            found.append((count - 1, options))
+    if found:
+        fixups.append(partial(_set_identity_options, found=found))
+    return _without(tokens, drop) if drop else tokens
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    """Index of the `)` closing the `(` at i."""
+    if i >= len(tokens) or tokens[i].token_type is not TokenType.L_PAREN:
+        return None
+    depth = 0
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _identity_options(tokens: list[Token], parser: Callable[[], Any]) -> dict[str, Any] | None:
+    """The sequence options of an identity column, None if one is not understood."""
+    options: dict[str, Any] = {}
+    i = 0
+    while i < len(tokens):
+        word = _word(tokens[i])
+        following = _word(_at(tokens, i + 1))
+        if word in ("START", "INCREMENT", "MINVALUE", "MAXVALUE", "CACHE"):
+            i += 2 if (word, following) in (("START", "WITH"), ("INCREMENT", "BY")) else 1
+            value, i = _signed_number(tokens, i)
+            if value is None:
+                return None
+            options[word.lower()] = value
+        elif word == "NO" and following in ("MINVALUE", "MAXVALUE", "CYCLE"):
+            options[following.lower()] = False
+            i += 2
+        elif word == "CYCLE":
+            options["cycle"] = True
+            i += 1
+        elif word in ("AS", "SEQUENCE"):
+            start = i + (2 if word == "SEQUENCE" and following == "NAME" else 1)
+            end = start
+            while end < len(tokens) and _word(tokens[end]) not in _IDENTITY_WORDS:
+                end += 1
+            into = exp.DataType if word == "AS" else exp.Table
+            try:
+                value = parser().parse_into(into, tokens[start:end])[0]
+            except Exception:  # noqa: BLE001 - not understood: sqlglot reports it
+                return None
+            if value is None:
+                return None
+            options["data_type" if word == "AS" else "sequence_name"] = value
+            i = end
+        else:
+            return None
+    return options
+
+
+def _signed_number(tokens: list[Token], i: int) -> tuple[exp.Expr | None, int]:
+    sign = _at(tokens, i)
+    negative = sign is not None and sign.token_type is TokenType.DASH
+    if sign is not None and sign.token_type in (TokenType.DASH, TokenType.PLUS):
+        i += 1
+    number = _at(tokens, i)
+    if number is None or number.token_type is not TokenType.NUMBER:
+        return None, i
+    value: exp.Expr = exp.Literal.number(number.text).update_positions(number)
+    if negative:
+        value = exp.Neg(this=value).update_positions(sign)
+    return value, i + 1
+
+
+def _set_identity_options(
+    tree: exp.Expr | None, found: list[tuple[int, dict[str, Any]]]
+) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    identities = [
+        node
+        for node in tree.walk(bfs=False)
+        if isinstance(node, exp.GeneratedAsIdentityColumnConstraint)
+        and node.args.get("expression") is None
+    ]
+    for index, options in found:
+        if index < len(identities):
+            for key, value in options.items():
+                identities[index].set(key, value)
+    return tree
+
+
 def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     """`int ARRAY` is Postgres for `int[]`; sqlglot only parses it before `)` or `[`."""
     out = list(tokens)
@@ -265,39 +395,55 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
-class _CallRewrite:
-    """CALL f(...): sqlglot keeps it as an exp.Command. The DSQL tokenizer keeps the call's
-    tokens, so the statement is built here with the parsed call attached (the Postgres parser
-    only sees a NULL placeholder, which keeps the statement count)."""
+# First words of PostgreSQL statements sqlglot does not model (it misreads `SAVEPOINT x` as
+# a column alias, fails on `NOTIFY c, 'x'`): kept whole as an exp.Command, as sqlglot does
+# for the statements it knows it cannot parse.
+COMMAND_WORDS = frozenset(
+    {
+        "ABORT", "CALL", "CHECKPOINT", "CLUSTER", "DEALLOCATE", "DISCARD", "IMPORT", "LISTEN",
+        "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
+    }
+)  # fmt: skip
+# Transaction statements sqlglot parses, except for some modes: those become commands too.
+_TRANSACTION = {
+    TokenType.BEGIN: exp.Transaction,
+    TokenType.COMMIT: exp.Commit,
+    TokenType.END: exp.Commit,
+    TokenType.ROLLBACK: exp.Rollback,
+}
 
-    def __init__(self, parser: Any, tokens: list[Token], sql: str) -> None:
-        self.parser = parser
-        self.tokens = tokens
-        self.sql = sql
 
-    def build(self) -> exp.Expr:
-        call, rest = self.tokens[0], self.tokens[1:]
-        command = exp.Command(this=call.text.upper())
-        if call.comments:
-            command.add_comments(call.comments)
-        if not rest:
-            return command
-        if self.sql:
-            text = self.sql[rest[0].start : rest[-1].end + 1]
-        else:
-            text = " ".join(tok.text for tok in rest)
-        command.set("expression", exp.Literal.string(text))
-        try:
-            parsed = self.parser.parse_into(exp.Condition, rest, self.sql)
-        except Exception:  # noqa: BLE001 - an unparsable call stays a plain command
-            return command
-        if parsed and parsed[0] is not None:
-            command.set(CALL, parsed[0])
+def _command(tokens: list[Token], sql: str, parser: Any) -> exp.Expr:
+    """The statement as sqlglot's exp.Command; for CALL, the call parsed too (args["call"])."""
+    head, rest = tokens[0], tokens[1:]
+    command = exp.Command(this=head.text.upper())
+    if head.comments:
+        command.add_comments(head.comments)
+    if not rest:
         return command
+    text = sql[rest[0].start : rest[-1].end + 1] if sql else " ".join(t.text for t in rest)
+    command.set("expression", exp.Literal.string(text))
+    if command.name == "CALL":
+        try:
+            call = parser.parse_into(exp.Condition, rest, sql)[0]
+        except Exception:  # noqa: BLE001 - an unparsable call stays a plain command
+            call = None
+        if call is not None:
+            command.set(CALL, call)
+    return command
+
+
+def _transaction(tokens: list[Token], sql: str, parser: Any, kind: type[exp.Expr]) -> exp.Expr:
+    try:
+        trees = parser.parse(tokens, sql)
+    except Exception:  # noqa: BLE001 - e.g. BEGIN ISOLATION LEVEL READ UNCOMMITTED, READ ONLY
+        trees = []
+    tree = trees[0] if len(trees) == 1 else None
+    return tree if isinstance(tree, kind) else _command(tokens, sql, parser)
 
 
 def _rewrite(
-    tokens: list[Token], types: list[TokenType], sql: str, call_parser: Callable[[], Any]
+    tokens: list[Token], types: list[TokenType], sql: str, sub_parser: Callable[[], Any]
 ) -> tuple[list[Token], list[Fixup]]:
     """Postgres-parsable tokens for one statement, and the fixups to apply to its tree.
     `types` are the tokens' types: membership tests on them run at C speed."""
@@ -305,9 +451,14 @@ def _rewrite(
     if not tokens:
         return tokens, fixups
     first = types[0]
-    if first is TokenType.VAR and tokens[0].text.upper() == "CALL":
-        command = _CallRewrite(call_parser(), tokens, sql).build()
-        return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: command]
+    statement = None
+    if first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS:
+        statement = _command(tokens, sql, sub_parser())
+    elif first in _TRANSACTION:
+        statement = _transaction(tokens, sql, sub_parser(), _TRANSACTION[first])
+    if statement is not None:
+        # Built here: the Postgres parser only sees a placeholder, which keeps the count.
+        return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
@@ -316,6 +467,14 @@ def _rewrite(
         tokens = _rewrite_create_index(tokens, types, fixups)
     elif first is TokenType.ALTER and len(types) > 2 and types[1] is TokenType.TABLE:
         tokens = _rewrite_alter_table(tokens, types, fixups)
+    else:
+        return tokens, fixups
+    if (
+        TokenType.ALIAS in types  # AS IDENTITY: a cheap test before the regex
+        and sql
+        and _IDENTITY_OPTIONS.search(sql, tokens[0].start, tokens[-1].end + 1)
+    ):
+        tokens = _rewrite_identity(tokens, fixups, sub_parser)
     return tokens, fixups
 
 
@@ -340,7 +499,7 @@ class DSQL(Postgres):
         def __init__(self, **opts: Any) -> None:
             self._inner = PostgresParser(**opts)
             self._opts = opts
-            self._call_parser: PostgresParser | None = None
+            self._sub: PostgresParser | None = None  # parses statements on their own
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self._inner, name)
@@ -356,10 +515,10 @@ class DSQL(Postgres):
             return _apply(self._inner.parse_into(expression_types, tokens, sql), fixups)
 
         def _sub_parser(self) -> PostgresParser:
-            if self._call_parser is None:
+            if self._sub is None:
                 opts = {**self._opts, "error_level": ErrorLevel.IMMEDIATE}
-                self._call_parser = PostgresParser(**opts)
-            return self._call_parser
+                self._sub = PostgresParser(**opts)
+            return self._sub
 
         def _prepare(
             self, raw_tokens: list[Token], sql: str
@@ -435,6 +594,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
+        identity = exp.GeneratedAsIdentityColumnConstraint
+        dispatch[identity] = _with_identity_options(base[identity])
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = PostgresGenerator.columndef_sql
@@ -513,3 +674,39 @@ def _traced(handler: Handler, on_node: Callable[[exp.Expr, str], None]) -> Handl
         return text
 
     return sql
+
+
+def _with_identity_options(handler: Handler) -> Handler:
+    """GENERATED ... AS IDENTITY with all its sequence options, in pg_dump's order."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        args = expression.args
+        if args.get("expression") is not None or expression.this is None:
+            return handler(gen, expression)
+        on_null = " ON NULL" if args.get("on_null") else ""
+        kind = " ALWAYS" if expression.this else f" BY DEFAULT{on_null}"
+        options = []
+        for key, label in _IDENTITY_LABELS:
+            value = args.get(key)
+            if key in ("minvalue", "maxvalue", "cycle") and value is False:
+                options.append(f"NO {key.upper()}")
+            elif key == "cycle" and value:
+                options.append("CYCLE")
+            elif value is not None and value is not False:
+                options.append(f"{label} {gen.sql(value)}")
+        joined = f" ({' '.join(options)})" if options else ""
+        return f"GENERATED{kind} AS IDENTITY{joined}"
+
+    return sql
+
+
+_IDENTITY_LABELS = (
+    ("sequence_name", "SEQUENCE NAME"),
+    ("data_type", "AS"),
+    ("start", "START WITH"),
+    ("increment", "INCREMENT BY"),
+    ("minvalue", "MINVALUE"),
+    ("maxvalue", "MAXVALUE"),
+    ("cache", "CACHE"),
+    ("cycle", "CYCLE"),
+)

@@ -25,7 +25,6 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
     UNUSED_IGNORE,
-    CatalogCheck,
     NodeCheck,
     RuleSet,
     TransactionCheck,
@@ -212,7 +211,7 @@ class Linter:
             return []
         found: list[Diagnostic] = []
         blocks: dict[int, list[tuple[Statement, str]]] = {}
-        for statement, kind in zip(statements, kinds):
+        for statement, kind in zip(statements, kinds, strict=True):
             if statement.tx is not None:
                 blocks.setdefault(statement.tx, []).append((statement, kind))
         for members in blocks.values():

@@ -1,9 +1,9 @@
 """Inline suppressions, in the manner of ruff's `noqa` and squawk's `squawk-ignore`.
 
-    -- dsql-lint: ignore DSQL101,array-column   on a statement's line, or on the lines
-                                                just above it: that statement only
-    -- dsql-lint: ignore                        every rule, that statement only
-    -- dsql-lint: ignore-file DSQL301           the whole file
+-- dsql-lint: ignore DSQL101,array-column   on a statement's line, or on the lines
+                                            just above it: that statement only
+-- dsql-lint: ignore                        every rule, that statement only
+-- dsql-lint: ignore-file DSQL301           the whole file
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def _codes(text: str) -> frozenset[str]:
     return frozenset(words) if words else frozenset({ALL})
 
 
-def find(source: Source, statements: list[Statement]) -> tuple[list[Suppression], dict[int, list[Suppression]]]:
+def find(
+    source: Source, statements: list[Statement]
+) -> tuple[list[Suppression], dict[int, list[Suppression]]]:
     """Suppressions of the file, and those of each statement index."""
     whole: list[Suppression] = []
     by_statement: dict[int, list[Suppression]] = {}
@@ -49,7 +51,12 @@ def find(source: Source, statements: list[Statement]) -> tuple[list[Suppression]
     for match in DIRECTIVE.finditer(source.text):
         line, col = source.position(match.start())
         item = Suppression(
-            line, col, match.start(), match.end(), _codes(match.group(2)), match.group(1) == "ignore-file"
+            line,
+            col,
+            match.start(),
+            match.end(),
+            _codes(match.group(2)),
+            match.group(1) == "ignore-file",
         )
         if item.whole_file:
             whole.append(item)
@@ -89,6 +96,8 @@ def apply(
     return kept
 
 
-def unused(whole: list[Suppression], by_statement: dict[int, list[Suppression]]) -> list[Suppression]:
+def unused(
+    whole: list[Suppression], by_statement: dict[int, list[Suppression]]
+) -> list[Suppression]:
     everything = [*whole, *(s for items in by_statement.values() for s in items)]
     return sorted((s for s in everything if not s.used), key=lambda s: s.start)

@@ -2,7 +2,8 @@
 
 `fixtures/rules/<CODE>/fail*.sql` must produce the rule exactly on the lines marked
 `-- expect: <CODE>` (several codes comma-separated); `pass*.sql` must not produce it at all.
-A first-line header `-- dsql-lint: target=YYYY-MM[-DD]|latest assume-in-transaction report-unused-ignores` sets options.
+A first-line header sets options:
+`-- dsql-lint: target=YYYY-MM[-DD]|latest assume-in-transaction report-unused-ignores`.
 """
 
 from __future__ import annotations

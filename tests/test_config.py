@@ -39,7 +39,8 @@ def test_yaml_config_found_by_walking_up(tmp_path: Path) -> None:
 
 def test_pyproject_config(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.dsql-lint]\nselect = ["DSQL1"]\nseverity = {DSQL101 = "warning"}\n'
+        '[project]\nname = "x"\n\n[tool.dsql-lint]\n'
+        'select = ["DSQL1"]\nseverity = {DSQL101 = "warning"}\n'
     )
     (tmp_path / "a.sql").write_text(BAD)
     result = check(tmp_path, "a.sql")
@@ -99,7 +100,9 @@ def test_user_rules_load_like_builtin(tmp_path: Path) -> None:
     rules = tmp_path / "team-rules"
     rules.mkdir()
     (rules / "tenancy.yaml").write_text(
-        (Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "tenant-rule.yaml").read_text()
+        (
+            Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "tenant-rule.yaml"
+        ).read_text()
     )
     (tmp_path / ".dsql-lint.yaml").write_text("rule-dirs: [team-rules]\n")
     (tmp_path / "a.sql").write_text(

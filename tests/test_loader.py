@@ -60,7 +60,11 @@ def test_good_rule_loads(tmp_path: Path) -> None:
         (("    severity: error\n", "    severity: fatal\n"), 4, "`severity` must be one of"),
         (("    name: no-widgets\n", "    name: NoWidgets\n"), 3, "kebab-case"),
         (("- code: ACME001\n", "- code: acme-1\n"), 2, "bad code"),
-        (("    severity: error\n", "    severity: error\n    colour: red\n"), 5, "unknown key 'colour'"),
+        (
+            ("    severity: error\n", "    severity: error\n    colour: red\n"),
+            5,
+            "unknown key 'colour'",
+        ),
         (("        $name: widget\n", "        $nom: widget\n"), 2, "unknown pseudo-arg"),
         (("      node: ColumnDef\n", "      node: ColumnDeff\n"), 2, "unknown sqlglot node type"),
         (("        date: 2026-01\n", "        date: soon\n"), 12, "must be YYYY-MM"),
@@ -105,6 +109,7 @@ def test_transaction_match_is_validated(tmp_path: Path) -> None:
 
 def test_catalog_fact_must_exist(tmp_path: Path) -> None:
     text = GOOD.replace("    match:\n", "    scope: catalog\n    match:\n").replace(
-        "        $name: widget\n", "        $name: widget\n      catalog: {table_widgets: {gt: 1}}\n"
+        "        $name: widget\n",
+        "        $name: widget\n      catalog: {table_widgets: {gt: 1}}\n",
     )
     assert "unknown catalog fact 'table_widgets'" in error_of(tmp_path, text)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers import lint_text
 from rule_fixtures import FIXTURES, expected_lines, fixture_options
 
 from dsql_lint.engine.model import Rule
 from dsql_lint.lint import LintOptions, all_rules
-from helpers import lint_text
 
 RULES = all_rules(LintOptions())
 
@@ -28,9 +28,7 @@ def test_rule_has_failing_and_passing_fixtures(rule: Rule) -> None:
 
 def _fixture_cases() -> list[tuple[Rule, str]]:
     return [
-        (rule, path.name)
-        for rule in RULES
-        for path in sorted((FIXTURES / rule.code).glob("*.sql"))
+        (rule, path.name) for rule in RULES for path in sorted((FIXTURES / rule.code).glob("*.sql"))
     ]
 
 

@@ -51,7 +51,9 @@ def load_rule_file(path: Path, builtin: bool = True) -> list[Rule]:
     if data is None:
         return []
     if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
-        raise RuleError("a rule file is a mapping with one key, `rules`, holding a list", str(path), 1)
+        raise RuleError(
+            "a rule file is a mapping with one key, `rules`, holding a list", str(path), 1
+        )
     return [_rule(path, entry, builtin) for entry in data["rules"]]
 
 

@@ -121,7 +121,8 @@ def _all(tests: list[Predicate]) -> Predicate:
         return lambda node, ctx: first(node, ctx) and second(node, ctx)
 
     def test(node: exp.Expr, ctx: Context) -> bool:
-        for one in tests:
+        # A plain loop: all() over a generator costs a frame per call on this hot path.
+        for one in tests:  # noqa: SIM110
             if not one(node, ctx):
                 return False
         return True
@@ -253,7 +254,7 @@ def compile_value(spec: Any) -> ValueTest:
         return tests[0]
 
     def test(value: Any, node: exp.Expr, ctx: Context) -> bool:
-        for one in tests:
+        for one in tests:  # noqa: SIM110 (hot path, as above)
             if not one(value, node, ctx):
                 return False
         return True

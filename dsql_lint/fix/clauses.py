@@ -11,7 +11,7 @@ from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import short
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.cuts import cut, cut_element
+from dsql_lint.fix.cuts import cut, cut_elements
 from dsql_lint.fix.edits import Edit, Fix, delete, insert, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.fix.tokens import Tokens
@@ -228,7 +228,7 @@ class DeleteAction(Action):
             return self.make(
                 diag, [ctx.delete_statement(statement)], f"removed `{short(statement.text)}`"
             )
-        edits = [e for k in reversed(doomed) for e in cut_element(tokens, actions, k)]
+        edits = cut_elements(tokens, actions, doomed)
         return self.make(diag, edits, f"removed {removed}")
 
 

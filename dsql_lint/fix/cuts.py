@@ -54,16 +54,29 @@ def cut(tokens: Tokens, start: int, stop: int) -> Edit:
 
 
 def cut_element(tokens: Tokens, ranges: list[tuple[int, int]], k: int) -> list[Edit]:
-    """Delete element `k` of a comma-separated list and one comma next to it. The comma is
-    deleted on its own, so that a comment between it and the element survives."""
-    start, stop = ranges[k]
+    """Delete element `k` of a comma-separated list and one comma next to it."""
+    return cut_elements(tokens, ranges, [k])
+
+
+def cut_elements(tokens: Tokens, ranges: list[tuple[int, int]], doomed: list[int]) -> list[Edit]:
+    """Delete some elements of a comma-separated list (not all), each with one comma: the one
+    before it, or, for the elements leading the list, the one after the last of them. A comma
+    goes on its own when a comment sits between it and its element, so that the comment stays."""
     text = tokens.statement.source.text
-    if k > 0:
+    lead = 0
+    while lead in doomed:
+        lead += 1
+    edits: list[Edit] = []
+    if lead:
+        comma = tokens[ranges[lead - 1][1]]  # the separator after the leading run
+        edits.append(cut_span(text, tokens[ranges[0][0]].start, comma.end))
+    for k in sorted(set(doomed)):
+        if k < lead:
+            continue
+        start, stop = ranges[k]
         comma = tokens[start - 1]
         if not text[comma.end : tokens[start].start].strip():
-            return [delete(comma.start, tokens[stop - 1].end)]  # `, element` as one span
-        return [delete(comma.start, comma.end), cut(tokens, start, stop)]
-    if len(ranges) > 1:
-        comma = tokens[stop]  # the separator after the first element
-        return [cut(tokens, start, stop), delete(comma.start, _spaces_after(text, comma.end))]
-    return [cut(tokens, start, stop)]
+            edits.append(delete(comma.start, tokens[stop - 1].end))  # `, element` as one span
+        else:
+            edits += [delete(comma.start, comma.end), cut(tokens, start, stop)]
+    return edits

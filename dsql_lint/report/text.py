@@ -29,6 +29,11 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
 
+FIX_HINT = {
+    FixAvailability.SAFE: "safe, applied by `dsql-lint fix`",
+    FixAvailability.UNSAFE: "unsafe (changes behaviour), applied by `dsql-lint fix --unsafe-fixes`",
+}
+
 SEVERITY_COLOR = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
 
 
@@ -45,11 +50,12 @@ def render(report: LintReport, color: bool | None = None) -> str:
 
 def _finding(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
     code = style(diag.code, SEVERITY_COLOR[diag.severity])
-    fix = " [*]" if diag.fix is FixAvailability.SAFE else ""
-    head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code}{fix} [{diag.name}] {diag.message}"
+    head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code} [{diag.name}] {diag.message}"
     out = [head]
     if diag.suggestion:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
+    if diag.fix is not FixAvailability.NONE:
+        out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
     out.extend(_frame(text_lines, diag, style))
     out.append("")
     return out
@@ -82,6 +88,16 @@ def summary(report: LintReport, style: _Style | None = None) -> str:
         return style(f"All clean: {checked}.", "1;32")
     counts = Counter(d.severity for d in diagnostics)
     parts = [f"{counts[s]} {s.value}{'s' * (counts[s] != 1)}" for s in Severity if counts[s]]
-    fixable = sum(d.fix is not FixAvailability.NONE for d in diagnostics)
-    fix_note = f"; {fixable} fixable with `dsql-lint fix`" if fixable else ""
-    return f"Found {', '.join(parts)} in {checked}{fix_note}."
+    return f"Found {', '.join(parts)} in {checked}{_fix_note(diagnostics)}."
+
+
+def _fix_note(diagnostics: list[Diagnostic]) -> str:
+    counts = Counter(d.fix for d in diagnostics)
+    safe, unsafe = counts[FixAvailability.SAFE], counts[FixAvailability.UNSAFE]
+    notes = []
+    if safe:
+        notes.append(f"{safe} fixable with `dsql-lint fix`")
+    if unsafe:
+        more = " more" if safe else " fixable"
+        notes.append(f"{unsafe}{more} with `dsql-lint fix --unsafe-fixes`")
+    return "; " + ", ".join(notes) if notes else ""
