@@ -3,7 +3,7 @@
     fixer:
       action: replace-type        # one of ACTIONS
       with: TEXT                  # the action's own parameters
-      safety: unsafe              # optional; defaults to the rule's `fix:`
+      safety: unsafe              # defaults to (and at the top must equal) the rule's `fix:`
       otherwise: {action: ...}    # optional; tried when this action cannot fix the finding
 
 Each action is a class registered under its name; it validates its parameters when the fixers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix.actions import ACTIONS, Action, FixerError
 
@@ -23,13 +24,23 @@ def fixer_for(rule: Rule) -> Action | None:
     if not rule.fixer:
         return None
     name = rule.fixer.get("action")
+    path, _, line = rule.origin.rpartition(":")
     if name not in ACTIONS:
-        path, _, line = rule.origin.rpartition(":")
         known = ", ".join(sorted(ACTIONS))
         raise FixerError(
             f"{rule.code} fixer: unknown action {name!r}; known: {known}", path, int(line)
         )
-    return ACTIONS[name](rule, rule.fixer)
+    # `check` and `rules` show the rule's `fix:`; the fixer must not quietly disagree with it.
+    if rule.fix is FixAvailability.NONE:
+        raise FixerError(
+            f"{rule.code} has a fixer, so it needs `fix: safe` or `fix: unsafe`", path, int(line)
+        )
+    action = ACTIONS[name](rule, rule.fixer)
+    if action.safety is not rule.fix:
+        raise action.error(
+            f"`safety: {action.safety.value}` contradicts the rule's `fix: {rule.fix.value}`"
+        )
+    return action
 
 
 def load_fixers(rules: Iterable[Rule]) -> dict[str, Action]:

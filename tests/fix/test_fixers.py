@@ -31,6 +31,14 @@ def _rule_with(fixer: dict[str, Any]):  # type: ignore[no-untyped-def]
     return dataclasses.replace(RULES[0], fixer=fixer, fix=FixAvailability.SAFE)
 
 
+def test_a_fixer_on_a_rule_marked_unfixable_is_an_error() -> None:
+    rule = dataclasses.replace(
+        RULES[0], fixer={"action": "delete-statement"}, fix=FixAvailability.NONE
+    )
+    with pytest.raises(FixerError, match="needs `fix: safe` or `fix: unsafe`"):
+        fixer_for(rule)
+
+
 @pytest.mark.parametrize(
     ("fixer", "message"),
     [
@@ -48,6 +56,7 @@ def _rule_with(fixer: dict[str, Any]):  # type: ignore[no-untyped-def]
         ),
         ({"action": "set-cache", "mode": "double"}, "`mode` must be one of"),
         ({"action": "delete-statement", "safety": "maybe"}, "`safety` must be safe or unsafe"),
+        ({"action": "delete-statement", "safety": "unsafe"}, "contradicts the rule's `fix: safe`"),
         (
             {"action": "delete-statement", "otherwise": {"action": "nothing"}},
             "`otherwise` must be a fixer",
