@@ -8,7 +8,9 @@ statement classes per transaction block; suppression comments filter what is lef
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from dsql_lint.classify import statement_class
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
-from dsql_lint.engine.matchers import code_only
+from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
@@ -30,6 +32,7 @@ from dsql_lint.engine.ruleset import (
     TransactionCheck,
     select_rules,
 )
+from dsql_lint.nodepath import NodePath, node_at, node_path
 from dsql_lint.parse import Parsed, node_span, parse
 from dsql_lint.source import Source, expand_paths, read_source
 from dsql_lint.split import Statement, split
@@ -45,7 +48,7 @@ class LintOptions:
     rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
-    jobs: int = 1  # processes for large files; trees are then not kept (check only)
+    jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
 
     @property
     def target_date(self) -> dt.date:
@@ -131,8 +134,9 @@ class StatementResult:
     diagnostics: list[Diagnostic]
     kind: str
     effects: list[cat.Effect]
-    # Catalog checks whose node part matched: (check index, subject, finding if it holds).
-    pending: list[tuple[int, cat.Subject, Diagnostic]]
+    # Catalog checks whose node part matched: (check index, subject, where the node is).
+    # The finding is built only if the catalog condition holds: most never do.
+    pending: list[tuple[int, cat.Subject, NodePath]]
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -143,20 +147,25 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
         return StatementResult(_parse_error(parsed, ruleset), kind, [], [])
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
-    pending: list[tuple[int, cat.Subject, Diagnostic]] = []
+    pending: list[tuple[int, cat.Subject, NodePath]] = []
     table: tuple[str, str] | None | bool = False  # computed on first use
     checks_for = ruleset.checks_for
+    word = first_word(ctx.code_of(tree))
     for node in tree.walk():
-        for check in checks_for(type(node)):
+        if node is tree:
+            checks = ruleset.root_checks_for(type(node), word)
+        else:
+            checks = checks_for(type(node))
+        for check in checks:
+            if not check.test(node, ctx):
+                continue
             if isinstance(check, NodeCheck):
-                if (not check.root_only or node is tree) and check.test(node, ctx):
-                    found.append(_node_diagnostic(parsed, check.rule, node))
-            elif check.test(node, ctx):
-                if table is False:
-                    table = cat.subject_table(tree)
-                subject = cat.Subject(table or None, node)
-                finding = _node_diagnostic(parsed, check.rule, node)
-                pending.append((ruleset.catalog_checks.index(check), subject, finding))
+                found.append(_node_diagnostic(parsed, check.rule, node))
+                continue
+            if table is False:
+                table = cat.subject_table(tree)
+            subject = cat.Subject(table or None, node)
+            pending.append((ruleset.catalog_checks.index(check), subject, node_path(node)))
     return StatementResult(found, kind, cat.effects_of(tree), pending)
 
 
@@ -179,31 +188,65 @@ class Linter:
         self.catalog = cat.Catalog()
 
     def lint_source(self, source: Source) -> FileReport:
-        statements = split(source, self.options.assume_in_transaction)
-        parsed_all, results = self._analyze(statements)
+        return self.lint_all([source])[0]
+
+    def lint_all(self, sources: list[Source]) -> list[FileReport]:
+        """Splits and analyses every statement of every source (in several processes when
+        there is enough SQL and `jobs` allows it), then runs the catalog, transaction and
+        suppression passes file by file, in order."""
+        with _cyclic_gc_paused():
+            files = [split(s, self.options.assume_in_transaction) for s in sources]
+            parsed_files, result_files = self._analyze(files)
+            return [
+                self._finish(source, statements, parsed, results)
+                for source, statements, parsed, results in zip(
+                    sources, files, parsed_files, result_files, strict=True
+                )
+            ]
+
+    def _finish(
+        self,
+        source: Source,
+        statements: list[Statement],
+        parsed: list[Parsed],
+        results: list[StatementResult],
+    ) -> FileReport:
         diagnostics: list[Diagnostic] = []
-        for result in results:
+        for index, result in enumerate(results):
             diagnostics.extend(result.diagnostics)
-            diagnostics.extend(self._catalog(result))
+            owner = parsed[index] if parsed else statements[index]
+            diagnostics.extend(self._catalog(result, owner))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
-        return FileReport(source, statements, parsed_all, diagnostics)
+        return FileReport(source, statements, parsed, diagnostics)
 
-    def _analyze(self, statements: list[Statement]) -> tuple[list[Parsed], list[StatementResult]]:
-        if self.options.jobs > 1 and parallel.worth_it(statements):
-            return [], parallel.analyze(statements, self.ruleset, self.options.jobs)
-        parsed_all = [parse(s) for s in statements]
-        return parsed_all, [analyze(p, self.ruleset) for p in parsed_all]
+    def _analyze(
+        self, files: list[list[Statement]]
+    ) -> tuple[list[list[Parsed]], list[list[StatementResult]]]:
+        everything = [s for statements in files for s in statements]
+        if self.options.jobs > 1 and parallel.worth_it(everything):
+            # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
+            results = parallel.analyze(everything, self.ruleset, self.options.jobs)
+            return [[] for _ in files], _regroup(results, files)
+        parsed_files = [[parse(s) for s in statements] for statements in files]
+        results = [[analyze(p, self.ruleset) for p in parsed] for parsed in parsed_files]
+        return parsed_files, results
 
-    def _catalog(self, result: StatementResult) -> list[Diagnostic]:
+    def _catalog(self, result: StatementResult, owner: Parsed | Statement) -> list[Diagnostic]:
+        """Applies the statement's effects, then builds the findings whose catalog condition
+        holds. A parallel run kept no trees: the statement is parsed again, which is rare."""
         self.catalog.apply(result.effects)
         checks = self.ruleset.catalog_checks
-        return [
-            finding
-            for index, subject, finding in result.pending
-            if checks[index].condition(self.catalog, subject)
-        ]
+        found = []
+        for index, subject, path in result.pending:
+            if checks[index].condition(self.catalog, subject):
+                if isinstance(owner, Statement):
+                    owner = parse(owner)
+                node = node_at(owner.tree, path) if owner.tree is not None else None
+                if node is not None:
+                    found.append(_node_diagnostic(owner, checks[index].rule, node))
+        return found
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks
@@ -233,6 +276,31 @@ class Linter:
                 owner = _statement_at(statements, item.start)
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
+
+
+def _regroup(
+    results: list[StatementResult], files: list[list[Statement]]
+) -> list[list[StatementResult]]:
+    out, start = [], 0
+    for statements in files:
+        out.append(results[start : start + len(statements)])
+        start += len(statements)
+    return out
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Everything allocated while linting (tokens, trees, diagnostics) lives until the report
+    is done, so the cyclic collector would only rescan it, again and again: pausing it halves
+    the time of a large file. It runs again afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _statement_at(statements: list[Statement], offset: int) -> Statement:
@@ -314,7 +382,7 @@ def diagnostic(
 def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
     rules = active_rules(options)
     linter = Linter(rules, options)
-    return LintReport([linter.lint_source(s) for s in sources], rules)
+    return LintReport(linter.lint_all(list(sources)), rules)
 
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:

@@ -1,7 +1,7 @@
-"""Analysing a large file's statements in several processes.
+"""Analysing many statements (a large file, a folder of migrations) in several processes.
 
-Parsing dominates the cost of linting and is independent per statement, so a large file is
-cut into contiguous chunks analysed by forked workers (which inherit the compiled rules and
+Parsing dominates the cost of linting and is independent per statement, so the statements
+are cut into contiguous chunks analysed by forked workers (which inherit the compiled rules and
 the statements, so nothing large is pickled on the way in). Results come back in order and
 the catalog and transaction rules then run in the parent, exactly as in a serial run.
 """
@@ -26,7 +26,12 @@ _STATE: tuple[RuleSet, list[Statement]] | None = None
 def worth_it(statements: list[Statement]) -> bool:
     if not statements or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return statements[-1].end - statements[0].start >= MIN_CHARS
+    return _size(statements) >= MIN_CHARS
+
+
+def _size(statements: list[Statement]) -> int:
+    # Statements may come from several files: offsets are per file, so sizes are summed.
+    return sum(s.end - s.start for s in statements)
 
 
 def default_jobs() -> int:
@@ -35,12 +40,12 @@ def default_jobs() -> int:
 
 def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
     """Contiguous index ranges of about equal amounts of text."""
-    total = statements[-1].end - statements[0].start
-    bounds, start, budget = [], 0, total / parts
+    bounds, start, budget, filled = [], 0, _size(statements) / parts, 0
     for i, statement in enumerate(statements):
-        if statement.end - statements[start].start >= budget and len(bounds) < parts - 1:
+        filled += statement.end - statement.start
+        if filled >= budget and len(bounds) < parts - 1:
             bounds.append((start, i + 1))
-            start = i + 1
+            start, filled = i + 1, 0
     bounds.append((start, len(statements)))
     return [b for b in bounds if b[0] < b[1]]
 
@@ -54,7 +59,6 @@ def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
     results = [analyze(parse(s), ruleset) for s in statements[bounds[0] : bounds[1]]]
     for result in results:  # trees stay here: only what the parent needs travels back
         result.diagnostics = [d.without_node() for d in result.diagnostics]
-        result.pending = [(i, s, d.without_node()) for i, s, d in result.pending]
     return results
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Source:
     text: str
     bom: bool = False
     _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
+    _line_bytes: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def display_path(self) -> str:
@@ -38,8 +40,6 @@ class Source:
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset; columns count characters."""
-        from bisect import bisect_right
-
         starts = self.line_starts()
         line = bisect_right(starts, offset)
         return line, offset - starts[line - 1] + 1
@@ -49,7 +49,19 @@ class Source:
         prefix = len(BOM.encode()) if self.bom else 0
         if self.text.isascii():
             return prefix + offset
-        return prefix + len(self.text[:offset].encode("utf-8"))
+        # Per line, so that a large non-ASCII file does not re-encode its whole prefix for
+        # every finding.
+        line, _ = self.position(offset)
+        start = self._line_starts[line - 1]
+        return prefix + self._bytes_before_line(line) + len(self.text[start:offset].encode())
+
+    def _bytes_before_line(self, line: int) -> int:
+        if not self._line_bytes:
+            starts, text, total = self.line_starts(), self.text, 0
+            for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+                self._line_bytes.append(total)
+                total += len(text[begin:end].encode())
+        return self._line_bytes[line - 1]
 
     def encode(self, text: str | None = None) -> bytes:
         """The bytes to write back for `text` (default: unchanged), BOM restored."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dsql_lint import parallel
 from dsql_lint.commands.options import lint_options, resolve_options
 from dsql_lint.lint import lint_paths
 from dsql_lint.report import FORMATS
@@ -30,12 +31,20 @@ from dsql_lint.report import FORMATS
     default=None,
     help="Report `-- dsql-lint: ignore` comments that suppress nothing.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for large inputs (default: the CPUs available, at most 4; 1: none).",
+)
 @lint_options
 def check(
     paths: tuple[str, ...],
     output_format: str,
     color: bool | None,
     report_unused_ignores: bool | None,
+    jobs: int | None,
     config_path: Path | None,
     isolated: bool,
     target: dt.date | None,
@@ -61,6 +70,7 @@ def check(
         ignore,
         report_unused_ignores,
     )
+    options.jobs = jobs or parallel.default_jobs()
     report = lint_paths(targets, options)
     module = importlib.import_module(FORMATS[output_format])
     if output_format == "text":

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 DEFAULT_SCHEMA = "public"
 
@@ -261,9 +262,18 @@ def effects_of(tree: exp.Expr | None) -> list[Effect]:
     return []
 
 
+_POSTGRES = Dialect.get_or_raise("postgres").generator()
+
+
+def _postgres(node: exp.Expr) -> str:
+    # One generator, and no defensive copy (sqlglot's default): generating a type, a name or
+    # an index column does not rewrite it, and this runs for every column of every table.
+    return _POSTGRES.generate(node, copy=False)
+
+
 def _type_of(defn: exp.ColumnDef) -> str:
     kind = defn.args.get("kind")
-    return kind.sql("postgres") if isinstance(kind, exp.Expr) else ""
+    return _postgres(kind) if isinstance(kind, exp.Expr) else ""
 
 
 def _columns(defs: list[exp.Expr]) -> tuple[tuple[str, str], ...]:
@@ -324,7 +334,7 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         key = table_key(target.args.get("table"))
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
-        names = tuple(c.sql("postgres").lower() for c in columns or [])
+        names = tuple(_postgres(c).lower() for c in columns or [])
         return [Effect("create_index", key, name=target.name.lower(), keys=names)]
     if kind == "SCHEMA":
         name = _schema_name(target)
@@ -393,7 +403,7 @@ def _alter_effects(tree: exp.Alter) -> list[Effect]:
                     new_key = (key[0], new_key[1])
                 out.append(Effect("rename_table", key, other=new_key))
         elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
-            dtype = action.args["dtype"].sql("postgres")
+            dtype = _postgres(action.args["dtype"])
             out.append(
                 Effect("set_column_type", key, name=action.name.lower(), columns=(("", dtype),))
             )

@@ -199,9 +199,14 @@ def _pseudo_arg(name: str) -> Callable[[exp.Expr, Context], Any]:
 
 
 def _sql(node: exp.Expr) -> str:
+    return _dsql().generate(node)
+
+
+@functools.cache
+def _dsql() -> Any:
     from dsql_lint.dialect import DSQL
 
-    return node.sql(dialect=DSQL)
+    return DSQL()
 
 
 VALUE_KEYS = {"in", "regex", "present", "not", "match", "any", "count", "eq", "first", "number"}
@@ -304,6 +309,43 @@ def _number(value: Any) -> float | None:
         return float(str(value).strip())
     except ValueError:
         return None
+
+
+# `^WORD` or `^(WORD...|WORD...)` at the start of a regex, maybe bounded by `\s` or `\b`.
+_LEAD = re.compile(
+    r"\^(?:\((?P<alts>[A-Za-z_|\\s+]+)\)|(?P<word>[A-Za-z_]+))(?P<bounded>\\[sb])?"
+)
+_LEAD_WORD = re.compile(r"(?P<word>[A-Za-z_]+)(?P<end>\\[sb]|$)")
+FIRST_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def leading_words(spec: dict[str, Any]) -> frozenset[str] | None:
+    """The words a statement must start with for a match to be possible, when the match
+    requires its `$code` to match a regex anchored on them (`^(CREATE|ALTER)\\s+POLICY`);
+    None when it cannot tell. Lets the rule set skip such a rule for every other statement
+    without running its matcher at all."""
+    where = spec.get("where")
+    condition = where.get("$code") if isinstance(where, dict) else None
+    pattern = condition.get("regex") if isinstance(condition, dict) else None
+    if not isinstance(pattern, str):
+        return None
+    found = _LEAD.match(pattern)
+    if found is None:
+        return None
+    words = set()
+    for alternative in (found["alts"] or found["word"]).split("|"):
+        word = _LEAD_WORD.match(alternative)
+        # The word must be whole: `^ALTER` also matches ALTERNATIVE, `^(A|B)C` AC.
+        if word is None or not (word["end"] or found["bounded"]):
+            return None
+        words.add(word["word"].upper())
+    return frozenset(words)
+
+
+def first_word(code: str) -> str:
+    """The statement's first word, upper case ("" when it does not start with one)."""
+    found = FIRST_WORD.match(code)
+    return found.group().upper() if found else ""
 
 
 @functools.lru_cache(maxsize=64)

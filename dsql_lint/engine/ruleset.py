@@ -17,6 +17,7 @@ from dsql_lint.engine.matchers import (
     compile_comparison,
     compile_match,
     compile_value,
+    leading_words,
     node_classes,
     wrap_errors,
 )
@@ -36,6 +37,8 @@ class NodeCheck:
     rule: Rule
     test: Predicate
     root_only: bool
+    # The first words a statement needs for this check to possibly match (None: any).
+    lead: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,10 @@ class RuleSet:
         self._classes: dict[int, tuple[type[exp.Expr], ...]] = {}
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
+        # Node type -> checks, for the root and for the other nodes of a tree: most checks
+        # (whole-statement ones) concern the root alone and are not offered the rest.
         self._by_type: dict[type, list[NodeCheck | CatalogCheck]] = {}
+        self._root_by_type: dict[tuple[type, str], list[NodeCheck | CatalogCheck]] = {}
 
     def _compile(self, rule: Rule) -> None:
         spec = dict(rule.match)
@@ -96,20 +102,40 @@ class RuleSet:
         else:
             if condition is not None:
                 raise CompileError("`catalog` conditions need `scope: catalog`")
-            check = NodeCheck(rule, test, rule.scope is Scope.STATEMENT)
+            root_only = rule.scope is Scope.STATEMENT or spec.get("root") is True
+            lead = leading_words(spec) if root_only else None
+            check = NodeCheck(rule, test, root_only, lead)
             self.node_checks.append(check)
         self._classes[id(check)] = classes
 
     def checks_for(self, node_type: type) -> list[NodeCheck | CatalogCheck]:
+        """The checks a node of this type is offered when it is not the root."""
         checks = self._by_type.get(node_type)
         if checks is None:
-            checks = [
-                check
-                for check in (*self.node_checks, *self.catalog_checks)
-                if issubclass(node_type, self._classes[id(check)])
+            checks = self._by_type[node_type] = [
+                c for c in self._applicable(node_type) if not getattr(c, "root_only", False)
             ]
-            self._by_type[node_type] = checks
         return checks
+
+    def root_checks_for(self, node_type: type, word: str) -> list[NodeCheck | CatalogCheck]:
+        """The checks offered to a statement's root of this type, whose first word is
+        `word`."""
+        key = (node_type, word)
+        checks = self._root_by_type.get(key)
+        if checks is None:
+            checks = self._root_by_type[key] = [
+                c
+                for c in self._applicable(node_type)
+                if getattr(c, "lead", None) is None or word in c.lead  # type: ignore[union-attr]
+            ]
+        return checks
+
+    def _applicable(self, node_type: type) -> list[NodeCheck | CatalogCheck]:
+        return [
+            check
+            for check in (*self.node_checks, *self.catalog_checks)
+            if issubclass(node_type, self._classes[id(check)])
+        ]
 
 
 def select_rules(
