@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_right
 import sys
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
