@@ -312,9 +312,7 @@ def _number(value: Any) -> float | None:
 
 
 # `^WORD` or `^(WORD...|WORD...)` at the start of a regex, maybe bounded by `\s` or `\b`.
-_LEAD = re.compile(
-    r"\^(?:\((?P<alts>[A-Za-z_|\\s+]+)\)|(?P<word>[A-Za-z_]+))(?P<bounded>\\[sb])?"
-)
+_LEAD = re.compile(r"\^(?:\((?P<alts>[A-Za-z_|\\s+]+)\)|(?P<word>[A-Za-z_]+))(?P<bounded>\\[sb])?")
 _LEAD_WORD = re.compile(r"(?P<word>[A-Za-z_]+)(?P<end>\\[sb]|$)")
 FIRST_WORD = re.compile(r"[A-Za-z_]+")
 
