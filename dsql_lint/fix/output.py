@@ -4,6 +4,7 @@ that remain (as `check` shows them), and diffs."""
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 
 from dsql_lint.engine.model import Rule
@@ -51,8 +52,10 @@ def summary(results: list[FixResult]) -> str:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """A unified diff, marking a last line without a newline as diff(1) does."""
+    # git's a/ b/ prefixes, which `git apply` and `patch -p1` expect, suit relative paths only.
+    old, new = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        before.splitlines(keepends=True), after.splitlines(keepends=True), old, new
     )
     out = []
     for line in lines:

@@ -81,6 +81,12 @@ def test_output_file(tmp_path: Path) -> None:
     assert out.read_text() == FIXED_SAFE
 
 
+def test_diff_of_a_relative_path_has_git_prefixes(tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_text(BAD)
+    out = run("--diff", "m.sql", cwd=tmp_path).stdout.decode()
+    assert "--- a/m.sql\n" in out and "+++ b/m.sql\n" in out
+
+
 def test_diff_writes_nothing_and_exits_one(tmp_path: Path) -> None:
     path = tmp_path / "m.sql"
     path.write_text(BAD)
@@ -88,7 +94,7 @@ def test_diff_writes_nothing_and_exits_one(tmp_path: Path) -> None:
     out = result.stdout.decode()
     assert path.read_text() == BAD
     assert result.returncode == 1
-    assert f"--- a/{path}" in out and f"+++ b/{path}" in out
+    assert f"--- {path}\n" in out and f"+++ {path}\n" in out  # absolute: no a/ b/ prefix
     assert "-CREATE TABLE t (id bigserial PRIMARY KEY); -- keep me" in out
     assert "+CREATE TABLE t (id BIGINT GENERATED" in out
 
