@@ -165,7 +165,8 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
     findings = remaining([o.result for o in outcomes], rules, color)
     if findings:
         click.echo(findings, err=True, nl=False)
-    _echo_err(summary([o.result for o in outcomes]))
+    translated = [fix for o in outcomes for fix in o.translated]
+    _echo_err(summary([o.result for o in outcomes], translated))
     untranslated = sum(len(o.untranslated) for o in outcomes)
     if untranslated:
         _echo_err(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix.edits import Fix
@@ -35,8 +35,10 @@ def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -
     return text_report.render(report, color=color)
 
 
-def summary(results: list[FixResult]) -> str:
-    applied = [f for r in results for f in r.applied]
+def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
+    """One line: how many fixes were applied (translations from another dialect included),
+    how many findings remain."""
+    applied = [*translated, *(f for r in results for f in r.applied)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
     left = sum(len(r.remaining) for r in results)

@@ -118,7 +118,8 @@ class Rewriter:
             target, keep = UNSIGNED[kind.this]
             lossy = kind.this is DT.UBIGINT
             column.set("kind", _retyped(kind, target, keep))
-            if not _is_auto_increment(column):
+            checked = not _is_auto_increment(column)  # an identity never goes below 1
+            if checked:
                 _add_constraint(
                     column,
                     exp.CheckColumnConstraint(
@@ -128,7 +129,9 @@ class Rewriter:
                     ),
                 )
             lost = ": values above 9223372036854775807 no longer fit" if lossy else ""
-            out.note(f"{name}: `{_sql(kind)}` -> {target} >= 0{lost}", lossy)
+            bound = f" CHECK ({name} >= 0)" if checked else ""
+            written = kind.sql(dialect="mysql")  # UNSIGNED is MySQL's: say it as MySQL does
+            out.note(f"{name}: `{written}` -> {target}{bound}{lost}", lossy)
         elif kind.this in RETYPE:
             target, keep = RETYPE[kind.this]
             column.set("kind", _retyped(kind, target, keep))

@@ -86,3 +86,23 @@ def test_other_dialects(dialect: str, sql: str, expected: str) -> None:
 def test_unknown_dialect() -> None:
     with pytest.raises(UserError, match="--from nosuchdb"):
         translator("nosuchdb", unsafe=False)
+
+
+def test_the_summary_counts_the_translation_fixes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    source = "CREATE TABLE `t` (`id` int unsigned NOT NULL AUTO_INCREMENT, `n` int unsigned);\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", "--isolated", "--from", "mysql", "-"],
+        input=source.encode(),
+        capture_output=True,
+        check=False,
+    )
+    err = result.stderr.decode()
+    listed = [line for line in err.splitlines() if "] fixed: " in line]
+    assert f"Fixed {len(listed)} findings" in err
+    # The identity column gets no `>= 0` check (an identity never goes below 1); `n` does.
+    assert "id: `INT UNSIGNED` -> BIGINT\n" in err
+    assert "n: `INT UNSIGNED` -> BIGINT CHECK (n >= 0)\n" in err
+    assert 'CHECK ("n" >= 0)' in result.stdout.decode()
