@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,9 +177,10 @@ class _Tracer:
 
     def trace(self, tree: exp.Expr) -> dict[int, tuple[exp.Expr, str]]:
         # The generator may rewrite what it generates: it works on a copy, mapped back here.
-        copy = tree.copy()
+        nodes = list(tree.walk())
+        copy = _copy(tree, nodes)
         copies = list(copy.walk())  # alive until the end, so their ids stay unique
-        originals = {id(c): o for o, c in zip(tree.walk(), copies, strict=False)}
+        originals = {id(c): o for o, c in zip(nodes, copies, strict=False)}
         self.texts = texts = {}
         try:
             self.generator.generate(copy, copy=False)
@@ -194,6 +196,30 @@ class _Tracer:
 
 
 _TRACER = _Tracer()
+_POSITIONS = frozenset({"line", "col", "start", "end"})
+
+
+def _copy(tree: exp.Expr, nodes: list[exp.Expr]) -> exp.Expr:
+    """tree.copy() (`nodes` being tree.walk()), made faster: most of its time goes to
+    deep-copying every node's meta and comments with the copy module, while they hold only
+    positions (ints) and strings, for which shallow copies are equal. Both are detached from
+    the tree while sqlglot copies it, then given to the copy as shallow copies (meta that holds
+    anything else is still deep-copied)."""
+    saved = {id(node): (node._meta, node.comments) for node in nodes}
+    try:
+        for node in nodes:
+            node._meta = node.comments = None
+        duplicate = tree.copy()
+    finally:
+        for node in nodes:
+            node._meta, node.comments = saved[id(node)]
+    for node, twin in zip(nodes, duplicate.walk(), strict=True):
+        meta, comments = saved[id(node)]
+        if meta is not None:
+            twin._meta = meta.copy() if meta.keys() <= _POSITIONS else deepcopy(meta)
+        if comments is not None:
+            twin.comments = list(comments)
+    return duplicate
 
 
 def node_span(parsed: Parsed, node: exp.Expr) -> tuple[int, int]:
@@ -225,11 +251,28 @@ _Key = tuple[Any, Any, Any]
 _WORDISH = frozenset({TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER, TokenType.VAR})
 
 
-def _key(token: Any) -> _Key:
-    kind = token.token_type
-    first = token.text[:1]
+def _new_key(kind: TokenType, text: str) -> _Key:
+    first = text[:1]
     word = first.isalnum() or first == "_" or kind in _WORDISH
-    return (None if kind in _WORDISH else kind, token.text.upper() if word else None, kind)
+    return (None if kind in _WORDISH else kind, text.upper() if word else None, kind)
+
+
+# A key depends only on the token's type and text, and the same ones (keywords, punctuation,
+# column names) recur throughout a file: keys are made once per (type, text). Sharing them
+# also makes comparing two equal keys an identity check.
+_KEY_CACHE: dict[tuple[TokenType, str], _Key] = {}
+
+
+def _keys(tokens: list[Any]) -> list[_Key]:
+    if len(_KEY_CACHE) > 200_000:
+        _KEY_CACHE.clear()
+    cache = _KEY_CACHE
+    keys = [cache.get((tok.token_type, tok.text)) for tok in tokens]
+    for i, key in enumerate(keys):
+        if key is None:
+            probe = (tokens[i].token_type, tokens[i].text)
+            keys[i] = cache[probe] = _new_key(*probe)
+    return keys
 
 
 _KEYS_CACHE: dict[str, list[_Key]] = {}
@@ -240,7 +283,7 @@ def _keys_of(sql: str) -> list[_Key]:
     come up all the time. The lists are shared: never modified."""
     keys = _KEYS_CACHE.get(sql)
     if keys is None:
-        keys = [_key(t) for t in _TOKENIZER.tokenize(sql)]
+        keys = _keys(_TOKENIZER.tokenize(sql))
         if len(_KEYS_CACHE) > 50_000:
             _KEYS_CACHE.clear()
         _KEYS_CACHE[sql] = keys
@@ -323,7 +366,7 @@ class _Spans:
     # -- helpers -------------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        self.keys = [_key(tok) for tok in self.tokens]
+        self.keys = _keys(self.tokens)
         self.by_start = {tok.start: i for i, tok in enumerate(self.tokens)}
         self.partner = self._pair_brackets()
         self.ready = True
@@ -372,33 +415,50 @@ class _Spans:
         tree = self.parsed.tree
         if tree is None:
             return cores
-        nodes = list(tree.walk())
-        for node in nodes:
-            for child in node.iter_expressions():
-                self.parents[id(child)] = (child, node)
-        for node in reversed(nodes):  # children before parents
-            lo, hi = len(self.tokens), -1
+        nodes, children_of = self._walk(tree)
+        tokens, partner, by_start = self.tokens, self.partner, self.by_start
+        first_leaf, last_leaf = self.first_leaf, self.last_leaf
+        for k in range(len(nodes) - 1, -1, -1):  # children before parents
+            node = nodes[k]
+            lo, hi = len(tokens), -1
             meta = node._meta
-            index = self.by_start.get(meta["start"]) if meta and "start" in meta else None
+            index = by_start.get(meta.get("start")) if meta else None
             if index is not None:
                 lo = hi = index
                 # A function is positioned at its name: its arguments follow in parentheses.
                 after = index + 1
                 if (
-                    isinstance(node, exp.Func)
-                    and after < len(self.tokens)
-                    and self.tokens[after].token_type == TokenType.L_PAREN
+                    after < len(tokens)
+                    and tokens[after].token_type == TokenType.L_PAREN
+                    and isinstance(node, exp.Func)
                 ):
-                    hi = max(hi, self.partner[after])
-                self.first_leaf.setdefault(lo, node)
-                self.last_leaf.setdefault(hi, node)
-            for child in node.iter_expressions():
+                    hi = max(hi, partner[after])
+                first_leaf.setdefault(lo, node)
+                last_leaf.setdefault(hi, node)
+            for child in children_of[k]:
                 entry = cores.get(id(child))
                 if entry is not None:
-                    lo, hi = min(lo, entry[1][0]), max(hi, entry[1][1])
+                    core = entry[1]
+                    if core[0] < lo:
+                        lo = core[0]
+                    if core[1] > hi:
+                        hi = core[1]
             if hi >= 0:
                 cores[id(node)] = (node, (lo, hi))
         return cores
+
+    def _walk(self, tree: exp.Expr) -> tuple[list[exp.Expr], list[list[exp.Expr]]]:
+        """tree.walk() (breadth first) and each node's children, recording parents."""
+        nodes = [tree]
+        children_of: list[list[exp.Expr]] = []
+        parents = self.parents
+        for node in nodes:  # grows while iterated: a queue
+            children = list(node.iter_expressions())
+            children_of.append(children)
+            for child in children:
+                parents[id(child)] = (child, node)
+            nodes.extend(children)
+        return nodes, children_of
 
     def _generated(self, node: exp.Expr) -> list[_Key] | None:
         """The node's generated tokens: its SQL as written in the regenerated statement, or
