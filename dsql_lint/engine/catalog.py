@@ -12,6 +12,7 @@ remembers the statement that created it, so that a fact can still ask about "bef
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.generator import Generator
 
 DEFAULT_SCHEMA = "public"
 
@@ -262,13 +264,15 @@ def effects_of(tree: exp.Expr | None) -> list[Effect]:
     return []
 
 
-_POSTGRES = Dialect.get_or_raise("postgres").generator()
+@functools.cache
+def _generator() -> Generator:
+    return Dialect.get_or_raise("postgres").generator()
 
 
 def _postgres(node: exp.Expr) -> str:
     # One generator, and no defensive copy (sqlglot's default): generating a type, a name or
     # an index column does not rewrite it, and this runs for every column of every table.
-    return _POSTGRES.generate(node, copy=False)
+    return _generator().generate(node, copy=False)
 
 
 def _type_of(defn: exp.ColumnDef) -> str:
