@@ -11,9 +11,9 @@ from __future__ import annotations
 import gc
 import logging
 import re
-from copy import deepcopy
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
@@ -154,6 +154,12 @@ def _token_offset(tokens: list[Any], line: int | None, col: int | None) -> int |
 #
 # All of it is computed lazily and cached on the Parsed: one regeneration per statement and one
 # partition per parent on the path to the node; the root's span costs nothing.
+#
+# Rules ask for spans in most statements of a large file, so the fixed costs are kept low: the
+# tree is indexed once (tree.walk(), parents, cores), with the copy the generator will rewrite
+# made at the same time and without meta, which it does not read; generated SQL is tokenized
+# about once per statement, a child's tokens being cut out of its parent's (see _cut); token
+# keys are made once per (type, text), so equal keys are mostly the same object.
 
 _Range = tuple[int, int]  # inclusive token indices
 _MISSING = object()
@@ -172,15 +178,13 @@ class _Tracer:
         )
 
     def _record(self, node: exp.Expr, sql: str) -> None:
-        if self.texts is not None:
-            self.texts[id(node)] = sql
+        texts = self.texts
+        if texts is not None:
+            texts[id(node)] = sql
 
-    def trace(self, tree: exp.Expr) -> dict[int, tuple[exp.Expr, str]]:
-        # The generator may rewrite what it generates: it works on a copy, mapped back here.
-        nodes = list(tree.walk())
-        copy = _copy(tree, nodes)
-        copies = list(copy.walk())  # alive until the end, so their ids stay unique
-        originals = {id(c): o for o, c in zip(nodes, copies, strict=False)}
+    def trace(self, copy: exp.Expr) -> dict[int, str]:
+        """The SQL of each node of `copy` (by id), which the generator may rewrite: a copy
+        of the tree made for it (see _copy)."""
         self.texts = texts = {}
         try:
             self.generator.generate(copy, copy=False)
@@ -188,38 +192,29 @@ class _Tracer:
             pass
         finally:
             self.texts = None
-        return {
-            id(originals[key]): (originals[key], sql)
-            for key, sql in texts.items()
-            if key in originals
-        }
+        return texts
 
 
 _TRACER = _Tracer()
-_POSITIONS = frozenset({"line", "col", "start", "end"})
+
+# sqlglot's tree.copy() spends half its time deep-copying each node's meta (positions) with
+# the copy module. The tracer's copy is only generated, and the generator reads meta only for
+# these two dialect settings, both off in DSQL: its copy goes without meta.
+_GENERATOR_READS_META = bool(_DIALECT.ORIGINAL_NAME_META_KEY or _GENERATOR.IGNORE_NULLS_IN_FUNC)
 
 
-def _copy(tree: exp.Expr, nodes: list[exp.Expr]) -> exp.Expr:
-    """tree.copy() (`nodes` being tree.walk()), made faster: most of its time goes to
-    deep-copying every node's meta and comments with the copy module, while they hold only
-    positions (ints) and strings, for which shallow copies are equal. Both are detached from
-    the tree while sqlglot copies it, then given to the copy as shallow copies (meta that holds
-    anything else is still deep-copied)."""
-    saved = {id(node): (node._meta, node.comments) for node in nodes}
+def _copy(tree: exp.Expr, metas: list[tuple[exp.Expr, dict[str, Any]]]) -> exp.Expr:
+    """A copy of `tree` for the generator, without meta; `metas` are the tree's nodes that
+    have one, with it (all read before any is cleared: a node may occur twice)."""
+    if _GENERATOR_READS_META:
+        return tree.copy()
     try:
-        for node in nodes:
-            node._meta = node.comments = None
-        duplicate = tree.copy()
+        for node, _ in metas:
+            node._meta = None
+        return tree.copy()
     finally:
-        for node in nodes:
-            node._meta, node.comments = saved[id(node)]
-    for node, twin in zip(nodes, duplicate.walk(), strict=True):
-        meta, comments = saved[id(node)]
-        if meta is not None:
-            twin._meta = meta.copy() if meta.keys() <= _POSITIONS else deepcopy(meta)
-        if comments is not None:
-            twin.comments = list(comments)
-    return duplicate
+        for node, meta in metas:
+            node._meta = meta
 
 
 def node_span(parsed: Parsed, node: exp.Expr) -> tuple[int, int]:
@@ -254,7 +249,13 @@ _WORDISH = frozenset({TokenType.IDENTIFIER, TokenType.STRING, TokenType.NUMBER, 
 def _new_key(kind: TokenType, text: str) -> _Key:
     first = text[:1]
     word = first.isalnum() or first == "_" or kind in _WORDISH
-    return (None if kind in _WORDISH else kind, text.upper() if word else None, kind)
+    key = (None if kind in _WORDISH else kind, text.upper() if word else None, kind)
+    if kind in _COMMAND_KINDS:
+        _COMMAND_KEYS.add(key)
+    return key
+
+
+_COMMAND_KINDS = frozenset(_TOKENIZER._core.commands)
 
 
 # A key depends only on the token's type and text, and the same ones (keywords, punctuation,
@@ -275,19 +276,101 @@ def _keys(tokens: list[Any]) -> list[_Key]:
     return keys
 
 
-_KEYS_CACHE: dict[str, list[_Key]] = {}
+def _pair_brackets(keys: list[_Key]) -> list[int]:
+    """The index of the other bracket of each bracket's group, else -1."""
+    partner = [-1] * len(keys)
+    stack: list[int] = []
+    for i, key in enumerate(keys):
+        kind = key[0]  # (brackets are not words: their type is first)
+        if kind in _OPENERS:
+            stack.append(i)
+        elif kind in _CLOSERS and stack:
+            j = stack.pop()
+            partner[i], partner[j] = j, i
+    return partner
 
 
-def _keys_of(sql: str) -> list[_Key]:
-    """Keys of the tokens of generated SQL; the same short texts (NOT NULL, a type, a name)
-    come up all the time. The lists are shared: never modified."""
-    keys = _KEYS_CACHE.get(sql)
-    if keys is None:
-        keys = _keys(_TOKENIZER.tokenize(sql))
-        if len(_KEYS_CACHE) > 50_000:
-            _KEYS_CACHE.clear()
-        _KEYS_CACHE[sql] = keys
-    return keys
+class _Tokenized(NamedTuple):
+    """Generated SQL's tokens (their keys), and where they are to cut the tokens of texts
+    inside it out of them (see `_cut`). A text is either tokenized or cut out of a tokenized
+    one, its root: `everything`, `starts` and `ends` (inclusive) are the root's keys and
+    character offsets, `base` is where this text starts in the root and `first`, `last` are
+    its tokens' indices there (the root's lists are shared, never modified)."""
+
+    keys: list[_Key]
+    everything: list[_Key]
+    starts: list[int]
+    ends: list[int]
+    base: int
+    first: int
+    last: int  # exclusive
+    cuttable: bool  # the root skips only spaces (no comment, no command)
+
+
+# A command word makes the tokenizer read the rest of its input as one string (unlike inside
+# a longer text); comments are skipped. Texts with either are never cut.
+_COMMAND_KEYS: set[_Key] = set()
+
+
+def _tokenize(sql: str) -> _Tokenized:
+    tokens = _TOKENIZER.tokenize(sql)
+    keys = _keys(tokens)
+    cuttable = "--" not in sql and "/*" not in sql and _COMMAND_KEYS.isdisjoint(keys)
+    starts = [tok.start for tok in tokens] if cuttable else []
+    ends = [tok.end for tok in tokens] if cuttable else []
+    return _Tokenized(keys, keys, starts, ends, 0, 0, len(keys), cuttable)
+
+
+def _cut(whole: _Tokenized, text: str, part: str) -> _Tokenized | None:
+    """`part`'s tokens, taken from those of `text` (tokenized as `whole`) where `part` occurs
+    between two tokens; None if it does not.
+
+    The tokenizer reads a token from its first character on, whatever came before (except
+    for a command word first in its input, and after a PARAMETER token: `$1.5` is $ 1 . 5),
+    and looks past a token only to see where it ends. So where all a text skips are spaces,
+    the tokens of a stretch that starts and ends between tokens are what tokenizing that
+    stretch alone gives, unless the first one follows a PARAMETER; the same then holds inside
+    the stretch, which can be cut in turn."""
+    if not whole.cuttable or not part or part.isspace():
+        return None
+    starts, ends = whole.starts, whole.ends
+    at = text.find(part)
+    for _ in range(4):  # a short part may occur inside a token first: look a little further
+        if at < 0:
+            return None
+        lo = whole.base + at
+        hi = lo + len(part)  # exclusive
+        first = bisect_left(starts, lo, whole.first, whole.last)
+        last = bisect_left(starts, hi, first, whole.last)
+        if (
+            first < last
+            and ends[last - 1] < hi
+            and (
+                first == whole.first
+                or (ends[first - 1] < lo and whole.everything[first - 1][2] != _PARAMETER)
+            )
+        ):
+            keys = whole.everything[first:last]
+            return _Tokenized(keys, whole.everything, starts, ends, lo, first, last, True)
+        at = text.find(part, at + 1)
+    return None
+
+
+_PARAMETER = TokenType.PARAMETER
+_L_PAREN = TokenType.L_PAREN
+_TOKENIZED: dict[str, _Tokenized] = {}
+
+
+def _tokenized(sql: str, within: tuple[str, _Tokenized] | None = None) -> _Tokenized:
+    """The tokens of generated SQL, cut out of those of `within` (text, tokens) when it is
+    there. The same short texts (NOT NULL, a type, a name) come up all the time: cached."""
+    found = _TOKENIZED.get(sql)
+    if found is None:
+        found = (within and _cut(within[1], within[0], sql)) or _tokenize(sql)
+        if len(_TOKENIZED) > 50_000:
+            _TOKENIZED.clear()
+        _TOKENIZED[sql] = found
+    return found
 
 
 _RESPELLED = frozenset(
@@ -311,6 +394,32 @@ def _same(source: _Key, generated: _Key, *, loose: bool = False) -> bool:
     return loose and (source[2], generated[2]) in _RESPELLED
 
 
+class _Index(NamedTuple):
+    """The nodes of a tree, as its spans see them (built once: trees are not modified while
+    their spans are asked for)."""
+
+    nodes: list[exp.Expr]  # tree.walk()
+    position: dict[int, int]  # id(node): its (last) index in nodes
+    up: list[int]  # the index of each node's parent, -1 for the root
+    lows: list[int]  # each node's core (see _cores)
+    highs: list[int]
+
+
+_NO_INDEX = _Index([], {}, [], [], [])
+
+
+class _Members(NamedTuple):
+    """A parent's members (see _template), with their cores and generated tokens."""
+
+    nodes: list[exp.Expr]
+    cores: list[_Range | None]
+    gens: list[list[_Key] | None]
+
+
+# A node, its generated tokens' keys, its generated SQL and tokens (all None if it failed).
+_Generated = tuple[exp.Expr, list[_Key] | None, str | None, _Tokenized | None]
+
+
 class _Spans:
     """node_span's state for one statement (see the strategy above). Caches are keyed by
     id(node) and keep the node, so a node that died cannot be confused with a new one."""
@@ -322,17 +431,20 @@ class _Spans:
         self.ready = False
         self.keys: list[_Key] = []
         self.by_start: dict[int, int] = {}
-        self.partner: list[int] = []
-        self.cores: dict[int, tuple[exp.Expr, _Range]] | None = None
+        self.partner: list[int] = []  # the other bracket of a group, else -1
+        self.index: _Index | None = None  # the tree's nodes, built with the first core
         # The deepest positioned node starting / ending at a token index.
         self.first_leaf: dict[int, exp.Expr] = {}
         self.last_leaf: dict[int, exp.Expr] = {}
         self.ranges: dict[int, tuple[exp.Expr, _Range | None]] = {}
-        self.gens: dict[int, tuple[exp.Expr, list[Any] | None]] = {}
-        self.traced: dict[int, tuple[exp.Expr, str]] | None = None
-        self.leaf_cache: dict[tuple[int, int, bool], int | None] = {}
-        # Parents as reached from the root (sqlglot's own `parent` can be stale).
-        self.parents: dict[int, tuple[exp.Expr, exp.Expr]] = {}
+        self.gens: dict[int, _Generated] = {}
+        # A copy of the tree, made with the index (its tree.walk()), until it is generated;
+        # then the SQL of each node of tree.walk().
+        self.copies: list[exp.Expr] = []
+        self.traced: list[str | None] | None = None
+        # Where a member's first / last positioned leaf is in its generated tokens.
+        self.first_at: dict[int, tuple[exp.Expr, int | None]] = {}
+        self.last_at: dict[int, tuple[exp.Expr, int | None]] = {}
 
     # -- public --------------------------------------------------------------------------------
 
@@ -366,9 +478,10 @@ class _Spans:
     # -- helpers -------------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        self.keys = _keys(self.tokens)
-        self.by_start = {tok.start: i for i, tok in enumerate(self.tokens)}
-        self.partner = self._pair_brackets()
+        tokens = self.tokens
+        self.keys = _keys(tokens)
+        self.by_start = dict(zip([tok.start for tok in tokens], range(len(tokens)), strict=True))
+        self.partner = _pair_brackets(self.keys)
         self.ready = True
 
     def _chars(self, found: _Range) -> tuple[int, int]:
@@ -386,79 +499,83 @@ class _Spans:
         return None
 
     def _parent(self, node: exp.Expr) -> exp.Expr | None:
-        self._core(node)  # builds the parent map
-        entry = self.parents.get(id(node))
-        return entry[1] if entry is not None and entry[0] is node else None
-
-    def _pair_brackets(self) -> list[int]:
-        partner = [-1] * len(self.tokens)
-        stack: list[int] = []
-        for i, tok in enumerate(self.tokens):
-            if tok.token_type in _OPENERS:
-                stack.append(i)
-            elif tok.token_type in _CLOSERS and stack:
-                j = stack.pop()
-                partner[i], partner[j] = j, i
-        return partner
+        """The node's parent as reached from the root (sqlglot's own `parent` can be stale)."""
+        k = self._position(node)
+        if not k:  # (the root, or not in the tree)
+            return None
+        index = self._indexed()
+        return index.nodes[index.up[k]]
 
     def _core(self, node: exp.Expr) -> _Range | None:
         """First and last token of the node's positioned descendants (itself included)."""
-        if self.cores is None:
-            self.cores = self._compute_cores()
-        entry = self.cores.get(id(node))
-        return entry[1] if entry is not None and entry[0] is node else None
+        k = self._position(node)
+        if k is None:
+            return None
+        index = self._indexed()
+        return (index.lows[k], index.highs[k]) if index.highs[k] >= 0 else None
 
-    def _compute_cores(self) -> dict[int, tuple[exp.Expr, _Range]]:
-        if not self.ready:
-            self._prepare()
-        cores: dict[int, tuple[exp.Expr, _Range]] = {}
-        tree = self.parsed.tree
-        if tree is None:
-            return cores
-        nodes, children_of = self._walk(tree)
-        tokens, partner, by_start = self.tokens, self.partner, self.by_start
+    def _position(self, node: exp.Expr) -> int | None:
+        """Where the node is in tree.walk() (its last place, if it has several)."""
+        index = self._indexed()
+        k = index.position.get(id(node))
+        return k if k is not None and index.nodes[k] is node else None
+
+    def _indexed(self) -> _Index:
+        index = self.index
+        if index is None:
+            if not self.ready:
+                self._prepare()
+            tree = self.parsed.tree
+            index = self.index = self._build_index(tree) if tree is not None else _NO_INDEX
+        return index
+
+    def _build_index(self, tree: exp.Expr) -> _Index:
+        nodes = list(tree.walk())
+        metas = [(k, node, node._meta) for k, node in enumerate(nodes) if node._meta is not None]
+        # The copy the tracer will generate, made now: its nodes' `parent` are right (sqlglot
+        # sets them as it copies), and its tree.walk() is in step with the tree's.
+        copy = _copy(tree, [(node, meta) for _, node, meta in metas])
+        copies = list(copy.walk())  # kept until generated, so their ids stay unique
+        where = dict(zip(map(id, copies), range(len(copies)), strict=True))
+        up = [where.get(id(twin.parent), -1) for twin in copies]
+        lows, highs = self._cores(len(nodes), metas, up)
+        position = dict(zip(map(id, nodes), range(len(nodes)), strict=True))
+        self.copies = copies
+        return _Index(nodes, position, up, lows, highs)
+
+    def _cores(
+        self, size: int, metas: list[tuple[int, exp.Expr, dict[str, Any]]], up: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """The cores of the `size` nodes of tree.walk() (parents at `up`; `metas`: the index,
+        node and meta of those with one): their first and last tokens, none where the last is
+        -1. Records the leaves starting and ending at each token."""
+        keys, partner, by_start = self.keys, self.partner, self.by_start
         first_leaf, last_leaf = self.first_leaf, self.last_leaf
-        for k in range(len(nodes) - 1, -1, -1):  # children before parents
-            node = nodes[k]
-            lo, hi = len(tokens), -1
-            meta = node._meta
-            index = by_start.get(meta.get("start")) if meta else None
-            if index is not None:
-                lo = hi = index
-                # A function is positioned at its name: its arguments follow in parentheses.
-                after = index + 1
-                if (
-                    after < len(tokens)
-                    and tokens[after].token_type == TokenType.L_PAREN
-                    and isinstance(node, exp.Func)
-                ):
-                    hi = max(hi, partner[after])
-                first_leaf.setdefault(lo, node)
-                last_leaf.setdefault(hi, node)
-            for child in children_of[k]:
-                entry = cores.get(id(child))
-                if entry is not None:
-                    core = entry[1]
-                    if core[0] < lo:
-                        lo = core[0]
-                    if core[1] > hi:
-                        hi = core[1]
-            if hi >= 0:
-                cores[id(node)] = (node, (lo, hi))
-        return cores
-
-    def _walk(self, tree: exp.Expr) -> tuple[list[exp.Expr], list[list[exp.Expr]]]:
-        """tree.walk() (breadth first) and each node's children, recording parents."""
-        nodes = [tree]
-        children_of: list[list[exp.Expr]] = []
-        parents = self.parents
-        for node in nodes:  # grows while iterated: a queue
-            children = list(node.iter_expressions())
-            children_of.append(children)
-            for child in children:
-                parents[id(child)] = (child, node)
-            nodes.extend(children)
-        return nodes, children_of
+        lows = [len(keys)] * size
+        highs = [-1] * size
+        # Positioned nodes, deepest first (tree.walk() backwards), widen their ancestors' cores
+        # up to the first that covers them already (then so do all above it).
+        for k, node, meta in reversed(metas):
+            first = by_start.get(meta.get("start")) if meta else None
+            if first is None:
+                continue
+            last = first
+            # A function is positioned at its name: its arguments follow in parentheses.
+            after = first + 1
+            if after < len(keys) and keys[after][2] is _L_PAREN and isinstance(node, exp.Func):
+                last = max(first, partner[after])
+            first_leaf.setdefault(first, node)
+            last_leaf.setdefault(last, node)
+            while k >= 0:
+                low, high = lows[k], highs[k]
+                if low <= first and last <= high:
+                    break
+                if first < low:
+                    lows[k] = first
+                if last > high:
+                    highs[k] = last
+                k = up[k]
+        return lows, highs
 
     def _generated(self, node: exp.Expr) -> list[_Key] | None:
         """The node's generated tokens: its SQL as written in the regenerated statement, or
@@ -466,16 +583,59 @@ class _Spans:
         entry = self.gens.get(id(node))
         if entry is not None and entry[0] is node:
             return entry[1]
-        if self.traced is None:
-            self.traced = _TRACER.trace(self.parsed.tree) if self.parsed.tree else {}
-        traced = self.traced.get(id(node))
+        return self._generate(node)[1]
+
+    def _generate(self, node: exp.Expr) -> _Generated:
+        k = self._position(node)
         try:
-            sql = traced[1] if traced is not None and traced[0] is node else _sql_in_context(node)
-            tokens: list[_Key] | None = _keys_of(sql)
+            sql = self._traced_sql(k)
+            if sql is None:
+                sql = _sql_in_context(node)
+            tokens = _TOKENIZED.get(sql)
+            if tokens is None:
+                tokens = _tokenized(sql, self._parent_sql(k))
+            entry: _Generated = (node, tokens.keys, sql, tokens)
         except Exception:  # noqa: BLE001 - spans degrade to the ancestor's
-            tokens = None
-        self.gens[id(node)] = (node, tokens)
-        return tokens
+            entry = (node, None, None, None)
+        self.gens[id(node)] = entry
+        return entry
+
+    def _traced_sql(self, k: int | None) -> str | None:
+        """The SQL of the node at `k` in tree.walk() as its parent wrote it when the whole
+        tree was generated."""
+        if self.traced is None:
+            self.traced = self._trace()
+        return self.traced[k] if k is not None else None
+
+    def _trace(self) -> list[str | None]:
+        """The SQL of each node of tree.walk(), from the copy made with the index."""
+        index, copies = self._indexed(), self.copies
+        self.copies = []  # (the copy is not needed any more: only its texts)
+        if not copies:
+            return []
+        texts = _TRACER.trace(copies[0])
+        if len(index.position) == len(index.nodes):
+            return [texts.get(key) for key in map(id, copies)]
+        # A node twice in the tree has a copy, and maybe a text, per place: the text first
+        # recorded last wins.
+        place = dict(zip(map(id, copies), index.nodes, strict=False))
+        chosen: dict[int, str] = {}
+        for key, sql in texts.items():
+            if (node := place.get(key)) is not None:
+                chosen[id(node)] = sql
+        return [chosen.get(key) for key in map(id, index.nodes)]
+
+    def _parent_sql(self, k: int | None) -> tuple[str, _Tokenized] | None:
+        """The SQL and tokens of the parent of the node at `k` in tree.walk(), if generated
+        already: the node's SQL is usually in it (see _cut)."""
+        if not k:  # (the root, or not in the tree)
+            return None
+        index = self._indexed()
+        parent = index.nodes[index.up[k]]
+        entry = self.gens.get(id(parent))
+        if entry is None or entry[0] is not parent or entry[3] is None:
+            return None
+        return entry[2], entry[3]
 
     # -- ranges --------------------------------------------------------------------------------
 
@@ -514,27 +674,29 @@ class _Spans:
         if not children:
             return []
         whole = self._generated(parent)
-        members, template, composites = self._template(whole or [], children)
+        members, gens, template, composites = self._template(whole or [], children)
+        part = _Members(members, [self._core(member) for member in members], gens)
         placed: dict[int, _Range | None] = {}
         if whole is not None:
-            self._align(template, members, bounds, placed)
-        self._second_chance(members, bounds, placed)
+            self._align(template, part, bounds, placed)
+        self._second_chance(part, bounds, placed)
         for composite, parts in composites.items():
             hull = [r for i in parts if (r := placed.get(i))]
             if hull:
                 placed[composite] = (min(r[0] for r in hull), max(r[1] for r in hull))
-        for i, member in enumerate(members):
+        for i in range(len(members)):
             if placed.get(i) is None:
-                placed[i] = self._anchor(member, bounds[0], bounds[1])
+                placed[i] = self._anchor(part, i, bounds[0], bounds[1])
         return [(member, placed.get(i)) for i, member in enumerate(members)]
 
     def _template(
         self, whole: list[Any], children: list[exp.Expr]
-    ) -> tuple[list[exp.Expr], list[Any], dict[int, list[int]]]:
-        """The members (children, and grandchildren standing in for a child not found), the
-        parent's generated tokens with each member's run replaced by its index, and which
-        members stand in for which child."""
+    ) -> tuple[list[exp.Expr], list[list[_Key] | None], list[Any], dict[int, list[int]]]:
+        """The members (children, and grandchildren standing in for a child not found), their
+        generated tokens, the parent's generated tokens with each member's run replaced by its
+        index, and which members stand in for which child."""
         members = list(children)
+        gens: list[list[_Key] | None] = []
         composites: dict[int, list[int]] = {}
         runs: list[tuple[int, int, int]] = []  # (start, end, member index)
         used = [False] * len(whole)
@@ -542,6 +704,7 @@ class _Spans:
         index = 0
         while index < len(members):
             own = self._generated(members[index])
+            gens.append(own)
             at = None
             if own and self._complete(members[index], own):
                 at = _find_run(whole, own, cursor, used)
@@ -564,7 +727,7 @@ class _Spans:
             template.append(member)
             position = end
         template.extend(whole[position:])
-        return members, template, composites
+        return members, gens, template, composites
 
     def _complete(self, node: exp.Expr, own: list[Any]) -> bool:
         """Whether the node's SQL alone shows all its children. Only Properties are written
@@ -579,22 +742,18 @@ class _Spans:
         return True
 
     def _align(
-        self,
-        template: list[Any],
-        members: list[exp.Expr],
-        bounds: _Range,
-        placed: dict[int, _Range | None],
+        self, template: list[Any], part: _Members, bounds: _Range, placed: dict[int, _Range | None]
     ) -> None:
         """Matches the template's literals against the parent's tokens; the slots between two
         matched literals share the tokens between them."""
-        cores = [self._core(member) for member in members]
         # Where each positioned slot starts, keywords before its core included: a literal
         # before the slot must come before that (CAST's `(` is not TIMESTAMP(6)'s).
         # A partial match leaves the keywords to the parent's literals.
+        members, cores, gens = part
         heads = {}
         for item in template:
             if isinstance(item, int) and (core := cores[item]) is not None:
-                start, complete = self._head(members[item], core, bounds[0])
+                start, complete = self._head(members[item], core, gens[item], bounds[0])
                 heads[item] = start if complete else core[0]
         next_head = [bounds[1] + 1] * (len(template) + 1)
         for k in range(len(template) - 1, -1, -1):
@@ -618,28 +777,28 @@ class _Spans:
                 if core is not None:
                     key = (i, cursor, max(ceiling, core[1]))
                     if key not in tails:
-                        tails[key] = self._extend(members[i], core, cursor, key[2])[1]
+                        extended = self._extend(members[i], core, gens[i], cursor, key[2])
+                        tails[key] = extended[1]
                     floor = max(floor, tails[key] + 1)
             hit = self._find(item, floor, ceiling)
             if hit is None:
                 continue
-            self._share(pending, members, cores, cursor, hit - 1, placed)
+            self._share(pending, part, cursor, hit - 1, placed)
             pending = []
             cursor = hit + 1
-        self._share(pending, members, cores, cursor, bounds[1], placed)
+        self._share(pending, part, cursor, bounds[1], placed)
 
     def _second_chance(
-        self, members: list[exp.Expr], bounds: _Range, placed: dict[int, _Range | None]
+        self, part: _Members, bounds: _Range, placed: dict[int, _Range | None]
     ) -> None:
         """A member without positions that alignment missed (the generator reordered it, like
         a sequence's NO MINVALUE) is looked for as a whole among the tokens nobody claimed,
         then anywhere in the statement if it occurs there once (a function's LANGUAGE after
         its body)."""
         taken = [r for r in placed.values() if r]
-        for i, member in enumerate(members):
-            if placed.get(i) is not None or self._core(member) is not None:
+        for i, own in enumerate(part.gens):
+            if placed.get(i) is not None or part.cores[i] is not None:
                 continue
-            own = self._generated(member)
             if not own:
                 continue
             free = [
@@ -669,47 +828,42 @@ class _Spans:
         return hit if hit is not None else self._scan(literal, lo, hi, loose=True)
 
     def _scan(self, literal: Any, lo: int, hi: int, *, loose: bool) -> int | None:
+        keys, partner = self.keys, self.partner
         i = lo
         while i <= hi:
-            tok = self.tokens[i]
-            if _same(self.keys[i], literal, loose=loose):
+            if _same(keys[i], literal, loose=loose):
                 return i
-            if tok.token_type in _CLOSERS:
+            if keys[i][0] in _CLOSERS:
                 return None
-            i = self.partner[i] + 1 if tok.token_type in _OPENERS and self.partner[i] > i else i + 1
+            i = partner[i] + 1 if partner[i] > i else i + 1  # over a bracket group
         return None
 
     def _share(
-        self,
-        slots: list[int],
-        children: list[exp.Expr],
-        cores: list[_Range | None],
-        lo: int,
-        hi: int,
-        placed: dict[int, _Range | None],
+        self, slots: list[int], part: _Members, lo: int, hi: int, placed: dict[int, _Range | None]
     ) -> None:
         """Splits [lo, hi] among adjacent slots (see step 4 above)."""
         if not slots:
             return
+        children, cores, gens = part
         starts: list[int | None] = []
         ends: list[int | None] = []
         floor = lo
         for n, index in enumerate(slots):
-            child, core = children[index], cores[index]
+            child, core, generated = children[index], cores[index], gens[index]
             later = [cores[i][0] for i in slots[n + 1 :] if cores[i]]
             ceiling = min(later, default=hi + 1) - 1
             if core is not None:
-                start, end = self._extend(child, core, floor, ceiling)
+                start, end = self._extend(child, core, generated, floor, ceiling)
                 floor = end + 1
             else:
                 # Without positions: from the first token of its SQL through the rest of it,
                 # or up to the next slot when the source spells it otherwise.
-                start = self._first_of(child, floor, ceiling)
+                start = self._find(generated[0], floor, ceiling) if generated else None
                 end = None
                 if start is None and n == 0:
                     start = floor
                 elif start is not None:
-                    end = self._follow(child, start, ceiling)
+                    end = self._follow(generated, start, ceiling)
                 if start is not None:
                     floor = (end if end is not None else start) + 1
             starts.append(start)
@@ -722,92 +876,120 @@ class _Spans:
             limit = next((s - 1 for s in starts[n + 1 :] if s is not None), hi)
             if end is None:
                 end = self._trim(start, limit)
-            elif _ends_with_type(children[index]):
+            elif self._ends_with_type(children[index]):
                 end = self._absorb(end, limit)
             placed[index] = (start, end) if end >= start else None
 
-    def _follow(self, child: exp.Expr, start: int, ceiling: int) -> int | None:
-        """Where the child's SQL ends when read from `start` (skipping source words and
-        bracket groups it lacks); None if some of it is not there."""
+    def _follow(self, generated: list[_Key] | None, start: int, ceiling: int) -> int | None:
+        """Where a child's SQL (`generated`) ends when read from `start` (skipping source words
+        and bracket groups it lacks); None if some of it is not there."""
         end = start
-        for g in (self._generated(child) or [])[1:]:
-            k = end + 1
-            while k <= ceiling and not _same(self.keys[k], g, loose=True):
-                k = self._skip(k, start, ceiling)
+        for g in (generated or [])[1:]:
+            k = self._match(g, end + 1, start, ceiling)
             if k > ceiling or 0 <= self.partner[k] < start:
                 return None
             end = k
         return end
 
-    def _extend(self, child: exp.Expr, core: _Range, floor: int, ceiling: int) -> _Range:
+    def _extend(
+        self, child: exp.Expr, core: _Range, generated: list[_Key] | None, floor: int, ceiling: int
+    ) -> _Range:
         """The core widened over the source tokens matching the child's generated tokens
         before its first and after its last positioned leaf. Generated tokens the source
         lacks are skipped, and so are source words (and, after the core, bracket groups) the
         generator drops or respells: `timestamp(6) without time zone NOT NULL` still ends at
         NULL."""
-        start = self._head(child, core, floor)[0]
+        start = self._head(child, core, generated, floor)[0]
         end = core[1]
-        generated = self._generated(child)
-        at_last = None
-        if generated:
-            at_last = self._leaf_at(generated, self.last_leaf.get(core[1]), core[1], first=False)
+        at_last = self._last_at(child, generated, core) if generated else None
         if generated and at_last is not None:
+            partner = self.partner
             for g in generated[at_last + 1 :]:
-                k = end + 1
-                while k <= ceiling and not _same(self.keys[k], g, loose=True):
-                    k = self._skip(k, start, ceiling)
-                if k <= ceiling and not 0 <= self.partner[k] < start:
+                k = self._match(g, end + 1, start, ceiling)
+                if k <= ceiling and not 0 <= partner[k] < start:
                     end = k  # (a closer of an enclosing group stays out)
+        keys, partner = self.keys, self.partner
         for k in range(start, core[0]):  # a claimed `(` must close inside
-            if self.tokens[k].token_type in _OPENERS and not k < self.partner[k] <= end:
+            if keys[k][0] in _OPENERS and not k < partner[k] <= end:
                 start = k + 1
         return start, end
 
-    def _head(self, child: exp.Expr, core: _Range, floor: int) -> tuple[int, bool]:
+    def _match(self, g: _Key, k: int, start: int, ceiling: int) -> int:
+        """The first source token from k on that reads as `g`, skipping source words and
+        bracket groups (a group only if it closes by `ceiling`); past `ceiling` if none."""
+        keys, partner = self.keys, self.partner
+        while k <= ceiling:
+            s = keys[k]
+            if (
+                s is g
+                or (s[0] is not None and s[0] == g[0])
+                or (s[1] is not None and s[1] == g[1])
+                or (s[2], g[2]) in _RESPELLED
+            ):
+                return k
+            # Skip a bracket group, else a word, else stop.
+            if k < partner[k] <= ceiling:
+                k = partner[k] + 1
+            elif s[1] is not None:
+                k += 1
+            else:
+                return ceiling + 1
+        return k
+
+    def _head(
+        self, child: exp.Expr, core: _Range, generated: list[_Key] | None, floor: int
+    ) -> tuple[int, bool]:
         """Where the child starts, reading its generated tokens backwards from its first
         positioned leaf; and whether all of them were there (`timestamp (` of TIMESTAMP(6)),
         not just some (the `(` of CAST('s' AS regclass) is the enclosing call's)."""
-        generated = self._generated(child)
         if not generated:
             return core[0], True
-        at_first = self._leaf_at(generated, self.first_leaf.get(core[0]), core[0], first=True)
+        at_first = self._first_at(child, generated, core)
         if at_first is None:
             return core[0], False
+        keys = self.keys
         start, complete = core[0], True
         for g in reversed(generated[:at_first]):
             k = start - 1
-            while k >= floor and not _same(self.keys[k], g, loose=True):
-                if self.keys[k][1] is None:
-                    k = floor - 1
-                k -= 1
+            while k >= floor:
+                s = keys[k]
+                if (
+                    s is g
+                    or (s[0] is not None and s[0] == g[0])
+                    or (s[1] is not None and s[1] == g[1])
+                    or (s[2], g[2]) in _RESPELLED
+                ):
+                    break
+                k = k - 1 if s[1] is not None else floor - 1  # only words are skipped
             if k >= floor:
                 start = k
             else:
                 complete = False
         return start, complete
 
-    def _skip(self, k: int, start: int, ceiling: int) -> int:
-        """The index after a skippable source word or bracket group at k, else past ceiling."""
-        tok = self.tokens[k]
-        if tok.token_type in _OPENERS and k < self.partner[k] <= ceiling:
-            return self.partner[k] + 1
-        if self.keys[k][1] is not None:
-            return k + 1
-        return ceiling + 1
+    def _first_at(self, child: exp.Expr, generated: list[_Key], core: _Range) -> int | None:
+        """Where, in the child's generated tokens, its first positioned leaf's are."""
+        entry = self.first_at.get(id(child))
+        if entry is None or entry[0] is not child:
+            leaf = self.first_leaf.get(core[0])
+            entry = (child, self._locate_leaf(generated, leaf, core[0], first=True))
+            self.first_at[id(child)] = entry
+        return entry[1]
 
-    def _leaf_at(
-        self, generated: list[Any], leaf: exp.Expr | None, index: int, *, first: bool
-    ) -> int | None:
-        """Where, in `generated`, the leaf positioned at token `index` is: the first / last of
-        its own generated tokens."""
-        key = (id(generated), index, first)
-        if key not in self.leaf_cache:
-            self.leaf_cache[key] = self._locate_leaf(generated, leaf, index, first=first)
-        return self.leaf_cache[key]
+    def _last_at(self, child: exp.Expr, generated: list[_Key], core: _Range) -> int | None:
+        """Where, in the child's generated tokens, the last one of its last leaf's is."""
+        entry = self.last_at.get(id(child))
+        if entry is None or entry[0] is not child:
+            leaf = self.last_leaf.get(core[1])
+            entry = (child, self._locate_leaf(generated, leaf, core[1], first=False))
+            self.last_at[id(child)] = entry
+        return entry[1]
 
     def _locate_leaf(
         self, generated: list[Any], leaf: exp.Expr | None, index: int, *, first: bool
     ) -> int | None:
+        """Where, in `generated`, the leaf positioned at token `index` is: the first / last of
+        its own generated tokens."""
         own = self._generated(leaf) if leaf is not None else None
         if own:
             # The last occurrence for the last leaf: `value` of `f(im.value) AS je(key, value)`.
@@ -818,37 +1000,42 @@ class _Spans:
         order = range(len(generated)) if first else range(len(generated) - 1, -1, -1)
         return next((k for k in order if _same(token, generated[k])), None)
 
-    def _anchor(self, child: exp.Expr, lo: int, hi: int) -> _Range | None:
-        core = self._core(child)
+    def _anchor(self, part: _Members, i: int, lo: int, hi: int) -> _Range | None:
+        core = part.cores[i]
         if core is None or core[0] < lo or core[1] > hi:
             return None
-        return self._extend(child, core, lo, hi)
-
-    def _first_of(self, child: exp.Expr, lo: int, hi: int) -> int | None:
-        generated = self._generated(child)
-        return self._find(generated[0], lo, hi) if generated else None
+        return self._extend(part.nodes[i], core, part.gens[i], lo, hi)
 
     def _trim(self, start: int, end: int) -> int:
         """Drops trailing separators, operators and unbalanced closers."""
-        while end > start:
-            tok = self.tokens[end]
-            balanced = tok.token_type in _CLOSERS and start <= self.partner[end] < end
-            if balanced or self.keys[end][1] is not None:
-                break
+        keys, partner = self.keys, self.partner
+        # (Only the closer of a group has its partner before it.)
+        while end > start and not start <= partner[end] < end and keys[end][1] is None:
             end -= 1
         return end
 
     def _absorb(self, end: int, limit: int) -> int:
         """Extends over the words and bracket groups that follow, up to `limit`."""
+        keys, partner = self.keys, self.partner
         while end < limit:
-            tok = self.tokens[end + 1]
-            if tok.token_type in _OPENERS and end + 1 < self.partner[end + 1] <= limit:
-                end = self.partner[end + 1]
-            elif self.keys[end + 1][1] is not None:
+            if end + 1 < partner[end + 1] <= limit:  # (only an opener's partner is after it)
+                end = partner[end + 1]
+            elif keys[end + 1][1] is not None:
                 end += 1
             else:
                 break
         return end
+
+    def _ends_with_type(self, node: exp.Expr) -> bool:
+        """Whether the node's source ends with a data type (`x::int ARRAY`, a column definition
+        without constraints): data types claim the words the generator respells."""
+        while True:
+            if isinstance(node, exp.DataType):
+                return True
+            last = next(node.iter_expressions(reverse=True), None)
+            if last is None:
+                return False
+            node = last
 
 
 def _sql_in_context(node: exp.Expr) -> str:
@@ -858,18 +1045,6 @@ def _sql_in_context(node: exp.Expr) -> str:
         value = _GENERATOR.generate(node.args["true"]) if node.args.get("true") else ""
         return f"WHEN {condition} THEN {value}"
     return _GENERATOR.generate(node)
-
-
-def _ends_with_type(node: exp.Expr) -> bool:
-    """Whether the node's source ends with a data type (`x::int ARRAY`, a column definition
-    without constraints): data types claim the words the generator respells."""
-    while True:
-        if isinstance(node, exp.DataType):
-            return True
-        children = list(node.iter_expressions())
-        if not children:
-            return False
-        node = children[-1]
 
 
 def _find_run(

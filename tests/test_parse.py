@@ -310,7 +310,7 @@ def test_node_outside_the_tree_gets_the_statement() -> None:
 def test_spans_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     trace = parse_module._TRACER.trace
-    monkeypatch.setattr(parse_module._TRACER, "trace", lambda tree: calls.append(1) or trace(tree))
+    monkeypatch.setattr(parse_module._TRACER, "trace", lambda *a: calls.append(1) or trace(*a))
     p = parsed(TABLE)
     first = [node_span(p, n) for n in p.tree.walk()]
     second = [node_span(p, n) for n in p.tree.walk()]
@@ -334,3 +334,93 @@ def test_identity_option_spans() -> None:
     cache = p.tree.find(exp.GeneratedAsIdentityColumnConstraint).args["cache"]
     start, end = node_span(p, cache)
     assert p.statement.source.text[start - 6 : end] == "CACHE 1"
+
+
+# --- span internals: what their shortcuts rely on ---------------------------------------------
+
+STATEMENTS = [
+    TABLE,
+    "CREATE UNLOGGED TABLE IF NOT EXISTS s.t (a numeric(10, 2) DEFAULT 1.5 NOT NULL, "
+    "b timestamp(6) without time zone DEFAULT now(), CONSTRAINT c CHECK (a > 0)) WITH (x = 1);",
+    "CREATE UNIQUE INDEX ASYNC i ON t USING btree (a DESC NULLS LAST, (lower(b))) WHERE c;",
+    "ALTER TABLE ONLY t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON DELETE CASCADE;",
+    "SELECT 'it''s', $$a b$$, 1.5e3, x::int, \"Q\".\"r\" FROM t AS v WHERE v.n IN (1, 2);",
+    "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+    "INSERT INTO t (a, b) VALUES (1, 'x'), (2, DEFAULT) ON CONFLICT (a) DO NOTHING;",
+]
+
+
+@pytest.mark.parametrize("text", STATEMENTS)
+def test_spans_leave_the_tree_as_it_was(text: str) -> None:
+    p = parsed(text)
+    nodes = list(p.tree.walk())
+
+    def state() -> list[tuple[object, ...]]:
+        return [(id(n), id(n.parent), n.arg_key, n._meta and dict(n._meta)) for n in nodes]
+
+    before = state()
+    sql = p.tree.sql(dialect=parse_module._DIALECT)
+    for node in nodes:
+        node_span(p, node)
+        head_span(p, node)
+    assert [id(n) for n in p.tree.walk()] == [id(n) for n in nodes]
+    assert state() == before
+    assert p.tree.sql(dialect=parse_module._DIALECT) == sql
+
+
+@pytest.mark.parametrize("text", STATEMENTS)
+def test_the_generator_needs_no_meta(text: str) -> None:
+    # The tracer's copy of a tree goes without meta (see _copy).
+    assert not parse_module._GENERATOR_READS_META
+    p = parsed(text)
+    metas = [(n, n._meta) for n in p.tree.walk() if n._meta is not None]
+    bare = parse_module._copy(p.tree, metas)
+    assert all(n._meta is None for n in bare.walk())
+    generate = parse_module._GENERATOR.generate
+    assert generate(bare) == generate(p.tree)
+
+
+@pytest.mark.parametrize("text", STATEMENTS)
+def test_generated_sql_cut_out_of_its_parents_reads_as_alone(text: str) -> None:
+    spans = parse_module._Spans(parsed(text))
+    index = spans._indexed()
+    sqls = spans._trace()
+    cut = 0
+    for k in range(1, len(index.nodes)):
+        sql, parent_sql = sqls[k], sqls[index.up[k]]
+        if sql is None or parent_sql is None:
+            continue
+        tokens = parse_module._cut(parse_module._tokenize(parent_sql), parent_sql, sql)
+        if tokens is not None:
+            cut += 1
+            assert tokens.keys == parse_module._tokenize(sql).keys
+    assert cut > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("x DOUBLE PRECISION NOT NULL", "x DOUBLE"),  # inside a token
+        ("SELECT $1.5", "1.5"),  # after a parameter it reads as 1 . 5
+        ("SELECT 1 /* c */ + 2", "+ 2"),  # the text has a comment
+        ("SHOW search_path", "search_path"),  # a command's text is one string
+    ],
+)
+def test_sql_is_not_cut_where_it_would_read_otherwise(text: str, part: str) -> None:
+    assert parse_module._cut(parse_module._tokenize(text), text, part) is None
+
+
+def test_sql_is_cut_on_token_boundaries() -> None:
+    text = "SELECT ab, a FROM t"
+    tokens = parse_module._cut(parse_module._tokenize(text), text, "a")
+    assert tokens is not None and tokens.keys == parse_module._tokenize("a").keys
+
+
+def test_a_node_in_two_places() -> None:
+    p = parsed("SELECT a, b FROM t WHERE a > 1;")
+    column = p.tree.find(exp.Column)
+    p.tree.args["expressions"].append(column)  # no copy: the same node twice
+    nodes = list(p.tree.walk())
+    assert len({id(n) for n in nodes}) < len(nodes)
+    assert [text_of(p, n) for n in nodes if isinstance(n, exp.Column)] == ["a", "b", "a", "a"]
+    assert text_of(p, p.tree.find(exp.Where)) == "WHERE a > 1"
