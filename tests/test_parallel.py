@@ -61,3 +61,30 @@ def test_chunks_cover_every_statement_once(migrations: Path) -> None:
         covered = [i for start, end in chunks for i in range(start, end)]
         assert covered == list(range(len(statements)))
         assert len(chunks) <= parts
+
+
+def test_a_subject_sent_to_another_process_answers_as_the_node_did() -> None:
+    import pickle
+
+    from dsql_lint.engine.catalog import NODE_FACTS, Subject
+    from dsql_lint.parse import parse
+    from dsql_lint.source import Source
+    from dsql_lint.split import split
+
+    sql = (
+        "ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq'::regclass);\n"
+        "ALTER TABLE ONLY t ADD CONSTRAINT t_pkey PRIMARY KEY (id, b);\n"
+        "ALTER TABLE t DROP CONSTRAINT t_pkey;\n"
+        "CREATE INDEX ASYNC i ON t (a, lower(b), c);\n"
+    )
+    nodes = 0
+    for statement in split(Source("x.sql", sql)):
+        tree = parse(statement).tree
+        assert tree is not None
+        for node in tree.walk():
+            live = Subject(("public", "t"), node)
+            sent = pickle.loads(pickle.dumps(live))
+            assert sent.node is None
+            assert {n: sent.fact(n) for n in NODE_FACTS} == {n: live.fact(n) for n in NODE_FACTS}
+            nodes += 1
+    assert nodes > 20

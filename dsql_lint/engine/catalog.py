@@ -455,12 +455,30 @@ def _command_text(tree: exp.Command) -> str:
 # --- facts that catalog conditions can test ---------------------------------------------
 
 
-@dataclass(frozen=True)
 class Subject:
-    """What a catalog condition is about: the statement's table and the matched node."""
+    """What a catalog condition is about: the statement's table and the matched node, asked
+    through the node facts below (each computed on first use). Sent to another process, a
+    Subject carries the facts instead of the node, which would pickle its whole subtree."""
 
-    table: Key | None
-    node: exp.Expr
+    __slots__ = ("table", "node", "_facts")
+
+    def __init__(self, table: Key | None, node: exp.Expr | None) -> None:
+        self.table = table
+        self.node = node
+        self._facts: dict[str, Any] = {}
+
+    def fact(self, name: str) -> Any:
+        facts = self._facts
+        if name not in facts:
+            facts[name] = NODE_FACTS[name](self.node)
+        return facts[name]
+
+    def __getstate__(self) -> tuple[Key | None, dict[str, Any]]:
+        return self.table, {name: self.fact(name) for name in NODE_FACTS}
+
+    def __setstate__(self, state: tuple[Key | None, dict[str, Any]]) -> None:
+        self.table, self._facts = state
+        self.node = None
 
 
 def _table(catalog: Catalog, subject: Subject) -> Table | None:
@@ -520,13 +538,13 @@ def _key_json_columns(catalog: Catalog, subject: Subject) -> int:
     table = _table(catalog, subject)
     if table is None:
         return 0
-    types = (table.columns.get(c, "").upper() for c in key_columns(subject.node))
+    types = (table.columns.get(c, "").upper() for c in subject.fact("key_columns"))
     return sum(1 for kind in types if kind in JSON_TYPES)
 
 
 def _column_type(catalog: Catalog, subject: Subject) -> str:
     table = _table(catalog, subject)
-    return table.columns.get(node_column(subject.node), "").upper() if table else ""
+    return table.columns.get(subject.fact("column"), "").upper() if table else ""
 
 
 def _table_created_before(catalog: Catalog, subject: Subject) -> bool:
@@ -547,8 +565,7 @@ def _new_table_key(catalog: Catalog, subject: Subject) -> bool:
         return False
     table = _table(catalog, subject)
     assert table is not None
-    is_primary = isinstance(subject.node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint)
-    return not (is_primary and _primary_key_before(table, catalog))
+    return not (subject.fact("is_primary") and _primary_key_before(table, catalog))
 
 
 def _default_sequence(node: exp.Expr) -> Key | None:
@@ -565,19 +582,29 @@ def _default_sequence(node: exp.Expr) -> Key | None:
 
 
 def _default_is_owned_sequence(catalog: Catalog, subject: Subject) -> bool:
-    key = _default_sequence(subject.node)
+    key = subject.fact("default_sequence")
     sequence = catalog.sequences.get(key) if key else None
     if sequence is None or sequence.owned_by is None or subject.table is None:
         return False
-    return sequence.owned_by == (subject.table, node_column(subject.node))
+    return sequence.owned_by == (subject.table, subject.fact("column"))
 
 
 def _constraint_is_primary_key(catalog: Catalog, subject: Subject) -> bool:
     table = _table(catalog, subject)
-    if table is None or not table.primary_key or not isinstance(subject.node, exp.Drop):
+    dropped = subject.fact("dropped")
+    if table is None or not table.primary_key or dropped is None:
         return False
-    return dropped_name(subject.node) == table.primary_key_name
+    return dropped == table.primary_key_name
 
+
+# What catalog conditions ask of the matched node.
+NODE_FACTS: dict[str, Callable[[Any], Any]] = {
+    "column": node_column,
+    "key_columns": key_columns,
+    "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
+    "default_sequence": _default_sequence,
+    "dropped": lambda node: dropped_name(node) if isinstance(node, exp.Drop) else None,
+}
 
 FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "table_indexes": _count("indexes"),
@@ -587,7 +614,7 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     # the table existed before this statement (it was created earlier in the input)
     "table_created_before": _table_created_before,
     "column_in_primary_key": lambda catalog, subject: bool(
-        (table := _table(catalog, subject)) and node_column(subject.node) in table.primary_key
+        (table := _table(catalog, subject)) and subject.fact("column") in table.primary_key
     ),
     # a UNIQUE or PRIMARY KEY added to a table created earlier in the input that could be
     # declared in its CREATE TABLE (for a primary key: the table had none before)
