@@ -901,7 +901,7 @@ class _Spans:
         NULL."""
         start = self._head(child, core, generated, floor)[0]
         end = core[1]
-        at_last = self._last_at(child, generated, core) if generated else None
+        at_last = self._leaf_at(child, generated, core, first=False) if generated else None
         if generated and at_last is not None:
             partner = self.partner
             for g in generated[at_last + 1 :]:
@@ -944,7 +944,7 @@ class _Spans:
         not just some (the `(` of CAST('s' AS regclass) is the enclosing call's)."""
         if not generated:
             return core[0], True
-        at_first = self._first_at(child, generated, core)
+        at_first = self._leaf_at(child, generated, core, first=True)
         if at_first is None:
             return core[0], False
         keys = self.keys
@@ -967,22 +967,18 @@ class _Spans:
                 complete = False
         return start, complete
 
-    def _first_at(self, child: exp.Expr, generated: list[_Key], core: _Range) -> int | None:
-        """Where, in the child's generated tokens, its first positioned leaf's are."""
-        entry = self.first_at.get(id(child))
+    def _leaf_at(
+        self, child: exp.Expr, generated: list[_Key], core: _Range, *, first: bool
+    ) -> int | None:
+        """Where, in the child's generated tokens, its first positioned leaf's first token is
+        (or its last leaf's last token, with first=False)."""
+        cache = self.first_at if first else self.last_at
+        entry = cache.get(id(child))
         if entry is None or entry[0] is not child:
-            leaf = self.first_leaf.get(core[0])
-            entry = (child, self._locate_leaf(generated, leaf, core[0], first=True))
-            self.first_at[id(child)] = entry
-        return entry[1]
-
-    def _last_at(self, child: exp.Expr, generated: list[_Key], core: _Range) -> int | None:
-        """Where, in the child's generated tokens, the last one of its last leaf's is."""
-        entry = self.last_at.get(id(child))
-        if entry is None or entry[0] is not child:
-            leaf = self.last_leaf.get(core[1])
-            entry = (child, self._locate_leaf(generated, leaf, core[1], first=False))
-            self.last_at[id(child)] = entry
+            index = core[0] if first else core[1]
+            leaf = (self.first_leaf if first else self.last_leaf).get(index)
+            entry = (child, self._locate_leaf(generated, leaf, index, first=first))
+            cache[id(child)] = entry
         return entry[1]
 
     def _locate_leaf(
