@@ -41,6 +41,16 @@ def test_example_reports_each_family_with_position() -> None:
     assert out.rstrip().splitlines()[-1].startswith("Found 5 errors in 1 file")
 
 
+def test_summary_counts_one_statement_in_the_singular() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "-"],
+        input=b"SELECT 1;",
+        capture_output=True,
+        check=False,
+    )
+    assert result.stdout.decode() == "All clean: 1 file, 1 statement checked.\n"
+
+
 def test_code_frame_points_at_the_finding() -> None:
     out = run("check", str(EXAMPLE), "--select", "DSQL101").stdout.decode()
     frame = out.split("DSQL101", 1)[1].splitlines()

@@ -78,12 +78,16 @@ def _frame(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
     return out
 
 
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def summary(report: LintReport, style: _Style | None = None) -> str:
     style = style or _Style(False)
     diagnostics = report.diagnostics
     files = len(report.files)
     statements = sum(len(f.statements) for f in report.files)
-    checked = f"{files} file{'s' * (files != 1)}, {statements} statements checked"
+    checked = f"{counted(files, 'file')}, {counted(statements, 'statement')} checked"
     if not diagnostics:
         return style(f"All clean: {checked}.", "1;32")
     counts = Counter(d.severity for d in diagnostics)
