@@ -920,12 +920,7 @@ class _Spans:
         keys, partner = self.keys, self.partner
         while k <= ceiling:
             s = keys[k]
-            if (
-                s is g
-                or (s[0] is not None and s[0] == g[0])
-                or (s[1] is not None and s[1] == g[1])
-                or (s[2], g[2]) in _RESPELLED
-            ):
+            if s is g or _same(s, g, loose=True):
                 return k
             # Skip a bracket group, else a word, else stop.
             if k < partner[k] <= ceiling:
@@ -953,12 +948,7 @@ class _Spans:
             k = start - 1
             while k >= floor:
                 s = keys[k]
-                if (
-                    s is g
-                    or (s[0] is not None and s[0] == g[0])
-                    or (s[1] is not None and s[1] == g[1])
-                    or (s[2], g[2]) in _RESPELLED
-                ):
+                if s is g or _same(s, g, loose=True):
                     break
                 k = k - 1 if s[1] is not None else floor - 1  # only words are skipped
             if k >= floor:

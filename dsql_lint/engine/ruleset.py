@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlglot import exp
 
@@ -46,6 +46,9 @@ class CatalogCheck:
     rule: Rule
     test: Predicate
     condition: CatalogTest
+    # Offered to every node (its match says whether it wants the root), whatever the words.
+    root_only: ClassVar[bool] = False
+    lead: ClassVar[frozenset[str] | None] = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class RuleSet:
         checks = self._by_type.get(node_type)
         if checks is None:
             checks = self._by_type[node_type] = [
-                c for c in self._applicable(node_type) if not getattr(c, "root_only", False)
+                c for c in self._applicable(node_type) if not c.root_only
             ]
         return checks
 
@@ -124,9 +127,7 @@ class RuleSet:
         checks = self._root_by_type.get(key)
         if checks is None:
             checks = self._root_by_type[key] = [
-                c
-                for c in self._applicable(node_type)
-                if getattr(c, "lead", None) is None or word in c.lead  # type: ignore[union-attr]
+                c for c in self._applicable(node_type) if c.lead is None or word in c.lead
             ]
         return checks
 

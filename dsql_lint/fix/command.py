@@ -18,6 +18,7 @@ from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.lint import active_rules
+from dsql_lint.report.text import counted
 from dsql_lint.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
@@ -170,6 +171,6 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
     untranslated = sum(len(o.untranslated) for o in outcomes)
     if untranslated:
         _echo_err(
-            f"{untranslated} lossy translation{'s' * (untranslated != 1)} not done: those"
+            f"{counted(untranslated, 'lossy translation')} not done: those"
             " statements are left as written; see above, or use --unsafe-fixes."
         )

@@ -43,10 +43,10 @@ def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
     files = sum(r.changed for r in results)
     left = sum(len(r.remaining) for r in results)
     available = sum(len(r.available) for r in results)
-    parts = [f"Fixed {len(applied)} finding{'s' * (len(applied) != 1)}"]
+    parts = [f"Fixed {text_report.counted(len(applied), 'finding')}"]
     if unsafe:
         parts.append(f" ({unsafe} with unsafe fixes)")
-    parts.append(f" in {files} file{'s' * (files != 1)}; {left} remain{'s' * (left == 1)}")
+    parts.append(f" in {text_report.counted(files, 'file')}; {left} remain{'s' * (left == 1)}")
     if available:
         parts.append(f", {available} fixable with --unsafe-fixes")
     return "".join(parts) + "."

@@ -91,7 +91,7 @@ def summary(report: LintReport, style: _Style | None = None) -> str:
     if not diagnostics:
         return style(f"All clean: {checked}.", "1;32")
     counts = Counter(d.severity for d in diagnostics)
-    parts = [f"{counts[s]} {s.value}{'s' * (counts[s] != 1)}" for s in Severity if counts[s]]
+    parts = [counted(counts[s], s.value) for s in Severity if counts[s]]
     return f"Found {', '.join(parts)} in {checked}{_fix_note(diagnostics)}."
 
 
