@@ -152,10 +152,7 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     checks_for = ruleset.checks_for
     word = first_word(ctx.code_of(tree))
     for node in tree.walk():
-        if node is tree:
-            checks = ruleset.root_checks_for(type(node), word)
-        else:
-            checks = checks_for(type(node))
+        checks = ruleset.root_checks_for(node, word) if node is tree else checks_for(node)
         for check in checks:
             if not check.test(node, ctx):
                 continue

@@ -358,6 +358,15 @@ def _cut(whole: _Tokenized, text: str, part: str) -> _Tokenized | None:
 
 _PARAMETER = TokenType.PARAMETER
 _L_PAREN = TokenType.L_PAREN
+# The words a column constraint starts with, as tokens other than quoted names read them.
+_NAMES = frozenset({TokenType.IDENTIFIER, TokenType.STRING})
+_CONSTRAINT_WORDS = frozenset(
+    {
+        "CONSTRAINT", "NOT", "NULL", "CHECK", "DEFAULT", "GENERATED", "UNIQUE", "PRIMARY KEY",
+        "PRIMARY", "REFERENCES", "COLLATE", "DEFERRABLE", "INITIALLY",
+    }
+)  # fmt: skip
+_COMMA = TokenType.COMMA
 _TOKENIZED: dict[str, _Tokenized] = {}
 
 
@@ -424,6 +433,8 @@ class _Spans:
     """node_span's state for one statement (see the strategy above). Caches are keyed by
     id(node) and keep the node, so a node that died cannot be confused with a new one."""
 
+    shortcuts = True  # off only to check the shortcuts against the general algorithm
+
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
         self.tokens = parsed.tokens
@@ -438,9 +449,8 @@ class _Spans:
         self.last_leaf: dict[int, exp.Expr] = {}
         self.ranges: dict[int, tuple[exp.Expr, _Range | None]] = {}
         self.gens: dict[int, _Generated] = {}
-        # A copy of the tree, made with the index (its tree.walk()), until it is generated;
-        # then the SQL of each node of tree.walk().
-        self.copies: list[exp.Expr] = []
+        # The nodes with a meta, and it (see _copy); the SQL of each node of tree.walk().
+        self.metas: list[tuple[exp.Expr, dict[str, Any]]] = []
         self.traced: list[str | None] | None = None
         # Where a member's first / last positioned leaf is in its generated tokens.
         self.first_at: dict[int, tuple[exp.Expr, int | None]] = {}
@@ -530,17 +540,19 @@ class _Spans:
         return index
 
     def _build_index(self, tree: exp.Expr) -> _Index:
-        nodes = list(tree.walk())
+        # Breadth first, as tree.walk(), keeping each node's parent as reached from the root.
+        nodes = [tree]
+        up = [-1]
+        k = 0
+        while k < len(nodes):
+            for child in nodes[k].iter_expressions():
+                nodes.append(child)
+                up.append(k)
+            k += 1
         metas = [(k, node, node._meta) for k, node in enumerate(nodes) if node._meta is not None]
-        # The copy the tracer will generate, made now: its nodes' `parent` are right (sqlglot
-        # sets them as it copies), and its tree.walk() is in step with the tree's.
-        copy = _copy(tree, [(node, meta) for _, node, meta in metas])
-        copies = list(copy.walk())  # kept until generated, so their ids stay unique
-        where = dict(zip(map(id, copies), range(len(copies)), strict=True))
-        up = [where.get(id(twin.parent), -1) for twin in copies]
+        self.metas = [(node, meta) for _, node, meta in metas]
         lows, highs = self._cores(len(nodes), metas, up)
         position = dict(zip(map(id, nodes), range(len(nodes)), strict=True))
-        self.copies = copies
         return _Index(nodes, position, up, lows, highs)
 
     def _cores(
@@ -588,9 +600,12 @@ class _Spans:
     def _generate(self, node: exp.Expr) -> _Generated:
         k = self._position(node)
         try:
-            sql = self._traced_sql(k)
+            # Tracing regenerates the whole statement: worth it for a partition from the
+            # root down, not for a node placed by a shortcut (generated alone).
+            traced = self.traced is not None or k == 0 or not self.shortcuts
+            sql = self._traced_sql(k) if traced else None
             if sql is None:
-                sql = _sql_in_context(node)
+                sql = _sql_in_context(node, self.metas)
             tokens = _TOKENIZED.get(sql)
             if tokens is None:
                 tokens = _tokenized(sql, self._parent_sql(k))
@@ -609,10 +624,11 @@ class _Spans:
 
     def _trace(self) -> list[str | None]:
         """The SQL of each node of tree.walk(), from the copy made with the index."""
-        index, copies = self._indexed(), self.copies
-        self.copies = []  # (the copy is not needed any more: only its texts)
-        if not copies:
+        index = self._indexed()
+        if not index.nodes:
             return []
+        # Its tree.walk() is in step with the tree's (kept until generated: ids stay unique).
+        copies = list(_copy(index.nodes[0], self.metas).walk())
         texts = _TRACER.trace(copies[0])
         if len(index.position) == len(index.nodes):
             return [texts.get(key) for key in map(id, copies)]
@@ -645,8 +661,11 @@ class _Spans:
         chain: list[exp.Expr] = []
         current: exp.Expr | None = node
         while current is not None and self._cached(current) is _MISSING:
+            parent = self._parent(current)
+            if self.shortcuts and self._shortcut(parent, current):
+                break
             chain.append(current)
-            current = self._parent(current)
+            current = parent
         for member in reversed(chain):
             parent = self._parent(member)
             if parent is None:
@@ -662,6 +681,94 @@ class _Spans:
                 self.ranges[id(member)] = (member, None)
         found = self._cached(node)
         return None if found is _MISSING else found
+
+    # -- shortcuts -----------------------------------------------------------------------------
+    #
+    # Most findings are on a column's type or an index's parameters. Partitioning the statement
+    # from the root down to them regenerates the whole statement; PostgreSQL's grammar places
+    # them more cheaply, from the positioned table name. A shortcut answers only when sure, and
+    # tests check that it always agrees with the general algorithm (shortcuts = False).
+
+    def _shortcut(self, parent: exp.Expr | None, member: exp.Expr) -> bool:
+        """Whether a shortcut placed `member` (and maybe its siblings)."""
+        if isinstance(parent, exp.Schema):
+            return self._table_elements(parent, member)
+        if isinstance(parent, exp.Index):
+            return self._index_parameters(parent, member)
+        if isinstance(parent, exp.ColumnDef) and member is parent.args.get("kind"):
+            return self._column_type(parent, member)
+        return False
+
+    def _column_type(self, column: exp.ColumnDef, kind: exp.Expr) -> bool:
+        """A column's type: from after its name up to its first constraint, which starts
+        with one of a few words that no type has (PostgreSQL's ColQualList)."""
+        found = self._range(column)
+        name = self._core(column.this) if column.this is not None else None
+        if found is None or name is None or name[0] != found[0]:
+            return False
+        keys, partner = self.keys, self.partner
+        start = k = name[1] + 1
+        while k <= found[1] and not (keys[k][1] in _CONSTRAINT_WORDS and keys[k][2] not in _NAMES):
+            k = partner[k] + 1 if partner[k] > k else k + 1
+        constraints = column.args.get("constraints") or []
+        first = self._core(constraints[0]) if constraints else None
+        if k - 1 < start or (k <= found[1]) != bool(constraints) or (first and first[0] < k):
+            return False
+        inner = self._core(kind)
+        if inner and not start <= inner[0] <= inner[1] < k:
+            return False
+        self.ranges[id(kind)] = (kind, (start, k - 1))
+        return True
+
+    def _index_parameters(self, index: exp.Index, member: exp.Expr) -> bool:
+        """CREATE INDEX's parameters: everything after the table's name, to the end."""
+        root = self.parsed.tree
+        table = index.args.get("table")
+        if member is not index.args.get("params") or root is None or root.this is not index:
+            return False
+        core = self._core(table) if table is not None else None
+        if core is None or not isinstance(root, exp.Create) or root.kind != "INDEX":
+            return False
+        start, end = core[1] + 1, len(self.tokens) - 1
+        inner = self._core(member)
+        if start > end or (inner and not start <= inner[0] <= inner[1] <= end):
+            return False
+        self.ranges[id(member)] = (member, (start, end))
+        return True
+
+    def _table_elements(self, schema: exp.Schema, member: exp.Expr) -> bool:
+        """A table's elements, by the commas of their list: the grammar puts none at the top
+        level of an element. Unsure cases (another count, a positioned leaf outside its piece)
+        say no."""
+        members = schema.expressions
+        table = schema.this
+        core = self._core(table) if table is not None else None
+        if not members or core is None:
+            return False
+        keys, partner = self.keys, self.partner
+        opener = core[1] + 1
+        if opener >= len(keys) or keys[opener][2] is not _L_PAREN or partner[opener] < opener:
+            return False
+        pieces: list[_Range] = []
+        start = k = opener + 1
+        closer = partner[opener]
+        while k < closer:
+            if keys[k][2] is _COMMA:
+                pieces.append((start, k - 1))
+                start = k + 1
+                k += 1
+            else:
+                k = partner[k] + 1 if partner[k] > k else k + 1
+        pieces.append((start, closer - 1))
+        if len(pieces) != len(members):
+            return False
+        for piece, element in zip(pieces, members, strict=True):
+            inner = self._core(element)
+            if piece[1] < piece[0] or (inner and not piece[0] <= inner[0] <= inner[1] <= piece[1]):
+                return False
+        for piece, element in zip(pieces, members, strict=True):
+            self.ranges[id(element)] = (element, piece)
+        return self._cached(member) is not _MISSING
 
     def _cached(self, node: exp.Expr) -> Any:
         entry = self.ranges.get(id(node))
@@ -1024,13 +1131,14 @@ class _Spans:
             node = last
 
 
-def _sql_in_context(node: exp.Expr) -> str:
-    """The node's SQL as its parent writes it, where that differs from the node alone."""
+def _sql_in_context(node: exp.Expr, metas: list[tuple[exp.Expr, dict[str, Any]]]) -> str:
+    """The node's SQL as its parent writes it, where that differs from the node alone;
+    `metas` as for _copy."""
     if isinstance(node, exp.If) and isinstance(node.parent, exp.Case):
         condition = _GENERATOR.generate(node.this)
         value = _GENERATOR.generate(node.args["true"]) if node.args.get("true") else ""
         return f"WHEN {condition} THEN {value}"
-    return _GENERATOR.generate(node)
+    return _GENERATOR.generate(_copy(node, metas), copy=False)
 
 
 def _find_run(

@@ -1,5 +1,6 @@
-"""The leading-word prefilter: a statement is offered a whole-statement text rule only when its
-first word could start a match; it must never hide a match."""
+"""The rule set's prefilters, which must never hide a match: a statement is offered a
+whole-statement text rule only when its first word could start a match, and a node only the
+checks that accept the value of its keyed arg (a DataType's `this`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlglot import exp
 
-from dsql_lint.engine.matchers import code_only, first_word, leading_words
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.engine.matchers import accepted_values, code_only, first_word, leading_words
+from dsql_lint.engine.ruleset import RuleSet
+from dsql_lint.lint import LintOptions, _MatchContext, all_rules
+from dsql_lint.parse import parse
 from dsql_lint.source import read_source
 from dsql_lint.split import Kind, split
 
@@ -58,3 +62,63 @@ def test_no_match_is_ever_outside_the_leading_words() -> None:
                     checked += 1
                     assert first_word(code) in lead, (path, statement.body[:60])
     assert checked > 20
+
+
+@pytest.mark.parametrize(
+    ("spec", "node_type", "accepted"),
+    [
+        ({"where": {"this": "ARRAY"}}, exp.DataType, {"this": {"ARRAY"}}),
+        ({"where": {"this": {"in": ["json", "JSONB"]}}}, exp.DataType, {"this": {"JSON", "JSONB"}}),
+        (
+            {"where": {"this": {"eq": "INT", "in": ["INT", "TEXT"]}}},
+            exp.DataType,
+            {"this": {"INT"}},
+        ),
+        ({"where": {"this": {"regex": "^INT"}}}, exp.DataType, {}),
+        ({"where": {"$name": "x"}}, exp.Column, {}),
+        # any_of: the union, when every option names the arg...
+        (
+            {"any_of": [{"where": {"this": "INT"}}, {"where": {"this": {"in": ["TEXT"]}}}]},
+            exp.DataType,
+            {"this": {"INT", "TEXT"}},
+        ),
+        # ...and nothing when one does not,
+        ({"any_of": [{"where": {"this": "INT"}}, {"where": {"kind": "X"}}]}, exp.DataType, {}),
+        # unless that option is for another node type.
+        (
+            {"any_of": [{"node": "DataType", "where": {"this": "INT"}}, {"node": "Command"}]},
+            exp.DataType,
+            {"this": {"INT"}},
+        ),
+        # all_of: every part's requirement holds.
+        (
+            {"where": {"this": {"in": ["A", "B"]}}, "all_of": [{"where": {"this": "B"}}]},
+            exp.DataType,
+            {"this": {"B"}},
+        ),
+    ],
+)
+def test_accepted_values(spec: dict, node_type: type, accepted: dict) -> None:
+    assert accepted_values(spec, node_type) == {k: frozenset(v) for k, v in accepted.items()}
+
+
+def test_keyed_offers_never_hide_a_match() -> None:
+    ruleset = RuleSet(all_rules(LintOptions(target="2025-05")))
+    keyed = 0
+    for path in sorted(FIXTURES.rglob("*.sql")):
+        for statement in split(read_source(str(path))):
+            parsed = parse(statement)
+            if parsed.tree is None:
+                continue
+            ctx = _MatchContext(parsed)
+            word = first_word(ctx.code_of(parsed.tree))
+            for node in parsed.tree.walk():
+                root = node is parsed.tree
+                offered = ruleset.root_checks_for(node, word) if root else ruleset.checks_for(node)
+                full = [c for c in ruleset._applicable(type(node)) if root or not c.root_only]
+                if root:
+                    full = [c for c in full if c.lead is None or word in c.lead]
+                matched = [c.rule.code for c in full if c.test(node, ctx)]
+                assert [c.rule.code for c in offered if c.test(node, ctx)] == matched
+                keyed += len(offered) < len(full)
+    assert keyed > 100

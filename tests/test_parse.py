@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +13,8 @@ from sqlglot import exp
 import dsql_lint.parse as parse_module
 from dsql_lint.dialect import is_async
 from dsql_lint.parse import Parsed, head_span, node_span, parse
-from dsql_lint.source import Source
-from dsql_lint.split import Kind, Statement
+from dsql_lint.source import Source, read_source
+from dsql_lint.split import Kind, Statement, split
 
 
 def statement(text: str, prefix: str = "", kind: Kind = Kind.SQL) -> Statement:
@@ -424,3 +425,63 @@ def test_a_node_in_two_places() -> None:
     assert len({id(n) for n in nodes}) < len(nodes)
     assert [text_of(p, n) for n in nodes if isinstance(n, exp.Column)] == ["a", "b", "a", "a"]
     assert text_of(p, p.tree.find(exp.Where)) == "WHERE a > 1"
+
+
+# --- span shortcuts: the same answer as the general algorithm ---------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def shortcut_disagreements(path: Path) -> tuple[int, list[str]]:
+    """The spans of every node of every statement, deepest first (so that shortcuts place
+    nodes before anything is generated as a whole), with and without shortcuts: how many
+    were placed by a shortcut or under one, and where the two differ."""
+    source = read_source(str(path))
+    compared, differ = 0, []
+    for item in split(source):
+        p = parse(item)
+        if p.tree is None:
+            continue
+        nodes = list(p.tree.walk())[::-1]
+        answers = []
+        for shortcuts in (True, False):
+            p._spans = None
+            parse_module._Spans.shortcuts = shortcuts
+            try:
+                answers.append([node_span(p, node) for node in nodes])
+            finally:
+                parse_module._Spans.shortcuts = True
+        for node, fast, slow in zip(nodes, *answers, strict=True):
+            compared += node.find_ancestor(exp.Schema, exp.Index) is not None
+            if fast != slow:
+                differ.append(f"{path.name}:{item.line} {type(node).__name__} {fast} {slow}")
+    return compared, differ
+
+
+def test_span_shortcuts_agree_with_the_general_algorithm_on_the_fixtures() -> None:
+    total = 0
+    for path in sorted(FIXTURES.rglob("*.sql")):
+        compared, differ = shortcut_disagreements(path)
+        assert not differ
+        total += compared
+    assert total > 1000
+
+
+CORPUS_FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason=f"no corpus at {CORPUS}")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_span_shortcuts_agree_with_the_general_algorithm_on_the_corpus(path: Path) -> None:
+    assert shortcut_disagreements(path)[1] == []
+
+
+def test_span_shortcuts_place_columns_and_index_parameters() -> None:
+    p = parsed("CREATE TABLE t (a int[] NOT NULL, b numeric(10, 2), CHECK (b > 0));")
+    p2 = parsed("CREATE INDEX i ON public.t USING btree (a, lower(b)) WHERE c;")
+    assert texts(p, exp.ColumnDef) == ["a int[] NOT NULL", "b numeric(10, 2)"]
+    assert texts(p, exp.DataType, exp.ColumnDef) == ["int[]", "numeric(10, 2)"]
+    assert texts(p2, exp.IndexParameters) == ["USING btree (a, lower(b)) WHERE c"]
+    # Neither needed the statement to be regenerated as a whole.
+    assert p._spans.traced is None and p2._spans.traced is None

@@ -340,6 +340,60 @@ def leading_words(spec: dict[str, Any]) -> frozenset[str] | None:
     return frozenset(words)
 
 
+def accepted_values(spec: dict[str, Any], node_type: type) -> dict[str, frozenset[Any]]:
+    """For each arg a match compares by equality (`this: ARRAY`, `eq`, `in`), the values it
+    accepts from a node of `node_type`, normalized as the match compares them: a node whose
+    arg holds another value cannot match. Only conditions every match must meet count
+    (`any_of` gives the union of what its options for this type require). Lets the rule set
+    offer a node just the checks its values can satisfy, not every check for its type."""
+    found: dict[str, frozenset[Any]] = {}
+
+    def require(name: str, values: frozenset[Any]) -> None:
+        found[name] = found[name] & values if name in found else values
+
+    where = spec.get("where")
+    if isinstance(where, dict):
+        for name, condition in where.items():
+            values = _equal_to(condition)
+            if values is not None and not str(name).startswith("$"):
+                require(str(name), values)
+    for part in spec.get("all_of") or []:
+        if isinstance(part, dict):
+            for name, values in accepted_values(part, node_type).items():
+                require(name, values)
+    options = [
+        accepted_values(option, node_type) if isinstance(option, dict) else {}
+        for option in spec.get("any_of") or []
+        if not (isinstance(option, dict) and "node" in option)
+        or issubclass(node_type, node_classes(option["node"]))
+    ]
+    if options:
+        for name in set.intersection(*(set(option) for option in options)):
+            require(name, frozenset().union(*(option[name] for option in options)))
+    return found
+
+
+def _equal_to(condition: Any) -> frozenset[Any] | None:
+    """The values a value condition accepts when it is an equality test, else None."""
+    if not isinstance(condition, dict):
+        return frozenset({_norm(condition)})
+    sets = []
+    if "eq" in condition and (equal := _equal_to(condition["eq"])) is not None:
+        sets.append(equal)
+    if isinstance(condition.get("in"), list):
+        sets.append(frozenset(_norm(v) for v in condition["in"]))
+    return frozenset.intersection(*sets) if sets else None
+
+
+UNKEYED = object()  # an arg value that is no dictionary key (a list of nodes, say)
+
+
+def normalized_arg(node: exp.Expr, name: str) -> Any:
+    """The node's arg as `accepted_values` sees it, or UNKEYED."""
+    value = _norm(node.args.get(name))
+    return value if value is None or isinstance(value, str | bool | int | float) else UNKEYED
+
+
 def first_word(code: str) -> str:
     """The statement's first word, upper case ("" when it does not start with one)."""
     found = FIRST_WORD.match(code)

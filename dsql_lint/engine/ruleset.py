@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlglot import exp
 
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.matchers import (
+    UNKEYED,
     CompileError,
     Predicate,
+    accepted_values,
     compile_comparison,
     compile_match,
     compile_value,
     leading_words,
     node_classes,
+    normalized_arg,
     wrap_errors,
 )
 from dsql_lint.engine.model import Rule, Scope
@@ -62,6 +65,24 @@ class TransactionCheck:
     exclusive: tuple[str, ...] = ()
 
 
+Check = NodeCheck | CatalogCheck
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """The checks for the non-root nodes of one type: all of them, or, keyed by one arg's
+    value, those that accept it (in the same order)."""
+
+    checks: list[Check]
+    arg: str | None = None
+    by_value: dict[Any, list[Check]] = field(default_factory=dict)
+    other: list[Check] = field(default_factory=list)  # for a value no check names
+
+    def select(self, node: exp.Expr) -> list[Check]:
+        value = normalized_arg(node, self.arg or "")
+        return self.checks if value is UNKEYED else self.by_value.get(value, self.other)
+
+
 class RuleSet:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
@@ -71,12 +92,13 @@ class RuleSet:
         # Rules the pipeline raises itself rather than by matching a tree.
         self.special: dict[str, Rule] = {}
         self._classes: dict[int, tuple[type[exp.Expr], ...]] = {}
+        self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
         # Node type -> checks, for the root and for the other nodes of a tree: most checks
         # (whole-statement ones) concern the root alone and are not offered the rest.
-        self._by_type: dict[type, list[NodeCheck | CatalogCheck]] = {}
-        self._root_by_type: dict[tuple[type, str], list[NodeCheck | CatalogCheck]] = {}
+        self._by_type: dict[type, _Offer] = {}
+        self._root_by_type: dict[tuple[type, str], _Offer] = {}
 
     def _compile(self, rule: Rule) -> None:
         spec = dict(rule.match)
@@ -100,7 +122,7 @@ class RuleSet:
         if rule.scope is Scope.CATALOG:
             if condition is None:
                 raise CompileError("a catalog-scoped match needs `catalog`")
-            check: NodeCheck | CatalogCheck = CatalogCheck(rule, test, _catalog_test(condition))
+            check: Check = CatalogCheck(rule, test, _catalog_test(condition))
             self.catalog_checks.append(check)
         else:
             if condition is not None:
@@ -110,28 +132,44 @@ class RuleSet:
             check = NodeCheck(rule, test, root_only, lead)
             self.node_checks.append(check)
         self._classes[id(check)] = classes
+        self._specs[id(check)] = spec
 
-    def checks_for(self, node_type: type) -> list[NodeCheck | CatalogCheck]:
-        """The checks a node of this type is offered when it is not the root."""
-        checks = self._by_type.get(node_type)
-        if checks is None:
-            checks = self._by_type[node_type] = [
-                c for c in self._applicable(node_type) if not c.root_only
+    def checks_for(self, node: exp.Expr) -> list[Check]:
+        """The checks a node that is not the root is offered."""
+        offer = self._by_type.get(type(node))
+        if offer is None:
+            candidates = [c for c in self._applicable(type(node)) if not c.root_only]
+            offer = self._by_type[type(node)] = self._offer(candidates, type(node))
+        return offer.checks if offer.arg is None else offer.select(node)
+
+    def root_checks_for(self, node: exp.Expr, word: str) -> list[Check]:
+        """The checks offered to a statement's root, whose first word is `word`."""
+        key = (type(node), word)
+        offer = self._root_by_type.get(key)
+        if offer is None:
+            candidates = [
+                c for c in self._applicable(type(node)) if c.lead is None or word in c.lead
             ]
-        return checks
+            offer = self._root_by_type[key] = self._offer(candidates, type(node))
+        return offer.checks if offer.arg is None else offer.select(node)
 
-    def root_checks_for(self, node_type: type, word: str) -> list[NodeCheck | CatalogCheck]:
-        """The checks offered to a statement's root of this type, whose first word is
-        `word`."""
-        key = (node_type, word)
-        checks = self._root_by_type.get(key)
-        if checks is None:
-            checks = self._root_by_type[key] = [
-                c for c in self._applicable(node_type) if c.lead is None or word in c.lead
-            ]
-        return checks
+    def _offer(self, checks: list[Check], node_type: type) -> _Offer:
+        """Keyed by the arg most checks compare by equality (a DataType's `this`): a column's
+        type then meets only the one or two checks about it, not the ten about types."""
+        accepted = [accepted_values(self._specs[id(c)], node_type) for c in checks]
+        named = [name for values in accepted for name in values]
+        arg = max(sorted(set(named)), key=named.count, default=None)
+        if arg is None or named.count(arg) < 2:
+            return _Offer(checks)
+        accepts = [values.get(arg) for values in accepted]
+        by_value = {
+            value: [c for c, a in zip(checks, accepts, strict=True) if a is None or value in a]
+            for value in set().union(*(a for a in accepts if a is not None))
+        }
+        other = [c for c, a in zip(checks, accepts, strict=True) if a is None]
+        return _Offer(checks, arg, by_value, other)
 
-    def _applicable(self, node_type: type) -> list[NodeCheck | CatalogCheck]:
+    def _applicable(self, node_type: type) -> list[Check]:
         return [
             check
             for check in (*self.node_checks, *self.catalog_checks)
