@@ -61,6 +61,10 @@ def test_chunks_cover_every_statement_once(migrations: Path) -> None:
         covered = [i for start, end in chunks for i in range(start, end)]
         assert covered == list(range(len(statements)))
         assert len(chunks) <= parts
+    # The parent's chunk, the first, is larger: the others' results must also travel back.
+    first, second = parallel._chunks(statements, 2)
+    sizes = [parallel._size(statements[a:b]) for a, b in (first, second)]
+    assert sizes[0] > sizes[1]
 
 
 def test_a_subject_sent_to_another_process_answers_as_the_node_did() -> None:
