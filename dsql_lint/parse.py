@@ -957,7 +957,13 @@ class _Spans:
         floor = lo
         for n, index in enumerate(slots):
             child, core, generated = children[index], cores[index], gens[index]
-            later = [cores[i][0] for i in slots[n + 1 :] if cores[i]]
+            if core is not None and not lo <= core[0] <= core[1] <= hi:
+                # Written elsewhere in the source than the generator puts it (a sequence's
+                # options in another order): placed later, around its core (_anchor).
+                starts.append(None)
+                ends.append(None)
+                continue
+            later = [c[0] for i in slots[n + 1 :] if (c := cores[i]) and lo <= c[0] <= hi]
             ceiling = min(later, default=hi + 1) - 1
             if core is not None:
                 start, end = self._extend(child, core, generated, floor, ceiling)
