@@ -149,10 +149,17 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
     table: tuple[str, str] | None | bool = False  # computed on first use
-    checks_for = ruleset.checks_for
+    offers = ruleset.offers
     word = first_word(ctx.code_of(tree))
     for node in tree.walk():
-        checks = ruleset.root_checks_for(node, word) if node is tree else checks_for(node)
+        if node is tree:
+            checks = ruleset.root_checks_for(node, word)
+        else:
+            # Inlined checks_for: most nodes (names, literals) are offered nothing.
+            offer = offers[type(node)]
+            if not offer.checks:
+                continue
+            checks = offer.checks if offer.arg is None else offer.select(node)
         for check in checks:
             if not check.test(node, ctx):
                 continue
@@ -162,7 +169,7 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             if table is False:
                 table = cat.subject_table(tree)
             subject = cat.Subject(table or None, node)
-            pending.append((ruleset.catalog_checks.index(check), subject, node_path(node)))
+            pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     return StatementResult(found, kind, cat.effects_of(tree), pending)
 
 

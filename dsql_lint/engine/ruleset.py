@@ -83,6 +83,18 @@ class _Offer:
         return self.checks if value is UNKEYED else self.by_value.get(value, self.other)
 
 
+class _Offers(dict[type, _Offer]):
+    """Node type -> what a non-root node of that type is offered, built on first use."""
+
+    def __init__(self, build: Callable[[type], _Offer]) -> None:
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, node_type: type) -> _Offer:
+        offer = self[node_type] = self.build(node_type)
+        return offer
+
+
 class RuleSet:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
@@ -95,9 +107,11 @@ class RuleSet:
         self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
+        # Pending catalog findings name their check by its index.
+        self.catalog_index = {id(check): i for i, check in enumerate(self.catalog_checks)}
         # Node type -> checks, for the root and for the other nodes of a tree: most checks
         # (whole-statement ones) concern the root alone and are not offered the rest.
-        self._by_type: dict[type, _Offer] = {}
+        self.offers = _Offers(self._type_offer)
         self._root_by_type: dict[tuple[type, str], _Offer] = {}
 
     def _compile(self, rule: Rule) -> None:
@@ -136,11 +150,12 @@ class RuleSet:
 
     def checks_for(self, node: exp.Expr) -> list[Check]:
         """The checks a node that is not the root is offered."""
-        offer = self._by_type.get(type(node))
-        if offer is None:
-            candidates = [c for c in self._applicable(type(node)) if not c.root_only]
-            offer = self._by_type[type(node)] = self._offer(candidates, type(node))
+        offer = self.offers[type(node)]
         return offer.checks if offer.arg is None else offer.select(node)
+
+    def _type_offer(self, node_type: type) -> _Offer:
+        candidates = [c for c in self._applicable(node_type) if not c.root_only]
+        return self._offer(candidates, node_type)
 
     def root_checks_for(self, node: exp.Expr, word: str) -> list[Check]:
         """The checks offered to a statement's root, whose first word is `word`."""
