@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from dsql_lint import parallel, suppress
 from dsql_lint.classify import statement_class
-from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
 from dsql_lint.engine.matchers import code_only, first_word
@@ -37,6 +37,9 @@ from dsql_lint.parse import Parsed, node_span, parse
 from dsql_lint.source import Source, expand_paths, read_source
 from dsql_lint.split import Statement, split
 
+# (rule, the finding's text as a Statement over its span) -> its fix availability, or None.
+FixJudge = Callable[[Rule, Statement], FixAvailability | None]
+
 
 @dataclass
 class LintOptions:
@@ -49,6 +52,10 @@ class LintOptions:
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
     jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
+    # Decides a finding's fix availability when its rule's fixer decides per finding (see
+    # fix.availability); None: the rule's `fix:`. Wired by the commands: linting itself
+    # knows nothing of fixing.
+    fix_judge: FixJudge | None = None
 
     @property
     def target_date(self) -> dt.date:
@@ -164,7 +171,7 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             if not check.test(node, ctx):
                 continue
             if isinstance(check, NodeCheck):
-                found.append(_node_diagnostic(parsed, check.rule, node))
+                found.append(_node_diagnostic(parsed, check.rule, node, ruleset.fix_judge))
                 continue
             if table is False:
                 table = cat.subject_table(tree)
@@ -188,6 +195,7 @@ class Linter:
 
     def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
         self.ruleset = RuleSet(rules)
+        self.ruleset.fix_judge = options.fix_judge if options else None
         self.options = options or LintOptions()
         self.catalog = cat.Catalog()
 
@@ -249,7 +257,8 @@ class Linter:
                     owner = parse(owner)
                 node = node_at(owner.tree, path) if owner.tree is not None else None
                 if node is not None:
-                    found.append(_node_diagnostic(owner, checks[index].rule, node))
+                    rule = checks[index].rule
+                    found.append(_node_diagnostic(owner, rule, node, self.ruleset.fix_judge))
         return found
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
@@ -314,11 +323,18 @@ def _statement_at(statements: list[Statement], offset: int) -> Statement:
     return statements[-1]
 
 
-def _node_diagnostic(parsed: Parsed, rule: Rule, node: exp.Expr) -> Diagnostic:
+def _node_diagnostic(
+    parsed: Parsed, rule: Rule, node: exp.Expr, judge: FixJudge | None = None
+) -> Diagnostic:
     start, end = node_span(parsed, node)
     text = parsed.statement.source.text
     variables = node_vars(node, lambda: text[start:end])
-    return diagnostic(parsed.statement, rule, start, end, variables, node)
+    found = diagnostic(parsed.statement, rule, start, end, variables, node)
+    if judge is not None and rule.fix_per_finding:
+        fix = judge(rule, replace(parsed.statement, start=start, end=end))
+        if fix is not None and fix is not found.fix:
+            return replace(found, fix=fix)
+    return found
 
 
 def _transaction_findings(

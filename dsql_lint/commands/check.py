@@ -11,6 +11,7 @@ import click
 
 from dsql_lint import parallel
 from dsql_lint.commands.options import lint_options, resolve_options
+from dsql_lint.fix.availability import FixJudge
 from dsql_lint.lint import lint_paths
 from dsql_lint.report import FORMATS
 
@@ -76,6 +77,7 @@ def check(
         report_unused_ignores,
     )
     options.jobs = jobs or parallel.default_jobs()
+    options.fix_judge = FixJudge()
     report = lint_paths(targets, options)
     module = importlib.import_module(FORMATS[output_format])
     if output_format == "text":

@@ -77,10 +77,13 @@ def explain(rule_id: str) -> int:
 def explain_text(rule: Rule) -> str:
     """The docs of one rule as Markdown (also the source of docs/rules.md)."""
     lifted = f"lifted {rule.lifted.isoformat()}" if rule.lifted else "in force"
+    fix = rule.fix.value
+    if rule.fix_per_finding:
+        fix += " (its fixer decides per finding; `check` shows each finding's)"
     lines = [
         f"## {rule.code} {rule.name}",
         "",
-        f"Severity: {rule.severity.value}. Fix: {rule.fix.value}. Scope: {rule.scope.value}. "
+        f"Severity: {rule.severity.value}. Fix: {fix}. Scope: {rule.scope.value}. "
         f"Status: {lifted}.",
         "",
         f"**Message:** {rule.message}",

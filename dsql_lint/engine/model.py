@@ -31,6 +31,10 @@ class Docs:
     good: str | None
 
 
+# Fixer parameters that make its fix depend on the finding (fix.actions.Action.per_finding).
+FIXER_PER_FINDING_KEYS = frozenset({"safe-when", "only", "safe-for", "unless"})
+
+
 @dataclass(frozen=True, eq=False)
 class Rule:
     code: str
@@ -47,6 +51,13 @@ class Rule:
     origin: str  # "file:line" where the rule is defined
     fixer: dict[str, Any] = field(default_factory=dict)  # parameters for `dsql-lint fix`
     builtin: bool = True
+
+    @property
+    def fix_per_finding(self) -> bool:
+        """Whether its fixer decides finding by finding whether, and how safely, it fixes
+        (a BIGSERIAL column safely, a SERIAL one not; USING btree but not USING gin): `check`
+        then asks the fixer rather than showing the rule's `fix:`."""
+        return not FIXER_PER_FINDING_KEYS.isdisjoint(self.fixer)
 
     def active_on(self, target: dt.date) -> bool:
         """A rule is active for a target date while its restriction was still in force."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from sqlglot import exp
 
+from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.matchers import (
     UNKEYED,
@@ -107,6 +108,9 @@ class RuleSet:
         self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
+        # Decides the fix availability of findings of rules whose fixer decides per finding
+        # (lint.LintOptions.fix_judge), else None.
+        self.fix_judge: Callable[[Rule, Any], FixAvailability | None] | None = None
         # Pending catalog findings name their check by its index.
         self.catalog_index = {id(check): i for i, check in enumerate(self.catalog_checks)}
         # Node type -> checks, for the root and for the other nodes of a tree: most checks

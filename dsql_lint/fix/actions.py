@@ -21,6 +21,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix
+from dsql_lint.split import Statement
 
 # Options the user chooses on the command line (`--serial-to uuid`), which fixers may key on.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,10 @@ class Action:
     # Parameters the action accepts besides `action` and `safety`.
     keys: ClassVar[frozenset[str]] = frozenset()
     required: ClassVar[frozenset[str]] = frozenset()
+    # Parameters that make whether, and how safely, it fixes depend on the finding (all of
+    # them are in engine.model.FIXER_PER_FINDING_KEYS, which `check` reads): such actions
+    # answer `availability`.
+    per_finding: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, rule: Rule, params: Mapping[str, Any]) -> None:
         self.rule = rule
@@ -93,6 +98,11 @@ class Action:
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise self.error(f"`{key}` must be a word or a list of words")
         return tuple(" ".join(v.upper().split()) for v in items)
+
+    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
+        """What `dsql-lint fix` does with the finding whose text is `span` (the matched node),
+        judged from that text alone; None: the rule's `fix:`."""
+        return None
 
     def choice_param(self, key: str) -> tuple[str | None, dict[str, str]]:
         """A text, or a mapping `{choice: NAME, VALUE: text, ...}` with one text per value of a

@@ -3,9 +3,11 @@ remove an ALTER TABLE action, replace the statement's leading words, remove the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlglot.tokens import TokenType
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
@@ -15,6 +17,7 @@ from dsql_lint.fix.cuts import cut, cut_elements
 from dsql_lint.fix.edits import Edit, Fix, delete, insert, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.fix.tokens import Tokens
+from dsql_lint.split import Statement
 
 OPERANDS = ("name", "parens", "none", "rest")
 # After these, a clause is what the statement (or ALTER TABLE action) is about: SET UNLOGGED,
@@ -71,6 +74,7 @@ class DeleteClause(Action):
     fix is then safe, else unsafe)."""
 
     keys = frozenset({"clause", "operand", "only", "anywhere", "safe-for"})
+    per_finding = frozenset({"only", "safe-for"})
     required = frozenset({"clause", "operand"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -83,6 +87,14 @@ class DeleteClause(Action):
         self.safe_for = {_operand_key(w) for w in self.words_param("safe-for")}
         self.anywhere = bool(self.params.get("anywhere", False))
 
+    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
+        tokens = Tokens(span)
+        removals = self._removals(tokens, 0, len(tokens))
+        if not removals:
+            return FixAvailability.NONE
+        safe = self._safe([key for _, _, key in removals])
+        return None if safe is None else FixAvailability.SAFE if safe else FixAvailability.UNSAFE
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         if not tokens.ok:
@@ -91,9 +103,16 @@ class DeleteClause(Action):
         # fix has its own safety; other findings are fixed in the whole statement.
         found = column_of(diag.node, ctx, diag.statement) if diag.node is not None else None
         pos, stop = (found[1].start, found[1].stop) if found else (0, len(tokens))
-        edits: list[Edit] = []
-        removed: list[str] = []
-        harmless = True
+        removals = self._removals(tokens, pos, stop)
+        edits = [edit for i, j, _ in removals for edit in self._cut(tokens, i, j)]
+        if not edits:
+            return None
+        removed = ", ".join(f"`{short(tokens.text(i, j))}`" for i, j, _ in removals)
+        return self.make(diag, edits, "removed " + removed, self._safe([k for *_, k in removals]))
+
+    def _removals(self, tokens: Tokens, pos: int, stop: int) -> list[tuple[int, int, str]]:
+        """The clauses to remove in tokens [pos, stop): their token range and operand key."""
+        out = []
         while (match := self._next(tokens, pos, stop)) is not None:
             i, j, operand = match
             pos = j
@@ -102,13 +121,12 @@ class DeleteClause(Action):
                 continue
             if i > 0 and _is_object(tokens, i, self.operand):
                 continue
-            harmless = harmless and key in self.safe_for
-            removed.append(short(tokens.text(i, j)))
-            edits.extend(self._cut(tokens, i, j))
-        if not edits:
-            return None
-        safe = True if self.safe_for and harmless else (False if self.safe_for else None)
-        return self.make(diag, edits, "removed " + ", ".join(f"`{r}`" for r in removed), safe)
+            out.append((i, j, key))
+        return out
+
+    def _safe(self, keys: list[str]) -> bool | None:
+        """Safe when all removed operands are harmless (`safe-for`); None: the rule's `fix:`."""
+        return all(key in self.safe_for for key in keys) if self.safe_for else None
 
     def _next(self, tokens: Tokens, start: int, stop: int) -> tuple[int, int, str] | None:
         operand = "none" if self.operand == "rest" else self.operand
@@ -250,6 +268,7 @@ class ReplaceHead(Action):
     per item). `unless`: words that make the rewrite wrong, so the finding stays."""
 
     keys = frozenset({"head", "with", "list-separator", "unless"})
+    per_finding = frozenset({"unless"})
     required = frozenset({"head", "with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -262,9 +281,16 @@ class ReplaceHead(Action):
         self.separator = separator
         self.unless = self.words_param("unless")
 
+    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
+        return FixAvailability.NONE if self._kept(Tokens(span)) else None
+
+    def _kept(self, tokens: Tokens) -> bool:
+        """Whether the statement says something the rewrite would lose (`unless`)."""
+        return any(tokens.has(words) for words in self.unless)
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
-        if not tokens.ok or any(tokens.has(words) for words in self.unless):
+        if not tokens.ok or self._kept(tokens):
             return None
         size = next((n for n in (tokens.match(0, h) for h in self.heads) if n), 0)
         if not size:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.fix.tokens import Tokens
+from dsql_lint.split import Statement
 
 
 def identifier_name(node: Any) -> str | None:
@@ -47,6 +49,7 @@ class ReplaceType(Action):
     """
 
     keys = frozenset({"with", "by-type", "safe-when", "default"})
+    per_finding = frozenset({"safe-when"})
     required = frozenset({"with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -64,6 +67,13 @@ class ReplaceType(Action):
         if self.params.get("default", "convert") != "convert":
             raise self.error("`default` can only be `convert`")
         self.convert_default = "default" in self.params
+
+    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
+        return FixAvailability.SAFE if self._safe(_norm_type(span.text), choices) else None
+
+    def _safe(self, written: str, choices: Mapping[str, str]) -> bool:
+        chosen = choices.get(self.choice, "") if self.choice else ""
+        return written in self.safe_types and self.safe_choice in (None, chosen)
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         node = diag.node
@@ -84,7 +94,7 @@ class ReplaceType(Action):
             if converted is None:
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
-        safe = True if written in self.safe_types and self.safe_choice in (None, chosen) else None
+        safe = True if self._safe(written, ctx.choices) else None
         return self.make(
             diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`", safe
         )
