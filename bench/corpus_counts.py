@@ -23,7 +23,8 @@ from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.engine.loader import parse_date
-from dsql_lint.lint import LintOptions, all_rules, lint_sources
+from dsql_lint.lint import lint_sources
+from dsql_lint.settings import LintOptions, all_rules
 from dsql_lint.source import migration_key, read_source
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

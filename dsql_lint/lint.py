@@ -7,20 +7,17 @@ statement classes per transaction block; suppression comments filter what is lef
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
 from dsql_lint import parallel, suppress
 from dsql_lint.classify import statement_class
-from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.engine import catalog as cat
-from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -30,80 +27,13 @@ from dsql_lint.engine.ruleset import (
     NodeCheck,
     RuleSet,
     TransactionCheck,
-    select_rules,
 )
 from dsql_lint.nodepath import NodePath, node_at, node_path
 from dsql_lint.parse import Parsed, node_span, parse
+from dsql_lint.reports import FileReport, LintReport
+from dsql_lint.settings import FixJudge, LintOptions, active_rules
 from dsql_lint.source import Source, expand_paths, read_source
 from dsql_lint.split import Statement, split
-
-# (rule, the finding's text as a Statement over its span) -> its fix availability, or None.
-FixJudge = Callable[[Rule, Statement], FixAvailability | None]
-
-
-@dataclass
-class LintOptions:
-    target: dt.date | None = None  # None: today
-    assume_in_transaction: bool = False
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)  # code or name -> severity
-    rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
-    exclude: tuple[str, ...] = ()
-    report_unused_ignores: bool = False
-    jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
-    # Decides a finding's fix availability when its rule's fixer decides per finding (see
-    # fix.availability); None: the rule's `fix:`. Wired by the commands: linting itself
-    # knows nothing of fixing.
-    fix_judge: FixJudge | None = None
-
-    @property
-    def target_date(self) -> dt.date:
-        return self.target or dt.date.today()
-
-
-@dataclass
-class FileReport:
-    source: Source
-    statements: list[Statement]
-    parsed: list[Parsed]
-    diagnostics: list[Diagnostic]
-
-
-@dataclass
-class LintReport:
-    files: list[FileReport]
-    rules: list[Rule]
-
-    @property
-    def diagnostics(self) -> list[Diagnostic]:
-        return [d for f in self.files for d in f.diagnostics]
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.diagnostics)
-
-
-def all_rules(options: LintOptions) -> list[Rule]:
-    """Built-in rules and the user's own, sorted by code."""
-    rules = load_rules([builtin_rules_dir()])
-    if options.rule_dirs:
-        rules = rules + load_rules(options.rule_dirs, builtin=False)
-        check_unique(rules)
-    return sorted(rules, key=lambda r: r.code)
-
-
-def active_rules(options: LintOptions, rules: list[Rule] | None = None) -> list[Rule]:
-    chosen = select_rules(
-        rules or all_rules(options), options.target_date, options.select, options.ignore
-    )
-    if not options.severity:
-        return chosen
-    overrides = options.severity
-    return [
-        replace(r, severity=overrides.get(r.code, overrides.get(r.name, r.severity)))
-        for r in chosen
-    ]
 
 
 class _MatchContext:
@@ -199,6 +129,12 @@ class Linter:
         self.options = options or LintOptions()
         self.catalog = cat.Catalog()
 
+    def replay(self, effects: list[list[cat.Effect]]) -> None:
+        """Brings the catalog to where it was after a file whose findings are reused: its
+        statements' effects, statement by statement (FileReport.effects)."""
+        for statement_effects in effects:
+            self.catalog.apply(statement_effects)
+
     def lint_source(self, source: Source) -> FileReport:
         return self.lint_all([source])[0]
 
@@ -231,7 +167,8 @@ class Linter:
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
-        return FileReport(source, statements, parsed, diagnostics)
+        effects = [result.effects for result in results]
+        return FileReport(source, statements, parsed, diagnostics, effects)
 
     def _analyze(
         self, files: list[list[Statement]]
@@ -331,7 +268,7 @@ def _node_diagnostic(
     variables = node_vars(node, lambda: text[start:end])
     found = diagnostic(parsed.statement, rule, start, end, variables, node)
     if judge is not None and rule.fix_per_finding:
-        fix = judge(rule, replace(parsed.statement, start=start, end=end))
+        fix = judge(rule, parsed.statement, start, end)
         if fix is not None and fix is not found.fix:
             return replace(found, fix=fix)
     return found

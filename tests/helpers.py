@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.lint import LintOptions, lint_sources
+from dsql_lint.lint import lint_sources
+from dsql_lint.settings import LintOptions
 from dsql_lint.source import Source
 
 

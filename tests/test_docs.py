@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dsql_lint.commands.docs import reference
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.settings import LintOptions, all_rules
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 

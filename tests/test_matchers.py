@@ -12,8 +12,9 @@ from sqlglot import exp
 
 from dsql_lint.engine.matchers import accepted_values, code_only, first_word, leading_words
 from dsql_lint.engine.ruleset import RuleSet
-from dsql_lint.lint import LintOptions, _MatchContext, all_rules
+from dsql_lint.lint import _MatchContext
 from dsql_lint.parse import parse
+from dsql_lint.settings import LintOptions, all_rules
 from dsql_lint.source import read_source
 from dsql_lint.split import Kind, split
 

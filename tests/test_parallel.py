@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dsql_lint import parallel
-from dsql_lint.lint import LintOptions, lint_paths
+from dsql_lint.lint import lint_paths
+from dsql_lint.settings import LintOptions
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -9,7 +9,7 @@ from helpers import lint_text
 from rule_fixtures import FIXTURES, expected_lines, fixture_options
 
 from dsql_lint.engine.model import Rule
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.settings import LintOptions, all_rules
 
 RULES = all_rules(LintOptions())
 

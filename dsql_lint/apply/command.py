@@ -170,8 +170,9 @@ def _now() -> float:
 
 def _preflight(paths: list[str], force: bool, dry_run: bool) -> bool:
     """The linter runs first: error findings stop the run before any connection."""
-    from dsql_lint.lint import LintOptions, lint_paths
+    from dsql_lint.lint import lint_paths
     from dsql_lint.report.text import render
+    from dsql_lint.settings import LintOptions
 
     report = lint_paths(paths, LintOptions())
     if not report.has_errors:

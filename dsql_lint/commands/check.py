@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from dsql_lint import parallel
+from dsql_lint.check_cache import FindingsCache, lint_cached
 from dsql_lint.commands.options import lint_options, resolve_options
 from dsql_lint.fix.availability import FixJudge
-from dsql_lint.lint import lint_paths
 from dsql_lint.report import FORMATS
+from dsql_lint.source import expand_paths, read_source
 
 
 @click.command()
@@ -40,6 +41,11 @@ from dsql_lint.report import FORMATS
     default=None,
     help="Processes for large inputs (default: the CPUs available, at most 4; 1: none).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither reuse nor keep findings of unchanged files (also: DSQL_LINT_NO_CACHE=1).",
+)
 @lint_options
 def check(
     paths: tuple[str, ...],
@@ -47,6 +53,7 @@ def check(
     color: bool | None,
     report_unused_ignores: bool | None,
     jobs: int | None,
+    no_cache: bool,
     config_path: Path | None,
     isolated: bool,
     target: dt.date | None,
@@ -78,7 +85,8 @@ def check(
     )
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
-    report = lint_paths(targets, options)
+    sources = [read_source(path) for path in expand_paths(targets, options.exclude)]
+    report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
     module = importlib.import_module(FORMATS[output_format])
     if output_format == "text":
         click.echo(module.render(report, color=color), nl=False)

@@ -9,7 +9,7 @@ import click
 from dsql_lint.commands.options import parse_target
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.settings import LintOptions, all_rules
 
 
 def _target_date(target: str | None) -> dt.date:

@@ -11,7 +11,7 @@ import click
 
 from dsql_lint.engine.loader import parse_date
 from dsql_lint.errors import UserError
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.settings import LintOptions, all_rules
 
 
 def parse_target(value: str | None) -> dt.date | None:

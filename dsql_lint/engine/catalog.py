@@ -60,6 +60,20 @@ class Effect:
     other: Key | None = None  # a second object: the new name, the owning table...
     if_not_exists: bool = False
 
+    def to_json(self) -> list[Any]:
+        return [self.op, self.table, self.name, self.columns, self.keys, self.other,
+                self.if_not_exists]  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Effect:
+        op, table, name, columns, keys, other, if_not_exists = data
+        return cls(op, _json_key(table), name, tuple(tuple(c) for c in columns), tuple(keys),
+                   _json_key(other), bool(if_not_exists))  # fmt: skip
+
+
+def _json_key(value: list[str] | None) -> Key | None:
+    return (value[0], value[1]) if value else None
+
 
 @dataclass
 class Catalog:

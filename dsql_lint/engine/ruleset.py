@@ -3,7 +3,6 @@ walked once whatever the number of rules."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -110,7 +109,7 @@ class RuleSet:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
         # Decides the fix availability of findings of rules whose fixer decides per finding
         # (lint.LintOptions.fix_judge), else None.
-        self.fix_judge: Callable[[Rule, Any], FixAvailability | None] | None = None
+        self.fix_judge: Callable[[Rule, Any, int, int], FixAvailability | None] | None = None
         # Pending catalog findings name their check by its index.
         self.catalog_index = {id(check): i for i, check in enumerate(self.catalog_checks)}
         # Node type -> checks, for the root and for the other nodes of a tree: most checks
@@ -194,27 +193,6 @@ class RuleSet:
             for check in (*self.node_checks, *self.catalog_checks)
             if issubclass(node_type, self._classes[id(check)])
         ]
-
-
-def select_rules(
-    rules: Iterable[Rule],
-    target: dt.date,
-    select: Iterable[str] = (),
-    ignore: Iterable[str] = (),
-) -> list[Rule]:
-    """Rules active for `target`, filtered by code/name/prefix selections."""
-    chosen = [r for r in rules if r.active_on(target)]
-    selected = list(select)
-    if selected:
-        chosen = [r for r in chosen if _matches(r, selected)]
-    ignored = list(ignore)
-    return [r for r in chosen if not _matches(r, ignored)]
-
-
-def _matches(rule: Rule, patterns: list[str]) -> bool:
-    return any(
-        rule.name == p or rule.code.startswith(p.upper()) or p.upper() == "ALL" for p in patterns
-    )
 
 
 def _catalog_test(spec: Any) -> CatalogTest:

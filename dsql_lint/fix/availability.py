@@ -10,6 +10,7 @@ finding's text: the `fix:` line and the summary's counts then say what `fix` doe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dsql_lint.diagnostic import FixAvailability
@@ -29,11 +30,14 @@ class FixJudge:
         self.fixers: dict[str, Action | None] = {}
         self.known: dict[tuple[str, str], FixAvailability | None] = {}
 
-    def __call__(self, rule: Rule, span: Statement) -> FixAvailability | None:
+    def __call__(
+        self, rule: Rule, statement: Statement, start: int, end: int
+    ) -> FixAvailability | None:
         # The answer depends on the text alone, and the same texts recur (`bigserial`).
-        key = (rule.code, span.text)
+        key = (rule.code, statement.source.text[start:end])
         if key in self.known:
             return self.known[key]
+        span = replace(statement, start=start, end=end)
         from dsql_lint.fix.actions import DEFAULT_CHOICES
         from dsql_lint.fix.fixers import fixer_for
 

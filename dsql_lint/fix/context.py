@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix.edits import Edit, delete, insert
 from dsql_lint.fix.tokens import Tokens
-from dsql_lint.lint import FileReport
 from dsql_lint.parse import Parsed
+from dsql_lint.reports import FileReport
 from dsql_lint.split import Statement
 
 _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")

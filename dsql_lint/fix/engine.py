@@ -19,7 +19,9 @@ from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
-from dsql_lint.lint import FileReport, Linter, LintOptions
+from dsql_lint.lint import Linter
+from dsql_lint.reports import FileReport
+from dsql_lint.settings import LintOptions
 from dsql_lint.source import Source
 
 MAX_PASSES = 8

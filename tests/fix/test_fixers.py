@@ -11,7 +11,7 @@ import pytest
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.actions import ACTIONS, FixerError
 from dsql_lint.fix.fixers import fixer_for, load_fixers
-from dsql_lint.lint import LintOptions, all_rules
+from dsql_lint.settings import LintOptions, all_rules
 
 RULES = all_rules(LintOptions())
 

@@ -1,0 +1,191 @@
+"""`check`'s findings kept between runs, file by file, as ruff keeps its own: checking again what
+did not change costs reading and hashing it, not parsing it (nor importing the parser).
+
+A file's entry is keyed by everything its findings depend on: the tool (its version and code),
+the rule files, the options, the file's path and bytes and, because the schema catalog carries
+over from file to file, the key of the file before it. So a changed file is checked again with
+every file after it, and a migration added at the end of a folder is the only one parsed.
+
+Entries are JSON files in the user's cache directory (`$XDG_CACHE_HOME/dsql-lint/findings`):
+data, never code, whoever wrote them. Anything unreadable or malformed is a miss. `--no-cache`
+or DSQL_LINT_NO_CACHE=1 turns the cache off; standard input is never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dsql_lint import __version__
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.engine.cache import cache_dir
+from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.reports import FileReport, LintReport
+from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.source import STDIN, Source
+from dsql_lint.split import split
+
+FORMAT = 1  # of an entry; part of every key
+MAX_ENTRIES = 2000  # then the older half goes
+PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Entry:
+    diagnostics: list[Diagnostic]
+    effects: list[list[list[Any]]]  # per statement, engine.catalog.Effect.to_json() of each
+
+
+class FindingsCache:
+    def __init__(self, directory: Path, options: LintOptions) -> None:
+        self.directory = directory
+        self.fingerprint = _fingerprint(options)
+
+    @classmethod
+    def for_run(cls, options: LintOptions, enabled: bool = True) -> FindingsCache | None:
+        if not enabled or os.environ.get("DSQL_LINT_NO_CACHE"):
+            return None
+        return cls(cache_dir() / "findings", options)
+
+    def keys(self, sources: list[Source]) -> list[str]:
+        """Each file's key, chained through the files before it."""
+        keys, previous = [], self.fingerprint
+        for source in sources:
+            digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
+            digest.update(source.text.encode("utf-8", "surrogatepass"))
+            previous = digest.hexdigest()
+            keys.append(previous)
+        return keys
+
+    def load(self, key: str, source: Source) -> Entry | None:
+        try:
+            data = json.loads((self.directory / key).read_text(encoding="utf-8"))
+            kinds = [_kind(*kind) for kind in data["kinds"]]
+            rows = data["diagnostics"]
+            return Entry([_diagnostic(source, kinds, *row) for row in rows], data["effects"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, key: str, report: FileReport) -> None:
+        """Writes atomically; a cache that cannot be written is no error."""
+        kinds: dict[tuple[str, str, str, str | None], int] = {}
+        rows = []
+        for d in report.diagnostics:
+            # What a rule's findings share is written once, in `kinds`.
+            kind = kinds.setdefault((d.code, d.name, d.severity.value, d.suggestion), len(kinds))
+            rows.append([d.start, d.end, d.line, d.col, d.end_line, d.end_col, kind, d.message,
+                         d.fix.value, d.statement, d.byte_start, d.byte_end])  # fmt: skip
+        data = {
+            "kinds": list(kinds),
+            "diagnostics": rows,
+            "effects": [[effect.to_json() for effect in effects] for effects in report.effects],
+        }
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                # dumps, not dump: dump writes piece by piece, several times slower.
+                handle.write(json.dumps(data, separators=(",", ":")))
+            os.replace(tmp, self.directory / key)
+            self._prune()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
+        entries = list(os.scandir(self.directory))
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime)
+        for entry in entries[: len(entries) // 2]:
+            Path(entry.path).unlink(missing_ok=True)
+
+
+def lint_cached(
+    sources: list[Source], options: LintOptions, cache: FindingsCache | None
+) -> LintReport:
+    """The report of `check`: findings of unchanged files from the cache, the rest linted (and
+    kept). The parser is imported only if some file has to be linted."""
+    rules = active_rules(options)
+    if cache is None or any(source.path == STDIN for source in sources):
+        return LintReport(_lint(sources, options, rules, []), rules)
+    keys = cache.keys(sources)
+    reused: list[FileReport] = []
+    for source, key in zip(sources, keys, strict=True):
+        entry = cache.load(key, source)
+        if entry is None:
+            break  # (the keys chain: the files after it are misses too)
+        statements = split(source, options.assume_in_transaction)
+        reused.append(FileReport(source, statements, [], entry.diagnostics, entry.effects))
+    rest = sources[len(reused) :]
+    fresh = _lint(rest, options, rules, reused) if rest else []
+    for report, key in zip(fresh, keys[len(reused) :], strict=True):
+        cache.store(key, report)
+    return LintReport(reused + fresh, rules)
+
+
+def _lint(
+    sources: list[Source], options: LintOptions, rules: list[Any], before: list[FileReport]
+) -> list[FileReport]:
+    from dsql_lint.engine.catalog import Effect
+    from dsql_lint.lint import Linter
+
+    linter = Linter(rules, options)
+    for report in before:
+        linter.replay([[Effect.from_json(e) for e in effects] for effects in report.effects])
+    return linter.lint_all(sources)
+
+
+def _fingerprint(options: LintOptions) -> str:
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
+    # The code itself: a development checkout changes without a new version number.
+    for path in sorted(PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for directory in (builtin_rules_dir(), *options.rule_dirs):
+        for path in rule_files(directory):
+            digest.update(f"{path.resolve()}\0".encode())
+            digest.update(path.read_bytes())
+    settings = (
+        options.target_date.isoformat(),
+        options.assume_in_transaction,
+        options.select,
+        options.ignore,
+        sorted((k, v.value) for k, v in options.severity.items()),
+        options.exclude,
+        options.report_unused_ignores,
+        options.fix_judge is not None,
+    )
+    digest.update(repr(settings).encode())
+    return digest.hexdigest()
+
+
+def _kind(code: str, name: str, severity: str, suggestion: str | None) -> tuple[Any, ...]:
+    return code, name, Severity(severity), suggestion
+
+
+def _diagnostic(
+    source: Source,
+    kinds: list[tuple[Any, ...]],
+    start: int,
+    end: int,
+    line: int,
+    col: int,
+    end_line: int,
+    end_col: int,
+    kind: int,
+    message: str,
+    fix: str,
+    statement: int,
+    byte_start: int,
+    byte_end: int,
+) -> Diagnostic:
+    code, name, severity, suggestion = kinds[kind]
+    return Diagnostic(
+        source.display_path, start, end, line, col, end_line, end_col, code, name, severity,
+        message, suggestion, FixAvailability(fix), statement, byte_start, byte_end,
+    )  # fmt: skip

@@ -1,0 +1,40 @@
+"""What linting produces: a report per file, and the run's report. Light on purpose (no
+parser), so that reports can be rendered from findings kept by an earlier run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.engine.model import Rule
+from dsql_lint.source import Source
+from dsql_lint.split import Statement
+
+if TYPE_CHECKING:
+    from dsql_lint.parse import Parsed
+
+
+@dataclass
+class FileReport:
+    source: Source
+    statements: list[Statement]
+    parsed: list[Parsed]  # empty when the trees were not kept (parallel or cached runs)
+    diagnostics: list[Diagnostic]
+    # Each statement's changes to the schema catalog (engine.catalog.Effect lists), in order:
+    # what a later run replays when it reuses this file's findings (check_cache).
+    effects: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
+class LintReport:
+    files: list[FileReport]
+    rules: list[Rule]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)

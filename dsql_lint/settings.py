@@ -1,0 +1,84 @@
+"""What a run lints with: its options and its rules. Light on purpose (no parser): `check`
+reads them before it knows whether anything needs parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dsql_lint.diagnostic import FixAvailability, Severity
+from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
+from dsql_lint.engine.model import Rule
+
+if TYPE_CHECKING:
+    from dsql_lint.split import Statement
+
+# (rule, statement, the finding's span in it) -> the finding's fix availability, or None.
+FixJudge = Callable[[Rule, "Statement", int, int], FixAvailability | None]
+
+
+@dataclass
+class LintOptions:
+    target: dt.date | None = None  # None: today
+    assume_in_transaction: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)  # code or name -> severity
+    rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
+    exclude: tuple[str, ...] = ()
+    report_unused_ignores: bool = False
+    jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
+    # Decides a finding's fix availability when its rule's fixer decides per finding (see
+    # fix.availability); None: the rule's `fix:`. Wired by the commands: linting itself
+    # knows nothing of fixing.
+    fix_judge: FixJudge | None = None
+
+    @property
+    def target_date(self) -> dt.date:
+        return self.target or dt.date.today()
+
+
+def all_rules(options: LintOptions) -> list[Rule]:
+    """Built-in rules and the user's own, sorted by code."""
+    rules = load_rules([builtin_rules_dir()])
+    if options.rule_dirs:
+        rules = rules + load_rules(options.rule_dirs, builtin=False)
+        check_unique(rules)
+    return sorted(rules, key=lambda r: r.code)
+
+
+def active_rules(options: LintOptions, rules: list[Rule] | None = None) -> list[Rule]:
+    chosen = select_rules(
+        rules or all_rules(options), options.target_date, options.select, options.ignore
+    )
+    if not options.severity:
+        return chosen
+    overrides = options.severity
+    return [
+        replace(r, severity=overrides.get(r.code, overrides.get(r.name, r.severity)))
+        for r in chosen
+    ]
+
+
+def select_rules(
+    rules: Iterable[Rule],
+    target: dt.date,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> list[Rule]:
+    """Rules active for `target`, filtered by code/name/prefix selections."""
+    chosen = [r for r in rules if r.active_on(target)]
+    selected = list(select)
+    if selected:
+        chosen = [r for r in chosen if _matches(r, selected)]
+    ignored = list(ignore)
+    return [r for r in chosen if not _matches(r, ignored)]
+
+
+def _matches(rule: Rule, patterns: list[str]) -> bool:
+    return any(
+        rule.name == p or rule.code.startswith(p.upper()) or p.upper() == "ALL" for p in patterns
+    )

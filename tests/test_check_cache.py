@@ -1,0 +1,142 @@
+"""`check` keeps the findings of each file and reuses them while nothing they depend on changed:
+the file, the files before it (the catalog carries over), the options, the rules, the tool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dsql_lint.cli import cli
+from dsql_lint.lint import Linter
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> Path:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    columns = ", ".join(f"c{n} int" for n in range(30))
+    (folder / "V1__wide.sql").write_text(f"CREATE TABLE wide (id bigint PRIMARY KEY, {columns});\n")
+    indexes = "".join(f"CREATE INDEX ASYNC i{n} ON wide (c{n});\n" for n in range(26))
+    # The 25th index on `wide` is a catalog finding that only V1 explains.
+    (folder / "V2__indexes.sql").write_text(indexes)
+    shutil.copy(FIXTURES / "examples" / "schema.sql", folder / "V3__example.sql")
+    return folder
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The names of the files each run had to lint (parse)."""
+    runs: list[list[str]] = []
+    real = Linter.lint_all
+
+    def spy(self, sources):  # type: ignore[no-untyped-def]
+        runs.append([Path(s.path).name for s in sources])
+        return real(self, sources)
+
+    monkeypatch.setattr(Linter, "lint_all", spy)
+    return runs
+
+
+def check(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["check", "-j", "1", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_a_second_run_reuses_every_file_and_says_the_same(
+    findings_cache: Path, migrations: Path, linted: list[list[str]], fmt: str
+) -> None:
+    first = check("--format", fmt, str(migrations))
+    second = check("--format", fmt, str(migrations))
+    assert second == first
+    assert linted == [["V1__wide.sql", "V2__indexes.sql", "V3__example.sql"]]
+    assert "DSQL801" in first  # the catalog finding is among those reused
+    assert len(list(findings_cache.iterdir())) == 3
+
+
+def test_a_changed_file_is_linted_again_with_the_files_after_it(
+    findings_cache: Path, migrations: Path, linted: list[list[str]]
+) -> None:
+    check(str(migrations))
+    indexes = "".join(f"CREATE INDEX ASYNC j{n} ON wide (c{n});\n" for n in range(28))
+    (migrations / "V2__indexes.sql").write_text(indexes)
+    warm = check(str(migrations))
+    assert linted[1] == ["V2__indexes.sql", "V3__example.sql"]
+    # The catalog of V1, replayed from the cache, still counts the indexes of V2.
+    cold = CliRunner().invoke(cli, ["check", "--no-cache", str(migrations)]).output
+    assert warm == cold and "DSQL801" in warm
+
+
+def test_a_file_added_at_the_end_is_the_only_one_linted(
+    findings_cache: Path, migrations: Path, linted: list[list[str]]
+) -> None:
+    check(str(migrations))
+    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    check(str(migrations))
+    assert linted[1] == ["V4__more.sql"]
+
+
+@pytest.mark.parametrize(
+    "options", [["--target", "2025-05"], ["--select", "DSQL1"], ["--assume-in-transaction"]]
+)
+def test_other_options_are_other_entries(
+    findings_cache: Path, migrations: Path, linted: list[list[str]], options: list[str]
+) -> None:
+    check(str(migrations))
+    check(*options, str(migrations))
+    assert len(linted) == 2
+
+
+def test_a_damaged_entry_is_a_miss(
+    findings_cache: Path, migrations: Path, linted: list[list[str]]
+) -> None:
+    first = check(str(migrations))
+    for entry in findings_cache.iterdir():
+        entry.write_text('{"kinds": [[1]], "diagnostics": "nope"}')
+    assert check(str(migrations)) == first
+    assert len(linted) == 2
+
+
+def test_no_cache_keeps_nothing(findings_cache: Path, migrations: Path) -> None:
+    check("--no-cache", str(migrations))
+    assert not findings_cache.exists()
+    os.environ["DSQL_LINT_NO_CACHE"] = "1"
+    try:
+        check(str(migrations))
+    finally:
+        del os.environ["DSQL_LINT_NO_CACHE"]
+    assert not findings_cache.exists()
+
+
+def test_standard_input_is_never_cached(findings_cache: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "-"], input="CREATE TABLE t (id serial);\n")
+    assert "DSQL101" in result.output
+    assert not findings_cache.exists()
+
+
+def test_a_reused_run_does_not_import_the_parser(findings_cache: Path, migrations: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(findings_cache.parents[1])}
+    code = (
+        "import sys\n"
+        "from dsql_lint.cli import main\n"
+        f"sys.argv = ['dsql-lint', 'check', {str(migrations)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps('sqlglot' in sys.modules), file=sys.stderr)\n"
+    )
+    script = "import json\n" + code
+    runs = [
+        subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    assert [json.loads(r.stderr.strip().splitlines()[-1]) for r in runs] == [True, False]
+    assert runs[0].stdout == runs[1].stdout
