@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,6 @@ from dsql_lint.split import split
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
 PACKAGE = Path(__file__).resolve().parent
-
-
-@dataclass
-class Entry:
-    diagnostics: list[Diagnostic]
-    effects: list[list[list[Any]]]  # per statement, engine.catalog.Effect.to_json() of each
 
 
 class FindingsCache:
@@ -62,17 +55,28 @@ class FindingsCache:
             keys.append(previous)
         return keys
 
-    def load(self, key: str, source: Source) -> Entry | None:
+    def load(self, key: str, source: Source) -> list[Diagnostic] | None:
+        """The file's findings, else None."""
         try:
             data = json.loads((self.directory / key).read_text(encoding="utf-8"))
             kinds = [_kind(*kind) for kind in data["kinds"]]
-            rows = data["diagnostics"]
-            return Entry([_diagnostic(source, kinds, *row) for row in rows], data["effects"])
+            return [_diagnostic(source, kinds, *row) for row in data["diagnostics"]]
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def effects(self, key: str) -> list[list[Any]] | None:
+        """The file's statements' catalog effects (engine.catalog.Effect lists), else None.
+        Kept apart from the findings: only a run that lints a later file needs them."""
+        from dsql_lint.engine.catalog import Effect  # (such a run imports the parser anyway)
+
+        try:
+            data = json.loads((self.directory / f"{key}.effects").read_text(encoding="utf-8"))
+            return [[Effect.from_json(effect) for effect in statement] for statement in data]
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
+
     def store(self, key: str, report: FileReport) -> None:
-        """Writes atomically; a cache that cannot be written is no error."""
+        """Writes atomically, the effects first; a cache that cannot be written is no error."""
         kinds: dict[tuple[str, str, str, str | None], int] = {}
         rows = []
         for d in report.diagnostics:
@@ -80,21 +84,21 @@ class FindingsCache:
             kind = kinds.setdefault((d.code, d.name, d.severity.value, d.suggestion), len(kinds))
             rows.append([d.start, d.end, d.line, d.col, d.end_line, d.end_col, kind, d.message,
                          d.fix.value, d.statement, d.byte_start, d.byte_end])  # fmt: skip
-        data = {
-            "kinds": list(kinds),
-            "diagnostics": rows,
-            "effects": [[effect.to_json() for effect in effects] for effects in report.effects],
-        }
+        effects = [[effect.to_json() for effect in statement] for statement in report.effects]
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                # dumps, not dump: dump writes piece by piece, several times slower.
-                handle.write(json.dumps(data, separators=(",", ":")))
-            os.replace(tmp, self.directory / key)
+            self._write(f"{key}.effects", effects)
+            self._write(key, {"kinds": list(kinds), "diagnostics": rows})
             self._prune()
         except OSError:
             pass
+
+    def _write(self, name: str, data: object) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # dumps, not dump: dump writes piece by piece, several times slower.
+            handle.write(json.dumps(data, separators=(",", ":"), check_circular=False))
+        os.replace(tmp, self.directory / name)
 
     def _prune(self) -> None:
         entries = list(os.scandir(self.directory))
@@ -116,27 +120,36 @@ def lint_cached(
     keys = cache.keys(sources)
     reused: list[FileReport] = []
     for source, key in zip(sources, keys, strict=True):
-        entry = cache.load(key, source)
-        if entry is None:
+        diagnostics = cache.load(key, source)
+        if diagnostics is None:
             break  # (the keys chain: the files after it are misses too)
         statements = split(source, options.assume_in_transaction)
-        reused.append(FileReport(source, statements, [], entry.diagnostics, entry.effects))
+        reused.append(FileReport(source, statements, [], diagnostics))
     rest = sources[len(reused) :]
-    fresh = _lint(rest, options, rules, reused) if rest else []
+    if not rest:
+        return LintReport(reused, rules)
+    # The files to lint need the catalog the reused ones built: their effects, replayed.
+    replay = []
+    for key in keys[: len(reused)]:
+        effects = cache.effects(key)
+        if effects is None:
+            break
+        replay.append(effects)
+    reused, rest = reused[: len(replay)], sources[len(replay) :]
+    fresh = _lint(rest, options, rules, replay)
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
 
 
 def _lint(
-    sources: list[Source], options: LintOptions, rules: list[Any], before: list[FileReport]
+    sources: list[Source], options: LintOptions, rules: list[Any], replay: list[list[Any]]
 ) -> list[FileReport]:
-    from dsql_lint.engine.catalog import Effect
     from dsql_lint.lint import Linter
 
     linter = Linter(rules, options)
-    for report in before:
-        linter.replay([[Effect.from_json(e) for e in effects] for effects in report.effects])
+    for effects in replay:
+        linter.replay(effects)
     return linter.lint_all(sources)
 
 

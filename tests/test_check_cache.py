@@ -61,7 +61,7 @@ def test_a_second_run_reuses_every_file_and_says_the_same(
     assert second == first
     assert linted == [["V1__wide.sql", "V2__indexes.sql", "V3__example.sql"]]
     assert "DSQL801" in first  # the catalog finding is among those reused
-    assert len(list(findings_cache.iterdir())) == 3
+    assert len(list(findings_cache.glob("*.effects"))) == 3  # one per file, beside its findings
 
 
 def test_a_changed_file_is_linted_again_with_the_files_after_it(
@@ -97,14 +97,32 @@ def test_other_options_are_other_entries(
     assert len(linted) == 2
 
 
+def test_a_file_whose_catalog_effects_are_lost_is_linted_again(
+    findings_cache: Path, migrations: Path, linted: list[list[str]]
+) -> None:
+    first = check(str(migrations))
+    for effects in findings_cache.glob("*.effects"):
+        effects.unlink()
+    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    check(str(migrations))
+    # V4 needs the catalog of V1-V3: without their effects, they are linted again.
+    assert linted[1] == ["V1__wide.sql", "V2__indexes.sql", "V3__example.sql", "V4__more.sql"]
+    assert check(str(migrations)).startswith(first.rsplit("\nFound", 1)[0])
+
+
 def test_a_damaged_entry_is_a_miss(
     findings_cache: Path, migrations: Path, linted: list[list[str]]
 ) -> None:
     first = check(str(migrations))
     for entry in findings_cache.iterdir():
-        entry.write_text('{"kinds": [[1]], "diagnostics": "nope"}')
+        entry.write_text('{"kinds": [[1]], "diagnostics": "nope"}')  # (effects too)
     assert check(str(migrations)) == first
     assert len(linted) == 2
+    for effects in findings_cache.glob("*.effects"):
+        effects.write_text('[[["create_table", ["public"]]]]')  # a table key of one part
+    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    check(str(migrations))
+    assert linted[2][0] == "V1__wide.sql"
 
 
 def test_no_cache_keeps_nothing(findings_cache: Path, migrations: Path) -> None:
