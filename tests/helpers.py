@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.lint import lint_sources
+from dsql_lint.parse import Parsed, parse
 from dsql_lint.settings import LintOptions
-from dsql_lint.source import Source
+from dsql_lint.source import Source, read_source
+from dsql_lint.split import split
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def lint_text(
@@ -23,3 +29,12 @@ def lint_text(
 
 def codes(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.code for d in diagnostics]
+
+
+def parsed_statements(paths: Iterable[Path]) -> Iterator[tuple[Path, Parsed]]:
+    """Each statement of these files that parses, parsed, with its file."""
+    for path in paths:
+        for statement in split(read_source(str(path))):
+            parsed = parse(statement)
+            if parsed.tree is not None:
+                yield path, parsed

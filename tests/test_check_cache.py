@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,19 +16,6 @@ from dsql_lint.cli import cli
 from dsql_lint.lint import Linter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture
-def migrations(tmp_path: Path) -> Path:
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    columns = ", ".join(f"c{n} int" for n in range(30))
-    (folder / "V1__wide.sql").write_text(f"CREATE TABLE wide (id bigint PRIMARY KEY, {columns});\n")
-    indexes = "".join(f"CREATE INDEX ASYNC i{n} ON wide (c{n});\n" for n in range(26))
-    # The 25th index on `wide` is a catalog finding that only V1 explains.
-    (folder / "V2__indexes.sql").write_text(indexes)
-    shutil.copy(FIXTURES / "examples" / "schema.sql", folder / "V3__example.sql")
-    return folder
 
 
 @pytest.fixture
@@ -58,10 +44,11 @@ def test_a_second_run_reuses_every_file_and_says_the_same(
 ) -> None:
     first = check("--format", fmt, str(migrations))
     second = check("--format", fmt, str(migrations))
+    files = len(list(migrations.iterdir()))
     assert second == first
-    assert linted == [["V1__wide.sql", "V2__indexes.sql", "V3__example.sql"]]
+    assert len(linted) == 1 and len(linted[0]) == files
     assert "DSQL801" in first  # the catalog finding is among those reused
-    assert len(list(findings_cache.glob("*.effects"))) == 3  # one per file, beside its findings
+    assert len(list(findings_cache.glob("*.effects"))) == files  # beside each file's findings
 
 
 def test_a_changed_file_is_linted_again_with_the_files_after_it(
@@ -71,7 +58,8 @@ def test_a_changed_file_is_linted_again_with_the_files_after_it(
     indexes = "".join(f"CREATE INDEX ASYNC j{n} ON wide (c{n});\n" for n in range(28))
     (migrations / "V2__indexes.sql").write_text(indexes)
     warm = check(str(migrations))
-    assert linted[1] == ["V2__indexes.sql", "V3__example.sql"]
+    assert linted[1][0] == "V2__indexes.sql"
+    assert len(linted[1]) == len(linted[0]) - 1
     # The catalog of V1, replayed from the cache, still counts the indexes of V2.
     cold = CliRunner().invoke(cli, ["check", "--no-cache", str(migrations)]).output
     assert warm == cold and "DSQL801" in warm
@@ -81,9 +69,9 @@ def test_a_file_added_at_the_end_is_the_only_one_linted(
     findings_cache: Path, migrations: Path, linted: list[list[str]]
 ) -> None:
     check(str(migrations))
-    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    (migrations / "V999__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
     check(str(migrations))
-    assert linted[1] == ["V4__more.sql"]
+    assert linted[1] == ["V999__more.sql"]
 
 
 @pytest.mark.parametrize(
@@ -103,10 +91,10 @@ def test_a_file_whose_catalog_effects_are_lost_is_linted_again(
     first = check(str(migrations))
     for effects in findings_cache.glob("*.effects"):
         effects.unlink()
-    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    (migrations / "V999__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
     check(str(migrations))
-    # V4 needs the catalog of V1-V3: without their effects, they are linted again.
-    assert linted[1] == ["V1__wide.sql", "V2__indexes.sql", "V3__example.sql", "V4__more.sql"]
+    # V999 needs the catalog of the files before it: without their effects, all are linted.
+    assert linted[1] == [*linted[0], "V999__more.sql"]
     assert check(str(migrations)).startswith(first.rsplit("\nFound", 1)[0])
 
 
@@ -120,7 +108,7 @@ def test_a_damaged_entry_is_a_miss(
     assert len(linted) == 2
     for effects in findings_cache.glob("*.effects"):
         effects.write_text('[[["create_table", ["public"]]]]')  # a table key of one part
-    (migrations / "V4__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
+    (migrations / "V999__more.sql").write_text("CREATE INDEX ASYNC k ON wide (c2);\n")
     check(str(migrations))
     assert linted[2][0] == "V1__wide.sql"
 

@@ -5,20 +5,17 @@ checks that accept the value of its keyed arg (a DataType's `this`)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from helpers import FIXTURES, parsed_statements
 from sqlglot import exp
 
 from dsql_lint.engine.matchers import accepted_values, code_only, first_word, leading_words
 from dsql_lint.engine.ruleset import RuleSet
 from dsql_lint.lint import _MatchContext
-from dsql_lint.parse import parse
 from dsql_lint.settings import LintOptions, all_rules
 from dsql_lint.source import read_source
 from dsql_lint.split import Kind, split
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def _lead(pattern: str) -> frozenset[str] | None:
@@ -106,20 +103,16 @@ def test_accepted_values(spec: dict, node_type: type, accepted: dict) -> None:
 def test_keyed_offers_never_hide_a_match() -> None:
     ruleset = RuleSet(all_rules(LintOptions(target="2025-05")))
     keyed = 0
-    for path in sorted(FIXTURES.rglob("*.sql")):
-        for statement in split(read_source(str(path))):
-            parsed = parse(statement)
-            if parsed.tree is None:
-                continue
-            ctx = _MatchContext(parsed)
-            word = first_word(ctx.code_of(parsed.tree))
-            for node in parsed.tree.walk():
-                root = node is parsed.tree
-                offered = ruleset.root_checks_for(node, word) if root else ruleset.checks_for(node)
-                full = [c for c in ruleset._applicable(type(node)) if root or not c.root_only]
-                if root:
-                    full = [c for c in full if c.lead is None or word in c.lead]
-                matched = [c.rule.code for c in full if c.test(node, ctx)]
-                assert [c.rule.code for c in offered if c.test(node, ctx)] == matched
-                keyed += len(offered) < len(full)
+    for _, parsed in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
+        ctx = _MatchContext(parsed)
+        word = first_word(ctx.code_of(parsed.tree))
+        for node in parsed.tree.walk():
+            root = node is parsed.tree
+            offered = ruleset.root_checks_for(node, word) if root else ruleset.checks_for(node)
+            full = [c for c in ruleset._applicable(type(node)) if root or not c.root_only]
+            if root:
+                full = [c for c in full if c.lead is None or word in c.lead]
+            matched = [c.rule.code for c in full if c.test(node, ctx)]
+            assert [c.rule.code for c in offered if c.test(node, ctx)] == matched
+            keyed += len(offered) < len(full)
     assert keyed > 100

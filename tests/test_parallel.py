@@ -4,7 +4,6 @@ reports, catalog findings included, across files."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,26 +11,6 @@ import pytest
 from dsql_lint import parallel
 from dsql_lint.lint import lint_paths
 from dsql_lint.settings import LintOptions
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-def _indexes(count: int) -> str:
-    return "".join(f"CREATE INDEX ASYNC i{n} ON wide (c{n});\n" for n in range(count))
-
-
-@pytest.fixture
-def migrations(tmp_path: Path) -> Path:
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    columns = ", ".join(f"c{n} int" for n in range(30))
-    (folder / "V1__wide.sql").write_text(f"CREATE TABLE wide (id bigint PRIMARY KEY, {columns});\n")
-    # The 25th index on `wide` is a catalog finding that only the earlier files explain.
-    (folder / "V2__indexes.sql").write_text(_indexes(26))
-    (folder / "V3__example.sql").write_text((FIXTURES / "examples" / "schema.sql").read_text())
-    for n, fixture in enumerate(sorted((FIXTURES / "rules").glob("DSQL[15]*/fail*.sql"))):
-        shutil.copy(fixture, folder / f"V{n + 4}__{fixture.parent.name}.sql")
-    return folder
 
 
 def _report(folder: Path, jobs: int) -> list[tuple]:

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from helpers import FIXTURES, parsed_statements
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
@@ -13,8 +14,8 @@ from sqlglot import exp
 import dsql_lint.parse as parse_module
 from dsql_lint.dialect import is_async
 from dsql_lint.parse import Parsed, head_span, node_span, parse
-from dsql_lint.source import Source, read_source
-from dsql_lint.split import Kind, Statement, split
+from dsql_lint.source import Source
+from dsql_lint.split import Kind, Statement
 
 
 def statement(text: str, prefix: str = "", kind: Kind = Kind.SQL) -> Statement:
@@ -429,7 +430,6 @@ def test_a_node_in_two_places() -> None:
 
 # --- span shortcuts: the same answer as the general algorithm ---------------------------------
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
@@ -437,12 +437,9 @@ def shortcut_disagreements(path: Path) -> tuple[int, list[str]]:
     """The spans of every node of every statement, deepest first (so that shortcuts place
     nodes before anything is generated as a whole), with and without shortcuts: how many
     were placed by a shortcut or under one, and where the two differ."""
-    source = read_source(str(path))
     compared, differ = 0, []
-    for item in split(source):
-        p = parse(item)
-        if p.tree is None:
-            continue
+    for _, p in parsed_statements([path]):
+        item = p.statement
         nodes = list(p.tree.walk())[::-1]
         answers = []
         for shortcuts in (True, False):
@@ -499,15 +496,11 @@ def test_a_reordered_option_has_one_span_whatever_was_asked_before() -> None:
 
 def test_spans_do_not_depend_on_what_was_asked_before() -> None:
     compared = 0
-    for path in sorted(FIXTURES.rglob("*.sql")):
-        for item in split(read_source(str(path))):
-            p = parse(item)
-            if p.tree is None:
-                continue
-            nodes = list(p.tree.walk())
-            together = [node_span(p, node) for node in nodes]
-            for node, span in zip(nodes, together, strict=True):
-                p._spans = None
-                assert node_span(p, node) == span, (path.name, item.line, repr(node)[:80])
-                compared += 1
+    for path, p in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
+        nodes = list(p.tree.walk())
+        together = [node_span(p, node) for node in nodes]
+        for node, span in zip(nodes, together, strict=True):
+            p._spans = None
+            assert node_span(p, node) == span, (path.name, p.statement.line, repr(node)[:80])
+            compared += 1
     assert compared > 5000
