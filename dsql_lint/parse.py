@@ -509,7 +509,13 @@ class _Spans:
         return None
 
     def _parent(self, node: exp.Expr) -> exp.Expr | None:
-        """The node's parent as reached from the root (sqlglot's own `parent` can be stale)."""
+        """The node's parent as reached from the root (sqlglot's own `parent` can be stale:
+        before the tree is indexed, it is used only where the parent holds the node)."""
+        if self.index is None:
+            parent = node.parent
+            held = parent.args.get(node.arg_key) if parent is not None else None
+            if held is node or (isinstance(held, list) and any(n is node for n in held)):
+                return parent
         k = self._position(node)
         if not k:  # (the root, or not in the tree)
             return None
@@ -518,11 +524,36 @@ class _Spans:
 
     def _core(self, node: exp.Expr) -> _Range | None:
         """First and last token of the node's positioned descendants (itself included)."""
+        if self.index is None:  # (shortcuts need a few cores: no need to index the tree)
+            return self._subtree_core(node)
         k = self._position(node)
         if k is None:
             return None
         index = self._indexed()
         return (index.lows[k], index.highs[k]) if index.highs[k] >= 0 else None
+
+    def _subtree_core(self, node: exp.Expr) -> _Range | None:
+        if not self.ready:
+            self._prepare()
+        low, high = len(self.keys), -1
+        for leaf in node.walk():
+            meta = leaf._meta
+            found = self._leaf(leaf, meta) if meta else None
+            if found is not None:
+                low, high = min(low, found[0]), max(high, found[1])
+        return (low, high) if high >= 0 else None
+
+    def _leaf(self, node: exp.Expr, meta: dict[str, Any]) -> _Range | None:
+        """The tokens of a positioned node; None if its position is not a token's."""
+        first = self.by_start.get(meta.get("start"))
+        if first is None:
+            return None
+        # A function is positioned at its name: its arguments follow in parentheses.
+        after = first + 1
+        keys = self.keys
+        if after < len(keys) and keys[after][2] is _L_PAREN and isinstance(node, exp.Func):
+            return first, max(first, self.partner[after])
+        return first, first
 
     def _position(self, node: exp.Expr) -> int | None:
         """Where the node is in tree.walk() (its last place, if it has several)."""
@@ -561,21 +592,16 @@ class _Spans:
         """The cores of the `size` nodes of tree.walk() (parents at `up`; `metas`: the index,
         node and meta of those with one): their first and last tokens, none where the last is
         -1. Records the leaves starting and ending at each token."""
-        keys, partner, by_start = self.keys, self.partner, self.by_start
         first_leaf, last_leaf = self.first_leaf, self.last_leaf
-        lows = [len(keys)] * size
+        lows = [len(self.keys)] * size
         highs = [-1] * size
         # Positioned nodes, deepest first (tree.walk() backwards), widen their ancestors' cores
         # up to the first that covers them already (then so do all above it).
         for k, node, meta in reversed(metas):
-            first = by_start.get(meta.get("start")) if meta else None
-            if first is None:
+            found = self._leaf(node, meta) if meta else None
+            if found is None:
                 continue
-            last = first
-            # A function is positioned at its name: its arguments follow in parentheses.
-            after = first + 1
-            if after < len(keys) and keys[after][2] is _L_PAREN and isinstance(node, exp.Func):
-                last = max(first, partner[after])
+            first, last = found
             first_leaf.setdefault(first, node)
             last_leaf.setdefault(last, node)
             while k >= 0:
