@@ -171,7 +171,9 @@ def _fingerprint(options: LintOptions) -> str:
         sorted((k, v.value) for k, v in options.severity.items()),
         options.exclude,
         options.report_unused_ignores,
-        options.fix_judge is not None,
+        # Fix availability is judged for some choices (`check`: the defaults).
+        options.fix_judge is not None
+        and sorted((getattr(options.fix_judge, "choices", None) or {}).items()),
     )
     digest.update(repr(settings).encode())
     return digest.hexdigest()
