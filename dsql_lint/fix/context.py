@@ -4,7 +4,8 @@ and the places where new statements go."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix.edits import Edit, delete, insert
@@ -12,6 +13,8 @@ from dsql_lint.fix.tokens import Tokens
 from dsql_lint.parse import Parsed
 from dsql_lint.reports import FileReport
 from dsql_lint.split import Statement
+
+T = TypeVar("T")
 
 _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")
 _LINE_TAIL = re.compile(r"[ \t]*(?:\r?\n|$)")
@@ -25,6 +28,13 @@ class FixContext:
         self.choices = choices
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
         self._tokens: dict[int, Tokens] = {}
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """What fixers derive from the whole file, computed once per pass."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]  # type: ignore[no-any-return]
 
     @property
     def statements(self) -> list[Statement]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -86,6 +87,18 @@ class Fixer:
         self.options = options
 
     def fix_source(self, source: Source) -> FixResult:
+        # Each pass allocates a tree per statement, alive until the next pass: the cyclic
+        # collector would scan them again and again (a third of a large file's time). It is
+        # paused, and run once per pass for the trees of the pass before.
+        if not gc.isenabled():
+            return self._fix_source(source)
+        gc.disable()
+        try:
+            return self._fix_source(source)
+        finally:
+            gc.enable()
+
+    def _fix_source(self, source: Source) -> FixResult:
         base = copy.deepcopy(self.linter.catalog)
         passes: list[Pass] = []
         errors: list[str] = []
@@ -111,6 +124,8 @@ class Fixer:
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
+            del report, planned, chosen
+            gc.collect()
 
     def _plan(self, report: FileReport, errors: list[str]) -> list[Fix]:
         ctx = FixContext(report, self.options.choices)

@@ -24,12 +24,20 @@ _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n)")
 
 def create_table_before(ctx: FixContext, index: int, table: Any) -> Parsed | None:
     """The last CREATE TABLE of `table` in the file before statement `index`."""
-    key = table_key(table)
-    found = None
-    for parsed in ctx.report.parsed[:index]:
-        if _creates(parsed.tree) == key:
-            found = parsed
-    return found
+    creates = ctx.memo("creates", lambda: _creates_by_table(ctx.report.parsed))
+    before = [k for k in creates.get(table_key(table), ()) if k < index]
+    return ctx.report.parsed[before[-1]] if before else None
+
+
+def _creates_by_table(parsed: list[Parsed]) -> dict[Any, list[int]]:
+    """Table -> the statements that create it, in order (one pass for all ADD COLUMN fixes,
+    not one per fix)."""
+    out: dict[Any, list[int]] = {}
+    for k, statement in enumerate(parsed):
+        key = _creates(statement.tree)
+        if key is not None:
+            out.setdefault(key, []).append(k)
+    return out
 
 
 def _creates(tree: Any) -> tuple[str, str] | None:

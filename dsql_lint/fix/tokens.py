@@ -6,8 +6,8 @@ Comments and whitespace are not tokens, so every edit made between tokens leaves
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
@@ -18,8 +18,16 @@ OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
 CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    """The words of a token or phrase, upper case. The same few recur: cached, as matching
+    phrases against every token of large files asks for them again and again."""
+    return tuple(text.upper().split())
+
+
+class Token(NamedTuple):
+    # A named tuple, not a frozen dataclass: a large file has hundreds of thousands of tokens
+    # per pass, and a tuple is made several times faster.
     type: TokenType
     start: int  # absolute character offsets into the source text, end exclusive
     end: int
@@ -29,7 +37,7 @@ class Token:
     @property
     def word(self) -> str:
         """Upper case, inner whitespace collapsed: `primary  key` -> `PRIMARY KEY`."""
-        return " ".join(self.text.upper().split())
+        return " ".join(_words(self.text))
 
     @property
     def name(self) -> str:
@@ -76,12 +84,12 @@ class Tokens(Sequence[Token]):
     def match(self, i: int, phrase: str) -> int:
         """How many tokens from `i` spell `phrase` (`PRIMARY KEY` may be one token or two); 0
         when they do not."""
-        words = phrase.upper().split()
+        words = _words(phrase)
         k, j = 0, i
         while k < len(words):
             if j >= len(self.items) or self.items[j].type is TokenType.IDENTIFIER:
                 return 0
-            spelled = self.items[j].word.split()
+            spelled = _words(self.items[j].text)
             if spelled != words[k : k + len(spelled)]:
                 return 0
             k, j = k + len(spelled), j + 1
