@@ -33,7 +33,7 @@ from dsql_lint.parse import Parsed, node_span, parse
 from dsql_lint.reports import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules
 from dsql_lint.source import Source, expand_paths, read_source
-from dsql_lint.split import Statement, split
+from dsql_lint.split import Kind, Statement, split
 
 
 class _MatchContext:
@@ -128,6 +128,11 @@ class Linter:
         self.ruleset.fix_judge = options.fix_judge if options else None
         self.options = options or LintOptions()
         self.catalog = cat.Catalog()
+        # `fix` lints a file again after each pass, where most statements did not change:
+        # their parses are reused (see _parse). Statement kind and text -> parses to reuse.
+        self.reuse_parses = False
+        self._earlier: dict[tuple[Kind, str], list[Parsed]] = {}
+        self._later: dict[tuple[Kind, str], list[Parsed]] = {}
 
     def replay(self, effects: list[list[cat.Effect]]) -> None:
         """Brings the catalog to where it was after a file whose findings are reused: its
@@ -178,9 +183,24 @@ class Linter:
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             return [[] for _ in files], _regroup(results, files)
-        parsed_files = [[parse(s) for s in statements] for statements in files]
+        if self.reuse_parses:
+            self._earlier, self._later = self._later, {}
+        parsed_files = [[self._parse(s) for s in statements] for statements in files]
         results = [[analyze(p, self.ruleset) for p in parsed] for parsed in parsed_files]
         return parsed_files, results
+
+    def _parse(self, statement: Statement) -> Parsed:
+        """The statement parsed, or, when reusing, the parse of the same text in the lint
+        before (its tokens and positions are relative to the statement: only the statement,
+        with its offsets, is new; so are the spans it computed, in token indices)."""
+        if not self.reuse_parses:
+            return parse(statement)
+        key = (statement.kind, statement.body)
+        pool = self._earlier.get(key)
+        found = _moved(pool.pop(), statement) if pool else parse(statement)
+        if found.tree is not None and found.error is None:
+            self._later.setdefault(key, []).append(found)
+        return found
 
     def _catalog(self, result: StatementResult, owner: Parsed | Statement) -> list[Diagnostic]:
         """Applies the statement's effects, then builds the findings whose catalog condition
@@ -226,6 +246,15 @@ class Linter:
                 owner = _statement_at(statements, item.start)
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
+
+
+def _moved(earlier: Parsed, statement: Statement) -> Parsed:
+    """A parse for `statement` from that of the same text elsewhere, taking its spans over."""
+    moved = Parsed(statement, earlier.tree, earlier.tokens)
+    if earlier._spans is not None:
+        moved._spans, earlier._spans = earlier._spans, None
+        moved._spans.parsed = moved
+    return moved
 
 
 def _regroup(

@@ -83,6 +83,7 @@ class Fixer:
     ) -> None:
         # One process: fixes need the trees, which parallel linting does not keep.
         self.linter = Linter(rules, dataclasses.replace(lint or LintOptions(), jobs=1))
+        self.linter.reuse_parses = True  # each pass changes few statements
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options
 

@@ -13,8 +13,11 @@ from fixkit import (
     assert_idempotent,
     case_of,
     fix_source,
+    fixer,
     load,
 )
+
+import dsql_lint.lint as lint_module
 
 FILES = sorted((FIXTURES / "rules").rglob("*.sql")) + sorted(
     p for p in (FIXTURES / "fix").rglob("*.sql") if "mysql" not in p.parts
@@ -47,3 +50,30 @@ def test_seed_guide_schemas_lint_clean_with_unsafe_fixes(path: Path) -> None:
     assert case.target is not None and case.target.year == 2025
     result = fix_source(source, Case(case.target, unsafe=True, choices=case.choices))
     assert [f"{d.line}: {d.code} {d.message}" for d in result.remaining] == []
+
+
+@pytest.mark.parametrize("name", ["migrations", "pg-dump", "seed-guide"])
+def test_later_passes_reuse_the_parses_of_unchanged_statements(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass re-lints the file; statements whose text did not change are not parsed again,
+    and the result is the same as parsing everything again."""
+    source = load(FIXTURES / "fix" / name / "input.sql")
+    parsed: list[str] = []
+    real = lint_module.parse
+
+    def counting(statement):  # type: ignore[no-untyped-def]
+        parsed.append(statement.body)
+        return real(statement)
+
+    monkeypatch.setattr(lint_module, "parse", counting)
+    reused = fix_source(source, unsafe=True)
+    with_reuse = len(parsed)
+    parsed.clear()
+    engine = fixer(case_of(source.text), unsafe=True)
+    engine.linter.reuse_parses = False
+    fresh = engine.fix_source(source)
+    assert len(reused.passes) >= 2
+    assert reused.text == fresh.text
+    assert reused.report.diagnostics == fresh.report.diagnostics
+    assert with_reuse < len(parsed)
