@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlglot import exp
+
+from dsql_lint.engine.matchers import first_word
 
 DDL = "ddl"
 DML = "dml"
@@ -60,12 +60,9 @@ _BY_KEYWORD: dict[str, str] = {
     "EXPLAIN": QUERY,
 }
 
-_FIRST_WORD = re.compile(r"[A-Za-z_]+")
-
 
 def class_of_keyword(text: str) -> str:
-    match = _FIRST_WORD.match(text.lstrip("( \t\r\n"))
-    return _BY_KEYWORD.get(match.group(0).upper(), OTHER) if match else OTHER
+    return _BY_KEYWORD.get(first_word(text.lstrip("( \t\r\n")), OTHER)
 
 
 def class_of_tree(tree: exp.Expr | None, text: str) -> str:

@@ -7,9 +7,7 @@ statement classes per transaction block; suppression comments filter what is lef
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from sqlglot import exp
@@ -28,8 +26,9 @@ from dsql_lint.engine.ruleset import (
     RuleSet,
     TransactionCheck,
 )
+from dsql_lint.gcpause import cyclic_gc_paused
 from dsql_lint.nodepath import NodePath, node_at, node_path
-from dsql_lint.parse import Parsed, node_span, parse
+from dsql_lint.parse import Parsed, moved, node_span, parse
 from dsql_lint.reports import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules
 from dsql_lint.source import Source, expand_paths, read_source
@@ -96,7 +95,7 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             offer = offers[type(node)]
             if not offer.checks:
                 continue
-            checks = offer.checks if offer.arg is None else offer.select(node)
+            checks = offer.select(node)
         for check in checks:
             if not check.test(node, ctx):
                 continue
@@ -124,9 +123,8 @@ class Linter:
     """Lints sources in order, carrying the catalog from one to the next."""
 
     def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
-        self.ruleset = RuleSet(rules)
-        self.ruleset.fix_judge = options.fix_judge if options else None
         self.options = options or LintOptions()
+        self.ruleset = RuleSet(rules, self.options.fix_judge)
         self.catalog = cat.Catalog()
         # `fix` lints a file again after each pass, where most statements did not change:
         # their parses are reused (see _parse). Statement kind and text -> parses to reuse.
@@ -147,7 +145,7 @@ class Linter:
         """Splits and analyses every statement of every source (in several processes when
         there is enough SQL and `jobs` allows it), then runs the catalog, transaction and
         suppression passes file by file, in order."""
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             files = [split(s, self.options.assume_in_transaction) for s in sources]
             parsed_files, result_files = self._analyze(files)
             return [
@@ -197,7 +195,7 @@ class Linter:
             return parse(statement)
         key = (statement.kind, statement.body)
         pool = self._earlier.get(key)
-        found = _moved(pool.pop(), statement) if pool else parse(statement)
+        found = moved(pool.pop(), statement) if pool else parse(statement)
         if found.tree is not None and found.error is None:
             self._later.setdefault(key, []).append(found)
         return found
@@ -248,15 +246,6 @@ class Linter:
         return kept
 
 
-def _moved(earlier: Parsed, statement: Statement) -> Parsed:
-    """A parse for `statement` from that of the same text elsewhere, taking its spans over."""
-    moved = Parsed(statement, earlier.tree, earlier.tokens)
-    if earlier._spans is not None:
-        moved._spans, earlier._spans = earlier._spans, None
-        moved._spans.parsed = moved
-    return moved
-
-
 def _regroup(
     results: list[StatementResult], files: list[list[Statement]]
 ) -> list[list[StatementResult]]:
@@ -265,21 +254,6 @@ def _regroup(
         out.append(results[start : start + len(statements)])
         start += len(statements)
     return out
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Everything allocated while linting (tokens, trees, diagnostics) lives until the report
-    is done, so the cyclic collector would only rescan it, again and again: pausing it halves
-    the time of a large file. It runs again afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _statement_at(statements: list[Statement], offset: int) -> Statement:

@@ -4,11 +4,11 @@ INTERFACE (stable; other modules depend on it):
     parse(statement) -> Parsed
     node_span(parsed, node) -> (start, end)   absolute character offsets, end exclusive
     head_span(parsed, node) -> (start, end)   the node's leading keywords (CREATE INDEX ASYNC)
+    moved(parsed, statement) -> Parsed        a parse reused for the same text elsewhere
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 from bisect import bisect_left
@@ -20,6 +20,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from dsql_lint.dialect import DSQL, traced_generator
+from dsql_lint.gcpause import cyclic_gc_paused
 from dsql_lint.split import Kind, Statement
 
 
@@ -52,16 +53,20 @@ def parse(statement: Statement) -> Parsed:
     """Parses one statement; never raises."""
     if statement.kind is not Kind.SQL:
         return Parsed(statement, None)
-    if not gc.isenabled():
+    # A statement's tokens and tree all survive: pausing the collector makes a file's parse
+    # about 30% faster.
+    with cyclic_gc_paused():
         return _parse(statement)
-    # Parsing allocates thousands of objects that all survive (tokens, tree): the cyclic
-    # collector would scan them again and again for nothing. Pausing it per statement makes a
-    # file's parse about 30% faster; it runs again, once, right after.
-    gc.disable()
-    try:
-        return _parse(statement)
-    finally:
-        gc.enable()
+
+
+def moved(earlier: Parsed, statement: Statement) -> Parsed:
+    """The parse of `statement` from that of the same text elsewhere: its tokens and tree are
+    relative to the statement, and so are the spans it computed (taken over)."""
+    found = Parsed(statement, earlier.tree, earlier.tokens)
+    if earlier._spans is not None:
+        found._spans, earlier._spans = earlier._spans, None
+        found._spans.parsed = found
+    return found
 
 
 def _parse(statement: Statement) -> Parsed:

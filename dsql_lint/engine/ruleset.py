@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.matchers import (
     UNKEYED,
@@ -25,6 +24,9 @@ from dsql_lint.engine.matchers import (
     wrap_errors,
 )
 from dsql_lint.engine.model import Rule, Scope
+
+if TYPE_CHECKING:
+    from dsql_lint.settings import FixJudge
 
 CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 
@@ -70,7 +72,7 @@ Check = NodeCheck | CatalogCheck
 
 @dataclass(frozen=True)
 class _Offer:
-    """The checks for the non-root nodes of one type: all of them, or, keyed by one arg's
+    """The checks for the nodes of one kind: all of them, or, keyed by one arg's
     value, those that accept it (in the same order)."""
 
     checks: list[Check]
@@ -79,24 +81,27 @@ class _Offer:
     other: list[Check] = field(default_factory=list)  # for a value no check names
 
     def select(self, node: exp.Expr) -> list[Check]:
-        value = normalized_arg(node, self.arg or "")
+        if self.arg is None:
+            return self.checks
+        value = normalized_arg(node, self.arg)
         return self.checks if value is UNKEYED else self.by_value.get(value, self.other)
 
 
-class _Offers(dict[type, _Offer]):
-    """Node type -> what a non-root node of that type is offered, built on first use."""
+class _Offers(dict[Any, _Offer]):
+    """What a node is offered, by key (its type; for a root, its type and first word), built
+    on first use."""
 
-    def __init__(self, build: Callable[[type], _Offer]) -> None:
+    def __init__(self, build: Callable[[Any], _Offer]) -> None:
         super().__init__()
         self.build = build
 
-    def __missing__(self, node_type: type) -> _Offer:
-        offer = self[node_type] = self.build(node_type)
+    def __missing__(self, key: Any) -> _Offer:
+        offer = self[key] = self.build(key)
         return offer
 
 
 class RuleSet:
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], fix_judge: FixJudge | None = None) -> None:
         self.rules = list(rules)
         self.node_checks: list[NodeCheck] = []
         self.catalog_checks: list[CatalogCheck] = []
@@ -108,14 +113,14 @@ class RuleSet:
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
         # Decides the fix availability of findings of rules whose fixer decides per finding
-        # (lint.LintOptions.fix_judge), else None.
-        self.fix_judge: Callable[[Rule, Any, int, int], FixAvailability | None] | None = None
+        # (settings.LintOptions.fix_judge), else None.
+        self.fix_judge = fix_judge
         # Pending catalog findings name their check by its index.
         self.catalog_index = {id(check): i for i, check in enumerate(self.catalog_checks)}
-        # Node type -> checks, for the root and for the other nodes of a tree: most checks
+        # The checks for the root and for the other nodes of a tree: most checks
         # (whole-statement ones) concern the root alone and are not offered the rest.
-        self.offers = _Offers(self._type_offer)
-        self._root_by_type: dict[tuple[type, str], _Offer] = {}
+        self.offers = _Offers(self._type_offer)  # node type ->
+        self.root_offers = _Offers(self._root_offer)  # (node type, first word) ->
 
     def _compile(self, rule: Rule) -> None:
         spec = dict(rule.match)
@@ -153,23 +158,20 @@ class RuleSet:
 
     def checks_for(self, node: exp.Expr) -> list[Check]:
         """The checks a node that is not the root is offered."""
-        offer = self.offers[type(node)]
-        return offer.checks if offer.arg is None else offer.select(node)
+        return self.offers[type(node)].select(node)
+
+    def root_checks_for(self, node: exp.Expr, word: str) -> list[Check]:
+        """The checks offered to a statement's root, whose first word is `word`."""
+        return self.root_offers[type(node), word].select(node)
 
     def _type_offer(self, node_type: type) -> _Offer:
         candidates = [c for c in self._applicable(node_type) if not c.root_only]
         return self._offer(candidates, node_type)
 
-    def root_checks_for(self, node: exp.Expr, word: str) -> list[Check]:
-        """The checks offered to a statement's root, whose first word is `word`."""
-        key = (type(node), word)
-        offer = self._root_by_type.get(key)
-        if offer is None:
-            candidates = [
-                c for c in self._applicable(type(node)) if c.lead is None or word in c.lead
-            ]
-            offer = self._root_by_type[key] = self._offer(candidates, type(node))
-        return offer.checks if offer.arg is None else offer.select(node)
+    def _root_offer(self, key: tuple[type, str]) -> _Offer:
+        node_type, word = key
+        candidates = [c for c in self._applicable(node_type) if c.lead is None or word in c.lead]
+        return self._offer(candidates, node_type)
 
     def _offer(self, checks: list[Check], node_type: type) -> _Offer:
         """Keyed by the arg most checks compare by equality (a DataType's `this`): a column's

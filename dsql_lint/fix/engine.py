@@ -20,6 +20,7 @@ from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
+from dsql_lint.gcpause import cyclic_gc_paused
 from dsql_lint.lint import Linter
 from dsql_lint.reports import FileReport
 from dsql_lint.settings import LintOptions
@@ -91,13 +92,8 @@ class Fixer:
         # Each pass allocates a tree per statement, alive until the next pass: the cyclic
         # collector would scan them again and again (a third of a large file's time). It is
         # paused, and run once per pass for the trees of the pass before.
-        if not gc.isenabled():
+        with cyclic_gc_paused():
             return self._fix_source(source)
-        gc.disable()
-        try:
-            return self._fix_source(source)
-        finally:
-            gc.enable()
 
     def _fix_source(self, source: Source) -> FixResult:
         base = copy.deepcopy(self.linter.catalog)
