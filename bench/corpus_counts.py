@@ -23,9 +23,9 @@ from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.engine.loader import parse_date
-from dsql_lint.lint import lint_sources
+from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.settings import LintOptions, all_rules
-from dsql_lint.source import migration_key, read_source
+from dsql_lint.syntax.source import migration_key, read_source
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PARSE_ERROR = "DSQL001"

@@ -17,9 +17,9 @@ from dsql_lint.errors import UserError
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
     "check": "dsql_lint.commands.check:check",
-    "fix": "dsql_lint.fix.command:fix",
-    "apply": "dsql_lint.apply.command:apply",
-    "status": "dsql_lint.apply.command:status",
+    "fix": "dsql_lint.commands.fix:fix",
+    "apply": "dsql_lint.commands.apply:apply",
+    "status": "dsql_lint.commands.apply:status",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
 }

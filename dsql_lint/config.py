@@ -22,7 +22,7 @@ from typing import Any
 
 from dsql_lint.diagnostic import Severity
 from dsql_lint.errors import RuleError
-from dsql_lint.source import STDIN
+from dsql_lint.syntax.source import STDIN
 
 YAML_NAMES = (".dsql-lint.yaml", ".dsql-lint.yml")
 KEYS = {

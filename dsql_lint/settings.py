@@ -14,7 +14,7 @@ from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
 from dsql_lint.engine.model import Rule
 
 if TYPE_CHECKING:
-    from dsql_lint.split import Statement
+    from dsql_lint.syntax.split import Statement
 
 # (rule, statement, the finding's span in it) -> the finding's fix availability, or None.
 FixJudge = Callable[[Rule, "Statement", int, int], FixAvailability | None]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dsql_lint.check_cache import FindingsCache
+from dsql_lint.lint.cache import FindingsCache
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.lint import lint_sources
-from dsql_lint.parse import Parsed, parse
+from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.settings import LintOptions
-from dsql_lint.source import Source, read_source
-from dsql_lint.split import split
+from dsql_lint.syntax.parse import Parsed, parse
+from dsql_lint.syntax.source import Source, read_source
+from dsql_lint.syntax.split import split
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

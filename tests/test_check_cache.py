@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dsql_lint.cli import cli
-from dsql_lint.lint import Linter
+from dsql_lint.lint.pipeline import Linter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dsql_lint.parse import node_span, parse
-from dsql_lint.source import read_source
-from dsql_lint.split import Kind, split
+from dsql_lint.syntax.parse import node_span, parse
+from dsql_lint.syntax.source import read_source
+from dsql_lint.syntax.split import Kind, split
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []

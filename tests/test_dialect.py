@@ -1,4 +1,4 @@
-"""Tests for dsql_lint.dialect: the DSQL statements parse to structured nodes and regenerate."""
+"""Tests for dsql_lint.syntax.dialect: DSQL statements parse to structured nodes and regenerate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlglot import exp
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 
-from dsql_lint.dialect import (
+from dsql_lint.syntax.dialect import (
     ASYNC,
     CALL,
     DSQL,

@@ -12,10 +12,10 @@ from sqlglot import exp
 
 from dsql_lint.engine.matchers import accepted_values, code_only, first_word, leading_words
 from dsql_lint.engine.ruleset import RuleSet
-from dsql_lint.lint import _MatchContext
+from dsql_lint.lint.pipeline import _MatchContext
 from dsql_lint.settings import LintOptions, all_rules
-from dsql_lint.source import read_source
-from dsql_lint.split import Kind, split
+from dsql_lint.syntax.source import read_source
+from dsql_lint.syntax.split import Kind, split
 
 
 def _lead(pattern: str) -> frozenset[str] | None:

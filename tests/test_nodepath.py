@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dsql_lint.nodepath import node_at, node_path
-from dsql_lint.parse import parse
-from dsql_lint.source import read_source
-from dsql_lint.split import split
+from dsql_lint.syntax.nodepath import node_at, node_path
+from dsql_lint.syntax.parse import parse
+from dsql_lint.syntax.source import read_source
+from dsql_lint.syntax.split import split
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures" / "rules").glob("DSQL[2-8]*/*.sql"))
 

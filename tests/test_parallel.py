@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dsql_lint import parallel
-from dsql_lint.lint import lint_paths
+from dsql_lint.lint import parallel
+from dsql_lint.lint.pipeline import lint_paths
 from dsql_lint.settings import LintOptions
 
 
@@ -32,8 +32,8 @@ def test_parallel_and_serial_runs_agree(migrations: Path, monkeypatch: pytest.Mo
 
 
 def test_chunks_cover_every_statement_once(migrations: Path) -> None:
-    from dsql_lint.source import read_source
-    from dsql_lint.split import split
+    from dsql_lint.syntax.source import read_source
+    from dsql_lint.syntax.split import split
 
     statements = [s for path in sorted(migrations.iterdir()) for s in split(read_source(str(path)))]
     for parts in (1, 2, 3, 7):
@@ -50,10 +50,10 @@ def test_chunks_cover_every_statement_once(migrations: Path) -> None:
 def test_a_subject_sent_to_another_process_answers_as_the_node_did() -> None:
     import pickle
 
-    from dsql_lint.engine.catalog import NODE_FACTS, Subject
-    from dsql_lint.parse import parse
-    from dsql_lint.source import Source
-    from dsql_lint.split import split
+    from dsql_lint.lint.schema import NODE_FACTS, Subject
+    from dsql_lint.syntax.parse import parse
+    from dsql_lint.syntax.source import Source
+    from dsql_lint.syntax.split import split
 
     sql = (
         "ALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq'::regclass);\n"

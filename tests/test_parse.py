@@ -1,4 +1,4 @@
-"""Tests for dsql_lint.parse: parsing statements, errors, and exact node spans."""
+"""Tests for dsql_lint.syntax.parse: parsing statements, errors, and exact node spans."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-import dsql_lint.parse as parse_module
-from dsql_lint.dialect import is_async
-from dsql_lint.parse import Parsed, head_span, node_span, parse
-from dsql_lint.source import Source
-from dsql_lint.split import Kind, Statement
+import dsql_lint.syntax.parse as parse_module
+from dsql_lint.syntax.dialect import is_async
+from dsql_lint.syntax.parse import Parsed, head_span, node_span, parse
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Kind, Statement
 
 
 def statement(text: str, prefix: str = "", kind: Kind = Kind.SQL) -> Statement:

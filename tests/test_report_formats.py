@@ -17,11 +17,11 @@ import jsonschema
 import pytest
 
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.lint import lint_sources
+from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.report import FORMATS, github, junit, sarif
-from dsql_lint.reports import LintReport
+from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-2.1.0.json"
 ODD_PATH = "dir with space/a,b:c.sql"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 TEXT = "-- héllo\nCREATE TABLE wörld (x text); -- ☃\n\nSELECT '€';\n"
 

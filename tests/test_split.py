@@ -1,4 +1,4 @@
-"""Tests for dsql_lint.split: statement boundaries, offsets, psql input, transaction blocks."""
+"""Tests for dsql_lint.syntax.split: statement boundaries, offsets, psql input, transactions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsql_lint.source import Source, read_source
-from dsql_lint.split import Kind, Statement, TxControl, split
+from dsql_lint.syntax.source import Source, read_source
+from dsql_lint.syntax.split import Kind, Statement, TxControl, split
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "split"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

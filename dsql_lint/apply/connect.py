@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from dsql_lint.apply.config import DSQL_DATABASE, DSQL_PORT, Target
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.target import DSQL_DATABASE, DSQL_PORT, Target
 
 # dsql-facts.md, Connecting: a connection lives at most 60 minutes. Reconnect well before,
 # at a unit boundary, so no transaction is cut by the cap.

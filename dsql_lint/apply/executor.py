@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from dsql_lint.apply import ledger
-from dsql_lint.apply.catalog import ABSENT, VALID, effect_holds, index_state
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
+from dsql_lint.apply.live_catalog import ABSENT, VALID, effect_holds, index_state
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
 from dsql_lint.apply.retry import RetryPolicy, with_retries

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
 from dsql_lint.errors import UserError
-from dsql_lint.source import STDIN, expand_paths, read_source
-from dsql_lint.split import Kind, Statement, TxControl, split
+from dsql_lint.syntax.source import STDIN, expand_paths, read_source
+from dsql_lint.syntax.split import Kind, Statement, TxControl, split
 
 DDL, DML, QUERY, SESSION, SKIP = "ddl", "dml", "query", "session", "skip"
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
@@ -107,8 +107,8 @@ def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
-    from dsql_lint.classify import statement_class
-    from dsql_lint.parse import parse
+    from dsql_lint.lint.classify import statement_class
+    from dsql_lint.syntax.parse import parse
 
     source = read_source(path)
     checksum = hashlib.sha256(source.encode()).hexdigest()

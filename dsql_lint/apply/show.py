@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from dsql_lint.apply.config import Target
 from dsql_lint.apply.ledger import LedgerState
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
+from dsql_lint.apply.target import Target
 
 
 def transaction_of(unit: Unit) -> str:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from dsql_lint import parallel
-from dsql_lint.check_cache import FindingsCache, lint_cached
 from dsql_lint.commands.options import lint_options, resolve_options
 from dsql_lint.fix.availability import FixJudge
+from dsql_lint.lint import parallel
+from dsql_lint.lint.cache import FindingsCache, lint_cached
 from dsql_lint.report import FORMATS
-from dsql_lint.source import expand_paths, read_source
+from dsql_lint.syntax.source import expand_paths, read_source
 
 
 @click.command()

@@ -204,7 +204,7 @@ def _sql(node: exp.Expr) -> str:
 
 @functools.cache
 def _dsql() -> Any:
-    from dsql_lint.dialect import DSQL
+    from dsql_lint.syntax.dialect import DSQL
 
     return DSQL()
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.matchers import (
     UNKEYED,
     CompileError,
@@ -24,6 +23,7 @@ from dsql_lint.engine.matchers import (
     wrap_errors,
 )
 from dsql_lint.engine.model import Rule, Scope
+from dsql_lint.lint import schema as cat
 
 if TYPE_CHECKING:
     from dsql_lint.settings import FixJudge

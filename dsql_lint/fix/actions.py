@@ -21,7 +21,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix
-from dsql_lint.split import Statement
+from dsql_lint.syntax.split import Statement
 
 # Options the user chooses on the command line (`--serial-to uuid`), which fixers may key on.
 CHOICES: dict[str, tuple[str, ...]] = {

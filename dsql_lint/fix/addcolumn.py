@@ -9,7 +9,6 @@ from typing import Any
 from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import MAX_NAME, table_name
@@ -18,7 +17,8 @@ from dsql_lint.fix.cuts import cut
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.moves import create_table_before
 from dsql_lint.fix.style import cased
-from dsql_lint.fix.tokens import Tokens
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.tokens import Tokens
 
 BATCH = 1000  # rows per backfill transaction, well under DSQL's 3,000
 MOVABLE = ("DEFAULT", "CHECK", "REFERENCES", "UNIQUE")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.model import Rule
-from dsql_lint.split import Statement
+from dsql_lint.syntax.split import Statement
 
 if TYPE_CHECKING:
     from dsql_lint.fix.actions import Action

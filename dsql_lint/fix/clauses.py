@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import short
@@ -16,8 +15,9 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut, cut_elements
 from dsql_lint.fix.edits import Edit, Fix, delete, insert, replace
 from dsql_lint.fix.style import cased, like_replaced
-from dsql_lint.fix.tokens import Tokens
-from dsql_lint.split import Statement
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.tokens import Tokens
 
 OPERANDS = ("name", "parens", "none", "rest")
 # After these, a clause is what the statement (or ALTER TABLE action) is about: SET UNLOGGED,

@@ -11,13 +11,13 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
-from dsql_lint.fix.tokens import Tokens
-from dsql_lint.split import Statement
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.tokens import Tokens
 
 
 def identifier_name(node: Any) -> str | None:

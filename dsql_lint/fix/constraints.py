@@ -8,14 +8,14 @@ from typing import Any
 from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut, cut_element
 from dsql_lint.fix.edits import Edit, Fix, insert
 from dsql_lint.fix.style import cased
-from dsql_lint.fix.tokens import Tokens
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.tokens import Tokens
 
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers
 _VALIDATE = re.compile(

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix.edits import Edit, delete, insert
-from dsql_lint.fix.tokens import Tokens
-from dsql_lint.parse import Parsed
-from dsql_lint.reports import FileReport
-from dsql_lint.split import Statement
+from dsql_lint.report.model import FileReport
+from dsql_lint.syntax.parse import Parsed
+from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.tokens import Tokens
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ become part of the comment. Whitespace is taken on the clause's own line only.
 from __future__ import annotations
 
 from dsql_lint.fix.edits import Edit, delete
-from dsql_lint.fix.tokens import Tokens
+from dsql_lint.syntax.tokens import Tokens
 
 _SPACE = " \t"
 

@@ -20,11 +20,11 @@ from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
-from dsql_lint.gcpause import cyclic_gc_paused
-from dsql_lint.lint import Linter
-from dsql_lint.reports import FileReport
+from dsql_lint.lint.gcpause import cyclic_gc_paused
+from dsql_lint.lint.pipeline import Linter
+from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 MAX_PASSES = 8
 

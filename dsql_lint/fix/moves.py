@@ -9,15 +9,15 @@ from typing import Any
 from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.engine.catalog import table_key
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.constraints import short
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut_element
 from dsql_lint.fix.edits import Edit, Fix, insert, replace
-from dsql_lint.fix.tokens import Tokens
-from dsql_lint.parse import Parsed
+from dsql_lint.lint.schema import table_key
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.parse import Parsed
+from dsql_lint.syntax.tokens import Tokens
 
 _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n)")
 

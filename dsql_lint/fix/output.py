@@ -11,7 +11,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import FixResult
 from dsql_lint.report import text as text_report
-from dsql_lint.reports import LintReport
+from dsql_lint.report.model import LintReport
 
 
 def fix_line(path: str, fix: Fix, verb: str) -> str:

@@ -10,8 +10,6 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.engine.catalog import table_key
-from dsql_lint.fix import locate
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import identifier_name
 from dsql_lint.fix.constraints import short
@@ -19,7 +17,9 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut_element
 from dsql_lint.fix.edits import Edit, Fix, insert, replace
 from dsql_lint.fix.style import cased
-from dsql_lint.fix.tokens import Tokens
+from dsql_lint.lint.schema import table_key
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.tokens import Tokens
 
 MODES = ("add", "nearest")
 VALID_CACHE = (1, 65536)  # DSQL accepts CACHE 1 or CACHE >= 65536

@@ -4,14 +4,14 @@ statements keep their order and the comments before a statement stay with it."""
 
 from __future__ import annotations
 
-from dsql_lint.classify import DDL, DML, statement_class
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.style import cased
-from dsql_lint.parse import Parsed
-from dsql_lint.split import TxControl
+from dsql_lint.lint.classify import DDL, DML, statement_class
+from dsql_lint.syntax.parse import Parsed
+from dsql_lint.syntax.split import TxControl
 
 
 def group_starts(members: list[Parsed]) -> list[int]:

@@ -23,7 +23,7 @@ from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.errors import UserError
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.fix.transforms import Rewriter
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 # Statements that only set up the source server's session or lock its tables for the load.
 _SESSION = re.compile(r"(?is)^\s*(?:set|lock\s+tables?|unlock\s+tables?|use)\b")

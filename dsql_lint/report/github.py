@@ -8,10 +8,10 @@ line is the plain summary, which GitHub prints as ordinary log output.
 from __future__ import annotations
 
 from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.report.model import LintReport
 from dsql_lint.report.sarif import relative_path
 from dsql_lint.report.text import summary
-from dsql_lint.reports import LintReport
-from dsql_lint.source import STDIN
+from dsql_lint.syntax.source import STDIN
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -7,7 +7,7 @@ import json
 
 from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.reports import LintReport
+from dsql_lint.report.model import LintReport
 
 SCHEMA_VERSION = 1
 

@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.reports import FileReport, LintReport
+from dsql_lint.report.model import FileReport, LintReport
 
 CLEAN_CASE = "no DSQL incompatibilities"
 FAILING = (Severity.ERROR, Severity.WARNING)

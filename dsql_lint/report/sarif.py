@@ -17,8 +17,8 @@ from urllib.parse import quote
 from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine.model import Rule
-from dsql_lint.reports import LintReport
-from dsql_lint.source import STDIN
+from dsql_lint.report.model import LintReport
+from dsql_lint.syntax.source import STDIN
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

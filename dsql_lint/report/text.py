@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
-from dsql_lint.reports import LintReport
+from dsql_lint.report.model import LintReport
 
 FRAME_CONTEXT = 1  # lines shown above the finding
 

@@ -19,9 +19,9 @@ from conftest import (
 )
 from pg_proxy import Proxy
 
-from dsql_lint.apply import token as token_module
-from dsql_lint.apply.config import read_dotenv, region_of_host, resolve_target, settings
-from dsql_lint.apply.token import TokenSource
+from dsql_lint.apply import iam_token as token_module
+from dsql_lint.apply.iam_token import TokenSource
+from dsql_lint.apply.target import read_dotenv, region_of_host, resolve_target, settings
 from dsql_lint.errors import UserError
 
 SIMPLE = "CREATE TABLE t (id bigint PRIMARY KEY);\nINSERT INTO t VALUES (1);\n"

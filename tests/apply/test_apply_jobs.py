@@ -7,13 +7,13 @@ import io
 import pytest
 from conftest import Database, ledger_rows
 
-from dsql_lint.apply.config import Target
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.executor import ExecOptions, Executor
 from dsql_lint.apply.jobs import job_id_of, wait_for_job
 from dsql_lint.apply.plan import build_plans
 from dsql_lint.apply.progress import JsonReporter
+from dsql_lint.apply.target import Target
 
 # dsql-facts.md, Asynchronous DDL: CALL sys.wait_for_job returns a boolean, never raises.
 EMULATION = """

@@ -7,11 +7,11 @@ import json
 
 from conftest import FIXTURES, Database, ledger_rows
 
-from dsql_lint.apply.config import Target
 from dsql_lint.apply.connect import MAX_CONNECTION_AGE, Session
 from dsql_lint.apply.executor import ExecOptions, Executor
 from dsql_lint.apply.plan import build_plans
 from dsql_lint.apply.progress import JsonReporter
+from dsql_lint.apply.target import Target
 
 
 def test_the_age_cap_is_below_sixty_minutes() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from dsql_lint.engine.loader import parse_date
 from dsql_lint.fix.actions import DEFAULT_CHOICES
 from dsql_lint.fix.engine import MAX_PASSES, Fixer, FixOptions, FixResult
-from dsql_lint.reports import FileReport
+from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions, active_rules
-from dsql_lint.source import Source, decode
+from dsql_lint.syntax.source import Source, decode
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

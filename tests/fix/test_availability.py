@@ -16,9 +16,9 @@ from dsql_lint.fix.actions import ACTIONS, DEFAULT_CHOICES
 from dsql_lint.fix.availability import FixJudge
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.fixers import load_fixers
-from dsql_lint.lint import Linter
+from dsql_lint.lint.pipeline import Linter
 from dsql_lint.settings import LintOptions, active_rules, all_rules
-from dsql_lint.source import read_source
+from dsql_lint.syntax.source import read_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

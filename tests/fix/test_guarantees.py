@@ -17,7 +17,7 @@ from fixkit import (
     load,
 )
 
-import dsql_lint.lint as lint_module
+import dsql_lint.lint.pipeline as lint_module
 
 FILES = sorted((FIXTURES / "rules").rglob("*.sql")) + sorted(
     p for p in (FIXTURES / "fix").rglob("*.sql") if "mysql" not in p.parts

@@ -10,7 +10,7 @@ from fixkit import FIXTURES, Case, fix_source, load, parse_errors
 from dsql_lint.diagnostic import Severity
 from dsql_lint.errors import UserError
 from dsql_lint.fix.translate import translator
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 MYSQLDUMP = FIXTURES / "fix" / "mysql" / "input.sql"
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from dsql_lint.source import Source
+from dsql_lint.syntax.source import Source
 
 
 class Kind(enum.Enum):

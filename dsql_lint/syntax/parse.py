@@ -19,9 +19,9 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from dsql_lint.dialect import DSQL, traced_generator
-from dsql_lint.gcpause import cyclic_gc_paused
-from dsql_lint.split import Kind, Statement
+from dsql_lint.lint.gcpause import cyclic_gc_paused
+from dsql_lint.syntax.dialect import DSQL, traced_generator
+from dsql_lint.syntax.split import Kind, Statement
 
 
 @dataclass(slots=True, eq=False)

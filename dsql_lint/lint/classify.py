@@ -75,8 +75,8 @@ def class_of_tree(tree: exp.Expr | None, text: str) -> str:
 
 
 def statement_class(parsed: object) -> str:
-    """Class of a parsed statement (`dsql_lint.parse.Parsed`): ddl, dml, tx, query, ..."""
-    from dsql_lint.split import Kind
+    """Class of a parsed statement (`dsql_lint.syntax.parse.Parsed`): ddl, dml, tx, query, ..."""
+    from dsql_lint.syntax.split import Kind
 
     statement = parsed.statement  # type: ignore[attr-defined]
     if statement.kind is Kind.META:

@@ -20,7 +20,7 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.report.text import counted
 from dsql_lint.settings import active_rules
-from dsql_lint.source import STDIN, Source, expand_paths, read_source
+from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
     from dsql_lint.fix.translate import Translator

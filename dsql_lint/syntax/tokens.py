@@ -12,7 +12,7 @@ from typing import NamedTuple
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from dsql_lint.split import Kind, Statement
+from dsql_lint.syntax.split import Kind, Statement
 
 OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
 CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})

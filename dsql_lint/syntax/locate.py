@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlglot.tokens import TokenType
 
-from dsql_lint.fix.tokens import Tokens
+from dsql_lint.syntax.tokens import Tokens
 
 # Words that start a column constraint (after the column's type).
 COLUMN_CONSTRAINT_WORDS = (

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dsql_lint.engine.ruleset import RuleSet
-    from dsql_lint.lint import StatementResult
-    from dsql_lint.split import Statement
+    from dsql_lint.lint.pipeline import StatementResult
+    from dsql_lint.syntax.split import Statement
 
 # Below this much SQL, forking costs more than it saves (measured in bench/).
 MIN_CHARS = 150_000
@@ -59,8 +59,8 @@ def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
 
 
 def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
-    from dsql_lint.lint import analyze
-    from dsql_lint.parse import parse
+    from dsql_lint.lint.pipeline import analyze
+    from dsql_lint.syntax.parse import parse
 
     assert _STATE is not None
     ruleset, statements = _STATE

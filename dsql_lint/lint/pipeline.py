@@ -12,10 +12,7 @@ from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
-from dsql_lint import parallel, suppress
-from dsql_lint.classify import statement_class
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.engine import catalog as cat
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -26,13 +23,16 @@ from dsql_lint.engine.ruleset import (
     RuleSet,
     TransactionCheck,
 )
-from dsql_lint.gcpause import cyclic_gc_paused
-from dsql_lint.nodepath import NodePath, node_at, node_path
-from dsql_lint.parse import Parsed, moved, node_span, parse
-from dsql_lint.reports import FileReport, LintReport
+from dsql_lint.lint import parallel, suppress
+from dsql_lint.lint import schema as cat
+from dsql_lint.lint.classify import statement_class
+from dsql_lint.lint.gcpause import cyclic_gc_paused
+from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules
-from dsql_lint.source import Source, expand_paths, read_source
-from dsql_lint.split import Kind, Statement, split
+from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
+from dsql_lint.syntax.parse import Parsed, moved, node_span, parse
+from dsql_lint.syntax.source import Source, expand_paths, read_source
+from dsql_lint.syntax.split import Kind, Statement, split
 
 
 class _MatchContext:

@@ -24,10 +24,10 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
-from dsql_lint.reports import FileReport, LintReport
+from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
-from dsql_lint.source import STDIN, Source
-from dsql_lint.split import split
+from dsql_lint.syntax.source import STDIN, Source
+from dsql_lint.syntax.split import split
 
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
@@ -67,7 +67,7 @@ class FindingsCache:
     def effects(self, key: str) -> list[list[Any]] | None:
         """The file's statements' catalog effects (engine.catalog.Effect lists), else None.
         Kept apart from the findings: only a run that lints a later file needs them."""
-        from dsql_lint.engine.catalog import Effect  # (such a run imports the parser anyway)
+        from dsql_lint.lint.schema import Effect  # (such a run imports the parser anyway)
 
         try:
             data = json.loads((self.directory / f"{key}.effects").read_text(encoding="utf-8"))
@@ -145,7 +145,7 @@ def lint_cached(
 def _lint(
     sources: list[Source], options: LintOptions, rules: list[Any], replay: list[list[Any]]
 ) -> list[FileReport]:
-    from dsql_lint.lint import Linter
+    from dsql_lint.lint.pipeline import Linter
 
     linter = Linter(rules, options)
     for effects in replay:

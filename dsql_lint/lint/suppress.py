@@ -13,8 +13,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.source import Source
-from dsql_lint.split import Statement
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Statement
 
 DIRECTIVE = re.compile(r"--[ \t]*dsql-lint:[ \t]*(ignore-file|ignore)\b([^\r\n]*)")
 ALL = "*"

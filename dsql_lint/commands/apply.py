@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from dsql_lint.apply.config import SSLMODES, Target, resolve_target, settings
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.plan import FilePlan, build_plans
+from dsql_lint.apply.target import SSLMODES, Target, resolve_target, settings
 from dsql_lint.errors import UserError
 
 
@@ -58,7 +58,7 @@ def _require(target: Target | None) -> Target:
 
 def _session(target: Target) -> Any:
     from dsql_lint.apply.connect import Session
-    from dsql_lint.apply.token import TokenSource
+    from dsql_lint.apply.iam_token import TokenSource
 
     token = None
     if target.is_dsql:
@@ -170,7 +170,7 @@ def _now() -> float:
 
 def _preflight(paths: list[str], force: bool, dry_run: bool) -> bool:
     """The linter runs first: error findings stop the run before any connection."""
-    from dsql_lint.lint import lint_paths
+    from dsql_lint.lint.pipeline import lint_paths
     from dsql_lint.report.text import render
     from dsql_lint.settings import LintOptions
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine.model import Rule
-from dsql_lint.source import Source
-from dsql_lint.split import Statement
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Statement
 
 if TYPE_CHECKING:
-    from dsql_lint.parse import Parsed
+    from dsql_lint.syntax.parse import Parsed
 
 
 @dataclass

@@ -1,0 +1,2 @@
+"""Reading SQL: sources, statements with exact offsets, the DSQL dialect, parse trees, tokens
+and spans."""
