@@ -161,3 +161,51 @@ def test_rules_and_explain() -> None:
     assert by_code == by_name
     assert "### Failing example" in by_code and "CREATE INDEX ASYNC" in by_code
     assert run("explain", "nope").returncode == 2
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_no_sql_files_is_an_error_not_all_clean(tmp_path: Path, command: str) -> None:
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "README.md").write_text("not sql\n")
+    result = run(command, "migrations", cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 2
+    assert err.strip() == (
+        "dsql-lint: error: no SQL files found in migrations (folders are searched for *.sql)"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_files_with_a_bom_are_checked_and_fixed_in_their_encoding(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_bytes("-- café\r\nCREATE TABLE t (id bigserial);\r\n".encode(encoding))
+    checked = run("check", "schema.sql", cwd=tmp_path)
+    assert "schema.sql:2:20: DSQL101" in checked.stdout.decode()
+    assert run("fix", "schema.sql", cwd=tmp_path).returncode == 0
+    fixed = path.read_bytes()
+    assert fixed.startswith({"utf-16": b"\xff\xfe", "utf-32": b"\xff\xfe\x00\x00"}[encoding])
+    assert "bigserial" not in fixed.decode(encoding).lower()
+    assert "-- café\r\n" in fixed.decode(encoding)
+
+
+def test_lone_cr_line_endings_are_counted_as_lines(tmp_path: Path) -> None:
+    (tmp_path / "mac.sql").write_bytes(b"SELECT 1;\r\rCREATE TABLE t (id serial);\r")
+    out = run("check", "mac.sql", cwd=tmp_path).stdout.decode()
+    assert "mac.sql:3:20: DSQL101" in out
+    assert "  3 | CREATE TABLE t (id serial);\n" in out
+
+
+def test_a_finding_in_a_huge_line_shows_the_part_around_the_caret(tmp_path: Path) -> None:
+    rows = ", ".join(f"({i}, 'row {i}')" for i in range(100_000))
+    seed = f"INSERT INTO t VALUES {rows}; CREATE TABLE t (id int, tags text[]);\n"
+    (tmp_path / "seed.sql").write_text(seed)
+    out = run("check", "seed.sql", cwd=tmp_path).stdout.decode()
+    assert len(out) < 5_000
+    frames = [line for line in out.splitlines() if " | " in line]
+    assert all(len(line) < 140 for line in frames)
+    caret = next(line for line in frames if "^" in line)
+    above = frames[frames.index(caret) - 1]
+    # The caret still points at the finding's text, inside the window shown.
+    assert above[caret.index("^") :].startswith("text[]")

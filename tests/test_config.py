@@ -140,3 +140,26 @@ def test_unused_ignores_reported_on_request() -> None:
     assert codes(lint_text(text)) == []
     found = lint_text(text, report_unused_ignores=True)
     assert [(d.code, d.line, d.col) for d in found] == [("DSQL002", 1, 27)]
+
+
+def test_inline_ignores_take_prefixes_and_names_as_ignore_does() -> None:
+    text = (
+        "CREATE TABLE a (id serial, tags text[]); -- dsql-lint: ignore DSQL1\n"
+        "CREATE TABLE b (id serial, tags text[]); -- dsql-lint: ignore Serial-Column, all\n"
+        "CREATE TABLE c (id serial, tags text[]); -- dsql-lint: ignore DSQL10\n"
+    )
+    assert codes(lint_text(text)) == []
+    text = "CREATE TABLE c (id serial, tags text[]); -- dsql-lint: ignore DSQL2\n"
+    assert codes(lint_text(text)) == ["DSQL101", "DSQL102"]
+
+
+def test_an_unknown_code_in_an_ignore_is_a_warning_that_names_it() -> None:
+    text = "CREATE TABLE a (id serial); -- dsql-lint: ignore DSQL101, serial-colum\n"
+    found = lint_text(text)
+    assert [(d.code, d.col, d.message) for d in found] == [
+        (
+            "DSQL003",
+            29,
+            "No rule is named `serial-colum`: this suppression cannot suppress anything",
+        )
+    ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dsql_lint.syntax.source import Source
+from dsql_lint.errors import InputError
+from dsql_lint.syntax.source import Source, decode
 
 TEXT = "-- héllo\nCREATE TABLE wörld (x text); -- ☃\n\nSELECT '€';\n"
 
@@ -22,3 +23,27 @@ def test_positions_are_lines_and_character_columns() -> None:
     assert source.position(0) == (1, 1)
     assert source.position(TEXT.index("wörld")) == (2, 14)
     assert source.position(TEXT.index("'€'") + 1) == (4, 9)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-8"])
+def test_a_file_with_a_byte_order_mark_is_decoded_and_written_back_alike(encoding: str) -> None:
+    data = ("\ufeff" + TEXT).encode(encoding)
+    source = decode("x.sql", data)
+    assert (source.text, source.bom, source.encoding) == (TEXT, True, encoding)
+    assert source.encode() == data
+    assert source.byte_offset(len(TEXT)) == len(data)
+
+
+def test_invalid_bytes_name_the_encoding_and_the_line() -> None:
+    with pytest.raises(InputError, match="not valid UTF-8") as caught:
+        decode("x.sql", b"SELECT 1;\r\nSELECT '\xff';\n")
+    assert str(caught.value).startswith("x.sql:2: ")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_lines_end_at_lf_crlf_or_a_lone_cr(newline: str) -> None:
+    text = newline.join(["SELECT 1;", "", "CREATE TABLE t (id serial);", ""])
+    source = Source("x.sql", text)
+    assert source.position(text.index("serial")) == (3, 20)
+    assert source.line_text(3) == "CREATE TABLE t (id serial);"
+    assert source.line_count == 4

@@ -34,7 +34,8 @@ CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 # suppression comment.
 PARSE_ERROR = "parse_error"
 UNUSED_IGNORE = "unused_ignore"
-SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE})
+UNKNOWN_IGNORE = "unknown_ignore"
+SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE})
 
 
 @dataclass(frozen=True)

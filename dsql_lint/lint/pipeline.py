@@ -18,6 +18,7 @@ from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
+    UNKNOWN_IGNORE,
     UNUSED_IGNORE,
     NodeCheck,
     RuleSet,
@@ -28,7 +29,7 @@ from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import statement_class
 from dsql_lint.lint.gcpause import cyclic_gc_paused
 from dsql_lint.report.model import FileReport, LintReport
-from dsql_lint.settings import FixJudge, LintOptions, active_rules
+from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, moved, node_span, parse
 from dsql_lint.syntax.source import Source, expand_paths, read_source
@@ -131,6 +132,7 @@ class Linter:
         self.reuse_parses = False
         self._earlier: dict[tuple[Kind, str], list[Parsed]] = {}
         self._later: dict[tuple[Kind, str], list[Parsed]] = {}
+        self._known_ids: tuple[set[str], set[str]] | None = None
 
     def replay(self, effects: list[list[cat.Effect]]) -> None:
         """Brings the catalog to where it was after a file whose findings are reused: its
@@ -237,13 +239,30 @@ class Linter:
         if not whole and not by_statement:
             return diagnostics
         kept = suppress.apply(diagnostics, whole, by_statement)
-        rule = self.ruleset.special.get(UNUSED_IGNORE)
+        special = self.ruleset.special
+        if UNKNOWN_IGNORE in special:
+            everything = suppress.everything(whole, by_statement)
+            for item, value in suppress.unknown(everything, *self._rule_ids()):
+                owner = _statement_at(statements, item.start)
+                variables = {"code": value}
+                kept.append(
+                    diagnostic(owner, special[UNKNOWN_IGNORE], item.start, item.end, variables)
+                )
+        rule = special.get(UNUSED_IGNORE)
         if self.options.report_unused_ignores and rule is not None:
             for item in suppress.unused(whole, by_statement):
                 text = short(source.text[item.start : item.end])
                 owner = _statement_at(statements, item.start)
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
+
+    def _rule_ids(self) -> tuple[set[str], set[str]]:
+        """Codes and names of every rule known, active for the target or not, upper-cased:
+        read only when a file has suppressions."""
+        if self._known_ids is None:
+            known = all_rules(self.options)
+            self._known_ids = ({r.code for r in known}, {r.name.upper() for r in known})
+        return self._known_ids
 
 
 def _regroup(

@@ -4,6 +4,8 @@
                                             just above it: that statement only
 -- dsql-lint: ignore                        every rule, that statement only
 -- dsql-lint: ignore-file DSQL301           the whole file
+
+Codes, code prefixes (`DSQL3`) and names are accepted, as with `--ignore`.
 """
 
 from __future__ import annotations
@@ -28,15 +30,41 @@ class Suppression:
     end: int
     codes: frozenset[str]  # codes or names, upper-cased; ALL for every rule
     whole_file: bool
+    written: tuple[str, ...] = ()  # the codes and names as written, for messages
     used: set[str] = field(default_factory=set)
 
     def covers(self, diag: Diagnostic) -> bool:
-        return ALL in self.codes or diag.code in self.codes or diag.name.upper() in self.codes
+        name = diag.name.upper()
+        return any(code in (ALL, "ALL", name) or diag.code.startswith(code) for code in self.codes)
 
 
-def _codes(text: str) -> frozenset[str]:
-    words = [w.strip().upper() for w in re.split(r"[,\s]+", text.split("--")[0]) if w.strip()]
-    return frozenset(words) if words else frozenset({ALL})
+def everything(
+    whole: list[Suppression], by_statement: dict[int, list[Suppression]]
+) -> list[Suppression]:
+    return [*whole, *(s for items in by_statement.values() for s in items)]
+
+
+def unknown(
+    suppressions: list[Suppression], codes: set[str], names: set[str]
+) -> list[tuple[Suppression, str]]:
+    """The (suppression, value) pairs naming no rule: a typo would otherwise suppress nothing,
+    silently. `codes` and `names` are every rule's, upper-cased, active or not."""
+    found = []
+    for item in sorted(suppressions, key=lambda s: s.start):
+        for value in item.written:
+            upper = value.upper()
+            if upper == "ALL" or upper in names or any(c.startswith(upper) for c in codes):
+                continue
+            found.append((item, value))
+    return found
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"[,\s]+", text.split("--")[0]) if w)
+
+
+def _codes(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w.upper() for w in words) if words else frozenset({ALL})
 
 
 def find(
@@ -50,13 +78,15 @@ def find(
     starts = [s.start for s in statements]
     for match in DIRECTIVE.finditer(source.text):
         line, col = source.position(match.start())
+        words = _words(match.group(2))
         item = Suppression(
             line,
             col,
             match.start(),
             match.end(),
-            _codes(match.group(2)),
+            _codes(words),
             match.group(1) == "ignore-file",
+            words,
         )
         if item.whole_file:
             whole.append(item)
@@ -99,5 +129,4 @@ def apply(
 def unused(
     whole: list[Suppression], by_statement: dict[int, list[Suppression]]
 ) -> list[Suppression]:
-    everything = [*whole, *(s for items in by_statement.values() for s in items)]
-    return sorted((s for s in everything if not s.used), key=lambda s: s.start)
+    return sorted((s for s in everything(whole, by_statement) if not s.used), key=lambda s: s.start)

@@ -8,8 +8,13 @@ from collections import Counter
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.report.model import LintReport
+from dsql_lint.syntax.source import Source
 
 FRAME_CONTEXT = 1  # lines shown above the finding
+# A frame shows at most this many characters of a line, around the caret: one finding in a
+# 5 MB line (a seed INSERT, a minified dump) must not print the line.
+FRAME_WIDTH = 120
+ELLIPSIS = "…"
 
 
 def _use_color(stream: object = None) -> bool:
@@ -41,14 +46,13 @@ def render(report: LintReport, color: bool | None = None) -> str:
     style = _Style(_use_color() if color is None else color)
     lines: list[str] = []
     for file in report.files:
-        text_lines = file.source.text.splitlines() if file.diagnostics else []
         for diag in file.diagnostics:
-            lines.extend(_finding(text_lines, diag, style))
+            lines.extend(_finding(file.source, diag, style))
     lines.append(summary(report, style))
     return "\n".join(lines) + "\n"
 
 
-def _finding(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
+def _finding(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
     code = style(diag.code, SEVERITY_COLOR[diag.severity])
     head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code} [{diag.name}] {diag.message}"
     out = [head]
@@ -56,26 +60,45 @@ def _finding(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
         out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
-    out.extend(_frame(text_lines, diag, style))
+    out.extend(_frame(source, diag, style))
     out.append("")
     return out
 
 
-def _frame(text_lines: list[str], diag: Diagnostic, style: _Style) -> list[str]:
+def _frame(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
     first = max(1, diag.line - FRAME_CONTEXT)
-    last = min(len(text_lines), diag.line)
+    last = min(source.line_count, diag.line)
+    shown = {number: source.line_text(number) for number in range(first, last + 1)}
+    if not shown:
+        return []
     width = len(str(last))
-    out = []
-    for number in range(first, last + 1):
-        content = text_lines[number - 1].rstrip("\r").expandtabs(1)
-        out.append(f"  {number:>{width}} | {content}")
-    if 1 <= diag.line <= len(text_lines):
-        line_text = text_lines[diag.line - 1]
-        end_col = diag.end_col if diag.end_line == diag.line else len(line_text) + 1
-        carets = "^" * max(1, end_col - diag.col)
-        pad = " " * (diag.col - 1)
+    on_line = diag.line in shown
+    end_col = diag.end_col if on_line and diag.end_line == diag.line else len(shown[last]) + 1
+    left, right = _window(diag.col, max(map(len, shown.values())))
+    out = [f"  {n:>{width}} | {_cut(text, left, right).expandtabs(1)}" for n, text in shown.items()]
+    if on_line:
+        carets = "^" * max(1, min(end_col, right + 1) - diag.col)
+        pad = " " * (diag.col - 1 - left + (1 if left else 0))
         out.append(f"  {' ' * width} | {pad}{style(carets, SEVERITY_COLOR[diag.severity])}")
     return out
+
+
+def _window(col: int, longest: int) -> tuple[int, int]:
+    """The character range [left, right) of the frame's lines to show: all of them when they
+    fit, else FRAME_WIDTH characters starting a little before the caret."""
+    if longest <= FRAME_WIDTH:
+        return 0, longest
+    left = max(0, min(col - 1 - FRAME_WIDTH // 4, longest - FRAME_WIDTH))
+    return left, left + FRAME_WIDTH
+
+
+def _cut(line: str, left: int, right: int) -> str:
+    shown = line[left:right]
+    if left and line:
+        shown = ELLIPSIS + shown
+    if right < len(line):
+        shown += ELLIPSIS
+    return shown
 
 
 def counted(number: int, noun: str) -> str:

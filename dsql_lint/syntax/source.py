@@ -15,6 +15,17 @@ from dsql_lint.errors import InputError
 
 BOM = "\ufeff"
 STDIN = "-"
+# Byte-order marks, longest first: UTF-32 LE's starts with UTF-16 LE's. Editors on Windows save
+# SQL as UTF-16 with a BOM; the file is written back in the encoding it came in.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# A line ends at CRLF, LF or a lone CR (classic Mac files), as editors and psql count lines.
+LINE_END = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,6 +35,7 @@ class Source:
     path: str
     text: str
     bom: bool = False
+    encoding: str = "utf-8"
     _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
     _line_bytes: list[int] = field(default_factory=list, repr=False, compare=False)
 
@@ -34,7 +46,7 @@ class Source:
     def line_starts(self) -> list[int]:
         if not self._line_starts:
             starts = [0]
-            starts.extend(m.end() for m in re.finditer("\n", self.text))
+            starts.extend(m.end() for m in LINE_END.finditer(self.text))
             self._line_starts.extend(starts)
         return self._line_starts
 
@@ -44,9 +56,21 @@ class Source:
         line = bisect_right(starts, offset)
         return line, offset - starts[line - 1] + 1
 
+    def line_text(self, line: int) -> str:
+        """Line `line` (1-based), without its line end."""
+        starts = self.line_starts()
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1] : end].rstrip("\r\n")
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts())
+
     def byte_offset(self, offset: int) -> int:
         """Byte offset in the file as stored (BOM included) of a character offset."""
-        prefix = len(BOM.encode()) if self.bom else 0
+        prefix = len(BOM.encode(self.encoding)) if self.bom else 0
+        if self.encoding != "utf-8":
+            return prefix + len(self.text[:offset].encode(self.encoding))
         if self.text.isascii():
             return prefix + offset
         # Per line, so that a large non-ASCII file does not re-encode its whole prefix for
@@ -64,19 +88,24 @@ class Source:
         return self._line_bytes[line - 1]
 
     def encode(self, text: str | None = None) -> bytes:
-        """The bytes to write back for `text` (default: unchanged), BOM restored."""
+        """The bytes to write back for `text` (default: unchanged), in the file's encoding,
+        BOM restored."""
         body = self.text if text is None else text
-        return ((BOM if self.bom else "") + body).encode("utf-8")
+        return ((BOM if self.bom else "") + body).encode(self.encoding)
 
 
 def decode(path: str, data: bytes) -> Source:
+    """UTF-8, or the UTF-8/16/32 its byte-order mark names."""
+    encoding = next((name for mark, name in BOMS if data.startswith(mark)), "utf-8")
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise InputError("not valid UTF-8", path, line) from None
+        unit = data[: err.start].decode(encoding, errors="replace")
+        line = len(LINE_END.findall(unit)) + 1
+        name = "UTF-8" if encoding == "utf-8" else encoding.upper()
+        raise InputError(f"not valid {name} (byte {err.start})", path, line) from None
     bom = text.startswith(BOM)
-    return Source(path=path, text=text[1:] if bom else text, bom=bom)
+    return Source(path=path, text=text[1:] if bom else text, bom=bom, encoding=encoding)
 
 
 def read_source(path: str) -> Source:
@@ -134,6 +163,10 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
             out.append(raw)
+    if not out:
+        # An empty or mistyped folder must not read as "All clean" in CI.
+        where = ", ".join(paths) or "."
+        raise InputError(f"no SQL files found in {where} (folders are searched for *.sql)")
     return out
 
 

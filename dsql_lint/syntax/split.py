@@ -420,11 +420,16 @@ def _copy_data(text: str, start: int | None, out: list[_Raw]) -> int | None:
     return end
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def split(source: Source, assume_in_transaction: bool = False) -> list[Statement]:
     """The statements of `source`, in order, with their transaction blocks. Never raises."""
     text = source.text
     out: list[Statement] = []
     line, line_start, previous = 1, 0, 0  # line/col counted here: cheaper than bisecting
+    # ... unless a lone CR ends lines (classic Mac files): then the source counts them.
+    lone_cr = _LONE_CR.search(text) is not None
     next_id = 0  # transaction ids are handed out in order of appearance
     block: int | None = None  # the explicit block we are in
     implicit: int | None = None  # the whole-file transaction of assume_in_transaction
@@ -448,6 +453,8 @@ def split(source: Source, assume_in_transaction: bool = False) -> list[Statement
                 implicit, next_id = next_id, next_id + 1
             tx = implicit
         col = start - line_start + 1
+        if lone_cr:
+            line, col = source.position(start)
         out.append(_statement_of(source, len(out), start, end, line, col, kind, tx, control))
     return out
 
