@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsql_lint.syntax.source import Source, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, split
+from dsql_lint.syntax.split import Kind, Statement, TxControl, split, unclosed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "split"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -69,7 +69,10 @@ def check_invariants(source: Source, statements: list[Statement]) -> None:
         assert only_blank(text[previous : statement.start]), text[previous : statement.start]
         if statement.kind is not DATA:  # rows may start with a tab (an empty first column)
             assert not only_blank(text[statement.start]), statement
-            assert not statement.text.startswith(("--", "/*")), statement
+            # A comment never opens a statement, unless it is never closed: then PostgreSQL
+            # reads the rest of the text as one statement, which it refuses.
+            opening = unclosed(statement)
+            assert not statement.text.startswith(("--", "/*")) or opening, statement
         if statement.kind is META:
             assert statement.text.startswith("\\")
             assert "\n" not in statement.text and not statement.text.endswith("\r")
@@ -180,8 +183,9 @@ def test_unclosed_quote_or_comment_runs_to_the_end(opener: str) -> None:
     assert second.end == len(text)
 
 
-def test_unclosed_comment_between_statements_ends_the_file() -> None:
-    assert texts("SELECT 1; /* never closed; SELECT 2;") == ["SELECT 1;"]
+def test_unclosed_comment_between_statements_runs_to_the_end_of_the_file() -> None:
+    text = "SELECT 1; /* never closed; SELECT 2;"
+    assert texts(text) == ["SELECT 1;", "/* never closed; SELECT 2;"]
 
 
 # --- bodies with semicolons -------------------------------------------------------------------
@@ -652,3 +656,27 @@ def test_corpus_file(path: Path | None) -> None:
         if statement.kind is SQL and _COPY_LINE.fullmatch(statement.text):
             assert following is not None and following.kind is DATA, statement.text
             assert following.text == copy_rows(source.text, statement)
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("SELECT 1; /* x", (10, "/* comment")),
+        ("SELECT 1; /* a /* b */ c", (10, "/* comment")),
+        ("SELECT 'abc;\nSELECT 2;", (7, "quoted string")),
+        ("SELECT E'a\\';", (7, "quoted string")),
+        ('SELECT "x;', (7, "quoted identifier")),
+        ("SELECT $f$ x $$;", (7, "dollar-quoted string")),
+    ],
+)
+def test_an_unclosed_quote_or_comment_is_found_at_its_opening(
+    text: str, opening: tuple[int, str]
+) -> None:
+    statements = split(Source("t.sql", text))
+    assert [unclosed(s) for s in statements][-1] == opening
+    assert statements[-1].end == len(text)
+
+
+def test_closed_quotes_and_comments_are_not_unclosed() -> None:
+    text = "SELECT '/*', $$ ' $$, \"a\"\"b\" /* c /* d */ */; -- ' e\nSELECT 2"
+    assert [unclosed(s) for s in split(Source("t.sql", text))] == [None, None]

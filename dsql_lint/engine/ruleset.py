@@ -35,7 +35,8 @@ CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 PARSE_ERROR = "parse_error"
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
-SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE})
+UNTERMINATED = "unterminated"
+SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED})
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
     UNKNOWN_IGNORE,
+    UNTERMINATED,
     UNUSED_IGNORE,
     NodeCheck,
     RuleSet,
@@ -33,7 +34,7 @@ from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, moved, node_span, parse
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, split
+from dsql_lint.syntax.split import Kind, Statement, split, unclosed
 
 
 class _MatchContext:
@@ -80,6 +81,9 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending."""
     tree = parsed.tree
     kind = statement_class(parsed)
+    cut_short = _unterminated(parsed.statement, ruleset)
+    if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
+        return StatementResult(cut_short, kind, [], [])
     if tree is None:
         return StatementResult(_parse_error(parsed, ruleset), kind, [], [])
     ctx = _MatchContext(parsed)
@@ -108,6 +112,15 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     return StatementResult(found, kind, cat.effects_of(tree), pending)
+
+
+def _unterminated(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
+    rule = ruleset.special.get(UNTERMINATED)
+    opening = None if rule is None else unclosed(statement)
+    if rule is None or opening is None:
+        return []
+    start, what = opening
+    return [diagnostic(statement, rule, start, start + 1, {"what": what})]
 
 
 def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:

@@ -231,6 +231,27 @@ def _tokens(text: str, pos: int, stop: int) -> Iterator[tuple[str, int, int]]:
         pos = end
 
 
+_OPENERS = {
+    "/": "/* comment",
+    "'": "quoted string",
+    '"': "quoted identifier",
+    "$": "dollar-quoted string",
+}
+
+
+def unclosed(statement: Statement) -> tuple[int, str] | None:
+    """Where a comment, string, quoted identifier or dollar quote opens in `statement` that is
+    never closed, and what it is (PostgreSQL's words: "unterminated /* comment"). Such a thing
+    runs to the end of the text, so only a statement ending there is looked at."""
+    text = statement.source.text
+    if statement.end != len(text) or statement.kind is not Kind.SQL:
+        return None
+    for kind, start, _ in _tokens(text, statement.start, len(text)):
+        if kind == _OPEN:
+            return start, _OPENERS.get(text[start], "quoted string")  # E'...: an E first
+    return None
+
+
 def _scan_tokens(text: str, pos: int, atomic: bool) -> tuple[int, int]:
     """Like `_scan_fast`, but a `;` inside parentheses (rule actions) or, when `atomic`, inside
     BEGIN ATOMIC ... END (with CASE ... END nested in it) does not end the statement."""
@@ -363,7 +384,8 @@ def _scan(text: str) -> list[_Raw]:
             return out
         elif start == stop and text[start] == "/":  # a nested block comment before a statement
             pos = _skip_block_comment(text, start)
-            if pos < 0:
+            if pos < 0:  # never closed: PostgreSQL reads the rest as one (failing) statement
+                out.append((start, n, Kind.SQL, None, False))
                 return out
         elif start == stop and text[start] == "\\":
             pos = _meta(text, start, out)
