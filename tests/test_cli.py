@@ -209,3 +209,20 @@ def test_a_finding_in_a_huge_line_shows_the_part_around_the_caret(tmp_path: Path
     above = frames[frames.index(caret) - 1]
     # The caret still points at the finding's text, inside the window shown.
     assert above[caret.index("^") :].startswith("text[]")
+
+
+def test_history_reads_earlier_migrations_as_unreported_context(tmp_path: Path) -> None:
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "V1__t.sql").write_text("CREATE TABLE t (id serial PRIMARY KEY, n int);\n")
+    (folder / "V2__pk.sql").write_text("ALTER TABLE t DROP COLUMN id;\n")
+    (folder / "V10__later.sql").write_text("CREATE TABLE later (id serial);\n")
+    alone = run("check", "--no-cache", "db/V2__pk.sql", cwd=tmp_path).stdout.decode()
+    assert "All clean: 1 file" in alone
+    seen = run("check", "--no-cache", "--history", "db/V2__pk.sql", cwd=tmp_path)
+    out = seen.stdout.decode()
+    assert seen.returncode == 1
+    # `id` is the primary key by V1, which is read but not reported (nor is its SERIAL), and
+    # V10, after the given file, is not read at all.
+    assert "db/V2__pk.sql:1:" in out and "V1__t.sql" not in out and "later" not in out
+    assert "in 1 file," in out

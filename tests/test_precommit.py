@@ -148,7 +148,7 @@ def test_manifest_declares_the_hook() -> None:
     yaml = pytest.importorskip("yaml")
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = next(h for h in hooks if h["id"] == HOOK_ID)
-    assert hook["entry"] == "dsql-lint check"
+    assert hook["entry"] == "dsql-lint check --history"
     assert hook["language"] == "python"
     assert hook["types"] == ["sql"]
     assert hook["require_serial"] is True
@@ -181,6 +181,31 @@ def test_try_repo_passes_a_good_migration(
     assert proc.returncode == 0, text
     assert "Passed" in text, text
     assert not re.search(r"DSQL\d+", text), f"findings on a good migration:\n{text}"
+
+
+def test_the_hook_sees_the_earlier_migrations_of_a_staged_one(
+    hook_repo: tuple[str, str], env: dict[str, str], work: Path
+) -> None:
+    """The 25th index of a table, staged alone, is refused as `check db/migrations` refuses
+    it: the 24 before it are in an earlier, already committed migration."""
+    folder = work / "migrations"
+    folder.mkdir()
+    columns = ", ".join(f"c{i} int" for i in range(25))
+    indexes = "".join(f"CREATE INDEX ASYNC i{i} ON t (c{i});\n" for i in range(24))
+    (folder / "V1__t.sql").write_text(
+        f"CREATE TABLE t (id uuid PRIMARY KEY, {columns});\n{indexes}"
+    )
+    git(work, env, "add", "migrations/V1__t.sql")
+    git(work, env, "commit", "-q", "--no-verify", "-m", "24 indexes")
+    staged = "migrations/V2__one_more.sql"
+    (work / staged).write_text("CREATE INDEX ASYNC i24 ON t (c24);\n")
+    git(work, env, "add", staged)
+    repo, rev = hook_repo
+    proc = pre_commit(work, env, "try-repo", repo, HOOK_ID, "--ref", rev, "--files", staged)
+    text = output(proc)
+    assert proc.returncode == 1, text
+    assert re.search(rf"{re.escape(staged)}:1:1: DSQL801 \[too-many-indexes\]", text), text
+    assert "V1__t.sql" not in text, text  # context only: never reported
 
 
 def test_git_commit_runs_the_installed_hook(

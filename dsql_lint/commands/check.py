@@ -14,7 +14,7 @@ from dsql_lint.fix.availability import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
 from dsql_lint.report import FORMATS
-from dsql_lint.syntax.source import expand_paths, read_source
+from dsql_lint.syntax.source import expand_paths, read_source, with_history
 
 
 @click.command()
@@ -46,6 +46,12 @@ from dsql_lint.syntax.source import expand_paths, read_source
     is_flag=True,
     help="Neither reuse nor keep findings of unchanged files (also: DSQL_LINT_NO_CACHE=1).",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Read the earlier migrations of each given file's folder as context, unreported "
+    "(the pre-commit hook passes only the staged files).",
+)
 @lint_options
 def check(
     paths: tuple[str, ...],
@@ -54,6 +60,7 @@ def check(
     report_unused_ignores: bool | None,
     jobs: int | None,
     no_cache: bool,
+    history: bool,
     config_path: Path | None,
     isolated: bool,
     target: dt.date | None,
@@ -85,8 +92,13 @@ def check(
     )
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
-    sources = [read_source(path) for path in expand_paths(targets, options.exclude)]
+    files, context = expand_paths(targets, options.exclude), set()
+    if history:
+        files, context = with_history(files, options.exclude)
+    sources = [read_source(path) for path in files]
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
+    if context:
+        report = report.without(context)
     module = importlib.import_module(FORMATS[output_format])
     if output_format == "text":
         click.echo(module.render(report, color=color), nl=False)

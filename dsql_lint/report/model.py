@@ -21,8 +21,8 @@ class FileReport:
     statements: list[Statement]
     parsed: list[Parsed]  # empty when the trees were not kept (parallel or cached runs)
     diagnostics: list[Diagnostic]
-    # Each statement's changes to the schema catalog (engine.catalog.Effect lists), in order:
-    # what a later run replays when it reuses this file's findings (check_cache).
+    # Each statement's changes to the schema model (lint.schema.Effect lists), in order:
+    # what a later run replays when it reuses this file's findings (lint.cache).
     effects: list[list[Any]] = field(default_factory=list)
 
 
@@ -34,6 +34,10 @@ class LintReport:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return [d for f in self.files for d in f.diagnostics]
+
+    def without(self, paths: set[str]) -> LintReport:
+        """The report without the files read only as context (`check --history`)."""
+        return LintReport([f for f in self.files if f.source.path not in paths], self.rules)
 
     @property
     def has_errors(self) -> bool:

@@ -170,6 +170,35 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
     return out
 
 
+def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[str], set[str]]:
+    """For `check --history` (the pre-commit hook, which passes only the staged files): each
+    folder's given files preceded by the folder's earlier migrations, in migration order, so
+    that cross-file rules see the schema they build on. Returns the files to read and those
+    of them that are context only (read for their schema effects, not reported)."""
+    patterns = list(exclude)
+    given: dict[Path, list[str]] = {}
+    out: list[str] = []
+    for raw in files:
+        if raw == STDIN:
+            out.append(raw)
+        else:
+            given.setdefault(Path(raw).parent, []).append(raw)
+    context: set[str] = set()
+    for folder, names in given.items():
+        mine = {Path(name).resolve(): name for name in names}
+        siblings = sorted((p for p in folder.glob("*.sql") if p.is_file()), key=migration_key)
+        last = max((i for i, p in enumerate(siblings) if p.resolve() in mine), default=-1)
+        for path in siblings[: last + 1]:
+            name = mine.pop(path.resolve(), None)
+            if name is not None:
+                out.append(name)
+            elif not _excluded(path, patterns):
+                out.append(str(path))
+                context.add(str(path))
+        out.extend(mine.values())  # given files that are not *.sql migrations of the folder
+    return out, context
+
+
 def _excluded(path: Path, patterns: list[str]) -> bool:
     """Absolute patterns (from a config file) match the resolved path; others match the end."""
     resolved = path.resolve().as_posix()
