@@ -121,7 +121,11 @@ def test_json_schema() -> None:
         "statement",
         "start",
         "end",
+        "dsql",
     }
+    assert first["dsql"] == [
+        {"sqlstate": "42704", "message": 'type "<serial type>" does not exist'}
+    ]
     assert first["start"] == {"line": 3, "column": 17, "offset": first["start"]["offset"]}
     text = EXAMPLE.read_bytes()
     assert text[first["start"]["offset"] : first["end"]["offset"]] == b"SERIAL"

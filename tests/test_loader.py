@@ -113,3 +113,15 @@ def test_catalog_fact_must_exist(tmp_path: Path) -> None:
         "        $name: widget\n      catalog: {table_widgets: {gt: 1}}\n",
     )
     assert "unknown catalog fact 'table_widgets'" in error_of(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("dsql", "error"),
+    [
+        ('[{sqlstate: "0A00", message: "x"}]', "bad SQLSTATE '0A00'"),
+        ('[{sqlstate: "0A000"}]', "`dsql` items need exactly: sqlstate, message"),
+        ("0A000", "`dsql` must be a list"),
+    ],
+)
+def test_a_malformed_dsql_answer_is_a_load_error(tmp_path: Path, dsql: str, error: str) -> None:
+    assert error in error_of(tmp_path, GOOD.replace("    match:", f"    dsql: {dsql}\n    match:"))

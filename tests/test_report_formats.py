@@ -18,7 +18,8 @@ import pytest
 
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.lint.pipeline import lint_sources
-from dsql_lint.report import FORMATS, github, junit, sarif
+from dsql_lint.report import FORMATS, github, json_format, junit, sarif
+from dsql_lint.report import text as text_report
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import Source
@@ -394,3 +395,44 @@ def test_check_command_formats(fmt: str, tmp_path: Path, schema: dict) -> None:
         assert proc.stdout.startswith("::error file=dir with space/a%2Cb%3Ac.sql,line=1,")
     else:
         assert ET.fromstring(proc.stdout).get("failures") != "0"
+
+
+# --- DSQL's own words ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "code", "sqlstate", "message"),
+    [
+        ("TRUNCATE t;", "DSQL701", "0A000", "unsupported statement: Truncate"),
+        ("CREATE INDEX i ON t (c);", "DSQL301", "0A000", "unsupported mode. please use CREATE"),
+        ("CREATE TABLE t (id bigserial);", "DSQL101", "42704", 'type "<serial type>" does'),
+        ("CREATE TEMP TABLE t (id int);", "DSQL501", "0A000", "TEMPORARY or TEMP table"),
+        ("ALTER TABLE t ADD COLUMN c int DEFAULT 1;", "DSQL601", "0A000", "ALTER TABLE ADD COLUMN"),
+        ("CREATE TYPE m AS ENUM ('a');", "DSQL514", "0A000", "CREATE TYPE not supported"),
+    ],
+)
+def test_a_finding_carries_what_the_cluster_answers(
+    sql: str, code: str, sqlstate: str, message: str
+) -> None:
+    report = make_report(("x.sql", sql + "\n"))
+    diag = next(d for d in report.diagnostics if d.code == code)
+    text = text_report.render(report, color=False)
+    assert f"  dsql: {sqlstate} {message}" in text
+    payload = json.loads(json_format.render(report))
+    answers = next(d["dsql"] for d in payload["diagnostics"] if d["code"] == diag.code)
+    assert answers[0]["sqlstate"] == sqlstate and answers[0]["message"].startswith(message)
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    found = next(r for r in results if r["ruleId"] == code)
+    assert found["properties"]["dsql"] == answers
+
+
+def test_explain_finds_the_rule_from_the_clusters_message() -> None:
+    from click.testing import CliRunner
+
+    from dsql_lint.commands.docs import explain
+
+    result = CliRunner().invoke(explain, ['ERROR:  type "smallserial" does not exist'])
+    assert result.exit_code == 0 and result.output.startswith("## DSQL101 serial-column")
+    several = CliRunner().invoke(explain, ["ALTER TABLE ADD COLUMN with constraint not supported"])
+    assert "DSQL601 add-column-default" in several.output
+    assert "DSQL606 add-column-identity" in several.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import click
 
@@ -65,13 +66,40 @@ def rule_summary(rule: Rule, date: dt.date) -> dict:
 @click.command()
 @click.argument("rule_id")
 def explain(rule_id: str) -> int:
-    """Print the documentation of a rule, by code (DSQL101) or name (serial-column)."""
+    """Print the documentation of a rule, by code (DSQL101), name (serial-column), or the
+    error the cluster answered (`unsupported statement: Truncate`, `0A000`)."""
     wanted = rule_id.strip()
-    for rule in all_rules(LintOptions()):
+    loaded = all_rules(LintOptions())
+    for rule in loaded:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             click.echo(explain_text(rule))
             return 0
+    answered = [rule for rule in loaded if _answers(rule, wanted)]
+    if len(answered) == 1:
+        click.echo(explain_text(answered[0]))
+        return 0
+    if answered:
+        click.echo(f"Rules whose statements Aurora DSQL answers with {wanted!r}:")
+        for rule in answered:
+            click.echo(f"  {rule.code} {rule.name}: {rule.message}")
+        return 0
     raise UserError(f"no rule {wanted!r}; `dsql-lint rules` lists them")
+
+
+def _answers(rule: Rule, text: str) -> bool:
+    """Whether the cluster's answer to the rule's statements is `text` (a SQLSTATE, or part of
+    the message as printed in a log: `ERROR:  unsupported statement: Truncate`)."""
+    needle = text.lower().removeprefix("error:").strip()
+    return bool(needle) and any(
+        needle == answer.sqlstate.lower() or _fits(answer.message.lower(), needle)
+        for answer in rule.dsql
+    )
+
+
+def _fits(message: str, needle: str) -> bool:
+    """`<...>` in a recorded message stands for any text."""
+    pattern = ".*".join(re.escape(part) for part in re.split(r"<[^>]*>", message))
+    return re.search(pattern, needle) is not None or needle in message
 
 
 def explain_text(rule: Rule) -> str:
@@ -102,6 +130,9 @@ def explain_text(rule: Rule) -> str:
         lines += ["", "### Fixed example", "", "```sql", rule.docs.good, "```"]
     if rule.suggestion:
         lines += ["", f"**Suggestion:** {rule.suggestion}"]
+    if rule.dsql:
+        lines += ["", "### What Aurora DSQL answers", ""]
+        lines += [f"- `{answer.sqlstate}` `{answer.message}`" for answer in rule.dsql]
     lines += ["", "### Evidence", ""]
     lines += [f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence]
     return "\n".join(lines) + "\n"

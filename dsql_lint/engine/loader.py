@@ -10,12 +10,13 @@ from typing import Any
 
 from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.cache import cached
-from dsql_lint.engine.model import Docs, Evidence, Rule, Scope
+from dsql_lint.engine.model import Docs, DsqlAnswer, Evidence, Rule, Scope
 from dsql_lint.engine.yamlsource import line_of, load_yaml
 from dsql_lint.errors import RuleError
 
 REQUIRED = ("code", "name", "severity", "message", "match", "evidence", "docs")
-OPTIONAL = ("scope", "suggestion", "fix", "fixer", "lifted")
+OPTIONAL = ("scope", "suggestion", "fix", "fixer", "lifted", "dsql")
+SQLSTATE = re.compile(r"^[0-9A-Z]{5}$")
 CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -97,6 +98,7 @@ def _rule(path: Path, entry: Any, builtin: bool) -> Rule:
         origin=f"{path}:{line_of(entry) or 1}",
         fixer=fixer,
         builtin=builtin,
+        dsql=_dsql(path, entry),
     )
 
 
@@ -150,6 +152,24 @@ def _evidence(path: Path, entry: dict) -> tuple[Evidence, ...]:
         if not DATE.match(date):
             raise _fail(path, item, f"evidence date {date!r} must be YYYY-MM[-DD]", "date")
         out.append(Evidence(str(item["source"]), date, str(item["fact"]).strip()))
+    return tuple(out)
+
+
+def _dsql(path: Path, entry: dict) -> tuple[DsqlAnswer, ...]:
+    """`dsql:` a list of {sqlstate, message}: what the cluster answers (one per variant)."""
+    items = entry.get("dsql")
+    if items is None:
+        return ()
+    if not isinstance(items, list) or not items:
+        raise _fail(path, entry, "`dsql` must be a list of {sqlstate, message}", "dsql")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) != {"sqlstate", "message"}:
+            raise _fail(path, entry, "`dsql` items need exactly: sqlstate, message", "dsql")
+        state, message = str(item["sqlstate"]), str(item["message"]).strip()
+        if not SQLSTATE.match(state) or not message:
+            raise _fail(path, item, f"bad SQLSTATE {state!r} or empty message", "sqlstate")
+        out.append(DsqlAnswer(state, message))
     return tuple(out)
 
 

@@ -31,6 +31,18 @@ class Docs:
     good: str | None
 
 
+@dataclass(frozen=True)
+class DsqlAnswer:
+    """What an Aurora DSQL cluster answers a statement the rule refuses, as recorded in
+    dsql-facts.md ("What the cluster answers"); `<...>` stands for a part that varies."""
+
+    sqlstate: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sqlstate} {self.message}"
+
+
 # Fixer parameters that make its fix depend on the finding (fix.actions.Action.per_finding).
 FIXER_PER_FINDING_KEYS = frozenset({"safe-when", "only", "safe-for", "unless"})
 
@@ -51,6 +63,7 @@ class Rule:
     origin: str  # "file:line" where the rule is defined
     fixer: dict[str, Any] = field(default_factory=dict)  # parameters for `dsql-lint fix`
     builtin: bool = True
+    dsql: tuple[DsqlAnswer, ...] = ()  # the cluster's own words, where recorded
 
     @property
     def fix_per_finding(self) -> bool:

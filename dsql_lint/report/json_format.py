@@ -7,12 +7,17 @@ import json
 
 from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.engine.model import DsqlAnswer
 from dsql_lint.report.model import LintReport
 
 SCHEMA_VERSION = 1
 
 
-def diagnostic_dict(diag: Diagnostic) -> dict:
+def answers_list(answers: tuple[DsqlAnswer, ...]) -> list[dict[str, str]]:
+    return [{"sqlstate": a.sqlstate, "message": a.message} for a in answers]
+
+
+def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> dict:
     return {
         "path": diag.path,
         "code": diag.code,
@@ -24,11 +29,13 @@ def diagnostic_dict(diag: Diagnostic) -> dict:
         "statement": diag.statement,
         "start": {"line": diag.line, "column": diag.col, "offset": diag.byte_start},
         "end": {"line": diag.end_line, "column": diag.end_col, "offset": diag.byte_end},
+        "dsql": answers_list(answers),
     }
 
 
 def render(report: LintReport) -> str:
     diagnostics = report.diagnostics
+    answers = {rule.code: rule.dsql for rule in report.rules}
     payload = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dsql-lint", "version": __version__},
@@ -39,6 +46,6 @@ def render(report: LintReport) -> str:
             "warnings": sum(d.severity.value == "warning" for d in diagnostics),
             "infos": sum(d.severity.value == "info" for d in diagnostics),
         },
-        "diagnostics": [diagnostic_dict(d) for d in diagnostics],
+        "diagnostics": [diagnostic_dict(d, answers.get(d.code, ())) for d in diagnostics],
     }
     return json.dumps(payload, indent=2) + "\n"

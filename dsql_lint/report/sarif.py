@@ -4,7 +4,8 @@ One run; `tool.driver.rules` lists every active rule with its docs, and each res
 its rule by id and index. Locations are relative to the current directory (`%SRCROOT%`) with
 forward slashes; regions carry 1-based line/column (columns in Unicode code points, end column
 exclusive) and the byte offset and length in the file as stored. Fixes are not emitted yet:
-`properties.fix` says whether `dsql-lint fix` can rewrite the finding.
+`properties.fix` says whether `dsql-lint fix` can rewrite the finding, `properties.dsql` what the
+cluster answers the statement (SQLSTATE and message), where recorded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine.model import Rule
+from dsql_lint.report.json_format import answers_list
 from dsql_lint.report.model import LintReport
 from dsql_lint.syntax.source import STDIN
 
@@ -68,6 +70,8 @@ def rule_help_text(rule: Rule) -> str:
         parts.append("Fixed example:\n\n" + rule.docs.good.rstrip())
     if rule.suggestion:
         parts.append("Suggestion: " + rule.suggestion.strip())
+    if rule.dsql:
+        parts.append("Aurora DSQL answers: " + " | ".join(map(str, rule.dsql)))
     return "\n\n".join(parts) + "\n"
 
 
@@ -77,6 +81,8 @@ def rule_help_markdown(rule: Rule) -> str:
         parts += ["**Fixed example**", _sql_block(rule.docs.good)]
     if rule.suggestion:
         parts.append("**Suggestion:** " + rule.suggestion.strip())
+    if rule.dsql:
+        parts.append("**Aurora DSQL answers:** " + " | ".join(f"`{a}`" for a in rule.dsql))
     if rule.evidence:
         parts.append("\n".join(f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence))
     return "\n\n".join(parts) + "\n"
@@ -99,6 +105,7 @@ def rule_descriptor(rule: Rule) -> dict:
             "lifted": rule.lifted.isoformat() if rule.lifted else None,
             "scope": rule.scope.value,
             "tags": ["dsql"],
+            "dsql": answers_list(rule.dsql),
         },
     }
 
@@ -114,7 +121,7 @@ def region(diag: Diagnostic) -> dict:
     }
 
 
-def result(diag: Diagnostic, rule_index: dict[str, int]) -> dict:
+def result(diag: Diagnostic, rule_index: dict[str, int], rules: list[Rule]) -> dict:
     out: dict = {"ruleId": diag.code}
     if diag.code in rule_index:
         out["ruleIndex"] = rule_index[diag.code]
@@ -125,6 +132,9 @@ def result(diag: Diagnostic, rule_index: dict[str, int]) -> dict:
     properties: dict = {"name": diag.name, "fix": diag.fix.value}
     if diag.suggestion:
         properties["suggestion"] = diag.suggestion
+    index = rule_index.get(diag.code)
+    if index is not None and rules[index].dsql:
+        properties["dsql"] = answers_list(rules[index].dsql)
     out["properties"] = properties
     return out
 
@@ -149,7 +159,7 @@ def sarif_log(report: LintReport) -> dict:
         "originalUriBaseIds": {SRCROOT: {"uri": _cwd_uri()}},
         "artifacts": artifacts(report),
         "columnKind": "unicodeCodePoints",
-        "results": [result(d, rule_index) for d in report.diagnostics],
+        "results": [result(d, rule_index, report.rules) for d in report.diagnostics],
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.engine.model import DsqlAnswer
 from dsql_lint.report.model import LintReport
 from dsql_lint.syntax.source import Source
 
@@ -45,14 +46,17 @@ SEVERITY_COLOR = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INF
 def render(report: LintReport, color: bool | None = None) -> str:
     style = _Style(_use_color() if color is None else color)
     lines: list[str] = []
+    answers = {rule.code: rule.dsql for rule in report.rules}
     for file in report.files:
         for diag in file.diagnostics:
-            lines.extend(_finding(file.source, diag, style))
+            lines.extend(_finding(file.source, diag, answers.get(diag.code, ()), style))
     lines.append(summary(report, style))
     return "\n".join(lines) + "\n"
 
 
-def _finding(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
+def _finding(
+    source: Source, diag: Diagnostic, answers: tuple[DsqlAnswer, ...], style: _Style
+) -> list[str]:
     code = style(diag.code, SEVERITY_COLOR[diag.severity])
     head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code} [{diag.name}] {diag.message}"
     out = [head]
@@ -60,6 +64,8 @@ def _finding(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
         out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
+    if answers:  # what the cluster will say: searchable when it is seen in production
+        out.append(f"  {style('dsql:', '1;32')} {' | '.join(map(str, answers))}")
     out.extend(_frame(source, diag, style))
     out.append("")
     return out
