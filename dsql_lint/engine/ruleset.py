@@ -36,7 +36,14 @@ PARSE_ERROR = "parse_error"
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"
-SPECIAL = frozenset({PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED})
+UNSUPPORTED_COMMAND = "unsupported_command"
+UNDOCUMENTED_COMMAND = "undocumented_command"
+SPECIAL = frozenset(
+    {
+        PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
+        UNDOCUMENTED_COMMAND,
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ class _Offers(dict[Any, _Offer]):
 class RuleSet:
     def __init__(self, rules: Iterable[Rule], fix_judge: FixJudge | None = None) -> None:
         self.rules = list(rules)
+        self.codes = frozenset(rule.code for rule in self.rules)
         self.node_checks: list[NodeCheck] = []
         self.catalog_checks: list[CatalogCheck] = []
         self.transaction_checks: list[TransactionCheck] = []

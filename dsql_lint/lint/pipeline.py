@@ -18,14 +18,16 @@ from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
+    UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
+    UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
     NodeCheck,
     RuleSet,
     TransactionCheck,
 )
-from dsql_lint.lint import parallel, suppress
+from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import statement_class
 from dsql_lint.lint.gcpause import cyclic_gc_paused
@@ -85,7 +87,10 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
         return StatementResult(cut_short, kind, [], [])
     if tree is None:
-        return StatementResult(_parse_error(parsed, ruleset), kind, [], [])
+        found = _parse_error(parsed, ruleset)
+        code = code_only(parsed.statement.body)
+        found.extend(_command_verdict(parsed.statement, code, found, ruleset))
+        return StatementResult(found, kind, [], [])
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
@@ -111,7 +116,38 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
                 table = cat.subject_table(tree)
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
+    found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset))
     return StatementResult(found, kind, cat.effects_of(tree), pending)
+
+
+def _command_verdict(
+    statement: Statement, code: str, found: list[Diagnostic], ruleset: RuleSet
+) -> list[Diagnostic]:
+    """What the table of PostgreSQL commands says of a statement no rule refused: a refused
+    command is an error all the same (DSQL005), an undocumented one a warning (DSQL006)."""
+    special = ruleset.special
+    if UNSUPPORTED_COMMAND not in special and UNDOCUMENTED_COMMAND not in special:
+        return []
+    command = commands.identify(code)
+    if command is None:
+        return []
+    if commands.refused(command, code):
+        rule = special.get(UNSUPPORTED_COMMAND)
+        backed = command.rule
+        if rule is None or (backed and (backed not in ruleset.codes or _has(found, backed))):
+            return []  # its own rule reported it, or the user turned that rule off
+        why = command.why or f"`dsql-lint explain {backed}` says why"
+        answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
+        variables = {"command": command.name, "why": why, "answer": answer}
+        return [_statement_diagnostic(rule, statement, variables)]
+    rule = special.get(UNDOCUMENTED_COMMAND)
+    if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
+        return [_statement_diagnostic(rule, statement, {"command": command.name})]
+    return []
+
+
+def _has(found: list[Diagnostic], code: str) -> bool:
+    return any(d.code == code for d in found)
 
 
 def _unterminated(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:

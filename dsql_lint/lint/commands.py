@@ -1,0 +1,142 @@
+"""Every PostgreSQL command and DSQL's verdict on it, so that no kind of statement passes
+unexamined.
+
+The table (`rules/commands/postgresql-18.yaml`) names each command of PostgreSQL 18 and says
+whether DSQL accepts it, accepts it with restrictions that rules check, refuses it, or does
+not document it. A statement is identified by its leading words; the pipeline then raises
+DSQL005 for a refused command that no rule reported, and DSQL006 for an undocumented one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ACCEPTED, RESTRICTED, REFUSED, UNDOCUMENTED = "accepted", "restricted", "refused", "undocumented"
+VERDICTS = (ACCEPTED, RESTRICTED, REFUSED, UNDOCUMENTED)
+IF_EXISTS = "if-exists"
+
+# Words between CREATE and the object kind that do not change the command
+# (CREATE OR REPLACE TRUSTED PROCEDURAL LANGUAGE is CREATE LANGUAGE).
+_MODIFIERS = frozenset(
+    {
+        "OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
+        "RECURSIVE", "TRUSTED", "PROCEDURAL", "DEFAULT", "CONSTRAINT",
+    }
+)  # fmt: skip
+# Leading words that are another spelling of a command of the table.
+_ALIASES = {
+    "WITH": "SELECT",  # the statement after the CTEs decides; rules see its tree
+    "TABLE": "SELECT",
+    "(": "SELECT",
+    "ANALYSE": "ANALYZE",
+    "RELEASE": "RELEASE SAVEPOINT",
+}
+_WORDS = re.compile(r"\(|[A-Za-z_][A-Za-z_0-9]*")
+_IF_EXISTS = re.compile(r"\bIF\s+EXISTS\b", re.I)
+_LONGEST = 4  # ALTER TEXT SEARCH CONFIGURATION
+# CREATE TABLE t [(a, b)] [WITH (...)] AS query: a column list without types.
+_TABLE_AS = re.compile(
+    r"\s*CREATE\b[\w\s]*?\bTABLE\s+(IF\s+NOT\s+EXISTS\s+)?[\w.\"]+\s*"
+    r"(\([\w\s,\"]*\)\s*)?(WITH\s*\([^)]*\)\s*)?AS\b",
+    re.I,
+)
+# SELECT ... INTO t (a query that creates a table).
+_SELECT_INTO = re.compile(r"\s*SELECT\b[^;]*?\bINTO\b", re.I)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # as in PostgreSQL's reference: "ALTER TABLE"
+    verdict: str
+    example: str
+    rule: str | None = None  # the rule that refuses it
+    rules: tuple[str, ...] = ()  # the rules that check its restrictions
+    why: str | None = None  # why it is refused, when no rule of its own says so
+    dsql: str | None = None  # what the cluster answers, where recorded
+    unless: str | None = None  # IF_EXISTS: refused, but not with IF EXISTS
+
+
+def table_path() -> Path:
+    from dsql_lint.engine.loader import builtin_rules_dir
+
+    return builtin_rules_dir() / "commands" / "postgresql-18.yaml"
+
+
+@functools.cache
+def table() -> dict[str, Command]:
+    from dsql_lint.engine.cache import cached
+
+    path = table_path()
+    return cached("commands", [path], lambda: _load(path))
+
+
+def _load(path: Path) -> dict[str, Command]:
+    from dsql_lint.engine.yamlsource import line_of, load_yaml
+    from dsql_lint.errors import RuleError
+
+    data = load_yaml(path)
+    out: dict[str, Command] = {}
+    for entry in data["commands"]:
+        verdict = entry.get("verdict")
+        if verdict not in VERDICTS or "command" not in entry or "example" not in entry:
+            raise RuleError(
+                "a command needs command, verdict and example", str(path), line_of(entry)
+            )
+        if verdict == REFUSED and not (entry.get("rule") or entry.get("why")):
+            raise RuleError("a refused command needs `rule` or `why`", str(path), line_of(entry))
+        name = str(entry["command"])
+        out[name] = Command(
+            name=name,
+            verdict=verdict,
+            example=str(entry["example"]),
+            rule=entry.get("rule"),
+            rules=tuple(entry.get("rules", ())),
+            why=entry.get("why"),
+            dsql=entry.get("dsql"),
+            unless=entry.get("unless"),
+        )
+    return out
+
+
+def identify(code: str) -> Command | None:
+    """The command of a statement, from its text with comments blanked (None: not SQL
+    PostgreSQL knows, which the parser reports)."""
+    words = [w.upper() for w in _WORDS.findall(code, 0, 200)[: _LONGEST + 6]]
+    if not words:
+        return None
+    if words[0] == "CREATE":
+        kind = next((i for i, w in enumerate(words[1:], 1) if w not in _MODIFIERS), len(words))
+        words = ["CREATE", *words[kind:]]
+    if words[:2] == ["COMMENT", "ON"]:
+        return _comment_on(words[2:])
+    known = table()
+    if words[:2] == ["CREATE", "TABLE"] and _TABLE_AS.match(code):
+        return known["CREATE TABLE AS"]
+    if words[0] == "SELECT" and _SELECT_INTO.match(code):
+        return known["SELECT INTO"]
+    for size in range(min(_LONGEST, len(words)), 0, -1):
+        name = " ".join(words[:size])
+        found = known.get(_ALIASES.get(name, name))
+        if found is not None:
+            return found
+    return None
+
+
+def _comment_on(kind: list[str]) -> Command | None:
+    """COMMENT ON <kind> fails where the object kind cannot exist: as ALTER <kind> does."""
+    known = table()
+    for size in range(min(_LONGEST - 1, len(kind)), 0, -1):
+        altered = known.get("ALTER " + " ".join(kind[:size]))
+        if altered is not None and altered.verdict == REFUSED:
+            name = f"COMMENT ON {' '.join(kind[:size])}"
+            return Command(name, REFUSED, altered.example, rule=altered.rule, why=altered.why)
+    return known.get("COMMENT")
+
+
+def refused(command: Command, code: str) -> bool:
+    return command.verdict == REFUSED and not (
+        command.unless == IF_EXISTS and _IF_EXISTS.search(code) is not None
+    )
