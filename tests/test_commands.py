@@ -263,3 +263,13 @@ def test_the_coverage_document_is_in_sync() -> None:
     assert path.read_text(encoding="utf-8") == coverage(), (
         "docs/coverage.md is stale: dsql-lint rules --format coverage > docs/coverage.md"
     )
+
+
+def test_a_do_block_says_what_it_runs() -> None:
+    drizzle = (
+        'DO $$ BEGIN\n CREATE TYPE "public"."mood" AS ENUM(\'ok\');\n'
+        "EXCEPTION WHEN duplicate_object THEN null;\nEND $$;\n"
+    )
+    (found,) = lint_text(drizzle)
+    assert found.code == "DSQL005"
+    assert found.message.endswith('; it runs CREATE TYPE "public"."mood"')

@@ -140,3 +140,18 @@ def refused(command: Command, code: str) -> bool:
     return command.verdict == REFUSED and not (
         command.unless == IF_EXISTS and _IF_EXISTS.search(code) is not None
     )
+
+
+# What a DO block does, for its message: ORMs wrap DDL in DO blocks to make it idempotent
+# (Drizzle's and Prisma's `DO $$ BEGIN CREATE TYPE ... EXCEPTION WHEN duplicate_object ...`).
+_DO_CREATES = re.compile(
+    r"\b(CREATE\s+(?:UNIQUE\s+)?(?:TYPE|INDEX|TABLE|SEQUENCE|TRIGGER|FUNCTION|EXTENSION|POLICY)"
+    r"\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.\"]+|ALTER\s+TABLE\s+[\w.\"]+)",
+    re.I,
+)
+
+
+def what_a_do_block_does(body: str) -> str:
+    """`it runs CREATE TYPE mood, CREATE INDEX i`: the DDL inside, for the finding's message."""
+    found = list(dict.fromkeys(" ".join(m.group(1).split()) for m in _DO_CREATES.finditer(body)))
+    return f"; it runs {', '.join(found[:3])}{', ...' if len(found) > 3 else ''}" if found else ""

@@ -137,6 +137,8 @@ def _command_verdict(
         if rule is None or (backed and (backed not in ruleset.codes or _has(found, backed))):
             return []  # its own rule reported it, or the user turned that rule off
         why = command.why or f"`dsql-lint explain {backed}` says why"
+        if command.name == "DO":  # say what the block does: that is what must be rewritten
+            why = f"{why}{commands.what_a_do_block_does(statement.body)}"
         answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
         variables = {"command": command.name, "why": why, "answer": answer}
         return [_statement_diagnostic(rule, statement, variables)]
