@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import codes, lint_text
 
-from dsql_lint import config
 from dsql_lint.errors import RuleError
+from dsql_lint.settings import config_file as config
 
 BAD = "CREATE TABLE t (id serial, tags text[]);\nCREATE INDEX i ON t (id);\n"
 

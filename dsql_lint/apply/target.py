@@ -1,12 +1,11 @@
-"""Where to apply: an Aurora DSQL endpoint or a PostgreSQL DSN, from options, env and `.env`."""
+"""Where to apply: an Aurora DSQL endpoint or a PostgreSQL DSN, from options and the environment
+(`settings.environment`: the process environment over `.env`)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from dsql_lint.errors import UserError
 
@@ -64,37 +63,6 @@ def region_of_host(host: str) -> str | None:
 
 def is_dsql_host(host: str | None) -> bool:
     return bool(host) and region_of_host(host) is not None  # type: ignore[arg-type]
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines (optionally `export KEY=...`, quoted values); comments and junk skipped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").strip()
-        key, sep, value = line.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
-            continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        else:
-            value = value.split(" #", 1)[0].strip()
-        values[key.strip()] = value
-    return values
-
-
-def settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> dict[str, str]:
-    """The environment over `.env` in the current directory (the environment wins, as in dotenv)."""
-    merged = read_dotenv((cwd or Path.cwd()) / ".env")
-    merged.update(os.environ if environ is None else environ)
-    return merged
 
 
 def resolve_target(

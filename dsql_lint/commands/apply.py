@@ -11,8 +11,10 @@ import click
 
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.plan import FilePlan, build_plans
-from dsql_lint.apply.target import SSLMODES, Target, resolve_target, settings
+from dsql_lint.apply.target import SSLMODES, Target, resolve_target
+from dsql_lint.commands.options import config_options, lint_options
 from dsql_lint.errors import UserError
+from dsql_lint.settings import LintOptions, Settings, resolve_settings
 
 
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,7 +38,7 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _target(kw: dict[str, Any]) -> Target | None:
+def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     return resolve_target(
         endpoint=kw.pop("endpoint"),
         region=kw.pop("region"),
@@ -46,7 +48,7 @@ def _target(kw: dict[str, Any]) -> Target | None:
         sslrootcert=kw.pop("sslrootcert"),
         dsn=kw.pop("dsn"),
         connect_to=kw.pop("connect_to"),
-        env=settings(),
+        env=settings.environment,
     )
 
 
@@ -111,13 +113,17 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
+@lint_options
 @_format_option
 @_exit_on_apply_error
 def apply(paths: tuple[str, ...], **kw: Any) -> int:
-    """Apply migrations to Aurora DSQL (or PostgreSQL with --dsn), statement by statement."""
-    target = _target(kw)
+    """Apply migrations to Aurora DSQL (or PostgreSQL with --dsn), statement by statement.
+
+    The linter runs first, with the project's configuration as `check` reads it."""
+    settings = resolve_settings(list(paths), kw.pop("overrides"))
+    target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
-    if not _preflight(list(paths), force=kw["force"], dry_run=kw["dry_run"]):
+    if not _preflight(list(paths), settings.lint, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
     if kw["dry_run"]:
         from dsql_lint.apply.show import print_plan
@@ -168,13 +174,12 @@ def _now() -> float:
     return time.monotonic()
 
 
-def _preflight(paths: list[str], force: bool, dry_run: bool) -> bool:
+def _preflight(paths: list[str], options: LintOptions, force: bool, dry_run: bool) -> bool:
     """The linter runs first: error findings stop the run before any connection."""
     from dsql_lint.lint.pipeline import lint_paths
     from dsql_lint.report.text import render
-    from dsql_lint.settings import LintOptions
 
-    report = lint_paths(paths, LintOptions())
+    report = lint_paths(paths, options)
     if not report.has_errors:
         return True
     click.echo(render(report), err=True, nl=False)
@@ -201,13 +206,15 @@ def _read_ledger(target: Target) -> Any:
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @target_options
+@config_options
 @_format_option
 @_exit_on_apply_error
 def status(paths: tuple[str, ...], **kw: Any) -> int:
     """Show which statements of the migrations are applied, failed or pending."""
     from dsql_lint.apply.show import print_status
 
-    target = _require(_target(kw))
+    settings = resolve_settings(list(paths), kw.pop("overrides"))
+    target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     print_status(plans, _read_ledger(target), kw["fmt"])
     return 0

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import importlib
-from pathlib import Path
 
 import click
 
-from dsql_lint.commands.options import lint_options, resolve_options
+from dsql_lint.commands.options import lint_options
 from dsql_lint.fix.availability import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
 from dsql_lint.report import FORMATS
+from dsql_lint.settings import Overrides, resolve_settings
 from dsql_lint.syntax.source import expand_paths, read_source, with_history
 
 
@@ -57,16 +56,10 @@ def check(
     paths: tuple[str, ...],
     output_format: str,
     color: bool | None,
-    report_unused_ignores: bool | None,
     jobs: int | None,
     no_cache: bool,
     history: bool,
-    config_path: Path | None,
-    isolated: bool,
-    target: dt.date | None,
-    assume_in_transaction: bool | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
+    overrides: Overrides,
 ) -> int:
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
 
@@ -80,16 +73,7 @@ def check(
     # stays off for the report too, which on a large input costs as much again.
     gc.disable()
     targets = list(paths) or ["."]
-    options = resolve_options(
-        targets,
-        config_path,
-        isolated,
-        target,
-        assume_in_transaction,
-        select,
-        ignore,
-        report_unused_ignores,
-    )
+    options = resolve_settings(targets, overrides).lint
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
     files, context = expand_paths(targets, options.exclude), set()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import lint_options, resolve_options
+from dsql_lint.commands.options import lint_options
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -19,7 +19,7 @@ from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.report.text import counted
-from dsql_lint.settings import active_rules
+from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def fix(
     array_to: str,
     from_dialect: str | None,
     color: bool | None,
-    **lint_args: Any,
+    overrides: Overrides,
 ) -> int:
     """Fix DSQL incompatibilities in SQL files (in place), folders of migrations, or stdin (-).
 
@@ -98,7 +98,7 @@ def fix(
     2 usage or input error.
     """
     targets = list(paths) or ["."]
-    lint = resolve_options(targets, **lint_args)
+    lint = resolve_settings(targets, overrides).lint
     rules = active_rules(lint)
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}

@@ -21,8 +21,9 @@ from pg_proxy import Proxy
 
 from dsql_lint.apply import iam_token as token_module
 from dsql_lint.apply.iam_token import TokenSource
-from dsql_lint.apply.target import read_dotenv, region_of_host, resolve_target, settings
+from dsql_lint.apply.target import region_of_host, resolve_target
 from dsql_lint.errors import UserError
+from dsql_lint.settings.environment import environment, read_dotenv
 
 SIMPLE = "CREATE TABLE t (id bigint PRIMARY KEY);\nINSERT INTO t VALUES (1);\n"
 
@@ -82,7 +83,7 @@ def test_dotenv_in_the_current_directory_is_read_and_the_environment_wins(
         "DSQL_ENDPOINT": "abc.dsql.us-east-2.on.aws",
         "AWS_REGION": "us-east-2",
     }
-    merged = settings({"AWS_REGION": "us-west-1"}, cwd=tmp_path)
+    merged = environment({"AWS_REGION": "us-west-1"}, cwd=tmp_path)
     assert merged["DSQL_ENDPOINT"] == "abc.dsql.us-east-2.on.aws"
     assert merged["AWS_REGION"] == "us-west-1"
 

@@ -9,13 +9,16 @@ walking up from the linted files (as ruff finds its configuration).
     exclude: ["db/legacy/*.sql"]    # globs, relative to the config file
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
+
+In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
+`[tool.dsql-lint.severity]`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,8 @@ from dsql_lint.errors import RuleError
 from dsql_lint.syntax.source import STDIN
 
 YAML_NAMES = (".dsql-lint.yaml", ".dsql-lint.yml")
+PYPROJECT = "pyproject.toml"
+TOOL_TABLE = ("tool", "dsql-lint")
 KEYS = {
     "target",
     "assume-in-transaction",
@@ -35,6 +40,13 @@ KEYS = {
     "rule-dirs",
     "report-unused-ignores",
 }
+
+# A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
+LineOf = Callable[[tuple[str, ...]], int | None]
+
+
+def _no_lines(path: tuple[str, ...]) -> int | None:
+    return None
 
 
 @dataclass
@@ -48,6 +60,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
+    line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
 def discover(paths: list[str], start: Path | None = None) -> Path | None:
@@ -59,88 +72,88 @@ def discover(paths: list[str], start: Path | None = None) -> Path | None:
         for name in YAML_NAMES:
             if (candidate / name).is_file():
                 return candidate / name
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and _has_tool_table(pyproject):
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _tool_table(_parse_toml(pyproject)[0]) is not None:
             return pyproject
     return None
 
 
-def _has_tool_table(path: Path) -> bool:
-    return re.search(r"^\[tool\.dsql-lint\]", path.read_text(encoding="utf-8"), re.M) is not None
-
-
 def load(path: Path) -> Config:
-    if path.name == "pyproject.toml":
-        data, lines = _load_toml(path)
+    if path.name == PYPROJECT:
+        data, line_of = _load_toml(path)
     else:
-        data, lines = _load_yaml(path)
-    return _config(path, data or {}, lines)
+        data, line_of = _load_yaml(path)
+    if data is None:
+        return Config(path=path)
+    if not isinstance(data, dict):
+        raise RuleError("configuration must be a mapping", str(path), line_of(()) or 1)
+    return _config(path, data, line_of)
 
 
-def _load_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _load_yaml(path: Path) -> tuple[Any, LineOf]:
     from dsql_lint.engine.yamlsource import LineDict, load_yaml
 
     data = load_yaml(path)
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
-        raise RuleError("configuration must be a mapping", str(path), 1)
-    lines = data.key_lines if isinstance(data, LineDict) else {}
-    return data, lines
+
+    def line_of(keys: tuple[str, ...]) -> int | None:
+        line, node = None, data
+        for key in keys:
+            if not isinstance(node, LineDict) or key not in node.key_lines:
+                break
+            line, node = node.key_lines[key], node[key]
+        return line
+
+    return data, line_of
 
 
-def _load_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    text = path.read_text(encoding="utf-8")
-    try:
-        table = tomllib.loads(text).get("tool", {}).get("dsql-lint", {})
-    except tomllib.TOMLDecodeError as err:
-        raise RuleError(f"invalid TOML: {err}", str(path)) from None
-    return table, _toml_key_lines(text)
+def _parse_toml(path: Path) -> tuple[dict[str, Any], str]:
+    from dsql_lint.settings import toml_file
+
+    return toml_file.load(path)
 
 
-def _toml_key_lines(text: str) -> dict[str, int]:
-    """Line of each key of [tool.dsql-lint]: tomllib keeps no positions."""
-    lines: dict[str, int] = {}
-    inside = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = re.match(r"^\s*\[([^\]]+)\]", line)
-        if header:
-            inside = header.group(1).strip() == "tool.dsql-lint"
-            continue
-        key = re.match(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=', line)
-        if inside and key:
-            lines.setdefault(key.group(1), number)
-    return lines
+def _tool_table(document: dict[str, Any]) -> Any:
+    tool = document.get(TOOL_TABLE[0])
+    return tool.get(TOOL_TABLE[1]) if isinstance(tool, dict) else None
 
 
-def _config(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Config:
-    def fail(key: str, message: str) -> RuleError:
-        return RuleError(message, str(path), lines.get(key))
+def _load_toml(path: Path) -> tuple[Any, LineOf]:
+    from dsql_lint.settings import toml_file
+
+    document, text = _parse_toml(path)
+    lines = toml_file.key_lines(text)
+
+    def line_of(keys: tuple[str, ...]) -> int | None:
+        return toml_file.line_of(lines, TOOL_TABLE + keys)
+
+    return _tool_table(document), line_of
+
+
+def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
+    def fail(message: str, *keys: str) -> RuleError:
+        return RuleError(message, str(path), line_of(keys))
 
     for key in data:
         if key not in KEYS:
-            raise fail(key, f"unknown configuration key {key!r} (known: {', '.join(sorted(KEYS))})")
+            known = ", ".join(sorted(KEYS))
+            raise fail(f"unknown configuration key {key!r} (known: {known})", key)
     base = path.parent
-    config = Config(path=path)
+    config = Config(path=path, line_of=line_of)
     if "target" in data:
-        config.target = _target(data["target"], lambda m: fail("target", m))
+        config.target = _target(data["target"], lambda m: fail(m, "target"))
     for key, attr in (
         ("assume-in-transaction", "assume_in_transaction"),
         ("report-unused-ignores", "report_unused_ignores"),
     ):
         if key in data:
             if not isinstance(data[key], bool):
-                raise fail(key, f"`{key}` must be true or false")
+                raise fail(f"`{key}` must be true or false", key)
             setattr(config, attr, data[key])
     for key in ("select", "ignore", "exclude", "rule-dirs"):
         if key in data:
             values = data[key]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise fail(key, f"`{key}` must be a list of strings")
+                raise fail(f"`{key}` must be a list of strings", key)
             if key == "rule-dirs":
                 config.rule_dirs = tuple(base / v for v in values)
             elif key == "exclude":
@@ -148,11 +161,11 @@ def _config(path: Path, data: dict[str, Any], lines: dict[str, int]) -> Config:
             else:
                 setattr(config, key, tuple(values))
     if "severity" in data:
-        config.severity = _severities(data["severity"], lambda m: fail("severity", m))
+        config.severity = _severities(data["severity"], fail)
     return config
 
 
-def _target(value: Any, fail: Any) -> dt.date | None:
+def _target(value: Any, fail: Callable[[str], RuleError]) -> dt.date | None:
     from dsql_lint.engine.loader import parse_date
 
     if isinstance(value, dt.date):
@@ -166,15 +179,16 @@ def _target(value: Any, fail: Any) -> dt.date | None:
         raise fail(f"`target` must be latest or YYYY-MM[-DD], not {text!r}") from None
 
 
-def _severities(value: Any, fail: Any) -> dict[str, Severity]:
+def _severities(value: Any, fail: Callable[..., RuleError]) -> dict[str, Severity]:
     if not isinstance(value, dict):
-        raise fail("`severity` must map rule codes or names to error, warning or info")
+        raise fail("`severity` must map rule codes or names to error, warning or info", "severity")
     out = {}
     for rule, level in value.items():
         try:
             out[str(rule)] = Severity(str(level))
         except ValueError:
-            raise fail(f"severity of {rule!r} must be error, warning or info") from None
+            message = f"severity of {rule!r} must be error, warning or info"
+            raise fail(message, "severity", str(rule)) from None
     return out
 
 
@@ -187,7 +201,10 @@ def check_rule_ids(config: Config, known: set[str]) -> None:
     ):
         for value in values:
             if not rule_id_known(value, known):
-                line = _line_of_value(config.path, value)
+                if key == "severity":
+                    line = config.line_of((key, value))
+                else:
+                    line = _line_of_value(config.path, value, config.line_of((key,)) or 1)
                 raise RuleError(f"unknown rule {value!r} in `{key}`", str(config.path), line)
 
 
@@ -200,10 +217,12 @@ def rule_id_known(value: str, known: set[str]) -> bool:
     )
 
 
-def _line_of_value(path: Path | None, value: str) -> int | None:
+def _line_of_value(path: Path | None, value: str, start: int) -> int | None:
+    """The first line from `start` on naming `value` (lists keep no line per item)."""
     if path is None:
         return None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines[start - 1 :], start=start):
         if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", line):
             return number
     return None

@@ -1,0 +1,68 @@
+"""Settings resolved once, the same way for every command: the configuration file, then the
+command line over it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsql_lint.errors import UserError
+from dsql_lint.settings import config_file
+from dsql_lint.settings.environment import environment
+from dsql_lint.settings.lint import LintOptions, all_rules
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says; None or empty where it says nothing (the file decides)."""
+
+    config_path: Path | None = None
+    isolated: bool = False  # read no configuration file
+    target: dt.date | None = None
+    assume_in_transaction: bool | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    report_unused_ignores: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    lint: LintOptions
+    config_file: Path | None = None  # the file read, if any
+
+    @functools.cached_property
+    def environment(self) -> dict[str, str]:
+        """The process environment over `.env`: read on first use, as only the commands that
+        reach a cluster need it."""
+        return environment()
+
+
+def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Settings:
+    """The settings for a run over `paths`: the configuration file found from them (or given),
+    overridden by the command line. Unknown rules in either are errors."""
+    given = overrides or Overrides()
+    found = None if given.isolated else (given.config_path or config_file.discover(paths))
+    conf = config_file.load(found) if found else config_file.Config()
+    options = LintOptions(
+        target=given.target or conf.target,
+        assume_in_transaction=_first(given.assume_in_transaction, conf.assume_in_transaction),
+        select=given.select or conf.select,
+        ignore=given.ignore + conf.ignore,
+        severity=conf.severity,
+        rule_dirs=conf.rule_dirs,
+        exclude=conf.exclude,
+        report_unused_ignores=_first(given.report_unused_ignores, conf.report_unused_ignores),
+    )
+    known = {key for rule in all_rules(options) for key in (rule.code, rule.name)}
+    config_file.check_rule_ids(conf, known)
+    for value in (*given.select, *given.ignore):
+        if not config_file.rule_id_known(value, known):
+            raise UserError(f"unknown rule {value!r} in --select/--ignore")
+    return Settings(lint=options, config_file=found)
+
+
+def _first(*values: bool | None) -> bool:
+    """The first value said; not said anywhere: off."""
+    return next((v for v in values if v is not None), False)
