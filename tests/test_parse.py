@@ -499,7 +499,10 @@ def test_spans_do_not_depend_on_what_was_asked_before() -> None:
     for path, p in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
         nodes = list(p.tree.walk())
         together = [node_span(p, node) for node in nodes]
-        for node, span in zip(nodes, together, strict=True):
+        # Each fresh span rebuilds the statement's spans: on a 3,000-row VALUES list every node
+        # would cost minutes, so long statements are checked on an even sample of their nodes.
+        step = max(1, len(nodes) // 100)
+        for node, span in list(zip(nodes, together, strict=True))[::step]:
             p._spans = None
             assert node_span(p, node) == span, (path.name, p.statement.line, repr(node)[:80])
             compared += 1
