@@ -12,6 +12,7 @@ import sys
 import click
 
 from dsql_lint import __version__
+from dsql_lint.commands import gc_policy
 from dsql_lint.errors import UserError
 
 # name -> "module:attribute" of a click.Command
@@ -45,8 +46,10 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dsql-lint")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Lint, fix and apply PostgreSQL migrations for Amazon Aurora DSQL."""
+    gc_policy.start(ctx)
 
 
 def main() -> None:
@@ -67,4 +70,5 @@ def main() -> None:
         sys.exit(err.exit_code)
     except BrokenPipeError:
         sys.exit(1)
+    gc_policy.end_process()
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,6 +10,7 @@ import click
 from dsql_lint.commands.options import parse_target
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
+from dsql_lint.fix.fixers import fixer_for
 from dsql_lint.settings import LintOptions, all_rules
 
 
@@ -110,7 +111,8 @@ def explain_text(rule: Rule) -> str:
     """The docs of one rule as Markdown (also the source of docs/rules.md)."""
     lifted = f"lifted {rule.lifted.isoformat()}" if rule.lifted else "in force"
     fix = rule.fix.value
-    if rule.fix_per_finding:
+    fixer = fixer_for(rule)
+    if fixer is not None and fixer.per_finding:
         fix += " (its fixer decides per finding; `check` shows each finding's)"
     lines = [
         f"## {rule.code} {rule.name}",
