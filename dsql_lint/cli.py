@@ -53,6 +53,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
+    gc_policy.process_ends_with_command()
     try:
         code = cli.main(prog_name="dsql-lint", standalone_mode=False)
     except UserError as err:
@@ -70,5 +71,4 @@ def main() -> None:
         sys.exit(err.exit_code)
     except BrokenPipeError:
         sys.exit(1)
-    gc_policy.end_process()
     sys.exit(code if isinstance(code, int) else 0)
