@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
+from dsql_lint.apply.migrations import REPEATABLE, Migration, Version, classify, run_order
 from dsql_lint.errors import UserError
-from dsql_lint.syntax.source import STDIN, expand_paths, read_source
+from dsql_lint.syntax.source import LINE_END, STDIN, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, split
 
 DDL, DML, QUERY, SESSION, SKIP = "ddl", "dml", "query", "session", "skip"
@@ -67,51 +67,67 @@ class Unit:
 @dataclass(eq=False)
 class FilePlan:
     path: str
-    name: str
-    checksum: str
+    name: str  # the ledger's identity of the file (migrations.ledger_name)
+    checksum: str  # of the text with line ends as LF: a CRLF checkout is not an edit
     units: list[Unit]
+    migration: Migration
+    # What ledgers before 2026-12 recorded: the checksum of the text as stored, with its line
+    # ends (LF or CRLF: the file may have been applied from a checkout of the other kind).
+    legacy_checksums: tuple[str, ...] = ()
 
     @property
     def steps(self) -> list[Step]:
         return [step for unit in self.units for step in unit.steps]
 
+    @property
+    def version(self) -> Version | None:
+        return self.migration.version
+
+    @property
+    def role(self) -> str:
+        return self.migration.role
+
 
 def build_plans(paths: list[str], dsql: bool) -> list[FilePlan]:
+    """The forward migrations under `paths`, in run order. Undo and down files never run
+    forward, so they are not planned."""
     plans: list[FilePlan] = []
     seen: dict[str, str] = {}
-    for path, name in ledger_names(paths):
-        if name in seen:
-            raise UserError(f"{path} and {seen[name]} have the same migration name {name!r}")
-        seen[name] = path
-        plans.append(plan_file(path, name, dsql))
+    for migration in run_order([classify(path) for path in migration_files(paths)]):
+        plan = plan_file(migration, dsql)
+        if plan.name in seen:
+            raise UserError(f"{plan.path} and {seen[plan.name]} have the same name {plan.name!r}")
+        seen[plan.name] = plan.path
+        plans.append(plan)
     return plans
 
 
-def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
-    """(path, name): a file is named relative to the folder given, or by its base name.
-
-    Names, not paths, identify migrations in the ledger, so running from another directory
-    (or a CI checkout) finds the same history.
-    """
-    out: list[tuple[str, str]] = []
+def migration_files(paths: list[str]) -> list[str]:
     for raw in paths:
         if raw == STDIN:
             raise UserError(
                 "apply needs migration files: standard input has no name for the ledger"
             )
-        root = Path(raw)
-        for path in expand_paths([raw]):
-            name = Path(path).relative_to(root).as_posix() if root.is_dir() else Path(path).name
-            out.append((path, name))
-    return out
+    return expand_paths(paths)
 
 
-def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
+def ledger_name(migration: Migration, checksum: str) -> str:
+    """A file's identity in the ledger: its file name, not the folder it was found in (so
+    `apply db/migrations` and `apply db` see one history). A repeatable file's identity also
+    holds its checksum: a changed repeatable is a new entry, and runs again."""
+    if migration.role == REPEATABLE:
+        return f"{migration.file_name}@{checksum[:12]}"
+    return migration.file_name
+
+
+def plan_file(migration: Migration, dsql: bool) -> FilePlan:
     from dsql_lint.lint.classify import statement_class
     from dsql_lint.syntax.parse import parse
 
+    path = migration.path
     source = read_source(path)
-    checksum = hashlib.sha256(source.encode()).hexdigest()
+    checksum = _sha(source.text, None)
+    name = ledger_name(migration, checksum)
     units: list[Unit] = []
     block: list[Step] | None = None
     block_line = 0
@@ -141,7 +157,14 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
             units.append(Unit(_unit_kind(kind), [last]))
     if block is not None:
         raise UserError("BEGIN is never committed: add COMMIT", path, block_line)
-    return FilePlan(path=path, name=name, checksum=checksum, units=units)
+    return FilePlan(
+        path=path,
+        name=name,
+        checksum=checksum,
+        units=units,
+        migration=migration,
+        legacy_checksums=_legacy_checksums(source.text),
+    )
 
 
 def _step(statement: Statement, name: str, path: str, kind: str, dsql: bool) -> Step:
@@ -199,6 +222,12 @@ def _tx_control(statement: Statement, kind: str) -> TxControl | None:
     return TxControl.ROLLBACK if word in ("ROLLBACK", "ABORT") else TxControl.COMMIT
 
 
+def _legacy_checksums(text: str) -> tuple[str, ...]:
+    lf = LINE_END.sub("\n", text)
+    variants = {text, lf, lf.replace("\n", "\r\n")}
+    return tuple(hashlib.sha256(v.encode()).hexdigest() for v in variants)
+
+
 def _sha(text: str, copy_data: str | None) -> str:
     data = text if copy_data is None else f"{text}\n{copy_data}"
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(LINE_END.sub("\n", data).encode("utf-8")).hexdigest()

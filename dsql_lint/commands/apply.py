@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.migrations import parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
 from dsql_lint.commands.options import config_options, lint_options
@@ -95,6 +97,14 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
     return wrapper
 
 
+def _version_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d+(?:[._]\d+)*", value):
+        raise click.BadParameter(f"{value!r}: expected a version such as 3 or 1.2")
+    return parse_version(value)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @target_options
@@ -112,6 +122,17 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
     show_default=True,
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
+)
+@click.option(
+    "--to",
+    metavar="VERSION",
+    callback=_version_callback,
+    help="apply versioned migrations up to this version only",
+)
+@click.option(
+    "--out-of-order",
+    is_flag=True,
+    help="apply new files whose version is below the highest applied one",
 )
 @lint_options
 @_format_option
@@ -142,6 +163,8 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
         retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
         job_timeout=kw["job_timeout"] or None,
         wait=not kw["no_wait"],
+        to=kw["to"],
+        out_of_order=kw["out_of_order"],
     )
     reporter = make_reporter(kw["fmt"], sum(len(p.steps) for p in plans))
     session = _session(target)
