@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
+from dsql_lint.apply.includes import expand
 from dsql_lint.apply.migrations import REPEATABLE, Migration, Version, classify, run_order
 from dsql_lint.errors import UserError
-from dsql_lint.syntax.source import LINE_END, STDIN, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, split
+from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
+from dsql_lint.syntax.split import Kind, Statement, TxControl
 
 DDL, DML, QUERY, SESSION, SKIP = "ddl", "dml", "query", "session", "skip"
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
@@ -74,6 +76,7 @@ class FilePlan:
     # What ledgers before 2026-12 recorded: the checksum of the text as stored, with its line
     # ends (LF or CRLF: the file may have been applied from a checkout of the other kind).
     legacy_checksums: tuple[str, ...] = ()
+    included: list[Source] = field(default_factory=list)  # files it inlines (`\\ir`)
 
     @property
     def steps(self) -> list[Step]:
@@ -91,10 +94,18 @@ class FilePlan:
 def build_plans(paths: list[str], dsql: bool) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order. Undo and down files never run
     forward, so they are not planned."""
+    roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
+    all_plans = [
+        plan_file(migration, dsql, roots)
+        for migration in run_order([classify(path) for path in migration_files(paths)])
+    ]
+    # A file another migration includes (`\ir`) is part of it, not a migration of its own.
+    included = {Path(source.path) for plan in all_plans for source in plan.included}
     plans: list[FilePlan] = []
     seen: dict[str, str] = {}
-    for migration in run_order([classify(path) for path in migration_files(paths)]):
-        plan = plan_file(migration, dsql)
+    for plan in all_plans:
+        if Path(plan.path).resolve() in included:
+            continue
         if plan.name in seen:
             raise UserError(f"{plan.path} and {seen[plan.name]} have the same name {plan.name!r}")
         seen[plan.name] = plan.path
@@ -120,19 +131,20 @@ def ledger_name(migration: Migration, checksum: str) -> str:
     return migration.file_name
 
 
-def plan_file(migration: Migration, dsql: bool) -> FilePlan:
+def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None) -> FilePlan:
     from dsql_lint.lint.classify import statement_class
     from dsql_lint.syntax.parse import parse
 
     path = migration.path
     source = read_source(path)
-    checksum = _sha(source.text, None)
+    expanded = expand(source, roots or [Path(path).resolve().parent])
+    checksum = _sha("\0".join(s.text for s in [source, *expanded.included]), None)
     name = ledger_name(migration, checksum)
     units: list[Unit] = []
     block: list[Step] | None = None
     block_line = 0
     last: Step | None = None
-    for statement in split(source):
+    for index, statement in enumerate(expanded.statements):
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text
@@ -150,7 +162,7 @@ def plan_file(migration: Migration, dsql: bool) -> FilePlan:
                 units.append(unit)
             block = None
             continue
-        last = _step(statement, name, path, kind, dsql)
+        last = _step(statement, index, name, kind, dsql)
         if block is not None:
             block.append(last)
         else:
@@ -164,10 +176,11 @@ def plan_file(migration: Migration, dsql: bool) -> FilePlan:
         units=units,
         migration=migration,
         legacy_checksums=_legacy_checksums(source.text),
+        included=expanded.included,
     )
 
 
-def _step(statement: Statement, name: str, path: str, kind: str, dsql: bool) -> Step:
+def _step(statement: Statement, index: int, name: str, kind: str, dsql: bool) -> Step:
     text = statement.body
     analysis = analyze(text) if kind in (DDL, QUERY, "other") else Analysis()
     if kind == "meta":
@@ -178,8 +191,8 @@ def _step(statement: Statement, name: str, path: str, kind: str, dsql: bool) -> 
         sql = postgres_form(text, analysis)
     return Step(
         file=name,
-        path=path,
-        index=statement.index,
+        path=statement.source.path,
+        index=index,
         line=statement.line,
         kind=kind,
         text=text,
