@@ -181,3 +181,19 @@ def set_checksums(conn: Any, name: str, checksum: str, statements: dict[int, str
             f"UPDATE {SCHEMA}.statements SET sha256 = %s WHERE file = %s AND statement_index = %s",
             [sha, name, index],
         )
+
+
+def forget(conn: Any, file: str, index: int) -> None:
+    """Remove a statement's row (`repair`): the next run treats it as never run."""
+    conn.execute(
+        f"DELETE FROM {SCHEMA}.statements WHERE file = %s AND statement_index = %s", [file, index]
+    )
+
+
+def mark_baseline(conn: Any, name: str) -> None:
+    """The row `baseline` records: a file of no statements, applied now."""
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at, applied_at)"
+        " VALUES (%s, 'baseline', 0, now(), now())",
+        [name],
+    )

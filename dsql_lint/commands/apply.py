@@ -233,11 +233,15 @@ def _read_ledger(target: Target) -> Any:
 @_format_option
 @_exit_on_apply_error
 def status(paths: tuple[str, ...], **kw: Any) -> int:
-    """Show which statements of the migrations are applied, failed or pending."""
+    """Show which statements of the migrations are applied, failed or pending (exit 1 when
+    any failed)."""
+    from dsql_lint.apply import history
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
-    print_status(plans, _read_ledger(target), kw["fmt"])
-    return 0
+    state, _ = history.adopt(plans, _read_ledger(target))
+    selected = history.select(plans, state, allow_out_of_order=True)
+    failed = print_status(plans, state, kw["fmt"], selected)
+    return 1 if failed else 0
