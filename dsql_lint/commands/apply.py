@@ -11,11 +11,12 @@ from typing import Any
 import click
 
 from dsql_lint.apply.errors import ApplyError
-from dsql_lint.apply.migrations import parse_version
+from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
 from dsql_lint.commands.options import config_options, lint_options
 from dsql_lint.errors import UserError
+from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
 
 
@@ -144,7 +145,8 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
-    if not _preflight(list(paths), settings.lint, force=kw["force"], dry_run=kw["dry_run"]):
+    report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
+    if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
     if kw["dry_run"]:
         from dsql_lint.apply.show import print_plan
@@ -197,12 +199,35 @@ def _now() -> float:
     return time.monotonic()
 
 
-def _preflight(paths: list[str], options: LintOptions, force: bool, dry_run: bool) -> bool:
-    """The linter runs first: error findings stop the run before any connection."""
+def _preflight_report(
+    paths: list[str],
+    options: LintOptions,
+    plans: list[FilePlan],
+    target: Target | None,
+    to: Version | None,
+) -> LintReport:
+    """The linter's findings in the statements this run will run. The ledger is read only
+    when there are errors, to set aside those in statements that already ran; an unreachable
+    target keeps them all, so the run stops before connecting."""
+    from dsql_lint.apply import history
+    from dsql_lint.apply.preflight import pending_only
     from dsql_lint.lint.pipeline import lint_paths
-    from dsql_lint.report.text import render
 
     report = lint_paths(paths, options)
+    if not report.has_errors or target is None:
+        return report
+    try:
+        state, _ = history.adopt(plans, _read_ledger(target))
+    except ApplyError:
+        return report
+    selected = history.select(plans, state, to, allow_out_of_order=True)
+    return pending_only(report, plans, state, selected)
+
+
+def _preflight(report: LintReport, force: bool, dry_run: bool) -> bool:
+    """Error findings stop the run."""
+    from dsql_lint.report.text import render
+
     if not report.has_errors:
         return True
     click.echo(render(report), err=True, nl=False)
