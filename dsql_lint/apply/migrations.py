@@ -110,3 +110,12 @@ def run_order(migrations: list[Migration]) -> list[Migration]:
 
 def _words(description: str | None) -> str:
     return (description or "").replace("_", " ").strip()
+
+
+_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
+
+
+def down_section(text: str) -> int | None:
+    """Where a dbmate file's `-- migrate:down` section starts: it never runs forward."""
+    match = _DBMATE_DOWN.search(text)
+    return match.start() if match else None

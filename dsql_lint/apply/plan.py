@@ -13,7 +13,14 @@ from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
 from dsql_lint.apply.includes import expand
-from dsql_lint.apply.migrations import REPEATABLE, Migration, Version, classify, run_order
+from dsql_lint.apply.migrations import (
+    REPEATABLE,
+    Migration,
+    Version,
+    classify,
+    down_section,
+    run_order,
+)
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl
@@ -144,7 +151,10 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
     block: list[Step] | None = None
     block_line = 0
     last: Step | None = None
+    down = down_section(source.text)
     for index, statement in enumerate(expanded.statements):
+        if down is not None and statement.source is source and statement.start >= down:
+            break
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text

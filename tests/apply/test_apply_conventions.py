@@ -217,3 +217,19 @@ def test_a_corrected_failed_statement_is_not_an_edit(db: Database, tmp_path: Pat
     (folder / "V1__a.sql").write_text(entry(1, "A") + entry(2, "b"))
     edited = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert edited.code == 1 and "edited after it was applied" in edited.err
+
+
+def test_a_dbmate_down_section_never_runs_forward(db: Database, tmp_path: Path) -> None:
+    log_table(db)
+    folder = write(
+        tmp_path / "m",
+        {
+            "20240101120000_a.sql": "-- migrate:up\n"
+            + entry(1, "up")
+            + "\n-- migrate:down\n"
+            + entry(2, "down"),
+        },
+    )
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert logged(db) == ["up"]
