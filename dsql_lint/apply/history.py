@@ -52,14 +52,17 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
     adoption = Adoption()
     files = dict(state.files)
     statements = dict(state.statements)
-    by_file: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    by_file: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for file, index in statements:
         by_file[file].append((file, index))
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for name in files:
+        by_base[PurePosixPath(name).name].append(name)
     for plan in plans:
         if plan.name in files:
             row = files[plan.name]
         else:
-            old = _legacy_name(plan, files)
+            old = _legacy_name(plan, files, by_base)
             if old is None:
                 continue
             adoption.renames.append((old, plan.name))
@@ -94,14 +97,15 @@ def persist(conn: Any, adoption: Adoption) -> None:
             ledger.set_checksums(conn, plan.name, plan.checksum, shas)
 
 
-def _legacy_name(plan: FilePlan, files: dict[str, FileRow]) -> str | None:
-    file_name = plan.migration.file_name
-    for name, row in files.items():
-        if PurePosixPath(name).name != file_name or name == plan.name:
+def _legacy_name(
+    plan: FilePlan, files: dict[str, FileRow], by_base: dict[str, list[str]]
+) -> str | None:
+    for name in by_base.get(plan.migration.file_name, []):
+        if name == plan.name or name not in files:
             continue
         if plan.role != REPEATABLE:
             return name
-        if row.checksum in (plan.checksum, *plan.legacy_checksums):
+        if files[name].checksum in (plan.checksum, *plan.legacy_checksums):
             return name  # a repeatable recorded before identities held its checksum
     return None
 
@@ -250,11 +254,8 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
     for plan in plans:
         if why := edit_of(plan, state):
             found.append(Problem("edited", plan.path, why))
-        statuses = {
-            index: row for (file, index), row in state.statements.items() if file == plan.name
-        }
         for step in plan.steps:
-            row = statuses.get(step.index)
+            row = state.statements.get((plan.name, step.index))
             if row is not None and row.status == "failed":
                 found.append(Problem("failed", step.where, row.error or "failed"))
             elif row is not None and row.status == STARTED:
