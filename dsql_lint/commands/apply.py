@@ -149,9 +149,15 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
     if kw["dry_run"]:
+        from dsql_lint.apply import history
         from dsql_lint.apply.show import print_plan
 
-        print_plan(plans, _read_ledger(target) if target else None, target, kw["fmt"])
+        if target is None:
+            print_plan(plans, None, target, kw["fmt"])
+            return 0
+        state, _ = history.adopt(plans, _read_ledger(target))
+        selected = history.select(plans, state, kw["to"], kw["out_of_order"])
+        print_plan(selected, state, target, kw["fmt"])
         return 0
     return _apply(plans, _require(target), kw)
 

@@ -90,6 +90,8 @@ def test_baseline_adopts_an_existing_database(db: Database, tmp_path: Path) -> N
     assert result.code == 0, result.output
     assert "V1__log.sql: below the baseline" in result.out
     assert "V2__one.sql: below the baseline" in result.out
+    plan = run_cli("apply", str(folder), "--dsn", db.dsn, "--dry-run")
+    assert "V3__two.sql" in plan.out and "V2__one.sql" not in plan.out
     applied = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert applied.code == 0, applied.output
     assert db.query("SELECT n FROM log") == [(2,)]
