@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Database, ledger_rows, run_cli
+from conftest import Database, Tls, dsql_args, ledger_rows, run_cli
+from pg_proxy import Proxy
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -99,3 +100,19 @@ def test_baseline_adopts_an_existing_database(db: Database, tmp_path: Path) -> N
     assert "V1__log.sql: below baseline" in run_cli("status", str(folder), "--dsn", db.dsn).out
     again = run_cli("baseline", str(folder), "--version", "3", "--dsn", db.dsn)
     assert again.code == 1 and "already has" in again.err
+
+
+def test_the_lifecycle_commands_reach_dsql_as_apply_does(
+    aws_env: None, db: Database, tls: Tls, tmp_path: Path
+) -> None:
+    """Token, TLS and endpoint options, through a TLS proxy standing for the cluster."""
+    write(tmp_path, {"V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n"})
+    with Proxy(db.server.port, tls=tls.context) as proxy:
+        target = dsql_args(proxy.port, db.name, "--sslrootcert", str(tls.ca_file))
+        assert run_cli("baseline", "V1__a.sql", "--version", "0", *target).code == 0
+        assert run_cli("validate", "V1__a.sql", *target).code == 1  # pending
+        assert run_cli("apply", "V1__a.sql", *target).code == 0
+        for command in ("validate", "repair", "status"):
+            result = run_cli(command, "V1__a.sql", *target)
+            assert result.code == 0, (command, result.output)
+    assert db.query("SELECT to_regclass('a')::text") == [("a",)]
