@@ -1,8 +1,9 @@
 """The pre-flight's findings that matter to a run: those in statements it will run.
 
-Statements that already ran (or never will: below the baseline, beyond `--to`) cannot be
-changed, so their findings would only block the way forward, or invite an edit of an applied
-file (`dsql-lint fix`) that apply then refuses.
+Statements that already ran cannot be changed, so their findings would only block the way
+forward, or invite an edit of an applied file (`dsql-lint fix`) that apply then refuses.
+Statements that never run forward (undo and down files, files below the baseline or beyond
+`--to`) do not matter to the run.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def pending_only(
     files = []
     for file in report.files:
         steps = sorted(lines.get(Path(file.source.path).resolve(), []))
-        if not steps:
-            files.append(file)
+        if not steps:  # an undo or down file: never run forward
+            files.append(replace(file, diagnostics=[]))
             continue
         starts = [line for line, _ in steps]
 

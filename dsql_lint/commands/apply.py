@@ -213,19 +213,24 @@ def _preflight_report(
     to: Version | None,
 ) -> LintReport:
     """The linter's findings in the statements this run will run. The ledger is read only
-    when there are errors, to set aside those in statements that already ran; an unreachable
-    target keeps them all, so the run stops before connecting."""
+    when there are errors, to set aside those in statements that already ran; without it
+    (no target, or one that cannot be reached) every forward statement counts, so the run
+    stops before connecting."""
     from dsql_lint.apply import history
+    from dsql_lint.apply.ledger import LedgerState
     from dsql_lint.apply.preflight import pending_only
     from dsql_lint.lint.pipeline import lint_paths
 
     report = lint_paths(paths, options)
-    if not report.has_errors or target is None:
+    if not report.has_errors:
         return report
     try:
-        state, _ = history.adopt(plans, _read_ledger(target))
+        state = _read_ledger(target) if target else None
     except ApplyError:
-        return report
+        state = None
+    if state is None:  # what ran is unknown: every forward statement counts
+        return pending_only(report, plans, LedgerState.empty(), plans)
+    state, _ = history.adopt(plans, state)
     selected = history.select(plans, state, to, allow_out_of_order=True)
     return pending_only(report, plans, state, selected)
 

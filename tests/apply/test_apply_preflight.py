@@ -51,3 +51,18 @@ def test_the_projects_settings_apply(db: Database, tmp_path: Path) -> None:
     (tmp_path / ".dsql-lint.yaml").write_text("ignore: [DSQL101]\n")
     result = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert result.code == 0, result.output
+
+
+def test_undo_and_down_files_do_not_block_the_run(db: Database, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+            "U1__a.sql": "TRUNCATE a;\n",  # DSQL701: DSQL refuses TRUNCATE
+            "000002_b.down.sql": "TRUNCATE a;\n",
+        },
+    )
+    assert "DSQL701" in run_cli("check", str(folder)).out
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert "TRUNCATE" not in result.err
