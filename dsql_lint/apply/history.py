@@ -14,9 +14,12 @@ from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.ledger import APPLIED, SKIPPED, STARTED, FileRow, LedgerState, StatementRow
 from dsql_lint.apply.migrations import (
     BASELINE,
+    PLAIN,
     REPEATABLE,
     VERSIONED,
+    Migration,
     Version,
+    classify,
     format_version,
     parse_version,
     version_of_name,
@@ -47,7 +50,8 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
 
     Earlier releases named a file by its path under the folder given (`migrations/V1__a.sql`
     for `apply db`), recorded the checksum of the text with its CRLF line ends, and recorded
-    repeatable files without their checksum.
+    repeatable files without their checksum. A file renamed without changing its version and
+    description (`V1__a.sql` to `V001__a.sql`) is the same migration, and takes its history.
     """
     adoption = Adoption()
     files = dict(state.files)
@@ -55,14 +59,14 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
     by_file: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for file, index in statements:
         by_file[file].append((file, index))
-    by_base: dict[str, list[str]] = defaultdict(list)
+    by_identity: dict[tuple, list[str]] = defaultdict(list)
     for name in files:
-        by_base[PurePosixPath(name).name].append(name)
+        by_identity[_identity(classify(PurePosixPath(name.split("@", 1)[0]).name))].append(name)
     for plan in plans:
         if plan.name in files:
             row = files[plan.name]
         else:
-            old = _legacy_name(plan, files, by_base)
+            old = _legacy_name(plan, files, by_identity)
             if old is None:
                 continue
             adoption.renames.append((old, plan.name))
@@ -88,19 +92,29 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
 
 
 def persist(conn: Any, adoption: Adoption) -> None:
-    """Write an adoption, in one transaction."""
-    with conn.transaction():
-        for old, new in adoption.renames:
+    """Write an adoption, a transaction per file (DSQL's 3,000 rows are per transaction).
+    An interrupted adoption is finished by the next run, which finds the rest as it was."""
+    for old, new in adoption.renames:
+        with conn.transaction():
             ledger.rename_file(conn, old, new)
-        for plan in adoption.checksums:
+    for plan in adoption.checksums:
+        with conn.transaction():
             shas = {step.index: step.sha256 for step in plan.steps}
             ledger.set_checksums(conn, plan.name, plan.checksum, shas)
 
 
+def _identity(migration: Migration) -> tuple:
+    """What makes two names one migration: the role, version and description (the file name
+    for unversioned files), so `V01__a.sql`, `V1__a.sql` and `0001_a.up.sql` are one."""
+    if migration.role == PLAIN:
+        return (PLAIN, migration.file_name)
+    return (migration.role, migration.version, migration.description)
+
+
 def _legacy_name(
-    plan: FilePlan, files: dict[str, FileRow], by_base: dict[str, list[str]]
+    plan: FilePlan, files: dict[str, FileRow], by_identity: dict[tuple, list[str]]
 ) -> str | None:
-    for name in by_base.get(plan.migration.file_name, []):
+    for name in by_identity.get(_identity(plan.migration), []):
         if name == plan.name or name not in files:
             continue
         if plan.role != REPEATABLE:

@@ -233,3 +233,21 @@ def test_a_dbmate_down_section_never_runs_forward(db: Database, tmp_path: Path) 
     result = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert result.code == 0, result.output
     assert logged(db) == ["up"]
+
+
+def test_a_renamed_file_of_the_same_version_and_description_keeps_its_history(
+    db: Database, tmp_path: Path
+) -> None:
+    log_table(db)
+    folder = write(tmp_path / "m", {"000001_a.up.sql": entry(1, "a"), "V2__b.sql": entry(2, "b")})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    (folder / "000001_a.up.sql").rename(folder / "V1__a.sql")
+    (folder / "V2__b.sql").rename(folder / "V002__b.sql")
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert "0 applied, 2 already applied" in result.err
+    assert db.query("SELECT name FROM dsql_lint.files ORDER BY 1") == [
+        ("V002__b.sql",),
+        ("V1__a.sql",),
+    ]
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
