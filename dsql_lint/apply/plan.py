@@ -76,11 +76,11 @@ class Unit:
 @dataclass(eq=False)
 class FilePlan:
     path: str
-    name: str  # the ledger's identity of the file (migrations.ledger_name)
+    name: str  # the ledger's identity of the file (ledger_name)
     checksum: str  # of the text with line ends as LF: a CRLF checkout is not an edit
     units: list[Unit]
     migration: Migration
-    # What ledgers before 2026-12 recorded: the checksum of the text as stored, with its line
+    # What ledgers before 2026-12 recorded: the checksum of the file as stored, with its line
     # ends (LF or CRLF: the file may have been applied from a checkout of the other kind).
     legacy_checksums: tuple[str, ...] = ()
     included: list[Source] = field(default_factory=list)  # files it inlines (`\\ir`)
@@ -185,7 +185,7 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
         checksum=checksum,
         units=units,
         migration=migration,
-        legacy_checksums=_legacy_checksums(source.text),
+        legacy_checksums=_legacy_checksums(source),
         included=expanded.included,
     )
 
@@ -245,10 +245,12 @@ def _tx_control(statement: Statement, kind: str) -> TxControl | None:
     return TxControl.ROLLBACK if word in ("ROLLBACK", "ABORT") else TxControl.COMMIT
 
 
-def _legacy_checksums(text: str) -> tuple[str, ...]:
-    lf = LINE_END.sub("\n", text)
-    variants = {text, lf, lf.replace("\n", "\r\n")}
-    return tuple(hashlib.sha256(v.encode()).hexdigest() for v in variants)
+def _legacy_checksums(source: Source) -> tuple[str, ...]:
+    """Of the file's bytes (its encoding and byte-order mark included), as earlier releases
+    took them, with the line ends it has, LF or CRLF."""
+    lf = LINE_END.sub("\n", source.text)
+    variants = {source.text, lf, lf.replace("\n", "\r\n")}
+    return tuple(hashlib.sha256(source.encode(v)).hexdigest() for v in variants)
 
 
 def _sha(text: str, copy_data: str | None) -> str:
