@@ -163,13 +163,14 @@ def check_edits(plans: list[FilePlan], state: LedgerState) -> None:
 
 
 def baseline_version(state: LedgerState) -> Version | None:
-    """The version below which files count as applied: a `baseline` marker or an applied
-    baseline (`B`) file."""
+    """The version below which files count as applied: a `baseline` marker, or a baseline
+    (`B`) file a run chose (finished or not: an interrupted one is resumed, never replaced by
+    the versioned files it stands for)."""
     versions = []
-    for name, row in state.files.items():
+    for name in state.files:
         if name.startswith(BASELINE_MARKER):
             versions.append(parse_version(name[len(BASELINE_MARKER) :].rstrip(" >")))
-        elif row.applied and (found := version_of_name(name))[0] == BASELINE and found[1]:
+        elif (found := version_of_name(name))[0] == BASELINE and found[1]:
             versions.append(found[1])
     return max(versions, default=None)
 

@@ -251,3 +251,20 @@ def test_a_renamed_file_of_the_same_version_and_description_keeps_its_history(
         ("V1__a.sql",),
     ]
     assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+
+
+def test_an_interrupted_baseline_file_is_resumed_not_replaced(db: Database, tmp_path: Path) -> None:
+    log_table(db)
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": entry(1, "a"),
+            "B1__a.sql": entry(11, "baseline a") + "INSERT INTO nope VALUES (1);\n",
+            "V2__b.sql": entry(2, "b"),
+        },
+    )
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 1  # B1's second statement
+    (folder / "B1__a.sql").write_text(entry(11, "baseline a") + entry(12, "baseline a2"))
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert logged(db) == ["b", "baseline a", "baseline a2"]
