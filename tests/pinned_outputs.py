@@ -114,9 +114,8 @@ def check_output(fixture: Fixture) -> bytes:
 def fixed_outputs(fixture: Fixture) -> dict[str, bytes | None]:
     """Each pinned fix output by suffix; None where it must not exist (nothing changed, or
     the same as the safe result)."""
+    # Every fixture, not only those of rules with a fix: other rules' fixes apply to it too.
     original = fixture.path.read_bytes()
-    if not fixture.has_fix:
-        return dict.fromkeys(FIX_KINDS)
     outputs: dict[str, bytes | None] = {}
     previous = original
     for suffix, flags in FIX_KINDS.items():
