@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
-from rule_fixtures import FIXTURES, PINNED_SQL_SUFFIXES, ROOT, fixture_inputs, fixture_options
+from rule_fixtures import (
+    FIXTURES,
+    PINNED_SQL_SUFFIXES,
+    ROOT,
+    FixtureOptions,
+    fixture_inputs,
+    fixture_options,
+)
 
 from dsql_lint.cli import cli
 from dsql_lint.diagnostic import FixAvailability
@@ -55,15 +62,20 @@ class Fixture:
     def pinned(self, suffix: str) -> Path:
         return self.path.with_name(self.path.name.removesuffix(".sql") + suffix)
 
+    @property
+    def header(self) -> FixtureOptions:
+        return fixture_options(self.path.read_text(encoding="utf-8"))
+
     def options(self) -> list[str]:
-        """The command-line options the fixture's header asks for, with a pinned target."""
-        header = fixture_options(self.path.read_text(encoding="utf-8"))
-        if header.target is not None and header.target != dt.date.today():
-            target = header.target
-        elif header.target is None and self.rule.lifted is not None:
-            target = self.rule.lifted - dt.timedelta(days=1)
-        else:
+        """The options the fixture's header asks for, with a pinned target."""
+        header = self.header
+        if header.target is None:
+            lifted = self.rule.lifted
+            target = lifted - dt.timedelta(days=1) if lifted else PINNED_TARGET
+        elif header.latest:
             target = PINNED_TARGET
+        else:
+            target = header.target
         options = ["--isolated", "--no-color", "--target", target.isoformat()]
         if header.assume_in_transaction:
             options.append("--assume-in-transaction")
@@ -106,8 +118,7 @@ def _run(args: list[str]) -> bytes:
 
 
 def check_output(fixture: Fixture) -> bytes:
-    header = fixture_options(fixture.path.read_text(encoding="utf-8"))
-    extra = ["--report-unused-ignores"] if header.report_unused_ignores else []
+    extra = ["--report-unused-ignores"] if fixture.header.report_unused_ignores else []
     return _run(["check", "--no-cache", "-j", "1", *fixture.options(), *extra, fixture.relative])
 
 

@@ -27,6 +27,7 @@ PINNED_SQL_SUFFIXES = (".fixed.sql", ".unsafe-fixed.sql")
 @dataclass(frozen=True)
 class FixtureOptions:
     target: dt.date | None  # None: the fixture does not say
+    latest: bool  # target=latest: today, whichever day that is
     assume_in_transaction: bool
     report_unused_ignores: bool
 
@@ -41,7 +42,10 @@ def fixture_options(text: str) -> FixtureOptions:
             value = word.split("=", 1)[1]
             target = dt.date.today() if value == "latest" else parse_date(value)
     return FixtureOptions(
-        target, "assume-in-transaction" in words, "report-unused-ignores" in words
+        target,
+        "target=latest" in words,
+        "assume-in-transaction" in words,
+        "report-unused-ignores" in words,
     )
 
 
