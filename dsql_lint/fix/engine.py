@@ -35,7 +35,6 @@ MAX_PASSES = 8
 class FixOptions:
     unsafe: bool = False
     choices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHOICES))
-    strict: bool = False  # let an error inside an action raise (tests) instead of skipping it
 
 
 @dataclass(frozen=True)
@@ -139,8 +138,6 @@ class Fixer:
             try:
                 fix = action.plan(diag, ctx)
             except Exception as err:  # a bug in one action must not lose the other fixes
-                if self.options.strict:
-                    raise
                 errors.append(
                     f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
                 )
