@@ -191,10 +191,9 @@ class Executor:
         if self.session.refresh_if_old():
             self.reporter.event("reconnect", reason="connection age cap")
         started = time.monotonic()
-        if unit.kind == DDL:
-            self._run_ddl(unit, statuses)
-        elif unit.kind == DML:
-            if not self._run_transaction(unit):
+        if unit.kind in (DDL, DML):
+            ran = self._run_ddl(unit, statuses) if unit.kind == DDL else self._run_transaction(unit)
+            if not ran:
                 for step in unit.steps:
                     self._report(step, "skipped")
                 return
@@ -209,7 +208,8 @@ class Executor:
 
     # -- DDL: intent, statement, done --------------------------------------------------------
 
-    def _run_ddl(self, unit: Unit, statuses: list[str | None]) -> None:
+    def _run_ddl(self, unit: Unit, statuses: list[str | None]) -> bool:
+        """Run a DDL unit; False when the ledger shows another run applied it."""
         step = _checked_step(unit)
         row = self.state.statements.get((step.file, step.index))
         # A `failed` row is a statement the server refused: it never took effect, so it is
@@ -219,12 +219,13 @@ class Executor:
         )
         if interrupted and self._reconcile(step):
             self._record_all(unit.steps, APPLIED)
-            return
+            return True
         effect = step.analysis.effect
         before = fingerprint(self.conn, effect) if effect is not None else None
         # The intent, with the catalog as it is now, commits before the DDL runs.
         self._record_all(unit.steps, STARTED, catalog_before=before)
-        self._refresh(unit.steps)
+        if self._all_applied(unit.steps):  # the intent did not overwrite another run's row
+            return False
         job_ids = self._guarded(unit.steps, lambda: self._retrying(self._ddl_attempt(unit), unit))
         for each, job_id in zip(unit.steps, job_ids, strict=True):
             if job_id is not None:
@@ -233,6 +234,7 @@ class Executor:
                 )
                 self._wait(each, job_id)
         self._record_all(unit.steps, APPLIED)
+        return True
 
     def _ddl_attempt(self, unit: Unit) -> Callable[[], list[str | None]]:
         unknown = False  # the last try's COMMIT may have happened (XX000 server unavailable)

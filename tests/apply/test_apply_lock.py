@@ -7,9 +7,16 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from conftest import Database, ledger_rows, run_cli
+
+from dsql_lint.apply.connect import Session
+from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.lock import RunLock
+from dsql_lint.apply.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTER = "CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0);"
@@ -120,3 +127,23 @@ def test_a_live_holder_on_this_machine_is_waited_for(db: Database, migrations) -
     assert result.code == 1
     assert "another apply holds the lock: run alive" in result.err
     assert db.query("SELECT n FROM counter") == [(1,)]
+
+
+def test_the_heartbeat_keeps_the_lock_and_notices_a_takeover(db: Database, migrations) -> None:
+    db.execute(COUNTER)
+    folder = migrations({"V1__inc.sql": FILES["V1__inc.sql"]})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    session = Session(Target(kind="postgres", dsn=db.dsn))
+    lock = RunLock(session, 0, lambda *args, **fields: None, heartbeat_seconds=0.2)
+    lock.acquire()
+    age = "SELECT extract(epoch FROM now() - heartbeat_at) < 0.5 FROM dsql_lint.lock"
+    time.sleep(1.5)
+    assert db.query(age) == [(True,)]  # beaten since, without any statement running
+    lock.check()
+    db.execute("UPDATE dsql_lint.lock SET run_id = 'thief'")
+    time.sleep(1)
+    with pytest.raises(ApplyError, match="lost the apply lock"):
+        lock.check()
+    lock.release()
+    session.close()
+    assert db.query("SELECT run_id FROM dsql_lint.lock") == [("thief",)]
