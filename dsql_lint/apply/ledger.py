@@ -137,9 +137,13 @@ def load(conn: Any) -> LedgerState:
             f"SELECT name, checksum, statements, applied_at FROM {SCHEMA}.files"
         )
     }
+    # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
+    columns = STATEMENT_COLUMNS
+    if not _column_exists(conn, "statements", "catalog_before"):
+        columns = columns.replace("catalog_before", "NULL")
     statements = {
         (row[0], row[1]): StatementRow(*row)
-        for row in conn.execute(f"SELECT {STATEMENT_COLUMNS} FROM {SCHEMA}.statements")
+        for row in conn.execute(f"SELECT {columns} FROM {SCHEMA}.statements")
     }
     return LedgerState(files, statements)
 

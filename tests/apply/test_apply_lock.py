@@ -147,3 +147,53 @@ def test_the_heartbeat_keeps_the_lock_and_notices_a_takeover(db: Database, migra
     lock.release()
     session.close()
     assert db.query("SELECT run_id FROM dsql_lint.lock") == [("thief",)]
+
+
+OLD_LEDGER = """
+CREATE SCHEMA dsql_lint;
+CREATE TABLE dsql_lint.files (name text PRIMARY KEY, checksum text NOT NULL,
+    statements integer NOT NULL, started_at timestamptz NOT NULL, applied_at timestamptz);
+CREATE TABLE dsql_lint.statements (file text NOT NULL, statement_index integer NOT NULL,
+    line integer NOT NULL, sha256 text NOT NULL, kind text NOT NULL, status text NOT NULL,
+    job_id text, error text, started_at timestamptz, finished_at timestamptz,
+    PRIMARY KEY (file, statement_index));
+"""
+
+
+def test_a_ledger_of_an_older_version_is_read_then_upgraded(db: Database, migrations) -> None:
+    db.execute(COUNTER + OLD_LEDGER)
+    folder = str(migrations(FILES))
+    status = run_cli("status", folder, "--dsn", db.dsn)
+    assert status.code == 0, status.output
+    result = run_cli("apply", folder, "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert db.query("SELECT n FROM counter") == [(10,)]
+    assert db.query("SELECT to_regclass('dsql_lint.lock') IS NOT NULL") == [(True,)]
+    assert db.query("SELECT count(*) FROM dsql_lint.statements WHERE status = 'applied'") == [(10,)]
+
+
+def test_a_holder_killed_mid_run_is_taken_over_and_nothing_runs_twice(
+    db: Database, migrations
+) -> None:
+    db.execute(COUNTER)
+    slow = "UPDATE counter SET n = n + 1 WHERE pg_sleep(0.3) IS NOT NULL;\n"
+    folder = migrations({name: slow for name in FILES})
+    holder = spawn(folder, db.dsn)
+    assert holder.stdout is not None
+    applied = 0
+    while applied < 3:  # the holder is mid-run: three files applied, the fourth running
+        line = holder.stdout.readline()
+        assert line, holder.communicate()
+        applied += '"status": "applied"' in line
+    waiters = [spawn(folder, db.dsn) for _ in range(2)]
+    time.sleep(1.5)  # the waiters find the lock taken
+    holder.kill()
+    holder.wait()
+    waiters[0].kill()  # a waiter dies too: it held nothing
+    out, err = waiters[1].communicate(timeout=120)
+    assert waiters[1].returncode == 0, out + err
+    said = [e.get("message", "") for e in events(out) if e["event"] == "warning"]
+    assert any("its process no longer exists on this machine" in m for m in said), out
+    assert db.query("SELECT n FROM counter") == [(10,)]
+    assert {r[2] for r in ledger_rows(db)} == {"applied"} and len(ledger_rows(db)) == 10
+    assert db.query("SELECT count(*) FROM dsql_lint.lock") == [(0,)]
