@@ -266,7 +266,8 @@ class Executor:
         assert effect is not None
         job = step.job
         job_id = row.job_id if row else None
-        if job is not None and job.kind == "validate" and job_id:
+        # A validation interrupted while waiting is waited for; a failed one is run again.
+        if job is not None and job.kind == "validate" and job_id and row and row.status == STARTED:
             self._reconciled(step, f"validation job {job_id} recorded: waiting for it")
             self._wait(step, job_id)
             return True

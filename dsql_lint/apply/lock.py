@@ -76,6 +76,8 @@ class RunLock:
         self.heartbeat_seconds = heartbeat_seconds
         self.run_id = uuid.uuid4().hex[:12]
         self.lost: str | None = None  # why the lock was lost while running
+        # True from the first write on: a write whose answer was lost may have taken the lock,
+        # and deleting our own run id's row is harmless when it did not.
         self._held = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,6 +86,7 @@ class RunLock:
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout
+        self._held = True
         last: str | None = None
         while True:
             if self._try_insert():
@@ -124,7 +127,6 @@ class RunLock:
                     f"taken over once its heartbeat is {self.stale_seconds:g} s old"
                 )
             time.sleep(min(remaining, POLL_SECONDS * random.uniform(0.5, 1.0)))
-        self._held = True
         self._thread = threading.Thread(target=self._beat, name="dsql-lint-lock", daemon=True)
         self._thread.start()
 
