@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import ledger
+from dsql_lint.apply import history, ledger
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
@@ -32,6 +32,7 @@ from dsql_lint.apply.live_catalog import (
     indexes_on,
 )
 from dsql_lint.apply.lock import RunLock
+from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
 from dsql_lint.apply.retry import RetryPolicy, is_unavailable, with_retries
@@ -52,6 +53,8 @@ class ExecOptions:
     job_timeout: float | None = 1800.0
     wait: bool = True
     lock_timeout: float = 600.0
+    to: Version | None = None  # apply --to: no versioned file above it
+    out_of_order: bool = False
 
 
 class Executor:
@@ -102,8 +105,11 @@ class Executor:
         self.lock = RunLock(self.session, self.options.lock_timeout, self.reporter.event)
         self.lock.acquire()
         self._current = "reading the ledger"
-        self.state = ledger.load(self.conn)
-        check_checksums(plans, self.state)
+        self.state, adoption = history.adopt(plans, ledger.load(self.conn))
+        if adoption:
+            self._retrying(lambda: history.persist(self.conn, adoption), None)
+        history.check_edits(plans, self.state)
+        plans = history.select(plans, self.state, self.options.to, self.options.out_of_order)
         steps = [step for plan in plans for step in plan.steps]
         done = sum(self.state.status(s.file, s.index) in DONE for s in steps)
         self.reporter.event(
@@ -156,7 +162,7 @@ class Executor:
                 self._report(step, "skipped")
             return
         self._current = plan.path
-        if row is None:
+        if row is None or row.checksum != plan.checksum:
             self._retrying(
                 lambda: ledger.begin_file(self.conn, plan.name, plan.checksum, len(plan.steps)),
                 None,
@@ -330,9 +336,11 @@ class Executor:
     def _cannot_tell(self, step: Step, why: str) -> None:
         message = (
             f"{step.where}: the last run was interrupted while `{step.first_line}` ran, and "
-            f"the catalog cannot tell whether it took effect ({why}). Check the database: "
-            "if it took effect, mark it applied with `dsql-lint repair`; if not, remove its "
-            "row with `dsql-lint repair` and apply again. It is never run twice silently"
+            f"the catalog cannot tell whether it took effect ({why}). Check the database. "
+            "If it did not, `dsql-lint repair` clears its row and the next apply runs it; if "
+            f"it did, record that: UPDATE {ledger.SCHEMA}.statements SET status = 'applied' "
+            f"WHERE file = '{step.file}' AND statement_index = {step.index}. It is never run "
+            "twice silently"
         )
         # The row stays `started`: every run stops here until the user decides.
         self._retrying(lambda: ledger.record(self.conn, step, STARTED, None, message), None)
@@ -528,18 +536,6 @@ class Executor:
 def _checked_step(unit: Unit) -> Step:
     """The statement of a DDL unit whose effect the catalog shows."""
     return next((s for s in unit.steps if s.kind in (DDL, "other")), unit.steps[0])
-
-
-def check_checksums(plans: list[FilePlan], state: LedgerState) -> None:
-    """An applied file must not change: its statements ran as they were (Flyway's rule)."""
-    for plan in plans:
-        row = state.files.get(plan.name)
-        if row is not None and row.checksum != plan.checksum:
-            raise ApplyError(
-                f"{plan.path} was edited after it was applied (ledger name {plan.name!r}, "
-                f"checksum {row.checksum[:12]}... recorded, {plan.checksum[:12]}... on disk): "
-                "restore it and put the change in a new migration file"
-            )
 
 
 def copy_rows(data: str) -> str:

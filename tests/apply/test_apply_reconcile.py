@@ -112,3 +112,7 @@ def test_where_the_catalog_cannot_tell_every_run_stops_and_names_repair(
         assert "cannot tell whether it took effect" in again.err
         assert "dsql-lint repair" in again.err
         assert [r[2] for r in ledger_rows(db)] == ["started"]
+    cleared = run_cli("repair", folder, "--dsn", db.dsn)
+    assert cleared.code == 0 and "removed undecided V1__c.sql statement 0" in cleared.output
+    assert run_cli("apply", folder, "--dsn", db.dsn).code == 0
+    assert db.query("SELECT obj_description('t'::regclass)") == [("counted",)]
