@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dsql_lint.commands.options import config_options, parse_target
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import Origin, Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.fixers import fixer_for
 from dsql_lint.settings import all_rules
@@ -105,12 +105,12 @@ def explain(rule_id: str, overrides: Overrides) -> int:
     raise UserError(f"no rule {wanted!r}; `dsql-lint rules` lists them")
 
 
-def _relative(origin: str) -> str:
+def _relative(origin: Origin) -> str:
     """`rules/types.yaml:2` rather than the absolute path, where the file is below here."""
     try:
-        return str(Path(origin).relative_to(Path.cwd()))
+        return f"{Path(origin.path).relative_to(Path.cwd())}:{origin.line}"
     except ValueError:
-        return origin
+        return str(origin)
 
 
 def _answers(rule: Rule, text: str) -> bool:
