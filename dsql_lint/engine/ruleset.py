@@ -115,6 +115,8 @@ class RuleSet:
         self.transaction_checks: list[TransactionCheck] = []
         # Rules the pipeline raises itself rather than by matching a tree.
         self.special: dict[str, Rule] = {}
+        # Rules on the rows of a COPY ... FROM stdin block (a statement with no tree).
+        self.copy_checks: list[tuple[Rule, Callable[[float], bool]]] = []
         self._classes: dict[int, tuple[type[exp.Expr], ...]] = {}
         self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
@@ -140,6 +142,11 @@ class RuleSet:
             return
         if rule.scope is Scope.TRANSACTION:
             self.transaction_checks.append(_transaction_check(rule, spec))
+            return
+        if "copy_rows" in spec:
+            if set(spec) != {"copy_rows"} or rule.scope is not Scope.STATEMENT:
+                raise CompileError("`copy_rows` stands alone, with `scope: statement`")
+            self.copy_checks.append((rule, compile_comparison(spec["copy_rows"])))
             return
         if "node" not in spec:
             raise CompileError(f"a {rule.scope.value}-scoped match needs `node`")
