@@ -4,14 +4,15 @@ existing rows are validated in the background."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
-from dsql_lint.fix.constraints import MAX_NAME, table_name
+from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut
 from dsql_lint.fix.edits import Fix
@@ -94,6 +95,13 @@ class SplitAddColumn(Action):
     NOT NULL stays on the column, as a finding: DSQL cannot add it to an existing table.
     PRIMARY KEY and GENERATED columns are left as findings."""
 
+    @property
+    def per_finding(self) -> bool:
+        return True  # a finding on PRIMARY KEY stays
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        return FixAvailability.NONE if any(span.has(words) for words in BLOCKING) else None
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tree = ctx.parsed(diag.statement).tree
         found = column_of(diag.node, ctx, diag.statement) if diag.node is not None else None
@@ -136,12 +144,14 @@ class SplitAddColumn(Action):
             if part.kind == "DEFAULT":
                 steps.default(body, _primary_key(ctx, diag.statement, tree))
             elif part.kind == "CHECK":
-                constraint = part.name or _name(
-                    bare_table, tokens[column.name].name, suffix="check"
+                constraint = part.name or unused_name(
+                    ctx, _name(bare_table, tokens[column.name].name, suffix="check")
                 )
                 steps.not_valid(f"CHECK {body}", constraint, "CHECK")
             elif part.kind == "REFERENCES":
-                constraint = part.name or _name(bare_table, tokens[column.name].name, suffix="fkey")
+                constraint = part.name or unused_name(
+                    ctx, _name(bare_table, tokens[column.name].name, suffix="fkey")
+                )
                 steps.not_valid(f"FOREIGN KEY ({name}) REFERENCES {body}", constraint, "REFERENCES")
             else:
                 steps.unique()
