@@ -63,6 +63,10 @@ class _MatchContext:
             code = self._code[key] = code_only(self.text_of(node))
         return code
 
+    def statement_code(self) -> str:
+        """The whole statement's code, which `words:` and `$rest` read."""
+        return self.code_of(self.parsed.tree)
+
     def is_root(self, node: exp.Expr) -> bool:
         return node is self.parsed.tree
 
