@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "repair": "dsql_lint.commands.repair:repair",
     "baseline": "dsql_lint.commands.baseline:baseline",
     "cluster": "dsql_lint.commands.cluster:cluster",
+    "doctor": "dsql_lint.commands.doctor:doctor",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
 }

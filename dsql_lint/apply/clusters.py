@@ -101,6 +101,7 @@ def client(region: str, profile: str | None) -> Any:
 def call(what: str, method: Callable[..., Any], **params: Any) -> Any:
     """One control-plane call, its failure said in one line (no traceback)."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.parsers import ResponseParserError
 
     try:
         return method(**params)
@@ -114,8 +115,9 @@ def call(what: str, method: Callable[..., Any], **params: Any) -> Any:
         code = error.get("Code", "error")
         message = error.get("Message") or str(err)
         raise ControlPlaneError(f"cannot {what}: {code}: {message}") from None
-    except BotoCoreError as err:
-        raise ControlPlaneError(f"cannot {what}: {err}") from None
+    except (BotoCoreError, ResponseParserError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ControlPlaneError(f"cannot {what}: {first}") from None
 
 
 def parse_identifier(value: str) -> tuple[str, str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -107,3 +108,72 @@ def cli(cwd: Path, env: dict[str, str], *args: str) -> Run:
         timeout=120,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def cluster_tls(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
+    """A CA and a server certificate for any moto endpoint of us-east-1."""
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("*.us-east-1.on.aws").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return ca_file, context
+
+
+class StsStub:
+    """An STS endpoint that answers GetCallerIdentity as AWS would in two bad cases: the
+    credentials have expired, or its clock (the Date header) is far from ours."""
+
+    IDENTITY = (
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/dev</Arn>"
+        "<UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
+        "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+        "</GetCallerIdentityResponse>"
+    )
+    EXPIRED = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        "<Type>Sender</Type><Code>ExpiredToken</Code>"
+        "<Message>The security token included in the request is expired</Message>"
+        "</Error><RequestId>1</RequestId></ErrorResponse>"
+    )
+
+    def __init__(self, expired: bool = False, skew: float = 0.0) -> None:
+        import http.server
+        import threading
+        import time
+        from email.utils import formatdate
+
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = (stub.EXPIRED if expired else stub.IDENTITY).encode()
+                self.send_response(403 if expired else 200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                return formatdate(time.time() + skew, usegmt=True)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StsStub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)

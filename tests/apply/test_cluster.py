@@ -142,19 +142,6 @@ def test_wait_gives_up_after_its_timeout(moto: Moto, tmp_path: Path) -> None:
     assert f"run `dsql-lint cluster wait {identifier}` again" in result.err
 
 
-@pytest.fixture
-def cluster_tls(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
-    """A CA and a server certificate for any moto endpoint of us-east-1."""
-    import trustme
-
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("*.us-east-1.on.aws").configure_cert(context)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    return ca_file, context
-
-
 def test_cluster_option_takes_endpoint_and_region_from_get_cluster(
     moto: Moto, db: Database, cluster_tls: tuple[Path, ssl.SSLContext], tmp_path: Path
 ) -> None:
