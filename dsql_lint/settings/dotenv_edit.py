@@ -22,7 +22,8 @@ def update_dotenv(path: Path, values: Mapping[str, str]) -> dict[str, str]:
         if SECRET_NAME.search(key):
             raise UserError(f"refusing to write {key} into {path}: it names a secret")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as file:  # keeps \r\n as it is
+            text = file.read()
     except FileNotFoundError:
         text = ""
     except OSError as err:
@@ -34,17 +35,19 @@ def update_dotenv(path: Path, values: Mapping[str, str]) -> dict[str, str]:
         if match is None or match.group(2) not in values:
             continue
         key = match.group(2)
-        ending = "\n" if line.endswith("\n") else ""
-        comment = _comment(line[match.end() :].rstrip("\r\n"))
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        comment = _comment(body[match.end() :])
         new = f"{match.group(1)}{key}{match.group(3)}{_quoted(values[key])}{comment}{ending}"
         if outcome.get(key) != "updated":
             outcome[key] = "unchanged" if new == line else "updated"
         lines[index] = new
+    newline = "\r\n" if "\r\n" in text else "\n"
     if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
+        lines[-1] += newline
     for key, value in values.items():
         if key not in outcome:
-            lines.append(f"{key}={_quoted(value)}\n")
+            lines.append(f"{key}={_quoted(value)}{newline}")
             outcome[key] = "added"
     _write(path, "".join(lines))
     return {key: outcome[key] for key in values}
@@ -70,7 +73,7 @@ def _quoted(value: str) -> str:
 def _write(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.dsql-lint-tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(text.encode("utf-8"))
         if path.exists():
             os.chmod(temporary, path.stat().st_mode & 0o7777)
         os.replace(temporary, path)

@@ -177,3 +177,23 @@ def test_cluster_option_refuses_a_cluster_that_cannot_connect(moto: Moto, tmp_pa
     assert (
         missing.code == 1 and "cannot read cluster nope: ResourceNotFoundException" in missing.err
     )
+
+
+def test_write_env_edits_only_its_keys_and_refuses_secrets(tmp_path: Path) -> None:
+    from dsql_lint.errors import UserError
+    from dsql_lint.settings.dotenv_edit import update_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(
+        b"# windows file\r\nexport DSQL_ENDPOINT='old host' # was\r\nAWS_REGION=a\r\n"
+        b'AWS_REGION=b\r\nNAME="x y"  # keep'
+    )
+    outcome = update_dotenv(dotenv, {"DSQL_ENDPOINT": "new.host", "AWS_REGION": "eu west"})
+    assert outcome == {"DSQL_ENDPOINT": "updated", "AWS_REGION": "updated"}
+    assert dotenv.read_bytes() == (
+        b"# windows file\r\nexport DSQL_ENDPOINT=new.host # was\r\nAWS_REGION='eu west'\r\n"
+        b"AWS_REGION='eu west'\r\nNAME=\"x y\"  # keep\r\n"
+    )
+    with pytest.raises(UserError, match="names a secret"):
+        update_dotenv(dotenv, {"AWS_SECRET_ACCESS_KEY": SECRET})
+    assert SECRET not in dotenv.read_text()

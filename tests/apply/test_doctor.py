@@ -196,3 +196,24 @@ def test_dsn_checks_plain_postgresql(db: Database, aws_env: None) -> None:
     assert found["credentials"] == found["token"] == "skipped"
     assert found["tcp"] == found["connection"] == "ok"
     assert found["sys.jobs"] == "info" and found["ledger"] == "ok"
+
+
+def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[dev]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = {SECRET}\n"
+    )
+    env = aws_environment(
+        moto,
+        tmp_path,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_SHARED_CREDENTIALS_FILE=str(credentials),
+    )
+    result = cli(tmp_path, env, "doctor", "--profile", "dev", "--cluster", "nope")
+    assert lines(result)["credentials"] == (
+        "ok",
+        "from the shared credentials file (~/.aws/credentials) (profile dev), key AKIA...MPLE",
+    )
+    assert_clean_failure(result, "endpoint", "cannot read cluster nope: ResourceNotFoundException")
+    assert SECRET not in result.output
