@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from aws_mock import Moto, Run, StsStub, aws_environment, cli
-from conftest import FAKE_ENDPOINT, Database, Tls, run_cli
+from conftest import FAKE_ENDPOINT, Database, Tls
 from pg_proxy import Proxy
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -189,8 +189,8 @@ def test_expired_credentials_and_a_wrong_clock(
     assert state == "PROBLEM" and re.match(pattern, detail), result.out
 
 
-def test_dsn_checks_plain_postgresql(db: Database, aws_env: None) -> None:
-    result = run_cli("doctor", "--dsn", db.dsn)
+def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -> None:
+    result = cli(tmp_path, aws_environment(moto, tmp_path), "doctor", "--dsn", db.dsn)
     assert result.code == 0, result.output
     found = {line.split()[1]: line.split()[0] for line in result.out.splitlines()[:-1]}
     assert found["credentials"] == found["token"] == "skipped"
