@@ -102,7 +102,6 @@ class _Found:
     host: str | None = None
     cluster: clusters.Cluster | None = None
     connectable: bool = True
-    target: Target | None = None
     conn: Any = None
 
 
@@ -113,6 +112,8 @@ class Doctor:
         self.dotenv = read_dotenv(cwd / ".env")
         self.cwd = cwd
         self.found = _Found()
+        # AWS_PROFILE may be in .env only, which boto3 does not read.
+        self.profile = options.profile or self.setting("AWS_PROFILE")[0]
 
     def setting(self, name: str) -> tuple[str | None, str]:
         """A variable of the environment over `.env`, and which of the two gave it."""
@@ -151,7 +152,7 @@ class Doctor:
         import boto3
         from botocore.exceptions import BotoCoreError
 
-        profile = self.options.profile or self.setting("AWS_PROFILE")[0]
+        profile = self.profile
         try:
             session = boto3.Session(profile_name=profile)
             credentials = session.get_credentials()
@@ -288,7 +289,7 @@ class Doctor:
             needs = "credentials" if not self.found.credentials else "a region"
             return Check("endpoint", SKIPPED, f"--cluster {name} needs {needs} to be read")
         try:
-            found = clusters.get(clusters.client(region, self.options.profile), name, region)
+            found = clusters.get(clusters.client(region, self.profile), name, region)
         except (ApplyError, UserError) as err:
             self.found.connectable = False
             return Check("endpoint", PROBLEM, str(err), "check the identifier and --region")
@@ -301,7 +302,7 @@ class Doctor:
         if not self.found.credentials or not is_dsql_host(host) or not region:
             return ""
         try:
-            dsql = clusters.client(region, self.options.profile)
+            dsql = clusters.client(region, self.profile)
             found = clusters.get(dsql, host.split(".")[0], region)
         except (ApplyError, UserError):
             return "; cluster status unknown (GetCluster did not answer)"
@@ -412,7 +413,7 @@ class Doctor:
         if not (self.found.credentials and host and region):
             return Check("token", SKIPPED, "needs credentials, an endpoint and a region")
         try:
-            dsql = clusters.client(region, self.options.profile)
+            dsql = clusters.client(region, self.profile)
             token = generate_token(dsql, host, region, self.options.user)
         except UserError as err:
             self.found.credentials = False
@@ -437,7 +438,7 @@ class Doctor:
                 endpoint=self.found.host,
                 region=self.found.region,
                 user=self.options.user,
-                profile=self.options.profile,
+                profile=self.profile,
                 sslmode=self.options.sslmode,
                 sslrootcert=self.options.sslrootcert,
                 dsn=None,
