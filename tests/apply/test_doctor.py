@@ -217,3 +217,16 @@ def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: P
     )
     assert_clean_failure(result, "endpoint", "cannot read cluster nope: ResourceNotFoundException")
     assert SECRET not in result.output
+
+
+def test_a_ledger_with_failed_statements_is_a_problem(
+    moto: Moto, db: Database, tmp_path: Path
+) -> None:
+    env = aws_environment(moto, tmp_path)
+    (tmp_path / "V1__a.sql").write_text(
+        "CREATE TABLE t (id bigint PRIMARY KEY);\nINSERT INTO missing VALUES (1);\n"
+    )
+    assert cli(tmp_path, env, "apply", "V1__a.sql", "--dsn", db.dsn).code == 1
+    result = cli(tmp_path, env, "doctor", "--dsn", db.dsn)
+    assert_clean_failure(result, "ledger", "schema dsql_lint: 1 applied, 1 failed")
+    assert "fix: see `dsql-lint status PATHS`" in result.out
