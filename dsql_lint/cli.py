@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "validate": "dsql_lint.commands.validate:validate",
     "repair": "dsql_lint.commands.repair:repair",
     "baseline": "dsql_lint.commands.baseline:baseline",
+    "cluster": "dsql_lint.commands.cluster:cluster",
+    "doctor": "dsql_lint.commands.doctor:doctor",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
 }
