@@ -82,8 +82,10 @@ class Fixer:
     def __init__(
         self, rules: list[Rule], options: FixOptions, lint: LintOptions | None = None
     ) -> None:
-        # One process: fixes need the trees, which parallel linting does not keep.
-        self.linter = Linter(rules, dataclasses.replace(lint or LintOptions(), jobs=1))
+        # Fixes need the trees and each finding's node: kept, in one process.
+        self.linter = Linter(
+            rules, dataclasses.replace(lint or LintOptions(), jobs=1), keep_trees=True
+        )
         self.linter.reuse_parses = True  # each pass changes few statements
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options

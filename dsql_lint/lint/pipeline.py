@@ -35,6 +35,7 @@ from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, moved, node_span, parse
+from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, split, unclosed
 
@@ -77,6 +78,13 @@ class StatementResult:
     # Catalog checks whose node part matched: (check index, subject, where the node is).
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
+
+    def detach(self) -> None:
+        """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
+        keeping what the catalog pass and the report read."""
+        self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
+        for _, subject, _ in self.pending:
+            subject.detach()
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -172,12 +180,19 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
 
 
 class Linter:
-    """Lints sources in order, carrying the catalog from one to the next."""
+    """Lints sources in order, carrying the catalog from one to the next.
 
-    def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
+    `keep_trees`: keep each statement's parse (FileReport.parsed) and each finding's node, as
+    `fix` needs. Otherwise a statement's tree is freed as soon as it is analysed and its
+    catalog findings built, so that memory follows the largest statement, not the input."""
+
+    def __init__(
+        self, rules: list[Rule], options: LintOptions | None = None, *, keep_trees: bool = False
+    ) -> None:
         self.options = options or LintOptions()
         self.ruleset = RuleSet(rules, self.options.fix_judge)
         self.catalog = cat.Catalog()
+        self.keep_trees = keep_trees
         # `fix` lints a file again after each pass, where most statements did not change:
         # their parses are reused (see _parse). Statement kind and text -> parses to reuse.
         self.reuse_parses = False
@@ -215,11 +230,7 @@ class Linter:
         parsed: list[Parsed],
         results: list[StatementResult],
     ) -> FileReport:
-        diagnostics: list[Diagnostic] = []
-        for index, result in enumerate(results):
-            diagnostics.extend(result.diagnostics)
-            owner = parsed[index] if parsed else statements[index]
-            diagnostics.extend(self._catalog(result, owner))
+        diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
@@ -229,16 +240,34 @@ class Linter:
     def _analyze(
         self, files: list[list[Statement]]
     ) -> tuple[list[list[Parsed]], list[list[StatementResult]]]:
+        """Each statement analysed, then settled against the schema model, in input order."""
         everything = [s for statements in files for s in statements]
-        if self.options.jobs > 1 and parallel.worth_it(everything):
+        if not self.keep_trees and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
+            for statement, result in zip(everything, results, strict=True):
+                self._settle(result, statement, None)
             return [[] for _ in files], _regroup(results, files)
         if self.reuse_parses:
             self._earlier, self._later = self._later, {}
-        parsed_files = [[self._parse(s) for s in statements] for statements in files]
-        results = [[analyze(p, self.ruleset) for p in parsed] for parsed in parsed_files]
-        return parsed_files, results
+        parsed_files: list[list[Parsed]] = []
+        result_files: list[list[StatementResult]] = []
+        for statements in files:
+            kept: list[Parsed] = []
+            results: list[StatementResult] = []
+            for statement in statements:
+                parsed = self._parse(statement)
+                result = analyze(parsed, self.ruleset)
+                self._settle(result, statement, parsed)
+                if self.keep_trees:
+                    kept.append(parsed)
+                else:
+                    result.detach()
+                    release(parsed)
+                results.append(result)
+            parsed_files.append(kept)
+            result_files.append(results)
+        return parsed_files, result_files
 
     def _parse(self, statement: Statement) -> Parsed:
         """The statement parsed, or, when reusing, the parse of the same text in the lint
@@ -253,21 +282,26 @@ class Linter:
             self._later.setdefault(key, []).append(found)
         return found
 
-    def _catalog(self, result: StatementResult, owner: Parsed | Statement) -> list[Diagnostic]:
-        """Applies the statement's effects, then builds the findings whose catalog condition
-        holds. A parallel run kept no trees: the statement is parsed again, which is rare."""
+    def _settle(self, result: StatementResult, statement: Statement, kept: Parsed | None) -> None:
+        """Applies the statement's effects to the schema model, then adds the findings whose
+        catalog condition holds. A parallel run kept no trees (`kept` is None): the statement
+        is parsed again, which is rare."""
         self.catalog.apply(result.effects)
+        pending, result.pending = result.pending, []
         checks = self.ruleset.catalog_checks
-        found = []
-        for index, subject, path in result.pending:
+        found = result.diagnostics
+        parsed = kept
+        for index, subject, path in pending:
             if checks[index].condition(self.catalog, subject):
-                if isinstance(owner, Statement):
-                    owner = parse(owner)
-                node = node_at(owner.tree, path) if owner.tree is not None else None
+                if parsed is None:
+                    parsed = parse(statement)
+                node = node_at(parsed.tree, path) if parsed.tree is not None else None
                 if node is not None:
                     rule = checks[index].rule
-                    found.append(_node_diagnostic(owner, rule, node, self.ruleset.fix_judge))
-        return found
+                    found.append(_node_diagnostic(parsed, rule, node, self.ruleset.fix_judge))
+        if parsed is not None and parsed is not kept:  # parsed again only for these findings
+            result.detach()
+            release(parsed)
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks

@@ -39,7 +39,7 @@ def test_check_says_what_fix_proposes_on_every_fixture(choices: dict[str, str]) 
     options = LintOptions(fix_judge=FixJudge(choices))
     rules = active_rules(options)
     fixers = load_fixers(rules)
-    linter = Linter(rules, options)
+    linter = Linter(rules, options, keep_trees=True)  # the fixers read the findings' nodes
     compared = set()
     for path in sorted(FIXTURES.rglob("*.sql")):
         report = linter.lint_source(read_source(str(path)))
