@@ -9,15 +9,21 @@ statement, not the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
-from dsql_lint.syntax.parse import Parsed
+if TYPE_CHECKING:
+    from dsql_lint.syntax.parse import Parsed
 
 
-def unlink(tree: exp.Expr) -> None:
-    """Cuts every parent link of `tree`, which must not be used as a tree after this (no
-    node has a parent: spans and ancestors are gone)."""
+def unlink(tree: exp.Expr, others: Iterable[exp.Expr] = ()) -> None:
+    """Cuts the parent link of every node of `tree`, and of `others` (nodes no longer in it),
+    none of which may be used as a tree after this (no ancestors, no spans)."""
     for node in tree.walk():
+        node.parent = None
+    for node in others:
         node.parent = None
 
 
