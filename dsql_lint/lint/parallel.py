@@ -82,6 +82,8 @@ def analyze(statements: list[Statement], ruleset: RuleSet, jobs: int) -> list[St
     _STATE = (ruleset, statements)
     context = multiprocessing.get_context("fork")
     try:
+        if len(ranges) == 1:  # one statement is the parent's whole share: no worker to start
+            return _analyze_range(ranges[0])
         with context.Pool(len(ranges) - 1) as pool:
             later = pool.map_async(_analyze_range, ranges[1:])
             first = _analyze_range(ranges[0])  # the parent takes a share too
