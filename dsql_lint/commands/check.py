@@ -68,9 +68,10 @@ def check(
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
-    # A short-lived process whose objects (tokens, trees, findings) all live until it ends:
-    # the cyclic collector would only rescan them. lint_all pauses it while linting; here it
-    # stays off for the report too, which on a large input costs as much again.
+    # A short-lived process whose objects (statements, findings) all live until it ends: the
+    # cyclic collector would only rescan them. Trees need no collector (the linter cuts them
+    # once analysed). lint_all pauses it while linting; here it stays off for the report too,
+    # which on a large input costs as much again.
     gc.disable()
     targets = list(paths) or ["."]
     options = resolve_settings(targets, overrides).lint
@@ -88,7 +89,7 @@ def check(
         click.echo(module.render(report, color=color), nl=False)
     else:
         click.echo(module.render(report), nl=False)
-    # The trees are garbage cycles by now; the collection at interpreter exit would walk them
-    # all (over a second on a large input) only to free memory the OS takes back anyway.
+    # The collection at interpreter exit would walk every object left (findings, statements)
+    # only to free memory the OS takes back anyway.
     gc.freeze()
     return 1 if report.has_errors else 0

@@ -1,8 +1,9 @@
-"""Pausing Python's cyclic garbage collector while building objects that all survive.
+"""Pausing Python's cyclic garbage collector while building objects that need none of it.
 
-Linting allocates tokens, trees and findings that live until the report is done: the
-collector, triggered by the allocations, would only scan them again and again (it halves the
-time of a large file). Paused, it runs again afterwards.
+Linting allocates statements and findings that live until the report is done, and a tree per
+statement that is freed by reference counting once its parent links are cut (see
+syntax/release.py): the collector, triggered by the allocations, would only scan them again
+and again (it halves the time of a large file). Paused, it runs again afterwards.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The lint pipeline: source -> split -> parse -> rules -> diagnostics.
 
 Node and statement rules run during one walk of each statement's tree; catalog rules are
-checked against the schema read so far (all inputs, in order); transaction rules count
-statement classes per transaction block; suppression comments filter what is left.
+checked against the schema read so far (all inputs, in order), while the tree still lives;
+then the tree is freed (unless `fix` keeps it) and only the statement's class, schema effects
+and findings remain. Transaction rules count statement classes per transaction block;
+suppression comments filter what is left.
 """
 
 from __future__ import annotations
@@ -211,8 +213,8 @@ class Linter:
 
     def lint_all(self, sources: list[Source]) -> list[FileReport]:
         """Splits and analyses every statement of every source (in several processes when
-        there is enough SQL and `jobs` allows it), then runs the catalog, transaction and
-        suppression passes file by file, in order."""
+        there is enough SQL and `jobs` allows it) and settles it against the schema model,
+        in order; then runs the transaction and suppression passes file by file."""
         with cyclic_gc_paused():
             files = [split(s, self.options.assume_in_transaction) for s in sources]
             parsed_files, result_files = self._analyze(files)
