@@ -241,36 +241,40 @@ class Memory:
     seconds: float
     cpu_seconds: float  # user + system, the process and its workers
     peak_process_mb: float  # the largest resident set of one process (the kernel's maxrss)
-    peak_total_mb: float  # the largest sum over the process and its workers (sampled)
+    peak_total_mb: float  # the largest proportional set size of the process and its workers
+    # together (sampled): shared pages counted once
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and its descendants, from /proc (0 once it has exited)."""
+def _tree_pss(root: int) -> int:
+    """Proportional set size in bytes of `root` and its descendants (0 once it has exited):
+    pages shared by forked workers are counted once in all, not once per process as a sum of
+    resident sets would."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            statm = Path(f"/proc/{entry}/statm").read_text()
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(statm.split()[1]) * page
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
         todo.extend(children.get(pid, ()))
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+        total += int(found.group(1)) * 1024 if found else 0
     return total
 
 
 def measure_memory(tool: str, cmd: list[str], jobs: int | None, timeout: float) -> Memory:
     """One run, output discarded: wall and CPU time, the kernel's peak of the largest process
-    (wait4's maxrss covers the workers it reaped) and the sampled peak of the sum."""
+    (wait4's maxrss covers the workers it reaped) and the sampled peak of all together."""
     env = {**os.environ, "XDG_CACHE_HOME": str(CACHE_HOME)}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -280,7 +284,7 @@ def measure_memory(tool: str, cmd: list[str], jobs: int | None, timeout: float) 
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        peak_total = max(peak_total, _tree_rss(proc.pid))
+        peak_total = max(peak_total, _tree_pss(proc.pid))
         if time.perf_counter() - start > timeout:
             proc.kill()
         time.sleep(0.01)
@@ -293,7 +297,7 @@ def measure_memory(tool: str, cmd: list[str], jobs: int | None, timeout: float) 
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_process_mb=usage.ru_maxrss / 1024,
-        peak_total_mb=max(peak_total, usage.ru_maxrss * 1024) / 2**20,
+        peak_total_mb=peak_total / 2**20,
     )
 
 
@@ -317,7 +321,7 @@ def bench_memory(args: argparse.Namespace) -> None:
     rows = [
         f"{dump.name}: {size / 2**20:.1f} MB, {args.rows:,} INSERT statements",
         "",
-        "| tool | jobs | peak RSS, largest process (MB) | peak RSS, all processes (MB) "
+        "| tool | jobs | peak RSS, largest process (MB) | peak PSS, all processes (MB) "
         "| bytes per input byte | wall (s) | CPU (s) | exit |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
