@@ -19,7 +19,7 @@ RELATIONS = {"TABLE": "table", "VIEW": "view", "SEQUENCE": "sequence", "INDEX": 
 class Effect:
     """A catalog fact that holds once the statement is applied."""
 
-    what: str  # relation, schema, type, role, column, constraint, validated, index
+    what: str  # relation, schema, type, role, column, constraint, validated, index, indexes
     present: bool
     names: tuple[Name, ...] = ()  # objects checked (relations, schemas, types, roles)
     table: Name | None = None  # for column, constraint, validated, index
@@ -87,8 +87,13 @@ def _create(c: Cursor) -> Analysis:
         asyncs = _take_async(c)
         c.accept("CONCURRENTLY")
         c.accept("IF", "NOT", "EXISTS")
-        if c.peek("ON"):
-            return Analysis(async_words=asyncs)  # unnamed index: nothing to look up
+        if c.accept("ON"):
+            # Unnamed: PostgreSQL picks the name, so a resume finds it as an index of the
+            # table that was not there before the intent (live_catalog.fingerprint).
+            c.accept("ONLY")
+            table = c.name()
+            effect = Effect("indexes", True, table=table) if table else None
+            return Analysis(effect=effect, async_words=asyncs)
         index = c.name()
         if index is None or not c.accept("ON"):
             return Analysis(async_words=asyncs)

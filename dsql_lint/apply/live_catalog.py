@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dsql_lint.apply.ddl import Effect, Name, quote_name
@@ -72,3 +73,76 @@ def _object_exists(conn: Any, what: str, name: Name) -> bool:
 def _scalar(conn: Any, query: str, *params: Any) -> Any:
     row = conn.execute(query, list(params)).fetchone()
     return None if row is None else row[0]
+
+
+def fingerprint(conn: Any, effect: Effect) -> str:
+    """What the catalog says now about the objects a DDL touches: a definition per object
+    (columns and types, view text, index definition and validity, constraint definition), or
+    null for an absent one. Taken before the DDL runs and compared after a crash: only a
+    change from it to the statement's effect proves the statement ran."""
+    if effect.names:
+        state: Any = [_definition(conn, effect.what, name) for name in effect.names]
+    else:
+        assert effect.table is not None
+        table = quote_name(effect.table)
+        if effect.what == "column":
+            state = _scalar(conn, COLUMNS, table)
+        elif effect.what in ("constraint", "validated"):
+            state = _row(
+                conn,
+                "SELECT pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+                " WHERE conrelid = to_regclass(%s) AND conname = %s",
+                table,
+                effect.member,
+            )
+        elif effect.what == "index":
+            state = _row(
+                conn,
+                "SELECT pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(%s)"
+                " AND c.relname = %s",
+                table,
+                effect.member,
+            )
+        elif effect.what == "indexes":
+            state = indexes_on(conn, effect.table)
+        else:
+            raise ValueError(effect.what)
+    return json.dumps(state, default=str)
+
+
+def indexes_on(conn: Any, table: Name) -> list[list[Any]]:
+    """[name, definition, valid] of every index of a table (for unnamed CREATE INDEX)."""
+    return [
+        list(row)
+        for row in conn.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(%s)"
+            " ORDER BY c.relname",
+            [quote_name(table)],
+        )
+    ]
+
+
+COLUMNS = (
+    "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', '"
+    " ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+    " AND attnum > 0 AND NOT attisdropped"
+)
+
+
+def _definition(conn: Any, what: str, name: Name) -> Any:
+    if what != "relation":
+        return _object_exists(conn, what, name)
+    return _row(
+        conn,
+        "SELECT c.relkind, (" + COLUMNS.replace("to_regclass(%s)", "c.oid") + "),"
+        " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END"
+        " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+        quote_name(name),
+    )
+
+
+def _row(conn: Any, query: str, *params: Any) -> list[Any] | None:
+    row = conn.execute(query, list(params)).fetchone()
+    return None if row is None else list(row)
