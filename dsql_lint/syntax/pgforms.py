@@ -91,8 +91,10 @@ def rewrite(
 
 def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     out: list[Token] = []
-    for token in tokens:
-        if token.token_type is TokenType.OPERATOR and token.text in OPERATORS:
+    for i, token in enumerate(tokens):
+        # After `(` or `.` it is already inside OPERATOR(schema.op).
+        explicit = i > 0 and tokens[i - 1].token_type in (TokenType.L_PAREN, TokenType.DOT)
+        if token.token_type is TokenType.OPERATOR and token.text in OPERATORS and not explicit:
             out += [
                 _retyped(token, TokenType.OPERATOR, "OPERATOR"),
                 _retyped(token, TokenType.L_PAREN, "("),
