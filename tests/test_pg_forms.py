@@ -121,3 +121,10 @@ def test_rules_see_beside_the_new_forms() -> None:
     assert sorted(codes(found)) == ["DSQL102", "DSQL607"]
     array = next(d for d in found if d.code == "DSQL102")
     assert (array.line, array.col, array.end - array.start) == (1, 49, len("text[]"))
+
+
+def test_partition_key_opclasses() -> None:
+    p = parsed("CREATE TABLE p (a int, b int) PARTITION BY RANGE (a int4_ops, plusone(b));")
+    (opclass,) = p.tree.find_all(exp.Opclass)
+    assert text_of(p, opclass) == "a int4_ops"
+    assert text_of(p, opclass.expression) == "int4_ops"

@@ -10,6 +10,8 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     COMMENT ON ... IS NULL                     exp.Comment whose expression is exp.Null
     GENERATED ALWAYS AS (e) [VIRTUAL]          exp.ComputedColumnConstraint, as for STORED, with
                                                args["virtual"] (True when the word is written)
+    PARTITION BY RANGE (a point_ops)           the key is exp.Opclass(column, Table(point_ops)),
+                                               as in an index's column list
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
 """
@@ -84,6 +86,7 @@ def rewrite(
     elif first is TokenType.CREATE:
         tokens = _virtual(tokens, fixups)
         tokens = _function_types(tokens, fixups, sub_parser)
+        tokens = _partition_opclasses(tokens, fixups)
     elif first is TokenType.ALTER:
         tokens = _virtual(tokens, fixups)
     return tokens
@@ -332,4 +335,64 @@ def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> ex
                 else node
             )
             target.replace(types[node.meta["start"]])
+    return tree
+
+
+_KEY_END = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN})
+
+
+def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`PARTITION BY RANGE|LIST|HASH (key opclass, ...)`: sqlglot reads the keys as a call's
+    arguments, where a bare word after a key does not parse."""
+    by = next(
+        (
+            i
+            for i in range(len(tokens) - 3)
+            if tokens[i].token_type is TokenType.PARTITION_BY
+            or (_upper(tokens[i]) == "PARTITION" and _upper(tokens[i + 1]) == "BY")
+        ),
+        None,
+    )
+    open_ = next(
+        (i for i in range(by or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
+        None,
+    )
+    close = _closing(tokens, open_) if by is not None and open_ is not None else None
+    if close is None:
+        return tokens
+    found: list[tuple[int, Token]] = []
+    depth, argument = 0, 0
+    for k in range(open_ + 1, close):
+        kind = tokens[k].token_type
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth -= 1
+        elif kind is TokenType.COMMA and depth == 0:
+            argument += 1
+        elif (
+            depth == 0
+            and kind is TokenType.VAR
+            and tokens[k - 1].token_type in _KEY_END
+            and k - 1 > open_
+            and tokens[k + 1].token_type in (TokenType.COMMA, TokenType.R_PAREN)
+        ):
+            found.append((argument, tokens[k]))
+    if not found:
+        return tokens
+    fixups.append(partial(_set_partition_opclasses, found=found))
+    dropped = {id(token) for _, token in found}
+    return [t for t in tokens if id(t) not in dropped]
+
+
+def _set_partition_opclasses(
+    tree: exp.Expr | None, found: list[tuple[int, Token]]
+) -> exp.Expr | None:
+    prop = tree.find(exp.PartitionedByProperty) if tree is not None else None
+    keys = prop.this.expressions if prop is not None and prop.this is not None else []
+    for argument, token in found:
+        if argument < len(keys):
+            key = keys[argument]
+            name = exp.Identifier(this=token.text, quoted=False).update_positions(token)
+            key.replace(exp.Opclass(this=key.copy(), expression=exp.Table(this=name)))
     return tree
