@@ -17,6 +17,7 @@ from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -110,7 +111,16 @@ def fix(
     outcomes = []
     pending = False
     for path in files:
-        outcome = _fix_one(fixer, read_source(path), translate)
+        source = read_source(path)
+        if isinstance(source, MappedSource):
+            # Its SQL is generated or decoded: the edit belongs in the framework's terms.
+            click.echo(
+                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten: "
+                "`dsql-lint check` says what to change",
+                err=True,
+            )
+            continue
+        outcome = _fix_one(fixer, source, translate)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)

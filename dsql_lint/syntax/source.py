@@ -119,7 +119,11 @@ def read_source(path: str) -> Source:
         raise InputError("is a directory", path) from None
     except OSError as err:
         raise InputError(err.strerror or "cannot read", path) from None
-    return decode(path, data)
+    source = decode(path, data)
+    from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
+
+    reader = read_given(Path(path), source.text)
+    return source if reader is None else reader(source)
 
 
 _VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
@@ -151,6 +155,9 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
             found = [p for p in path.rglob("*.sql") if p.is_file()]
+            from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+
+            found.extend(found_in(path))
             out.extend(
                 str(p)
                 for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
