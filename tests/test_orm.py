@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.errors import InputError
 from dsql_lint.lint.pipeline import lint_paths
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.settings import LintOptions
@@ -50,7 +51,7 @@ def test_prisma_models_are_linted_as_the_sql_prisma_writes() -> None:
 
 
 def test_prisma_reader_follows_maps_native_types_and_defaults() -> None:
-    source = read_source(str(ORM / "prisma" / "schema.prisma"))
+    source = read_source(str(ORM / "prisma" / "schema.prisma"), orm=True)
     assert isinstance(source, MappedSource)
     assert '"email" VARCHAR(255) NOT NULL' in source.text
     assert 'CREATE TABLE "posts"' in source.text  # @@map
@@ -68,7 +69,7 @@ def test_prisma_relation_mode_prisma_writes_no_foreign_keys(tmp_path: Path) -> N
     path = tmp_path / "schema.prisma"
     path.write_text(emulated)
     assert "DSQL202" not in {d.code for d in findings(path)}
-    assert "FOREIGN KEY" not in read_source(str(path)).text
+    assert "FOREIGN KEY" not in read_source(str(path), orm=True).text
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
@@ -92,7 +93,7 @@ def test_real_prisma_schemas() -> None:
 
 def test_typeorm_up_is_linted_down_never() -> None:
     path = ORM / "typeorm" / "1700000000000-CreateUsers.ts"
-    source = read_source(str(path))
+    source = read_source(str(path), orm=True)
     assert isinstance(source, MappedSource)
     assert "DROP" not in source.text
     # Escapes decoded as JavaScript decodes them.
@@ -128,7 +129,7 @@ def test_sequelize_and_mikroorm_calls() -> None:
 
 
 def test_folder_picks_only_recognised_orm_files() -> None:
-    files = {Path(p).relative_to(ORM).as_posix() for p in expand_paths([str(ORM)])}
+    files = {Path(p).relative_to(ORM).as_posix() for p in expand_paths([str(ORM)], orm=True)}
     assert "knex/knexfile.js" not in files
     assert {
         "prisma/schema.prisma",
@@ -138,6 +139,9 @@ def test_folder_picks_only_recognised_orm_files() -> None:
         "mikro/Migration20240101000000.ts",
         "drizzle/schema.ts",
     } <= files
+    # apply runs SQL files only: a schema or a script is never run as generated SQL.
+    with pytest.raises(InputError):
+        expand_paths([str(ORM)])
 
 
 def test_drizzle_schema_points_at_generated_sql() -> None:

@@ -104,14 +104,14 @@ def fix(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}
     )
     fixer = Fixer(rules, options, lint)
-    files = expand_paths(targets, lint.exclude)
+    files = expand_paths(targets, lint.exclude, orm=True)
     if output is not None and len(files) != 1:
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = False
     for path in files:
-        source = read_source(path)
+        source = read_source(path, orm=True)
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             click.echo(

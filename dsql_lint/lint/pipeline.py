@@ -515,5 +515,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
-    files = expand_paths(paths, options.exclude)
-    return lint_sources((read_source(p) for p in files), options)
+    files = expand_paths(paths, options.exclude, orm=True)
+    return lint_sources((read_source(p, orm=True) for p in files), options)

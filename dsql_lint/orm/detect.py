@@ -7,6 +7,7 @@ formats add a detector to DETECTORS.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -103,15 +104,18 @@ def _pointer(source: Source, framework: str, message: str) -> MappedSource:
 def found_in(folder: Path) -> list[Path]:
     """The ORM files under a folder that a detector claims."""
     out = []
-    for path in folder.rglob("*"):
-        if path.suffix not in SUFFIXES or not path.is_file():
-            continue
-        if SKIPPED.intersection(path.relative_to(folder).parts[:-1]):
-            continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if reader_for(path, text) is not None:
-            out.append(path)
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIPPED]  # never walked into
+        for name in names:
+            path = Path(root, name)
+            if path.suffix in SUFFIXES and _claimed(path):
+                out.append(path)
     return out
+
+
+def _claimed(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return reader_for(path, text) is not None

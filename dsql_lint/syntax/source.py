@@ -108,7 +108,9 @@ def decode(path: str, data: bytes) -> Source:
     return Source(path=path, text=text[1:] if bom else text, bom=bom, encoding=encoding)
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, orm: bool = False) -> Source:
+    """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
+    read as the SQL it stands for (dsql_lint.orm)."""
     if path == STDIN:
         return decode(STDIN, sys.stdin.buffer.read())
     try:
@@ -120,6 +122,8 @@ def read_source(path: str) -> Source:
     except OSError as err:
         raise InputError(err.strerror or "cannot read", path) from None
     source = decode(path, data)
+    if not orm:
+        return source
     from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
 
     reader = read_given(Path(path), source.text)
@@ -143,8 +147,9 @@ def migration_key(path: Path) -> tuple:
     return (0, parts, path.name)
 
 
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    """Files to read, in order: folders are searched for *.sql and sorted as migrations."""
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = False) -> list[str]:
+    """Files to read, in order: folders are searched for *.sql (and with `orm`, for the ORM
+    files a detector recognises) and sorted as migrations."""
     patterns = list(exclude)
     out: list[str] = []
     for raw in paths:
@@ -155,9 +160,10 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
             found = [p for p in path.rglob("*.sql") if p.is_file()]
-            from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+            if orm:
+                from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
 
-            found.extend(found_in(path))
+                found.extend(found_in(path))
             out.extend(
                 str(p)
                 for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
