@@ -172,3 +172,27 @@ def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
     )  # fmt: skip
     assert b"not rewritten" in result.stderr
     assert schema.read_bytes() == (ORM / "prisma" / "schema.prisma").read_bytes()
+
+
+def test_drizzle_schema_beside_its_generated_sql_is_not_pointed_at(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "schema.ts").write_bytes((ORM / "drizzle" / "schema.ts").read_bytes())
+    assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["schema.ts"]
+    (tmp_path / "drizzle" / "meta").mkdir(parents=True)
+    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text('{"entries": []}')
+    (tmp_path / "drizzle" / "0000_init.sql").write_text("CREATE TABLE t (id uuid PRIMARY KEY);\n")
+    assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["0000_init.sql"]
+
+
+def test_findings_cache_keys_an_orm_file_by_the_file_around_its_sql(tmp_path: Path) -> None:
+    from dsql_lint.lint.cache import FindingsCache
+
+    path = tmp_path / "1-m.ts"
+    body = (ORM / "typeorm" / "1700000000000-CreateUsers.ts").read_text()
+    path.write_text(body)
+    before = read_source(str(path), orm=True)
+    path.write_text("// a comment that moves every line down\n" + body)
+    after = read_source(str(path), orm=True)
+    assert before.text == after.text
+    cache = FindingsCache(tmp_path / "cache", LintOptions())
+    assert cache.keys([before]) != cache.keys([after])

@@ -102,20 +102,24 @@ def _pointer(source: Source, framework: str, message: str) -> MappedSource:
 
 
 def found_in(folder: Path) -> list[Path]:
-    """The ORM files under a folder that a detector claims."""
-    out = []
+    """The ORM files under a folder that a detector claims. A Drizzle schema is left out
+    where drizzle-kit's SQL is there (its `meta/_journal.json`): that SQL is what is linted."""
+    claimed: list[tuple[Path, Callable]] = []
+    generated = False
     for root, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if d not in SKIPPED]  # never walked into
+        generated |= Path(root).name == "meta" and "_journal.json" in names
         for name in names:
             path = Path(root, name)
-            if path.suffix in SUFFIXES and _claimed(path):
-                out.append(path)
-    return out
+            detector = _detector(path) if path.suffix in SUFFIXES else None
+            if detector is not None:
+                claimed.append((path, detector))
+    return [path for path, d in claimed if not (generated and d is _drizzle_schema)]
 
 
-def _claimed(path: Path) -> bool:
+def _detector(path: Path) -> Callable | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return False
-    return reader_for(path, text) is not None
+        return None
+    return next((d for d in DETECTORS if d(path, text) is not None), None)
