@@ -116,6 +116,14 @@ def test_knex_escapes_keep_positions_and_opt_out_of_the_transaction() -> None:
     assert at(found) == [(5, 77, "DSQL301")]
 
 
+def test_knex_arrow_functions_and_bindings() -> None:
+    path = ORM / "knex" / "20240102000000_backfill_owner.js"
+    source = read_source(str(path), orm=True)
+    assert "DROP" not in source.text  # an arrow `down` defined before `up`
+    # `??` binds an identifier: the statement still parses; Knex's transaction holds both.
+    assert at(findings(path)) == [(6, 27, "DSQL402")]
+
+
 def test_sequelize_and_mikroorm_calls() -> None:
     assert at(findings(ORM / "sequelize" / "20240101000000-create-users.js")) == [
         (5, 66, "DSQL101"),

@@ -87,7 +87,7 @@ def read(source: Source, name: str) -> MappedSource:
             build.add("BEGIN;\n", at, match.end())
             opened = True
         for piece, start, end in literal.pieces:
-            build.add(piece, start, end)
+            build.add(_bound(piece) if name == "Knex migration" else piece, start, end)
         sql = "".join(p for p, _, _ in literal.pieces).rstrip()
         build.add("\n" if sql.endswith(";") else ";\n", literal.end - 1, literal.end)
     if opened:
@@ -103,6 +103,12 @@ def read(source: Source, name: str) -> MappedSource:
         notes=tuple(notes),
         hints=dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {},
     )
+
+
+def _bound(sql: str) -> str:
+    """Knex's `??` binds an identifier (its `?` a value, which PostgreSQL's parser reads as a
+    parameter already): a quoted name stands in for it, so that the statement parses."""
+    return sql.replace("??", '"_"')
 
 
 def _not_checked(name: str) -> str:
@@ -171,7 +177,10 @@ def _string(text: str, start: int) -> tuple[list[tuple[str, int, int]] | None, i
             continue
         if run < i:
             pieces.append((text[run:i], run, i))
-        char, length = _escape(text, i)
+        try:
+            char, length = _escape(text, i)
+        except ValueError:  # not a valid escape in JavaScript either: kept as written
+            char, length = text[i + 1 : i + 2], 2
         pieces.append((char, i, i + length))
         i += length
         run = i
@@ -232,6 +241,12 @@ def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
         if not _in_code(spans, match.start()):
             continue
         brace = text.find("{", match.end())
+        arrow = text.find("=>", match.end())
+        if 0 <= arrow < brace or (brace < 0 <= arrow):
+            body = _skip_space(text, arrow + 2)
+            if not text.startswith("{", body):  # `down = knex => knex.raw(...)`: one expression
+                out.append((match.start(), _expression_end(text, body, spans)))
+                continue
         if brace < 0:
             out.append((match.start(), len(text)))
             continue
@@ -239,9 +254,31 @@ def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
+def _expression_end(text: str, at: int, spans: list[tuple[int, int]]) -> int:
+    """Where an arrow function's expression body ends: a `;`, or a `,`/`}`/`)` that closes
+    what holds it, outside brackets, strings and comments."""
+    depth, i = 0, at
+    skip = dict(spans)
+    while i < len(text):
+        if i in skip:
+            i = skip[i]
+            continue
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif depth == 0 and c in ";,":
+            return i
+        i += 1
+    return len(text)
+
+
 def _matching(text: str, brace: int, spans: list[tuple[int, int]]) -> int:
     depth, i = 0, brace
-    skip = {lo: hi for lo, hi in spans}
+    skip = dict(spans)
     while i < len(text):
         if i in skip:
             i = skip[i]
