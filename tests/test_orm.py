@@ -47,6 +47,8 @@ def test_prisma_models_are_linted_as_the_sql_prisma_writes() -> None:
     assert "@default(autoincrement())" in (serial.suggestion or "")
     fk = next(d for d in found if d.code == "DSQL202")
     assert 'relationMode = "prisma"' in (fk.suggestion or "")
+    geometry = next(d for d in found if d.code == "DSQL106")
+    assert "Unsupported(...)" in (geometry.suggestion or "")
     assert {d.fix for d in found} == {FixAvailability.NONE}
 
 

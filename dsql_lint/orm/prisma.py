@@ -59,6 +59,15 @@ HINTS = {
         "Use `String` (`@db.Text`) and parse the JSON in your code: Prisma's `Json` is a "
         "JSONB column, which DSQL does not store."
     ),
+    "runtime-only-column-type": (
+        "Change the field's `@db.` attribute to a type DSQL stores (for `@db.Money`, "
+        "`@db.Decimal(19, 4)`), or drop it for Prisma's default type."
+    ),
+    "extension-column-type": (
+        "Replace `Unsupported(...)` (or the `@db.` type) with a built-in Prisma type: "
+        "`String` for citext (compare with lower()), `Json` for hstore, `String` or numeric "
+        "fields for geometry."
+    ),
     "create-type": (
         "Replace the `enum` with `String` and keep the values in your code (add a CHECK "
         "(col IN (...)) in the migration with `--create-only` if you want it enforced)."
