@@ -180,7 +180,8 @@ def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
         [sys.executable, "-m", "dsql_lint", "fix", "--unsafe-fixes", str(schema)],
         capture_output=True, cwd=ROOT, env=env, check=False,
     )  # fmt: skip
-    assert b"not rewritten" in result.stderr
+    assert b"not rewritten (7 findings)" in result.stderr
+    assert result.returncode == 1  # what is left to change is not "nothing left"
     assert schema.read_bytes() == (ORM / "prisma" / "schema.prisma").read_bytes()
 
 

@@ -17,6 +17,7 @@ from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
+from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
@@ -109,14 +110,17 @@ def fix(
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
-    pending = False
+    pending = orm_left = False
     for path in files:
         source = read_source(path, orm=True)
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
+            found = lint_sources([source], lint)
+            left = len(found.diagnostics)
+            orm_left |= found.has_errors
             click.echo(
-                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten: "
-                "`dsql-lint check` says what to change",
+                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
+                f"({left} findings): `dsql-lint check` says what to change",
                 err=True,
             )
             continue
@@ -125,7 +129,8 @@ def fix(
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
     _report(outcomes, rules, color)
-    return 1 if pending and diff or any(o.unfinished for o in outcomes) else 0
+    unfinished = orm_left or any(o.unfinished for o in outcomes)
+    return 1 if pending and diff or unfinished else 0
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:
