@@ -33,6 +33,13 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--sslrootcert", metavar="FILE", help="CA bundle [the system trust store]"),
         click.option("--dsn", help="plain PostgreSQL target instead of DSQL (local testing)"),
+        click.option(
+            "--local",
+            is_flag=True,
+            help="rehearse on the project's own PostgreSQL in .dsql-lint/local/ (needs the "
+            "`local` extra)",
+        ),
+        click.option("--fresh", is_flag=True, help="with --local: delete its data first"),
         # Where the socket really goes (an IP): for tunnels and tests; TLS still checks --endpoint.
         click.option("--connect-to", hidden=True, metavar="IP:PORT[/DB]"),
     ]
@@ -42,6 +49,11 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
+    local, fresh = kw.pop("local"), kw.pop("fresh")
+    if fresh and not local:
+        raise UserError("--fresh goes with --local (it deletes the local rehearsal's data)")
+    if local:
+        return _local_target(kw, fresh)
     return resolve_target(
         endpoint=kw.pop("endpoint"),
         region=kw.pop("region"),
@@ -55,9 +67,28 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     )
 
 
+def _local_target(kw: dict[str, Any], fresh: bool) -> Target:
+    """The project's local PostgreSQL, running until the command ends; the plans and the
+    executor treat it as they treat `--dsn`."""
+    from pathlib import Path
+
+    from dsql_lint.apply.local import DESCRIPTION, local_server
+
+    given = [f"--{name}" for name in ("endpoint", "dsn", "connect_to") if kw.pop(name)]
+    if given:
+        raise UserError(f"--local rehearses on a local PostgreSQL: drop {', '.join(given)}")
+    for name in ("region", "user", "profile", "sslmode", "sslrootcert"):
+        kw.pop(name)
+    running = click.get_current_context().with_resource(local_server(Path.cwd(), fresh))
+    click.echo(f"dsql-lint: {DESCRIPTION}", err=True)
+    return Target(kind="postgres", dsn=running.dsn(), label=DESCRIPTION)
+
+
 def _require(target: Target | None) -> Target:
     if target is None:
-        raise UserError("no target: give --endpoint HOST (or set DSQL_ENDPOINT) or --dsn DSN")
+        raise UserError(
+            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --dsn DSN, or --local"
+        )
     return target
 
 
