@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "baseline": "dsql_lint.commands.baseline:baseline",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
+    "init": "dsql_lint.commands.init:init",
 }
 
 

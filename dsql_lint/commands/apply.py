@@ -138,7 +138,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
 @click.option(
     "--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given"
@@ -182,6 +182,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 
     The linter runs first, with the project's configuration as `check` reads it."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
@@ -329,7 +330,7 @@ def _read_ledger(target: Target) -> Any:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
 @config_options
 @_format_option
@@ -341,6 +342,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     state, _ = history.adopt(plans, _read_ledger(target))

@@ -25,7 +25,7 @@ from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option(
     "--version",
     "version",
@@ -41,6 +41,7 @@ def baseline(paths: tuple[str, ...], version: tuple[int, ...], **kw: Any) -> int
     """Mark every versioned migration up to --version as applied, on a database whose schema
     already has them; refused when the ledger already has history."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     below = [

@@ -24,7 +24,7 @@ from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option(
     "--accept-edits",
     multiple=True,
@@ -38,6 +38,7 @@ def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> 
     """Remove failed statements from the ledger, and realign the checksums of the files
     given to --accept-edits. Prints each change."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     accepted = [_plan_of(path, plans) for path in accept_edits]
