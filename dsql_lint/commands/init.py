@@ -13,7 +13,7 @@ import click
 
 from dsql_lint.errors import UserError
 from dsql_lint.init import mcp, merges, templates
-from dsql_lint.init.changes import SKIP, Change, whole_file
+from dsql_lint.init.changes import SKIP, UNCHANGED, Change, whole_file
 from dsql_lint.init.detect import migrations_folder
 
 
@@ -52,7 +52,7 @@ def init(**kw: Any) -> int:
         raise UserError(f"cannot tell the AWS region of {endpoint}: give --region")
     folder = _migrations(project, kw["migrations"])
     changes = [
-        _dotenv(project, kw["endpoint"] and endpoint, region, kw["force"]),
+        _dotenv(project, kw["endpoint"], endpoint, region, kw["force"]),
         merges.line_file(project / ".gitignore", ".gitignore", ".dsql-lint/", "apply --local"),
         _config(project, folder, kw["force"]),
     ]
@@ -106,8 +106,10 @@ def _migrations(project: Path, given: Path | None) -> str | None:
         raise UserError(f"--migrations {given}: not inside the project ({project})") from None
 
 
-def _dotenv(project: Path, endpoint: str, region: str, force: bool) -> Change:
-    if not endpoint:
+def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force: bool) -> Change:
+    if not given:
+        if endpoint:
+            return Change(None, ".env", UNCHANGED, f"DSQL_ENDPOINT is {endpoint} already")
         return Change(
             None,
             ".env",
