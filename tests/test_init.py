@@ -114,13 +114,16 @@ def test_the_written_configuration_is_what_apply_and_pre_commit_read(project: Pa
 
 
 def test_a_second_run_changes_nothing(project: Path) -> None:
-    args = ("--endpoint", ENDPOINT, "--mcp", "cursor", "--mcp", "kiro", "--mcp", "cline")
+    args = ("--endpoint", ENDPOINT, *("--mcp", "cursor", "--mcp", "kiro"))
+    args += ("--mcp", "cline", "--mcp", "roo")
     assert init(project, *args).returncode == 0
     home = project.parent / "home"
     assert (project / ".cursor/mcp.json").is_file()
     assert (project / ".kiro/settings/mcp.json").is_file()
     cline = home / ".config/Code/User/globalStorage/saoudrizwan.claude-dev/settings"
     assert (cline / "cline_mcp_settings.json").is_file()
+    roo = home / ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings"
+    assert (roo / "mcp_settings.json").is_file()
     before = snapshot(project, home)
     again = init(project, *args)
     assert again.returncode == 0
@@ -207,6 +210,25 @@ def test_an_unreadable_config_stops_before_anything_is_written(project: Path) ->
     assert result.returncode == 2
     assert result.stderr.startswith("dsql-lint: error: .mcp.json:1: not valid JSON")
     assert snapshot(project) == before
+
+
+def test_the_endpoint_in_env_fills_the_mcp_configuration(project: Path) -> None:
+    (project / ".env").write_text(f"DSQL_ENDPOINT={ENDPOINT}\n")
+    result = init(project, "--mcp", "claude", "--profile", "dev")
+    assert result.returncode == 0, result.stderr
+    assert f"unchanged     .env: DSQL_ENDPOINT is {ENDPOINT} already" in result.stdout
+    args = json.loads((project / ".mcp.json").read_text())["mcpServers"][SERVER]["args"]
+    assert args == [*ENTRY_ARGS[:-1], "dev"]
+
+
+def test_a_pre_commit_config_whose_repos_is_not_last_is_left_to_the_user(project: Path) -> None:
+    text = "repos:\n- repo: local\n  hooks: []\nci:\n  autofix_prs: false\n"
+    (project / ".pre-commit-config.yaml").write_text(text)
+    result = init(project)
+    assert result.returncode == 2
+    assert "`repos:` is not the file's last key: not changed" in result.stderr
+    assert (project / ".pre-commit-config.yaml").read_text() == text
+    assert not (project / ".dsql-lint.yaml").exists()
 
 
 def test_without_an_endpoint_the_cluster_files_are_skipped(project: Path) -> None:

@@ -108,7 +108,10 @@ def precommit_file(path: Path, shown: str, repo_entry: str, hook_id: str) -> Cha
         return Change(path, shown, UNCHANGED, f"has the {hook_id} hook")
     text = before if before.endswith("\n") else before + "\n"
     after = text + _indented_like(before, repo_entry)
-    merged = _yaml(after, shown)
+    try:
+        merged = yaml.safe_load(after)
+    except yaml.YAMLError:
+        merged = None
     # Appending is right only when `repos:` is the last block of the file.
     if not isinstance(merged, dict) or merged.get("repos", [])[:-1] != repos:
         raise UserError(
