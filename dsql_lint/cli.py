@@ -12,6 +12,7 @@ import sys
 import click
 
 from dsql_lint import __version__
+from dsql_lint.commands import gc_policy
 from dsql_lint.errors import UserError
 
 # name -> "module:attribute" of a click.Command
@@ -23,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "validate": "dsql_lint.commands.validate:validate",
     "repair": "dsql_lint.commands.repair:repair",
     "baseline": "dsql_lint.commands.baseline:baseline",
+    "cluster": "dsql_lint.commands.cluster:cluster",
+    "doctor": "dsql_lint.commands.doctor:doctor",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
     "init": "dsql_lint.commands.init:init",
@@ -49,11 +52,14 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dsql-lint")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Lint, fix and apply PostgreSQL migrations for Amazon Aurora DSQL."""
+    gc_policy.start(ctx)
 
 
 def main() -> None:
+    gc_policy.process_ends_with_command()
     try:
         code = cli.main(prog_name="dsql-lint", standalone_mode=False)
     except UserError as err:

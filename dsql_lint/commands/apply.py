@@ -23,6 +23,11 @@ from dsql_lint.settings import LintOptions, Settings, resolve_settings
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--endpoint", metavar="HOST", help="Aurora DSQL endpoint [env DSQL_ENDPOINT]"),
+        click.option(
+            "--cluster",
+            metavar="ID",
+            help="Aurora DSQL cluster identifier or ARN: endpoint and region from GetCluster",
+        ),
         click.option("--region", help="AWS region [env AWS_REGION; else from the endpoint]"),
         click.option("--user", default="admin", show_default=True, help="database role"),
         click.option("--profile", help="AWS profile for credentials (SSO works)"),
@@ -33,6 +38,17 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--sslrootcert", metavar="FILE", help="CA bundle [the system trust store]"),
         click.option("--dsn", help="plain PostgreSQL target instead of DSQL (local testing)"),
+        # Where the socket really goes (an IP): for tunnels and tests; TLS still checks --endpoint.
+        click.option("--connect-to", hidden=True, metavar="IP:PORT[/DB]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def local_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--local and --fresh: the commands that run on a target's ledger can rehearse locally."""
+    options = [
         click.option(
             "--local",
             is_flag=True,
@@ -40,8 +56,6 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "`local` extra)",
         ),
         click.option("--fresh", is_flag=True, help="with --local: delete its data first"),
-        # Where the socket really goes (an IP): for tunnels and tests; TLS still checks --endpoint.
-        click.option("--connect-to", hidden=True, metavar="IP:PORT[/DB]"),
     ]
     for option in reversed(options):
         command = option(command)
@@ -54,9 +68,18 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
         raise UserError("--fresh goes with --local (it deletes the local rehearsal's data)")
     if local:
         return _local_target(kw, fresh, settings)
+    endpoint, region = kw.pop("endpoint"), kw.pop("region")
+    cluster = kw.pop("cluster")
+    if cluster:
+        if endpoint or kw["dsn"]:
+            raise UserError("give one of --cluster, --endpoint and --dsn")
+        from dsql_lint.apply.clusters import endpoint_of
+
+        found = endpoint_of(cluster, region, kw["profile"], settings.environment)
+        endpoint, region = found.endpoint, found.region
     return resolve_target(
-        endpoint=kw.pop("endpoint"),
-        region=kw.pop("region"),
+        endpoint=endpoint,
+        region=region,
         user=kw.pop("user"),
         profile=kw.pop("profile"),
         sslmode=kw.pop("sslmode"),
@@ -75,9 +98,8 @@ def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target
 
     from dsql_lint.apply.local import description, local_server
 
-    given = [
-        f"--{name.replace('_', '-')}" for name in ("endpoint", "dsn", "connect_to") if kw.pop(name)
-    ]
+    names = ("endpoint", "cluster", "dsn", "connect_to")
+    given = [f"--{name.replace('_', '-')}" for name in names if kw.pop(name)]
     if given:
         raise UserError(f"--local rehearses on a local PostgreSQL: drop {', '.join(given)}")
     for name in ("region", "user", "profile", "sslmode", "sslrootcert"):
@@ -92,7 +114,8 @@ def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target
 def _require(target: Target | None) -> Target:
     if target is None:
         raise UserError(
-            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --dsn DSN, or --local"
+            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --cluster ID, --dsn DSN "
+            "or --local"
         )
     return target
 
@@ -145,6 +168,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @click.option(
     "--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given"
 )
@@ -337,6 +361,7 @@ def _read_ledger(target: Target) -> Any:
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @config_options
 @_format_option
 @_exit_on_apply_error

@@ -18,6 +18,7 @@ from dsql_lint.commands.apply import (
     _session,
     _target,
     _version_callback,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -35,6 +36,7 @@ from dsql_lint.settings import resolve_settings
     help="the version the database already has",
 )
 @target_options
+@local_options
 @config_options
 @_exit_on_apply_error
 def baseline(paths: tuple[str, ...], version: tuple[int, ...], **kw: Any) -> int:

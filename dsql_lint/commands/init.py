@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from dsql_lint.commands.apply import _exit_on_apply_error
 from dsql_lint.errors import UserError
 from dsql_lint.init import mcp, merges, templates
 from dsql_lint.init.changes import SKIP, UNCHANGED, Change, whole_file
@@ -19,6 +20,11 @@ from dsql_lint.init.detect import migrations_folder
 
 @click.command()
 @click.option("--endpoint", metavar="HOST", help="the cluster's endpoint, written to .env")
+@click.option(
+    "--cluster",
+    metavar="ID",
+    help="cluster identifier or ARN: its endpoint and region (GetCluster) go to .env",
+)
 @click.option("--region", help="AWS region [from the endpoint; else env AWS_REGION]")
 @click.option("--user", default="admin", show_default=True, help="database role for MCP")
 @click.option("--profile", help="AWS profile for the MCP server [env AWS_PROFILE; default]")
@@ -38,6 +44,7 @@ from dsql_lint.init.detect import migrations_folder
 @click.option("--allow-writes", is_flag=True, help="let the MCP server write (read-only else)")
 @click.option("--force", is_flag=True, help="replace files and values that differ")
 @click.option("--dry-run", is_flag=True, help="show what would change; write nothing")
+@_exit_on_apply_error
 def init(**kw: Any) -> int:
     """Set the project up: .env, .dsql-lint.yaml, the pre-commit hook, a GitHub Actions
     workflow, the MCP client configuration, and .dsql-lint/ in .gitignore."""
@@ -46,6 +53,13 @@ def init(**kw: Any) -> int:
 
     project = Path.cwd()
     env = environment()
+    if kw["cluster"]:
+        if kw["endpoint"]:
+            raise UserError("give --cluster or --endpoint, not both")
+        from dsql_lint.apply.clusters import endpoint_of
+
+        found = endpoint_of(kw["cluster"], kw["region"], kw["profile"], env)
+        kw["endpoint"], kw["region"] = found.endpoint, found.region
     endpoint = _host(kw["endpoint"] or env.get("DSQL_ENDPOINT") or "")
     region = kw["region"] or region_of_host(endpoint) or env.get("AWS_REGION") or ""
     if kw["endpoint"] and not region:
@@ -114,7 +128,7 @@ def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force:
             None,
             ".env",
             SKIP,
-            "no --endpoint (`dsql-lint cluster create --wait --write-env` writes it)",
+            "no --endpoint or --cluster (`dsql-lint cluster create --wait --write-env` writes it)",
         )
     values = {"DSQL_ENDPOINT": endpoint, "AWS_REGION": region}
     return merges.env_file(project / ".env", ".env", values, force)
@@ -136,7 +150,8 @@ def _mcp(
 ) -> Change:
     place = mcp.config_place(client, project)
     if not endpoint or not region:
-        return Change(None, place.shown, SKIP, "no endpoint: give --endpoint (or set .env)")
+        why = "no endpoint: give --endpoint or --cluster (or set DSQL_ENDPOINT in .env)"
+        return Change(None, place.shown, SKIP, why)
     entry = mcp.server_entry(endpoint, region, kw["user"], profile, kw["allow_writes"])
     change = merges.mcp_file(place.path, place.shown, mcp.SERVER, entry, kw["force"])
     if not change.writes:

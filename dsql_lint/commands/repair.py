@@ -17,6 +17,7 @@ from dsql_lint.commands.apply import (
     _require,
     _session,
     _target,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -32,6 +33,7 @@ from dsql_lint.settings import resolve_settings
     help="record FILE's current checksum: its edit is accepted (repeat for several files)",
 )
 @target_options
+@local_options
 @config_options
 @_exit_on_apply_error
 def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> int:

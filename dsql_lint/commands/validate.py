@@ -16,6 +16,7 @@ from dsql_lint.commands.apply import (
     _read_ledger,
     _require,
     _target,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -25,6 +26,7 @@ from dsql_lint.settings import resolve_settings
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @config_options
 @_format_option
 @_exit_on_apply_error

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_mock import cluster_tls, moto, moto_server  # noqa: F401 - fixtures of the control-plane tests
 from pg_testserver import Server, start_server
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apply"
