@@ -266,3 +266,19 @@ def test_no_sql_at_all_skips_the_hook_and_the_workflow(tmp_path: Path) -> None:
     assert "skipped       .pre-commit-config.yaml: no migrations folder found" in result.stdout
     assert not (tmp_path / ".github").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".dsql-lint.yaml", ".gitignore"]
+
+
+def test_doctor_finds_the_mcp_configuration_init_wrote(project: Path) -> None:
+    assert init(project, "--endpoint", ENDPOINT, "--mcp", "roo").returncode == 0
+    home = project.parent / "home"
+    env = {key: value for key, value in os.environ.items() if key != "XDG_CONFIG_HOME"}
+    doctor = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "doctor", "--dsn", "host=127.0.0.1 port=1"],
+        cwd=project,
+        env={**env, "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    roo = home / ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings"
+    assert f"aurora-dsql-mcp-server is configured in {roo / 'mcp_settings.json'}" in doctor.stdout
