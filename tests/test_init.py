@@ -146,12 +146,16 @@ def test_existing_files_are_merged_into_and_kept_otherwise(project: Path) -> Non
         "    -   id: trailing-whitespace  # keep\n"
     )
     (project / ".pre-commit-config.yaml").write_text(precommit)
+    (project / ".dsql-lint.yml").write_text("# ours\nignore: [DSQL104]")
     result = init(project, "--endpoint", ENDPOINT, "--mcp", "claude")
     assert result.returncode == 0, result.stderr
     assert (project / ".env").read_text() == (
         f"{env}\nDSQL_ENDPOINT={ENDPOINT}\nAWS_REGION=us-east-1\n"
     )
     assert (project / ".gitignore").read_text() == "node_modules/\n*.log\n.dsql-lint/\n"
+    config = "# ours\nignore: [DSQL104]\nmigrations: db/migrations\n"
+    assert (project / ".dsql-lint.yml").read_text() == config
+    assert not (project / ".dsql-lint.yaml").exists()
     document = json.loads((project / ".mcp.json").read_text())
     assert document["x"] == 1
     assert document["mcpServers"]["other"] == other
@@ -171,7 +175,7 @@ def test_existing_files_are_merged_into_and_kept_otherwise(project: Path) -> Non
 def test_different_values_need_force(project: Path) -> None:
     first = ("--endpoint", ENDPOINT, "--mcp", "claude")
     assert init(project, *first).returncode == 0
-    (project / ".dsql-lint.yaml").write_text("target: 2025-05\n")
+    (project / ".dsql-lint.yaml").write_text("target: 2025-05  # ours\nmigrations: old\n")
     before = snapshot(project)
     other = "zyxwvutsrqponmlkjihgfedcba.dsql.eu-west-1.on.aws"
     kept = init(project, "--endpoint", other, "--mcp", "claude", "--allow-writes")
@@ -180,7 +184,7 @@ def test_different_values_need_force(project: Path) -> None:
     assert f"kept          .env: has DSQL_ENDPOINT={ENDPOINT}, AWS_REGION=us-east-1: differs" in (
         kept.stdout
     )
-    assert "kept          .dsql-lint.yaml: exists and differs (--force replaces it)" in kept.stdout
+    assert "kept          .dsql-lint.yaml: has migrations: old (--force replaces it)" in kept.stdout
     assert f"kept          .mcp.json: has another {SERVER} entry" in kept.stdout
 
     forced = init(project, "--endpoint", other, "--mcp", "claude", "--allow-writes", "--force")
@@ -188,7 +192,9 @@ def test_different_values_need_force(project: Path) -> None:
     assert (project / ".env").read_text() == f"DSQL_ENDPOINT={other}\nAWS_REGION=eu-west-1\n"
     args = json.loads((project / ".mcp.json").read_text())["mcpServers"][SERVER]["args"]
     assert args[2] == other and args[-1] == "--allow-writes"
-    assert yaml.safe_load((project / ".dsql-lint.yaml").read_text())["target"] == "latest"
+    assert (project / ".dsql-lint.yaml").read_text() == (
+        "target: 2025-05  # ours\nmigrations: db/migrations\n"
+    )
 
 
 def test_dry_run_shows_the_changes_and_writes_nothing(project: Path) -> None:

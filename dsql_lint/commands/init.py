@@ -137,12 +137,18 @@ def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force:
 def _config(project: Path, folder: str | None, force: bool) -> Change:
     from dsql_lint.settings import config_file
 
+    path = project / config_file.YAML_NAMES[0]
     found = config_file.discover([], start=project)
-    if found is not None and found.name == config_file.PYPROJECT and found.parent == project:
-        return Change(None, ".dsql-lint.yaml", SKIP, "the configuration is in pyproject.toml")
+    if found is not None and found.parent == project.resolve():
+        if found.name == config_file.PYPROJECT:
+            add = f'; add migrations = "{folder}"' if folder else ""
+            why = f"the configuration is in pyproject.toml's [tool.dsql-lint]{add}"
+            return Change(None, path.name, SKIP, why)
+        path = found  # .dsql-lint.yml
+    if path.exists() and folder:
+        return merges.yaml_key_file(path, path.name, "migrations", folder, force)
     what = f"target latest, migrations {folder}" if folder else "target latest"
-    text = templates.config(folder)
-    return whole_file(project / ".dsql-lint.yaml", ".dsql-lint.yaml", text, what, force)
+    return whole_file(path, path.name, templates.config(folder), what, force)
 
 
 def _mcp(

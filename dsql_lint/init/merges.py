@@ -121,6 +121,30 @@ def precommit_file(path: Path, shown: str, repo_entry: str, hook_id: str) -> Cha
     return Change(path, shown, UPDATE, f"added the {hook_id} hook to `repos`", before, after)
 
 
+def yaml_key_file(path: Path, shown: str, key: str, value: str, force: bool) -> Change:
+    """A top-level `key: value` of a YAML mapping (`.dsql-lint.yaml`), appended when missing;
+    a different value is kept unless `force` (which rewrites that one line)."""
+    before = read(path) or ""
+    document = _yaml(before, shown)
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise UserError(f"{shown}: not a mapping: not changed")
+    if document.get(key) == value:
+        return Change(path, shown, UNCHANGED, f"has {key}: {value}")
+    line = f"{key}: {value}\n"
+    if key in document:
+        if not force:
+            return Change(path, shown, KEEP, f"has {key}: {document[key]} (--force replaces it)")
+        pattern = re.compile(rf"^{re.escape(key)}\s*:.*\n?", re.MULTILINE)
+        after = pattern.sub(line, before, count=1)
+        if _yaml(after, shown) != {**document, key: value}:
+            raise UserError(f"{shown}: `{key}` spans several lines: not changed; edit it by hand")
+        return Change(path, shown, UPDATE, f"replaced {key}: {value} (--force)", before, after)
+    text = before if not before or before.endswith("\n") else before + "\n"
+    return Change(path, shown, UPDATE, f"added {key}: {value}", before, text + line)
+
+
 def _indented_like(text: str, entry: str) -> str:
     """`entry` (list items indented by two) re-indented as the file indents its `repos` items."""
     match = re.search(r"^repos:\s*\n(?:\s*#.*\n|\s*\n)*( *)-", text, re.MULTILINE)
