@@ -147,27 +147,36 @@ def test_two_runs_at_once_share_the_server_and_apply_each_statement_once(project
     assert status.stdout.count("(2/2 statements applied)") == 8, status.stdout
 
 
-def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(project_dir: Path) -> None:
-    write(project_dir, MIGRATIONS)
+def hold_the_server(project: Path) -> subprocess.Popen[str]:
+    """Another run, using the project's server until it is killed."""
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; "
+            "import time; from pathlib import Path; "
             "from dsql_lint.apply.local import local_server\n"
             "with local_server(Path.cwd()):\n"
             "    print('up', flush=True); time.sleep(600)",
         ],
-        cwd=project_dir,
+        cwd=project,
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "up"
-    finally:
-        os.kill(holder.pid, signal.SIGKILL)
-        holder.wait()
+    assert holder.stdout is not None
+    if holder.stdout.readline().strip() != "up":
+        holder.kill()
+        pytest.fail("the holder did not start the server")
+    return holder
+
+
+def kill(holder: subprocess.Popen[str]) -> None:
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+
+
+def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(project_dir: Path) -> None:
+    write(project_dir, MIGRATIONS)
+    kill(hold_the_server(project_dir))
     assert server_running(project_dir)
     started = time.monotonic()
     result = dsql_lint(project_dir, "apply", "--local", "db")
@@ -175,6 +184,21 @@ def test_a_killed_run_leaves_the_server_and_the_next_run_adopts_it(project_dir: 
     assert "done: 4 applied" in result.stderr
     assert time.monotonic() - started < 60
     assert not server_running(project_dir)
+
+
+def test_fresh_is_refused_while_another_run_uses_the_server(project_dir: Path) -> None:
+    write(project_dir, MIGRATIONS)
+    assert dsql_lint(project_dir, "apply", "--local", "db").returncode == 0
+    holder = hold_the_server(project_dir)
+    try:
+        fresh = dsql_lint(project_dir, "status", "--local", "--fresh", "db")
+        assert fresh.returncode == 2
+        assert "--fresh: another dsql-lint run is using the local database" in fresh.stderr
+        kept = dsql_lint(project_dir, "status", "--local", "db")
+        assert "V2__orders.sql: applied (1/1 statements applied)" in kept.stdout
+        assert server_running(project_dir), "the holder still uses it"
+    finally:
+        kill(holder)
 
 
 @pytest.mark.parametrize(
