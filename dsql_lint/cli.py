@@ -59,9 +59,8 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    gc_policy.process_ends_with_command()
     try:
-        code = cli.main(prog_name="dsql-lint", standalone_mode=False)
+        code = cli.main(prog_name="dsql-lint", standalone_mode=False, obj=gc_policy.PROCESS_ENDS)
     except UserError as err:
         click.echo(f"dsql-lint: error: {err}", err=True)
         sys.exit(2)

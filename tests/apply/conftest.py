@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import uuid
 from collections.abc import Iterator
@@ -96,6 +97,10 @@ def run_cli(*args: str) -> Result:
             code = exit_.code if isinstance(exit_.code, int) else 1
         finally:
             sys.argv = saved
+            # main() leaves the collector off and the heap frozen, for a process that ends
+            # with the command: this one goes on.
+            gc.unfreeze()
+            gc.enable()
         return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 
