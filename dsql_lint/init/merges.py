@@ -1,6 +1,7 @@
 """Merging `init`'s entries into files a project may already have: `.env` lines, `.gitignore`
 lines, a JSON MCP configuration's `mcpServers` entry, a pre-commit configuration's `repos`
-list, a top-level key of `.dsql-lint.yaml`. What is there stays as it was; a different value of ours is replaced only with --force."""
+list, a top-level key of `.dsql-lint.yaml`. What is there stays as it was; a different value
+of ours is replaced only with --force."""
 
 from __future__ import annotations
 
