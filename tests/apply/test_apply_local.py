@@ -201,6 +201,24 @@ def test_fresh_is_refused_while_another_run_uses_the_server(project_dir: Path) -
         kill(holder)
 
 
+def test_a_data_folder_postgresql_cannot_use_is_one_line_and_fresh_recovers(
+    project_dir: Path,
+) -> None:
+    write(project_dir, MIGRATIONS)
+    data = project_dir / ".dsql-lint" / "local" / "data"
+    data.mkdir(parents=True)
+    (data / "notes.txt").write_text("not a PostgreSQL data folder\n")
+    broken = dsql_lint(project_dir, "apply", "--local", "db")
+    assert broken.returncode == 2
+    assert broken.stderr == (
+        f"dsql-lint: error: cannot create the local PostgreSQL in {data}: initdb failed "
+        "(--fresh starts it over from an empty folder)\n"
+    )
+    fresh = dsql_lint(project_dir, "apply", "--local", "--fresh", "db")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "done: 4 applied" in fresh.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
