@@ -106,8 +106,11 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     if tree is None:
         found = _parse_error(parsed, ruleset)
         code = code_only(parsed.statement.body)
-        found.extend(_command_verdict(parsed.statement, code, found, ruleset))
-        return StatementResult(found, kind, [], [])
+        verdict = _command_verdict(parsed.statement, code, found, ruleset)
+        refused = ruleset.special.get(UNSUPPORTED_COMMAND)
+        if refused is not None and any(d.code == refused.code for d in verdict):
+            found = []  # a command DSQL refuses whatever it says: not checking it hides nothing
+        return StatementResult(found + verdict, kind, [], [])
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
