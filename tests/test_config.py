@@ -196,3 +196,23 @@ def test_an_unknown_code_in_an_ignore_is_a_warning_that_names_it() -> None:
             "No rule is named `serial-colum`: this suppression cannot suppress anything",
         )
     ]
+
+
+def test_a_hook_naming_only_excluded_files_has_nothing_to_do(tmp_path: Path) -> None:
+    # pre-commit passes the staged files; the project's `exclude` still holds for them.
+    (tmp_path / "db" / "legacy").mkdir(parents=True)
+    (tmp_path / "db" / "legacy" / "old.sql").write_text("CREATE TABLE a (id serial);\n")
+    (tmp_path / ".dsql-lint.yaml").write_text('exclude: ["db/legacy/*.sql"]\n')
+    result = check(tmp_path, "--history", "db/legacy/old.sql")
+    assert result.returncode == 0, result.stderr
+    assert "0 files" in result.stdout
+
+
+def test_folders_of_tools_are_not_searched(tmp_path: Path) -> None:
+    for folder in ("node_modules/pkg", ".venv/share", "db"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.sql").write_text("CREATE TABLE a (id serial);\n")
+    out = check(tmp_path, ".").stdout
+    assert "db/x.sql" in out and "node_modules" not in out and ".venv" not in out
+    # Named by the user, such a file is read.
+    assert "DSQL101" in check(tmp_path, "node_modules/pkg/x.sql").stdout

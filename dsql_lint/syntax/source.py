@@ -151,7 +151,9 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
     """Files to read, in order: folders are searched for *.sql (and with `orm`, for the ORM
     files a detector recognises) and sorted as migrations."""
     patterns = list(exclude)
+    paths = list(paths)
     out: list[str] = []
+    excluded_files = 0
     for raw in paths:
         if raw == STDIN:
             out.append(raw)
@@ -159,7 +161,7 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
         path = Path(raw)
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
-            found = [p for p in path.rglob("*.sql") if p.is_file()]
+            found = [p for p in path.rglob("*.sql") if p.is_file() and not _tool_folder(p, path)]
             if orm:
                 from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
 
@@ -173,6 +175,10 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
             out.append(raw)
+        else:
+            excluded_files += 1
+    if not out and excluded_files == len(paths):
+        return out  # files named by a hook, all excluded by the configuration: nothing to do
     if not out:
         # An empty or mistyped folder must not read as "All clean" in CI.
         where = ", ".join(paths) or "."
@@ -207,6 +213,20 @@ def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[st
                 context.add(str(path))
         out.extend(mine.values())  # given files that are not *.sql migrations of the folder
     return out, context
+
+
+# Folders of tools and dependencies, never a project's migrations (ruff skips the same).
+TOOL_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+        ".mypy_cache", ".ruff_cache", ".pytest_cache", ".direnv", ".eggs", ".dsql-lint",
+    }
+)  # fmt: skip
+
+
+def _tool_folder(path: Path, root: Path) -> bool:
+    """Whether `path`, found under `root`, lies in a tool's folder below it."""
+    return any(part in TOOL_FOLDERS for part in path.relative_to(root).parts[:-1])
 
 
 def _excluded(path: Path, patterns: list[str]) -> bool:
