@@ -31,7 +31,7 @@ def test_goose_down_section_is_never_linted() -> None:
 
 
 def test_goose_up_is_one_transaction_unless_annotated() -> None:
-    two = "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+    two = "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int);\n"
     assert [code for code, *_ in findings("m.sql", two)] == ["DSQL401"]
     assert findings("m.sql", "-- +goose NO TRANSACTION\n" + two) == []
 
