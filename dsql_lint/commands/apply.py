@@ -14,7 +14,7 @@ from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
-from dsql_lint.commands.options import config_options, lint_options
+from dsql_lint.commands.options import config_options, lint_options, migration_paths
 from dsql_lint.errors import UserError
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
@@ -123,7 +123,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
 @click.option(
     "--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given"
@@ -167,6 +167,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 
     The linter runs first, with the project's configuration as `check` reads it."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(migration_paths(paths, settings))
     target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
@@ -314,7 +315,7 @@ def _read_ledger(target: Target) -> Any:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
 @config_options
 @_format_option
@@ -326,6 +327,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(migration_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     state, _ = history.adopt(plans, _read_ledger(target))

@@ -18,12 +18,12 @@ from dsql_lint.commands.apply import (
     _target,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import config_options, migration_paths
 from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
 @config_options
 @_format_option
@@ -32,6 +32,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     """Check that the target's ledger matches the migrations: nothing edited, missing,
     failed, pending or out of order (exit 1 otherwise). Reads only; writes nothing."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(migration_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     state, _ = history.adopt(plans, _read_ledger(target))

@@ -39,6 +39,8 @@ KEYS = {
     "exclude",
     "rule-dirs",
     "report-unused-ignores",
+    "framework",
+    "migrations",
 }
 
 # A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
@@ -60,6 +62,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None
+    migrations: tuple[Path, ...] = ()
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -149,13 +153,17 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             if not isinstance(data[key], bool):
                 raise fail(f"`{key}` must be true or false", key)
             setattr(config, attr, data[key])
-    for key in ("select", "ignore", "exclude", "rule-dirs"):
+    if "framework" in data:
+        config.framework = _framework(data["framework"], lambda m: fail(m, "framework"))
+    for key in ("select", "ignore", "exclude", "rule-dirs", "migrations"):
         if key in data:
             values = data[key]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise fail(f"`{key}` must be a list of strings", key)
             if key == "rule-dirs":
                 config.rule_dirs = tuple(base / v for v in values)
+            elif key == "migrations":
+                config.migrations = tuple(base / v for v in values)
             elif key == "exclude":
                 config.exclude = tuple(str(base / v) for v in values)
             else:
@@ -163,6 +171,14 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
     if "severity" in data:
         config.severity = _severities(data["severity"], fail)
     return config
+
+
+def _framework(value: Any, fail: Callable[[str], RuleError]) -> str:
+    from dsql_lint.syntax.discover import FRAMEWORKS
+
+    if value not in FRAMEWORKS:
+        raise fail(f"`framework` must be one of {', '.join(FRAMEWORKS)}")
+    return str(value)
 
 
 def _target(value: Any, fail: Callable[[str], RuleError]) -> dt.date | None:

@@ -25,12 +25,15 @@ class Overrides:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None  # --framework: discover only this framework's migrations
 
 
 @dataclass(frozen=True)
 class Settings:
     lint: LintOptions
     config_file: Path | None = None  # the file read, if any
+    framework: str | None = None  # the framework whose migrations are discovered
+    migrations: tuple[Path, ...] = ()  # folders to discover them in (default: the project)
 
     @functools.cached_property
     def environment(self) -> dict[str, str]:
@@ -60,7 +63,12 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
     for value in (*given.select, *given.ignore):
         if not config_file.rule_id_known(value, known):
             raise UserError(f"unknown rule {value!r} in --select/--ignore")
-    return Settings(lint=options, config_file=found)
+    return Settings(
+        lint=options,
+        config_file=found,
+        framework=given.framework or conf.framework,
+        migrations=conf.migrations,
+    )
 
 
 def _first(*values: bool | None) -> bool:
