@@ -34,7 +34,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("liquibase", "Liquibase changelogs in changelog (1 file)", 3),
         ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
         ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
-        ("flyway", "Flyway migrations in sql (2 files)", 1),
+        ("flyway", "Flyway migrations in sql (2 files)", 2),
     ],
 )
 def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
@@ -49,7 +49,7 @@ def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
     assert len(said) == 6
-    assert "12 files, 14 statements checked" in result.stdout
+    assert "12 files, 15 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"

@@ -81,12 +81,10 @@ def test_liquibase_one_changeset_two_ddl_is_refused() -> None:
     assert findings("changelog.sql", text) == [("DSQL401", 4, 1)]
 
 
-def test_flyway_placeholders_are_not_parsed_and_undo_files_not_forward() -> None:
+def test_flyway_placeholders_are_not_parsed() -> None:
     text = "CREATE TABLE ${schema}.t (id serial PRIMARY KEY);\n"
     assert findings("V1__t.sql", text) == [("DSQL101", 1, 30)]
     assert layout(Source("V1__t.sql", text)).placeholders == [(13, "schema")]
-    assert findings("U1__t.sql", "TRUNCATE t;\n") == []
-    assert findings("0001_t.down.sql", "TRUNCATE t;\n") == []
 
 
 def test_flyway_file_is_one_transaction() -> None:
@@ -103,7 +101,8 @@ def test_drizzle_breakpoints_split_statements() -> None:
 
 @pytest.mark.parametrize("name", ["goose", "dbmate", "liquibase", "drizzle", "prisma", "flyway"])
 def test_fixture_repositories_never_read_down_sections(name: str) -> None:
-    files = sorted((FRAMEWORKS / name).rglob("*.sql"))
+    # (Flyway's undo files are checked whole, as SQL that runs when reverting.)
+    files = sorted(p for p in (FRAMEWORKS / name).rglob("*.sql") if not p.name.startswith("U"))
     assert files
     for path in files:
         source = read_source(str(path))

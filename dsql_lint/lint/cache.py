@@ -123,7 +123,9 @@ def lint_cached(
         diagnostics = cache.load(key, source)
         if diagnostics is None:
             break  # (the keys chain: the files after it are misses too)
-        statements = migration_statements(source, options.assume_in_transaction)
+        statements = migration_statements(
+            source, options.assume_in_transaction, options.framework_transactions
+        )
         reused.append(FileReport(source, statements, [], diagnostics))
     rest = sources[len(reused) :]
     if not rest:
@@ -166,6 +168,7 @@ def _fingerprint(options: LintOptions) -> str:
     settings = (
         options.target_date.isoformat(),
         options.assume_in_transaction,
+        options.framework_transactions,
         options.select,
         options.ignore,
         sorted((k, v.value) for k, v in options.severity.items()),

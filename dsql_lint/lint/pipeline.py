@@ -253,7 +253,11 @@ class Linter:
         the schema to read the sources against and extend (default: this linter's); `parses`:
         parses to reuse and keep (one process)."""
         catalog = self.catalog if catalog is None else catalog
-        files = [migration_statements(s, self.options.assume_in_transaction) for s in sources]
+        options = self.options
+        files = [
+            migration_statements(s, options.assume_in_transaction, options.framework_transactions)
+            for s in sources
+        ]
         parsed_files, result_files = self._analyze(files, parses, catalog)
         return [
             self._finish(source, statements, parsed, results)

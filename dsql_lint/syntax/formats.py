@@ -15,8 +15,9 @@ Sources of each behaviour (also the README's table):
 - Liquibase formatted SQL (docs.liquibase.com, "Example Changelogs: SQL Format"): each
   `--changeset` runs in one transaction unless `runInTransaction:false`; `splitStatements:false`
   sends the changeset as one statement; `endDelimiter` replaces `;`.
-- Drizzle (drizzle-orm's pg migrator): statements between `--> statement-breakpoint` markers,
-  every pending migration inside one transaction (here: the file).
+- Drizzle (drizzle-orm's pg migrator): statements between `--> statement-breakpoint` markers.
+  Its migrator runs every pending migration inside one transaction, which DSQL refuses past
+  one DDL; `dsql-lint apply` runs them one by one instead, so each is linted as its own.
 - Prisma Migrate: `migration.sql` sent as one multi-statement script, one implicit transaction.
 - Flyway: each versioned file in one transaction (PostgreSQL has transactional DDL).
 """
@@ -31,7 +32,6 @@ from pathlib import Path
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement, split
 
-BACKWARD = "undo"  # a Flyway undo or golang-migrate down file
 GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY = (
     "goose",
     "dbmate",
@@ -49,8 +49,6 @@ _ROLLBACK = re.compile(r"^--[ \t]*rollback\b[^\n]*$", re.M | re.I)
 _BREAKPOINT = re.compile(r"^-->\s*statement-breakpoint[^\n]*$", re.M)
 _PRISMA_FOLDER = re.compile(r"^\d{14}_")
 _FLYWAY_NAME = re.compile(r"^[VvRrUuBb](?:\d+(?:[._]\d+)*)?__.*\.sql$")
-# Undo and down files run only when a migration is reverted: nothing in them runs forward.
-_BACKWARD_NAME = re.compile(r"^(?:[Uu]\d+(?:[._]\d+)*__.*|\d+(?:\.\d+)*[_-].*\.down)\.sql$", re.I)
 _PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
 
 
@@ -77,8 +75,6 @@ class Layout:
 def layout(source: Source) -> Layout | None:
     """The format of `source`, from its markers and its path; None for plain SQL."""
     text, path = source.text, Path(source.path)
-    if _BACKWARD_NAME.match(path.name):
-        return Layout(BACKWARD, _blank(text, 0, len(text)), [])
     if _LIQUIBASE_HEAD.match(text):
         return _liquibase(text)
     if _GOOSE.search(text):
@@ -87,7 +83,7 @@ def layout(source: Source) -> Layout | None:
         return _dbmate(text)
     if _BREAKPOINT.search(text) or (path.parent.name == "drizzle" and _is_journaled(path)):
         view = _BREAKPOINT.sub(_boundary, text)
-        return Layout(DRIZZLE, view, [Section(0, len(text), transaction=True)])
+        return Layout(DRIZZLE, view, [Section(0, len(text), transaction=False)])
     if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
         return Layout(PRISMA, text, [Section(0, len(text), transaction=True)])
     if _FLYWAY_NAME.match(path.name):
@@ -96,8 +92,11 @@ def layout(source: Source) -> Layout | None:
     return None
 
 
-def statements(source: Source, assume_in_transaction: bool = False) -> list[Statement]:
-    """The forward statements of `source` as its framework runs them, with its transactions;
+def statements(
+    source: Source, assume_in_transaction: bool = False, framework_transactions: bool = True
+) -> list[Statement]:
+    """The forward statements of `source` as its framework runs them, with its transactions
+    (unless `framework_transactions` is off: then only the file's own BEGIN...COMMIT blocks);
     plain SQL is split as psql reads it."""
     found = layout(source)
     if found is None:
@@ -118,7 +117,8 @@ def statements(source: Source, assume_in_transaction: bool = False) -> list[Stat
             members = _delimited(view, section)
         elif section.whole and members:
             members = [_merged(members)]
-        tx = first_free + section.group if section.transaction else None
+        wrapped = section.transaction and framework_transactions
+        tx = first_free + section.group if wrapped else None
         for statement in members:
             own = statement.tx if statement.tx is not None else tx
             out.append(replace(statement, index=len(out), tx=own))
