@@ -71,7 +71,7 @@ def test_configuration_names_folder_and_framework(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "001_init.sql").write_text("CREATE TABLE t (id serial PRIMARY KEY);\n")
     (tmp_path / "other.sql").write_text("CREATE TABLE u (id int PRIMARY KEY);\n")
-    (tmp_path / ".dsql-lint.yaml").write_text("framework: goose\nmigrations: [schema/changes]\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("framework: goose\nmigrations: schema/changes\n")
     result = run(tmp_path, "check")
     assert result.stderr.splitlines() == ["dsql-lint: goose migrations in schema/changes (1 file)"]
     assert "DSQL101" in result.stdout and "other.sql" not in result.stdout

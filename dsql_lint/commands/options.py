@@ -99,7 +99,8 @@ def migration_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
     if paths:
         return list(paths)
     root = Path(".")
-    found = discover(root, settings.framework, settings.migrations)
+    folders = () if settings.migrations is None else (settings.migrations,)
+    found = discover(root, settings.framework, folders)
     for group in found:
         click.echo(f"dsql-lint: {group.summary(root)}", err=True)
     here = Path.cwd()

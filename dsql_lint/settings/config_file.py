@@ -9,6 +9,8 @@ walking up from the linted files (as ruff finds its configuration).
     exclude: ["db/legacy/*.sql"]    # globs, relative to the config file
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
+    migrations: db/migrations       # what apply, status, validate... run on when given no path
+    framework: goose                # with no path: only this framework's migrations
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -63,7 +65,7 @@ class Config:
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
     framework: str | None = None
-    migrations: tuple[Path, ...] = ()
+    migrations: Path | None = None
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -155,21 +157,23 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             setattr(config, attr, data[key])
     if "framework" in data:
         config.framework = _framework(data["framework"], lambda m: fail(m, "framework"))
-    for key in ("select", "ignore", "exclude", "rule-dirs", "migrations"):
+    for key in ("select", "ignore", "exclude", "rule-dirs"):
         if key in data:
             values = data[key]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise fail(f"`{key}` must be a list of strings", key)
             if key == "rule-dirs":
                 config.rule_dirs = tuple(base / v for v in values)
-            elif key == "migrations":
-                config.migrations = tuple(base / v for v in values)
             elif key == "exclude":
                 config.exclude = tuple(str(base / v) for v in values)
             else:
                 setattr(config, key, tuple(values))
     if "severity" in data:
         config.severity = _severities(data["severity"], fail)
+    if "migrations" in data:
+        if not isinstance(data["migrations"], str) or not data["migrations"].strip():
+            raise fail("`migrations` must be a folder (a string)", "migrations")
+        config.migrations = base / data["migrations"]
     return config
 
 
