@@ -87,3 +87,17 @@ def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
     assert "no SQL migrations found in ." in result.stderr
     assert "goose" in result.stderr and "prisma" in result.stderr
     assert result.stdout == ""
+
+
+def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
+    configured = run(FRAMEWORKS / "flyway", "check")
+    assert "placeholder" not in configured.stderr
+    shutil.copytree(FRAMEWORKS / "flyway" / "sql", tmp_path / "sql")
+    result = run(tmp_path, "check", "sql")
+    assert result.stderr.splitlines() == [
+        f"dsql-lint: sql/{name}:1: placeholder ${{schema}} has no value in flyway.conf or "
+        "flyway.toml (checked as an identifier; apply refuses it)"
+        for name in ("U1__drop_items.sql", "V1__create_items.sql")
+    ]
+    (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
+    assert run(tmp_path, "check", "sql").stderr == ""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.settings import toml_file
+from dsql_lint.syntax.formats import layout
+from dsql_lint.syntax.source import Source
 
 PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
 _CONF_LINE = re.compile(r"^\s*flyway\.placeholders\.([^=\s]+)\s*=\s*(.*?)\s*$", re.M)
@@ -38,6 +40,21 @@ def _toml_values(path: Path) -> dict[str, str]:
     for table in tables:
         values.update({str(k): str(v) for k, v in table.items()})
     return values
+
+
+def unset(source: Source) -> list[str]:
+    """What `check` says of a Flyway file's placeholders that the configuration gives no value
+    (it reads them as identifiers: the statement around one is still checked)."""
+    found = layout(source) if "${" in source.text else None
+    if found is None or not found.placeholders:
+        return []
+    values = config_values(Path(source.path).resolve().parent)
+    return [
+        f"{source.display_path}:{source.position(offset)[0]}: placeholder ${{{name}}} has no "
+        "value in flyway.conf or flyway.toml (checked as an identifier; apply refuses it)"
+        for offset, name in found.placeholders
+        if name not in values and name != "flyway:filename"
+    ]
 
 
 def substitute(text: str, values: dict[str, str], path: str, line: int) -> str:

@@ -6,6 +6,7 @@ import importlib
 
 import click
 
+from dsql_lint.apply import placeholders
 from dsql_lint.commands.options import lint_options, migration_paths
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
@@ -78,6 +79,9 @@ def check(
     if history:
         files, context = with_history(files, options.exclude)
     sources = [read_source(path) for path in files]
+    for source in sources:
+        for note in placeholders.unset(source):
+            click.echo(f"dsql-lint: {note}", err=True)
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
     if context:
         report = report.without(context)
