@@ -93,14 +93,14 @@ _LINT_OPTIONS = [
 ]
 
 
-def migration_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
+def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = False) -> list[str]:
     """The paths given, or else the project's migrations as discovery finds them, said on
     stderr ("Prisma migrations in prisma/migrations (12 folders)")."""
     if paths:
         return list(paths)
     root = Path(".")
     folders = () if settings.migrations is None else (settings.migrations,)
-    found = discover(root, settings.framework, folders)
+    found = discover(root, settings.framework, folders, orm=orm)
     for group in found:
         click.echo(f"dsql-lint: {group.summary(root)}", err=True)
     here = Path.cwd()

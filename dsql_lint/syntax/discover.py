@@ -101,6 +101,7 @@ LABELS = {
     "golang-migrate": "golang-migrate migrations",
     "flyway": "Flyway migrations",
     "sql": "SQL files",
+    "orm": "ORM files",
 }
 
 
@@ -118,10 +119,13 @@ class Found:
         return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit})"
 
 
-def discover(root: Path, framework: str | None = None, folders: Iterable[Path] = ()) -> list[Found]:
+def discover(
+    root: Path, framework: str | None = None, folders: Iterable[Path] = (), orm: bool = False
+) -> list[Found]:
     """The migrations under `root` (or only in `folders`, from the configuration), grouped by
     framework and folder, each group in the order its framework runs it. `framework` keeps
-    only that framework's files, read as its format whatever their markers say."""
+    only that framework's files, read as its format whatever their markers say. `orm`: also
+    the ORM files dsql_lint.orm recognises (check reads them)."""
     places = list(folders) or [root]
     groups: dict[tuple[str, Path], Found] = {}
     for path in _sql_files(places):
@@ -132,6 +136,13 @@ def discover(root: Path, framework: str | None = None, folders: Iterable[Path] =
             claim = Claim(framework, claim.folder, claim.unit)
         key = (claim.framework, claim.folder)
         groups.setdefault(key, Found(claim.framework, claim.folder, claim.unit)).files.append(path)
+    if orm and framework is None:
+        from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+
+        for place in places:
+            for path in found_in(place) if place.is_dir() else ():
+                key = ("orm", path.parent)
+                groups.setdefault(key, Found("orm", path.parent, "files")).files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
         kinds = ", ".join([framework] if framework else FRAMEWORKS)
