@@ -39,6 +39,7 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.release import release
@@ -98,7 +99,23 @@ class StatementResult:
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
-    """Node and statement rules in one walk of the tree; catalog checks left pending."""
+    """Node and statement rules in one walk of the tree; catalog checks left pending. The
+    statements nested in it (schema elements, SQL function bodies) are analysed too."""
+    result = _analyze_statement(parsed, ruleset)
+    nested = inner_statements(parsed) if parsed.tree is not None else None
+    for statement in nested.statements if nested else []:
+        inner = analyze(parse(statement), ruleset)
+        # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
+        # checks are left out: they find their node again from the outer statement's tree.
+        result.diagnostics.extend(
+            replace(d, node=None, fix=FixAvailability.NONE) for d in inner.diagnostics
+        )
+        if nested.runs_now:
+            result.effects.extend(inner.effects)
+    return result
+
+
+def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     tree = parsed.tree
     kind = statement_class(parsed)
     cut_short = _unterminated(parsed.statement, ruleset)
