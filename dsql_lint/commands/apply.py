@@ -317,6 +317,8 @@ def _preflight_report(
     from dsql_lint.apply.preflight import pending_only
     from dsql_lint.lint.pipeline import lint_paths
 
+    # The runner is ours, whatever the framework's would do: one DDL per transaction.
+    options.framework_transactions = False
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report

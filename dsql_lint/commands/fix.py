@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import lint_options
+from dsql_lint.commands.options import lint_options, migration_paths
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -98,8 +98,9 @@ def fix(
     Exit status: 0 nothing left, 1 findings remain (or, with --diff, changes pending),
     2 usage or input error.
     """
-    targets = list(paths) or ["."]
-    lint = resolve_settings(targets, overrides).lint
+    settings = resolve_settings(list(paths), overrides)
+    targets = migration_paths(paths, settings)
+    lint = settings.lint
     rules = active_rules(lint)
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}

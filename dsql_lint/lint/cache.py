@@ -27,8 +27,8 @@ from dsql_lint.engine.loader import builtin_rules_dir, rule_files
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.source import STDIN, Source
-from dsql_lint.syntax.split import split
 
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
@@ -126,7 +126,9 @@ def lint_cached(
         diagnostics = cache.load(key, source)
         if diagnostics is None:
             break  # (the keys chain: the files after it are misses too)
-        statements = split(source, options.assume_in_transaction)
+        statements = migration_statements(
+            source, options.assume_in_transaction, options.framework_transactions
+        )
         reused.append(FileReport(source, statements, [], diagnostics))
     rest = sources[len(reused) :]
     if not rest:
@@ -169,6 +171,7 @@ def _fingerprint(options: LintOptions) -> str:
     settings = (
         options.target_date.isoformat(),
         options.assume_in_transaction,
+        options.framework_transactions,
         options.select,
         options.ignore,
         sorted((k, v.value) for k, v in options.severity.items()),

@@ -38,12 +38,13 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, unclosed
 
 
 class _MatchContext:
@@ -271,7 +272,11 @@ class Linter:
         the schema to read the sources against and extend (default: this linter's); `parses`:
         parses to reuse and keep (one process)."""
         catalog = self.catalog if catalog is None else catalog
-        files = [split(s, self.options.assume_in_transaction) for s in sources]
+        options = self.options
+        files = [
+            migration_statements(s, options.assume_in_transaction, options.framework_transactions)
+            for s in sources
+        ]
         parsed_files, result_files = self._analyze(files, parses, catalog)
         return [
             self._finish(source, statements, parsed, results)

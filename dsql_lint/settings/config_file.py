@@ -10,6 +10,7 @@ walking up from the linted files (as ruff finds its configuration).
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
     migrations: db/migrations       # what apply, status, validate... run on when given no path
+    framework: goose                # with no path: only this framework's migrations
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -40,6 +41,7 @@ KEYS = {
     "exclude",
     "rule-dirs",
     "report-unused-ignores",
+    "framework",
     "migrations",
 }
 
@@ -62,6 +64,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None
     migrations: Path | None = None
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
@@ -152,6 +155,8 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             if not isinstance(data[key], bool):
                 raise fail(f"`{key}` must be true or false", key)
             setattr(config, attr, data[key])
+    if "framework" in data:
+        config.framework = _framework(data["framework"], lambda m: fail(m, "framework"))
     for key in ("select", "ignore", "exclude", "rule-dirs"):
         if key in data:
             values = data[key]
@@ -170,6 +175,14 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             raise fail("`migrations` must be a folder (a string)", "migrations")
         config.migrations = base / data["migrations"]
     return config
+
+
+def _framework(value: Any, fail: Callable[[str], RuleError]) -> str:
+    from dsql_lint.syntax.discover import FRAMEWORKS
+
+    if value not in FRAMEWORKS:
+        raise fail(f"`framework` must be one of {', '.join(FRAMEWORKS)}")
+    return str(value)
 
 
 def _target(value: Any, fail: Callable[[str], RuleError]) -> dt.date | None:

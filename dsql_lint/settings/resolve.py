@@ -25,12 +25,14 @@ class Overrides:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None  # --framework: discover only this framework's migrations
 
 
 @dataclass(frozen=True)
 class Settings:
     lint: LintOptions
     config_file: Path | None = None  # the file read, if any
+    framework: str | None = None  # the framework whose migrations are discovered
     migrations: Path | None = None  # the configuration's `migrations` folder
 
     def migration_paths(self, paths: tuple[str, ...]) -> list[str]:
@@ -74,7 +76,12 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
     for value in (*given.select, *given.ignore):
         if not config_file.rule_id_known(value, known):
             raise UserError(f"unknown rule {value!r} in --select/--ignore")
-    return Settings(lint=options, config_file=found, migrations=conf.migrations)
+    return Settings(
+        lint=options,
+        config_file=found,
+        framework=given.framework or conf.framework,
+        migrations=conf.migrations,
+    )
 
 
 def _first(*values: bool | None) -> bool:
