@@ -221,13 +221,15 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
         from dsql_lint.apply import history
         from dsql_lint.apply.show import print_plan
 
+        # The plan is shown, and the exit status is the run's: 1 where apply would stop.
+        stops = int(report.has_errors and not kw["force"])
         if target is None:
             print_plan(plans, None, target, kw["fmt"])
-            return 0
+            return stops
         state, _ = history.adopt(plans, _read_ledger(target))
         selected = history.select(plans, state, kw["to"], kw["out_of_order"])
         print_plan(selected, state, target, kw["fmt"])
-        return 0
+        return stops
     return _apply(plans, _require(target), kw)
 
 
