@@ -13,10 +13,11 @@ from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
 from dsql_lint.errors import UserError
+from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
 from dsql_lint.syntax.source import STDIN, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, split
 
-DDL, DML, QUERY, SESSION, SKIP = "ddl", "dml", "query", "session", "skip"
+SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
 DDL_WITH_DML = "ddl and dml are not supported in the same transaction"
 TWO_DDL = "only one DDL statement is supported in a transaction"
@@ -107,7 +108,7 @@ def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
-    from dsql_lint.lint.classify import statement_class
+    from dsql_lint.lint.classify import classify
     from dsql_lint.syntax.parse import parse
 
     source = read_source(path)
@@ -122,8 +123,7 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
                 last.copy_data = statement.text
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
-        kind = statement_class(parse(statement))
-        control = _tx_control(statement, kind)
+        kind, _, control = classify(parse(statement))
         if control is TxControl.BEGIN:
             block, block_line = [], statement.line
             continue
@@ -146,8 +146,8 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
 
 def _step(statement: Statement, name: str, path: str, kind: str, dsql: bool) -> Step:
     text = statement.body
-    analysis = analyze(text) if kind in (DDL, QUERY, "other") else Analysis()
-    if kind == "meta":
+    analysis = analyze(text) if kind in (DDL, QUERY, OTHER) else Analysis()
+    if kind == META:
         sql = None
     elif dsql:
         sql = text
@@ -171,32 +171,20 @@ def _block_unit(steps: list[Step], rolled_back: bool) -> Unit:
         return Unit(SKIP, [], block=True)
     if rolled_back:
         return Unit(SKIP, steps, block=True)
-    ddl = sum(step.kind == DDL for step in steps)
-    dml = sum(step.kind == DML for step in steps)
+    kinds = [step.kind for step in steps]
     refusal = None
-    if ddl and dml:
+    if mixed(kinds, (DDL, DML)):
         refusal = DDL_WITH_DML
-    elif ddl > 1:
+    elif over_limit(kinds, DDL, 1):
         refusal = TWO_DDL
     # Statements sqlglot cannot class (GRANT, DO...) are not refused, but without DML
     # they get the DDL protocol, whose intent row survives a crash.
-    catalog = ddl or (not dml and any(step.kind == "other" for step in steps))
+    catalog = DDL in kinds or (DML not in kinds and OTHER in kinds)
     return Unit(DDL if catalog else DML, steps, block=True, refusal=refusal)
 
 
 def _unit_kind(kind: str) -> str:
-    return {DDL: DDL, "other": DDL, DML: DML, QUERY: QUERY, SESSION: SESSION}.get(kind, SKIP)
-
-
-def _tx_control(statement: Statement, kind: str) -> TxControl | None:
-    if statement.tx_control is not None:
-        return statement.tx_control
-    if kind != "tx":
-        return None
-    word = statement.body.split(None, 1)[0].upper() if statement.body.strip() else ""
-    if word in ("BEGIN", "START"):
-        return TxControl.BEGIN
-    return TxControl.ROLLBACK if word in ("ROLLBACK", "ABORT") else TxControl.COMMIT
+    return {DDL: DDL, OTHER: DDL, DML: DML, QUERY: QUERY, SESSION: SESSION}.get(kind, SKIP)
 
 
 def _sha(text: str, copy_data: str | None) -> str:
