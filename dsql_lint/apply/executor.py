@@ -21,7 +21,7 @@ from dsql_lint.apply.connect import Session
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
-from dsql_lint.apply.live_catalog import ABSENT, VALID, effect_holds, index_state
+from dsql_lint.apply.live_catalog import ABSENT, VALID, effects_hold, index_state, readable
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
 from dsql_lint.apply.retry import RetryPolicy, with_retries
@@ -177,9 +177,9 @@ class Executor:
         """After an interrupted run: did the DDL take effect? (docs/apply.md, Crash window)."""
         step = next((s for s in unit.steps if s.kind in (DDL, "other")), unit.steps[0])
         row = self.state.statements.get((step.file, step.index))
-        effect = step.analysis.effect
+        effects = readable(step.analysis.effects)
         job = step.job
-        if effect is None:
+        if not effects:
             self._reconciled(step, "its effect cannot be read from the catalog: running it again")
             return False
         if job is not None and job.kind == "index":
@@ -198,7 +198,7 @@ class Executor:
             self._reconciled(step, f"index build still running as job {job_id}")
             self._wait(step, job_id)
             return True
-        if effect_holds(self.conn, effect):
+        if effects_hold(self.conn, effects):
             self._reconciled(step, "applied (the catalog shows its effect)")
             return True
         if job is not None and row is not None and row.job_id:

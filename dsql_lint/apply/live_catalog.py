@@ -1,40 +1,109 @@
-"""Reading the catalog: did a DDL statement take effect? (the crash-window check)."""
+"""Reading the live catalog: did a DDL statement take effect? (the crash-window check reads
+back the schema model's effects)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dsql_lint.apply.ddl import Effect, Name, quote_name
+from dsql_lint.apply.ddl import Name, quote_name, written
+from dsql_lint.lint.schema import Effect
 
 ABSENT, VALID, INVALID = "absent", "valid", "invalid"
 
+RELATION, SCHEMA, TYPE, ROLE = "relation", "schema", "type", "role"
+COLUMN, CONSTRAINT, VALIDATED, INDEX = "column", "constraint", "validated", "index"
 
-def effect_holds(conn: Any, effect: Effect) -> bool:
-    if effect.what == "index":
-        return (index_state(conn, effect.table, effect.member) == VALID) == effect.present
-    if effect.names:
-        found = [_object_exists(conn, effect.what, name) for name in effect.names]
-        return all(found) if effect.present else not any(found)
-    assert effect.table is not None and effect.member is not None
-    if effect.what == "column":
+# What the catalog shows once a statement with this effect is applied: what to look up, and
+# whether the statement makes it present. Effects not listed cannot be read back.
+READS: dict[str, tuple[str, bool]] = {
+    "create_table": (RELATION, True),
+    "create_view": (RELATION, True),
+    "create_sequence": (RELATION, True),
+    "rename_table": (RELATION, True),  # under its new name
+    "drop_table": (RELATION, False),
+    "drop_view": (RELATION, False),
+    "drop_sequence": (RELATION, False),
+    "drop_index": (RELATION, False),
+    "create_schema": (SCHEMA, True),
+    "drop_schema": (SCHEMA, False),
+    "create_type": (TYPE, True),
+    "drop_type": (TYPE, False),
+    "create_role": (ROLE, True),
+    "drop_role": (ROLE, False),
+    "add_columns": (COLUMN, True),
+    "rename_column": (COLUMN, True),
+    "drop_column": (COLUMN, False),
+    "add_constraint": (CONSTRAINT, True),
+    "add_primary_key": (CONSTRAINT, True),  # when it names the constraint
+    "rename_constraint": (CONSTRAINT, True),
+    "drop_constraint": (CONSTRAINT, False),
+    "validate_constraint": (VALIDATED, True),
+    "create_index": (INDEX, True),
+}
+_MEMBERS = {COLUMN, CONSTRAINT, VALIDATED, INDEX}
+
+
+def readable(effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+    """The effects the live catalog can show."""
+    return tuple(effect for effect in effects if _readable(effect))
+
+
+def effects_hold(conn: Any, effects: tuple[Effect, ...]) -> bool:
+    """The catalog shows every effect (each one `readable`)."""
+    return all(_holds(conn, effect) for effect in effects)
+
+
+def _readable(effect: Effect) -> bool:
+    read = READS.get(effect.op)
+    if read is None:
+        return False
+    if read[0] in _MEMBERS:
+        return effect.table is not None and bool(_members(effect))
+    if read[0] in (SCHEMA, ROLE):
+        return bool(effect.name)
+    return effect.table is not None
+
+
+def _holds(conn: Any, effect: Effect) -> bool:
+    what, present = READS[effect.op]
+    if what in (SCHEMA, ROLE):
+        assert effect.name is not None
+        return _object_exists(conn, what, (None, effect.name)) == present
+    assert effect.table is not None
+    if what in (RELATION, TYPE):
+        key = effect.other if effect.op == "rename_table" and effect.other else effect.table
+        return _object_exists(conn, what, written(key, effect)) == present
+    table = written(effect.table, effect)
+    if what == INDEX:
+        return all((index_state(conn, table, m) == VALID) == present for m in _members(effect))
+    if what == COLUMN:
         query = (
             "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s)"
             " AND attname = %s AND attnum > 0 AND NOT attisdropped)"
         )
-    elif effect.what == "constraint":
+    elif what == CONSTRAINT:
         query = (
             "SELECT EXISTS (SELECT 1 FROM pg_constraint"
             " WHERE conrelid = to_regclass(%s) AND conname = %s)"
         )
-    elif effect.what == "validated":
+    else:
         query = (
             "SELECT EXISTS (SELECT 1 FROM pg_constraint"
             " WHERE conrelid = to_regclass(%s) AND conname = %s AND convalidated)"
         )
-    else:
-        raise ValueError(effect.what)
-    found = _scalar(conn, query, quote_name(effect.table), effect.member)
-    return bool(found) == effect.present
+    return all(
+        bool(_scalar(conn, query, quote_name(table), member)) == present
+        for member in _members(effect)
+    )
+
+
+def _members(effect: Effect) -> list[str]:
+    """The columns, constraint or index an effect on a table is about."""
+    if effect.op in ("rename_column", "rename_constraint"):
+        return list(effect.keys[:1])
+    if effect.op == "add_columns":
+        return [column for column, _ in effect.columns]
+    return [effect.name] if effect.name else []
 
 
 def index_state(conn: Any, table: Name | None, index: str | None) -> str:
@@ -54,15 +123,15 @@ def index_state(conn: Any, table: Name | None, index: str | None) -> str:
 
 
 def _object_exists(conn: Any, what: str, name: Name) -> bool:
-    if what == "relation":
+    if what == RELATION:
         return bool(_scalar(conn, "SELECT to_regclass(%s) IS NOT NULL", quote_name(name)))
-    if what == "schema":
+    if what == SCHEMA:
         return bool(
             _scalar(conn, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", name[1])
         )
-    if what == "type":
+    if what == TYPE:
         return bool(_scalar(conn, "SELECT to_regtype(%s) IS NOT NULL", quote_name(name)))
-    if what == "role":
+    if what == ROLE:
         return bool(
             _scalar(conn, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", name[1])
         )

@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
 from dsql_lint.errors import UserError
 from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
 from dsql_lint.syntax.source import STDIN, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, split
+from dsql_lint.syntax.split import Kind, TxControl, split
+
+if TYPE_CHECKING:
+    from dsql_lint.syntax.parse import Parsed
 
 SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
@@ -123,7 +127,8 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
                 last.copy_data = statement.text
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
-        kind, _, control = classify(parse(statement))
+        parsed = parse(statement)
+        kind, _, control = classify(parsed)
         if control is TxControl.BEGIN:
             block, block_line = [], statement.line
             continue
@@ -134,7 +139,7 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
                 units.append(unit)
             block = None
             continue
-        last = _step(statement, name, path, kind, dsql)
+        last = _step(parsed, name, path, kind, dsql)
         if block is not None:
             block.append(last)
         else:
@@ -144,9 +149,10 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
     return FilePlan(path=path, name=name, checksum=checksum, units=units)
 
 
-def _step(statement: Statement, name: str, path: str, kind: str, dsql: bool) -> Step:
+def _step(parsed: Parsed, name: str, path: str, kind: str, dsql: bool) -> Step:
+    statement = parsed.statement
     text = statement.body
-    analysis = analyze(text) if kind in (DDL, QUERY, OTHER) else Analysis()
+    analysis = analyze(parsed) if kind in (DDL, QUERY, OTHER) else Analysis()
     if kind == META:
         sql = None
     elif dsql:
