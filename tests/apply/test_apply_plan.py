@@ -50,8 +50,13 @@ ROWS = [
     Row("CREATE MATERIALIZED VIEW mv AS SELECT 1", DDL, "VIEW", ("create_view mv",), setup=""),
     Row("CREATE SEQUENCE seq", DDL, "SEQUENCE", ("create_sequence seq",), setup=""),
     Row("CREATE SCHEMA app", DDL, "SCHEMA", ("create_schema - app",), setup=""),
-    Row("CREATE DOMAIN posint AS int CHECK (VALUE > 0)", DDL, "DOMAIN", ("create_type posint",),
-        setup=""),  # fmt: skip
+    Row(
+        "CREATE DOMAIN posint AS int CHECK (VALUE > 0)",
+        DDL,
+        "DOMAIN",
+        ("create_type posint",),
+        setup="",
+    ),
     Row("CREATE TYPE mood AS ENUM ('ok')", DDL, "TYPE", ("create_type mood",), setup=""),
     Row("CREATE ROLE reader_x", DDL, "ROLE", ("create_role - reader_x",)),
     Row(
@@ -74,8 +79,13 @@ ROWS = [
     ),
     Row("CREATE INDEX i ON t (a)", DDL, "INDEX", ("create_index t i",), setup=T),
     Row("CREATE INDEX ON t (a)", DDL, "INDEX"),  # unnamed: nothing to look up
-    Row("DROP TABLE a, s.b", DDL, "TABLE", ("drop_table a", "drop_table s.b"),
-        setup="CREATE SCHEMA s; CREATE TABLE a (x int); CREATE TABLE s.b (x int)"),  # fmt: skip
+    Row(
+        "DROP TABLE a, s.b",
+        DDL,
+        "TABLE",
+        ("drop_table a", "drop_table s.b"),
+        setup="CREATE SCHEMA s; CREATE TABLE a (x int); CREATE TABLE s.b (x int)",
+    ),
     Row("DROP VIEW IF EXISTS v", DDL, "VIEW", ("drop_view v",), setup="CREATE VIEW v AS SELECT 1"),
     Row("DROP INDEX i", DDL, "INDEX", ("drop_index i i",), setup=T + "; CREATE INDEX i ON t (a)"),
     Row("DROP SEQUENCE seq", DDL, "SEQUENCE", ("drop_sequence seq",), setup="CREATE SEQUENCE seq"),
@@ -83,26 +93,58 @@ ROWS = [
     Row("DROP TYPE mood", DDL, "TYPE", ("drop_type mood",), setup="CREATE TYPE mood AS ENUM ()"),
     Row("ALTER TABLE t RENAME TO u", DDL, "TABLE", ("rename_table u",), setup=T),
     Row("ALTER TABLE t RENAME COLUMN a TO b", DDL, "TABLE", ("rename_column t b",), setup=T),
-    Row("ALTER INDEX i RENAME TO j", DDL, "INDEX", ("rename_table j",),
-        setup=T + "; CREATE INDEX i ON t (a)"),  # fmt: skip
-    Row("ALTER SEQUENCE q RENAME TO r", DDL, "SEQUENCE", ("rename_table r",),
-        setup="CREATE SEQUENCE q"),  # fmt: skip
-    Row("ALTER TABLE t RENAME CONSTRAINT t_pkey TO pk", DDL, "TABLE",
-        ("rename_constraint t pk",), setup=T),  # fmt: skip
+    Row(
+        "ALTER INDEX i RENAME TO j",
+        DDL,
+        "INDEX",
+        ("rename_table j",),
+        setup=T + "; CREATE INDEX i ON t (a)",
+    ),
+    Row(
+        "ALTER SEQUENCE q RENAME TO r",
+        DDL,
+        "SEQUENCE",
+        ("rename_table r",),
+        setup="CREATE SEQUENCE q",
+    ),
+    Row(
+        "ALTER TABLE t RENAME CONSTRAINT t_pkey TO pk",
+        DDL,
+        "TABLE",
+        ("rename_constraint t pk",),
+        setup=T,
+    ),
     Row("ALTER TABLE t ADD COLUMN b text", DDL, "TABLE", ("add_columns t b",), setup=T),
-    Row('ALTER TABLE "T" ADD COLUMN "B" text', DDL, "TABLE", ("add_columns T B",),
-        setup='CREATE TABLE "T" (id int)'),  # fmt: skip
-    Row("ALTER TABLE t ADD COLUMN b int, ADD COLUMN c int", DDL, "TABLE",
-        ("add_columns t b", "add_columns t c"), setup=T),  # fmt: skip
+    Row(
+        'ALTER TABLE "T" ADD COLUMN "B" text',
+        DDL,
+        "TABLE",
+        ("add_columns T B",),
+        setup='CREATE TABLE "T" (id int)',
+    ),
+    Row(
+        "ALTER TABLE t ADD COLUMN b int, ADD COLUMN c int",
+        DDL,
+        "TABLE",
+        ("add_columns t b", "add_columns t c"),
+        setup=T,
+    ),
     Row("ALTER TABLE t DROP COLUMN a", DDL, "TABLE", ("drop_column t a",), setup=T),
     Row("ALTER TABLE t ALTER COLUMN a TYPE bigint", DDL, "TABLE"),  # not read back
-    Row("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID", DDL, "TABLE",
-        ("add_constraint t c",), setup=T),  # fmt: skip
-    Row("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a)", DDL, "TABLE", ("add_constraint t u",),
-        setup=T),  # fmt: skip
+    Row(
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID",
+        DDL,
+        "TABLE",
+        ("add_constraint t c",),
+        setup=T,
+    ),
+    Row(
+        "ALTER TABLE t ADD CONSTRAINT u UNIQUE (a)", DDL, "TABLE", ("add_constraint t u",), setup=T
+    ),
     Row("ALTER TABLE t ADD PRIMARY KEY (a)", DDL, "TABLE"),  # unnamed: not read back
-    Row("ALTER TABLE t DROP CONSTRAINT t_pkey", DDL, "TABLE", ("drop_constraint t t_pkey",),
-        setup=T),  # fmt: skip
+    Row(
+        "ALTER TABLE t DROP CONSTRAINT t_pkey", DDL, "TABLE", ("drop_constraint t t_pkey",), setup=T
+    ),
     Row(
         "ALTER TABLE ASYNC t VALIDATE CONSTRAINT c",
         DDL,
@@ -186,9 +228,13 @@ def test_transaction_control_is_classed() -> None:
     controls = [classify(parse(s)) for s in split(Source(path="x.sql", text=text))]
     assert [c.kind for c in controls] == [TX] * 6
     assert [c.control for c in controls] == [
-        TxControl.BEGIN, TxControl.BEGIN, TxControl.COMMIT, TxControl.COMMIT,
-        TxControl.ROLLBACK, TxControl.ROLLBACK,
-    ]  # fmt: skip
+        TxControl.BEGIN,
+        TxControl.BEGIN,
+        TxControl.COMMIT,
+        TxControl.COMMIT,
+        TxControl.ROLLBACK,
+        TxControl.ROLLBACK,
+    ]
 
 
 def test_a_meta_command_is_classed_and_skipped(tmp_path: Path) -> None:
@@ -205,8 +251,11 @@ def test_a_meta_command_is_classed_and_skipped(tmp_path: Path) -> None:
         ("CREATE TABLE a (x int); CREATE TABLE b (x int);", DDL, TWO_DDL),
         ("CREATE TABLE a (x int); INSERT INTO a VALUES (1);", DDL, DDL_WITH_DML),
         ("INSERT INTO a VALUES (1); CREATE TABLE b (x int);", DDL, DDL_WITH_DML),
-        ("CREATE TABLE a (x int); CREATE TABLE b (x int); INSERT INTO a VALUES (1);", DDL,
-         DDL_WITH_DML),  # fmt: skip
+        (
+            "CREATE TABLE a (x int); CREATE TABLE b (x int); INSERT INTO a VALUES (1);",
+            DDL,
+            DDL_WITH_DML,
+        ),
         ("INSERT INTO a VALUES (1); UPDATE a SET x = 2;", DML, None),
         ("SELECT 1; CREATE TABLE a (x int); SET search_path TO public;", DDL, None),
         ("GRANT SELECT ON a TO r;", DDL, None),  # no DML: the DDL protocol
@@ -230,5 +279,9 @@ def test_a_rolled_back_block_is_skipped_and_outside_blocks_each_statement_is_a_u
     )
     units = _plan(tmp_path, text).units
     assert [(u.kind, u.refusal, len(u.steps)) for u in units] == [
-        (SKIP, None, 2), (DDL, None, 1), (DML, None, 1), (QUERY, None, 1), (SESSION, None, 1),
-    ]  # fmt: skip
+        (SKIP, None, 2),
+        (DDL, None, 1),
+        (DML, None, 1),
+        (QUERY, None, 1),
+        (SESSION, None, 1),
+    ]
