@@ -10,16 +10,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
 from dsql_lint.errors import UserError
-from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
+from dsql_lint.lint.classify import (
+    DDL,
+    DML,
+    META,
+    OTHER,
+    QUERY,
+    SESSION,
+    classify,
+    mixed,
+    over_limit,
+)
+from dsql_lint.syntax.parse import Parsed, parse
 from dsql_lint.syntax.source import STDIN, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, TxControl, split
-
-if TYPE_CHECKING:
-    from dsql_lint.syntax.parse import Parsed
 
 SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
@@ -112,9 +119,6 @@ def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
-    from dsql_lint.lint.classify import classify
-    from dsql_lint.syntax.parse import parse
-
     source = read_source(path)
     checksum = hashlib.sha256(source.encode()).hexdigest()
     units: list[Unit] = []
