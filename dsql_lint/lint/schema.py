@@ -453,6 +453,9 @@ def _alter_effects(tree: exp.Alter) -> list[Effect]:
             old, new = action.this, action.args.get("to")
             if old is not None and new is not None:
                 out.append(on("rename_column", name=folded(old), keys=(folded(new),)))
+        elif isinstance(action, exp.AlterRename) and (new := _renamed_to(tree)) is not None:
+            # sqlglot reads `RENAME a TO b` (COLUMN omitted) as a rename of the table to a
+            out.append(on("rename_column", name=folded(action.this), keys=(folded(new),)))
         elif isinstance(action, exp.AlterRename):
             new_key = table_key(action.this)
             if new_key is not None:
@@ -463,6 +466,13 @@ def _alter_effects(tree: exp.Alter) -> list[Effect]:
             dtype = _postgres(action.args["dtype"])
             out.append(on("set_column_type", name=folded(action), columns=(("", dtype),)))
     return [effect for effect in out if effect]
+
+
+def _renamed_to(tree: exp.Alter) -> exp.Expr | None:
+    for option in tree.args.get("options") or []:
+        if isinstance(option, exp.ToTableProperty):
+            return option.this
+    return None
 
 
 def dropped_name(drop: exp.Drop) -> str:

@@ -93,6 +93,7 @@ ROWS = [
     Row("DROP TYPE mood", DDL, "TYPE", ("drop_type mood",), setup="CREATE TYPE mood AS ENUM ()"),
     Row("ALTER TABLE t RENAME TO u", DDL, "TABLE", ("rename_table u",), setup=T),
     Row("ALTER TABLE t RENAME COLUMN a TO b", DDL, "TABLE", ("rename_column t b",), setup=T),
+    Row('ALTER TABLE t RENAME "a" TO "B"', DDL, "TABLE", ("rename_column t B",), setup=T),
     Row(
         "ALTER INDEX i RENAME TO j",
         DDL,
