@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "fix": "dsql_lint.commands.fix:fix",
     "apply": "dsql_lint.commands.apply:apply",
     "status": "dsql_lint.commands.apply:status",
+    "validate": "dsql_lint.commands.validate:validate",
+    "repair": "dsql_lint.commands.repair:repair",
+    "baseline": "dsql_lint.commands.baseline:baseline",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
 }

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rule_fixtures import fixture_inputs
 
 from dsql_lint.lint.cache import FindingsCache
 
@@ -49,6 +50,9 @@ def migrations(tmp_path: Path) -> Path:
     indexes = "".join(f"CREATE INDEX ASYNC i{n} ON wide (c{n});\n" for n in range(26))
     (folder / "V2__indexes.sql").write_text(indexes)
     shutil.copy(fixtures / "examples" / "schema.sql", folder / "V3__example.sql")
-    for n, fixture in enumerate(sorted((fixtures / "rules").glob("DSQL[15]*/fail*.sql"))):
+    failing = [
+        f for d in sorted((fixtures / "rules").glob("DSQL[15]*")) for f in fixture_inputs(d, "fail")
+    ]
+    for n, fixture in enumerate(failing):
         shutil.copy(fixture, folder / f"V{n + 4}__{fixture.parent.name}.sql")
     return folder

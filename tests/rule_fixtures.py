@@ -19,11 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "rules"
 EXPECT = re.compile(r"--\s*expect:\s*([A-Z0-9, ]+)")
 HEADER = re.compile(r"^--\s*dsql-lint:\s*(.*)$", re.MULTILINE)
+# What `fix` makes of a failing fixture, pinned beside it (tests/pinned_outputs.py): SQL files,
+# but outputs, not fixtures.
+PINNED_SQL_SUFFIXES = (".fixed.sql", ".unsafe-fixed.sql")
 
 
 @dataclass(frozen=True)
 class FixtureOptions:
     target: dt.date | None  # None: the fixture does not say
+    latest: bool  # target=latest: today, whichever day that is
     assume_in_transaction: bool
     report_unused_ignores: bool
 
@@ -38,8 +42,20 @@ def fixture_options(text: str) -> FixtureOptions:
             value = word.split("=", 1)[1]
             target = dt.date.today() if value == "latest" else parse_date(value)
     return FixtureOptions(
-        target, "assume-in-transaction" in words, "report-unused-ignores" in words
+        target,
+        "target=latest" in words,
+        "assume-in-transaction" in words,
+        "report-unused-ignores" in words,
     )
+
+
+def fixture_inputs(folder: Path, prefix: str = "") -> list[Path]:
+    """The fixtures of a rule's folder whose names start with `prefix` (fail, pass)."""
+    return [
+        path
+        for path in sorted(folder.glob(f"{prefix}*.sql"))
+        if not path.name.endswith(PINNED_SQL_SUFFIXES)
+    ]
 
 
 def expected_lines(text: str, code: str) -> list[int]:

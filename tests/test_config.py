@@ -17,9 +17,13 @@ BAD = "CREATE TABLE t (id serial, tags text[]);\nCREATE INDEX i ON t (id);\n"
 
 
 def check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return cli(cwd, "check", *args)
+
+
+def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "dsql_lint", "check", *args],
+        [sys.executable, "-m", "dsql_lint", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -112,6 +116,13 @@ def test_user_rules_load_like_builtin(tmp_path: Path) -> None:
     out = check(tmp_path, "a.sql").stdout
     assert "a.sql:2:1: TEAM001 [table-needs-tenant-id]" in out
     assert out.count("TEAM001") == 1
+    # The docs commands read the same configuration: the team's rule is listed and explained.
+    assert "TEAM001  table-needs-tenant-id" in cli(tmp_path, "rules").stdout
+    explained = cli(tmp_path, "explain", "TEAM001")
+    assert explained.returncode == 0
+    assert explained.stdout.startswith("## TEAM001 table-needs-tenant-id")
+    assert "Defined at team-rules/tenancy.yaml:" in explained.stdout
+    assert cli(tmp_path, "explain", "TEAM001", "--isolated").returncode == 2
 
 
 def test_ignore_comment_on_and_above_statement() -> None:

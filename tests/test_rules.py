@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from helpers import lint_text
-from rule_fixtures import FIXTURES, expected_lines, fixture_options
+from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options
 
 from dsql_lint.engine.model import Rule
 from dsql_lint.settings import LintOptions, all_rules
@@ -22,14 +22,12 @@ def _target_for(rule: Rule) -> dt.date | None:
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.code}-{r.name}")
 def test_rule_has_failing_and_passing_fixtures(rule: Rule) -> None:
     folder = FIXTURES / rule.code
-    assert sorted(folder.glob("fail*.sql")), f"{folder}/fail*.sql missing"
-    assert sorted(folder.glob("pass*.sql")), f"{folder}/pass*.sql missing"
+    assert fixture_inputs(folder, "fail"), f"{folder}/fail*.sql missing"
+    assert fixture_inputs(folder, "pass"), f"{folder}/pass*.sql missing"
 
 
 def _fixture_cases() -> list[tuple[Rule, str]]:
-    return [
-        (rule, path.name) for rule in RULES for path in sorted((FIXTURES / rule.code).glob("*.sql"))
-    ]
+    return [(rule, path.name) for rule in RULES for path in fixture_inputs(FIXTURES / rule.code)]
 
 
 @pytest.mark.parametrize(

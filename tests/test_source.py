@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dsql_lint.errors import InputError
-from dsql_lint.syntax.source import Source, decode
+from dsql_lint.syntax.source import Source, decode, expand_paths
 
 TEXT = "-- héllo\nCREATE TABLE wörld (x text); -- ☃\n\nSELECT '€';\n"
 
@@ -47,3 +49,11 @@ def test_lines_end_at_lf_crlf_or_a_lone_cr(newline: str) -> None:
     assert source.position(text.index("serial")) == (3, 20)
     assert source.line_text(3) == "CREATE TABLE t (id serial);"
     assert source.line_count == 4
+
+
+def test_folders_are_read_in_version_order_across_sub_folders(tmp_path: Path) -> None:
+    for name in ("a/V2__x.sql", "a/V10__x.sql", "b/V1__x.sql", "b/V3__x.sql", "c/seed.sql"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;\n")
+    found = [p.split(str(tmp_path) + "/")[1] for p in expand_paths([str(tmp_path)])]
+    assert found == ["b/V1__x.sql", "a/V2__x.sql", "b/V3__x.sql", "a/V10__x.sql", "c/seed.sql"]

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import ledger
+from dsql_lint.apply import history, ledger
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import ABSENT, VALID, effects_hold, index_state, readable
+from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
 from dsql_lint.apply.retry import RetryPolicy, with_retries
@@ -41,6 +42,8 @@ class ExecOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     job_timeout: float | None = 1800.0
     wait: bool = True
+    to: Version | None = None  # apply --to: no versioned file above it
+    out_of_order: bool = False
 
 
 class Executor:
@@ -77,8 +80,11 @@ class Executor:
     def _run(self, plans: list[FilePlan], target: str) -> None:
         self._current = "creating the ledger"
         self.ensure_ledger()
-        self.state = ledger.load(self.conn)
-        check_checksums(plans, self.state)
+        self.state, adoption = history.adopt(plans, ledger.load(self.conn))
+        if adoption:
+            self._retrying(lambda: history.persist(self.conn, adoption), None)
+        history.check_edits(plans, self.state)
+        plans = history.select(plans, self.state, self.options.to, self.options.out_of_order)
         steps = [step for plan in plans for step in plan.steps]
         done = sum(self.state.status(s.file, s.index) in DONE for s in steps)
         self.reporter.event(
@@ -103,7 +109,7 @@ class Executor:
                 self._report(step, "skipped")
             return
         self._current = plan.path
-        if row is None:
+        if row is None or row.checksum != plan.checksum:
             self._retrying(
                 lambda: ledger.begin_file(self.conn, plan.name, plan.checksum, len(plan.steps)),
                 None,
@@ -356,18 +362,6 @@ class Executor:
     def _broken(self) -> bool:
         conn = self.session._conn
         return conn is None or conn.closed or conn.broken
-
-
-def check_checksums(plans: list[FilePlan], state: LedgerState) -> None:
-    """An applied file must not change: its statements ran as they were (Flyway's rule)."""
-    for plan in plans:
-        row = state.files.get(plan.name)
-        if row is not None and row.checksum != plan.checksum:
-            raise ApplyError(
-                f"{plan.path} was edited after it was applied (ledger name {plan.name!r}, "
-                f"checksum {row.checksum[:12]}... recorded, {plan.checksum[:12]}... on disk): "
-                "restore it and put the change in a new migration file"
-            )
 
 
 def copy_rows(data: str) -> str:

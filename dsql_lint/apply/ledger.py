@@ -106,9 +106,13 @@ def load(conn: Any) -> LedgerState:
 
 
 def begin_file(conn: Any, name: str, checksum: str, statements: int) -> None:
+    """Record a file as started; an unfinished file's row takes the file as it is now (only
+    its statements that did not run may have changed: history.edit_of)."""
     conn.execute(
-        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at)"
-        " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO NOTHING",
+        f"INSERT INTO {SCHEMA}.files AS f (name, checksum, statements, started_at)"
+        " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO UPDATE SET"
+        " checksum = EXCLUDED.checksum, statements = EXCLUDED.statements"
+        " WHERE f.applied_at IS NULL",
         [name, checksum, statements],
     )
 
@@ -146,4 +150,50 @@ ON CONFLICT (file, statement_index) DO UPDATE SET
             error,
             finished,
         ],
+    )
+
+
+def rename_file(conn: Any, old: str, new: str) -> None:
+    """Move a file's rows to a new ledger name (copied, then deleted: key columns are never
+    updated in place). Runs in the caller's transaction."""
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at, applied_at)"
+        f" SELECT %s, checksum, statements, started_at, applied_at FROM {SCHEMA}.files"
+        " WHERE name = %s",
+        [new, old],
+    )
+    conn.execute(
+        f"""INSERT INTO {SCHEMA}.statements
+    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at)
+SELECT %s, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at
+FROM {SCHEMA}.statements WHERE file = %s""",
+        [new, old],
+    )
+    conn.execute(f"DELETE FROM {SCHEMA}.statements WHERE file = %s", [old])
+    conn.execute(f"DELETE FROM {SCHEMA}.files WHERE name = %s", [old])
+
+
+def set_checksums(conn: Any, name: str, checksum: str, statements: dict[int, str]) -> None:
+    """Record a file's checksum and its statements' (by index). Caller's transaction."""
+    conn.execute(f"UPDATE {SCHEMA}.files SET checksum = %s WHERE name = %s", [checksum, name])
+    for index, sha in statements.items():
+        conn.execute(
+            f"UPDATE {SCHEMA}.statements SET sha256 = %s WHERE file = %s AND statement_index = %s",
+            [sha, name, index],
+        )
+
+
+def forget(conn: Any, file: str, index: int) -> None:
+    """Remove a statement's row (`repair`): the next run treats it as never run."""
+    conn.execute(
+        f"DELETE FROM {SCHEMA}.statements WHERE file = %s AND statement_index = %s", [file, index]
+    )
+
+
+def mark_baseline(conn: Any, name: str) -> None:
+    """The row `baseline` records: a file of no statements, applied now."""
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at, applied_at)"
+        " VALUES (%s, 'baseline', 0, now(), now())",
+        [name],
     )

@@ -12,21 +12,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.apply.ddl import Analysis, AsyncJob, analyze, postgres_form
-from dsql_lint.errors import UserError
-from dsql_lint.lint.classify import (
-    DDL,
-    DML,
-    META,
-    OTHER,
-    QUERY,
-    SESSION,
+from dsql_lint.apply.includes import expand
+from dsql_lint.apply.migrations import (
+    REPEATABLE,
+    Migration,
+    Version,
     classify,
-    mixed,
-    over_limit,
+    down_section,
+    run_order,
 )
+from dsql_lint.errors import UserError
+from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
+from dsql_lint.lint.classify import classify as class_of
 from dsql_lint.syntax.parse import Parsed, parse
-from dsql_lint.syntax.source import STDIN, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, TxControl, split
+from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
+from dsql_lint.syntax.split import Kind, TxControl
 
 SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
@@ -79,60 +79,89 @@ class Unit:
 @dataclass(eq=False)
 class FilePlan:
     path: str
-    name: str
-    checksum: str
+    name: str  # the ledger's identity of the file (ledger_name)
+    checksum: str  # of the text with line ends as LF: a CRLF checkout is not an edit
     units: list[Unit]
+    migration: Migration
+    # What ledgers before 2026-12 recorded: the checksum of the file as stored, with its line
+    # ends (LF or CRLF: the file may have been applied from a checkout of the other kind).
+    legacy_checksums: tuple[str, ...] = ()
+    included: list[Source] = field(default_factory=list)  # files it inlines (`\\ir`)
 
     @property
     def steps(self) -> list[Step]:
         return [step for unit in self.units for step in unit.steps]
 
+    @property
+    def version(self) -> Version | None:
+        return self.migration.version
+
+    @property
+    def role(self) -> str:
+        return self.migration.role
+
 
 def build_plans(paths: list[str], dsql: bool) -> list[FilePlan]:
+    """The forward migrations under `paths`, in run order. Undo and down files never run
+    forward, so they are not planned."""
+    roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
+    all_plans = [
+        plan_file(migration, dsql, roots)
+        for migration in run_order([classify(path) for path in migration_files(paths)])
+    ]
+    # A file another migration includes (`\ir`) is part of it, not a migration of its own.
+    included = {Path(source.path) for plan in all_plans for source in plan.included}
     plans: list[FilePlan] = []
     seen: dict[str, str] = {}
-    for path, name in ledger_names(paths):
-        if name in seen:
-            raise UserError(f"{path} and {seen[name]} have the same migration name {name!r}")
-        seen[name] = path
-        plans.append(plan_file(path, name, dsql))
+    for plan in all_plans:
+        if Path(plan.path).resolve() in included:
+            continue
+        if plan.name in seen:
+            raise UserError(f"{plan.path} and {seen[plan.name]} have the same name {plan.name!r}")
+        seen[plan.name] = plan.path
+        plans.append(plan)
     return plans
 
 
-def ledger_names(paths: list[str]) -> list[tuple[str, str]]:
-    """(path, name): a file is named relative to the folder given, or by its base name.
-
-    Names, not paths, identify migrations in the ledger, so running from another directory
-    (or a CI checkout) finds the same history.
-    """
-    out: list[tuple[str, str]] = []
+def migration_files(paths: list[str]) -> list[str]:
     for raw in paths:
         if raw == STDIN:
             raise UserError(
                 "apply needs migration files: standard input has no name for the ledger"
             )
-        root = Path(raw)
-        for path in expand_paths([raw]):
-            name = Path(path).relative_to(root).as_posix() if root.is_dir() else Path(path).name
-            out.append((path, name))
-    return out
+    return expand_paths(paths)
 
 
-def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
+def ledger_name(migration: Migration, checksum: str) -> str:
+    """A file's identity in the ledger: its file name, not the folder it was found in (so
+    `apply db/migrations` and `apply db` see one history). A repeatable file's identity also
+    holds its checksum: a changed repeatable is a new entry, and runs again."""
+    if migration.role == REPEATABLE:
+        return f"{migration.file_name}@{checksum[:12]}"
+    return migration.file_name
+
+
+def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None) -> FilePlan:
+    path = migration.path
     source = read_source(path)
-    checksum = hashlib.sha256(source.encode()).hexdigest()
+    expanded = expand(source, roots or [Path(path).resolve().parent])
+    checksum = _sha("\0".join(s.text for s in [source, *expanded.included]), None)
+    name = ledger_name(migration, checksum)
     units: list[Unit] = []
     block: list[Step] | None = None
     block_line = 0
     last: Step | None = None
-    for statement in split(source):
+    down = down_section(source.text)
+    for index, statement in enumerate(expanded.statements):
+        if down is not None and statement.source is source and statement.start >= down:
+            break
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
         parsed = parse(statement)
-        kind, _, control = classify(parsed)
+        kind, _, control = class_of(parsed)
         if control is TxControl.BEGIN:
             block, block_line = [], statement.line
             continue
@@ -143,17 +172,25 @@ def plan_file(path: str, name: str, dsql: bool) -> FilePlan:
                 units.append(unit)
             block = None
             continue
-        last = _step(parsed, name, path, kind, dsql)
+        last = _step(parsed, index, name, kind, dsql)
         if block is not None:
             block.append(last)
         else:
             units.append(Unit(_unit_kind(kind), [last]))
     if block is not None:
         raise UserError("BEGIN is never committed: add COMMIT", path, block_line)
-    return FilePlan(path=path, name=name, checksum=checksum, units=units)
+    return FilePlan(
+        path=path,
+        name=name,
+        checksum=checksum,
+        units=units,
+        migration=migration,
+        legacy_checksums=_legacy_checksums(source),
+        included=expanded.included,
+    )
 
 
-def _step(parsed: Parsed, name: str, path: str, kind: str, dsql: bool) -> Step:
+def _step(parsed: Parsed, index: int, name: str, kind: str, dsql: bool) -> Step:
     statement = parsed.statement
     text = statement.body
     analysis = analyze(parsed) if kind in (DDL, QUERY, OTHER) else Analysis()
@@ -165,8 +202,8 @@ def _step(parsed: Parsed, name: str, path: str, kind: str, dsql: bool) -> Step:
         sql = postgres_form(text, analysis)
     return Step(
         file=name,
-        path=path,
-        index=statement.index,
+        path=statement.source.path,
+        index=index,
         line=statement.line,
         kind=kind,
         text=text,
@@ -197,6 +234,14 @@ def _unit_kind(kind: str) -> str:
     return {DDL: DDL, OTHER: DDL, DML: DML, QUERY: QUERY, SESSION: SESSION}.get(kind, SKIP)
 
 
+def _legacy_checksums(source: Source) -> tuple[str, ...]:
+    """Of the file's bytes (its encoding and byte-order mark included), as earlier releases
+    took them, with the line ends it has, LF or CRLF."""
+    lf = LINE_END.sub("\n", source.text)
+    variants = {source.text, lf, lf.replace("\n", "\r\n")}
+    return tuple(hashlib.sha256(source.encode(v)).hexdigest() for v in variants)
+
+
 def _sha(text: str, copy_data: str | None) -> str:
     data = text if copy_data is None else f"{text}\n{copy_data}"
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(LINE_END.sub("\n", data).encode("utf-8")).hexdigest()

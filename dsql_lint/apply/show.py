@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from dsql_lint.apply.history import edit_of
 from dsql_lint.apply.ledger import LedgerState
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
 from dsql_lint.apply.target import Target
@@ -70,12 +71,22 @@ def print_plan(
                 click.echo(line)
 
 
-def print_status(plans: list[FilePlan], state: LedgerState, fmt: str) -> None:
+def print_status(
+    plans: list[FilePlan], state: LedgerState, fmt: str, selected: list[FilePlan]
+) -> int:
+    """Print each file's and statement's status; the number of failed statements."""
+    failed = 0
+    runs = set(map(id, selected))
     for plan in plans:
         steps = plan.steps
         statuses = [ledger_status(step, state) for step in steps]
+        failed += statuses.count("failed")
         applied = sum(s in ("applied", "skipped") for s in statuses)
         overall = "applied" if applied == len(steps) else "pending"
+        if "failed" in statuses:
+            overall = "failed"
+        if id(plan) not in runs:
+            overall = "below baseline" if plan.role == "versioned" else "not used"
         if _edited(plan, state):
             overall = "edited since applied"
         if fmt == "json":
@@ -106,11 +117,11 @@ def print_status(plans: list[FilePlan], state: LedgerState, fmt: str) -> None:
             }
             if fmt == "json":
                 click.echo(json.dumps({"event": "statement", **fields}))
-            elif overall != "applied":
+            elif overall not in ("applied", "below baseline", "not used"):
                 extra = f"  [{row.error}]" if row and row.error else ""
                 click.echo(f"  {step.where:<28} {status:<8} {step.first_line}{extra}")
+    return failed
 
 
 def _edited(plan: FilePlan, state: LedgerState | None) -> bool:
-    row = state.files.get(plan.name) if state else None
-    return row is not None and row.checksum != plan.checksum
+    return state is not None and edit_of(plan, state) is not None

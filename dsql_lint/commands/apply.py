@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
 from dsql_lint.commands.options import config_options, lint_options
 from dsql_lint.errors import UserError
+from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
 
 
@@ -95,6 +98,14 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
     return wrapper
 
 
+def _version_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d+(?:[._]\d+)*", value):
+        raise click.BadParameter(f"{value!r}: expected a version such as 3 or 1.2")
+    return parse_version(value)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @target_options
@@ -113,6 +124,17 @@ def _exit_on_apply_error(command: Callable[..., int]) -> Callable[..., int]:
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
+@click.option(
+    "--to",
+    metavar="VERSION",
+    callback=_version_callback,
+    help="apply versioned migrations up to this version only",
+)
+@click.option(
+    "--out-of-order",
+    is_flag=True,
+    help="apply new files whose version is below the highest applied one",
+)
 @lint_options
 @_format_option
 @_exit_on_apply_error
@@ -123,12 +145,19 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
-    if not _preflight(list(paths), settings.lint, force=kw["force"], dry_run=kw["dry_run"]):
+    report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
+    if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
     if kw["dry_run"]:
+        from dsql_lint.apply import history
         from dsql_lint.apply.show import print_plan
 
-        print_plan(plans, _read_ledger(target) if target else None, target, kw["fmt"])
+        if target is None:
+            print_plan(plans, None, target, kw["fmt"])
+            return 0
+        state, _ = history.adopt(plans, _read_ledger(target))
+        selected = history.select(plans, state, kw["to"], kw["out_of_order"])
+        print_plan(selected, state, target, kw["fmt"])
         return 0
     return _apply(plans, _require(target), kw)
 
@@ -142,6 +171,8 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
         retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
         job_timeout=kw["job_timeout"] or None,
         wait=not kw["no_wait"],
+        to=kw["to"],
+        out_of_order=kw["out_of_order"],
     )
     reporter = make_reporter(kw["fmt"], sum(len(p.steps) for p in plans))
     session = _session(target)
@@ -174,12 +205,40 @@ def _now() -> float:
     return time.monotonic()
 
 
-def _preflight(paths: list[str], options: LintOptions, force: bool, dry_run: bool) -> bool:
-    """The linter runs first: error findings stop the run before any connection."""
+def _preflight_report(
+    paths: list[str],
+    options: LintOptions,
+    plans: list[FilePlan],
+    target: Target | None,
+    to: Version | None,
+) -> LintReport:
+    """The linter's findings in the statements this run will run. The ledger is read only
+    when there are errors, to set aside those in statements that already ran; without it
+    (no target, or one that cannot be reached) every forward statement counts, so the run
+    stops before connecting."""
+    from dsql_lint.apply import history
+    from dsql_lint.apply.ledger import LedgerState
+    from dsql_lint.apply.preflight import pending_only
     from dsql_lint.lint.pipeline import lint_paths
-    from dsql_lint.report.text import render
 
     report = lint_paths(paths, options)
+    if not report.has_errors:
+        return report
+    try:
+        state = _read_ledger(target) if target else None
+    except ApplyError:
+        state = None
+    if state is None:  # what ran is unknown: every forward statement counts
+        return pending_only(report, plans, LedgerState.empty(), plans)
+    state, _ = history.adopt(plans, state)
+    selected = history.select(plans, state, to, allow_out_of_order=True)
+    return pending_only(report, plans, state, selected)
+
+
+def _preflight(report: LintReport, force: bool, dry_run: bool) -> bool:
+    """Error findings stop the run."""
+    from dsql_lint.report.text import render
+
     if not report.has_errors:
         return True
     click.echo(render(report), err=True, nl=False)
@@ -210,11 +269,15 @@ def _read_ledger(target: Target) -> Any:
 @_format_option
 @_exit_on_apply_error
 def status(paths: tuple[str, ...], **kw: Any) -> int:
-    """Show which statements of the migrations are applied, failed or pending."""
+    """Show which statements of the migrations are applied, failed or pending (exit 1 when
+    any failed)."""
+    from dsql_lint.apply import history
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
-    print_status(plans, _read_ledger(target), kw["fmt"])
-    return 0
+    state, _ = history.adopt(plans, _read_ledger(target))
+    selected = history.select(plans, state, allow_out_of_order=True)
+    failed = print_status(plans, state, kw["fmt"], selected)
+    return 1 if failed else 0

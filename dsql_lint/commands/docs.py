@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import click
 
-from dsql_lint.commands.options import parse_target
+from dsql_lint.commands.options import config_options, parse_target
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
-from dsql_lint.settings import LintOptions, all_rules
+from dsql_lint.settings import all_rules
+from dsql_lint.settings.resolve import Overrides, resolve_settings
 
 
 def _target_date(target: str | None) -> dt.date:
     return parse_target(target) or dt.date.today()
 
 
+def _project_rules(overrides: Overrides) -> list[Rule]:
+    """The built-in rules and the project's own (`rule-dirs` of the configuration file found
+    from the current directory), as `check` would run them."""
+    return all_rules(resolve_settings(["."], overrides).lint)
+
+
 @click.command()
-@click.option("--target", metavar="latest|YYYY-MM[-DD]", help="Show which rules are active then.")
+@config_options
+@click.option(
+    "--target", "when", metavar="latest|YYYY-MM[-DD]", help="Show which rules are active then."
+)
 @click.option(
     "--format",
     "output_format",
@@ -27,10 +38,11 @@ def _target_date(target: str | None) -> dt.date:
     help="markdown: the full reference, as in docs/rules.md; coverage: every PostgreSQL "
     "command with DSQL's verdict, as in docs/coverage.md.",
 )
-def rules(target: str | None, output_format: str) -> int:
-    """List every rule: code, name, severity, fix availability, active for the target."""
-    date = _target_date(target)
-    loaded = all_rules(LintOptions())
+def rules(when: str | None, output_format: str, overrides: Overrides) -> int:
+    """List every rule (the project's own too): code, name, severity, fix availability, active
+    for the target."""
+    date = _target_date(when)
+    loaded = _project_rules(overrides)
     if output_format == "markdown":
         click.echo(reference(loaded), nl=False)
         return 0
@@ -68,15 +80,17 @@ def rule_summary(rule: Rule, date: dt.date) -> dict:
 
 
 @click.command()
+@config_options
 @click.argument("rule_id")
-def explain(rule_id: str) -> int:
+def explain(rule_id: str, overrides: Overrides) -> int:
     """Print the documentation of a rule, by code (DSQL101), name (serial-column), or the
     error the cluster answered (`unsupported statement: Truncate`, `0A000`)."""
     wanted = rule_id.strip()
-    loaded = all_rules(LintOptions())
+    loaded = _project_rules(overrides)
     for rule in loaded:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             click.echo(explain_text(rule))
+            click.echo(f"Defined at {_relative(rule.origin)}.")
             return 0
     answered = [rule for rule in loaded if _answers(rule, wanted)]
     if len(answered) == 1:
@@ -88,6 +102,14 @@ def explain(rule_id: str) -> int:
             click.echo(f"  {rule.code} {rule.name}: {rule.message}")
         return 0
     raise UserError(f"no rule {wanted!r}; `dsql-lint rules` lists them")
+
+
+def _relative(origin: str) -> str:
+    """`rules/types.yaml:2` rather than the absolute path, where the file is below here."""
+    try:
+        return str(Path(origin).relative_to(Path.cwd()))
+    except ValueError:
+        return origin
 
 
 def _answers(rule: Rule, text: str) -> bool:

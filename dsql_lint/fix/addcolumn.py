@@ -11,7 +11,7 @@ from sqlglot import exp
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
-from dsql_lint.fix.constraints import MAX_NAME, table_name
+from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut
 from dsql_lint.fix.edits import Fix
@@ -136,12 +136,14 @@ class SplitAddColumn(Action):
             if part.kind == "DEFAULT":
                 steps.default(body, _primary_key(ctx, diag.statement, tree))
             elif part.kind == "CHECK":
-                constraint = part.name or _name(
-                    bare_table, tokens[column.name].name, suffix="check"
+                constraint = part.name or unused_name(
+                    ctx, _name(bare_table, tokens[column.name].name, suffix="check")
                 )
                 steps.not_valid(f"CHECK {body}", constraint, "CHECK")
             elif part.kind == "REFERENCES":
-                constraint = part.name or _name(bare_table, tokens[column.name].name, suffix="fkey")
+                constraint = part.name or unused_name(
+                    ctx, _name(bare_table, tokens[column.name].name, suffix="fkey")
+                )
                 steps.not_valid(f"FOREIGN KEY ({name}) REFERENCES {body}", constraint, "REFERENCES")
             else:
                 steps.unique()

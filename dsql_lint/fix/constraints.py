@@ -18,6 +18,7 @@ from dsql_lint.syntax import locate
 from dsql_lint.syntax.tokens import Tokens
 
 MAX_NAME = 63  # PostgreSQL truncates longer identifiers
+_NAMED = re.compile(r'\bconstraint\s+("(?:[^"]|"")+"|[^\s(;,]+)', re.I)
 _VALIDATE = re.compile(
     r"alter\s+table\s+(?:async\s+)?.*?\bvalidate\s+constraint\s+([^\s;]+)", re.I | re.S
 )
@@ -153,7 +154,7 @@ class NotValid(Action):
                 continue
             name = locate.constraint_name_of(tokens, start)
             if name is None:
-                name = default_name(tokens, layout, start + 1, kind)
+                name = unused_name(ctx, default_name(tokens, layout, start + 1, kind))
                 named = cased("CONSTRAINT ", style) + name + " "
                 edits.append(insert(tokens[start + 1].start, named))
             edits.append(insert(tokens[stop - 1].end, cased(" NOT VALID", style)))
@@ -167,6 +168,26 @@ class NotValid(Action):
         edits.append(ctx.after_statement(statement, separator.join(lines)))
         listed = ", ".join(names)
         return self.make(diag, edits, f"{listed}: added NOT VALID, validated by ALTER TABLE ASYNC")
+
+
+def _constraint_names(text: str) -> set[str]:
+    """The constraint names the file gives, folded as PostgreSQL folds them."""
+    return {
+        name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+        for name in _NAMED.findall(text)
+    }
+
+
+def unused_name(ctx: FixContext, name: str) -> str:
+    """`name`, or PostgreSQL's choice when the file already uses it: orders_qty_check1, then
+    2... The names chosen are shared by the pass's fixes: two unnamed checks get two names."""
+    taken = ctx.memo("constraint-names", lambda: _constraint_names(ctx.text))
+    chosen, suffix = name, 0
+    while chosen.lower() in taken:
+        suffix += 1
+        chosen = f"{name}{suffix}"
+    taken.add(chosen.lower())
+    return chosen
 
 
 def table_name(tokens: Tokens, layout: locate.Alter) -> str:

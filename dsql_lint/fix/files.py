@@ -16,9 +16,15 @@ def write_atomic(path: str, data: bytes) -> None:
     temporary file in the same folder, fsync it, rename it over the original."""
     target = Path(os.path.realpath(path))
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InputError("cannot write: is a directory", path)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_into(target, data, path)
+        return
+    mode = stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask()
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
@@ -37,6 +43,16 @@ def write_atomic(path: str, data: bytes) -> None:
             raise InputError(f"cannot write: {err.strerror}", path) from None
         raise
     _fsync_dir(target.parent)
+
+
+def _write_into(target: Path, data: bytes, path: str) -> None:
+    """A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written into, as a
+    shell redirection would: renaming a file over it would replace the device itself."""
+    try:
+        with open(target, "wb") as handle:
+            handle.write(data)
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror}", path) from None
 
 
 def _umask() -> int:

@@ -122,7 +122,7 @@ def read_source(path: str) -> Source:
     return decode(path, data)
 
 
-_VERSION = re.compile(r"^[VvRrUu]?(\d+(?:[._]\d+)*)")
+_VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
 
 
 def migration_key(path: Path) -> tuple:
@@ -149,16 +149,13 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
             continue
         path = Path(raw)
         if path.is_dir():
+            # Versions are ordered across sub-folders, as Flyway sorts all its locations.
             found = [p for p in path.rglob("*.sql") if p.is_file()]
-            by_folder: dict[Path, list[Path]] = {}
-            for p in found:
-                by_folder.setdefault(p.parent, []).append(p)
-            for folder in sorted(by_folder):
-                out.extend(
-                    str(p)
-                    for p in sorted(by_folder[folder], key=migration_key)
-                    if not _excluded(p, patterns)
-                )
+            out.extend(
+                str(p)
+                for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
+                if not _excluded(p, patterns)
+            )
         elif not path.exists():
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):

@@ -70,6 +70,21 @@ CASES: list[tuple[str, str, Case, str]] = [
         "ALTER TABLE ASYNC orders VALIDATE CONSTRAINT orders_customer_id_fkey;",
     ),
     (
+        "unnamed constraints get PostgreSQL's next free name: the file's names are taken",
+        "ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;\n"
+        "ALTER TABLE t ADD CHECK (n < 10);\nALTER TABLE t ADD CHECK (n < 20);\n"
+        "ALTER TABLE t ADD COLUMN m int CHECK (m > 0);",
+        UNSAFE,
+        "ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;\n"
+        "ALTER TABLE t ADD CONSTRAINT t_n_check1 CHECK (n < 10) NOT VALID;\n"
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT t_n_check1;\n"
+        "ALTER TABLE t ADD CONSTRAINT t_n_check2 CHECK (n < 20) NOT VALID;\n"
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT t_n_check2;\n"
+        "ALTER TABLE t ADD COLUMN m int;\n"
+        "ALTER TABLE t ADD CONSTRAINT t_m_check CHECK (m > 0) NOT VALID;\n"
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT t_m_check;",
+    ),
+    (
         "ADD CHECK: NOT VALID, validated asynchronously; a trailing comment stays on its line",
         "ALTER TABLE t ADD CONSTRAINT t_n CHECK (n > 0); -- positive\nSELECT 1;",
         Case(),

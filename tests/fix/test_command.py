@@ -159,3 +159,26 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     link.symlink_to(target)
     files.write_atomic(str(link), b"new")
     assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_output_into_a_pipe_writes_into_it_and_keeps_it(tmp_path: Path) -> None:
+    # `-o /dev/null` or `-o /dev/stdout` once replaced the device with a regular file.
+    source = tmp_path / "in.sql"
+    source.write_text(BAD)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    result = run("-o", str(fifo), str(source))
+    received, _ = reader.communicate(timeout=30)
+    assert b"Fixed 1 finding" in result.stderr
+    assert received.decode() == FIXED_SAFE
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_output_onto_a_folder_is_an_input_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.sql"
+    source.write_text(BAD)
+    result = run("-o", str(tmp_path), str(source))
+    assert result.returncode == 2
+    assert result.stderr.decode().count("\n") == 1 and "is a directory" in result.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.sql"]

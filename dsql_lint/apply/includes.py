@@ -1,0 +1,79 @@
+"""psql meta-commands in migrations: `\\i` and `\\ir` are inlined (the included file's
+statements run as part of the including migration); those that would run elsewhere or
+outside the ledger (`\\connect`, `\\copy`, `\\!`, `\\gexec`) refuse the plan before anything
+runs. Others (`\\set`, `\\echo`...) are recorded as skipped by the executor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsql_lint.errors import UserError
+from dsql_lint.syntax.source import Source, read_source
+from dsql_lint.syntax.split import Kind, Statement, split
+
+REFUSED = {
+    "c": "connects to another database: the rest would run outside this target and its ledger",
+    "connect": "connects to another database: the rest would run outside this target and its "
+    "ledger",
+    "copy": "copies through psql's client, which apply is not: use COPY ... FROM stdin",
+    "!": "runs a shell command, which apply never does",
+    "gexec": "runs statements generated at run time, which the plan cannot check or record",
+}
+INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
+_COMMAND = re.compile(r"\\(!|[A-Za-z_]+)\s*(.*)", re.S)
+
+
+@dataclass
+class Expanded:
+    statements: list[Statement] = field(default_factory=list)
+    included: list[Source] = field(default_factory=list)
+
+
+def meta_command(statement: Statement) -> tuple[str, str]:
+    """(command, argument) of a meta-command statement: `\\ir a.sql` -> ("ir", "a.sql")."""
+    match = _COMMAND.match(statement.text)
+    if match is None:
+        return "", ""
+    return match.group(1), match.group(2).strip()
+
+
+def expand(source: Source, roots: list[Path]) -> Expanded:
+    """The statements of `source` with `\\i`/`\\ir` replaced by the included files' statements.
+    Included files must lie under one of `roots` (the migration folders)."""
+    out = Expanded()
+    _expand(source, roots, [Path(source.path).resolve()], out)
+    return out
+
+
+def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded) -> None:
+    for statement in split(source):
+        if statement.kind is not Kind.META:
+            out.statements.append(statement)
+            continue
+        command, argument = meta_command(statement)
+        where = (source.path, statement.line)
+        if command in REFUSED:
+            raise UserError(f"\\{command} refused: it {REFUSED[command]}", *where)
+        if command not in INCLUDE:
+            out.statements.append(statement)
+            continue
+        name = argument.split()[0].strip("'\"") if argument else ""
+        if not name:
+            raise UserError(f"\\{command} names no file", *where)
+        base = Path(source.path).parent if INCLUDE[command] else Path.cwd()
+        path = (base / name).resolve()
+        if not any(path.is_relative_to(root) for root in roots):
+            raise UserError(
+                f"\\{command} {name}: only files inside the migrations folder are inlined", *where
+            )
+        if path in stack:
+            cycle = " -> ".join(p.name for p in [*stack, path])
+            raise UserError(f"\\{command} {name}: include cycle ({cycle})", *where)
+        try:
+            included = read_source(str(path))
+        except UserError as err:
+            raise UserError(f"\\{command} {name}: {err.message}", *where) from None
+        out.included.append(included)
+        _expand(included, roots, [*stack, path], out)

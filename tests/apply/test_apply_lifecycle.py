@@ -1,0 +1,118 @@
+"""The lifecycle commands end to end on PostgreSQL: validate, repair, baseline, status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import Database, Tls, dsql_args, ledger_rows, run_cli
+from pg_proxy import Proxy
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def entry(n: int) -> str:
+    return f"INSERT INTO log VALUES ({n});\n"
+
+
+def kinds(result_out: str) -> list[tuple[str, str]]:
+    events = [json.loads(line) for line in result_out.splitlines()]
+    return [(Path(e["file"]).name, e["kind"]) for e in events if e["event"] == "problem"]
+
+
+def test_validate_is_the_ci_gate(db: Database, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(tmp_path / "m", {"V1__a.sql": entry(1), "V3__c.sql": entry(3)})
+    pending = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+    assert pending.code == 1
+    assert kinds(pending.out) == [("V1__a.sql", "pending"), ("V3__c.sql", "pending")]
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    clean = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert clean.code == 0, clean.output
+    assert "the target matches the folder" in clean.err
+
+    write(folder, {"V2__b.sql": entry(2), "V1__a.sql": entry(10)})
+    (folder / "V3__c.sql").rename(tmp_path / "V3__c.sql")
+    found = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+    assert found.code == 1
+    assert sorted(kinds(found.out)) == [
+        ("V1__a.sql", "edited"),
+        ("V2__b.sql", "out of order"),
+        ("V3__c.sql", "missing"),
+    ]
+    assert db.query("SELECT n FROM log ORDER BY n") == [(1,), (3,)]  # validate wrote nothing
+
+
+def test_repair_removes_failed_rows_and_accepts_edits(db: Database, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(tmp_path / "m", {"V1__a.sql": entry(1), "V2__b.sql": entry(2) + entry(2)})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 1
+    status = run_cli("status", str(folder), "--dsn", db.dsn)
+    assert status.code == 1 and "V2__b.sql: failed" in status.out
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 1
+
+    repaired = run_cli("repair", str(folder), "--dsn", db.dsn)
+    assert repaired.code == 0, repaired.output
+    assert "removed failed V2__b.sql statement 1: " in repaired.out
+    assert "repair: 1 change" in repaired.err
+    assert ("V2__b.sql", 1) not in {(r[0], r[1]) for r in ledger_rows(db)}
+    assert run_cli("status", str(folder), "--dsn", db.dsn).code == 0
+
+    (folder / "V1__a.sql").write_text(entry(1) + "-- reviewed\n")
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 1
+    accepted = run_cli(
+        "repair", str(folder), "--dsn", db.dsn, "--accept-edits", str(folder / "V1__a.sql")
+    )
+    assert accepted.code == 0, accepted.output
+    assert "V1__a.sql: checksum realigned" in accepted.out
+    (folder / "V2__b.sql").write_text(entry(2) + entry(4))
+    done = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert done.code == 0, done.output
+    assert db.query("SELECT n FROM log ORDER BY n") == [(1,), (2,), (4,)]
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+
+
+def test_baseline_adopts_an_existing_database(db: Database, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__log.sql": "CREATE TABLE log (n bigint PRIMARY KEY);\n",
+            "V2__one.sql": entry(1),
+            "V3__two.sql": entry(2),
+        },
+    )
+    result = run_cli("baseline", str(folder), "--version", "2", "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert "V1__log.sql: below the baseline" in result.out
+    assert "V2__one.sql: below the baseline" in result.out
+    plan = run_cli("apply", str(folder), "--dsn", db.dsn, "--dry-run")
+    assert "V3__two.sql" in plan.out and "V2__one.sql" not in plan.out
+    applied = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert applied.code == 0, applied.output
+    assert db.query("SELECT n FROM log") == [(2,)]
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+    assert "V1__log.sql: below baseline" in run_cli("status", str(folder), "--dsn", db.dsn).out
+    again = run_cli("baseline", str(folder), "--version", "3", "--dsn", db.dsn)
+    assert again.code == 1 and "already has" in again.err
+
+
+def test_the_lifecycle_commands_reach_dsql_as_apply_does(
+    aws_env: None, db: Database, tls: Tls, tmp_path: Path
+) -> None:
+    """Token, TLS and endpoint options, through a TLS proxy standing for the cluster."""
+    write(tmp_path, {"V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n"})
+    with Proxy(db.server.port, tls=tls.context) as proxy:
+        target = dsql_args(proxy.port, db.name, "--sslrootcert", str(tls.ca_file))
+        assert run_cli("baseline", "V1__a.sql", "--version", "0", *target).code == 0
+        assert run_cli("validate", "V1__a.sql", *target).code == 1  # pending
+        assert run_cli("apply", "V1__a.sql", *target).code == 0
+        for command in ("validate", "repair", "status"):
+            result = run_cli(command, "V1__a.sql", *target)
+            assert result.code == 0, (command, result.output)
+    assert db.query("SELECT to_regclass('a')::text") == [("a",)]

@@ -1,0 +1,78 @@
+"""psql meta-commands in migrations: `\\i`/`\\ir` inlined, the dangerous ones refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Database, ledger_rows, run_cli
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def test_included_files_run_as_part_of_the_migration(db: Database, tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__schema.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n\\ir common/b.sql\n"
+            "INSERT INTO b VALUES (1);\n",
+            "common/b.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\n",
+        },
+    )
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert db.query("SELECT id FROM b") == [(1,)]
+    # common/b.sql is part of V1, not a migration of its own
+    assert [(r[0], r[1], r[2]) for r in ledger_rows(db)] == [
+        ("V1__schema.sql", 0, "applied"),
+        ("V1__schema.sql", 1, "applied"),
+        ("V1__schema.sql", 2, "applied"),
+    ]
+    # an edit of the included file is an edit of the migration
+    (folder / "common" / "b.sql").write_text("CREATE TABLE b (id bigint PRIMARY KEY, x int);\n")
+    edited = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert edited.code == 1 and "V1__schema.sql was edited" in edited.err
+
+
+def test_an_include_cycle_is_refused(tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "m",
+        {"V1__a.sql": "SELECT 1;\n\\ir b.sql\n", "b.sql": "SELECT 2;\n\\ir V1__a.sql\n"},
+    )
+    result = run_cli("apply", str(folder), "--dry-run")
+    assert result.code == 2
+    assert "include cycle (V1__a.sql -> b.sql -> V1__a.sql)" in result.err
+
+
+def test_an_include_outside_the_migrations_folder_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, {"outside.sql": "SELECT 1;\n"})
+    folder = write(tmp_path / "m", {"V1__a.sql": "SELECT 1;\n\\ir ../outside.sql\n"})
+    result = run_cli("apply", str(folder), "--dry-run")
+    assert result.code == 2
+    assert "V1__a.sql:2:" in result.err and "inside the migrations folder" in result.err
+
+
+@pytest.mark.parametrize(
+    "meta",
+    ["\\connect other", "\\c other", "\\copy t FROM 'rows.csv'", "\\! rm -rf /tmp/x", "\\gexec"],
+)
+def test_meta_commands_that_leave_the_plan_refuse_it_before_anything_runs(
+    db: Database, tmp_path: Path, meta: str
+) -> None:
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+            "V2__b.sql": f"CREATE TABLE b (id bigint PRIMARY KEY);\n\n{meta}\n",
+        },
+    )
+    result = run_cli("apply", str(folder), "--dsn", db.dsn, "--force")
+    assert result.code == 2, result.output
+    assert "V2__b.sql:3: \\" in result.err and "refused" in result.err
+    assert db.query("SELECT to_regclass('a')") == [(None,)]
