@@ -12,6 +12,7 @@ import sys
 import click
 
 from dsql_lint import __version__
+from dsql_lint.commands import gc_policy
 from dsql_lint.errors import UserError
 
 # name -> "module:attribute" of a click.Command
@@ -48,11 +49,14 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dsql-lint")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Lint, fix and apply PostgreSQL migrations for Amazon Aurora DSQL."""
+    gc_policy.start(ctx)
 
 
 def main() -> None:
+    gc_policy.process_ends_with_command()
     try:
         code = cli.main(prog_name="dsql-lint", standalone_mode=False)
     except UserError as err:

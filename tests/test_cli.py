@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -230,3 +231,35 @@ def test_history_reads_earlier_migrations_as_unreported_context(tmp_path: Path) 
     # V10, after the given file, is not read at all.
     assert "db/V2__pk.sql:1:" in out and "V1__t.sql" not in out and "later" not in out
     assert "in 1 file," in out
+
+
+def _collections(path: Path) -> str:
+    code = (
+        "import gc, sys; from dsql_lint.cli import main; runs = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and runs.append(info))\n"
+        f"sys.argv = ['dsql-lint', 'check', '-j', '1', {str(path)!r}]\n"
+        "try:\n main()\nexcept SystemExit: pass\n"
+        "print('RUNS', len(runs), gc.isenabled(), gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    return out.stdout.decode().rpartition("RUNS")[2].strip()
+
+
+def test_the_collector_is_off_while_a_command_runs(tmp_path: Path) -> None:
+    """Set where the command starts (commands/gc_policy.py): linting 1,000 statements makes no
+    more automatic collections than linting 7 (those of the imports); as the process ends with
+    the command, the collector stays off and the heap is frozen for the exit."""
+    large = tmp_path / "large.sql"
+    large.write_text("".join(f"CREATE TABLE t{i} (id serial, n int);\n" for i in range(1000)))
+    small = _collections(EXAMPLE)
+    assert small.endswith("False True")
+    assert _collections(large) == small
+
+
+def test_the_collector_is_back_on_after_a_command_in_process() -> None:
+    from click.testing import CliRunner
+
+    from dsql_lint.cli import cli
+
+    CliRunner().invoke(cli, ["check", str(EXAMPLE)])
+    assert gc.isenabled()

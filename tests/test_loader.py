@@ -51,7 +51,7 @@ def test_good_rule_loads(tmp_path: Path) -> None:
         "error",
         "none",
     )
-    assert rule.origin.endswith("rules.yaml:2")
+    assert rule.origin == (str(tmp_path / "rules.yaml"), 2)
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,14 @@ def _hop_params(target: Target) -> dict[str, Any]:
 
 
 def _tls_hint(message: str) -> str:
-    if "certificate" in message or "SSL" in message:
-        return " (TLS verification failed: pass --sslrootcert FILE for a private CA)"
+    if "certificate" in message:
+        return (
+            " (TLS verification failed: the server's certificate is not signed by a CA of the "
+            "system trust store; for a private CA, such as a proxy's, keep --sslmode verify-full "
+            "and pass --sslrootcert FILE with that CA)"
+        )
+    if "SSL" in message:
+        return " (TLS failed: Aurora DSQL requires TLS; check --sslmode and --sslrootcert)"
     return ""
 
 

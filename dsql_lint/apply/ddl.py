@@ -100,8 +100,8 @@ def _async_span(tokens: Tokens) -> tuple[int, int] | None:
 
 def _job(effects: tuple[Effect, ...]) -> AsyncJob | None:
     for effect in effects:
-        if effect.table is None or effect.name is None:
-            continue
+        if effect.table is None or not effect.name:
+            continue  # an unnamed index: no job to name (live_catalog.unnamed_index)
         if effect.op == "create_index":
             return AsyncJob("index", written(effect.table, effect), effect.name)
         if effect.op == "validate_constraint":

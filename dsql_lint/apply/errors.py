@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApplyError(Exception):
     """The migration run stopped; the ledger says how far it got."""
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.fields = fields  # extra fields of the JSON `error` event (line, sqlstate, ...)
 
 
 class ConnectionLost(ApplyError):

@@ -18,14 +18,27 @@ from typing import Any, TypeVar
 
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.connect import Session
+from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
-from dsql_lint.apply.live_catalog import ABSENT, VALID, effects_hold, index_state, readable
+from dsql_lint.apply.live_catalog import (
+    ABSENT,
+    VALID,
+    effects_hold,
+    fingerprint,
+    index_state,
+    indexes_on,
+    readable,
+    recorded,
+    unnamed_index,
+)
+from dsql_lint.apply.lock import RunLock
 from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
-from dsql_lint.apply.retry import RetryPolicy, with_retries
+from dsql_lint.apply.retry import RetryPolicy, is_unavailable, with_retries
+from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
 DONE = (APPLIED, SKIPPED)
@@ -42,6 +55,7 @@ class ExecOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     job_timeout: float | None = 1800.0
     wait: bool = True
+    lock_timeout: float = 600.0
     to: Version | None = None  # apply --to: no versioned file above it
     out_of_order: bool = False
 
@@ -56,11 +70,18 @@ class Executor:
         self.dsql = dsql
         self.counts: Counter[str] = Counter()
         self.state = LedgerState.empty()
+        self.lock: RunLock | None = None
         self._current: str = "connecting"
+        self._running: Step | None = None  # the statement sent last, for error positions
 
     @property
     def conn(self) -> Any:
         return self.session.conn
+
+    @property
+    def current(self) -> str:
+        """Where the run is: a statement's file:line, or the phase before the first."""
+        return self._current
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -68,7 +89,10 @@ class Executor:
         import psycopg
 
         try:
-            self._run(plans, target)
+            try:
+                self._run(plans, target)
+            finally:
+                self._release_lock()
         except (psycopg.OperationalError, psycopg.InterfaceError) as err:
             if not self._broken():
                 raise ApplyError(f"{self._current}: {_first_line(err)}") from None
@@ -80,6 +104,10 @@ class Executor:
     def _run(self, plans: list[FilePlan], target: str) -> None:
         self._current = "creating the ledger"
         self.ensure_ledger()
+        self._current = "taking the apply lock"
+        self.lock = RunLock(self.session, self.options.lock_timeout, self.reporter.event)
+        self.lock.acquire()
+        self._current = "reading the ledger"
         self.state, adoption = history.adopt(plans, ledger.load(self.conn))
         if adoption:
             self._retrying(lambda: history.persist(self.conn, adoption), None)
@@ -93,14 +121,42 @@ class Executor:
             statements=len(steps),
             already_applied=done,
             target=target,
+            run_id=self.lock.run_id,
         )
         for plan in plans:
             self._run_file(plan)
 
     def ensure_ledger(self) -> None:
+        import psycopg
+
         for statement in ledger.create_statements(self.conn):
             # One DDL per transaction (dsql-facts.md, Transactions); DDL hits OC001 too.
-            self._retrying(lambda s=statement: self.conn.execute(s), None)
+            try:
+                self._retrying(lambda s=statement: self.conn.execute(s), None)
+            except (
+                psycopg.errors.UniqueViolation,
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.DuplicateTable,
+                psycopg.errors.DuplicateSchema,
+                psycopg.errors.DuplicateColumn,
+            ):
+                # Runs started together race to create the ledger, before any lock exists: on
+                # PostgreSQL the loser of `IF NOT EXISTS` may get a duplicate error instead.
+                if self._broken():
+                    raise
+
+    def _release_lock(self) -> None:
+        import psycopg
+
+        if self.lock is None:
+            return
+        try:
+            self.lock.release()
+        except (psycopg.Error, ApplyError):
+            # The row stays; its heartbeat stops, so the next run takes it over as stale.
+            self.reporter.event(
+                "warning", message="could not release the apply lock; it goes stale in 5 minutes"
+            )
 
     def _run_file(self, plan: FilePlan) -> None:
         row = self.state.files.get(plan.name)
@@ -123,6 +179,9 @@ class Executor:
         if not unit.steps:
             return
         self._current = unit.where
+        if self.lock is not None:
+            self.lock.check()
+        self._refresh(unit.steps)
         statuses = [self.state.status(step.file, step.index) for step in unit.steps]
         if unit.kind == SESSION:
             self._run_session(unit.steps[0], statuses[0])
@@ -141,10 +200,12 @@ class Executor:
         if self.session.refresh_if_old():
             self.reporter.event("reconnect", reason="connection age cap")
         started = time.monotonic()
-        if unit.kind == DDL:
-            self._run_ddl(unit, statuses)
-        elif unit.kind == DML:
-            self._run_transaction(unit)
+        if unit.kind in (DDL, DML):
+            ran = self._run_ddl(unit, statuses) if unit.kind == DDL else self._run_transaction(unit)
+            if not ran:
+                for step in unit.steps:
+                    self._report(step, "skipped")
+                return
         elif unit.kind == QUERY:
             self._run_query(unit.steps[0])
         else:
@@ -156,63 +217,138 @@ class Executor:
 
     # -- DDL: intent, statement, done --------------------------------------------------------
 
-    def _run_ddl(self, unit: Unit, statuses: list[str | None]) -> None:
-        if any(status in (STARTED, FAILED) for status in statuses) and self._reconcile(unit):
+    def _run_ddl(self, unit: Unit, statuses: list[str | None]) -> bool:
+        """Run a DDL unit; False when the ledger shows another run applied it."""
+        step = _checked_step(unit)
+        row = self.state.statements.get((step.file, step.index))
+        # A `failed` row is a statement the server refused: it never took effect, so it is
+        # never reconciled, unless it committed and only its async job failed (job_id).
+        interrupted = any(status == STARTED for status in statuses) or (
+            row is not None and row.status == FAILED and row.job_id is not None
+        )
+        if interrupted and self._reconcile(step):
             self._record_all(unit.steps, APPLIED)
-            return
-        self._record_all(unit.steps, STARTED)  # the intent commits before the DDL runs
+            return True
+        effects = readable(step.analysis.effects)
+        before = fingerprint(self.conn, effects) if effects else None
+        # The intent, with the catalog as it is now, commits before the DDL runs.
+        self._record_all(unit.steps, STARTED, catalog_before=before)
+        if self._all_applied(unit.steps):  # the intent did not overwrite another run's row
+            return False
         job_ids = self._guarded(unit.steps, lambda: self._retrying(self._ddl_attempt(unit), unit))
-        for step, job_id in zip(unit.steps, job_ids, strict=True):
+        for each, job_id in zip(unit.steps, job_ids, strict=True):
             if job_id is not None:
                 self._retrying(
-                    lambda s=step, j=job_id: ledger.record(self.conn, s, STARTED, j), None
+                    lambda s=each, j=job_id: ledger.record(self.conn, s, STARTED, j), None
                 )
-                self._wait(step, job_id)
+                self._wait(each, job_id)
         self._record_all(unit.steps, APPLIED)
+        return True
 
     def _ddl_attempt(self, unit: Unit) -> Callable[[], list[str | None]]:
+        unknown = False  # the last try's COMMIT may have happened (XX000 server unavailable)
+
         def attempt() -> list[str | None]:
-            if len(unit.steps) == 1:
-                return [self._execute(self.conn, unit.steps[0])]
-            with self.conn.transaction():
-                return [self._execute(self.conn, step) for step in unit.steps]
+            nonlocal unknown
+            if unknown and self._reconcile(_checked_step(unit)):
+                return [None] * len(unit.steps)  # it had committed: a crash in the window
+            try:
+                if len(unit.steps) == 1:
+                    return [self._execute(self.conn, unit.steps[0])]
+                with self.conn.transaction():
+                    return [self._execute(self.conn, step) for step in unit.steps]
+            except Exception as err:
+                unknown = is_unavailable(err)
+                raise
 
         return attempt
 
-    def _reconcile(self, unit: Unit) -> bool:
-        """After an interrupted run: did the DDL take effect? (docs/apply.md, Crash window)."""
-        step = next((s for s in unit.steps if s.kind in (DDL, "other")), unit.steps[0])
+    def _reconcile(self, step: Step) -> bool:
+        """After an interrupted run: did the DDL take effect? (docs/apply.md, Crash window).
+
+        Only a change of the catalog from the state recorded with the intent to the
+        statement's effect proves it ran; where the catalog cannot tell, the run stops."""
         row = self.state.statements.get((step.file, step.index))
         effects = readable(step.analysis.effects)
-        job = step.job
         if not effects:
-            self._reconciled(step, "its effect cannot be read from the catalog: running it again")
-            return False
-        if job is not None and job.kind == "index":
-            state = index_state(self.conn, job.table, job.name)
-            if state == ABSENT:
-                self._reconciled(step, "not applied: running it again")
-                return False
-            if state == VALID:
-                self._reconciled(step, "applied (index is valid)")
-                return True
-            job_id = (row.job_id if row else None) or (
-                running_job_for(self.conn, job) if self.dsql else None
-            )
-            if job_id is None:
-                self._fail([step], f"{step.where}: {failed_index_advice(job.table, job.name)}")
-            self._reconciled(step, f"index build still running as job {job_id}")
+            self._cannot_tell(step, "its effect cannot be read from the catalog")
+        job = step.job
+        job_id = row.job_id if row else None
+        # A validation interrupted while waiting is waited for; a failed one is run again.
+        if job is not None and job.kind == "validate" and job_id and row and row.status == STARTED:
+            self._reconciled(step, f"validation job {job_id} recorded: waiting for it")
             self._wait(step, job_id)
             return True
+        before = row.catalog_before if row else None
+        states = recorded(before, effects)  # None: no usable record of the catalog before
+        if states is not None and fingerprint(self.conn, effects) == before:
+            self._reconciled(step, "not applied (the catalog is as before): running it again")
+            return False
+        for effect, state in zip(effects, states or [None] * len(effects), strict=True):
+            if unnamed_index(effect):
+                return self._reconcile_unnamed_index(step, effect, state)
+        if states is None and effects_hold(self.conn, effects):
+            # An intent written without the catalog's prior state (an older dsql-lint).
+            self._cannot_tell(step, "the catalog shows its effect, but not whether it held before")
+        if job is not None and job.kind == "index":
+            return self._reconcile_index(step, job, job_id)
         if effects_hold(self.conn, effects):
             self._reconciled(step, "applied (the catalog shows its effect)")
             return True
-        if job is not None and row is not None and row.job_id:
-            self._reconciled(step, f"validation job {row.job_id} recorded: waiting for it")
-            self._wait(step, row.job_id)
-            return True
-        self._reconciled(step, "not applied: running it again")
+        if states is None:
+            self._reconciled(step, "not applied: running it again")
+            return False
+        self._cannot_tell(
+            step, "the catalog changed since the intent was recorded, but not to its effect"
+        )
         return False
+
+    def _reconcile_index(self, step: Step, job: AsyncJob, job_id: str | None) -> bool:
+        state = index_state(self.conn, job.table, job.name)
+        if state == ABSENT:
+            self._reconciled(step, "not applied: running it again")
+            return False
+        if state == VALID:
+            self._reconciled(step, "applied (index is valid)")
+            return True
+        job_id = job_id or (running_job_for(self.conn, job) if self.dsql else None)
+        if job_id is None:
+            self._fail([step], f"{step.where}: {failed_index_advice(job.table, job.name)}")
+        assert job_id is not None
+        self._reconciled(step, f"index build still running as job {job_id}")
+        self._wait(step, job_id)
+        return True
+
+    def _reconcile_unnamed_index(self, step: Step, effect: Effect, before: Any) -> bool:
+        """An unnamed CREATE INDEX: its index is one of the table that the intent did not see
+        (`before`: the table's indexes recorded with the intent)."""
+        assert effect.table is not None
+        table = written(effect.table, effect)
+        if not isinstance(before, list):
+            self._cannot_tell(step, "no record of the table's indexes before it ran")
+        known = {index[0] for index in before}
+        new = [index for index in indexes_on(self.conn, table) if index[0] not in known]
+        if len(new) != 1:
+            self._cannot_tell(step, f"{len(new)} indexes appeared on {qualified(table)} since")
+        name, _, valid = new[0]
+        if valid:
+            self._reconciled(step, f"applied (index {name} appeared and is valid)")
+            return True
+        return self._reconcile_index(step, AsyncJob("index", table, name), None)
+
+    def _cannot_tell(self, step: Step, why: str) -> None:
+        message = (
+            f"{step.where}: the last run was interrupted while `{step.first_line}` ran, and "
+            f"the catalog cannot tell whether it took effect ({why}). Check the database. "
+            "If it did not, `dsql-lint repair` clears its row and the next apply runs it; if "
+            f"it did, record that: UPDATE {ledger.SCHEMA}.statements SET status = 'applied' "
+            f"WHERE file = '{step.file}' AND statement_index = {step.index}. It is never run "
+            "twice silently"
+        )
+        # The row stays `started`: every run stops here until the user decides.
+        self._retrying(lambda: ledger.record(self.conn, step, STARTED, None, message), None)
+        self._report(step, "failed")
+        raise ApplyError(message)
 
     def _wait(self, step: Step, job_id: str) -> None:
         if not self.options.wait:
@@ -244,15 +380,27 @@ class Executor:
 
     # -- DML and queries: statements and done rows in one transaction -------------------------
 
-    def _run_transaction(self, unit: Unit) -> None:
-        def attempt() -> None:
+    def _run_transaction(self, unit: Unit) -> bool:
+        """Run a DML unit; False when the ledger shows another run applied it."""
+
+        tries = 0
+
+        def attempt() -> bool:
+            nonlocal tries
+            tries += 1
             with self.conn.transaction():
+                # Re-read inside the transaction, on every try: after a COMMIT of unknown
+                # outcome (XX000) the unit may be applied already; on a first try, only by
+                # another run.
+                if self._all_applied(unit.steps):
+                    return tries > 1
                 for step in unit.steps:
                     self._execute(self.conn, step)
                 for step in unit.steps:
                     ledger.record(self.conn, step, APPLIED)
+                return True
 
-        self._guarded(unit.steps, lambda: self._retrying(attempt, unit))
+        return self._guarded(unit.steps, lambda: self._retrying(attempt, unit))
 
     def _run_query(self, step: Step) -> None:
         # Autocommit: `CALL sys.wait_for_job` must run outside a transaction
@@ -283,6 +431,7 @@ class Executor:
         if step.sql is None:
             return None
         self._current = step.where
+        self._running = step
         if step.copy_data is not None:
             with conn.cursor() as cursor, cursor.copy(step.sql) as copy:
                 copy.write(copy_rows(step.copy_data))
@@ -330,19 +479,42 @@ class Executor:
         except psycopg.Error as err:
             if self._broken():
                 raise
-            self._fail(steps, f"{self._current}: {explain(err)}")
+            running = self._running if self._running in steps else None
+            message, fields = server_error(err, running, self._current)
+            self._fail(steps, message, fields=fields)
 
-    def _fail(self, steps: list[Step], message: str, job_id: str | None = None) -> Any:
+    def _fail(
+        self,
+        steps: list[Step],
+        message: str,
+        job_id: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> Any:
         for step in steps:
             self._retrying(
                 lambda s=step: ledger.record(self.conn, s, FAILED, job_id, message), None
             )
             self._report(step, "failed")
-        raise ApplyError(message)
+        raise ApplyError(message, **(fields or {}))
 
-    def _record_all(self, steps: list[Step], status: str) -> None:
+    def _refresh(self, steps: list[Step]) -> None:
+        for key, row in ledger.reread(self.conn, steps).items():
+            self.state.statements[key] = row
+
+    def _all_applied(self, steps: list[Step]) -> bool:
+        rows = ledger.reread(self.conn, steps)
+        for key, row in rows.items():
+            self.state.statements[key] = row
+        return all(self.state.status(step.file, step.index) in DONE for step in steps)
+
+    def _record_all(
+        self, steps: list[Step], status: str, catalog_before: str | None = None
+    ) -> None:
         for step in steps:
-            self._retrying(lambda s=step: ledger.record(self.conn, s, status), None)
+            self._retrying(
+                lambda s=step: ledger.record(self.conn, s, status, catalog_before=catalog_before),
+                None,
+            )
 
     def _reconciled(self, step: Step, outcome: str) -> None:
         self.reporter.event("reconcile", file=step.path, line=step.line, outcome=outcome)
@@ -364,6 +536,11 @@ class Executor:
         return conn is None or conn.closed or conn.broken
 
 
+def _checked_step(unit: Unit) -> Step:
+    """The statement of a DDL unit whose effect the catalog shows."""
+    return next((s for s in unit.steps if s.kind in (DDL, "other")), unit.steps[0])
+
+
 def copy_rows(data: str) -> str:
     """COPY data without the `\\.` end marker (psql's framing, not part of the rows)."""
     lines = data.split("\n")
@@ -375,16 +552,34 @@ def copy_rows(data: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def explain(err: Any) -> str:
+def server_error(err: Any, step: Step | None, where: str) -> tuple[str, dict[str, Any]]:
+    """The server's error as the user needs it: the line PostgreSQL points at inside the
+    statement, its SQLSTATE, DETAIL and HINT, and what to do about DSQL's limits."""
+    diag = getattr(err, "diag", None)
     sqlstate = getattr(err, "sqlstate", None)
-    message = _first_line(err)
+    fields: dict[str, Any] = {"sqlstate": sqlstate}
+    if step is not None:
+        line = step.line
+        position = getattr(diag, "statement_position", None)
+        if position and step.sql and str(position).isdigit():
+            line += step.sql[: int(position) - 1].count("\n")
+        where = f"{step.path}:{line}"
+        fields.update(file=step.path, line=line, statement_line=step.line)
+    message = f"{where}: {_first_line(err)}"
     if sqlstate:
         message += f" [SQLSTATE {sqlstate}]"
+    for label, text in (
+        ("DETAIL", getattr(diag, "message_detail", None)),
+        ("HINT", getattr(diag, "message_hint", None)),
+    ):
+        if text:
+            message += f"\n  {label}: {text}"
+            fields[label.lower()] = text
     if sqlstate == "54000":
-        message += f"; {BATCH_ADVICE}"
+        message += f"\n  {BATCH_ADVICE}"
     elif sqlstate == "0A000":
-        message += "; Aurora DSQL does not support this: see `dsql-lint check`"
-    return message
+        message += "\n  Aurora DSQL does not support this: see `dsql-lint check`"
+    return message, fields
 
 
 def _first_line(err: BaseException) -> str:

@@ -75,7 +75,13 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
             for key in by_file.get(old, []):
                 moved = statements.pop(key)
                 statements[(plan.name, key[1])] = StatementRow(
-                    plan.name, key[1], moved.sha256, moved.status, moved.job_id, moved.error
+                    plan.name,
+                    key[1],
+                    moved.sha256,
+                    moved.status,
+                    moved.job_id,
+                    moved.error,
+                    moved.catalog_before,
                 )
             row = files[plan.name]
         if row.checksum != plan.checksum and row.checksum in plan.legacy_checksums:
@@ -86,7 +92,7 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
                 if key in statements:
                     s = statements[key]
                     statements[key] = StatementRow(
-                        s.file, s.index, step.sha256, s.status, s.job_id, s.error
+                        s.file, s.index, step.sha256, s.status, s.job_id, s.error, s.catalog_before
                     )
     return LedgerState(files, statements), adoption
 

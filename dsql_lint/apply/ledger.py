@@ -1,6 +1,7 @@
 """The ledger: what was applied to this target, in tables of its own (Flyway's history table
-is the model). Schema `dsql_lint`: `files` (one row per migration file) and `statements`
-(one row per statement). The crash-window protocol that keeps it true is in docs/apply.md.
+is the model). Schema `dsql_lint`: `files` (one row per migration file), `statements`
+(one row per statement) and `lock` (the run holding the target, see lock.py). The
+crash-window protocol that keeps it true is in docs/apply.md.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ STARTED, APPLIED, FAILED, SKIPPED = "started", "applied", "failed", "skipped"
 
 # Each is DDL, so each runs in a transaction of its own (dsql-facts.md, Transactions).
 # No SERIAL, no DEFAULT-ed ADD COLUMN: the tables are valid DSQL themselves.
-CREATE = (
-    f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
-    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.files (
+CREATE_SCHEMA = f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"
+CREATE_TABLES = {
+    "files": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.files (
     name text PRIMARY KEY,
     checksum text NOT NULL,
     statements integer NOT NULL,
     started_at timestamptz NOT NULL,
     applied_at timestamptz
 )""",
-    f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.statements (
+    "statements": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.statements (
     file text NOT NULL,
     statement_index integer NOT NULL,
     line integer NOT NULL,
@@ -33,8 +34,26 @@ CREATE = (
     error text,
     started_at timestamptz,
     finished_at timestamptz,
+    catalog_before text,
     PRIMARY KEY (file, statement_index)
 )""",
+    "lock": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.lock (
+    name text PRIMARY KEY,
+    run_id text NOT NULL,
+    host text NOT NULL,
+    boot_id text NOT NULL,
+    pid integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    heartbeat_at timestamptz NOT NULL
+)""",
+}
+# Ledgers written by earlier versions lack these columns: (table, column, statement).
+ADD_COLUMNS = (
+    (
+        "statements",
+        "catalog_before",
+        f"ALTER TABLE {SCHEMA}.statements ADD COLUMN catalog_before text",
+    ),
 )
 
 
@@ -54,6 +73,7 @@ class StatementRow:
     status: str
     job_id: str | None
     error: str | None
+    catalog_before: str | None = None  # the catalog's fingerprint before a DDL ran
 
 
 @dataclass
@@ -76,10 +96,31 @@ def exists(conn: Any) -> bool:
 
 
 def create_statements(conn: Any) -> list[str]:
-    """The CREATE statements still needed (each to run in its own transaction)."""
-    if exists(conn) and _table_exists(conn, "files"):
-        return []
-    return list(CREATE)
+    """The DDL still needed to create or upgrade the ledger (each in its own transaction)."""
+    out = [] if _schema_exists(conn) else [CREATE_SCHEMA]
+    out += [sql for table, sql in CREATE_TABLES.items() if not _table_exists(conn, table)]
+    out += [
+        sql
+        for table, column, sql in ADD_COLUMNS
+        if _table_exists(conn, table) and not _column_exists(conn, table, column)
+    ]
+    return out
+
+
+def _schema_exists(conn: Any) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [SCHEMA]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _column_exists(conn: Any, table: str, column: str) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+        " AND attname = %s AND NOT attisdropped)",
+        [f"{SCHEMA}.{table}", column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _table_exists(conn: Any, table: str) -> bool:
@@ -96,13 +137,32 @@ def load(conn: Any) -> LedgerState:
             f"SELECT name, checksum, statements, applied_at FROM {SCHEMA}.files"
         )
     }
+    # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
+    columns = STATEMENT_COLUMNS
+    if not _column_exists(conn, "statements", "catalog_before"):
+        columns = columns.replace("catalog_before", "NULL")
     statements = {
-        (file, index): StatementRow(file, index, sha, status, job_id, error)
-        for file, index, sha, status, job_id, error in conn.execute(
-            f"SELECT file, statement_index, sha256, status, job_id, error FROM {SCHEMA}.statements"
-        )
+        (row[0], row[1]): StatementRow(*row)
+        for row in conn.execute(f"SELECT {columns} FROM {SCHEMA}.statements")
     }
     return LedgerState(files, statements)
+
+
+STATEMENT_COLUMNS = "file, statement_index, sha256, status, job_id, error, catalog_before"
+
+
+def reread(conn: Any, steps: list[Any]) -> dict[tuple[str, int], StatementRow]:
+    """The rows of these statements as committed now (in the caller's transaction)."""
+    if not steps:
+        return {}
+    return {
+        (row[0], row[1]): StatementRow(*row)
+        for row in conn.execute(
+            f"SELECT {STATEMENT_COLUMNS} FROM {SCHEMA}.statements"
+            " WHERE file = %s AND statement_index = ANY(%s)",
+            [steps[0].file, [step.index for step in steps]],
+        )
+    }
 
 
 def begin_file(conn: Any, name: str, checksum: str, statements: int) -> None:
@@ -127,18 +187,25 @@ def record(
     status: str,
     job_id: str | None = None,
     error: str | None = None,
+    catalog_before: str | None = None,
 ) -> None:
-    """Upsert a statement's row; runs in the caller's transaction (or autocommit)."""
+    """Upsert a statement's row; runs in the caller's transaction (or autocommit).
+
+    An `applied` row is never turned back into `started` or `failed`: a late writer (a
+    retry, a run that lost its lock) must not erase what another run applied."""
     finished = status in (APPLIED, FAILED, SKIPPED)
     conn.execute(
         f"""INSERT INTO {SCHEMA}.statements AS s
-    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END)
+    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
+     catalog_before)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END, %s)
 ON CONFLICT (file, statement_index) DO UPDATE SET
     line = EXCLUDED.line, sha256 = EXCLUDED.sha256, kind = EXCLUDED.kind,
     status = EXCLUDED.status, job_id = COALESCE(EXCLUDED.job_id, s.job_id),
     error = EXCLUDED.error, started_at = COALESCE(s.started_at, EXCLUDED.started_at),
-    finished_at = EXCLUDED.finished_at""",
+    finished_at = EXCLUDED.finished_at,
+    catalog_before = COALESCE(EXCLUDED.catalog_before, s.catalog_before)
+WHERE s.status <> 'applied' OR EXCLUDED.status = 'applied'""",
         [
             step.file,
             step.index,
@@ -149,6 +216,7 @@ ON CONFLICT (file, statement_index) DO UPDATE SET
             job_id,
             error,
             finished,
+            catalog_before,
         ],
     )
 
@@ -164,8 +232,10 @@ def rename_file(conn: Any, old: str, new: str) -> None:
     )
     conn.execute(
         f"""INSERT INTO {SCHEMA}.statements
-    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at)
-SELECT %s, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at
+    (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
+     catalog_before)
+SELECT %s, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
+    catalog_before
 FROM {SCHEMA}.statements WHERE file = %s""",
         [new, old],
     )

@@ -88,13 +88,15 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "reconcile":
         return f"resume   {where}  interrupted last run: {f['outcome']}"
     if name == "retry":
+        why = "server unavailable" if f.get("sqlstate") == "XX000" else "conflict"
         return (
-            f"retry    {where}  conflict, attempt {f['attempt']} in {f['delay']:.2f} s: "
-            f"{f['error']}"
+            f"retry    {where}  {why}, attempt {f['attempt']} in {f['delay']:.2f} s: {f['error']}"
         )
     if name == "job":
         text = f"job      {where}  {f['job_id']} {f['status']}"
         return text + (f" ({f['detail']})" if f.get("detail") else "")
+    if name == "lock":
+        return f"lock     {f['message']}" if f.get("message") else None
     if name == "reconnect":
         return f"reconnect ({f['reason']})"
     if name == "warning":

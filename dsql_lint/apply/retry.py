@@ -1,4 +1,5 @@
-"""Optimistic concurrency: which errors to retry, and how long to wait between tries."""
+"""Optimistic concurrency and transient outages: which errors to retry, and how long to wait
+between tries."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ T = TypeVar("T")
 # message; AWS clients also treat sqlstate OC000/OC001 as retryable.
 RETRYABLE_SQLSTATES = frozenset({"40001", "OC000", "OC001"})
 OCC_CODES = ("(OC000)", "(OC001)")
+
+
+def is_unavailable(err: BaseException) -> bool:
+    """dsql-facts.md, what the cluster answers: XX000 `server unavailable` is transient; the
+    whole transaction is retried, and a COMMIT it interrupted may or may not have happened."""
+    return getattr(err, "sqlstate", None) == "XX000" and "unavailable" in str(err).lower()
+
+
+def is_retryable(err: BaseException) -> bool:
+    return is_occ_error(err) or is_unavailable(err)
 
 
 def is_occ_error(err: BaseException) -> bool:
@@ -61,7 +72,7 @@ def with_retries(
         try:
             return attempt()
         except Exception as err:
-            if not is_occ_error(err) or _connection_broken(err):
+            if not is_retryable(err) or _connection_broken(err):
                 raise
             retry += 1
             delay = policy.delay(retry)

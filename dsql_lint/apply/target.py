@@ -94,6 +94,12 @@ def resolve_target(
         raise UserError(f"cannot tell the AWS region of {host}: give --region or set AWS_REGION")
     mode = sslmode or "verify-full"
     _refuse_plaintext(host, mode)
+    if mode == "verify-ca" and not sslrootcert:
+        # libpq refuses the system trust store with verify-ca ("weak sslmode").
+        raise UserError(
+            "--sslmode verify-ca needs --sslrootcert FILE (the CA that signed the server's "
+            "certificate); with the system trust store use verify-full (the default)"
+        )
     return Target(
         kind="dsql",
         host=host,
@@ -110,7 +116,7 @@ def _refuse_plaintext(host: str, sslmode: str) -> None:
     if sslmode in PLAINTEXT_SSLMODES:
         raise UserError(
             f"--sslmode {sslmode} could connect to {host} without TLS; Aurora DSQL requires TLS: "
-            "use verify-full (default), verify-ca or require"
+            "use verify-full (the default; add --sslrootcert FILE for a private CA) or require"
         )
 
 

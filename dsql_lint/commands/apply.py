@@ -125,6 +125,14 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     help="stop retrying a conflicting transaction after this long",
 )
 @click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="wait this long for another apply on the same target to finish",
+)
+@click.option(
     "--to",
     metavar="VERSION",
     callback=_version_callback,
@@ -171,32 +179,59 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
         retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
         job_timeout=kw["job_timeout"] or None,
         wait=not kw["no_wait"],
+        lock_timeout=kw["lock_timeout"],
         to=kw["to"],
         out_of_order=kw["out_of_order"],
     )
     reporter = make_reporter(kw["fmt"], sum(len(p.steps) for p in plans))
+    _warn_region(target, reporter)
     session = _session(target)
     executor = Executor(session, options, reporter, dsql=target.is_dsql)
     started = _now()
-    code = 0
+    code, error = 0, None
     try:
         executor.run(plans, target.describe())
     except ApplyError as err:
-        reporter.event("error", message=str(err))
-        code = 1
+        code, error = 1, err
+    except KeyboardInterrupt:
+        code = 130
+        error = ApplyError(
+            f"interrupted at {executor.current}: the ledger records how far the run got; "
+            "run apply again to resume"
+        )
     finally:
         session.close()
-        reporter.event(
-            "done",
-            applied=executor.counts["applied"],
-            skipped=executor.counts["skipped"],
-            failed=executor.counts["failed"],
-            retries=executor.counts["retries"],
-            seconds=round(_now() - started, 3),
-            exit=code,
-        )
+        # JSON ends with the error event; text has no "done" line before an error.
+        if code == 0 or kw["fmt"] == "json":
+            reporter.event(
+                "done",
+                applied=executor.counts["applied"],
+                skipped=executor.counts["skipped"],
+                failed=executor.counts["failed"],
+                retries=executor.counts["retries"],
+                seconds=round(_now() - started, 3),
+                exit=code,
+            )
+        if error is not None:
+            reporter.event("error", message=str(error), **error.fields)
         reporter.close()
     return code
+
+
+def _warn_region(target: Target, reporter: Any) -> None:
+    """A token signed for another region than the endpoint's is refused at connect time."""
+    from dsql_lint.apply.target import region_of_host
+
+    if not target.is_dsql or not target.host:
+        return
+    endpoint_region = region_of_host(target.host)
+    if endpoint_region and target.region and endpoint_region != target.region:
+        reporter.event(
+            "warning",
+            message=f"the token is signed for region {target.region} (from --region or "
+            f"AWS_REGION) but the endpoint {target.host} is in {endpoint_region}: the cluster "
+            f"will refuse it; use --region {endpoint_region}",
+        )
 
 
 def _now() -> float:

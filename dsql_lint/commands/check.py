@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 
 import click
 
 from dsql_lint.commands.options import lint_options
-from dsql_lint.fix.availability import FixJudge
+from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
 from dsql_lint.report import FORMATS
@@ -68,10 +67,6 @@ def check(
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
-    # A short-lived process whose objects (tokens, trees, findings) all live until it ends:
-    # the cyclic collector would only rescan them. lint_all pauses it while linting; here it
-    # stays off for the report too, which on a large input costs as much again.
-    gc.disable()
     targets = list(paths) or ["."]
     options = resolve_settings(targets, overrides).lint
     options.jobs = jobs or parallel.default_jobs()
@@ -88,7 +83,4 @@ def check(
         click.echo(module.render(report, color=color), nl=False)
     else:
         click.echo(module.render(report), nl=False)
-    # The trees are garbage cycles by now; the collection at interpreter exit would walk them
-    # all (over a second on a large input) only to free memory the OS takes back anyway.
-    gc.freeze()
     return 1 if report.has_errors else 0

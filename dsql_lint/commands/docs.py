@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from dsql_lint.commands.options import config_options, parse_target
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import Origin, Rule
 from dsql_lint.errors import UserError
+from dsql_lint.fix.fixers import fixer_for
 from dsql_lint.settings import all_rules
 from dsql_lint.settings.resolve import Overrides, resolve_settings
 
@@ -104,12 +105,12 @@ def explain(rule_id: str, overrides: Overrides) -> int:
     raise UserError(f"no rule {wanted!r}; `dsql-lint rules` lists them")
 
 
-def _relative(origin: str) -> str:
+def _relative(origin: Origin) -> str:
     """`rules/types.yaml:2` rather than the absolute path, where the file is below here."""
     try:
-        return str(Path(origin).relative_to(Path.cwd()))
+        return f"{Path(origin.path).relative_to(Path.cwd())}:{origin.line}"
     except ValueError:
-        return origin
+        return str(origin)
 
 
 def _answers(rule: Rule, text: str) -> bool:
@@ -132,7 +133,8 @@ def explain_text(rule: Rule) -> str:
     """The docs of one rule as Markdown (also the source of docs/rules.md)."""
     lifted = f"lifted {rule.lifted.isoformat()}" if rule.lifted else "in force"
     fix = rule.fix.value
-    if rule.fix_per_finding:
+    fixer = fixer_for(rule)
+    if fixer is not None and fixer.per_finding:
         fix += " (its fixer decides per finding; `check` shows each finding's)"
     lines = [
         f"## {rule.code} {rule.name}",

@@ -13,7 +13,6 @@ from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.actions import CHOICES
-from dsql_lint.fix.availability import FixJudge
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
@@ -103,8 +102,6 @@ def fix(
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}
     )
-    # The findings left are reported as `check` reports them, for these choices.
-    lint.fix_judge = FixJudge(options.choices)
     fixer = Fixer(rules, options, lint)
     files = expand_paths(targets, lint.exclude)
     if output is not None and len(files) != 1:

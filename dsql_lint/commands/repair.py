@@ -52,10 +52,14 @@ def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> 
         changes = 0
         with conn.transaction():
             for (file, index), row in sorted(state.statements.items()):
-                if row.status != ledger.FAILED:
+                # A `started` row with an error is one apply could not decide (the catalog
+                # cannot tell whether it ran): the user checked, and it runs again.
+                undecided = row.status == ledger.STARTED and row.error
+                if row.status != ledger.FAILED and not undecided:
                     continue
                 ledger.forget(conn, file, index)
-                click.echo(f"removed failed {file} statement {index}: {row.error}")
+                what = "failed" if row.status == ledger.FAILED else "undecided"
+                click.echo(f"removed {what} {file} statement {index}: {row.error}")
                 changes += 1
             for plan in accepted:
                 changes += _accept(conn, plan, state)

@@ -1,8 +1,10 @@
 """An on-disk cache of loaded rules, so that a run does not pay for YAML parsing (and the
 yaml import) when no rule file changed: startup time is a feature.
 
-The key covers the tool version and every rule file's path and content; anything unreadable
-or stale is simply recomputed. DSQL_LINT_NO_CACHE=1 turns it off.
+The key covers the tool version, the modules whose classes are pickled (a development checkout
+changes them without a new version number: a Rule of another shape must not be read back) and
+every rule file's path and content; anything unreadable or stale is simply recomputed.
+DSQL_LINT_NO_CACHE=1 turns it off.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ def cache_dir() -> Path:
     return Path(base) / "dsql-lint"
 
 
+PACKAGE = Path(__file__).resolve().parents[1]
+# What a cached value is made of: the rules, and the table of PostgreSQL commands.
+PICKLED = ("engine/model.py", "diagnostic.py", "lint/commands.py")
+
+
 def _key(kind: str, files: Sequence[Path]) -> str:
     parts = [kind, __version__]
+    for name in PICKLED:
+        stat = (PACKAGE / name).stat()
+        parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     digest = hashlib.sha256("\0".join(parts).encode())
     for path in files:
         digest.update(f"\0{path.resolve()}\0".encode())

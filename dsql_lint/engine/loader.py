@@ -10,7 +10,7 @@ from typing import Any
 
 from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.cache import cached
-from dsql_lint.engine.model import Docs, DsqlAnswer, Evidence, Rule, Scope
+from dsql_lint.engine.model import Docs, DsqlAnswer, Evidence, Origin, Rule, Scope
 from dsql_lint.engine.yamlsource import line_of, load_yaml
 from dsql_lint.errors import RuleError
 
@@ -95,7 +95,7 @@ def _rule(path: Path, entry: Any, builtin: bool) -> Rule:
         evidence=_evidence(path, entry),
         lifted=_date(path, entry, "lifted"),
         docs=_docs(path, entry),
-        origin=f"{path}:{line_of(entry) or 1}",
+        origin=Origin(str(path), line_of(entry) or 1),
         fixer=fixer,
         builtin=builtin,
         dsql=_dsql(path, entry),
@@ -186,8 +186,7 @@ def check_unique(rules: list[Rule]) -> None:
     for rule in rules:
         for key in (rule.code, rule.name):
             if key in seen:
-                path, _, line = rule.origin.rpartition(":")
                 raise RuleError(
-                    f"duplicate rule {key!r} (first defined at {seen[key].origin})", path, int(line)
+                    f"duplicate rule {key!r} (first defined at {seen[key].origin})", *rule.origin
                 )
             seen[key] = rule

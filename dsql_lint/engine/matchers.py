@@ -456,9 +456,6 @@ _SPECIAL = re.compile(
 )
 
 
-_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
-
-
 def _items(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -491,10 +488,9 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def wrap_errors(origin: str, fn: Callable[[], Any]) -> Any:
+def wrap_errors(origin: tuple[str, int], fn: Callable[[], Any]) -> Any:
     """Run a compile step, turning CompileError into a `file:line:` RuleError."""
     try:
         return fn()
     except CompileError as err:
-        path, _, line = origin.rpartition(":")
-        raise RuleError(str(err), path, int(line) if line.isdigit() else None) from None
+        raise RuleError(str(err), *origin) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from typing import Any
 
@@ -68,7 +67,3 @@ def render(template: str, variables: dict[str, Any]) -> str:
     if "{" not in template:
         return template
     return template.format_map(variables)
-
-
-def template_fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsql_lint.diagnostic import FixAvailability, Severity
 
@@ -43,8 +43,14 @@ class DsqlAnswer:
         return f"{self.sqlstate} {self.message}"
 
 
-# Fixer parameters that make its fix depend on the finding (fix.actions.Action.per_finding).
-FIXER_PER_FINDING_KEYS = frozenset({"safe-when", "only", "safe-for", "unless"})
+class Origin(NamedTuple):
+    """Where a rule is defined: its YAML file and the line of its entry."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,17 +66,10 @@ class Rule:
     evidence: tuple[Evidence, ...]
     lifted: dt.date | None
     docs: Docs
-    origin: str  # "file:line" where the rule is defined
+    origin: Origin
     fixer: dict[str, Any] = field(default_factory=dict)  # parameters for `dsql-lint fix`
     builtin: bool = True
     dsql: tuple[DsqlAnswer, ...] = ()  # the cluster's own words, where recorded
-
-    @property
-    def fix_per_finding(self) -> bool:
-        """Whether its fixer decides finding by finding whether, and how safely, it fixes
-        (a BIGSERIAL column safely, a SERIAL one not; USING btree but not USING gin): `check`
-        then asks the fixer rather than showing the rule's `fix:`."""
-        return not FIXER_PER_FINDING_KEYS.isdisjoint(self.fixer)
 
     def active_on(self, target: dt.date) -> bool:
         """A rule is active for a target date while its restriction was still in force."""

@@ -122,7 +122,7 @@ class RuleSet:
         self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
             wrap_errors(rule.origin, lambda rule=rule: self._compile(rule))
-        # Decides the fix availability of findings of rules whose fixer decides per finding
+        # Decides the fix of findings of rules whose fixer decides per finding
         # (settings.LintOptions.fix_judge), else None.
         self.fix_judge = fix_judge
         # Pending catalog findings name their check by its index.

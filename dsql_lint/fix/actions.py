@@ -21,7 +21,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix
-from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.tokens import Tokens
 
 # Options the user chooses on the command line (`--serial-to uuid`), which fixers may key on.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -40,10 +40,6 @@ class Action:
     # Parameters the action accepts besides `action` and `safety`.
     keys: ClassVar[frozenset[str]] = frozenset()
     required: ClassVar[frozenset[str]] = frozenset()
-    # Parameters that make whether, and how safely, it fixes depend on the finding (all of
-    # them are in engine.model.FIXER_PER_FINDING_KEYS, which `check` reads): such actions
-    # answer `availability`.
-    per_finding: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, rule: Rule, params: Mapping[str, Any]) -> None:
         self.rule = rule
@@ -58,10 +54,7 @@ class Action:
         self.otherwise = self._otherwise()
 
     def error(self, message: str) -> FixerError:
-        path, _, line = self.rule.origin.rpartition(":")
-        return FixerError(
-            f"{self.rule.code} fixer: {message}", path, int(line) if line.isdigit() else None
-        )
+        return FixerError(f"{self.rule.code} fixer: {message}", *self.rule.origin)
 
     def _otherwise(self) -> Action | None:
         spec = self.params.get("otherwise")
@@ -70,6 +63,9 @@ class Action:
         if not isinstance(spec, dict) or spec.get("action") not in ACTIONS:
             known = ", ".join(sorted(ACTIONS))
             raise self.error(f"`otherwise` must be a fixer with a known action, one of: {known}")
+        if spec.get("safety", self.safety.value) != self.safety.value:
+            # The finding carries one decision: a fallback that differs says so in `decide`.
+            raise self.error("`otherwise` takes the safety of the fixer it falls back from")
         return ACTIONS[spec["action"]](self.rule, {"safety": self.safety.value, **spec})
 
     def _safety(self) -> FixAvailability:
@@ -86,23 +82,12 @@ class Action:
             raise self.error(f"`{key}` must be non-empty text")
         return value.strip()
 
-    def int_param(self, key: str, default: int | None = None) -> int | None:
-        value = self.params.get(key, default)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise self.error(f"`{key}` must be a whole number")
-        return value
-
     def words_param(self, key: str) -> tuple[str, ...]:
         value = self.params.get(key, ())
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise self.error(f"`{key}` must be a word or a list of words")
         return tuple(" ".join(v.upper().split()) for v in items)
-
-    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
-        """What `dsql-lint fix` does with the finding whose text is `span` (the matched node),
-        judged from that text alone; None: the rule's `fix:`."""
-        return None
 
     def choice_param(self, key: str) -> tuple[str | None, dict[str, str]]:
         """A text, or a mapping `{choice: NAME, VALUE: text, ...}` with one text per value of a
@@ -120,10 +105,35 @@ class Action:
             raise self.error(f"`{key}` needs a text for each of {', '.join(CHOICES[name])}")
         return name, texts
 
+    # -- the fix decision ----------------------------------------------------------------------
+
+    @property
+    def per_finding(self) -> bool:
+        """Whether this action, or the one it falls back on, decides finding by finding whether
+        and how safely it fixes (a BIGSERIAL column safely, a SERIAL one not; USING btree but
+        not USING gin); else every finding gets the rule's `fix:`."""
+        return self.otherwise is not None and self.otherwise.per_finding
+
+    def judge(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        """The fix decision for the finding whose text is `span` (the matched node), made once,
+        while linting: the finding carries it, `check` prints it and `fix` applies the finding's
+        fix with that safety, or leaves the finding (NONE). None: the rule's `fix:`."""
+        found = self.decide(span, choices)
+        if found is FixAvailability.NONE and self.otherwise is not None:
+            return self.otherwise.judge(span, choices)
+        return found
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        """This action's own decision (see judge); actions whose `per_finding` is true say it."""
+        return None
+
     # -- building fixes ----------------------------------------------------------------------
 
     def plan(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
-        """The fix for this finding, from this action or the one it falls back on."""
+        """The fix for this finding, from this action or the one it falls back on, with the
+        safety the finding carries (its fix decision); None when it has none."""
+        if diag.fix is FixAvailability.NONE:
+            return None
         fix = self.propose(diag, ctx)
         if fix is None and self.otherwise is not None:
             return self.otherwise.plan(diag, ctx)
@@ -132,16 +142,11 @@ class Action:
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         raise NotImplementedError
 
-    def make(
-        self, diag: Diagnostic, edits: Iterable[Edit], summary: str, safe: bool | None = None
-    ) -> Fix | None:
+    def make(self, diag: Diagnostic, edits: Iterable[Edit], summary: str) -> Fix | None:
         edits = merged(edits)
         if not edits:
             return None
-        safety = self.safety
-        if safe is not None:
-            safety = FixAvailability.SAFE if safe else FixAvailability.UNSAFE
-        return Fix(diag.code, diag.name, safety, summary, edits, diag.line)
+        return Fix(diag.code, diag.name, diag.fix, summary, edits, diag.line)
 
 
 def merged(edits: Iterable[Edit]) -> tuple[Edit, ...]:

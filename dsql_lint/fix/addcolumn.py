@@ -4,11 +4,12 @@ existing rows are validated in the background."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
@@ -93,6 +94,13 @@ class SplitAddColumn(Action):
 
     NOT NULL stays on the column, as a finding: DSQL cannot add it to an existing table.
     PRIMARY KEY and GENERATED columns are left as findings."""
+
+    @property
+    def per_finding(self) -> bool:
+        return True  # a finding on PRIMARY KEY stays
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        return FixAvailability.NONE if any(span.has(words) for words in BLOCKING) else None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tree = ctx.parsed(diag.statement).tree

@@ -16,7 +16,6 @@ from dsql_lint.fix.cuts import cut, cut_elements
 from dsql_lint.fix.edits import Edit, Fix, delete, insert, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
-from dsql_lint.syntax.split import Statement
 from dsql_lint.syntax.tokens import Tokens
 
 OPERANDS = ("name", "parens", "none", "rest")
@@ -74,7 +73,6 @@ class DeleteClause(Action):
     fix is then safe, else unsafe)."""
 
     keys = frozenset({"clause", "operand", "only", "anywhere", "safe-for"})
-    per_finding = frozenset({"only", "safe-for"})
     required = frozenset({"clause", "operand"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -87,13 +85,20 @@ class DeleteClause(Action):
         self.safe_for = {_operand_key(w) for w in self.words_param("safe-for")}
         self.anywhere = bool(self.params.get("anywhere", False))
 
-    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
-        tokens = Tokens(span)
-        removals = self._removals(tokens, 0, len(tokens))
+    @property
+    def per_finding(self) -> bool:
+        # Whether the finding's text has a clause this action removes (CREATE TABLESPACE has
+        # none), and, with `only` and `safe-for`, which.
+        return True
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        removals = self._removals(span, 0, len(span))
         if not removals:
             return FixAvailability.NONE
-        safe = self._safe([key for _, _, key in removals])
-        return None if safe is None else FixAvailability.SAFE if safe else FixAvailability.UNSAFE
+        if not self.safe_for:
+            return None
+        safe = all(key in self.safe_for for _, _, key in removals)
+        return FixAvailability.SAFE if safe else FixAvailability.UNSAFE
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
@@ -108,7 +113,7 @@ class DeleteClause(Action):
         if not edits:
             return None
         removed = ", ".join(f"`{short(tokens.text(i, j))}`" for i, j, _ in removals)
-        return self.make(diag, edits, "removed " + removed, self._safe([k for *_, k in removals]))
+        return self.make(diag, edits, "removed " + removed)
 
     def _removals(self, tokens: Tokens, pos: int, stop: int) -> list[tuple[int, int, str]]:
         """The clauses to remove in tokens [pos, stop): their token range and operand key."""
@@ -123,10 +128,6 @@ class DeleteClause(Action):
                 continue
             out.append((i, j, key))
         return out
-
-    def _safe(self, keys: list[str]) -> bool | None:
-        """Safe when all removed operands are harmless (`safe-for`); None: the rule's `fix:`."""
-        return all(key in self.safe_for for key in keys) if self.safe_for else None
 
     def _next(self, tokens: Tokens, start: int, stop: int) -> tuple[int, int, str] | None:
         operand = "none" if self.operand == "rest" else self.operand
@@ -227,19 +228,30 @@ class DeleteAction(Action):
         super().__init__(rule, params)
         self.matching = _phrases(self, "matching")
 
-    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
-        tokens = ctx.tokens(diag.statement)
+    @property
+    def per_finding(self) -> bool:
+        return True  # whether the finding is an ALTER TABLE with such an action
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        return None if self._doomed(span) else FixAvailability.NONE
+
+    def _doomed(self, tokens: Tokens) -> list[int]:
+        """The indexes of the actions to remove, in the layout of the ALTER TABLE `tokens`."""
         layout = locate.alter_table(tokens) if tokens.ok else None
         if layout is None:
-            return None
-        actions = list(layout.actions)
-        doomed = [
+            return []
+        return [
             k
-            for k, (a, b) in enumerate(actions)
+            for k, (a, b) in enumerate(layout.actions)
             if tokens.find(*self.matching, start=a, stop=b) is not None
         ]
+
+    def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
+        tokens = ctx.tokens(diag.statement)
+        doomed = self._doomed(tokens)
         if not doomed:
             return None
+        actions = list(locate.alter_table(tokens).actions)
         removed = ", ".join(f"`{short(tokens.text(*actions[k]))}`" for k in doomed)
         if len(doomed) == len(actions):
             statement = ctx.statement_of(diag)
@@ -268,7 +280,6 @@ class ReplaceHead(Action):
     per item). `unless`: words that make the rewrite wrong, so the finding stays."""
 
     keys = frozenset({"head", "with", "list-separator", "unless"})
-    per_finding = frozenset({"unless"})
     required = frozenset({"head", "with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -281,16 +292,17 @@ class ReplaceHead(Action):
         self.separator = separator
         self.unless = self.words_param("unless")
 
-    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
-        return FixAvailability.NONE if self._kept(Tokens(span)) else None
+    @property
+    def per_finding(self) -> bool:
+        return bool(self.unless)
 
-    def _kept(self, tokens: Tokens) -> bool:
-        """Whether the statement says something the rewrite would lose (`unless`)."""
-        return any(tokens.has(words) for words in self.unless)
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        """NONE when the statement says something the rewrite would lose (`unless`)."""
+        return FixAvailability.NONE if any(span.has(words) for words in self.unless) else None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
-        if not tokens.ok or self._kept(tokens):
+        if not tokens.ok:
             return None
         size = next((n for n in (tokens.match(0, h) for h in self.heads) if n), 0)
         if not size:

@@ -16,7 +16,6 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
-from dsql_lint.syntax.split import Statement
 from dsql_lint.syntax.tokens import Tokens
 
 
@@ -49,7 +48,6 @@ class ReplaceType(Action):
     """
 
     keys = frozenset({"with", "by-type", "safe-when", "default"})
-    per_finding = frozenset({"safe-when"})
     required = frozenset({"with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -68,12 +66,16 @@ class ReplaceType(Action):
             raise self.error("`default` can only be `convert`")
         self.convert_default = "default" in self.params
 
-    def availability(self, span: Statement, choices: Mapping[str, str]) -> FixAvailability | None:
-        return FixAvailability.SAFE if self._safe(_norm_type(span.text), choices) else None
+    @property
+    def per_finding(self) -> bool:
+        return bool(self.safe_types)
 
-    def _safe(self, written: str, choices: Mapping[str, str]) -> bool:
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+        """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
+        written = _norm_type(span.text(0, len(span)))
         chosen = choices.get(self.choice, "") if self.choice else ""
-        return written in self.safe_types and self.safe_choice in (None, chosen)
+        safe = written in self.safe_types and self.safe_choice in (None, chosen)
+        return FixAvailability.SAFE if safe else None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         node = diag.node
@@ -94,10 +96,7 @@ class ReplaceType(Action):
             if converted is None:
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
-        safe = True if self._safe(written, ctx.choices) else None
-        return self.make(
-            diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`", safe
-        )
+        return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`")
 
 
 # --- DEFAULT conversion -----------------------------------------------------------------------

@@ -18,10 +18,12 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.decision import FixJudge
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
-from dsql_lint.lint.gcpause import cyclic_gc_paused
 from dsql_lint.lint.pipeline import Linter
+from dsql_lint.lint.reparse import ParseCache
+from dsql_lint.lint.schema import Catalog
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import Source
@@ -33,7 +35,6 @@ MAX_PASSES = 8
 class FixOptions:
     unsafe: bool = False
     choices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHOICES))
-    strict: bool = False  # let an error inside an action raise (tests) instead of skipping it
 
 
 @dataclass(frozen=True)
@@ -82,29 +83,29 @@ class Fixer:
     def __init__(
         self, rules: list[Rule], options: FixOptions, lint: LintOptions | None = None
     ) -> None:
-        # One process: fixes need the trees, which parallel linting does not keep.
-        self.linter = Linter(rules, dataclasses.replace(lint or LintOptions(), jobs=1))
-        self.linter.reuse_parses = True  # each pass changes few statements
+        # One process: fixes need the trees, which parallel linting does not keep. Each
+        # finding carries its fix decision for the user's choices: what `_plan` applies.
+        lint = dataclasses.replace(
+            lint or LintOptions(), jobs=1, fix_judge=FixJudge(options.choices)
+        )
+        self.linter = Linter(rules, lint)
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options
+        # The schema after the files fixed so far, as fixed.
+        self.catalog = Catalog()
 
     def fix_source(self, source: Source) -> FixResult:
-        # Each pass allocates a tree per statement, alive until the next pass: the cyclic
-        # collector would scan them again and again (a third of a large file's time). It is
-        # paused, and run once per pass for the trees of the pass before.
-        with cyclic_gc_paused():
-            return self._fix_source(source)
-
-    def _fix_source(self, source: Source) -> FixResult:
-        base = copy.deepcopy(self.linter.catalog)
+        """Each pass lints the text fixed so far against a copy of the schema before the file;
+        the last pass's schema is what the next file sees."""
+        parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
         text = source.text
         seen = {text}
         first: FileReport | None = None
         while True:
-            self.linter.catalog = copy.deepcopy(base)
-            report = self.linter.lint_source(Source(source.path, text, source.bom))
+            catalog = copy.deepcopy(self.catalog)
+            report = self.linter.lint_source(Source(source.path, text, source.bom), catalog, parses)
             first = first or report
             planned = self._plan(report, errors)
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
@@ -115,6 +116,7 @@ class Fixer:
             if not stopped and fixed in seen:
                 stopped = "cycle"  # stop rather than undo and redo
             if stopped:
+                self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
                 return FixResult(source, text, passes, report, first, available, unique, stopped)
@@ -122,6 +124,8 @@ class Fixer:
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
             del report, planned, chosen
+            # The collector is off while a command runs (commands.gc_policy): the trees of the
+            # pass before are freed here, once per pass.
             gc.collect()
 
     def _plan(self, report: FileReport, errors: list[str]) -> list[Fix]:
@@ -134,8 +138,6 @@ class Fixer:
             try:
                 fix = action.plan(diag, ctx)
             except Exception as err:  # a bug in one action must not lose the other fixes
-                if self.options.strict:
-                    raise
                 errors.append(
                     f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
                 )

@@ -24,16 +24,15 @@ def fixer_for(rule: Rule) -> Action | None:
     if not rule.fixer:
         return None
     name = rule.fixer.get("action")
-    path, _, line = rule.origin.rpartition(":")
     if name not in ACTIONS:
         known = ", ".join(sorted(ACTIONS))
         raise FixerError(
-            f"{rule.code} fixer: unknown action {name!r}; known: {known}", path, int(line)
+            f"{rule.code} fixer: unknown action {name!r}; known: {known}", *rule.origin
         )
     # `check` and `rules` show the rule's `fix:`; the fixer must not quietly disagree with it.
     if rule.fix is FixAvailability.NONE:
         raise FixerError(
-            f"{rule.code} has a fixer, so it needs `fix: safe` or `fix: unsafe`", path, int(line)
+            f"{rule.code} has a fixer, so it needs `fix: safe` or `fix: unsafe`", *rule.origin
         )
     action = ACTIONS[name](rule, rule.fixer)
     if action.safety is not rule.fix:

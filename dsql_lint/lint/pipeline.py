@@ -30,13 +30,13 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import mixed, over_limit, statement_class
-from dsql_lint.lint.gcpause import cyclic_gc_paused
+from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
-from dsql_lint.syntax.parse import Parsed, moved, node_span, parse
+from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, split, unclosed
+from dsql_lint.syntax.split import Statement, split, unclosed
 
 
 class _MatchContext:
@@ -94,7 +94,9 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
-    table: tuple[str, str] | None | bool = False  # computed on first use
+    # The table the statement is about, computed for its first catalog check.
+    table: tuple[str, str] | None = None
+    table_known = False
     offers = ruleset.offers
     word = first_word(ctx.code_of(tree))
     for node in tree.walk():
@@ -112,8 +114,8 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             if isinstance(check, NodeCheck):
                 found.append(_node_diagnostic(parsed, check.rule, node, ruleset.fix_judge))
                 continue
-            if table is False:
-                table = cat.subject_table(tree)
+            if not table_known:
+                table, table_known = cat.subject_table(tree), True
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset))
@@ -177,12 +179,8 @@ class Linter:
     def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
         self.options = options or LintOptions()
         self.ruleset = RuleSet(rules, self.options.fix_judge)
+        # The schema read so far, which each lint extends unless given another.
         self.catalog = cat.Catalog()
-        # `fix` lints a file again after each pass, where most statements did not change:
-        # their parses are reused (see _parse). Statement kind and text -> parses to reuse.
-        self.reuse_parses = False
-        self._earlier: dict[tuple[Kind, str], list[Parsed]] = {}
-        self._later: dict[tuple[Kind, str], list[Parsed]] = {}
         self._known_ids: tuple[set[str], set[str]] | None = None
 
     def replay(self, effects: list[list[cat.Effect]]) -> None:
@@ -191,22 +189,31 @@ class Linter:
         for statement_effects in effects:
             self.catalog.apply(statement_effects)
 
-    def lint_source(self, source: Source) -> FileReport:
-        return self.lint_all([source])[0]
+    def lint_source(
+        self, source: Source, catalog: cat.Catalog | None = None, parses: ParseCache | None = None
+    ) -> FileReport:
+        return self.lint_all([source], catalog, parses)[0]
 
-    def lint_all(self, sources: list[Source]) -> list[FileReport]:
+    def lint_all(
+        self,
+        sources: list[Source],
+        catalog: cat.Catalog | None = None,
+        parses: ParseCache | None = None,
+    ) -> list[FileReport]:
         """Splits and analyses every statement of every source (in several processes when
         there is enough SQL and `jobs` allows it), then runs the catalog, transaction and
-        suppression passes file by file, in order."""
-        with cyclic_gc_paused():
-            files = [split(s, self.options.assume_in_transaction) for s in sources]
-            parsed_files, result_files = self._analyze(files)
-            return [
-                self._finish(source, statements, parsed, results)
-                for source, statements, parsed, results in zip(
-                    sources, files, parsed_files, result_files, strict=True
-                )
-            ]
+        suppression passes file by file, in order. `catalog`: the schema to read the sources
+        against and extend (default: this linter's); `parses`: parses to reuse and keep (one
+        process)."""
+        catalog = self.catalog if catalog is None else catalog
+        files = [split(s, self.options.assume_in_transaction) for s in sources]
+        parsed_files, result_files = self._analyze(files, parses)
+        return [
+            self._finish(source, statements, parsed, results, catalog)
+            for source, statements, parsed, results in zip(
+                sources, files, parsed_files, result_files, strict=True
+            )
+        ]
 
     def _finish(
         self,
@@ -214,12 +221,13 @@ class Linter:
         statements: list[Statement],
         parsed: list[Parsed],
         results: list[StatementResult],
+        catalog: cat.Catalog,
     ) -> FileReport:
         diagnostics: list[Diagnostic] = []
         for index, result in enumerate(results):
             diagnostics.extend(result.diagnostics)
             owner = parsed[index] if parsed else statements[index]
-            diagnostics.extend(self._catalog(result, owner))
+            diagnostics.extend(self._catalog(result, owner, catalog))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
@@ -227,40 +235,30 @@ class Linter:
         return FileReport(source, statements, parsed, diagnostics, effects)
 
     def _analyze(
-        self, files: list[list[Statement]]
+        self, files: list[list[Statement]], parses: ParseCache | None
     ) -> tuple[list[list[Parsed]], list[list[StatementResult]]]:
         everything = [s for statements in files for s in statements]
-        if self.options.jobs > 1 and parallel.worth_it(everything):
+        if parses is None and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             return [[] for _ in files], _regroup(results, files)
-        if self.reuse_parses:
-            self._earlier, self._later = self._later, {}
-        parsed_files = [[self._parse(s) for s in statements] for statements in files]
+        if parses is not None:
+            parses.next_lint()
+        read = parse if parses is None else parses.parse
+        parsed_files = [[read(s) for s in statements] for statements in files]
         results = [[analyze(p, self.ruleset) for p in parsed] for parsed in parsed_files]
         return parsed_files, results
 
-    def _parse(self, statement: Statement) -> Parsed:
-        """The statement parsed, or, when reusing, the parse of the same text in the lint
-        before (its tokens and positions are relative to the statement: only the statement,
-        with its offsets, is new; so are the spans it computed, in token indices)."""
-        if not self.reuse_parses:
-            return parse(statement)
-        key = (statement.kind, statement.body)
-        pool = self._earlier.get(key)
-        found = moved(pool.pop(), statement) if pool else parse(statement)
-        if found.tree is not None and found.error is None:
-            self._later.setdefault(key, []).append(found)
-        return found
-
-    def _catalog(self, result: StatementResult, owner: Parsed | Statement) -> list[Diagnostic]:
+    def _catalog(
+        self, result: StatementResult, owner: Parsed | Statement, catalog: cat.Catalog
+    ) -> list[Diagnostic]:
         """Applies the statement's effects, then builds the findings whose catalog condition
         holds. A parallel run kept no trees: the statement is parsed again, which is rare."""
-        self.catalog.apply(result.effects)
+        catalog.apply(result.effects)
         checks = self.ruleset.catalog_checks
         found = []
         for index, subject, path in result.pending:
-            if checks[index].condition(self.catalog, subject):
+            if checks[index].condition(catalog, subject):
                 if isinstance(owner, Statement):
                     owner = parse(owner)
                 node = node_at(owner.tree, path) if owner.tree is not None else None
@@ -340,7 +338,7 @@ def _node_diagnostic(
     text = parsed.statement.source.text
     variables = node_vars(node, lambda: text[start:end])
     found = diagnostic(parsed.statement, rule, start, end, variables, node)
-    if judge is not None and rule.fix_per_finding:
+    if judge is not None and rule.fixer:
         fix = judge(rule, parsed.statement, start, end)
         if fix is not None and fix is not found.fix:
             return replace(found, fix=fix)

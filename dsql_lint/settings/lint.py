@@ -16,7 +16,7 @@ from dsql_lint.engine.model import Rule
 if TYPE_CHECKING:
     from dsql_lint.syntax.split import Statement
 
-# (rule, statement, the finding's span in it) -> the finding's fix availability, or None.
+# (rule, statement, the finding's span in it) -> the finding's fix decision, or None.
 FixJudge = Callable[[Rule, "Statement", int, int], FixAvailability | None]
 
 
@@ -31,8 +31,8 @@ class LintOptions:
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
     jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
-    # Decides a finding's fix availability when its rule's fixer decides per finding (see
-    # fix.availability); None: the rule's `fix:`. Wired by the commands: linting itself
+    # Decides a finding's fix when its rule's fixer decides per finding (see fix.decision);
+    # None: the rule's `fix:`. Wired by the commands and the Fixer: linting itself
     # knows nothing of fixing.
     fix_judge: FixJudge | None = None
 

@@ -62,11 +62,16 @@ def _tokenizer():  # type: ignore[no-untyped-def]
 
 
 class Tokens(Sequence[Token]):
-    """The tokens of one statement (its terminating `;` excluded)."""
+    """The tokens of one statement (its terminating `;` excluded), or of the part of it from
+    offset `start` to `end` (a finding's span)."""
 
-    def __init__(self, statement: Statement) -> None:
+    def __init__(
+        self, statement: Statement, start: int | None = None, end: int | None = None
+    ) -> None:
         self.statement = statement
-        self.items: list[Token] = list(_tokenize(statement))
+        first = statement.start if start is None else start
+        last = statement.end if end is None else end
+        self.items: list[Token] = list(_tokenize(statement, first, last))
 
     def __len__(self) -> int:
         return len(self.items)
@@ -148,16 +153,16 @@ class Tokens(Sequence[Token]):
         return self.statement.source.text[self.items[start].start : self.items[stop - 1].end]
 
 
-def _tokenize(statement: Statement) -> Iterator[Token]:
+def _tokenize(statement: Statement, start: int, end: int) -> Iterator[Token]:
     if statement.kind is not Kind.SQL:
         return
-    body = statement.body
+    body = statement.source.text[start:end]
     try:
         raw = _tokenizer().tokenize(body)
     except TokenError:
         return  # a statement the tokenizer rejects is left alone
     depth = 0
-    base = statement.start
+    base = start
     for token in raw:
         if token.token_type is TokenType.SEMICOLON:
             continue

@@ -38,11 +38,13 @@ class Proxy:
         tls: ssl.SSLContext | None = None,
         cut_at: int | None = None,
         cut_after: bool = False,
+        cut_on: str | None = None,
     ) -> None:
         self.backend_port = backend_port
         self.tls = tls
         self.cut_at = cut_at
         self.cut_after = cut_after
+        self.cut_on = cut_on.encode() if cut_on is not None else None  # cut the first request
         self.requests = 0
         self.cuts = 0
         self.port = 0
@@ -129,7 +131,9 @@ class Proxy:
                 continue
             if kind[0] in REQUEST_ENDS:
                 self.requests += 1
-                if self.requests == self.cut_at:
+                if self.requests == self.cut_at or (
+                    self.cut_on is not None and not self.cuts and self.cut_on in pending
+                ):
                     self.cuts += 1
                     if not self.cut_after:
                         conn.close()

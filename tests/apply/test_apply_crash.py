@@ -47,7 +47,8 @@ def test_cut_at_every_boundary_then_rerun_converges(
         with Proxy(pg.port, cut_at=cut, cut_after=after) as proxy:
             first = run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
         assert proxy.cuts == 1, f"cut {cut} never happened"
-        assert first.code != 0, f"cut {cut}: {first.output}"
+        # The last request gives the lock back, after everything was applied: it is retried.
+        assert first.code != 0 or cut == total, f"cut {cut}: {first.output}"
         second = run_cli(*APPLY, "--dsn", db.dsn)
         assert second.code == 0, f"cut {cut}: {second.output}"
         assert_converged(db, dump, steps)

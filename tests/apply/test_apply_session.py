@@ -46,5 +46,6 @@ def test_the_executor_reconnects_between_units(db: Database) -> None:
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     reconnects = [e for e in events if e["event"] == "reconnect"]
     assert len(reconnects) >= 10
-    assert session.connections == len(reconnects) + 1
+    # One more: the last file's session reset closed the connection the lock is given back on.
+    assert session.connections == len(reconnects) + 2
     assert {row[2] for row in ledger_rows(db)} == {"applied"}

@@ -1,0 +1,39 @@
+"""The cyclic garbage collector's policy, set once where a command starts.
+
+A command is a short-lived process whose objects (tokens, trees, findings) mostly live until
+its report is done: the collector, triggered by the allocations, would only scan them again
+and again (it halves the time of a large file, and the report costs as much again). It is off
+for the whole command; `fix` collects once per pass, for the trees of the pass before.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import click
+
+_process_ends_with_command = False
+
+
+def process_ends_with_command() -> None:
+    """Said by the entry point: when the command ends, the heap is frozen and the collector
+    left off. By then the trees are garbage cycles: turned back on, the collector would walk
+    them all at its next run, and so would the collection at interpreter exit (over a second
+    on a large input), only to free memory the OS takes back anyway."""
+    global _process_ends_with_command
+    _process_ends_with_command = True
+
+
+def start(ctx: click.Context) -> None:
+    """The collector off until the command's context closes; then back on, unless the process
+    ends with the command (a test runs many commands in one process)."""
+    if gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(_end)
+
+
+def _end() -> None:
+    if _process_ends_with_command:
+        gc.freeze()
+    else:
+        gc.enable()

@@ -1,0 +1,115 @@
+"""`check` says what `fix` does with each finding, also for the rules whose fixer decides finding
+by finding (a BIGSERIAL column safely, a SERIAL one not; USING btree but not USING gin)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dsql_lint.cli import cli
+from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.fix.engine import Fixer, FixOptions
+from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax.source import expand_paths, read_source
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+# Folders that are one input, their files read in migration order.
+FOLDERS = sorted(
+    {p.parent for p in FIXTURES.rglob("*.sql")} - {FIXTURES / "rules"},
+    key=str,
+)
+INPUTS = [
+    *(p for p in FOLDERS if p.parent.name in ("apply", "precommit")),
+    *sorted(
+        p for p in FIXTURES.rglob("*.sql") if p.parent.parent.name not in ("apply", "precommit")
+    ),
+]
+
+
+def _check(path: Path) -> list[tuple[str, FixAvailability]]:
+    """The findings of `check` on the input, each with the fix decision it prints."""
+    result = CliRunner().invoke(
+        cli, ["check", "--format", "json", "--isolated", "--no-cache", "-j", "1", str(path)]
+    )
+    found = json.loads(result.output)["diagnostics"]
+    return [(d["code"], FixAvailability(d["fix"])) for d in found]
+
+
+def _left(path: Path, unsafe: bool) -> Counter[str]:
+    """The findings left after `fix` (with --unsafe-fixes or not) on the input."""
+    lint = LintOptions()
+    fixer = Fixer(active_rules(lint), FixOptions(unsafe=unsafe), lint)
+    left: Counter[str] = Counter()
+    for source in map(read_source, expand_paths([str(path)], ())):
+        result = fixer.fix_source(source)
+        left.update(d.code for d in result.remaining)
+    return left
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fix_does_what_check_says(path: Path) -> None:
+    """`fix` removes exactly the findings `check` marks safe, `fix --unsafe-fixes` those marked
+    safe or unsafe; the findings marked none stay. Counted by rule: a fix changes the text and
+    lines of others."""
+    decided = _check(path)
+    for unsafe, fixed in (
+        (False, {FixAvailability.SAFE}),
+        (True, {FixAvailability.SAFE, FixAvailability.UNSAFE}),
+    ):
+        expected = Counter(key for key, fix in decided if fix not in fixed)
+        left = _left(path, unsafe)
+        # Findings a fix brings about (a statement it splits) are not check's to predict.
+        left = Counter({key: n for key, n in left.items() if key in {k for k, _ in decided}})
+        assert left == expected, (
+            "--unsafe-fixes" if unsafe else "fix",
+            left - expected,
+            expected - left,
+        )
+
+
+SQL = """CREATE TABLE t (id bigserial PRIMARY KEY, n serial);
+CREATE INDEX ASYNC a ON t USING gin (n);
+CREATE INDEX ASYNC b ON t USING btree (n);
+TRUNCATE t CASCADE;
+"""
+
+
+def _fixes(tmp_path: Path, *args: str) -> list[tuple[int, str, str]]:
+    path = tmp_path / "m.sql"
+    path.write_text(SQL, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--format", "json", *args, str(path)])
+    found = json.loads(result.output)["diagnostics"]
+    return [(d["start"]["line"], d["code"], d["fix"]) for d in found]
+
+
+def test_check_shows_each_findings_own_fix(tmp_path: Path) -> None:
+    assert _fixes(tmp_path) == [
+        (1, "DSQL101", "safe"),  # bigserial -> BIGINT ... IDENTITY: the same values
+        (1, "DSQL101", "unsafe"),  # serial -> BIGINT: a wider type
+        (2, "DSQL302", "none"),  # USING gin: removing it would lose what the index serves
+        (3, "DSQL302", "safe"),
+        (4, "DSQL701", "none"),  # TRUNCATE ... CASCADE: DELETE would not do the same
+    ]
+
+
+def test_check_text_summary_counts_the_findings_own_fixes(tmp_path: Path) -> None:
+    path = tmp_path / "m.sql"
+    path.write_text(SQL, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "-j", "1", str(path)])
+    assert result.output.count("fix: safe, applied by `dsql-lint fix`") == 2
+    assert "2 fixable with `dsql-lint fix`, 1 more with `dsql-lint fix --unsafe-fixes`" in (
+        result.output
+    )
+
+
+def test_fix_reports_what_is_left_for_its_choices(tmp_path: Path) -> None:
+    path = tmp_path / "m.sql"
+    path.write_text("CREATE TABLE t (id bigserial PRIMARY KEY);\n", encoding="utf-8")
+    # With --serial-to uuid the rewrite changes the column's values: unsafe, so it stays.
+    result = CliRunner().invoke(cli, ["fix", "--diff", "--serial-to", "uuid", str(path)])
+    assert "1 fixable with `dsql-lint fix --unsafe-fixes`" in result.output
+    assert "fix: unsafe" in result.output
