@@ -7,6 +7,7 @@ statement classes per transaction block; suppression comments filter what is lef
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -36,7 +37,7 @@ from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Statement, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, split, unclosed
 
 
 class _MatchContext:
@@ -63,6 +64,10 @@ class _MatchContext:
             code = self._code[key] = code_only(self.text_of(node))
         return code
 
+    def statement_code(self) -> str:
+        """The whole statement's code, which `words:` and `$rest` read."""
+        return self.code_of(self.parsed.tree)
+
     def is_root(self, node: exp.Expr) -> bool:
         return node is self.parsed.tree
 
@@ -86,6 +91,8 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     cut_short = _unterminated(parsed.statement, ruleset)
     if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
         return StatementResult(cut_short, kind, [], [])
+    if parsed.statement.kind is Kind.COPY_DATA:  # rows, not SQL: only their count matters
+        return StatementResult(_copy_rows(parsed.statement, ruleset), kind, [], [])
     if tree is None:
         found = _parse_error(parsed, ruleset)
         code = code_only(parsed.statement.body)
@@ -148,6 +155,24 @@ def _command_verdict(
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
         return [_statement_diagnostic(rule, statement, {"command": command.name})]
     return []
+
+
+def _copy_rows(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
+    """The rules on the number of rows of a COPY block, reported at the first row over."""
+    if not ruleset.copy_checks:
+        return []
+    rows = [m.start() for m in _ROW.finditer(statement.body)]
+    found = []
+    for rule, over in ruleset.copy_checks:
+        if over(len(rows)):
+            first_over = next((k for k in range(len(rows)) if over(k + 1)), len(rows) - 1)
+            start = statement.start + rows[first_over]
+            variables = {"rows": f"{len(rows):,}", "row": f"{first_over + 1:,}"}
+            found.append(diagnostic(statement, rule, start, start + 1, variables))
+    return found
+
+
+_ROW = re.compile(r"^(?!\\\.\r?$)(?=[^\r\n])", re.M)  # each row's start; `\.` ends the block
 
 
 def _has(found: list[Diagnostic], code: str) -> bool:
