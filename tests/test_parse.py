@@ -97,7 +97,13 @@ def test_parse_error_with_offset(text: str, at: str) -> None:
 
 def test_parse_error_message_is_readable() -> None:
     result = parse(statement("CREATE INDEX i ON ONLY;"))
-    assert result.error == "Expected table name but got the end of the statement"
+    assert result.error == "expected table name, found the end of the statement"
+    # sqlglot's internals are not shown: PostgreSQL's way of naming where it stops is.
+    unknown = parse(statement("COMMENT ON TRIGGER x ON t IS NULL;"))
+    assert unknown.error == 'the parser stops at "ON": it does not know this form of comment'
+    assert parse(statement("SELEC 1;")).error == 'the parser stops at "1"'
+    nested = parse(statement("SELECT " + "(" * 5000 + "1" + ")" * 5000))
+    assert nested.error and "Error" not in nested.error and "<class" not in nested.error
 
 
 def test_tokenizer_error() -> None:

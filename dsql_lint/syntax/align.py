@@ -52,6 +52,7 @@ from sqlglot.errors import ErrorLevel
 from sqlglot.tokens import TokenType
 
 from dsql_lint.syntax.dialect import DSQL, traced_generator
+from dsql_lint.syntax.release import unlink
 
 if TYPE_CHECKING:
     from dsql_lint.syntax.parse import Parsed
@@ -527,6 +528,9 @@ class Aligner:
         # Its tree.walk() is in step with the tree's (kept until generated: ids stay unique).
         copies = list(_copy(index.nodes[0], self.metas).walk())
         texts = _TRACER.trace(copies[0])
+        # Only their ids are read from here on: cut, the copies are freed with the list (the
+        # generator may have swapped some out of the tree, so both are cut).
+        unlink(copies[0], copies)
         if len(index.position) == len(index.nodes):
             return [texts.get(key) for key in map(id, copies)]
         # A node twice in the tree has a copy, and maybe a text, per place: the text first
@@ -958,7 +962,11 @@ def _sql_in_context(node: exp.Expr, metas: list[tuple[exp.Expr, dict[str, Any]]]
         condition = _GENERATOR.generate(node.this)
         value = _GENERATOR.generate(node.args["true"]) if node.args.get("true") else ""
         return f"WHEN {condition} THEN {value}"
-    return _GENERATOR.generate(_copy(node, metas), copy=False)
+    copy = _copy(node, metas)
+    try:
+        return _GENERATOR.generate(copy, copy=False)
+    finally:
+        unlink(copy)
 
 
 def _find_run(

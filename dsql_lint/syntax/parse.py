@@ -73,7 +73,8 @@ def _parse(statement: Statement) -> Parsed:
     try:
         tokens = _TOKENIZER.tokenize(body)
     except TokenError as err:
-        return Parsed(statement, None, error=_first_line(err), error_offset=statement.start)
+        message = _first_line(err).replace("Error tokenizing", "the parser cannot read the text", 1)
+        return Parsed(statement, None, error=message, error_offset=statement.start)
     except Exception as err:  # noqa: BLE001 - any input must give a result, not a crash
         return _internal_error(statement, [], err)
     try:
@@ -96,11 +97,42 @@ def _first_line(err: Exception) -> str:
 
 def _parse_error(statement: Statement, tokens: list[Any], err: ParseError) -> Parsed:
     info = err.errors[0] if err.errors else {}
-    message = _TOKEN_REPR.sub(_token_text, info.get("description") or _first_line(err))
+    description = _TOKEN_REPR.sub(_token_text, info.get("description") or _first_line(err))
     offset = _token_offset(tokens, info.get("line"), info.get("col"))
     if offset is None:
         offset = 0
+    near = next((_cut(t.text) for t in tokens if t.start == offset), None)
+    message = _plain(description, near)
     return Parsed(statement, None, tokens, error=message, error_offset=statement.start + offset)
+
+
+def _plain(description: str, near: str | None) -> str:
+    """sqlglot's message in a user's words, PostgreSQL's way (`at or near "x"`): not the
+    parser's internals (`Invalid expression / Unexpected token`, `<class '...Comment'>`)."""
+    got = _EXPECTED_GOT.match(description)
+    if got:
+        return f"expected {got.group(1)}, found {got.group(2)}"
+    where = f'the parser stops at "{near}"' if near else "the parser stops here"
+    expected = _EXPECTING.match(description)
+    if expected:
+        return f"{where}, expecting {expected.group(1)}"
+    missing = _MISSING_ARG.search(description)
+    if missing:
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", missing.group(1)).lower()
+        return f"{where}: it does not know this form of {words}"
+    if description.startswith("Invalid expression"):
+        return where
+    return f"{where}: {description}"
+
+
+def _cut(token: str, limit: int = 40) -> str:
+    """A long token (a string literal) named in a message by its start."""
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+_EXPECTING = re.compile(r"Expecting (.+)$")
+_EXPECTED_GOT = re.compile(r"Expected (.+?) but got (.+)$")
+_MISSING_ARG = re.compile(r"missing for <class '[\w.]*?\.(\w+)'>")
 
 
 # sqlglot puts a token's repr in some messages: "Expected table name but got <Token ...>".
@@ -112,7 +144,10 @@ def _token_text(match: re.Match[str]) -> str:
 
 
 def _internal_error(statement: Statement, tokens: list[Any], err: Exception) -> Parsed:
-    message = f"cannot parse: {type(err).__name__}: {_first_line(err)}"
+    if isinstance(err, RecursionError):
+        message = "it is nested too deeply for the parser"
+    else:
+        message = f"the parser failed on it ({type(err).__name__}: {_first_line(err)})"
     return Parsed(statement, None, tokens, error=message, error_offset=statement.start)
 
 

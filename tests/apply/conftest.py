@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_mock import cluster_tls, moto, moto_server  # noqa: F401 - fixtures of the control-plane tests
 from pg_testserver import Server, start_server
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apply"
@@ -95,6 +97,10 @@ def run_cli(*args: str) -> Result:
             code = exit_.code if isinstance(exit_.code, int) else 1
         finally:
             sys.argv = saved
+            # main() leaves the collector off and the heap frozen, for a process that ends
+            # with the command: this one goes on.
+            gc.unfreeze()
+            gc.enable()
         return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 
