@@ -63,7 +63,9 @@ def check(
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
 
     Folders are searched for *.sql files, which are read in migration order (Flyway V2 before
-    V10, numeric and timestamp prefixes compared as numbers).
+    V10, numeric and timestamp prefixes compared as numbers), and for ORM files: Prisma
+    schemas and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL they
+    stand for, with findings at their own lines.
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
@@ -71,10 +73,10 @@ def check(
     options = resolve_settings(targets, overrides).lint
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
-    files, context = expand_paths(targets, options.exclude), set()
+    files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)
-    sources = [read_source(path) for path in files]
+    sources = [read_source(path, orm=True) for path in files]
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
     if context:
         report = report.without(context)

@@ -24,6 +24,7 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax.source import STDIN, Source
@@ -51,6 +52,8 @@ class FindingsCache:
         for source in sources:
             digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
             digest.update(source.text.encode("utf-8", "surrogatepass"))
+            if isinstance(source, MappedSource):  # positions come from the file around the SQL
+                digest.update(source.original.encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)
         return keys

@@ -9,6 +9,7 @@ walking up from the linted files (as ruff finds its configuration).
     exclude: ["db/legacy/*.sql"]    # globs, relative to the config file
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
+    migrations: db/migrations       # what apply, status, validate... run on when given no path
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -39,6 +40,7 @@ KEYS = {
     "exclude",
     "rule-dirs",
     "report-unused-ignores",
+    "migrations",
 }
 
 # A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
@@ -60,6 +62,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
+    migrations: Path | None = None
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -162,6 +165,10 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
                 setattr(config, key, tuple(values))
     if "severity" in data:
         config.severity = _severities(data["severity"], fail)
+    if "migrations" in data:
+        if not isinstance(data["migrations"], str) or not data["migrations"].strip():
+            raise fail("`migrations` must be a folder (a string)", "migrations")
+        config.migrations = base / data["migrations"]
     return config
 
 

@@ -31,6 +31,20 @@ class Overrides:
 class Settings:
     lint: LintOptions
     config_file: Path | None = None  # the file read, if any
+    migrations: Path | None = None  # the configuration's `migrations` folder
+
+    def migration_paths(self, paths: tuple[str, ...]) -> list[str]:
+        """The paths given, else the configuration's migrations folder."""
+        if paths:
+            return list(paths)
+        if self.migrations is None:
+            raise UserError(
+                "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)"
+            )
+        try:  # shown as the user would type it from here
+            return [self.migrations.relative_to(Path.cwd()).as_posix()]
+        except ValueError:
+            return [str(self.migrations)]
 
     @functools.cached_property
     def environment(self) -> dict[str, str]:
@@ -60,7 +74,7 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
     for value in (*given.select, *given.ignore):
         if not config_file.rule_id_known(value, known):
             raise UserError(f"unknown rule {value!r} in --select/--ignore")
-    return Settings(lint=options, config_file=found)
+    return Settings(lint=options, config_file=found, migrations=conf.migrations)
 
 
 def _first(*values: bool | None) -> bool:

@@ -108,7 +108,9 @@ def decode(path: str, data: bytes) -> Source:
     return Source(path=path, text=text[1:] if bom else text, bom=bom, encoding=encoding)
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, orm: bool = False) -> Source:
+    """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
+    read as the SQL it stands for (dsql_lint.orm)."""
     if path == STDIN:
         return decode(STDIN, sys.stdin.buffer.read())
     try:
@@ -119,7 +121,13 @@ def read_source(path: str) -> Source:
         raise InputError("is a directory", path) from None
     except OSError as err:
         raise InputError(err.strerror or "cannot read", path) from None
-    return decode(path, data)
+    source = decode(path, data)
+    if not orm:
+        return source
+    from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
+
+    reader = read_given(Path(path), source.text)
+    return source if reader is None else reader(source)
 
 
 _VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
@@ -139,8 +147,9 @@ def migration_key(path: Path) -> tuple:
     return (0, parts, path.name)
 
 
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    """Files to read, in order: folders are searched for *.sql and sorted as migrations."""
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = False) -> list[str]:
+    """Files to read, in order: folders are searched for *.sql (and with `orm`, for the ORM
+    files a detector recognises) and sorted as migrations."""
     patterns = list(exclude)
     out: list[str] = []
     for raw in paths:
@@ -151,6 +160,10 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
             found = [p for p in path.rglob("*.sql") if p.is_file()]
+            if orm:
+                from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+
+                found.extend(found_in(path))
             out.extend(
                 str(p)
                 for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
