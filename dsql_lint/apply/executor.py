@@ -10,7 +10,6 @@ The protocol that keeps the ledger true across crashes (docs/apply.md, "Crash wi
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,23 +18,27 @@ from typing import Any, TypeVar
 
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.connect import Session
-from dsql_lint.apply.ddl import AsyncJob, qualified
+from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
     ABSENT,
     VALID,
-    effect_holds,
+    effects_hold,
     fingerprint,
     index_state,
     indexes_on,
+    readable,
+    recorded,
+    unnamed_index,
 )
 from dsql_lint.apply.lock import RunLock
 from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
 from dsql_lint.apply.retry import RetryPolicy, is_unavailable, with_retries
+from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
 DONE = (APPLIED, SKIPPED)
@@ -226,8 +229,8 @@ class Executor:
         if interrupted and self._reconcile(step):
             self._record_all(unit.steps, APPLIED)
             return True
-        effect = step.analysis.effect
-        before = fingerprint(self.conn, effect) if effect is not None else None
+        effects = readable(step.analysis.effects)
+        before = fingerprint(self.conn, effects) if effects else None
         # The intent, with the catalog as it is now, commits before the DDL runs.
         self._record_all(unit.steps, STARTED, catalog_before=before)
         if self._all_applied(unit.steps):  # the intent did not overwrite another run's row
@@ -266,10 +269,9 @@ class Executor:
         Only a change of the catalog from the state recorded with the intent to the
         statement's effect proves it ran; where the catalog cannot tell, the run stops."""
         row = self.state.statements.get((step.file, step.index))
-        effect = step.analysis.effect
-        if effect is None:
+        effects = readable(step.analysis.effects)
+        if not effects:
             self._cannot_tell(step, "its effect cannot be read from the catalog")
-        assert effect is not None
         job = step.job
         job_id = row.job_id if row else None
         # A validation interrupted while waiting is waited for; a failed one is run again.
@@ -278,21 +280,22 @@ class Executor:
             self._wait(step, job_id)
             return True
         before = row.catalog_before if row else None
-        now = fingerprint(self.conn, effect)
-        if before is not None and now == before:
+        states = recorded(before, effects)  # None: no usable record of the catalog before
+        if states is not None and fingerprint(self.conn, effects) == before:
             self._reconciled(step, "not applied (the catalog is as before): running it again")
             return False
-        if effect.what == "indexes":
-            return self._reconcile_unnamed_index(step, before)
-        if before is None and effect_holds(self.conn, effect):
+        for effect, state in zip(effects, states or [None] * len(effects), strict=True):
+            if unnamed_index(effect):
+                return self._reconcile_unnamed_index(step, effect, state)
+        if states is None and effects_hold(self.conn, effects):
             # An intent written without the catalog's prior state (an older dsql-lint).
             self._cannot_tell(step, "the catalog shows its effect, but not whether it held before")
         if job is not None and job.kind == "index":
             return self._reconcile_index(step, job, job_id)
-        if effect_holds(self.conn, effect):
+        if effects_hold(self.conn, effects):
             self._reconciled(step, "applied (the catalog shows its effect)")
             return True
-        if before is None:
+        if states is None:
             self._reconciled(step, "not applied: running it again")
             return False
         self._cannot_tell(
@@ -316,14 +319,14 @@ class Executor:
         self._wait(step, job_id)
         return True
 
-    def _reconcile_unnamed_index(self, step: Step, before: str | None) -> bool:
-        """An unnamed CREATE INDEX: its index is one of the table that the intent did not see."""
-        table = step.analysis.effect.table if step.analysis.effect else None
-        assert table is not None
-        if before is None:
+    def _reconcile_unnamed_index(self, step: Step, effect: Effect, before: Any) -> bool:
+        """An unnamed CREATE INDEX: its index is one of the table that the intent did not see
+        (`before`: the table's indexes recorded with the intent)."""
+        assert effect.table is not None
+        table = written(effect.table, effect)
+        if not isinstance(before, list):
             self._cannot_tell(step, "no record of the table's indexes before it ran")
-        assert before is not None
-        known = {index[0] for index in json.loads(before)}
+        known = {index[0] for index in before}
         new = [index for index in indexes_on(self.conn, table) if index[0] not in known]
         if len(new) != 1:
             self._cannot_tell(step, f"{len(new)} indexes appeared on {qualified(table)} since")

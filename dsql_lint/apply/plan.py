@@ -22,11 +22,14 @@ from dsql_lint.apply.migrations import (
 )
 from dsql_lint.apply.placeholders import config_values, substitute
 from dsql_lint.errors import UserError
+from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
+from dsql_lint.lint.classify import classify as class_of
 from dsql_lint.syntax.formats import layout
+from dsql_lint.syntax.parse import Parsed, parse
 from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl
 
-DDL, DML, QUERY, SESSION, SKIP = "ddl", "dml", "query", "session", "skip"
+SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
 DDL_WITH_DML = "ddl and dml are not supported in the same transaction"
 TWO_DDL = "only one DDL statement is supported in a transaction"
@@ -140,9 +143,6 @@ def ledger_name(migration: Migration, checksum: str) -> str:
 
 
 def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None) -> FilePlan:
-    from dsql_lint.lint.classify import statement_class
-    from dsql_lint.syntax.parse import parse
-
     path = migration.path
     source = read_source(path)
     expanded = expand(source, roots or [Path(path).resolve().parent])
@@ -161,8 +161,8 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
                 last.copy_data = statement.text
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
-        kind = statement_class(parse(statement))
-        control = _tx_control(statement, kind)
+        parsed = parse(statement)
+        kind, _, control = class_of(parsed)
         if control is TxControl.BEGIN:
             block, block_line = [], statement.line
             continue
@@ -174,7 +174,7 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
             block = None
             continue
         original = source if values is not None and statement.source.path == path else None
-        last = _step(statement, index, name, kind, dsql, original, values or {})
+        last = _step(parsed, index, name, kind, dsql, original, values or {})
         if block is not None:
             block.append(last)
         else:
@@ -201,7 +201,7 @@ def _placeholder_values(source: Source) -> dict[str, str] | None:
 
 
 def _step(
-    statement: Statement,
+    parsed: Parsed,
     index: int,
     name: str,
     kind: str,
@@ -210,13 +210,17 @@ def _step(
     values: dict[str, str],
 ) -> Step:
     """`original`: the file, when its placeholders are to be filled in (the statement was read
-    through a view that masks them)."""
+    through a view that masks them): the effects are then read from the SQL that runs."""
+    statement = parsed.statement
     text = statement.body
     if original is not None:
         own = original.text[statement.start : statement.start + len(text)]
         text = substitute(own, values, original.path, statement.line)
-    analysis = analyze(text) if kind in (DDL, QUERY, "other") else Analysis()
-    if kind == "meta":
+        if text != statement.body:
+            filled = Source(path=original.path, text=text)
+            parsed = parse(Statement(filled, statement.index, 0, len(text), statement.line, 1))
+    analysis = analyze(parsed) if kind in (DDL, QUERY, OTHER) else Analysis()
+    if kind == META:
         sql = None
     elif dsql:
         sql = text
@@ -240,32 +244,20 @@ def _block_unit(steps: list[Step], rolled_back: bool) -> Unit:
         return Unit(SKIP, [], block=True)
     if rolled_back:
         return Unit(SKIP, steps, block=True)
-    ddl = sum(step.kind == DDL for step in steps)
-    dml = sum(step.kind == DML for step in steps)
+    kinds = [step.kind for step in steps]
     refusal = None
-    if ddl and dml:
+    if mixed(kinds, (DDL, DML)):
         refusal = DDL_WITH_DML
-    elif ddl > 1:
+    elif over_limit(kinds, DDL, 1):
         refusal = TWO_DDL
     # Statements sqlglot cannot class (GRANT, DO...) are not refused, but without DML
     # they get the DDL protocol, whose intent row survives a crash.
-    catalog = ddl or (not dml and any(step.kind == "other" for step in steps))
+    catalog = DDL in kinds or (DML not in kinds and OTHER in kinds)
     return Unit(DDL if catalog else DML, steps, block=True, refusal=refusal)
 
 
 def _unit_kind(kind: str) -> str:
-    return {DDL: DDL, "other": DDL, DML: DML, QUERY: QUERY, SESSION: SESSION}.get(kind, SKIP)
-
-
-def _tx_control(statement: Statement, kind: str) -> TxControl | None:
-    if statement.tx_control is not None:
-        return statement.tx_control
-    if kind != "tx":
-        return None
-    word = statement.body.split(None, 1)[0].upper() if statement.body.strip() else ""
-    if word in ("BEGIN", "START"):
-        return TxControl.BEGIN
-    return TxControl.ROLLBACK if word in ("ROLLBACK", "ABORT") else TxControl.COMMIT
+    return {DDL: DDL, OTHER: DDL, DML: DML, QUERY: QUERY, SESSION: SESSION}.get(kind, SKIP)
 
 
 def _legacy_checksums(source: Source) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from dsql_lint.engine.ruleset import (
 )
 from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
-from dsql_lint.lint.classify import statement_class
+from dsql_lint.lint.classify import mixed, over_limit, statement_class
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
@@ -464,25 +464,18 @@ def _node_diagnostic(
 def _transaction_findings(
     check: TransactionCheck, members: list[tuple[Statement, str]]
 ) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
+    kinds = [kind for _, kind in members]
     if check.limit_class is not None:
-        seen = 0
-        for statement, kind in members:
-            if kind == check.limit_class:
-                seen += 1
-                if seen > check.limit_max:
-                    out.append(_statement_diagnostic(check.rule, statement, {"count": seen}))
-        return out
-    first: str | None = None
-    for statement, kind in members:
-        if kind not in check.exclusive:
-            continue
-        if first is None:
-            first = kind
-        elif kind != first:
-            variables = {"first": first.upper(), "class": kind.upper()}
-            return [_statement_diagnostic(check.rule, statement, variables)]
-    return out
+        return [
+            _statement_diagnostic(check.rule, members[index][0], {"count": count})
+            for index, count in over_limit(kinds, check.limit_class, check.limit_max)
+        ]
+    breach = mixed(kinds, check.exclusive)
+    if breach is None:
+        return []
+    index, first, kind = breach
+    variables = {"first": first.upper(), "class": kind.upper()}
+    return [_statement_diagnostic(check.rule, members[index][0], variables)]
 
 
 def _statement_diagnostic(

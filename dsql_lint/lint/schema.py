@@ -15,12 +15,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
+
+from dsql_lint.syntax.dialect import is_validate_constraint
 
 DEFAULT_SCHEMA = "public"
 
@@ -50,25 +52,30 @@ class Sequence:
 
 @dataclass(frozen=True)
 class Effect:
-    """One change to the catalog. `op` names the change; the rest are its arguments."""
+    """One change to the catalog. `op` names the change (a key of APPLY); the rest are its
+    arguments. The linter's catalog replays them; apply's crash check reads them back from
+    the live database (apply/live_catalog.py)."""
 
     op: str
-    table: Key | None = None
-    name: str | None = None
+    table: Key | None = None  # the relation (or type) changed: a table, sequence, view, index
+    name: str | None = None  # a member (column, constraint, index), a schema or a role
     columns: tuple[tuple[str, str], ...] = ()  # (name, type) pairs
-    keys: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # key columns; for a rename of a member, its new name
     other: Key | None = None  # a second object: the new name, the owning table...
     if_not_exists: bool = False
+    # `table` was written without a schema: PostgreSQL finds it through search_path, while
+    # the key says DEFAULT_SCHEMA.
+    unqualified: bool = False
 
     def to_json(self) -> list[Any]:
         return [self.op, self.table, self.name, self.columns, self.keys, self.other,
-                self.if_not_exists]  # fmt: skip
+                self.if_not_exists, self.unqualified]  # fmt: skip
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Effect:
-        op, table, name, columns, keys, other, if_not_exists = data
+        op, table, name, columns, keys, other, if_not_exists, unqualified = data
         return cls(op, _json_key(table), name, tuple(tuple(c) for c in columns), tuple(keys),
-                   _json_key(other), bool(if_not_exists))  # fmt: skip
+                   _json_key(other), bool(if_not_exists), bool(unqualified))  # fmt: skip
 
 
 def _json_key(value: list[str] | None) -> Key | None:
@@ -96,7 +103,26 @@ class Catalog:
 def table_key(table: exp.Expr | None) -> Key | None:
     if not isinstance(table, exp.Table) or not table.name:
         return None
-    return ((table.db or DEFAULT_SCHEMA).lower(), table.name.lower())
+    schema = table.args.get("db")
+    return (folded(schema) if schema else DEFAULT_SCHEMA, folded(table))
+
+
+def folded(node: exp.Expr | None) -> str:
+    """The name PostgreSQL sees: a quoted identifier as written, an unquoted one lower-cased."""
+    if node is None:
+        return ""
+    ident = node if isinstance(node, exp.Identifier) else node.args.get("this")
+    if isinstance(ident, exp.Identifier):
+        return ident.name if ident.quoted else ident.name.lower()
+    return node.name.lower()
+
+
+def _on(op: str, table: exp.Expr | None, **args: Any) -> Effect | None:
+    """An effect on the table (or sequence, view, type) `table` names; None without one."""
+    key = table_key(table)
+    if key is None:
+        return None
+    return Effect(op, key, unqualified=not table.args.get("db"), **args)  # type: ignore[union-attr]
 
 
 def _key_of_name(text: str) -> Key | None:
@@ -243,6 +269,11 @@ def _sequence_owned_by(catalog: Catalog, effect: Effect) -> None:
         sequence.owned_by = (effect.other, effect.name or "") if effect.other else None
 
 
+def _unmodelled(catalog: Catalog, effect: Effect) -> None:
+    """Views, types, roles and constraints other than the primary key: no rule asks about
+    them; their effects are read by apply's crash check alone."""
+
+
 APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "create_table": _create_table,
     "drop_table": _drop_table,
@@ -260,6 +291,15 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "create_sequence": _create_sequence,
     "drop_sequence": _drop_sequence,
     "sequence_owned_by": _sequence_owned_by,
+    "add_constraint": _unmodelled,
+    "validate_constraint": _unmodelled,
+    "rename_constraint": _unmodelled,
+    "create_view": _unmodelled,
+    "drop_view": _unmodelled,
+    "create_type": _unmodelled,
+    "drop_type": _unmodelled,
+    "create_role": _unmodelled,
+    "drop_role": _unmodelled,
 }
 
 
@@ -295,7 +335,7 @@ def _type_of(defn: exp.ColumnDef) -> str:
 
 
 def _columns(defs: list[exp.Expr]) -> tuple[tuple[str, str], ...]:
-    return tuple((d.name.lower(), _type_of(d)) for d in defs if isinstance(d, exp.ColumnDef))
+    return tuple((folded(d), _type_of(d)) for d in defs if isinstance(d, exp.ColumnDef))
 
 
 def _names(node: exp.Expr | None) -> tuple[str, ...]:
@@ -308,7 +348,7 @@ def _names(node: exp.Expr | None) -> tuple[str, ...]:
         if isinstance(item, exp.Ordered):
             item = item.this
         if isinstance(item, exp.Identifier | exp.Column):
-            out.append(item.name.lower())
+            out.append(folded(item))
     return tuple(out)
 
 
@@ -318,11 +358,11 @@ def _primary_key(defs: list[exp.Expr]) -> tuple[tuple[str, ...], str]:
         if isinstance(d, exp.ColumnDef) and d.find(exp.PrimaryKeyColumnConstraint):
             named = d.find(exp.PrimaryKeyColumnConstraint).parent  # type: ignore[union-attr]
             name = named.name if isinstance(named, exp.ColumnConstraint) and named.this else ""
-            return (d.name.lower(),), name.lower()
+            return (folded(d),), (folded(named) if name else "")
         pk = d if isinstance(d, exp.PrimaryKey) else d.find(exp.PrimaryKey)
         if pk is not None:
             owner = pk.parent if isinstance(pk.parent, exp.Constraint) else None
-            return _names(pk), (owner.name.lower() if owner is not None else "")
+            return _names(pk), (folded(owner) if owner is not None else "")
     return (), ""
 
 
@@ -330,43 +370,38 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
     kind = (tree.args.get("kind") or "").upper()
     target = tree.this
     exists = bool(tree.args.get("exists"))
+    effect: Effect | None = None
     if kind == "TABLE":
         schema = target if isinstance(target, exp.Schema) else None
-        table = schema.this if schema else target
         defs = schema.expressions if schema else []
-        key = table_key(table)
-        if key is None:
-            return []
         keys, pk_name = _primary_key(defs)
-        return [
-            Effect(
-                "create_table",
-                key,
-                name=pk_name or None,
-                columns=_columns(defs),
-                keys=keys,
-                if_not_exists=exists,
-            )
-        ]
-    if kind == "INDEX" and isinstance(target, exp.Index):
-        key = table_key(target.args.get("table"))
+        effect = _on(
+            "create_table",
+            schema.this if schema else target,
+            name=pk_name or None,
+            columns=_columns(defs),
+            keys=keys,
+            if_not_exists=exists,
+        )
+    elif kind == "INDEX" and isinstance(target, exp.Index):
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
         names = tuple(_postgres(c).lower() for c in columns or [])
-        return [Effect("create_index", key, name=target.name.lower(), keys=names)]
-    if kind == "SCHEMA":
+        effect = _on("create_index", target.args.get("table"), name=folded(target), keys=names)
+    elif kind == "SCHEMA":
         name = _schema_name(target)
-        return [Effect("create_schema", name=name)] if name else []
-    if kind == "SEQUENCE":
-        key = table_key(target)
-        return [Effect("create_sequence", key, if_not_exists=exists)] if key else []
-    return []
+        effect = Effect("create_schema", name=name) if name else None
+    elif kind == "SEQUENCE":
+        effect = _on("create_sequence", target, if_not_exists=exists)
+    elif kind in ("VIEW", "TYPE"):
+        effect = _on(f"create_{kind.lower()}", target)
+    return [effect] if effect else []
 
 
 def _schema_name(target: exp.Expr | None) -> str:
     if isinstance(target, exp.Table):
-        return (target.db or target.name).lower()
-    return target.name.lower() if target is not None else ""
+        return folded(target.args.get("db") or target)
+    return folded(target)
 
 
 def _drop_targets(tree: exp.Drop) -> list[exp.Expr]:
@@ -377,73 +412,107 @@ def _drop_targets(tree: exp.Drop) -> list[exp.Expr]:
 def _drop_effects(tree: exp.Drop) -> list[Effect]:
     kind = (tree.args.get("kind") or "").upper()
     targets = _drop_targets(tree)
-    if kind == "TABLE":
-        return [Effect("drop_table", table_key(t)) for t in targets if table_key(t)]
-    if kind == "SEQUENCE":
-        return [Effect("drop_sequence", table_key(t)) for t in targets if table_key(t)]
-    if kind == "INDEX":
-        return [Effect("drop_index", name=t.name.lower()) for t in targets if t.name]
-    if kind == "SCHEMA":
-        return [Effect("drop_schema", name=_schema_name(t)) for t in targets]
-    return []
+    if kind in ("TABLE", "SEQUENCE", "VIEW", "TYPE"):
+        found = [_on(f"drop_{kind.lower()}", t) for t in targets]
+    elif kind == "INDEX":  # `table` is the index itself: DROP INDEX names no table
+        found = [_on("drop_index", t, name=folded(t)) for t in targets if t.name]
+    elif kind == "SCHEMA":
+        found = [Effect("drop_schema", name=_schema_name(t)) for t in targets]
+    else:
+        found = []
+    return [effect for effect in found if effect]
 
 
 def _alter_effects(tree: exp.Alter) -> list[Effect]:
     key = table_key(tree.this)
     if key is None:
         return []
-    out: list[Effect] = []
+    out: list[Effect | None] = []
     for action in tree.args.get("actions") or []:
+        on = functools.partial(_on, table=tree.this)
         if isinstance(action, exp.ColumnDef):
             exists = bool(action.args.get("exists"))
-            out.append(Effect("add_columns", key, columns=_columns([action]), if_not_exists=exists))
+            out.append(on("add_columns", columns=_columns([action]), if_not_exists=exists))
         elif isinstance(action, exp.Drop):
             drop_kind = (action.args.get("kind") or "").upper()
             name = dropped_name(action)
             if drop_kind == "COLUMN" and name:
-                out.append(Effect("drop_column", key, name=name))
+                out.append(on("drop_column", name=name))
             elif drop_kind == "CONSTRAINT" and name:
-                out.append(Effect("drop_constraint", key, name=name))
+                out.append(on("drop_constraint", name=name))
         elif isinstance(action, exp.AddConstraint):
             keys, name = _primary_key(action.expressions)
             if keys:
-                out.append(Effect("add_primary_key", key, name=name or None, keys=keys))
+                out.append(on("add_primary_key", name=name or None, keys=keys))
+            else:
+                named = [c for c in action.expressions if isinstance(c, exp.Constraint) and c.name]
+                out.extend(on("add_constraint", name=folded(c)) for c in named)
+        elif is_validate_constraint(action):
+            out.append(on("validate_constraint", name=folded(action.this)))
         elif isinstance(action, exp.RenameColumn):
             old, new = action.this, action.args.get("to")
             if old is not None and new is not None:
-                out.append(
-                    Effect("rename_column", key, name=old.name.lower(), keys=(new.name.lower(),))
-                )
+                out.append(on("rename_column", name=folded(old), keys=(folded(new),)))
+        elif isinstance(action, exp.AlterRename) and (new := _renamed_to(tree)) is not None:
+            # sqlglot reads `RENAME a TO b` (COLUMN omitted) as a rename of the table to a
+            out.append(on("rename_column", name=folded(action.this), keys=(folded(new),)))
         elif isinstance(action, exp.AlterRename):
             new_key = table_key(action.this)
             if new_key is not None:
                 if not action.this.db:
                     new_key = (key[0], new_key[1])
-                out.append(Effect("rename_table", key, other=new_key))
+                out.append(on("rename_table", other=new_key))
         elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
             dtype = _postgres(action.args["dtype"])
-            out.append(
-                Effect("set_column_type", key, name=action.name.lower(), columns=(("", dtype),))
-            )
-    return out
+            out.append(on("set_column_type", name=folded(action), columns=(("", dtype),)))
+    return [effect for effect in out if effect]
+
+
+def _renamed_to(tree: exp.Alter) -> exp.Expr | None:
+    for option in tree.args.get("options") or []:
+        if isinstance(option, exp.ToTableProperty):
+            return option.this
+    return None
 
 
 def dropped_name(drop: exp.Drop) -> str:
     """The name a `DROP COLUMN c` or `DROP CONSTRAINT c` action drops."""
     targets = _drop_targets(drop)
-    return targets[0].name.lower() if targets else ""
+    return folded(targets[0]) if targets else ""
 
 
+_NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?'
 _OWNED_BY = re.compile(
     r"^\s*SEQUENCE\s+(?:IF\s+EXISTS\s+)?(?P<seq>[\w$.\"]+)\s+OWNED\s+BY\s+(?P<owner>[\w$.\"]+)",
+    re.IGNORECASE,
+)
+# What sqlglot keeps as raw commands, read for apply's crash check.
+_SEQUENCE_RENAME = re.compile(
+    rf"^\s*SEQUENCE\s+(?:IF\s+EXISTS\s+)?(?P<old>{_NAME})\s+RENAME\s+TO\s+(?P<new>{_NAME})\s*$",
+    re.IGNORECASE,
+)
+_CONSTRAINT_RENAME = re.compile(
+    rf"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>{_NAME})\s+RENAME\s+CONSTRAINT\s+"
+    rf"(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})\s*$",
+    re.IGNORECASE,
+)
+_TYPE_OR_ROLE = re.compile(
+    rf"^\s*(?P<kind>DOMAIN|ROLE|USER)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"
+    rf"(?P<names>{_NAME}(?:\s*,\s*{_NAME})*)(?:\s|$)",
     re.IGNORECASE,
 )
 
 
 def _command_effects(tree: exp.Command) -> list[Effect]:
-    if str(tree.this).upper() != "ALTER":
-        return []
+    verb = str(tree.this).upper()
     text = _command_text(tree)
+    if verb in ("CREATE", "DROP"):
+        return _type_or_role_effects(verb.lower(), text)
+    if verb != "ALTER":
+        return []
+    renamed = _SEQUENCE_RENAME.match(text) or _CONSTRAINT_RENAME.match(text)
+    if renamed is not None:
+        return _rename_effects(renamed)
     match = _OWNED_BY.match(text)
     if match is None:
         return []
@@ -455,6 +524,34 @@ def _command_effects(tree: exp.Command) -> list[Effect]:
         return [Effect("sequence_owned_by", sequence)]
     owner = (parts[-3] if len(parts) > 2 else DEFAULT_SCHEMA, parts[-2])
     return [Effect("sequence_owned_by", sequence, name=parts[-1], other=owner)]
+
+
+def _type_or_role_effects(verb: str, text: str) -> list[Effect]:
+    """CREATE or DROP of a DOMAIN (a type), a ROLE or a USER (a role)."""
+    match = _TYPE_OR_ROLE.match(text)
+    if match is None or (verb == "create" and "," in match.group("names")):
+        return []
+    names = re.findall(_NAME, match.group("names"))
+    if match.group("kind").upper() == "DOMAIN":
+        return [_named(f"{verb}_type", name) for name in names]
+    return [Effect(f"{verb}_role", name=_ident(name)) for name in names]
+
+
+def _rename_effects(match: re.Match[str]) -> list[Effect]:
+    new = _key_of_name(match.group("new"))
+    if "table" not in match.groupdict():  # ALTER SEQUENCE s RENAME TO t
+        old = _named("rename_table", match.group("old"))
+        return [replace(old, other=(old.table[0], new[1]))] if old.table and new else []
+    old_name = _key_of_name(match.group("old"))
+    effect = _named("rename_constraint", match.group("table"))
+    if old_name is None or new is None:
+        return []
+    return [replace(effect, name=old_name[1], keys=(new[1],))]
+
+
+def _named(op: str, name: str) -> Effect:
+    """An effect on the object a name written in SQL text designates."""
+    return Effect(op, _key_of_name(name), unqualified=len(_NAME_PART.findall(name)) == 1)
 
 
 def _command_text(tree: exp.Command) -> str:
@@ -524,7 +621,7 @@ def node_column(node: exp.Expr) -> str:
     current: exp.Expr | None = node
     while current is not None and not isinstance(current, exp.ColumnDef | exp.AlterColumn):
         current = current.parent
-    return (current or node).name.lower()
+    return folded(current or node)
 
 
 _ALTER_COLUMN = re.compile(
@@ -547,7 +644,7 @@ def key_columns(node: exp.Expr) -> tuple[str, ...]:
         return _names(node.this)
     if isinstance(node, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint):
         column = node.find_ancestor(exp.ColumnDef)
-        return (column.name.lower(),) if column is not None else ()
+        return (folded(column),) if column is not None else ()
     return ()
 
 

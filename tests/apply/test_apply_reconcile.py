@@ -116,3 +116,36 @@ def test_where_the_catalog_cannot_tell_every_run_stops_and_names_repair(
     assert cleared.code == 0 and "removed undecided V1__c.sql statement 0" in cleared.output
     assert run_cli("apply", folder, "--dsn", db.dsn).code == 0
     assert db.query("SELECT obj_description('t'::regclass)") == [("counted",)]
+
+
+def columns_of(db: Database, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in db.query(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+            " AND NOT attisdropped ORDER BY attnum",
+            table,
+        )
+    ]
+
+
+def test_a_statement_of_several_effects_is_decided_on_all_of_them(db: Database, migrations) -> None:
+    db.execute("CREATE TABLE t (a integer);")
+    folder = str(
+        migrations({"V1__cols.sql": "ALTER TABLE t ADD COLUMN b int, ADD COLUMN c int;\n"})
+    )
+    cut_run(db, folder, "ADD COLUMN b", after=False)
+    again = run_cli("apply", folder, "--dsn", db.dsn)
+    assert again.code == 0, again.output
+    assert "not applied (the catalog is as before): running it again" in again.err
+    assert columns_of(db, "t") == ["a", "b", "c"]
+
+
+def test_a_rename_cut_after_it_ran_is_reconciled(db: Database, migrations) -> None:
+    db.execute("CREATE TABLE t (a integer);")
+    folder = str(migrations({"V1__mv.sql": "ALTER TABLE t RENAME COLUMN a TO b;\n"}))
+    cut_run(db, folder, "RENAME COLUMN", after=True)
+    again = run_cli("apply", folder, "--dsn", db.dsn)
+    assert again.code == 0, again.output
+    assert "applied (the catalog shows its effect)" in again.err
+    assert columns_of(db, "t") == ["b"]
