@@ -75,11 +75,15 @@ def make_reporter(fmt: str, total: int) -> Reporter:
     return Reporter()
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def describe(name: str, f: dict[str, Any]) -> str | None:
     where = f"{f.get('file')}:{f.get('line')}" if "line" in f else f.get("file", "")
     if name == "start":
         return (
-            f"apply: {f['files']} files, {f['statements']} statements "
+            f"apply: {_count(f['files'], 'file')}, {_count(f['statements'], 'statement')} "
             f"({f['already_applied']} already applied) to {f['target']}"
         )
     if name == "statement":
