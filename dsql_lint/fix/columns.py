@@ -74,6 +74,9 @@ class ReplaceType(Action):
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
         written = _norm_type(span.text(0, len(span)))
         chosen = choices.get(self.choice, "") if self.choice else ""
+        text = self.by_type.get(written, self.texts[chosen])
+        if "IDENTITY" in text.upper() and _alters_table(span):
+            return FixAvailability.NONE  # DSQL606: no identity column is added to a table
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
@@ -97,6 +100,10 @@ class ReplaceType(Action):
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
         return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`")
+
+
+def _alters_table(span: Tokens) -> bool:
+    return re.match(r"ALTER\s+TABLE\b", span.statement.text, re.IGNORECASE) is not None
 
 
 # --- DEFAULT conversion -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, str, str], FixAvailability | None] = {}
 
     def __call__(
         self, rule: Rule, statement: Statement, start: int, end: int
@@ -39,8 +39,9 @@ class FixJudge:
         fixer = self.fixers[rule.code]
         if fixer is None:
             return None
-        # The decision depends on the finding's text alone, and the same texts recur.
-        key = (rule.code, statement.source.text[start:end])
+        # The decision depends on the finding's text and the statement's kind (an ADD COLUMN
+        # cannot take what a CREATE TABLE can), and the same texts recur.
+        key = (rule.code, statement.source.text[start:end], _kind(statement))
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES
@@ -58,3 +59,8 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 
     fixer = fixer_for(rule)
     return fixer if fixer is not None and fixer.per_finding else None
+
+
+def _kind(statement: Statement) -> str:
+    """The statement's first two words, upper-cased: CREATE TABLE, ALTER TABLE..."""
+    return " ".join(statement.text[:40].split()[:2]).upper()
