@@ -167,7 +167,8 @@ class Fixer:
             diag = harm.introduced
             withdrawn[statements.key(harm.fix)] = (
                 f"{before.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
-                f" the fix ({harm.fix.summary}) would bring {diag.code} ({diag.message})"
+                f" the fix ({harm.fix.summary}) would bring {diag.code} on line {diag.line}"
+                f" ({diag.message})"
             )
         return bool(found)
 

@@ -14,6 +14,8 @@ import bisect
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from sqlglot import exp
+
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.report.model import FileReport
@@ -58,11 +60,9 @@ def harms(
     """The fixes of the pass from `before` to `after` that brought an error into a statement
     they edited, each with one such error. `fixable`: the (code, start) of the findings of
     `after` that a fix planned on it will remove."""
-    mapping = _Mapping(fixes)
+    mapping = Backward(fixes)
     statements = Statements(before)
-    had = {
-        (d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR
-    }
+    had = {(d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR}
     found: dict[int, Harm] = {}
     for diag in after.diagnostics:
         if diag.severity is not Severity.ERROR or (diag.code, diag.start) in fixable:
@@ -72,19 +72,28 @@ def harms(
         if statement is None or (diag.code, statement) in had:
             continue
         span = before.statements[statement]
-        # The fixes whose new text holds the error, else every fix of that statement.
+        # The fixes whose new text holds the error, else every fix of that statement, else
+        # the fixes of the statements that define a table this one names (a column's new
+        # type that an index elsewhere cannot take).
         blamed = [inside] if inside is not None else []
         blamed = blamed or [
             k
             for k, fix in enumerate(fixes)
             if any(span.start <= e.start <= span.end for e in fix.edits)
         ]
+        if not blamed:
+            named = _tables(after, diag.statement)
+            blamed = [
+                k
+                for k, fix in enumerate(fixes)
+                if _target(before, statements.at(fix.edits[0].start)) in named
+            ]
         for k in blamed:
             found.setdefault(k, Harm(fixes[k], diag))
     return [found[k] for k in sorted(found)]
 
 
-class _Mapping:
+class Backward:
     """Positions in the text after a pass, back to the text before it."""
 
     def __init__(self, fixes: Sequence[Fix]) -> None:
@@ -108,3 +117,19 @@ class _Mapping:
             return edit.start, self.owners[k]
         return edit.end + (pos - start - len(edit.text)), None
 
+
+def _tables(report: FileReport, statement: int) -> set[str]:
+    """The tables a statement names, lower-cased, without schema."""
+    parsed = report.parsed[statement] if statement < len(report.parsed) else None
+    if parsed is None or parsed.tree is None:
+        return set()
+    return {t.name.lower() for t in parsed.tree.find_all(exp.Table) if t.name}
+
+
+def _target(report: FileReport, statement: int | None) -> str | None:
+    """The table a statement defines or alters: the first it names."""
+    if statement is None or statement >= len(report.parsed):
+        return None
+    tree = report.parsed[statement].tree
+    table = tree.find(exp.Table) if tree is not None else None
+    return table.name.lower() if table is not None and table.name else None
