@@ -39,9 +39,9 @@ class FixJudge:
         fixer = self.fixers[rule.code]
         if fixer is None:
             return None
-        # The decision depends on the finding's text and the statement's kind (an ADD COLUMN
-        # cannot take what a CREATE TABLE can), and the same texts recur.
-        key = (rule.code, statement.source.text[start:end], _kind(statement))
+        # The decision depends on the finding's text and its statement (an ADD COLUMN cannot
+        # take what a CREATE TABLE can; a DEFAULT cannot leave a NOT NULL column).
+        key = (rule.code, statement.source.text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES
@@ -59,8 +59,3 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 
     fixer = fixer_for(rule)
     return fixer if fixer is not None and fixer.per_finding else None
-
-
-def _kind(statement: Statement) -> str:
-    """The statement's first two words, upper-cased: CREATE TABLE, ALTER TABLE..."""
-    return " ".join(statement.text[:40].split()[:2]).upper()
