@@ -11,6 +11,7 @@ the next pass).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -71,22 +72,22 @@ def harms(
         statement = statements.at(origin)
         if statement is None or (diag.code, statement) in had:
             continue
-        span = before.statements[statement]
-        # The fixes whose new text holds the error, else every fix of that statement, else
-        # the fixes of the statements that define a table this one names (a column's new
-        # type that an index elsewhere cannot take).
-        blamed = [inside] if inside is not None else []
-        blamed = blamed or [
-            k
-            for k, fix in enumerate(fixes)
-            if any(span.start <= e.start <= span.end for e in fix.edits)
-        ]
-        if not blamed:
-            named = _tables(after, diag.statement)
+        # The fix whose new text holds the error; else the fixes, in this statement or in
+        # one defining a table it names, that edit after a name it names (a column's new type
+        # that an index elsewhere cannot take; not the ASYNC added to that index).
+        if inside is not None:
+            blamed = [inside]
+        else:
+            names = _names(after, diag.statement)
+            span = before.statements[statement]
             blamed = [
                 k
                 for k, fix in enumerate(fixes)
-                if _target(before, statements.at(fix.edits[0].start)) in named
+                if _subject(before, fix) in names
+                and (
+                    any(span.start <= e.start <= span.end for e in fix.edits)
+                    or _target(before, statements.at(fix.edits[0].start)) in names
+                )
             ]
         for k in blamed:
             found.setdefault(k, Harm(fixes[k], diag))
@@ -118,12 +119,26 @@ class Backward:
         return edit.end + (pos - start - len(edit.text)), None
 
 
-def _tables(report: FileReport, statement: int) -> set[str]:
-    """The tables a statement names, lower-cased, without schema."""
+def _names(report: FileReport, statement: int) -> set[str]:
+    """Every name a statement uses (tables, columns, indexes), lower-cased, without schema."""
     parsed = report.parsed[statement] if statement < len(report.parsed) else None
     if parsed is None or parsed.tree is None:
         return set()
-    return {t.name.lower() for t in parsed.tree.find_all(exp.Table) if t.name}
+    return {i.name.lower() for i in parsed.tree.find_all(exp.Identifier) if i.name}
+
+
+_LAST_NAME = re.compile(r'(\w+|"(?:[^"]|"")+")\W*\Z')
+
+
+def _subject(report: FileReport, fix: Fix) -> str | None:
+    """The name written just before the fix's first edit (the column whose type it changes),
+    lower-cased."""
+    start = fix.edits[0].start
+    found = _LAST_NAME.search(report.source.text, max(0, start - 200), start)
+    if found is None:
+        return None
+    name = found.group(1)
+    return name[1:-1].replace('""', '"').lower() if name.startswith('"') else name.lower()
 
 
 def _target(report: FileReport, statement: int | None) -> str | None:

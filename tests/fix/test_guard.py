@@ -65,3 +65,11 @@ def test_fix_prints_the_note(tmp_path: Path) -> None:
     assert "DSQL102 not fixed" in run.output
     assert "the finding is left as it is" in run.output
     assert path.read_text() == INDEXED_ARRAY
+
+
+def test_only_the_type_change_is_blamed_not_the_fixes_of_the_index() -> None:
+    text = "CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);\nCREATE INDEX t_tags ON t (tags);\n"
+    result = fix_text(text, UNSAFE)
+    assert "CREATE INDEX ASYNC t_tags" in result.text
+    assert "tags text[]" in result.text
+    assert [w.split(": ")[1].split()[0] for w in result.withdrawn] == ["DSQL102"]
