@@ -29,7 +29,16 @@ CORPUS_FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []
 
 # Fixes known to make these files worse on PostgreSQL (issue 12, point 2: what depends on a
 # column whose type a fix changes). Strict: a file that passes must leave this list.
-KNOWN_WORSE = {}
+TYPE_DEPENDENTS = "a type change that an index, view or query of a later statement does not follow"
+KNOWN_WORSE = {
+    "create_index.sql": TYPE_DEPENDENTS + " (box, tsvector operator classes)",
+    "create_table.sql": TYPE_DEPENDENTS + " (a partition key function of a domain)",
+    "identity.sql": "a SERIAL column of a table that INHERITS one whose column stays integer",
+    "danbooru_structure.sql": TYPE_DEPENDENTS + " (array_to_tsvector, inet functions)",
+    "lago-api_structure.sql": TYPE_DEPENDENTS + " (views over array columns)",
+    "openstreetmap-website_structure.sql": TYPE_DEPENDENTS + " (inet_ops)",
+    "pagila-schema.sql": TYPE_DEPENDENTS + " (vector_cosine_ops)",
+}
 
 
 @pytest.fixture(scope="module")
