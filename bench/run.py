@@ -1,6 +1,7 @@
 """Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
+    python bench/run.py --memory [--jobs 1 2 4] [--rows 100000]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 Ours is timed twice: a first run (its findings cache emptied before each run, so every run
@@ -9,6 +10,8 @@ case of a pre-commit hook or CI step run again. AWS's linter keeps no cache.
 AWS's linter, a PyPI package also named `dsql-lint`, is installed once into its own
 virtualenv under bench/.work/aws-venv: never into the project's, where its console script
 would overwrite ours. Results: a markdown table on stdout, and bench/.work/results.json.
+`--memory`: peak memory and wall time of both tools on a `pg_dump --inserts` style dump
+(bench/gen_inserts.py), ours for each `--jobs`; results in bench/.work/memory.json.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from gen_inserts import DEFAULT_ROWS, cached_inserts  # noqa: E402
 from gen_schema import DEFAULT_LINES, DEFAULT_SEED, cached_schema  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
@@ -226,6 +230,114 @@ def bench_input(
     return result
 
 
+# --- memory -------------------------------------------------------------------------
+
+
+@dataclass
+class Memory:
+    tool: str
+    jobs: int | None  # None: the tool's default
+    exit_code: int
+    seconds: float
+    cpu_seconds: float  # user + system, the process and its workers
+    peak_process_mb: float  # the largest resident set of one process (the kernel's maxrss)
+    peak_total_mb: float  # the largest proportional set size of the process and its workers
+    # together (sampled): shared pages counted once
+
+
+def _tree_pss(root: int) -> int:
+    """Proportional set size in bytes of `root` and its descendants (0 once it has exited):
+    pages shared by forked workers are counted once in all, not once per process as a sum of
+    resident sets would."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+        total += int(found.group(1)) * 1024 if found else 0
+    return total
+
+
+def measure_memory(tool: str, cmd: list[str], jobs: int | None, timeout: float) -> Memory:
+    """One run, output discarded: wall and CPU time, the kernel's peak of the largest process
+    (wait4's maxrss covers the workers it reaped) and the sampled peak of all together."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(CACHE_HOME)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak_total = 0
+    while True:
+        # wait4, not Popen.poll: its rusage is this child's own (and its workers').
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak_total = max(peak_total, _tree_pss(proc.pid))
+        if time.perf_counter() - start > timeout:
+            proc.kill()
+        time.sleep(0.01)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Memory(
+        tool=tool,
+        jobs=jobs,
+        exit_code=proc.returncode,
+        seconds=seconds,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_process_mb=usage.ru_maxrss / 1024,
+        peak_total_mb=peak_total / 2**20,
+    )
+
+
+def bench_memory(args: argparse.Namespace) -> None:
+    """Ours with each --jobs and AWS's, on the same dump, one after the other."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    dump = cached_inserts(WORK, args.rows)
+    runs: list[tuple[str, list[str], int | None]] = []
+    if not args.skip_ours:
+        check_project_venv()
+        compile_bytecode()
+        ours = [str(our_binary()), "check", "--no-cache"]
+        runs += [("ours", [*ours, "-j", str(jobs), str(dump)], jobs) for jobs in args.jobs]
+    if not args.skip_aws:
+        runs.append(("aws", [str(ensure_aws_venv(args.aws_spec)), str(dump)], None))
+    results = []
+    for tool, cmd, jobs in runs:
+        print(f"bench: {tool} -j {jobs or 'default'} on {dump.name}", file=sys.stderr)
+        results.append(measure_memory(tool, cmd, jobs, args.timeout))
+    size = dump.stat().st_size
+    rows = [
+        f"{dump.name}: {size / 2**20:.1f} MB, {args.rows:,} INSERT statements",
+        "",
+        "| tool | jobs | peak RSS, largest process (MB) | peak PSS, all processes (MB) "
+        "| bytes per input byte | wall (s) | CPU (s) | exit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.tool} | {r.jobs or '-'} | {r.peak_process_mb:.0f} | {r.peak_total_mb:.0f} "
+            f"| {r.peak_total_mb * 2**20 / size:.1f} | {r.seconds:.2f} | {r.cpu_seconds:.2f} "
+            f"| {r.exit_code} |"
+        )
+    print("\n".join(rows))
+    out = WORK / "memory.json"
+    payload = {"input": str(dump), "bytes": size, "rows": args.rows, "results": results}
+    out.write_text(json.dumps(payload, default=asdict, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out}")
+
+
 # --- reporting ------------------------------------------------------------------------
 
 
@@ -287,6 +399,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--inputs", nargs="+", metavar="WORD", help="only inputs whose name contains a WORD"
     )
+    parser.add_argument(
+        "--memory", action="store_true", help="peak memory on an INSERT dump (gen_inserts.py)"
+    )
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="--memory: INSERTs")
+    parser.add_argument(
+        "--jobs", type=int, nargs="+", default=[1, 2, 4], help="--memory: ours with each -j"
+    )
     return parser.parse_args(argv)
 
 
@@ -314,6 +433,9 @@ def compile_bytecode() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.memory:
+        bench_memory(args)
+        return
     tools = select_tools(args)
     inputs = prepare_inputs(args.lines, args.seed)
     if args.inputs:

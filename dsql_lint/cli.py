@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "validate": "dsql_lint.commands.validate:validate",
     "repair": "dsql_lint.commands.repair:repair",
     "baseline": "dsql_lint.commands.baseline:baseline",
+    "cluster": "dsql_lint.commands.cluster:cluster",
+    "doctor": "dsql_lint.commands.doctor:doctor",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
 }
@@ -56,9 +58,8 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    gc_policy.process_ends_with_command()
     try:
-        code = cli.main(prog_name="dsql-lint", standalone_mode=False)
+        code = cli.main(prog_name="dsql-lint", standalone_mode=False, obj=gc_policy.PROCESS_ENDS)
     except UserError as err:
         click.echo(f"dsql-lint: error: {err}", err=True)
         sys.exit(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlglot import exp
 
 from dsql_lint.engine.loader import load_rule_file, load_rules
 from dsql_lint.engine.ruleset import RuleSet
@@ -125,3 +126,39 @@ def test_catalog_fact_must_exist(tmp_path: Path) -> None:
 )
 def test_a_malformed_dsql_answer_is_a_load_error(tmp_path: Path, dsql: str, error: str) -> None:
     assert error in error_of(tmp_path, GOOD.replace("    match:", f"    dsql: {dsql}\n    match:"))
+
+
+@pytest.mark.parametrize(
+    ("match", "error"),
+    [
+        # A rule reading the statement's text declares its leading words, which the rule
+        # set dispatches on: `$code` on the statement would hide them in a regex.
+        ("{node: Command, where: {$code: {regex: '^WIDGET'}}}", "with `words:` and `$rest`"),
+        ("{node: Command, words: 'WIDGET TABLE?'}", "is not a run of keywords"),
+        ("{node: Command, where: {$rest: {regex: x}}}", "follows the match's `words:`"),
+        (
+            "{node: Command, words: SET, where: {$rest: {regex: 'a(?P<n>b)', groups: {m: 1}}}}",
+            "the regex has no group named m",
+        ),
+    ],
+)
+def test_a_statement_text_match_is_validated(tmp_path: Path, match: str, error: str) -> None:
+    text = GOOD.replace(
+        "    match:\n      node: ColumnDef\n      where:\n        $name: widget\n",
+        f"    scope: statement\n    match: {match}\n",
+    )
+    found = error_of(tmp_path, text)
+    assert found.startswith(f"{tmp_path / 'rules.yaml'}:2: ") and error in found, found
+
+
+def test_statement_words_load(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    match:\n      node: ColumnDef\n      where:\n        $name: widget\n",
+        "    scope: statement\n    match:\n      node: Command\n      words: [CREATE WIDGET]\n"
+        "      where: {$rest: {regex: '(?P<n>\\d+)', groups: {n: {number: {gt: 1}}}}}\n",
+    )
+    ruleset = RuleSet(load_rule_file(write(tmp_path, text)))
+    (check,) = ruleset.node_checks
+    # Dispatched on the first word of its `words:`.
+    assert ruleset.may_start(check, exp.Command, "CREATE")
+    assert not ruleset.may_start(check, exp.Command, "DROP")

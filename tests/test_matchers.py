@@ -1,65 +1,178 @@
-"""The rule set's prefilters, which must never hide a match: a statement is offered a
-whole-statement text rule only when its first word could start a match, and a node only the
-checks that accept the value of its keyed arg (a DataType's `this`)."""
+"""The match language's statement text (`words:`, `$rest`, regex `groups:`) and the rule
+set's prefilters, which must never hide a match: a statement's root is offered a rule only
+when its first word can start one of the rule's `words:`, and a node only the checks that
+accept the value of its keyed arg (a DataType's `this`)."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from helpers import FIXTURES, parsed_statements
 from sqlglot import exp
 
-from dsql_lint.engine.matchers import accepted_values, code_only, first_word, leading_words
+from dsql_lint.engine.matchers import (
+    CompileError,
+    accepted_values,
+    compile_match,
+    first_word,
+    statement_words,
+)
 from dsql_lint.engine.ruleset import RuleSet
 from dsql_lint.lint.pipeline import _MatchContext
 from dsql_lint.settings import LintOptions, all_rules
-from dsql_lint.syntax.source import read_source
-from dsql_lint.syntax.split import Kind, split
+from dsql_lint.syntax.parse import parse
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
 
 
-def _lead(pattern: str) -> frozenset[str] | None:
-    return leading_words({"node": "Expr", "where": {"$code": {"regex": pattern}}})
+def matches(spec: dict, sql: str) -> bool:
+    """Whether `spec` matches the root of the one statement in `sql`."""
+    (statement,) = split(Source("<test>", sql))
+    parsed = parse(statement)
+    return compile_match(spec)(parsed.tree, _MatchContext(parsed))
 
 
 @pytest.mark.parametrize(
-    ("pattern", "words"),
+    ("words", "sql", "matched"),
     [
-        (r"^TRUNCATE\b", {"TRUNCATE"}),
-        (r"^SET\s+TRANSACTION", {"SET"}),
-        (r"^(CREATE|ALTER)\s+POLICY\b", {"CREATE", "ALTER"}),
-        (r"^(BEGIN|START\s+TRANSACTION)\b", {"BEGIN", "START"}),
-        (r"^(SAVEPOINT\b|RELEASE\b)", {"SAVEPOINT", "RELEASE"}),
-        (r"^ALTER", None),  # ALTERNATIVE would match too
-        (r"^ALTERS?\s", None),
-        (r"^(CREATE|ALTER)?\s", None),
-        (r"^(A|B)C\b", None),
-        (r"^(ROLLBACK\s+(WORK)?\s+TO)\b", None),
-        (r"TRUNCATE\b", None),
+        ("TRUNCATE", "TRUNCATE t;", True),
+        ("TRUNCATE", "truncate\n  t;", True),
+        ("CREATE POLICY", "CREATE   POLICY p ON t;", True),
+        ("CREATE POLICY", "CREATE /* c */ POLICY p ON t;", True),  # comments are blanked
+        ("CREATE POLICY", "CREATE POLICYX p ON t;", False),  # whole words only
+        ("CREATE POLICY", "CREATE TABLE policy (c int);", False),
+        (["CREATE POLICY", "ALTER POLICY"], "ALTER POLICY p ON t RENAME TO q;", True),
+        ("ROLLBACK TO", "ROLLBACK;", False),
+        ("LISTEN", "SELECT 'LISTEN';", False),  # the start of the statement only
     ],
 )
-def test_leading_words_of_a_regex(pattern: str, words: set[str] | None) -> None:
-    assert _lead(pattern) == (frozenset(words) if words is not None else None)
+def test_words_are_the_statements_leading_words(words: object, sql: str, matched: bool) -> None:
+    assert matches({"words": words}, sql) is matched
 
 
-def test_no_match_is_ever_outside_the_leading_words() -> None:
-    led = [
-        (re.compile(r.match["where"]["$code"]["regex"], re.IGNORECASE | re.DOTALL), lead)
-        for r in all_rules(LintOptions())
-        if (lead := leading_words(r.match)) is not None
-    ]
-    assert len(led) > 20
-    checked = 0
-    for path in sorted(FIXTURES.rglob("*.sql")):
-        for statement in split(read_source(str(path))):
-            if statement.kind is not Kind.SQL:
-                continue
-            code = code_only(statement.body)
-            for pattern, lead in led:
-                if pattern.search(code):
-                    checked += 1
-                    assert first_word(code) in lead, (path, statement.body[:60])
-    assert checked > 20
+@pytest.mark.parametrize(
+    ("rest", "sql", "matched"),
+    [
+        # $rest starts right after the words, so `^\s+` anchors on the next word,
+        (r"^\s+TABLE\b", "CREATE TABLE t (c int);", True),
+        (r"^\s+TABLE\b", "CREATE UNLOGGED TABLE t (c int);", False),
+        # after the longest alternative that matched.
+        (r"^\s+t\b", "CREATE UNLOGGED TABLE t (c int);", True),
+    ],
+)
+def test_rest_follows_the_words_that_matched(rest: str, sql: str, matched: bool) -> None:
+    spec = {"words": ["CREATE", "CREATE UNLOGGED TABLE"], "where": {"$rest": {"regex": rest}}}
+    assert matches(spec, sql) is matched
+
+
+CACHE = {
+    "words": "ALTER SEQUENCE",
+    "where": {
+        "$rest": {
+            "regex": r"\bCACHE\s+(?P<cache>\d+)\b",
+            "groups": {"cache": {"number": {"gt": 1, "lt": 65536}}},
+        }
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("sql", "matched"),
+    [
+        ("ALTER SEQUENCE s CACHE 2;", True),
+        ("ALTER SEQUENCE s CACHE 65535;", True),
+        ("ALTER SEQUENCE s CACHE 0065535;", True),
+        ("ALTER SEQUENCE s CACHE 1;", False),
+        ("ALTER SEQUENCE s CACHE 65536;", False),
+        ("ALTER SEQUENCE s CACHE 100abc;", False),  # no whole number
+        ("ALTER SEQUENCE s RESTART 10;", False),  # the regex finds nothing
+        # Every match of the regex is judged, not only the first.
+        ("ALTER SEQUENCE s CACHE 1 CACHE 20;", True),
+    ],
+)
+def test_a_named_group_is_judged_by_number(sql: str, matched: bool) -> None:
+    assert matches(CACHE, sql) is matched
+
+
+@pytest.mark.parametrize(
+    ("sql", "matched"),
+    [
+        ("SET statement_timeout = 0;", True),
+        ('SET LOCAL "lock_timeout" TO 0;', True),
+        ("SET search_path TO app;", False),
+        ("SET session_replication_role = replica;", False),
+    ],
+)
+def test_a_named_group_is_judged_by_in(sql: str, matched: bool) -> None:
+    spec = {
+        "words": "SET",
+        "where": {
+            "$rest": {
+                "regex": r'^\s+((SESSION|LOCAL)\s+)?"?(?P<name>\w+)',
+                "groups": {"name": {"in": ["statement_timeout", "lock_timeout"]}},
+            }
+        },
+    }
+    assert matches(spec, sql) is matched
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"root": True, "where": {"$code": {"regex": "^TRUNCATE"}}}, "with `words:` and `$rest`"),
+        (
+            {"root": True, "any_of": [{"where": {"$text": {"regex": "x"}}}]},
+            "with `words:` and `$rest`",
+        ),
+        ({"where": {"$rest": {"regex": "x"}}}, "`$rest` follows the match's `words:`"),
+        ({"words": "CREATE-POLICY"}, "is not a run of keywords"),
+        ({"words": []}, "`words` must be"),
+        (
+            {"words": "SET", "where": {"$rest": {"regex": "(?P<a>x)", "groups": {"b": "x"}}}},
+            "no group named b",
+        ),
+        ({"where": {"$name": {"groups": {"a": "x"}}}}, "`groups` judges the named groups"),
+    ],
+)
+def test_a_malformed_text_match_is_a_compile_error(spec: dict, error: str) -> None:
+    with pytest.raises(CompileError, match=error.replace("$", r"\$").replace("(", r"\(")):
+        compile_match(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "node_type", "words"),
+    [
+        ({"words": "TRUNCATE"}, exp.Command, {"TRUNCATE"}),
+        ({"words": ["CREATE POLICY", "ALTER POLICY"]}, exp.Command, {"CREATE", "ALTER"}),
+        ({"words": ["BEGIN", "START TRANSACTION"]}, exp.Transaction, {"BEGIN", "START"}),
+        ({"node": "Command"}, exp.Command, None),
+        # any_of: the union of its options' words, when each option that can match the
+        # node's type names them...
+        (
+            {"any_of": [{"node": "Command", "words": "LOAD"}, {"words": "LOCK"}]},
+            exp.Command,
+            {"LOAD", "LOCK"},
+        ),
+        # ...options for another type left aside,
+        (
+            {"any_of": [{"node": "Create", "where": {"kind": "TYPE"}}, {"words": "ALTER TYPE"}]},
+            exp.Command,
+            {"ALTER"},
+        ),
+        # and none when one may start with any word.
+        ({"any_of": [{"node": "Create"}, {"words": "ALTER TYPE"}]}, exp.Create, None),
+    ],
+)
+def test_statement_words(spec: dict, node_type: type, words: set[str] | None) -> None:
+    assert statement_words(spec, node_type) == (frozenset(words) if words is not None else None)
+
+
+def test_a_rule_is_offered_every_statement_its_words_start() -> None:
+    """IMPORT FOREIGN SCHEMA once went unchecked by DSQL522: the words the engine read out of
+    the rule's regex stopped at its first alternative."""
+    (statement,) = split(Source("<test>", "IMPORT FOREIGN SCHEMA s FROM SERVER f INTO public;"))
+    tree = parse(statement).tree
+    offered = RuleSet(all_rules(LintOptions())).root_checks_for(tree, "IMPORT")
+    assert "DSQL522" in [check.rule.code for check in offered]
 
 
 @pytest.mark.parametrize(
@@ -102,17 +215,18 @@ def test_accepted_values(spec: dict, node_type: type, accepted: dict) -> None:
 
 def test_keyed_offers_never_hide_a_match() -> None:
     ruleset = RuleSet(all_rules(LintOptions(target="2025-05")))
-    keyed = 0
+    keyed = worded = 0
     for _, parsed in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
         ctx = _MatchContext(parsed)
         word = first_word(ctx.code_of(parsed.tree))
         for node in parsed.tree.walk():
             root = node is parsed.tree
             offered = ruleset.root_checks_for(node, word) if root else ruleset.checks_for(node)
+            # Every check that applies to the node's type, before either prefilter.
             full = [c for c in ruleset._applicable(type(node)) if root or not c.root_only]
-            if root:
-                full = [c for c in full if c.lead is None or word in c.lead]
             matched = [c.rule.code for c in full if c.test(node, ctx)]
             assert [c.rule.code for c in offered if c.test(node, ctx)] == matched
             keyed += len(offered) < len(full)
+            worded += root and any(not ruleset.may_start(c, type(node), word) for c in full)
     assert keyed > 100
+    assert worded > 100

@@ -57,7 +57,9 @@ def test_fixture(rule: Rule, name: str) -> None:
 def test_docs_examples(rule: Rule) -> None:
     target = _target_for(rule)
     bad = lint_text(rule.docs.bad, target, report_unused_ignores=True)
-    if rule.scope.value != "catalog":  # catalog examples need the schema around them
+    # Catalog examples need the schema around them; a block over the row limit is 3,001
+    # lines, abridged in the docs (the fixtures hold it whole).
+    if rule.scope.value != "catalog" and "copy_rows" not in rule.match:
         assert rule.code in {d.code for d in bad}, f"docs.bad of {rule.code} is not reported"
     if rule.docs.good:
         good = lint_text(rule.docs.good, target, report_unused_ignores=True)

@@ -23,6 +23,11 @@ from dsql_lint.settings import LintOptions, Settings, resolve_settings
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--endpoint", metavar="HOST", help="Aurora DSQL endpoint [env DSQL_ENDPOINT]"),
+        click.option(
+            "--cluster",
+            metavar="ID",
+            help="Aurora DSQL cluster identifier or ARN: endpoint and region from GetCluster",
+        ),
         click.option("--region", help="AWS region [env AWS_REGION; else from the endpoint]"),
         click.option("--user", default="admin", show_default=True, help="database role"),
         click.option("--profile", help="AWS profile for credentials (SSO works)"),
@@ -42,9 +47,18 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
+    endpoint, region = kw.pop("endpoint"), kw.pop("region")
+    cluster = kw.pop("cluster")
+    if cluster:
+        if endpoint or kw["dsn"]:
+            raise UserError("give one of --cluster, --endpoint and --dsn")
+        from dsql_lint.apply.clusters import endpoint_of
+
+        found = endpoint_of(cluster, region, kw["profile"], settings.environment)
+        endpoint, region = found.endpoint, found.region
     return resolve_target(
-        endpoint=kw.pop("endpoint"),
-        region=kw.pop("region"),
+        endpoint=endpoint,
+        region=region,
         user=kw.pop("user"),
         profile=kw.pop("profile"),
         sslmode=kw.pop("sslmode"),
@@ -57,7 +71,9 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
 
 def _require(target: Target | None) -> Target:
     if target is None:
-        raise UserError("no target: give --endpoint HOST (or set DSQL_ENDPOINT) or --dsn DSN")
+        raise UserError(
+            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --cluster ID or --dsn DSN"
+        )
     return target
 
 

@@ -12,28 +12,17 @@ import gc
 
 import click
 
-_process_ends_with_command = False
-
-
-def process_ends_with_command() -> None:
-    """Said by the entry point: when the command ends, the heap is frozen and the collector
-    left off. By then the trees are garbage cycles: turned back on, the collector would walk
-    them all at its next run, and so would the collection at interpreter exit (over a second
-    on a large input), only to free memory the OS takes back anyway."""
-    global _process_ends_with_command
-    _process_ends_with_command = True
+# The click context object of a run whose process ends with the command (`cli.main`). Carried
+# by the context, not a global: a test process runs the entry point and CliRunner alike.
+PROCESS_ENDS = object()
 
 
 def start(ctx: click.Context) -> None:
     """The collector off until the command's context closes; then back on, unless the process
-    ends with the command (a test runs many commands in one process)."""
+    ends with the command: the heap is then frozen and the collector left off. By then the
+    trees are garbage cycles: turned back on, the collector would walk them all at its next
+    run, and so would the collection at interpreter exit (over a second on a large input),
+    only to free memory the OS takes back anyway."""
     if gc.isenabled():
         gc.disable()
-        ctx.call_on_close(_end)
-
-
-def _end() -> None:
-    if _process_ends_with_command:
-        gc.freeze()
-    else:
-        gc.enable()
+        ctx.call_on_close(gc.freeze if ctx.obj is PROCESS_ENDS else gc.enable)

@@ -10,6 +10,11 @@ A match is a mapping; every key must hold:
     has: match                         some descendant (not the node itself) matches
     not: match | any_of: [match] | all_of: [match]
     root: true|false                   the node is (not) the statement's root
+    words: CREATE POLICY | [CREATE POLICY, ALTER POLICY]
+                                       the statement starts with these words (whole words,
+                                       any case and spacing, comments skipped); the rule
+                                       set dispatches on their first word, so a rule that
+                                       reads the statement's text must declare them
 
 A value-spec is a scalar (equality, case-insensitive), or a mapping of:
     in: [values]   regex: pattern   present: bool   not: value-spec   match: match
@@ -17,10 +22,17 @@ A value-spec is a scalar (equality, case-insensitive), or a mapping of:
     first: value-spec (the first item of a list arg; fails on an empty list)
     number: {gt|ge|lt|le|eq|ne: n}   the value read as a number (a numeric literal, a
                                      type parameter, or text); fails when it is not one
+    groups: {name: value-spec}       beside `regex`: some match of the regex has named
+                                     groups (`(?P<name>...)`) that meet these conditions,
+                                     so a regex finds a value and `number:`, `in:`... judge
+                                     it, as they judge a tree's args
 Args are sqlglot's own (`this`, `kind`, `expressions`, ...); pseudo-args start with `$`:
     $name (node.name), $text (the node's source text), $sql (the node regenerated),
     $code (the source text with comments and dollar-quoted bodies blanked out, so that a
-    regex never matches inside a function body or a comment; single-quoted strings stay).
+    regex never matches inside a function body or a comment; single-quoted strings stay),
+    $rest (the statement's $code after the `words` of the match, from the next word on).
+A match on the statement's root reads its text through `words` and `$rest`, never `$code`
+or `$text`: a load error otherwise.
 """
 
 from __future__ import annotations
@@ -43,6 +55,8 @@ class Context(Protocol):
 
     def code_of(self, node: exp.Expr) -> str: ...
 
+    def statement_code(self) -> str: ...
+
 
 Predicate = Callable[[exp.Expr, Context], bool]
 ValueTest = Callable[[Any, exp.Expr, Context], bool]
@@ -58,7 +72,10 @@ MATCH_KEYS = {
     "any_of",
     "all_of",
     "root",
+    "words",
 }
+# Pseudo-args holding the statement's text, which a match on the root reads through `words`.
+STATEMENT_TEXT = frozenset({"$code", "$text"})
 
 
 class CompileError(Exception):
@@ -79,12 +96,21 @@ def node_classes(names: Any) -> tuple[type[exp.Expr], ...]:
     return tuple(classes)
 
 
-def compile_match(spec: Any, allowed_extra: frozenset[str] = frozenset()) -> Predicate:
+def compile_match(
+    spec: Any,
+    allowed_extra: frozenset[str] = frozenset(),
+    *,
+    root: bool = False,
+    words: re.Pattern[str] | None = None,
+) -> Predicate:
+    """`root`: the node is known to be the statement's root (an enclosing match requires it);
+    `words`: the enclosing match's leading words, which `$rest` follows."""
     if not isinstance(spec, dict):
         raise CompileError("a match must be a mapping")
     unknown = set(spec) - MATCH_KEYS - allowed_extra
     if unknown:
         raise CompileError(f"unknown match key(s): {', '.join(sorted(map(str, unknown)))}")
+    root = root or spec.get("root") is True
     tests: list[Predicate] = []
     if "node" in spec:
         classes = node_classes(spec["node"])
@@ -92,8 +118,14 @@ def compile_match(spec: Any, allowed_extra: frozenset[str] = frozenset()) -> Pre
     if "root" in spec:
         want_root = bool(spec["root"])
         tests.append(lambda node, ctx: ctx.is_root(node) == want_root)
+    if "words" in spec:
+        words = words_pattern(spec["words"])
+        # A `$rest` beside the words fails without them: one regex run instead of two.
+        where = spec.get("where")
+        if not (isinstance(where, dict) and "$rest" in where):
+            tests.append(lambda node, ctx, lead=words: lead.match(ctx.statement_code()) is not None)
     if "where" in spec:
-        tests.extend(_compile_where(spec["where"]))
+        tests.extend(_compile_where(spec["where"], root, words))
     if "parent" in spec:
         tests.append(_compile_parent(spec["parent"]))
     if "ancestor" in spec:
@@ -101,15 +133,65 @@ def compile_match(spec: Any, allowed_extra: frozenset[str] = frozenset()) -> Pre
     if "has" in spec:
         tests.append(_compile_has(compile_match(spec["has"])))
     if "not" in spec:
-        inner = compile_match(spec["not"])
+        inner = compile_match(spec["not"], root=root, words=words)
         tests.append(lambda node, ctx: not inner(node, ctx))
     if "any_of" in spec:
-        options = [compile_match(s) for s in _as_list(spec["any_of"], "any_of")]
+        options = [
+            compile_match(s, root=root, words=words) for s in _as_list(spec["any_of"], "any_of")
+        ]
         tests.append(lambda node, ctx: any(p(node, ctx) for p in options))
     if "all_of" in spec:
-        parts = [compile_match(s) for s in _as_list(spec["all_of"], "all_of")]
+        parts = [
+            compile_match(s, root=root, words=words) for s in _as_list(spec["all_of"], "all_of")
+        ]
         tests.append(lambda node, ctx: all(p(node, ctx) for p in parts))
     return _all(tests)
+
+
+_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def word_lists(spec: Any) -> list[list[str]]:
+    """`words:` as lists of upper-case words, one list per alternative."""
+    alternatives = [spec] if isinstance(spec, str) else spec
+    if not isinstance(alternatives, list) or not alternatives:
+        raise CompileError("`words` must be words (`CREATE POLICY`) or a list of such")
+    found = []
+    for alternative in alternatives:
+        words = str(alternative).split()
+        if not words or not all(_WORD.fullmatch(word) for word in words):
+            raise CompileError(f"`words`: {alternative!r} is not a run of keywords")
+        found.append([word.upper() for word in words])
+    return found
+
+
+def words_pattern(spec: Any) -> re.Pattern[str]:
+    """The statement's start matching one alternative of `words:`, each word whole; the
+    longest alternative first, so that `$rest` follows all the words that matched."""
+    alternatives = sorted(word_lists(spec), key=len, reverse=True)
+    body = "|".join(r"\s+".join(words) for words in alternatives)
+    return re.compile(rf"(?:{body})\b", re.IGNORECASE)
+
+
+def statement_words(spec: Any, node_type: type) -> frozenset[str] | None:
+    """The first words a statement must start with for `spec` to match its root of
+    `node_type`, or None when any word may: from `words:`, or from the `any_of` options
+    that can match that type when each of them names its words. Lets the rule set skip a
+    rule for every other statement without running its matcher at all."""
+    if not isinstance(spec, dict):
+        return None
+    if "words" in spec:
+        return frozenset(words[0] for words in word_lists(spec["words"]))
+    options = [
+        option
+        for option in spec.get("any_of") or []
+        if not (isinstance(option, dict) and "node" in option)
+        or issubclass(node_type, node_classes(option["node"]))
+    ]
+    leads = [statement_words(option, node_type) for option in options]
+    if not leads or any(lead is None for lead in leads):
+        return None
+    return frozenset().union(*leads)  # type: ignore[arg-type]
 
 
 def _all(tests: list[Predicate]) -> Predicate:
@@ -170,13 +252,26 @@ def _compile_has(inner: Predicate) -> Predicate:
     return test
 
 
-def _compile_where(spec: Any) -> list[Predicate]:
+def _compile_where(spec: Any, root: bool, words: re.Pattern[str] | None) -> list[Predicate]:
     if not isinstance(spec, dict):
         raise CompileError("`where` must be a mapping of arg name to condition")
-    return [_compile_arg(str(name), compile_value(value)) for name, value in spec.items()]
+    tests = []
+    for name, value in spec.items():
+        if root and name in STATEMENT_TEXT:
+            raise CompileError(
+                f"a match on the statement reads its text with `words:` and `$rest`, not {name}"
+            )
+        tests.append(_compile_arg(str(name), compile_value(value), words))
+    return tests
 
 
-def _compile_arg(name: str, test: ValueTest) -> Predicate:
+def _compile_arg(name: str, test: ValueTest, words: re.Pattern[str] | None) -> Predicate:
+    if name == "$rest":
+        if words is None:
+            raise CompileError("`$rest` follows the match's `words:`, which it lacks")
+        rest_of = _rest_after(words)
+        # None: the statement does not start with the words, so nothing is judged.
+        return lambda node, ctx: (rest := rest_of(ctx)) is not None and test(rest, node, ctx)
     getter = _pseudo_arg(name) if name.startswith("$") else None
 
     def check(node: exp.Expr, ctx: Context) -> bool:
@@ -198,6 +293,15 @@ def _pseudo_arg(name: str) -> Callable[[exp.Expr, Context], Any]:
     return getters[name]
 
 
+def _rest_after(words: re.Pattern[str]) -> Callable[[Context], str | None]:
+    def rest(ctx: Context) -> str | None:
+        code = ctx.statement_code()
+        found = words.match(code)
+        return None if found is None else code[found.end() :]
+
+    return rest
+
+
 def _sql(node: exp.Expr) -> str:
     return _dsql().generate(node)
 
@@ -209,7 +313,9 @@ def _dsql() -> Any:
     return DSQL()
 
 
-VALUE_KEYS = {"in", "regex", "present", "not", "match", "any", "count", "eq", "first", "number"}
+VALUE_KEYS = {
+    "in", "regex", "groups", "present", "not", "match", "any", "count", "eq", "first", "number",
+}  # fmt: skip
 
 
 def compile_value(spec: Any) -> ValueTest:
@@ -225,12 +331,10 @@ def compile_value(spec: Any) -> ValueTest:
     if "in" in spec:
         options = {_norm(v) for v in _as_list(spec["in"], "in")}
         tests.append(lambda value, node, ctx: _norm(value) in options)
+    if "groups" in spec and "regex" not in spec:
+        raise CompileError("`groups` judges the named groups of a `regex` beside it")
     if "regex" in spec:
-        try:
-            pattern = re.compile(str(spec["regex"]), re.IGNORECASE | re.DOTALL)
-        except re.error as err:
-            raise CompileError(f"bad regex: {err}") from None
-        tests.append(lambda value, node, ctx: pattern.search(_text(value)) is not None)
+        tests.append(_compile_regex(spec["regex"], spec.get("groups")))
     if "present" in spec:
         want = bool(spec["present"])
         tests.append(lambda value, node, ctx: _present(value) == want)
@@ -263,6 +367,29 @@ def compile_value(spec: Any) -> ValueTest:
             if not one(value, node, ctx):
                 return False
         return True
+
+    return test
+
+
+def _compile_regex(source: Any, groups: Any) -> ValueTest:
+    try:
+        pattern = re.compile(str(source), re.IGNORECASE | re.DOTALL)
+    except re.error as err:
+        raise CompileError(f"bad regex: {err}") from None
+    if groups is None:
+        return lambda value, node, ctx: pattern.search(_text(value)) is not None
+    if not isinstance(groups, dict) or not groups:
+        raise CompileError("`groups` maps the regex's named groups to conditions")
+    missing = set(map(str, groups)) - set(pattern.groupindex)
+    if missing:
+        raise CompileError(f"`groups`: the regex has no group named {', '.join(sorted(missing))}")
+    judges = [(str(name), compile_value(condition)) for name, condition in groups.items()]
+
+    def test(value: Any, node: exp.Expr, ctx: Context) -> bool:
+        for found in pattern.finditer(_text(value)):
+            if all(judge(found[name], node, ctx) for name, judge in judges):
+                return True
+        return False
 
     return test
 
@@ -311,33 +438,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-# `^WORD` or `^(WORD...|WORD...)` at the start of a regex, maybe bounded by `\s` or `\b`.
-_LEAD = re.compile(r"\^(?:\((?P<alts>[A-Za-z_|\\s+]+)\)|(?P<word>[A-Za-z_]+))(?P<bounded>\\[sb])?")
-_LEAD_WORD = re.compile(r"(?P<word>[A-Za-z_]+)(?P<end>\\[sb]|$)")
 FIRST_WORD = re.compile(r"[A-Za-z_]+")
-
-
-def leading_words(spec: dict[str, Any]) -> frozenset[str] | None:
-    """The words a statement must start with for a match to be possible, when the match
-    requires its `$code` to match a regex anchored on them (`^(CREATE|ALTER)\\s+POLICY`);
-    None when it cannot tell. Lets the rule set skip such a rule for every other statement
-    without running its matcher at all."""
-    where = spec.get("where")
-    condition = where.get("$code") if isinstance(where, dict) else None
-    pattern = condition.get("regex") if isinstance(condition, dict) else None
-    if not isinstance(pattern, str):
-        return None
-    found = _LEAD.match(pattern)
-    if found is None:
-        return None
-    words = set()
-    for alternative in (found["alts"] or found["word"]).split("|"):
-        word = _LEAD_WORD.match(alternative)
-        # The word must be whole: `^ALTER` also matches ALTERNATIVE, `^(A|B)C` AC.
-        if word is None or not (word["end"] or found["bounded"]):
-            return None
-        words.add(word["word"].upper())
-    return frozenset(words)
 
 
 def accepted_values(spec: dict[str, Any], node_type: type) -> dict[str, frozenset[Any]]:

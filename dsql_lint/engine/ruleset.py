@@ -17,9 +17,9 @@ from dsql_lint.engine.matchers import (
     compile_comparison,
     compile_match,
     compile_value,
-    leading_words,
     node_classes,
     normalized_arg,
+    statement_words,
     wrap_errors,
 )
 from dsql_lint.engine.model import Rule, Scope
@@ -51,8 +51,6 @@ class NodeCheck:
     rule: Rule
     test: Predicate
     root_only: bool
-    # The first words a statement needs for this check to possibly match (None: any).
-    lead: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,6 @@ class CatalogCheck:
     condition: CatalogTest
     # Offered to every node (its match says whether it wants the root), whatever the words.
     root_only: ClassVar[bool] = False
-    lead: ClassVar[frozenset[str] | None] = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +115,8 @@ class RuleSet:
         self.transaction_checks: list[TransactionCheck] = []
         # Rules the pipeline raises itself rather than by matching a tree.
         self.special: dict[str, Rule] = {}
+        # Rules on the rows of a COPY ... FROM stdin block (a statement with no tree).
+        self.copy_checks: list[tuple[Rule, Callable[[float], bool]]] = []
         self._classes: dict[int, tuple[type[exp.Expr], ...]] = {}
         self._specs: dict[int, dict[str, Any]] = {}
         for rule in self.rules:
@@ -144,6 +143,11 @@ class RuleSet:
         if rule.scope is Scope.TRANSACTION:
             self.transaction_checks.append(_transaction_check(rule, spec))
             return
+        if "copy_rows" in spec:
+            if set(spec) != {"copy_rows"} or rule.scope is not Scope.STATEMENT:
+                raise CompileError("`copy_rows` stands alone, with `scope: statement`")
+            self.copy_checks.append((rule, compile_comparison(spec["copy_rows"])))
+            return
         if "node" not in spec:
             raise CompileError(f"a {rule.scope.value}-scoped match needs `node`")
         condition = spec.pop("catalog", None)
@@ -160,8 +164,7 @@ class RuleSet:
             if condition is not None:
                 raise CompileError("`catalog` conditions need `scope: catalog`")
             root_only = rule.scope is Scope.STATEMENT or spec.get("root") is True
-            lead = leading_words(spec) if root_only else None
-            check = NodeCheck(rule, test, root_only, lead)
+            check = NodeCheck(rule, test, root_only)
             self.node_checks.append(check)
         self._classes[id(check)] = classes
         self._specs[id(check)] = spec
@@ -180,8 +183,14 @@ class RuleSet:
 
     def _root_offer(self, key: tuple[type, str]) -> _Offer:
         node_type, word = key
-        candidates = [c for c in self._applicable(node_type) if c.lead is None or word in c.lead]
+        candidates = [c for c in self._applicable(node_type) if self.may_start(c, node_type, word)]
         return self._offer(candidates, node_type)
+
+    def may_start(self, check: Check, node_type: type, word: str) -> bool:
+        """Whether a statement whose first word is `word` can match `check` at its root of
+        `node_type`, by the `words:` of its match."""
+        lead = statement_words(self._specs[id(check)], node_type)
+        return lead is None or word in lead
 
     def _offer(self, checks: list[Check], node_type: type) -> _Offer:
         """Keyed by the arg most checks compare by equality (a DataType's `this`): a column's

@@ -91,7 +91,7 @@ class Fixer:
         lint = dataclasses.replace(
             lint or LintOptions(), jobs=1, fix_judge=FixJudge(options.choices)
         )
-        self.linter = Linter(rules, lint)
+        self.linter = Linter(rules, lint, keep_trees=True)
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options
         # The schema after the files fixed so far, as fixed.

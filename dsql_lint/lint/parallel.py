@@ -61,12 +61,18 @@ def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
 def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
     from dsql_lint.lint.pipeline import analyze
     from dsql_lint.syntax.parse import parse
+    from dsql_lint.syntax.release import release
 
     assert _STATE is not None
     ruleset, statements = _STATE
-    results = [analyze(parse(s), ruleset) for s in statements[bounds[0] : bounds[1]]]
-    for result in results:  # trees stay here: only what the parent needs travels back
-        result.diagnostics = [d.without_node() for d in result.diagnostics]
+    results = []
+    for statement in statements[bounds[0] : bounds[1]]:
+        parsed = parse(statement)
+        result = analyze(parsed, ruleset)
+        # Only what the parent needs travels back; the tree is freed now, not at exit.
+        result.detach()
+        release(parsed)
+        results.append(result)
     return results
 
 
@@ -76,6 +82,8 @@ def analyze(statements: list[Statement], ruleset: RuleSet, jobs: int) -> list[St
     _STATE = (ruleset, statements)
     context = multiprocessing.get_context("fork")
     try:
+        if len(ranges) == 1:  # one statement is the parent's whole share: no worker to start
+            return _analyze_range(ranges[0])
         with context.Pool(len(ranges) - 1) as pool:
             later = pool.map_async(_analyze_range, ranges[1:])
             first = _analyze_range(ranges[0])  # the parent takes a share too

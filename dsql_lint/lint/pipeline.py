@@ -1,12 +1,15 @@
 """The lint pipeline: source -> split -> parse -> rules -> diagnostics.
 
 Node and statement rules run during one walk of each statement's tree; catalog rules are
-checked against the schema read so far (all inputs, in order); transaction rules count
-statement classes per transaction block; suppression comments filter what is left.
+checked against the schema read so far (all inputs, in order), while the tree still lives;
+then the tree is freed (unless `fix` keeps it) and only the statement's class, schema effects
+and findings remain. Transaction rules count statement classes per transaction block;
+suppression comments filter what is left.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -35,8 +38,9 @@ from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Statement, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, split, unclosed
 
 
 class _MatchContext:
@@ -63,6 +67,10 @@ class _MatchContext:
             code = self._code[key] = code_only(self.text_of(node))
         return code
 
+    def statement_code(self) -> str:
+        """The whole statement's code, which `words:` and `$rest` read."""
+        return self.code_of(self.parsed.tree)
+
     def is_root(self, node: exp.Expr) -> bool:
         return node is self.parsed.tree
 
@@ -78,6 +86,13 @@ class StatementResult:
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
 
+    def detach(self) -> None:
+        """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
+        keeping what the catalog pass and the report read."""
+        self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
+        for _, subject, _ in self.pending:
+            subject.detach()
+
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending."""
@@ -86,11 +101,16 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     cut_short = _unterminated(parsed.statement, ruleset)
     if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
         return StatementResult(cut_short, kind, [], [])
+    if parsed.statement.kind is Kind.COPY_DATA:  # rows, not SQL: only their count matters
+        return StatementResult(_copy_rows(parsed.statement, ruleset), kind, [], [])
     if tree is None:
         found = _parse_error(parsed, ruleset)
         code = code_only(parsed.statement.body)
-        found.extend(_command_verdict(parsed.statement, code, found, ruleset))
-        return StatementResult(found, kind, [], [])
+        verdict = _command_verdict(parsed.statement, code, found, ruleset)
+        refused = ruleset.special.get(UNSUPPORTED_COMMAND)
+        if refused is not None and any(d.code == refused.code for d in verdict):
+            found = []  # a command DSQL refuses whatever it says: not checking it hides nothing
+        return StatementResult(found + verdict, kind, [], [])
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
@@ -150,6 +170,24 @@ def _command_verdict(
     return []
 
 
+def _copy_rows(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
+    """The rules on the number of rows of a COPY block, reported at the first row over."""
+    if not ruleset.copy_checks:
+        return []
+    rows = [m.start() for m in _ROW.finditer(statement.body)]
+    found = []
+    for rule, over in ruleset.copy_checks:
+        if over(len(rows)):
+            first_over = next((k for k in range(len(rows)) if over(k + 1)), len(rows) - 1)
+            start = statement.start + rows[first_over]
+            variables = {"rows": f"{len(rows):,}", "row": f"{first_over + 1:,}"}
+            found.append(diagnostic(statement, rule, start, start + 1, variables))
+    return found
+
+
+_ROW = re.compile(r"^(?!\\\.\r?$)(?=[^\r\n])", re.M)  # each row's start; `\.` ends the block
+
+
 def _has(found: list[Diagnostic], code: str) -> bool:
     return any(d.code == code for d in found)
 
@@ -174,9 +212,17 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
 
 
 class Linter:
-    """Lints sources in order, carrying the catalog from one to the next."""
+    """Lints sources in order, carrying the catalog from one to the next.
 
-    def __init__(self, rules: list[Rule], options: LintOptions | None = None) -> None:
+    `keep_trees`: keep each statement's parse (FileReport.parsed) and each finding's node, as
+    `fix` needs (so does a lint given `parses` to reuse). Otherwise a statement's tree is freed
+    as soon as it is analysed and its catalog findings built, so that memory follows the
+    largest statement, not the input."""
+
+    def __init__(
+        self, rules: list[Rule], options: LintOptions | None = None, *, keep_trees: bool = False
+    ) -> None:
+        self.keep_trees = keep_trees
         self.options = options or LintOptions()
         self.ruleset = RuleSet(rules, self.options.fix_judge)
         # The schema read so far, which each lint extends unless given another.
@@ -201,15 +247,15 @@ class Linter:
         parses: ParseCache | None = None,
     ) -> list[FileReport]:
         """Splits and analyses every statement of every source (in several processes when
-        there is enough SQL and `jobs` allows it), then runs the catalog, transaction and
-        suppression passes file by file, in order. `catalog`: the schema to read the sources
-        against and extend (default: this linter's); `parses`: parses to reuse and keep (one
-        process)."""
+        there is enough SQL and `jobs` allows it) and settles it against the schema model,
+        in order; then runs the transaction and suppression passes file by file. `catalog`:
+        the schema to read the sources against and extend (default: this linter's); `parses`:
+        parses to reuse and keep (one process)."""
         catalog = self.catalog if catalog is None else catalog
         files = [split(s, self.options.assume_in_transaction) for s in sources]
-        parsed_files, result_files = self._analyze(files, parses)
+        parsed_files, result_files = self._analyze(files, parses, catalog)
         return [
-            self._finish(source, statements, parsed, results, catalog)
+            self._finish(source, statements, parsed, results)
             for source, statements, parsed, results in zip(
                 sources, files, parsed_files, result_files, strict=True
             )
@@ -221,13 +267,8 @@ class Linter:
         statements: list[Statement],
         parsed: list[Parsed],
         results: list[StatementResult],
-        catalog: cat.Catalog,
     ) -> FileReport:
-        diagnostics: list[Diagnostic] = []
-        for index, result in enumerate(results):
-            diagnostics.extend(result.diagnostics)
-            owner = parsed[index] if parsed else statements[index]
-            diagnostics.extend(self._catalog(result, owner, catalog))
+        diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         diagnostics.sort(key=lambda d: d.sort_key)
@@ -235,37 +276,65 @@ class Linter:
         return FileReport(source, statements, parsed, diagnostics, effects)
 
     def _analyze(
-        self, files: list[list[Statement]], parses: ParseCache | None
+        self, files: list[list[Statement]], parses: ParseCache | None, catalog: cat.Catalog
     ) -> tuple[list[list[Parsed]], list[list[StatementResult]]]:
+        """Each statement analysed, then settled against the schema model, in input order."""
         everything = [s for statements in files for s in statements]
-        if parses is None and self.options.jobs > 1 and parallel.worth_it(everything):
+        keep = self.keep_trees or parses is not None
+        if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
+            for statement, result in zip(everything, results, strict=True):
+                self._settle(result, statement, None, catalog)
             return [[] for _ in files], _regroup(results, files)
         if parses is not None:
             parses.next_lint()
         read = parse if parses is None else parses.parse
-        parsed_files = [[read(s) for s in statements] for statements in files]
-        results = [[analyze(p, self.ruleset) for p in parsed] for parsed in parsed_files]
-        return parsed_files, results
+        parsed_files: list[list[Parsed]] = []
+        result_files: list[list[StatementResult]] = []
+        for statements in files:
+            kept: list[Parsed] = []
+            results: list[StatementResult] = []
+            for statement in statements:
+                parsed = read(statement)
+                result = analyze(parsed, self.ruleset)
+                self._settle(result, statement, parsed, catalog)
+                if keep:
+                    kept.append(parsed)
+                else:
+                    result.detach()
+                    release(parsed)
+                results.append(result)
+            parsed_files.append(kept)
+            result_files.append(results)
+        return parsed_files, result_files
 
-    def _catalog(
-        self, result: StatementResult, owner: Parsed | Statement, catalog: cat.Catalog
-    ) -> list[Diagnostic]:
-        """Applies the statement's effects, then builds the findings whose catalog condition
-        holds. A parallel run kept no trees: the statement is parsed again, which is rare."""
+    def _settle(
+        self,
+        result: StatementResult,
+        statement: Statement,
+        parsed: Parsed | None,
+        catalog: cat.Catalog,
+    ) -> None:
+        """Applies the statement's effects to the schema model, then adds the findings whose
+        catalog condition holds. A parallel run kept no trees (`parsed` is None): the
+        statement is parsed again, which is rare."""
         catalog.apply(result.effects)
+        pending, result.pending = result.pending, []
         checks = self.ruleset.catalog_checks
-        found = []
-        for index, subject, path in result.pending:
+        found = result.diagnostics
+        owner = parsed
+        for index, subject, path in pending:
             if checks[index].condition(catalog, subject):
-                if isinstance(owner, Statement):
-                    owner = parse(owner)
+                if owner is None:
+                    owner = parse(statement)
                 node = node_at(owner.tree, path) if owner.tree is not None else None
                 if node is not None:
                     rule = checks[index].rule
                     found.append(_node_diagnostic(owner, rule, node, self.ruleset.fix_judge))
-        return found
+        if owner is not None and owner is not parsed:  # parsed again only for these findings
+            result.detach()
+            release(owner)
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks

@@ -487,6 +487,12 @@ class Subject:
             facts[name] = NODE_FACTS[name](self.node)
         return facts[name]
 
+    def detach(self) -> None:
+        """Answers from its facts alone from now on, so that the node's tree can be freed."""
+        for name in NODE_FACTS:
+            self.fact(name)
+        self.node = None
+
     def __getstate__(self) -> tuple[Key | None, dict[str, Any]]:
         return self.table, {name: self.fact(name) for name in NODE_FACTS}
 

@@ -11,32 +11,10 @@ from dataclasses import dataclass
 
 from sqlglot.tokens import TokenType
 
+from dsql_lint.syntax.grammar import COLUMN_CONSTRAINT_WORDS, TABLE_CONSTRAINT_WORDS
 from dsql_lint.syntax.tokens import Tokens
 
-# Words that start a column constraint (after the column's type).
-COLUMN_CONSTRAINT_WORDS = (
-    "CONSTRAINT",
-    "NOT",
-    "NULL",
-    "DEFAULT",
-    "PRIMARY KEY",
-    "UNIQUE",
-    "REFERENCES",
-    "CHECK",
-    "GENERATED",
-    "COLLATE",
-)
 NAME_TOKENS = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
-# Words that start a table constraint among the elements of CREATE TABLE (...).
-TABLE_CONSTRAINT_WORDS = (
-    "CONSTRAINT",
-    "PRIMARY KEY",
-    "UNIQUE",
-    "FOREIGN KEY",
-    "CHECK",
-    "EXCLUDE",
-    "LIKE",
-)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ database per test."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_mock import cluster_tls, moto, moto_server  # noqa: F401 - fixtures of the control-plane tests
 from pg_testserver import Server
 from postgres import Database, create_database, serving
 
@@ -55,6 +57,10 @@ def run_cli(*args: str) -> Result:
             code = exit_.code if isinstance(exit_.code, int) else 1
         finally:
             sys.argv = saved
+            # main() leaves the collector off and the heap frozen, for a process that ends
+            # with the command: this one goes on.
+            gc.unfreeze()
+            gc.enable()
         return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
 

@@ -1,0 +1,232 @@
+"""`dsql-lint doctor` end to end: moto's server for AWS, the test PostgreSQL behind the TLS
+proxy for the cluster; every failure mode is one line, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+from pathlib import Path
+
+import pytest
+from aws_mock import Moto, Run, StsStub, aws_environment, cli
+from conftest import FAKE_ENDPOINT, Database, Tls
+from pg_proxy import Proxy
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+JOBS = "CREATE SCHEMA sys; CREATE TABLE sys.jobs (job_id text PRIMARY KEY, status text)"
+
+
+def lines(result: Run) -> dict[str, tuple[str, str]]:
+    """check name -> (state, detail) from the text output."""
+    found = {}
+    for line in result.out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0] in ("ok", "PROBLEM", "unknown", "skipped", "info"):
+            found[parts[1]] = (parts[0], parts[2])
+    return found
+
+
+def assert_clean_failure(result: Run, check: str, words: str) -> None:
+    assert result.code == 1, result.output
+    assert "Traceback" not in result.output and result.err == ""
+    state, detail = lines(result)[check]
+    assert state == "PROBLEM" and words in detail, result.out
+    assert f"apply cannot run yet; first fix {check}" in result.out
+
+
+def create_cluster(tmp_path: Path, env: dict[str, str]) -> str:
+    made = cli(tmp_path, env, "cluster", "create", "--format", "json")
+    assert made.code == 0, made.output
+    return json.loads(made.out)["identifier"]
+
+
+def test_a_ready_cluster_passes_every_check(
+    moto: Moto, db: Database, cluster_tls: tuple[Path, ssl.SSLContext], tmp_path: Path
+) -> None:
+    ca_file, context = cluster_tls
+    env = aws_environment(moto, tmp_path)
+    identifier = create_cluster(tmp_path, env)
+    db.execute(JOBS)
+    (tmp_path / "V1__a.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY);\n")
+    (tmp_path / ".mcp.json").write_text(
+        '{"mcpServers": {"dsql": {"command": "uvx", '
+        '"args": ["awslabs.aurora-dsql-mcp-server@latest"]}}}'
+    )
+    with Proxy(db.server.port, tls=context) as proxy:
+        target = [
+            "--cluster",
+            identifier,
+            "--sslrootcert",
+            str(ca_file),
+            "--connect-to",
+            f"127.0.0.1:{proxy.port}/{db.name}",
+        ]
+        assert cli(tmp_path, env, "apply", "V1__a.sql", *target).code == 0
+        result = cli(tmp_path, env, "doctor", *target)
+        as_json = cli(tmp_path, env, "doctor", *target, "--format", "json")
+    assert result.code == 0, result.output
+    found = lines(result)
+    assert found["credentials"] == (
+        "ok",
+        "from the environment (AWS_ACCESS_KEY_ID), key AKIA...MPLE",
+    )
+    assert found["identity"][0] == "ok" and "123456789012" in found["identity"][1]
+    assert found["clock"][0] == "ok"
+    # moto has no simulate-principal-policy: IAM cannot say, which is not a failure.
+    assert found["permissions"][0] == "unknown"
+    assert found["region"] == ("ok", "us-east-1")
+    assert found["endpoint"] == (
+        "ok",
+        f"{identifier}.us-east-1.on.aws (cluster {identifier}); "
+        "ACTIVE: ready: connections are accepted",
+    )
+    assert found["dns"][0] == "skipped"  # --connect-to: the socket goes to 127.0.0.1
+    assert found["tcp"][0] == "ok"
+    assert found["tls"][0] == "ok" and f"verify-full against {ca_file}" in found["tls"][1]
+    assert found["token"] == (
+        "ok",
+        "signed for role admin (DbConnectAdmin) in us-east-1, valid 900 s",
+    )
+    assert (
+        found["connection"][0] == "ok" and f"database {db.name} as admin" in found["connection"][1]
+    )
+    assert found["sys.jobs"] == ("ok", "readable (0 recent jobs)")
+    assert found["ledger"] == ("ok", "schema dsql_lint: 1 applied")
+    assert found["mcp"][0] == "info" and ".mcp.json" in found["mcp"][1]
+    assert result.out.endswith("doctor: ready: `dsql-lint apply PATHS` can reach the target\n")
+    assert SECRET not in result.output
+    report = json.loads(as_json.out)
+    assert as_json.code == 0 and report["ready"] is True and report["problems"] == 0
+    assert [c["check"] for c in report["checks"]][:3] == ["credentials", "identity", "clock"]
+
+
+def test_no_credentials(moto: Moto, tmp_path: Path) -> None:
+    env = aws_environment(moto, tmp_path, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
+    result = cli(tmp_path, env, "doctor", "--endpoint", FAKE_ENDPOINT)
+    assert_clean_failure(result, "credentials", "no AWS credentials found")
+    assert "fix: set AWS_PROFILE" in result.out
+    assert lines(result)["token"][0] == "skipped"
+
+
+def test_no_endpoint_says_how_to_get_one(moto: Moto, tmp_path: Path) -> None:
+    result = cli(tmp_path, aws_environment(moto, tmp_path), "doctor")
+    assert_clean_failure(result, "endpoint", "no endpoint")
+    assert "dsql-lint cluster create --wait --write-env" in result.out
+
+
+def test_wrong_region(moto: Moto, tmp_path: Path) -> None:
+    env = aws_environment(moto, tmp_path, AWS_REGION="eu-west-1")
+    result = cli(
+        tmp_path, env, "doctor", "--endpoint", FAKE_ENDPOINT, "--connect-to", "127.0.0.1:1"
+    )
+    assert_clean_failure(result, "region", "eu-west-1, but the endpoint")
+    assert "fix: set AWS_REGION=us-east-1" in result.out
+
+
+def test_a_cluster_still_creating_is_a_problem(moto: Moto, tmp_path: Path) -> None:
+    env = aws_environment(moto, tmp_path)
+    moto.slow_clusters(1000)
+    identifier = create_cluster(tmp_path, env)
+    result = cli(tmp_path, env, "doctor", "--cluster", identifier)
+    assert_clean_failure(result, "endpoint", "CREATING: still being created")
+    assert lines(result)["connection"][0] == "skipped"
+
+
+def test_closed_port(moto: Moto, tmp_path: Path) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    env = aws_environment(moto, tmp_path)
+    result = cli(
+        tmp_path, env, "doctor", "--endpoint", FAKE_ENDPOINT, "--connect-to", f"127.0.0.1:{port}"
+    )
+    assert_clean_failure(result, "tcp", f"127.0.0.1:{port}: Connection refused")
+    assert lines(result)["tls"] == ("skipped", "needs TCP")
+
+
+@pytest.mark.parametrize(
+    ("host", "with_ca", "words"),
+    [
+        (
+            "zyxwvutsrqponmlkjihgfedcba.dsql.us-east-1.on.aws",
+            True,
+            "certificate refused: Hostname mismatch",
+        ),
+        (FAKE_ENDPOINT, False, "certificate refused: unable to get local issuer certificate"),
+    ],
+)
+def test_tls_name_mismatch_and_untrusted_ca(
+    moto: Moto, db: Database, tls: Tls, tmp_path: Path, host: str, with_ca: bool, words: str
+) -> None:
+    env = aws_environment(moto, tmp_path)
+    ca = ["--sslrootcert", str(tls.ca_file)] if with_ca else []
+    with Proxy(db.server.port, tls=tls.context) as proxy:
+        hop = f"127.0.0.1:{proxy.port}/{db.name}"
+        result = cli(tmp_path, env, "doctor", "--endpoint", host, "--connect-to", hop, *ca)
+    assert_clean_failure(result, "tls", words)
+    assert lines(result)["connection"][0] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("stub", "check", "pattern"),
+    [
+        ({"expired": True}, "identity", r"ExpiredToken: The security token included"),
+        # The Date header counts whole seconds.
+        ({"skew": 3600}, "clock", r"the local clock is 3(599|600|601) s behind AWS's"),
+        ({"skew": -900}, "clock", r"the local clock is (899|900|901) s ahead of AWS's"),
+    ],
+)
+def test_expired_credentials_and_a_wrong_clock(
+    moto: Moto, tmp_path: Path, stub: dict, check: str, pattern: str
+) -> None:
+    with StsStub(**stub) as sts:
+        env = aws_environment(moto, tmp_path, AWS_ENDPOINT_URL_STS=sts.url)
+        result = cli(tmp_path, env, "doctor", "--endpoint", FAKE_ENDPOINT)
+    assert result.code == 1 and "Traceback" not in result.output and result.err == ""
+    state, detail = lines(result)[check]
+    assert state == "PROBLEM" and re.match(pattern, detail), result.out
+
+
+def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -> None:
+    result = cli(tmp_path, aws_environment(moto, tmp_path), "doctor", "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    found = {line.split()[1]: line.split()[0] for line in result.out.splitlines()[:-1]}
+    assert found["credentials"] == found["token"] == "skipped"
+    assert found["tcp"] == found["connection"] == "ok"
+    assert found["sys.jobs"] == "info" and found["ledger"] == "ok"
+
+
+def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[dev]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = {SECRET}\n"
+    )
+    env = aws_environment(
+        moto,
+        tmp_path,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_SHARED_CREDENTIALS_FILE=str(credentials),
+    )
+    result = cli(tmp_path, env, "doctor", "--profile", "dev", "--cluster", "nope")
+    assert lines(result)["credentials"] == (
+        "ok",
+        "from the shared credentials file (~/.aws/credentials) (profile dev), key AKIA...MPLE",
+    )
+    assert_clean_failure(result, "endpoint", "cannot read cluster nope: ResourceNotFoundException")
+    assert SECRET not in result.output
+
+
+def test_a_ledger_with_failed_statements_is_a_problem(
+    moto: Moto, db: Database, tmp_path: Path
+) -> None:
+    env = aws_environment(moto, tmp_path)
+    (tmp_path / "V1__a.sql").write_text(
+        "CREATE TABLE t (id bigint PRIMARY KEY);\nINSERT INTO missing VALUES (1);\n"
+    )
+    assert cli(tmp_path, env, "apply", "V1__a.sql", "--dsn", db.dsn).code == 1
+    result = cli(tmp_path, env, "doctor", "--dsn", db.dsn)
+    assert_clean_failure(result, "ledger", "schema dsql_lint: 1 applied, 1 failed")
+    assert "fix: see `dsql-lint status PATHS`" in result.out
