@@ -21,9 +21,10 @@ from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.report.model import FileReport
 
-# What identifies a fix from one pass to the next, where offsets move: its rule, the statement
-# it edits and what each edit replaces with what.
-FixKey = tuple[str, str, tuple[tuple[str, str], ...]]
+# What identifies a fix from one pass to the next, where offsets and other fixes of its
+# statement move: its rule, the table it edits and the name before its first edit (the column),
+# and what each edit replaces with what.
+FixKey = tuple[str, tuple[str | None, str | None], tuple[tuple[str, str], ...]]
 
 
 class Statements:
@@ -41,8 +42,7 @@ class Statements:
 
     def key(self, fix: Fix) -> FixKey:
         text = self.report.source.text
-        statement = self.at(fix.edits[0].start)
-        where = self.report.statements[statement].text if statement is not None else ""
+        where = (_target(self.report, self.at(fix.edits[0].start)), _subject(self.report, fix))
         return fix.code, where, tuple((text[e.start : e.end], e.text) for e in fix.edits)
 
 
