@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "dsql_lint.commands.doctor:doctor",
     "rules": "dsql_lint.commands.docs:rules",
     "explain": "dsql_lint.commands.docs:explain",
+    "init": "dsql_lint.commands.init:init",
 }
 
 

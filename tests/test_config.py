@@ -73,6 +73,27 @@ def test_exclude_globs_relative_to_config(tmp_path: Path) -> None:
     assert "current/a.sql" in out and "legacy/a.sql" not in out
 
 
+def test_migrations_folder_is_what_apply_runs_on_without_paths(tmp_path: Path) -> None:
+    (tmp_path / "db" / "sub").mkdir(parents=True)
+    (tmp_path / "db" / "V1__a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    (tmp_path / "stray.sql").write_text("CREATE TABLE stray (id int PRIMARY KEY);\n")
+
+    def plan(cwd: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "dsql_lint", "apply", "--dry-run"]
+        return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+
+    missing = plan(tmp_path)
+    assert missing.returncode == 2
+    assert "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)" in (
+        missing.stderr
+    )
+    (tmp_path / ".dsql-lint.yaml").write_text("migrations: db\n")
+    here, below = plan(tmp_path), plan(tmp_path / "db" / "sub")
+    assert here.returncode == below.returncode == 0, here.stderr + below.stderr
+    assert "db/V1__a.sql" in here.stdout and "stray" not in here.stdout
+    assert "V1__a.sql" in below.stdout and "stray" not in below.stdout
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
@@ -80,6 +101,7 @@ def test_exclude_globs_relative_to_config(tmp_path: Path) -> None:
         ("ignore:\n  - DSQL101\n  - DSQL977\n", 3, "unknown rule 'DSQL977' in `ignore`"),
         ("severity: {serial-column: fatal}\n", 1, "must be error, warning or info"),
         ("target: someday\n", 1, "`target` must be latest or YYYY-MM[-DD]"),
+        ("target: latest\nmigrations: [db]\n", 2, "`migrations` must be a folder"),
     ],
 )
 def test_bad_config_names_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -174,3 +196,23 @@ def test_an_unknown_code_in_an_ignore_is_a_warning_that_names_it() -> None:
             "No rule is named `serial-colum`: this suppression cannot suppress anything",
         )
     ]
+
+
+def test_a_hook_naming_only_excluded_files_has_nothing_to_do(tmp_path: Path) -> None:
+    # pre-commit passes the staged files; the project's `exclude` still holds for them.
+    (tmp_path / "db" / "legacy").mkdir(parents=True)
+    (tmp_path / "db" / "legacy" / "old.sql").write_text("CREATE TABLE a (id serial);\n")
+    (tmp_path / ".dsql-lint.yaml").write_text('exclude: ["db/legacy/*.sql"]\n')
+    result = check(tmp_path, "--history", "db/legacy/old.sql")
+    assert result.returncode == 0, result.stderr
+    assert "0 files" in result.stdout
+
+
+def test_folders_of_tools_are_not_searched(tmp_path: Path) -> None:
+    for folder in ("node_modules/pkg", ".venv/share", "db"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.sql").write_text("CREATE TABLE a (id serial);\n")
+    out = check(tmp_path, ".").stdout
+    assert "db/x.sql" in out and "node_modules" not in out and ".venv" not in out
+    # Named by the user, such a file is read.
+    assert "DSQL101" in check(tmp_path, "node_modules/pkg/x.sql").stdout

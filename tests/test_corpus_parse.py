@@ -1,5 +1,5 @@
 """Every statement of the shared corpus parses or reports an error, and every node of every
-tree has a span inside its statement."""
+tree has a span inside its statement; parse errors stay below 1 statement in 1,000."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ from dsql_lint.syntax.split import Kind, split
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []
+# The statements PostgreSQL parses and the linter does not yet (6 of 10,448): WITH (oids),
+# CHECK ... NO INHERIT, column WITH OPTIONS (2) and boolean partition bounds (2), all in
+# pg_regress's create_table.sql and identity.sql. Any other parse error is a regression.
+KNOWN_PARSE_ERRORS = {"create_table.sql": 5, "identity.sql": 1}
 
 
 @pytest.mark.skipif(not FILES, reason=f"no corpus at {CORPUS}")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_corpus_file(path: Path) -> None:
     source = read_source(str(path))
+    errors = 0
     for statement in split(source):
         result = parse(statement)
         where = f"{path.name}:{statement.line}"
@@ -27,6 +32,8 @@ def test_corpus_file(path: Path) -> None:
             continue
         assert result.tree is not None or result.error is not None or not result.tokens, where
         if result.error is not None:
+            errors += 1
+            assert errors <= KNOWN_PARSE_ERRORS.get(path.name, 0), (where, result.error)
             assert result.error_offset is not None, where
             assert statement.start <= result.error_offset <= statement.end, where
             continue

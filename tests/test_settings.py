@@ -90,7 +90,7 @@ def test_apply_stops_on_the_error_the_settings_keep(project: Path) -> None:
     (project / ".dsql-lint.yaml").write_text("ignore: [DSQL101]\n")
     (project / "V1__init.sql").write_text(SERIAL)
     isolated = run("apply", "--dry-run", "--isolated", "V1__init.sql")
-    assert isolated.returncode == 0
+    assert isolated.returncode == 1  # as the run itself would: a dry run is a CI gate too
     assert "DSQL101" in isolated.stderr and STOP in isolated.stderr
     selected = run("apply", "V1__init.sql", "--isolated", "--select", "DSQL1")
     assert selected.returncode == 1

@@ -28,7 +28,7 @@ def connect(target: Target, token: Callable[[], str] | None = None) -> Any:
         where = target.host
     else:
         kwargs = {"conninfo": target.dsn or "", **_hop_params(target)}
-        where = "the --dsn target"
+        where = target.label or "the --dsn target"
     kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
     kwargs.setdefault("application_name", APPLICATION_NAME)
     try:

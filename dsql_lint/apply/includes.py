@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import UserError
+from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.source import Source, read_source
-from dsql_lint.syntax.split import Kind, Statement, split
+from dsql_lint.syntax.split import Kind, Statement
 
 REFUSED = {
     "c": "connects to another database: the rest would run outside this target and its ledger",
@@ -48,7 +49,7 @@ def expand(source: Source, roots: list[Path]) -> Expanded:
 
 
 def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded) -> None:
-    for statement in split(source):
+    for statement in migration_statements(source):
         if statement.kind is not Kind.META:
             out.statements.append(statement)
             continue

@@ -3,6 +3,7 @@ its version, and its ledger identity.
 
 Flyway: `V1.2__desc.sql` (versioned), `U1.2__desc.sql` (undo), `B5__desc.sql` (baseline),
 `R__desc.sql` (repeatable). golang-migrate: `000001_desc.up.sql` / `000001_desc.down.sql`.
+Prisma: `<timestamp>_desc/migration.sql`, known by its folder.
 Numbered and timestamped files (`0001_desc.sql`, Rails' `20240101120000_desc.sql`) are
 versioned. Any other file is unversioned and known by its name.
 """
@@ -29,6 +30,7 @@ _FLYWAY = re.compile(r"^([VvUuBb])(\d+(?:[._]\d+)*)__(.*)\.sql$")
 _REPEATABLE = re.compile(r"^[Rr]__(.*)\.sql$")
 _UP_DOWN = re.compile(r"^(\d+(?:\.\d+)*)[_-](.*)\.(up|down)\.sql$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)(?:[_-](.*))?\.sql$")
+_PRISMA_FOLDER = re.compile(r"^(\d{14})_")
 _ROLES = {"v": VERSIONED, "u": UNDO, "b": BASELINE}
 
 Version = tuple[int, ...]
@@ -43,7 +45,11 @@ class Migration:
 
     @property
     def file_name(self) -> str:
-        return Path(self.path).name
+        """The ledger's name: Prisma's files are all migration.sql, known by their folder."""
+        path = Path(self.path)
+        if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
+            return f"{path.parent.name}/{path.name}"
+        return path.name
 
     @property
     def forward(self) -> bool:
@@ -64,6 +70,10 @@ def format_version(version: Version) -> str:
 
 def classify(path: str) -> Migration:
     name = Path(path).name
+    if name == "migration.sql" and (match := _PRISMA_FOLDER.match(Path(path).parent.name)):
+        # Prisma: prisma/migrations/<timestamp>_<name>/migration.sql
+        folder = Path(path).parent.name
+        return Migration(path, VERSIONED, parse_version(match.group(1)), _words(folder[15:]))
     if match := _FLYWAY.match(name):
         role = _ROLES[match.group(1).lower()]
         return Migration(path, role, parse_version(match.group(2)), _words(match.group(3)))
@@ -110,12 +120,3 @@ def run_order(migrations: list[Migration]) -> list[Migration]:
 
 def _words(description: str | None) -> str:
     return (description or "").replace("_", " ").strip()
-
-
-_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
-
-
-def down_section(text: str) -> int | None:
-    """Where a dbmate file's `-- migrate:down` section starts: it never runs forward."""
-    match = _DBMATE_DOWN.search(text)
-    return match.start() if match else None

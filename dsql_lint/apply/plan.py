@@ -18,10 +18,11 @@ from dsql_lint.apply.migrations import (
     Migration,
     Version,
     classify,
-    down_section,
     run_order,
 )
+from dsql_lint.apply.placeholders import config_values, substitute
 from dsql_lint.errors import UserError
+from dsql_lint.syntax.formats import layout
 from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl
 
@@ -151,10 +152,10 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
     block: list[Step] | None = None
     block_line = 0
     last: Step | None = None
-    down = down_section(source.text)
+    # Flyway placeholders: the file's own text, with the values Flyway would put in (check
+    # reads them masked, never as SQL).
+    values = _placeholder_values(source)
     for index, statement in enumerate(expanded.statements):
-        if down is not None and statement.source is source and statement.start >= down:
-            break
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text
@@ -172,7 +173,8 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
                 units.append(unit)
             block = None
             continue
-        last = _step(statement, index, name, kind, dsql)
+        original = source if values is not None and statement.source.path == path else None
+        last = _step(statement, index, name, kind, dsql, original, values or {})
         if block is not None:
             block.append(last)
         else:
@@ -190,8 +192,29 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
     )
 
 
-def _step(statement: Statement, index: int, name: str, kind: str, dsql: bool) -> Step:
+def _placeholder_values(source: Source) -> dict[str, str] | None:
+    """The values of a Flyway file's placeholders; None when it has none."""
+    found = layout(source)
+    if found is None or not found.placeholders:
+        return None
+    return config_values(Path(source.path).resolve().parent)
+
+
+def _step(
+    statement: Statement,
+    index: int,
+    name: str,
+    kind: str,
+    dsql: bool,
+    original: Source | None,
+    values: dict[str, str],
+) -> Step:
+    """`original`: the file, when its placeholders are to be filled in (the statement was read
+    through a view that masks them)."""
     text = statement.body
+    if original is not None:
+        own = original.text[statement.start : statement.start + len(text)]
+        text = substitute(own, values, original.path, statement.line)
     analysis = analyze(text) if kind in (DDL, QUERY, "other") else Analysis()
     if kind == "meta":
         sql = None

@@ -45,6 +45,7 @@ class Target:
     sslrootcert: str | None = "system"
     dsn: str | None = None
     connect_to: ConnectTo | None = None
+    label: str | None = None  # what the target is, when not what `kind` says (--local)
 
     @property
     def is_dsql(self) -> bool:
@@ -53,7 +54,7 @@ class Target:
     def describe(self) -> str:
         if self.is_dsql:
             return f"{self.user}@{self.host} ({self.region})"
-        return "postgresql (--dsn)"
+        return self.label or "postgresql (--dsn)"
 
 
 def region_of_host(host: str) -> str | None:

@@ -46,7 +46,28 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def local_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--local and --fresh: the commands that run on a target's ledger can rehearse locally."""
+    options = [
+        click.option(
+            "--local",
+            is_flag=True,
+            help="rehearse on the project's own PostgreSQL in .dsql-lint/local/ (needs the "
+            "`local` extra)",
+        ),
+        click.option("--fresh", is_flag=True, help="with --local: delete its data first"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
+    local, fresh = kw.pop("local"), kw.pop("fresh")
+    if fresh and not local:
+        raise UserError("--fresh goes with --local (it deletes the local rehearsal's data)")
+    if local:
+        return _local_target(kw, fresh, settings)
     endpoint, region = kw.pop("endpoint"), kw.pop("region")
     cluster = kw.pop("cluster")
     if cluster:
@@ -69,10 +90,32 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     )
 
 
+def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target:
+    """The project's local PostgreSQL, running until the command ends; the plans and the
+    executor treat it as they treat `--dsn`. The project is the folder of its configuration
+    file, else the current one."""
+    from pathlib import Path
+
+    from dsql_lint.apply.local import description, local_server
+
+    names = ("endpoint", "cluster", "dsn", "connect_to")
+    given = [f"--{name.replace('_', '-')}" for name in names if kw.pop(name)]
+    if given:
+        raise UserError(f"--local rehearses on a local PostgreSQL: drop {', '.join(given)}")
+    for name in ("region", "user", "profile", "sslmode", "sslrootcert"):
+        kw.pop(name)
+    project = settings.config_file.parent if settings.config_file else Path.cwd()
+    running = click.get_current_context().with_resource(local_server(project, fresh))
+    label = description(project)
+    click.echo(f"dsql-lint: {label}", err=True)
+    return Target(kind="postgres", dsn=running.dsn(), label=label)
+
+
 def _require(target: Target | None) -> Target:
     if target is None:
         raise UserError(
-            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --cluster ID or --dsn DSN"
+            "no target: give --endpoint HOST (or set DSQL_ENDPOINT), --cluster ID, --dsn DSN "
+            "or --local"
         )
     return target
 
@@ -123,8 +166,9 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @click.option(
     "--dry-run", is_flag=True, help="print the plan; reads the ledger if a target is given"
 )
@@ -167,6 +211,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 
     The linter runs first, with the project's configuration as `check` reads it."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _target(kw, settings)
     plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
@@ -176,13 +221,15 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
         from dsql_lint.apply import history
         from dsql_lint.apply.show import print_plan
 
+        # The plan is shown, and the exit status is the run's: 1 where apply would stop.
+        stops = int(report.has_errors and not kw["force"])
         if target is None:
             print_plan(plans, None, target, kw["fmt"])
-            return 0
+            return stops
         state, _ = history.adopt(plans, _read_ledger(target))
         selected = history.select(plans, state, kw["to"], kw["out_of_order"])
         print_plan(selected, state, target, kw["fmt"])
-        return 0
+        return stops
     return _apply(plans, _require(target), kw)
 
 
@@ -272,6 +319,8 @@ def _preflight_report(
     from dsql_lint.apply.preflight import pending_only
     from dsql_lint.lint.pipeline import lint_paths
 
+    # The runner is ours, whatever the framework's would do: one DDL per transaction.
+    options.framework_transactions = False
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report
@@ -314,8 +363,9 @@ def _read_ledger(target: Target) -> Any:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @config_options
 @_format_option
 @_exit_on_apply_error
@@ -326,6 +376,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     state, _ = history.adopt(plans, _read_ledger(target))

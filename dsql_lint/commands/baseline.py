@@ -18,6 +18,7 @@ from dsql_lint.commands.apply import (
     _session,
     _target,
     _version_callback,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -25,7 +26,7 @@ from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option(
     "--version",
     "version",
@@ -35,12 +36,14 @@ from dsql_lint.settings import resolve_settings
     help="the version the database already has",
 )
 @target_options
+@local_options
 @config_options
 @_exit_on_apply_error
 def baseline(paths: tuple[str, ...], version: tuple[int, ...], **kw: Any) -> int:
     """Mark every versioned migration up to --version as applied, on a database whose schema
     already has them; refused when the ledger already has history."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     below = [

@@ -6,7 +6,8 @@ import importlib
 
 import click
 
-from dsql_lint.commands.options import lint_options
+from dsql_lint.apply import placeholders
+from dsql_lint.commands.options import lint_options, migration_paths
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
@@ -63,18 +64,26 @@ def check(
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
 
     Folders are searched for *.sql files, which are read in migration order (Flyway V2 before
-    V10, numeric and timestamp prefixes compared as numbers).
+    V10, numeric and timestamp prefixes compared as numbers), and for ORM files: Prisma
+    schemas and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL they
+    stand for, with findings at their own lines. With no paths, the project's migrations
+    are found from each framework's markers (goose, dbmate, Liquibase, Prisma, Drizzle,
+    Supabase, golang-migrate, Flyway, ORM files), and what was found is said on stderr.
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
-    targets = list(paths) or ["."]
-    options = resolve_settings(targets, overrides).lint
+    settings = resolve_settings(list(paths), overrides)
+    targets = migration_paths(paths, settings, orm=True)
+    options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
-    files, context = expand_paths(targets, options.exclude), set()
+    files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)
-    sources = [read_source(path) for path in files]
+    sources = [read_source(path, orm=True) for path in files]
+    for source in sources:
+        for note in placeholders.unset(source):
+            click.echo(f"dsql-lint: {note}", err=True)
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
     if context:
         report = report.without(context)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import lint_options
+from dsql_lint.commands.options import lint_options, migration_paths
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -17,6 +17,8 @@ from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
+from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -96,26 +98,40 @@ def fix(
     Exit status: 0 nothing left, 1 findings remain (or, with --diff, changes pending),
     2 usage or input error.
     """
-    targets = list(paths) or ["."]
-    lint = resolve_settings(targets, overrides).lint
+    settings = resolve_settings(list(paths), overrides)
+    targets = migration_paths(paths, settings)
+    lint = settings.lint
     rules = active_rules(lint)
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}
     )
     fixer = Fixer(rules, options, lint)
-    files = expand_paths(targets, lint.exclude)
+    files = expand_paths(targets, lint.exclude, orm=True)
     if output is not None and len(files) != 1:
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
-    pending = False
+    pending = orm_left = False
     for path in files:
-        outcome = _fix_one(fixer, read_source(path), translate)
+        source = read_source(path, orm=True)
+        if isinstance(source, MappedSource):
+            # Its SQL is generated or decoded: the edit belongs in the framework's terms.
+            found = lint_sources([source], lint)
+            left = len(found.diagnostics)
+            orm_left |= found.has_errors
+            click.echo(
+                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
+                f"({left} findings): `dsql-lint check` says what to change",
+                err=True,
+            )
+            continue
+        outcome = _fix_one(fixer, source, translate)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
     _report(outcomes, rules, color)
-    return 1 if pending and diff or any(o.unfinished for o in outcomes) else 0
+    unfinished = orm_left or any(o.unfinished for o in outcomes)
+    return 1 if pending and diff or unfinished else 0
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:

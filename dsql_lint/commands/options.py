@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from dsql_lint.engine.loader import parse_date
-from dsql_lint.settings import Overrides
+from dsql_lint.settings import Overrides, Settings
+from dsql_lint.syntax.discover import FRAMEWORKS, discover
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -71,6 +72,11 @@ _LINT_OPTIONS = [
         help="Treat each file as one transaction (Flyway, Rails and others wrap files so).",
     ),
     click.option(
+        "--framework",
+        type=click.Choice(FRAMEWORKS),
+        help="With no paths: discover only this framework's migrations.",
+    ),
+    click.option(
         "--select",
         multiple=True,
         callback=_codes_callback,
@@ -85,6 +91,26 @@ _LINT_OPTIONS = [
         help="Skip these rules (codes, code prefixes or names; comma-separated).",
     ),
 ]
+
+
+def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = False) -> list[str]:
+    """The paths given, or else the project's migrations as discovery finds them, said on
+    stderr ("Prisma migrations in prisma/migrations (12 folders)")."""
+    if paths:
+        return list(paths)
+    root = Path(".")
+    folders = () if settings.migrations is None else (settings.migrations,)
+    found = discover(root, settings.framework, folders, orm=orm)
+    for group in found:
+        click.echo(f"dsql-lint: {group.summary(root)}", err=True)
+    here = Path.cwd()
+    return [
+        str(p.relative_to(here)) if p.is_absolute() and p.is_relative_to(here) else str(p)
+        for group in found
+        for p in group.files
+    ]
+
+
 _OVERRIDES = {f.name for f in fields(Overrides)}
 
 

@@ -17,6 +17,7 @@ from dsql_lint.commands.apply import (
     _require,
     _session,
     _target,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -24,7 +25,7 @@ from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option(
     "--accept-edits",
     multiple=True,
@@ -32,12 +33,14 @@ from dsql_lint.settings import resolve_settings
     help="record FILE's current checksum: its edit is accepted (repeat for several files)",
 )
 @target_options
+@local_options
 @config_options
 @_exit_on_apply_error
 def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> int:
     """Remove failed statements from the ledger, and realign the checksums of the files
     given to --accept-edits. Prints each change."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     accepted = [_plan_of(path, plans) for path in accept_edits]

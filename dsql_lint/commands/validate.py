@@ -16,6 +16,7 @@ from dsql_lint.commands.apply import (
     _read_ledger,
     _require,
     _target,
+    local_options,
     target_options,
 )
 from dsql_lint.commands.options import config_options
@@ -23,8 +24,9 @@ from dsql_lint.settings import resolve_settings
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @target_options
+@local_options
 @config_options
 @_format_option
 @_exit_on_apply_error
@@ -32,6 +34,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     """Check that the target's ledger matches the migrations: nothing edited, missing,
     failed, pending or out of order (exit 1 otherwise). Reads only; writes nothing."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
+    paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     state, _ = history.adopt(plans, _read_ledger(target))

@@ -565,6 +565,13 @@ class Doctor:
             path = home / name[2:] if name.startswith("~/") else self.cwd / name
             if path.is_file():
                 paths.append(path)
+        # Where `init --mcp` writes (Cline and Roo keep theirs in VS Code's globalStorage).
+        from dsql_lint.init.mcp import CLIENTS, config_place
+
+        for client in CLIENTS:
+            path = config_place(client, self.cwd).path
+            if path.is_file() and path not in paths:
+                paths.append(path)
         return paths
 
 

@@ -38,10 +38,11 @@ UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"
 UNSUPPORTED_COMMAND = "unsupported_command"
 UNDOCUMENTED_COMMAND = "undocumented_command"
+ORM_NOTE = "orm_note"
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND,
+        UNDOCUMENTED_COMMAND, ORM_NOTE,
     }
 )  # fmt: skip
 

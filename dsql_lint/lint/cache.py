@@ -24,10 +24,11 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.source import STDIN, Source
-from dsql_lint.syntax.split import split
 
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
@@ -51,6 +52,8 @@ class FindingsCache:
         for source in sources:
             digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
             digest.update(source.text.encode("utf-8", "surrogatepass"))
+            if isinstance(source, MappedSource):  # positions come from the file around the SQL
+                digest.update(source.original.encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)
         return keys
@@ -123,7 +126,9 @@ def lint_cached(
         diagnostics = cache.load(key, source)
         if diagnostics is None:
             break  # (the keys chain: the files after it are misses too)
-        statements = split(source, options.assume_in_transaction)
+        statements = migration_statements(
+            source, options.assume_in_transaction, options.framework_transactions
+        )
         reused.append(FileReport(source, statements, [], diagnostics))
     rest = sources[len(reused) :]
     if not rest:
@@ -166,6 +171,7 @@ def _fingerprint(options: LintOptions) -> str:
     settings = (
         options.target_date.isoformat(),
         options.assume_in_transaction,
+        options.framework_transactions,
         options.select,
         options.ignore,
         sorted((k, v.value) for k, v in options.severity.items()),

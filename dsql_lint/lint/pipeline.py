@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
+    ORM_NOTE,
     PARSE_ERROR,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
@@ -34,13 +35,16 @@ from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import statement_class
 from dsql_lint.lint.reparse import ParseCache
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, unclosed
 
 
 class _MatchContext:
@@ -95,7 +99,23 @@ class StatementResult:
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
-    """Node and statement rules in one walk of the tree; catalog checks left pending."""
+    """Node and statement rules in one walk of the tree; catalog checks left pending. The
+    statements nested in it (schema elements, SQL function bodies) are analysed too."""
+    result = _analyze_statement(parsed, ruleset)
+    nested = inner_statements(parsed) if parsed.tree is not None else None
+    for statement in nested.statements if nested else []:
+        inner = analyze(parse(statement), ruleset)
+        # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
+        # checks are left out: they find their node again from the outer statement's tree.
+        result.diagnostics.extend(
+            replace(d, node=None, fix=FixAvailability.NONE) for d in inner.diagnostics
+        )
+        if nested.runs_now:
+            result.effects.extend(inner.effects)
+    return result
+
+
+def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     tree = parsed.tree
     kind = statement_class(parsed)
     cut_short = _unterminated(parsed.statement, ruleset)
@@ -252,7 +272,11 @@ class Linter:
         the schema to read the sources against and extend (default: this linter's); `parses`:
         parses to reuse and keep (one process)."""
         catalog = self.catalog if catalog is None else catalog
-        files = [split(s, self.options.assume_in_transaction) for s in sources]
+        options = self.options
+        files = [
+            migration_statements(s, options.assume_in_transaction, options.framework_transactions)
+            for s in sources
+        ]
         parsed_files, result_files = self._analyze(files, parses, catalog)
         return [
             self._finish(source, statements, parsed, results)
@@ -271,9 +295,32 @@ class Linter:
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
+        if isinstance(source, MappedSource):
+            # A generated or decoded text is not written back: the fix is the suggestion's.
+            diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
+            diagnostics.extend(self._orm_notes(source))
         diagnostics.sort(key=lambda d: d.sort_key)
         effects = [result.effects for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
+
+    def _orm_notes(self, source: Source) -> list[Diagnostic]:
+        rule = self.ruleset.special.get(ORM_NOTE)
+        if rule is None or not isinstance(source, MappedSource):
+            return []
+        out = []
+        for note in source.notes:
+            statement = Statement(source, 0, 0, 0, 1, 1)
+            found = diagnostic(statement, rule, 0, 0, {"message": note.message})
+            line, col = source.original_position(note.start)
+            end_line, end_col = source.original_position(max(note.start, note.end - 1))
+            out.append(
+                replace(
+                    found, line=line, col=col, end_line=end_line, end_col=end_col + 1,
+                    byte_start=source.original_byte(note.start),
+                    byte_end=source.original_byte(note.end),
+                )
+            )  # fmt: skip
+        return out
 
     def _analyze(
         self, files: list[list[Statement]], parses: ParseCache | None, catalog: cat.Catalog
@@ -467,13 +514,20 @@ def diagnostic(
         name=rule.name,
         severity=rule.severity,
         message=render(rule.message, variables),
-        suggestion=render(rule.suggestion, variables) if rule.suggestion else None,
+        suggestion=_suggestion(source, rule, variables),
         fix=rule.fix,
         statement=statement.index,
         byte_start=source.byte_offset(start),
         byte_end=source.byte_offset(end),
         node=node,
     )
+
+
+def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
+    """The rule's fix, or the framework's own words for it where the SQL was generated."""
+    if isinstance(source, MappedSource) and rule.name in source.hints:
+        return source.hints[rule.name]
+    return render(rule.suggestion, variables) if rule.suggestion else None
 
 
 def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
@@ -483,5 +537,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
-    files = expand_paths(paths, options.exclude)
-    return lint_sources((read_source(p) for p in files), options)
+    files = expand_paths(paths, options.exclude, orm=True)
+    return lint_sources((read_source(p, orm=True) for p in files), options)

@@ -9,6 +9,8 @@ walking up from the linted files (as ruff finds its configuration).
     exclude: ["db/legacy/*.sql"]    # globs, relative to the config file
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
+    migrations: db/migrations       # what apply, status, validate... run on when given no path
+    framework: goose                # with no path: only this framework's migrations
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -39,6 +41,8 @@ KEYS = {
     "exclude",
     "rule-dirs",
     "report-unused-ignores",
+    "framework",
+    "migrations",
 }
 
 # A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
@@ -60,6 +64,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     rule_dirs: tuple[Path, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None
+    migrations: Path | None = None
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -149,6 +155,8 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             if not isinstance(data[key], bool):
                 raise fail(f"`{key}` must be true or false", key)
             setattr(config, attr, data[key])
+    if "framework" in data:
+        config.framework = _framework(data["framework"], lambda m: fail(m, "framework"))
     for key in ("select", "ignore", "exclude", "rule-dirs"):
         if key in data:
             values = data[key]
@@ -162,7 +170,19 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
                 setattr(config, key, tuple(values))
     if "severity" in data:
         config.severity = _severities(data["severity"], fail)
+    if "migrations" in data:
+        if not isinstance(data["migrations"], str) or not data["migrations"].strip():
+            raise fail("`migrations` must be a folder (a string)", "migrations")
+        config.migrations = base / data["migrations"]
     return config
+
+
+def _framework(value: Any, fail: Callable[[str], RuleError]) -> str:
+    from dsql_lint.syntax.discover import FRAMEWORKS
+
+    if value not in FRAMEWORKS:
+        raise fail(f"`framework` must be one of {', '.join(FRAMEWORKS)}")
+    return str(value)
 
 
 def _target(value: Any, fail: Callable[[str], RuleError]) -> dt.date | None:

@@ -30,6 +30,9 @@ class LintOptions:
     rule_dirs: tuple[Path, ...] = ()  # extra (user) rule directories
     exclude: tuple[str, ...] = ()
     report_unused_ignores: bool = False
+    # Transactions as each framework's own runner makes them (a goose Up, a Liquibase
+    # changeset); off for apply's pre-flight, whose runner commits after each DDL.
+    framework_transactions: bool = True
     jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
     # Decides a finding's fix when its rule's fixer decides per finding (see fix.decision);
     # None: the rule's `fix:`. Wired by the commands and the Fixer: linting itself

@@ -25,12 +25,28 @@ class Overrides:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     report_unused_ignores: bool | None = None
+    framework: str | None = None  # --framework: discover only this framework's migrations
 
 
 @dataclass(frozen=True)
 class Settings:
     lint: LintOptions
     config_file: Path | None = None  # the file read, if any
+    framework: str | None = None  # the framework whose migrations are discovered
+    migrations: Path | None = None  # the configuration's `migrations` folder
+
+    def migration_paths(self, paths: tuple[str, ...]) -> list[str]:
+        """The paths given, else the configuration's migrations folder."""
+        if paths:
+            return list(paths)
+        if self.migrations is None:
+            raise UserError(
+                "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)"
+            )
+        try:  # shown as the user would type it from here
+            return [self.migrations.relative_to(Path.cwd()).as_posix()]
+        except ValueError:
+            return [str(self.migrations)]
 
     @functools.cached_property
     def environment(self) -> dict[str, str]:
@@ -60,7 +76,12 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
     for value in (*given.select, *given.ignore):
         if not config_file.rule_id_known(value, known):
             raise UserError(f"unknown rule {value!r} in --select/--ignore")
-    return Settings(lint=options, config_file=found)
+    return Settings(
+        lint=options,
+        config_file=found,
+        framework=given.framework or conf.framework,
+        migrations=conf.migrations,
+    )
 
 
 def _first(*values: bool | None) -> bool:

@@ -59,6 +59,8 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax import pgforms
+
 ASYNC = "async"
 NULLS_DISTINCT = "nulls_distinct"
 CALL = "call"
@@ -462,6 +464,9 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
+    if pgforms.needs_rewrite(types):
+        tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
+        types = [tok.token_type for tok in tokens]
     if first is TokenType.CREATE and len(types) > 2:
         fixups.append(_relink_properties)
         tokens = _rewrite_create_index(tokens, types, fixups)
@@ -491,7 +496,11 @@ class _Wrapper(type):
 class DSQL(Postgres):
     class Tokenizer(Postgres.Tokenizer):
         # Postgres turns everything after CALL into one string token; DSQL rules need the call.
-        KEYWORDS = {**Postgres.Tokenizer.KEYWORDS, "CALL": TokenType.VAR}
+        KEYWORDS = {
+            **Postgres.Tokenizer.KEYWORDS,
+            "CALL": TokenType.VAR,
+            **dict.fromkeys(pgforms.OPERATORS, TokenType.OPERATOR),
+        }
 
     class Parser(metaclass=_Wrapper):
         WRAPPED = PostgresParser
@@ -527,7 +536,12 @@ class DSQL(Postgres):
             which it splits exactly like this (see Parser._parse)."""
             types = [tok.token_type for tok in raw_tokens]
             if TokenType.SEMICOLON not in types:  # one statement: the usual case
-                if types and types[0] not in _REWRITTEN_FIRST and TokenType.ARRAY not in types:
+                if (
+                    types
+                    and types[0] not in _REWRITTEN_FIRST
+                    and TokenType.ARRAY not in types
+                    and not pgforms.needs_rewrite(types)
+                ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
                 return rewritten, [fixes]
@@ -596,6 +610,11 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Index] = _with_only(base[exp.Index])
         identity = exp.GeneratedAsIdentityColumnConstraint
         dispatch[identity] = _with_identity_options(base[identity])
+        computed = exp.ComputedColumnConstraint
+        dispatch[computed] = _with_virtual(base[computed])
+        dispatch[exp.Insert] = _with_overriding(base[exp.Insert])
+        dispatch[exp.When] = _with_overriding(base[exp.When])
+        dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = PostgresGenerator.columndef_sql
@@ -710,3 +729,48 @@ _IDENTITY_LABELS = (
     ("cache", "CACHE"),
     ("cycle", "CYCLE"),
 )
+
+
+def _with_virtual(handler: Handler) -> Handler:
+    """A virtual generated column, VIRTUAL as written or left out (PostgreSQL 18's default)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        virtual = expression.args.get(pgforms.VIRTUAL)
+        if virtual is None:
+            return handler(gen, expression)
+        word = " VIRTUAL" if virtual else ""
+        return f"GENERATED ALWAYS AS ({gen.sql(expression, 'this')}){word}"
+
+    return sql
+
+
+def _with_overriding(handler: Handler) -> Handler:
+    """OVERRIDING SYSTEM|USER VALUE goes right after the target (and its column list); MERGE's
+    WHEN ... THEN INSERT is written by the When handler."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        insert = expression.args.get("then") if isinstance(expression, exp.When) else expression
+        if not isinstance(insert, exp.Insert):
+            return text
+        kind = insert.args.get(pgforms.OVERRIDING)
+        target = gen.sql(insert, "this")
+        at = text.find(target) if kind and target else -1
+        if at < 0:
+            return text
+        at += len(target)
+        return f"{text[:at]} OVERRIDING {kind} VALUE{text[at:]}"
+
+    return sql
+
+
+def _bare_operator(handler: Handler) -> Handler:
+    """An operator written bare (`a <<| b`), which sqlglot only reads as OPERATOR(<<|)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if not expression.args.get(pgforms.BARE):
+            return handler(gen, expression)
+        op = expression.args["operator"]
+        return f"{gen.sql(expression, 'this')} {op} {gen.sql(expression, 'expression')}"
+
+    return sql

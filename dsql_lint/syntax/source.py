@@ -108,7 +108,9 @@ def decode(path: str, data: bytes) -> Source:
     return Source(path=path, text=text[1:] if bom else text, bom=bom, encoding=encoding)
 
 
-def read_source(path: str) -> Source:
+def read_source(path: str, orm: bool = False) -> Source:
+    """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
+    read as the SQL it stands for (dsql_lint.orm)."""
     if path == STDIN:
         return decode(STDIN, sys.stdin.buffer.read())
     try:
@@ -119,7 +121,13 @@ def read_source(path: str) -> Source:
         raise InputError("is a directory", path) from None
     except OSError as err:
         raise InputError(err.strerror or "cannot read", path) from None
-    return decode(path, data)
+    source = decode(path, data)
+    if not orm:
+        return source
+    from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
+
+    reader = read_given(Path(path), source.text)
+    return source if reader is None else reader(source)
 
 
 _VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
@@ -139,10 +147,13 @@ def migration_key(path: Path) -> tuple:
     return (0, parts, path.name)
 
 
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
-    """Files to read, in order: folders are searched for *.sql and sorted as migrations."""
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = False) -> list[str]:
+    """Files to read, in order: folders are searched for *.sql (and with `orm`, for the ORM
+    files a detector recognises) and sorted as migrations."""
     patterns = list(exclude)
+    paths = list(paths)
     out: list[str] = []
+    excluded_files = 0
     for raw in paths:
         if raw == STDIN:
             out.append(raw)
@@ -150,7 +161,11 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
         path = Path(raw)
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
-            found = [p for p in path.rglob("*.sql") if p.is_file()]
+            found = [p for p in path.rglob("*.sql") if p.is_file() and not _tool_folder(p, path)]
+            if orm:
+                from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+
+                found.extend(found_in(path))
             out.extend(
                 str(p)
                 for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
@@ -160,6 +175,10 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
             out.append(raw)
+        else:
+            excluded_files += 1
+    if not out and excluded_files == len(paths):
+        return out  # files named by a hook, all excluded by the configuration: nothing to do
     if not out:
         # An empty or mistyped folder must not read as "All clean" in CI.
         where = ", ".join(paths) or "."
@@ -194,6 +213,20 @@ def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[st
                 context.add(str(path))
         out.extend(mine.values())  # given files that are not *.sql migrations of the folder
     return out, context
+
+
+# Folders of tools and dependencies, never a project's migrations (ruff skips the same).
+TOOL_FOLDERS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+        ".mypy_cache", ".ruff_cache", ".pytest_cache", ".direnv", ".eggs", ".dsql-lint",
+    }
+)  # fmt: skip
+
+
+def _tool_folder(path: Path, root: Path) -> bool:
+    """Whether `path`, found under `root`, lies in a tool's folder below it."""
+    return any(part in TOOL_FOLDERS for part in path.relative_to(root).parts[:-1])
 
 
 def _excluded(path: Path, patterns: list[str]) -> bool:

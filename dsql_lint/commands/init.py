@@ -1,0 +1,177 @@
+"""`dsql-lint init`: set a project up for Aurora DSQL in one go, and say what was done, file by
+file. Nothing is overwritten without --force; `.env`, `.gitignore`, JSON MCP configurations and
+`.pre-commit-config.yaml` are merged into."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dsql_lint.commands.apply import _exit_on_apply_error
+from dsql_lint.errors import UserError
+from dsql_lint.init import mcp, merges, templates
+from dsql_lint.init.changes import SKIP, UNCHANGED, Change, whole_file
+from dsql_lint.init.detect import migrations_folder
+
+
+@click.command()
+@click.option("--endpoint", metavar="HOST", help="the cluster's endpoint, written to .env")
+@click.option(
+    "--cluster",
+    metavar="ID",
+    help="cluster identifier or ARN: its endpoint and region (GetCluster) go to .env",
+)
+@click.option("--region", help="AWS region [from the endpoint; else env AWS_REGION]")
+@click.option("--user", default="admin", show_default=True, help="database role for MCP")
+@click.option("--profile", help="AWS profile for the MCP server [env AWS_PROFILE; default]")
+@click.option(
+    "--migrations",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="the migrations folder [detected: the folder of SQL migrations]",
+)
+@click.option(
+    "--mcp",
+    "clients",
+    multiple=True,
+    type=click.Choice(mcp.CLIENTS),
+    help="configure the Aurora DSQL MCP server for this client (repeatable)",
+)
+@click.option("--allow-writes", is_flag=True, help="let the MCP server write (read-only else)")
+@click.option("--force", is_flag=True, help="replace files and values that differ")
+@click.option("--dry-run", is_flag=True, help="show what would change; write nothing")
+@_exit_on_apply_error
+def init(**kw: Any) -> int:
+    """Set the project up: .env, .dsql-lint.yaml, the pre-commit hook, a GitHub Actions
+    workflow, the MCP client configuration, and .dsql-lint/ in .gitignore."""
+    from dsql_lint.apply.target import region_of_host
+    from dsql_lint.settings.environment import environment
+
+    project = Path.cwd()
+    env = environment()
+    if kw["cluster"]:
+        if kw["endpoint"]:
+            raise UserError("give --cluster or --endpoint, not both")
+        from dsql_lint.apply.clusters import endpoint_of
+
+        found = endpoint_of(kw["cluster"], kw["region"], kw["profile"], env)
+        kw["endpoint"], kw["region"] = found.endpoint, found.region
+    endpoint = _host(kw["endpoint"] or env.get("DSQL_ENDPOINT") or "")
+    region = kw["region"] or region_of_host(endpoint) or env.get("AWS_REGION") or ""
+    if kw["endpoint"] and not region:
+        raise UserError(f"cannot tell the AWS region of {endpoint}: give --region")
+    folder = _migrations(project, kw["migrations"])
+    changes = [
+        _dotenv(project, kw["endpoint"], endpoint, region, kw["force"]),
+        merges.line_file(project / ".gitignore", ".gitignore", ".dsql-lint/", "apply --local"),
+        _config(project, folder, kw["force"]),
+    ]
+    if folder is None:
+        why = "no migrations folder found (give --migrations DIR)"
+        changes += [Change(None, ".pre-commit-config.yaml", SKIP, why)]
+        changes += [Change(None, templates.WORKFLOW, SKIP, why)]
+    else:
+        entry = templates.precommit_repo(re.escape(folder))
+        changes.append(
+            merges.precommit_file(
+                project / ".pre-commit-config.yaml",
+                ".pre-commit-config.yaml",
+                entry,
+                templates.HOOK_ID,
+            )
+        )
+        workflow = templates.workflow(folder)
+        changes.append(
+            whole_file(
+                project / templates.WORKFLOW,
+                templates.WORKFLOW,
+                workflow,
+                "GitHub Actions: check --format github, then apply --local",
+                kw["force"],
+            )
+        )
+    profile = kw["profile"] or env.get("AWS_PROFILE") or "default"
+    for client in dict.fromkeys(kw["clients"]):
+        changes.append(_mcp(client, project, endpoint, region, profile, kw))
+    _report(changes, kw["dry_run"], folder)
+    return 0
+
+
+def _host(value: str) -> str:
+    return value.strip().rstrip("/").removeprefix("postgresql://").removeprefix("https://")
+
+
+def _migrations(project: Path, given: Path | None) -> str | None:
+    if given is not None:
+        folder = (project / given).resolve()
+        if not folder.is_dir():
+            raise UserError(f"--migrations {given}: no such folder")
+    else:
+        folder = migrations_folder(project)
+        if folder is None:
+            return None
+    try:
+        return folder.relative_to(project.resolve()).as_posix()
+    except ValueError:
+        raise UserError(f"--migrations {given}: not inside the project ({project})") from None
+
+
+def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force: bool) -> Change:
+    if not given:
+        if endpoint:
+            return Change(None, ".env", UNCHANGED, f"DSQL_ENDPOINT is {endpoint} already")
+        return Change(
+            None,
+            ".env",
+            SKIP,
+            "no --endpoint or --cluster (`dsql-lint cluster create --wait --write-env` writes it)",
+        )
+    values = {"DSQL_ENDPOINT": endpoint, "AWS_REGION": region}
+    return merges.env_file(project / ".env", ".env", values, force)
+
+
+def _config(project: Path, folder: str | None, force: bool) -> Change:
+    from dsql_lint.settings import config_file
+
+    path = project / config_file.YAML_NAMES[0]
+    found = config_file.discover([], start=project)
+    if found is not None and found.parent == project.resolve():
+        if found.name == config_file.PYPROJECT:
+            add = f'; add migrations = "{folder}"' if folder else ""
+            why = f"the configuration is in pyproject.toml's [tool.dsql-lint]{add}"
+            return Change(None, path.name, SKIP, why)
+        path = found  # .dsql-lint.yml
+    if path.exists() and folder:
+        return merges.yaml_key_file(path, path.name, "migrations", folder, force)
+    what = f"target latest, migrations {folder}" if folder else "target latest"
+    return whole_file(path, path.name, templates.config(folder), what, force)
+
+
+def _mcp(
+    client: str, project: Path, endpoint: str, region: str, profile: str, kw: dict[str, Any]
+) -> Change:
+    place = mcp.config_place(client, project)
+    if not endpoint or not region:
+        why = "no endpoint: give --endpoint or --cluster (or set DSQL_ENDPOINT in .env)"
+        return Change(None, place.shown, SKIP, why)
+    entry = mcp.server_entry(endpoint, region, kw["user"], profile, kw["allow_writes"])
+    change = merges.mcp_file(place.path, place.shown, mcp.SERVER, entry, kw["force"])
+    if not change.writes:
+        return change
+    mode = "writes allowed" if kw["allow_writes"] else "read-only (--allow-writes to write)"
+    return dataclasses.replace(change, note=f"{change.note}, {mode}")
+
+
+def _report(changes: list[Change], dry_run: bool, folder: str | None) -> None:
+    for change in changes:
+        if change.writes and not dry_run:
+            change.write()
+        click.echo(change.line(dry_run))
+        if dry_run and change.writes:
+            click.echo(change.diff(), nl=False)
+    where = folder or "MIGRATIONS"
+    click.echo(f"next: dsql-lint check {where}; dsql-lint apply --local {where}", err=True)

@@ -1,0 +1,55 @@
+"""The files `init` writes whole: the configuration, the CI workflow, the pre-commit entry."""
+
+from __future__ import annotations
+
+from dsql_lint import __version__
+
+WORKFLOW = ".github/workflows/dsql-lint.yml"
+HOOK_ID = "dsql-lint"
+
+
+def config(migrations: str | None) -> str:
+    lines = [
+        "# dsql-lint configuration (written by `dsql-lint init`; README.md, Configuration)",
+        "# target: the Aurora DSQL to lint for: latest (today's), or a date such as 2025-05",
+        "target: latest",
+    ]
+    if migrations:
+        lines.append("# migrations: what apply, status, validate, repair and baseline run on")
+        lines.append(f"migrations: {migrations}")
+    return "\n".join(lines) + "\n"
+
+
+def workflow(migrations: str) -> str:
+    return f"""\
+# Written by `dsql-lint init`: lint the migrations for Aurora DSQL on every push and pull
+# request (findings appear as annotations), then rehearse them on a local PostgreSQL.
+name: dsql-lint
+on: [push, pull_request]
+permissions: {{contents: read}}
+jobs:
+  dsql-lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {{python-version: "3.12"}}
+      - run: pip install "dsql-lint-py[local]=={__version__}"
+      - run: dsql-lint check {migrations} --format github
+      - run: dsql-lint apply --local {migrations}
+"""
+
+
+def precommit_repo(migrations: str) -> str:
+    """One `repos:` item: the hook of the dsql-lint installed in the project's environment."""
+    return f"""\
+  - repo: local
+    hooks:
+      - id: {HOOK_ID}
+        name: dsql-lint (Aurora DSQL)
+        entry: dsql-lint check --history
+        language: system
+        types: [sql]
+        files: ^{migrations}/
+        require_serial: true
+"""

@@ -1,0 +1,125 @@
+"""Which files are ORM files, and how each is read.
+
+A detector looks at a file's name and text and returns a reader or None; `check` on a folder
+takes the files a detector claims (a `.ts` file that is no migration is not read). New
+formats add a detector to DETECTORS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from dsql_lint.orm import prisma, scripts
+from dsql_lint.orm.mapped import MappedSource, Note
+from dsql_lint.syntax.source import Source
+
+Reader = Callable[[Source], MappedSource]
+SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+# Folders of installed or built code, never the project's own migrations.
+SKIPPED = {"node_modules", "dist", "build", ".git", ".next"}
+
+DRIZZLE = re.compile(r"""from\s+['"]drizzle-orm/(?:pg-core|mysql-core|sqlite-core)['"]""")
+ENTITY = re.compile(r"""@Entity\s*\(|from\s+['"]typeorm['"][\s\S]*@\w*(?:Column|Entity)\s*\(""")
+
+
+def _prisma(path: Path, text: str) -> Reader | None:
+    return prisma.read if path.suffix == ".prisma" else None
+
+
+def _migration(path: Path, text: str) -> Reader | None:
+    name = scripts.framework(text) if path.suffix in SUFFIXES[1:] else None
+    return None if name is None else (lambda source: scripts.read(source, name))
+
+
+def _drizzle_schema(path: Path, text: str) -> Reader | None:
+    if path.suffix not in SUFFIXES[1:] or not DRIZZLE.search(text):
+        return None
+    return lambda source: _pointer(
+        source,
+        "Drizzle schema",
+        "a Drizzle schema is linted through the SQL `drizzle-kit generate` writes: run it and "
+        "check the drizzle/ folder (its `--> statement-breakpoint` files)",
+    )
+
+
+def _typeorm_entity(path: Path, text: str) -> Reader | None:
+    if path.suffix not in SUFFIXES[1:] or not ENTITY.search(text):
+        return None
+    return lambda source: _pointer(
+        source,
+        "TypeORM entity",
+        "a TypeORM entity is linted through the migration `typeorm migration:generate` writes: "
+        "generate it and check that file (never rely on `synchronize: true` on DSQL)",
+    )
+
+
+# First match wins: a migration that also imports Drizzle is read as a migration.
+DETECTORS: tuple[Callable[[Path, str], Reader | None], ...] = (
+    _prisma,
+    _migration,
+    _drizzle_schema,
+    _typeorm_entity,
+)
+
+
+def reader_for(path: Path, text: str) -> Reader | None:
+    """How to read a file that is an ORM file (None for SQL and files of no ORM)."""
+    if path.suffix not in SUFFIXES:
+        return None
+    return next((r for d in DETECTORS if (r := d(path, text)) is not None), None)
+
+
+def read_given(path: Path, text: str) -> Reader | None:
+    """As reader_for, for a file named on the command line: a script no detector claims is
+    said to hold nothing to check, not parsed as SQL."""
+    found = reader_for(path, text)
+    if found is not None or path.suffix not in SUFFIXES:
+        return found
+    return lambda source: _pointer(
+        source,
+        "Script",
+        "no SQL to check: this is not a TypeORM, Knex, Sequelize or MikroORM migration "
+        "(queryRunner.query, knex.raw, queryInterface.sequelize.query, this.addSql), a "
+        "Drizzle schema or a TypeORM entity",
+    )
+
+
+def _pointer(source: Source, framework: str, message: str) -> MappedSource:
+    first = re.search(r"\S", source.text)
+    at = first.start() if first else 0
+    return MappedSource(
+        path=source.path,
+        text="",
+        bom=source.bom,
+        encoding=source.encoding,
+        original=source.text,
+        framework=framework,
+        notes=(Note(at, at + 1, f"{framework}: {message}"),),
+    )
+
+
+def found_in(folder: Path) -> list[Path]:
+    """The ORM files under a folder that a detector claims. A Drizzle schema is left out
+    where drizzle-kit's SQL is there (its `meta/_journal.json`): that SQL is what is linted."""
+    claimed: list[tuple[Path, Callable]] = []
+    generated = False
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIPPED]  # never walked into
+        generated |= Path(root).name == "meta" and "_journal.json" in names
+        for name in names:
+            path = Path(root, name)
+            detector = _detector(path) if path.suffix in SUFFIXES else None
+            if detector is not None:
+                claimed.append((path, detector))
+    return [path for path, d in claimed if not (generated and d is _drizzle_schema)]
+
+
+def _detector(path: Path) -> Callable | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return next((d for d in DETECTORS if d(path, text) is not None), None)

@@ -1,0 +1,92 @@
+"""A Source whose text is SQL made from another file, with every offset mapped back to it.
+
+The SQL a `.prisma` model stands for, or the strings a TypeScript migration passes to its
+query runner, is not the file's text: escapes shorten it, and Prisma's is generated. Blanking
+the non-SQL parts of the file to spaces would keep offsets exact only where nothing is
+decoded or generated, so the text is the SQL itself and each piece of it carries where it
+came from. Positions, shown lines and byte offsets are the original file's.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from dsql_lint.syntax.source import Source
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something said about the original file that is not a finding on its SQL: a string
+    that could not be read, a schema linted through other files."""
+
+    start: int  # offsets into the original text
+    end: int
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class MappedSource(Source):
+    original: str = ""
+    # (text offset, original start, original end), by text offset: text from the anchor on
+    # comes from the original span, clamped to its end (generated text is longer or shorter).
+    anchors: tuple[tuple[int, int, int], ...] = ()
+    framework: str = ""
+    notes: tuple[Note, ...] = ()
+    # Rule name -> the fix said in the framework's terms, replacing the SQL one.
+    hints: dict[str, str] = field(default_factory=dict)
+    _original: Source | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_original", Source(self.path, self.original, self.bom))
+
+    def original_offset(self, offset: int) -> int:
+        index = bisect_right([a[0] for a in self.anchors], offset) - 1
+        if index < 0:
+            return 0
+        text_start, start, end = self.anchors[index]
+        return min(start + offset - text_start, max(start, end - 1) if end > start else start)
+
+    def original_position(self, offset: int) -> tuple[int, int]:
+        return self._file.position(offset)
+
+    def original_byte(self, offset: int) -> int:
+        return self._file.byte_offset(offset)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        return self._file.position(self.original_offset(offset))
+
+    def line_text(self, line: int) -> str:
+        return self._file.line_text(line)
+
+    @property
+    def line_count(self) -> int:
+        return self._file.line_count
+
+    def byte_offset(self, offset: int) -> int:
+        return self._file.byte_offset(self.original_offset(offset))
+
+    def encode(self, text: str | None = None) -> bytes:
+        raise ValueError(f"{self.display_path} is {self.framework}: it is not written back")
+
+    @property
+    def _file(self) -> Source:
+        assert self._original is not None
+        return self._original
+
+
+class Builder:
+    """Assembles the SQL text piece by piece, each piece anchored to its span of the file."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.anchors: list[tuple[int, int, int]] = []
+        self.length = 0
+
+    def add(self, text: str, start: int, end: int) -> None:
+        self.anchors.append((self.length, start, end))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)

@@ -1,0 +1,209 @@
+"""Finding a project's migrations from the markers each framework leaves, when a command is
+given no paths.
+
+A detector looks at one SQL file (its path and first lines) and names the framework and the
+folder it belongs to, or says nothing; `DETECTORS` is the list, first match wins, so a reader
+of another kind of schema adds its entry. Files no detector claims are plain SQL, checked as
+before. Each group of files is read in its framework's order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsql_lint.errors import InputError
+from dsql_lint.syntax.source import migration_key
+
+# Folders no migration lives in, and which can be huge.
+SKIPPED = {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", "target", "dist"}
+HEAD_BYTES = 4096  # enough for a file's markers: they come before its SQL
+
+
+@dataclass(frozen=True)
+class Claim:
+    framework: str
+    folder: Path  # the migrations folder the file belongs to
+    unit: str = "files"  # what the summary counts: "files" or "folders" (Prisma)
+
+
+# (path, the file's first bytes as text) -> a claim, or None.
+Detector = Callable[[Path, str], Claim | None]
+
+_PRISMA_FOLDER = re.compile(r"^\d{14}_")
+_FLYWAY_NAME = re.compile(r"^[VvRrBbUu](?:\d+(?:[._]\d+)*)?__.+\.sql$")
+_UP_DOWN = re.compile(r"^\d+(?:\.\d+)*[_-].*\.(up|down)\.sql$", re.I)
+
+
+def _liquibase(path: Path, head: str) -> Claim | None:
+    if re.match(r"(?:\s*\n)*--\s*liquibase\s+formatted\s+sql", head, re.I):
+        return Claim("liquibase", path.parent)
+    return None
+
+
+def _goose(path: Path, head: str) -> Claim | None:
+    return Claim("goose", path.parent) if re.search(r"^--\s*\+goose\s", head, re.M) else None
+
+
+def _dbmate(path: Path, head: str) -> Claim | None:
+    return Claim("dbmate", path.parent) if re.search(r"^--\s*migrate:up", head, re.M) else None
+
+
+def _prisma(path: Path, head: str) -> Claim | None:
+    folder = path.parent
+    if path.name == "migration.sql" and _PRISMA_FOLDER.match(folder.name):
+        return Claim("prisma", folder.parent, "folders")
+    return None
+
+
+def _drizzle(path: Path, head: str) -> Claim | None:
+    if (path.parent / "meta" / "_journal.json").is_file():
+        return Claim("drizzle", path.parent)
+    return None
+
+
+def _supabase(path: Path, head: str) -> Claim | None:
+    if path.parent.name == "migrations" and path.parent.parent.name == "supabase":
+        return Claim("supabase", path.parent)
+    return None
+
+
+def _golang_migrate(path: Path, head: str) -> Claim | None:
+    return Claim("golang-migrate", path.parent) if _UP_DOWN.match(path.name) else None
+
+
+def _flyway(path: Path, head: str) -> Claim | None:
+    return Claim("flyway", path.parent) if _FLYWAY_NAME.match(path.name) else None
+
+
+DETECTORS: list[tuple[str, Detector]] = [
+    ("liquibase", _liquibase),
+    ("goose", _goose),
+    ("dbmate", _dbmate),
+    ("prisma", _prisma),
+    ("drizzle", _drizzle),
+    ("supabase", _supabase),
+    ("golang-migrate", _golang_migrate),
+    ("flyway", _flyway),
+]
+FRAMEWORKS = [name for name, _ in DETECTORS]
+LABELS = {
+    "liquibase": "Liquibase changelogs",
+    "goose": "goose migrations",
+    "dbmate": "dbmate migrations",
+    "prisma": "Prisma migrations",
+    "drizzle": "Drizzle migrations",
+    "supabase": "Supabase migrations",
+    "golang-migrate": "golang-migrate migrations",
+    "flyway": "Flyway migrations",
+    "sql": "SQL files",
+    "orm": "ORM files",
+}
+
+
+@dataclass
+class Found:
+    framework: str
+    folder: Path
+    unit: str
+    files: list[Path] = field(default_factory=list)
+
+    def summary(self, root: Path) -> str:
+        where = _relative(self.folder, root)
+        count = len(self.files)
+        unit = self.unit if count != 1 else self.unit[:-1]
+        return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit})"
+
+
+def discover(
+    root: Path, framework: str | None = None, folders: Iterable[Path] = (), orm: bool = False
+) -> list[Found]:
+    """The migrations under `root` (or only in `folders`, from the configuration), grouped by
+    framework and folder, each group in the order its framework runs it. `framework` keeps
+    only that framework's files, read as its format whatever their markers say. `orm`: also
+    the ORM files dsql_lint.orm recognises (check reads them)."""
+    places = list(folders) or [root]
+    groups: dict[tuple[str, Path], Found] = {}
+    for path in _sql_files(places):
+        claim = _claim(path)
+        if framework is not None:
+            if claim.framework != framework and not folders:
+                continue
+            claim = Claim(framework, claim.folder, claim.unit)
+        key = (claim.framework, claim.folder)
+        groups.setdefault(key, Found(claim.framework, claim.folder, claim.unit)).files.append(path)
+    if orm and framework is None:
+        from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+
+        for place in places:
+            for path in found_in(place) if place.is_dir() else ():
+                key = ("orm", path.parent)
+                groups.setdefault(key, Found("orm", path.parent, "files")).files.append(path)
+    if not groups:
+        looked = ", ".join(_relative(p, root) for p in places)
+        kinds = ", ".join([framework] if framework else FRAMEWORKS)
+        raise InputError(f"no SQL migrations found in {looked} (looked for {kinds} and *.sql)")
+    found = sorted(groups.values(), key=lambda g: (g.framework == "sql", str(g.folder)))
+    for group in found:
+        group.files = _ordered(group)
+    return found
+
+
+def _claim(path: Path) -> Claim:
+    head = _head(path)
+    for _, detector in DETECTORS:
+        claim = detector(path, head)
+        if claim is not None:
+            return claim
+    return Claim("sql", path.parent)
+
+
+def _sql_files(places: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for place in places:
+        if place.is_file():
+            out.append(place)
+            continue
+        for folder, dirs, files in os.walk(place):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED and not d.startswith("."))
+            out.extend(Path(folder) / name for name in sorted(files) if name.endswith(".sql"))
+    return out
+
+
+def _head(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff")
+    except OSError:
+        return ""
+
+
+def _ordered(group: Found) -> list[Path]:
+    if group.framework == "drizzle":
+        journaled = _journal_order(group.folder)
+        if journaled:
+            return [p for p in journaled if p in group.files]
+    if group.framework == "prisma":
+        return sorted(group.files, key=lambda p: p.parent.name)
+    return sorted(group.files, key=lambda p: (migration_key(p), p.as_posix()))
+
+
+def _journal_order(folder: Path) -> list[Path]:
+    """Drizzle runs the migrations its journal lists, in the journal's order."""
+    try:
+        journal = json.loads((folder / "meta" / "_journal.json").read_text(encoding="utf-8"))
+        entries = sorted(journal["entries"], key=lambda e: e["idx"])
+        return [folder / f"{entry['tag']}.sql" for entry in entries]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)

@@ -1,0 +1,250 @@
+"""Migration file formats: which parts of a file run forward, how each framework splits them
+into statements and which it wraps in a transaction. The one place check, fix and apply learn
+a file's format from.
+
+A file of a known format is read through a *view*: the same text with everything that never
+runs forward (goose/dbmate down sections, Liquibase `--rollback` lines) blanked to spaces, line
+ends kept, so every offset, line and column is the original file's. Flyway placeholders
+`${name}` become an identifier of the same length: they are never parsed as SQL.
+
+Sources of each behaviour (also the README's table):
+- goose: github.com/pressly/goose, `-- +goose Up/Down`, `StatementBegin/End`, `NO TRANSACTION`;
+  each migration's Up runs in one transaction unless annotated.
+- dbmate: github.com/amacneil/dbmate, `-- migrate:up [transaction:false]`, `-- migrate:down`;
+  the up section runs in one transaction unless `transaction:false`.
+- Liquibase formatted SQL (docs.liquibase.com, "Example Changelogs: SQL Format"): each
+  `--changeset` runs in one transaction unless `runInTransaction:false`; `splitStatements:false`
+  sends the changeset as one statement; `endDelimiter` replaces `;`.
+- Drizzle (drizzle-orm's pg migrator): statements between `--> statement-breakpoint` markers.
+  Its migrator runs every pending migration inside one transaction, which DSQL refuses past
+  one DDL; `dsql-lint apply` runs them one by one instead, so each is linted as its own.
+- Prisma Migrate: `migration.sql` sent as one multi-statement script, one implicit transaction.
+- Flyway: each versioned file in one transaction (PostgreSQL has transactional DDL).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Kind, Statement, split
+
+GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY = (
+    "goose",
+    "dbmate",
+    "liquibase",
+    "drizzle",
+    "prisma",
+    "flyway",
+)
+
+_GOOSE = re.compile(r"^--[ \t]*\+goose[ \t]+(\w+)[^\n]*$", re.M | re.I)
+_DBMATE = re.compile(r"^--[ \t]*migrate:(up|down)\b([^\n]*)$", re.M)
+_LIQUIBASE_HEAD = re.compile(r"\A(?:\s*\n)*--\s*liquibase\s+formatted\s+sql\b", re.I)
+_CHANGESET = re.compile(r"^--[ \t]*changeset[ \t]+([^\n]*)$", re.M | re.I)
+_ROLLBACK = re.compile(r"^--[ \t]*rollback\b[^\n]*$", re.M | re.I)
+_BREAKPOINT = re.compile(r"^-->\s*statement-breakpoint[^\n]*$", re.M)
+_PRISMA_FOLDER = re.compile(r"^\d{14}_")
+_FLYWAY_NAME = re.compile(r"^[VvRrUuBb](?:\d+(?:[._]\d+)*)?__.*\.sql$")
+_PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A forward part of a file."""
+
+    start: int
+    end: int
+    transaction: bool  # the framework runs it in one transaction
+    whole: bool = False  # sent as one statement (goose StatementBegin/End, splitStatements:false)
+    delimiter: str | None = None  # Liquibase endDelimiter, instead of `;`
+    group: int = 0  # sections of one group share their transaction (a goose Up's parts)
+
+
+@dataclass
+class Layout:
+    framework: str
+    view: str  # the text to split and parse: same length and line ends as the file
+    sections: list[Section]
+    placeholders: list[tuple[int, str]] = field(default_factory=list)  # offset, name
+
+
+def layout(source: Source) -> Layout | None:
+    """The format of `source`, from its markers and its path; None for plain SQL."""
+    text, path = source.text, Path(source.path)
+    if _LIQUIBASE_HEAD.match(text):
+        return _liquibase(text)
+    if _GOOSE.search(text):
+        return _goose(text)
+    if _DBMATE.search(text):
+        return _dbmate(text)
+    if _BREAKPOINT.search(text) or (path.parent.name == "drizzle" and _is_journaled(path)):
+        view = _BREAKPOINT.sub(_boundary, text)
+        return Layout(DRIZZLE, view, [Section(0, len(text), transaction=False)])
+    if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
+        return Layout(PRISMA, text, [Section(0, len(text), transaction=True)])
+    if _FLYWAY_NAME.match(path.name):
+        view, found = _mask_placeholders(text)
+        return Layout(FLYWAY, view, [Section(0, len(text), transaction=True)], found)
+    return None
+
+
+def statements(
+    source: Source, assume_in_transaction: bool = False, framework_transactions: bool = True
+) -> list[Statement]:
+    """The forward statements of `source` as its framework runs them, with its transactions
+    (unless `framework_transactions` is off: then only the file's own BEGIN...COMMIT blocks);
+    plain SQL is split as psql reads it."""
+    found = layout(source)
+    if found is None:
+        return split(source, assume_in_transaction)
+    view = Source(source.path, found.view, source.bom, source.encoding)
+    scanned = split(view)
+    starts = [section.start for section in found.sections]
+    by_section: dict[int, list[Statement]] = {}
+    for statement in scanned:
+        number = bisect.bisect_right(starts, statement.start) - 1
+        if number >= 0 and statement.start < found.sections[number].end:
+            by_section.setdefault(number, []).append(statement)
+    first_free = len(scanned)  # explicit blocks have ids below it
+    out: list[Statement] = []
+    for number, section in enumerate(found.sections):
+        members = by_section.get(number, [])
+        if section.delimiter is not None:
+            members = _delimited(view, section)
+        elif section.whole and members:
+            members = [_merged(members)]
+        wrapped = section.transaction and framework_transactions
+        tx = first_free + section.group if wrapped else None
+        for statement in members:
+            own = statement.tx if statement.tx is not None else tx
+            out.append(replace(statement, index=len(out), tx=own))
+    return out
+
+
+def _boundary(match: re.Match[str]) -> str:
+    """A marker line that ends a statement: `;` (blank to the splitter) and spaces."""
+    return ";" + " " * (len(match.group(0)) - 1)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + re.sub(r"[^\r\n]", " ", text[start:end]) + text[end:]
+
+
+def _goose(text: str) -> Layout:
+    view, sections = text, list[Section]()
+    markers = list(_GOOSE.finditer(text))
+    transaction = not any(m.group(1).upper() == "NO" for m in markers)
+    up: int | None = None
+    down: int | None = None
+    for marker in markers:
+        word = marker.group(1).lower()
+        if word == "up" and up is None:
+            up = marker.end()
+        elif word == "down" and down is None:
+            down = marker.start()
+    if up is None:
+        return Layout(GOOSE, _blank(text, 0, len(text)), [])
+    end = down if down is not None and down > up else len(text)
+    view = _blank(view, end, len(text))
+    # StatementBegin ... StatementEnd: one statement, whatever its semicolons.
+    bounds = [up]
+    whole: list[bool] = [False]
+    for marker in markers:
+        word = marker.group(1).lower()
+        if up <= marker.start() < end and word in ("statementbegin", "statementend"):
+            view = view[: marker.start()] + _boundary(marker) + view[marker.end() :]
+            bounds.append(marker.end())
+            whole.append(word == "statementbegin")
+    bounds.append(end)
+    for start, stop, one in zip(bounds, bounds[1:], whole, strict=False):
+        sections.append(Section(start, stop, transaction, whole=one))
+    return Layout(GOOSE, view, sections)
+
+
+def _dbmate(text: str) -> Layout:
+    markers = list(_DBMATE.finditer(text))
+    view, sections = text, []
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        if marker.group(1) == "down":
+            view = _blank(view, marker.start(), end)
+        else:
+            transaction = "transaction:false" not in marker.group(2).replace(" ", "")
+            sections.append(Section(marker.end(), end, transaction, group=len(sections)))
+    return Layout(DBMATE, view, sections)
+
+
+def _liquibase(text: str) -> Layout:
+    view = _ROLLBACK.sub(lambda m: " " * len(m.group(0)), text)
+    heads = list(_CHANGESET.finditer(text))
+    sections = []
+    for index, head in enumerate(heads):
+        end = heads[index + 1].start() if index + 1 < len(heads) else len(text)
+        attributes = dict(re.findall(r"(\w+):(\S+)", head.group(1)))
+        delimiter = attributes.get("endDelimiter")
+        sections.append(
+            Section(
+                head.end(),
+                end,
+                transaction=attributes.get("runInTransaction", "true").lower() != "false",
+                whole=attributes.get("splitStatements", "true").lower() == "false",
+                delimiter=None if delimiter in (None, ";") else delimiter,
+                group=index,
+            )
+        )
+    return Layout(LIQUIBASE, view, sections)
+
+
+def _delimited(view: Source, section: Section) -> list[Statement]:
+    """A Liquibase changeset cut at its endDelimiter (a regular expression, as Liquibase reads
+    it); each piece is one statement, its semicolons included."""
+    assert section.delimiter is not None
+    try:
+        pattern = re.compile(section.delimiter, re.M)
+    except re.error:
+        pattern = re.compile(re.escape(section.delimiter))
+    text = view.text
+    out: list[Statement] = []
+    position = section.start
+    while position < section.end:
+        match = pattern.search(text, position, section.end)
+        stop = match.start() if match else section.end
+        piece = split(Source(view.path, " " * position + text[position:stop]))
+        if piece:
+            start = piece[0].start
+            end = _last_significant(text, piece[-1].end)
+            line, col = view.position(start)
+            out.append(Statement(view, 0, start, end, line, col, Kind.SQL))
+        position = match.end() if match and match.end() > position else section.end
+    return out
+
+
+def _last_significant(text: str, end: int) -> int:
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _merged(members: list[Statement]) -> Statement:
+    first, last = members[0], members[-1]
+    return replace(first, end=last.end, kind=Kind.SQL, tx=None, tx_control=None)
+
+
+def _mask_placeholders(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """`${name}` -> an identifier of the same length (`_name__`), so that the SQL around it
+    parses and positions stay the file's."""
+    found: list[tuple[int, str]] = []
+
+    def mask(match: re.Match[str]) -> str:
+        found.append((match.start(), match.group(1)))
+        return "_" + re.sub(r"\W", "_", match.group(1)) + "__"
+
+    return _PLACEHOLDER.sub(mask, text), found
+
+
+def _is_journaled(path: Path) -> bool:
+    return (path.parent / "meta" / "_journal.json").is_file()

@@ -1,0 +1,398 @@
+"""PostgreSQL forms sqlglot's Postgres parser lacks, read into the tree by token rewrites.
+
+Each form keeps its tokens' positions (dropped or retyped tokens, never new text), and records
+what it removed on the tree, where the DSQL generator prints it back (see dialect.py):
+
+    INSERT ... OVERRIDING SYSTEM|USER VALUE    exp.Insert args["overriding"] = "SYSTEM" | "USER"
+    box '(0,0,1,1)', circle '<(0,0),1>', ...   exp.Cast to the type, as sqlglot reads point '...'
+    a <<| b, a ~= b, a ~<~ b, ...              exp.Operator with args["bare"]: printed as written
+    DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables
+    COMMENT ON ... IS NULL                     exp.Comment whose expression is exp.Null
+    GENERATED ALWAYS AS (e) [VIRTUAL]          exp.ComputedColumnConstraint, as for STORED, with
+                                               args["virtual"] (True when the word is written)
+    PARTITION BY RANGE (a point_ops)           the key is exp.Opclass(column, Table(point_ops)),
+                                               as in an index's column list
+    CREATE FUNCTION f(text[], timestamp with time zone)
+                                               unnamed parameters become exp.DataType nodes
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+OVERRIDING = "overriding"
+BARE = "bare"
+VIRTUAL = "virtual"
+
+Fixup = Callable[[Any], Any]
+
+# PostgreSQL operators the Postgres tokenizer does not know (geometric, pattern-ops): one
+# OPERATOR-typed token each, expanded to sqlglot's `OPERATOR(op)` form before parsing.
+OPERATORS = (
+    "<<|", "|>>", "&<|", "|&>", "<^", ">^", "~=", "~<~", "~<=~", "~>=~", "~>~", "@-@",
+)  # fmt: skip
+# Geometric types sqlglot does not read in `type 'literal'` form.
+_GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
+_OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
+_FIRST = frozenset(
+    {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
+     TokenType.CREATE, TokenType.ALTER}
+)  # fmt: skip
+_FUNCTION_MODES = frozenset({"IN", "OUT", "INOUT", "VARIADIC"})
+
+
+def _retyped(token: Token, token_type: TokenType, text: str) -> Token:
+    return Token(token_type, text, token.line, token.col, token.start, token.end, token.comments)
+
+
+def _upper(token: Token | None) -> str | None:
+    if token is None or token.token_type in (TokenType.IDENTIFIER, TokenType.STRING):
+        return None
+    return token.text.upper()
+
+
+def needs_rewrite(types: list[TokenType]) -> bool:
+    """A cheap test (C-speed membership) for statements `rewrite` may change."""
+    return (
+        TokenType.OPERATOR in types
+        or TokenType.STRING in types
+        or (bool(types) and types[0] in _FIRST)
+    )
+
+
+def rewrite(
+    tokens: list[Token], sql: str, fixups: list[Fixup], sub_parser: Callable[[], Any]
+) -> list[Token]:
+    """The statement's tokens with the forms above made Postgres-parsable."""
+    types = [t.token_type for t in tokens]
+    if TokenType.OPERATOR in types:
+        tokens = _operators(tokens, fixups)
+    if TokenType.STRING in types:
+        tokens = _typed_literals(tokens)
+    first = types[0]
+    if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
+        if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
+            tokens = _overriding(tokens, fixups)
+    elif first is TokenType.DROP:
+        tokens = _drop_indexes(tokens, fixups)
+    elif first is TokenType.COMMENT:
+        tokens = _comment_null(tokens, fixups)
+    elif first is TokenType.CREATE:
+        tokens = _virtual(tokens, fixups)
+        tokens = _function_types(tokens, fixups, sub_parser)
+        tokens = _partition_opclasses(tokens, fixups)
+    elif first is TokenType.ALTER:
+        tokens = _virtual(tokens, fixups)
+    return tokens
+
+
+def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        # After `(` or `.` it is already inside OPERATOR(schema.op).
+        explicit = i > 0 and tokens[i - 1].token_type in (TokenType.L_PAREN, TokenType.DOT)
+        if token.token_type is TokenType.OPERATOR and token.text in OPERATORS and not explicit:
+            out += [
+                _retyped(token, TokenType.OPERATOR, "OPERATOR"),
+                _retyped(token, TokenType.L_PAREN, "("),
+                _retyped(token, TokenType.VAR, token.text),
+                _retyped(token, TokenType.R_PAREN, ")"),
+            ]
+        else:
+            out.append(token)
+    if len(out) != len(tokens):
+        fixups.append(_mark_bare)
+    return out
+
+
+def _mark_bare(tree: exp.Expr | None) -> exp.Expr | None:
+    if tree is not None:
+        for node in tree.find_all(exp.Operator):
+            if node.args.get("operator") in OPERATORS:
+                node.set(BARE, True)
+    return tree
+
+
+def _typed_literals(tokens: list[Token]) -> list[Token]:
+    """`box '...'` is read as `'...'::box`: the cast sqlglot builds for `point '...'`."""
+    out = list(tokens)
+    for i in range(len(out) - 2, -1, -1):
+        name = out[i]
+        if (
+            out[i + 1].token_type is TokenType.STRING
+            and name.token_type is TokenType.VAR
+            and name.text.lower() in _GEOMETRIC
+            and (i == 0 or out[i - 1].token_type is not TokenType.DOT)
+        ):
+            out[i : i + 2] = [out[i + 1], _retyped(name, TokenType.DCOLON, "::"), name]
+    return out
+
+
+def _overriding(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    found: list[tuple[int, str]] = []
+    drop: set[int] = set()
+    for i in range(len(tokens) - 2):
+        if _upper(tokens[i]) != "OVERRIDING":
+            continue
+        kind, value = _upper(tokens[i + 1]), _upper(tokens[i + 2])
+        if kind in ("SYSTEM", "USER") and value == "VALUE":
+            found.append((tokens[i].start, kind))
+            drop.update((i, i + 1, i + 2))
+    if not found:
+        return tokens
+    fixups.append(partial(_set_overriding, found=found))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_overriding(tree: exp.Expr | None, found: list[tuple[int, str]]) -> exp.Expr | None:
+    """Each OVERRIDING clause belongs to the INSERT whose target ends last before it."""
+    if tree is None:
+        return tree
+    targets = []
+    for insert in tree.find_all(exp.Insert):
+        ends = [n.meta.get("end", -1) for n in insert.this.find_all(exp.Identifier)]
+        if ends:
+            targets.append((max(ends), insert))
+    for start, kind in found:
+        before = [t for t in targets if t[0] < start]
+        if before:
+            max(before, key=lambda t: t[0])[1].set(OVERRIDING, kind)
+    return tree
+
+
+def _drop_indexes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """sqlglot reads one name after DROP INDEX, several after DROP TABLE."""
+    if len(tokens) < 4 or tokens[1].token_type is not TokenType.INDEX:
+        return tokens
+    if TokenType.COMMA not in (t.token_type for t in tokens):
+        return tokens
+    out = [tokens[0], _retyped(tokens[1], TokenType.TABLE, "TABLE")]
+    # CONCURRENTLY followed by a comma or a dot is an index's name.
+    concurrently = _upper(tokens[2]) == "CONCURRENTLY" and tokens[3].token_type not in (
+        TokenType.COMMA, TokenType.DOT
+    )  # fmt: skip
+    out += tokens[3:] if concurrently else tokens[2:]
+    fixups.append(partial(_set_drop_index, concurrently=concurrently))
+    return out
+
+
+def _set_drop_index(tree: exp.Expr | None, concurrently: bool) -> exp.Expr | None:
+    if isinstance(tree, exp.Drop):
+        tree.set("kind", "INDEX")
+        tree.set("concurrently", concurrently)
+    return tree
+
+
+def _comment_null(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    last = tokens[-1]
+    if last.token_type is not TokenType.NULL or _upper(tokens[-2]) != "IS":
+        return tokens
+    fixups.append(_set_comment_null)
+    return [*tokens[:-1], _retyped(last, TokenType.STRING, "NULL")]
+
+
+def _set_comment_null(tree: exp.Expr | None) -> exp.Expr | None:
+    if isinstance(tree, exp.Comment) and isinstance(tree.expression, exp.Literal):
+        tree.expression.replace(exp.Null().update_positions(tree.expression))
+    return tree
+
+
+def _virtual(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`GENERATED ALWAYS AS (e) [VIRTUAL]`: sqlglot reads it (without the word) as an identity
+    constraint; it is a generated column, PostgreSQL 18's virtual kind, made the node STORED
+    ones are (exp.ComputedColumnConstraint) with args["virtual"]: True if the word is written."""
+    drop: list[int] = []
+    written: list[bool] = []
+    for i in range(len(tokens) - 3):
+        if not (
+            _upper(tokens[i]) == "GENERATED"
+            and _upper(tokens[i + 1]) == "ALWAYS"
+            and tokens[i + 2].token_type is TokenType.ALIAS
+            and tokens[i + 3].token_type is TokenType.L_PAREN
+        ):
+            continue
+        close = _closing(tokens, i + 3)
+        after = _upper(tokens[close + 1]) if close is not None and close + 1 < len(tokens) else None
+        if close is None or after == "STORED":
+            continue
+        if after == "VIRTUAL":
+            drop.append(close + 1)
+        written.append(after == "VIRTUAL")
+    if not written:
+        return tokens
+    fixups.append(partial(_set_virtual, written=written))
+    return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    depth = 0
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _set_virtual(tree: exp.Expr | None, written: list[bool]) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    generated = [
+        node
+        for node in tree.walk(bfs=False)
+        if isinstance(node, exp.GeneratedAsIdentityColumnConstraint)
+        and node.args.get("expression") is not None
+    ]
+    for node, word in zip(generated, written, strict=False):
+        computed = exp.ComputedColumnConstraint(this=node.args["expression"], virtual=word)
+        node.replace(computed)
+    return tree
+
+
+def _function_types(
+    tokens: list[Token], fixups: list[Fixup], sub_parser: Callable[[], Any]
+) -> list[Token]:
+    """Unnamed parameters of more than one token (`text[]`, `timestamp with time zone`): one
+    placeholder name token each, swapped for the parsed type afterwards."""
+    kind = 3 if _upper(tokens[1]) == "OR" else 1
+    if kind + 2 >= len(tokens) or _upper(tokens[kind]) not in ("FUNCTION", "PROCEDURE"):
+        return tokens
+    open_ = next(
+        (i for i in range(kind, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN), None
+    )
+    close = _closing(tokens, open_) if open_ is not None else None
+    if close is None:
+        return tokens
+    params: list[tuple[int, int]] = []
+    depth, begin = 0, open_ + 1
+    for k in range(open_ + 1, close + 1):
+        kind_k = tokens[k].token_type
+        if kind_k in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+        elif kind_k in (TokenType.R_PAREN, TokenType.R_BRACKET) and k != close:
+            depth -= 1
+        elif (kind_k is TokenType.COMMA and depth == 0) or k == close:
+            params.append((begin, k))
+            begin = k + 1
+    types: dict[int, exp.Expr] = {}
+    out: list[Token] = list(tokens[: open_ + 1])
+    for n, (begin, end) in enumerate(params):
+        if n:
+            out.append(tokens[begin - 1])
+        part = tokens[begin:end]
+        mode = 1 if part and _upper(part[0]) in _FUNCTION_MODES and len(part) > 2 else 0
+        default = next(
+            (
+                i
+                for i, t in enumerate(part)
+                if _upper(t) == "DEFAULT" or t.token_type is TokenType.EQ
+            ),
+            len(part),
+        )
+        body = part[mode:default]
+        parsed = _data_type(body, sub_parser) if len(body) > 1 else None
+        if parsed is None:
+            out += part
+            continue
+        out += part[:mode]
+        out.append(_retyped(body[0], TokenType.VAR, "_"))
+        out += part[default:]
+        types[body[0].start] = parsed
+    if not types:
+        return tokens
+    out += tokens[close:]
+    fixups.append(partial(_set_function_types, types=types))
+    return out
+
+
+def _data_type(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:
+    try:
+        parsed = sub_parser().parse_into(exp.DataType, tokens)[0]
+    except Exception:  # noqa: BLE001 - not a type: a named parameter, parsed as usual
+        return None
+    return parsed if isinstance(parsed, exp.DataType) else None
+
+
+def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    for node in list(tree.find_all(exp.Identifier)):
+        if node.name == "_" and node.meta.get("start") in types:
+            target = (
+                node.parent
+                if isinstance(node.parent, exp.ColumnDef)
+                and node.arg_key == "this"
+                and not node.parent.args.get("kind")
+                else node
+            )
+            target.replace(types[node.meta["start"]])
+    return tree
+
+
+_KEY_END = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN})
+
+
+def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`PARTITION BY RANGE|LIST|HASH (key opclass, ...)`: sqlglot reads the keys as a call's
+    arguments, where a bare word after a key does not parse."""
+    by = next(
+        (
+            i
+            for i in range(len(tokens) - 3)
+            if tokens[i].token_type is TokenType.PARTITION_BY
+            or (_upper(tokens[i]) == "PARTITION" and _upper(tokens[i + 1]) == "BY")
+        ),
+        None,
+    )
+    open_ = next(
+        (i for i in range(by or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
+        None,
+    )
+    close = _closing(tokens, open_) if by is not None and open_ is not None else None
+    if close is None:
+        return tokens
+    found: list[tuple[int, Token]] = []
+    depth, argument = 0, 0
+    for k in range(open_ + 1, close):
+        kind = tokens[k].token_type
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth -= 1
+        elif kind is TokenType.COMMA and depth == 0:
+            argument += 1
+        elif (
+            depth == 0
+            and kind is TokenType.VAR
+            and tokens[k - 1].token_type in _KEY_END
+            and k - 1 > open_
+            and tokens[k + 1].token_type in (TokenType.COMMA, TokenType.R_PAREN)
+        ):
+            found.append((argument, tokens[k]))
+    if not found:
+        return tokens
+    fixups.append(partial(_set_partition_opclasses, found=found))
+    dropped = {id(token) for _, token in found}
+    return [t for t in tokens if id(t) not in dropped]
+
+
+def _set_partition_opclasses(
+    tree: exp.Expr | None, found: list[tuple[int, Token]]
+) -> exp.Expr | None:
+    prop = tree.find(exp.PartitionedByProperty) if tree is not None else None
+    keys = prop.this.expressions if prop is not None and prop.this is not None else []
+    for argument, token in found:
+        if argument < len(keys):
+            key = keys[argument]
+            name = exp.Identifier(this=token.text, quoted=False).update_positions(token)
+            key.replace(exp.Opclass(this=key.copy(), expression=exp.Table(this=name)))
+    return tree

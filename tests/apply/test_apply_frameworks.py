@@ -1,0 +1,94 @@
+"""apply runs each framework's migrations as its own tool would (up sections, changesets,
+breakpoints; down sections and rollback lines never), against PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import Database, run_cli
+
+FRAMEWORKS = Path(__file__).resolve().parents[2] / "fixtures" / "frameworks"
+
+
+def tables(db: Database) -> list[str]:
+    rows = db.query(
+        "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+        " WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'dsql_lint')"
+        " ORDER BY 1"
+    )
+    return [name for (name,) in rows]
+
+
+def indexes(db: Database) -> list[str]:
+    rows = db.query(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        " AND indexname NOT LIKE '%pkey' ORDER BY 1"
+    )
+    return [name for (name,) in rows]
+
+
+def test_goose_up_sections_run_and_down_sections_never(db: Database) -> None:
+    result = run_cli("apply", str(FRAMEWORKS / "goose"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == ["public.users"]
+    assert indexes(db) == ["users_email_idx"]
+    assert db.query("SELECT touch()") == [(1,)]
+
+
+def test_liquibase_changesets_run_and_rollback_lines_never(db: Database) -> None:
+    result = run_cli("apply", str(FRAMEWORKS / "liquibase"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == ["public.orders"]
+    assert indexes(db) == ["orders_total_idx"]
+    assert db.query("SELECT total FROM orders")[0][0] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "created", "indexed"),
+    [
+        ("dbmate", ["public.accounts"], ["accounts_name_idx"]),
+        ("drizzle", ["public.comments", "public.posts"], ["comments_post_idx"]),
+        ("prisma", ["public.Order", "public.User"], []),
+    ],
+)
+def test_dbmate_drizzle_and_prisma(
+    db: Database, name: str, created: list[str], indexed: list[str]
+) -> None:
+    result = run_cli("apply", str(FRAMEWORKS / name), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == created
+    assert indexes(db) == indexed
+
+
+def test_prisma_migrations_are_known_by_their_folder(db: Database) -> None:
+    assert run_cli("apply", str(FRAMEWORKS / "prisma"), "--dsn", db.dsn).code == 0
+    names = db.query("SELECT name FROM dsql_lint.files WHERE name LIKE '%/migration.sql'")
+    assert sorted(n for (n,) in names) == [
+        "20240101000000_init/migration.sql",
+        "20240201000000_orders/migration.sql",
+    ]
+
+
+def test_apply_with_no_paths_runs_the_configured_folder(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FRAMEWORKS / "goose", tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".dsql-lint.yaml").write_text("migrations: db/migrations\n")
+    result = run_cli("apply", "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == ["public.users"]
+
+
+def test_flyway_placeholders_take_the_config_values(db: Database, tmp_path: Path) -> None:
+    db.execute("CREATE SCHEMA app")
+    result = run_cli("apply", str(FRAMEWORKS / "flyway" / "sql"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == ["app.items"]
+    shutil.copytree(FRAMEWORKS / "flyway" / "sql", tmp_path / "sql")
+    (tmp_path / "flyway.conf").write_text("flyway.locations=filesystem:sql\n")
+    missing = run_cli("apply", str(tmp_path / "sql"), "--dsn", db.dsn)
+    assert missing.code != 0
+    assert "V1__create_items.sql:1: placeholder ${schema} has no value" in missing.err

@@ -1,0 +1,103 @@
+"""`check` with no paths finds the project's migrations from each framework's markers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ROOT / "fixtures" / "frameworks"
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "dsql_lint", *args, "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "said", "statements"),
+    [
+        ("goose", "goose migrations in db/migrations (3 files)", 3),
+        ("dbmate", "dbmate migrations in db/migrations (2 files)", 2),
+        ("liquibase", "Liquibase changelogs in changelog (1 file)", 3),
+        ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
+        ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
+        ("flyway", "Flyway migrations in sql (2 files)", 2),
+    ],
+)
+def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
+    result = run(FRAMEWORKS / name, "check")
+    assert f"dsql-lint: {said}" in result.stderr.splitlines()
+    assert f"{statements} statement" in result.stdout
+    forced = run(FRAMEWORKS / name, "check", "--framework", name)
+    assert forced.stdout == result.stdout
+
+
+def test_several_frameworks_in_one_repository_are_each_found() -> None:
+    result = run(FRAMEWORKS, "check")
+    said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
+    assert len(said) == 6
+    assert "12 files, 15 statements checked" in result.stdout
+    only = run(FRAMEWORKS, "check", "--framework", "goose")
+    assert only.stderr.splitlines() == [
+        "dsql-lint: goose migrations in goose/db/migrations (3 files)"
+    ]
+    assert "3 files, 3 statements checked" in only.stdout
+
+
+def test_drizzle_runs_in_journal_order(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "drizzle", tmp_path, dirs_exist_ok=True)
+    # The journal, not the names, decides: a file it does not list never runs.
+    (tmp_path / "drizzle" / "0002_unlisted.sql").write_text("CREATE TABLE x (id serial);\n")
+    result = run(tmp_path, "check")
+    assert "DSQL101" not in result.stdout
+    assert "Drizzle migrations in drizzle (2 files)" in result.stderr
+
+
+def test_configuration_names_folder_and_framework(tmp_path: Path) -> None:
+    folder = tmp_path / "schema" / "changes"
+    folder.mkdir(parents=True)
+    (folder / "001_init.sql").write_text("CREATE TABLE t (id serial PRIMARY KEY);\n")
+    (tmp_path / "other.sql").write_text("CREATE TABLE u (id int PRIMARY KEY);\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("framework: goose\nmigrations: schema/changes\n")
+    result = run(tmp_path, "check")
+    assert result.stderr.splitlines() == ["dsql-lint: goose migrations in schema/changes (1 file)"]
+    assert "DSQL101" in result.stdout and "other.sql" not in result.stdout
+    (tmp_path / ".dsql-lint.yaml").write_text("framework: rails\n")
+    bad = run(tmp_path, "check")
+    assert bad.returncode == 2 and "`framework` must be one of" in bad.stderr
+
+
+def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("no SQL here\n")
+    result = run(tmp_path, "check")
+    assert result.returncode == 2
+    assert "no SQL migrations found in ." in result.stderr
+    assert "goose" in result.stderr and "prisma" in result.stderr
+    assert result.stdout == ""
+
+
+def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
+    configured = run(FRAMEWORKS / "flyway", "check")
+    assert "placeholder" not in configured.stderr
+    shutil.copytree(FRAMEWORKS / "flyway" / "sql", tmp_path / "sql")
+    result = run(tmp_path, "check", "sql")
+    assert result.stderr.splitlines() == [
+        f"dsql-lint: sql/{name}:1: placeholder ${{schema}} has no value in flyway.conf or "
+        "flyway.toml (checked as an identifier; apply refuses it)"
+        for name in ("U1__drop_items.sql", "V1__create_items.sql")
+    ]
+    (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
+    assert run(tmp_path, "check", "sql").stderr == ""

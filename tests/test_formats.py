@@ -1,0 +1,136 @@
+"""Migration formats read as each framework reads them: forward parts only, the framework's
+statements and transactions, positions in the original file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.formats import layout, statements
+from dsql_lint.syntax.source import Source, read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ROOT / "fixtures" / "frameworks"
+
+
+def findings(path: str, text: str) -> list[tuple[str, int, int]]:
+    report = lint_sources([Source(path, text)], LintOptions())
+    return [(d.code, d.line, d.col) for f in report.files for d in f.diagnostics]
+
+
+def test_goose_down_section_is_never_linted() -> None:
+    text = (
+        "-- +goose Up\nCREATE TABLE a (id serial PRIMARY KEY);\n"
+        "-- +goose Down\nTRUNCATE a;\nCREATE TABLE b (id serial);\n"
+    )
+    assert [code for code, *_ in findings("m.sql", text)] == ["DSQL101"]
+    assert findings("m.sql", text)[0][1:] == (2, 20)
+
+
+def test_goose_up_is_one_transaction_unless_annotated() -> None:
+    two = "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int);\n"
+    assert [code for code, *_ in findings("m.sql", two)] == ["DSQL401"]
+    assert findings("m.sql", "-- +goose NO TRANSACTION\n" + two) == []
+
+
+def test_goose_statement_begin_end_is_one_statement() -> None:
+    text = (
+        "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS"
+        " $$ SELECT 1; $$;\nSELECT 2;\n-- +goose StatementEnd\n-- +goose Down\nDROP FUNCTION f();\n"
+    )
+    found = statements(Source("m.sql", text))
+    assert len(found) == 1
+    assert found[0].text.startswith("CREATE FUNCTION") and "SELECT 2" in found[0].text
+
+
+def test_dbmate_transaction_false_and_down() -> None:
+    up = "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+    down = "-- migrate:down\nTRUNCATE a;\n"
+    assert [c for c, *_ in findings("m.sql", "-- migrate:up\n" + up + down)] == ["DSQL401"]
+    assert findings("m.sql", "-- migrate:up transaction:false\n" + up + down) == []
+
+
+def test_liquibase_changesets_rollback_and_delimiters() -> None:
+    text = (
+        "--liquibase formatted sql\n"
+        "--changeset a:1\nCREATE TABLE t (id int PRIMARY KEY);\n--rollback TRUNCATE t;\n"
+        "--changeset a:2\nCREATE TABLE u (id int PRIMARY KEY);\n"
+        "--changeset a:3 runInTransaction:false\nCREATE INDEX ASYNC i ON t (id);\n"
+        "CREATE INDEX ASYNC j ON u (id);\n"
+        "--changeset a:4 endDelimiter:GO\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2)\nGO\n"
+    )
+    # Each changeset is its own transaction: two of them with one DDL each are fine, the
+    # non-transactional one may hold two.
+    assert findings("changelog.sql", text) == []
+    found = statements(Source("changelog.sql", text))
+    assert [s.line for s in found] == [3, 6, 8, 9, 11]
+    assert "TRUNCATE" not in "".join(s.text for s in found)
+    assert found[-1].text.endswith("VALUES (2)")  # one statement up to the delimiter
+    one = text.replace("--changeset a:2", "--changeset a:2 splitStatements:false")
+    assert len(statements(Source("changelog.sql", one))) == 5
+
+
+def test_liquibase_one_changeset_two_ddl_is_refused() -> None:
+    text = (
+        "--liquibase formatted sql\n--changeset a:1\n"
+        "CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE u (id int PRIMARY KEY);\n"
+    )
+    assert findings("changelog.sql", text) == [("DSQL401", 4, 1)]
+
+
+def test_flyway_placeholders_are_not_parsed() -> None:
+    text = "CREATE TABLE ${schema}.t (id serial PRIMARY KEY);\n"
+    assert findings("V1__t.sql", text) == [("DSQL101", 1, 30)]
+    assert layout(Source("V1__t.sql", text)).placeholders == [(13, "schema")]
+
+
+def test_flyway_file_is_one_transaction() -> None:
+    text = "CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n"
+    assert [c for c, *_ in findings("V1__a.sql", text)] == ["DSQL402"]
+    assert findings("plain.sql", text) == []
+
+
+def test_drizzle_breakpoints_split_statements() -> None:
+    text = "CREATE TABLE a (id int PRIMARY KEY)\n--> statement-breakpoint\nSELECT 1;\n"
+    found = statements(Source("drizzle/0000_x.sql", text))
+    assert [s.body.strip() for s in found] == ["CREATE TABLE a (id int PRIMARY KEY)", "SELECT 1"]
+
+
+@pytest.mark.parametrize("name", ["goose", "dbmate", "liquibase", "drizzle", "prisma", "flyway"])
+def test_fixture_repositories_never_read_down_sections(name: str) -> None:
+    # (Flyway's undo files are checked whole, as SQL that runs when reverting.)
+    files = sorted(p for p in (FRAMEWORKS / name).rglob("*.sql") if not p.name.startswith("U"))
+    assert files
+    for path in files:
+        source = read_source(str(path))
+        assert layout(source) is not None, path
+        for statement in statements(source):
+            assert "never_forward" not in statement.text
+            assert "TRUNCATE" not in statement.text.upper()
+            assert not statement.text.lstrip().upper().startswith(("DROP", "DELETE"))
+
+
+def test_fix_edits_forward_parts_only_and_keeps_placeholders(tmp_path: Path) -> None:
+    goose = tmp_path / "001_a.sql"
+    down = "-- +goose Down\nCREATE TABLE b (id bigserial PRIMARY KEY);\n"
+    goose.write_text("-- +goose Up\nCREATE TABLE a (id bigserial PRIMARY KEY);\n" + down)
+    flyway = tmp_path / "V1__t.sql"
+    flyway.write_text("CREATE TABLE ${schema}.t (id bigserial PRIMARY KEY);\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DSQL_LINT_NO_CACHE": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", str(goose), str(flyway)],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    identity = "BIGINT GENERATED BY DEFAULT AS IDENTITY (CACHE 1)"
+    assert goose.read_text() == (
+        f"-- +goose Up\nCREATE TABLE a (id {identity} PRIMARY KEY);\n" + down
+    )
+    assert flyway.read_text() == f"CREATE TABLE ${{schema}}.t (id {identity} PRIMARY KEY);\n"

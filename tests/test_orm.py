@@ -1,0 +1,209 @@
+"""ORM files read as the SQL they stand for, findings placed in the original file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.errors import InputError
+from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.source import expand_paths, read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+ORM = ROOT / "fixtures" / "orm"
+CORPUS = ROOT.parent / "shared" / "corpus" / "orm"
+if not CORPUS.is_dir():  # a worktree beside the repository, as the helpers' are
+    CORPUS = Path("/work/shared/corpus/orm")
+
+
+def findings(*paths: Path) -> list[Diagnostic]:
+    return lint_paths([str(p) for p in paths], LintOptions()).diagnostics
+
+
+def at(found: list[Diagnostic]) -> list[tuple[int, int, str]]:
+    return sorted((d.line, d.col, d.code) for d in found)
+
+
+def test_prisma_models_are_linted_as_the_sql_prisma_writes() -> None:
+    found = findings(ORM / "prisma" / "schema.prisma")
+    assert at(found) == [
+        (11, 1, "DSQL514"),  # enum Role
+        (17, 24, "DSQL101"),  # @default(autoincrement())
+        (18, 20, "DSQL301"),  # @unique
+        (20, 11, "DSQL102"),  # String[]
+        (29, 21, "DSQL202"),  # @relation(...)
+        (30, 12, "DSQL106"),  # Unsupported("geometry")
+        (32, 3, "DSQL301"),  # @@index([authorId])
+    ]
+    serial = next(d for d in found if d.code == "DSQL101")
+    assert "@default(autoincrement())" in (serial.suggestion or "")
+    fk = next(d for d in found if d.code == "DSQL202")
+    assert 'relationMode = "prisma"' in (fk.suggestion or "")
+    geometry = next(d for d in found if d.code == "DSQL106")
+    assert "Unsupported(...)" in (geometry.suggestion or "")
+    assert {d.fix for d in found} == {FixAvailability.NONE}
+
+
+def test_prisma_reader_follows_maps_native_types_and_defaults() -> None:
+    source = read_source(str(ORM / "prisma" / "schema.prisma"), orm=True)
+    assert isinstance(source, MappedSource)
+    assert '"email" VARCHAR(255) NOT NULL' in source.text
+    assert 'CREATE TABLE "posts"' in source.text  # @@map
+    assert '"author_id" INTEGER NOT NULL' in source.text  # @map
+    assert "DEFAULT gen_random_uuid()" in source.text  # dbgenerated(...)
+    assert '"role" "Role" NOT NULL DEFAULT \'USER\'' in source.text
+    assert "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN')" in source.text
+
+
+def test_prisma_relation_mode_prisma_writes_no_foreign_keys(tmp_path: Path) -> None:
+    schema = (ORM / "prisma" / "schema.prisma").read_text()
+    emulated = schema.replace(
+        'env("DATABASE_URL")', 'env("DATABASE_URL")\n  relationMode = "prisma"'
+    )
+    path = tmp_path / "schema.prisma"
+    path.write_text(emulated)
+    assert "DSQL202" not in {d.code for d in findings(path)}
+    assert "FOREIGN KEY" not in read_source(str(path), orm=True).text
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_real_prisma_schemas() -> None:
+    for name in ("umami_schema.prisma", "hoppscotch_schema.prisma"):
+        path = CORPUS / "prisma" / name
+        lines = path.read_text().splitlines()
+        found = findings(path)
+        assert "DSQL001" not in {d.code for d in found}, name  # every model reads as SQL
+        for d in found:
+            shown = lines[d.line - 1]
+            expected = {
+                "DSQL301": ("@unique", "@@index", "@@unique"),
+                "DSQL202": ("@relation",),
+                "DSQL514": ("enum ",),
+            }[d.code]
+            assert any(word in shown for word in expected), (name, d.line, d.code, shown)
+    umami = findings(CORPUS / "prisma" / "umami_schema.prisma")
+    assert "DSQL202" not in {d.code for d in umami}  # relationMode = "prisma"
+
+
+def test_typeorm_up_is_linted_down_never() -> None:
+    path = ORM / "typeorm" / "1700000000000-CreateUsers.ts"
+    source = read_source(str(path), orm=True)
+    assert isinstance(source, MappedSource)
+    assert "DROP" not in source.text
+    # Escapes decoded as JavaScript decodes them.
+    assert "VALUES ('it''s')" in source.text
+    found = findings(path)
+    assert at(found) == [
+        (7, 60, "DSQL101"),
+        (8, 34, "DSQL301"),
+        (8, 34, "DSQL401"),  # TypeORM runs up() in one transaction
+        (9, 34, "DSQL402"),
+        (10, 15, "DSQL007"),  # a template with ${}: not checked
+    ]
+    one_ddl = next(d for d in found if d.code == "DSQL401")
+    assert "transaction = false" in (one_ddl.suggestion or "")
+
+
+def test_knex_escapes_keep_positions_and_opt_out_of_the_transaction() -> None:
+    found = findings(ORM / "knex" / "20240101000000_create_accounts.js")
+    # The second statement follows a `\n` escape on the same line of the file.
+    assert at(found) == [(5, 77, "DSQL301")]
+
+
+def test_knex_arrow_functions_and_bindings() -> None:
+    path = ORM / "knex" / "20240102000000_backfill_owner.js"
+    source = read_source(str(path), orm=True)
+    assert "DROP" not in source.text  # an arrow `down` defined before `up`
+    # `??` binds an identifier: the statement still parses; Knex's transaction holds both.
+    assert at(findings(path)) == [(6, 27, "DSQL402")]
+
+
+def test_sequelize_and_mikroorm_calls() -> None:
+    assert at(findings(ORM / "sequelize" / "20240101000000-create-users.js")) == [
+        (5, 66, "DSQL101"),
+        (6, 43, "DSQL512"),
+    ]
+    assert at(findings(ORM / "mikro" / "Migration20240101000000.ts")) == [
+        (5, 44, "DSQL101"),
+        (6, 18, "DSQL401"),  # MikroORM wraps each migration in a transaction
+        (6, 69, "DSQL202"),
+    ]
+
+
+def test_folder_picks_only_recognised_orm_files() -> None:
+    files = {Path(p).relative_to(ORM).as_posix() for p in expand_paths([str(ORM)], orm=True)}
+    assert "knex/knexfile.js" not in files
+    assert {
+        "prisma/schema.prisma",
+        "typeorm/1700000000000-CreateUsers.ts",
+        "knex/20240101000000_create_accounts.js",
+        "sequelize/20240101000000-create-users.js",
+        "mikro/Migration20240101000000.ts",
+        "drizzle/schema.ts",
+    } <= files
+    # apply runs SQL files only: a schema or a script is never run as generated SQL.
+    with pytest.raises(InputError):
+        expand_paths([str(ORM)])
+
+
+def test_drizzle_schema_points_at_generated_sql() -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--format", "json", "fixtures/orm/drizzle"],
+        capture_output=True, cwd=ROOT, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    [finding] = out["diagnostics"] if "diagnostics" in out else out["findings"]
+    assert finding["code"] == "DSQL007"
+    assert "drizzle-kit generate" in finding["message"]
+
+
+def test_a_script_of_no_orm_is_not_parsed_as_sql() -> None:
+    found = findings(ORM / "knex" / "knexfile.js")
+    assert [d.code for d in found] == ["DSQL007"]
+
+
+def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_bytes((ORM / "prisma" / "schema.prisma").read_bytes())
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", "--unsafe-fixes", str(schema)],
+        capture_output=True, cwd=ROOT, env=env, check=False,
+    )  # fmt: skip
+    assert b"not rewritten (7 findings)" in result.stderr
+    assert result.returncode == 1  # what is left to change is not "nothing left"
+    assert schema.read_bytes() == (ORM / "prisma" / "schema.prisma").read_bytes()
+
+
+def test_drizzle_schema_beside_its_generated_sql_is_not_pointed_at(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "schema.ts").write_bytes((ORM / "drizzle" / "schema.ts").read_bytes())
+    assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["schema.ts"]
+    (tmp_path / "drizzle" / "meta").mkdir(parents=True)
+    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text('{"entries": []}')
+    (tmp_path / "drizzle" / "0000_init.sql").write_text("CREATE TABLE t (id uuid PRIMARY KEY);\n")
+    assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["0000_init.sql"]
+
+
+def test_findings_cache_keys_an_orm_file_by_the_file_around_its_sql(tmp_path: Path) -> None:
+    from dsql_lint.lint.cache import FindingsCache
+
+    path = tmp_path / "1-m.ts"
+    body = (ORM / "typeorm" / "1700000000000-CreateUsers.ts").read_text()
+    path.write_text(body)
+    before = read_source(str(path), orm=True)
+    path.write_text("// a comment that moves every line down\n" + body)
+    after = read_source(str(path), orm=True)
+    assert before.text == after.text
+    cache = FindingsCache(tmp_path / "cache", LintOptions())
+    assert cache.keys([before]) != cache.keys([after])

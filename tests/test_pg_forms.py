@@ -1,0 +1,130 @@
+"""PostgreSQL forms sqlglot's Postgres parser lacks: they parse, their nodes' spans point at
+the text they came from, generation prints what was read, and rules still see inside them."""
+
+from __future__ import annotations
+
+from helpers import codes, lint_text
+from sqlglot import exp
+
+from dsql_lint.syntax.dialect import DSQL
+from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.pgforms import BARE, OVERRIDING, VIRTUAL
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
+
+
+def parsed(text: str) -> Parsed:
+    (statement,) = split(Source("t.sql", "-- before\n" + text))
+    result = parse(statement)
+    assert result.error is None, result.error
+    assert result.tree is not None
+    return result
+
+
+def text_of(p: Parsed, node: exp.Expr) -> str:
+    start, end = node_span(p, node)
+    return p.statement.source.text[start:end]
+
+
+def regenerated(text: str) -> str:
+    dialect = DSQL()
+    return dialect.generate(dialect.parse(text)[0])
+
+
+def test_insert_overriding() -> None:
+    p = parsed("INSERT INTO items (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a');")
+    assert p.tree.args[OVERRIDING] == "SYSTEM"
+    assert text_of(p, p.tree.expression) == "VALUES (1, 'a')"
+    assert regenerated("INSERT INTO t OVERRIDING USER VALUE SELECT 1") == (
+        "INSERT INTO t OVERRIDING USER VALUE SELECT 1"
+    )
+
+
+def test_merge_insert_overriding() -> None:
+    sql = (
+        "MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED THEN "
+        "INSERT (a, b) OVERRIDING USER VALUE VALUES (s.a, s.b)"
+    )
+    assert regenerated(sql) == sql
+    p = parsed(sql + ";")
+    assert p.tree.find(exp.Insert).args[OVERRIDING] == "USER"
+
+
+def test_geometric_literals_are_casts() -> None:
+    p = parsed("SELECT 1 FROM p WHERE f <@ box '(0,0,1,1)' OR f <@ circle '<(5,5),5>';")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert sorted(c.to.sql() for c in casts) == ["box", "circle"]
+    assert sorted(text_of(p, c.this) for c in casts) == ["'(0,0,1,1)'", "'<(5,5),5>'"]
+
+
+def test_bare_geometric_and_pattern_operators() -> None:
+    p = parsed("SELECT 1 FROM p WHERE p.f <<| '(0, 0)' AND f ~= g AND name ~<~ 'YX';")
+    operators = list(p.tree.find_all(exp.Operator))
+    assert sorted(o.args["operator"] for o in operators) == ["<<|", "~<~", "~="]
+    assert all(o.args[BARE] for o in operators)
+    assert sorted(text_of(p, o.this) for o in operators) == ["f", "name", "p.f"]
+    assert regenerated("SELECT a |>> b, a >^ b") == "SELECT a |>> b, a >^ b"
+    # Written as OPERATOR(...), it stays so.
+    assert regenerated("SELECT a OPERATOR(pg_catalog.<<|) b") == (
+        "SELECT a OPERATOR(pg_catalog.<<|) b"
+    )
+
+
+def test_drop_several_indexes() -> None:
+    p = parsed('DROP INDEX CONCURRENTLY IF EXISTS "a", b;')
+    assert p.tree.args["kind"] == "INDEX" and p.tree.args["concurrently"]
+    assert [text_of(p, t) for t in p.tree.args["tables"]] == ['"a"', "b"]
+    assert regenerated("DROP INDEX a, b") == "DROP INDEX a, b"
+
+
+def test_comment_is_null() -> None:
+    p = parsed("COMMENT ON INDEX six IS NULL;")
+    assert isinstance(p.tree.expression, exp.Null)
+    assert text_of(p, p.tree.expression) == "NULL"
+
+
+def test_unnamed_function_arguments_of_several_tokens() -> None:
+    p = parsed(
+        "CREATE FUNCTION f(timestamp with time zone, OUT text[], b int, double precision)"
+        " RETURNS date LANGUAGE sql AS $$ SELECT 1 $$;"
+    )
+    params = p.tree.this.expressions
+    assert [text_of(p, param) for param in params] == [
+        "timestamp with time zone",
+        "OUT text[]",
+        "b int",
+        "double precision",
+    ]
+    assert isinstance(params[0], exp.DataType) and params[0].is_type("timestamptz")
+
+
+def test_virtual_generated_columns() -> None:
+    p = parsed(
+        "CREATE TABLE t (a int, u text GENERATED ALWAYS AS (upper(a)) VIRTUAL,"
+        " s int GENERATED ALWAYS AS (1) STORED, d int GENERATED ALWAYS AS (2),"
+        " i bigint GENERATED ALWAYS AS IDENTITY (CACHE 1));"
+    )
+    computed = list(p.tree.find_all(exp.ComputedColumnConstraint))
+    assert [c.args.get(VIRTUAL) for c in computed] == [True, None, False]
+    assert [text_of(p, c.this) for c in computed] == ["upper(a)", "1", "2"]
+    assert len(list(p.tree.find_all(exp.GeneratedAsIdentityColumnConstraint))) == 1
+    sql = "CREATE TABLE t (u TEXT GENERATED ALWAYS AS (UPPER(a)) VIRTUAL)"
+    assert regenerated(sql) == sql
+
+
+def test_rules_see_beside_the_new_forms() -> None:
+    found = lint_text(
+        "CREATE TABLE films (id bigint PRIMARY KEY, tags text[], title text,"
+        " u text GENERATED ALWAYS AS (upper(title)) VIRTUAL);\n"
+        "ALTER TABLE films ADD COLUMN v text GENERATED ALWAYS AS (lower(title)) VIRTUAL;\n"
+    )
+    assert sorted(codes(found)) == ["DSQL102", "DSQL607"]
+    array = next(d for d in found if d.code == "DSQL102")
+    assert (array.line, array.col, array.end - array.start) == (1, 49, len("text[]"))
+
+
+def test_partition_key_opclasses() -> None:
+    p = parsed("CREATE TABLE p (a int, b int) PARTITION BY RANGE (a int4_ops, plusone(b));")
+    (opclass,) = p.tree.find_all(exp.Opclass)
+    assert text_of(p, opclass) == "a int4_ops"
+    assert text_of(p, opclass.expression) == "int4_ops"
