@@ -179,6 +179,8 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
             _echo_err(line)
         for error in result.errors:
             _echo_err(f"{error}; the finding is left as it is")
+        for note in result.withdrawn:
+            _echo_err(f"{note}; the finding is left as it is")
     findings = remaining([o.result for o in outcomes], rules, color)
     if findings:
         click.echo(findings, err=True, nl=False)

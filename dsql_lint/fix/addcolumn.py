@@ -4,6 +4,7 @@ existing rows are validated in the background."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +42,31 @@ def _primary_key(ctx: FixContext, index: int, alter: exp.Alter) -> list[str]:
         coldef = node.find_ancestor(exp.ColumnDef)
         return [coldef.name] if coldef is not None else []
     return []
+
+
+def _default_null(span: Tokens) -> bool:
+    return re.fullmatch(r"DEFAULT\s+NULL", span.text(0, len(span)), re.IGNORECASE) is not None
+
+
+def _is_default_null(tokens: Tokens, part: Any) -> bool:
+    body = tokens.text(part.start, part.stop)
+    return part.kind == "DEFAULT" and re.fullmatch(r"DEFAULT\s+NULL", body, re.I) is not None
+
+
+def _required_default(span: Tokens) -> bool:
+    """Whether the finding is a DEFAULT of a NOT NULL column: the default is what fills the
+    existing rows, and without it the bare ADD COLUMN fails on a table that has rows (and DSQL
+    refuses the NOT NULL anyway: DSQL602)."""
+    if not span.ok or span[0].text.upper() != "DEFAULT":
+        return False
+    text = span.statement.source.text
+    start, end = span.statement.start, span.statement.end
+    head = text[start : span[0].start]
+    adds = [m.end() for m in re.finditer(r"\bADD\b", head, re.IGNORECASE)]
+    clause_start = start + adds[-1] if adds else start
+    comma = text.find(",", span[-1].end, end)
+    clause = text[clause_start : comma if comma >= 0 else end]
+    return re.search(r"\bNOT\s+NULL\b", clause, re.IGNORECASE) is not None
 
 
 class _Steps:
@@ -100,7 +126,11 @@ class SplitAddColumn(Action):
         return True  # a finding on PRIMARY KEY stays
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
-        return FixAvailability.NONE if any(span.has(words) for words in BLOCKING) else None
+        if any(span.has(words) for words in BLOCKING) or _required_default(span):
+            return FixAvailability.NONE
+        if _default_null(span):
+            return FixAvailability.SAFE  # the column is NULL without it: nothing changes
+        return None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tree = ctx.parsed(diag.statement).tree
@@ -111,11 +141,22 @@ class SplitAddColumn(Action):
         layout = locate.alter_table(tokens)
         if layout is None or column.constraint(*BLOCKING):
             return None
-        parts = [p for p in column.constraints if p.kind in MOVABLE]
+        # A NOT NULL column keeps its DEFAULT: it fills the rows the table has.
+        required = column.constraint("NOT NULL") is not None
+        parts = [
+            p
+            for p in column.constraints
+            if p.kind in MOVABLE and not (required and p.kind == "DEFAULT")
+        ]
         if not parts:
             return None
-        steps = self._steps(ctx, diag, tree, tokens, layout, column, parts)
         edits = [cut(tokens, p.start, p.stop) for p in parts]
+        # DEFAULT NULL is what a column has without a default: dropped, nothing to add back.
+        parts = [p for p in parts if not _is_default_null(tokens, p)]
+        if not parts:
+            name = tokens[column.name].text
+            return self.make(diag, edits, f"ADD COLUMN {name}: DEFAULT NULL dropped")
+        steps = self._steps(ctx, diag, tree, tokens, layout, column, parts)
         statement = ctx.statement_of(diag)
         separator = ctx.newline + ctx.indent(statement.start)
         edits.append(ctx.after_statement(statement, separator.join(steps.lines)))

@@ -45,9 +45,12 @@ class ReplaceType(Action):
     by-type:    `{TYPE: text}`: another new type for these written types (HSTORE: JSONB)
     safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
     default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
+    dependents: `decline`: no fix when the statement names the column elsewhere than in its
+                name and DEFAULT (a CHECK, a generated column, a key): those expressions are
+                written for the old type
     """
 
-    keys = frozenset({"with", "by-type", "safe-when", "default"})
+    keys = frozenset({"with", "by-type", "safe-when", "default", "dependents"})
     required = frozenset({"with"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -65,15 +68,23 @@ class ReplaceType(Action):
         if self.params.get("default", "convert") != "convert":
             raise self.error("`default` can only be `convert`")
         self.convert_default = "default" in self.params
+        if self.params.get("dependents", "decline") != "decline":
+            raise self.error("`dependents` can only be `decline`")
+        self.decline_dependents = "dependents" in self.params
 
     @property
     def per_finding(self) -> bool:
-        return bool(self.safe_types)
+        return bool(self.safe_types) or self.decline_dependents
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
         written = _norm_type(span.text(0, len(span)))
         chosen = choices.get(self.choice, "") if self.choice else ""
+        text = self.by_type.get(written, self.texts[chosen])
+        if "IDENTITY" in text.upper() and _alters_table(span):
+            return FixAvailability.NONE  # DSQL606: no identity column is added to a table
+        if self.decline_dependents and _has_dependents(span):
+            return FixAvailability.NONE
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
@@ -97,6 +108,31 @@ class ReplaceType(Action):
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
         return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`")
+
+
+def _has_dependents(span: Tokens) -> bool:
+    """Whether the statement names the column whose type is `span` elsewhere than in its own
+    name and DEFAULT."""
+    if not span.ok:
+        return False
+    tokens = Tokens(span.statement)
+    at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
+    if not at:
+        return False
+    name = tokens[at - 1].name
+    column = locate.find_column(tokens, name)
+    if column is None:
+        return False
+    default = column.constraint("DEFAULT")
+    own = {column.name, *(range(default.start, default.stop) if default else ())}
+    return any(
+        i not in own and t.type is not TokenType.STRING and t.name == name
+        for i, t in enumerate(tokens)
+    )
+
+
+def _alters_table(span: Tokens) -> bool:
+    return re.match(r"ALTER\s+TABLE\b", span.statement.text, re.IGNORECASE) is not None
 
 
 # --- DEFAULT conversion -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, str, str], FixAvailability | None] = {}
 
     def __call__(
         self, rule: Rule, statement: Statement, start: int, end: int
@@ -39,8 +39,9 @@ class FixJudge:
         fixer = self.fixers[rule.code]
         if fixer is None:
             return None
-        # The decision depends on the finding's text alone, and the same texts recur.
-        key = (rule.code, statement.source.text[start:end])
+        # The decision depends on the finding's text and its statement (an ADD COLUMN cannot
+        # take what a CREATE TABLE can; a DEFAULT cannot leave a NOT NULL column).
+        key = (rule.code, statement.source.text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
@@ -21,6 +21,7 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
+from dsql_lint.fix.guard import FixKey, Statements, harms
 from dsql_lint.lint.pipeline import Linter
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
@@ -57,6 +58,8 @@ class FixResult:
         Fix
     ]  # fixes for what remains, not applied (unsafe ones, without --unsafe-fixes)
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
+    # Fixes withdrawn because they made their statement worse; their findings remain.
+    withdrawn: list[str] = field(default_factory=list)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
 
     @property
@@ -100,14 +103,22 @@ class Fixer:
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
+        withdrawn: dict[FixKey, str] = {}
         text = source.text
         seen = {text}
         first: FileReport | None = None
+        last: FileReport | None = None  # the lint of the text before the last pass
         while True:
             catalog = copy.deepcopy(self.catalog)
             report = self.linter.lint_source(Source(source.path, text, source.bom), catalog, parses)
             first = first or report
-            planned = self._plan(report, errors)
+            fixable: set[tuple[str, int]] = set()
+            planned = self._plan(report, errors, withdrawn, fixable)
+            if last is not None and self._withdraw(last, report, passes[-1], fixable, withdrawn):
+                # Back to the text before that pass, planned again without what was withdrawn.
+                text = passes.pop().before
+                last = None
+                continue
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
             stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
             fixed = (
@@ -119,17 +130,73 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                return FixResult(source, text, passes, report, first, available, unique, stopped)
+                if withdrawn:
+                    report = _unfixable(report, self._declined(report, withdrawn))
+                return FixResult(
+                    source,
+                    text,
+                    passes,
+                    report,
+                    first,
+                    available,
+                    unique,
+                    stopped=stopped,
+                    withdrawn=list(withdrawn.values()),
+                )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
+            last = report
             del report, planned, chosen
             # The collector is off while a command runs (commands.gc_policy): the trees of the
             # pass before are freed here, once per pass.
             gc.collect()
 
-    def _plan(self, report: FileReport, errors: list[str]) -> list[Fix]:
+    def _withdraw(
+        self,
+        before: FileReport,
+        after: FileReport,
+        step: Pass,
+        fixable: set[tuple[str, int]],
+        withdrawn: dict[FixKey, str],
+    ) -> bool:
+        """Whether fixes of `step` made their statement worse: those are withdrawn for good."""
+        found = harms(before, after, step.fixes, fixable)
+        statements = Statements(before)
+        for harm in found:
+            diag = harm.introduced
+            withdrawn[statements.key(harm.fix)] = (
+                f"{before.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
+                f" the fix ({harm.fix.summary}) would bring {diag.code} on line {diag.line}"
+                f" ({diag.message})"
+            )
+        return bool(found)
+
+    def _declined(
+        self, report: FileReport, withdrawn: Mapping[FixKey, str]
+    ) -> set[tuple[str, int]]:
+        """The (code, start) of the findings of `report` whose fix was withdrawn."""
         ctx = FixContext(report, self.options.choices)
+        statements = Statements(report)
+        declined = set()
+        for diag in report.diagnostics:
+            action = self.actions.get(diag.code)
+            fix = action.plan(diag, ctx) if action is not None else None
+            if fix is not None and statements.key(fix) in withdrawn:
+                declined.add((diag.code, diag.start))
+        return declined
+
+    def _plan(
+        self,
+        report: FileReport,
+        errors: list[str],
+        withdrawn: Mapping[FixKey, str],
+        fixable: set[tuple[str, int]],
+    ) -> list[Fix]:
+        """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
+        (code, start) of each finding a fix that will apply removes."""
+        ctx = FixContext(report, self.options.choices)
+        statements = Statements(report) if withdrawn else None
         planned = []
         for diag in report.diagnostics:
             action = self.actions.get(diag.code)
@@ -142,8 +209,20 @@ class Fixer:
                     f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
                 )
                 continue
-            if fix is not None:
-                # The line of the first edit: the finding may span the whole statement.
-                line = report.source.position(fix.edits[0].start)[0]
-                planned.append(dataclasses.replace(fix, line=line))
+            if fix is None or statements is not None and statements.key(fix) in withdrawn:
+                continue
+            # The line of the first edit: the finding may span the whole statement.
+            line = report.source.position(fix.edits[0].start)[0]
+            planned.append(dataclasses.replace(fix, line=line))
+            if fix.safe or self.options.unsafe:
+                fixable.add((diag.code, diag.start))
         return planned
+
+
+def _unfixable(report: FileReport, declined: set[tuple[str, int]]) -> FileReport:
+    """`report` with the findings whose fix was withdrawn marked as having none."""
+    diagnostics = [
+        dataclasses.replace(d, fix=FixAvailability.NONE) if (d.code, d.start) in declined else d
+        for d in report.diagnostics
+    ]
+    return dataclasses.replace(report, diagnostics=diagnostics)

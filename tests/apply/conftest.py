@@ -1,10 +1,10 @@
-"""Fixtures for the apply tests: one PostgreSQL per test process, a fresh database per test."""
+"""Fixtures for the apply tests: one PostgreSQL per test process (tests/postgres.py), a fresh
+database per test."""
 
 from __future__ import annotations
 
 import gc
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,56 +12,16 @@ from typing import Any
 
 import pytest
 from aws_mock import cluster_tls, moto, moto_server  # noqa: F401 - fixtures of the control-plane tests
-from pg_testserver import Server, start_server
+from pg_testserver import Server
+from postgres import Database, create_database, serving
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "apply"
 
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[Server]:
-    import psycopg
-
-    server = start_server()
-    try:
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            # Roles the DSQL-path tests log in as (a token is signed for each; trust auth).
-            conn.execute("CREATE ROLE admin LOGIN SUPERUSER")
-            conn.execute("CREATE ROLE app LOGIN SUPERUSER")
+    with serving() as server:
         yield server
-    finally:
-        server.stop()
-
-
-@dataclass
-class Database:
-    server: Server
-    name: str
-
-    @property
-    def dsn(self) -> str:
-        return self.server.dsn(self.name)
-
-    def connect(self) -> Any:
-        import psycopg
-
-        return psycopg.connect(self.dsn, autocommit=True)
-
-    def query(self, sql: str, *params: Any) -> list[tuple]:
-        with self.connect() as conn:
-            return conn.execute(sql, list(params) or None).fetchall()
-
-    def execute(self, sql: str) -> None:
-        with self.connect() as conn:
-            conn.execute(sql)
-
-
-def create_database(server: Server) -> Database:
-    import psycopg
-
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    return Database(server, name)
 
 
 @pytest.fixture

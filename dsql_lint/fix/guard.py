@@ -1,0 +1,150 @@
+"""The guard of every fix pass: a fix must not leave its statement worse than it found it.
+
+The lint after a pass is compared with the lint before it, statement by statement: an error
+whose rule the statement did not break before (DSQL101's identity column in an ADD COLUMN,
+which DSQL606 refuses; a rewrite that no longer parses) is blamed on the fixes that edited that
+statement, and those fixes are withdrawn. An error that a fix planned on the new lint removes
+is no harm: fixes build on each other (a split statement is moved out of its transaction by
+the next pass).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.fix.edits import Edit, Fix
+from dsql_lint.report.model import FileReport
+
+# What identifies a fix from one pass to the next, where offsets and other fixes of its
+# statement move: its rule, the table it edits and the name before its first edit (the column),
+# and what each edit replaces with what.
+FixKey = tuple[str, tuple[str | None, str | None], tuple[tuple[str, str], ...]]
+
+
+class Statements:
+    """A report's statements by position."""
+
+    def __init__(self, report: FileReport) -> None:
+        self.report = report
+        self.starts = [s.start for s in report.statements]
+
+    def at(self, pos: int) -> int | None:
+        """The index of the statement at `pos` (or the last one before it)."""
+        if not self.starts:
+            return None
+        return self.report.statements[max(0, bisect.bisect_right(self.starts, pos) - 1)].index
+
+    def key(self, fix: Fix) -> FixKey:
+        text = self.report.source.text
+        where = (_target(self.report, self.at(fix.edits[0].start)), _subject(self.report, fix))
+        return fix.code, where, tuple((text[e.start : e.end], e.text) for e in fix.edits)
+
+
+@dataclass(frozen=True)
+class Harm:
+    fix: Fix
+    introduced: Diagnostic  # in the text after the pass
+
+
+def harms(
+    before: FileReport,
+    after: FileReport,
+    fixes: Sequence[Fix],
+    fixable: Collection[tuple[str, int]],
+) -> list[Harm]:
+    """The fixes of the pass from `before` to `after` that brought an error into a statement
+    they edited, each with one such error. `fixable`: the (code, start) of the findings of
+    `after` that a fix planned on it will remove."""
+    mapping = Backward(fixes)
+    statements = Statements(before)
+    had = {(d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR}
+    found: dict[int, Harm] = {}
+    for diag in after.diagnostics:
+        if diag.severity is not Severity.ERROR or (diag.code, diag.start) in fixable:
+            continue
+        origin, inside = mapping.back(diag.start)
+        statement = statements.at(origin)
+        if statement is None or (diag.code, statement) in had:
+            continue
+        # The fix whose new text holds the error; else the fixes, in this statement or in
+        # one defining a table it names, that edit after a name it names (a column's new type
+        # that an index elsewhere cannot take; not the ASYNC added to that index).
+        if inside is not None:
+            blamed = [inside]
+        else:
+            names = _names(after, diag.statement)
+            span = before.statements[statement]
+            blamed = [
+                k
+                for k, fix in enumerate(fixes)
+                if _subject(before, fix) in names
+                and (
+                    any(span.start <= e.start <= span.end for e in fix.edits)
+                    or _target(before, statements.at(fix.edits[0].start)) in names
+                )
+            ]
+        for k in blamed:
+            found.setdefault(k, Harm(fixes[k], diag))
+    return [found[k] for k in sorted(found)]
+
+
+class Backward:
+    """Positions in the text after a pass, back to the text before it."""
+
+    def __init__(self, fixes: Sequence[Fix]) -> None:
+        owned = sorted((e, k) for k, fix in enumerate(fixes) for e in fix.edits)
+        self.edits: list[Edit] = [e for e, _ in owned]
+        self.owners = [k for _, k in owned]
+        # Where each edit's new text starts after the pass.
+        self.starts: list[int] = []
+        shift = 0
+        for edit in self.edits:
+            self.starts.append(edit.start + shift)
+            shift += len(edit.text) - (edit.end - edit.start)
+
+    def back(self, pos: int) -> tuple[int, int | None]:
+        """The position before the pass, and the fix whose new text holds `pos`, if one does."""
+        k = bisect.bisect_right(self.starts, pos) - 1
+        if k < 0:
+            return pos, None
+        edit, start = self.edits[k], self.starts[k]
+        if pos < start + len(edit.text):
+            return edit.start, self.owners[k]
+        return edit.end + (pos - start - len(edit.text)), None
+
+
+def _names(report: FileReport, statement: int) -> set[str]:
+    """Every name a statement uses (tables, columns, indexes), lower-cased, without schema."""
+    parsed = report.parsed[statement] if statement < len(report.parsed) else None
+    if parsed is None or parsed.tree is None:
+        return set()
+    return {i.name.lower() for i in parsed.tree.find_all(exp.Identifier) if i.name}
+
+
+_LAST_NAME = re.compile(r'(\w+|"(?:[^"]|"")+")\W*\Z')
+
+
+def _subject(report: FileReport, fix: Fix) -> str | None:
+    """The name written just before the fix's first edit (the column whose type it changes),
+    lower-cased."""
+    start = fix.edits[0].start
+    found = _LAST_NAME.search(report.source.text, max(0, start - 200), start)
+    if found is None:
+        return None
+    name = found.group(1)
+    return name[1:-1].replace('""', '"').lower() if name.startswith('"') else name.lower()
+
+
+def _target(report: FileReport, statement: int | None) -> str | None:
+    """The table a statement defines or alters: the first it names."""
+    if statement is None or statement >= len(report.parsed):
+        return None
+    tree = report.parsed[statement].tree
+    table = tree.find(exp.Table) if tree is not None else None
+    return table.name.lower() if table is not None and table.name else None
