@@ -44,7 +44,7 @@ from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, unclosed
+from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
 class _MatchContext:
@@ -393,8 +393,17 @@ class Linter:
             if statement.tx is not None:
                 blocks.setdefault(statement.tx, []).append((statement, kind))
         for members in blocks.values():
+            # A block the file does not open and commit itself (a migration tool's transaction,
+            # --assume-in-transaction) or that rolls back: no COMMIT can be put inside it.
+            splittable = (
+                members[0][0].tx_control is TxControl.BEGIN
+                and members[-1][0].tx_control is TxControl.COMMIT
+            )
             for check in checks:
-                found.extend(_transaction_findings(check, members))
+                block_found = _transaction_findings(check, members)
+                if not splittable:
+                    block_found = [replace(d, fix=FixAvailability.NONE) for d in block_found]
+                found.extend(block_found)
         return found
 
     def _suppress(
