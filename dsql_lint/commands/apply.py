@@ -256,6 +256,8 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
         executor.run(plans, target.describe())
     except ApplyError as err:
         code, error = 1, err
+    except UserError as err:  # nothing to connect with (no credentials to sign a token): input
+        code, error = 2, err
     except KeyboardInterrupt:
         code = 130
         error = ApplyError(
@@ -276,7 +278,7 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
                 exit=code,
             )
         if error is not None:
-            reporter.event("error", message=str(error), **error.fields)
+            reporter.event("error", message=str(error), **getattr(error, "fields", {}))
         reporter.close()
     return code
 

@@ -4,7 +4,9 @@ HINT; transient outages retried; region and TLS mistakes explained."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from conftest import FAKE_ENDPOINT, Database, ledger_rows, run_cli
 
 SETUP = "CREATE TABLE t (id integer PRIMARY KEY);\n"
@@ -114,3 +116,17 @@ def test_verify_ca_without_a_ca_file_is_refused_with_working_advice(aws_env: Non
     assert result.code == 2
     assert "verify-ca needs --sslrootcert FILE" in result.err
     assert "use verify-full (the default)" in result.err
+
+
+def test_no_credentials_is_one_error_line_and_no_done_line(
+    migrations, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    folder = migrations({"V1__a.sql": "CREATE TABLE t (id uuid PRIMARY KEY);\n"})
+    result = run_cli("apply", str(folder), "--endpoint", "abc.dsql.us-east-1.on.aws")
+    assert result.code == 2
+    assert "done:" not in result.output
+    assert "cannot sign an IAM token" in result.err and "Traceback" not in result.err
