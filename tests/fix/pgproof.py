@@ -19,6 +19,7 @@ from dsql_lint.apply.ddl import analyze, postgres_form
 from dsql_lint.fix.engine import FixResult
 from dsql_lint.fix.guard import Backward
 from dsql_lint.report.model import FileReport
+from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, split
 
@@ -35,7 +36,7 @@ def load(db: Database, text: str) -> list[tuple[int, str]]:
         for statement in split(Source("proof.sql", text)):
             if statement.kind is not Kind.SQL or COPY_FROM_STDIN.search(statement.text):
                 continue
-            sql = postgres_form(statement.text, analyze(statement.text))
+            sql = postgres_form(statement.text, analyze(parse(statement)))
             if sql is None or not sql.strip(" \t\r\n;"):
                 continue
             try:
