@@ -166,6 +166,8 @@ def test_rules_and_explain() -> None:
     assert by_code == by_name
     assert "### Failing example" in by_code and "CREATE INDEX ASYNC" in by_code
     assert run("explain", "nope").returncode == 2
+    typo = run("explain", "serial-colum")
+    assert typo.returncode == 2 and "did you mean serial-column" in typo.stderr.decode()
 
 
 @pytest.mark.parametrize("command", ["check", "fix"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 
@@ -102,7 +103,10 @@ def explain(rule_id: str, overrides: Overrides) -> int:
         for rule in answered:
             click.echo(f"  {rule.code} {rule.name}: {rule.message}")
         return 0
-    raise UserError(f"no rule {wanted!r}; `dsql-lint rules` lists them")
+    names = [key for rule in loaded for key in (rule.code, rule.name)]
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise UserError(f"no rule {wanted!r}{hint}; `dsql-lint rules` lists them")
 
 
 def _relative(origin: Origin) -> str:
