@@ -284,7 +284,7 @@ def _rewrite_identity(
         if _word(token) != "IDENTITY" or i == 0 or tokens[i - 1].token_type is not TokenType.ALIAS:
             continue
         count += 1
-        close = _closing(tokens, i + 1)
+        close = pgforms.closing(tokens, i + 1)
         if close is None:
             continue
         options = _identity_options(tokens[i + 2 : close], parser)
@@ -294,22 +294,6 @@ def _rewrite_identity(
     if found:
         fixups.append(partial(_set_identity_options, found=found))
     return _without(tokens, drop) if drop else tokens
-
-
-def _closing(tokens: list[Token], i: int) -> int | None:
-    """Index of the `)` closing the `(` at i."""
-    if i >= len(tokens) or tokens[i].token_type is not TokenType.L_PAREN:
-        return None
-    depth = 0
-    for k in range(i, len(tokens)):
-        kind = tokens[k].token_type
-        if kind is TokenType.L_PAREN:
-            depth += 1
-        elif kind is TokenType.R_PAREN:
-            depth -= 1
-            if depth == 0:
-                return k
-    return None
 
 
 def _identity_options(tokens: list[Token], parser: Callable[[], Any]) -> dict[str, Any] | None:

@@ -217,7 +217,7 @@ def _virtual(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
             and tokens[i + 3].token_type is TokenType.L_PAREN
         ):
             continue
-        close = _closing(tokens, i + 3)
+        close = closing(tokens, i + 3)
         after = _upper(tokens[close + 1]) if close is not None and close + 1 < len(tokens) else None
         if close is None or after == "STORED":
             continue
@@ -230,7 +230,10 @@ def _virtual(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
 
 
-def _closing(tokens: list[Token], i: int) -> int | None:
+def closing(tokens: list[Token], i: int) -> int | None:
+    """Index of the `)` closing the `(` at i."""
+    if i >= len(tokens) or tokens[i].token_type is not TokenType.L_PAREN:
+        return None
     depth = 0
     for k in range(i, len(tokens)):
         kind = tokens[k].token_type
@@ -269,7 +272,7 @@ def _function_types(
     open_ = next(
         (i for i in range(kind, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN), None
     )
-    close = _closing(tokens, open_) if open_ is not None else None
+    close = closing(tokens, open_) if open_ is not None else None
     if close is None:
         return tokens
     params: list[tuple[int, int]] = []
@@ -357,7 +360,7 @@ def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token
         (i for i in range(by or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
         None,
     )
-    close = _closing(tokens, open_) if by is not None and open_ is not None else None
+    close = closing(tokens, open_) if by is not None and open_ is not None else None
     if close is None:
         return tokens
     found: list[tuple[int, Token]] = []
