@@ -115,7 +115,7 @@ def _has_dependents(span: Tokens) -> bool:
     name and DEFAULT."""
     if not span.ok:
         return False
-    tokens = Tokens(span.statement)
+    tokens = span.whole()
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     if not at:
         return False

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.model import Rule
-from dsql_lint.syntax.split import Statement
 
 if TYPE_CHECKING:
     from dsql_lint.fix.actions import Action
+    from dsql_lint.syntax.parse import Parsed
+    from dsql_lint.syntax.tokens import ParseTokens
 
 
 class FixJudge:
@@ -30,10 +31,10 @@ class FixJudge:
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
         self.known: dict[tuple[str, str, str], FixAvailability | None] = {}
+        # The tokens of the statement judged last: its findings are judged one after another.
+        self.last: tuple[Parsed, ParseTokens] | None = None
 
-    def __call__(
-        self, rule: Rule, statement: Statement, start: int, end: int
-    ) -> FixAvailability | None:
+    def __call__(self, rule: Rule, parsed: Parsed, start: int, end: int) -> FixAvailability | None:
         if rule.code not in self.fixers:
             self.fixers[rule.code] = _deciding_fixer(rule)
         fixer = self.fixers[rule.code]
@@ -41,17 +42,25 @@ class FixJudge:
             return None
         # The decision depends on the finding's text and its statement (an ADD COLUMN cannot
         # take what a CREATE TABLE can; a DEFAULT cannot leave a NOT NULL column).
+        statement = parsed.statement
         key = (rule.code, statement.source.text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES
-        from dsql_lint.syntax.tokens import Tokens
 
-        found = fixer.judge(Tokens(statement, start, end), self.choices or DEFAULT_CHOICES)
+        found = fixer.judge(self._tokens(parsed).part(start, end), self.choices or DEFAULT_CHOICES)
         if len(self.known) > 10_000:
             self.known.clear()
         self.known[key] = found
         return found
+
+    def _tokens(self, parsed: Parsed) -> ParseTokens:
+        """The statement's tokens, from its parse's: not tokenized again."""
+        from dsql_lint.syntax.tokens import ParseTokens
+
+        if self.last is None or self.last[0] is not parsed:
+            self.last = (parsed, ParseTokens(parsed.statement, parsed.tokens))
+        return self.last[1]
 
 
 def _deciding_fixer(rule: Rule) -> Action | None:

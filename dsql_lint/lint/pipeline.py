@@ -10,8 +10,9 @@ suppression comments filter what is left.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from sqlglot import exp
 
@@ -96,6 +97,19 @@ class StatementResult:
         self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
         for _, subject, _ in self.pending:
             subject.detach()
+
+    def settled(self) -> Settled:
+        """What is kept of it once its catalog findings are built."""
+        return Settled(self.kind, self.diagnostics or (), self.effects or ())
+
+
+class Settled(NamedTuple):
+    """What a statement leaves once settled against the schema model, held until its file is
+    finished: as small as can be (empty parts shared), since there is one per statement."""
+
+    kind: str
+    diagnostics: Sequence[Diagnostic]
+    effects: Sequence[cat.Effect]
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -249,7 +263,7 @@ class Linter:
         self.catalog = cat.Catalog()
         self._known_ids: tuple[set[str], set[str]] | None = None
 
-    def replay(self, effects: list[list[cat.Effect]]) -> None:
+    def replay(self, effects: Sequence[Sequence[cat.Effect]]) -> None:
         """Brings the catalog to where it was after a file whose findings are reused: its
         statements' effects, statement by statement (FileReport.effects)."""
         for statement_effects in effects:
@@ -290,7 +304,7 @@ class Linter:
         source: Source,
         statements: list[Statement],
         parsed: list[Parsed],
-        results: list[StatementResult],
+        results: list[Settled],
     ) -> FileReport:
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
@@ -324,24 +338,27 @@ class Linter:
 
     def _analyze(
         self, files: list[list[Statement]], parses: ParseCache | None, catalog: cat.Catalog
-    ) -> tuple[list[list[Parsed]], list[list[StatementResult]]]:
+    ) -> tuple[list[list[Parsed]], list[list[Settled]]]:
         """Each statement analysed, then settled against the schema model, in input order."""
         everything = [s for statements in files for s in statements]
         keep = self.keep_trees or parses is not None
         if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
+            settled = []
             for statement, result in zip(everything, results, strict=True):
                 self._settle(result, statement, None, catalog)
-            return [[] for _ in files], _regroup(results, files)
+                settled.append(result.settled())
+            del results
+            return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
         read = parse if parses is None else parses.parse
         parsed_files: list[list[Parsed]] = []
-        result_files: list[list[StatementResult]] = []
+        result_files: list[list[Settled]] = []
         for statements in files:
             kept: list[Parsed] = []
-            results: list[StatementResult] = []
+            results: list[Settled] = []
             for statement in statements:
                 parsed = read(statement)
                 result = analyze(parsed, self.ruleset)
@@ -351,7 +368,7 @@ class Linter:
                 else:
                     result.detach()
                     release(parsed)
-                results.append(result)
+                results.append(result.settled())
             parsed_files.append(kept)
             result_files.append(results)
         return parsed_files, result_files
@@ -439,9 +456,7 @@ class Linter:
         return self._known_ids
 
 
-def _regroup(
-    results: list[StatementResult], files: list[list[Statement]]
-) -> list[list[StatementResult]]:
+def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[Settled]]:
     out, start = [], 0
     for statements in files:
         out.append(results[start : start + len(statements)])
@@ -464,7 +479,7 @@ def _node_diagnostic(
     variables = node_vars(node, lambda: text[start:end])
     found = diagnostic(parsed.statement, rule, start, end, variables, node)
     if judge is not None and rule.fixer:
-        fix = judge(rule, parsed.statement, start, end)
+        fix = judge(rule, parsed, start, end)
         if fix is not None and fix is not found.fix:
             return replace(found, fix=fix)
     return found

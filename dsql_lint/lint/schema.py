@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -90,7 +90,7 @@ class Catalog:
     sequences: dict[Key, Sequence] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
 
-    def apply(self, effects: list[Effect]) -> None:
+    def apply(self, effects: Iterable[Effect]) -> None:
         """Apply one statement's effects (called once per parsed statement)."""
         self.statements += 1
         for effect in effects:

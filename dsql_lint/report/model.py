@@ -3,6 +3,7 @@ parser), so that reports can be rendered from findings kept by an earlier run.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ class FileReport:
     diagnostics: list[Diagnostic]
     # Each statement's changes to the schema model (lint.schema.Effect lists), in order:
     # what a later run replays when it reuses this file's findings (lint.cache).
-    effects: list[list[Any]] = field(default_factory=list)
+    effects: list[Sequence[Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -210,11 +210,11 @@ def _virtual(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     drop: list[int] = []
     written: list[bool] = []
     for i in range(len(tokens) - 3):
-        if not (
-            _upper(tokens[i]) == "GENERATED"
-            and _upper(tokens[i + 1]) == "ALWAYS"
-            and tokens[i + 2].token_type is TokenType.ALIAS
+        if not (  # (the token types first: they rule out almost every token, and cheaply)
+            tokens[i + 2].token_type is TokenType.ALIAS
             and tokens[i + 3].token_type is TokenType.L_PAREN
+            and _upper(tokens[i]) == "GENERATED"
+            and _upper(tokens[i + 1]) == "ALWAYS"
         ):
             continue
         close = closing(tokens, i + 3)
@@ -342,6 +342,7 @@ def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> ex
 
 
 _KEY_END = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.R_PAREN})
+_BY = frozenset({"BY", "By", "bY", "by"})
 
 
 def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
@@ -352,7 +353,11 @@ def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token
             i
             for i in range(len(tokens) - 3)
             if tokens[i].token_type is TokenType.PARTITION_BY
-            or (_upper(tokens[i]) == "PARTITION" and _upper(tokens[i + 1]) == "BY")
+            or (  # (the cheap text test first: it rules out almost every token)
+                tokens[i + 1].text in _BY
+                and _upper(tokens[i + 1]) == "BY"
+                and _upper(tokens[i]) == "PARTITION"
+            )
         ),
         None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,18 +37,18 @@ class Source:
     text: str
     bom: bool = False
     encoding: str = "utf-8"
-    _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
-    _line_bytes: list[int] = field(default_factory=list, repr=False, compare=False)
+    # Machine integers, not int objects: a large file has millions of lines.
+    _line_starts: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
+    _line_bytes: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
 
     @property
     def display_path(self) -> str:
         return "<stdin>" if self.path == STDIN else self.path
 
-    def line_starts(self) -> list[int]:
+    def line_starts(self) -> array[int]:
         if not self._line_starts:
-            starts = [0]
-            starts.extend(m.end() for m in LINE_END.finditer(self.text))
-            self._line_starts.extend(starts)
+            self._line_starts.append(0)
+            self._line_starts.extend(m.end() for m in LINE_END.finditer(self.text))
         return self._line_starts
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -5,9 +5,10 @@ Comments and whitespace are not tokens, so every edit made between tokens leaves
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
@@ -72,6 +73,14 @@ class Tokens(Sequence[Token]):
         first = statement.start if start is None else start
         last = statement.end if end is None else end
         self.items: list[Token] = list(_tokenize(statement, first, last))
+        self.is_whole = start is None and end is None
+        self.origin: ParseTokens | None = None  # where a part was cut from
+
+    def whole(self) -> Tokens:
+        """The tokens of the whole statement."""
+        if self.is_whole:
+            return self
+        return self.origin.whole() if self.origin is not None else Tokens(self.statement)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -153,6 +162,89 @@ class Tokens(Sequence[Token]):
         return self.statement.source.text[self.items[start].start : self.items[stop - 1].end]
 
 
+class ParseTokens:
+    """A statement's tokens as its parse read them (sqlglot tokens, offsets relative to the
+    statement), from which the Tokens of the statement and of its parts are made without
+    tokenizing again, where the parser's tokenizer reads the statement as this module's does
+    (else they are tokenized)."""
+
+    def __init__(self, statement: Statement, raw: list[Any]) -> None:
+        self.statement = statement
+        self.raw = raw if statement.kind is Kind.SQL and _same_reading(raw) else None
+        self._starts: list[int] | None = None
+        self._whole: Tokens | None = None
+
+    def whole(self) -> Tokens:
+        if self._whole is None:
+            made = self._made(0, len(self.raw)) if self.raw is not None else None
+            self._whole = made or Tokens(self.statement)
+            self._whole.is_whole = True
+        return self._whole
+
+    def part(self, start: int, end: int) -> Tokens:
+        """As `Tokens(statement, start, end)`: cut from the parse's tokens when the part starts
+        and ends at tokens (its depths counted from its start, as a tokenization of the part
+        counts them)."""
+        found = self._cut(start - self.statement.start, end - self.statement.start)
+        if found is None:
+            found = Tokens(self.statement, start, end)
+        found.origin = self
+        return found
+
+    def _cut(self, start: int, end: int) -> Tokens | None:
+        raw = self.raw
+        if raw is None or start >= end:
+            return None
+        if self._starts is None:
+            self._starts = [t.start for t in raw]
+        first = bisect_left(self._starts, start)
+        stop = bisect_left(self._starts, end)
+        if first >= stop or raw[first].start != start or raw[stop - 1].end + 1 != end:
+            return None
+        return self._made(first, stop)
+
+    def _made(self, first: int, stop: int) -> Tokens:
+        assert self.raw is not None
+        found = Tokens.__new__(Tokens)
+        found.statement = self.statement
+        text, base = self.statement.source.text, self.statement.start
+        found.items = list(_positioned(self.raw[first:stop], text, base))
+        found.is_whole = False
+        found.origin = None
+        return found
+
+
+@cache
+def _read_otherwise() -> frozenset[TokenType]:
+    """Where the parser's tokenizer (syntax/dialect.py) may read a statement otherwise than
+    this one: it keeps the rest of a command as one string and PostgreSQL's geometric
+    operators as one token (and CALL as a name: see _same_reading)."""
+    from sqlglot.dialects.postgres import Postgres
+
+    return frozenset(Postgres.Tokenizer.COMMANDS) | {TokenType.OPERATOR}
+
+
+def _same_reading(raw: list[Any]) -> bool:
+    otherwise = _read_otherwise()
+    return not any(
+        t.token_type in otherwise or (t.token_type is TokenType.VAR and t.text.upper() == "CALL")
+        for t in raw
+    )
+
+
+def _positioned(raw: list[Any], text: str, base: int) -> Iterator[Token]:
+    depth = 0
+    for token in raw:
+        if token.token_type is TokenType.SEMICOLON:
+            continue
+        if token.token_type in CLOSE:
+            depth = max(depth - 1, 0)
+        start, end = base + token.start, base + token.end + 1
+        yield Token(token.token_type, start, end, depth, text[start:end])
+        if token.token_type in OPEN:
+            depth += 1
+
+
 def _tokenize(statement: Statement, start: int, end: int) -> Iterator[Token]:
     if statement.kind is not Kind.SQL:
         return
@@ -161,14 +253,4 @@ def _tokenize(statement: Statement, start: int, end: int) -> Iterator[Token]:
         raw = _tokenizer().tokenize(body)
     except TokenError:
         return  # a statement the tokenizer rejects is left alone
-    depth = 0
-    base = start
-    for token in raw:
-        if token.token_type is TokenType.SEMICOLON:
-            continue
-        if token.token_type in CLOSE:
-            depth = max(depth - 1, 0)
-        start, end = base + token.start, base + token.end + 1
-        yield Token(token.token_type, start, end, depth, body[token.start : token.end + 1])
-        if token.token_type in OPEN:
-            depth += 1
+    yield from _positioned(raw, statement.source.text, start)
