@@ -120,6 +120,8 @@ def _has_dependents(span: Tokens) -> bool:
     if not at:
         return False
     name = tokens[at - 1].name
+    if name.isascii() and '"' not in name and span.statement.text.lower().count(name.lower()) < 2:
+        return False  # written once, as the column's own name: no other token spells it
     column = locate.find_column(tokens, name)
     if column is None:
         return False

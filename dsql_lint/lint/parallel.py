@@ -68,7 +68,7 @@ def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
     results = []
     for statement in statements[bounds[0] : bounds[1]]:
         parsed = parse(statement)
-        result = analyze(parsed, ruleset)
+        result = analyze(parsed, ruleset, nodes=False)
         # Only what the parent needs travels back; the tree is freed now, not at exit.
         result.detach()
         release(parsed)

@@ -112,13 +112,14 @@ class Settled(NamedTuple):
     effects: Sequence[cat.Effect]
 
 
-def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
+def analyze(parsed: Parsed, ruleset: RuleSet, *, nodes: bool = True) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending. The
-    statements nested in it (schema elements, SQL function bodies) are analysed too."""
-    result = _analyze_statement(parsed, ruleset)
+    statements nested in it (schema elements, SQL function bodies) are analysed too.
+    `nodes`: findings keep the node they matched (what `fix` reads; the tree stays alive)."""
+    result = _analyze_statement(parsed, ruleset, nodes)
     nested = inner_statements(parsed) if parsed.tree is not None else None
     for statement in nested.statements if nested else []:
-        inner = analyze(parse(statement), ruleset)
+        inner = analyze(parse(statement), ruleset, nodes=False)
         # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
         # checks are left out: they find their node again from the outer statement's tree.
         result.diagnostics.extend(
@@ -129,7 +130,7 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     return result
 
 
-def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
+def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> StatementResult:
     tree = parsed.tree
     kind = statement_class(parsed)
     cut_short = _unterminated(parsed.statement, ruleset)
@@ -166,7 +167,9 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
             if not check.test(node, ctx):
                 continue
             if isinstance(check, NodeCheck):
-                found.append(_node_diagnostic(parsed, check.rule, node, ruleset.fix_judge))
+                found.append(
+                    _node_diagnostic(parsed, check.rule, node, ruleset.fix_judge, keep=nodes)
+                )
                 continue
             if not table_known:
                 table, table_known = cat.subject_table(tree), True
@@ -361,7 +364,7 @@ class Linter:
             results: list[Settled] = []
             for statement in statements:
                 parsed = read(statement)
-                result = analyze(parsed, self.ruleset)
+                result = analyze(parsed, self.ruleset, nodes=keep)
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -472,12 +475,12 @@ def _statement_at(statements: list[Statement], offset: int) -> Statement:
 
 
 def _node_diagnostic(
-    parsed: Parsed, rule: Rule, node: exp.Expr, judge: FixJudge | None = None
+    parsed: Parsed, rule: Rule, node: exp.Expr, judge: FixJudge | None = None, *, keep: bool = True
 ) -> Diagnostic:
     start, end = node_span(parsed, node)
     text = parsed.statement.source.text
     variables = node_vars(node, lambda: text[start:end])
-    found = diagnostic(parsed.statement, rule, start, end, variables, node)
+    found = diagnostic(parsed.statement, rule, start, end, variables, node if keep else None)
     if judge is not None and rule.fixer:
         fix = judge(rule, parsed, start, end)
         if fix is not None and fix is not found.fix:

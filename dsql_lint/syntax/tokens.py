@@ -225,10 +225,11 @@ def _read_otherwise() -> frozenset[TokenType]:
 
 
 def _same_reading(raw: list[Any]) -> bool:
-    otherwise = _read_otherwise()
-    return not any(
-        t.token_type in otherwise or (t.token_type is TokenType.VAR and t.text.upper() == "CALL")
-        for t in raw
+    types = {t.token_type for t in raw}
+    if not types.isdisjoint(_read_otherwise()):
+        return False
+    return TokenType.VAR not in types or not any(
+        t.token_type is TokenType.VAR and t.text.upper() == "CALL" for t in raw
     )
 
 
