@@ -64,6 +64,7 @@ LAYOUTS = {
     "layout: index parameters",
     "layout: alter actions",
     "layout: constraint body",
+    "layout: constraint kind",
 }
 
 

@@ -100,6 +100,8 @@ class Spans(Aligner):
             return self._alter_actions(parent, member)
         if isinstance(parent, (exp.AddConstraint, exp.Constraint)):
             return self._constraint_body(parent, member)
+        if isinstance(parent, exp.ColumnConstraint):
+            return self._constraint_kind(parent, member)
         return False
 
     def _type_end(self, column: exp.ColumnDef) -> tuple[Range, int, int] | None:
@@ -237,6 +239,26 @@ class Spans(Aligner):
             return False
         self.ranges[id(member)] = (member, (start, found[1]))
         STATS["layout: constraint body"] += 1
+        return True
+
+    def _constraint_kind(self, constraint: exp.ColumnConstraint, member: exp.Expr) -> bool:
+        """What a column constraint says (NOT NULL, DEFAULT e, REFERENCES t ...): all of it
+        after its `CONSTRAINT name`, if it has one."""
+        if member is not constraint.args.get("kind"):
+            return False
+        found = self._range(constraint)
+        if found is None:
+            return False
+        start = found[0]
+        if constraint.this is not None:
+            name = self._core(constraint.this)
+            if self.keys[start][1] != "CONSTRAINT" or name != (start + 1, start + 1):
+                return False
+            start += 2
+        if start > found[1] or not self._holds((start, found[1]), member):
+            return False
+        self.ranges[id(member)] = (member, (start, found[1]))
+        STATS["layout: constraint kind"] += 1
         return True
 
     def _commas(self, start: int, end: int) -> list[Range]:
