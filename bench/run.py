@@ -1,7 +1,7 @@
 """Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
-    python bench/run.py --memory [--jobs 1 2 4] [--rows 100000]
+    python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 Ours is timed twice: a first run (its findings cache emptied before each run, so every run
@@ -10,8 +10,9 @@ case of a pre-commit hook or CI step run again. AWS's linter keeps no cache.
 AWS's linter, a PyPI package also named `dsql-lint`, is installed once into its own
 virtualenv under bench/.work/aws-venv: never into the project's, where its console script
 would overwrite ours. Results: a markdown table on stdout, and bench/.work/results.json.
-`--memory`: peak memory and wall time of both tools on a `pg_dump --inserts` style dump
-(bench/gen_inserts.py), ours for each `--jobs`; results in bench/.work/memory.json.
+`--memory`: peak memory and wall time of both tools on `pg_dump --inserts` style dumps
+(bench/gen_inserts.py) of each `--rows` size, ours for each `--jobs`: memory that follows the
+largest statement stays flat from one size to the next. Results in bench/.work/memory.json.
 """
 
 from __future__ import annotations
@@ -302,40 +303,46 @@ def measure_memory(tool: str, cmd: list[str], jobs: int | None, timeout: float) 
 
 
 def bench_memory(args: argparse.Namespace) -> None:
-    """Ours with each --jobs and AWS's, on the same dump, one after the other."""
+    """Ours with each --jobs and AWS's, on a dump of each size, one run after the other."""
     WORK.mkdir(parents=True, exist_ok=True)
-    dump = cached_inserts(WORK, args.rows)
-    runs: list[tuple[str, list[str], int | None]] = []
     if not args.skip_ours:
         check_project_venv()
         compile_bytecode()
+    rows = [
+        "| INSERTs | MB | tool | jobs | peak RSS, largest process (MB) "
+        "| peak PSS, all processes (MB) | bytes per input byte | wall (s) | CPU (s) | exit |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    payload = []
+    for count in args.rows:
+        dump = cached_inserts(WORK, count)
+        size = dump.stat().st_size
+        results = []
+        for tool, cmd, jobs in _memory_runs(args, dump):
+            print(f"bench: {tool} -j {jobs or 'default'} on {dump.name}", file=sys.stderr)
+            results.append(measure_memory(tool, cmd, jobs, args.timeout))
+        for r in results:
+            rows.append(
+                f"| {count:,} | {size / 2**20:.1f} | {r.tool} | {r.jobs or '-'} "
+                f"| {r.peak_process_mb:.0f} | {r.peak_total_mb:.0f} "
+                f"| {r.peak_total_mb * 2**20 / size:.1f} | {r.seconds:.2f} | {r.cpu_seconds:.2f} "
+                f"| {r.exit_code} |"
+            )
+        payload.append({"input": str(dump), "bytes": size, "rows": count, "results": results})
+    print("\n".join(rows))
+    out = WORK / "memory.json"
+    out.write_text(json.dumps(payload, default=asdict, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out}")
+
+
+def _memory_runs(args: argparse.Namespace, dump: Path) -> list[tuple[str, list[str], int | None]]:
+    runs: list[tuple[str, list[str], int | None]] = []
+    if not args.skip_ours:
         ours = [str(our_binary()), "check", "--no-cache"]
         runs += [("ours", [*ours, "-j", str(jobs), str(dump)], jobs) for jobs in args.jobs]
     if not args.skip_aws:
         runs.append(("aws", [str(ensure_aws_venv(args.aws_spec)), str(dump)], None))
-    results = []
-    for tool, cmd, jobs in runs:
-        print(f"bench: {tool} -j {jobs or 'default'} on {dump.name}", file=sys.stderr)
-        results.append(measure_memory(tool, cmd, jobs, args.timeout))
-    size = dump.stat().st_size
-    rows = [
-        f"{dump.name}: {size / 2**20:.1f} MB, {args.rows:,} INSERT statements",
-        "",
-        "| tool | jobs | peak RSS, largest process (MB) | peak PSS, all processes (MB) "
-        "| bytes per input byte | wall (s) | CPU (s) | exit |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        rows.append(
-            f"| {r.tool} | {r.jobs or '-'} | {r.peak_process_mb:.0f} | {r.peak_total_mb:.0f} "
-            f"| {r.peak_total_mb * 2**20 / size:.1f} | {r.seconds:.2f} | {r.cpu_seconds:.2f} "
-            f"| {r.exit_code} |"
-        )
-    print("\n".join(rows))
-    out = WORK / "memory.json"
-    payload = {"input": str(dump), "bytes": size, "rows": args.rows, "results": results}
-    out.write_text(json.dumps(payload, default=asdict, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten: {out}")
+    return runs
 
 
 # --- reporting ------------------------------------------------------------------------
@@ -402,7 +409,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--memory", action="store_true", help="peak memory on an INSERT dump (gen_inserts.py)"
     )
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="--memory: INSERTs")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        nargs="+",
+        default=[1_000, DEFAULT_ROWS, 2 * DEFAULT_ROWS],
+        help="--memory: INSERTs, one dump of each size",
+    )
     parser.add_argument(
         "--jobs", type=int, nargs="+", default=[1, 2, 4], help="--memory: ours with each -j"
     )
