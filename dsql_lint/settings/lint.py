@@ -14,10 +14,11 @@ from dsql_lint.engine.loader import builtin_rules_dir, check_unique, load_rules
 from dsql_lint.engine.model import Rule
 
 if TYPE_CHECKING:
-    from dsql_lint.syntax.split import Statement
+    from dsql_lint.syntax.parse import Parsed
 
-# (rule, statement, the finding's span in it) -> the finding's fix decision, or None.
-FixJudge = Callable[[Rule, "Statement", int, int], FixAvailability | None]
+# (rule, the statement's parse, the finding's span in it) -> the finding's fix decision, or
+# None. The parse, for its tokens: the decision reads them without tokenizing again.
+FixJudge = Callable[[Rule, "Parsed", int, int], FixAvailability | None]
 
 
 @dataclass
