@@ -331,7 +331,19 @@ def _postgres(node: exp.Expr) -> str:
 
 def _type_of(defn: exp.ColumnDef) -> str:
     kind = defn.args.get("kind")
-    return _postgres(kind) if isinstance(kind, exp.Expr) else ""
+    if not isinstance(kind, exp.Expr):
+        return ""
+    if type(kind) is exp.DataType and not kind.comments:
+        # Most columns have a bare type (`text`, `bigint`): its SQL is that of its name alone.
+        args = kind.args
+        if all(not value for key, value in args.items() if key != "this"):
+            return _bare_type(args["this"])
+    return _postgres(kind)
+
+
+@functools.cache
+def _bare_type(name: exp.DataType.Type) -> str:
+    return _postgres(exp.DataType(this=name))
 
 
 def _columns(defs: list[exp.Expr]) -> tuple[tuple[str, str], ...]:
