@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dsql_lint.orm import prisma, scripts
-from dsql_lint.orm.mapped import MappedSource, Note
+from dsql_lint.orm.mapped import Builder, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
@@ -90,15 +90,7 @@ def read_given(path: Path, text: str) -> Reader | None:
 def _pointer(source: Source, framework: str, message: str) -> MappedSource:
     first = re.search(r"\S", source.text)
     at = first.start() if first else 0
-    return MappedSource(
-        path=source.path,
-        text="",
-        bom=source.bom,
-        encoding=source.encoding,
-        original=source.text,
-        framework=framework,
-        notes=(Note(at, at + 1, f"{framework}: {message}"),),
-    )
+    return Builder().source(source, framework, [Note(at, at + 1, f"{framework}: {message}")])
 
 
 def found_in(folder: Path) -> list[Path]:
