@@ -12,12 +12,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from dsql_lint.orm import prisma, scripts
+from dsql_lint.orm import alembic, django, prisma, scripts
 from dsql_lint.orm.mapped import Builder, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
-SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py")
+SCRIPTS = SUFFIXES[1:-1]
+# The folders Alembic (`versions/`) and Django (`<app>/migrations/`) keep migrations in: other
+# Python files are never read.
+PYTHON_FOLDERS = {"versions", "migrations"}
 # Folders of installed or built code, never the project's own migrations.
 SKIPPED = {"node_modules", "dist", "build", ".git", ".next"}
 
@@ -30,12 +34,12 @@ def _prisma(path: Path, text: str) -> Reader | None:
 
 
 def _migration(path: Path, text: str) -> Reader | None:
-    name = scripts.framework(text) if path.suffix in SUFFIXES[1:] else None
+    name = scripts.framework(text) if path.suffix in SCRIPTS else None
     return None if name is None else (lambda source: scripts.read(source, name))
 
 
 def _drizzle_schema(path: Path, text: str) -> Reader | None:
-    if path.suffix not in SUFFIXES[1:] or not DRIZZLE.search(text):
+    if path.suffix not in SCRIPTS or not DRIZZLE.search(text):
         return None
     return lambda source: _pointer(
         source,
@@ -46,7 +50,7 @@ def _drizzle_schema(path: Path, text: str) -> Reader | None:
 
 
 def _typeorm_entity(path: Path, text: str) -> Reader | None:
-    if path.suffix not in SUFFIXES[1:] or not ENTITY.search(text):
+    if path.suffix not in SCRIPTS or not ENTITY.search(text):
         return None
     return lambda source: _pointer(
         source,
@@ -56,12 +60,22 @@ def _typeorm_entity(path: Path, text: str) -> Reader | None:
     )
 
 
+def _alembic(path: Path, text: str) -> Reader | None:
+    return alembic.read if path.suffix == ".py" and alembic.is_alembic(text) else None
+
+
+def _django(path: Path, text: str) -> Reader | None:
+    return django.read if path.suffix == ".py" and django.is_django(text) else None
+
+
 # First match wins: a migration that also imports Drizzle is read as a migration.
 DETECTORS: tuple[Callable[[Path, str], Reader | None], ...] = (
     _prisma,
     _migration,
     _drizzle_schema,
     _typeorm_entity,
+    _alembic,
+    _django,
 )
 
 
@@ -103,10 +117,16 @@ def found_in(folder: Path) -> list[Path]:
         generated |= Path(root).name == "meta" and "_journal.json" in names
         for name in names:
             path = Path(root, name)
-            detector = _detector(path) if path.suffix in SUFFIXES else None
+            detector = _detector(path) if _candidate(path) else None
             if detector is not None:
                 claimed.append((path, detector))
     return [path for path, d in claimed if not (generated and d is _drizzle_schema)]
+
+
+def _candidate(path: Path) -> bool:
+    if path.suffix == ".py":
+        return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
+    return path.suffix in SUFFIXES
 
 
 def _detector(path: Path) -> Callable | None:

@@ -116,20 +116,23 @@ class Builder:
 class Transaction:
     """BEGIN and COMMIT written around the statements a framework runs in its migration's
     transaction, so that the transaction rules see them as it runs them; statements it runs
-    outside (an autocommit block) close it first."""
+    outside (an autocommit block) close it first. `wrapped` says how the next statements
+    run; `write` is called before a statement's SQL."""
 
     def __init__(self, build: Builder) -> None:
         self.build = build
+        self.wrapped = False
         self.opened = False  # a BEGIN was written at some point
         self._open = False
 
-    def enter(self, wrapped: bool, start: int, end: int) -> None:
-        if wrapped and not self._open:
+    def write(self, start: int, end: int) -> None:
+        if self.wrapped and not self._open:
             self.build.add("BEGIN;\n", start, end)
-        elif not wrapped and self._open:
+        elif not self.wrapped and self._open:
             self.build.add("COMMIT;\n", start, end)
-        self._open = wrapped
-        self.opened |= wrapped
+        self._open = self.wrapped
+        self.opened |= self.wrapped
 
     def close(self, start: int, end: int) -> None:
-        self.enter(False, start, end)
+        self.wrapped = False
+        self.write(start, end)

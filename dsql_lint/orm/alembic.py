@@ -1,0 +1,238 @@
+"""Alembic migrations (`versions/*.py`): the SQL `upgrade()` sends, read statically.
+
+`op.execute("...")` and `op.execute(sa.text("..."))` are checked as written; `op.create_table`,
+`op.add_column`, `op.create_index` and `op.create_foreign_key` as the PostgreSQL SQLAlchemy
+writes for them (an integer primary key is SERIAL, an index a plain CREATE INDEX unless
+`postgresql_concurrently=True`). `downgrade()` never runs forward. Other operations are named
+in one note with the way to get the exact SQL: `alembic upgrade head --sql`.
+
+Alembic's env.py runs the migrations inside `context.begin_transaction()`: one transaction
+unless a statement sits in `with op.get_context().autocommit_block():`.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
+from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
+from dsql_lint.syntax.source import Source
+
+FRAMEWORK = "Alembic migration"
+OFFLINE = (
+    "for the exact SQL, run `alembic upgrade head --sql > upgrade.sql` (offline mode) and "
+    "`dsql-lint check upgrade.sql`"
+)
+# SQLAlchemy type -> PostgreSQL, as its PostgreSQL dialect writes them.
+TYPES = {
+    "Integer": "INTEGER", "INTEGER": "INTEGER", "BigInteger": "BIGINT", "BIGINT": "BIGINT",
+    "SmallInteger": "SMALLINT", "SMALLINT": "SMALLINT", "String": "VARCHAR", "VARCHAR": "VARCHAR",
+    "Unicode": "VARCHAR", "Text": "TEXT", "TEXT": "TEXT", "UnicodeText": "TEXT",
+    "Boolean": "BOOLEAN", "BOOLEAN": "BOOLEAN", "DateTime": "TIMESTAMP WITHOUT TIME ZONE",
+    "TIMESTAMP": "TIMESTAMP", "Date": "DATE", "Time": "TIME", "Interval": "INTERVAL",
+    "Numeric": "NUMERIC", "NUMERIC": "NUMERIC", "Float": "FLOAT", "REAL": "REAL",
+    "Double": "DOUBLE PRECISION", "LargeBinary": "BYTEA", "BYTEA": "BYTEA", "JSON": "JSON",
+    "JSONB": "JSONB", "UUID": "UUID", "Uuid": "UUID", "INET": "INET", "CIDR": "CIDR",
+    "MONEY": "MONEY", "TSVECTOR": "TSVECTOR", "HSTORE": "HSTORE", "CITEXT": "CITEXT",
+}  # fmt: skip
+# The operations read here; any other is named in the note.
+WRITERS = {"execute", "create_table", "add_column", "create_index", "create_foreign_key"}
+SERIALS = {"INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
+HINTS = {
+    "serial-column": (
+        "SQLAlchemy writes an integer primary key as SERIAL: use `sa.Column('id', sa.BigInteger,"
+        " sa.Identity(cache=1), primary_key=True)` or a UUID key with "
+        "`server_default=sa.text('gen_random_uuid()')`."
+    ),
+    "index-without-async": (
+        "Write the index as `op.execute('CREATE INDEX ASYNC ...')` inside `with "
+        "op.get_context().autocommit_block():` (op.create_index, concurrently or not, is "
+        "refused by DSQL)."
+    ),
+    "multiple-ddl-in-transaction": (
+        "Alembic runs the migrations in one transaction: put each DDL in "
+        "`with op.get_context().autocommit_block():`, or set `transaction_per_migration=True` "
+        "in env.py and keep one DDL per migration."
+    ),
+}
+HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+
+
+def is_alembic(text: str) -> bool:
+    return "from alembic import" in text and "def upgrade" in text
+
+
+def read(source: Source) -> MappedSource:
+    try:
+        file = PyFile(source.text)
+    except (SyntaxError, ValueError) as err:
+        return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
+    reader = _Reader(file)
+    upgrade = next(
+        (n for n in file.tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"),
+        None,
+    )
+    if upgrade is not None:
+        reader.run(upgrade)
+    notes = list(reader.notes)
+    if reader.unread:
+        first = reader.unread[0]
+        names = ", ".join(sorted({name_of(c.func) for c in reader.unread}))
+        notes.append(Note(*file.span(first), f"{FRAMEWORK}: not checked here: {names}; {OFFLINE}"))
+    hints = (
+        HINTS if reader.tx.opened else {k: v for k, v in HINTS.items() if "transaction" not in k}
+    )
+    return reader.build.source(source, FRAMEWORK, notes, hints)
+
+
+class _Reader:
+    def __init__(self, file: PyFile) -> None:
+        self.file = file
+        self.build = Builder()
+        self.tx = Transaction(self.build)
+        self.notes: list[Note] = []
+        self.unread: list[ast.Call] = []
+
+    def run(self, function: ast.FunctionDef) -> None:
+        autocommit = [
+            self.file.span(node)
+            for node in ast.walk(function)
+            if isinstance(node, ast.With)
+            and any(
+                isinstance(item.context_expr, ast.Call)
+                and name_of(item.context_expr.func) == "autocommit_block"
+                for item in node.items
+            )
+        ]
+        calls = [
+            node
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and name_of(node.func.value) in ("op", "batch_op")
+        ]
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+            start, end = self.file.span(call)
+            self.tx.wrapped = not any(lo <= start < hi for lo, hi in autocommit)
+            self.call(call, start, end)
+        self.tx.close(len(self.file.text) - 1, len(self.file.text))
+
+    def call(self, call: ast.Call, start: int, end: int) -> None:
+        name = name_of(call.func)
+        add = self.build.add
+        pieces = self.file.pieces(call.args[0]) if name == "execute" and call.args else None
+        if name == "execute" and pieces is None:
+            self.notes.append(Note(start, end, _not_checked()))
+            return
+        if name in WRITERS:
+            self.tx.write(start, end)
+        if pieces is not None:
+            for piece in pieces:
+                add(*piece)
+            sql = "".join(p for p, _, _ in pieces).rstrip()
+            add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+        elif name == "create_table" and call.args:
+            self.create_table(call, start, end)
+        elif name == "add_column" and len(call.args) >= 2:
+            table = constant(call.args[0])
+            add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
+            self.column(call.args[1], serial=False)
+            add(";\n", end - 1, end)
+        elif name == "create_index" and len(call.args) >= 3:
+            self.create_index(call, start, end)
+        elif name == "create_foreign_key" and len(call.args) >= 5:
+            label, table, target, local, remote = call.args[:5]
+            add(f'ALTER TABLE "{constant(table)}" ADD CONSTRAINT "{_name(label)}" ', start, end)
+            # A piece of its own, so that a finding on the key points at the call, not past it.
+            references = f'REFERENCES "{constant(target)}" ({_columns(remote)})'
+            add(f"FOREIGN KEY ({_columns(local)}) {references};\n", start, end)
+        elif name not in {"f", "get_context", "get_bind", "batch_alter_table"} | WRITERS:
+            self.unread.append(call)
+
+    def create_table(self, call: ast.Call, start: int, end: int) -> None:
+        columns = [
+            a for a in call.args[1:] if isinstance(a, ast.Call) and name_of(a.func) == "Column"
+        ]
+        keys = {
+            str(constant(k))
+            for a in call.args[1:]
+            if isinstance(a, ast.Call) and name_of(a.func) == "PrimaryKeyConstraint"
+            for k in a.args
+        }
+        keys |= {str(constant(c.args[0])) for c in columns if constant(keyword(c, "primary_key"))}
+        self.build.add(f'CREATE TABLE "{constant(call.args[0])}" (', start, end)
+        for index, column in enumerate(columns):
+            self.build.add(",\n    " if index else "\n    ", *self.file.span(column))
+            serial = len(keys) == 1 and column.args and constant(column.args[0]) in keys
+            self.column(column, serial=bool(serial))
+        if keys:
+            names = ", ".join(f'"{k}"' for k in sorted(keys))
+            self.build.add(f",\n    PRIMARY KEY ({names})", start, end)
+        self.build.add("\n);\n", end - 1, end)
+
+    def column(self, column: ast.expr, serial: bool) -> None:
+        """`sa.Column('name', sa.Type(...), ...)` as SQLAlchemy writes it for PostgreSQL."""
+        if not isinstance(column, ast.Call) or not column.args:
+            self.build.add('"_" TEXT', *self.file.span(column))
+            return
+        name = constant(column.args[0])
+        kind = column.args[1] if len(column.args) > 1 else keyword(column, "type_")
+        sql = _type(kind)
+        identity = any(
+            isinstance(a, ast.Call) and name_of(a.func) == "Identity" for a in column.args
+        )
+        automatic = constant(keyword(column, "autoincrement")) is not False
+        if serial and automatic and not identity and sql in SERIALS:
+            sql = SERIALS[sql]
+        where = self.file.span(kind) if kind is not None else self.file.span(column)
+        self.build.add(f'"{name}" ', *self.file.span(column))
+        self.build.add(sql, *where)
+        if identity:
+            self.build.add(" GENERATED BY DEFAULT AS IDENTITY (CACHE 1)", *self.file.span(column))
+        if constant(keyword(column, "nullable")) is False:
+            self.build.add(" NOT NULL", *self.file.span(column))
+
+    def create_index(self, call: ast.Call, start: int, end: int) -> None:
+        label, table, columns = call.args[:3]
+        unique = "UNIQUE " if constant(keyword(call, "unique")) else ""
+        concurrently = constant(keyword(call, "postgresql_concurrently"))
+        how = "CONCURRENTLY " if concurrently else ""
+        self.build.add(
+            f'CREATE {unique}INDEX {how}"{_name(label)}" ON "{constant(table)}" '
+            f"({_columns(columns)});\n",
+            start,
+            end,
+        )
+
+
+def _type(node: ast.expr | None) -> str:
+    if node is None:
+        return "TEXT"
+    call = node if isinstance(node, ast.Call) else None
+    name = name_of(call.func if call else node)
+    if name == "ARRAY" and call is not None and call.args:
+        return _type(call.args[0]) + "[]"
+    sql = TYPES.get(name, "TEXT")
+    sizes = [str(constant(a)) for a in (call.args if call else []) if isinstance(constant(a), int)]
+    if name == "DateTime" and call is not None and constant(keyword(call, "timezone")):
+        return "TIMESTAMP WITH TIME ZONE"
+    return f"{sql}({', '.join(sizes)})" if sizes and sql in ("VARCHAR", "NUMERIC") else sql
+
+
+def _name(node: ast.expr) -> str:
+    """An index or constraint name: a string, or `op.f("name")`."""
+    if isinstance(node, ast.Call) and node.args:
+        return str(constant(node.args[0]))
+    return str(constant(node))
+
+
+def _columns(node: ast.expr) -> str:
+    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    return ", ".join(f'"{constant(item)}"' for item in items)
+
+
+def _not_checked() -> str:
+    return (
+        f"{FRAMEWORK}: this SQL is built at run time (a variable, an f-string or a SQLAlchemy "
+        f"expression), so it is not checked; {OFFLINE}"
+    )
