@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dsql_lint.syntax.discover import discover
+
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ROOT / "fixtures" / "frameworks"
 
@@ -48,8 +50,8 @@ def test_each_framework_is_found_and_said(name: str, said: str, statements: int)
 def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
-    assert len(said) == 6
-    assert "12 files, 15 statements checked" in result.stdout
+    assert len(said) == 10
+    assert "19 files, 53 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -75,7 +77,7 @@ def test_configuration_names_folder_and_framework(tmp_path: Path) -> None:
     result = run(tmp_path, "check")
     assert result.stderr.splitlines() == ["dsql-lint: goose migrations in schema/changes (1 file)"]
     assert "DSQL101" in result.stdout and "other.sql" not in result.stdout
-    (tmp_path / ".dsql-lint.yaml").write_text("framework: rails\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("framework: hibernate\n")
     bad = run(tmp_path, "check")
     assert bad.returncode == 2 and "`framework` must be one of" in bad.stderr
 
@@ -86,6 +88,8 @@ def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no SQL migrations found in ." in result.stderr
     assert "goose" in result.stderr and "prisma" in result.stderr
+    assert "Alembic and Django migrations" in result.stderr and "db/migrate/*.rb" in result.stderr
+    assert "*.sql files by their framework's markers" in result.stderr
     assert result.stdout == ""
 
 
@@ -101,3 +105,31 @@ def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
     ]
     (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
     assert run(tmp_path, "check", "sql").stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("alembic", ["Alembic migrations in migrations/versions (2 files)"]),
+        ("django", ["Django migrations in shop/migrations (2 files)"]),
+        (
+            "rails",
+            ["Rails structure dump in db (1 file)", "Rails migrations in db/migrate (2 files)"],
+        ),
+    ],
+)
+def test_python_and_ruby_migrations_are_found_and_said(name: str, said: list[str]) -> None:
+    result = run(FRAMEWORKS / name, "check")
+    assert [f"dsql-lint: {line}" for line in said] == result.stderr.splitlines()
+    forced = run(FRAMEWORKS / name, "check", "--framework", name)
+    assert forced.stdout == result.stdout
+    assert "DSQL" in result.stdout
+
+
+def test_alembic_revisions_run_in_down_revision_order() -> None:
+    [group] = discover(FRAMEWORKS / "alembic", "alembic", orm=True)
+    # 0f9e... names first but revises 1a2b...: Alembic runs it second.
+    assert [p.name for p in group.files] == [
+        "1a2b3c4d5e6f_create_accounts.py",
+        "0f9e8d7c6b5a_audit.py",
+    ]

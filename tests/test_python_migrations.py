@@ -41,7 +41,7 @@ def test_alembic_operations_are_read_as_sqlalchemy_writes_them() -> None:
 
 
 def test_alembic_downgrade_autocommit_blocks_and_run_time_sql() -> None:
-    path = ALEMBIC / "2b3c4d5e6f7a_audit.py"
+    path = ALEMBIC / "0f9e8d7c6b5a_audit.py"
     source = read_source(str(path), orm=True)
     assert isinstance(source, MappedSource)
     assert "DROP TABLE" not in source.text  # downgrade() never runs forward

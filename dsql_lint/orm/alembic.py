@@ -13,6 +13,8 @@ unless a statement sits in `with op.get_context().autocommit_block():`.
 from __future__ import annotations
 
 import ast
+import re
+from pathlib import Path
 
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
@@ -23,6 +25,8 @@ OFFLINE = (
     "for the exact SQL, run `alembic upgrade head --sql > upgrade.sql` (offline mode) and "
     "`dsql-lint check upgrade.sql`"
 )
+REVISION = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
+DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*([^\n]*)$", re.M)
 # SQLAlchemy type -> PostgreSQL, as its PostgreSQL dialect writes them.
 TYPES = {
     "Integer": "INTEGER", "INTEGER": "INTEGER", "BigInteger": "BIGINT", "BIGINT": "BIGINT",
@@ -60,6 +64,33 @@ HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 
 def is_alembic(text: str) -> bool:
     return "from alembic import" in text and "def upgrade" in text
+
+
+def ordered(paths: list[Path]) -> list[Path]:
+    """Revisions in the order Alembic runs them: each after its `down_revision` (a merge
+    revision after all of its parents), ties and unreadable files by name."""
+    parents: dict[Path, set[str]] = {}
+    ids: dict[str, Path] = {}
+    for path in sorted(paths):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        revision = REVISION.search(text)
+        down = DOWN_REVISION.search(text)
+        if revision:
+            ids[revision.group(1)] = path
+        parents[path] = set(re.findall(r"""["']([^"']+)["']""", down.group(1))) if down else set()
+    out: list[Path] = []
+    done: set[Path] = set()
+    while len(out) < len(paths):
+        ready = [
+            p
+            for p in parents
+            if p not in done and all(ids.get(r) in done or r not in ids for r in parents[p])
+        ]
+        if not ready:  # a cycle: the rest by name
+            ready = [p for p in parents if p not in done]
+        out.append(ready[0])
+        done.add(ready[0])
+    return out
 
 
 def read(source: Source) -> MappedSource:

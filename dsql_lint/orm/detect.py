@@ -12,13 +12,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from dsql_lint.orm import alembic, django, prisma, scripts
+from dsql_lint.orm import alembic, django, prisma, rails, scripts
 from dsql_lint.orm.mapped import Builder, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
-SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py")
-SCRIPTS = SUFFIXES[1:-1]
+SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py", ".rb")
+SCRIPTS = SUFFIXES[1:-2]
 # The folders Alembic (`versions/`) and Django (`<app>/migrations/`) keep migrations in: other
 # Python files are never read.
 PYTHON_FOLDERS = {"versions", "migrations"}
@@ -68,6 +68,14 @@ def _django(path: Path, text: str) -> Reader | None:
     return django.read if path.suffix == ".py" and django.is_django(text) else None
 
 
+def _rails_migration(path: Path, text: str) -> Reader | None:
+    return rails.read if path.suffix == ".rb" and rails.is_migration(text) else None
+
+
+def _rails_schema(path: Path, text: str) -> Reader | None:
+    return rails.read if path.name == "schema.rb" and rails.is_schema(text) else None
+
+
 # First match wins: a migration that also imports Drizzle is read as a migration.
 DETECTORS: tuple[Callable[[Path, str], Reader | None], ...] = (
     _prisma,
@@ -76,7 +84,20 @@ DETECTORS: tuple[Callable[[Path, str], Reader | None], ...] = (
     _typeorm_entity,
     _alembic,
     _django,
+    _rails_migration,
+    _rails_schema,
 )
+# Each detector's framework (as `--framework` names it) and what discovery calls its files.
+KINDS: dict[Callable[[Path, str], Reader | None], tuple[str, str]] = {
+    _prisma: ("prisma", "Prisma schema"),
+    _migration: ("orm", "ORM migrations"),
+    _drizzle_schema: ("drizzle", "Drizzle schema"),
+    _typeorm_entity: ("orm", "TypeORM entities"),
+    _alembic: ("alembic", "Alembic migrations"),
+    _django: ("django", "Django migrations"),
+    _rails_migration: ("rails", "Rails migrations"),
+    _rails_schema: ("rails", "Rails schema"),
+}
 
 
 def reader_for(path: Path, text: str) -> Reader | None:
@@ -97,7 +118,8 @@ def read_given(path: Path, text: str) -> Reader | None:
         "Script",
         "no SQL to check: this is not a TypeORM, Knex, Sequelize or MikroORM migration "
         "(queryRunner.query, knex.raw, queryInterface.sequelize.query, this.addSql), a "
-        "Drizzle schema or a TypeORM entity",
+        "Drizzle schema, a TypeORM entity, an Alembic or Django migration, or a Rails "
+        "migration or db/schema.rb",
     )
 
 
@@ -108,8 +130,14 @@ def _pointer(source: Source, framework: str, message: str) -> MappedSource:
 
 
 def found_in(folder: Path) -> list[Path]:
-    """The ORM files under a folder that a detector claims. A Drizzle schema is left out
-    where drizzle-kit's SQL is there (its `meta/_journal.json`): that SQL is what is linted."""
+    """The ORM files under a folder that a detector claims."""
+    return [path for path, _ in kinds_in(folder)]
+
+
+def kinds_in(folder: Path) -> list[tuple[Path, tuple[str, str]]]:
+    """The ORM files under a folder that a detector claims, each with its framework and
+    what its files are called (KINDS). A Drizzle schema is left out where drizzle-kit's SQL
+    is there (its `meta/_journal.json`): that SQL is what is linted."""
     claimed: list[tuple[Path, Callable]] = []
     generated = False
     for root, dirs, names in os.walk(folder):
@@ -120,12 +148,14 @@ def found_in(folder: Path) -> list[Path]:
             detector = _detector(path) if _candidate(path) else None
             if detector is not None:
                 claimed.append((path, detector))
-    return [path for path, d in claimed if not (generated and d is _drizzle_schema)]
+    return [(path, KINDS[d]) for path, d in claimed if not (generated and d is _drizzle_schema)]
 
 
 def _candidate(path: Path) -> bool:
     if path.suffix == ".py":
         return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
+    if path.suffix == ".rb":  # Rails keeps them in db/migrate and db/schema.rb
+        return path.parent.name == "migrate" or path.name == "schema.rb"
     return path.suffix in SUFFIXES
 
 

@@ -72,6 +72,12 @@ def _supabase(path: Path, head: str) -> Claim | None:
     return None
 
 
+def _rails(path: Path, head: str) -> Claim | None:
+    if path.name == "structure.sql" and path.parent.name == "db":
+        return Claim("rails", path.parent)
+    return None
+
+
 def _golang_migrate(path: Path, head: str) -> Claim | None:
     return Claim("golang-migrate", path.parent) if _UP_DOWN.match(path.name) else None
 
@@ -87,10 +93,12 @@ DETECTORS: list[tuple[str, Detector]] = [
     ("prisma", _prisma),
     ("drizzle", _drizzle),
     ("supabase", _supabase),
+    ("rails", _rails),
     ("golang-migrate", _golang_migrate),
     ("flyway", _flyway),
 ]
-FRAMEWORKS = [name for name, _ in DETECTORS]
+# Frameworks whose migrations are not SQL files: found by dsql_lint.orm's detectors.
+FRAMEWORKS = [name for name, _ in DETECTORS] + ["alembic", "django"]
 LABELS = {
     "liquibase": "Liquibase changelogs",
     "goose": "goose migrations",
@@ -98,11 +106,20 @@ LABELS = {
     "prisma": "Prisma migrations",
     "drizzle": "Drizzle migrations",
     "supabase": "Supabase migrations",
+    "rails": "Rails structure dump",
     "golang-migrate": "golang-migrate migrations",
     "flyway": "Flyway migrations",
     "sql": "SQL files",
     "orm": "ORM files",
 }
+
+
+# What discovery reads, said when it finds nothing.
+SEARCHED = (
+    "*.sql files by their framework's markers; schema.prisma; TypeORM, Knex, Sequelize and "
+    "MikroORM migrations (.ts/.js); Alembic and Django migrations (.py in versions/ and "
+    "migrations/ folders); Rails db/structure.sql, db/migrate/*.rb and db/schema.rb"
+)
 
 
 @dataclass
@@ -136,17 +153,18 @@ def discover(
             claim = Claim(framework, claim.folder, claim.unit)
         key = (claim.framework, claim.folder)
         groups.setdefault(key, Found(claim.framework, claim.folder, claim.unit)).files.append(path)
-    if orm and framework is None:
-        from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+    if orm:
+        from dsql_lint.orm.detect import kinds_in  # the ORM readers build on Source
 
         for place in places:
-            for path in found_in(place) if place.is_dir() else ():
-                key = ("orm", path.parent)
-                groups.setdefault(key, Found("orm", path.parent, "files")).files.append(path)
+            for path, (name, label) in kinds_in(place) if place.is_dir() else ():
+                if framework is None or name == framework:
+                    group = Found(label, path.parent, "files")
+                    groups.setdefault((label, path.parent), group).files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
         kinds = ", ".join([framework] if framework else FRAMEWORKS)
-        raise InputError(f"no SQL migrations found in {looked} (looked for {kinds} and *.sql)")
+        raise InputError(f"no SQL migrations found in {looked} (looked for {kinds}: {SEARCHED})")
     found = sorted(groups.values(), key=lambda g: (g.framework == "sql", str(g.folder)))
     for group in found:
         group.files = _ordered(group)
@@ -187,6 +205,10 @@ def _ordered(group: Found) -> list[Path]:
         journaled = _journal_order(group.folder)
         if journaled:
             return [p for p in journaled if p in group.files]
+    if group.framework == "Alembic migrations":
+        from dsql_lint.orm.alembic import ordered  # the ORM readers build on Source
+
+        return ordered(group.files)
     if group.framework == "prisma":
         return sorted(group.files, key=lambda p: p.parent.name)
     return sorted(group.files, key=lambda p: (migration_key(p), p.as_posix()))

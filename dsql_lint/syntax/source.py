@@ -182,7 +182,12 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
     if not out:
         # An empty or mistyped folder must not read as "All clean" in CI.
         where = ", ".join(paths) or "."
-        raise InputError(f"no SQL files found in {where} (folders are searched for *.sql)")
+        kinds = "*.sql"
+        if orm:
+            kinds += (
+                ", schema.prisma and migration scripts (.ts/.js, Alembic and Django .py, Rails .rb)"
+            )
+        raise InputError(f"no SQL files found in {where} (folders are searched for {kinds})")
     return out
 
 
