@@ -30,7 +30,7 @@ STRUCTURE = (
 )
 NAME = r"""[:"']?(\w+)["']?"""
 STATEMENT = re.compile(
-    r"^[ \t]*(?:safety_assured\s*\{\s*)?(execute|create_table|add_column|add_index|"
+    r"(?:^|[{;])[ \t]*(?:safety_assured\s*\{\s*)?(execute|create_table|add_column|add_index|"
     r"add_reference|add_belongs_to|add_foreign_key|enable_extension|create_enum|"
     r"change_column\w*|change_table|rename_\w+|remove_\w+|drop_\w+|add_timestamps|"
     r"add_check_constraint|create_join_table|change_column_null|change_column_default)\b\s*\(?",
