@@ -18,8 +18,9 @@ FRAMEWORKS = ROOT / "fixtures" / "frameworks"
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    cache = ["--no-cache"] if args[0] == "check" else []
     return subprocess.run(
-        [sys.executable, "-m", "dsql_lint", *args, "--no-cache"],
+        [sys.executable, "-m", "dsql_lint", *args, *cache],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -36,7 +37,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("liquibase", "Liquibase changelogs in changelog (1 file)", 3),
         ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
         ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
-        ("flyway", "Flyway migrations in sql (2 files)", 2),
+        ("flyway", "Flyway migrations in sql (2 files, flyway.locations)", 2),
     ],
 )
 def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
@@ -133,3 +134,45 @@ def test_alembic_revisions_run_in_down_revision_order() -> None:
         "1a2b3c4d5e6f_create_accounts.py",
         "0f9e8d7c6b5a_audit.py",
     ]
+
+
+def _located_project(root: Path) -> None:
+    for folder, name in (("one", "V1__a.sql"), ("two", "V2__b.sql"), ("one", "V3__c.sql")):
+        (root / "db" / folder).mkdir(parents=True, exist_ok=True)
+        table = name[4]
+        (root / "db" / folder / name).write_text(f"CREATE TABLE {table} (id int PRIMARY KEY);\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("flyway.conf", "flyway.locations=filesystem:db/one, filesystem:db/two\n"),
+        ("flyway.conf", "-locations=db/one,db/two\n"),
+        ("flyway.toml", '[flyway]\nlocations = ["filesystem:db/one", "filesystem:db/two"]\n'),
+        (
+            "flyway.toml",
+            '[environments.prod.flyway]\nlocations = ["filesystem:db/one", "db/two"]\n',
+        ),
+    ],
+)
+def test_flyway_locations_are_one_group_in_version_order(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    _located_project(tmp_path)
+    (tmp_path / name).write_text(text)
+    said = "dsql-lint: Flyway migrations in db/one, db/two (3 files, flyway.locations)"
+    result = run(tmp_path, "check")
+    assert result.stderr.splitlines() == [said]
+    [group] = discover(tmp_path)
+    assert [p.name for p in group.files] == ["V1__a.sql", "V2__b.sql", "V3__c.sql"]
+    plan = run(tmp_path, "apply", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stderr.splitlines() == [said]
+    files = [line for line in plan.stdout.splitlines() if line.startswith("db/")]
+    assert files == ["db/one/V1__a.sql", "db/two/V2__b.sql", "db/one/V3__c.sql"]
+
+
+def test_without_flyway_locations_discovery_groups_by_folder(tmp_path: Path) -> None:
+    _located_project(tmp_path)
+    (tmp_path / "flyway.conf").write_text("flyway.url=jdbc:postgresql://localhost/db\n")
+    assert [len(group.files) for group in discover(tmp_path)] == [2, 1]

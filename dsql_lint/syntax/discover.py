@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import InputError
+from dsql_lint.syntax.flyway_config import locations as flyway_locations
 from dsql_lint.syntax.source import migration_key
 
 # Folders no migration lives in, and which can be huge.
@@ -128,12 +129,18 @@ class Found:
     folder: Path
     unit: str
     files: list[Path] = field(default_factory=list)
+    located: list[Path] = field(default_factory=list)  # flyway.locations, when they said
+
+    @property
+    def folders(self) -> list[Path]:
+        return self.located or [self.folder]
 
     def summary(self, root: Path) -> str:
-        where = _relative(self.folder, root)
+        where = ", ".join(_relative(folder, root) for folder in self.folders)
         count = len(self.files)
         unit = self.unit if count != 1 else self.unit[:-1]
-        return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit})"
+        said = ", flyway.locations" if self.located else ""
+        return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit}{said})"
 
 
 def discover(
@@ -145,7 +152,19 @@ def discover(
     the ORM files dsql_lint.orm recognises (check reads them)."""
     places = list(folders) or [root]
     groups: dict[tuple[str, Path], Found] = {}
+    located = [] if folders or framework not in (None, "flyway") else flyway_locations(root)
+    claimed: set[Path] = set()
+    if located:
+        # One group across its locations: Flyway orders versions over all of them.
+        group = Found("flyway", located[0], "files", located=located)
+        files = [p for p in _sql_files(located) if _FLYWAY_NAME.match(p.name)]
+        group.files = list({p.resolve(): p for p in files}.values())
+        claimed = {p.resolve() for p in group.files}
+        if group.files:
+            groups[("flyway", located[0])] = group
     for path in _sql_files(places):
+        if path.resolve() in claimed:
+            continue
         claim = _claim(path)
         if framework is not None:
             if claim.framework != framework and not folders:
