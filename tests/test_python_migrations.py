@@ -9,7 +9,7 @@ from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.lint.pipeline import lint_paths
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.settings import LintOptions
-from dsql_lint.syntax.source import read_source
+from dsql_lint.syntax.source import expand_paths, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC = ROOT / "fixtures" / "frameworks" / "alembic" / "migrations" / "versions"
@@ -99,3 +99,31 @@ def test_a_python_file_that_does_not_parse_is_said(tmp_path: Path) -> None:
     found = findings(path)
     assert [d.code for d in found] == ["DSQL007"]
     assert "not read" in found[0].message
+
+
+def test_alembic_enums_and_identities(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        "    op.create_table(\n"
+        '        "t",\n'
+        '        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),\n'
+        '        sa.Column("state", sa.Enum("a", "b", name="state")),\n'
+        '        sa.Column("kind", sa.Enum("x", name="kind", native_enum=False)),\n'
+        "    )\n"
+    )
+    source = read_source(str(path), orm=True)
+    assert "CREATE TYPE \"state\" AS ENUM ('a', 'b');" in source.text
+    assert '"kind" VARCHAR' in source.text
+    assert at(findings(path)) == [
+        (6, 5, "DSQL401"),  # the table after its type, in Alembic's one transaction
+        (8, 40, "DSQL153"),  # sa.Identity() without cache
+        (9, 28, "DSQL514"),  # the native enum
+    ]
+
+
+def test_a_given_alembic_folder_is_read_in_down_revision_order() -> None:
+    files = [Path(f).name for f in expand_paths([str(ALEMBIC)], orm=True)]
+    assert files == ["1a2b3c4d5e6f_create_accounts.py", "0f9e8d7c6b5a_audit.py"]

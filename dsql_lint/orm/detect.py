@@ -151,6 +151,21 @@ def kinds_in(folder: Path) -> list[tuple[Path, tuple[str, str]]]:
     return [(path, KINDS[d]) for path, d in claimed if not (generated and d is _drizzle_schema)]
 
 
+def run_order(paths: list[Path]) -> list[Path]:
+    """`paths`, sorted as migrations, with Alembic revisions (the one ORM whose run order is
+    not its file names) put in `down_revision` order among the places they hold."""
+    revisions = [
+        i
+        for i, path in enumerate(paths)
+        if path.suffix == ".py" and _candidate(path) and _detector(path) is _alembic
+    ]
+    ordered = alembic.ordered([paths[i] for i in revisions])
+    out = list(paths)
+    for i, path in zip(revisions, ordered, strict=True):
+        out[i] = path
+    return out
+
+
 def _candidate(path: Path) -> bool:
     if path.suffix == ".py":
         return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
