@@ -169,7 +169,7 @@ class _Reader:
             where = _option_span(self.text, at, end, "id") or (start, end)
             if kind == "uuid":
                 sql = "UUID DEFAULT gen_random_uuid()"
-            elif kind in SERIALS and "default" not in options or kind == "bigserial":
+            elif (kind in SERIALS and "default" not in options) or kind == "bigserial":
                 sql = SERIALS.get(kind, "BIGSERIAL")
             else:
                 sql = TYPES.get(kind, kind.upper())
