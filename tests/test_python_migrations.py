@@ -127,3 +127,18 @@ def test_alembic_enums_and_identities(tmp_path: Path) -> None:
 def test_a_given_alembic_folder_is_read_in_down_revision_order() -> None:
     files = [Path(f).name for f in expand_paths([str(ALEMBIC)], orm=True)]
     assert files == ["1a2b3c4d5e6f_create_accounts.py", "0f9e8d7c6b5a_audit.py"]
+
+
+def test_alembic_batch_operations_are_named_not_guessed(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        '    with op.batch_alter_table("t") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("c", sa.Integer()))\n'
+    )
+    assert read_source(str(path), orm=True).text == ""  # no empty transaction either
+    [note] = findings(path)
+    assert (note.code, note.line, note.col) == ("DSQL007", 7, 9)
+    assert "not checked here: add_column" in note.message

@@ -39,8 +39,11 @@ TYPES = {
     "JSONB": "JSONB", "UUID": "UUID", "Uuid": "UUID", "INET": "INET", "CIDR": "CIDR",
     "MONEY": "MONEY", "TSVECTOR": "TSVECTOR", "HSTORE": "HSTORE", "CITEXT": "CITEXT",
 }  # fmt: skip
-# The operations read here; any other is named in the note.
-WRITERS = {"execute", "create_table", "add_column", "create_index", "create_foreign_key"}
+# The operations read here, with the positional arguments they need (batch_op's, which
+# name no table, have fewer); any other is named in the note, but for these helpers.
+WRITERS = {"execute": 1, "create_table": 1, "add_column": 2, "create_index": 3,
+           "create_foreign_key": 5}  # fmt: skip
+HELPERS = {"f", "get_context", "get_bind", "batch_alter_table"}
 SERIALS = {"INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
 HINTS = {
     "serial-column": (
@@ -159,30 +162,31 @@ class _Reader:
         if name == "execute" and pieces is None:
             self.notes.append(Note(start, end, _not_checked()))
             return
-        if name in WRITERS:
-            self.tx.write(start, end)
+        if name not in WRITERS or len(call.args) < WRITERS[name]:
+            if name not in HELPERS:
+                self.unread.append(call)
+            return
+        self.tx.write(start, end)
         if pieces is not None:
             for piece in pieces:
                 add(*piece)
             sql = "".join(p for p, _, _ in pieces).rstrip()
             add("\n" if sql.endswith(";") else ";\n", end - 1, end)
-        elif name == "create_table" and call.args:
+        elif name == "create_table":
             self.create_table(call, start, end)
-        elif name == "add_column" and len(call.args) >= 2:
+        elif name == "add_column":
             table = constant(call.args[0])
             add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
             self.column(call.args[1], serial=False)
             add(";\n", end - 1, end)
-        elif name == "create_index" and len(call.args) >= 3:
+        elif name == "create_index":
             self.create_index(call, start, end)
-        elif name == "create_foreign_key" and len(call.args) >= 5:
+        else:
             label, table, target, local, remote = call.args[:5]
             add(f'ALTER TABLE "{constant(table)}" ADD CONSTRAINT "{_name(label)}" ', start, end)
             # A piece of its own, so that a finding on the key points at the call, not past it.
             references = f'REFERENCES "{constant(target)}" ({_columns(remote)})'
             add(f"FOREIGN KEY ({_columns(local)}) {references};\n", start, end)
-        elif name not in {"f", "get_context", "get_bind", "batch_alter_table"} | WRITERS:
-            self.unread.append(call)
 
     def create_table(self, call: ast.Call, start: int, end: int) -> None:
         columns = [
