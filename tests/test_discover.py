@@ -170,6 +170,10 @@ def test_flyway_locations_are_one_group_in_version_order(
     assert plan.stderr.splitlines() == [said]
     files = [line for line in plan.stdout.splitlines() if line.startswith("db/")]
     assert files == ["db/one/V1__a.sql", "db/two/V2__b.sql", "db/one/V3__c.sql"]
+    (tmp_path / "stray.sql").write_text("CREATE TABLE stray (id int PRIMARY KEY);\n")
+    named = run(tmp_path, "apply", "--dry-run", ".")  # the project's folder: its locations
+    assert named.returncode == 0, named.stderr
+    assert "stray" not in named.stdout and "db/two/V2__b.sql" in named.stdout
 
 
 def test_without_flyway_locations_discovery_groups_by_folder(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from dsql_lint.engine.loader import parse_date
 from dsql_lint.errors import InputError, UserError
 from dsql_lint.settings import Overrides, Settings
 from dsql_lint.syntax.discover import FRAMEWORKS, discover
+from dsql_lint.syntax.flyway_config import locations as flyway_locations
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -127,10 +128,16 @@ APPLIED = {
 
 
 def apply_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
-    """The paths given, else the configuration's `migrations:` folder, else the one migration
-    folder discovery finds (said on stderr, as check says it)."""
+    """The paths given (a folder whose flyway.conf or flyway.toml names locations: those
+    locations), else the configuration's `migrations:` folder, else the one migration folder
+    discovery finds (said on stderr, as check says it)."""
     if paths:
-        return list(paths)
+        here = Path.cwd()
+        out: list[str] = []
+        for path in paths:
+            located = flyway_locations(Path(path), climb=False) if Path(path).is_dir() else []
+            out.extend([_shown(p, here) for p in located] or [path])
+        return out
     here = Path.cwd()
     if settings.migrations is not None:
         return [_shown(settings.migrations, here)]

@@ -24,10 +24,10 @@ _CONF = re.compile(r"^\s*(?:flyway\.|-)locations\s*=\s*(.*?)\s*$", re.M)
 CLASSPATH = Path("src", "main", "resources")
 
 
-def locations(start: Path) -> list[Path]:
+def locations(start: Path, climb: bool = True) -> list[Path]:
     """The folders Flyway reads, or [] where nothing says (discovery then finds Flyway files
-    by their names wherever they are)."""
-    base, spec = _configured(start)
+    by their names wherever they are). `climb`: a configuration file above `start` counts."""
+    base, spec = _configured(start, climb)
     if spec is None:
         return []
     out: list[Path] = []
@@ -42,11 +42,11 @@ def locations(start: Path) -> list[Path]:
     return [path for path in out if path.is_dir()]
 
 
-def _configured(start: Path) -> tuple[Path, list[str] | None]:
+def _configured(start: Path, climb: bool) -> tuple[Path, list[str] | None]:
     environment = os.environ.get("FLYWAY_LOCATIONS")
     if environment:
         return start, environment.split(",")
-    for folder in (start, *start.parents):
+    for folder in (start, *start.parents) if climb else (start,):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
         if conf.is_file():
             found = _CONF.findall(conf.read_text(encoding="utf-8", errors="replace"))
