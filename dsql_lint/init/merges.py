@@ -16,6 +16,7 @@ import yaml
 from dsql_lint.errors import UserError
 from dsql_lint.init.changes import CREATE, KEEP, UNCHANGED, UPDATE, Change, read
 
+
 def env_file(path: Path, shown: str, values: Mapping[str, str], force: bool) -> Change:
     """Set `values` in a `.env`: missing keys are added, a differing one replaced only with
     `force`, every other line kept (`settings.dotenv_edit`, as `cluster create --write-env`)."""
