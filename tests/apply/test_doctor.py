@@ -196,6 +196,45 @@ def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -
     assert found["credentials"] == found["token"] == "skipped"
     assert found["tcp"] == found["connection"] == "ok"
     assert found["sys.jobs"] == "info" and found["ledger"] == "ok"
+    # The user the server says, not DSQL's default role.
+    assert f"database {db.name} as postgres: PostgreSQL" in lines(result)["connection"][1]
+
+
+def dsql_words(text: str) -> list[str]:
+    """DSQL's terms in what the output says is wrong and how to fix it."""
+    said = [line for line in text.splitlines() if line.split()[0] in ("PROBLEM", "fix:")]
+    return re.findall(r"IDLE|cluster|endpoint|\badmin\b|dsql:|token", "\n".join(said))
+
+
+def test_dsn_advice_is_for_postgresql_not_dsql(moto: Moto, db: Database, tmp_path: Path) -> None:
+    """A closed port, an unknown role and an unknown database: plain PostgreSQL advice."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    env = aws_environment(moto, tmp_path)
+    closed = cli(tmp_path, env, "doctor", "--dsn", f"postgresql://postgres@127.0.0.1:{port}/x")
+    assert_clean_failure(closed, "tcp", f"127.0.0.1:{port}: Connection refused")
+    assert f"fix: is PostgreSQL running and listening there (listen_addresses, port {port})?" in (
+        closed.out
+    )
+    role = cli(tmp_path, env, "doctor", "--dsn", db.dsn.replace("user=postgres", "user=nobody"))
+    assert_clean_failure(role, "connection", 'role "nobody" does not exist')
+    assert "fix: create the role, or name another user in --dsn" in role.out
+    database = cli(tmp_path, env, "doctor", "--dsn", db.dsn.replace(db.name, "nowhere"))
+    assert_clean_failure(database, "connection", 'database "nowhere" does not exist')
+    assert "fix: create the database, or name another one in --dsn (dbname)" in database.out
+    for result in (closed, role, database):
+        assert dsql_words(result.out) == [], result.out
+
+
+def test_an_endpoint_that_is_no_dsql_name_is_said_to_be_one(moto: Moto, tmp_path: Path) -> None:
+    env = aws_environment(moto, tmp_path)
+    result = cli(
+        tmp_path, env, "doctor", "--endpoint", "db.example.com", "--connect-to", "127.0.0.1:1"
+    )
+    state, detail = lines(result)["endpoint"]
+    assert state == "ok" and "not an Aurora DSQL endpoint name" in detail
+    assert "for plain PostgreSQL, give --dsn" in detail
 
 
 def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: Path) -> None:
