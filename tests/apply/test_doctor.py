@@ -10,7 +10,7 @@ import ssl
 from pathlib import Path
 
 import pytest
-from aws_mock import Moto, Run, StsStub, aws_environment, cli
+from aws_mock import IamStub, Moto, Run, StsStub, aws_environment, cli
 from conftest import FAKE_ENDPOINT, Database, Tls
 from pg_proxy import Proxy
 
@@ -187,6 +187,59 @@ def test_expired_credentials_and_a_wrong_clock(
     assert result.code == 1 and "Traceback" not in result.output and result.err == ""
     state, detail = lines(result)[check]
     assert state == "PROBLEM" and re.match(pattern, detail), result.out
+
+
+ALLOWED = {
+    "dsql:ListClusters": "allowed",
+    "dsql:GetCluster": "allowed",
+    "dsql:CreateCluster": "explicitDeny",
+    "dsql:DbConnectAdmin": "allowed",
+}
+
+
+@pytest.mark.parametrize(
+    ("user", "decisions", "state", "detail"),
+    [
+        (
+            "admin",
+            ALLOWED,
+            "ok",
+            "ListClusters allowed, GetCluster allowed, CreateCluster explicitDeny, "
+            "DbConnectAdmin allowed",
+        ),
+        (
+            "app",
+            ALLOWED,
+            "PROBLEM",
+            "ListClusters allowed, GetCluster allowed, CreateCluster explicitDeny, "
+            "DbConnect implicitDeny",
+        ),
+    ],
+)
+def test_permissions_as_iam_simulates_them(
+    moto: Moto, tmp_path: Path, user: str, decisions: dict, state: str, detail: str
+) -> None:
+    """Only the connect action `apply` needs is required; the others are told."""
+    with IamStub(decisions) as iam:
+        env = aws_environment(moto, tmp_path, AWS_ENDPOINT_URL_IAM=iam.url)
+        result = cli(
+            tmp_path,
+            env,
+            *("doctor", "--endpoint", FAKE_ENDPOINT, "--user", user),
+            *("--connect-to", "127.0.0.1:1"),
+        )
+    assert "Traceback" not in result.output and result.err == ""
+    identity = lines(result)["identity"][1].split()[0]
+    [asked] = iam.requests
+    assert asked["PolicySourceArn"] == identity
+    connect = "dsql:DbConnectAdmin" if user == "admin" else "dsql:DbConnect"
+    assert [asked[f"ActionNames.member.{n}"] for n in (1, 2, 3, 4)] == [
+        *("dsql:ListClusters", "dsql:GetCluster", "dsql:CreateCluster", connect)
+    ]
+    assert lines(result)["permissions"] == (state, detail)
+    if state == "PROBLEM":
+        assert_clean_failure(result, "permissions", detail)
+        assert f"fix: grant {connect} on the cluster to {identity}" in result.out
 
 
 def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -> None:
