@@ -158,7 +158,7 @@ class Doctor:
             credentials = session.get_credentials()
             frozen = credentials.get_frozen_credentials() if credentials else None
         except BotoCoreError as err:
-            return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+            return _credentials_problem(err, profile)
         self.found.session = session
         self.found.region = self._region(session)
         if frozen is None or not frozen.access_key:
@@ -604,6 +604,27 @@ _LOGIN_FIX = (
     "set AWS_PROFILE (then `aws sso login` for SSO) or AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, or run `aws configure`"
 )
+
+
+def _credentials_problem(err: Exception, profile: str | None) -> Check:
+    """botocore's words, and for an SSO profile what they mean: its login is missing or over."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = botocore.session.Session(profile=profile)
+        config = session.get_scoped_config()
+    except BotoCoreError:
+        return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+    if not {"sso_session", "sso_start_url"} & config.keys():
+        return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+    name = session.profile or "default"
+    return Check(
+        "credentials",
+        PROBLEM,
+        f"profile {name} signs in with IAM Identity Center (SSO), and has no valid login: {err}",
+        f"`aws sso login --profile {name}`, then run doctor again",
+    )
 
 
 def _skipped(names: tuple[str, ...], why: str) -> Iterator[Check]:

@@ -311,6 +311,75 @@ def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: P
     assert SECRET not in result.output
 
 
+SSO_CONFIG = """[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = Developer
+region = us-east-1
+"""
+
+
+@pytest.mark.parametrize(
+    ("profile", "cache_key", "words"),
+    [
+        ("dev", None, "Token for corp does not exist"),
+        ("dev", "corp", "Token has expired and refresh failed"),
+        ("legacy", None, "Token for https://example.awsapps.com/start does not exist"),
+        ("legacy", "https://example.awsapps.com/start", "The SSO session associated"),
+    ],
+)
+def test_an_sso_profile_without_a_valid_login(
+    moto: Moto, tmp_path: Path, profile: str, cache_key: str | None, words: str
+) -> None:
+    """No login cached, or one that has expired (without a refresh token): nothing to ask AWS
+    (AWS_ENDPOINT_URL points at a closed port), one line, and the command that logs in."""
+    import hashlib
+
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    if cache_key is not None:
+        (cache / f"{hashlib.sha1(cache_key.encode()).hexdigest()}.json").write_text(
+            json.dumps(
+                {
+                    "startUrl": "https://example.awsapps.com/start",
+                    "region": "us-east-1",
+                    "accessToken": "stale",
+                    "expiresAt": "2020-01-01T00:00:00Z",
+                }
+            )
+        )
+    (tmp_path / "config").write_text(SSO_CONFIG)
+    env = aws_environment(
+        moto,
+        tmp_path,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        HOME=str(home),
+    )
+    result = cli(tmp_path, env, "doctor", "--profile", profile, "--endpoint", FAKE_ENDPOINT)
+    assert_clean_failure(
+        result, "credentials", f"profile {profile} signs in with IAM Identity Center (SSO)"
+    )
+    assert words in lines(result)["credentials"][1]
+    assert f"fix: `aws sso login --profile {profile}`, then run doctor again" in result.out
+    assert lines(result)["identity"] == ("skipped", "needs credentials")
+
+
 def test_a_ledger_with_failed_statements_is_a_problem(
     moto: Moto, db: Database, tmp_path: Path
 ) -> None:
