@@ -124,10 +124,12 @@ def cluster_tls(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
 
 
 class _QueryStub:
-    """An AWS query-protocol endpoint on 127.0.0.1 whose answers the subclass writes: for
-    what moto cannot produce. `requests` holds each request's form fields."""
+    """An AWS endpoint on 127.0.0.1 whose answers the subclass writes: for what moto cannot
+    produce. `requests` holds each request's fields: the POSTed form of the query protocol, or
+    a GET's query string with its bearer token (`_bearer`)."""
 
     skew = 0.0  # seconds added to the Date header
+    content_type = "text/xml"
 
     def __init__(self) -> None:
         import http.server
@@ -142,12 +144,18 @@ class _QueryStub:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                form = dict(urllib.parse.parse_qsl(raw.decode()))
+                self._reply(dict(urllib.parse.parse_qsl(raw.decode())))
+
+            def do_GET(self) -> None:  # noqa: N802
+                form = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                self._reply({**form, "_bearer": self.headers.get("x-amz-sso_bearer_token", "")})
+
+            def _reply(self, form: dict[str, str]) -> None:
                 stub.requests.append(form)
                 status, text = stub.answer(form)
                 body = text.encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Type", stub.content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -230,3 +238,22 @@ class IamStub(_QueryStub):
             "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
             "</SimulatePrincipalPolicyResponse>"
         )
+
+
+class SsoPortalStub(_QueryStub):
+    """IAM Identity Center's portal (GetRoleCredentials), which moto lacks: the role's
+    short-term keys for a cached login."""
+
+    KEY = "ASIAIOSFODNN7SSO7QXA"
+    content_type = "application/json"
+
+    def answer(self, form: dict[str, str]) -> tuple[int, str]:
+        import time
+
+        credentials = {
+            "accessKeyId": self.KEY,
+            "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSSOSECRET",
+            "sessionToken": "session-token",
+            "expiration": int((time.time() + 3600) * 1000),
+        }
+        return 200, json.dumps({"roleCredentials": credentials})

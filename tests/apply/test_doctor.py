@@ -10,7 +10,7 @@ import ssl
 from pathlib import Path
 
 import pytest
-from aws_mock import IamStub, Moto, Run, StsStub, aws_environment, cli
+from aws_mock import IamStub, Moto, Run, SsoPortalStub, StsStub, aws_environment, cli
 from conftest import FAKE_ENDPOINT, Database, Tls
 from pg_proxy import Proxy
 
@@ -331,6 +331,28 @@ region = us-east-1
 """
 
 
+def sso_project(tmp_path: Path, cache_key: str | None, expires: str) -> Path:
+    """An AWS config with SSO profiles, and a login cached under `cache_key` (none if None)."""
+    import hashlib
+
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    if cache_key is not None:
+        (cache / f"{hashlib.sha1(cache_key.encode()).hexdigest()}.json").write_text(
+            json.dumps(
+                {
+                    "startUrl": "https://example.awsapps.com/start",
+                    "region": "us-east-1",
+                    "accessToken": "cached-login",
+                    "expiresAt": expires,
+                }
+            )
+        )
+    (tmp_path / "config").write_text(SSO_CONFIG)
+    return home
+
+
 @pytest.mark.parametrize(
     ("profile", "cache_key", "words"),
     [
@@ -345,23 +367,7 @@ def test_an_sso_profile_without_a_valid_login(
 ) -> None:
     """No login cached, or one that has expired (without a refresh token): nothing to ask AWS
     (AWS_ENDPOINT_URL points at a closed port), one line, and the command that logs in."""
-    import hashlib
-
-    home = tmp_path / "home"
-    cache = home / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True)
-    if cache_key is not None:
-        (cache / f"{hashlib.sha1(cache_key.encode()).hexdigest()}.json").write_text(
-            json.dumps(
-                {
-                    "startUrl": "https://example.awsapps.com/start",
-                    "region": "us-east-1",
-                    "accessToken": "stale",
-                    "expiresAt": "2020-01-01T00:00:00Z",
-                }
-            )
-        )
-    (tmp_path / "config").write_text(SSO_CONFIG)
+    home = sso_project(tmp_path, cache_key, "2020-01-01T00:00:00Z")
     env = aws_environment(
         moto,
         tmp_path,
@@ -378,6 +384,35 @@ def test_an_sso_profile_without_a_valid_login(
     assert words in lines(result)["credentials"][1]
     assert f"fix: `aws sso login --profile {profile}`, then run doctor again" in result.out
     assert lines(result)["identity"] == ("skipped", "needs credentials")
+
+
+def test_an_sso_profile_with_a_valid_login(moto: Moto, tmp_path: Path) -> None:
+    """The cached login buys the role's keys from the portal; doctor names SSO as the source."""
+    home = sso_project(tmp_path, "corp", "2099-01-01T00:00:00Z")
+    with SsoPortalStub() as portal:
+        env = aws_environment(
+            moto,
+            tmp_path,
+            AWS_ACCESS_KEY_ID="",
+            AWS_SECRET_ACCESS_KEY="",
+            AWS_CONFIG_FILE=str(tmp_path / "config"),
+            AWS_ENDPOINT_URL_SSO=portal.url,
+            HOME=str(home),
+        )
+        result = cli(tmp_path, env, "doctor", "--profile", "dev", "--endpoint", FAKE_ENDPOINT)
+    assert "Traceback" not in result.output and result.err == ""
+    key = SsoPortalStub.KEY
+    assert lines(result)["credentials"] == (
+        "ok",
+        f"from AWS IAM Identity Center (SSO) (profile dev), key {key[:4]}...{key[-4:]}",
+    )
+    assert lines(result)["identity"][0] == "ok"
+    assert portal.requests[0] == {
+        "role_name": "Developer",
+        "account_id": "123456789012",
+        "_bearer": "cached-login",
+    }
+    assert "cached-login" not in result.output and "SSOSECRET" not in result.output
 
 
 def test_a_ledger_with_failed_statements_is_a_problem(
