@@ -280,7 +280,7 @@ class Doctor:
         self.found.host = host
         status = self._status_of(host)
         if not is_dsql_host(host):
-            # PrivateLink and tunnels may name a cluster otherwise; a PostgreSQL host is a slip.
+            # A custom DNS name may stand for a cluster; a PostgreSQL host here is a slip.
             status = (
                 "; not an Aurora DSQL endpoint name (<id>.dsql.<region>.on.aws): checked as "
                 "one all the same (for plain PostgreSQL, give --dsn)"

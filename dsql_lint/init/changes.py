@@ -43,7 +43,7 @@ class Change:
         temporary = self.path.with_name(f".{self.path.name}.dsql-lint-tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # As computed: a file read with its `\\r\\n` kept is written back with them.
+            # As computed: a file read with its CRLF kept is written back with them.
             temporary.write_text(self.after, encoding="utf-8", newline="")
             if self.path.exists():
                 os.chmod(temporary, self.path.stat().st_mode & 0o7777)
