@@ -7,11 +7,14 @@ import json
 import re
 import socket
 import ssl
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from aws_mock import IamStub, Moto, Run, SsoPortalStub, StsStub, aws_environment, cli
 from conftest import FAKE_ENDPOINT, Database, Tls
+from iam_check import token_problem
 from pg_proxy import Proxy
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -36,6 +39,19 @@ def assert_clean_failure(result: Run, check: str, words: str) -> None:
     assert f"apply cannot run yet; first fix {check}" in result.out
 
 
+def token_gate(host: str, ahead: float = 0.0) -> Callable[[str, str], str | None]:
+    """The cluster's check of a login's IAM token, on a server clock `ahead` seconds ahead of
+    this machine's."""
+
+    def check(user: str, secret: str) -> str | None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=ahead)
+        return token_problem(
+            secret, secret=SECRET, host=host, region="us-east-1", user=user, now=now
+        )
+
+    return check
+
+
 def create_cluster(tmp_path: Path, env: dict[str, str]) -> str:
     made = cli(tmp_path, env, "cluster", "create", "--format", "json")
     assert made.code == 0, made.output
@@ -54,7 +70,8 @@ def test_a_ready_cluster_passes_every_check(
         '{"mcpServers": {"dsql": {"command": "uvx", '
         '"args": ["awslabs.aurora-dsql-mcp-server@latest"]}}}'
     )
-    with Proxy(db.server.port, tls=context) as proxy:
+    gate = token_gate(f"{identifier}.us-east-1.on.aws")
+    with Proxy(db.server.port, tls=context, password=gate) as proxy:
         target = [
             "--cluster",
             identifier,
@@ -67,6 +84,8 @@ def test_a_ready_cluster_passes_every_check(
         result = cli(tmp_path, env, "doctor", *target)
         as_json = cli(tmp_path, env, "doctor", *target, "--format", "json")
     assert result.code == 0, result.output
+    # apply's and each doctor's login, every one with a token the cluster would take.
+    assert len(proxy.logins) == 3 and all(login.refused is None for login in proxy.logins)
     found = lines(result)
     assert found["credentials"] == (
         "ok",
@@ -167,6 +186,25 @@ def test_tls_name_mismatch_and_untrusted_ca(
         result = cli(tmp_path, env, "doctor", "--endpoint", host, "--connect-to", hop, *ca)
     assert_clean_failure(result, "tls", words)
     assert lines(result)["connection"][0] == "skipped"
+
+
+def test_a_token_expired_on_arrival(moto: Moto, db: Database, tls: Tls, tmp_path: Path) -> None:
+    """The cluster's clock 16 minutes ahead (this machine's is behind): the token is refused
+    as expired, and the fix points at the clock."""
+    env = aws_environment(moto, tmp_path)
+    gate = token_gate(FAKE_ENDPOINT, ahead=16 * 60)
+    with Proxy(db.server.port, tls=tls.context, password=gate) as proxy:
+        hop = f"127.0.0.1:{proxy.port}/{db.name}"
+        result = cli(
+            tmp_path,
+            env,
+            *("doctor", "--endpoint", FAKE_ENDPOINT, "--connect-to", hop),
+            *("--sslrootcert", str(tls.ca_file)),
+        )
+    assert_clean_failure(result, "connection", "the IAM token expired at")
+    assert "fix: the token expired before use: check the local clock" in result.out
+    assert [login.refused is not None for login in proxy.logins] == [True]
+    assert proxy.logins[0].password not in result.output
 
 
 @pytest.mark.parametrize(
