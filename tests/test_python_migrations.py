@@ -142,3 +142,24 @@ def test_alembic_batch_operations_are_named_not_guessed(tmp_path: Path) -> None:
     [note] = findings(path)
     assert (note.code, note.line, note.col) == ("DSQL007", 7, 9)
     assert "not checked here: add_column" in note.message
+
+
+def test_django_separate_database_and_state_runs_only_its_database_operations(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    path = folder / "0003_split.py"
+    path.write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    atomic = False\n"
+        "    operations = [\n"
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            state_operations=[migrations.RunSQL('CREATE TABLE never (id serial)')],\n"
+        "            database_operations=[migrations.RunSQL('CREATE TABLE real (id serial)')],\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    assert "never" not in read_source(str(path), orm=True).text
+    assert at(findings(path)) == [(9, 75, "DSQL101")]

@@ -125,9 +125,7 @@ class _Reader:
                 atomic = constant(statement.value) is not False
             elif target == "operations" and isinstance(statement.value, (ast.List, ast.Tuple)):
                 operations = list(statement.value.elts)
-        for operation in operations:
-            if not isinstance(operation, ast.Call):
-                continue
+        for operation in _database_operations(operations):
             start, end = self.file.span(operation)
             self.tx.wrapped = atomic
             self.operation(operation, start, end)
@@ -251,6 +249,22 @@ class _Reader:
         label = constant(keyword(index, "name")) or f"{table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
         self.build.add(f'CREATE INDEX {how}"{label}" ON "{table}" ({columns});\n', start, end)
+
+
+def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
+    """The operations that reach the database: SeparateDatabaseAndState's
+    `database_operations` in its place (its `state_operations` never run)."""
+    out: list[ast.Call] = []
+    for operation in operations:
+        if not isinstance(operation, ast.Call):
+            continue
+        if name_of(operation.func) == "SeparateDatabaseAndState":
+            inner = keyword(operation, "database_operations", 0)
+            items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else []
+            out.extend(_database_operations(list(items)))
+        else:
+            out.append(operation)
+    return out
 
 
 def _type(field: ast.Call) -> str:
