@@ -4,6 +4,7 @@ then the command line."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,29 @@ def test_apply_stops_on_the_error_the_settings_keep(project: Path) -> None:
     selected = run("apply", "V1__init.sql", "--isolated", "--select", "DSQL1")
     assert selected.returncode == 1
     assert "not applying: the linter found errors" in selected.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("", ["DSQL401"]),  # no runner named: a V1__ file is Flyway's, one transaction
+        ("migrations: db\n", []),  # dsql-lint apply runs the folder: statement by statement
+        ("migrations: db\nframework: flyway\n", ["DSQL401"]),
+    ],
+    ids=["flyway-name", "apply-runs-it", "flyway-named"],
+)
+def test_the_runner_decides_the_transactions_check_assumes(
+    project: Path, config: str, expected: list[str]
+) -> None:
+    (project / ".dsql-lint.yaml").write_text(config)
+    (project / "db").mkdir()
+    (project / "db" / "V1__init.sql").write_text(
+        "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+    )
+    check = run("check", "--format", "json", "db")
+    assert [f["code"] for f in json.loads(check.stdout)["diagnostics"]] == expected
+    dry = run("apply", "--dry-run", "db")
+    assert dry.returncode == 0, dry.stderr  # apply's pre-flight: never a transaction finding
 
 
 @pytest.mark.parametrize("command", ["apply", "status"])
