@@ -115,10 +115,13 @@ def _follow(
         _inherits(change, here.parsed[defined])
         return
     # Columns that reference this one take its type first: comparing them stays valid.
-    children = [c for parsed in here.parsed[defined:] for c in _referencing(change, parsed, here)]
+    primary = _primary_key(change, here)
+    children = [
+        c for parsed in here.parsed[defined:] for c in _referencing(change, parsed, here, primary)
+    ]
     for place in later:
         for parsed in place.parsed:
-            if any(True for _ in _referencing(change, parsed, place)):
+            if any(True for _ in _referencing(change, parsed, place, primary)):
                 raise Declined(
                     f"{_where(place, parsed)} references {change.table} ({change.column}),"
                     " in another file"
@@ -468,8 +471,11 @@ class _Child:
     parsed: Parsed  # the statement holding the reference
 
 
-def _referencing(change: Change, parsed: Parsed, place: Place) -> Iterator[_Child]:
-    """The columns that a REFERENCES or FOREIGN KEY of the statement points at the column."""
+def _referencing(
+    change: Change, parsed: Parsed, place: Place, primary: list[str | None]
+) -> Iterator[_Child]:
+    """The columns that a REFERENCES or FOREIGN KEY of the statement points at the column;
+    `primary`: the columns of its table's primary key, which a REFERENCES without columns means."""
     tree = parsed.tree
     if tree is None:
         return
@@ -486,15 +492,31 @@ def _referencing(change: Change, parsed: Parsed, place: Place) -> Iterator[_Chil
         else:
             coldef = reference.find_ancestor(exp.ColumnDef)
             children = [_folded(coldef.this)] if coldef is not None else []
-        if not keys and len(children) == 1:
-            keys = [change.column]  # the primary key: the changed key column, taken as it
-        if keys and change.column not in keys:
+        if not keys:
+            keys = list(primary)  # no column named: the primary key
+        if change.column not in keys:
             continue
-        if not keys or len(keys) != len(children) or table_of is None:
+        if len(keys) != len(children) or table_of is None:
             raise Declined(f"{_where(place, parsed)} references {change.table}: not followed")
         child = children[keys.index(change.column)]
         if child is not None:
             yield _Child(table_of, child, parsed)
+
+
+def _primary_key(change: Change, place: Place) -> list[str | None]:
+    """The columns of the table's primary key, as the file declares it."""
+    for parsed in place.parsed:
+        if parsed.tree is None or owner(parsed.tree) != change.table:
+            continue
+        for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
+            if isinstance(key, exp.PrimaryKey):
+                return [
+                    _folded(e.this if isinstance(e, exp.Ordered) else e) for e in key.expressions
+                ]
+            coldef = key.find_ancestor(exp.ColumnDef)
+            if coldef is not None:
+                return [_folded(coldef.this)]
+    return []
 
 
 def owner(tree: exp.Expr) -> str | None:
