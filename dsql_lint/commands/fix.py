@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dsql_lint.commands.options import lint_options, migration_paths
-from dsql_lint.diagnostic import Severity
+from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.actions import CHOICES
@@ -190,7 +190,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
         click.echo(findings, err=True, nl=False)
     translated = [fix for o in outcomes for fix in o.translated]
     _echo_err(summary([o.result for o in outcomes], translated))
-    untranslated = sum(len(o.untranslated) for o in outcomes)
+    untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(
             f"{counted(untranslated, 'lossy translation')} not done: those"
