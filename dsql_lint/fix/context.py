@@ -64,7 +64,9 @@ class FixContext:
     @property
     def place(self) -> Place:
         """The statements of the file being fixed, for a type change's dependents."""
-        return Place(self.report.source.display_path, self.report.parsed, True)
+        return self.memo(
+            "place", lambda: Place(self.report.source.display_path, self.report.parsed, True)
+        )
 
     def decline(self, diag: Diagnostic, reason: str) -> None:
         self.declined[(diag.code, diag.start)] = (

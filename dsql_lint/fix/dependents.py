@@ -10,6 +10,7 @@ type), or the fix is declined with the reason, since PostgreSQL would refuse the
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,13 +82,26 @@ class Change:
         return _NUMERIC_ELEMENTS.match(self.old) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Place:
     """The statements of one file that a change may reach, and whether they can be edited."""
 
     path: str
     parsed: Sequence[Parsed]
     editable: bool
+    # Name -> the statements that name it: a change looks only at those naming its table.
+    _index: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    def naming(self, name: str, start: int = 0) -> Iterator[Parsed]:
+        """The statements from `start` on that name `name` (a table, a column), in order."""
+        if self._index is None:
+            self._index = {}
+            for k, parsed in enumerate(self.parsed):
+                for word in _names(parsed):
+                    self._index.setdefault(word, []).append(k)
+        found = self._index.get(name, [])
+        for k in found[bisect.bisect_left(found, start) :]:
+            yield self.parsed[k]
 
 
 @dataclass
@@ -117,10 +131,12 @@ def _follow(
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change, here)
     children = [
-        c for parsed in here.parsed[defined:] for c in _referencing(change, parsed, here, primary)
+        child
+        for parsed in here.naming(change.table, defined)
+        for child in _referencing(change, parsed, here, primary)
     ]
     for place in later:
-        for parsed in place.parsed:
+        for parsed in place.naming(change.table):
             if any(True for _ in _referencing(change, parsed, place, primary)):
                 raise Declined(
                     f"{_where(place, parsed)} references {change.table} ({change.column}),"
@@ -129,7 +145,7 @@ def _follow(
     found.changed.update((c.table, c.column) for c in children)
     places = [(here, defined + 1), *((p, 0) for p in later)]
     for place, first in places:
-        for parsed in place.parsed[first:]:
+        for parsed in place.naming(change.table, first):
             if _redefines(parsed, change.table):
                 break
             for edit in _statement(change, parsed, place, found):
@@ -193,7 +209,11 @@ def _aliases(tree: exp.Expr) -> dict[str, str]:
 
 
 def _names(parsed: Parsed) -> set[str]:
-    """The words of a statement without a tree, folded, for a conservative look."""
+    """The names a statement uses, folded: its tree's identifiers, or the words of a statement
+    without one (for a conservative look)."""
+    tree = parsed.tree
+    if tree is not None and not isinstance(tree, exp.Command):
+        return {name for i in tree.find_all(exp.Identifier) if (name := _folded(i))}
     return {
         w[1:-1].replace('""', '"') if w.startswith('"') else w.lower()
         for w in _WORD.findall(parsed.statement.text)
@@ -505,7 +525,7 @@ def _referencing(
 
 def _primary_key(change: Change, place: Place) -> list[str | None]:
     """The columns of the table's primary key, as the file declares it."""
-    for parsed in place.parsed:
+    for parsed in place.naming(change.table):
         if parsed.tree is None or owner(parsed.tree) != change.table:
             continue
         for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
@@ -535,7 +555,8 @@ def _child(
     if (child.table, child.column) in found.retyped:
         return
     found.retyped.add((child.table, child.column))
-    for index, parsed in enumerate(here.parsed):
+    for parsed in here.naming(child.table):
+        index = parsed.statement.index
         tree = parsed.tree
         if owner(tree) != child.table if tree is not None else True:
             continue
