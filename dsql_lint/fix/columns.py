@@ -18,11 +18,13 @@ from dsql_lint.fix.dependents import (
     array_json,
     array_literal_to_json,
     follow,
+    in_statement,
     owner,
 )
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
+from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.tokens import Tokens
 
 
@@ -53,8 +55,8 @@ class ReplaceType(Action):
     safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
     default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
     dependents: `decline`: no fix when the statement names the column elsewhere than in its
-                name and DEFAULT (a CHECK, a generated column, a key): those expressions are
-                written for the old type
+                name and DEFAULT in a way no rewrite carries to the new type (a key, an array
+                operator); `cardinality(a)` in a CHECK becomes `jsonb_array_length(a)`
     """
 
     keys = frozenset({"with", "by-type", "safe-when", "default", "dependents"})
@@ -90,8 +92,11 @@ class ReplaceType(Action):
         text = self.by_type.get(written, self.texts[chosen])
         if "IDENTITY" in text.upper() and _alters_table(span):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
-        if self.decline_dependents and _has_dependents(span):
-            return FixAvailability.NONE
+        name = _dependent_name(span) if self.decline_dependents else None
+        if name is not None:
+            change = Change("", name, span.text(0, len(span)), text)
+            if in_statement(change, parse(span.statement)) is None:
+                return FixAvailability.NONE
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
@@ -114,6 +119,10 @@ class ReplaceType(Action):
             if converted is None:
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
+        if self.decline_dependents:
+            # The uses in its own statement that the fix decision found it can carry.
+            own = Change("", tokens[column.name].name, old, new)
+            edits.extend(in_statement(own, ctx.parsed(diag.statement)) or [])
         table = owner(ctx.parsed(diag.statement).tree)
         followed: list[Edit] = []
         if table is not None:
@@ -140,25 +149,26 @@ def _position(tree: exp.Expr | None, name: str) -> int | None:
     return names.index(name) if name in names else None
 
 
-def _has_dependents(span: Tokens) -> bool:
-    """Whether the statement names the column whose type is `span` elsewhere than in its own
-    name and DEFAULT."""
+def _dependent_name(span: Tokens) -> str | None:
+    """The name of the column whose type is `span`, if the statement names it elsewhere than
+    in its own name and DEFAULT (a CHECK, a generated column, a key)."""
     if not span.ok:
-        return False
+        return None
     tokens = Tokens(span.statement)
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     if not at:
-        return False
+        return None
     name = tokens[at - 1].name
     column = locate.find_column(tokens, name)
     if column is None:
-        return False
+        return None
     default = column.constraint("DEFAULT")
     own = {column.name, *(range(default.start, default.stop) if default else ())}
-    return any(
+    named = any(
         i not in own and t.type is not TokenType.STRING and t.name == name
         for i, t in enumerate(tokens)
     )
+    return name if named else None
 
 
 def _alters_table(span: Tokens) -> bool:

@@ -589,3 +589,32 @@ def _child(
 def _like(new: str, old: str) -> str:
     """The new type in the case the old one is written in."""
     return new.lower() if old.islower() else new
+
+
+# --- uses in the statement that defines the column ------------------------------------------
+
+
+def in_statement(change: Change, parsed: Parsed) -> list[Edit] | None:
+    """The edits carrying the column's other uses in its own statement (a CHECK, a generated
+    column) to the new type; None when one cannot be carried (a key, an array operator)."""
+    tree = parsed.tree
+    if tree is None or change.kind != "array-json":
+        return None
+    edits: list[Edit] = []
+    for identifier in tree.find_all(exp.Identifier):
+        if _folded(identifier) != change.column or isinstance(identifier.parent, exp.ColumnDef):
+            continue
+        column = identifier.parent
+        if not isinstance(column, exp.Column) or column.this is not identifier:
+            return None  # a key's or an index's column list
+        node: exp.Expr = column
+        parent = node.parent
+        while isinstance(parent, exp.Paren):
+            node, parent = parent, parent.parent
+        if isinstance(parent, exp.Is):
+            continue
+        rewritten = _array_use(parsed, column, node, parent)
+        if rewritten is None:
+            return None
+        edits.append(rewritten)
+    return edits

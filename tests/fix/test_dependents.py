@@ -19,10 +19,10 @@ UNSAFE = Case(unsafe=True)
 @pytest.mark.parametrize(
     "table",
     [
-        "CREATE TABLE r (id uuid PRIMARY KEY, perms text[], CHECK (cardinality(perms) > 0));",
+        "CREATE TABLE r (id uuid PRIMARY KEY, perms text[], UNIQUE (perms));",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[] CHECK (array_ndims(perms) = 1));",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[],"
-        " n int GENERATED ALWAYS AS (cardinality(perms)) STORED);",
+        " n text GENERATED ALWAYS AS (array_to_string(perms, ',')) STORED);",
         'CREATE TABLE r (id uuid PRIMARY KEY, "Perms" text[], CHECK ("Perms" <> \'{}\'));',
     ],
 )
@@ -33,6 +33,32 @@ def test_declined_in_check_and_fix(table: str, tmp_path: Path) -> None:
     found = {d["code"]: d["fix"] for d in json.loads(checked.output)["diagnostics"]}
     assert found["DSQL102"] == "none"
     assert fix_text(table + "\n", UNSAFE).text == table + "\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "fixed"),
+    [
+        (
+            "CREATE TABLE r (id uuid, perms text[] DEFAULT '{}'::text[] NOT NULL,"
+            " CHECK ((id IS NULL) OR (cardinality(perms) > 0)));",
+            "CREATE TABLE r (id uuid, perms jsonb DEFAULT '[]'::jsonb NOT NULL,"
+            " CHECK ((id IS NULL) OR (jsonb_array_length(perms) > 0)));",
+        ),
+        (
+            "CREATE TABLE r (perms text[], n int GENERATED ALWAYS AS (cardinality(perms)) STORED,"
+            " CHECK (perms IS NOT NULL));",
+            "CREATE TABLE r (perms jsonb, n int GENERATED ALWAYS AS (jsonb_array_length(perms))"
+            " STORED, CHECK (perms IS NOT NULL));",
+        ),
+    ],
+)
+def test_uses_in_its_statement_are_carried(table: str, fixed: str, tmp_path: Path) -> None:
+    path = tmp_path / "r.sql"
+    path.write_text(table + "\n")
+    checked = CliRunner().invoke(cli, ["check", "--isolated", "--format", "json", str(path)])
+    found = {d["code"]: d["fix"] for d in json.loads(checked.output)["diagnostics"]}
+    assert found["DSQL102"] == "unsafe"
+    assert fix_text(table + "\n", UNSAFE).text == fixed + "\n"
 
 
 def test_its_own_default_is_converted_not_a_dependent() -> None:
