@@ -21,7 +21,7 @@ from dsql_lint.commands.apply import (
     local_options,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -43,7 +43,7 @@ def baseline(paths: tuple[str, ...], version: tuple[int, ...], **kw: Any) -> int
     """Mark every versioned migration up to --version as applied, on a database whose schema
     already has them; refused when the ledger already has history."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     below = [

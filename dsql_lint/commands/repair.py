@@ -20,7 +20,7 @@ from dsql_lint.commands.apply import (
     local_options,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -40,7 +40,7 @@ def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> 
     """Remove failed statements from the ledger, and realign the checksums of the files
     given to --accept-edits. Prints each change."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), dsql=target.is_dsql)
     accepted = [_plan_of(path, plans) for path in accept_edits]
