@@ -92,6 +92,8 @@ class ReplaceType(Action):
         text = self.by_type.get(written, self.texts[chosen])
         if "IDENTITY" in text.upper() and _alters_table(span):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
+        if self.decline_dependents and _norm_type(text) in ("JSON", "JSONB") and _keyed(span):
+            return FixAvailability.NONE  # DSQL307: no JSON key
         name = _dependent_name(span) if self.decline_dependents else None
         if name is not None:
             change = Change("", name, span.text(0, len(span)), text)
@@ -147,6 +149,16 @@ def _position(tree: exp.Expr | None, name: str) -> int | None:
         return None
     names = [identifier_name(c.this) for c in schema.expressions if isinstance(c, exp.ColumnDef)]
     return names.index(name) if name in names else None
+
+
+def _keyed(span: Tokens) -> bool:
+    """Whether the column whose type is `span` is declared PRIMARY KEY or UNIQUE."""
+    if not span.ok:
+        return False
+    tokens = Tokens(span.statement)
+    at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
+    column = locate.find_column(tokens, tokens[at - 1].name) if at else None
+    return column is not None and column.constraint("PRIMARY KEY", "UNIQUE") is not None
 
 
 def _dependent_name(span: Tokens) -> str | None:

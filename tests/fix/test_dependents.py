@@ -20,6 +20,7 @@ UNSAFE = Case(unsafe=True)
     "table",
     [
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[], UNIQUE (perms));",
+        "CREATE TABLE r (perms -- a comment\n  text[] PRIMARY KEY, n text);",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[] CHECK (array_ndims(perms) = 1));",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[],"
         " n text GENERATED ALWAYS AS (array_to_string(perms, ',')) STORED);",
