@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import history, ledger
+from dsql_lint.apply import copybatch, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
@@ -127,23 +127,7 @@ class Executor:
             self._run_file(plan)
 
     def ensure_ledger(self) -> None:
-        import psycopg
-
-        for statement in ledger.create_statements(self.conn):
-            # One DDL per transaction (dsql-facts.md, Transactions); DDL hits OC001 too.
-            try:
-                self._retrying(lambda s=statement: self.conn.execute(s), None)
-            except (
-                psycopg.errors.UniqueViolation,
-                psycopg.errors.DuplicateObject,
-                psycopg.errors.DuplicateTable,
-                psycopg.errors.DuplicateSchema,
-                psycopg.errors.DuplicateColumn,
-            ):
-                # Runs started together race to create the ledger, before any lock exists: on
-                # PostgreSQL the loser of `IF NOT EXISTS` may get a duplicate error instead.
-                if self._broken():
-                    raise
+        upkeep.ensure_ledger(self.conn, lambda attempt: self._retrying(attempt, None))
 
     def _release_lock(self) -> None:
         import psycopg
@@ -201,7 +185,10 @@ class Executor:
             self.reporter.event("reconnect", reason="connection age cap")
         started = time.monotonic()
         if unit.kind in (DDL, DML):
-            ran = self._run_ddl(unit, statuses) if unit.kind == DDL else self._run_transaction(unit)
+            if unit.kind == DDL:
+                ran = self._run_ddl(unit, statuses)
+            else:
+                ran = self._run_copy(unit) if unit.batched else self._run_transaction(unit)
             if not ran:
                 for step in unit.steps:
                     self._report(step, "skipped")
@@ -402,6 +389,63 @@ class Executor:
 
         return self._guarded(unit.steps, lambda: self._retrying(attempt, unit))
 
+    def _run_copy(self, unit: Unit) -> bool:
+        """Run a COPY's rows in batches DSQL accepts, each committed with the ledger row that
+        counts the rows in, so a resume continues after the last batch that committed;
+        False when the ledger shows another run applied it."""
+        step = unit.steps[0]
+        assert step.copy_data is not None and step.sql is not None
+        rows = copybatch.rows_of(step.text, step.copy_data)
+        if not len(rows):
+            return self._run_transaction(unit)
+        known = (0, rows.digest())  # the checksum of the first rows, fed as batches commit
+        sent = False
+
+        def prefix(count: int) -> Any:
+            fed, digest = known
+            if fed > count:
+                fed, digest = 0, rows.digest()
+            digest = digest.copy()
+            copybatch.feed(digest, rows.rows[fed:count])
+            return digest
+
+        def attempt() -> tuple[int, Any] | None:
+            nonlocal sent
+            with self.conn.transaction():
+                # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
+                # may be in already.
+                row = ledger.reread(self.conn, [step]).get((step.file, step.index))
+                if row is not None:
+                    self.state.statements[(step.file, step.index)] = row
+                if row is not None and row.status in DONE:
+                    return None
+                done = (row.rows_done or 0) if row is not None else 0
+                digest = prefix(done)
+                if done and row is not None and digest.hexdigest() != row.rows_sha256:
+                    raise ApplyError(
+                        f"{step.where}: the first {done:,} rows of this COPY were committed, "
+                        "and have been edited since: restore them (only rows not yet copied "
+                        "may change)"
+                    )
+                first, end = next(rows.batches(done))
+                self._copy(step, rows.data(first, end))
+                sent = True
+                copybatch.feed(digest, rows.rows[first:end])
+                status = APPLIED if end == len(rows) else STARTED
+                ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+            return end, digest
+
+        while True:
+            batch = self._guarded([step], lambda: self._retrying(attempt, unit))
+            if batch is None:
+                return sent
+            known = batch
+            self.reporter.event(
+                "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
+            )
+            if batch[0] == len(rows):
+                return True
+
     def _run_query(self, step: Step) -> None:
         # Autocommit: `CALL sys.wait_for_job` must run outside a transaction
         # (dsql-facts.md, Asynchronous DDL). Re-running a query after a crash is harmless.
@@ -433,8 +477,7 @@ class Executor:
         self._current = step.where
         self._running = step
         if step.copy_data is not None:
-            with conn.cursor() as cursor, cursor.copy(step.sql) as copy:
-                copy.write(copy_rows(step.copy_data))
+            self._copy(step, copy_rows(step.copy_data))
             return None
         cursor = conn.execute(step.sql)
         if step.analysis.waits_for_job:
@@ -446,6 +489,12 @@ class Executor:
                 )
             return None
         return job_id_of(cursor)
+
+    def _copy(self, step: Step, data: str) -> None:
+        self._current = step.where
+        self._running = step
+        with self.conn.cursor() as cursor, cursor.copy(step.sql) as copy:
+            copy.write(data)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -62,6 +62,17 @@ def local_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def lock_timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(0),
+        default=600,
+        show_default=True,
+        metavar="SECONDS",
+        help="wait this long for another apply on the same target to finish",
+    )(command)
+
+
 def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     local, fresh = kw.pop("local"), kw.pop("fresh")
     if fresh and not local:
@@ -184,14 +195,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(0),
-    default=600,
-    show_default=True,
-    metavar="SECONDS",
-    help="wait this long for another apply on the same target to finish",
-)
+@lock_timeout_option
 @click.option(
     "--to",
     metavar="VERSION",
@@ -213,7 +217,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(settings.migration_paths(paths))
     target = _target(kw, settings)
-    plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
+    plans = build_plans(list(paths), target is None or target.is_dsql, settings.lint.exclude)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
     if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
@@ -380,7 +384,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(settings.migration_paths(paths))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), dsql=target.is_dsql)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)
     failed = print_status(plans, state, kw["fmt"], selected)
