@@ -138,7 +138,8 @@ def test_the_preflight_lets_a_batched_copy_through_but_not_one_in_a_block(
 ) -> None:
     big = copy_file(range(1, 3502))
     folder = migrations({"V1__t.sql": TABLE, "V2__items.sql": big})
-    assert apply(folder, db, "--dry-run").code == 0
+    plan = apply(folder, db, "--dry-run")
+    assert plan.code == 0 and '"transaction": "batches of 2,999 rows"' in plan.out, plan.output
     (folder / "V2__items.sql").write_text(f"BEGIN;\n{big}COMMIT;\n")
     blocked = apply(folder, db)
     assert blocked.code == 1 and "DSQL718" in blocked.output, blocked.output

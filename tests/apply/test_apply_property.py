@@ -139,7 +139,7 @@ def test_kills_failures_and_concurrent_runs_apply_each_statement_once(
     for name, text in files.items():
         (folder / name).write_text(text)
     for _ in range(3):
-        runs = [spawn(folder, db) for _ in range(rng.choice([1, 1, 2, 3]))]
+        runs = [spawn(folder, db) for _ in range(rng.choice([1, 2, 3]))]
         victims = [run for run in runs if rng.random() < 0.6]
         time.sleep(rng.uniform(0.8, 3.0))
         for run in victims:
