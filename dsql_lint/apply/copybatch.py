@@ -48,6 +48,10 @@ class CopyRows:
             yield first, end
             first = end
 
+    def lines_before(self, row: int) -> int:
+        """The lines of the data before row `row`, the header's included."""
+        return bool(self.header) + sum(text.count("\n") for text in self.rows[:row])
+
     def data(self, first: int, end: int) -> str:
         return self.header + "".join(self.rows[first:end])
 

@@ -10,6 +10,7 @@ The protocol that keeps the ledger true across crashes (docs/apply.md, "Crash wi
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
 DONE = (APPLIED, SKIPPED)
+_COPY_ROW = re.compile(r"^COPY [^,]+, line (\d+)")  # PostgreSQL's context of a COPY error
 
 # dsql-facts.md, Transactions: 3,000 rows, 10 MiB, 5 minutes per transaction -> 54000.
 BATCH_ADVICE = (
@@ -73,6 +75,8 @@ class Executor:
         self.lock: RunLock | None = None
         self._current: str = "connecting"
         self._running: Step | None = None  # the statement sent last, for error positions
+        # The file's line of the data a COPY sent last, as PostgreSQL's "line N" counts them.
+        self._copy_first_line: int | None = None
 
     @property
     def conn(self) -> Any:
@@ -428,7 +432,9 @@ class Executor:
                         "may change)"
                     )
                 first, end = next(rows.batches(done))
-                self._copy(step, rows.data(first, end))
+                # The server counts the header, sent again with each batch, as line 1.
+                skipped = rows.lines_before(first) - bool(rows.header)
+                self._copy(step, rows.data(first, end), skipped)
                 sent = True
                 copybatch.feed(digest, rows.rows[first:end])
                 status = APPLIED if end == len(rows) else STARTED
@@ -477,7 +483,7 @@ class Executor:
         self._current = step.where
         self._running = step
         if step.copy_data is not None:
-            self._copy(step, copy_rows(step.copy_data))
+            self._copy(step, copy_rows(step.copy_data), 0)
             return None
         cursor = conn.execute(step.sql)
         if step.analysis.waits_for_job:
@@ -490,9 +496,12 @@ class Executor:
             return None
         return job_id_of(cursor)
 
-    def _copy(self, step: Step, data: str) -> None:
+    def _copy(self, step: Step, data: str, skipped: int) -> None:
+        """Send `data` as the rows of `step`'s COPY; `skipped`: the lines of the file's data
+        before those sent (rows an earlier batch sent)."""
         self._current = step.where
         self._running = step
+        self._copy_first_line = None if step.copy_line is None else step.copy_line + skipped
         with self.conn.cursor() as cursor, cursor.copy(step.sql) as copy:
             copy.write(data)
 
@@ -529,7 +538,7 @@ class Executor:
             if self._broken():
                 raise
             running = self._running if self._running in steps else None
-            message, fields = server_error(err, running, self._current)
+            message, fields = server_error(err, running, self._current, self._copy_first_line)
             self._fail(steps, message, fields=fields)
 
     def _fail(
@@ -601,9 +610,12 @@ def copy_rows(data: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def server_error(err: Any, step: Step | None, where: str) -> tuple[str, dict[str, Any]]:
+def server_error(
+    err: Any, step: Step | None, where: str, copy_first_line: int | None = None
+) -> tuple[str, dict[str, Any]]:
     """The server's error as the user needs it: the line PostgreSQL points at inside the
-    statement, its SQLSTATE, DETAIL and HINT, and what to do about DSQL's limits."""
+    statement (or, in a COPY's rows, the row's line: `copy_first_line` is the file's line of
+    the first line sent), its SQLSTATE, DETAIL and HINT, and what to do about DSQL's limits."""
     diag = getattr(err, "diag", None)
     sqlstate = getattr(err, "sqlstate", None)
     fields: dict[str, Any] = {"sqlstate": sqlstate}
@@ -612,6 +624,9 @@ def server_error(err: Any, step: Step | None, where: str) -> tuple[str, dict[str
         position = getattr(diag, "statement_position", None)
         if position and step.sql and str(position).isdigit():
             line += step.sql[: int(position) - 1].count("\n")
+        row = _COPY_ROW.search(getattr(diag, "context", None) or "")
+        if step.copy_data is not None and copy_first_line is not None and row:
+            line = copy_first_line + int(row.group(1)) - 1
         where = f"{step.path}:{line}"
         fields.update(file=step.path, line=line, statement_line=step.line)
     message = f"{where}: {_first_line(err)}"

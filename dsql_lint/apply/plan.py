@@ -50,6 +50,7 @@ class Step:
     sha256: str
     analysis: Analysis = field(default_factory=Analysis)
     copy_data: str | None = None  # rows for COPY ... FROM stdin
+    copy_line: int | None = None  # the line of the first of them
 
     @property
     def where(self) -> str:
@@ -167,6 +168,7 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text
+                last.copy_line = statement.line
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
         parsed = parse(statement)

@@ -109,6 +109,9 @@ def test_a_failed_batch_keeps_the_rows_before_it_and_the_corrected_file_continue
     failed = apply(folder, db)
     assert failed.code == 1
     assert copied(failed.out) == [2999, 5998]
+    # The error names the row's line in the file: row 7,000 is on line 7,001.
+    error = events(failed.out)[-1]
+    assert error["line"] == 7001 and error["sqlstate"] == "22P04", error
     assert copy_row(db) == [("failed", 5998)]
     assert db.query("SELECT count(*) FROM items") == [(5998,)]
     # repair keeps the committed rows: the next apply continues after them.
