@@ -418,7 +418,7 @@ class Executor:
             with self.conn.transaction():
                 # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
                 # may be in already.
-                row = ledger.reread(self.conn, [step]).get((step.file, step.index))
+                row = ledger.reread(self.conn, [step], for_update=True).get((step.file, step.index))
                 if row is not None:
                     self.state.statements[(step.file, step.index)] = row
                 if row is not None and row.status in DONE:
@@ -442,6 +442,8 @@ class Executor:
             return end, digest
 
         while True:
+            if self.lock is not None:
+                self.lock.check()  # a run whose lock was taken over stops between batches
             batch = self._guarded([step], lambda: self._retrying(attempt, unit))
             if batch is None:
                 return sent

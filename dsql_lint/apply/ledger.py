@@ -166,15 +166,19 @@ STATEMENT_COLUMNS = (
 )
 
 
-def reread(conn: Any, steps: list[Any]) -> dict[tuple[str, int], StatementRow]:
-    """The rows of these statements as committed now (in the caller's transaction)."""
+def reread(
+    conn: Any, steps: list[Any], for_update: bool = False
+) -> dict[tuple[str, int], StatementRow]:
+    """The rows of these statements as committed now (in the caller's transaction);
+    `for_update`: locked until it ends, so a writer of the same rows waits, then reads what
+    this one wrote (PostgreSQL; on DSQL the write conflicts at COMMIT)."""
     if not steps:
         return {}
     return {
         (row[0], row[1]): StatementRow(*row)
         for row in conn.execute(
             f"SELECT {STATEMENT_COLUMNS} FROM {SCHEMA}.statements"
-            " WHERE file = %s AND statement_index = ANY(%s)",
+            " WHERE file = %s AND statement_index = ANY(%s)" + " FOR UPDATE" * for_update,
             [steps[0].file, [step.index for step in steps]],
         )
     }
