@@ -22,6 +22,7 @@ MAX_BYTES = 4 * 1024 * 1024
 _CSV = re.compile(r"\bcsv\b", re.I)
 _HEADER = re.compile(r"\bheader\b(?!\s*(?:false|off|0)\b)", re.I)
 _END = re.compile(r"^\\\.\r?$")
+_STDIN = re.compile(r"\bstdin\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,12 @@ def rows_of(statement: str, data: str) -> CopyRows:
             break
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    csv = bool(_CSV.search(statement))
+    # The options follow `stdin` (a column may be named csv or header).
+    stdin = _STDIN.search(statement)
+    options = statement[stdin.end() :] if stdin else ""
+    csv = bool(_CSV.search(options))
     header = ""
-    if csv and _HEADER.search(statement) and lines:
+    if _HEADER.search(options) and lines:  # PostgreSQL 15 allows HEADER in text format too
         header, lines = lines[0], lines[1:]
     rows = _csv_records(lines) if csv else lines
     return CopyRows(statement, header, rows)

@@ -162,3 +162,11 @@ def test_csv_records_with_line_breaks_and_a_header_are_cut_between_records(
     assert db.query(
         "SELECT count(DISTINCT id), min(name), count(*) FILTER (WHERE name ~ '\\n') FROM items"
     ) == [(4000, "line one\nline 1", 4000)]
+
+
+def test_a_header_line_is_set_apart_only_when_the_options_ask_for_one() -> None:
+    data = "h\n1\n\\.\n"
+    assert rows_of("COPY t (header) FROM stdin", data).header == ""  # a column's name
+    assert rows_of("COPY t FROM stdin WITH (FORMAT csv, HEADER false)", data).header == ""
+    with_header = rows_of("COPY t FROM stdin WITH (FORMAT text, HEADER)", data)
+    assert (with_header.header, with_header.rows) == ("h\n", ["1\n"])
