@@ -30,7 +30,7 @@ class CopyRows:
     """The rows of one COPY, as the server reads them: a CSV record may span lines."""
 
     statement: str  # the COPY statement, whose text the progress checksum covers too
-    header: str  # a CSV header line, sent again before each batch; "" without one
+    header: str  # the HEADER line, sent again before each batch; "" without one
     rows: list[str]  # each with its line end
 
     def __len__(self) -> int:
