@@ -14,7 +14,7 @@ from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
-from dsql_lint.commands.options import config_options, lint_options
+from dsql_lint.commands.options import apply_paths, config_options, lint_options
 from dsql_lint.errors import UserError
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
@@ -215,7 +215,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 
     The linter runs first, with the project's configuration as `check` reads it."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _target(kw, settings)
     plans = build_plans(list(paths), target is None or target.is_dsql, settings.lint.exclude)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
@@ -323,10 +323,12 @@ def _preflight_report(
     from dsql_lint.apply import history
     from dsql_lint.apply.ledger import LedgerState
     from dsql_lint.apply.preflight import pending_only
+    from dsql_lint.fix.decision import FixJudge
     from dsql_lint.lint.pipeline import lint_paths
 
     # The runner is ours, whatever the framework's would do: one DDL per transaction.
     options.framework_transactions = False
+    options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` would make
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report
@@ -382,7 +384,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))

@@ -24,7 +24,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -49,7 +49,7 @@ def baseline(
     """Mark every versioned migration up to --version as applied, on a database whose schema
     already has them; refused when the ledger already has history."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     below = [

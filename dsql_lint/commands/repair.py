@@ -25,7 +25,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 # Statements recorded per transaction by --mark-applied (DSQL: 3,000 modified rows at most).
@@ -63,7 +63,7 @@ def repair(
     realign the checksums of the files given to --accept-edits and record the files given to
     --mark-applied as applied. Prints each change."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     accepted = [_plan_of("--accept-edits", path, plans) for path in accept_edits]

@@ -19,7 +19,7 @@ from dsql_lint.commands.apply import (
     local_options,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -34,7 +34,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     """Check that the target's ledger matches the migrations: nothing edited, missing,
     failed, pending or out of order (exit 1 otherwise). Reads only; writes nothing."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
