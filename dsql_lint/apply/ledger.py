@@ -11,6 +11,7 @@ from typing import Any
 
 SCHEMA = "dsql_lint"
 STARTED, APPLIED, FAILED, SKIPPED = "started", "applied", "failed", "skipped"
+NOT_RUN = "not run"  # shown, never stored: see LedgerState.not_run
 
 # Each is DDL, so each runs in a transaction of its own (dsql-facts.md, Transactions).
 # No SERIAL, no DEFAULT-ed ADD COLUMN: the tables are valid DSQL themselves.
@@ -100,6 +101,12 @@ class LedgerState:
     def status(self, file: str, index: int) -> str | None:
         row = self.statements.get((file, index))
         return row.status if row else None
+
+    def not_run(self, file: str, index: int) -> bool:
+        """A statement of a file recorded as applied that never ran: added by an edit that
+        `repair --accept-edits` accepted."""
+        row = self.files.get(file)
+        return row is not None and row.applied and (file, index) not in self.statements
 
 
 def exists(conn: Any) -> bool:

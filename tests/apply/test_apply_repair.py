@@ -130,3 +130,22 @@ def test_a_batched_copy_is_retried_on_conflicts_without_doubling_rows(
     assert result.code == 0, result.output
     assert result.out.count('"event": "retry"') == 2
     assert db.query("SELECT count(*), count(DISTINCT id) FROM items") == [(4000, 4000)]
+
+
+def test_an_accepted_edit_is_not_run_and_every_command_says_so(db: Database, migrations) -> None:
+    folder = migrations({"V1__log.sql": LOG})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    (folder / "V1__log.sql").write_text(LOG + "CREATE TABLE extra (n int PRIMARY KEY);\n")
+    accepted = run_cli(
+        "repair", str(folder), "--dsn", db.dsn, "--accept-edits", str(folder / "V1__log.sql")
+    )
+    assert accepted.code == 0 and "the edit is accepted, and is not run" in accepted.out
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+    status = run_cli("status", str(folder), "--dsn", db.dsn)
+    assert "applied (1/2 statements applied, 1 not run: edits accepted by repair)" in status.out
+    assert "pending" not in status.out
+    again = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert again.code == 0, again.output
+    assert "not run  " in again.err and "V1__log.sql:2" in again.err
+    assert "done: 0 applied, 1 already applied, 1 not run (edits accepted by repair)" in again.err
+    assert db.query("SELECT to_regclass('extra') IS NULL") == [(True,)]
