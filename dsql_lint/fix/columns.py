@@ -166,13 +166,13 @@ def _dependent_name(span: Tokens) -> str | None:
     in its own name and DEFAULT (a CHECK, a generated column, a key)."""
     if not span.ok:
         return None
-    tokens = Tokens(span.statement)
+    tokens = span.whole()
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     if not at:
         return None
     name = tokens[at - 1].name
     if name.isascii() and '"' not in name and span.statement.text.lower().count(name.lower()) < 2:
-        return False  # written once, as the column's own name: no other token spells it
+        return None  # written once, as the column's own name: no other token spells it
     column = locate.find_column(tokens, name)
     if column is None:
         return None
