@@ -80,7 +80,7 @@ def check(
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)
-    sources = [read_source(path, orm=True) for path in files]
+    sources = [read_source(path, orm=True, strict=False) for path in files]
     for source in sources:
         for note in placeholders.unset(source):
             click.echo(f"dsql-lint: {note}", err=True)

@@ -113,7 +113,7 @@ def fix(
     outcomes = []
     pending = orm_left = False
     for path in files:
-        source = read_source(path, orm=True)
+        source = read_source(path, orm=True, strict=False)
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             found = lint_sources([source], lint)
@@ -155,6 +155,8 @@ def _fix_one(fixer: Fixer, source: Source, translate: Translator | None) -> Outc
 def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
     result = outcome.result
     source = result.source
+    if source.problem is not None and not source.problem.data:
+        return  # a file that could not be read: nothing to write back
     if diff:
         if result.changed:
             click.echo(unified_diff(source.display_path, source.text, result.text), nl=False)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 
 # Matches the pipeline evaluates itself: a statement that did not parse, an unused
-# suppression comment.
+# suppression comment, a file that is not text.
 PARSE_ERROR = "parse_error"
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
@@ -39,10 +39,11 @@ UNTERMINATED = "unterminated"
 UNSUPPORTED_COMMAND = "unsupported_command"
 UNDOCUMENTED_COMMAND = "undocumented_command"
 ORM_NOTE = "orm_note"
+UNREADABLE = "unreadable"
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND, ORM_NOTE,
+        UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE,
     }
 )  # fmt: skip
 

@@ -24,6 +24,7 @@ from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
+    UNREADABLE,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -293,6 +294,7 @@ class Linter:
         results: list[StatementResult],
     ) -> FileReport:
         diagnostics = [d for result in results for d in result.diagnostics]
+        diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
@@ -302,6 +304,18 @@ class Linter:
         diagnostics.sort(key=lambda d: d.sort_key)
         effects = [result.effects for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
+
+    def _unreadable(self, source: Source) -> list[Diagnostic]:
+        rule = self.ruleset.special.get(UNREADABLE)
+        if rule is None or source.problem is None:
+            return []
+        problem = source.problem
+        at = problem.offset
+        line, col = source.position(at)
+        statement = Statement(source, 0, at, at, line, col)
+        found = diagnostic(statement, rule, at, at + 1, {"problem": problem.message})
+        # The stand-in text's encoding is not the file's: the byte is the decoder's.
+        return [replace(found, byte_start=problem.byte, byte_end=problem.byte + 1)]
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
@@ -540,4 +554,4 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    return lint_sources((read_source(p, orm=True) for p in files), options)
+    return lint_sources((read_source(p, orm=True, strict=False) for p in files), options)
