@@ -303,3 +303,35 @@ def test_the_collector_is_back_on_after_a_command_in_process() -> None:
 
     CliRunner().invoke(cli, ["check", str(EXAMPLE)])
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("args", "environment", "colored"),
+    [
+        ([], {}, False),  # a pipe, not a terminal
+        (["--color", "always"], {}, True),
+        (["--color=always"], {"NO_COLOR": "1"}, True),  # the command line wins
+        (["--color", "--isolated"], {}, True),  # alone: always
+        ([], {"FORCE_COLOR": "1"}, True),
+        ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+        (["--no-color"], {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_colour_is_forced_or_refused_on_a_pipe(
+    tmp_path: Path, args: list[str], environment: dict[str, str], colored: bool
+) -> None:
+    (tmp_path / "a.sql").write_text("CREATE TABLE t (id serial);\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    for command, stream in (("check", "stdout"), ("fix", "stderr")):
+        extra = ["--diff"] if command == "fix" else []  # fix: the file is left as it is
+        result = subprocess.run(
+            [sys.executable, "-m", "dsql_lint", command, *args, *extra, "a.sql"],
+            capture_output=True,
+            cwd=tmp_path,
+            env={**env, **environment},
+            check=False,
+        )
+        output = getattr(result, stream).decode()
+        assert "DSQL101" in output, result.stderr
+        assert ("\x1b[1;31mDSQL101\x1b[0m" in output) is colored, (command, output)

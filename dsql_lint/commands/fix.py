@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import lint_options, migration_paths
+from dsql_lint.commands.options import color_option, lint_options, migration_paths
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -19,7 +19,7 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.orm.mapped import MappedSource
-from dsql_lint.report.text import counted
+from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
@@ -75,7 +75,7 @@ def _echo_err(line: str) -> None:
     metavar="DIALECT",
     help="Translate from this SQL dialect (mysql, sqlite, tsql, oracle, ...) to PostgreSQL first.",
 )
-@click.option("--color/--no-color", default=None, help="Colour the findings (default: on a tty).")
+@color_option("the findings")
 @lint_options
 def fix(
     paths: tuple[str, ...],
@@ -85,7 +85,7 @@ def fix(
     serial_to: str,
     array_to: str,
     from_dialect: str | None,
-    color: bool | None,
+    color: str,
     overrides: Overrides,
 ) -> int:
     """Fix DSQL incompatibilities in SQL files (in place), folders of migrations, or stdin (-).
@@ -171,7 +171,7 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> None:
+def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -183,9 +183,10 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
             _echo_err(f"{error}; the finding is left as it is")
         for note in result.withdrawn:
             _echo_err(f"{note}; the finding is left as it is")
-    findings = remaining([o.result for o in outcomes], rules, color)
+    colored = use_color(color, sys.stderr)
+    findings = remaining([o.result for o in outcomes], rules, colored)
     if findings:
-        click.echo(findings, err=True, nl=False)
+        click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
     _echo_err(summary([o.result for o in outcomes], translated))
     untranslated = sum(len(o.untranslated) for o in outcomes)

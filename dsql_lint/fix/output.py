@@ -27,7 +27,7 @@ def available_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
     return [fix_line(path, fix, "fix available with --unsafe-fixes") for fix in fixes]
 
 
-def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -> str:
+def remaining(results: list[FixResult], rules: list[Rule], color: bool) -> str:
     """The findings left, rendered exactly as `check` renders them."""
     report = LintReport([r.report for r in results], rules)
     if not report.diagnostics:
