@@ -7,7 +7,12 @@ import importlib
 import click
 
 from dsql_lint.apply import placeholders
-from dsql_lint.commands.options import color_option, lint_options, migration_paths
+from dsql_lint.commands.options import (
+    color_option,
+    include_roots,
+    lint_options,
+    migration_paths,
+)
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
@@ -78,6 +83,7 @@ def check(
     options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
+    options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)

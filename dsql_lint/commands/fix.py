@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import color_option, lint_options, migration_paths
+from dsql_lint.commands.options import (
+    color_option,
+    include_roots,
+    lint_options,
+    migration_paths,
+)
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -101,6 +106,7 @@ def fix(
     settings = resolve_settings(list(paths), overrides)
     targets = migration_paths(paths, settings)
     lint = settings.lint
+    lint.include_roots = include_roots(targets, settings)
     rules = active_rules(lint)
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}

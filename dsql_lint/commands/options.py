@@ -16,6 +16,7 @@ import click
 from dsql_lint.engine.loader import parse_date
 from dsql_lint.settings import Overrides, Settings
 from dsql_lint.syntax.discover import FRAMEWORKS, discover
+from dsql_lint.syntax.includes import roots_of
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -136,6 +137,13 @@ def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = Fals
         for group in found
         for p in group.files
     ]
+
+
+def include_roots(targets: list[str], settings: Settings) -> tuple[Path, ...]:
+    """The folders whose files a psql include may name: those checked (a file's own folder)
+    and the configuration's migrations folder, as `apply` inlines them."""
+    configured = [] if settings.migrations is None else [settings.migrations.resolve()]
+    return (*roots_of(targets), *configured)
 
 
 _OVERRIDES = {f.name for f in fields(Overrides)}

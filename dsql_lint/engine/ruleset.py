@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 
 # Matches the pipeline evaluates itself: a statement that did not parse, an unused
-# suppression comment, a file that is not text.
+# suppression comment, a file that is not text, an include of a file that cannot run.
 PARSE_ERROR = "parse_error"
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
@@ -40,10 +40,11 @@ UNSUPPORTED_COMMAND = "unsupported_command"
 UNDOCUMENTED_COMMAND = "undocumented_command"
 ORM_NOTE = "orm_note"
 UNREADABLE = "unreadable"
+BAD_INCLUDE = "bad_include"
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE,
+        UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE,
     }
 )  # fmt: skip
 

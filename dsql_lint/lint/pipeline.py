@@ -20,6 +20,7 @@ from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
+    BAD_INCLUDE,
     ORM_NOTE,
     PARSE_ERROR,
     UNDOCUMENTED_COMMAND,
@@ -40,11 +41,12 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.release import release
-from dsql_lint.syntax.source import Source, expand_paths, read_source
+from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
@@ -295,6 +297,7 @@ class Linter:
     ) -> FileReport:
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._unreadable(source))
+        diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
@@ -316,6 +319,23 @@ class Linter:
         found = diagnostic(statement, rule, at, at + 1, {"problem": problem.message})
         # The stand-in text's encoding is not the file's: the byte is the decoder's.
         return [replace(found, byte_start=problem.byte, byte_end=problem.byte + 1)]
+
+    def _includes(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
+        """psql includes of files that cannot run with the migrations: outside their folders,
+        missing, or none named."""
+        rule = self.ruleset.special.get(BAD_INCLUDE)
+        if rule is None or source.path == STDIN:
+            return []
+        found = []
+        roots = self.options.include_roots or roots_of([source.path])
+        for statement in statements:
+            include = include_of(statement) if statement.kind is Kind.META else None
+            why = None if include is None else problem(include, roots)
+            if why is not None:
+                written = f"\\{include.command} {include.name}".rstrip()
+                variables = {"include": written, "problem": why}
+                found.append(_statement_diagnostic(rule, statement, variables))
+        return found
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
