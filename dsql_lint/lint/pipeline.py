@@ -10,8 +10,8 @@ suppression comments filter what is left.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -92,6 +92,10 @@ class StatementResult:
     # Catalog checks whose node part matched: (check index, subject, where the node is).
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
+    # The statements nested in it (schema elements, SQL function bodies) that change the
+    # schema or have catalog checks, by their index in `inner_statements`: settled in order,
+    # after the statement's own effects. Their other findings are in `diagnostics`.
+    nested: list[tuple[int, StatementResult]] = field(default_factory=list)
 
     def detach(self) -> None:
         """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
@@ -99,6 +103,11 @@ class StatementResult:
         self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
         for _, subject, _ in self.pending:
             subject.detach()
+        for _, inner in self.nested:
+            inner.detach()
+
+    def all_effects(self) -> list[cat.Effect]:
+        return self.effects + [effect for _, inner in self.nested for effect in inner.effects]
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -106,16 +115,21 @@ def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
     statements nested in it (schema elements, SQL function bodies) are analysed too."""
     result = _analyze_statement(parsed, ruleset)
     nested = inner_statements(parsed) if parsed.tree is not None else None
-    for statement in nested.statements if nested else []:
+    for number, statement in enumerate(nested.statements if nested else []):
         inner = analyze(parse(statement), ruleset)
-        # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
-        # checks are left out: they find their node again from the outer statement's tree.
-        result.diagnostics.extend(
-            replace(d, node=None, fix=FixAvailability.NONE) for d in inner.diagnostics
-        )
-        if nested.runs_now:
-            result.effects.extend(inner.effects)
+        # Reported, not fixed: fixers read the outer statement's tree and tokens.
+        result.diagnostics.extend(_nested_findings(inner.diagnostics))
+        # Two levels down (a schema in a function body), catalog checks are not settled.
+        inner.diagnostics, inner.effects, inner.nested = [], inner.all_effects(), []
+        if not nested.runs_now:
+            inner.effects = []  # a function body changes the schema when called, if ever
+        if inner.effects or inner.pending:
+            result.nested.append((number, inner))
     return result
+
+
+def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [replace(d, node=None, fix=FixAvailability.NONE) for d in found]
 
 
 def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -305,7 +319,7 @@ class Linter:
             diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
             diagnostics.extend(self._orm_notes(source))
         diagnostics.sort(key=lambda d: d.sort_key)
-        effects = [result.effects for result in results]
+        effects = [result.all_effects() for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
@@ -398,24 +412,48 @@ class Linter:
         catalog: cat.Catalog,
     ) -> None:
         """Applies the statement's effects to the schema model, then adds the findings whose
-        catalog condition holds. A parallel run kept no trees (`parsed` is None): the
-        statement is parsed again, which is rare."""
+        catalog condition holds; then the same for each statement nested in it. A parallel
+        run kept no trees (`parsed` is None): the statement is parsed again, which is rare."""
+        reparsed: dict[int, Parsed] = {}  # -1: the statement; else a nested one by number
+
+        def outer() -> Parsed:
+            if parsed is not None:
+                return parsed
+            if -1 not in reparsed:
+                reparsed[-1] = parse(statement)
+            return reparsed[-1]
+
+        def nested(number: int) -> Parsed:
+            if number not in reparsed:
+                reparsed[number] = parse(inner_statements(outer()).statements[number])
+            return reparsed[number]
+
         catalog.apply(result.effects)
+        result.diagnostics.extend(self._holding(result, catalog, outer))
+        for number, inner in result.nested:
+            catalog.apply(inner.effects)
+            found = self._holding(inner, catalog, lambda n=number: nested(n))
+            result.diagnostics.extend(_nested_findings(found))
+        if reparsed:  # parsed again only for these findings
+            result.detach()
+            for again in reparsed.values():
+                release(again)
+
+    def _holding(
+        self, result: StatementResult, catalog: cat.Catalog, owner: Callable[[], Parsed]
+    ) -> list[Diagnostic]:
+        """The findings of the result's pending catalog checks whose condition holds now."""
         pending, result.pending = result.pending, []
         checks = self.ruleset.catalog_checks
-        found = result.diagnostics
-        owner = parsed
+        found = []
         for index, subject, path in pending:
             if checks[index].condition(catalog, subject):
-                if owner is None:
-                    owner = parse(statement)
-                node = node_at(owner.tree, path) if owner.tree is not None else None
+                tree = owner().tree
+                node = node_at(tree, path) if tree is not None else None
                 if node is not None:
                     rule = checks[index].rule
-                    found.append(_node_diagnostic(owner, rule, node, self.ruleset.fix_judge))
-        if owner is not None and owner is not parsed:  # parsed again only for these findings
-            result.detach()
-            release(owner)
+                    found.append(_node_diagnostic(owner(), rule, node, self.ruleset.fix_judge))
+        return found
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks
