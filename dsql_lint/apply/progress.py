@@ -89,6 +89,8 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "statement":
         extra = f" ({f['seconds']:.2f} s)" if f.get("seconds") is not None else ""
         return f"{f['status']:<8} {where}  {f.get('sql', '')}{extra}"
+    if name == "copy":
+        return f"copy     {where}  {f['rows']:,} of {f['total']:,} rows committed"
     if name == "reconcile":
         return f"resume   {where}  interrupted last run: {f['outcome']}"
     if name == "retry":

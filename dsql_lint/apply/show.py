@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from dsql_lint.apply.copybatch import MAX_ROWS
 from dsql_lint.apply.history import edit_of
 from dsql_lint.apply.ledger import LedgerState
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
@@ -18,6 +19,8 @@ def transaction_of(unit: Unit) -> str:
         return f"REFUSED: {unit.refusal}"
     if unit.block:
         return f"block from line {unit.begin_line}"
+    if unit.batched:
+        return f"batches of {MAX_ROWS:,} rows"
     return "own transaction" if unit.kind == DDL else "autocommit"
 
 

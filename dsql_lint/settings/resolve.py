@@ -35,19 +35,6 @@ class Settings:
     framework: str | None = None  # the framework whose migrations are discovered
     migrations: Path | None = None  # the configuration's `migrations` folder
 
-    def migration_paths(self, paths: tuple[str, ...]) -> list[str]:
-        """The paths given, else the configuration's migrations folder."""
-        if paths:
-            return list(paths)
-        if self.migrations is None:
-            raise UserError(
-                "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)"
-            )
-        try:  # shown as the user would type it from here
-            return [self.migrations.relative_to(Path.cwd()).as_posix()]
-        except ValueError:
-            return [str(self.migrations)]
-
     @functools.cached_property
     def environment(self) -> dict[str, str]:
         """The process environment over `.env`: read on first use, as only the commands that
@@ -70,6 +57,7 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         rule_dirs=conf.rule_dirs,
         exclude=conf.exclude,
         report_unused_ignores=_first(given.report_unused_ignores, conf.report_unused_ignores),
+        framework_transactions=_framework_runs(given.framework or conf.framework, conf),
     )
     known = {key for rule in all_rules(options) for key in (rule.code, rule.name)}
     config_file.check_rule_ids(conf, known)
@@ -82,6 +70,13 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         framework=given.framework or conf.framework,
         migrations=conf.migrations,
     )
+
+
+def _framework_runs(framework: str | None, conf: config_file.Config) -> bool:
+    """Whether files are linted with their framework's transactions. A configuration that
+    names a `migrations:` folder and no `framework:` says `dsql-lint apply` runs them (what
+    `init` writes): they are then linted as apply runs them, each statement on its own."""
+    return framework is not None or conf.migrations is None
 
 
 def _first(*values: bool | None) -> bool:
