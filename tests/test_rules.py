@@ -45,7 +45,7 @@ def test_fixture(rule: Rule, name: str) -> None:
         path.read_bytes(),
         target,
         options.assume_in_transaction,
-        path=str(path),  # where a psql include (DSQL009) looks
+        path=str(path),  # where a psql include (DSQL011) looks
         report_unused_ignores=options.report_unused_ignores,
     )
     lines = sorted(d.line for d in found if d.code == rule.code)

@@ -22,7 +22,7 @@ from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
-from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
+from dsql_lint.apply.ledger import APPLIED, FAILED, NOT_RUN, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
     ABSENT,
     VALID,
@@ -150,7 +150,8 @@ class Executor:
         row = self.state.files.get(plan.name)
         if row is not None and row.applied:
             for step in plan.steps:
-                self._report(step, "skipped")
+                accepted = self.state.not_run(plan.name, step.index)
+                self._report(step, NOT_RUN if accepted else "skipped")
             return
         self._current = plan.path
         if row is None or row.checksum != plan.checksum:

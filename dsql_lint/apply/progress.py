@@ -110,8 +110,10 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "error":
         return f"error: {f['message']}"
     if name == "done":
+        not_run = f.get("not_run")
+        accepted = f", {not_run} not run (edits accepted by repair)" if not_run else ""
         return (
-            f"done: {f['applied']} applied, {f['skipped']} already applied, "
+            f"done: {f['applied']} applied, {f['skipped']} already applied{accepted}, "
             f"{f['failed']} failed in {f['seconds']:.1f} s"
         )
     return None

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
@@ -277,6 +278,7 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
                 applied=executor.counts["applied"],
                 skipped=executor.counts["skipped"],
                 failed=executor.counts["failed"],
+                not_run=executor.counts[NOT_RUN],
                 retries=executor.counts["retries"],
                 seconds=round(_now() - started, 3),
                 exit=code,

@@ -1,6 +1,6 @@
 """psql's include meta-commands (`\\i`, `\\ir`, `\\include`, `\\include_relative`): the file
 each names, and why it cannot be run with the migrations. `apply` inlines the files that can
-be; `check` reports the others (DSQL009), so that a file it never read is not "All clean"."""
+be; `check` reports the others (DSQL011), so that a file it never read is not "All clean"."""
 
 from __future__ import annotations
 
