@@ -40,8 +40,8 @@ CLEAN_SQL = "CREATE TABLE ok (id uuid PRIMARY KEY);\n"
 
 
 def make_report(*sources: tuple[str, str]) -> LintReport:
-    # array-column and parse-error lowered, so one report holds all three severities
-    lowered = {"array-column": Severity.INFO, "parse-error": Severity.WARNING}
+    # array-column and syntax-error lowered, so one report holds all three severities
+    lowered = {"array-column": Severity.INFO, "syntax-error": Severity.WARNING}
     options = LintOptions(target=TARGET, severity=lowered)
     return lint_sources([Source(path, text) for path, text in sources], options)
 

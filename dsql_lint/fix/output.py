@@ -34,7 +34,7 @@ def available_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
     ]
 
 
-def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -> str:
+def remaining(results: list[FixResult], rules: list[Rule], color: bool) -> str:
     """The findings left, rendered exactly as `check` renders them."""
     report = LintReport([r.report for r in results], rules)
     if not report.diagnostics:
