@@ -18,8 +18,52 @@ if not FACTS.is_file():
 # PostgreSQL's SQLSTATE classes (Appendix A) and DSQL's own OC class: a five-character word of
 # one of these is a SQLSTATE, not a number such as 65536.
 CLASSES = set(
-    "00 01 02 03 08 09 0A 0B 0F 0L 0P 0Z 20 21 22 23 24 25 26 27 28 2B 2D 2F 34 38 39 3B 3D 3F "
-    "40 42 44 53 54 55 57 58 72 F0 HV P0 XX OC".split()
+    [
+        "00",
+        "01",
+        "02",
+        "03",
+        "08",
+        "09",
+        "0A",
+        "0B",
+        "0F",
+        "0L",
+        "0P",
+        "0Z",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "26",
+        "27",
+        "28",
+        "2B",
+        "2D",
+        "2F",
+        "34",
+        "38",
+        "39",
+        "3B",
+        "3D",
+        "3F",
+        "40",
+        "42",
+        "44",
+        "53",
+        "54",
+        "55",
+        "57",
+        "58",
+        "72",
+        "F0",
+        "HV",
+        "P0",
+        "XX",
+        "OC",
+    ]
 )
 
 
