@@ -14,6 +14,7 @@ from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Edit, Fix, replace
+from dsql_lint.fix.index_uses import bound_by_index
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.tokens import Tokens
@@ -46,8 +47,8 @@ class ReplaceType(Action):
     safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
     default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
     dependents: `decline`: no fix when the statement names the column elsewhere than in its
-                name and DEFAULT (a CHECK, a generated column, a key): those expressions are
-                written for the old type
+                name and DEFAULT (a CHECK, a generated column, a key), or an index of the file
+                ties it to its type (fix.index_uses): those are written for the old type
     """
 
     keys = frozenset({"with", "by-type", "safe-when", "default", "dependents"})
@@ -83,7 +84,7 @@ class ReplaceType(Action):
         text = self.by_type.get(written, self.texts[chosen])
         if "IDENTITY" in text.upper() and _alters_table(span):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
-        if self.decline_dependents and _has_dependents(span):
+        if self.decline_dependents and (_has_dependents(span) or bound_by_index(span)):
             return FixAvailability.NONE
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None

@@ -34,9 +34,7 @@ KNOWN_WORSE = {
     "create_index.sql": TYPE_DEPENDENTS + " (box, tsvector operator classes)",
     "create_table.sql": TYPE_DEPENDENTS + " (a partition key function of a domain)",
     "identity.sql": "a SERIAL column of a table that INHERITS one whose column stays integer",
-    "danbooru_structure.sql": TYPE_DEPENDENTS + " (array_to_tsvector, inet functions)",
     "lago-api_structure.sql": TYPE_DEPENDENTS + " (views over array columns)",
-    "openstreetmap-website_structure.sql": TYPE_DEPENDENTS + " (inet_ops)",
     "pagila-schema.sql": TYPE_DEPENDENTS + " (vector_cosine_ops)",
 }
 
