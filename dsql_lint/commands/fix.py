@@ -99,7 +99,7 @@ def fix(
     2 usage or input error.
     """
     settings = resolve_settings(list(paths), overrides)
-    targets = migration_paths(paths, settings)
+    targets = migration_paths(paths, settings, orm=True)
     lint = settings.lint
     rules = active_rules(lint)
     options = FixOptions(
@@ -111,14 +111,15 @@ def fix(
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
-    pending = orm_left = False
+    pending = False
+    orm_left = 0  # the findings of ORM files, which fix does not rewrite
     for path in files:
         source = read_source(path, orm=True)
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             found = lint_sources([source], lint)
             left = len(found.diagnostics)
-            orm_left |= found.has_errors
+            orm_left += left
             click.echo(
                 f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
                 f"({left} findings): `dsql-lint check` says what to change",
@@ -129,8 +130,8 @@ def fix(
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color)
-    unfinished = orm_left or any(o.unfinished for o in outcomes)
+    _report(outcomes, rules, color, orm_left)
+    unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
 
@@ -169,7 +170,9 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> None:
+def _report(
+    outcomes: list[Outcome], rules: list[Rule], color: bool | None, unrewritten: int
+) -> None:
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -185,7 +188,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
     if findings:
         click.echo(findings, err=True, nl=False)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated))
+    _echo_err(summary([o.result for o in outcomes], translated, unrewritten))
     untranslated = sum(len(o.untranslated) for o in outcomes)
     if untranslated:
         _echo_err(
