@@ -206,7 +206,9 @@ def test_drizzle_schema_beside_its_generated_sql_is_not_pointed_at(tmp_path: Pat
     (tmp_path / "src" / "schema.ts").write_bytes((ORM / "drizzle" / "schema.ts").read_bytes())
     assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["schema.ts"]
     (tmp_path / "drizzle" / "meta").mkdir(parents=True)
-    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text('{"entries": []}')
+    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text(
+        '{"entries": [{"idx": 0, "tag": "0000_init"}]}'
+    )
     (tmp_path / "drizzle" / "0000_init.sql").write_text("CREATE TABLE t (id uuid PRIMARY KEY);\n")
     assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["0000_init.sql"]
 

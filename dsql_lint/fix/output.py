@@ -35,9 +35,7 @@ def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -
     return text_report.render(report, color=color)
 
 
-def summary(
-    results: list[FixResult], translated: Sequence[Fix] = (), unrewritten: int = 0
-) -> str:
+def summary(results: list[FixResult], translated: Sequence[Fix] = (), unrewritten: int = 0) -> str:
     """One line: how many fixes were applied (translations from another dialect included),
     how many findings remain (`unrewritten`: those of files fix does not rewrite, ORM
     files)."""
