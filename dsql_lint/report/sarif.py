@@ -2,9 +2,10 @@
 
 One run; `tool.driver.rules` lists the rules the results reference (as ruff does: every
 active rule's docs would make a small report hundreds of KB), in rule order, with their docs;
-each result points at its rule by id and index. Locations are relative to the current directory (`%SRCROOT%`) with
-forward slashes; regions carry 1-based line/column (columns in Unicode code points, end column
-exclusive) and the byte offset and length in the file as stored. Fixes are not emitted yet:
+each result points at its rule by id and index. Locations are relative to the current
+directory (`%SRCROOT%`) with forward slashes; regions carry 1-based line/column (columns in
+Unicode code points, end column exclusive) and the byte offset and length in the file as
+stored. Fixes are not emitted yet:
 `properties.fix` says whether `dsql-lint fix` can rewrite the finding, `properties.dsql` what the
 cluster answers the statement (SQLSTATE and message), where recorded.
 """
