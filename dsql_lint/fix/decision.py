@@ -29,7 +29,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, int, str, str, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, int, str, str, int], FixAvailability | None] = {}
 
     def __call__(
         self, rule: Rule, statement: Statement, start: int, end: int
@@ -42,8 +42,9 @@ class FixJudge:
         # The decision depends on the finding's text, its place in its statement (which column
         # of several `tsvector` ones), the statement (an ADD COLUMN cannot take what a CREATE
         # TABLE can) and the file (an index elsewhere ties the column to its type).
+        # The file by its hash: holding its text would keep every file read alive.
         text = statement.source.text
-        key = (rule.code, start - statement.start, text[start:end], statement.text, text)
+        key = (rule.code, start - statement.start, text[start:end], statement.text, hash(text))
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES
