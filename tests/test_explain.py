@@ -129,8 +129,9 @@ def test_every_recorded_message_is_explained(message: str) -> None:
     [
         ("change conflicts with another transaction, please retry: (OC000)", "write conflict"),
         ("OC001", "schema (catalog) conflict"),
-        ("foreign key constraints not supported", "## DSQL201 foreign-key"),
+        ("foreign key constraints not supported", "DSQL201"),
         ("unsupported statement type: MERGE", "MERGE: MERGE is not supported"),
+        ("unsupported statement: CreateTableSpace", "see `dsql-lint explain DSQL507`"),
     ],
 )
 def test_runtime_errors_and_refusals(said: str, words: str) -> None:

@@ -107,9 +107,11 @@ def explain(rule_id: str, overrides: Overrides) -> int:
         for rule in answered:
             click.echo(f"  {rule.code} {rule.name}: {rule.message}")
     if refused:
-        click.echo(f"Commands Aurora DSQL refuses with {wanted!r} (DSQL005 refused-command):")
+        click.echo(f"Commands Aurora DSQL refuses with {wanted!r}:")
         for command in refused:
-            click.echo(f"  {command.name}: {command.why or command.dsql}")
+            click.echo(
+                f"  {command.name}: {command.why or f'see `dsql-lint explain {command.rule}`'}"
+            )
     if at_run_time:
         click.echo(f"What Aurora DSQL means at run time by {wanted!r}:")
         for answer in at_run_time:

@@ -17,7 +17,7 @@ class RuntimeAnswer:
     action: str
 
     def text(self) -> str:
-        said = " / ".join(self.sqlstates) + (f" {self.message}" if self.message else "")
+        said = " ".join([" / ".join(self.sqlstates), self.message or ""]).strip()
         return f"{said}\n  {self.meaning}\n  What to do: {self.action}\n"
 
 
@@ -72,6 +72,14 @@ ANSWERS: tuple[RuntimeAnswer, ...] = (
         None,
         "A foreign key violation: the referenced row does not exist (or is still referenced).",
         "insert the referenced row first, or delete the referencing rows first.",
+    ),
+    RuntimeAnswer(
+        (),  # a cluster of before 2026-08-26; dsql-facts.md records the refusal, not its words
+        "foreign key constraints not supported",
+        "DSQL had no foreign keys before 2026-08-26 (rule DSQL201, for `--target` dates before "
+        "then); clusters accept them inline and, NOT VALID, in ALTER TABLE since.",
+        "enforce the relationship in the application on such a cluster, or run on a current "
+        "one; `dsql-lint explain DSQL201`.",
     ),
     RuntimeAnswer(
         ("22P02",),
