@@ -98,6 +98,19 @@ def test_apply_stops_on_the_error_the_settings_keep(project: Path) -> None:
     assert "not applying: the linter found errors" in selected.stderr
 
 
+def test_apply_shows_the_fix_check_shows(project: Path) -> None:
+    """One fix decision per finding, whichever command prints it (BIGSERIAL's is safe)."""
+    (project / "V1__init.sql").write_text((ROOT / "fixtures/examples/schema.sql").read_text())
+    check = run("check", "--isolated", "V1__init.sql")
+    dry = run("apply", "--dry-run", "--isolated", "--dsn", "postgresql://x@127.0.0.1:1/x", ".")
+
+    def fixes(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip().startswith("fix:")]
+
+    assert "fix: safe, applied by `dsql-lint fix`" in fixes(check.stdout)
+    assert fixes(dry.stderr) == fixes(check.stdout)
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
