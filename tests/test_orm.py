@@ -197,7 +197,9 @@ def test_fix_without_a_path_names_the_orm_files_check_finds(tmp_path: Path) -> N
         capture_output=True, cwd=tmp_path, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.startswith(b"dsql-lint: ORM files in prisma (1 file)\n")
+    # Named as check names it, before any file.
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(b"dsql-lint: ") and first.endswith(b" in prisma (1 file)"), first
     assert result.stderr.endswith(b"; 7 remain.\n")
 
 
