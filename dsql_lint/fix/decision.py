@@ -29,7 +29,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, int, str, str, int], FixAvailability | None] = {}
+        self.known: dict[tuple[str, int, str, str], FixAvailability | None] = {}
 
     def __call__(
         self, rule: Rule, statement: Statement, start: int, end: int
@@ -40,11 +40,10 @@ class FixJudge:
         if fixer is None:
             return None
         # The decision depends on the finding's text, its place in its statement (which column
-        # of several `tsvector` ones), the statement (an ADD COLUMN cannot take what a CREATE
-        # TABLE can) and the file (an index elsewhere ties the column to its type).
-        # The file by its hash: holding its text would keep every file read alive.
+        # of several `text[]` ones: one may have a CHECK) and the statement (an ADD COLUMN
+        # cannot take what a CREATE TABLE can).
         text = statement.source.text
-        key = (rule.code, start - statement.start, text[start:end], statement.text, hash(text))
+        key = (rule.code, start - statement.start, text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES

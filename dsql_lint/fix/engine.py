@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
@@ -19,6 +19,7 @@ from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.decision import FixJudge
+from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
@@ -27,7 +28,9 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
 
 MAX_PASSES = 8
 
@@ -96,10 +99,14 @@ class Fixer:
         self.options = options
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
+        self.later = Later()
 
-    def fix_source(self, source: Source) -> FixResult:
+    def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
-        the last pass's schema is what the next file sees."""
+        the last pass's schema is what the next file sees. `later`: the files to be fixed
+        after this one (a folder's), which a column's type change must not break."""
+        self.later.now(later)
+        declined: dict[tuple[str, int], str] = {}
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
@@ -113,7 +120,7 @@ class Fixer:
             report = self.linter.lint_source(Source(source.path, text, source.bom), catalog, parses)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, errors, withdrawn, fixable)
+            planned = self._plan(report, errors, withdrawn, fixable, declined)
             if last is not None and self._withdraw(last, report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, planned again without what was withdrawn.
                 text = passes.pop().before
@@ -130,8 +137,9 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                if withdrawn:
-                    report = _unfixable(report, self._declined(report, withdrawn))
+                if withdrawn or declined:
+                    found = self._declined(report, withdrawn) if withdrawn else set()
+                    report = _unfixable(report, found | set(declined))
                 return FixResult(
                     source,
                     text,
@@ -141,7 +149,7 @@ class Fixer:
                     available,
                     unique,
                     stopped=stopped,
-                    withdrawn=list(withdrawn.values()),
+                    withdrawn=[*withdrawn.values(), *declined.values()],
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
@@ -176,7 +184,7 @@ class Fixer:
         self, report: FileReport, withdrawn: Mapping[FixKey, str]
     ) -> set[tuple[str, int]]:
         """The (code, start) of the findings of `report` whose fix was withdrawn."""
-        ctx = FixContext(report, self.options.choices)
+        ctx = FixContext(report, self.options.choices, self.later)
         statements = Statements(report)
         declined = set()
         for diag in report.diagnostics:
@@ -192,10 +200,12 @@ class Fixer:
         errors: list[str],
         withdrawn: Mapping[FixKey, str],
         fixable: set[tuple[str, int]],
+        declined: dict[tuple[str, int], str],
     ) -> list[Fix]:
         """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
-        (code, start) of each finding a fix that will apply removes."""
-        ctx = FixContext(report, self.options.choices)
+        (code, start) of each finding a fix that will apply removes, `declined` those whose
+        fixer declined, with the reason (of this report: a pass planned again replaces it)."""
+        ctx = FixContext(report, self.options.choices, self.later)
         statements = Statements(report) if withdrawn else None
         planned = []
         for diag in report.diagnostics:
@@ -216,7 +226,29 @@ class Fixer:
             planned.append(dataclasses.replace(fix, line=line))
             if fix.safe or self.options.unsafe:
                 fixable.add((diag.code, diag.start))
+        declined.clear()
+        declined.update(ctx.declined)
         return planned
+
+
+class Later:
+    """The files to be fixed after the current one, parsed the first time a fix asks."""
+
+    def __init__(self) -> None:
+        self.sources: Sequence[Source] = ()
+        self.places: dict[str, Place] = {}
+
+    def now(self, later: Sequence[Source]) -> None:
+        self.sources = later
+        paths = {s.path for s in later}
+        self.places = {k: v for k, v in self.places.items() if k in paths}
+
+    def __iter__(self) -> Iterator[Place]:
+        for source in self.sources:
+            if source.path not in self.places:
+                parsed = [parse(s) for s in split(source)]
+                self.places[source.path] = Place(source.display_path, parsed, False)
+            yield self.places[source.path]
 
 
 def _unfixable(report: FileReport, declined: set[tuple[str, int]]) -> FileReport:
