@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,15 @@ def test_folders_are_read_in_version_order_across_sub_folders(tmp_path: Path) ->
         (tmp_path / name).write_text("SELECT 1;\n")
     found = [p.split(str(tmp_path) + "/")[1] for p in expand_paths([str(tmp_path)])]
     assert found == ["b/V1__x.sql", "a/V2__x.sql", "b/V3__x.sql", "a/V10__x.sql", "c/seed.sql"]
+
+
+def test_a_drizzle_folder_is_read_as_its_journal_lists_it(tmp_path: Path) -> None:
+    """Only the files the journal lists, in its order; other folders keep migration order."""
+    drizzle = tmp_path / "drizzle"
+    (drizzle / "meta").mkdir(parents=True)
+    for name in ("0000_a.sql", "0001_b.sql", "0002_orphan.sql"):
+        (drizzle / name).write_text("SELECT 1;\n")
+    entries = [{"idx": 0, "tag": "0001_b"}, {"idx": 1, "tag": "0000_a"}]
+    (drizzle / "meta" / "_journal.json").write_text(json.dumps({"entries": entries}))
+    found = [Path(p).name for p in expand_paths([str(tmp_path)])]
+    assert found == ["0001_b.sql", "0000_a.sql"]

@@ -104,7 +104,7 @@ def fix(
     2 usage or input error.
     """
     settings = resolve_settings(list(paths), overrides)
-    targets = migration_paths(paths, settings)
+    targets = migration_paths(paths, settings, orm=True)
     lint = settings.lint
     lint.include_roots = include_roots(targets, settings)
     rules = active_rules(lint)
@@ -117,7 +117,8 @@ def fix(
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
-    pending = orm_left = False
+    pending = False
+    orm_left = 0  # the findings of ORM files, which fix does not rewrite
     # All read first: a type change in one file must not break the files after it.
     sources = [read_source(path, orm=True, strict=False) for path in files]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
@@ -125,7 +126,7 @@ def fix(
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             found = lint_sources([source], lint)
             left = len(found.diagnostics)
-            orm_left |= found.has_errors
+            orm_left += left
             click.echo(
                 f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
                 f"({left} findings): `dsql-lint check` says what to change",
@@ -141,8 +142,8 @@ def fix(
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color)
-    unfinished = orm_left or any(o.unfinished for o in outcomes)
+    _report(outcomes, rules, color, orm_left)
+    unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
 
@@ -185,7 +186,7 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
+def _report(outcomes: list[Outcome], rules: list[Rule], color: str, unrewritten: int) -> None:
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -202,7 +203,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
     if findings:
         click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated))
+    _echo_err(summary([o.result for o in outcomes], translated, unrewritten))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

@@ -250,7 +250,7 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
                 from dsql_lint.orm.detect import found_in, run_order  # they build on Source
 
                 found = run_order(sorted(found + found_in(path), key=_migration_order))
-            out.extend(str(p) for p in found if not _excluded(p, patterns))
+            out.extend(str(p) for p in _follow_journals(found) if not _excluded(p, patterns))
         elif not path.exists():
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
@@ -269,6 +269,40 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
             )
         raise InputError(f"no SQL files found in {where} (folders are searched for {kinds})")
     return out
+
+
+def drizzle_journal(folder: Path) -> list[Path] | None:
+    """The migrations of a Drizzle folder, as its `meta/_journal.json` lists them, in its
+    order (Drizzle runs those and no others); None without a readable journal."""
+    import json
+
+    try:
+        journal = json.loads((folder / "meta" / "_journal.json").read_text(encoding="utf-8"))
+        entries = sorted(journal["entries"], key=lambda e: e["idx"])
+        return [folder / f"{entry['tag']}.sql" for entry in entries]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _follow_journals(files: list[Path]) -> list[Path]:
+    """`files` (in migration order) without the SQL files a Drizzle journal of their folder
+    does not list, and those it lists in its order, in the places they held."""
+    journals: dict[Path, list[Path] | None] = {}
+    kept = []
+    for path in files:
+        if path.parent not in journals:
+            journals[path.parent] = drizzle_journal(path.parent)
+        listed = journals[path.parent]
+        if listed is None or path in listed or path.suffix != ".sql":
+            kept.append(path)
+    for folder, listed in journals.items():
+        if listed is None:
+            continue
+        places = [i for i, p in enumerate(kept) if p.parent == folder and p in listed]
+        ordered = sorted((kept[i] for i in places), key=listed.index)
+        for i, path in zip(places, ordered, strict=True):
+            kept[i] = path
+    return kept
 
 
 def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[str], set[str]]:
