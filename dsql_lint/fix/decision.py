@@ -30,7 +30,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, str, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, int, str, str], FixAvailability | None] = {}
         # The tokens of the statement judged last: its findings are judged one after another.
         self.last: tuple[Parsed, ParseTokens] | None = None
 
@@ -40,10 +40,12 @@ class FixJudge:
         fixer = self.fixers[rule.code]
         if fixer is None:
             return None
-        # The decision depends on the finding's text and its statement (an ADD COLUMN cannot
-        # take what a CREATE TABLE can; a DEFAULT cannot leave a NOT NULL column).
+        # The decision depends on the finding's text, its place in its statement (which column
+        # of several `text[]` ones: one may have a CHECK) and the statement (an ADD COLUMN
+        # cannot take what a CREATE TABLE can).
         statement = parsed.statement
-        key = (rule.code, statement.source.text[start:end], statement.text)
+        text = statement.source.text
+        key = (rule.code, start - statement.start, text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES

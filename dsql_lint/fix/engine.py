@@ -117,7 +117,8 @@ class Fixer:
         last: FileReport | None = None  # the lint of the text before the last pass
         while True:
             catalog = copy.deepcopy(self.catalog)
-            report = self.linter.lint_source(Source(source.path, text, source.bom), catalog, parses)
+            fixed = Source(source.path, text, source.bom, source.encoding, source.problem)
+            report = self.linter.lint_source(fixed, catalog, parses)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = self._plan(report, errors, withdrawn, fixable, declined)
