@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -31,6 +32,13 @@ class Docs:
     good: str | None
 
 
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+# One name, maybe schema-qualified, with type modifiers and array brackets: (name, brackets).
+_ONE_NAME = re.compile(
+    r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)(?:\s*\([\d\s,]*\))?((?:\s*\[\s*\d*\s*\])*)"
+)
+
+
 @dataclass(frozen=True)
 class DsqlAnswer:
     """What an Aurora DSQL cluster answers a statement the rule refuses, as recorded in
@@ -41,6 +49,21 @@ class DsqlAnswer:
 
     def __str__(self) -> str:
         return f"{self.sqlstate} {self.message}"
+
+    def about(self, written: str) -> str:
+        """The answer to the finding whose text is `written`: a `<...>` filled with it where
+        it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL
+        prints names, without its modifiers; else `...` stands for the part that varies."""
+        name = _ONE_NAME.fullmatch(written.strip())
+        message = self.message
+        for placeholder in _PLACEHOLDER.finditer(self.message):
+            value = "..."
+            if name is not None:
+                value = name.group(1).lower()
+                if not self.message.startswith("[]", placeholder.end()):
+                    value += name.group(2).replace(" ", "")
+            message = message.replace(placeholder.group(), value, 1)
+        return f"{self.sqlstate} {message}"
 
 
 class Origin(NamedTuple):

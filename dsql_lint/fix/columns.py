@@ -74,7 +74,7 @@ class ReplaceType(Action):
 
     @property
     def per_finding(self) -> bool:
-        return bool(self.safe_types) or self.decline_dependents
+        return bool(self.safe_types) or self.decline_dependents or self.convert_default
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
@@ -85,6 +85,8 @@ class ReplaceType(Action):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
         if self.decline_dependents and _has_dependents(span):
             return FixAvailability.NONE
+        if self.convert_default and not _default_converts(span, text):
+            return FixAvailability.NONE  # what `propose` would decline
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
@@ -110,19 +112,36 @@ class ReplaceType(Action):
         return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`")
 
 
-def _has_dependents(span: Tokens) -> bool:
-    """Whether the statement names the column whose type is `span` elsewhere than in its own
-    name and DEFAULT."""
+def _column_at(span: Tokens) -> tuple[Tokens, locate.Column] | None:
+    """The statement's tokens and the column whose type is `span`."""
     if not span.ok:
-        return False
+        return None
     tokens = Tokens(span.statement)
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     if not at:
+        return None
+    column = locate.find_column(tokens, tokens[at - 1].name)
+    return None if column is None else (tokens, column)
+
+
+def _default_converts(span: Tokens, new: str) -> bool:
+    """Whether the DEFAULT of the column whose type is `span` can be rewritten for `new`."""
+    found = _column_at(span)
+    if found is None:
+        return True
+    tokens, column = found
+    old = tokens.text(column.type.start, column.type.stop)
+    return convert_default(tokens, column, old, new) is not None
+
+
+def _has_dependents(span: Tokens) -> bool:
+    """Whether the statement names the column whose type is `span` elsewhere than in its own
+    name and DEFAULT."""
+    found = _column_at(span)
+    if found is None:
         return False
-    name = tokens[at - 1].name
-    column = locate.find_column(tokens, name)
-    if column is None:
-        return False
+    tokens, column = found
+    name = tokens[column.name].name
     default = column.constraint("DEFAULT")
     own = {column.name, *(range(default.start, default.stop) if default else ())}
     return any(

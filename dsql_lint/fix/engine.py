@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -60,6 +59,9 @@ class FixResult:
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
     # Fixes withdrawn because they made their statement worse; their findings remain.
     withdrawn: list[str] = field(default_factory=list)
+    # The (code, start) of the findings of `report` whose fix was withdrawn (one note may
+    # stand for several: the same edit in statements alike).
+    declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
 
     @property
@@ -107,17 +109,27 @@ class Fixer:
         text = source.text
         seen = {text}
         first: FileReport | None = None
-        last: FileReport | None = None  # the lint of the text before the last pass
+        # The lint of the text before the last pass, and the schema after it.
+        last: tuple[FileReport, Catalog] | None = None
+        again: tuple[FileReport, Catalog] | None = None  # a lint to plan on again
         while True:
-            catalog = copy.deepcopy(self.catalog)
-            report = self.linter.lint_source(Source(source.path, text, source.bom), catalog, parses)
+            if again is not None:
+                report, catalog = again
+                again = None
+            else:
+                catalog = copy.deepcopy(self.catalog)
+                report = self.linter.lint_source(
+                    Source(source.path, text, source.bom), catalog, parses
+                )
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = self._plan(report, errors, withdrawn, fixable)
-            if last is not None and self._withdraw(last, report, passes[-1], fixable, withdrawn):
-                # Back to the text before that pass, planned again without what was withdrawn.
+            if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
+                # Back to the text before that pass, whose lint is planned on again without
+                # what was withdrawn: only the new text of the next pass is linted.
                 text = passes.pop().before
-                last = None
+                again, last = last, None
+                parses.release_unused(again[0].parsed)
                 continue
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
             stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
@@ -130,8 +142,10 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                if withdrawn:
-                    report = _unfixable(report, self._declined(report, withdrawn))
+                declined = self._declined(report, withdrawn) if withdrawn else set()
+                if declined:
+                    report = _unfixable(report, declined)
+                parses.release_unused(report.parsed)
                 return FixResult(
                     source,
                     text,
@@ -142,15 +156,14 @@ class Fixer:
                     unique,
                     stopped=stopped,
                     withdrawn=list(withdrawn.values()),
+                    declined=declined,
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report
+            last = report, catalog
+            parses.release_unused(report.parsed)
             del report, planned, chosen
-            # The collector is off while a command runs (commands.gc_policy): the trees of the
-            # pass before are freed here, once per pass.
-            gc.collect()
 
     def _withdraw(
         self,

@@ -65,6 +65,7 @@ def harms(
     statements = Statements(before)
     had = {(d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR}
     found: dict[int, Harm] = {}
+    places: list[tuple[str | None, str | None]] = []  # each fix's subject and target
     for diag in after.diagnostics:
         if diag.severity is not Severity.ERROR or (diag.code, diag.start) in fixable:
             continue
@@ -78,15 +79,20 @@ def harms(
         if inside is not None:
             blamed = [inside]
         else:
+            if not places:  # read once: a pass has hundreds of fixes, and may bring as many errors
+                places = [
+                    (_subject(before, fix), _target(before, statements.at(fix.edits[0].start)))
+                    for fix in fixes
+                ]
             names = _names(after, diag.statement)
             span = before.statements[statement]
             blamed = [
                 k
-                for k, fix in enumerate(fixes)
-                if _subject(before, fix) in names
+                for k, (subject, target) in enumerate(places)
+                if subject in names
                 and (
-                    any(span.start <= e.start <= span.end for e in fix.edits)
-                    or _target(before, statements.at(fix.edits[0].start)) in names
+                    target in names
+                    or any(span.start <= e.start <= span.end for e in fixes[k].edits)
                 )
             ]
         for k in blamed:

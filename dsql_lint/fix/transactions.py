@@ -9,7 +9,7 @@ from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.style import cased
-from dsql_lint.lint.classify import DDL, DML, statement_class
+from dsql_lint.lint.classify import DDL, DML, savepoint_scopes, statement_class
 from dsql_lint.syntax.parse import Parsed
 from dsql_lint.syntax.split import TxControl
 
@@ -44,8 +44,7 @@ class SplitTransaction(Action):
         if members[-1].statement.tx_control is not TxControl.COMMIT:
             return None
         inner = members[1:-1]
-        scoped = _savepoint_scopes(inner)
-        # A COMMIT inside a savepoint's scope would end it: ROLLBACK TO would find none.
+        scoped = savepoint_scopes([p.statement.text for p in inner])
         starts = [k for k in group_starts(inner) if k not in scoped]
         if not starts:
             return None
@@ -65,20 +64,3 @@ class SplitTransaction(Action):
         if scoped:
             summary += "; not inside a savepoint's scope (SAVEPOINT to its last ROLLBACK TO)"
         return self.make(diag, edits, summary)
-
-
-def _savepoint_scopes(members: list[Parsed]) -> set[int]:
-    """Indexes in `members` of the statements a transaction split must not go before: those
-    after a SAVEPOINT up to the last ROLLBACK TO or RELEASE of it."""
-    opened: dict[str, int] = {}
-    scoped: set[int] = set()
-    for k, parsed in enumerate(members):
-        words = [w.strip('";').lower() for w in parsed.statement.text.split()[:4]]
-        if len(words) >= 2 and words[0] == "savepoint":
-            opened.setdefault(words[1], k)
-            continue
-        if words[:2] == ["rollback", "to"] or words[:1] == ["release"]:
-            rest = [w for w in words[1:] if w not in ("to", "savepoint")]
-            if rest and rest[0] in opened:
-                scoped.update(range(opened[rest[0]] + 1, k + 1))
-    return scoped

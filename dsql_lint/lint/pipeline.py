@@ -33,7 +33,7 @@ from dsql_lint.engine.ruleset import (
 )
 from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
-from dsql_lint.lint.classify import mixed, over_limit, statement_class
+from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
@@ -399,10 +399,15 @@ class Linter:
                 members[0][0].tx_control is TxControl.BEGIN
                 and members[-1][0].tx_control is TxControl.COMMIT
             )
+            # Nor before a statement in a savepoint's scope.
+            scoped = {members[k][0].index for k in savepoint_scopes([s.text for s, _ in members])}
             for check in checks:
-                block_found = _transaction_findings(check, members)
-                if not splittable:
-                    block_found = [replace(d, fix=FixAvailability.NONE) for d in block_found]
+                block_found = [
+                    replace(d, fix=FixAvailability.NONE)
+                    if not splittable or d.statement in scoped
+                    else d
+                    for d in _transaction_findings(check, members)
+                ]
                 found.extend(block_found)
         return found
 

@@ -3,7 +3,10 @@ pass, where most statements did not change."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dsql_lint.syntax.parse import Parsed, moved, parse
+from dsql_lint.syntax.release import release
 from dsql_lint.syntax.split import Kind, Statement
 
 
@@ -13,6 +16,7 @@ class ParseCache:
     def __init__(self) -> None:
         self._earlier: dict[tuple[Kind, str], list[Parsed]] = {}
         self._later: dict[tuple[Kind, str], list[Parsed]] = {}
+        self._issued: list[Parsed] = []  # every parse handed out whose tree is not yet freed
 
     def next_lint(self) -> None:
         """Parses kept from here on are offered to the lint after this one, and only to it."""
@@ -25,6 +29,23 @@ class ParseCache:
         key = (statement.kind, statement.body)
         pool = self._earlier.get(key)
         found = moved(pool.pop(), statement) if pool else parse(statement)
-        if found.tree is not None and found.error is None:
-            self._later.setdefault(key, []).append(found)
+        if found.tree is not None:
+            self._issued.append(found)
+            if found.error is None:
+                self._later.setdefault(key, []).append(found)
         return found
+
+    def release_unused(self, live: Iterable[Parsed]) -> None:
+        """Frees the trees handed out that are neither in `live` nor offered to the next lint.
+        A tree is a reference cycle, which the paused collector would not free; collecting
+        once per lint instead walked every live tree each time (a second per pass on 5,000
+        lines)."""
+        keep = {id(p.tree) for p in live}
+        keep.update(id(p.tree) for pool in self._later.values() for p in pool)
+        kept = []
+        for parsed in self._issued:
+            if id(parsed.tree) in keep:
+                kept.append(parsed)
+            elif parsed.tree is not None:
+                release(parsed)
+        self._issued = kept
