@@ -51,14 +51,21 @@ class DsqlAnswer:
         return f"{self.sqlstate} {self.message}"
 
     def about(self, written: str) -> str:
-        """The answer to the finding whose text is `written`: a `<...>` filled with it where
-        it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL
-        prints names, without its modifiers; else `...` stands for the part that varies."""
-        name = _ONE_NAME.fullmatch(written.strip())
+        """The answer to the finding whose text is `written`. A `<...>` is filled with it
+        where it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL
+        prints names, without its modifiers; with the alternative it starts with where the
+        placeholder lists some (`<SAVEPOINT, RELEASE or ROLLBACK TO>`); else `...` stands
+        for the part that varies."""
+        written = re.sub(r"\s+ARRAY\b", "[]", written.strip(), flags=re.IGNORECASE)
+        name = _ONE_NAME.fullmatch(written)
         message = self.message
         for placeholder in _PLACEHOLDER.finditer(self.message):
             value = "..."
-            if name is not None:
+            alternatives = re.split(r",\s*|\s+or\s+", placeholder.group()[1:-1])
+            if len(alternatives) > 1:
+                said = " ".join(written.split()).upper()
+                value = next((a for a in alternatives if said.startswith(a.upper())), value)
+            elif name is not None:
                 value = name.group(1).lower()
                 if not self.message.startswith("[]", placeholder.end()):
                     value += name.group(2).replace(" ", "")
