@@ -344,7 +344,13 @@ class Linter:
             results: list[StatementResult] = []
             for statement in statements:
                 parsed = read(statement)
-                result = analyze(parsed, self.ruleset)
+                result = None
+                if parses is not None:
+                    result = _reused(parses.analysis_of(parsed), statement)
+                if result is None:
+                    result = analyze(parsed, self.ruleset)
+                if parses is not None:  # as it is before the catalog's findings join it
+                    parses.keep(parsed, (statement, _copy(result)))
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -442,6 +448,38 @@ class Linter:
             known = all_rules(self.options)
             self._known_ids = ({r.code for r in known}, {r.name.upper() for r in known})
         return self._known_ids
+
+
+def _copy(result: StatementResult) -> StatementResult:
+    return StatementResult(list(result.diagnostics), result.kind, result.effects, result.pending)
+
+
+def _reused(
+    earlier: tuple[Statement, StatementResult] | None, now: Statement
+) -> StatementResult | None:
+    """The analysis of the same statement in the lint before, moved to where it is now: what a
+    statement gives depends on its text and its transaction control only (the catalog's
+    findings are settled again)."""
+    if earlier is None:
+        return None
+    before, result = earlier
+    if before.text != now.text or before.tx_control is not now.tx_control:
+        return None
+    shift, source = now.start - before.start, now.source
+    diagnostics = []
+    for d in result.diagnostics:
+        start, end = d.start + shift, d.end + shift
+        line, col = source.position(start)
+        end_line, end_col = source.position(max(start, end - 1))
+        diagnostics.append(
+            replace(
+                d, path=source.display_path, start=start, end=end, line=line, col=col,
+                end_line=end_line, end_col=end_col + 1 if end > start else end_col,
+                statement=d.statement - before.index + now.index,
+                byte_start=source.byte_offset(start), byte_end=source.byte_offset(end),
+            )
+        )  # fmt: skip
+    return StatementResult(diagnostics, result.kind, result.effects, list(result.pending))
 
 
 def _regroup(
