@@ -197,11 +197,18 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
     to_json = _norm_type(new) in ("JSON", "JSONB")
     from_array = _norm_type(old).endswith("]") or "ARRAY" in _norm_type(old)
     edits: list[Edit] = []
-    body = range(part.start + 1, part.stop)
-    if any(tokens[i].type is TokenType.ARRAY for i in body):
-        return None  # ARRAY[...] constructors: no literal to rewrite
-    for i in body:
+    done = part.start  # the last token an edit already covers
+    for i in range(part.start + 1, part.stop):
         token = tokens[i]
+        if i <= done:
+            continue
+        if token.type is TokenType.ARRAY:
+            constructor = _constructor_to_json(tokens, i) if from_array and to_json else None
+            if constructor is None:
+                return None  # elements that are not constants: no JSON literal says the same
+            done, literal = constructor
+            edits.append(replace(token.start, tokens[done].end, literal))
+            continue
         if token.type is TokenType.STRING and from_array and to_json:
             literal = _array_to_json(token.text, numeric=_NUMERIC.match(old) is not None)
             if literal is None:
@@ -220,6 +227,34 @@ _ELEMENT = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,{}"]*?))\s*(?:,|$)')
 
 _NUMERIC = re.compile(r"\s*(int|bigint|smallint|numeric|decimal|real|double|float)", re.I)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+_CONSTANTS = {"NULL": None, "TRUE": True, "FALSE": False}
+
+
+def _constructor_to_json(tokens: Tokens, at: int) -> tuple[int, str] | None:
+    """`ARRAY['a', 1, NULL]` at token `at` as (its last token, `'["a",1,null]'`), where every
+    element is a constant."""
+    if at + 1 >= len(tokens) or tokens[at + 1].type is not TokenType.L_BRACKET:
+        return None
+    close = tokens.closing(at + 1)
+    items = [tokens[k] for k in range(at + 2, close)]
+    values: list[object] = []
+    for k, token in enumerate(items):
+        if k % 2:
+            if token.type is not TokenType.COMMA:
+                return None
+        elif token.type is TokenType.NUMBER and _NUMBER.match(token.text):
+            values.append(json.loads(token.text))
+        elif token.type is TokenType.STRING and token.text.startswith("'"):
+            values.append(token.text[1:-1].replace("''", "'"))
+        elif token.word in _CONSTANTS:
+            values.append(_CONSTANTS[token.word])
+        else:
+            return None
+    if items and items[-1].type is TokenType.COMMA:
+        return None
+    return close, "'" + json.dumps(values, ensure_ascii=False).replace("'", "''") + "'"
 
 
 def _array_to_json(literal: str, numeric: bool) -> str | None:
