@@ -197,6 +197,23 @@ def test_different_values_need_force(project: Path) -> None:
     )
 
 
+def test_force_rewrites_a_dotenv_key_in_place_as_cluster_write_env_does(project: Path) -> None:
+    """One `.env` editor for init and `cluster create --write-env`: the key's line keeps its
+    `export`, its comment and the file's CRLF; the other lines are untouched."""
+    before = (
+        "# the app\r\nexport DSQL_ENDPOINT=old.dsql.us-east-1.on.aws  # staging\r\n"
+        "DATABASE_URL='postgres://localhost/app'\r\n"
+    )
+    (project / ".env").write_bytes(before.encode())
+    result = init(project, "--endpoint", ENDPOINT, "--force")
+    assert result.returncode == 0, result.stderr
+    assert "updated       .env: set AWS_REGION; replaced DSQL_ENDPOINT (--force)" in result.stdout
+    assert (project / ".env").read_bytes().decode() == (
+        f"# the app\r\nexport DSQL_ENDPOINT={ENDPOINT}  # staging\r\n"
+        "DATABASE_URL='postgres://localhost/app'\r\nAWS_REGION=us-east-1\r\n"
+    )
+
+
 def test_dry_run_shows_the_changes_and_writes_nothing(project: Path) -> None:
     (project / ".env").write_text("DEBUG=1\n")
     before = snapshot(project, project.parent / "home")

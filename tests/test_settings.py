@@ -4,6 +4,7 @@ then the command line."""
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,42 @@ def test_apply_stops_on_the_error_the_settings_keep(project: Path) -> None:
     selected = run("apply", "V1__init.sql", "--isolated", "--select", "DSQL1")
     assert selected.returncode == 1
     assert "not applying: the linter found errors" in selected.stderr
+
+
+def test_apply_shows_the_fix_check_shows(project: Path) -> None:
+    """One fix decision per finding, whichever command prints it (BIGSERIAL's is safe)."""
+    (project / "V1__init.sql").write_text((ROOT / "fixtures/examples/schema.sql").read_text())
+    check = run("check", "--isolated", "V1__init.sql")
+    dry = run("apply", "--dry-run", "--isolated", "--dsn", "postgresql://x@127.0.0.1:1/x", ".")
+
+    def fixes(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip().startswith("fix:")]
+
+    assert "fix: safe, applied by `dsql-lint fix`" in fixes(check.stdout)
+    assert fixes(dry.stderr) == fixes(check.stdout)
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("", ["DSQL401"]),  # no runner named: a V1__ file is Flyway's, one transaction
+        ("migrations: db\n", []),  # dsql-lint apply runs the folder: statement by statement
+        ("migrations: db\nframework: flyway\n", ["DSQL401"]),
+    ],
+    ids=["flyway-name", "apply-runs-it", "flyway-named"],
+)
+def test_the_runner_decides_the_transactions_check_assumes(
+    project: Path, config: str, expected: list[str]
+) -> None:
+    (project / ".dsql-lint.yaml").write_text(config)
+    (project / "db").mkdir()
+    (project / "db" / "V1__init.sql").write_text(
+        "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int PRIMARY KEY);\n"
+    )
+    check = run("check", "--format", "json", "db")
+    assert [f["code"] for f in json.loads(check.stdout)["diagnostics"]] == expected
+    dry = run("apply", "--dry-run", "db")
+    assert dry.returncode == 0, dry.stderr  # apply's pre-flight: never a transaction finding
 
 
 @pytest.mark.parametrize("command", ["apply", "status"])

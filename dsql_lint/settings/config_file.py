@@ -10,7 +10,9 @@ walking up from the linted files (as ruff finds its configuration).
     rule-dirs: [lint/rules]         # extra rule directories (user rules), relative
     report-unused-ignores: true
     migrations: db/migrations       # what apply, status, validate... run on when given no path
-    framework: goose                # with no path: only this framework's migrations
+    framework: goose                # with no path: only this framework's migrations; its
+                                    # runner's transactions (without it, a `migrations:`
+                                    # folder is linted as `dsql-lint apply` runs it)
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.

@@ -18,9 +18,6 @@ _ASSIGNMENT = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=)")
 def update_dotenv(path: Path, values: Mapping[str, str]) -> dict[str, str]:
     """Set `values` in the `.env` at `path` (created if missing); returns what each key became:
     "added", "updated" or "unchanged"."""
-    for key in values:
-        if SECRET_NAME.search(key):
-            raise UserError(f"refusing to write {key} into {path}: it names a secret")
     try:
         with open(path, encoding="utf-8", newline="") as file:  # keeps \r\n as it is
             text = file.read()
@@ -28,6 +25,18 @@ def update_dotenv(path: Path, values: Mapping[str, str]) -> dict[str, str]:
         text = ""
     except OSError as err:
         raise UserError(f"cannot read {path}: {err.strerror}") from None
+    after, outcome = set_keys(text, values, str(path))
+    _write(path, after)
+    return outcome
+
+
+def set_keys(text: str, values: Mapping[str, str], shown: str) -> tuple[str, dict[str, str]]:
+    """`.env` text with `values` set: a key's line is rewritten in place (its `export`, its
+    comment and its line ending kept), a missing key appended; every other line as it was.
+    Returns the text and what each key became: "added", "updated" or "unchanged"."""
+    for key in values:
+        if SECRET_NAME.search(key):
+            raise UserError(f"refusing to write {key} into {shown}: it names a secret")
     lines = text.splitlines(keepends=True)
     outcome: dict[str, str] = {}
     for index, line in enumerate(lines):
@@ -49,8 +58,7 @@ def update_dotenv(path: Path, values: Mapping[str, str]) -> dict[str, str]:
         if key not in outcome:
             lines.append(f"{key}={_quoted(value)}{newline}")
             outcome[key] = "added"
-    _write(path, "".join(lines))
-    return {key: outcome[key] for key in values}
+    return "".join(lines), {key: outcome[key] for key in values}
 
 
 def _comment(value: str) -> str:

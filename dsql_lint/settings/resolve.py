@@ -70,6 +70,7 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         rule_dirs=conf.rule_dirs,
         exclude=conf.exclude,
         report_unused_ignores=_first(given.report_unused_ignores, conf.report_unused_ignores),
+        framework_transactions=_framework_runs(given.framework or conf.framework, conf),
     )
     known = {key for rule in all_rules(options) for key in (rule.code, rule.name)}
     config_file.check_rule_ids(conf, known)
@@ -82,6 +83,13 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         framework=given.framework or conf.framework,
         migrations=conf.migrations,
     )
+
+
+def _framework_runs(framework: str | None, conf: config_file.Config) -> bool:
+    """Whether files are linted with their framework's transactions. A configuration that
+    names a `migrations:` folder and no `framework:` says `dsql-lint apply` runs them (what
+    `init` writes): they are then linted as apply runs them, each statement on its own."""
+    return framework is not None or conf.migrations is None
 
 
 def _first(*values: bool | None) -> bool:

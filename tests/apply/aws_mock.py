@@ -123,7 +123,67 @@ def cluster_tls(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
     return ca_file, context
 
 
-class StsStub:
+class _QueryStub:
+    """An AWS endpoint on 127.0.0.1 whose answers the subclass writes: for what moto cannot
+    produce. `requests` holds each request's fields: the POSTed form of the query protocol, or
+    a GET's query string with its bearer token (`_bearer`)."""
+
+    skew = 0.0  # seconds added to the Date header
+    content_type = "text/xml"
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        import time
+        import urllib.parse
+        from email.utils import formatdate
+
+        stub = self
+        self.requests: list[dict[str, str]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self._reply(dict(urllib.parse.parse_qsl(raw.decode())))
+
+            def do_GET(self) -> None:  # noqa: N802
+                form = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                self._reply({**form, "_bearer": self.headers.get("x-amz-sso_bearer_token", "")})
+
+            def _reply(self, form: dict[str, str]) -> None:
+                stub.requests.append(form)
+                status, text = stub.answer(form)
+                body = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", stub.content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                return formatdate(time.time() + stub.skew, usegmt=True)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def answer(self, form: dict[str, str]) -> tuple[int, str]:
+        raise NotImplementedError
+
+    def __enter__(self) -> _QueryStub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
+class StsStub(_QueryStub):
     """An STS endpoint that answers GetCallerIdentity as AWS would in two bad cases: the
     credentials have expired, or its clock (the Date header) is far from ours."""
 
@@ -142,38 +202,58 @@ class StsStub:
     )
 
     def __init__(self, expired: bool = False, skew: float = 0.0) -> None:
-        import http.server
-        import threading
+        super().__init__()
+        self.expired = expired
+        self.skew = skew
+
+    def answer(self, form: dict[str, str]) -> tuple[int, str]:
+        return (403, self.EXPIRED) if self.expired else (200, self.IDENTITY)
+
+
+class IamStub(_QueryStub):
+    """IAM's SimulatePrincipalPolicy (moto 5.2.6, the newest release, lacks it): each action
+    gets the decision given for it, `implicitDeny` otherwise, as IAM answers when no policy
+    statement allows an action."""
+
+    def __init__(self, decisions: dict[str, str]) -> None:
+        super().__init__()
+        self.decisions = decisions
+
+    def answer(self, form: dict[str, str]) -> tuple[int, str]:
+        assert form.get("Action") == "SimulatePrincipalPolicy", form
+        numbered = [(key, value) for key, value in form.items() if key.startswith("ActionNames.")]
+        numbered.sort(key=lambda item: int(item[0].rsplit(".", 1)[1]))
+        actions = [value for _, value in numbered]
+        members = "".join(
+            f"<member><EvalActionName>{action}</EvalActionName>"
+            "<EvalResourceName>*</EvalResourceName>"
+            f"<EvalDecision>{self.decisions.get(action, 'implicitDeny')}</EvalDecision>"
+            "<MatchedStatements/><MissingContextValues/></member>"
+            for action in actions
+        )
+        return 200, (
+            '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            "<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated>"
+            f"<EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult>"
+            "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+            "</SimulatePrincipalPolicyResponse>"
+        )
+
+
+class SsoPortalStub(_QueryStub):
+    """IAM Identity Center's portal (GetRoleCredentials), which moto lacks: the role's
+    short-term keys for a cached login."""
+
+    KEY = "ASIAIOSFODNN7SSO7QXA"
+    content_type = "application/json"
+
+    def answer(self, form: dict[str, str]) -> tuple[int, str]:
         import time
-        from email.utils import formatdate
 
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = (stub.EXPIRED if expired else stub.IDENTITY).encode()
-                self.send_response(403 if expired else 200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def date_time_string(self, timestamp: float | None = None) -> str:
-                return formatdate(time.time() + skew, usegmt=True)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StsStub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
+        credentials = {
+            "accessKeyId": self.KEY,
+            "secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSSOSECRET",
+            "sessionToken": "session-token",
+            "expiration": int((time.time() + 3600) * 1000),
+        }
+        return 200, json.dumps({"roleCredentials": credentials})

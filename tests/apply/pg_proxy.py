@@ -5,6 +5,11 @@ A "request" is what the client sends up to a point where it waits for the server
 Query, a Sync (end of an extended-protocol batch), CopyDone or CopyFail. Messages are held
 until the request is complete, so a cut "before" request N means the server never saw any
 of it, and a cut "after" request N means the server ran it but the client never heard back.
+
+With `password`, the proxy asks for a password as Aurora DSQL does (cleartext, inside TLS) and
+lets the login through to the test server (which trusts every login) only when
+`password(user, secret)` finds nothing wrong with it; otherwise it refuses the login with
+SQLSTATE 28P01 and the problem as the message.
 """
 
 from __future__ import annotations
@@ -13,12 +18,21 @@ import asyncio
 import ssl
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 REQUEST_ENDS = frozenset(b"QScf")
 FLUSHES = frozenset(b"QScfXH")
+AUTH_CLEARTEXT = 3
+
+
+@dataclass(frozen=True)
+class Login:
+    user: str
+    password: str
+    refused: str | None  # why, or None when the login went through
 
 
 @dataclass(eq=False)
@@ -39,12 +53,15 @@ class Proxy:
         cut_at: int | None = None,
         cut_after: bool = False,
         cut_on: str | None = None,
+        password: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.backend_port = backend_port
         self.tls = tls
         self.cut_at = cut_at
         self.cut_after = cut_after
         self.cut_on = cut_on.encode() if cut_on is not None else None  # cut the first request
+        self.password = password
+        self.logins: list[Login] = []
         self.requests = 0
         self.cuts = 0
         self.port = 0
@@ -114,9 +131,43 @@ class Proxy:
                     cwriter.write(b"N")
                     await cwriter.drain()
                 continue
-            bwriter.write(head + await creader.readexactly(length - 8))
+            startup = head + await creader.readexactly(length - 8)
+            if self.password is not None and not await self._login(startup, creader, cwriter):
+                return False
+            bwriter.write(startup)
             await bwriter.drain()
             return True
+
+    async def _login(
+        self, startup: bytes, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter
+    ) -> bool:
+        assert self.password is not None
+        fields = startup[8:].split(b"\0")
+        params = dict(zip(fields[0::2], fields[1::2], strict=False))
+        user = params.get(b"user", b"").decode()
+        cwriter.write(b"R" + struct.pack("!ii", 8, AUTH_CLEARTEXT))
+        await cwriter.drain()
+        kind = await creader.readexactly(1)
+        size = struct.unpack("!i", await creader.readexactly(4))[0]
+        body = await creader.readexactly(size - 4)
+        secret = body.rstrip(b"\0").decode() if kind == b"p" else ""
+        refused = self.password(user, secret)
+        self.logins.append(Login(user, secret, refused))
+        if refused is None:
+            return True
+        error = b"".join(
+            code + text.encode() + b"\0"
+            for code, text in (
+                (b"S", "FATAL"),
+                (b"V", "FATAL"),
+                (b"C", "28P01"),
+                (b"M", f'password authentication failed for user "{user}": {refused}'),
+            )
+        )
+        error += b"\0"
+        cwriter.write(b"E" + struct.pack("!i", len(error) + 4) + error)
+        await cwriter.drain()
+        return False
 
     async def _pump_front(
         self, creader: asyncio.StreamReader, bwriter: asyncio.StreamWriter, conn: _Conn

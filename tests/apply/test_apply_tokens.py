@@ -1,0 +1,142 @@
+"""IAM tokens expire (900 s; dsql-facts.md, Connecting) while a run goes on for longer: every new
+connection must carry a token signed for it. botocore signs with a clock the test moves, and the
+proxy in front of the test PostgreSQL asks for the password as DSQL does and checks the token
+offline (iam_check.py) at that clock, so an expired token is refused as the cluster would."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import FAKE_CREDENTIALS, FAKE_ENDPOINT, Database, Tls, dsql_args, run_cli
+from iam_check import SIGV4_DATE, Clock, token_problem
+from pg_proxy import Proxy
+
+from dsql_lint.apply.connect import MAX_CONNECTION_AGE, Session, connect
+from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.iam_token import TOKEN_LIFETIME, TokenSource
+from dsql_lint.apply.target import ConnectTo, Target
+
+START = datetime(2026, 12, 7, 12, 0, 0)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """botocore's signer reads this clock."""
+    import botocore.auth
+
+    clock = Clock(START)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *_, **__: clock.now)
+    return clock
+
+
+def gate(clock: Clock, later: float = 0.0) -> Callable[[str, str], str | None]:
+    """The cluster's check of each login's token at the clock's time; then the clock moves on
+    by `later` seconds, as if the next connection came that much later."""
+
+    def check(user: str, secret: str) -> str | None:
+        problem = token_problem(
+            secret,
+            secret=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            host=FAKE_ENDPOINT,
+            region="us-east-1",
+            user=user,
+            now=clock.now,
+        )
+        clock.advance(later)
+        return problem
+
+    return check
+
+
+def target(proxy: Proxy, db: Database, tls: Tls) -> Target:
+    return Target(
+        kind="dsql",
+        host=FAKE_ENDPOINT,
+        region="us-east-1",
+        sslrootcert=str(tls.ca_file),
+        connect_to=ConnectTo("127.0.0.1", proxy.port, db.name),
+    )
+
+
+def signed_at(token: str) -> datetime:
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit("https://" + token).query))
+    return datetime.strptime(query["X-Amz-Date"], SIGV4_DATE)
+
+
+def test_an_expired_token_is_refused_and_a_fresh_one_goes_through(
+    aws_env: None, db: Database, tls: Tls, clock: Clock
+) -> None:
+    source = TokenSource(FAKE_ENDPOINT, "us-east-1", "admin")
+    with Proxy(db.server.port, tls=tls.context, password=gate(clock)) as proxy:
+        stale = source()
+        clock.advance(TOKEN_LIFETIME + 1)
+        with pytest.raises(ApplyError) as refused:
+            connect(target(proxy, db, tls), lambda: stale)
+        with connect(target(proxy, db, tls), source) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("admin",)
+    assert "the IAM token expired at 12:15:00" in str(refused.value)
+    assert stale not in str(refused.value)
+    assert [login.refused is None for login in proxy.logins] == [False, True]
+    assert signed_at(proxy.logins[1].password) == START.replace(minute=15, second=1)
+
+
+def test_every_reconnect_of_a_long_run_signs_a_new_token(
+    aws_env: None, db: Database, tls: Tls, clock: Clock
+) -> None:
+    """The connection-age cap (50 min) and a connection the server ended: both reconnect, each
+    time long after the last token expired."""
+    with Proxy(db.server.port, tls=tls.context, password=gate(clock)) as proxy:
+        session = Session(
+            target(proxy, db, tls),
+            TokenSource(FAKE_ENDPOINT, "us-east-1", "admin"),
+            clock=clock.seconds,
+        )
+        first_pid = session.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        clock.advance(MAX_CONNECTION_AGE)
+        assert session.refresh_if_old()
+        second_pid = session.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        clock.advance(TOKEN_LIFETIME * 2)
+        db.execute(f"SELECT pg_terminate_backend({second_pid})")
+        with pytest.raises(psycopg.OperationalError, match="terminat"):
+            session.conn.execute("SELECT 1")
+        third_pid = session.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        session.close()
+    assert len({first_pid, second_pid, third_pid}) == 3
+    assert [login.refused for login in proxy.logins] == [None, None, None]
+    assert [signed_at(login.password) for login in proxy.logins] == [
+        START,
+        START.replace(minute=50),
+        START.replace(hour=13, minute=20),
+    ]
+
+
+def test_a_run_whose_connections_come_after_the_tokens_expiry_applies_everything(
+    aws_env: None, db: Database, tls: Tls, clock: Clock, tmp_path: Path
+) -> None:
+    """apply end to end, each connection coming 20 minutes after the one before: a token kept
+    from an earlier connection would be refused. Each file's SET gives it a session of its own."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for n in (1, 2, 3):
+        (folder / f"V{n}__t{n}.sql").write_text(
+            f"SET search_path TO public;\nCREATE TABLE t{n} (id bigint PRIMARY KEY);\n"
+        )
+    ca = ("--sslrootcert", str(tls.ca_file))
+    with Proxy(db.server.port, tls=tls.context, password=gate(clock, later=20 * 60)) as proxy:
+        applied = run_cli("apply", str(folder), *dsql_args(proxy.port, db.name, *ca))
+        status = run_cli("status", str(folder), *dsql_args(proxy.port, db.name, *ca))
+    assert applied.code == 0, applied.output
+    assert status.code == 0, status.output
+    assert [login.refused for login in proxy.logins] == [None] * len(proxy.logins)
+    assert len(proxy.logins) >= 4
+    # Each token was signed for its own connection, at the time that connection was made.
+    times = [signed_at(login.password) for login in proxy.logins]
+    assert times == [START.replace(hour=12 + n // 3, minute=n % 3 * 20) for n in range(len(times))]
+    assert db.query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name ~ '^t[123]$'"
+    ) == [(3,)]
