@@ -133,7 +133,8 @@ def _names(report: FileReport, statement: int) -> set[str]:
     return {i.name.lower() for i in parsed.tree.find_all(exp.Identifier) if i.name}
 
 
-_LAST_NAME = re.compile(r'(\w+|"(?:[^"]|"")+")\W*\Z')
+# Not starting inside a name: a search from each character of a word was quadratic.
+_LAST_NAME = re.compile(r'(?<![\w"])(\w+|"(?:[^"]|"")+")\W*\Z')
 
 
 def _subject(report: FileReport, fix: Fix) -> str | None:

@@ -36,8 +36,10 @@ class SplitTransaction(Action):
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tx = ctx.statement_of(diag).tx
-        members = [p for p in ctx.report.parsed if p.statement.tx == tx]
-        if tx is None or len(members) < 3:
+        if tx is None:
+            return None
+        members = ctx.memo("transactions", lambda: _by_transaction(ctx.report.parsed))[tx]
+        if len(members) < 3:
             return None
         if members[0].statement.tx_control is not TxControl.BEGIN:
             return None
@@ -64,3 +66,13 @@ class SplitTransaction(Action):
         if scoped:
             summary += "; not inside a savepoint's scope (SAVEPOINT to its last ROLLBACK TO)"
         return self.make(diag, edits, summary)
+
+
+def _by_transaction(parsed: list[Parsed]) -> dict[int, list[Parsed]]:
+    """The statements of each transaction block, read once per lint (not once per finding:
+    a dump has thousands of blocks)."""
+    blocks: dict[int, list[Parsed]] = {}
+    for p in parsed:
+        if p.statement.tx is not None:
+            blocks.setdefault(p.statement.tx, []).append(p)
+    return blocks
