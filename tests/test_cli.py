@@ -178,7 +178,8 @@ def test_no_sql_files_is_an_error_not_all_clean(tmp_path: Path, command: str) ->
     err = result.stderr.decode()
     assert result.returncode == 2
     assert err.strip() == (
-        "dsql-lint: error: no SQL files found in migrations (folders are searched for *.sql)"
+        "dsql-lint: error: no SQL files found in migrations (folders are searched for *.sql, "
+        "schema.prisma and migration scripts (.ts/.js, Alembic and Django .py, Rails .rb))"
     )
 
 

@@ -73,6 +73,32 @@ def test_exclude_globs_relative_to_config(tmp_path: Path) -> None:
     assert "current/a.sql" in out and "legacy/a.sql" not in out
 
 
+def test_without_migrations_key_apply_runs_the_one_folder_discovery_finds(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "stray.sql").write_text("CREATE TABLE stray (id int PRIMARY KEY);\n")
+
+    def plan() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "dsql_lint", "apply", "--dry-run"]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+
+    # Plain *.sql files are never run unless named.
+    missing = plan()
+    assert missing.returncode == 2
+    assert "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)" in (
+        missing.stderr
+    )
+    (tmp_path / "db" / "V1__a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    found = plan()
+    assert found.returncode == 0, found.stderr
+    assert found.stderr.splitlines() == ["dsql-lint: Flyway migrations in db (1 file)"]
+    assert "db/V1__a.sql" in found.stdout and "stray" not in found.stdout
+    (tmp_path / "goose").mkdir()
+    (tmp_path / "goose" / "001_b.sql").write_text("-- +goose Up\nCREATE TABLE b (id int);\n")
+    several = plan()
+    assert several.returncode == 2
+    assert "discovery found several (Flyway migrations in db (1 file); goose" in several.stderr
+
+
 def test_migrations_folder_is_what_apply_runs_on_without_paths(tmp_path: Path) -> None:
     (tmp_path / "db" / "sub").mkdir(parents=True)
     (tmp_path / "db" / "V1__a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
@@ -82,11 +108,6 @@ def test_migrations_folder_is_what_apply_runs_on_without_paths(tmp_path: Path) -
         command = [sys.executable, "-m", "dsql_lint", "apply", "--dry-run"]
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
 
-    missing = plan(tmp_path)
-    assert missing.returncode == 2
-    assert "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)" in (
-        missing.stderr
-    )
     (tmp_path / ".dsql-lint.yaml").write_text("migrations: db\n")
     here, below = plan(tmp_path), plan(tmp_path / "db" / "sub")
     assert here.returncode == below.returncode == 0, here.stderr + below.stderr

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from dsql_lint.syntax.discover import discover
+
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ROOT / "fixtures" / "frameworks"
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    cache = ["--no-cache"] if args[0] == "check" else []
     return subprocess.run(
-        [sys.executable, "-m", "dsql_lint", *args, "--no-cache"],
+        [sys.executable, "-m", "dsql_lint", *args, *cache],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -34,7 +37,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("liquibase", "Liquibase changelogs in changelog (1 file)", 3),
         ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
         ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
-        ("flyway", "Flyway migrations in sql (2 files)", 2),
+        ("flyway", "Flyway migrations in sql (2 files, flyway.locations)", 2),
     ],
 )
 def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
@@ -48,8 +51,8 @@ def test_each_framework_is_found_and_said(name: str, said: str, statements: int)
 def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
-    assert len(said) == 6
-    assert "12 files, 15 statements checked" in result.stdout
+    assert len(said) == 10
+    assert "19 files, 53 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -75,7 +78,7 @@ def test_configuration_names_folder_and_framework(tmp_path: Path) -> None:
     result = run(tmp_path, "check")
     assert result.stderr.splitlines() == ["dsql-lint: goose migrations in schema/changes (1 file)"]
     assert "DSQL101" in result.stdout and "other.sql" not in result.stdout
-    (tmp_path / ".dsql-lint.yaml").write_text("framework: rails\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("framework: hibernate\n")
     bad = run(tmp_path, "check")
     assert bad.returncode == 2 and "`framework` must be one of" in bad.stderr
 
@@ -86,6 +89,8 @@ def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no SQL migrations found in ." in result.stderr
     assert "goose" in result.stderr and "prisma" in result.stderr
+    assert "Alembic and Django migrations" in result.stderr and "db/migrate/*.rb" in result.stderr
+    assert "*.sql files by their framework's markers" in result.stderr
     assert result.stdout == ""
 
 
@@ -101,3 +106,77 @@ def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
     ]
     (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
     assert run(tmp_path, "check", "sql").stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("alembic", ["Alembic migrations in migrations/versions (2 files)"]),
+        ("django", ["Django migrations in shop/migrations (2 files)"]),
+        (
+            "rails",
+            ["Rails structure dump in db (1 file)", "Rails migrations in db/migrate (2 files)"],
+        ),
+    ],
+)
+def test_python_and_ruby_migrations_are_found_and_said(name: str, said: list[str]) -> None:
+    result = run(FRAMEWORKS / name, "check")
+    assert [f"dsql-lint: {line}" for line in said] == result.stderr.splitlines()
+    forced = run(FRAMEWORKS / name, "check", "--framework", name)
+    assert forced.stdout == result.stdout
+    assert "DSQL" in result.stdout
+
+
+def test_alembic_revisions_run_in_down_revision_order() -> None:
+    [group] = discover(FRAMEWORKS / "alembic", "alembic", orm=True)
+    # 0f9e... names first but revises 1a2b...: Alembic runs it second.
+    assert [p.name for p in group.files] == [
+        "1a2b3c4d5e6f_create_accounts.py",
+        "0f9e8d7c6b5a_audit.py",
+    ]
+
+
+def _located_project(root: Path) -> None:
+    for folder, name in (("one", "V1__a.sql"), ("two", "V2__b.sql"), ("one", "V3__c.sql")):
+        (root / "db" / folder).mkdir(parents=True, exist_ok=True)
+        table = name[4]
+        (root / "db" / folder / name).write_text(f"CREATE TABLE {table} (id int PRIMARY KEY);\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("flyway.conf", "flyway.locations=filesystem:db/one, filesystem:db/two\n"),
+        ("flyway.conf", "-locations=db/one,db/two\n"),
+        ("flyway.toml", '[flyway]\nlocations = ["filesystem:db/one", "filesystem:db/two"]\n'),
+        (
+            "flyway.toml",
+            '[environments.prod.flyway]\nlocations = ["filesystem:db/one", "db/two"]\n',
+        ),
+    ],
+)
+def test_flyway_locations_are_one_group_in_version_order(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    _located_project(tmp_path)
+    (tmp_path / name).write_text(text)
+    said = "dsql-lint: Flyway migrations in db/one, db/two (3 files, flyway.locations)"
+    result = run(tmp_path, "check")
+    assert result.stderr.splitlines() == [said]
+    [group] = discover(tmp_path)
+    assert [p.name for p in group.files] == ["V1__a.sql", "V2__b.sql", "V3__c.sql"]
+    plan = run(tmp_path, "apply", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stderr.splitlines() == [said]
+    files = [line for line in plan.stdout.splitlines() if line.startswith("db/")]
+    assert files == ["db/one/V1__a.sql", "db/two/V2__b.sql", "db/one/V3__c.sql"]
+    (tmp_path / "stray.sql").write_text("CREATE TABLE stray (id int PRIMARY KEY);\n")
+    named = run(tmp_path, "apply", "--dry-run", ".")  # the project's folder: its locations
+    assert named.returncode == 0, named.stderr
+    assert "stray" not in named.stdout and "db/two/V2__b.sql" in named.stdout
+
+
+def test_without_flyway_locations_discovery_groups_by_folder(tmp_path: Path) -> None:
+    _located_project(tmp_path)
+    (tmp_path / "flyway.conf").write_text("flyway.url=jdbc:postgresql://localhost/db\n")
+    assert [len(group.files) for group in discover(tmp_path)] == [2, 1]

@@ -134,3 +134,12 @@ def test_fix_edits_forward_parts_only_and_keeps_placeholders(tmp_path: Path) -> 
         f"-- +goose Up\nCREATE TABLE a (id {identity} PRIMARY KEY);\n" + down
     )
     assert flyway.read_text() == f"CREATE TABLE ${{schema}}.t (id {identity} PRIMARY KEY);\n"
+
+
+def test_a_statement_ended_by_a_breakpoint_ends_on_its_own_line() -> None:
+    text = 'CREATE INDEX "i" ON "b" ("id")\n--> statement-breakpoint\nCREATE TABLE "c" (id int)\n'
+    source = Source("drizzle/0001_x.sql", text)
+    first = statements(source)[0]
+    assert first.text == 'CREATE INDEX "i" ON "b" ("id")'
+    [index] = lint_sources([source], LintOptions()).diagnostics  # its caret: line 1 only
+    assert (index.code, index.line, index.end_line) == ("DSQL301", 1, 1)

@@ -10,18 +10,19 @@ The protocol that keeps the ledger true across crashes (docs/apply.md, "Crash wi
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import history, ledger
+from dsql_lint.apply import copybatch, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
-from dsql_lint.apply.ledger import APPLIED, FAILED, SKIPPED, STARTED, LedgerState
+from dsql_lint.apply.ledger import APPLIED, FAILED, NOT_RUN, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
     ABSENT,
     VALID,
@@ -42,6 +43,7 @@ from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
 DONE = (APPLIED, SKIPPED)
+_COPY_ROW = re.compile(r"^COPY [^,]+, line (\d+)")  # PostgreSQL's context of a COPY error
 
 # dsql-facts.md, Transactions: 3,000 rows, 10 MiB, 5 minutes per transaction -> 54000.
 BATCH_ADVICE = (
@@ -73,6 +75,8 @@ class Executor:
         self.lock: RunLock | None = None
         self._current: str = "connecting"
         self._running: Step | None = None  # the statement sent last, for error positions
+        # The file's line of the data a COPY sent last, as PostgreSQL's "line N" counts them.
+        self._copy_first_line: int | None = None
 
     @property
     def conn(self) -> Any:
@@ -127,23 +131,7 @@ class Executor:
             self._run_file(plan)
 
     def ensure_ledger(self) -> None:
-        import psycopg
-
-        for statement in ledger.create_statements(self.conn):
-            # One DDL per transaction (dsql-facts.md, Transactions); DDL hits OC001 too.
-            try:
-                self._retrying(lambda s=statement: self.conn.execute(s), None)
-            except (
-                psycopg.errors.UniqueViolation,
-                psycopg.errors.DuplicateObject,
-                psycopg.errors.DuplicateTable,
-                psycopg.errors.DuplicateSchema,
-                psycopg.errors.DuplicateColumn,
-            ):
-                # Runs started together race to create the ledger, before any lock exists: on
-                # PostgreSQL the loser of `IF NOT EXISTS` may get a duplicate error instead.
-                if self._broken():
-                    raise
+        upkeep.ensure_ledger(self.conn, lambda attempt: self._retrying(attempt, None))
 
     def _release_lock(self) -> None:
         import psycopg
@@ -162,7 +150,8 @@ class Executor:
         row = self.state.files.get(plan.name)
         if row is not None and row.applied:
             for step in plan.steps:
-                self._report(step, "skipped")
+                accepted = self.state.not_run(plan.name, step.index)
+                self._report(step, NOT_RUN if accepted else "skipped")
             return
         self._current = plan.path
         if row is None or row.checksum != plan.checksum:
@@ -201,7 +190,10 @@ class Executor:
             self.reporter.event("reconnect", reason="connection age cap")
         started = time.monotonic()
         if unit.kind in (DDL, DML):
-            ran = self._run_ddl(unit, statuses) if unit.kind == DDL else self._run_transaction(unit)
+            if unit.kind == DDL:
+                ran = self._run_ddl(unit, statuses)
+            else:
+                ran = self._run_copy(unit) if unit.batched else self._run_transaction(unit)
             if not ran:
                 for step in unit.steps:
                     self._report(step, "skipped")
@@ -402,6 +394,67 @@ class Executor:
 
         return self._guarded(unit.steps, lambda: self._retrying(attempt, unit))
 
+    def _run_copy(self, unit: Unit) -> bool:
+        """Run a COPY's rows in batches DSQL accepts, each committed with the ledger row that
+        counts the rows in, so a resume continues after the last batch that committed;
+        False when the ledger shows another run applied it."""
+        step = unit.steps[0]
+        assert step.copy_data is not None and step.sql is not None
+        rows = copybatch.rows_of(step.text, step.copy_data)
+        if not len(rows):
+            return self._run_transaction(unit)
+        known = (0, rows.digest())  # the checksum of the first rows, fed as batches commit
+        sent = False
+
+        def prefix(count: int) -> Any:
+            fed, digest = known
+            if fed > count:
+                fed, digest = 0, rows.digest()
+            digest = digest.copy()
+            copybatch.feed(digest, rows.rows[fed:count])
+            return digest
+
+        def attempt() -> tuple[int, Any] | None:
+            nonlocal sent
+            with self.conn.transaction():
+                # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
+                # may be in already.
+                row = ledger.reread(self.conn, [step], for_update=True).get((step.file, step.index))
+                if row is not None:
+                    self.state.statements[(step.file, step.index)] = row
+                if row is not None and row.status in DONE:
+                    return None
+                done = (row.rows_done or 0) if row is not None else 0
+                digest = prefix(done)
+                if done and row is not None and digest.hexdigest() != row.rows_sha256:
+                    raise ApplyError(
+                        f"{step.where}: the first {done:,} rows of this COPY were committed, "
+                        "and have been edited since: restore them (only rows not yet copied "
+                        "may change)"
+                    )
+                first, end = next(rows.batches(done))
+                # The server counts the header, sent again with each batch, as line 1.
+                skipped = rows.lines_before(first) - bool(rows.header)
+                self._copy(step, rows.data(first, end), skipped)
+                sent = True
+                copybatch.feed(digest, rows.rows[first:end])
+                status = APPLIED if end == len(rows) else STARTED
+                ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+            return end, digest
+
+        while True:
+            if self.lock is not None:
+                self.lock.check()  # a run whose lock was taken over stops between batches
+            batch = self._guarded([step], lambda: self._retrying(attempt, unit))
+            if batch is None:
+                return sent
+            known = batch
+            self.reporter.event(
+                "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
+            )
+            if batch[0] == len(rows):
+                return True
+
     def _run_query(self, step: Step) -> None:
         # Autocommit: `CALL sys.wait_for_job` must run outside a transaction
         # (dsql-facts.md, Asynchronous DDL). Re-running a query after a crash is harmless.
@@ -433,8 +486,7 @@ class Executor:
         self._current = step.where
         self._running = step
         if step.copy_data is not None:
-            with conn.cursor() as cursor, cursor.copy(step.sql) as copy:
-                copy.write(copy_rows(step.copy_data))
+            self._copy(step, copy_rows(step.copy_data), 0)
             return None
         cursor = conn.execute(step.sql)
         if step.analysis.waits_for_job:
@@ -446,6 +498,15 @@ class Executor:
                 )
             return None
         return job_id_of(cursor)
+
+    def _copy(self, step: Step, data: str, skipped: int) -> None:
+        """Send `data` as the rows of `step`'s COPY; `skipped`: the lines of the file's data
+        before those sent (rows an earlier batch sent)."""
+        self._current = step.where
+        self._running = step
+        self._copy_first_line = None if step.copy_line is None else step.copy_line + skipped
+        with self.conn.cursor() as cursor, cursor.copy(step.sql) as copy:
+            copy.write(data)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -480,7 +541,7 @@ class Executor:
             if self._broken():
                 raise
             running = self._running if self._running in steps else None
-            message, fields = server_error(err, running, self._current)
+            message, fields = server_error(err, running, self._current, self._copy_first_line)
             self._fail(steps, message, fields=fields)
 
     def _fail(
@@ -552,9 +613,12 @@ def copy_rows(data: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
-def server_error(err: Any, step: Step | None, where: str) -> tuple[str, dict[str, Any]]:
+def server_error(
+    err: Any, step: Step | None, where: str, copy_first_line: int | None = None
+) -> tuple[str, dict[str, Any]]:
     """The server's error as the user needs it: the line PostgreSQL points at inside the
-    statement, its SQLSTATE, DETAIL and HINT, and what to do about DSQL's limits."""
+    statement (or, in a COPY's rows, the row's line: `copy_first_line` is the file's line of
+    the first line sent), its SQLSTATE, DETAIL and HINT, and what to do about DSQL's limits."""
     diag = getattr(err, "diag", None)
     sqlstate = getattr(err, "sqlstate", None)
     fields: dict[str, Any] = {"sqlstate": sqlstate}
@@ -563,6 +627,9 @@ def server_error(err: Any, step: Step | None, where: str) -> tuple[str, dict[str
         position = getattr(diag, "statement_position", None)
         if position and step.sql and str(position).isdigit():
             line += step.sql[: int(position) - 1].count("\n")
+        row = _COPY_ROW.search(getattr(diag, "context", None) or "")
+        if step.copy_data is not None and copy_first_line is not None and row:
+            line = copy_first_line + int(row.group(1)) - 1
         where = f"{step.path}:{line}"
         fields.update(file=step.path, line=line, statement_line=step.line)
     message = f"{where}: {_first_line(err)}"

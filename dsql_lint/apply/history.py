@@ -5,11 +5,11 @@ earlier releases."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from dsql_lint.apply import ledger
+from dsql_lint.apply import copybatch, ledger
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.ledger import APPLIED, SKIPPED, STARTED, FileRow, LedgerState, StatementRow
 from dsql_lint.apply.migrations import (
@@ -24,7 +24,7 @@ from dsql_lint.apply.migrations import (
     parse_version,
     version_of_name,
 )
-from dsql_lint.apply.plan import FilePlan
+from dsql_lint.apply.plan import FilePlan, Step
 
 # `baseline --version V` records this row: versions up to V count as applied.
 BASELINE_MARKER = "<< baseline "
@@ -74,15 +74,7 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
             files[plan.name] = FileRow(plan.name, row.checksum, row.statements, row.applied)
             for key in by_file.get(old, []):
                 moved = statements.pop(key)
-                statements[(plan.name, key[1])] = StatementRow(
-                    plan.name,
-                    key[1],
-                    moved.sha256,
-                    moved.status,
-                    moved.job_id,
-                    moved.error,
-                    moved.catalog_before,
-                )
+                statements[(plan.name, key[1])] = replace(moved, file=plan.name)
             row = files[plan.name]
         if row.checksum != plan.checksum and row.checksum in plan.legacy_checksums:
             adoption.checksums.append(plan)
@@ -90,10 +82,7 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
             for step in plan.steps:
                 key = (plan.name, step.index)
                 if key in statements:
-                    s = statements[key]
-                    statements[key] = StatementRow(
-                        s.file, s.index, step.sha256, s.status, s.job_id, s.error, s.catalog_before
-                    )
+                    statements[key] = replace(statements[key], sha256=step.sha256)
     return LedgerState(files, statements), adoption
 
 
@@ -150,6 +139,9 @@ def edit_of(plan: FilePlan, state: LedgerState) -> str | None:
         if file != plan.name or statement.status not in (APPLIED, SKIPPED, STARTED):
             continue
         step = steps.get(index)
+        part_way = statement.status == STARTED and statement.rows_done
+        if step is not None and part_way and copied_rows_unchanged(step, statement):
+            continue  # a COPY part-way: the rows not yet copied may change
         if step is None or step.sha256 != statement.sha256:
             where = f"{plan.path}:{step.line}" if step else f"{plan.path} (statement {index})"
             return (
@@ -157,6 +149,14 @@ def edit_of(plan: FilePlan, state: LedgerState) -> str | None:
                 f"{plan.name!r}): only the statements that did not run may change"
             )
     return None
+
+
+def copied_rows_unchanged(step: Step, row: StatementRow) -> bool:
+    """Are the statement and the rows a batched COPY committed as they were?"""
+    if step.copy_data is None or row.rows_done is None:
+        return False
+    rows = copybatch.rows_of(step.text, step.copy_data)
+    return row.rows_done <= len(rows) and rows.progress_sha(row.rows_done) == row.rows_sha256
 
 
 def check_edits(plans: list[FilePlan], state: LedgerState) -> None:
@@ -259,17 +259,26 @@ class Problem:
     detail: str
 
 
-def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
-    """What keeps the target from matching the folder (`validate`)."""
-    found: list[Problem] = []
+def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
+    """The ledger names of files the ledger has and the folder no longer has."""
     current = {plan.name for plan in plans}
     repeatables = {plan.migration.file_name for plan in plans if plan.role == REPEATABLE}
+    found = []
     for name in sorted(state.files):
         if name in current or name.startswith(BASELINE_MARKER):
             continue
         if "@" in name and name.split("@", 1)[0] in repeatables:
             continue  # an earlier version of a repeatable file: history, not missing
-        found.append(Problem("missing", name, "in the ledger, not in the folder"))
+        found.append(name)
+    return found
+
+
+def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
+    """What keeps the target from matching the folder (`validate`)."""
+    found = [
+        Problem("missing", name, "in the ledger, not in the folder")
+        for name in missing(plans, state)
+    ]
     late = set(map(id, out_of_order(plans, state)))
     selected = {id(plan) for plan in select(plans, state, allow_out_of_order=True)}
     for plan in plans:
@@ -279,6 +288,10 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
             row = state.statements.get((plan.name, step.index))
             if row is not None and row.status == "failed":
                 found.append(Problem("failed", step.where, row.error or "failed"))
+            elif row is not None and row.status == STARTED and row.rows_done:
+                total = len(copybatch.rows_of(step.text, step.copy_data or ""))
+                detail = f"{row.rows_done:,} of {total:,} rows copied: run apply to continue"
+                found.append(Problem("interrupted", step.where, detail))
             elif row is not None and row.status == STARTED:
                 found.append(Problem("interrupted", step.where, "run apply to reconcile it"))
         if id(plan) in late:

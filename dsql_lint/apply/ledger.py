@@ -11,6 +11,7 @@ from typing import Any
 
 SCHEMA = "dsql_lint"
 STARTED, APPLIED, FAILED, SKIPPED = "started", "applied", "failed", "skipped"
+NOT_RUN = "not run"  # shown, never stored: see LedgerState.not_run
 
 # Each is DDL, so each runs in a transaction of its own (dsql-facts.md, Transactions).
 # No SERIAL, no DEFAULT-ed ADD COLUMN: the tables are valid DSQL themselves.
@@ -35,6 +36,8 @@ CREATE_TABLES = {
     started_at timestamptz,
     finished_at timestamptz,
     catalog_before text,
+    rows_done integer,
+    rows_sha256 text,
     PRIMARY KEY (file, statement_index)
 )""",
     "lock": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.lock (
@@ -53,6 +56,12 @@ ADD_COLUMNS = (
         "statements",
         "catalog_before",
         f"ALTER TABLE {SCHEMA}.statements ADD COLUMN catalog_before text",
+    ),
+    ("statements", "rows_done", f"ALTER TABLE {SCHEMA}.statements ADD COLUMN rows_done integer"),
+    (
+        "statements",
+        "rows_sha256",
+        f"ALTER TABLE {SCHEMA}.statements ADD COLUMN rows_sha256 text",
     ),
 )
 
@@ -74,6 +83,10 @@ class StatementRow:
     job_id: str | None
     error: str | None
     catalog_before: str | None = None  # the catalog's fingerprint before a DDL ran
+    # A COPY applied in batches (copybatch.py): the rows committed so far, and the checksum
+    # of the statement and those rows.
+    rows_done: int | None = None
+    rows_sha256: str | None = None
 
 
 @dataclass
@@ -88,6 +101,12 @@ class LedgerState:
     def status(self, file: str, index: int) -> str | None:
         row = self.statements.get((file, index))
         return row.status if row else None
+
+    def not_run(self, file: str, index: int) -> bool:
+        """A statement of a file recorded as applied that never ran: added by an edit that
+        `repair --accept-edits` accepted."""
+        row = self.files.get(file)
+        return row is not None and row.applied and (file, index) not in self.statements
 
 
 def exists(conn: Any) -> bool:
@@ -139,8 +158,9 @@ def load(conn: Any) -> LedgerState:
     }
     # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
     columns = STATEMENT_COLUMNS
-    if not _column_exists(conn, "statements", "catalog_before"):
-        columns = columns.replace("catalog_before", "NULL")
+    for _, column, _ in ADD_COLUMNS:
+        if not _column_exists(conn, "statements", column):
+            columns = columns.replace(column, "NULL")
     statements = {
         (row[0], row[1]): StatementRow(*row)
         for row in conn.execute(f"SELECT {columns} FROM {SCHEMA}.statements")
@@ -148,18 +168,24 @@ def load(conn: Any) -> LedgerState:
     return LedgerState(files, statements)
 
 
-STATEMENT_COLUMNS = "file, statement_index, sha256, status, job_id, error, catalog_before"
+STATEMENT_COLUMNS = (
+    "file, statement_index, sha256, status, job_id, error, catalog_before, rows_done, rows_sha256"
+)
 
 
-def reread(conn: Any, steps: list[Any]) -> dict[tuple[str, int], StatementRow]:
-    """The rows of these statements as committed now (in the caller's transaction)."""
+def reread(
+    conn: Any, steps: list[Any], for_update: bool = False
+) -> dict[tuple[str, int], StatementRow]:
+    """The rows of these statements as committed now (in the caller's transaction);
+    `for_update`: locked until it ends, so a writer of the same rows waits, then reads what
+    this one wrote (PostgreSQL; on DSQL the write conflicts at COMMIT)."""
     if not steps:
         return {}
     return {
         (row[0], row[1]): StatementRow(*row)
         for row in conn.execute(
             f"SELECT {STATEMENT_COLUMNS} FROM {SCHEMA}.statements"
-            " WHERE file = %s AND statement_index = ANY(%s)",
+            " WHERE file = %s AND statement_index = ANY(%s)" + " FOR UPDATE" * for_update,
             [steps[0].file, [step.index for step in steps]],
         )
     }
@@ -188,23 +214,28 @@ def record(
     job_id: str | None = None,
     error: str | None = None,
     catalog_before: str | None = None,
+    progress: tuple[int, str] | None = None,
 ) -> None:
     """Upsert a statement's row; runs in the caller's transaction (or autocommit).
+    `progress`: a batched COPY's rows committed so far and their checksum.
 
     An `applied` row is never turned back into `started` or `failed`: a late writer (a
     retry, a run that lost its lock) must not erase what another run applied."""
+    rows_done, rows_sha = progress if progress else (None, None)
     finished = status in (APPLIED, FAILED, SKIPPED)
     conn.execute(
         f"""INSERT INTO {SCHEMA}.statements AS s
     (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
-     catalog_before)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END, %s)
+     catalog_before, rows_done, rows_sha256)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), CASE WHEN %s THEN now() END, %s, %s, %s)
 ON CONFLICT (file, statement_index) DO UPDATE SET
     line = EXCLUDED.line, sha256 = EXCLUDED.sha256, kind = EXCLUDED.kind,
     status = EXCLUDED.status, job_id = COALESCE(EXCLUDED.job_id, s.job_id),
     error = EXCLUDED.error, started_at = COALESCE(s.started_at, EXCLUDED.started_at),
     finished_at = EXCLUDED.finished_at,
-    catalog_before = COALESCE(EXCLUDED.catalog_before, s.catalog_before)
+    catalog_before = COALESCE(EXCLUDED.catalog_before, s.catalog_before),
+    rows_done = COALESCE(EXCLUDED.rows_done, s.rows_done),
+    rows_sha256 = COALESCE(EXCLUDED.rows_sha256, s.rows_sha256)
 WHERE s.status <> 'applied' OR EXCLUDED.status = 'applied'""",
         [
             step.file,
@@ -217,6 +248,8 @@ WHERE s.status <> 'applied' OR EXCLUDED.status = 'applied'""",
             error,
             finished,
             catalog_before,
+            rows_done,
+            rows_sha,
         ],
     )
 
@@ -233,9 +266,9 @@ def rename_file(conn: Any, old: str, new: str) -> None:
     conn.execute(
         f"""INSERT INTO {SCHEMA}.statements
     (file, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
-     catalog_before)
+     catalog_before, rows_done, rows_sha256)
 SELECT %s, statement_index, line, sha256, kind, status, job_id, error, started_at, finished_at,
-    catalog_before
+    catalog_before, rows_done, rows_sha256
 FROM {SCHEMA}.statements WHERE file = %s""",
         [new, old],
     )
@@ -257,6 +290,22 @@ def forget(conn: Any, file: str, index: int) -> None:
     """Remove a statement's row (`repair`): the next run treats it as never run."""
     conn.execute(
         f"DELETE FROM {SCHEMA}.statements WHERE file = %s AND statement_index = %s", [file, index]
+    )
+
+
+def forget_file(conn: Any, name: str) -> None:
+    """Remove a file's rows (`repair`, for a file gone from the folder). Caller's transaction."""
+    conn.execute(f"DELETE FROM {SCHEMA}.statements WHERE file = %s", [name])
+    conn.execute(f"DELETE FROM {SCHEMA}.files WHERE name = %s", [name])
+
+
+def resume_rows(conn: Any, file: str, index: int) -> None:
+    """A failed batched COPY back to `started` with its rows kept (`repair`): the next run
+    continues after the rows that committed, instead of copying them again."""
+    conn.execute(
+        f"UPDATE {SCHEMA}.statements SET status = %s, error = NULL"
+        " WHERE file = %s AND statement_index = %s",
+        [STARTED, file, index],
     )
 
 

@@ -8,6 +8,7 @@ plan, so a block DSQL would refuse is refused before any of it runs, on every ta
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class Step:
     sha256: str
     analysis: Analysis = field(default_factory=Analysis)
     copy_data: str | None = None  # rows for COPY ... FROM stdin
+    copy_line: int | None = None  # the line of the first of them
 
     @property
     def where(self) -> str:
@@ -76,6 +78,12 @@ class Unit:
     def where(self) -> str:
         return self.steps[0].where
 
+    @property
+    def batched(self) -> bool:
+        """A COPY ... FROM stdin outside a block: its rows are sent in transactions of at most
+        3,000 rows (copybatch.py). In a block, the rows share the block's one transaction."""
+        return not self.block and len(self.steps) == 1 and self.steps[0].copy_data is not None
+
 
 @dataclass(eq=False)
 class FilePlan:
@@ -102,13 +110,14 @@ class FilePlan:
         return self.migration.role
 
 
-def build_plans(paths: list[str], dsql: bool) -> list[FilePlan]:
-    """The forward migrations under `paths`, in run order. Undo and down files never run
-    forward, so they are not planned."""
+def build_plans(paths: list[str], dsql: bool, exclude: Iterable[str] = ()) -> list[FilePlan]:
+    """The forward migrations under `paths`, in run order, less the files the configuration's
+    `exclude` names (as `check` skips them). Undo and down files never run forward, so they
+    are not planned."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
     all_plans = [
         plan_file(migration, dsql, roots)
-        for migration in run_order([classify(path) for path in migration_files(paths)])
+        for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
     ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
     included = {Path(source.path) for plan in all_plans for source in plan.included}
@@ -124,13 +133,13 @@ def build_plans(paths: list[str], dsql: bool) -> list[FilePlan]:
     return plans
 
 
-def migration_files(paths: list[str]) -> list[str]:
+def migration_files(paths: list[str], exclude: Iterable[str] = ()) -> list[str]:
     for raw in paths:
         if raw == STDIN:
             raise UserError(
                 "apply needs migration files: standard input has no name for the ledger"
             )
-    return expand_paths(paths)
+    return expand_paths(paths, exclude)
 
 
 def ledger_name(migration: Migration, checksum: str) -> str:
@@ -159,6 +168,7 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
                 last.copy_data = statement.text
+                last.copy_line = statement.line
                 last.sha256 = _sha(last.text, last.copy_data)
             continue
         parsed = parse(statement)

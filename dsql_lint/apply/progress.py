@@ -89,6 +89,8 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "statement":
         extra = f" ({f['seconds']:.2f} s)" if f.get("seconds") is not None else ""
         return f"{f['status']:<8} {where}  {f.get('sql', '')}{extra}"
+    if name == "copy":
+        return f"copy     {where}  {f['rows']:,} of {f['total']:,} rows committed"
     if name == "reconcile":
         return f"resume   {where}  interrupted last run: {f['outcome']}"
     if name == "retry":
@@ -108,8 +110,10 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "error":
         return f"error: {f['message']}"
     if name == "done":
+        not_run = f.get("not_run")
+        accepted = f", {not_run} not run (edits accepted by repair)" if not_run else ""
         return (
-            f"done: {f['applied']} applied, {f['skipped']} already applied, "
+            f"done: {f['applied']} applied, {f['skipped']} already applied{accepted}, "
             f"{f['failed']} failed in {f['seconds']:.1f} s"
         )
     return None

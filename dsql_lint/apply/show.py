@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
+from dsql_lint.apply.copybatch import MAX_ROWS
 from dsql_lint.apply.history import edit_of
-from dsql_lint.apply.ledger import LedgerState
+from dsql_lint.apply.ledger import NOT_RUN, LedgerState
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
 from dsql_lint.apply.target import Target
 
@@ -18,6 +19,8 @@ def transaction_of(unit: Unit) -> str:
         return f"REFUSED: {unit.refusal}"
     if unit.block:
         return f"block from line {unit.begin_line}"
+    if unit.batched:
+        return f"batches of {MAX_ROWS:,} rows"
     return "own transaction" if unit.kind == DDL else "autocommit"
 
 
@@ -32,6 +35,8 @@ def waits_for(step: Step, target: Target | None) -> str | None:
 def ledger_status(step: Step, state: LedgerState | None) -> str:
     if state is None:
         return "unknown"
+    if state.not_run(step.file, step.index):
+        return NOT_RUN
     return state.status(step.file, step.index) or "pending"
 
 
@@ -81,8 +86,9 @@ def print_status(
         steps = plan.steps
         statuses = [ledger_status(step, state) for step in steps]
         failed += statuses.count("failed")
+        not_run = statuses.count(NOT_RUN)
         applied = sum(s in ("applied", "skipped") for s in statuses)
-        overall = "applied" if applied == len(steps) else "pending"
+        overall = "applied" if applied + not_run == len(steps) else "pending"
         if "failed" in statuses:
             overall = "failed"
         if id(plan) not in runs:
@@ -98,12 +104,16 @@ def print_status(
                         "name": plan.name,
                         "status": overall,
                         "applied": applied,
+                        "not_run": not_run,
                         "statements": len(steps),
                     }
                 )
             )
         else:
-            click.echo(f"{plan.path}: {overall} ({applied}/{len(steps)} statements applied)")
+            accepted = f", {not_run} not run: edits accepted by repair" if not_run else ""
+            click.echo(
+                f"{plan.path}: {overall} ({applied}/{len(steps)} statements applied{accepted})"
+            )
         for step, status in zip(steps, statuses, strict=True):
             row = state.statements.get((step.file, step.index))
             fields: dict[str, Any] = {

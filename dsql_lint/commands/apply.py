@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
-from dsql_lint.commands.options import config_options, lint_options
+from dsql_lint.commands.options import apply_paths, config_options, lint_options
 from dsql_lint.errors import UserError
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
@@ -60,6 +61,17 @@ def local_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def lock_timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(0),
+        default=600,
+        show_default=True,
+        metavar="SECONDS",
+        help="wait this long for another apply on the same target to finish",
+    )(command)
 
 
 def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
@@ -184,14 +196,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(0),
-    default=600,
-    show_default=True,
-    metavar="SECONDS",
-    help="wait this long for another apply on the same target to finish",
-)
+@lock_timeout_option
 @click.option(
     "--to",
     metavar="VERSION",
@@ -211,9 +216,9 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 
     The linter runs first, with the project's configuration as `check` reads it."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _target(kw, settings)
-    plans = build_plans(list(paths), dsql=target is None or target.is_dsql)
+    plans = build_plans(list(paths), target is None or target.is_dsql, settings.lint.exclude)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
     if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
@@ -273,6 +278,7 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
                 applied=executor.counts["applied"],
                 skipped=executor.counts["skipped"],
                 failed=executor.counts["failed"],
+                not_run=executor.counts[NOT_RUN],
                 retries=executor.counts["retries"],
                 seconds=round(_now() - started, 3),
                 exit=code,
@@ -380,9 +386,9 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     from dsql_lint.apply.show import print_status
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), dsql=target.is_dsql)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)
     failed = print_status(plans, state, kw["fmt"], selected)

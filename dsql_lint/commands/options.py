@@ -14,8 +14,10 @@ from typing import Any
 import click
 
 from dsql_lint.engine.loader import parse_date
+from dsql_lint.errors import InputError, UserError
 from dsql_lint.settings import Overrides, Settings
 from dsql_lint.syntax.discover import FRAMEWORKS, discover
+from dsql_lint.syntax.flyway_config import locations as flyway_locations
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -109,6 +111,57 @@ def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = Fals
         for group in found
         for p in group.files
     ]
+
+
+# What apply, status, validate, repair and baseline run when given no path: a migration tool's
+# folder. Plain *.sql files, a Rails structure dump and ORM files are run only when named.
+APPLIED = {
+    "flyway",
+    "goose",
+    "dbmate",
+    "liquibase",
+    "drizzle",
+    "prisma",
+    "supabase",
+    "golang-migrate",
+}
+
+
+def apply_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
+    """The paths given (a folder whose flyway.conf or flyway.toml names locations: those
+    locations), else the configuration's `migrations:` folder, else the one migration folder
+    discovery finds (said on stderr, as check says it)."""
+    if paths:
+        here = Path.cwd()
+        out: list[str] = []
+        for path in paths:
+            located = flyway_locations(Path(path), climb=False) if Path(path).is_dir() else []
+            out.extend([_shown(p, here) for p in located] or [path])
+        return out
+    here = Path.cwd()
+    if settings.migrations is not None:
+        return [_shown(settings.migrations, here)]
+    try:
+        found = [g for g in discover(Path("."), settings.framework) if g.framework in APPLIED]
+    except InputError:
+        found = []
+    if len(found) != 1:
+        said = "; ".join(group.summary(Path(".")) for group in found)
+        raise UserError(
+            "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)"
+            + (f": discovery found several ({said})" if found else "")
+        )
+    click.echo(f"dsql-lint: {found[0].summary(Path('.'))}", err=True)
+    return [_shown(folder, here) for folder in found[0].folders]
+
+
+def _shown(path: Path, here: Path) -> str:
+    """As the user would type it from here."""
+    absolute = path if path.is_absolute() else here / path
+    try:
+        return absolute.resolve().relative_to(here.resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
 
 
 _OVERRIDES = {f.name for f in fields(Overrides)}

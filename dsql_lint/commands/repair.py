@@ -1,6 +1,9 @@
 """`dsql-lint repair`: the way forward after a failure, as Flyway's repair: failed rows are
-removed from the ledger (the statement runs again on the next apply) and, with
-`--accept-edits`, edited files' checksums are realigned with the files as they are now."""
+removed from the ledger (the statement runs again on the next apply), files gone from the
+folder before they finished are forgotten, with `--accept-edits` edited files' checksums are
+realigned with the files as they are now, and with `--mark-applied` files applied by hand are
+recorded as applied without running them (Flyway's skip). It holds the apply lock while it
+writes."""
 
 from __future__ import annotations
 
@@ -12,16 +15,21 @@ import click
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.plan import FilePlan, build_plans
+from dsql_lint.apply.upkeep import holding_lock, retried
 from dsql_lint.commands.apply import (
     _exit_on_apply_error,
     _require,
     _session,
     _target,
     local_options,
+    lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
+
+# Statements recorded per transaction by --mark-applied (DSQL: 3,000 modified rows at most).
+MARK_CHUNK = 1000
 
 
 @click.command()
@@ -32,70 +40,162 @@ from dsql_lint.settings import resolve_settings
     metavar="FILE",
     help="record FILE's current checksum: its edit is accepted (repeat for several files)",
 )
+@click.option(
+    "--mark-applied",
+    multiple=True,
+    metavar="FILE",
+    help="record FILE as applied without running it, after you applied it by hand "
+    "(repeat for several files)",
+)
 @target_options
 @local_options
+@lock_timeout_option
 @config_options
 @_exit_on_apply_error
-def repair(paths: tuple[str, ...], accept_edits: tuple[str, ...], **kw: Any) -> int:
-    """Remove failed statements from the ledger, and realign the checksums of the files
-    given to --accept-edits. Prints each change."""
+def repair(
+    paths: tuple[str, ...],
+    accept_edits: tuple[str, ...],
+    mark_applied: tuple[str, ...],
+    lock_timeout: float,
+    **kw: Any,
+) -> int:
+    """Remove failed statements from the ledger, forget unfinished files gone from the folder,
+    realign the checksums of the files given to --accept-edits and record the files given to
+    --mark-applied as applied. Prints each change."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), dsql=target.is_dsql)
-    accepted = [_plan_of(path, plans) for path in accept_edits]
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
+    accepted = [_plan_of("--accept-edits", path, plans) for path in accept_edits]
+    marked = [_plan_of("--mark-applied", path, plans) for path in mark_applied]
     session = _session(target)
     try:
-        conn = session.conn
-        if not ledger.exists(conn):
+        if not marked and not ledger.exists(session.conn):
             raise ApplyError("the target has no ledger: nothing to repair")
-        state, adoption = history.adopt(plans, ledger.load(conn))
-        if adoption:
-            history.persist(conn, adoption)
-        changes = 0
-        with conn.transaction():
-            for (file, index), row in sorted(state.statements.items()):
-                # A `started` row with an error is one apply could not decide (the catalog
-                # cannot tell whether it ran): the user checked, and it runs again.
-                undecided = row.status == ledger.STARTED and row.error
-                if row.status != ledger.FAILED and not undecided:
-                    continue
-                ledger.forget(conn, file, index)
-                what = "failed" if row.status == ledger.FAILED else "undecided"
-                click.echo(f"removed {what} {file} statement {index}: {row.error}")
-                changes += 1
-            for plan in accepted:
-                changes += _accept(conn, plan, state)
+        with holding_lock(session, lock_timeout) as conn:
+            changes = _repair(conn, plans, accepted, marked)
     finally:
         session.close()
     click.echo(f"repair: {changes} change{'s' * (changes != 1)}", err=True)
     return 0
 
 
-def _plan_of(path: str, plans: list[FilePlan]) -> FilePlan:
+def _repair(
+    conn: Any, plans: list[FilePlan], accepted: list[FilePlan], marked: list[FilePlan]
+) -> int:
+    state, adoption = history.adopt(plans, ledger.load(conn))
+    if adoption:
+        history.persist(conn, adoption)
+    changes = 0
+    for plan in marked:
+        changes += _mark_applied(conn, plan, state)
+    skip = {plan.name for plan in marked}
+
+    def clear() -> list[tuple[str, bool]]:
+        # (what to print, whether it changed the ledger): printed once the transaction
+        # committed, as it may be tried again.
+        said: list[tuple[str, bool]] = []
+        with conn.transaction():
+            for (file, index), row in sorted(state.statements.items()):
+                if file in skip:
+                    continue
+                # A `started` row with an error is one apply could not decide (the catalog
+                # cannot tell whether it ran): the user checked, and it runs again.
+                undecided = row.status == ledger.STARTED and row.error
+                if row.status != ledger.FAILED and not undecided:
+                    continue
+                if row.status == ledger.FAILED and row.rows_done:
+                    ledger.resume_rows(conn, file, index)
+                    said.append(
+                        (
+                            f"kept {file} statement {index}: its first {row.rows_done:,} rows "
+                            f"committed before it failed ({row.error}); the next apply "
+                            "continues after them",
+                            True,
+                        )
+                    )
+                else:
+                    ledger.forget(conn, file, index)
+                    what = "failed" if row.status == ledger.FAILED else "undecided"
+                    said.append((f"removed {what} {file} statement {index}: {row.error}", True))
+            for name in history.missing(plans, state):
+                said.append(_forget_missing(conn, name, state))
+            for plan in accepted:
+                said.append(_accept(conn, plan, state))
+        return said
+
+    said = retried(clear)
+    for line, _ in said:
+        click.echo(line)
+    return changes + sum(changed for _, changed in said)
+
+
+def _plan_of(option: str, path: str, plans: list[FilePlan]) -> FilePlan:
     wanted = Path(path).resolve()
     for plan in plans:
         if Path(plan.path).resolve() == wanted or plan.name == path:
             return plan
-    raise ApplyError(f"--accept-edits {path}: not one of the migrations given")
+    raise ApplyError(f"{option} {path}: not one of the migrations given")
 
 
-def _accept(conn: Any, plan: FilePlan, state: ledger.LedgerState) -> int:
+def _forget_missing(conn: Any, name: str, state: ledger.LedgerState) -> tuple[str, bool]:
+    """A file gone from the folder: forgotten if it never finished (a failed migration
+    replaced by another); an applied one is kept, since its history is what stops it from
+    running again should it come back (or should repair have been given the wrong folder)."""
+    if state.files[name].applied:
+        return (
+            f"kept {name}: applied, and no longer in the folder (validate reports it missing "
+            "until it is restored)",
+            False,
+        )
+    ledger.forget_file(conn, name)
+    return f"removed {name}: not in the folder, and never finished", True
+
+
+def _mark_applied(conn: Any, plan: FilePlan, state: ledger.LedgerState) -> int:
+    row = state.files.get(plan.name)
+    if row is not None and row.applied:
+        click.echo(f"{plan.path}: already applied, nothing to mark")
+        return 0
+    steps = [
+        step
+        for step in plan.steps
+        if state.status(plan.name, step.index) not in (ledger.APPLIED, ledger.SKIPPED)
+    ]
+
+    def begin() -> None:
+        ledger.begin_file(conn, plan.name, plan.checksum, len(plan.steps))
+
+    retried(begin)
+    for start in range(0, len(steps), MARK_CHUNK):
+
+        def record(chunk: list[Any] = steps[start : start + MARK_CHUNK]) -> None:
+            with conn.transaction():
+                for step in chunk:
+                    ledger.record(conn, step, ledger.APPLIED)
+
+        retried(record)
+    retried(lambda: ledger.finish_file(conn, plan.name))
+    click.echo(
+        f"{plan.path}: marked applied ({len(steps)} statement{'s' * (len(steps) != 1)}), not run"
+    )
+    return 1
+
+
+def _accept(conn: Any, plan: FilePlan, state: ledger.LedgerState) -> tuple[str, bool]:
     row = state.files.get(plan.name)
     if row is None:
-        click.echo(f"{plan.path}: never applied, nothing to accept")
-        return 0
+        return f"{plan.path}: never applied, nothing to accept", False
     if history.edit_of(plan, state) is None and row.checksum == plan.checksum:
-        click.echo(f"{plan.path}: not edited, nothing to accept")
-        return 0
+        return f"{plan.path}: not edited, nothing to accept", False
     shas = {
         step.index: step.sha256
         for step in plan.steps
         if (plan.name, step.index) in state.statements
     }
     ledger.set_checksums(conn, plan.name, plan.checksum, shas)
-    click.echo(
+    return (
         f"{plan.path}: checksum realigned ({row.checksum[:12]}... -> {plan.checksum[:12]}...):"
-        " the edit is accepted, and is not run"
+        " the edit is accepted, and is not run",
+        True,
     )
-    return 1

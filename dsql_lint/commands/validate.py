@@ -19,7 +19,7 @@ from dsql_lint.commands.apply import (
     local_options,
     target_options,
 )
-from dsql_lint.commands.options import config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -34,9 +34,9 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     """Check that the target's ledger matches the migrations: nothing edited, missing,
     failed, pending or out of order (exit 1 otherwise). Reads only; writes nothing."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
-    paths = tuple(settings.migration_paths(paths))
+    paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), dsql=target.is_dsql)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
     found = history.problems(plans, state)
     for problem in found:
@@ -51,5 +51,6 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     elif found:
         click.echo(f"validate: {len(found)} problem{'s' * (len(found) != 1)}", err=True)
     else:
-        click.echo(f"validate: {len(plans)} files, the target matches the folder", err=True)
+        files = f"{len(plans)} file{'s' * (len(plans) != 1)}"
+        click.echo(f"validate: {files}, the target matches the folder", err=True)
     return code

@@ -12,12 +12,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from dsql_lint.orm import prisma, scripts
-from dsql_lint.orm.mapped import MappedSource, Note
+from dsql_lint.orm import alembic, django, prisma, rails, scripts
+from dsql_lint.orm.mapped import Builder, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
-SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py", ".rb")
+SCRIPTS = SUFFIXES[1:-2]
+# The folders Alembic (`versions/`) and Django (`<app>/migrations/`) keep migrations in: other
+# Python files are never read.
+PYTHON_FOLDERS = {"versions", "migrations"}
 # Folders of installed or built code, never the project's own migrations.
 SKIPPED = {"node_modules", "dist", "build", ".git", ".next"}
 
@@ -30,12 +34,12 @@ def _prisma(path: Path, text: str) -> Reader | None:
 
 
 def _migration(path: Path, text: str) -> Reader | None:
-    name = scripts.framework(text) if path.suffix in SUFFIXES[1:] else None
+    name = scripts.framework(text) if path.suffix in SCRIPTS else None
     return None if name is None else (lambda source: scripts.read(source, name))
 
 
 def _drizzle_schema(path: Path, text: str) -> Reader | None:
-    if path.suffix not in SUFFIXES[1:] or not DRIZZLE.search(text):
+    if path.suffix not in SCRIPTS or not DRIZZLE.search(text):
         return None
     return lambda source: _pointer(
         source,
@@ -46,7 +50,7 @@ def _drizzle_schema(path: Path, text: str) -> Reader | None:
 
 
 def _typeorm_entity(path: Path, text: str) -> Reader | None:
-    if path.suffix not in SUFFIXES[1:] or not ENTITY.search(text):
+    if path.suffix not in SCRIPTS or not ENTITY.search(text):
         return None
     return lambda source: _pointer(
         source,
@@ -56,13 +60,44 @@ def _typeorm_entity(path: Path, text: str) -> Reader | None:
     )
 
 
+def _alembic(path: Path, text: str) -> Reader | None:
+    return alembic.read if path.suffix == ".py" and alembic.is_alembic(text) else None
+
+
+def _django(path: Path, text: str) -> Reader | None:
+    return django.read if path.suffix == ".py" and django.is_django(text) else None
+
+
+def _rails_migration(path: Path, text: str) -> Reader | None:
+    return rails.read if path.suffix == ".rb" and rails.is_migration(text) else None
+
+
+def _rails_schema(path: Path, text: str) -> Reader | None:
+    return rails.read if path.name == "schema.rb" and rails.is_schema(text) else None
+
+
 # First match wins: a migration that also imports Drizzle is read as a migration.
 DETECTORS: tuple[Callable[[Path, str], Reader | None], ...] = (
     _prisma,
     _migration,
     _drizzle_schema,
     _typeorm_entity,
+    _alembic,
+    _django,
+    _rails_migration,
+    _rails_schema,
 )
+# Each detector's framework (as `--framework` names it) and what discovery calls its files.
+KINDS: dict[Callable[[Path, str], Reader | None], tuple[str, str]] = {
+    _prisma: ("prisma", "Prisma schema"),
+    _migration: ("orm", "ORM migrations"),
+    _drizzle_schema: ("drizzle", "Drizzle schema"),
+    _typeorm_entity: ("orm", "TypeORM entities"),
+    _alembic: ("alembic", "Alembic migrations"),
+    _django: ("django", "Django migrations"),
+    _rails_migration: ("rails", "Rails migrations"),
+    _rails_schema: ("rails", "Rails schema"),
+}
 
 
 def reader_for(path: Path, text: str) -> Reader | None:
@@ -83,27 +118,26 @@ def read_given(path: Path, text: str) -> Reader | None:
         "Script",
         "no SQL to check: this is not a TypeORM, Knex, Sequelize or MikroORM migration "
         "(queryRunner.query, knex.raw, queryInterface.sequelize.query, this.addSql), a "
-        "Drizzle schema or a TypeORM entity",
+        "Drizzle schema, a TypeORM entity, an Alembic or Django migration, or a Rails "
+        "migration or db/schema.rb",
     )
 
 
 def _pointer(source: Source, framework: str, message: str) -> MappedSource:
     first = re.search(r"\S", source.text)
     at = first.start() if first else 0
-    return MappedSource(
-        path=source.path,
-        text="",
-        bom=source.bom,
-        encoding=source.encoding,
-        original=source.text,
-        framework=framework,
-        notes=(Note(at, at + 1, f"{framework}: {message}"),),
-    )
+    return Builder().source(source, framework, [Note(at, at + 1, f"{framework}: {message}")])
 
 
 def found_in(folder: Path) -> list[Path]:
-    """The ORM files under a folder that a detector claims. A Drizzle schema is left out
-    where drizzle-kit's SQL is there (its `meta/_journal.json`): that SQL is what is linted."""
+    """The ORM files under a folder that a detector claims."""
+    return [path for path, _ in kinds_in(folder)]
+
+
+def kinds_in(folder: Path) -> list[tuple[Path, tuple[str, str]]]:
+    """The ORM files under a folder that a detector claims, each with its framework and
+    what its files are called (KINDS). A Drizzle schema is left out where drizzle-kit's SQL
+    is there (its `meta/_journal.json`): that SQL is what is linted."""
     claimed: list[tuple[Path, Callable]] = []
     generated = False
     for root, dirs, names in os.walk(folder):
@@ -111,10 +145,33 @@ def found_in(folder: Path) -> list[Path]:
         generated |= Path(root).name == "meta" and "_journal.json" in names
         for name in names:
             path = Path(root, name)
-            detector = _detector(path) if path.suffix in SUFFIXES else None
+            detector = _detector(path) if _candidate(path) else None
             if detector is not None:
                 claimed.append((path, detector))
-    return [path for path, d in claimed if not (generated and d is _drizzle_schema)]
+    return [(path, KINDS[d]) for path, d in claimed if not (generated and d is _drizzle_schema)]
+
+
+def run_order(paths: list[Path]) -> list[Path]:
+    """`paths`, sorted as migrations, with Alembic revisions (the one ORM whose run order is
+    not its file names) put in `down_revision` order among the places they hold."""
+    revisions = [
+        i
+        for i, path in enumerate(paths)
+        if path.suffix == ".py" and _candidate(path) and _detector(path) is _alembic
+    ]
+    ordered = alembic.ordered([paths[i] for i in revisions])
+    out = list(paths)
+    for i, path in zip(revisions, ordered, strict=True):
+        out[i] = path
+    return out
+
+
+def _candidate(path: Path) -> bool:
+    if path.suffix == ".py":
+        return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
+    if path.suffix == ".rb":  # Rails keeps them in db/migrate and db/schema.rb
+        return path.parent.name == "migrate" or path.name == "schema.rb"
+    return path.suffix in SUFFIXES
 
 
 def _detector(path: Path) -> Callable | None:

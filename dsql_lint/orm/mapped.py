@@ -10,6 +10,7 @@ came from. Positions, shown lines and byte offsets are the original file's.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dsql_lint.syntax.source import Source
@@ -90,3 +91,48 @@ class Builder:
 
     def text(self) -> str:
         return "".join(self.parts)
+
+    def source(
+        self,
+        source: Source,
+        framework: str,
+        notes: Iterable[Note] = (),
+        hints: dict[str, str] | None = None,
+    ) -> MappedSource:
+        """The SQL built so far, as a Source of `source`'s file."""
+        return MappedSource(
+            path=source.path,
+            text=self.text(),
+            bom=source.bom,
+            encoding=source.encoding,
+            original=source.text,
+            anchors=tuple(self.anchors),
+            framework=framework,
+            notes=tuple(notes),
+            hints=hints or {},
+        )
+
+
+class Transaction:
+    """BEGIN and COMMIT written around the statements a framework runs in its migration's
+    transaction, so that the transaction rules see them as it runs them; statements it runs
+    outside (an autocommit block) close it first. `wrapped` says how the next statements
+    run; `write` is called before a statement's SQL."""
+
+    def __init__(self, build: Builder) -> None:
+        self.build = build
+        self.wrapped = False
+        self.opened = False  # a BEGIN was written at some point
+        self._open = False
+
+    def write(self, start: int, end: int) -> None:
+        if self.wrapped and not self._open:
+            self.build.add("BEGIN;\n", start, end)
+        elif not self.wrapped and self._open:
+            self.build.add("COMMIT;\n", start, end)
+        self._open = self.wrapped
+        self.opened |= self.wrapped
+
+    def close(self, start: int, end: int) -> None:
+        self.wrapped = False
+        self.write(start, end)

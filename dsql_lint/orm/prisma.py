@@ -141,17 +141,7 @@ def read(source: Source) -> MappedSource:
     if foreign:
         for model in models.values():
             _foreign_keys(build, model, models)
-    return MappedSource(
-        path=source.path,
-        text=build.text(),
-        bom=source.bom,
-        encoding=source.encoding,
-        original=text,
-        anchors=tuple(build.anchors),
-        framework="Prisma schema",
-        notes=tuple(notes),
-        hints=HINTS,
-    )
+    return build.source(source, "Prisma schema", notes, HINTS)
 
 
 def _blocks(text: str) -> list[_Block]:

@@ -92,17 +92,8 @@ def read(source: Source, name: str) -> MappedSource:
         build.add("\n" if sql.endswith(";") else ";\n", literal.end - 1, literal.end)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
-    return MappedSource(
-        path=source.path,
-        text=build.text(),
-        bom=source.bom,
-        encoding=source.encoding,
-        original=text,
-        anchors=tuple(build.anchors),
-        framework=name,
-        notes=tuple(notes),
-        hints=dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {},
-    )
+    hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
+    return build.source(source, name, notes, hints)
 
 
 def _bound(sql: str) -> str:

@@ -35,19 +35,6 @@ class Settings:
     framework: str | None = None  # the framework whose migrations are discovered
     migrations: Path | None = None  # the configuration's `migrations` folder
 
-    def migration_paths(self, paths: tuple[str, ...]) -> list[str]:
-        """The paths given, else the configuration's migrations folder."""
-        if paths:
-            return list(paths)
-        if self.migrations is None:
-            raise UserError(
-                "no migrations: give the folder (or set `migrations:` in .dsql-lint.yaml)"
-            )
-        try:  # shown as the user would type it from here
-            return [self.migrations.relative_to(Path.cwd()).as_posix()]
-        except ValueError:
-            return [str(self.migrations)]
-
     @functools.cached_property
     def environment(self) -> dict[str, str]:
         """The process environment over `.env`: read on first use, as only the commands that

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import InputError
+from dsql_lint.syntax.flyway_config import locations as flyway_locations
 from dsql_lint.syntax.source import migration_key
 
 # Folders no migration lives in, and which can be huge.
@@ -72,6 +73,12 @@ def _supabase(path: Path, head: str) -> Claim | None:
     return None
 
 
+def _rails(path: Path, head: str) -> Claim | None:
+    if path.name == "structure.sql" and path.parent.name == "db":
+        return Claim("rails", path.parent)
+    return None
+
+
 def _golang_migrate(path: Path, head: str) -> Claim | None:
     return Claim("golang-migrate", path.parent) if _UP_DOWN.match(path.name) else None
 
@@ -87,10 +94,12 @@ DETECTORS: list[tuple[str, Detector]] = [
     ("prisma", _prisma),
     ("drizzle", _drizzle),
     ("supabase", _supabase),
+    ("rails", _rails),
     ("golang-migrate", _golang_migrate),
     ("flyway", _flyway),
 ]
-FRAMEWORKS = [name for name, _ in DETECTORS]
+# Frameworks whose migrations are not SQL files: found by dsql_lint.orm's detectors.
+FRAMEWORKS = [name for name, _ in DETECTORS] + ["alembic", "django"]
 LABELS = {
     "liquibase": "Liquibase changelogs",
     "goose": "goose migrations",
@@ -98,11 +107,20 @@ LABELS = {
     "prisma": "Prisma migrations",
     "drizzle": "Drizzle migrations",
     "supabase": "Supabase migrations",
+    "rails": "Rails structure dump",
     "golang-migrate": "golang-migrate migrations",
     "flyway": "Flyway migrations",
     "sql": "SQL files",
     "orm": "ORM files",
 }
+
+
+# What discovery reads, said when it finds nothing.
+SEARCHED = (
+    "*.sql files by their framework's markers; schema.prisma; TypeORM, Knex, Sequelize and "
+    "MikroORM migrations (.ts/.js); Alembic and Django migrations (.py in versions/ and "
+    "migrations/ folders); Rails db/structure.sql, db/migrate/*.rb and db/schema.rb"
+)
 
 
 @dataclass
@@ -111,12 +129,18 @@ class Found:
     folder: Path
     unit: str
     files: list[Path] = field(default_factory=list)
+    located: list[Path] = field(default_factory=list)  # flyway.locations, when they said
+
+    @property
+    def folders(self) -> list[Path]:
+        return self.located or [self.folder]
 
     def summary(self, root: Path) -> str:
-        where = _relative(self.folder, root)
+        where = ", ".join(_relative(folder, root) for folder in self.folders)
         count = len(self.files)
         unit = self.unit if count != 1 else self.unit[:-1]
-        return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit})"
+        said = ", flyway.locations" if self.located else ""
+        return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit}{said})"
 
 
 def discover(
@@ -128,7 +152,19 @@ def discover(
     the ORM files dsql_lint.orm recognises (check reads them)."""
     places = list(folders) or [root]
     groups: dict[tuple[str, Path], Found] = {}
+    located = [] if folders or framework not in (None, "flyway") else flyway_locations(root)
+    claimed: set[Path] = set()
+    if located:
+        # One group across its locations: Flyway orders versions over all of them.
+        group = Found("flyway", located[0], "files", located=located)
+        files = [p for p in _sql_files(located) if _FLYWAY_NAME.match(p.name)]
+        group.files = list({p.resolve(): p for p in files}.values())
+        claimed = {p.resolve() for p in group.files}
+        if group.files:
+            groups[("flyway", located[0])] = group
     for path in _sql_files(places):
+        if path.resolve() in claimed:
+            continue
         claim = _claim(path)
         if framework is not None:
             if claim.framework != framework and not folders:
@@ -136,17 +172,18 @@ def discover(
             claim = Claim(framework, claim.folder, claim.unit)
         key = (claim.framework, claim.folder)
         groups.setdefault(key, Found(claim.framework, claim.folder, claim.unit)).files.append(path)
-    if orm and framework is None:
-        from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+    if orm:
+        from dsql_lint.orm.detect import kinds_in  # the ORM readers build on Source
 
         for place in places:
-            for path in found_in(place) if place.is_dir() else ():
-                key = ("orm", path.parent)
-                groups.setdefault(key, Found("orm", path.parent, "files")).files.append(path)
+            for path, (name, label) in kinds_in(place) if place.is_dir() else ():
+                if framework is None or name == framework:
+                    group = Found(label, path.parent, "files")
+                    groups.setdefault((label, path.parent), group).files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
         kinds = ", ".join([framework] if framework else FRAMEWORKS)
-        raise InputError(f"no SQL migrations found in {looked} (looked for {kinds} and *.sql)")
+        raise InputError(f"no SQL migrations found in {looked} (looked for {kinds}: {SEARCHED})")
     found = sorted(groups.values(), key=lambda g: (g.framework == "sql", str(g.folder)))
     for group in found:
         group.files = _ordered(group)
@@ -187,6 +224,10 @@ def _ordered(group: Found) -> list[Path]:
         journaled = _journal_order(group.folder)
         if journaled:
             return [p for p in journaled if p in group.files]
+    if group.framework == "Alembic migrations":
+        from dsql_lint.orm.alembic import ordered  # the ORM readers build on Source
+
+        return ordered(group.files)
     if group.framework == "prisma":
         return sorted(group.files, key=lambda p: p.parent.name)
     return sorted(group.files, key=lambda p: (migration_key(p), p.as_posix()))

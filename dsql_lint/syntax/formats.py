@@ -121,8 +121,18 @@ def statements(
         tx = first_free + section.group if wrapped else None
         for statement in members:
             own = statement.tx if statement.tx is not None else tx
-            out.append(replace(statement, index=len(out), tx=own))
+            end = _unmarked_end(source.text, found.view, statement)
+            out.append(replace(statement, index=len(out), tx=own, end=end))
     return out
+
+
+def _unmarked_end(text: str, view: str, statement: Statement) -> int:
+    """A statement ended by a marker line's `;` (a Drizzle breakpoint, a goose StatementEnd)
+    ends at its own last character, not on the marker's line."""
+    end = statement.end
+    if end > statement.start + 1 and view[end - 1] == ";" and text[end - 1] != ";":
+        return max(statement.start + 1, _last_significant(view, end - 1))
+    return end
 
 
 def _boundary(match: re.Match[str]) -> str:
@@ -213,10 +223,11 @@ def _delimited(view: Source, section: Section) -> list[Statement]:
     while position < section.end:
         match = pattern.search(text, position, section.end)
         stop = match.start() if match else section.end
-        piece = split(Source(view.path, " " * position + text[position:stop]))
+        # The piece alone, its offsets shifted: nothing before it changes how it splits.
+        piece = split(Source(view.path, text[position:stop]))
         if piece:
-            start = piece[0].start
-            end = _last_significant(text, piece[-1].end)
+            start = position + piece[0].start
+            end = _last_significant(text, position + piece[-1].end)
             line, col = view.position(start)
             out.append(Statement(view, 0, start, end, line, col, Kind.SQL))
         position = match.end() if match and match.end() > position else section.end

@@ -147,6 +147,10 @@ def migration_key(path: Path) -> tuple:
     return (0, parts, path.name)
 
 
+def _migration_order(path: Path) -> tuple:
+    return (migration_key(path), path.as_posix())
+
+
 def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = False) -> list[str]:
     """Files to read, in order: folders are searched for *.sql (and with `orm`, for the ORM
     files a detector recognises) and sorted as migrations."""
@@ -162,15 +166,12 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
             found = [p for p in path.rglob("*.sql") if p.is_file() and not _tool_folder(p, path)]
+            found.sort(key=_migration_order)
             if orm:
-                from dsql_lint.orm.detect import found_in  # the ORM readers build on Source
+                from dsql_lint.orm.detect import found_in, run_order  # they build on Source
 
-                found.extend(found_in(path))
-            out.extend(
-                str(p)
-                for p in sorted(found, key=lambda p: (migration_key(p), p.as_posix()))
-                if not _excluded(p, patterns)
-            )
+                found = run_order(sorted(found + found_in(path), key=_migration_order))
+            out.extend(str(p) for p in found if not _excluded(p, patterns))
         elif not path.exists():
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
@@ -182,7 +183,12 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
     if not out:
         # An empty or mistyped folder must not read as "All clean" in CI.
         where = ", ".join(paths) or "."
-        raise InputError(f"no SQL files found in {where} (folders are searched for *.sql)")
+        kinds = "*.sql"
+        if orm:
+            kinds += (
+                ", schema.prisma and migration scripts (.ts/.js, Alembic and Django .py, Rails .rb)"
+            )
+        raise InputError(f"no SQL files found in {where} (folders are searched for {kinds})")
     return out
 
 

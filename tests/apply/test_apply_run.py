@@ -121,7 +121,9 @@ def test_dry_run_without_a_target_plans_from_the_files(monkeypatch) -> None:
     assert "waits for: constraint validation events_kind on events" in out
     block = next(line for line in lines if "V2__data.sql:3 " in line)
     assert "block from line 2" in block
-    assert "autocommit" in next(line for line in lines if "V2__data.sql:8 " in line)
+    assert "autocommit" in next(line for line in lines if "V2__data.sql:7 " in line)
+    copy = next(line for line in lines if "V2__data.sql:8 " in line)
+    assert "batches of 2,999 rows" in copy  # a COPY outside a block
 
 
 def test_dry_run_with_a_target_shows_the_ledger(db: Database, tmp_path: Path) -> None:

@@ -1,0 +1,315 @@
+"""Alembic migrations (`versions/*.py`): the SQL `upgrade()` sends, read statically.
+
+`op.execute("...")` and `op.execute(sa.text("..."))` are checked as written; `op.create_table`,
+`op.add_column`, `op.create_index` and `op.create_foreign_key` as the PostgreSQL SQLAlchemy
+writes for them (an integer primary key is SERIAL, an index a plain CREATE INDEX unless
+`postgresql_concurrently=True`). `downgrade()` never runs forward. Other operations are named
+in one note with the way to get the exact SQL: `alembic upgrade head --sql`.
+
+Alembic's env.py runs the migrations inside `context.begin_transaction()`: one transaction
+unless a statement sits in `with op.get_context().autocommit_block():`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
+from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
+from dsql_lint.syntax.source import Source
+
+FRAMEWORK = "Alembic migration"
+OFFLINE = (
+    "for the exact SQL, run `alembic upgrade head --sql > upgrade.sql` (offline mode) and "
+    "`dsql-lint check upgrade.sql`"
+)
+REVISION = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
+DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*([^\n]*)$", re.M)
+# SQLAlchemy type -> PostgreSQL, as its PostgreSQL dialect writes them.
+TYPES = {
+    "Integer": "INTEGER", "INTEGER": "INTEGER", "BigInteger": "BIGINT", "BIGINT": "BIGINT",
+    "SmallInteger": "SMALLINT", "SMALLINT": "SMALLINT", "String": "VARCHAR", "VARCHAR": "VARCHAR",
+    "Unicode": "VARCHAR", "Text": "TEXT", "TEXT": "TEXT", "UnicodeText": "TEXT",
+    "Boolean": "BOOLEAN", "BOOLEAN": "BOOLEAN", "DateTime": "TIMESTAMP WITHOUT TIME ZONE",
+    "TIMESTAMP": "TIMESTAMP", "Date": "DATE", "Time": "TIME", "Interval": "INTERVAL",
+    "Numeric": "NUMERIC", "NUMERIC": "NUMERIC", "Float": "FLOAT", "REAL": "REAL",
+    "Double": "DOUBLE PRECISION", "LargeBinary": "BYTEA", "BYTEA": "BYTEA", "JSON": "JSON",
+    "JSONB": "JSONB", "UUID": "UUID", "Uuid": "UUID", "INET": "INET", "CIDR": "CIDR",
+    "MONEY": "MONEY", "TSVECTOR": "TSVECTOR", "HSTORE": "HSTORE", "CITEXT": "CITEXT",
+}  # fmt: skip
+# The operations read here, with the positional arguments they need (batch_op's, which
+# name no table, have fewer); any other is named in the note, but for these helpers.
+WRITERS = {"execute": 1, "create_table": 1, "add_column": 2, "create_index": 3,
+           "create_foreign_key": 5}  # fmt: skip
+HELPERS = {"f", "get_context", "get_bind", "batch_alter_table"}
+SERIALS = {"INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
+HINTS = {
+    "serial-column": (
+        "SQLAlchemy writes an integer primary key as SERIAL: use `sa.Column('id', sa.BigInteger,"
+        " sa.Identity(cache=1), primary_key=True)` or a UUID key with "
+        "`server_default=sa.text('gen_random_uuid()')`."
+    ),
+    "index-without-async": (
+        "Write the index as `op.execute('CREATE INDEX ASYNC ...')` inside `with "
+        "op.get_context().autocommit_block():` (op.create_index, concurrently or not, is "
+        "refused by DSQL)."
+    ),
+    "multiple-ddl-in-transaction": (
+        "Alembic runs the migrations in one transaction: put each DDL in "
+        "`with op.get_context().autocommit_block():`, or set `transaction_per_migration=True` "
+        "in env.py and keep one DDL per migration."
+    ),
+}
+HINTS["create-type"] = (
+    "Use `sa.Enum(..., native_enum=False)` (SQLAlchemy writes a VARCHAR, with a CHECK if "
+    "`create_constraint=True`) or `sa.String`: DSQL has no enum types."
+)
+HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+
+
+def is_alembic(text: str) -> bool:
+    return "from alembic import" in text and "def upgrade" in text
+
+
+def ordered(paths: list[Path]) -> list[Path]:
+    """Revisions in the order Alembic runs them: each after its `down_revision` (a merge
+    revision after all of its parents), ties and unreadable files by name."""
+    parents: dict[Path, set[str]] = {}
+    ids: dict[str, Path] = {}
+    for path in sorted(paths):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        revision = REVISION.search(text)
+        down = DOWN_REVISION.search(text)
+        if revision:
+            ids[revision.group(1)] = path
+        parents[path] = set(re.findall(r"""["']([^"']+)["']""", down.group(1))) if down else set()
+    out: list[Path] = []
+    done: set[Path] = set()
+    while len(out) < len(paths):
+        ready = [
+            p
+            for p in parents
+            if p not in done and all(ids.get(r) in done or r not in ids for r in parents[p])
+        ]
+        if not ready:  # a cycle: the rest by name
+            ready = [p for p in parents if p not in done]
+        out.append(ready[0])
+        done.add(ready[0])
+    return out
+
+
+def read(source: Source) -> MappedSource:
+    try:
+        file = PyFile(source.text)
+    except (SyntaxError, ValueError) as err:
+        return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
+    reader = _Reader(file)
+    upgrade = next(
+        (n for n in file.tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"),
+        None,
+    )
+    if upgrade is not None:
+        reader.run(upgrade)
+    notes = list(reader.notes)
+    if reader.unread:
+        first = reader.unread[0]
+        names = ", ".join(sorted({name_of(c.func) for c in reader.unread}))
+        notes.append(Note(*file.span(first), f"{FRAMEWORK}: not checked here: {names}; {OFFLINE}"))
+    hints = (
+        HINTS if reader.tx.opened else {k: v for k, v in HINTS.items() if "transaction" not in k}
+    )
+    return reader.build.source(source, FRAMEWORK, notes, hints)
+
+
+class _Reader:
+    def __init__(self, file: PyFile) -> None:
+        self.file = file
+        self.build = Builder()
+        self.tx = Transaction(self.build)
+        self.notes: list[Note] = []
+        self.unread: list[ast.Call] = []
+
+    def run(self, function: ast.FunctionDef) -> None:
+        autocommit = [
+            self.file.span(node)
+            for node in ast.walk(function)
+            if isinstance(node, ast.With)
+            and any(
+                isinstance(item.context_expr, ast.Call)
+                and name_of(item.context_expr.func) == "autocommit_block"
+                for item in node.items
+            )
+        ]
+        calls = [
+            node
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and name_of(node.func.value) in ("op", "batch_op")
+        ]
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+            start, end = self.file.span(call)
+            self.tx.wrapped = not any(lo <= start < hi for lo, hi in autocommit)
+            self.call(call, start, end)
+        self.tx.close(len(self.file.text) - 1, len(self.file.text))
+
+    def call(self, call: ast.Call, start: int, end: int) -> None:
+        name = name_of(call.func)
+        add = self.build.add
+        pieces = self.file.pieces(call.args[0]) if name == "execute" and call.args else None
+        if name == "execute" and pieces is None:
+            self.notes.append(Note(start, end, _not_checked()))
+            return
+        if name not in WRITERS or len(call.args) < WRITERS[name]:
+            if name not in HELPERS:
+                self.unread.append(call)
+            return
+        self.tx.write(start, end)
+        if pieces is not None:
+            for piece in pieces:
+                add(*piece)
+            sql = "".join(p for p, _, _ in pieces).rstrip()
+            add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+        elif name == "create_table":
+            self.create_table(call, start, end)
+        elif name == "add_column":
+            table = constant(call.args[0])
+            add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
+            self.column(call.args[1], serial=False)
+            add(";\n", end - 1, end)
+        elif name == "create_index":
+            self.create_index(call, start, end)
+        else:
+            label, table, target, local, remote = call.args[:5]
+            add(f'ALTER TABLE "{constant(table)}" ADD CONSTRAINT "{_name(label)}" ', start, end)
+            # A piece of its own, so that a finding on the key points at the call, not past it.
+            references = f'REFERENCES "{constant(target)}" ({_columns(remote)})'
+            add(f"FOREIGN KEY ({_columns(local)}) {references};\n", start, end)
+
+    def create_table(self, call: ast.Call, start: int, end: int) -> None:
+        columns = [
+            a for a in call.args[1:] if isinstance(a, ast.Call) and name_of(a.func) == "Column"
+        ]
+        keys = {
+            str(constant(k))
+            for a in call.args[1:]
+            if isinstance(a, ast.Call) and name_of(a.func) == "PrimaryKeyConstraint"
+            for k in a.args
+        }
+        keys |= {str(constant(c.args[0])) for c in columns if constant(keyword(c, "primary_key"))}
+        for column in columns:
+            self.enum_type(column)
+        self.build.add(f'CREATE TABLE "{constant(call.args[0])}" (', start, end)
+        for index, column in enumerate(columns):
+            self.build.add(",\n    " if index else "\n    ", *self.file.span(column))
+            serial = len(keys) == 1 and column.args and constant(column.args[0]) in keys
+            self.column(column, serial=bool(serial))
+        if keys:
+            names = ", ".join(f'"{k}"' for k in sorted(keys))
+            self.build.add(f",\n    PRIMARY KEY ({names})", start, end)
+        self.build.add("\n);\n", end - 1, end)
+
+    def column(self, column: ast.expr, serial: bool) -> None:
+        """`sa.Column('name', sa.Type(...), ...)` as SQLAlchemy writes it for PostgreSQL."""
+        if not isinstance(column, ast.Call) or not column.args:
+            self.build.add('"_" TEXT', *self.file.span(column))
+            return
+        name = constant(column.args[0])
+        kind = _column_type(column)
+        sql = _type(kind)
+        identity = next(
+            (a for a in column.args if isinstance(a, ast.Call) and name_of(a.func) == "Identity"),
+            None,
+        )
+        automatic = constant(keyword(column, "autoincrement")) is not False
+        if serial and automatic and identity is None and sql in SERIALS:
+            sql = SERIALS[sql]
+        where = self.file.span(kind) if kind is not None else self.file.span(column)
+        self.build.add(f'"{name}" ', *self.file.span(column))
+        self.build.add(sql, *where)
+        if identity is not None:
+            cache = constant(keyword(identity, "cache"))
+            sql = "GENERATED BY DEFAULT AS IDENTITY" + (f" (CACHE {cache})" if cache else "")
+            self.build.add(" ", *self.file.span(column))
+            self.build.add(sql, *self.file.span(identity))
+        if constant(keyword(column, "nullable")) is False:
+            self.build.add(" NOT NULL", *self.file.span(column))
+
+    def enum_type(self, column: ast.expr) -> None:
+        """The CREATE TYPE SQLAlchemy sends before a table with a native `sa.Enum` column."""
+        kind = _column_type(column)
+        if not _native_enum(kind):
+            return
+        assert isinstance(kind, ast.Call)
+        values = ", ".join(f"'{constant(a)}'" for a in kind.args if isinstance(constant(a), str))
+        name = constant(keyword(kind, "name"))
+        self.build.add(f'CREATE TYPE "{name}" AS ENUM ({values});\n', *self.file.span(kind))
+
+    def create_index(self, call: ast.Call, start: int, end: int) -> None:
+        label, table, columns = call.args[:3]
+        unique = "UNIQUE " if constant(keyword(call, "unique")) else ""
+        concurrently = constant(keyword(call, "postgresql_concurrently"))
+        how = "CONCURRENTLY " if concurrently else ""
+        self.build.add(
+            f'CREATE {unique}INDEX {how}"{_name(label)}" ON "{constant(table)}" '
+            f"({_columns(columns)});\n",
+            start,
+            end,
+        )
+
+
+def _column_type(column: ast.expr) -> ast.expr | None:
+    if not isinstance(column, ast.Call) or not column.args:
+        return None
+    return column.args[1] if len(column.args) > 1 else keyword(column, "type_")
+
+
+def _native_enum(kind: ast.expr | None) -> bool:
+    """An Enum that PostgreSQL gets as a type of its own (not `native_enum=False`, which is
+    a VARCHAR), created with the table (not `create_type=False`)."""
+    return (
+        isinstance(kind, ast.Call)
+        and name_of(kind.func) in ("Enum", "ENUM")
+        and isinstance(constant(keyword(kind, "name")), str)
+        and constant(keyword(kind, "native_enum")) is not False
+        and constant(keyword(kind, "create_type")) is not False
+    )
+
+
+def _type(node: ast.expr | None) -> str:
+    if node is None:
+        return "TEXT"
+    call = node if isinstance(node, ast.Call) else None
+    name = name_of(call.func if call else node)
+    if name in ("Enum", "ENUM") and call is not None:
+        label = constant(keyword(call, "name"))
+        native = constant(keyword(call, "native_enum")) is not False
+        return f'"{label}"' if native and isinstance(label, str) else "VARCHAR"
+    if name == "ARRAY" and call is not None and call.args:
+        return _type(call.args[0]) + "[]"
+    sql = TYPES.get(name, "TEXT")
+    sizes = [str(constant(a)) for a in (call.args if call else []) if isinstance(constant(a), int)]
+    if name == "DateTime" and call is not None and constant(keyword(call, "timezone")):
+        return "TIMESTAMP WITH TIME ZONE"
+    return f"{sql}({', '.join(sizes)})" if sizes and sql in ("VARCHAR", "NUMERIC") else sql
+
+
+def _name(node: ast.expr) -> str:
+    """An index or constraint name: a string, or `op.f("name")`."""
+    if isinstance(node, ast.Call) and node.args:
+        return str(constant(node.args[0]))
+    return str(constant(node))
+
+
+def _columns(node: ast.expr) -> str:
+    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    return ", ".join(f'"{constant(item)}"' for item in items)
+
+
+def _not_checked() -> str:
+    return (
+        f"{FRAMEWORK}: this SQL is built at run time (a variable, an f-string or a SQLAlchemy "
+        f"expression), so it is not checked; {OFFLINE}"
+    )

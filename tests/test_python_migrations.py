@@ -1,0 +1,165 @@
+"""Alembic and Django migrations read statically: their SQL strings as written, their
+operations as the SQL each framework writes for PostgreSQL, findings placed in the .py file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.source import expand_paths, read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+ALEMBIC = ROOT / "fixtures" / "frameworks" / "alembic" / "migrations" / "versions"
+DJANGO = ROOT / "fixtures" / "frameworks" / "django" / "shop" / "migrations"
+
+
+def findings(path: Path) -> list[Diagnostic]:
+    return lint_paths([str(path)], LintOptions()).diagnostics
+
+
+def at(found: list[Diagnostic]) -> list[tuple[int, int, str]]:
+    return sorted((d.line, d.col, d.code) for d in found)
+
+
+def test_alembic_operations_are_read_as_sqlalchemy_writes_them() -> None:
+    found = findings(ALEMBIC / "1a2b3c4d5e6f_create_accounts.py")
+    assert at(found) == [
+        (18, 25, "DSQL101"),  # sa.Integer() primary key: SERIAL
+        (20, 27, "DSQL102"),  # postgresql.ARRAY(...)
+        (23, 5, "DSQL301"),  # op.create_index without ASYNC
+        (23, 5, "DSQL401"),  # Alembic's one transaction
+        (24, 17, "DSQL401"),
+        (24, 17, "DSQL512"),  # the op.execute string, at its first character
+    ]
+    serial = next(d for d in found if d.code == "DSQL101")
+    assert "sa.Identity(cache=1)" in (serial.suggestion or "")
+    many = next(d for d in found if d.code == "DSQL401")
+    assert "autocommit_block" in (many.suggestion or "")
+
+
+def test_alembic_downgrade_autocommit_blocks_and_run_time_sql() -> None:
+    path = ALEMBIC / "0f9e8d7c6b5a_audit.py"
+    source = read_source(str(path), orm=True)
+    assert isinstance(source, MappedSource)
+    assert "DROP TABLE" not in source.text  # downgrade() never runs forward
+    assert "BEGIN" not in source.text  # each DDL in its own autocommit block
+    found = findings(path)
+    assert at(found) == [(29, 5, "DSQL007"), (30, 5, "DSQL007")]
+    assert "f-string" in found[0].message and "alembic upgrade head --sql" in found[0].message
+    assert "not checked here: alter_column" in found[1].message
+
+
+def test_python_escapes_and_concatenation_keep_positions(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "from alembic import op\n\n\ndef upgrade():\n"
+        '    op.execute("CREATE TABLE t (\\n"  "  id serial PRIMARY KEY)")\n'
+    )
+    source = read_source(str(path), orm=True)
+    assert source.text == "BEGIN;\nCREATE TABLE t (\n  id serial PRIMARY KEY);\nCOMMIT;\n"
+    assert at(findings(path)) == [
+        (5, 44, "DSQL101")
+    ]  # `serial`, past the escape and the second literal
+
+
+def test_django_operations_are_read_as_django_writes_them() -> None:
+    found = findings(DJANGO / "0001_initial.py")
+    codes = {(d.line, d.col, d.code) for d in found}
+    assert (14, 25, "DSQL153") in codes  # BigAutoField: identity without CACHE
+    assert (16, 28, "DSQL102") in codes  # ArrayField
+    assert (25, 21, "DSQL202") in codes  # ForeignKey: its constraint
+    assert (25, 21, "DSQL301") in codes  # ForeignKey: its index
+    assert (29, 9, "DSQL301") in codes  # AddIndex
+    assert (19, 9, "DSQL401") in codes  # one transaction per migration
+    identity = next(d for d in found if d.code == "DSQL153")
+    assert "UUIDField" in (identity.suggestion or "")
+
+
+def test_django_run_sql_reverse_sql_and_atomic_false() -> None:
+    path = DJANGO / "0002_raw.py"
+    source = read_source(str(path), orm=True)
+    assert "DROP" not in source.text  # reverse_sql never runs forward
+    assert "BEGIN" not in source.text  # atomic = False
+    found = findings(path)
+    assert at(found) == [(11, 76, "DSQL105"), (18, 9, "DSQL007")]
+    note = next(d for d in found if d.code == "DSQL007")
+    assert "python manage.py sqlmigrate shop 0002 | dsql-lint check -" in note.message
+
+
+def test_a_python_file_that_does_not_parse_is_said(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text("from alembic import op\n\ndef upgrade(:\n    pass\n")
+    found = findings(path)
+    assert [d.code for d in found] == ["DSQL007"]
+    assert "not read" in found[0].message
+
+
+def test_alembic_enums_and_identities(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        "    op.create_table(\n"
+        '        "t",\n'
+        '        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),\n'
+        '        sa.Column("state", sa.Enum("a", "b", name="state")),\n'
+        '        sa.Column("kind", sa.Enum("x", name="kind", native_enum=False)),\n'
+        "    )\n"
+    )
+    source = read_source(str(path), orm=True)
+    assert "CREATE TYPE \"state\" AS ENUM ('a', 'b');" in source.text
+    assert '"kind" VARCHAR' in source.text
+    assert at(findings(path)) == [
+        (6, 5, "DSQL401"),  # the table after its type, in Alembic's one transaction
+        (8, 40, "DSQL153"),  # sa.Identity() without cache
+        (9, 28, "DSQL514"),  # the native enum
+    ]
+
+
+def test_a_given_alembic_folder_is_read_in_down_revision_order() -> None:
+    files = [Path(f).name for f in expand_paths([str(ALEMBIC)], orm=True)]
+    assert files == ["1a2b3c4d5e6f_create_accounts.py", "0f9e8d7c6b5a_audit.py"]
+
+
+def test_alembic_batch_operations_are_named_not_guessed(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        '    with op.batch_alter_table("t") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("c", sa.Integer()))\n'
+    )
+    assert read_source(str(path), orm=True).text == ""  # no empty transaction either
+    [note] = findings(path)
+    assert (note.code, note.line, note.col) == ("DSQL007", 7, 9)
+    assert "not checked here: add_column" in note.message
+
+
+def test_django_separate_database_and_state_runs_only_its_database_operations(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    path = folder / "0003_split.py"
+    path.write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    atomic = False\n"
+        "    operations = [\n"
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            state_operations=[migrations.RunSQL('CREATE TABLE never (id serial)')],\n"
+        "            database_operations=[migrations.RunSQL('CREATE TABLE real (id serial)')],\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    assert "never" not in read_source(str(path), orm=True).text
+    assert at(findings(path)) == [(9, 75, "DSQL101")]

@@ -1,0 +1,86 @@
+"""Rails migrations and db/schema.rb read statically: `execute` heredocs and strings as
+written, schema statements as Rails' PostgreSQL adapter writes them, findings in the .rb file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.source import read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+MIGRATE = ROOT / "fixtures" / "frameworks" / "rails" / "db" / "migrate"
+SCHEMA = ROOT / "fixtures" / "orm" / "rails" / "db" / "schema.rb"
+
+
+def findings(path: Path) -> list[Diagnostic]:
+    return lint_paths([str(path)], LintOptions()).diagnostics
+
+
+def at(found: list[Diagnostic]) -> list[tuple[int, int, str]]:
+    return sorted((d.line, d.col, d.code) for d in found)
+
+
+def test_create_table_is_read_as_rails_writes_it() -> None:
+    found = findings(MIGRATE / "20240101000000_create_users.rb")
+    assert at(found) == [
+        (3, 5, "DSQL101"),  # create_table's default id: bigserial
+        (5, 9, "DSQL102"),  # array: true
+        (6, 9, "DSQL202"),  # t.references ..., foreign_key: true
+        (6, 9, "DSQL301"),  # the reference's index
+        (6, 9, "DSQL401"),  # one transaction per migration
+        (6, 9, "DSQL401"),
+        (9, 5, "DSQL301"),  # add_index
+        (9, 5, "DSQL401"),
+    ]
+    serial = next(d for d in found if d.code == "DSQL101")
+    assert "id: :uuid" in (serial.suggestion or "")
+    many = next(d for d in found if d.code == "DSQL401")
+    assert "disable_ddl_transaction!" in (many.suggestion or "")
+
+
+def test_execute_heredocs_and_strings_keep_positions() -> None:
+    path = MIGRATE / "20240102000000_add_search.rb"
+    source = read_source(str(path), orm=True)
+    assert isinstance(source, MappedSource)
+    assert "DROP TABLE" not in source.text  # def down never runs forward
+    assert "BEGIN" not in source.text  # disable_ddl_transaction!
+    found = findings(path)
+    assert at(found) == [(9, 12, "DSQL105"), (13, 5, "DSQL007"), (14, 5, "DSQL007")]
+    interpolated, unread = (d for d in found if d.code == "DSQL007")
+    assert "#{...}" in interpolated.message
+    assert "not checked here: change_column_null" in unread.message
+    assert "db/structure.sql" in unread.message
+
+
+def test_schema_rb_is_loaded_statement_by_statement() -> None:
+    source = read_source(str(SCHEMA), orm=True)
+    assert "BEGIN" not in source.text and "plpgsql" not in source.text
+    assert "NOT VALID" in source.text  # add_foreign_key ..., validate: false
+    assert at(findings(SCHEMA)) == [
+        (4, 25, "DSQL101"),  # id: :serial
+        (10, 7, "DSQL301"),  # t.index
+    ]
+
+
+def test_string_escapes_and_down_blocks(tmp_path: Path) -> None:
+    folder = tmp_path / "db" / "migrate"
+    folder.mkdir(parents=True)
+    path = folder / "20240101000000_x.rb"
+    path.write_text(
+        "class X < ActiveRecord::Migration[7.1]\n"
+        "  def change\n"
+        "    reversible do |dir|\n"
+        '      dir.up { execute "CREATE TABLE t (\\n id serial)" }\n'
+        '      dir.down { execute "DROP TABLE t" }\n'
+        "    end\n"
+        "  end\n"
+        "end\n"
+    )
+    source = read_source(str(path), orm=True)
+    assert "CREATE TABLE t (\n id serial);" in source.text
+    assert "DROP" not in source.text
+    assert at(findings(path)) == [(4, 47, "DSQL101")]  # `serial`, past the escape
