@@ -43,10 +43,16 @@ CASES: list[tuple[str, str, Case, str]] = [
         "CREATE TABLE t (tags text NOT NULL DEFAULT '{}'::text);",
     ),
     (
-        "array with an ARRAY[] default stays a finding",
+        "array with an ARRAY[] default of constants",
         "CREATE TABLE t (tags text[] DEFAULT ARRAY['a']);",
         UNSAFE,
-        "CREATE TABLE t (tags text[] DEFAULT ARRAY['a']);",
+        "CREATE TABLE t (tags jsonb DEFAULT '[\"a\"]');",
+    ),
+    (
+        "array with an ARRAY[] default of expressions stays a finding",
+        "CREATE TABLE t (tags text[] DEFAULT ARRAY[lower('A')]);",
+        UNSAFE,
+        "CREATE TABLE t (tags text[] DEFAULT ARRAY[lower('A')]);",
     ),
     (
         "jsonb to text for the 2025 target",
