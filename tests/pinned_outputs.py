@@ -130,7 +130,8 @@ def fixed_outputs(fixture: Fixture) -> dict[str, bytes | None]:
     outputs: dict[str, bytes | None] = {}
     previous = original
     for suffix, flags in FIX_KINDS.items():
-        text = _run(["fix", "-o", "-", *flags, *fixture.options(), fixture.relative])
+        options = [*fixture.options(), *fixture.header.fix_choices]
+        text = _run(["fix", "-o", "-", *flags, *options, fixture.relative])
         outputs[suffix] = None if text == previous else text
         previous = text
     return outputs

@@ -30,6 +30,7 @@ class FixtureOptions:
     latest: bool  # target=latest: today, whichever day that is
     assume_in_transaction: bool
     report_unused_ignores: bool
+    fix_choices: tuple[str, ...] = ()  # `serial-to=uuid`: fix's options (--serial-to uuid)
 
 
 def fixture_options(text: str) -> FixtureOptions:
@@ -46,6 +47,12 @@ def fixture_options(text: str) -> FixtureOptions:
         "target=latest" in words,
         "assume-in-transaction" in words,
         "report-unused-ignores" in words,
+        tuple(
+            option
+            for word in words
+            if word.startswith(("serial-to=", "array-to="))
+            for option in ("--" + word.split("=", 1)[0], word.split("=", 1)[1])
+        ),
     )
 
 

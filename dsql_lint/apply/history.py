@@ -71,14 +71,14 @@ def adopt(plans: list[FilePlan], state: LedgerState) -> tuple[LedgerState, Adopt
                 continue
             adoption.renames.append((old, plan.name))
             row = files.pop(old)
-            files[plan.name] = FileRow(plan.name, row.checksum, row.statements, row.applied)
+            files[plan.name] = replace(row, name=plan.name)
             for key in by_file.get(old, []):
                 moved = statements.pop(key)
                 statements[(plan.name, key[1])] = replace(moved, file=plan.name)
             row = files[plan.name]
         if row.checksum != plan.checksum and row.checksum in plan.legacy_checksums:
             adoption.checksums.append(plan)
-            files[plan.name] = FileRow(plan.name, plan.checksum, row.statements, row.applied)
+            files[plan.name] = replace(row, name=plan.name, checksum=plan.checksum)
             for step in plan.steps:
                 key = (plan.name, step.index)
                 if key in statements:
@@ -265,7 +265,7 @@ def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
     repeatables = {plan.migration.file_name for plan in plans if plan.role == REPEATABLE}
     found = []
     for name in sorted(state.files):
-        if name in current or name.startswith(BASELINE_MARKER):
+        if name in current or name.startswith(BASELINE_MARKER) or state.files[name].deleted:
             continue
         if "@" in name and name.split("@", 1)[0] in repeatables:
             continue  # an earlier version of a repeatable file: history, not missing

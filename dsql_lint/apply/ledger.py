@@ -22,7 +22,8 @@ CREATE_TABLES = {
     checksum text NOT NULL,
     statements integer NOT NULL,
     started_at timestamptz NOT NULL,
-    applied_at timestamptz
+    applied_at timestamptz,
+    deleted_at timestamptz
 )""",
     "statements": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.statements (
     file text NOT NULL,
@@ -63,6 +64,7 @@ ADD_COLUMNS = (
         "rows_sha256",
         f"ALTER TABLE {SCHEMA}.statements ADD COLUMN rows_sha256 text",
     ),
+    ("files", "deleted_at", f"ALTER TABLE {SCHEMA}.files ADD COLUMN deleted_at timestamptz"),
 )
 
 
@@ -72,6 +74,7 @@ class FileRow:
     checksum: str
     statements: int
     applied: bool
+    deleted: bool = False  # applied, then removed from the folder on purpose (`repair`)
 
 
 @dataclass(frozen=True)
@@ -150,16 +153,17 @@ def _table_exists(conn: Any, table: str) -> bool:
 def load(conn: Any) -> LedgerState:
     if not exists(conn):
         return LedgerState.empty()
+    # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
+    deleted = "deleted_at" if _column_exists(conn, "files", "deleted_at") else "NULL"
     files = {
-        name: FileRow(name, checksum, count, applied_at is not None)
-        for name, checksum, count, applied_at in conn.execute(
-            f"SELECT name, checksum, statements, applied_at FROM {SCHEMA}.files"
+        name: FileRow(name, checksum, count, applied_at is not None, deleted_at is not None)
+        for name, checksum, count, applied_at, deleted_at in conn.execute(
+            f"SELECT name, checksum, statements, applied_at, {deleted} FROM {SCHEMA}.files"
         )
     }
-    # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
     columns = STATEMENT_COLUMNS
-    for _, column, _ in ADD_COLUMNS:
-        if not _column_exists(conn, "statements", column):
+    for table, column, _ in ADD_COLUMNS:
+        if table == "statements" and not _column_exists(conn, "statements", column):
             columns = columns.replace(column, "NULL")
     statements = {
         (row[0], row[1]): StatementRow(*row)
@@ -291,6 +295,12 @@ def forget(conn: Any, file: str, index: int) -> None:
     conn.execute(
         f"DELETE FROM {SCHEMA}.statements WHERE file = %s AND statement_index = %s", [file, index]
     )
+
+
+def mark_deleted(conn: Any, name: str) -> None:
+    """Record that an applied file left the folder on purpose (`repair`); its history stays,
+    so it still counts as applied should it come back. Caller's transaction."""
+    conn.execute(f"UPDATE {SCHEMA}.files SET deleted_at = now() WHERE name = %s", [name])
 
 
 def forget_file(conn: Any, name: str) -> None:

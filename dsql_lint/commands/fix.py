@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dsql_lint.commands.options import lint_options, migration_paths
-from dsql_lint.diagnostic import Severity
+from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.actions import CHOICES
@@ -112,8 +112,9 @@ def fix(
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = orm_left = False
-    for path in files:
-        source = read_source(path, orm=True)
+    # All read first: a type change in one file must not break the files after it.
+    sources = [read_source(path, orm=True) for path in files]
+    for at, (path, source) in enumerate(zip(files, sources, strict=True)):
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             found = lint_sources([source], lint)
@@ -125,7 +126,8 @@ def fix(
                 err=True,
             )
             continue
-        outcome = _fix_one(fixer, source, translate)
+        later = [s for s in sources[at + 1 :] if not isinstance(s, MappedSource)]
+        outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
@@ -142,11 +144,13 @@ def _translator(dialect: str | None, unsafe: bool) -> Translator | None:
     return translator(dialect, unsafe)
 
 
-def _fix_one(fixer: Fixer, source: Source, translate: Translator | None) -> Outcome:
+def _fix_one(
+    fixer: Fixer, source: Source, translate: Translator | None, later: list[Source]
+) -> Outcome:
     if translate is None:
-        return Outcome(fixer.fix_source(source))
+        return Outcome(fixer.fix_source(source, later))
     translated = translate(source)
-    result = fixer.fix_source(translated.target)
+    result = fixer.fix_source(translated.target, later)
     # The file as read is the reference for what changed and what to diff against.
     result.source = source
     return Outcome(result, translated.applied, translated.available)
@@ -186,7 +190,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
         click.echo(findings, err=True, nl=False)
     translated = [fix for o in outcomes for fix in o.translated]
     _echo_err(summary([o.result for o in outcomes], translated))
-    untranslated = sum(len(o.untranslated) for o in outcomes)
+    untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(
             f"{counted(untranslated, 'lossy translation')} not done: those"

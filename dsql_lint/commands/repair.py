@@ -1,8 +1,9 @@
 """`dsql-lint repair`: the way forward after a failure, as Flyway's repair: failed rows are
 removed from the ledger (the statement runs again on the next apply), files gone from the
-folder before they finished are forgotten, with `--accept-edits` edited files' checksums are
-realigned with the files as they are now, and with `--mark-applied` files applied by hand are
-recorded as applied without running them (Flyway's skip). It holds the apply lock while it
+folder before they finished are forgotten and applied ones marked deleted, with
+`--accept-edits` edited files' checksums are realigned with the files as they are now, and
+with `--mark-applied` files applied by hand are recorded as applied without running them
+(Flyway's skip). It holds the apply lock while it
 writes."""
 
 from __future__ import annotations
@@ -140,13 +141,15 @@ def _plan_of(option: str, path: str, plans: list[FilePlan]) -> FilePlan:
 
 def _forget_missing(conn: Any, name: str, state: ledger.LedgerState) -> tuple[str, bool]:
     """A file gone from the folder: forgotten if it never finished (a failed migration
-    replaced by another); an applied one is kept, since its history is what stops it from
-    running again should it come back (or should repair have been given the wrong folder)."""
+    replaced by another); an applied one is marked deleted, as Flyway's repair does, and its
+    history kept: that is what stops it from running again should it come back (or should
+    repair have been given the wrong folder)."""
     if state.files[name].applied:
+        ledger.mark_deleted(conn, name)
         return (
-            f"kept {name}: applied, and no longer in the folder (validate reports it missing "
-            "until it is restored)",
-            False,
+            f"marked {name} deleted: applied, and no longer in the folder (its history is "
+            "kept: should it come back, it counts as applied)",
+            True,
         )
     ledger.forget_file(conn, name)
     return f"removed {name}: not in the folder, and never finished", True

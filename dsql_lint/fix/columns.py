@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,9 +12,19 @@ from sqlglot.tokens import TokenType
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.dependents import (
+    Change,
+    Declined,
+    array_json,
+    array_literal_to_json,
+    follow,
+    in_statement,
+    owner,
+)
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
+from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.tokens import Tokens
 
 
@@ -46,8 +55,8 @@ class ReplaceType(Action):
     safe-when:  `{choice: VALUE, type: [TYPE, ...]}`: safe for these written types
     default:    `convert`: rewrite the column's DEFAULT for the new type (casts, array literals)
     dependents: `decline`: no fix when the statement names the column elsewhere than in its
-                name and DEFAULT (a CHECK, a generated column, a key): those expressions are
-                written for the old type
+                name and DEFAULT in a way no rewrite carries to the new type (a key, an array
+                operator); `cardinality(a)` in a CHECK becomes `jsonb_array_length(a)`
     """
 
     keys = frozenset({"with", "by-type", "safe-when", "default", "dependents"})
@@ -83,8 +92,13 @@ class ReplaceType(Action):
         text = self.by_type.get(written, self.texts[chosen])
         if "IDENTITY" in text.upper() and _alters_table(span):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
-        if self.decline_dependents and _has_dependents(span):
-            return FixAvailability.NONE
+        if self.decline_dependents and _norm_type(text) in ("JSON", "JSONB") and _keyed(span):
+            return FixAvailability.NONE  # DSQL307: no JSON key
+        name = _dependent_name(span) if self.decline_dependents else None
+        if name is not None:
+            change = Change("", name, span.text(0, len(span)), text)
+            if in_statement(change, parse(span.statement)) is None:
+                return FixAvailability.NONE
         if self.convert_default and not _default_converts(span, text):
             return FixAvailability.NONE  # what `propose` would decline
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
@@ -109,45 +123,79 @@ class ReplaceType(Action):
             if converted is None:
                 return None  # a DEFAULT we cannot rewrite would not fit the new type
             edits.extend(converted)
-        return self.make(diag, edits, f"column {tokens[column.name].text}: `{old}` -> `{new}`")
+        if self.decline_dependents:
+            # The uses in its own statement that the fix decision found it can carry.
+            own = Change("", tokens[column.name].name, old, new)
+            edits.extend(in_statement(own, ctx.parsed(diag.statement)) or [])
+        table = owner(ctx.parsed(diag.statement).tree)
+        followed: list[Edit] = []
+        if table is not None:
+            position = _position(ctx.parsed(diag.statement).tree, tokens[column.name].name)
+            change = Change(table, tokens[column.name].name, old, new, position)
+            try:
+                followed = follow(change, diag.statement, ctx.place, ctx.later)
+            except Declined as why:
+                ctx.decline(diag, f"the fix (`{old}` -> `{new}`) would break: {why}")
+                return None
+            edits.extend(followed)
+        summary = f"column {tokens[column.name].text}: `{old}` -> `{new}`"
+        if table is not None and followed:
+            summary += f", and {len(followed)} {'use' if len(followed) == 1 else 'uses'} of it"
+        return self.make(diag, edits, summary)
 
 
-def _column_at(span: Tokens) -> tuple[Tokens, locate.Column] | None:
-    """The statement's tokens and the column whose type is `span`."""
+def _position(tree: exp.Expr | None, name: str) -> int | None:
+    """The place of column `name` among the columns of a CREATE TABLE."""
+    schema = tree.this if isinstance(tree, exp.Create) else None
+    if not isinstance(schema, exp.Schema):
+        return None
+    names = [identifier_name(c.this) for c in schema.expressions if isinstance(c, exp.ColumnDef)]
+    return names.index(name) if name in names else None
+
+
+def _default_converts(span: Tokens, new: str) -> bool:
+    """Whether the DEFAULT of the column whose type is `span` can be rewritten for `new`."""
+    if not span.ok:
+        return True
+    tokens = Tokens(span.statement)
+    at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
+    column = locate.find_column(tokens, tokens[at - 1].name) if at else None
+    if column is None:
+        return True
+    old = tokens.text(column.type.start, column.type.stop)
+    return convert_default(tokens, column, old, new) is not None
+
+
+def _keyed(span: Tokens) -> bool:
+    """Whether the column whose type is `span` is declared PRIMARY KEY or UNIQUE."""
+    if not span.ok:
+        return False
+    tokens = Tokens(span.statement)
+    at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
+    column = locate.find_column(tokens, tokens[at - 1].name) if at else None
+    return column is not None and column.constraint("PRIMARY KEY", "UNIQUE") is not None
+
+
+def _dependent_name(span: Tokens) -> str | None:
+    """The name of the column whose type is `span`, if the statement names it elsewhere than
+    in its own name and DEFAULT (a CHECK, a generated column, a key)."""
     if not span.ok:
         return None
     tokens = Tokens(span.statement)
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     if not at:
         return None
-    column = locate.find_column(tokens, tokens[at - 1].name)
-    return None if column is None else (tokens, column)
-
-
-def _default_converts(span: Tokens, new: str) -> bool:
-    """Whether the DEFAULT of the column whose type is `span` can be rewritten for `new`."""
-    found = _column_at(span)
-    if found is None:
-        return True
-    tokens, column = found
-    old = tokens.text(column.type.start, column.type.stop)
-    return convert_default(tokens, column, old, new) is not None
-
-
-def _has_dependents(span: Tokens) -> bool:
-    """Whether the statement names the column whose type is `span` elsewhere than in its own
-    name and DEFAULT."""
-    found = _column_at(span)
-    if found is None:
-        return False
-    tokens, column = found
-    name = tokens[column.name].name
+    name = tokens[at - 1].name
+    column = locate.find_column(tokens, name)
+    if column is None:
+        return None
     default = column.constraint("DEFAULT")
     own = {column.name, *(range(default.start, default.stop) if default else ())}
-    return any(
+    named = any(
         i not in own and t.type is not TokenType.STRING and t.name == name
         for i, t in enumerate(tokens)
     )
+    return name if named else None
 
 
 def _alters_table(span: Tokens) -> bool:
@@ -197,20 +245,13 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
     to_json = _norm_type(new) in ("JSON", "JSONB")
     from_array = _norm_type(old).endswith("]") or "ARRAY" in _norm_type(old)
     edits: list[Edit] = []
-    done = part.start  # the last token an edit already covers
-    for i in range(part.start + 1, part.stop):
+    body = range(part.start + 1, part.stop)
+    if any(tokens[i].type is TokenType.ARRAY for i in body):
+        return _array_default(tokens, body, old, new) if from_array and to_json else None
+    for i in body:
         token = tokens[i]
-        if i <= done:
-            continue
-        if token.type is TokenType.ARRAY:
-            constructor = _constructor_to_json(tokens, i) if from_array and to_json else None
-            if constructor is None:
-                return None  # elements that are not constants: no JSON literal says the same
-            done, literal = constructor
-            edits.append(replace(token.start, tokens[done].end, literal))
-            continue
         if token.type is TokenType.STRING and from_array and to_json:
-            literal = _array_to_json(token.text, numeric=_NUMERIC.match(old) is not None)
+            literal = array_literal_to_json(token.text, numeric=_NUMERIC.match(old) is not None)
             if literal is None:
                 return None
             edits.append(replace(token.start, token.end, literal))
@@ -222,66 +263,17 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
     return edits
 
 
-_ELEMENT = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,{}"]*?))\s*(?:,|$)')
+def _array_default(tokens: Tokens, body: range, old: str, new: str) -> list[Edit] | None:
+    """`ARRAY['a', 'b']::text[]` as `'["a","b"]'::jsonb`; None for an ARRAY of expressions."""
+    import sqlglot
+
+    start, end = tokens[body.start].start, tokens[body.stop - 1].end
+    try:
+        value = sqlglot.parse_one(tokens.text(body.start, body.stop), read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+    literal = array_json(value, numeric=_NUMERIC.match(old) is not None)
+    return [replace(start, end, f"{literal}::{new}")] if literal is not None else None
 
 
 _NUMERIC = re.compile(r"\s*(int|bigint|smallint|numeric|decimal|real|double|float)", re.I)
-_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?$")
-
-
-_CONSTANTS = {"NULL": None, "TRUE": True, "FALSE": False}
-
-
-def _constructor_to_json(tokens: Tokens, at: int) -> tuple[int, str] | None:
-    """`ARRAY['a', 1, NULL]` at token `at` as (its last token, `'["a",1,null]'`), where every
-    element is a constant."""
-    if at + 1 >= len(tokens) or tokens[at + 1].type is not TokenType.L_BRACKET:
-        return None
-    close = tokens.closing(at + 1)
-    items = [tokens[k] for k in range(at + 2, close)]
-    values: list[object] = []
-    for k, token in enumerate(items):
-        if k % 2:
-            if token.type is not TokenType.COMMA:
-                return None
-        elif token.type is TokenType.NUMBER and _NUMBER.match(token.text):
-            values.append(json.loads(token.text))
-        elif token.type is TokenType.STRING and token.text.startswith("'"):
-            values.append(token.text[1:-1].replace("''", "'"))
-        elif token.word in _CONSTANTS:
-            values.append(_CONSTANTS[token.word])
-        else:
-            return None
-    if items and items[-1].type is TokenType.COMMA:
-        return None
-    return close, "'" + json.dumps(values, ensure_ascii=False).replace("'", "''") + "'"
-
-
-def _array_to_json(literal: str, numeric: bool) -> str | None:
-    """A one-dimensional PostgreSQL array literal `'{a,"b c",NULL}'` as `'["a","b c",null]'`."""
-    if not (literal.startswith("'{") and literal.endswith("}'")) or "''" in literal:
-        return None
-    inner = literal[2:-2]
-    if "{" in inner or "}" in inner:
-        return None  # nested arrays
-    values: list[object] = []
-    pos = 0
-    while pos < len(inner):
-        match = _ELEMENT.match(inner, pos)
-        if match is None or match.end() == pos:
-            return None
-        quoted, bare = match.groups()
-        if quoted is not None:
-            values.append(re.sub(r"\\(.)", r"\1", quoted))
-        else:
-            values.append(_bare_value(bare, numeric))
-        pos = match.end()
-    return "'" + json.dumps(values, ensure_ascii=False).replace("'", "''") + "'"
-
-
-def _bare_value(bare: str, numeric: bool) -> object:
-    if bare.upper() == "NULL":
-        return None
-    if numeric and _NUMBER.match(bare):
-        return json.loads(bare)
-    return bare

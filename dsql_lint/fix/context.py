@@ -4,10 +4,11 @@ and the places where new statements go."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Edit, delete, insert
 from dsql_lint.report.model import FileReport
 from dsql_lint.syntax.parse import Parsed
@@ -22,8 +23,17 @@ _BLANK = re.compile(r"[ \t]*")
 
 
 class FixContext:
-    def __init__(self, report: FileReport, choices: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        report: FileReport,
+        choices: Mapping[str, str],
+        later: Iterable[Place] = (),
+    ) -> None:
         self.report = report
+        # The files fixed after this one, whose statements a type change must consider.
+        self.later = later
+        # (code, start) of findings whose fix was declined -> why; fix reports them.
+        self.declined: dict[tuple[str, int], str] = {}
         self.text = report.source.text
         self.choices = choices
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
@@ -50,6 +60,18 @@ class FixContext:
         if index not in self._tokens:
             self._tokens[index] = Tokens(self.report.statements[index])
         return self._tokens[index]
+
+    @property
+    def place(self) -> Place:
+        """The statements of the file being fixed, for a type change's dependents."""
+        return self.memo(
+            "place", lambda: Place(self.report.source.display_path, self.report.parsed, True)
+        )
+
+    def decline(self, diag: Diagnostic, reason: str) -> None:
+        self.declined[(diag.code, diag.start)] = (
+            f"{diag.path}:{diag.line}: {diag.code} not fixed: {reason}"
+        )
 
     def line_of(self, offset: int) -> int:
         return self.report.source.position(offset)[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
@@ -18,6 +18,7 @@ from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.decision import FixJudge
+from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
@@ -26,7 +27,9 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
 
 MAX_PASSES = 8
 
@@ -59,8 +62,8 @@ class FixResult:
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
     # Fixes withdrawn because they made their statement worse; their findings remain.
     withdrawn: list[str] = field(default_factory=list)
-    # The (code, start) of the findings of `report` whose fix was withdrawn (one note may
-    # stand for several: the same edit in statements alike).
+    # The (code, start) of the findings of `report` whose fix was withdrawn or declined (one
+    # note may stand for several: the same edit in statements alike).
     declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
 
@@ -98,10 +101,14 @@ class Fixer:
         self.options = options
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
+        self.later = Later()
 
-    def fix_source(self, source: Source) -> FixResult:
+    def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
-        the last pass's schema is what the next file sees."""
+        the last pass's schema is what the next file sees. `later`: the files to be fixed
+        after this one (a folder's), which a column's type change must not break."""
+        self.later.now(later)
+        declined: dict[tuple[str, int], str] = {}
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
@@ -123,7 +130,7 @@ class Fixer:
                 )
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, errors, withdrawn, fixable)
+            planned = self._plan(report, errors, withdrawn, fixable, declined)
             if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
@@ -142,9 +149,11 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                declined = self._declined(report, withdrawn) if withdrawn else set()
-                if declined:
-                    report = _unfixable(report, declined)
+                unfixed = set(declined)
+                if withdrawn:
+                    unfixed |= self._declined(report, withdrawn)
+                if unfixed:
+                    report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
                 return FixResult(
                     source,
@@ -155,8 +164,8 @@ class Fixer:
                     available,
                     unique,
                     stopped=stopped,
-                    withdrawn=list(withdrawn.values()),
-                    declined=declined,
+                    withdrawn=[*withdrawn.values(), *declined.values()],
+                    declined=unfixed,
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
@@ -189,7 +198,7 @@ class Fixer:
         self, report: FileReport, withdrawn: Mapping[FixKey, str]
     ) -> set[tuple[str, int]]:
         """The (code, start) of the findings of `report` whose fix was withdrawn."""
-        ctx = FixContext(report, self.options.choices)
+        ctx = FixContext(report, self.options.choices, self.later)
         statements = Statements(report)
         declined = set()
         for diag in report.diagnostics:
@@ -205,10 +214,12 @@ class Fixer:
         errors: list[str],
         withdrawn: Mapping[FixKey, str],
         fixable: set[tuple[str, int]],
+        declined: dict[tuple[str, int], str],
     ) -> list[Fix]:
         """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
-        (code, start) of each finding a fix that will apply removes."""
-        ctx = FixContext(report, self.options.choices)
+        (code, start) of each finding a fix that will apply removes, `declined` those whose
+        fixer declined, with the reason (of this report: a pass planned again replaces it)."""
+        ctx = FixContext(report, self.options.choices, self.later)
         statements = Statements(report) if withdrawn else None
         planned = []
         for diag in report.diagnostics:
@@ -229,7 +240,29 @@ class Fixer:
             planned.append(dataclasses.replace(fix, line=line))
             if fix.safe or self.options.unsafe:
                 fixable.add((diag.code, diag.start))
+        declined.clear()
+        declined.update(ctx.declined)
         return planned
+
+
+class Later:
+    """The files to be fixed after the current one, parsed the first time a fix asks."""
+
+    def __init__(self) -> None:
+        self.sources: Sequence[Source] = ()
+        self.places: dict[str, Place] = {}
+
+    def now(self, later: Sequence[Source]) -> None:
+        self.sources = later
+        paths = {s.path for s in later}
+        self.places = {k: v for k, v in self.places.items() if k in paths}
+
+    def __iter__(self) -> Iterator[Place]:
+        for source in self.sources:
+            if source.path not in self.places:
+                parsed = [parse(s) for s in split(source)]
+                self.places[source.path] = Place(source.display_path, parsed, False)
+            yield self.places[source.path]
 
 
 def _unfixable(report: FileReport, declined: set[tuple[str, int]]) -> FileReport:

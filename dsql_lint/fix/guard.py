@@ -133,6 +133,7 @@ def _names(report: FileReport, statement: int) -> set[str]:
     return {i.name.lower() for i in parsed.tree.find_all(exp.Identifier) if i.name}
 
 
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 # Not starting inside a name: a search from each character of a word was quadratic.
 _LAST_NAME = re.compile(r'(?<![\w"])(\w+|"(?:[^"]|"")+")\W*\Z')
 
@@ -141,7 +142,9 @@ def _subject(report: FileReport, fix: Fix) -> str | None:
     """The name written just before the fix's first edit (the column whose type it changes),
     lower-cased."""
     start = fix.edits[0].start
-    found = _LAST_NAME.search(report.source.text, max(0, start - 200), start)
+    # A comment between the name and the type is not the name.
+    before = _COMMENT.sub(" ", report.source.text[max(0, start - 200) : start])
+    found = _LAST_NAME.search(before)
     if found is None:
         return None
     name = found.group(1)

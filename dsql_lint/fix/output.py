@@ -7,6 +7,7 @@ import difflib
 import os
 from collections.abc import Iterable, Sequence
 
+from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import FixResult
@@ -24,7 +25,13 @@ def applied_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
 
 
 def available_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
-    return [fix_line(path, fix, "fix available with --unsafe-fixes") for fix in fixes]
+    """Fixes left for --unsafe-fixes, and statements no fix can rewrite (safety none)."""
+    return [
+        f"{path}:{fix.line}: {fix.code} {fix.summary}"
+        if fix.safety is FixAvailability.NONE
+        else fix_line(path, fix, "fix available with --unsafe-fixes")
+        for fix in fixes
+    ]
 
 
 def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -> str:

@@ -1,6 +1,7 @@
 """repair and baseline as ledger writers: they take the apply lock, baseline retries the
 ledger's DDL on conflicts, `repair --mark-applied` records a file applied by hand, repair
-forgets a failed file deleted from the folder; the plan leaves out the config's `exclude`."""
+forgets a failed file deleted from the folder and marks an applied one deleted; the plan
+leaves out the config's `exclude`."""
 
 from __future__ import annotations
 
@@ -95,14 +96,19 @@ def test_a_failed_file_deleted_from_the_folder_is_forgotten_by_repair(
     repaired = run_cli("repair", str(folder), "--dsn", db.dsn)
     assert repaired.code == 0, repaired.output
     assert "removed V2__b.sql: not in the folder, and never finished" in repaired.out
-    assert "kept V1__a.sql: applied, and no longer in the folder" in repaired.out
+    assert "marked V1__a.sql deleted: applied, and no longer in the folder" in repaired.out
     assert "V2__b.sql" not in {r[0] for r in ledger_rows(db)}
     assert db.query("SELECT name FROM dsql_lint.files ORDER BY name") == [
         ("V1__a.sql",),
         ("V3__c.sql",),
     ]
-    (folder.parent / "V1__a.sql").rename(folder / "V1__a.sql")
+    # As after Flyway's repair: a deleted migration is no longer "missing".
     assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+    (folder.parent / "V1__a.sql").rename(folder / "V1__a.sql")  # back: still applied
+    assert run_cli("validate", str(folder), "--dsn", db.dsn).code == 0
+    again = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert again.code == 0 and "done: 0 applied" in again.err, again.output
+    assert db.query("SELECT n FROM log ORDER BY n") == [(1,), (3,)]
 
 
 def test_the_plan_leaves_out_the_files_the_config_excludes(

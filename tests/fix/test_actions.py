@@ -43,16 +43,16 @@ CASES: list[tuple[str, str, Case, str]] = [
         "CREATE TABLE t (tags text NOT NULL DEFAULT '{}'::text);",
     ),
     (
-        "array with an ARRAY[] default of constants",
+        "array with an ARRAY[] default of literals: a JSON array",
         "CREATE TABLE t (tags text[] DEFAULT ARRAY['a']);",
         UNSAFE,
-        "CREATE TABLE t (tags jsonb DEFAULT '[\"a\"]');",
+        "CREATE TABLE t (tags jsonb DEFAULT '[\"a\"]'::jsonb);",
     ),
     (
         "array with an ARRAY[] default of expressions stays a finding",
-        "CREATE TABLE t (tags text[] DEFAULT ARRAY[lower('A')]);",
+        "CREATE TABLE t (tags text[] DEFAULT ARRAY[current_user]);",
         UNSAFE,
-        "CREATE TABLE t (tags text[] DEFAULT ARRAY[lower('A')]);",
+        "CREATE TABLE t (tags text[] DEFAULT ARRAY[current_user]);",
     ),
     (
         "jsonb to text for the 2025 target",

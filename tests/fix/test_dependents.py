@@ -19,10 +19,11 @@ UNSAFE = Case(unsafe=True)
 @pytest.mark.parametrize(
     "table",
     [
-        "CREATE TABLE r (id uuid PRIMARY KEY, perms text[], CHECK (cardinality(perms) > 0));",
+        "CREATE TABLE r (id uuid PRIMARY KEY, perms text[], UNIQUE (perms));",
+        "CREATE TABLE r (perms -- a comment\n  text[] PRIMARY KEY, n text);",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[] CHECK (array_ndims(perms) = 1));",
         "CREATE TABLE r (id uuid PRIMARY KEY, perms text[],"
-        " n int GENERATED ALWAYS AS (cardinality(perms)) STORED);",
+        " n text GENERATED ALWAYS AS (array_to_string(perms, ',')) STORED);",
         'CREATE TABLE r (id uuid PRIMARY KEY, "Perms" text[], CHECK ("Perms" <> \'{}\'));',
     ],
 )
@@ -35,6 +36,32 @@ def test_declined_in_check_and_fix(table: str, tmp_path: Path) -> None:
     assert fix_text(table + "\n", UNSAFE).text == table + "\n"
 
 
+@pytest.mark.parametrize(
+    ("table", "fixed"),
+    [
+        (
+            "CREATE TABLE r (id uuid, perms text[] DEFAULT '{}'::text[] NOT NULL,"
+            " CHECK ((id IS NULL) OR (cardinality(perms) > 0)));",
+            "CREATE TABLE r (id uuid, perms jsonb DEFAULT '[]'::jsonb NOT NULL,"
+            " CHECK ((id IS NULL) OR (jsonb_array_length(perms) > 0)));",
+        ),
+        (
+            "CREATE TABLE r (perms text[], n int GENERATED ALWAYS AS (cardinality(perms)) STORED,"
+            " CHECK (perms IS NOT NULL));",
+            "CREATE TABLE r (perms jsonb, n int GENERATED ALWAYS AS (jsonb_array_length(perms))"
+            " STORED, CHECK (perms IS NOT NULL));",
+        ),
+    ],
+)
+def test_uses_in_its_statement_are_carried(table: str, fixed: str, tmp_path: Path) -> None:
+    path = tmp_path / "r.sql"
+    path.write_text(table + "\n")
+    checked = CliRunner().invoke(cli, ["check", "--isolated", "--format", "json", str(path)])
+    found = {d["code"]: d["fix"] for d in json.loads(checked.output)["diagnostics"]}
+    assert found["DSQL102"] == "unsafe"
+    assert fix_text(table + "\n", UNSAFE).text == fixed + "\n"
+
+
 def test_its_own_default_is_converted_not_a_dependent() -> None:
     text = "CREATE TABLE t (id uuid PRIMARY KEY, names text[] DEFAULT '{}');\n"
     result = fix_text(text, UNSAFE)
@@ -44,3 +71,101 @@ def test_its_own_default_is_converted_not_a_dependent() -> None:
 def test_a_string_with_its_name_is_no_dependent() -> None:
     text = "CREATE TABLE t (id uuid PRIMARY KEY, names text[], k text DEFAULT 'names');\n"
     assert "names jsonb" in fix_text(text, UNSAFE).text
+
+
+# --- what later statements do with the column ---------------------------------------------
+
+UUID = Case(unsafe=True, choices={"serial-to": "uuid", "array-to": "jsonb"})
+
+
+@pytest.mark.parametrize(
+    ("later", "reason"),
+    [
+        ("SELECT array_to_string(tags, ',') FROM t;", "uses tags as text[]"),
+        ("CREATE VIEW v AS SELECT unnest(tags) AS tag FROM t;", "uses tags as text[]"),
+        ("INSERT INTO t (id, tags) SELECT 2, tags FROM t;", "inserts the result of a query"),
+        ("UPDATE t SET tags = array_append(tags, 'x');", "writes `ARRAY_APPEND"),
+        ("COPY t (id, tags) FROM stdin;\n1\t{a}\n\\.", "copies rows into tags"),
+    ],
+)
+def test_a_dependent_without_rewrite_declines_the_fix(later: str, reason: str) -> None:
+    text = f"CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n{later}\n"
+    result = fix_text(text, UNSAFE)
+    assert result.text == text
+    assert [d.code for d in result.remaining] == ["DSQL102"]
+    assert result.remaining[0].fix.value == "none"
+    (note,) = result.withdrawn
+    assert "t.sql:1: DSQL102 not fixed: the fix (`text[]` -> `jsonb`) would break" in note
+    assert reason in note
+
+
+def test_a_table_created_again_ends_the_dependents() -> None:
+    text = (
+        "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
+        "DROP TABLE t;\n"
+        "CREATE TABLE t (id int PRIMARY KEY, tags text);\n"
+        "SELECT upper(tags) FROM t;\n"
+    )
+    assert "tags jsonb);\nDROP" in fix_text(text, UNSAFE).text
+
+
+def test_array_to_text_keeps_array_literals_and_declines_array_functions() -> None:
+    case = Case(unsafe=True, choices={"serial-to": "identity", "array-to": "text"})
+    kept = "CREATE TABLE t (id int, tags text[]);\nINSERT INTO t VALUES (1, '{a,b}');\n"
+    assert fix_text(kept, case).text == kept.replace("text[]", "text")
+    declined = "CREATE TABLE t (id int, tags text[]);\nSELECT cardinality(tags) FROM t;\n"
+    assert fix_text(declined, case).text == declined
+
+
+def test_serial_to_uuid_declines_explicit_integer_keys() -> None:
+    text = "CREATE TABLE p (id serial PRIMARY KEY);\nINSERT INTO p (id) VALUES (1);\n"
+    result = fix_text(text, UUID)
+    assert result.text == text
+    assert "writes `1` into id, which UUID does not take" in result.withdrawn[0]
+
+
+def test_serial_to_uuid_declines_a_reference_from_a_column_with_a_default() -> None:
+    text = (
+        "CREATE TABLE p (id serial PRIMARY KEY);\n"
+        "CREATE TABLE c (pid int DEFAULT 0 REFERENCES p);\n"
+    )
+    result = fix_text(text, UUID)
+    assert "c.pid references p (id) and has a default for its old type" in result.withdrawn[0]
+
+
+def test_serial_to_identity_leaves_referencing_columns() -> None:
+    text = "CREATE TABLE p (id serial PRIMARY KEY);\nCREATE TABLE c (pid int REFERENCES p);\n"
+    assert "pid int REFERENCES" in fix_text(text, UNSAFE).text
+
+
+# --- later files of a folder ----------------------------------------------------------------
+
+
+def _fix_folder(tmp_path: Path, *files: str, options: tuple[str, ...] = ()) -> tuple[str, str]:
+    for n, text in enumerate(files, 1):
+        (tmp_path / f"V{n}__m.sql").write_text(text)
+    result = CliRunner().invoke(
+        cli, ["fix", "--isolated", "--unsafe-fixes", *options, str(tmp_path)]
+    )
+    return (tmp_path / "V1__m.sql").read_text(), result.stderr
+
+
+def test_a_later_file_that_would_break_declines_the_fix(tmp_path: Path) -> None:
+    first = "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
+    fixed, said = _fix_folder(tmp_path, first, "INSERT INTO t (id, tags) VALUES (1, '{a}');\n")
+    assert fixed == first
+    assert "V2__m.sql:1 uses tags as text[], in another file" in said
+
+
+def test_a_later_file_that_works_with_the_new_type_lets_the_fix_apply(tmp_path: Path) -> None:
+    first = "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
+    fixed, _ = _fix_folder(tmp_path, first, "SELECT id, tags FROM t WHERE tags IS NULL;\n")
+    assert fixed == first.replace("text[]", "jsonb")
+
+
+def test_a_reference_from_a_later_file_declines_serial_to_uuid(tmp_path: Path) -> None:
+    first = "CREATE TABLE p (id serial PRIMARY KEY);\n"
+    later = "CREATE TABLE c (pid int REFERENCES p (id));\n"
+    fixed, said = _fix_folder(tmp_path, first, later, options=("--serial-to", "uuid"))
+    assert fixed == first
+    assert "V2__m.sql:1 references p (id), in another file" in said

@@ -106,3 +106,64 @@ def test_the_summary_counts_the_translation_fixes(tmp_path) -> None:  # type: ig
     assert "id: `INT UNSIGNED` -> BIGINT\n" in err
     assert "n: `INT UNSIGNED` -> BIGINT CHECK (n >= 0)\n" in err
     assert 'CHECK ("n" >= 0)' in result.stdout.decode()
+
+
+def _mysql(sql: str, unsafe: bool = True) -> tuple[str, list[str], list[str]]:
+    translation = translator("mysql", unsafe=unsafe)(Source("t.sql", sql))
+    return (
+        translation.target.text,
+        [f.summary for f in translation.applied],
+        [f.summary for f in translation.available],
+    )
+
+
+def test_column_positions_are_dropped_with_a_note() -> None:
+    text, notes, _ = _mysql(
+        "ALTER TABLE t ADD COLUMN a int DEFAULT NULL AFTER b;\nALTER TABLE t ADD c int FIRST;\n"
+    )
+    assert text == "ALTER TABLE t ADD COLUMN a INT DEFAULT NULL;\nALTER TABLE t ADD COLUMN c INT;\n"
+    assert "a: AFTER b dropped: PostgreSQL adds columns last" in notes
+
+
+def test_modify_column_restates_type_null_and_default() -> None:
+    text, notes, _ = _mysql("ALTER TABLE t MODIFY COLUMN n varchar(20) NOT NULL DEFAULT 'x';")
+    assert text == (
+        "ALTER TABLE t ALTER COLUMN n TYPE VARCHAR(20), ALTER COLUMN n SET NOT NULL,"
+        " ALTER COLUMN n SET DEFAULT 'x';"
+    )
+    # MODIFY without NOT NULL or DEFAULT drops them, as MySQL does.
+    text, _, _ = _mysql("ALTER TABLE t MODIFY n text;")
+    assert text == (
+        "ALTER TABLE t ALTER COLUMN n TYPE TEXT, ALTER COLUMN n DROP NOT NULL,"
+        " ALTER COLUMN n DROP DEFAULT;"
+    )
+
+
+def test_change_column_renames_in_its_own_statement() -> None:
+    text, notes, _ = _mysql("ALTER TABLE t CHANGE COLUMN a b int NOT NULL, ADD COLUMN c int;")
+    assert text == (
+        "ALTER TABLE t RENAME COLUMN a TO b;\n"
+        "ALTER TABLE t ALTER COLUMN b TYPE INT, ALTER COLUMN b SET NOT NULL,"
+        " ALTER COLUMN b DROP DEFAULT;\n"
+        "ALTER TABLE t ADD COLUMN c INT;"
+    )
+    assert "CHANGE COLUMN a b -> RENAME COLUMN" in notes
+
+
+def test_modify_to_auto_increment_is_refused_and_fix_exits_1(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    sql = "ALTER TABLE t MODIFY id bigint NOT NULL AUTO_INCREMENT;\n"
+    text, _, refused = _mysql(sql)
+    assert text == sql
+    assert refused[0].startswith("not translated: MODIFY COLUMN id ... AUTO_INCREMENT")
+    path = tmp_path / "m.sql"
+    path.write_text(sql)
+    args = ["fix", "--from", "mysql", "--isolated", str(path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "MYSQL not translated: MODIFY COLUMN id" in result.stderr
+    assert "not supported in this dialect" not in result.stderr  # no raw sqlglot warning

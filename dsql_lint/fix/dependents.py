@@ -1,0 +1,620 @@
+"""What depends on a column whose type a fix changes, carried to the new type or the fix declined.
+
+A fix that turns `tags text[]` into `tags jsonb` or `id SERIAL` into `id UUID` leaves every later
+statement written for the old type: `cardinality(tags)`, `INSERT ... VALUES ('{a,b}')`, a child
+column `parent_id integer REFERENCES parent (id)`. Each use of the column in the statements after
+its definition (and in later files of the same run) is judged: it works with the new type as
+written, it is rewritten to it (`jsonb_array_length(tags)`, `'["a","b"]'`, the child column's
+type), or the fix is declined with the reason, since PostgreSQL would refuse the result.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from dsql_lint.fix.edits import Edit, replace
+from dsql_lint.syntax import locate
+from dsql_lint.syntax.parse import Parsed, node_span
+from dsql_lint.syntax.tokens import Tokens
+
+# What the new type text holds besides the type: `UUID DEFAULT gen_random_uuid()`.
+_TYPE_ALONE = re.compile(r"\s+(?:DEFAULT|GENERATED|NOT|NULL|CHECK)\b.*\Z", re.IGNORECASE | re.S)
+_INTEGERS = {"SMALLINT", "INT", "INTEGER", "BIGINT", "INT2", "INT4", "INT8"}
+_SERIALS = {"SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL2", "SERIAL4", "SERIAL8"}
+_NUMERIC_ELEMENTS = re.compile(r"\s*(int|bigint|smallint|numeric|decimal|real|double|float)", re.I)
+_WORD = re.compile(r'"(?:[^"]|"")+"|\w+')
+# Functions that serialise any value as JSON: an array and a JSON array come out the same.
+_TO_JSON = {
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "to_json",
+    "to_jsonb",
+    "json_agg",
+    "jsonb_agg",
+}
+# Index methods whose default operator class takes the new types (text, jsonb, uuid, bigint).
+_PLAIN_METHODS = {"", "btree", "hash"}
+
+
+class Declined(Exception):
+    """A use of the column that the new type cannot take and no rewrite carries."""
+
+
+def norm_type(text: str) -> str:
+    return re.sub(r"\([^)]*\)|\s+", "", text).upper()
+
+
+@dataclass(frozen=True)
+class Change:
+    table: str  # as PostgreSQL folds it, without schema
+    column: str
+    old: str  # the type as written
+    new: str  # the new type as the fix writes it (with DEFAULT or GENERATED, if any)
+    position: int | None = None  # its place among the table's columns (INSERT without a list)
+
+    @property
+    def new_type(self) -> str:
+        """The new type alone: what a referencing column becomes."""
+        return _TYPE_ALONE.sub("", self.new).strip()
+
+    @property
+    def kind(self) -> str:
+        """`widen` (an integer to a wider one), `array-json`, `text`, `uuid` or `other`."""
+        old, new = norm_type(self.old), norm_type(self.new_type)
+        if (old in _INTEGERS or old in _SERIALS) and new in _INTEGERS:
+            return "widen"
+        if new in ("JSON", "JSONB") and (old.endswith("]") or "ARRAY" in old):
+            return "array-json"
+        if new in ("TEXT", "VARCHAR", "CHARACTERVARYING"):
+            return "text"
+        return "uuid" if new == "UUID" else "other"
+
+    @property
+    def numeric(self) -> bool:
+        return _NUMERIC_ELEMENTS.match(self.old) is not None
+
+
+@dataclass(eq=False)
+class Place:
+    """The statements of one file that a change may reach, and whether they can be edited."""
+
+    path: str
+    parsed: Sequence[Parsed]
+    editable: bool
+    # Name -> the statements that name it: a change looks only at those naming its table.
+    _index: dict[str, list[int]] | None = field(default=None, repr=False)
+
+    def naming(self, name: str, start: int = 0) -> Iterator[Parsed]:
+        """The statements from `start` on that name `name` (a table, a column), in order."""
+        if self._index is None:
+            self._index = {}
+            for k, parsed in enumerate(self.parsed):
+                for word in _names(parsed):
+                    self._index.setdefault(word, []).append(k)
+        found = self._index.get(name, [])
+        for k in found[bisect.bisect_left(found, start) :]:
+            yield self.parsed[k]
+
+
+@dataclass
+class Followed:
+    """What following a change found: edits in the file being fixed, and the columns that
+    take the new type with it (a referencing column), so that comparing them stays valid."""
+
+    edits: list[Edit] = field(default_factory=list)
+    changed: set[tuple[str, str]] = field(default_factory=set)
+    retyped: set[tuple[str, str]] = field(default_factory=set)  # referencing columns done
+
+
+def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> list[Edit]:
+    """The edits carrying the statements after statement `defined` of `here` (and the files
+    of `later`) to the change; raises Declined."""
+    found = Followed(changed={(change.table, change.column)})
+    _follow(change, defined, here, later, found)
+    return found.edits
+
+
+def _follow(
+    change: Change, defined: int, here: Place, later: Iterable[Place], found: Followed
+) -> None:
+    if change.kind == "widen":
+        _inherits(change, here.parsed[defined])
+        return
+    # Columns that reference this one take its type first: comparing them stays valid.
+    primary = _primary_key(change, here)
+    children = [
+        child
+        for parsed in here.naming(change.table, defined)
+        for child in _referencing(change, parsed, here, primary)
+    ]
+    for place in later:
+        for parsed in place.naming(change.table):
+            if any(True for _ in _referencing(change, parsed, place, primary)):
+                raise Declined(
+                    f"{_where(place, parsed)} references {change.table} ({change.column}),"
+                    " in another file"
+                )
+    found.changed.update((c.table, c.column) for c in children)
+    places = [(here, defined + 1), *((p, 0) for p in later)]
+    for place, first in places:
+        for parsed in place.naming(change.table, first):
+            if _redefines(parsed, change.table):
+                break
+            for edit in _statement(change, parsed, place, found):
+                if not place.editable:
+                    raise Declined(
+                        f"{_where(place, parsed)} uses {change.column} as"
+                        f" {change.old}, in another file"
+                    )
+                found.edits.append(edit)
+    for child in children:
+        _child(change, child, here, later, found)
+
+
+def _where(place: Place, parsed: Parsed) -> str:
+    return f"{place.path}:{parsed.statement.line}"
+
+
+def _folded(node: exp.Expr | None) -> str | None:
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    return None
+
+
+def _table_name(table: exp.Expr | None) -> str | None:
+    return _folded(table.this) if isinstance(table, exp.Table) else None
+
+
+def _redefines(parsed: Parsed, table: str) -> bool:
+    """Whether the statement creates or drops `table` anew: the column after it is another."""
+    tree = parsed.tree
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        return _table_name(target) == table
+    if isinstance(tree, exp.Drop) and tree.kind == "TABLE":
+        return any(_table_name(t) == table for t in tree.find_all(exp.Table))
+    return False
+
+
+def _inherits(change: Change, parsed: Parsed) -> None:
+    """A table that inherits keeps its parent's column types: a widened column conflicts."""
+    tree = parsed.tree
+    if tree is not None and tree.find(exp.InheritsProperty) is not None:
+        raise Declined(
+            f"{change.table} inherits from another table, whose {change.column} keeps its type"
+        )
+
+
+def _aliases(tree: exp.Expr) -> dict[str, str]:
+    """Each name or alias a table goes by in the statement -> the table's name."""
+    out: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        name = _table_name(table)
+        if name is None:
+            continue
+        out.setdefault(name, name)
+        alias = table.args.get("alias")
+        alias_name = _folded(alias.this) if isinstance(alias, exp.TableAlias) else None
+        if alias_name:
+            out[alias_name] = name
+    return out
+
+
+def _names(parsed: Parsed) -> set[str]:
+    """The names a statement uses, folded: its tree's identifiers, or the words of a statement
+    without one (for a conservative look)."""
+    tree = parsed.tree
+    if tree is not None and not isinstance(tree, exp.Command):
+        return {name for i in tree.find_all(exp.Identifier) if (name := _folded(i))}
+    return {
+        w[1:-1].replace('""', '"') if w.startswith('"') else w.lower()
+        for w in _WORD.findall(parsed.statement.text)
+    }
+
+
+def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) -> Iterator[Edit]:
+    tree = parsed.tree
+    if tree is None or isinstance(tree, exp.Command):
+        words = _names(parsed)
+        if change.table in words and change.column in words:
+            raise Declined(
+                f"{_where(place, parsed)} names {change.table} and {change.column}"
+                " in a statement fix cannot read"
+            )
+        return
+    aliases = _aliases(tree)
+    if change.table not in aliases.values():
+        return
+    handled: set[int] = set()
+    if isinstance(tree, exp.Insert):
+        yield from _insert(change, parsed, tree, place, handled)
+    elif isinstance(tree, exp.Copy):
+        _copy(change, parsed, tree, place)
+    for column in tree.find_all(exp.Column):
+        if id(column) in handled or not _is_the_column(column, change, aliases):
+            continue
+        yield from _use(change, parsed, column, place, found, handled)
+
+
+def _is_the_column(column: exp.Column, change: Change, aliases: dict[str, str]) -> bool:
+    if _folded(column.this) != change.column:
+        return False
+    qualifier = _folded(column.args.get("table"))
+    if qualifier is None:
+        return True  # unqualified in a statement that names the table: taken as its column
+    return aliases.get(qualifier) == change.table
+
+
+# --- values written into the column -------------------------------------------------------
+
+
+def _insert(
+    change: Change, parsed: Parsed, tree: exp.Insert, place: Place, handled: set[int]
+) -> Iterator[Edit]:
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    if _table_name(table) != change.table:
+        return
+    if isinstance(target, exp.Schema):
+        names = [_folded(e) for e in target.expressions]
+        if change.column not in names:
+            return
+        at: int | None = names.index(change.column)
+    else:
+        at = change.position
+    source = tree.expression
+    if isinstance(source, exp.Values):
+        for row in source.expressions:
+            values = row.expressions if isinstance(row, exp.Tuple) else [row]
+            if at is None:
+                raise Declined(f"{_where(place, parsed)} inserts into {change.table} by position")
+            if at >= len(values):
+                continue  # the row leaves the column to its default
+            handled.update(id(n) for n in values[at].walk())
+            yield from _value(change, parsed, values[at], place)
+    elif source is not None and change.kind not in ("text",):
+        raise Declined(
+            f"{_where(place, parsed)} inserts the result of a query into {change.column}"
+        )
+
+
+def _copy(change: Change, parsed: Parsed, tree: exp.Copy, place: Place) -> None:
+    target = tree.this
+    names = [_folded(e) for e in target.expressions] if isinstance(target, exp.Schema) else None
+    if change.kind != "text" and (names is None or change.column in names):
+        raise Declined(f"{_where(place, parsed)} copies rows into {change.column} as {change.old}")
+
+
+def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Iterator[Edit]:
+    """A value given to the column (INSERT, UPDATE SET, SET DEFAULT) in the new type."""
+    if isinstance(value, exp.Null) or _is_default(value) or change.kind == "text":
+        return  # text takes any value through its assignment cast
+    if change.kind == "array-json":
+        literal = array_json(value, change.numeric)
+        if literal is not None:
+            start, end = node_span(parsed, value)
+            yield replace(start, end, literal)
+            return
+    raise Declined(
+        f"{_where(place, parsed)} writes {_short(value)} into {change.column},"
+        f" which {change.new_type} does not take"
+    )
+
+
+def _is_default(value: exp.Expr) -> bool:
+    return isinstance(value, exp.Var | exp.Column) and value.name.upper() == "DEFAULT"
+
+
+def array_json(value: exp.Expr, numeric: bool) -> str | None:
+    """An array literal (`'{a,b}'`, `ARRAY['a','b']`, either cast to an array type) as the
+    JSON array literal of the same elements; None for anything else."""
+    if isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.ARRAY:
+        value = value.this
+    if isinstance(value, exp.Literal) and value.is_string:
+        return array_literal_to_json("'" + value.this.replace("'", "''") + "'", numeric)
+    if isinstance(value, exp.Array):
+        elements: list[object] = []
+        for element in value.expressions:
+            if isinstance(element, exp.Null):
+                elements.append(None)
+            elif isinstance(element, exp.Literal):
+                elements.append(json.loads(element.this) if not element.is_string else element.this)
+            else:
+                return None
+        return "'" + json.dumps(elements, ensure_ascii=False).replace("'", "''") + "'"
+    return None
+
+
+_ELEMENT = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,{}"]*?))\s*(?:,|$)')
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def array_literal_to_json(literal: str, numeric: bool) -> str | None:
+    """A one-dimensional PostgreSQL array literal `'{a,"b c",NULL}'` as `'["a","b c",null]'`."""
+    if not (literal.startswith("'{") and literal.endswith("}'")) or "''" in literal:
+        return None
+    inner = literal[2:-2]
+    if "{" in inner or "}" in inner:
+        return None  # nested arrays
+    values: list[object] = []
+    pos = 0
+    while pos < len(inner):
+        match = _ELEMENT.match(inner, pos)
+        if match is None or match.end() == pos:
+            return None
+        quoted, bare = match.groups()
+        if quoted is not None:
+            values.append(re.sub(r"\\(.)", r"\1", quoted))
+        elif bare.upper() == "NULL":
+            values.append(None)
+        else:
+            values.append(json.loads(bare) if numeric and _NUMBER.match(bare) else bare)
+        pos = match.end()
+    return "'" + json.dumps(values, ensure_ascii=False).replace("'", "''") + "'"
+
+
+def _short(node: exp.Expr) -> str:
+    text = node.sql(dialect="postgres")
+    return f"`{text[:60]}...`" if len(text) > 60 else f"`{text}`"
+
+
+# --- uses of the column -------------------------------------------------------------------
+
+
+def _use(
+    change: Change,
+    parsed: Parsed,
+    column: exp.Column,
+    place: Place,
+    found: Followed,
+    handled: set[int],
+) -> Iterator[Edit]:
+    """One use of the column in an expression: fine as written, rewritten, or Declined."""
+    node: exp.Expr = column
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        node, parent = parent, parent.parent
+    if _neutral(change, node, parent, found):
+        return
+    if change.kind == "array-json":
+        rewritten = _array_use(parsed, column, node, parent)
+        if rewritten is not None:
+            yield rewritten
+            return
+        if isinstance(parent, exp.EQ) and node is parent.this and _is_default(node):
+            return
+    if isinstance(parent, exp.EQ) and isinstance(parent.parent, exp.Update) and node is parent.this:
+        handled.update(id(n) for n in parent.expression.walk())
+        yield from _value(change, parsed, parent.expression, place)
+        return
+    if isinstance(parent, exp.AlterColumn) and parent.args.get("default") is not None:
+        yield from _value(change, parsed, parent.args["default"], place)
+        return
+    context = parent.sql(dialect="postgres") if parent is not None else column.sql()
+    if isinstance(parent, exp.Ordered) and isinstance(parent.parent, exp.IndexParameters):
+        using = parent.parent.args.get("using")
+        context = f"an index USING {using.name if using is not None else 'btree'} ({context})"
+    raise Declined(
+        f"{_where(place, parsed)} uses {change.column} as {change.old}:"
+        f" `{context[:80]}{'...' if len(context) > 80 else ''}`"
+    )
+
+
+def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Followed) -> bool:
+    """Whether this use works the same with the new type as written."""
+    if parent is None:
+        return True
+    if isinstance(parent, exp.Alias):
+        node, parent = parent, parent.parent
+    if isinstance(parent, exp.Select) and node.arg_key == "expressions":
+        return True  # selected as it is: a view's column takes the new type
+    if isinstance(parent, exp.Is | exp.Group | exp.Distinct | exp.Count | exp.Drop):
+        return True
+    if isinstance(parent, exp.AlterColumn) and parent.args.get("default") is None:
+        return True  # a new type, a NOT NULL, a dropped default
+    if isinstance(parent, exp.Ordered):
+        params = parent.parent
+        if not isinstance(params, exp.IndexParameters):
+            return True  # ORDER BY
+        using = params.args.get("using")
+        method = using.name.lower() if using is not None else ""
+        return method in _PLAIN_METHODS or (method == "gin" and change.kind == "array-json")
+    if isinstance(parent, exp.Cast) and norm_type(parent.to.sql()) == norm_type(change.new_type):
+        return True
+    if isinstance(parent, exp.EQ | exp.NEQ | exp.In):
+        others = [parent.this, parent.expression, *parent.expressions]
+        others = [o for o in others if o is not None and o is not node]
+        return all(_compatible(change, o, found) for o in others)
+    if change.kind == "array-json" and isinstance(parent, exp.JSONArrayAgg | exp.JSONObject):
+        return True
+    if change.kind == "array-json" and isinstance(parent, exp.Anonymous):
+        return parent.name.lower() in _TO_JSON
+    return change.kind == "text" and isinstance(parent, exp.Like | exp.ILike)
+
+
+def _compatible(change: Change, other: exp.Expr, found: Followed) -> bool:
+    """Whether the other side of a comparison with the column still compares with it."""
+    if isinstance(other, exp.Null):
+        return True
+    if isinstance(other, exp.Literal):
+        return other.is_string and change.kind == "text"
+    if isinstance(other, exp.Column):
+        # Another column that takes the new type with this one (a referencing column).
+        return _folded(other.this) in {c for _, c in found.changed}
+    return False
+
+
+def _array_use(
+    parsed: Parsed, column: exp.Column, node: exp.Expr, parent: exp.Expr | None
+) -> Edit | None:
+    """The rewrite of an array function or operator on the column for its JSON array."""
+    text = parsed.statement.source.text
+    start, end = node_span(parsed, column)
+    name = text[start:end]
+    # cardinality(a), array_length(a, 1): a one-dimensional array's length.
+    if isinstance(parent, exp.Anonymous) and parent.name.lower() == "cardinality":
+        return _replaced(parsed, parent, f"jsonb_array_length({name})")
+    if isinstance(parent, exp.ArraySize) and getattr(parent.expression, "name", None) == "1":
+        return _replaced(parsed, parent, f"jsonb_array_length({name})")
+    # x = ANY(a): whether the array holds x.
+    if isinstance(parent, exp.Any) and isinstance(parent.parent, exp.EQ):
+        eq = parent.parent
+        if eq.expression is parent and not isinstance(eq.this, exp.Any):
+            value = eq.this
+            s, e = node_span(parsed, value)
+            if isinstance(value, exp.Literal) and value.is_string:
+                return _replaced(parsed, eq, f"{name} ? {text[s:e]}")
+            return _replaced(parsed, eq, f"{name} @> jsonb_build_array({text[s:e]})")
+    return None
+
+
+def _replaced(parsed: Parsed, node: exp.Expr, text: str) -> Edit:
+    start, end = node_span(parsed, node)
+    return replace(start, end, text)
+
+
+# --- columns that reference the changed one -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Child:
+    table: str
+    column: str
+    parsed: Parsed  # the statement holding the reference
+
+
+def _referencing(
+    change: Change, parsed: Parsed, place: Place, primary: list[str | None]
+) -> Iterator[_Child]:
+    """The columns that a REFERENCES or FOREIGN KEY of the statement points at the column;
+    `primary`: the columns of its table's primary key, which a REFERENCES without columns means."""
+    tree = parsed.tree
+    if tree is None:
+        return
+    table_of = owner(tree)
+    for reference in tree.find_all(exp.Reference):
+        target = reference.this
+        table = target.this if isinstance(target, exp.Schema) else target
+        if _table_name(table) != change.table:
+            continue
+        keys = [_folded(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
+        parent = reference.parent
+        if isinstance(parent, exp.ForeignKey):
+            children = [_folded(e) for e in parent.expressions]
+        else:
+            coldef = reference.find_ancestor(exp.ColumnDef)
+            children = [_folded(coldef.this)] if coldef is not None else []
+        if not keys:
+            keys = list(primary)  # no column named: the primary key
+        if change.column not in keys:
+            continue
+        if len(keys) != len(children) or table_of is None:
+            raise Declined(f"{_where(place, parsed)} references {change.table}: not followed")
+        child = children[keys.index(change.column)]
+        if child is not None:
+            yield _Child(table_of, child, parsed)
+
+
+def _primary_key(change: Change, place: Place) -> list[str | None]:
+    """The columns of the table's primary key, as the file declares it."""
+    for parsed in place.naming(change.table):
+        if parsed.tree is None or owner(parsed.tree) != change.table:
+            continue
+        for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
+            if isinstance(key, exp.PrimaryKey):
+                return [
+                    _folded(e.this if isinstance(e, exp.Ordered) else e) for e in key.expressions
+                ]
+            coldef = key.find_ancestor(exp.ColumnDef)
+            if coldef is not None:
+                return [_folded(coldef.this)]
+    return []
+
+
+def owner(tree: exp.Expr) -> str | None:
+    """The table a CREATE TABLE or ALTER TABLE statement defines or alters."""
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        return _table_name(tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)
+    if isinstance(tree, exp.Alter):
+        return _table_name(tree.this)
+    return None
+
+
+def _child(
+    change: Change, child: _Child, here: Place, later: Iterable[Place], found: Followed
+) -> None:
+    """The referencing column takes the new type, and what uses it follows in turn."""
+    if (child.table, child.column) in found.retyped:
+        return
+    found.retyped.add((child.table, child.column))
+    for parsed in here.naming(child.table):
+        index = parsed.statement.index
+        tree = parsed.tree
+        if owner(tree) != child.table if tree is not None else True:
+            continue
+        tokens = Tokens(parsed.statement)
+        column = locate.find_column(tokens, child.column) if tokens.ok else None
+        if column is None:
+            continue
+        if column.constraint("DEFAULT", "GENERATED") is not None:
+            raise Declined(
+                f"{_where(here, parsed)}: {child.table}.{child.column} references"
+                f" {change.table} ({change.column}) and has a default for its old type"
+            )
+        old = tokens.text(column.type.start, column.type.stop)
+        if norm_type(old) != norm_type(change.new_type):
+            found.edits.append(
+                replace(
+                    tokens[column.type.start].start,
+                    tokens[column.type.stop - 1].end,
+                    _like(change.new_type, old),
+                )
+            )
+        _follow(Change(child.table, child.column, old, change.new_type), index, here, later, found)
+        return
+    raise Declined(
+        f"{child.table}.{child.column} references {change.table} ({change.column}) and is"
+        " not defined in this file"
+    )
+
+
+def _like(new: str, old: str) -> str:
+    """The new type in the case the old one is written in."""
+    return new.lower() if old.islower() else new
+
+
+# --- uses in the statement that defines the column ------------------------------------------
+
+
+def in_statement(change: Change, parsed: Parsed) -> list[Edit] | None:
+    """The edits carrying the column's other uses in its own statement (a CHECK, a generated
+    column) to the new type; None when one cannot be carried (a key, an array operator)."""
+    tree = parsed.tree
+    if tree is None or change.kind != "array-json":
+        return None
+    edits: list[Edit] = []
+    for identifier in tree.find_all(exp.Identifier):
+        if _folded(identifier) != change.column or isinstance(identifier.parent, exp.ColumnDef):
+            continue
+        column = identifier.parent
+        if not isinstance(column, exp.Column) or column.this is not identifier:
+            return None  # a key's or an index's column list
+        node: exp.Expr = column
+        parent = node.parent
+        while isinstance(parent, exp.Paren):
+            node, parent = parent, parent.parent
+        if isinstance(parent, exp.Is):
+            continue
+        rewritten = _array_use(parsed, column, node, parent)
+        if rewritten is None:
+            return None
+        edits.append(rewritten)
+    return edits
