@@ -33,6 +33,7 @@ CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 # Matches the pipeline evaluates itself: a statement that did not parse, an unused
 # suppression comment.
 PARSE_ERROR = "parse_error"
+POSTGRES_GRAMMAR = "postgres_grammar"  # PostgreSQL's own parser refuses the statement
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"
@@ -42,7 +43,7 @@ ORM_NOTE = "orm_note"
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND, ORM_NOTE,
+        UNDOCUMENTED_COMMAND, ORM_NOTE, POSTGRES_GRAMMAR,
     }
 )  # fmt: skip
 

@@ -14,6 +14,7 @@ or DSQL_LINT_NO_CACHE=1 turns the cache off; standard input is never cached.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import tempfile
@@ -158,12 +159,21 @@ def _lint(
     return linter.lint_all(sources)
 
 
+PARSERS = ("sqlglot", "pglast")
+
+
 def _fingerprint(options: LintOptions) -> str:
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
     # The code itself: a development checkout changes without a new version number.
     for path in sorted(PACKAGE.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path.relative_to(PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    # The parsers, found without importing them: an upgrade changes what is reported.
+    for name in PARSERS:
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin) if spec and spec.origin else None
+        if origin is not None and origin.exists():
+            digest.update(f"{origin}\0{origin.stat().st_mtime_ns}\0".encode())
     for directory in (builtin_rules_dir(), *options.rule_dirs):
         for path in rule_files(directory):
             digest.update(f"{path.resolve()}\0".encode())

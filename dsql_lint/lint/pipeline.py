@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     ORM_NOTE,
     PARSE_ERROR,
+    POSTGRES_GRAMMAR,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNSUPPORTED_COMMAND,
@@ -42,6 +43,7 @@ from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.pg_grammar import rejection
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.source import Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
@@ -98,13 +100,16 @@ class StatementResult:
             subject.detach()
 
 
-def analyze(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
+def analyze(parsed: Parsed, ruleset: RuleSet, outer: bool = True) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending. The
-    statements nested in it (schema elements, SQL function bodies) are analysed too."""
+    statements nested in it (schema elements, SQL function bodies) are analysed too; the
+    server's grammar judges the outer statement, which holds them."""
     result = _analyze_statement(parsed, ruleset)
+    if outer:
+        _judge_grammar(parsed.statement, result.diagnostics, ruleset)
     nested = inner_statements(parsed) if parsed.tree is not None else None
     for statement in nested.statements if nested else []:
-        inner = analyze(parse(statement), ruleset)
+        inner = analyze(parse(statement), ruleset, outer=False)
         # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
         # checks are left out: they find their node again from the outer statement's tree.
         result.diagnostics.extend(
@@ -219,6 +224,32 @@ def _unterminated(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
         return []
     start, what = opening
     return [diagnostic(statement, rule, start, start + 1, {"what": what})]
+
+
+def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleSet) -> None:
+    """Add PostgreSQL's syntax error, where its grammar refuses the statement, in place of the
+    linter's own parse error (the server's words and position are the ones DSQL answers).
+    Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
+    is MySQL, a schema-qualified index name)."""
+    rule = ruleset.special.get(POSTGRES_GRAMMAR)
+    if rule is None or statement.kind is not Kind.SQL:
+        return
+    refused = rejection(statement.text)
+    if refused is None:
+        return
+    if refused.offset is None:  # at the end of the input: the last character written
+        start = statement.start + len(statement.body.rstrip()) - 1
+    else:
+        start = statement.start + refused.offset
+    start = max(statement.start, min(start, statement.end - 1))
+    parse_error = ruleset.special.get(PARSE_ERROR)
+    said = [d for d in found if parse_error is None or d.code != parse_error.code]
+    if any(
+        d.severity is Severity.ERROR and d.start <= start < max(d.end, d.start + 1) for d in said
+    ):
+        return
+    found[:] = said
+    found.insert(0, diagnostic(statement, rule, start, start + 1, {"error": refused.message}))
 
 
 def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
