@@ -32,6 +32,7 @@ from rule_fixtures import (
     FixtureOptions,
     fixture_inputs,
     fixture_options,
+    fixture_text,
 )
 
 from dsql_lint.cli import cli
@@ -64,7 +65,7 @@ class Fixture:
 
     @property
     def header(self) -> FixtureOptions:
-        return fixture_options(self.path.read_text(encoding="utf-8"))
+        return fixture_options(fixture_text(self.path))
 
     def options(self) -> list[str]:
         """The options the fixture's header asks for, with a pinned target."""

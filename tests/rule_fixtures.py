@@ -4,6 +4,7 @@
 `-- expect: <CODE>` (several codes comma-separated); `pass*.sql` must not produce it at all.
 A first-line header sets options:
 `-- dsql-lint: target=YYYY-MM[-DD]|latest assume-in-transaction report-unused-ignores`.
+Fixtures are read as files are: UTF-16 or not UTF-8 at all where a rule is about input.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.engine.loader import parse_date
+from dsql_lint.syntax.source import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "rules"
@@ -63,6 +65,12 @@ def fixture_inputs(folder: Path, prefix: str = "") -> list[Path]:
         for path in sorted(folder.glob(f"{prefix}*.sql"))
         if not path.name.endswith(PINNED_SQL_SUFFIXES)
     ]
+
+
+def fixture_text(path: Path) -> str:
+    """The fixture's text as the linter reads it: a fixture of an input rule may be bytes that
+    are not UTF-8 (its header and `-- expect:` marks are ASCII all the same)."""
+    return decode(path.name, path.read_bytes()).text
 
 
 def expected_lines(text: str, code: str) -> list[int]:

@@ -146,3 +146,18 @@ def test_a_reused_run_does_not_import_the_parser(findings_cache: Path, migration
     ]
     assert [json.loads(r.stderr.strip().splitlines()[-1]) for r in runs] == [True, False]
     assert runs[0].stdout == runs[1].stdout
+
+
+def test_an_included_file_coming_into_being_is_seen(
+    findings_cache: Path, tmp_path: Path, linted: list[list[str]]
+) -> None:
+    """A psql include's finding (DSQL011) depends on another file than the one holding it."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V1__main.sql").write_text("\\ir later.sql\n")
+    assert "DSQL011" in check(str(folder / "V1__main.sql"))
+    assert "DSQL011" in check(str(folder / "V1__main.sql"))
+    assert len(linted) == 1  # the second run reused the first's findings
+    (folder / "later.sql").write_text("SELECT 1;\n")
+    assert check(str(folder / "V1__main.sql")).startswith("All clean")
+    assert len(linted) == 2

@@ -3,9 +3,15 @@ bodies of LANGUAGE sql functions, with positions in the file."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from helpers import lint_text
 
 from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.lint import parallel
+from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.settings import LintOptions
 
 SCHEMA = (
     "CREATE SCHEMA app\n"
@@ -71,6 +77,68 @@ def test_nested_findings_are_reported_not_fixed() -> None:
 def test_other_bodies_are_not_read_as_sql() -> None:
     text = (
         "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN TRUNCATE t; END $$;\n"
-        "CREATE FUNCTION h() RETURNS int LANGUAGE sql AS 'TRUNCATE t';\n"
+        "CREATE FUNCTION h() RETURNS int LANGUAGE plpgsql AS 'BEGIN TRUNCATE t; END';\n"
+        "CREATE FUNCTION k() RETURNS text LANGUAGE sql AS $$ SELECT 'TRUNCATE t' $$;\n"
     )
     assert [code for code, *_ in found(text) if code == "DSQL701"] == []
+
+
+def test_single_quoted_sql_bodies_are_statements_at_their_positions() -> None:
+    """Doubled quotes are the body's quotes: its literals stay literals, and each finding is
+    where the file has it."""
+    text = (
+        "CREATE FUNCTION h() RETURNS void LANGUAGE sql AS 'TRUNCATE t';\n"
+        "CREATE FUNCTION tag(n int) RETURNS void LANGUAGE sql AS '\n"
+        "  INSERT INTO log VALUES (''it''''s a TRUNCATE t; inside''); -- a ''quote''\n"
+        "  CREATE TABLE x (id serial, tags text[]);\n"
+        "  SELECT E''\\n'' FROM t TABLESAMPLE SYSTEM (1);\n"
+        "';\n"
+    )
+    assert found(text) == [
+        ("DSQL701", 1, 51, "TRUNCATE t"),
+        ("DSQL101", 4, 22, "serial"),
+        ("DSQL102", 4, 35, "text[]"),
+        ("DSQL712", 5, 25, "TABLESAMPLE SYSTEM (1)"),
+    ]
+
+
+NESTED_CATALOG = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+    "CREATE SCHEMA app\n"
+    "    CREATE TABLE items (id bigint PRIMARY KEY)\n"
+    + "".join(f"    CREATE INDEX ASYNC i{n} ON items (id)\n" for n in range(25))
+    + ";\n"
+    "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$\n"
+    "  ALTER TABLE orders DROP COLUMN id;\n"
+    "$$;\n"
+    "CREATE FUNCTION g() RETURNS void LANGUAGE sql\n"
+    "BEGIN ATOMIC\n"
+    "  ALTER TABLE orders ADD UNIQUE (note);\n"
+    "END;\n"
+)
+
+
+def test_catalog_checks_run_inside_nested_statements() -> None:
+    """Against the schema as it stands at each nested statement: the 25th index of a schema
+    element (not every one), a table's key or constraints named in a function body."""
+    assert [(code, line, col) for code, line, col, _ in found(NESTED_CATALOG)] == [
+        ("DSQL801", 28, 5),
+        ("DSQL615", 31, 22),
+        ("DSQL622", 35, 26),
+    ]
+
+
+def test_nested_catalog_findings_agree_in_a_parallel_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parallel run keeps no trees: the nested statement is found and parsed again."""
+    (tmp_path / "V1__nested.sql").write_text(NESTED_CATALOG)
+
+    def run(jobs: int) -> list[tuple[str, int, int]]:
+        report = lint_paths([str(tmp_path)], LintOptions(jobs=jobs))
+        return [(d.code, d.line, d.col) for d in report.diagnostics if d.code != "DSQL006"]
+
+    serial = run(1)
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0)
+    assert run(2) == serial
+    assert {"DSQL801", "DSQL615", "DSQL622"} <= {code for code, *_ in serial}

@@ -70,7 +70,7 @@ def test_check_leaves_no_tree_alive_fix_keeps_them() -> None:
     assert kept > 30 * 20, "the trees fix needs are kept (and the count sees them)"
     assert [d.without_node() for d in found_kept] == found
     codes = {d.code for d in found}
-    assert {"DSQL001", "DSQL101"} <= codes and len(codes) > 5, codes
+    assert {"DSQL012", "DSQL101"} <= codes and len(codes) > 5, codes  # SELECT FROM WHERE
     assert all(d.node is None for d in found)
     assert all(d.node is not None for d in found_kept if d.code == "DSQL101")
 

@@ -182,7 +182,25 @@ def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
     )  # fmt: skip
     assert b"not rewritten (7 findings)" in result.stderr
     assert result.returncode == 1  # what is left to change is not "nothing left"
+    assert result.stderr.endswith(b"Fixed 0 findings in 0 files; 7 remain.\n")
     assert schema.read_bytes() == (ORM / "prisma" / "schema.prisma").read_bytes()
+
+
+def test_fix_without_a_path_names_the_orm_files_check_finds(tmp_path: Path) -> None:
+    (tmp_path / "prisma").mkdir()
+    (tmp_path / "prisma" / "schema.prisma").write_bytes(
+        (ORM / "prisma" / "schema.prisma").read_bytes()
+    )
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix"],
+        capture_output=True, cwd=tmp_path, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    # Named as check names it, before any file.
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(b"dsql-lint: ") and first.endswith(b" in prisma (1 file)"), first
+    assert result.stderr.endswith(b"; 7 remain.\n")
 
 
 def test_drizzle_schema_beside_its_generated_sql_is_not_pointed_at(tmp_path: Path) -> None:
@@ -190,7 +208,9 @@ def test_drizzle_schema_beside_its_generated_sql_is_not_pointed_at(tmp_path: Pat
     (tmp_path / "src" / "schema.ts").write_bytes((ORM / "drizzle" / "schema.ts").read_bytes())
     assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["schema.ts"]
     (tmp_path / "drizzle" / "meta").mkdir(parents=True)
-    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text('{"entries": []}')
+    (tmp_path / "drizzle" / "meta" / "_journal.json").write_text(
+        '{"entries": [{"idx": 0, "tag": "0000_init"}]}'
+    )
     (tmp_path / "drizzle" / "0000_init.sql").write_text("CREATE TABLE t (id uuid PRIMARY KEY);\n")
     assert [Path(p).name for p in expand_paths([str(tmp_path)], orm=True)] == ["0000_init.sql"]
 

@@ -83,7 +83,7 @@ def test_command_fallback_is_not_an_error_and_is_quiet(caplog: pytest.LogCapture
         ("SELECT (1;", "1;"),
         ("UPDATE SET x = 1;", "= 1;"),
         ("SELECT * FROM t WHERE;", "WHERE;"),
-        ("CREATE TABLE withoid() WITH (oids);", "oids);"),
+        ("CREATE TABLE t (a int) WITH (fillfactor = );", ");"),
     ],
 )
 def test_parse_error_with_offset(text: str, at: str) -> None:

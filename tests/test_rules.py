@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from helpers import lint_text
-from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options
+from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options, fixture_text
 
 from dsql_lint.engine.model import Rule
 from dsql_lint.settings import LintOptions, all_rules
@@ -37,14 +37,15 @@ def _fixture_cases() -> list[tuple[Rule, str]]:
     ("rule", "name"), _fixture_cases(), ids=lambda v: v.code if isinstance(v, Rule) else v
 )
 def test_fixture(rule: Rule, name: str) -> None:
-    text = (FIXTURES / rule.code / name).read_text(encoding="utf-8")
+    path = FIXTURES / rule.code / name
+    text = fixture_text(path)
     options = fixture_options(text)
     target = options.target or _target_for(rule)
     found = lint_text(
-        text,
+        path.read_bytes(),
         target,
         options.assume_in_transaction,
-        path=name,
+        path=str(path),  # where a psql include (DSQL011) looks
         report_unused_ignores=options.report_unused_ignores,
     )
     lines = sorted(d.line for d in found if d.code == rule.code)
@@ -62,8 +63,11 @@ def test_docs_examples(rule: Rule) -> None:
     bad = lint_text(rule.docs.bad, target, report_unused_ignores=True)
     # Catalog examples need the schema around them; a block over the row limit is 3,001
     # lines, abridged in the docs (the fixtures hold it whole). ORM notes are about
-    # TypeScript or Prisma files, not SQL (tests/test_orm.py).
-    if rule.scope.value != "catalog" and not {"copy_rows", "orm_note"} & set(rule.match):
+    # TypeScript or Prisma files, not SQL (tests/test_orm.py); an unreadable file's example
+    # is about its bytes, which a YAML text cannot hold (its fixtures do).
+    if rule.scope.value != "catalog" and not {"copy_rows", "orm_note", "unreadable"} & set(
+        rule.match
+    ):
         assert rule.code in {d.code for d in bad}, f"docs.bad of {rule.code} is not reported"
     if rule.docs.good:
         good = lint_text(rule.docs.good, target, report_unused_ignores=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from dsql_lint.errors import InputError
-from dsql_lint.syntax.source import Source, decode, expand_paths
+from dsql_lint.syntax.source import Source, decode, expand_paths, read_source
 
 TEXT = "-- héllo\nCREATE TABLE wörld (x text); -- ☃\n\nSELECT '€';\n"
 
@@ -36,10 +37,54 @@ def test_a_file_with_a_byte_order_mark_is_decoded_and_written_back_alike(encodin
     assert source.byte_offset(len(TEXT)) == len(data)
 
 
-def test_invalid_bytes_name_the_encoding_and_the_line() -> None:
+def test_invalid_bytes_are_a_problem_at_their_line_and_an_error_where_strict(
+    tmp_path: Path,
+) -> None:
+    data = b"SELECT 1;\r\nSELECT '\xff';\n"
+    source = decode("x.sql", data)
+    assert source.problem is not None
+    assert source.problem.message == "not valid UTF-8 (byte 19)"
+    assert source.position(source.problem.offset) == (2, 9)
+    assert source.encode() == data  # written back untouched
+    path = tmp_path / "x.sql"
+    path.write_bytes(data)
+    assert read_source(str(path), strict=False).problem == source.problem
     with pytest.raises(InputError, match="not valid UTF-8") as caught:
-        decode("x.sql", b"SELECT 1;\r\nSELECT '\xff';\n")
-    assert str(caught.value).startswith("x.sql:2: ")
+        read_source(str(path))  # apply's reading: it cannot run such a file
+    assert str(caught.value) == f"{path}:2: not valid UTF-8 (byte 19)"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_byte_order_mark_are_decoded(encoding: str) -> None:
+    data = TEXT.encode(encoding)
+    source = decode("x.sql", data)
+    assert (source.text, source.bom, source.encoding, source.problem) == (
+        TEXT,
+        False,
+        encoding,
+        None,
+    )
+    assert source.encode() == data
+    assert source.byte_offset(TEXT.index("wörld")) == len(
+        TEXT[: TEXT.index("wörld")].encode(encoding)
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # Little-endian integers look like UTF-16 but decode to control characters.
+        (b"\x01\x00\x02\x00\x03\x00" * 20, "a NUL byte (byte 1)"),
+        (b"SELECT 1;\n\x00\x00", "a NUL byte (byte 10)"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\xb7\x00", "not valid UTF-8 (byte 10)"),
+    ],
+    ids=["int16", "nul", "elf"],
+)
+def test_binary_bytes_are_never_text(data: bytes, message: str) -> None:
+    source = decode("x.bin", data)
+    assert source.problem is not None
+    assert source.problem.message.startswith(message)
+    assert "\x00" not in source.text and "\x01" not in source.text  # safe to show
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
@@ -57,3 +102,15 @@ def test_folders_are_read_in_version_order_across_sub_folders(tmp_path: Path) ->
         (tmp_path / name).write_text("SELECT 1;\n")
     found = [p.split(str(tmp_path) + "/")[1] for p in expand_paths([str(tmp_path)])]
     assert found == ["b/V1__x.sql", "a/V2__x.sql", "b/V3__x.sql", "a/V10__x.sql", "c/seed.sql"]
+
+
+def test_a_drizzle_folder_is_read_as_its_journal_lists_it(tmp_path: Path) -> None:
+    """Only the files the journal lists, in its order; other folders keep migration order."""
+    drizzle = tmp_path / "drizzle"
+    (drizzle / "meta").mkdir(parents=True)
+    for name in ("0000_a.sql", "0001_b.sql", "0002_orphan.sql"):
+        (drizzle / name).write_text("SELECT 1;\n")
+    entries = [{"idx": 0, "tag": "0001_b"}, {"idx": 1, "tag": "0000_a"}]
+    (drizzle / "meta" / "_journal.json").write_text(json.dumps({"entries": entries}))
+    found = [Path(p).name for p in expand_paths([str(tmp_path)])]
+    assert found == ["0001_b.sql", "0000_a.sql"]

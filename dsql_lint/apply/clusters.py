@@ -114,6 +114,9 @@ def call(what: str, method: Callable[..., Any], **params: Any) -> Any:
         error = err.response.get("Error", {})
         code = error.get("Code", "error")
         message = error.get("Message") or str(err)
+        if code == "ResourceNotFoundException":
+            # A cluster name or ARN that names nothing is the user's input, as a missing file is.
+            raise UserError(f"cannot {what}: {code}: {message}") from None
         raise ControlPlaneError(f"cannot {what}: {code}: {message}") from None
     except (BotoCoreError, ResponseParserError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__

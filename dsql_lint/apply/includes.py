@@ -5,12 +5,12 @@ runs. Others (`\\set`, `\\echo`...) are recorded as skipped by the executor."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import include_of, meta_command
 from dsql_lint.syntax.source import Source, read_source
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -22,22 +22,12 @@ REFUSED = {
     "!": "runs a shell command, which apply never does",
     "gexec": "runs statements generated at run time, which the plan cannot check or record",
 }
-INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
-_COMMAND = re.compile(r"\\(!|[A-Za-z_]+)\s*(.*)", re.S)
 
 
 @dataclass
 class Expanded:
     statements: list[Statement] = field(default_factory=list)
     included: list[Source] = field(default_factory=list)
-
-
-def meta_command(statement: Statement) -> tuple[str, str]:
-    """(command, argument) of a meta-command statement: `\\ir a.sql` -> ("ir", "a.sql")."""
-    match = _COMMAND.match(statement.text)
-    if match is None:
-        return "", ""
-    return match.group(1), match.group(2).strip()
 
 
 def expand(source: Source, roots: list[Path]) -> Expanded:
@@ -53,18 +43,17 @@ def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded)
         if statement.kind is not Kind.META:
             out.statements.append(statement)
             continue
-        command, argument = meta_command(statement)
+        command, _ = meta_command(statement)
         where = (source.path, statement.line)
         if command in REFUSED:
             raise UserError(f"\\{command} refused: it {REFUSED[command]}", *where)
-        if command not in INCLUDE:
+        include = include_of(statement)
+        if include is None:
             out.statements.append(statement)
             continue
-        name = argument.split()[0].strip("'\"") if argument else ""
-        if not name:
+        name, path = include.name, include.path
+        if path is None:
             raise UserError(f"\\{command} names no file", *where)
-        base = Path(source.path).parent if INCLUDE[command] else Path.cwd()
-        path = (base / name).resolve()
         if not any(path.is_relative_to(root) for root in roots):
             raise UserError(
                 f"\\{command} {name}: only files inside the migrations folder are inlined", *where

@@ -63,10 +63,15 @@ class Running:
 
 
 @contextlib.contextmanager
-def local_server(project: Path, fresh: bool = False) -> Iterator[Running]:
-    """The project's server, running while the block runs; `fresh` deletes its data first."""
+def local_server(project: Path, fresh: bool = False, create: bool = True) -> Iterator[Running]:
+    """The project's server, running while the block runs; `fresh` deletes its data first;
+    without `create` (a command that only reads), a project with no rehearsal yet is an error."""
     if fcntl is None:
         raise UserError(NO_FILE_LOCKS)
+    if not create and not (project / FOLDER / "data").is_dir():
+        raise UserError(
+            f"no local rehearsal in {project / FOLDER} yet: `dsql-lint apply --local` makes it"
+        )
     try:
         with warnings.catch_warnings():
             # platformdirs warns, at import, of an unset XDG_RUNTIME_DIR (pgserver falls back).

@@ -74,12 +74,22 @@ def lock_timeout_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
-    local, fresh = kw.pop("local"), kw.pop("fresh")
+def read_local_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--local for the commands that only read a ledger: they read the rehearsal that apply
+    made, and never create or delete it (so no --fresh)."""
+    return click.option(
+        "--local",
+        is_flag=True,
+        help="read the project's local rehearsal in .dsql-lint/local/ (made by `apply --local`)",
+    )(command)
+
+
+def _target(kw: dict[str, Any], settings: Settings, reads_only: bool = False) -> Target | None:
+    local, fresh = kw.pop("local"), kw.pop("fresh", False)
     if fresh and not local:
         raise UserError("--fresh goes with --local (it deletes the local rehearsal's data)")
     if local:
-        return _local_target(kw, fresh, settings)
+        return _local_target(kw, fresh, settings, create=not reads_only)
     endpoint, region = kw.pop("endpoint"), kw.pop("region")
     cluster = kw.pop("cluster")
     if cluster:
@@ -102,10 +112,10 @@ def _target(kw: dict[str, Any], settings: Settings) -> Target | None:
     )
 
 
-def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target:
+def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings, create: bool) -> Target:
     """The project's local PostgreSQL, running until the command ends; the plans and the
     executor treat it as they treat `--dsn`. The project is the folder of its configuration
-    file, else the current one."""
+    file, else the current one; `create`: a command that writes makes it when it is missing."""
     from pathlib import Path
 
     from dsql_lint.apply.local import description, local_server
@@ -117,7 +127,7 @@ def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings) -> Target
     for name in ("region", "user", "profile", "sslmode", "sslrootcert"):
         kw.pop(name)
     project = settings.config_file.parent if settings.config_file else Path.cwd()
-    running = click.get_current_context().with_resource(local_server(project, fresh))
+    running = click.get_current_context().with_resource(local_server(project, fresh, create))
     label = description(project)
     click.echo(f"dsql-lint: {label}", err=True)
     return Target(kind="postgres", dsn=running.dsn(), label=label)
@@ -375,7 +385,7 @@ def _read_ledger(target: Target) -> Any:
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
-@local_options
+@read_local_option
 @config_options
 @_format_option
 @_exit_on_apply_error
@@ -387,7 +397,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
 
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
-    target = _require(_target(kw, settings))
+    target = _require(_target(kw, settings, reads_only=True))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)

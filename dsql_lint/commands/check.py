@@ -7,11 +7,17 @@ import importlib
 import click
 
 from dsql_lint.apply import placeholders
-from dsql_lint.commands.options import lint_options, migration_paths
+from dsql_lint.commands.options import (
+    color_option,
+    include_roots,
+    lint_options,
+    migration_paths,
+)
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
 from dsql_lint.report import FORMATS
+from dsql_lint.report.text import use_color
 from dsql_lint.settings import Overrides, resolve_settings
 from dsql_lint.syntax.source import expand_paths, read_source, with_history
 
@@ -26,7 +32,7 @@ from dsql_lint.syntax.source import expand_paths, read_source, with_history
     show_default=True,
     help="Output format.",
 )
-@click.option("--color/--no-color", default=None, help="Colour text output (default: on a tty).")
+@color_option("text output")
 @click.option(
     "--report-unused-ignores",
     is_flag=True,
@@ -55,7 +61,7 @@ from dsql_lint.syntax.source import expand_paths, read_source, with_history
 def check(
     paths: tuple[str, ...],
     output_format: str,
-    color: bool | None,
+    color: str,
     jobs: int | None,
     no_cache: bool,
     history: bool,
@@ -77,10 +83,11 @@ def check(
     options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
     options.fix_judge = FixJudge()
+    options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)
-    sources = [read_source(path, orm=True) for path in files]
+    sources = [read_source(path, orm=True, strict=False) for path in files]
     for source in sources:
         for note in placeholders.unset(source):
             click.echo(f"dsql-lint: {note}", err=True)
@@ -89,7 +96,9 @@ def check(
         report = report.without(context)
     module = importlib.import_module(FORMATS[output_format])
     if output_format == "text":
-        click.echo(module.render(report, color=color), nl=False)
+        colored = use_color(color)
+        # click strips colour from what is not a terminal unless told it is wanted
+        click.echo(module.render(report, color=colored), nl=False, color=colored)
     else:
         click.echo(module.render(report), nl=False)
     return 1 if report.has_errors else 0

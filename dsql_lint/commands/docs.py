@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from dsql_lint.commands.options import config_options, parse_target
+from dsql_lint.commands.runtime_answers import answering
 from dsql_lint.engine.model import Origin, Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.fixers import fixer_for
+from dsql_lint.lint.commands import REFUSED, Command, table
 from dsql_lint.settings import all_rules
 from dsql_lint.settings.resolve import Overrides, resolve_settings
 
@@ -95,13 +97,26 @@ def explain(rule_id: str, overrides: Overrides) -> int:
             click.echo(f"Defined at {_relative(rule.origin)}.")
             return 0
     answered = [rule for rule in loaded if _answers(rule, wanted)]
-    if len(answered) == 1:
+    refused = _refused_commands(wanted)
+    at_run_time = answering(_needle(wanted), _fits) if _needle(wanted) else []
+    if len(answered) == 1 and not (refused or at_run_time):
         click.echo(explain_text(answered[0]))
         return 0
     if answered:
         click.echo(f"Rules whose statements Aurora DSQL answers with {wanted!r}:")
         for rule in answered:
             click.echo(f"  {rule.code} {rule.name}: {rule.message}")
+    if refused:
+        click.echo(f"Commands Aurora DSQL refuses with {wanted!r}:")
+        for command in refused:
+            click.echo(
+                f"  {command.name}: {command.why or f'see `dsql-lint explain {command.rule}`'}"
+            )
+    if at_run_time:
+        click.echo(f"What Aurora DSQL means at run time by {wanted!r}:")
+        for answer in at_run_time:
+            click.echo(answer.text(), nl=False)
+    if answered or refused or at_run_time:
         return 0
     names = [key for rule in loaded for key in (rule.code, rule.name)]
     close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
@@ -117,14 +132,32 @@ def _relative(origin: Origin) -> str:
         return str(origin)
 
 
+def _needle(text: str) -> str:
+    """A SQLSTATE or a message as printed in a log (`ERROR:  unsupported statement: Truncate`),
+    lower-cased for matching."""
+    return text.lower().removeprefix("error:").strip()
+
+
 def _answers(rule: Rule, text: str) -> bool:
     """Whether the cluster's answer to the rule's statements is `text` (a SQLSTATE, or part of
-    the message as printed in a log: `ERROR:  unsupported statement: Truncate`)."""
-    needle = text.lower().removeprefix("error:").strip()
+    the message)."""
+    needle = _needle(text)
     return bool(needle) and any(
         needle == answer.sqlstate.lower() or _fits(answer.message.lower(), needle)
         for answer in rule.dsql
     )
+
+
+def _refused_commands(text: str) -> list[Command]:
+    """The refused commands whose recorded answer's message is `text` (by SQLSTATE alone they
+    would be most of the table)."""
+    needle = _needle(text)
+    found = []
+    for command in table().values():
+        message = (command.dsql or "").partition(" ")[2].lower()
+        if needle and message and command.verdict == REFUSED and _fits(message, needle):
+            found.append(command)
+    return found
 
 
 def _fits(message: str, needle: str) -> bool:

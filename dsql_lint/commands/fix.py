@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.commands.options import lint_options, migration_paths
+from dsql_lint.commands.options import (
+    color_option,
+    include_roots,
+    lint_options,
+    migration_paths,
+)
 from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
@@ -19,7 +24,7 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.orm.mapped import MappedSource
-from dsql_lint.report.text import counted
+from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
@@ -75,7 +80,7 @@ def _echo_err(line: str) -> None:
     metavar="DIALECT",
     help="Translate from this SQL dialect (mysql, sqlite, tsql, oracle, ...) to PostgreSQL first.",
 )
-@click.option("--color/--no-color", default=None, help="Colour the findings (default: on a tty).")
+@color_option("the findings")
 @lint_options
 def fix(
     paths: tuple[str, ...],
@@ -85,7 +90,7 @@ def fix(
     serial_to: str,
     array_to: str,
     from_dialect: str | None,
-    color: bool | None,
+    color: str,
     overrides: Overrides,
 ) -> int:
     """Fix DSQL incompatibilities in SQL files (in place), folders of migrations, or stdin (-).
@@ -99,8 +104,9 @@ def fix(
     2 usage or input error.
     """
     settings = resolve_settings(list(paths), overrides)
-    targets = migration_paths(paths, settings)
+    targets = migration_paths(paths, settings, orm=True)
     lint = settings.lint
+    lint.include_roots = include_roots(targets, settings)
     rules = active_rules(lint)
     options = FixOptions(
         unsafe=unsafe_fixes, choices={"serial-to": serial_to, "array-to": array_to}
@@ -111,28 +117,33 @@ def fix(
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
-    pending = orm_left = False
+    pending = False
+    orm_left = 0  # the findings of ORM files, which fix does not rewrite
     # All read first: a type change in one file must not break the files after it.
-    sources = [read_source(path, orm=True) for path in files]
+    sources = [read_source(path, orm=True, strict=False) for path in files]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
         if isinstance(source, MappedSource):
             # Its SQL is generated or decoded: the edit belongs in the framework's terms.
             found = lint_sources([source], lint)
             left = len(found.diagnostics)
-            orm_left |= found.has_errors
+            orm_left += left
             click.echo(
                 f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
                 f"({left} findings): `dsql-lint check` says what to change",
                 err=True,
             )
             continue
-        later = [s for s in sources[at + 1 :] if not isinstance(s, MappedSource)]
+        later = [
+            s
+            for s in sources[at + 1 :]
+            if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
+        ]
         outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color)
-    unfinished = orm_left or any(o.unfinished for o in outcomes)
+    _report(outcomes, rules, color, orm_left)
+    unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
 
@@ -159,6 +170,8 @@ def _fix_one(
 def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
     result = outcome.result
     source = result.source
+    if source.problem is not None and not source.problem.data:
+        return  # a file that could not be read: nothing to write back
     if diff:
         if result.changed:
             click.echo(unified_diff(source.display_path, source.text, result.text), nl=False)
@@ -173,7 +186,7 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> None:
+def _report(outcomes: list[Outcome], rules: list[Rule], color: str, unrewritten: int) -> None:
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -185,11 +198,12 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: bool | None) -> N
             _echo_err(f"{error}; the finding is left as it is")
         for note in result.withdrawn:
             _echo_err(f"{note}; the finding is left as it is")
-    findings = remaining([o.result for o in outcomes], rules, color)
+    colored = use_color(color, sys.stderr)
+    findings = remaining([o.result for o in outcomes], rules, colored)
     if findings:
-        click.echo(findings, err=True, nl=False)
+        click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated))
+    _echo_err(summary([o.result for o in outcomes], translated, unrewritten))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

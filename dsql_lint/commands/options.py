@@ -18,6 +18,7 @@ from dsql_lint.errors import InputError, UserError
 from dsql_lint.settings import Overrides, Settings
 from dsql_lint.syntax.discover import FRAMEWORKS, discover
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
+from dsql_lint.syntax.includes import roots_of
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -95,6 +96,33 @@ _LINT_OPTIONS = [
 ]
 
 
+COLOR_WHEN = ("auto", "always", "never")
+
+
+def color_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--color auto|always|never` as ruff has it (`--color` alone: always), and the older
+    `--no-color`; the command receives `color`, one of COLOR_WHEN."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def merged(*args: Any, color: str, no_color: bool, **kwargs: Any) -> Any:
+            return command(*args, color="never" if no_color else color, **kwargs)
+
+        merged = click.option("--no-color", is_flag=True, hidden=True)(merged)
+        return click.option(
+            "--color",
+            type=click.Choice(COLOR_WHEN),
+            is_flag=False,
+            flag_value="always",
+            default="auto",
+            show_default=True,
+            help=f"Colour {what}: auto is on a terminal unless NO_COLOR is set (FORCE_COLOR: "
+            "always); `--color` alone is always.",
+        )(merged)
+
+    return decorate
+
+
 def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = False) -> list[str]:
     """The paths given, or else the project's migrations as discovery finds them, said on
     stderr ("Prisma migrations in prisma/migrations (12 folders)")."""
@@ -111,6 +139,13 @@ def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = Fals
         for group in found
         for p in group.files
     ]
+
+
+def include_roots(targets: list[str], settings: Settings) -> tuple[Path, ...]:
+    """The folders whose files a psql include may name: those checked (a file's own folder)
+    and the configuration's migrations folder, as `apply` inlines them."""
+    configured = [] if settings.migrations is None else [settings.migrations.resolve()]
+    return (*roots_of(targets), *configured)
 
 
 # What apply, status, validate, repair and baseline run when given no path: a migration tool's

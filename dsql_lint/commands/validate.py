@@ -16,7 +16,7 @@ from dsql_lint.commands.apply import (
     _read_ledger,
     _require,
     _target,
-    local_options,
+    read_local_option,
     target_options,
 )
 from dsql_lint.commands.options import apply_paths, config_options
@@ -26,7 +26,7 @@ from dsql_lint.settings import resolve_settings
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
-@local_options
+@read_local_option
 @config_options
 @_format_option
 @_exit_on_apply_error
@@ -35,7 +35,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     failed, pending or out of order (exit 1 otherwise). Reads only; writes nothing."""
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
-    target = _require(_target(kw, settings))
+    target = _require(_target(kw, settings, reads_only=True))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
     state, _ = history.adopt(plans, _read_ledger(target))
     found = history.problems(plans, state)

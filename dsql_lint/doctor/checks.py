@@ -6,6 +6,7 @@ boto3 and psycopg are imported inside the checks: the lint path never pays for t
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -536,7 +537,7 @@ class Doctor:
             for name in ("sys.jobs", "ledger"):
                 yield Check(name, SKIPPED, "needs a connection")
             return
-        yield Check("connection", OK, f"database {database} as {user}: {version[:60]}")
+        yield Check("connection", OK, f"database {database} as {user}: {server_version(version)}")
         yield self._jobs(conn, target)
         if not ledger.exists(conn):
             yield Check("ledger", OK, "no ledger yet: the first apply creates schema dsql_lint")
@@ -679,3 +680,10 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def server_version(text: str) -> str:
+    """`version()`'s product and release ("PostgreSQL 18.4"): its platform and compiler
+    would fill the line, and a cut by width can stop mid-word."""
+    named = re.match(r"\S+ \d[\w.]*", text)
+    return named.group(0) if named else text.split(",")[0]

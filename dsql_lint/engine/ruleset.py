@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 
 # Matches the pipeline evaluates itself: a statement that did not parse, an unused
-# suppression comment.
+# suppression comment, a file that is not text, an include of a file that cannot run.
 PARSE_ERROR = "parse_error"
 POSTGRES_GRAMMAR = "postgres_grammar"  # PostgreSQL's own parser refuses the statement
 UNUSED_IGNORE = "unused_ignore"
@@ -40,10 +40,12 @@ UNTERMINATED = "unterminated"
 UNSUPPORTED_COMMAND = "unsupported_command"
 UNDOCUMENTED_COMMAND = "undocumented_command"
 ORM_NOTE = "orm_note"
+UNREADABLE = "unreadable"
+BAD_INCLUDE = "bad_include"
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND, ORM_NOTE, POSTGRES_GRAMMAR,
+        UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
     }
 )  # fmt: skip
 

@@ -29,7 +29,7 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, int, int, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, int, str, str], FixAvailability | None] = {}
 
     def __call__(
         self, rule: Rule, statement: Statement, start: int, end: int
@@ -39,10 +39,11 @@ class FixJudge:
         fixer = self.fixers[rule.code]
         if fixer is None:
             return None
-        # The decision depends on the finding's place in its statement (which column: two
-        # `text[]` columns may have different DEFAULTs) and the statement (an ADD COLUMN
-        # cannot take what a CREATE TABLE can; a DEFAULT cannot leave a NOT NULL column).
-        key = (rule.code, start - statement.start, end - statement.start, statement.text)
+        # The decision depends on the finding's text, its place in its statement (which column
+        # of several `text[]` ones: one may have a CHECK) and the statement (an ADD COLUMN
+        # cannot take what a CREATE TABLE can).
+        text = statement.source.text
+        key = (rule.code, start - statement.start, text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
         from dsql_lint.fix.actions import DEFAULT_CHOICES

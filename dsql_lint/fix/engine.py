@@ -125,9 +125,8 @@ class Fixer:
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
-                report = self.linter.lint_source(
-                    Source(source.path, text, source.bom), catalog, parses
-                )
+                now = Source(source.path, text, source.bom, source.encoding, source.problem)
+                report = self.linter.lint_source(now, catalog, parses)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = self._plan(report, errors, withdrawn, fixable, declined)

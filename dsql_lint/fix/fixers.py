@@ -14,6 +14,7 @@ from dsql_lint.fix import (  # noqa: F401  isort: skip
     clauses,
     columns,
     constraints,
+    index_keys,
     moves,
     sequences,
     transactions,

@@ -34,7 +34,7 @@ def available_lines(path: str, fixes: Iterable[Fix]) -> list[str]:
     ]
 
 
-def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -> str:
+def remaining(results: list[FixResult], rules: list[Rule], color: bool) -> str:
     """The findings left, rendered exactly as `check` renders them."""
     report = LintReport([r.report for r in results], rules)
     if not report.diagnostics:
@@ -42,13 +42,14 @@ def remaining(results: list[FixResult], rules: list[Rule], color: bool | None) -
     return text_report.render(report, color=color)
 
 
-def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
+def summary(results: list[FixResult], translated: Sequence[Fix] = (), unrewritten: int = 0) -> str:
     """One line: how many fixes were applied (translations from another dialect included),
-    how many findings remain."""
+    how many findings remain (`unrewritten`: those of files fix does not rewrite, ORM
+    files)."""
     applied = [*translated, *(f for r in results for f in r.applied)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
-    left = sum(len(r.remaining) for r in results)
+    left = unrewritten + sum(len(r.remaining) for r in results)
     available = sum(len(r.available) for r in results)
     parts = [f"Fixed {text_report.counted(len(applied), 'finding')}"]
     if unsafe:

@@ -29,6 +29,7 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import included_state
 from dsql_lint.syntax.source import STDIN, Source
 
 FORMAT = 1  # of an entry; part of every key
@@ -53,6 +54,7 @@ class FindingsCache:
         for source in sources:
             digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
             digest.update(source.text.encode("utf-8", "surrogatepass"))
+            digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
@@ -187,6 +189,7 @@ def _fingerprint(options: LintOptions) -> str:
         sorted((k, v.value) for k, v in options.severity.items()),
         options.exclude,
         options.report_unused_ignores,
+        options.include_roots,
         # Fix availability is judged for some choices (`check`: the defaults).
         options.fix_judge is not None
         and sorted((getattr(options.fix_judge, "choices", None) or {}).items()),

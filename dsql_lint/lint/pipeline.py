@@ -10,8 +10,8 @@ suppression comments filter what is left.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -20,11 +20,13 @@ from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
+    BAD_INCLUDE,
     ORM_NOTE,
     PARSE_ERROR,
     POSTGRES_GRAMMAR,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
+    UNREADABLE,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -40,12 +42,13 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pg_grammar import rejection
 from dsql_lint.syntax.release import release
-from dsql_lint.syntax.source import Source, expand_paths, read_source
+from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
@@ -91,6 +94,10 @@ class StatementResult:
     # Catalog checks whose node part matched: (check index, subject, where the node is).
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
+    # The statements nested in it (schema elements, SQL function bodies) that change the
+    # schema or have catalog checks, by their index in `inner_statements`: settled in order,
+    # after the statement's own effects. Their other findings are in `diagnostics`.
+    nested: list[tuple[int, StatementResult]] = field(default_factory=list)
 
     def detach(self) -> None:
         """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
@@ -98,6 +105,11 @@ class StatementResult:
         self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
         for _, subject, _ in self.pending:
             subject.detach()
+        for _, inner in self.nested:
+            inner.detach()
+
+    def all_effects(self) -> list[cat.Effect]:
+        return self.effects + [effect for _, inner in self.nested for effect in inner.effects]
 
 
 def analyze(parsed: Parsed, ruleset: RuleSet, outer: bool = True) -> StatementResult:
@@ -108,16 +120,21 @@ def analyze(parsed: Parsed, ruleset: RuleSet, outer: bool = True) -> StatementRe
     if outer:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
     nested = inner_statements(parsed) if parsed.tree is not None else None
-    for statement in nested.statements if nested else []:
+    for number, statement in enumerate(nested.statements if nested else []):
         inner = analyze(parse(statement), ruleset, outer=False)
-        # Reported, not fixed: fixers read the outer statement's tree and tokens. Catalog
-        # checks are left out: they find their node again from the outer statement's tree.
-        result.diagnostics.extend(
-            replace(d, node=None, fix=FixAvailability.NONE) for d in inner.diagnostics
-        )
-        if nested.runs_now:
-            result.effects.extend(inner.effects)
+        # Reported, not fixed: fixers read the outer statement's tree and tokens.
+        result.diagnostics.extend(_nested_findings(inner.diagnostics))
+        # Two levels down (a schema in a function body), catalog checks are not settled.
+        inner.diagnostics, inner.effects, inner.nested = [], inner.all_effects(), []
+        if not nested.runs_now:
+            inner.effects = []  # a function body changes the schema when called, if ever
+        if inner.effects or inner.pending:
+            result.nested.append((number, inner))
     return result
+
+
+def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [replace(d, node=None, fix=FixAvailability.NONE) for d in found]
 
 
 def _analyze_statement(parsed: Parsed, ruleset: RuleSet) -> StatementResult:
@@ -232,7 +249,8 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
     is MySQL, a schema-qualified index name)."""
     rule = ruleset.special.get(POSTGRES_GRAMMAR)
-    if rule is None or statement.kind is not Kind.SQL:
+    # SQL read out of ORM code holds the ORM's bindings (`?`, `??`, `:name`), not PostgreSQL.
+    if rule is None or statement.kind is not Kind.SQL or isinstance(statement.source, MappedSource):
         return
     refused = rejection(statement.text)
     if refused is None:
@@ -324,6 +342,8 @@ class Linter:
         results: list[StatementResult],
     ) -> FileReport:
         diagnostics = [d for result in results for d in result.diagnostics]
+        diagnostics.extend(self._unreadable(source))
+        diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
@@ -331,8 +351,37 @@ class Linter:
             diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
             diagnostics.extend(self._orm_notes(source))
         diagnostics.sort(key=lambda d: d.sort_key)
-        effects = [result.effects for result in results]
+        effects = [result.all_effects() for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
+
+    def _unreadable(self, source: Source) -> list[Diagnostic]:
+        rule = self.ruleset.special.get(UNREADABLE)
+        if rule is None or source.problem is None:
+            return []
+        problem = source.problem
+        at = problem.offset
+        line, col = source.position(at)
+        statement = Statement(source, 0, at, at, line, col)
+        found = diagnostic(statement, rule, at, at + 1, {"problem": problem.message})
+        # The stand-in text's encoding is not the file's: the byte is the decoder's.
+        return [replace(found, byte_start=problem.byte, byte_end=problem.byte + 1)]
+
+    def _includes(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
+        """psql includes of files that cannot run with the migrations: outside their folders,
+        missing, or none named."""
+        rule = self.ruleset.special.get(BAD_INCLUDE)
+        if rule is None or source.path == STDIN:
+            return []
+        found = []
+        roots = self.options.include_roots or roots_of([source.path])
+        for statement in statements:
+            include = include_of(statement) if statement.kind is Kind.META else None
+            why = None if include is None else problem(include, roots)
+            if why is not None:
+                written = f"\\{include.command} {include.name}".rstrip()
+                variables = {"include": written, "problem": why}
+                found.append(_statement_diagnostic(rule, statement, variables))
+        return found
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
@@ -401,24 +450,48 @@ class Linter:
         catalog: cat.Catalog,
     ) -> None:
         """Applies the statement's effects to the schema model, then adds the findings whose
-        catalog condition holds. A parallel run kept no trees (`parsed` is None): the
-        statement is parsed again, which is rare."""
+        catalog condition holds; then the same for each statement nested in it. A parallel
+        run kept no trees (`parsed` is None): the statement is parsed again, which is rare."""
+        reparsed: dict[int, Parsed] = {}  # -1: the statement; else a nested one by number
+
+        def outer() -> Parsed:
+            if parsed is not None:
+                return parsed
+            if -1 not in reparsed:
+                reparsed[-1] = parse(statement)
+            return reparsed[-1]
+
+        def nested(number: int) -> Parsed:
+            if number not in reparsed:
+                reparsed[number] = parse(inner_statements(outer()).statements[number])
+            return reparsed[number]
+
         catalog.apply(result.effects)
+        result.diagnostics.extend(self._holding(result, catalog, outer))
+        for number, inner in result.nested:
+            catalog.apply(inner.effects)
+            found = self._holding(inner, catalog, lambda n=number: nested(n))
+            result.diagnostics.extend(_nested_findings(found))
+        if reparsed:  # parsed again only for these findings
+            result.detach()
+            for again in reparsed.values():
+                release(again)
+
+    def _holding(
+        self, result: StatementResult, catalog: cat.Catalog, owner: Callable[[], Parsed]
+    ) -> list[Diagnostic]:
+        """The findings of the result's pending catalog checks whose condition holds now."""
         pending, result.pending = result.pending, []
         checks = self.ruleset.catalog_checks
-        found = result.diagnostics
-        owner = parsed
+        found = []
         for index, subject, path in pending:
             if checks[index].condition(catalog, subject):
-                if owner is None:
-                    owner = parse(statement)
-                node = node_at(owner.tree, path) if owner.tree is not None else None
+                tree = owner().tree
+                node = node_at(tree, path) if tree is not None else None
                 if node is not None:
                     rule = checks[index].rule
-                    found.append(_node_diagnostic(owner, rule, node, self.ruleset.fix_judge))
-        if owner is not None and owner is not parsed:  # parsed again only for these findings
-            result.detach()
-            release(owner)
+                    found.append(_node_diagnostic(owner(), rule, node, self.ruleset.fix_judge))
+        return found
 
     def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
         checks = self.ruleset.transaction_checks
@@ -614,4 +687,4 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    return lint_sources((read_source(p, orm=True) for p in files), options)
+    return lint_sources((read_source(p, orm=True, strict=False) for p in files), options)

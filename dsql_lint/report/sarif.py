@@ -1,9 +1,11 @@
 """SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
 
-One run; `tool.driver.rules` lists every active rule with its docs, and each result points at
-its rule by id and index. Locations are relative to the current directory (`%SRCROOT%`) with
-forward slashes; regions carry 1-based line/column (columns in Unicode code points, end column
-exclusive) and the byte offset and length in the file as stored. Fixes are not emitted yet:
+One run; `tool.driver.rules` lists the rules the results reference (as ruff does: every
+active rule's docs would make a small report hundreds of KB), in rule order, with their docs;
+each result points at its rule by id and index. Locations are relative to the current
+directory (`%SRCROOT%`) with forward slashes; regions carry 1-based line/column (columns in
+Unicode code points, end column exclusive) and the byte offset and length in the file as
+stored. Fixes are not emitted yet:
 `properties.fix` says whether `dsql-lint fix` can rewrite the finding, `properties.dsql` what the
 cluster answers the statement (SQLSTATE and message), where recorded.
 """
@@ -146,20 +148,22 @@ def artifacts(report: LintReport) -> list[dict]:
 
 
 def sarif_log(report: LintReport) -> dict:
-    rule_index = {rule.code: i for i, rule in enumerate(report.rules)}
+    used = {d.code for d in report.diagnostics}
+    rules = [rule for rule in report.rules if rule.code in used]
+    rule_index = {rule.code: i for i, rule in enumerate(rules)}
     driver = {
         "name": "dsql-lint",
         "version": __version__,
         "semanticVersion": __version__,
         "informationUri": INFORMATION_URI,
-        "rules": [rule_descriptor(rule) for rule in report.rules],
+        "rules": [rule_descriptor(rule) for rule in rules],
     }
     run = {
         "tool": {"driver": driver},
         "originalUriBaseIds": {SRCROOT: {"uri": _cwd_uri()}},
         "artifacts": artifacts(report),
         "columnKind": "unicodeCodePoints",
-        "results": [result(d, rule_index, report.rules) for d in report.diagnostics],
+        "results": [result(d, rule_index, rules) for d in report.diagnostics],
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 

@@ -18,7 +18,12 @@ FRAME_WIDTH = 120
 ELLIPSIS = "…"
 
 
-def _use_color(stream: object = None) -> bool:
+def use_color(when: str = "auto", stream: object = None) -> bool:
+    """Whether to colour output written to `stream` (default stdout): `always` and `never` as
+    said; `auto` on a terminal, unless NO_COLOR is set, or anywhere FORCE_COLOR is set
+    (no-color.org, force-color.org)."""
+    if when != "auto":
+        return when == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
@@ -44,7 +49,7 @@ SEVERITY_COLOR = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INF
 
 
 def render(report: LintReport, color: bool | None = None) -> str:
-    style = _Style(_use_color() if color is None else color)
+    style = _Style(use_color() if color is None else color)
     lines: list[str] = []
     answers = {rule.code: rule.dsql for rule in report.rules}
     for file in report.files:

@@ -33,6 +33,9 @@ class LintOptions:
     # Transactions as each framework's own runner makes them (a goose Up, a Liquibase
     # changeset); off for apply's pre-flight, whose runner commits after each DDL.
     framework_transactions: bool = True
+    # The migrations folders: a psql include of a file outside them is reported (DSQL011).
+    # None: each file's own folder.
+    include_roots: tuple[Path, ...] | None = None
     jobs: int = 1  # processes for much SQL; trees are then not kept (check only)
     # Decides a finding's fix when its rule's fixer decides per finding (see fix.decision);
     # None: the rule's `fix:`. Wired by the commands and the Fixer: linting itself

@@ -601,7 +601,10 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
-        dispatch[exp.ColumnDef] = PostgresGenerator.columndef_sql
+        dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
+        check = exp.CheckColumnConstraint
+        dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
+        dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
 
@@ -756,5 +759,44 @@ def _bare_operator(handler: Handler) -> Handler:
             return handler(gen, expression)
         op = expression.args["operator"]
         return f"{gen.sql(expression, 'this')} {op} {gen.sql(expression, 'expression')}"
+
+    return sql
+
+
+def _method(name: str) -> Handler:
+    """A generation method sqlglot's Postgres generator has no TRANSFORMS entry for."""
+    return lambda gen, expression: getattr(PostgresGenerator, name)(gen, expression)
+
+
+def _with_words(handler: Handler) -> Handler:
+    """CHECK (e) NO INHERIT."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        return f"{text} NO INHERIT" if expression.args.get(pgforms.NO_INHERIT) else text
+
+    return sql
+
+
+def _bare_property(handler: Handler) -> Handler:
+    """A storage parameter written without a value: WITH (oids)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if expression.args.get(pgforms.BARE):
+            return gen.sql(expression, "this")
+        return handler(gen, expression)
+
+    return sql
+
+
+def _with_options(handler: Handler) -> Handler:
+    """A partition's or typed table's column: `c WITH OPTIONS constraints`."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get(pgforms.WITH_OPTIONS):
+            return text
+        name = gen.sql(expression, "this")
+        return f"{name} WITH OPTIONS{text[len(name) :]}"
 
     return sql

@@ -9,7 +9,6 @@ before. Each group of files is read in its framework's order.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from dsql_lint.errors import InputError
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
-from dsql_lint.syntax.source import migration_key
+from dsql_lint.syntax.source import drizzle_journal, migration_key
 
 # Folders no migration lives in, and which can be huge.
 SKIPPED = {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", "target", "dist"}
@@ -221,7 +220,7 @@ def _head(path: Path) -> str:
 
 def _ordered(group: Found) -> list[Path]:
     if group.framework == "drizzle":
-        journaled = _journal_order(group.folder)
+        journaled = drizzle_journal(group.folder)
         if journaled:
             return [p for p in journaled if p in group.files]
     if group.framework == "Alembic migrations":
@@ -231,16 +230,6 @@ def _ordered(group: Found) -> list[Path]:
     if group.framework == "prisma":
         return sorted(group.files, key=lambda p: p.parent.name)
     return sorted(group.files, key=lambda p: (migration_key(p), p.as_posix()))
-
-
-def _journal_order(folder: Path) -> list[Path]:
-    """Drizzle runs the migrations its journal lists, in the journal's order."""
-    try:
-        journal = json.loads((folder / "meta" / "_journal.json").read_text(encoding="utf-8"))
-        entries = sorted(journal["entries"], key=lambda e: e["idx"])
-        return [folder / f"{entry['tag']}.sql" for entry in entries]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
 
 
 def _relative(path: Path, root: Path) -> str:

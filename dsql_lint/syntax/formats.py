@@ -97,7 +97,9 @@ def statements(
 ) -> list[Statement]:
     """The forward statements of `source` as its framework runs them, with its transactions
     (unless `framework_transactions` is off: then only the file's own BEGIN...COMMIT blocks);
-    plain SQL is split as psql reads it."""
+    plain SQL is split as psql reads it. A file that could not be read as text has none."""
+    if source.problem is not None:
+        return []
     found = layout(source)
     if found is None:
         return split(source, assume_in_transaction)

@@ -5,9 +5,10 @@ INTERFACE:
 
 - `CREATE SCHEMA s [AUTHORIZATION r] CREATE TABLE ... CREATE INDEX ... GRANT ...`: each schema
   element is a statement run with the schema (`runs_now`: its effects count).
-- `CREATE FUNCTION/PROCEDURE ... LANGUAGE sql AS $$ body $$` and `... BEGIN ATOMIC body END`:
-  the body's statements, run at each call (`runs_now` is False). A body written as a
-  single-quoted string is left alone: its doubled quotes would shift every offset.
+- `CREATE FUNCTION/PROCEDURE ... LANGUAGE sql AS $$ body $$`, `AS 'body'` and `... BEGIN
+  ATOMIC body END`: the body's statements, run at each call (`runs_now` is False). A body
+  written as a single-quoted string is read through a copy of the file in which each doubled
+  quote of the body is one quote and a space (`unquoted`): offsets stay those of the file.
 
 Each nested statement shares the outer statement's source and index, so its findings point
 into the file and belong to the statement that holds them.
@@ -48,7 +49,17 @@ def inner_statements(parsed: Any) -> Inner:
     if not _ROUTINES.intersection(words) or not _language_sql(tokens):
         return _NONE
     body = _body(parsed.statement, tokens)
-    return Inner(_statements_in(parsed.statement, *body)) if body else _NONE
+    if body is None:
+        return _NONE
+    start, end, quoted = body
+    source = parsed.statement.source
+    if quoted:
+        # Same length, same line ends: positions, line starts and byte counts are the file's.
+        text = source.text
+        source = dataclasses.replace(
+            source, text=text[:start] + unquoted(text[start:end]) + text[end:]
+        )
+    return Inner(_statements_in(parsed.statement, source, start, end))
 
 
 def _schema_elements(statement: Statement, tokens: list[Any]) -> list[Statement]:
@@ -88,17 +99,24 @@ def _language_sql(tokens: list[Any]) -> bool:
     )
 
 
-def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int] | None:
-    """Absolute offsets of the body's text: inside the dollar quotes, or between BEGIN ATOMIC
-    and the last END."""
+def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int, bool] | None:
+    """Absolute offsets of the body's text: inside the dollar quotes or single quotes (then
+    True), or between BEGIN ATOMIC and the last END."""
     text = statement.source.text
     for i, token in enumerate(tokens):
+        start, end = statement.start + token.start, statement.start + token.end + 1
         if token.token_type is TokenType.HEREDOC_STRING:
-            start, end = statement.start + token.start, statement.start + token.end + 1
             if text[start] != "$":
                 continue
             tag = text[start : text.index("$", start + 1) + 1]
-            return start + len(tag), end - len(tag)
+            return start + len(tag), end - len(tag), False
+        if (
+            token.token_type is TokenType.STRING
+            and text[start] == "'"
+            and i > 0
+            and tokens[i - 1].token_type is TokenType.ALIAS
+        ):
+            return start + 1, end - 1, True
         if (
             token.token_type is TokenType.BEGIN
             and i + 1 < len(tokens)
@@ -106,20 +124,63 @@ def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int] | None:
         ):
             ends = [t for t in tokens[i + 2 :] if t.token_type is TokenType.END]
             if ends:
-                return statement.start + tokens[i + 1].end + 1, statement.start + ends[-1].start
+                start = statement.start + tokens[i + 1].end + 1
+                return start, statement.start + ends[-1].start, False
     return None
 
 
-def _statements_in(statement: Statement, start: int, end: int) -> list[Statement]:
-    """The statements of source text [start, end), split like a file's (strings, comments and
-    dollar quotes of the body respected)."""
+def _statements_in(statement: Statement, source: Source, start: int, end: int) -> list[Statement]:
+    """The statements of `source`'s text [start, end), split like a file's (strings, comments
+    and dollar quotes of the body respected)."""
     # Spaces in front keep offsets absolute; line and column are the real source's.
-    window = Source(statement.source.path, " " * start + statement.source.text[start:end])
-    return [_nested(statement, s.start, s.end) for s in split(window) if s.kind is Kind.SQL]
+    window = Source(source.path, " " * start + source.text[start:end])
+    return [_nested(statement, s.start, s.end, source) for s in split(window) if s.kind is Kind.SQL]
 
 
-def _nested(statement: Statement, start: int, end: int) -> Statement:
-    line, col = statement.source.position(start)
+def _nested(statement: Statement, start: int, end: int, source: Source | None = None) -> Statement:
+    source = source or statement.source
+    line, col = source.position(start)
     return dataclasses.replace(
-        statement, start=start, end=end, line=line, col=col, tx=None, tx_control=None
+        statement,
+        source=source,
+        start=start,
+        end=end,
+        line=line,
+        col=col,
+        tx=None,
+        tx_control=None,
     )
+
+
+def unquoted(body: str) -> str:
+    """A single-quoted string's content with each doubled quote read as one, padded with a
+    space to its length: outside the body's own literals before an opening quote and after a
+    closing one (inside, after a prefix such as E'), inside them after an escaped quote.
+    Comments of the body are kept as they are."""
+    out: list[str] = []
+    i, n, literal = 0, len(body), False
+    while i < n:
+        if literal:
+            if body.startswith("''''", i):  # an escaped quote inside the body's literal
+                out.append("''  ")
+                i += 4
+            elif body.startswith("''", i):
+                out.append("' ")
+                literal, i = False, i + 2
+            else:
+                out.append(body[i])
+                i += 1
+        elif body.startswith("''", i):
+            prefixed = bool(out) and out[-1][-1:].isalnum()  # E'..', U&'..', date'..'
+            out.append("' " if prefixed else " '")
+            literal, i = True, i + 2
+        elif body.startswith(("--", "/*"), i):
+            close = "\n" if body.startswith("--", i) else "*/"
+            stop = body.find(close, i + 2)
+            stop = n if stop < 0 else stop + len(close)
+            out.append(body[i:stop])
+            i = stop
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)

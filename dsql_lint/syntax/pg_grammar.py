@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# DSQL's ASYNC keyword, blanked to spaces so that every position stays where it was. Words
-# are apart by spaces or comments.
+# DSQL's ASYNC keyword, blanked to spaces so that every position stays where it was; also in
+# the elements of a CREATE SCHEMA. Words are apart by spaces or comments.
 _GAP = r"(?:\s|/\*.*?\*/|--[^\n]*(?:\n|\Z))+"
 _ASYNC = re.compile(
-    rf"\A((?:{_GAP})?(?:CREATE{_GAP}(?:UNIQUE{_GAP})?INDEX|ALTER{_GAP}TABLE){_GAP})ASYNC\b",
+    rf"(\b(?:CREATE{_GAP}(?:UNIQUE{_GAP})?INDEX|ALTER{_GAP}TABLE){_GAP})ASYNC\b",
     re.I | re.S,
 )
 
@@ -34,7 +34,7 @@ def rejection(sql: str) -> Rejection | None:
     from pglast.parser import ParseError, parse_sql_json
 
     try:
-        parse_sql_json(_ASYNC.sub(lambda m: m.group(1) + "     ", sql, count=1))
+        parse_sql_json(_ASYNC.sub(lambda m: m.group(1) + "     ", sql))
     except ParseError as err:
         message, offset = (err.args + (None, None))[:2]
         return Rejection(str(message), offset if isinstance(offset, int) else None)

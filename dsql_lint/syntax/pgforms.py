@@ -14,6 +14,13 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                as in an index's column list
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
+    CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
+    CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
+                                               value is TRUE, args["bare"]: printed as written
+    PARTITION OF p (c WITH OPTIONS ...)        exp.ColumnDef args["with_options"]; a column of
+                                               no type may start with GENERATED
+    FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
+                                               parentheses (sqlglot reads only those)
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from sqlglot.tokens import Token, TokenType
 OVERRIDING = "overriding"
 BARE = "bare"
 VIRTUAL = "virtual"
+NO_INHERIT = "no_inherit"
+WITH_OPTIONS = "with_options"
 
 Fixup = Callable[[Any], Any]
 
@@ -87,6 +96,10 @@ def rewrite(
         tokens = _virtual(tokens, fixups)
         tokens = _function_types(tokens, fixups, sub_parser)
         tokens = _partition_opclasses(tokens, fixups)
+        tokens = _no_inherit(tokens, fixups)
+        tokens = _bare_storage_parameters(tokens, fixups)
+        tokens = _with_options(tokens, fixups)
+        tokens = _compared_bounds(tokens, fixups)
     elif first is TokenType.ALTER:
         tokens = _virtual(tokens, fixups)
     return tokens
@@ -398,4 +411,195 @@ def _set_partition_opclasses(
             key = keys[argument]
             name = exp.Identifier(this=token.text, quoted=False).update_positions(token)
             key.replace(exp.Opclass(this=key.copy(), expression=exp.Table(this=name)))
+    return tree
+
+
+def _no_inherit(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`CHECK (e) NO INHERIT`: the words dropped, the CHECK marked (in order of appearance)."""
+    drop: list[int] = []
+    marks: list[bool] = []
+    for i, token in enumerate(tokens):
+        if _upper(token) != "CHECK":
+            continue
+        close = closing(tokens, i + 1)
+        inherit = (
+            close is not None
+            and close + 2 < len(tokens)
+            and _upper(tokens[close + 1]) == "NO"
+            and _upper(tokens[close + 2]) == "INHERIT"
+        )
+        marks.append(inherit)
+        if inherit:
+            drop += [close + 1, close + 2]
+    if not drop:
+        return tokens
+    fixups.append(partial(_set_no_inherit, marks=marks))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_no_inherit(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None:
+    checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False)) if tree else []
+    for node, inherit in zip(checks, marks, strict=False):
+        if inherit:
+            node.set(NO_INHERIT, True)
+    return tree
+
+
+def _bare_storage_parameters(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`CREATE TABLE t (...) WITH (oids)`: a parameter without a value, which sqlglot reads
+    only as `name = value`; given `= TRUE` (tokens at the name's place), marked bare."""
+    start = next(
+        (
+            i + 2
+            for i in range(1, len(tokens) - 2)
+            if tokens[i].token_type is TokenType.WITH
+            and tokens[i - 1].token_type is TokenType.R_PAREN
+            and tokens[i + 1].token_type is TokenType.L_PAREN
+        ),
+        None,
+    )
+    close = closing(tokens, start - 1) if start is not None else None
+    if start is None or close is None:
+        return tokens
+    bare = [
+        k
+        for k in range(start, close)
+        if tokens[k].token_type is TokenType.VAR
+        and tokens[k - 1].token_type in (TokenType.L_PAREN, TokenType.COMMA)
+        and tokens[k + 1].token_type in (TokenType.R_PAREN, TokenType.COMMA)
+    ]
+    if not bare:
+        return tokens
+    names = [tokens[k].text.lower() for k in bare]
+    fixups.append(partial(_set_bare_parameters, names=names))
+    out: list[Token] = []
+    for k, token in enumerate(tokens):
+        out.append(token)
+        if k in bare:
+            out += [_retyped(token, TokenType.EQ, "="), _retyped(token, TokenType.TRUE, "TRUE")]
+    return out
+
+
+def _set_bare_parameters(tree: exp.Expr | None, names: list[str]) -> exp.Expr | None:
+    for node in tree.find_all(exp.Property) if tree is not None else []:
+        if node.name.lower() in names and isinstance(node.args.get("value"), exp.Boolean):
+            node.set(BARE, True)
+    return tree
+
+
+def _with_options(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """The column list of `PARTITION OF p (...)` and `OF type (...)`: `c WITH OPTIONS ...`
+    (the words dropped, the column marked) and columns of no type starting with GENERATED,
+    which sqlglot would take for a type name."""
+    of = next((i for i in range(2, len(tokens) - 1) if _upper(tokens[i]) == "OF"), None)
+    open_ = next(
+        (i for i in range(of or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
+        None,
+    )
+    close = closing(tokens, open_) if of is not None and open_ is not None else None
+    if close is None:
+        return tokens
+    drop: list[int] = []
+    marks: list[bool] = []
+    out = list(tokens)
+    depth = 0
+    for k in range(open_, close):
+        kind = tokens[k].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth != 1 or kind not in (TokenType.L_PAREN, TokenType.COMMA):
+            continue
+        name = k + 1
+        options = _upper(_at(tokens, name + 1)) == "WITH" and _upper(_at(tokens, name + 2)) == (
+            "OPTIONS"
+        )
+        marks.append(options)
+        first = name + 3 if options else name + 1
+        if options:
+            drop += [name + 1, name + 2]
+        if _upper(_at(tokens, first)) == "GENERATED":
+            out[first] = _retyped(tokens[first], TokenType.COMMAND, tokens[first].text)
+    if drop:
+        fixups.append(partial(_set_with_options, marks=marks))
+    return [t for i, t in enumerate(out) if i not in drop]
+
+
+def _at(tokens: list[Token], i: int) -> Token | None:
+    return tokens[i] if i < len(tokens) else None
+
+
+def _set_with_options(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None:
+    schema = tree.find(exp.Schema) if tree is not None else None
+    columns = [e for e in schema.expressions if isinstance(e, exp.ColumnDef)] if schema else []
+    for column, options in zip(columns, marks, strict=False):
+        if options:
+            column.set(WITH_OPTIONS, True)
+    return tree
+
+
+_COMPARISONS = frozenset(
+    {TokenType.LT, TokenType.GT, TokenType.LTE, TokenType.GTE, TokenType.EQ, TokenType.NEQ}
+)
+
+
+def _compared_bounds(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`FOR VALUES IN|FROM|TO (...)`: a bound that is a comparison (`'a' < 'b'`) is read in
+    parentheses made of its own first and last tokens; the parentheses are dropped from the
+    tree after parsing."""
+    values = next(
+        (
+            i + 2
+            for i in range(len(tokens) - 2)
+            if _upper(tokens[i]) == "FOR" and _upper(tokens[i + 1]) == "VALUES"
+        ),
+        None,
+    )
+    if values is None:
+        return tokens
+    wrap: list[tuple[int, int]] = []
+    i = values
+    while i < len(tokens):
+        close = closing(tokens, i) if tokens[i].token_type is TokenType.L_PAREN else None
+        if close is None:
+            i += 1
+            continue
+        start, depth = i + 1, 0
+        for k in range(i + 1, close + 1):
+            kind = tokens[k].token_type
+            if k == close or (depth == 0 and kind is TokenType.COMMA):
+                if any(
+                    tokens[m].token_type in _COMPARISONS and _depth(tokens, start, m) == 0
+                    for m in range(start, k)
+                ):
+                    wrap.append((start, k - 1))
+                start = k + 1
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        i = close + 1
+    if not wrap:
+        return tokens
+    fixups.append(_unwrap_bounds)
+    firsts = {a for a, _ in wrap}
+    lasts = {b for _, b in wrap}
+    out: list[Token] = []
+    for k, token in enumerate(tokens):
+        if k in firsts:
+            out.append(_retyped(token, TokenType.L_PAREN, "("))
+        out.append(token)
+        if k in lasts:
+            out.append(_retyped(token, TokenType.R_PAREN, ")"))
+    return out
+
+
+def _depth(tokens: list[Token], start: int, at: int) -> int:
+    depth = 0
+    for k in range(start, at):
+        kind = tokens[k].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+    return depth
+
+
+def _unwrap_bounds(tree: exp.Expr | None) -> exp.Expr | None:
+    spec = tree.find(exp.PartitionBoundSpec) if tree is not None else None
+    for node in list(spec.find_all(exp.Paren)) if spec is not None else []:
+        if isinstance(node.this, exp.Predicate) and node.parent is spec:
+            node.replace(node.this)
     return tree

@@ -26,6 +26,28 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 )
 # A line ends at CRLF, LF or a lone CR (classic Mac files), as editors and psql count lines.
 LINE_END = re.compile(r"\r\n?|\n")
+# UTF-32 and UTF-16 saved without a byte-order mark, by (encoding, code unit width, index of
+# an ASCII character's byte in its unit), UTF-32 first: its units look like UTF-16 NULs.
+WIDE: tuple[tuple[str, int, int], ...] = (
+    ("utf-32-le", 4, 0),
+    ("utf-32-be", 4, 3),
+    ("utf-16-le", 2, 0),
+    ("utf-16-be", 2, 1),
+)
+WIDE_SAMPLE = 4096  # bytes looked at to recognise a wide encoding
+# Control characters no SQL text holds: a file decoded to them is not text.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could not be read as SQL text, where, and its bytes, written back as they
+    were (nothing in it was read, so nothing is changed)."""
+
+    message: str
+    offset: int  # character offset in the Source's stand-in text
+    byte: int  # byte offset in the file
+    data: bytes = b""
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +58,9 @@ class Source:
     text: str
     bom: bool = False
     encoding: str = "utf-8"
+    # Set when the file is not text this tool can read: `text` then only stands in for it
+    # (shown around the finding), and it has no statements.
+    problem: Problem | None = None
     _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
     _line_bytes: list[int] = field(default_factory=list, repr=False, compare=False)
 
@@ -90,29 +115,73 @@ class Source:
     def encode(self, text: str | None = None) -> bytes:
         """The bytes to write back for `text` (default: unchanged), in the file's encoding,
         BOM restored."""
+        if self.problem is not None:
+            return self.problem.data
         body = self.text if text is None else text
         return ((BOM if self.bom else "") + body).encode(self.encoding)
 
 
 def decode(path: str, data: bytes) -> Source:
-    """UTF-8, or the UTF-8/16/32 its byte-order mark names."""
-    encoding = next((name for mark, name in BOMS if data.startswith(mark)), "utf-8")
+    """UTF-8, the UTF-8/16/32 its byte-order mark names, or UTF-16/32 told by its NUL bytes.
+    Bytes that are none of these (another encoding, a binary file) give a Source with a
+    `problem`, whose text only stands in for the file."""
+    marked = next((name for mark, name in BOMS if data.startswith(mark)), None)
+    encoding = marked or _wide(data) or "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        unit = data[: err.start].decode(encoding, errors="replace")
-        line = len(LINE_END.findall(unit)) + 1
         name = "UTF-8" if encoding == "utf-8" else encoding.upper()
-        raise InputError(f"not valid {name} (byte {err.start})", path, line) from None
+        return _unreadable(path, data, encoding, f"not valid {name} (byte {err.start})", err.start)
     bom = text.startswith(BOM)
-    return Source(path=path, text=text[1:] if bom else text, bom=bom, encoding=encoding)
+    body = text[1:] if bom else text
+    nul = body.find("\0")
+    if nul >= 0:
+        # PostgreSQL's protocol ends a query at a NUL: whatever follows is never sent.
+        at = len(((BOM if bom else "") + body[:nul]).encode(encoding))
+        return _unreadable(path, data, encoding, f"a NUL byte (byte {at}): not SQL text", at)
+    return Source(path=path, text=body, bom=bom, encoding=encoding)
 
 
-def read_source(path: str, orm: bool = False) -> Source:
+def _wide(data: bytes) -> str | None:
+    """The UTF-32 or UTF-16 of a file saved without a byte-order mark, if it is one: SQL is
+    mostly ASCII, each character of which is one non-NUL byte among NULs in those encodings."""
+    sample = data[:WIDE_SAMPLE]
+    if b"\0" not in sample:
+        return None
+    for encoding, width, at in WIDE:
+        units = [sample[i : i + width] for i in range(0, len(sample) - width + 1, width)]
+        if not units or len(data) % width:
+            continue
+        ascii_units = sum(1 for unit in units if unit[at] and not any(unit[:at] + unit[at + 1 :]))
+        if ascii_units * 2 < len(units):
+            continue
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _NOT_TEXT.search(text):
+            return encoding
+    return None
+
+
+def _unreadable(path: str, data: bytes, encoding: str, message: str, at: int) -> Source:
+    """A Source for a file that is not text: what decodes of it stands in for its text, so
+    that a finding can point at the line of byte `at`."""
+    text = _NOT_TEXT.sub("\ufffd", data.decode(encoding, errors="replace"))
+    offset = len(data[:at].decode(encoding, errors="replace"))
+    bom = text.startswith(BOM)
+    if bom:
+        text, offset = text[1:], max(0, offset - 1)
+    return Source(path, text, bom, encoding, Problem(message, offset, at, data))
+
+
+def read_source(path: str, orm: bool = False, strict: bool = True) -> Source:
     """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
-    read as the SQL it stands for (dsql_lint.orm)."""
+    read as the SQL it stands for (dsql_lint.orm). A file that cannot be read or decoded is
+    an InputError, or with `strict` off a Source with a `problem` (check reports it as a
+    finding and goes on with the other files, as ruff's E902 does)."""
     if path == STDIN:
-        return decode(STDIN, sys.stdin.buffer.read())
+        return _checked(decode(STDIN, sys.stdin.buffer.read()), strict)
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -120,14 +189,24 @@ def read_source(path: str, orm: bool = False) -> Source:
     except IsADirectoryError:
         raise InputError("is a directory", path) from None
     except OSError as err:
-        raise InputError(err.strerror or "cannot read", path) from None
-    source = decode(path, data)
-    if not orm:
+        if strict:
+            raise InputError(err.strerror or "cannot read", path) from None
+        return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
+    source = _checked(decode(path, data), strict)
+    if not orm or source.problem is not None:
         return source
     from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
 
     reader = read_given(Path(path), source.text)
     return source if reader is None else reader(source)
+
+
+def _checked(source: Source, strict: bool) -> Source:
+    problem = source.problem
+    if problem is None or not strict:
+        return source
+    line, _ = source.position(problem.offset)
+    raise InputError(problem.message, source.path, line)
 
 
 _VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
@@ -171,7 +250,7 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
                 from dsql_lint.orm.detect import found_in, run_order  # they build on Source
 
                 found = run_order(sorted(found + found_in(path), key=_migration_order))
-            out.extend(str(p) for p in found if not _excluded(p, patterns))
+            out.extend(str(p) for p in _follow_journals(found) if not _excluded(p, patterns))
         elif not path.exists():
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):
@@ -190,6 +269,40 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
             )
         raise InputError(f"no SQL files found in {where} (folders are searched for {kinds})")
     return out
+
+
+def drizzle_journal(folder: Path) -> list[Path] | None:
+    """The migrations of a Drizzle folder, as its `meta/_journal.json` lists them, in its
+    order (Drizzle runs those and no others); None without a readable journal."""
+    import json
+
+    try:
+        journal = json.loads((folder / "meta" / "_journal.json").read_text(encoding="utf-8"))
+        entries = sorted(journal["entries"], key=lambda e: e["idx"])
+        return [folder / f"{entry['tag']}.sql" for entry in entries]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _follow_journals(files: list[Path]) -> list[Path]:
+    """`files` (in migration order) without the SQL files a Drizzle journal of their folder
+    does not list, and those it lists in its order, in the places they held."""
+    journals: dict[Path, list[Path] | None] = {}
+    kept = []
+    for path in files:
+        if path.parent not in journals:
+            journals[path.parent] = drizzle_journal(path.parent)
+        listed = journals[path.parent]
+        if listed is None or path in listed or path.suffix != ".sql":
+            kept.append(path)
+    for folder, listed in journals.items():
+        if listed is None:
+            continue
+        places = [i for i, p in enumerate(kept) if p.parent == folder and p in listed]
+        ordered = sorted((kept[i] for i in places), key=listed.index)
+        for i, path in zip(places, ordered, strict=True):
+            kept[i] = path
+    return kept
 
 
 def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[str], set[str]]:

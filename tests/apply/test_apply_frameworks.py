@@ -92,3 +92,23 @@ def test_flyway_placeholders_take_the_config_values(db: Database, tmp_path: Path
     missing = run_cli("apply", str(tmp_path / "sql"), "--dsn", db.dsn)
     assert missing.code != 0
     assert "V1__create_items.sql:1: placeholder ${schema} has no value" in missing.err
+
+
+@pytest.mark.parametrize(
+    "how",
+    [["drizzle"], ["--framework", "drizzle", "drizzle"], []],
+    ids=["folder", "framework", "configured"],
+)
+def test_a_drizzle_migration_its_journal_does_not_list_never_runs(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: list[str]
+) -> None:
+    shutil.copytree(FRAMEWORKS / "drizzle", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "drizzle" / "0002_orphan.sql").write_text("CREATE TABLE orphan (id int);\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("migrations: drizzle\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("apply", *how, "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert tables(db) == ["public.comments", "public.posts"]
+    assert "orphan" not in result.output
+    checked = run_cli("check", *how)
+    assert "2 files" in checked.output and "orphan" not in checked.output, checked.output

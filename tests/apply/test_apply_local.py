@@ -87,12 +87,27 @@ def test_apply_resumes_status_reads_it_and_fresh_starts_over(project_dir: Path) 
     validate = dsql_lint(project_dir, "validate", "--local", "db")
     assert validate.returncode == 0, validate.stdout + validate.stderr
 
-    fresh = dsql_lint(project_dir, "status", "--local", "--fresh", "db")
-    assert fresh.returncode == 0, fresh.stderr
-    assert "db/V1__accounts.sql: pending (0/3 statements applied)" in fresh.stdout
-    again = dsql_lint(project_dir, "apply", "--local", "db")
+    # Reading commands never delete the rehearsal: they have no --fresh.
+    for command in ("status", "validate"):
+        refused = dsql_lint(project_dir, command, "--local", "--fresh", "db")
+        assert refused.returncode == 2 and "No such option '--fresh'" in refused.stderr
+    kept = dsql_lint(project_dir, "status", "--local", "db")
+    assert "db/V1__accounts.sql: applied (3/3 statements applied)" in kept.stdout
+    again = dsql_lint(project_dir, "apply", "--local", "--fresh", "db")
     assert "done: 5 applied, 0 already applied" in again.stderr
     assert not server_running(project_dir)
+
+
+@pytest.mark.parametrize("command", ["status", "validate"])
+def test_reading_commands_never_create_a_rehearsal(project_dir: Path, command: str) -> None:
+    write(project_dir, MIGRATIONS)
+    result = dsql_lint(project_dir, command, "--local", "db")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"dsql-lint: error: no local rehearsal in {project_dir / '.dsql-lint' / 'local'} yet: "
+        "`dsql-lint apply --local` makes it\n"
+    )
+    assert not (project_dir / ".dsql-lint").exists()
 
 
 def test_the_project_is_the_configuration_s_folder(project_dir: Path) -> None:
@@ -191,7 +206,7 @@ def test_fresh_is_refused_while_another_run_uses_the_server(project_dir: Path) -
     assert dsql_lint(project_dir, "apply", "--local", "db").returncode == 0
     holder = hold_the_server(project_dir)
     try:
-        fresh = dsql_lint(project_dir, "status", "--local", "--fresh", "db")
+        fresh = dsql_lint(project_dir, "apply", "--local", "--fresh", "db")
         assert fresh.returncode == 2
         assert "--fresh: another dsql-lint run is using the local database" in fresh.stderr
         kept = dsql_lint(project_dir, "status", "--local", "db")
@@ -222,14 +237,14 @@ def test_a_data_folder_postgresql_cannot_use_is_one_line_and_fresh_recovers(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--fresh"], "--fresh goes with --local"),
-        (["--local", "--dsn", "host=x"], "drop --dsn"),
-        (["--local", "--endpoint", "abc.dsql.us-east-1.on.aws"], "drop --endpoint"),
+        (["apply", "--fresh"], "--fresh goes with --local"),
+        (["status", "--local", "--dsn", "host=x"], "drop --dsn"),
+        (["status", "--local", "--endpoint", "abc.dsql.us-east-1.on.aws"], "drop --endpoint"),
     ],
 )
 def test_local_refuses_other_targets(project_dir: Path, args: list[str], message: str) -> None:
     write(project_dir, MIGRATIONS)
-    result = dsql_lint(project_dir, "status", *args, "db")
+    result = dsql_lint(project_dir, *args, "db")
     assert result.returncode == 2
     assert message in result.stderr
     assert not (project_dir / ".dsql-lint").exists()

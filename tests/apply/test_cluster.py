@@ -103,7 +103,7 @@ def test_list_and_show_give_status_creation_time_endpoint(moto: Moto, tmp_path: 
         (
             ["show", "abcdefghijklmnopqrstuvwxyz"],
             {},
-            1,
+            2,
             "cannot read cluster abcdefghijklmnopqrstuvwxyz: ResourceNotFoundException",
         ),
         (
@@ -175,7 +175,7 @@ def test_cluster_option_refuses_a_cluster_that_cannot_connect(moto: Moto, tmp_pa
     assert both.code == 2 and "give one of --cluster, --endpoint and --dsn" in both.err
     missing = cli(tmp_path, env, "validate", "V1__a.sql", "--cluster", "nope")
     assert (
-        missing.code == 1 and "cannot read cluster nope: ResourceNotFoundException" in missing.err
+        missing.code == 2 and "cannot read cluster nope: ResourceNotFoundException" in missing.err
     )
 
 

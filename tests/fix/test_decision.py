@@ -44,7 +44,7 @@ def _left(path: Path, unsafe: bool) -> Counter[str]:
     lint = LintOptions()
     fixer = Fixer(active_rules(lint), FixOptions(unsafe=unsafe), lint)
     left: Counter[str] = Counter()
-    for source in map(read_source, expand_paths([str(path)], ())):
+    for source in (read_source(p, strict=False) for p in expand_paths([str(path)], ())):
         result = fixer.fix_source(source)
         left.update(d.code for d in result.remaining)
     return left

@@ -23,7 +23,7 @@ from dsql_lint.errors import UserError
 RULE_FIXTURES = sorted(
     p
     for p in (FIXTURES / "rules").glob("*/fail*.sql")
-    if ".fixed" not in p.name and not case_of(p.read_text(encoding="utf-8")).dialect
+    if ".fixed" not in p.name and not case_of(load(p).text).dialect
 )
 CORPUS_FILES = sorted(CORPUS.rglob("*.sql")) if CORPUS.is_dir() else []
 
@@ -60,7 +60,7 @@ def _prove(server: Server, path: Path, case: Case) -> None:
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 @pytest.mark.parametrize("path", RULE_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_rule_fixture(server: Server, path: Path, unsafe: bool) -> None:
-    case = case_of(path.read_text(encoding="utf-8"))
+    case = case_of(load(path).text)
     _prove(server, path, Case(case.target, case.assume_in_transaction, unsafe, case.choices))
 
 
