@@ -110,6 +110,8 @@ class Spans(Aligner):
         name = self._core(column.this) if column.this is not None else None
         if found is None or name is None or name[0] != found[0]:
             return None
+        if column.args.get("position") is not None:  # MySQL's AFTER c / FIRST: no layout
+            return None
         keys, partner = self.keys, self.partner
         start = k = name[1] + 1
         while k <= found[1] and not (keys[k][1] in _TYPE_ENDS and keys[k][2] not in _NAMES):
