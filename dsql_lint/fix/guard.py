@@ -86,7 +86,7 @@ def harms(
                 ]
             names = _names(after, diag.statement)
             span = before.statements[statement]
-            blamed = [
+            near = [
                 k
                 for k, (subject, target) in enumerate(places)
                 if subject in names
@@ -95,6 +95,10 @@ def harms(
                     or any(span.start <= e.start <= span.end for e in fixes[k].edits)
                 )
             ]
+            # Those that change a column come first (a type an index cannot take): a fix
+            # whose name before it is its table's (USING removed after `ON t`) is blamed
+            # only when no column change is there to blame.
+            blamed = [k for k in near if places[k][0] != places[k][1]] or near
         for k in blamed:
             found.setdefault(k, Harm(fixes[k], diag))
     return [found[k] for k in sorted(found)]

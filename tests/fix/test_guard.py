@@ -79,6 +79,20 @@ def test_only_the_type_change_is_blamed_not_the_fixes_of_the_index() -> None:
     assert [w.split(": ")[1].split()[0] for w in result.withdrawn] == ["DSQL102"]
 
 
+def test_unsafe_fixes_never_fix_less_than_safe_ones() -> None:
+    """A fix after a table's name (USING removed after `ON t`) is not blamed for the error a
+    column's new type brings into an index naming that table (found by a stranger)."""
+    text = (
+        "CREATE TABLE a (id bigint PRIMARY KEY, g varchar NOT NULL, names text[] NOT NULL);\n"
+        "CREATE INDEX ASYNC a_names ON a USING btree (names);\n"
+        "CREATE INDEX ASYNC a_g ON a USING btree (g);\n"
+    )
+    safe, unsafe = fix_text(text, Case()), fix_text(text, UNSAFE)
+    assert "USING" not in safe.text
+    assert unsafe.text == safe.text  # the array stays: a jsonb column cannot be indexed
+    assert [w.split(": ")[1].split()[0] for w in unsafe.withdrawn] == ["DSQL102"]
+
+
 def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
