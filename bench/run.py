@@ -2,6 +2,7 @@
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
     python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000]
+    python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 Ours is timed twice: a first run (its findings cache emptied before each run, so every run
@@ -13,6 +14,9 @@ would overwrite ours. Results: a markdown table on stdout, and bench/.work/resul
 `--memory`: peak memory and wall time of both tools on `pg_dump --inserts` style dumps
 (bench/gen_inserts.py) of each `--rows` size, ours for each `--jobs`: memory that follows the
 largest statement stays flat from one size to the next. Results in bench/.work/memory.json.
+`--fix`: wall time, CPU time and peak memory of ours (`fix --unsafe-fixes`, guard included)
+and AWS's (`--fix`) on the large inputs, each writing its fixed SQL to bench/.work/fixed/;
+results in bench/.work/fix.json.
 """
 
 from __future__ import annotations
@@ -345,6 +349,47 @@ def _memory_runs(args: argparse.Namespace, dump: Path) -> list[tuple[str, list[s
     return runs
 
 
+# --- fix ------------------------------------------------------------------------------
+
+
+def bench_fix(args: argparse.Namespace) -> None:
+    """Each tool's fix of each large input, `--runs` times, one after the other: the best wall
+    time, with the CPU time and peak memory of that run."""
+    inputs = [(n, p) for n, p in prepare_inputs(args.lines, args.seed) if n != "two statements"]
+    if args.inputs:
+        inputs = [(n, p) for n, p in inputs if any(word in n for word in args.inputs)]
+    out = WORK / "fixed"
+    out.mkdir(parents=True, exist_ok=True)
+    tools: list[tuple[str, list[str]]] = []
+    if not args.skip_ours:
+        check_project_venv()
+        compile_bytecode()
+        tools.append(("ours", [str(our_binary()), "fix", "--isolated", "--unsafe-fixes", "-o"]))
+    if not args.skip_aws:
+        tools.append(("aws", [str(ensure_aws_venv(args.aws_spec)), "--fix", "-o"]))
+    rows = [
+        "| input | tool | best wall (s) | CPU of that run (s) | peak RSS (MB) | exit |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    results = []
+    for name, path in inputs:
+        for tool, prefix in tools:
+            target = out / f"{tool}-{path.name}"
+            print(f"bench: {tool} fix on {name} ({args.runs} runs)", file=sys.stderr)
+            cmd = [*prefix, str(target), str(path)]
+            runs = [measure_memory(tool, cmd, None, args.timeout) for _ in range(args.runs)]
+            best = min(runs, key=lambda r: r.seconds)
+            results.append({"input": name, "path": str(path), **asdict(best)})
+            rows.append(
+                f"| {name} | {tool} | {best.seconds:.2f} | {best.cpu_seconds:.2f} "
+                f"| {best.peak_process_mb:.0f} | {best.exit_code} |"
+            )
+    print("\n".join(rows))
+    written = WORK / "fix.json"
+    written.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten: {written}")
+
+
 # --- reporting ------------------------------------------------------------------------
 
 
@@ -417,6 +462,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="--memory: INSERTs, one dump of each size",
     )
     parser.add_argument(
+        "--fix", action="store_true", help="fix (ours with --unsafe-fixes) of the large inputs"
+    )
+    parser.add_argument(
         "--jobs", type=int, nargs="+", default=[1, 2, 4], help="--memory: ours with each -j"
     )
     return parser.parse_args(argv)
@@ -448,6 +496,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.memory:
         bench_memory(args)
+        return
+    if args.fix:
+        bench_fix(args)
         return
     tools = select_tools(args)
     inputs = prepare_inputs(args.lines, args.seed)

@@ -410,7 +410,6 @@ def test_check_command_formats(fmt: str, tmp_path: Path, schema: dict) -> None:
     [
         ("TRUNCATE t;", "DSQL701", "0A000", "unsupported statement: Truncate"),
         ("CREATE INDEX i ON t (c);", "DSQL301", "0A000", "unsupported mode. please use CREATE"),
-        ("CREATE TABLE t (id bigserial);", "DSQL101", "42704", 'type "<serial type>" does'),
         ("CREATE TEMP TABLE t (id int);", "DSQL501", "0A000", "TEMPORARY or TEMP table"),
         ("ALTER TABLE t ADD COLUMN c int DEFAULT 1;", "DSQL601", "0A000", "ALTER TABLE ADD COLUMN"),
         ("CREATE TYPE m AS ENUM ('a');", "DSQL514", "0A000", "CREATE TYPE not supported"),
@@ -429,6 +428,21 @@ def test_a_finding_carries_what_the_cluster_answers(
     results = json.loads(sarif.render(report))["runs"][0]["results"]
     found = next(r for r in results if r["ruleId"] == code)
     assert found["properties"]["dsql"] == answers
+
+
+def test_the_text_report_words_the_answer_for_the_finding() -> None:
+    """A `<...>` of the recorded answer is filled with the name the finding is on, or says
+    `...` where the finding is not one name; JSON keeps the recorded form."""
+    sql = "CREATE TABLE t (id bigserial, tags varchar(20)[], n int GENERATED ALWAYS AS IDENTITY);\n"
+    report = make_report(("x.sql", sql))
+    text = text_report.render(report, color=False)
+    assert '  dsql: 42704 type "bigserial" does not exist\n' in text
+    assert "  dsql: 0A000 datatype varchar[] not supported\n" in text
+    assert "  dsql: 0A000 datatype ... not supported, identity column type must be bigint" in text
+    assert "<" not in "".join(line for line in text.splitlines() if "dsql:" in line)
+    payload = json.loads(json_format.render(report))
+    answers = next(d["dsql"] for d in payload["diagnostics"] if d["code"] == "DSQL101")
+    assert answers[0]["message"] == 'type "<serial type>" does not exist'
 
 
 def test_explain_finds_the_rule_from_the_clusters_message() -> None:

@@ -3,7 +3,8 @@
 A command is a short-lived process whose objects (tokens, trees, findings) mostly live until
 its report is done: the collector, triggered by the allocations, would only scan them again
 and again (it halves the time of a large file, and the report costs as much again). It is off
-for the whole command; `fix` collects once per pass, for the trees of the pass before.
+for the whole command; `fix` frees the trees of the pass before itself
+(`lint.reparse.ParseCache.release_unused`).
 """
 
 from __future__ import annotations

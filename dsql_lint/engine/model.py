@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -31,6 +32,13 @@ class Docs:
     good: str | None
 
 
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+# One name, maybe schema-qualified, with type modifiers and array brackets: (name, brackets).
+_ONE_NAME = re.compile(
+    r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)(?:\s*\([\d\s,]*\))?((?:\s*\[\s*\d*\s*\])*)"
+)
+
+
 @dataclass(frozen=True)
 class DsqlAnswer:
     """What an Aurora DSQL cluster answers a statement the rule refuses, as recorded in
@@ -41,6 +49,28 @@ class DsqlAnswer:
 
     def __str__(self) -> str:
         return f"{self.sqlstate} {self.message}"
+
+    def about(self, written: str) -> str:
+        """The answer to the finding whose text is `written`. A `<...>` is filled with it
+        where it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL
+        prints names, without its modifiers; with the alternative it starts with where the
+        placeholder lists some (`<SAVEPOINT, RELEASE or ROLLBACK TO>`); else `...` stands
+        for the part that varies."""
+        written = re.sub(r"\s+ARRAY\b", "[]", written.strip(), flags=re.IGNORECASE)
+        name = _ONE_NAME.fullmatch(written)
+        message = self.message
+        for placeholder in _PLACEHOLDER.finditer(self.message):
+            value = "..."
+            alternatives = re.split(r",\s*|\s+or\s+", placeholder.group()[1:-1])
+            if len(alternatives) > 1:
+                said = " ".join(written.split()).upper()
+                value = next((a for a in alternatives if said.startswith(a.upper())), value)
+            elif name is not None:
+                value = name.group(1).lower()
+                if not self.message.startswith("[]", placeholder.end()):
+                    value += name.group(2).replace(" ", "")
+            message = message.replace(placeholder.group(), value, 1)
+        return f"{self.sqlstate} {message}"
 
 
 class Origin(NamedTuple):

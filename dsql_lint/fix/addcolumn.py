@@ -11,6 +11,7 @@ from typing import Any
 from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.engine.matchers import code_only
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
@@ -66,7 +67,8 @@ def _required_default(span: Tokens) -> bool:
     clause_start = start + adds[-1] if adds else start
     comma = text.find(",", span[-1].end, end)
     clause = text[clause_start : comma if comma >= 0 else end]
-    return re.search(r"\bNOT\s+NULL\b", clause, re.IGNORECASE) is not None
+    # Comments blanked: `NOT /* note */ NULL` is NOT NULL too.
+    return re.search(r"\bNOT\s+NULL\b", code_only(clause), re.IGNORECASE) is not None
 
 
 class _Steps:

@@ -83,7 +83,7 @@ class ReplaceType(Action):
 
     @property
     def per_finding(self) -> bool:
-        return bool(self.safe_types) or self.decline_dependents
+        return bool(self.safe_types) or self.decline_dependents or self.convert_default
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
@@ -99,6 +99,8 @@ class ReplaceType(Action):
             change = Change("", name, span.text(0, len(span)), text)
             if in_statement(change, parse(span.statement)) is None:
                 return FixAvailability.NONE
+        if self.convert_default and not _default_converts(span, text):
+            return FixAvailability.NONE  # what `propose` would decline
         safe = written in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
@@ -149,6 +151,19 @@ def _position(tree: exp.Expr | None, name: str) -> int | None:
         return None
     names = [identifier_name(c.this) for c in schema.expressions if isinstance(c, exp.ColumnDef)]
     return names.index(name) if name in names else None
+
+
+def _default_converts(span: Tokens, new: str) -> bool:
+    """Whether the DEFAULT of the column whose type is `span` can be rewritten for `new`."""
+    if not span.ok:
+        return True
+    tokens = Tokens(span.statement)
+    at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
+    column = locate.find_column(tokens, tokens[at - 1].name) if at else None
+    if column is None:
+        return True
+    old = tokens.text(column.type.start, column.type.stop)
+    return convert_default(tokens, column, old, new) is not None
 
 
 def _keyed(span: Tokens) -> bool:

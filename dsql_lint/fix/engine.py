@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gc
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -63,6 +62,9 @@ class FixResult:
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
     # Fixes withdrawn because they made their statement worse; their findings remain.
     withdrawn: list[str] = field(default_factory=list)
+    # The (code, start) of the findings of `report` whose fix was withdrawn or declined (one
+    # note may stand for several: the same edit in statements alike).
+    declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
 
     @property
@@ -114,18 +116,26 @@ class Fixer:
         text = source.text
         seen = {text}
         first: FileReport | None = None
-        last: FileReport | None = None  # the lint of the text before the last pass
+        # The lint of the text before the last pass, and the schema after it.
+        last: tuple[FileReport, Catalog] | None = None
+        again: tuple[FileReport, Catalog] | None = None  # a lint to plan on again
         while True:
-            catalog = copy.deepcopy(self.catalog)
-            fixed = Source(source.path, text, source.bom, source.encoding, source.problem)
-            report = self.linter.lint_source(fixed, catalog, parses)
+            if again is not None:
+                report, catalog = again
+                again = None
+            else:
+                catalog = copy.deepcopy(self.catalog)
+                now = Source(source.path, text, source.bom, source.encoding, source.problem)
+                report = self.linter.lint_source(now, catalog, parses)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = self._plan(report, errors, withdrawn, fixable, declined)
-            if last is not None and self._withdraw(last, report, passes[-1], fixable, withdrawn):
-                # Back to the text before that pass, planned again without what was withdrawn.
+            if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
+                # Back to the text before that pass, whose lint is planned on again without
+                # what was withdrawn: only the new text of the next pass is linted.
                 text = passes.pop().before
-                last = None
+                again, last = last, None
+                parses.release_unused(again[0].parsed)
                 continue
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
             stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
@@ -138,9 +148,12 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                if withdrawn or declined:
-                    found = self._declined(report, withdrawn) if withdrawn else set()
-                    report = _unfixable(report, found | set(declined))
+                unfixed = set(declined)
+                if withdrawn:
+                    unfixed |= self._declined(report, withdrawn)
+                if unfixed:
+                    report = _unfixable(report, unfixed)
+                parses.release_unused(report.parsed)
                 return FixResult(
                     source,
                     text,
@@ -151,15 +164,14 @@ class Fixer:
                     unique,
                     stopped=stopped,
                     withdrawn=[*withdrawn.values(), *declined.values()],
+                    declined=unfixed,
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report
+            last = report, catalog
+            parses.release_unused(report.parsed)
             del report, planned, chosen
-            # The collector is off while a command runs (commands.gc_policy): the trees of the
-            # pass before are freed here, once per pass.
-            gc.collect()
 
     def _withdraw(
         self,

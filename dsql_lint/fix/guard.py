@@ -65,6 +65,7 @@ def harms(
     statements = Statements(before)
     had = {(d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR}
     found: dict[int, Harm] = {}
+    places: list[tuple[str | None, str | None]] = []  # each fix's subject and target
     for diag in after.diagnostics:
         if diag.severity is not Severity.ERROR or (diag.code, diag.start) in fixable:
             continue
@@ -78,17 +79,26 @@ def harms(
         if inside is not None:
             blamed = [inside]
         else:
+            if not places:  # read once: a pass has hundreds of fixes, and may bring as many errors
+                places = [
+                    (_subject(before, fix), _target(before, statements.at(fix.edits[0].start)))
+                    for fix in fixes
+                ]
             names = _names(after, diag.statement)
             span = before.statements[statement]
-            blamed = [
+            near = [
                 k
-                for k, fix in enumerate(fixes)
-                if _subject(before, fix) in names
+                for k, (subject, target) in enumerate(places)
+                if subject in names
                 and (
-                    any(span.start <= e.start <= span.end for e in fix.edits)
-                    or _target(before, statements.at(fix.edits[0].start)) in names
+                    target in names
+                    or any(span.start <= e.start <= span.end for e in fixes[k].edits)
                 )
             ]
+            # Those that change a column come first (a type an index cannot take): a fix
+            # whose name before it is its table's (USING removed after `ON t`) is blamed
+            # only when no column change is there to blame.
+            blamed = [k for k in near if places[k][0] != places[k][1]] or near
         for k in blamed:
             found.setdefault(k, Harm(fixes[k], diag))
     return [found[k] for k in sorted(found)]
@@ -128,7 +138,8 @@ def _names(report: FileReport, statement: int) -> set[str]:
 
 
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
-_LAST_NAME = re.compile(r'(\w+|"(?:[^"]|"")+")\W*\Z')
+# Not starting inside a name: a search from each character of a word was quadratic.
+_LAST_NAME = re.compile(r'(?<![\w"])(\w+|"(?:[^"]|"")+")\W*\Z')
 
 
 def _subject(report: FileReport, fix: Fix) -> str | None:

@@ -106,6 +106,7 @@ class SetCache(Action):
 
 # --- pg_dump's serial idiom -------------------------------------------------------------------
 
+_DROP_SEQUENCE = re.compile(r"drop\s+sequence\s", re.I)
 _OWNED_BY = re.compile(r"alter\s+sequence\s+(?:if\s+exists\s+)?(\S+)\s+owned\s+by\s", re.I)
 
 
@@ -167,13 +168,17 @@ class _Idiom:
         return None not in (self.create_table, self.create_sequence) and bool(self.owned_by)
 
     def used_elsewhere(self) -> bool:
-        """Whether other statements name the sequence (setval, GRANT, another default)."""
+        """Whether other statements name the sequence (setval, GRANT, another default). A
+        DROP SEQUENCE before its CREATE SEQUENCE (pg_dump --clean) does not count: it drops
+        an earlier copy, and finds none once the sequence is an identity column's."""
         mine = {self.alter_index, self.create_sequence, *self.owned_by}
         word = re.compile(rf"(?<![\w$]){re.escape(self.sequence[1])}(?![\w$])", re.I)
         return any(
             word.search(s.text)
             for s in self.ctx.statements
-            if s.index not in mine and s.kind.value == "sql"
+            if s.index not in mine
+            and s.kind.value == "sql"
+            and not (s.index < (self.create_sequence or 0) and _DROP_SEQUENCE.match(s.text))
         )
 
 

@@ -9,7 +9,7 @@ from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.style import cased
-from dsql_lint.lint.classify import DDL, DML, statement_class
+from dsql_lint.lint.classify import DDL, DML, savepoint_scopes, statement_class
 from dsql_lint.syntax.parse import Parsed
 from dsql_lint.syntax.split import TxControl
 
@@ -36,16 +36,17 @@ class SplitTransaction(Action):
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tx = ctx.statement_of(diag).tx
-        members = [p for p in ctx.report.parsed if p.statement.tx == tx]
-        if tx is None or len(members) < 3:
+        if tx is None:
+            return None
+        members = ctx.memo("transactions", lambda: _by_transaction(ctx.report.parsed))[tx]
+        if len(members) < 3:
             return None
         if members[0].statement.tx_control is not TxControl.BEGIN:
             return None
         if members[-1].statement.tx_control is not TxControl.COMMIT:
             return None
         inner = members[1:-1]
-        scoped = _savepoint_scopes(inner)
-        # A COMMIT inside a savepoint's scope would end it: ROLLBACK TO would find none.
+        scoped = savepoint_scopes([p.statement.text for p in inner])
         starts = [k for k in group_starts(inner) if k not in scoped]
         if not starts:
             return None
@@ -67,18 +68,11 @@ class SplitTransaction(Action):
         return self.make(diag, edits, summary)
 
 
-def _savepoint_scopes(members: list[Parsed]) -> set[int]:
-    """Indexes in `members` of the statements a transaction split must not go before: those
-    after a SAVEPOINT up to the last ROLLBACK TO or RELEASE of it."""
-    opened: dict[str, int] = {}
-    scoped: set[int] = set()
-    for k, parsed in enumerate(members):
-        words = [w.strip('";').lower() for w in parsed.statement.text.split()[:4]]
-        if len(words) >= 2 and words[0] == "savepoint":
-            opened.setdefault(words[1], k)
-            continue
-        if words[:2] == ["rollback", "to"] or words[:1] == ["release"]:
-            rest = [w for w in words[1:] if w not in ("to", "savepoint")]
-            if rest and rest[0] in opened:
-                scoped.update(range(opened[rest[0]] + 1, k + 1))
-    return scoped
+def _by_transaction(parsed: list[Parsed]) -> dict[int, list[Parsed]]:
+    """The statements of each transaction block, read once per lint (not once per finding:
+    a dump has thousands of blocks)."""
+    blocks: dict[int, list[Parsed]] = {}
+    for p in parsed:
+        if p.statement.tx is not None:
+            blocks.setdefault(p.statement.tx, []).append(p)
+    return blocks

@@ -163,3 +163,21 @@ def mixed(kinds: Sequence[str], exclusive: Sequence[str]) -> tuple[int, str, str
         elif kind != first:
             return index, first, kind
     return None
+
+
+def savepoint_scopes(texts: Sequence[str]) -> set[int]:
+    """Indexes of the statements of a transaction (their texts, in order) that a split must
+    not go before: those after a SAVEPOINT up to its last ROLLBACK TO or RELEASE. A COMMIT
+    there would end the savepoint, and ROLLBACK TO would find none."""
+    opened: dict[str, int] = {}
+    scoped: set[int] = set()
+    for k, text in enumerate(texts):
+        words = [w.strip('";').lower() for w in text.split()[:4]]
+        if len(words) >= 2 and words[0] == "savepoint":
+            opened.setdefault(words[1], k)
+            continue
+        if words[:2] == ["rollback", "to"] or words[:1] == ["release"]:
+            rest = [w for w in words[1:] if w not in ("to", "savepoint")]
+            if rest and rest[0] in opened:
+                scoped.update(range(opened[rest[0]] + 1, k + 1))
+    return scoped

@@ -37,7 +37,7 @@ from dsql_lint.engine.ruleset import (
 )
 from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
-from dsql_lint.lint.classify import mixed, over_limit, statement_class
+from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
@@ -447,7 +447,13 @@ class Linter:
             results: list[Settled] = []
             for statement in statements:
                 parsed = read(statement)
-                result = analyze(parsed, self.ruleset, nodes=keep)
+                result = None
+                if parses is not None:
+                    result = _reused(parses.analysis_of(parsed), statement)
+                if result is None:
+                    result = analyze(parsed, self.ruleset, nodes=keep)
+                if parses is not None:  # as it is before the catalog's findings join it
+                    parses.keep(parsed, (statement, _copy(result)))
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -526,10 +532,15 @@ class Linter:
                 members[0][0].tx_control is TxControl.BEGIN
                 and members[-1][0].tx_control is TxControl.COMMIT
             )
+            # Nor before a statement in a savepoint's scope.
+            scoped = {members[k][0].index for k in savepoint_scopes([s.text for s, _ in members])}
             for check in checks:
-                block_found = _transaction_findings(check, members)
-                if not splittable:
-                    block_found = [replace(d, fix=FixAvailability.NONE) for d in block_found]
+                block_found = [
+                    replace(d, fix=FixAvailability.NONE)
+                    if not splittable or d.statement in scoped
+                    else d
+                    for d in _transaction_findings(check, members)
+                ]
                 found.extend(block_found)
         return found
 
@@ -564,6 +575,38 @@ class Linter:
             known = all_rules(self.options)
             self._known_ids = ({r.code for r in known}, {r.name.upper() for r in known})
         return self._known_ids
+
+
+def _copy(result: StatementResult) -> StatementResult:
+    return StatementResult(list(result.diagnostics), result.kind, result.effects, result.pending)
+
+
+def _reused(
+    earlier: tuple[Statement, StatementResult] | None, now: Statement
+) -> StatementResult | None:
+    """The analysis of the same statement in the lint before, moved to where it is now: what a
+    statement gives depends on its text and its transaction control only (the catalog's
+    findings are settled again)."""
+    if earlier is None:
+        return None
+    before, result = earlier
+    if before.text != now.text or before.tx_control is not now.tx_control:
+        return None
+    shift, source = now.start - before.start, now.source
+    diagnostics = []
+    for d in result.diagnostics:
+        start, end = d.start + shift, d.end + shift
+        line, col = source.position(start)
+        end_line, end_col = source.position(max(start, end - 1))
+        diagnostics.append(
+            replace(
+                d, path=source.display_path, start=start, end=end, line=line, col=col,
+                end_line=end_line, end_col=end_col + 1 if end > start else end_col,
+                statement=d.statement - before.index + now.index,
+                byte_start=source.byte_offset(start), byte_end=source.byte_offset(end),
+            )
+        )  # fmt: skip
+    return StatementResult(diagnostics, result.kind, result.effects, list(result.pending))
 
 
 def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[Settled]]:

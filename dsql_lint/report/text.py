@@ -70,7 +70,8 @@ def _finding(
     if diag.fix is not FixAvailability.NONE:
         out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
     if answers:  # what the cluster will say: searchable when it is seen in production
-        out.append(f"  {style('dsql:', '1;32')} {' | '.join(map(str, answers))}")
+        written = source.text[diag.start : diag.end]
+        out.append(f"  {style('dsql:', '1;32')} {' | '.join(a.about(written) for a in answers)}")
     out.extend(_frame(source, diag, style))
     out.append("")
     return out

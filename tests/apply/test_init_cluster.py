@@ -28,7 +28,7 @@ def test_init_takes_the_endpoint_and_region_of_the_cluster(moto: Moto, tmp_path:
 def test_an_unknown_cluster_is_one_line_and_nothing_is_written(moto: Moto, tmp_path: Path) -> None:
     env = aws_environment(moto, tmp_path, HOME=str(tmp_path / "home"))
     done = cli(tmp_path, env, "init", "--cluster", "abcdefghijklmnopqrstuvwxyz")
-    assert done.code == 1
+    assert done.code == 2  # an input error, as README says
     assert done.err.startswith("dsql-lint: error: ") and len(done.err.splitlines()) == 1
     assert "abcdefghijklmnopqrstuvwxyz" in done.err
     assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.loader import parse_date
 from dsql_lint.fix.actions import DEFAULT_CHOICES
 from dsql_lint.fix.engine import MAX_PASSES, Fixer, FixOptions, FixResult
@@ -94,10 +96,11 @@ def assert_preserved(result: FixResult) -> None:
         assert after[pos_after:] == before[pos_before:], "text after the last edit changed"
 
 
-def assert_guarantees(result: FixResult) -> None:
+def assert_guarantees(result: FixResult, unsafe: bool) -> None:
     """The output parses where the input did, nothing fixable is left, the edits kept
     everything else."""
     assert_preserved(result)
+    assert_promises_kept(result, unsafe)
     new = set(parse_errors(result.report)) - set(parse_errors(result.first))
     assert not new, f"the fix made statements that do not parse: {sorted(new)[:3]}"
     assert result.converged, (
@@ -105,6 +108,23 @@ def assert_guarantees(result: FixResult) -> None:
     )
     assert len(result.passes) <= MAX_PASSES
     assert not result.errors, result.errors
+
+
+def assert_promises_kept(result: FixResult, unsafe: bool) -> None:
+    """Every finding the lint of the text as read (what `check` prints) marks fixable for the
+    mode is gone, or its fix was withdrawn by the guard and the finding says so (fix: none).
+    Counted by rule, since fixes move the others; and nothing left is still marked fixable."""
+    fixed = {FixAvailability.SAFE, FixAvailability.UNSAFE} if unsafe else {FixAvailability.SAFE}
+    promised = [f"{d.line}: {d.code} ({d.fix.value})" for d in result.remaining if d.fix in fixed]
+    assert not promised, f"marked fixable after fix: {promised[:5]}"
+    unfixable = Counter(d.code for d in result.first.diagnostics if d.fix not in fixed)
+    declined = Counter(code for code, _ in result.declined)
+    # Rules check promised something of: a statement a fix makes visible to another rule
+    # (PostgreSQL's grammar once the rule that hid its error is fixed) broke no promise.
+    promising = {d.code for d in result.first.diagnostics if d.fix in fixed}
+    left = Counter(d.code for d in result.remaining if d.code in promising)
+    broken = left - unfixable - declined
+    assert not broken, f"marked fixable by check, left by fix: {dict(broken)}"
 
 
 def assert_idempotent(result: FixResult, case: Case, unsafe: bool | None = None) -> None:
@@ -122,7 +142,7 @@ def check_file(path: str, unsafe: bool = True) -> list[str]:
     try:
         source = load(Path(path))
         result = fix_source(source, Case(unsafe=unsafe))
-        assert_guarantees(result)
+        assert_guarantees(result, unsafe)
     except UserError as err:  # not valid UTF-8, say: nothing to fix
         return [] if "UTF-8" in str(err) else [str(err)]
     except AssertionError as err:

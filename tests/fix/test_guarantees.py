@@ -17,7 +17,7 @@ from fixkit import (
     load,
 )
 
-from dsql_lint.lint import reparse
+from dsql_lint.lint import pipeline, reparse
 from dsql_lint.lint.schema import Catalog
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
@@ -37,7 +37,7 @@ def test_fixture_guarantees(path: Path, unsafe: bool) -> None:
     source = load(path)
     case = case_of(source.text)
     result = fix_source(source, case, unsafe)
-    assert_guarantees(result)
+    assert_guarantees(result, unsafe)
     assert_idempotent(result, case, unsafe)
 
 
@@ -59,22 +59,29 @@ def test_seed_guide_schemas_lint_clean_with_unsafe_fixes(path: Path) -> None:
 def test_later_passes_reuse_the_parses_of_unchanged_statements(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pass parses again only the statements the pass before changed, and its lint is the
-    lint of its text parsed afresh."""
+    """A pass parses and analyses again only the statements the pass before changed, and its
+    lint is the lint of its text parsed afresh (the same findings, at the same places)."""
     source = load(FIXTURES / "fix" / name / "input.sql")
     parsed: list[str] = []
-    real = reparse.parse
+    analysed: list[str] = []
+    real, real_analyze = reparse.parse, pipeline.analyze
 
     def counting(statement):  # type: ignore[no-untyped-def]
         parsed.append(statement.body)
         return real(statement)
 
+    def counting_analyses(parse, ruleset):  # type: ignore[no-untyped-def]
+        analysed.append(parse.statement.body)
+        return real_analyze(parse, ruleset)
+
     monkeypatch.setattr(reparse, "parse", counting)
+    monkeypatch.setattr(pipeline, "analyze", counting_analyses)
     engine = fixer(case_of(source.text), unsafe=True)
     result = engine.fix_source(source)
     texts = [p.before for p in result.passes] + [result.text]
     every = sum(len(split(Source(source.path, t, source.bom))) for t in texts)
     assert len(result.passes) >= 2
     assert len(parsed) < every
+    assert len(analysed) < every
     fresh = engine.linter.lint_source(Source(source.path, result.text, source.bom), Catalog())
     assert result.report.diagnostics == fresh.diagnostics

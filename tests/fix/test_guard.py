@@ -3,14 +3,18 @@ finding stays, marked as having no fix, with a note saying why."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from fixkit import Case, fix_text
+from sqlglot import exp
 
 from dsql_lint.cli import cli
 from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.lint.pipeline import Linter
 
 UNSAFE = Case(unsafe=True)
 INDEXED_ARRAY = """CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);
@@ -73,3 +77,60 @@ def test_only_the_type_change_is_blamed_not_the_fixes_of_the_index() -> None:
     assert "CREATE INDEX ASYNC t_tags" in result.text
     assert "tags text[]" in result.text
     assert [w.split(": ")[1].split()[0] for w in result.withdrawn] == ["DSQL102"]
+
+
+def test_unsafe_fixes_never_fix_less_than_safe_ones() -> None:
+    """A fix after a table's name (USING removed after `ON t`) is not blamed for the error a
+    column's new type brings into an index naming that table (found by a stranger)."""
+    text = (
+        "CREATE TABLE a (id bigint PRIMARY KEY, g varchar NOT NULL, names text[] NOT NULL);\n"
+        "CREATE INDEX ASYNC a_names ON a USING btree (names);\n"
+        "CREATE INDEX ASYNC a_g ON a USING btree (g);\n"
+    )
+    safe, unsafe = fix_text(text, Case()), fix_text(text, UNSAFE)
+    assert "USING" not in safe.text
+    assert unsafe.text == safe.text  # the array stays: a jsonb column cannot be indexed
+    assert [w.split(": ")[1].split()[0] for w in unsafe.withdrawn] == ["DSQL102"]
+
+
+def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The text before a pass with a withdrawn fix is not linted again: two lints in all,
+    the text as read and the pass the guard undid."""
+    linted: list[str] = []
+    real = Linter.lint_source
+
+    def counting(self, source, *args):  # type: ignore[no-untyped-def]
+        linted.append(source.text)
+        return real(self, source, *args)
+
+    monkeypatch.setattr(Linter, "lint_source", counting)
+    result = fix_text(INDEXED_ARRAY, UNSAFE)
+    assert len(result.withdrawn) == 1
+    assert linted[0] == INDEXED_ARRAY and linted.count(INDEXED_ARRAY) == 1
+    assert len(linted) == 2
+
+
+def test_the_trees_of_earlier_passes_are_freed_without_the_collector() -> None:
+    """Each pass frees the trees it no longer reads (a tree is a reference cycle, and the
+    collector is off while a command runs): none is left for the collector."""
+    # Two passes: serial -> UUID DEFAULT, then that DEFAULT (DSQL601) out of the ADD COLUMN.
+    text = "".join(
+        f"CREATE TABLE a{k} (id uuid PRIMARY KEY);\nALTER TABLE a{k} ADD COLUMN extra serial;\n"
+        for k in range(20)
+    )
+    case = Case(unsafe=True, choices={"serial-to": "uuid", "array-to": "jsonb"})
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = fix_text(text, case)
+        gc.collect()
+        nodes = sum(isinstance(o, exp.Expr) for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert len(result.passes) == 2
+    assert nodes == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fixkit import Case, fix_text
 
+from dsql_lint.diagnostic import FixAvailability
+
 BLOCK = """BEGIN;
 CREATE TABLE a (id int PRIMARY KEY);
 SAVEPOINT s1;
@@ -28,3 +30,16 @@ def test_after_release_the_split_is_free_again() -> None:
     result = fix_text(text, Case())
     assert result.text.count("COMMIT;\nBEGIN;") == 1
     assert "RELEASE s1;\nCOMMIT;\nBEGIN;\n" in result.text
+
+
+def test_a_finding_only_a_split_inside_the_scope_would_fix_says_no_fix() -> None:
+    # pg_regress create_table.sql: the second DDL is inside the savepoint's scope.
+    text = """BEGIN;
+CREATE TABLE a (c int);
+SAVEPOINT q; DROP TABLE a; ROLLBACK TO q;
+COMMIT;
+"""
+    result = fix_text(text, Case())
+    assert result.text == text
+    found = [(d.code, d.fix) for d in result.first.diagnostics if d.code == "DSQL401"]
+    assert found == [("DSQL401", FixAvailability.NONE)]
