@@ -70,9 +70,9 @@ def test_later_passes_reuse_the_parses_of_unchanged_statements(
         parsed.append(statement.body)
         return real(statement)
 
-    def counting_analyses(parse, ruleset):  # type: ignore[no-untyped-def]
+    def counting_analyses(parse, ruleset, **options):  # type: ignore[no-untyped-def]
         analysed.append(parse.statement.body)
-        return real_analyze(parse, ruleset)
+        return real_analyze(parse, ruleset, **options)
 
     monkeypatch.setattr(reparse, "parse", counting)
     monkeypatch.setattr(pipeline, "analyze", counting_analyses)
