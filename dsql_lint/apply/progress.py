@@ -108,7 +108,7 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "warning":
         return f"warning: {f['message']}"
     if name == "error":
-        return f"error: {f['message']}"
+        return f"dsql-lint: error: {f['message']}"  # as every other command error
     if name == "done":
         not_run = f.get("not_run")
         accepted = f", {not_run} not run (edits accepted by repair)" if not_run else ""

@@ -88,6 +88,9 @@ def test_linter_errors_stop_the_run_before_any_connection(migrations) -> None:
     forced = run_cli("apply", str(folder), "--dsn", nowhere, "--force")
     assert forced.code == 1
     assert "cannot connect" in forced.err  # --force went on to connect
+    # One error line, worded as every other command's.
+    errors = [line for line in forced.err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("dsql-lint: error: cannot connect"), errors
 
 
 def test_transaction_limit_errors_advise_batching(db: Database, migrations) -> None:
