@@ -28,6 +28,13 @@ _RETRY = (
 
 ANSWERS: tuple[RuntimeAnswer, ...] = (
     RuntimeAnswer(
+        ("42601",),
+        "syntax error<...>",
+        "PostgreSQL's grammar (DSQL parses as PostgreSQL 16 does) refuses the statement; "
+        "`dsql-lint check` reports it before it runs, at the same place (DSQL012).",
+        "write it as PostgreSQL 16 does; `dsql-lint explain DSQL012` says more.",
+    ),
+    RuntimeAnswer(
         ("40001", "OC000"),
         "change conflicts with another transaction<...>(OC000)",
         "A write conflict at COMMIT: DSQL's optimistic concurrency found another transaction "

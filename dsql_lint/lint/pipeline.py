@@ -287,7 +287,14 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     ):
         return
     found[:] = said
-    found.insert(0, diagnostic(statement, rule, start, start + 1, {"error": refused.message}))
+    end = start + 1
+    near = _NEAR.search(refused.message)  # the token the server names: underlined whole
+    if near and statement.source.text.startswith(near.group(1), start):
+        end = start + max(1, len(near.group(1)))
+    found.insert(0, diagnostic(statement, rule, start, end, {"error": refused.message}))
+
+
+_NEAR = re.compile(r'at or near "(.*)"\Z', re.S)
 
 
 def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
