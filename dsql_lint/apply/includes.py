@@ -10,18 +10,9 @@ from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, meta_command
+from dsql_lint.syntax.includes import REFUSED_META, include_of, meta_command
 from dsql_lint.syntax.source import Source, read_source
 from dsql_lint.syntax.split import Kind, Statement
-
-REFUSED = {
-    "c": "connects to another database: the rest would run outside this target and its ledger",
-    "connect": "connects to another database: the rest would run outside this target and its "
-    "ledger",
-    "copy": "copies through psql's client, which apply is not: use COPY ... FROM stdin",
-    "!": "runs a shell command, which apply never does",
-    "gexec": "runs statements generated at run time, which the plan cannot check or record",
-}
 
 
 @dataclass
@@ -45,8 +36,8 @@ def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded)
             continue
         command, _ = meta_command(statement)
         where = (source.path, statement.line)
-        if command in REFUSED:
-            raise UserError(f"\\{command} refused: it {REFUSED[command]}", *where)
+        if command in REFUSED_META:
+            raise UserError(f"\\{command} refused: it {REFUSED_META[command]}", *where)
         include = include_of(statement)
         if include is None:
             out.statements.append(statement)

@@ -25,6 +25,7 @@ from dsql_lint.engine.ruleset import (
     ORM_NOTE,
     PARSE_ERROR,
     POSTGRES_GRAMMAR,
+    REFUSED_META,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
@@ -43,7 +44,8 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, problem, roots_of
+from dsql_lint.syntax.includes import REFUSED_META as REFUSED_META_COMMANDS
+from dsql_lint.syntax.includes import include_of, meta_command, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
@@ -394,12 +396,12 @@ class Linter:
         return [replace(found, byte_start=problem.byte, byte_end=problem.byte + 1)]
 
     def _includes(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
-        """psql includes of files that cannot run with the migrations: outside their folders,
-        missing, or none named."""
+        """psql includes of files that cannot run with the migrations (outside their folders,
+        missing, or none named), and meta-commands that run elsewhere (DSQL013)."""
+        found = self._refused_meta(statements)
         rule = self.ruleset.special.get(BAD_INCLUDE)
         if rule is None or source.path == STDIN:
-            return []
-        found = []
+            return found
         roots = self.options.include_roots or roots_of([source.path])
         for statement in statements:
             include = include_of(statement) if statement.kind is Kind.META else None
@@ -407,6 +409,18 @@ class Linter:
             if why is not None:
                 written = f"\\{include.command} {include.name}".rstrip()
                 variables = {"include": written, "problem": why}
+                found.append(_statement_diagnostic(rule, statement, variables))
+        return found
+
+    def _refused_meta(self, statements: list[Statement]) -> list[Diagnostic]:
+        rule = self.ruleset.special.get(REFUSED_META)
+        if rule is None:
+            return []
+        found = []
+        for statement in statements:
+            command = meta_command(statement)[0] if statement.kind is Kind.META else ""
+            if command in REFUSED_META_COMMANDS:
+                variables = {"command": f"\\{command}", "why": REFUSED_META_COMMANDS[command]}
                 found.append(_statement_diagnostic(rule, statement, variables))
         return found
 
