@@ -168,10 +168,7 @@ class _Reader:
             return
         self.tx.write(start, end)
         if pieces is not None:
-            for piece in pieces:
-                add(*piece)
-            sql = "".join(p for p, _, _ in pieces).rstrip()
-            add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+            self.build.statement(pieces, end)
         elif name == "create_table":
             self.create_table(call, start, end)
         elif name == "add_column":

@@ -156,11 +156,7 @@ class _Reader:
                 where = self.file.span(item) if item is not None else (start, end)
                 self.notes.append(Note(*where, _not_checked()))
                 continue
-            for piece in pieces:
-                self.build.add(*piece)
-            text = "".join(p for p, _, _ in pieces).rstrip()
-            last = pieces[-1][2] if pieces else end
-            self.build.add("\n" if text.endswith(";") else ";\n", last - 1, last)
+            self.build.statement(pieces, pieces[-1][2] if pieces else end)
 
     def table(self, model: ast.expr | None) -> str:
         return f"{self.app}_{str(constant(model)).lower()}"

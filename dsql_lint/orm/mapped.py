@@ -10,7 +10,7 @@ came from. Positions, shown lines and byte offsets are the original file's.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dsql_lint.syntax.source import Source
@@ -88,6 +88,14 @@ class Builder:
         self.anchors.append((self.length, start, end))
         self.parts.append(text)
         self.length += len(text)
+
+    def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
+        """A string's pieces as one statement, ended by a `;` anchored to the character before
+        `end` unless it has one."""
+        for piece in pieces:
+            self.add(*piece)
+        sql = "".join(p for p, _, _ in pieces).rstrip()
+        self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
     def text(self) -> str:
         return "".join(self.parts)

@@ -140,11 +140,7 @@ class _Reader:
         if pieces is None:
             self.notes.append(Note(start, end, _not_checked()))
             return
-        for piece in pieces:
-            self.build.add(*piece)
-        sql = "".join(p for p, _, _ in pieces).rstrip()
-        last = pieces[-1][2] if pieces else end
-        self.build.add("\n" if sql.endswith(";") else ";\n", last - 1, last)
+        self.build.statement(pieces, pieces[-1][2] if pieces else end)
 
     def _heredoc(self, opener: re.Match[str]) -> list[tuple[str, int, int]] | None:
         body = _line_end(self.text, opener.end()) + 1

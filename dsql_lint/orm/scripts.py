@@ -86,10 +86,10 @@ def read(source: Source, name: str) -> MappedSource:
         if wrapped and not opened:
             build.add("BEGIN;\n", at, match.end())
             opened = True
-        for piece, start, end in literal.pieces:
-            build.add(_bound(piece) if name == "Knex migration" else piece, start, end)
-        sql = "".join(p for p, _, _ in literal.pieces).rstrip()
-        build.add("\n" if sql.endswith(";") else ";\n", literal.end - 1, literal.end)
+        pieces = literal.pieces
+        if name == "Knex migration":
+            pieces = [(_bound(piece), start, end) for piece, start, end in pieces]
+        build.statement(pieces, literal.end)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
     hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
