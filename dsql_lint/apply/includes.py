@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import REFUSED_META, include_of, meta_command
+from dsql_lint.syntax.includes import REFUSED_META_COMMANDS, include_of, meta_command
 from dsql_lint.syntax.source import Source, read_source
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -36,8 +36,8 @@ def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded)
             continue
         command, _ = meta_command(statement)
         where = (source.path, statement.line)
-        if command in REFUSED_META:
-            raise UserError(f"\\{command} refused: it {REFUSED_META[command]}", *where)
+        if command in REFUSED_META_COMMANDS:
+            raise UserError(f"\\{command} refused: it {REFUSED_META_COMMANDS[command]}", *where)
         include = include_of(statement)
         if include is None:
             out.statements.append(statement)

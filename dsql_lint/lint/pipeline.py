@@ -44,8 +44,13 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import REFUSED_META as REFUSED_META_COMMANDS
-from dsql_lint.syntax.includes import include_of, meta_command, problem, roots_of
+from dsql_lint.syntax.includes import (
+    REFUSED_META_COMMANDS,
+    include_of,
+    meta_command,
+    problem,
+    roots_of,
+)
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse

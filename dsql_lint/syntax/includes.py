@@ -17,7 +17,7 @@ from dsql_lint.syntax.split import Statement
 INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
 _COMMAND = re.compile(r"\\(!|[A-Za-z_]+)\s*(.*)", re.S)
 # Meta-commands apply refuses, and why: what they do happens outside the target or its ledger.
-REFUSED_META = {
+REFUSED_META_COMMANDS = {
     "c": "connects to another database: the rest would run outside this target and its ledger",
     "connect": "connects to another database: the rest would run outside this target and its "
     "ledger",
