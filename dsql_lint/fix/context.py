@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.fix.dependents import Place
+from dsql_lint.fix.dependents import Names, Place
 from dsql_lint.fix.edits import Edit, delete, insert
 from dsql_lint.report.model import FileReport
 from dsql_lint.syntax.parse import Parsed
@@ -28,8 +28,10 @@ class FixContext:
         report: FileReport,
         choices: Mapping[str, str],
         later: Iterable[Place] = (),
+        names: Names | None = None,
     ) -> None:
         self.report = report
+        self.names = names  # the names of the statements, kept from pass to pass
         # The files fixed after this one, whose statements a type change must consider.
         self.later = later
         # (code, start) of findings whose fix was declined -> why; fix reports them.
@@ -65,7 +67,8 @@ class FixContext:
     def place(self) -> Place:
         """The statements of the file being fixed, for a type change's dependents."""
         return self.memo(
-            "place", lambda: Place(self.report.source.display_path, self.report.parsed, True)
+            "place",
+            lambda: Place(self.report.source.display_path, self.report.parsed, True, self.names),
         )
 
     def decline(self, diag: Diagnostic, reason: str) -> None:

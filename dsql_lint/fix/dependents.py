@@ -21,6 +21,7 @@ from sqlglot import exp
 from dsql_lint.fix.edits import Edit, replace
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import Parsed, node_span
+from dsql_lint.syntax.split import Kind
 from dsql_lint.syntax.tokens import Tokens
 
 # What the new type text holds besides the type: `UUID DEFAULT gen_random_uuid()`.
@@ -82,6 +83,31 @@ class Change:
         return _NUMERIC_ELEMENTS.match(self.old) is not None
 
 
+class Names:
+    """The names each statement uses, by its text, kept from one fix pass to the next: a pass
+    changes few statements, and reading every tree's names again each pass was most of a
+    late pass's planning."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Kind, str], frozenset[str]] = {}
+        self._used: dict[tuple[Kind, str], frozenset[str]] = {}
+
+    def next_pass(self) -> None:
+        """Only the names asked for since the last call are kept from here on."""
+        self._kept, self._used = self._used, {}
+
+    def of(self, parsed: Parsed) -> frozenset[str]:
+        # The tree is the text's (the parse of the same text is reused from pass to pass).
+        key = (parsed.statement.kind, parsed.statement.text)
+        found = self._used.get(key)
+        if found is None:
+            found = self._kept.get(key)
+            if found is None:
+                found = frozenset(_names(parsed))
+            self._used[key] = found
+        return found
+
+
 @dataclass(eq=False)
 class Place:
     """The statements of one file that a change may reach, and whether they can be edited."""
@@ -89,6 +115,7 @@ class Place:
     path: str
     parsed: Sequence[Parsed]
     editable: bool
+    names: Names | None = field(default=None, repr=False)  # the names of texts seen before
     # Name -> the statements that name it: a change looks only at those naming its table.
     _index: dict[str, list[int]] | None = field(default=None, repr=False)
 
@@ -96,8 +123,9 @@ class Place:
         """The statements from `start` on that name `name` (a table, a column), in order."""
         if self._index is None:
             self._index = {}
+            names = _names if self.names is None else self.names.of
             for k, parsed in enumerate(self.parsed):
-                for word in _names(parsed):
+                for word in names(parsed):
                     self._index.setdefault(word, []).append(k)
         found = self._index.get(name, [])
         for k in found[bisect.bisect_left(found, start) :]:

@@ -18,7 +18,7 @@ from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.decision import FixJudge
-from dsql_lint.fix.dependents import Place
+from dsql_lint.fix.dependents import Names, Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
@@ -102,6 +102,7 @@ class Fixer:
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
         self.later = Later()
+        self.names = Names()
 
     def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
@@ -116,21 +117,25 @@ class Fixer:
         text = source.text
         seen = {text}
         first: FileReport | None = None
-        # The lint of the text before the last pass, and the schema after it.
-        last: tuple[FileReport, Catalog] | None = None
-        again: tuple[FileReport, Catalog] | None = None  # a lint to plan on again
+        # The lint of the text before the last pass, the schema after it, and its fixes.
+        last: tuple[FileReport, Catalog, Planned] | None = None
+        again: tuple[FileReport, Catalog, Planned] | None = None  # a lint to plan on again
         while True:
             if again is not None:
-                report, catalog = again
+                report, catalog, plan = again
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
                 now = Source(source.path, text, source.bom, source.encoding, source.problem)
                 report = self.linter.lint_source(now, catalog, parses)
+                plan = self._plan(report)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, errors, withdrawn, fixable, declined)
-            if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
+            planned = plan.chosen(withdrawn, self.options.unsafe, fixable)
+            errors.extend(plan.errors)
+            declined.clear()
+            declined.update(plan.declined)
+            if last is not None and self._withdraw(last[2], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
                 text = passes.pop().before
@@ -150,7 +155,7 @@ class Fixer:
                 unique = list(dict.fromkeys(errors))
                 unfixed = set(declined)
                 if withdrawn:
-                    unfixed |= self._declined(report, withdrawn)
+                    unfixed |= plan.withdrawn(withdrawn)
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
@@ -169,58 +174,42 @@ class Fixer:
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report, catalog
+            last = report, catalog, plan
+            # The statements this pass edits are parsed anew: their trees go now, not after the
+            # next lint (what the guard reads of them is read first).
+            edited = plan.statements.edited(chosen)
+            plan.statements.pin(edited)
+            parses.drop(report.parsed[k] for k in edited if k < len(report.parsed))
             parses.release_unused(report.parsed)
-            del report, planned, chosen
+            del report, plan, planned, chosen
 
     def _withdraw(
         self,
-        before: FileReport,
+        before: Planned,
         after: FileReport,
         step: Pass,
         fixable: set[tuple[str, int]],
         withdrawn: dict[FixKey, str],
     ) -> bool:
-        """Whether fixes of `step` made their statement worse: those are withdrawn for good."""
-        found = harms(before, after, step.fixes, fixable)
-        statements = Statements(before)
+        """Whether fixes of `step`, planned on `before`, made their statement worse: those are
+        withdrawn for good."""
+        statements = before.statements
+        found = harms(statements, after, step.fixes, fixable)
         for harm in found:
             diag = harm.introduced
             withdrawn[statements.key(harm.fix)] = (
-                f"{before.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
+                f"{before.report.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
                 f" the fix ({harm.fix.summary}) would bring {diag.code} on line {diag.line}"
                 f" ({diag.message})"
             )
         return bool(found)
 
-    def _declined(
-        self, report: FileReport, withdrawn: Mapping[FixKey, str]
-    ) -> set[tuple[str, int]]:
-        """The (code, start) of the findings of `report` whose fix was withdrawn."""
-        ctx = FixContext(report, self.options.choices, self.later)
-        statements = Statements(report)
-        declined = set()
-        for diag in report.diagnostics:
-            action = self.actions.get(diag.code)
-            fix = action.plan(diag, ctx) if action is not None else None
-            if fix is not None and statements.key(fix) in withdrawn:
-                declined.add((diag.code, diag.start))
-        return declined
-
-    def _plan(
-        self,
-        report: FileReport,
-        errors: list[str],
-        withdrawn: Mapping[FixKey, str],
-        fixable: set[tuple[str, int]],
-        declined: dict[tuple[str, int], str],
-    ) -> list[Fix]:
-        """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
-        (code, start) of each finding a fix that will apply removes, `declined` those whose
-        fixer declined, with the reason (of this report: a pass planned again replaces it)."""
-        ctx = FixContext(report, self.options.choices, self.later)
-        statements = Statements(report) if withdrawn else None
-        planned = []
+    def _plan(self, report: FileReport) -> Planned:
+        """The fixes of the findings of `report`, and the findings whose fixer declined, with
+        the reason."""
+        self.names.next_pass()
+        ctx = FixContext(report, self.options.choices, self.later, self.names)
+        planned = Planned(Statements(report))
         for diag in report.diagnostics:
             action = self.actions.get(diag.code)
             if action is None:
@@ -228,20 +217,62 @@ class Fixer:
             try:
                 fix = action.plan(diag, ctx)
             except Exception as err:  # a bug in one action must not lose the other fixes
-                errors.append(
+                planned.errors.append(
                     f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
                 )
                 continue
-            if fix is None or statements is not None and statements.key(fix) in withdrawn:
+            if fix is None:
                 continue
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
-            planned.append(dataclasses.replace(fix, line=line))
-            if fix.safe or self.options.unsafe:
-                fixable.add((diag.code, diag.start))
-        declined.clear()
-        declined.update(ctx.declined)
+            planned.fixes.append((diag, dataclasses.replace(fix, line=line)))
+        planned.declined.update(ctx.declined)
         return planned
+
+
+@dataclass
+class Planned:
+    """The fixes of one lint's findings, planned once: when a pass is withdrawn, the lint
+    before it is planned again by leaving out what was withdrawn, not by planning anew."""
+
+    statements: Statements  # of the lint planned on
+    fixes: list[tuple[Diagnostic, Fix]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # actions that failed
+    declined: dict[tuple[str, int], str] = field(default_factory=dict)  # fixers' refusals
+    _keys: list[FixKey] | None = None
+
+    @property
+    def report(self) -> FileReport:
+        return self.statements.report
+
+    def keys(self) -> list[FixKey]:
+        """Each fix's key, read the first time something is withdrawn."""
+        if self._keys is None:
+            self._keys = [self.statements.key(fix) for _, fix in self.fixes]
+        return self._keys
+
+    def chosen(
+        self, withdrawn: Mapping[FixKey, str], unsafe: bool, fixable: set[tuple[str, int]]
+    ) -> list[Fix]:
+        """The fixes but those withdrawn; `fixable` gets the (code, start) of each finding a
+        fix that will apply removes."""
+        keys = self.keys() if withdrawn else None
+        out = []
+        for k, (diag, fix) in enumerate(self.fixes):
+            if keys is not None and keys[k] in withdrawn:
+                continue
+            out.append(fix)
+            if fix.safe or unsafe:
+                fixable.add((diag.code, diag.start))
+        return out
+
+    def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> set[tuple[str, int]]:
+        """The (code, start) of the findings whose fix was withdrawn."""
+        return {
+            (diag.code, diag.start)
+            for (diag, _), key in zip(self.fixes, self.keys(), strict=True)
+            if key in withdrawn
+        }
 
 
 class Later:
