@@ -180,6 +180,11 @@ class Fixer:
             edited = plan.statements.edited(chosen)
             plan.statements.pin(edited)
             parses.drop(report.parsed[k] for k in edited if k < len(report.parsed))
+            # Nor do their findings' nodes keep them: this lint is planned (`plan`) already.
+            report.diagnostics = [
+                d.without_node() if d.node is not None and d.statement in edited else d
+                for d in report.diagnostics
+            ]
             parses.release_unused(report.parsed)
             del report, plan, planned, chosen
 
@@ -225,7 +230,7 @@ class Fixer:
                 continue
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
-            planned.fixes.append((diag, dataclasses.replace(fix, line=line)))
+            planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))
         planned.declined.update(ctx.declined)
         return planned
 
@@ -236,42 +241,46 @@ class Planned:
     before it is planned again by leaving out what was withdrawn, not by planning anew."""
 
     statements: Statements  # of the lint planned on
-    fixes: list[tuple[Diagnostic, Fix]] = field(default_factory=list)
+    # Each fix with its finding's (code, start): not the finding, whose node holds a tree.
+    fixes: list[tuple[tuple[str, int], Fix]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # actions that failed
     declined: dict[tuple[str, int], str] = field(default_factory=dict)  # fixers' refusals
-    _keys: list[FixKey] | None = None
 
     @property
     def report(self) -> FileReport:
         return self.statements.report
 
-    def keys(self) -> list[FixKey]:
-        """Each fix's key, read the first time something is withdrawn."""
-        if self._keys is None:
-            self._keys = [self.statements.key(fix) for _, fix in self.fixes]
-        return self._keys
+    def _withdrawn(self, withdrawn: Mapping[FixKey, str]) -> list[bool]:
+        """Whether each fix is withdrawn. A fix's key is read only when its rule and edits are
+        those of a withdrawn fix: reading every fix's table and column was most of a withdrawal."""
+        alike = {(code, edits) for code, _, edits in withdrawn}
+        text = self.report.source.text
+        return [
+            (fix.code, tuple((text[e.start : e.end], e.text) for e in fix.edits)) in alike
+            and self.statements.key(fix) in withdrawn
+            for _, fix in self.fixes
+        ]
 
     def chosen(
         self, withdrawn: Mapping[FixKey, str], unsafe: bool, fixable: set[tuple[str, int]]
     ) -> list[Fix]:
         """The fixes but those withdrawn; `fixable` gets the (code, start) of each finding a
         fix that will apply removes."""
-        keys = self.keys() if withdrawn else None
+        gone = self._withdrawn(withdrawn) if withdrawn else [False] * len(self.fixes)
         out = []
-        for k, (diag, fix) in enumerate(self.fixes):
-            if keys is not None and keys[k] in withdrawn:
+        for (finding, fix), left_out in zip(self.fixes, gone, strict=True):
+            if left_out:
                 continue
             out.append(fix)
             if fix.safe or unsafe:
-                fixable.add((diag.code, diag.start))
+                fixable.add(finding)
         return out
 
     def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> set[tuple[str, int]]:
         """The (code, start) of the findings whose fix was withdrawn."""
+        gone = self._withdrawn(withdrawn)
         return {
-            (diag.code, diag.start)
-            for (diag, _), key in zip(self.fixes, self.keys(), strict=True)
-            if key in withdrawn
+            finding for (finding, _), left_out in zip(self.fixes, gone, strict=True) if left_out
         }
 
 
