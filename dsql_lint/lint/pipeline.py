@@ -43,6 +43,7 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import (
     REFUSED_META_COMMANDS,
@@ -276,10 +277,13 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
     is MySQL, a schema-qualified index name)."""
     rule = ruleset.special.get(POSTGRES_GRAMMAR)
-    # SQL read out of ORM code holds the ORM's bindings (`?`, `??`, `:name`), not PostgreSQL.
-    if rule is None or statement.kind is not Kind.SQL or isinstance(statement.source, MappedSource):
+    if rule is None or statement.kind is not Kind.SQL:
         return
-    refused = rejection(statement.text)
+    # SQL read out of ORM code holds its library's bindings (`?`, `:name`); a file psql
+    # runs, psql's variables.
+    source = statement.source
+    style = source.bindings if isinstance(source, MappedSource) else "psql"
+    refused = rejection(statement.text, STYLES.get(style))
     if refused is None:
         return
     if refused.offset is None:  # at the end of the input: the last character written

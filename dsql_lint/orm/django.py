@@ -22,6 +22,7 @@ from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Django migration"
+BINDINGS = "pyformat"  # RunSQL's params go through the driver: `%s`, `%(name)s`
 # Field class -> the column type Django's PostgreSQL backend writes.
 TYPES = {
     "AutoField": "INTEGER", "BigAutoField": "BIGINT", "SmallAutoField": "SMALLINT",
@@ -109,7 +110,7 @@ class _Reader:
     def __init__(self, file: PyFile, app: str) -> None:
         self.file = file
         self.app = app
-        self.build = Builder()
+        self.build = Builder(BINDINGS)
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
