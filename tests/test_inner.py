@@ -178,3 +178,31 @@ def test_nesting_is_looked_into_down_to_a_bound() -> None:
     assert "DSQL101" in {d.code for d in lint_text(nested_functions(pipeline.MAX_DEPTH))}
     assert "DSQL101" not in {d.code for d in lint_text(nested_functions(pipeline.MAX_DEPTH + 1))}
     lint_text(nested_functions(400))  # no recursion error
+
+
+DO_BLOCK = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+    "DO $$\n"
+    "BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n"
+    "    CREATE TYPE mood AS ENUM ('happy', 'sad');\n"
+    "  END IF;\n"
+    "  CREATE FUNCTION f() RETURNS void LANGUAGE sql\n"
+    "    AS $f$ ALTER TABLE orders DROP COLUMN id $f$;\n"
+    "  EXECUTE 'CREATE TABLE t (id serial)';\n"
+    "EXCEPTION WHEN duplicate_object THEN NULL;\n"
+    "END $$;\n"
+    "DO LANGUAGE plpgsql 'BEGIN CREATE TABLE u (id serial, note text DEFAULT ''x''); END';\n"
+)
+
+
+def test_a_do_blocks_statements_are_checked_where_they_are_written() -> None:
+    """As PL/pgSQL's parser reads the block: in an IF branch, a LANGUAGE sql function's body
+    two levels down (with the catalog), a single-quoted block; not what EXECUTE runs."""
+    assert [(code, line, col, text[:40]) for code, line, col, text in found(DO_BLOCK)] == [
+        ("DSQL005", 2, 1, "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FR"),
+        ("DSQL514", 5, 5, "CREATE TYPE mood AS ENUM ('happy', 'sad'"),
+        ("DSQL615", 8, 31, "DROP COLUMN id"),
+        ("DSQL005", 12, 1, "DO LANGUAGE plpgsql 'BEGIN CREATE TABLE "),
+        ("DSQL101", 12, 47, "serial"),
+    ]
