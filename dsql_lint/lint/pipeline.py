@@ -103,10 +103,10 @@ class StatementResult:
     # Catalog checks whose node part matched: (check index, subject, where the node is).
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
-    # The statements nested in it (schema elements, SQL function bodies) that change the
-    # schema or have catalog checks, by their index in `inner_statements`, each with those
-    # nested in it in turn: settled in order, after the statement's own effects. Their other
-    # findings are in the outermost statement's `diagnostics`.
+    # The statements nested in it (schema elements, SQL function bodies, a DO block's) that
+    # change the schema or have catalog checks, by their index in `inner_statements`, each
+    # with those nested in it in turn: settled in order, after the statement's own effects.
+    # Their other findings are in the outermost statement's `diagnostics`.
     nested: list[tuple[int, StatementResult]] = field(default_factory=list)
 
     def detach(self) -> None:
@@ -159,7 +159,7 @@ def analyze(
     parsed: Parsed, ruleset: RuleSet, *, nodes: bool = True, depth: int = 0
 ) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending. The
-    statements nested in it (schema elements, SQL function bodies) are analysed too, and
+    statements nested in it (schema elements, SQL function bodies, a DO block's) are too, and
     those nested in them, `MAX_DEPTH` levels down; the server's grammar judges the outermost
     statement, which holds them. `nodes`: findings keep the node they matched (what `fix`
     reads; the tree stays alive)."""

@@ -106,6 +106,8 @@ def mask(
         pos = end
         kind = binding.lastgroup or _VALUE
         binding = find_binding(sql, pos)
+        if skipped is not None and skipped.start() < pos:  # psql's :'var' holds a string
+            skipped = find_skipped(sql, pos)
         if kind not in kinds:
             continue
         out.append(sql[done:start])
