@@ -23,7 +23,7 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                parentheses (sqlglot reads only those)
     WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
                                                name stands for what psql puts there; `:{?d}`
-                                               (whether d is set) a TRUE
+                                               (whether d is set) the name d alone
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _psql_variables(tokens: list[Token]) -> list[Token]:
         if after[0].start == token.end + 1 and kinds[0] in _QUOTED:
             i += 1  # the colon dropped; the quoted string or name stays
         elif glued and kinds == _IS_SET:
-            out.append(_retyped(after[2], TokenType.TRUE, "TRUE"))
+            out.append(after[2])  # the name alone: a column stands for the boolean
             i += 5
         else:
             out.append(token)
