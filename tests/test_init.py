@@ -315,6 +315,7 @@ FRAMEWORKS = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
     ("name", "folder", "framework", "said"),
     [
         ("alembic", "migrations/versions", "alembic", "Alembic migrations in migrations/versions"),
+        ("alembic-locations", "db", "alembic", "Alembic migrations in db/core, db/billing"),
         ("django", "shop/migrations", "django", "Django migrations in shop/migrations"),
         ("rails", "db/migrate", "rails", "Rails migrations in db/migrate"),
         ("goose", "db/migrations", "goose", "goose migrations in db/migrations"),
