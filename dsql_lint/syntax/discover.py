@@ -121,7 +121,8 @@ ALEMBIC = "Alembic migrations"  # what discovery calls a group of Alembic revisi
 SEARCHED = (
     "*.sql files by their framework's markers; schema.prisma; TypeORM, Knex, Sequelize and "
     "MikroORM migrations (.ts/.js); Alembic and Django migrations (.py in versions/ and "
-    "migrations/ folders, and alembic.ini's version_locations); Rails db/structure.sql, db/migrate/*.rb and db/schema.rb"
+    "migrations/ folders, and alembic.ini's version_locations); Rails db/structure.sql, "
+    "db/migrate/*.rb and db/schema.rb"
 )
 
 
