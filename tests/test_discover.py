@@ -52,7 +52,7 @@ def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
     assert len(said) == 11
-    assert "23 files, 78 statements checked" in result.stdout
+    assert "24 files, 83 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -112,7 +112,7 @@ def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
     ("name", "said"),
     [
         ("alembic", ["Alembic migrations in migrations/versions (2 files)"]),
-        ("django", ["Django migrations in shop/migrations (2 files)"]),
+        ("django", ["Django migrations in shop/migrations (3 files)"]),
         (
             "rails",
             ["Rails structure dump in db (1 file)", "Rails migrations in db/migrate (3 files)"],
