@@ -38,6 +38,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
         ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
         ("flyway", "Flyway migrations in sql (2 files, flyway.locations)", 2),
+        ("supabase", "Supabase migrations in supabase/migrations (2 files)", 10),
     ],
 )
 def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
@@ -51,8 +52,8 @@ def test_each_framework_is_found_and_said(name: str, said: str, statements: int)
 def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
-    assert len(said) == 11
-    assert "24 files, 83 statements checked" in result.stdout
+    assert len(said) == 12
+    assert "26 files, 93 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -238,3 +239,27 @@ def test_without_flyway_locations_discovery_groups_by_folder(tmp_path: Path) -> 
     _located_project(tmp_path)
     (tmp_path / "flyway.conf").write_text("flyway.url=jdbc:postgresql://localhost/db\n")
     assert [len(group.files) for group in discover(tmp_path)] == [2, 1]
+
+
+SUPABASE = FRAMEWORKS / "supabase"
+
+
+def test_supabase_migrations_run_as_the_cli_runs_them(tmp_path: Path) -> None:
+    result = run(SUPABASE, "check")
+    # The CLI runs each file in one transaction: the second DDL onwards is refused.
+    assert "DDL statement number 2 in one transaction" in result.stdout
+    # Its boilerplate is reported with advice in Supabase's terms, nothing crashes.
+    for said in (
+        "Supabase creates extensions `with schema extensions`",
+        "Supabase's API reads rows through row-level security",
+        "`anon` is a role Supabase's platform creates",
+        "usually `alter default privileges ... to anon, authenticated, service_role`",
+        "Supabase's API reads rows through these policies",
+    ):
+        assert said in result.stdout
+    assert result.returncode == 1
+    # A file the CLI skips (not <version>_<name>.sql) is no Supabase migration.
+    shutil.copytree(SUPABASE, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "supabase" / "migrations" / "notes.sql").write_text("SELECT 1;\n")
+    groups = {g.framework: len(g.files) for g in discover(tmp_path)}
+    assert groups == {"supabase": 2, "sql": 1}

@@ -323,6 +323,12 @@ FRAMEWORKS = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
         ("liquibase", "changelog", "liquibase", "Liquibase changelogs in changelog"),
         ("drizzle", "drizzle", "drizzle", "Drizzle migrations in drizzle"),
         ("prisma", "prisma/migrations", "prisma", "Prisma migrations in prisma/migrations"),
+        (
+            "supabase",
+            "supabase/migrations",
+            "supabase",
+            "Supabase migrations in supabase/migrations",
+        ),
         ("flyway", "sql", "flyway", "Flyway migrations in sql"),  # its flyway.conf says so
     ],
 )
@@ -376,8 +382,8 @@ def test_django_apps_are_configured_together_and_other_frameworks_said(tmp_path:
     result = init(tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[:2] == [
-        "dsql-lint: Django migrations in billing/migrations (2 files); Django migrations in "
-        "shop/migrations (2 files)",
+        "dsql-lint: Django migrations in billing/migrations (3 files); Django migrations in "
+        "shop/migrations (3 files)",
         "dsql-lint: also found, not configured: goose migrations in tools/db/migrations (3 files)",
     ]
     config = yaml.safe_load((tmp_path / ".dsql-lint.yaml").read_text())

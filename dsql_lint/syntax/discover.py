@@ -18,6 +18,7 @@ from pathlib import Path
 from dsql_lint.errors import InputError
 from dsql_lint.syntax import alembic_config
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
+from dsql_lint.syntax.formats import is_supabase
 from dsql_lint.syntax.source import drizzle_journal, migration_key
 
 # Folders no migration lives in, and which can be huge.
@@ -68,9 +69,7 @@ def _drizzle(path: Path, head: str) -> Claim | None:
 
 
 def _supabase(path: Path, head: str) -> Claim | None:
-    if path.parent.name == "migrations" and path.parent.parent.name == "supabase":
-        return Claim("supabase", path.parent)
-    return None
+    return Claim("supabase", path.parent) if is_supabase(path) else None
 
 
 def _rails(path: Path, head: str) -> Claim | None:
