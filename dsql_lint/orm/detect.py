@@ -100,6 +100,42 @@ KINDS: dict[Callable[[Path, str], Reader | None], tuple[str, str]] = {
 }
 
 
+# How to get the SQL each framework's files stand for, which `dsql-lint apply` runs: the SQL
+# read from them here is a reconstruction for linting, and the framework keeps its own history
+# table (alembic_version, django_migrations, schema_migrations), which apply would not write.
+SQL_FROM = {
+    "alembic": "run `alembic upgrade head --sql > upgrade.sql` (offline mode) and apply that file",
+    "django": (
+        "run `python manage.py sqlmigrate APP NNNN > NNNN.sql` for each migration and apply "
+        "those files"
+    ),
+    "rails": (
+        "set `config.active_record.schema_format = :sql`, run `rails db:migrate` on a local "
+        "database, then `rails db:structure:dump`, and apply db/structure.sql"
+    ),
+    "prisma": (
+        "run `prisma migrate dev --create-only` and apply prisma/migrations (its migration.sql "
+        "files)"
+    ),
+    "drizzle": "run `drizzle-kit generate` and apply the drizzle/ folder it writes",
+    "orm": "run it with its own tool, or write the migration as a .sql file",
+}
+
+
+def apply_refusal(path: Path) -> tuple[str, str] | None:
+    """For a framework's own migration (an ORM file), which `dsql-lint apply` does not run:
+    what its files are called (KINDS) and how to get SQL apply runs; None for other files."""
+    if path.suffix not in SUFFIXES:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    detector = next((d for d in DETECTORS if d(path, text) is not None), None)
+    name, label = KINDS[detector] if detector is not None else ("orm", "scripts")
+    return label, SQL_FROM[name]
+
+
 def reader_for(path: Path, text: str) -> Reader | None:
     """How to read a file that is an ORM file (None for SQL and files of no ORM)."""
     if path.suffix not in SUFFIXES:
