@@ -196,3 +196,15 @@ def test_auth_user_model_in_a_settings_package(tmp_path: Path) -> None:
     (package / "__init__.py").write_text("from .production import *\n")
     (package / "production.py").write_text("AUTH_USER_MODEL = 'people.Member'\n")
     assert _user_reference(folder / "0003_order_customer.py") == '"people_member"'
+
+
+def test_a_given_folder_of_alembic_version_locations_is_read_in_revision_order() -> None:
+    # Neither location is named versions/: alembic.ini's version_locations says they hold
+    # revisions, and they run in down_revision order across both.
+    located = ROOT / "fixtures" / "frameworks" / "alembic-locations"
+    files = expand_paths([str(located / "db")], orm=True)
+    assert [Path(f).relative_to(located / "db").as_posix() for f in files] == [
+        "core/3f1e_accounts.py",
+        "billing/1b2c_invoices.py",
+        "core/2a9d_accounts_email.py",
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dsql_lint.orm import alembic, django, prisma, rails, scripts
 from dsql_lint.orm.mapped import Builder, MappedSource, Note
+from dsql_lint.syntax import alembic_config
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
@@ -176,12 +177,16 @@ def kinds_in(folder: Path) -> list[tuple[Path, tuple[str, str]]]:
     is there (its `meta/_journal.json`): that SQL is what is linted."""
     claimed: list[tuple[Path, Callable]] = []
     generated = False
+    # Alembic's version_locations hold revisions whatever their folders' names.
+    located = {f.resolve() for found in alembic_config.locations(folder) for f in found.folders}
     for root, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if d not in SKIPPED]  # never walked into
         generated |= Path(root).name == "meta" and "_journal.json" in names
+        revisions = Path(root).resolve() in located
         for name in names:
             path = Path(root, name)
-            detector = _detector(path) if _candidate(path) else None
+            wanted = _candidate(path) or (revisions and _revision_file(path))
+            detector = _detector(path) if wanted else None
             if detector is not None:
                 claimed.append((path, detector))
     return [(path, KINDS[d]) for path, d in claimed if not (generated and d is _drizzle_schema)]
@@ -191,9 +196,7 @@ def run_order(paths: list[Path]) -> list[Path]:
     """`paths`, sorted as migrations, with Alembic revisions (the one ORM whose run order is
     not its file names) put in `down_revision` order among the places they hold."""
     revisions = [
-        i
-        for i, path in enumerate(paths)
-        if path.suffix == ".py" and _candidate(path) and _detector(path) is _alembic
+        i for i, path in enumerate(paths) if path.suffix == ".py" and _detector(path) is _alembic
     ]
     ordered = alembic.ordered([paths[i] for i in revisions])
     out = list(paths)
@@ -204,10 +207,14 @@ def run_order(paths: list[Path]) -> list[Path]:
 
 def _candidate(path: Path) -> bool:
     if path.suffix == ".py":
-        return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
+        return path.parent.name in PYTHON_FOLDERS and _revision_file(path)
     if path.suffix == ".rb":  # Rails keeps them in db/migrate and db/schema.rb
         return path.parent.name == "migrate" or path.name == "schema.rb"
     return path.suffix in SUFFIXES
+
+
+def _revision_file(path: Path) -> bool:
+    return path.suffix == ".py" and path.name != "__init__.py"
 
 
 def _detector(path: Path) -> Callable | None:
