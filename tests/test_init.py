@@ -402,3 +402,16 @@ def test_an_existing_configuration_gets_both_keys(tmp_path: Path) -> None:
     assert (tmp_path / "app" / ".dsql-lint.yaml").read_text() == (
         "# ours\nignore: [DSQL104]\nmigrations: migrations/versions\nframework: alembic\n"
     )
+
+
+def test_a_kept_migrations_folder_gets_no_framework_of_another(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "alembic", tmp_path / "app")
+    config = "migrations: db/sql\n"
+    (tmp_path / "app" / ".dsql-lint.yaml").write_text(config)
+    result = init(tmp_path / "app")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "kept          .dsql-lint.yaml: has migrations: db/sql (--force replaces it)"
+        in result.stdout
+    )
+    assert (tmp_path / "app" / ".dsql-lint.yaml").read_text() == config
