@@ -27,6 +27,12 @@ _ASYNC = re.compile(
 
 _ANY_ASYNC = re.compile("async", re.I).search  # a literal search: most statements have none
 
+# pglast turns the server's error position into a character offset as if it counted bytes, but
+# PostgreSQL counts characters: past a non-ASCII character the offset falls short. Every
+# non-ASCII character is a letter to PostgreSQL's scanner (an identifier's or inside a string),
+# so an ASCII letter in its place reads the same and makes bytes and characters one.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -49,7 +55,20 @@ def rejection(sql: str, bindings: Style | None = None) -> Rejection | None:
         message, offset = (err.args + (None, None))[:2]
         if not isinstance(offset, int):
             offset = None
+        elif not masked.isascii():
+            offset = _ascii_offset(masked)
         if offset is not None and any(start <= offset < end for start, end in spans):
             return None
         return Rejection(str(message), offset)
+    return None
+
+
+def _ascii_offset(masked: str) -> int | None:
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        parse_sql_json(_NON_ASCII.sub("x", masked))
+    except ParseError as err:
+        offset = (err.args + (None, None))[1]
+        return offset if isinstance(offset, int) else None
     return None
