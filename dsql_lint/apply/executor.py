@@ -86,7 +86,6 @@ class Executor:
         self._reported: set[tuple[str, int]] = set()  # a resume reports each statement once
         self._progress = 0  # statements reported and COPY batches committed
         self._started = False
-        self.sleep: Callable[[float], None] = time.sleep
 
     @property
     def conn(self) -> Any:
@@ -147,7 +146,7 @@ class Executor:
                 # SET statements run again as the resume passes them).
                 self.session.settings = []
                 self.session.close()
-                self.sleep(delay)
+                time.sleep(delay)
 
     def _lost(self, err: Exception) -> bool:
         """A connection this run had was lost, or could not be opened again."""
@@ -240,7 +239,7 @@ class Executor:
             return
         if all(status in DONE for status in statuses):
             for step in unit.steps:
-                self._report(step, self._found_done(unit))
+                self._report(step, self._found_done())
             return
         if unit.refusal:
             message = (
@@ -261,7 +260,7 @@ class Executor:
                 ran = self._run_copy(unit) if unit.batched else self._run_transaction(unit)
             if not ran:
                 for step in unit.steps:
-                    self._report(step, self._found_done(unit))
+                    self._report(step, self._found_done())
                 return
         elif unit.kind == QUERY:
             self._run_query(unit.steps[0])
@@ -534,7 +533,7 @@ class Executor:
             self._guarded([step], lambda: self.conn.execute(step.sql))
             self.session.settings.append(step.sql)
         if status in DONE:
-            self._report(step, self._found_done(self._unit))
+            self._report(step, self._found_done())
             return
         self._record_all([step], APPLIED)
         self._report(step, "applied")
@@ -647,10 +646,10 @@ class Executor:
     def _reconciled(self, step: Step, outcome: str) -> None:
         self.reporter.event("reconcile", file=step.path, line=step.line, outcome=outcome)
 
-    def _found_done(self, unit: Unit | None) -> str:
-        """How a unit the ledger shows done is reported: by another run, or by this one
-        before its connection was lost."""
-        return "applied" if unit is self._unknown else "skipped"
+    def _found_done(self) -> str:
+        """How the current unit is reported when the ledger shows it done: by another run,
+        or by this one before its connection was lost."""
+        return "applied" if self._unit is not None and self._unit is self._unknown else "skipped"
 
     def _fresh_for_wait(self) -> None:
         """A job wait is one long call, so the connection-age check between units cannot
