@@ -175,3 +175,19 @@ def test_the_delays_grow_from_an_immediate_first_reconnect() -> None:
     assert policy.delay(1) == 0.0
     for attempt, ceiling in ((2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (9, 8.0)):
         assert ceiling / 2 <= policy.delay(attempt) <= ceiling
+
+
+def test_the_text_output_says_where_the_connection_was_lost_and_how_it_resumed(
+    db: Database, migrations
+) -> None:
+    folder = migrations({"V1__rows.sql": ROWS})
+    with Proxy(db.server.port, cut_on="CREATE TABLE u", cut_after=True) as proxy:
+        result = run_cli("apply", str(folder), "--dsn", proxied(db, proxy.port))
+    assert result.code == 0, result.output
+    lines = result.err.splitlines()
+    (reconnect,) = [line for line in lines if line.startswith("reconnect (")]
+    assert "connection lost at " in reconnect and "V1__rows.sql:6: " in reconnect
+    assert reconnect.endswith("; attempt 1 in 0.00 s")
+    (resume,) = [line for line in lines if line.startswith("resume ")]
+    assert resume.endswith("V1__rows.sql:6  interrupted: applied (the catalog shows its effect)")
+    assert lines[-1].startswith("done: 4 applied, 0 already applied, 0 failed in ")
