@@ -34,7 +34,7 @@ CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 # suppression comment, a file that is not text, an include of a file that cannot run.
 PARSE_ERROR = "parse_error"
 POSTGRES_GRAMMAR = "postgres_grammar"  # PostgreSQL's own parser refuses the statement
-REFUSED_META = "refused_meta"  # a psql meta-command apply refuses (\\connect, \\!...)
+REFUSED_META = "refused_meta"  # a psql meta-command apply refuses (\\if, \\connect...)
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"

@@ -34,7 +34,7 @@ from dsql_lint.syntax.source import STDIN, Source
 
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class FindingsCache:

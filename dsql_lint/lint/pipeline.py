@@ -44,14 +44,9 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import (
-    REFUSED_META_COMMANDS,
-    include_of,
-    meta_command,
-    problem,
-    roots_of,
-)
+from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
+from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pg_grammar import rejection
@@ -402,7 +397,7 @@ class Linter:
 
     def _includes(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
         """psql includes of files that cannot run with the migrations (outside their folders,
-        missing, or none named), and meta-commands that run elsewhere (DSQL013)."""
+        missing, or none named), and meta-commands apply would not run as psql does (DSQL013)."""
         found = self._refused_meta(statements)
         rule = self.ruleset.special.get(BAD_INCLUDE)
         if rule is None or source.path == STDIN:
@@ -421,13 +416,12 @@ class Linter:
         rule = self.ruleset.special.get(REFUSED_META)
         if rule is None:
             return []
-        found = []
-        for statement in statements:
-            command = meta_command(statement)[0] if statement.kind is Kind.META else ""
-            if command in REFUSED_META_COMMANDS:
-                variables = {"command": f"\\{command}", "why": REFUSED_META_COMMANDS[command]}
-                found.append(_statement_diagnostic(rule, statement, variables))
-        return found
+        return [
+            _statement_diagnostic(
+                rule, refused.statement, {"command": refused.written, "why": refused.why}
+            )
+            for refused in refusals(statements)
+        ]
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
