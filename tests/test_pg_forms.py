@@ -176,3 +176,29 @@ def test_partition_bounds_that_are_comparisons() -> None:
     assert text_of(p, spec.this[0]) == "'foo' < 'bar'"
     sql = "CREATE TABLE c PARTITION OF p FOR VALUES IN ('foo' > 'bar')"
     assert regenerated(sql) == sql
+
+
+def test_view_options_without_a_value() -> None:
+    p = parsed("CREATE VIEW v WITH (security_barrier, check_option = local) AS SELECT 1;")
+    properties = list(p.tree.find_all(exp.Property))
+    assert [(q.name, q.args.get(BARE)) for q in properties] == [
+        ("security_barrier", True),
+        ("check_option", None),
+    ]
+    sql = "CREATE VIEW v WITH (security_barrier) AS SELECT 1"
+    assert regenerated(sql) == sql
+
+
+def test_column_compression() -> None:
+    p = parsed("CREATE TABLE p (n text COMPRESSION pglz NOT NULL, m text COMPRESSION default);")
+    methods = [c.this for c in p.tree.find_all(exp.CompressColumnConstraint, bfs=False)]
+    assert [text_of(p, m) for m in methods] == ["pglz", "default"]
+    sql = "ALTER TABLE p ADD COLUMN q TEXT COMPRESSION lz4 NOT NULL"
+    assert regenerated(sql) == sql
+
+
+def test_bit_varying_is_varbit() -> None:
+    p = parsed("SELECT 1::bit varying(3), CAST(b AS BIT VARYING), 2::bit(3) FROM t;")
+    casts = list(p.tree.find_all(exp.Cast, bfs=False))
+    assert [text_of(p, c.to) for c in casts] == ["bit varying(3)", "BIT VARYING", "bit(3)"]
+    assert regenerated("CREATE TABLE b (x bit varying(10)[])") == "CREATE TABLE b (x varbit(10)[])"

@@ -605,6 +605,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
+        # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
+        dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         _DISPATCH[id(base)] = dispatch
     return dispatch
 

@@ -16,7 +16,10 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                unnamed parameters become exp.DataType nodes
     CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
     CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
-                                               value is TRUE, args["bare"]: printed as written
+    CREATE VIEW v WITH (security_barrier)      value is TRUE, args["bare"]: printed as written
+    c text COMPRESSION pglz                    exp.CompressColumnConstraint (sqlglot's COMPRESS),
+                                               printed as COMPRESSION
+    bit varying(3)                             the one type name varbit, as PostgreSQL reads it
     PARTITION OF p (c WITH OPTIONS ...)        exp.ColumnDef args["with_options"]; a column of
                                                no type may start with GENERATED
     FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
@@ -70,6 +73,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
     """A cheap test (C-speed membership) for statements `rewrite` may change."""
     return (
         TokenType.OPERATOR in types
+        or TokenType.BIT in types
         or TokenType.STRING in types
         or (bool(types) and types[0] in _FIRST)
     )
@@ -84,6 +88,8 @@ def rewrite(
         tokens = _operators(tokens, fixups)
     if TokenType.STRING in types:
         tokens = _typed_literals(tokens)
+    if TokenType.BIT in types:
+        tokens = _bit_varying(tokens)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
@@ -100,8 +106,10 @@ def rewrite(
         tokens = _bare_storage_parameters(tokens, fixups)
         tokens = _with_options(tokens, fixups)
         tokens = _compared_bounds(tokens, fixups)
+        tokens = _compression(tokens)
     elif first is TokenType.ALTER:
         tokens = _virtual(tokens, fixups)
+        tokens = _compression(tokens)
     return tokens
 
 
@@ -145,6 +153,37 @@ def _typed_literals(tokens: list[Token]) -> list[Token]:
         ):
             out[i : i + 2] = [out[i + 1], _retyped(name, TokenType.DCOLON, "::"), name]
     return out
+
+
+def _bit_varying(tokens: list[Token]) -> list[Token]:
+    """`bit varying`, which sqlglot reads as `bit` and a stray word: one token `varbit`, the
+    name PostgreSQL gives the type, over both words."""
+    out = list(tokens)
+    for i in range(len(out) - 2, -1, -1):
+        bit, varying = out[i], out[i + 1]
+        if bit.token_type is TokenType.BIT and _upper(varying) == "VARYING":
+            merged = Token(TokenType.VAR, "varbit", varying.line, varying.col, bit.start,
+                           varying.end, bit.comments + varying.comments)  # fmt: skip
+            out[i : i + 2] = [merged]
+    return out
+
+
+def _compression(tokens: list[Token]) -> list[Token]:
+    """A column's `COMPRESSION method` (also `COMPRESSION default`), which sqlglot reads as
+    its COMPRESS constraint: the generator prints it back as COMPRESSION."""
+    out = list(tokens)
+    for i in range(1, len(out) - 1):
+        if (
+            _upper(out[i]) == "COMPRESSION"
+            and out[i + 1].token_type in _COMPRESSION_METHOD
+            and out[i - 1].token_type is not TokenType.SET  # ALTER COLUMN c SET COMPRESSION
+        ):
+            out[i] = _retyped(out[i], out[i].token_type, "COMPRESS")
+            out[i + 1] = _retyped(out[i + 1], TokenType.VAR, out[i + 1].text)
+    return out
+
+
+_COMPRESSION_METHOD = frozenset({TokenType.VAR, TokenType.DEFAULT, TokenType.IDENTIFIER})
 
 
 def _overriding(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
@@ -450,15 +489,20 @@ def _set_no_inherit(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None
     return tree
 
 
+# What precedes the WITH of storage parameters: a column list, or a view's name.
+_BEFORE_PARAMETERS = frozenset({TokenType.R_PAREN, TokenType.VAR, TokenType.IDENTIFIER})
+
+
 def _bare_storage_parameters(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """`CREATE TABLE t (...) WITH (oids)`: a parameter without a value, which sqlglot reads
-    only as `name = value`; given `= TRUE` (tokens at the name's place), marked bare."""
+    """`CREATE TABLE t (...) WITH (oids)`, `CREATE VIEW v WITH (security_barrier)`: a
+    parameter without a value, which sqlglot reads only as `name = value`; given `= TRUE`
+    (tokens at the name's place), marked bare."""
     start = next(
         (
             i + 2
             for i in range(1, len(tokens) - 2)
             if tokens[i].token_type is TokenType.WITH
-            and tokens[i - 1].token_type is TokenType.R_PAREN
+            and tokens[i - 1].token_type in _BEFORE_PARAMETERS
             and tokens[i + 1].token_type is TokenType.L_PAREN
         ),
         None,
