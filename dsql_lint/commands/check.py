@@ -6,7 +6,6 @@ import importlib
 
 import click
 
-from dsql_lint.apply import placeholders
 from dsql_lint.commands.options import (
     color_option,
     include_roots,
@@ -88,9 +87,6 @@ def check(
     if history:
         files, context = with_history(files, options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
-    for source in sources:
-        for note in placeholders.unset(source):
-            click.echo(f"dsql-lint: {note}", err=True)
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
     if context:
         report = report.without(context)

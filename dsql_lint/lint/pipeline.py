@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import NamedTuple
 
 from sqlglot import exp
@@ -29,6 +30,7 @@ from dsql_lint.engine.ruleset import (
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
+    UNSET_PLACEHOLDER,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -43,6 +45,8 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax.flyway_config import placeholder_values
+from dsql_lint.syntax.formats import layout
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
@@ -373,6 +377,7 @@ class Linter:
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
+        diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
@@ -422,6 +427,28 @@ class Linter:
             )
             for refused in refusals(statements)
         ]
+
+    def _unset_placeholders(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
+        """Flyway placeholders its configuration gives no value: Flyway and apply refuse the
+        migration (check reads each as an identifier, so the SQL around it is still checked)."""
+        rule = self.ruleset.special.get(UNSET_PLACEHOLDER)
+        found = layout(source) if rule is not None and "${" in source.text else None
+        if found is None or not found.placeholders:
+            return []
+        values = placeholder_values(Path(source.path).resolve().parent)
+        if values is None:  # a malformed flyway.toml: apply says so at its line
+            return []
+        out = []
+        for offset, name in found.placeholders:
+            if name in values or name == "flyway:filename":
+                continue
+            statement = next(
+                (s for s in statements if s.start <= offset < s.end),
+                Statement(source, 0, offset, offset, *source.position(offset)),
+            )
+            end = offset + len(name) + 3  # ${name}
+            out.append(diagnostic(statement, rule, offset, end, {"placeholder": f"${{{name}}}"}))
+        return out
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
