@@ -167,3 +167,14 @@ def test_modify_to_auto_increment_is_refused_and_fix_exits_1(tmp_path) -> None: 
     assert result.returncode == 1
     assert "MYSQL not translated: MODIFY COLUMN id" in result.stderr
     assert "not supported in this dialect" not in result.stderr  # no raw sqlglot warning
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE users SET email = 'x' WHERE id = 1 ORDER BY id LIMIT 1;", "DELETE FROM t LIMIT 5;"],
+)
+def test_update_and_delete_with_limit_are_refused_not_kept_silently(sql: str) -> None:
+    text, _, refused = _mysql(sql + "\n")
+    assert text == sql + "\n"  # as written, for the user to rewrite
+    verb = sql.split()[0]
+    assert refused[0].startswith(f"not translated: {verb} ... LIMIT: PostgreSQL has no LIMIT")
