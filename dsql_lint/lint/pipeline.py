@@ -45,8 +45,8 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax import formats
 from dsql_lint.syntax.flyway_config import placeholder_values
-from dsql_lint.syntax.formats import layout
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
@@ -432,7 +432,7 @@ class Linter:
         """Flyway placeholders its configuration gives no value: Flyway and apply refuse the
         migration (check reads each as an identifier, so the SQL around it is still checked)."""
         rule = self.ruleset.special.get(UNSET_PLACEHOLDER)
-        found = layout(source) if rule is not None and "${" in source.text else None
+        found = formats.layout(source) if rule is not None and "${" in source.text else None
         if found is None or not found.placeholders:
             return []
         values = placeholder_values(Path(source.path).resolve().parent)
@@ -741,9 +741,13 @@ def diagnostic(
 
 
 def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
-    """The rule's fix, or the framework's own words for it where the SQL was generated."""
+    """The rule's fix, or the framework's own words for it (where the SQL was generated, or
+    in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         return source.hints[rule.name]
+    framework = formats.hints(source).get(rule.name)
+    if framework is not None:
+        return framework
     return render(rule.suggestion, variables) if rule.suggestion else None
 
 
