@@ -6,7 +6,8 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     INSERT ... OVERRIDING SYSTEM|USER VALUE    exp.Insert args["overriding"] = "SYSTEM" | "USER"
     box '(0,0,1,1)', circle '<(0,0),1>', ...   exp.Cast to the type, as sqlglot reads point '...'
     a <<| b, a ~= b, a ~<~ b, ...              exp.Operator with args["bare"]: printed as written
-    DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables
+    DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables;
+    DROP SEQUENCE|TYPE|SCHEMA a, b             the same with their kind
     COMMENT ON ... IS NULL                     exp.Comment whose expression is exp.Null
     GENERATED ALWAYS AS (e) [VIRTUAL]          exp.ComputedColumnConstraint, as for STORED, with
                                                args["virtual"] (True when the word is written)
@@ -14,6 +15,7 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                as in an index's column list
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
+    CREATE FUNCTION f(a int = 1)               a default, as for `a int DEFAULT 1`
     CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
     CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
     CREATE VIEW v WITH (security_barrier)      value is TRUE, args["bare"]: printed as written
@@ -95,7 +97,8 @@ def rewrite(
         if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _overriding(tokens, fixups)
     elif first is TokenType.DROP:
-        tokens = _drop_indexes(tokens, fixups)
+        tokens = _drop_several(tokens, fixups)
+        tokens = _dropped_parameter_names(tokens, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
@@ -218,25 +221,56 @@ def _set_overriding(tree: exp.Expr | None, found: list[tuple[int, str]]) -> exp.
     return tree
 
 
-def _drop_indexes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """sqlglot reads one name after DROP INDEX, several after DROP TABLE."""
-    if len(tokens) < 4 or tokens[1].token_type is not TokenType.INDEX:
-        return tokens
-    if TokenType.COMMA not in (t.token_type for t in tokens):
+# Objects PostgreSQL drops several of at once, which sqlglot reads one of: read as DROP TABLE
+# (several names), then given their kind back.
+_DROPPED_KINDS = frozenset({"INDEX", "SEQUENCE", "TYPE", "SCHEMA"})
+
+
+def _drop_several(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """sqlglot reads one name after DROP INDEX, SEQUENCE, TYPE or SCHEMA, several after DROP
+    TABLE."""
+    kind = _upper(tokens[1]) if len(tokens) >= 4 else None
+    if kind not in _DROPPED_KINDS or TokenType.COMMA not in (t.token_type for t in tokens):
         return tokens
     out = [tokens[0], _retyped(tokens[1], TokenType.TABLE, "TABLE")]
-    # CONCURRENTLY followed by a comma or a dot is an index's name.
-    concurrently = _upper(tokens[2]) == "CONCURRENTLY" and tokens[3].token_type not in (
-        TokenType.COMMA, TokenType.DOT
-    )  # fmt: skip
+    # CONCURRENTLY (of an index) followed by a comma or a dot is an index's name.
+    concurrently = (
+        kind == "INDEX"
+        and _upper(tokens[2]) == "CONCURRENTLY"
+        and tokens[3].token_type not in (TokenType.COMMA, TokenType.DOT)
+    )
     out += tokens[3:] if concurrently else tokens[2:]
-    fixups.append(partial(_set_drop_index, concurrently=concurrently))
+    fixups.append(partial(_set_drop_kind, kind=kind, concurrently=concurrently))
     return out
 
 
-def _set_drop_index(tree: exp.Expr | None, concurrently: bool) -> exp.Expr | None:
+def _dropped_parameter_names(tokens: list[Token], sub_parser: Callable[[], Any]) -> list[Token]:
+    """`DROP FUNCTION f(a int, b text)`: the parameters' names, which sqlglot reads only
+    without (`f(int, text)`), dropped: PostgreSQL finds the function by the types alone."""
+    kind = _upper(tokens[1]) if len(tokens) > 4 else None
+    if kind not in ("FUNCTION", "PROCEDURE", "ROUTINE"):
+        return tokens
+    drop: set[int] = set()
+    depth, begin = 0, 0
+    for k, token in enumerate(tokens):
+        if token.token_type is TokenType.L_PAREN:
+            depth += 1
+            if depth == 1:
+                begin = k + 1
+        elif depth == 1 and token.token_type in (TokenType.COMMA, TokenType.R_PAREN):
+            part = tokens[begin:k]
+            named = len(part) > 1 and _data_type(part, sub_parser) is None
+            if named and _data_type(part[1:], sub_parser) is not None:
+                drop.add(begin)
+            begin = k + 1
+        if token.token_type is TokenType.R_PAREN:
+            depth -= 1
+    return [t for k, t in enumerate(tokens) if k not in drop] if drop else tokens
+
+
+def _set_drop_kind(tree: exp.Expr | None, kind: str, concurrently: bool) -> exp.Expr | None:
     if isinstance(tree, exp.Drop):
-        tree.set("kind", "INDEX")
+        tree.set("kind", kind)
         tree.set("concurrently", concurrently)
     return tree
 
@@ -317,7 +351,8 @@ def _function_types(
     tokens: list[Token], fixups: list[Fixup], sub_parser: Callable[[], Any]
 ) -> list[Token]:
     """Unnamed parameters of more than one token (`text[]`, `timestamp with time zone`): one
-    placeholder name token each, swapped for the parsed type afterwards."""
+    placeholder name token each, swapped for the parsed type afterwards. A default written
+    `= value`, which sqlglot reads only as `DEFAULT value`: its `=` read as DEFAULT."""
     kind = 3 if _upper(tokens[1]) == "OR" else 1
     if kind + 2 >= len(tokens) or _upper(tokens[kind]) not in ("FUNCTION", "PROCEDURE"):
         return tokens
@@ -339,6 +374,7 @@ def _function_types(
             params.append((begin, k))
             begin = k + 1
     types: dict[int, exp.Expr] = {}
+    equals = False
     out: list[Token] = list(tokens[: open_ + 1])
     for n, (begin, end) in enumerate(params):
         if n:
@@ -353,6 +389,10 @@ def _function_types(
             ),
             len(part),
         )
+        if default < len(part) and part[default].token_type is TokenType.EQ:
+            equals = True
+            part = [*part[:default], _retyped(part[default], TokenType.DEFAULT, "DEFAULT"),
+                    *part[default + 1 :]]  # fmt: skip
         body = part[mode:default]
         parsed = _data_type(body, sub_parser) if len(body) > 1 else None
         if parsed is None:
@@ -362,10 +402,11 @@ def _function_types(
         out.append(_retyped(body[0], TokenType.VAR, "_"))
         out += part[default:]
         types[body[0].start] = parsed
-    if not types:
+    if not types and not equals:
         return tokens
     out += tokens[close:]
-    fixups.append(partial(_set_function_types, types=types))
+    if types:
+        fixups.append(partial(_set_function_types, types=types))
     return out
 
 
