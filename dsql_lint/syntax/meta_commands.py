@@ -96,6 +96,8 @@ _WHY = {
     "prompt": "reads a psql variable from the terminal",
     "bind": "gives the next statement parameters, which apply does not",
     "lo": "runs large-object functions through psql's client",
+    ";": "joins the statements around it into one query, which the server runs in one "
+    "transaction; apply sends them one by one",
 }
 _SAME_AS = {
     "connect": "c",

@@ -75,6 +75,7 @@ def test_an_include_outside_the_migrations_folder_is_refused(tmp_path: Path) -> 
         "\\set AUTOCOMMIT off",
         "\\echo `rm -rf /tmp/x`",
         "\\some_future_command",
+        "SELECT 1 \\; DROP TABLE a;",  # one query, one transaction, under psql
     ],
 )
 def test_meta_commands_apply_does_not_reproduce_refuse_the_plan_before_anything_runs(
