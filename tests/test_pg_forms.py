@@ -232,3 +232,12 @@ def test_drop_function_with_parameter_names() -> None:
     p = parsed("DROP FUNCTION IF EXISTS s.f(p_id uuid, t timestamp with time zone) CASCADE;")
     types = p.tree.expressions
     assert [text_of(p, t) for t in types] == ["uuid", "timestamp with time zone"]
+
+
+def test_psql_variables() -> None:
+    p = parsed("""SELECT a FROM t WHERE b = :'name' AND :"col" = 1 AND :{?verbose} AND c = :d;""")
+    assert p.tree is not None, p.error
+    literal = p.tree.find(exp.Literal)
+    assert text_of(p, literal) == "'name'"  # the quoted name stands for psql's value
+    assert "verbose" in [text_of(p, c) for c in p.tree.find_all(exp.Column)]
+    assert "DSQL001" not in codes(lint_text("COPY t FROM :'file';\nSELECT :\"c\" FROM t;\n"))
