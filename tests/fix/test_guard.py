@@ -29,7 +29,7 @@ def test_a_type_change_an_index_elsewhere_cannot_take_is_withdrawn() -> None:
     assert result.remaining[0].fix is FixAvailability.NONE
     assert len(result.withdrawn) == 1
     assert "DSQL102 not fixed" in result.withdrawn[0]
-    assert "DSQL307 on line 2" in result.withdrawn[0]
+    assert "DSQL307 into `CREATE INDEX ASYNC t_tags ON t (tags);`" in result.withdrawn[0]
     assert not result.available
 
 
