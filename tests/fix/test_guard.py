@@ -134,3 +134,22 @@ def test_the_trees_of_earlier_passes_are_freed_without_the_collector() -> None:
         gc.enable()
     assert len(result.passes) == 2
     assert nodes == 0
+
+
+def test_each_withdrawn_finding_has_its_own_note(tmp_path: Path) -> None:
+    """Two statements alike make one withdrawn fix: each finding says it was not fixed."""
+    text = INDEXED_ARRAY + "DROP TABLE t;\n" + INDEXED_ARRAY
+    result = fix_text(text, UNSAFE)
+    assert result.text == text
+    assert [(d.code, d.line, d.fix) for d in result.remaining] == [
+        ("DSQL102", 1, FixAvailability.NONE),
+        ("DSQL102", 4, FixAvailability.NONE),
+    ]
+    assert [w.split(" not fixed")[0] for w in result.withdrawn] == [
+        "t.sql:1: DSQL102",
+        "t.sql:4: DSQL102",
+    ]
+    path = tmp_path / "t.sql"
+    path.write_text(text)
+    run = CliRunner().invoke(cli, ["fix", "--isolated", "--unsafe-fixes", str(path)])
+    assert run.output.count("DSQL102 not fixed: the fix (column tags") == 2
