@@ -7,8 +7,10 @@ fixes whose edits collide simply wait for the next pass.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -62,6 +64,9 @@ class FixResult:
     # made its statement worse (`check` could not know: each carries its own fix_note).
     declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
+    # Each pass's positions forward, and the fixed text's newlines: for `line`.
+    _forwards: list[ed.Forward] = field(default_factory=list, repr=False)
+    _newlines: list[int] = field(default_factory=list, repr=False)
 
     @property
     def withdrawn(self) -> list[str]:
@@ -75,7 +80,25 @@ class FixResult:
 
     @property
     def applied(self) -> list[Fix]:
-        return [fix for p in self.passes for fix in p.fixes]
+        """The fixes applied, each at its line in the fixed text (where a split that added
+        lines before it moved it), like the findings that remain."""
+        return [
+            dataclasses.replace(fix, line=self.line(fix.edits[0].start, since=k))
+            for k, p in enumerate(self.passes)
+            for fix in p.fixes
+        ]
+
+    def line(self, pos: int, since: int = 0) -> int:
+        """The line in the fixed text of position `pos` of the text before pass `since`
+        (0: the text as read)."""
+        if not self._forwards:
+            self._forwards = [
+                ed.Forward(e for fix in step.fixes for e in fix.edits) for step in self.passes
+            ]
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        for forward in self._forwards[since:]:
+            pos = forward(pos)
+        return bisect.bisect_left(self._newlines, pos) + 1
 
     @property
     def converged(self) -> bool:
