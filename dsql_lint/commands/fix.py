@@ -142,7 +142,7 @@ def fix(
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color, orm_left, diff)
+    _report(outcomes, rules, color, orm_left, diff, translate is not None)
     unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
@@ -191,7 +191,12 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
 
 
 def _report(
-    outcomes: list[Outcome], rules: list[Rule], color: str, unrewritten: int, diff: bool
+    outcomes: list[Outcome],
+    rules: list[Rule],
+    color: str,
+    unrewritten: int,
+    diff: bool,
+    translating: bool,
 ) -> None:
     if any(o.result.changed for o in outcomes):
         # One convention, as the findings that remain can only be on the fixed text.
@@ -213,7 +218,7 @@ def _report(
     if findings:
         click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated, unrewritten))
+    _echo_err(summary([o.result for o in outcomes], translated, unrewritten, translating))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

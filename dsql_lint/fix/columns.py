@@ -163,10 +163,23 @@ class ReplaceType(Action):
 
 
 def _column_at(tokens: Tokens, start: int) -> locate.Column | None:
-    """The column definition whose type starts at offset `start`."""
-    at = next((i for i, t in enumerate(tokens) if t.start == start), None)
-    column = locate.find_column(tokens, tokens[at - 1].name) if at else None
-    return column if column is not None and tokens[column.type.start].start == start else None
+    """The column definition holding offset `start` (its type, or one of its constraints: an
+    identity's), in a CREATE TABLE or an ALTER TABLE ... ADD COLUMN."""
+    at = next((i for i, t in enumerate(tokens) if t.start <= start < t.end), None)
+    if at is None:
+        return None
+    layout = locate.create_table_elements(tokens)
+    if layout is not None:
+        for first, stop in layout[1]:
+            if first <= at < stop and locate.element_kind(tokens, first) == "COLUMN":
+                return locate.column(tokens, first, first, stop)
+        return None
+    alter = locate.alter_table(tokens)
+    for first, stop in alter.actions if alter is not None else ():
+        name = locate.add_column_name(tokens, first, stop)
+        if first <= at < stop and name is not None:
+            return locate.column(tokens, first, name, stop)
+    return None
 
 
 def _position(tree: exp.Expr | None, name: str) -> int | None:
