@@ -402,6 +402,11 @@ def _use(
     parent = node.parent
     while isinstance(parent, exp.Paren):
         node, parent = parent, parent.parent
+    if change.kind == "array-json" and _indexed(parent):
+        raise Declined(
+            f"{_where(place, parsed)} indexes {change.column}, and DSQL cannot index a"
+            f" {change.new_type} column (DSQL307)"
+        )
     if _neutral(change, node, parent, found):
         return
     if change.kind == "array-json":
@@ -428,6 +433,11 @@ def _use(
     )
 
 
+def _indexed(parent: exp.Expr | None) -> bool:
+    """Whether the column is a key of an index (CREATE INDEX)."""
+    return isinstance(parent, exp.Ordered) and isinstance(parent.parent, exp.IndexParameters)
+
+
 def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Followed) -> bool:
     """Whether this use works the same with the new type as written."""
     if parent is None:
@@ -446,7 +456,7 @@ def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Fol
             return True  # ORDER BY
         using = params.args.get("using")
         method = using.name.lower() if using is not None else ""
-        return method in _PLAIN_METHODS or (method == "gin" and change.kind == "array-json")
+        return method in _PLAIN_METHODS
     if isinstance(parent, exp.Cast) and norm_type(parent.to.sql()) == norm_type(change.new_type):
         return True
     if isinstance(parent, exp.EQ | exp.NEQ | exp.In):
