@@ -216,3 +216,20 @@ def test_every_line_fix_prints_is_one_of_the_fixed_sql(tmp_path: Path, diff: boo
     # (the last of the two DSQL101 lines: the column of c, moved by the split)
     assert fixed[said["DSQL101"] - 1].startswith("CREATE TABLE c (id BIGINT GENERATED")
     assert fixed[said["DSQL701"] - 1] == "TRUNCATE c CASCADE;"
+
+
+def test_a_nested_statements_catalog_finding_remains_after_a_fix_pass(tmp_path: Path) -> None:
+    """The second pass reuses the first's analysis of the unchanged function: its body's
+    catalog checks are settled again, not lost with the copy."""
+    path = tmp_path / "m.sql"
+    path.write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, note text, n serial);\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$\n"
+        "  ALTER TABLE orders DROP COLUMN id;\n"
+        "$$;\n"
+    )
+    result = run("--unsafe-fixes", str(path))
+    err = result.stderr.decode()
+    assert "Fixed 1 finding (1 with unsafe fixes) in 1 file; 1 remains." in err
+    assert f"{path}:3:" in err and "DSQL615" in err
+    assert result.returncode == 1
