@@ -353,10 +353,25 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     near = _NEAR.search(refused.message)  # the token the server names: underlined whole
     if near and statement.source.text.startswith(near.group(1), start):
         end = start + max(1, len(near.group(1)))
-    found.insert(0, diagnostic(statement, rule, start, end, {"error": refused.message}))
+    quoted = _BACKQUOTED.match(statement.source.text, start, statement.end)
+    if quoted is not None:
+        end = quoted.end()  # the name underlined whole
+    refusal = diagnostic(statement, rule, start, end, {"error": refused.message})
+    if quoted is not None:
+        # MySQL's quoting: the command that rewrites it, said where it is met.
+        name = quoted.group()
+        written = '"' + name[1:-1].replace('"', '""') + '"'
+        refusal = replace(
+            refusal,
+            suggestion=f"{name} is a MySQL backquoted name; PostgreSQL writes {written}."
+            " `dsql-lint fix --from mysql` rewrites every backquoted name of a MySQL file,"
+            " and its other MySQL forms.",
+        )
+    found.insert(0, refusal)
 
 
 _NEAR = re.compile(r'at or near "(.*)"\Z', re.S)
+_BACKQUOTED = re.compile(r"`[^`\n]+`")
 
 
 def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:

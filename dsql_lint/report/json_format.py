@@ -26,6 +26,7 @@ def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> d
         "message": diag.message,
         "suggestion": diag.suggestion,
         "fix": diag.fix.value,
+        "fix_note": diag.fix_note,
         "statement": diag.statement,
         "start": {"line": diag.line, "column": diag.col, "offset": diag.byte_start},
         "end": {"line": diag.end_line, "column": diag.end_col, "offset": diag.byte_end},

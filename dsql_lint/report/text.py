@@ -68,6 +68,8 @@ def _finding(
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
         out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
+    elif diag.fix_note:
+        out.append(f"  {style('fix:', '1;32')} none: {diag.fix_note}")
     if answers:  # what the cluster will say: searchable when it is seen in production
         out.append(f"  {style('dsql:', '1;32')} {' | '.join(map(str, answers))}")
     out.extend(_frame(source, diag, style))
