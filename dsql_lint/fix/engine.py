@@ -7,8 +7,10 @@ fixes whose edits collide simply wait for the next pass.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,8 +19,8 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.decision import FixJudge
-from dsql_lint.fix.dependents import Names, Place
+from dsql_lint.fix.decision import FixJudge, Followed, later_places
+from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
@@ -27,9 +29,7 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
-from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import split
 
 MAX_PASSES = 8
 
@@ -60,16 +60,45 @@ class FixResult:
         Fix
     ]  # fixes for what remains, not applied (unsafe ones, without --unsafe-fixes)
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
-    # Fixes withdrawn because they made their statement worse; their findings remain.
-    withdrawn: list[str] = field(default_factory=list)
-    # The (code, start) of the findings of `report` whose fix was withdrawn or declined (one
-    # note may stand for several: the same edit in statements alike).
+    # The (code, start) of the findings of `report` whose fix the guard withdrew, since it
+    # made its statement worse (`check` could not know: each carries its own fix_note).
     declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
+    # Each pass's positions forward, and the fixed text's newlines: for `line`.
+    _forwards: list[ed.Forward] = field(default_factory=list, repr=False)
+    _newlines: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def withdrawn(self) -> list[str]:
+        """Why each finding left whose rule has a fix has none: one note per finding."""
+        path = self.source.display_path
+        return [
+            f"{path}:{d.line}: {d.code} not fixed: {d.fix_note}"
+            for d in self.report.diagnostics
+            if d.fix_note
+        ]
 
     @property
     def applied(self) -> list[Fix]:
-        return [fix for p in self.passes for fix in p.fixes]
+        """The fixes applied, each at its line in the fixed text (where a split that added
+        lines before it moved it), like the findings that remain."""
+        return [
+            dataclasses.replace(fix, line=self.line(fix.edits[0].start, since=k))
+            for k, p in enumerate(self.passes)
+            for fix in p.fixes
+        ]
+
+    def line(self, pos: int, since: int = 0) -> int:
+        """The line in the fixed text of position `pos` of the text before pass `since`
+        (0: the text as read)."""
+        if not self._forwards:
+            self._forwards = [
+                ed.Forward(e for fix in step.fixes for e in fix.edits) for step in self.passes
+            ]
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        for forward in self._forwards[since:]:
+            pos = forward(pos)
+        return bisect.bisect_left(self._newlines, pos) + 1
 
     @property
     def converged(self) -> bool:
@@ -93,23 +122,20 @@ class Fixer:
     ) -> None:
         # One process: fixes need the trees, which parallel linting does not keep. Each
         # finding carries its fix decision for the user's choices: what `_plan` applies.
-        lint = dataclasses.replace(
-            lint or LintOptions(), jobs=1, fix_judge=FixJudge(options.choices)
-        )
+        self.judge = FixJudge(options.choices)
+        lint = dataclasses.replace(lint or LintOptions(), jobs=1, fix_judge=self.judge)
         self.linter = Linter(rules, lint, keep_trees=True)
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
-        self.later = Later()
-        self.names = Names()
+        self.later = Later(lint)
 
     def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
         the last pass's schema is what the next file sees. `later`: the files to be fixed
         after this one (a folder's), which a column's type change must not break."""
         self.later.now(later)
-        declined: dict[tuple[str, int], str] = {}
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
@@ -117,25 +143,26 @@ class Fixer:
         text = source.text
         seen = {text}
         first: FileReport | None = None
-        # The lint of the text before the last pass, the schema after it, and its fixes.
-        last: tuple[FileReport, Catalog, Planned] | None = None
-        again: tuple[FileReport, Catalog, Planned] | None = None  # a lint to plan on again
+        # The lint of the text before the last pass (its fix decision settled), and the
+        # schema after it.
+        # And its fixes, planned once.
+        last: tuple[FileReport, Catalog, Followed, Planned] | None = None
+        again: tuple[FileReport, Catalog, Followed, Planned] | None = None  # to plan on again
         while True:
             if again is not None:
-                report, catalog, plan = again
+                report, catalog, followed, plan = again
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
                 now = Source(source.path, text, source.bom, source.encoding, source.problem)
                 report = self.linter.lint_source(now, catalog, parses)
-                plan = self._plan(report)
+                report, followed = self.judge.settle(report, self.actions, self.later)
+                plan = self._plan(report, followed)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = plan.chosen(withdrawn, self.options.unsafe, fixable)
             errors.extend(plan.errors)
-            declined.clear()
-            declined.update(plan.declined)
-            if last is not None and self._withdraw(last[2], report, passes[-1], fixable, withdrawn):
+            if last is not None and self._withdraw(last[3], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
                 text = passes.pop().before
@@ -153,9 +180,7 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                unfixed = set(declined)
-                if withdrawn:
-                    unfixed |= plan.withdrawn(withdrawn)
+                unfixed = plan.withdrawn(withdrawn) if withdrawn else {}
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
@@ -168,13 +193,12 @@ class Fixer:
                     available,
                     unique,
                     stopped=stopped,
-                    withdrawn=[*withdrawn.values(), *declined.values()],
-                    declined=unfixed,
+                    declined=set(unfixed),
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report, catalog, plan
+            last = report, catalog, followed, plan
             # The statements this pass edits are parsed anew: their trees go now, not after the
             # next lint (what the guard reads of them is read first).
             edited = plan.statements.edited(chosen)
@@ -202,18 +226,18 @@ class Fixer:
         found = harms(statements, after, step.fixes, fixable)
         for harm in found:
             diag = harm.introduced
+            # The error is in a text that is not kept: the statement is named by its words.
+            words = " ".join(after.statements[diag.statement].text.split())
+            shown = words if len(words) <= 60 else words[:57] + "..."
             withdrawn[statements.key(harm.fix)] = (
-                f"{before.report.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
-                f" the fix ({harm.fix.summary}) would bring {diag.code} on line {diag.line}"
+                f"the fix ({harm.fix.summary}) would bring {diag.code} into `{shown}`"
                 f" ({diag.message})"
             )
         return bool(found)
 
-    def _plan(self, report: FileReport) -> Planned:
-        """The fixes of the findings of `report`, and the findings whose fixer declined, with
-        the reason."""
-        self.names.next_pass()
-        ctx = FixContext(report, self.options.choices, self.later, self.names)
+    def _plan(self, report: FileReport, followed: Followed) -> Planned:
+        """The fixes of the findings of `report`."""
+        ctx = FixContext(report, self.options.choices, followed)
         planned = Planned(Statements(report))
         for diag in report.diagnostics:
             action = self.actions.get(diag.code)
@@ -231,7 +255,6 @@ class Fixer:
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
             planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))
-        planned.declined.update(ctx.declined)
         return planned
 
 
@@ -244,20 +267,21 @@ class Planned:
     # Each fix with its finding's (code, start): not the finding, whose node holds a tree.
     fixes: list[tuple[tuple[str, int], Fix]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # actions that failed
-    declined: dict[tuple[str, int], str] = field(default_factory=dict)  # fixers' refusals
 
     @property
     def report(self) -> FileReport:
         return self.statements.report
 
-    def _withdrawn(self, withdrawn: Mapping[FixKey, str]) -> list[bool]:
-        """Whether each fix is withdrawn. A fix's key is read only when its rule and edits are
-        those of a withdrawn fix: reading every fix's table and column was most of a withdrawal."""
+    def _why(self, withdrawn: Mapping[FixKey, str]) -> list[str | None]:
+        """Why each fix is withdrawn, or None. A fix's key is read only when its rule and
+        edits are those of a withdrawn fix: reading every fix's table and column was most of
+        a withdrawal."""
         alike = {(code, edits) for code, _, edits in withdrawn}
         text = self.report.source.text
         return [
-            (fix.code, tuple((text[e.start : e.end], e.text) for e in fix.edits)) in alike
-            and self.statements.key(fix) in withdrawn
+            withdrawn.get(self.statements.key(fix))
+            if (fix.code, tuple((text[e.start : e.end], e.text) for e in fix.edits)) in alike
+            else None
             for _, fix in self.fixes
         ]
 
@@ -266,30 +290,30 @@ class Planned:
     ) -> list[Fix]:
         """The fixes but those withdrawn; `fixable` gets the (code, start) of each finding a
         fix that will apply removes."""
-        gone = self._withdrawn(withdrawn) if withdrawn else [False] * len(self.fixes)
+        why = self._why(withdrawn) if withdrawn else [None] * len(self.fixes)
         out = []
-        for (finding, fix), left_out in zip(self.fixes, gone, strict=True):
-            if left_out:
+        for (finding, fix), reason in zip(self.fixes, why, strict=True):
+            if reason is not None:
                 continue
             out.append(fix)
             if fix.safe or unsafe:
                 fixable.add(finding)
         return out
 
-    def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> set[tuple[str, int]]:
-        """The (code, start) of the findings whose fix was withdrawn."""
-        gone = self._withdrawn(withdrawn)
-        return {
-            finding for (finding, _), left_out in zip(self.fixes, gone, strict=True) if left_out
-        }
+    def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> dict[tuple[str, int], str]:
+        """The (code, start) of the findings whose fix was withdrawn -> why: each its own,
+        also where one withdrawal stands for the same edit in statements alike."""
+        why = zip(self.fixes, self._why(withdrawn), strict=True)
+        return {finding: reason for (finding, _), reason in why if reason is not None}
 
 
 class Later:
-    """The files to be fixed after the current one, parsed the first time a fix asks."""
+    """The files to be fixed after the current one, each read the first time a fix asks."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: LintOptions) -> None:
+        self.options = options
         self.sources: Sequence[Source] = ()
-        self.places: dict[str, Place] = {}
+        self.places: dict[str, Place | None] = {}
 
     def now(self, later: Sequence[Source]) -> None:
         self.sources = later
@@ -299,15 +323,18 @@ class Later:
     def __iter__(self) -> Iterator[Place]:
         for source in self.sources:
             if source.path not in self.places:
-                parsed = [parse(s) for s in split(source)]
-                self.places[source.path] = Place(source.display_path, parsed, False)
-            yield self.places[source.path]
+                self.places[source.path] = later_places([source], self.options)[0]
+            place = self.places[source.path]
+            if place is not None:
+                yield place
 
 
-def _unfixable(report: FileReport, declined: set[tuple[str, int]]) -> FileReport:
-    """`report` with the findings whose fix was withdrawn marked as having none."""
+def _unfixable(report: FileReport, declined: Mapping[tuple[str, int], str]) -> FileReport:
+    """`report` with the findings whose fix was withdrawn marked as having none, and why."""
     diagnostics = [
-        dataclasses.replace(d, fix=FixAvailability.NONE) if (d.code, d.start) in declined else d
+        dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=declined[(d.code, d.start)])
+        if (d.code, d.start) in declined
+        else d
         for d in report.diagnostics
     ]
     return dataclasses.replace(report, diagnostics=diagnostics)
