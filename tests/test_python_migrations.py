@@ -71,7 +71,7 @@ def test_python_escapes_and_concatenation_keep_positions(tmp_path: Path) -> None
 def test_django_operations_are_read_as_django_writes_them() -> None:
     found = findings(DJANGO / "0001_initial.py")
     codes = {(d.line, d.col, d.code) for d in found}
-    assert (14, 25, "DSQL153") in codes  # BigAutoField: identity without CACHE
+    assert (14, 24, "DSQL153") in codes  # BigAutoField: identity without CACHE
     assert (16, 28, "DSQL102") in codes  # ArrayField
     assert (25, 21, "DSQL202") in codes  # ForeignKey: its constraint
     assert (25, 21, "DSQL301") in codes  # ForeignKey: its index

@@ -85,17 +85,27 @@ class Builder:
         self.length = 0
 
     def add(self, text: str, start: int, end: int) -> None:
-        self.anchors.append((self.length, start, end))
-        self.parts.append(text)
-        self.length += len(text)
+        """Generated SQL standing for the span: what follows its leading white space starts
+        at the span's start, so that a finding on `NOT NULL` in " NOT NULL" points at the
+        span, not one character into it."""
+        body = text.lstrip()
+        if body and body != text:
+            self._add(text[: len(text) - len(body)], start, end)
+        self._add(body or text, start, end)
 
     def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
         `end` unless it has one."""
         for piece in pieces:
-            self.add(*piece)
+            self._add(*piece)
         sql = "".join(p for p, _, _ in pieces).rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+
+    def _add(self, text: str, start: int, end: int) -> None:
+        """Text copied from the span (decoded), each character at its own place."""
+        self.anchors.append((self.length, start, end))
+        self.parts.append(text)
+        self.length += len(text)
 
     def text(self) -> str:
         return "".join(self.parts)
