@@ -302,10 +302,12 @@ def _is_none(node: ast.expr) -> bool:
 
 
 def _server_default(node: ast.expr) -> str:
-    """`server_default=` as SQLAlchemy writes it: `text()` as written, a `func.` call by its
-    name, a string quoted."""
+    """`server_default=` as SQLAlchemy writes it: `text()` as written, `sa.true()` and
+    `sa.false()` as the words, a `func.` call by its name, a string quoted."""
     if isinstance(node, ast.Call) and name_of(node.func) == "text" and node.args:
         return str(constant(node.args[0]))
+    if isinstance(node, ast.Call) and name_of(node.func) in ("true", "false"):
+        return name_of(node.func)
     if isinstance(node, ast.Call):
         return f"{name_of(node.func)}()"
     value = constant(node)
