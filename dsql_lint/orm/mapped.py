@@ -36,6 +36,9 @@ class MappedSource(Source):
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
     hints: dict[str, str] = field(default_factory=dict)
+    # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
+    # not the migration's own, so not counted as checked.
+    wrappers: int = 0
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +86,7 @@ class Builder:
         self.parts: list[str] = []
         self.anchors: list[tuple[int, int, int]] = []
         self.length = 0
+        self.wrappers = 0  # see MappedSource.wrappers
 
     def add(self, text: str, start: int, end: int) -> None:
         """Generated SQL standing for the span: what follows its leading white space starts
@@ -128,6 +132,7 @@ class Builder:
             framework=framework,
             notes=tuple(notes),
             hints=hints or {},
+            wrappers=self.wrappers,
         )
 
 
@@ -146,8 +151,10 @@ class Transaction:
     def write(self, start: int, end: int) -> None:
         if self.wrapped and not self._open:
             self.build.add("BEGIN;\n", start, end)
+            self.build.wrappers += 1
         elif not self.wrapped and self._open:
             self.build.add("COMMIT;\n", start, end)
+            self.build.wrappers += 1
         self._open = self.wrapped
         self.opened |= self.wrapped
 

@@ -85,6 +85,7 @@ def read(source: Source, name: str) -> MappedSource:
             continue
         if wrapped and not opened:
             build.add("BEGIN;\n", at, match.end())
+            build.wrappers += 1
             opened = True
         pieces = literal.pieces
         if name == "Knex migration":
@@ -92,6 +93,7 @@ def read(source: Source, name: str) -> MappedSource:
         build.statement(pieces, literal.end)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
+        build.wrappers += 1
     hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
     return build.source(source, name, notes, hints)
 
