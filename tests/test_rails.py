@@ -3,6 +3,9 @@ written, schema statements as Rails' PostgreSQL adapter writes them, findings in
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
@@ -132,3 +135,25 @@ def test_polymorphic_references_change_table_and_add_reference() -> None:
     ]
     unread = next(d for d in found if d.code == "DSQL007")
     assert "not checked here: change_table t.change" in unread.message
+
+
+def test_findings_come_in_line_order_and_statements_are_the_migrations_own() -> None:
+    # The DEFAULT of add_column is written after its NOT NULL's line position; BEGIN and
+    # COMMIT are Rails' own, not statements of the migration.
+    path = ROOT / "fixtures" / "frameworks" / "rails" / "db" / "migrate"
+    out = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", str(path / "20240101000000_create_users.rb")],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    places = [tuple(int(n) for n in m.groups()) for m in re.finditer(r"\.rb:(\d+):(\d+): ", out)]
+    assert places == sorted(places)
+    assert "1 file, 3 statements checked" in out  # CREATE TABLE and its two indexes
+
+
+def test_add_column_points_at_the_call_and_its_default() -> None:
+    found = findings(ROOT / "fixtures" / "frameworks" / "sent" / "rails" / "db" / "migrate")
+    on_line = sorted((d.col, d.code) for d in found if d.line == 16)
+    # add_column :users, :active, :boolean, default: true, null: false
+    assert on_line == [(5, "DSQL602"), (43, "DSQL601")]

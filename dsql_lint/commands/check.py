@@ -71,11 +71,13 @@ def check(
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
 
     Folders are searched for *.sql files, which are read in migration order (Flyway V2 before
-    V10, numeric and timestamp prefixes compared as numbers), and for ORM files: Prisma
-    schemas and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL they
-    stand for, with findings at their own lines. With no paths, the project's migrations
-    are found from each framework's markers (goose, dbmate, Liquibase, Prisma, Drizzle,
-    Supabase, golang-migrate, Flyway, ORM files), and what was found is said on stderr.
+    V10, numeric and timestamp prefixes compared as numbers), and for framework files: Rails
+    migrations (db/migrate/*.rb) and db/schema.rb, Alembic and Django migrations, Prisma
+    schemas, and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL the
+    framework sends for them, with findings at their own lines. With no paths, the
+    project's migrations are found from each framework's markers (goose, dbmate, Liquibase,
+    Prisma, Drizzle, Supabase, Rails, Alembic, Django, golang-migrate, Flyway, ORM files),
+    and what was found is said on stderr.
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
