@@ -208,3 +208,19 @@ def test_a_given_folder_of_alembic_version_locations_is_read_in_revision_order()
         "billing/1b2c_invoices.py",
         "core/2a9d_accounts_email.py",
     ]
+
+
+def test_an_f_string_without_substitutions_is_a_literal(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "from alembic import op\n\n\ndef upgrade():\n"
+        "    op.execute(f\"UPDATE t SET doc = '{{}}'::jsonb\")\n"
+        '    op.execute(f"TRUNCATE {table}")\n'
+    )
+    source = read_source(str(path), orm=True)
+    assert "UPDATE t SET doc = '{}'::jsonb;" in source.text  # f-string braces decoded
+    assert "TRUNCATE" not in source.text
+    found = findings(path)
+    assert [(d.line, d.code) for d in found] == [(6, "DSQL007")]  # only the one with {table}

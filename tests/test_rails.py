@@ -157,3 +157,19 @@ def test_add_column_points_at_the_call_and_its_default() -> None:
     on_line = sorted((d.col, d.code) for d in found if d.line == 16)
     # add_column :users, :active, :boolean, default: true, null: false
     assert on_line == [(5, "DSQL602"), (43, "DSQL601")]
+
+
+def test_index_names_past_the_identifier_limit_are_shortened_as_rails_7_1_does(
+    tmp_path: Path,
+) -> None:
+    migrate = tmp_path / "db" / "migrate"
+    migrate.mkdir(parents=True)
+    path = migrate / "20240101000000_long.rb"
+    path.write_text(
+        "class Long < ActiveRecord::Migration[7.1]\n  def change\n"
+        "    add_index :subscription_line_items, [:subscription_id, :product_variant_id]\n"
+        "  end\nend\n"
+    )
+    text = read_source(str(path), orm=True).text
+    # index_subscription_line_items_on_subscription_id_and_product_variant_id is 71 bytes
+    assert re.search(r'CREATE INDEX "idx_on_subscription_id_product_variant_id_[0-9a-f]{10}"', text)
