@@ -5,7 +5,8 @@ statically.
 `(sql, params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
 `AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
-ArrayField an array column; `settings.AUTH_USER_MODEL` the table of the project's user
+ArrayField an array column; AddField writes the field's default as a DEFAULT to fill the
+existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN; `settings.AUTH_USER_MODEL` the table of the project's user
 model, django_settings.py). Other operations are named in one note with the way to get the
 exact SQL: `python manage.py sqlmigrate APP NNNN`.
 
