@@ -1,14 +1,15 @@
 """Django migrations (`<app>/migrations/NNNN_*.py`): the SQL their operations send, read
 statically.
 
-`migrations.RunSQL(sql)` is checked as written (a string, or a list of strings or of
-`(sql, params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
+`migrations.RunSQL(sql)` is checked as written (a string, or a list of strings or of `(sql,
+params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
 `AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
 ArrayField an array column; AddField writes the field's default as a DEFAULT to fill the
-existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN; `settings.AUTH_USER_MODEL` the table of the project's user
-model, django_settings.py). Other operations are named in one note with the way to get the
-exact SQL: `python manage.py sqlmigrate APP NNNN`.
+existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN;
+`settings.AUTH_USER_MODEL` the table of the project's user model, django_settings.py). Other
+operations are named in one note with the way to get the exact SQL: `python manage.py
+sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
 `atomic = False`.
@@ -25,6 +26,7 @@ from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Django migration"
+BINDINGS = "pyformat"  # RunSQL's params go through the driver: `%s`, `%(name)s`
 # Field class -> the column type Django's PostgreSQL backend writes.
 TYPES = {
     "AutoField": "INTEGER", "BigAutoField": "BIGINT", "SmallAutoField": "SMALLINT",
@@ -113,7 +115,7 @@ class _Reader:
         self.file = file
         self.app = app
         self.path = path
-        self.build = Builder()
+        self.build = Builder(BINDINGS)
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []

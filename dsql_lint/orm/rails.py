@@ -4,16 +4,17 @@
 schema statements (`create_table` and its `t.` columns, `add_column`, `add_index`,
 `add_reference`, `add_foreign_key`, `enable_extension`, `create_enum`) as the SQL Rails'
 PostgreSQL adapter writes for them: `create_table`'s id is a bigserial unless `id:` says
-otherwise, `array: true` an array column, `default:` a DEFAULT (so `add_column ..., default:`
-is the ADD COLUMN ... DEFAULT DSQL refuses), `t.references ..., foreign_key: true` a key
-inside the CREATE TABLE (`add_reference` and `add_foreign_key` an ALTER TABLE of their own),
-`add_index` a plain CREATE INDEX (CONCURRENTLY with `algorithm: :concurrently`). `def down` and `dir.down` blocks never run forward. Other
-statements are named in one note with the way to get the exact SQL: `rails db:migrate` with
-`config.active_record.schema_format = :sql`, then `db/structure.sql`.
+otherwise, `array: true` an array column, `default:` a DEFAULT (so `add_column ...,
+default:` is the ADD COLUMN ... DEFAULT DSQL refuses), `t.references ..., foreign_key: true`
+a key inside the CREATE TABLE (`add_reference` and `add_foreign_key` an ALTER TABLE of their
+own), `add_index` a plain CREATE INDEX (CONCURRENTLY with `algorithm: :concurrently`). `def
+down` and `dir.down` blocks never run forward. Other statements are named in one note with
+the way to get the exact SQL: `rails db:migrate` with `config.active_record.schema_format =
+:sql`, then `db/structure.sql`.
 
-Rails reads Ruby, and this is no Ruby parser: blocks are matched by indentation (`end` at the
-opening line's indentation, as every formatter writes them), and strings with `#{...}` are
-reported as not checked. Each migration runs in one transaction unless it says
+Rails reads Ruby, and this is no Ruby parser: blocks are matched by indentation (`end` at
+the opening line's indentation, as every formatter writes them), and strings with `#{...}`
+are reported as not checked. Each migration runs in one transaction unless it says
 `disable_ddl_transaction!`; `db/schema.rb` is loaded statement by statement.
 """
 
