@@ -206,6 +206,14 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
+@click.option(
+    "--max-reconnects",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="a lost connection is reopened and the run resumes, this many times in a row "
+    "without progress (the first at once, then after 1, 2, 4... s)",
+)
 @lock_timeout_option
 @click.option(
     "--to",
@@ -253,10 +261,11 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
     from dsql_lint.apply.executor import ExecOptions, Executor
     from dsql_lint.apply.progress import make_reporter
-    from dsql_lint.apply.retry import RetryPolicy
+    from dsql_lint.apply.retry import ReconnectPolicy, RetryPolicy
 
     options = ExecOptions(
         retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
+        reconnect=ReconnectPolicy(max_reconnects=kw["max_reconnects"]),
         job_timeout=kw["job_timeout"] or None,
         wait=not kw["no_wait"],
         lock_timeout=kw["lock_timeout"],
@@ -342,10 +351,11 @@ def _preflight_report(
 
     # The runner is ours, whatever the framework's would do: one DDL per transaction.
     options.framework_transactions = False
-    options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` would make
+    judge = options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` makes
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report
+    report = judge.settle_run(report, options)
     try:
         state = _read_ledger(target) if target else None
     except ApplyError:

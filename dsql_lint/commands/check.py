@@ -6,7 +6,6 @@ import importlib
 
 import click
 
-from dsql_lint.apply import placeholders
 from dsql_lint.commands.options import (
     color_option,
     include_roots,
@@ -85,16 +84,15 @@ def check(
     targets = migration_paths(paths, settings, orm=True)
     options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
-    options.fix_judge = FixJudge()
+    judge = options.fix_judge = FixJudge()
     options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(migrations_only(files), options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
-    for source in sources:
-        for note in placeholders.unset(source):
-            click.echo(f"dsql-lint: {note}", err=True)
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
+    # What the later statements and files do to a type change's fix: decided on the whole run.
+    report = judge.settle_run(report, options)
     if context:
         report = report.without(context)
     module = importlib.import_module(FORMATS[output_format])
