@@ -15,7 +15,6 @@ from dsql_lint.commands.options import (
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
-from dsql_lint.orm.detect import migrations_only
 from dsql_lint.report import FORMATS
 from dsql_lint.report.text import use_color
 from dsql_lint.settings import Overrides, resolve_settings
@@ -88,6 +87,8 @@ def check(
     options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
+        from dsql_lint.orm.detect import migrations_only  # reads ORM files: only when asked
+
         files, context = with_history(migrations_only(files), options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
