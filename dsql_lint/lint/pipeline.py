@@ -458,7 +458,9 @@ class Linter:
             # A generated or decoded text is not written back: the fix is the suggestion's.
             diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
             diagnostics.extend(self._orm_notes(source))
-        diagnostics.sort(key=lambda d: d.sort_key)
+        # By place in the file: a framework file's SQL is not in its lines' order (a column's
+        # DEFAULT is written after its type, an index after its table).
+        diagnostics.sort(key=lambda d: (d.line, d.col, *d.sort_key))
         effects = [result.effects for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
 
