@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -325,8 +325,10 @@ def _unterminated(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
 def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleSet) -> None:
     """Add PostgreSQL's syntax error, where its grammar refuses the statement, in place of the
     linter's own parse error (the server's words and position are the ones DSQL answers).
-    Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
-    is MySQL, a schema-qualified index name)."""
+    Not where a finding of a form PostgreSQL refuses too (a rule's `postgres: refuses`)
+    already covers that position: it says more (MODIFY COLUMN is MySQL, an index name is
+    not schema-qualified). A finding of what only DSQL refuses (CREATE INDEX without ASYNC)
+    says nothing of the syntax: fixing it would only uncover the error."""
     rule = ruleset.special.get(POSTGRES_GRAMMAR)
     if rule is None or statement.kind is not Kind.SQL:
         return
@@ -345,7 +347,8 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     parse_error = ruleset.special.get(PARSE_ERROR)
     said = [d for d in found if parse_error is None or d.code != parse_error.code]
     if any(
-        d.severity is Severity.ERROR and d.start <= start < max(d.end, d.start + 1) for d in said
+        d.code in ruleset.postgres_refuses and d.start <= start < max(d.end, d.start + 1)
+        for d in said
     ):
         return
     found[:] = said
@@ -455,7 +458,9 @@ class Linter:
             # A generated or decoded text is not written back: the fix is the suggestion's.
             diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
             diagnostics.extend(self._orm_notes(source))
-        diagnostics.sort(key=lambda d: d.sort_key)
+        # By place in the file: a framework file's SQL is not in its lines' order (a column's
+        # DEFAULT is written after its type, an index after its table).
+        diagnostics.sort(key=lambda d: (d.line, d.col, *d.sort_key))
         effects = [result.effects for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
 
