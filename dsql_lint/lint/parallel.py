@@ -59,16 +59,14 @@ def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
 
 
 def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
-    from dsql_lint.lint.pipeline import analyze
-    from dsql_lint.syntax.parse import parse
+    from dsql_lint.lint.pipeline import analyzed
     from dsql_lint.syntax.release import release
 
     assert _STATE is not None
     ruleset, statements = _STATE
     results = []
     for statement in statements[bounds[0] : bounds[1]]:
-        parsed = parse(statement)
-        result = analyze(parsed, ruleset, nodes=False)
+        parsed, result = analyzed(statement, ruleset)
         # Only what the parent needs travels back; the tree is freed now, not at exit.
         result.detach()
         release(parsed)

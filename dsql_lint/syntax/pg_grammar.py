@@ -33,11 +33,13 @@ class Rejection:
 
 def rejection(sql: str) -> Rejection | None:
     """What PostgreSQL's grammar says of `sql` (one statement): None when it accepts it."""
-    from pglast.parser import ParseError, parse_sql_json
+    from pglast.parser import ParseError, split
 
     try:
         masked = _ASYNC.sub(lambda m: m.group(1) + "     ", sql) if _ANY_ASYNC(sql) else sql
-        parse_sql_json(masked)
+        # The parser's own split: it parses as the server does, without building the tree's
+        # JSON (which costs ten times the text: 1 s and 50 MB for 400,000 rows).
+        split(masked, with_parser=True)
     except ParseError as err:
         message, offset = (err.args + (None, None))[:2]
         return Rejection(str(message), offset if isinstance(offset, int) else None)

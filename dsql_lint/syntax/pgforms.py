@@ -86,7 +86,12 @@ def rewrite(
         tokens = _typed_literals(tokens)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
-        if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
+        # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
+        # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
+        end = tokens[-1].end + 1
+        if first is TokenType.INSERT and TokenType.VALUES in types:
+            end = tokens[types.index(TokenType.VALUES)].start
+        if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_indexes(tokens, fixups)
