@@ -127,8 +127,14 @@ class StatementResult:
         return self.effects + [effect for _, inner in self.nested for effect in inner.effects]
 
     def settled(self) -> Settled:
-        """What is kept of it once its catalog findings are built."""
+        """What is kept of it once its catalog findings are built: one shared record per kind
+        for a statement that left nothing else (most rows of a dump)."""
         effects = self.all_effects() if self.nested else self.effects
+        if not self.diagnostics and not effects:
+            plain = _PLAIN.get(self.kind)
+            if plain is None:
+                plain = _PLAIN[self.kind] = Settled(self.kind, (), ())
+            return plain
         return Settled(self.kind, self.diagnostics or (), effects or ())
 
 
@@ -139,6 +145,9 @@ class Settled(NamedTuple):
     kind: str
     diagnostics: Sequence[Diagnostic]
     effects: Sequence[cat.Effect]
+
+
+_PLAIN: dict[str, Settled] = {}  # by kind: a statement with no findings and no effects
 
 
 def analyzed(statement: Statement, ruleset: RuleSet) -> tuple[Parsed, StatementResult]:
@@ -510,7 +519,6 @@ class Linter:
             for statement, result in zip(everything, results, strict=True):
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled())
-            del results
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
