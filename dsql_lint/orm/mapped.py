@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from dsql_lint.syntax.bindings import NAMES, STYLES, mask
 from dsql_lint.syntax.source import Source
 
 
@@ -33,6 +34,8 @@ class MappedSource(Source):
     # comes from the original span, clamped to its end (generated text is longer or shorter).
     anchors: tuple[tuple[int, int, int], ...] = ()
     framework: str = ""
+    # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
+    bindings: str = ""
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
     hints: dict[str, str] = field(default_factory=dict)
@@ -77,9 +80,11 @@ class MappedSource(Source):
 
 
 class Builder:
-    """Assembles the SQL text piece by piece, each piece anchored to its span of the file."""
+    """Assembles the SQL text piece by piece, each piece anchored to its span of the file.
+    `bindings`: the binding syntax of the library that runs the SQL (bindings.STYLES)."""
 
-    def __init__(self) -> None:
+    def __init__(self, bindings: str = "") -> None:
+        self.bindings = bindings
         self.parts: list[str] = []
         self.anchors: list[tuple[int, int, int]] = []
         self.length = 0
@@ -91,10 +96,16 @@ class Builder:
 
     def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
-        `end` unless it has one."""
-        for piece in pieces:
-            self.add(*piece)
-        sql = "".join(p for p, _, _ in pieces).rstrip()
+        `end` unless it has one. A name binding (Knex's `??`) is written as a name of its
+        length, so that the statement parses and positions hold."""
+        sql = "".join(p for p, _, _ in pieces)
+        style = STYLES.get(self.bindings)
+        named = mask(sql, style, NAMES)[0] if style is not None else sql
+        at = 0
+        for piece, start, end_of_piece in pieces:
+            self.add(named[at : at + len(piece)], start, end_of_piece)
+            at += len(piece)
+        sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
     def text(self) -> str:
@@ -116,6 +127,7 @@ class Builder:
             original=source.text,
             anchors=tuple(self.anchors),
             framework=framework,
+            bindings=self.bindings,
             notes=tuple(notes),
             hints=hints or {},
         )

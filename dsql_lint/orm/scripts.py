@@ -50,6 +50,13 @@ OPT_OUT_HOW = {
         "and put each DDL in its own migration"
     ),
 }
+# Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
+# PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
+BINDINGS = {
+    "Knex migration": "knex",
+    "MikroORM migration": "knex",
+    "Sequelize migration": "sequelize",
+}
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
@@ -72,7 +79,7 @@ def read(source: Source, name: str) -> MappedSource:
     text = source.text
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
-    build, notes = Builder(), []
+    build, notes = Builder(BINDINGS.get(name, "")), []
     wrapped = name in WRAPPED and not OPT_OUT.search(text)
     opened = False
     for match in CALL.finditer(text):
@@ -86,20 +93,11 @@ def read(source: Source, name: str) -> MappedSource:
         if wrapped and not opened:
             build.add("BEGIN;\n", at, match.end())
             opened = True
-        pieces = literal.pieces
-        if name == "Knex migration":
-            pieces = [(_bound(piece), start, end) for piece, start, end in pieces]
-        build.statement(pieces, literal.end)
+        build.statement(literal.pieces, literal.end)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
     hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
     return build.source(source, name, notes, hints)
-
-
-def _bound(sql: str) -> str:
-    """Knex's `??` binds an identifier (its `?` a value, which PostgreSQL's parser reads as a
-    parameter already): a quoted name stands in for it, so that the statement parses."""
-    return sql.replace("??", '"_"')
 
 
 def _not_checked(name: str) -> str:
