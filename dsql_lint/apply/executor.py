@@ -22,6 +22,7 @@ from dsql_lint.apply import copybatch, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, CannotConnect, ConnectionLost
+from dsql_lint.apply.interrupt import cancelling_on_interrupt
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, NOT_RUN, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
@@ -85,6 +86,7 @@ class Executor:
         self._unknown: Unit | None = None
         self._reported: set[tuple[str, int]] = set()  # a resume reports each statement once
         self._progress = 0  # statements reported and COPY batches committed
+        self._copying: tuple[int, int] | None = None  # a COPY's rows committed, and its rows
         self._started = False
 
     @property
@@ -95,6 +97,13 @@ class Executor:
     def current(self) -> str:
         """Where the run is: a statement's file:line, or the phase before the first."""
         return self._current
+
+    def interrupted_at(self) -> str:
+        """Where a Ctrl-C stopped the run, with a COPY's rows already committed."""
+        if self._copying is None:
+            return self._current
+        done, total = self._copying
+        return f"{self._current} (COPY stopped with {done:,} of {total:,} rows committed)"
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -481,30 +490,35 @@ class Executor:
 
         def attempt() -> tuple[int, Any] | None:
             nonlocal sent
-            with self.conn.transaction():
-                # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
-                # may be in already.
-                row = ledger.reread(self.conn, [step], for_update=True).get((step.file, step.index))
-                if row is not None:
-                    self.state.statements[(step.file, step.index)] = row
-                if row is not None and row.status in DONE:
-                    return None
-                done = (row.rows_done or 0) if row is not None else 0
-                digest = prefix(done)
-                if done and row is not None and digest.hexdigest() != row.rows_sha256:
-                    raise ApplyError(
-                        f"{step.where}: the first {done:,} rows of this COPY were committed, "
-                        "and have been edited since: restore them (only rows not yet copied "
-                        "may change)"
+            with cancelling_on_interrupt(self.conn):
+                with self.conn.transaction():
+                    # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
+                    # may be in already.
+                    row = ledger.reread(self.conn, [step], for_update=True).get(
+                        (step.file, step.index)
                     )
-                first, end = next(rows.batches(done))
-                # The server counts the header, sent again with each batch, as line 1.
-                skipped = rows.lines_before(first) - bool(rows.header)
-                self._copy(step, rows.data(first, end), skipped)
-                sent = True
-                copybatch.feed(digest, rows.rows[first:end])
-                status = APPLIED if end == len(rows) else STARTED
-                ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+                    if row is not None:
+                        self.state.statements[(step.file, step.index)] = row
+                    if row is not None and row.status in DONE:
+                        return None
+                    done = (row.rows_done or 0) if row is not None else 0
+                    self._copying = (done, len(rows))
+                    digest = prefix(done)
+                    if done and row is not None and digest.hexdigest() != row.rows_sha256:
+                        raise ApplyError(
+                            f"{step.where}: the first {done:,} rows of this COPY were committed, "
+                            "and have been edited since: restore them (only rows not yet copied "
+                            "may change)"
+                        )
+                    first, end = next(rows.batches(done))
+                    # The server counts the header, sent again with each batch, as line 1.
+                    skipped = rows.lines_before(first) - bool(rows.header)
+                    self._copy(step, rows.data(first, end), skipped)
+                    sent = True
+                    copybatch.feed(digest, rows.rows[first:end])
+                    status = APPLIED if end == len(rows) else STARTED
+                    ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+                self._copying = (end, len(rows))  # committed
             return end, digest
 
         while True:
@@ -519,6 +533,7 @@ class Executor:
                 "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
             )
             if batch[0] == len(rows):
+                self._copying = None
                 return True
 
     def _run_query(self, step: Step) -> None:
