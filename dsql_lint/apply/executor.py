@@ -40,7 +40,13 @@ from dsql_lint.apply.lock import RunLock
 from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
-from dsql_lint.apply.retry import ReconnectPolicy, RetryPolicy, is_unavailable, with_retries
+from dsql_lint.apply.retry import (
+    ReconnectPolicy,
+    RetryPolicy,
+    StillUnavailable,
+    is_unavailable,
+    with_retries,
+)
 from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
@@ -147,7 +153,7 @@ class Executor:
                 delay = policy.delay(attempt)
                 self.reporter.event(
                     "reconnect",
-                    reason=f"connection lost at {self._current}: {_first_line(err)}",
+                    reason=f"{_loss(err)} at {self._current}: {_first_line(err)}",
                     attempt=attempt,
                     delay=round(delay, 3),
                 )
@@ -163,7 +169,7 @@ class Executor:
 
         if not self.session.connections:
             return False  # the first connection failed: nothing to resume
-        if isinstance(err, CannotConnect):
+        if isinstance(err, (CannotConnect, StillUnavailable)):
             return True
         lost = isinstance(err, (psycopg.OperationalError, psycopg.InterfaceError, ApplyError))
         return lost and self._broken()
@@ -614,6 +620,8 @@ class Executor:
 
         try:
             return action()
+        except StillUnavailable:
+            raise  # not the statement's failure: the run reconnects (_run_reconnecting)
         except ApplyError as err:
             if self._broken():
                 raise
@@ -749,9 +757,13 @@ def server_error(
 def _lost_message(where: str, err: BaseException, gave_up: int = 0) -> str:
     tries = f" (gave up after {gave_up} reconnect{'s' * (gave_up != 1)})" if gave_up else ""
     return (
-        f"connection lost at {where}: {_first_line(err)}{tries}. The ledger records how far "
+        f"{_loss(err)} at {where}: {_first_line(err)}{tries}. The ledger records how far "
         "the run got: run apply again to resume"
     )
+
+
+def _loss(err: BaseException) -> str:
+    return "server unavailable" if isinstance(err, StillUnavailable) else "connection lost"
 
 
 def _first_line(err: BaseException) -> str:
