@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import copybatch, history, ledger, upkeep
+from dsql_lint.apply import copybatch, foreign_ledgers, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, CannotConnect, ConnectionLost
@@ -175,6 +175,8 @@ class Executor:
         return lost and self._broken()
 
     def _run(self, plans: list[FilePlan], target: str) -> None:
+        if not self._started and not ledger.exists(self.conn):
+            self._warn_foreign_ledgers()
         self._current = "creating the ledger"
         self.ensure_ledger()
         self._current = "taking the apply lock"
@@ -203,6 +205,11 @@ class Executor:
             )
         for plan in plans:
             self._run_file(plan)
+
+    def _warn_foreign_ledgers(self) -> None:
+        tables = foreign_ledgers.found(self.conn)
+        if tables:
+            self.reporter.event("warning", message=foreign_ledgers.warning(tables))
 
     def ensure_ledger(self) -> None:
         upkeep.ensure_ledger(self.conn, lambda attempt: self._retrying(attempt, None))
