@@ -39,6 +39,9 @@ class MappedSource(Source):
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
     hints: dict[str, str] = field(default_factory=dict)
+    # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
+    # not the migration's own, so not counted as checked.
+    wrappers: int = 0
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -88,11 +91,16 @@ class Builder:
         self.parts: list[str] = []
         self.anchors: list[tuple[int, int, int]] = []
         self.length = 0
+        self.wrappers = 0  # see MappedSource.wrappers
 
     def add(self, text: str, start: int, end: int) -> None:
-        self.anchors.append((self.length, start, end))
-        self.parts.append(text)
-        self.length += len(text)
+        """Generated SQL standing for the span: what follows its leading white space starts
+        at the span's start, so that a finding on `NOT NULL` in " NOT NULL" points at the
+        span, not one character into it."""
+        body = text.lstrip()
+        if body and body != text:
+            self._add(text[: len(text) - len(body)], start, end)
+        self._add(body or text, start, end)
 
     def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
@@ -103,10 +111,16 @@ class Builder:
         named = mask(sql, style, NAMES)[0] if style is not None else sql
         at = 0
         for piece, start, end_of_piece in pieces:
-            self.add(named[at : at + len(piece)], start, end_of_piece)
+            self._add(named[at : at + len(piece)], start, end_of_piece)
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+
+    def _add(self, text: str, start: int, end: int) -> None:
+        """Text copied from the span (decoded), each character at its own place."""
+        self.anchors.append((self.length, start, end))
+        self.parts.append(text)
+        self.length += len(text)
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -130,6 +144,7 @@ class Builder:
             bindings=self.bindings,
             notes=tuple(notes),
             hints=hints or {},
+            wrappers=self.wrappers,
         )
 
 
@@ -148,8 +163,10 @@ class Transaction:
     def write(self, start: int, end: int) -> None:
         if self.wrapped and not self._open:
             self.build.add("BEGIN;\n", start, end)
+            self.build.wrappers += 1
         elif not self.wrapped and self._open:
             self.build.add("COMMIT;\n", start, end)
+            self.build.wrappers += 1
         self._open = self.wrapped
         self.opened |= self.wrapped
 

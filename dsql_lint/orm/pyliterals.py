@@ -39,6 +39,10 @@ class PyFile:
         literals, or `text("...")`; None when it is built at run time."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return _literals(self.text, *self.span(node))
+        if isinstance(node, ast.JoinedStr) and all(
+            isinstance(value, ast.Constant) for value in node.values
+        ):
+            return _literals(self.text, *self.span(node))  # an f-string with nothing in {}
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.pieces(node.left), self.pieces(node.right)
             return None if left is None or right is None else left + right
@@ -84,7 +88,8 @@ def _literals(text: str, start: int, end: int) -> list[Piece]:
         quote = text[at : at + 3] if text[at : at + 3] in ('"""', "'''") else text[at]
         body = at + len(quote)
         close = _closing(text, body, quote)
-        out.extend(_decoded(text, body, close, "r" in prefix.group().lower()))
+        kind = prefix.group().lower()
+        out.extend(_decoded(text, body, close, "r" in kind, "f" in kind))
         i = close + len(quote)
     return out
 
@@ -95,18 +100,21 @@ def _closing(text: str, i: int, quote: str) -> int:
     return i
 
 
-def _decoded(text: str, start: int, end: int, raw: bool) -> list[Piece]:
-    if raw or "\\" not in text[start:end]:
-        return [(text[start:end], start, end)] if end > start else []
+def _decoded(text: str, start: int, end: int, raw: bool, braces: bool = False) -> list[Piece]:
+    """A literal's body decoded: its escapes unless raw, an f-string's `{{` and `}}`."""
+    body = text[start:end]
+    if ("\\" not in body or raw) and not (braces and ("{{" in body or "}}" in body)):
+        return [(body, start, end)] if end > start else []
     out: list[Piece] = []
     run = i = start
     while i < end:
-        if text[i] != "\\":
+        brace = braces and text[i : i + 2] in ("{{", "}}")
+        if not brace and (raw or text[i] != "\\"):
             i += 1
             continue
         if run < i:
             out.append((text[run:i], run, i))
-        char, length = _escape(text, i)
+        char, length = (text[i], 2) if brace else _escape(text, i)
         out.append((char, i, i + length))
         i += length
         run = i
