@@ -95,7 +95,7 @@ def test_a_kill_between_batches_resumes_after_the_last_committed_batch(
     assert db.query("SELECT count(*) FROM items") == [(done,)]
     # validate says what is left; the rerun continues after the committed rows.
     validate = run_cli("validate", str(folder), "--dsn", db.dsn)
-    assert validate.code == 1 and f"{done:,} of {TOTAL:,} rows copied" in validate.out
+    assert validate.code == 1 and f"{done:,} of {TOTAL:,} rows committed" in validate.out
     second = apply(folder, db)
     assert second.code == 0, second.output
     assert copied(second.out)[0] == done + min(MAX_ROWS, TOTAL - done)
@@ -160,6 +160,8 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
         ("in progress", 2999, TOTAL),
         ("started", 2999, TOTAL),
     ]
+    validate = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert "interrupted: 2,999 of 10,000 rows committed: run apply to continue" in validate.out
     db.execute("DROP TRIGGER slow ON items")
     resumed = apply(folder, db)
     assert resumed.code == 0, resumed.output
