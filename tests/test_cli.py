@@ -157,6 +157,7 @@ def test_json_schema() -> None:
         "message",
         "suggestion",
         "fix",
+        "fix_note",
         "statement",
         "start",
         "end",

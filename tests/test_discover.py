@@ -95,18 +95,20 @@ def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
+def test_flyway_placeholders_without_a_value_are_findings(tmp_path: Path) -> None:
+    """Where apply (and Flyway) would refuse the file, check fails too: DSQL014 at the
+    placeholder, until the configuration gives it a value."""
     configured = run(FRAMEWORKS / "flyway", "check")
-    assert "placeholder" not in configured.stderr
+    assert "DSQL014" not in configured.stdout
     shutil.copytree(FRAMEWORKS / "flyway" / "sql", tmp_path / "sql")
     result = run(tmp_path, "check", "sql")
-    assert result.stderr.splitlines() == [
-        f"dsql-lint: sql/{name}:1: placeholder ${{schema}} has no value in flyway.conf or "
-        "flyway.toml (checked as an identifier; apply refuses it)"
-        for name in ("U1__drop_items.sql", "V1__create_items.sql")
+    assert result.returncode == 1
+    assert [line.split(" [")[0] for line in result.stdout.splitlines() if "DSQL014" in line] == [
+        "sql/U1__drop_items.sql:1:12: DSQL014",
+        "sql/V1__create_items.sql:1:14: DSQL014",
     ]
     (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
-    assert run(tmp_path, "check", "sql").stderr == ""
+    assert "DSQL014" not in run(tmp_path, "check", "sql").stdout
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import partial
 
 import click
 
@@ -91,9 +92,11 @@ def check(
 
         files, context = with_history(migrations_only(files), options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
-    report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
+    cache = FindingsCache.for_run(options, enabled=not no_cache)
+    report = lint_cached(sources, options, cache)
     # What the later statements and files do to a type change's fix: decided on the whole run.
-    report = judge.settle_run(report, options)
+    decide = partial(judge.settle_run, options=options)
+    report = decide(report) if cache is None else cache.settle(sources, report, decide)
     if context:
         report = report.without(context)
     module = importlib.import_module(FORMATS[output_format])
