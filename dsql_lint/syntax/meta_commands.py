@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from dsql_lint.syntax import bindings
 from dsql_lint.syntax.includes import INCLUDE
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -120,7 +121,7 @@ _BACKQUOTE = "runs a shell command (its backquoted argument), which apply never 
 _WHOLE_LINE = frozenset({"!", "copy", "h", "help", "ef", "ev", "sf", "sv"})
 _NAME = re.compile(r"\\([A-Za-z_]\w*\+?|.)", re.S)
 # A psql variable read: `:name`, `:'name'`, `:"name"`, `:{?name}`; not a `::` cast.
-_READ = re.compile(r"(?<!:):(?:'(\w+)'|\"(\w+)\"|\{\?(\w+)\}|(\w+))")
+_VARIABLE_NAME = re.compile(r"\w+")
 _UTF8 = frozenset({"utf8", "unicode"})
 
 
@@ -227,8 +228,10 @@ def _variables_read(statements: Sequence[Statement]) -> set[str]:
             else [c.argument for c in commands(statement.text) if c.name not in _PRINTS]
         )
     ]
+    # Found as psql finds them: not in strings, quoted names, dollar quotes or comments.
     return {
-        next(group for group in match.groups() if group)
+        name.group()
         for text in texts
-        for match in _READ.finditer(text)
+        for start, end in bindings.mask(text, bindings.STYLES["psql"])[1]
+        if (name := _VARIABLE_NAME.search(text, start, end))
     }
