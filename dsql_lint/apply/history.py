@@ -289,6 +289,7 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
     for plan in plans:
         if why := edit_of(plan, state):
             found.append(Problem("edited", plan.path, why))
+        said = len(found)
         for step in plan.steps:
             row = state.statements.get((plan.name, step.index))
             if row is not None and row.status == "failed":
@@ -301,7 +302,8 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
                 found.append(Problem("interrupted", step.where, "run apply to reconcile it"))
         if id(plan) in late:
             found.append(Problem("out of order", plan.path, "below the highest applied version"))
-        elif id(plan) in selected and not _done(plan, state):
+        # A file that failed or stopped part-way is said so, as status says: not also pending.
+        elif id(plan) in selected and not _done(plan, state) and len(found) == said:
             found.append(Problem("pending", plan.path, "not applied yet"))
     return found
 

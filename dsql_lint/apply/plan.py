@@ -33,6 +33,7 @@ from dsql_lint.syntax.split import Kind, Statement, TxControl
 
 SKIP = "skip"  # a unit with nothing to run: an empty or rolled-back block, a meta-command
 # Refusals as DSQL words them (dsql-facts.md, Transactions).
+_SHOWN = 80  # the characters of a statement a line of output shows
 DDL_WITH_DML = "ddl and dml are not supported in the same transaction"
 TWO_DDL = "only one DDL statement is supported in a transaction"
 
@@ -59,8 +60,13 @@ class Step:
 
     @property
     def first_line(self) -> str:
-        lines = self.text.strip().splitlines()
-        return lines[0] if lines else ""
+        """The statement as progress, plans and warnings show it: its first line, cut so that
+        a long one (a data file's one-line INSERT) does not flood the log."""
+        text, start = self.text, 0
+        while start < len(text) and text[start].isspace():
+            start += 1
+        line = LINE_END.split(text[start : start + _SHOWN + 1], maxsplit=1)[0].rstrip()
+        return line if len(line) <= _SHOWN else line[: _SHOWN - 3].rstrip() + "..."
 
     @property
     def job(self) -> AsyncJob | None:

@@ -48,6 +48,23 @@ def test_validate_is_the_ci_gate(db: Database, tmp_path: Path) -> None:
     assert db.query("SELECT n FROM log ORDER BY n") == [(1,), (3,)]  # validate wrote nothing
 
 
+def test_validate_says_a_failed_file_failed_as_status_does(db: Database, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    files = {"V1__a.sql": entry(1), "V2__b.sql": entry(2) + entry(2), "V3__c.sql": entry(3)}
+    folder = write(tmp_path / "m", files)
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 1
+    assert (
+        "V2__b.sql: failed (1/2 statements applied)"
+        in run_cli("status", str(folder), "--dsn", db.dsn).out
+    )
+    for text in (files["V2__b.sql"], "-- corrected later\n" + files["V2__b.sql"]):
+        (folder / "V2__b.sql").write_text(text)
+        found = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+        assert found.code == 1
+        files_said = [(name.split(":")[0], kind) for name, kind in kinds(found.out)]
+        assert files_said == [("V2__b.sql", "failed"), ("V3__c.sql", "pending")]
+
+
 def test_repair_removes_failed_rows_and_accepts_edits(db: Database, tmp_path: Path) -> None:
     db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
     folder = write(tmp_path / "m", {"V1__a.sql": entry(1), "V2__b.sql": entry(2) + entry(2)})

@@ -130,3 +130,20 @@ def test_no_credentials_is_one_error_line_and_no_done_line(
     assert result.code == 2
     assert "done:" not in result.output
     assert "cannot sign an IAM token" in result.err and "Traceback" not in result.err
+
+
+def test_a_long_statement_is_shown_cut_in_text_and_json(db: Database, migrations) -> None:
+    rows = ", ".join(f"({i})" for i in range(2000))  # a data file's one-line INSERT
+    folder = str(migrations({"V1__data.sql": SETUP + f"INSERT INTO t (id) VALUES {rows};\n"}))
+    text = run_cli("apply", folder, "--dsn", db.dsn, "--dry-run")
+    assert text.code == 0, text.output
+    shown = next(line for line in text.output.splitlines() if "INSERT INTO t" in line)
+    assert shown.endswith("INSERT INTO t (id) VALUES " + rows[: 80 - 29].rstrip() + "..."), shown
+    db.execute("DROP TABLE IF EXISTS t")
+    result = run_cli("apply", folder, "--dsn", db.dsn, "--format", "json")
+    assert result.code == 0, result.output
+    (insert,) = [e for e in events(result.out) if "INSERT" in e.get("sql", "")]
+    assert insert["sql"] == shown.split("pending   ")[1]
+    assert db.query("SELECT count(*) FROM t") == [(2000,)]
+    logged = run_cli("apply", folder, "--dsn", db.dsn)
+    assert logged.code == 0 and "(1999)" not in logged.output
