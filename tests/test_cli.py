@@ -70,6 +70,18 @@ def test_clean_file_exits_zero(tmp_path: Path) -> None:
     assert result.stdout.decode().startswith("All clean: 1 file, 2 statements checked.")
 
 
+def test_only_sql_statements_are_counted_checked(tmp_path: Path) -> None:
+    script = tmp_path / "psql.sql"
+    script.write_text(
+        "\\set ON_ERROR_STOP on\n\\echo loading\nCREATE TABLE t (id uuid PRIMARY KEY);\n"
+        "COPY t (id) FROM stdin;\n00000000-0000-0000-0000-000000000001\n\\.\n\\timing on\n"
+    )
+    text = run("check", str(script))
+    assert text.stdout.decode().startswith("All clean: 1 file, 2 statements checked."), text
+    summary = json.loads(run("check", "--format", "json", str(script)).stdout)["summary"]
+    assert summary["statements"] == 2, summary
+
+
 def test_stdin(tmp_path: Path) -> None:
     result = run("check", "-", stdin="CREATE TABLE t (id serial);\n")
     assert result.returncode == 1

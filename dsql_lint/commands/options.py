@@ -179,6 +179,8 @@ def apply_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
         found = [g for g in discover(Path("."), settings.framework) if g.framework in APPLIED]
     except InputError:
         found = []
+    if not found and (refused := _framework_refusal(settings.framework)):
+        raise UserError(refused)
     if len(found) != 1:
         said = "; ".join(group.summary(Path(".")) for group in found)
         raise UserError(
@@ -187,6 +189,27 @@ def apply_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
         )
     click.echo(f"dsql-lint: {found[0].summary(Path('.'))}", err=True)
     return [_shown(folder, here) for folder in found[0].folders]
+
+
+def _framework_refusal(framework: str | None) -> str | None:
+    """What discovery found that apply does not run (a framework's own migrations, as check
+    and init name them), with how to get SQL from them: said, not "no migrations"."""
+    from dsql_lint.orm.detect import apply_refusal  # the ORM readers, only on this path
+
+    try:
+        found = discover(Path("."), framework, orm=True)
+    except InputError:
+        return None
+    for group in found:
+        refusal = next(filter(None, map(apply_refusal, group.files)), None)
+        if refusal is not None:
+            label, how = refusal
+            what = label if label.endswith("s") else f"a {label}"
+            return (
+                f"no migrations apply runs: discovery found {group.summary(Path('.'))}; "
+                f"apply runs SQL files, not {what}: {how}"
+            )
+    return None
 
 
 def _shown(path: Path, here: Path) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine.model import DsqlAnswer, Rule
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.split import Kind, Statement
 
 if TYPE_CHECKING:
     from dsql_lint.syntax.parse import Parsed
@@ -52,9 +52,13 @@ class LintReport:
 
     @property
     def statements(self) -> int:
-        """The statements checked: of a framework file, those of the migration, not the
-        BEGIN and COMMIT written for the framework's transaction (MappedSource.wrappers)."""
-        return sum(len(f.statements) - getattr(f.source, "wrappers", 0) for f in self.files)
+        """The SQL statements checked: not psql's meta-commands nor COPY's rows, and of a
+        framework file those of the migration, not the BEGIN and COMMIT written for the
+        framework's transaction (MappedSource.wrappers)."""
+        return sum(
+            sum(s.kind is Kind.SQL for s in f.statements) - getattr(f.source, "wrappers", 0)
+            for f in self.files
+        )
 
     @property
     def has_errors(self) -> bool:

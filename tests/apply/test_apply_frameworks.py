@@ -159,6 +159,19 @@ def test_a_configured_framework_folder_is_refused_with_no_path(
     assert tables(db) == []
 
 
+def test_a_discovered_framework_folder_is_named_with_no_path_and_no_configuration(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FRAMEWORKS / "alembic", tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    for command in ("apply", "status", "validate"):
+        result = run_cli(command, "--dsn", db.dsn)
+        assert result.code == 2, result.output
+        assert "discovery found Alembic migrations in migrations/versions (2 files)" in result.err
+        assert "run `alembic upgrade head --sql > upgrade.sql`" in result.err
+    assert tables(db) == []
+
+
 def test_a_first_apply_on_a_database_another_tool_migrated_points_to_baseline(
     db: Database, tmp_path: Path
 ) -> None:
