@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dsql_lint.cli import cli
@@ -60,3 +61,36 @@ def test_giving_the_value_is_seen_by_the_findings_cache(
     )
     code, output = check(str(folder))
     assert code == 0, output
+
+
+def test_flyways_own_placeholders_need_no_value(tmp_path: Path) -> None:
+    folder = flyway_project(tmp_path, ("flyway.conf", "flyway.placeholders.owner=app\n"))
+    builtins = ("user", "defaultSchema", "database", "timestamp", "filename", "table")
+    text = "".join(f"SELECT '${{flyway:{name}}}';\n" for name in builtins)
+    (folder / "V1__items.sql").write_text(text + "SELECT '${flyway:workingDirectory}';\n")
+    code, output = check(str(folder))
+    assert code == 0 and "DSQL014" not in output, output
+
+
+def test_placeholder_replacement_off_replaces_nothing_and_wants_no_value(tmp_path: Path) -> None:
+    for config in (
+        ("flyway.conf", "flyway.placeholderReplacement=false\n"),
+        ("flyway.toml", "[flyway]\nplaceholderReplacement = false\n"),
+    ):
+        root = tmp_path / config[0]
+        root.mkdir()
+        code, output = check(str(flyway_project(root, config)))
+        assert code == 0 and "DSQL014" not in output, output
+
+
+def test_values_from_the_environment_count_and_key_the_findings_cache(
+    tmp_path: Path, findings_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = flyway_project(tmp_path, ("flyway.conf", "flyway.placeholders.owner=app\n"))
+    monkeypatch.setenv("FLYWAY_PLACEHOLDERS_MISSING", "x")  # Flyway lower-cases the name
+    assert check(str(folder))[0] == 0
+    monkeypatch.delenv("FLYWAY_PLACEHOLDERS_MISSING")
+    code, output = check(str(folder))
+    assert code == 1 and "${missing}" in output, output
+    monkeypatch.setenv("FLYWAY_PLACEHOLDER_REPLACEMENT", "false")
+    assert check(str(folder))[0] == 0

@@ -26,6 +26,7 @@ from dsql_lint.apply.placeholders import config_values, substitute
 from dsql_lint.errors import UserError
 from dsql_lint.lint.classify import DDL, DML, META, OTHER, QUERY, SESSION, mixed, over_limit
 from dsql_lint.lint.classify import classify as class_of
+from dsql_lint.syntax.flyway_config import Placeholders
 from dsql_lint.syntax.formats import layout
 from dsql_lint.syntax.parse import Parsed, parse
 from dsql_lint.syntax.source import LINE_END, STDIN, Source, expand_paths, read_source
@@ -117,13 +118,18 @@ class FilePlan:
         return self.migration.role
 
 
-def build_plans(paths: list[str], dsql: bool, exclude: Iterable[str] = ()) -> list[FilePlan]:
+def build_plans(
+    paths: list[str],
+    dsql: bool,
+    exclude: Iterable[str] = (),
+    login: tuple[str, str] | None = None,
+) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order, less the files the configuration's
     `exclude` names (as `check` skips them). Undo and down files never run forward, so they
-    are not planned."""
+    are not planned. `login`: the target's user and database, for Flyway's placeholders."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
     all_plans = [
-        plan_file(migration, dsql, roots)
+        plan_file(migration, dsql, roots, login)
         for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
     ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
@@ -197,7 +203,12 @@ def ledger_name(migration: Migration, checksum: str) -> str:
     return migration.file_name
 
 
-def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None) -> FilePlan:
+def plan_file(
+    migration: Migration,
+    dsql: bool,
+    roots: list[Path] | None = None,
+    login: tuple[str, str] | None = None,
+) -> FilePlan:
     path = migration.path
     source = read_source(path)
     expanded = expand(source, roots or [Path(path).resolve().parent])
@@ -230,7 +241,7 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
             block = None
             continue
         original = source if values is not None and statement.source.path == path else None
-        last = _step(parsed, index, name, kind, dsql, original, values or {})
+        last = _step(parsed, index, name, kind, dsql, original, values, login)
         if block is not None:
             block.append(last)
         else:
@@ -248,8 +259,8 @@ def plan_file(migration: Migration, dsql: bool, roots: list[Path] | None = None)
     )
 
 
-def _placeholder_values(source: Source) -> dict[str, str] | None:
-    """The values of a Flyway file's placeholders; None when it has none."""
+def _placeholder_values(source: Source) -> Placeholders | None:
+    """The placeholder settings of a Flyway file; None when it has no placeholder."""
     found = layout(source)
     if found is None or not found.placeholders:
         return None
@@ -263,15 +274,16 @@ def _step(
     kind: str,
     dsql: bool,
     original: Source | None,
-    values: dict[str, str],
+    values: Placeholders | None,
+    login: tuple[str, str] | None,
 ) -> Step:
     """`original`: the file, when its placeholders are to be filled in (the statement was read
     through a view that masks them): the effects are then read from the SQL that runs."""
     statement = parsed.statement
     text = statement.body
-    if original is not None:
+    if original is not None and values is not None:
         own = original.text[statement.start : statement.start + len(text)]
-        text = substitute(own, values, original.path, statement.line)
+        text = substitute(own, values, original.path, statement.line, login)
         if text != statement.body:
             filled = Source(path=original.path, text=text)
             parsed = parse(Statement(filled, statement.index, 0, len(text), statement.line, 1))

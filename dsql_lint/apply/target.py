@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,6 +52,18 @@ class Target:
     @property
     def is_dsql(self) -> bool:
         return self.kind == "dsql"
+
+    def login(self) -> tuple[str, str]:
+        """The user and database the connection logs in as (Flyway's `${flyway:user}` and
+        `${flyway:database}`), as libpq defaults them."""
+        if self.dsn is None:
+            database = self.connect_to.database if self.connect_to else None
+            return self.user, database or DSQL_DATABASE
+        from psycopg.conninfo import conninfo_to_dict  # apply's path only
+
+        given = conninfo_to_dict(self.dsn)
+        user = str(given.get("user") or os.environ.get("PGUSER") or getpass.getuser())
+        return user, str(given.get("dbname") or os.environ.get("PGDATABASE") or user)
 
     def describe(self) -> str:
         if self.is_dsql:

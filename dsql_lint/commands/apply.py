@@ -236,7 +236,12 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _target(kw, settings)
-    plans = build_plans(list(paths), target is None or target.is_dsql, settings.lint.exclude)
+    plans = build_plans(
+        list(paths),
+        target is None or target.is_dsql,
+        settings.lint.exclude,
+        target.login() if target is not None else None,
+    )
     for line in passed_over(list(paths)):
         click.echo(f"dsql-lint: warning: {line}", err=True)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
@@ -410,7 +415,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)
     failed = print_status(plans, state, kw["fmt"], selected)

@@ -51,7 +51,7 @@ def baseline(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
     below = [
         p for p in plans if p.role == VERSIONED and p.version is not None and p.version <= version
     ]

@@ -69,7 +69,7 @@ def repair(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
     accepted = [_plan_of("--accept-edits", path, plans, paths) for path in accept_edits]
     marked = [_plan_of("--mark-applied", path, plans, paths) for path in mark_applied]
     session = _session(target)

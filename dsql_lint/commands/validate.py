@@ -36,7 +36,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
+    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
     state, _ = history.adopt(plans, _read_ledger(target))
     found = history.problems(plans, state)
     for problem in found:

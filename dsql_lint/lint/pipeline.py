@@ -47,7 +47,7 @@ from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax import formats
 from dsql_lint.syntax.bindings import STYLES
-from dsql_lint.syntax.flyway_config import placeholder_values
+from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
@@ -568,12 +568,14 @@ class Linter:
         found = formats.layout(source) if rule is not None and "${" in source.text else None
         if found is None or not found.placeholders:
             return []
-        values = placeholder_values(Path(source.path).resolve().parent)
-        if values is None:  # a malformed flyway.toml: apply says so at its line
+        config = placeholders(Path(source.path).resolve().parent)
+        # None: a malformed flyway.toml, which apply reports at its line. Replacement off:
+        # Flyway sends `${name}` as written, and so does apply.
+        if config is None or not config.replace:
             return []
         out = []
         for offset, name in found.placeholders:
-            if name in values or name == "flyway:filename":
+            if name in config.values or name.startswith(BUILT_IN):  # Flyway fills those
                 continue
             statement = next(
                 (s for s in statements if s.start <= offset < s.end),

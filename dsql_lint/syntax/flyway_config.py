@@ -1,5 +1,5 @@
 """Where Flyway looks for migrations (`flyway.locations`) and the values of its placeholders
-(`flyway.placeholders.NAME`), as Flyway reads them.
+(`flyway.placeholders.NAME`, and the settings about them), as Flyway reads them.
 
 From, first found: the FLYWAY_LOCATIONS environment variable; `flyway.locations=` (or a
 command-line style `-locations=`) in `flyway.conf`; `locations` under `[flyway]` or an
@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,15 @@ else:  # Python 3.10: the same parser, from PyPI
 
 _CONF = re.compile(r"^\s*(?:flyway\.|-)locations\s*=\s*(.*?)\s*$", re.M)
 _PLACEHOLDER_LINE = re.compile(r"^\s*flyway\.placeholders\.([^=\s]+)\s*=\s*(.*?)\s*$", re.M)
+BUILT_IN = "flyway:"  # ${flyway:user} and the like: Flyway fills them in itself
+_SETTINGS = ("placeholderReplacement", "defaultSchema", "schemas")
+_SETTING_LINE = re.compile(rf"^\s*flyway\.({'|'.join(_SETTINGS)})\s*=\s*(.*?)\s*$", re.M)
+_ENV_PLACEHOLDER = "FLYWAY_PLACEHOLDERS_"
+_ENV_SETTINGS = {
+    "placeholderReplacement": "FLYWAY_PLACEHOLDER_REPLACEMENT",
+    "defaultSchema": "FLYWAY_DEFAULT_SCHEMA",
+    "schemas": "FLYWAY_SCHEMAS",
+}
 CLASSPATH = Path("src", "main", "resources")
 
 
@@ -80,20 +90,92 @@ def _toml(path: Path) -> list[str] | None:
     return None
 
 
-def placeholder_values(
+@dataclass(frozen=True)
+class Placeholders:
+    """What Flyway puts in for `${name}`: the configured values, whether it replaces at all
+    (`placeholderReplacement`), and the schema `${flyway:defaultSchema}` names."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    replace: bool = True
+    default_schema: str = "public"  # Flyway's: the first of `schemas`, else the connection's
+
+
+def placeholders(
     start: Path, load_toml: Callable[[Path], dict[str, Any]] | None = None
-) -> dict[str, str] | None:
-    """The placeholders of the nearest flyway.conf or flyway.toml at or above `start`; None
-    when that flyway.toml is not TOML (`load_toml`, which may raise instead, reads it)."""
+) -> Placeholders | None:
+    """The placeholder settings of the nearest flyway.conf or flyway.toml at or above `start`,
+    under the environment's (FLYWAY_PLACEHOLDERS_NAME, FLYWAY_PLACEHOLDER_REPLACEMENT,
+    FLYWAY_DEFAULT_SCHEMA, FLYWAY_SCHEMAS), which Flyway reads over its files; None when that
+    flyway.toml is not TOML (`load_toml`, which may raise instead, reads it)."""
+    settings: dict[str, Any] = {}
     for folder in (start, *start.parents):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
         if conf.is_file():
-            text = conf.read_text(encoding="utf-8", errors="replace")
-            return dict(_PLACEHOLDER_LINE.findall(text))
+            settings = _conf_settings(conf.read_text(encoding="utf-8", errors="replace"))
+            break
         if toml.is_file():
             document = (load_toml or _load_quietly)(toml)
-            return None if document is None else _toml_placeholders(document)
-    return {}
+            if document is None:
+                return None
+            settings = _toml_settings(document)
+            break
+    environment = _environment_settings()
+    values = {**settings.pop("placeholders", {}), **environment.pop("placeholders", {})}
+    settings.update(environment)
+    schemas = settings.get("schemas") or []
+    return Placeholders(
+        values=values,
+        replace=str(settings.get("placeholderReplacement", "true")).strip().lower() != "false",
+        default_schema=str(settings.get("defaultSchema") or (schemas[0] if schemas else "public")),
+    )
+
+
+def _conf_settings(text: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {"placeholders": dict(_PLACEHOLDER_LINE.findall(text))}
+    for key, value in _SETTING_LINE.findall(text):
+        settings[key] = (
+            [v.strip() for v in value.split(",") if v.strip()] if key == "schemas" else value
+        )
+    return settings
+
+
+def _toml_settings(document: dict[str, Any]) -> dict[str, Any]:
+    # [flyway], then each [environments.NAME.flyway] over it.
+    tables = [document.get("flyway", {})]
+    tables += [
+        env.get("flyway", {})
+        for env in document.get("environments", {}).values()
+        if isinstance(env, dict)
+    ]
+    settings: dict[str, Any] = {"placeholders": {}}
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        settings["placeholders"].update(
+            {str(k): str(v) for k, v in table.get("placeholders", {}).items()}
+        )
+        for key in _SETTINGS:
+            if key in table:
+                value = table[key]
+                settings[key] = [str(v) for v in value] if isinstance(value, list) else value
+    if isinstance(settings.get("schemas"), str):
+        settings["schemas"] = settings["schemas"].split(",")
+    return settings
+
+
+def _environment_settings() -> dict[str, Any]:
+    # Flyway names an environment placeholder by the rest of the variable, lower-cased.
+    named = {
+        key[len(_ENV_PLACEHOLDER) :].lower(): value
+        for key, value in os.environ.items()
+        if key.startswith(_ENV_PLACEHOLDER) and len(key) > len(_ENV_PLACEHOLDER)
+    }
+    settings: dict[str, Any] = {
+        key: os.environ[env] for key, env in _ENV_SETTINGS.items() if env in os.environ
+    }
+    if "schemas" in settings:
+        settings["schemas"] = settings["schemas"].split(",")
+    return {**settings, "placeholders": named} if named else settings
 
 
 def _load_quietly(path: Path) -> dict[str, Any] | None:
@@ -103,23 +185,8 @@ def _load_quietly(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _toml_placeholders(document: dict[str, Any]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    # [flyway.placeholders], then each [environments.NAME.flyway.placeholders] over it.
-    tables = [document.get("flyway", {}).get("placeholders", {})]
-    tables += [
-        env.get("flyway", {}).get("placeholders", {})
-        for env in document.get("environments", {}).values()
-        if isinstance(env, dict)
-    ]
-    for table in tables:
-        values.update({str(k): str(v) for k, v in table.items()})
-    return values
-
-
 def placeholder_state(path: str, text: str) -> str:
     """The placeholder values a Flyway file's findings depend on: part of its cache key."""
     if "${" not in text:
         return ""
-    values = placeholder_values(Path(path).resolve().parent)
-    return repr(None if values is None else sorted(values.items()))
+    return repr(placeholders(Path(path).resolve().parent))

@@ -95,6 +95,47 @@ def test_flyway_placeholders_take_the_config_values(db: Database, tmp_path: Path
     assert "V1__create_items.sql:1: placeholder ${schema} has no value" in missing.err
 
 
+def test_flyways_own_placeholders_and_the_environments_are_filled_in(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.execute("CREATE SCHEMA app")
+    (tmp_path / "flyway.conf").write_text("flyway.schemas=app,other\n")
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "V1__seen.sql").write_text(
+        "CREATE TABLE ${flyway:defaultSchema}.seen (k text PRIMARY KEY, v text);\n"
+        "INSERT INTO app.seen VALUES ('user', '${flyway:user}'), ('db', '${flyway:database}'),\n"
+        "  ('file', '${flyway:filename}'), ('table', '${flyway:table}'), ('env', '${tag}');\n"
+    )
+    monkeypatch.setenv("FLYWAY_PLACEHOLDERS_TAG", "from-env")
+    result = run_cli("apply", str(tmp_path / "sql"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    user, database = db.query("SELECT current_user, current_database()")[0]
+    assert dict(db.query("SELECT k, v FROM app.seen")) == {
+        "user": user,
+        "db": database,
+        "file": "V1__seen.sql",
+        "table": "dsql_lint.files",
+        "env": "from-env",
+    }
+    (tmp_path / "sql" / "V2__when.sql").write_text("SELECT '${flyway:timestamp}';\n")
+    refused = run_cli("apply", str(tmp_path / "sql"), "--dsn", db.dsn)
+    assert refused.code == 2 and "V2__when.sql:1: placeholder ${flyway:timestamp} is" in refused.err
+    assert "use now() in the SQL" in refused.err
+
+
+def test_placeholder_replacement_off_sends_the_text_as_written(
+    db: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "flyway.conf").write_text("flyway.placeholderReplacement=false\n")
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "V1__raw.sql").write_text(
+        "CREATE TABLE raw (v text PRIMARY KEY);\nINSERT INTO raw VALUES ('${kept}');\n"
+    )
+    result = run_cli("apply", str(tmp_path / "sql"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert db.query("SELECT v FROM raw") == [("${kept}",)]
+
+
 @pytest.mark.parametrize(
     "how",
     [["drizzle"], ["--framework", "drizzle", "drizzle"], []],
