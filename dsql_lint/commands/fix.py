@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -21,8 +22,9 @@ from dsql_lint.fix.actions import CHOICES
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
+from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
-from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
@@ -118,33 +120,31 @@ def fix(
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = False
-    orm_left = 0  # the findings of ORM files, which fix does not rewrite
     # All read first: a type change in one file must not break the files after it.
     sources = [read_source(path, orm=True, strict=False) for path in files]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
-        if isinstance(source, MappedSource):
-            # Its SQL is generated or decoded: the edit belongs in the framework's terms.
-            found = lint_sources([source], lint)
-            left = len(found.diagnostics)
-            orm_left += left
-            click.echo(
-                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
-                f"({left} findings): `dsql-lint check` says what to change",
-                err=True,
-            )
-            continue
         later = [
             s
             for s in sources[at + 1 :]
             if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
         ]
-        outcome = _fix_one(fixer, source, translate, later)
+        if isinstance(source, MappedSource):
+            # Fixed in its string literals; it is PostgreSQL already (no --from).
+            outcome = Outcome(fixer.fix_source(source, later, _host(path, source)))
+        else:
+            outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color, orm_left)
-    unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
+    _report(outcomes, rules, color)
+    unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _host(path: str, source: MappedSource) -> Host:
+    reader = read_given(Path(path), source.original)
+    assert reader is not None  # it read the file
+    return Host(source, reader)
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:
@@ -186,7 +186,7 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: str, unrewritten: int) -> None:
+def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -203,7 +203,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: str, unrewritten:
     if findings:
         click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated, unrewritten))
+    _echo_err(summary([o.result for o in outcomes], translated))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

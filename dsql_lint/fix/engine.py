@@ -22,9 +22,11 @@ from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
+from dsql_lint.fix.hosted import Host
 from dsql_lint.lint.pipeline import Linter
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.parse import parse
@@ -103,11 +105,17 @@ class Fixer:
         self.catalog = Catalog()
         self.later = Later()
 
-    def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
+    def fix_source(
+        self, source: Source, later: Sequence[Source] = (), host: Host | None = None
+    ) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
         the last pass's schema is what the next file sees. `later`: the files to be fixed
-        after this one (a folder's), which a column's type change must not break."""
+        after this one (a folder's), which a column's type change must not break. `host`:
+        the ORM file `source`'s SQL was read from, which the fixes then edit, its SQL read
+        again (and so linted and guarded) after each pass."""
         self.later.now(later)
+        if host is not None:
+            source = host.file
         declined: dict[tuple[str, int], str] = {}
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
@@ -125,11 +133,15 @@ class Fixer:
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
-                now = Source(source.path, text, source.bom, source.encoding, source.problem)
+                now = (
+                    host.read(text)
+                    if host is not None
+                    else Source(source.path, text, source.bom, source.encoding, source.problem)
+                )
                 report = self.linter.lint_source(now, catalog, parses)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, errors, withdrawn, fixable, declined)
+            planned = self._plan(report, errors, withdrawn, fixable, declined, host)
             if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
@@ -140,7 +152,9 @@ class Fixer:
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
             stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
             fixed = (
-                ed.apply(text, (e for fix in chosen for e in fix.edits)) if not stopped else text
+                ed.apply(text, (e for fix in chosen for e in fix.file_edits))
+                if not stopped
+                else text
             )
             if not stopped and fixed in seen:
                 stopped = "cycle"  # stop rather than undo and redo
@@ -214,10 +228,12 @@ class Fixer:
         withdrawn: Mapping[FixKey, str],
         fixable: set[tuple[str, int]],
         declined: dict[tuple[str, int], str],
+        host: Host | None = None,
     ) -> list[Fix]:
         """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
         (code, start) of each finding a fix that will apply removes, `declined` those whose
-        fixer declined, with the reason (of this report: a pass planned again replaces it)."""
+        fixer declined, or that cannot be written in the `host` file, with the reason (of
+        this report: a pass planned again replaces it)."""
         ctx = FixContext(report, self.options.choices, self.later)
         statements = Statements(report) if withdrawn else None
         planned = []
@@ -234,6 +250,13 @@ class Fixer:
                 continue
             if fix is None or statements is not None and statements.key(fix) in withdrawn:
                 continue
+            if host is not None:
+                assert isinstance(report.source, MappedSource)
+                written = host.edits(fix, report.source)
+                if isinstance(written, str):
+                    ctx.decline(diag, written)
+                    continue
+                fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
             planned.append(dataclasses.replace(fix, line=line))

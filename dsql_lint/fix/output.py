@@ -42,14 +42,13 @@ def remaining(results: list[FixResult], rules: list[Rule], color: bool) -> str:
     return text_report.render(report, color=color)
 
 
-def summary(results: list[FixResult], translated: Sequence[Fix] = (), unrewritten: int = 0) -> str:
+def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
     """One line: how many fixes were applied (translations from another dialect included),
-    how many findings remain (`unrewritten`: those of files fix does not rewrite, ORM
-    files)."""
+    and how many findings remain."""
     applied = [*translated, *(f for r in results for f in r.applied)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
-    left = unrewritten + sum(len(r.remaining) for r in results)
+    left = sum(len(r.remaining) for r in results)
     available = sum(len(r.available) for r in results)
     parts = [f"Fixed {text_report.counted(len(applied), 'finding')}"]
     if unsafe:

@@ -9,7 +9,7 @@ came from. Positions, shown lines and byte offsets are the original file's.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,12 +26,26 @@ class Note:
     message: str
 
 
+@dataclass(frozen=True)
+class Literal:
+    """A string literal of the original file that holds SQL, as `fix` must write into it."""
+
+    start: int  # its body: the offsets between its delimiters
+    end: int
+    language: str  # "js", "py" or "rb"
+    quote: str  # its delimiter: ', ", `, ''', """; a Ruby heredoc's terminator
+    raw: bool = False  # no escape sequences: Python r"", Ruby <<~'SQL'
+    heredoc: bool = False
+
+
 @dataclass(frozen=True, eq=False)
 class MappedSource(Source):
     original: str = ""
-    # (text offset, original start, original end), by text offset: text from the anchor on
-    # comes from the original span, clamped to its end (generated text is longer or shorter).
-    anchors: tuple[tuple[int, int, int], ...] = ()
+    # (text offset, original start, original end, literal), by text offset: text from the
+    # anchor on comes from the original span, clamped to its end (generated text is longer or
+    # shorter); `literal` indexes `literals` for text read from a string literal, else -1.
+    anchors: tuple[tuple[int, int, int, int], ...] = ()
+    literals: tuple[Literal, ...] = ()
     framework: str = ""
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
@@ -45,7 +59,7 @@ class MappedSource(Source):
         index = bisect_right([a[0] for a in self.anchors], offset) - 1
         if index < 0:
             return 0
-        text_start, start, end = self.anchors[index]
+        text_start, start, end, _ = self.anchors[index]
         return min(start + offset - text_start, max(start, end - 1) if end > start else start)
 
     def original_position(self, offset: int) -> tuple[int, int]:
@@ -67,6 +81,14 @@ class MappedSource(Source):
     def byte_offset(self, offset: int) -> int:
         return self._file.byte_offset(self.original_offset(offset))
 
+    def in_literal(self, start: int, end: int) -> bool:
+        """Whether the SQL from `start` to `end` was read from string literals of the file
+        (so that `fix` may write an edit of it there), not generated."""
+        starts = [a[0] for a in self.anchors]
+        first = bisect_right(starts, start) - 1
+        last = max(first, bisect_left(starts, end) - 1)
+        return first >= 0 and all(a[3] >= 0 for a in self.anchors[first : last + 1])
+
     def encode(self, text: str | None = None) -> bytes:
         raise ValueError(f"{self.display_path} is {self.framework}: it is not written back")
 
@@ -81,19 +103,28 @@ class Builder:
 
     def __init__(self) -> None:
         self.parts: list[str] = []
-        self.anchors: list[tuple[int, int, int]] = []
+        self.anchors: list[tuple[int, int, int, int]] = []
+        self.literals: list[Literal] = []
         self.length = 0
 
-    def add(self, text: str, start: int, end: int) -> None:
-        self.anchors.append((self.length, start, end))
+    def add(self, text: str, start: int, end: int, literal: int = -1) -> None:
+        self.anchors.append((self.length, start, end, literal))
         self.parts.append(text)
         self.length += len(text)
 
-    def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
+    def statement(
+        self, pieces: Sequence[tuple[str, int, int]], end: int, literals: Sequence[Literal] = ()
+    ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
-        `end` unless it has one."""
-        for piece in pieces:
-            self.add(*piece)
+        `end` unless it has one. `literals`: the string literals the pieces were read from,
+        which `fix` may write into."""
+        first = len(self.literals)
+        self.literals.extend(literals)
+        for text, start, stop in pieces:
+            inside = (
+                k for k, lit in enumerate(literals, first) if lit.start <= start and stop <= lit.end
+            )
+            self.add(text, start, stop, next(inside, -1))
         sql = "".join(p for p, _, _ in pieces).rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
@@ -115,6 +146,7 @@ class Builder:
             encoding=source.encoding,
             original=source.text,
             anchors=tuple(self.anchors),
+            literals=tuple(self.literals),
             framework=framework,
             notes=tuple(notes),
             hints=hints or {},

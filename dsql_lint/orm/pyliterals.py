@@ -7,6 +7,8 @@ import ast
 import re
 import unicodedata
 
+from dsql_lint.orm.mapped import Literal
+
 Piece = tuple[str, int, int]  # decoded text, original start, original end
 
 _LINE = re.compile(r"\r\n|\r|\n")
@@ -46,6 +48,16 @@ class PyFile:
             return self.pieces(node.args[0])
         return None
 
+    def literals(self, node: ast.expr) -> list[Literal]:
+        """The string literals `pieces` reads for the same node."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return _strings(self.text, *self.span(node))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.literals(node.left) + self.literals(node.right)
+        if isinstance(node, ast.Call) and name_of(node.func) == "text" and len(node.args) == 1:
+            return self.literals(node.args[0])
+        return []
+
 
 def name_of(node: ast.AST) -> str:
     """`op.execute` -> "execute", `text` -> "text"; "" for anything else."""
@@ -69,6 +81,14 @@ def keyword(call: ast.Call, name: str, position: int | None = None) -> ast.expr 
 def _literals(text: str, start: int, end: int) -> list[Piece]:
     """Each literal of an implicit concatenation between start and end, decoded."""
     out: list[Piece] = []
+    for literal in _strings(text, start, end):
+        out.extend(_decoded(text, literal.start, literal.end, literal.raw))
+    return out
+
+
+def _strings(text: str, start: int, end: int) -> list[Literal]:
+    """Each literal of an implicit concatenation between start and end."""
+    out: list[Literal] = []
     i = start
     while i < end:
         if text[i] in " \t\r\n\\(":
@@ -84,7 +104,8 @@ def _literals(text: str, start: int, end: int) -> list[Piece]:
         quote = text[at : at + 3] if text[at : at + 3] in ('"""', "'''") else text[at]
         body = at + len(quote)
         close = _closing(text, body, quote)
-        out.extend(_decoded(text, body, close, "r" in prefix.group().lower()))
+        raw = "r" in prefix.group().lower()
+        out.append(Literal(body, close, "py", quote, raw))
         i = close + len(quote)
     return out
 
