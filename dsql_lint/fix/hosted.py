@@ -64,7 +64,7 @@ class Host:
             grown = sum(len(e.text) - (e.end - e.start) for e in written if _inside(e, literal))
             if not text[literal.start : literal.end + grown].strip():
                 return EMPTIES
-        return written
+        return tuple(written)
 
 
 def _inside(edit: Edit, literal: Literal) -> bool:

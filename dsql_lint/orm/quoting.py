@@ -33,8 +33,8 @@ def _python(literal: Literal, sql: str) -> str | None:
     mark = literal.quote[0]
     if literal.raw:
         # A raw string has no escapes: a backslash, its quote or (on one line) a newline
-        # cannot be written in it.
-        if "\\" in sql or mark in sql or (not triple and ("\n" in sql or "\r" in sql)):
+        # cannot be written in it, nor a CR, which Python reads as a newline.
+        if "\\" in sql or mark in sql or "\r" in sql or (not triple and "\n" in sql):
             return None
         return sql
     out = sql.replace("\\", "\\\\").replace(mark, "\\" + mark).replace("\r", "\\r")
@@ -46,9 +46,9 @@ def _ruby(literal: Literal, sql: str) -> str | None:
         # A line holding only the terminator ends the heredoc there.
         if any(line.strip() == literal.quote for line in sql.splitlines()):
             return None
-        if literal.raw:
-            return sql
-        return _RUBY_INTERPOLATION.sub(r"\\#", sql.replace("\\", "\\\\"))
+        # The reader keeps a heredoc's escapes as written (rails.py), so none is written.
+        needs_escape = "\\" in sql or _RUBY_INTERPOLATION.search(sql)
+        return sql if literal.raw or not needs_escape else None
     if literal.quote == "'":  # only \\ and \' are escapes in a single-quoted string
         return sql.replace("\\", "\\\\").replace("'", "\\'")
     out = sql.replace("\\", "\\\\").replace('"', '\\"')
