@@ -24,6 +24,7 @@ from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
+from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
@@ -128,7 +129,9 @@ def fix(
             for s in sources[at + 1 :]
             if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
         ]
-        if isinstance(source, MappedSource):
+        if isinstance(source, MappedSource) and path.endswith(".prisma"):
+            outcome = Outcome(fix_prisma(fixer, _host(path, source)))  # in Prisma's terms
+        elif isinstance(source, MappedSource):
             # Fixed in its string literals; it is PostgreSQL already (no --from).
             outcome = Outcome(fixer.fix_source(source, later, _host(path, source)))
         else:

@@ -261,3 +261,35 @@ if __name__ == "__main__":
     for fixture in FILES:
         _pin(fixture).write_text(_pinned_output(fixture))
         print(_pin(fixture).relative_to(ROOT))
+
+
+PRISMA = ROOT / "fixtures" / "orm" / "prisma" / "schema.prisma"
+
+
+def test_prisma_serial_key_becomes_a_uuid_in_prisma_terms(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    shutil.copyfile(PRISMA, schema)
+    before = _codes(schema)
+    kept = _fix("--unsafe-fixes", str(schema))  # identity, the default: not in Prisma's terms
+    assert "DSQL101 not fixed: Prisma cannot declare an identity column" in kept.stderr
+    assert schema.read_bytes() == PRISMA.read_bytes()
+    _fix("--unsafe-fixes", "--serial-to", "uuid", str(schema))
+    original = PRISMA.read_text()
+    assert schema.read_text() == original.replace(
+        "id      Int      @id @default(autoincrement())", "id      String   @id @default(uuid())"
+    ).replace('authorId Int      @map("author_id")', 'authorId String   @map("author_id")')
+    after = _codes(schema)
+    assert after == before - Counter({"DSQL101": 1})
+    source = read_source(str(schema), orm=True)
+    assert '"author_id" TEXT NOT NULL' in source.text  # the key's type, followed
+
+
+def test_prisma_key_whose_relation_does_not_follow_is_declined(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        PRISMA.read_text().replace('authorId Int      @map("author_id")', "authorId BigInt")
+    )
+    result = _fix("--unsafe-fixes", "--serial-to", "uuid", str(schema))
+    assert "DSQL101 not fixed: `Post.authorId` does not have the key's type `Int`" in result.stderr
+    assert "authorId BigInt" in schema.read_text()
+    assert "@default(autoincrement())" in schema.read_text()
