@@ -89,7 +89,7 @@ def read(source: Source, name: str) -> MappedSource:
             opened = True
         pieces = literal.pieces
         if name == "Knex migration":
-            pieces = [(_bound(piece), start, end) for piece, start, end in pieces]
+            pieces = [bound for piece in pieces for bound in _bound(*piece)]
         build.statement(pieces, literal.end, literal.literals)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
@@ -97,10 +97,21 @@ def read(source: Source, name: str) -> MappedSource:
     return build.source(source, name, notes, hints)
 
 
-def _bound(sql: str) -> str:
+def _bound(sql: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """Knex's `??` binds an identifier (its `?` a value, which PostgreSQL's parser reads as a
-    parameter already): a quoted name stands in for it, so that the statement parses."""
-    return sql.replace("??", '"_"')
+    parameter already): a quoted name stands in for it, so that the statement parses. A
+    piece as written is cut around each `??`, so that the rest is still the file's text."""
+    if "??" not in sql or len(sql) != end - start:
+        return [(sql.replace("??", '"_"'), start, end)]
+    out, at = [], 0
+    for run in re.finditer(r"\?\?", sql):
+        if at < run.start():
+            out.append((sql[at : run.start()], start + at, start + run.start()))
+        out.append(('"_"', start + run.start(), start + run.end()))
+        at = run.end()
+    if at < len(sql):
+        out.append((sql[at:], start + at, end))
+    return out
 
 
 def _not_checked(name: str) -> str:

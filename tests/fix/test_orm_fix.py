@@ -118,6 +118,7 @@ def test_fixed_file_reads_back_with_fewer_findings(path: Path, tmp_path: Path) -
     after = _codes(copy)
     assert sum(after.values()) < sum(before.values())
     assert not after - before, "new findings"
+    assert _fix("--diff", "--unsafe-fixes", str(copy)).stdout == ""  # nothing left to do
     source = read_source(str(copy), orm=True)
     assert isinstance(source, MappedSource)
     if path.suffix == ".py":
