@@ -294,3 +294,22 @@ def test_prisma_key_whose_relation_does_not_follow_is_declined(tmp_path: Path) -
     assert "DSQL101 not fixed: `Post.authorId` does not have the key's type `Int`" in result.stderr
     assert "authorId BigInt" in schema.read_text()
     assert "@default(autoincrement())" in schema.read_text()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_what_check_calls_fixable_is_fixed_or_said_why_not(path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    checked = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "--no-cache", "--format",
+         "json", str(path)],
+        capture_output=True, text=True, cwd=ROOT, env=env, check=False,
+    )  # fmt: skip
+    fixable = Counter(
+        d["code"] for d in json.loads(checked.stdout)["diagnostics"] if d["fix"] != "none"
+    )
+    said = Counter(
+        m.group(1)
+        for m in re.finditer(r"^\S+:\d+: (DSQL\d+)(?:, DSQL\d+)* (?:\[\w+\] fixed|not fixed)",
+                             _pin(path).read_text(), re.M)
+    )  # fmt: skip
+    assert fixable == said
