@@ -34,6 +34,9 @@ ADDS_STATEMENT = (
 )
 EMPTIES = "the fix would leave an empty query string: remove the call instead"
 READ_BACK = "the rewritten string would not read back as the fixed SQL"
+# The frameworks that read a character of their SQL as a binding placeholder: a fix that
+# writes it (jsonb's `?` operator) would shift the values bound to the others.
+BINDINGS = {"Knex migration": "?", "Sequelize migration": "?"}
 
 
 class Host:
@@ -49,6 +52,9 @@ class Host:
 
     def edits(self, fix: Fix, sql: MappedSource) -> tuple[Edit, ...] | str:
         """The fix's edits of `sql` as edits of the file, or why they cannot be written."""
+        mark = BINDINGS.get(sql.framework)
+        if mark is not None and any(mark in e.text for e in fix.edits):
+            return f"the {sql.framework} would read `{mark}` in the new text as a binding"
         fixed = ed.apply(sql.text, fix.edits)
         if len(split(dataclasses.replace(sql, text=fixed))) > len(split(sql)):
             return ADDS_STATEMENT

@@ -258,6 +258,20 @@ def test_edits_touching_an_escape_or_adding_a_statement_are_declined() -> None:
     assert host.edits(_fix_of(Edit(at, at, "ASYNC ")), sql) == (Edit(place, place, "ASYNC "),)
 
 
+def test_a_binding_placeholder_is_never_written_where_the_framework_binds() -> None:
+    text = "exports.up = (knex) => knex.raw('SELECT 1 FROM t WHERE a = ANY(b)', []);\n"
+    reader = read_given(Path("m.js"), text)
+    assert reader is not None
+    sql = reader(Source("m.js", text))
+    host = Host(sql, reader)
+    at = sql.text.index("a = ANY(b)")
+    jsonb = _fix_of(Edit(at, at + len("a = ANY(b)"), "b ? a"))
+    said = "the Knex migration would read `?` in the new text as a binding"
+    assert host.edits(jsonb, sql) == said
+    contains = _fix_of(Edit(at, at + len("a = ANY(b)"), "b @> a"))
+    assert isinstance(host.edits(contains, sql), tuple)
+
+
 if __name__ == "__main__":
     for fixture in FILES:
         _pin(fixture).write_text(_pinned_output(fixture))
