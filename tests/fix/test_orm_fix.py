@@ -9,6 +9,7 @@ The pinned outputs beside fixtures/orm/fix/*: `<file>.fix.txt`, the `fix --diff
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import re
@@ -16,9 +17,14 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixkit import Case, fixer
+from pg_testserver import Server
+from pgproof import prove
+from postgres import create_database, serving
 
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.edits import Edit, Fix
@@ -270,6 +276,28 @@ def test_a_binding_placeholder_is_never_written_where_the_framework_binds() -> N
     assert host.edits(jsonb, sql) == said
     contains = _fix_of(Edit(at, at + len("a = ANY(b)"), "b @> a"))
     assert isinstance(host.edits(contains, sql), tuple)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serving() as server:
+        yield server
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_fixed_sql_is_no_worse_on_postgresql(server: Server, path: Path) -> None:
+    """The SQL read from the file and from the fixed file, each loaded into a fresh database
+    (tests/fix/pgproof.py): no error of a new kind, no finding the fix brought."""
+    source = read_source(str(path), orm=True)
+    assert isinstance(source, MappedSource)
+    reader = read_given(path, source.original)
+    assert reader is not None
+    result = fixer(Case(unsafe=True)).fix_source(source, host=Host(source, reader))
+    assert result.changed
+    as_sql = dataclasses.replace(result, source=result.first.source, text=result.report.source.text)
+    proof = prove(lambda: create_database(server), as_sql)
+    assert not proof.new, f"errors of new kinds: {dict(proof.new)} (before: {dict(proof.before)})"
+    assert not proof.introduced
 
 
 if __name__ == "__main__":
