@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -25,7 +24,6 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.fix.prisma import fix_prisma
-from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
@@ -130,10 +128,10 @@ def fix(
             if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
         ]
         if isinstance(source, MappedSource) and path.endswith(".prisma"):
-            outcome = Outcome(fix_prisma(fixer, _host(path, source)))  # in Prisma's terms
+            outcome = Outcome(fix_prisma(fixer, Host.of(source)))  # in Prisma's terms
         elif isinstance(source, MappedSource):
             # Fixed in its string literals; it is PostgreSQL already (no --from).
-            outcome = Outcome(fixer.fix_source(source, later, _host(path, source)))
+            outcome = Outcome(fixer.fix_source(source, later, Host.of(source)))
         else:
             outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
@@ -142,12 +140,6 @@ def fix(
     _report(outcomes, rules, color)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
-
-
-def _host(path: str, source: MappedSource) -> Host:
-    reader = read_given(Path(path), source.original)
-    assert reader is not None  # it read the file
-    return Host(source, reader)
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:

@@ -187,6 +187,20 @@ class Fixer:
             parses.release_unused(report.parsed)
             del report, planned, chosen
 
+    def unwritable(self, source: MappedSource) -> set[tuple[str, int]]:
+        """The (code, start) of the findings of an ORM file whose fix cannot be written in the
+        file (fix/hosted.py): `check` shows them with no fix, as `fix` leaves them."""
+        host = Host.of(source)
+        report = self.linter.lint_source(source, copy.deepcopy(self.catalog))
+        ctx = FixContext(report, self.options.choices, self.later)
+        out = set()
+        for diag in report.diagnostics:
+            action = self.actions.get(diag.code)
+            fix = action.plan(diag, ctx) if action is not None else None
+            if fix is not None and isinstance(host.edits(fix, source), str):
+                out.add((diag.code, diag.start))
+        return out
+
     def _withdraw(
         self,
         before: FileReport,

@@ -15,9 +15,11 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.edits import Edit, Fix
+from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import Literal, MappedSource
 from dsql_lint.orm.quoting import escape
 from dsql_lint.syntax.source import Source
@@ -46,6 +48,13 @@ class Host:
     def __init__(self, source: MappedSource, reader: Reader) -> None:
         self.file = Source(source.path, source.original, source.bom, source.encoding)
         self.reader = reader
+
+    @classmethod
+    def of(cls, source: MappedSource) -> Host:
+        """The file `source` was read from, read again as it was."""
+        reader = read_given(Path(source.path), source.original)
+        assert reader is not None  # it read the file
+        return cls(source, reader)
 
     def read(self, text: str) -> MappedSource:
         return self.reader(dataclasses.replace(self.file, text=text))
