@@ -38,6 +38,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("drizzle", "Drizzle migrations in drizzle (2 files)", 3),
         ("prisma", "Prisma migrations in prisma/migrations (2 folders)", 2),
         ("flyway", "Flyway migrations in sql (2 files, flyway.locations)", 2),
+        ("supabase", "Supabase migrations in supabase/migrations (2 files)", 10),
     ],
 )
 def test_each_framework_is_found_and_said(name: str, said: str, statements: int) -> None:
@@ -51,8 +52,8 @@ def test_each_framework_is_found_and_said(name: str, said: str, statements: int)
 def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
-    assert len(said) == 10
-    assert "19 files, 53 statements checked" in result.stdout
+    assert len(said) == 12
+    assert "26 files, 93 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -112,10 +113,10 @@ def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
     ("name", "said"),
     [
         ("alembic", ["Alembic migrations in migrations/versions (2 files)"]),
-        ("django", ["Django migrations in shop/migrations (2 files)"]),
+        ("django", ["Django migrations in shop/migrations (3 files)"]),
         (
             "rails",
-            ["Rails structure dump in db (1 file)", "Rails migrations in db/migrate (2 files)"],
+            ["Rails structure dump in db (1 file)", "Rails migrations in db/migrate (3 files)"],
         ),
     ],
 )
@@ -134,6 +135,64 @@ def test_alembic_revisions_run_in_down_revision_order() -> None:
         "1a2b3c4d5e6f_create_accounts.py",
         "0f9e8d7c6b5a_audit.py",
     ]
+
+
+LOCATED = FRAMEWORKS / "alembic-locations"
+
+
+def test_alembic_version_locations_are_one_group_in_revision_order() -> None:
+    said = "dsql-lint: Alembic migrations in db/core, db/billing (3 files, version_locations)"
+    result = run(LOCATED, "check")
+    assert result.stderr.splitlines() == [said]
+    assert "3 files, 7 statements checked" in result.stdout
+    assert run(LOCATED, "check", "--framework", "alembic").stdout == result.stdout
+    [group] = discover(LOCATED, orm=True)
+    # Across both locations, each after its down_revision, whatever the names say.
+    assert [p.relative_to(LOCATED).as_posix() for p in group.files] == [
+        "db/core/3f1e_accounts.py",
+        "db/billing/1b2c_invoices.py",
+        "db/core/2a9d_accounts_email.py",
+    ]
+
+
+def _alembic_project(root: Path, config: tuple[str, str]) -> None:
+    for rel in ("db/core/3f1e_accounts.py", "db/billing/1b2c_invoices.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LOCATED / rel, root / rel)
+    (root / "db" / "billing" / "old").mkdir()
+    shutil.copy(LOCATED / "db/core/2a9d_accounts_email.py", root / "db/billing/old/2a9d_x.py")
+    (root / config[0]).write_text(config[1])
+
+
+@pytest.mark.parametrize(
+    ("config", "files"),
+    [
+        # Alembic's legacy splitting, on commas and spaces, with no path_separator.
+        (("alembic.ini", "[alembic]\nversion_locations = db/core, %(here)s/db/billing\n"), 2),
+        (("alembic.ini", "[alembic]\npath_separator = os\nversion_locations = db/core:db/billing\n"
+          "recursive_version_locations = true\n"), 3),
+        (("pyproject.toml", '[tool.alembic]\nversion_locations = ["%(here)s/db/core", '
+          '"db/billing"]\n'), 2),
+    ],
+)  # fmt: skip
+def test_alembic_configurations_are_read_as_alembic_reads_them(
+    tmp_path: Path, config: tuple[str, str], files: int
+) -> None:
+    _alembic_project(tmp_path, config)
+    [group] = discover(tmp_path, orm=True)
+    assert [p.parent.name for p in group.files][:2] == ["core", "billing"]
+    assert len(group.files) == files  # a sub-folder only with recursive_version_locations
+    assert group.summary(tmp_path).endswith(f"({files} files, version_locations)")
+
+
+def test_script_location_without_version_locations_is_its_versions_folder(
+    tmp_path: Path,
+) -> None:
+    _alembic_project(tmp_path, ("alembic.ini", "[alembic]\nscript_location = %(here)s/db\n"))
+    (tmp_path / "db" / "versions").mkdir()
+    shutil.copy(LOCATED / "db/core/3f1e_accounts.py", tmp_path / "db/versions/3f1e_a.py")
+    [group] = discover(tmp_path, orm=True)
+    assert group.summary(tmp_path) == "Alembic migrations in db/versions (1 file)"
 
 
 def _located_project(root: Path) -> None:
@@ -180,3 +239,27 @@ def test_without_flyway_locations_discovery_groups_by_folder(tmp_path: Path) -> 
     _located_project(tmp_path)
     (tmp_path / "flyway.conf").write_text("flyway.url=jdbc:postgresql://localhost/db\n")
     assert [len(group.files) for group in discover(tmp_path)] == [2, 1]
+
+
+SUPABASE = FRAMEWORKS / "supabase"
+
+
+def test_supabase_migrations_run_as_the_cli_runs_them(tmp_path: Path) -> None:
+    result = run(SUPABASE, "check")
+    # The CLI runs each file in one transaction: the second DDL onwards is refused.
+    assert "DDL statement number 2 in one transaction" in result.stdout
+    # Its boilerplate is reported with advice in Supabase's terms, nothing crashes.
+    for said in (
+        "Supabase creates extensions `with schema extensions`",
+        "Supabase's API reads rows through row-level security",
+        "`anon` is a role Supabase's platform creates",
+        "usually `alter default privileges ... to anon, authenticated, service_role`",
+        "Supabase's API reads rows through these policies",
+    ):
+        assert said in result.stdout
+    assert result.returncode == 1
+    # A file the CLI skips (not <version>_<name>.sql) is no Supabase migration.
+    shutil.copytree(SUPABASE, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "supabase" / "migrations" / "notes.sql").write_text("SELECT 1;\n")
+    groups = {g.framework: len(g.files) for g in discover(tmp_path)}
+    assert groups == {"supabase": 2, "sql": 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -305,3 +306,112 @@ def test_doctor_finds_the_mcp_configuration_init_wrote(project: Path) -> None:
     )
     roo = home / ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings"
     assert f"aurora-dsql-mcp-server is configured in {roo / 'mcp_settings.json'}" in doctor.stdout
+
+
+FRAMEWORKS = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "framework", "said"),
+    [
+        ("alembic", "migrations/versions", "alembic", "Alembic migrations in migrations/versions"),
+        ("alembic-locations", "db", "alembic", "Alembic migrations in db/core, db/billing"),
+        ("django", "shop/migrations", "django", "Django migrations in shop/migrations"),
+        ("rails", "db/migrate", "rails", "Rails migrations in db/migrate"),
+        ("goose", "db/migrations", "goose", "goose migrations in db/migrations"),
+        ("dbmate", "db/migrations", "dbmate", "dbmate migrations in db/migrations"),
+        ("liquibase", "changelog", "liquibase", "Liquibase changelogs in changelog"),
+        ("drizzle", "drizzle", "drizzle", "Drizzle migrations in drizzle"),
+        ("prisma", "prisma/migrations", "prisma", "Prisma migrations in prisma/migrations"),
+        (
+            "supabase",
+            "supabase/migrations",
+            "supabase",
+            "Supabase migrations in supabase/migrations",
+        ),
+        ("flyway", "sql", "flyway", "Flyway migrations in sql"),  # its flyway.conf says so
+    ],
+)
+def test_each_framework_is_detected_and_configured(
+    tmp_path: Path, name: str, folder: str, framework: str, said: str
+) -> None:
+    root = tmp_path / name
+    shutil.copytree(FRAMEWORKS / name, root)
+    result = init(root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(f"dsql-lint: {said} (")
+    config = yaml.safe_load((root / ".dsql-lint.yaml").read_text())
+    assert (config["migrations"], config["framework"]) == (folder, framework)
+    workflow = (root / ".github" / "workflows" / "dsql-lint.yml").read_text()
+    applied = framework not in ("alembic", "django", "rails")
+    assert ("apply --local" in workflow) == applied
+    hook = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
+    kind = {"alembic": "python", "django": "python", "rails": "ruby"}.get(framework, "sql")
+    assert hook["types"] == [kind]
+    # What init wrote is what check reads with no path: the same migrations, said alike.
+    checked = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.stderr.startswith(f"dsql-lint: {said} ("), checked.stderr
+
+
+def test_a_rails_schema_dump_is_configured_only_without_migrations(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "rails", tmp_path / "app")
+    shutil.rmtree(tmp_path / "app" / "db" / "migrate")
+    result = init(tmp_path / "app")
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load((tmp_path / "app" / ".dsql-lint.yaml").read_text())
+    assert (config["migrations"], config["framework"]) == ("db", "rails")
+
+
+def test_flyway_names_without_a_flyway_configuration_are_run_by_apply(project: Path) -> None:
+    result = init(project)
+    assert result.stderr.startswith("dsql-lint: Flyway migrations in db/migrations (2 files)")
+    config = yaml.safe_load((project / ".dsql-lint.yaml").read_text())
+    assert config == {"target": "latest", "migrations": "db/migrations"}
+
+
+def test_django_apps_are_configured_together_and_other_frameworks_said(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "django" / "shop", tmp_path / "shop")
+    shutil.copytree(FRAMEWORKS / "django" / "shop", tmp_path / "billing")
+    shutil.copytree(FRAMEWORKS / "goose", tmp_path / "tools")
+    result = init(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[:2] == [
+        "dsql-lint: Django migrations in billing/migrations (3 files); Django migrations in "
+        "shop/migrations (3 files)",
+        "dsql-lint: also found, not configured: goose migrations in tools/db/migrations (3 files)",
+    ]
+    config = yaml.safe_load((tmp_path / ".dsql-lint.yaml").read_text())
+    assert (config["migrations"], config["framework"]) == (".", "django")
+
+
+def test_an_existing_configuration_gets_both_keys(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "alembic", tmp_path / "app")
+    (tmp_path / "app" / ".dsql-lint.yaml").write_text("# ours\nignore: [DSQL104]\n")
+    result = init(tmp_path / "app")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "updated       .dsql-lint.yaml: added migrations: migrations/versions, added framework: "
+        "alembic" in result.stdout
+    )
+    assert (tmp_path / "app" / ".dsql-lint.yaml").read_text() == (
+        "# ours\nignore: [DSQL104]\nmigrations: migrations/versions\nframework: alembic\n"
+    )
+
+
+def test_a_kept_migrations_folder_gets_no_framework_of_another(tmp_path: Path) -> None:
+    shutil.copytree(FRAMEWORKS / "alembic", tmp_path / "app")
+    config = "migrations: db/sql\n"
+    (tmp_path / "app" / ".dsql-lint.yaml").write_text(config)
+    result = init(tmp_path / "app")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "kept          .dsql-lint.yaml: has migrations: db/sql (--force replaces it)"
+        in result.stdout
+    )
+    assert (tmp_path / "app" / ".dsql-lint.yaml").read_text() == config

@@ -3,6 +3,7 @@ operations as the SQL each framework writes for PostgreSQL, findings placed in t
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
@@ -163,3 +164,47 @@ def test_django_separate_database_and_state_runs_only_its_database_operations(
     )
     assert "never" not in read_source(str(path), orm=True).text
     assert at(findings(path)) == [(9, 75, "DSQL101")]
+
+
+def _user_reference(path: Path) -> str:
+    source = read_source(str(path), orm=True)
+    [line] = [line for line in source.text.splitlines() if "REFERENCES" in line]
+    return line.split("REFERENCES ")[1].split(" ")[0]
+
+
+def test_auth_user_model_is_the_table_the_settings_module_names() -> None:
+    # manage.py names shopsite.settings, which star-imports base.py and then overrides it.
+    assert _user_reference(DJANGO / "0003_order_customer.py") == '"accounts_customer"'
+
+
+def test_auth_user_model_without_settings_is_djangos_default(tmp_path: Path) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    shutil.copy(DJANGO / "0003_order_customer.py", folder)
+    assert _user_reference(folder / "0003_order_customer.py") == '"auth_user"'
+
+
+def test_auth_user_model_in_a_settings_package(tmp_path: Path) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    shutil.copy(DJANGO / "0003_order_customer.py", folder)
+    (tmp_path / "manage.py").write_text(
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.config.settings')\n"
+    )
+    package = tmp_path / "site" / "config" / "settings"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from .production import *\n")
+    (package / "production.py").write_text("AUTH_USER_MODEL = 'people.Member'\n")
+    assert _user_reference(folder / "0003_order_customer.py") == '"people_member"'
+
+
+def test_a_given_folder_of_alembic_version_locations_is_read_in_revision_order() -> None:
+    # Neither location is named versions/: alembic.ini's version_locations says they hold
+    # revisions, and they run in down_revision order across both.
+    located = ROOT / "fixtures" / "frameworks" / "alembic-locations"
+    files = expand_paths([str(located / "db")], orm=True)
+    assert [Path(f).relative_to(located / "db").as_posix() for f in files] == [
+        "core/3f1e_accounts.py",
+        "billing/1b2c_invoices.py",
+        "core/2a9d_accounts_email.py",
+    ]

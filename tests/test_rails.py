@@ -84,3 +84,52 @@ def test_string_escapes_and_down_blocks(tmp_path: Path) -> None:
     assert "CREATE TABLE t (\n id serial);" in source.text
     assert "DROP" not in source.text
     assert at(findings(path)) == [(4, 47, "DSQL101")]  # `serial`, past the escape
+
+
+def test_polymorphic_references_change_table_and_add_reference() -> None:
+    path = MIGRATE / "20240103000000_pictures_and_profiles.rb"
+    source = read_source(str(path), orm=True)
+    assert isinstance(source, MappedSource)
+    # As Rails' ReferenceDefinition and Table objects run them on PostgreSQL: a polymorphic
+    # reference is its `_type` column, then its `_id`, indexed together; each change_table
+    # line its own statement (remove_columns and add_timestamps one ALTER TABLE each), and
+    # with `bulk: true` the column changes in one ALTER TABLE, the index after.
+    assert source.text.splitlines()[2:] == [
+        '    "imageable_type" CHARACTER VARYING NOT NULL,',
+        '    "imageable_id" UUID NOT NULL,',
+        '    "caption" CHARACTER VARYING',
+        ");",
+        'CREATE INDEX "index_pictures_on_imageable_type_and_imageable_id" ON "pictures" '
+        '("imageable_type", "imageable_id");',
+        'ALTER TABLE "comments" ADD COLUMN "commentable_type" CHARACTER VARYING;',
+        'ALTER TABLE "comments" ADD COLUMN "commentable_id" BIGINT;',
+        'ALTER TABLE "users" ADD COLUMN "nickname" CHARACTER VARYING;',
+        'ALTER TABLE "users" ADD COLUMN "city" CHARACTER VARYING;',
+        'ALTER TABLE "users" ADD COLUMN "country" CHARACTER VARYING;',
+        'ALTER TABLE "users" ADD COLUMN "company_id" BIGINT;',
+        'CREATE INDEX "index_users_on_company_id" ON "users" ("company_id");',
+        'ALTER TABLE "users" ADD CONSTRAINT "fk_rails_company" FOREIGN KEY ("company_id") '
+        'REFERENCES "companies" ("id");',
+        'CREATE INDEX "index_users_on_nickname" ON "users" ("nickname");',
+        'ALTER TABLE "users" DROP COLUMN "legacy", DROP COLUMN "old_flag";',
+        'ALTER TABLE "users" RENAME COLUMN "email" TO "email_address";',
+        'ALTER TABLE "users" ADD COLUMN "created_at" TIMESTAMP(6) NOT NULL, '
+        'ADD COLUMN "updated_at" TIMESTAMP(6) NOT NULL;',
+        'ALTER TABLE "teams" ADD COLUMN "slug" CHARACTER VARYING, DROP COLUMN "code";',
+        'CREATE UNIQUE INDEX "index_teams_on_slug" ON "teams" ("slug");',
+        'ALTER TABLE "teams" RENAME COLUMN "title" TO "name";',
+        'ALTER TABLE "teams" DROP COLUMN "legacy";',
+    ]
+    found = findings(path)
+    assert at(found) == [
+        (6, 9, "DSQL301"),  # the polymorphic pair's index
+        (13, 9, "DSQL202"),  # t.references ..., foreign_key: true
+        (13, 9, "DSQL301"),
+        (14, 9, "DSQL301"),  # t.index
+        (17, 10, "DSQL602"),  # t.timestamps: NOT NULL columns added to a table
+        (17, 10, "DSQL602"),
+        (18, 9, "DSQL007"),  # t.change: named, not guessed
+        (22, 9, "DSQL301"),
+    ]
+    unread = next(d for d in found if d.code == "DSQL007")
+    assert "not checked here: change_table t.change" in unread.message

@@ -134,11 +134,30 @@ def build_plans(paths: list[str], dsql: bool, exclude: Iterable[str] = ()) -> li
 
 
 def migration_files(paths: list[str], exclude: Iterable[str] = ()) -> list[str]:
+    """The SQL files under `paths`. A framework's own migrations (Alembic, Django, Rails,
+    Prisma schemas, TypeScript...) are refused, with how to get their SQL: what check reads
+    from them is a reconstruction for linting, not the exact SQL, and their framework keeps
+    its own history, which apply would leave behind."""
+    from dsql_lint.orm.detect import apply_refusal, found_in  # the ORM readers build on Source
+
     for raw in paths:
         if raw == STDIN:
             raise UserError(
                 "apply needs migration files: standard input has no name for the ledger"
             )
+        path = Path(raw)
+        if path.is_file():
+            refusal = apply_refusal(path)
+        elif path.is_dir() and not any(path.rglob("*.sql")):
+            # Alembic's version_locations need not be named versions/: the folder's own files.
+            files = sorted(found_in(path)) or sorted(path.iterdir())
+            refusal = next(filter(None, map(apply_refusal, files)), None)
+        else:
+            refusal = None
+        if refusal is not None:
+            label, how = refusal
+            what = label if label.endswith("s") else f"a {label}"
+            raise UserError(f"apply runs SQL files, not {what}: {how}", raw)
     return expand_paths(paths, exclude)
 
 

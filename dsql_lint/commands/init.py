@@ -15,7 +15,7 @@ from dsql_lint.commands.apply import _exit_on_apply_error
 from dsql_lint.errors import UserError
 from dsql_lint.init import mcp, merges, templates
 from dsql_lint.init.changes import SKIP, UNCHANGED, Change, whole_file
-from dsql_lint.init.detect import migrations_folder
+from dsql_lint.init.detect import Detected, detect
 
 
 @click.command()
@@ -64,18 +64,21 @@ def init(**kw: Any) -> int:
     region = kw["region"] or region_of_host(endpoint) or env.get("AWS_REGION") or ""
     if kw["endpoint"] and not region:
         raise UserError(f"cannot tell the AWS region of {endpoint}: give --region")
-    folder = _migrations(project, kw["migrations"])
+    found = _migrations(project, kw["migrations"])
+    folder = None if found is None else _relative(found.folder, project, kw["migrations"])
+    framework = None if found is None else found.framework
+    applied = found is None or found.applied
     changes = [
         _dotenv(project, kw["endpoint"], endpoint, region, kw["force"]),
         merges.line_file(project / ".gitignore", ".gitignore", ".dsql-lint/", "apply --local"),
-        _config(project, folder, kw["force"]),
+        _config(project, folder, framework, kw["force"]),
     ]
     if folder is None:
         why = "no migrations folder found (give --migrations DIR)"
         changes += [Change(None, ".pre-commit-config.yaml", SKIP, why)]
         changes += [Change(None, templates.WORKFLOW, SKIP, why)]
     else:
-        entry = templates.precommit_repo(re.escape(folder))
+        entry = templates.precommit_repo(re.escape(folder), framework)
         changes.append(
             merges.precommit_file(
                 project / ".pre-commit-config.yaml",
@@ -84,20 +87,14 @@ def init(**kw: Any) -> int:
                 templates.HOOK_ID,
             )
         )
-        workflow = templates.workflow(folder)
-        changes.append(
-            whole_file(
-                project / templates.WORKFLOW,
-                templates.WORKFLOW,
-                workflow,
-                "GitHub Actions: check --format github, then apply --local",
-                kw["force"],
-            )
-        )
+        workflow = templates.workflow(folder, applied)
+        what = "GitHub Actions: check --format github" + (", then apply --local" if applied else "")
+        path = project / templates.WORKFLOW
+        changes.append(whole_file(path, templates.WORKFLOW, workflow, what, kw["force"]))
     profile = kw["profile"] or env.get("AWS_PROFILE") or "default"
     for client in dict.fromkeys(kw["clients"]):
         changes.append(_mcp(client, project, endpoint, region, profile, kw))
-    _report(changes, kw["dry_run"], folder)
+    _report(changes, kw["dry_run"], found, folder)
     return 0
 
 
@@ -105,15 +102,20 @@ def _host(value: str) -> str:
     return value.strip().rstrip("/").removeprefix("postgresql://").removeprefix("https://")
 
 
-def _migrations(project: Path, given: Path | None) -> str | None:
-    if given is not None:
-        folder = (project / given).resolve()
-        if not folder.is_dir():
-            raise UserError(f"--migrations {given}: no such folder")
-    else:
-        folder = migrations_folder(project)
-        if folder is None:
-            return None
+def _migrations(project: Path, given: Path | None) -> Detected | None:
+    """The folder given, with the framework discovery finds in it; else the one detected."""
+    if given is None:
+        return detect(project)
+    folder = (project / given).resolve()
+    if not folder.is_dir():
+        raise UserError(f"--migrations {given}: no such folder")
+    found = detect(folder)
+    if found is None or found.framework is None:
+        return Detected(folder, None, True, "")
+    return dataclasses.replace(found, folder=folder, others=())
+
+
+def _relative(folder: Path, project: Path, given: Path | None) -> str:
     try:
         return folder.relative_to(project.resolve()).as_posix()
     except ValueError:
@@ -134,21 +136,24 @@ def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force:
     return merges.env_file(project / ".env", ".env", values, force)
 
 
-def _config(project: Path, folder: str | None, force: bool) -> Change:
+def _config(project: Path, folder: str | None, framework: str | None, force: bool) -> Change:
     from dsql_lint.settings import config_file
 
     path = project / config_file.YAML_NAMES[0]
     found = config_file.discover([], start=project)
+    keys = {"migrations": folder} if folder else {}
+    if folder and framework:
+        keys["framework"] = framework
     if found is not None and found.parent == project.resolve():
         if found.name == config_file.PYPROJECT:
-            add = f'; add migrations = "{folder}"' if folder else ""
+            add = "".join(f'; add {key} = "{value}"' for key, value in keys.items())
             why = f"the configuration is in pyproject.toml's [tool.dsql-lint]{add}"
             return Change(None, path.name, SKIP, why)
         path = found  # .dsql-lint.yml
-    if path.exists() and folder:
-        return merges.yaml_key_file(path, path.name, "migrations", folder, force)
-    what = f"target latest, migrations {folder}" if folder else "target latest"
-    return whole_file(path, path.name, templates.config(folder), what, force)
+    if path.exists() and keys:
+        return merges.yaml_keys_file(path, path.name, keys, force)
+    what = ", ".join(["target latest", *(f"{key} {value}" for key, value in keys.items())])
+    return whole_file(path, path.name, templates.config(folder, framework), what, force)
 
 
 def _mcp(
@@ -166,7 +171,14 @@ def _mcp(
     return dataclasses.replace(change, note=f"{change.note}, {mode}")
 
 
-def _report(changes: list[Change], dry_run: bool, folder: str | None) -> None:
+def _report(
+    changes: list[Change], dry_run: bool, found: Detected | None, folder: str | None
+) -> None:
+    if found is not None and found.said:  # what discovery found, as check says it
+        click.echo(f"dsql-lint: {found.said}", err=True)
+        if found.others:
+            others = "; ".join(found.others)
+            click.echo(f"dsql-lint: also found, not configured: {others}", err=True)
     for change in changes:
         if change.writes and not dry_run:
             change.write()
@@ -174,4 +186,9 @@ def _report(changes: list[Change], dry_run: bool, folder: str | None) -> None:
         if dry_run and change.writes:
             click.echo(change.diff(), nl=False)
     where = folder or "MIGRATIONS"
-    click.echo(f"next: dsql-lint check {where}; dsql-lint apply --local {where}", err=True)
+    then = (
+        f"dsql-lint apply --local {where}"
+        if found is None or found.applied
+        else "the framework applies them (dsql-lint apply runs SQL files)"
+    )
+    click.echo(f"next: dsql-lint check {where}; {then}", err=True)

@@ -1,11 +1,16 @@
-"""Finding a project's migrations folder: the folder of SQL files that tools put there."""
+"""Finding a project's migrations: a framework's folder as discovery finds it, or the folder of
+SQL files that tools put there."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+from dsql_lint.errors import InputError
+from dsql_lint.syntax.discover import Found, discover
 
 # Folders no migration lives in (dependencies, builds, tool state).
 _PRUNE = {"node_modules", "venv", "target", "build", "dist", "__pycache__"}
@@ -39,3 +44,67 @@ def migrations_folder(project: Path) -> Path | None:
                 break
     pool = named or direct
     return max(pool, key=lambda folder: (pool[folder], -len(folder.parts), str(folder)))
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What `init` writes for a project: the folder, and the framework that runs it."""
+
+    folder: Path
+    framework: str | None  # `framework:`, when the files say which tool runs them
+    applied: bool  # `dsql-lint apply` can run the folder (SQL files)
+    said: str  # what discovery found, as check says it
+    others: tuple[str, ...] = ()  # other frameworks found, not written
+
+
+# Discovery's groups init can name -> the `framework:` it writes and whether `dsql-lint apply`
+# runs the files. Flyway-named files without a Flyway configuration and golang-migrate's
+# `.up.sql` are dsql-lint apply's own conventions too: no `framework:`, apply is the runner.
+# A Rails structure dump or schema.rb is taken only where there are no Rails migrations.
+_KNOWN: dict[str, tuple[str | None, bool]] = {
+    "liquibase": ("liquibase", True),
+    "goose": ("goose", True),
+    "dbmate": ("dbmate", True),
+    "drizzle": ("drizzle", True),
+    "prisma": ("prisma", True),
+    "supabase": ("supabase", True),
+    "golang-migrate": (None, True),
+    "flyway": (None, True),
+    "Alembic migrations": ("alembic", False),
+    "Django migrations": ("django", False),
+    "Rails migrations": ("rails", False),
+    "Rails schema": ("rails", False),
+    "rails": ("rails", False),
+}
+_SECOND = {"Rails schema", "rails"}
+
+
+def detect(project: Path) -> Detected | None:
+    """The migrations of the framework discovery finds with the most files under `project`
+    (one framework's folders together: Django's apps, Flyway's locations), else the folder
+    `migrations_folder` picks for plain SQL; None when the project has neither."""
+    try:
+        found = [g for g in discover(project, orm=True) if g.framework in _KNOWN]
+    except InputError:
+        found = []
+    kinds: dict[str, list[Found]] = {}
+    for group in found:
+        kinds.setdefault(_KNOWN[group.framework][0] or group.framework, []).append(group)
+    if not kinds:
+        folder = migrations_folder(project)
+        return None if folder is None else Detected(folder, None, True, "")
+    ranked = sorted(kinds.values(), key=lambda gs: (-_weight(gs), str(gs[0].folder)))
+    chosen = [g for g in ranked[0] if g.framework not in _SECOND] or ranked[0]
+    framework, applied = _KNOWN[chosen[0].framework]
+    if chosen[0].framework == "flyway" and chosen[0].located:
+        framework = "flyway"  # flyway.conf or flyway.toml: Flyway runs them
+    folders = [f.resolve() for g in chosen for f in g.folders]
+    folder = Path(os.path.commonpath(folders)) if len(folders) > 1 else folders[0]
+    said = "; ".join(g.summary(project) for g in chosen)
+    others = tuple(g.summary(project) for gs in ranked[1:] for g in gs)
+    return Detected(folder, framework, applied, said, others)
+
+
+def _weight(groups: list[Found]) -> int:
+    """Files that are migrations count; a schema dump counts as one."""
+    return sum(1 if g.framework in _SECOND else len(g.files) for g in groups)

@@ -106,28 +106,40 @@ def precommit_file(path: Path, shown: str, repo_entry: str, hook_id: str) -> Cha
     return Change(path, shown, UPDATE, f"added the {hook_id} hook to `repos`", before, after)
 
 
-def yaml_key_file(path: Path, shown: str, key: str, value: str, force: bool) -> Change:
-    """A top-level `key: value` of a YAML mapping (`.dsql-lint.yaml`), appended when missing;
-    a different value is kept unless `force` (which rewrites that one line)."""
+def yaml_keys_file(path: Path, shown: str, values: dict[str, str], force: bool) -> Change:
+    """Top-level `key: value` lines of a YAML mapping (`.dsql-lint.yaml`), appended when
+    missing; a different value is kept unless `force` (which rewrites that one line), and
+    the keys after a kept one are left out: they describe it (`framework:` its folder)."""
     before = read(path) or ""
     document = _yaml(before, shown)
     if document is None:
         document = {}
     if not isinstance(document, dict):
         raise UserError(f"{shown}: not a mapping: not changed")
-    if document.get(key) == value:
-        return Change(path, shown, UNCHANGED, f"has {key}: {value}")
-    line = f"{key}: {value}\n"
-    if key in document:
-        if not force:
-            return Change(path, shown, KEEP, f"has {key}: {document[key]} (--force replaces it)")
-        pattern = re.compile(rf"^{re.escape(key)}\s*:.*\n?", re.MULTILINE)
-        after = pattern.sub(line, before, count=1)
-        if _yaml(after, shown) != {**document, key: value}:
+    text, expected, said, kept = before, dict(document), [], ""
+    for key, value in values.items():
+        if document.get(key) == value:
+            continue
+        line = f"{key}: {value}\n"
+        if key in document:
+            if not force:
+                kept = f"has {key}: {document[key]} (--force replaces it)"
+                break
+            pattern = re.compile(rf"^{re.escape(key)}\s*:.*\n?", re.MULTILINE)
+            text = pattern.sub(line, text, count=1)
+            said.append(f"replaced {key}: {value} (--force)")
+        else:
+            text = (text if not text or text.endswith("\n") else text + "\n") + line
+            said.append(f"added {key}: {value}")
+        expected[key] = value
+        if _yaml(text, shown) != expected:
             raise UserError(f"{shown}: `{key}` spans several lines: not changed; edit it by hand")
-        return Change(path, shown, UPDATE, f"replaced {key}: {value} (--force)", before, after)
-    text = before if not before or before.endswith("\n") else before + "\n"
-    return Change(path, shown, UPDATE, f"added {key}: {value}", before, text + line)
+    if said:
+        return Change(path, shown, UPDATE, ", ".join([*said, kept] if kept else said), before, text)
+    if kept:
+        return Change(path, shown, KEEP, kept)
+    has = ", ".join(f"{key}: {value}" for key, value in values.items())
+    return Change(path, shown, UNCHANGED, f"has {has}")
 
 
 def _indented_like(text: str, entry: str) -> str:

@@ -8,7 +8,11 @@ WORKFLOW = ".github/workflows/dsql-lint.yml"
 HOOK_ID = "dsql-lint"
 
 
-def config(migrations: str | None) -> str:
+# The pre-commit `types` of each framework's migration files (SQL otherwise).
+HOOK_TYPES = {"alembic": "python", "django": "python", "rails": "ruby"}
+
+
+def config(migrations: str | None, framework: str | None = None) -> str:
     lines = [
         "# dsql-lint configuration (written by `dsql-lint init`; README.md, Configuration)",
         "# target: the Aurora DSQL to lint for: latest (today's), or a date such as 2025-05",
@@ -17,13 +21,20 @@ def config(migrations: str | None) -> str:
     if migrations:
         lines.append("# migrations: what apply, status, validate, repair and baseline run on")
         lines.append(f"migrations: {migrations}")
+    if migrations and framework:
+        lines.append("# framework: the tool that runs them; check reads them as it does")
+        lines.append(f"framework: {framework}")
     return "\n".join(lines) + "\n"
 
 
-def workflow(migrations: str) -> str:
+def workflow(migrations: str, applied: bool = True) -> str:
+    """The CI workflow; `applied`: `dsql-lint apply` runs the migrations (SQL files), so the
+    workflow rehearses them too."""
+    rehearse = f"      - run: dsql-lint apply --local {migrations}\n" if applied else ""
+    then = ", then rehearse them on a local PostgreSQL" if applied else ""
     return f"""\
 # Written by `dsql-lint init`: lint the migrations for Aurora DSQL on every push and pull
-# request (findings appear as annotations), then rehearse them on a local PostgreSQL.
+# request (findings appear as annotations){then}.
 name: dsql-lint
 on: [push, pull_request]
 permissions: {{contents: read}}
@@ -36,12 +47,12 @@ jobs:
         with: {{python-version: "3.12"}}
       - run: pip install "dsql-lint-py[local]=={__version__}"
       - run: dsql-lint check {migrations} --format github
-      - run: dsql-lint apply --local {migrations}
-"""
+{rehearse}"""
 
 
-def precommit_repo(migrations: str) -> str:
+def precommit_repo(migrations: str, framework: str | None = None) -> str:
     """One `repos:` item: the hook of the dsql-lint installed in the project's environment."""
+    kind = HOOK_TYPES.get(framework or "", "sql")
     return f"""\
   - repo: local
     hooks:
@@ -49,7 +60,7 @@ def precommit_repo(migrations: str) -> str:
         name: dsql-lint (Aurora DSQL)
         entry: dsql-lint check --history
         language: system
-        types: [sql]
+        types: [{kind}]
         files: ^{migrations}/
         require_serial: true
 """

@@ -43,6 +43,7 @@ from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
+from dsql_lint.syntax import formats
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import (
     REFUSED_META_COMMANDS,
@@ -724,9 +725,13 @@ def diagnostic(
 
 
 def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
-    """The rule's fix, or the framework's own words for it where the SQL was generated."""
+    """The rule's fix, or the framework's own words for it (where the SQL was generated, or
+    in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         return source.hints[rule.name]
+    framework = formats.hints(source).get(rule.name)
+    if framework is not None:
+        return framework
     return render(rule.suggestion, variables) if rule.suggestion else None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dsql_lint.orm import alembic, django, prisma, rails, scripts
 from dsql_lint.orm.mapped import Builder, MappedSource, Note
+from dsql_lint.syntax import alembic_config
 from dsql_lint.syntax.source import Source
 
 Reader = Callable[[Source], MappedSource]
@@ -100,6 +101,42 @@ KINDS: dict[Callable[[Path, str], Reader | None], tuple[str, str]] = {
 }
 
 
+# How to get the SQL each framework's files stand for, which `dsql-lint apply` runs: the SQL
+# read from them here is a reconstruction for linting, and the framework keeps its own history
+# table (alembic_version, django_migrations, schema_migrations), which apply would not write.
+SQL_FROM = {
+    "alembic": "run `alembic upgrade head --sql > upgrade.sql` (offline mode) and apply that file",
+    "django": (
+        "run `python manage.py sqlmigrate APP NNNN > NNNN.sql` for each migration and apply "
+        "those files"
+    ),
+    "rails": (
+        "set `config.active_record.schema_format = :sql`, run `rails db:migrate` on a local "
+        "database, then `rails db:structure:dump`, and apply db/structure.sql"
+    ),
+    "prisma": (
+        "run `prisma migrate dev --create-only` and apply prisma/migrations (its migration.sql "
+        "files)"
+    ),
+    "drizzle": "run `drizzle-kit generate` and apply the drizzle/ folder it writes",
+    "orm": "run it with its own tool, or write the migration as a .sql file",
+}
+
+
+def apply_refusal(path: Path) -> tuple[str, str] | None:
+    """For a framework's own migration (an ORM file), which `dsql-lint apply` does not run:
+    what its files are called (KINDS) and how to get SQL apply runs; None for other files."""
+    if path.suffix not in SUFFIXES:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    detector = next((d for d in DETECTORS if d(path, text) is not None), None)
+    name, label = KINDS[detector] if detector is not None else ("orm", "scripts")
+    return label, SQL_FROM[name]
+
+
 def reader_for(path: Path, text: str) -> Reader | None:
     """How to read a file that is an ORM file (None for SQL and files of no ORM)."""
     if path.suffix not in SUFFIXES:
@@ -140,12 +177,16 @@ def kinds_in(folder: Path) -> list[tuple[Path, tuple[str, str]]]:
     is there (its `meta/_journal.json`): that SQL is what is linted."""
     claimed: list[tuple[Path, Callable]] = []
     generated = False
+    # Alembic's version_locations hold revisions whatever their folders' names.
+    located = {f.resolve() for found in alembic_config.locations(folder) for f in found.folders}
     for root, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if d not in SKIPPED]  # never walked into
         generated |= Path(root).name == "meta" and "_journal.json" in names
+        revisions = Path(root).resolve() in located
         for name in names:
             path = Path(root, name)
-            detector = _detector(path) if _candidate(path) else None
+            wanted = _candidate(path) or (revisions and _revision_file(path))
+            detector = _detector(path) if wanted else None
             if detector is not None:
                 claimed.append((path, detector))
     return [(path, KINDS[d]) for path, d in claimed if not (generated and d is _drizzle_schema)]
@@ -155,9 +196,7 @@ def run_order(paths: list[Path]) -> list[Path]:
     """`paths`, sorted as migrations, with Alembic revisions (the one ORM whose run order is
     not its file names) put in `down_revision` order among the places they hold."""
     revisions = [
-        i
-        for i, path in enumerate(paths)
-        if path.suffix == ".py" and _candidate(path) and _detector(path) is _alembic
+        i for i, path in enumerate(paths) if path.suffix == ".py" and _detector(path) is _alembic
     ]
     ordered = alembic.ordered([paths[i] for i in revisions])
     out = list(paths)
@@ -168,10 +207,14 @@ def run_order(paths: list[Path]) -> list[Path]:
 
 def _candidate(path: Path) -> bool:
     if path.suffix == ".py":
-        return path.parent.name in PYTHON_FOLDERS and path.name != "__init__.py"
+        return path.parent.name in PYTHON_FOLDERS and _revision_file(path)
     if path.suffix == ".rb":  # Rails keeps them in db/migrate and db/schema.rb
         return path.parent.name == "migrate" or path.name == "schema.rb"
     return path.suffix in SUFFIXES
+
+
+def _revision_file(path: Path) -> bool:
+    return path.suffix == ".py" and path.name != "__init__.py"
 
 
 def _detector(path: Path) -> Callable | None:

@@ -5,7 +5,8 @@ statically.
 `(sql, params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
 `AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
-ArrayField an array column). Other operations are named in one note with the way to get the
+ArrayField an array column; `settings.AUTH_USER_MODEL` the table of the project's user
+model, django_settings.py). Other operations are named in one note with the way to get the
 exact SQL: `python manage.py sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
@@ -17,6 +18,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from dsql_lint.orm.django_settings import user_table
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
@@ -79,7 +81,7 @@ def read(source: Source) -> MappedSource:
         return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
     path = Path(source.path)
     app = path.parent.parent.name if path.parent.name == "migrations" else "app"
-    reader = _Reader(file, app)
+    reader = _Reader(file, app, path)
     migration = next((n for n in ast.walk(file.tree) if _is_migration(n)), None)
     if isinstance(migration, ast.ClassDef):
         reader.run(migration)
@@ -106,9 +108,10 @@ def _is_migration(node: ast.AST) -> bool:
 
 
 class _Reader:
-    def __init__(self, file: PyFile, app: str) -> None:
+    def __init__(self, file: PyFile, app: str, path: Path) -> None:
         self.file = file
         self.app = app
+        self.path = path
         self.build = Builder()
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
@@ -219,9 +222,7 @@ class _Reader:
             name_of(field.func) in RELATIONS
             and constant(keyword(field, "db_constraint")) is not False
         ):
-            target = constant(keyword(field, "to", 0))
-            app, _, model = (target if isinstance(target, str) else "related").rpartition(".")
-            other = f"{app or self.app}_{model.lower()}"
+            other = self.related(keyword(field, "to", 0))
             constraint = f"{table}_{name}_fk"
             self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
             # A piece of its own, so that a finding on the key points at the field's start.
@@ -232,6 +233,15 @@ class _Reader:
             )
         if name_of(field.func) != "OneToOneField":
             self.build.add(f'CREATE INDEX "{table}_{name}_idx" ON "{table}" ("{name}");\n', *span)
+
+    def related(self, to: ast.expr | None) -> str:
+        """The table a relation's `to` names: "app.model", a model of this app, or the
+        project's user model (`settings.AUTH_USER_MODEL`)."""
+        if isinstance(to, ast.Attribute) and to.attr == "AUTH_USER_MODEL":
+            return user_table(self.path)
+        target = constant(to)
+        app, _, model = (target if isinstance(target, str) else "related").rpartition(".")
+        return f"{app or self.app}_{model.lower()}"
 
     def add_index(self, call: ast.Call, concurrently: bool, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))

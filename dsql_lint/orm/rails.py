@@ -50,6 +50,10 @@ TYPES = {
     "references": "BIGINT", "belongs_to": "BIGINT",
 }  # fmt: skip
 SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "serial": "SERIAL"}
+REFERENCES = ("references", "belongs_to")
+Piece = tuple[str, int, int]  # SQL text and the span of the file it comes from
+# change_table lines that run after the block's column changes when `bulk: true`.
+CHANGE_LATER = ("index", "rename")
 HINTS = {
     "serial-column": (
         "Rails' PostgreSQL adapter makes `create_table`'s id a bigserial (a serial with "
@@ -202,13 +206,14 @@ class _Reader:
         if kind == "column" and len(names) >= 2:
             names, kind = names[:1], names[1]
         added = 0
-        for column in names:
-            self.build.add(",\n    " if count + added else "\n    ", at, end)
-            self.build.add(f'"{_column_name(kind, column)}" ', at, end)
-            self._type(kind, options, at, end)
-            if kind in ("references", "belongs_to"):
-                after.extend(_reference(table, column, options, at, end))
-            added += 1
+        for name in names:
+            for column, sql in _columns(kind, name, options):
+                self.build.add(",\n    " if count + added else "\n    ", at, end)
+                self.build.add(f'"{column}" ', at, end)
+                self._type(sql, options, at, end)
+                added += 1
+            if kind in REFERENCES:
+                after.extend(_reference(table, name, options, at, end))
         return added
 
     def _type(self, kind: str, options: dict[str, str], at: int, end: int) -> None:
@@ -255,9 +260,18 @@ class _Reader:
         if len(names) < 2:
             self.unread.append(("add_reference", start, end))
             return
-        table, column = names[0], names[1]
-        self.build.add(f'ALTER TABLE "{table}" ADD COLUMN "{column}_id" BIGINT;\n', start, end)
-        for sql, lo, hi in _reference(table, column, options, start, end):
+        self._reference_columns(names[0], names[1], options, start, end)
+
+    def _reference_columns(
+        self, table: str, name: str, options: dict[str, str], start: int, end: int
+    ) -> None:
+        """`add_reference` (and `t.references` in change_table): its columns, each with an
+        ALTER TABLE of its own, then its index and foreign key."""
+        for column, kind in _columns("references", name, options):
+            self.build.add(f'ALTER TABLE "{table}" ADD COLUMN "{column}" ', start, end)
+            self._type(kind, options, start, end)
+            self.build.add(";\n", end - 1, end)
+        for sql, lo, hi in _reference(table, name, options, start, end):
             self.build.add(sql, lo, hi)
 
     _add_belongs_to = _add_reference
@@ -276,6 +290,128 @@ class _Reader:
         self.build.add(
             f'FOREIGN KEY ("{column}") REFERENCES "{target}" ("id"){valid};\n', start, end
         )
+
+    def _rename_column(self, at: int, start: int, end: int) -> None:
+        names = re.findall(r"""[:"'](\w+)["']?""", self.text[at:end])
+        if len(names) < 3:
+            self.unread.append(("rename_column", start, end))
+            return
+        self._rename(names[0], names[1], names[2], start, end)
+
+    def _rename(self, table: str, old: str, new: str, start: int, end: int) -> None:
+        sql = f'ALTER TABLE "{table}" RENAME COLUMN "{old}" TO "{new}";\n'
+        self.build.add(sql, start, end)
+
+    def _remove_column(self, at: int, start: int, end: int) -> None:
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?""", self.text[at:end])
+        if len(names) < 2:
+            self.unread.append(("remove_column", start, end))
+            return
+        self._drop(names[0], names[1:2], start, end)
+
+    def _remove_columns(self, at: int, start: int, end: int) -> None:
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?""", self.text[at:end])
+        if len(names) < 2:
+            self.unread.append(("remove_columns", start, end))
+            return
+        self._drop(names[0], names[1:], start, end)
+
+    def _drop(self, table: str, columns: list[str], start: int, end: int) -> None:
+        """Rails' remove_columns: one ALTER TABLE dropping them all."""
+        drops = ", ".join(f'DROP COLUMN "{column}"' for column in columns)
+        self.build.add(f'ALTER TABLE "{table}" {drops};\n', start, end)
+
+    def _change_table(self, at: int, start: int, end: int) -> None:
+        """Each `t.` line of the block as the statement Rails' Table object runs for it:
+        t.column and t.string... (add_column), t.references (add_reference), t.index
+        (add_index), t.remove (remove_columns), t.rename (rename_column), t.timestamps
+        (add_timestamps). With `bulk: true` the column changes are one ALTER TABLE, as
+        bulk_change_table writes it, and the rest follows."""
+        head = self.text[at:end]
+        table = re.match(NAME, head.strip())
+        block = _block(self.text, start, end)
+        if table is None or block is None:
+            self.unread.append(("change_table", start, end))
+            return
+        name = table.group(1)
+        bulk = dict(OPTION.findall(head)).get("bulk") == "true"
+        combined: list[Piece] = []  # bulk: the column changes, one ALTER TABLE after all
+        later: list[re.Match[str]] = []
+        for line in COLUMN.finditer(self.text, *block):
+            kind = line.group(1)
+            changes = self._changes(line)
+            if changes is None and (kind in CHANGE_LATER or kind in REFERENCES):
+                if bulk:
+                    later.append(line)
+                else:
+                    self._later(name, line)
+            elif changes is None:
+                self.unread.append((f"change_table t.{kind}", line.start(1), line.end()))
+            elif bulk:
+                combined += [piece for change in changes for piece in change]
+            else:
+                for change in changes:
+                    self._alter(name, change)
+        self._alter(name, combined)
+        for line in later:
+            self._later(name, line)
+
+    def _changes(self, line: re.Match[str]) -> list[list[Piece]] | None:
+        """A change_table line's column changes: one list of ALTER TABLE actions per
+        statement Rails runs for it (add_column per column, remove_columns and
+        add_timestamps one each); None for other lines."""
+        kind, rest, at, end = line.group(1), line.group(2), line.start(1), line.end()
+        options = dict(OPTION.findall(rest))
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?(?=\s*(?:,|$|\)))""", rest)
+        if kind == "remove" and names:
+            return [[(f'DROP COLUMN "{column}"', at, end) for column in names]]
+        if kind == "timestamps":
+            options.setdefault("null", "false")
+            both = ("created_at", "updated_at")
+            return [[p for c in both for p in self._fragment(c, "datetime", options, at, end)]]
+        if kind == "column" and len(names) >= 2:
+            return [self._fragment(names[0], names[1], options, at, end)]
+        if kind in TYPES and kind not in REFERENCES and names:
+            return [self._fragment(c, kind, options, at, end) for c in names]
+        return None
+
+    def _fragment(
+        self, column: str, kind: str, options: dict[str, str], at: int, end: int
+    ) -> list[Piece]:
+        """`ADD COLUMN "c" type` in pieces anchored as _type anchors them."""
+        build, self.build = self.build, Builder()
+        self.build.add(f'ADD COLUMN "{column}" ', at, end)
+        self._type(kind, options, at, end)
+        pieces = [
+            (text, lo, hi)
+            for text, (_, lo, hi) in zip(self.build.parts, self.build.anchors, strict=True)
+        ]
+        self.build = build
+        return pieces
+
+    def _alter(self, table: str, pieces: list[Piece]) -> None:
+        if not pieces:
+            return
+        _, start, end = pieces[0]
+        self.build.add(f'ALTER TABLE "{table}" ', start, end)
+        for index, (sql, lo, hi) in enumerate(pieces):
+            separate = index and sql.startswith(("ADD COLUMN", "DROP COLUMN"))
+            self.build.add((", " if separate else "") + sql, lo, hi)
+        self.build.add(";\n", end - 1, end)
+
+    def _later(self, table: str, line: re.Match[str]) -> None:
+        kind, rest, at, end = line.group(1), line.group(2), line.start(1), line.end()
+        options = dict(OPTION.findall(rest))
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?(?=\s*(?:,|$|\)))""", rest)
+        if kind in REFERENCES and names:
+            for name in names:
+                self._reference_columns(table, name, options, at, end)
+        elif kind == "index":
+            self.build.add(_index(table, rest, options), at, end)
+        elif kind == "rename" and len(names) >= 2:
+            self._rename(table, names[0], names[1], at, end)
+        else:
+            self.unread.append((f"change_table t.{kind}", at, end))
 
     def _enable_extension(self, at: int, start: int, end: int) -> None:
         name = re.match(r"\s*" + NAME, self.text[at:end])
@@ -315,22 +451,34 @@ def _reference(
     """A reference's index (unless `index: false`) and foreign key (with `foreign_key: true`)."""
     out = []
     if options.get("index") != "false":
-        out.append(
-            (
-                f'CREATE INDEX "index_{table}_on_{column}_id" ON "{table}" ("{column}_id");\n',
-                at,
-                end,
-            )
-        )
-    if options.get("foreign_key", "false") != "false":
-        target = f"{column}s"
+        columns = [c for c, _ in _columns("references", column, options)]
+        label = f"index_{table}_on_{'_and_'.join(columns)}"
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        unique = "UNIQUE " if options.get("unique") == "true" else ""
+        out.append((f'CREATE {unique}INDEX "{label}" ON "{table}" ({quoted});\n', at, end))
+    if options.get("foreign_key", "false") != "false" and options.get("polymorphic") != "true":
+        target = _plural(column)
         out.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "fk_rails_{column}" ', at, end))
         out.append((f'FOREIGN KEY ("{column}_id") REFERENCES "{target}" ("id");\n', at, end))
     return out
 
 
-def _column_name(kind: str, name: str) -> str:
-    return f"{name}_id" if kind in ("references", "belongs_to") else name
+def _columns(kind: str, name: str, options: dict[str, str]) -> list[tuple[str, str]]:
+    """A `t.` line's columns, each with its Rails type: a reference is `name_id` (of its
+    `type:`, bigint by default), after `name_type`, a string, when `polymorphic: true`."""
+    if kind not in REFERENCES:
+        return [(name, kind)]
+    out = [(f"{name}_id", options.get("type", "bigint").lstrip(":"))]
+    if options.get("polymorphic") == "true":
+        out.insert(0, (f"{name}_type", "string"))
+    return out
+
+
+def _plural(name: str) -> str:
+    """The table a reference names, as ActiveSupport's common English rules make it."""
+    if name.endswith("y") and name[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return name[:-1] + "ies"
+    return name + ("es" if name.endswith(("s", "x", "z", "ch", "sh")) else "s")
 
 
 def _singular(name: str) -> str:

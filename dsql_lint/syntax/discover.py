@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import InputError
+from dsql_lint.syntax import alembic_config
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
+from dsql_lint.syntax.formats import is_supabase
 from dsql_lint.syntax.source import drizzle_journal, migration_key
 
 # Folders no migration lives in, and which can be huge.
@@ -67,9 +69,7 @@ def _drizzle(path: Path, head: str) -> Claim | None:
 
 
 def _supabase(path: Path, head: str) -> Claim | None:
-    if path.parent.name == "migrations" and path.parent.parent.name == "supabase":
-        return Claim("supabase", path.parent)
-    return None
+    return Claim("supabase", path.parent) if is_supabase(path) else None
 
 
 def _rails(path: Path, head: str) -> Claim | None:
@@ -114,11 +114,14 @@ LABELS = {
 }
 
 
+ALEMBIC = "Alembic migrations"  # what discovery calls a group of Alembic revisions
+
 # What discovery reads, said when it finds nothing.
 SEARCHED = (
     "*.sql files by their framework's markers; schema.prisma; TypeORM, Knex, Sequelize and "
     "MikroORM migrations (.ts/.js); Alembic and Django migrations (.py in versions/ and "
-    "migrations/ folders); Rails db/structure.sql, db/migrate/*.rb and db/schema.rb"
+    "migrations/ folders, and alembic.ini's version_locations); Rails db/structure.sql, "
+    "db/migrate/*.rb and db/schema.rb"
 )
 
 
@@ -128,7 +131,8 @@ class Found:
     folder: Path
     unit: str
     files: list[Path] = field(default_factory=list)
-    located: list[Path] = field(default_factory=list)  # flyway.locations, when they said
+    located: list[Path] = field(default_factory=list)  # flyway.locations, version_locations
+    said_by: str = ""  # the configuration that named `located`, when one did
 
     @property
     def folders(self) -> list[Path]:
@@ -138,7 +142,7 @@ class Found:
         where = ", ".join(_relative(folder, root) for folder in self.folders)
         count = len(self.files)
         unit = self.unit if count != 1 else self.unit[:-1]
-        said = ", flyway.locations" if self.located else ""
+        said = f", {self.said_by}" if self.said_by else ""
         return f"{LABELS.get(self.framework, self.framework)} in {where} ({count} {unit}{said})"
 
 
@@ -155,7 +159,7 @@ def discover(
     claimed: set[Path] = set()
     if located:
         # One group across its locations: Flyway orders versions over all of them.
-        group = Found("flyway", located[0], "files", located=located)
+        group = Found("flyway", located[0], "files", located=located, said_by="flyway.locations")
         files = [p for p in _sql_files(located) if _FLYWAY_NAME.match(p.name)]
         group.files = list({p.resolve(): p for p in files}.values())
         claimed = {p.resolve() for p in group.files}
@@ -174,8 +178,14 @@ def discover(
     if orm:
         from dsql_lint.orm.detect import kinds_in  # the ORM readers build on Source
 
+        if framework in (None, "alembic"):
+            for revisions in _alembic_revisions(root, places):
+                groups[(ALEMBIC, revisions.folder)] = revisions
+                claimed |= {p.resolve() for p in revisions.files}
         for place in places:
             for path, (name, label) in kinds_in(place) if place.is_dir() else ():
+                if path.resolve() in claimed:
+                    continue
                 if framework is None or name == framework:
                     group = Found(label, path.parent, "files")
                     groups.setdefault((label, path.parent), group).files.append(path)
@@ -187,6 +197,33 @@ def discover(
     for group in found:
         group.files = _ordered(group)
     return found
+
+
+def _alembic_revisions(root: Path, places: list[Path]) -> list[Found]:
+    """Alembic's revisions in the folders each configuration names (alembic.ini's
+    `version_locations`, else `script_location`/versions), one group per configuration in
+    revision order, where its folders are among `places`."""
+    from dsql_lint.orm.alembic import is_alembic  # the ORM readers build on Source
+
+    inside = [place.resolve() for place in places]
+    out: list[Found] = []
+    for found in alembic_config.locations(root):
+        folders = [f for f in found.folders if any(f.resolve().is_relative_to(p) for p in inside)]
+        if not folders:
+            continue
+        said = "version_locations" if found.configured else ""
+        group = Found(ALEMBIC, folders[0], "files", located=folders, said_by=said)
+        for folder in folders:
+            names = folder.rglob("*.py") if found.recursive else folder.glob("*.py")
+            for path in sorted(names):
+                if "__pycache__" in path.parts or path.name.startswith(("__init__", ".#")):
+                    continue
+                if is_alembic(path.read_text(encoding="utf-8", errors="replace")):
+                    group.files.append(path)
+        group.files = list({p.resolve(): p for p in group.files}.values())
+        if group.files:
+            out.append(group)
+    return out
 
 
 def _claim(path: Path) -> Claim:
@@ -223,7 +260,7 @@ def _ordered(group: Found) -> list[Path]:
         journaled = drizzle_journal(group.folder)
         if journaled:
             return [p for p in journaled if p in group.files]
-    if group.framework == "Alembic migrations":
+    if group.framework == ALEMBIC:
         from dsql_lint.orm.alembic import ordered  # the ORM readers build on Source
 
         return ordered(group.files)

@@ -20,6 +20,11 @@ Sources of each behaviour (also the README's table):
   one DDL; `dsql-lint apply` runs them one by one instead, so each is linted as its own.
 - Prisma Migrate: `migration.sql` sent as one multi-statement script, one implicit transaction.
 - Flyway: each versioned file in one transaction (PostgreSQL has transactional DDL).
+- Supabase CLI (`supabase db push`, `migration up`, `db reset`): each `<version>_<name>.sql` of
+  supabase/migrations sent as one pgconn batch with its schema_migrations insert, which
+  PostgreSQL runs as one implicit transaction (the CLI's pkg/migration, `ExecBatch`: "ExecBatch
+  is implicitly transactional"; as recalled, not read here: the registries reached carry only
+  the CLI's binary installer). Files named otherwise are skipped by the CLI: plain SQL here.
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ from pathlib import Path
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement, split
 
-GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY = (
+GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE = (
     "goose",
     "dbmate",
     "liquibase",
     "drizzle",
     "prisma",
     "flyway",
+    "supabase",
 )
 
 _GOOSE = re.compile(r"^--[ \t]*\+goose[ \t]+(\w+)[^\n]*$", re.M | re.I)
@@ -50,6 +56,33 @@ _BREAKPOINT = re.compile(r"^-->\s*statement-breakpoint[^\n]*$", re.M)
 _PRISMA_FOLDER = re.compile(r"^\d{14}_")
 _FLYWAY_NAME = re.compile(r"^[VvRrUuBb](?:\d+(?:[._]\d+)*)?__.*\.sql$")
 _PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
+SUPABASE_NAME = re.compile(r"^\d+_.*\.sql$")  # the CLI's migration file pattern
+# The fix said in Supabase's terms, by rule name, for its migrations' boilerplate.
+SUPABASE_HINTS = {
+    "create-extension": (
+        "Supabase creates extensions `with schema extensions`; DSQL has none: remove the "
+        "statement (gen_random_uuid() is built in; pg_net, pgsodium, pg_graphql and the like "
+        "have no DSQL counterpart: do that work in the application)."
+    ),
+    "row-level-security": (
+        "Supabase's API reads rows through row-level security; DSQL has none: remove the "
+        "statement and enforce row access in the application, with grants to your own roles."
+    ),
+    "create-policy": (
+        "Supabase's API reads rows through these policies; DSQL has no row-level security: "
+        "remove them and enforce row access in the application."
+    ),
+    "undocumented-command": (
+        "In a Supabase migration this is usually `alter default privileges ... to anon, "
+        "authenticated, service_role`, for Supabase's API roles, which DSQL does not have: "
+        "remove it and grant your own roles on each table you create."
+    ),
+    "multiple-ddl-in-transaction": (
+        "The Supabase CLI runs each migration file in one transaction: keep one DDL per "
+        "file, or apply the folder with `dsql-lint apply`, which runs one DDL per transaction."
+    ),
+}
+SUPABASE_HINTS["ddl-with-dml-in-transaction"] = SUPABASE_HINTS["multiple-ddl-in-transaction"]
 
 
 @dataclass(frozen=True)
@@ -86,10 +119,27 @@ def layout(source: Source) -> Layout | None:
         return Layout(DRIZZLE, view, [Section(0, len(text), transaction=False)])
     if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
         return Layout(PRISMA, text, [Section(0, len(text), transaction=True)])
+    if is_supabase(path):
+        return Layout(SUPABASE, text, [Section(0, len(text), transaction=True)])
     if _FLYWAY_NAME.match(path.name):
         view, found = _mask_placeholders(text)
         return Layout(FLYWAY, view, [Section(0, len(text), transaction=True)], found)
     return None
+
+
+def is_supabase(path: Path) -> bool:
+    """A migration the Supabase CLI runs: supabase/migrations/<version>_<name>.sql."""
+    folder = path.parent
+    return (
+        folder.name == "migrations"
+        and folder.parent.name == "supabase"
+        and bool(SUPABASE_NAME.match(path.name))
+    )
+
+
+def hints(source: Source) -> dict[str, str]:
+    """The fixes said in the terms of the framework whose file `source` is, by rule name."""
+    return SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
 
 
 def statements(

@@ -112,3 +112,47 @@ def test_a_drizzle_migration_its_journal_does_not_list_never_runs(
     assert "orphan" not in result.output
     checked = run_cli("check", *how)
     assert "2 files" in checked.output and "orphan" not in checked.output, checked.output
+
+
+ORM = FRAMEWORKS.parent / "orm"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            "alembic/migrations/versions/1a2b3c4d5e6f_create_accounts.py",
+            "not Alembic migrations: run `alembic upgrade head --sql > upgrade.sql`",
+        ),
+        ("alembic-locations/db/core", "not Alembic migrations: run `alembic upgrade head --sql"),
+        ("django/shop/migrations", "not Django migrations: run `python manage.py sqlmigrate"),
+        ("rails/db/migrate", "not Rails migrations: set `config.active_record.schema_format"),
+        ("../orm/rails/db/schema.rb", "not a Rails schema: set `config.active_record"),
+        ("../orm/prisma/schema.prisma", "not a Prisma schema: run `prisma migrate dev"),
+    ],
+)
+def test_framework_migrations_are_refused_with_how_to_get_their_sql(
+    db: Database, given: str, said: str
+) -> None:
+    # What check reads from them is a reconstruction, and their framework keeps its own
+    # history table: apply runs nothing and says how to get the exact SQL.
+    path = FRAMEWORKS / given
+    result = run_cli("apply", str(path), "--dsn", db.dsn)
+    assert result.code == 2, result.output
+    [line] = result.err.splitlines()
+    assert line.startswith(f"dsql-lint: error: {path}: apply runs SQL files, {said}")
+    assert tables(db) == []
+    assert db.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'dsql_lint'") == [(0,)]
+
+
+def test_a_configured_framework_folder_is_refused_with_no_path(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FRAMEWORKS / "django", tmp_path, dirs_exist_ok=True)
+    (tmp_path / ".dsql-lint.yaml").write_text("migrations: shop/migrations\nframework: django\n")
+    monkeypatch.chdir(tmp_path)
+    for command in ("apply", "status", "validate"):
+        result = run_cli(command, "--dsn", db.dsn)
+        assert result.code == 2, result.output
+        assert "apply runs SQL files, not Django migrations" in result.err
+    assert tables(db) == []
