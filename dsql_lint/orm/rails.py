@@ -384,7 +384,7 @@ class _Reader:
         self._type(kind, options, at, end)
         pieces = [
             (text, lo, hi)
-            for text, (_, lo, hi) in zip(self.build.parts, self.build.anchors, strict=True)
+            for text, (_, lo, hi, _) in zip(self.build.parts, self.build.anchors, strict=True)
         ]
         self.build = build
         return pieces
