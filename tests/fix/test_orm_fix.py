@@ -3,7 +3,7 @@ for each literal's syntax, proved by the language itself reading the literal bac
 
 The pinned outputs beside fixtures/orm/fix/*: `<file>.fix.txt`, the `fix --diff
 --unsafe-fixes` diff and the lines saying what was fixed or not. Rewrite them with
-`python tests/fix/test_orm_fix.py`, and read their diff as a user would.
+`PYTHONPATH=tests python tests/fix/test_orm_fix.py`, and read their diff as a user would.
 """
 
 from __future__ import annotations
