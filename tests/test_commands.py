@@ -270,6 +270,8 @@ def test_a_do_block_says_what_it_runs() -> None:
         'DO $$ BEGIN\n CREATE TYPE "public"."mood" AS ENUM(\'ok\');\n'
         "EXCEPTION WHEN duplicate_object THEN null;\nEND $$;\n"
     )
-    (found,) = lint_text(drizzle)
+    found, inside = lint_text(drizzle)
     assert found.code == "DSQL005"
     assert found.message.endswith('; it runs CREATE TYPE "public"."mood"')
+    # The statement it runs is checked too, where it is written.
+    assert (inside.code, inside.line, inside.col) == ("DSQL514", 2, 2)

@@ -9,7 +9,7 @@ import pytest
 from helpers import lint_text
 
 from dsql_lint.diagnostic import FixAvailability
-from dsql_lint.lint import parallel
+from dsql_lint.lint import parallel, pipeline
 from dsql_lint.lint.pipeline import lint_paths
 from dsql_lint.settings import LintOptions
 
@@ -142,3 +142,67 @@ def test_nested_catalog_findings_agree_in_a_parallel_run(
     monkeypatch.setattr(parallel, "MIN_CHARS", 0)
     assert run(2) == serial
     assert {"DSQL801", "DSQL615", "DSQL622"} <= {code for code, *_ in serial}
+
+
+NESTED_TWICE = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+    "CREATE FUNCTION outer_f() RETURNS void LANGUAGE sql AS $outer$\n"
+    "  CREATE FUNCTION inner_f() RETURNS void LANGUAGE sql AS $inner$\n"
+    "    ALTER TABLE orders DROP COLUMN id;\n"
+    "  $inner$;\n"
+    "  CREATE SCHEMA app CREATE TABLE items (id serial PRIMARY KEY);\n"
+    "$outer$;\n"
+)
+
+
+def test_statements_nested_two_levels_down_are_checked_with_the_catalog() -> None:
+    """A function in a function body, a schema's elements in a function body: their catalog
+    checks run as one level down."""
+    assert [(code, line, col) for code, line, col, _ in found(NESTED_TWICE)] == [
+        ("DSQL615", 4, 24),
+        ("DSQL101", 6, 44),
+    ]
+
+
+def nested_functions(depth: int) -> str:
+    """`depth` functions, each in the body of the one before, the last holding a SERIAL."""
+    text = "CREATE TABLE t (id serial PRIMARY KEY)"
+    for level in range(depth, 0, -1):
+        text = (
+            f"CREATE FUNCTION f{level}() RETURNS void LANGUAGE sql AS $b{level}$ {text} $b{level}$"
+        )
+    return text + ";\n"
+
+
+def test_nesting_is_looked_into_down_to_a_bound() -> None:
+    assert "DSQL101" in {d.code for d in lint_text(nested_functions(pipeline.MAX_DEPTH))}
+    assert "DSQL101" not in {d.code for d in lint_text(nested_functions(pipeline.MAX_DEPTH + 1))}
+    lint_text(nested_functions(400))  # no recursion error
+
+
+DO_BLOCK = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n"
+    "DO $$\n"
+    "BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN\n"
+    "    CREATE TYPE mood AS ENUM ('happy', 'sad');\n"
+    "  END IF;\n"
+    "  CREATE FUNCTION f() RETURNS void LANGUAGE sql\n"
+    "    AS $f$ ALTER TABLE orders DROP COLUMN id $f$;\n"
+    "  EXECUTE 'CREATE TABLE t (id serial)';\n"
+    "EXCEPTION WHEN duplicate_object THEN NULL;\n"
+    "END $$;\n"
+    "DO LANGUAGE plpgsql 'BEGIN CREATE TABLE u (id serial, note text DEFAULT ''x''); END';\n"
+)
+
+
+def test_a_do_blocks_statements_are_checked_where_they_are_written() -> None:
+    """As PL/pgSQL's parser reads the block: in an IF branch, a LANGUAGE sql function's body
+    two levels down (with the catalog), a single-quoted block; not what EXECUTE runs."""
+    assert [(code, line, col, text[:40]) for code, line, col, text in found(DO_BLOCK)] == [
+        ("DSQL005", 2, 1, "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FR"),
+        ("DSQL514", 5, 5, "CREATE TYPE mood AS ENUM ('happy', 'sad'"),
+        ("DSQL615", 8, 31, "DROP COLUMN id"),
+        ("DSQL005", 12, 1, "DO LANGUAGE plpgsql 'BEGIN CREATE TABLE "),
+        ("DSQL101", 12, 47, "serial"),
+    ]

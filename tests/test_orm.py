@@ -226,3 +226,33 @@ def test_findings_cache_keys_an_orm_file_by_the_file_around_its_sql(tmp_path: Pa
     assert before.text == after.text
     cache = FindingsCache(tmp_path / "cache", LintOptions())
     assert cache.keys([before]) != cache.keys([after])
+
+
+BINDINGS = ORM / "bindings"
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("knex/20240103000000_bindings.js", (8, 70)),  # `?`, `??`, `:name`, `:name:`, `\\?`
+        ("sequelize/20240103000000-bindings.js", (7, 84)),  # `?`, `:name`, `$name`, `$1`
+        ("mikro/Migration20240103000000.ts", (7, 25)),  # Knex's `?` and `??`
+        ("typeorm/1700000000001-Backfill.ts", (6, 65)),  # PostgreSQL's `$1`
+        ("alembic/versions/2b3c4d5e6f70_bindings.py", (13, 68)),  # SQLAlchemy's `:name`
+        ("django/shop/migrations/0003_bindings.py", (11, 60)),  # psycopg's `%s`, `%(name)s`
+        ("rails/db/migrate/20240103000000_backfill.rb", (4, 21)),  # execute: no bindings
+    ],
+)
+def test_grammar_judges_orm_sql_with_its_bindings_masked(
+    path: str, refused: tuple[int, int]
+) -> None:
+    """Each library's bindings are no syntax error, and nothing else hides one: the one
+    statement PostgreSQL's grammar refuses is DSQL012 where it is written in the file."""
+    found = findings(BINDINGS / path)
+    assert [(d.line, d.col) for d in found if d.code == "DSQL012"] == [refused]
+    assert "DSQL001" not in {d.code for d in found}  # the linter's parser reads them too
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_real_orm_files_have_no_syntax_error() -> None:
+    assert not [d for d in findings(CORPUS) if d.code in ("DSQL012", "DSQL001")]

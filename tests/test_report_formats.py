@@ -445,6 +445,19 @@ def test_the_text_report_words_the_answer_for_the_finding() -> None:
     assert answers[0]["message"] == 'type "<serial type>" does not exist'
 
 
+def test_a_syntax_error_after_non_ascii_text_is_at_its_character() -> None:
+    """PostgreSQL counts characters, not bytes: the column and the caret stand under the
+    token the server names, past accented letters and wide (CJK) characters alike."""
+    sql = "SELECT 'é', 'ü' FROM;\nCREATE TABLE 日本 (名前 text, x int,);\n"
+    report = make_report(("x.sql", sql))
+    found = [(d.line, d.col) for d in report.diagnostics if d.code == "DSQL012"]
+    assert found == [(1, 21), (2, 33)]
+    text = text_report.render(report, color=False).splitlines()
+    line = text.index("  2 | CREATE TABLE 日本 (名前 text, x int,);")
+    caret = text[line + 1].index("^") - len("  2 | ")
+    assert caret == len("CREATE TABLE 日本 (名前 text, x int,") + 4  # four wide characters
+
+
 def test_explain_finds_the_rule_from_the_clusters_message() -> None:
     from click.testing import CliRunner
 

@@ -74,17 +74,23 @@ def test_utf16_and_utf32_without_a_byte_order_mark_are_decoded(encoding: str) ->
     ("data", "message"),
     [
         # Little-endian integers look like UTF-16 but decode to control characters.
-        (b"\x01\x00\x02\x00\x03\x00" * 20, "a NUL byte (byte 1)"),
+        (b"\x01\x00\x02\x00\x03\x00" * 20, "U+0001, a character no text holds (byte 0)"),
         (b"SELECT 1;\n\x00\x00", "a NUL byte (byte 10)"),
         (b"\x7fELF\x02\x01\x01\x00\x00\x00\xb7\x00", "not valid UTF-8 (byte 10)"),
+        # Binary data behind a byte-order mark decodes, to what no text holds.
+        (b"\xff\xfe" + "SELECT 1;".encode("utf-16-le") + b"\x00\xe0", "U+E000, a character"),
+        (b"\xfe\xff\x00\x1b\x4e\x2d", "U+001B, a character no text holds (byte 2)"),
+        (b"\xff\xfe\x9c\x4f\x37\x13\xa1\x8c", "read as UTF-16-LE, no character of it is ASCII"),
+        (b"SELECT 1;\xc2\x85", "U+0085, a character no text holds (byte 9)"),  # a C1 control
     ],
-    ids=["int16", "nul", "elf"],
+    ids=["int16", "nul", "elf", "bom-private-use", "bom-control", "bom-no-ascii", "c1"],
 )
 def test_binary_bytes_are_never_text(data: bytes, message: str) -> None:
     source = decode("x.bin", data)
     assert source.problem is not None
     assert source.problem.message.startswith(message)
     assert "\x00" not in source.text and "\x01" not in source.text  # safe to show
+    assert "\x1b" not in source.text
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
@@ -114,3 +120,10 @@ def test_a_drizzle_folder_is_read_as_its_journal_lists_it(tmp_path: Path) -> Non
     (drizzle / "meta" / "_journal.json").write_text(json.dumps({"entries": entries}))
     found = [Path(p).name for p in expand_paths([str(tmp_path)])]
     assert found == ["0001_b.sql", "0000_a.sql"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_text_of_any_script_with_sql_in_it_is_text(encoding: str) -> None:
+    text = "-- 注釈\fSELECT '日本語', 'é'\t;\r\n"
+    source = decode("x.sql", text.encode(encoding))
+    assert (source.problem, source.text) == (None, text)

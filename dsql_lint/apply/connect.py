@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.errors import CannotConnect
 from dsql_lint.apply.target import DSQL_DATABASE, DSQL_PORT, Target
 
 # dsql-facts.md, Connecting: a connection lives at most 60 minutes. Reconnect well before,
@@ -37,7 +37,7 @@ def connect(target: Target, token: Callable[[], str] | None = None) -> Any:
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         if secret:
             message = message.replace(secret, "<token>")
-        raise ApplyError(f"cannot connect to {where}: {message}{_tls_hint(message)}") from None
+        raise CannotConnect(f"cannot connect to {where}: {message}{_tls_hint(message)}") from None
 
 
 def _dsql_params(target: Target, secret: str) -> dict[str, Any]:
@@ -112,6 +112,16 @@ class Session:
     def refresh_if_old(self) -> bool:
         """Reconnect when the connection nears the cap; call only between transactions."""
         if self._conn is not None and self.clock() - self._opened_at >= self.max_age:
+            self.close()
+            return True
+        return False
+
+    def refresh_for(self, seconds: float) -> bool:
+        """Reconnect first when the connection would pass the replacement age during a wait
+        of up to `seconds` (a wait is one call: the cap cannot be checked in its middle)."""
+        if self._conn is None:
+            return False
+        if self.clock() - self._opened_at + min(seconds, self.max_age) > self.max_age:
             self.close()
             return True
         return False

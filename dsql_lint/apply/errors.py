@@ -15,3 +15,7 @@ class ApplyError(Exception):
 
 class ConnectionLost(ApplyError):
     """The connection dropped; what was in flight is reconciled on the next run."""
+
+
+class CannotConnect(ApplyError):
+    """A connection could not be opened (refused, unreachable, TLS, login)."""

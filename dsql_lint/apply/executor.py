@@ -10,6 +10,7 @@ The protocol that keeps the ledger true across crashes (docs/apply.md, "Crash wi
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 from dsql_lint.apply import copybatch, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
-from dsql_lint.apply.errors import ApplyError, ConnectionLost
+from dsql_lint.apply.errors import ApplyError, CannotConnect, ConnectionLost
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, NOT_RUN, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
@@ -38,7 +39,7 @@ from dsql_lint.apply.lock import RunLock
 from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
-from dsql_lint.apply.retry import RetryPolicy, is_unavailable, with_retries
+from dsql_lint.apply.retry import ReconnectPolicy, RetryPolicy, is_unavailable, with_retries
 from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
@@ -55,6 +56,7 @@ BATCH_ADVICE = (
 @dataclass(frozen=True)
 class ExecOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    reconnect: ReconnectPolicy = field(default_factory=ReconnectPolicy)
     job_timeout: float | None = 1800.0
     wait: bool = True
     lock_timeout: float = 600.0
@@ -77,6 +79,13 @@ class Executor:
         self._running: Step | None = None  # the statement sent last, for error positions
         # The file's line of the data a COPY sent last, as PostgreSQL's "line N" counts them.
         self._copy_first_line: int | None = None
+        self._unit: Unit | None = None  # the unit being run
+        # The unit in flight when the connection was lost: found done on resume, this run
+        # applied it (it holds the lock), so it is reported applied, not skipped.
+        self._unknown: Unit | None = None
+        self._reported: set[tuple[str, int]] = set()  # a resume reports each statement once
+        self._progress = 0  # statements reported and COPY batches committed
+        self._started = False
 
     @property
     def conn(self) -> Any:
@@ -94,23 +103,71 @@ class Executor:
 
         try:
             try:
-                self._run(plans, target)
+                self._run_reconnecting(plans, target)
             finally:
                 self._release_lock()
         except (psycopg.OperationalError, psycopg.InterfaceError) as err:
             if not self._broken():
                 raise ApplyError(f"{self._current}: {_first_line(err)}") from None
-            raise ConnectionLost(
-                f"connection lost at {self._current}: {_first_line(err)}. The ledger records "
-                "how far the run got: run apply again to resume"
-            ) from None
+            raise ConnectionLost(_lost_message(self._current, err)) from None
+
+    def _run_reconnecting(self, plans: list[FilePlan], target: str) -> None:
+        """Run; when the connection is lost, reconnect (a new connection signs a new token)
+        and resume as a new run would: the ledger is read again and the unit whose outcome
+        is unknown is reconciled (DDL) or found committed or not (DML). Gives up after
+        `max_reconnects` losses in a row with no statement done in between."""
+        policy = self.options.reconnect
+        attempt, progress, first = 0, -1, ""
+        while True:
+            try:
+                self._run(plans, target)
+                return
+            except Exception as err:
+                if not self._lost(err):
+                    raise
+                if self._progress > progress:  # a new outage: count its reconnects afresh
+                    attempt, progress, first = 0, self._progress, self._current
+                attempt += 1
+                if attempt > policy.max_reconnects:
+                    if attempt == 1:
+                        raise
+                    raise ConnectionLost(
+                        _lost_message(first, err, gave_up=policy.max_reconnects)
+                    ) from None
+                self._unknown = self._unit
+                delay = policy.delay(attempt)
+                self.reporter.event(
+                    "reconnect",
+                    reason=f"connection lost at {self._current}: {_first_line(err)}",
+                    attempt=attempt,
+                    delay=round(delay, 3),
+                )
+                # What a new run starts with: no connection, no session settings (the file's
+                # SET statements run again as the resume passes them).
+                self.session.settings = []
+                self.session.close()
+                time.sleep(delay)
+
+    def _lost(self, err: Exception) -> bool:
+        """A connection this run had was lost, or could not be opened again."""
+        import psycopg
+
+        if not self.session.connections:
+            return False  # the first connection failed: nothing to resume
+        if isinstance(err, CannotConnect):
+            return True
+        lost = isinstance(err, (psycopg.OperationalError, psycopg.InterfaceError, ApplyError))
+        return lost and self._broken()
 
     def _run(self, plans: list[FilePlan], target: str) -> None:
         self._current = "creating the ledger"
         self.ensure_ledger()
         self._current = "taking the apply lock"
-        self.lock = RunLock(self.session, self.options.lock_timeout, self.reporter.event)
-        self.lock.acquire()
+        if self.lock is None:
+            self.lock = RunLock(self.session, self.options.lock_timeout, self.reporter.event)
+            self.lock.acquire()
+        else:
+            self.lock.reacquire()
         self._current = "reading the ledger"
         self.state, adoption = history.adopt(plans, ledger.load(self.conn))
         if adoption:
@@ -119,14 +176,16 @@ class Executor:
         plans = history.select(plans, self.state, self.options.to, self.options.out_of_order)
         steps = [step for plan in plans for step in plan.steps]
         done = sum(self.state.status(s.file, s.index) in DONE for s in steps)
-        self.reporter.event(
-            "start",
-            files=len(plans),
-            statements=len(steps),
-            already_applied=done,
-            target=target,
-            run_id=self.lock.run_id,
-        )
+        if not self._started:
+            self._started = True
+            self.reporter.event(
+                "start",
+                files=len(plans),
+                statements=len(steps),
+                already_applied=done,
+                target=target,
+                run_id=self.lock.run_id,
+            )
         for plan in plans:
             self._run_file(plan)
 
@@ -156,7 +215,9 @@ class Executor:
         self._current = plan.path
         if row is None or row.checksum != plan.checksum:
             self._retrying(
-                lambda: ledger.begin_file(self.conn, plan.name, plan.checksum, len(plan.steps)),
+                lambda: ledger.begin_file(
+                    self.conn, plan.name, plan.checksum, len(plan.steps), plan.path
+                ),
                 None,
             )
         for unit in plan.units:
@@ -168,6 +229,7 @@ class Executor:
         if not unit.steps:
             return
         self._current = unit.where
+        self._unit = unit
         if self.lock is not None:
             self.lock.check()
         self._refresh(unit.steps)
@@ -177,7 +239,7 @@ class Executor:
             return
         if all(status in DONE for status in statuses):
             for step in unit.steps:
-                self._report(step, "skipped")
+                self._report(step, self._found_done())
             return
         if unit.refusal:
             message = (
@@ -188,6 +250,8 @@ class Executor:
             self._fail(unit.steps, message)
         if self.session.refresh_if_old():
             self.reporter.event("reconnect", reason="connection age cap")
+        if unit.kind == QUERY and unit.steps[0].sql and unit.steps[0].analysis.waits_for_job:
+            self._fresh_for_wait()
         started = time.monotonic()
         if unit.kind in (DDL, DML):
             if unit.kind == DDL:
@@ -196,7 +260,7 @@ class Executor:
                 ran = self._run_copy(unit) if unit.batched else self._run_transaction(unit)
             if not ran:
                 for step in unit.steps:
-                    self._report(step, "skipped")
+                    self._report(step, self._found_done())
                 return
         elif unit.kind == QUERY:
             self._run_query(unit.steps[0])
@@ -348,6 +412,7 @@ class Executor:
                 "job", file=step.path, line=step.line, job_id=job_id, status="not waited"
             )
             return
+        self._fresh_for_wait()
         self.reporter.event("job", file=step.path, line=step.line, job_id=job_id, status="waiting")
         outcome = wait_for_job(self.conn, job_id, self.options.job_timeout)
         self.reporter.event(
@@ -449,6 +514,7 @@ class Executor:
             if batch is None:
                 return sent
             known = batch
+            self._progress += 1
             self.reporter.event(
                 "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
             )
@@ -467,7 +533,7 @@ class Executor:
             self._guarded([step], lambda: self.conn.execute(step.sql))
             self.session.settings.append(step.sql)
         if status in DONE:
-            self._report(step, "skipped")
+            self._report(step, self._found_done())
             return
         self._record_all([step], APPLIED)
         self._report(step, "applied")
@@ -580,7 +646,23 @@ class Executor:
     def _reconciled(self, step: Step, outcome: str) -> None:
         self.reporter.event("reconcile", file=step.path, line=step.line, outcome=outcome)
 
+    def _found_done(self) -> str:
+        """How the current unit is reported when the ledger shows it done: by another run,
+        or by this one before its connection was lost."""
+        return "applied" if self._unit is not None and self._unit is self._unknown else "skipped"
+
+    def _fresh_for_wait(self) -> None:
+        """A job wait is one long call, so the connection-age check between units cannot
+        run during it: a connection that could reach the cap while waiting is replaced first
+        (a wait without a timeout always starts on a new connection)."""
+        if self.session.refresh_for(self.options.job_timeout or math.inf):
+            self.reporter.event("reconnect", reason="connection age, before a job wait")
+
     def _report(self, step: Step, status: str, seconds: float | None = None) -> None:
+        if (step.file, step.index) in self._reported:
+            return  # reported before a reconnect; the resume passes it again
+        self._reported.add((step.file, step.index))
+        self._progress += 1
         self.counts[status] += 1
         self.reporter.event(
             "statement",
@@ -647,6 +729,14 @@ def server_error(
     elif sqlstate == "0A000":
         message += "\n  Aurora DSQL does not support this: see `dsql-lint check`"
     return message, fields
+
+
+def _lost_message(where: str, err: BaseException, gave_up: int = 0) -> str:
+    tries = f" (gave up after {gave_up} reconnect{'s' * (gave_up != 1)})" if gave_up else ""
+    return (
+        f"connection lost at {where}: {_first_line(err)}{tries}. The ledger records how far "
+        "the run got: run apply again to resume"
+    )
 
 
 def _first_line(err: BaseException) -> str:

@@ -255,8 +255,9 @@ def select(
 @dataclass(frozen=True)
 class Problem:
     kind: str  # edited, missing, failed, interrupted, pending, out of order
-    name: str  # the file as shown (its path, or its ledger name when it is missing)
+    name: str  # the file as shown: its path (the one it ran from, when it is missing)
     detail: str
+    ledger_name: str | None = None  # a missing file's name in the ledger
 
 
 def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
@@ -275,10 +276,14 @@ def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
 
 def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
     """What keeps the target from matching the folder (`validate`)."""
-    found = [
-        Problem("missing", name, "in the ledger, not in the folder")
-        for name in missing(plans, state)
-    ]
+    found = []
+    for name in missing(plans, state):
+        # A ledger written before paths were recorded knows the file by its name only.
+        path = state.files[name].path
+        detail = "in the ledger, not in the folder"
+        if path and path != name:
+            detail = f"in the ledger as {name}, not in the folder"
+        found.append(Problem("missing", path or name, detail, name))
     late = set(map(id, out_of_order(plans, state)))
     selected = {id(plan) for plan in select(plans, state, allow_out_of_order=True)}
     for plan in plans:

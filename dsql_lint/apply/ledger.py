@@ -23,7 +23,8 @@ CREATE_TABLES = {
     statements integer NOT NULL,
     started_at timestamptz NOT NULL,
     applied_at timestamptz,
-    deleted_at timestamptz
+    deleted_at timestamptz,
+    path text
 )""",
     "statements": f"""CREATE TABLE IF NOT EXISTS {SCHEMA}.statements (
     file text NOT NULL,
@@ -65,6 +66,7 @@ ADD_COLUMNS = (
         f"ALTER TABLE {SCHEMA}.statements ADD COLUMN rows_sha256 text",
     ),
     ("files", "deleted_at", f"ALTER TABLE {SCHEMA}.files ADD COLUMN deleted_at timestamptz"),
+    ("files", "path", f"ALTER TABLE {SCHEMA}.files ADD COLUMN path text"),
 )
 
 
@@ -75,6 +77,7 @@ class FileRow:
     statements: int
     applied: bool
     deleted: bool = False  # applied, then removed from the folder on purpose (`repair`)
+    path: str | None = None  # the path it ran from, as shown then (None: an older ledger)
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,11 @@ def load(conn: Any) -> LedgerState:
         return LedgerState.empty()
     # `status` and `apply --dry-run` read ledgers that apply has not upgraded yet.
     deleted = "deleted_at" if _column_exists(conn, "files", "deleted_at") else "NULL"
+    path = "path" if _column_exists(conn, "files", "path") else "NULL"
     files = {
-        name: FileRow(name, checksum, count, applied_at is not None, deleted_at is not None)
-        for name, checksum, count, applied_at, deleted_at in conn.execute(
-            f"SELECT name, checksum, statements, applied_at, {deleted} FROM {SCHEMA}.files"
+        name: FileRow(name, checksum, count, applied_at is not None, deleted_at is not None, path)
+        for name, checksum, count, applied_at, deleted_at, path in conn.execute(
+            f"SELECT name, checksum, statements, applied_at, {deleted}, {path} FROM {SCHEMA}.files"
         )
     }
     columns = STATEMENT_COLUMNS
@@ -195,15 +199,16 @@ def reread(
     }
 
 
-def begin_file(conn: Any, name: str, checksum: str, statements: int) -> None:
-    """Record a file as started; an unfinished file's row takes the file as it is now (only
-    its statements that did not run may have changed: history.edit_of)."""
+def begin_file(conn: Any, name: str, checksum: str, statements: int, path: str) -> None:
+    """Record a file as started, and the path it runs from (so that a file gone from the
+    folder can be named as the user knew it); an unfinished file's row takes the file as it
+    is now (only its statements that did not run may have changed: history.edit_of)."""
     conn.execute(
-        f"INSERT INTO {SCHEMA}.files AS f (name, checksum, statements, started_at)"
-        " VALUES (%s, %s, %s, now()) ON CONFLICT (name) DO UPDATE SET"
-        " checksum = EXCLUDED.checksum, statements = EXCLUDED.statements"
+        f"INSERT INTO {SCHEMA}.files AS f (name, checksum, statements, started_at, path)"
+        " VALUES (%s, %s, %s, now(), %s) ON CONFLICT (name) DO UPDATE SET"
+        " checksum = EXCLUDED.checksum, statements = EXCLUDED.statements, path = EXCLUDED.path"
         " WHERE f.applied_at IS NULL",
-        [name, checksum, statements],
+        [name, checksum, statements, path],
     )
 
 
@@ -262,8 +267,8 @@ def rename_file(conn: Any, old: str, new: str) -> None:
     """Move a file's rows to a new ledger name (copied, then deleted: key columns are never
     updated in place). Runs in the caller's transaction."""
     conn.execute(
-        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at, applied_at)"
-        f" SELECT %s, checksum, statements, started_at, applied_at FROM {SCHEMA}.files"
+        f"INSERT INTO {SCHEMA}.files (name, checksum, statements, started_at, applied_at, path)"
+        f" SELECT %s, checksum, statements, started_at, applied_at, path FROM {SCHEMA}.files"
         " WHERE name = %s",
         [new, old],
     )

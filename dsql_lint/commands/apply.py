@@ -206,6 +206,14 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     metavar="SECONDS",
     help="stop retrying a conflicting transaction after this long",
 )
+@click.option(
+    "--max-reconnects",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="a lost connection is reopened and the run resumes, this many times in a row "
+    "without progress (the first at once, then after 1, 2, 4... s)",
+)
 @lock_timeout_option
 @click.option(
     "--to",
@@ -251,10 +259,11 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
     from dsql_lint.apply.executor import ExecOptions, Executor
     from dsql_lint.apply.progress import make_reporter
-    from dsql_lint.apply.retry import RetryPolicy
+    from dsql_lint.apply.retry import ReconnectPolicy, RetryPolicy
 
     options = ExecOptions(
         retry=RetryPolicy(max_retries=kw["max_retries"], max_seconds=kw["retry_timeout"]),
+        reconnect=ReconnectPolicy(max_reconnects=kw["max_reconnects"]),
         job_timeout=kw["job_timeout"] or None,
         wait=not kw["no_wait"],
         lock_timeout=kw["lock_timeout"],

@@ -167,7 +167,7 @@ def _mark_applied(conn: Any, plan: FilePlan, state: ledger.LedgerState) -> int:
     ]
 
     def begin() -> None:
-        ledger.begin_file(conn, plan.name, plan.checksum, len(plan.steps))
+        ledger.begin_file(conn, plan.name, plan.checksum, len(plan.steps), plan.path)
 
     retried(begin)
     for start in range(0, len(steps), MARK_CHUNK):

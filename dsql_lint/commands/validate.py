@@ -42,6 +42,8 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     for problem in found:
         if kw["fmt"] == "json":
             fields = {"kind": problem.kind, "file": problem.name, "detail": problem.detail}
+            if problem.ledger_name:
+                fields["name"] = problem.ledger_name
             click.echo(json.dumps({"event": "problem", **fields}))
         else:
             click.echo(f"{problem.name}: {problem.kind}: {problem.detail}")

@@ -22,6 +22,7 @@ from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import Literal, MappedSource
 from dsql_lint.orm.quoting import escape
+from dsql_lint.syntax.bindings import STYLES, mask
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
 
@@ -36,9 +37,6 @@ ADDS_STATEMENT = (
 )
 EMPTIES = "the fix would leave an empty query string: remove the call instead"
 READ_BACK = "the rewritten string would not read back as the fixed SQL"
-# The frameworks that read a character of their SQL as a binding placeholder: a fix that
-# writes it (jsonb's `?` operator) would shift the values bound to the others.
-BINDINGS = {"Knex migration": "?", "Sequelize migration": "?"}
 
 
 class Host:
@@ -61,9 +59,9 @@ class Host:
 
     def edits(self, fix: Fix, sql: MappedSource) -> tuple[Edit, ...] | str:
         """The fix's edits of `sql` as edits of the file, or why they cannot be written."""
-        mark = BINDINGS.get(sql.framework)
-        if mark is not None and any(mark in e.text for e in fix.edits):
-            return f"the {sql.framework} would read `{mark}` in the new text as a binding"
+        binding = _binding(sql, fix.edits)
+        if binding:
+            return f"the {sql.framework} would read `{binding}` in the new text as a binding"
         fixed = ed.apply(sql.text, fix.edits)
         if len(split(dataclasses.replace(sql, text=fixed))) > len(split(sql)):
             return ADDS_STATEMENT
@@ -80,6 +78,18 @@ class Host:
             if not text[literal.start : literal.end + grown].strip():
                 return EMPTIES
         return tuple(written)
+
+
+def _binding(sql: MappedSource, edits: Sequence[Edit]) -> str:
+    """A binding of the library that runs the SQL written by an edit (jsonb's `?` operator,
+    which Knex would bind a value to, shifting the others), else ""."""
+    style = STYLES.get(sql.bindings)
+    for edit in edits if style is not None else ():
+        masked, spans = mask(edit.text, style)
+        if masked != edit.text:
+            start, end = spans[0] if spans else (0, len(edit.text))
+            return edit.text[start:end]
+    return ""
 
 
 def _inside(edit: Edit, literal: Literal) -> bool:

@@ -10,7 +10,7 @@ suppression comments filter what is left.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -44,6 +44,7 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax import formats
+from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import (
     REFUSED_META_COMMANDS,
@@ -103,9 +104,10 @@ class StatementResult:
     # Catalog checks whose node part matched: (check index, subject, where the node is).
     # The finding is built only if the catalog condition holds: most never do.
     pending: list[tuple[int, cat.Subject, NodePath]]
-    # The statements nested in it (schema elements, SQL function bodies) that change the
-    # schema or have catalog checks, by their index in `inner_statements`: settled in order,
-    # after the statement's own effects. Their other findings are in `diagnostics`.
+    # The statements nested in it (schema elements, SQL function bodies, a DO block's) that
+    # change the schema or have catalog checks, by their index in `inner_statements`, each
+    # with those nested in it in turn: settled in order, after the statement's own effects.
+    # Their other findings are in the outermost statement's `diagnostics`.
     nested: list[tuple[int, StatementResult]] = field(default_factory=list)
 
     def detach(self) -> None:
@@ -118,7 +120,21 @@ class StatementResult:
             inner.detach()
 
     def all_effects(self) -> list[cat.Effect]:
-        return self.effects + [effect for _, inner in self.nested for effect in inner.effects]
+        return self.effects + [effect for _, inner in self.nested for effect in inner.all_effects()]
+
+    def drop_effects(self) -> None:
+        """For a statement that does not run now (a function body): none of it changes the
+        schema, at any depth; its catalog checks still hold against the schema as it is."""
+        self.effects = []
+        for _, inner in self.nested:
+            inner.drop_effects()
+
+    def copy(self) -> StatementResult:
+        """A copy whose lists (and nested results) settling it will not touch."""
+        nested = [(number, inner.copy()) for number, inner in self.nested]
+        return StatementResult(
+            list(self.diagnostics), self.kind, self.effects, list(self.pending), nested
+        )
 
     def settled(self) -> Settled:
         """What is kept of it once its catalog findings are built."""
@@ -135,28 +151,65 @@ class Settled(NamedTuple):
     effects: Sequence[cat.Effect]
 
 
+# How deep statements nested in statements are looked into: deeper than any schema nests
+# them (a schema in a function in a function), and a bound on what a crafted file costs.
+MAX_DEPTH = 8
+
+
 def analyze(
-    parsed: Parsed, ruleset: RuleSet, outer: bool = True, *, nodes: bool = True
+    parsed: Parsed, ruleset: RuleSet, *, nodes: bool = True, depth: int = 0
 ) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending. The
-    statements nested in it (schema elements, SQL function bodies) are analysed too; the
-    server's grammar judges the outer statement, which holds them. `nodes`: findings keep the
-    node they matched (what `fix` reads; the tree stays alive)."""
+    statements nested in it (schema elements, SQL function bodies, a DO block's) are too, and
+    those nested in them, `MAX_DEPTH` levels down; the server's grammar judges the outermost
+    statement, which holds them. `nodes`: findings keep the node they matched (what `fix`
+    reads; the tree stays alive)."""
     result = _analyze_statement(parsed, ruleset, nodes)
-    if outer:
+    if depth == 0:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
-    nested = inner_statements(parsed) if parsed.tree is not None else None
+    nested = inner_statements(parsed) if parsed.tree is not None and depth < MAX_DEPTH else None
     for number, statement in enumerate(nested.statements if nested else []):
-        inner = analyze(parse(statement), ruleset, outer=False, nodes=False)
+        inner = analyze(parse(statement), ruleset, nodes=False, depth=depth + 1)
         # Reported, not fixed: fixers read the outer statement's tree and tokens.
         result.diagnostics.extend(_nested_findings(inner.diagnostics))
-        # Two levels down (a schema in a function body), catalog checks are not settled.
-        inner.diagnostics, inner.effects, inner.nested = [], inner.all_effects(), []
+        inner.diagnostics = []
         if not nested.runs_now:
-            inner.effects = []  # a function body changes the schema when called, if ever
-        if inner.effects or inner.pending:
+            inner.drop_effects()  # a function body changes the schema when called, if ever
+        if inner.effects or inner.pending or inner.nested:
             result.nested.append((number, inner))
     return result
+
+
+def _nested_results(
+    result: StatementResult, path: tuple[int, ...] = ()
+) -> Iterator[tuple[tuple[int, ...], StatementResult]]:
+    """The results nested in `result`, in the order their statements run, each with the
+    numbers of the nested statements that lead to it."""
+    for number, inner in result.nested:
+        at = (*path, number)
+        yield at, inner
+        yield from _nested_results(inner, at)
+
+
+def _parsed_at(
+    at: tuple[int, ...],
+    statement: Statement,
+    parsed: Parsed | None,
+    reparsed: dict[tuple[int, ...], Parsed],
+) -> Parsed:
+    """The parse of the statement nested in `statement` at `at` (() for itself), parsed
+    again into `reparsed` where no tree was kept."""
+    if not at and parsed is not None:
+        return parsed
+    found = reparsed.get(at)
+    if found is None:
+        if at:
+            holder = _parsed_at(at[:-1], statement, parsed, reparsed)
+            found = parse(inner_statements(holder).statements[at[-1]])
+        else:
+            found = parse(statement)
+        reparsed[at] = found
+    return found
 
 
 def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -277,10 +330,13 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
     is MySQL, a schema-qualified index name)."""
     rule = ruleset.special.get(POSTGRES_GRAMMAR)
-    # SQL read out of ORM code holds the ORM's bindings (`?`, `??`, `:name`), not PostgreSQL.
-    if rule is None or statement.kind is not Kind.SQL or isinstance(statement.source, MappedSource):
+    if rule is None or statement.kind is not Kind.SQL:
         return
-    refused = rejection(statement.text)
+    # SQL read out of ORM code holds its library's bindings (`?`, `:name`); a file psql
+    # runs, psql's variables.
+    source = statement.source
+    style = source.bindings if isinstance(source, MappedSource) else "psql"
+    refused = rejection(statement.text, STYLES.get(style))
     if refused is None:
         return
     if refused.offset is None:  # at the end of the input: the last character written
@@ -484,7 +540,7 @@ class Linter:
                 if result is None:
                     result = analyze(parsed, self.ruleset, nodes=keep)
                 if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, _copy(result)))
+                    parses.keep(parsed, (statement, result.copy()))
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -504,27 +560,19 @@ class Linter:
         catalog: cat.Catalog,
     ) -> None:
         """Applies the statement's effects to the schema model, then adds the findings whose
-        catalog condition holds; then the same for each statement nested in it. A parallel
-        run kept no trees (`parsed` is None): the statement is parsed again, which is rare."""
-        reparsed: dict[int, Parsed] = {}  # -1: the statement; else a nested one by number
+        catalog condition holds; then the same for each statement nested in it, at any depth.
+        A parallel run kept no trees (`parsed` is None): the statement is parsed again, which
+        is rare, as is a nested statement whose catalog condition holds."""
+        reparsed: dict[tuple[int, ...], Parsed] = {}
 
-        def outer() -> Parsed:
-            if parsed is not None:
-                return parsed
-            if -1 not in reparsed:
-                reparsed[-1] = parse(statement)
-            return reparsed[-1]
-
-        def nested(number: int) -> Parsed:
-            if number not in reparsed:
-                reparsed[number] = parse(inner_statements(outer()).statements[number])
-            return reparsed[number]
+        def owner(at: tuple[int, ...]) -> Callable[[], Parsed]:
+            return lambda: _parsed_at(at, statement, parsed, reparsed)
 
         catalog.apply(result.effects)
-        result.diagnostics.extend(self._holding(result, catalog, outer))
-        for number, inner in result.nested:
+        result.diagnostics.extend(self._holding(result, catalog, owner(())))
+        for at, inner in _nested_results(result):
             catalog.apply(inner.effects)
-            found = self._holding(inner, catalog, lambda n=number: nested(n))
+            found = self._holding(inner, catalog, owner(at))
             result.diagnostics.extend(_nested_findings(found))
         if reparsed:  # parsed again only for these findings
             result.detach()
@@ -608,10 +656,6 @@ class Linter:
         return self._known_ids
 
 
-def _copy(result: StatementResult) -> StatementResult:
-    return StatementResult(list(result.diagnostics), result.kind, result.effects, result.pending)
-
-
 def _reused(
     earlier: tuple[Statement, StatementResult] | None, now: Statement
 ) -> StatementResult | None:
@@ -637,7 +681,9 @@ def _reused(
                 byte_start=source.byte_offset(start), byte_end=source.byte_offset(end),
             )
         )  # fmt: skip
-    return StatementResult(diagnostics, result.kind, result.effects, list(result.pending))
+    moved = result.copy()
+    moved.diagnostics = diagnostics
+    return moved
 
 
 def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[Settled]]:

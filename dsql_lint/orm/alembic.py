@@ -21,6 +21,7 @@ from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Alembic migration"
+BINDINGS = "sqlalchemy"  # op.execute runs a string as SQLAlchemy's text(): `:name` binds
 OFFLINE = (
     "for the exact SQL, run `alembic upgrade head --sql > upgrade.sql` (offline mode) and "
     "`dsql-lint check upgrade.sql`"
@@ -126,7 +127,7 @@ def read(source: Source) -> MappedSource:
 class _Reader:
     def __init__(self, file: PyFile) -> None:
         self.file = file
-        self.build = Builder()
+        self.build = Builder(BINDINGS)
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []

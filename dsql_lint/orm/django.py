@@ -24,6 +24,7 @@ from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Django migration"
+BINDINGS = "pyformat"  # RunSQL's params go through the driver: `%s`, `%(name)s`
 # Field class -> the column type Django's PostgreSQL backend writes.
 TYPES = {
     "AutoField": "INTEGER", "BigAutoField": "BIGINT", "SmallAutoField": "SMALLINT",
@@ -112,7 +113,7 @@ class _Reader:
         self.file = file
         self.app = app
         self.path = path
-        self.build = Builder()
+        self.build = Builder(BINDINGS)
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []

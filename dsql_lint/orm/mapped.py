@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from dsql_lint.syntax.bindings import NAMES, STYLES, mask
 from dsql_lint.syntax.source import Source
 
 
@@ -47,6 +48,8 @@ class MappedSource(Source):
     anchors: tuple[tuple[int, int, int, int], ...] = ()
     literals: tuple[Literal, ...] = ()
     framework: str = ""
+    # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
+    bindings: str = ""
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
     hints: dict[str, str] = field(default_factory=dict)
@@ -99,9 +102,11 @@ class MappedSource(Source):
 
 
 class Builder:
-    """Assembles the SQL text piece by piece, each piece anchored to its span of the file."""
+    """Assembles the SQL text piece by piece, each piece anchored to its span of the file.
+    `bindings`: the binding syntax of the library that runs the SQL (bindings.STYLES)."""
 
-    def __init__(self) -> None:
+    def __init__(self, bindings: str = "") -> None:
+        self.bindings = bindings
         self.parts: list[str] = []
         self.anchors: list[tuple[int, int, int, int]] = []
         self.literals: list[Literal] = []
@@ -117,15 +122,23 @@ class Builder:
     ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
         `end` unless it has one. `literals`: the string literals the pieces were read from,
-        which `fix` may write into."""
+        which `fix` may write into. A name binding (Knex's `??`) is written as a name of its
+        length, so that the statement parses and positions hold."""
+        sql = "".join(p for p, _, _ in pieces)
+        style = STYLES.get(self.bindings)
+        named = mask(sql, style, NAMES)[0] if style is not None else sql
         first = len(self.literals)
         self.literals.extend(literals)
-        for text, start, stop in pieces:
+        at = 0
+        for piece, start, stop in pieces:
             inside = (
                 k for k, lit in enumerate(literals, first) if lit.start <= start and stop <= lit.end
             )
-            self.add(text, start, stop, next(inside, -1))
-        sql = "".join(p for p, _, _ in pieces).rstrip()
+            literal = next(inside, -1)
+            for run in _runs(piece, named[at : at + len(piece)], start, stop):
+                self.add(*run, literal)
+            at += len(piece)
+        sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
     def text(self) -> str:
@@ -148,9 +161,25 @@ class Builder:
             anchors=tuple(self.anchors),
             literals=tuple(self.literals),
             framework=framework,
+            bindings=self.bindings,
             notes=tuple(notes),
             hints=hints or {},
         )
+
+
+def _runs(piece: str, named: str, start: int, stop: int) -> list[tuple[str, int, int]]:
+    """A piece as written with its name bindings masked (`named`), cut where the mask changed
+    it, so that the rest is still the file's text (which `fix` can write into)."""
+    if named == piece or len(piece) != stop - start:
+        return [(named, start, stop)]
+    out, k = [], 0
+    while k < len(piece):
+        same, j = named[k] == piece[k], k
+        while j < len(piece) and (named[j] == piece[j]) == same:
+            j += 1
+        out.append((named[k:j], start + k, start + j))
+        k = j
+    return out
 
 
 class Transaction:

@@ -50,6 +50,13 @@ OPT_OUT_HOW = {
         "and put each DDL in its own migration"
     ),
 }
+# Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
+# PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
+BINDINGS = {
+    "Knex migration": "knex",
+    "MikroORM migration": "knex",
+    "Sequelize migration": "sequelize",
+}
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
@@ -73,7 +80,7 @@ def read(source: Source, name: str) -> MappedSource:
     text = source.text
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
-    build, notes = Builder(), []
+    build, notes = Builder(BINDINGS.get(name, "")), []
     wrapped = name in WRAPPED and not OPT_OUT.search(text)
     opened = False
     for match in CALL.finditer(text):
@@ -87,31 +94,11 @@ def read(source: Source, name: str) -> MappedSource:
         if wrapped and not opened:
             build.add("BEGIN;\n", at, match.end())
             opened = True
-        pieces = literal.pieces
-        if name == "Knex migration":
-            pieces = [bound for piece in pieces for bound in _bound(*piece)]
-        build.statement(pieces, literal.end, literal.literals)
+        build.statement(literal.pieces, literal.end, literal.literals)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
     hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
     return build.source(source, name, notes, hints)
-
-
-def _bound(sql: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    """Knex's `??` binds an identifier (its `?` a value, which PostgreSQL's parser reads as a
-    parameter already): a quoted name stands in for it, so that the statement parses. A
-    piece as written is cut around each `??`, so that the rest is still the file's text."""
-    if "??" not in sql or len(sql) != end - start:
-        return [(sql.replace("??", '"_"'), start, end)]
-    out, at = [], 0
-    for run in re.finditer(r"\?\?", sql):
-        if at < run.start():
-            out.append((sql[at : run.start()], start + at, start + run.start()))
-        out.append(('"_"', start + run.start(), start + run.end()))
-        at = run.end()
-    if at < len(sql):
-        out.append((sql[at:], start + at, end))
-    return out
 
 
 def _not_checked(name: str) -> str:

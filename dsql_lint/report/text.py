@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from unicodedata import combining, east_asian_width
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.model import DsqlAnswer
@@ -89,10 +90,17 @@ def _frame(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
     left, right = _window(diag.col, max(map(len, shown.values())))
     out = [f"  {n:>{width}} | {_cut(text, left, right).expandtabs(1)}" for n, text in shown.items()]
     if on_line:
-        carets = "^" * max(1, min(end_col, right + 1) - diag.col)
-        pad = " " * (diag.col - 1 - left + (1 if left else 0))
+        line = shown[diag.line]
+        carets = "^" * max(1, _columns(line[diag.col - 1 : min(end_col, right + 1) - 1]))
+        pad = " " * (_columns(line[left : diag.col - 1]) + (1 if left else 0))
         out.append(f"  {' ' * width} | {pad}{style(carets, SEVERITY_COLOR[diag.severity])}")
     return out
+
+
+def _columns(text: str) -> int:
+    """The terminal columns `text` takes: two for a wide (CJK) character, none for a combining
+    mark, so that the caret stands under the character it names."""
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _window(col: int, longest: int) -> tuple[int, int]:

@@ -9,6 +9,10 @@ INTERFACE:
   ATOMIC body END`: the body's statements, run at each call (`runs_now` is False). A body
   written as a single-quoted string is read through a copy of the file in which each doubled
   quote of the body is one quote and a space (`unquoted`): offsets stay those of the file.
+- `DO [LANGUAGE plpgsql] $$ body $$`: the SQL statements of the PL/pgSQL block, as
+  PostgreSQL's PL/pgSQL parser reads them (in IF, LOOP and EXCEPTION branches too; not the
+  strings EXECUTE runs), run now (`runs_now`). DSQL refuses the block (DSQL005); what it
+  holds is what must be rewritten as statements, with their own findings.
 
 Each nested statement shares the outer statement's source and index, so its findings point
 into the file and belong to the statement that holds them.
@@ -17,6 +21,9 @@ into the file and belong to the statement that holds them.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +34,15 @@ from dsql_lint.syntax.split import Kind, Statement, split
 
 _SCHEMA_ELEMENTS = frozenset({TokenType.CREATE, TokenType.GRANT})
 _ROUTINES = frozenset({"FUNCTION", "PROCEDURE"})
+# DO, its language before or after the body, and the body: dollar-quoted, or single-quoted
+# (group `quoted`).
+_LANGUAGE = r"LANGUAGE\s+(?P<{}>\w+|\"[^\"]*\")"
+_DO = re.compile(
+    r"DO\s+(?:" + _LANGUAGE.format("before") + r"\s+)?"
+    r"(?:(?P<tag>\$(?:[^\W\d]\w*)?\$)(?P<dollar>.*?)(?P=tag)|'(?P<quoted>(?:[^']|'')*)')"
+    r"(?:\s+" + _LANGUAGE.format("after") + r")?\s*;?\s*\Z",
+    re.I | re.S,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +57,8 @@ _NONE = Inner()
 def inner_statements(parsed: Any) -> Inner:
     """The statements nested in `parsed` (a Parsed), none for most statements."""
     tokens = parsed.tokens
+    if tokens and tokens[0].text.upper() == "DO":
+        return _do_block(parsed.statement)
     if len(tokens) < 3 or tokens[0].token_type is not TokenType.CREATE:
         return _NONE
     if tokens[1].token_type is TokenType.SCHEMA:
@@ -60,6 +78,68 @@ def inner_statements(parsed: Any) -> Inner:
             source, text=text[:start] + unquoted(text[start:end]) + text[end:]
         )
     return Inner(_statements_in(parsed.statement, source, start, end))
+
+
+def _do_block(statement: Statement) -> Inner:
+    match = _DO.match(statement.text)
+    if match is None:
+        return _NONE
+    language = (match.group("before") or match.group("after") or "plpgsql").strip('"')
+    if language.lower() != "plpgsql":
+        return _NONE
+    quoted = match.group("quoted") is not None
+    group = "quoted" if quoted else "dollar"
+    start, end = statement.start + match.start(group), statement.start + match.end(group)
+    source = statement.source
+    if quoted:
+        text = source.text
+        source = dataclasses.replace(
+            source, text=text[:start] + unquoted(text[start:end]) + text[end:]
+        )
+    body = source.text[start:end]
+    out = []
+    for offset, query in _plpgsql_statements(body):
+        out.append(_nested(statement, start + offset, start + offset + len(query), source))
+    return Inner(out, runs_now=True)
+
+
+def _plpgsql_statements(body: str) -> list[tuple[int, str]]:
+    """(offset in `body`, text) of each SQL statement of a PL/pgSQL block, in text order;
+    none if PL/pgSQL's parser refuses it."""
+    from pglast.parser import ParseError, parse_plpgsql_json
+
+    tag = "$dsql_lint$"
+    while tag in body:
+        tag = tag[:-1] + "_$"
+    # The body's first line is the function's: PL/pgSQL's line numbers are the body's.
+    wrapped = f"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+    try:
+        tree = json.loads(parse_plpgsql_json(wrapped))
+    except ParseError:
+        return []
+    line_starts = [0] + [m.end() for m in re.finditer(r"\n", body)]
+    out = []
+    for line, query in _executed_sql(tree):
+        at = body.find(query, line_starts[min(max(line, 1), len(line_starts)) - 1])
+        if at >= 0:
+            out.append((at, query))
+    return sorted(out)
+
+
+def _executed_sql(node: Any) -> Iterator[tuple[int, str]]:
+    """(line, text) of each SQL statement PL/pgSQL runs as written, at any depth."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _executed_sql(item)
+    elif isinstance(node, dict):
+        executed = node.get("PLpgSQL_stmt_execsql")
+        if executed is not None:
+            query = executed.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
+            if query:
+                yield executed.get("lineno", 1), query
+            return
+        for value in node.values():
+            yield from _executed_sql(value)
 
 
 def _schema_elements(statement: Statement, tokens: list[Any]) -> list[Statement]:

@@ -6,13 +6,16 @@ cannot read it keeps as a bare Command, so a statement the server refuses with a
 would pass unexamined. pglast binds libpg_query, which is the PostgreSQL server's parser: it
 says what the server's grammar answers, with its message and position. DSQL's own additions
 to the grammar (`CREATE [UNIQUE] INDEX ASYNC`, `ALTER TABLE ASYNC`) are blanked before
-asking; function bodies are strings to this grammar, as they are to the server's.
+asking, and bindings (psql's variables, an ORM's placeholders) masked; function bodies are
+strings to this grammar, as they are to the server's.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from dsql_lint.syntax.bindings import Style, mask
 
 # DSQL's ASYNC keyword, blanked to spaces so that every position stays where it was; also in
 # the elements of a CREATE SCHEMA. Words are apart by spaces or comments.
@@ -24,6 +27,12 @@ _ASYNC = re.compile(
 
 _ANY_ASYNC = re.compile("async", re.I).search  # a literal search: most statements have none
 
+# pglast turns the server's error position into a character offset as if it counted bytes, but
+# PostgreSQL counts characters: past a non-ASCII character the offset falls short. Every
+# non-ASCII character is a letter to PostgreSQL's scanner (an identifier's or inside a string),
+# so an ASCII letter in its place reads the same and makes bytes and characters one.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -31,14 +40,35 @@ class Rejection:
     offset: int | None  # character offset in the statement; None: at its end
 
 
-def rejection(sql: str) -> Rejection | None:
-    """What PostgreSQL's grammar says of `sql` (one statement): None when it accepts it."""
+def rejection(sql: str, bindings: Style | None = None) -> Rejection | None:
+    """What PostgreSQL's grammar says of `sql` (one statement): None when it accepts it, or
+    when it refuses it at a binding of `bindings`' syntax (what its value makes of the
+    statement is not known)."""
     from pglast.parser import ParseError, parse_sql_json
 
+    masked, spans = mask(sql, bindings) if bindings is not None else (sql, [])
+    if _ANY_ASYNC(masked):
+        masked = _ASYNC.sub(lambda m: m.group(1) + "     ", masked)
     try:
-        masked = _ASYNC.sub(lambda m: m.group(1) + "     ", sql) if _ANY_ASYNC(sql) else sql
         parse_sql_json(masked)
     except ParseError as err:
         message, offset = (err.args + (None, None))[:2]
-        return Rejection(str(message), offset if isinstance(offset, int) else None)
+        if not isinstance(offset, int):
+            offset = None
+        elif not masked.isascii():
+            offset = _ascii_offset(masked)
+        if offset is not None and any(start <= offset < end for start, end in spans):
+            return None
+        return Rejection(str(message), offset)
+    return None
+
+
+def _ascii_offset(masked: str) -> int | None:
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        parse_sql_json(_NON_ASCII.sub("x", masked))
+    except ParseError as err:
+        offset = (err.args + (None, None))[1]
+        return offset if isinstance(offset, int) else None
     return None

@@ -21,6 +21,9 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                no type may start with GENERATED
     FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
                                                parentheses (sqlglot reads only those)
+    WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
+                                               name stands for what psql puts there; `:{?d}`
+                                               (whether d is set) the name d alone
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
      TokenType.CREATE, TokenType.ALTER}
 )  # fmt: skip
+_QUOTED = frozenset({TokenType.STRING, TokenType.IDENTIFIER})
+_IS_SET = (TokenType.L_BRACE, TokenType.PLACEHOLDER, TokenType.VAR, TokenType.R_BRACE)
 _FUNCTION_MODES = frozenset({"IN", "OUT", "INOUT", "VARIADIC"})
 
 
@@ -71,6 +76,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
     return (
         TokenType.OPERATOR in types
         or TokenType.STRING in types
+        or TokenType.COLON in types
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -80,6 +86,8 @@ def rewrite(
 ) -> list[Token]:
     """The statement's tokens with the forms above made Postgres-parsable."""
     types = [t.token_type for t in tokens]
+    if TokenType.COLON in types:
+        tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:
         tokens = _operators(tokens, fixups)
     if TokenType.STRING in types:
@@ -130,6 +138,34 @@ def _mark_bare(tree: exp.Expr | None) -> exp.Expr | None:
             if node.args.get("operator") in OPERATORS:
                 node.set(BARE, True)
     return tree
+
+
+def _psql_variables(tokens: list[Token]) -> list[Token]:
+    """`:'var'`, `:"var"` and `:{?var}`: a colon written right before a quoted string or
+    name, or a brace, which PostgreSQL's grammar never has (psql replaces them with the
+    variable's value, or with whether it is set)."""
+    out: list[Token] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        token = tokens[i]
+        if token.token_type is not TokenType.COLON or i + 1 == n:
+            out.append(token)
+            i += 1
+            continue
+        after = tokens[i + 1 : i + 5]
+        kinds = tuple(t.token_type for t in after)
+        glued = all(
+            t.start == prior.end + 1 for prior, t in zip([token, *after], after, strict=False)
+        )
+        if after[0].start == token.end + 1 and kinds[0] in _QUOTED:
+            i += 1  # the colon dropped; the quoted string or name stays
+        elif glued and kinds == _IS_SET:
+            out.append(after[2])  # the name alone: a column stands for the boolean
+            i += 5
+        else:
+            out.append(token)
+            i += 1
+    return out
 
 
 def _typed_literals(tokens: list[Token]) -> list[Token]:

@@ -36,8 +36,15 @@ WIDE: tuple[tuple[str, int, int], ...] = (
     ("utf-16-be", 2, 1),
 )
 WIDE_SAMPLE = 4096  # bytes looked at to recognise a wide encoding
-# Control characters no SQL text holds: a file decoded to them is not text.
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# What no SQL text holds, whatever its encoding: control characters other than SQL's
+# whitespace (C0, DEL, C1), surrogates, private-use characters and noncharacters. A file
+# decoded to one is not text (binary data after a BOM decodes to such characters, or to
+# characters none of which is ASCII: no keyword, comment or blank).
+_NOT_TEXT = re.compile(
+    r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff"
+    r"\U000f0000-\U0010ffff]"
+)
+_ASCII = re.compile(r"[\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -135,11 +142,17 @@ def decode(path: str, data: bytes) -> Source:
         return _unreadable(path, data, encoding, f"not valid {name} (byte {err.start})", err.start)
     bom = text.startswith(BOM)
     body = text[1:] if bom else text
-    nul = body.find("\0")
-    if nul >= 0:
+    not_text = _NOT_TEXT.search(body)
+    if not_text is not None:
+        at = len(((BOM if bom else "") + body[: not_text.start()]).encode(encoding))
+        char = not_text.group()
         # PostgreSQL's protocol ends a query at a NUL: whatever follows is never sent.
-        at = len(((BOM if bom else "") + body[:nul]).encode(encoding))
-        return _unreadable(path, data, encoding, f"a NUL byte (byte {at}): not SQL text", at)
+        what = "a NUL byte" if char == "\0" else f"U+{ord(char):04X}, a character no text holds"
+        return _unreadable(path, data, encoding, f"{what} (byte {at}): not SQL text", at)
+    if body and _ASCII.search(body) is None:
+        name = "UTF-8" if encoding == "utf-8" else encoding.upper()
+        message = f"read as {name}, no character of it is ASCII: not SQL text"
+        return _unreadable(path, data, encoding, message, len(BOM.encode(encoding)) if bom else 0)
     return Source(path=path, text=body, bom=bom, encoding=encoding)
 
 

@@ -53,13 +53,16 @@ class Proxy:
         cut_at: int | None = None,
         cut_after: bool = False,
         cut_on: str | None = None,
+        cut_on_times: int = 1,
         password: Callable[[str, str], str | None] | None = None,
     ) -> None:
         self.backend_port = backend_port
         self.tls = tls
         self.cut_at = cut_at
         self.cut_after = cut_after
-        self.cut_on = cut_on.encode() if cut_on is not None else None  # cut the first request
+        # Cut the first `cut_on_times` requests that contain `cut_on`.
+        self.cut_on = cut_on.encode() if cut_on is not None else None
+        self.cut_on_times = cut_on_times
         self.password = password
         self.logins: list[Login] = []
         self.requests = 0
@@ -183,7 +186,9 @@ class Proxy:
             if kind[0] in REQUEST_ENDS:
                 self.requests += 1
                 if self.requests == self.cut_at or (
-                    self.cut_on is not None and not self.cuts and self.cut_on in pending
+                    self.cut_on is not None
+                    and self.cuts < self.cut_on_times
+                    and self.cut_on in pending
                 ):
                     self.cuts += 1
                     if not self.cut_after:

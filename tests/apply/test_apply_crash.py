@@ -1,6 +1,9 @@
-"""Cutting the connection at every request boundary: a re-run always converges, exactly once."""
+"""Cutting the connection at every request boundary: a re-run always converges, exactly once,
+and so does the run itself when it reconnects."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from conftest import FIXTURES, Database, catalog_dump, create_database, ledger_rows, run_cli
@@ -11,6 +14,7 @@ from dsql_lint.apply.plan import build_plans
 
 MIGRATIONS = str(FIXTURES / "basic")
 APPLY = ("apply", MIGRATIONS, "--format", "json")
+NO_RECONNECT = ("--max-reconnects", "0")  # the run stops at the cut; the next one resumes
 
 
 def proxied(server: Server, db: Database, port: int) -> str:
@@ -25,6 +29,15 @@ def assert_converged(db: Database, reference: list, steps: int) -> None:
     assert db.query("SELECT count(*) FROM dsql_lint.files WHERE applied_at IS NULL") == [(0,)]
 
 
+def events(out: str, name: str) -> list[dict]:
+    return [e for e in map(json.loads, out.splitlines()) if e["event"] == name]
+
+
+def counts(out: str) -> tuple[int, int, int]:
+    (done,) = events(out, "done")
+    return done["applied"], done["skipped"], done["failed"]
+
+
 @pytest.fixture(scope="module")
 def reference(pg: Server) -> tuple[list, int]:
     """The catalog after an uninterrupted run, and how many requests that run makes."""
@@ -32,6 +45,7 @@ def reference(pg: Server) -> tuple[list, int]:
     with Proxy(pg.port) as proxy:
         result = run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
     assert result.code == 0, result.output
+    assert counts(result.out) == (sum(len(p.steps) for p in build_plans([MIGRATIONS], False)), 0, 0)
     return catalog_dump(db), proxy.requests
 
 
@@ -45,7 +59,7 @@ def test_cut_at_every_boundary_then_rerun_converges(
     for cut in range(1, total + 1):
         db = create_database(pg)
         with Proxy(pg.port, cut_at=cut, cut_after=after) as proxy:
-            first = run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
+            first = run_cli(*APPLY, *NO_RECONNECT, "--dsn", proxied(pg, db, proxy.port))
         assert proxy.cuts == 1, f"cut {cut} never happened"
         # The last request gives the lock back, after everything was applied: it is retried.
         assert first.code != 0 or cut == total, f"cut {cut}: {first.output}"
@@ -64,7 +78,7 @@ def test_cut_in_the_crash_window_is_reconciled_from_the_catalog(
     for cut in range(1, total + 1):
         db = create_database(pg)
         with Proxy(pg.port, cut_at=cut, cut_after=True) as proxy:
-            run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
+            run_cli(*APPLY, *NO_RECONNECT, "--dsn", proxied(pg, db, proxy.port))
         started = (
             db.query("SELECT count(*) FROM dsql_lint.statements WHERE status = 'started'")
             if db.query("SELECT to_regclass('dsql_lint.statements')")[0][0]
@@ -83,3 +97,25 @@ def test_cut_in_the_crash_window_is_reconciled_from_the_catalog(
         if reconciled >= 2:
             break
     assert reconciled >= 2
+
+
+def test_a_run_cut_at_any_boundary_reconnects_and_applies_everything_once(
+    pg: Server, reference: tuple[list, int]
+) -> None:
+    """The run itself resumes after the cut as a new run would (ledger read again, the unit
+    in flight reconciled or found committed), and reports each statement once, as applied.
+    Each cut loses the server's answer, so the outcome of what was in flight is unknown (a
+    request that never reached the server is the simpler case: test_apply_reconnect.py)."""
+    dump, total = reference
+    steps = sum(len(p.steps) for p in build_plans([MIGRATIONS], dsql=False))
+    for cut in range(1, total + 1):
+        db = create_database(pg)
+        with Proxy(pg.port, cut_at=cut, cut_after=True) as proxy:
+            result = run_cli(*APPLY, "--dsn", proxied(pg, db, proxy.port))
+        assert proxy.cuts == 1, f"cut {cut} never happened"
+        assert result.code == 0, f"cut {cut}: {result.output}"
+        assert_converged(db, dump, steps)
+        reconnects = events(result.out, "reconnect")
+        # The last request gives the lock back: its own retry reconnects, not the run.
+        assert len(reconnects) == (cut != total), f"cut {cut}: {reconnects}"
+        assert counts(result.out) == (steps, 0, 0), f"cut {cut}: {result.out}"

@@ -116,3 +116,29 @@ def test_the_lifecycle_commands_reach_dsql_as_apply_does(
             result = run_cli(command, "V1__a.sql", *target)
             assert result.code == 0, (command, result.output)
     assert db.query("SELECT to_regclass('a')::text") == [("a",)]
+
+
+def test_validate_names_a_missing_file_by_the_path_it_ran_from(
+    db: Database, tmp_path: Path
+) -> None:
+    """Every other line of validate names a file by its path, as status does: so does a
+    missing one, by the path it was applied from; a ledger written before paths were
+    recorded knows it by its ledger name only."""
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(tmp_path / "m", {"V1__a.sql": entry(1)})
+    old = write(folder / "old", {"V2__b.sql": entry(2)})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    (old / "V2__b.sql").unlink()
+
+    text = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert text.code == 1
+    assert (
+        text.out == f"{old / 'V2__b.sql'}: missing: in the ledger as V2__b.sql, not in the folder\n"
+    )
+    found = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+    (problem,) = [e for e in map(json.loads, found.out.splitlines()) if e["event"] == "problem"]
+    assert (problem["file"], problem["name"]) == (str(old / "V2__b.sql"), "V2__b.sql")
+
+    db.execute("UPDATE dsql_lint.files SET path = NULL")
+    older = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert older.out == "V2__b.sql: missing: in the ledger, not in the folder\n"

@@ -15,9 +15,10 @@ def proxied(db: Database, port: int) -> str:
 
 def cut_run(db: Database, folder: str, statement: str, after: bool) -> None:
     """Apply with the connection cut at `statement`: before the server sees it, or after it
-    ran but before its answer came back (the crash window)."""
+    ran but before its answer came back (the crash window). The run stops there (no
+    reconnect), so the next run is the one that reconciles."""
     with Proxy(db.server.port, cut_on=statement, cut_after=after) as proxy:
-        result = run_cli("apply", folder, "--dsn", proxied(db, proxy.port))
+        result = run_cli("apply", folder, "--max-reconnects", "0", "--dsn", proxied(db, proxy.port))
     assert proxy.cuts == 1 and result.code == 1, result.output
 
 

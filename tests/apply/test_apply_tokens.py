@@ -5,6 +5,8 @@ offline (iam_check.py) at that clock, so an expired token is refused as the clus
 
 from __future__ import annotations
 
+import io
+import json
 import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
@@ -14,11 +16,15 @@ import psycopg
 import pytest
 from conftest import FAKE_CREDENTIALS, FAKE_ENDPOINT, Database, Tls, dsql_args, run_cli
 from iam_check import SIGV4_DATE, Clock, token_problem
+from job_emulation import EMULATION, BuildingDsql
 from pg_proxy import Proxy
 
 from dsql_lint.apply.connect import MAX_CONNECTION_AGE, Session, connect
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.executor import ExecOptions
 from dsql_lint.apply.iam_token import TOKEN_LIFETIME, TokenSource
+from dsql_lint.apply.plan import build_plans
+from dsql_lint.apply.progress import JsonReporter
 from dsql_lint.apply.target import ConnectTo, Target
 
 START = datetime(2026, 12, 7, 12, 0, 0)
@@ -140,3 +146,78 @@ def test_a_run_whose_connections_come_after_the_tokens_expiry_applies_everything
     assert db.query(
         "SELECT count(*) FROM information_schema.tables WHERE table_name ~ '^t[123]$'"
     ) == [(3,)]
+
+
+def test_a_connection_lost_mid_run_is_reopened_with_a_fresh_token(
+    aws_env: None, db: Database, tls: Tls, clock: Clock, tmp_path: Path
+) -> None:
+    """The server drops the connection (as at DSQL's 60-minute cap) long after the first
+    token expired: the run reconnects with a token signed then, and goes on."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V1__t.sql").write_text(
+        "CREATE TABLE t1 (id bigint PRIMARY KEY);\nCREATE TABLE t2 (id bigint PRIMARY KEY);\n"
+    )
+    ca = ("--sslrootcert", str(tls.ca_file), "--format", "json")
+    check = gate(clock, later=20 * 60)
+    with Proxy(db.server.port, tls=tls.context, password=check, cut_on="CREATE TABLE t2") as proxy:
+        result = run_cli("apply", str(folder), *dsql_args(proxy.port, db.name, *ca))
+    assert result.code == 0, result.output
+    assert proxy.cuts == 1
+    reconnects = [e for e in map(json.loads, result.out.splitlines()) if e["event"] == "reconnect"]
+    assert len(reconnects) == 1 and "connection lost at" in reconnects[0]["reason"]
+    assert [login.refused for login in proxy.logins] == [None] * len(proxy.logins)
+    times = [signed_at(login.password) for login in proxy.logins]
+    assert times == sorted(set(times)) and len(times) >= 2  # one token per connection
+    assert db.query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name ~ '^t[12]$'"
+    ) == [(2,)]
+
+
+@pytest.mark.parametrize(("minutes", "replaced"), [(10, False), (40, True)])
+def test_a_job_wait_starts_on_a_connection_young_enough_to_outlast_it(
+    aws_env: None, db: Database, tls: Tls, clock: Clock, migrations, minutes: int, replaced: bool
+) -> None:
+    """An index statement that takes `minutes`, then a wait of up to --job-timeout (30 min):
+    a connection 40 minutes old would pass the age cap (50 min) during the wait, which no
+    check between units can catch, so the wait gets a new connection, with a token signed
+    then (the first one expired long before); one 10 minutes old is kept."""
+    db.execute(EMULATION)
+    folder = migrations(
+        {
+            "V1__a.sql": "CREATE TABLE t (id bigint PRIMARY KEY, v text);\n"
+            "CREATE INDEX ASYNC t_v ON t (v);\n"
+        }
+    )
+
+    class SlowBuild(BuildingDsql):
+        built_on: int | None = None
+
+        def _execute(self, conn, step):  # noqa: ANN001, ANN202
+            job_id = super()._execute(conn, step)
+            if job_id is not None:
+                self.built_on = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+                clock.advance(minutes * 60)
+            return job_id
+
+    out = io.StringIO()
+    with Proxy(db.server.port, tls=tls.context, password=gate(clock)) as proxy:
+        session = Session(
+            target(proxy, db, tls),
+            TokenSource(FAKE_ENDPOINT, "us-east-1", "admin"),
+            clock=clock.seconds,
+        )
+        executor = SlowBuild(session, ExecOptions(job_timeout=1800), JsonReporter(out), dsql=True)
+        try:
+            executor.run(build_plans([str(folder)], dsql=False), "emulated")
+        finally:
+            session.close()
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    reconnects = [e["reason"] for e in events if e["event"] == "reconnect"]
+    assert reconnects == (["connection age, before a job wait"] if replaced else [])
+    (waited_on,) = db.query("SELECT pid FROM sys.waits")
+    assert (waited_on[0] != executor.built_on) is replaced
+    assert [login.refused for login in proxy.logins] == [None] * len(proxy.logins)
+    if replaced:
+        assert START.replace(minute=minutes) in [signed_at(x.password) for x in proxy.logins]
+    assert {row[0] for row in db.query("SELECT status FROM dsql_lint.statements")} == {"applied"}

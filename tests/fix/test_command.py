@@ -182,3 +182,20 @@ def test_output_onto_a_folder_is_an_input_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.decode().count("\n") == 1 and "is a directory" in result.stderr.decode()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.sql"]
+
+
+def test_a_nested_statements_catalog_finding_remains_after_a_fix_pass(tmp_path: Path) -> None:
+    """The second pass reuses the first's analysis of the unchanged function: its body's
+    catalog checks are settled again, not lost with the copy."""
+    path = tmp_path / "m.sql"
+    path.write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, note text, n serial);\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$\n"
+        "  ALTER TABLE orders DROP COLUMN id;\n"
+        "$$;\n"
+    )
+    result = run("--unsafe-fixes", str(path))
+    err = result.stderr.decode()
+    assert "Fixed 1 finding (1 with unsafe fixes) in 1 file; 1 remains." in err
+    assert f"{path}:3:" in err and "DSQL615" in err
+    assert result.returncode == 1

@@ -1,0 +1,140 @@
+"""Bindings: the parts of a statement's text that its runner replaces before the server reads it.
+
+psql substitutes its variables (`:var`, `:'var'`, `:"var"`); a driver or query builder its
+placeholders (Knex's `?` and `??`, SQLAlchemy's `:name`, psycopg's `%s`). What they stand for
+is not in the text, so the server's grammar is asked about the text with each binding masked
+by a stand-in of the same length (positions hold): a number where a value goes, a name where
+a name goes, a quoted string or name where the runner quotes the value. A stand-in cannot say
+what the real value would make of the statement, so a refusal at a binding is no finding.
+
+Each style is matched as its library matches it, in code only (strings, quoted names,
+comments and dollar quotes are skipped): a cast's `::` and a slice's `a[1:2]` are no binding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What a binding's named group stands for, and so its stand-in.
+_VALUE = "value"  # a value: digits, a literal the grammar takes wherever a value goes
+_NAME = "name"  # a name, or psql's text put in as written: underscores, an identifier
+_QUOTED = "quoted"  # psql's :'var' and :"var": the same quotes around underscores
+_ESCAPE = "escape"  # an escaped binding character (`\?`, `%%`): the character alone
+
+KINDS = frozenset({_VALUE, _NAME, _QUOTED, _ESCAPE})
+# Only a name binding: a parser that reads a value binding as a placeholder (sqlglot reads
+# `?`, `:name`, `%s`) still needs a name where a name goes.
+NAMES = frozenset({_NAME})
+
+_NAMED = r"(?<![:\w\\]):\w+(?![\w:])"  # SQLAlchemy's pattern for text() binds, whole words
+_SKIPPED = re.compile(
+    r"""'[^']*(?:''[^']*)*'|"[^"]*(?:""[^"]*)*"|--[^\n]*|/\*"""
+    r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'"""
+    r"""|(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$[\s\S]*?\$(?P=tag)\$"""
+)
+
+
+@dataclass(frozen=True)
+class Style:
+    """A runner's binding syntax: one alternative per kind of binding, in `_VALUE`, `_NAME`,
+    `_QUOTED` or `_ESCAPE` groups."""
+
+    name: str
+    pattern: re.Pattern[str]
+    first: str  # the characters a binding can start with: a statement with none is as written
+
+
+def _style(name: str, first: str, /, prefix: str = "", **groups: str) -> Style:
+    """`prefix`: what every binding starts with; a pattern that starts with a literal is
+    searched for far faster (that one matters: every statement of a SQL file is searched)."""
+    alternatives = "|".join(f"(?P<{kind}>{regex})" for kind, regex in groups.items())
+    return Style(name, re.compile(f"{prefix}(?:{alternatives})"), first)
+
+
+STYLES = {
+    # psql: `:var` is put in as written, `:'var'` as a quoted literal, `:"var"` as a quoted
+    # name, `:{?var}` as TRUE or FALSE.
+    "psql": _style(
+        "psql",
+        ":",
+        prefix=r":(?<![:\w]:)",  # a colon not after a colon or a word
+        quoted=r"'\w+'|\"\w+\"",
+        value=r"\{\?\w+\}",
+        name=r"\w+(?![\w:])",
+    ),
+    # Knex (and MikroORM, which runs its SQL through Knex): `\?` is a question mark, `??` a
+    # name, `?` a value; with an object of bindings `:name:` a name and `:name` a value.
+    "knex": _style(
+        "knex",
+        "?:",
+        escape=r"\\\?",
+        name=r"\?\?|(?<![:\w]):\w+:(?!:)",
+        value=rf"\?|{_NAMED}",
+    ),
+    # Sequelize: replacements `?` and `:name`, bind parameters `$name` (`$1` is PostgreSQL's).
+    "sequelize": _style("sequelize", "?:$", value=rf"\?|{_NAMED}|(?<![\w$])\$[^\W\d]\w*(?![\w$])"),
+    # SQLAlchemy's text(), which Alembic's op.execute wraps a string in: `\:` is a colon.
+    "sqlalchemy": _style("sqlalchemy", ":", escape=r"\\:", value=_NAMED),
+    # psycopg, as Django's RunSQL passes its params: `%s`, `%(name)s`, and `%%` for a `%`.
+    "pyformat": _style("pyformat", "%", escape="%%", value=r"%(?:\(\w+\))?s"),
+}
+
+
+def mask(
+    sql: str, style: Style, kinds: frozenset[str] = KINDS
+) -> tuple[str, list[tuple[int, int]]]:
+    """`sql` with each binding of `kinds` replaced by its stand-in, and the spans of the
+    bindings replaced."""
+    if not any(c in sql for c in style.first):
+        return sql, []
+    find_binding, find_skipped = style.pattern.search, _SKIPPED.search
+    binding = find_binding(sql)
+    if binding is None:  # most statements: `::` casts only
+        return sql, []
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = done = 0
+    skipped = find_skipped(sql)
+    while binding is not None:
+        if skipped is not None and skipped.start() <= binding.start():
+            pos = _after(sql, skipped)  # a string, name or comment opens first: skipped whole
+            skipped = find_skipped(sql, pos)
+            binding = find_binding(sql, pos)
+            continue
+        start, end = binding.span()
+        pos = end
+        kind = binding.lastgroup or _VALUE
+        binding = find_binding(sql, pos)
+        if skipped is not None and skipped.start() < pos:  # psql's :'var' holds a string
+            skipped = find_skipped(sql, pos)
+        if kind not in kinds:
+            continue
+        out.append(sql[done:start])
+        out.append(_stand_in(kind, sql[start:end]))
+        if kind != _ESCAPE:
+            spans.append((start, end))
+        done = end
+    out.append(sql[done:])
+    return "".join(out), spans
+
+
+def _after(sql: str, skipped: re.Match[str]) -> int:
+    if skipped.group() != "/*":
+        return skipped.end()
+    depth, i = 0, skipped.start()  # comments nest in PostgreSQL
+    for delimiter in re.finditer(r"/\*|\*/", sql[i:]):
+        depth += 1 if delimiter.group() == "/*" else -1
+        if depth == 0:
+            return i + delimiter.end()
+    return len(sql)
+
+
+def _stand_in(kind: str, text: str) -> str:
+    if kind == _ESCAPE:
+        return " " + text[1:]
+    if kind == _NAME:
+        return "_" * len(text)
+    if kind == _QUOTED:
+        return text[1] + "_" * (len(text) - 2) + text[1]
+    return "0" * len(text)
