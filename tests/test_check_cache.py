@@ -161,3 +161,18 @@ def test_an_included_file_coming_into_being_is_seen(
     (folder / "later.sql").write_text("SELECT 1;\n")
     assert check(str(folder / "V1__main.sql")).startswith("All clean")
     assert len(linted) == 2
+
+
+def test_an_edit_of_the_tools_code_anywhere_is_linted_again(
+    findings_cache: Path, migrations: Path, linted: list[list[str]]
+) -> None:
+    check(str(migrations))
+    # A development checkout edits the splitter, outside lint/: its findings may change.
+    code = Path(sys.modules["dsql_lint"].__file__).parent / "syntax" / "split.py"
+    before = code.stat()
+    try:
+        os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+        check(str(migrations))
+    finally:
+        os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert len(linted) == 2 and len(linted[1]) == len(list(migrations.iterdir()))

@@ -162,9 +162,8 @@ def test_json_schema() -> None:
         "end",
         "dsql",
     }
-    assert first["dsql"] == [
-        {"sqlstate": "42704", "message": 'type "<serial type>" does not exist'}
-    ]
+    # What the cluster answers this finding, as text words it.
+    assert first["dsql"] == [{"sqlstate": "42704", "message": 'type "serial" does not exist'}]
     assert first["start"] == {"line": 3, "column": 17, "offset": first["start"]["offset"]}
     text = EXAMPLE.read_bytes()
     assert text[first["start"]["offset"] : first["end"]["offset"]] == b"SERIAL"
@@ -306,13 +305,20 @@ def test_the_collector_is_back_on_after_a_command_in_process() -> None:
     assert gc.isenabled()
 
 
+def test_color_always_takes_a_value_and_never_a_path(tmp_path: Path) -> None:
+    (tmp_path / "a.sql").write_text("CREATE TABLE t (id serial);\n")
+    result = run("check", "--color", "a.sql", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'--color': 'a.sql' is not one of 'auto', 'always', 'never'" in result.stderr.decode()
+    assert "alone" not in run("check", "--help").stdout.decode()
+
+
 @pytest.mark.parametrize(
     ("args", "environment", "colored"),
     [
         ([], {}, False),  # a pipe, not a terminal
         (["--color", "always"], {}, True),
         (["--color=always"], {"NO_COLOR": "1"}, True),  # the command line wins
-        (["--color", "--isolated"], {}, True),  # alone: always
         ([], {"FORCE_COLOR": "1"}, True),
         ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
         (["--color", "never"], {"FORCE_COLOR": "1"}, False),

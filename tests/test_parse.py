@@ -99,7 +99,7 @@ def test_parse_error_message_is_readable() -> None:
     result = parse(statement("CREATE INDEX i ON ONLY;"))
     assert result.error == "expected table name, found the end of the statement"
     # sqlglot's internals are not shown: PostgreSQL's way of naming where it stops is.
-    unknown = parse(statement("COMMENT ON TRIGGER x ON t IS NULL;"))
+    unknown = parse(statement("COMMENT ON INDEX x ON t IS NULL;"))
     assert unknown.error == 'the parser stops at "ON": it does not know this form of comment'
     assert parse(statement("SELEC 1;")).error == 'the parser stops at "1"'
     nested = parse(statement("SELECT " + "(" * 5000 + "1" + ")" * 5000))

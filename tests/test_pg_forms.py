@@ -178,6 +178,62 @@ def test_partition_bounds_that_are_comparisons() -> None:
     assert regenerated(sql) == sql
 
 
+def test_view_options_without_a_value() -> None:
+    p = parsed("CREATE VIEW v WITH (security_barrier, check_option = local) AS SELECT 1;")
+    properties = list(p.tree.find_all(exp.Property))
+    assert [(q.name, q.args.get(BARE)) for q in properties] == [
+        ("security_barrier", True),
+        ("check_option", None),
+    ]
+    sql = "CREATE VIEW v WITH (security_barrier) AS SELECT 1"
+    assert regenerated(sql) == sql
+
+
+def test_column_compression() -> None:
+    p = parsed("CREATE TABLE p (n text COMPRESSION pglz NOT NULL, m text COMPRESSION default);")
+    methods = [c.this for c in p.tree.find_all(exp.CompressColumnConstraint, bfs=False)]
+    assert [text_of(p, m) for m in methods] == ["pglz", "default"]
+    sql = "ALTER TABLE p ADD COLUMN q TEXT COMPRESSION lz4 NOT NULL"
+    assert regenerated(sql) == sql
+
+
+def test_bit_varying_is_varbit() -> None:
+    p = parsed("SELECT 1::bit varying(3), CAST(b AS BIT VARYING), 2::bit(3) FROM t;")
+    casts = list(p.tree.find_all(exp.Cast, bfs=False))
+    assert [text_of(p, c.to) for c in casts] == ["bit varying(3)", "BIT VARYING", "bit(3)"]
+    assert regenerated("CREATE TABLE b (x bit varying(10)[])") == "CREATE TABLE b (x varbit(10)[])"
+
+
+def test_drop_several_sequences_types_and_schemas() -> None:
+    p = parsed("DROP SEQUENCE IF EXISTS s.a, b CASCADE;")
+    assert p.tree.args["kind"] == "SEQUENCE" and p.tree.args["cascade"]
+    assert [text_of(p, t) for t in p.tree.args["tables"]] == ["s.a", "b"]
+    assert regenerated("DROP SCHEMA a, b CASCADE") == "DROP SCHEMA a, b CASCADE"
+    assert regenerated("DROP TYPE a, b") == "DROP TYPE a, b"
+
+
+def test_comment_on_a_tables_constraint_trigger_rule_or_policy() -> None:
+    for kind in ("CONSTRAINT", "TRIGGER", "RULE", "POLICY"):
+        p = parsed(f"COMMENT ON {kind} c ON s.t IS 'x';")
+        assert isinstance(p.tree, exp.Command) and p.tree.name == "COMMENT"
+    assert isinstance(parsed("COMMENT ON TABLE t IS 'x';").tree, exp.Comment)
+
+
+def test_function_parameter_defaults_written_with_equals() -> None:
+    p = parsed("CREATE FUNCTION f(a int = 1, b text = 'x') RETURNS int LANGUAGE sql AS 'SELECT 1';")
+    defaults = [d for d in p.tree.find_all(exp.ColumnDef)]
+    assert [text_of(p, d) for d in defaults] == ["a int = 1", "b text = 'x'"]
+    assert regenerated("CREATE FUNCTION f(a INT = 1) RETURNS INT LANGUAGE sql AS 'SELECT 1'") == (
+        "CREATE FUNCTION f(a INT DEFAULT 1) RETURNS INT LANGUAGE sql AS 'SELECT 1'"
+    )
+
+
+def test_drop_function_with_parameter_names() -> None:
+    p = parsed("DROP FUNCTION IF EXISTS s.f(p_id uuid, t timestamp with time zone) CASCADE;")
+    types = p.tree.expressions
+    assert [text_of(p, t) for t in types] == ["uuid", "timestamp with time zone"]
+
+
 def test_psql_variables() -> None:
     p = parsed("""SELECT a FROM t WHERE b = :'name' AND :"col" = 1 AND :{?verbose} AND c = :d;""")
     assert p.tree is not None, p.error

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ import jsonschema
 import pytest
 
 from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.engine.model import readable
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.report import FORMATS, github, json_format, junit, sarif
 from dsql_lint.report import text as text_report
@@ -153,7 +155,8 @@ def test_sarif_driver_and_rules(report: LintReport) -> None:
     assert [r["id"] for r in driver["rules"]] == [r.code for r in referenced]
     for descriptor, rule in zip(driver["rules"], referenced, strict=True):
         assert descriptor["name"] == rule.name
-        assert descriptor["shortDescription"]["text"] == rule.message
+        assert descriptor["shortDescription"]["text"] == readable(rule.message)
+        assert "{" not in descriptor["shortDescription"]["text"]
         assert descriptor["fullDescription"]["text"] == rule.docs.why.strip()
         level = {"error": "error", "warning": "warning", "info": "note"}[rule.severity.value]
         assert descriptor["defaultConfiguration"]["level"] == level
@@ -430,9 +433,9 @@ def test_a_finding_carries_what_the_cluster_answers(
     assert found["properties"]["dsql"] == answers
 
 
-def test_the_text_report_words_the_answer_for_the_finding() -> None:
+def test_every_format_words_the_answer_for_the_finding() -> None:
     """A `<...>` of the recorded answer is filled with the name the finding is on, or says
-    `...` where the finding is not one name; JSON keeps the recorded form."""
+    `...` where the finding is not one name: the same words in text, JSON and SARIF."""
     sql = "CREATE TABLE t (id bigserial, tags varchar(20)[], n int GENERATED ALWAYS AS IDENTITY);\n"
     report = make_report(("x.sql", sql))
     text = text_report.render(report, color=False)
@@ -441,8 +444,29 @@ def test_the_text_report_words_the_answer_for_the_finding() -> None:
     assert "  dsql: 0A000 datatype ... not supported, identity column type must be bigint" in text
     assert "<" not in "".join(line for line in text.splitlines() if "dsql:" in line)
     payload = json.loads(json_format.render(report))
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    for diagnostic, result in zip(payload["diagnostics"], results, strict=True):
+        said = [f"{a['sqlstate']} {a['message']}" for a in diagnostic["dsql"]]
+        assert all(f"  dsql: {s}" in text and "<" not in s for s in said)
+        assert result["properties"].get("dsql", []) == diagnostic["dsql"]
     answers = next(d["dsql"] for d in payload["diagnostics"] if d["code"] == "DSQL101")
-    assert answers[0]["message"] == 'type "<serial type>" does not exist'
+    assert answers[0]["message"] == 'type "bigserial" does not exist'
+
+
+def test_explain_shows_no_template() -> None:
+    """With no finding to fill them from, a rule's message names what varies (`<table>`) and
+    a recorded answer's bare `<...>` is `...`."""
+    from click.testing import CliRunner
+
+    from dsql_lint.commands.docs import explain
+
+    listed = CliRunner().invoke(explain, ["unsupported ALTER TABLE ADD CONSTRAINT statement"])
+    assert "ADD PRIMARY KEY on `<table>`" in listed.output
+    one = CliRunner().invoke(explain, ["DSQL621"]).output
+    runtime = CliRunner().invoke(explain, ["OC001"]).output
+    assert "40001 / OC001 ...(OC001)" in runtime
+    for output in (listed.output, one, runtime):
+        assert not re.search(r"\{\w+\}|<\.\.\.>", output), output
 
 
 def test_a_syntax_error_after_non_ascii_text_is_at_its_character() -> None:

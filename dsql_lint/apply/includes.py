@@ -1,7 +1,8 @@
 """psql meta-commands in migrations: `\\i` and `\\ir` are inlined (the included file's
-statements run as part of the including migration); those that would run elsewhere or
-outside the ledger (`\\connect`, `\\copy`, `\\!`, `\\gexec`) refuse the plan before anything
-runs. Others (`\\set`, `\\echo`...) are recorded as skipped by the executor."""
+statements run as part of the including migration); those whose effect apply does not
+reproduce (`\\if`, `\\connect`, `\\gset`, unknown ones: syntax/meta_commands.py) refuse the
+plan before anything runs. Those that change nothing the server receives (`\\echo`,
+`\\pset`...) are recorded as skipped by the executor."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import REFUSED_META_COMMANDS, include_of, meta_command
+from dsql_lint.syntax.includes import include_of, meta_command
+from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.source import Source, read_source
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -30,14 +32,17 @@ def expand(source: Source, roots: list[Path]) -> Expanded:
 
 
 def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded) -> None:
-    for statement in migration_statements(source):
+    statements = migration_statements(source)
+    refused = next(refusals(statements), None)
+    if refused is not None:
+        where = (source.path, refused.statement.line)
+        raise UserError(f"{refused.written} refused: it {refused.why}", *where)
+    for statement in statements:
         if statement.kind is not Kind.META:
             out.statements.append(statement)
             continue
         command, _ = meta_command(statement)
         where = (source.path, statement.line)
-        if command in REFUSED_META_COMMANDS:
-            raise UserError(f"\\{command} refused: it {REFUSED_META_COMMANDS[command]}", *where)
         include = include_of(statement)
         if include is None:
             out.statements.append(statement)

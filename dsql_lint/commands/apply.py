@@ -349,10 +349,11 @@ def _preflight_report(
 
     # The runner is ours, whatever the framework's would do: one DDL per transaction.
     options.framework_transactions = False
-    options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` would make
+    judge = options.fix_judge = FixJudge()  # the fix each finding shows is the one `fix` makes
     report = lint_paths(paths, options)
     if not report.has_errors:
         return report
+    report = judge.settle_run(report, options)
     try:
         state = _read_ledger(target) if target else None
     except ApplyError:

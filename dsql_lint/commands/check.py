@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
 
-from dsql_lint.apply import placeholders
 from dsql_lint.commands.options import (
     color_option,
     include_roots,
@@ -90,16 +88,15 @@ def check(
     targets = migration_paths(paths, settings, orm=True)
     options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
-    options.fix_judge = FixJudge()
+    judge = options.fix_judge = FixJudge()
     options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         files, context = with_history(files, options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
-    for source in sources:
-        for note in placeholders.unset(source):
-            click.echo(f"dsql-lint: {note}", err=True)
     report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
+    # What the later statements and files do to a type change's fix: decided on the whole run.
+    report = judge.settle_run(report, options)
     report = _writable(report, options)
     if context:
         report = report.without(context)
@@ -119,8 +116,7 @@ def _writable(report: LintReport, options: LintOptions) -> LintReport:
     files = []
     fixer: Fixer | None = None
     for file in report.files:
-        source = file.source
-        if not isinstance(source, MappedSource) or all(
+        if not isinstance(file.source, MappedSource) or all(
             d.fix is FixAvailability.NONE for d in file.diagnostics
         ):
             files.append(file)
@@ -129,10 +125,5 @@ def _writable(report: LintReport, options: LintOptions) -> LintReport:
             from dsql_lint.fix.engine import Fixer, FixOptions  # only for fixable ORM files
 
             fixer = Fixer(report.rules, FixOptions(), options)
-        unwritable = fixer.unwritable(source)
-        diagnostics = [
-            replace(d, fix=FixAvailability.NONE) if (d.code, d.start) in unwritable else d
-            for d in file.diagnostics
-        ]
-        files.append(replace(file, diagnostics=diagnostics))
+        files.append(fixer.writable(file))
     return LintReport(files, report.rules)

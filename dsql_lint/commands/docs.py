@@ -11,7 +11,7 @@ import click
 
 from dsql_lint.commands.options import config_options, parse_target
 from dsql_lint.commands.runtime_answers import answering
-from dsql_lint.engine.model import Origin, Rule
+from dsql_lint.engine.model import Origin, Rule, readable
 from dsql_lint.errors import UserError
 from dsql_lint.fix.fixers import fixer_for
 from dsql_lint.lint.commands import REFUSED, Command, table
@@ -105,7 +105,7 @@ def explain(rule_id: str, overrides: Overrides) -> int:
     if answered:
         click.echo(f"Rules whose statements Aurora DSQL answers with {wanted!r}:")
         for rule in answered:
-            click.echo(f"  {rule.code} {rule.name}: {rule.message}")
+            click.echo(f"  {rule.code} {rule.name}: {readable(rule.message)}")
     if refused:
         click.echo(f"Commands Aurora DSQL refuses with {wanted!r}:")
         for command in refused:
@@ -179,7 +179,7 @@ def explain_text(rule: Rule) -> str:
         f"Severity: {rule.severity.value}. Fix: {fix}. Scope: {rule.scope.value}. "
         f"Status: {lifted}.",
         "",
-        f"**Message:** {rule.message}",
+        f"**Message:** {readable(rule.message)}",
         "",
         "### Why",
         "",
@@ -197,7 +197,7 @@ def explain_text(rule: Rule) -> str:
         lines += ["", f"**Suggestion:** {rule.suggestion}"]
     if rule.dsql:
         lines += ["", "### What Aurora DSQL answers", ""]
-        lines += [f"- `{answer.sqlstate}` `{answer.message}`" for answer in rule.dsql]
+        lines += [f"- `{a.sqlstate}` `{a.filled().message}`" for a in rule.dsql]
     lines += ["", "### Evidence", ""]
     lines += [f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence]
     return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import click
@@ -137,7 +137,7 @@ def fix(
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color)
+    _report(outcomes, rules, color, diff, translate is not None)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
@@ -159,7 +159,11 @@ def _fix_one(
     result = fixer.fix_source(translated.target, later)
     # The file as read is the reference for what changed and what to diff against.
     result.source = source
-    return Outcome(result, translated.applied, translated.available)
+
+    def relined(fixes: list[Fix]) -> list[Fix]:  # at their lines in the fixed text
+        return [replace(f, line=result.line(f.edits[0].start)) for f in fixes]
+
+    return Outcome(result, relined(translated.applied), relined(translated.available))
 
 
 def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
@@ -181,7 +185,17 @@ def _emit(outcome: Outcome, path: str, output: str | None, diff: bool) -> None:
         write_atomic(path, data)
 
 
-def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
+def _report(
+    outcomes: list[Outcome],
+    rules: list[Rule],
+    color: str,
+    diff: bool,
+    translating: bool,
+) -> None:
+    if any(o.result.changed for o in outcomes):
+        # One convention, as the findings that remain can only be on the fixed text.
+        where = " (the + side of the diff)" if diff else ""
+        _echo_err(f"Line numbers are those of the SQL as fixed{where}.")
     for outcome in outcomes:
         result = outcome.result
         path = result.source.display_path
@@ -198,7 +212,7 @@ def _report(outcomes: list[Outcome], rules: list[Rule], color: str) -> None:
     if findings:
         click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated))
+    _echo_err(summary([o.result for o in outcomes], translated, translating))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

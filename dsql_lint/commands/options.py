@@ -100,8 +100,9 @@ COLOR_WHEN = ("auto", "always", "never")
 
 
 def color_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--color auto|always|never` as ruff has it (`--color` alone: always), and the older
-    `--no-color`; the command receives `color`, one of COLOR_WHEN."""
+    """`--color auto|always|never` as ruff has it: always with a value, so that the word after
+    it is never taken for a path (or a path for it); and the older `--no-color`. The command
+    receives `color`, one of COLOR_WHEN."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
@@ -112,12 +113,10 @@ def color_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return click.option(
             "--color",
             type=click.Choice(COLOR_WHEN),
-            is_flag=False,
-            flag_value="always",
             default="auto",
             show_default=True,
             help=f"Colour {what}: auto is on a terminal unless NO_COLOR is set (FORCE_COLOR: "
-            "always); `--color` alone is always.",
+            "always).",
         )(merged)
 
     return decorate

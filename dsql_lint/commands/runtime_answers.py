@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dsql_lint.engine.model import fill
+
 
 @dataclass(frozen=True)
 class RuntimeAnswer:
@@ -17,7 +19,7 @@ class RuntimeAnswer:
     action: str
 
     def text(self) -> str:
-        said = " ".join([" / ".join(self.sqlstates), self.message or ""]).strip()
+        said = " ".join([" / ".join(self.sqlstates), fill(self.message or "")]).strip()
         return f"{said}\n  {self.meaning}\n  What to do: {self.action}\n"
 
 

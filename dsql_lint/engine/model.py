@@ -50,27 +50,41 @@ class DsqlAnswer:
     def __str__(self) -> str:
         return f"{self.sqlstate} {self.message}"
 
-    def about(self, written: str) -> str:
-        """The answer to the finding whose text is `written`. A `<...>` is filled with it
-        where it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL
-        prints names, without its modifiers; with the alternative it starts with where the
-        placeholder lists some (`<SAVEPOINT, RELEASE or ROLLBACK TO>`); else `...` stands
-        for the part that varies."""
-        written = re.sub(r"\s+ARRAY\b", "[]", written.strip(), flags=re.IGNORECASE)
-        name = _ONE_NAME.fullmatch(written)
-        message = self.message
-        for placeholder in _PLACEHOLDER.finditer(self.message):
-            value = "..."
-            alternatives = re.split(r",\s*|\s+or\s+", placeholder.group()[1:-1])
-            if len(alternatives) > 1:
-                said = " ".join(written.split()).upper()
-                value = next((a for a in alternatives if said.startswith(a.upper())), value)
-            elif name is not None:
-                value = name.group(1).lower()
-                if not self.message.startswith("[]", placeholder.end()):
-                    value += name.group(2).replace(" ", "")
-            message = message.replace(placeholder.group(), value, 1)
-        return f"{self.sqlstate} {message}"
+    def filled(self, written: str | None = None) -> DsqlAnswer:
+        """The answer to the finding whose text is `written` (see `fill`)."""
+        return DsqlAnswer(self.sqlstate, fill(self.message, written))
+
+
+def fill(message: str, written: str | None = None) -> str:
+    """A recorded answer with its `<...>` parts filled: the one template filler of text, JSON,
+    SARIF and explain. For a finding whose text is `written`, a part is filled with it where
+    it is one name (a type: `serial4`, `varchar(20)[]`), lower-cased as PostgreSQL prints
+    names, without its modifiers; with the alternative it starts with where the part lists
+    some (`<SAVEPOINT, RELEASE or ROLLBACK TO>`); else `...` stands for the part that varies.
+    With no finding (explain), a part that names what it stands for (`<serial type>`) stays,
+    readable, and a bare `<...>` is `...`."""
+    if written is None:
+        return message.replace("<...>", "...")
+    written = re.sub(r"\s+ARRAY\b", "[]", written.strip(), flags=re.IGNORECASE)
+    name = _ONE_NAME.fullmatch(written)
+    for placeholder in _PLACEHOLDER.finditer(message):
+        value = "..."
+        alternatives = re.split(r",\s*|\s+or\s+", placeholder.group()[1:-1])
+        if len(alternatives) > 1:
+            said = " ".join(written.split()).upper()
+            value = next((a for a in alternatives if said.startswith(a.upper())), value)
+        elif name is not None:
+            value = name.group(1).lower()
+            if not message.startswith("[]", placeholder.end()):
+                value += name.group(2).replace(" ", "")
+        message = message.replace(placeholder.group(), value, 1)
+    return message
+
+
+def readable(template: str) -> str:
+    """A rule's message template as explain shows it, with no finding to fill it from: each
+    `{name}` as `<name>`, as the recorded answers name what varies."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", template)
 
 
 class Origin(NamedTuple):

@@ -34,7 +34,8 @@ CatalogTest = Callable[[cat.Catalog, cat.Subject], bool]
 # suppression comment, a file that is not text, an include of a file that cannot run.
 PARSE_ERROR = "parse_error"
 POSTGRES_GRAMMAR = "postgres_grammar"  # PostgreSQL's own parser refuses the statement
-REFUSED_META = "refused_meta"  # a psql meta-command apply refuses (\\connect, \\!...)
+REFUSED_META = "refused_meta"  # a psql meta-command apply refuses (\\if, \\connect...)
+UNSET_PLACEHOLDER = "unset_placeholder"  # a Flyway placeholder its configuration gives no value
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"
@@ -47,7 +48,7 @@ SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
         UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
-        REFUSED_META,
+        REFUSED_META, UNSET_PLACEHOLDER,
     }
 )  # fmt: skip
 

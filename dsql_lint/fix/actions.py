@@ -20,6 +20,7 @@ from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
+from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.syntax.tokens import Tokens
 
@@ -125,6 +126,15 @@ class Action:
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """This action's own decision (see judge); actions whose `per_finding` is true say it."""
+        return None
+
+    def dependents(
+        self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
+    ) -> list[Edit] | None:
+        """For an action that changes what later statements read (a column's type; named in
+        decision.FOLLOWING): the edits carrying the statements after the finding's, in `here`
+        and the files of `later`, along; raises dependents.Declined when one cannot follow.
+        Called once per lint by FixJudge.settle, for check and fix alike."""
         return None
 
     # -- building fixes ----------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlglot import exp
@@ -15,6 +15,7 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.dependents import (
     Change,
     Declined,
+    Place,
     array_json,
     array_literal_to_json,
     follow,
@@ -112,11 +113,7 @@ class ReplaceType(Action):
         if found is None:
             return None
         tokens, column = found
-        chosen = ctx.choices.get(self.choice, "") if self.choice else ""
-        old = tokens.text(column.type.start, column.type.stop)
-        written = _norm_type(old)
-        text = self.by_type.get(written, self.texts[chosen])
-        new = cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
+        old, new = self._types(tokens, column, ctx.choices)
         edits = [replace(tokens[column.type.start].start, tokens[column.type.stop - 1].end, new)]
         if self.convert_default:
             converted = convert_default(tokens, column, old, new)
@@ -127,21 +124,62 @@ class ReplaceType(Action):
             # The uses in its own statement that the fix decision found it can carry.
             own = Change("", tokens[column.name].name, old, new)
             edits.extend(in_statement(own, ctx.parsed(diag.statement)) or [])
-        table = owner(ctx.parsed(diag.statement).tree)
-        followed: list[Edit] = []
-        if table is not None:
-            position = _position(ctx.parsed(diag.statement).tree, tokens[column.name].name)
-            change = Change(table, tokens[column.name].name, old, new, position)
-            try:
-                followed = follow(change, diag.statement, ctx.place, ctx.later)
-            except Declined as why:
-                ctx.decline(diag, f"the fix (`{old}` -> `{new}`) would break: {why}")
-                return None
-            edits.extend(followed)
+        # The later statements' uses, as the fix decision carried them (FixJudge.settle).
+        followed = ctx.followed.get((diag.code, diag.start), [])
+        edits.extend(followed)
         summary = f"column {tokens[column.name].text}: `{old}` -> `{new}`"
-        if table is not None and followed:
+        if followed:
             summary += f", and {len(followed)} {'use' if len(followed) == 1 else 'uses'} of it"
         return self.make(diag, edits, summary)
+
+    def _types(
+        self, tokens: Tokens, column: locate.Column, choices: Mapping[str, str]
+    ) -> tuple[str, str]:
+        """The column's type as written, and the new one as the fix writes it."""
+        chosen = choices.get(self.choice, "") if self.choice else ""
+        old = tokens.text(column.type.start, column.type.stop)
+        text = self.by_type.get(_norm_type(old), self.texts[chosen])
+        return old, cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
+
+    def dependents(
+        self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
+    ) -> list[Edit] | None:
+        """The edits carrying the statements after the column's (and the files of `later`) to
+        its new type; raises Declined naming the one that cannot take it. None: the
+        statement defines no table's column."""
+        parsed = here.parsed(diag.statement)
+        table = owner(parsed.tree) if parsed.tree is not None else None
+        tokens = Tokens(parsed.statement)
+        column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
+        if column is None:
+            return None
+        old, new = self._types(tokens, column, choices)
+        name = tokens[column.name].name
+        change = Change(table, name, old, new, _position(parsed.tree, name))
+        try:
+            return follow(change, diag.statement, here, later)
+        except Declined as why:
+            raise Declined(f"the fix (`{old}` -> `{new}`) would break: {why}") from None
+
+
+def _column_at(tokens: Tokens, start: int) -> locate.Column | None:
+    """The column definition holding offset `start` (its type, or one of its constraints: an
+    identity's), in a CREATE TABLE or an ALTER TABLE ... ADD COLUMN."""
+    at = next((i for i, t in enumerate(tokens) if t.start <= start < t.end), None)
+    if at is None:
+        return None
+    layout = locate.create_table_elements(tokens)
+    if layout is not None:
+        for first, stop in layout[1]:
+            if first <= at < stop and locate.element_kind(tokens, first) == "COLUMN":
+                return locate.column(tokens, first, first, stop)
+        return None
+    alter = locate.alter_table(tokens)
+    for first, stop in alter.actions if alter is not None else ():
+        name = locate.add_column_name(tokens, first, stop)
+        if first <= at < stop and name is not None:
+            return locate.column(tokens, first, name, stop)
+    return None
 
 
 def _position(tree: exp.Expr | None, name: str) -> int | None:

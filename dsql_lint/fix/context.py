@@ -4,11 +4,10 @@ and the places where new statements go."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from dsql_lint.diagnostic import Diagnostic
-from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Edit, delete, insert
 from dsql_lint.report.model import FileReport
 from dsql_lint.syntax.parse import Parsed
@@ -27,13 +26,12 @@ class FixContext:
         self,
         report: FileReport,
         choices: Mapping[str, str],
-        later: Iterable[Place] = (),
+        followed: Mapping[tuple[str, int], list[Edit]] | None = None,
     ) -> None:
         self.report = report
-        # The files fixed after this one, whose statements a type change must consider.
-        self.later = later
-        # (code, start) of findings whose fix was declined -> why; fix reports them.
-        self.declined: dict[tuple[str, int], str] = {}
+        # (code, start) of a type change's finding -> the edits carrying the statements after
+        # it to the new type, from the fix decision (FixJudge.settle).
+        self.followed = followed or {}
         self.text = report.source.text
         self.choices = choices
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
@@ -60,18 +58,6 @@ class FixContext:
         if index not in self._tokens:
             self._tokens[index] = Tokens(self.report.statements[index])
         return self._tokens[index]
-
-    @property
-    def place(self) -> Place:
-        """The statements of the file being fixed, for a type change's dependents."""
-        return self.memo(
-            "place", lambda: Place(self.report.source.display_path, self.report.parsed, True)
-        )
-
-    def decline(self, diag: Diagnostic, reason: str) -> None:
-        self.declined[(diag.code, diag.start)] = (
-            f"{diag.path}:{diag.line}: {diag.code} not fixed: {reason}"
-        )
 
     def line_of(self, offset: int) -> int:
         return self.report.source.position(offset)[0]

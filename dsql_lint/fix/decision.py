@@ -5,20 +5,38 @@ it and `fix` applies the finding's fix with that safety, or leaves the finding.
 Most fixers fix every finding of their rule with the rule's `fix:`; a few decide per finding
 (DSQL101 rewrites a BIGSERIAL column safely and a SERIAL one unsafely, DSQL302 removes USING
 btree but leaves USING gin alone), for the user's choices (`check`: the defaults).
+
+A fix that changes a column's type is also judged on what the statements after it, and the
+later files of the run, do with the column (`settle`, once the files are linted): `check`
+and `fix` both read that decision, and a finding whose fix would break one says which
+(`Diagnostic.fix_note`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
+from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.report.model import FileReport, LintReport
+from dsql_lint.settings.lint import LintOptions
+from dsql_lint.syntax.source import Source
 
 if TYPE_CHECKING:
     from dsql_lint.fix.actions import Action
+    from dsql_lint.fix.dependents import Place
+    from dsql_lint.fix.edits import Edit
     from dsql_lint.syntax.parse import Parsed
     from dsql_lint.syntax.tokens import ParseTokens
+
+# The fix actions that change a column's type: what the later statements do with the column
+# decides too.
+FOLLOWING = frozenset({"replace-type"})
+# (code, start) of a finding -> the edits carrying the later statements to its fix.
+Followed = dict[tuple[str, int], "list[Edit]"]
 
 
 class FixJudge:
@@ -56,6 +74,59 @@ class FixJudge:
         self.known[key] = found
         return found
 
+    def settle(
+        self,
+        report: FileReport,
+        actions: Mapping[str, Action],
+        later: Iterable[Place] = (),
+        here: Place | None = None,
+    ) -> tuple[FileReport, Followed]:
+        """The file-level part of the decision: each type change's finding is judged on the
+        statements after it in `report` and in the files of `later`. A finding whose fix would
+        break one has no fix, and its note says which; the others get the edits that carry
+        those statements to the new type."""
+        from dsql_lint.fix.dependents import Declined, Place
+
+        followed: Followed = {}
+        if isinstance(report.source, MappedSource) or not any(
+            _follows(d, actions) for d in report.diagnostics
+        ):
+            return report, followed
+        if here is None:
+            here = Place(report.source.display_path, report.statements, True, report.parsed)
+        choices = self.choices or _default_choices()
+        diagnostics: list[Diagnostic] = []
+        for diag in report.diagnostics:
+            if _follows(diag, actions):
+                try:
+                    edits = actions[diag.code].dependents(diag, here, later, choices)
+                except Declined as why:
+                    diag = dataclasses.replace(diag, fix=FixAvailability.NONE, fix_note=str(why))
+                else:
+                    if edits:
+                        followed[(diag.code, diag.start)] = edits
+            diagnostics.append(diag)
+        return dataclasses.replace(report, diagnostics=diagnostics), followed
+
+    def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
+        """`settle` for each file of a run, the files after it as its later ones (what `fix`
+        of the same paths reads)."""
+        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING]
+        codes = {r.code for r in rules}
+        if not any(
+            d.code in codes and d.fix is not FixAvailability.NONE for d in report.diagnostics
+        ):
+            return report  # (without importing the fix machinery)
+        from dsql_lint.fix.fixers import load_fixers
+
+        actions = load_fixers(rules)
+        places = later_places([f.source for f in report.files], options)
+        files = []
+        for at, file in enumerate(report.files):
+            following = [p for p in places[at + 1 :] if p is not None]
+            files.append(self.settle(file, actions, following)[0])
+        return LintReport(files, report.rules)
+
     def _tokens(self, parsed: Parsed) -> ParseTokens:
         """The statement's tokens, from its parse's: not tokenized again."""
         from dsql_lint.syntax.tokens import ParseTokens
@@ -70,3 +141,32 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 
     fixer = fixer_for(rule)
     return fixer if fixer is not None and fixer.per_finding else None
+
+
+def _follows(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
+    action = actions.get(diag.code)
+    return action is not None and action.name in FOLLOWING and diag.fix is not FixAvailability.NONE
+
+
+def _default_choices() -> Mapping[str, str]:
+    from dsql_lint.fix.actions import DEFAULT_CHOICES
+
+    return DEFAULT_CHOICES
+
+
+def later_places(sources: Sequence[Source], options: LintOptions) -> list[Place | None]:
+    """Each source as the statements a type change in an earlier file must not break, read
+    when first asked; None for those that are not SQL text (ORM files, unreadable ones)."""
+    from dsql_lint.fix.dependents import Place
+    from dsql_lint.syntax.formats import statements
+
+    return [
+        None
+        if isinstance(source, MappedSource) or source.problem is not None
+        else Place(
+            source.display_path,
+            statements(source, options.assume_in_transaction, options.framework_transactions),
+            False,
+        )
+        for source in sources
+    ]

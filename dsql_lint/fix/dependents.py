@@ -20,7 +20,8 @@ from sqlglot import exp
 
 from dsql_lint.fix.edits import Edit, replace
 from dsql_lint.syntax import locate
-from dsql_lint.syntax.parse import Parsed, node_span
+from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.split import Statement
 from dsql_lint.syntax.tokens import Tokens
 
 # What the new type text holds besides the type: `UUID DEFAULT gen_random_uuid()`.
@@ -82,26 +83,41 @@ class Change:
         return _NUMERIC_ELEMENTS.match(self.old) is not None
 
 
-@dataclass(eq=False)
 class Place:
-    """The statements of one file that a change may reach, and whether they can be edited."""
+    """The statements of one file that a change may reach, and whether they can be edited.
+    A statement is parsed when a change first looks at it: `check` keeps no trees, and only
+    the statements that name a changed table are read."""
 
-    path: str
-    parsed: Sequence[Parsed]
-    editable: bool
-    # Name -> the statements that name it: a change looks only at those naming its table.
-    _index: dict[str, list[int]] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        path: str,
+        statements: Sequence[Statement],
+        editable: bool,
+        parsed: Sequence[Parsed] = (),
+    ) -> None:
+        self.path = path
+        self.statements = statements
+        self.editable = editable
+        self._parsed: dict[int, Parsed] = dict(enumerate(parsed))
+        # Name -> the statements whose words spell it: a change looks only at those naming
+        # its table (the words of the text: a superset of the names of the tree).
+        self._index: dict[str, list[int]] | None = None
+
+    def parsed(self, k: int) -> Parsed:
+        if k not in self._parsed:
+            self._parsed[k] = parse(self.statements[k])
+        return self._parsed[k]
 
     def naming(self, name: str, start: int = 0) -> Iterator[Parsed]:
         """The statements from `start` on that name `name` (a table, a column), in order."""
         if self._index is None:
             self._index = {}
-            for k, parsed in enumerate(self.parsed):
-                for word in _names(parsed):
+            for k, statement in enumerate(self.statements):
+                for word in _words(statement.text):
                     self._index.setdefault(word, []).append(k)
         found = self._index.get(name, [])
         for k in found[bisect.bisect_left(found, start) :]:
-            yield self.parsed[k]
+            yield self.parsed(k)
 
 
 @dataclass
@@ -126,7 +142,7 @@ def _follow(
     change: Change, defined: int, here: Place, later: Iterable[Place], found: Followed
 ) -> None:
     if change.kind == "widen":
-        _inherits(change, here.parsed[defined])
+        _inherits(change, here.parsed(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change, here)
@@ -214,9 +230,13 @@ def _names(parsed: Parsed) -> set[str]:
     tree = parsed.tree
     if tree is not None and not isinstance(tree, exp.Command):
         return {name for i in tree.find_all(exp.Identifier) if (name := _folded(i))}
+    return _words(parsed.statement.text)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text as names, folded as PostgreSQL folds them."""
     return {
-        w[1:-1].replace('""', '"') if w.startswith('"') else w.lower()
-        for w in _WORD.findall(parsed.statement.text)
+        w[1:-1].replace('""', '"') if w.startswith('"') else w.lower() for w in _WORD.findall(text)
     }
 
 
@@ -382,6 +402,11 @@ def _use(
     parent = node.parent
     while isinstance(parent, exp.Paren):
         node, parent = parent, parent.parent
+    if change.kind == "array-json" and _indexed(parent):
+        raise Declined(
+            f"{_where(place, parsed)} indexes {change.column}, and DSQL cannot index a"
+            f" {change.new_type} column (DSQL307)"
+        )
     if _neutral(change, node, parent, found):
         return
     if change.kind == "array-json":
@@ -408,6 +433,11 @@ def _use(
     )
 
 
+def _indexed(parent: exp.Expr | None) -> bool:
+    """Whether the column is a key of an index (CREATE INDEX)."""
+    return isinstance(parent, exp.Ordered) and isinstance(parent.parent, exp.IndexParameters)
+
+
 def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Followed) -> bool:
     """Whether this use works the same with the new type as written."""
     if parent is None:
@@ -426,7 +456,7 @@ def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Fol
             return True  # ORDER BY
         using = params.args.get("using")
         method = using.name.lower() if using is not None else ""
-        return method in _PLAIN_METHODS or (method == "gin" and change.kind == "array-json")
+        return method in _PLAIN_METHODS
     if isinstance(parent, exp.Cast) and norm_type(parent.to.sql()) == norm_type(change.new_type):
         return True
     if isinstance(parent, exp.EQ | exp.NEQ | exp.In):

@@ -88,6 +88,24 @@ def _position(edit: Edit) -> tuple[int, int]:
     return edit.start, edit.end
 
 
+class Forward:
+    """Positions in a text, to the text with `edits` applied: a position inside a replaced
+    span goes to where the new text starts."""
+
+    def __init__(self, edits: Iterable[Edit]) -> None:
+        self.edits = sorted(edits, key=_position)
+        self.starts = [e.start for e in self.edits]
+        self.shifts = [0]  # the shift of the edits before each
+        for edit in self.edits:
+            self.shifts.append(self.shifts[-1] + len(edit.text) - (edit.end - edit.start))
+
+    def __call__(self, pos: int) -> int:
+        k = bisect.bisect_left(self.starts, pos)  # the edits starting before pos
+        if k and self.edits[k - 1].end > pos:
+            return self.edits[k - 1].start + self.shifts[k - 1]
+        return pos + self.shifts[k]
+
+
 def select(fixes: Iterable[Fix]) -> list[Fix]:
     """The fixes that can apply together: in order of position, a fix whose edits collide with
     one already taken waits for the next pass. Fixes with identical edits apply once."""

@@ -7,8 +7,10 @@ fixes whose edits collide simply wait for the next pass.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +19,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.decision import FixJudge
+from dsql_lint.fix.decision import FixJudge, Followed, later_places
 from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
@@ -29,9 +31,7 @@ from dsql_lint.lint.schema import Catalog
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
-from dsql_lint.syntax.parse import parse
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import split
 
 MAX_PASSES = 8
 
@@ -62,16 +62,45 @@ class FixResult:
         Fix
     ]  # fixes for what remains, not applied (unsafe ones, without --unsafe-fixes)
     errors: list[str] = field(default_factory=list)  # actions that failed; their findings remain
-    # Fixes withdrawn because they made their statement worse; their findings remain.
-    withdrawn: list[str] = field(default_factory=list)
-    # The (code, start) of the findings of `report` whose fix was withdrawn or declined (one
-    # note may stand for several: the same edit in statements alike).
+    # The (code, start) of the findings of `report` whose fix the guard withdrew, since it
+    # made its statement worse (`check` could not know: each carries its own fix_note).
     declined: set[tuple[str, int]] = field(default_factory=set)
     stopped: str = "done"  # or "cycle", "passes": why the passes ended
+    # Each pass's positions forward, and the fixed text's newlines: for `line`.
+    _forwards: list[ed.Forward] = field(default_factory=list, repr=False)
+    _newlines: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def withdrawn(self) -> list[str]:
+        """Why each finding left whose rule has a fix has none: one note per finding."""
+        path = self.source.display_path
+        return [
+            f"{path}:{d.line}: {d.code} not fixed: {d.fix_note}"
+            for d in self.report.diagnostics
+            if d.fix_note
+        ]
 
     @property
     def applied(self) -> list[Fix]:
-        return [fix for p in self.passes for fix in p.fixes]
+        """The fixes applied, each at its line in the fixed text (where a split that added
+        lines before it moved it), like the findings that remain."""
+        return [
+            dataclasses.replace(fix, line=self.line(fix.file_edits[0].start, since=k))
+            for k, p in enumerate(self.passes)
+            for fix in p.fixes
+        ]
+
+    def line(self, pos: int, since: int = 0) -> int:
+        """The line in the fixed text of position `pos` of the text before pass `since`
+        (0: the text as read)."""
+        if not self._forwards:
+            self._forwards = [
+                ed.Forward(e for fix in step.fixes for e in fix.file_edits) for step in self.passes
+            ]
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        for forward in self._forwards[since:]:
+            pos = forward(pos)
+        return bisect.bisect_left(self._newlines, pos) + 1
 
     @property
     def converged(self) -> bool:
@@ -95,15 +124,14 @@ class Fixer:
     ) -> None:
         # One process: fixes need the trees, which parallel linting does not keep. Each
         # finding carries its fix decision for the user's choices: what `_plan` applies.
-        lint = dataclasses.replace(
-            lint or LintOptions(), jobs=1, fix_judge=FixJudge(options.choices)
-        )
+        self.judge = FixJudge(options.choices)
+        lint = dataclasses.replace(lint or LintOptions(), jobs=1, fix_judge=self.judge)
         self.linter = Linter(rules, lint, keep_trees=True)
         self.actions: dict[str, Action] = load_fixers(rules)
         self.options = options
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
-        self.later = Later()
+        self.later = Later(lint)
 
     def fix_source(
         self, source: Source, later: Sequence[Source] = (), host: Host | None = None
@@ -116,7 +144,6 @@ class Fixer:
         self.later.now(later)
         if host is not None:
             source = host.file
-        declined: dict[tuple[str, int], str] = {}
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
@@ -124,12 +151,13 @@ class Fixer:
         text = source.text
         seen = {text}
         first: FileReport | None = None
-        # The lint of the text before the last pass, and the schema after it.
-        last: tuple[FileReport, Catalog] | None = None
-        again: tuple[FileReport, Catalog] | None = None  # a lint to plan on again
+        # The lint of the text before the last pass (its fix decision settled), and the
+        # schema after it.
+        last: tuple[FileReport, Catalog, Followed] | None = None
+        again: tuple[FileReport, Catalog, Followed] | None = None  # a lint to plan on again
         while True:
             if again is not None:
-                report, catalog = again
+                report, catalog, followed = again
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
@@ -139,9 +167,12 @@ class Fixer:
                     else Source(source.path, text, source.bom, source.encoding, source.problem)
                 )
                 report = self.linter.lint_source(now, catalog, parses)
+                report, followed = self.judge.settle(report, self.actions, self.later)
+                if host is not None:
+                    report = self.writable(report, host, followed)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, errors, withdrawn, fixable, declined, host)
+            planned = self._plan(report, followed, errors, withdrawn, fixable, host)
             if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
@@ -162,9 +193,7 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                unfixed = set(declined)
-                if withdrawn:
-                    unfixed |= self._declined(report, withdrawn)
+                unfixed = self._declined(report, followed, withdrawn) if withdrawn else {}
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
@@ -177,29 +206,37 @@ class Fixer:
                     available,
                     unique,
                     stopped=stopped,
-                    withdrawn=[*withdrawn.values(), *declined.values()],
-                    declined=unfixed,
+                    declined=set(unfixed),
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report, catalog
+            last = report, catalog, followed
             parses.release_unused(report.parsed)
             del report, planned, chosen
 
-    def unwritable(self, source: MappedSource) -> set[tuple[str, int]]:
-        """The (code, start) of the findings of an ORM file whose fix cannot be written in the
-        file (fix/hosted.py): `check` shows them with no fix, as `fix` leaves them."""
-        host = Host.of(source)
-        report = self.linter.lint_source(source, copy.deepcopy(self.catalog))
-        ctx = FixContext(report, self.options.choices, self.later)
-        out = set()
-        for diag in report.diagnostics:
+    def writable(
+        self, report: FileReport, host: Host | None = None, followed: Followed | None = None
+    ) -> FileReport:
+        """`report` of an ORM file with the findings whose fix cannot be written in the file
+        (fix/hosted.py) marked as having none, and why: `check` shows them so, as `fix` leaves
+        them. Without `host` (check's report, whose trees are freed), the file is linted
+        again here."""
+        source = report.source
+        assert isinstance(source, MappedSource)
+        planned = report
+        if host is None:
+            host = Host.of(source)
+            planned = self.linter.lint_source(source, copy.deepcopy(self.catalog))
+        ctx = FixContext(planned, self.options.choices, followed or {})
+        why: dict[tuple[str, int], str] = {}
+        for diag in planned.diagnostics:
             action = self.actions.get(diag.code)
             fix = action.plan(diag, ctx) if action is not None else None
-            if fix is not None and isinstance(host.edits(fix, source), str):
-                out.add((diag.code, diag.start))
-        return out
+            written = host.edits(fix, source) if fix is not None else None
+            if isinstance(written, str):
+                why[(diag.code, diag.start)] = written
+        return _unfixable(report, why) if why else report
 
     def _withdraw(
         self,
@@ -214,41 +251,44 @@ class Fixer:
         statements = Statements(before)
         for harm in found:
             diag = harm.introduced
+            # The error is in a text that is not kept: the statement is named by its words.
+            words = " ".join(after.statements[diag.statement].text.split())
+            shown = words if len(words) <= 60 else words[:57] + "..."
             withdrawn[statements.key(harm.fix)] = (
-                f"{before.source.display_path}:{harm.fix.line}: {harm.fix.code} not fixed:"
-                f" the fix ({harm.fix.summary}) would bring {diag.code} on line {diag.line}"
+                f"the fix ({harm.fix.summary}) would bring {diag.code} into `{shown}`"
                 f" ({diag.message})"
             )
         return bool(found)
 
     def _declined(
-        self, report: FileReport, withdrawn: Mapping[FixKey, str]
-    ) -> set[tuple[str, int]]:
-        """The (code, start) of the findings of `report` whose fix was withdrawn."""
-        ctx = FixContext(report, self.options.choices, self.later)
+        self, report: FileReport, followed: Followed, withdrawn: Mapping[FixKey, str]
+    ) -> dict[tuple[str, int], str]:
+        """The (code, start) of the findings of `report` whose fix was withdrawn -> why: each
+        its own, also where one withdrawal stands for the same edit in statements alike."""
+        ctx = FixContext(report, self.options.choices, followed)
         statements = Statements(report)
-        declined = set()
+        declined = {}
         for diag in report.diagnostics:
             action = self.actions.get(diag.code)
             fix = action.plan(diag, ctx) if action is not None else None
-            if fix is not None and statements.key(fix) in withdrawn:
-                declined.add((diag.code, diag.start))
+            why = withdrawn.get(statements.key(fix)) if fix is not None else None
+            if why is not None:
+                declined[(diag.code, diag.start)] = why
         return declined
 
     def _plan(
         self,
         report: FileReport,
+        followed: Followed,
         errors: list[str],
         withdrawn: Mapping[FixKey, str],
         fixable: set[tuple[str, int]],
-        declined: dict[tuple[str, int], str],
         host: Host | None = None,
     ) -> list[Fix]:
-        """The fixes of the findings of `report`, but those withdrawn; `fixable` gets the
-        (code, start) of each finding a fix that will apply removes, `declined` those whose
-        fixer declined, or that cannot be written in the `host` file, with the reason (of
-        this report: a pass planned again replaces it)."""
-        ctx = FixContext(report, self.options.choices, self.later)
+        """The fixes of the findings of `report`, but those withdrawn, each written in the
+        `host` file where the SQL was read from one; `fixable` gets the (code, start) of each
+        finding a fix that will apply removes."""
+        ctx = FixContext(report, self.options.choices, followed)
         statements = Statements(report) if withdrawn else None
         planned = []
         for diag in report.diagnostics:
@@ -267,8 +307,7 @@ class Fixer:
             if host is not None:
                 assert isinstance(report.source, MappedSource)
                 written = host.edits(fix, report.source)
-                if isinstance(written, str):
-                    ctx.decline(diag, written)
+                if isinstance(written, str):  # `writable` marked it: not reached
                     continue
                 fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
@@ -276,17 +315,16 @@ class Fixer:
             planned.append(dataclasses.replace(fix, line=line))
             if fix.safe or self.options.unsafe:
                 fixable.add((diag.code, diag.start))
-        declined.clear()
-        declined.update(ctx.declined)
         return planned
 
 
 class Later:
-    """The files to be fixed after the current one, parsed the first time a fix asks."""
+    """The files to be fixed after the current one, each read the first time a fix asks."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: LintOptions) -> None:
+        self.options = options
         self.sources: Sequence[Source] = ()
-        self.places: dict[str, Place] = {}
+        self.places: dict[str, Place | None] = {}
 
     def now(self, later: Sequence[Source]) -> None:
         self.sources = later
@@ -296,15 +334,18 @@ class Later:
     def __iter__(self) -> Iterator[Place]:
         for source in self.sources:
             if source.path not in self.places:
-                parsed = [parse(s) for s in split(source)]
-                self.places[source.path] = Place(source.display_path, parsed, False)
-            yield self.places[source.path]
+                self.places[source.path] = later_places([source], self.options)[0]
+            place = self.places[source.path]
+            if place is not None:
+                yield place
 
 
-def _unfixable(report: FileReport, declined: set[tuple[str, int]]) -> FileReport:
-    """`report` with the findings whose fix was withdrawn marked as having none."""
+def _unfixable(report: FileReport, declined: Mapping[tuple[str, int], str]) -> FileReport:
+    """`report` with the findings whose fix was withdrawn marked as having none, and why."""
     diagnostics = [
-        dataclasses.replace(d, fix=FixAvailability.NONE) if (d.code, d.start) in declined else d
+        dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=declined[(d.code, d.start)])
+        if (d.code, d.start) in declined
+        else d
         for d in report.diagnostics
     ]
     return dataclasses.replace(report, diagnostics=diagnostics)

@@ -42,9 +42,25 @@ def remaining(results: list[FixResult], rules: list[Rule], color: bool) -> str:
     return text_report.render(report, color=color)
 
 
-def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
+def mysql_forms(results: list[FixResult]) -> int:
+    """The findings left that are MySQL's forms (backquoted names, AUTO_INCREMENT, MODIFY
+    COLUMN): what `fix --from mysql` translates."""
+    return sum(
+        d.name == "mysql-syntax"
+        or (d.name == "syntax-error" and r.report.source.text.startswith("`", d.start))
+        for r in results
+        for d in r.remaining
+    )
+
+
+def summary(
+    results: list[FixResult],
+    translated: Sequence[Fix] = (),
+    translating: bool = False,
+) -> str:
     """One line: how many fixes were applied (translations from another dialect included),
-    and how many findings remain."""
+    how many findings remain, and, unless `translating`, how many of those are MySQL's
+    forms."""
     applied = [*translated, *(f for r in results for f in r.applied)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
@@ -56,6 +72,12 @@ def summary(results: list[FixResult], translated: Sequence[Fix] = ()) -> str:
     parts.append(f" in {text_report.counted(files, 'file')}; {left} remain{'s' * (left == 1)}")
     if available:
         parts.append(f", {available} fixable with --unsafe-fixes")
+    mysql = 0 if translating else mysql_forms(results)
+    if mysql:
+        are = "is" if mysql == 1 else "are"
+        parts.append(
+            f"; {mysql} of them {are} MySQL: `dsql-lint fix --from mysql` translates a MySQL file"
+        )
     return "".join(parts) + "."
 
 

@@ -11,6 +11,7 @@ have (the guard of fix/engine.py, on the regenerated SQL).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import Counter
 
 from dsql_lint.diagnostic import FixAvailability
@@ -35,22 +36,22 @@ def fix_prisma(fixer: Fixer, host: Host) -> FixResult:
     text = host.file.text
     first = _lint(fixer, host, text)
     report = first
-    notes: list[str] = []
+    notes: dict[tuple[str, int], str] = {}  # (code, line) -> why not fixed; lines never move
     applied: list[Fix] = []
     available: list[Fix] = []
     for diag in first.diagnostics:
         if diag.name != SERIAL:
             continue
-        where = f"{diag.path}:{diag.line}: {diag.code} not fixed"
+        where = (diag.code, diag.line)
         if fixer.options.choices.get("serial-to") != "uuid":
-            notes.append(f"{where}: {IDENTITY}")
+            notes[where] = IDENTITY
             continue
         at = first.source.original_offset(diag.start)
         for fix in applied:  # where the attribute is now
             at += sum(len(e.text) - (e.end - e.start) for e in fix.edits if e.end <= at)
         found = prisma.uuid_key(text, at)
         if isinstance(found, str):
-            notes.append(f"{where}: {found}")
+            notes[where] = found
             continue
         edits, summary = found
         fix = Fix(
@@ -65,12 +66,17 @@ def fix_prisma(fixer: Fixer, host: Host) -> FixResult:
         brought = _codes(after) - _codes(report)
         if brought or _codes(after)[diag.code] >= _codes(report)[diag.code]:
             said = ", ".join(sorted(brought)) or f"{diag.code} again"
-            notes.append(f"{where}: the fix ({summary}) would bring {said}")
+            notes[where] = f"the fix ({summary}) would bring {said}"
             continue
         text, report = fixed, after
         applied.append(fix)
     passes = [Pass(host.file.text, text, tuple(applied))] if applied else []
-    return FixResult(host.file, text, passes, report, first, available, withdrawn=notes)
+    diagnostics = [
+        dataclasses.replace(d, fix_note=notes[(d.code, d.line)]) if (d.code, d.line) in notes else d
+        for d in report.diagnostics
+    ]
+    report = dataclasses.replace(report, diagnostics=diagnostics)
+    return FixResult(host.file, text, passes, report, first, available)
 
 
 def _lint(fixer: Fixer, host: Host, text: str) -> FileReport:

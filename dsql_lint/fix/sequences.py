@@ -145,6 +145,10 @@ class _Idiom:
         self.create_table: int | None = None
         self.create_sequence: int | None = None
         self.owned_by: list[int] = []
+        # pg_dump --clean's prologue, before the CREATE TABLE: the column's DROP DEFAULT
+        # (statement index, its AlterColumn) and the sequence's DROP SEQUENCE.
+        self.drop_default: list[tuple[int, exp.AlterColumn]] = []
+        self.drop_sequence: list[int] = []
         if self.table is not None and self.sequence is not None:
             self._find()
 
@@ -158,10 +162,28 @@ class _Idiom:
             elif isinstance(tree, exp.Create) and tree.kind == "SEQUENCE":
                 if table_key(tree.this) == self.sequence:
                     self.create_sequence = index
+            elif self.create_table is None and isinstance(tree, exp.Alter):
+                if table_key(tree.this) == self.table:
+                    actions = tree.args.get("actions") or []
+                    self.drop_default += [(index, a) for a in actions if self._drops_default(a)]
+            elif isinstance(tree, exp.Drop) and tree.kind == "SEQUENCE":
+                tables = tree.args.get("tables") or []
+                if self.create_sequence is None and [table_key(t) for t in tables] == [
+                    self.sequence
+                ]:
+                    self.drop_sequence.append(index)
             else:
                 match = _OWNED_BY.match(parsed.statement.text)
                 if match and _name_key(match.group(1)) == self.sequence:
                     self.owned_by.append(index)
+
+    def _drops_default(self, node: Any) -> bool:
+        return (
+            isinstance(node, exp.AlterColumn)
+            and identifier_name(node.this) == self.column
+            and bool(node.args.get("drop"))
+            and not node.args.get("allow_null")
+        )
 
     @property
     def complete(self) -> bool:
@@ -223,18 +245,29 @@ class FoldSequence(Action):
             ctx.delete_statement(ctx.statements[i])
             for i in (idiom.create_sequence, *idiom.owned_by)
         ]
-        edits += self._drop_default(ctx, diag, tree, node)
+        edits += self._drop_action(ctx, diag.statement, tree, node)
+        # pg_dump --clean's drops of the serial's default and sequence go: on a database
+        # that has the identity column, DROP DEFAULT and DROP SEQUENCE of its sequence fail
+        # (42601, 2BP01), and dropping the table drops its identity's sequence.
+        edits += [ctx.delete_statement(ctx.statements[i]) for i in idiom.drop_sequence]
+        for index, dropped in idiom.drop_default:
+            prologue = ctx.parsed(index).tree
+            if isinstance(prologue, exp.Alter):
+                edits += self._drop_action(ctx, index, prologue, dropped)
         name = ".".join(idiom.sequence)
         summary = f"column {idiom.column}: `{old}` -> `{short(new)}`; sequence {name} removed"
+        if idiom.drop_default or idiom.drop_sequence:
+            summary += ", with the DROP DEFAULT and DROP SEQUENCE of pg_dump --clean"
         return self.make(diag, edits, summary)
 
     @staticmethod
-    def _drop_default(ctx: FixContext, diag: Diagnostic, tree: exp.Alter, node: Any) -> list[Edit]:
+    def _drop_action(ctx: FixContext, index: int, tree: exp.Alter, node: Any) -> list[Edit]:
+        """The ALTER TABLE's action `node` removed; with the statement when it is its only."""
         actions = tree.args.get("actions") or []
-        tokens = ctx.tokens(diag.statement)
+        tokens = ctx.tokens(index)
         layout = locate.alter_table(tokens)
         if len(actions) == 1 or layout is None or len(layout.actions) != len(actions):
-            return [ctx.delete_statement(ctx.statement_of(diag))]
+            return [ctx.delete_statement(ctx.statements[index])]
         return cut_element(tokens, list(layout.actions), actions.index(node))
 
 

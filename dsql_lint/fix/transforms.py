@@ -93,6 +93,13 @@ class Rewriter:
 
     def rewrite(self, tree: exp.Expr) -> Rewrite:
         out = Rewrite()
+        if isinstance(tree, (exp.Update, exp.Delete)) and tree.args.get("limit"):
+            # Which rows a LIMIT picks is the table's key's to say (DSQL documents no ctid).
+            verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+            raise Refused(
+                f"{verb} ... LIMIT: PostgreSQL has no LIMIT on {verb}; pick the rows by key, "
+                f"{verb} ... WHERE id IN (SELECT id FROM ... WHERE ... LIMIT n)"
+            )
         table = self._table_of(tree)
         for column in list(tree.find_all(exp.ColumnDef)):
             self._column(column, table, out)

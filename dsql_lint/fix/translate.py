@@ -73,6 +73,7 @@ class _Translator:
         self.code = dialect.upper()
         self.applied: list[Fix] = []
         self.available: list[Fix] = []
+        self.at = 0  # the length of the translated text so far
 
     def run(self, source: Source) -> Translation:
         text = source.text
@@ -81,24 +82,31 @@ class _Translator:
         out: list[str] = []
         pos = 0
         for piece in _statements(text, self.dialect, source.path):
+            self.at += len(out[-1]) if out else 0
             out.append(self._between(text[pos : piece.start], text, pos))
+            self.at += len(out[-1])
             out.append(self._statement(text, piece))
             pos = piece.stop
+        self.at += len(out[-1]) if out else 0
         out.append(self._between(text[pos:], text, pos))
         translated = Source(source.path, "".join(out), source.bom)
         return Translation(translated, self.applied, self.available)
 
-    def _fix(self, text: str, offset: int, summary: str, lossy: bool) -> Fix:
+    def _fix(self, text: str, offset: int, summary: str, lossy: bool, at: int = 0) -> Fix:
+        """A translation at `offset` of the text as read, `at` past the start of what it
+        became in the translated text (its edit's place there, which `fix` reports)."""
         line = text.count("\n", 0, offset) + 1
         safety = FixAvailability.UNSAFE if lossy else FixAvailability.SAFE
-        return Fix(self.code, "translate", safety, summary, (Edit(offset, offset),), line)
+        edit = Edit(self.at + at, self.at + at)
+        return Fix(self.code, "translate", safety, summary, (edit,), line)
 
     def _between(self, chunk: str, text: str, offset: int) -> str:
         """Comments and blank lines between statements, without the MySQL version comments
         that only set up the source server's session."""
         for match in _SESSION_COMMENT.finditer(chunk):
             summary = f"removed `{' '.join(match.group().split())[:60]}`"
-            self.applied.append(self._fix(text, offset + match.start(), summary, False))
+            at = len(_SESSION_COMMENT.sub("", chunk[: match.start()]))
+            self.applied.append(self._fix(text, offset + match.start(), summary, False, at))
         return _SESSION_COMMENT.sub("", chunk)
 
     def _statement(self, text: str, piece: _Piece) -> str:

@@ -28,13 +28,14 @@ from dsql_lint.engine.loader import builtin_rules_dir, rule_files
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax.flyway_config import placeholder_state
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import included_state
 from dsql_lint.syntax.source import STDIN, Source
 
 FORMAT = 1  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class FindingsCache:
@@ -55,6 +56,7 @@ class FindingsCache:
             digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
             digest.update(source.text.encode("utf-8", "surrogatepass"))
             digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
+            digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import NamedTuple
 
 from sqlglot import exp
@@ -29,6 +30,7 @@ from dsql_lint.engine.ruleset import (
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
+    UNSET_PLACEHOLDER,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -45,15 +47,11 @@ from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
 from dsql_lint.syntax import formats
 from dsql_lint.syntax.bindings import STYLES
+from dsql_lint.syntax.flyway_config import placeholder_values
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import (
-    REFUSED_META_COMMANDS,
-    include_of,
-    meta_command,
-    problem,
-    roots_of,
-)
+from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
+from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pg_grammar import rejection
@@ -355,10 +353,25 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     near = _NEAR.search(refused.message)  # the token the server names: underlined whole
     if near and statement.source.text.startswith(near.group(1), start):
         end = start + max(1, len(near.group(1)))
-    found.insert(0, diagnostic(statement, rule, start, end, {"error": refused.message}))
+    quoted = _BACKQUOTED.match(statement.source.text, start, statement.end)
+    if quoted is not None:
+        end = quoted.end()  # the name underlined whole
+    refusal = diagnostic(statement, rule, start, end, {"error": refused.message})
+    if quoted is not None:
+        # MySQL's quoting: the command that rewrites it, said where it is met.
+        name = quoted.group()
+        written = '"' + name[1:-1].replace('"', '""') + '"'
+        refusal = replace(
+            refusal,
+            suggestion=f"{name} is a MySQL backquoted name; PostgreSQL writes {written}."
+            " `dsql-lint fix --from mysql` rewrites every backquoted name of a MySQL file,"
+            " and its other MySQL forms.",
+        )
+    found.insert(0, refusal)
 
 
 _NEAR = re.compile(r'at or near "(.*)"\Z', re.S)
+_BACKQUOTED = re.compile(r"`[^`\n]+`")
 
 
 def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
@@ -435,6 +448,7 @@ class Linter:
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
+        diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
@@ -463,7 +477,7 @@ class Linter:
 
     def _includes(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
         """psql includes of files that cannot run with the migrations (outside their folders,
-        missing, or none named), and meta-commands that run elsewhere (DSQL013)."""
+        missing, or none named), and meta-commands apply would not run as psql does (DSQL013)."""
         found = self._refused_meta(statements)
         rule = self.ruleset.special.get(BAD_INCLUDE)
         if rule is None or source.path == STDIN:
@@ -482,13 +496,34 @@ class Linter:
         rule = self.ruleset.special.get(REFUSED_META)
         if rule is None:
             return []
-        found = []
-        for statement in statements:
-            command = meta_command(statement)[0] if statement.kind is Kind.META else ""
-            if command in REFUSED_META_COMMANDS:
-                variables = {"command": f"\\{command}", "why": REFUSED_META_COMMANDS[command]}
-                found.append(_statement_diagnostic(rule, statement, variables))
-        return found
+        return [
+            _statement_diagnostic(
+                rule, refused.statement, {"command": refused.written, "why": refused.why}
+            )
+            for refused in refusals(statements)
+        ]
+
+    def _unset_placeholders(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
+        """Flyway placeholders its configuration gives no value: Flyway and apply refuse the
+        migration (check reads each as an identifier, so the SQL around it is still checked)."""
+        rule = self.ruleset.special.get(UNSET_PLACEHOLDER)
+        found = formats.layout(source) if rule is not None and "${" in source.text else None
+        if found is None or not found.placeholders:
+            return []
+        values = placeholder_values(Path(source.path).resolve().parent)
+        if values is None:  # a malformed flyway.toml: apply says so at its line
+            return []
+        out = []
+        for offset, name in found.placeholders:
+            if name in values or name == "flyway:filename":
+                continue
+            statement = next(
+                (s for s in statements if s.start <= offset < s.end),
+                Statement(source, 0, offset, offset, *source.position(offset)),
+            )
+            end = offset + len(name) + 3  # ${name}
+            out.append(diagnostic(statement, rule, offset, end, {"placeholder": f"${{{name}}}"}))
+        return out
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)

@@ -26,6 +26,7 @@ def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> d
         "message": diag.message,
         "suggestion": diag.suggestion,
         "fix": diag.fix.value,
+        "fix_note": diag.fix_note,
         "statement": diag.statement,
         "start": {"line": diag.line, "column": diag.col, "offset": diag.byte_start},
         "end": {"line": diag.end_line, "column": diag.end_col, "offset": diag.byte_end},
@@ -35,7 +36,6 @@ def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> d
 
 def render(report: LintReport) -> str:
     diagnostics = report.diagnostics
-    answers = {rule.code: rule.dsql for rule in report.rules}
     payload = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dsql-lint", "version": __version__},
@@ -46,6 +46,6 @@ def render(report: LintReport) -> str:
             "warnings": sum(d.severity.value == "warning" for d in diagnostics),
             "infos": sum(d.severity.value == "info" for d in diagnostics),
         },
-        "diagnostics": [diagnostic_dict(d, answers.get(d.code, ())) for d in diagnostics],
+        "diagnostics": [diagnostic_dict(d, answers) for _, d, answers in report.answered()],
     }
     return json.dumps(payload, indent=2) + "\n"

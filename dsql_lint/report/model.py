@@ -3,12 +3,12 @@ parser), so that reports can be rendered from findings kept by an earlier run.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import DsqlAnswer, Rule
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Statement
 
@@ -35,6 +35,16 @@ class LintReport:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return [d for f in self.files for d in f.diagnostics]
+
+    def answered(self) -> Iterator[tuple[FileReport, Diagnostic, tuple[DsqlAnswer, ...]]]:
+        """Each finding, in its file, with what the cluster answers it, filled in for its text:
+        what every format shows."""
+        answers = {rule.code: rule.dsql for rule in self.rules}
+        for file in self.files:
+            for diag in file.diagnostics:
+                recorded = answers.get(diag.code, ())
+                written = file.source.text[diag.start : diag.end] if recorded else ""
+                yield file, diag, tuple(a.filled(written) for a in recorded)
 
     def without(self, paths: set[str]) -> LintReport:
         """The report without the files read only as context (`check --history`)."""

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import DsqlAnswer, Rule, readable
 from dsql_lint.report.json_format import answers_list
 from dsql_lint.report.model import LintReport
 from dsql_lint.syntax.source import STDIN
@@ -73,7 +73,7 @@ def rule_help_text(rule: Rule) -> str:
     if rule.suggestion:
         parts.append("Suggestion: " + rule.suggestion.strip())
     if rule.dsql:
-        parts.append("Aurora DSQL answers: " + " | ".join(map(str, rule.dsql)))
+        parts.append("Aurora DSQL answers: " + " | ".join(str(a.filled()) for a in rule.dsql))
     return "\n\n".join(parts) + "\n"
 
 
@@ -84,7 +84,8 @@ def rule_help_markdown(rule: Rule) -> str:
     if rule.suggestion:
         parts.append("**Suggestion:** " + rule.suggestion.strip())
     if rule.dsql:
-        parts.append("**Aurora DSQL answers:** " + " | ".join(f"`{a}`" for a in rule.dsql))
+        answers = " | ".join(f"`{a.filled()}`" for a in rule.dsql)
+        parts.append("**Aurora DSQL answers:** " + answers)
     if rule.evidence:
         parts.append("\n".join(f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence))
     return "\n\n".join(parts) + "\n"
@@ -98,7 +99,7 @@ def rule_descriptor(rule: Rule) -> dict:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.message},
+        "shortDescription": {"text": readable(rule.message)},
         "fullDescription": {"text": rule.docs.why.strip()},
         "help": {"text": rule_help_text(rule), "markdown": rule_help_markdown(rule)},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
@@ -107,7 +108,7 @@ def rule_descriptor(rule: Rule) -> dict:
             "lifted": rule.lifted.isoformat() if rule.lifted else None,
             "scope": rule.scope.value,
             "tags": ["dsql"],
-            "dsql": answers_list(rule.dsql),
+            "dsql": answers_list(tuple(a.filled() for a in rule.dsql)),
         },
     }
 
@@ -123,7 +124,7 @@ def region(diag: Diagnostic) -> dict:
     }
 
 
-def result(diag: Diagnostic, rule_index: dict[str, int], rules: list[Rule]) -> dict:
+def result(diag: Diagnostic, answers: tuple[DsqlAnswer, ...], rule_index: dict[str, int]) -> dict:
     out: dict = {"ruleId": diag.code}
     if diag.code in rule_index:
         out["ruleIndex"] = rule_index[diag.code]
@@ -134,9 +135,8 @@ def result(diag: Diagnostic, rule_index: dict[str, int], rules: list[Rule]) -> d
     properties: dict = {"name": diag.name, "fix": diag.fix.value}
     if diag.suggestion:
         properties["suggestion"] = diag.suggestion
-    index = rule_index.get(diag.code)
-    if index is not None and rules[index].dsql:
-        properties["dsql"] = answers_list(rules[index].dsql)
+    if answers:
+        properties["dsql"] = answers_list(answers)
     out["properties"] = properties
     return out
 
@@ -163,7 +163,7 @@ def sarif_log(report: LintReport) -> dict:
         "originalUriBaseIds": {SRCROOT: {"uri": _cwd_uri()}},
         "artifacts": artifacts(report),
         "columnKind": "unicodeCodePoints",
-        "results": [result(d, rule_index, rules) for d in report.diagnostics],
+        "results": [result(d, answers, rule_index) for _, d, answers in report.answered()],
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 

@@ -52,10 +52,8 @@ SEVERITY_COLOR = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INF
 def render(report: LintReport, color: bool | None = None) -> str:
     style = _Style(use_color() if color is None else color)
     lines: list[str] = []
-    answers = {rule.code: rule.dsql for rule in report.rules}
-    for file in report.files:
-        for diag in file.diagnostics:
-            lines.extend(_finding(file.source, diag, answers.get(diag.code, ()), style))
+    for file, diag, answers in report.answered():
+        lines.extend(_finding(file.source, diag, answers, style))
     lines.append(summary(report, style))
     return "\n".join(lines) + "\n"
 
@@ -70,9 +68,10 @@ def _finding(
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
         out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
+    elif diag.fix_note:
+        out.append(f"  {style('fix:', '1;32')} none: {diag.fix_note}")
     if answers:  # what the cluster will say: searchable when it is seen in production
-        written = source.text[diag.start : diag.end]
-        out.append(f"  {style('dsql:', '1;32')} {' | '.join(a.about(written) for a in answers)}")
+        out.append(f"  {style('dsql:', '1;32')} {' | '.join(map(str, answers))}")
     out.extend(_frame(source, diag, style))
     out.append("")
     return out

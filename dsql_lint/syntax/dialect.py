@@ -399,6 +399,16 @@ _TRANSACTION = {
 }
 
 
+# COMMENT ON these names one of a table's objects, `name ON table`, which sqlglot cannot read.
+_TABLE_OBJECTS = frozenset({"CONSTRAINT", "TRIGGER", "RULE", "POLICY"})
+
+
+def _on_table_object(tokens: list[Token]) -> bool:
+    """COMMENT ON CONSTRAINT c ON [DOMAIN] t IS '...' (pg_dump writes it), and the same of a
+    trigger, rule or policy: kept as an exp.Command."""
+    return len(tokens) > 3 and _word(tokens[1]) == "ON" and _word(tokens[2]) in _TABLE_OBJECTS
+
+
 def _command(tokens: list[Token], sql: str, parser: Any) -> exp.Expr:
     """The statement as sqlglot's exp.Command; for CALL, the call parsed too (args["call"])."""
     head, rest = tokens[0], tokens[1:]
@@ -438,7 +448,8 @@ def _rewrite(
         return tokens, fixups
     first = types[0]
     statement = None
-    if first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS:
+    kept_whole = first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS
+    if kept_whole or (first is TokenType.COMMENT and _on_table_object(tokens)):
         statement = _command(tokens, sql, sub_parser())
     elif first in _TRANSACTION:
         statement = _transaction(tokens, sql, sub_parser(), _TRANSACTION[first])
@@ -605,6 +616,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
+        # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
+        dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         _DISPATCH[id(base)] = dispatch
     return dispatch
 

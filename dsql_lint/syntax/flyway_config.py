@@ -1,4 +1,5 @@
-"""Where Flyway looks for migrations: `flyway.locations`, as Flyway reads it.
+"""Where Flyway looks for migrations (`flyway.locations`) and the values of its placeholders
+(`flyway.placeholders.NAME`), as Flyway reads them.
 
 From, first found: the FLYWAY_LOCATIONS environment variable; `flyway.locations=` (or a
 command-line style `-locations=`) in `flyway.conf`; `locations` under `[flyway]` or an
@@ -13,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,6 +24,7 @@ else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 _CONF = re.compile(r"^\s*(?:flyway\.|-)locations\s*=\s*(.*?)\s*$", re.M)
+_PLACEHOLDER_LINE = re.compile(r"^\s*flyway\.placeholders\.([^=\s]+)\s*=\s*(.*?)\s*$", re.M)
 CLASSPATH = Path("src", "main", "resources")
 
 
@@ -74,3 +78,48 @@ def _toml(path: Path) -> list[str] | None:
         if isinstance(value, list):
             return [str(v) for v in value]
     return None
+
+
+def placeholder_values(
+    start: Path, load_toml: Callable[[Path], dict[str, Any]] | None = None
+) -> dict[str, str] | None:
+    """The placeholders of the nearest flyway.conf or flyway.toml at or above `start`; None
+    when that flyway.toml is not TOML (`load_toml`, which may raise instead, reads it)."""
+    for folder in (start, *start.parents):
+        conf, toml = folder / "flyway.conf", folder / "flyway.toml"
+        if conf.is_file():
+            text = conf.read_text(encoding="utf-8", errors="replace")
+            return dict(_PLACEHOLDER_LINE.findall(text))
+        if toml.is_file():
+            document = (load_toml or _load_quietly)(toml)
+            return None if document is None else _toml_placeholders(document)
+    return {}
+
+
+def _load_quietly(path: Path) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def _toml_placeholders(document: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    # [flyway.placeholders], then each [environments.NAME.flyway.placeholders] over it.
+    tables = [document.get("flyway", {}).get("placeholders", {})]
+    tables += [
+        env.get("flyway", {}).get("placeholders", {})
+        for env in document.get("environments", {}).values()
+        if isinstance(env, dict)
+    ]
+    for table in tables:
+        values.update({str(k): str(v) for k, v in table.items()})
+    return values
+
+
+def placeholder_state(path: str, text: str) -> str:
+    """The placeholder values a Flyway file's findings depend on: part of its cache key."""
+    if "${" not in text:
+        return ""
+    values = placeholder_values(Path(path).resolve().parent)
+    return repr(None if values is None else sorted(values.items()))

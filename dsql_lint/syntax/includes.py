@@ -1,8 +1,6 @@
 """psql's include meta-commands (`\\i`, `\\ir`, `\\include`, `\\include_relative`): the file
 each names, and why it cannot be run with the migrations. `apply` inlines the files that can
-be; `check` reports the others (DSQL011), so that a file it never read is not "All clean".
-Also the meta-commands that would run elsewhere or outside the ledger, which `apply` refuses
-and `check` reports (DSQL013)."""
+be; `check` reports the others (DSQL011), so that a file it never read is not "All clean"."""
 
 from __future__ import annotations
 
@@ -16,15 +14,6 @@ from dsql_lint.syntax.split import Statement
 # Command -> whether its file is relative to the including file (else to psql's folder).
 INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
 _COMMAND = re.compile(r"\\(!|[A-Za-z_]+)\s*(.*)", re.S)
-# Meta-commands apply refuses, and why: what they do happens outside the target or its ledger.
-REFUSED_META_COMMANDS = {
-    "c": "connects to another database: the rest would run outside this target and its ledger",
-    "connect": "connects to another database: the rest would run outside this target and its "
-    "ledger",
-    "copy": "copies through psql's client, which apply is not: use COPY ... FROM stdin",
-    "!": "runs a shell command, which apply never does",
-    "gexec": "runs statements generated at run time, which the plan cannot check or record",
-}
 # Include lines, for a cache key that must change when an included file comes or goes.
 _INCLUDE_LINE = re.compile(r"^[ \t]*\\(?:include_relative|include|ir|i)[ \t]+(\S+)", re.M)
 

@@ -6,7 +6,8 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     INSERT ... OVERRIDING SYSTEM|USER VALUE    exp.Insert args["overriding"] = "SYSTEM" | "USER"
     box '(0,0,1,1)', circle '<(0,0),1>', ...   exp.Cast to the type, as sqlglot reads point '...'
     a <<| b, a ~= b, a ~<~ b, ...              exp.Operator with args["bare"]: printed as written
-    DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables
+    DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables;
+    DROP SEQUENCE|TYPE|SCHEMA a, b             the same with their kind
     COMMENT ON ... IS NULL                     exp.Comment whose expression is exp.Null
     GENERATED ALWAYS AS (e) [VIRTUAL]          exp.ComputedColumnConstraint, as for STORED, with
                                                args["virtual"] (True when the word is written)
@@ -14,9 +15,13 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                as in an index's column list
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
+    CREATE FUNCTION f(a int = 1)               a default, as for `a int DEFAULT 1`
     CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
     CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
-                                               value is TRUE, args["bare"]: printed as written
+    CREATE VIEW v WITH (security_barrier)      value is TRUE, args["bare"]: printed as written
+    c text COMPRESSION pglz                    exp.CompressColumnConstraint (sqlglot's COMPRESS),
+                                               printed as COMPRESSION
+    bit varying(3)                             the one type name varbit, as PostgreSQL reads it
     PARTITION OF p (c WITH OPTIONS ...)        exp.ColumnDef args["with_options"]; a column of
                                                no type may start with GENERATED
     FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
@@ -75,6 +80,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
     """A cheap test (C-speed membership) for statements `rewrite` may change."""
     return (
         TokenType.OPERATOR in types
+        or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
         or (bool(types) and types[0] in _FIRST)
@@ -92,12 +98,15 @@ def rewrite(
         tokens = _operators(tokens, fixups)
     if TokenType.STRING in types:
         tokens = _typed_literals(tokens)
+    if TokenType.BIT in types:
+        tokens = _bit_varying(tokens)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _overriding(tokens, fixups)
     elif first is TokenType.DROP:
-        tokens = _drop_indexes(tokens, fixups)
+        tokens = _drop_several(tokens, fixups)
+        tokens = _dropped_parameter_names(tokens, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
@@ -108,8 +117,10 @@ def rewrite(
         tokens = _bare_storage_parameters(tokens, fixups)
         tokens = _with_options(tokens, fixups)
         tokens = _compared_bounds(tokens, fixups)
+        tokens = _compression(tokens)
     elif first is TokenType.ALTER:
         tokens = _virtual(tokens, fixups)
+        tokens = _compression(tokens)
     return tokens
 
 
@@ -183,6 +194,37 @@ def _typed_literals(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _bit_varying(tokens: list[Token]) -> list[Token]:
+    """`bit varying`, which sqlglot reads as `bit` and a stray word: one token `varbit`, the
+    name PostgreSQL gives the type, over both words."""
+    out = list(tokens)
+    for i in range(len(out) - 2, -1, -1):
+        bit, varying = out[i], out[i + 1]
+        if bit.token_type is TokenType.BIT and _upper(varying) == "VARYING":
+            merged = Token(TokenType.VAR, "varbit", varying.line, varying.col, bit.start,
+                           varying.end, bit.comments + varying.comments)  # fmt: skip
+            out[i : i + 2] = [merged]
+    return out
+
+
+def _compression(tokens: list[Token]) -> list[Token]:
+    """A column's `COMPRESSION method` (also `COMPRESSION default`), which sqlglot reads as
+    its COMPRESS constraint: the generator prints it back as COMPRESSION."""
+    out = list(tokens)
+    for i in range(1, len(out) - 1):
+        if (
+            _upper(out[i]) == "COMPRESSION"
+            and out[i + 1].token_type in _COMPRESSION_METHOD
+            and out[i - 1].token_type is not TokenType.SET  # ALTER COLUMN c SET COMPRESSION
+        ):
+            out[i] = _retyped(out[i], out[i].token_type, "COMPRESS")
+            out[i + 1] = _retyped(out[i + 1], TokenType.VAR, out[i + 1].text)
+    return out
+
+
+_COMPRESSION_METHOD = frozenset({TokenType.VAR, TokenType.DEFAULT, TokenType.IDENTIFIER})
+
+
 def _overriding(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     found: list[tuple[int, str]] = []
     drop: set[int] = set()
@@ -215,25 +257,56 @@ def _set_overriding(tree: exp.Expr | None, found: list[tuple[int, str]]) -> exp.
     return tree
 
 
-def _drop_indexes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """sqlglot reads one name after DROP INDEX, several after DROP TABLE."""
-    if len(tokens) < 4 or tokens[1].token_type is not TokenType.INDEX:
-        return tokens
-    if TokenType.COMMA not in (t.token_type for t in tokens):
+# Objects PostgreSQL drops several of at once, which sqlglot reads one of: read as DROP TABLE
+# (several names), then given their kind back.
+_DROPPED_KINDS = frozenset({"INDEX", "SEQUENCE", "TYPE", "SCHEMA"})
+
+
+def _drop_several(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """sqlglot reads one name after DROP INDEX, SEQUENCE, TYPE or SCHEMA, several after DROP
+    TABLE."""
+    kind = _upper(tokens[1]) if len(tokens) >= 4 else None
+    if kind not in _DROPPED_KINDS or TokenType.COMMA not in (t.token_type for t in tokens):
         return tokens
     out = [tokens[0], _retyped(tokens[1], TokenType.TABLE, "TABLE")]
-    # CONCURRENTLY followed by a comma or a dot is an index's name.
-    concurrently = _upper(tokens[2]) == "CONCURRENTLY" and tokens[3].token_type not in (
-        TokenType.COMMA, TokenType.DOT
-    )  # fmt: skip
+    # CONCURRENTLY (of an index) followed by a comma or a dot is an index's name.
+    concurrently = (
+        kind == "INDEX"
+        and _upper(tokens[2]) == "CONCURRENTLY"
+        and tokens[3].token_type not in (TokenType.COMMA, TokenType.DOT)
+    )
     out += tokens[3:] if concurrently else tokens[2:]
-    fixups.append(partial(_set_drop_index, concurrently=concurrently))
+    fixups.append(partial(_set_drop_kind, kind=kind, concurrently=concurrently))
     return out
 
 
-def _set_drop_index(tree: exp.Expr | None, concurrently: bool) -> exp.Expr | None:
+def _dropped_parameter_names(tokens: list[Token], sub_parser: Callable[[], Any]) -> list[Token]:
+    """`DROP FUNCTION f(a int, b text)`: the parameters' names, which sqlglot reads only
+    without (`f(int, text)`), dropped: PostgreSQL finds the function by the types alone."""
+    kind = _upper(tokens[1]) if len(tokens) > 4 else None
+    if kind not in ("FUNCTION", "PROCEDURE", "ROUTINE"):
+        return tokens
+    drop: set[int] = set()
+    depth, begin = 0, 0
+    for k, token in enumerate(tokens):
+        if token.token_type is TokenType.L_PAREN:
+            depth += 1
+            if depth == 1:
+                begin = k + 1
+        elif depth == 1 and token.token_type in (TokenType.COMMA, TokenType.R_PAREN):
+            part = tokens[begin:k]
+            named = len(part) > 1 and _data_type(part, sub_parser) is None
+            if named and _data_type(part[1:], sub_parser) is not None:
+                drop.add(begin)
+            begin = k + 1
+        if token.token_type is TokenType.R_PAREN:
+            depth -= 1
+    return [t for k, t in enumerate(tokens) if k not in drop] if drop else tokens
+
+
+def _set_drop_kind(tree: exp.Expr | None, kind: str, concurrently: bool) -> exp.Expr | None:
     if isinstance(tree, exp.Drop):
-        tree.set("kind", "INDEX")
+        tree.set("kind", kind)
         tree.set("concurrently", concurrently)
     return tree
 
@@ -314,7 +387,8 @@ def _function_types(
     tokens: list[Token], fixups: list[Fixup], sub_parser: Callable[[], Any]
 ) -> list[Token]:
     """Unnamed parameters of more than one token (`text[]`, `timestamp with time zone`): one
-    placeholder name token each, swapped for the parsed type afterwards."""
+    placeholder name token each, swapped for the parsed type afterwards. A default written
+    `= value`, which sqlglot reads only as `DEFAULT value`: its `=` read as DEFAULT."""
     kind = 3 if _upper(tokens[1]) == "OR" else 1
     if kind + 2 >= len(tokens) or _upper(tokens[kind]) not in ("FUNCTION", "PROCEDURE"):
         return tokens
@@ -336,6 +410,7 @@ def _function_types(
             params.append((begin, k))
             begin = k + 1
     types: dict[int, exp.Expr] = {}
+    equals = False
     out: list[Token] = list(tokens[: open_ + 1])
     for n, (begin, end) in enumerate(params):
         if n:
@@ -350,6 +425,10 @@ def _function_types(
             ),
             len(part),
         )
+        if default < len(part) and part[default].token_type is TokenType.EQ:
+            equals = True
+            part = [*part[:default], _retyped(part[default], TokenType.DEFAULT, "DEFAULT"),
+                    *part[default + 1 :]]  # fmt: skip
         body = part[mode:default]
         parsed = _data_type(body, sub_parser) if len(body) > 1 else None
         if parsed is None:
@@ -359,10 +438,11 @@ def _function_types(
         out.append(_retyped(body[0], TokenType.VAR, "_"))
         out += part[default:]
         types[body[0].start] = parsed
-    if not types:
+    if not types and not equals:
         return tokens
     out += tokens[close:]
-    fixups.append(partial(_set_function_types, types=types))
+    if types:
+        fixups.append(partial(_set_function_types, types=types))
     return out
 
 
@@ -486,15 +566,20 @@ def _set_no_inherit(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None
     return tree
 
 
+# What precedes the WITH of storage parameters: a column list, or a view's name.
+_BEFORE_PARAMETERS = frozenset({TokenType.R_PAREN, TokenType.VAR, TokenType.IDENTIFIER})
+
+
 def _bare_storage_parameters(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """`CREATE TABLE t (...) WITH (oids)`: a parameter without a value, which sqlglot reads
-    only as `name = value`; given `= TRUE` (tokens at the name's place), marked bare."""
+    """`CREATE TABLE t (...) WITH (oids)`, `CREATE VIEW v WITH (security_barrier)`: a
+    parameter without a value, which sqlglot reads only as `name = value`; given `= TRUE`
+    (tokens at the name's place), marked bare."""
     start = next(
         (
             i + 2
             for i in range(1, len(tokens) - 2)
             if tokens[i].token_type is TokenType.WITH
-            and tokens[i - 1].token_type is TokenType.R_PAREN
+            and tokens[i - 1].token_type in _BEFORE_PARAMETERS
             and tokens[i + 1].token_type is TokenType.L_PAREN
         ),
         None,

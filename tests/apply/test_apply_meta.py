@@ -60,9 +60,25 @@ def test_an_include_outside_the_migrations_folder_is_refused(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "meta",
-    ["\\connect other", "\\c other", "\\copy t FROM 'rows.csv'", "\\! rm -rf /tmp/x", "\\gexec"],
+    [
+        "\\connect other",
+        "\\c other",
+        "\\copy t FROM 'rows.csv'",
+        "\\! rm -rf /tmp/x",
+        "\\gexec",
+        # psql would skip the DROP; apply would run it
+        "\\if false\nDROP TABLE a;\n\\endif",
+        "\\set tbl a\nDROP TABLE :tbl;",
+        "SELECT 1 AS one \\gset",
+        "\\q\nDROP TABLE a;",
+        "\\echo ok \\connect other",
+        "\\set AUTOCOMMIT off",
+        "\\echo `rm -rf /tmp/x`",
+        "\\some_future_command",
+        "SELECT 1 \\; DROP TABLE a;",  # one query, one transaction, under psql
+    ],
 )
-def test_meta_commands_that_leave_the_plan_refuse_it_before_anything_runs(
+def test_meta_commands_apply_does_not_reproduce_refuse_the_plan_before_anything_runs(
     db: Database, tmp_path: Path, meta: str
 ) -> None:
     folder = write(
@@ -76,3 +92,19 @@ def test_meta_commands_that_leave_the_plan_refuse_it_before_anything_runs(
     assert result.code == 2, result.output
     assert "V2__b.sql:3: \\" in result.err and "refused" in result.err
     assert db.query("SELECT to_regclass('a')") == [(None,)]
+
+
+def test_meta_commands_that_change_nothing_the_server_receives_are_passed_over(
+    db: Database, tmp_path: Path
+) -> None:
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": "\\set ON_ERROR_STOP on\n\\set unread 1\n\\pset format unaligned\n"
+            "\\echo creating a :unread\nCREATE TABLE a (id bigint PRIMARY KEY);\n"
+            "\\timing on\n\\encoding UTF8\nINSERT INTO a VALUES (1);\n",
+        },
+    )
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    assert db.query("SELECT id FROM a") == [(1,)]

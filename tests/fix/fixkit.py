@@ -12,7 +12,9 @@ from pathlib import Path
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.engine.loader import parse_date
 from dsql_lint.fix.actions import DEFAULT_CHOICES
+from dsql_lint.fix.decision import FixJudge
 from dsql_lint.fix.engine import MAX_PASSES, Fixer, FixOptions, FixResult
+from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax.source import Source, decode
@@ -96,11 +98,11 @@ def assert_preserved(result: FixResult) -> None:
         assert after[pos_after:] == before[pos_before:], "text after the last edit changed"
 
 
-def assert_guarantees(result: FixResult, unsafe: bool) -> None:
+def assert_guarantees(result: FixResult, unsafe: bool, case: Case | None = None) -> None:
     """The output parses where the input did, nothing fixable is left, the edits kept
     everything else."""
     assert_preserved(result)
-    assert_promises_kept(result, unsafe)
+    assert_promises_kept(result, unsafe, case or case_of(result.source.text))
     new = set(parse_errors(result.report)) - set(parse_errors(result.first))
     assert not new, f"the fix made statements that do not parse: {sorted(new)[:3]}"
     assert result.converged, (
@@ -110,21 +112,41 @@ def assert_guarantees(result: FixResult, unsafe: bool) -> None:
     assert not result.errors, result.errors
 
 
-def assert_promises_kept(result: FixResult, unsafe: bool) -> None:
-    """Every finding the lint of the text as read (what `check` prints) marks fixable for the
-    mode is gone, or its fix was withdrawn by the guard and the finding says so (fix: none).
-    Counted by rule, since fixes move the others; and nothing left is still marked fixable."""
+def checked(source: Source, case: Case) -> FileReport:
+    """The findings of `check` on the file, each with the fix decision it prints (for the
+    case's choices), as check.py makes them: the lint, then the decision on the whole run."""
+    judge = FixJudge(case.choices)
+    lint = LintOptions(
+        target=case.target, assume_in_transaction=case.assume_in_transaction, fix_judge=judge
+    )
+    return judge.settle_run(lint_sources([source], lint), lint).files[0]
+
+
+def assert_promises_kept(result: FixResult, unsafe: bool, case: Case) -> None:
+    """What `check` marks fixable for the mode is what `fix` fixes: every such finding is
+    gone, but those whose fix the guard withdrew (which check cannot know), each saying so
+    (fix: none, with its note). Counted by rule, since fixes move the others; and nothing
+    left is still marked fixable. `fix` reads the same decision as check on the file as read."""
+    check = checked(result.source, case)
+    decisions = [(d.code, d.start, d.fix, d.fix_note) for d in check.diagnostics]
+    assert [(d.code, d.start, d.fix, d.fix_note) for d in result.first.diagnostics] == decisions
     fixed = {FixAvailability.SAFE, FixAvailability.UNSAFE} if unsafe else {FixAvailability.SAFE}
     promised = [f"{d.line}: {d.code} ({d.fix.value})" for d in result.remaining if d.fix in fixed]
     assert not promised, f"marked fixable after fix: {promised[:5]}"
-    unfixable = Counter(d.code for d in result.first.diagnostics if d.fix not in fixed)
-    declined = Counter(code for code, _ in result.declined)
+    unfixable = Counter(d.code for d in check.diagnostics if d.fix not in fixed)
+    withdrawn = Counter(code for code, _ in result.declined)
     # Rules check promised something of: a statement a fix makes visible to another rule
     # (PostgreSQL's grammar once the rule that hid its error is fixed) broke no promise.
-    promising = {d.code for d in result.first.diagnostics if d.fix in fixed}
+    promising = {d.code for d in check.diagnostics if d.fix in fixed}
     left = Counter(d.code for d in result.remaining if d.code in promising)
-    broken = left - unfixable - declined
+    broken = left - unfixable - withdrawn
     assert not broken, f"marked fixable by check, left by fix: {dict(broken)}"
+    unexplained = [
+        f"{d.line}: {d.code}"
+        for d in result.remaining
+        if (d.code, d.start) in result.declined and not d.fix_note
+    ]
+    assert not unexplained, f"withdrawn without a note: {unexplained}"
 
 
 def assert_idempotent(result: FixResult, case: Case, unsafe: bool | None = None) -> None:
@@ -141,8 +163,9 @@ def check_file(path: str, unsafe: bool = True) -> list[str]:
 
     try:
         source = load(Path(path))
-        result = fix_source(source, Case(unsafe=unsafe))
-        assert_guarantees(result, unsafe)
+        case = Case(unsafe=unsafe)
+        result = fix_source(source, case)
+        assert_guarantees(result, unsafe, case)
     except UserError as err:  # not valid UTF-8, say: nothing to fix
         return [] if "UTF-8" in str(err) else [str(err)]
     except AssertionError as err:

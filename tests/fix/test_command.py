@@ -184,6 +184,40 @@ def test_output_onto_a_folder_is_an_input_error(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.sql"]
 
 
+SPLIT = """CREATE TABLE a (id bigserial PRIMARY KEY);
+BEGIN;
+CREATE TABLE b (id int PRIMARY KEY);
+CREATE INDEX ASYNC bi ON b (id);
+CREATE TABLE c (id bigserial PRIMARY KEY);
+COMMIT;
+TRUNCATE c CASCADE;
+"""
+
+
+@pytest.mark.parametrize("diff", [False, True], ids=["in-place", "diff"])
+def test_every_line_fix_prints_is_one_of_the_fixed_sql(tmp_path: Path, diff: bool) -> None:
+    """A transaction split adds lines: the fixes applied and the findings left are both at
+    their lines in the SQL as fixed, as the output says."""
+    path = tmp_path / "m.sql"
+    path.write_text(SPLIT)
+    result = run(*(["--diff"] if diff else []), str(path))
+    err = result.stderr.decode()
+    fixed = run("-o", "-", str(path)).stdout.decode().splitlines()
+    assert err.startswith(
+        "Line numbers are those of the SQL as fixed"
+        + (" (the + side of the diff).\n" if diff else ".\n")
+    )
+    said = {
+        line.split(": ")[1].split()[0]: int(line.split(":")[1])
+        for line in err.splitlines()
+        if line.startswith(f"{path}:")
+    }
+    assert fixed[said["DSQL401"] - 1] == "CREATE TABLE b (id int PRIMARY KEY);"
+    # (the last of the two DSQL101 lines: the column of c, moved by the split)
+    assert fixed[said["DSQL101"] - 1].startswith("CREATE TABLE c (id BIGINT GENERATED")
+    assert fixed[said["DSQL701"] - 1] == "TRUNCATE c CASCADE;"
+
+
 def test_a_nested_statements_catalog_finding_remains_after_a_fix_pass(tmp_path: Path) -> None:
     """The second pass reuses the first's analysis of the unchanged function: its body's
     catalog checks are settled again, not lost with the copy."""

@@ -150,11 +150,34 @@ def _fix_folder(tmp_path: Path, *files: str, options: tuple[str, ...] = ()) -> t
     return (tmp_path / "V1__m.sql").read_text(), result.stderr
 
 
+def _check_folder(folder: Path) -> list[tuple[str, str, str | None]]:
+    result = CliRunner().invoke(
+        cli, ["check", "--isolated", "--no-cache", "--format", "json", str(folder)]
+    )
+    return [(d["code"], d["fix"], d["fix_note"]) for d in json.loads(result.output)["diagnostics"]]
+
+
 def test_a_later_file_that_would_break_declines_the_fix(tmp_path: Path) -> None:
+    """check of the folder says what fix of it does: no fix, naming the later file."""
     first = "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
-    fixed, said = _fix_folder(tmp_path, first, "INSERT INTO t (id, tags) VALUES (1, '{a}');\n")
+    later = "INSERT INTO t (id, tags) VALUES (1, '{a}');\n"
+    (tmp_path / "V1__m.sql").write_text(first)
+    (tmp_path / "V2__m.sql").write_text(later)
+    [(code, fix, note)] = _check_folder(tmp_path)
+    assert (code, fix) == ("DSQL102", "none")
+    assert "V2__m.sql:1 uses tags as text[], in another file" in note
+    fixed, said = _fix_folder(tmp_path, first, later)
     assert fixed == first
-    assert "V2__m.sql:1 uses tags as text[], in another file" in said
+    assert f"V1__m.sql:1: DSQL102 not fixed: {note}" in said
+
+
+def test_a_later_statement_that_would_break_is_said_by_check(tmp_path: Path) -> None:
+    path = tmp_path / "t.sql"
+    path.write_text("CREATE TABLE t (id int, tags text[]);\nSELECT unnest(tags) FROM t;\n")
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", str(path)])
+    assert "fix: none: the fix (`text[]` -> `jsonb`) would break: " in result.output
+    assert "t.sql:2 uses tags as text[]: `UNNEST(tags)`" in result.output
+    assert "fixable" not in result.output
 
 
 def test_a_later_file_that_works_with_the_new_type_lets_the_fix_apply(tmp_path: Path) -> None:

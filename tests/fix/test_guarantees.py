@@ -37,7 +37,7 @@ def test_fixture_guarantees(path: Path, unsafe: bool) -> None:
     source = load(path)
     case = case_of(source.text)
     result = fix_source(source, case, unsafe)
-    assert_guarantees(result, unsafe)
+    assert_guarantees(result, unsafe, case)
     assert_idempotent(result, case, unsafe)
 
 

@@ -20,17 +20,50 @@ UNSAFE = Case(unsafe=True)
 INDEXED_ARRAY = """CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);
 CREATE INDEX ASYNC t_tags ON t (tags);
 """
+# PostgreSQL wants a name after IF NOT EXISTS: what the fixes of the index's other findings
+# (ASYNC added, USING btree removed) together bring to light, in a statement pg_regress has.
+UNNAMED = """CREATE TABLE t (id uuid PRIMARY KEY, c int);
+CREATE INDEX IF NOT EXISTS ON t USING btree (c);
+"""
 
 
-def test_a_type_change_an_index_elsewhere_cannot_take_is_withdrawn() -> None:
+def test_a_type_change_an_index_elsewhere_cannot_take_is_declined_by_check_and_fix(
+    tmp_path: Path,
+) -> None:
+    """DSQL cannot index a jsonb column (DSQL307): the fix decision, check's and fix's,
+    knows it before any fix is tried."""
     result = fix_text(INDEXED_ARRAY, UNSAFE)
     assert result.text == INDEXED_ARRAY
     assert [d.code for d in result.remaining] == ["DSQL102"]
     assert result.remaining[0].fix is FixAvailability.NONE
-    assert len(result.withdrawn) == 1
-    assert "DSQL102 not fixed" in result.withdrawn[0]
-    assert "DSQL307 on line 2" in result.withdrawn[0]
+    assert not result.declined  # not the guard's doing
+    assert result.withdrawn == [
+        "t.sql:1: DSQL102 not fixed: the fix (`text[]` -> `jsonb`) would break: t.sql:2"
+        " indexes tags, and DSQL cannot index a jsonb column (DSQL307)"
+    ]
     assert not result.available
+    path = tmp_path / "t.sql"
+    path.write_text(INDEXED_ARRAY)
+    checked = CliRunner().invoke(cli, ["check", "--isolated", "--format", "json", str(path)])
+    [found] = json.loads(checked.output)["diagnostics"]
+    assert (found["code"], found["fix"]) == ("DSQL102", "none")
+    assert found["fix_note"].endswith(
+        "indexes tags, and DSQL cannot index a jsonb column (DSQL307)"
+    )
+
+
+def test_a_fix_that_brings_an_error_is_withdrawn() -> None:
+    result = fix_text(UNNAMED, UNSAFE)
+    assert "USING btree" in result.text
+    assert [(d.code, d.fix) for d in result.remaining if d.code == "DSQL302"] == [
+        ("DSQL302", FixAvailability.NONE)
+    ]
+    assert len(result.declined) == 1
+    (note,) = result.withdrawn
+    assert note.startswith(
+        "t.sql:2: DSQL302 not fixed: the fix (removed `USING btree`) would bring"
+    )
+    assert "DSQL012 into `CREATE INDEX ASYNC IF NOT EXISTS ON t (c);`" in note
 
 
 def test_the_other_fixes_of_the_pass_stay() -> None:
@@ -96,8 +129,8 @@ def test_unsafe_fixes_never_fix_less_than_safe_ones() -> None:
 def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The text before a pass with a withdrawn fix is not linted again: two lints in all,
-    the text as read and the pass the guard undid."""
+    """The text before a pass with a withdrawn fix is not linted again: the text as read is
+    linted once, then the pass the guard undid, then the pass without the withdrawn fix."""
     linted: list[str] = []
     real = Linter.lint_source
 
@@ -106,10 +139,11 @@ def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
         return real(self, source, *args)
 
     monkeypatch.setattr(Linter, "lint_source", counting)
-    result = fix_text(INDEXED_ARRAY, UNSAFE)
-    assert len(result.withdrawn) == 1
-    assert linted[0] == INDEXED_ARRAY and linted.count(INDEXED_ARRAY) == 1
-    assert len(linted) == 2
+    result = fix_text(UNNAMED, UNSAFE)
+    assert len(result.declined) == 1
+    assert linted[0] == UNNAMED and linted.count(UNNAMED) == 1
+    # and the pass undone, and the one without the withdrawn fix (ASYNC added)
+    assert len(linted) == 3 and linted[-1] == result.text
 
 
 def test_the_trees_of_earlier_passes_are_freed_without_the_collector() -> None:
@@ -134,3 +168,18 @@ def test_the_trees_of_earlier_passes_are_freed_without_the_collector() -> None:
         gc.enable()
     assert len(result.passes) == 2
     assert nodes == 0
+
+
+def test_each_withdrawn_finding_has_its_own_note(tmp_path: Path) -> None:
+    """Two statements alike make one withdrawn fix: each finding says it was not fixed."""
+    text = UNNAMED + "DROP TABLE t;\n" + UNNAMED
+    result = fix_text(text, UNSAFE)
+    assert len(result.declined) == 2
+    assert [w.split(" not fixed")[0] for w in result.withdrawn] == [
+        "t.sql:2: DSQL302",
+        "t.sql:5: DSQL302",
+    ]
+    path = tmp_path / "t.sql"
+    path.write_text(text)
+    run = CliRunner().invoke(cli, ["fix", "--isolated", "--unsafe-fixes", str(path)])
+    assert run.output.count("DSQL302 not fixed: the fix (removed `USING btree`)") == 2

@@ -141,5 +141,5 @@ def test_generated_ddl(
     target = dt.date(2025, 5, 1) if seed_guide else None
     case = Case(target, unsafe=unsafe, choices={"serial-to": serial_to, "array-to": array_to})
     result = fix_text(text, case)
-    assert_guarantees(result, unsafe)
+    assert_guarantees(result, unsafe, case)
     assert_idempotent(result, case)

@@ -167,3 +167,55 @@ def test_modify_to_auto_increment_is_refused_and_fix_exits_1(tmp_path) -> None: 
     assert result.returncode == 1
     assert "MYSQL not translated: MODIFY COLUMN id" in result.stderr
     assert "not supported in this dialect" not in result.stderr  # no raw sqlglot warning
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE users SET email = 'x' WHERE id = 1 ORDER BY id LIMIT 1;", "DELETE FROM t LIMIT 5;"],
+)
+def test_update_and_delete_with_limit_are_refused_not_kept_silently(sql: str) -> None:
+    text, _, refused = _mysql(sql + "\n")
+    assert text == sql + "\n"  # as written, for the user to rewrite
+    verb = sql.split()[0]
+    assert refused[0].startswith(f"not translated: {verb} ... LIMIT: PostgreSQL has no LIMIT")
+
+
+BACKQUOTED = "CREATE TABLE `users` (`id` int PRIMARY KEY);\n"
+
+
+def test_check_of_a_backquoted_name_names_the_command_that_rewrites_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from dsql_lint.cli import cli
+
+    path = tmp_path / "m.sql"
+    path.write_text(BACKQUOTED)
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", str(path)])
+    assert 'help: `users` is a MySQL backquoted name; PostgreSQL writes "users".' in result.output
+    assert "`dsql-lint fix --from mysql` rewrites every backquoted name" in result.output
+    assert "  1 | CREATE TABLE `users`" in result.output
+    assert "    |              ^^^^^^^\n" in result.output  # the name, underlined whole
+
+
+@pytest.mark.parametrize("dialect", [None, "mysql"])
+def test_fix_says_when_what_remains_is_mysql(dialect: str | None) -> None:
+    import subprocess
+    import sys
+
+    source = BACKQUOTED + "ALTER TABLE users MODIFY COLUMN id bigint;\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", "--isolated", "--unsafe-fixes"]
+        + (["--from", dialect] if dialect else [])
+        + ["-"],
+        input=source.encode(),
+        capture_output=True,
+        check=False,
+    )
+    last = result.stderr.decode().splitlines()[-1]
+    if dialect is None:
+        assert last == (
+            "Fixed 0 findings in 0 files; 2 remain;"
+            " 2 of them are MySQL: `dsql-lint fix --from mysql` translates a MySQL file."
+        )
+    else:
+        assert "MySQL" not in last
