@@ -1,10 +1,12 @@
 """Generate a deterministic `pg_dump --inserts` style dump: a few tables, then rows as INSERTs.
 
-    python bench/gen_inserts.py OUT.sql [--rows 100000] [--seed 20261201]
+    python bench/gen_inserts.py OUT.sql [--rows 100000] [--seed 20261201] [--one-statement]
 
 The same arguments always give the same file, byte for byte (100,000 rows: about 13 MB).
 It is the input of `bench/run.py --memory`: what a linter keeps per statement shows up as
-peak memory growing with the file.
+peak memory growing with the file. `--one-statement`: the rows as one `INSERT INTO t VALUES
+(...), (...)` on one line instead (a seed file's form: 400,000 rows, about 7 MB), where what a
+linter builds for one statement shows up.
 """
 
 from __future__ import annotations
@@ -123,18 +125,39 @@ def rows(count: int, seed: int) -> Iterator[str]:
         yield f"INSERT INTO public.{table} VALUES ({', '.join(values)});\n"
 
 
-def write_inserts(path: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> None:
+def values(count: int, seed: int) -> Iterator[str]:
+    """`count` rows of a two-column table, as a VALUES list has them."""
+    rng = random.Random(seed)
+    for n in range(1, count + 1):
+        yield f"({n},{_quote(rng.choice(STATUSES) + str(rng.randint(1, 99)))})"
+
+
+def write_inserts(
+    path: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, one_statement: bool = False
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as out:
+        if one_statement:
+            out.write("CREATE TABLE public.statuses (id bigint PRIMARY KEY, status text);\n")
+            out.write("INSERT INTO public.statuses VALUES ")
+            out.write(",".join(values(count, seed)))
+            out.write(";\n")
+            return
         out.write(HEADER)
         out.writelines(rows(count, seed))
 
 
-def cached_inserts(directory: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> Path:
+def cached_inserts(
+    directory: Path,
+    count: int = DEFAULT_ROWS,
+    seed: int = DEFAULT_SEED,
+    one_statement: bool = False,
+) -> Path:
     """The dump for (count, seed) under `directory`, regenerated if this generator changed."""
-    path = directory / f"inserts_{count}_{seed}.sql"
+    name = "values" if one_statement else "inserts"
+    path = directory / f"{name}_{count}_{seed}.sql"
     if not path.exists() or path.stat().st_mtime < Path(__file__).stat().st_mtime:
-        write_inserts(path, count, seed)
+        write_inserts(path, count, seed, one_statement)
     return path
 
 
@@ -143,8 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="file to write")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--one-statement", action="store_true", help="one INSERT of every row")
     args = parser.parse_args(argv)
-    write_inserts(args.out, args.rows, args.seed)
+    write_inserts(args.out, args.rows, args.seed, args.one_statement)
 
 
 if __name__ == "__main__":

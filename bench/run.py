@@ -1,7 +1,7 @@
 """Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
-    python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000]
+    python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000] [--one-statement]
     python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
@@ -13,7 +13,9 @@ virtualenv under bench/.work/aws-venv: never into the project's, where its conso
 would overwrite ours. Results: a markdown table on stdout, and bench/.work/results.json.
 `--memory`: peak memory and wall time of both tools on `pg_dump --inserts` style dumps
 (bench/gen_inserts.py) of each `--rows` size, ours for each `--jobs`: memory that follows the
-largest statement stays flat from one size to the next. Results in bench/.work/memory.json.
+largest statement stays flat from one size to the next; with `--one-statement`, each dump is one
+INSERT of that many rows, whose cost should be that of the same rows as separate statements.
+Results in bench/.work/memory.json.
 `--fix`: wall time, CPU time and peak memory of ours (`fix --unsafe-fixes`, guard included)
 and AWS's (`--fix`) on the large inputs, each writing its fixed SQL to bench/.work/fixed/;
 results in bench/.work/fix.json.
@@ -313,13 +315,14 @@ def bench_memory(args: argparse.Namespace) -> None:
         check_project_venv()
         compile_bytecode()
     rows = [
-        "| INSERTs | MB | tool | jobs | peak RSS, largest process (MB) "
+        f"| {'rows' if args.one_statement else 'INSERTs'} | MB | tool | jobs "
+        "| peak RSS, largest process (MB) "
         "| peak PSS, all processes (MB) | bytes per input byte | wall (s) | CPU (s) | exit |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     payload = []
     for count in args.rows:
-        dump = cached_inserts(WORK, count)
+        dump = cached_inserts(WORK, count, one_statement=args.one_statement)
         size = dump.stat().st_size
         results = []
         for tool, cmd, jobs in _memory_runs(args, dump):
@@ -460,6 +463,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         default=[1_000, DEFAULT_ROWS, 2 * DEFAULT_ROWS],
         help="--memory: INSERTs, one dump of each size",
+    )
+    parser.add_argument(
+        "--one-statement",
+        action="store_true",
+        help="--memory: each dump one INSERT of all its rows (a seed file's form)",
     )
     parser.add_argument(
         "--fix", action="store_true", help="fix (ours with --unsafe-fixes) of the large inputs"

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dsql_lint.cli import cli
+from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint.pipeline import Linter
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -176,3 +177,25 @@ def test_an_edit_of_the_tools_code_anywhere_is_linted_again(
     finally:
         os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert len(linted) == 2 and len(linted[1]) == len(list(migrations.iterdir()))
+
+
+def test_a_fix_declined_for_a_later_file_is_declined_from_the_cache_too(
+    findings_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's decision on a type change (a later file indexes the column) is kept with the
+    findings: a reused run says it without deciding again, and says it again when the later
+    file changes."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n")
+    (folder / "V2__b.sql").write_text("CREATE INDEX ASYNC i ON t (tags);\n")
+    declined = "fix: none: the fix (`text[]` -> `jsonb`) would break:"
+    first = check(str(folder))
+    decided: list[int] = []
+    real = FixJudge.settle_run
+    monkeypatch.setattr(
+        FixJudge, "settle_run", lambda self, *a, **k: decided.append(1) or real(self, *a, **k)
+    )
+    assert check(str(folder)) == first and declined in first and decided == []
+    (folder / "V2__b.sql").write_text("SELECT 1;\n")
+    assert declined not in check(str(folder)) and decided == [1]

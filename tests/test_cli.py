@@ -157,6 +157,7 @@ def test_json_schema() -> None:
         "message",
         "suggestion",
         "fix",
+        "fix_note",
         "statement",
         "start",
         "end",
@@ -342,3 +343,9 @@ def test_colour_is_forced_or_refused_on_a_pipe(
         output = getattr(result, stream).decode()
         assert "DSQL101" in output, result.stderr
         assert ("\x1b[1;31mDSQL101\x1b[0m" in output) is colored, (command, output)
+
+
+def test_check_help_names_every_framework_reader() -> None:
+    out = run("check", "--help").stdout.decode()
+    for reader in ("Rails", "Alembic", "Django", "Prisma", "TypeORM", "Knex"):
+        assert reader in out, reader

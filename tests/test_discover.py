@@ -52,8 +52,8 @@ def test_each_framework_is_found_and_said(name: str, said: str, statements: int)
 def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
-    assert len(said) == 12
-    assert "26 files, 93 statements checked" in result.stdout
+    assert len(said) == 16
+    assert "32 files, 162 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"
@@ -95,18 +95,20 @@ def test_no_sql_found_is_exit_2_naming_the_places(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_flyway_placeholders_without_a_value_are_said(tmp_path: Path) -> None:
+def test_flyway_placeholders_without_a_value_are_findings(tmp_path: Path) -> None:
+    """Where apply (and Flyway) would refuse the file, check fails too: DSQL014 at the
+    placeholder, until the configuration gives it a value."""
     configured = run(FRAMEWORKS / "flyway", "check")
-    assert "placeholder" not in configured.stderr
+    assert "DSQL014" not in configured.stdout
     shutil.copytree(FRAMEWORKS / "flyway" / "sql", tmp_path / "sql")
     result = run(tmp_path, "check", "sql")
-    assert result.stderr.splitlines() == [
-        f"dsql-lint: sql/{name}:1: placeholder ${{schema}} has no value in flyway.conf or "
-        "flyway.toml (checked as an identifier; apply refuses it)"
-        for name in ("U1__drop_items.sql", "V1__create_items.sql")
+    assert result.returncode == 1
+    assert [line.split(" [")[0] for line in result.stdout.splitlines() if "DSQL014" in line] == [
+        "sql/U1__drop_items.sql:1:12: DSQL014",
+        "sql/V1__create_items.sql:1:14: DSQL014",
     ]
     (tmp_path / "flyway.toml").write_text('[flyway.placeholders]\nschema = "app"\n')
-    assert run(tmp_path, "check", "sql").stderr == ""
+    assert "DSQL014" not in run(tmp_path, "check", "sql").stdout
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,7 @@ def test_alembic_version_locations_are_one_group_in_revision_order() -> None:
     said = "dsql-lint: Alembic migrations in db/core, db/billing (3 files, version_locations)"
     result = run(LOCATED, "check")
     assert result.stderr.splitlines() == [said]
-    assert "3 files, 7 statements checked" in result.stdout
+    assert "3 files, 3 statements checked" in result.stdout  # Alembic's BEGIN/COMMIT not counted
     assert run(LOCATED, "check", "--framework", "alembic").stdout == result.stdout
     [group] = discover(LOCATED, orm=True)
     # Across both locations, each after its down_revision, whatever the names say.

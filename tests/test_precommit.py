@@ -150,7 +150,8 @@ def test_manifest_declares_the_hook() -> None:
     hook = next(h for h in hooks if h["id"] == HOOK_ID)
     assert hook["entry"] == "dsql-lint check --history"
     assert hook["language"] == "python"
-    assert hook["types"] == ["sql"]
+    assert re.search(hook["files"], "db/migrate/20240101000000_create_users.rb")
+    assert not re.search(hook["files"], "README.md")
     assert hook["require_serial"] is True
 
 
@@ -181,6 +182,31 @@ def test_try_repo_passes_a_good_migration(
     assert proc.returncode == 0, text
     assert "Passed" in text, text
     assert not re.search(r"DSQL\d+", text), f"findings on a good migration:\n{text}"
+
+
+def test_the_hook_checks_a_staged_rails_migration_and_passes_over_other_scripts(
+    hook_repo: tuple[str, str], env: dict[str, str], work: Path
+) -> None:
+    """Rails, Alembic, Django and TypeScript migrations are files `check` reads: the hook
+    sees them; a staged Python file that is no migration is no finding."""
+    folder = work / "db" / "migrate"
+    folder.mkdir(parents=True)
+    migration = "db/migrate/20240101000000_add_score.rb"
+    (work / migration).write_text(
+        "class AddScore < ActiveRecord::Migration[7.1]\n"
+        "  def change\n"
+        "    add_column :users, :score, :integer, default: 0\n"
+        "  end\n"
+        "end\n"
+    )
+    (work / "util.py").write_text("print('not a migration')\n")
+    git(work, env, "add", migration, "util.py")
+    repo, rev = hook_repo
+    proc = pre_commit(work, env, "try-repo", repo, HOOK_ID, "--ref", rev, "--all-files")
+    text = output(proc)
+    assert proc.returncode == 1, text
+    assert re.search(rf"{re.escape(migration)}:3:\d+: DSQL601 \[add-column-default\]", text), text
+    assert "util.py" not in text, text
 
 
 def test_the_hook_sees_the_earlier_migrations_of_a_staged_one(

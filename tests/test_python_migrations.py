@@ -71,7 +71,7 @@ def test_python_escapes_and_concatenation_keep_positions(tmp_path: Path) -> None
 def test_django_operations_are_read_as_django_writes_them() -> None:
     found = findings(DJANGO / "0001_initial.py")
     codes = {(d.line, d.col, d.code) for d in found}
-    assert (14, 25, "DSQL153") in codes  # BigAutoField: identity without CACHE
+    assert (14, 24, "DSQL153") in codes  # BigAutoField: identity without CACHE
     assert (16, 28, "DSQL102") in codes  # ArrayField
     assert (25, 21, "DSQL202") in codes  # ForeignKey: its constraint
     assert (25, 21, "DSQL301") in codes  # ForeignKey: its index
@@ -208,3 +208,19 @@ def test_a_given_folder_of_alembic_version_locations_is_read_in_revision_order()
         "billing/1b2c_invoices.py",
         "core/2a9d_accounts_email.py",
     ]
+
+
+def test_an_f_string_without_substitutions_is_a_literal(tmp_path: Path) -> None:
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "from alembic import op\n\n\ndef upgrade():\n"
+        "    op.execute(f\"UPDATE t SET doc = '{{}}'::jsonb\")\n"
+        '    op.execute(f"TRUNCATE {table}")\n'
+    )
+    source = read_source(str(path), orm=True)
+    assert "UPDATE t SET doc = '{}'::jsonb;" in source.text  # f-string braces decoded
+    assert "TRUNCATE" not in source.text
+    found = findings(path)
+    assert [(d.line, d.code) for d in found] == [(6, "DSQL007")]  # only the one with {table}

@@ -8,6 +8,7 @@ plan, so a block DSQL would refuse is refused before any of it runs, on every ta
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,26 @@ def migration_files(paths: list[str], exclude: Iterable[str] = ()) -> list[str]:
             what = label if label.endswith("s") else f"a {label}"
             raise UserError(f"apply runs SQL files, not {what}: {how}", raw)
     return expand_paths(paths, exclude)
+
+
+def passed_over(paths: list[str]) -> list[str]:
+    """What apply leaves out of a folder that holds SQL migrations and a framework's own
+    files too (a Rails `db/` with structure.sql and db/migrate): one line per kind, with how
+    to get its SQL. Flyway too passes over what is no SQL migration in its locations, and
+    structure.sql is the SQL to apply, so this is said, not refused; said, so that the .rb
+    files do not look applied."""
+    from dsql_lint.orm.detect import SQL_FROM, kinds_in  # the ORM readers build on Source
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and any(path.rglob("*.sql")):
+            counts.update(kind for _, kind in kinds_in(path))
+    return [
+        f"{label} not run ({count} file{'s' * (count != 1)}): apply runs SQL files; "
+        f"{SQL_FROM[name]}"
+        for (name, label), count in sorted(counts.items())
+    ]
 
 
 def ledger_name(migration: Migration, checksum: str) -> str:

@@ -13,7 +13,7 @@ import click
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
-from dsql_lint.apply.plan import FilePlan, build_plans
+from dsql_lint.apply.plan import FilePlan, build_plans, passed_over
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
 from dsql_lint.commands.options import apply_paths, config_options, lint_options
 from dsql_lint.errors import UserError
@@ -237,6 +237,8 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     paths = tuple(apply_paths(paths, settings))
     target = _target(kw, settings)
     plans = build_plans(list(paths), target is None or target.is_dsql, settings.lint.exclude)
+    for line in passed_over(list(paths)):
+        click.echo(f"dsql-lint: warning: {line}", err=True)
     report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
     if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1

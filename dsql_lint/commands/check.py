@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -76,11 +77,13 @@ def check(
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
 
     Folders are searched for *.sql files, which are read in migration order (Flyway V2 before
-    V10, numeric and timestamp prefixes compared as numbers), and for ORM files: Prisma
-    schemas and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL they
-    stand for, with findings at their own lines. With no paths, the project's migrations
-    are found from each framework's markers (goose, dbmate, Liquibase, Prisma, Drizzle,
-    Supabase, golang-migrate, Flyway, ORM files), and what was found is said on stderr.
+    V10, numeric and timestamp prefixes compared as numbers), and for framework files: Rails
+    migrations (db/migrate/*.rb) and db/schema.rb, Alembic and Django migrations, Prisma
+    schemas, and TypeORM, Knex, Sequelize and MikroORM migrations are read as the SQL the
+    framework sends for them, with findings at their own lines. With no paths, the
+    project's migrations are found from each framework's markers (goose, dbmate, Liquibase,
+    Prisma, Drizzle, Supabase, Rails, Alembic, Django, golang-migrate, Flyway, ORM files),
+    and what was found is said on stderr.
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
@@ -92,11 +95,15 @@ def check(
     options.include_roots = include_roots(targets, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
-        files, context = with_history(files, options.exclude)
+        from dsql_lint.orm.detect import migrations_only  # reads ORM files: only when asked
+
+        files, context = with_history(migrations_only(files), options.exclude)
     sources = [read_source(path, orm=True, strict=False) for path in files]
-    report = lint_cached(sources, options, FindingsCache.for_run(options, enabled=not no_cache))
+    cache = FindingsCache.for_run(options, enabled=not no_cache)
+    report = lint_cached(sources, options, cache)
     # What the later statements and files do to a type change's fix: decided on the whole run.
-    report = judge.settle_run(report, options)
+    decide = partial(judge.settle_run, options=options)
+    report = decide(report) if cache is None else cache.settle(sources, report, decide)
     report = _writable(report, options)
     if context:
         report = report.without(context)

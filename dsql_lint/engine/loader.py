@@ -15,7 +15,7 @@ from dsql_lint.engine.yamlsource import line_of, load_yaml
 from dsql_lint.errors import RuleError
 
 REQUIRED = ("code", "name", "severity", "message", "match", "evidence", "docs")
-OPTIONAL = ("scope", "suggestion", "fix", "fixer", "lifted", "dsql")
+OPTIONAL = ("scope", "suggestion", "fix", "fixer", "lifted", "dsql", "postgres")
 SQLSTATE = re.compile(r"^[0-9A-Z]{5}$")
 CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -83,6 +83,8 @@ def _rule(path: Path, entry: Any, builtin: bool) -> Rule:
     fixer = entry.get("fixer") or {}
     if not isinstance(fixer, dict):
         raise _fail(path, entry, "`fixer` must be a mapping", "fixer")
+    if entry.get("postgres", "refuses") != "refuses":
+        raise _fail(path, entry, "`postgres` can only be `refuses`", "postgres")
     return Rule(
         code=code,
         name=name,
@@ -99,6 +101,7 @@ def _rule(path: Path, entry: Any, builtin: bool) -> Rule:
         fixer=fixer,
         builtin=builtin,
         dsql=_dsql(path, entry),
+        postgres_refuses="postgres" in entry,
     )
 
 

@@ -57,6 +57,8 @@ class Context(Protocol):
 
     def statement_code(self) -> str: ...
 
+    def count_of(self, items: list[Any]) -> int: ...
+
 
 Predicate = Callable[[exp.Expr, Context], bool]
 ValueTest = Callable[[Any, exp.Expr, Context], bool]
@@ -417,7 +419,7 @@ def compile_comparison(spec: Any) -> Callable[[float], bool]:
 
 def _compile_count(spec: Any) -> ValueTest:
     compare = compile_comparison(spec)
-    return lambda value, node, ctx: compare(len(_items(value)))
+    return lambda value, node, ctx: compare(ctx.count_of(_items(value)))
 
 
 def _number(value: Any) -> float | None:

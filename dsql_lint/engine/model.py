@@ -114,6 +114,9 @@ class Rule:
     fixer: dict[str, Any] = field(default_factory=dict)  # parameters for `dsql-lint fix`
     builtin: bool = True
     dsql: tuple[DsqlAnswer, ...] = ()  # the cluster's own words, where recorded
+    # The form is not PostgreSQL's either (`postgres: refuses`): a finding of it stands for
+    # the syntax error PostgreSQL's grammar raises inside it (MySQL's MODIFY COLUMN).
+    postgres_refuses: bool = False
 
     def active_on(self, target: dt.date) -> bool:
         """A rule is active for a target date while its restriction was still in force."""

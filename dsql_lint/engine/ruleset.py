@@ -117,6 +117,7 @@ class RuleSet:
     def __init__(self, rules: Iterable[Rule], fix_judge: FixJudge | None = None) -> None:
         self.rules = list(rules)
         self.codes = frozenset(rule.code for rule in self.rules)
+        self.postgres_refuses = frozenset(rule.code for rule in self.rules if rule.postgres_refuses)
         self.node_checks: list[NodeCheck] = []
         self.catalog_checks: list[CatalogCheck] = []
         self.transaction_checks: list[TransactionCheck] = []

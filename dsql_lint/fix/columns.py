@@ -195,7 +195,7 @@ def _default_converts(span: Tokens, new: str) -> bool:
     """Whether the DEFAULT of the column whose type is `span` can be rewritten for `new`."""
     if not span.ok:
         return True
-    tokens = Tokens(span.statement)
+    tokens = span.whole()  # the parse's, as _keyed's: not tokenized again
     at = next((i for i, t in enumerate(tokens) if t.start == span[0].start), None)
     column = locate.find_column(tokens, tokens[at - 1].name) if at else None
     if column is None:

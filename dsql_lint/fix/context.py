@@ -19,6 +19,7 @@ T = TypeVar("T")
 _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")
 _LINE_TAIL = re.compile(r"[ \t]*(?:\r?\n|$)")
 _BLANK = re.compile(r"[ \t]*")
+_TOKENS_KEPT = 64  # statements whose tokens a pass keeps
 
 
 class FixContext:
@@ -55,9 +56,14 @@ class FixContext:
         return self.report.statements[diag.statement]
 
     def tokens(self, index: int) -> Tokens:
-        if index not in self._tokens:
-            self._tokens[index] = Tokens(self.report.statements[index])
-        return self._tokens[index]
+        found = self._tokens.get(index)
+        if found is None:
+            # Findings come in order: the last statements' tokens are the ones asked again.
+            # Keeping every statement's held a second copy of a large file for the pass.
+            if len(self._tokens) >= _TOKENS_KEPT:
+                del self._tokens[next(iter(self._tokens))]
+            found = self._tokens[index] = Tokens(self.report.statements[index])
+        return found
 
     def line_of(self, offset: int) -> int:
         return self.report.source.position(offset)[0]

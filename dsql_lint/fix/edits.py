@@ -72,7 +72,8 @@ class Taken:
 
     def collides(self, edit: Edit) -> bool:
         k = bisect.bisect_left(self.edits, (edit.end, edit.end), key=_position)
-        for other in reversed(self.edits[:k]):
+        for i in range(k - 1, -1, -1):  # not a slice: copying the list was quadratic
+            other = self.edits[i]
             if edit.overlaps(other):
                 return True
             if other.start < other.end <= edit.start:

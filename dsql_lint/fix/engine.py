@@ -153,11 +153,12 @@ class Fixer:
         first: FileReport | None = None
         # The lint of the text before the last pass (its fix decision settled), and the
         # schema after it.
-        last: tuple[FileReport, Catalog, Followed] | None = None
-        again: tuple[FileReport, Catalog, Followed] | None = None  # a lint to plan on again
+        # And its fixes, planned once.
+        last: tuple[FileReport, Catalog, Followed, Planned] | None = None
+        again: tuple[FileReport, Catalog, Followed, Planned] | None = None  # to plan on again
         while True:
             if again is not None:
-                report, catalog, followed = again
+                report, catalog, followed, plan = again
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
@@ -170,10 +171,12 @@ class Fixer:
                 report, followed = self.judge.settle(report, self.actions, self.later)
                 if host is not None:
                     report = self.writable(report, host, followed)
+                plan = self._plan(report, followed, host)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = self._plan(report, followed, errors, withdrawn, fixable, host)
-            if last is not None and self._withdraw(last[0], report, passes[-1], fixable, withdrawn):
+            planned = plan.chosen(withdrawn, self.options.unsafe, fixable)
+            errors.extend(plan.errors)
+            if last is not None and self._withdraw(last[3], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
                 # what was withdrawn: only the new text of the next pass is linted.
                 text = passes.pop().before
@@ -193,7 +196,7 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                unfixed = self._declined(report, followed, withdrawn) if withdrawn else {}
+                unfixed = plan.withdrawn(withdrawn) if withdrawn else {}
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
@@ -211,9 +214,19 @@ class Fixer:
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             text = fixed
-            last = report, catalog, followed
+            last = report, catalog, followed, plan
+            # The statements this pass edits are parsed anew: their trees go now, not after the
+            # next lint (what the guard reads of them is read first).
+            edited = plan.statements.edited(chosen)
+            plan.statements.pin(edited)
+            parses.drop(report.parsed[k] for k in edited if k < len(report.parsed))
+            # Nor do their findings' nodes keep them: this lint is planned (`plan`) already.
+            report.diagnostics = [
+                d.without_node() if d.node is not None and d.statement in edited else d
+                for d in report.diagnostics
+            ]
             parses.release_unused(report.parsed)
-            del report, planned, chosen
+            del report, plan, planned, chosen
 
     def writable(
         self, report: FileReport, host: Host | None = None, followed: Followed | None = None
@@ -240,15 +253,16 @@ class Fixer:
 
     def _withdraw(
         self,
-        before: FileReport,
+        before: Planned,
         after: FileReport,
         step: Pass,
         fixable: set[tuple[str, int]],
         withdrawn: dict[FixKey, str],
     ) -> bool:
-        """Whether fixes of `step` made their statement worse: those are withdrawn for good."""
-        found = harms(before, after, step.fixes, fixable)
-        statements = Statements(before)
+        """Whether fixes of `step`, planned on `before`, made their statement worse: those are
+        withdrawn for good."""
+        statements = before.statements
+        found = harms(statements, after, step.fixes, fixable)
         for harm in found:
             diag = harm.introduced
             # The error is in a text that is not kept: the statement is named by its words.
@@ -260,37 +274,11 @@ class Fixer:
             )
         return bool(found)
 
-    def _declined(
-        self, report: FileReport, followed: Followed, withdrawn: Mapping[FixKey, str]
-    ) -> dict[tuple[str, int], str]:
-        """The (code, start) of the findings of `report` whose fix was withdrawn -> why: each
-        its own, also where one withdrawal stands for the same edit in statements alike."""
+    def _plan(self, report: FileReport, followed: Followed, host: Host | None = None) -> Planned:
+        """The fixes of the findings of `report`, each written in the `host` file where the
+        SQL was read from one."""
         ctx = FixContext(report, self.options.choices, followed)
-        statements = Statements(report)
-        declined = {}
-        for diag in report.diagnostics:
-            action = self.actions.get(diag.code)
-            fix = action.plan(diag, ctx) if action is not None else None
-            why = withdrawn.get(statements.key(fix)) if fix is not None else None
-            if why is not None:
-                declined[(diag.code, diag.start)] = why
-        return declined
-
-    def _plan(
-        self,
-        report: FileReport,
-        followed: Followed,
-        errors: list[str],
-        withdrawn: Mapping[FixKey, str],
-        fixable: set[tuple[str, int]],
-        host: Host | None = None,
-    ) -> list[Fix]:
-        """The fixes of the findings of `report`, but those withdrawn, each written in the
-        `host` file where the SQL was read from one; `fixable` gets the (code, start) of each
-        finding a fix that will apply removes."""
-        ctx = FixContext(report, self.options.choices, followed)
-        statements = Statements(report) if withdrawn else None
-        planned = []
+        planned = Planned(Statements(report))
         for diag in report.diagnostics:
             action = self.actions.get(diag.code)
             if action is None:
@@ -298,11 +286,11 @@ class Fixer:
             try:
                 fix = action.plan(diag, ctx)
             except Exception as err:  # a bug in one action must not lose the other fixes
-                errors.append(
+                planned.errors.append(
                     f"{diag.path}:{diag.line}: {diag.code} fix failed ({type(err).__name__}: {err})"
                 )
                 continue
-            if fix is None or statements is not None and statements.key(fix) in withdrawn:
+            if fix is None:
                 continue
             if host is not None:
                 assert isinstance(report.source, MappedSource)
@@ -312,10 +300,57 @@ class Fixer:
                 fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
-            planned.append(dataclasses.replace(fix, line=line))
-            if fix.safe or self.options.unsafe:
-                fixable.add((diag.code, diag.start))
+            planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))
         return planned
+
+
+@dataclass
+class Planned:
+    """The fixes of one lint's findings, planned once: when a pass is withdrawn, the lint
+    before it is planned again by leaving out what was withdrawn, not by planning anew."""
+
+    statements: Statements  # of the lint planned on
+    # Each fix with its finding's (code, start): not the finding, whose node holds a tree.
+    fixes: list[tuple[tuple[str, int], Fix]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # actions that failed
+
+    @property
+    def report(self) -> FileReport:
+        return self.statements.report
+
+    def _why(self, withdrawn: Mapping[FixKey, str]) -> list[str | None]:
+        """Why each fix is withdrawn, or None. A fix's key is read only when its rule and
+        edits are those of a withdrawn fix: reading every fix's table and column was most of
+        a withdrawal."""
+        alike = {(code, edits) for code, _, edits in withdrawn}
+        text = self.report.source.text
+        return [
+            withdrawn.get(self.statements.key(fix))
+            if (fix.code, tuple((text[e.start : e.end], e.text) for e in fix.edits)) in alike
+            else None
+            for _, fix in self.fixes
+        ]
+
+    def chosen(
+        self, withdrawn: Mapping[FixKey, str], unsafe: bool, fixable: set[tuple[str, int]]
+    ) -> list[Fix]:
+        """The fixes but those withdrawn; `fixable` gets the (code, start) of each finding a
+        fix that will apply removes."""
+        why = self._why(withdrawn) if withdrawn else [None] * len(self.fixes)
+        out = []
+        for (finding, fix), reason in zip(self.fixes, why, strict=True):
+            if reason is not None:
+                continue
+            out.append(fix)
+            if fix.safe or unsafe:
+                fixable.add(finding)
+        return out
+
+    def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> dict[tuple[str, int], str]:
+        """The (code, start) of the findings whose fix was withdrawn -> why: each its own,
+        also where one withdrawal stands for the same edit in statements alike."""
+        why = zip(self.fixes, self._why(withdrawn), strict=True)
+        return {finding: reason for (finding, _), reason in why if reason is not None}
 
 
 class Later:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -28,11 +28,13 @@ FixKey = tuple[str, tuple[str | None, str | None], tuple[tuple[str, str], ...]]
 
 
 class Statements:
-    """A report's statements by position."""
+    """A report's statements by position, and the table each defines or alters, which outlives
+    the statement's tree (`pin`)."""
 
     def __init__(self, report: FileReport) -> None:
         self.report = report
         self.starts = [s.start for s in report.statements]
+        self._targets: dict[int | None, str | None] = {}
 
     def at(self, pos: int) -> int | None:
         """The index of the statement at `pos` (or the last one before it)."""
@@ -40,9 +42,39 @@ class Statements:
             return None
         return self.report.statements[max(0, bisect.bisect_right(self.starts, pos) - 1)].index
 
+    def edited(self, fixes: Iterable[Fix]) -> set[int]:
+        """The statements whose text the edits of `fixes` change (not one before or after
+        which text is inserted: that text may be a statement of its own)."""
+        statements = self.report.statements
+        found: set[int] = set()
+        for fix in fixes:
+            for edit in fix.edits:
+                first = max(0, bisect.bisect_right(self.starts, edit.start) - 1)
+                last = bisect.bisect_right(self.starts, max(edit.start, edit.end - 1))
+                for k in range(first, last):
+                    statement = statements[k]
+                    if edit.end > edit.start:
+                        touched = statement.start < edit.end and edit.start < statement.end
+                    else:
+                        touched = statement.start < edit.start < statement.end
+                    if touched:
+                        found.add(statement.index)
+        return found
+
+    def target(self, statement: int | None) -> str | None:
+        """The table statement `statement` defines or alters: the first it names."""
+        if statement not in self._targets:
+            self._targets[statement] = _target(self.report, statement)
+        return self._targets[statement]
+
+    def pin(self, statements: Iterable[int]) -> None:
+        """Reads the targets of `statements` now: their trees are about to be freed."""
+        for statement in statements:
+            self.target(statement)
+
     def key(self, fix: Fix) -> FixKey:
         text = self.report.source.text
-        where = (_target(self.report, self.at(fix.edits[0].start)), _subject(self.report, fix))
+        where = (self.target(self.at(fix.edits[0].start)), _subject(self.report, fix))
         return fix.code, where, tuple((text[e.start : e.end], e.text) for e in fix.edits)
 
 
@@ -53,19 +85,20 @@ class Harm:
 
 
 def harms(
-    before: FileReport,
+    statements: Statements,
     after: FileReport,
     fixes: Sequence[Fix],
     fixable: Collection[tuple[str, int]],
 ) -> list[Harm]:
-    """The fixes of the pass from `before` to `after` that brought an error into a statement
-    they edited, each with one such error. `fixable`: the (code, start) of the findings of
-    `after` that a fix planned on it will remove."""
+    """The fixes of the pass from `statements`' report to `after` that brought an error into a
+    statement they edited, each with one such error. `fixable`: the (code, start) of the
+    findings of `after` that a fix planned on it will remove."""
+    before = statements.report
     mapping = Backward(fixes)
-    statements = Statements(before)
     had = {(d.code, d.statement) for d in before.diagnostics if d.severity is Severity.ERROR}
     found: dict[int, Harm] = {}
     places: list[tuple[str | None, str | None]] = []  # each fix's subject and target
+    by_subject: dict[str, list[int]] = {}  # the fixes by subject: errors x fixes was quadratic
     for diag in after.diagnostics:
         if diag.severity is not Severity.ERROR or (diag.code, diag.start) in fixable:
             continue
@@ -81,19 +114,20 @@ def harms(
         else:
             if not places:  # read once: a pass has hundreds of fixes, and may bring as many errors
                 places = [
-                    (_subject(before, fix), _target(before, statements.at(fix.edits[0].start)))
+                    (_subject(before, fix), statements.target(statements.at(fix.edits[0].start)))
                     for fix in fixes
                 ]
+                for k, (subject, _) in enumerate(places):
+                    if subject is not None:
+                        by_subject.setdefault(subject, []).append(k)
             names = _names(after, diag.statement)
             span = before.statements[statement]
             near = [
                 k
-                for k, (subject, target) in enumerate(places)
-                if subject in names
-                and (
-                    target in names
-                    or any(span.start <= e.start <= span.end for e in fixes[k].edits)
-                )
+                for name in names
+                for k in by_subject.get(name, ())
+                if places[k][1] in names
+                or any(span.start <= e.start <= span.end for e in fixes[k].edits)
             ]
             # Those that change a column come first (a type an index cannot take): a fix
             # whose name before it is its table's (USING removed after `ON t`) is blamed

@@ -18,6 +18,8 @@ import importlib.util
 import json
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,47 @@ class FindingsCache:
             self._prune()
         except OSError:
             pass
+
+    def settle(
+        self, sources: list[Source], report: LintReport, decide: Callable[[LintReport], LintReport]
+    ) -> LintReport:
+        """`decide` (the run's fix decisions on later statements and files, fix.decision's
+        `settle_run`) applied to `report`, or what it changed, kept from an earlier run over
+        the same files: the last file's key stands for every file of the run."""
+        if not sources or any(source.path == STDIN for source in sources):
+            return decide(report)
+        name = f"{self.keys(sources)[-1]}.settled"
+        try:
+            changes = json.loads((self.directory / name).read_text(encoding="utf-8"))
+            files = [list(file.diagnostics) for file in report.files]
+            for at, index, fix, note in changes:
+                files[at][index] = replace(
+                    files[at][index], fix=FixAvailability(fix), fix_note=note
+                )
+            return LintReport(
+                [
+                    replace(file, diagnostics=found)
+                    for file, found in zip(report.files, files, strict=True)
+                ],
+                report.rules,
+            )
+        except (OSError, ValueError, TypeError, IndexError):
+            pass
+        decided = decide(report)
+        changes = [
+            [at, index, new.fix.value, new.fix_note]
+            for at, (before, after) in enumerate(zip(report.files, decided.files, strict=True))
+            for index, (old, new) in enumerate(
+                zip(before.diagnostics, after.diagnostics, strict=True)
+            )
+            if (old.fix, old.fix_note) != (new.fix, new.fix_note)
+        ]
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._write(name, changes)
+        except OSError:
+            pass
+        return decided
 
     def _write(self, name: str, data: object) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")

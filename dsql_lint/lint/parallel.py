@@ -2,14 +2,17 @@
 
 Parsing dominates the cost of linting and is independent per statement, so the statements
 are cut into contiguous chunks analysed by forked workers (which inherit the compiled rules and
-the statements, so nothing large is pickled on the way in). Results come back in order and
-the catalog and transaction rules then run in the parent, exactly as in a serial run.
+the statements, so nothing large is pickled on the way in). Results come back in order, a
+piece at a time, and the catalog and transaction rules then run in the parent, exactly as in a
+serial run.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,36 +61,56 @@ def _chunks(statements: list[Statement], parts: int) -> list[tuple[int, int]]:
     return [b for b in bounds if b[0] < b[1]]
 
 
-def _analyze_range(bounds: tuple[int, int]) -> list[StatementResult]:
-    from dsql_lint.lint.pipeline import analyze
-    from dsql_lint.syntax.parse import parse
+def _analyzed(bounds: tuple[int, int]) -> Iterator[StatementResult]:
+    """The results of a range of statements, one at a time, each statement's tree freed as
+    soon as it is analysed."""
+    from dsql_lint.lint.pipeline import analyzed
     from dsql_lint.syntax.release import release
 
     assert _STATE is not None
     ruleset, statements = _STATE
-    results = []
     for statement in statements[bounds[0] : bounds[1]]:
-        parsed = parse(statement)
-        result = analyze(parsed, ruleset, nodes=False)
+        parsed, result = analyzed(statement, ruleset)
         # Only what the parent needs travels back; the tree is freed now, not at exit.
         result.detach()
         release(parsed)
-        results.append(result)
-    return results
+        yield result
 
 
-def analyze(statements: list[Statement], ruleset: RuleSet, jobs: int) -> list[StatementResult]:
+def _analyze_piece(bounds: tuple[int, int]) -> bytes:
+    """A worker's results for a piece of its range, pickled here: the parent keeps them as
+    these bytes, a fraction of the objects, until it settles them."""
+    return pickle.dumps(list(_analyzed(bounds)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _pieces(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [
+        (start, min(start + PIECE, end))
+        for first, end in ranges
+        for start in range(first, end, PIECE)
+    ]
+
+
+# Statements a worker sends back at a time: the parent reads and settles each piece as it
+# comes, so that it never holds more than one piece's results as objects.
+PIECE = 2_000
+
+
+def analyze(statements: list[Statement], ruleset: RuleSet, jobs: int) -> Iterator[StatementResult]:
+    """Each statement's result, in order: the parent's share, the first, analysed as it is
+    read, then the workers' pieces as they come."""
     global _STATE
     ranges = _chunks(statements, jobs)
     _STATE = (ruleset, statements)
     context = multiprocessing.get_context("fork")
     try:
         if len(ranges) == 1:  # one statement is the parent's whole share: no worker to start
-            return _analyze_range(ranges[0])
+            yield from _analyzed(ranges[0])
+            return
         with context.Pool(len(ranges) - 1) as pool:
-            later = pool.map_async(_analyze_range, ranges[1:])
-            first = _analyze_range(ranges[0])  # the parent takes a share too
-            rest = later.get()
+            later = pool.imap(_analyze_piece, _pieces(ranges[1:]))
+            yield from _analyzed(ranges[0])  # the parent takes a share too
+            for piece in later:
+                yield from pickle.loads(piece)
     finally:
         _STATE = None
-    return [result for chunk in (first, *rest) for result in chunk]

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -53,9 +53,10 @@ from dsql_lint.syntax.includes import include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
-from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
 from dsql_lint.syntax.release import release
+from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
@@ -90,6 +91,12 @@ class _MatchContext:
 
     def is_root(self, node: exp.Expr) -> bool:
         return node is self.parsed.tree
+
+    def count_of(self, items: list) -> int:
+        """How many items a list arg holds: a long VALUES list parsed in chunks holds only
+        the last chunk's rows, but stands for all of them."""
+        rows = self.parsed.rows
+        return rows.total if rows is not None and items is rows.listed else len(items)
 
 
 @dataclass(slots=True)
@@ -135,8 +142,14 @@ class StatementResult:
         )
 
     def settled(self) -> Settled:
-        """What is kept of it once its catalog findings are built."""
+        """What is kept of it once its catalog findings are built: one shared record per kind
+        for a statement that left nothing else (most rows of a dump)."""
         effects = self.all_effects() if self.nested else self.effects
+        if not self.diagnostics and not effects:
+            plain = _PLAIN.get(self.kind)
+            if plain is None:
+                plain = _PLAIN[self.kind] = Settled(self.kind, (), ())
+            return plain
         return Settled(self.kind, self.diagnostics or (), effects or ())
 
 
@@ -153,16 +166,60 @@ class Settled(NamedTuple):
 # them (a schema in a function in a function), and a bound on what a crafted file costs.
 MAX_DEPTH = 8
 
+_PLAIN: dict[str, Settled] = {}  # by kind: a statement with no findings and no effects
+
+
+def analyzed(statement: Statement, ruleset: RuleSet) -> tuple[Parsed, StatementResult]:
+    """The statement parsed and analysed, its findings holding no node. A long INSERT ...
+    VALUES is parsed a chunk of rows at a time, each chunk's tree freed once its rows are
+    checked: the parse returned is then its shape (head, last rows, tail), which the
+    statement's own rules read."""
+    parses = parse_in_chunks(statement)
+    if parses is not None:
+        found: list[Diagnostic] = []
+        for part in parses:
+            if part is None:  # not rows after all: the whole statement's parse says why
+                break
+            if part.rows is not None:
+                return part, analyze(part, ruleset, nodes=False, found=found)
+            found.extend(_row_findings(part, ruleset))
+            release(part)
+    parsed = parse(statement)
+    return parsed, analyze(parsed, ruleset, nodes=False)
+
+
+def _row_findings(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
+    """The findings of the nodes in the rows of a chunk of a long VALUES list. Catalog
+    checks match DDL, which no row holds."""
+    ctx = _MatchContext(parsed)
+    offers, judge = ruleset.offers, ruleset.fix_judge
+    found = []
+    for node in row_nodes(parsed.tree):
+        offer = offers[type(node)]
+        if not offer.checks:
+            continue
+        for check in offer.select(node):
+            if isinstance(check, NodeCheck) and check.test(node, ctx):
+                found.append(_node_diagnostic(parsed, check.rule, node, judge, keep=False))
+    return found
+
 
 def analyze(
-    parsed: Parsed, ruleset: RuleSet, *, nodes: bool = True, depth: int = 0
+    parsed: Parsed,
+    ruleset: RuleSet,
+    *,
+    nodes: bool = True,
+    depth: int = 0,
+    found: Sequence[Diagnostic] = (),
 ) -> StatementResult:
     """Node and statement rules in one walk of the tree; catalog checks left pending. The
     statements nested in it (schema elements, SQL function bodies, a DO block's) are too, and
     those nested in them, `MAX_DEPTH` levels down; the server's grammar judges the outermost
     statement, which holds them. `nodes`: findings keep the node they matched (what `fix`
-    reads; the tree stays alive)."""
+    reads; the tree stays alive). `found`: the findings of the rows of a long VALUES list's
+    other chunks (`analyzed`), when `parsed` is its shape."""
     result = _analyze_statement(parsed, ruleset, nodes)
+    result.diagnostics[:0] = found
     if depth == 0:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
     nested = inner_statements(parsed) if parsed.tree is not None and depth < MAX_DEPTH else None
@@ -325,8 +382,10 @@ def _unterminated(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
 def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleSet) -> None:
     """Add PostgreSQL's syntax error, where its grammar refuses the statement, in place of the
     linter's own parse error (the server's words and position are the ones DSQL answers).
-    Not where a rule's error already covers that position: it says more (`AUTO_INCREMENT`
-    is MySQL, a schema-qualified index name)."""
+    Not where a finding of a form PostgreSQL refuses too (a rule's `postgres: refuses`)
+    already covers that position: it says more (MODIFY COLUMN is MySQL, an index name is
+    not schema-qualified). A finding of what only DSQL refuses (CREATE INDEX without ASYNC)
+    says nothing of the syntax: fixing it would only uncover the error."""
     rule = ruleset.special.get(POSTGRES_GRAMMAR)
     if rule is None or statement.kind is not Kind.SQL:
         return
@@ -345,7 +404,8 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     parse_error = ruleset.special.get(PARSE_ERROR)
     said = [d for d in found if parse_error is None or d.code != parse_error.code]
     if any(
-        d.severity is Severity.ERROR and d.start <= start < max(d.end, d.start + 1) for d in said
+        d.code in ruleset.postgres_refuses and d.start <= start < max(d.end, d.start + 1)
+        for d in said
     ):
         return
     found[:] = said
@@ -459,7 +519,9 @@ class Linter:
                 for d in diagnostics
             ]
             diagnostics.extend(self._orm_notes(source))
-        diagnostics.sort(key=lambda d: d.sort_key)
+        # By place in the file: a framework file's SQL is not in its lines' order (a column's
+        # DEFAULT is written after its type, an index after its table).
+        diagnostics.sort(key=lambda d: (d.line, d.col, *d.sort_key))
         effects = [result.effects for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects)
 
@@ -557,7 +619,6 @@ class Linter:
             for statement, result in zip(everything, results, strict=True):
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled())
-            del results
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
@@ -568,12 +629,15 @@ class Linter:
             kept: list[Parsed] = []
             results: list[Settled] = []
             for statement in statements:
-                parsed = read(statement)
-                result = None
-                if parses is not None:
-                    result = _reused(parses.analysis_of(parsed), statement)
-                if result is None:
-                    result = analyze(parsed, self.ruleset, nodes=keep)
+                if keep:
+                    parsed = read(statement)
+                    result = None
+                    if parses is not None:
+                        result = _reused(parses.analysis_of(parsed), statement)
+                    if result is None:
+                        result = analyze(parsed, self.ruleset)
+                else:
+                    parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
                     parses.keep(parsed, (statement, result.copy()))
                 self._settle(result, statement, parsed, catalog)

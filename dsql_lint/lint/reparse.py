@@ -59,6 +59,30 @@ class ParseCache:
         if parsed.tree is not None and parsed.error is None:
             self._kept[id(parsed)] = (parsed, analysis)
 
+    def drop(self, parsed: Iterable[Parsed]) -> None:
+        """Frees these parses now, and every parse sharing a tree with them, and offers them to
+        no later lint: their text is about to change, and holding their trees through the next
+        lint doubled fix's memory."""
+        gone = {id(p.tree) for p in parsed if p.tree is not None}
+        if not gone:
+            return
+        for pools in (self._earlier, self._later):
+            for key, pool in list(pools.items()):
+                if any(id(p.tree) in gone for p in pool):
+                    kept = [p for p in pool if id(p.tree) not in gone]
+                    if kept:
+                        pools[key] = kept
+                    else:
+                        del pools[key]
+        self._kept = {k: v for k, v in self._kept.items() if id(v[0].tree) not in gone}
+        issued = []
+        for found in self._issued:
+            if id(found.tree) in gone:
+                release(found)
+            else:
+                issued.append(found)
+        self._issued = issued
+
     def release_unused(self, live: Iterable[Parsed]) -> None:
         """Frees the trees handed out that are neither in `live` nor offered to the next lint.
         A tree is a reference cycle, which the paused collector would not free; collecting

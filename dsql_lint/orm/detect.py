@@ -144,6 +144,23 @@ def reader_for(path: Path, text: str) -> Reader | None:
     return next((r for d in DETECTORS if (r := d(path, text)) is not None), None)
 
 
+def migrations_only(files: list[str]) -> list[str]:
+    """The given files less the scripts that are no migration: the pre-commit hook passes
+    every staged Python, Ruby or TypeScript file, and a model or a helper holds no SQL."""
+    out = []
+    for name in files:
+        path = Path(name)
+        if path.suffix in SUFFIXES:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""  # read_source says what is wrong with it
+            if text and reader_for(path, text) is None:
+                continue
+        out.append(name)
+    return out
+
+
 def read_given(path: Path, text: str) -> Reader | None:
     """As reader_for, for a file named on the command line: a script no detector claims is
     said to hold nothing to check, not parsed as SQL."""

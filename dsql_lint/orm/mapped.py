@@ -53,6 +53,9 @@ class MappedSource(Source):
     notes: tuple[Note, ...] = ()
     # Rule name -> the fix said in the framework's terms, replacing the SQL one.
     hints: dict[str, str] = field(default_factory=dict)
+    # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
+    # not the migration's own, so not counted as checked.
+    wrappers: int = 0
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -111,11 +114,16 @@ class Builder:
         self.anchors: list[tuple[int, int, int, int]] = []
         self.literals: list[Literal] = []
         self.length = 0
+        self.wrappers = 0  # see MappedSource.wrappers
 
-    def add(self, text: str, start: int, end: int, literal: int = -1) -> None:
-        self.anchors.append((self.length, start, end, literal))
-        self.parts.append(text)
-        self.length += len(text)
+    def add(self, text: str, start: int, end: int) -> None:
+        """Generated SQL standing for the span: what follows its leading white space starts
+        at the span's start, so that a finding on `NOT NULL` in " NOT NULL" points at the
+        span, not one character into it."""
+        body = text.lstrip()
+        if body and body != text:
+            self._add(text[: len(text) - len(body)], start, end)
+        self._add(body or text, start, end)
 
     def statement(
         self, pieces: Sequence[tuple[str, int, int]], end: int, literals: Sequence[Literal] = ()
@@ -136,10 +144,17 @@ class Builder:
             )
             literal = next(inside, -1)
             for run in _runs(piece, named[at : at + len(piece)], start, stop):
-                self.add(*run, literal)
+                self._add(*run, literal)
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+
+    def _add(self, text: str, start: int, end: int, literal: int = -1) -> None:
+        """Text copied from the span (decoded), each character at its own place; `literal`:
+        the string literal it was read from (`literals`), else -1."""
+        self.anchors.append((self.length, start, end, literal))
+        self.parts.append(text)
+        self.length += len(text)
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -164,6 +179,7 @@ class Builder:
             bindings=self.bindings,
             notes=tuple(notes),
             hints=hints or {},
+            wrappers=self.wrappers,
         )
 
 
@@ -197,8 +213,10 @@ class Transaction:
     def write(self, start: int, end: int) -> None:
         if self.wrapped and not self._open:
             self.build.add("BEGIN;\n", start, end)
+            self.build.wrappers += 1
         elif not self.wrapped and self._open:
             self.build.add("COMMIT;\n", start, end)
+            self.build.wrappers += 1
         self._open = self.wrapped
         self.opened |= self.wrapped
 

@@ -41,6 +41,10 @@ class PyFile:
         literals, or `text("...")`; None when it is built at run time."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return _literals(self.text, *self.span(node))
+        if isinstance(node, ast.JoinedStr) and all(
+            isinstance(value, ast.Constant) for value in node.values
+        ):
+            return _literals(self.text, *self.span(node))  # an f-string with nothing in {}
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.pieces(node.left), self.pieces(node.right)
             return None if left is None or right is None else left + right
@@ -51,7 +55,8 @@ class PyFile:
     def literals(self, node: ast.expr) -> list[Literal]:
         """The string literals `pieces` reads for the same node."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return _strings(self.text, *self.span(node))
+            # Not an f-string's: fix does not write its braces.
+            return [lit for lit, braces in _strings(self.text, *self.span(node)) if not braces]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.literals(node.left) + self.literals(node.right)
         if isinstance(node, ast.Call) and name_of(node.func) == "text" and len(node.args) == 1:
@@ -81,14 +86,15 @@ def keyword(call: ast.Call, name: str, position: int | None = None) -> ast.expr 
 def _literals(text: str, start: int, end: int) -> list[Piece]:
     """Each literal of an implicit concatenation between start and end, decoded."""
     out: list[Piece] = []
-    for literal in _strings(text, start, end):
-        out.extend(_decoded(text, literal.start, literal.end, literal.raw))
+    for literal, braces in _strings(text, start, end):
+        out.extend(_decoded(text, literal.start, literal.end, literal.raw, braces))
     return out
 
 
-def _strings(text: str, start: int, end: int) -> list[Literal]:
-    """Each literal of an implicit concatenation between start and end."""
-    out: list[Literal] = []
+def _strings(text: str, start: int, end: int) -> list[tuple[Literal, bool]]:
+    """Each literal of an implicit concatenation between start and end, and whether it is an
+    f-string."""
+    out: list[tuple[Literal, bool]] = []
     i = start
     while i < end:
         if text[i] in " \t\r\n\\(":
@@ -104,8 +110,8 @@ def _strings(text: str, start: int, end: int) -> list[Literal]:
         quote = text[at : at + 3] if text[at : at + 3] in ('"""', "'''") else text[at]
         body = at + len(quote)
         close = _closing(text, body, quote)
-        raw = "r" in prefix.group().lower()
-        out.append(Literal(body, close, "py", quote, raw))
+        kind = prefix.group().lower()
+        out.append((Literal(body, close, "py", quote, "r" in kind), "f" in kind))
         i = close + len(quote)
     return out
 
@@ -116,18 +122,21 @@ def _closing(text: str, i: int, quote: str) -> int:
     return i
 
 
-def _decoded(text: str, start: int, end: int, raw: bool) -> list[Piece]:
-    if raw or "\\" not in text[start:end]:
-        return [(text[start:end], start, end)] if end > start else []
+def _decoded(text: str, start: int, end: int, raw: bool, braces: bool = False) -> list[Piece]:
+    """A literal's body decoded: its escapes unless raw, an f-string's `{{` and `}}`."""
+    body = text[start:end]
+    if ("\\" not in body or raw) and not (braces and ("{{" in body or "}}" in body)):
+        return [(body, start, end)] if end > start else []
     out: list[Piece] = []
     run = i = start
     while i < end:
-        if text[i] != "\\":
+        brace = braces and text[i : i + 2] in ("{{", "}}")
+        if not brace and (raw or text[i] != "\\"):
             i += 1
             continue
         if run < i:
             out.append((text[run:i], run, i))
-        char, length = _escape(text, i)
+        char, length = (text[i], 2) if brace else _escape(text, i)
         out.append((char, i, i + length))
         i += length
         run = i

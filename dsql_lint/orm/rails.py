@@ -4,19 +4,23 @@
 schema statements (`create_table` and its `t.` columns, `add_column`, `add_index`,
 `add_reference`, `add_foreign_key`, `enable_extension`, `create_enum`) as the SQL Rails'
 PostgreSQL adapter writes for them: `create_table`'s id is a bigserial unless `id:` says
-otherwise, `array: true` an array column, `add_index` a plain CREATE INDEX (CONCURRENTLY with
-`algorithm: :concurrently`). `def down` and `dir.down` blocks never run forward. Other
-statements are named in one note with the way to get the exact SQL: `rails db:migrate` with
-`config.active_record.schema_format = :sql`, then `db/structure.sql`.
+otherwise, `array: true` an array column, `default:` a DEFAULT (so `add_column ...,
+default:` is the ADD COLUMN ... DEFAULT DSQL refuses), `t.references ..., foreign_key: true`
+a key inside the CREATE TABLE (`add_reference` and `add_foreign_key` an ALTER TABLE of their
+own), `add_index` a plain CREATE INDEX (CONCURRENTLY with `algorithm: :concurrently`). `def
+down` and `dir.down` blocks never run forward. Other statements are named in one note with
+the way to get the exact SQL: `rails db:migrate` with `config.active_record.schema_format =
+:sql`, then `db/structure.sql`.
 
-Rails reads Ruby, and this is no Ruby parser: blocks are matched by indentation (`end` at the
-opening line's indentation, as every formatter writes them), and strings with `#{...}` are
-reported as not checked. Each migration runs in one transaction unless it says
+Rails reads Ruby, and this is no Ruby parser: blocks are matched by indentation (`end` at
+the opening line's indentation, as every formatter writes them), and strings with `#{...}`
+are reported as not checked. Each migration runs in one transaction unless it says
 `disable_ddl_transaction!`; `db/schema.rb` is loaded statement by statement.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from dsql_lint.orm.mapped import Builder, Literal, MappedSource, Note, Transaction
@@ -40,6 +44,14 @@ DOWN = re.compile(r"^([ \t]*)(?:def\s+(?:self\.)?down\b|\w+\.down\s*(do\b|\{))",
 HEREDOC = re.compile(r"""<<([~-]?)(["'`]?)(\w+)\2""")
 COLUMN = re.compile(r"^[ \t]*t\.(\w+)\b[ \t]*\(?([^\n]*)$", re.M)
 OPTION = re.compile(r"""(\w+):\s*(:\w+|"[^"]*"|'[^']*'|\w+)""")
+# `default:` as the adapter quotes it: a lambda's string is SQL as written, [] and {} are
+# PostgreSQL's empty array and JSON literals.
+DEFAULT = re.compile(
+    r"""\bdefault:\s*(->\s*\{\s*(?:"([^"]*)"|'([^']*)')\s*\}|"([^"]*)"|'([^']*)'|"""
+    r"""\[\s*\]|\{\s*\}|-?[\d.]+|true|false|nil)"""
+)
+# PostgreSQL's identifier limit, less one: Rails 7.1 shortens longer index names to fit.
+INDEX_NAME_LIMIT = 62
 # Rails column types as its PostgreSQL adapter writes them; others are the type's own name.
 TYPES = {
     "primary_key": "BIGSERIAL PRIMARY KEY", "string": "CHARACTER VARYING", "text": "TEXT",
@@ -52,6 +64,7 @@ TYPES = {
 SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "serial": "SERIAL"}
 REFERENCES = ("references", "belongs_to")
 Piece = tuple[str, int, int]  # SQL text and the span of the file it comes from
+Key = tuple[tuple[str, str], int, int]  # a foreign key's two pieces (see _reference_key), a span
 # change_table lines that run after the block's column changes when `bulk: true`.
 CHANGE_LATER = ("index", "rename")
 HINTS = {
@@ -179,20 +192,26 @@ class _Reader:
             add('\n    "id" ', start, end)
             add(f"{sql} PRIMARY KEY", *where)
             columns = 1
-        after: list[tuple[str, int, int]] = []
+        after: list[Piece] = []
+        keys: list[Key] = []  # written inline, after the columns, as Rails writes them
         block = _block(self.text, start, end)
         if block is not None:
             for column in COLUMN.finditer(self.text, *block):
-                columns += self._column(name, column, columns, after)
+                columns += self._column(name, column, columns, after, keys)
+        for (constraint, key), lo, hi in keys:
+            add(",\n    " if columns else "\n    ", lo, hi)
+            add(constraint, lo, hi)
+            add(key, lo, hi)
+            columns += 1
         add("\n);\n", end - 1, end)
         for sql, lo, hi in after:
             add(sql, lo, hi)
 
     def _column(
-        self, table: str, match: re.Match[str], count: int, after: list[tuple[str, int, int]]
+        self, table: str, match: re.Match[str], count: int, after: list[Piece], keys: list[Key]
     ) -> int:
-        """A `t.` line of a create_table block: its columns added, its indexes and foreign
-        keys kept for after the table; the number of columns."""
+        """A `t.` line of a create_table block: its columns added, its indexes kept for after
+        the table and its foreign keys for the end of it; the number of columns."""
         kind, rest = match.group(1), match.group(2)
         at, end = match.start(1), match.end()
         options = dict(OPTION.findall(rest))
@@ -213,7 +232,10 @@ class _Reader:
                 self._type(sql, options, at, end)
                 added += 1
             if kind in REFERENCES:
-                after.extend(_reference(table, name, options, at, end))
+                after.extend(_reference(table, name, {**options, "foreign_key": "false"}, at, end))
+                key = _reference_key(table, name, options)
+                if key is not None:
+                    keys.append((key, at, end))
         return added
 
     def _type(self, kind: str, options: dict[str, str], at: int, end: int) -> None:
@@ -230,6 +252,9 @@ class _Reader:
             self.build.add("[]", *where)
         else:
             self.build.add(sql, at, end)
+        default = DEFAULT.search(self.text, at, end)
+        if default is not None:
+            self.build.add(f" DEFAULT {_default(default)}", default.start(), default.end())
         if options.get("null") == "false":
             self.build.add(" NOT NULL", at, end)
 
@@ -285,7 +310,8 @@ class _Reader:
             return
         table, target = names[0], names[1]
         column = options.get("column", f"{_singular(target)}_id").strip(":\"'")
-        self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "fk_rails_{column}" ', start, end)
+        name = options.get("name", "").strip("\"'") or _foreign_key_name(table, column)
+        self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" ', start, end)
         valid = " NOT VALID" if options.get("validate") == "false" else ""
         self.build.add(
             f'FOREIGN KEY ("{column}") REFERENCES "{target}" ("id"){valid};\n', start, end
@@ -440,7 +466,7 @@ def _index(table: str, rest: str, options: dict[str, str]) -> str:
         columns = [first.group(1)] if first else []
     unique = "UNIQUE " if options.get("unique") == "true" else ""
     how = "CONCURRENTLY " if options.get("algorithm") == ":concurrently" else ""
-    label = options.get("name", "").strip("\"'") or f"index_{table}_on_{'_and_'.join(columns)}"
+    label = options.get("name", "").strip("\"'") or _index_name(table, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     return f'CREATE {unique}INDEX {how}"{label}" ON "{table}" ({quoted});\n'
 
@@ -448,19 +474,61 @@ def _index(table: str, rest: str, options: dict[str, str]) -> str:
 def _reference(
     table: str, column: str, options: dict[str, str], at: int, end: int
 ) -> list[tuple[str, int, int]]:
-    """A reference's index (unless `index: false`) and foreign key (with `foreign_key: true`)."""
+    """A reference's index (unless `index: false`) and foreign key (with `foreign_key: true`),
+    each a statement of its own as add_reference runs them."""
     out = []
     if options.get("index") != "false":
         columns = [c for c, _ in _columns("references", column, options)]
-        label = f"index_{table}_on_{'_and_'.join(columns)}"
         quoted = ", ".join(f'"{c}"' for c in columns)
         unique = "UNIQUE " if options.get("unique") == "true" else ""
+        label = _index_name(table, columns)
         out.append((f'CREATE {unique}INDEX "{label}" ON "{table}" ({quoted});\n', at, end))
-    if options.get("foreign_key", "false") != "false" and options.get("polymorphic") != "true":
-        target = _plural(column)
-        out.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "fk_rails_{column}" ', at, end))
-        out.append((f'FOREIGN KEY ("{column}_id") REFERENCES "{target}" ("id");\n', at, end))
+    key = _reference_key(table, column, options)
+    if key is not None:
+        out.append((f'ALTER TABLE "{table}" ADD {key[0]}', at, end))
+        out.append((key[1] + ";\n", at, end))
     return out
+
+
+def _reference_key(table: str, column: str, options: dict[str, str]) -> tuple[str, str] | None:
+    """A reference's `CONSTRAINT name ` and `FOREIGN KEY ... REFERENCES ...` (with
+    `foreign_key: true`): two pieces, so that a finding on the key points at the line."""
+    if options.get("foreign_key", "false") == "false" or options.get("polymorphic") == "true":
+        return None
+    name = _foreign_key_name(table, f"{column}_id")
+    return (
+        f'CONSTRAINT "{name}" ',
+        f'FOREIGN KEY ("{column}_id") REFERENCES "{_plural(column)}" ("id")',
+    )
+
+
+def _default(match: re.Match[str]) -> str:
+    """A `default:` value as Rails' PostgreSQL adapter writes it in the column's SQL."""
+    value = match.group(1)
+    lambda_sql = match.group(2) if match.group(2) is not None else match.group(3)
+    if lambda_sql is not None:
+        return lambda_sql
+    text = match.group(4) if match.group(4) is not None else match.group(5)
+    if text is not None:
+        return "'" + text.replace("'", "''") + "'"
+    if value.startswith(("[", "{")):
+        return "'{}'"
+    return {"true": "TRUE", "false": "FALSE", "nil": "NULL"}.get(value, value)
+
+
+def _index_name(table: str, columns: list[str]) -> str:
+    """Rails' index name; 7.1 shortens one past the identifier limit to `idx_on_...` and a
+    hash, as PostgreSQL would otherwise cut it."""
+    name = f"index_{table}_on_{'_and_'.join(columns)}"
+    if len(name.encode()) <= INDEX_NAME_LIMIT:
+        return name
+    hashed = "_" + hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"idx_on_{'_'.join(columns)}"[: INDEX_NAME_LIMIT - len(hashed)] + hashed
+
+
+def _foreign_key_name(table: str, column: str) -> str:
+    identifier = f"{table}_{column}_fk"
+    return "fk_rails_" + hashlib.sha256(identifier.encode()).hexdigest()[:10]
 
 
 def _columns(kind: str, name: str, options: dict[str, str]) -> list[tuple[str, str]]:

@@ -93,10 +93,12 @@ def read(source: Source, name: str) -> MappedSource:
             continue
         if wrapped and not opened:
             build.add("BEGIN;\n", at, match.end())
+            build.wrappers += 1
             opened = True
         build.statement(literal.pieces, literal.end, literal.literals)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
+        build.wrappers += 1
     hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
     return build.source(source, name, notes, hints)
 

@@ -41,7 +41,7 @@ def render(report: LintReport) -> str:
         "tool": {"name": "dsql-lint", "version": __version__},
         "summary": {
             "files": len(report.files),
-            "statements": sum(len(f.statements) for f in report.files),
+            "statements": report.statements,
             "errors": sum(d.severity.value == "error" for d in diagnostics),
             "warnings": sum(d.severity.value == "warning" for d in diagnostics),
             "infos": sum(d.severity.value == "info" for d in diagnostics),

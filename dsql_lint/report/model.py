@@ -51,5 +51,11 @@ class LintReport:
         return LintReport([f for f in self.files if f.source.path not in paths], self.rules)
 
     @property
+    def statements(self) -> int:
+        """The statements checked: of a framework file, those of the migration, not the
+        BEGIN and COMMIT written for the framework's transaction (MappedSource.wrappers)."""
+        return sum(len(f.statements) - getattr(f.source, "wrappers", 0) for f in self.files)
+
+    @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)

@@ -128,7 +128,7 @@ def summary(report: LintReport, style: _Style | None = None) -> str:
     style = style or _Style(False)
     diagnostics = report.diagnostics
     files = len(report.files)
-    statements = sum(len(f.statements) for f in report.files)
+    statements = report.statements
     checked = f"{counted(files, 'file')}, {counted(statements, 'statement')} checked"
     if not diagnostics:
         return style(f"All clean: {checked}.", "1;32")

@@ -5,6 +5,8 @@ INTERFACE (stable; other modules depend on it):
     node_span(parsed, node) -> (start, end)   absolute character offsets, end exclusive
     head_span(parsed, node) -> (start, end)   the node's leading keywords (CREATE INDEX ASYNC)
     moved(parsed, statement) -> Parsed        a parse reused for the same text elsewhere
+    parse_in_chunks(statement) -> Iterator[Parsed | None] | None
+                                              a long INSERT ... VALUES, a chunk of rows a parse
 
 Spans are computed in `spans.py` (grammar layouts) and `align.py` (their fallback).
 """
@@ -13,17 +15,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
+from dsql_lint.syntax import rows
 from dsql_lint.syntax.dialect import DSQL
+from dsql_lint.syntax.rows import RowCount
 from dsql_lint.syntax.spans import head_span, node_span
 from dsql_lint.syntax.split import Kind, Statement
 
-__all__ = ["Parsed", "head_span", "moved", "node_span", "parse"]
+__all__ = ["Parsed", "head_span", "moved", "node_span", "parse", "parse_in_chunks"]
 
 
 @dataclass(slots=True, eq=False)
@@ -34,6 +39,9 @@ class Parsed:
     error: str | None = None
     error_offset: int | None = None  # absolute character offset of the parse error
     _spans: Any = field(default=None, repr=False)  # node_span's per-statement cache
+    # A long VALUES list read in chunks (`rows.py`): set on the last chunk's parse, the
+    # statement's shape, whose list stands for every row.
+    rows: RowCount | None = None
 
 
 class _DropUnsupportedSyntax(logging.Filter):
@@ -56,6 +64,20 @@ def parse(statement: Statement) -> Parsed:
     if statement.kind is not Kind.SQL:
         return Parsed(statement, None)
     return _parse(statement)
+
+
+def parse_in_chunks(statement: Statement) -> Iterator[Parsed | None] | None:
+    """A long `INSERT ... VALUES` (see `rows.py`) parsed as its head and a chunk of rows at a
+    time, in order, the last parse with the tail and counting every row; None for any other
+    statement. A None among the parses: the statement does not read as rows after all and is
+    to be parsed whole."""
+    long = rows.long_values(statement, _TOKENIZER)
+    if long is None:
+        return None
+    return (
+        None if chunk is None else Parsed(statement, chunk.tree, chunk.tokens, rows=chunk.rows)
+        for chunk in rows.chunks(long, _TOKENIZER, _PARSER)
+    )
 
 
 def moved(earlier: Parsed, statement: Statement) -> Parsed:

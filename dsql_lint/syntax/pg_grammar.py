@@ -44,13 +44,13 @@ def rejection(sql: str, bindings: Style | None = None) -> Rejection | None:
     """What PostgreSQL's grammar says of `sql` (one statement): None when it accepts it, or
     when it refuses it at a binding of `bindings`' syntax (what its value makes of the
     statement is not known)."""
-    from pglast.parser import ParseError, parse_sql_json
+    from pglast.parser import ParseError
 
     masked, spans = mask(sql, bindings) if bindings is not None else (sql, [])
     if _ANY_ASYNC(masked):
         masked = _ASYNC.sub(lambda m: m.group(1) + "     ", masked)
     try:
-        parse_sql_json(masked)
+        _parse(masked)
     except ParseError as err:
         message, offset = (err.args + (None, None))[:2]
         if not isinstance(offset, int):
@@ -63,11 +63,20 @@ def rejection(sql: str, bindings: Style | None = None) -> Rejection | None:
     return None
 
 
+def _parse(sql: str) -> None:
+    """Parses `sql` as the server does, raising pglast's ParseError if it refuses it: the
+    parser's own split, which builds no JSON of the tree (that cost ten times the text: 1 s
+    and 50 MB for an INSERT of 400,000 rows)."""
+    from pglast.parser import split
+
+    split(sql, with_parser=True)
+
+
 def _ascii_offset(masked: str) -> int | None:
-    from pglast.parser import ParseError, parse_sql_json
+    from pglast.parser import ParseError
 
     try:
-        parse_sql_json(_NON_ASCII.sub("x", masked))
+        _parse(_NON_ASCII.sub("x", masked))
     except ParseError as err:
         offset = (err.args + (None, None))[1]
         return offset if isinstance(offset, int) else None

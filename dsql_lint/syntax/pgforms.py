@@ -102,7 +102,13 @@ def rewrite(
         tokens = _bit_varying(tokens)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
-        if _OVERRIDING.search(sql, tokens[0].start, tokens[-1].end + 1):
+        # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
+        # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
+        end = tokens[-1].end + 1
+        if first is TokenType.INSERT and TokenType.VALUES in types:
+            values = (t.start for t in tokens if t.token_type is TokenType.VALUES)
+            end = next(values, end)
+        if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
@@ -110,18 +116,43 @@ def rewrite(
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
-        tokens = _virtual(tokens, fixups)
+        words = _Words(tokens, sql)
+        if words.has(_GENERATED):
+            tokens = _virtual(tokens, fixups)
         tokens = _function_types(tokens, fixups, sub_parser)
-        tokens = _partition_opclasses(tokens, fixups)
-        tokens = _no_inherit(tokens, fixups)
+        if words.has(_PARTITION):
+            tokens = _partition_opclasses(tokens, fixups)
+        if words.has(_INHERIT):
+            tokens = _no_inherit(tokens, fixups)
         tokens = _bare_storage_parameters(tokens, fixups)
-        tokens = _with_options(tokens, fixups)
-        tokens = _compared_bounds(tokens, fixups)
+        if words.has(_OF):
+            tokens = _with_options(tokens, fixups)
+        if words.has(_VALUES):
+            tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
     elif first is TokenType.ALTER:
-        tokens = _virtual(tokens, fixups)
+        if _Words(tokens, sql).has(_GENERATED):
+            tokens = _virtual(tokens, fixups)
         tokens = _compression(tokens)
     return tokens
+
+
+class _Words:
+    """Whether the statement's text holds a word: a search at C speed, before a scan of its
+    tokens in Python that looks for a token of that word (each scan is rarely needed, and
+    together they cost a tenth of a first run). Without the text, every scan runs."""
+
+    def __init__(self, tokens: list[Token], sql: str) -> None:
+        self.sql, self.start, self.end = sql, tokens[0].start, tokens[-1].end + 1
+
+    def has(self, word: re.Pattern[str]) -> bool:
+        return not self.sql or word.search(self.sql, self.start, self.end) is not None
+
+
+_GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
+    re.compile(rf"\b{word}\b", re.IGNORECASE)
+    for word in ("generated", "partition", "inherit", "of", "values")
+)
 
 
 def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:

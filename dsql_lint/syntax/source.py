@@ -335,7 +335,10 @@ def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[st
     context: set[str] = set()
     for folder, names in given.items():
         mine = {Path(name).resolve(): name for name in names}
-        siblings = sorted((p for p in folder.glob("*.sql") if p.is_file()), key=migration_key)
+        # Rails migrations too run in their names' order (db/migrate/<timestamp>_*.rb).
+        kinds = {"*.sql"} | ({"*.rb"} if any(n.endswith(".rb") for n in names) else set())
+        found = (p for kind in kinds for p in folder.glob(kind) if p.is_file())
+        siblings = sorted(found, key=migration_key)
         last = max((i for i, p in enumerate(siblings) if p.resolve() in mine), default=-1)
         for path in siblings[: last + 1]:
             name = mine.pop(path.resolve(), None)

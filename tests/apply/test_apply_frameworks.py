@@ -156,3 +156,21 @@ def test_a_configured_framework_folder_is_refused_with_no_path(
         assert result.code == 2, result.output
         assert "apply runs SQL files, not Django migrations" in result.err
     assert tables(db) == []
+
+
+def test_a_rails_db_folder_runs_its_sql_and_says_the_rb_files_are_not_run(
+    db: Database, tmp_path: Path
+) -> None:
+    # A Rails db/ holds structure.sql (the SQL to apply) beside db/migrate and schema.rb:
+    # apply runs the SQL, as Flyway passes over what is no SQL migration, and says so.
+    shutil.copytree(FRAMEWORKS / "rails" / "db", tmp_path / "db")
+    (tmp_path / "db" / "structure.sql").write_text("CREATE TABLE users (id uuid PRIMARY KEY);\n")
+    result = run_cli("apply", str(tmp_path / "db"), "--dsn", db.dsn)
+    assert result.code == 0, result.output
+    warnings = [line for line in result.err.splitlines() if "warning" in line]
+    assert warnings == [
+        "dsql-lint: warning: Rails migrations not run (3 files): apply runs SQL files; set "
+        "`config.active_record.schema_format = :sql`, run `rails db:migrate` on a local "
+        "database, then `rails db:structure:dump`, and apply db/structure.sql"
+    ]
+    assert tables(db) == ["public.users"]

@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from dsql_lint.cli import cli
 from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.fix.engine import Fixer
 from dsql_lint.lint.pipeline import Linter
 
 UNSAFE = Case(unsafe=True)
@@ -168,6 +169,50 @@ def test_the_trees_of_earlier_passes_are_freed_without_the_collector() -> None:
         gc.enable()
     assert len(result.passes) == 2
     assert nodes == 0
+
+
+def test_a_withdrawal_plans_no_fix_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each lint's fixes are planned once: going back to the lint before a withdrawn pass
+    leaves the withdrawn fix out of that lint's plan, and the findings it leaves are read
+    from the last plan, not from planning the file again."""
+    linted, planned = [], []
+    real_lint, real_plan = Linter.lint_source, Fixer._plan
+
+    def linting(self, source, *args):  # type: ignore[no-untyped-def]
+        linted.append(source.text)
+        return real_lint(self, source, *args)
+
+    def planning(self, report, *args):  # type: ignore[no-untyped-def]
+        planned.append(report.source.text)
+        return real_plan(self, report, *args)
+
+    monkeypatch.setattr(Linter, "lint_source", linting)
+    monkeypatch.setattr(Fixer, "_plan", planning)
+    result = fix_text(INDEXED_ARRAY, UNSAFE)
+    assert len(result.withdrawn) == 1
+    assert planned == linted
+
+
+def test_the_trees_of_the_statements_a_pass_edits_go_before_the_next_lint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Holding the trees of the lint before a pass through the next lint doubled fix's memory:
+    those of the statements the pass edits are freed first (the others are reused)."""
+    text = "CREATE TABLE a (id serial PRIMARY KEY);\nCREATE TABLE b (id uuid PRIMARY KEY);\n"
+    reports: list = []
+    alive: list[list[bool]] = []  # at each lint after the first: which trees of the first live
+    real = Linter.lint_source
+
+    def watching(self, source, *args):  # type: ignore[no-untyped-def]
+        if reports:
+            alive.append([p.tree is not None for p in reports[0].parsed])
+        reports.append(real(self, source, *args))
+        return reports[-1]
+
+    monkeypatch.setattr(Linter, "lint_source", watching)
+    result = fix_text(text, UNSAFE)
+    assert len(result.passes) == 1
+    assert alive == [[False, True]]
 
 
 def test_each_withdrawn_finding_has_its_own_note(tmp_path: Path) -> None:

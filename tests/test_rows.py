@@ -1,0 +1,127 @@
+"""A long INSERT ... VALUES is parsed a chunk of rows at a time (`syntax/rows.py`): its
+findings are those of the same statement parsed whole (as `fix` parses it), and those of the
+same rows in small statements; its memory follows a chunk, not the statement."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.lint.pipeline import Linter
+from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax import rows
+from dsql_lint.syntax.source import Source
+
+# Rows whose text holds what a cut between rows must not fall in: `),(` in a string, an
+# E-string, a quoted name, a block comment, a line comment and a dollar-quoted string; one
+# with a finding of its own (DSQL714), and one PostgreSQL's grammar refuses (DSQL012).
+TRICKY = (
+    "({n}, 'a),(b')",
+    "({n}, E'it\\'s ),( here')",
+    '({n}, "odd),(name")',
+    "({n}, /* ),( */ 'c')",
+    "({n}, 'd' -- ),(\n)",
+    "({n}, $$),($$)",
+    "({n}, to_tsvector('english'))",
+    "({n}, 'plain text, longer, to fill the chunk')",
+)
+REFUSED = "({n}, `backticks`)"  # sqlglot reads MySQL's quotes; PostgreSQL does not
+UNPARSABLE = "({n}, 1 ! 2)"  # sqlglot cannot read it: the whole statement's parse says so
+
+
+def _rows(count: int, extra: dict[int, str] | None = None) -> list[str]:
+    out = [TRICKY[n % len(TRICKY)].format(n=n) for n in range(count)]
+    for n, row in (extra or {}).items():
+        out[n] = row.format(n=n)
+    return out
+
+
+def _statement(values: list[str], tail: str = "") -> str:
+    return "INSERT INTO public.t (id, note)\nVALUES " + ",\n".join(values) + tail + ";\n"
+
+
+def _lint(text: str, *, whole: bool = False) -> list[Diagnostic]:
+    """Findings of `check` (chunks), or of the statement parsed whole, as `fix` reads it."""
+    options = LintOptions(jobs=1)
+    linter = Linter(active_rules(options), options, keep_trees=whole)
+    found = linter.lint_source(Source("t.sql", text)).diagnostics
+    return [d.without_node() for d in found]
+
+
+def test_a_long_values_list_has_the_findings_of_its_whole_parse() -> None:
+    accepted = _statement(_rows(12000), " ON CONFLICT (id) DO NOTHING")
+    refused = _statement(_rows(6000, {4321: REFUSED}))
+    assert len(accepted) > rows.MIN_CHARS + 2 * rows.CHUNK_CHARS
+    found = _lint(accepted + refused)
+    assert found == _lint(accepted + refused, whole=True)
+    codes = [(d.statement, d.code) for d in found]
+    assert codes.count((0, "DSQL714")) == 12000 // len(TRICKY)
+    assert codes.count((0, "DSQL717")) == 1 and codes.count((1, "DSQL012")) == 1
+
+
+def test_the_rows_as_chunks_cover_the_list_with_every_cut_between_rows() -> None:
+    values = _rows(6000)
+    text = _statement(values, " RETURNING id")
+    statement = _statements(text)[0]
+    long = rows.long_values(statement, _tokenizer())
+    assert long is not None
+    from dsql_lint.syntax.parse import parse_in_chunks
+
+    parses = list(parse_in_chunks(statement) or [])
+    assert len(parses) >= 4 and all(p is not None for p in parses)
+    counted = sum(len(p.tree.expression.expressions) for p in parses)
+    assert counted == parses[-1].rows.total == len(values)
+    assert parses[-1].tree.args.get("returning") is not None
+    assert all(p.rows is None for p in parses[:-1])
+
+
+def test_rows_the_parser_cannot_read_give_the_whole_statements_parse_error() -> None:
+    text = _statement(_rows(6000, {5000: UNPARSABLE}))
+    found = _lint(text)
+    assert found == _lint(text, whole=True)
+    assert [d.code for d in found if d.severity.name == "ERROR"][:1] == ["DSQL001"]
+
+
+def test_a_long_list_has_the_findings_of_the_same_rows_in_small_statements() -> None:
+    values = _rows(4000)
+    large = _lint(_statement(values))
+    small = _lint("".join(_statement(values[k : k + 500]) for k in range(0, 4000, 500)))
+
+    def rows_found(found: list[Diagnostic]) -> list[tuple[str, str]]:
+        return [(d.code, d.message) for d in found if d.code != "DSQL717"]
+
+    assert rows_found(large) == rows_found(small)
+    assert [d.code for d in large].count("DSQL717") == 1  # 4,000 rows: over the limit
+    assert "DSQL717" not in [d.code for d in small]
+
+
+def test_a_long_list_costs_a_chunks_tree_not_the_statements() -> None:
+    """Parsed whole (as `fix` does), these rows' tree peaks at about 300 bytes a character."""
+    text = _statement([f"({n}, 'row {n}')" for n in range(40_000)])
+    options = LintOptions(jobs=1)
+    linter = Linter(active_rules(options), options)
+    linter.lint_source(Source("warm.sql", _statement(["(1, 'a')"])))
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        found = linter.lint_source(Source("t.sql", text)).diagnostics
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert [d.code for d in found] == ["DSQL717"]
+    assert peak < 40 * len(text), (peak, len(text))
+
+
+def _statements(text: str) -> list:
+    from dsql_lint.syntax.split import split
+
+    return split(Source("t.sql", text))
+
+
+def _tokenizer():  # noqa: ANN202 - sqlglot's tokenizer for the DSQL dialect
+    from dsql_lint.syntax.parse import _TOKENIZER
+
+    return _TOKENIZER
