@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dsql_lint.apply import copybatch, history, ledger, upkeep
+from dsql_lint.apply import copybatch, foreign_ledgers, history, ledger, upkeep
 from dsql_lint.apply.connect import Session
 from dsql_lint.apply.ddl import AsyncJob, qualified, written
 from dsql_lint.apply.errors import ApplyError, CannotConnect, ConnectionLost
+from dsql_lint.apply.interrupt import cancelling_on_interrupt
 from dsql_lint.apply.jobs import failed_index_advice, job_id_of, running_job_for, wait_for_job
 from dsql_lint.apply.ledger import APPLIED, FAILED, NOT_RUN, SKIPPED, STARTED, LedgerState
 from dsql_lint.apply.live_catalog import (
@@ -39,7 +40,13 @@ from dsql_lint.apply.lock import RunLock
 from dsql_lint.apply.migrations import Version
 from dsql_lint.apply.plan import DDL, DML, QUERY, SESSION, FilePlan, Step, Unit
 from dsql_lint.apply.progress import Reporter
-from dsql_lint.apply.retry import ReconnectPolicy, RetryPolicy, is_unavailable, with_retries
+from dsql_lint.apply.retry import (
+    ReconnectPolicy,
+    RetryPolicy,
+    StillUnavailable,
+    is_unavailable,
+    with_retries,
+)
 from dsql_lint.lint.schema import Effect
 
 T = TypeVar("T")
@@ -85,6 +92,7 @@ class Executor:
         self._unknown: Unit | None = None
         self._reported: set[tuple[str, int]] = set()  # a resume reports each statement once
         self._progress = 0  # statements reported and COPY batches committed
+        self._copying: tuple[int, int] | None = None  # a COPY's rows committed, and its rows
         self._started = False
 
     @property
@@ -95,6 +103,13 @@ class Executor:
     def current(self) -> str:
         """Where the run is: a statement's file:line, or the phase before the first."""
         return self._current
+
+    def interrupted_at(self) -> str:
+        """Where a Ctrl-C stopped the run, with a COPY's rows already committed."""
+        if self._copying is None:
+            return self._current
+        done, total = self._copying
+        return f"{self._current} (COPY stopped with {done:,} of {total:,} rows committed)"
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -138,7 +153,7 @@ class Executor:
                 delay = policy.delay(attempt)
                 self.reporter.event(
                     "reconnect",
-                    reason=f"connection lost at {self._current}: {_first_line(err)}",
+                    reason=f"{_loss(err)} at {self._current}: {_first_line(err)}",
                     attempt=attempt,
                     delay=round(delay, 3),
                 )
@@ -154,12 +169,14 @@ class Executor:
 
         if not self.session.connections:
             return False  # the first connection failed: nothing to resume
-        if isinstance(err, CannotConnect):
+        if isinstance(err, (CannotConnect, StillUnavailable)):
             return True
         lost = isinstance(err, (psycopg.OperationalError, psycopg.InterfaceError, ApplyError))
         return lost and self._broken()
 
     def _run(self, plans: list[FilePlan], target: str) -> None:
+        if not self._started and not ledger.exists(self.conn):
+            self._warn_foreign_ledgers()
         self._current = "creating the ledger"
         self.ensure_ledger()
         self._current = "taking the apply lock"
@@ -188,6 +205,11 @@ class Executor:
             )
         for plan in plans:
             self._run_file(plan)
+
+    def _warn_foreign_ledgers(self) -> None:
+        tables = foreign_ledgers.found(self.conn)
+        if tables:
+            self.reporter.event("warning", message=foreign_ledgers.warning(tables))
 
     def ensure_ledger(self) -> None:
         upkeep.ensure_ledger(self.conn, lambda attempt: self._retrying(attempt, None))
@@ -481,30 +503,35 @@ class Executor:
 
         def attempt() -> tuple[int, Any] | None:
             nonlocal sent
-            with self.conn.transaction():
-                # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
-                # may be in already.
-                row = ledger.reread(self.conn, [step], for_update=True).get((step.file, step.index))
-                if row is not None:
-                    self.state.statements[(step.file, step.index)] = row
-                if row is not None and row.status in DONE:
-                    return None
-                done = (row.rows_done or 0) if row is not None else 0
-                digest = prefix(done)
-                if done and row is not None and digest.hexdigest() != row.rows_sha256:
-                    raise ApplyError(
-                        f"{step.where}: the first {done:,} rows of this COPY were committed, "
-                        "and have been edited since: restore them (only rows not yet copied "
-                        "may change)"
+            with cancelling_on_interrupt(self.conn):
+                with self.conn.transaction():
+                    # Re-read on every try: after a COMMIT of unknown outcome (XX000) the batch
+                    # may be in already.
+                    row = ledger.reread(self.conn, [step], for_update=True).get(
+                        (step.file, step.index)
                     )
-                first, end = next(rows.batches(done))
-                # The server counts the header, sent again with each batch, as line 1.
-                skipped = rows.lines_before(first) - bool(rows.header)
-                self._copy(step, rows.data(first, end), skipped)
-                sent = True
-                copybatch.feed(digest, rows.rows[first:end])
-                status = APPLIED if end == len(rows) else STARTED
-                ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+                    if row is not None:
+                        self.state.statements[(step.file, step.index)] = row
+                    if row is not None and row.status in DONE:
+                        return None
+                    done = (row.rows_done or 0) if row is not None else 0
+                    self._copying = (done, len(rows))
+                    digest = prefix(done)
+                    if done and row is not None and digest.hexdigest() != row.rows_sha256:
+                        raise ApplyError(
+                            f"{step.where}: the first {done:,} rows of this COPY were committed, "
+                            "and have been edited since: restore them (only rows not yet copied "
+                            "may change)"
+                        )
+                    first, end = next(rows.batches(done))
+                    # The server counts the header, sent again with each batch, as line 1.
+                    skipped = rows.lines_before(first) - bool(rows.header)
+                    self._copy(step, rows.data(first, end), skipped)
+                    sent = True
+                    copybatch.feed(digest, rows.rows[first:end])
+                    status = APPLIED if end == len(rows) else STARTED
+                    ledger.record(self.conn, step, status, progress=(end, digest.hexdigest()))
+                self._copying = (end, len(rows))  # committed
             return end, digest
 
         while True:
@@ -519,6 +546,7 @@ class Executor:
                 "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
             )
             if batch[0] == len(rows):
+                self._copying = None
                 return True
 
     def _run_query(self, step: Step) -> None:
@@ -599,6 +627,8 @@ class Executor:
 
         try:
             return action()
+        except StillUnavailable:
+            raise  # not the statement's failure: the run reconnects (_run_reconnecting)
         except ApplyError as err:
             if self._broken():
                 raise
@@ -734,9 +764,13 @@ def server_error(
 def _lost_message(where: str, err: BaseException, gave_up: int = 0) -> str:
     tries = f" (gave up after {gave_up} reconnect{'s' * (gave_up != 1)})" if gave_up else ""
     return (
-        f"connection lost at {where}: {_first_line(err)}{tries}. The ledger records how far "
+        f"{_loss(err)} at {where}: {_first_line(err)}{tries}. The ledger records how far "
         "the run got: run apply again to resume"
     )
+
+
+def _loss(err: BaseException) -> str:
+    return "server unavailable" if isinstance(err, StillUnavailable) else "connection lost"
 
 
 def _first_line(err: BaseException) -> str:

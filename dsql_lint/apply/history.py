@@ -295,7 +295,7 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
                 found.append(Problem("failed", step.where, row.error or "failed"))
             elif row is not None and row.status == STARTED and row.rows_done:
                 total = len(copybatch.rows_of(step.text, step.copy_data or ""))
-                detail = f"{row.rows_done:,} of {total:,} rows copied: run apply to continue"
+                detail = f"{row.rows_done:,} of {total:,} rows committed: run apply to continue"
                 found.append(Problem("interrupted", step.where, detail))
             elif row is not None and row.status == STARTED:
                 found.append(Problem("interrupted", step.where, "run apply to reconcile it"))

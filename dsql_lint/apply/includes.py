@@ -6,6 +6,7 @@ plan before anything runs. Those that change nothing the server receives (`\\ech
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +59,15 @@ def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded)
             cycle = " -> ".join(p.name for p in [*stack, path])
             raise UserError(f"\\{command} {name}: include cycle ({cycle})", *where)
         try:
-            included = read_source(str(path))
+            included = read_source(_shown(path, source.path))
         except UserError as err:
             raise UserError(f"\\{command} {name}: {err.message}", *where) from None
         out.included.append(included)
         _expand(included, roots, [*stack, path], out)
+
+
+def _shown(path: Path, including: str) -> str:
+    """The included file's path as the user sees the including one's: relative to the
+    working directory when the migrations were given that way, absolute otherwise."""
+    folder = Path(including).parent
+    return os.path.normpath(folder / os.path.relpath(path, folder.resolve()))

@@ -121,7 +121,7 @@ def build_plans(paths: list[str], dsql: bool, exclude: Iterable[str] = ()) -> li
         for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
     ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
-    included = {Path(source.path) for plan in all_plans for source in plan.included}
+    included = {Path(source.path).resolve() for plan in all_plans for source in plan.included}
     plans: list[FilePlan] = []
     seen: dict[str, str] = {}
     for plan in all_plans:

@@ -42,6 +42,12 @@ class RetriesExhausted(ApplyError):
         self.last = last
 
 
+class StillUnavailable(RetriesExhausted):
+    """XX000 `server unavailable` on every try of one connection: the run reconnects, as for
+    a lost connection (a new connection may reach a node that serves it), and the unit whose
+    last COMMIT had an unknown outcome is reconciled on resume, never recorded as failed."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_retries: int = 10
@@ -96,16 +102,17 @@ def with_retries(
                 raise
             retry += 1
             delay = policy.delay(retry)
+            unavailable = is_unavailable(err)
+            gave_up = StillUnavailable if unavailable else RetriesExhausted
+            what = "`server unavailable` (XX000)" if unavailable else "a concurrency conflict"
             if retry > policy.max_retries:
-                raise RetriesExhausted(
-                    f"gave up after {policy.max_retries} retries of a concurrency conflict: "
-                    f"{_first_line(err)}",
+                raise gave_up(
+                    f"gave up after {policy.max_retries} retries of {what}: {_first_line(err)}",
                     err,
                 ) from err
             if clock() - started + delay > policy.max_seconds:
-                raise RetriesExhausted(
-                    f"gave up retrying a concurrency conflict after {policy.max_seconds:g} s: "
-                    f"{_first_line(err)}",
+                raise gave_up(
+                    f"gave up retrying {what} after {policy.max_seconds:g} s: {_first_line(err)}",
                     err,
                 ) from err
             on_retry(retry, delay, err)

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from dsql_lint.apply.copybatch import MAX_ROWS
+from dsql_lint.apply.copybatch import MAX_ROWS, rows_of
 from dsql_lint.apply.history import edit_of
-from dsql_lint.apply.ledger import NOT_RUN, LedgerState
+from dsql_lint.apply.ledger import NOT_RUN, STARTED, LedgerState, StatementRow
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
 from dsql_lint.apply.target import Target
 
@@ -89,6 +89,9 @@ def print_status(
         not_run = statuses.count(NOT_RUN)
         applied = sum(s in ("applied", "skipped") for s in statuses)
         overall = "applied" if applied + not_run == len(steps) else "pending"
+        copying = _copy_in_progress(plan, state)
+        if copying is not None:
+            overall = "in progress"
         if "failed" in statuses:
             overall = "failed"
         if id(plan) not in runs:
@@ -106,13 +109,16 @@ def print_status(
                         "applied": applied,
                         "not_run": not_run,
                         "statements": len(steps),
+                        **({"rows_done": copying[0], "rows": copying[1]} if copying else {}),
                     }
                 )
             )
         else:
             accepted = f", {not_run} not run: edits accepted by repair" if not_run else ""
+            copy = f"; COPY: {copying[0]:,} of {copying[1]:,} rows committed" if copying else ""
             click.echo(
-                f"{plan.path}: {overall} ({applied}/{len(steps)} statements applied{accepted})"
+                f"{plan.path}: {overall} "
+                f"({applied}/{len(steps)} statements applied{accepted}{copy})"
             )
         for step, status in zip(steps, statuses, strict=True):
             row = state.statements.get((step.file, step.index))
@@ -125,12 +131,35 @@ def print_status(
                 "error": row.error if row else None,
                 "sql": step.first_line,
             }
+            rows = _copied(step, row)
+            if rows is not None:
+                fields.update(rows_done=rows[0], rows=rows[1])
             if fmt == "json":
                 click.echo(json.dumps({"event": "statement", **fields}))
             elif overall not in ("applied", "below baseline", "not used"):
                 extra = f"  [{row.error}]" if row and row.error else ""
+                if rows is not None and status == STARTED:
+                    extra += f"  [{rows[0]:,} of {rows[1]:,} rows committed]"
                 click.echo(f"  {step.where:<28} {status:<8} {step.first_line}{extra}")
     return failed
+
+
+def _copied(step: Step, row: StatementRow | None) -> tuple[int, int] | None:
+    """A COPY run in batches: the rows committed (the ledger counts them with each batch, and
+    a resume goes on from there) and the rows of the file."""
+    if row is None or row.rows_done is None or step.copy_data is None:
+        return None
+    return row.rows_done, len(rows_of(step.text, step.copy_data))
+
+
+def _copy_in_progress(plan: FilePlan, state: LedgerState) -> tuple[int, int] | None:
+    """The rows of a file's COPY that an interrupted run left partly committed."""
+    for step in plan.steps:
+        row = state.statements.get((step.file, step.index))
+        rows = _copied(step, row)
+        if row is not None and row.status == STARTED and rows is not None and rows[0]:
+            return rows
+    return None
 
 
 def _edited(plan: FilePlan, state: LedgerState | None) -> bool:

@@ -287,7 +287,7 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
     except KeyboardInterrupt:
         code = 130
         error = ApplyError(
-            f"interrupted at {executor.current}: the ledger records how far the run got; "
+            f"interrupted at {executor.interrupted_at()}: the ledger records how far the run got; "
             "run apply again to resume"
         )
     finally:

@@ -8,6 +8,7 @@ writes."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import click
 
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.errors import ApplyError
+from dsql_lint.apply.migrations import UNDO, VERSIONED, classify
 from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.apply.upkeep import holding_lock, retried
 from dsql_lint.commands.apply import (
@@ -27,6 +29,7 @@ from dsql_lint.commands.apply import (
     target_options,
 )
 from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.errors import UserError
 from dsql_lint.settings import resolve_settings
 
 # Statements recorded per transaction by --mark-applied (DSQL: 3,000 modified rows at most).
@@ -67,8 +70,8 @@ def repair(
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
     plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude)
-    accepted = [_plan_of("--accept-edits", path, plans) for path in accept_edits]
-    marked = [_plan_of("--mark-applied", path, plans) for path in mark_applied]
+    accepted = [_plan_of("--accept-edits", path, plans, paths) for path in accept_edits]
+    marked = [_plan_of("--mark-applied", path, plans, paths) for path in mark_applied]
     session = _session(target)
     try:
         if not marked and not ledger.exists(session.conn):
@@ -131,12 +134,34 @@ def _repair(
     return changes + sum(changed for _, changed in said)
 
 
-def _plan_of(option: str, path: str, plans: list[FilePlan]) -> FilePlan:
+def _plan_of(option: str, path: str, plans: list[FilePlan], given: tuple[str, ...]) -> FilePlan:
     wanted = Path(path).resolve()
     for plan in plans:
         if Path(plan.path).resolve() == wanted or plan.name == path:
             return plan
-    raise ApplyError(f"{option} {path}: not one of the migrations given")
+    raise UserError(f"{option} {path}: {_not_a_migration(path, plans, given)}")
+
+
+def _not_a_migration(path: str, plans: list[FilePlan], given: tuple[str, ...]) -> str:
+    """Why `path` names none of the migrations apply runs, and what it could mean."""
+    migration = classify(path)
+    if not migration.forward:
+        what = "an undo file" if migration.role == UNDO else "a down migration"
+        forward = [
+            plan.path
+            for plan in plans
+            if plan.version == migration.version and plan.role == VERSIONED
+        ]
+        instead = f"; mark {forward[0]} instead" if forward else ""
+        return f"{what}: apply never runs it, so it is never recorded as applied{instead}"
+    folders = ", ".join(given) or "."
+    exists = Path(path).is_file()
+    reason = f"not among the migrations of {folders}" if exists else f"no such file in {folders}"
+    names = {Path(plan.path).name: plan.path for plan in plans}
+    close = difflib.get_close_matches(Path(path).name, list(names), n=3, cutoff=0.8)
+    if close:
+        reason += f" (did you mean {', '.join(names[name] for name in close)}?)"
+    return reason
 
 
 def _forget_missing(conn: Any, name: str, state: ledger.LedgerState) -> tuple[str, bool]:

@@ -6,6 +6,12 @@ Query, a Sync (end of an extended-protocol batch), CopyDone or CopyFail. Message
 until the request is complete, so a cut "before" request N means the server never saw any
 of it, and a cut "after" request N means the server ran it but the client never heard back.
 
+With `unavailable_on`, a connection that sends a request containing that text becomes a
+sick one (the first `unavailable_conns` connections do): each request of it containing the text
+is answered, without reaching the server, with Aurora DSQL's transient XX000 `server
+unavailable` (dsql-facts.md, what the cluster answers), as a node that cannot serve it would;
+a new connection is served.
+
 With `password`, the proxy asks for a password as Aurora DSQL does (cleartext, inside TLS) and
 lets the login through to the test server (which trusts every login) only when
 `password(user, secret)` finds nothing wrong with it; otherwise it refuses the login with
@@ -39,6 +45,8 @@ class Login:
 class _Conn:
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     drop_response: bool = False
+    sick: bool = False
+    status: bytes = b"I"  # the transaction status of the server's last ReadyForQuery
 
     def close(self) -> None:
         for writer in self.writers:
@@ -55,6 +63,8 @@ class Proxy:
         cut_on: str | None = None,
         cut_on_times: int = 1,
         password: Callable[[str, str], str | None] | None = None,
+        unavailable_on: str | None = None,
+        unavailable_conns: int = 1,
     ) -> None:
         self.backend_port = backend_port
         self.tls = tls
@@ -64,6 +74,10 @@ class Proxy:
         self.cut_on = cut_on.encode() if cut_on is not None else None
         self.cut_on_times = cut_on_times
         self.password = password
+        self.unavailable_on = unavailable_on.encode() if unavailable_on is not None else None
+        self.unavailable_conns = unavailable_conns
+        self.sick_conns = 0
+        self.unavailable = 0  # requests answered XX000
         self.logins: list[Login] = []
         self.requests = 0
         self.cuts = 0
@@ -183,6 +197,10 @@ class Proxy:
             pending += kind + size + body
             if kind[0] not in FLUSHES:
                 continue
+            if kind[0] in REQUEST_ENDS and self._refused(pending, conn):
+                await self._unavailable(conn)
+                pending.clear()
+                continue
             if kind[0] in REQUEST_ENDS:
                 self.requests += 1
                 if self.requests == self.cut_at or (
@@ -199,13 +217,43 @@ class Proxy:
             await bwriter.drain()
             pending.clear()
 
+    def _refused(self, request: bytearray, conn: _Conn) -> bool:
+        if self.unavailable_on is None or self.unavailable_on not in request:
+            return False
+        if not conn.sick and self.sick_conns < self.unavailable_conns:
+            conn.sick = True
+            self.sick_conns += 1
+        return conn.sick
+
+    async def _unavailable(self, conn: _Conn) -> None:
+        """The error and ReadyForQuery the server sends for a request it refuses: a
+        transaction block it was in is now failed."""
+        self.unavailable += 1
+        fields = ((b"S", "ERROR"), (b"V", "ERROR"), (b"C", "XX000"), (b"M", "server unavailable"))
+        error = b"".join(code + text.encode() + b"\0" for code, text in fields) + b"\0"
+        status = b"E" if conn.status in (b"T", b"E") else b"I"
+        cwriter = conn.writers[0]
+        cwriter.write(b"E" + struct.pack("!i", len(error) + 4) + error)
+        cwriter.write(b"Z" + struct.pack("!i", 5) + status)
+        await cwriter.drain()
+        conn.status = status
+
     async def _pump_back(
         self, breader: asyncio.StreamReader, cwriter: asyncio.StreamWriter, conn: _Conn
     ) -> None:
+        unread = bytearray()  # the server's messages, read for their ReadyForQuery status
         while True:
             data = await breader.read(65536)
             if not data or conn.drop_response:
                 conn.close()
                 return
+            unread += data
+            while len(unread) >= 5:
+                size = struct.unpack("!i", unread[1:5])[0]
+                if len(unread) < 1 + size:
+                    break
+                if unread[0:1] == b"Z":
+                    conn.status = bytes(unread[5:6])
+                del unread[: 1 + size]
             cwriter.write(data)
             await cwriter.drain()

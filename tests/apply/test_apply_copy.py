@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import Database, run_cli
@@ -94,12 +95,78 @@ def test_a_kill_between_batches_resumes_after_the_last_committed_batch(
     assert db.query("SELECT count(*) FROM items") == [(done,)]
     # validate says what is left; the rerun continues after the committed rows.
     validate = run_cli("validate", str(folder), "--dsn", db.dsn)
-    assert validate.code == 1 and f"{done:,} of {TOTAL:,} rows copied" in validate.out
+    assert validate.code == 1 and f"{done:,} of {TOTAL:,} rows committed" in validate.out
     second = apply(folder, db)
     assert second.code == 0, second.output
     assert copied(second.out)[0] == done + min(MAX_ROWS, TOTAL - done)
     assert_each_row_once(db)
     assert copy_row(db) == [("applied", TOTAL)]
+
+
+def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
+    db: Database, migrations
+) -> None:
+    """SIGINT while a batch's COPY runs on the server: the COPY is cancelled, its transaction
+    rolls back cleanly (no psycopg warning), one line says where, exit 130; status counts the
+    batches that committed, as the resume goes on from them."""
+    db.execute(TABLE)
+    # The second batch's first row waits in its trigger: the interrupt lands while it runs.
+    db.execute(
+        "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;"
+        "CREATE TRIGGER slow BEFORE INSERT ON items FOR EACH ROW"
+        " WHEN (NEW.id = 3000) EXECUTE FUNCTION slow()"
+    )
+    folder = migrations({"V2__items.sql": copy_file(range(1, TOTAL + 1))})
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DSQL_LINT_NO_CACHE": "1"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dsql_lint", "apply", str(folder), "--dsn", db.dsn],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert run.stderr is not None
+    for line in run.stderr:
+        if line.startswith("copy "):
+            break
+    time.sleep(0.5)  # the next batch's COPY is in its trigger's sleep
+    run.send_signal(signal.SIGINT)
+    _, rest = run.communicate(timeout=60)
+    assert run.returncode == 130, rest
+    assert "error ignored" not in rest and "Traceback" not in rest, rest
+    (error,) = [line for line in rest.splitlines() if line.strip()]
+    assert error == (
+        f"dsql-lint: error: interrupted at {folder}/V2__items.sql:1 (COPY stopped with "
+        "2,999 of 10,000 rows committed): the ledger records how far the run got; run apply "
+        "again to resume"
+    ), rest
+    assert copy_row(db) == [("started", 2999)]
+    assert db.query("SELECT count(*) FROM items") == [(2999,)]
+    status = run_cli("status", str(folder), "--dsn", db.dsn)
+    assert "V2__items.sql: in progress (0/1 statements applied; COPY: 2,999 of 10,000 rows " in (
+        status.out
+    )
+    assert "started  COPY items (id, name) FROM stdin  [2,999 of 10,000 rows committed]" in (
+        status.out
+    )
+    as_json = [
+        json.loads(line)
+        for line in run_cli(
+            "status", str(folder), "--dsn", db.dsn, "--format", "json"
+        ).out.splitlines()
+    ]
+    assert [(e["status"], e["rows_done"], e["rows"]) for e in as_json] == [
+        ("in progress", 2999, TOTAL),
+        ("started", 2999, TOTAL),
+    ]
+    validate = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert "interrupted: 2,999 of 10,000 rows committed: run apply to continue" in validate.out
+    db.execute("DROP TRIGGER slow ON items")
+    resumed = apply(folder, db)
+    assert resumed.code == 0, resumed.output
+    assert copied(resumed.out)[0] == 5998
+    assert_each_row_once(db)
 
 
 def test_a_failed_batch_keeps_the_rows_before_it_and_the_corrected_file_continues(

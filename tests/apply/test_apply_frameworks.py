@@ -3,6 +3,7 @@ breakpoints; down sections and rollback lines never), against PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -156,6 +157,50 @@ def test_a_configured_framework_folder_is_refused_with_no_path(
         assert result.code == 2, result.output
         assert "apply runs SQL files, not Django migrations" in result.err
     assert tables(db) == []
+
+
+def test_a_first_apply_on_a_database_another_tool_migrated_points_to_baseline(
+    db: Database, tmp_path: Path
+) -> None:
+    """apply never writes dbmate's or Flyway's history table; on a database that has one and
+    no dsql-lint ledger yet, its first run says so in one line and names `baseline`."""
+    db.execute("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)")
+    db.execute("INSERT INTO schema_migrations VALUES ('20240101000000')")
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20240101000000_users.sql").write_text(
+        "-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\n"
+        "-- migrate:down\nDROP TABLE users;\n"
+    )
+    first = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert first.code == 0, first.output
+    (warning,) = [line for line in first.err.splitlines() if line.startswith("warning: ")]
+    assert warning == (
+        "warning: this database has another tool's migration history, "
+        "public.schema_migrations (golang-migrate, dbmate or Rails), and no dsql-lint ledger: "
+        "if that tool applied these migrations, stop and run `dsql-lint baseline --version V` "
+        "first, or apply runs them all again (apply never reads or writes that table)"
+    )
+    # The other tool's table is left as it was; later runs have a ledger and say nothing.
+    assert db.query("SELECT version FROM schema_migrations") == [("20240101000000",)]
+    (folder / "20240102000000_more.sql").write_text(
+        "-- migrate:up\nCREATE TABLE more (id bigint PRIMARY KEY);\n"
+    )
+    second = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert second.code == 0 and "warning: " not in second.err, second.output
+
+
+def test_flyway_s_history_table_is_named_too(db: Database, migrations) -> None:
+    db.execute("CREATE SCHEMA app; CREATE TABLE app.flyway_schema_history (version text)")
+    folder = migrations({"V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n"})
+    result = run_cli("apply", str(folder), "--dsn", db.dsn, "--format", "json")
+    assert result.code == 0, result.output
+    warnings = [
+        e["message"] for e in map(json.loads, result.out.splitlines()) if e["event"] == "warning"
+    ]
+    assert len(warnings) == 1 and "app.flyway_schema_history (Flyway)" in warnings[0]
+    later = migrations({"V2__b.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\n"})
+    assert '"warning"' not in run_cli("apply", str(later), "--dsn", db.dsn, "--format", "json").out
 
 
 def test_a_rails_db_folder_runs_its_sql_and_says_the_rb_files_are_not_run(

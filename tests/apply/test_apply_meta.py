@@ -40,6 +40,28 @@ def test_included_files_run_as_part_of_the_migration(db: Database, tmp_path: Pat
     assert edited.code == 1 and "V1__schema.sql was edited" in edited.err
 
 
+def test_an_included_file_is_shown_as_the_migrations_were_given(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given relative to the working directory, the included file's statements are shown
+    relative to it too (the plan, the progress lines and the errors), as every other path."""
+    write(
+        tmp_path / "db" / "m",
+        {
+            "V1__a.sql": "CREATE TABLE a (id bigint PRIMARY KEY);\n\\ir lib/part.sql\n",
+            "lib/part.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\nSELECT 1/0;\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path / "db")
+    plan = run_cli("apply", "m", "--dry-run")
+    assert "  m/lib/part.sql:1 " in plan.out, plan.output
+    result = run_cli("apply", "m", "--dsn", db.dsn)
+    assert result.code == 1
+    assert "applied  m/lib/part.sql:1  CREATE TABLE b" in result.err, result.err
+    assert "dsql-lint: error: m/lib/part.sql:2: division by zero" in result.err, result.err
+    assert str(tmp_path) not in result.output
+
+
 def test_an_include_cycle_is_refused(tmp_path: Path) -> None:
     folder = write(
         tmp_path / "m",

@@ -191,3 +191,67 @@ def test_the_text_output_says_where_the_connection_was_lost_and_how_it_resumed(
     (resume,) = [line for line in lines if line.startswith("resume ")]
     assert resume.endswith("V1__rows.sql:6  interrupted: applied (the catalog shows its effect)")
     assert lines[-1].startswith("done: 4 applied, 0 already applied, 0 failed in ")
+
+
+@pytest.mark.parametrize(
+    "text, line", [("CREATE TABLE u", 6), ("VALUES (2, 'b')", 4)], ids=["ddl", "block"]
+)
+def test_server_unavailable_past_its_retries_reconnects_and_resumes(
+    db: Database, migrations, text: str, line: int
+) -> None:
+    """XX000 `server unavailable` on every try on one connection: once its retries are used
+    up, the run reconnects as for a lost connection and a new connection applies the unit;
+    nothing is recorded as failed."""
+    folder = migrations({"V1__rows.sql": ROWS})
+    with Proxy(db.server.port, unavailable_on=text) as proxy:
+        result = run_cli(
+            "apply",
+            str(folder),
+            "--format",
+            "json",
+            "--max-retries",
+            "2",
+            "--dsn",
+            proxied(db, proxy.port),
+        )
+    assert result.code == 0, result.output
+    assert proxy.unavailable == 3  # the first try and its 2 retries
+    assert [e["sqlstate"] for e in named(result.out, "retry")] == ["XX000", "XX000"]
+    (reconnect,) = named(result.out, "reconnect")
+    assert reconnect["reason"].startswith(f"server unavailable at {folder}/V1__rows.sql:{line}: ")
+    assert "gave up after 2 retries of `server unavailable` (XX000)" in reconnect["reason"]
+    assert db.query("SELECT id, v FROM t ORDER BY id") == [(1, "a"), (2, "b")]
+    assert db.query("SELECT to_regclass('u') IS NOT NULL") == [(True,)]
+    assert {row[2] for row in ledger_rows(db)} == {"applied"}
+    assert [e["status"] for e in named(result.out, "statement")] == ["applied"] * 4
+
+
+def test_server_unavailable_on_every_connection_stops_as_a_lost_connection_does(
+    db: Database, migrations
+) -> None:
+    """Unavailable on each new connection too: after --max-reconnects the run stops (exit 1),
+    the statement is left to be reconciled, not recorded as failed, and the next run applies
+    it."""
+    folder = migrations({"V1__rows.sql": ROWS})
+    with Proxy(db.server.port, unavailable_on="CREATE TABLE u", unavailable_conns=100) as proxy:
+        result = run_cli(
+            "apply",
+            str(folder),
+            "--format",
+            "json",
+            "--max-retries",
+            "1",
+            "--max-reconnects",
+            "2",
+            "--dsn",
+            proxied(db, proxy.port),
+        )
+    assert result.code == 1, result.output
+    assert proxy.unavailable == 6  # 2 tries on each of 3 connections
+    (error,) = named(result.out, "error")
+    assert error["message"].startswith(f"server unavailable at {folder}/V1__rows.sql:6: ")
+    assert "(gave up after 2 reconnects)" in error["message"]
+    assert [row[2] for row in ledger_rows(db)][-1] == "started"
+    again = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert again.code == 0, again.output
+    assert {row[2] for row in ledger_rows(db)} == {"applied"}

@@ -78,7 +78,48 @@ def test_mark_applied_records_a_file_applied_by_hand_without_running_it(
     twice = run_cli("repair", str(folder), "--dsn", db.dsn, "--mark-applied", "V2__b.sql")
     assert "already applied, nothing to mark" in twice.out and "repair: 0 changes" in twice.err
     unknown = run_cli("repair", str(folder), "--dsn", db.dsn, "--mark-applied", "V9__x.sql")
-    assert unknown.code == 1 and "not one of the migrations given" in unknown.err
+    assert unknown.code == 2
+    assert f"--mark-applied V9__x.sql: no such file in {folder}" in unknown.err
+
+
+def test_mark_applied_says_what_the_file_is_when_it_is_no_migration(
+    db: Database, migrations, tmp_path: Path
+) -> None:
+    """An undo or down file never runs forward; a missing file is named as such, with the
+    migrations its name is close to; a file outside the folders given is not in them. Each is
+    a usage error (exit 2) that changes nothing."""
+    folder = migrations(
+        {
+            "V1__a.sql": entry(1),
+            "V2__orders.sql": entry(2),
+            "U2__orders.sql": "SELECT 1;\n",
+            "3_more.down.sql": "SELECT 1;\n",
+        }
+    )
+    db.execute(LOG)
+
+    def mark(path: str) -> str:
+        result = run_cli("repair", str(folder), "--dsn", db.dsn, "--mark-applied", path)
+        assert result.code == 2, result.output
+        return result.err.strip()
+
+    undo = mark(str(folder / "U2__orders.sql"))
+    assert undo.endswith(
+        "U2__orders.sql: an undo file: apply never runs it, so it is never recorded as "
+        f"applied; mark {folder / 'V2__orders.sql'} instead"
+    ), undo
+    down = mark(str(folder / "3_more.down.sql"))
+    assert down.endswith(
+        "a down migration: apply never runs it, so it is never recorded as applied"
+    )
+    typo = mark(str(folder / "V2__order.sql"))
+    assert typo.endswith(
+        f"V2__order.sql: no such file in {folder} (did you mean {folder / 'V2__orders.sql'}?)"
+    ), typo
+    elsewhere = tmp_path / "V7__elsewhere.sql"
+    elsewhere.write_text(entry(7))
+    assert mark(str(elsewhere)).endswith(f"not among the migrations of {folder}")
+    assert db.query("SELECT to_regclass('dsql_lint.files')") == [(None,)]
 
 
 def test_a_failed_file_deleted_from_the_folder_is_forgotten_by_repair(
