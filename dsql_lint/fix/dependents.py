@@ -253,6 +253,13 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
     aliases = _aliases(tree)
     if change.table not in aliases.values():
         return
+    if change.kind == "array-json" and owner(tree) == change.table:
+        key = _key_holding(tree, change.column)
+        if key is not None:
+            raise Declined(
+                f"{_where(place, parsed)} makes {change.column} part of {key}, and DSQL cannot"
+                f" use a {change.new_type} column in a key (DSQL307)"
+            )
     handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
@@ -262,6 +269,40 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         if id(column) in handled or not _is_the_column(column, change, aliases):
             continue
         yield from _use(change, parsed, column, place, found, handled)
+
+
+def _key_holding(tree: exp.Expr, column: str) -> str | None:
+    """The key or constraint that an ALTER TABLE adds over `column`, as a phrase: its column
+    lists are names, not expressions, so the uses of the column read elsewhere miss them."""
+    for key in tree.find_all(
+        exp.PrimaryKey, exp.UniqueColumnConstraint, exp.ForeignKey, exp.ExcludeColumnConstraint
+    ):
+        if isinstance(key, exp.PrimaryKey):
+            phrase, names = "a primary key", key.expressions
+        elif isinstance(key, exp.ForeignKey):
+            phrase, names = "a foreign key", key.expressions
+        elif isinstance(key, exp.UniqueColumnConstraint):
+            schema = key.this
+            phrase = "a unique constraint"
+            names = schema.expressions if isinstance(schema, exp.Schema) else []
+        else:
+            params = key.this
+            phrase = "an exclusion constraint"
+            names = (
+                (params.args.get("columns") or [])
+                if isinstance(params, exp.IndexParameters)
+                else []
+            )
+        if any(_key_name(name) == column for name in names):
+            return phrase
+    return None
+
+
+def _key_name(node: exp.Expr) -> str | None:
+    """The column a key list's entry names (`tags`, `tags DESC`, `tags WITH =`)."""
+    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Column):
+        node = node.this
+    return _folded(node)
 
 
 def _is_the_column(column: exp.Column, change: Change, aliases: dict[str, str]) -> bool:
