@@ -145,7 +145,7 @@ def _follow(
         _inherits(change, here.parsed(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
-    primary = _primary_key(change, here)
+    primary = _primary_key(change.table, here)
     children = [
         child
         for parsed in here.naming(change.table, defined)
@@ -253,13 +253,8 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
     aliases = _aliases(tree)
     if change.table not in aliases.values():
         return
-    if change.kind == "array-json" and owner(tree) == change.table:
-        key = _key_holding(tree, change.column)
-        if key is not None:
-            raise Declined(
-                f"{_where(place, parsed)} makes {change.column} part of {key}, and DSQL cannot"
-                f" use a {change.new_type} column in a key (DSQL307)"
-            )
+    if owner(tree) == change.table:
+        _keys_added(change, parsed, tree, place, found)
     handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
@@ -271,9 +266,13 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         yield from _use(change, parsed, column, place, found, handled)
 
 
-def _key_holding(tree: exp.Expr, column: str) -> str | None:
-    """The key or constraint that an ALTER TABLE adds over `column`, as a phrase: its column
-    lists are names, not expressions, so the uses of the column read elsewhere miss them."""
+def _keys_added(
+    change: Change, parsed: Parsed, tree: exp.Expr, place: Place, found: Followed
+) -> None:
+    """Declines a key or constraint that an ALTER TABLE adds over the column, when the new type
+    cannot take it: any key of a jsonb column (DSQL307), a foreign key to a column that keeps
+    its type (PostgreSQL compares the two). Its column lists are names, not expressions, so the
+    uses of the column read elsewhere miss them."""
     for key in tree.find_all(
         exp.PrimaryKey, exp.UniqueColumnConstraint, exp.ForeignKey, exp.ExcludeColumnConstraint
     ):
@@ -293,9 +292,39 @@ def _key_holding(tree: exp.Expr, column: str) -> str | None:
                 if isinstance(params, exp.IndexParameters)
                 else []
             )
-        if any(_key_name(name) == column for name in names):
-            return phrase
-    return None
+        columns = [_key_name(name) for name in names]
+        if change.column not in columns:
+            continue
+        if change.kind == "array-json":
+            raise Declined(
+                f"{_where(place, parsed)} makes {change.column} part of {phrase}, and DSQL"
+                f" cannot use a {change.new_type} column in a key (DSQL307)"
+            )
+        if isinstance(key, exp.ForeignKey):
+            target = _referenced(key, columns.index(change.column), place)
+            if target is None or target not in found.changed:
+                table, column = target or (None, None)
+                to = f"{table} ({column})" if table and column else "a column"
+                raise Declined(
+                    f"{_where(place, parsed)} makes {change.column} a foreign key to {to},"
+                    " whose type does not change with it"
+                )
+
+
+def _referenced(key: exp.ForeignKey, at: int, place: Place) -> tuple[str, str] | None:
+    """The table and column that the foreign key's column `at` references, when known."""
+    reference = key.args.get("reference")
+    target = reference.this if isinstance(reference, exp.Reference) else None
+    if isinstance(target, exp.Schema):
+        table = _table_name(target.this)
+        columns = [_folded(e) for e in target.expressions]
+    else:
+        table = _table_name(target)
+        columns = []
+    if table is not None and not columns:
+        columns = _primary_key(table, place)  # REFERENCES p: its primary key
+    column = columns[at] if at < len(columns) else None
+    return (table, column) if table and column else None
 
 
 def _key_name(node: exp.Expr) -> str | None:
@@ -594,10 +623,10 @@ def _referencing(
             yield _Child(table_of, child, parsed)
 
 
-def _primary_key(change: Change, place: Place) -> list[str | None]:
+def _primary_key(table: str, place: Place) -> list[str | None]:
     """The columns of the table's primary key, as the file declares it."""
-    for parsed in place.naming(change.table):
-        if parsed.tree is None or owner(parsed.tree) != change.table:
+    for parsed in place.naming(table):
+        if parsed.tree is None or owner(parsed.tree) != table:
             continue
         for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
             if isinstance(key, exp.PrimaryKey):

@@ -249,3 +249,34 @@ def test_a_key_added_in_a_later_file_declines_the_fix(tmp_path: Path) -> None:
     fixed, said = _fix_folder(tmp_path, first, later)
     assert fixed == first
     assert f"V1__m.sql:1: DSQL102 not fixed: {note}" in said
+
+
+def test_a_foreign_key_added_later_to_a_column_that_keeps_its_type_declines_the_fix() -> None:
+    """PostgreSQL refuses a foreign key from uuid to bigint: the serial column stays."""
+    text = (
+        "CREATE TABLE p (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;\n"
+    )
+    result = fix_text(text, UUID)
+    assert "pid serial" in result.text
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL101"]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None
+    assert found.fix_note.endswith(
+        "t.sql:3 makes pid a foreign key to p (id), whose type does not change with it"
+    )
+    assert_guarantees(result, True, UUID)
+
+
+@pytest.mark.parametrize("target", ["t (id)", "t"])
+def test_a_foreign_key_added_later_to_a_column_that_changes_with_it_is_carried(
+    target: str,
+) -> None:
+    text = (
+        "CREATE TABLE t (id serial PRIMARY KEY, parent int);\n"
+        f"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (parent) REFERENCES {target} NOT VALID;\n"
+    )
+    result = fix_text(text, UUID)
+    assert "PRIMARY KEY, parent uuid);" in result.text
+    assert_guarantees(result, True, UUID)
