@@ -172,7 +172,7 @@ def test_a_script_of_no_orm_is_not_parsed_as_sql() -> None:
     assert [d.code for d in found] == ["DSQL007"]
 
 
-def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
+def test_fix_leaves_generated_sql_alone(tmp_path: Path) -> None:
     schema = tmp_path / "schema.prisma"
     schema.write_bytes((ORM / "prisma" / "schema.prisma").read_bytes())
     env = {**os.environ, "NO_COLOR": "1"}
@@ -180,7 +180,6 @@ def test_fix_leaves_orm_files_alone(tmp_path: Path) -> None:
         [sys.executable, "-m", "dsql_lint", "fix", "--unsafe-fixes", str(schema)],
         capture_output=True, cwd=ROOT, env=env, check=False,
     )  # fmt: skip
-    assert b"not rewritten (7 findings)" in result.stderr
     assert result.returncode == 1  # what is left to change is not "nothing left"
     assert result.stderr.endswith(b"Fixed 0 findings in 0 files; 7 remain.\n")
     assert schema.read_bytes() == (ORM / "prisma" / "schema.prisma").read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from functools import partial
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,13 +14,19 @@ from dsql_lint.commands.options import (
     lint_options,
     migration_paths,
 )
+from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report import FORMATS
+from dsql_lint.report.model import LintReport
 from dsql_lint.report.text import use_color
-from dsql_lint.settings import Overrides, resolve_settings
+from dsql_lint.settings import LintOptions, Overrides, resolve_settings
 from dsql_lint.syntax.source import expand_paths, read_source, with_history
+
+if TYPE_CHECKING:
+    from dsql_lint.fix.engine import Fixer
 
 
 @click.command()
@@ -97,6 +104,7 @@ def check(
     # What the later statements and files do to a type change's fix: decided on the whole run.
     decide = partial(judge.settle_run, options=options)
     report = decide(report) if cache is None else cache.settle(sources, report, decide)
+    report = _writable(report, options)
     if context:
         report = report.without(context)
     module = importlib.import_module(FORMATS[output_format])
@@ -107,3 +115,22 @@ def check(
     else:
         click.echo(module.render(report), nl=False)
     return 1 if report.has_errors else 0
+
+
+def _writable(report: LintReport, options: LintOptions) -> LintReport:
+    """The fix decisions of the findings in ORM files as `fix` makes them: none where the
+    fix cannot be written in the file (generated SQL, a statement added to one string)."""
+    files = []
+    fixer: Fixer | None = None
+    for file in report.files:
+        if not isinstance(file.source, MappedSource) or all(
+            d.fix is FixAvailability.NONE for d in file.diagnostics
+        ):
+            files.append(file)
+            continue
+        if fixer is None:
+            from dsql_lint.fix.engine import Fixer, FixOptions  # only for fixable ORM files
+
+            fixer = Fixer(report.rules, FixOptions(), options)
+        files.append(fixer.writable(file))
+    return LintReport(files, report.rules)

@@ -21,8 +21,9 @@ from dsql_lint.fix.actions import CHOICES
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
+from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
-from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
@@ -118,32 +119,26 @@ def fix(
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = False
-    orm_left = 0  # the findings of ORM files, which fix does not rewrite
     # All read first: a type change in one file must not break the files after it.
     sources = [read_source(path, orm=True, strict=False) for path in files]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
-        if isinstance(source, MappedSource):
-            # Its SQL is generated or decoded: the edit belongs in the framework's terms.
-            found = lint_sources([source], lint)
-            left = len(found.diagnostics)
-            orm_left += left
-            click.echo(
-                f"dsql-lint: {source.display_path}: {source.framework}, not rewritten "
-                f"({left} findings): `dsql-lint check` says what to change",
-                err=True,
-            )
-            continue
         later = [
             s
             for s in sources[at + 1 :]
             if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
         ]
-        outcome = _fix_one(fixer, source, translate, later)
+        if isinstance(source, MappedSource) and path.endswith(".prisma"):
+            outcome = Outcome(fix_prisma(fixer, Host.of(source)))  # in Prisma's terms
+        elif isinstance(source, MappedSource):
+            # Fixed in its string literals; it is PostgreSQL already (no --from).
+            outcome = Outcome(fixer.fix_source(source, later, Host.of(source)))
+        else:
+            outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
-    _report(outcomes, rules, color, orm_left, diff, translate is not None)
-    unfinished = orm_left > 0 or any(o.unfinished for o in outcomes)
+    _report(outcomes, rules, color, diff, translate is not None)
+    unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 
 
@@ -194,7 +189,6 @@ def _report(
     outcomes: list[Outcome],
     rules: list[Rule],
     color: str,
-    unrewritten: int,
     diff: bool,
     translating: bool,
 ) -> None:
@@ -218,7 +212,7 @@ def _report(
     if findings:
         click.echo(findings, err=True, nl=False, color=colored)
     translated = [fix for o in outcomes for fix in o.translated]
-    _echo_err(summary([o.result for o in outcomes], translated, unrewritten, translating))
+    _echo_err(summary([o.result for o in outcomes], translated, translating))
     untranslated = sum(f.safety is FixAvailability.UNSAFE for o in outcomes for f in o.untranslated)
     if untranslated:
         _echo_err(

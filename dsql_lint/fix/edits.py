@@ -38,10 +38,17 @@ class Fix:
     edits: tuple[Edit, ...]
     line: int  # 1-based line of the finding it fixes
     codes: tuple[str, ...] = field(default=())  # other findings the same edits fix
+    # The edits as written in the file, where the SQL was read out of another language's
+    # strings (fix/hosted.py); else the file is the SQL and `edits` are its edits.
+    written: tuple[Edit, ...] = field(default=())
 
     @property
     def safe(self) -> bool:
         return self.safety is FixAvailability.SAFE
+
+    @property
+    def file_edits(self) -> tuple[Edit, ...]:
+        return self.written or self.edits
 
 
 def replace(start: int, end: int, text: str) -> Edit:

@@ -24,9 +24,11 @@ from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
 from dsql_lint.fix.guard import FixKey, Statements, harms
+from dsql_lint.fix.hosted import Host
 from dsql_lint.lint.pipeline import Linter
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.schema import Catalog
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import Source
@@ -83,7 +85,7 @@ class FixResult:
         """The fixes applied, each at its line in the fixed text (where a split that added
         lines before it moved it), like the findings that remain."""
         return [
-            dataclasses.replace(fix, line=self.line(fix.edits[0].start, since=k))
+            dataclasses.replace(fix, line=self.line(fix.file_edits[0].start, since=k))
             for k, p in enumerate(self.passes)
             for fix in p.fixes
         ]
@@ -93,7 +95,7 @@ class FixResult:
         (0: the text as read)."""
         if not self._forwards:
             self._forwards = [
-                ed.Forward(e for fix in step.fixes for e in fix.edits) for step in self.passes
+                ed.Forward(e for fix in step.fixes for e in fix.file_edits) for step in self.passes
             ]
             self._newlines = [m.start() for m in re.finditer("\n", self.text)]
         for forward in self._forwards[since:]:
@@ -131,11 +133,17 @@ class Fixer:
         self.catalog = Catalog()
         self.later = Later(lint)
 
-    def fix_source(self, source: Source, later: Sequence[Source] = ()) -> FixResult:
+    def fix_source(
+        self, source: Source, later: Sequence[Source] = (), host: Host | None = None
+    ) -> FixResult:
         """Each pass lints the text fixed so far against a copy of the schema before the file;
         the last pass's schema is what the next file sees. `later`: the files to be fixed
-        after this one (a folder's), which a column's type change must not break."""
+        after this one (a folder's), which a column's type change must not break. `host`:
+        the ORM file `source`'s SQL was read from, which the fixes then edit, its SQL read
+        again (and so linted and guarded) after each pass."""
         self.later.now(later)
+        if host is not None:
+            source = host.file
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
@@ -154,10 +162,16 @@ class Fixer:
                 again = None
             else:
                 catalog = copy.deepcopy(self.catalog)
-                now = Source(source.path, text, source.bom, source.encoding, source.problem)
+                now = (
+                    host.read(text)
+                    if host is not None
+                    else Source(source.path, text, source.bom, source.encoding, source.problem)
+                )
                 report = self.linter.lint_source(now, catalog, parses)
                 report, followed = self.judge.settle(report, self.actions, self.later)
-                plan = self._plan(report, followed)
+                if host is not None:
+                    report = self.writable(report, host, followed)
+                plan = self._plan(report, followed, host)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = plan.chosen(withdrawn, self.options.unsafe, fixable)
@@ -172,7 +186,9 @@ class Fixer:
             chosen = ed.select(f for f in planned if f.safe or self.options.unsafe)
             stopped = "done" if not chosen else "passes" if len(passes) >= MAX_PASSES else ""
             fixed = (
-                ed.apply(text, (e for fix in chosen for e in fix.edits)) if not stopped else text
+                ed.apply(text, (e for fix in chosen for e in fix.file_edits))
+                if not stopped
+                else text
             )
             if not stopped and fixed in seen:
                 stopped = "cycle"  # stop rather than undo and redo
@@ -212,6 +228,29 @@ class Fixer:
             parses.release_unused(report.parsed)
             del report, plan, planned, chosen
 
+    def writable(
+        self, report: FileReport, host: Host | None = None, followed: Followed | None = None
+    ) -> FileReport:
+        """`report` of an ORM file with the findings whose fix cannot be written in the file
+        (fix/hosted.py) marked as having none, and why: `check` shows them so, as `fix` leaves
+        them. Without `host` (check's report, whose trees are freed), the file is linted
+        again here."""
+        source = report.source
+        assert isinstance(source, MappedSource)
+        planned = report
+        if host is None:
+            host = Host.of(source)
+            planned = self.linter.lint_source(source, copy.deepcopy(self.catalog))
+        ctx = FixContext(planned, self.options.choices, followed or {})
+        why: dict[tuple[str, int], str] = {}
+        for diag in planned.diagnostics:
+            action = self.actions.get(diag.code)
+            fix = action.plan(diag, ctx) if action is not None else None
+            written = host.edits(fix, source) if fix is not None else None
+            if isinstance(written, str):
+                why[(diag.code, diag.start)] = written
+        return _unfixable(report, why) if why else report
+
     def _withdraw(
         self,
         before: Planned,
@@ -235,8 +274,9 @@ class Fixer:
             )
         return bool(found)
 
-    def _plan(self, report: FileReport, followed: Followed) -> Planned:
-        """The fixes of the findings of `report`."""
+    def _plan(self, report: FileReport, followed: Followed, host: Host | None = None) -> Planned:
+        """The fixes of the findings of `report`, each written in the `host` file where the
+        SQL was read from one."""
         ctx = FixContext(report, self.options.choices, followed)
         planned = Planned(Statements(report))
         for diag in report.diagnostics:
@@ -252,6 +292,12 @@ class Fixer:
                 continue
             if fix is None:
                 continue
+            if host is not None:
+                assert isinstance(report.source, MappedSource)
+                written = host.edits(fix, report.source)
+                if isinstance(written, str):  # `writable` marked it: not reached
+                    continue
+                fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
             planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))

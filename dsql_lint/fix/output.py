@@ -56,16 +56,15 @@ def mysql_forms(results: list[FixResult]) -> int:
 def summary(
     results: list[FixResult],
     translated: Sequence[Fix] = (),
-    unrewritten: int = 0,
     translating: bool = False,
 ) -> str:
     """One line: how many fixes were applied (translations from another dialect included),
-    how many findings remain (`unrewritten`: those of files fix does not rewrite, ORM
-    files), and, unless `translating`, how many of those are MySQL's forms."""
+    how many findings remain, and, unless `translating`, how many of those are MySQL's
+    forms."""
     applied = [*translated, *(f for r in results for f in r.applied)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
-    left = unrewritten + sum(len(r.remaining) for r in results)
+    left = sum(len(r.remaining) for r in results)
     available = sum(len(r.available) for r in results)
     parts = [f"Fixed {text_report.counted(len(applied), 'finding')}"]
     if unsafe:

@@ -512,8 +512,12 @@ class Linter:
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
-            # A generated or decoded text is not written back: the fix is the suggestion's.
-            diagnostics = [replace(d, fix=FixAvailability.NONE) for d in diagnostics]
+            # Generated SQL is not written back (the fix is the suggestion's); SQL read out
+            # of a string literal is, where fix can write the edit in it (fix/hosted.py).
+            diagnostics = [
+                d if source.in_literal(d.start, d.end) else replace(d, fix=FixAvailability.NONE)
+                for d in diagnostics
+            ]
             diagnostics.extend(self._orm_notes(source))
         # By place in the file: a framework file's SQL is not in its lines' order (a column's
         # DEFAULT is written after its type, an index after its table).

@@ -169,7 +169,7 @@ class _Reader:
             return
         self.tx.write(start, end)
         if pieces is not None:
-            self.build.statement(pieces, end)
+            self.build.statement(pieces, end, self.file.literals(call.args[0]))
         elif name == "create_table":
             self.create_table(call, start, end)
         elif name == "add_column":

@@ -162,7 +162,7 @@ class _Reader:
                 where = self.file.span(item) if item is not None else (start, end)
                 self.notes.append(Note(*where, _not_checked()))
                 continue
-            self.build.statement(pieces, pieces[-1][2] if pieces else end)
+            self.build.statement(pieces, pieces[-1][2] if pieces else end, self.file.literals(item))
 
     def table(self, model: ast.expr | None) -> str:
         return f"{self.app}_{str(constant(model)).lower()}"

@@ -9,7 +9,7 @@ came from. Positions, shown lines and byte offsets are the original file's.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,12 +27,26 @@ class Note:
     message: str
 
 
+@dataclass(frozen=True)
+class Literal:
+    """A string literal of the original file that holds SQL, as `fix` must write into it."""
+
+    start: int  # its body: the offsets between its delimiters
+    end: int
+    language: str  # "js", "py" or "rb"
+    quote: str  # its delimiter: ', ", `, ''', """; a Ruby heredoc's terminator
+    raw: bool = False  # no escape sequences: Python r"", Ruby <<~'SQL'
+    heredoc: bool = False
+
+
 @dataclass(frozen=True, eq=False)
 class MappedSource(Source):
     original: str = ""
-    # (text offset, original start, original end), by text offset: text from the anchor on
-    # comes from the original span, clamped to its end (generated text is longer or shorter).
-    anchors: tuple[tuple[int, int, int], ...] = ()
+    # (text offset, original start, original end, literal), by text offset: text from the
+    # anchor on comes from the original span, clamped to its end (generated text is longer or
+    # shorter); `literal` indexes `literals` for text read from a string literal, else -1.
+    anchors: tuple[tuple[int, int, int, int], ...] = ()
+    literals: tuple[Literal, ...] = ()
     framework: str = ""
     # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
     bindings: str = ""
@@ -51,7 +65,7 @@ class MappedSource(Source):
         index = bisect_right([a[0] for a in self.anchors], offset) - 1
         if index < 0:
             return 0
-        text_start, start, end = self.anchors[index]
+        text_start, start, end, _ = self.anchors[index]
         return min(start + offset - text_start, max(start, end - 1) if end > start else start)
 
     def original_position(self, offset: int) -> tuple[int, int]:
@@ -73,6 +87,14 @@ class MappedSource(Source):
     def byte_offset(self, offset: int) -> int:
         return self._file.byte_offset(self.original_offset(offset))
 
+    def in_literal(self, start: int, end: int) -> bool:
+        """Whether the SQL from `start` to `end` was read from string literals of the file
+        (so that `fix` may write an edit of it there), not generated."""
+        starts = [a[0] for a in self.anchors]
+        first = bisect_right(starts, start) - 1
+        last = max(first, bisect_left(starts, end) - 1)
+        return first >= 0 and all(a[3] >= 0 for a in self.anchors[first : last + 1])
+
     def encode(self, text: str | None = None) -> bytes:
         raise ValueError(f"{self.display_path} is {self.framework}: it is not written back")
 
@@ -89,7 +111,8 @@ class Builder:
     def __init__(self, bindings: str = "") -> None:
         self.bindings = bindings
         self.parts: list[str] = []
-        self.anchors: list[tuple[int, int, int]] = []
+        self.anchors: list[tuple[int, int, int, int]] = []
+        self.literals: list[Literal] = []
         self.length = 0
         self.wrappers = 0  # see MappedSource.wrappers
 
@@ -102,23 +125,34 @@ class Builder:
             self._add(text[: len(text) - len(body)], start, end)
         self._add(body or text, start, end)
 
-    def statement(self, pieces: Sequence[tuple[str, int, int]], end: int) -> None:
+    def statement(
+        self, pieces: Sequence[tuple[str, int, int]], end: int, literals: Sequence[Literal] = ()
+    ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
-        `end` unless it has one. A name binding (Knex's `??`) is written as a name of its
+        `end` unless it has one. `literals`: the string literals the pieces were read from,
+        which `fix` may write into. A name binding (Knex's `??`) is written as a name of its
         length, so that the statement parses and positions hold."""
         sql = "".join(p for p, _, _ in pieces)
         style = STYLES.get(self.bindings)
         named = mask(sql, style, NAMES)[0] if style is not None else sql
+        first = len(self.literals)
+        self.literals.extend(literals)
         at = 0
-        for piece, start, end_of_piece in pieces:
-            self._add(named[at : at + len(piece)], start, end_of_piece)
+        for piece, start, stop in pieces:
+            inside = (
+                k for k, lit in enumerate(literals, first) if lit.start <= start and stop <= lit.end
+            )
+            literal = next(inside, -1)
+            for run in _runs(piece, named[at : at + len(piece)], start, stop):
+                self._add(*run, literal)
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
-    def _add(self, text: str, start: int, end: int) -> None:
-        """Text copied from the span (decoded), each character at its own place."""
-        self.anchors.append((self.length, start, end))
+    def _add(self, text: str, start: int, end: int, literal: int = -1) -> None:
+        """Text copied from the span (decoded), each character at its own place; `literal`:
+        the string literal it was read from (`literals`), else -1."""
+        self.anchors.append((self.length, start, end, literal))
         self.parts.append(text)
         self.length += len(text)
 
@@ -140,12 +174,28 @@ class Builder:
             encoding=source.encoding,
             original=source.text,
             anchors=tuple(self.anchors),
+            literals=tuple(self.literals),
             framework=framework,
             bindings=self.bindings,
             notes=tuple(notes),
             hints=hints or {},
             wrappers=self.wrappers,
         )
+
+
+def _runs(piece: str, named: str, start: int, stop: int) -> list[tuple[str, int, int]]:
+    """A piece as written with its name bindings masked (`named`), cut where the mask changed
+    it, so that the rest is still the file's text (which `fix` can write into)."""
+    if named == piece or len(piece) != stop - start:
+        return [(named, start, stop)]
+    out, k = [], 0
+    while k < len(piece):
+        same, j = named[k] == piece[k], k
+        while j < len(piece) and (named[j] == piece[j]) == same:
+            j += 1
+        out.append((named[k:j], start + k, start + j))
+        k = j
+    return out
 
 
 class Transaction:

@@ -363,3 +363,76 @@ def _foreign_keys(build: Builder, model: _Block, models: dict[str, _Block]) -> N
 
 def _field_span(item: _Field) -> tuple[int, int]:
     return item.start, item.type_end
+
+
+def uuid_key(text: str, at: int) -> tuple[list[tuple[int, int, str]], str] | str:
+    """`--serial-to uuid` in Prisma's terms for the `@default(autoincrement())` at `at`: the
+    field becomes `String @default(uuid())` (the client makes the UUID; the column is TEXT,
+    as DSQL stores it), and each relation scalar that references it follows its type, or
+    Prisma would refuse the relation. The edits (start, end, text) and what they do, or why
+    not."""
+    blocks = _blocks(text)
+    models = {b.name: b for b in blocks if b.kind == "model"}
+    found = next(
+        (
+            (model, f)
+            for model in models.values()
+            for f in model.fields
+            if (d := f.attr("@default")) is not None and d.start <= at < d.end
+        ),
+        None,
+    )
+    if found is None:
+        return "no `@default(autoincrement())` field there"
+    model, key = found
+    if key.type not in ("Int", "BigInt") or key.list:
+        return f"field `{key.name}` is `{key.type}`, not an integer key"
+    default = key.attr("@default")
+    assert default is not None
+    edits = [*_to_string(text, key), (default.start, default.end, "@default(uuid())")]
+    followers = []
+    for other in models.values():
+        for relation_field in other.fields:
+            relation = relation_field.attr("@relation")
+            if relation_field.type != model.name or relation is None:
+                continue
+            local = _listed(relation.args, "fields")
+            remote = _listed(relation.args, "references")
+            if key.name not in remote:
+                continue
+            if len(local) != len(remote):
+                return f"the relation `{other.name}.{relation_field.name}` is not readable"
+            name = local[remote.index(key.name)]
+            scalar = next((f for f in other.fields if f.name == name), None)
+            if scalar is None or scalar.type != key.type:
+                return f"`{other.name}.{name}` does not have the key's type `{key.type}`"
+            edits.extend(_to_string(text, scalar))
+            followers.append(f"{other.name}.{name}")
+    said = (
+        f"`{model.name}.{key.name}`: `{key.type} @default(autoincrement())` -> "
+        "`String @default(uuid())`"
+    )
+    if followers:
+        said += f"; {', '.join(followers)} follow{'s' * (len(followers) == 1)} as `String`"
+    return edits, said
+
+
+def _to_string(text: str, item: _Field) -> list[tuple[int, int, str]]:
+    """A field's type made `String`, its `@db.` native type dropped with the blanks before it."""
+    end = item.type_start + len(item.type)
+    # The padding that aligns the attributes after it shrinks by what the type grows.
+    padding = len(text[end:]) - len(text[end:].lstrip(" "))
+    grown = len("String") - len(item.type)
+    end += max(0, min(grown, padding - 1))
+    edits = [(item.type_start, end, "String")]
+    for attr in item.attrs:
+        if attr.name.startswith("@db."):
+            start = len(text[: attr.start].rstrip(" \t"))
+            edits.append((start, attr.end, ""))
+    return edits
+
+
+def _listed(args: str, key: str) -> list[str]:
+    """The names of `key: [a, b]` in an attribute's arguments."""
+    found = re.search(rf"\b{key}\s*:\s*\[([^\]]*)\]", args)
+    return [n.strip() for n in found.group(1).split(",") if n.strip()] if found else []

@@ -7,6 +7,8 @@ import ast
 import re
 import unicodedata
 
+from dsql_lint.orm.mapped import Literal
+
 Piece = tuple[str, int, int]  # decoded text, original start, original end
 
 _LINE = re.compile(r"\r\n|\r|\n")
@@ -50,6 +52,17 @@ class PyFile:
             return self.pieces(node.args[0])
         return None
 
+    def literals(self, node: ast.expr) -> list[Literal]:
+        """The string literals `pieces` reads for the same node."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # Not an f-string's: fix does not write its braces.
+            return [lit for lit, braces in _strings(self.text, *self.span(node)) if not braces]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.literals(node.left) + self.literals(node.right)
+        if isinstance(node, ast.Call) and name_of(node.func) == "text" and len(node.args) == 1:
+            return self.literals(node.args[0])
+        return []
+
 
 def name_of(node: ast.AST) -> str:
     """`op.execute` -> "execute", `text` -> "text"; "" for anything else."""
@@ -73,6 +86,15 @@ def keyword(call: ast.Call, name: str, position: int | None = None) -> ast.expr 
 def _literals(text: str, start: int, end: int) -> list[Piece]:
     """Each literal of an implicit concatenation between start and end, decoded."""
     out: list[Piece] = []
+    for literal, braces in _strings(text, start, end):
+        out.extend(_decoded(text, literal.start, literal.end, literal.raw, braces))
+    return out
+
+
+def _strings(text: str, start: int, end: int) -> list[tuple[Literal, bool]]:
+    """Each literal of an implicit concatenation between start and end, and whether it is an
+    f-string."""
+    out: list[tuple[Literal, bool]] = []
     i = start
     while i < end:
         if text[i] in " \t\r\n\\(":
@@ -89,7 +111,7 @@ def _literals(text: str, start: int, end: int) -> list[Piece]:
         body = at + len(quote)
         close = _closing(text, body, quote)
         kind = prefix.group().lower()
-        out.extend(_decoded(text, body, close, "r" in kind, "f" in kind))
+        out.append((Literal(body, close, "py", quote, "r" in kind), "f" in kind))
         i = close + len(quote)
     return out
 

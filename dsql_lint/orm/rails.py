@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
+from dsql_lint.orm.mapped import Builder, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Rails migration"
@@ -151,23 +151,26 @@ class _Reader:
     def _execute(self, at: int, start: int, end: int) -> None:
         heredoc = HEREDOC.match(self.text, _skip_space(self.text, at))
         if heredoc is not None:
-            pieces = self._heredoc(heredoc)
+            read = self._heredoc(heredoc)
         else:
-            pieces = _string(self.text, _skip_space(self.text, at))
-        if pieces is None:
+            read = _string(self.text, _skip_space(self.text, at))
+        if read is None:
             self.notes.append(Note(start, end, _not_checked()))
             return
-        self.build.statement(pieces, pieces[-1][2] if pieces else end)
+        pieces, literal = read
+        self.build.statement(pieces, pieces[-1][2] if pieces else end, [literal])
 
-    def _heredoc(self, opener: re.Match[str]) -> list[tuple[str, int, int]] | None:
+    def _heredoc(self, opener: re.Match[str]) -> tuple[list[tuple[str, int, int]], Literal] | None:
         body = _line_end(self.text, opener.end()) + 1
         closing = re.compile(rf"^[ \t]*{opener.group(3)}[ \t]*$", re.M).search(self.text, body)
         stop = closing.start() if closing else len(self.text)
         self.skip.append((body, stop))
         sql = self.text[body:stop]
-        if opener.group(2) != "'" and "#{" in sql:
+        quote = opener.group(2)
+        if quote != "'" and "#{" in sql:
             return None
-        return [(sql, body, stop)]
+        literal = Literal(body, stop, "rb", opener.group(3), raw=quote == "'", heredoc=True)
+        return [(sql, body, stop)], literal
 
     def _create_table(self, at: int, start: int, end: int) -> None:
         head = self.text[at:end]
@@ -407,7 +410,7 @@ class _Reader:
         self._type(kind, options, at, end)
         pieces = [
             (text, lo, hi)
-            for text, (_, lo, hi) in zip(self.build.parts, self.build.anchors, strict=True)
+            for text, (_, lo, hi, _) in zip(self.build.parts, self.build.anchors, strict=True)
         ]
         self.build = build
         return pieces
@@ -589,9 +592,9 @@ def _skip_space(text: str, at: int) -> int:
     return at
 
 
-def _string(text: str, at: int) -> list[tuple[str, int, int]] | None:
-    """A Ruby string literal's pieces ('...' or "..."), decoded; None for one with `#{...}`
-    or anything else."""
+def _string(text: str, at: int) -> tuple[list[tuple[str, int, int]], Literal] | None:
+    """A Ruby string literal's pieces ('...' or "..."), decoded, and the literal; None for one
+    with `#{...}` or anything else."""
     quote = text[at : at + 1]
     if quote not in ("'", '"'):
         return None
@@ -602,7 +605,7 @@ def _string(text: str, at: int) -> list[tuple[str, int, int]] | None:
         if c == quote:
             if run < i:
                 out.append((text[run:i], run, i))
-            return out
+            return out, Literal(at + 1, i, "rb", quote)
         if quote == '"' and text.startswith("#{", i):
             return None
         if c != "\\":

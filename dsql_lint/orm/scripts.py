@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dsql_lint.orm.mapped import Builder, MappedSource, Note
+from dsql_lint.orm.mapped import Builder, Literal, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 # Receivers as each framework names them in its generated and documented migrations.
@@ -73,6 +73,7 @@ class _Literal:
     pieces: list[tuple[str, int, int]]  # decoded text, original start, original end
     start: int
     end: int
+    literals: list[Literal]
 
 
 def read(source: Source, name: str) -> MappedSource:
@@ -94,7 +95,7 @@ def read(source: Source, name: str) -> MappedSource:
             build.add("BEGIN;\n", at, match.end())
             build.wrappers += 1
             opened = True
-        build.statement(literal.pieces, literal.end)
+        build.statement(literal.pieces, literal.end, literal.literals)
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
         build.wrappers += 1
@@ -112,6 +113,7 @@ def _not_checked(name: str) -> str:
 def _argument(text: str, at: int) -> tuple[_Literal | None, int]:
     """The first argument when it is a literal or a `+` chain of literals."""
     pieces: list[tuple[str, int, int]] = []
+    literals: list[Literal] = []
     first = None
     i = _skip_space(text, at)
     while True:
@@ -122,12 +124,13 @@ def _argument(text: str, at: int) -> tuple[_Literal | None, int]:
             return None, end
         first = i if first is None else first
         pieces.extend(decoded)
+        literals.append(Literal(i + 1, end - 1, "js", text[i]))
         i = _skip_space(text, end)
         if i < len(text) and text[i] == "+":
             i = _skip_space(text, i + 1)
             continue
         if i < len(text) and text[i] in ",)":
-            return _Literal(pieces, first, end), end
+            return _Literal(pieces, first, end, literals), end
         return None, i
 
 
