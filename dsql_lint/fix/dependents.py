@@ -145,7 +145,7 @@ def _follow(
         _inherits(change, here.parsed(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
-    primary = _primary_key(change, here)
+    primary = _primary_key(change.table, here)
     children = [
         child
         for parsed in here.naming(change.table, defined)
@@ -253,6 +253,8 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
     aliases = _aliases(tree)
     if change.table not in aliases.values():
         return
+    if owner(tree) == change.table:
+        _keys_added(change, parsed, tree, place, found)
     handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
@@ -262,6 +264,74 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         if id(column) in handled or not _is_the_column(column, change, aliases):
             continue
         yield from _use(change, parsed, column, place, found, handled)
+
+
+def _keys_added(
+    change: Change, parsed: Parsed, tree: exp.Expr, place: Place, found: Followed
+) -> None:
+    """Declines a key or constraint that an ALTER TABLE adds over the column, when the new type
+    cannot take it: any key of a jsonb column (DSQL307), a foreign key to a column that keeps
+    its type (PostgreSQL compares the two). Its column lists are names, not expressions, so the
+    uses of the column read elsewhere miss them."""
+    for key in tree.find_all(
+        exp.PrimaryKey, exp.UniqueColumnConstraint, exp.ForeignKey, exp.ExcludeColumnConstraint
+    ):
+        if isinstance(key, exp.PrimaryKey):
+            phrase, names = "a primary key", key.expressions
+        elif isinstance(key, exp.ForeignKey):
+            phrase, names = "a foreign key", key.expressions
+        elif isinstance(key, exp.UniqueColumnConstraint):
+            schema = key.this
+            phrase = "a unique constraint"
+            names = schema.expressions if isinstance(schema, exp.Schema) else []
+        else:
+            params = key.this
+            phrase = "an exclusion constraint"
+            names = (
+                (params.args.get("columns") or [])
+                if isinstance(params, exp.IndexParameters)
+                else []
+            )
+        columns = [_key_name(name) for name in names]
+        if change.column not in columns:
+            continue
+        if change.kind == "array-json":
+            raise Declined(
+                f"{_where(place, parsed)} makes {change.column} part of {phrase}, and DSQL"
+                f" cannot use a {change.new_type} column in a key (DSQL307)"
+            )
+        if isinstance(key, exp.ForeignKey):
+            target = _referenced(key, columns.index(change.column), place)
+            if target is None or target not in found.changed:
+                table, column = target or (None, None)
+                to = f"{table} ({column})" if table and column else "a column"
+                raise Declined(
+                    f"{_where(place, parsed)} makes {change.column} a foreign key to {to},"
+                    " whose type does not change with it"
+                )
+
+
+def _referenced(key: exp.ForeignKey, at: int, place: Place) -> tuple[str, str] | None:
+    """The table and column that the foreign key's column `at` references, when known."""
+    reference = key.args.get("reference")
+    target = reference.this if isinstance(reference, exp.Reference) else None
+    if isinstance(target, exp.Schema):
+        table = _table_name(target.this)
+        columns = [_folded(e) for e in target.expressions]
+    else:
+        table = _table_name(target)
+        columns = []
+    if table is not None and not columns:
+        columns = _primary_key(table, place)  # REFERENCES p: its primary key
+    column = columns[at] if at < len(columns) else None
+    return (table, column) if table and column else None
+
+
+def _key_name(node: exp.Expr) -> str | None:
+    """The column a key list's entry names (`tags`, `tags DESC`, `tags WITH =`)."""
+    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Column):
+        node = node.this
+    return _folded(node)
 
 
 def _is_the_column(column: exp.Column, change: Change, aliases: dict[str, str]) -> bool:
@@ -553,10 +623,10 @@ def _referencing(
             yield _Child(table_of, child, parsed)
 
 
-def _primary_key(change: Change, place: Place) -> list[str | None]:
+def _primary_key(table: str, place: Place) -> list[str | None]:
     """The columns of the table's primary key, as the file declares it."""
-    for parsed in place.naming(change.table):
-        if parsed.tree is None or owner(parsed.tree) != change.table:
+    for parsed in place.naming(table):
+        if parsed.tree is None or owner(parsed.tree) != table:
             continue
         for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
             if isinstance(key, exp.PrimaryKey):

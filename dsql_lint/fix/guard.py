@@ -3,8 +3,8 @@
 The lint after a pass is compared with the lint before it, statement by statement: an error
 whose rule the statement did not break before (a rewrite that no longer parses) is blamed on
 the fixes that edited that statement, and those fixes are withdrawn; one in a statement naming
-their table (DSQL307 on a key that an ALTER TABLE adds over a column that became jsonb) on
-those that edited before a name it uses. An error that a fix planned on the new lint removes
+their table (a user rule's error on an ALTER COLUMN of a column that became jsonb) on those
+that edited before a name it uses. An error that a fix planned on the new lint removes
 is no harm: fixes build on each other (a split statement is moved out of its transaction by
 the next pass).
 """

@@ -35,6 +35,7 @@ class Case:
     unsafe: bool = False
     choices: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CHOICES))
     dialect: str | None = None
+    rule_dirs: tuple[Path, ...] = ()  # user rules besides the built-in ones
 
 
 def case_of(text: str) -> Case:
@@ -55,7 +56,11 @@ def case_of(text: str) -> Case:
 
 
 def fixer(case: Case, unsafe: bool | None = None) -> Fixer:
-    lint = LintOptions(target=case.target, assume_in_transaction=case.assume_in_transaction)
+    lint = LintOptions(
+        target=case.target,
+        assume_in_transaction=case.assume_in_transaction,
+        rule_dirs=case.rule_dirs,
+    )
     # An action that fails is reported in FixResult.errors, which assert_guarantees reads.
     options = FixOptions(unsafe=case.unsafe if unsafe is None else unsafe, choices=case.choices)
     return Fixer(active_rules(lint), options, lint)
@@ -117,7 +122,10 @@ def checked(source: Source, case: Case) -> FileReport:
     case's choices), as check.py makes them: the lint, then the decision on the whole run."""
     judge = FixJudge(case.choices)
     lint = LintOptions(
-        target=case.target, assume_in_transaction=case.assume_in_transaction, fix_judge=judge
+        target=case.target,
+        assume_in_transaction=case.assume_in_transaction,
+        rule_dirs=case.rule_dirs,
+        fix_judge=judge,
     )
     return judge.settle_run(lint_sources([source], lint), lint).files[0]
 

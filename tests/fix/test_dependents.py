@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixkit import Case, fix_text
+from fixkit import Case, assert_guarantees, fix_text
 
 from dsql_lint.cli import cli
+from dsql_lint.diagnostic import FixAvailability
 
 UNSAFE = Case(unsafe=True)
 
@@ -192,3 +193,90 @@ def test_a_reference_from_a_later_file_declines_serial_to_uuid(tmp_path: Path) -
     fixed, said = _fix_folder(tmp_path, first, later, options=("--serial-to", "uuid"))
     assert fixed == first
     assert "V2__m.sql:1 references p (id), in another file" in said
+
+
+# --- keys that an ALTER TABLE adds over the column ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("later", "key"),
+    [
+        # DSQL622 moves this UNIQUE into the CREATE TABLE, where a jsonb column is no key.
+        ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (tags);", "a unique constraint"),
+        ("ALTER TABLE t ADD UNIQUE (id, tags);", "a unique constraint"),
+        (
+            "ALTER TABLE t DROP CONSTRAINT t_pkey;\nALTER TABLE t ADD PRIMARY KEY (id, tags);",
+            "a primary key",
+        ),
+        ("ALTER TABLE t ADD CONSTRAINT p PRIMARY KEY (tags);", "a primary key"),
+        ("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (tags) REFERENCES s (v);", "a foreign key"),
+        ("ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING btree (tags WITH =);", "an exclusion"),
+    ],
+)
+def test_a_key_added_later_declines_the_fix_in_check_and_fix(later: str, key: str) -> None:
+    """The decision reads the column lists of keys that later ALTER TABLEs add, as it reads
+    an index's: check and fix both leave the array, with a note naming the statement."""
+    text = f"CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);\n{later}\n"
+    result = fix_text(text, UNSAFE)
+    assert "tags text[]" in result.text
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL102"]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None
+    line = text.count("\n", 0, text.index(later.splitlines()[-1])) + 1
+    assert f"t.sql:{line} makes tags part of {key}" in found.fix_note
+    assert found.fix_note.endswith("DSQL cannot use a jsonb column in a key (DSQL307)")
+    assert not result.declined  # declined by the decision, not withdrawn by the guard
+    assert_guarantees(result, True, UNSAFE)
+
+
+def test_a_key_over_another_column_lets_the_fix_apply() -> None:
+    text = (
+        "CREATE TABLE t (id uuid, tags text[]);\n"
+        "ALTER TABLE t ADD CONSTRAINT u UNIQUE (id);\n"
+        "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES s (tags);\n"
+    )
+    assert "tags jsonb" in fix_text(text, UNSAFE).text
+
+
+def test_a_key_added_in_a_later_file_declines_the_fix(tmp_path: Path) -> None:
+    first = "CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);\n"
+    later = "ALTER TABLE t ADD CONSTRAINT u UNIQUE (tags);\n"
+    (tmp_path / "V1__m.sql").write_text(first)
+    (tmp_path / "V2__m.sql").write_text(later)
+    [(code, fix, note), _] = _check_folder(tmp_path)
+    assert (code, fix) == ("DSQL102", "none")
+    assert "V2__m.sql:1 makes tags part of a unique constraint" in note
+    fixed, said = _fix_folder(tmp_path, first, later)
+    assert fixed == first
+    assert f"V1__m.sql:1: DSQL102 not fixed: {note}" in said
+
+
+def test_a_foreign_key_added_later_to_a_column_that_keeps_its_type_declines_the_fix() -> None:
+    """PostgreSQL refuses a foreign key from uuid to bigint: the serial column stays."""
+    text = (
+        "CREATE TABLE p (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;\n"
+    )
+    result = fix_text(text, UUID)
+    assert "pid serial" in result.text
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL101"]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None
+    assert found.fix_note.endswith(
+        "t.sql:3 makes pid a foreign key to p (id), whose type does not change with it"
+    )
+    assert_guarantees(result, True, UUID)
+
+
+@pytest.mark.parametrize("target", ["t (id)", "t"])
+def test_a_foreign_key_added_later_to_a_column_that_changes_with_it_is_carried(
+    target: str,
+) -> None:
+    text = (
+        "CREATE TABLE t (id serial PRIMARY KEY, parent int);\n"
+        f"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (parent) REFERENCES {target} NOT VALID;\n"
+    )
+    result = fix_text(text, UUID)
+    assert "PRIMARY KEY, parent uuid);" in result.text
+    assert_guarantees(result, True, UUID)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixkit import Case, fix_text
+from fixkit import Case, assert_guarantees, fix_text
 from sqlglot import exp
 
 from dsql_lint.cli import cli
@@ -21,18 +21,43 @@ UNSAFE = Case(unsafe=True)
 INDEXED_ARRAY = """CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);
 CREATE INDEX ASYNC t_tags ON t (tags);
 """
-# A key changed to take in the array column, which PostgreSQL loads as written (and with
-# jsonb). The fix decision reads the indexes and keys that name the column, not a key an
-# ALTER TABLE adds: DSQL102's jsonb brings DSQL307 (no jsonb key) into it, and only the
-# guard sees it. Should the decision learn it, the guard needs another case.
-REKEYED = """CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);
-ALTER TABLE t DROP CONSTRAINT t_pkey;
-ALTER TABLE t ADD PRIMARY KEY (id, tags);
+ARRAY = "CREATE TABLE t (id uuid PRIMARY KEY, tags text[]);\n"
+# A team's rule that no column is jsonb: DSQL102's fix brings its error, which the fix decision
+# cannot know (it judges what DSQL and PostgreSQL take, not the user's rules), so only the
+# guard sees it. Being the test's own, the case lasts whatever the decision learns.
+NO_JSONB = """rules:
+  - code: TEST001
+    name: no-jsonb-column
+    severity: error
+    scope: catalog
+    message: "The team stores no jsonb column"
+    match:
+      node: [ColumnDef, AlterColumn]
+      catalog:
+        column_type: JSONB
+    evidence:
+      - source: TEAM
+        date: 2026-11
+        fact: The team's tools read no jsonb.
+    docs:
+      why: The team's tools read no jsonb.
+      bad: CREATE TABLE t (id uuid PRIMARY KEY, doc jsonb);
+      good: CREATE TABLE t (id uuid PRIMARY KEY, doc text);
 """
 BRINGS = (
-    "DSQL102 not fixed: the fix (column tags: `text[]` -> `jsonb`) would bring DSQL307 into"
-    " `ALTER TABLE t ADD PRIMARY KEY (id, tags);`"
+    "DSQL102 not fixed: the fix (column tags: `text[]` -> `jsonb`) would bring TEST001 into"
+    " `CREATE TABLE t (id uuid PRIMARY KEY, tags jsonb);` (The team stores no jsonb column)"
 )
+
+
+def _no_jsonb(tmp_path: Path) -> tuple[Case, Path]:
+    """The case fixing with the team's rule, and the configuration file loading it."""
+    rules = tmp_path / "team-rules"
+    rules.mkdir()
+    (rules / "jsonb.yaml").write_text(NO_JSONB)
+    config = tmp_path / ".dsql-lint.yaml"
+    config.write_text("rule-dirs: [team-rules]\n")
+    return Case(unsafe=True, rule_dirs=(rules,)), config
 
 
 def test_a_type_change_an_index_elsewhere_cannot_take_is_declined_by_check_and_fix(
@@ -63,21 +88,22 @@ def test_a_type_change_an_index_elsewhere_cannot_take_is_declined_by_check_and_f
 def test_a_fix_that_brings_an_error_is_withdrawn(tmp_path: Path) -> None:
     """Check promises the fix, which fix tries and withdraws: the finding stays, with a note
     naming the error the fix would bring and where."""
+    case, config = _no_jsonb(tmp_path)
     path = tmp_path / "t.sql"
-    path.write_text(REKEYED)
-    checked = CliRunner().invoke(cli, ["check", "--isolated", "--format", "json", str(path)])
-    found = [d for d in json.loads(checked.output)["diagnostics"] if d["code"] == "DSQL102"]
-    assert [d["fix"] for d in found] == ["unsafe"]
-    result = fix_text(REKEYED, UNSAFE)
-    assert result.text == REKEYED
-    assert "DSQL307" not in {d.code for d in result.remaining}
-    (withdrawn,) = [d for d in result.remaining if d.code == "DSQL102"]
-    assert withdrawn.fix is FixAvailability.NONE
-    assert result.declined == {("DSQL102", withdrawn.start)}
-    assert result.withdrawn == [
-        f"t.sql:1: {BRINGS} (DSQL cannot index a JSON or JSONB column, nor use one in a primary"
-        " key or unique constraint)"
+    path.write_text(ARRAY)
+    checked = CliRunner().invoke(
+        cli, ["check", "--config", str(config), "--format", "json", str(path)]
+    )
+    assert [(d["code"], d["fix"]) for d in json.loads(checked.output)["diagnostics"]] == [
+        ("DSQL102", "unsafe")
     ]
+    result = fix_text(ARRAY, case)
+    assert result.text == ARRAY
+    (withdrawn,) = result.remaining
+    assert (withdrawn.code, withdrawn.fix) == ("DSQL102", FixAvailability.NONE)
+    assert result.declined == {("DSQL102", withdrawn.start)}
+    assert result.withdrawn == [f"t.sql:1: {BRINGS}"]
+    assert_guarantees(result, True, case)
 
 
 def test_the_other_fixes_of_the_pass_stay() -> None:
@@ -141,17 +167,25 @@ def test_unsafe_fixes_never_fix_less_than_safe_ones() -> None:
     assert [w.split(": ")[1].split()[0] for w in unsafe.withdrawn] == ["DSQL102"]
 
 
-def test_a_fix_after_the_tables_name_is_not_blamed_for_a_columns_new_type() -> None:
-    """The key that DSQL307 finds names t, as the index does after which USING is removed:
-    the column's type change is blamed, the safe fix stays."""
-    text = REKEYED + "CREATE INDEX ASYNC t_id ON t USING btree (id);\n"
-    result = fix_text(text, UNSAFE)
+def test_a_fix_after_the_tables_name_is_not_blamed_for_a_columns_new_type(
+    tmp_path: Path,
+) -> None:
+    """The ALTER COLUMN that the team's rule finds names t, as the index does after which
+    USING is removed: the column's type change is blamed, the safe fix stays."""
+    case, _ = _no_jsonb(tmp_path)
+    text = (
+        ARRAY
+        + "ALTER TABLE t ALTER COLUMN tags DROP DEFAULT;\n"
+        + "CREATE INDEX ASYNC t_id ON t USING btree (id);\n"
+    )
+    result = fix_text(text, case)
     assert result.text == text.replace(" USING btree", "")
     assert [w.split(" not fixed")[0] for w in result.withdrawn] == ["t.sql:1: DSQL102"]
+    assert [code for code, _ in result.declined] == ["DSQL102"]
 
 
 def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The text before a pass with a withdrawn fix is not linted again: the text as read is
     linted once, then the pass the guard undid, then the pass without the withdrawn fix."""
@@ -163,8 +197,9 @@ def test_a_withdrawal_plans_again_on_the_lint_before_the_pass(
         return real(self, source, *args)
 
     monkeypatch.setattr(Linter, "lint_source", counting)
-    text = REKEYED + "CREATE INDEX t_id ON t (id);\n"
-    result = fix_text(text, UNSAFE)
+    case, _ = _no_jsonb(tmp_path)
+    text = ARRAY + "CREATE INDEX t_id ON t (id);\n"
+    result = fix_text(text, case)
     assert len(result.declined) == 1
     assert linted[0] == text and linted.count(text) == 1
     # the pass undone (jsonb and ASYNC), and the one without the withdrawn fix (ASYNC alone)
@@ -243,15 +278,16 @@ def test_the_trees_of_the_statements_a_pass_edits_go_before_the_next_lint(
 
 def test_each_withdrawn_finding_has_its_own_note(tmp_path: Path) -> None:
     """Two statements alike make one withdrawn fix: each finding says it was not fixed."""
-    text = REKEYED + "DROP TABLE t;\n" + REKEYED
-    result = fix_text(text, UNSAFE)
+    case, config = _no_jsonb(tmp_path)
+    text = ARRAY + "DROP TABLE t;\n" + ARRAY
+    result = fix_text(text, case)
     assert len(result.declined) == 2
     assert [w.split(" not fixed")[0] for w in result.withdrawn] == [
         "t.sql:1: DSQL102",
-        "t.sql:5: DSQL102",
+        "t.sql:3: DSQL102",
     ]
     path = tmp_path / "t.sql"
     path.write_text(text)
-    run = CliRunner().invoke(cli, ["fix", "--isolated", "--unsafe-fixes", str(path)])
+    run = CliRunner().invoke(cli, ["fix", "--config", str(config), "--unsafe-fixes", str(path)])
     assert run.output.count(BRINGS) == 2
     assert path.read_text() == text
