@@ -110,10 +110,11 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
     rolls back cleanly (no psycopg warning), one line says where, exit 130; status counts the
     batches that committed, as the resume goes on from them."""
     db.execute(TABLE)
-    # The second batch's first row waits in its trigger: the interrupt lands while it runs.
+    # The second batch's first row waits in its trigger (a cancel ends the wait): the
+    # interrupt is sent once the server shows the COPY waiting there.
     db.execute(
         "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
-        " $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$;"
+        " $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$;"
         "CREATE TRIGGER slow BEFORE INSERT ON items FOR EACH ROW"
         " WHEN (NEW.id = 3000) EXECUTE FUNCTION slow()"
     )
@@ -130,7 +131,12 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
     for line in run.stderr:
         if line.startswith("copy "):
             break
-    time.sleep(0.5)  # the next batch's COPY is in its trigger's sleep
+    deadline = time.monotonic() + 30
+    while not db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'COPY%'"
+    ):
+        assert time.monotonic() < deadline and run.poll() is None, "no COPY waited"
+        time.sleep(0.05)
     run.send_signal(signal.SIGINT)
     _, rest = run.communicate(timeout=60)
     assert run.returncode == 130, rest
