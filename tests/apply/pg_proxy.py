@@ -51,6 +51,9 @@ class _Conn:
     def close(self) -> None:
         for writer in self.writers:
             writer.close()
+            # A TLS close waits for the peer's close_notify, which a client waiting for a
+            # result never sends: the connection is then dropped, as a server's end would be.
+            asyncio.get_running_loop().call_later(0.5, writer.transport.abort)
 
 
 class Proxy:
@@ -110,6 +113,10 @@ class Proxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+    def open_connections(self) -> int:
+        """The client connections the proxy still relays."""
+        return len(self._conns)
 
     async def _handle(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
         conn = _Conn([cwriter])

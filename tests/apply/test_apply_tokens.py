@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
@@ -108,6 +109,14 @@ def test_every_reconnect_of_a_long_run_signs_a_new_token(
         second_pid = session.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         clock.advance(TOKEN_LIFETIME * 2)
         db.execute(f"SELECT pg_terminate_backend({second_pid})")
+        # The backend gone and the proxy's side closed before the next request: the client
+        # then reads the server's FATAL and the end of the connection, whatever the timing.
+        deadline = time.monotonic() + 30
+        while db.query(f"SELECT 1 FROM pg_stat_activity WHERE pid = {second_pid}") or (
+            proxy.open_connections()
+        ):
+            assert time.monotonic() < deadline, "the terminated connection stayed open"
+            time.sleep(0.05)
         with pytest.raises(psycopg.OperationalError, match="terminat"):
             session.conn.execute("SELECT 1")
         third_pid = session.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
