@@ -126,6 +126,9 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A shell's background job (CI's, say) ignores SIGINT, and its children inherit that:
+        # this run gets Ctrl-C as a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert run.stderr is not None
     for line in run.stderr:
