@@ -383,6 +383,17 @@ def _virtual(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
 
 
+def _parenthesis(tokens: list[Token], start: int | None) -> tuple[int, int] | None:
+    """The first `(` at or after `start` and the `)` closing it; None without `start`."""
+    if start is None:
+        return None
+    open_ = next(
+        (i for i in range(start, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN), None
+    )
+    close = closing(tokens, open_) if open_ is not None else None
+    return None if close is None else (open_, close)
+
+
 def closing(tokens: list[Token], i: int) -> int | None:
     """Index of the `)` closing the `(` at i."""
     if i >= len(tokens) or tokens[i].token_type is not TokenType.L_PAREN:
@@ -423,12 +434,10 @@ def _function_types(
     kind = 3 if _upper(tokens[1]) == "OR" else 1
     if kind + 2 >= len(tokens) or _upper(tokens[kind]) not in ("FUNCTION", "PROCEDURE"):
         return tokens
-    open_ = next(
-        (i for i in range(kind, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN), None
-    )
-    close = closing(tokens, open_) if open_ is not None else None
-    if close is None:
+    found = _parenthesis(tokens, kind)
+    if found is None:
         return tokens
+    open_, close = found
     params: list[tuple[int, int]] = []
     depth, begin = 0, open_ + 1
     for k in range(open_ + 1, close + 1):
@@ -521,13 +530,10 @@ def _partition_opclasses(tokens: list[Token], fixups: list[Fixup]) -> list[Token
         ),
         None,
     )
-    open_ = next(
-        (i for i in range(by or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
-        None,
-    )
-    close = closing(tokens, open_) if by is not None and open_ is not None else None
-    if close is None:
+    found = _parenthesis(tokens, by)
+    if found is None:
         return tokens
+    open_, close = found
     found: list[tuple[int, Token]] = []
     depth, argument = 0, 0
     for k in range(open_ + 1, close):
@@ -649,13 +655,10 @@ def _with_options(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     (the words dropped, the column marked) and columns of no type starting with GENERATED,
     which sqlglot would take for a type name."""
     of = next((i for i in range(2, len(tokens) - 1) if _upper(tokens[i]) == "OF"), None)
-    open_ = next(
-        (i for i in range(of or 0, len(tokens)) if tokens[i].token_type is TokenType.L_PAREN),
-        None,
-    )
-    close = closing(tokens, open_) if of is not None and open_ is not None else None
-    if close is None:
+    found = _parenthesis(tokens, of)
+    if found is None:
         return tokens
+    open_, close = found
     drop: list[int] = []
     marks: list[bool] = []
     out = list(tokens)

@@ -237,10 +237,14 @@ class Spans(Aligner):
             if keys[start][1] != "CONSTRAINT" or name is None or name != (start + 1, start + 1):
                 return False
             start += 2
-        if start > found[1] or not self._holds((start, found[1]), member):
+        return self._claim(member, start, found[1], "constraint body")
+
+    def _claim(self, member: exp.Expr, start: int, end: int, layout: str) -> bool:
+        """`member` spans tokens start..end, when the range holds it."""
+        if start > end or not self._holds((start, end), member):
             return False
-        self.ranges[id(member)] = (member, (start, found[1]))
-        STATS["layout: constraint body"] += 1
+        self.ranges[id(member)] = (member, (start, end))
+        STATS[f"layout: {layout}"] += 1
         return True
 
     def _constraint_kind(self, constraint: exp.ColumnConstraint, member: exp.Expr) -> bool:
@@ -257,11 +261,7 @@ class Spans(Aligner):
             if self.keys[start][1] != "CONSTRAINT" or name != (start + 1, start + 1):
                 return False
             start += 2
-        if start > found[1] or not self._holds((start, found[1]), member):
-            return False
-        self.ranges[id(member)] = (member, (start, found[1]))
-        STATS["layout: constraint kind"] += 1
-        return True
+        return self._claim(member, start, found[1], "constraint kind")
 
     def _commas(self, start: int, end: int) -> list[Range]:
         """[start, end] split at its top-level commas."""
