@@ -22,7 +22,10 @@ MIGRATIONS = {
 
 
 def codes(path: Path) -> Counter[str]:
-    return Counter(d.code for d in lint_paths([str(path)], LintOptions()).diagnostics)
+    """The findings on the SQL itself: the runner's own statements (DSQL406/407), which the
+    framework's SQL output does not hold, are tests/test_runners.py's."""
+    found = lint_paths([str(path)], LintOptions()).diagnostics
+    return Counter(d.code for d in found if d.code not in ("DSQL406", "DSQL407"))
 
 
 @pytest.mark.parametrize("reader", sorted(MIGRATIONS))

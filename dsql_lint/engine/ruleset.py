@@ -44,11 +44,13 @@ UNDOCUMENTED_COMMAND = "undocumented_command"
 ORM_NOTE = "orm_note"
 UNREADABLE = "unreadable"
 BAD_INCLUDE = "bad_include"
+RUNNER_WRITE = "runner_write"  # a DDL in the transaction a framework's runner writes its row in
+RUNNER_TABLE = "runner_table"  # a framework runner's own table, which DSQL refuses
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
         UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
-        REFUSED_META, UNSET_PLACEHOLDER,
+        REFUSED_META, UNSET_PLACEHOLDER, RUNNER_WRITE, RUNNER_TABLE,
     }
 )  # fmt: skip
 

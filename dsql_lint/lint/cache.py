@@ -18,7 +18,7 @@ import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -189,20 +189,26 @@ def lint_cached(
             break
         replay.append(effects)
     reused, rest = reused[: len(replay)], sources[len(replay) :]
-    fresh = _lint(rest, options, rules, replay)
+    fresh = _lint(rest, options, rules, replay, [r.source for r in reused])
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
 
 
 def _lint(
-    sources: list[Source], options: LintOptions, rules: list[Any], replay: list[list[Any]]
+    sources: list[Source],
+    options: LintOptions,
+    rules: list[Any],
+    replay: list[list[Any]],
+    done: Sequence[Source] = (),
 ) -> list[FileReport]:
+    """`done`: the files before `sources` whose findings came from the cache."""
     from dsql_lint.lint.pipeline import Linter
 
     linter = Linter(rules, options)
     for effects in replay:
         linter.replay(effects)
+    linter.reported_bookkeeping(done)
     return linter.lint_all(sources)
 
 

@@ -27,6 +27,8 @@ from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
     POSTGRES_GRAMMAR,
     REFUSED_META,
+    RUNNER_TABLE,
+    RUNNER_WRITE,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
@@ -40,12 +42,12 @@ from dsql_lint.engine.ruleset import (
 )
 from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
-from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
+from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
-from dsql_lint.syntax import formats
+from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
@@ -461,6 +463,8 @@ class Linter:
         # The schema read so far, which each lint extends unless given another.
         self.catalog = cat.Catalog()
         self._known_ids: tuple[set[str], set[str]] | None = None
+        # The file each runner's DSQL407 is reported in: the first linted, whatever the passes.
+        self._bookkeeping: dict[str, str] = {}
 
     def replay(self, effects: Sequence[Sequence[cat.Effect]]) -> None:
         """Brings the catalog to where it was after a file whose findings are reused: its
@@ -510,6 +514,7 @@ class Linter:
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
+        diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -748,6 +753,75 @@ class Linter:
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
 
+    def runner_of(self, source: Source) -> runners.Runner | None:
+        """The framework runner `check` models for `source` (syntax/runners.py): an ORM
+        file's always (`dsql-lint apply` runs none), a SQL file's unless `dsql-lint apply` is
+        its runner (no framework transactions); None for plain SQL."""
+        if isinstance(source, MappedSource):
+            return runners.runner_of(source.framework)
+        if source.problem or not self.options.framework_transactions:
+            return None
+        return runners.runner_of(formats.framework_of(source))
+
+    def reported_bookkeeping(self, sources: Iterable[Source]) -> None:
+        """Files linted before (the cache's) whose runners' DSQL407 they hold already."""
+        for source in sources:
+            runner = self.runner_of(source)
+            if runner is not None and runner.bookkeeping is not None:
+                self._bookkeeping.setdefault(runner.name, source.path)
+
+    def _runner(
+        self,
+        source: Source,
+        statements: list[Statement],
+        kinds: list[str],
+        diagnostics: list[Diagnostic],
+    ) -> list[Diagnostic]:
+        """What the runner adds to the file: its version row in each transaction it runs
+        (DSQL406 at the first DDL, and DSQL401/402's help in its terms), its bookkeeping table
+        (DSQL407, in the first file of the runner)."""
+        runner = self.runner_of(source)
+        if runner is None:
+            return diagnostics
+        units = _runner_units(source, statements)
+        help_text = runners.transaction_help(runner)
+        out = [
+            replace(d, suggestion=help_text)
+            if d.name in formats.TRANSACTION_RULES
+            and not (isinstance(source, MappedSource) and d.name in source.hints)
+            and statements[d.statement].tx in units
+            else d
+            for d in diagnostics
+        ]
+        rule = self.ruleset.special.get(RUNNER_WRITE)
+        if rule is not None and runner.writes is not None:
+            variables = {
+                "runner": f"`{runner.command}`",
+                "writes": runner.writes,
+                "help": runners.write_help(runner),
+            }
+            for tx in units:
+                first = next(
+                    (s for s, k in zip(statements, kinds, strict=True) if s.tx == tx and k == DDL),
+                    None,
+                )
+                if first is not None:
+                    out.append(_statement_diagnostic(rule, first, variables))
+        table, rule = runner.bookkeeping, self.ruleset.special.get(RUNNER_TABLE)
+        if table is None or rule is None or formats.is_down(source):
+            return out
+        if self._bookkeeping.setdefault(runner.name, source.path) == source.path:
+            at = statements[0] if statements else Statement(source, 0, 0, 0, 1, 1)
+            variables = {
+                "runner": f"`{runner.command}`",
+                "sends": table.sends,
+                "sql": " ".join(table.sql.split()),
+                "refused": table.refused,
+                "instead": table.instead,
+            }
+            out.append(diagnostic(at, rule, at.start, max(at.start, at.end), variables))
+        return out
+
     def _rule_ids(self) -> tuple[set[str], set[str]]:
         """Codes and names of every rule known, active for the target or not, upper-cased:
         read only when a file has suppressions."""
@@ -755,6 +829,24 @@ class Linter:
             known = all_rules(self.options)
             self._known_ids = ({r.code for r in known}, {r.name.upper() for r in known})
         return self._known_ids
+
+
+def _runner_units(source: Source, statements: list[Statement]) -> set[int]:
+    """The transaction blocks a framework's runner makes (not those the file opens itself with
+    its own BEGIN; a reader's generated BEGIN is the runner's)."""
+    units: set[int] = set()
+    own: set[int] = set()
+    for statement in statements:
+        tx = statement.tx
+        if tx is None or tx in units or tx in own:
+            continue
+        begin = statement.tx_control is TxControl.BEGIN
+        generated = isinstance(source, MappedSource) and not source.in_literal(
+            statement.start, statement.end
+        )
+        written = begin and not generated
+        (own if written else units).add(tx)
+    return units
 
 
 def _reused(

@@ -16,8 +16,10 @@ Sources of each behaviour (also the README's table):
   `--changeset` runs in one transaction unless `runInTransaction:false`; `splitStatements:false`
   sends the changeset as one statement; `endDelimiter` replaces `;`.
 - Drizzle (drizzle-orm's pg migrator): statements between `--> statement-breakpoint` markers.
-  Its migrator runs every pending migration inside one transaction, which DSQL refuses past
-  one DDL; `dsql-lint apply` runs them one by one instead, so each is linted as its own.
+  Its migrator runs every pending migration inside one transaction (runners.py); `dsql-lint
+  apply` runs them one by one instead, as `check` reads them when apply is their runner.
+- golang-migrate: its postgres driver sends a `.up.sql` (or `.down.sql`) file as one query
+  string, which the server runs as one transaction (runners.py).
 - Prisma Migrate: `migration.sql` sent as one multi-statement script, one implicit transaction.
 - Flyway: each versioned file in one transaction (PostgreSQL has transactional DDL).
 - Supabase CLI (`supabase db push`, `migration up`, `db reset`): each `<version>_<name>.sql` of
@@ -34,10 +36,11 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dsql_lint.syntax import runners
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement, split
 
-GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE = (
+GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE, GOLANG_MIGRATE = (
     "goose",
     "dbmate",
     "liquibase",
@@ -45,6 +48,7 @@ GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE = (
     "prisma",
     "flyway",
     "supabase",
+    "golang-migrate",
 )
 
 _GOOSE = re.compile(r"^--[ \t]*\+goose[ \t]+(\w+)[^\n]*$", re.M | re.I)
@@ -56,6 +60,7 @@ _BREAKPOINT = re.compile(r"^-->\s*statement-breakpoint[^\n]*$", re.M)
 _PRISMA_FOLDER = re.compile(r"^\d{14}_")
 _FLYWAY_NAME = re.compile(r"^[VvRrUuBb](?:\d+(?:[._]\d+)*)?__.*\.sql$")
 _PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
+_UP_DOWN = re.compile(r"^\d+(?:\.\d+)*[_-].*\.(up|down)\.sql$", re.I)  # as discover.py
 SUPABASE_NAME = re.compile(r"^\d+_.*\.sql$")  # the CLI's migration file pattern
 # The fix said in Supabase's terms, by rule name, for its migrations' boilerplate.
 SUPABASE_HINTS = {
@@ -77,12 +82,8 @@ SUPABASE_HINTS = {
         "authenticated, service_role`, for Supabase's API roles, which DSQL does not have: "
         "remove it and grant your own roles on each table you create."
     ),
-    "multiple-ddl-in-transaction": (
-        "The Supabase CLI runs each migration file in one transaction: keep one DDL per "
-        "file, or apply the folder with `dsql-lint apply`, which runs one DDL per transaction."
-    ),
 }
-SUPABASE_HINTS["ddl-with-dml-in-transaction"] = SUPABASE_HINTS["multiple-ddl-in-transaction"]
+TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
 
 @dataclass(frozen=True)
@@ -107,24 +108,47 @@ class Layout:
 
 def layout(source: Source) -> Layout | None:
     """The format of `source`, from its markers and its path; None for plain SQL."""
+    name, text = framework_of(source), source.text
+    if name == LIQUIBASE:
+        return _liquibase(text)
+    if name == GOOSE:
+        return _goose(text)
+    if name == DBMATE:
+        return _dbmate(text)
+    whole = [Section(0, len(text), transaction=True)]
+    if name == DRIZZLE:
+        return Layout(DRIZZLE, _BREAKPOINT.sub(_boundary, text), whole)
+    if name == FLYWAY:
+        view, found = _mask_placeholders(text)
+        return Layout(FLYWAY, view, whole, found)
+    return None if name is None else Layout(name, text, whole)
+
+
+def framework_of(source: Source) -> str | None:
+    """The framework whose format `source` is in, from its markers and its path; None for
+    plain SQL."""
     text, path = source.text, Path(source.path)
     if _LIQUIBASE_HEAD.match(text):
-        return _liquibase(text)
+        return LIQUIBASE
     if _GOOSE.search(text):
-        return _goose(text)
+        return GOOSE
     if _DBMATE.search(text):
-        return _dbmate(text)
+        return DBMATE
     if _BREAKPOINT.search(text) or (path.parent.name == "drizzle" and _is_journaled(path)):
-        view = _BREAKPOINT.sub(_boundary, text)
-        return Layout(DRIZZLE, view, [Section(0, len(text), transaction=False)])
+        return DRIZZLE
     if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
-        return Layout(PRISMA, text, [Section(0, len(text), transaction=True)])
+        return PRISMA
     if is_supabase(path):
-        return Layout(SUPABASE, text, [Section(0, len(text), transaction=True)])
+        return SUPABASE
     if _FLYWAY_NAME.match(path.name):
-        view, found = _mask_placeholders(text)
-        return Layout(FLYWAY, view, [Section(0, len(text), transaction=True)], found)
-    return None
+        return FLYWAY
+    return GOLANG_MIGRATE if _UP_DOWN.match(path.name) else None
+
+
+def is_down(source: Source) -> bool:
+    """A golang-migrate down file: checked, never run forward."""
+    match = _UP_DOWN.match(Path(source.path).name)
+    return match is not None and match.group(1).lower() == "down"
 
 
 def is_supabase(path: Path) -> bool:
@@ -138,8 +162,13 @@ def is_supabase(path: Path) -> bool:
 
 
 def hints(source: Source) -> dict[str, str]:
-    """The fixes said in the terms of the framework whose file `source` is, by rule name."""
-    return SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
+    """The fixes said in the terms of the framework whose file `source` is, by rule name: its
+    boilerplate's (Supabase's), and how its runner keeps DDL apart (runners.py)."""
+    runner = runners.runner_of(framework_of(source)) if source.problem is None else None
+    said = SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
+    if runner is None:
+        return said
+    return said | dict.fromkeys(TRANSACTION_RULES, runners.transaction_help(runner))
 
 
 def statements(
