@@ -321,7 +321,8 @@ FRAMEWORKS = Path(__file__).resolve().parents[1] / "fixtures" / "frameworks"
         ("goose", "db/migrations", "goose", "goose migrations in db/migrations"),
         ("dbmate", "db/migrations", "dbmate", "dbmate migrations in db/migrations"),
         ("liquibase", "changelog", "liquibase", "Liquibase changelogs in changelog"),
-        ("drizzle", "drizzle", "drizzle", "Drizzle migrations in drizzle"),
+        # drizzle-orm's migrator cannot run a DDL migration on DSQL: `dsql-lint apply` does
+        ("drizzle", "drizzle", None, "Drizzle migrations in drizzle"),
         ("prisma", "prisma/migrations", "prisma", "Prisma migrations in prisma/migrations"),
         (
             "supabase",
@@ -341,7 +342,7 @@ def test_each_framework_is_detected_and_configured(
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"dsql-lint: {said} (")
     config = yaml.safe_load((root / ".dsql-lint.yaml").read_text())
-    assert (config["migrations"], config["framework"]) == (folder, framework)
+    assert (config["migrations"], config.get("framework")) == (folder, framework)
     workflow = (root / ".github" / "workflows" / "dsql-lint.yml").read_text()
     applied = framework not in ("alembic", "django", "rails")
     assert ("apply --local" in workflow) == applied

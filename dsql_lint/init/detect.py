@@ -65,7 +65,7 @@ _KNOWN: dict[str, tuple[str | None, bool]] = {
     "liquibase": ("liquibase", True),
     "goose": ("goose", True),
     "dbmate": ("dbmate", True),
-    "drizzle": ("drizzle", True),
+    "drizzle": (None, True),  # drizzle-orm's migrator cannot run DDL on DSQL (runners.py)
     "prisma": ("prisma", True),
     "supabase": ("supabase", True),
     "golang-migrate": (None, True),

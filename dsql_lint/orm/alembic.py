@@ -59,8 +59,8 @@ HINTS = {
     ),
     "multiple-ddl-in-transaction": (
         "Alembic runs the migrations in one transaction: put each DDL in "
-        "`with op.get_context().autocommit_block():`, or set `transaction_per_migration=True` "
-        "in env.py and keep one DDL per migration."
+        "`with op.get_context().autocommit_block():` (`transaction_per_migration=True` is not "
+        "enough: alembic_version's row is written in each revision's transaction, DSQL406)."
     ),
 }
 HINTS["create-type"] = (

@@ -55,6 +55,11 @@ class Runner:
 
 
 APPLY = "apply the folder with `dsql-lint apply`, which runs one DDL per transaction"
+# How `check` then agrees with apply (README, "Which runner `check` models").
+AS_APPLY = (
+    " (name the folder as `migrations:` in .dsql-lint.yaml with no `framework:`, and `check` "
+    "reads it as apply runs it)"
+)
 RUNNERS: dict[str, Runner] = {
     runner.name: runner
     for runner in (
@@ -158,7 +163,8 @@ RUNNERS: dict[str, Runner] = {
             RUN,
             '`insert into "drizzle"."__drizzle_migrations"`',
             "drizzle-orm's migrator has no option to run a migration outside its transaction: "
-            + APPLY,
+            + APPLY
+            + AS_APPLY,
             "recorded: drizzle-orm's `migrate()` against PostgreSQL (stranger round 5, "
             "drizzle_one)",
             Bookkeeping(
@@ -168,7 +174,7 @@ RUNNERS: dict[str, Runner] = {
                 '42704 type "serial" does not exist',
                 "DSQL101",
                 "apply the drizzle/ folder with `dsql-lint apply`, which reads its journal and "
-                "breakpoints and keeps its own ledger",
+                "breakpoints and keeps its own ledger" + AS_APPLY,
             ),
         ),
         Runner(
