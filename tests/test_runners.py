@@ -147,3 +147,10 @@ def test_each_bookkeeping_statement_is_refused_by_the_rule_it_names(name: str) -
     table = RUNNERS[name].bookkeeping
     assert table is not None
     assert table.rule in {d.code for d in lint_text(table.sql)}
+
+
+def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
+    text = "BEGIN;\nCREATE TABLE a (id uuid PRIMARY KEY);\nCREATE TABLE b (id uuid);\nCOMMIT;\n"
+    [found] = lint_text(text, path="db/migration/V1__own.sql")
+    assert (found.code, found.line) == ("DSQL401", 3)
+    assert found.suggestion == "Commit after each DDL statement (or run DDL in autocommit)."

@@ -36,7 +36,6 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dsql_lint.syntax import runners
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement, split
 
@@ -162,13 +161,9 @@ def is_supabase(path: Path) -> bool:
 
 
 def hints(source: Source) -> dict[str, str]:
-    """The fixes said in the terms of the framework whose file `source` is, by rule name: its
-    boilerplate's (Supabase's), and how its runner keeps DDL apart (runners.py)."""
-    runner = runners.runner_of(framework_of(source)) if source.problem is None else None
-    said = SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
-    if runner is None:
-        return said
-    return said | dict.fromkeys(TRANSACTION_RULES, runners.transaction_help(runner))
+    """The fixes said in the terms of the framework whose file `source` is, by rule name (its
+    runner's transactions are the pipeline's: runners.py)."""
+    return SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
 
 
 def statements(
