@@ -309,10 +309,11 @@ def test_prisma_serial_key_becomes_a_uuid_in_prisma_terms(tmp_path: Path) -> Non
     schema = tmp_path / "schema.prisma"
     shutil.copyfile(PRISMA, schema)
     before = _codes(schema)
-    kept = _fix("--unsafe-fixes", str(schema))  # identity, the default: not in Prisma's terms
+    # identity, the default: not in Prisma's terms
+    kept = _fix("--unsafe-fixes", "--select", "DSQL101", str(schema))
     assert "DSQL101 not fixed: Prisma cannot declare an identity column" in kept.stderr
     assert schema.read_bytes() == PRISMA.read_bytes()
-    _fix("--unsafe-fixes", "--serial-to", "uuid", str(schema))
+    _fix("--unsafe-fixes", "--select", "DSQL101", "--serial-to", "uuid", str(schema))
     original = PRISMA.read_text()
     assert schema.read_text() == original.replace(
         "id      Int      @id @default(autoincrement())", "id      String   @id @default(uuid())"
@@ -357,3 +358,23 @@ if __name__ == "__main__":
     for fixture in PINNED:
         _pin(fixture).write_text(_pinned_output(fixture))
         print(_pin(fixture).relative_to(ROOT))
+
+
+def test_prisma_fixes_it_cannot_say_are_declined_with_why(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.prisma"
+    text = (
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n\n'
+        "enum Tag {\n  A\n  B\n}\n\n"
+        "model Post {\n  id   String @id\n  tags Tag[]  @default([A])\n}\n"
+    )
+    schema.write_text(text)
+    result = _fix("--unsafe-fixes", str(schema))
+    assert "DSQL514 not fixed: `Post.tags` is a list of `Tag`" in result.stderr
+    assert "DSQL102 not fixed: the default `[A]` of `Post.tags` is not JSON" in result.stderr
+    assert schema.read_text() == text
+    checked = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", str(schema)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert "fix: none: `Post.tags` is a list of `Tag`" in checked.stdout
