@@ -920,7 +920,7 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         return source.hints[rule.name]
-    framework = formats.hints(source).get(rule.name)
+    framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
     return render(rule.suggestion, variables) if rule.suggestion else None
