@@ -41,7 +41,6 @@ def json_list(text: str, at: int) -> Found:
     model, item = found
     end = item.type_start + len(item.type) + 2  # the type and its []
     edits = [edit for edit in _to_string(text, item) if edit[0] != item.type_start]
-    edits.append((item.type_start, end, "Json" + " " * max(0, len(item.type) - 2)))
     default = item.attr("@default")
     if default is None:
         value, added = "[]", ' @default("[]")'
@@ -57,6 +56,7 @@ def json_list(text: str, at: int) -> Found:
         except ValueError:
             return f"the default `{default.args}` of `{model.name}.{item.name}` is not JSON"
         edits.append((default.start, default.end, f"@default({_string(value)})"))
+    edits.append((item.type_start, end, "Json" + " " * max(0, len(item.type) - 2)))
     return edits, f"`{model.name}.{item.name}`: `{item.type}[]` -> `Json` (default {value})"
 
 
