@@ -35,10 +35,8 @@ IDENTITY = (
     "migration (`prisma migrate dev --create-only`)"
 )
 ASYNC = (
-    "Prisma writes a plain CREATE INDEX for `@unique`, `@@unique` and `@@index` and cannot be "
-    "told to write ASYNC: keep the attribute, create the migration with `prisma migrate dev "
-    "--create-only`, run `dsql-lint fix --unsafe-fixes prisma/migrations` (CREATE INDEX "
-    "ASYNC), then `prisma migrate deploy`"
+    "Prisma writes a plain CREATE INDEX here and cannot write ASYNC: make the migration with "
+    "`prisma migrate dev --create-only`, then `dsql-lint fix --unsafe-fixes prisma/migrations`"
 )
 # Rule name -> the schema's edits for a finding at an offset (orm/prisma_fixes.py), or why
 # there are none.
