@@ -160,10 +160,11 @@ def is_supabase(path: Path) -> bool:
     )
 
 
-def hints(source: Source) -> dict[str, str]:
-    """The fixes said in the terms of the framework whose file `source` is, by rule name (its
-    runner's transactions are the pipeline's: runners.py)."""
-    return SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
+def hint(source: Source, rule: str) -> str | None:
+    """The fix of the rule named `rule` said in the terms of the framework whose file
+    `source` is (Supabase's boilerplate); None where it has none of its own. The transaction
+    rules' in a framework runner's transactions are the pipeline's (runners.py)."""
+    return SUPABASE_HINTS.get(rule) if is_supabase(Path(source.path)) else None
 
 
 def statements(
