@@ -129,11 +129,13 @@ def framework_of(source: Source) -> str | None:
     text, path = source.text, Path(source.path)
     if _LIQUIBASE_HEAD.match(text):
         return LIQUIBASE
-    if _GOOSE.search(text):
+    # A marker's words looked for first: a multi-line regex tries every line of a large file.
+    if "+goose" in text and _GOOSE.search(text):
         return GOOSE
-    if _DBMATE.search(text):
+    if "migrate:" in text and _DBMATE.search(text):
         return DBMATE
-    if _BREAKPOINT.search(text) or (path.parent.name == "drizzle" and _is_journaled(path)):
+    breakpoints = "statement-breakpoint" in text and _BREAKPOINT.search(text)
+    if breakpoints or (path.parent.name == "drizzle" and _is_journaled(path)):
         return DRIZZLE
     if path.name == "migration.sql" and _PRISMA_FOLDER.match(path.parent.name):
         return PRISMA
