@@ -18,8 +18,10 @@ Django runs each migration in one transaction on PostgreSQL unless the Migration
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
+from dsql_lint.orm.django_fields import field_indexes, index_name, unique
 from dsql_lint.orm.django_settings import user_table
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
@@ -40,6 +42,8 @@ TYPES = {
     "UUIDField": "UUID", "JSONField": "JSONB", "BinaryField": "BYTEA",
     "GenericIPAddressField": "INET", "IPAddressField": "INET",
 }  # fmt: skip
+# The max_length a field class gives itself.
+LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 # The operations read here; any other is named in the note.
 WRITERS = {"RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently"}
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
@@ -57,9 +61,12 @@ HINTS = {
     ),
     "array-column": "Use a JSONField (or a related model) instead of ArrayField.",
     "index-without-async": (
-        "Django writes AddIndex, db_index and ForeignKey indexes as a plain CREATE INDEX: write "
-        "the index with `migrations.RunSQL('CREATE INDEX ASYNC ...')` in a migration with "
-        "`atomic = False`, and `db_index=False` on the field."
+        "Django writes AddIndex, Meta.indexes, db_index and ForeignKey indexes, and the "
+        "`_like` pattern index of a unique or indexed CharField/TextField, as a plain CREATE "
+        "INDEX: write the index with `migrations.RunSQL('CREATE INDEX ASYNC ...')` in a "
+        "migration with `atomic = False`, and `db_index=False` on the field (for "
+        "`unique=True`, a `models.UniqueConstraint` in the CreateModel's constraints makes no "
+        "`_like` index)."
     ),
     "add-foreign-key-without-not-valid": (
         "Use `db_constraint=False` on the ForeignKey (DSQL accepts foreign keys only as NOT "
@@ -119,6 +126,10 @@ class _Reader:
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
+        # The models this file creates: table -> field name -> (column, type); the primary
+        # key's, the column and type its foreign keys take.
+        self.models: dict[str, dict[str, tuple[str, str]]] = {}
+        self.keys: dict[str, tuple[str, str]] = {}
 
     def run(self, migration: ast.ClassDef) -> None:
         atomic = True
@@ -172,20 +183,37 @@ class _Reader:
         fields = keyword(call, "fields", 1)
         entries = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
         self.build.add(f'CREATE TABLE "{table}" (', start, end)
-        later: list[tuple[str, ast.Call]] = []
+        fields: list[tuple[str, ast.Call]] = []
+        columns = self.models.setdefault(table, {})
         for index, entry in enumerate(entries):
             if not isinstance(entry, ast.Tuple) or len(entry.elts) != 2:
                 continue
-            column, field = entry.elts
+            name, field = entry.elts
             if not isinstance(field, ast.Call):
                 continue
             self.build.add(",\n    " if index else "\n    ", *self.file.span(entry))
-            self.column(str(constant(column)), field)
-            if name_of(field.func) in RELATIONS or constant(keyword(field, "db_index")):
-                later.append((str(constant(column)), field))
+            column, kind = self.column(str(constant(name)), field)
+            columns[str(constant(name))] = (column, kind)
+            if field_is_key(field):
+                self.keys[table] = (column, kind)
+            fields.append((str(constant(name)), field))
+        options = _options(keyword(call, "options"))
+        for constraint in _items(options.get("constraints")):
+            self.inline_constraint(table, constraint)
         self.build.add("\n);\n", end - 1, end)
-        for column, field in later:
-            self.relation(table, column, field)
+        for together in _together(options.get("index_together")):  # run at once, not deferred
+            self.index_together(table, together, options["index_together"])
+        # The schema editor's deferred SQL for a new table, in its order: unique_together,
+        # the foreign keys, the fields' indexes, Meta.indexes.
+        for together in _together(options.get("unique_together")):
+            self.unique_together(table, together, options["unique_together"])
+        for name, field in fields:
+            self.relation(table, name, field)
+        for name, field in fields:
+            for sql in field_indexes(table, *columns[name], field):
+                self.build.add(sql, *self.file.span(field))
+        for index in _items(options.get("indexes")):
+            self.meta_index(table, index, *self.file.span(index))
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
@@ -196,39 +224,37 @@ class _Reader:
             return
         self.build.add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
         default = _effective_default(field)
-        self.column(column, field, default)
+        name, kind = self.column(column, field, default)
         span = self.file.span(field)
-        relation = name_of(field.func) in RELATIONS
-        key = relation and constant(keyword(field, "db_constraint")) is not False
-        name = f"{column}_id" if relation else column
-        if key:
+        if _constrained(field):
             # The key inline, then made immediate so that data can change in the same
             # transaction (the backend's sql_create_column_inline_fk).
-            constraint = f"{table}_{name}_fk"
-            other = self.related(keyword(field, "to", 0))
+            other, key, _ = self.target(field)
+            constraint = index_name(table, [name], f"_fk_{other}_{key}")
             self.build.add(f' CONSTRAINT "{constraint}" ', *span)
-            self.build.add(f'REFERENCES "{other}" ("id") DEFERRABLE INITIALLY DEFERRED', *span)
+            self.build.add(f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED', *span)
             self.build.add(f';\nSET CONSTRAINTS "{constraint}" IMMEDIATE', *span)
         self.build.add(";\n", end - 1, end)
         if default is not None and keyword(field, "db_default") is None:
             # Django sets the default only to fill the existing rows.
             sql = f'ALTER TABLE "{table}" ALTER COLUMN "{name}" DROP DEFAULT;\n'
             self.build.add(sql, *span)
-        one_to_one = name_of(field.func) == "OneToOneField"
-        if (relation and not one_to_one) or constant(keyword(field, "db_index")):
-            self.index(table, name, span)
+        for sql in field_indexes(table, name, kind, field):
+            self.build.add(sql, *span)
 
     def column(
         self, name: str, field: ast.Call, default: tuple[str, ast.expr] | None = None
-    ) -> None:
+    ) -> tuple[str, str]:
         """The column's definition; `default` (AddField's effective default) written as
-        DEFAULT, as Django does to fill the existing rows."""
+        DEFAULT, as Django does to fill the existing rows. Returns its name and type."""
         kind = name_of(field.func)
         span = self.file.span(field)
+        sql_type = _type(field)
         if kind in RELATIONS:
             name = f"{name}_id"
+            sql_type = self.target(field)[2]
         self.build.add(f'"{name}" ', *span)
-        self.build.add(_type(field), *self.file.span(field.func))
+        self.build.add(sql_type, *self.file.span(field.func))
         if kind in AUTO:
             self.build.add(" GENERATED BY DEFAULT AS IDENTITY", *self.file.span(field.func))
         if default is not None:
@@ -237,33 +263,26 @@ class _Reader:
             self.build.add(" PRIMARY KEY", *span)
         elif constant(keyword(field, "null")) is not True:
             self.build.add(" NOT NULL", *span)
-        if constant(keyword(field, "unique")) and not constant(keyword(field, "primary_key")):
+        if unique(field) and not constant(keyword(field, "primary_key")):
             self.build.add(" UNIQUE", *span)
+        return name, sql_type
 
-    def relation(self, table: str, column: str, field: ast.Call) -> None:
-        """The index Django adds on a ForeignKey (or db_index) column, and the foreign key
-        constraint it adds after the table (unless `db_constraint=False`)."""
+    def relation(self, table: str, name: str, field: ast.Call) -> None:
+        """The foreign key constraint Django adds after a new table (a ForeignKey or
+        OneToOneField unless `db_constraint=False`)."""
+        if not _constrained(field):
+            return
         span = self.file.span(field)
-        name = column if name_of(field.func) not in RELATIONS else f"{column}_id"
-        if (
-            name_of(field.func) in RELATIONS
-            and constant(keyword(field, "db_constraint")) is not False
-        ):
-            other = self.related(keyword(field, "to", 0))
-            constraint = f"{table}_{name}_fk"
-            self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
-            # A piece of its own, so that a finding on the key points at the field's start.
-            self.build.add(
-                f'FOREIGN KEY ("{name}") REFERENCES "{other}" ("id") DEFERRABLE INITIALLY '
-                "DEFERRED;\n",
-                *span,
-            )
-        if name_of(field.func) != "OneToOneField":
-            self.index(table, name, span)
-
-    def index(self, table: str, column: str, span: tuple[int, int]) -> None:
-        sql = f'CREATE INDEX "{table}_{column}_idx" ON "{table}" ("{column}");\n'
-        self.build.add(sql, *span)
+        column = f"{name}_id"
+        other, key, _ = self.target(field)
+        constraint = index_name(table, [column], f"_fk_{other}_{key}")
+        self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
+        # A piece of its own, so that a finding on the key points at the field's start.
+        self.build.add(
+            f'FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY '
+            "DEFERRED;\n",
+            *span,
+        )
 
     def related(self, to: ast.expr | None) -> str:
         """The table a relation's `to` names: "app.model", a model of this app, or the
@@ -274,18 +293,95 @@ class _Reader:
         app, _, model = (target if isinstance(target, str) else "related").rpartition(".")
         return f"{app or self.app}_{model.lower()}"
 
+    def app_of(self, to: ast.expr | None) -> str:
+        target = constant(to)
+        return target.rpartition(".")[0] or self.app if isinstance(target, str) else self.app
+
+    def target(self, field: ast.Call) -> tuple[str, str, str]:
+        """The table, column and type a relation points at: its `to_field` or the model's
+        primary key when this file creates the model, else Django's default `id` bigint."""
+        to = keyword(field, "to", 0)
+        table = self.related(to)
+        to_field = constant(keyword(field, "to_field"))
+        columns = self.models.get(table, {})
+        if isinstance(to_field, str) and to_field in columns:
+            column, kind = columns[to_field]
+        else:
+            column, kind = (
+                self.keys.get(table)
+                or _created_key(self.path, self.app_of(to), table)
+                or ("id", "BIGINT")
+            )
+        return table, column, kind
+
+    def inline_constraint(self, table: str, constraint: ast.expr) -> None:
+        """A Meta.constraints entry inside CREATE TABLE: a UniqueConstraint on fields as
+        Django writes it (`CONSTRAINT name UNIQUE (...)`); any other is named in the note."""
+        name = constant(keyword(constraint, "name")) if isinstance(constraint, ast.Call) else None
+        fields = keyword(constraint, "fields") if isinstance(constraint, ast.Call) else None
+        plain = isinstance(constraint, ast.Call) and not any(
+            k.arg in ("condition", "include", "opclasses", "expressions", "deferrable")
+            for k in constraint.keywords
+        )
+        if not (plain and name_of(constraint.func) == "UniqueConstraint" and fields):
+            if isinstance(constraint, ast.Call):
+                self.unread.append(constraint)
+            return
+        columns = ", ".join(f'"{c}"' for c in self.columns(table, fields))
+        self.build.add(
+            f',\n    CONSTRAINT "{name}" UNIQUE ({columns})', *self.file.span(constraint)
+        )
+
+    def columns(self, table: str, fields: ast.expr | None) -> list[str]:
+        """The columns of a list of field names of a model (a relation's is `<name>_id`)."""
+        items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
+        known = self.models.get(table, {})
+        return [known.get(str(constant(f)), (str(constant(f)), ""))[0] for f in items]
+
+    def unique_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
+        columns = self.columns(table, together)
+        name = index_name(table, columns, "_uniq")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        self.build.add(sql, *self.file.span(option))
+
+    def index_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
+        columns = self.columns(table, together)
+        name = index_name(table, columns, "_idx")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        self.build.add(f'CREATE INDEX "{name}" ON "{table}" ({quoted});\n', *self.file.span(option))
+
     def add_index(self, call: ast.Call, concurrently: bool, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
         index = keyword(call, "index", 1)
         if not isinstance(index, ast.Call):
             self.unread.append(call)
             return
+        self.meta_index(table, index, start, end, concurrently)
+
+    def meta_index(
+        self, table: str, index: ast.expr, start: int, end: int, concurrently: bool = False
+    ) -> None:
+        """A models.Index on fields as Index.create_sql writes it: `-name` a DESC key, each
+        `opclasses` entry after its column."""
+        if not isinstance(index, ast.Call):
+            return
         fields = keyword(index, "fields")
         items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        columns = ", ".join(f'"{str(constant(f)).lstrip("-")}"' for f in items)
+        names = [str(constant(f)) for f in items]
+        known = self.models.get(table, {})
+        opclasses = keyword(index, "opclasses")
+        classes = [str(constant(c)) for c in _items(opclasses)]
+        keys = []
+        for k, name in enumerate(names):
+            key = f'"{known.get(name.lstrip("-"), (name.lstrip("-"), ""))[0]}"'
+            if k < len(classes):
+                key += f" {classes[k]}"
+            keys.append(key + (" DESC" if name.startswith("-") else ""))
         label = constant(keyword(index, "name")) or f"{table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
-        self.build.add(f'CREATE INDEX {how}"{label}" ON "{table}" ({columns});\n', start, end)
+        sql = f'CREATE INDEX {how}"{label}" ON "{table}" ({", ".join(keys)});\n'
+        self.build.add(sql, start, end)
 
 
 def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
@@ -304,6 +400,74 @@ def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
     return out
 
 
+def _created_key(path: Path, app: str, table: str) -> tuple[str, str] | None:
+    """The primary key column and type of the model another migration of `app` creates (its
+    migrations beside this file's app)."""
+    folder = path.parent.parent.parent / app / "migrations"
+    files = (
+        tuple((f, f.stat().st_mtime_ns) for f in sorted(folder.glob("*.py")))
+        if folder.is_dir()
+        else ()
+    )
+    return _primary_keys(app, files).get(table)
+
+
+@lru_cache(maxsize=64)
+def _primary_keys(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, tuple[str, str]]:
+    """Table -> its primary key's column and type, for each CreateModel of the app's
+    migrations (`files`, with their modification times so that an edit is read again)."""
+    out: dict[str, tuple[str, str]] = {}
+    for file, _ in files:
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and name_of(call.func) == "CreateModel"):
+                continue
+            fields = keyword(call, "fields", 1)
+            for entry in _items(fields):
+                if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):
+                    continue
+                name, field = entry.elts
+                if isinstance(field, ast.Call) and field_is_key(field):
+                    table = f"{app}_{str(constant(keyword(call, 'name', 0))).lower()}"
+                    out[table] = (str(constant(name)), _type(field))
+    return out
+
+
+def field_is_key(field: ast.Call) -> bool:
+    return constant(keyword(field, "primary_key")) is True or name_of(field.func) in AUTO
+
+
+def _constrained(field: ast.Call) -> bool:
+    """A relation whose foreign key constraint Django creates."""
+    return (
+        name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
+    )
+
+
+def _options(node: ast.expr | None) -> dict[str, ast.expr]:
+    """CreateModel's `options` dict: its constant keys."""
+    if not isinstance(node, ast.Dict):
+        return {}
+    return {
+        str(constant(k)): v for k, v in zip(node.keys, node.values, strict=True) if k is not None
+    }
+
+
+def _items(node: ast.expr | None) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
+
+
+def _together(node: ast.expr | None) -> list[ast.expr]:
+    """unique_together/index_together: a set or list of field-name tuples, or one tuple."""
+    items = _items(node)
+    if items and all(isinstance(constant(i), str) for i in items):
+        return [node] if node is not None else []
+    return [i for i in items if isinstance(i, (ast.List, ast.Tuple))]
+
+
 def _type(field: ast.Call) -> str:
     kind = name_of(field.func)
     if kind == "ArrayField":
@@ -314,7 +478,7 @@ def _type(field: ast.Call) -> str:
     sql = TYPES.get(kind, "TEXT")
     if sql == "VARCHAR":
         length = constant(keyword(field, "max_length"))
-        return f"VARCHAR({length if isinstance(length, int) else 255})"
+        return f"VARCHAR({length if isinstance(length, int) else LENGTHS.get(kind, 255)})"
     if kind == "DecimalField":
         digits, places = (
             constant(keyword(field, "max_digits")),
