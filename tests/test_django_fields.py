@@ -105,3 +105,10 @@ def test_long_names_are_shortened_as_django_shortens_them() -> None:
         "inventory_warehouse_stock__destination_location_ident_22514881"
     )
     assert index_name("shop_customer", ["email"], "_like") == "shop_customer_email_d3fdf104_like"
+
+
+def test_unique_together_is_added_after_the_table_and_the_help_says_how_django_avoids_it() -> None:
+    found = lint_paths([str(MIGRATIONS / "0001_field_options.py")], LintOptions()).diagnostics
+    (added,) = [d for d in found if d.code == "DSQL622"]
+    assert added.line == 36  # "unique_together": {("slug", "age")}
+    assert "models.UniqueConstraint" in (added.suggestion or "")

@@ -5,6 +5,8 @@ statically.
 params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
 `AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
+the field options and Meta options as the schema editor reads them (django_fields.py: the
+`_like` pattern index of a varchar or text column, Django's hashed names),
 ArrayField an array column; AddField writes the field's default as a DEFAULT to fill the
 existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN;
 `settings.AUTH_USER_MODEL` the table of the project's user model, django_settings.py). Other
@@ -77,6 +79,11 @@ HINTS = {
         "class and keep one DDL per migration."
     ),
 }
+HINTS["add-unique-after-create"] = (
+    "Django adds unique_together as ALTER TABLE ... ADD CONSTRAINT ... UNIQUE after the table: "
+    "use `models.UniqueConstraint(fields=[...], name=...)` in the CreateModel's constraints "
+    "(written inside CREATE TABLE) instead."
+)
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 
 
