@@ -16,7 +16,7 @@ from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
-MIGRATIONS = ROOT / "fixtures" / "frameworks" / "django-fields" / "shop" / "migrations"
+MIGRATIONS = ROOT / "fixtures" / "orm" / "django-fields" / "shop" / "migrations"
 SENT = {
     MIGRATIONS / "0001_field_options.py": ROOT / "tests" / "data" / "django_fields_0001.sql",
     MIGRATIONS / "0002_added_fields.py": ROOT / "tests" / "data" / "django_fields_0002.sql",
