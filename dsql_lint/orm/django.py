@@ -47,7 +47,9 @@ TYPES = {
 # The max_length a field class gives itself.
 LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 # The operations read here; any other is named in the note.
-WRITERS = {"RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently"}
+WRITERS = {
+    *("RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently", "AddConstraint"),
+}
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
 HINTS = {
@@ -137,6 +139,7 @@ class _Reader:
         # key's, the column and type its foreign keys take.
         self.models: dict[str, dict[str, tuple[str, str]]] = {}
         self.keys: dict[str, tuple[str, str]] = {}
+        self.db_tables: dict[str, str] = {}  # model name (lower case) -> Meta.db_table
 
     def run(self, migration: ast.ClassDef) -> None:
         atomic = True
@@ -167,6 +170,8 @@ class _Reader:
             self.add_field(call, start, end)
         elif name in ("AddIndex", "AddIndexConcurrently"):
             self.add_index(call, name == "AddIndexConcurrently", start, end)
+        elif name == "AddConstraint":
+            self.add_constraint(call, start, end)
         else:
             self.unread.append(call)
 
@@ -183,9 +188,15 @@ class _Reader:
             self.build.statement(pieces, pieces[-1][2] if pieces else end, self.file.literals(item))
 
     def table(self, model: ast.expr | None) -> str:
-        return f"{self.app}_{str(constant(model)).lower()}"
+        """A model's table: its Meta.db_table when this file creates it with one."""
+        name = str(constant(model)).lower()
+        return self.db_tables.get(name, f"{self.app}_{name}")
 
     def create_model(self, call: ast.Call, start: int, end: int) -> None:
+        options = _options(keyword(call, "options"))
+        db_table = constant(options.get("db_table"))
+        if isinstance(db_table, str):
+            self.db_tables[str(constant(keyword(call, "name", 0))).lower()] = db_table
         table = self.table(keyword(call, "name", 0))
         fields = keyword(call, "fields", 1)
         entries = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
@@ -204,7 +215,6 @@ class _Reader:
             if field_is_key(field):
                 self.keys[table] = (column, kind)
             fields.append((str(constant(name)), field))
-        options = _options(keyword(call, "options"))
         for constraint in _items(options.get("constraints")):
             self.inline_constraint(table, constraint)
         self.build.add("\n);\n", end - 1, end)
@@ -256,10 +266,8 @@ class _Reader:
         DEFAULT, as Django does to fill the existing rows. Returns its name and type."""
         kind = name_of(field.func)
         span = self.file.span(field)
-        sql_type = _type(field)
-        if kind in RELATIONS:
-            name = f"{name}_id"
-            sql_type = self.target(field)[2]
+        sql_type = self.target(field)[2] if kind in RELATIONS else _type(field)
+        name = _column_of(name, field)
         self.build.add(f'"{name}" ', *span)
         self.build.add(sql_type, *self.file.span(field.func))
         if kind in AUTO:
@@ -280,7 +288,7 @@ class _Reader:
         if not _constrained(field):
             return
         span = self.file.span(field)
-        column = f"{name}_id"
+        column = _column_of(name, field)
         other, key, _ = self.target(field)
         constraint = index_name(table, [column], f"_fk_{other}_{key}")
         self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
@@ -316,7 +324,7 @@ class _Reader:
         else:
             column, kind = (
                 self.keys.get(table)
-                or _created_key(self.path, self.app_of(to), table)
+                or _created(self.path, self.app_of(to)).get(table, {}).get("pk")
                 or ("id", "BIGINT")
             )
         return table, column, kind
@@ -324,25 +332,23 @@ class _Reader:
     def inline_constraint(self, table: str, constraint: ast.expr) -> None:
         """A Meta.constraints entry inside CREATE TABLE: a UniqueConstraint on fields as
         Django writes it (`CONSTRAINT name UNIQUE (...)`); any other is named in the note."""
-        name = constant(keyword(constraint, "name")) if isinstance(constraint, ast.Call) else None
-        fields = keyword(constraint, "fields") if isinstance(constraint, ast.Call) else None
-        plain = isinstance(constraint, ast.Call) and not any(
-            k.arg in ("condition", "include", "opclasses", "expressions", "deferrable")
-            for k in constraint.keywords
-        )
-        if not (plain and name_of(constraint.func) == "UniqueConstraint" and fields):
-            if isinstance(constraint, ast.Call):
-                self.unread.append(constraint)
+        if not isinstance(constraint, ast.Call):
             return
+        if not _plain_unique(constraint):
+            self.unread.append(constraint)
+            return
+        name = constant(keyword(constraint, "name"))
+        fields = keyword(constraint, "fields")
         columns = ", ".join(f'"{c}"' for c in self.columns(table, fields))
         self.build.add(
             f',\n    CONSTRAINT "{name}" UNIQUE ({columns})', *self.file.span(constraint)
         )
 
     def columns(self, table: str, fields: ast.expr | None) -> list[str]:
-        """The columns of a list of field names of a model (a relation's is `<name>_id`)."""
+        """The columns of a list of field names of a model this file or an earlier one
+        creates (a relation's is `<name>_id`)."""
         items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        known = self.models.get(table, {})
+        known = self.models.get(table) or _created(self.path, self.app).get(table, {})
         return [known.get(str(constant(f)), (str(constant(f)), ""))[0] for f in items]
 
     def unique_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
@@ -365,6 +371,19 @@ class _Reader:
             self.unread.append(call)
             return
         self.meta_index(table, index, start, end, concurrently)
+
+    def add_constraint(self, call: ast.Call, start: int, end: int) -> None:
+        """A UniqueConstraint on fields added to an existing table, as `_create_unique_sql`
+        writes it; any other constraint is named in the note."""
+        table = self.table(keyword(call, "model_name", 0))
+        constraint = keyword(call, "constraint", 1)
+        if not (isinstance(constraint, ast.Call) and _plain_unique(constraint)):
+            self.unread.append(call)
+            return
+        name = constant(keyword(constraint, "name"))
+        quoted = ", ".join(f'"{c}"' for c in self.columns(table, keyword(constraint, "fields")))
+        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        self.build.add(sql, start, end)
 
     def meta_index(
         self, table: str, index: ast.expr, start: int, end: int, concurrently: bool = False
@@ -407,23 +426,24 @@ def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
     return out
 
 
-def _created_key(path: Path, app: str, table: str) -> tuple[str, str] | None:
-    """The primary key column and type of the model another migration of `app` creates (its
-    migrations beside this file's app)."""
+def _created(path: Path, app: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """The models the migrations of `app` create (its migrations beside this file's app):
+    table -> field name -> column and type ("pk": the primary key's; a relation's type is not
+    known here, but its column is)."""
     folder = path.parent.parent.parent / app / "migrations"
     files = (
         tuple((f, f.stat().st_mtime_ns) for f in sorted(folder.glob("*.py")))
         if folder.is_dir()
         else ()
     )
-    return _primary_keys(app, files).get(table)
+    return _models(app, files)
 
 
 @lru_cache(maxsize=64)
-def _primary_keys(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, tuple[str, str]]:
-    """Table -> its primary key's column and type, for each CreateModel of the app's
-    migrations (`files`, with their modification times so that an edit is read again)."""
-    out: dict[str, tuple[str, str]] = {}
+def _models(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, dict[str, tuple[str, str]]]:
+    """`_created` for the app's migration `files`, with their modification times so that an
+    edited file is read again."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
     for file, _ in files:
         try:
             tree = ast.parse(file.read_text(encoding="utf-8"))
@@ -432,15 +452,30 @@ def _primary_keys(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, tu
         for call in ast.walk(tree):
             if not (isinstance(call, ast.Call) and name_of(call.func) == "CreateModel"):
                 continue
-            fields = keyword(call, "fields", 1)
-            for entry in _items(fields):
+            model = str(constant(keyword(call, "name", 0))).lower()
+            db_table = constant(_options(keyword(call, "options")).get("db_table"))
+            columns = out.setdefault(
+                db_table if isinstance(db_table, str) else f"{app}_{model}", {}
+            )
+            for entry in _items(keyword(call, "fields", 1)):
                 if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):
                     continue
                 name, field = entry.elts
-                if isinstance(field, ast.Call) and field_is_key(field):
-                    table = f"{app}_{str(constant(keyword(call, 'name', 0))).lower()}"
-                    out[table] = (str(constant(name)), _type(field))
+                if not isinstance(field, ast.Call):
+                    continue
+                column = _column_of(str(constant(name)), field)
+                columns[str(constant(name))] = (column, _type(field))
+                if field_is_key(field):
+                    columns["pk"] = (column, _type(field))
     return out
+
+
+def _column_of(name: str, field: ast.Call) -> str:
+    """A field's column: its db_column, else its name (a relation's with `_id`)."""
+    db_column = constant(keyword(field, "db_column"))
+    if isinstance(db_column, str):
+        return db_column
+    return f"{name}_id" if name_of(field.func) in RELATIONS else name
 
 
 def field_is_key(field: ast.Call) -> bool:
@@ -451,6 +486,18 @@ def _constrained(field: ast.Call) -> bool:
     """A relation whose foreign key constraint Django creates."""
     return (
         name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
+    )
+
+
+def _plain_unique(constraint: ast.Call) -> bool:
+    """A UniqueConstraint on fields alone: a UNIQUE constraint (with a condition, expressions,
+    INCLUDE or operator classes Django writes a unique index instead)."""
+    others = ("condition", "include", "opclasses", "expressions", "deferrable", "nulls_distinct")
+    return (
+        name_of(constraint.func) == "UniqueConstraint"
+        and keyword(constraint, "fields") is not None
+        and not constraint.args
+        and not any(k.arg in others for k in constraint.keywords)
     )
 
 
