@@ -116,3 +116,22 @@ def test_unique_together_is_added_after_the_table_and_the_help_says_how_django_a
     (added,) = [d for d in found if d.code == "DSQL622"]
     assert added.line == 36  # "unique_together": {("slug", "age")}
     assert "models.UniqueConstraint" in (added.suggestion or "")
+
+
+def test_a_constraint_not_read_is_named_in_the_note(tmp_path: Path) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    path = folder / "0004_check.py"
+    path.write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n    atomic = False\n"
+        "    operations = [\n        migrations.AddConstraint(\n"
+        "            model_name='order',\n"
+        "            constraint=models.CheckConstraint(condition=models.Q(total__gte=0), "
+        "name='total_ok'),\n        ),\n    ]\n"
+    )
+    source = read_source(str(path), orm=True)
+    assert "ADD CONSTRAINT" not in source.text  # a Q object is not rendered as SQL here
+    (note,) = [d for d in lint_paths([str(path)], LintOptions()).diagnostics]
+    assert "not checked here: AddConstraint" in note.message
+    assert "sqlmigrate shop 0004" in note.message

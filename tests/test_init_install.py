@@ -88,6 +88,13 @@ def test_ci_and_the_hook_install_this_copy_from_where_it_came(
     assert (parsed.name, parsed.extras) == ("dsql-lint-py", {"local"})
     assert hook(tmp_path)["language"] == "python"
     assert hook(tmp_path)["additional_dependencies"] == [requirement]
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=tmp_path / "project",
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "edit" not in result.stderr
     workflow = (tmp_path / "project" / ".github" / "workflows" / "dsql-lint.yml").read_text()
     assert "EDIT" not in workflow

@@ -135,10 +135,9 @@ class _Reader:
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
-        # The models this file creates: table -> field name -> (column, type); the primary
-        # key's, the column and type its foreign keys take.
+        # The models this file creates: table -> field name -> (column, type), "pk" the
+        # primary key's (the column and type its foreign keys take), as `_created` says.
         self.models: dict[str, dict[str, tuple[str, str]]] = {}
-        self.keys: dict[str, tuple[str, str]] = {}
         self.db_tables: dict[str, str] = {}  # model name (lower case) -> Meta.db_table
 
     def run(self, migration: ast.ClassDef) -> None:
@@ -198,8 +197,7 @@ class _Reader:
         if isinstance(db_table, str):
             self.db_tables[str(constant(keyword(call, "name", 0))).lower()] = db_table
         table = self.table(keyword(call, "name", 0))
-        fields = keyword(call, "fields", 1)
-        entries = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
+        entries = _items(keyword(call, "fields", 1))
         self.build.add(f'CREATE TABLE "{table}" (', start, end)
         fields: list[tuple[str, ast.Call]] = []
         columns = self.models.setdefault(table, {})
@@ -213,7 +211,7 @@ class _Reader:
             column, kind = self.column(str(constant(name)), field)
             columns[str(constant(name))] = (column, kind)
             if field_is_key(field):
-                self.keys[table] = (column, kind)
+                columns["pk"] = (column, kind)
             fields.append((str(constant(name)), field))
         for constraint in _items(options.get("constraints")):
             self.inline_constraint(table, constraint)
@@ -314,19 +312,14 @@ class _Reader:
 
     def target(self, field: ast.Call) -> tuple[str, str, str]:
         """The table, column and type a relation points at: its `to_field` or the model's
-        primary key when this file creates the model, else Django's default `id` bigint."""
+        primary key, when this file or another migration of the model's app creates it, else
+        Django's default `id` bigint."""
         to = keyword(field, "to", 0)
         table = self.related(to)
+        columns = self.models.get(table) or _created(self.path, self.app_of(to)).get(table, {})
         to_field = constant(keyword(field, "to_field"))
-        columns = self.models.get(table, {})
-        if isinstance(to_field, str) and to_field in columns:
-            column, kind = columns[to_field]
-        else:
-            column, kind = (
-                self.keys.get(table)
-                or _created(self.path, self.app_of(to)).get(table, {}).get("pk")
-                or ("id", "BIGINT")
-            )
+        key = to_field if isinstance(to_field, str) and to_field in columns else "pk"
+        column, kind = columns.get(key) or ("id", "BIGINT")
         return table, column, kind
 
     def inline_constraint(self, table: str, constraint: ast.expr) -> None:
