@@ -21,6 +21,7 @@ SENT = {
     MIGRATIONS / "0001_field_options.py": ROOT / "tests" / "data" / "django_fields_0001.sql",
     MIGRATIONS / "0002_added_fields.py": ROOT / "tests" / "data" / "django_fields_0002.sql",
     MIGRATIONS / "0003_named.py": ROOT / "tests" / "data" / "django_fields_0003.sql",
+    MIGRATIONS / "0004_together.py": ROOT / "tests" / "data" / "django_fields_0004.sql",
 }
 
 
