@@ -136,3 +136,10 @@ def test_a_constraint_not_read_is_named_in_the_note(tmp_path: Path) -> None:
     (note,) = [d for d in lint_paths([str(path)], LintOptions()).diagnostics]
     assert "not checked here: AddConstraint" in note.message
     assert "sqlmigrate shop 0004" in note.message
+
+
+def test_add_constraint_on_an_existing_table_gets_help_in_djangos_terms() -> None:
+    found = lint_paths([str(MIGRATIONS / "0003_named.py")], LintOptions()).diagnostics
+    (added,) = [d for d in found if d.code == "DSQL610"]
+    assert added.line == 22  # migrations.AddConstraint(...)
+    assert "SeparateDatabaseAndState" in (added.suggestion or "")

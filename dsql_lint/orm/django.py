@@ -86,6 +86,12 @@ HINTS["add-unique-after-create"] = (
     "use `models.UniqueConstraint(fields=[...], name=...)` in the CreateModel's constraints "
     "(written inside CREATE TABLE) instead."
 )
+HINTS["add-unique-or-primary-key"] = (
+    "Django adds a UniqueConstraint to an existing table (AddConstraint) with ALTER TABLE ... "
+    "ADD CONSTRAINT ... UNIQUE: write it with `migrations.RunSQL` instead (CREATE UNIQUE INDEX "
+    "ASYNC, wait for the job, then ADD CONSTRAINT ... UNIQUE USING INDEX) inside "
+    "`migrations.SeparateDatabaseAndState` whose state_operations keep the AddConstraint."
+)
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 
 
