@@ -143,3 +143,12 @@ def test_add_constraint_on_an_existing_table_gets_help_in_djangos_terms() -> Non
     (added,) = [d for d in found if d.code == "DSQL610"]
     assert added.line == 22  # migrations.AddConstraint(...)
     assert "SeparateDatabaseAndState" in (added.suggestion or "")
+
+
+def test_add_field_options_dsql_refuses_get_help_in_djangos_terms() -> None:
+    found = lint_paths([str(MIGRATIONS / "0002_added_fields.py")], LintOptions()).diagnostics
+    by_code = {d.code: d for d in reversed(found)}  # each code's first finding
+    assert by_code["DSQL604"].line == 14  # CharField(unique=True)
+    assert "`unique=True`" in (by_code["DSQL604"].suggestion or "")
+    assert by_code["DSQL605"].line == 24  # ForeignKey(db_index=False, ...)
+    assert "db_constraint=False" in (by_code["DSQL605"].suggestion or "")

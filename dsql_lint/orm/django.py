@@ -92,6 +92,17 @@ HINTS["add-unique-or-primary-key"] = (
     "ASYNC, wait for the job, then ADD CONSTRAINT ... UNIQUE USING INDEX) inside "
     "`migrations.SeparateDatabaseAndState` whose state_operations keep the AddConstraint."
 )
+HINTS["add-column-unique"] = (
+    "Django writes AddField with `unique=True` (or primary_key) as ADD COLUMN ... UNIQUE: add "
+    "the field without it, then the index with `migrations.RunSQL('CREATE UNIQUE INDEX ASYNC "
+    "...')` inside `migrations.SeparateDatabaseAndState` whose state_operations keep "
+    "`unique=True` (AlterField)."
+)
+HINTS["add-column-references"] = (
+    "Django writes AddField with a ForeignKey as ADD COLUMN ... REFERENCES: set "
+    "`db_constraint=False` on the field, and add the key with RunSQL (`ADD CONSTRAINT ... "
+    "FOREIGN KEY ... NOT VALID`, then `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`)."
+)
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 
 
