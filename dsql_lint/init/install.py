@@ -12,9 +12,11 @@ by version, since that index has it.
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from importlib import metadata
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 DISTRIBUTION = "dsql-lint-py"
 README_FORM = f"{DISTRIBUTION} @ git+https://github.com/OWNER/dsql-lint"
@@ -25,6 +27,8 @@ class Install:
     requirement: str  # a pip requirement (PEP 508), without extras
     # Why CI cannot install this copy the way it was installed, else "".
     unreachable: str = ""
+    folder: str = ""  # the local folder this copy was installed from, if it was
+    editable: bool = False
 
     def with_extras(self, extras: str) -> str:
         """The requirement with `[extras]` after the name ("" for none)."""
@@ -32,12 +36,23 @@ class Install:
             return self.requirement
         return self.requirement.replace(DISTRIBUTION, f"{DISTRIBUTION}[{extras}]", 1)
 
+    def command(self, extras: str) -> str:
+        """What the user runs to install this copy again with `extras`: from its folder when
+        it came from one, else from where it came."""
+        if self.folder:
+            editable = "-e " if self.editable else ""
+            return f"pip install {editable}{shlex.quote(f'{self.folder}[{extras}]')}"
+        return f"pip install {shlex.quote(self.with_extras(extras))}"
+
 
 def this_install() -> Install:
     try:
         distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        return Install(README_FORM, "this dsql-lint runs from source, not installed")
+        checkout = str(Path(__file__).resolve().parents[2])
+        return Install(
+            README_FORM, "this dsql-lint runs from source, not installed", checkout, True
+        )
     recorded = distribution.read_text("direct_url.json")
     if recorded is None:
         return Install(f"{DISTRIBUTION}=={distribution.version}")
@@ -68,7 +83,8 @@ def from_direct_url(direct: dict[str, object], url: str) -> Install:
     if folder is not None or local:
         editable = isinstance(folder, dict) and folder.get("editable") is True
         how = "an editable install of a local folder" if editable else "a local folder"
-        return Install(README_FORM, f"this dsql-lint was installed from {how}")
+        where = unquote(urlsplit(url).path) if local else ""
+        return Install(README_FORM, f"this dsql-lint was installed from {how}", where, editable)
     return Install(README_FORM, "its installer recorded no source CI can reach")
 
 
