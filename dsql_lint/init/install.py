@@ -1,5 +1,6 @@
-"""How CI installs the dsql-lint that runs `init`: from where this copy came, as its installer
-recorded it (PEP 610's `direct_url.json` in the distribution's metadata).
+"""How to install the dsql-lint that runs: in the CI workflow `init` writes, and with an extra
+(`apply --local`'s message), from where this copy came, as its installer recorded it (PEP
+610's `direct_url.json` in the distribution's metadata).
 
 A copy from a git repository is pinned to its commit and one from an archive URL to the
 archive (with its hash); a copy from a local folder, editable or not, cannot be installed by
