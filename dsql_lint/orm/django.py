@@ -14,7 +14,9 @@ operations are named in one note with the way to get the exact SQL: `python mana
 sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
-`atomic = False`.
+`atomic = False`. The schema editor defers a new table's foreign keys and indexes and the
+indexes of new fields to the end of the migration (its `deferred_sql`, run when the
+migration's schema editor closes, inside the transaction): they are written there.
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ class _Reader:
         # primary key's (the column and type its foreign keys take), as `_created` says.
         self.models: dict[str, dict[str, tuple[str, str]]] = {}
         self.db_tables: dict[str, str] = {}  # model name (lower case) -> Meta.db_table
+        # The schema editor's deferred_sql: statements and the spans they stand for.
+        self.deferred: list[tuple[str, tuple[int, int]]] = []
 
     def run(self, migration: ast.ClassDef) -> None:
         atomic = True
@@ -172,6 +176,9 @@ class _Reader:
             start, end = self.file.span(operation)
             self.tx.wrapped = atomic
             self.operation(operation, start, end)
+        for sql, span in self.deferred:
+            self.tx.write(*span)
+            self.build.add(sql, *span)
         self.tx.close(len(self.file.text) - 1, len(self.file.text))
 
     def operation(self, call: ast.Call, start: int, end: int) -> None:
@@ -235,17 +242,18 @@ class _Reader:
         self.build.add("\n);\n", end - 1, end)
         for together in _together(options.get("index_together")):  # run at once, not deferred
             self.index_together(table, together, options["index_together"])
-        # The schema editor's deferred SQL for a new table, in its order: unique_together,
-        # the foreign keys, the fields' indexes, Meta.indexes.
+        # create_model's deferred SQL, in its order: unique_together, the foreign keys, the
+        # fields' indexes, Meta.indexes.
         for together in _together(options.get("unique_together")):
             self.unique_together(table, together, options["unique_together"])
         for name, field in fields:
             self.relation(table, name, field)
         for name, field in fields:
             for sql in field_indexes(table, *columns[name], field):
-                self.build.add(sql, *self.file.span(field))
+                self.deferred.append((sql, self.file.span(field)))
         for index in _items(options.get("indexes")):
-            self.meta_index(table, index, *self.file.span(index))
+            if isinstance(index, ast.Call):
+                self.deferred.append((self.meta_index(table, index), self.file.span(index)))
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
@@ -271,8 +279,8 @@ class _Reader:
             # Django sets the default only to fill the existing rows.
             sql = f'ALTER TABLE "{table}" ALTER COLUMN "{name}" DROP DEFAULT;\n'
             self.build.add(sql, *span)
-        for sql in field_indexes(table, name, kind, field):
-            self.build.add(sql, *span)
+        for sql in field_indexes(table, name, kind, field):  # deferred by add_field
+            self.deferred.append((sql, span))
 
     def column(
         self, name: str, field: ast.Call, default: tuple[str, ast.expr] | None = None
@@ -306,13 +314,12 @@ class _Reader:
         column = _column_of(name, field)
         other, key, _ = self.target(field)
         constraint = index_name(table, [column], f"_fk_{other}_{key}")
-        self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
+        self.deferred.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', span))
         # A piece of its own, so that a finding on the key points at the field's start.
-        self.build.add(
-            f'FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY '
-            "DEFERRED;\n",
-            *span,
+        sql = (
+            f'FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED'
         )
+        self.deferred.append((sql + ";\n", span))
 
     def related(self, to: ast.expr | None) -> str:
         """The table a relation's `to` names: "app.model", a model of this app, or the
@@ -354,11 +361,15 @@ class _Reader:
             f',\n    CONSTRAINT "{name}" UNIQUE ({columns})', *self.file.span(constraint)
         )
 
+    def known(self, table: str) -> dict[str, tuple[str, str]]:
+        """The fields of a model this file or another migration of the app creates."""
+        return self.models.get(table) or _created(self.path, self.app).get(table, {})
+
     def columns(self, table: str, fields: ast.expr | None) -> list[str]:
         """The columns of a list of field names of a model this file or an earlier one
         creates (a relation's is `<name>_id`)."""
         items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        known = self.models.get(table) or _created(self.path, self.app).get(table, {})
+        known = self.known(table)
         return [known.get(str(constant(f)), (str(constant(f)), ""))[0] for f in items]
 
     def unique_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
@@ -366,7 +377,7 @@ class _Reader:
         name = index_name(table, columns, "_uniq")
         quoted = ", ".join(f'"{c}"' for c in columns)
         sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
-        self.build.add(sql, *self.file.span(option))
+        self.deferred.append((sql, self.file.span(option)))
 
     def index_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
         columns = self.columns(table, together)
@@ -380,7 +391,7 @@ class _Reader:
         if not isinstance(index, ast.Call):
             self.unread.append(call)
             return
-        self.meta_index(table, index, start, end, concurrently)
+        self.build.add(self.meta_index(table, index, concurrently), start, end)
 
     def add_constraint(self, call: ast.Call, start: int, end: int) -> None:
         """A UniqueConstraint on fields added to an existing table, as `_create_unique_sql`
@@ -395,17 +406,13 @@ class _Reader:
         sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
         self.build.add(sql, start, end)
 
-    def meta_index(
-        self, table: str, index: ast.expr, start: int, end: int, concurrently: bool = False
-    ) -> None:
+    def meta_index(self, table: str, index: ast.Call, concurrently: bool = False) -> str:
         """A models.Index on fields as Index.create_sql writes it: `-name` a DESC key, each
         `opclasses` entry after its column."""
-        if not isinstance(index, ast.Call):
-            return
         fields = keyword(index, "fields")
         items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
         names = [str(constant(f)) for f in items]
-        known = self.models.get(table, {})
+        known = self.known(table)
         opclasses = keyword(index, "opclasses")
         classes = [str(constant(c)) for c in _items(opclasses)]
         keys = []
@@ -416,8 +423,7 @@ class _Reader:
             keys.append(key + (" DESC" if name.startswith("-") else ""))
         label = constant(keyword(index, "name")) or f"{table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
-        sql = f'CREATE INDEX {how}"{label}" ON "{table}" ({", ".join(keys)});\n'
-        self.build.add(sql, start, end)
+        return f'CREATE INDEX {how}"{label}" ON "{table}" ({", ".join(keys)});\n'
 
 
 def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
