@@ -197,7 +197,7 @@ def explain_text(rule: Rule) -> str:
         lines += ["", f"**Suggestion:** {rule.suggestion}"]
     if rule.dsql:
         lines += ["", "### What Aurora DSQL answers", ""]
-        lines += [f"- `{a.sqlstate}` `{a.filled().message}`" for a in rule.dsql]
+        lines += [f"- {a.filled().described('`')}" for a in rule.dsql]
     lines += ["", "### Evidence", ""]
     lines += [f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence]
     return "\n".join(lines) + "\n"

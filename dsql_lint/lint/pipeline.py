@@ -339,8 +339,7 @@ def _command_verdict(
         why = command.why or f"`dsql-lint explain {backed}` says why"
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
-        answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
-        variables = {"command": command.name, "why": why, "answer": answer}
+        variables = {"command": command.name, "why": why}
         return [_statement_diagnostic(rule, statement, variables)]
     rule = special.get(UNDOCUMENTED_COMMAND)
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
