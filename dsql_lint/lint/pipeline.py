@@ -874,7 +874,8 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     """The rule's fix, or the framework's own words for it (where the SQL was generated, or
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
-        return source.hints[rule.name]
+        hint = source.hints[rule.name]
+        return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hints(source).get(rule.name)
     if framework is not None:
         return framework

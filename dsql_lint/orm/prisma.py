@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsql_lint.orm.mapped import Builder, MappedSource, Note
+from dsql_lint.orm.mapped import Builder, Hint, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 BLOCK = re.compile(r"^[ \t]*(model|enum|datasource|generator|view|type)\s+(\w+)\s*\{", re.M)
@@ -42,8 +42,19 @@ NATIVE = {
 }  # fmt: skip
 SERIALS = {"SMALLINT": "SMALLSERIAL", "INTEGER": "SERIAL", "BIGINT": "BIGSERIAL"}
 
+# What `fix` makes a runtime-only column (rules/types_runtime.yaml, DSQL105's fixer), in
+# Prisma's terms; any other is TEXT, `@db.Text`.
+STORED_INSTEAD = {"MONEY": "@db.Decimal(19, 2)"}
+
+
+def _native_name(written: str) -> str:
+    """The `@db.` attribute Prisma writes as the SQL type `written` (`INET`: `Inet`)."""
+    base = written.split("(")[0].strip().upper()
+    return next((name for name, sql in NATIVE.items() if sql == base), written)
+
+
 # The fix in Prisma's terms, by rule name; rules not named keep their SQL suggestion.
-HINTS = {
+HINTS: dict[str, Hint] = {
     "serial-column": (
         "Prisma's `@default(autoincrement())` is a SERIAL column: use "
         '`String @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid` (or '
@@ -59,9 +70,10 @@ HINTS = {
         "Use `String` (`@db.Text`) and parse the JSON in your code: Prisma's `Json` is a "
         "JSONB column, which DSQL does not store."
     ),
-    "runtime-only-column-type": (
-        "Change the field's `@db.` attribute to a type DSQL stores (for `@db.Money`, "
-        "`@db.Decimal(19, 4)`), or drop it for Prisma's default type."
+    "runtime-only-column-type": lambda written: (
+        f"Change the field's `@db.{_native_name(written)}` to "
+        f"`{STORED_INSTEAD.get(written.upper(), '@db.Text')}`, a type DSQL stores (the "
+        "column `dsql-lint fix --unsafe-fixes` writes), or drop it for Prisma's default type."
     ),
     "extension-column-type": (
         "Replace `Unsupported(...)` (or the `@db.` type) with a built-in Prisma type: "
