@@ -382,7 +382,7 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
-_INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")
+_INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
 _TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
 
 
@@ -393,7 +393,10 @@ def _rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
     out = list(tokens)
     for i in range(len(out) - 1, 0, -1):
         token = out[i]
-        element = token.token_type is TokenType.VAR and internal_array_element(token.text)
+        named = token.token_type is TokenType.VAR or (
+            token.token_type is TokenType.IDENTIFIER and token.text == token.text.lower()
+        )
+        element = named and internal_array_element(token.text)
         if not element or not _in_type_position(out, i):
             continue
         kind = DSQL.Tokenizer.KEYWORDS.get(element.upper(), TokenType.VAR)
