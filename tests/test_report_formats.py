@@ -536,6 +536,10 @@ def test_explain_lists_every_variant_with_its_words() -> None:
     assert "(for `ALTER TYPE ... RENAME`)" in said
     refused = CliRunner().invoke(explain, ["DSQL005"]).output
     assert "`unsupported object in DROP statement` (for `DROP TYPE`)" in refused
+    # an answer recorded by its SQLSTATE alone is found by it, and by no message
+    assert "DSQL719" in CliRunner().invoke(explain, ["22P02"]).output
+    by_message = CliRunner().invoke(explain, ['ERROR:  type "smallserial" does not exist'])
+    assert "DSQL719" not in by_message.output
 
 
 def test_explain_shows_no_template() -> None:

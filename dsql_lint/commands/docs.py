@@ -143,7 +143,8 @@ def _answers(rule: Rule, text: str) -> bool:
     the message)."""
     needle = _needle(text)
     return bool(needle) and any(
-        needle == answer.sqlstate.lower() or _fits(answer.message.lower(), needle)
+        needle == answer.sqlstate.lower()
+        or (bool(answer.message) and _fits(answer.message.lower(), needle))
         for answer in rule.dsql
     )
 

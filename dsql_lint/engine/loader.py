@@ -181,7 +181,8 @@ def _evidence(path: Path, entry: dict) -> tuple[Evidence, ...]:
 def _dsql(path: Path, entry: dict) -> tuple[DsqlAnswer, ...]:
     """`dsql:` a list of {sqlstate, message, when, take}: what the cluster answers, one per
     variant; a finding gets the first whose `when` words its text holds (an answer without
-    `when` is for any finding, so only the last may lack it)."""
+    `when` is for any finding, so only the last may lack it). `take` maps a <part> of the
+    message to a regex read in the finding's text, or `{before: regex}` read before it."""
     items = entry.get("dsql")
     if items is None:
         return ()
@@ -197,18 +198,21 @@ def _dsql(path: Path, entry: dict) -> tuple[DsqlAnswer, ...]:
         take = item.get("take") or {}
         if not isinstance(take, dict) or any(f"<{part}>" not in message for part in take):
             raise _fail(path, item, "`take` maps parts of the message (<part>) to regexes", "take")
-        for regex in take.values():
+        taken = []
+        for part, spec in take.items():
+            before = isinstance(spec, dict) and set(spec) == {"before"}
+            regex = spec["before"] if before else spec
+            taken.append((str(part), str(regex), before))
             try:
                 if re.compile(str(regex)).groups < 1:
                     raise re.error("no group")
             except re.error as error:
-                message = f"`take` needs a regex with a group: {error}"
-                raise _fail(path, item, message, "take") from None
+                said = f"`take` needs a regex with a group: {error}"
+                raise _fail(path, item, said, "take") from None
         if out and out[-1].when is None:
             raise _fail(path, item, "only the last `dsql` answer may lack `when`", "dsql")
         when = item.get("when")
-        taken = tuple((str(k), str(v)) for k, v in take.items())
-        out.append(DsqlAnswer(state, message, when and str(when), taken))
+        out.append(DsqlAnswer(state, message, when and str(when), tuple(taken)))
     return tuple(out)
 
 

@@ -53,9 +53,10 @@ class DsqlAnswer:
     # The words this answer is for (`AS ENUM`, `ALTER TYPE ... RENAME`): a finding whose
     # text holds them gets it; None: any finding of the rule.
     when: str | None = None
-    # <part> -> a regex whose first group, in the statement up to the finding's end (its
-    # last match), spells the part: `LANGUAGE (\w+)`.
-    take: tuple[tuple[str, str], ...] = ()
+    # (part, regex, before): the regex's first group spells <part>, searched in the finding's
+    # text (`LANGUAGE (\w+)`), or, `before`, its last match in the statement's text before
+    # the finding (the type written before an identity column's GENERATED).
+    take: tuple[tuple[str, str, bool], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.sqlstate} {self.message}".rstrip()
@@ -70,19 +71,19 @@ class DsqlAnswer:
     def applies(self, written: str) -> bool:
         return self.when is None or words_pattern(self.when).search(written) is not None
 
-    def filled(self, written: str | None = None, context: str | None = None) -> DsqlAnswer:
-        """The answer to the finding whose text is `written` in its statement's text up to
-        the finding's end, `context` (see `fill`)."""
+    def filled(self, written: str | None = None, before: str = "") -> DsqlAnswer:
+        """The answer to the finding whose text is `written`, after `before` in its statement
+        (see `fill`)."""
         taken = {}
-        for part, regex in self.take:
-            found = None if context is None else _last(regex, context)
+        for part, regex, earlier in self.take:
+            found = None if written is None else _last(regex, before if earlier else written)
             if found is not None:
                 taken[part] = found
         return DsqlAnswer(self.sqlstate, fill(self.message, written, taken), self.when)
 
 
 def answer_for(
-    recorded: tuple[DsqlAnswer, ...], written: str, context: str | None = None
+    recorded: tuple[DsqlAnswer, ...], written: str, before: str = ""
 ) -> tuple[DsqlAnswer, ...]:
     """What the cluster answers one finding: the first recorded answer keyed by words its
     text holds, else by words its statement holds up to it (`CREATE` before a MATERIALIZED
@@ -90,11 +91,11 @@ def answer_for(
     it (the facts record none for that variant)."""
     keyed = [a for a in recorded if a.when is not None]
     chosen = next((a for a in keyed if a.applies(written)), None)
-    if chosen is None and context is not None:
-        chosen = next((a for a in keyed if a.applies(context)), None)
+    if chosen is None and before:
+        chosen = next((a for a in keyed if a.applies(before + written)), None)
     if chosen is None:
         chosen = next((a for a in recorded if a.when is None), None)
-    return () if chosen is None else (chosen.filled(written, context),)
+    return () if chosen is None else (chosen.filled(written, before),)
 
 
 @functools.cache

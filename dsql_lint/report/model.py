@@ -48,8 +48,8 @@ class LintReport:
                     yield file, diag, ()
                     continue
                 start = _statement_start(file, diag)
-                written, context = text[diag.start : diag.end], text[start : diag.end]
-                yield file, diag, answer_for(recorded, written, context)
+                written, before = text[diag.start : diag.end], text[start : diag.start]
+                yield file, diag, answer_for(recorded, written, before)
 
     def without(self, paths: set[str]) -> LintReport:
         """The report without the files read only as context (`check --history`)."""
