@@ -42,15 +42,24 @@ NATIVE = {
 }  # fmt: skip
 SERIALS = {"SMALLINT": "SMALLSERIAL", "INTEGER": "SERIAL", "BIGINT": "BIGSERIAL"}
 
-# What `fix` makes a runtime-only column (rules/types_runtime.yaml, DSQL105's fixer), in
-# Prisma's terms; any other is TEXT, `@db.Text`.
-STORED_INSTEAD = {"MONEY": "@db.Decimal(19, 2)"}
 
+def _runtime_type_hint(written: str) -> str:
+    """The help for a `@db.` type DSQL does not store, the SQL type `written`: what
+    `dsql-lint fix` makes of that attribute (orm/prisma_fixes.py), in Prisma's terms."""
+    from dsql_lint.orm.prisma_fixes import NATIVE as BECOMES
 
-def _native_name(written: str) -> str:
-    """The `@db.` attribute Prisma writes as the SQL type `written` (`INET`: `Inet`)."""
     base = written.split("(")[0].strip().upper()
-    return next((name for name, sql in NATIVE.items() if sql == base), written)
+    name = next((f"@db.{n}" for n, sql in NATIVE.items() if sql == base), f"`{written}`")
+    becomes = BECOMES.get(name)
+    if becomes:
+        return (
+            f"Change the field's `{name}` to `{becomes}`, a type DSQL stores "
+            "(`dsql-lint fix --unsafe-fixes` does)."
+        )
+    return (
+        f"Drop the field's `{name}` for Prisma's own type of the field (a `String` is TEXT), "
+        "which DSQL stores (`dsql-lint fix --unsafe-fixes` does)."
+    )
 
 
 # The fix in Prisma's terms, by rule name; rules not named keep their SQL suggestion.
@@ -70,11 +79,7 @@ HINTS: dict[str, Hint] = {
         "Use `String` (`@db.Text`) and parse the JSON in your code: Prisma's `Json` is a "
         "JSONB column, which DSQL does not store."
     ),
-    "runtime-only-column-type": lambda written: (
-        f"Change the field's `@db.{_native_name(written)}` to "
-        f"`{STORED_INSTEAD.get(written.upper(), '@db.Text')}`, a type DSQL stores (the "
-        "column `dsql-lint fix --unsafe-fixes` writes), or drop it for Prisma's default type."
-    ),
+    "runtime-only-column-type": _runtime_type_hint,
     "extension-column-type": (
         "Replace `Unsupported(...)` (or the `@db.` type) with a built-in Prisma type: "
         "`String` for citext (compare with lower()), `Json` for hstore, `String` or numeric "
