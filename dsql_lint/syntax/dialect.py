@@ -382,14 +382,16 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
-_INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
+INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
 _TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
 
 
-def _rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
+def rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
     """`_int4` is PostgreSQL's own name for `int4[]` (pg_dump and catalog queries write it):
     read as that array wherever a type is (after `::`, or after a column's name in a column
-    definition), so that every rule on arrays sees it."""
+    definition), so that every rule on arrays sees it. The three tokens share the name's
+    characters (the type all but its last two, then `[` and `]`), so that spans stay in it;
+    parse.py keeps them as the statement's tokens, which the aligner of spans reads."""
     out = list(tokens)
     for i in range(len(out) - 1, 0, -1):
         token = out[i]
@@ -400,10 +402,11 @@ def _rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
         if not element or not _in_type_position(out, i):
             continue
         kind = DSQL.Tokenizer.KEYWORDS.get(element.upper(), TokenType.VAR)
+        end, line, col = token.end, token.line, token.col
         out[i : i + 1] = [
-            _retyped(token, kind, element),
-            _retyped(token, TokenType.L_BRACKET, "["),
-            _retyped(token, TokenType.R_BRACKET, "]"),
+            Token(kind, element, line, col - 2, token.start, end - 2, token.comments),
+            Token(TokenType.L_BRACKET, "[", line, col - 1, end - 1, end - 1),
+            Token(TokenType.R_BRACKET, "]", line, col, end, end),
         ]
     return out
 
@@ -498,8 +501,8 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
-    if _INTERNAL_ARRAY.search(sql) is not None:
-        tokens = _rewrite_internal_arrays(tokens)
+    if INTERNAL_ARRAY.search(sql) is not None:
+        tokens = rewrite_internal_arrays(tokens)
         types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
         tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
