@@ -76,7 +76,7 @@ def test_prisma_help_names_the_native_type_it_is_on(tmp_path: Path) -> None:
     )
     helps = [d.suggestion or "" for d in findings(schema) if d.code == "DSQL105"]
     assert len(helps) == 2
-    assert "`@db.Money` to `@db.Decimal(19, 4)`" in helps[0] and "Inet" not in helps[0]
+    assert "`@db.Money` to `@db.Decimal(19, 2)`" in helps[0] and "Inet" not in helps[0]
     assert "Drop the field's `@db.Inet`" in helps[1] and "Money" not in helps[1]
 
 
