@@ -149,6 +149,10 @@ class Builder:
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
 
+    def keep(self, text: str, start: int, literal: int = -1) -> None:
+        """Text as the file has it at `start`, each character at its own place."""
+        self._add(text, start, start + len(text), literal)
+
     def _add(self, text: str, start: int, end: int, literal: int = -1) -> None:
         """Text copied from the span (decoded), each character at its own place; `literal`:
         the string literal it was read from (`literals`), else -1."""
