@@ -276,7 +276,6 @@ def test_django_runsql_sends_percent_signs_as_psycopg_does(tmp_path: Path) -> No
     sql = read_source(str(path), orm=True).text
     assert "slot = id  % 8 WHERE id > %s;" in sql  # the stand-in keeps every position
     assert "note = '100%%' WHERE id %% 2 = 0;" in sql
-    found = findings(path)
-    assert [(d.code, d.line) for d in found if d.code in ("DSQL001", "DSQL012")] == [
-        ("DSQL001", 7)  # PostgreSQL has no %% operator: the server refuses what is sent
-    ]
+    # Both parse: `%%` sent as written is an operator to PostgreSQL's grammar (one that does
+    # not exist, which only the server says).
+    assert not [d for d in findings(path) if d.code in ("DSQL001", "DSQL012")]

@@ -242,3 +242,25 @@ def test_psql_variables() -> None:
     assert text_of(p, literal) == "'name'"  # the quoted name stands for psql's value
     assert "verbose" in [text_of(p, c) for c in p.tree.find_all(exp.Column)]
     assert "DSQL001" not in codes(lint_text("COPY t FROM :'file';\nSELECT :\"c\" FROM t;\n"))
+
+
+def test_any_run_of_operator_characters_is_read_as_postgresql_reads_it() -> None:
+    """PostgreSQL's lexer takes the longest run of operator characters as one operator, less
+    a trailing + or - unless the run holds one of ~!@#^&|`?%: an extension's or a user's
+    operator is grammatical (whether it exists is the server's to say)."""
+    p = parsed("SELECT a <<< 5, b *< c, x %% 2, a ### b, a>=-1, a*-1 FROM t;")
+    operators = list(p.tree.find_all(exp.Operator))
+    assert [o.args["operator"] for o in operators] == ["<<<", "*<", "%%", "###"]
+    assert all(o.args[BARE] for o in operators)
+    assert [text_of(p, o) for o in operators] == ["a <<< 5", "b *< c", "x %% 2", "a ### b"]
+    assert [type(e).__name__ for e in p.tree.expressions[4:]] == ["GTE", "Mul"]
+    # `!=-` holds a `!`: one operator, as the server reads it (and finds no such operator).
+    assert regenerated("SELECT a !=-1, a ||- b") == "SELECT a !=- 1, a ||- b"
+
+
+def test_where_current_of_a_cursor() -> None:
+    p = parsed("UPDATE uctest SET f1 = 8 WHERE CURRENT OF c1;")
+    where = p.tree.args["where"]
+    assert text_of(p, where) == "WHERE CURRENT OF c1"
+    assert regenerated("DELETE FROM t WHERE CURRENT OF c") == "DELETE FROM t WHERE CURRENT OF c"
+    assert regenerated("SELECT current_of(1)") == "SELECT CURRENT_OF(1)"

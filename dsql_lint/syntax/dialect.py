@@ -459,6 +459,9 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
+    if sql and pgforms.operator_runs(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
+        tokens = pgforms.custom_operators(tokens, sql, fixups)
+        types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
         tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
         types = [tok.token_type for tok in tokens]
@@ -536,6 +539,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
                     and not pgforms.needs_rewrite(types)
+                    and not pgforms.operator_runs(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
@@ -610,6 +614,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Insert] = _with_overriding(base[exp.Insert])
         dispatch[exp.When] = _with_overriding(base[exp.When])
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
+        dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -776,6 +781,17 @@ def _bare_operator(handler: Handler) -> Handler:
     return sql
 
 
+def _current_of(handler: Handler) -> Handler:
+    """`WHERE CURRENT OF c`, which the parser reads as a call (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if not expression.args.get(pgforms.CURRENT_OF):
+            return handler(gen, expression)
+        return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+
+    return sql
+
+
 def _method(name: str) -> Handler:
     """A generation method sqlglot's Postgres generator has no TRANSFORMS entry for."""
     return lambda gen, expression: getattr(PostgresGenerator, name)(gen, expression)
@@ -813,3 +829,12 @@ def _with_options(handler: Handler) -> Handler:
         return f"{name} WITH OPTIONS{text[len(name) :]}"
 
     return sql
+
+
+# Operators the tokenizer reads as one token: a run of operator characters that is one of them
+# needs no rewrite.
+_KNOWN_OPERATORS = frozenset(
+    word
+    for word in (*DSQL.Tokenizer.KEYWORDS, *DSQL.Tokenizer.SINGLE_TOKENS)
+    if word and all(c in pgforms.OPERATOR_CHARS for c in word)
+)

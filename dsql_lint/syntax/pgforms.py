@@ -26,6 +26,10 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                no type may start with GENERATED
     FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
                                                parentheses (sqlglot reads only those)
+    a <<< b, x %% 2, a ### b                   any run of operator characters PostgreSQL reads
+                                               as one operator: exp.Operator, args["bare"]
+    UPDATE|DELETE ... WHERE CURRENT OF c       exp.Anonymous CURRENT_OF(c) with
+                                               args["current_of"]: printed as written
     WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
                                                name stands for what psql puts there; `:{?d}`
                                                (whether d is set) the name d alone
@@ -46,6 +50,7 @@ BARE = "bare"
 VIRTUAL = "virtual"
 NO_INHERIT = "no_inherit"
 WITH_OPTIONS = "with_options"
+CURRENT_OF = "current_of"
 
 Fixup = Callable[[Any], Any]
 
@@ -59,7 +64,7 @@ _GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
 _OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
 _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
-     TokenType.CREATE, TokenType.ALTER}
+     TokenType.CREATE, TokenType.ALTER, TokenType.UPDATE, TokenType.DELETE}
 )  # fmt: skip
 _QUOTED = frozenset({TokenType.STRING, TokenType.IDENTIFIER})
 _IS_SET = (TokenType.L_BRACE, TokenType.PLACEHOLDER, TokenType.VAR, TokenType.R_BRACE)
@@ -110,6 +115,9 @@ def rewrite(
             end = next(values, end)
         if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
+    elif first in (TokenType.UPDATE, TokenType.DELETE):
+        if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
+            tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
         tokens = _dropped_parameter_names(tokens, sub_parser)
@@ -174,10 +182,121 @@ def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     return out
 
 
-def _mark_bare(tree: exp.Expr | None) -> exp.Expr | None:
+# PostgreSQL's operator characters (the `op_chars` of its lexer, scan.l), and those that let a
+# multi-character operator end in `+` or `-`.
+OPERATOR_CHARS = frozenset("~!@#^&|`?+-*/%<>=")
+_KEEPS_SIGN = frozenset("~!@#^&|`?%")
+_OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{2,}")
+
+
+def operator_runs(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
+    """Whether the text holds characters PostgreSQL reads as one operator that the tokenizer
+    does not know as one (a regex at C speed before any scan of tokens): `a <<< b`, `a *< b`,
+    `x %% 2`, an extension's `a ### b`."""
+    return any(
+        m.group() not in known and "--" not in m.group() and "/*" not in m.group()
+        for m in _OPERATOR_RUN.finditer(sql, start, end)
+    )
+
+
+def custom_operators(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """Adjacent operator tokens that PostgreSQL's lexer reads as one operator, as it reads
+    them (the longest run of operator characters, less a trailing `+` or `-` unless the run
+    holds one of `~!@#^&|`?%`), each made `OPERATOR(op)`: any operator, an extension's or a
+    user's, is grammatical; whether it exists is the server's to say."""
+    out: list[Token] = []
+    merged: set[str] = set()
+    i, n = 0, len(tokens)
+    while i < n:
+        j = i
+        while (
+            j + 1 < n
+            and _operator_token(tokens[j + 1])
+            and tokens[j + 1].start == tokens[j].end + 1
+        ):
+            j += 1
+        if j == i or not _operator_token(tokens[i]):
+            out.append(tokens[i])
+            i += 1
+            continue
+        k = i
+        while k <= j:
+            op = _lexed_operator(sql[tokens[k].start : tokens[j].end + 1])
+            m = k
+            while m < j and tokens[m].end < tokens[k].start + len(op) - 1:
+                m += 1
+            if m == k or tokens[m].end != tokens[k].start + len(op) - 1:
+                out.append(tokens[k])
+                k += 1
+                continue
+            first = tokens[k]
+            out += [
+                _retyped(first, TokenType.OPERATOR, "OPERATOR"),
+                _retyped(first, TokenType.L_PAREN, "("),
+                Token(TokenType.VAR, op, first.line, first.col, first.start, tokens[m].end),
+                _retyped(tokens[m], TokenType.R_PAREN, ")"),
+            ]
+            merged.add(op)
+            k = m + 1
+        i = j + 1
+    if merged:
+        fixups.append(partial(_mark_bare, operators=frozenset(merged)))
+    return out
+
+
+def _operator_token(token: Token) -> bool:
+    return (
+        token.token_type not in _QUOTED
+        and bool(token.text)
+        and all(c in OPERATOR_CHARS for c in token.text)
+    )
+
+
+def _lexed_operator(run: str) -> str:
+    """The operator PostgreSQL's lexer reads at the start of a run of operator characters."""
+    op = run
+    if len(op) > 1 and op[-1] in "+-" and not any(c in _KEEPS_SIGN for c in op[:-1]):
+        while len(op) > 1 and op[-1] in "+-":
+            op = op[:-1]
+    return op
+
+
+_CURRENT_OF = re.compile(r"\bwhere\s+current\s+of\b", re.IGNORECASE)
+
+
+def _current_of(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`WHERE CURRENT OF cursor` read as a call `CURRENT_OF(cursor)` on the same tokens."""
+    words = [_upper(t) for t in tokens]
+    for i in range(len(tokens) - 3):
+        if words[i] == "WHERE" and words[i + 1] == "CURRENT" and words[i + 2] == "OF":
+            name = tokens[i + 3]
+            tokens = [
+                *tokens[: i + 1],
+                _retyped(tokens[i + 1], TokenType.VAR, CURRENT_OF),
+                _retyped(tokens[i + 2], TokenType.L_PAREN, "("),
+                name,
+                _retyped(name, TokenType.R_PAREN, ")"),
+                *tokens[i + 4 :],
+            ]
+            fixups.append(_mark_current_of)
+            break
+    return tokens
+
+
+def _mark_current_of(tree: exp.Expr | None) -> exp.Expr | None:
+    if tree is not None:
+        for node in tree.find_all(exp.Anonymous):
+            if node.name == CURRENT_OF:
+                node.set(CURRENT_OF, True)
+    return tree
+
+
+def _mark_bare(
+    tree: exp.Expr | None, operators: frozenset[str] = frozenset(OPERATORS)
+) -> exp.Expr | None:
     if tree is not None:
         for node in tree.find_all(exp.Operator):
-            if node.args.get("operator") in OPERATORS:
+            if node.args.get("operator") in operators:
                 node.set(BARE, True)
     return tree
 
