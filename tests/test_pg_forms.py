@@ -264,3 +264,17 @@ def test_where_current_of_a_cursor() -> None:
     assert text_of(p, where) == "WHERE CURRENT OF c1"
     assert regenerated("DELETE FROM t WHERE CURRENT OF c") == "DELETE FROM t WHERE CURRENT OF c"
     assert regenerated("SELECT current_of(1)") == "SELECT CURRENT_OF(1)"
+
+
+def test_join_using_with_an_alias() -> None:
+    p = parsed("SELECT x.i FROM (a JOIN b USING (i) AS x) AS y JOIN c USING (k, l) AS z;")
+    joins = {
+        j.sql(dialect="postgres"): j.args.get("using_alias") for j in p.tree.find_all(exp.Join)
+    }
+    assert joins == {"JOIN b USING (i)": "x", "JOIN c USING (k, l)": "z"}
+    sql = "SELECT * FROM (a JOIN b USING (i) AS x) AS y JOIN c USING (k, l) AS z WHERE x.i = 1"
+    assert regenerated(sql) == sql
+    # DELETE's USING names tables, whose aliases are their own.
+    assert regenerated("DELETE FROM a USING b AS x WHERE a.i = x.i") == (
+        "DELETE FROM a USING b AS x WHERE a.i = x.i"
+    )

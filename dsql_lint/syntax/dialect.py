@@ -614,6 +614,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Insert] = _with_overriding(base[exp.Insert])
         dispatch[exp.When] = _with_overriding(base[exp.When])
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
+        dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
         dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
@@ -777,6 +778,17 @@ def _bare_operator(handler: Handler) -> Handler:
             return handler(gen, expression)
         op = expression.args["operator"]
         return f"{gen.sql(expression, 'this')} {op} {gen.sql(expression, 'expression')}"
+
+    return sql
+
+
+def _with_using_alias(handler: Handler) -> Handler:
+    """`JOIN b USING (i) AS x`: the alias the parser set aside (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        alias = expression.args.get(pgforms.USING_ALIAS)
+        text = handler(gen, expression)
+        return f"{text} AS {alias}" if alias else text
 
     return sql
 

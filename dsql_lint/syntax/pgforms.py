@@ -28,6 +28,7 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                parentheses (sqlglot reads only those)
     a <<< b, x %% 2, a ### b                   any run of operator characters PostgreSQL reads
                                                as one operator: exp.Operator, args["bare"]
+    a JOIN b USING (i) AS x                    exp.Join args["using_alias"] = "x"
     UPDATE|DELETE ... WHERE CURRENT OF c       exp.Anonymous CURRENT_OF(c) with
                                                args["current_of"]: printed as written
     WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
@@ -51,6 +52,7 @@ VIRTUAL = "virtual"
 NO_INHERIT = "no_inherit"
 WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
+USING_ALIAS = "using_alias"
 
 Fixup = Callable[[Any], Any]
 
@@ -88,6 +90,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
+        or (TokenType.USING in types and TokenType.ALIAS in types)
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -105,6 +108,8 @@ def rewrite(
         tokens = _typed_literals(tokens)
     if TokenType.BIT in types:
         tokens = _bit_varying(tokens)
+    if TokenType.USING in types and TokenType.ALIAS in types:
+        tokens = _join_using_aliases(tokens, fixups)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
@@ -259,6 +264,50 @@ def _lexed_operator(run: str) -> str:
         while len(op) > 1 and op[-1] in "+-":
             op = op[:-1]
     return op
+
+
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+
+
+def _join_using_aliases(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`JOIN b USING (i) AS x` (PostgreSQL 14): the alias's two tokens dropped, and set on
+    the join (args["using_alias"]), which is found by its first USING column's token."""
+    drop: set[int] = set()
+    aliases: dict[int, str] = {}
+    n = len(tokens)
+    for k in range(n - 3):
+        if tokens[k].token_type is not TokenType.USING:
+            continue
+        if tokens[k + 1].token_type is not TokenType.L_PAREN:
+            continue
+        close = k + 2
+        while close < n and (
+            tokens[close].token_type in _NAMES or tokens[close].token_type is TokenType.COMMA
+        ):
+            close += 1
+        if (
+            close + 2 < n
+            and close > k + 2
+            and tokens[close].token_type is TokenType.R_PAREN
+            and tokens[close + 1].token_type is TokenType.ALIAS
+            and tokens[close + 2].token_type in _NAMES
+        ):
+            drop.update((close + 1, close + 2))
+            aliases[tokens[k + 2].start] = tokens[close + 2].text
+    if not aliases:
+        return tokens
+    fixups.append(partial(_set_using_aliases, aliases=aliases))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_using_aliases(tree: exp.Expr | None, aliases: dict[int, str]) -> exp.Expr | None:
+    if tree is not None:
+        for join in tree.find_all(exp.Join):
+            using = join.args.get("using") or []
+            alias = aliases.get(using[0].meta.get("start", -1)) if using else None
+            if alias is not None:
+                join.set(USING_ALIAS, alias)
+    return tree
 
 
 _CURRENT_OF = re.compile(r"\bwhere\s+current\s+of\b", re.IGNORECASE)
