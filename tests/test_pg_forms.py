@@ -278,3 +278,17 @@ def test_join_using_with_an_alias() -> None:
     assert regenerated("DELETE FROM a USING b AS x WHERE a.i = x.i") == (
         "DELETE FROM a USING b AS x WHERE a.i = x.i"
     )
+
+
+def test_json_array_constructors_trailing_clauses() -> None:
+    p = parsed("SELECT JSON_ARRAY(JSON_ARRAY(1 RETURNING text), 2 ABSENT ON NULL RETURNING jsonb);")
+    outer, inner = [n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous)]
+    assert outer.args["json_clauses"] == "ABSENT ON NULL RETURNING jsonb"
+    assert inner.args["json_clauses"] == "RETURNING text"
+    assert text_of(p, inner) == "JSON_ARRAY(1 RETURNING text)"
+    for sql in (
+        "SELECT JSON_ARRAY(RETURNING json FORMAT JSON)",
+        "SELECT JSON_ARRAYAGG(i ORDER BY i NULL ON NULL RETURNING jsonb), JSON_ARRAYAGG(j) FROM t",
+        "SELECT JSON_ARRAY(SELECT i FROM t RETURNING jsonb)",
+    ):
+        assert regenerated(sql) == sql

@@ -459,8 +459,8 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
-    if sql and pgforms.operator_runs(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
-        tokens = pgforms.custom_operators(tokens, sql, fixups)
+    if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
+        tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
         types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
         tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
@@ -539,7 +539,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
                     and not pgforms.needs_rewrite(types)
-                    and not pgforms.operator_runs(sql, 0, len(sql), _KNOWN_OPERATORS)
+                    and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
@@ -794,12 +794,17 @@ def _with_using_alias(handler: Handler) -> Handler:
 
 
 def _current_of(handler: Handler) -> Handler:
-    """`WHERE CURRENT OF c`, which the parser reads as a call (pgforms)."""
+    """`WHERE CURRENT OF c`, which the parser reads as a call, and JSON_ARRAY's trailing
+    clauses, which it sets aside (pgforms)."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
-        if not expression.args.get(pgforms.CURRENT_OF):
-            return handler(gen, expression)
-        return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        if expression.args.get(pgforms.CURRENT_OF):
+            return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        text = handler(gen, expression)
+        clauses = expression.args.get(pgforms.JSON_CLAUSES)
+        if clauses and text.endswith(")"):
+            text = f"{text[:-1]}{' ' if text[-2] != '(' else ''}{clauses})"
+        return text
 
     return sql
 

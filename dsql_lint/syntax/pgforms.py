@@ -29,6 +29,9 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     a <<< b, x %% 2, a ### b                   any run of operator characters PostgreSQL reads
                                                as one operator: exp.Operator, args["bare"]
     a JOIN b USING (i) AS x                    exp.Join args["using_alias"] = "x"
+    JSON_ARRAY(a, b ABSENT ON NULL RETURNING jsonb)
+                                               exp.Anonymous, its trailing clauses as written
+                                               in args["json_clauses"]
     UPDATE|DELETE ... WHERE CURRENT OF c       exp.Anonymous CURRENT_OF(c) with
                                                args["current_of"]: printed as written
     WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
@@ -53,6 +56,7 @@ NO_INHERIT = "no_inherit"
 WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
 USING_ALIAS = "using_alias"
+JSON_CLAUSES = "json_clauses"
 
 Fixup = Callable[[Any], Any]
 
@@ -194,14 +198,89 @@ _KEEPS_SIGN = frozenset("~!@#^&|`?%")
 _OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{2,}")
 
 
-def operator_runs(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
-    """Whether the text holds characters PostgreSQL reads as one operator that the tokenizer
-    does not know as one (a regex at C speed before any scan of tokens): `a <<< b`, `a *< b`,
-    `x %% 2`, an extension's `a ### b`."""
-    return any(
+def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
+    """Whether the text may hold a form `text_forms` reads (a regex at C speed before any
+    scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
+    know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
+    or a JSON_ARRAY constructor."""
+    return _JSON_ARRAY.search(sql, start, end) is not None or any(
         m.group() not in known and "--" not in m.group() and "/*" not in m.group()
         for m in _OPERATOR_RUN.finditer(sql, start, end)
     )
+
+
+def text_forms(
+    tokens: list[Token], sql: str, fixups: list[Fixup], known: frozenset[str]
+) -> list[Token]:
+    """The forms `in_text` finds, made Postgres-parsable."""
+    start, end = tokens[0].start, tokens[-1].end + 1
+    if _JSON_ARRAY.search(sql, start, end):
+        tokens = _json_array_clauses(tokens, sql, fixups)
+    if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
+        tokens = custom_operators(tokens, sql, fixups)
+    return tokens
+
+
+_JSON_ARRAY = re.compile(r"\bjson_array(?:agg)?\s*\(", re.IGNORECASE)
+_JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
+
+
+def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """`JSON_ARRAY(... [NULL|ABSENT ON NULL] [RETURNING type [FORMAT JSON [ENCODING e]]])`
+    and JSON_ARRAYAGG's: the trailing clauses, which sqlglot's Postgres parser does not read,
+    dropped and kept as written on the call (args["json_clauses"], in the order the calls
+    start), where the generator prints them back."""
+    words = [_upper(t) for t in tokens]
+    drop: set[int] = set()
+    clauses: list[str | None] = []
+    for k, word in enumerate(words):
+        if word not in _JSON_ARRAY_NAMES or k + 1 >= len(tokens):
+            continue
+        if tokens[k + 1].token_type is not TokenType.L_PAREN:
+            continue
+        depth, first, close = 0, None, None
+        for m in range(k + 1, len(tokens)):
+            kind = tokens[m].token_type
+            if kind is TokenType.L_PAREN:
+                depth += 1
+            elif kind is TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    close = m
+                    break
+            elif depth == 1 and first is None:
+                on_null = (
+                    words[m] in ("NULL", "ABSENT")
+                    and m + 2 < len(tokens)
+                    and (words[m + 1] == "ON" and words[m + 2] == "NULL")
+                )
+                if on_null or words[m] == "RETURNING":
+                    first = m
+        if close is None:
+            break
+        if first is None:
+            clauses.append(None)
+            continue
+        drop.update(range(first, close))
+        clauses.append(sql[tokens[first].start : tokens[close - 1].end + 1])
+    if not drop:
+        return tokens
+    fixups.append(partial(_set_json_clauses, clauses=clauses))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_json_clauses(tree: exp.Expr | None, clauses: list[str | None]) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    calls = [
+        node
+        for node in tree.walk(bfs=False)
+        if isinstance(node, exp.Anonymous) and node.name.upper() in _JSON_ARRAY_NAMES
+    ]
+    for node, clause in zip(calls, clauses, strict=False):
+        if clause is not None:
+            node.set(JSON_CLAUSES, clause)
+    return tree
 
 
 def custom_operators(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
