@@ -129,3 +129,13 @@ def test_a_set_before_an_include_is_judged_with_the_included_files_reads(tmp_pat
         "(:tbl) that b.sql, included after it, reads"
         in json.loads(output)["diagnostics"][0]["message"]
     )
+
+
+def test_a_variable_a_meta_command_may_set_is_no_dsql015(tmp_path: Path) -> None:
+    """`\\gset` sets variables named after a query's columns, `\\getenv` and `\\prompt`
+    theirs: DSQL013 refuses those meta-commands, and their variables are not "without value"."""
+    path = tmp_path / "a.sql"
+    path.write_text("SELECT 'x' AS name \\gset\nCREATE TABLE :name (id int);\n")
+    assert [f[0] for f in findings(str(path))] == ["DSQL013"]
+    path.write_text("\\getenv home HOME\nSELECT :'home', :'other';\n")
+    assert [f[0] for f in findings(str(path))] == ["DSQL013", "DSQL015"]

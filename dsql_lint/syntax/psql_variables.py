@@ -85,15 +85,23 @@ def reads(statements: Sequence[Statement]) -> list[Read]:
     return out
 
 
-def set_in_file(statements: Sequence[Statement]) -> set[str]:
-    """The variables a `\\set` or `\\unset` of the file names."""
-    return {
-        words[0]
-        for statement in statements
-        if statement.kind is Kind.META
-        for command in commands(statement.text)
-        if command.name in ("set", "unset") and (words := command.argument.split(maxsplit=1))
-    }
+def set_in_file(statements: Sequence[Statement]) -> set[str] | None:
+    """The variables the file's meta-commands set or unset (`\\set`, `\\unset`, `\\getenv`,
+    `\\prompt`); None when any may be set (`\\gset` names them after a query's columns).
+    DSQL013 refuses all of them but `\\set` and `\\unset` of a variable no SQL reads."""
+    names: set[str] = set()
+    for statement in statements:
+        if statement.kind is not Kind.META:
+            continue
+        for command in commands(statement.text):
+            words = command.argument.split()
+            if command.name in ("gset", "gxset"):
+                return None
+            if command.name in ("set", "unset", "getenv") and words:
+                names.add(words[0])
+            elif command.name == "prompt" and words:
+                names.add(words[-1])
+    return names
 
 
 def value_of(read: Read, values: Mapping[str, str]) -> str:
@@ -113,7 +121,7 @@ def unset(statements: Sequence[Statement], values: Mapping[str, str]) -> list[Re
     if not found:
         return []
     own = set_in_file(statements)
-    return [r for r in found if r.name not in own]
+    return [] if own is None else [r for r in found if r.name not in own]
 
 
 def substitutions(
@@ -126,6 +134,8 @@ def substitutions(
     if not found:
         return []
     own = set_in_file(statements)
+    if own is None:
+        return []
     return [(r, value_of(r, values)) for r in found if r.name not in own]
 
 
