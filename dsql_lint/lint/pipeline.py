@@ -342,8 +342,7 @@ def _command_verdict(
         why = command.why or f"`dsql-lint explain {backed}` says why"
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
-        answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
-        variables = {"command": command.name, "why": why, "answer": answer}
+        variables = {"command": command.name, "why": why}
         return [_statement_diagnostic(rule, statement, variables)]
     rule = special.get(UNDOCUMENTED_COMMAND)
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
@@ -461,6 +460,7 @@ class Linter:
         self.keep_trees = keep_trees
         self.options = options or LintOptions()
         self.ruleset = RuleSet(rules, self.options.fix_judge)
+        self._fixed = {rule.code for rule in rules if rule.fixer}  # the rules `fix` fixes
         # The schema read so far, which each lint extends unless given another.
         self.catalog = cat.Catalog()
         self._known_ids: tuple[set[str], set[str]] | None = None
@@ -654,7 +654,6 @@ class Linter:
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
-        read = parse if parses is None else parses.parse
         parsed_files: list[list[Parsed]] = []
         result_files: list[list[Settled]] = []
         for statements in files:
@@ -662,12 +661,7 @@ class Linter:
             results: list[Settled] = []
             for statement in statements:
                 if keep:
-                    parsed = read(statement)
-                    result = None
-                    if parses is not None:
-                        result = _reused(parses.analysis_of(parsed), statement)
-                    if result is None:
-                        result = analyze(parsed, self.ruleset)
+                    parsed, result = self._kept(statement, parses)
                 else:
                     parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
@@ -682,6 +676,45 @@ class Linter:
             parsed_files.append(kept)
             result_files.append(results)
         return parsed_files, result_files
+
+    def _kept(
+        self, statement: Statement, parses: ParseCache | None
+    ) -> tuple[Parsed, StatementResult]:
+        """The statement's parse and analysis, for a lint that keeps trees: those of the same
+        text in the lint before where `parses` has them. A long INSERT ... VALUES is read a
+        chunk of rows at a time, as `check` reads it, and only its shape kept, unless a
+        finding in it has a fix (fixers read the nodes): its whole tree took gigabytes."""
+        if parses is not None:
+            parsed = parses.earlier(statement)
+            if parsed is not None:
+                result = _reused(parses.analysis_of(parsed), statement)
+                if result is not None:
+                    return parsed, result
+                if parsed.rows is None:  # (a long INSERT's shape holds only its last rows)
+                    return parsed, analyze(parsed, self.ruleset)
+        shaped = self._shape(statement)
+        if shaped is None:
+            parsed = parse(statement)
+            shaped = parsed, analyze(parsed, self.ruleset)
+        if parses is not None:
+            parses.issue(shaped[0])
+        return shaped
+
+    def _shape(self, statement: Statement) -> tuple[Parsed, StatementResult] | None:
+        """A long INSERT ... VALUES analysed in chunks, if none of its findings (nor of the
+        catalog checks it waits on) has a fixer; None otherwise, or for any other statement."""
+        if parse_in_chunks(statement) is None:
+            return None
+        parsed, result = analyzed(statement, self.ruleset)
+        checks = self.ruleset.catalog_checks
+        if (
+            parsed.rows is not None
+            and not any(d.code in self._fixed for d in result.diagnostics)
+            and not any(checks[index].rule.fixer for index, _, _ in result.pending)
+        ):
+            return parsed, result
+        release(parsed)
+        return None
 
     def _settle(
         self,
@@ -942,7 +975,8 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     """The rule's fix, or the framework's own words for it (where the SQL was generated, or
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
-        return source.hints[rule.name]
+        hint = source.hints[rule.name]
+        return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
