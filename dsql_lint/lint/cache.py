@@ -258,6 +258,7 @@ def _fingerprint(options: LintOptions) -> str:
         options.exclude,
         options.report_unused_ignores,
         options.include_roots,
+        sorted(options.psql_variables.items()),
         # Fix availability is judged for some choices (`check`: the defaults).
         options.fix_judge is not None
         and sorted((getattr(options.fix_judge, "choices", None) or {}).items()),

@@ -33,6 +33,7 @@ from dsql_lint.engine.ruleset import (
     UNKNOWN_IGNORE,
     UNREADABLE,
     UNSET_PLACEHOLDER,
+    UNSET_PSQL_VARIABLE,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -43,6 +44,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
+from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
@@ -57,6 +59,7 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
+from dsql_lint.syntax.psql_variables import unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -519,6 +522,7 @@ class Linter:
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
+        diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
         diagnostics.extend(carried)
         diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
@@ -600,6 +604,25 @@ class Linter:
             end = offset + len(name) + 3  # ${name}
             out.append(diagnostic(statement, rule, offset, end, {"placeholder": f"${{{name}}}"}))
         return out
+
+    def _unset_psql_variables(
+        self, source: Source, statements: list[Statement]
+    ) -> list[Diagnostic]:
+        """Reads of psql variables with no value: psql sends them as written, which the
+        server refuses (the grammar check reads them masked), and apply refuses the file."""
+        rule = self.ruleset.special.get(UNSET_PSQL_VARIABLE)
+        if rule is None or (isinstance(source, MappedSource) and source.bindings != PSQL):
+            return []
+        return [
+            diagnostic(
+                next(s for s in statements if s.start <= read.start < s.end),
+                rule,
+                read.start,
+                read.end,
+                {"variable": read.written},
+            )
+            for read in unset(statements, self.options.psql_variables)
+        ]
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
@@ -1060,4 +1083,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    return lint_sources((read_source(p, orm=True, strict=False) for p in files), options)
+    sources = (read_source(p, orm=True, strict=False) for p in files)
+    return lint_sources((substituted(s, options.psql_variables) for s in sources), options)
