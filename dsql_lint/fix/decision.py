@@ -99,17 +99,25 @@ class FixJudge:
         if here is None:
             here = Place(report.source.display_path, report.statements, True, report.parsed, before)
         choices = self.choices or _default_choices()
-        judged = [k for k, d in enumerate(report.diagnostics) if _follows(d, actions)]
-        # What each finding's fix changes: a foreign key between two changed columns holds.
-        changes = {
-            k: actions[report.diagnostics[k].code].change(report.diagnostics[k], here, choices)
-            for k in judged
-        }
-        here.changing = {
-            (c.table, c.column): norm_type(c.new_type) for c in changes.values() if c is not None
-        }
+        following = [k for k, d in enumerate(report.diagnostics) if _follows(d, actions)]
         notes: dict[int, str] = {}
         relied: dict[int, set[tuple[str, str]]] = {}
+        columns: dict[int, tuple[str, str]] = {}
+
+        def changes() -> dict[tuple[str, str], str]:
+            """What the fixes not declined change: asked by a foreign key between two
+            changed columns, which holds."""
+            out = {}
+            for k in following:
+                diag = report.diagnostics[k]
+                change = actions[diag.code].change(diag, here, choices)
+                if change is not None and k not in notes:
+                    columns[k] = (change.table, change.column)
+                    out[columns[k]] = norm_type(change.new_type)
+            return out
+
+        here.changes = changes
+        judged = following
         while judged:
             for k in judged:
                 diag = report.diagnostics[k]
@@ -119,19 +127,21 @@ class FixJudge:
                 except Declined as why:
                     notes[k] = str(why)
                     followed.pop((diag.code, diag.start), None)
-                    change = changes[k]
-                    if change is not None:
-                        here.changing.pop((change.table, change.column), None)
+                    if k in columns:
+                        here.unchanged(columns[k])
                 else:
                     relied[k] = here.relied
                     if edits:
                         followed[(diag.code, diag.start)] = edits
             # Judged again: the fixes that counted on a change now declined.
             judged = [
-                k for k, on in relied.items() if k not in notes and not on <= here.changing.keys()
+                k
+                for k, on in relied.items()
+                if on and k not in notes and not on <= here.changing.keys()
             ]
             for k in judged:
                 del relied[k]
+        here.changes = dict  # not a cycle through the closure: the collector is off
         diagnostics = [
             dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=notes[k]) if k in notes else d
             for k, d in enumerate(report.diagnostics)

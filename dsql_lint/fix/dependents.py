@@ -113,10 +113,23 @@ class Place:
         # The schema model before the file (earlier files' tables), made when first asked.
         self._before = before
         self._catalog: Catalog | None = None
-        # The columns that other findings of the file change -> their new type (norm_type):
-        # a foreign key between two of them holds. `relied`: those a judgment counted on.
-        self.changing: dict[tuple[str, str], str] = {}
+        # The columns that other findings of the file change -> their new type (norm_type),
+        # made when first asked (`changes`): a foreign key between two of them holds.
+        # `relied`: those a judgment counted on.
+        self.changes: Callable[[], dict[tuple[str, str], str]] = dict
+        self._changing: dict[tuple[str, str], str] | None = None
         self.relied: set[tuple[str, str]] = set()
+
+    @property
+    def changing(self) -> dict[tuple[str, str], str]:
+        if self._changing is None:
+            self._changing = self.changes()
+        return self._changing
+
+    def unchanged(self, column: tuple[str, str]) -> None:
+        """A change of the file is declined: the column keeps its type."""
+        if self._changing is not None:
+            self._changing.pop(column, None)
 
     def table_before(self, name: str) -> Table | None:
         """Table `name` as the files before this one left it (the schema model)."""
