@@ -64,6 +64,22 @@ def test_prisma_reader_follows_maps_native_types_and_defaults() -> None:
     assert "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN')" in source.text
 
 
+def test_prisma_help_names_the_native_type_it_is_on(tmp_path: Path) -> None:
+    """Each runtime-only `@db.` type gets the replacement `fix` writes for it, in Prisma's
+    terms, not another type's."""
+    schema = tmp_path / "prisma" / "schema.prisma"
+    schema.parent.mkdir()
+    schema.write_text(
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+        "model Account {\n  id String @id @db.Uuid\n  balance Decimal @db.Money\n"
+        "  ip String? @db.Inet\n}\n"
+    )
+    helps = [d.suggestion or "" for d in findings(schema) if d.code == "DSQL105"]
+    assert len(helps) == 2
+    assert "`@db.Money` to `@db.Decimal(19, 4)`" in helps[0] and "Inet" not in helps[0]
+    assert "Drop the field's `@db.Inet`" in helps[1] and "Money" not in helps[1]
+
+
 def test_prisma_relation_mode_prisma_writes_no_foreign_keys(tmp_path: Path) -> None:
     schema = (ORM / "prisma" / "schema.prisma").read_text()
     emulated = schema.replace(

@@ -54,10 +54,20 @@ class Step:
     analysis: Analysis = field(default_factory=Analysis)
     copy_data: str | None = None  # rows for COPY ... FROM stdin
     copy_line: int | None = None  # the line of the first of them
+    # The statement's column where another statement shares its line (`BEGIN; ...; COMMIT;`
+    # on one line): None where the line alone says which statement it is.
+    column: int | None = None
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}"
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.path}:{self.line}{column}"
+
+    @property
+    def position(self) -> dict[str, int]:
+        """The fields that place the statement in progress events: line, and column where
+        its line holds another statement."""
+        return {"line": self.line} | ({"column": self.column} if self.column else {})
 
     @property
     def first_line(self) -> str:
@@ -221,6 +231,7 @@ def plan_file(
     # Flyway placeholders: the file's own text, with the values Flyway would put in (check
     # reads them masked, never as SQL).
     values = _placeholder_values(source)
+    shared = _shared_lines(expanded.statements)
     for index, statement in enumerate(expanded.statements):
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
@@ -242,6 +253,8 @@ def plan_file(
             continue
         original = source if values is not None and statement.source.path == path else None
         last = _step(parsed, index, name, kind, dsql, original, values, login)
+        if (statement.source.path, statement.line) in shared:
+            last.column = statement.col
         if block is not None:
             block.append(last)
         else:
@@ -265,6 +278,12 @@ def _placeholder_values(source: Source) -> Placeholders | None:
     if found is None or not found.placeholders:
         return None
     return config_values(Path(source.path).resolve().parent)
+
+
+def _shared_lines(statements: list[Statement]) -> set[tuple[str, int]]:
+    """The lines (of a file, included files apart) that hold more than one statement."""
+    counts = Counter((s.source.path, s.line) for s in statements if s.kind is not Kind.COPY_DATA)
+    return {at for at, count in counts.items() if count > 1}
 
 
 def _step(

@@ -339,8 +339,7 @@ def _command_verdict(
         why = command.why or f"`dsql-lint explain {backed}` says why"
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
-        answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
-        variables = {"command": command.name, "why": why, "answer": answer}
+        variables = {"command": command.name, "why": why}
         return [_statement_diagnostic(rule, statement, variables)]
     rule = special.get(UNDOCUMENTED_COMMAND)
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
@@ -919,7 +918,8 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     """The rule's fix, or the framework's own words for it (where the SQL was generated, or
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
-        return source.hints[rule.name]
+        hint = source.hints[rule.name]
+        return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework

@@ -10,11 +10,14 @@ came from. Positions, shown lines and byte offsets are the original file's.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from dsql_lint.syntax.bindings import NAMES, STYLES, mask
 from dsql_lint.syntax.source import Source
+
+# A fix said in a framework's terms, or a function of the finding's text that says it.
+Hint = str | Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ class MappedSource(Source):
     # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
     bindings: str = ""
     notes: tuple[Note, ...] = ()
-    # Rule name -> the fix said in the framework's terms, replacing the SQL one.
-    hints: dict[str, str] = field(default_factory=dict)
+    # Rule name -> the fix said in the framework's terms, replacing the SQL one; a function
+    # of the finding's text where the words depend on what it is on (`@db.Money`).
+    hints: dict[str, Hint] = field(default_factory=dict)
     # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
     # not the migration's own, so not counted as checked.
     wrappers: int = 0
@@ -170,7 +174,7 @@ class Builder:
         source: Source,
         framework: str,
         notes: Iterable[Note] = (),
-        hints: dict[str, str] | None = None,
+        hints: dict[str, Hint] | None = None,
         run: str = "",
         run_hint: str = "",
     ) -> MappedSource:

@@ -60,6 +60,7 @@ from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
 from dsql_lint.syntax import pgforms
+from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
 NULLS_DISTINCT = "nulls_distinct"
@@ -381,6 +382,47 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
+INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
+_TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
+
+
+def rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
+    """`_int4` is PostgreSQL's own name for `int4[]` (pg_dump and catalog queries write it):
+    read as that array wherever a type is (after `::`, or after a column's name in a column
+    definition), so that every rule on arrays sees it. The three tokens share the name's
+    characters (the type all but its last two, then `[` and `]`), so that spans stay in it;
+    parse.py keeps them as the statement's tokens, which the aligner of spans reads."""
+    out = list(tokens)
+    for i in range(len(out) - 1, 0, -1):
+        token = out[i]
+        named = token.token_type is TokenType.VAR or (
+            token.token_type is TokenType.IDENTIFIER and token.text == token.text.lower()
+        )
+        element = named and internal_array_element(token.text)
+        if not element or not _in_type_position(out, i):
+            continue
+        kind = DSQL.Tokenizer.KEYWORDS.get(element.upper(), TokenType.VAR)
+        end, line, col = token.end, token.line, token.col
+        out[i : i + 1] = [
+            Token(kind, element, line, col - 2, token.start, end - 2, token.comments),
+            Token(TokenType.L_BRACKET, "[", line, col - 1, end - 1, end - 1),
+            Token(TokenType.R_BRACKET, "]", line, col, end, end),
+        ]
+    return out
+
+
+def _in_type_position(tokens: list[Token], i: int) -> bool:
+    before = tokens[i - 1]
+    if before.token_type is TokenType.DCOLON or before.text.upper() == "TYPE":
+        return True
+    if i < 2 or not re.fullmatch(r'[\w$]+|"[^"]*"', before.text):
+        return False
+    opener = tokens[i - 2]
+    return opener.token_type in (TokenType.L_PAREN, TokenType.COMMA) or (
+        opener.text.upper() in _TYPED_AFTER
+    )
+
+
 # First words of PostgreSQL statements sqlglot does not model (it misreads `SAVEPOINT x` as
 # a column alias, fails on `NOTIFY c, 'x'`): kept whole as an exp.Command, as sqlglot does
 # for the statements it knows it cannot parse.
@@ -458,6 +500,9 @@ def _rewrite(
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
+        types = [tok.token_type for tok in tokens]
+    if INTERNAL_ARRAY.search(sql) is not None:
+        tokens = rewrite_internal_arrays(tokens)
         types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
         tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
