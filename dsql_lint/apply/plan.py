@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,13 +133,16 @@ def build_plans(
     dsql: bool,
     exclude: Iterable[str] = (),
     login: tuple[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order, less the files the configuration's
     `exclude` names (as `check` skips them). Undo and down files never run forward, so they
-    are not planned. `login`: the target's user and database, for Flyway's placeholders."""
+    are not planned. `login`: the target's user and database, for Flyway's placeholders;
+    `variables`: psql's, given from outside the files (-v, `psql-variables:`), put in and
+    required (includes.expand); None for the commands that only compare files and ledger."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
     all_plans = [
-        plan_file(migration, dsql, roots, login)
+        plan_file(migration, dsql, roots, login, variables)
         for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
     ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
@@ -218,10 +221,11 @@ def plan_file(
     dsql: bool,
     roots: list[Path] | None = None,
     login: tuple[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> FilePlan:
     path = migration.path
     source = read_source(path)
-    expanded = expand(source, roots or [Path(path).resolve().parent])
+    expanded = expand(source, roots or [Path(path).resolve().parent], variables)
     checksum = _sha("\0".join(s.text for s in [source, *expanded.included]), None)
     name = ledger_name(migration, checksum)
     units: list[Unit] = []
@@ -251,7 +255,7 @@ def plan_file(
                 units.append(unit)
             block = None
             continue
-        original = source if values is not None and statement.source.path == path else None
+        original = expanded.source if values is not None and statement.source.path == path else None
         last = _step(parsed, index, name, kind, dsql, original, values, login)
         if (statement.source.path, statement.line) in shared:
             last.column = statement.col

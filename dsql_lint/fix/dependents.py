@@ -106,7 +106,8 @@ class Place:
         self.path = path
         self.statements = statements
         self.editable = editable
-        self._parsed: dict[int, Parsed] = dict(enumerate(parsed))
+        # A long INSERT's shape holds its last rows only: such a statement is parsed whole.
+        self._parsed = {k: p for k, p in enumerate(parsed) if p.rows is None}
         # Name -> the statements whose words spell it: a change looks only at those naming
         # its table (the words of the text: a superset of the names of the tree).
         self._index: dict[str, list[int]] | None = None

@@ -201,14 +201,22 @@ class _Reader:
     def run_sql(self, sql: ast.expr | None, start: int, end: int) -> None:
         items = sql.elts if isinstance(sql, (ast.List, ast.Tuple)) else [sql]
         for item in items:
+            # Django's RunSQL runs `(sql, params)` with the params, anything else with
+            # params=None: the driver then reads no binding, and `%s`, `%%` go as written.
+            bound = False
             if isinstance(item, (ast.List, ast.Tuple)) and item.elts:  # (sql, params)
+                params = item.elts[1] if len(item.elts) == 2 else None
+                bound = params is not None and not (
+                    isinstance(params, ast.Constant) and params.value is None
+                )
                 item = item.elts[0]
             pieces = self.file.pieces(item) if item is not None else None
             if pieces is None:
                 where = self.file.span(item) if item is not None else (start, end)
                 self.notes.append(Note(*where, _not_checked()))
                 continue
-            self.build.statement(pieces, pieces[-1][2] if pieces else end, self.file.literals(item))
+            at = pieces[-1][2] if pieces else end
+            self.build.statement(pieces, at, self.file.literals(item), bound)
 
     def table(self, model: ast.expr | None) -> str:
         """A model's table: its Meta.db_table when this file creates it with one."""

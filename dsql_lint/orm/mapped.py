@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dsql_lint.syntax.bindings import NAMES, STYLES, mask
+from dsql_lint.syntax.bindings import PARSER_KINDS, STYLES, mask
 from dsql_lint.syntax.source import Source
 
 # A fix said in a framework's terms, or a function of the finding's text that says it.
@@ -136,15 +136,21 @@ class Builder:
         self._add(body or text, start, end)
 
     def statement(
-        self, pieces: Sequence[tuple[str, int, int]], end: int, literals: Sequence[Literal] = ()
+        self,
+        pieces: Sequence[tuple[str, int, int]],
+        end: int,
+        literals: Sequence[Literal] = (),
+        bound: bool = True,
     ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
         `end` unless it has one. `literals`: the string literals the pieces were read from,
         which `fix` may write into. A name binding (Knex's `??`) is written as a name of its
-        length, so that the statement parses and positions hold."""
+        length, and an escaped binding character (psycopg's `%%`) as the character the
+        driver sends, so that the statement parses and positions hold. `bound`: the library
+        reads the statement's bindings (psycopg does only when it is given parameters)."""
         sql = "".join(p for p, _, _ in pieces)
-        style = STYLES.get(self.bindings)
-        named = mask(sql, style, NAMES)[0] if style is not None else sql
+        style = STYLES.get(self.bindings) if bound else None
+        named = mask(sql, style, PARSER_KINDS)[0] if style is not None else sql
         first = len(self.literals)
         self.literals.extend(literals)
         at = 0
@@ -158,6 +164,10 @@ class Builder:
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+
+    def keep(self, text: str, start: int, literal: int = -1) -> None:
+        """Text as the file has it at `start`, each character at its own place."""
+        self._add(text, start, start + len(text), literal)
 
     def _add(self, text: str, start: int, end: int, literal: int = -1) -> None:
         """Text copied from the span (decoded), each character at its own place; `literal`:

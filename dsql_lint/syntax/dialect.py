@@ -501,6 +501,9 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
+    if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
+        tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
+        types = [tok.token_type for tok in tokens]
     if INTERNAL_ARRAY.search(sql) is not None:
         tokens = rewrite_internal_arrays(tokens)
         types = [tok.token_type for tok in tokens]
@@ -581,6 +584,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
                     and not pgforms.needs_rewrite(types)
+                    and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
@@ -655,6 +659,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Insert] = _with_overriding(base[exp.Insert])
         dispatch[exp.When] = _with_overriding(base[exp.When])
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
+        dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
+        dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -821,6 +827,33 @@ def _bare_operator(handler: Handler) -> Handler:
     return sql
 
 
+def _with_using_alias(handler: Handler) -> Handler:
+    """`JOIN b USING (i) AS x`: the alias the parser set aside (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        alias = expression.args.get(pgforms.USING_ALIAS)
+        text = handler(gen, expression)
+        return f"{text} AS {alias}" if alias else text
+
+    return sql
+
+
+def _current_of(handler: Handler) -> Handler:
+    """`WHERE CURRENT OF c`, which the parser reads as a call, and JSON_ARRAY's trailing
+    clauses, which it sets aside (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if expression.args.get(pgforms.CURRENT_OF):
+            return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        text = handler(gen, expression)
+        clauses = expression.args.get(pgforms.JSON_CLAUSES)
+        if clauses and text.endswith(")"):
+            text = f"{text[:-1]}{' ' if text[-2] != '(' else ''}{clauses})"
+        return text
+
+    return sql
+
+
 def _method(name: str) -> Handler:
     """A generation method sqlglot's Postgres generator has no TRANSFORMS entry for."""
     return lambda gen, expression: getattr(PostgresGenerator, name)(gen, expression)
@@ -858,3 +891,12 @@ def _with_options(handler: Handler) -> Handler:
         return f"{name} WITH OPTIONS{text[len(name) :]}"
 
     return sql
+
+
+# Operators the tokenizer reads as one token: a run of operator characters that is one of them
+# needs no rewrite.
+_KNOWN_OPERATORS = frozenset(
+    word
+    for word in (*DSQL.Tokenizer.KEYWORDS, *DSQL.Tokenizer.SINGLE_TOKENS)
+    if word and all(c in pgforms.OPERATOR_CHARS for c in word)
+)

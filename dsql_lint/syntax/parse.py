@@ -83,7 +83,7 @@ def parse_in_chunks(statement: Statement) -> Iterator[Parsed | None] | None:
 def moved(earlier: Parsed, statement: Statement) -> Parsed:
     """The parse of `statement` from that of the same text elsewhere: its tokens and tree are
     relative to the statement, and so are the spans it computed (taken over)."""
-    found = Parsed(statement, earlier.tree, earlier.tokens)
+    found = Parsed(statement, earlier.tree, earlier.tokens, rows=earlier.rows)
     if earlier._spans is not None:
         found._spans, earlier._spans = earlier._spans, None
         found._spans.parsed = found
