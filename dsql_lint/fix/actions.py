@@ -20,7 +20,7 @@ from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.dependents import Place
+from dsql_lint.fix.dependents import Change, Place
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.syntax.tokens import Tokens
 
@@ -126,6 +126,11 @@ class Action:
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """This action's own decision (see judge); actions whose `per_finding` is true say it."""
+        return None
+
+    def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
+        """For an action that changes a column's type: the column and its new type, which
+        the other findings' `dependents` count on (a foreign key between two such columns)."""
         return None
 
     def dependents(

@@ -88,6 +88,9 @@ class ReplaceType(Action):
 
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
+        whole = span.whole()
+        if span.ok and whole.ok and _column_at(whole, span[0].start) is None:
+            return FixAvailability.NONE  # ALTER COLUMN ... TYPE: `propose` has no fix for it
         written = _norm_type(span.text(0, len(span)))
         chosen = choices.get(self.choice, "") if self.choice else ""
         text = self.by_type.get(written, self.texts[chosen])
@@ -141,25 +144,34 @@ class ReplaceType(Action):
         text = self.by_type.get(_norm_type(old), self.texts[chosen])
         return old, cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
 
+    def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
+        """The column the finding's fix changes, and how; None: the statement defines no
+        table's column."""
+        parsed = here.parsed(diag.statement)
+        table = owner(parsed.tree) if parsed.tree is not None else None
+        tokens = Tokens(parsed.statement)
+        column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
+        if table is None or column is None:
+            return None
+        old, new = self._types(tokens, column, choices)
+        name = tokens[column.name].name
+        return Change(table, name, old, new, _position(parsed.tree, name))
+
     def dependents(
         self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
     ) -> list[Edit] | None:
         """The edits carrying the statements after the column's (and the files of `later`) to
         its new type; raises Declined naming the one that cannot take it. None: the
         statement defines no table's column."""
-        parsed = here.parsed(diag.statement)
-        table = owner(parsed.tree) if parsed.tree is not None else None
-        tokens = Tokens(parsed.statement)
-        column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
-        if column is None:
+        change = self.change(diag, here, choices)
+        if change is None:
             return None
-        old, new = self._types(tokens, column, choices)
-        name = tokens[column.name].name
-        change = Change(table, name, old, new, _position(parsed.tree, name))
         try:
             return follow(change, diag.statement, here, later)
         except Declined as why:
-            raise Declined(f"the fix (`{old}` -> `{new}`) would break: {why}") from None
+            raise Declined(
+                f"the fix (`{change.old}` -> `{change.new}`) would break: {why}"
+            ) from None
 
 
 def _column_at(tokens: Tokens, start: int) -> locate.Column | None:

@@ -15,7 +15,8 @@ and `fix` both read that decision, and a finding whose fix would break one says 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from dsql_lint.fix.actions import Action
     from dsql_lint.fix.dependents import Place
     from dsql_lint.fix.edits import Edit
+    from dsql_lint.lint.schema import Catalog
     from dsql_lint.syntax.parse import Parsed
     from dsql_lint.syntax.tokens import ParseTokens
 
@@ -80,12 +82,14 @@ class FixJudge:
         actions: Mapping[str, Action],
         later: Iterable[Place] = (),
         here: Place | None = None,
+        before: Callable[[], Catalog] | None = None,
     ) -> tuple[FileReport, Followed]:
         """The file-level part of the decision: each type change's finding is judged on the
         statements after it in `report` and in the files of `later`. A finding whose fix would
         break one has no fix, and its note says which; the others get the edits that carry
-        those statements to the new type."""
-        from dsql_lint.fix.dependents import Declined, Place
+        those statements to the new type. `before`: the schema model before the file (the
+        tables a foreign key names that the file does not define)."""
+        from dsql_lint.fix.dependents import Declined, Place, norm_type
 
         followed: Followed = {}
         if isinstance(report.source, MappedSource) or not any(
@@ -93,19 +97,55 @@ class FixJudge:
         ):
             return report, followed
         if here is None:
-            here = Place(report.source.display_path, report.statements, True, report.parsed)
+            here = Place(report.source.display_path, report.statements, True, report.parsed, before)
         choices = self.choices or _default_choices()
-        diagnostics: list[Diagnostic] = []
-        for diag in report.diagnostics:
-            if _follows(diag, actions):
+        following = [k for k, d in enumerate(report.diagnostics) if _follows(d, actions)]
+        notes: dict[int, str] = {}
+        relied: dict[int, set[tuple[str, str]]] = {}
+        columns: dict[int, tuple[str, str]] = {}
+
+        def changes() -> dict[tuple[str, str], str]:
+            """What the fixes not declined change: asked by a foreign key between two
+            changed columns, which holds."""
+            out = {}
+            for k in following:
+                diag = report.diagnostics[k]
+                change = actions[diag.code].change(diag, here, choices)
+                if change is not None and k not in notes:
+                    columns[k] = (change.table, change.column)
+                    out[columns[k]] = norm_type(change.new_type)
+            return out
+
+        here.changes = changes
+        judged = following
+        while judged:
+            for k in judged:
+                diag = report.diagnostics[k]
+                here.relied = set()
                 try:
                     edits = actions[diag.code].dependents(diag, here, later, choices)
                 except Declined as why:
-                    diag = dataclasses.replace(diag, fix=FixAvailability.NONE, fix_note=str(why))
+                    notes[k] = str(why)
+                    followed.pop((diag.code, diag.start), None)
+                    if k in columns:
+                        here.unchanged(columns[k])
                 else:
+                    relied[k] = here.relied
                     if edits:
                         followed[(diag.code, diag.start)] = edits
-            diagnostics.append(diag)
+            # Judged again: the fixes that counted on a change now declined.
+            judged = [
+                k
+                for k, on in relied.items()
+                if on and k not in notes and not on <= here.changing.keys()
+            ]
+            for k in judged:
+                del relied[k]
+        here.changes = dict  # not a cycle through the closure: the collector is off
+        diagnostics = [
+            dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=notes[k]) if k in notes else d
+            for k, d in enumerate(report.diagnostics)
+        ]
         return dataclasses.replace(report, diagnostics=diagnostics), followed
 
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
@@ -124,7 +164,8 @@ class FixJudge:
         files = []
         for at, file in enumerate(report.files):
             following = [p for p in places[at + 1 :] if p is not None]
-            files.append(self.settle(file, actions, following)[0])
+            before = functools.partial(_schema_before, report.files[:at])
+            files.append(self.settle(file, actions, following, before=before)[0])
         return LintReport(files, report.rules)
 
     def _tokens(self, parsed: Parsed) -> ParseTokens:
@@ -146,6 +187,17 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 def _follows(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
     action = actions.get(diag.code)
     return action is not None and action.name in FOLLOWING and diag.fix is not FixAvailability.NONE
+
+
+def _schema_before(files: Sequence[FileReport]) -> Catalog:
+    """The schema model after `files`, from the effects their lint recorded."""
+    from dsql_lint.lint.schema import Catalog
+
+    catalog = Catalog()
+    for file in files:
+        for effects in file.effects:
+            catalog.apply(effects)
+    return catalog
 
 
 def _default_choices() -> Mapping[str, str]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from dsql_lint.fix.edits import Edit, replace
+from dsql_lint.lint.schema import DEFAULT_SCHEMA, Catalog, Table
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.split import Statement
@@ -41,6 +42,12 @@ _TO_JSON = {
     "json_agg",
     "jsonb_agg",
 }
+# CREATE FUNCTION and the function's name (without its schema).
+_DEFINES_FUNCTION = re.compile(
+    r'\s*CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+(?:[\w"]+\s*\.\s*)?("(?:[^"]|"")+"|\w+)', re.I
+)
+# The types any type becomes in ALTER COLUMN ... TYPE without USING (an I/O conversion cast).
+_STRINGS = {"TEXT", "VARCHAR", "CHARACTERVARYING"}
 # Index methods whose default operator class takes the new types (text, jsonb, uuid, bigint).
 _PLAIN_METHODS = {"", "btree", "hash"}
 
@@ -94,6 +101,7 @@ class Place:
         statements: Sequence[Statement],
         editable: bool,
         parsed: Sequence[Parsed] = (),
+        before: Callable[[], Catalog] | None = None,
     ) -> None:
         self.path = path
         self.statements = statements
@@ -103,6 +111,37 @@ class Place:
         # Name -> the statements whose words spell it: a change looks only at those naming
         # its table (the words of the text: a superset of the names of the tree).
         self._index: dict[str, list[int]] | None = None
+        # The schema model before the file (earlier files' tables), made when first asked.
+        self._before = before
+        self._catalog: Catalog | None = None
+        # The columns that other findings of the file change -> their new type (norm_type),
+        # made when first asked (`changes`): a foreign key between two of them holds.
+        # `relied`: those a judgment counted on.
+        self.changes: Callable[[], dict[tuple[str, str], str]] = dict
+        self._changing: dict[tuple[str, str], str] | None = None
+        self.relied: set[tuple[str, str]] = set()
+
+    @property
+    def changing(self) -> dict[tuple[str, str], str]:
+        if self._changing is None:
+            self._changing = self.changes()
+        return self._changing
+
+    def unchanged(self, column: tuple[str, str]) -> None:
+        """A change of the file is declined: the column keeps its type."""
+        if self._changing is not None:
+            self._changing.pop(column, None)
+
+    def table_before(self, name: str) -> Table | None:
+        """Table `name` as the files before this one left it (the schema model)."""
+        if self._before is None:
+            return None
+        if self._catalog is None:
+            self._catalog = self._before()
+        found = self._catalog.table((DEFAULT_SCHEMA, name))
+        if found is None:  # in another schema of the search path
+            found = next((t for t in self._catalog.tables.values() if t.name == name), None)
+        return found
 
     def parsed(self, k: int) -> Parsed:
         if k not in self._parsed:
@@ -126,16 +165,36 @@ class Followed:
     """What following a change found: edits in the file being fixed, and the columns that
     take the new type with it (a referencing column), so that comparing them stays valid."""
 
+    here: Place
     edits: list[Edit] = field(default_factory=list)
     changed: set[tuple[str, str]] = field(default_factory=set)
     retyped: set[tuple[str, str]] = field(default_factory=set)  # referencing columns done
+    # The columns of views that show the column (view, column, its statement, its place):
+    # what uses them follows the change too.
+    views: list[tuple[str, str, int, Place]] = field(default_factory=list)
 
 
 def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> list[Edit]:
     """The edits carrying the statements after statement `defined` of `here` (and the files
     of `later`) to the change; raises Declined."""
-    found = Followed(changed={(change.table, change.column)})
+    if change.kind == "widen":
+        _inherits(change, here.parsed(defined))
+        return []
+    found = Followed(here, changed={(change.table, change.column)})
+    definition = here.parsed(defined)
+    if definition.tree is not None:
+        _keys_added(change, definition, definition.tree, here, found)
+    later = list(later)
     _follow(change, defined, here, later, found)
+    # A view's column that shows the column takes its new type: its uses follow in turn.
+    while found.views:
+        view, column, index, place = found.views.pop(0)
+        if (view, column) in found.changed:
+            continue
+        found.changed.add((view, column))
+        after = later if place is here else later[later.index(place) + 1 :]
+        shown = Change(view, column, change.old, change.new)
+        _follow(shown, index, place, after, found)
     return found.edits
 
 
@@ -146,7 +205,7 @@ def _follow(
         _inherits(change, here.parsed(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
-    primary = _primary_key(change.table, here)
+    primary = _primary_key(change.table, here, here)
     children = [
         child
         for parsed in here.naming(change.table, defined)
@@ -251,11 +310,21 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
                 " in a statement fix cannot read"
             )
         return
+    if isinstance(tree, exp.Create) and tree.kind in ("FUNCTION", "PROCEDURE"):
+        _body(change, parsed, tree, place)
+        return
     aliases = _aliases(tree)
     if change.table not in aliases.values():
         return
     if owner(tree) == change.table:
         _keys_added(change, parsed, tree, place, found)
+    trigger = tree.find(exp.TriggerProperties) if isinstance(tree, exp.Create) else None
+    if trigger is not None and _table_name(trigger.args.get("table")) == change.table:
+        # Its WHEN clause reads the row as NEW and OLD, and its function may read the column.
+        aliases = {**aliases, "new": change.table, "old": change.table}
+        _trigger_function(change, parsed, trigger, place, found)
+    if isinstance(tree, exp.Alter) and owner(tree) == change.table:
+        _types_altered(change, parsed, tree, place)
     handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
@@ -265,6 +334,89 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         if id(column) in handled or not _is_the_column(column, change, aliases):
             continue
         yield from _use(change, parsed, column, place, found, handled)
+    view = _table_name(tree.this) if isinstance(tree, exp.Create) else None
+    if view is not None and tree.kind == "VIEW":
+        found.views.extend(
+            (view, name, parsed.statement.index, place) for name in _shown(change, tree, aliases)
+        )
+
+
+def _types_altered(change: Change, parsed: Parsed, tree: exp.Alter, place: Place) -> None:
+    """Declines an ALTER COLUMN ... TYPE of the column to a type that PostgreSQL does not cast
+    the new type to without USING (inet -> cidr, once the column is text): the new type
+    itself and string types it casts any type to."""
+    for action in tree.args.get("actions") or []:
+        if not isinstance(action, exp.AlterColumn) or _folded(action.this) != change.column:
+            continue
+        dtype = action.args.get("dtype")
+        if dtype is None:
+            continue
+        written = dtype.sql(dialect="postgres")
+        if norm_type(written) not in {norm_type(change.new_type), *_STRINGS}:
+            raise Declined(
+                f"{_where(place, parsed)} changes {change.column} to {written}, which"
+                f" PostgreSQL does not cast {change.new_type} to"
+            )
+
+
+def _body(change: Change, parsed: Parsed, tree: exp.Create, place: Place) -> None:
+    """Declines a function or procedure whose body names the table and the column: fix does
+    not rewrite bodies, and PostgreSQL checks a LANGUAGE sql body against the new type when it
+    creates the function (`RETURNS inet` of a text column, `cardinality()` of a jsonb one)."""
+    body = tree.expression
+    words = _words(body.name) if isinstance(body, exp.Heredoc | exp.Literal) else set()
+    if change.table in words and change.column in words:
+        raise Declined(
+            f"{_where(place, parsed)} uses {change.table}.{change.column} in the body of"
+            f" {tree.kind.lower()} {_routine_name(tree)}, which fix does not rewrite"
+        )
+
+
+def _routine_name(tree: exp.Create) -> str:
+    target = tree.this
+    if isinstance(target, exp.UserDefinedFunction):
+        target = target.this
+    return target.name if isinstance(target, exp.Table) else "?"
+
+
+def _trigger_function(
+    change: Change, parsed: Parsed, trigger: exp.TriggerProperties, place: Place, found: Followed
+) -> None:
+    """Declines a trigger on the table whose function's body names the column (`NEW.ip`):
+    the function reads it as its old type when the trigger fires."""
+    execute = trigger.args.get("execute")
+    called = execute.this if isinstance(execute, exp.TriggerExecute) else None
+    name = called.name.lower() if isinstance(called, exp.Func) and called.name else None
+    if name is None:
+        return
+    short = name.split(".")[-1]
+    for where in dict.fromkeys((place, found.here)):
+        for other in where.naming(short):
+            defines = _DEFINES_FUNCTION.match(other.statement.text)
+            if defines is None or defines.group(1).strip('"').lower() != short:
+                continue
+            if change.column in _words(other.statement.text[defines.end() :]):
+                raise Declined(
+                    f"{_where(place, parsed)}: a trigger on {change.table} runs {name}(),"
+                    f" whose body ({_where(where, other)}) uses {change.column}, which fix"
+                    " does not rewrite"
+                )
+
+
+def _shown(change: Change, tree: exp.Create, aliases: dict[str, str]) -> list[str]:
+    """The columns of a view that show the column as it is: they take its new type."""
+    query = tree.expression
+    if not isinstance(query, exp.Select):
+        return []
+    names = []
+    for projection in query.expressions:
+        if isinstance(projection, exp.Alias):
+            inner, name = projection.this, _folded(projection.args.get("alias"))
+        else:
+            inner, name = projection, _folded(projection.this)
+        if isinstance(inner, exp.Column) and _is_the_column(inner, change, aliases) and name:
+            names.append(name)
+    return names
 
 
 def _keys_added(
@@ -301,21 +453,103 @@ def _keys_added(
                 f"{_where(place, parsed)} makes {change.column} part of {phrase}, and DSQL"
                 f" cannot use a {change.new_type} column in a key (DSQL307)"
             )
-        if isinstance(key, exp.ForeignKey):
-            target = _referenced(key, columns.index(change.column), place)
-            if target is None or target not in found.changed:
-                table, column = target or (None, None)
-                to = f"{table} ({column})" if table and column else "a column"
-                raise Declined(
-                    f"{_where(place, parsed)} makes {change.column} a foreign key to {to},"
-                    " whose type does not change with it"
-                )
+        if isinstance(key, exp.ExcludeColumnConstraint):
+            _exclusion(change, key, parsed, place)
+    _references_from(change, parsed, place, found)
 
 
-def _referenced(key: exp.ForeignKey, at: int, place: Place) -> tuple[str, str] | None:
-    """The table and column that the foreign key's column `at` references, when known."""
-    reference = key.args.get("reference")
-    target = reference.this if isinstance(reference, exp.Reference) else None
+def _exclusion(
+    change: Change, key: exp.ExcludeColumnConstraint, parsed: Parsed, place: Place
+) -> None:
+    """Declines an exclusion constraint over the column unless it compares it with `=` in a
+    btree or hash index, which every new type has: `inet_ops WITH &&` under gist has no
+    operator class or operator for text."""
+    params = key.this
+    if not isinstance(params, exp.IndexParameters):
+        return
+    using = params.args.get("using")
+    method = using.name.lower() if using is not None else ""
+    for entry in params.args.get("columns") or []:
+        if _key_name(entry) != change.column:
+            continue
+        operator = entry.args.get("op") if isinstance(entry, exp.WithOperator) else None
+        plain = entry.find(exp.Opclass) is None and method in _PLAIN_METHODS
+        if plain and operator is not None and operator.name == "=":
+            continue
+        constraint = key.parent
+        name = _folded(constraint.this) if isinstance(constraint, exp.Constraint) else None
+        shown = f"exclusion constraint {name}" if name else "an exclusion constraint"
+        start, end = node_span(parsed, entry)
+        written = parsed.statement.source.text[start:end]
+        raise Declined(
+            f"{_where(place, parsed)} makes {change.column} part of {shown} (USING"
+            f" {method or 'btree'}, `{written}`), whose operator class or operator may not"
+            f" exist for {change.new_type}"
+        )
+
+
+def _references_from(change: Change, parsed: Parsed, place: Place, found: Followed) -> None:
+    """Declines a foreign key from the column (REFERENCES in its definition, FOREIGN KEY in
+    its table's statement) to a column whose type does not become the new one: PostgreSQL
+    compares the two, and refuses uuid against integer."""
+    tree = parsed.tree
+    if change.kind == "widen" or tree is None or owner(tree) != change.table:
+        return
+    for reference in tree.find_all(exp.Reference):
+        parent = reference.parent
+        if isinstance(parent, exp.ForeignKey):
+            columns = [_key_name(e) for e in parent.expressions]
+        else:
+            coldef = reference.find_ancestor(exp.ColumnDef)
+            columns = [_folded(coldef.this)] if coldef is not None else []
+        if change.column not in columns:
+            continue
+        target = _referenced(reference, columns.index(change.column), place, found.here)
+        if target is None or not _takes(change, target, place, found):
+            table, column = target or (None, None)
+            to = f"{table} ({column})" if table and column else "a column"
+            raise Declined(
+                f"{_where(place, parsed)} makes {change.column} a foreign key to {to},"
+                " whose type does not change with it"
+            )
+
+
+def _takes(change: Change, target: tuple[str, str], place: Place, found: Followed) -> bool:
+    """Whether the referenced column `target` has the change's new type once fixed: it
+    changes with it (the change's own key, or another finding's change to the same type),
+    or has that type already."""
+    new = norm_type(change.new_type)
+    if target in found.changed:
+        return True
+    if found.here.changing.get(target) == new:
+        found.here.relied.add(target)
+        return True
+    current = _column_type(target, place, found.here)
+    return current is not None and norm_type(current) == new
+
+
+def _column_type(target: tuple[str, str], *places: Place) -> str | None:
+    """The type of column `target` as its CREATE TABLE writes it (in one of `places`, or in
+    the schema model of the files before)."""
+    table, column = target
+    for place in places:
+        for parsed in place.naming(table):
+            tree = parsed.tree
+            if not isinstance(tree, exp.Create) or owner(tree) != table:
+                continue
+            for coldef in tree.find_all(exp.ColumnDef):
+                kind = coldef.args.get("kind")
+                if _folded(coldef.this) == column and isinstance(kind, exp.DataType):
+                    return kind.sql(dialect="postgres")
+    known = places[-1].table_before(table) if places else None
+    return known.columns.get(column) if known is not None else None
+
+
+def _referenced(
+    reference: exp.Reference, at: int, place: Place, here: Place
+) -> tuple[str, str] | None:
+    """The table and column that the reference's column `at` points at, when known."""
+    target = reference.this
     if isinstance(target, exp.Schema):
         table = _table_name(target.this)
         columns = [_folded(e) for e in target.expressions]
@@ -323,14 +557,14 @@ def _referenced(key: exp.ForeignKey, at: int, place: Place) -> tuple[str, str] |
         table = _table_name(target)
         columns = []
     if table is not None and not columns:
-        columns = _primary_key(table, place)  # REFERENCES p: its primary key
+        columns = _primary_key(table, place, here)  # REFERENCES p: its primary key
     column = columns[at] if at < len(columns) else None
     return (table, column) if table and column else None
 
 
 def _key_name(node: exp.Expr) -> str | None:
     """The column a key list's entry names (`tags`, `tags DESC`, `tags WITH =`)."""
-    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Column):
+    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Opclass | exp.Column):
         node = node.this
     return _folded(node)
 
@@ -519,6 +753,8 @@ def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Fol
         return True  # selected as it is: a view's column takes the new type
     if isinstance(parent, exp.Is | exp.Group | exp.Distinct | exp.Count | exp.Drop):
         return True
+    if isinstance(parent, exp.GrantPrivilege):
+        return True  # a privilege on the column, whatever its type
     if isinstance(parent, exp.AlterColumn) and parent.args.get("default") is None:
         return True  # a new type, a NOT NULL, a dropped default
     if isinstance(parent, exp.Ordered):
@@ -624,20 +860,24 @@ def _referencing(
             yield _Child(table_of, child, parsed)
 
 
-def _primary_key(table: str, place: Place) -> list[str | None]:
-    """The columns of the table's primary key, as the file declares it."""
-    for parsed in place.naming(table):
-        if parsed.tree is None or owner(parsed.tree) != table:
-            continue
-        for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
-            if isinstance(key, exp.PrimaryKey):
-                return [
-                    _folded(e.this if isinstance(e, exp.Ordered) else e) for e in key.expressions
-                ]
-            coldef = key.find_ancestor(exp.ColumnDef)
-            if coldef is not None:
-                return [_folded(coldef.this)]
-    return []
+def _primary_key(table: str, place: Place, here: Place) -> list[str | None]:
+    """The columns of the table's primary key, as `place` declares it, else the file being
+    fixed, else the schema model of the files before it."""
+    for where in (place, here) if place is not here else (place,):
+        for parsed in where.naming(table):
+            if parsed.tree is None or owner(parsed.tree) != table:
+                continue
+            for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
+                if isinstance(key, exp.PrimaryKey):
+                    return [
+                        _folded(e.this if isinstance(e, exp.Ordered) else e)
+                        for e in key.expressions
+                    ]
+                coldef = key.find_ancestor(exp.ColumnDef)
+                if coldef is not None:
+                    return [_folded(coldef.this)]
+    known = here.table_before(table)
+    return list(known.primary_key) if known is not None else []
 
 
 def owner(tree: exp.Expr) -> str | None:
@@ -665,13 +905,16 @@ def _child(
         column = locate.find_column(tokens, child.column) if tokens.ok else None
         if column is None:
             continue
-        if column.constraint("DEFAULT", "GENERATED") is not None:
+        old = tokens.text(column.type.start, column.type.stop)
+        # Its type already the new one (its own finding's fix applied first), its default is
+        # for that type.
+        retyped = norm_type(old) != norm_type(change.new_type)
+        if retyped and column.constraint("DEFAULT", "GENERATED") is not None:
             raise Declined(
                 f"{_where(here, parsed)}: {child.table}.{child.column} references"
                 f" {change.table} ({change.column}) and has a default for its old type"
             )
-        old = tokens.text(column.type.start, column.type.stop)
-        if norm_type(old) != norm_type(change.new_type):
+        if retyped:
             found.edits.append(
                 replace(
                     tokens[column.type.start].start,

@@ -23,7 +23,7 @@ from dsql_lint.fix.decision import FixJudge, Followed, later_places
 from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
-from dsql_lint.fix.guard import FixKey, Statements, harms
+from dsql_lint.fix.guard import FixKey, Statements, Withdrawals, fix_key, harms
 from dsql_lint.fix.hosted import Host
 from dsql_lint.lint.pipeline import Linter
 from dsql_lint.lint.reparse import ParseCache
@@ -147,7 +147,7 @@ class Fixer:
         parses = ParseCache()  # each pass changes few statements
         passes: list[Pass] = []
         errors: list[str] = []
-        withdrawn: dict[FixKey, str] = {}
+        withdrawn = Withdrawals()
         text = source.text
         seen = {text}
         first: FileReport | None = None
@@ -168,13 +168,15 @@ class Fixer:
                     else Source(source.path, text, source.bom, source.encoding, source.problem)
                 )
                 report = self.linter.lint_source(now, catalog, parses)
-                report, followed = self.judge.settle(report, self.actions, self.later)
+                report, followed = self.judge.settle(
+                    report, self.actions, self.later, before=lambda: self.catalog
+                )
                 if host is not None:
                     report = self.writable(report, host, followed)
                 plan = self._plan(report, followed, host)
             first = first or report
             fixable: set[tuple[str, int]] = set()
-            planned = plan.chosen(withdrawn, self.options.unsafe, fixable)
+            planned = plan.chosen(withdrawn.now, self.options.unsafe, fixable)
             errors.extend(plan.errors)
             if last is not None and self._withdraw(last[3], report, passes[-1], fixable, withdrawn):
                 # Back to the text before that pass, whose lint is planned on again without
@@ -196,7 +198,7 @@ class Fixer:
                 self.catalog = catalog
                 available = [f for f in planned if not f.safe] if not self.options.unsafe else []
                 unique = list(dict.fromkeys(errors))
-                unfixed = plan.withdrawn(withdrawn) if withdrawn else {}
+                unfixed = plan.withdrawn(withdrawn.now) if withdrawn else {}
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
@@ -213,6 +215,7 @@ class Fixer:
                 )
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
+            withdrawn.advance(chosen)
             text = fixed
             last = report, catalog, followed, plan
             # The statements this pass edits are parsed anew: their trees go now, not after the
@@ -257,21 +260,26 @@ class Fixer:
         after: FileReport,
         step: Pass,
         fixable: set[tuple[str, int]],
-        withdrawn: dict[FixKey, str],
+        withdrawn: Withdrawals,
     ) -> bool:
-        """Whether fixes of `step`, planned on `before`, made their statement worse: those are
-        withdrawn for good."""
-        statements = before.statements
-        found = harms(statements, after, step.fixes, fixable)
+        """Whether fixes of `step`, planned on `before`, made their statement worse: the pass
+        is undone, and those fixes are withdrawn for good."""
+        found = harms(before.statements, after, step.fixes, fixable)
+        why = []
         for harm in found:
             diag = harm.introduced
             # The error is in a text that is not kept: the statement is named by its words.
             words = " ".join(after.statements[diag.statement].text.split())
             shown = words if len(words) <= 60 else words[:57] + "..."
-            withdrawn[statements.key(harm.fix)] = (
-                f"the fix ({harm.fix.summary}) would bring {diag.code} into `{shown}`"
-                f" ({diag.message})"
+            why.append(
+                (
+                    harm.fix,
+                    f"the fix ({harm.fix.summary}) would bring {diag.code} into `{shown}`"
+                    f" ({diag.message})",
+                )
             )
+        if found:
+            withdrawn.undo(why)
         return bool(found)
 
     def _plan(self, report: FileReport, followed: Followed, host: Host | None = None) -> Planned:
@@ -319,17 +327,8 @@ class Planned:
         return self.statements.report
 
     def _why(self, withdrawn: Mapping[FixKey, str]) -> list[str | None]:
-        """Why each fix is withdrawn, or None. A fix's key is read only when its rule and
-        edits are those of a withdrawn fix: reading every fix's table and column was most of
-        a withdrawal."""
-        alike = {(code, edits) for code, _, edits in withdrawn}
-        text = self.report.source.text
-        return [
-            withdrawn.get(self.statements.key(fix))
-            if (fix.code, tuple((text[e.start : e.end], e.text) for e in fix.edits)) in alike
-            else None
-            for _, fix in self.fixes
-        ]
+        """Why each fix is withdrawn, or None."""
+        return [withdrawn.get(fix_key(fix)) for _, fix in self.fixes]
 
     def chosen(
         self, withdrawn: Mapping[FixKey, str], unsafe: bool, fixable: set[tuple[str, int]]
@@ -347,8 +346,7 @@ class Planned:
         return out
 
     def withdrawn(self, withdrawn: Mapping[FixKey, str]) -> dict[tuple[str, int], str]:
-        """The (code, start) of the findings whose fix was withdrawn -> why: each its own,
-        also where one withdrawal stands for the same edit in statements alike."""
+        """The (code, start) of the findings whose fix was withdrawn -> why."""
         why = zip(self.fixes, self._why(withdrawn), strict=True)
         return {finding: reason for (finding, _), reason in why if reason is not None}
 

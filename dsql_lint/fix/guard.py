@@ -6,7 +6,8 @@ the fixes that edited that statement, and those fixes are withdrawn; one in a st
 their table (a user rule's error on an ALTER COLUMN of a column that became jsonb) on those
 that edited before a name it uses. An error that a fix planned on the new lint removes
 is no harm: fixes build on each other (a split statement is moved out of its transaction by
-the next pass).
+the next pass). A withdrawn fix is that fix only, known by its edits where they are (moved
+along as later passes edit the text), not every fix making the same edit elsewhere.
 """
 
 from __future__ import annotations
@@ -19,13 +20,44 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.fix.edits import Edit, Fix
+from dsql_lint.fix.edits import Edit, Fix, Forward
 from dsql_lint.report.model import FileReport
 
-# What identifies a fix from one pass to the next, where offsets and other fixes of its
-# statement move: its rule, the table it edits and the name before its first edit (the column),
-# and what each edit replaces with what.
-FixKey = tuple[str, tuple[str | None, str | None], tuple[tuple[str, str], ...]]
+# What identifies a fix: its rule and its edits in the file, where they are. Not its table,
+# column and edit text: the same `USING btree` removed from six indexes on one table is six
+# fixes, and the one that makes its statement worse is withdrawn alone.
+FixKey = tuple[str, tuple[Edit, ...]]
+
+
+def fix_key(fix: Fix) -> FixKey:
+    return fix.code, fix.file_edits
+
+
+class Withdrawals:
+    """The fixes withdrawn for good, each at its place in the text as fixed so far: a pass
+    moves them forward, undoing the pass moves them back."""
+
+    def __init__(self) -> None:
+        self.now: dict[FixKey, str] = {}  # -> why
+        self._before: list[dict[FixKey, str]] = []  # as they were before each pass
+
+    def __bool__(self) -> bool:
+        return bool(self.now)
+
+    def advance(self, fixes: Sequence[Fix]) -> None:
+        """The pass of `fixes` is applied: the withdrawn edits move with the text."""
+        self._before.append(self.now)
+        if self.now:
+            forward = Forward(e for fix in fixes for e in fix.file_edits)
+            self.now = {
+                (code, tuple(Edit(forward(e.start), forward(e.end), e.text) for e in edits)): why
+                for (code, edits), why in self.now.items()
+            }
+
+    def undo(self, harmful: Iterable[tuple[Fix, str]]) -> None:
+        """The last pass is undone for `harmful` fixes of it, withdrawn with their reasons."""
+        self.now = self._before.pop()
+        self.now = {**self.now, **{fix_key(fix): why for fix, why in harmful}}
 
 
 class Statements:
@@ -72,11 +104,6 @@ class Statements:
         """Reads the targets of `statements` now: their trees are about to be freed."""
         for statement in statements:
             self.target(statement)
-
-    def key(self, fix: Fix) -> FixKey:
-        text = self.report.source.text
-        where = (self.target(self.at(fix.edits[0].start)), _subject(self.report, fix))
-        return fix.code, where, tuple((text[e.start : e.end], e.text) for e in fix.edits)
 
 
 @dataclass(frozen=True)
@@ -130,10 +157,19 @@ def harms(
                 if places[k][1] in names
                 or any(span.start <= e.start <= span.end for e in fixes[k].edits)
             ]
-            # Those that change a column come first (a type an index cannot take): a fix
-            # whose name before it is its table's (USING removed after `ON t`) is blamed
-            # only when no column change is there to blame.
-            blamed = [k for k in near if places[k][0] != places[k][1]] or near
+            # Those that change a column come first (a type an index cannot take); then those
+            # that edit this statement: a fix whose name before it is its table's (USING
+            # removed after `ON t`) reaches no other statement, and is blamed elsewhere only
+            # when nothing else is there to blame.
+            blamed = (
+                [k for k in near if places[k][0] != places[k][1]]
+                or [
+                    k
+                    for k in near
+                    if any(span.start <= e.start <= span.end for e in fixes[k].edits)
+                ]
+                or near
+            )
         for k in blamed:
             found.setdefault(k, Harm(fixes[k], diag))
     return [found[k] for k in sorted(found)]

@@ -103,11 +103,14 @@ def assert_preserved(result: FixResult) -> None:
         assert after[pos_after:] == before[pos_before:], "text after the last edit changed"
 
 
-def assert_guarantees(result: FixResult, unsafe: bool, case: Case | None = None) -> None:
+def assert_guarantees(
+    result: FixResult, unsafe: bool, case: Case | None = None, guarded: int | None = 0
+) -> None:
     """The output parses where the input did, nothing fixable is left, the edits kept
-    everything else."""
+    everything else. `guarded`: the fixes the guard is expected to withdraw (a test's own
+    rule that check's decision cannot know); None: any number."""
     assert_preserved(result)
-    assert_promises_kept(result, unsafe, case or case_of(result.source.text))
+    assert_promises_kept(result, unsafe, case or case_of(result.source.text), guarded)
     new = set(parse_errors(result.report)) - set(parse_errors(result.first))
     assert not new, f"the fix made statements that do not parse: {sorted(new)[:3]}"
     assert result.converged, (
@@ -130,11 +133,14 @@ def checked(source: Source, case: Case) -> FileReport:
     return judge.settle_run(lint_sources([source], lint), lint).files[0]
 
 
-def assert_promises_kept(result: FixResult, unsafe: bool, case: Case) -> None:
+def assert_promises_kept(
+    result: FixResult, unsafe: bool, case: Case, guarded: int | None = 0
+) -> None:
     """What `check` marks fixable for the mode is what `fix` fixes: every such finding is
-    gone, but those whose fix the guard withdrew (which check cannot know), each saying so
-    (fix: none, with its note). Counted by rule, since fixes move the others; and nothing
-    left is still marked fixable. `fix` reads the same decision as check on the file as read."""
+    gone, each of the `guarded` ones whose fix the guard withdrew (which check cannot know)
+    saying so (fix: none, with its note). Counted by rule, since fixes move the others; and
+    nothing left is still marked fixable. `fix` reads the same decision as check on the file
+    as read."""
     check = checked(result.source, case)
     decisions = [(d.code, d.start, d.fix, d.fix_note) for d in check.diagnostics]
     assert [(d.code, d.start, d.fix, d.fix_note) for d in result.first.diagnostics] == decisions
@@ -142,6 +148,12 @@ def assert_promises_kept(result: FixResult, unsafe: bool, case: Case) -> None:
     promised = [f"{d.line}: {d.code} ({d.fix.value})" for d in result.remaining if d.fix in fixed]
     assert not promised, f"marked fixable after fix: {promised[:5]}"
     unfixable = Counter(d.code for d in check.diagnostics if d.fix not in fixed)
+    # Every fix check promised on DSQL's and PostgreSQL's own rules is one fix keeps: the
+    # decision knows what a later statement cannot take, and the guard withdraws only the one
+    # edit that made its statement worse.
+    if guarded is not None:
+        withdrawals = sorted(result.declined)
+        assert len(withdrawals) == guarded, f"withdrawn by the guard: {withdrawals}"
     withdrawn = Counter(code for code, _ in result.declined)
     # Rules check promised something of: a statement a fix makes visible to another rule
     # (PostgreSQL's grammar once the rule that hid its error is fixed) broke no promise.

@@ -13,6 +13,10 @@ from fixkit import Case, assert_guarantees, fix_text
 
 from dsql_lint.cli import cli
 from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.fix.decision import FixJudge
+from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.source import expand_paths, read_source
 
 UNSAFE = Case(unsafe=True)
 
@@ -280,3 +284,136 @@ def test_a_foreign_key_added_later_to_a_column_that_changes_with_it_is_carried(
     result = fix_text(text, UUID)
     assert "PRIMARY KEY, parent uuid);" in result.text
     assert_guarantees(result, True, UUID)
+
+
+# --- foreign keys between columns that both change ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "child"),
+    [
+        (  # the key's fix first: the referencing column takes the key's type, its own fix met
+            "CREATE TABLE p (id serial PRIMARY KEY);\n"
+            "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+            "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;\n",
+            "pid uuid)",
+        ),
+        (  # the referencing column's own fix first: the key's fix finds it a uuid already
+            "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+            "CREATE TABLE p (id serial PRIMARY KEY);\n"
+            "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p NOT VALID;\n",
+            "pid UUID DEFAULT gen_random_uuid())",
+        ),
+    ],
+)
+def test_a_serial_foreign_key_to_a_serial_key_changes_with_it(text: str, child: str) -> None:
+    """Two findings, both to uuid: the foreign key between them holds once both are fixed,
+    so neither is declined (the referencing one was, its key's own change unknown to it)."""
+    result = fix_text(text, UUID)
+    assert [(d.code, d.fix) for d in result.first.diagnostics if d.code == "DSQL101"] == [
+        ("DSQL101", FixAvailability.UNSAFE)
+    ] * 2
+    assert "id UUID DEFAULT gen_random_uuid() PRIMARY KEY" in result.text
+    assert child in result.text
+    assert not result.remaining
+    assert_guarantees(result, True, UUID)
+
+
+def test_a_key_whose_own_fix_is_declined_declines_the_foreign_key_to_it() -> None:
+    text = (
+        "CREATE TABLE p (id serial PRIMARY KEY);\n"
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;\n"
+        "INSERT INTO p (id) VALUES (1);\n"
+    )
+    result = fix_text(text, UUID)
+    assert result.text == text
+    notes = [d.fix_note for d in result.first.diagnostics if d.code == "DSQL101"]
+    assert notes[0] is not None and "t.sql:4 writes `1` into id" in notes[0]
+    assert notes[1] is not None and notes[1].endswith(
+        "t.sql:3 makes pid a foreign key to p (id), whose type does not change with it"
+    )
+
+
+def test_a_reference_from_the_column_in_its_own_statement_is_judged() -> None:
+    """`pid serial REFERENCES p (id)` with p.id a bigint: a uuid pid could not reference it."""
+    text = (
+        "CREATE TABLE p (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial REFERENCES p (id));\n"
+    )
+    result = fix_text(text, UUID)
+    assert result.text == text
+    (found,) = result.first.diagnostics
+    assert found.fix_note is not None
+    assert found.fix_note.endswith(
+        "t.sql:2 makes pid a foreign key to p (id), whose type does not change with it"
+    )
+
+
+def test_a_reference_without_columns_reads_the_key_of_an_earlier_file(tmp_path: Path) -> None:
+    """`REFERENCES p` names p's primary key, declared in the file before: a uuid, which the
+    serial column becomes, so the fix holds (it was declined, the key unknown)."""
+    (tmp_path / "V1__p.sql").write_text("CREATE TABLE p (id uuid PRIMARY KEY);\n")
+    (tmp_path / "V2__c.sql").write_text(
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p NOT VALID;\n"
+    )
+    judge = FixJudge(UUID.choices)
+    options = LintOptions(fix_judge=judge)
+    sources = [read_source(p) for p in expand_paths([str(tmp_path)], ())]
+    checked = judge.settle_run(lint_sources(sources, options), options)
+    assert [(d.code, d.fix) for d in checked.diagnostics if d.code == "DSQL101"] == [
+        ("DSQL101", FixAvailability.UNSAFE)
+    ]
+    said, _ = _fix_folder_as_is(tmp_path, "--serial-to", "uuid")
+    assert "not fixed" not in said
+    assert "pid UUID DEFAULT gen_random_uuid()" in (tmp_path / "V2__c.sql").read_text()
+
+
+def test_a_reference_without_columns_to_an_earlier_files_integer_key_is_named(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "V1__p.sql").write_text("CREATE TABLE p (id bigint PRIMARY KEY);\n")
+    (tmp_path / "V2__c.sql").write_text(
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p NOT VALID;\n"
+    )
+    _, said = _fix_folder_as_is(tmp_path, "--serial-to", "uuid")
+    assert "V2__c.sql:2 makes pid a foreign key to p (id), whose type does not change" in said
+
+
+def _fix_folder_as_is(folder: Path, *options: str) -> tuple[str, str]:
+    result = CliRunner().invoke(cli, ["fix", "--isolated", "--unsafe-fixes", *options, str(folder)])
+    return result.output, result.stderr
+
+
+# --- exclusion constraints --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING gist (ip inet_ops WITH &&);",
+        "ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING gist (ip WITH =);",
+    ],
+)
+def test_an_exclusion_constraint_the_new_type_may_not_take_declines_the_fix(later: str) -> None:
+    """inet -> text under `EXCLUDE USING gist (ip WITH &&)`: text has no gist operator class
+    and no && (it was read as harmless for any change but to jsonb)."""
+    text = f"CREATE TABLE t (id uuid PRIMARY KEY, ip inet);\n{later}\n"
+    result = fix_text(text, UNSAFE)
+    assert "ip inet" in result.text
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL105"]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None
+    assert "t.sql:2 makes ip part of exclusion constraint e (USING gist, `ip" in found.fix_note
+    assert found.fix_note.endswith("whose operator class or operator may not exist for text")
+    assert_guarantees(result, True, UNSAFE)
+
+
+def test_an_equality_exclusion_in_a_btree_takes_the_new_type() -> None:
+    text = (
+        "CREATE TABLE t (id uuid PRIMARY KEY, ip inet);\n"
+        "ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING btree (ip WITH =);\n"
+    )
+    assert "ip text" in fix_text(text, UNSAFE).text

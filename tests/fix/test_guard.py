@@ -103,7 +103,7 @@ def test_a_fix_that_brings_an_error_is_withdrawn(tmp_path: Path) -> None:
     assert (withdrawn.code, withdrawn.fix) == ("DSQL102", FixAvailability.NONE)
     assert result.declined == {("DSQL102", withdrawn.start)}
     assert result.withdrawn == [f"t.sql:1: {BRINGS}"]
-    assert_guarantees(result, True, case)
+    assert_guarantees(result, True, case, guarded=1)
 
 
 def test_the_other_fixes_of_the_pass_stay() -> None:
@@ -291,3 +291,61 @@ def test_each_withdrawn_finding_has_its_own_note(tmp_path: Path) -> None:
     run = CliRunner().invoke(cli, ["fix", "--config", str(config), "--unsafe-fixes", str(path)])
     assert run.output.count(BRINGS) == 2
     assert path.read_text() == text
+
+
+# A team's rule that an index named keep_* says its method: removing `USING btree` (DSQL302)
+# brings its error into that index alone.
+KEEP_METHOD = """rules:
+  - code: TEST002
+    name: kept-index-method
+    severity: error
+    message: "The team's keep_ indexes say their method"
+    match:
+      node: Index
+      where:
+        $name: {regex: '^keep_'}
+        params: {match: {node: IndexParameters, where: {using: {present: false}}}}
+    evidence:
+      - source: TEAM
+        date: 2026-11
+        fact: The team's tools read the method of keep_ indexes.
+    docs:
+      why: The team's tools read the method of keep_ indexes.
+      bad: CREATE INDEX ASYNC keep_a ON t (a);
+      good: CREATE INDEX ASYNC keep_a ON t USING btree (a);
+"""
+
+
+def test_a_withdrawal_is_of_the_one_edit_that_brought_the_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two removals of `USING btree` after `ON t` are the same edit in two statements: the one
+    whose statement it makes worse is withdrawn, the other stays (the guard once recognised a
+    fix by rule, table, name and edit, and withdrew both). The withdrawn one is still known
+    once the removal before it has moved it: it is not tried again."""
+    linted: list[str] = []
+    real = Linter.lint_source
+
+    def counting(self, source, *args):  # type: ignore[no-untyped-def]
+        linted.append(source.text)
+        return real(self, source, *args)
+
+    monkeypatch.setattr(Linter, "lint_source", counting)
+    rules = tmp_path / "team-rules"
+    rules.mkdir()
+    (rules / "keep.yaml").write_text(KEEP_METHOD)
+    case = Case(rule_dirs=(rules,))
+    text = (
+        "CREATE TABLE t (id uuid PRIMARY KEY, a int);\n"
+        "CREATE INDEX ASYNC t_a ON t USING btree (a);\n"
+        "CREATE INDEX ASYNC keep_a ON t USING btree (a);\n"
+        "CREATE INDEX ASYNC t_a2 ON t USING btree (a);\n"
+    )
+    result = fix_text(text, case)
+    assert result.text == text.replace("t_a ON t USING btree", "t_a ON t").replace(
+        "t_a2 ON t USING btree", "t_a2 ON t"
+    )
+    assert [w.split(" not fixed")[0] for w in result.withdrawn] == ["t.sql:3: DSQL302"]
+    # as read, with the three removals (undone), with the two others
+    assert len(linted) == 3
+    assert_guarantees(result, False, case, guarded=1)

@@ -1,0 +1,161 @@
+"""Every kind of object that can depend on a column whose type a fix changes (`inet` -> `text`,
+`text[]` -> `jsonb`): views and the views over them, functions and procedures, triggers and
+their functions, policies, generated columns, partial indexes, CHECKs and exclusion constraints
+added later, a later ALTER COLUMN ... TYPE, comments and grants. Each is followed (rewritten,
+or harmless as written) or declines the fix with a note naming it; the original and the fixed
+file both load into the test PostgreSQL without an error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fixkit import Case, assert_guarantees, fix_text
+from pg_testserver import Server
+from pgproof import prove
+from postgres import create_database, serving
+
+from dsql_lint.diagnostic import FixAvailability
+
+UNSAFE = Case(unsafe=True)
+TABLE = "CREATE TABLE t (id int PRIMARY KEY, ip inet, tags text[]);\n"
+
+# (what follows the table, the note of the declined fix)
+DECLINED = {
+    "view": (
+        "CREATE VIEW v AS SELECT id FROM t WHERE ip << '10.0.0.0/8';",
+        "t.sql:2 uses ip as inet: `ip ",
+    ),
+    "view over a view": (
+        "CREATE VIEW v AS SELECT id, ip AS addr FROM t;\n"
+        "CREATE VIEW w AS SELECT host(addr) AS h FROM v;",
+        "t.sql:3 uses addr as inet: `HOST(addr)`",
+    ),
+    "materialized view": (
+        "CREATE MATERIALIZED VIEW m AS SELECT host(ip) AS h FROM t;",
+        "t.sql:2 uses ip as inet: `HOST(ip)`",
+    ),
+    "sql function": (
+        "CREATE FUNCTION f(x int) RETURNS inet LANGUAGE sql\n"
+        "AS $$ SELECT ip FROM t WHERE id = x $$;",
+        "t.sql:2 uses t.ip in the body of function f, which fix does not rewrite",
+    ),
+    "plpgsql function": (
+        "CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$\n"
+        "BEGIN RETURN (SELECT count(*) FROM t WHERE masklen(ip) > 8); END $$;",
+        "t.sql:2 uses t.ip in the body of function g, which fix does not rewrite",
+    ),
+    "trigger function": (
+        "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN NEW.ip := set_masklen(NEW.ip, 24); RETURN NEW; END $$;\n"
+        "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf();",
+        "t.sql:4: a trigger on t runs tf(), whose body (t.sql:2) uses ip",
+    ),
+    "trigger condition": (
+        "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+        "CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW"
+        " WHEN (masklen(NEW.ip) > 8) EXECUTE FUNCTION tf();",
+        "t.sql:3 uses ip as inet: `MASKLEN(NEW.ip)`",
+    ),
+    "policy": (
+        "ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY p ON t USING (ip << inet '10.0.0.0/8');",
+        "t.sql:3 names t and ip in a statement fix cannot read",
+    ),
+    "generated column": (
+        "ALTER TABLE t ADD COLUMN m int GENERATED ALWAYS AS (masklen(ip)) STORED;",
+        "t.sql:2 uses ip as inet: `MASKLEN(ip)`",
+    ),
+    "partial index": (
+        "CREATE INDEX ASYNC t_p ON t (id) WHERE family(ip) = 4;",
+        "t.sql:2 uses ip as inet: `FAMILY(ip)`",
+    ),
+    "check added later": (
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (family(ip) = 4);",
+        "t.sql:2 uses ip as inet: `FAMILY(ip)`",
+    ),
+    "exclusion constraint": (
+        "ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING gist (ip inet_ops WITH &&);",
+        "t.sql:2 makes ip part of exclusion constraint e (USING gist, `ip inet_ops WITH &&`)",
+    ),
+    "type changed later": (
+        "ALTER TABLE t ALTER COLUMN ip TYPE cidr;",
+        "t.sql:2 changes ip to cidr, which PostgreSQL does not cast text to",
+    ),
+}
+
+# (what follows the table, what the fixed file holds)
+FOLLOWED = {
+    "comment": ("COMMENT ON COLUMN t.ip IS 'the address';", "ip text"),
+    "grant": ("GRANT SELECT (ip, tags) ON t TO PUBLIC;", "ip text, tags jsonb"),
+    "view showing it": ("CREATE VIEW v AS SELECT id, ip, tags FROM t;", "ip text, tags jsonb"),
+    "view over a view": (
+        "CREATE VIEW v AS SELECT id, tags AS labels FROM t;\n"
+        "CREATE VIEW w AS SELECT id FROM v WHERE cardinality(labels) > 0;",
+        "WHERE jsonb_array_length(labels) > 0",
+    ),
+    "check added later": (
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (cardinality(tags) < 5);",
+        "CHECK (jsonb_array_length(tags) < 5)",
+    ),
+    "function not using it": (
+        "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS $$ SELECT id FROM t WHERE id = x $$;",
+        "ip text, tags jsonb",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serving() as server:
+        yield server
+
+
+def _loads(server: Server, text: str) -> str:
+    result = fix_text(text, UNSAFE)
+    assert_guarantees(result, True, UNSAFE)
+    proof = prove(lambda: create_database(server), result)
+    assert not proof.before and not proof.after, proof
+    return result.text
+
+
+@pytest.mark.parametrize(("later", "note"), DECLINED.values(), ids=DECLINED.keys())
+def test_a_dependent_the_new_type_cannot_take_declines_the_fix(
+    server: Server, later: str, note: str
+) -> None:
+    text = TABLE + later + "\n"
+    result = fix_text(text, UNSAFE)
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL105" and d.line == 1]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None and note in found.fix_note
+    assert "ip inet" in _loads(server, text)
+
+
+@pytest.mark.parametrize(("later", "fixed"), FOLLOWED.values(), ids=FOLLOWED.keys())
+def test_a_dependent_that_takes_the_new_type_is_followed(
+    server: Server, later: str, fixed: str
+) -> None:
+    text = TABLE + later + "\n"
+    assert fixed in _loads(server, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CREATE TABLE p (id serial PRIMARY KEY);\n"
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p (id) NOT VALID;\n",
+        "CREATE TABLE c (id uuid PRIMARY KEY, pid serial);\n"
+        "CREATE TABLE p (id serial PRIMARY KEY);\n"
+        "ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES p NOT VALID;\n",
+    ],
+    ids=["key first", "reference first"],
+)
+def test_two_serial_columns_a_foreign_key_joins_both_become_uuid(server: Server, text: str) -> None:
+    """Both become uuid (neither declined for the other's change): the fixed file loads, as the
+    original does."""
+    case = Case(unsafe=True, choices={"serial-to": "uuid", "array-to": "jsonb"})
+    result = fix_text(text, case)
+    assert not result.remaining
+    proof = prove(lambda: create_database(server), result)
+    assert not proof.before and not proof.after, proof
