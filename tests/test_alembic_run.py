@@ -57,8 +57,8 @@ def test_two_revisions_of_one_ddl_each_share_the_runs_transaction() -> None:
     ]
     found = transactions(PROJECT)
     help_ = found[0].suggestion or ""
-    assert "transaction_per_migration=True" in help_
-    assert "each revision must hold one DDL" in help_
+    assert "autocommit_block()" in help_
+    assert "`transaction_per_migration=True` is not enough" in help_  # its version row, DSQL406
     assert "5d1e2f3a4b6c_accounts.py" in help_  # where the transaction began
     assert found[0].fix is FixAvailability.NONE  # no COMMIT can be written between two files
 
@@ -69,7 +69,7 @@ def test_transaction_per_migration_gives_each_revision_its_own(project: Path) ->
     assert transactions(project) == []
     # Its version row is still in the revision's transaction, beside its DDL.
     assert [d.code for d in findings(project)] == [VERSION_ROW, VERSION_ROW]
-    # Even then a revision holds one DDL, and the help says so in those terms.
+    # Two DDL in one revision's transaction: the help says so in those terms.
     orders = project / "migrations" / "versions" / "7a8b9c0d1e2f_orders.py"
     text = orders.read_text()
     orders.write_text(

@@ -73,15 +73,14 @@ HINTS["create-type"] = (
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 PER_MIGRATION = (
     "env.py sets `transaction_per_migration=True`, so Alembic runs each revision in a "
-    "transaction of its own: keep one DDL per revision, or put each DDL in `with "
+    "transaction of its own, with its alembic_version row (DSQL406): put each DDL in `with "
     "op.get_context().autocommit_block():`."
 )
 RUN_HINT = (
     "Alembic runs every pending revision of an upgrade in one transaction ({why}), so this "
-    "revision's statements join the transaction begun in {{earlier}}: pass "
-    "`transaction_per_migration=True` to `context.configure()` in env.py's online mode, and "
-    "even then each revision must hold one DDL (or put each DDL in `with "
-    "op.get_context().autocommit_block():`)."
+    "revision's statements join the transaction begun in {{earlier}}: put each DDL in `with "
+    "op.get_context().autocommit_block():` (`transaction_per_migration=True` is not enough: "
+    "each revision's transaction also writes its alembic_version row, DSQL406)."
 )
 
 
