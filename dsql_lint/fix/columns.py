@@ -20,7 +20,6 @@ from dsql_lint.fix.dependents import (
     array_literal_to_json,
     follow,
     in_statement,
-    owner,
 )
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
@@ -147,15 +146,16 @@ class ReplaceType(Action):
         """The edits carrying the statements after the column's (and the files of `later`) to
         its new type; raises Declined naming the one that cannot take it. None: the
         statement defines no table's column."""
-        parsed = here.parsed(diag.statement)
-        table = owner(parsed.tree) if parsed.tree is not None else None
-        tokens = Tokens(parsed.statement)
+        uses = here.uses(diag.statement)  # (not the tree: check has freed it)
+        table = uses.owner
+        tokens = Tokens(here.statements[diag.statement])
         column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
         if column is None:
             return None
         old, new = self._types(tokens, column, choices)
         name = tokens[column.name].name
-        change = Change(table, name, old, new, _position(parsed.tree, name))
+        position = uses.positions.index(name) if name in uses.positions else None
+        change = Change(table, name, old, new, position)
         try:
             return follow(change, diag.statement, here, later)
         except Declined as why:
@@ -180,15 +180,6 @@ def _column_at(tokens: Tokens, start: int) -> locate.Column | None:
         if first <= at < stop and name is not None:
             return locate.column(tokens, first, name, stop)
     return None
-
-
-def _position(tree: exp.Expr | None, name: str) -> int | None:
-    """The place of column `name` among the columns of a CREATE TABLE."""
-    schema = tree.this if isinstance(tree, exp.Create) else None
-    if not isinstance(schema, exp.Schema):
-        return None
-    names = [identifier_name(c.this) for c in schema.expressions if isinstance(c, exp.ColumnDef)]
-    return names.index(name) if name in names else None
 
 
 def _default_converts(span: Tokens, new: str) -> bool:

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from dsql_lint.fix.edits import Edit, replace
+from dsql_lint.lint.uses import KEYS, Uses, key_columns, owner, uses_of
+from dsql_lint.lint.uses import folded as _folded
+from dsql_lint.lint.uses import table_name as _table_name
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.split import Statement
@@ -85,8 +88,9 @@ class Change:
 
 class Place:
     """The statements of one file that a change may reach, and whether they can be edited.
-    A statement is parsed when a change first looks at it: `check` keeps no trees, and only
-    the statements that name a changed table are read."""
+    `check` keeps no trees: what each statement names is read from its `Uses`, recorded while
+    it was linted (or from a parse when none was), and a statement is parsed again only when
+    a change needs its tree."""
 
     def __init__(
         self,
@@ -94,11 +98,15 @@ class Place:
         statements: Sequence[Statement],
         editable: bool,
         parsed: Sequence[Parsed] = (),
+        uses: Sequence[Uses | None] = (),
     ) -> None:
         self.path = path
         self.statements = statements
         self.editable = editable
         self._parsed: dict[int, Parsed] = dict(enumerate(parsed))
+        self._uses: dict[int, Uses] = {
+            k: found for k, found in enumerate(uses) if found is not None
+        }
         # Name -> the statements whose words spell it: a change looks only at those naming
         # its table (the words of the text: a superset of the names of the tree).
         self._index: dict[str, list[int]] | None = None
@@ -108,16 +116,26 @@ class Place:
             self._parsed[k] = parse(self.statements[k])
         return self._parsed[k]
 
-    def naming(self, name: str, start: int = 0) -> Iterator[Parsed]:
-        """The statements from `start` on that name `name` (a table, a column), in order."""
+    def uses(self, k: int) -> Uses:
+        found = self._uses.get(k)
+        if found is None:
+            found = self._uses[k] = uses_of(self.parsed(k).tree)
+        return found
+
+    def line(self, k: int) -> str:
+        """Where statement `k` is, as a finding's note names it."""
+        return f"{self.path}:{self.statements[k].line}"
+
+    def naming(self, name: str, start: int = 0) -> Iterator[int]:
+        """The statements from `start` on whose words spell `name` (a table, a column), in
+        order: a superset of those whose tree names it."""
         if self._index is None:
             self._index = {}
             for k, statement in enumerate(self.statements):
                 for word in _words(statement.text):
                     self._index.setdefault(word, []).append(k)
         found = self._index.get(name, [])
-        for k in found[bisect.bisect_left(found, start) :]:
-            yield self.parsed(k)
+        yield from found[bisect.bisect_left(found, start) :]
 
 
 @dataclass
@@ -142,28 +160,31 @@ def _follow(
     change: Change, defined: int, here: Place, later: Iterable[Place], found: Followed
 ) -> None:
     if change.kind == "widen":
-        _inherits(change, here.parsed(defined))
+        _inherits(change, here.uses(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change.table, here)
     children = [
         child
-        for parsed in here.naming(change.table, defined)
-        for child in _referencing(change, parsed, here, primary)
+        for k in here.naming(change.table, defined)
+        for child in _referencing(change, k, here, primary)
     ]
     for place in later:
-        for parsed in place.naming(change.table):
-            if any(True for _ in _referencing(change, parsed, place, primary)):
+        for k in place.naming(change.table):
+            if any(True for _ in _referencing(change, k, place, primary)):
                 raise Declined(
-                    f"{_where(place, parsed)} references {change.table} ({change.column}),"
-                    " in another file"
+                    f"{place.line(k)} references {change.table} ({change.column}), in another file"
                 )
     found.changed.update((c.table, c.column) for c in children)
     places = [(here, defined + 1), *((p, 0) for p in later)]
     for place, first in places:
-        for parsed in place.naming(change.table, first):
-            if _redefines(parsed, change.table):
-                break
+        for k in place.naming(change.table, first):
+            uses = place.uses(k)
+            if change.table in uses.redefines:
+                break  # the column after it is another
+            if not _may_use(change, uses):
+                continue
+            parsed = place.parsed(k)
             for edit in _statement(change, parsed, place, found):
                 if not place.editable:
                     raise Declined(
@@ -179,31 +200,22 @@ def _where(place: Place, parsed: Parsed) -> str:
     return f"{place.path}:{parsed.statement.line}"
 
 
-def _folded(node: exp.Expr | None) -> str | None:
-    if isinstance(node, exp.Identifier):
-        return node.this if node.quoted else node.this.lower()
-    return None
+def _may_use(change: Change, uses: Uses) -> bool:
+    """Whether `_statement` can find anything in a statement with these uses: one it cannot
+    read, or one naming the table that names the column, writes rows, or keys the column
+    (key lists are names, not column references)."""
+    if not uses.readable:
+        return True
+    return change.table in uses.tables and (
+        change.column in uses.columns
+        or uses.writes
+        or (uses.owner == change.table and change.column in uses.keyed)
+    )
 
 
-def _table_name(table: exp.Expr | None) -> str | None:
-    return _folded(table.this) if isinstance(table, exp.Table) else None
-
-
-def _redefines(parsed: Parsed, table: str) -> bool:
-    """Whether the statement creates or drops `table` anew: the column after it is another."""
-    tree = parsed.tree
-    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        return _table_name(target) == table
-    if isinstance(tree, exp.Drop) and tree.kind == "TABLE":
-        return any(_table_name(t) == table for t in tree.find_all(exp.Table))
-    return False
-
-
-def _inherits(change: Change, parsed: Parsed) -> None:
+def _inherits(change: Change, uses: Uses) -> None:
     """A table that inherits keeps its parent's column types: a widened column conflicts."""
-    tree = parsed.tree
-    if tree is not None and tree.find(exp.InheritsProperty) is not None:
+    if uses.inherits:
         raise Declined(
             f"{change.table} inherits from another table, whose {change.column} keeps its type"
         )
@@ -273,26 +285,9 @@ def _keys_added(
     cannot take it: any key of a jsonb column (DSQL307), a foreign key to a column that keeps
     its type (PostgreSQL compares the two). Its column lists are names, not expressions, so the
     uses of the column read elsewhere miss them."""
-    for key in tree.find_all(
-        exp.PrimaryKey, exp.UniqueColumnConstraint, exp.ForeignKey, exp.ExcludeColumnConstraint
-    ):
-        if isinstance(key, exp.PrimaryKey):
-            phrase, names = "a primary key", key.expressions
-        elif isinstance(key, exp.ForeignKey):
-            phrase, names = "a foreign key", key.expressions
-        elif isinstance(key, exp.UniqueColumnConstraint):
-            schema = key.this
-            phrase = "a unique constraint"
-            names = schema.expressions if isinstance(schema, exp.Schema) else []
-        else:
-            params = key.this
-            phrase = "an exclusion constraint"
-            names = (
-                (params.args.get("columns") or [])
-                if isinstance(params, exp.IndexParameters)
-                else []
-            )
-        columns = [_key_name(name) for name in names]
+    for key in tree.find_all(*KEYS):
+        phrase = next(words for kind, words in KEYS.items() if isinstance(key, kind))
+        columns = key_columns(key)
         if change.column not in columns:
             continue
         if change.kind == "array-json":
@@ -325,13 +320,6 @@ def _referenced(key: exp.ForeignKey, at: int, place: Place) -> tuple[str, str] |
         columns = _primary_key(table, place)  # REFERENCES p: its primary key
     column = columns[at] if at < len(columns) else None
     return (table, column) if table and column else None
-
-
-def _key_name(node: exp.Expr) -> str | None:
-    """The column a key list's entry names (`tags`, `tags DESC`, `tags WITH =`)."""
-    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Column):
-        node = node.this
-    return _folded(node)
 
 
 def _is_the_column(column: exp.Column, change: Change, aliases: dict[str, str]) -> bool:
@@ -588,64 +576,34 @@ def _replaced(parsed: Parsed, node: exp.Expr, text: str) -> Edit:
 class _Child:
     table: str
     column: str
-    parsed: Parsed  # the statement holding the reference
 
 
 def _referencing(
-    change: Change, parsed: Parsed, place: Place, primary: list[str | None]
+    change: Change, k: int, place: Place, primary: list[str | None]
 ) -> Iterator[_Child]:
-    """The columns that a REFERENCES or FOREIGN KEY of the statement points at the column;
+    """The columns that a REFERENCES or FOREIGN KEY of statement `k` points at the column;
     `primary`: the columns of its table's primary key, which a REFERENCES without columns means."""
-    tree = parsed.tree
-    if tree is None:
-        return
-    table_of = owner(tree)
-    for reference in tree.find_all(exp.Reference):
-        target = reference.this
-        table = target.this if isinstance(target, exp.Schema) else target
-        if _table_name(table) != change.table:
+    uses = place.uses(k)
+    for reference in uses.references:
+        if reference.table != change.table:
             continue
-        keys = [_folded(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
-        parent = reference.parent
-        if isinstance(parent, exp.ForeignKey):
-            children = [_folded(e) for e in parent.expressions]
-        else:
-            coldef = reference.find_ancestor(exp.ColumnDef)
-            children = [_folded(coldef.this)] if coldef is not None else []
-        if not keys:
-            keys = list(primary)  # no column named: the primary key
+        keys = list(reference.keys) or list(primary)  # no column named: the primary key
         if change.column not in keys:
             continue
-        if len(keys) != len(children) or table_of is None:
-            raise Declined(f"{_where(place, parsed)} references {change.table}: not followed")
-        child = children[keys.index(change.column)]
+        if len(keys) != len(reference.columns) or uses.owner is None:
+            raise Declined(f"{place.line(k)} references {change.table}: not followed")
+        child = reference.columns[keys.index(change.column)]
         if child is not None:
-            yield _Child(table_of, child, parsed)
+            yield _Child(uses.owner, child)
 
 
 def _primary_key(table: str, place: Place) -> list[str | None]:
     """The columns of the table's primary key, as the file declares it."""
-    for parsed in place.naming(table):
-        if parsed.tree is None or owner(parsed.tree) != table:
-            continue
-        for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
-            if isinstance(key, exp.PrimaryKey):
-                return [
-                    _folded(e.this if isinstance(e, exp.Ordered) else e) for e in key.expressions
-                ]
-            coldef = key.find_ancestor(exp.ColumnDef)
-            if coldef is not None:
-                return [_folded(coldef.this)]
+    for k in place.naming(table):
+        uses = place.uses(k)
+        if uses.owner == table and uses.primary_key is not None:
+            return list(uses.primary_key)
     return []
-
-
-def owner(tree: exp.Expr) -> str | None:
-    """The table a CREATE TABLE or ALTER TABLE statement defines or alters."""
-    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        return _table_name(tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)
-    if isinstance(tree, exp.Alter):
-        return _table_name(tree.this)
-    return None
 
 
 def _child(
@@ -655,18 +613,18 @@ def _child(
     if (child.table, child.column) in found.retyped:
         return
     found.retyped.add((child.table, child.column))
-    for parsed in here.naming(child.table):
-        index = parsed.statement.index
-        tree = parsed.tree
-        if owner(tree) != child.table if tree is not None else True:
+    for k in here.naming(child.table):
+        if here.uses(k).owner != child.table:
             continue
-        tokens = Tokens(parsed.statement)
+        statement = here.statements[k]
+        index = statement.index
+        tokens = Tokens(statement)
         column = locate.find_column(tokens, child.column) if tokens.ok else None
         if column is None:
             continue
         if column.constraint("DEFAULT", "GENERATED") is not None:
             raise Declined(
-                f"{_where(here, parsed)}: {child.table}.{child.column} references"
+                f"{here.line(k)}: {child.table}.{child.column} references"
                 f" {change.table} ({change.column}) and has a default for its old type"
             )
         old = tokens.text(column.type.start, column.type.stop)

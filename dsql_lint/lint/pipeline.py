@@ -42,6 +42,7 @@ from dsql_lint.lint import commands, parallel, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
+from dsql_lint.lint.uses import Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
@@ -114,6 +115,9 @@ class StatementResult:
     # with those nested in it in turn: settled in order, after the statement's own effects.
     # Their other findings are in the outermost statement's `diagnostics`.
     nested: list[tuple[int, StatementResult]] = field(default_factory=list)
+    # What it names, for a type change's decision on later statements (None: parse it again
+    # to know, as for a long VALUES list read in chunks).
+    uses: Uses | None = None
 
     def detach(self) -> None:
         """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
@@ -138,19 +142,21 @@ class StatementResult:
         """A copy whose lists (and nested results) settling it will not touch."""
         nested = [(number, inner.copy()) for number, inner in self.nested]
         return StatementResult(
-            list(self.diagnostics), self.kind, self.effects, list(self.pending), nested
+            list(self.diagnostics), self.kind, self.effects, list(self.pending), nested, self.uses
         )
 
-    def settled(self) -> Settled:
-        """What is kept of it once its catalog findings are built: one shared record per kind
-        for a statement that left nothing else (most rows of a dump)."""
+    def settled(self, shared: dict[tuple[str, Uses | None], Settled]) -> Settled:
+        """What is kept of it once its catalog findings are built: one record in `shared` per
+        kind and uses for a statement that left nothing else (most rows of a dump), and one
+        record of its uses for those that did."""
         effects = self.all_effects() if self.nested else self.effects
+        key = (self.kind, self.uses)
+        plain = shared.get(key)
+        if plain is None:
+            plain = shared[key] = Settled(self.kind, (), (), self.uses)
         if not self.diagnostics and not effects:
-            plain = _PLAIN.get(self.kind)
-            if plain is None:
-                plain = _PLAIN[self.kind] = Settled(self.kind, (), ())
             return plain
-        return Settled(self.kind, self.diagnostics or (), effects or ())
+        return Settled(self.kind, self.diagnostics or (), effects or (), plain.uses)
 
 
 class Settled(NamedTuple):
@@ -160,13 +166,12 @@ class Settled(NamedTuple):
     kind: str
     diagnostics: Sequence[Diagnostic]
     effects: Sequence[cat.Effect]
+    uses: Uses | None
 
 
 # How deep statements nested in statements are looked into: deeper than any schema nests
 # them (a schema in a function in a function), and a bound on what a crafted file costs.
 MAX_DEPTH = 8
-
-_PLAIN: dict[str, Settled] = {}  # by kind: a statement with no findings and no effects
 
 
 def analyzed(statement: Statement, ruleset: RuleSet) -> tuple[Parsed, StatementResult]:
@@ -222,6 +227,8 @@ def analyze(
     result.diagnostics[:0] = found
     if depth == 0:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
+        if parsed.rows is None:  # (a chunk's tree is not the statement's)
+            result.uses = uses_of(parsed.tree)
     nested = inner_statements(parsed) if parsed.tree is not None and depth < MAX_DEPTH else None
     for number, statement in enumerate(nested.statements if nested else []):
         inner = analyze(parse(statement), ruleset, nodes=False, depth=depth + 1)
@@ -523,7 +530,8 @@ class Linter:
         # DEFAULT is written after its type, an index after its table).
         diagnostics.sort(key=lambda d: (d.line, d.col, *d.sort_key))
         effects = [result.effects for result in results]
-        return FileReport(source, statements, parsed, diagnostics, effects)
+        uses = [result.uses for result in results]
+        return FileReport(source, statements, parsed, diagnostics, effects, uses)
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
@@ -614,13 +622,15 @@ class Linter:
         """Each statement analysed, then settled against the schema model, in input order."""
         everything = [s for statements in files for s in statements]
         keep = self.keep_trees or parses is not None
+        # Statements that left nothing but the same class and uses share one record.
+        shared: dict[tuple[str, Uses | None], Settled] = {}
         if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             settled = []
             for statement, result in zip(everything, results, strict=True):
                 self._settle(result, statement, None, catalog)
-                settled.append(result.settled())
+                settled.append(result.settled(shared))
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
@@ -648,7 +658,7 @@ class Linter:
                 else:
                     result.detach()
                     release(parsed)
-                results.append(result.settled())
+                results.append(result.settled(shared))
             parsed_files.append(kept)
             result_files.append(results)
         return parsed_files, result_files
