@@ -148,7 +148,7 @@ class ReplaceType(Action):
         statement defines no table's column."""
         uses = here.uses(diag.statement)  # (not the tree: check has freed it)
         table = uses.owner
-        tokens = Tokens(here.statements[diag.statement])
+        tokens = here.tokens(diag.statement)
         column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
         if column is None:
             return None

@@ -107,9 +107,11 @@ class Place:
         self._uses: dict[int, Uses] = {
             k: found for k, found in enumerate(uses) if found is not None
         }
-        # Name -> the statements whose words spell it: a change looks only at those naming
-        # its table (the words of the text: a superset of the names of the tree).
+        # Table name -> the statements that may name it: a change looks only at those naming
+        # its table.
         self._index: dict[str, list[int]] | None = None
+        # The tokens of the statement read last: its findings come one after another.
+        self._tokens: tuple[int, Tokens] | None = None
 
     def parsed(self, k: int) -> Parsed:
         if k not in self._parsed:
@@ -122,19 +124,26 @@ class Place:
             found = self._uses[k] = uses_of(self.parsed(k).tree)
         return found
 
+    def tokens(self, k: int) -> Tokens:
+        if self._tokens is None or self._tokens[0] != k:
+            self._tokens = (k, Tokens(self.statements[k]))
+        return self._tokens[1]
+
     def line(self, k: int) -> str:
         """Where statement `k` is, as a finding's note names it."""
         return f"{self.path}:{self.statements[k].line}"
 
-    def naming(self, name: str, start: int = 0) -> Iterator[int]:
-        """The statements from `start` on whose words spell `name` (a table, a column), in
-        order: a superset of those whose tree names it."""
+    def naming(self, table: str, start: int = 0) -> Iterator[int]:
+        """The statements from `start` on that may name `table`, in order: those whose tree
+        names it, by their recorded uses, and those without uses whose words spell it."""
         if self._index is None:
             self._index = {}
             for k, statement in enumerate(self.statements):
-                for word in _words(statement.text):
+                known = self._uses.get(k)
+                named = known.tables if known is not None and known.readable else None
+                for word in _words(statement.text) if named is None else named:
                     self._index.setdefault(word, []).append(k)
-        found = self._index.get(name, [])
+        found = self._index.get(table, [])
         yield from found[bisect.bisect_left(found, start) :]
 
 
@@ -616,9 +625,8 @@ def _child(
     for k in here.naming(child.table):
         if here.uses(k).owner != child.table:
             continue
-        statement = here.statements[k]
-        index = statement.index
-        tokens = Tokens(statement)
+        index = here.statements[k].index
+        tokens = here.tokens(k)
         column = locate.find_column(tokens, child.column) if tokens.ok else None
         if column is None:
             continue
