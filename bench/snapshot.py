@@ -3,9 +3,10 @@
     python bench/snapshot.py OUT_DIR [--jobs N]
 
 For every SQL file of fixtures/ and ../shared/corpus (a folder under corpus/migrations is one
-input, linted in order), writes `check --format json` for `--target latest` and
-`--target 2025-05`, and `fix --diff` (with and without `--unsafe-fixes`), each with its exit
-code. Compare two snapshots with `diff -r BEFORE AFTER`.
+input, linted in order), every framework project of fixtures/frameworks (one input each, as
+discovery reads it) and every ORM file of fixtures/orm and corpus/orm, writes `check --format
+json` for `--target latest` and `--target 2025-05`, and `fix --diff` (with and without
+`--unsafe-fixes`), each with its exit code. Compare two snapshots with `diff -r BEFORE AFTER`.
 """
 
 from __future__ import annotations
@@ -34,13 +35,23 @@ RUNS: dict[str, list[str]] = {
 }
 
 
+ORM_SUFFIXES = {".prisma", ".ts", ".js", ".py", ".rb"}
+
+
 def inputs() -> list[Path]:
     found = sorted(p for p in (ROOT / "fixtures").rglob("*.sql"))
+    found += sorted(p for p in (ROOT / "fixtures" / "frameworks").iterdir() if p.is_dir())
+    found += _orm_files(ROOT / "fixtures" / "orm")
     if CORPUS.is_dir():
         migrations = CORPUS / "migrations"
         found += sorted(p for p in migrations.iterdir() if p.is_dir())
         found += sorted(p for p in CORPUS.rglob("*.sql") if migrations not in p.parents)
+        found += _orm_files(CORPUS / "orm")
     return found
+
+
+def _orm_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in ORM_SUFFIXES)
 
 
 def run(args: tuple[str, Path, Path]) -> None:

@@ -144,3 +144,26 @@ def test_a_statement_ended_by_a_breakpoint_ends_on_its_own_line() -> None:
     assert first.text == 'CREATE INDEX "i" ON "b" ("id")'
     [index] = lint_sources([source], LintOptions()).diagnostics  # its caret: line 1 only
     assert (index.code, index.line, index.end_line) == ("DSQL301", 1, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n",
+        "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int);\n",
+        "-- migrate:up\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int);\n",
+        "BEGIN;\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int);\nCOMMIT;\n",
+    ],
+)
+def test_transaction_help_names_the_frameworks_annotation(text: str) -> None:
+    report = lint_sources([Source("m.sql", text)], LintOptions())
+    found = [d for d in report.diagnostics if d.code in ("DSQL401", "DSQL402")]
+    assert len(found) == 1
+    help_ = found[0].suggestion or ""
+    if text.startswith("-- +goose"):
+        assert "`-- +goose NO TRANSACTION`" in help_
+    elif text.startswith("-- migrate:up"):
+        assert "`-- migrate:up transaction:false`" in help_
+        assert "one DDL per migration" in help_  # the section is still one query string
+    else:  # plain SQL: the rule's own words
+        assert "goose" not in help_ and "migrate:up" not in help_

@@ -3,11 +3,15 @@ operations as the SQL each framework writes for PostgreSQL, findings placed in t
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.orm.django import index_name
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import expand_paths, read_source
@@ -224,3 +228,56 @@ def test_an_f_string_without_substitutions_is_a_literal(tmp_path: Path) -> None:
     assert "TRUNCATE" not in source.text
     found = findings(path)
     assert [(d.line, d.code) for d in found] == [(6, "DSQL007")]  # only the one with {table}
+
+
+def _statements(sql: str) -> list[tuple[str, str]]:
+    """Each statement's first two words and the first name it gives: its shape, whatever the
+    case and layout Django or the reader writes it in."""
+    out = []
+    code = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
+    for statement in code.split(";\n"):
+        words = [word.upper() for word in statement.split()[:2]]
+        name = re.search(r'"([^"]+)"', statement)
+        if words:
+            out.append((" ".join(words), name.group(1) if name else ""))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("migration", "sent"),
+    [
+        (DJANGO / "0001_initial.py", ROOT / "tests" / "data" / "django_shop_0001.sql"),
+        (
+            ROOT / "fixtures/frameworks/sent/django/shop/migrations/0001_constructs.py",
+            ROOT / "fixtures/frameworks/sent/django.sql",
+        ),
+    ],
+)
+def test_django_defers_keys_and_indexes_to_the_end_with_its_own_names(
+    migration: Path, sent: Path
+) -> None:
+    # `sent`: what `manage.py sqlmigrate` printed (tests/data/README.md). A new table's foreign
+    # keys and the new fields' indexes come after every operation, named with Django's digest.
+    written = read_source(str(migration), orm=True).text
+    # Django writes AddField's key and its SET CONSTRAINTS on one line.
+    expected = sent.read_text().replace("DEFERRED; SET", "DEFERRED;\nSET")
+    assert _statements(written) == _statements(expected)
+
+
+def test_django_names_as_long_as_postgresql_allows() -> None:
+    # Each expected name is what Django 5.2's own schema editor returned for these arguments.
+    table, column = (
+        "inventory_warehouse_stock_movement_entries",
+        "destination_location_identifier_id",
+    )
+    assert (
+        index_name(table, [column])
+        == "inventory_warehouse_stock__destination_location_ident_22514881"
+    )
+    fk = "_fk_inventory_warehouse_location_identifiers_id"
+    assert (
+        index_name(table, [column], fk)
+        == "inventory_warehouse__destination_location_22514881_fk_inventory"
+    )
+    assert index_name("_x", ["a"], "_fk_" + "y" * 60) == "D_x_a_bb471854_fk_yyyyyyyy"
+    assert index_name("shop_order", ["product_id"]) == "shop_order_product_id_0eef2166"

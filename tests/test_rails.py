@@ -173,3 +173,20 @@ def test_index_names_past_the_identifier_limit_are_shortened_as_rails_7_1_does(
     text = read_source(str(path), orm=True).text
     # index_subscription_line_items_on_subscription_id_and_product_variant_id is 71 bytes
     assert re.search(r'CREATE INDEX "idx_on_subscription_id_product_variant_id_[0-9a-f]{10}"', text)
+
+
+def test_a_double_quoted_heredoc_decodes_its_escapes_as_ruby_does(tmp_path: Path) -> None:
+    body = "      SELECT 'a\\\\b', E'\\\\x41', 'tab\\there'\n"
+    path = tmp_path / "db" / "migrate" / "20240101000000_escapes.rb"
+    path.parent.mkdir(parents=True)
+    for opener, read in (
+        ("<<~SQL", "SELECT 'a\\b', E'\\x41', 'tab\there'"),  # Ruby's "...": \\ and \t decoded
+        ('<<~"SQL"', "SELECT 'a\\b', E'\\x41', 'tab\there'"),
+        ("<<~'SQL'", "SELECT 'a\\\\b', E'\\\\x41', 'tab\\there'"),  # '...': as written
+    ):
+        path.write_text(
+            "class Escapes < ActiveRecord::Migration[7.1]\n  def up\n"
+            f"    execute {opener}\n{body}    SQL\n  end\nend\n"
+        )
+        source = read_source(str(path), orm=True)
+        assert read in source.text, opener

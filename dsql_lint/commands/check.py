@@ -119,12 +119,15 @@ def check(
 
 def _writable(report: LintReport, options: LintOptions) -> LintReport:
     """The fix decisions of the findings in ORM files as `fix` makes them: none where the
-    fix cannot be written in the file (generated SQL, a statement added to one string)."""
+    fix cannot be written in the file (generated SQL, a statement added to one string); a
+    Prisma schema's as fix/prisma.py makes them."""
     files = []
     fixer: Fixer | None = None
     for file in report.files:
-        if not isinstance(file.source, MappedSource) or all(
-            d.fix is FixAvailability.NONE for d in file.diagnostics
+        schema = isinstance(file.source, MappedSource) and file.source.path.endswith(".prisma")
+        if not schema and (
+            not isinstance(file.source, MappedSource)
+            or all(d.fix is FixAvailability.NONE for d in file.diagnostics)
         ):
             files.append(file)
             continue
@@ -132,5 +135,10 @@ def _writable(report: LintReport, options: LintOptions) -> LintReport:
             from dsql_lint.fix.engine import Fixer, FixOptions  # only for fixable ORM files
 
             fixer = Fixer(report.rules, FixOptions(), options)
-        files.append(fixer.writable(file))
+        if schema:  # fixed in Prisma's terms, by the same fixes as `fix`'s
+            from dsql_lint.fix.prisma import decisions
+
+            files.append(decisions(fixer, file) if file.diagnostics else file)
+        else:
+            files.append(fixer.writable(file))
     return LintReport(files, report.rules)

@@ -140,8 +140,6 @@ def _placed(sql: MappedSource, edits: Sequence[Edit]) -> tuple[list[Edit], list[
         text = escape(literal, edit.text)
         if text is None:
             return f"the new text cannot be written in {_described(literal)}"
-        if literal.heredoc and not literal.raw and "\\" in sql.original[start - 1 : end]:
-            return ESCAPE  # the reader keeps a heredoc's escapes as written
         written.append(Edit(start, end, text))
         if literal not in literals:
             literals.append(literal)

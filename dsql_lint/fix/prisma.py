@@ -1,11 +1,15 @@
 """Fixing a Prisma schema in Prisma's terms: its SQL is generated, so no edit of that SQL can
 be written back; a finding whose fix Prisma can say is rewritten in the `.prisma` file.
 
-Today that is DSQL101 under `--serial-to uuid`: `Int @id @default(autoincrement())` becomes
-`String @id @default(uuid())`, and the relation scalars that reference it follow. An identity
-column (the default `--serial-to identity`) cannot be declared in Prisma: declined with a
-note. Each fix is kept only if the schema, read and linted again, has no finding it did not
-have (the guard of fix/engine.py, on the regenerated SQL).
+DSQL101 under `--serial-to uuid`: `Int @id @default(autoincrement())` becomes `String @id
+@default(uuid())`, and the relation scalars that reference it follow (an identity column, the
+default `--serial-to identity`, cannot be declared in Prisma: declined with a note). A scalar
+list becomes `Json`, an `enum` `String` fields, a `@db.` type DSQL lacks one it stores or
+none (orm/prisma_fixes.py); `Unsupported(...)` and the plain CREATE INDEX Prisma writes for
+`@unique` and `@@index` are declined with a note. Every fix is unsafe (the client's types
+change) and kept only if the schema, read and linted again, has fewer of its findings and
+none it did not have (the guard of fix/engine.py, on the regenerated SQL). `check` says the
+same of each finding (`decisions`): it runs the same fixes.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.fix.engine import Fixer, FixResult, Pass
 from dsql_lint.fix.hosted import Host
-from dsql_lint.orm import prisma
+from dsql_lint.orm import prisma, prisma_fixes
 from dsql_lint.report.model import FileReport
 
 SERIAL = "serial-column"
@@ -28,55 +34,116 @@ IDENTITY = (
     "--serial-to uuid for `String @id @default(uuid())`, or write the identity into the "
     "migration (`prisma migrate dev --create-only`)"
 )
+ASYNC = (
+    "Prisma writes a plain CREATE INDEX here and cannot write ASYNC: make the migration with "
+    "`prisma migrate dev --create-only`, then `dsql-lint fix --unsafe-fixes prisma/migrations`"
+)
+# Rule name -> the schema's edits for a finding at an offset (orm/prisma_fixes.py), or why
+# there are none.
+EDITS: dict[str, Callable[[str, int], prisma_fixes.Found]] = {
+    "array-column": prisma_fixes.json_list,
+    "create-type": prisma_fixes.enum_to_string,
+    "runtime-only-column-type": prisma_fixes.native_type,
+    "extension-column-type": prisma_fixes.native_type,
+    "index-without-async": lambda text, at: ASYNC,
+}
+
+
+@dataclass
+class _Run:
+    text: str
+    report: FileReport
+    first_text: str
+    fixes: list[Fix] = field(default_factory=list)  # kept by the guard, in order
+    passes: list[Pass] = field(default_factory=list)  # one per fix: each edits the last's text
+    notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (code, line) -> why not
 
 
 def fix_prisma(fixer: Fixer, host: Host) -> FixResult:
-    """The schema of `host` with the fixes Prisma can say applied, one at a time, each
-    guarded by a lint of the schema it makes."""
-    text = host.file.text
-    first = _lint(fixer, host, text)
-    report = first
-    notes: dict[tuple[str, int], str] = {}  # (code, line) -> why not fixed; lines never move
-    applied: list[Fix] = []
-    available: list[Fix] = []
+    """The schema of `host` with the fixes Prisma can say applied (with --unsafe-fixes; else
+    offered), one at a time, each guarded by a lint of the schema it makes."""
+    first = _lint(fixer, host, host.file.text)
+    run = _run(fixer, host, first)
+    diagnostics = []
+    for d in (run.report if fixer.options.unsafe else first).diagnostics:
+        # Keyed by the line the finding had before the fixes: a removed enum moves lines.
+        line = _line_before(run, d) if fixer.options.unsafe else d.line
+        note = run.notes.get((d.code, line))
+        diagnostics.append(d if note is None else dataclasses.replace(d, fix_note=note))
+    if not fixer.options.unsafe:
+        report = dataclasses.replace(first, diagnostics=diagnostics)
+        return FixResult(host.file, host.file.text, [], report, first, run.fixes)
+    report = dataclasses.replace(run.report, diagnostics=diagnostics)
+    return FixResult(host.file, run.text, run.passes, report, first, [])
+
+
+def decisions(fixer: Fixer, report: FileReport) -> FileReport:
+    """`check`'s report of a schema with each finding's fix as `fix` makes it: unsafe where
+    `fix --unsafe-fixes` rewrites the schema for it, else none and why."""
+    host = Host.of(report.source)  # type: ignore[arg-type]
+    run = _run(fixer, host, _lint(fixer, host, host.file.text))
+    fixed = {(f.code, f.line) for f in run.fixes}
+    diagnostics = []
+    for d in report.diagnostics:
+        if (d.code, d.line) in fixed:
+            d = dataclasses.replace(d, fix=FixAvailability.UNSAFE)
+        elif (d.code, d.line) in run.notes:
+            d = dataclasses.replace(d, fix_note=run.notes[(d.code, d.line)])
+        diagnostics.append(d)
+    return dataclasses.replace(report, diagnostics=diagnostics)
+
+
+def _run(fixer: Fixer, host: Host, first: FileReport) -> _Run:
+    """Each finding's fix tried on the schema fixed so far and kept if the guard agrees."""
+    run = _Run(host.file.text, first, host.file.text)
     for diag in first.diagnostics:
-        if diag.name != SERIAL:
-            continue
         where = (diag.code, diag.line)
-        if fixer.options.choices.get("serial-to") != "uuid":
-            notes[where] = IDENTITY
+        if diag.name == SERIAL and fixer.options.choices.get("serial-to") != "uuid":
+            run.notes[where] = IDENTITY
             continue
-        at = first.source.original_offset(diag.start)
-        for fix in applied:  # where the attribute is now
+        edit = prisma.uuid_key if diag.name == SERIAL else EDITS.get(diag.name)
+        if edit is None:
+            continue
+        at = first.source.original_offset(diag.start)  # type: ignore[attr-defined]
+        for fix in run.fixes:  # where it is now
             at += sum(len(e.text) - (e.end - e.start) for e in fix.edits if e.end <= at)
-        found = prisma.uuid_key(text, at)
+        found = edit(run.text, at)
         if isinstance(found, str):
-            notes[where] = found
+            run.notes[where] = found
             continue
         edits, summary = found
         fix = Fix(
             diag.code, diag.name, FixAvailability.UNSAFE, summary,
             tuple(Edit(*e) for e in sorted(edits)), diag.line,
         )  # fmt: skip
-        if not fixer.options.unsafe:
-            available.append(fix)
-            continue
-        fixed = ed.apply(text, fix.edits)
+        fixed = ed.apply(run.text, fix.edits)
         after = _lint(fixer, host, fixed)
-        brought = _codes(after) - _codes(report)
-        if brought or _codes(after)[diag.code] >= _codes(report)[diag.code]:
+        brought = _codes(after) - _codes(run.report)
+        if brought or _codes(after)[diag.code] >= _codes(run.report)[diag.code]:
             said = ", ".join(sorted(brought)) or f"{diag.code} again"
-            notes[where] = f"the fix ({summary}) would bring {said}"
+            run.notes[where] = f"the fix ({summary}) would bring {said}"
             continue
-        text, report = fixed, after
-        applied.append(fix)
-    passes = [Pass(host.file.text, text, tuple(applied))] if applied else []
-    diagnostics = [
-        dataclasses.replace(d, fix_note=notes[(d.code, d.line)]) if (d.code, d.line) in notes else d
-        for d in report.diagnostics
-    ]
-    report = dataclasses.replace(report, diagnostics=diagnostics)
-    return FixResult(host.file, text, passes, report, first, available)
+        run.passes.append(Pass(run.text, fixed, (fix,)))
+        run.text, run.report = fixed, after
+        run.fixes.append(fix)
+    return run
+
+
+def _line_before(run: _Run, diag: Diagnostic) -> int:
+    """The line of the schema as read where a finding of the fixed schema was."""
+    offset = run.report.source.original_offset(diag.start)  # type: ignore[attr-defined]
+    for fix in reversed(run.fixes):
+        delta, before = 0, offset
+        for e in fix.edits:  # by start, on the text before the fix
+            start = e.start + delta  # where it is after the fix
+            if start + len(e.text) <= offset:
+                delta += len(e.text) - (e.end - e.start)
+                before = offset - delta
+            else:
+                before = e.start if start <= offset else before
+                break
+        offset = before
+    return run.first_text.count("\n", 0, offset) + 1
 
 
 def _lint(fixer: Fixer, host: Host, text: str) -> FileReport:

@@ -61,6 +61,9 @@ class FindingsCache:
             digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
+                # and what its reader read elsewhere (Alembic's env.py): the run, the advice
+                said = [source.run, source.run_hint, sorted(source.hints.items())]
+                digest.update(json.dumps(said).encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)
         return keys
@@ -178,6 +181,11 @@ def lint_cached(
             source, options.assume_in_transaction, options.framework_transactions
         )
         reused.append(FileReport(source, statements, [], diagnostics))
+    # A file whose framework transaction goes on into the next one is linted with it.
+    while reused and len(reused) < len(sources) and _run(reused[-1].source):
+        if _run(reused[-1].source) != _run(sources[len(reused)]):
+            break
+        reused.pop()
     rest = sources[len(reused) :]
     if not rest:
         return LintReport(reused, rules)
@@ -193,6 +201,10 @@ def lint_cached(
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
+
+
+def _run(source: Source) -> str:
+    return source.run if isinstance(source, MappedSource) else ""
 
 
 def _lint(

@@ -38,7 +38,7 @@ from dsql_lint.engine.ruleset import (
     RuleSet,
     TransactionCheck,
 )
-from dsql_lint.lint import commands, parallel, suppress
+from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
@@ -498,10 +498,12 @@ class Linter:
             for s in sources
         ]
         parsed_files, result_files = self._analyze(files, parses, catalog)
+        kinds = [[r.kind for r in results] for results in result_files]
+        covered, carried = self._runs(sources, files, kinds)
         return [
-            self._finish(source, statements, parsed, results)
-            for source, statements, parsed, results in zip(
-                sources, files, parsed_files, result_files, strict=True
+            self._finish(source, statements, parsed, results, covered[i], carried[i])
+            for i, (source, statements, parsed, results) in enumerate(
+                zip(sources, files, parsed_files, result_files, strict=True)
             )
         ]
 
@@ -511,12 +513,17 @@ class Linter:
         statements: list[Statement],
         parsed: list[Parsed],
         results: list[Settled],
+        covered: set[int],
+        carried: list[Diagnostic],
     ) -> FileReport:
+        """The file's findings; `covered`: its transaction blocks that an earlier file began
+        (judged in `_runs`, whose findings in this file are `carried`)."""
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
-        diagnostics.extend(self._transactions(statements, [r.kind for r in results]))
+        diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
+        diagnostics.extend(carried)
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -706,14 +713,51 @@ class Linter:
                     found.append(_node_diagnostic(owner(), rule, node, self.ruleset.fix_judge))
         return found
 
-    def _transactions(self, statements: list[Statement], kinds: list[str]) -> list[Diagnostic]:
+    def _runs(
+        self, sources: list[Source], files: list[list[Statement]], kinds: list[list[str]]
+    ) -> tuple[list[set[int]], list[list[Diagnostic]]]:
+        """The transaction findings of the framework transactions that run on from one file
+        into the next (lint/runs.py), in the files after the one that began each: per file,
+        the blocks judged here and the findings. The earlier file's own findings are the
+        same whether or not the transaction goes on, so they stay its own."""
+        covered: list[set[int]] = [set() for _ in sources]
+        carried: list[list[Diagnostic]] = [[] for _ in sources]
+        checks = self.ruleset.transaction_checks
+        if not checks or not self.options.framework_transactions:
+            return covered, carried
+        for chain in runs.chains(sources, files):
+            first = chain[0][0]
+            owner: dict[tuple[str, int], int] = {}
+            members: list[tuple[Statement, str]] = []
+            for index, tx in chain:
+                for statement, kind in zip(files[index], kinds[index], strict=True):
+                    if statement.tx == tx:
+                        members.append((statement, kind))
+                        owner[statement.source.display_path, statement.index] = index
+                if index != first:
+                    covered[index].add(tx)
+            source = sources[first]
+            assert isinstance(source, MappedSource)
+            hint = source.run_hint.replace("{earlier}", Path(source.path).name)
+            for check in checks:
+                for found in _transaction_findings(check, members):
+                    index = owner[found.path, found.statement]
+                    if index != first:
+                        later = replace(found, suggestion=hint, fix=FixAvailability.NONE)
+                        carried[index].append(later)
+        return covered, carried
+
+    def _transactions(
+        self, statements: list[Statement], kinds: list[str], covered: set[int]
+    ) -> list[Diagnostic]:
+        """The transaction findings of the file's blocks, less those `covered` (see `_runs`)."""
         checks = self.ruleset.transaction_checks
         if not checks:
             return []
         found: list[Diagnostic] = []
         blocks: dict[int, list[tuple[Statement, str]]] = {}
         for statement, kind in zip(statements, kinds, strict=True):
-            if statement.tx is not None:
+            if statement.tx is not None and statement.tx not in covered:
                 blocks.setdefault(statement.tx, []).append((statement, kind))
         for members in blocks.values():
             # A block the file does not open and commit itself (a migration tool's transaction,
@@ -886,7 +930,7 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         return source.hints[rule.name]
-    framework = formats.hints(source).get(rule.name)
+    framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
     return render(rule.suggestion, variables) if rule.suggestion else None

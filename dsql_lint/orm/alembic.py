@@ -7,7 +7,9 @@ writes for them (an integer primary key is SERIAL, an index a plain CREATE INDEX
 in one note with the way to get the exact SQL: `alembic upgrade head --sql`.
 
 Alembic's env.py runs the migrations inside `context.begin_transaction()`: one transaction
-unless a statement sits in `with op.get_context().autocommit_block():`.
+unless a statement sits in `with op.get_context().autocommit_block():`. That transaction spans
+every revision of an `upgrade` unless env.py says `transaction_per_migration=True`
+(alembic_env.py): the revisions of one run share `MappedSource.run`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import ast
 import re
 from pathlib import Path
 
+from dsql_lint.orm.alembic_env import Run, run_of
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
-from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.source import STDIN, Source
 
 FRAMEWORK = "Alembic migration"
 BINDINGS = "sqlalchemy"  # op.execute runs a string as SQLAlchemy's text(): `:name` binds
@@ -68,6 +71,18 @@ HINTS["create-type"] = (
     "`create_constraint=True`) or `sa.String`: DSQL has no enum types."
 )
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+PER_MIGRATION = (
+    "env.py sets `transaction_per_migration=True`, so Alembic runs each revision in a "
+    "transaction of its own: keep one DDL per revision, or put each DDL in `with "
+    "op.get_context().autocommit_block():`."
+)
+RUN_HINT = (
+    "Alembic runs every pending revision of an upgrade in one transaction ({why}), so this "
+    "revision's statements join the transaction begun in {{earlier}}: pass "
+    "`transaction_per_migration=True` to `context.configure()` in env.py's online mode, and "
+    "even then each revision must hold one DDL (or put each DDL in `with "
+    "op.get_context().autocommit_block():`)."
+)
 
 
 def is_alembic(text: str) -> bool:
@@ -118,10 +133,15 @@ def read(source: Source) -> MappedSource:
         first = reader.unread[0]
         names = ", ".join(sorted({name_of(c.func) for c in reader.unread}))
         notes.append(Note(*file.span(first), f"{FRAMEWORK}: not checked here: {names}; {OFFLINE}"))
-    hints = (
-        HINTS if reader.tx.opened else {k: v for k, v in HINTS.items() if "transaction" not in k}
-    )
-    return reader.build.source(source, FRAMEWORK, notes, hints)
+    run = run_of(Path(source.path)) if source.path != STDIN else None
+    hints = dict(HINTS)
+    if run is not None and run.per_migration:
+        hints |= {k: PER_MIGRATION for k in HINTS if "transaction" in k}
+    if not reader.tx.opened:
+        hints = {k: v for k, v in hints.items() if "transaction" not in k}
+    if run is None or run.per_migration is not False:
+        return reader.build.source(source, FRAMEWORK, notes, hints)
+    return reader.build.source(source, FRAMEWORK, notes, hints, f"alembic {run.env}", _why(run))
 
 
 class _Reader:
@@ -260,6 +280,13 @@ class _Reader:
             start,
             end,
         )
+
+
+def _why(run: Run) -> str:
+    if run.found:
+        said = f"`context.configure()` in {run.env.parent.name}/env.py"
+        return RUN_HINT.format(why=f"{said} has no `transaction_per_migration=True`")
+    return RUN_HINT.format(why="as Alembic's env.py templates run it; no env.py was found")
 
 
 def _column_type(column: ast.expr) -> ast.expr | None:

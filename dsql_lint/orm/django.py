@@ -12,12 +12,17 @@ operations are named in one note with the way to get the exact SQL: `python mana
 sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
-`atomic = False`.
+`atomic = False`. The schema editor defers a new table's foreign keys and the indexes of new
+fields to the end of the migration (its `deferred_sql`, run when the migration's schema
+editor closes, inside the transaction): they are written there, named as Django names them
+(`_create_index_name`: the table, the columns and an md5 digest of them, within PostgreSQL's
+63 bytes).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 from pathlib import Path
 
 from dsql_lint.orm.django_settings import user_table
@@ -44,6 +49,7 @@ TYPES = {
 WRITERS = {"RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently"}
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
+MAX_NAME = 63  # the PostgreSQL backend's max_name_length()
 HINTS = {
     "identity-without-cache": (
         "Django writes AutoField/BigAutoField as an identity column without a cache: use "
@@ -119,6 +125,8 @@ class _Reader:
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
+        # The schema editor's deferred_sql: statements and the spans they stand for.
+        self.deferred: list[tuple[str, tuple[int, int]]] = []
 
     def run(self, migration: ast.ClassDef) -> None:
         atomic = True
@@ -135,6 +143,9 @@ class _Reader:
             start, end = self.file.span(operation)
             self.tx.wrapped = atomic
             self.operation(operation, start, end)
+        for sql, span in self.deferred:
+            self.tx.write(*span)
+            self.build.add(sql, *span)
         self.tx.close(len(self.file.text) - 1, len(self.file.text))
 
     def operation(self, call: ast.Call, start: int, end: int) -> None:
@@ -184,8 +195,12 @@ class _Reader:
             if name_of(field.func) in RELATIONS or constant(keyword(field, "db_index")):
                 later.append((str(constant(column)), field))
         self.build.add("\n);\n", end - 1, end)
+        # create_model's deferred_sql: the keys as the columns come, then the indexes.
         for column, field in later:
-            self.relation(table, column, field)
+            self.key(table, column, field)
+        for column, field in later:
+            if name_of(field.func) != "OneToOneField":  # its UNIQUE is its index
+                self.index(table, _column_name(column, field), self.file.span(field))
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
@@ -204,8 +219,8 @@ class _Reader:
         if key:
             # The key inline, then made immediate so that data can change in the same
             # transaction (the backend's sql_create_column_inline_fk).
-            constraint = f"{table}_{name}_fk"
             other = self.related(keyword(field, "to", 0))
+            constraint = index_name(table, [name], f"_fk_{other}_id")
             self.build.add(f' CONSTRAINT "{constraint}" ', *span)
             self.build.add(f'REFERENCES "{other}" ("id") DEFERRABLE INITIALLY DEFERRED', *span)
             self.build.add(f';\nSET CONSTRAINTS "{constraint}" IMMEDIATE', *span)
@@ -216,7 +231,7 @@ class _Reader:
             self.build.add(sql, *span)
         one_to_one = name_of(field.func) == "OneToOneField"
         if (relation and not one_to_one) or constant(keyword(field, "db_index")):
-            self.index(table, name, span)
+            self.index(table, name, span)  # deferred by add_field
 
     def column(
         self, name: str, field: ast.Call, default: tuple[str, ast.expr] | None = None
@@ -240,30 +255,28 @@ class _Reader:
         if constant(keyword(field, "unique")) and not constant(keyword(field, "primary_key")):
             self.build.add(" UNIQUE", *span)
 
-    def relation(self, table: str, column: str, field: ast.Call) -> None:
-        """The index Django adds on a ForeignKey (or db_index) column, and the foreign key
-        constraint it adds after the table (unless `db_constraint=False`)."""
-        span = self.file.span(field)
-        name = column if name_of(field.func) not in RELATIONS else f"{column}_id"
+    def key(self, table: str, column: str, field: ast.Call) -> None:
+        """The foreign key constraint Django adds to a new table once the migration's
+        operations are done (unless `db_constraint=False`)."""
         if (
             name_of(field.func) in RELATIONS
             and constant(keyword(field, "db_constraint")) is not False
         ):
+            name = _column_name(column, field)
             other = self.related(keyword(field, "to", 0))
-            constraint = f"{table}_{name}_fk"
-            self.build.add(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', *span)
+            constraint = index_name(table, [name], f"_fk_{other}_id")
+            span = self.file.span(field)
+            self.deferred.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', span))
             # A piece of its own, so that a finding on the key points at the field's start.
-            self.build.add(
-                f'FOREIGN KEY ("{name}") REFERENCES "{other}" ("id") DEFERRABLE INITIALLY '
-                "DEFERRED;\n",
-                *span,
+            sql = (
+                f'FOREIGN KEY ("{name}") REFERENCES "{other}" ("id") DEFERRABLE INITIALLY DEFERRED'
             )
-        if name_of(field.func) != "OneToOneField":
-            self.index(table, name, span)
+            self.deferred.append((sql + ";\n", span))
 
     def index(self, table: str, column: str, span: tuple[int, int]) -> None:
-        sql = f'CREATE INDEX "{table}_{column}_idx" ON "{table}" ("{column}");\n'
-        self.build.add(sql, *span)
+        """A field's index, deferred to the end of the migration."""
+        name = index_name(table, [column])
+        self.deferred.append((f'CREATE INDEX "{name}" ON "{table}" ("{column}");\n', span))
 
     def related(self, to: ast.expr | None) -> str:
         """The table a relation's `to` names: "app.model", a model of this app, or the
@@ -286,6 +299,26 @@ class _Reader:
         label = constant(keyword(index, "name")) or f"{table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
         self.build.add(f'CREATE INDEX {how}"{label}" ON "{table}" ({columns});\n', start, end)
+
+
+def _column_name(column: str, field: ast.Call) -> str:
+    return f"{column}_id" if name_of(field.func) in RELATIONS else column
+
+
+def index_name(table: str, columns: list[str], suffix: str = "") -> str:
+    """The name Django gives an index or constraint it names itself: the table, the columns
+    and an md5 digest of them (BaseDatabaseSchemaEditor._create_index_name, names_digest),
+    shortened to PostgreSQL's 63 bytes as Django shortens it."""
+    digest = hashlib.md5("".join([table, *columns]).encode(), usedforsecurity=False)
+    hashed = digest.hexdigest()[:8] + suffix
+    name = f"{table}_{'_'.join(columns)}_{hashed}"
+    if len(name) <= MAX_NAME:
+        return name
+    if len(hashed) > MAX_NAME / 3:
+        hashed = hashed[: MAX_NAME // 3]
+    other = (MAX_NAME - len(hashed)) // 2 - 1
+    name = f"{table[:other]}_{'_'.join(columns)[:other]}_{hashed}"
+    return f"D{name[:-1]}" if name[0] == "_" or name[0].isdigit() else name
 
 
 def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:

@@ -56,6 +56,12 @@ class MappedSource(Source):
     # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
     # not the migration's own, so not counted as checked.
     wrappers: int = 0
+    # Files that follow each other with the same key share one framework transaction where
+    # one ends in it and the next begins in it (Alembic's one transaction for a whole run);
+    # "" for none. `run_hint`: the fix in the framework's terms for a transaction finding
+    # in such a transaction begun by an earlier file, which `{earlier}` names.
+    run: str = ""
+    run_hint: str = ""
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,8 +171,11 @@ class Builder:
         framework: str,
         notes: Iterable[Note] = (),
         hints: dict[str, str] | None = None,
+        run: str = "",
+        run_hint: str = "",
     ) -> MappedSource:
-        """The SQL built so far, as a Source of `source`'s file."""
+        """The SQL built so far, as a Source of `source`'s file (`run`, `run_hint`: see
+        MappedSource)."""
         return MappedSource(
             path=source.path,
             text=self.text(),
@@ -180,6 +189,8 @@ class Builder:
             notes=tuple(notes),
             hints=hints or {},
             wrappers=self.wrappers,
+            run=run,
+            run_hint=run_hint,
         )
 
 

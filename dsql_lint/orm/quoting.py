@@ -46,9 +46,9 @@ def _ruby(literal: Literal, sql: str) -> str | None:
         # A line holding only the terminator ends the heredoc there.
         if any(line.strip() == literal.quote for line in sql.splitlines()):
             return None
-        # The reader keeps a heredoc's escapes as written (rails.py), so none is written.
-        needs_escape = "\\" in sql or _RUBY_INTERPOLATION.search(sql)
-        return sql if literal.raw or not needs_escape else None
+        if literal.raw:  # <<~'SQL': no escapes
+            return sql
+        return _RUBY_INTERPOLATION.sub(r"\\#", sql.replace("\\", "\\\\"))
     if literal.quote == "'":  # only \\ and \' are escapes in a single-quoted string
         return sql.replace("\\", "\\\\").replace("'", "\\'")
     out = sql.replace("\\", "\\\\").replace('"', '\\"')

@@ -166,11 +166,12 @@ class _Reader:
         stop = closing.start() if closing else len(self.text)
         self.skip.append((body, stop))
         sql = self.text[body:stop]
-        quote = opener.group(2)
-        if quote != "'" and "#{" in sql:
+        raw = opener.group(2) == "'"
+        if not raw and INTERPOLATION.search(sql):
             return None
-        literal = Literal(body, stop, "rb", opener.group(3), raw=quote == "'", heredoc=True)
-        return [(sql, body, stop)], literal
+        literal = Literal(body, stop, "rb", opener.group(3), raw=raw, heredoc=True)
+        # `<<~'SQL'` is read as written; `<<~SQL` and `<<~"SQL"` decode escapes as "..." does.
+        return ([(sql, body, stop)] if raw else _unescaped(self.text, body, stop)), literal
 
     def _create_table(self, at: int, start: int, end: int) -> None:
         head = self.text[at:end]
@@ -592,6 +593,12 @@ def _skip_space(text: str, at: int) -> int:
     return at
 
 
+# `#{` that interpolates: not after an escaping backslash.
+INTERPOLATION = re.compile(r"(?<!\\)(?:\\\\)*#\{")
+# A double-quoted string's escapes (an escaped line end joins the lines), else the character.
+ESCAPES = {"n": "\n", "t": "\t", "s": " ", "r": "\r", "0": "\0", "\n": ""}
+
+
 def _string(text: str, at: int) -> tuple[list[tuple[str, int, int]], Literal] | None:
     """A Ruby string literal's pieces ('...' or "..."), decoded, and the literal; None for one
     with `#{...}` or anything else."""
@@ -617,10 +624,28 @@ def _string(text: str, at: int) -> tuple[list[tuple[str, int, int]], Literal] | 
         if quote == "'":
             char = nxt if nxt in ("\\", "'") else "\\" + nxt
         else:
-            char = {"n": "\n", "t": "\t", "s": " ", "r": "\r", "0": "\0"}.get(nxt, nxt)
+            char = ESCAPES.get(nxt, nxt)
         out.append((char, i, i + 2))
         i = run = i + 2
     return None
+
+
+def _unescaped(text: str, start: int, stop: int) -> list[tuple[str, int, int]]:
+    """The pieces of a double-quoted heredoc's body, its escapes decoded as Ruby does."""
+    out: list[tuple[str, int, int]] = []
+    i = run = start
+    while i < stop - 1:
+        if text[i] != "\\":
+            i += 1
+            continue
+        if run < i:
+            out.append((text[run:i], run, i))
+        nxt = text[i + 1]
+        out.append((ESCAPES.get(nxt, nxt), i, i + 2))
+        i = run = i + 2
+    if run < stop:
+        out.append((text[run:stop], run, stop))
+    return out
 
 
 def _not_checked() -> str:

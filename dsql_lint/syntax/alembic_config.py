@@ -36,6 +36,7 @@ class Locations:
     folders: list[Path]
     recursive: bool
     configured: bool  # version_locations said them (not the default script_location/versions)
+    script: Path | None = None  # script_location: the folder of env.py
 
 
 def locations(start: Path) -> list[Locations]:
@@ -64,18 +65,19 @@ def _ini(path: Path) -> Locations | None:
     names = ("version_locations", "script_location", "recursive_version_locations")
     options = {name: _option(parser, name) for name in (*names, *SEPARATOR_NAMES)}
     spec = options.get("version_locations", "").strip()
+    script = options.get("script_location", "").strip()
     folders: list[str] = []
     if spec:
         said = next((options[n] for n in SEPARATOR_NAMES if options[n]), "")
         separator = SEPARATORS.get(said.strip())
         parts = spec.split(separator) if separator else _LEGACY_SPLIT.split(spec)
         folders = [part.strip() for part in parts if part.strip()]
-    elif options.get("script_location", "").strip():
-        folders = [f"{options['script_location'].strip()}/versions"]
+    elif script:
+        folders = [f"{script}/versions"]
     else:
         return None
     recursive = options.get("recursive_version_locations", "").strip() == "true"
-    return _resolved(path.parent, folders, recursive, bool(spec))
+    return _resolved(path.parent, folders, recursive, bool(spec), script)
 
 
 def _option(parser: configparser.ConfigParser, name: str) -> str:
@@ -98,20 +100,27 @@ def _pyproject(path: Path) -> Locations | None:
         return None
     here = {"here": path.parent.absolute().as_posix()}
     spec = table.get("version_locations")
+    script = table.get("script_location")
+    script = script % here if isinstance(script, str) else ""
     if isinstance(spec, list) and spec:
         folders = [str(item) % here for item in spec]
-    elif isinstance(table.get("script_location"), str):
-        folders = [f"{table['script_location'] % here}/versions"]
+    elif script:
+        folders = [f"{script}/versions"]
     else:
         return None
     recursive = table.get("recursive_version_locations") is True
-    return _resolved(path.parent, folders, recursive, bool(spec))
+    return _resolved(path.parent, folders, recursive, bool(spec), script)
 
 
-def _resolved(base: Path, folders: list[str], recursive: bool, configured: bool) -> Locations:
-    out: list[Path] = []
-    for folder in folders:
-        if not os.path.isabs(folder) and ":" in folder:  # a package resource
-            folder = "/".join(folder.split(":"))
-        out.append(base / folder)
-    return Locations([p for p in out if p.is_dir()], recursive, configured)
+def _resolved(
+    base: Path, folders: list[str], recursive: bool, configured: bool, script: str
+) -> Locations:
+    out = [_path(base, folder) for folder in folders]
+    home = _path(base, script) if script else None
+    return Locations([p for p in out if p.is_dir()], recursive, configured, home)
+
+
+def _path(base: Path, folder: str) -> Path:
+    if not os.path.isabs(folder) and ":" in folder:  # a package resource
+        folder = "/".join(folder.split(":"))
+    return base / folder

@@ -83,6 +83,24 @@ SUPABASE_HINTS = {
     ),
 }
 SUPABASE_HINTS["ddl-with-dml-in-transaction"] = SUPABASE_HINTS["multiple-ddl-in-transaction"]
+TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
+# The transaction rules' fix in goose's and dbmate's terms: the annotation that takes a
+# migration out of its transaction. goose then runs each statement on its own; dbmate sends
+# the up section as one query string, which DSQL runs as one transaction all the same
+# (../shared/dsql-facts.md, "several statements sent as one query string that hold two DDL").
+TRANSACTION_HINTS = {
+    GOOSE: (
+        "goose runs a migration's Up section in one transaction: add `-- +goose NO "
+        "TRANSACTION` to the file (goose then runs each statement on its own), or give each "
+        "DDL a migration of its own."
+    ),
+    DBMATE: (
+        "dbmate runs the up section in one transaction: write `-- migrate:up "
+        "transaction:false` and keep one DDL per migration (dbmate sends the section as one "
+        "query string, which DSQL runs as one transaction), or apply the folder with "
+        "`dsql-lint apply`, which runs one DDL per transaction."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -137,9 +155,16 @@ def is_supabase(path: Path) -> bool:
     )
 
 
-def hints(source: Source) -> dict[str, str]:
-    """The fixes said in the terms of the framework whose file `source` is, by rule name."""
-    return SUPABASE_HINTS if is_supabase(Path(source.path)) else {}
+def hint(source: Source, rule: str) -> str | None:
+    """The fix of the rule named `rule` said in the terms of the framework whose file
+    `source` is; None where it has none of its own."""
+    if is_supabase(Path(source.path)):
+        return SUPABASE_HINTS.get(rule)
+    if rule not in TRANSACTION_RULES or _LIQUIBASE_HEAD.match(source.text):
+        return None
+    if _GOOSE.search(source.text):
+        return TRANSACTION_HINTS[GOOSE]
+    return TRANSACTION_HINTS[DBMATE] if _DBMATE.search(source.text) else None
 
 
 def statements(

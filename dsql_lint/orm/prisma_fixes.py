@@ -1,0 +1,141 @@
+"""DSQL's fixes said in a `schema.prisma`: edits of the schema, never of the SQL Prisma writes.
+
+Each function takes the schema's text and the offset of a finding in it and returns the edits
+(start, end, text) with what they do, or why there is none. fix/prisma.py applies them one at
+a time and lints the schema again after each.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from dsql_lint.orm.prisma import _Block, _blocks, _Field, _to_string
+
+Edits = list[tuple[int, int, str]]
+Found = tuple[Edits, str] | str
+
+# `@db.` native types DSQL does not store, and what the field's attribute becomes: a type
+# DSQL stores, or "" for none (Prisma's own type for the field: TEXT for a String).
+NATIVE = {
+    "@db.Money": "@db.Decimal(19, 4)",
+    "@db.Xml": "",
+    "@db.Inet": "",
+    "@db.Citext": "",
+    "@db.Bit": "",
+    "@db.VarBit": "",
+}
+UNSUPPORTED = (
+    "`Unsupported(...)` has no Prisma type to become: replace the field by hand with one "
+    "DSQL stores (`String`, `Json`, or fields of their own)"
+)
+
+
+def json_list(text: str, at: int) -> Found:
+    """A scalar list (`String[]`, which Prisma writes as an array column) made `Json`, its
+    `@default([...])` the same list as a JSON string, `@default("[]")` where it had none (a
+    list is never null to the client)."""
+    found = _field_at(text, at)
+    if found is None or not found[1].list:
+        return "no scalar list there"
+    model, item = found
+    end = item.type_start + len(item.type) + 2  # the type and its []
+    edits = [edit for edit in _to_string(text, item) if edit[0] != item.type_start]
+    default = item.attr("@default")
+    if default is None:
+        value, added = "[]", ' @default("[]")'
+        last = max([item.type_end] + [a.end for a in item.attrs])
+        dropped = next((k for k, e in enumerate(edits) if e[0] < e[1] == last), None)
+        if dropped is None:
+            edits.append((last, last, added))
+        else:  # the last attribute, dropped: the default takes its place
+            edits[dropped] = (edits[dropped][0], last, added)
+    else:
+        try:
+            value = json.dumps(json.loads(default.args))
+        except ValueError:
+            return f"the default `{default.args}` of `{model.name}.{item.name}` is not JSON"
+        edits.append((default.start, default.end, f"@default({_string(value)})"))
+    edits.append((item.type_start, end, "Json" + " " * max(0, len(item.type) - 2)))
+    return edits, f"`{model.name}.{item.name}`: `{item.type}[]` -> `Json` (default {value})"
+
+
+def enum_to_string(text: str, at: int) -> Found:
+    """An `enum` (a CREATE TYPE, which DSQL refuses) removed, each field of its type made
+    `String` with its default the value's string; Prisma creates every enum of the schema,
+    used or not, so the block goes."""
+    blocks = _blocks(text)
+    enum = next((b for b in blocks if b.kind == "enum" and b.start <= at < b.end), None)
+    if enum is None:
+        return "no enum there"
+    values = {value.name: _stored(text, value) for value in enum.fields}
+    edits: Edits = [(enum.start, _after_block(text, enum), "")]
+    users = []
+    for model in (b for b in blocks if b.kind in ("model", "type")):
+        for item in model.fields:
+            if item.type != enum.name:
+                continue
+            if item.list:
+                return f"`{model.name}.{item.name}` is a list of `{enum.name}`"
+            edits.extend(_to_string(text, item))
+            default = item.attr("@default")
+            if default is not None and default.args in values:
+                said = _string(values[default.args])
+                edits.append((default.start, default.end, f"@default({said})"))
+            users.append(f"{model.name}.{item.name}")
+    fields = ", ".join(users) or "no field"
+    return edits, f"`enum {enum.name}` removed; {fields} -> `String`"
+
+
+def native_type(text: str, at: int) -> Found:
+    """A `@db.` native type DSQL does not store, replaced or dropped."""
+    found = _field_at(text, at)
+    if found is None:
+        return "no field there"
+    model, item = found
+    if item.type.startswith("Unsupported("):
+        return UNSUPPORTED
+    native = next((a for a in item.attrs if a.name in NATIVE), None)
+    if native is None:
+        return f"`{model.name}.{item.name}` has no `@db.` type DSQL lacks"
+    written = text[native.start : native.end]
+    becomes = NATIVE[native.name]
+    if becomes:
+        edit = (native.start, native.end, becomes)
+        return [edit], f"`{model.name}.{item.name}`: `{written}` -> `{becomes}`"
+    start = len(text[: native.start].rstrip(" \t"))
+    return [(start, native.end, "")], f"`{model.name}.{item.name}`: `{written}` dropped"
+
+
+def _field_at(text: str, at: int) -> tuple[_Block, _Field] | None:
+    """The model field whose line holds `at`."""
+    for block in _blocks(text):
+        if block.kind not in ("model", "type") or not block.start <= at < block.end:
+            continue
+        for item in block.fields:
+            line_end = text.find("\n", item.start)
+            if item.start <= at < (line_end if line_end >= 0 else len(text)):
+                return block, item
+    return None
+
+
+def _stored(text: str, value: _Field) -> str:
+    """What the database holds for an enum value: its `@map("...")`, else its name."""
+    end = text.find("\n", value.start)
+    line = text[value.start : end if end >= 0 else len(text)]
+    mapped = re.search(r'@map\(\s*"([^"]*)"\s*\)', line)
+    return mapped.group(1) if mapped else value.name
+
+
+def _after_block(text: str, block: _Block) -> int:
+    """The end of a block with its line break and one blank line after it."""
+    end = block.end
+    for _ in range(2):
+        if text.startswith("\n", end):
+            end += 1
+    return end
+
+
+def _string(value: str) -> str:
+    """A Prisma string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
