@@ -42,7 +42,7 @@ from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.reparse import ParseCache
-from dsql_lint.lint.uses import Uses, uses_of
+from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
@@ -223,12 +223,11 @@ def analyze(
     statement, which holds them. `nodes`: findings keep the node they matched (what `fix`
     reads; the tree stays alive). `found`: the findings of the rows of a long VALUES list's
     other chunks (`analyzed`), when `parsed` is its shape."""
-    result = _analyze_statement(parsed, ruleset, nodes)
+    # (a chunk's tree is not the statement's: a long VALUES list records no uses)
+    result = _analyze_statement(parsed, ruleset, nodes, depth == 0 and parsed.rows is None)
     result.diagnostics[:0] = found
     if depth == 0:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
-        if parsed.rows is None:  # (a chunk's tree is not the statement's)
-            result.uses = uses_of(parsed.tree)
     nested = inner_statements(parsed) if parsed.tree is not None and depth < MAX_DEPTH else None
     for number, statement in enumerate(nested.statements if nested else []):
         inner = analyze(parse(statement), ruleset, nodes=False, depth=depth + 1)
@@ -278,14 +277,18 @@ def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [replace(d, node=None, fix=FixAvailability.NONE) for d in found]
 
 
-def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> StatementResult:
+def _analyze_statement(
+    parsed: Parsed, ruleset: RuleSet, nodes: bool, record: bool
+) -> StatementResult:
+    """`record`: the result says what the statement names (`uses`), from the same walk."""
     tree = parsed.tree
     kind = statement_class(parsed)
     cut_short = _unterminated(parsed.statement, ruleset)
     if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
-        return StatementResult(cut_short, kind, [], [])
+        return StatementResult(cut_short, kind, [], [], uses=uses_of(tree) if record else None)
     if parsed.statement.kind is Kind.COPY_DATA:  # rows, not SQL: only their count matters
-        return StatementResult(_copy_rows(parsed.statement, ruleset), kind, [], [])
+        found = _copy_rows(parsed.statement, ruleset)
+        return StatementResult(found, kind, [], [], uses=uses_of(tree) if record else None)
     if tree is None:
         found = _parse_error(parsed, ruleset)
         code = code_only(parsed.statement.body)
@@ -293,7 +296,8 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
         refused = ruleset.special.get(UNSUPPORTED_COMMAND)
         if refused is not None and any(d.code == refused.code for d in verdict):
             found = []  # a command DSQL refuses whatever it says: not checking it hides nothing
-        return StatementResult(found + verdict, kind, [], [])
+        uses = uses_of(None) if record else None
+        return StatementResult(found + verdict, kind, [], [], uses=uses)
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
@@ -302,7 +306,10 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
     table_known = False
     offers = ruleset.offers
     word = first_word(ctx.code_of(tree))
+    noted: list[exp.Expr] = []
     for node in tree.walk():
+        if record and type(node) in NOTED:
+            noted.append(node)
         if node is tree:
             checks = ruleset.root_checks_for(node, word)
         else:
@@ -324,7 +331,8 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset))
-    return StatementResult(found, kind, cat.effects_of(tree), pending)
+    uses = uses_of(tree, noted) if record else None
+    return StatementResult(found, kind, cat.effects_of(tree), pending, uses=uses)
 
 
 def _command_verdict(

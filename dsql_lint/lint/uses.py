@@ -10,6 +10,7 @@ can tell (an expression, a row written, a key added).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -89,9 +90,10 @@ class Uses:
     positions: tuple[str | None, ...]  # CREATE TABLE: its columns' names, in order
 
 
-def uses_of(tree: exp.Expr | None) -> Uses:
-    """The statement's uses, in one walk of its tree (breadth first, the order find_all
-    gives, which decides which key and reference come first)."""
+def uses_of(tree: exp.Expr | None, noted: Iterable[exp.Expr] | None = None) -> Uses:
+    """The statement's uses, from its nodes of the NOTED types in the order of a breadth
+    first walk (find_all's, which decides which key and reference come first): `noted`, as
+    the lint's walk of the tree collected them, or a walk of its own."""
     if tree is None:
         empty = frozenset()
         return Uses(False, empty, empty, None, empty, False, empty, None, (), False, ())
@@ -104,7 +106,7 @@ def uses_of(tree: exp.Expr | None) -> Uses:
     inherits = False
     dropped: set[str] = set()
     drop = isinstance(tree, exp.Drop) and tree.kind == "TABLE"
-    for node in tree.walk():
+    for node in tree.walk() if noted is None else noted:
         if isinstance(node, exp.Table):
             name = table_name(node)
             if name is not None:
@@ -144,6 +146,20 @@ def uses_of(tree: exp.Expr | None) -> Uses:
         inherits,
         positions,
     )
+
+
+_ROOTS = (
+    exp.Table,
+    exp.Column,
+    exp.Reference,
+    exp.InheritsProperty,
+    exp.PrimaryKeyColumnConstraint,
+    *KEYS,
+)
+# The node types uses_of reads, subclasses included: what a walk of the tree hands it.
+NOTED = frozenset(
+    kind for kind in vars(exp).values() if isinstance(kind, type) and issubclass(kind, _ROOTS)
+)
 
 
 def _primary_key(node: exp.Expr) -> tuple[str | None, ...] | None:
