@@ -2,7 +2,7 @@
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
     python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000] [--one-statement]
-    python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated]
+    python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated INSERT]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 Ours is timed twice: a first run (its findings cache emptied before each run, so every run
@@ -17,7 +17,8 @@ largest statement stays flat from one size to the next; with `--one-statement`, 
 INSERT of that many rows, whose cost should be that of the same rows as separate statements.
 Results in bench/.work/memory.json.
 `--fix`: wall time, CPU time and peak memory of ours (`fix --unsafe-fixes`, guard included)
-and AWS's (`--fix`) on the large inputs, each writing its fixed SQL to bench/.work/fixed/;
+and AWS's (`--fix`) on the large inputs (the generated schema of `--lines` and of 20,000
+lines, lago, a 5 MB one-line INSERT), each writing its fixed SQL to bench/.work/fixed/;
 results in bench/.work/fix.json.
 """
 
@@ -355,10 +356,20 @@ def _memory_runs(args: argparse.Namespace, dump: Path) -> list[tuple[str, list[s
 # --- fix ------------------------------------------------------------------------------
 
 
+FIX_SMALL_LINES = 20_000
+FIX_VALUES_ROWS = 240_000
+
+
 def bench_fix(args: argparse.Namespace) -> None:
     """Each tool's fix of each large input, `--runs` times, one after the other: the best wall
     time, with the CPU time and peak memory of that run."""
     inputs = [(n, p) for n, p in prepare_inputs(args.lines, args.seed) if n != "two statements"]
+    if args.lines != FIX_SMALL_LINES:  # how the cost grows with the file
+        small = cached_schema(WORK, FIX_SMALL_LINES, args.seed)
+        inputs.insert(1, (f"generated {FIX_SMALL_LINES // 1000}k", small))
+    # A seed file's one-line INSERT (5 MB): memory must follow a chunk of rows, not the statement.
+    values = cached_inserts(WORK, FIX_VALUES_ROWS, one_statement=True)
+    inputs.append((f"one INSERT of {FIX_VALUES_ROWS:,} rows", values))
     if args.inputs:
         inputs = [(n, p) for n, p in inputs if any(word in n for word in args.inputs)]
     out = WORK / "fixed"

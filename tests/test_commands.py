@@ -228,6 +228,21 @@ def test_each_command_gets_its_verdict(command: commands.Command) -> None:
         ("/* c */ ALTER USER MAPPING FOR r SERVER s OPTIONS (SET u 'x');", "ALTER USER MAPPING"),
         ("ALTER USER u RENAME TO v;", "ALTER USER"),
         ("WITH x AS (SELECT 1) SELECT * FROM x;", "SELECT"),
+        # the statement behind the CTEs is the command, whatever the CTEs hold
+        (
+            "WITH s AS (SELECT ')' AS id) MERGE INTO t USING s ON t.id = s.id "
+            "WHEN MATCHED THEN DELETE;",
+            "MERGE",
+        ),
+        (
+            "WITH RECURSIVE r(n) AS (SELECT 1), q AS MATERIALIZED (SELECT 2) INSERT INTO t "
+            "SELECT n FROM r;",
+            "INSERT",
+        ),
+        ("WITH d AS (DELETE FROM t RETURNING id) UPDATE u SET a = 1;", "UPDATE"),
+        ('WITH "select" AS (SELECT 1) DELETE FROM t;', "DELETE"),
+        ("WITH s AS (SELECT 1) TABLE s;", "SELECT"),
+        ("WITH s AS (SELECT 1) VALUES (1);", "VALUES"),
         ("RELEASE s;", "RELEASE SAVEPOINT"),
         ("COMMENT ON TABLE t IS NULL;", "COMMENT"),
         ("COMMENT ON MATERIALIZED VIEW m IS 'x';", "COMMENT ON MATERIALIZED VIEW"),

@@ -257,6 +257,7 @@ def test_supabase_migrations_run_as_the_cli_runs_them(tmp_path: Path) -> None:
         "`anon` is a role Supabase's platform creates",
         "usually `alter default privileges ... to anon, authenticated, service_role`",
         "Supabase's API reads rows through these policies",
+        "`auth.users` is in a schema Supabase's platform creates",
     ):
         assert said in result.stdout
     assert result.returncode == 1

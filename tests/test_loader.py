@@ -120,7 +120,13 @@ def test_catalog_fact_must_exist(tmp_path: Path) -> None:
     ("dsql", "error"),
     [
         ('[{sqlstate: "0A00", message: "x"}]', "bad SQLSTATE '0A00'"),
-        ('[{sqlstate: "0A000"}]', "`dsql` items need exactly: sqlstate, message"),
+        ('[{message: "x"}]', "`dsql` items have: sqlstate, message, when, take"),
+        (
+            '[{sqlstate: "0A000", message: "x"}, {sqlstate: "0A000", message: "y"}]',
+            "only the last `dsql` answer may lack `when`",
+        ),
+        ('[{sqlstate: "0A000", message: "x <y>", take: {z: "(a)"}}]', "`take` maps parts"),
+        ('[{sqlstate: "0A000", message: "x <y>", take: {y: "a"}}]', "a regex with a group"),
         ("0A000", "`dsql` must be a list"),
     ],
 )

@@ -64,6 +64,22 @@ def test_prisma_reader_follows_maps_native_types_and_defaults() -> None:
     assert "CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN')" in source.text
 
 
+def test_prisma_help_names_the_native_type_it_is_on(tmp_path: Path) -> None:
+    """Each runtime-only `@db.` type gets the replacement `fix` writes for it, in Prisma's
+    terms, not another type's."""
+    schema = tmp_path / "prisma" / "schema.prisma"
+    schema.parent.mkdir()
+    schema.write_text(
+        'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+        "model Account {\n  id String @id @db.Uuid\n  balance Decimal @db.Money\n"
+        "  ip String? @db.Inet\n}\n"
+    )
+    helps = [d.suggestion or "" for d in findings(schema) if d.code == "DSQL105"]
+    assert len(helps) == 2
+    assert "`@db.Money` to `@db.Decimal(19, 2)`" in helps[0] and "Inet" not in helps[0]
+    assert "Drop the field's `@db.Inet`" in helps[1] and "Money" not in helps[1]
+
+
 def test_prisma_relation_mode_prisma_writes_no_foreign_keys(tmp_path: Path) -> None:
     schema = (ORM / "prisma" / "schema.prisma").read_text()
     emulated = schema.replace(
@@ -261,3 +277,26 @@ def test_grammar_judges_orm_sql_with_its_bindings_masked(
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 def test_real_orm_files_have_no_syntax_error() -> None:
     assert not [d for d in findings(CORPUS) if d.code in ("DSQL012", "DSQL001")]
+
+
+def test_django_runsql_sends_percent_signs_as_psycopg_does(tmp_path: Path) -> None:
+    """Django runs RunSQL's `(sql, params)` with its params, so psycopg sends `%%` as `%`;
+    any other RunSQL with params=None, which psycopg sends as written, `%%` and all."""
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    path = folder / "0001_slots.py"
+    path.write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        '        migrations.RunSQL([("UPDATE shop_item SET slot = id %% 8 WHERE id > %s", [1])]),\n'
+        "        migrations.RunSQL([\"UPDATE shop_item SET note = '100%%' WHERE id %% 2 = 0\"]),\n"
+        "    ]\n"
+    )
+    sql = read_source(str(path), orm=True).text
+    assert "slot = id  % 8 WHERE id > %s;" in sql  # the stand-in keeps every position
+    assert "note = '100%%' WHERE id %% 2 = 0;" in sql
+    # Both parse: `%%` sent as written is an operator to PostgreSQL's grammar (one that does
+    # not exist, which only the server says).
+    assert not [d for d in findings(path) if d.code in ("DSQL001", "DSQL012")]

@@ -242,3 +242,53 @@ def test_psql_variables() -> None:
     assert text_of(p, literal) == "'name'"  # the quoted name stands for psql's value
     assert "verbose" in [text_of(p, c) for c in p.tree.find_all(exp.Column)]
     assert "DSQL001" not in codes(lint_text("COPY t FROM :'file';\nSELECT :\"c\" FROM t;\n"))
+
+
+def test_any_run_of_operator_characters_is_read_as_postgresql_reads_it() -> None:
+    """PostgreSQL's lexer takes the longest run of operator characters as one operator, less
+    a trailing + or - unless the run holds one of ~!@#^&|`?%: an extension's or a user's
+    operator is grammatical (whether it exists is the server's to say)."""
+    p = parsed("SELECT a <<< 5, b *< c, x %% 2, a ### b, a>=-1, a*-1 FROM t;")
+    operators = list(p.tree.find_all(exp.Operator))
+    assert [o.args["operator"] for o in operators] == ["<<<", "*<", "%%", "###"]
+    assert all(o.args[BARE] for o in operators)
+    assert [text_of(p, o) for o in operators] == ["a <<< 5", "b *< c", "x %% 2", "a ### b"]
+    assert [type(e).__name__ for e in p.tree.expressions[4:]] == ["GTE", "Mul"]
+    # `!=-` holds a `!`: one operator, as the server reads it (and finds no such operator).
+    assert regenerated("SELECT a !=-1, a ||- b") == "SELECT a !=- 1, a ||- b"
+
+
+def test_where_current_of_a_cursor() -> None:
+    p = parsed("UPDATE uctest SET f1 = 8 WHERE CURRENT OF c1;")
+    where = p.tree.args["where"]
+    assert text_of(p, where) == "WHERE CURRENT OF c1"
+    assert regenerated("DELETE FROM t WHERE CURRENT OF c") == "DELETE FROM t WHERE CURRENT OF c"
+    assert regenerated("SELECT current_of(1)") == "SELECT CURRENT_OF(1)"
+
+
+def test_join_using_with_an_alias() -> None:
+    p = parsed("SELECT x.i FROM (a JOIN b USING (i) AS x) AS y JOIN c USING (k, l) AS z;")
+    joins = {
+        j.sql(dialect="postgres"): j.args.get("using_alias") for j in p.tree.find_all(exp.Join)
+    }
+    assert joins == {"JOIN b USING (i)": "x", "JOIN c USING (k, l)": "z"}
+    sql = "SELECT * FROM (a JOIN b USING (i) AS x) AS y JOIN c USING (k, l) AS z WHERE x.i = 1"
+    assert regenerated(sql) == sql
+    # DELETE's USING names tables, whose aliases are their own.
+    assert regenerated("DELETE FROM a USING b AS x WHERE a.i = x.i") == (
+        "DELETE FROM a USING b AS x WHERE a.i = x.i"
+    )
+
+
+def test_json_array_constructors_trailing_clauses() -> None:
+    p = parsed("SELECT JSON_ARRAY(JSON_ARRAY(1 RETURNING text), 2 ABSENT ON NULL RETURNING jsonb);")
+    outer, inner = [n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous)]
+    assert outer.args["json_clauses"] == "ABSENT ON NULL RETURNING jsonb"
+    assert inner.args["json_clauses"] == "RETURNING text"
+    assert text_of(p, inner) == "JSON_ARRAY(1 RETURNING text)"
+    for sql in (
+        "SELECT JSON_ARRAY(RETURNING json FORMAT JSON)",
+        "SELECT JSON_ARRAYAGG(i ORDER BY i NULL ON NULL RETURNING jsonb), JSON_ARRAYAGG(j) FROM t",
+        "SELECT JSON_ARRAY(SELECT i FROM t RETURNING jsonb)",
+    ):
+        assert regenerated(sql) == sql

@@ -440,8 +440,10 @@ def test_every_format_words_the_answer_for_the_finding() -> None:
     report = make_report(("x.sql", sql))
     text = text_report.render(report, color=False)
     assert '  dsql: 42704 type "bigserial" does not exist\n' in text
-    assert "  dsql: 0A000 datatype varchar[] not supported\n" in text
-    assert "  dsql: 0A000 datatype ... not supported, identity column type must be bigint" in text
+    assert "  dsql: 0A000 datatype character varying[] not supported\n" in text
+    assert (
+        "  dsql: 0A000 datatype integer not supported, identity column type must be bigint" in text
+    )
     assert "<" not in "".join(line for line in text.splitlines() if "dsql:" in line)
     payload = json.loads(json_format.render(report))
     results = json.loads(sarif.render(report))["runs"][0]["results"]
@@ -451,6 +453,93 @@ def test_every_format_words_the_answer_for_the_finding() -> None:
         assert result["properties"].get("dsql", []) == diagnostic["dsql"]
     answers = next(d["dsql"] for d in payload["diagnostics"] if d["code"] == "DSQL101")
     assert answers[0]["message"] == 'type "bigserial" does not exist'
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("CREATE TYPE mood AS ENUM ('a');", ["0A000 CREATE TYPE not supported"]),
+        ("CREATE TYPE a AS (s text);", ["0A000 unsupported statement: CompositeType"]),
+        (
+            "CREATE TYPE r AS RANGE (subtype = float8);",
+            ["0A000 unsupported statement: CreateRange"],
+        ),
+        ("ALTER TYPE mood ADD VALUE 'b';", ["0A000 ALTER TYPE not supported"]),
+        ("ALTER TYPE mood RENAME TO m;", ["0A000 unsupported object in RENAME statement"]),
+        ("LISTEN c;", ["0A000 unsupported statement: Listen"]),
+        ("UNLISTEN *;", ["0A000 unsupported statement: Unlisten"]),
+        ("NOTIFY c, 'x';", ["0A000 unsupported statement: Notify"]),
+        ("CREATE MATERIALIZED VIEW v AS SELECT 1;", ["0A000 unsupported statement: CreateTableAs"]),
+        ("REFRESH MATERIALIZED VIEW v;", []),  # the facts record no answer for it
+        ("DROP TYPE IF EXISTS mood;", ["0A000 unsupported object in DROP statement"]),
+        (
+            "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;",
+            ["0A000 unsupported statement type: MERGE"],
+        ),
+        (
+            "BEGIN ISOLATION LEVEL SERIALIZABLE;",
+            ["0A000 Unsupported isolation level: SERIALIZABLE"],
+        ),
+        ("BEGIN ISOLATION LEVEL READ COMMITTED;", []),  # not recorded
+        (
+            "SET TRANSACTION READ ONLY;",
+            ['0A000 setting configuration parameter "TRANSACTION" not supported'],
+        ),
+        (
+            'CREATE TABLE t (id bigint PRIMARY KEY, ip "inet");',
+            ["0A000 datatype inet not supported"],
+        ),
+        (
+            "CREATE TABLE t (id bigint PRIMARY KEY, b bit varying(5));",
+            ["0A000 datatype bit varying not supported"],
+        ),
+        (
+            "CREATE TABLE t (id bigint PRIMARY KEY, n _int4);",
+            ["0A000 datatype integer[] not supported"],
+        ),
+        (
+            "CREATE TABLE t (id smallint GENERATED ALWAYS AS IDENTITY (CACHE 1) PRIMARY KEY);",
+            ["0A000 datatype smallint not supported, identity column type must be bigint"],
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE PLPGSQL AS $$ BEGIN RETURN 1; END $$;",
+            ["0A000 CREATE FUNCTION with language plpgsql not supported"],
+        ),
+        (
+            "SELECT to_tsvector('English'::regconfig, 'a');",
+            ['42704 text search configuration "english" does not exist'],
+        ),
+        ("SHOW LC_CTYPE;", ['42704 unrecognized configuration parameter "lc_ctype"']),
+    ],
+)
+def test_a_finding_gets_the_answer_for_its_own_statement(sql: str, said: list[str]) -> None:
+    """Where a rule's statements get different answers, a finding shows the one recorded for
+    its own (not every variant's), with the parts its statement spells filled in: in JSON and
+    SARIF alike."""
+    report = lint_sources([Source("x.sql", sql + "\n")], LintOptions())
+    payload = json.loads(json_format.render(report))
+    errors = [d for d in payload["diagnostics"] if d["severity"] == "error"]
+    assert len(errors) == 1, errors
+    assert [f"{a['sqlstate']} {a['message']}" for a in errors[0]["dsql"]] == said
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    found = next(r for r in results if r["ruleId"] == errors[0]["code"])
+    assert found["properties"].get("dsql", []) == errors[0]["dsql"]
+
+
+def test_explain_lists_every_variant_with_its_words() -> None:
+    from click.testing import CliRunner
+
+    from dsql_lint.commands.docs import explain
+
+    said = CliRunner().invoke(explain, ["DSQL514"]).output
+    assert "- `0A000` `CREATE TYPE not supported` (for `AS ENUM`)" in said
+    assert "(for `ALTER TYPE ... RENAME`)" in said
+    refused = CliRunner().invoke(explain, ["DSQL005"]).output
+    assert "`unsupported object in DROP statement` (for `DROP TYPE`)" in refused
+    # an answer recorded by its SQLSTATE alone is found by it, and by no message
+    assert "DSQL719" in CliRunner().invoke(explain, ["22P02"]).output
+    by_message = CliRunner().invoke(explain, ['ERROR:  type "smallserial" does not exist'])
+    assert "DSQL719" not in by_message.output
 
 
 def test_explain_shows_no_template() -> None:

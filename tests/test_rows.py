@@ -1,13 +1,16 @@
 """A long INSERT ... VALUES is parsed a chunk of rows at a time (`syntax/rows.py`): its
-findings are those of the same statement parsed whole (as `fix` parses it), and those of the
-same rows in small statements; its memory follows a chunk, not the statement."""
+findings are those of the same statement parsed whole, and those of the same rows in small
+statements; its memory follows a chunk, not the statement."""
 
 from __future__ import annotations
 
 import gc
 import tracemalloc
+from contextlib import nullcontext
+from unittest import mock
 
 from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.lint import pipeline
 from dsql_lint.lint.pipeline import Linter
 from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax import rows
@@ -42,10 +45,15 @@ def _statement(values: list[str], tail: str = "") -> str:
 
 
 def _lint(text: str, *, whole: bool = False) -> list[Diagnostic]:
-    """Findings of `check` (chunks), or of the statement parsed whole, as `fix` reads it."""
+    """Findings of `check` (chunks), or of the statement parsed whole."""
     options = LintOptions(jobs=1)
-    linter = Linter(active_rules(options), options, keep_trees=whole)
-    found = linter.lint_source(Source("t.sql", text)).diagnostics
+    linter = Linter(active_rules(options), options)
+    with (
+        mock.patch.object(pipeline, "parse_in_chunks", return_value=None)
+        if whole
+        else nullcontext()
+    ):
+        found = linter.lint_source(Source("t.sql", text)).diagnostics
     return [d.without_node() for d in found]
 
 
@@ -97,7 +105,7 @@ def test_a_long_list_has_the_findings_of_the_same_rows_in_small_statements() -> 
 
 
 def test_a_long_list_costs_a_chunks_tree_not_the_statements() -> None:
-    """Parsed whole (as `fix` does), these rows' tree peaks at about 300 bytes a character."""
+    """Parsed whole, these rows' tree peaks at about 300 bytes a character."""
     text = _statement([f"({n}, 'row {n}')" for n in range(40_000)])
     options = LintOptions(jobs=1)
     linter = Linter(active_rules(options), options)

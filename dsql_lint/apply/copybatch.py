@@ -19,6 +19,14 @@ MAX_ROWS = 2_999  # 3,000 modified rows per transaction, less the ledger row wri
 # The 10 MiB limit is on modified data, which the text only approximates: stay well below.
 MAX_BYTES = 4 * 1024 * 1024
 
+
+def committed(done: int, total: int) -> str:
+    """A batched COPY's progress in words that cannot be read as a row's number or a
+    batch's: "2,999 of its 5,000 rows committed, 2,001 to go"."""
+    left = f", {total - done:,} to go" if done < total else ""
+    return f"{done:,} of its {total:,} rows committed{left}"
+
+
 _CSV = re.compile(r"\bcsv\b", re.I)
 _HEADER = re.compile(r"\bheader\b(?!\s*(?:false|off|0)\b)", re.I)
 _END = re.compile(r"^\\\.\r?$")

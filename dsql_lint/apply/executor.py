@@ -109,7 +109,7 @@ class Executor:
         if self._copying is None:
             return self._current
         done, total = self._copying
-        return f"{self._current} (COPY stopped with {done:,} of {total:,} rows committed)"
+        return f"{self._current} (the COPY stopped with {copybatch.committed(done, total)})"
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -431,16 +431,16 @@ class Executor:
     def _wait(self, step: Step, job_id: str) -> None:
         if not self.options.wait:
             self.reporter.event(
-                "job", file=step.path, line=step.line, job_id=job_id, status="not waited"
+                "job", file=step.path, **step.position, job_id=job_id, status="not waited"
             )
             return
         self._fresh_for_wait()
-        self.reporter.event("job", file=step.path, line=step.line, job_id=job_id, status="waiting")
+        self.reporter.event("job", file=step.path, **step.position, job_id=job_id, status="waiting")
         outcome = wait_for_job(self.conn, job_id, self.options.job_timeout)
         self.reporter.event(
             "job",
             file=step.path,
-            line=step.line,
+            **step.position,
             job_id=job_id,
             status=outcome.status,
             detail=outcome.details,
@@ -543,7 +543,7 @@ class Executor:
             known = batch
             self._progress += 1
             self.reporter.event(
-                "copy", file=step.path, line=step.line, rows=batch[0], total=len(rows)
+                "copy", file=step.path, **step.position, rows=batch[0], total=len(rows)
             )
             if batch[0] == len(rows):
                 self._copying = None
@@ -605,14 +605,15 @@ class Executor:
     # -- helpers -------------------------------------------------------------------------
 
     def _retrying(self, attempt: Callable[[], T], unit: Unit | None) -> T:
-        where = unit.where if unit else self._current
+        first = unit.steps[0] if unit and unit.steps else None
+        where = first.path if first else self._current
 
         def on_retry(n: int, delay: float, err: BaseException) -> None:
             self.counts["retries"] += 1
             self.reporter.event(
                 "retry",
-                file=where.rsplit(":", 1)[0],
-                line=int(where.rsplit(":", 1)[1]) if ":" in where else None,
+                file=where,
+                **(first.position if first else {}),
                 attempt=n,
                 delay=round(delay, 3),
                 sqlstate=getattr(err, "sqlstate", None),
@@ -674,7 +675,7 @@ class Executor:
             )
 
     def _reconciled(self, step: Step, outcome: str) -> None:
-        self.reporter.event("reconcile", file=step.path, line=step.line, outcome=outcome)
+        self.reporter.event("reconcile", file=step.path, **step.position, outcome=outcome)
 
     def _found_done(self) -> str:
         """How the current unit is reported when the ledger shows it done: by another run,
@@ -697,7 +698,7 @@ class Executor:
         self.reporter.event(
             "statement",
             file=step.path,
-            line=step.line,
+            **step.position,
             index=step.index,
             status=status,
             sql=step.first_line,
@@ -743,6 +744,8 @@ def server_error(
         if step.copy_data is not None and copy_first_line is not None and row:
             line = copy_first_line + int(row.group(1)) - 1
         where = f"{step.path}:{line}"
+        if step.column and line == step.line:  # the line holds another statement too
+            where += f":{step.column}"
         fields.update(file=step.path, line=line, statement_line=step.line)
     message = f"{where}: {_first_line(err)}"
     if sqlstate:

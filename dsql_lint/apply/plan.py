@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,10 +54,20 @@ class Step:
     analysis: Analysis = field(default_factory=Analysis)
     copy_data: str | None = None  # rows for COPY ... FROM stdin
     copy_line: int | None = None  # the line of the first of them
+    # The statement's column where another statement shares its line (`BEGIN; ...; COMMIT;`
+    # on one line): None where the line alone says which statement it is.
+    column: int | None = None
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}"
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.path}:{self.line}{column}"
+
+    @property
+    def position(self) -> dict[str, int]:
+        """The fields that place the statement in progress events: line, and column where
+        its line holds another statement."""
+        return {"line": self.line} | ({"column": self.column} if self.column else {})
 
     @property
     def first_line(self) -> str:
@@ -123,13 +133,16 @@ def build_plans(
     dsql: bool,
     exclude: Iterable[str] = (),
     login: tuple[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order, less the files the configuration's
     `exclude` names (as `check` skips them). Undo and down files never run forward, so they
-    are not planned. `login`: the target's user and database, for Flyway's placeholders."""
+    are not planned. `login`: the target's user and database, for Flyway's placeholders;
+    `variables`: psql's, given from outside the files (-v, `psql-variables:`), put in and
+    required (includes.expand); None for the commands that only compare files and ledger."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
     all_plans = [
-        plan_file(migration, dsql, roots, login)
+        plan_file(migration, dsql, roots, login, variables)
         for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
     ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
@@ -208,10 +221,11 @@ def plan_file(
     dsql: bool,
     roots: list[Path] | None = None,
     login: tuple[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> FilePlan:
     path = migration.path
     source = read_source(path)
-    expanded = expand(source, roots or [Path(path).resolve().parent])
+    expanded = expand(source, roots or [Path(path).resolve().parent], variables)
     checksum = _sha("\0".join(s.text for s in [source, *expanded.included]), None)
     name = ledger_name(migration, checksum)
     units: list[Unit] = []
@@ -221,6 +235,7 @@ def plan_file(
     # Flyway placeholders: the file's own text, with the values Flyway would put in (check
     # reads them masked, never as SQL).
     values = _placeholder_values(source)
+    shared = _shared_lines(expanded.statements)
     for index, statement in enumerate(expanded.statements):
         if statement.kind is Kind.COPY_DATA:
             if last is not None:
@@ -240,8 +255,10 @@ def plan_file(
                 units.append(unit)
             block = None
             continue
-        original = source if values is not None and statement.source.path == path else None
+        original = expanded.source if values is not None and statement.source.path == path else None
         last = _step(parsed, index, name, kind, dsql, original, values, login)
+        if (statement.source.path, statement.line) in shared:
+            last.column = statement.col
         if block is not None:
             block.append(last)
         else:
@@ -265,6 +282,12 @@ def _placeholder_values(source: Source) -> Placeholders | None:
     if found is None or not found.placeholders:
         return None
     return config_values(Path(source.path).resolve().parent)
+
+
+def _shared_lines(statements: list[Statement]) -> set[tuple[str, int]]:
+    """The lines (of a file, included files apart) that hold more than one statement."""
+    counts = Counter((s.source.path, s.line) for s in statements if s.kind is not Kind.COPY_DATA)
+    return {at for at, count in counts.items() if count > 1}
 
 
 def _step(

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 import click
 
+from dsql_lint.apply.copybatch import committed
+
 
 class Reporter:
     """Plain log lines on stderr."""
@@ -81,6 +83,8 @@ def _count(n: int, noun: str) -> str:
 
 def describe(name: str, f: dict[str, Any]) -> str | None:
     where = f"{f.get('file')}:{f.get('line')}" if "line" in f else f.get("file", "")
+    if f.get("column"):
+        where += f":{f['column']}"
     if name == "start":
         return (
             f"apply: {_count(f['files'], 'file')}, {_count(f['statements'], 'statement')} "
@@ -90,7 +94,7 @@ def describe(name: str, f: dict[str, Any]) -> str | None:
         extra = f" ({f['seconds']:.2f} s)" if f.get("seconds") is not None else ""
         return f"{f['status']:<8} {where}  {f.get('sql', '')}{extra}"
     if name == "copy":
-        return f"copy     {where}  {f['rows']:,} of {f['total']:,} rows committed"
+        return f"copy     {where}  COPY: {committed(f['rows'], f['total'])}"
     if name == "reconcile":
         return f"resume   {where}  interrupted: {f['outcome']}"
     if name == "retry":

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dsql_lint.apply.copybatch import MAX_ROWS, rows_of
+from dsql_lint.apply.copybatch import MAX_ROWS, committed, rows_of
 from dsql_lint.apply.history import edit_of
 from dsql_lint.apply.ledger import NOT_RUN, STARTED, LedgerState, StatementRow
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
@@ -115,7 +115,7 @@ def print_status(
             )
         else:
             accepted = f", {not_run} not run: edits accepted by repair" if not_run else ""
-            copy = f"; COPY: {copying[0]:,} of {copying[1]:,} rows committed" if copying else ""
+            copy = f"; COPY: {committed(*copying)}" if copying else ""
             click.echo(
                 f"{plan.path}: {overall} "
                 f"({applied}/{len(steps)} statements applied{accepted}{copy})"
@@ -139,7 +139,7 @@ def print_status(
             elif overall not in ("applied", "below baseline", "not used"):
                 extra = f"  [{row.error}]" if row and row.error else ""
                 if rows is not None and status == STARTED:
-                    extra += f"  [{rows[0]:,} of {rows[1]:,} rows committed]"
+                    extra += f"  [COPY: {committed(*rows)}]"
                 click.echo(f"  {step.where:<28} {status:<8} {step.first_line}{extra}")
     return failed
 

@@ -241,6 +241,7 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
         target is None or target.is_dsql,
         settings.lint.exclude,
         target.login() if target is not None else None,
+        settings.lint.psql_variables,
     )
     for line in passed_over(list(paths)):
         click.echo(f"dsql-lint: warning: {line}", err=True)

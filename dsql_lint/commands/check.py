@@ -18,6 +18,7 @@ from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
+from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report import FORMATS
 from dsql_lint.report.model import LintReport
@@ -98,7 +99,10 @@ def check(
         from dsql_lint.orm.detect import migrations_only  # reads ORM files: only when asked
 
         files, context = with_history(migrations_only(files), options.exclude)
-    sources = [read_source(path, orm=True, strict=False) for path in files]
+    sources = [
+        substituted(read_source(path, orm=True, strict=False), options.psql_variables)
+        for path in files
+    ]
     cache = FindingsCache.for_run(options, enabled=not no_cache)
     report = lint_cached(sources, options, cache)
     # What the later statements and files do to a type change's fix: decided on the whole run.
@@ -125,8 +129,10 @@ def _writable(report: LintReport, options: LintOptions) -> LintReport:
     fixer: Fixer | None = None
     for file in report.files:
         schema = isinstance(file.source, MappedSource) and file.source.path.endswith(".prisma")
+        # A file with psql's variables put in: `fix` edits it as written (not the ORM's way).
         if not schema and (
             not isinstance(file.source, MappedSource)
+            or file.source.framework == PSQL
             or all(d.fix is FixAvailability.NONE for d in file.diagnostics)
         ):
             files.append(file)

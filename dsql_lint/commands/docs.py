@@ -143,7 +143,8 @@ def _answers(rule: Rule, text: str) -> bool:
     the message)."""
     needle = _needle(text)
     return bool(needle) and any(
-        needle == answer.sqlstate.lower() or _fits(answer.message.lower(), needle)
+        needle == answer.sqlstate.lower()
+        or (bool(answer.message) and _fits(answer.message.lower(), needle))
         for answer in rule.dsql
     )
 
@@ -197,7 +198,7 @@ def explain_text(rule: Rule) -> str:
         lines += ["", f"**Suggestion:** {rule.suggestion}"]
     if rule.dsql:
         lines += ["", "### What Aurora DSQL answers", ""]
-        lines += [f"- `{a.sqlstate}` `{a.filled().message}`" for a in rule.dsql]
+        lines += [f"- {a.filled().described('`')}" for a in rule.dsql]
     lines += ["", "### Evidence", ""]
     lines += [f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence]
     return "\n".join(lines) + "\n"

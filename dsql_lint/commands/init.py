@@ -16,6 +16,7 @@ from dsql_lint.errors import UserError
 from dsql_lint.init import mcp, merges, templates
 from dsql_lint.init.changes import SKIP, UNCHANGED, Change, whole_file
 from dsql_lint.init.detect import Detected, detect
+from dsql_lint.init.install import this_install
 
 
 @click.command()
@@ -73,12 +74,14 @@ def init(**kw: Any) -> int:
         merges.line_file(project / ".gitignore", ".gitignore", ".dsql-lint/", "apply --local"),
         _config(project, folder, framework, kw["force"]),
     ]
+    edit = ""
     if folder is None:
         why = "no migrations folder found (give --migrations DIR)"
         changes += [Change(None, ".pre-commit-config.yaml", SKIP, why)]
         changes += [Change(None, templates.WORKFLOW, SKIP, why)]
     else:
-        entry = templates.precommit_repo(re.escape(folder), framework)
+        install = this_install()
+        entry = templates.precommit_repo(re.escape(folder), install, framework)
         changes.append(
             merges.precommit_file(
                 project / ".pre-commit-config.yaml",
@@ -87,14 +90,19 @@ def init(**kw: Any) -> int:
                 templates.HOOK_ID,
             )
         )
-        workflow = templates.workflow(folder, applied)
+        workflow = templates.workflow(folder, install, applied)
         what = "GitHub Actions: check --format github" + (", then apply --local" if applied else "")
         path = project / templates.WORKFLOW
         changes.append(whole_file(path, templates.WORKFLOW, workflow, what, kw["force"]))
+        if install.unreachable and changes[-1].writes:
+            edit = f"edit {templates.WORKFLOW}'s pip install: {install.unreachable}, which CI "
+            edit += "cannot install"
     profile = kw["profile"] or env.get("AWS_PROFILE") or "default"
     for client in dict.fromkeys(kw["clients"]):
         changes.append(_mcp(client, project, endpoint, region, profile, kw))
     _report(changes, kw["dry_run"], found, folder)
+    if edit:
+        click.echo(f"dsql-lint: {edit}", err=True)
     return 0
 
 

@@ -93,6 +93,15 @@ _LINT_OPTIONS = [
         metavar="CODES",
         help="Skip these rules (codes, code prefixes or names; comma-separated).",
     ),
+    click.option(
+        "-v",
+        "--set",
+        "psql_variables",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A psql variable, as `psql -v` gives it: put in where the SQL reads :NAME, "
+        ":'NAME' or :\"NAME\" (repeatable; `-v NAME` unsets one of the configuration's).",
+    ),
 ]
 
 

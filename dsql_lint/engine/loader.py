@@ -42,9 +42,29 @@ def load_rules(directories: Iterable[Path], builtin: bool = True) -> list[Rule]:
     def compute() -> list[Rule]:
         rules = [rule for path in files for rule in load_rule_file(path, builtin)]
         check_unique(rules)
-        return rules
+        return [_with_command_answers(rule) for rule in rules]
 
-    return cached("rules-builtin" if builtin else "rules-user", files, compute)
+    from dsql_lint.lint.commands import table_path
+
+    kind = "rules-builtin" if builtin else "rules-user"
+    return cached(kind, [*files, table_path()], compute)
+
+
+def _with_command_answers(rule: Rule) -> Rule:
+    """The rule raised for a refused command no rule of its own reports (DSQL005) answers as
+    the table of commands records for each, keyed by the command's words."""
+    from dataclasses import replace
+
+    from dsql_lint.lint import commands
+
+    if not rule.match.get("unsupported_command") or rule.dsql:
+        return rule
+    refused = [c for c in commands.table().values() if c.verdict == commands.REFUSED and c.dsql]
+    answers = []
+    for command in sorted(refused, key=lambda c: -len(c.name)):
+        state, _, message = str(command.dsql).partition(" ")
+        answers.append(DsqlAnswer(state, message, command.name))
+    return replace(rule, dsql=tuple(answers))
 
 
 def load_rule_file(path: Path, builtin: bool = True) -> list[Rule]:
@@ -159,7 +179,10 @@ def _evidence(path: Path, entry: dict) -> tuple[Evidence, ...]:
 
 
 def _dsql(path: Path, entry: dict) -> tuple[DsqlAnswer, ...]:
-    """`dsql:` a list of {sqlstate, message}: what the cluster answers (one per variant)."""
+    """`dsql:` a list of {sqlstate, message, when, take}: what the cluster answers, one per
+    variant; a finding gets the first whose `when` words its text holds (an answer without
+    `when` is for any finding, so only the last may lack it). `take` maps a <part> of the
+    message to a regex read in the finding's text, or `{before: regex}` read before it."""
     items = entry.get("dsql")
     if items is None:
         return ()
@@ -167,13 +190,33 @@ def _dsql(path: Path, entry: dict) -> tuple[DsqlAnswer, ...]:
         raise _fail(path, entry, "`dsql` must be a list of {sqlstate, message}", "dsql")
     out = []
     for item in items:
-        if not isinstance(item, dict) or set(item) != {"sqlstate", "message"}:
-            raise _fail(path, entry, "`dsql` items need exactly: sqlstate, message", "dsql")
-        state, message = str(item["sqlstate"]), str(item["message"]).strip()
-        if not SQLSTATE.match(state) or not message:
-            raise _fail(path, item, f"bad SQLSTATE {state!r} or empty message", "sqlstate")
-        out.append(DsqlAnswer(state, message))
+        if not isinstance(item, dict) or not {"sqlstate"} <= set(item) <= _ANSWER_KEYS:
+            raise _fail(path, entry, "`dsql` items have: sqlstate, message, when, take", "dsql")
+        state, message = str(item["sqlstate"]), str(item.get("message", "")).strip()
+        if not SQLSTATE.match(state):
+            raise _fail(path, item, f"bad SQLSTATE {state!r}", "sqlstate")
+        take = item.get("take") or {}
+        if not isinstance(take, dict) or any(f"<{part}>" not in message for part in take):
+            raise _fail(path, item, "`take` maps parts of the message (<part>) to regexes", "take")
+        taken = []
+        for part, spec in take.items():
+            before = isinstance(spec, dict) and set(spec) == {"before"}
+            regex = spec["before"] if before else spec
+            taken.append((str(part), str(regex), before))
+            try:
+                if re.compile(str(regex)).groups < 1:
+                    raise re.error("no group")
+            except re.error as error:
+                said = f"`take` needs a regex with a group: {error}"
+                raise _fail(path, item, said, "take") from None
+        if out and out[-1].when is None:
+            raise _fail(path, item, "only the last `dsql` answer may lack `when`", "dsql")
+        when = item.get("when")
+        out.append(DsqlAnswer(state, message, when and str(when), tuple(taken)))
     return tuple(out)
+
+
+_ANSWER_KEYS = {"sqlstate", "message", "when", "take"}
 
 
 def _docs(path: Path, entry: dict) -> Docs:

@@ -36,6 +36,7 @@ PARSE_ERROR = "parse_error"
 POSTGRES_GRAMMAR = "postgres_grammar"  # PostgreSQL's own parser refuses the statement
 REFUSED_META = "refused_meta"  # a psql meta-command apply refuses (\\if, \\connect...)
 UNSET_PLACEHOLDER = "unset_placeholder"  # a Flyway placeholder its configuration gives no value
+UNSET_PSQL_VARIABLE = "unset_psql_variable"  # a psql variable read that has no value
 UNUSED_IGNORE = "unused_ignore"
 UNKNOWN_IGNORE = "unknown_ignore"
 UNTERMINATED = "unterminated"
@@ -48,7 +49,7 @@ SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
         UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
-        REFUSED_META, UNSET_PLACEHOLDER,
+        REFUSED_META, UNSET_PLACEHOLDER, UNSET_PSQL_VARIABLE,
     }
 )  # fmt: skip
 

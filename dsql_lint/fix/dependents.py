@@ -103,7 +103,8 @@ class Place:
         self.path = path
         self.statements = statements
         self.editable = editable
-        self._parsed: dict[int, Parsed] = dict(enumerate(parsed))
+        # A long INSERT's shape holds its last rows only: such a statement is parsed whole.
+        self._parsed = {k: p for k, p in enumerate(parsed) if p.rows is None}
         self._uses: dict[int, Uses] = {
             k: found for k, found in enumerate(uses) if found is not None
         }

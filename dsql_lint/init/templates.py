@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dsql_lint import __version__
+import textwrap
+
+from dsql_lint.init.install import Install
 
 WORKFLOW = ".github/workflows/dsql-lint.yml"
 HOOK_ID = "dsql-lint"
@@ -27,11 +29,19 @@ def config(migrations: str | None, framework: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def workflow(migrations: str, applied: bool = True) -> str:
-    """The CI workflow; `applied`: `dsql-lint apply` runs the migrations (SQL files), so the
-    workflow rehearses them too."""
+def workflow(migrations: str, install: Install, applied: bool = True) -> str:
+    """The CI workflow, installing dsql-lint as `install` says; `applied`: `dsql-lint apply`
+    runs the migrations (SQL files), so the workflow rehearses them too (the `local` extra
+    brings its PostgreSQL)."""
     rehearse = f"      - run: dsql-lint apply --local {migrations}\n" if applied else ""
     then = ", then rehearse them on a local PostgreSQL" if applied else ""
+    note = (
+        f"EDIT: {install.unreachable}, which CI cannot install: point this at the repository "
+        "(git+URL@commit) or archive URL your project installs dsql-lint from."
+    )
+    lines = textwrap.wrap(note, 88) if install.unreachable else []
+    edit = "".join(f"      # {line}\n" for line in lines)
+    requirement = install.with_extras("local" if applied else "")
     return f"""\
 # Written by `dsql-lint init`: lint the migrations for Aurora DSQL on every push and pull
 # request (findings appear as annotations){then}.
@@ -45,21 +55,28 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
         with: {{python-version: "3.12"}}
-      - run: pip install "dsql-lint-py[local]=={__version__}"
+{edit}      - run: pip install "{requirement}"
       - run: dsql-lint check {migrations} --format github
 {rehearse}"""
 
 
-def precommit_repo(migrations: str, framework: str | None = None) -> str:
-    """One `repos:` item: the hook of the dsql-lint installed in the project's environment."""
+def precommit_repo(migrations: str, install: Install, framework: str | None = None) -> str:
+    """One `repos:` item: the hook installs dsql-lint as the workflow does when it can (its
+    own environment, the same requirement), else runs the one installed in the project's
+    environment."""
     kind = HOOK_TYPES.get(framework or "", "sql")
+    language = (
+        "language: system"
+        if install.unreachable
+        else f"language: python\n        additional_dependencies: [{install.requirement!r}]"
+    )
     return f"""\
   - repo: local
     hooks:
       - id: {HOOK_ID}
         name: dsql-lint (Aurora DSQL)
         entry: dsql-lint check --history
-        language: system
+        {language}
         types: [{kind}]
         files: ^{migrations}/
         require_serial: true

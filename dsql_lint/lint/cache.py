@@ -40,6 +40,11 @@ MAX_ENTRIES = 2000  # then the older half goes
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
+def _named(hint: Any) -> str:
+    """A hint worded by a function is keyed by its name: its code is in the package's key."""
+    return f"{hint.__module__}.{hint.__qualname__}"
+
+
 class FindingsCache:
     def __init__(self, directory: Path, options: LintOptions) -> None:
         self.directory = directory
@@ -63,7 +68,7 @@ class FindingsCache:
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
                 # and what its reader read elsewhere (Alembic's env.py): the run, the advice
                 said = [source.run, source.run_hint, sorted(source.hints.items())]
-                digest.update(json.dumps(said).encode("utf-8", "surrogatepass"))
+                digest.update(json.dumps(said, default=_named).encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)
         return keys
@@ -247,6 +252,7 @@ def _fingerprint(options: LintOptions) -> str:
         options.exclude,
         options.report_unused_ignores,
         options.include_roots,
+        sorted(options.psql_variables.items()),
         # Fix availability is judged for some choices (`check`: the defaults).
         options.fix_judge is not None
         and sorted((getattr(options.fix_judge, "choices", None) or {}).items()),

@@ -107,6 +107,9 @@ def identify(code: str) -> Command | None:
     words = [w.upper() for w in _WORDS.findall(code, 0, 200)[: _LONGEST + 6]]
     if not words:
         return None
+    if words[0] == "WITH":  # the statement after the CTEs is the command (WITH ... MERGE)
+        code = _after_ctes(code)
+        words = [w.upper() for w in _WORDS.findall(code, 0, 200)[: _LONGEST + 6]] or ["WITH"]
     if words[0] == "CREATE":
         kind = next((i for i, w in enumerate(words[1:], 1) if w not in _MODIFIERS), len(words))
         words = ["CREATE", *words[kind:]]
@@ -123,6 +126,25 @@ def identify(code: str) -> Command | None:
         if found is not None:
             return found
     return None
+
+
+_CTE_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[()]|[A-Za-z_]\w*")
+_AFTER_CTES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
+
+
+def _after_ctes(code: str) -> str:
+    """A WITH statement's text from the statement its CTEs precede: the first of its words
+    outside every parenthesis (strings and quoted names skipped)."""
+    depth = 0
+    for token in _CTE_TOKENS.finditer(code):
+        text = token.group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif depth == 0 and text.upper() in _AFTER_CTES:
+            return code[token.start() :]
+    return code
 
 
 def _comment_on(kind: list[str]) -> Command | None:

@@ -31,6 +31,7 @@ from dsql_lint.engine.ruleset import (
     UNKNOWN_IGNORE,
     UNREADABLE,
     UNSET_PLACEHOLDER,
+    UNSET_PSQL_VARIABLE,
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
@@ -41,6 +42,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import mixed, over_limit, savepoint_scopes, statement_class
+from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
@@ -56,6 +58,7 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
+from dsql_lint.syntax.psql_variables import unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -354,8 +357,7 @@ def _command_verdict(
         why = command.why or f"`dsql-lint explain {backed}` says why"
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
-        answer = f" (the cluster answers `{command.dsql}`)" if command.dsql else ""
-        variables = {"command": command.name, "why": why, "answer": answer}
+        variables = {"command": command.name, "why": why}
         return [_statement_diagnostic(rule, statement, variables)]
     rule = special.get(UNDOCUMENTED_COMMAND)
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
@@ -473,6 +475,7 @@ class Linter:
         self.keep_trees = keep_trees
         self.options = options or LintOptions()
         self.ruleset = RuleSet(rules, self.options.fix_judge)
+        self._fixed = {rule.code for rule in rules if rule.fixer}  # the rules `fix` fixes
         # The schema read so far, which each lint extends unless given another.
         self.catalog = cat.Catalog()
         self._known_ids: tuple[set[str], set[str]] | None = None
@@ -530,6 +533,7 @@ class Linter:
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
+        diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
         diagnostics.extend(carried)
         diagnostics = self._suppress(source, statements, diagnostics)
@@ -612,6 +616,25 @@ class Linter:
             out.append(diagnostic(statement, rule, offset, end, {"placeholder": f"${{{name}}}"}))
         return out
 
+    def _unset_psql_variables(
+        self, source: Source, statements: list[Statement]
+    ) -> list[Diagnostic]:
+        """Reads of psql variables with no value: psql sends them as written, which the
+        server refuses (the grammar check reads them masked), and apply refuses the file."""
+        rule = self.ruleset.special.get(UNSET_PSQL_VARIABLE)
+        if rule is None or (isinstance(source, MappedSource) and source.bindings != PSQL):
+            return []
+        return [
+            diagnostic(
+                next(s for s in statements if s.start <= read.start < s.end),
+                rule,
+                read.start,
+                read.end,
+                {"variable": read.written},
+            )
+            for read in unset(statements, self.options.psql_variables)
+        ]
+
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(ORM_NOTE)
         if rule is None or not isinstance(source, MappedSource):
@@ -649,7 +672,6 @@ class Linter:
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
-        read = parse if parses is None else parses.parse
         parsed_files: list[list[Parsed]] = []
         result_files: list[list[Settled]] = []
         for statements in files:
@@ -657,12 +679,7 @@ class Linter:
             results: list[Settled] = []
             for statement in statements:
                 if keep:
-                    parsed = read(statement)
-                    result = None
-                    if parses is not None:
-                        result = _reused(parses.analysis_of(parsed), statement)
-                    if result is None:
-                        result = analyze(parsed, self.ruleset)
+                    parsed, result = self._kept(statement, parses)
                 else:
                     parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
@@ -677,6 +694,45 @@ class Linter:
             parsed_files.append(kept)
             result_files.append(results)
         return parsed_files, result_files
+
+    def _kept(
+        self, statement: Statement, parses: ParseCache | None
+    ) -> tuple[Parsed, StatementResult]:
+        """The statement's parse and analysis, for a lint that keeps trees: those of the same
+        text in the lint before where `parses` has them. A long INSERT ... VALUES is read a
+        chunk of rows at a time, as `check` reads it, and only its shape kept, unless a
+        finding in it has a fix (fixers read the nodes): its whole tree took gigabytes."""
+        if parses is not None:
+            parsed = parses.earlier(statement)
+            if parsed is not None:
+                result = _reused(parses.analysis_of(parsed), statement)
+                if result is not None:
+                    return parsed, result
+                if parsed.rows is None:  # (a long INSERT's shape holds only its last rows)
+                    return parsed, analyze(parsed, self.ruleset)
+        shaped = self._shape(statement)
+        if shaped is None:
+            parsed = parse(statement)
+            shaped = parsed, analyze(parsed, self.ruleset)
+        if parses is not None:
+            parses.issue(shaped[0])
+        return shaped
+
+    def _shape(self, statement: Statement) -> tuple[Parsed, StatementResult] | None:
+        """A long INSERT ... VALUES analysed in chunks, if none of its findings (nor of the
+        catalog checks it waits on) has a fixer; None otherwise, or for any other statement."""
+        if parse_in_chunks(statement) is None:
+            return None
+        parsed, result = analyzed(statement, self.ruleset)
+        checks = self.ruleset.catalog_checks
+        if (
+            parsed.rows is not None
+            and not any(d.code in self._fixed for d in result.diagnostics)
+            and not any(checks[index].rule.fixer for index, _, _ in result.pending)
+        ):
+            return parsed, result
+        release(parsed)
+        return None
 
     def _settle(
         self,
@@ -937,7 +993,8 @@ def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
     """The rule's fix, or the framework's own words for it (where the SQL was generated, or
     in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
-        return source.hints[rule.name]
+        hint = source.hints[rule.name]
+        return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
@@ -952,4 +1009,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    return lint_sources((read_source(p, orm=True, strict=False) for p in files), options)
+    sources = (read_source(p, orm=True, strict=False) for p in files)
+    return lint_sources((substituted(s, options.psql_variables) for s in sources), options)

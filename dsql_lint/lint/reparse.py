@@ -30,19 +30,30 @@ class ParseCache:
         self._offered, self._kept, self._inherited = self._kept, {}, {}
 
     def parse(self, statement: Statement) -> Parsed:
-        """The statement parsed, or the parse of the same text in the lint before (its tokens
-        and positions are relative to the statement: only the statement, with its offsets, is
-        new; so are the spans it computed, in token indices)."""
+        """The statement parsed, or the parse of the same text in the lint before."""
+        found = self.earlier(statement)
+        return found if found is not None else self.issue(parse(statement))
+
+    def earlier(self, statement: Statement) -> Parsed | None:
+        """The parse of the same text in the lint before, moved to `statement` (its tokens and
+        positions are relative to the statement: only the statement, with its offsets, is
+        new; so are the spans it computed, in token indices), and issued; None if there was
+        none, for the caller to parse and `issue`."""
         key = (statement.kind, statement.body)
         pool = self._earlier.get(key)
-        if pool:
-            earlier = pool.pop()
-            found = moved(earlier, statement)
-            analysis = self._offered.pop(id(earlier), None)
-            if analysis is not None:
-                self._inherited[id(found)] = (found, analysis[1])
-        else:
-            found = parse(statement)
+        if not pool:
+            return None
+        earlier = pool.pop()
+        found = moved(earlier, statement)
+        analysis = self._offered.pop(id(earlier), None)
+        if analysis is not None:
+            self._inherited[id(found)] = (found, analysis[1])
+        return self.issue(found)
+
+    def issue(self, found: Parsed) -> Parsed:
+        """`found`, handed out by this lint: offered to the next one, its tree freed when no
+        longer used."""
+        key = (found.statement.kind, found.statement.body)
         if found.tree is not None:
             self._issued.append(found)
             if found.error is None:

@@ -733,12 +733,21 @@ NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
     "default_sequence": _default_sequence,
     "dropped": lambda node: dropped_name(node) if isinstance(node, exp.Drop) else None,
+    # the schema a table name is qualified with (`auth` of auth.users); "" for none
+    "table_schema": lambda node: (
+        folded(node.args.get("db")) if isinstance(node, exp.Table) and node.args.get("db") else ""
+    ),
 }
 
 FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "table_indexes": _count("indexes"),
     "table_columns": _count("columns"),
     "schemas": lambda catalog, subject: len(catalog.schemas),
+    "tables": lambda catalog, subject: len(catalog.tables),
+    # the schema the matched table name is qualified with was created in the input
+    "table_schema_created": lambda catalog, subject: (
+        subject.fact("table_schema") in catalog.schemas
+    ),
     "table_known": lambda catalog, subject: _table(catalog, subject) is not None,
     # the table existed before this statement (it was created earlier in the input)
     "table_created_before": _table_created_before,

@@ -5,6 +5,8 @@ statically.
 params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
 `AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
+the field options and Meta options as the schema editor reads them (django_fields.py: the
+`_like` pattern index of a varchar or text column, Django's hashed names),
 ArrayField an array column; AddField writes the field's default as a DEFAULT to fill the
 existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN;
 `settings.AUTH_USER_MODEL` the table of the project's user model, django_settings.py). Other
@@ -12,19 +14,18 @@ operations are named in one note with the way to get the exact SQL: `python mana
 sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
-`atomic = False`. The schema editor defers a new table's foreign keys and the indexes of new
-fields to the end of the migration (its `deferred_sql`, run when the migration's schema
-editor closes, inside the transaction): they are written there, named as Django names them
-(`_create_index_name`: the table, the columns and an md5 digest of them, within PostgreSQL's
-63 bytes).
+`atomic = False`. The schema editor defers a new table's foreign keys and indexes and the
+indexes of new fields to the end of the migration (its `deferred_sql`, run when the
+migration's schema editor closes, inside the transaction): they are written there.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
+from functools import lru_cache
 from pathlib import Path
 
+from dsql_lint.orm.django_fields import field_indexes, index_name, unique
 from dsql_lint.orm.django_settings import user_table
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
@@ -45,11 +46,14 @@ TYPES = {
     "UUIDField": "UUID", "JSONField": "JSONB", "BinaryField": "BYTEA",
     "GenericIPAddressField": "INET", "IPAddressField": "INET",
 }  # fmt: skip
+# The max_length a field class gives itself.
+LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 # The operations read here; any other is named in the note.
-WRITERS = {"RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently"}
+WRITERS = {
+    *("RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently", "AddConstraint"),
+}
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
-MAX_NAME = 63  # the PostgreSQL backend's max_name_length()
 HINTS = {
     "identity-without-cache": (
         "Django writes AutoField/BigAutoField as an identity column without a cache: use "
@@ -63,9 +67,12 @@ HINTS = {
     ),
     "array-column": "Use a JSONField (or a related model) instead of ArrayField.",
     "index-without-async": (
-        "Django writes AddIndex, db_index and ForeignKey indexes as a plain CREATE INDEX: write "
-        "the index with `migrations.RunSQL('CREATE INDEX ASYNC ...')` in a migration with "
-        "`atomic = False`, and `db_index=False` on the field."
+        "Django writes AddIndex, Meta.indexes, db_index and ForeignKey indexes, and the "
+        "`_like` pattern index of a unique or indexed CharField/TextField, as a plain CREATE "
+        "INDEX: write the index with `migrations.RunSQL('CREATE INDEX ASYNC ...')` in a "
+        "migration with `atomic = False`, and `db_index=False` on the field (for "
+        "`unique=True`, a `models.UniqueConstraint` in the CreateModel's constraints makes no "
+        "`_like` index)."
     ),
     "add-foreign-key-without-not-valid": (
         "Use `db_constraint=False` on the ForeignKey (DSQL accepts foreign keys only as NOT "
@@ -76,6 +83,28 @@ HINTS = {
         "class and keep one DDL per migration."
     ),
 }
+HINTS["add-unique-after-create"] = (
+    "Django adds unique_together as ALTER TABLE ... ADD CONSTRAINT ... UNIQUE after the table: "
+    "use `models.UniqueConstraint(fields=[...], name=...)` in the CreateModel's constraints "
+    "(written inside CREATE TABLE) instead."
+)
+HINTS["add-unique-or-primary-key"] = (
+    "Django adds a UniqueConstraint to an existing table (AddConstraint) with ALTER TABLE ... "
+    "ADD CONSTRAINT ... UNIQUE: write it with `migrations.RunSQL` instead (CREATE UNIQUE INDEX "
+    "ASYNC, wait for the job, then ADD CONSTRAINT ... UNIQUE USING INDEX) inside "
+    "`migrations.SeparateDatabaseAndState` whose state_operations keep the AddConstraint."
+)
+HINTS["add-column-unique"] = (
+    "Django writes AddField with `unique=True` (or primary_key) as ADD COLUMN ... UNIQUE: add "
+    "the field without it, then the index with `migrations.RunSQL('CREATE UNIQUE INDEX ASYNC "
+    "...')` inside `migrations.SeparateDatabaseAndState` whose state_operations keep "
+    "`unique=True` (AlterField)."
+)
+HINTS["add-column-references"] = (
+    "Django writes AddField with a ForeignKey as ADD COLUMN ... REFERENCES: set "
+    "`db_constraint=False` on the field, and add the key with RunSQL (`ADD CONSTRAINT ... "
+    "FOREIGN KEY ... NOT VALID`, then `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`)."
+)
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
 
 
@@ -125,6 +154,10 @@ class _Reader:
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
+        # The models this file creates: table -> field name -> (column, type), "pk" the
+        # primary key's (the column and type its foreign keys take), as `_created` says.
+        self.models: dict[str, dict[str, tuple[str, str]]] = {}
+        self.db_tables: dict[str, str] = {}  # model name (lower case) -> Meta.db_table
         # The schema editor's deferred_sql: statements and the spans they stand for.
         self.deferred: list[tuple[str, tuple[int, int]]] = []
 
@@ -160,47 +193,75 @@ class _Reader:
             self.add_field(call, start, end)
         elif name in ("AddIndex", "AddIndexConcurrently"):
             self.add_index(call, name == "AddIndexConcurrently", start, end)
+        elif name == "AddConstraint":
+            self.add_constraint(call, start, end)
         else:
             self.unread.append(call)
 
     def run_sql(self, sql: ast.expr | None, start: int, end: int) -> None:
         items = sql.elts if isinstance(sql, (ast.List, ast.Tuple)) else [sql]
         for item in items:
+            # Django's RunSQL runs `(sql, params)` with the params, anything else with
+            # params=None: the driver then reads no binding, and `%s`, `%%` go as written.
+            bound = False
             if isinstance(item, (ast.List, ast.Tuple)) and item.elts:  # (sql, params)
+                params = item.elts[1] if len(item.elts) == 2 else None
+                bound = params is not None and not (
+                    isinstance(params, ast.Constant) and params.value is None
+                )
                 item = item.elts[0]
             pieces = self.file.pieces(item) if item is not None else None
             if pieces is None:
                 where = self.file.span(item) if item is not None else (start, end)
                 self.notes.append(Note(*where, _not_checked()))
                 continue
-            self.build.statement(pieces, pieces[-1][2] if pieces else end, self.file.literals(item))
+            at = pieces[-1][2] if pieces else end
+            self.build.statement(pieces, at, self.file.literals(item), bound)
 
     def table(self, model: ast.expr | None) -> str:
-        return f"{self.app}_{str(constant(model)).lower()}"
+        """A model's table: its Meta.db_table when this file creates it with one."""
+        name = str(constant(model)).lower()
+        return self.db_tables.get(name, f"{self.app}_{name}")
 
     def create_model(self, call: ast.Call, start: int, end: int) -> None:
+        options = _options(keyword(call, "options"))
+        db_table = constant(options.get("db_table"))
+        if isinstance(db_table, str):
+            self.db_tables[str(constant(keyword(call, "name", 0))).lower()] = db_table
         table = self.table(keyword(call, "name", 0))
-        fields = keyword(call, "fields", 1)
-        entries = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
+        entries = _items(keyword(call, "fields", 1))
         self.build.add(f'CREATE TABLE "{table}" (', start, end)
-        later: list[tuple[str, ast.Call]] = []
+        fields: list[tuple[str, ast.Call]] = []
+        columns = self.models.setdefault(table, {})
         for index, entry in enumerate(entries):
             if not isinstance(entry, ast.Tuple) or len(entry.elts) != 2:
                 continue
-            column, field = entry.elts
+            name, field = entry.elts
             if not isinstance(field, ast.Call):
                 continue
             self.build.add(",\n    " if index else "\n    ", *self.file.span(entry))
-            self.column(str(constant(column)), field)
-            if name_of(field.func) in RELATIONS or constant(keyword(field, "db_index")):
-                later.append((str(constant(column)), field))
+            column, kind = self.column(str(constant(name)), field)
+            columns[str(constant(name))] = (column, kind)
+            if field_is_key(field):
+                columns["pk"] = (column, kind)
+            fields.append((str(constant(name)), field))
+        for constraint in _items(options.get("constraints")):
+            self.inline_constraint(table, constraint)
         self.build.add("\n);\n", end - 1, end)
-        # create_model's deferred_sql: the keys as the columns come, then the indexes.
-        for column, field in later:
-            self.key(table, column, field)
-        for column, field in later:
-            if name_of(field.func) != "OneToOneField":  # its UNIQUE is its index
-                self.index(table, _column_name(column, field), self.file.span(field))
+        for together in _together(options.get("index_together")):  # run at once, not deferred
+            self.index_together(table, together, options["index_together"])
+        # create_model's deferred SQL, in its order: unique_together, the foreign keys, the
+        # fields' indexes, Meta.indexes.
+        for together in _together(options.get("unique_together")):
+            self.unique_together(table, together, options["unique_together"])
+        for name, field in fields:
+            self.relation(table, name, field)
+        for name, field in fields:
+            for sql in field_indexes(table, *columns[name], field):
+                self.deferred.append((sql, self.file.span(field)))
+        for index in _items(options.get("indexes")):
+            if isinstance(index, ast.Call):
+                self.deferred.append((self.meta_index(table, index), self.file.span(index)))
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
@@ -211,39 +272,35 @@ class _Reader:
             return
         self.build.add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
         default = _effective_default(field)
-        self.column(column, field, default)
+        name, kind = self.column(column, field, default)
         span = self.file.span(field)
-        relation = name_of(field.func) in RELATIONS
-        key = relation and constant(keyword(field, "db_constraint")) is not False
-        name = f"{column}_id" if relation else column
-        if key:
+        if _constrained(field):
             # The key inline, then made immediate so that data can change in the same
             # transaction (the backend's sql_create_column_inline_fk).
-            other = self.related(keyword(field, "to", 0))
-            constraint = index_name(table, [name], f"_fk_{other}_id")
+            other, key, _ = self.target(field)
+            constraint = index_name(table, [name], f"_fk_{other}_{key}")
             self.build.add(f' CONSTRAINT "{constraint}" ', *span)
-            self.build.add(f'REFERENCES "{other}" ("id") DEFERRABLE INITIALLY DEFERRED', *span)
+            self.build.add(f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED', *span)
             self.build.add(f';\nSET CONSTRAINTS "{constraint}" IMMEDIATE', *span)
         self.build.add(";\n", end - 1, end)
         if default is not None and keyword(field, "db_default") is None:
             # Django sets the default only to fill the existing rows.
             sql = f'ALTER TABLE "{table}" ALTER COLUMN "{name}" DROP DEFAULT;\n'
             self.build.add(sql, *span)
-        one_to_one = name_of(field.func) == "OneToOneField"
-        if (relation and not one_to_one) or constant(keyword(field, "db_index")):
-            self.index(table, name, span)  # deferred by add_field
+        for sql in field_indexes(table, name, kind, field):  # deferred by add_field
+            self.deferred.append((sql, span))
 
     def column(
         self, name: str, field: ast.Call, default: tuple[str, ast.expr] | None = None
-    ) -> None:
+    ) -> tuple[str, str]:
         """The column's definition; `default` (AddField's effective default) written as
-        DEFAULT, as Django does to fill the existing rows."""
+        DEFAULT, as Django does to fill the existing rows. Returns its name and type."""
         kind = name_of(field.func)
         span = self.file.span(field)
-        if kind in RELATIONS:
-            name = f"{name}_id"
+        sql_type = self.target(field)[2] if kind in RELATIONS else _type(field)
+        name = _column_of(name, field)
         self.build.add(f'"{name}" ', *span)
-        self.build.add(_type(field), *self.file.span(field.func))
+        self.build.add(sql_type, *self.file.span(field.func))
         if kind in AUTO:
             self.build.add(" GENERATED BY DEFAULT AS IDENTITY", *self.file.span(field.func))
         if default is not None:
@@ -252,31 +309,25 @@ class _Reader:
             self.build.add(" PRIMARY KEY", *span)
         elif constant(keyword(field, "null")) is not True:
             self.build.add(" NOT NULL", *span)
-        if constant(keyword(field, "unique")) and not constant(keyword(field, "primary_key")):
+        if unique(field) and not constant(keyword(field, "primary_key")):
             self.build.add(" UNIQUE", *span)
+        return name, sql_type
 
-    def key(self, table: str, column: str, field: ast.Call) -> None:
-        """The foreign key constraint Django adds to a new table once the migration's
-        operations are done (unless `db_constraint=False`)."""
-        if (
-            name_of(field.func) in RELATIONS
-            and constant(keyword(field, "db_constraint")) is not False
-        ):
-            name = _column_name(column, field)
-            other = self.related(keyword(field, "to", 0))
-            constraint = index_name(table, [name], f"_fk_{other}_id")
-            span = self.file.span(field)
-            self.deferred.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', span))
-            # A piece of its own, so that a finding on the key points at the field's start.
-            sql = (
-                f'FOREIGN KEY ("{name}") REFERENCES "{other}" ("id") DEFERRABLE INITIALLY DEFERRED'
-            )
-            self.deferred.append((sql + ";\n", span))
-
-    def index(self, table: str, column: str, span: tuple[int, int]) -> None:
-        """A field's index, deferred to the end of the migration."""
-        name = index_name(table, [column])
-        self.deferred.append((f'CREATE INDEX "{name}" ON "{table}" ("{column}");\n', span))
+    def relation(self, table: str, name: str, field: ast.Call) -> None:
+        """The foreign key constraint Django adds after a new table (a ForeignKey or
+        OneToOneField unless `db_constraint=False`)."""
+        if not _constrained(field):
+            return
+        span = self.file.span(field)
+        column = _column_of(name, field)
+        other, key, _ = self.target(field)
+        constraint = index_name(table, [column], f"_fk_{other}_{key}")
+        self.deferred.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', span))
+        # A piece of its own, so that a finding on the key points at the field's start.
+        sql = (
+            f'FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED'
+        )
+        self.deferred.append((sql + ";\n", span))
 
     def related(self, to: ast.expr | None) -> str:
         """The table a relation's `to` names: "app.model", a model of this app, or the
@@ -287,38 +338,100 @@ class _Reader:
         app, _, model = (target if isinstance(target, str) else "related").rpartition(".")
         return f"{app or self.app}_{model.lower()}"
 
+    def app_of(self, to: ast.expr | None) -> str:
+        target = constant(to)
+        return target.rpartition(".")[0] or self.app if isinstance(target, str) else self.app
+
+    def target(self, field: ast.Call) -> tuple[str, str, str]:
+        """The table, column and type a relation points at: its `to_field` or the model's
+        primary key, when this file or another migration of the model's app creates it, else
+        Django's default `id` bigint."""
+        to = keyword(field, "to", 0)
+        table = self.related(to)
+        columns = self.models.get(table) or _created(self.path, self.app_of(to)).get(table, {})
+        to_field = constant(keyword(field, "to_field"))
+        key = to_field if isinstance(to_field, str) and to_field in columns else "pk"
+        column, kind = columns.get(key) or ("id", "BIGINT")
+        return table, column, kind
+
+    def inline_constraint(self, table: str, constraint: ast.expr) -> None:
+        """A Meta.constraints entry inside CREATE TABLE: a UniqueConstraint on fields as
+        Django writes it (`CONSTRAINT name UNIQUE (...)`); any other is named in the note."""
+        if not isinstance(constraint, ast.Call):
+            return
+        if not _plain_unique(constraint):
+            self.unread.append(constraint)
+            return
+        name = constant(keyword(constraint, "name"))
+        fields = keyword(constraint, "fields")
+        columns = ", ".join(f'"{c}"' for c in self.columns(table, fields))
+        self.build.add(
+            f',\n    CONSTRAINT "{name}" UNIQUE ({columns})', *self.file.span(constraint)
+        )
+
+    def known(self, table: str) -> dict[str, tuple[str, str]]:
+        """The fields of a model this file or another migration of the app creates."""
+        return self.models.get(table) or _created(self.path, self.app).get(table, {})
+
+    def columns(self, table: str, fields: ast.expr | None) -> list[str]:
+        """The columns of a list of field names of a model this file or an earlier one
+        creates (a relation's is `<name>_id`)."""
+        items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
+        known = self.known(table)
+        return [known.get(str(constant(f)), (str(constant(f)), ""))[0] for f in items]
+
+    def unique_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
+        columns = self.columns(table, together)
+        name = index_name(table, columns, "_uniq")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        self.deferred.append((sql, self.file.span(option)))
+
+    def index_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
+        columns = self.columns(table, together)
+        name = index_name(table, columns, "_idx")
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        self.build.add(f'CREATE INDEX "{name}" ON "{table}" ({quoted});\n', *self.file.span(option))
+
     def add_index(self, call: ast.Call, concurrently: bool, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
         index = keyword(call, "index", 1)
         if not isinstance(index, ast.Call):
             self.unread.append(call)
             return
+        self.build.add(self.meta_index(table, index, concurrently), start, end)
+
+    def add_constraint(self, call: ast.Call, start: int, end: int) -> None:
+        """A UniqueConstraint on fields added to an existing table, as `_create_unique_sql`
+        writes it; any other constraint is named in the note."""
+        table = self.table(keyword(call, "model_name", 0))
+        constraint = keyword(call, "constraint", 1)
+        if not (isinstance(constraint, ast.Call) and _plain_unique(constraint)):
+            self.unread.append(call)
+            return
+        name = constant(keyword(constraint, "name"))
+        quoted = ", ".join(f'"{c}"' for c in self.columns(table, keyword(constraint, "fields")))
+        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        self.build.add(sql, start, end)
+
+    def meta_index(self, table: str, index: ast.Call, concurrently: bool = False) -> str:
+        """A models.Index on fields as Index.create_sql writes it: `-name` a DESC key, each
+        `opclasses` entry after its column."""
         fields = keyword(index, "fields")
         items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        columns = ", ".join(f'"{str(constant(f)).lstrip("-")}"' for f in items)
+        names = [str(constant(f)) for f in items]
+        known = self.known(table)
+        opclasses = keyword(index, "opclasses")
+        classes = [str(constant(c)) for c in _items(opclasses)]
+        keys = []
+        for k, name in enumerate(names):
+            key = f'"{known.get(name.lstrip("-"), (name.lstrip("-"), ""))[0]}"'
+            if k < len(classes):
+                key += f" {classes[k]}"
+            keys.append(key + (" DESC" if name.startswith("-") else ""))
         label = constant(keyword(index, "name")) or f"{table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
-        self.build.add(f'CREATE INDEX {how}"{label}" ON "{table}" ({columns});\n', start, end)
-
-
-def _column_name(column: str, field: ast.Call) -> str:
-    return f"{column}_id" if name_of(field.func) in RELATIONS else column
-
-
-def index_name(table: str, columns: list[str], suffix: str = "") -> str:
-    """The name Django gives an index or constraint it names itself: the table, the columns
-    and an md5 digest of them (BaseDatabaseSchemaEditor._create_index_name, names_digest),
-    shortened to PostgreSQL's 63 bytes as Django shortens it."""
-    digest = hashlib.md5("".join([table, *columns]).encode(), usedforsecurity=False)
-    hashed = digest.hexdigest()[:8] + suffix
-    name = f"{table}_{'_'.join(columns)}_{hashed}"
-    if len(name) <= MAX_NAME:
-        return name
-    if len(hashed) > MAX_NAME / 3:
-        hashed = hashed[: MAX_NAME // 3]
-    other = (MAX_NAME - len(hashed)) // 2 - 1
-    name = f"{table[:other]}_{'_'.join(columns)[:other]}_{hashed}"
-    return f"D{name[:-1]}" if name[0] == "_" or name[0].isdigit() else name
+        return f'CREATE INDEX {how}"{label}" ON "{table}" ({", ".join(keys)});\n'
 
 
 def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
@@ -337,6 +450,102 @@ def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
     return out
 
 
+def _created(path: Path, app: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """The models the migrations of `app` create (its migrations beside this file's app):
+    table -> field name -> column and type ("pk": the primary key's; a relation's type is not
+    known here, but its column is)."""
+    folder = path.parent.parent.parent / app / "migrations"
+    files = (
+        tuple((f, f.stat().st_mtime_ns) for f in sorted(folder.glob("*.py")))
+        if folder.is_dir()
+        else ()
+    )
+    return _models(app, files)
+
+
+@lru_cache(maxsize=64)
+def _models(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, dict[str, tuple[str, str]]]:
+    """`_created` for the app's migration `files`, with their modification times so that an
+    edited file is read again."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for file, _ in files:
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and name_of(call.func) == "CreateModel"):
+                continue
+            model = str(constant(keyword(call, "name", 0))).lower()
+            db_table = constant(_options(keyword(call, "options")).get("db_table"))
+            columns = out.setdefault(
+                db_table if isinstance(db_table, str) else f"{app}_{model}", {}
+            )
+            for entry in _items(keyword(call, "fields", 1)):
+                if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):
+                    continue
+                name, field = entry.elts
+                if not isinstance(field, ast.Call):
+                    continue
+                column = _column_of(str(constant(name)), field)
+                columns[str(constant(name))] = (column, _type(field))
+                if field_is_key(field):
+                    columns["pk"] = (column, _type(field))
+    return out
+
+
+def _column_of(name: str, field: ast.Call) -> str:
+    """A field's column: its db_column, else its name (a relation's with `_id`)."""
+    db_column = constant(keyword(field, "db_column"))
+    if isinstance(db_column, str):
+        return db_column
+    return f"{name}_id" if name_of(field.func) in RELATIONS else name
+
+
+def field_is_key(field: ast.Call) -> bool:
+    return constant(keyword(field, "primary_key")) is True or name_of(field.func) in AUTO
+
+
+def _constrained(field: ast.Call) -> bool:
+    """A relation whose foreign key constraint Django creates."""
+    return (
+        name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
+    )
+
+
+def _plain_unique(constraint: ast.Call) -> bool:
+    """A UniqueConstraint on fields alone: a UNIQUE constraint (with a condition, expressions,
+    INCLUDE or operator classes Django writes a unique index instead)."""
+    others = ("condition", "include", "opclasses", "expressions", "deferrable", "nulls_distinct")
+    return (
+        name_of(constraint.func) == "UniqueConstraint"
+        and keyword(constraint, "fields") is not None
+        and not constraint.args
+        and not any(k.arg in others for k in constraint.keywords)
+    )
+
+
+def _options(node: ast.expr | None) -> dict[str, ast.expr]:
+    """CreateModel's `options` dict: its constant keys."""
+    if not isinstance(node, ast.Dict):
+        return {}
+    return {
+        str(constant(k)): v for k, v in zip(node.keys, node.values, strict=True) if k is not None
+    }
+
+
+def _items(node: ast.expr | None) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
+
+
+def _together(node: ast.expr | None) -> list[ast.expr]:
+    """unique_together/index_together: a set or list of field-name tuples, or one tuple."""
+    items = _items(node)
+    if items and all(isinstance(constant(i), str) for i in items):
+        return [node] if node is not None else []
+    return [i for i in items if isinstance(i, (ast.List, ast.Tuple))]
+
+
 def _type(field: ast.Call) -> str:
     kind = name_of(field.func)
     if kind == "ArrayField":
@@ -347,7 +556,7 @@ def _type(field: ast.Call) -> str:
     sql = TYPES.get(kind, "TEXT")
     if sql == "VARCHAR":
         length = constant(keyword(field, "max_length"))
-        return f"VARCHAR({length if isinstance(length, int) else 255})"
+        return f"VARCHAR({length if isinstance(length, int) else LENGTHS.get(kind, 255)})"
     if kind == "DecimalField":
         digits, places = (
             constant(keyword(field, "max_digits")),

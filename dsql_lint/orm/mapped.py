@@ -10,11 +10,14 @@ came from. Positions, shown lines and byte offsets are the original file's.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dsql_lint.syntax.bindings import NAMES, STYLES, mask
+from dsql_lint.syntax.bindings import PARSER_KINDS, STYLES, mask
 from dsql_lint.syntax.source import Source
+
+# A fix said in a framework's terms, or a function of the finding's text that says it.
+Hint = str | Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ class MappedSource(Source):
     # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
     bindings: str = ""
     notes: tuple[Note, ...] = ()
-    # Rule name -> the fix said in the framework's terms, replacing the SQL one.
-    hints: dict[str, str] = field(default_factory=dict)
+    # Rule name -> the fix said in the framework's terms, replacing the SQL one; a function
+    # of the finding's text where the words depend on what it is on (`@db.Money`).
+    hints: dict[str, Hint] = field(default_factory=dict)
     # The BEGINs and COMMITs written for the framework's transactions: statements it sends,
     # not the migration's own, so not counted as checked.
     wrappers: int = 0
@@ -132,15 +136,21 @@ class Builder:
         self._add(body or text, start, end)
 
     def statement(
-        self, pieces: Sequence[tuple[str, int, int]], end: int, literals: Sequence[Literal] = ()
+        self,
+        pieces: Sequence[tuple[str, int, int]],
+        end: int,
+        literals: Sequence[Literal] = (),
+        bound: bool = True,
     ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
         `end` unless it has one. `literals`: the string literals the pieces were read from,
         which `fix` may write into. A name binding (Knex's `??`) is written as a name of its
-        length, so that the statement parses and positions hold."""
+        length, and an escaped binding character (psycopg's `%%`) as the character the
+        driver sends, so that the statement parses and positions hold. `bound`: the library
+        reads the statement's bindings (psycopg does only when it is given parameters)."""
         sql = "".join(p for p, _, _ in pieces)
-        style = STYLES.get(self.bindings)
-        named = mask(sql, style, NAMES)[0] if style is not None else sql
+        style = STYLES.get(self.bindings) if bound else None
+        named = mask(sql, style, PARSER_KINDS)[0] if style is not None else sql
         first = len(self.literals)
         self.literals.extend(literals)
         at = 0
@@ -154,6 +164,10 @@ class Builder:
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+
+    def keep(self, text: str, start: int, literal: int = -1) -> None:
+        """Text as the file has it at `start`, each character at its own place."""
+        self._add(text, start, start + len(text), literal)
 
     def _add(self, text: str, start: int, end: int, literal: int = -1) -> None:
         """Text copied from the span (decoded), each character at its own place; `literal`:
@@ -170,7 +184,7 @@ class Builder:
         source: Source,
         framework: str,
         notes: Iterable[Note] = (),
-        hints: dict[str, str] | None = None,
+        hints: dict[str, Hint] | None = None,
         run: str = "",
         run_hint: str = "",
     ) -> MappedSource:

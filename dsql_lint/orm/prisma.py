@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsql_lint.orm.mapped import Builder, MappedSource, Note
+from dsql_lint.orm.mapped import Builder, Hint, MappedSource, Note
 from dsql_lint.syntax.source import Source
 
 BLOCK = re.compile(r"^[ \t]*(model|enum|datasource|generator|view|type)\s+(\w+)\s*\{", re.M)
@@ -42,8 +42,28 @@ NATIVE = {
 }  # fmt: skip
 SERIALS = {"SMALLINT": "SMALLSERIAL", "INTEGER": "SERIAL", "BIGINT": "BIGSERIAL"}
 
+
+def _runtime_type_hint(written: str) -> str:
+    """The help for a `@db.` type DSQL does not store, the SQL type `written`: what
+    `dsql-lint fix` makes of that attribute (orm/prisma_fixes.py), in Prisma's terms."""
+    from dsql_lint.orm.prisma_fixes import NATIVE as BECOMES
+
+    base = written.split("(")[0].strip().upper()
+    name = next((f"@db.{n}" for n, sql in NATIVE.items() if sql == base), f"`{written}`")
+    becomes = BECOMES.get(name)
+    if becomes:
+        return (
+            f"Change the field's `{name}` to `{becomes}`, a type DSQL stores "
+            "(`dsql-lint fix --unsafe-fixes` does)."
+        )
+    return (
+        f"Drop the field's `{name}` for Prisma's own type of the field (a `String` is TEXT), "
+        "which DSQL stores (`dsql-lint fix --unsafe-fixes` does)."
+    )
+
+
 # The fix in Prisma's terms, by rule name; rules not named keep their SQL suggestion.
-HINTS = {
+HINTS: dict[str, Hint] = {
     "serial-column": (
         "Prisma's `@default(autoincrement())` is a SERIAL column: use "
         '`String @id @default(dbgenerated("gen_random_uuid()")) @db.Uuid` (or '
@@ -59,10 +79,7 @@ HINTS = {
         "Use `String` (`@db.Text`) and parse the JSON in your code: Prisma's `Json` is a "
         "JSONB column, which DSQL does not store."
     ),
-    "runtime-only-column-type": (
-        "Change the field's `@db.` attribute to a type DSQL stores (for `@db.Money`, "
-        "`@db.Decimal(19, 4)`), or drop it for Prisma's default type."
-    ),
+    "runtime-only-column-type": _runtime_type_hint,
     "extension-column-type": (
         "Replace `Unsupported(...)` (or the `@db.` type) with a built-in Prisma type: "
         "`String` for citext (compare with lower()), `Json` for hstore, `String` or numeric "

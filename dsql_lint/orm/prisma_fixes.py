@@ -18,7 +18,7 @@ Found = tuple[Edits, str] | str
 # `@db.` native types DSQL does not store, and what the field's attribute becomes: a type
 # DSQL stores, or "" for none (Prisma's own type for the field: TEXT for a String).
 NATIVE = {
-    "@db.Money": "@db.Decimal(19, 4)",
+    "@db.Money": "@db.Decimal(19, 2)",
     "@db.Xml": "",
     "@db.Inet": "",
     "@db.Citext": "",

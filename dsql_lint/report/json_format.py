@@ -13,8 +13,13 @@ from dsql_lint.report.model import LintReport
 SCHEMA_VERSION = 1
 
 
-def answers_list(answers: tuple[DsqlAnswer, ...]) -> list[dict[str, str]]:
-    return [{"sqlstate": a.sqlstate, "message": a.message} for a in answers]
+def answers_list(answers: tuple[DsqlAnswer, ...], keyed: bool = False) -> list[dict[str, str]]:
+    """A finding's answer; a rule's answers (`keyed`) with the words each is for."""
+    return [
+        {"sqlstate": a.sqlstate, "message": a.message}
+        | ({"when": a.when} if keyed and a.when else {})
+        for a in answers
+    ]
 
 
 def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> dict:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dsql_lint.diagnostic import Diagnostic, Severity
-from dsql_lint.engine.model import DsqlAnswer, Rule
+from dsql_lint.engine.model import DsqlAnswer, Rule, answer_for
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement
 
@@ -40,14 +40,19 @@ class LintReport:
         return [d for f in self.files for d in f.diagnostics]
 
     def answered(self) -> Iterator[tuple[FileReport, Diagnostic, tuple[DsqlAnswer, ...]]]:
-        """Each finding, in its file, with what the cluster answers it, filled in for its text:
-        what every format shows."""
+        """Each finding, in its file, with what the cluster answers it: the answer recorded
+        for the variant its text is, filled in from its statement. What every format shows."""
         answers = {rule.code: rule.dsql for rule in self.rules}
         for file in self.files:
+            text = file.source.text
             for diag in file.diagnostics:
                 recorded = answers.get(diag.code, ())
-                written = file.source.text[diag.start : diag.end] if recorded else ""
-                yield file, diag, tuple(a.filled(written) for a in recorded)
+                if not recorded:
+                    yield file, diag, ()
+                    continue
+                start = _statement_start(file, diag)
+                written, before = text[diag.start : diag.end], text[start : diag.start]
+                yield file, diag, answer_for(recorded, written, before)
 
     def without(self, paths: set[str]) -> LintReport:
         """The report without the files read only as context (`check --history`)."""
@@ -66,3 +71,14 @@ class LintReport:
     @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def _statement_start(file: FileReport, diag: Diagnostic) -> int:
+    """Where the finding's statement starts (a finding's answer may spell a part of it
+    written before the finding: the type of an identity column)."""
+    statements = file.statements
+    if 0 <= diag.statement < len(statements):
+        statement = statements[diag.statement]
+        if statement.index == diag.statement and statement.start <= diag.start:
+            return statement.start
+    return max(0, diag.start - 4000)

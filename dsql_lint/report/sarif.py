@@ -73,7 +73,8 @@ def rule_help_text(rule: Rule) -> str:
     if rule.suggestion:
         parts.append("Suggestion: " + rule.suggestion.strip())
     if rule.dsql:
-        parts.append("Aurora DSQL answers: " + " | ".join(str(a.filled()) for a in rule.dsql))
+        answers = " | ".join(a.filled().described() for a in rule.dsql)
+        parts.append("Aurora DSQL answers: " + answers)
     return "\n\n".join(parts) + "\n"
 
 
@@ -84,7 +85,7 @@ def rule_help_markdown(rule: Rule) -> str:
     if rule.suggestion:
         parts.append("**Suggestion:** " + rule.suggestion.strip())
     if rule.dsql:
-        answers = " | ".join(f"`{a.filled()}`" for a in rule.dsql)
+        answers = " | ".join(a.filled().described("`") for a in rule.dsql)
         parts.append("**Aurora DSQL answers:** " + answers)
     if rule.evidence:
         parts.append("\n".join(f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence))
@@ -108,7 +109,7 @@ def rule_descriptor(rule: Rule) -> dict:
             "lifted": rule.lifted.isoformat() if rule.lifted else None,
             "scope": rule.scope.value,
             "tags": ["dsql"],
-            "dsql": answers_list(tuple(a.filled() for a in rule.dsql)),
+            "dsql": answers_list(tuple(a.filled() for a in rule.dsql), keyed=True),
         },
     }
 

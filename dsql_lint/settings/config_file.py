@@ -13,6 +13,8 @@ walking up from the linted files (as ruff finds its configuration).
     framework: goose                # with no path: only this framework's migrations; its
                                     # runner's transactions (without it, a `migrations:`
                                     # folder is linted as `dsql-lint apply` runs it)
+    psql-variables: {schema: app}   # psql's `-v schema=app`: put in where the SQL reads
+                                    # :schema, :'schema' or :"schema" (check and apply)
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -29,6 +31,7 @@ from typing import Any
 
 from dsql_lint.diagnostic import Severity
 from dsql_lint.errors import RuleError
+from dsql_lint.syntax.psql_variables import assignment
 from dsql_lint.syntax.source import STDIN
 
 YAML_NAMES = (".dsql-lint.yaml", ".dsql-lint.yml")
@@ -45,6 +48,7 @@ KEYS = {
     "report-unused-ignores",
     "framework",
     "migrations",
+    "psql-variables",
 }
 
 # A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
@@ -68,6 +72,7 @@ class Config:
     report_unused_ignores: bool | None = None
     framework: str | None = None
     migrations: Path | None = None
+    psql_variables: dict[str, str] = field(default_factory=dict)
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -176,7 +181,28 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
         if not isinstance(data["migrations"], str) or not data["migrations"].strip():
             raise fail("`migrations` must be a folder (a string)", "migrations")
         config.migrations = base / data["migrations"]
+    if "psql-variables" in data:
+        config.psql_variables = _psql_variables(data["psql-variables"], fail)
     return config
+
+
+def _psql_variables(value: Any, fail: Callable[..., RuleError]) -> dict[str, str]:
+    """A mapping of names to values, as `psql -v NAME=VALUE` gives them: text (a number is
+    written as it reads)."""
+    if not isinstance(value, dict):
+        raise fail("`psql-variables` must be a mapping of names to values", "psql-variables")
+    out = {}
+    for name, raw in value.items():
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise fail(
+                f"`psql-variables.{name}` must be text or a number", "psql-variables", str(name)
+            )
+        try:
+            assignment(f"{name}={raw}")
+        except ValueError as err:
+            raise fail(str(err), "psql-variables", str(name)) from None
+        out[str(name)] = str(raw)
+    return out
 
 
 def _framework(value: Any, fail: Callable[[str], RuleError]) -> str:

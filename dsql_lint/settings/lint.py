@@ -42,6 +42,9 @@ class LintOptions:
     # None: the rule's `fix:`. Wired by the commands and the Fixer: linting itself
     # knows nothing of fixing.
     fix_judge: FixJudge | None = None
+    # psql's variables given from outside the files (-v, `psql-variables:`): put in where
+    # the SQL reads them; a read of any other is DSQL015.
+    psql_variables: dict[str, str] = field(default_factory=dict)
 
     @property
     def target_date(self) -> dt.date:

@@ -12,6 +12,7 @@ from dsql_lint.errors import UserError
 from dsql_lint.settings import config_file
 from dsql_lint.settings.environment import environment
 from dsql_lint.settings.lint import LintOptions, all_rules
+from dsql_lint.syntax import psql_variables
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Overrides:
     ignore: tuple[str, ...] = ()
     report_unused_ignores: bool | None = None
     framework: str | None = None  # --framework: discover only this framework's migrations
+    psql_variables: tuple[str, ...] = ()  # -v/--set NAME=VALUE, as psql takes them, in order
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         exclude=conf.exclude,
         report_unused_ignores=_first(given.report_unused_ignores, conf.report_unused_ignores),
         framework_transactions=_framework_runs(given.framework or conf.framework, conf),
+        psql_variables=_psql_variables(given.psql_variables, conf.psql_variables),
     )
     known = {key for rule in all_rules(options) for key in (rule.code, rule.name)}
     config_file.check_rule_ids(conf, known)
@@ -77,6 +80,13 @@ def _framework_runs(framework: str | None, conf: config_file.Config) -> bool:
     names a `migrations:` folder and no `framework:` says `dsql-lint apply` runs them (what
     `init` writes): they are then linted as apply runs them, each statement on its own."""
     return framework is not None or conf.migrations is None
+
+
+def _psql_variables(assignments: tuple[str, ...], configured: dict[str, str]) -> dict[str, str]:
+    try:
+        return psql_variables.given(assignments, configured)
+    except ValueError as err:
+        raise UserError(f"-v/--set: {err}") from None
 
 
 def _first(*values: bool | None) -> bool:

@@ -26,6 +26,9 @@ KINDS = frozenset({_VALUE, _NAME, _QUOTED, _ESCAPE})
 # Only a name binding: a parser that reads a value binding as a placeholder (sqlglot reads
 # `?`, `:name`, `%s`) still needs a name where a name goes.
 NAMES = frozenset({_NAME})
+# What the linter's own parser is given in place of the bindings: names as names, and an
+# escaped binding character as the character the library sends (psycopg's `%%` is `%`).
+PARSER_KINDS = frozenset({_NAME, _ESCAPE})
 
 _NAMED = r"(?<![:\w\\]):\w+(?![\w:])"  # SQLAlchemy's pattern for text() binds, whole words
 _SKIPPED = re.compile(

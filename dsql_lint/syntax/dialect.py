@@ -60,6 +60,7 @@ from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
 from dsql_lint.syntax import pgforms
+from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
 NULLS_DISTINCT = "nulls_distinct"
@@ -381,6 +382,47 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
+INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
+_TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
+
+
+def rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
+    """`_int4` is PostgreSQL's own name for `int4[]` (pg_dump and catalog queries write it):
+    read as that array wherever a type is (after `::`, or after a column's name in a column
+    definition), so that every rule on arrays sees it. The three tokens share the name's
+    characters (the type all but its last two, then `[` and `]`), so that spans stay in it;
+    parse.py keeps them as the statement's tokens, which the aligner of spans reads."""
+    out = list(tokens)
+    for i in range(len(out) - 1, 0, -1):
+        token = out[i]
+        named = token.token_type is TokenType.VAR or (
+            token.token_type is TokenType.IDENTIFIER and token.text == token.text.lower()
+        )
+        element = named and internal_array_element(token.text)
+        if not element or not _in_type_position(out, i):
+            continue
+        kind = DSQL.Tokenizer.KEYWORDS.get(element.upper(), TokenType.VAR)
+        end, line, col = token.end, token.line, token.col
+        out[i : i + 1] = [
+            Token(kind, element, line, col - 2, token.start, end - 2, token.comments),
+            Token(TokenType.L_BRACKET, "[", line, col - 1, end - 1, end - 1),
+            Token(TokenType.R_BRACKET, "]", line, col, end, end),
+        ]
+    return out
+
+
+def _in_type_position(tokens: list[Token], i: int) -> bool:
+    before = tokens[i - 1]
+    if before.token_type is TokenType.DCOLON or before.text.upper() == "TYPE":
+        return True
+    if i < 2 or not re.fullmatch(r'[\w$]+|"[^"]*"', before.text):
+        return False
+    opener = tokens[i - 2]
+    return opener.token_type in (TokenType.L_PAREN, TokenType.COMMA) or (
+        opener.text.upper() in _TYPED_AFTER
+    )
+
+
 # First words of PostgreSQL statements sqlglot does not model (it misreads `SAVEPOINT x` as
 # a column alias, fails on `NOTIFY c, 'x'`): kept whole as an exp.Command, as sqlglot does
 # for the statements it knows it cannot parse.
@@ -459,6 +501,12 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
+    if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
+        tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
+        types = [tok.token_type for tok in tokens]
+    if INTERNAL_ARRAY.search(sql) is not None:
+        tokens = rewrite_internal_arrays(tokens)
+        types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
         tokens = pgforms.rewrite(tokens, sql, fixups, sub_parser)
         types = [tok.token_type for tok in tokens]
@@ -536,6 +584,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
                     and not pgforms.needs_rewrite(types)
+                    and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
@@ -610,6 +659,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Insert] = _with_overriding(base[exp.Insert])
         dispatch[exp.When] = _with_overriding(base[exp.When])
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
+        dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
+        dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -776,6 +827,33 @@ def _bare_operator(handler: Handler) -> Handler:
     return sql
 
 
+def _with_using_alias(handler: Handler) -> Handler:
+    """`JOIN b USING (i) AS x`: the alias the parser set aside (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        alias = expression.args.get(pgforms.USING_ALIAS)
+        text = handler(gen, expression)
+        return f"{text} AS {alias}" if alias else text
+
+    return sql
+
+
+def _current_of(handler: Handler) -> Handler:
+    """`WHERE CURRENT OF c`, which the parser reads as a call, and JSON_ARRAY's trailing
+    clauses, which it sets aside (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if expression.args.get(pgforms.CURRENT_OF):
+            return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        text = handler(gen, expression)
+        clauses = expression.args.get(pgforms.JSON_CLAUSES)
+        if clauses and text.endswith(")"):
+            text = f"{text[:-1]}{' ' if text[-2] != '(' else ''}{clauses})"
+        return text
+
+    return sql
+
+
 def _method(name: str) -> Handler:
     """A generation method sqlglot's Postgres generator has no TRANSFORMS entry for."""
     return lambda gen, expression: getattr(PostgresGenerator, name)(gen, expression)
@@ -813,3 +891,12 @@ def _with_options(handler: Handler) -> Handler:
         return f"{name} WITH OPTIONS{text[len(name) :]}"
 
     return sql
+
+
+# Operators the tokenizer reads as one token: a run of operator characters that is one of them
+# needs no rewrite.
+_KNOWN_OPERATORS = frozenset(
+    word
+    for word in (*DSQL.Tokenizer.KEYWORDS, *DSQL.Tokenizer.SINGLE_TOKENS)
+    if word and all(c in pgforms.OPERATOR_CHARS for c in word)
+)

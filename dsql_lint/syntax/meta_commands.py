@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from dsql_lint.errors import InputError
 from dsql_lint.syntax import bindings
-from dsql_lint.syntax.includes import INCLUDE
+from dsql_lint.syntax.includes import INCLUDE, include_of
+from dsql_lint.syntax.source import read_source
 from dsql_lint.syntax.split import Kind, Statement
 
 # Meta-commands that only print, or only set how psql prints results: psql sends the server
@@ -171,9 +174,11 @@ def _argument_end(text: str, pos: int) -> int:
 
 def refusals(statements: Sequence[Statement]) -> Iterator[Refusal]:
     """The meta-commands among `statements` (one file's) whose effect apply does not
-    reproduce, each with the reason."""
+    reproduce, each with the reason. psql runs an included file (`\\i`, `\\ir`) with the
+    including file's variables: a `\\set` before the include of a file that reads the
+    variable is judged as one the file itself reads."""
     read: set[str] | None = None  # the psql variables the file reads, found once needed
-    for statement in statements:
+    for at, statement in enumerate(statements):
         if statement.kind is not Kind.META:
             continue
         for command in commands(statement.text):
@@ -183,7 +188,7 @@ def refusals(statements: Sequence[Statement]) -> Iterator[Refusal]:
             if command.name in ("set", "unset"):
                 if read is None:
                     read = _variables_read(statements)
-                why = _variable_refusal(command, read)
+                why = _variable_refusal(command, read, _included_reads(statements[at + 1 :]))
                 variable = command.argument.split(maxsplit=1)[:1]
                 written = " ".join([f"\\{command.name}", *variable])
             else:
@@ -203,7 +208,9 @@ def _refusal(command: MetaCommand) -> str | None:
     return _WHY.get(_SAME_AS.get(command.name, command.name), _UNKNOWN)
 
 
-def _variable_refusal(command: MetaCommand, read: set[str]) -> str | None:
+def _variable_refusal(
+    command: MetaCommand, read: set[str], included: Iterator[tuple[str, set[str]]]
+) -> str | None:
     words = command.argument.split(maxsplit=1)
     if not words or words[0] in _DISPLAY_VARIABLES:
         return None
@@ -212,7 +219,34 @@ def _variable_refusal(command: MetaCommand, read: set[str]) -> str | None:
         return f"sets psql's {name}, which {_RUN_VARIABLES[name]}: apply does not"
     if name in read:
         return f"sets a psql variable the file reads (:{name}); apply does not substitute it"
+    reader = next((written for written, names in included if name in names), None)
+    if reader is not None:
+        return (
+            f"sets a psql variable (:{name}) that {reader}, included after it, reads; apply "
+            "does not substitute it"
+        )
     return None
+
+
+def _included_reads(
+    statements: Sequence[Statement], seen: frozenset[Path] = frozenset()
+) -> Iterator[tuple[str, set[str]]]:
+    """The files the statements include, in order (and those they include in turn), each
+    named as written with the variables it reads; files that cannot be read are passed over (DSQL011
+    reports them)."""
+    from dsql_lint.syntax.formats import statements as file_statements
+
+    for statement in statements:
+        include = include_of(statement) if statement.kind is Kind.META else None
+        if include is None or include.path is None or include.path in seen:
+            continue
+        try:
+            source = read_source(str(include.path), strict=False)
+        except InputError:
+            continue
+        included = file_statements(source)
+        yield include.name, _variables_read(included)
+        yield from _included_reads(included, seen | {include.path})
 
 
 def _variables_read(statements: Sequence[Statement]) -> set[str]:

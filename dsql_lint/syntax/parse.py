@@ -23,7 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
 from dsql_lint.syntax import rows
-from dsql_lint.syntax.dialect import DSQL
+from dsql_lint.syntax.dialect import DSQL, INTERNAL_ARRAY, rewrite_internal_arrays
 from dsql_lint.syntax.rows import RowCount
 from dsql_lint.syntax.spans import head_span, node_span
 from dsql_lint.syntax.split import Kind, Statement
@@ -83,7 +83,7 @@ def parse_in_chunks(statement: Statement) -> Iterator[Parsed | None] | None:
 def moved(earlier: Parsed, statement: Statement) -> Parsed:
     """The parse of `statement` from that of the same text elsewhere: its tokens and tree are
     relative to the statement, and so are the spans it computed (taken over)."""
-    found = Parsed(statement, earlier.tree, earlier.tokens)
+    found = Parsed(statement, earlier.tree, earlier.tokens, rows=earlier.rows)
     if earlier._spans is not None:
         found._spans, earlier._spans = earlier._spans, None
         found._spans.parsed = found
@@ -99,6 +99,8 @@ def _parse(statement: Statement) -> Parsed:
         return Parsed(statement, None, error=message, error_offset=statement.start)
     except Exception as err:  # noqa: BLE001 - any input must give a result, not a crash
         return _internal_error(statement, [], err)
+    if INTERNAL_ARRAY.search(body) is not None:
+        tokens = rewrite_internal_arrays(tokens)
     try:
         trees = _PARSER.parse(tokens, body)
     except ParseError as err:

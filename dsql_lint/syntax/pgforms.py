@@ -26,6 +26,14 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
                                                no type may start with GENERATED
     FOR VALUES IN ('a' < 'b')                  a bound that is a comparison, read as if in
                                                parentheses (sqlglot reads only those)
+    a <<< b, x %% 2, a ### b                   any run of operator characters PostgreSQL reads
+                                               as one operator: exp.Operator, args["bare"]
+    a JOIN b USING (i) AS x                    exp.Join args["using_alias"] = "x"
+    JSON_ARRAY(a, b ABSENT ON NULL RETURNING jsonb)
+                                               exp.Anonymous, its trailing clauses as written
+                                               in args["json_clauses"]
+    UPDATE|DELETE ... WHERE CURRENT OF c       exp.Anonymous CURRENT_OF(c) with
+                                               args["current_of"]: printed as written
     WHERE a = :'v' AND :"c" = 1 AND :{?d}      psql's variables: the colon dropped, the quoted
                                                name stands for what psql puts there; `:{?d}`
                                                (whether d is set) the name d alone
@@ -46,6 +54,9 @@ BARE = "bare"
 VIRTUAL = "virtual"
 NO_INHERIT = "no_inherit"
 WITH_OPTIONS = "with_options"
+CURRENT_OF = "current_of"
+USING_ALIAS = "using_alias"
+JSON_CLAUSES = "json_clauses"
 
 Fixup = Callable[[Any], Any]
 
@@ -59,7 +70,7 @@ _GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
 _OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
 _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
-     TokenType.CREATE, TokenType.ALTER}
+     TokenType.CREATE, TokenType.ALTER, TokenType.UPDATE, TokenType.DELETE}
 )  # fmt: skip
 _QUOTED = frozenset({TokenType.STRING, TokenType.IDENTIFIER})
 _IS_SET = (TokenType.L_BRACE, TokenType.PLACEHOLDER, TokenType.VAR, TokenType.R_BRACE)
@@ -83,6 +94,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
+        or (TokenType.USING in types and TokenType.ALIAS in types)
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -100,6 +112,8 @@ def rewrite(
         tokens = _typed_literals(tokens)
     if TokenType.BIT in types:
         tokens = _bit_varying(tokens)
+    if TokenType.USING in types and TokenType.ALIAS in types:
+        tokens = _join_using_aliases(tokens, fixups)
     first = types[0]
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
@@ -110,6 +124,9 @@ def rewrite(
             end = next(values, end)
         if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
+    elif first in (TokenType.UPDATE, TokenType.DELETE):
+        if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
+            tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
         tokens = _dropped_parameter_names(tokens, sub_parser)
@@ -174,10 +191,240 @@ def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     return out
 
 
-def _mark_bare(tree: exp.Expr | None) -> exp.Expr | None:
+# PostgreSQL's operator characters (the `op_chars` of its lexer, scan.l), and those that let a
+# multi-character operator end in `+` or `-`.
+OPERATOR_CHARS = frozenset("~!@#^&|`?+-*/%<>=")
+_KEEPS_SIGN = frozenset("~!@#^&|`?%")
+_OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{2,}")
+
+
+def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
+    """Whether the text may hold a form `text_forms` reads (a regex at C speed before any
+    scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
+    know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
+    or a JSON_ARRAY constructor."""
+    return _JSON_ARRAY.search(sql, start, end) is not None or any(
+        m.group() not in known and "--" not in m.group() and "/*" not in m.group()
+        for m in _OPERATOR_RUN.finditer(sql, start, end)
+    )
+
+
+def text_forms(
+    tokens: list[Token], sql: str, fixups: list[Fixup], known: frozenset[str]
+) -> list[Token]:
+    """The forms `in_text` finds, made Postgres-parsable."""
+    start, end = tokens[0].start, tokens[-1].end + 1
+    if _JSON_ARRAY.search(sql, start, end):
+        tokens = _json_array_clauses(tokens, sql, fixups)
+    if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
+        tokens = custom_operators(tokens, sql, fixups)
+    return tokens
+
+
+_JSON_ARRAY = re.compile(r"\bjson_array(?:agg)?\s*\(", re.IGNORECASE)
+_JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
+
+
+def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """`JSON_ARRAY(... [NULL|ABSENT ON NULL] [RETURNING type [FORMAT JSON [ENCODING e]]])`
+    and JSON_ARRAYAGG's: the trailing clauses, which sqlglot's Postgres parser does not read,
+    dropped and kept as written on the call (args["json_clauses"], in the order the calls
+    start), where the generator prints them back."""
+    words = [_upper(t) for t in tokens]
+    drop: set[int] = set()
+    clauses: list[str | None] = []
+    for k, word in enumerate(words):
+        if word not in _JSON_ARRAY_NAMES or k + 1 >= len(tokens):
+            continue
+        if tokens[k + 1].token_type is not TokenType.L_PAREN:
+            continue
+        depth, first, close = 0, None, None
+        for m in range(k + 1, len(tokens)):
+            kind = tokens[m].token_type
+            if kind is TokenType.L_PAREN:
+                depth += 1
+            elif kind is TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    close = m
+                    break
+            elif depth == 1 and first is None:
+                on_null = (
+                    words[m] in ("NULL", "ABSENT")
+                    and m + 2 < len(tokens)
+                    and (words[m + 1] == "ON" and words[m + 2] == "NULL")
+                )
+                if on_null or words[m] == "RETURNING":
+                    first = m
+        if close is None:
+            break
+        if first is None:
+            clauses.append(None)
+            continue
+        drop.update(range(first, close))
+        clauses.append(sql[tokens[first].start : tokens[close - 1].end + 1])
+    if not drop:
+        return tokens
+    fixups.append(partial(_set_json_clauses, clauses=clauses))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_json_clauses(tree: exp.Expr | None, clauses: list[str | None]) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    calls = [
+        node
+        for node in tree.walk(bfs=False)
+        if isinstance(node, exp.Anonymous) and node.name.upper() in _JSON_ARRAY_NAMES
+    ]
+    for node, clause in zip(calls, clauses, strict=False):
+        if clause is not None:
+            node.set(JSON_CLAUSES, clause)
+    return tree
+
+
+def custom_operators(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """Adjacent operator tokens that PostgreSQL's lexer reads as one operator, as it reads
+    them (the longest run of operator characters, less a trailing `+` or `-` unless the run
+    holds one of `~!@#^&|`?%`), each made `OPERATOR(op)`: any operator, an extension's or a
+    user's, is grammatical; whether it exists is the server's to say."""
+    out: list[Token] = []
+    merged: set[str] = set()
+    i, n = 0, len(tokens)
+    while i < n:
+        j = i
+        while (
+            j + 1 < n
+            and _operator_token(tokens[j + 1])
+            and tokens[j + 1].start == tokens[j].end + 1
+        ):
+            j += 1
+        if j == i or not _operator_token(tokens[i]):
+            out.append(tokens[i])
+            i += 1
+            continue
+        k = i
+        while k <= j:
+            op = _lexed_operator(sql[tokens[k].start : tokens[j].end + 1])
+            m = k
+            while m < j and tokens[m].end < tokens[k].start + len(op) - 1:
+                m += 1
+            if m == k or tokens[m].end != tokens[k].start + len(op) - 1:
+                out.append(tokens[k])
+                k += 1
+                continue
+            first = tokens[k]
+            out += [
+                _retyped(first, TokenType.OPERATOR, "OPERATOR"),
+                _retyped(first, TokenType.L_PAREN, "("),
+                Token(TokenType.VAR, op, first.line, first.col, first.start, tokens[m].end),
+                _retyped(tokens[m], TokenType.R_PAREN, ")"),
+            ]
+            merged.add(op)
+            k = m + 1
+        i = j + 1
+    if merged:
+        fixups.append(partial(_mark_bare, operators=frozenset(merged)))
+    return out
+
+
+def _operator_token(token: Token) -> bool:
+    return (
+        token.token_type not in _QUOTED
+        and bool(token.text)
+        and all(c in OPERATOR_CHARS for c in token.text)
+    )
+
+
+def _lexed_operator(run: str) -> str:
+    """The operator PostgreSQL's lexer reads at the start of a run of operator characters."""
+    op = run
+    if len(op) > 1 and op[-1] in "+-" and not any(c in _KEEPS_SIGN for c in op[:-1]):
+        while len(op) > 1 and op[-1] in "+-":
+            op = op[:-1]
+    return op
+
+
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+
+
+def _join_using_aliases(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`JOIN b USING (i) AS x` (PostgreSQL 14): the alias's two tokens dropped, and set on
+    the join (args["using_alias"]), which is found by its first USING column's token."""
+    drop: set[int] = set()
+    aliases: dict[int, str] = {}
+    n = len(tokens)
+    for k in range(n - 3):
+        if tokens[k].token_type is not TokenType.USING:
+            continue
+        if tokens[k + 1].token_type is not TokenType.L_PAREN:
+            continue
+        close = k + 2
+        while close < n and (
+            tokens[close].token_type in _NAMES or tokens[close].token_type is TokenType.COMMA
+        ):
+            close += 1
+        if (
+            close + 2 < n
+            and close > k + 2
+            and tokens[close].token_type is TokenType.R_PAREN
+            and tokens[close + 1].token_type is TokenType.ALIAS
+            and tokens[close + 2].token_type in _NAMES
+        ):
+            drop.update((close + 1, close + 2))
+            aliases[tokens[k + 2].start] = tokens[close + 2].text
+    if not aliases:
+        return tokens
+    fixups.append(partial(_set_using_aliases, aliases=aliases))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_using_aliases(tree: exp.Expr | None, aliases: dict[int, str]) -> exp.Expr | None:
+    if tree is not None:
+        for join in tree.find_all(exp.Join):
+            using = join.args.get("using") or []
+            alias = aliases.get(using[0].meta.get("start", -1)) if using else None
+            if alias is not None:
+                join.set(USING_ALIAS, alias)
+    return tree
+
+
+_CURRENT_OF = re.compile(r"\bwhere\s+current\s+of\b", re.IGNORECASE)
+
+
+def _current_of(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`WHERE CURRENT OF cursor` read as a call `CURRENT_OF(cursor)` on the same tokens."""
+    words = [_upper(t) for t in tokens]
+    for i in range(len(tokens) - 3):
+        if words[i] == "WHERE" and words[i + 1] == "CURRENT" and words[i + 2] == "OF":
+            name = tokens[i + 3]
+            tokens = [
+                *tokens[: i + 1],
+                _retyped(tokens[i + 1], TokenType.VAR, CURRENT_OF),
+                _retyped(tokens[i + 2], TokenType.L_PAREN, "("),
+                name,
+                _retyped(name, TokenType.R_PAREN, ")"),
+                *tokens[i + 4 :],
+            ]
+            fixups.append(_mark_current_of)
+            break
+    return tokens
+
+
+def _mark_current_of(tree: exp.Expr | None) -> exp.Expr | None:
+    if tree is not None:
+        for node in tree.find_all(exp.Anonymous):
+            if node.name == CURRENT_OF:
+                node.set(CURRENT_OF, True)
+    return tree
+
+
+def _mark_bare(
+    tree: exp.Expr | None, operators: frozenset[str] = frozenset(OPERATORS)
+) -> exp.Expr | None:
     if tree is not None:
         for node in tree.find_all(exp.Operator):
-            if node.args.get("operator") in OPERATORS:
+            if node.args.get("operator") in operators:
                 node.set(BARE, True)
     return tree
 

@@ -95,7 +95,8 @@ def test_a_kill_between_batches_resumes_after_the_last_committed_batch(
     assert db.query("SELECT count(*) FROM items") == [(done,)]
     # validate says what is left; the rerun continues after the committed rows.
     validate = run_cli("validate", str(folder), "--dsn", db.dsn)
-    assert validate.code == 1 and f"{done:,} of {TOTAL:,} rows committed" in validate.out
+    said = f"{done:,} of its {TOTAL:,} rows committed, {TOTAL - done:,} to go"
+    assert validate.code == 1 and said in validate.out
     second = apply(folder, db)
     assert second.code == 0, second.output
     assert copied(second.out)[0] == done + min(MAX_ROWS, TOTAL - done)
@@ -146,19 +147,18 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
     assert "error ignored" not in rest and "Traceback" not in rest, rest
     (error,) = [line for line in rest.splitlines() if line.strip()]
     assert error == (
-        f"dsql-lint: error: interrupted at {folder}/V2__items.sql:1 (COPY stopped with "
-        "2,999 of 10,000 rows committed): the ledger records how far the run got; run apply "
-        "again to resume"
+        f"dsql-lint: error: interrupted at {folder}/V2__items.sql:1 (the COPY stopped with "
+        "2,999 of its 10,000 rows committed, 7,001 to go): the ledger records how far the run "
+        "got; run apply again to resume"
     ), rest
     assert copy_row(db) == [("started", 2999)]
     assert db.query("SELECT count(*) FROM items") == [(2999,)]
     status = run_cli("status", str(folder), "--dsn", db.dsn)
-    assert "V2__items.sql: in progress (0/1 statements applied; COPY: 2,999 of 10,000 rows " in (
+    assert "V2__items.sql: in progress (0/1 statements applied; COPY: 2,999 of its 10,000 " in (
         status.out
     )
-    assert "started  COPY items (id, name) FROM stdin  [2,999 of 10,000 rows committed]" in (
-        status.out
-    )
+    said = "[COPY: 2,999 of its 10,000 rows committed, 7,001 to go]"
+    assert f"started  COPY items (id, name) FROM stdin  {said}" in (status.out)
     as_json = [
         json.loads(line)
         for line in run_cli(
@@ -170,7 +170,8 @@ def test_ctrl_c_in_a_batch_cancels_it_and_status_shows_the_rows_committed(
         ("started", 2999, TOTAL),
     ]
     validate = run_cli("validate", str(folder), "--dsn", db.dsn)
-    assert "interrupted: 2,999 of 10,000 rows committed: run apply to continue" in validate.out
+    said = "interrupted: COPY: 2,999 of its 10,000 rows committed, 7,001 to go: run apply"
+    assert said in validate.out
     db.execute("DROP TRIGGER slow ON items")
     resumed = apply(folder, db)
     assert resumed.code == 0, resumed.output
@@ -246,3 +247,14 @@ def test_a_header_line_is_set_apart_only_when_the_options_ask_for_one() -> None:
     assert rows_of("COPY t FROM stdin WITH (FORMAT csv, HEADER false)", data).header == ""
     with_header = rows_of("COPY t FROM stdin WITH (FORMAT text, HEADER)", data)
     assert (with_header.header, with_header.rows) == ("h\n", ["1\n"])
+
+
+def test_check_says_apply_loads_what_it_reports(tmp_path: Path) -> None:
+    """DSQL718 stays (psql would send the block as one transaction), and its help names the
+    batches apply sends, as many rows as apply's own batch holds."""
+    path = tmp_path / "V1__load.sql"
+    path.write_text(TABLE + copy_file(range(1, 3_002)))
+    checked = run_cli("check", str(path), "--isolated", "--no-cache")
+    assert checked.code == 1 and "DSQL718" in checked.out
+    assert "`dsql-lint apply` needs no split" in checked.out
+    assert f"in batches of {MAX_ROWS:,} rows" in checked.out

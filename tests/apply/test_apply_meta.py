@@ -130,3 +130,41 @@ def test_meta_commands_that_change_nothing_the_server_receives_are_passed_over(
     result = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert result.code == 0, result.output
     assert db.query("SELECT id FROM a") == [(1,)]
+
+
+def test_psql_variables_given_with_v_are_put_in_as_psql_puts_them(
+    db: Database, tmp_path: Path
+) -> None:
+    """`:"name"` a quoted name, `:'name'` a literal (with a backslash, E''), `:name` as
+    written: the server gets what psql would send it."""
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": 'CREATE TABLE :"tbl" (id bigint PRIMARY KEY, note text DEFAULT '
+            ":'note', path text DEFAULT :'path');\nINSERT INTO :\"tbl\" (id) VALUES (:id);\n",
+        },
+    )
+    args = ("-v", 'tbl=Odd"Name', "-v", "note=it's", "--set", "path=C:\\dir", "-v", "id=7")
+    result = run_cli("apply", str(folder), "--dsn", db.dsn, *args)
+    assert result.code == 0, result.output
+    assert db.query('SELECT id, note, path FROM "Odd""Name"') == [(7, "it's", "C:\\dir")]
+
+
+def test_a_psql_variable_with_no_value_refuses_the_migration(db: Database, tmp_path: Path) -> None:
+    folder = write(tmp_path / "m", {"V1__a.sql": "SELECT 1;\nCREATE TABLE :tbl (id int);\n"})
+    result = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert result.code == 2, result.output  # refused before anything runs, as DSQL013
+    assert "V1__a.sql:2:" in result.err and "psql variable `:tbl` has no value" in result.err
+    assert db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'tbl'") == [(0,)]
+
+
+def test_a_set_read_by_an_included_file_is_refused(tmp_path: Path) -> None:
+    """psql runs the included file with the including file's variables: a `\\set` its
+    included file reads changes what psql sends, which apply would send as written."""
+    folder = write(
+        tmp_path / "m",
+        {"V1__a.sql": "\\set tbl items\n\\ir b.sql\n", "b.sql": "CREATE TABLE :tbl (id int);\n"},
+    )
+    result = run_cli("apply", str(folder), "--dry-run")
+    assert result.code == 2, result.output
+    assert "V1__a.sql:1: \\set tbl refused: it sets a psql variable (:tbl) that b.sql" in result.err

@@ -272,6 +272,21 @@ def test_a_block_is_planned_as_dsql_would_run_it(
     assert (unit.kind, unit.refusal, unit.block) == (unit_kind, refusal, True)
 
 
+def test_a_statement_sharing_its_line_is_named_by_its_column_too(tmp_path: Path) -> None:
+    """`V8.sql:1` would name both statements of `BEGIN; A; COMMIT; B;` on one line: where
+    another statement shares the line, apply says the column (a `column` in JSON events)."""
+    from dsql_lint.apply.progress import describe
+
+    text = "CREATE TABLE a (x int);\nBEGIN; INSERT INTO a VALUES (1); COMMIT; SELECT 1;\n"
+    steps = [step for unit in _plan(tmp_path, text).units for step in unit.steps]
+    name = steps[0].path
+    assert [s.where for s in steps] == [f"{name}:1", f"{name}:2:8", f"{name}:2:42"]
+    assert steps[0].position == {"line": 1}
+    assert steps[2].position == {"line": 2, "column": 42}
+    said = describe("statement", {"file": name, **steps[2].position, "status": "applied"})
+    assert said is not None and f"{name}:2:42 " in said
+
+
 def test_a_rolled_back_block_is_skipped_and_outside_blocks_each_statement_is_a_unit(
     tmp_path: Path,
 ) -> None:

@@ -1,0 +1,10 @@
+ALTER TABLE "shop_order" ADD COLUMN "reference" varchar(20) DEFAULT '' NOT NULL UNIQUE;
+ALTER TABLE "shop_order" ALTER COLUMN "reference" DROP DEFAULT;
+ALTER TABLE "shop_order" ADD COLUMN "note" text NULL;
+ALTER TABLE "shop_order" ADD COLUMN "courier_id" uuid NULL CONSTRAINT "shop_order_courier_id_45f6ea91_fk_shop_customer_id" REFERENCES "shop_customer"("id") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "shop_order_courier_id_45f6ea91_fk_shop_customer_id" IMMEDIATE;
+ALTER TABLE "shop_order" ADD COLUMN "origin_id" varchar(2) NULL CONSTRAINT "shop_order_origin_id_fa380f86_fk_shop_country_code" REFERENCES "shop_country"("code") DEFERRABLE INITIALLY DEFERRED; SET CONSTRAINTS "shop_order_origin_id_fa380f86_fk_shop_country_code" IMMEDIATE;
+CREATE INDEX "shop_order_reference_f6fe6de7_like" ON "shop_order" ("reference" varchar_pattern_ops);
+CREATE INDEX "shop_order_note_94455a30" ON "shop_order" ("note");
+CREATE INDEX "shop_order_note_94455a30_like" ON "shop_order" ("note" text_pattern_ops);
+CREATE INDEX "shop_order_origin_id_fa380f86" ON "shop_order" ("origin_id");
+CREATE INDEX "shop_order_origin_id_fa380f86_like" ON "shop_order" ("origin_id" varchar_pattern_ops);

@@ -1,0 +1,141 @@
+"""psql variables given from outside the file (`-v NAME=VALUE`, `--set`, the configuration's
+`psql-variables:`) are put in as psql puts them, so that `check` lints the SQL `apply` sends;
+a variable read with no value is DSQL015 in check and refused by apply, with the same words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dsql_lint.cli import cli
+from dsql_lint.errors import RuleError
+from dsql_lint.settings import LintOptions
+from dsql_lint.settings.lint import all_rules
+from dsql_lint.syntax.psql_variables import NO_VALUE, assignment, given
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), standalone_mode=False)
+    assert result.exception is None, result.output
+    return result.return_value, result.output
+
+
+def findings(*args: str) -> list[tuple[str, int, int, int]]:
+    code, output = run("check", "--format", "json", "--isolated", *args)
+    return [
+        (d["code"], d["start"]["line"], d["start"]["column"], d["end"]["column"])
+        for d in json.loads(output)["diagnostics"]
+    ]
+
+
+SQL = "CREATE TABLE :\"owner\".items (id uuid PRIMARY KEY, kind :kind DEFAULT :'dflt');\n"
+
+
+def test_a_read_with_no_value_is_an_error_at_the_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.sql"
+    path.write_text(SQL)
+    assert findings(str(path)) == [
+        ("DSQL015", 1, 14, 22),
+        ("DSQL015", 1, 56, 61),
+        ("DSQL015", 1, 70, 77),
+    ]
+
+
+def test_the_values_given_are_linted_as_psql_sends_them(tmp_path: Path) -> None:
+    """`-v kind=serial` makes the column serial: DSQL101 at the read, as DSQL refuses it."""
+    path = tmp_path / "a.sql"
+    path.write_text(SQL)
+    args = ("-v", "owner=app", "-v", "kind=serial", "--set", "dflt=x")
+    assert findings(*args, str(path)) == [("DSQL101", 1, 56, 61)]
+    assert findings("-v", "owner=app", "-v", "kind=text", "--set", "dflt=x", str(path)) == []
+
+
+def test_a_syntax_error_a_value_makes_is_reported(tmp_path: Path) -> None:
+    """The grammar reads the value, not a stand-in: an identifier value with a space."""
+    path = tmp_path / "a.sql"
+    path.write_text("CREATE TABLE :name (id uuid PRIMARY KEY);\n")
+    assert [f[0] for f in findings("-v", "name=two words", str(path))] == ["DSQL012"]
+    assert findings("-v", "name=app.items", str(path)) == []
+
+
+def test_quoted_reads_are_quoted_as_psql_quotes_them(tmp_path: Path) -> None:
+    """`:'v'` is a literal (a quote doubled; with a backslash, E'' with the backslash
+    doubled), `:"v"` a quoted name: the value `a'b"` stays one literal and one name."""
+    path = tmp_path / "a.sql"
+    path.write_text("CREATE TABLE :\"t\" (note text DEFAULT :'t', b text DEFAULT :'b');\n")
+    assert findings("-v", "t=a'b\"", "-v", "b=c\\d", str(path)) == []
+
+
+def test_the_configuration_gives_values_and_v_overrides_or_unsets_them(tmp_path: Path) -> None:
+    (tmp_path / ".dsql-lint.yaml").write_text("psql-variables:\n  owner: app\n  kind: text\n")
+    path = tmp_path / "a.sql"
+    path.write_text(SQL.replace(" DEFAULT :'dflt'", ""))
+    code, output = run("check", str(path))
+    assert code == 0, output
+    code, output = run("check", "-v", "kind=serial", str(path))
+    assert code == 1 and "DSQL101" in output, output
+    code, output = run("check", "-v", "kind", str(path))  # unset, as psql -v kind does
+    assert code == 1 and "`:kind` has no value" in output, output
+
+
+def test_a_malformed_configuration_value_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / ".dsql-lint.yaml").write_text("psql-variables:\n  owner: [a]\n")
+    path = tmp_path / "a.sql"
+    path.write_text("SELECT 1;\n")
+    with pytest.raises(RuleError, match=r"\.dsql-lint\.yaml:2: `psql-variables\.owner`"):
+        CliRunner().invoke(cli, ["check", str(path)], standalone_mode=False, catch_exceptions=False)
+
+
+def test_v_parses_as_psql_does() -> None:
+    assert assignment("a=b=c") == ("a", "b=c")
+    assert assignment("a=") == ("a", "")
+    assert assignment("a") == ("a", None)
+    with pytest.raises(ValueError):
+        assignment("1a=b")
+    assert given(["x=1", "y=2", "x"], {"z": "3"}) == {"y": "2", "z": "3"}
+
+
+def test_the_findings_cache_is_keyed_by_the_values(tmp_path: Path, findings_cache: Path) -> None:
+    path = tmp_path / "a.sql"
+    path.write_text("CREATE TABLE t (id uuid PRIMARY KEY, k :kind);\n")
+    assert run("check", "--isolated", "-v", "kind=text", str(path))[0] == 0
+    code, output = run("check", "--isolated", "-v", "kind=serial", str(path))
+    assert code == 1 and "DSQL101" in output, output
+    assert run("check", "--isolated", "-v", "kind=text", str(path))[0] == 0
+
+
+def test_apply_refuses_with_the_rules_words() -> None:
+    (rule,) = [r for r in all_rules(LintOptions()) if r.code == "DSQL015"]
+    assert rule.message == NO_VALUE
+
+
+def test_a_set_before_an_include_is_judged_with_the_included_files_reads(tmp_path: Path) -> None:
+    """psql runs `\\ir b.sql` with the including file's variables: `\\set tbl` in a.sql is
+    read by b.sql, which apply sends with `:tbl` as written."""
+    (tmp_path / "a.sql").write_text("\\set tbl users\n\\ir b.sql\n\\set other x\n")
+    (tmp_path / "b.sql").write_text("CREATE TABLE :tbl (id uuid PRIMARY KEY);\n")
+    (tmp_path / "c.sql").write_text("\\ir b.sql\n\\set tbl users\n")
+    code, output = run("check", "--isolated", "--format", "json", str(tmp_path))
+    found = [
+        (Path(d["path"]).name, d["code"], d["start"]["line"])
+        for d in json.loads(output)["diagnostics"]
+    ]
+    # c.sql sets tbl after b.sql ran: nothing b.sql reads (b.sql's own read is DSQL015).
+    assert found == [("a.sql", "DSQL013", 1), ("b.sql", "DSQL015", 1)]
+    assert (
+        "(:tbl) that b.sql, included after it, reads"
+        in json.loads(output)["diagnostics"][0]["message"]
+    )
+
+
+def test_a_variable_a_meta_command_may_set_is_no_dsql015(tmp_path: Path) -> None:
+    """`\\gset` sets variables named after a query's columns, `\\getenv` and `\\prompt`
+    theirs: DSQL013 refuses those meta-commands, and their variables are not "without value"."""
+    path = tmp_path / "a.sql"
+    path.write_text("SELECT 'x' AS name \\gset\nCREATE TABLE :name (id int);\n")
+    assert [f[0] for f in findings(str(path))] == ["DSQL013"]
+    path.write_text("\\getenv home HOME\nSELECT :'home', :'other';\n")
+    assert [f[0] for f in findings(str(path))] == ["DSQL013", "DSQL015"]
