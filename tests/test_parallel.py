@@ -73,3 +73,36 @@ def test_a_subject_sent_to_another_process_answers_as_the_node_did() -> None:
             assert {n: sent.fact(n) for n in NODE_FACTS} == {n: live.fact(n) for n in NODE_FACTS}
             nodes += 1
     assert nodes > 20
+
+
+def test_a_type_change_is_decided_on_what_the_workers_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check decides a type change's fix on what each later statement names, as the lint
+    recorded it while the statement's tree lived: in a worker, for a parallel run."""
+    from dsql_lint.fix.decision import FixJudge
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text(
+        "CREATE TABLE t (id int PRIMARY KEY, tags text[], note text);\n"
+        "CREATE TABLE u (id int PRIMARY KEY, labels text[]);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_note UNIQUE (note);\n"
+        "INSERT INTO u VALUES (1, '{a,b}');\n"
+    )
+    (folder / "V2__b.sql").write_text("ALTER TABLE t ADD CONSTRAINT t_tags UNIQUE (tags);\n")
+
+    def decided(jobs: int) -> list[tuple]:
+        options = LintOptions(jobs=jobs)
+        judge = options.fix_judge = FixJudge()
+        report = judge.settle_run(lint_paths([str(folder)], options), options)
+        return [(d.path, d.line, d.code, d.fix, d.fix_note) for d in report.diagnostics]
+
+    serial = decided(1)
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0)
+    calls = []
+    real = parallel.analyze
+    monkeypatch.setattr(parallel, "analyze", lambda *a: calls.append(a) or real(*a))
+    assert decided(2) == serial and len(calls) == 1
+    notes = [note for *_, note in serial if note]
+    assert len(notes) == 1 and "V2__b.sql:1 makes tags part of a unique constraint" in notes[0]

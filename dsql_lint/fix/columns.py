@@ -20,7 +20,6 @@ from dsql_lint.fix.dependents import (
     array_literal_to_json,
     follow,
     in_statement,
-    owner,
 )
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
@@ -147,15 +146,16 @@ class ReplaceType(Action):
     def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
         """The column the finding's fix changes, and how; None: the statement defines no
         table's column."""
-        parsed = here.parsed(diag.statement)
-        table = owner(parsed.tree) if parsed.tree is not None else None
-        tokens = Tokens(parsed.statement)
+        uses = here.uses(diag.statement)  # (not the tree: check has freed it)
+        table = uses.owner
+        tokens = here.tokens(diag.statement)
         column = _column_at(tokens, diag.start) if table is not None and tokens.ok else None
         if table is None or column is None:
             return None
         old, new = self._types(tokens, column, choices)
         name = tokens[column.name].name
-        return Change(table, name, old, new, _position(parsed.tree, name))
+        position = uses.positions.index(name) if name in uses.positions else None
+        return Change(table, name, old, new, position)
 
     def dependents(
         self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
@@ -192,15 +192,6 @@ def _column_at(tokens: Tokens, start: int) -> locate.Column | None:
         if first <= at < stop and name is not None:
             return locate.column(tokens, first, name, stop)
     return None
-
-
-def _position(tree: exp.Expr | None, name: str) -> int | None:
-    """The place of column `name` among the columns of a CREATE TABLE."""
-    schema = tree.this if isinstance(tree, exp.Create) else None
-    if not isinstance(schema, exp.Schema):
-        return None
-    names = [identifier_name(c.this) for c in schema.expressions if isinstance(c, exp.ColumnDef)]
-    return names.index(name) if name in names else None
 
 
 def _default_converts(span: Tokens, new: str) -> bool:

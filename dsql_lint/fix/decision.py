@@ -97,7 +97,14 @@ class FixJudge:
         ):
             return report, followed
         if here is None:
-            here = Place(report.source.display_path, report.statements, True, report.parsed, before)
+            here = Place(
+                report.source.display_path,
+                report.statements,
+                True,
+                report.parsed,
+                report.uses,
+                before,
+            )
         choices = self.choices or _default_choices()
         following = [k for k, d in enumerate(report.diagnostics) if _follows(d, actions)]
         notes: dict[int, str] = {}
@@ -160,7 +167,7 @@ class FixJudge:
         from dsql_lint.fix.fixers import load_fixers
 
         actions = load_fixers(rules)
-        places = later_places([f.source for f in report.files], options)
+        places = later_places([f.source for f in report.files], options, report.files)
         files = []
         for at, file in enumerate(report.files):
             following = [p for p in places[at + 1 :] if p is not None]
@@ -206,19 +213,26 @@ def _default_choices() -> Mapping[str, str]:
     return DEFAULT_CHOICES
 
 
-def later_places(sources: Sequence[Source], options: LintOptions) -> list[Place | None]:
+def later_places(
+    sources: Sequence[Source], options: LintOptions, linted: Sequence[FileReport] = ()
+) -> list[Place | None]:
     """Each source as the statements a type change in an earlier file must not break, read
-    when first asked; None for those that are not SQL text (ORM files, unreadable ones)."""
+    when first asked; None for those that are not SQL text (ORM files, unreadable ones).
+    `linted`: the sources' reports, whose statements' uses spare parsing them again."""
     from dsql_lint.fix.dependents import Place
     from dsql_lint.syntax.formats import statements
 
-    return [
-        None
-        if isinstance(source, MappedSource) or source.problem is not None
-        else Place(
-            source.display_path,
-            statements(source, options.assume_in_transaction, options.framework_transactions),
-            False,
-        )
-        for source in sources
-    ]
+    places: list[Place | None] = []
+    for at, source in enumerate(sources):
+        if isinstance(source, MappedSource) or source.problem is not None:
+            places.append(None)
+            continue
+        split = statements(source, options.assume_in_transaction, options.framework_transactions)
+        uses = linted[at].uses if at < len(linted) else ()
+        places.append(Place(source.display_path, split, False, uses=_aligned(uses, split)))
+    return places
+
+
+def _aligned(uses: Sequence[object], split: Sequence[object]) -> Sequence:
+    """The lint's uses of a file's statements, when they are those of this split."""
+    return uses if len(uses) == len(split) else ()

@@ -20,6 +20,9 @@ from sqlglot import exp
 
 from dsql_lint.fix.edits import Edit, replace
 from dsql_lint.lint.schema import DEFAULT_SCHEMA, Catalog, Table
+from dsql_lint.lint.uses import KEYS, Uses, key_columns, key_name, owner, uses_of
+from dsql_lint.lint.uses import folded as _folded
+from dsql_lint.lint.uses import table_name as _table_name
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.split import Statement
@@ -92,8 +95,9 @@ class Change:
 
 class Place:
     """The statements of one file that a change may reach, and whether they can be edited.
-    A statement is parsed when a change first looks at it: `check` keeps no trees, and only
-    the statements that name a changed table are read."""
+    `check` keeps no trees: what each statement names is read from its `Uses`, recorded while
+    it was linted (or from a parse when none was), and a statement is parsed again only when
+    a change needs its tree."""
 
     def __init__(
         self,
@@ -101,6 +105,7 @@ class Place:
         statements: Sequence[Statement],
         editable: bool,
         parsed: Sequence[Parsed] = (),
+        uses: Sequence[Uses | None] = (),
         before: Callable[[], Catalog] | None = None,
     ) -> None:
         self.path = path
@@ -108,8 +113,11 @@ class Place:
         self.editable = editable
         # A long INSERT's shape holds its last rows only: such a statement is parsed whole.
         self._parsed = {k: p for k, p in enumerate(parsed) if p.rows is None}
-        # Name -> the statements whose words spell it: a change looks only at those naming
-        # its table (the words of the text: a superset of the names of the tree).
+        self._uses: dict[int, Uses] = {
+            k: found for k, found in enumerate(uses) if found is not None
+        }
+        # Table name -> the statements that may name it: a change looks only at those naming
+        # its table.
         self._index: dict[str, list[int]] | None = None
         # The schema model before the file (earlier files' tables), made when first asked.
         self._before = before
@@ -120,6 +128,8 @@ class Place:
         self.changes: Callable[[], dict[tuple[str, str], str]] = dict
         self._changing: dict[tuple[str, str], str] | None = None
         self.relied: set[tuple[str, str]] = set()
+        # The tokens of the statement read last: its findings come one after another.
+        self._tokens: tuple[int, Tokens] | None = None
 
     @property
     def changing(self) -> dict[tuple[str, str], str]:
@@ -148,16 +158,35 @@ class Place:
             self._parsed[k] = parse(self.statements[k])
         return self._parsed[k]
 
-    def naming(self, name: str, start: int = 0) -> Iterator[Parsed]:
-        """The statements from `start` on that name `name` (a table, a column), in order."""
+    def uses(self, k: int) -> Uses:
+        found = self._uses.get(k)
+        if found is None:
+            found = self._uses[k] = uses_of(self.parsed(k).tree)
+        return found
+
+    def tokens(self, k: int) -> Tokens:
+        if self._tokens is None or self._tokens[0] != k:
+            self._tokens = (k, Tokens(self.statements[k]))
+        return self._tokens[1]
+
+    def line(self, k: int) -> str:
+        """Where statement `k` is, as a finding's note names it."""
+        return f"{self.path}:{self.statements[k].line}"
+
+    def naming(self, table: str, start: int = 0) -> Iterator[int]:
+        """The statements from `start` on that may name `table` (or a function), in order:
+        those whose tree names it, by their recorded uses, and those without uses (or a
+        routine's, whose body is text) whose words spell it."""
         if self._index is None:
             self._index = {}
             for k, statement in enumerate(self.statements):
-                for word in _words(statement.text):
+                known = self._uses.get(k)
+                readable = known is not None and known.readable and not known.routine
+                named = known.tables if readable else None
+                for word in _words(statement.text) if named is None else named:
                     self._index.setdefault(word, []).append(k)
-        found = self._index.get(name, [])
-        for k in found[bisect.bisect_left(found, start) :]:
-            yield self.parsed(k)
+        found = self._index.get(table, [])
+        yield from found[bisect.bisect_left(found, start) :]
 
 
 @dataclass
@@ -178,7 +207,7 @@ def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = (
     """The edits carrying the statements after statement `defined` of `here` (and the files
     of `later`) to the change; raises Declined."""
     if change.kind == "widen":
-        _inherits(change, here.parsed(defined))
+        _inherits(change, here.uses(defined))
         return []
     found = Followed(here, changed={(change.table, change.column)})
     definition = here.parsed(defined)
@@ -202,28 +231,31 @@ def _follow(
     change: Change, defined: int, here: Place, later: Iterable[Place], found: Followed
 ) -> None:
     if change.kind == "widen":
-        _inherits(change, here.parsed(defined))
+        _inherits(change, here.uses(defined))
         return
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change.table, here, here)
     children = [
         child
-        for parsed in here.naming(change.table, defined)
-        for child in _referencing(change, parsed, here, primary)
+        for k in here.naming(change.table, defined)
+        for child in _referencing(change, k, here, primary)
     ]
     for place in later:
-        for parsed in place.naming(change.table):
-            if any(True for _ in _referencing(change, parsed, place, primary)):
+        for k in place.naming(change.table):
+            if any(True for _ in _referencing(change, k, place, primary)):
                 raise Declined(
-                    f"{_where(place, parsed)} references {change.table} ({change.column}),"
-                    " in another file"
+                    f"{place.line(k)} references {change.table} ({change.column}), in another file"
                 )
     found.changed.update((c.table, c.column) for c in children)
     places = [(here, defined + 1), *((p, 0) for p in later)]
     for place, first in places:
-        for parsed in place.naming(change.table, first):
-            if _redefines(parsed, change.table):
-                break
+        for k in place.naming(change.table, first):
+            uses = place.uses(k)
+            if change.table in uses.redefines:
+                break  # the column after it is another
+            if not _may_use(change, uses, place.statements[k]):
+                continue
+            parsed = place.parsed(k)
             for edit in _statement(change, parsed, place, found):
                 if not place.editable:
                     raise Declined(
@@ -239,31 +271,26 @@ def _where(place: Place, parsed: Parsed) -> str:
     return f"{place.path}:{parsed.statement.line}"
 
 
-def _folded(node: exp.Expr | None) -> str | None:
-    if isinstance(node, exp.Identifier):
-        return node.this if node.quoted else node.this.lower()
-    return None
+def _may_use(change: Change, uses: Uses, statement: Statement) -> bool:
+    """Whether `_statement` can find anything in a statement with these uses: one it cannot
+    read, a function's body (text), or one naming the table that names the column, writes
+    rows, fires a trigger, or alters the table with the column's name in its words (a key
+    list, ALTER COLUMN ... TYPE, a REFERENCES: names, not column references)."""
+    if not uses.readable or uses.routine:
+        return True
+    if change.table not in uses.tables:
+        return False
+    return (
+        change.column in uses.columns
+        or uses.writes
+        or uses.trigger
+        or (uses.owner == change.table and change.column in _words(statement.text))
+    )
 
 
-def _table_name(table: exp.Expr | None) -> str | None:
-    return _folded(table.this) if isinstance(table, exp.Table) else None
-
-
-def _redefines(parsed: Parsed, table: str) -> bool:
-    """Whether the statement creates or drops `table` anew: the column after it is another."""
-    tree = parsed.tree
-    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        return _table_name(target) == table
-    if isinstance(tree, exp.Drop) and tree.kind == "TABLE":
-        return any(_table_name(t) == table for t in tree.find_all(exp.Table))
-    return False
-
-
-def _inherits(change: Change, parsed: Parsed) -> None:
+def _inherits(change: Change, uses: Uses) -> None:
     """A table that inherits keeps its parent's column types: a widened column conflicts."""
-    tree = parsed.tree
-    if tree is not None and tree.find(exp.InheritsProperty) is not None:
+    if uses.inherits:
         raise Declined(
             f"{change.table} inherits from another table, whose {change.column} keeps its type"
         )
@@ -391,14 +418,15 @@ def _trigger_function(
         return
     short = name.split(".")[-1]
     for where in dict.fromkeys((place, found.here)):
-        for other in where.naming(short):
-            defines = _DEFINES_FUNCTION.match(other.statement.text)
+        for k in where.naming(short):
+            text = where.statements[k].text
+            defines = _DEFINES_FUNCTION.match(text)
             if defines is None or defines.group(1).strip('"').lower() != short:
                 continue
-            if change.column in _words(other.statement.text[defines.end() :]):
+            if change.column in _words(text[defines.end() :]):
                 raise Declined(
                     f"{_where(place, parsed)}: a trigger on {change.table} runs {name}(),"
-                    f" whose body ({_where(where, other)}) uses {change.column}, which fix"
+                    f" whose body ({where.line(k)}) uses {change.column}, which fix"
                     " does not rewrite"
                 )
 
@@ -426,26 +454,9 @@ def _keys_added(
     cannot take it: any key of a jsonb column (DSQL307), a foreign key to a column that keeps
     its type (PostgreSQL compares the two). Its column lists are names, not expressions, so the
     uses of the column read elsewhere miss them."""
-    for key in tree.find_all(
-        exp.PrimaryKey, exp.UniqueColumnConstraint, exp.ForeignKey, exp.ExcludeColumnConstraint
-    ):
-        if isinstance(key, exp.PrimaryKey):
-            phrase, names = "a primary key", key.expressions
-        elif isinstance(key, exp.ForeignKey):
-            phrase, names = "a foreign key", key.expressions
-        elif isinstance(key, exp.UniqueColumnConstraint):
-            schema = key.this
-            phrase = "a unique constraint"
-            names = schema.expressions if isinstance(schema, exp.Schema) else []
-        else:
-            params = key.this
-            phrase = "an exclusion constraint"
-            names = (
-                (params.args.get("columns") or [])
-                if isinstance(params, exp.IndexParameters)
-                else []
-            )
-        columns = [_key_name(name) for name in names]
+    for key in tree.find_all(*KEYS):
+        phrase = next(words for kind, words in KEYS.items() if isinstance(key, kind))
+        columns = key_columns(key)
         if change.column not in columns:
             continue
         if change.kind == "array-json":
@@ -470,7 +481,7 @@ def _exclusion(
     using = params.args.get("using")
     method = using.name.lower() if using is not None else ""
     for entry in params.args.get("columns") or []:
-        if _key_name(entry) != change.column:
+        if key_name(entry) != change.column:
             continue
         operator = entry.args.get("op") if isinstance(entry, exp.WithOperator) else None
         plain = entry.find(exp.Opclass) is None and method in _PLAIN_METHODS
@@ -498,7 +509,7 @@ def _references_from(change: Change, parsed: Parsed, place: Place, found: Follow
     for reference in tree.find_all(exp.Reference):
         parent = reference.parent
         if isinstance(parent, exp.ForeignKey):
-            columns = [_key_name(e) for e in parent.expressions]
+            columns = [key_name(e) for e in parent.expressions]
         else:
             coldef = reference.find_ancestor(exp.ColumnDef)
             columns = [_folded(coldef.this)] if coldef is not None else []
@@ -533,8 +544,10 @@ def _column_type(target: tuple[str, str], *places: Place) -> str | None:
     the schema model of the files before)."""
     table, column = target
     for place in places:
-        for parsed in place.naming(table):
-            tree = parsed.tree
+        for k in place.naming(table):
+            if place.uses(k).owner != table:
+                continue
+            tree = place.parsed(k).tree
             if not isinstance(tree, exp.Create) or owner(tree) != table:
                 continue
             for coldef in tree.find_all(exp.ColumnDef):
@@ -560,13 +573,6 @@ def _referenced(
         columns = _primary_key(table, place, here)  # REFERENCES p: its primary key
     column = columns[at] if at < len(columns) else None
     return (table, column) if table and column else None
-
-
-def _key_name(node: exp.Expr) -> str | None:
-    """The column a key list's entry names (`tags`, `tags DESC`, `tags WITH =`)."""
-    while isinstance(node, exp.WithOperator | exp.Ordered | exp.Opclass | exp.Column):
-        node = node.this
-    return _folded(node)
 
 
 def _is_the_column(column: exp.Column, change: Change, aliases: dict[str, str]) -> bool:
@@ -825,68 +831,37 @@ def _replaced(parsed: Parsed, node: exp.Expr, text: str) -> Edit:
 class _Child:
     table: str
     column: str
-    parsed: Parsed  # the statement holding the reference
 
 
 def _referencing(
-    change: Change, parsed: Parsed, place: Place, primary: list[str | None]
+    change: Change, k: int, place: Place, primary: list[str | None]
 ) -> Iterator[_Child]:
-    """The columns that a REFERENCES or FOREIGN KEY of the statement points at the column;
+    """The columns that a REFERENCES or FOREIGN KEY of statement `k` points at the column;
     `primary`: the columns of its table's primary key, which a REFERENCES without columns means."""
-    tree = parsed.tree
-    if tree is None:
-        return
-    table_of = owner(tree)
-    for reference in tree.find_all(exp.Reference):
-        target = reference.this
-        table = target.this if isinstance(target, exp.Schema) else target
-        if _table_name(table) != change.table:
+    uses = place.uses(k)
+    for reference in uses.references:
+        if reference.table != change.table:
             continue
-        keys = [_folded(e) for e in target.expressions] if isinstance(target, exp.Schema) else []
-        parent = reference.parent
-        if isinstance(parent, exp.ForeignKey):
-            children = [_folded(e) for e in parent.expressions]
-        else:
-            coldef = reference.find_ancestor(exp.ColumnDef)
-            children = [_folded(coldef.this)] if coldef is not None else []
-        if not keys:
-            keys = list(primary)  # no column named: the primary key
+        keys = list(reference.keys) or list(primary)  # no column named: the primary key
         if change.column not in keys:
             continue
-        if len(keys) != len(children) or table_of is None:
-            raise Declined(f"{_where(place, parsed)} references {change.table}: not followed")
-        child = children[keys.index(change.column)]
+        if len(keys) != len(reference.columns) or uses.owner is None:
+            raise Declined(f"{place.line(k)} references {change.table}: not followed")
+        child = reference.columns[keys.index(change.column)]
         if child is not None:
-            yield _Child(table_of, child, parsed)
+            yield _Child(uses.owner, child)
 
 
 def _primary_key(table: str, place: Place, here: Place) -> list[str | None]:
     """The columns of the table's primary key, as `place` declares it, else the file being
     fixed, else the schema model of the files before it."""
     for where in (place, here) if place is not here else (place,):
-        for parsed in where.naming(table):
-            if parsed.tree is None or owner(parsed.tree) != table:
-                continue
-            for key in parsed.tree.find_all(exp.PrimaryKey, exp.PrimaryKeyColumnConstraint):
-                if isinstance(key, exp.PrimaryKey):
-                    return [
-                        _folded(e.this if isinstance(e, exp.Ordered) else e)
-                        for e in key.expressions
-                    ]
-                coldef = key.find_ancestor(exp.ColumnDef)
-                if coldef is not None:
-                    return [_folded(coldef.this)]
+        for k in where.naming(table):
+            uses = where.uses(k)
+            if uses.owner == table and uses.primary_key is not None:
+                return list(uses.primary_key)
     known = here.table_before(table)
     return list(known.primary_key) if known is not None else []
-
-
-def owner(tree: exp.Expr) -> str | None:
-    """The table a CREATE TABLE or ALTER TABLE statement defines or alters."""
-    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
-        return _table_name(tree.this.this if isinstance(tree.this, exp.Schema) else tree.this)
-    if isinstance(tree, exp.Alter):
-        return _table_name(tree.this)
-    return None
 
 
 def _child(
@@ -896,12 +871,11 @@ def _child(
     if (child.table, child.column) in found.retyped:
         return
     found.retyped.add((child.table, child.column))
-    for parsed in here.naming(child.table):
-        index = parsed.statement.index
-        tree = parsed.tree
-        if owner(tree) != child.table if tree is not None else True:
+    for k in here.naming(child.table):
+        if here.uses(k).owner != child.table:
             continue
-        tokens = Tokens(parsed.statement)
+        index = here.statements[k].index
+        tokens = here.tokens(k)
         column = locate.find_column(tokens, child.column) if tokens.ok else None
         if column is None:
             continue
@@ -911,7 +885,7 @@ def _child(
         retyped = norm_type(old) != norm_type(change.new_type)
         if retyped and column.constraint("DEFAULT", "GENERATED") is not None:
             raise Declined(
-                f"{_where(here, parsed)}: {child.table}.{child.column} references"
+                f"{here.line(k)}: {child.table}.{child.column} references"
                 f" {change.table} ({change.column}) and has a default for its old type"
             )
         if retyped:

@@ -46,6 +46,7 @@ from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.lint.reparse import ParseCache
+from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
@@ -119,6 +120,9 @@ class StatementResult:
     # with those nested in it in turn: settled in order, after the statement's own effects.
     # Their other findings are in the outermost statement's `diagnostics`.
     nested: list[tuple[int, StatementResult]] = field(default_factory=list)
+    # What it names, for a type change's decision on later statements (None: parse it again
+    # to know, as for a long VALUES list read in chunks).
+    uses: Uses | None = None
 
     def detach(self) -> None:
         """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
@@ -143,19 +147,21 @@ class StatementResult:
         """A copy whose lists (and nested results) settling it will not touch."""
         nested = [(number, inner.copy()) for number, inner in self.nested]
         return StatementResult(
-            list(self.diagnostics), self.kind, self.effects, list(self.pending), nested
+            list(self.diagnostics), self.kind, self.effects, list(self.pending), nested, self.uses
         )
 
-    def settled(self) -> Settled:
-        """What is kept of it once its catalog findings are built: one shared record per kind
-        for a statement that left nothing else (most rows of a dump)."""
+    def settled(self, shared: dict[tuple[str, Uses | None], Settled]) -> Settled:
+        """What is kept of it once its catalog findings are built: one record in `shared` per
+        kind and uses for a statement that left nothing else (most rows of a dump), and one
+        record of its uses for those that did."""
         effects = self.all_effects() if self.nested else self.effects
+        key = (self.kind, self.uses)
+        plain = shared.get(key)
+        if plain is None:
+            plain = shared[key] = Settled(self.kind, (), (), self.uses)
         if not self.diagnostics and not effects:
-            plain = _PLAIN.get(self.kind)
-            if plain is None:
-                plain = _PLAIN[self.kind] = Settled(self.kind, (), ())
             return plain
-        return Settled(self.kind, self.diagnostics or (), effects or ())
+        return Settled(self.kind, self.diagnostics or (), effects or (), plain.uses)
 
 
 class Settled(NamedTuple):
@@ -165,13 +171,12 @@ class Settled(NamedTuple):
     kind: str
     diagnostics: Sequence[Diagnostic]
     effects: Sequence[cat.Effect]
+    uses: Uses | None
 
 
 # How deep statements nested in statements are looked into: deeper than any schema nests
 # them (a schema in a function in a function), and a bound on what a crafted file costs.
 MAX_DEPTH = 8
-
-_PLAIN: dict[str, Settled] = {}  # by kind: a statement with no findings and no effects
 
 
 def analyzed(statement: Statement, ruleset: RuleSet) -> tuple[Parsed, StatementResult]:
@@ -223,7 +228,8 @@ def analyze(
     statement, which holds them. `nodes`: findings keep the node they matched (what `fix`
     reads; the tree stays alive). `found`: the findings of the rows of a long VALUES list's
     other chunks (`analyzed`), when `parsed` is its shape."""
-    result = _analyze_statement(parsed, ruleset, nodes)
+    # (a chunk's tree is not the statement's: a long VALUES list records no uses)
+    result = _analyze_statement(parsed, ruleset, nodes, depth == 0 and parsed.rows is None)
     result.diagnostics[:0] = found
     if depth == 0:
         _judge_grammar(parsed.statement, result.diagnostics, ruleset)
@@ -276,14 +282,18 @@ def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [replace(d, node=None, fix=FixAvailability.NONE) for d in found]
 
 
-def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> StatementResult:
+def _analyze_statement(
+    parsed: Parsed, ruleset: RuleSet, nodes: bool, record: bool
+) -> StatementResult:
+    """`record`: the result says what the statement names (`uses`), from the same walk."""
     tree = parsed.tree
     kind = statement_class(parsed)
     cut_short = _unterminated(parsed.statement, ruleset)
     if cut_short:  # what follows the opening was never meant as SQL: nothing else to say
-        return StatementResult(cut_short, kind, [], [])
+        return StatementResult(cut_short, kind, [], [], uses=uses_of(tree) if record else None)
     if parsed.statement.kind is Kind.COPY_DATA:  # rows, not SQL: only their count matters
-        return StatementResult(_copy_rows(parsed.statement, ruleset), kind, [], [])
+        found = _copy_rows(parsed.statement, ruleset)
+        return StatementResult(found, kind, [], [], uses=uses_of(tree) if record else None)
     if tree is None:
         found = _parse_error(parsed, ruleset)
         code = code_only(parsed.statement.body)
@@ -291,7 +301,8 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
         refused = ruleset.special.get(UNSUPPORTED_COMMAND)
         if refused is not None and any(d.code == refused.code for d in verdict):
             found = []  # a command DSQL refuses whatever it says: not checking it hides nothing
-        return StatementResult(found + verdict, kind, [], [])
+        uses = uses_of(None) if record else None
+        return StatementResult(found + verdict, kind, [], [], uses=uses)
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
     pending: list[tuple[int, cat.Subject, NodePath]] = []
@@ -300,7 +311,10 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
     table_known = False
     offers = ruleset.offers
     word = first_word(ctx.code_of(tree))
+    noted: list[exp.Expr] = []
     for node in tree.walk():
+        if record and type(node) in NOTED:
+            noted.append(node)
         if node is tree:
             checks = ruleset.root_checks_for(node, word)
         else:
@@ -322,7 +336,8 @@ def _analyze_statement(parsed: Parsed, ruleset: RuleSet, nodes: bool) -> Stateme
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset))
-    return StatementResult(found, kind, cat.effects_of(tree), pending)
+    uses = uses_of(tree, noted) if record else None
+    return StatementResult(found, kind, cat.effects_of(tree), pending, uses=uses)
 
 
 def _command_verdict(
@@ -539,7 +554,8 @@ class Linter:
         # DEFAULT is written after its type, an index after its table).
         diagnostics.sort(key=lambda d: (d.line, d.col, *d.sort_key))
         effects = [result.effects for result in results]
-        return FileReport(source, statements, parsed, diagnostics, effects)
+        uses = [result.uses for result in results]
+        return FileReport(source, statements, parsed, diagnostics, effects, uses)
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
@@ -649,13 +665,15 @@ class Linter:
         """Each statement analysed, then settled against the schema model, in input order."""
         everything = [s for statements in files for s in statements]
         keep = self.keep_trees or parses is not None
+        # Statements that left nothing but the same class and uses share one record.
+        shared: dict[tuple[str, Uses | None], Settled] = {}
         if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             settled = []
             for statement, result in zip(everything, results, strict=True):
                 self._settle(result, statement, None, catalog)
-                settled.append(result.settled())
+                settled.append(result.settled(shared))
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
@@ -677,7 +695,7 @@ class Linter:
                 else:
                     result.detach()
                     release(parsed)
-                results.append(result.settled())
+                results.append(result.settled(shared))
             parsed_files.append(kept)
             result_files.append(results)
         return parsed_files, result_files

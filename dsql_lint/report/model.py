@@ -25,6 +25,9 @@ class FileReport:
     # Each statement's changes to the schema model (lint.schema.Effect lists), in order:
     # what a later run replays when it reuses this file's findings (lint.cache).
     effects: list[Sequence[Any]] = field(default_factory=list)
+    # What each statement names (lint.uses.Uses, None where not recorded), in order: what a
+    # type change's fix decision reads of the statements after it (fix.dependents.Place).
+    uses: Sequence[Any] = ()
 
 
 @dataclass

@@ -91,6 +91,13 @@ def column(tokens: Tokens, start: int, name: int, stop: int) -> Column:
 
 def create_table_elements(tokens: Tokens) -> tuple[int, list[tuple[int, int]]] | None:
     """(index of the opening parenthesis, element ranges) of CREATE TABLE name (...)."""
+    key = ("create table",)
+    if key not in tokens.found:
+        tokens.found[key] = _create_table_elements(tokens)
+    return tokens.found[key]
+
+
+def _create_table_elements(tokens: Tokens) -> tuple[int, list[tuple[int, int]]] | None:
     table = tokens.find("TABLE", stop=min(len(tokens), 6), depth=0)
     if table is None or not tokens[0].is_word("CREATE"):
         return None
@@ -155,6 +162,13 @@ def add_column_name(tokens: Tokens, start: int, stop: int) -> int | None:
 
 def find_column(tokens: Tokens, name: str) -> Column | None:
     """The definition of column `name` in a CREATE TABLE or an ALTER TABLE ... ADD COLUMN."""
+    key = ("column", name)
+    if key not in tokens.found:
+        tokens.found[key] = _find_column(tokens, name)
+    return tokens.found[key]
+
+
+def _find_column(tokens: Tokens, name: str) -> Column | None:
     layout = create_table_elements(tokens)
     if layout is not None:
         for start, stop in layout[1]:

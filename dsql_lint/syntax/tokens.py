@@ -75,6 +75,9 @@ class Tokens(Sequence[Token]):
         self.items: list[Token] = list(_tokenize(statement, first, last))
         self.is_whole = start is None and end is None
         self.origin: ParseTokens | None = None  # where a part was cut from
+        # What syntax/locate.py found in these tokens, by what it was asked: a statement's
+        # findings ask for the same layouts, one after another.
+        self.found: dict[tuple[str, ...], Any] = {}
 
     def whole(self) -> Tokens:
         """The tokens of the whole statement."""
@@ -211,6 +214,7 @@ class ParseTokens:
         found.items = list(_positioned(self.raw[first:stop], text, base))
         found.is_whole = False
         found.origin = None
+        found.found = {}
         return found
 
 
