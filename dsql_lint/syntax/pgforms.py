@@ -238,26 +238,17 @@ def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> l
             continue
         if tokens[k + 1].token_type is not TokenType.L_PAREN:
             continue
-        depth, first, close = 0, None, None
-        for m in range(k + 1, len(tokens)):
-            kind = tokens[m].token_type
-            if kind is TokenType.L_PAREN:
-                depth += 1
-            elif kind is TokenType.R_PAREN:
-                depth -= 1
-                if depth == 0:
-                    close = m
-                    break
-            elif depth == 1 and first is None:
-                on_null = (
-                    words[m] in ("NULL", "ABSENT")
-                    and m + 2 < len(tokens)
-                    and (words[m + 1] == "ON" and words[m + 2] == "NULL")
-                )
-                if on_null or words[m] == "RETURNING":
-                    first = m
+        close = closing(tokens, k + 1)
         if close is None:
             break
+        first, depth = None, 0
+        for m in range(k + 2, close):  # the first clause outside the arguments' parentheses
+            kind = tokens[m].token_type
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+            on_null = words[m] in ("NULL", "ABSENT") and words[m + 1 : m + 3] == ["ON", "NULL"]
+            if depth == 0 and (on_null or words[m] == "RETURNING"):
+                first = m
+                break
         if first is None:
             clauses.append(None)
             continue
