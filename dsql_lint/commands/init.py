@@ -200,3 +200,9 @@ def _report(
         else "the framework applies them (dsql-lint apply runs SQL files)"
     )
     click.echo(f"next: dsql-lint check {where}; {then}", err=True)
+    if found is not None and found.runner:
+        click.echo(
+            f"dsql-lint: if {found.runner} runs these migrations instead of dsql-lint apply, add"
+            f" `framework: {found.runner}` to .dsql-lint.yaml: check then models its runner",
+            err=True,
+        )

@@ -78,7 +78,8 @@ class Change:
 
     @property
     def kind(self) -> str:
-        """`widen` (an integer to a wider one), `array-json`, `text`, `uuid` or `other`."""
+        """`widen` (an integer to a wider one), `array-json`, `text`, `numeric`, `uuid` or
+        `other`."""
         old, new = norm_type(self.old), norm_type(self.new_type)
         if (old in _INTEGERS or old in _SERIALS) and new in _INTEGERS:
             return "widen"
@@ -86,6 +87,8 @@ class Change:
             return "array-json"
         if new in ("TEXT", "VARCHAR", "CHARACTERVARYING"):
             return "text"
+        if new.startswith(("NUMERIC", "DECIMAL")):
+            return "numeric"
         return "uuid" if new == "UUID" else "other"
 
     @property
@@ -628,6 +631,8 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
     """A value given to the column (INSERT, UPDATE SET, SET DEFAULT) in the new type."""
     if isinstance(value, exp.Null) or _is_default(value) or change.kind == "text":
         return  # text takes any value through its assignment cast
+    if change.kind == "numeric" and _is_number(value):
+        return  # as money does, numeric takes a number, rounded to its scale
     if change.kind == "array-json":
         literal = array_json(value, change.numeric)
         if literal is not None:
@@ -638,6 +643,12 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
         f"{_where(place, parsed)} writes {_short(value)} into {change.column},"
         f" which {change.new_type} does not take"
     )
+
+
+def _is_number(value: exp.Expr) -> bool:
+    while isinstance(value, exp.Neg | exp.Paren):
+        value = value.this
+    return isinstance(value, exp.Literal) and value.is_number
 
 
 def _is_default(value: exp.Expr) -> bool:

@@ -55,19 +55,22 @@ class Detected:
     applied: bool  # `dsql-lint apply` can run the folder (SQL files)
     said: str  # what discovery found, as check says it
     others: tuple[str, ...] = ()  # other frameworks found, not written
+    # The framework whose own runner could run the folder instead of `dsql-lint apply`.
+    runner: str | None = None
 
 
 # Discovery's groups init can name -> the `framework:` it writes and whether `dsql-lint apply`
-# runs the files. Flyway-named files without a Flyway configuration and golang-migrate's
-# `.up.sql` are dsql-lint apply's own conventions too: no `framework:`, apply is the runner.
+# runs the files. Where apply can run them, the workflow init writes makes apply the runner, so
+# no `framework:` is written: with one, check models that framework's own runner (its version
+# row beside each DDL, DSQL406), and the workflow's check would fail on what its apply runs.
 # A Rails structure dump or schema.rb is taken only where there are no Rails migrations.
 _KNOWN: dict[str, tuple[str | None, bool]] = {
-    "liquibase": ("liquibase", True),
-    "goose": ("goose", True),
-    "dbmate": ("dbmate", True),
-    "drizzle": (None, True),  # drizzle-orm's migrator cannot run DDL on DSQL (runners.py)
-    "prisma": ("prisma", True),
-    "supabase": ("supabase", True),
+    "liquibase": (None, True),
+    "goose": (None, True),
+    "dbmate": (None, True),
+    "drizzle": (None, True),
+    "prisma": (None, True),
+    "supabase": (None, True),
     "golang-migrate": (None, True),
     "flyway": (None, True),
     "Alembic migrations": ("alembic", False),
@@ -76,6 +79,7 @@ _KNOWN: dict[str, tuple[str | None, bool]] = {
     "Rails schema": ("rails", False),
     "rails": ("rails", False),
 }
+_RUNNERS = {"liquibase", "goose", "dbmate", "drizzle", "prisma", "supabase", "flyway"}
 _SECOND = {"Rails schema", "rails"}
 
 
@@ -96,13 +100,12 @@ def detect(project: Path) -> Detected | None:
     ranked = sorted(kinds.values(), key=lambda gs: (-_weight(gs), str(gs[0].folder)))
     chosen = [g for g in ranked[0] if g.framework not in _SECOND] or ranked[0]
     framework, applied = _KNOWN[chosen[0].framework]
-    if chosen[0].framework == "flyway" and chosen[0].located:
-        framework = "flyway"  # flyway.conf or flyway.toml: Flyway runs them
     folders = [f.resolve() for g in chosen for f in g.folders]
     folder = Path(os.path.commonpath(folders)) if len(folders) > 1 else folders[0]
     said = "; ".join(g.summary(project) for g in chosen)
     others = tuple(g.summary(project) for gs in ranked[1:] for g in gs)
-    return Detected(folder, framework, applied, said, others)
+    runner = chosen[0].framework if applied and chosen[0].framework in _RUNNERS else None
+    return Detected(folder, framework, applied, said, others, runner)
 
 
 def _weight(groups: list[Found]) -> int:

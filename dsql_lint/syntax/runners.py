@@ -27,7 +27,7 @@ CHANGESET = "each changeset in one transaction"
 QUERY = "each file as one query string, which DSQL runs as one transaction"
 SCRIPT = "each migration.sql as one script, which DSQL runs as one transaction"
 
-RECALLED = " (as recalled from {what}, not read here: the registries reached do not carry it)"
+RECALLED = " (not confirmed against {what})"
 
 
 @dataclass(frozen=True)

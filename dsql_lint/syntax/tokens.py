@@ -232,6 +232,13 @@ def _same_reading(raw: list[Any]) -> bool:
     types = {t.token_type for t in raw}
     if not types.isdisjoint(_read_otherwise()):
         return False
+    if TokenType.L_BRACKET in types and any(
+        t.token_type is TokenType.L_BRACKET
+        and len(raw[k - 1].text) != raw[k - 1].end - raw[k - 1].start + 1
+        for k, t in enumerate(raw)
+        if k
+    ):
+        return False  # `_int4` read as `int4[]` (dialect.rewrite_internal_arrays): not its text
     return TokenType.VAR not in types or not any(
         t.token_type is TokenType.VAR and t.text.upper() == "CALL" for t in raw
     )

@@ -129,6 +129,16 @@ def test_serial_to_uuid_declines_explicit_integer_keys() -> None:
     assert "writes `1` into id, which UUID does not take" in result.withdrawn[0]
 
 
+def test_money_to_numeric_takes_numbers_and_declines_currency_text() -> None:
+    case = Case(unsafe=True)
+    numbers = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, 0.5), (2, -12);\n"
+    assert fix_text(numbers, case).text == numbers.replace("money", "NUMERIC(19, 2)")
+    currency = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, '$1.50');\n"
+    result = fix_text(currency, case)
+    assert result.text == currency
+    assert "which NUMERIC(19, 2) does not take" in result.withdrawn[0]
+
+
 def test_serial_to_uuid_declines_a_reference_from_a_column_with_a_default() -> None:
     text = (
         "CREATE TABLE p (id serial PRIMARY KEY);\n"
