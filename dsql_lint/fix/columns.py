@@ -20,6 +20,7 @@ from dsql_lint.fix.dependents import (
     array_literal_to_json,
     follow,
     in_statement,
+    norm_type,
 )
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
@@ -90,12 +91,12 @@ class ReplaceType(Action):
         whole = span.whole()
         if span.ok and whole.ok and _column_at(whole, span[0].start) is None:
             return FixAvailability.NONE  # ALTER COLUMN ... TYPE: `propose` has no fix for it
-        written = _norm_type(span.text(0, len(span)))
+        written = norm_type(span.text(0, len(span)))
         chosen = choices.get(self.choice, "") if self.choice else ""
         text = self.by_type.get(written, self.texts[chosen])
         if "IDENTITY" in text.upper() and _alters_table(span):
             return FixAvailability.NONE  # DSQL606: no identity column is added to a table
-        if self.decline_dependents and _norm_type(text) in ("JSON", "JSONB") and _keyed(span):
+        if self.decline_dependents and norm_type(text) in ("JSON", "JSONB") and _keyed(span):
             return FixAvailability.NONE  # DSQL307: no JSON key
         name = _dependent_name(span) if self.decline_dependents else None
         if name is not None:
@@ -140,7 +141,7 @@ class ReplaceType(Action):
         """The column's type as written, and the new one as the fix writes it."""
         chosen = choices.get(self.choice, "") if self.choice else ""
         old = tokens.text(column.type.start, column.type.stop)
-        text = self.by_type.get(_norm_type(old), self.texts[chosen])
+        text = self.by_type.get(norm_type(old), self.texts[chosen])
         return old, cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
 
     def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
@@ -248,10 +249,6 @@ def _alters_table(span: Tokens) -> bool:
 # --- DEFAULT conversion -----------------------------------------------------------------------
 
 
-def _norm_type(text: str) -> str:
-    return re.sub(r"\([^)]*\)|\s+", "", text).upper()
-
-
 def _cast_end(tokens: Tokens, j: int, stop: int) -> int:
     """Just past the type of a cast whose type starts at token `j`."""
     while j < stop and tokens[j].type not in _PUNCTUATION:
@@ -285,8 +282,8 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
     part = column.constraint("DEFAULT")
     if part is None:
         return []
-    to_json = _norm_type(new) in ("JSON", "JSONB")
-    from_array = _norm_type(old).endswith("]") or "ARRAY" in _norm_type(old)
+    to_json = norm_type(new) in ("JSON", "JSONB")
+    from_array = norm_type(old).endswith("]") or "ARRAY" in norm_type(old)
     edits: list[Edit] = []
     body = range(part.start + 1, part.stop)
     if any(tokens[i].type is TokenType.ARRAY for i in body):
@@ -301,7 +298,7 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
         if token.type is TokenType.DCOLON:
             end = _cast_end(tokens, i + 1, part.stop)
             cast = tokens.text(i + 1, end)
-            if _norm_type(cast) == _norm_type(old) or (from_array and cast.rstrip().endswith("]")):
+            if norm_type(cast) == norm_type(old) or (from_array and cast.rstrip().endswith("]")):
                 edits.append(replace(tokens[i + 1].start, tokens[end - 1].end, new))
     return edits
 

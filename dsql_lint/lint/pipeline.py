@@ -918,13 +918,11 @@ class Linter:
                 "writes": runner.writes,
                 "help": runners.write_help(runner),
             }
-            for tx in units:
-                first = next(
-                    (s for s, k in zip(statements, kinds, strict=True) if s.tx == tx and k == DDL),
-                    None,
-                )
-                if first is not None:
-                    out.append(_statement_diagnostic(rule, first, variables))
+            firsts: dict[int, Statement] = {}  # each runner transaction's first DDL
+            for statement, kind in zip(statements, kinds, strict=True):
+                if kind == DDL and statement.tx in units:
+                    firsts.setdefault(statement.tx, statement)
+            out.extend(_statement_diagnostic(rule, first, variables) for first in firsts.values())
         table, rule = runner.bookkeeping, self.ruleset.special.get(RUNNER_TABLE)
         if table is None or rule is None or formats.is_down(source):
             return out
