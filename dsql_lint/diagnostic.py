@@ -37,7 +37,9 @@ class Diagnostic:
     statement: int  # index of the statement in its source
     byte_start: int = 0  # offsets in the file as stored (UTF-8, BOM included)
     byte_end: int = 0
-    # Why a finding whose rule has a fix has none here (what the fix would break); None else.
+    # Why a finding whose rule has a fix has none here (what the fix would break); for a
+    # finding with a fix, what the fix changes beyond its edits (a view's column type); else
+    # None.
     fix_note: str | None = None
     # The sqlglot node the rule matched, for `fix`; never serialized.
     node: Any = field(default=None, compare=False, repr=False)

@@ -14,13 +14,14 @@ or into None when it cannot fix that occurrence (the finding then stays, as `che
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import RuleError
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.dependents import Change, Place
+from dsql_lint.fix.dependents import Carried, Change, Place
 from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.syntax.tokens import Tokens
 
@@ -34,6 +35,18 @@ DEFAULT_CHOICES: dict[str, str] = {name: values[0] for name, values in CHOICES.i
 
 class FixerError(RuleError):
     """A malformed `fixer:` block."""
+
+
+@dataclass(frozen=True)
+class NoFix:
+    """A fix decision: no fix for this finding, and why (check's `fix: none:` line, and what
+    `fix` says when it leaves the finding)."""
+
+    why: str
+
+
+# A finding's fix decision: its safety, no fix and why, or None for the rule's `fix:`.
+Decision = FixAvailability | NoFix | None
 
 
 class Action:
@@ -115,16 +128,18 @@ class Action:
         not USING gin); else every finding gets the rule's `fix:`."""
         return self.otherwise is not None and self.otherwise.per_finding
 
-    def judge(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+    def judge(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         """The fix decision for the finding whose text is `span` (the matched node), made once,
         while linting: the finding carries it, `check` prints it and `fix` applies the finding's
-        fix with that safety, or leaves the finding (NONE). None: the rule's `fix:`."""
+        fix with that safety, or leaves the finding (NoFix, saying why). None: the rule's
+        `fix:`."""
         found = self.decide(span, choices)
-        if found is FixAvailability.NONE and self.otherwise is not None:
-            return self.otherwise.judge(span, choices)
+        if isinstance(found, NoFix) and self.otherwise is not None:
+            other = self.otherwise.judge(span, choices)
+            return found if isinstance(other, NoFix) else other
         return found
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         """This action's own decision (see judge); actions whose `per_finding` is true say it."""
         return None
 
@@ -135,11 +150,12 @@ class Action:
 
     def dependents(
         self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
-    ) -> list[Edit] | None:
+    ) -> Carried | None:
         """For an action that changes what later statements read (a column's type; named in
         decision.FOLLOWING): the edits carrying the statements after the finding's, in `here`
-        and the files of `later`, along; raises dependents.Declined when one cannot follow.
-        Called once per lint by FixJudge.settle, for check and fix alike."""
+        and the files of `later`, along, with what the fix does beyond them (the finding's
+        note); raises dependents.Declined when one cannot follow. Called once per lint by
+        FixJudge.settle, for check and fix alike."""
         return None
 
     # -- building fixes ----------------------------------------------------------------------

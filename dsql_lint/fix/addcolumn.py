@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.matchers import code_only
-from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
 from dsql_lint.fix.context import FixContext
@@ -127,9 +127,19 @@ class SplitAddColumn(Action):
     def per_finding(self) -> bool:
         return True  # a finding on PRIMARY KEY stays
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
-        if any(span.has(words) for words in BLOCKING) or _required_default(span):
-            return FixAvailability.NONE
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
+        blocking = next((words for words in BLOCKING if span.has(words)), None)
+        if blocking is not None:
+            return NoFix(
+                f"DSQL adds no {blocking} column to an existing table, split or not:"
+                " the column belongs in its CREATE TABLE"
+            )
+        if _required_default(span):
+            return NoFix(
+                "the DEFAULT of a NOT NULL column is what fills the rows the table has: without"
+                " it the ADD COLUMN fails on a table with rows (and DSQL refuses the NOT NULL,"
+                " DSQL602)"
+            )
         if _default_null(span):
             return FixAvailability.SAFE  # the column is NULL without it: nothing changes
         return None

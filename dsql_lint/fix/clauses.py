@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
-from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.columns import column_of
 from dsql_lint.fix.constraints import short
 from dsql_lint.fix.context import FixContext
@@ -91,10 +91,10 @@ class DeleteClause(Action):
         # none), and, with `only` and `safe-for`, which.
         return True
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         removals = self._removals(span, 0, len(span))
         if not removals:
-            return FixAvailability.NONE
+            return NoFix(self._kept(span))
         if not self.safe_for:
             return None
         safe = all(key in self.safe_for for _, _, key in removals)
@@ -114,6 +114,24 @@ class DeleteClause(Action):
             return None
         removed = ", ".join(f"`{short(tokens.text(i, j))}`" for i, j, _ in removals)
         return self.make(diag, edits, "removed " + removed)
+
+    def _kept(self, span: Tokens) -> str:
+        """Why the finding's text has no clause this action removes."""
+        pos = 0
+        while (match := self._next(span, pos, len(span))) is not None:
+            i, j, operand = match
+            pos = j
+            if self.only and _operand_key(operand) not in self.only:
+                kept = ", ".join(sorted(self.only))
+                return (
+                    f"the fix removes {self.clauses[0]} {kept} only: without"
+                    f" `{short(span.text(i, j))}` the statement would make something else (an"
+                    " index of another method serves other queries)"
+                )
+        return (
+            f"the statement has no {' or '.join(self.clauses)} clause that the fix removes:"
+            " DSQL refuses the statement itself"
+        )
 
     def _removals(self, tokens: Tokens, pos: int, stop: int) -> list[tuple[int, int, str]]:
         """The clauses to remove in tokens [pos, stop): their token range and operand key."""
@@ -232,8 +250,13 @@ class DeleteAction(Action):
     def per_finding(self) -> bool:
         return True  # whether the finding is an ALTER TABLE with such an action
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
-        return None if self._doomed(span) else FixAvailability.NONE
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
+        if self._doomed(span):
+            return None
+        return NoFix(
+            f"the statement has no ALTER TABLE action {' or '.join(self.matching)} that the fix"
+            " removes"
+        )
 
     def _doomed(self, tokens: Tokens) -> list[int]:
         """The indexes of the actions to remove, in the layout of the ALTER TABLE `tokens`."""
@@ -296,9 +319,12 @@ class ReplaceHead(Action):
     def per_finding(self) -> bool:
         return bool(self.unless)
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
-        """NONE when the statement says something the rewrite would lose (`unless`)."""
-        return FixAvailability.NONE if any(span.has(words) for words in self.unless) else None
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
+        """No fix when the statement says something the rewrite would lose (`unless`)."""
+        said = next((words for words in self.unless if span.has(words)), None)
+        if said is None:
+            return None
+        return NoFix(f"the statement says {said}, which {self.text} would not do")
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)

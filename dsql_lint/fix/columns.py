@@ -10,9 +10,10 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
-from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.dependents import (
+    Carried,
     Change,
     Declined,
     Place,
@@ -21,11 +22,13 @@ from dsql_lint.fix.dependents import (
     follow,
     in_statement,
     norm_type,
+    uncarried,
 )
 from dsql_lint.fix.edits import Edit, Fix, replace
 from dsql_lint.fix.style import cased, like_replaced
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import parse
+from dsql_lint.syntax.psql_variables import reads
 from dsql_lint.syntax.tokens import Tokens
 
 
@@ -86,26 +89,31 @@ class ReplaceType(Action):
     def per_finding(self) -> bool:
         return bool(self.safe_types) or self.decline_dependents or self.convert_default
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
         whole = span.whole()
+        written = span.text(0, len(span))
         if span.ok and whole.ok and _column_at(whole, span[0].start) is None:
-            return FixAvailability.NONE  # ALTER COLUMN ... TYPE: `propose` has no fix for it
-        written = norm_type(span.text(0, len(span)))
+            return NoFix(_not_a_column(whole, written))
         chosen = choices.get(self.choice, "") if self.choice else ""
-        text = self.by_type.get(written, self.texts[chosen])
+        text = self.by_type.get(norm_type(written), self.texts[chosen])
+        new = Change("", "", written, text).new_type
         if "IDENTITY" in text.upper() and _alters_table(span):
-            return FixAvailability.NONE  # DSQL606: no identity column is added to a table
+            return NoFix("DSQL adds no identity column to an existing table (DSQL606)")
         if self.decline_dependents and norm_type(text) in ("JSON", "JSONB") and _keyed(span):
-            return FixAvailability.NONE  # DSQL307: no JSON key
+            return NoFix(
+                f"the column is a PRIMARY KEY or UNIQUE, and DSQL cannot use a {new} column in"
+                " a key (DSQL307)"
+            )
         name = _dependent_name(span) if self.decline_dependents else None
         if name is not None:
-            change = Change("", name, span.text(0, len(span)), text)
-            if in_statement(change, parse(span.statement)) is None:
-                return FixAvailability.NONE
+            change = Change("", name, written, text)
+            why = uncarried(change, parse(span.statement))
+            if why is not None:
+                return NoFix(f"the fix (`{written}` -> `{new}`) would break: {why}")
         if self.convert_default and not _default_converts(span, text):
-            return FixAvailability.NONE  # what `propose` would decline
-        safe = written in self.safe_types and self.safe_choice in (None, chosen)
+            return NoFix(f"the column's DEFAULT cannot be rewritten for {new}")
+        safe = norm_type(written) in self.safe_types and self.safe_choice in (None, chosen)
         return FixAvailability.SAFE if safe else None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
@@ -133,6 +141,8 @@ class ReplaceType(Action):
         summary = f"column {tokens[column.name].text}: `{old}` -> `{new}`"
         if followed:
             summary += f", and {len(followed)} {'use' if len(followed) == 1 else 'uses'} of it"
+        if diag.fix_note:  # what the change does beyond the edits (FixJudge.settle)
+            summary += f" ({diag.fix_note})"
         return self.make(diag, edits, summary)
 
     def _types(
@@ -160,7 +170,7 @@ class ReplaceType(Action):
 
     def dependents(
         self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
-    ) -> list[Edit] | None:
+    ) -> Carried | None:
         """The edits carrying the statements after the column's (and the files of `later`) to
         its new type; raises Declined naming the one that cannot take it. None: the
         statement defines no table's column."""
@@ -193,6 +203,25 @@ def _column_at(tokens: Tokens, start: int) -> locate.Column | None:
         if first <= at < stop and name is not None:
             return locate.column(tokens, first, name, stop)
     return None
+
+
+def _not_a_column(tokens: Tokens, written: str) -> str:
+    """Why a type outside a column definition has no fix."""
+    variables = reads([tokens.statement])
+    if variables:
+        return (
+            f"fix cannot read the statement's column definitions past psql variable"
+            f" {variables[0].written}, whose value psql puts in when it runs the file"
+        )
+    if re.match(r"ALTER\s+TABLE\b", tokens.statement.text, re.IGNORECASE):
+        return (
+            f"`{written}` is the type of an ALTER COLUMN ... TYPE, which DSQL refuses whatever"
+            " the type (DSQL608): fix changes the type in the column's definition only"
+        )
+    return (
+        f"`{written}` is not a table column's type here (a routine's parameter or result, a"
+        " cast, a composite type): fix changes the types of column definitions only"
+    )
 
 
 def _default_converts(span: Tokens, new: str) -> bool:

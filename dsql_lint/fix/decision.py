@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
@@ -37,8 +37,13 @@ if TYPE_CHECKING:
 # The fix actions that change a column's type: what the later statements do with the column
 # decides too.
 FOLLOWING = frozenset({"replace-type"})
+# The fix actions that move the finding's text into another statement (a key into its CREATE
+# TABLE): an error found in that text would go with it.
+MOVING = frozenset({"fold-into-create"})
 # (code, start) of a finding -> the edits carrying the later statements to its fix.
 Followed = dict[tuple[str, int], "list[Edit]"]
+# A finding's fix decision, and why it has none (the finding's `fix_note`); None: the rule's.
+Judged = tuple[FixAvailability, str | None] | None
 
 
 class FixJudge:
@@ -50,11 +55,12 @@ class FixJudge:
         self.choices = choices
         # Rule code -> its fixer, if that decides per finding.
         self.fixers: dict[str, Action | None] = {}
-        self.known: dict[tuple[str, int, str, str], FixAvailability | None] = {}
+        self.known: dict[tuple[str, int, str, str], Judged] = {}
         # The tokens of the statement judged last: its findings are judged one after another.
         self.last: tuple[Parsed, ParseTokens] | None = None
 
-    def __call__(self, rule: Rule, parsed: Parsed, start: int, end: int) -> FixAvailability | None:
+    def __call__(self, rule: Rule, parsed: Parsed, start: int, end: int) -> Judged:
+        """The finding's fix decision, and why it has no fix; None: the rule's `fix:`."""
         if rule.code not in self.fixers:
             self.fixers[rule.code] = _deciding_fixer(rule)
         fixer = self.fixers[rule.code]
@@ -68,9 +74,18 @@ class FixJudge:
         key = (rule.code, start - statement.start, text[start:end], statement.text)
         if key in self.known:
             return self.known[key]
-        from dsql_lint.fix.actions import DEFAULT_CHOICES
+        from dsql_lint.fix.actions import DEFAULT_CHOICES, NoFix
 
-        found = fixer.judge(self._tokens(parsed).part(start, end), self.choices or DEFAULT_CHOICES)
+        decided = fixer.judge(
+            self._tokens(parsed).part(start, end), self.choices or DEFAULT_CHOICES
+        )
+        found: Judged = (
+            (FixAvailability.NONE, decided.why)
+            if isinstance(decided, NoFix)
+            else (decided, None)
+            if decided is not None
+            else None
+        )
         if len(self.known) > 10_000:
             self.known.clear()
         self.known[key] = found
@@ -92,6 +107,7 @@ class FixJudge:
         from dsql_lint.fix.dependents import Declined, Place, norm_type
 
         followed: Followed = {}
+        report = _moved_errors(report, actions)
         if isinstance(report.source, MappedSource) or not any(
             _follows(d, actions) for d in report.diagnostics
         ):
@@ -107,7 +123,8 @@ class FixJudge:
             )
         choices = self.choices or _default_choices()
         following = [k for k, d in enumerate(report.diagnostics) if _follows(d, actions)]
-        notes: dict[int, str] = {}
+        notes: dict[int, str] = {}  # why a finding has no fix
+        remarks: dict[int, str] = {}  # what a finding's fix does beyond its edits
         relied: dict[int, set[tuple[str, str]]] = {}
         columns: dict[int, tuple[str, str]] = {}
 
@@ -130,7 +147,7 @@ class FixJudge:
                 diag = report.diagnostics[k]
                 here.relied = set()
                 try:
-                    edits = actions[diag.code].dependents(diag, here, later, choices)
+                    carried = actions[diag.code].dependents(diag, here, later, choices)
                 except Declined as why:
                     notes[k] = str(why)
                     followed.pop((diag.code, diag.start), None)
@@ -138,8 +155,10 @@ class FixJudge:
                         here.unchanged(columns[k])
                 else:
                     relied[k] = here.relied
-                    if edits:
-                        followed[(diag.code, diag.start)] = edits
+                    if carried is not None and carried.edits:
+                        followed[(diag.code, diag.start)] = carried.edits
+                    if carried is not None and carried.note:
+                        remarks[k] = carried.note
             # Judged again: the fixes that counted on a change now declined.
             judged = [
                 k
@@ -150,7 +169,11 @@ class FixJudge:
                 del relied[k]
         here.changes = dict  # not a cycle through the closure: the collector is off
         diagnostics = [
-            dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=notes[k]) if k in notes else d
+            dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=notes[k])
+            if k in notes
+            else dataclasses.replace(d, fix_note=remarks[k])
+            if k in remarks
+            else d
             for k, d in enumerate(report.diagnostics)
         ]
         return dataclasses.replace(report, diagnostics=diagnostics), followed
@@ -158,7 +181,7 @@ class FixJudge:
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
         """`settle` for each file of a run, the files after it as its later ones (what `fix`
         of the same paths reads)."""
-        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING]
+        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING]
         codes = {r.code for r in rules}
         if not any(
             d.code in codes and d.fix is not FixAvailability.NONE for d in report.diagnostics
@@ -194,6 +217,44 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 def _follows(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
     action = actions.get(diag.code)
     return action is not None and action.name in FOLLOWING and diag.fix is not FixAvailability.NONE
+
+
+def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
+    """`report` with no fix for the findings whose fix moves their text into another statement
+    while an error of another rule is found in that text (a json column in a primary key,
+    DSQL307): the statement it moves into (the CREATE TABLE) would be refused instead."""
+    moving = [
+        k
+        for k, d in enumerate(report.diagnostics)
+        if d.fix is not FixAvailability.NONE
+        and (action := actions.get(d.code)) is not None
+        and action.name in MOVING
+    ]
+    if not moving:
+        return report
+    errors: dict[int, list[Diagnostic]] = {}
+    for d in report.diagnostics:
+        if d.severity is Severity.ERROR:
+            errors.setdefault(d.statement, []).append(d)
+    diagnostics = list(report.diagnostics)
+    for k in moving:
+        diag = diagnostics[k]
+        carried = next(
+            (
+                e
+                for e in errors.get(diag.statement, ())
+                if e.code != diag.code and diag.start <= e.start and e.end <= diag.end
+            ),
+            None,
+        )
+        if carried is not None:
+            diagnostics[k] = dataclasses.replace(
+                diag,
+                fix=FixAvailability.NONE,
+                fix_note=f"the fix would move {carried.code} with it ({carried.message}): DSQL"
+                " would refuse the statement it moves into instead",
+            )
+    return dataclasses.replace(report, diagnostics=diagnostics)
 
 
 def _schema_before(files: Sequence[FileReport]) -> Catalog:

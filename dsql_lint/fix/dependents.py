@@ -206,12 +206,21 @@ class Followed:
     views: list[tuple[str, str, int, Place]] = field(default_factory=list)
 
 
-def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> list[Edit]:
+@dataclass(frozen=True)
+class Carried:
+    """The edits carrying the later statements to a change, and what the change does beyond
+    them that its user should know (a view's column that takes the new type)."""
+
+    edits: list[Edit]
+    note: str | None = None
+
+
+def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> Carried:
     """The edits carrying the statements after statement `defined` of `here` (and the files
     of `later`) to the change; raises Declined."""
     if change.kind == "widen":
         _inherits(change, here.uses(defined))
-        return []
+        return Carried([])
     found = Followed(here, changed={(change.table, change.column)})
     definition = here.parsed(defined)
     if definition.tree is not None:
@@ -219,15 +228,25 @@ def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = (
     later = list(later)
     _follow(change, defined, here, later, found)
     # A view's column that shows the column takes its new type: its uses follow in turn.
+    shown_by: list[str] = []
     while found.views:
         view, column, index, place = found.views.pop(0)
         if (view, column) in found.changed:
             continue
         found.changed.add((view, column))
+        shown_by.append(f"{view}.{column}")
         after = later if place is here else later[later.index(place) + 1 :]
         shown = Change(view, column, change.old, change.new)
         _follow(shown, index, place, after, found)
-    return found.edits
+    if not shown_by:
+        return Carried(found.edits)
+    views = ", ".join(shown_by)
+    return Carried(
+        found.edits,
+        f"{'view column' if len(shown_by) == 1 else 'view columns'} {views} show"
+        f"{'s' if len(shown_by) == 1 else ''} {change.column}: what reads"
+        f" {'it' if len(shown_by) == 1 else 'them'} gets {change.new_type}, not {change.old}",
+    )
 
 
 def _follow(
@@ -926,24 +945,47 @@ def _like(new: str, old: str) -> str:
 def in_statement(change: Change, parsed: Parsed) -> list[Edit] | None:
     """The edits carrying the column's other uses in its own statement (a CHECK, a generated
     column) to the new type; None when one cannot be carried (a key, an array operator)."""
+    edits, why = _own_uses(change, parsed)
+    return None if why is not None else edits
+
+
+def uncarried(change: Change, parsed: Parsed) -> str | None:
+    """Why a use of the column in its own statement cannot be carried to the new type; None
+    when each can."""
+    return _own_uses(change, parsed)[1]
+
+
+def _own_uses(change: Change, parsed: Parsed) -> tuple[list[Edit], str | None]:
     tree = parsed.tree
-    if tree is None or change.kind != "array-json":
-        return None
+    if tree is None:
+        return [], "fix cannot read the statement"
     edits: list[Edit] = []
     for identifier in tree.find_all(exp.Identifier):
         if _folded(identifier) != change.column or isinstance(identifier.parent, exp.ColumnDef):
             continue
         column = identifier.parent
         if not isinstance(column, exp.Column) or column.this is not identifier:
-            return None  # a key's or an index's column list
+            # a key's or an index's column list
+            return edits, f"the statement lists {change.column} in {_element(identifier)}"
         node: exp.Expr = column
         parent = node.parent
         while isinstance(parent, exp.Paren):
             node, parent = parent, parent.parent
-        if isinstance(parent, exp.Is):
+        if change.kind == "array-json" and isinstance(parent, exp.Is):
             continue
-        rewritten = _array_use(parsed, column, node, parent)
+        rewritten = (
+            _array_use(parsed, column, node, parent) if change.kind == "array-json" else None
+        )
         if rewritten is None:
-            return None
+            return edits, (
+                f"the statement uses {change.column} as {change.old} in {_element(identifier)}"
+            )
         edits.append(rewritten)
-    return edits
+    return edits, None
+
+
+def _element(node: exp.Expr) -> str:
+    """The table element (a constraint, a column's constraint) holding `node`, as SQL."""
+    while node.parent is not None and not isinstance(node.parent, exp.Schema | exp.ColumnDef):
+        node = node.parent
+    return _short(node)

@@ -77,7 +77,7 @@ class FixResult:
         return [
             f"{path}:{d.line}: {d.code} not fixed: {d.fix_note}"
             for d in self.report.diagnostics
-            if d.fix_note
+            if d.fix is FixAvailability.NONE and d.fix_note
         ]
 
     @property

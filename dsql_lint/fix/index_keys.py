@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
-from dsql_lint.fix.actions import Action, action
+from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut
 from dsql_lint.fix.edits import Edit, Fix, replace
@@ -39,12 +39,12 @@ class AscendingKeys(Action):
     def per_finding(self) -> bool:
         return True
 
-    def decide(self, span: Tokens, choices: Mapping[str, str]) -> FixAvailability | None:
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         if not span.ok:
-            return FixAvailability.NONE
+            return NoFix("fix cannot read the statement's keys")
         keys = _keys(Tokens(span.statement), span[0].start)
         if not keys or not any(key.desc is not None for key in keys):
-            return FixAvailability.NONE
+            return NoFix("fix finds no DESC key in the index's key list to make ascending")
         mixed = any(key.desc is None for key in keys)
         return FixAvailability.UNSAFE if mixed else FixAvailability.SAFE
 

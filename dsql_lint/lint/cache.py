@@ -35,7 +35,7 @@ from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import included_state
 from dsql_lint.syntax.source import STDIN, Source
 
-FORMAT = 1  # of an entry; part of every key
+FORMAT = 2  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,8 @@ class FindingsCache:
             # What a rule's findings share is written once, in `kinds`.
             kind = kinds.setdefault((d.code, d.name, d.severity.value, d.suggestion), len(kinds))
             rows.append([d.start, d.end, d.line, d.col, d.end_line, d.end_col, kind, d.message,
-                         d.fix.value, d.statement, d.byte_start, d.byte_end])  # fmt: skip
+                         d.fix.value, d.statement, d.byte_start, d.byte_end,
+                         d.fix_note])  # fmt: skip
         effects = [[effect.to_json() for effect in statement] for statement in report.effects]
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -286,9 +287,10 @@ def _diagnostic(
     statement: int,
     byte_start: int,
     byte_end: int,
+    fix_note: str | None,
 ) -> Diagnostic:
     code, name, severity, suggestion = kinds[kind]
     return Diagnostic(
         source.display_path, start, end, line, col, end_line, end_col, code, name, severity,
-        message, suggestion, FixAvailability(fix), statement, byte_start, byte_end,
+        message, suggestion, FixAvailability(fix), statement, byte_start, byte_end, fix_note,
     )  # fmt: skip

@@ -60,11 +60,11 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import unset
+from dsql_lint.syntax.psql_variables import substitutions, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
+from dsql_lint.syntax.split import Kind, Statement, TxControl, split, unclosed
 
 
 class _MatchContext:
@@ -278,8 +278,23 @@ def _parsed_at(
     return found
 
 
+NESTED = (
+    "the statement is nested in another (a routine's body, a DO block, a schema element):"
+    " fix rewrites top-level statements only"
+)
+
+
 def _nested_findings(found: Iterable[Diagnostic]) -> list[Diagnostic]:
-    return [replace(d, node=None, fix=FixAvailability.NONE) for d in found]
+    # (a finding with a fix, or with a note why not, is one whose rule has a fixer)
+    return [
+        replace(
+            d,
+            node=None,
+            fix=FixAvailability.NONE,
+            fix_note=NESTED if d.fix is not FixAvailability.NONE or d.fix_note else None,
+        )
+        for d in found
+    ]
 
 
 def _analyze_statement(
@@ -463,6 +478,31 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
     return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
 
 
+# Why a transaction finding has no fix (a split of its block).
+CARRIED = (
+    "the transaction began in an earlier file of the run: fix splits only a transaction its"
+    " file opens and commits"
+)
+UNSPLIT = (
+    "the file does not open and commit the transaction itself (a migration tool's, or"
+    " --assume-in-transaction): fix cannot put a COMMIT inside it"
+)
+SAVEPOINT = (
+    "the statement is in a savepoint's scope: a COMMIT before it would move ROLLBACK TO"
+    " SAVEPOINT into another transaction"
+)
+
+
+def _generated(source: MappedSource, diag: Diagnostic) -> str | None:
+    """Why a finding outside the file's SQL text has no fix: its SQL is generated, or is a
+    psql variable's value."""
+    if diag.fix is FixAvailability.NONE and not diag.fix_note:
+        return None  # its rule has no fixer
+    if source.framework == PSQL:
+        return "the finding is in a psql variable's value, which fix does not write in the file"
+    return f"the SQL is generated from the {source.framework}'s own terms: see the suggestion"
+
+
 class Linter:
     """Lints sources in order, carrying the catalog from one to the next.
 
@@ -542,11 +582,14 @@ class Linter:
         diagnostics.extend(carried)
         diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
+        diagnostics = self._given_values(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
             # of a string literal is, where fix can write the edit in it (fix/hosted.py).
             diagnostics = [
-                d if source.in_literal(d.start, d.end) else replace(d, fix=FixAvailability.NONE)
+                d
+                if source.in_literal(d.start, d.end)
+                else replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
                 for d in diagnostics
             ]
             diagnostics.extend(self._orm_notes(source))
@@ -556,6 +599,42 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
+
+    def _given_values(
+        self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
+    ) -> list[Diagnostic]:
+        """The findings in a statement that reads a psql variable given a value (`-v`) have no
+        fix: `check` lints the statement with the value put in, `fix` the file as written,
+        without it, so neither could make the other's decision (fix says why, as check)."""
+        values = self.options.psql_variables
+        if not values or (isinstance(source, MappedSource) and source.framework != PSQL):
+            return diagnostics
+        # The file as written: the reads are in it.
+        text = source.original if isinstance(source, MappedSource) else source.text
+        if ":" not in text:
+            return diagnostics
+        written = split(Source(source.path, text)) if text is not source.text else statements
+        held: dict[tuple[int, int], list[str]] = {}
+        for read, _ in substitutions(written, values):
+            statement = next(s for s in written if s.start <= read.start < s.end)
+            held.setdefault((statement.start, statement.end), []).append(read.written)
+        if not held:
+            return diagnostics
+        out = []
+        for d in diagnostics:
+            at = source.original_offset(d.start) if isinstance(source, MappedSource) else d.start
+            names = next((v for (s, e), v in held.items() if s <= at < e), None)
+            if names is not None and (d.fix is not FixAvailability.NONE or d.fix_note):
+                read = ", ".join(dict.fromkeys(names))
+                d = replace(
+                    d,
+                    fix=FixAvailability.NONE,
+                    fix_note=f"the statement reads psql variable {read}, given a value: check"
+                    " lints it with the value put in, fix edits the file as written, without"
+                    " it; fix this statement by hand",
+                )
+            out.append(d)
+        return out
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
@@ -812,7 +891,9 @@ class Linter:
                 for found in _transaction_findings(check, members):
                     index = owner[found.path, found.statement]
                     if index != first:
-                        later = replace(found, suggestion=hint, fix=FixAvailability.NONE)
+                        later = replace(
+                            found, suggestion=hint, fix=FixAvailability.NONE, fix_note=CARRIED
+                        )
                         carried[index].append(later)
         return covered, carried
 
@@ -839,8 +920,10 @@ class Linter:
             scoped = {members[k][0].index for k in savepoint_scopes([s.text for s, _ in members])}
             for check in checks:
                 block_found = [
-                    replace(d, fix=FixAvailability.NONE)
-                    if not splittable or d.statement in scoped
+                    replace(d, fix=FixAvailability.NONE, fix_note=UNSPLIT)
+                    if not splittable
+                    else replace(d, fix=FixAvailability.NONE, fix_note=SAVEPOINT)
+                    if d.statement in scoped
                     else d
                     for d in _transaction_findings(check, members)
                 ]
@@ -1018,9 +1101,9 @@ def _node_diagnostic(
     variables = node_vars(node, lambda: text[start:end])
     found = diagnostic(parsed.statement, rule, start, end, variables, node if keep else None)
     if judge is not None and rule.fixer:
-        fix = judge(rule, parsed, start, end)
-        if fix is not None and fix is not found.fix:
-            return replace(found, fix=fix)
+        decided = judge(rule, parsed, start, end)
+        if decided is not None and decided != (found.fix, None):
+            return replace(found, fix=decided[0], fix_note=decided[1])
     return found
 
 

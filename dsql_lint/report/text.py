@@ -67,7 +67,8 @@ def _finding(
     if diag.suggestion:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
-        out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}")
+        note = f"; {diag.fix_note}" if diag.fix_note else ""
+        out.append(f"  {style('fix:', '1;32')} {FIX_HINT[diag.fix]}{note}")
     elif diag.fix_note:
         out.append(f"  {style('fix:', '1;32')} none: {diag.fix_note}")
     if answers:  # what the cluster will say: searchable when it is seen in production

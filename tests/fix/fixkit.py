@@ -111,6 +111,7 @@ def assert_guarantees(
     rule that check's decision cannot know); None: any number."""
     assert_preserved(result)
     assert_promises_kept(result, unsafe, case or case_of(result.source.text), guarded)
+    assert_explained(result, unsafe, case or case_of(result.source.text))
     new = set(parse_errors(result.report)) - set(parse_errors(result.first))
     assert not new, f"the fix made statements that do not parse: {sorted(new)[:3]}"
     assert result.converged, (
@@ -167,6 +168,22 @@ def assert_promises_kept(
         if (d.code, d.start) in result.declined and not d.fix_note
     ]
     assert not unexplained, f"withdrawn without a note: {unexplained}"
+
+
+def assert_explained(result: FixResult, unsafe: bool, case: Case) -> None:
+    """Every finding fix leaves either has no fixer at all (check says `fix: none`, and
+    nothing more) or says why it is left: its note (check's `fix: none: ...` line and fix's
+    "not fixed: ..." line), or its fix waits for --unsafe-fixes."""
+    lint = LintOptions(target=case.target, rule_dirs=case.rule_dirs)
+    fixable = {r.code for r in active_rules(lint) if r.fixer}
+    silent = [
+        f"{d.line}: {d.code} ({d.fix.value}) {d.message[:60]}"
+        for d in result.remaining
+        if d.code in fixable
+        and not d.fix_note
+        and not (not unsafe and d.fix is FixAvailability.UNSAFE)
+    ]
+    assert not silent, f"left by fix without saying why: {silent[:5]}"
 
 
 def assert_idempotent(result: FixResult, case: Case, unsafe: bool | None = None) -> None:

@@ -172,3 +172,33 @@ def test_a_not_null_with_a_comment_inside_keeps_its_default(tmp_path: Path) -> N
         "CREATE TABLE t (id bigint);\nALTER TABLE t ADD COLUMN n int DEFAULT 0 NOT /* x */ NULL;\n"
     )
     assert ("DSQL601", "none") in _decisions(tmp_path, sql)
+
+
+def test_a_statement_reading_a_given_psql_variable_has_the_same_decision_in_check_and_fix(
+    tmp_path: Path,
+) -> None:
+    """check lints the statement with `-v`'s values put in, fix the file as written: a finding
+    in it has no fix in either, and both say why in the same words."""
+    path = tmp_path / "m.sql"
+    path.write_text(
+        'CREATE TABLE :"schema".items (id uuid PRIMARY KEY, n :coltype, tags text[]);\n'
+        "CREATE TABLE other (id uuid PRIMARY KEY, tags text[]);\n",
+        encoding="utf-8",
+    )
+    given = ["-v", "schema=s", "-v", "coltype=serial"]
+    checked = CliRunner().invoke(
+        cli, ["check", "--format", "json", "--isolated", "--no-cache", *given, str(path)]
+    )
+    found = {
+        (d["start"]["line"], d["code"]): (d["fix"], d["fix_note"])
+        for d in json.loads(checked.output)["diagnostics"]
+    }
+    fix, note = found[1, "DSQL102"]
+    assert fix == "none" and note.startswith('the statement reads psql variable :"schema"')
+    assert found[2, "DSQL102"] == ("unsafe", None)  # no variable: fixed as ever
+    fixed = CliRunner().invoke(
+        cli, ["fix", "--isolated", "--unsafe-fixes", "--diff", *given, str(path)]
+    )
+    assert f"m.sql:1: DSQL102 not fixed: {note}" in fixed.output
+    assert "+CREATE TABLE other (id uuid PRIMARY KEY, tags jsonb);" in fixed.output
+    assert "+CREATE TABLE :" not in fixed.output

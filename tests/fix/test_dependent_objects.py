@@ -159,3 +159,47 @@ def test_two_serial_columns_a_foreign_key_joins_both_become_uuid(server: Server,
     assert not result.remaining
     proof = prove(lambda: create_database(server), result)
     assert not proof.before and not proof.after, proof
+
+
+# (the statement, the note on its type finding, which fix leaves)
+NOT_A_COLUMN = {
+    "alter column type": (
+        "ALTER TABLE t ALTER COLUMN ip TYPE money USING 0;",
+        "`money` is the type of an ALTER COLUMN ... TYPE, which DSQL refuses",
+    ),
+    "function parameter": (
+        "CREATE FUNCTION f(a money) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+        "`money` is not a table column's type here (a routine's parameter",
+    ),
+    "exclusion constraint": (
+        "CREATE TABLE r (id int PRIMARY KEY, during tsrange, EXCLUDE USING gist (during WITH &&));",
+        "the statement uses during as tsrange in `EXCLUDE USING gist(during WITH &&)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(("later", "note"), NOT_A_COLUMN.values(), ids=NOT_A_COLUMN.keys())
+def test_a_type_finding_fix_leaves_says_why(server: Server, later: str, note: str) -> None:
+    """check's `fix: none: ...` line and fix's "not fixed: ..." line give the same reason."""
+    text = TABLE + later + "\n"
+    result = fix_text(text, UNSAFE)
+    (found,) = [d for d in result.remaining if d.line == 2 and d.code == "DSQL105"]
+    assert found.fix is FixAvailability.NONE
+    assert found.fix_note is not None and note in found.fix_note
+    assert [line for line in result.withdrawn if line.startswith("t.sql:2:")] == [
+        f"t.sql:2: DSQL105 not fixed: {found.fix_note}"
+    ]
+    _loads(server, text)
+
+
+def test_a_view_showing_a_changed_column_is_said(server: Server) -> None:
+    """`tags text[]` -> `jsonb` under a view that shows it: the fix is made, and says that the
+    view's column changes type with it (check's `fix:` line and fix's summary)."""
+    text = TABLE + "CREATE VIEW v AS SELECT id, tags AS labels FROM t;\n"
+    result = fix_text(text, UNSAFE)
+    note = "view column v.labels shows tags: what reads it gets jsonb, not text[]"
+    (found,) = [d for d in result.first.diagnostics if d.code == "DSQL102"]
+    assert (found.fix, found.fix_note) == (FixAvailability.UNSAFE, note)
+    (fix,) = [f for f in result.applied if f.code == "DSQL102"]
+    assert fix.summary == f"column tags: `text[]` -> `jsonb` ({note})"
+    assert "tags jsonb" in _loads(server, text)

@@ -376,7 +376,7 @@ def test_a_reference_without_columns_reads_the_key_of_an_earlier_file(tmp_path: 
         ("DSQL101", FixAvailability.UNSAFE)
     ]
     said, _ = _fix_folder_as_is(tmp_path, "--serial-to", "uuid")
-    assert "not fixed" not in said
+    assert "DSQL101 not fixed" not in said
     assert "pid UUID DEFAULT gen_random_uuid()" in (tmp_path / "V2__c.sql").read_text()
 
 

@@ -129,10 +129,12 @@ def test_identity_in_add_column_is_declined_by_check_and_fix(tmp_path: Path) -> 
     path.write_text(text)
     checked = CliRunner().invoke(cli, ["check", "--isolated", "--format", "json", str(path)])
     [found] = json.loads(checked.output)["diagnostics"]
-    assert (found["code"], found["fix"]) == ("DSQL101", "none")
+    note = "DSQL adds no identity column to an existing table (DSQL606)"
+    assert (found["code"], found["fix"], found["fix_note"]) == ("DSQL101", "none", note)
     result = fix_text(text, UNSAFE)
     assert result.text == text
-    assert not result.withdrawn  # declined while linting: never tried
+    assert not result.declined  # declined while linting: never tried, so never withdrawn
+    assert result.withdrawn == [f"t.sql:2: DSQL101 not fixed: {note}"]
 
 
 def test_fix_prints_the_note(tmp_path: Path) -> None:
