@@ -25,7 +25,8 @@ from dsql_lint.lint.uses import folded as _folded
 from dsql_lint.lint.uses import table_name as _table_name
 from dsql_lint.syntax import locate
 from dsql_lint.syntax.parse import Parsed, node_span, parse
-from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Statement, split
 from dsql_lint.syntax.tokens import Tokens
 
 # What the new type text holds besides the type: `UUID DEFAULT gen_random_uuid()`.
@@ -53,6 +54,42 @@ _DEFINES_FUNCTION = re.compile(
 _STRINGS = {"TEXT", "VARCHAR", "CHARACTERVARYING"}
 # Index methods whose default operator class takes the new types (text, jsonb, uuid, bigint).
 _PLAIN_METHODS = {"", "btree", "hash"}
+# The types whose gist operator class for `=` is btree_gist's (a range type's is its own):
+# an exclusion constraint `USING gist (c WITH =)` needs that extension for the old type and
+# the new one alike.
+_BTREE_GIST = {
+    *_INTEGERS,
+    *_SERIALS,
+    *_STRINGS,
+    "CHAR",
+    "CHARACTER",
+    "NUMERIC",
+    "DECIMAL",
+    "REAL",
+    "FLOAT4",
+    "FLOAT8",
+    "DOUBLEPRECISION",
+    "MONEY",
+    "UUID",
+    "INET",
+    "CIDR",
+    "MACADDR",
+    "DATE",
+    "TIMESTAMP",
+    "TIMESTAMPTZ",
+    "TIME",
+    "TIMETZ",
+    "INTERVAL",
+    "BOOLEAN",
+    "BOOL",
+    "BYTEA",
+}
+# CREATE or ALTER POLICY name ON table: the rest holds its expressions.
+_POLICY = re.compile(
+    r'\s*(?:CREATE|ALTER)\s+POLICY\s+(?:"(?:[^"]|"")+"|\w+)\s+ON\s+'
+    r'(?:(?:"(?:[^"]|"")+"|\w+)\s*\.\s*)?(?P<table>"(?:[^"]|"")+"|\w+)',
+    re.I,
+)
 
 
 class Declined(Exception):
@@ -353,6 +390,8 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
     tree = parsed.tree
     if tree is None or isinstance(tree, exp.Command):
         words = _names(parsed)
+        if change.column in words and _policy(change, parsed, place, found):
+            return
         if change.table in words and change.column in words:
             raise Declined(
                 f"{_where(place, parsed)} names {change.table} and {change.column}"
@@ -388,6 +427,55 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         found.views.extend(
             (view, name, parsed.statement.index, place) for name in _shown(change, tree, aliases)
         )
+
+
+def _policy(change: Change, parsed: Parsed, place: Place, found: Followed) -> bool:
+    """Whether the statement is a CREATE or ALTER POLICY on the table whose USING and WITH
+    CHECK expressions use the column as the new type takes it (each read as the WHERE of a
+    query on the table); raises Declined naming a use it does not take. False: no such
+    policy (its expressions are not read)."""
+    text = parsed.statement.text
+    head = _POLICY.match(text)
+    if head is None or _folded_word(head.group("table")) != change.table:
+        return False
+    tokens = Tokens(parsed.statement)
+    if not tokens.ok:
+        return False
+    bodies = []
+    i = 0
+    while i < len(tokens):  # USING (...) and WITH CHECK (...), not a parenthesis inside them
+        word = tokens[i].text.upper()
+        if word in ("USING", "CHECK") and i + 1 < len(tokens) and tokens[i + 1].text == "(":
+            i += 1
+            bodies.append(tokens.text(i + 1, tokens.closing(i)))
+        if tokens[i].text == "(":
+            i = tokens.closing(i)
+        i += 1
+    for body in bodies:
+        query = f"SELECT 1 FROM {head.group('table')} WHERE {body}"
+        statement = split(Source(place.path, query))[0]
+        judged = parse(statement)
+        if judged.tree is None:
+            return False
+        aliases = _aliases(judged.tree)
+        for column in judged.tree.find_all(exp.Column):
+            if not _is_the_column(column, change, aliases):
+                continue
+            node: exp.Expr = column
+            parent = node.parent
+            while isinstance(parent, exp.Paren):
+                node, parent = parent, parent.parent
+            if not _neutral(change, node, parent, found):
+                shown = " ".join(body.split())
+                raise Declined(
+                    f"{_where(place, parsed)} uses {change.column} as {change.old} in a policy:"
+                    f" `{shown[:80]}{'...' if len(shown) > 80 else ''}`"
+                )
+    return True
+
+
+def _folded_word(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
 
 
 def _types_altered(change: Change, parsed: Parsed, tree: exp.Alter, place: Place) -> None:
@@ -445,12 +533,27 @@ def _trigger_function(
             defines = _DEFINES_FUNCTION.match(text)
             if defines is None or defines.group(1).strip('"').lower() != short:
                 continue
-            if change.column in _words(text[defines.end() :]):
+            body = _compared(change, text[defines.end() :])
+            if change.column in _words(body):
                 raise Declined(
                     f"{_where(place, parsed)}: a trigger on {change.table} runs {name}(),"
                     f" whose body ({where.line(k)}) uses {change.column}, which fix"
                     " does not rewrite"
                 )
+
+
+def _compared(change: Change, body: str) -> str:
+    """A trigger function's body without its comparisons of the column's old and new values
+    (`OLD.c IS DISTINCT FROM NEW.c`, `NEW.c <> OLD.c`): every new type but json compares with
+    itself, so they hold as written."""
+    if norm_type(change.new_type) == "JSON":
+        return body
+    name = re.escape(change.column)
+    # Unquoted, a name is folded to lower case: written in any case.
+    bare = rf"(?i:{name})\b" if change.column == change.column.lower() else "(?!)"
+    column = rf'(?i:OLD|NEW)\s*\.\s*(?:"{name}"|{bare})'
+    operator = r"(?i:IS\s+(?:NOT\s+)?DISTINCT\s+FROM|=|<>|!=)"
+    return re.sub(rf"{column}\s*{operator}\s*{column}", " ", body)
 
 
 def _shown(change: Change, tree: exp.Create, aliases: dict[str, str]) -> list[str]:
@@ -505,9 +608,7 @@ def _exclusion(
     for entry in params.args.get("columns") or []:
         if key_name(entry) != change.column:
             continue
-        operator = entry.args.get("op") if isinstance(entry, exp.WithOperator) else None
-        plain = entry.find(exp.Opclass) is None and method in _PLAIN_METHODS
-        if plain and operator is not None and operator.name == "=":
+        if _compared_equal(change, method, entry):
             continue
         constraint = key.parent
         name = _folded(constraint.this) if isinstance(constraint, exp.Constraint) else None
@@ -519,6 +620,19 @@ def _exclusion(
             f" {method or 'btree'}, `{written}`), whose operator class or operator may not"
             f" exist for {change.new_type}"
         )
+
+
+def _compared_equal(change: Change, method: str, entry: exp.Expr) -> bool:
+    """Whether an exclusion constraint's entry compares the column with `=` under an index
+    method whose operator class for it the new type has as the old one did: btree or hash
+    (every new type), or gist through btree_gist (when it has both types)."""
+    operator = entry.args.get("op") if isinstance(entry, exp.WithOperator) else None
+    if operator is None or operator.name != "=" or entry.find(exp.Opclass) is not None:
+        return False
+    if method in _PLAIN_METHODS:
+        return True
+    types = {norm_type(change.old), norm_type(change.new_type)}
+    return method == "gist" and types <= _BTREE_GIST
 
 
 def _references_from(change: Change, parsed: Parsed, place: Place, found: Followed) -> None:
@@ -802,7 +916,7 @@ def _neutral(change: Change, node: exp.Expr, parent: exp.Expr | None, found: Fol
         return method in _PLAIN_METHODS
     if isinstance(parent, exp.Cast) and norm_type(parent.to.sql()) == norm_type(change.new_type):
         return True
-    if isinstance(parent, exp.EQ | exp.NEQ | exp.In):
+    if isinstance(parent, exp.EQ | exp.NEQ | exp.NullSafeEQ | exp.NullSafeNEQ | exp.In):
         others = [parent.this, parent.expression, *parent.expressions]
         others = [o for o in others if o is not None and o is not node]
         return all(_compatible(change, o, found) for o in others)
@@ -973,6 +1087,8 @@ def _own_uses(change: Change, parsed: Parsed) -> tuple[list[Edit], str | None]:
             node, parent = parent, parent.parent
         if change.kind == "array-json" and isinstance(parent, exp.Is):
             continue
+        if change.kind != "array-json" and _excluded_equal(change, column):
+            continue
         rewritten = (
             _array_use(parsed, column, node, parent) if change.kind == "array-json" else None
         )
@@ -982,6 +1098,19 @@ def _own_uses(change: Change, parsed: Parsed) -> tuple[list[Edit], str | None]:
             )
         edits.append(rewritten)
     return edits, None
+
+
+def _excluded_equal(change: Change, column: exp.Column) -> bool:
+    """Whether the column is an entry of its table's exclusion constraint that compares it
+    with `=` as the new type can (`EXCLUDE USING gist (c WITH =)`)."""
+    entry = column.parent.parent if isinstance(column.parent, exp.Ordered) else column.parent
+    params = entry.parent if entry is not None else None
+    if not isinstance(entry, exp.WithOperator) or not isinstance(params, exp.IndexParameters):
+        return False
+    if not isinstance(params.parent, exp.ExcludeColumnConstraint):
+        return False
+    using = params.args.get("using")
+    return _compared_equal(change, using.name.lower() if using is not None else "", entry)
 
 
 def _element(node: exp.Expr) -> str:
