@@ -24,7 +24,7 @@ from dsql_lint.lint.uses import KEYS, Uses, key_columns, key_name, owner, uses_o
 from dsql_lint.lint.uses import folded as _folded
 from dsql_lint.lint.uses import table_name as _table_name
 from dsql_lint.syntax import locate
-from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Statement, split
 from dsql_lint.syntax.tokens import Tokens
@@ -35,6 +35,7 @@ _INTEGERS = {"SMALLINT", "INT", "INTEGER", "BIGINT", "INT2", "INT4", "INT8"}
 _SERIALS = {"SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL2", "SERIAL4", "SERIAL8"}
 _NUMERIC_ELEMENTS = re.compile(r"\s*(int|bigint|smallint|numeric|decimal|real|double|float)", re.I)
 _WORD = re.compile(r'"(?:[^"]|"")+"|\w+')
+_QUERY = re.compile(r"\bSELECT\b", re.I)
 # Functions that serialise any value as JSON: an array and a JSON array come out the same.
 _TO_JSON = {
     "json_build_object",
@@ -201,8 +202,31 @@ class Place:
     def uses(self, k: int) -> Uses:
         found = self._uses.get(k)
         if found is None:
-            found = self._uses[k] = uses_of(self.parsed(k).tree)
+            chunks = self._chunks(k)
+            first = next(chunks, None) if chunks is not None else None
+            # A long INSERT's rows of values name nothing: its head's uses are the statement's.
+            tree = first.tree if first is not None else self.parsed(k).tree
+            found = self._uses[k] = uses_of(tree)
         return found
+
+    def parts(self, k: int) -> Iterator[Parsed | None]:
+        """Statement `k`'s parse; a long INSERT's (rows of values) a chunk of rows at a time,
+        its head with each (spans the statement's), so that judging its rows stops at the
+        first that decides, without its whole tree. A None: the rest does not read as rows,
+        and what came before is void (the statement is then to be judged whole)."""
+        chunks = self._chunks(k)
+        yield from chunks if chunks is not None else (self.parsed(k),)
+
+    def _chunks(self, k: int) -> Iterator[Parsed | None] | None:
+        """A long INSERT's parses, a chunk of rows each, when its rows hold no query (which
+        could name any table); else None."""
+        if k in self._parsed:
+            return None
+        statement = self.statements[k]
+        chunks = parse_in_chunks(statement)
+        if chunks is None or _QUERY.search(statement.text) is not None:
+            return None
+        return chunks
 
     def tokens(self, k: int) -> Tokens:
         if self._tokens is None or self._tokens[0] != k:
@@ -314,16 +338,25 @@ def _follow(
                 break  # the column after it is another
             if not _may_use(change, uses, place.statements[k]):
                 continue
-            parsed = place.parsed(k)
-            for edit in _statement(change, parsed, place, found):
-                if not place.editable:
-                    raise Declined(
-                        f"{_where(place, parsed)} uses {change.column} as"
-                        f" {change.old}, in another file"
-                    )
-                found.edits.append(edit)
+            edits = _judged(change, place, k, found)
+            if edits and not place.editable:
+                raise Declined(
+                    f"{place.line(k)} uses {change.column} as {change.old}, in another file"
+                )
+            found.edits.extend(edits)
     for child in children:
         _child(change, child, here, later, found)
+
+
+def _judged(change: Change, place: Place, k: int, found: Followed) -> list[Edit]:
+    """The edits carrying statement `k` to the change (a long INSERT judged a chunk of rows
+    at a time: the first row the new type does not take declines); raises Declined."""
+    edits: list[Edit] = []
+    for parsed in place.parts(k):
+        if parsed is None:  # not rows after all: judged whole
+            return list(_statement(change, place.parsed(k), place, found))
+        edits.extend(_statement(change, parsed, place, found))
+    return edits
 
 
 def _where(place: Place, parsed: Parsed) -> str:

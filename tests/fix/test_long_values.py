@@ -11,6 +11,7 @@ import tracemalloc
 import pytest
 from fixkit import Case, fix_text
 
+from dsql_lint.fix import dependents
 from dsql_lint.lint import pipeline
 from dsql_lint.syntax import rows
 
@@ -68,3 +69,58 @@ def test_a_type_change_reaches_every_row(monkeypatch: pytest.MonkeyPatch) -> Non
     result = fix_text(text, UNSAFE)
     assert "'{a,b}'" not in result.text and result.text.count('\'["a", "b"]\'') == 3
     assert result.text == _fixed_whole(text, monkeypatch)
+
+
+def test_a_declined_type_change_reads_the_rows_up_to_the_one_that_declines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`v money` -> NUMERIC is declined by the first row, which writes currency text: the rows
+    are judged a chunk at a time and the judgment stops there, the INSERT never parsed whole
+    (a 6 MB one took 55 s and 1.4 GB to decline)."""
+    values = [f"({n}, {n}.25, 'row {n}, a little longer to fill the chunk')" for n in range(8000)]
+    values[0] = "(0, '$1.50', 'the first')"
+    text = (
+        "CREATE TABLE m (id bigint PRIMARY KEY, v money, note text);\n"
+        "INSERT INTO m VALUES " + ",\n".join(values) + ";\n"
+    )
+    chunks = sum(1 for _ in rows.chunks(*_long(text)))
+    read: list[int] = []  # a chunk's parse consumed by the judgment
+    real, whole = dependents.parse_in_chunks, dependents.parse
+
+    def counted(statement):  # type: ignore[no-untyped-def]
+        found = real(statement)
+        return None if found is None else (read.append(1) or part for part in found)
+
+    def short_only(statement):  # type: ignore[no-untyped-def]
+        assert len(statement.text) < 1000, "the INSERT parsed whole"
+        return whole(statement)
+
+    monkeypatch.setattr(dependents, "parse_in_chunks", counted)
+    monkeypatch.setattr(dependents, "parse", short_only)
+    fix_text(text, UNSAFE)  # warm: rules and parser loaded
+    read.clear()
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        result = fix_text(text, UNSAFE)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    (found,) = [d for d in result.remaining if d.code == "DSQL105"]
+    assert found.fix_note is not None and "writes `'$1.50'` into v" in found.fix_note
+    assert 0 < len(read) < chunks / 2, (len(read), chunks)
+    assert peak < 100 * len(text), (peak, len(text))
+
+
+def _long(text: str) -> tuple[rows.LongValues, object, object]:
+    """The INSERT of `text` as rows.chunks reads it."""
+    from dsql_lint.syntax.parse import _PARSER, _TOKENIZER
+    from dsql_lint.syntax.source import Source
+    from dsql_lint.syntax.split import split
+
+    statement = split(Source("t.sql", text))[1]
+    long = rows.long_values(statement, _TOKENIZER)
+    assert long is not None
+    return long, _TOKENIZER, _PARSER
