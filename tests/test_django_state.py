@@ -33,6 +33,26 @@ def recorded() -> dict[Path, Path]:
 
 
 SENT = recorded()
+CONTRIB = ROOT / "fixtures" / "orm" / "django-contrib"
+
+
+def contrib() -> dict[Path, Path]:
+    """Django's own apps' migrations and what sqlmigrate printed for each."""
+    out = {}
+    for sql in sorted((DATA / "django_contrib").glob("*.sql")):
+        app, _, name = sql.stem.partition("_")
+        out[CONTRIB / app / "migrations" / f"{name}.py"] = sql
+    return out
+
+
+SENT_CONTRIB = contrib()
+
+
+def sent(sql: str) -> list[str]:
+    """sqlmigrate's statements; an atomic migration that sends nothing is only BEGIN and
+    COMMIT, which the reader does not write."""
+    found = statements(sql)
+    return [] if found == ["begin", "commit"] else found
 
 
 def test_every_migration_of_the_fixture_was_recorded() -> None:
@@ -55,6 +75,16 @@ def test_nothing_is_left_unchecked_and_the_findings_are_those_of_the_sent_sql(
     assert not [d for d in found if "not checked" in d.message]
     sent = own(lint_paths([str(sql)], LintOptions()).diagnostics)
     assert Counter(d.code for d in found) == Counter(d.code for d in sent)
+
+
+def test_every_migration_of_djangos_own_apps_was_recorded() -> None:
+    assert set(SENT_CONTRIB) == set(CONTRIB.glob("*/migrations/0*.py"))
+
+
+@pytest.mark.parametrize("migration", sorted(SENT_CONTRIB), ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_djangos_own_migrations_are_written_as_sqlmigrate_printed_them(migration: Path) -> None:
+    written = read_source(str(migration), orm=True).text
+    assert statements(written) == sent(SENT_CONTRIB[migration].read_text())
 
 
 def test_an_alter_field_finding_points_at_its_operation() -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from dsql_lint.orm.django_editor import WRITERS, apply, constraint_sql
 from dsql_lint.orm.django_fields import (
     AUTO,
+    check,
     column_of,
     constrained,
     effective_default,
@@ -302,13 +303,30 @@ class _Reader:
         for index in items(options.get("indexes")):
             if isinstance(index, ast.Call):
                 self.deferred.append((self.meta_index(model, index), self.file.span(index)))
+        for label, item in model.many.items():
+            self.many(model, label, item)
+
+    def many(self, model: Model, label: str, item: ast.Call) -> None:
+        """A ManyToManyField's table, made at once; its keys and indexes deferred."""
+        made = self.state.through(model, label, item)
+        if made is not None:
+            span = self.file.span(item)
+            self.add(made[1], *span)
+            self.deferred.extend((sql, span) for sql in made[2])
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
         column = str(constant(keyword(call, "name", 1)))
         field = keyword(call, "field", 2)
+        model = self.state.model(self.app, constant(keyword(call, "model_name", 0)))
         if not isinstance(field, ast.Call):
             self.unread.append(call)
+            return
+        if name_of(field.func) == "ManyToManyField":
+            if model is None:
+                self.unread.append(call)
+            else:
+                self.many(model, column, field)
             return
         self.tx.write(start, end)
         self.build.add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
@@ -352,6 +370,9 @@ class _Reader:
             self.build.add(" NOT NULL", *span)
         if unique(field) and not constant(keyword(field, "primary_key")):
             self.build.add(" UNIQUE", *span)
+        positive = check(name, field)
+        if positive:
+            self.build.add(f" CHECK ({positive})", *self.file.span(field.func))
         return name, column_type
 
     def relation(self, table: str, name: str, field: ast.Call) -> None:

@@ -19,6 +19,7 @@ from dsql_lint.orm.django_fields import (
     AUTO,
     RELATIONS,
     TYPES,
+    check,
     column_of,
     constrained,
     db_index,
@@ -60,6 +61,9 @@ def rename_field(state: State, app: str, call: ast.Call) -> Sql:
 def remove_field(state: State, app: str, call: ast.Call) -> Sql:
     model = state.model(app, constant(keyword(call, "model_name", 0)))
     label = str(constant(keyword(call, "name", 1)))
+    if model is not None and label in model.many:
+        made = state.through(model, label, model.many.pop(label))
+        return [] if made is None else [f'DROP TABLE "{made[0]}" CASCADE;\n']
     if model is None or label not in model.fields:
         return None
     item = model.fields.pop(label)
@@ -217,11 +221,8 @@ def add_field(state: State, app: str, call: ast.Call) -> None:
     model = state.model(app, constant(keyword(call, "model_name", 0)))
     label = str(constant(keyword(call, "name", 1)))
     item = keyword(call, "field", 2)
-    if model is None or not isinstance(item, ast.Call):
-        return
-    if name_of(item.func) != "ManyToManyField":
-        model.fields[label] = item
-        state.name_field(model, label, item, inline=True)
+    if model is not None and isinstance(item, ast.Call):
+        state.add_field(model, label, item)
 
 
 def rename_model(state: State, app: str, call: ast.Call) -> None:
@@ -311,6 +312,9 @@ def _alter(
         for kind in ("index", "like"):
             if kind in names:
                 out.append(f'DROP INDEX IF EXISTS "{names.pop(kind)}";\n')
+    old_check, new_check = check(old_column, old), check(column, new)
+    if old_check != new_check and "check" in names:
+        out.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{names.pop("check")}";\n')
     if old_column != column:
         out.append(f'ALTER TABLE "{table}" RENAME COLUMN "{old_column}" TO "{column}";\n')
     actions: list[str] = []
@@ -370,6 +374,11 @@ def _alter(
         out.append(
             f'ALTER TABLE "{table}" ADD CONSTRAINT "{names["fk"]}" FOREIGN KEY ("{column}") '
             f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED;\n'
+        )
+    if new_check and old_check != new_check:
+        names["check"] = index_name(table, [column], "_check")
+        out.append(
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{names["check"]}" CHECK ({new_check});\n'
         )
     if needs_default:
         out.append(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" DROP DEFAULT;\n')

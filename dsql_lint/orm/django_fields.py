@@ -34,6 +34,7 @@ TYPES = {
 # The max_length a field class gives itself.
 LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+POSITIVE = {"PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
 
 
@@ -87,6 +88,20 @@ def index_name(table: str, columns: list[str], suffix: str = "") -> str:
     other = (MAX_NAME - len(hashed)) // 2 - 1
     name = f"{table[:other]}_{'_'.join(columns)[:other]}_{hashed}"
     return f"D{name[:-1]}" if name[0] == "_" or name[0].isdigit() else name
+
+
+def check(column: str, field: ast.Call) -> str | None:
+    """The CHECK a field's type carries (`db_parameters()["check"]`)."""
+    return f'"{column}" >= 0' if name_of(field.func) in POSITIVE else None
+
+
+def truncate_name(name: str, length: int = MAX_NAME) -> str:
+    """django.db.backends.utils.truncate_name: a name too long keeps its start and 4
+    characters of its md5."""
+    if len(name) <= length:
+        return name
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:4]
+    return name[: length - 4] + digest
 
 
 def column_of(name: str, field: ast.Call) -> str:

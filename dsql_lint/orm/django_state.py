@@ -19,13 +19,16 @@ from pathlib import Path
 from dsql_lint.orm.django_fields import (
     AUTO,
     RELATIONS,
+    check,
     column_of,
     constrained,
     db_index,
+    field_indexes,
     index_name,
     is_key,
     pattern_ops,
     sql_type,
+    truncate_name,
     unique,
 )
 from dsql_lint.orm.django_settings import user_model
@@ -46,6 +49,7 @@ class Model:
     unique_together: list[tuple[str, ...]] = field(default_factory=list)
     index_together: list[tuple[str, ...]] = field(default_factory=list)
     constraints: dict[str, ast.Call] = field(default_factory=dict)
+    many: dict[str, ast.Call] = field(default_factory=dict)  # ManyToManyFields, no column
     # field name -> "unique" | "index" | "like" | "fk" -> the name in the database
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     # ("unique" | "index", field names) -> the name in the database
@@ -73,6 +77,7 @@ class State:
             out.models[key] = replace(
                 model,
                 fields=dict(model.fields),
+                many=dict(model.many),
                 unique_together=list(model.unique_together),
                 index_together=list(model.index_together),
                 constraints=dict(model.constraints),
@@ -143,10 +148,10 @@ class State:
         for entry in items(keyword(call, "fields", 1)):
             if isinstance(entry, ast.Tuple) and len(entry.elts) == 2:
                 label, item = entry.elts
-                if isinstance(item, ast.Call) and name_of(item.func) != "ManyToManyField":
-                    model.fields[str(constant(label))] = item
+                if isinstance(item, ast.Call):
+                    self.add_field(model, str(constant(label)), item, name=False)
         for label, item in model.fields.items():
-            self.name_field(model, label, item, inline=True)
+            self.name_field(model, label, item)
         for fields in together(options.get("unique_together")):
             self.name_together(model, "unique", fields)
         for fields in together(options.get("index_together")):
@@ -156,13 +161,23 @@ class State:
                 model.constraints[str(constant(keyword(constraint, "name")))] = constraint
         return model
 
-    def name_field(self, model: Model, label: str, item: ast.Call, inline: bool) -> None:
-        """The names of what the schema editor creates with a field's column, in CREATE
-        TABLE or ADD COLUMN (`inline`: PostgreSQL names its UNIQUE)."""
+    def add_field(self, model: Model, label: str, item: ast.Call, name: bool = True) -> None:
+        if name_of(item.func) == "ManyToManyField":
+            model.many[label] = item
+            return
+        model.fields[label] = item
+        if name:
+            self.name_field(model, label, item)
+
+    def name_field(self, model: Model, label: str, item: ast.Call) -> None:
+        """The names of what the schema editor creates with a field's column in CREATE TABLE
+        or ADD COLUMN (PostgreSQL names its UNIQUE and CHECK)."""
         column = column_of(label, item)
         names = model.names.setdefault(label, {})
-        if unique(item) and not is_key(item) and inline:
+        if unique(item) and not is_key(item):
             names["unique"] = f"{model.table}_{column}_key"
+        if check(column, item):
+            names["check"] = f"{model.table}_{column}_check"
         if db_index(item) and not unique(item):
             names["index"] = index_name(model.table, [column])
         if (db_index(item) or unique(item)) and pattern_ops(self.type(model.app, item)):
@@ -170,6 +185,49 @@ class State:
         if constrained(item):
             other, key, _ = self.target(model.app, item)
             names["fk"] = index_name(model.table, [column], f"_fk_{other}_{key}")
+
+    def through(
+        self, model: Model, label: str, item: ast.Call
+    ) -> tuple[str, str, list[str]] | None:
+        """The table Django creates for a ManyToManyField without `through`: its name, CREATE
+        TABLE, and what the schema editor defers for it (create_many_to_many_intermediary_model:
+        a `<model>_id` column for each side, `from_`/`to_` for a model related to itself,
+        unique together, each a foreign key with its index). Its key is the model's own auto
+        field type, else bigint (DEFAULT_AUTO_FIELD in a new project)."""
+        if keyword(item, "through") is not None:
+            return None
+        named = constant(keyword(item, "db_table"))
+        table = named if isinstance(named, str) else truncate_name(f"{model.table}_{label}")
+        other = self.related(model.app, keyword(item, "to", 0))
+        mine = self.columns(model).get("pk", DEFAULT_KEY)
+        key = next((f for f in model.fields.values() if is_key(f)), None)
+        identity = sql_type(key) if key is not None and name_of(key.func) in AUTO else "BIGINT"
+        to_table, to_key, to_type = self.target(model.app, item)
+        start, end = model.name, other[1]
+        if start == end:
+            start, end = f"from_{start}", f"to_{end}"
+        sides = [(f"{start}_id", model.table, *mine), (f"{end}_id", to_table, to_key, to_type)]
+        columns = ", ".join(f'"{c}" {kind} NOT NULL' for c, _, _, kind in sides)
+        create = (
+            f'CREATE TABLE "{table}" ("id" {identity} NOT NULL PRIMARY KEY GENERATED BY DEFAULT '
+            f"AS IDENTITY, {columns});\n"
+        )
+        pair = [c for c, *_ in sides]
+        deferred = [
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{index_name(table, pair, "_uniq")}" UNIQUE '
+            f'("{pair[0]}", "{pair[1]}");\n'
+        ]
+        for column, target, target_key, _ in sides:
+            name = index_name(table, [column], f"_fk_{target}_{target_key}")
+            deferred.append(
+                f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("{column}") '
+                f'REFERENCES "{target}" ("{target_key}") DEFERRABLE INITIALLY DEFERRED;\n'
+            )
+        relation = ast.parse("ForeignKey()", mode="eval").body
+        assert isinstance(relation, ast.Call)
+        for column, _, _, kind in sides:
+            deferred.extend(field_indexes(table, column, kind, relation))
+        return table, create, deferred
 
     def name_together(self, model: Model, kind: str, fields: tuple[str, ...]) -> str:
         columns = [model.column(f) for f in fields]
