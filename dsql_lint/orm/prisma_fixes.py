@@ -64,7 +64,11 @@ def enum_to_string(text: str, at: int) -> Found:
     if enum is None:
         return "no enum there"
     values = {value.name: _stored(text, value) for value in enum.fields}
-    edits: Edits = [(_documented(text, enum.start), _after_block(text, enum), "")]
+    start, end = _documented(text, enum.start), _after_block(text, enum)
+    if not text[end:].strip():  # the last block: the blank lines before it go too
+        start = len(text[:start].rstrip("\n")) + 1 if text[:start].strip() else 0
+        end = len(text)
+    edits: Edits = [(start, end, "")]
     users = []
     for model in (b for b in blocks if b.kind in ("model", "type")):
         for item in model.fields:

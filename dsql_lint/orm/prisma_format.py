@@ -15,6 +15,7 @@ import re
 from dsql_lint.orm.prisma import _attrs, _blocks, _code
 
 INDENT = "  "
+Row = tuple[str, str, str, str]  # name, type ("" for an enum value), attributes, comment
 _FIELD = re.compile(
     r"[ \t]*(\w+)[ \t]+(Unsupported\(\s*\"(?:[^\"\\]|\\.)*\"\s*\)[?]?|[\w.]+(?:\[\])?[?!]?)"
 )
@@ -46,7 +47,7 @@ def _aligned(body: str, enum: bool) -> list[str]:
     """The lines of a block's body (after its `{`, up to and with its `}`), its groups
     aligned."""
     lines = body.split("\n")
-    rows: list[tuple[str, str, str] | None] = []  # name, type, rest; None: not a field
+    rows: list[tuple[str, str, str, str] | None] = []  # name, type, rest; None: not a field
     for line in lines:
         rows.append(_row(line, enum))
     out = list(lines)
@@ -61,7 +62,7 @@ def _aligned(body: str, enum: bool) -> list[str]:
     return out
 
 
-def _row(line: str, enum: bool) -> tuple[str, str, str] | None:
+def _row(line: str, enum: bool) -> Row | None:
     code = _code(line)
     stripped = code.strip()
     if not stripped or stripped.startswith(("@@", "}")):
@@ -71,30 +72,29 @@ def _row(line: str, enum: bool) -> tuple[str, str, str] | None:
         return None
     kind = "" if enum else found.group(2)
     attrs = [code[a.start : a.end] for a in _attrs(code[found.end() :], found.end())]
-    rest = " ".join(attrs)
-    if re.sub(r"\s+", "", code[found.end() :]) != re.sub(r"\s+", "", rest):
+    written = " ".join(attrs)
+    if re.sub(r"\s+", "", code[found.end() :]) != re.sub(r"\s+", "", written):
         return None  # something after the type that is not an attribute: left as written
-    comment = line[len(code) :].strip()
-    if comment:
-        rest = f"{rest} {comment}" if rest else comment
-    return found.group(1), kind, rest
+    return found.group(1), kind, written, line[len(code) :].strip()
 
 
-def _write(
-    out: list[str], rows: list[tuple[str, str, str] | None], group: list[int], enum: bool
-) -> None:
+def _write(out: list[str], rows: list[Row | None], group: list[int], enum: bool) -> None:
     if not group:
         return
-    cells = [rows[k] for k in group]
-    names = max(len(c[0]) for c in cells if c)
-    kinds = max(len(c[1]) for c in cells if c)
-    for k, cell in zip(group, cells, strict=True):
+    found = [rows[k] for k in group]
+    names = max(len(c[0]) for c in found if c)
+    kinds = max(len(c[1]) for c in found if c)
+    for k, cell in zip(group, found, strict=True):
         assert cell is not None
-        name, kind, rest = cell
+        name, kind, attrs, comment = cell
+        # A field's name is always padded, its type only when attributes follow (a comment
+        # alone follows after one space); an enum value only when attributes follow.
         if enum:
-            line = f"{name.ljust(names)} {rest}" if rest else name
-        elif rest:
-            line = f"{name.ljust(names)} {kind.ljust(kinds)} {rest}"
+            parts = [name.ljust(names), attrs] if attrs else [name]
         else:
-            line = f"{name.ljust(names)} {kind}"
-        out[k] = INDENT + line
+            parts = (
+                [name.ljust(names), kind.ljust(kinds), attrs]
+                if attrs
+                else [name.ljust(names), kind]
+            )
+        out[k] = INDENT + " ".join([*parts, *([comment] if comment else [])])
