@@ -24,6 +24,7 @@ migration's schema editor closes, inside the transaction): they are written ther
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from dsql_lint.orm.django_editor import WRITERS, apply, constraint_sql
@@ -231,10 +232,27 @@ class _Reader:
             at = self.file.span(anchor)[0]
             for sql in sent or []:
                 self.add(sql, at, at + 1)
+                self.forget(sql)
             return
         elif name not in IGNORED:
             self.unread.append(call)
         apply(self.state, self.app, call)
+
+    def forget(self, sql: str) -> None:
+        """What the schema editor drops from its deferred SQL when a statement removes its
+        table or column (delete_model, remove_field: "Remove all deferred statements
+        referencing the deleted table/column")."""
+        table = re.match(r'DROP TABLE "([^"]+)"', sql)
+        column = re.search(r'ALTER TABLE "([^"]+)" DROP COLUMN "([^"]+)"', sql)
+        if table:
+            self.deferred = [d for d in self.deferred if f'"{table[1]}"' not in d[0]]
+        elif column:
+            on = (f'ALTER TABLE "{column[1]}"', f'ON "{column[1]}"')
+            self.deferred = [
+                d
+                for d in self.deferred
+                if not (d[0].startswith(on) or on[1] in d[0]) or f'"{column[2]}"' not in d[0]
+            ]
 
     def run_sql(self, sql: ast.expr | None, start: int, end: int) -> None:
         for item in items(sql) if isinstance(sql, (ast.List, ast.Tuple)) else [sql]:

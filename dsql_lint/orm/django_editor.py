@@ -333,8 +333,9 @@ def _alter(
             using = f' USING "{column}"::{new_type}'
         actions.append(f'ALTER COLUMN "{column}" TYPE {new_type}{using}')
     old_db, new_db = keyword(old, "db_default"), keyword(new, "db_default")
-    if new_db is not None and (old_db is None or ast.dump(old_db) != ast.dump(new_db)):
-        actions.append(f'ALTER COLUMN "{column}" SET DEFAULT {effective_default(new)[0]}')  # type: ignore[index]
+    said = effective_default(new)
+    if new_db is not None and (old_db is None or ast.dump(old_db) != ast.dump(new_db)) and said:
+        actions.append(f'ALTER COLUMN "{column}" SET DEFAULT {said[0]}')
     elif new_db is None and old_db is not None:
         actions.append(f'ALTER COLUMN "{column}" DROP DEFAULT')
     needs_default = False

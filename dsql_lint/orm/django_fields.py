@@ -146,11 +146,13 @@ def sql_type(field: ast.Call) -> str:
 def effective_default(field: ast.Call) -> tuple[str, ast.expr] | None:
     """What Django's schema editor fills existing rows with when a field is added, as SQL,
     and the argument that says it: its `db_default` or `default`, or '' for a required
-    string field that may be blank; None when the column gets no DEFAULT."""
+    string field that may be blank; None when the column gets no DEFAULT (`default=None`
+    too: the schema editor writes no DEFAULT for a None)."""
     for name in ("db_default", "default"):
         found = keyword(field, name)
         if found is not None:
-            return literal(found), found
+            none = isinstance(found, ast.Constant) and found.value is None
+            return None if none else (literal(found), found)
     blank = keyword(field, "blank")
     text = sql_type(field).startswith(("VARCHAR", "TEXT"))
     required = constant(keyword(field, "null")) is not True

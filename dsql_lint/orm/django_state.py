@@ -36,7 +36,13 @@ from dsql_lint.orm.pyliterals import constant, keyword, name_of
 
 # model name -> its table, and field name -> column and type ("pk" the key's)
 Created = dict[str, tuple[str, dict[str, tuple[str, str]]]]
-DEFAULT_KEY = ("id", "BIGINT")  # DEFAULT_AUTO_FIELD's column and type, when the model is unknown
+DEFAULT_KEY = ("id", "BIGINT")
+COLLECTIONS = {
+    "set",
+    "frozenset",
+    "list",
+    "tuple",
+}  # DEFAULT_AUTO_FIELD's column and type, when the model is unknown
 
 
 @dataclass
@@ -251,6 +257,9 @@ def options_of(node: ast.expr | None) -> dict[str, ast.expr]:
 
 
 def items(node: ast.expr | None) -> list[ast.expr]:
+    """The elements of a list, tuple or set, written as a display or as `set([...])`."""
+    if isinstance(node, ast.Call) and name_of(node.func) in COLLECTIONS and len(node.args) == 1:
+        node = node.args[0]
     return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
 
 
