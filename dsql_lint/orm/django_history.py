@@ -11,6 +11,8 @@ model's app's migrations, all of them.
 from __future__ import annotations
 
 import ast
+import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +25,8 @@ from dsql_lint.orm.django_state import Created, State, items, options_of
 from dsql_lint.orm.pyliterals import constant, keyword, name_of
 
 Node = tuple[str, str]  # app label, migration name
+KEPT = 8  # states kept after a prefix of a plan
+_STATES: OrderedDict[int, State] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,29 @@ class Migration:
 
 
 def state_before(path: Path, app: str, dependencies: list[Node]) -> State:
-    """The state the migration at `path` (of `app`, depending on `dependencies`) starts from."""
+    """The state the migration at `path` (of `app`, depending on `dependencies`) starts from.
+
+    The state after each prefix of the plan is kept (a few, by the files' modification
+    times), so that reading an app's migrations one after another replays each operation
+    once, not once per later migration."""
     root = path.parent.parent.parent
-    state = State(path.parent, _fallback(root))
-    done: set[Node] = set()
-    for node in _order(root, path.parent.resolve(), dependencies, done):
-        migration = _migration(root, node)
-        if migration is not None:
-            for operation in migration.operations:
-                apply(state, node[0], operation)
+    found: dict[Node, tuple[int, Migration] | None] = {}
+    order = _order(root, dependencies, found)
+    keys, key = [], hash(root)
+    for node in order:
+        stamp = found[node][0] if found[node] else None  # type: ignore[index]
+        key = hash((key, node, stamp))
+        keys.append(key)
+    start = next((k + 1 for k in reversed(range(len(keys))) if keys[k] in _STATES), 0)
+    state = _STATES[keys[start - 1]].copy() if start else State(path.parent, _fallback(root))
+    for node in order[start:]:
+        for operation in found[node][1].operations if found[node] else ():  # type: ignore[index]
+            apply(state, node[0], operation)
+    if keys:
+        _STATES[keys[-1]] = state.copy()
+        _STATES.move_to_end(keys[-1])
+        while len(_STATES) > KEPT:
+            _STATES.popitem(last=False)
     return state
 
 
@@ -65,24 +83,27 @@ def dependencies_of(tree: ast.AST, folder: Path) -> list[Node]:
     return out
 
 
-def _order(root: Path, folder: Path, start: list[Node], done: set[Node]) -> list[Node]:
+def _order(
+    root: Path, start: list[Node], found: dict[Node, tuple[int, Migration] | None]
+) -> list[Node]:
     """The migrations `start` needs, each after those it depends on (depth first, as
-    Django's forwards plan orders them)."""
+    Django's forwards plan orders them); `found` gets each one's file, read."""
     out: list[Node] = []
+    listed: dict[str, dict[str, tuple[str, int]]] = {}
     stack: list[tuple[Node, bool]] = [(n, False) for n in reversed(start)]
     while stack:
         node, expanded = stack.pop()
         node = _resolved(root, node)
-        if node in done and not expanded:
-            continue
         if expanded:
             out.append(node)
             continue
-        done.add(node)
+        if node in found:
+            continue
+        found[node] = _migration(root, node, listed)
         stack.append((node, True))
-        migration = _migration(root, node)
-        for dependency in reversed(migration.dependencies if migration else ()):
-            if _resolved(root, dependency) not in done:
+        read = found[node]
+        for dependency in reversed(read[1].dependencies if read else ()):
+            if _resolved(root, dependency) not in found:
                 stack.append((dependency, False))
     return out
 
@@ -103,19 +124,34 @@ def _names(folder: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
 
 
-def _migration(root: Path, node: Node) -> Migration | None:
-    path = root / node[0] / "migrations" / f"{node[1]}.py"
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
+def _migration(
+    root: Path, node: Node, listed: dict[str, dict[str, tuple[str, int]]]
+) -> tuple[int, Migration] | None:
+    """A migration's file, read, with its modification time; `listed`: each app's folder,
+    listed once (name -> path, modification time)."""
+    if node[0] not in listed:
+        folder = os.path.join(root, node[0], "migrations")
+        try:
+            with os.scandir(folder) as entries:
+                listed[node[0]] = {
+                    e.name[:-3]: (e.path, e.stat().st_mtime_ns)
+                    for e in entries
+                    if e.name.endswith(".py")
+                }
+        except OSError:
+            listed[node[0]] = {}
+    found = listed[node[0]].get(node[1])
+    if found is None:
         return None
-    return _read(path, stamp)
+    read = _read(*found)
+    return None if read is None else (found[1], read)
 
 
 @lru_cache(maxsize=1024)
-def _read(path: Path, stamp: int) -> Migration | None:
+def _read(name: str, stamp: int) -> Migration | None:
     """A migration file's dependencies and operations (`stamp` its modification time, so
     that an edited file is read again)."""
+    path = Path(name)
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
