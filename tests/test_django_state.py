@@ -8,6 +8,7 @@ through the migration's dependencies (shop's `owner` is a varchar like people's 
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def contrib() -> dict[Path, Path]:
 SENT_CONTRIB = contrib()
 
 
-def sent(sql: str) -> list[str]:
+def sent_statements(sql: str) -> list[str]:
     """sqlmigrate's statements; an atomic migration that sends nothing is only BEGIN and
     COMMIT, which the reader does not write."""
     found = statements(sql)
@@ -84,7 +85,7 @@ def test_every_migration_of_djangos_own_apps_was_recorded() -> None:
 @pytest.mark.parametrize("migration", sorted(SENT_CONTRIB), ids=lambda p: f"{p.parts[-3]}/{p.name}")
 def test_djangos_own_migrations_are_written_as_sqlmigrate_printed_them(migration: Path) -> None:
     written = read_source(str(migration), orm=True).text
-    assert statements(written) == sent(SENT_CONTRIB[migration].read_text())
+    assert statements(written) == sent_statements(SENT_CONTRIB[migration].read_text())
 
 
 def test_an_alter_field_finding_points_at_its_operation() -> None:
@@ -119,3 +120,14 @@ def test_alter_field_findings_get_help_in_djangos_terms() -> None:
     assert "RenameField" in by_code["DSQL608"]  # ALTER COLUMN ... TYPE
     assert "SeparateDatabaseAndState" in by_code["DSQL609"]  # SET NOT NULL
     assert "AlterField" in by_code["DSQL610"]  # ADD CONSTRAINT ... UNIQUE
+
+
+def test_a_relation_to_djangos_own_models_outside_the_project_takes_their_integer_key(
+    tmp_path: Path,
+) -> None:
+    # admin's first migration alone: auth and contenttypes are in Django, not beside it.
+    shutil.copytree(CONTRIB / "admin", tmp_path / "admin")
+    migration = tmp_path / "admin" / "migrations" / "0001_initial.py"
+    written = read_source(str(migration), orm=True).text
+    sent = SENT_CONTRIB[CONTRIB / "admin" / "migrations" / "0001_initial.py"].read_text()
+    assert statements(written) == sent_statements(sent)

@@ -36,13 +36,17 @@ from dsql_lint.orm.pyliterals import constant, keyword, name_of
 
 # model name -> its table, and field name -> column and type ("pk" the key's)
 Created = dict[str, tuple[str, dict[str, tuple[str, str]]]]
-DEFAULT_KEY = ("id", "BIGINT")
-COLLECTIONS = {
-    "set",
-    "frozenset",
-    "list",
-    "tuple",
-}  # DEFAULT_AUTO_FIELD's column and type, when the model is unknown
+DEFAULT_KEY = ("id", "BIGINT")  # DEFAULT_AUTO_FIELD's column and type, when the model is unknown
+COLLECTIONS = {"set", "frozenset", "list", "tuple"}
+# Django's own models, whose apps' migrations are not in the project (they are in Django):
+# their tables, each keyed by an AutoField `id` (django.contrib's default_auto_field).
+CONTRIB = {
+    ("auth", "user"): "auth_user", ("auth", "group"): "auth_group",
+    ("auth", "permission"): "auth_permission",
+    ("contenttypes", "contenttype"): "django_content_type", ("sites", "site"): "django_site",
+    ("admin", "logentry"): "django_admin_log", ("flatpages", "flatpage"): "django_flatpage",
+    ("redirects", "redirect"): "django_redirect",
+}  # fmt: skip
 
 
 @dataclass
@@ -125,6 +129,8 @@ class State:
                 return (found.table, *DEFAULT_KEY)
             return found.table, found.column(name), self.type(found.app, found.fields[name])
         table, columns = self.fallback(other[0]).get(other[1], (f"{other[0]}_{other[1]}", {}))
+        if not columns and other in CONTRIB:
+            table, columns = CONTRIB[other], {"pk": ("id", "INTEGER")}
         key = to_field if isinstance(to_field, str) and to_field in columns else "pk"
         return (table, *(columns.get(key) or DEFAULT_KEY))
 
