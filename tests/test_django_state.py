@@ -131,3 +131,15 @@ def test_a_relation_to_djangos_own_models_outside_the_project_takes_their_intege
     written = read_source(str(migration), orm=True).text
     sent = SENT_CONTRIB[CONTRIB / "admin" / "migrations" / "0001_initial.py"].read_text()
     assert statements(written) == sent_statements(sent)
+
+
+def test_an_app_elsewhere_in_the_project_is_found_through_manage_py(tmp_path: Path) -> None:
+    # people in lib/, shop in apps/: shop's key to people.Person is people's varchar key.
+    (tmp_path / "manage.py").write_text("")
+    shutil.copytree(APPS / "people", tmp_path / "lib" / "people")
+    shutil.copytree(APPS / "shop", tmp_path / "apps" / "shop")
+    migration = tmp_path / "apps" / "shop" / "migrations" / "0001_initial.py"
+    written = read_source(str(migration), orm=True).text
+    assert statements(written) == statements(
+        (DATA / "django_state_shop_0001_initial.sql").read_text()
+    )

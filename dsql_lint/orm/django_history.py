@@ -108,11 +108,45 @@ def _order(
     return out
 
 
+def migrations_of(root: Path, app: str) -> Path:
+    """An app's migrations folder: beside the migration's app, else wherever the project
+    (the folder of its manage.py, else `root`) has a `<app>/migrations` folder."""
+    beside = root / app / "migrations"
+    if beside.is_dir():
+        return beside
+    return _apps(_project(root)).get(app, beside)
+
+
+def _project(root: Path) -> Path:
+    for above in (root, *root.parents):
+        if (above / "manage.py").is_file():
+            return above
+    return root
+
+
+SKIPPED = {"node_modules", "site-packages", "__pycache__", "venv", "env"}
+
+
+@lru_cache(maxsize=8)
+def _apps(project: Path) -> dict[str, Path]:
+    """The `<app>/migrations` folders of a project, four levels deep at most, the first found
+    for each app (not in hidden folders, virtualenvs or node_modules)."""
+    out: dict[str, Path] = {}
+    for folder, subfolders, _ in os.walk(project):
+        depth = len(Path(folder).relative_to(project).parts)
+        subfolders[:] = sorted(
+            s for s in subfolders if not s.startswith(".") and s not in SKIPPED and depth < 4
+        )
+        if "migrations" in subfolders:
+            out.setdefault(Path(folder).name, Path(folder) / "migrations")
+    return out
+
+
 def _resolved(root: Path, node: Node) -> Node:
     app, name = node
     if name not in ("__first__", "__latest__"):
         return node
-    names = _names(root / app / "migrations")
+    names = _names(migrations_of(root, app))
     if not names:
         return node
     return (app, names[0] if name == "__first__" else names[-1])
@@ -130,7 +164,7 @@ def _migration(
     """A migration's file, read, with its modification time; `listed`: each app's folder,
     listed once (name -> path, modification time)."""
     if node[0] not in listed:
-        folder = os.path.join(root, node[0], "migrations")
+        folder = migrations_of(root, node[0])
         try:
             with os.scandir(folder) as entries:
                 listed[node[0]] = {
@@ -177,7 +211,7 @@ def _read(name: str, stamp: int) -> Migration | None:
 
 def _fallback(root: Path) -> Callable[[str], Created]:
     def created(app: str) -> Created:
-        folder = root / app / "migrations"
+        folder = migrations_of(root, app)
         files = sorted(folder.glob("*.py")) if folder.is_dir() else []
         return _created(app, tuple((f, f.stat().st_mtime_ns) for f in files))
 
