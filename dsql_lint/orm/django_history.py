@@ -3,9 +3,10 @@ migrations it depends on (`dependencies`, followed through every app, `__first__
 `__latest__`, `swappable_dependency(settings.AUTH_USER_MODEL)` the user model's app's first),
 each applied before the migrations that depend on it, their operations replayed on the state.
 
-An app's migrations are looked for in `<app>/migrations` beside the migration's app folder.
-A relation to a model that no migration before this one creates takes its key from the
-model's app's migrations, all of them.
+An app's migrations are looked for in `<app>/migrations` beside the migration's app folder,
+else anywhere in the project (the folder of its manage.py). A relation to a model that no
+migration before this one creates takes its key from the model's app's migrations, all of
+them, or, for Django's own apps, their integer `id` (django_state.CONTRIB).
 """
 
 from __future__ import annotations
