@@ -2,7 +2,7 @@
 `prisma format` writes it, the fixed migration.sql with the columns Prisma writes for the fixed
 schema (both recorded into tests/data, see its README), and one line where they still differ.
 
-fixtures/fix/prisma-drift is a schema formatted by `prisma format` and the migration Prisma's
+tests/data/prisma-drift is a schema formatted by `prisma format` and the migration Prisma's
 schema engine made from it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ROOT / "fixtures" / "fix" / "prisma-drift"
+PROJECT = ROOT / "tests" / "data" / "prisma-drift"
 DATA = ROOT / "tests" / "data"
 MIGRATION = Path("prisma/migrations/20240101000000_init/migration.sql")
 SCHEMA = Path("prisma/schema.prisma")
