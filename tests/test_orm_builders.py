@@ -1,0 +1,144 @@
+"""Schema-builder migrations (Knex, Sequelize, TypeORM) read as the SQL each library sends."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsql_lint.orm import jsvalues as js
+from dsql_lint.orm.detect import read_given
+from dsql_lint.syntax.source import Source
+from tests.helpers import FIXTURES
+
+BUILDERS = FIXTURES / "orm" / "builders"
+LIBRARIES = ("knex", "sequelize", "typeorm")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "--no-cache", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def _findings(stdout: str) -> list[str]:
+    """Each finding as pinned: where, what, how severe, its fix and its help."""
+    out = []
+    for d in json.loads(stdout)["diagnostics"]:
+        at = f"{Path(d['path']).name}:{d['start']['line']}:{d['start']['column']}"
+        out.append(f"{at} {d['code']} {d['severity']} fix={d['fix']} {d['message']}")
+        out.append(f"  help: {d['suggestion']}")
+    return out
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_failing_project_has_every_finding_pinned(library: str) -> None:
+    """`check` with no paths finds the migrations from the library's configuration, and
+    every finding on its builder calls is the pinned one."""
+    project = BUILDERS / library / "fail"
+    run = _check(project, "--format", "json")
+    assert run.returncode == 1, run.stderr
+    expected = (project / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert _findings(run.stdout) == expected
+
+
+def pin() -> None:
+    """Writes each failing project's expected.txt (run by hand, then read the diff)."""
+    for library in LIBRARIES:
+        project = BUILDERS / library / "fail"
+        run = _check(project, "--format", "json")
+        text = "\n".join(_findings(run.stdout)) + "\n"
+        (project / "expected.txt").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    pin()
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_passing_project_is_clean(library: str) -> None:
+    run = _check(BUILDERS / library / "pass")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 statement checked" in run.stdout
+
+
+def test_stranger_knex_folder_is_found_and_checked(tmp_path: Path) -> None:
+    """Round 7: a folder holding only a Knex .js migration was "no SQL files found"."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20240101_users.js").write_text(
+        "exports.up = function(knex) {\n  return knex.schema.createTable('users', (t) => "
+        "{ t.increments('id'); t.specificType('tags', 'text[]'); "
+        "t.index(['tags'], 'ix_tags', 'gin'); });\n};\n"
+        "exports.down = function(knex) { return knex.schema.dropTable('users'); };\n",
+        encoding="utf-8",
+    )
+    run = _check(tmp_path, "--format", "json", "migrations")
+    codes = [line.split()[1] for line in _findings(run.stdout) if not line.startswith(" ")]
+    assert run.returncode == 1
+    assert {"DSQL101", "DSQL102", "DSQL301", "DSQL302"} <= set(codes)
+    assert "DSQL007" not in codes
+
+
+def test_raw_query_beside_builder_calls_does_not_hide_them() -> None:
+    """Round 7: with one sequelize.query added, the builder calls got nothing at all."""
+    text = (
+        "module.exports = {\n  async up(queryInterface, Sequelize) {\n"
+        "    await queryInterface.sequelize.query('CREATE TABLE a (id uuid PRIMARY KEY)');\n"
+        "    await queryInterface.createTable('t', { id: { type: Sequelize.INTEGER, "
+        "autoIncrement: true, primaryKey: true } });\n  },\n};\n"
+    )
+    source = read_given(Path("m.js"), text)
+    assert source is not None
+    mapped = source(Source("m.js", text))
+    assert "CREATE TABLE a" in mapped.text
+    assert 'CREATE TABLE IF NOT EXISTS "t" ("id" SERIAL, PRIMARY KEY ("id"))' in mapped.text
+
+
+def test_builder_sql_is_the_librarys() -> None:
+    """The SQL written for each library is its PostgreSQL generator's, token for token."""
+    knex = (
+        "exports.up = (knex) => knex.schema.createTable('u', (t) => {\n"
+        "  t.bigIncrements(); t.string('e').notNullable().unique(); t.decimal('p');\n"
+        "  t.enu('s', ['a', 'b']); t.integer('o').references('orgs.id');\n});\n"
+    )
+    mapped = read_given(Path("k.js"), knex)(Source("k.js", knex))  # type: ignore[misc]
+    assert mapped.text.split(";\n")[1:5] == [
+        'create table "u" ("id" bigserial primary key, "e" varchar(255) not null, '
+        '"p" decimal(8, 2), "s" text check ("s" in (\'a\', \'b\')), "o" integer)',
+        'alter table "u" add constraint "u_e_unique" unique ("e")',
+        'alter table "u" add constraint "u_o_foreign" foreign key ("o") references "orgs" ("id")',
+        "COMMIT",
+    ]
+
+
+def test_unreadable_argument_is_a_warning_naming_the_call() -> None:
+    text = (
+        "exports.up = async (knex) => {\n  await knex.schema.createTable(name, (t) => "
+        "{ t.increments(); });\n  await knex('users').insert({ a: 1 });\n};\n"
+    )
+    mapped = read_given(Path("k.js"), text)(Source("k.js", text))  # type: ignore[misc]
+    assert [n.unread for n in mapped.notes] == [True, True]
+    assert "`knex.schema.createTable(...)`" in mapped.notes[0].message
+    assert "`knex(...)`" in mapped.notes[1].message
+
+
+def test_values_reader_reads_literals_and_gives_up_on_the_rest() -> None:
+    text = "f({ a: [1, 'x'], b: new T({ c: true }), d: x + 1, async up(q) { return q; } })"
+    value, _ = js.Reader(text).expression(0)
+    assert isinstance(value, js.Call)
+    options = value.args[0]
+    assert isinstance(options, js.Obj)
+    assert isinstance(options.get("a"), js.Arr)
+    b = options.get("b")
+    assert isinstance(b, js.Call) and b.new
+    assert isinstance(options.get("d"), js.Opaque)
+    up = options.get("up")
+    assert isinstance(up, js.Function) and up.params == ("q",)
