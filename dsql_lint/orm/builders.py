@@ -29,7 +29,9 @@ class Sql:
     pieces: list[Piece] = field(default_factory=list)
 
     def add(self, text: str, at: js.Value | tuple[int, int] | None = None) -> Sql:
-        start, end = (at.start, at.end) if isinstance(at, js.Value) else at or (self.start, self.end)
+        start, end = (
+            (at.start, at.end) if isinstance(at, js.Value) else at or (self.start, self.end)
+        )
         self.pieces.append((text, start, end))
         return self
 
@@ -116,7 +118,9 @@ def find(
     strings, `down`), translated."""
     reader = js.Reader(text)
     pattern = re.compile(
-        r"(?<![\w$.])(" + "|".join(re.escape(r) for r in sorted(receivers)) + r")\s*\??\.(?!\.)"
+        r"(?<![\w$.])("
+        + "|".join(re.escape(r) for r in sorted(receivers))
+        + r")\s*(?:\??\.(?!\.)|\()"
     )
     out: list[Found] = []
     at = 0

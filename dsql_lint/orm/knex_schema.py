@@ -34,8 +34,7 @@ HINTS = {
         "use `t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'))` instead."
     ),
     "array-column": (
-        "Use `t.jsonb('name')` instead of an array type in `t.specificType()` (or a related "
-        "table)."
+        "Use `t.jsonb('name')` instead of an array type in `t.specificType()` (or a related table)."
     ),
     "index-without-async": (
         "Knex writes `t.index()`/`.index()` as CREATE INDEX, which DSQL refuses: write "
@@ -53,6 +52,11 @@ HINTS = {
         "key or add it with `knex.raw('ALTER TABLE ... ADD CONSTRAINT ... NOT VALID')`."
     ),
     "create-type": "Use `t.enu(name, values)` without `useNative` (a text column with a CHECK).",
+    "add-column-default": (
+        "Knex writes `.defaultTo()` in `alterTable` as ADD COLUMN ... DEFAULT: add the column "
+        "without it, then set the default (`.defaultTo(...).alter()`) and fill the rows in "
+        "later migrations."
+    ),
 }
 
 
@@ -473,8 +477,7 @@ class _Table:
             sql.add(f"alter table {self.quoted} rename {quote(first)} to {quote(to)}", where)
         elif name == "dropTimestamps":
             sql.add(
-                f"alter table {self.quoted} drop column \"created_at\", drop column "
-                '"updated_at"',
+                f'alter table {self.quoted} drop column "created_at", drop column "updated_at"',
                 where,
             )
         else:
@@ -500,7 +503,9 @@ class _Table:
         extra = " not null default CURRENT_TIMESTAMP" if now else ""
         where = name_span(call)
         for column in ("createdAt", "updatedAt") if camel else ("created_at", "updated_at"):
-            self.columns.append(_Column(column, call, [(f"{quote(column)} {sql_type}{extra}", where)]))
+            self.columns.append(
+                _Column(column, call, [(f"{quote(column)} {sql_type}{extra}", where)])
+            )
 
     def _alter(self, column: _Column, call: js.Call) -> None:
         """`.alter()`: Knex drops the default and NOT NULL, changes the type, then sets what

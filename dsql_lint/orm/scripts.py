@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
+from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax.source import Source
 
@@ -21,15 +21,35 @@ CALL = re.compile(
     r"\b(?:queryRunner\s*\.\s*query|(?:knex|trx)\s*(?:\.\s*schema\s*)?\.\s*raw"
     r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*addSql)\s*\("
 )
-# A schema-builder call as each library's generated migrations name its receiver.
+# A schema-builder call as each library's generated migrations name its receiver: only the
+# methods that write DDL, so that application code asking `queryRunner` for a transaction
+# is not taken for a migration.
 BUILDER = re.compile(
-    r"\b(?:\w+\s*\.\s*schema\s*\.\s*\w+|queryInterface\s*\.\s*\w+|queryRunner\s*\.\s*\w+)\s*\("
+    r"\b(?:\w+\s*\.\s*schema\s*\.\s*(?:createTable|alterTable|table|dropTable|renameTable)\w*"
+    r"|queryInterface\s*\.\s*(?:createTable|addColumn|changeColumn|removeColumn|renameColumn"
+    r"|addIndex|addConstraint|dropTable|renameTable|removeIndex|removeConstraint)"
+    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|createIndex|createForeignKeys?|dropTable"
+    r"|dropColumn|renameColumn|renameTable))\s*\("
 )
+# Any call on a library's receiver, in a file with an `up` method: a migration even when it
+# calls nothing dsql-lint translates, so that those calls are reported, not passed over.
+RECEIVER_CALL = re.compile(r"\b(?:knex|queryInterface|queryRunner)\s*(?:\.\s*\w+\s*)*\(")
+UP = re.compile(r"\bup\s*[(:=]")
+
+
+def _migration_calls(text: str) -> bool:
+    return bool(RECEIVER_CALL.search(text) and UP.search(text))
+
+
 # Each library's schema builder, translated to the SQL it sends (orm/builders.py), and the
 # names its `up` method's receiver usually has.
 TRANSLATORS: dict[str, tuple[builders.Translator, tuple[str, ...], dict[str, str]]] = {
     "Knex migration": (knex_schema.translate, ("knex",), knex_schema.HINTS),
-    "Sequelize migration": (sequelize_schema.translate, ("queryInterface",), sequelize_schema.HINTS),
+    "Sequelize migration": (
+        sequelize_schema.translate,
+        ("queryInterface",),
+        sequelize_schema.HINTS,
+    ),
     "TypeORM migration": (typeorm_schema.translate, ("queryRunner",), typeorm_schema.HINTS),
 }
 DOWN = re.compile(
@@ -40,7 +60,7 @@ FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("TypeORM migration", re.compile(r"\bMigrationInterface\b|\bqueryRunner\s*:\s*QueryRunner\b")),
     ("MikroORM migration", re.compile(r"@mikro-orm/migrations|\bthis\.addSql\s*\(")),
     ("Sequelize migration", re.compile(r"\bqueryInterface\b")),
-    ("Knex migration", re.compile(r"\b(?:exports\.up|function\s+up)\b[^\n]*\bknex\b|\bKnex\b")),
+    ("Knex migration", re.compile(r"\bup\b[^\n]*\bknex\b|\bKnex\b|\bknex\s*\.\s*schema\b")),
 )
 # A migration that runs its up method in a transaction unless it opts out: TypeORM (the
 # default `transaction: "all"`), Knex and MikroORM each wrap it; Sequelize does not.
@@ -73,8 +93,9 @@ BINDINGS = {
 }
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
+
 def framework(text: str) -> str | None:
-    if not CALL.search(text) and not BUILDER.search(text):
+    if not (CALL.search(text) or BUILDER.search(text) or _migration_calls(text)):
         return None
     return next((name for name, marker in FRAMEWORKS if marker.search(text)), None)
 

@@ -63,6 +63,11 @@ HINTS = {
         "Sequelize writes `addColumn` with `defaultValue` as ADD COLUMN ... DEFAULT: add the "
         "column without it, then set the default and fill the rows in later migrations."
     ),
+    "add-unique-after-create": (
+        "Sequelize writes `addConstraint(..., { type: 'unique' })` as ALTER TABLE ... ADD "
+        "CONSTRAINT: declare `unique: true` on the attribute in `createTable`, or build a "
+        "unique index with `queryInterface.sequelize.query('CREATE UNIQUE INDEX ASYNC ...')`."
+    ),
     "add-foreign-key-without-not-valid": (
         "Drop the `addConstraint` foreign key, or write it with "
         "`queryInterface.sequelize.query('ALTER TABLE ... ADD CONSTRAINT ... NOT VALID')`."
@@ -160,7 +165,11 @@ def _remove_column(out: Translation, call: js.Call) -> None:
 
 
 def _rename_column(out: Translation, call: js.Call) -> None:
-    table, before, after = _table(_arg(call, 0)), js.text_of(_arg(call, 1)), js.text_of(_arg(call, 2))
+    table, before, after = (
+        _table(_arg(call, 0)),
+        js.text_of(_arg(call, 1)),
+        js.text_of(_arg(call, 2)),
+    )
     if table is None or before is None or after is None:
         out.not_read(call, "`renameColumn(...)` with arguments not written as literals")
         return
@@ -406,7 +415,11 @@ def data_type(value: js.Value) -> str | None:
         if name in ("DATE", "TIME") and args:
             precision = _number(args[0])
             base = TYPES[name]
-            return f"TIMESTAMP({precision}) WITH TIME ZONE" if name == "DATE" else f"{base}({precision})"
+            return (
+                f"TIMESTAMP({precision}) WITH TIME ZONE"
+                if name == "DATE"
+                else f"{base}({precision})"
+            )
         if name in TYPES:
             numbers = [_number(a) for a in args]
             if isinstance(args[0] if args else None, js.Obj):
