@@ -142,3 +142,52 @@ def test_values_reader_reads_literals_and_gives_up_on_the_rest() -> None:
     assert isinstance(options.get("d"), js.Opaque)
     up = options.get("up")
     assert isinstance(up, js.Function) and up.params == ("q",)
+
+
+@pytest.mark.parametrize(
+    ("library", "config"),
+    [("knex", "knexfile.js"), ("sequelize", ".sequelizerc"), ("typeorm", "data-source.ts")],
+)
+def test_discovery_names_the_configuration(library: str, config: str) -> None:
+    run = _check(BUILDERS / library / "fail")
+    assert f"1 file, {config})" in run.stderr
+
+
+def test_configured_folder_outside_the_project_is_found(tmp_path: Path) -> None:
+    """`.sequelizerc` naming a folder the walk of the project does not reach."""
+    project, migrations = tmp_path / "app", tmp_path / "db" / "migrations"
+    project.mkdir()
+    migrations.mkdir(parents=True)
+    source = BUILDERS / "sequelize" / "fail" / "db" / "migrations"
+    for path in source.iterdir():
+        (migrations / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (project / ".sequelizerc").write_text(
+        "const path = require('path');\nmodule.exports = {\n"
+        "  'migrations-path': path.resolve(__dirname, '..', 'db', 'migrations'),\n};\n",
+        encoding="utf-8",
+    )
+    run = _check(project)
+    assert run.returncode == 1
+    assert "(1 file, .sequelizerc)" in run.stderr
+    assert "DSQL101" in run.stdout
+
+
+def test_compiled_migrations_named_by_typeorm_are_not_read_twice(tmp_path: Path) -> None:
+    """A data source naming `dist/migrations/*.js` (tsc's output of src/migrations)."""
+    (tmp_path / "src" / "migrations").mkdir(parents=True)
+    (tmp_path / "dist" / "migrations").mkdir(parents=True)
+    migration = (
+        BUILDERS / "typeorm" / "fail" / "src" / "migrations" / "1700000000000-CreateUsers.ts"
+    )
+    text = migration.read_text(encoding="utf-8")
+    (tmp_path / "src" / "migrations" / migration.name).write_text(text, encoding="utf-8")
+    (tmp_path / "dist" / "migrations" / "1700000000000-CreateUsers.js").write_text(
+        text, encoding="utf-8"
+    )
+    (tmp_path / "data-source.ts").write_text(
+        'export default new DataSource({ migrations: ["dist/migrations/*.js"] });\n',
+        encoding="utf-8",
+    )
+    run = _check(tmp_path)
+    assert "ORM migrations in src/migrations (1 file)" in run.stderr
+    assert "dist" not in run.stdout
