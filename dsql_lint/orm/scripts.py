@@ -137,7 +137,7 @@ def read(source: Source, name: str) -> MappedSource:
         assert isinstance(event, re.Match)
         literal, arg_end = _argument(text, event.end())
         if literal is None:
-            notes.append(Note(at, max(arg_end, event.end()), _not_checked(name)))
+            notes.append(Note(at, max(arg_end, event.end()), _not_checked(name), unread=True))
             continue
         tx.write(at, event.end())
         build.statement(literal.pieces, literal.end, literal.literals)
