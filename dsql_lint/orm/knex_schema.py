@@ -251,8 +251,7 @@ class _Table:
                 self._unique([column], js.text_of(margs[0] if margs else None), modifier)
             elif m == "index":
                 index_name = js.text_of(margs[0] if margs else None)
-                kind = js.text_of(margs[1] if len(margs) > 1 else None)
-                self._index([column], index_name, kind, None, modifier)
+                self._index([column], index_name, margs[1] if len(margs) > 1 else None, modifier)
             elif m in ("references", "inTable"):
                 continue  # read with the foreign key below
             elif m in ("onDelete", "onUpdate", "unsigned", "alter", "comment", "first",
@@ -401,7 +400,7 @@ class _Table:
             index_name = js.text_of(second)
             if isinstance(second, js.Obj):  # index(columns, { indexName, indexType })
                 options, index_name = second, js.text_of(second.get("indexName"))
-            self._index(columns, index_name, None, options, call)
+            self._index(columns, index_name, options, call)
         else:  # foreign(columns).references(...).inTable(...)
             references = next((c for c in rest if js.method(c) == "references"), None)
             targets = strings(references.args[0] if references and references.args else None)
@@ -432,30 +431,23 @@ class _Table:
         self.after.append(Sql(at.start, at.end).add(text, at))
 
     def _index(
-        self,
-        columns: list[str],
-        name: str | None,
-        kind: str | None,
-        options: js.Value | None,
-        at: js.Value,
+        self, columns: list[str], name: str | None, options: js.Value | None, at: js.Value
     ) -> None:
-        unique = ""
-        if isinstance(options, js.Str):
-            kind = options.text
-        elif isinstance(options, js.Obj):
-            kind = js.text_of(options.get("storageEngineIndexType")) or kind
+        """`index(columns, name, 'gin')` or `index(columns, name, { indexType,
+        storageEngineIndexType, predicate })`: the type is written where it is given."""
+        unique, kind = "", options if isinstance(options, js.Str) else None
+        if isinstance(options, js.Obj):
+            given = options.get("storageEngineIndexType")
+            kind = given if isinstance(given, js.Str) else None
             if (js.text_of(options.get("indexType")) or "").lower() == "unique":
                 unique = " unique"
             if options.get("predicate") is not None:
                 self.out.not_read(options, "the index's `predicate` (a query builder)")
         index = quote(name or _index_name(self.name, columns, "index"))
-        using = f" using {kind}" if kind else ""
-        self.after.append(
-            Sql(at.start, at.end).add(
-                f"create{unique} index {index} on {self.quoted}{using} ({_columns(columns)})",
-                at,
-            )
-        )
+        sql = Sql(at.start, at.end).add(f"create{unique} index {index} on {self.quoted}", at)
+        if kind is not None and kind.text:
+            sql.add(f" using {kind.text}", kind)
+        self.after.append(sql.add(f" ({_columns(columns)})", at))
 
     def _drop(self, name: str, call: js.Call) -> None:
         args = call.args
