@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsql_lint.orm import jsvalues as js
+from dsql_lint.orm import scripts
 from dsql_lint.orm.detect import read_given
 from dsql_lint.syntax.source import Source
 from tests.helpers import FIXTURES
@@ -191,3 +194,68 @@ def test_compiled_migrations_named_by_typeorm_are_not_read_twice(tmp_path: Path)
     run = _check(tmp_path)
     assert "ORM migrations in src/migrations (1 file)" in run.stderr
     assert "dist" not in run.stdout
+
+
+def _sql(path: str, text: str) -> str:
+    reader = read_given(Path(path), text)
+    assert reader is not None
+    return reader(Source(path, text)).text
+
+
+def test_calls_inside_a_call_that_sends_nothing_are_read() -> None:
+    """`sequelize.transaction(async (t) => ...)` and `hasTable(...).then(...)` hold the
+    migration's calls; they were passed over whole."""
+    sequelize = (
+        "module.exports = {\n  up: async (queryInterface) => {\n"
+        "    await queryInterface.sequelize.transaction(async (transaction) => {\n"
+        "      await queryInterface.addIndex('items', ['name'], { transaction });\n"
+        "    });\n  },\n};\n"
+    )
+    assert 'CREATE INDEX "items_name" ON "items" ("name")' in _sql("s.js", sequelize)
+    knex = (
+        "exports.up = (knex) => knex.schema.hasTable('t').then((exists) => {\n"
+        "  if (!exists) return knex.schema.createTable('t', (t) => { t.text('a'); });\n});\n"
+    )
+    assert 'create table "t" ("a" text)' in _sql("k.js", knex)
+
+
+def test_knex_increments_beside_primary_has_one_key() -> None:
+    """Knex adds `primary key` to increments() only where no .primary() is in the table."""
+    text = (
+        "export async function up(knex: Knex): Promise<void> {\n"
+        '  await knex.schema.createTable("u", function (table) {\n'
+        '    table.increments("id").primary();\n  });\n}\n'
+    )
+    assert 'create table "u" ("id" serial, constraint "u_pkey" primary key ("id"))' in _sql(
+        "k.ts", text
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"{}[]()'\"`,;:.=> \nat0",
+                "knex.schema.createTable(",
+                "t.",
+                "new Table(",
+                "queryInterface.createTable(",
+                "queryRunner.createTable(",
+                "=>",
+                "${",
+                "//",
+                "\\",
+            ]
+        ),  # fmt: skip
+        max_size=40,
+    )
+)
+def test_any_text_is_read_without_error(parts: list[str]) -> None:
+    """Half-written or odd code never stops the reader: what it cannot read is opaque."""
+    text = "".join(parts)
+    reader = js.Reader(text)
+    for i in range(0, len(text), 3):
+        reader.expression(i)
+    for library in ("Knex migration", "Sequelize migration", "TypeORM migration"):
+        scripts.read(Source("m.js", "exports.up = async function (knex) {" + text + "}"), library)

@@ -100,12 +100,11 @@ def up_receivers(text: str, default: tuple[str, ...]) -> set[str]:
 
 @dataclass
 class Found:
-    """A builder call found in the file: its translation, or None where the call is one
-    that sends SQL as written (`knex.raw`, `queryRunner.query`), which scripts reads."""
+    """A builder call found in the file, with what it stands for."""
 
     start: int
     end: int
-    translation: Translation | None
+    translation: Translation
 
 
 def find(
@@ -130,6 +129,11 @@ def find(
         value, end = reader._postfix(match.start())
         if not isinstance(value, js.Call):
             continue
+        translation = translate(reader, value, match.group(1))
+        if translation is None or not (translation.statements or translation.unread):
+            # SQL as written, or a call that sends none of its own (`hasTable(...).then`,
+            # `sequelize.transaction(async (t) => ...)`): the calls inside it are read.
+            continue
         at = end
-        out.append(Found(match.start(), end, translate(reader, value, match.group(1))))
+        out.append(Found(match.start(), end, translation))
     return out

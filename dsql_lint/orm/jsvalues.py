@@ -256,6 +256,8 @@ class Reader:
             elif not text.startswith("}", i):
                 i = self._end(i)
                 i = self.skip(i + 1) if text.startswith(",", i) else i
+            if i <= key_at:  # a stray closing bracket of another kind: step over it
+                i = self.skip(key_at + 1)
         return Obj(start, min(i + 1, len(text)), entries), min(i + 1, len(text))
 
     def _list(self, i: int, close: str) -> tuple[list[Value], int]:

@@ -170,6 +170,10 @@ class _Table:
         where = name_span(self.call)
         out = self.out
         out.statements.extend(self.before)
+        if self.primary is not None:  # `_canBeAddPrimaryKey`: no inline key beside .primary()
+            for column in self.columns:
+                text, at = column.sql[2]
+                column.sql[2] = (text.removesuffix(" primary key"), at)
         if self.create:
             sql = out.sql(self.call)
             sql.add(f"create table {'if not exists ' if if_not else ''}", where)

@@ -121,10 +121,8 @@ def read(source: Source, name: str) -> MappedSource:
         return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
     found = _builder_calls(text, name, skipped)
-    covered = [(f.start, f.end) for f in found if f.translation is not None]
-    events: list[tuple[int, object]] = [
-        (f.start, f.translation) for f in found if f.translation is not None
-    ]
+    covered = [(f.start, f.end) for f in found]
+    events: list[tuple[int, object]] = [(f.start, f.translation) for f in found]
     for match in CALL.finditer(text):
         at = match.start()
         if skipped(at) or any(lo <= at < hi for lo, hi in covered):
@@ -143,7 +141,7 @@ def read(source: Source, name: str) -> MappedSource:
         build.statement(literal.pieces, literal.end, literal.literals)
     tx.close(len(text) - 1, len(text))
     hints: dict[str, Hint] = {}
-    if any(f.translation is not None and f.translation.statements for f in found):
+    if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
     if tx.opened:
         hints.update(dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]))
