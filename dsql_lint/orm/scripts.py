@@ -1,8 +1,10 @@
 """SQL strings in TypeScript/JavaScript migrations (TypeORM, Knex, Sequelize, MikroORM).
 
 Only string literals (and `+` chains of them) and template literals without `${}` are read,
-decoded as JavaScript decodes them; any other argument is reported as not checked. Calls
-inside a `down` method are never forward statements and are skipped.
+decoded as JavaScript decodes them; any other argument is reported as not checked. Schema
+builder calls (`knex.schema.createTable`, `queryInterface.addIndex`, `queryRunner.createTable`)
+are read as the SQL their library sends (orm/builders.py), in the order written among the raw
+ones. Calls inside a `down` method are never forward statements and are skipped.
 """
 
 from __future__ import annotations
