@@ -10,6 +10,8 @@ ones. Calls inside a `down` method are never forward statements and are skipped.
 from __future__ import annotations
 
 import re
+import sys
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -229,7 +231,9 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _in_code(spans: list[tuple[int, int]], at: int) -> bool:
-    return not any(lo <= at < hi for lo, hi in spans)
+    """Whether `at` is in no span (they are in order and do not overlap)."""
+    k = bisect_right(spans, (at, sys.maxsize)) - 1
+    return k < 0 or not spans[k][0] <= at < spans[k][1]
 
 
 def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
