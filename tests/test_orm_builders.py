@@ -259,3 +259,20 @@ def test_any_text_is_read_without_error(parts: list[str]) -> None:
         reader.expression(i)
     for library in ("Knex migration", "Sequelize migration", "TypeORM migration"):
         scripts.read(Source("m.js", "exports.up = async function (knex) {" + text + "}"), library)
+
+
+def test_sequelize_managed_transaction_holds_the_calls_given_it() -> None:
+    """Calls given `{ transaction }` in `sequelize.transaction(...)` share its transaction;
+    one without it runs outside (Sequelize migrations are not wrapped otherwise)."""
+    text = (
+        "module.exports = {\n  async up(queryInterface, Sequelize) {\n"
+        "    await queryInterface.sequelize.transaction(async (transaction) => {\n"
+        "      await queryInterface.addIndex('a', ['x'], { transaction });\n"
+        "      await queryInterface.sequelize.query('CREATE INDEX ASYNC b_x ON b (x)', "
+        "{ transaction });\n"
+        "      await queryInterface.removeColumn('c', 'y');\n"
+        "    });\n  },\n};\n"
+    )
+    sql = _sql("s.js", text)
+    assert sql.index("BEGIN") < sql.index('CREATE INDEX "a_x"') < sql.index("ASYNC b_x")
+    assert sql.index("ASYNC b_x") < sql.index("COMMIT") < sql.index('DROP COLUMN "y"')

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
+from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax.source import Source
@@ -88,6 +89,13 @@ OPT_OUT_HOW = {
         "and put each DDL in its own migration"
     ),
 }
+# A Sequelize migration's own managed transaction: the calls given `{ transaction }` in its
+# callback run in it (Sequelize's sequelize.transaction(callback)); the others do not.
+MANAGED = re.compile(r"\bsequelize\s*\.\s*transaction\s*\(")
+OPT_OUT_HOW["Sequelize migration"] = (
+    "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` in "
+    "one transaction: give each DDL its own migration, outside `sequelize.transaction`"
+)
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
 BINDINGS = {
@@ -125,6 +133,8 @@ def read(source: Source, name: str) -> MappedSource:
         return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
     found = _builder_calls(text, name, skipped)
+    managed = _managed(text, skipped) if name == "Sequelize migration" else []
+    reader, current = js.Reader(text), None
     covered = [(f.start, f.end) for f in found]
     events: list[tuple[int, object]] = [(f.start, f.translation) for f in found]
     for match in CALL.finditer(text):
@@ -133,6 +143,12 @@ def read(source: Source, name: str) -> MappedSource:
             continue
         events.append((at, match))
     for at, event in sorted(events, key=lambda e: e[0]):
+        inside = next((r for r in managed if r[0] <= at < r[1] and _passes(reader, at)), None)
+        if inside != current:  # into, out of or from one managed transaction to the next
+            if current is not None:
+                tx.close(at, at + 1)
+            tx.wrapped = wrapped or inside is not None
+            current = inside
         if isinstance(event, builders.Translation):
             _translated(build, tx, event, notes, name)
             continue
@@ -150,6 +166,30 @@ def read(source: Source, name: str) -> MappedSource:
     if tx.opened:
         hints.update(dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]))
     return build.source(source, name, notes, hints)
+
+
+def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """The bodies of `sequelize.transaction(async (t) => { ... })` callbacks."""
+    reader, out = js.Reader(text), []
+    for match in MANAGED.finditer(text):
+        if skipped(match.start()):
+            continue
+        value, _ = reader._postfix(match.start())
+        calls = js.chain(value)
+        body = (
+            next((a for a in calls[0].args if isinstance(a, js.Function)), None) if calls else None
+        )
+        if body is not None:
+            out.append((body.body_start, body.body_end))
+    return out
+
+
+def _passes(reader: js.Reader, at: int) -> bool:
+    """Whether the call at `at` is given a `transaction` option."""
+    value, _ = reader._postfix(at)
+    calls = js.chain(value)
+    args = calls[0].args if calls else ()
+    return any(isinstance(a, js.Obj) and "transaction" in a.entries for a in args)
 
 
 def _builder_calls(text: str, name: str, skipped: Callable[[int], bool]) -> list[builders.Found]:
