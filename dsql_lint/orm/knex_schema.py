@@ -231,7 +231,8 @@ class _Table:
         if sql_type is None:
             self.out.not_read(first, f"`.{name}(...)` (a column type not translated)")
             return
-        type_at = name_span(first)
+        # A type written as a string (`specificType('tags', 'text[]')`) is pointed at there.
+        type_at = args[1] if name == "specificType" else name_span(first)
         parts: list[tuple[str, js.Value | tuple[int, int]]] = [
             (quote(column), args[0] if args else first),
             (" ", type_at),
@@ -379,7 +380,7 @@ class _Table:
         self.after.append(
             Sql(at.start, at.end).add(
                 f"alter table {self.quoted} add constraint {key} foreign key "
-                f"({_columns(columns)}) references {self.schema.table(table)} "
+                f"({_columns(columns)}) references {quote(table)} "
                 f"({_columns(targets)}){actions}",
                 at,
             )
