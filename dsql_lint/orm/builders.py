@@ -126,7 +126,7 @@ def find(
     for match in pattern.finditer(text):
         if match.start() < at or skip(match.start()):
             continue
-        value, end = reader._postfix(match.start())
+        value, end = reader.chain_at(match.start())
         if not isinstance(value, js.Call):
             continue
         translation = translate(reader, value, match.group(1))

@@ -148,9 +148,11 @@ class Reader:
                 if word == "new" and isinstance(callee, Call) and not callee.new:
                     return Call(start, callee.end, callee.callee, callee.args, new=True), j
                 return callee, j
-        return self._postfix(i)
+        return self.chain_at(i)
 
-    def _postfix(self, i: int) -> tuple[Value, int]:
+    def chain_at(self, i: int) -> tuple[Value, int]:
+        """The member chain at `i` with its calls (`knex.schema.createTable(...).then(...)`),
+        and the offset after it."""
         value, i = self._primary(i)
         text = self.text
         while True:

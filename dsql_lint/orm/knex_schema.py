@@ -69,7 +69,7 @@ def translate(reader: js.Reader, value: js.Value, receiver: str) -> Translation 
     if names[0] in (f"{receiver}.raw", f"{receiver}.schema.raw"):
         return None  # SQL as written: scripts reads it
     if not names[0].startswith(f"{receiver}.schema."):
-        out.not_read(value, f"`{_head(names[0])}(...)` (a query builder call)")
+        out.not_read(value, f"`{names[0] or 'this call'}(...)` (a query builder call)")
         return out
     schema = ""
     for call in calls:
@@ -81,10 +81,6 @@ def translate(reader: js.Reader, value: js.Value, receiver: str) -> Translation 
             continue
         _Schema(reader, out, schema).call(name, call)
     return out
-
-
-def _head(name: str) -> str:
-    return name or "a call"
 
 
 class _Schema:
@@ -159,7 +155,7 @@ class _Table:
             match = start.search(text, i, self.fn.body_end)
             if match is None:
                 break
-            value, end = reader._postfix(match.start())
+            value, end = reader.chain_at(match.start())
             i = max(end, match.end())
             calls = js.chain(value)
             if calls and js.dotted(calls[0].callee) == f"{param}.{js.method(calls[0])}":

@@ -174,7 +174,7 @@ def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]
     for match in MANAGED.finditer(text):
         if skipped(match.start()):
             continue
-        value, _ = reader._postfix(match.start())
+        value, _ = reader.chain_at(match.start())
         calls = js.chain(value)
         body = (
             next((a for a in calls[0].args if isinstance(a, js.Function)), None) if calls else None
@@ -186,7 +186,7 @@ def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]
 
 def _passes(reader: js.Reader, at: int) -> bool:
     """Whether the call at `at` is given a `transaction` option."""
-    value, _ = reader._postfix(at)
+    value, _ = reader.chain_at(at)
     calls = js.chain(value)
     args = calls[0].args if calls else ()
     return any(isinstance(a, js.Obj) and "transaction" in a.entries for a in args)

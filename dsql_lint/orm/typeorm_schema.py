@@ -14,6 +14,7 @@ SHA-1); `indices` are CREATE INDEX statements after it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.builders import Sql, Translation, literal, name_span, quote, strings
@@ -223,7 +224,7 @@ def _create_foreign_keys(out: Translation, call: js.Call) -> None:
             out.not_read(item, "a foreign key not written as `new TableForeignKey({...})`")
 
 
-def _simple(template: str, count: int) -> object:
+def _simple(template: str, count: int) -> Callable[[Translation, js.Call], None]:
     """A call whose arguments are names, written into `template` quoted."""
 
     def translate(out: Translation, call: js.Call) -> None:
@@ -327,9 +328,8 @@ class _Column:
         return column
 
 
-def _full_type(type_name: str, get: object) -> str:
+def _full_type(type_name: str, get: Callable[[str], js.Value | None]) -> str:
     """createFullType: the type with its length or precision, and ` array`."""
-    assert callable(get)
     length, precision, scale = get("length"), get("precision"), get("scale")
     out = type_name
     if isinstance(length, (js.Str, js.Num)):
