@@ -276,3 +276,23 @@ def test_sequelize_managed_transaction_holds_the_calls_given_it() -> None:
     sql = _sql("s.js", text)
     assert sql.index("BEGIN") < sql.index('CREATE INDEX "a_x"') < sql.index("ASYNC b_x")
     assert sql.index("ASYNC b_x") < sql.index("COMMIT") < sql.index('DROP COLUMN "y"')
+
+
+def test_typeorm_constraints_added_later() -> None:
+    text = (
+        "export class A implements MigrationInterface {\n"
+        "  public async up(queryRunner: QueryRunner): Promise<void> {\n"
+        '    await queryRunner.createUniqueConstraint("u", new TableUnique({ name: "u_e", '
+        'columnNames: ["e"] }));\n'
+        '    await queryRunner.createPrimaryKey("u", ["id"], "u_pk");\n'
+        '    await queryRunner.changeColumn("u", "e", new TableColumn({ name: "e", '
+        'type: "text" }));\n'
+        "  }\n}\n"
+    )
+    reader = read_given(Path("a.ts"), text)
+    assert reader is not None
+    mapped = reader(Source("a.ts", text))
+    assert 'ALTER TABLE "u" ADD CONSTRAINT "u_e" UNIQUE ("e")' in mapped.text
+    assert 'ALTER TABLE "u" ADD CONSTRAINT "u_pk" PRIMARY KEY ("id")' in mapped.text
+    [note] = mapped.notes
+    assert note.unread and "`queryRunner.changeColumn(...)`" in note.message

@@ -243,6 +243,35 @@ def _name(value: js.Value | None) -> str | None:
     return js.text_of(column.get("name")) if column is not None else js.text_of(value)
 
 
+def _create_unique(out: Translation, call: js.Call) -> None:
+    """`createUniqueConstraint(table, new TableUnique({ name, columnNames }))`."""
+    name = _table_name(call.args[0] if call.args else None)
+    unique = _options(call.args[1] if len(call.args) > 1 else None, "TableUnique")
+    columns = strings(unique.get("columnNames")) if unique is not None else None
+    if name is None or unique is None or columns is None:
+        out.not_read(call, "`createUniqueConstraint(...)` with arguments not written as literals")
+        return
+    given = js.text_of(unique.get("name")) or _hashed("UQ_", name, columns, 27)
+    out.sql(call).add(f"ALTER TABLE {quote(name)} ADD ", name_span(call)).add(
+        f"CONSTRAINT {quote(given)} UNIQUE ({_columns(columns)})", unique
+    )
+
+
+def _create_primary_key(out: Translation, call: js.Call) -> None:
+    """`createPrimaryKey(table, ['id'], name?)`."""
+    name = _table_name(call.args[0] if call.args else None)
+    columns = strings(call.args[1] if len(call.args) > 1 else None)
+    if name is None or columns is None:
+        out.not_read(call, "`createPrimaryKey(...)` with arguments not written as literals")
+        return
+    given = js.text_of(call.args[2] if len(call.args) > 2 else None)
+    key = given or _hashed("PK_", name, columns, 27)
+    out.sql(call).add(
+        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {quote(key)} PRIMARY KEY ({_columns(columns)})",
+        name_span(call),
+    )
+
+
 _METHODS = {
     "createTable": _create_table,
     "addColumn": _add_column,
@@ -250,6 +279,8 @@ _METHODS = {
     "createIndex": _create_index,
     "createForeignKey": _create_foreign_key,
     "createForeignKeys": _create_foreign_keys,
+    "createUniqueConstraint": _create_unique,
+    "createPrimaryKey": _create_primary_key,
     "dropTable": _simple("DROP TABLE {0}", 1),
     "dropColumn": _simple("ALTER TABLE {0} DROP COLUMN {1}", 2),
     "renameColumn": _simple("ALTER TABLE {0} RENAME COLUMN {1} TO {2}", 3),
