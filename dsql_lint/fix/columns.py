@@ -10,6 +10,7 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.engine.matchers import code_only
 from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.dependents import (
@@ -213,7 +214,7 @@ def _not_a_column(tokens: Tokens, written: str) -> str:
             f"fix cannot read the statement's column definitions past psql variable"
             f" {variables[0].written}, whose value psql puts in when it runs the file"
         )
-    if re.match(r"ALTER\s+TABLE\b", tokens.statement.text, re.IGNORECASE):
+    if _alters_table(tokens):
         return (
             f"`{written}` is the type of an ALTER COLUMN ... TYPE, which DSQL refuses whatever"
             " the type (DSQL608): fix changes the type in the column's definition only"
@@ -272,7 +273,8 @@ def _dependent_name(span: Tokens) -> str | None:
 
 
 def _alters_table(span: Tokens) -> bool:
-    return re.match(r"ALTER\s+TABLE\b", span.statement.text, re.IGNORECASE) is not None
+    # Comments blanked: `ALTER /* note */ TABLE` alters a table too.
+    return re.match(r"\s*ALTER\s+TABLE\b", code_only(span.statement.text), re.I) is not None
 
 
 # --- DEFAULT conversion -----------------------------------------------------------------------

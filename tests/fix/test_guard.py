@@ -351,3 +351,15 @@ def test_a_withdrawal_is_of_the_one_edit_that_brought_the_error(
     # as read, with the three removals (undone), with the two others
     assert len(linted) == 3
     assert_guarantees(result, False, case, guarded=1)
+
+
+def test_identity_in_add_column_after_a_comment_is_declined_by_check() -> None:
+    """`ALTER /* note */ TABLE ... ADD COLUMN extra bigserial`: the decision reads the
+    statement without its comments, so the guard has nothing to withdraw."""
+    text = "CREATE TABLE t0 (id bigint);\nALTER /* note */ TABLE t0 ADD COLUMN extra bigserial;\n"
+    result = fix_text(text, UNSAFE)
+    assert result.text == text
+    assert not result.declined
+    assert result.withdrawn == [
+        "t.sql:2: DSQL101 not fixed: DSQL adds no identity column to an existing table (DSQL606)"
+    ]
