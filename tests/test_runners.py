@@ -53,10 +53,18 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
             [
                 ("0000_users.sql", 1, "DSQL406"),
                 ("0000_users.sql", 1, "DSQL407"),  # __drizzle_migrations' SERIAL, once
+                # drizzle-orm's migrator runs every pending file in one transaction.
+                ("0001_tickets.sql", 1, "DSQL401"),
                 ("0001_tickets.sql", 1, "DSQL406"),
             ],
         ),
-        ("supabase", [("20261201000000_notes.sql", 1, "DSQL406")]),
+        (
+            "supabase",
+            [
+                ("20261201000000_notes.sql", 1, "DSQL406"),
+                ("20261201000000_notes.sql", 1, "DSQL407"),  # its text[] column, 4 DDL in one
+            ],
+        ),
         ("dbmate", [("20261201000000_a.sql", 2, "DSQL406")]),  # the 2nd: transaction:false
         ("goose", [("00001_a.sql", 2, "DSQL406"), ("00001_a.sql", 2, "DSQL407")]),
         (
@@ -68,6 +76,28 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
             ],
         ),
         ("flyway", [("V1__init.sql", 2, "DSQL401"), ("V2__orders.sql", 2, "DSQL402")]),
+        # transaction:false still sends the section as one query string.
+        ("dbmate-one-query", [("20261201000000_two.sql", 3, "DSQL401")]),
+        (
+            "knex",  # migrate:latest: both files in one transaction with the lock and rows
+            [
+                ("20261201000000_accounts.js", 4, "DSQL407"),
+                ("20261201000000_accounts.js", 4, "DSQL406"),
+                ("20261202000000_tags.js", 2, "DSQL401"),
+                ("20261202000000_tags.js", 2, "DSQL406"),
+            ],
+        ),
+        # The bookkeeping table created by a `bootstrap:` file in DSQL's form: no DSQL407.
+        ("django-bootstrap", []),  # and every migration `atomic = False`: a clean check
+        ("typeorm-clean", []),  # `transaction = false` (migrationsTransactionMode "each")
+        (
+            "drizzle-bootstrap",  # the migrator's one transaction still holds DDL and rows
+            [
+                ("0000_users.sql", 1, "DSQL406"),
+                ("0001_tickets.sql", 1, "DSQL401"),
+                ("0001_tickets.sql", 1, "DSQL406"),
+            ],
+        ),
     ],
 )
 def test_each_runner_as_it_runs_on_dsql(project: str, expected: list) -> None:
@@ -154,3 +184,61 @@ def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
     [found] = lint_text(text, path="db/migration/V1__own.sql")
     assert (found.code, found.line) == ("DSQL401", 3)
     assert found.suggestion == "Commit after each DDL statement (or run DDL in autocommit)."
+
+
+def test_the_bookkeeping_table_must_exist_before_the_runners_first_file(tmp_path: Path) -> None:
+    """A table created before the runner's first file clears DSQL407, wherever it comes from
+    (paths given in order, the configuration's `bootstrap:`); created after it, or by its own
+    migrations, it does not: the runner creates its own first."""
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / ".dsql-lint.yaml").unlink()
+    codes = lambda *paths: [c for *_, c in at(check(tmp_path, *paths))]  # noqa: E731
+    assert codes("shop") == ["DSQL407"]
+    assert codes("db/bootstrap.sql", "shop") == []
+    assert codes("shop", "db/bootstrap.sql") == ["DSQL407"]
+    (tmp_path / ".dsql-lint.yaml").write_text("bootstrap: [db/bootstrap.sql]\n")
+    assert codes("shop") == []
+
+
+def test_a_bootstrap_file_of_another_table_does_not_clear_it(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "db" / "bootstrap.sql").write_text("CREATE TABLE other (id uuid PRIMARY KEY);\n")
+    assert [c for *_, c in at(check(tmp_path))] == ["DSQL407"]
+
+
+def test_knex_runs_each_migration_alone_once_one_opts_out(tmp_path: Path) -> None:
+    """Knex's `latest` wraps the whole run only while no pending migration sets
+    `config.transaction = false`; then each other migration has a transaction of its own and
+    its row is written after it (knex 3.3.0, Migrator.js)."""
+    shutil.copytree(PROJECTS / "knex", tmp_path, dirs_exist_ok=True)
+    opted = tmp_path / "migrations" / "20261203000000_index.js"
+    opted.write_text(
+        "exports.config = { transaction: false };\n"
+        "exports.up = (knex) => knex.raw('CREATE INDEX ASYNC tags_id ON tags (id)');\n"
+    )
+    assert at(check(tmp_path)) == [("20261201000000_accounts.js", 4, "DSQL407")]
+
+
+def test_dbmate_and_supabase_facts_are_recorded_not_recalled() -> None:
+    for name in ("dbmate", "supabase", "drizzle", "typeorm", "knex", "mikro-orm", "sequelize"):
+        assert "not confirmed" not in RUNNERS[name].source, name
+    for name in ("goose", "golang-migrate", "rails"):
+        assert "not confirmed" in RUNNERS[name].source, name
+
+
+def test_a_bootstrap_table_from_the_cache_still_clears_it(tmp_path: Path) -> None:
+    """The bootstrap file's findings come from the cache when only a later file changed: the
+    table it created is replayed into the schema model."""
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "shop" / "migrations" / "0002_tag.py").unlink()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+
+    def cached() -> list[tuple[str, int, str]]:
+        args = [sys.executable, "-m", "dsql_lint", "check", "--format", "json"]
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+        return at(json.loads(done.stdout)["diagnostics"])
+
+    assert cached() == []
+    later = tmp_path / "shop" / "migrations" / "0001_initial.py"
+    later.write_text(later.read_text() + "\n")
+    assert cached() == []

@@ -7,11 +7,14 @@ inside a `down` method are never forward statements and are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from dsql_lint.orm.mapped import Builder, Literal, MappedSource, Note
-from dsql_lint.syntax.source import Source
+from dsql_lint.syntax import runners
+from dsql_lint.syntax.source import STDIN, Source
 
 # Receivers as each framework names them in its generated and documented migrations.
 CALL = re.compile(
@@ -29,27 +32,18 @@ FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Knex migration", re.compile(r"\b(?:exports\.up|function\s+up)\b[^\n]*\bknex\b|\bKnex\b")),
 )
 # A migration that runs its up method in a transaction unless it opts out: TypeORM (the
-# default `transaction: "all"`), Knex and MikroORM each wrap it; Sequelize does not.
+# default `migrationsTransactionMode: "all"`), Knex and MikroORM each wrap it; Sequelize does
+# not. How each runner runs them, and the remedies in its terms: syntax/runners.py.
 WRAPPED = {"TypeORM migration", "Knex migration", "MikroORM migration"}
 OPT_OUT = re.compile(
     r"\btransaction\s*[=:]\s*false\b|\bisTransactional\s*\(\s*\)\s*[^{]*\{\s*return\s+false"
 )
-
-# How each framework's migration opts out of its transaction: DSQL runs one DDL per transaction.
-OPT_OUT_HOW = {
-    "TypeORM migration": (
-        "TypeORM runs `up` in a transaction: add `transaction = false` to the migration class "
-        '(or set `migrationsTransactionMode: "none"`) and put each DDL in its own migration'
-    ),
-    "Knex migration": (
-        "Knex runs `up` in a transaction: add `exports.config = { transaction: false }` and "
-        "put each DDL in its own migration"
-    ),
-    "MikroORM migration": (
-        "MikroORM runs `up` in a transaction: override `isTransactional()` to return false "
-        "and put each DDL in its own migration"
-    ),
-}
+# Runners that hold every pending migration in one transaction only while none of them opts
+# out: Knex's `migrate:latest` then wraps each migration alone, and TypeORM's default "all"
+# refuses a migration that sets `transaction`, so its mode must be "each" or "none".
+# MikroORM's `allOrNothing` holds the others whatever one does.
+RUN_UNTIL_OPT_OUT = {"TypeORM migration", "Knex migration"}
+SCRIPT_SUFFIXES = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
 BINDINGS = {
@@ -57,7 +51,6 @@ BINDINGS = {
     "MikroORM migration": "knex",
     "Sequelize migration": "sequelize",
 }
-TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
@@ -81,7 +74,7 @@ def read(source: Source, name: str) -> MappedSource:
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
-    wrapped = name in WRAPPED and not OPT_OUT.search(text)
+    wrapped = name in WRAPPED and not _opts_out(text, spans)
     opened = False
     for match in CALL.finditer(text):
         at = match.start()
@@ -99,8 +92,49 @@ def read(source: Source, name: str) -> MappedSource:
     if opened:
         build.add("COMMIT;\n", len(text) - 1, len(text))
         build.wrappers += 1
-    hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
-    return build.source(source, name, notes, hints)
+    run = _run(source, name) if opened else ""
+    runner = runners.runner_of(name)
+    hint = runners.run_help(runner) if run and runner is not None else ""
+    return build.source(source, name, notes, run=run, run_hint=hint)
+
+
+def _run(source: Source, name: str) -> str:
+    """The run whose one transaction the file's `up` joins: its folder's, unless a migration
+    there opts out where that ends the run (RUN_UNTIL_OPT_OUT)."""
+    if source.path == STDIN:
+        return ""
+    folder = Path(source.path).resolve().parent
+    if name in RUN_UNTIL_OPT_OUT and _opted_out(folder, name, _listing(folder)):
+        return ""
+    return f"{name} {folder}"
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The folder's scripts with their modification times: `_opted_out`'s cache key."""
+    try:
+        entries = [p for p in folder.iterdir() if p.suffix in SCRIPT_SUFFIXES and p.is_file()]
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in entries))
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _opted_out(folder: Path, name: str, listing: tuple[tuple[str, int], ...]) -> bool:
+    """Whether a migration of `name`'s framework in the folder opts out of its transaction."""
+    for file, _ in listing:
+        try:
+            text = (folder / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if OPT_OUT.search(text) and framework(text) == name and _opts_out(text):
+            return True
+    return False
+
+
+def _opts_out(text: str, spans: list[tuple[int, int]] | None = None) -> bool:
+    """Whether the migration opts out of its transaction in its code (not in a comment)."""
+    spans = _code_spans(text) if spans is None else spans
+    return any(_in_code(spans, found.start()) for found in OPT_OUT.finditer(text))
 
 
 def _not_checked(name: str) -> str:
