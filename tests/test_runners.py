@@ -242,3 +242,28 @@ def test_a_bootstrap_table_from_the_cache_still_clears_it(tmp_path: Path) -> Non
     later = tmp_path / "shop" / "migrations" / "0001_initial.py"
     later.write_text(later.read_text() + "\n")
     assert cached() == []
+
+
+@pytest.mark.parametrize(
+    ("project", "note"),
+    [
+        (ROOT / "fixtures" / "frameworks" / "alembic-run", "`alembic upgrade` runs 2 files"),
+        (PROJECTS / "knex", "`knex migrate:latest` runs 2 files"),
+        (PROJECTS / "drizzle", "`drizzle-kit migrate` runs 2 files"),
+        (PROJECTS / "alembic", None),  # its second revision commits in an autocommit block
+    ],
+)
+def test_fix_says_what_it_cannot_see_across_files(project: Path, note: str | None) -> None:
+    """fix lints file by file, so a transaction its framework runs across files (DSQL401 on
+    a later file's DDL) is check's: fix says so."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", "--diff"],
+        capture_output=True, text=True, cwd=project, env=env, check=False,
+    )  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    if note is None:
+        assert said == []
+    else:
+        [line] = said
+        assert note in line and "`dsql-lint check` reports" in line

@@ -38,6 +38,13 @@ def hint_of(source: Source) -> str:
     return runners.run_help(runners.RUNNERS[formats.DRIZZLE])
 
 
+def command_of(source: Source) -> str:
+    """How the user runs the framework that runs `source`'s run."""
+    framework = source.framework if isinstance(source, MappedSource) else formats.DRIZZLE
+    runner = runners.runner_of(framework)
+    return f"`{runner.command}`" if runner is not None else "its framework"
+
+
 def _begins(source: Source, first: Statement) -> bool:
     """Whether the file's first statement runs in the transaction it was given: a reader
     writes the run's BEGIN, a format's whole file is one runner transaction."""
