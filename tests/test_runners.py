@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -267,3 +268,58 @@ def test_fix_says_what_it_cannot_see_across_files(project: Path, note: str | Non
     else:
         [line] = said
         assert note in line and "`dsql-lint check` reports" in line
+
+
+DATA = ROOT / "tests" / "data"
+LOGGED = re.compile(r"^(\d+) (\d+/\d+) LOG:  (?:statement|execute <unnamed>): (.*)$")
+
+
+def logged(name: str) -> list[tuple[str, str]]:
+    """(virtual transaction id, statement text) of each statement of a recorded run."""
+    out: list[tuple[str, str]] = []
+    for line in (DATA / name).read_text().splitlines():
+        found = LOGGED.match(line)
+        if found:
+            out.append((found.group(2), found.group(3)))
+        elif line.startswith("\t") and out:  # a statement's next lines
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + line[1:])
+    return out
+
+
+def test_dbmate_as_recorded() -> None:
+    sent = logged("dbmate_2.36.0_up.log")
+    texts = [text for _, text in sent]
+    # Its table, which DSQL accepts: no bookkeeping finding.
+    assert "create table if not exists public.schema_migrations (version varchar primary key)" in (
+        texts
+    )
+    assert RUNNERS["dbmate"].bookkeeping is None
+    # The up section as one query string, and the version row, in one transaction.
+    [section] = [(tx, t) for tx, t in sent if "CREATE TABLE a " in t]
+    insert = next(tx for tx, t in sent if t.startswith("insert into public.schema_migrations"))
+    assert section[0] == insert and ("BEGIN READ WRITE" in [t for tx, t in sent if tx == insert])
+    # transaction:false: both DDL in one query string, the insert in a transaction of its own.
+    [both] = [(tx, t) for tx, t in sent if "CREATE TABLE b " in t]
+    assert "CREATE TABLE c " in both[1]
+    later = [tx for tx, t in sent if t.startswith("insert into public.schema_migrations")][1]
+    assert later != both[0]
+
+
+def test_supabase_as_recorded() -> None:
+    sent = logged("supabase_3.1.0_db_push.log")
+    table = RUNNERS["supabase"].bookkeeping
+    assert table is not None
+    # Its bookkeeping, statement for statement, in one transaction.
+    ours = [s.strip() for s in table.sql.split(";") if s.strip()]
+    begin = next(tx for tx, t in sent if t == "BEGIN")
+    assert [t for tx, t in sent if tx == begin] == ours
+    # The file's statements and its version row in one implicit transaction.
+    insert = next(tx for tx, t in sent if t.startswith("INSERT INTO supabase_migrations"))
+    assert [t for tx, t in sent if tx == insert][:2] == [
+        "create table notes (id uuid primary key)",
+        "create index notes_x on notes (id)",
+    ]
+    # With the table there (its three columns), no bookkeeping is sent.
+    again = [t for _, t in logged("supabase_3.1.0_db_push_provisioned.log")]
+    assert not any(t.startswith(("BEGIN", "CREATE", "ALTER")) for t in again)
+    assert ("supabase_migrations", "schema_migrations") in table.provided_by
