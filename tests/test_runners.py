@@ -323,3 +323,41 @@ def test_supabase_as_recorded() -> None:
     again = [t for _, t in logged("supabase_3.1.0_db_push_provisioned.log")]
     assert not any(t.startswith(("BEGIN", "CREATE", "ALTER")) for t in again)
     assert ("supabase_migrations", "schema_migrations") in table.provided_by
+
+
+def test_knex_as_recorded() -> None:
+    table = RUNNERS["knex"].bookkeeping
+    assert table is not None
+    sent = logged("knex_3.3.0_latest.log")
+    created = [t for _, t in sent if t.startswith("create table")]
+    assert created == [s.strip() for s in table.sql.split(";") if s.strip()]
+    # One transaction: the lock, both migrations and their rows.
+    run = next(tx for tx, t in sent if t == "CREATE TABLE accounts (id uuid PRIMARY KEY)")
+    held = [t.split(" (")[0] for tx, t in sent if tx == run]
+    assert held[0] == "BEGIN;" and held[1].startswith('update "knex_migrations_lock"')
+    assert "CREATE TABLE tags" in held and held.count('insert into "knex_migrations"') == 2
+    # A migration that opts out: each other one alone, its row written after its COMMIT.
+    sent = logged("knex_3.3.0_latest_opt_out.log")
+    accounts = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    assert [t for tx, t in sent if tx == accounts] == [
+        "BEGIN;",
+        "CREATE TABLE accounts (id uuid PRIMARY KEY)",
+        "COMMIT;",
+    ]
+
+
+def test_typeorm_as_recorded() -> None:
+    table = RUNNERS["typeorm"].bookkeeping
+    assert table is not None
+    sent = logged("typeorm_1.1.4_run.log")
+    assert table.sql.rstrip(";") in [t for _, t in sent]
+    run = next(tx for tx, t in sent if t.startswith('CREATE TABLE "accounts"'))
+    held = [t for tx, t in sent if tx == run]
+    assert held[0] == "START TRANSACTION" and held[-1] == "COMMIT"
+    assert sum(t.startswith('INSERT INTO "migrations"') for t in held) == 2
+    assert any(t.startswith('CREATE TABLE "tags"') for t in held)
+    # "each" and `transaction = false`: every statement on its own.
+    sent = logged("typeorm_1.1.4_each_opt_out.log")
+    ddl = [tx for tx, t in sent if t.startswith("CREATE TABLE")]
+    rows = [tx for tx, t in sent if t.startswith('INSERT INTO "migrations"')]
+    assert len(set(ddl + rows)) == 4

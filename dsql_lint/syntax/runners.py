@@ -251,7 +251,10 @@ RUNNERS: dict[str, Runner] = {
             "class with DDL, which then runs its queries one by one and writes its row after "
             'them; under the default "all", TypeORM refuses to run a migration that sets '
             "`transaction`",
-            "read: typeorm 1.1.4 (npm) migration/MigrationExecutor.js "
+            "recorded: typeorm 1.1.4 (npm) against PostgreSQL (`START TRANSACTION`, each "
+            'migration and its `INSERT INTO "migrations"`, one `COMMIT`; with "each" and '
+            "`transaction = false`, each statement on its own); read: "
+            "migration/MigrationExecutor.js "
             '(`executePendingMigrations`: `transaction = "all"` by default, '
             "`insertExecutedMigration` before the commit, `ForbiddenTransactionModeOverrideError`"
             "), commands/MigrationRunCommand.js, driver/postgres/PostgresQueryRunner.js",
@@ -280,7 +283,9 @@ RUNNERS: dict[str, Runner] = {
             "one DDL per migration: Knex then runs each other migration in a transaction of its "
             "own and writes every row after it (`disableTransactions: true` in the knexfile "
             "runs none in one)",
-            "read: knex 3.3.0 (npm) lib/migrations/migrate/Migrator.js (`latest`: "
+            "recorded: knex 3.3.0 (npm) `migrate.latest()` against PostgreSQL, with and "
+            "without a migration that opts out; read: lib/migrations/migrate/Migrator.js "
+            "(`latest`: "
             "`transactionForAll` unless `disableTransactions` or a migration's "
             "`config.transaction` is false; `_runBatch` locks and `_waterfallBatch` inserts "
             "each row in that transaction, else after the migration's own) and table-creator.js",
