@@ -361,3 +361,25 @@ def test_typeorm_as_recorded() -> None:
     ddl = [tx for tx, t in sent if t.startswith("CREATE TABLE")]
     rows = [tx for tx, t in sent if t.startswith('INSERT INTO "migrations"')]
     assert len(set(ddl + rows)) == 4
+
+
+def test_mikro_orm_as_recorded() -> None:
+    table = RUNNERS["mikro-orm"].bookkeeping
+    assert table is not None
+    sent = logged("mikro-orm_6.6.16_up.log")
+    [created] = [t for _, t in sent if t.startswith("create table")]
+    assert created.replace('"public".', "") == table.sql.rstrip(";")
+    run = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    held = [t for tx, t in sent if tx == run]
+    assert held[0] == "BEGIN;" and held[-1] == "COMMIT;"
+    assert sum(t.startswith("SAVEPOINT") for t in held) == 2  # DSQL refuses SAVEPOINT
+    assert sum(t.startswith('insert into "mikro_orm_migrations"') for t in held) == 2
+    # allOrNothing: false: each migration alone, its row after it.
+    sent = logged("mikro-orm_6.6.16_up_all_or_nothing_false.log")
+    accounts = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    assert not any(t.startswith("insert") for tx, t in sent if tx == accounts)
+    # isTransactional() false: the DDL on a connection of its own, outside the run.
+    sent = logged("mikro-orm_6.6.16_up_not_transactional.log")
+    ddl = {tx for tx, t in sent if t.startswith("CREATE TABLE")}
+    rows = {tx for tx, t in sent if t.startswith("insert")}
+    assert len(ddl) == 2 and not ddl & rows

@@ -310,12 +310,17 @@ RUNNERS: dict[str, Runner] = {
             "mikro-orm",
             "mikro-orm migration:up",
             RUN + " (`migrations: { transactional: true, allOrNothing: true }`, the defaults)",
-            '`insert into "mikro_orm_migrations"`',
+            '`insert into "mikro_orm_migrations"`, and each migration in a SAVEPOINT, which '
+            "DSQL refuses",
             "override `isTransactional()` to return false in each migration with DDL (its "
             "queries then run one by one, outside the run's transaction) and keep one DDL per "
             "`addSql`, or set `migrations: { allOrNothing: false }` (each migration in a "
             "transaction of its own, its row written after it)",
-            "read: @mikro-orm/migrations 6.6.16 (npm) Migrator.js (`runMigrations`: one "
+            "recorded: @mikro-orm/migrations 6.6.16 (npm) against PostgreSQL (`BEGIN`, each "
+            "migration in `SAVEPOINT`/`RELEASE SAVEPOINT` followed by its row, `COMMIT`; with "
+            "`allOrNothing: false`, each migration's own transaction and its row after it; "
+            "with `isTransactional()` false, its queries on another connection); read: "
+            "Migrator.js (`runMigrations`: one "
             "transaction when `transactional` and `allOrNothing`), MigrationRunner.js, "
             "MigrationStorage.js (`logMigration` in that transaction, `ensureTable`); the "
             "defaults from @mikro-orm/core 6.6.16 utils/Configuration.js",
