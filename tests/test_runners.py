@@ -115,6 +115,7 @@ def test_findings_name_the_runner_its_write_and_its_remedy() -> None:
     table = next(d for d in django if d["code"] == "DSQL407")
     assert "identity column is not supported without an explicit cache size" in table["message"]
     assert "(CACHE 1)" in table["suggestion"]
+    assert "`bootstrap:` in .dsql-lint.yaml" in table["suggestion"]
     # Where the runner has no way out, the finding says to run the SQL with apply.
     drizzle = next(d for d in check(PROJECTS / "drizzle") if d["code"] == "DSQL406")
     assert "`dsql-lint apply`" in drizzle["suggestion"]

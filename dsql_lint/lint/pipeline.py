@@ -975,7 +975,7 @@ class Linter:
                 "sends": table.sends,
                 "sql": " ".join(table.sql.split()),
                 "refused": table.refused,
-                "instead": table.instead,
+                "instead": table.instead + (runners.CLEARS if table.provided_by else ""),
             }
             out.append(diagnostic(at, rule, at.start, max(at.start, at.end), variables))
         return out
