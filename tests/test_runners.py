@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import lint_text
 
-from dsql_lint.syntax.runners import RUNNERS
+from dsql_lint.syntax.runners import RUNNERS, transaction_help, write_help
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "fixtures" / "runners"
@@ -226,6 +226,9 @@ def test_dbmate_and_supabase_facts_are_recorded_not_recalled() -> None:
         assert "not confirmed" not in RUNNERS[name].source, name
     for name in ("goose", "golang-migrate", "rails"):
         assert "not confirmed" in RUNNERS[name].source, name
+        assert "(not confirmed against " in transaction_help(RUNNERS[name]), name
+        assert "(not confirmed against " in write_help(RUNNERS[name]), name
+    assert "not confirmed" not in write_help(RUNNERS["dbmate"])
 
 
 def test_a_bootstrap_table_from_the_cache_still_clears_it(tmp_path: Path) -> None:

@@ -66,6 +66,9 @@ class Runner:
     source: str
     bookkeeping: Bookkeeping | None = None
     also: str = ""  # DSQL401/402's help only: what keeps two DDL (or DDL and DML) apart too
+    # What the runner's behaviour is recalled from, not read or recorded here: its help says
+    # "(not confirmed against ...)".
+    recalled: str = ""
     # The version row is written inside the runner's transaction only when one transaction
     # holds the whole run (MappedSource.run): Knex and MikroORM write it after a migration's
     # own transaction otherwise.
@@ -129,6 +132,7 @@ RUNNERS: dict[str, Runner] = {
             "add `disable_ddl_transaction!` to the migration class and keep one DDL per migration",
             "recalled: ActiveRecord's Migrator records the version in the migration's "
             "`ddl_transaction`" + RECALLED.format(what="ActiveRecord's source"),
+            recalled="ActiveRecord's source",
         ),
         Runner(
             "goose",
@@ -152,6 +156,7 @@ RUNNERS: dict[str, Runner] = {
                 + RECALLED.format(what="goose's source"),
             ),
             also=", or give each DDL a migration of its own",
+            recalled="goose's source",
         ),
         Runner(
             "dbmate",
@@ -187,6 +192,7 @@ RUNNERS: dict[str, Runner] = {
                 "schema_migrations` and an INSERT" + RECALLED.format(what="its source"),
                 "each migration it records sends",
             ),
+            recalled="golang-migrate's source",
         ),
         Runner(
             "drizzle",
@@ -410,12 +416,19 @@ def runner_of(framework: str | None) -> Runner | None:
 
 def transaction_help(runner: Runner) -> str:
     """DSQL401/402's help in a runner's files."""
-    return f"`{runner.command}` runs {runner.unit}: {runner.remedy}{runner.also}."
+    return f"`{runner.command}` runs {runner.unit}: {runner.remedy}{runner.also}{_unsure(runner)}."
 
 
 def write_help(runner: Runner) -> str:
     """DSQL406's help."""
-    return f"`{runner.command}` writes its version row in that transaction: {runner.remedy}."
+    return (
+        f"`{runner.command}` writes its version row in that transaction: {runner.remedy}"
+        f"{_unsure(runner)}."
+    )
+
+
+def _unsure(runner: Runner) -> str:
+    return RECALLED.format(what=runner.recalled) if runner.recalled else ""
 
 
 def run_help(runner: Runner) -> str:
