@@ -139,3 +139,14 @@ def test_a_variable_a_meta_command_may_set_is_no_dsql015(tmp_path: Path) -> None
     assert [f[0] for f in findings(str(path))] == ["DSQL013"]
     path.write_text("\\getenv home HOME\nSELECT :'home', :'other';\n")
     assert [f[0] for f in findings(str(path))] == ["DSQL013", "DSQL015"]
+
+
+def test_a_file_whose_includer_sets_its_variable_is_told_how_to_give_it(tmp_path: Path) -> None:
+    """b.sql checked alone reads :tbl, which a.sql `\\set`s before `\\ir b.sql`: the help
+    names `-v` and the including migration."""
+    (tmp_path / "a.sql").write_text("\\set tbl items\n\\ir b.sql\n")
+    (tmp_path / "b.sql").write_text("CREATE TABLE :tbl (id uuid PRIMARY KEY);\n")
+    code, output = run("check", "--format", "json", "--isolated", str(tmp_path / "b.sql"))
+    (finding,) = json.loads(output)["diagnostics"]
+    assert finding["code"] == "DSQL015"
+    assert "`-v`" in finding["suggestion"] and "includes" in finding["suggestion"]
