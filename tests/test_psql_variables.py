@@ -120,11 +120,16 @@ def test_a_set_before_an_include_is_judged_with_the_included_files_reads(tmp_pat
     (tmp_path / "c.sql").write_text("\\ir b.sql\n\\set tbl users\n")
     code, output = run("check", "--isolated", "--format", "json", str(tmp_path))
     found = [
-        (Path(d["path"]).name, d["code"], d["start"]["line"])
+        (Path(d["path"]).name, d["code"], d["start"]["line"], [i["line"] for i in d["included_by"]])
         for d in json.loads(output)["diagnostics"]
     ]
-    # c.sql sets tbl after b.sql ran: nothing b.sql reads (b.sql's own read is DSQL015).
-    assert found == [("a.sql", "DSQL013", 1), ("b.sql", "DSQL015", 1)]
+    # c.sql sets tbl after b.sql ran: nothing b.sql reads. b.sql runs where each includes it
+    # (a.sql:2, c.sql:1), and its read has no value there (DSQL015).
+    assert found == [
+        ("a.sql", "DSQL013", 1, []),
+        ("b.sql", "DSQL015", 1, [2]),
+        ("b.sql", "DSQL015", 1, [1]),
+    ]
     assert (
         "(:tbl) that b.sql, included after it, reads"
         in json.loads(output)["diagnostics"][0]["message"]

@@ -60,7 +60,9 @@ class FindingsCache:
         """Each file's key, chained through the files before it."""
         keys, previous = [], self.fingerprint
         for source in sources:
-            digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
+            # (a file's include lines: which files it is read through, an include cycle)
+            head = f"{previous}\0{source.path}\0{source.bom}\0{source.included_by}\0"
+            digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
             digest.update(source.text.encode("utf-8", "surrogatepass"))
             digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
             digest.update(placeholder_state(source.path, source.text).encode())

@@ -44,7 +44,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import PSQL, as_psql_runs
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
@@ -54,7 +54,7 @@ from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, problem, roots_of
+from dsql_lint.syntax.includes import chain_of, include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
@@ -577,9 +577,10 @@ class Linter:
         if rule is None or source.path == STDIN:
             return found
         roots = self.options.include_roots or roots_of([source.path])
+        chain = chain_of(source)
         for statement in statements:
             include = include_of(statement) if statement.kind is Kind.META else None
-            why = None if include is None else problem(include, roots)
+            why = None if include is None else problem(include, roots, chain)
             if why is not None:
                 written = f"\\{include.command} {include.name}".rstrip()
                 variables = {"include": written, "problem": why}
@@ -1099,5 +1100,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    sources = (read_source(p, orm=True, strict=False) for p in files)
-    return lint_sources((substituted(s, options.psql_variables) for s in sources), options)
+    sources = [read_source(p, orm=True, strict=False) for p in files]
+    return lint_sources(as_psql_runs(sources, options, paths), options)

@@ -69,6 +69,9 @@ class Source:
     # Set when the file is not text this tool can read: `text` then only stands in for it
     # (shown around the finding), and it has no statements.
     problem: Problem | None = None
+    # The include lines (`\\ir`) psql reads this file through, as (file, line), outermost
+    # first: it runs as part of that file. Empty for a file read on its own.
+    included_by: tuple[tuple[str, int], ...] = ()
     # Machine integers, not int objects: a large file has millions of lines.
     _line_starts: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
     _line_bytes: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
