@@ -85,4 +85,3 @@ def _expand(
         out.included.append(included)
         _expand(included, roots, [*stack, path], out, values)
     return source
-

@@ -29,6 +29,7 @@ from dsql_lint.engine.ruleset import (
     REFUSED_META,
     RUNNER_TABLE,
     RUNNER_WRITE,
+    UNCOMMITTED,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
@@ -539,6 +540,7 @@ class Linter:
         diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
+        diagnostics.extend(self._uncommitted(source, statements))
         diagnostics.extend(carried)
         diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
@@ -847,6 +849,17 @@ class Linter:
                 ]
                 found.extend(block_found)
         return found
+
+    def _uncommitted(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
+        """The file's own last BEGIN, when no COMMIT or ROLLBACK ends its block: psql's
+        session ends with it open (a framework's generated transactions are the runner's)."""
+        rule = self.ruleset.special.get(UNCOMMITTED)
+        if rule is None or (isinstance(source, MappedSource) and source.framework != PSQL):
+            return []
+        begin = next((s for s in reversed(statements) if s.tx_control is not None), None)
+        if begin is None or begin.tx_control is not TxControl.BEGIN:
+            return []
+        return [_statement_diagnostic(rule, begin, {})]
 
     def _suppress(
         self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
