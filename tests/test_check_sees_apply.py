@@ -47,6 +47,18 @@ CASES: dict[str, dict[str, str]] = {
         "V1__a.sql": "CREATE TABLE a (id uuid PRIMARY KEY);\n\\ir V2__b.sql\n",
         "V2__b.sql": "\\ir V1__a.sql\n",
     },
+    "include-in-transaction": {
+        "V1__a.sql": "BEGIN;\n\\ir a.sql\n\\ir b.sql\nCOMMIT;\n",
+        "a.sql": "CREATE TABLE a (id uuid PRIMARY KEY);\n",
+        "b.sql": "CREATE TABLE b (id uuid PRIMARY KEY);\n",
+    },
+    "include-twice": {
+        "V1__a.sql": "\\ir t.sql\n\\i t.sql\n",
+        "t.sql": "CREATE TABLE t (id uuid PRIMARY KEY);\nCOPY t (id) FROM stdin;\n\\.\n",
+    },
+    "not-an-include": {
+        "V1__a.sql": "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '\\ir x.sql' $$;\n",
+    },
     "include-missing": {"V1__a.sql": "SELECT 1;\n\\ir nowhere.sql\n"},
     "include-outside": {"V1__a.sql": "\\ir ../outside.sql\n"},
     "include-none": {"V1__a.sql": "\\ir\n"},

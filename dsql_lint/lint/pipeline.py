@@ -791,11 +791,26 @@ class Linter:
         """The transaction findings of the framework transactions that run on from one file
         into the next (lint/runs.py), in the files after the one that began each: per file,
         the blocks judged here and the findings. The earlier file's own findings are the
-        same whether or not the transaction goes on, so they stay its own."""
+        same whether or not the transaction goes on, so they stay its own. Then the blocks
+        that include a file, whose findings may be in any of their files."""
         covered: list[set[int]] = [set() for _ in sources]
         carried: list[list[Diagnostic]] = [[] for _ in sources]
         checks = self.ruleset.transaction_checks
-        if not checks or not self.options.framework_transactions:
+        if not checks:
+            return covered, carried
+        for index, tx, positions in runs.include_blocks(sources, files):
+            covered[index].add(tx)
+            members = [(files[i][at], kinds[i][at]) for i, at in positions]
+            owner = {
+                (s.source.display_path, s.index): i
+                for (s, _), (i, _) in zip(members, positions, strict=True)
+            }
+            for check in checks:
+                for found in _transaction_findings(check, members):
+                    # (no fix: a COMMIT cannot be put between two files)
+                    fixless = replace(found, fix=FixAvailability.NONE)
+                    carried[owner[found.path, found.statement]].append(fixless)
+        if not self.options.framework_transactions:
             return covered, carried
         for chain in runs.chains(sources, files):
             first = chain[0][0]

@@ -1,16 +1,19 @@
-"""Framework transactions that run on from one file into the next: Alembic's one transaction
-for every revision of an `upgrade` (orm/alembic_env.py). A reader marks the files of such a
-run with one `MappedSource.run` key; the transaction rules then see the statements of the
-transaction a file leaves open and of the one the next file of the run begins as one block.
+"""Transactions that run on from one file into another: Alembic's one transaction for every
+revision of an `upgrade` (orm/alembic_env.py), and a psql include (`\\ir`) inside a BEGIN ...
+COMMIT block, whose file runs in that transaction. A reader marks the files of such a run with
+one `MappedSource.run` key; the transaction rules then see the statements of the transaction a
+file leaves open and of the one the next file of the run begins as one block; an included
+file's statements join the block at the include.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.syntax.includes import include_of
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import Statement, TxControl
+from dsql_lint.syntax.split import Kind, Statement, TxControl
 
 # One transaction across files: (file index, transaction block id in that file), in order.
 Chain = list[tuple[int, int]]
@@ -43,3 +46,39 @@ def chains(sources: Sequence[Source], files: Sequence[Sequence[Statement]]) -> l
             current = [(index, last.tx)]
     out.append(current)
     return [chain for chain in out if len(chain) > 1]
+
+
+def include_blocks(
+    sources: Sequence[Source], files: Sequence[Sequence[Statement]]
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """The transaction blocks that include a file (check reads it after its includer,
+    syntax/includes.py): (includer's index, block id, members as psql runs them: (file
+    index, statement index in that file)), the included files' statements at each include."""
+    by_chain = {source.included_by: index for index, source in enumerate(sources)}
+
+    def runs(index: int, positions: Iterable[int]) -> list[tuple[int, int]]:
+        out = []
+        source, statements = sources[index], files[index]
+        for at in positions:
+            out.append((index, at))
+            if _includes(statements[at]):
+                chain = (*source.included_by, (source.display_path, statements[at].line))
+                included = by_chain.get(chain)
+                if included is not None:
+                    out.extend(runs(included, range(len(files[included]))))
+        return out
+
+    found = []
+    for index, statements in enumerate(files):
+        blocks: dict[int, list[int]] = {}
+        for at, statement in enumerate(statements):
+            if statement.tx is not None:
+                blocks.setdefault(statement.tx, []).append(at)
+        for tx, positions in blocks.items():
+            if any(_includes(statements[at]) for at in positions):
+                found.append((index, tx, runs(index, positions)))
+    return found
+
+
+def _includes(statement: Statement) -> bool:
+    return statement.kind is Kind.META and include_of(statement) is not None
