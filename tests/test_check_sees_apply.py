@@ -60,7 +60,7 @@ CASES: dict[str, dict[str, str]] = {
         "V1__a.sql": "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '\\ir x.sql' $$;\n",
     },
     "include-missing": {"V1__a.sql": "SELECT 1;\n\\ir nowhere.sql\n"},
-    "include-outside": {"V1__a.sql": "\\ir ../outside.sql\n"},
+    "include-outside": {"V1__a.sql": "\\ir ../outside.sql\n", "V2__b.sql": "\\i ../outside.sql\n"},
     "include-none": {"V1__a.sql": "\\ir\n"},
     "set-then-include": {
         "V1__a.sql": "\\set tbl items\n\\ir b.sql\n",
