@@ -57,7 +57,8 @@ CASES: dict[str, dict[str, str]] = {
         "t.sql": "CREATE TABLE t (id uuid PRIMARY KEY);\nCOPY t (id) FROM stdin;\n\\.\n",
     },
     "not-an-include": {
-        "V1__a.sql": "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '\\ir x.sql' $$;\n",
+        "V1__a.sql": "CREATE FUNCTION f() RETURNS text LANGUAGE sql\n"
+        "AS $$ SELECT '\\ir x.sql' $$;\n",
     },
     "include-missing": {"V1__a.sql": "SELECT 1;\n\\ir nowhere.sql\n"},
     "include-outside": {"V1__a.sql": "\\ir ../outside.sql\n", "V2__b.sql": "\\i ../outside.sql\n"},
