@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token
 
 from dsql_lint.syntax import rows
 from dsql_lint.syntax.dialect import DSQL, INTERNAL_ARRAY, rewrite_internal_arrays
@@ -76,8 +77,19 @@ def parse_in_chunks(statement: Statement) -> Iterator[Parsed | None] | None:
         return None
     return (
         None if chunk is None else Parsed(statement, chunk.tree, chunk.tokens, rows=chunk.rows)
-        for chunk in rows.chunks(long, _TOKENIZER, _PARSER)
+        for chunk in rows.chunks(long, _ROWS_TOKENIZER, _PARSER)
     )
+
+
+class _RowsTokenizer:
+    """The tokenizer of a chunk of rows, which reads `_int4` as `int4[]` as `_parse` does."""
+
+    def tokenize(self, text: str) -> list[Token]:
+        tokens = _TOKENIZER.tokenize(text)
+        return rewrite_internal_arrays(tokens) if INTERNAL_ARRAY.search(text) else tokens
+
+
+_ROWS_TOKENIZER = _RowsTokenizer()
 
 
 def moved(earlier: Parsed, statement: Statement) -> Parsed:
