@@ -155,3 +155,15 @@ def test_a_file_whose_includer_sets_its_variable_is_told_how_to_give_it(tmp_path
     (finding,) = json.loads(output)["diagnostics"]
     assert finding["code"] == "DSQL015"
     assert "`-v`" in finding["suggestion"] and "includes" in finding["suggestion"]
+
+
+def test_a_read_a_gset_may_set_is_one_finding(tmp_path: Path) -> None:
+    """`\\gset` may set `x`, which psql reads in `t:x` as in `:x`: the file is DSQL013, and the
+    read is no syntax error of its own; without the `\\gset`, psql sends `t:x` as written and
+    the server refuses it."""
+    gset = tmp_path / "g.sql"
+    gset.write_text("SELECT 1 AS x \\gset\nCREATE TABLE t:x (id uuid PRIMARY KEY);\n")
+    assert [f[0] for f in findings(str(gset))] == ["DSQL013"]
+    plain = tmp_path / "p.sql"
+    plain.write_text("CREATE TABLE t:x (id uuid PRIMARY KEY);\n")
+    assert [f[0] for f in findings(str(plain))] == ["DSQL012"]

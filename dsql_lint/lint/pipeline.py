@@ -61,7 +61,7 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import unset
+from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -534,7 +534,7 @@ class Linter:
     ) -> FileReport:
         """The file's findings; `covered`: its transaction blocks that an earlier file began
         (judged in `_runs`, whose findings in this file are `carried`)."""
-        diagnostics = [d for result in results for d in result.diagnostics]
+        diagnostics = self._unless_gset(source, statements, results)
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
@@ -558,6 +558,24 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
+
+    def _unless_gset(
+        self, source: Source, statements: list[Statement], results: list[Settled]
+    ) -> list[Diagnostic]:
+        """The statements' findings, less PostgreSQL's syntax error at a psql variable read
+        in a file whose `\\gset` may set any variable (DSQL013 refuses it): what psql puts
+        there is not known."""
+        found = [d for result in results for d in result.diagnostics]
+        rule = self.ruleset.special.get(POSTGRES_GRAMMAR)
+        text = source.text
+        at_read = {
+            id(d)
+            for d in found
+            if rule is not None and d.code == rule.code and _READ_AT.match(text, d.start)
+        }
+        if not at_read or set_in_file(statements) is not None:
+            return found
+        return [d for d in found if id(d) not in at_read]
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
@@ -1030,6 +1048,11 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
         out.append(results[start : start + len(statements)])
         start += len(statements)
     return out
+
+
+# A psql variable read as psql's lexer reads one: a colon, not after another, before a name
+# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+_READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 
 def _statement_at(statements: list[Statement], offset: int) -> Statement:
