@@ -188,10 +188,9 @@ def lint_cached(
             source, options.assume_in_transaction, options.framework_transactions
         )
         reused.append(FileReport(source, statements, [], diagnostics))
-    # A file whose framework transaction goes on into the next one is linted with it.
-    while reused and len(reused) < len(sources) and _run(reused[-1].source):
-        if _run(reused[-1].source) != _run(sources[len(reused)]):
-            break
+    # A file whose framework transaction goes on into the next one, or that includes it (a
+    # BEGIN ... COMMIT around `\\ir` is judged with its statements), is linted with it.
+    while reused and len(reused) < len(sources) and _goes_on(reused[-1], sources[len(reused)]):
         reused.pop()
     rest = sources[len(reused) :]
     if not rest:
@@ -208,6 +207,11 @@ def lint_cached(
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
+
+
+def _goes_on(report: FileReport, following: Source) -> bool:
+    run = _run(report.source)
+    return bool(following.included_by) or (bool(run) and run == _run(following))
 
 
 def _run(source: Source) -> str:
