@@ -32,7 +32,7 @@ FIXTURES = sorted(p for p in (ROOT / "fixtures").rglob("*.sql") if p.is_file())
 
 # psql-style migrations, file name -> text; each case is a folder of them, checked and planned
 # as the folder (`check DIR`, `apply DIR`) and file by file.
-CASES: dict[str, dict[str, str]] = {
+CASES: dict[str, dict[str, str | bytes]] = {
     "include": {
         "V1__main.sql": "\\ir parts/t.sql\nCREATE TABLE after (id uuid PRIMARY KEY);\n",
         "parts/t.sql": "CREATE TABLE t (id serial PRIMARY KEY);\n\\ir u.sql\n",
@@ -84,12 +84,28 @@ CASES: dict[str, dict[str, str]] = {
         "V1__a.sql": "CREATE TABLE a (id int PRIMARY KEY, n text);\n"
         "COPY a (id, n) FROM stdin;\n1\tx\n2\ty\n\\.\nSELECT 1;\n",
     },
+    "encodings": {
+        "V1__latin1.sql": "SELECT 'é';\n".encode("latin-1"),
+        "V2__wide.sql": "CREATE TABLE w (id serial PRIMARY KEY);\n".encode("utf-16-le"),
+        "V3__cut.sql": "SELECT 1;\n".encode("utf-16-le") + b"S",
+    },
+    "variables-included": {
+        "V1__a.sql": "\\ir b.sql\n",
+        "b.sql": "CREATE TABLE :tbl (id uuid PRIMARY KEY, n :kind);\n",
+    },
+    "nested": {
+        "V1__a.sql": "CREATE SCHEMA s CREATE TABLE s.t (id serial PRIMARY KEY);\n"
+        "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); END $$;\n",
+    },
     "flyway-placeholder": {"V1__a.sql": "CREATE TABLE ${schema}.t (id uuid PRIMARY KEY);\n"},
     "line-ends": {
         "V1__a.sql": "CREATE TABLE a (id serial PRIMARY KEY);\r\r\nSELECT 1;\rSELECT 2;\r"
     },
 }
-VALUES = {"variables": {"tbl": "t", "kind": "serial"}}
+VALUES = {
+    "variables": {"tbl": "t", "kind": "serial"},
+    "variables-included": {"tbl": "t", "kind": "serial"},
+}
 # Where the planner refuses a file and check is known to see it otherwise: none.
 KNOWN: set[str] = set()
 
@@ -152,7 +168,7 @@ def test_psql_style_files(case: str, tmp_path: Path) -> None:
     for name, text in CASES[case].items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode())
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
     (tmp_path / "outside.sql").write_text("TRUNCATE t;\n")
     values = VALUES.get(case, {})
     found = _disagreements([str(folder)], values)
