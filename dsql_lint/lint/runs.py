@@ -54,6 +54,8 @@ def include_blocks(
     """The transaction blocks that include a file (check reads it after its includer,
     syntax/includes.py): (includer's index, block id, members as psql runs them: (file
     index, statement index in that file)), the included files' statements at each include."""
+    if not any(source.included_by for source in sources):
+        return []  # (no file is read where another includes it: the usual case)
     by_chain = {source.included_by: index for index, source in enumerate(sources)}
 
     def runs(index: int, positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -70,6 +72,8 @@ def include_blocks(
 
     found = []
     for index, statements in enumerate(files):
+        if "\\i" not in sources[index].text:
+            continue
         blocks: dict[int, list[int]] = {}
         for at, statement in enumerate(statements):
             if statement.tx is not None:
