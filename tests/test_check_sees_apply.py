@@ -209,3 +209,18 @@ def test_an_include_cycle_is_one_finding(tmp_path: Path) -> None:
     assert result.return_value == 1
     assert result.output.count("DSQL011") == 1, result.output
     assert "b.sql:1:1: DSQL011" in result.output and "(a.sql -> b.sql -> a.sql)" in result.output
+
+
+def test_a_transaction_is_committed_where_psql_runs_the_commit(tmp_path: Path) -> None:
+    """DSQL016 reads the run psql makes of a migration and the files it includes: a BEGIN in
+    an included file that the including one commits is no finding (apply runs it); a BEGIN
+    whose run has no COMMIT is, as apply refuses it."""
+    (tmp_path / "begin.sql").write_text("BEGIN;\n")
+    (tmp_path / "V1__a.sql").write_text("\\ir begin.sql\nSELECT 1;\nCOMMIT;\n")
+    (tmp_path / "body.sql").write_text("SELECT 1;\n")
+    (tmp_path / "V2__b.sql").write_text("BEGIN;\n\\ir body.sql\n")
+    result = _check(str(tmp_path / "V1__a.sql"), str(tmp_path / "V2__b.sql"))
+    assert result.output.count("DSQL016") == 1 and "V2__b.sql:1:1: DSQL016" in result.output
+    assert _disagreements([str(tmp_path / "V1__a.sql")], {}) == []
+    with pytest.raises(UserError, match="never committed"):
+        build_plans([str(tmp_path / "V2__b.sql")], True)

@@ -532,6 +532,8 @@ class Linter:
         parsed_files, result_files = self._analyze(files, parses, catalog)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
+        for index, found in self._uncommitted(sources, files):
+            carried[index].append(found)
         return [
             self._finish(source, statements, parsed, results, covered[i], carried[i])
             for i, (source, statements, parsed, results) in enumerate(
@@ -556,7 +558,6 @@ class Linter:
         diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
-        diagnostics.extend(self._uncommitted(source, statements))
         diagnostics.extend(carried)
         diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
@@ -899,16 +900,20 @@ class Linter:
                 found.extend(block_found)
         return found
 
-    def _uncommitted(self, source: Source, statements: list[Statement]) -> list[Diagnostic]:
-        """The file's own last BEGIN, when no COMMIT or ROLLBACK ends its block: psql's
-        session ends with it open (a framework's generated transactions are the runner's)."""
+    def _uncommitted(
+        self, sources: list[Source], files: list[list[Statement]]
+    ) -> Iterator[tuple[int, Diagnostic]]:
+        """A BEGIN that psql's run of a file (with the files it includes) never commits or
+        rolls back: its session ends with it open. A framework's generated transactions are
+        its runner's. (file index, finding)."""
         rule = self.ruleset.special.get(UNCOMMITTED)
-        if rule is None or (isinstance(source, MappedSource) and source.framework != PSQL):
-            return []
-        begin = next((s for s in reversed(statements) if s.tx_control is not None), None)
-        if begin is None or begin.tx_control is not TxControl.BEGIN:
-            return []
-        return [_statement_diagnostic(rule, begin, {})]
+        if rule is None:
+            return
+        for index, at in runs.last_controls(sources, files):
+            source, begin = sources[index], files[index][at]
+            psql = not isinstance(source, MappedSource) or source.framework == PSQL
+            if psql and begin.tx_control is TxControl.BEGIN:
+                yield index, _statement_diagnostic(rule, begin, {})
 
     def _suppress(
         self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
