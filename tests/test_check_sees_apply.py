@@ -212,7 +212,7 @@ def test_an_include_cycle_is_one_finding(tmp_path: Path) -> None:
 
 
 def test_a_transaction_is_committed_where_psql_runs_the_commit(tmp_path: Path) -> None:
-    """DSQL016 reads the run psql makes of a migration and the files it includes: a BEGIN in
+    """DSQL017 reads the run psql makes of a migration and the files it includes: a BEGIN in
     an included file that the including one commits is no finding (apply runs it); a BEGIN
     whose run has no COMMIT is, as apply refuses it."""
     (tmp_path / "begin.sql").write_text("BEGIN;\n")
@@ -220,7 +220,7 @@ def test_a_transaction_is_committed_where_psql_runs_the_commit(tmp_path: Path) -
     (tmp_path / "body.sql").write_text("SELECT 1;\n")
     (tmp_path / "V2__b.sql").write_text("BEGIN;\n\\ir body.sql\n")
     result = _check(str(tmp_path / "V1__a.sql"), str(tmp_path / "V2__b.sql"))
-    assert result.output.count("DSQL016") == 1 and "V2__b.sql:1:1: DSQL016" in result.output
+    assert result.output.count("DSQL017") == 1 and "V2__b.sql:1:1: DSQL017" in result.output
     assert _disagreements([str(tmp_path / "V1__a.sql")], {}) == []
     with pytest.raises(UserError, match="never committed"):
         build_plans([str(tmp_path / "V2__b.sql")], True)
