@@ -27,6 +27,7 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.lint.runs import run_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
@@ -210,12 +211,8 @@ def lint_cached(
 
 
 def _goes_on(report: FileReport, following: Source) -> bool:
-    run = _run(report.source)
-    return bool(following.included_by) or (bool(run) and run == _run(following))
-
-
-def _run(source: Source) -> str:
-    return source.run if isinstance(source, MappedSource) else ""
+    run = run_of(report.source)
+    return bool(following.included_by) or (bool(run) and run == run_of(following))
 
 
 def _lint(
