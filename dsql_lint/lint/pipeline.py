@@ -135,6 +135,13 @@ class StatementResult:
         for _, inner in self.nested:
             inner.detach()
 
+    @property
+    def untied(self) -> bool:
+        """Whether nothing in it holds a node of its statement's tree."""
+        return (
+            not self.pending and not self.nested and all(d.node is None for d in self.diagnostics)
+        )
+
     def all_effects(self) -> list[cat.Effect]:
         return self.effects + [effect for _, inner in self.nested for effect in inner.all_effects()]
 
@@ -757,7 +764,7 @@ class Linter:
                 else:
                     parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, result.copy()))
+                    parses.keep(parsed, (statement, result.copy()), result.untied)
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -785,6 +792,9 @@ class Linter:
                     return parsed, result
                 if parsed.rows is None:  # (a long INSERT's shape holds only its last rows)
                     return parsed, analyze(parsed, self.ruleset)
+            result = _reused(parses.twin(statement), statement)
+            if result is not None:
+                return parses.issue(parse(statement)), result
         shaped = self._shape(statement)
         if shaped is None:
             parsed = parse(statement)
