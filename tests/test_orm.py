@@ -173,9 +173,12 @@ def test_folder_picks_only_recognised_orm_files() -> None:
         "mikro/Migration20240101000000.ts",
         "drizzle/schema.ts",
     } <= files
-    # apply runs SQL files only: a schema or a script is never run as generated SQL.
+    # apply runs SQL files only: a schema or a script is never run as generated SQL (the
+    # builders' pass projects hold a bootstrap.sql, which is SQL).
+    sql_only = expand_paths([str(ORM)])
+    assert sql_only and all(path.endswith(".sql") for path in sql_only)
     with pytest.raises(InputError):
-        expand_paths([str(ORM)])
+        expand_paths([str(ORM / "knex")])
 
 
 def test_drizzle_schema_points_at_generated_sql() -> None:
