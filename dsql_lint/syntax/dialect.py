@@ -59,7 +59,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import domains, pgforms
+from dsql_lint.syntax import domains, pgforms, unicode_escapes
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -552,6 +552,10 @@ class DSQL(Postgres):
             "CALL": TokenType.VAR,
             **dict.fromkeys(pgforms.OPERATORS, TokenType.OPERATOR),
         }
+
+        def tokenize(self, sql: str) -> list[Token]:
+            tokens = super().tokenize(sql)
+            return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     class Parser(metaclass=_Wrapper):
         WRAPPED = PostgresParser
