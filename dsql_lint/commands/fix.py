@@ -24,9 +24,13 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.fix.prisma import fix_prisma
+from dsql_lint.fix.prisma_drift import drift_notes
+from dsql_lint.lint import runs
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
+from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import with_included
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
@@ -119,8 +123,18 @@ def fix(
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = False
-    # All read first: a type change in one file must not break the files after it.
+    # All read first: a type change in one file must not break the files after it. A file
+    # a migration includes is fixed too, once, as check reports it (`included by:`); not
+    # into the one output file of -o.
     sources = [read_source(path, orm=True, strict=False) for path in files]
+    if output is None:
+        roots = list(lint.include_roots or ())
+        read = with_included(sources, roots, lambda path: read_source(path, strict=False))
+        sources = []
+        for source in read:
+            if all(source.path != s.path for s in sources):
+                sources.append(source)
+        files = [source.path for source in sources]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
         later = [
             s
@@ -138,8 +152,28 @@ def fix(
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
     _report(outcomes, rules, color, diff, translate is not None)
+    fixed = {path: o.result for path, o in zip(files, outcomes, strict=True)}
+    changed = {path: result.changed for path, result in fixed.items()}
+    for line in drift_notes(changed, {path: result.text for path, result in fixed.items()}):
+        _echo_err(line)
+    if lint.framework_transactions:
+        _runs_note(sources, lint.assume_in_transaction)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _runs_note(sources: list[Source], assume_in_transaction: bool) -> None:
+    """Files whose framework runs them in one transaction: fix lints each file alone, so what
+    that transaction breaks across them (a later file's DDL, DSQL401/402) is check's."""
+    files = [migration_statements(source, assume_in_transaction) for source in sources]
+    for chain in runs.chains(sources, files):
+        group = [sources[index] for index, _ in chain]
+        names = ", ".join(source.display_path for source in group)
+        _echo_err(
+            f"note: {runs.command_of(group[0])} runs {len(group)} files in one transaction "
+            f"({names}); fix lints each file alone, so `dsql-lint check` reports what that "
+            "transaction breaks across them (DSQL401/402)"
+        )
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:

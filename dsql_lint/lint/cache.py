@@ -27,6 +27,7 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.lint.runs import run_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
@@ -60,7 +61,9 @@ class FindingsCache:
         """Each file's key, chained through the files before it."""
         keys, previous = [], self.fingerprint
         for source in sources:
-            digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
+            # (a file's include lines: which files it is read through, an include cycle)
+            head = f"{previous}\0{source.path}\0{source.bom}\0{source.included_by}\0"
+            digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
             digest.update(source.text.encode("utf-8", "surrogatepass"))
             digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
             digest.update(placeholder_state(source.path, source.text).encode())
@@ -186,10 +189,9 @@ def lint_cached(
             source, options.assume_in_transaction, options.framework_transactions
         )
         reused.append(FileReport(source, statements, [], diagnostics))
-    # A file whose framework transaction goes on into the next one is linted with it.
-    while reused and len(reused) < len(sources) and _run(reused[-1].source):
-        if _run(reused[-1].source) != _run(sources[len(reused)]):
-            break
+    # A file whose framework transaction goes on into the next one, or that includes it (a
+    # BEGIN ... COMMIT around `\\ir` is judged with its statements), is linted with it.
+    while reused and len(reused) < len(sources) and _goes_on(reused[-1], sources[len(reused)]):
         reused.pop()
     rest = sources[len(reused) :]
     if not rest:
@@ -208,8 +210,9 @@ def lint_cached(
     return LintReport(reused + fresh, rules)
 
 
-def _run(source: Source) -> str:
-    return source.run if isinstance(source, MappedSource) else ""
+def _goes_on(report: FileReport, following: Source) -> bool:
+    run = run_of(report.source)
+    return bool(following.included_by) or (bool(run) and run == run_of(following))
 
 
 def _lint(

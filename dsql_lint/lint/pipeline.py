@@ -30,6 +30,7 @@ from dsql_lint.engine.ruleset import (
     REFUSED_META,
     RUNNER_TABLE,
     RUNNER_WRITE,
+    UNCOMMITTED,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
@@ -45,7 +46,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import PSQL, as_psql_runs
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
@@ -55,13 +56,13 @@ from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, problem, roots_of
+from dsql_lint.syntax.includes import chain_of, include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import unset
+from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -133,6 +134,13 @@ class StatementResult:
             subject.detach()
         for _, inner in self.nested:
             inner.detach()
+
+    @property
+    def untied(self) -> bool:
+        """Whether nothing in it holds a node of its statement's tree."""
+        return (
+            not self.pending and not self.nested and all(d.node is None for d in self.diagnostics)
+        )
 
     def all_effects(self) -> list[cat.Effect]:
         return self.effects + [effect for _, inner in self.nested for effect in inner.all_effects()]
@@ -529,11 +537,16 @@ class Linter:
             migration_statements(s, options.assume_in_transaction, options.framework_transactions)
             for s in sources
         ]
-        parsed_files, result_files = self._analyze(files, parses, catalog)
+        starts: list[int] = []
+        parsed_files, result_files = self._analyze(files, parses, catalog, starts)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
+        for index, found in self._uncommitted(sources, files):
+            carried[index].append(found)
         return [
-            self._finish(source, statements, parsed, results, covered[i], carried[i])
+            self._finish(
+                source, statements, parsed, results, covered[i], carried[i], (catalog, starts[i])
+            )
             for i, (source, statements, parsed, results) in enumerate(
                 zip(sources, files, parsed_files, result_files, strict=True)
             )
@@ -547,17 +560,21 @@ class Linter:
         results: list[Settled],
         covered: set[int],
         carried: list[Diagnostic],
+        before: tuple[cat.Catalog, int],
     ) -> FileReport:
         """The file's findings; `covered`: its transaction blocks that an earlier file began
-        (judged in `_runs`, whose findings in this file are `carried`)."""
-        diagnostics = [d for result in results for d in result.diagnostics]
+        (judged in `_runs`, whose findings in this file are `carried`); `before`: the catalog
+        and its statement count when the file began."""
+        diagnostics = self._unless_gset(source, statements, results)
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
         diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
         diagnostics.extend(carried)
-        diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
+        diagnostics = self._runner(
+            source, statements, [r.kind for r in results], diagnostics, covered, before
+        )
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -573,6 +590,24 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
+
+    def _unless_gset(
+        self, source: Source, statements: list[Statement], results: list[Settled]
+    ) -> list[Diagnostic]:
+        """The statements' findings, less PostgreSQL's syntax error at a psql variable read
+        in a file whose `\\gset` may set any variable (DSQL013 refuses it): what psql puts
+        there is not known."""
+        found = [d for result in results for d in result.diagnostics]
+        rule = self.ruleset.special.get(POSTGRES_GRAMMAR)
+        text = source.text
+        at_read = {
+            id(d)
+            for d in found
+            if rule is not None and d.code == rule.code and _READ_AT.match(text, d.start)
+        }
+        if not at_read or set_in_file(statements) is not None:
+            return found
+        return [d for d in found if id(d) not in at_read]
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
@@ -594,9 +629,10 @@ class Linter:
         if rule is None or source.path == STDIN:
             return found
         roots = self.options.include_roots or roots_of([source.path])
+        chain = chain_of(source)
         for statement in statements:
             include = include_of(statement) if statement.kind is Kind.META else None
-            why = None if include is None else problem(include, roots)
+            why = None if include is None else problem(include, roots, chain)
             if why is not None:
                 written = f"\\{include.command} {include.name}".rstrip()
                 variables = {"include": written, "problem": why}
@@ -679,10 +715,26 @@ class Linter:
         return out
 
     def _analyze(
-        self, files: list[list[Statement]], parses: ParseCache | None, catalog: cat.Catalog
+        self,
+        files: list[list[Statement]],
+        parses: ParseCache | None,
+        catalog: cat.Catalog,
+        starts: list[int],
     ) -> tuple[list[list[Parsed]], list[list[Settled]]]:
-        """Each statement analysed, then settled against the schema model, in input order."""
+        """Each statement analysed, then settled against the schema model, in input order;
+        `starts` gets the catalog's statement count as each file begins."""
         everything = [s for statements in files for s in statements]
+        begins: dict[int, list[int]] = {}  # statement number -> the files it begins
+        total = 0
+        for number, statements in enumerate(files):
+            begins.setdefault(total, []).append(number)
+            total += len(statements)
+        starts.extend([0] * len(files))
+
+        def begin(at: int) -> None:
+            for number in begins.pop(at, ()):
+                starts[number] = catalog.statements
+
         keep = self.keep_trees or parses is not None
         # Statements that left nothing but the same class and uses share one record.
         shared: dict[tuple[str, Uses | None], Settled] = {}
@@ -690,24 +742,29 @@ class Linter:
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             settled = []
-            for statement, result in zip(everything, results, strict=True):
+            for at, (statement, result) in enumerate(zip(everything, results, strict=True)):
+                begin(at)
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled(shared))
+            begin(total)
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
         parsed_files: list[list[Parsed]] = []
         result_files: list[list[Settled]] = []
+        at = 0
         for statements in files:
             kept: list[Parsed] = []
             results: list[Settled] = []
             for statement in statements:
+                begin(at)
+                at += 1
                 if keep:
                     parsed, result = self._kept(statement, parses)
                 else:
                     parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, result.copy()))
+                    parses.keep(parsed, (statement, result.copy()), result.untied)
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -717,6 +774,7 @@ class Linter:
                 results.append(result.settled(shared))
             parsed_files.append(kept)
             result_files.append(results)
+        begin(total)
         return parsed_files, result_files
 
     def _kept(
@@ -734,6 +792,9 @@ class Linter:
                     return parsed, result
                 if parsed.rows is None:  # (a long INSERT's shape holds only its last rows)
                     return parsed, analyze(parsed, self.ruleset)
+            result = _reused(parses.twin(statement), statement)
+            if result is not None:
+                return parses.issue(parse(statement)), result
         shaped = self._shape(statement)
         if shaped is None:
             parsed = parse(statement)
@@ -807,11 +868,26 @@ class Linter:
         """The transaction findings of the framework transactions that run on from one file
         into the next (lint/runs.py), in the files after the one that began each: per file,
         the blocks judged here and the findings. The earlier file's own findings are the
-        same whether or not the transaction goes on, so they stay its own."""
+        same whether or not the transaction goes on, so they stay its own. Then the blocks
+        that include a file, whose findings may be in any of their files."""
         covered: list[set[int]] = [set() for _ in sources]
         carried: list[list[Diagnostic]] = [[] for _ in sources]
         checks = self.ruleset.transaction_checks
-        if not checks or not self.options.framework_transactions:
+        if not checks:
+            return covered, carried
+        for index, tx, positions in runs.include_blocks(sources, files):
+            covered[index].add(tx)
+            members = [(files[i][at], kinds[i][at]) for i, at in positions]
+            owner = {
+                (s.source.display_path, s.index): i
+                for (s, _), (i, _) in zip(members, positions, strict=True)
+            }
+            for check in checks:
+                for found in _transaction_findings(check, members):
+                    # (no fix: a COMMIT cannot be put between two files)
+                    fixless = replace(found, fix=FixAvailability.NONE)
+                    carried[owner[found.path, found.statement]].append(fixless)
+        if not self.options.framework_transactions:
             return covered, carried
         for chain in runs.chains(sources, files):
             first = chain[0][0]
@@ -825,8 +901,7 @@ class Linter:
                 if index != first:
                     covered[index].add(tx)
             source = sources[first]
-            assert isinstance(source, MappedSource)
-            hint = source.run_hint.replace("{earlier}", Path(source.path).name)
+            hint = runs.hint_of(source).replace("{earlier}", Path(source.path).name)
             for check in checks:
                 for found in _transaction_findings(check, members):
                     index = owner[found.path, found.statement]
@@ -865,6 +940,21 @@ class Linter:
                 ]
                 found.extend(block_found)
         return found
+
+    def _uncommitted(
+        self, sources: list[Source], files: list[list[Statement]]
+    ) -> Iterator[tuple[int, Diagnostic]]:
+        """A BEGIN that psql's run of a file (with the files it includes) never commits or
+        rolls back: its session ends with it open. A framework's generated transactions are
+        its runner's. (file index, finding)."""
+        rule = self.ruleset.special.get(UNCOMMITTED)
+        if rule is None:
+            return
+        for index, at in runs.last_controls(sources, files):
+            source, begin = sources[index], files[index][at]
+            psql = not isinstance(source, MappedSource) or source.framework == PSQL
+            if psql and begin.tx_control is TxControl.BEGIN:
+                yield index, _statement_diagnostic(rule, begin, {})
 
     def _suppress(
         self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
@@ -913,25 +1003,38 @@ class Linter:
         statements: list[Statement],
         kinds: list[str],
         diagnostics: list[Diagnostic],
+        covered: set[int],
+        before: tuple[cat.Catalog, int],
     ) -> list[Diagnostic]:
         """What the runner adds to the file: its version row in each transaction it runs
-        (DSQL406 at the first DDL, and DSQL401/402's help in its terms), its bookkeeping table
-        (DSQL407, in the first file of the runner)."""
+        (DSQL406 at the first DDL, and DSQL401/402's help in its terms, except in a block an
+        earlier file began, `covered`, whose help names it), its bookkeeping table (DSQL407,
+        in the first file of the runner, unless the files before it create it)."""
         runner = self.runner_of(source)
         if runner is None:
             return diagnostics
-        units = _runner_units(source, statements)
+        queries = formats.query_sections(source)
+        units = _runner_units(source, statements, queries)
         help_text = runners.transaction_help(runner)
-        out = [
-            replace(d, suggestion=help_text)
-            if d.name in formats.TRANSACTION_RULES
-            and not (isinstance(source, MappedSource) and d.name in source.hints)
-            and statements[d.statement].tx in units
-            else d
-            for d in diagnostics
-        ]
+        query_help = runners.query_help(runner)
+
+        def said(d: Diagnostic) -> Diagnostic:
+            """A transaction finding's help in the runner's terms."""
+            statement = statements[d.statement]
+            if d.name not in formats.TRANSACTION_RULES or statement.tx in (None, *covered):
+                return d
+            if isinstance(source, MappedSource) and d.name in source.hints:
+                return d
+            if statement.tx in units:
+                return replace(d, suggestion=help_text)
+            if any(lo <= statement.start < hi for lo, hi in queries):
+                return replace(d, suggestion=query_help)
+            return d
+
+        out = [said(d) for d in diagnostics]
         rule = self.ruleset.special.get(RUNNER_WRITE)
-        if rule is not None and runner.writes is not None:
+        in_run = isinstance(source, MappedSource) and bool(source.run)
+        if rule is not None and runner.writes is not None and (in_run or not runner.run_only):
             variables = {
                 "runner": f"`{runner.command}`",
                 "writes": runner.writes,
@@ -945,14 +1048,15 @@ class Linter:
         table, rule = runner.bookkeeping, self.ruleset.special.get(RUNNER_TABLE)
         if table is None or rule is None or formats.is_down(source):
             return out
-        if self._bookkeeping.setdefault(runner.name, source.path) == source.path:
+        first_file = self._bookkeeping.setdefault(runner.name, source.path) == source.path
+        if first_file and not _provided(table, *before):
             at = statements[0] if statements else Statement(source, 0, 0, 0, 1, 1)
             variables = {
                 "runner": f"`{runner.command}`",
                 "sends": table.sends,
                 "sql": " ".join(table.sql.split()),
                 "refused": table.refused,
-                "instead": table.instead,
+                "instead": table.instead + (runners.CLEARS if table.provided_by else ""),
             }
             out.append(diagnostic(at, rule, at.start, max(at.start, at.end), variables))
         return out
@@ -966,14 +1070,27 @@ class Linter:
         return self._known_ids
 
 
-def _runner_units(source: Source, statements: list[Statement]) -> set[int]:
+def _provided(table: runners.Bookkeeping, catalog: cat.Catalog, before: int) -> bool:
+    """Whether the statements before the runner's first file created the tables whose
+    presence makes the runner send nothing of its bookkeeping."""
+    found = [catalog.table(key) for key in table.provided_by]
+    return bool(found) and all(t is not None and t.created_at <= before for t in found)
+
+
+def _runner_units(
+    source: Source, statements: list[Statement], queries: list[tuple[int, int]]
+) -> set[int]:
     """The transaction blocks a framework's runner makes (not those the file opens itself with
-    its own BEGIN; a reader's generated BEGIN is the runner's)."""
+    its own BEGIN, a reader's generated BEGIN being the runner's; nor the sections in
+    `queries`, which it sends as one query string outside its transaction)."""
     units: set[int] = set()
     own: set[int] = set()
     for statement in statements:
         tx = statement.tx
         if tx is None or tx in units or tx in own:
+            continue
+        if any(lo <= statement.start < hi for lo, hi in queries):
+            own.add(tx)
             continue
         begin = statement.tx_control is TxControl.BEGIN
         generated = isinstance(source, MappedSource) and not source.in_literal(
@@ -1020,6 +1137,11 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
         out.append(results[start : start + len(statements)])
         start += len(statements)
     return out
+
+
+# A psql variable read as psql's lexer reads one: a colon, not after another, before a name
+# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+_READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 
 def _statement_at(statements: list[Statement], offset: int) -> Statement:
@@ -1118,5 +1240,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    sources = (read_source(p, orm=True, strict=False) for p in files)
-    return lint_sources((substituted(s, options.psql_variables) for s in sources), options)
+    sources = [read_source(p, orm=True, strict=False) for p in files]
+    return lint_sources(as_psql_runs(sources, options, paths), options)
