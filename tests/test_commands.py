@@ -293,18 +293,20 @@ def test_a_do_block_says_what_it_runs() -> None:
     assert (inside.code, inside.line, inside.col) == ("DSQL514", 2, 2)
 
 
-# A Unicode-escaped name (`U&"..."`) is a form the parser keeps as raw text for these commands.
+# Forms the parser keeps as raw text for these commands.
 _RAW_FORMS = {
-    "CREATE INDEX": 'CREATE INDEX ASYNC i ON u&"t" (c);',
-    "CREATE TABLE": 'CREATE TABLE u&"t\\0061" (id serial);',
-    "CREATE VIEW": 'CREATE VIEW u&"v" AS SELECT 1;',
+    "CREATE VIEW": "CREATE RECURSIVE VIEW v (n) AS SELECT 1;",
 }
+# Commands of which no form that PostgreSQL reads and no rule reports is known to be kept as
+# raw text (a Unicode-escaped name, `U&"t"`, was one until the tokenizer read it).
+_NO_RAW_FORM_KNOWN = {"CREATE INDEX", "CREATE TABLE"}
 
 
 def test_every_command_read_as_a_tree_has_a_raw_form_here() -> None:
     read = {name for name, command in commands.table().items() if command.read_as_tree}
-    assert set(_RAW_FORMS) <= read
-    assert read - set(_RAW_FORMS) == {"DELETE", "INSERT", "SELECT", "UPDATE"}  # parse errors
+    assert set(_RAW_FORMS) | _NO_RAW_FORM_KNOWN <= read
+    parse_errors = {"DELETE", "INSERT", "SELECT", "UPDATE"}
+    assert read - set(_RAW_FORMS) - _NO_RAW_FORM_KNOWN == parse_errors
 
 
 @pytest.mark.parametrize("name", sorted(_RAW_FORMS))

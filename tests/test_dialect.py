@@ -7,6 +7,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
+from sqlglot.tokens import TokenType
 
 from dsql_lint.syntax.dialect import (
     ASYNC,
@@ -18,6 +19,7 @@ from dsql_lint.syntax.dialect import (
     is_validate_constraint,
     validated_constraints,
 )
+from dsql_lint.syntax.unicode_escapes import decode
 
 
 def one(sql: str) -> exp.Expr:
@@ -327,3 +329,28 @@ def test_transactions_sqlglot_models_keep_their_nodes() -> None:
         read=DSQL,
     )
     assert [type(t).__name__ for t in trees] == ["Transaction", "Command", "Rollback", "Commit"]
+
+
+def test_unicode_escaped_names_and_strings_read_as_what_they_denote() -> None:
+    sql = "CREATE TABLE u&\"t\\0061\" (id serial, note text DEFAULT U&'d!0061t' UESCAPE '!')"
+    tree = sqlglot.parse_one(sql, read=DSQL)
+    table = tree.find(exp.Table)
+    assert table.name == "ta" and table.this.quoted
+    assert tree.find(exp.DataType).this is exp.DType.SERIAL
+    assert tree.find(exp.Literal).this == "dat"
+    # One token each, spanning the whole form (UESCAPE included): positions hold.
+    tokens = DSQL().tokenizer().tokenize(sql)
+    spans = [
+        (t.start, t.end) for t in tokens if t.token_type in (TokenType.IDENTIFIER, TokenType.STRING)
+    ]
+    assert [sql[a : b + 1] for a, b in spans] == ['u&"t\\0061"', "U&'d!0061t' UESCAPE '!'"]
+
+
+def test_unicode_escapes_decoded_as_postgresql_does() -> None:
+    assert decode("a\\+01F600\\\\") == "a\U0001f600\\"
+    assert decode("\\D83D\\DE00") == "\U0001f600"  # a UTF-16 surrogate pair
+    assert decode("x!0041", "!") == "xA"
+    assert decode("\\00zz") is None and decode("\\D83D") is None
+    # `u & "x"`, spaced, is a bitwise AND, not an escape.
+    tree = sqlglot.parse_one('SELECT u & "x" FROM t', read=DSQL)
+    assert tree.find(exp.BitwiseAnd) is not None

@@ -144,6 +144,18 @@ def test_debug_prints_the_counts_at_exit(tmp_path: Path) -> None:
     assert "dsql-lint spans" not in done.stderr
 
 
+def test_a_domain_is_read_as_its_type_and_constraints() -> None:
+    p = parsed(
+        "CREATE DOMAIN public.d AS numeric(10, 2)[] CONSTRAINT c CHECK (VALUE > 0) NOT NULL;"
+    )
+    assert isinstance(p.tree, exp.Create) and p.tree.args["kind"] == "DOMAIN"
+    assert texts(p, exp.Table) == ["public.d"]
+    assert texts(p, exp.DataType, exp.Create) == ["numeric(10, 2)[]"]
+    assert texts(p, exp.ColumnConstraint) == ["CONSTRAINT c CHECK (VALUE > 0)", "NOT NULL"]
+    bare = parsed("CREATE DOMAIN d int DEFAULT 1;")
+    assert texts(bare, exp.DataType, exp.Create) == ["int"]
+
+
 @pytest.mark.parametrize("first", [exp.DataType, exp.DefaultColumnConstraint, exp.Literal])
 def test_a_psql_variable_read_has_the_same_spans_whichever_node_is_asked_first(
     first: type[exp.Expr],

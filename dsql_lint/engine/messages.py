@@ -1,4 +1,5 @@
-"""Message templates: `{column}`, `{type}`, `{table}`... filled from the matched node."""
+"""Message templates: `{column}`, `{subject}` (`Column `c`` or `Domain `d``), `{type}`,
+`{table}`... filled from the matched node."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlglot import exp
+
+from dsql_lint.syntax import domains
 
 
 def _ancestor_or_self(node: exp.Expr, kind: type[exp.Expr]) -> exp.Expr | None:
@@ -16,8 +19,15 @@ def _ancestor_or_self(node: exp.Expr, kind: type[exp.Expr]) -> exp.Expr | None:
 
 
 def _column(node: exp.Expr) -> str:
-    found = _ancestor_or_self(node, exp.ColumnDef)
+    found = _ancestor_or_self(node, exp.ColumnDef) or _ancestor_or_self(node, exp.AlterColumn)
     return found.name if found is not None else node.name
+
+
+def _subject(node: exp.Expr) -> str:
+    """What has the type `node` is: a column, or a domain (which columns take)."""
+    if domains.is_domain_type(node):
+        return f"Domain `{node.parent.this.name}`"
+    return f"Column `{_column(node)}`"
 
 
 def _table(node: exp.Expr) -> str:
@@ -56,6 +66,7 @@ def node_vars(node: exp.Expr, text: Callable[[], str]) -> TemplateVars:
             "text": lambda: short(text()),
             "name": lambda: node.name,
             "column": lambda: _column(node),
+            "subject": lambda: _subject(node),
             "table": lambda: _table(node),
             "type": lambda: text().upper(),
             "kind": lambda: str(node.args.get("kind") or "").upper(),

@@ -93,6 +93,8 @@ class ReplaceType(Action):
     def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
         """SAFE for the written types of `safe-when` (with its choice); else the rule's `fix:`."""
         whole = span.whole()
+        if _defines_domain(whole):
+            return None  # declined with a note by `dependents`, which check prints
         written = span.text(0, len(span))
         if span.ok and whole.ok and _column_at(whole, span[0].start) is None:
             return NoFix(_not_a_column(whole, written))
@@ -175,6 +177,8 @@ class ReplaceType(Action):
         """The edits carrying the statements after the column's (and the files of `later`) to
         its new type; raises Declined naming the one that cannot take it. None: the
         statement defines no table's column."""
+        if _defines_domain(here.tokens(diag.statement)):
+            raise Declined(_DOMAIN_NOTE)
         change = self.change(diag, here, choices)
         if change is None:
             return None
@@ -184,6 +188,18 @@ class ReplaceType(Action):
             raise Declined(
                 f"the fix (`{change.old}` -> `{change.new}`) would break: {why}"
             ) from None
+
+
+# A domain's new base type would reach every column of that type and every statement that
+# uses one, across the migrations: more than a fix can see (the facts lack the cluster's
+# answer to such a domain, too).
+_DOMAIN_NOTE = (
+    "the type is a domain's: change it by hand, with the columns of that domain and what reads them"
+)
+
+
+def _defines_domain(tokens: Tokens) -> bool:
+    return tokens.ok and tokens.match(0, "CREATE DOMAIN") > 0
 
 
 def _column_at(tokens: Tokens, start: int) -> locate.Column | None:

@@ -407,6 +407,8 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         effect = _on("create_sequence", target, if_not_exists=exists)
     elif kind in ("VIEW", "TYPE"):
         effect = _on(f"create_{kind.lower()}", target)
+    elif kind == "DOMAIN":  # a type, as CREATE TYPE's
+        effect = _on("create_type", target)
     return [effect] if effect else []
 
 

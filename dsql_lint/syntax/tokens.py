@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
+from dsql_lint.syntax import unicode_escapes
 from dsql_lint.syntax.split import Kind, Statement
 
 OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
@@ -45,6 +46,8 @@ class Token(NamedTuple):
         """The identifier this token spells: quotes removed, unquoted names lower-cased."""
         if self.type is TokenType.IDENTIFIER and self.text.startswith('"'):
             return self.text[1:-1].replace('""', '"')
+        if self.type is TokenType.IDENTIFIER and self.text[:2] in ("u&", "U&"):
+            return unicode_escapes.written_name(self.text) or self.text
         return self.text.lower()
 
     def is_word(self, *words: str) -> bool:
@@ -58,6 +61,10 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     class WordTokenizer(Postgres.Tokenizer):  # type: ignore[misc,valid-type]
         # sqlglot keeps the rest of VACUUM, LOCK, SHOW... as one string; fixes need its words.
         COMMANDS: set = set()
+
+        def tokenize(self, sql: str) -> list:  # type: ignore[type-arg]
+            tokens = super().tokenize(sql)
+            return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     return WordTokenizer()
 
