@@ -239,7 +239,8 @@ def test_psql_variables() -> None:
     p = parsed("""SELECT a FROM t WHERE b = :'name' AND :"col" = 1 AND :{?verbose} AND c = :d;""")
     assert p.tree is not None, p.error
     literal = p.tree.find(exp.Literal)
-    assert text_of(p, literal) == "'name'"  # the quoted name stands for psql's value
+    # the variable stands for psql's value: its span is all of it, colon included
+    assert text_of(p, literal) == ":'name'"
     assert "verbose" in [text_of(p, c) for c in p.tree.find_all(exp.Column)]
     assert "DSQL001" not in codes(lint_text("COPY t FROM :'file';\nSELECT :\"c\" FROM t;\n"))
 
