@@ -9,6 +9,7 @@ from sqlglot import exp
 from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
+from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
 
@@ -292,3 +293,32 @@ def test_json_array_constructors_trailing_clauses() -> None:
         "SELECT JSON_ARRAY(SELECT i FROM t RETURNING jsonb)",
     ):
         assert regenerated(sql) == sql
+
+
+def test_drop_several_routines_and_parameters_of_any_type() -> None:
+    p = parsed("DROP FUNCTION IF EXISTS a(), s.b(IN x anyelement, y VARIADIC int[]), c CASCADE;")
+    tables = p.tree.args["tables"]
+    assert p.tree.args["kind"] == "FUNCTION" and p.tree.args["cascade"]
+    assert [text_of(p, t.this) for t in tables] == ["a", "b", "c"]
+    assert [t.args.get(PARAMETERS) for t in tables][::2] == [[], None]
+    assert [text_of(p, t) for t in tables[1].args[PARAMETERS]] == ["anyelement", "int[]"]
+    assert regenerated("DROP PROCEDURE a(), b(INT)") == "DROP PROCEDURE a(), b(INT)"
+    p = parsed("drop function f(in f2 int, out f1 int, a priv_domain);")
+    assert [text_of(p, t) for t in p.tree.expressions] == ["int", "int", "priv_domain"]
+    # The second DDL of a transaction is still the second, and DROP PROCEDURE still refused.
+    found = lint_text(
+        "BEGIN;\nDROP FUNCTION a(), b(x anyelement);\nDROP FUNCTION c(int);\nCOMMIT;\n"
+        "DROP PROCEDURE p(), q();\n"
+    )
+    assert sorted(codes(found)) == ["DSQL005", "DSQL401"]
+
+
+def test_unnamed_parameters_of_user_defined_types() -> None:
+    p = parsed(
+        "CREATE FUNCTION f(s.ctype, aggtype[], b s.t) RETURNS int LANGUAGE sql AS 'SELECT 1';"
+    )
+    params = p.tree.this.expressions
+    assert [text_of(p, param) for param in params] == ["s.ctype", "aggtype[]", "b s.t"]
+    assert params[1].is_type(exp.DataType.Type.ARRAY)
+    found = lint_text("CREATE FUNCTION f(s.t, t[]) RETURNS int LANGUAGE plpgsql AS 'BEGIN END';")
+    assert codes(found) == ["DSQL519"]

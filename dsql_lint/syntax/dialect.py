@@ -59,7 +59,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import pgforms
+from dsql_lint.syntax import pgforms, routine_args
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -661,6 +661,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
         dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
         dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
+        dispatch[exp.Table] = _with_parameters(base.get(exp.Table, _method("table_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -850,6 +851,19 @@ def _current_of(handler: Handler) -> Handler:
         if clauses and text.endswith(")"):
             text = f"{text[:-1]}{' ' if text[-2] != '(' else ''}{clauses})"
         return text
+
+    return sql
+
+
+def _with_parameters(handler: Handler) -> Handler:
+    """One of the routines of `DROP FUNCTION a(int), b()`, with its types (routine_args)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        parameters = expression.args.get(routine_args.PARAMETERS)
+        if parameters is None:
+            return text
+        return f"{text}({gen.expressions(expression, key=routine_args.PARAMETERS, flat=True)})"
 
     return sql
 

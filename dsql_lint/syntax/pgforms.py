@@ -49,6 +49,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax import routine_args
+
 OVERRIDING = "overriding"
 BARE = "bare"
 VIRTUAL = "virtual"
@@ -129,7 +131,7 @@ def rewrite(
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
-        tokens = _dropped_parameter_names(tokens, sub_parser)
+        tokens = routine_args.drop_routines(tokens, fixups, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
@@ -549,30 +551,6 @@ def _drop_several(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     return out
 
 
-def _dropped_parameter_names(tokens: list[Token], sub_parser: Callable[[], Any]) -> list[Token]:
-    """`DROP FUNCTION f(a int, b text)`: the parameters' names, which sqlglot reads only
-    without (`f(int, text)`), dropped: PostgreSQL finds the function by the types alone."""
-    kind = _upper(tokens[1]) if len(tokens) > 4 else None
-    if kind not in ("FUNCTION", "PROCEDURE", "ROUTINE"):
-        return tokens
-    drop: set[int] = set()
-    depth, begin = 0, 0
-    for k, token in enumerate(tokens):
-        if token.token_type is TokenType.L_PAREN:
-            depth += 1
-            if depth == 1:
-                begin = k + 1
-        elif depth == 1 and token.token_type in (TokenType.COMMA, TokenType.R_PAREN):
-            part = tokens[begin:k]
-            named = len(part) > 1 and _data_type(part, sub_parser) is None
-            if named and _data_type(part[1:], sub_parser) is not None:
-                drop.add(begin)
-            begin = k + 1
-        if token.token_type is TokenType.R_PAREN:
-            depth -= 1
-    return [t for k, t in enumerate(tokens) if k not in drop] if drop else tokens
-
-
 def _set_drop_kind(tree: exp.Expr | None, kind: str, concurrently: bool) -> exp.Expr | None:
     if isinstance(tree, exp.Drop):
         tree.set("kind", kind)
@@ -708,7 +686,7 @@ def _function_types(
             part = [*part[:default], _retyped(part[default], TokenType.DEFAULT, "DEFAULT"),
                     *part[default + 1 :]]  # fmt: skip
         body = part[mode:default]
-        parsed = _data_type(body, sub_parser) if len(body) > 1 else None
+        parsed = routine_args.data_type(body, sub_parser) if len(body) > 1 else None
         if parsed is None:
             out += part
             continue
@@ -722,14 +700,6 @@ def _function_types(
     if types:
         fixups.append(partial(_set_function_types, types=types))
     return out
-
-
-def _data_type(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:
-    try:
-        parsed = sub_parser().parse_into(exp.DataType, tokens)[0]
-    except Exception:  # noqa: BLE001 - not a type: a named parameter, parsed as usual
-        return None
-    return parsed if isinstance(parsed, exp.DataType) else None
 
 
 def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> exp.Expr | None:
