@@ -322,3 +322,23 @@ def test_unnamed_parameters_of_user_defined_types() -> None:
     assert params[1].is_type(exp.DataType.Type.ARRAY)
     found = lint_text("CREATE FUNCTION f(s.t, t[]) RETURNS int LANGUAGE plpgsql AS 'BEGIN END';")
     assert codes(found) == ["DSQL519"]
+
+
+def test_insert_targets_with_subscripts_and_fields() -> None:
+    p = parsed("INSERT INTO s.t AS x (a[1:2], f.r, g[1].y[2], h) VALUES ('{1}', 1, 2, 3);")
+    targets = p.tree.this.expressions
+    assert [type(t).__name__ for t in targets] == ["Bracket", "Column", "Bracket", "Identifier"]
+    assert [text_of(p, t) for t in targets] == ["a[1:2]", "f.r", "g[1].y[2]", "h"]
+    sql = "INSERT INTO t (f4[1].if2[1], f3.if2) SELECT 'bear', 'beer'"
+    assert regenerated(sql) == sql
+    found = lint_text("INSERT INTO docs (tags[1], body) SELECT 'a', to_tsvector('english', 'b');\n")
+    assert codes(found) == ["DSQL714"]
+
+
+def test_language_sql_then_security_definer() -> None:
+    p = parsed("CREATE FUNCTION f() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';")
+    assert text_of(p, p.tree.find(exp.SqlSecurityProperty)) == "SECURITY DEFINER"
+    sql = "CREATE FUNCTION f() RETURNS void SECURITY INVOKER LANGUAGE sql AS 'SELECT 1'"
+    assert regenerated(sql) == sql
+    found = lint_text("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS 'x';\n")
+    assert codes(found) == ["DSQL519"]

@@ -539,8 +539,10 @@ class _Wrapper(type):
 class DSQL(Postgres):
     class Tokenizer(Postgres.Tokenizer):
         # Postgres turns everything after CALL into one string token; DSQL rules need the call.
+        # PostgreSQL has no `SQL SECURITY` (MySQL's): `LANGUAGE sql SECURITY DEFINER` is a
+        # language and then a security clause.
         KEYWORDS = {
-            **Postgres.Tokenizer.KEYWORDS,
+            **{k: v for k, v in Postgres.Tokenizer.KEYWORDS.items() if k != "SQL SECURITY"},
             "CALL": TokenType.VAR,
             **dict.fromkeys(pgforms.OPERATORS, TokenType.OPERATOR),
         }
@@ -670,6 +672,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
         # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
+        dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
         _DISPATCH[id(base)] = dispatch
     return dispatch
 

@@ -49,7 +49,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import routine_args
+from dsql_lint.syntax import dml_forms, routine_args
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -126,6 +126,8 @@ def rewrite(
             end = next(values, end)
         if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
+        if TokenType.INTO in types and (TokenType.L_BRACKET in types or TokenType.DOT in types):
+            tokens = dml_forms.insert_targets(tokens, fixups, sub_parser)
     elif first in (TokenType.UPDATE, TokenType.DELETE):
         if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _current_of(tokens, fixups)

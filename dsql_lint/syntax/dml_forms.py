@@ -1,0 +1,90 @@
+"""PostgreSQL's data-changing forms sqlglot's Postgres parser lacks, read by token rewrites that
+keep positions (see pgforms.py, which calls these):
+
+    INSERT INTO t (a[1], f.x, g[1].y[2:3]) ...
+                                       a target column with subscripts or fields: in the
+                                       target's exp.Schema, the expression the same text
+                                       reads as elsewhere (exp.Bracket, exp.Column, exp.Dot)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+Fixup = Callable[[Any], Any]
+
+_NAME = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_INDIRECTION = frozenset({TokenType.L_BRACKET, TokenType.DOT})
+
+
+def insert_targets(
+    tokens: list[Token], fixups: list[Fixup], sub_parser: Callable[[], Any]
+) -> list[Token]:
+    """Each INSERT's target columns written with subscripts or fields: the column's name
+    stays in the list, the rest is read with it as an expression and put in its place."""
+    found: dict[int, exp.Expr] = {}
+    drop: set[int] = set()
+    n = len(tokens)
+    for into in range(n - 2):
+        if tokens[into].token_type is not TokenType.INTO or tokens[into - 1].text.upper() != (
+            "INSERT"
+        ):
+            continue
+        k = into + 1
+        while k + 1 < n and tokens[k + 1].token_type is TokenType.DOT:
+            k += 2
+        k += 1
+        if k + 1 < n and tokens[k].token_type is TokenType.ALIAS:
+            k += 2
+        if k >= n or tokens[k].token_type is not TokenType.L_PAREN:
+            continue
+        depth, begin = 0, k + 1
+        for m in range(k + 1, n):
+            kind = tokens[m].token_type
+            if kind in (TokenType.L_PAREN, TokenType.L_BRACKET):
+                depth += 1
+            elif kind is TokenType.R_BRACKET or (kind is TokenType.R_PAREN and depth > 0):
+                depth -= 1
+            elif depth == 0 and kind in (TokenType.COMMA, TokenType.R_PAREN):
+                target = tokens[begin:m]
+                if (
+                    len(target) > 2
+                    and target[0].token_type in _NAME
+                    and target[1].token_type in _INDIRECTION
+                ):
+                    parsed = _expression(target, sub_parser)
+                    if parsed is not None:
+                        found[target[0].start] = parsed
+                        drop.update(range(begin + 1, m))
+                begin = m + 1
+                if kind is TokenType.R_PAREN:
+                    break
+    if not found:
+        return tokens
+    fixups.append(partial(_set_targets, found=found))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _expression(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:
+    try:
+        parsed = sub_parser().parse_into(exp.Condition, tokens)[0]
+    except Exception:  # noqa: BLE001 - left as sqlglot reads it, which reports the error
+        return None
+    return parsed if isinstance(parsed, exp.Bracket | exp.Column | exp.Dot) else None
+
+
+def _set_targets(tree: exp.Expr | None, found: dict[int, exp.Expr]) -> exp.Expr | None:
+    for insert in tree.find_all(exp.Insert) if tree is not None else []:
+        schema = insert.this
+        if not isinstance(schema, exp.Schema):
+            continue
+        for name in list(schema.expressions):
+            target = found.get(name.meta.get("start", -1))
+            if isinstance(name, exp.Identifier) and target is not None:
+                name.replace(target)
+    return tree
