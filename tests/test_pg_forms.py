@@ -7,6 +7,7 @@ from helpers import codes, lint_text
 from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
+from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
 from dsql_lint.syntax.routine_args import PARAMETERS
@@ -342,3 +343,23 @@ def test_language_sql_then_security_definer() -> None:
     assert regenerated(sql) == sql
     found = lint_text("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS 'x';\n")
     assert codes(found) == ["DSQL519"]
+
+
+def test_recursive_cte_search_and_cycle_clauses() -> None:
+    sql = (
+        "WITH RECURSIVE g(f, t) AS (SELECT * FROM e UNION ALL SELECT e.* FROM e, g WHERE e.f = g.t)"
+        " SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
+        " SELECT * FROM g ORDER BY seq"
+    )
+    p = parsed(sql + ";")
+    (cte,) = p.tree.find_all(exp.CTE)
+    assert cte.args[SEARCH_CYCLE].name == (
+        "SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
+    )
+    assert text_of(p, cte) == sql[len("WITH RECURSIVE ") : sql.index(" SELECT * FROM g ORDER")]
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "CREATE VIEW v AS WITH RECURSIVE g(f) AS (SELECT 1 UNION SELECT f FROM g)"
+        " CYCLE f SET c USING p SELECT f FROM g FOR SHARE;\n"
+    )
+    assert codes(found) == ["DSQL713"]

@@ -59,7 +59,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import pgforms, routine_args
+from dsql_lint.syntax import dml_forms, pgforms, routine_args
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -664,6 +664,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
         dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         dispatch[exp.Table] = _with_parameters(base.get(exp.Table, _method("table_sql")))
+        dispatch[exp.CTE] = _with_search_cycle(base.get(exp.CTE, _method("cte_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -867,6 +868,17 @@ def _with_parameters(handler: Handler) -> Handler:
         if parameters is None:
             return text
         return f"{text}({gen.expressions(expression, key=routine_args.PARAMETERS, flat=True)})"
+
+    return sql
+
+
+def _with_search_cycle(handler: Handler) -> Handler:
+    """A recursive CTE's SEARCH and CYCLE clauses, as written (dml_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        clauses = expression.args.get(dml_forms.SEARCH_CYCLE)
+        return f"{text} {gen.sql(clauses)}" if clauses else text
 
     return sql
 

@@ -88,3 +88,70 @@ def _set_targets(tree: exp.Expr | None, found: dict[int, exp.Expr]) -> exp.Expr 
             if isinstance(name, exp.Identifier) and target is not None:
                 name.replace(target)
     return tree
+
+
+SEARCH_CYCLE = "search_cycle"
+_CLAUSE_END = {"SEARCH": "SET", "CYCLE": "USING"}
+
+
+def search_cycle(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """`WITH RECURSIVE c AS (...) SEARCH DEPTH|BREADTH FIRST BY a SET s CYCLE a SET b [TO x
+    DEFAULT y] USING p`: the clauses name columns and constants only; dropped, and kept as
+    written on the CTE (args["search_cycle"]), where the generator prints them back."""
+    found: list[tuple[int, exp.Var]] = []
+    drop: set[int] = set()
+    n = len(tokens)
+    k = 0
+    while k < n - 1:
+        if tokens[k].token_type is not TokenType.R_PAREN:
+            k += 1
+            continue
+        m = k + 1
+        while m < n and _word(tokens[m]) in _CLAUSE_END and _clause_start(tokens, m):
+            last = _word(tokens[m])
+            end = next(
+                (j for j in range(m + 1, n - 1) if _word(tokens[j]) == _CLAUSE_END[last]), None
+            )
+            if end is None:
+                break
+            m = end + 2
+        if m > k + 1:
+            drop.update(range(k + 1, m))
+            first, last = tokens[k + 1], tokens[m - 1]
+            clause = exp.Var(this=sql[first.start : last.end + 1])
+            clause.meta.update(line=last.line, col=last.col, start=last.start, end=last.end)
+            found.append((first.start, clause))
+        k = m
+    if not found:
+        return tokens
+    fixups.append(partial(_set_search_cycle, found=found))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _word(token: Token) -> str | None:
+    return (
+        None if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING) else token.text.upper()
+    )
+
+
+def _clause_start(tokens: list[Token], m: int) -> bool:
+    after = _word(tokens[m + 1]) if m + 1 < len(tokens) else None
+    if _word(tokens[m]) == "SEARCH":
+        return after in ("DEPTH", "BREADTH")
+    return m + 1 < len(tokens) and tokens[m + 1].token_type in _NAME | {TokenType.VAR}
+
+
+def _set_search_cycle(tree: exp.Expr | None, found: list[tuple[int, exp.Var]]) -> exp.Expr | None:
+    if tree is None:
+        return tree
+    ctes = [(_last_end(cte), cte) for cte in tree.find_all(exp.CTE, bfs=False)]
+    for start, clause in found:
+        before = [c for c in ctes if c[0] < start]
+        if before:
+            best = max(c[0] for c in before)
+            next(c for end, c in before if end == best).set(SEARCH_CYCLE, clause)
+    return tree
+
+
+def _last_end(node: exp.Expr) -> int:
+    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)

@@ -70,6 +70,7 @@ OPERATORS = (
 # Geometric types sqlglot does not read in `type 'literal'` form.
 _GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
 _OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
+_SEARCH_CYCLE = re.compile(r"\)\s*(?:search\s+(?:depth|breadth)|cycle)\b", re.IGNORECASE)
 _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
      TokenType.CREATE, TokenType.ALTER, TokenType.UPDATE, TokenType.DELETE}
@@ -117,6 +118,12 @@ def rewrite(
     if TokenType.USING in types and TokenType.ALIAS in types:
         tokens = _join_using_aliases(tokens, fixups)
     first = types[0]
+    if (
+        TokenType.WITH in types
+        and sql
+        and _SEARCH_CYCLE.search(sql, tokens[0].start, tokens[-1].end + 1)
+    ):
+        tokens = dml_forms.search_cycle(tokens, sql, fixups)
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
         # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
