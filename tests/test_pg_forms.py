@@ -363,3 +363,20 @@ def test_recursive_cte_search_and_cycle_clauses() -> None:
         " CYCLE f SET c USING p SELECT f FROM g FOR SHARE;\n"
     )
     assert codes(found) == ["DSQL713"]
+
+
+def test_copy_of_a_data_changing_statement() -> None:
+    p = parsed("COPY (UPDATE t SET a = 1 WHERE b RETURNING id) TO stdout;")
+    update = p.tree.this.this
+    assert isinstance(update, exp.Update)
+    assert text_of(p, update) == "UPDATE t SET a = 1 WHERE b RETURNING id"
+    assert text_of(p, update.args["where"]) == "WHERE b"
+    sql = "COPY (INSERT INTO t (a[1]) OVERRIDING USER VALUE VALUES (1) RETURNING id) TO STDOUT"
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "COPY (UPDATE docs SET v = to_tsvector('x') RETURNING id) TO stdout;\n"
+        "COPY (DELETE FROM t RETURNING id) TO '/tmp/x.csv';\n"
+        "COPY (MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE) TO stdout;\n"
+    )
+    assert codes(found) == ["DSQL714", "DSQL709", "DSQL005"]
+    assert "MERGE can never succeed" in found[2].message

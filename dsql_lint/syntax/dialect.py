@@ -72,7 +72,7 @@ Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) 
 _REWRITTEN_FIRST = frozenset(
     {
         TokenType.CREATE, TokenType.ALTER, TokenType.VAR, TokenType.BEGIN, TokenType.COMMIT,
-        TokenType.END, TokenType.ROLLBACK,
+        TokenType.END, TokenType.ROLLBACK, TokenType.COPY,
     }
 )  # fmt: skip
 
@@ -481,10 +481,15 @@ def _transaction(tokens: list[Token], sql: str, parser: Any, kind: type[exp.Expr
 
 
 def _rewrite(
-    tokens: list[Token], types: list[TokenType], sql: str, sub_parser: Callable[[], Any]
+    tokens: list[Token],
+    types: list[TokenType],
+    sql: str,
+    sub_parser: Callable[[], Any],
+    inner: Callable[[list[Token]], Any] | None = None,
 ) -> tuple[list[Token], list[Fixup]]:
     """Postgres-parsable tokens for one statement, and the fixups to apply to its tree.
-    `types` are the tokens' types: membership tests on them run at C speed."""
+    `types` are the tokens' types: membership tests on them run at C speed. `inner` parses a
+    statement nested in this one (COPY's) with the dialect."""
     fixups: list[Fixup] = []
     if not tokens:
         return tokens, fixups
@@ -498,6 +503,8 @@ def _rewrite(
     if statement is not None:
         # Built here: the Postgres parser only sees a placeholder, which keeps the count.
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
+    if first is TokenType.COPY and inner is not None:
+        tokens = dml_forms.copy_of_changes(tokens, fixups, inner)
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
@@ -568,6 +575,11 @@ class DSQL(Postgres):
             tokens, fixups = self._prepare(raw_tokens, sql or "")
             return _apply(self._inner.parse_into(expression_types, tokens, sql), fixups)
 
+        def _nested(self, tokens: list[Token], sql: str) -> exp.Expr | None:
+            """A statement inside another, parsed with the dialect's forms."""
+            nested = DSQL.Parser(**{**self._opts, "error_level": ErrorLevel.IMMEDIATE})
+            return nested.parse(tokens, sql)[0]
+
         def _sub_parser(self) -> PostgresParser:
             if self._sub is None:
                 opts = {**self._opts, "error_level": ErrorLevel.IMMEDIATE}
@@ -589,8 +601,10 @@ class DSQL(Postgres):
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
-                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
+                nested = partial(self._nested, sql=sql)
+                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, nested)
                 return rewritten, [fixes]
+            nested = partial(self._nested, sql=sql)
             out: list[Token] = []
             fixups: list[list[Fixup]] = []
             begin = 0
@@ -600,7 +614,7 @@ class DSQL(Postgres):
                 if types[i] is not TokenType.SEMICOLON:
                     continue
                 rewritten, fixes = _rewrite(raw_tokens[begin:i], types[begin:i], sql,
-                                            self._sub_parser)  # fmt: skip
+                                            self._sub_parser, nested)  # fmt: skip
                 out.extend(rewritten)
                 fixups.append(fixes)
                 if token.comments:
@@ -610,7 +624,7 @@ class DSQL(Postgres):
                 open_chunk = i < total - 1
             if open_chunk:
                 rewritten, fixes = _rewrite(raw_tokens[begin:], types[begin:], sql,
-                                            self._sub_parser)  # fmt: skip
+                                            self._sub_parser, nested)  # fmt: skip
                 out.extend(rewritten)
                 fixups.append(fixes)
             return out, fixups

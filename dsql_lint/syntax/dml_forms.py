@@ -155,3 +155,43 @@ def _set_search_cycle(tree: exp.Expr | None, found: list[tuple[int, exp.Var]]) -
 
 def _last_end(node: exp.Expr) -> int:
     return max((n.meta.get("end", -1) for n in node.walk()), default=-1)
+
+
+_CHANGES = frozenset({TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.MERGE})
+
+
+def copy_of_changes(
+    tokens: list[Token], fixups: list[Fixup], parse: Callable[[list[Token]], Any]
+) -> list[Token]:
+    """`COPY (INSERT|UPDATE|DELETE|MERGE ... RETURNING ...) TO ...`: the statement in the
+    parentheses parsed on its own (`parse`: the dialect's, with its forms), the COPY read
+    around a stand-in `(SELECT NULL)` made of its first token, whose subquery then holds it."""
+    if len(tokens) < 4 or tokens[1].token_type is not TokenType.L_PAREN:
+        return tokens
+    if tokens[2].token_type not in _CHANGES:
+        return tokens
+    depth = 0
+    close = None
+    for k in range(1, len(tokens)):
+        kind = tokens[k].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth == 0:
+            close = k
+            break
+    if close is None:
+        return tokens
+    inner = parse(tokens[2:close])
+    first = tokens[2]
+    fixups.append(partial(_set_copied, statement=inner))
+    return [
+        *tokens[:2],
+        Token(TokenType.SELECT, "SELECT", first.line, first.col, first.start, first.end),
+        Token(TokenType.NULL, "NULL", first.line, first.col, first.start, first.end),
+        *tokens[close:],
+    ]
+
+
+def _set_copied(tree: exp.Expr | None, statement: exp.Expr) -> exp.Expr | None:
+    if isinstance(tree, exp.Copy) and isinstance(tree.this, exp.Subquery):
+        tree.this.set("this", statement)
+    return tree
