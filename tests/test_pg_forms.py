@@ -380,3 +380,23 @@ def test_copy_of_a_data_changing_statement() -> None:
     )
     assert codes(found) == ["DSQL714", "DSQL709", "DSQL005"]
     assert "MERGE can never succeed" in found[2].message
+
+
+def test_foreign_key_set_null_columns_negative_scales_and_partition_parameters() -> None:
+    p = parsed(
+        "CREATE TABLE f (a int, b int, c numeric(3, -6), FOREIGN KEY (a, b) REFERENCES p"
+        " ON DELETE SET NULL (b) ON UPDATE CASCADE);"
+    )
+    (reference,) = p.tree.find_all(exp.Reference)
+    assert reference.args["options"] == ["ON DELETE SET NULL (b)", "ON UPDATE CASCADE"]
+    numeric = p.tree.find(exp.DataTypeParam).parent
+    assert text_of(p, numeric) == "numeric(3, -6)"
+    assert numeric.expressions[1].this.this == "-6"
+    sql = "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p ON DELETE SET DEFAULT (b)"
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "ALTER TABLE t ADD FOREIGN KEY (a, b) REFERENCES p ON DELETE SET NULL (b);\n"
+        "CREATE TABLE n (c numeric(1001, -6));\n"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1, 4) WITH (autovacuum_enabled=off);\n"
+    )
+    assert codes(found) == ["DSQL202", "DSQL108", "DSQL505", "DSQL508"]

@@ -49,7 +49,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import dml_forms, routine_args
+from dsql_lint.syntax import ddl_forms, dml_forms, routine_args
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -158,10 +158,21 @@ def rewrite(
         if words.has(_VALUES):
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
+        tokens = _table_forms(tokens, sql, fixups)
     elif first is TokenType.ALTER:
         if _Words(tokens, sql).has(_GENERATED):
             tokens = _virtual(tokens, fixups)
         tokens = _compression(tokens)
+        tokens = _table_forms(tokens, sql, fixups)
+    return tokens
+
+
+def _table_forms(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    start, end = tokens[0].start, tokens[-1].end + 1
+    if not sql or ddl_forms.SET_COLUMNS.search(sql, start, end):
+        tokens = ddl_forms.set_null_columns(tokens, sql, fixups)
+    if TokenType.DASH in (t.token_type for t in tokens):
+        tokens = ddl_forms.negative_scales(tokens)
     return tokens
 
 
@@ -950,6 +961,8 @@ def _compared_bounds(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
                     wrap.append((start, k - 1))
                 start = k + 1
             depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if _upper(_at(tokens, close + 1)) != "TO":  # the bound ends: WITH (...) may follow
+            break
         i = close + 1
     if not wrap:
         return tokens
