@@ -400,3 +400,20 @@ def test_foreign_key_set_null_columns_negative_scales_and_partition_parameters()
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1, 4) WITH (autovacuum_enabled=off);\n"
     )
     assert codes(found) == ["DSQL202", "DSQL108", "DSQL505", "DSQL508"]
+
+
+def test_parameters_written_without_spaces() -> None:
+    """`$1,$2`: sqlglot read `$1,$` as a dollar quote's tag, which PostgreSQL never does."""
+    p = parsed("SELECT $1,$2, 'cost $1,$2' AS c, $q$ in $1,$2 $q$ AS d FROM t WHERE a IN ($3,$4);")
+    assert (
+        regenerated("SELECT * FROM t WHERE a IN ($1,$2)") == "SELECT * FROM t WHERE a IN ($1, $2)"
+    )
+    strings = [text_of(p, s) for s in p.tree.find_all(exp.Literal, exp.RawString) if s.is_string]
+    assert strings == ["'cost $1,$2'"]
+    assert p.tree.find(exp.RawString).name == " in $1,$2 "
+    found = lint_text(
+        "CREATE FUNCTION f(int, int) RETURNS SETOF t LANGUAGE sql\n"
+        "AS $$ SELECT * FROM t WHERE a IN ($1,$2) FOR SHARE $$;\n"
+        "PREPARE q (int, int) AS SELECT * FROM t WHERE b IN ($1,$2);\n"
+    )
+    assert codes(found) == ["DSQL713", "DSQL705"]

@@ -54,7 +54,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
-from sqlglot.errors import ErrorLevel
+from sqlglot.errors import ErrorLevel, TokenError
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
@@ -533,6 +533,35 @@ def _rewrite(
     return tokens, fixups
 
 
+# --- tokens -------------------------------------------------------------------------------------
+
+# `$1`: a parameter. sqlglot takes `$1,$` for a dollar quote's opening tag, which PostgreSQL
+# never does (a tag does not start with a digit): `IN ($1,$2)` fails to tokenize.
+_PARAMETER = re.compile(r"\$(?=\d)")
+
+
+def _parameter_signs(tokenize: Callable[[str], list[Token]], sql: str) -> list[Token]:
+    """The tokens of `sql` read with each `$` before a digit as the parameter sign: the text
+    tokenized with `?` there (one character each, so every position holds), then each `?` of
+    those put back as the `$` it was, in a parameter's token or in a string's text."""
+    signs = [m.start() for m in _PARAMETER.finditer(sql)]
+    masked = _PARAMETER.sub("?", sql)
+    tokens = tokenize(masked)
+    at = set(signs)
+    out: list[Token] = []
+    for token in tokens:
+        if token.start in at and token.end == token.start:
+            token = _retyped(token, TokenType.PARAMETER, "$")
+        elif "?" in token.text:
+            # The text as read ends at the token's end (a command's rest is positioned there).
+            k = masked.rfind(token.text, 0, token.end + 1)
+            if k >= 0 and any(k <= p < k + len(token.text) for p in signs):
+                token = Token(token.token_type, sql[k : k + len(token.text)], token.line,
+                              token.col, token.start, token.end, token.comments)  # fmt: skip
+        out.append(token)
+    return out
+
+
 # --- dialect ----------------------------------------------------------------------------------
 
 
@@ -553,6 +582,14 @@ class DSQL(Postgres):
             "CALL": TokenType.VAR,
             **dict.fromkeys(pgforms.OPERATORS, TokenType.OPERATOR),
         }
+
+        def tokenize(self, sql: str) -> list[Token]:
+            try:
+                return super().tokenize(sql)
+            except TokenError:
+                if _PARAMETER.search(sql) is None:
+                    raise
+            return _parameter_signs(super().tokenize, sql)
 
     class Parser(metaclass=_Wrapper):
         WRAPPED = PostgresParser
