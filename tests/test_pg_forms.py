@@ -417,3 +417,13 @@ def test_parameters_written_without_spaces() -> None:
         "PREPARE q (int, int) AS SELECT * FROM t WHERE b IN ($1,$2);\n"
     )
     assert codes(found) == ["DSQL713", "DSQL705"]
+
+
+def test_analyze_options_and_move() -> None:
+    p = parsed("ANALYZE (VERBOSE, BUFFER_USAGE_LIMIT '512 kB') a, s.b;")
+    assert p.tree.args["options"] == ["(VERBOSE, BUFFER_USAGE_LIMIT '512 kB')"]
+    assert [text_of(p, t) for t in p.tree.args["tables"]] == ["a", "s.b"]
+    assert regenerated("ANALYZE (SKIP_LOCKED) t") == "ANALYZE (SKIP_LOCKED) t"
+    # ANALYZE is accepted; MOVE is refused (no SQL-level cursors).
+    found = lint_text("ANALYZE (SKIP_LOCKED) t;\nMOVE BACKWARD ALL IN c;\n")
+    assert codes(found) == ["DSQL005"]

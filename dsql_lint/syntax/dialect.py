@@ -59,7 +59,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import dml_forms, pgforms, routine_args
+from dsql_lint.syntax import dml_forms, pgforms, routine_args, utility_forms
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -72,7 +72,7 @@ Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) 
 _REWRITTEN_FIRST = frozenset(
     {
         TokenType.CREATE, TokenType.ALTER, TokenType.VAR, TokenType.BEGIN, TokenType.COMMIT,
-        TokenType.END, TokenType.ROLLBACK, TokenType.COPY,
+        TokenType.END, TokenType.ROLLBACK, TokenType.COPY, TokenType.ANALYZE,
     }
 )  # fmt: skip
 
@@ -429,7 +429,7 @@ def _in_type_position(tokens: list[Token], i: int) -> bool:
 COMMAND_WORDS = frozenset(
     {
         "ABORT", "CALL", "CHECKPOINT", "CLUSTER", "DEALLOCATE", "DISCARD", "IMPORT", "LISTEN",
-        "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
+        "MOVE", "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
     }
 )  # fmt: skip
 # Transaction statements sqlglot parses, except for some modes: those become commands too.
@@ -505,6 +505,8 @@ def _rewrite(
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
     if first is TokenType.COPY and inner is not None:
         tokens = dml_forms.copy_of_changes(tokens, fixups, inner)
+    elif first is TokenType.ANALYZE:
+        tokens = utility_forms.analyze_options(tokens, sql, fixups)
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
