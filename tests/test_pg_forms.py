@@ -427,3 +427,15 @@ def test_analyze_options_and_move() -> None:
     # ANALYZE is accepted; MOVE is refused (no SQL-level cursors).
     found = lint_text("ANALYZE (SKIP_LOCKED) t;\nMOVE BACKWARD ALL IN c;\n")
     assert codes(found) == ["DSQL005"]
+
+
+def test_typed_literals_of_network_and_text_search_types() -> None:
+    p = parsed("SELECT cidr '10.2.3/24', macaddr '08:00:2b:01:02:03', pg_lsn '0/1' FROM t;")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert [c.to.sql() for c in casts] == ["cidr", "macaddr", "pg_lsn"]
+    assert [text_of(p, c.this) for c in casts][0] == "'10.2.3/24'"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, c cidr DEFAULT cidr '10.0.0.0/8');\n"
+        "SELECT to_tsvector('x') @@ tsquery 'a & b';\nCREATE ROLE r PASSWORD 'x';\n"
+    )
+    assert codes(found) == ["DSQL105", "DSQL714", "DSQL524"]

@@ -4,7 +4,7 @@ Each form keeps its tokens' positions (dropped or retyped tokens, never new text
 what it removed on the tree, where the DSQL generator prints it back (see dialect.py):
 
     INSERT ... OVERRIDING SYSTEM|USER VALUE    exp.Insert args["overriding"] = "SYSTEM" | "USER"
-    box '(0,0,1,1)', circle '<(0,0),1>', ...   exp.Cast to the type, as sqlglot reads point '...'
+    box '(0,0,1,1)', cidr '10.0/8', ...        exp.Cast to the type, as sqlglot reads point '...'
     a <<| b, a ~= b, a ~<~ b, ...              exp.Operator with args["bare"]: printed as written
     DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables;
     DROP SEQUENCE|TYPE|SCHEMA a, b             the same with their kind
@@ -68,7 +68,12 @@ OPERATORS = (
     "<<|", "|>>", "&<|", "|&>", "<^", ">^", "~=", "~<~", "~<=~", "~>=~", "~>~", "@-@",
 )  # fmt: skip
 # Geometric types sqlglot does not read in `type 'literal'` form.
-_GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
+# Built-in types sqlglot does not read in `type 'literal'` form: geometric, network, text
+# search and the others (a name that is no type, such as PASSWORD 'x', never matches).
+_TYPED_LITERALS = frozenset(
+    {"box", "circle", "line", "lseg", "path", "polygon", "cidr", "macaddr", "macaddr8",
+     "pg_lsn", "txid_snapshot", "pg_snapshot", "jsonpath", "tsquery", "tsvector"}
+)  # fmt: skip
 _OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
 _SEARCH_CYCLE = re.compile(r"\)\s*(?:search\s+(?:depth|breadth)|cycle)\b", re.IGNORECASE)
 _FIRST = frozenset(
@@ -471,14 +476,15 @@ def _psql_variables(tokens: list[Token]) -> list[Token]:
 
 
 def _typed_literals(tokens: list[Token]) -> list[Token]:
-    """`box '...'` is read as `'...'::box`: the cast sqlglot builds for `point '...'`."""
+    """`box '...'`, `cidr '...'` are read as `'...'::box`: the cast sqlglot builds for
+    `point '...'`."""
     out = list(tokens)
     for i in range(len(out) - 2, -1, -1):
         name = out[i]
         if (
             out[i + 1].token_type is TokenType.STRING
             and name.token_type is TokenType.VAR
-            and name.text.lower() in _GEOMETRIC
+            and name.text.lower() in _TYPED_LITERALS
             and (i == 0 or out[i - 1].token_type is not TokenType.DOT)
         ):
             out[i : i + 2] = [out[i + 1], _retyped(name, TokenType.DCOLON, "::"), name]
