@@ -439,3 +439,11 @@ def test_typed_literals_of_network_and_text_search_types() -> None:
         "SELECT to_tsvector('x') @@ tsquery 'a & b';\nCREATE ROLE r PASSWORD 'x';\n"
     )
     assert codes(found) == ["DSQL105", "DSQL714", "DSQL524"]
+
+
+def test_rule_with_several_actions() -> None:
+    p = parsed("CREATE RULE r AS ON INSERT TO t DO INSTEAD (DELETE FROM t; DELETE FROM u;);")
+    assert isinstance(p.tree, exp.Command)
+    assert p.tree.text("expression").endswith("(DELETE FROM t; DELETE FROM u;)")
+    found = lint_text("CREATE RULE r AS ON UPDATE TO t DO ALSO (DELETE FROM t; DELETE FROM u);\n")
+    assert codes(found) == ["DSQL521"]

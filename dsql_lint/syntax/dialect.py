@@ -631,6 +631,9 @@ class DSQL(Postgres):
             """Rewrites each statement; the fixups line up with the statements sqlglot parses,
             which it splits exactly like this (see Parser._parse)."""
             types = [tok.token_type for tok in raw_tokens]
+            if TokenType.SEMICOLON in types and TokenType.L_PAREN in types:
+                raw_tokens = _enclosed_semicolons(raw_tokens, types)
+                types = [tok.token_type for tok in raw_tokens]
             if TokenType.SEMICOLON not in types:  # one statement: the usual case
                 if (
                     types
@@ -680,6 +683,23 @@ class DSQL(Postgres):
 
         def generate(self, expression: exp.Expr, copy: bool = True) -> str:
             return self._inner.generate(expression, copy=copy)
+
+
+def _enclosed_semicolons(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """A `;` in parentheses ends no statement: it separates a rule's actions (`CREATE RULE r
+    AS ON INSERT TO t DO INSTEAD (a; b)`), so it is read as a word of that statement."""
+    out = tokens
+    depth = 0
+    for i, kind in enumerate(types):
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+        elif kind is TokenType.SEMICOLON and depth:
+            if out is tokens:
+                out = list(tokens)
+            out[i] = _retyped(tokens[i], TokenType.VAR, ";")
+    return out
 
 
 def _apply(trees: list[exp.Expr | None], fixups: list[list[Fixup]]) -> list[exp.Expr | None]:
