@@ -10,6 +10,7 @@ from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
+from dsql_lint.syntax.query_forms import USING
 from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
@@ -447,3 +448,14 @@ def test_rule_with_several_actions() -> None:
     assert p.tree.text("expression").endswith("(DELETE FROM t; DELETE FROM u;)")
     found = lint_text("CREATE RULE r AS ON UPDATE TO t DO ALSO (DELETE FROM t; DELETE FROM u);\n")
     assert codes(found) == ["DSQL521"]
+
+
+def test_order_by_using_an_operator() -> None:
+    p = parsed("SELECT a FROM t ORDER BY a USING >, b USING ~<~ NULLS FIRST, c DESC;")
+    keys = p.tree.args["order"].expressions
+    assert [k.args.get(USING) for k in keys] == [">", "~<~", None]
+    assert [text_of(p, k) for k in keys] == ["a USING >", "b USING ~<~ NULLS FIRST", "c DESC"]
+    sql = "SELECT AGGFNS(a, b ORDER BY c USING ~<~, a) FROM t JOIN u USING (i) ORDER BY a USING <"
+    assert regenerated(sql) == sql
+    found = lint_text("SELECT a FROM t ORDER BY a USING > FOR SHARE;\n")
+    assert codes(found) == ["DSQL713"]

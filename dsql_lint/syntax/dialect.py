@@ -59,7 +59,7 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import dml_forms, pgforms, routine_args, utility_forms
+from dsql_lint.syntax import dml_forms, pgforms, query_forms, routine_args, utility_forms
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -738,6 +738,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
         dispatch[exp.Table] = _with_parameters(base.get(exp.Table, _method("table_sql")))
         dispatch[exp.CTE] = _with_search_cycle(base.get(exp.CTE, _method("cte_sql")))
+        dispatch[exp.Ordered] = _with_using(base.get(exp.Ordered, _method("ordered_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
         dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
@@ -952,6 +953,20 @@ def _with_search_cycle(handler: Handler) -> Handler:
         text = handler(gen, expression)
         clauses = expression.args.get(dml_forms.SEARCH_CYCLE)
         return f"{text} {gen.sql(clauses)}" if clauses else text
+
+    return sql
+
+
+def _with_using(handler: Handler) -> Handler:
+    """A sort key's `USING operator` (query_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        operator = expression.args.get(query_forms.USING)
+        this = gen.sql(expression, "this")
+        if not operator or not text.startswith(this):
+            return text
+        return f"{this} USING {operator}{text[len(this) :]}"
 
     return sql
 

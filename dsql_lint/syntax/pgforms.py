@@ -49,7 +49,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import ddl_forms, dml_forms, routine_args
+from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -102,7 +102,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
-        or (TokenType.USING in types and TokenType.ALIAS in types)
+        or TokenType.USING in types
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -112,6 +112,8 @@ def rewrite(
 ) -> list[Token]:
     """The statement's tokens with the forms above made Postgres-parsable."""
     types = [t.token_type for t in tokens]
+    if TokenType.USING in types and sql:
+        tokens = query_forms.order_using(tokens, types, sql, fixups)
     if TokenType.COLON in types:
         tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:
