@@ -459,3 +459,15 @@ def test_order_by_using_an_operator() -> None:
     assert regenerated(sql) == sql
     found = lint_text("SELECT a FROM t ORDER BY a USING > FOR SHARE;\n")
     assert codes(found) == ["DSQL713"]
+
+
+def test_tablesample_of_an_expression() -> None:
+    p = parsed("SELECT * FROM v, LATERAL (SELECT * FROM t TABLESAMPLE SYSTEM (pct)) s;")
+    sample = p.tree.find(exp.TableSample)
+    assert isinstance(sample.args["percent"], exp.Column)
+    assert text_of(p, sample.args["percent"]) == "pct"
+    assert regenerated("SELECT * FROM t TABLESAMPLE BERNOULLI (-1)") == (
+        "SELECT * FROM t TABLESAMPLE BERNOULLI (-1)"
+    )
+    found = lint_text("SELECT * FROM t TABLESAMPLE BERNOULLI (x::int);\n")
+    assert codes(found) == ["DSQL712"]

@@ -103,6 +103,7 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.STRING in types
         or TokenType.COLON in types
         or TokenType.USING in types
+        or TokenType.TABLE_SAMPLE in types
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -114,6 +115,8 @@ def rewrite(
     types = [t.token_type for t in tokens]
     if TokenType.USING in types and sql:
         tokens = query_forms.order_using(tokens, types, sql, fixups)
+    if TokenType.TABLE_SAMPLE in types:
+        tokens = query_forms.tablesample_arguments(tokens, fixups)
     if TokenType.COLON in types:
         tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:

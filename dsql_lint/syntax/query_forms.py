@@ -4,6 +4,7 @@ positions (see pgforms.py, which calls these):
     ORDER BY a USING >, b USING ~<~    the operator dropped from the tokens and set on the
                                        sort key (exp.Ordered args["using"]), where the
                                        generator prints it back
+    TABLESAMPLE system (pct)           an expression as the argument, not only a number
 """
 
 from __future__ import annotations
@@ -80,3 +81,60 @@ def _set_using(tree: exp.Expr | None, found: list[tuple[int, str]]) -> exp.Expr 
 
 def _last_end(node: exp.Expr) -> int:
     return max((n.meta.get("end", -1) for n in node.walk()), default=-1)
+
+
+def tablesample_arguments(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`TABLESAMPLE method (expression)`: sqlglot reads a number or a parenthesized term only,
+    so an expression (`pct`, `-1`, `x::int`) is read in parentheses made of its own first and
+    last tokens, dropped from the tree after parsing."""
+    out: list[Token] = []
+    wrapped = False
+    n = len(tokens)
+    k = 0
+    while k < n:
+        token = tokens[k]
+        out.append(token)
+        k += 1
+        if token.token_type is not TokenType.TABLE_SAMPLE or k + 1 >= n:
+            continue
+        out.append(tokens[k])  # the method
+        open_ = k + 1
+        if open_ >= n or tokens[open_].token_type is not TokenType.L_PAREN:
+            k += 1
+            continue
+        close, depth = open_, 0
+        for m in range(open_, n):
+            kind = tokens[m].token_type
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+            if depth == 0:
+                close = m
+                break
+        inner = tokens[open_ + 1 : close]
+        if (
+            close == open_
+            or not inner
+            or (len(inner) == 1 and inner[0].token_type is TokenType.NUMBER)
+        ):
+            k += 1
+            continue
+        first, last = inner[0], inner[-1]
+        out += [
+            tokens[open_],
+            Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
+            *inner,
+            Token(TokenType.R_PAREN, ")", last.line, last.col, last.end, last.end),
+        ]
+        wrapped = True
+        k = close
+    if wrapped:
+        fixups.append(_unwrap_samples)
+    return out
+
+
+def _unwrap_samples(tree: exp.Expr | None) -> exp.Expr | None:
+    for sample in tree.find_all(exp.TableSample) if tree is not None else []:
+        for key in ("percent", "size"):
+            value = sample.args.get(key)
+            if isinstance(value, exp.Paren):
+                sample.set(key, value.this)
+    return tree
