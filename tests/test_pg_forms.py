@@ -471,3 +471,11 @@ def test_tablesample_of_an_expression() -> None:
     )
     found = lint_text("SELECT * FROM t TABLESAMPLE BERNOULLI (x::int);\n")
     assert codes(found) == ["DSQL712"]
+
+
+def test_set_to_a_word_sqlglot_knows_as_a_keyword() -> None:
+    p = parsed("SET LOCAL stats_fetch_consistency = cache;")
+    assert text_of(p, p.tree.expressions[0]) == "LOCAL stats_fetch_consistency = cache"
+    assert regenerated("SET x = on") == "SET x = on"
+    found = lint_text("SET LOCAL statement_timeout = cache;\n")
+    assert codes(found) == ["DSQL710"]

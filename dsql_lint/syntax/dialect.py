@@ -72,7 +72,7 @@ Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) 
 _REWRITTEN_FIRST = frozenset(
     {
         TokenType.CREATE, TokenType.ALTER, TokenType.VAR, TokenType.BEGIN, TokenType.COMMIT,
-        TokenType.END, TokenType.ROLLBACK, TokenType.COPY, TokenType.ANALYZE,
+        TokenType.END, TokenType.ROLLBACK, TokenType.COPY, TokenType.ANALYZE, TokenType.SET,
     }
 )  # fmt: skip
 
@@ -507,6 +507,8 @@ def _rewrite(
         tokens = dml_forms.copy_of_changes(tokens, fixups, inner)
     elif first is TokenType.ANALYZE:
         tokens = utility_forms.analyze_options(tokens, sql, fixups)
+    elif first is TokenType.SET and len(tokens) > 3:
+        tokens = utility_forms.set_value_words(tokens)
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
