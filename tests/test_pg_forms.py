@@ -479,3 +479,15 @@ def test_set_to_a_word_sqlglot_knows_as_a_keyword() -> None:
     assert regenerated("SET x = on") == "SET x = on"
     found = lint_text("SET LOCAL statement_timeout = cache;\n")
     assert codes(found) == ["DSQL710"]
+
+
+def test_arrays_of_object_identifier_types() -> None:
+    p = parsed("SELECT a::regclass[], CAST(b AS regtype[]), c::oid, d::oid[][] FROM t;")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert [text_of(p, c.to) for c in casts] == ["regclass[]", "regtype[]", "oid", "oid[][]"]
+    assert casts[0].to.is_type(exp.DataType.Type.ARRAY)
+    assert regenerated("SELECT CAST(a AS OID[])") == "SELECT CAST(a AS OID[])"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, r regclass[]);\nSELECT a::oid[] FROM t;\n"
+    )
+    assert codes(found) == ["DSQL102"]  # and no DSQL001

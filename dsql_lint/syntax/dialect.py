@@ -382,6 +382,44 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     return out
 
 
+def _object_identifier_arrays(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    """`oid[]`, `regclass[][]`: sqlglot reads these types only bare, and `[]` after them as
+    an empty subscript. The brackets are dropped, and each such type made an array of itself
+    after parsing (the types in the order written, with their number of dimensions)."""
+    dimensions: list[int] = []
+    drop: list[int] = []
+    n = len(types)
+    for i in range(n):
+        if types[i] is not TokenType.OBJECT_IDENTIFIER:
+            continue
+        k, count = i + 1, 0
+        while k + 1 < n and types[k] is TokenType.L_BRACKET:
+            close = k + 2 if types[k + 1] is TokenType.NUMBER else k + 1
+            if close >= n or types[close] is not TokenType.R_BRACKET:
+                break
+            drop.extend(range(k, close + 1))
+            count += 1
+            k = close + 1
+        dimensions.append(count)
+    if not drop:
+        return tokens
+    fixups.append(partial(_object_identifier_array_types, dimensions=dimensions))
+    return _without(tokens, drop)
+
+
+def _object_identifier_array_types(tree: exp.Expr | None, dimensions: list[int]) -> exp.Expr | None:
+    found = list(tree.find_all(exp.ObjectIdentifier, bfs=False)) if tree is not None else []
+    for node, count in zip(found, dimensions, strict=False):
+        if count:
+            array: exp.Expr = node.copy()
+            for _ in range(count):
+                array = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[array], nested=True)
+            node.replace(array)
+    return tree
+
+
 INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
 _TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
 
@@ -512,6 +550,9 @@ def _rewrite(
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
         types = [tok.token_type for tok in tokens]
+    if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
+        tokens = _object_identifier_arrays(tokens, types, fixups)
+        types = [tok.token_type for tok in tokens]
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
         types = [tok.token_type for tok in tokens]
@@ -641,6 +682,7 @@ class DSQL(Postgres):
                     types
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
+                    and TokenType.OBJECT_IDENTIFIER not in types
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
