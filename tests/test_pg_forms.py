@@ -491,3 +491,12 @@ def test_arrays_of_object_identifier_types() -> None:
         "CREATE TABLE t (id int PRIMARY KEY, r regclass[]);\nSELECT a::oid[] FROM t;\n"
     )
     assert codes(found) == ["DSQL102"]  # and no DSQL001
+
+
+def test_is_json_array() -> None:
+    p = parsed("SELECT js IS JSON ARRAY AS a, js IS NOT JSON ARRAY WITH UNIQUE KEYS FROM t;")
+    assert text_of(p, p.tree.expressions[0].this) == "js IS JSON ARRAY"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, d text CHECK (d IS JSON ARRAY), a int ARRAY);\n"
+    )
+    assert codes(found) == ["DSQL102"]

@@ -373,6 +373,8 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     for i in range(len(types) - 1, 0, -1):
         if types[i] is not TokenType.ARRAY:
             continue
+        if _word(out[i - 1]) == "JSON" and i > 1 and types[i - 2] in (TokenType.IS, TokenType.NOT):
+            continue  # `x IS [NOT] JSON ARRAY`: the predicate's kind
         if i + 1 == len(types) or types[i + 1] not in (TokenType.L_BRACKET, TokenType.L_PAREN):
             array = out[i]
             out[i : i + 1] = [
