@@ -500,3 +500,19 @@ def test_is_json_array() -> None:
         "CREATE TABLE t (id int PRIMARY KEY, d text CHECK (d IS JSON ARRAY), a int ARRAY);\n"
     )
     assert codes(found) == ["DSQL102"]
+
+
+def test_parameter_mode_after_the_name() -> None:
+    sql = (
+        "CREATE FUNCTION f(a VARIADIC int[] DEFAULT '{}', b OUT int) RETURNS int LANGUAGE sql AS ''"
+    )
+    p = parsed(sql + ";")
+    a, b = p.tree.this.expressions
+    assert [text_of(p, a.args["kind"]), text_of(p, b.args["kind"])] == ["int[]", "int"]
+    assert a.find(exp.InOutColumnConstraint).args["variadic"]
+    assert regenerated("CREATE PROCEDURE p(a VARIADIC INT[], b OUT INT) LANGUAGE sql AS 'x'") == (
+        "CREATE PROCEDURE p(a VARIADIC INT[], b OUT INT) LANGUAGE sql AS 'x'"
+    )
+    found = lint_text(sql + ";\n")
+    assert codes(found) == ["DSQL102"]
+    assert (found[0].line, found[0].col) == (1, 30)

@@ -787,7 +787,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Ordered] = _with_using(base.get(exp.Ordered, _method("ordered_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
-        dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
+        dispatch[exp.ColumnDef] = _mode_after_name(_with_options(PostgresGenerator.columndef_sql))
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
@@ -1013,6 +1013,20 @@ def _with_using(handler: Handler) -> Handler:
         if not operator or not text.startswith(this):
             return text
         return f"{this} USING {operator}{text[len(this) :]}"
+
+    return sql
+
+
+def _mode_after_name(handler: Handler) -> Handler:
+    """A routine's parameter `a VARIADIC int[]`: the mode where it was written (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        mode = expression.args.get(pgforms.MODE_AFTER_NAME)
+        name = gen.sql(expression, "this")
+        if not mode or not text.startswith(f"{mode} {name}"):
+            return text
+        return f"{name} {mode}{text[len(mode) + 1 + len(name) :]}"
 
     return sql
 

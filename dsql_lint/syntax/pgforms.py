@@ -59,6 +59,7 @@ WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
 USING_ALIAS = "using_alias"
 JSON_CLAUSES = "json_clauses"
+MODE_AFTER_NAME = "mode_after_name"
 
 Fixup = Callable[[Any], Any]
 
@@ -697,12 +698,16 @@ def _function_types(
             params.append((begin, k))
             begin = k + 1
     types: dict[int, exp.Expr] = {}
+    late_modes: dict[int, str] = {}
     equals = False
     out: list[Token] = list(tokens[: open_ + 1])
     for n, (begin, end) in enumerate(params):
         if n:
             out.append(tokens[begin - 1])
         part = tokens[begin:end]
+        if len(part) > 2 and part[0].token_type in _NAMES and _upper(part[1]) in _FUNCTION_MODES:
+            late_modes[part[0].start] = _upper(part[1]) or ""  # `a VARIADIC int[]`
+            part = [part[0], *part[2:]]
         mode = 1 if part and _upper(part[0]) in _FUNCTION_MODES and len(part) > 2 else 0
         default = next(
             (
@@ -725,12 +730,30 @@ def _function_types(
         out.append(_retyped(body[0], TokenType.VAR, "_"))
         out += part[default:]
         types[body[0].start] = parsed
-    if not types and not equals:
+    if not types and not equals and not late_modes:
         return tokens
     out += tokens[close:]
     if types:
         fixups.append(partial(_set_function_types, types=types))
+    if late_modes:
+        fixups.append(partial(_set_late_modes, modes=late_modes))
     return out
+
+
+def _set_late_modes(tree: exp.Expr | None, modes: dict[int, str]) -> exp.Expr | None:
+    """A parameter's mode written after its name: the constraint its mode before the name
+    gives, marked (args["mode_after_name"]) for the generator to print it where written."""
+    for column in tree.find_all(exp.ColumnDef) if tree is not None else []:
+        mode = modes.get(column.this.meta.get("start", -1)) if column.this else None
+        if mode is None:
+            continue
+        constraint = exp.InOutColumnConstraint(
+            input_=mode in ("IN", "INOUT"), output=mode in ("OUT", "INOUT"),
+            variadic=mode == "VARIADIC",
+        )  # fmt: skip
+        column.append("constraints", constraint)
+        column.set(MODE_AFTER_NAME, mode)
+    return tree
 
 
 def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> exp.Expr | None:
