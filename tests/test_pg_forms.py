@@ -516,3 +516,12 @@ def test_parameter_mode_after_the_name() -> None:
     found = lint_text(sql + ";\n")
     assert codes(found) == ["DSQL102"]
     assert (found[0].line, found[0].col) == (1, 30)
+
+
+def test_copy_options_without_with() -> None:
+    p = parsed("COPY t (a, b) FROM STDIN (FORMAT csv, DEFAULT '');")
+    assert [text_of(p, o) for o in p.tree.args["params"]] == ["FORMAT csv", "DEFAULT ''"]
+    found = lint_text(
+        "COPY t TO '/tmp/x' (FORMAT csv);\nCOPY (SELECT 1 FOR SHARE) TO stdout (FORMAT csv);\n"
+    )
+    assert codes(found) == ["DSQL709", "DSQL713"]

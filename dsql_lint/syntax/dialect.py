@@ -545,6 +545,7 @@ def _rewrite(
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
     if first is TokenType.COPY and inner is not None:
         tokens = dml_forms.copy_of_changes(tokens, fixups, inner)
+        tokens = dml_forms.copy_options_without_with(tokens)
     elif first is TokenType.ANALYZE:
         tokens = utility_forms.analyze_options(tokens, sql, fixups)
     elif first is TokenType.SET and len(tokens) > 3:

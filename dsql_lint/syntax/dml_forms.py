@@ -5,6 +5,7 @@ keep positions (see pgforms.py, which calls these):
                                        a target column with subscripts or fields: in the
                                        target's exp.Schema, the expression the same text
                                        reads as elsewhere (exp.Bracket, exp.Column, exp.Dot)
+    COPY t FROM STDIN (FORMAT csv)     the options without WITH, read as with it
 """
 
 from __future__ import annotations
@@ -195,3 +196,21 @@ def _set_copied(tree: exp.Expr | None, statement: exp.Expr) -> exp.Expr | None:
     if isinstance(tree, exp.Copy) and isinstance(tree.this, exp.Subquery):
         tree.this.set("this", statement)
     return tree
+
+
+def copy_options_without_with(tokens: list[Token]) -> list[Token]:
+    """`COPY t FROM STDIN (FORMAT csv)`: the options' WITH is optional, and sqlglot reads
+    `stdin (...)` as a call without it: a WITH at the parenthesis' place."""
+    depth = 0
+    for k, token in enumerate(tokens):
+        kind = token.token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth or k == 0 or (kind is not TokenType.FROM and _word(token) != "TO"):
+            continue
+        options = k + 2  # after STDIN, STDOUT or a file's name (not PROGRAM's command)
+        if options < len(tokens) and tokens[options].token_type is TokenType.L_PAREN:
+            paren = tokens[options]
+            with_ = Token(TokenType.WITH, "WITH", paren.line, paren.col, paren.start, paren.start)
+            return [*tokens[:options], with_, *tokens[options:]]
+        return tokens
+    return tokens
