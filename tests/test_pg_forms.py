@@ -14,6 +14,7 @@ from dsql_lint.syntax.query_forms import USING
 from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
+from dsql_lint.syntax.xml_forms import TEMPLATE
 
 
 def parsed(text: str) -> Parsed:
@@ -525,3 +526,25 @@ def test_copy_options_without_with() -> None:
         "COPY t TO '/tmp/x' (FORMAT csv);\nCOPY (SELECT 1 FOR SHARE) TO stdout (FORMAT csv);\n"
     )
     assert codes(found) == ["DSQL709", "DSQL713"]
+
+
+def test_xml_functions_written_with_keywords() -> None:
+    p = parsed(
+        "SELECT xmlexists('//town' PASSING BY REF data BY REF), xmlpi(name php, 'echo'),"
+        " xmlroot(xmlparse(document d), version no value, standalone yes),"
+        " xmlserialize(CONTENT x AS character varying(20) NO INDENT) FROM t;"
+    )
+    calls = [n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous)]
+    assert [c.args[TEMPLATE] for c in calls] == [
+        [0, "PASSING", "BY", "REF", 1, "BY", "REF"],
+        ["name php", ",", 0],
+        [0, ",", "version", "no value", ",", "standalone", "yes"],
+        ["document", 0],
+        ["CONTENT", 0, "AS character varying(20) NO INDENT"],
+    ]
+    assert [text_of(p, c) for c in calls[0].expressions] == ["'//town'", "data"]
+    assert text_of(p, calls[3]) == "xmlparse(document d)"
+    sql = "SELECT XMLROOT(XMLPARSE(content x), version '1.1', standalone no)"
+    assert regenerated(sql) == sql
+    found = lint_text("SELECT xmlparse(content to_tsvector('x')::text) FROM t FOR SHARE;\n")
+    assert codes(found) == ["DSQL714", "DSQL713"]

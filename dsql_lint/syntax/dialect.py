@@ -59,7 +59,14 @@ from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import dml_forms, pgforms, query_forms, routine_args, utility_forms
+from dsql_lint.syntax import (
+    dml_forms,
+    pgforms,
+    query_forms,
+    routine_args,
+    utility_forms,
+    xml_forms,
+)
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -965,12 +972,15 @@ def _with_using_alias(handler: Handler) -> Handler:
 
 
 def _current_of(handler: Handler) -> Handler:
-    """`WHERE CURRENT OF c`, which the parser reads as a call, and JSON_ARRAY's trailing
-    clauses, which it sets aside (pgforms)."""
+    """`WHERE CURRENT OF c`, which the parser reads as a call, JSON_ARRAY's trailing
+    clauses, which it sets aside (pgforms), and XML functions written with keywords."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         if expression.args.get(pgforms.CURRENT_OF):
             return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        template = expression.args.get(xml_forms.TEMPLATE)
+        if template:
+            return xml_forms.generate(gen, expression, template)
         text = handler(gen, expression)
         clauses = expression.args.get(pgforms.JSON_CLAUSES)
         if clauses and text.endswith(")"):

@@ -49,7 +49,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args
+from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args, xml_forms
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -235,7 +235,9 @@ def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
     """Whether the text may hold a form `text_forms` reads (a regex at C speed before any
     scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
     know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
-    or a JSON_ARRAY constructor."""
+    or a JSON_ARRAY constructor, or an XML function written with keywords."""
+    if xml_forms.IN_TEXT.search(sql, start, end) is not None:
+        return True
     return _JSON_ARRAY.search(sql, start, end) is not None or any(
         m.group() not in known and "--" not in m.group() and "/*" not in m.group()
         for m in _OPERATOR_RUN.finditer(sql, start, end)
@@ -247,6 +249,8 @@ def text_forms(
 ) -> list[Token]:
     """The forms `in_text` finds, made Postgres-parsable."""
     start, end = tokens[0].start, tokens[-1].end + 1
+    if xml_forms.IN_TEXT.search(sql, start, end):
+        tokens = xml_forms.xml_calls(tokens, sql, fixups)
     if _JSON_ARRAY.search(sql, start, end):
         tokens = _json_array_clauses(tokens, sql, fixups)
     if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
