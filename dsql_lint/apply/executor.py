@@ -100,6 +100,11 @@ class Executor:
         return self.session.conn
 
     @property
+    def sent_any(self) -> bool:
+        """Has a migration statement been sent yet (a Ctrl-C before one applied nothing)?"""
+        return self._running is not None
+
+    @property
     def current(self) -> str:
         """Where the run is: a statement's file:line, or the phase before the first."""
         return self._current

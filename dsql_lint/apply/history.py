@@ -259,6 +259,25 @@ class Problem:
     detail: str
     ledger_name: str | None = None  # a missing file's name in the ledger
 
+    @property
+    def remedy(self) -> str:
+        """The command that clears the problem, as Flyway's validate names repair."""
+        if self.kind == "edited":
+            return (
+                "restore it and put the change in a new migration file, or accept the edit "
+                f"with `dsql-lint repair --accept-edits {self.name}`"
+            )
+        if self.kind == "missing":
+            return "put the file back, or let `dsql-lint repair` record it as deleted"
+        if self.kind == "failed":
+            return (
+                "correct the statement, then `dsql-lint repair` removes the failed row and "
+                "`dsql-lint apply` runs it again"
+            )
+        if self.kind == "out of order":
+            return "`dsql-lint apply --out-of-order` applies it, or give it a higher version"
+        return "`dsql-lint apply` runs it"  # pending, interrupted
+
 
 def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
     """The ledger names of files the ledger has and the folder no longer has."""

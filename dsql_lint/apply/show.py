@@ -40,10 +40,16 @@ def ledger_status(step: Step, state: LedgerState | None) -> str:
     return state.status(step.file, step.index) or "pending"
 
 
+def _where_width(plans: list[FilePlan]) -> int:
+    """One width for the `file:line` column of every plan, so the columns after it line up."""
+    return max((len(step.where) for plan in plans for step in plan.steps), default=0)
+
+
 def print_plan(
     plans: list[FilePlan], state: LedgerState | None, target: Target | None, fmt: str
 ) -> None:
     where = target.describe() if target else "no target: planned from the files alone"
+    width = _where_width(plans)
     if fmt == "text":
         click.echo(f"plan ({where})")
     for plan in plans:
@@ -68,11 +74,11 @@ def print_plan(
                     click.echo(json.dumps({"event": "plan", **fields}))
                     continue
                 line = (
-                    f"  {step.where:<28} {step.kind:<7} {fields['transaction']:<20} "
+                    f"  {step.where:<{width}} {step.kind:<7} {fields['transaction']:<20} "
                     f"{fields['ledger']:<9} {step.first_line}"
                 )
                 if fields["waits_for"]:
-                    line += f"\n  {'':<28} waits for: {fields['waits_for']}"
+                    line += f"\n  {'':<{width}} waits for: {fields['waits_for']}"
                 click.echo(line)
 
 
@@ -82,6 +88,7 @@ def print_status(
     """Print each file's and statement's status; the number of failed statements."""
     failed = 0
     runs = set(map(id, selected))
+    width = _where_width(plans)
     for plan in plans:
         steps = plan.steps
         statuses = [ledger_status(step, state) for step in steps]
@@ -140,7 +147,7 @@ def print_status(
                 extra = f"  [{row.error}]" if row and row.error else ""
                 if rows is not None and status == STARTED:
                     extra += f"  [COPY: {committed(*rows)}]"
-                click.echo(f"  {step.where:<28} {status:<8} {step.first_line}{extra}")
+                click.echo(f"  {step.where:<{width}} {status:<8} {step.first_line}{extra}")
     return failed
 
 

@@ -187,6 +187,9 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: str | N
     return parse_version(value)
 
 
+NOTHING_APPLIED = "before any statement was sent: nothing was applied"
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @target_options
@@ -233,6 +236,15 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
     """Apply migrations to Aurora DSQL (or PostgreSQL with --dsn), statement by statement.
 
     The linter runs first, with the project's configuration as `check` reads it."""
+    try:
+        return _plan_and_apply(paths, kw)
+    except KeyboardInterrupt:
+        # Ctrl-C once the run has begun is caught where it can say how far it got.
+        click.echo(f"dsql-lint: error: interrupted {NOTHING_APPLIED}", err=True)
+        return 130
+
+
+def _plan_and_apply(paths: tuple[str, ...], kw: dict[str, Any]) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _target(kw, settings)
@@ -295,6 +307,8 @@ def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
         error = ApplyError(
             f"interrupted at {executor.interrupted_at()}: the ledger records how far the run got; "
             "run apply again to resume"
+            if executor.sent_any
+            else f"interrupted while {executor.current}, {NOTHING_APPLIED}"
         )
     finally:
         session.close()

@@ -131,6 +131,15 @@ def _repair(
     said = retried(clear)
     for line, _ in said:
         click.echo(line)
+    # Flyway's repair realigns every checksum; this one only those named, as an edit to an
+    # applied file is a change that never reaches the target unless it goes in a new file.
+    chosen = {plan.name for plan in accepted}
+    for plan in plans:
+        if plan.name not in chosen and (why := history.edit_of(plan, state)):
+            click.echo(
+                f"left as it is: {why}; accept it with `dsql-lint repair --accept-edits "
+                f"{plan.path}`, or restore it and put the change in a new migration file"
+            )
     return changes + sum(changed for _, changed in said)
 
 

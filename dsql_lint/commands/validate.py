@@ -41,7 +41,12 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     found = history.problems(plans, state)
     for problem in found:
         if kw["fmt"] == "json":
-            fields = {"kind": problem.kind, "file": problem.name, "detail": problem.detail}
+            fields = {
+                "kind": problem.kind,
+                "file": problem.name,
+                "detail": problem.detail,
+                "next": problem.remedy,
+            }
             if problem.ledger_name:
                 fields["name"] = problem.ledger_name
             click.echo(json.dumps({"event": "problem", **fields}))
@@ -52,6 +57,9 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
         click.echo(json.dumps({"event": "done", "problems": len(found), "exit": code}))
     elif found:
         click.echo(f"validate: {len(found)} problem{'s' * (len(found) != 1)}", err=True)
+        # One line per remedy: ten pending files need one `apply`, not ten.
+        for remedy in dict.fromkeys(problem.remedy for problem in found):
+            click.echo(f"  next: {remedy}", err=True)
     else:
         files = f"{len(plans)} file{'s' * (len(plans) != 1)}"
         click.echo(f"validate: {files}, the target matches the folder", err=True)

@@ -159,3 +159,63 @@ def test_validate_names_a_missing_file_by_the_path_it_ran_from(
     db.execute("UPDATE dsql_lint.files SET path = NULL")
     older = run_cli("validate", str(folder), "--dsn", db.dsn)
     assert older.out == "V2__b.sql: missing: in the ledger, not in the folder\n"
+
+
+def test_validate_names_the_command_that_clears_each_problem(db: Database, tmp_path: Path) -> None:
+    """As Flyway's validate points at repair: an edited file names `repair --accept-edits`
+    with its path, a pending one `apply`; once per remedy, and in JSON as `next`."""
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(tmp_path / "m", {"V1__a.sql": entry(1)})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    (folder / "V1__a.sql").write_text(entry(1) + "-- reviewed\n")
+    write(folder, {"V2__b.sql": entry(2), "V3__c.sql": entry(3)})
+
+    found = run_cli("validate", str(folder), "--dsn", db.dsn)
+    assert found.code == 1
+    nexts = [line.strip() for line in found.err.splitlines() if line.strip().startswith("next:")]
+    assert nexts == [
+        "next: restore it and put the change in a new migration file, or accept the edit with "
+        f"`dsql-lint repair --accept-edits {folder / 'V1__a.sql'}`",
+        "next: `dsql-lint apply` runs it",
+    ]
+    events = map(
+        json.loads,
+        run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json").out.splitlines(),
+    )
+    said = {Path(e["file"]).name: e["next"] for e in events if e["event"] == "problem"}
+    assert said["V2__b.sql"] == said["V3__c.sql"] == "`dsql-lint apply` runs it"
+
+
+def test_repair_names_the_edits_it_leaves(db: Database, tmp_path: Path) -> None:
+    """repair realigns only the checksums given to --accept-edits: any other edited file is
+    named with the option that would accept it, and its ledger row is left as it was."""
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    folder = write(tmp_path / "m", {"V1__a.sql": entry(1), "V2__b.sql": entry(2)})
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    for name in ("V1__a.sql", "V2__b.sql"):
+        (folder / name).write_text((folder / name).read_text() + "-- reviewed\n")
+
+    repaired = run_cli(
+        "repair", str(folder), "--dsn", db.dsn, "--accept-edits", str(folder / "V2__b.sql")
+    )
+    assert repaired.code == 0, repaired.output
+    left = [line for line in repaired.out.splitlines() if line.startswith("left as it is: ")]
+    assert len(left) == 1 and str(folder / "V1__a.sql") in left[0]
+    assert left[0].endswith(
+        f"accept it with `dsql-lint repair --accept-edits {folder / 'V1__a.sql'}`, or restore "
+        "it and put the change in a new migration file"
+    )
+    still = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+    assert kinds(still.out) == [("V1__a.sql", "edited")]
+
+
+def test_status_lines_up_its_columns_whatever_the_paths(db: Database, tmp_path: Path) -> None:
+    """The status column starts at one place for `file:2` and `file:11` alike, and for
+    paths longer than any fixed width."""
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    deep = tmp_path / ("a-rather-long-folder-name-" * 2) / "m"
+    folder = write(deep, {"V1__a.sql": "".join(entry(n) for n in range(1, 12))})
+    status = run_cli("status", str(folder), "--dsn", db.dsn)
+    rows = [line for line in status.out.splitlines() if line.startswith("  ")]
+    assert len(rows) == 11
+    assert len({line.index(" pending ") for line in rows}) == 1, status.out

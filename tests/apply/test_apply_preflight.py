@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import Database, run_cli
@@ -66,3 +71,41 @@ def test_undo_and_down_files_do_not_block_the_run(db: Database, tmp_path: Path) 
     result = run_cli("apply", str(folder), "--dsn", db.dsn)
     assert result.code == 0, result.output
     assert "TRUNCATE" not in result.err
+
+
+def test_ctrl_c_before_any_statement_says_nothing_was_applied(tmp_path: Path) -> None:
+    """SIGINT while apply still waits for the server (here one that accepts the connection
+    and never answers): one line saying nothing was applied, exit 130, no traceback."""
+    folder = write(tmp_path / "m", {"V1__a.sql": "SELECT 1;\n"})
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(60)
+        port = server.getsockname()[1]
+        env = {**os.environ, "DSQL_LINT_NO_CACHE": "1", "PGCONNECT_TIMEOUT": "120"}
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dsql_lint",
+                "apply",
+                str(folder),
+                "--dsn",
+                f"postgresql://u@127.0.0.1:{port}/db?sslmode=disable",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            # A shell's background job ignores SIGINT, and its children inherit that.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        connection, _ = server.accept()
+        with connection:
+            run.send_signal(signal.SIGINT)
+            out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert err.splitlines() == [
+        "dsql-lint: error: interrupted while connecting, before any statement was sent: "
+        "nothing was applied"
+    ], err
