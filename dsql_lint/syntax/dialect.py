@@ -532,7 +532,7 @@ def _rewrite(
     types: list[TokenType],
     sql: str,
     sub_parser: Callable[[], Any],
-    inner: Callable[[list[Token]], Any] | None = None,
+    inner: Callable[[list[Token], str], Any] | None = None,
 ) -> tuple[list[Token], list[Fixup]]:
     """Postgres-parsable tokens for one statement, and the fixups to apply to its tree.
     `types` are the tokens' types: membership tests on them run at C speed. `inner` parses a
@@ -551,7 +551,7 @@ def _rewrite(
         # Built here: the Postgres parser only sees a placeholder, which keeps the count.
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
     if first is TokenType.COPY and inner is not None:
-        tokens = dml_forms.copy_of_changes(tokens, fixups, inner)
+        tokens = dml_forms.copy_of_changes(tokens, fixups, partial(inner, sql=sql))
         tokens = dml_forms.copy_options_without_with(tokens)
     elif first is TokenType.ANALYZE:
         tokens = utility_forms.analyze_options(tokens, sql, fixups)
@@ -697,10 +697,9 @@ class DSQL(Postgres):
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
-                nested = partial(self._nested, sql=sql)
-                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, nested)
+                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, self._nested)
                 return rewritten, [fixes]
-            nested = partial(self._nested, sql=sql)
+            nested = self._nested
             out: list[Token] = []
             fixups: list[list[Fixup]] = []
             begin = 0

@@ -31,10 +31,11 @@ def insert_targets(
     found: dict[int, exp.Expr] = {}
     drop: set[int] = set()
     n = len(tokens)
-    for into in range(n - 2):
-        if tokens[into].token_type is not TokenType.INTO or tokens[into - 1].text.upper() != (
-            "INSERT"
-        ):
+    types = [t.token_type for t in tokens]
+    into = -1
+    for _ in range(types.count(TokenType.INTO)):  # list.index finds each at C speed
+        into = types.index(TokenType.INTO, into + 1)
+        if into == 0 or into > n - 3 or tokens[into - 1].text.upper() != "INSERT":
             continue
         k = into + 1
         while k + 1 < n and tokens[k + 1].token_type is TokenType.DOT:

@@ -169,20 +169,23 @@ def rewrite(
         if words.has(_VALUES):
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
-        tokens = _table_forms(tokens, sql, fixups)
+        tokens = _table_forms(tokens, types, sql, fixups)
     elif first is TokenType.ALTER:
         if _Words(tokens, sql).has(_GENERATED):
             tokens = _virtual(tokens, fixups)
         tokens = _compression(tokens)
-        tokens = _table_forms(tokens, sql, fixups)
+        tokens = _table_forms(tokens, types, sql, fixups)
     return tokens
 
 
-def _table_forms(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+def _table_forms(
+    tokens: list[Token], types: list[TokenType], sql: str, fixups: list[Fixup]
+) -> list[Token]:
+    """`types`: the statement's token types before any rewrite (for membership tests)."""
     start, end = tokens[0].start, tokens[-1].end + 1
     if not sql or ddl_forms.SET_COLUMNS.search(sql, start, end):
         tokens = ddl_forms.set_null_columns(tokens, sql, fixups)
-    if TokenType.DASH in (t.token_type for t in tokens):
+    if TokenType.DASH in types:
         tokens = ddl_forms.negative_scales(tokens)
     return tokens
 
@@ -236,9 +239,7 @@ def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
     scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
     know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
     or a JSON_ARRAY constructor, or an XML function written with keywords."""
-    if xml_forms.IN_TEXT.search(sql, start, end) is not None:
-        return True
-    return _JSON_ARRAY.search(sql, start, end) is not None or any(
+    return _CALLS.search(sql, start, end) is not None or any(
         m.group() not in known and "--" not in m.group() and "/*" not in m.group()
         for m in _OPERATOR_RUN.finditer(sql, start, end)
     )
@@ -259,6 +260,7 @@ def text_forms(
 
 
 _JSON_ARRAY = re.compile(r"\bjson_array(?:agg)?\s*\(", re.IGNORECASE)
+_CALLS = re.compile(f"{_JSON_ARRAY.pattern}|{xml_forms.IN_TEXT.pattern}", re.IGNORECASE)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 
 
