@@ -57,6 +57,9 @@ class Command:
     why: str | None = None  # why it is refused, when no rule of its own says so
     dsql: str | None = None  # what the cluster answers, where recorded
     unless: str | None = None  # IF_EXISTS: refused, but not with IF EXISTS
+    # Every form is read as a tree, which its rules judge: a statement the parser keeps as raw
+    # text was not checked, and says so (DSQL001).
+    read_as_tree: bool = False
 
 
 def table_path() -> Path:
@@ -97,6 +100,7 @@ def _load(path: Path) -> dict[str, Command]:
             why=entry.get("why"),
             dsql=entry.get("dsql"),
             unless=entry.get("unless"),
+            read_as_tree=entry.get("read") == "tree",
         )
     return out
 

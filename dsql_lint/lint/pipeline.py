@@ -335,17 +335,33 @@ def _analyze_statement(
                 table, table_known = cat.subject_table(tree), True
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
-    found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset))
+    raw = isinstance(tree, exp.Command)
+    found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
     return StatementResult(found, kind, cat.effects_of(tree), pending, uses=uses)
 
 
 def _command_verdict(
-    statement: Statement, code: str, found: list[Diagnostic], ruleset: RuleSet
+    statement: Statement,
+    code: str,
+    found: list[Diagnostic],
+    ruleset: RuleSet,
+    raw: bool = False,
 ) -> list[Diagnostic]:
     """What the table of PostgreSQL commands says of a statement no rule refused: a refused
-    command is an error all the same (DSQL005), an undocumented one a warning (DSQL006)."""
+    command is an error all the same (DSQL005), an undocumented one a warning (DSQL006).
+    `raw`: the parser kept the statement as text; for a command whose rules read trees, that
+    is a statement nothing checked (DSQL001), which no finding may hide as "All clean"."""
     special = ruleset.special
+    if raw and not found and (unread := special.get(PARSE_ERROR)) is not None:
+        command = commands.identify(code)
+        if command is not None and command.read_as_tree:
+            error = f"the parser does not read this form of {command.name}"
+            return [
+                diagnostic(
+                    statement, unread, statement.start, statement.start + 1, {"error": error}
+                )
+            ]
     if UNSUPPORTED_COMMAND not in special and UNDOCUMENTED_COMMAND not in special:
         return []
     command = commands.identify(code)
