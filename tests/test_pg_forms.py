@@ -548,3 +548,13 @@ def test_xml_functions_written_with_keywords() -> None:
     assert regenerated(sql) == sql
     found = lint_text("SELECT xmlparse(content to_tsvector('x')::text) FROM t FOR SHARE;\n")
     assert codes(found) == ["DSQL714", "DSQL713"]
+
+
+def test_create_table_without_oids_and_on_commit_drop() -> None:
+    p = parsed("CREATE TEMP TABLE c (f1 int, f2 text[]) WITHOUT OIDS ON COMMIT DROP;")
+    assert p.tree.args["table_tail"] == "WITHOUT OIDS"
+    assert p.tree.find(exp.OnCommitProperty).args["drop"]
+    sql = "CREATE TEMPORARY TABLE c (f1 INT) ON COMMIT DROP"
+    assert regenerated(sql) == sql
+    found = lint_text("CREATE TEMP TABLE c (f1 int, f2 text[]) ON COMMIT DROP;\n")
+    assert codes(found) == ["DSQL501", "DSQL102", "DSQL503"]

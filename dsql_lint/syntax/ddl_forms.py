@@ -5,6 +5,9 @@ that keep positions (see pgforms.py, which calls these):
                                        the columns dropped from the tokens and written back
                                        into the reference's option, which sqlglot keeps as
                                        text ("ON DELETE SET NULL (b)")
+    CREATE TABLE ... WITHOUT OIDS      the words dropped, kept on exp.Create
+                                       (args["table_tail"]) and printed after the rest
+    CREATE TEMP TABLE ... ON COMMIT DROP   exp.OnCommitProperty with args["drop"]
     numeric(3, -6)                     a negative scale (PostgreSQL 15): one number token at
                                        the digits' place
 """
@@ -88,3 +91,51 @@ def negative_scales(tokens: list[Token]) -> list[Token]:
                            number.start, number.end, sign.comments + number.comments)  # fmt: skip
             out[i : i + 2] = [merged]
     return out
+
+
+TABLE_TAIL = "table_tail"
+ON_COMMIT_DROP = "drop"
+
+
+def table_tail(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`CREATE TABLE ... WITHOUT OIDS` and `... ON COMMIT DROP`, which sqlglot does not read
+    (it keeps the statement as text): the words dropped; WITHOUT OIDS kept on the statement
+    (args["table_tail"]), printed after the rest, and ON COMMIT DROP an exp.OnCommitProperty
+    (args["drop"]) at the place of its ON."""
+    words = [t.text.upper() if t.token_type is not TokenType.IDENTIFIER else "" for t in tokens]
+    drop: set[int] = set()
+    without = _phrase(words, ("WITHOUT", "OIDS"))
+    if without is not None:
+        drop.update((without, without + 1))
+        fixups.append(_set_without_oids)
+    on = _phrase(words, ("ON", "COMMIT", "DROP"))
+    if on is not None:
+        drop.update((on, on + 1, on + 2))
+        fixups.append(partial(_set_on_commit_drop, on=tokens[on]))
+    return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
+
+
+def _phrase(words: list[str], phrase: tuple[str, ...]) -> int | None:
+    size = len(phrase)
+    return next(
+        (i for i in range(2, len(words) - size + 1) if tuple(words[i : i + size]) == phrase), None
+    )
+
+
+def _set_without_oids(tree: exp.Expr | None) -> exp.Expr | None:
+    if isinstance(tree, exp.Create):
+        tree.set(TABLE_TAIL, "WITHOUT OIDS")
+    return tree
+
+
+def _set_on_commit_drop(tree: exp.Expr | None, on: Token) -> exp.Expr | None:
+    if isinstance(tree, exp.Create):
+        prop = exp.OnCommitProperty(delete=False)
+        prop.set(ON_COMMIT_DROP, True)
+        prop.meta.update(line=on.line, col=on.col, start=on.start, end=on.end)
+        properties = tree.args.get("properties")
+        if properties is None:
+            tree.set("properties", exp.Properties(expressions=[prop]))
+        else:
+            properties.append("expressions", prop)
+    return tree

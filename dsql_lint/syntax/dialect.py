@@ -60,6 +60,7 @@ from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
 from dsql_lint.syntax import (
+    ddl_forms,
     dml_forms,
     pgforms,
     query_forms,
@@ -776,7 +777,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
     dispatch = _DISPATCH.get(id(base))
     if dispatch is None:
         dispatch = dict(base)
-        dispatch[exp.Create] = _with_async(base[exp.Create], " INDEX")
+        dispatch[exp.Create] = _with_tail(_with_async(base[exp.Create], " INDEX"))
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
@@ -801,6 +802,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
+        on_commit = exp.OnCommitProperty
+        dispatch[on_commit] = _on_commit_drop(base.get(on_commit, _method("oncommitproperty_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
 
@@ -813,6 +816,28 @@ def _with_async(handler: Handler, keyword: str) -> Handler:
         if expression.args.get(ASYNC) and keyword in text:
             text = text.replace(keyword, f"{keyword} ASYNC", 1)
         return text
+
+    return sql
+
+
+def _with_tail(handler: Handler) -> Handler:
+    """CREATE TABLE's WITHOUT OIDS, after the rest (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        tail = expression.args.get(ddl_forms.TABLE_TAIL)
+        return f"{text} {tail}" if tail else text
+
+    return sql
+
+
+def _on_commit_drop(handler: Handler) -> Handler:
+    """ON COMMIT DROP, which sqlglot's property has no value for (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if expression.args.get(ddl_forms.ON_COMMIT_DROP):
+            return "ON COMMIT DROP"
+        return handler(gen, expression)
 
     return sql
 

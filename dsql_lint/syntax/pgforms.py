@@ -170,6 +170,8 @@ def rewrite(
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
+        if words.has(_TAIL):
+            tokens = ddl_forms.table_tail(tokens, fixups)
     elif first is TokenType.ALTER:
         if _Words(tokens, sql).has(_GENERATED):
             tokens = _virtual(tokens, fixups)
@@ -202,6 +204,7 @@ class _Words:
         return not self.sql or word.search(self.sql, self.start, self.end) is not None
 
 
+_TAIL = re.compile(r"\b(?:without\s+oids|on\s+commit\s+drop)\b", re.IGNORECASE)
 _GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
     re.compile(rf"\b{word}\b", re.IGNORECASE)
     for word in ("generated", "partition", "inherit", "of", "values")
