@@ -23,9 +23,9 @@ def _target_for(rule: Rule) -> dt.date | None:
 def test_rule_has_failing_and_passing_fixtures(rule: Rule) -> None:
     folder = FIXTURES / rule.code
     # An ORM note is about a TypeScript or Prisma file: its failing cases are fixtures/orm
-    # (tests/test_orm.py). A Flyway placeholder needs a Flyway file's name and a flyway.conf
-    # beside it: tests/test_placeholders.py.
-    elsewhere = {"orm_note", "unset_placeholder"} & set(rule.match)
+    # (tests/test_orm.py, tests/test_orm_builders.py). A Flyway placeholder needs a Flyway
+    # file's name and a flyway.conf beside it: tests/test_placeholders.py.
+    elsewhere = {"orm_note", "orm_unread", "unset_placeholder"} & set(rule.match)
     assert elsewhere or fixture_inputs(folder, "fail"), f"{folder}/fail*.sql missing"
     assert fixture_inputs(folder, "pass"), f"{folder}/pass*.sql missing"
 
@@ -67,7 +67,7 @@ def test_docs_examples(rule: Rule) -> None:
     # TypeScript or Prisma files, not SQL (tests/test_orm.py); an unreadable file's example
     # is about its bytes, which a YAML text cannot hold (its fixtures do); a placeholder's
     # needs a Flyway file's name (tests/test_placeholders.py).
-    elsewhere = {"copy_rows", "orm_note", "unreadable", "unset_placeholder"}
+    elsewhere = {"copy_rows", "orm_note", "orm_unread", "unreadable", "unset_placeholder"}
     if rule.scope.value != "catalog" and not elsewhere & set(rule.match):
         assert rule.code in {d.code for d in bad}, f"docs.bad of {rule.code} is not reported"
     if rule.docs.good:

@@ -43,6 +43,7 @@ UNTERMINATED = "unterminated"
 UNSUPPORTED_COMMAND = "unsupported_command"
 UNDOCUMENTED_COMMAND = "undocumented_command"
 ORM_NOTE = "orm_note"
+ORM_UNREAD = "orm_unread"  # a call of an ORM file whose SQL could not be read
 UNREADABLE = "unreadable"
 BAD_INCLUDE = "bad_include"
 RUNNER_WRITE = "runner_write"  # a DDL in the transaction a framework's runner writes its row in
@@ -50,7 +51,7 @@ RUNNER_TABLE = "runner_table"  # a framework runner's own table, which DSQL refu
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
-        UNDOCUMENTED_COMMAND, ORM_NOTE, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
+        UNDOCUMENTED_COMMAND, ORM_NOTE, ORM_UNREAD, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
         REFUSED_META, UNSET_PLACEHOLDER, UNSET_PSQL_VARIABLE,
         RUNNER_WRITE, RUNNER_TABLE,
     }

@@ -24,6 +24,7 @@ from dsql_lint.engine.model import Rule
 from dsql_lint.engine.ruleset import (
     BAD_INCLUDE,
     ORM_NOTE,
+    ORM_UNREAD,
     PARSE_ERROR,
     POSTGRES_GRAMMAR,
     REFUSED_META,
@@ -657,11 +658,13 @@ class Linter:
         ]
 
     def _orm_notes(self, source: Source) -> list[Diagnostic]:
-        rule = self.ruleset.special.get(ORM_NOTE)
-        if rule is None or not isinstance(source, MappedSource):
+        if not isinstance(source, MappedSource):
             return []
         out = []
         for note in source.notes:
+            rule = self.ruleset.special.get(ORM_UNREAD if note.unread else ORM_NOTE)
+            if rule is None:
+                continue
             statement = Statement(source, 0, 0, 0, 1, 1)
             found = diagnostic(statement, rule, 0, 0, {"message": note.message})
             line, col = source.original_position(note.start)

@@ -170,10 +170,11 @@ def read_given(path: Path, text: str) -> Reader | None:
     return lambda source: _pointer(
         source,
         "Script",
-        "no SQL to check: this is not a TypeORM, Knex, Sequelize or MikroORM migration "
-        "(queryRunner.query, knex.raw, queryInterface.sequelize.query, this.addSql), a "
-        "Drizzle schema, a TypeORM entity, an Alembic or Django migration, or a Rails "
-        "migration or db/schema.rb",
+        "no SQL to check: dsql-lint found nothing here that it reads, which is the SQL of "
+        "TypeORM, Knex, Sequelize and MikroORM migrations (queryRunner.query, knex.raw, "
+        "queryInterface.sequelize.query, this.addSql) and their schema builders "
+        "(knex.schema, queryInterface, queryRunner), Drizzle schemas, TypeORM entities, "
+        "Alembic and Django migrations, and Rails migrations and db/schema.rb",
     )
 
 

@@ -28,6 +28,8 @@ class Note:
     start: int  # offsets into the original text
     end: int
     message: str
+    # A call whose SQL could not be read (DSQL016, a warning), not a remark (DSQL007).
+    unread: bool = False
 
 
 @dataclass(frozen=True)

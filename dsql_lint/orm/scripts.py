@@ -1,16 +1,24 @@
 """SQL strings in TypeScript/JavaScript migrations (TypeORM, Knex, Sequelize, MikroORM).
 
 Only string literals (and `+` chains of them) and template literals without `${}` are read,
-decoded as JavaScript decodes them; any other argument is reported as not checked. Calls
-inside a `down` method are never forward statements and are skipped.
+decoded as JavaScript decodes them; any other argument is reported as not checked. Schema
+builder calls (`knex.schema.createTable`, `queryInterface.addIndex`, `queryRunner.createTable`)
+are read as the SQL their library sends (orm/builders.py), in the order written among the raw
+ones. Calls inside a `down` method are never forward statements and are skipped.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from dsql_lint.orm.mapped import Builder, Literal, MappedSource, Note
+from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
+from dsql_lint.orm import jsvalues as js
+from dsql_lint.orm.jsstrings import skip_space, string
+from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax.source import Source
 
 # Receivers as each framework names them in its generated and documented migrations.
@@ -18,6 +26,37 @@ CALL = re.compile(
     r"\b(?:queryRunner\s*\.\s*query|(?:knex|trx)\s*(?:\.\s*schema\s*)?\.\s*raw"
     r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*addSql)\s*\("
 )
+# A schema-builder call as each library's generated migrations name its receiver: only the
+# methods that write DDL, so that application code asking `queryRunner` for a transaction
+# is not taken for a migration.
+BUILDER = re.compile(
+    r"\b(?:\w+\s*\.\s*schema\s*\.\s*(?:createTable|alterTable|table|dropTable|renameTable)\w*"
+    r"|queryInterface\s*\.\s*(?:createTable|addColumn|changeColumn|removeColumn|renameColumn"
+    r"|addIndex|addConstraint|dropTable|renameTable|removeIndex|removeConstraint)"
+    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|createIndex|createForeignKeys?|dropTable"
+    r"|dropColumn|renameColumn|renameTable))\s*\("
+)
+# Any call on a library's receiver, in a file with an `up` method: a migration even when it
+# calls nothing dsql-lint translates, so that those calls are reported, not passed over.
+RECEIVER_CALL = re.compile(r"\b(?:knex|queryInterface|queryRunner)\s*(?:\.\s*\w+\s*)*\(")
+UP = re.compile(r"\bup\s*[(:=]")
+
+
+def _migration_calls(text: str) -> bool:
+    return bool(RECEIVER_CALL.search(text) and UP.search(text))
+
+
+# Each library's schema builder, translated to the SQL it sends (orm/builders.py), and the
+# names its `up` method's receiver usually has.
+TRANSLATORS: dict[str, tuple[builders.Translator, tuple[str, ...], dict[str, str]]] = {
+    "Knex migration": (knex_schema.translate, ("knex",), knex_schema.HINTS),
+    "Sequelize migration": (
+        sequelize_schema.translate,
+        ("queryInterface",),
+        sequelize_schema.HINTS,
+    ),
+    "TypeORM migration": (typeorm_schema.translate, ("queryRunner",), typeorm_schema.HINTS),
+}
 DOWN = re.compile(
     r"\b(?:(?:async\s+)?function\s+down|(?:exports|module\.exports)\.down\s*=|(?:async\s+)?down\s*[(:=])"
 )
@@ -26,7 +65,7 @@ FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("TypeORM migration", re.compile(r"\bMigrationInterface\b|\bqueryRunner\s*:\s*QueryRunner\b")),
     ("MikroORM migration", re.compile(r"@mikro-orm/migrations|\bthis\.addSql\s*\(")),
     ("Sequelize migration", re.compile(r"\bqueryInterface\b")),
-    ("Knex migration", re.compile(r"\b(?:exports\.up|function\s+up)\b[^\n]*\bknex\b|\bKnex\b")),
+    ("Knex migration", re.compile(r"\bup\b[^\n]*\bknex\b|\bKnex\b|\bknex\s*\.\s*schema\b")),
 )
 # A migration that runs its up method in a transaction unless it opts out: TypeORM (the
 # default `transaction: "all"`), Knex and MikroORM each wrap it; Sequelize does not.
@@ -50,6 +89,13 @@ OPT_OUT_HOW = {
         "and put each DDL in its own migration"
     ),
 }
+# A Sequelize migration's own managed transaction: the calls given `{ transaction }` in its
+# callback run in it (Sequelize's sequelize.transaction(callback)); the others do not.
+MANAGED = re.compile(r"\bsequelize\s*\.\s*transaction\s*\(")
+OPT_OUT_HOW["Sequelize migration"] = (
+    "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` in "
+    "one transaction: give each DDL its own migration, outside `sequelize.transaction`"
+)
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
 BINDINGS = {
@@ -59,11 +105,9 @@ BINDINGS = {
 }
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-
 
 def framework(text: str) -> str | None:
-    if not CALL.search(text):
+    if not (CALL.search(text) or BUILDER.search(text) or _migration_calls(text)):
         return None
     return next((name for name, marker in FRAMEWORKS if marker.search(text)), None)
 
@@ -82,25 +126,97 @@ def read(source: Source, name: str) -> MappedSource:
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
     wrapped = name in WRAPPED and not OPT_OUT.search(text)
-    opened = False
+    tx = Transaction(build)
+    tx.wrapped = wrapped
+
+    def skipped(at: int) -> bool:
+        return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
+
+    found = _builder_calls(text, name, skipped)
+    managed = _managed(text, skipped) if name == "Sequelize migration" else []
+    reader, current = js.Reader(text), None
+    covered = [(f.start, f.end) for f in found]
+    events: list[tuple[int, object]] = [(f.start, f.translation) for f in found]
     for match in CALL.finditer(text):
         at = match.start()
-        if not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down):
+        if skipped(at) or any(lo <= at < hi for lo, hi in covered):
             continue
-        literal, arg_end = _argument(text, match.end())
+        events.append((at, match))
+    for at, event in sorted(events, key=lambda e: e[0]):
+        inside = next((r for r in managed if r[0] <= at < r[1] and _passes(reader, at)), None)
+        if inside != current:  # into, out of or from one managed transaction to the next
+            if current is not None:
+                tx.close(at, at + 1)
+            tx.wrapped = wrapped or inside is not None
+            current = inside
+        if isinstance(event, builders.Translation):
+            _translated(build, tx, event, notes, name)
+            continue
+        assert isinstance(event, re.Match)
+        literal, arg_end = _argument(text, event.end())
         if literal is None:
-            notes.append(Note(match.start(), max(arg_end, match.end()), _not_checked(name)))
+            notes.append(Note(at, max(arg_end, event.end()), _not_checked(name), unread=True))
             continue
-        if wrapped and not opened:
-            build.add("BEGIN;\n", at, match.end())
-            build.wrappers += 1
-            opened = True
+        tx.write(at, event.end())
         build.statement(literal.pieces, literal.end, literal.literals)
-    if opened:
-        build.add("COMMIT;\n", len(text) - 1, len(text))
-        build.wrappers += 1
-    hints = dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]) if opened else {}
+    tx.close(len(text) - 1, len(text))
+    hints: dict[str, Hint] = {}
+    if any(f.translation.statements for f in found):
+        hints.update(TRANSLATORS[name][2])
+    if tx.opened:
+        hints.update(dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]))
     return build.source(source, name, notes, hints)
+
+
+def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """The bodies of `sequelize.transaction(async (t) => { ... })` callbacks."""
+    reader, out = js.Reader(text), []
+    for match in MANAGED.finditer(text):
+        if skipped(match.start()):
+            continue
+        value, _ = reader.chain_at(match.start())
+        calls = js.chain(value)
+        body = (
+            next((a for a in calls[0].args if isinstance(a, js.Function)), None) if calls else None
+        )
+        if body is not None:
+            out.append((body.body_start, body.body_end))
+    return out
+
+
+def _passes(reader: js.Reader, at: int) -> bool:
+    """Whether the call at `at` is given a `transaction` option."""
+    value, _ = reader.chain_at(at)
+    calls = js.chain(value)
+    args = calls[0].args if calls else ()
+    return any(isinstance(a, js.Obj) and "transaction" in a.entries for a in args)
+
+
+def _builder_calls(text: str, name: str, skipped: Callable[[int], bool]) -> list[builders.Found]:
+    if name not in TRANSLATORS:
+        return []
+    translate, usual, _ = TRANSLATORS[name]
+    return builders.find(text, builders.up_receivers(text, usual), translate, skipped)
+
+
+def _translated(
+    build: Builder, tx: Transaction, call: builders.Translation, notes: list[Note], name: str
+) -> None:
+    """A builder call's statements, each sent as its library sends it, and a warning for
+    each part of it that was not read."""
+    for statement in call.statements:
+        tx.write(statement.start, statement.end)
+        for text, start, end in statement.pieces:
+            build.add(text, start, end)
+        build.add(";\n", statement.end - 1, statement.end)
+    for start, end, what in call.unread:
+        notes.append(Note(start, end, f"{name}: {what} is not checked: {NOT_READ}", unread=True))
+
+
+NOT_READ = (
+    "dsql-lint cannot tell what SQL it sends; write that part as the library's literal "
+    "form, or run the migration against a local PostgreSQL and check the SQL it logs"
+)
 
 
 def _not_checked(name: str) -> str:
@@ -115,93 +231,23 @@ def _argument(text: str, at: int) -> tuple[_Literal | None, int]:
     pieces: list[tuple[str, int, int]] = []
     literals: list[Literal] = []
     first = None
-    i = _skip_space(text, at)
+    i = skip_space(text, at)
     while True:
         if i >= len(text) or text[i] not in "'\"`":
             return None, i
-        decoded, end = _string(text, i)
+        decoded, end = string(text, i)
         if decoded is None:
             return None, end
         first = i if first is None else first
         pieces.extend(decoded)
         literals.append(Literal(i + 1, end - 1, "js", text[i]))
-        i = _skip_space(text, end)
+        i = skip_space(text, end)
         if i < len(text) and text[i] == "+":
-            i = _skip_space(text, i + 1)
+            i = skip_space(text, i + 1)
             continue
         if i < len(text) and text[i] in ",)":
             return _Literal(pieces, first, end, literals), end
         return None, i
-
-
-def _skip_space(text: str, i: int) -> int:
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-        elif text.startswith("//", i):
-            nl = text.find("\n", i)
-            i = len(text) if nl < 0 else nl + 1
-        elif text.startswith("/*", i):
-            close = text.find("*/", i + 2)
-            i = len(text) if close < 0 else close + 2
-        else:
-            break
-    return i
-
-
-def _string(text: str, start: int) -> tuple[list[tuple[str, int, int]] | None, int]:
-    """A literal's decoded pieces (a piece per run between escapes, each anchored to its
-    own characters), and the offset after its closing quote; None for a template with
-    substitutions or an unterminated literal."""
-    quote, i = text[start], start + 1
-    pieces: list[tuple[str, int, int]] = []
-    run = i
-    while i < len(text):
-        c = text[i]
-        if c == quote:
-            if run < i:
-                pieces.append((text[run:i], run, i))
-            return pieces, i + 1
-        if quote == "`" and text.startswith("${", i):
-            return None, _template_end(text, i)
-        if c == "\n" and quote != "`":
-            return None, i
-        if c != "\\":
-            i += 1
-            continue
-        if run < i:
-            pieces.append((text[run:i], run, i))
-        try:
-            char, length = _escape(text, i)
-        except ValueError:  # not a valid escape in JavaScript either: kept as written
-            char, length = text[i + 1 : i + 2], 2
-        pieces.append((char, i, i + length))
-        i += length
-        run = i
-    return None, len(text)
-
-
-def _escape(text: str, i: int) -> tuple[str, int]:
-    nxt = text[i + 1 : i + 2]
-    if nxt in _ESCAPES and not text[i + 2 : i + 3].isdigit():
-        return _ESCAPES[nxt], 2
-    if nxt == "x":
-        return chr(int(text[i + 2 : i + 4], 16)), 4
-    if nxt == "u" and text[i + 2 : i + 3] == "{":
-        close = text.index("}", i)
-        return chr(int(text[i + 3 : close], 16)), close + 1 - i
-    if nxt == "u":
-        return chr(int(text[i + 2 : i + 6], 16)), 6
-    if text.startswith("\r\n", i + 1):
-        return "", 3  # a line continuation
-    if nxt in "\r\n\u2028\u2029":
-        return "", 2
-    return nxt, 2
-
-
-def _template_end(text: str, i: int) -> int:
-    close = text.find("`", i)
-    return len(text) if close < 0 else close + 1
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
@@ -210,11 +256,11 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     while i < len(text):
         c = text[i]
         if text.startswith("//", i) or text.startswith("/*", i):
-            end = _skip_space(text, i)
+            end = skip_space(text, i)
             out.append((i, end))
             i = end
         elif c in "'\"`":
-            _, end = _string(text, i)
+            _, end = string(text, i)
             if end <= i:
                 end = i + 1
             out.append((i, end))
@@ -225,7 +271,9 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _in_code(spans: list[tuple[int, int]], at: int) -> bool:
-    return not any(lo <= at < hi for lo, hi in spans)
+    """Whether `at` is in no span (they are in order and do not overlap)."""
+    k = bisect_right(spans, (at, sys.maxsize)) - 1
+    return k < 0 or not spans[k][0] <= at < spans[k][1]
 
 
 def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -237,7 +285,7 @@ def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
         brace = text.find("{", match.end())
         arrow = text.find("=>", match.end())
         if 0 <= arrow < brace or (brace < 0 <= arrow):
-            body = _skip_space(text, arrow + 2)
+            body = skip_space(text, arrow + 2)
             if not text.startswith("{", body):  # `down = knex => knex.raw(...)`: one expression
                 out.append((match.start(), _expression_end(text, body, spans)))
                 continue

@@ -101,7 +101,7 @@ def table_tail(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     """`CREATE TABLE ... WITHOUT OIDS` and `... ON COMMIT DROP`, which sqlglot does not read
     (it keeps the statement as text): the words dropped; WITHOUT OIDS kept on the statement
     (args["table_tail"]), printed after the rest, and ON COMMIT DROP an exp.OnCommitProperty
-    (args["drop"]) at the place of its ON."""
+    (args["drop"]), placed by its text as sqlglot's own ON COMMIT is."""
     words = [t.text.upper() if t.token_type is not TokenType.IDENTIFIER else "" for t in tokens]
     drop: set[int] = set()
     without = _phrase(words, ("WITHOUT", "OIDS"))
@@ -111,7 +111,7 @@ def table_tail(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     on = _phrase(words, ("ON", "COMMIT", "DROP"))
     if on is not None:
         drop.update((on, on + 1, on + 2))
-        fixups.append(partial(_set_on_commit_drop, on=tokens[on]))
+        fixups.append(_set_on_commit_drop)
     return [t for i, t in enumerate(tokens) if i not in drop] if drop else tokens
 
 
@@ -128,11 +128,10 @@ def _set_without_oids(tree: exp.Expr | None) -> exp.Expr | None:
     return tree
 
 
-def _set_on_commit_drop(tree: exp.Expr | None, on: Token) -> exp.Expr | None:
+def _set_on_commit_drop(tree: exp.Expr | None) -> exp.Expr | None:
     if isinstance(tree, exp.Create):
         prop = exp.OnCommitProperty(delete=False)
         prop.set(ON_COMMIT_DROP, True)
-        prop.meta.update(line=on.line, col=on.col, start=on.start, end=on.end)
         properties = tree.args.get("properties")
         if properties is None:
             tree.set("properties", exp.Properties(expressions=[prop]))

@@ -178,16 +178,21 @@ def discover(
     if orm:
         from dsql_lint.orm.detect import kinds_in  # the ORM readers build on Source
 
+        said_by: dict[Path, str] = {}
+
         if framework in (None, "alembic"):
             for revisions in _alembic_revisions(root, places):
                 groups[(ALEMBIC, revisions.folder)] = revisions
                 claimed |= {p.resolve() for p in revisions.files}
-        for place in places:
+        # The configured folders only where the configuration names none of its own.
+        orm_places = places if folders else places + _configured(root, places, said_by)
+        for place in orm_places:
             for path, (name, label) in kinds_in(place) if place.is_dir() else ():
                 if path.resolve() in claimed:
                     continue
                 if framework is None or name == framework:
-                    group = Found(label, path.parent, "files")
+                    said = said_by.get(path.parent.resolve(), "")
+                    group = Found(label, path.parent, "files", said_by=said)
                     groups.setdefault((label, path.parent), group).files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
@@ -197,6 +202,26 @@ def discover(
     for group in found:
         group.files = _ordered(group)
     return found
+
+
+def _configured(root: Path, places: list[Path], said_by: dict[Path, str]) -> list[Path]:
+    """The migrations folders a knexfile, .sequelizerc or TypeORM data source names (noted in
+    `said_by`), less those the walk of `places` reaches: they are outside it. A compiled
+    output folder (`dist/migrations`) is the same migrations again, never read."""
+    from dsql_lint.orm.detect import SKIPPED
+    from dsql_lint.orm.js_config import migration_folders
+
+    out = []
+    base = root.resolve()
+    walked = [p.resolve() for p in places]
+    for folder, config in migration_folders(root):
+        inside = folder.relative_to(base).parts if folder.is_relative_to(base) else folder.parts
+        if SKIPPED & set(inside):
+            continue
+        said_by[folder] = config
+        if not any(folder.is_relative_to(p) for p in walked):
+            out.append(folder)
+    return out
 
 
 def _alembic_revisions(root: Path, places: list[Path]) -> list[Found]:
