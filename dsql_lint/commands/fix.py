@@ -24,6 +24,7 @@ from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.fix.prisma import fix_prisma
+from dsql_lint.fix.prisma_drift import drift_notes
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
@@ -138,6 +139,10 @@ def fix(
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
     _report(outcomes, rules, color, diff, translate is not None)
+    fixed = {path: o.result for path, o in zip(files, outcomes, strict=True)}
+    changed = {path: result.changed for path, result in fixed.items()}
+    for line in drift_notes(changed, {path: result.text for path, result in fixed.items()}):
+        _echo_err(line)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
 

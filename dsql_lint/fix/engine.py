@@ -88,6 +88,7 @@ class FixResult:
             dataclasses.replace(fix, line=self.line(fix.file_edits[0].start, since=k))
             for k, p in enumerate(self.passes)
             for fix in p.fixes
+            if fix.code  # a pass that only lays the text out (fix/prisma.py) fixes nothing
         ]
 
     def line(self, pos: int, since: int = 0) -> int:

@@ -4,12 +4,13 @@ be written back; a finding whose fix Prisma can say is rewritten in the `.prisma
 DSQL101 under `--serial-to uuid`: `Int @id @default(autoincrement())` becomes `String @id
 @default(uuid())`, and the relation scalars that reference it follow (an identity column, the
 default `--serial-to identity`, cannot be declared in Prisma: declined with a note). A scalar
-list becomes `Json`, an `enum` `String` fields, a `@db.` type DSQL lacks one it stores or
-none (orm/prisma_fixes.py); `Unsupported(...)` and the plain CREATE INDEX Prisma writes for
-`@unique` and `@@index` are declined with a note. Every fix is unsafe (the client's types
-change) and kept only if the schema, read and linted again, has fewer of its findings and
-none it did not have (the guard of fix/engine.py, on the regenerated SQL). `check` says the
-same of each finding (`decisions`): it runs the same fixes.
+list becomes `Json?`, an `enum` `String` fields, a `@db.` type DSQL lacks one it stores or
+none (orm/prisma_fixes.py), then the fields of the blocks it changed are aligned again as
+`prisma format` aligns them (orm/prisma_format.py). `Unsupported(...)` and the plain CREATE
+INDEX Prisma writes for `@unique` and `@@index` are declined with a note. Every fix is unsafe
+(the client's types change) and kept only if the schema, read and linted again, has fewer of
+its findings and none it did not have (the guard of fix/engine.py, on the regenerated SQL).
+`check` says the same of each finding (`decisions`): it runs the same fixes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.fix.engine import Fixer, FixResult, Pass
 from dsql_lint.fix.hosted import Host
 from dsql_lint.orm import prisma, prisma_fixes
+from dsql_lint.orm.prisma_format import alignment
 from dsql_lint.report.model import FileReport
 
 SERIAL = "serial-column"
@@ -73,6 +75,20 @@ def fix_prisma(fixer: Fixer, host: Host) -> FixResult:
     if not fixer.options.unsafe:
         report = dataclasses.replace(first, diagnostics=diagnostics)
         return FixResult(host.file, host.file.text, [], report, first, run.fixes)
+    lines = alignment(run.first_text, run.text)
+    if lines:
+        # A pass of its own, fixing no finding (no code): white space within lines, so the
+        # findings keep their lines and notes.
+        edits = tuple(Edit(*e) for e in lines)
+        fix = Fix("", "prisma-format", FixAvailability.UNSAFE, "aligned", edits, 1)
+        aligned = ed.apply(run.text, edits)
+        run.passes.append(Pass(run.text, aligned, (fix,)))
+        run.text, run.report = aligned, _lint(fixer, host, aligned)
+        notes = {(d.code, d.line): d.fix_note for d in diagnostics}
+        diagnostics = [
+            dataclasses.replace(d, fix_note=notes.get((d.code, d.line)))
+            for d in run.report.diagnostics
+        ]
     report = dataclasses.replace(run.report, diagnostics=diagnostics)
     return FixResult(host.file, run.text, run.passes, report, first, [])
 

@@ -2,16 +2,18 @@
 statically.
 
 `migrations.RunSQL(sql)` is checked as written (a string, or a list of strings or of `(sql,
-params)`; `reverse_sql` never runs forward). `CreateModel`, `AddField`, `AddIndex` and
-`AddIndexConcurrently` are read as the SQL Django's PostgreSQL backend writes for them (an
+params)`; `reverse_sql` never runs forward). The schema operations are read as the SQL Django's
+PostgreSQL backend writes for them, against the state the migrations before this one leave
+(django_history.py, django_state.py): `CreateModel`, `AddField`, `AddIndex` here (an
 AutoField is an identity column since Django 4.1, a ForeignKey a constraint and an index,
-the field options and Meta options as the schema editor reads them (django_fields.py: the
-`_like` pattern index of a varchar or text column, Django's hashed names),
+the field options and Meta options as the schema editor reads them, django_fields.py;
 ArrayField an array column; AddField writes the field's default as a DEFAULT to fill the
 existing rows, then drops it, and its ForeignKey inline in the ADD COLUMN;
-`settings.AUTH_USER_MODEL` the table of the project's user model, django_settings.py). Other
-operations are named in one note with the way to get the exact SQL: `python manage.py
-sqlmigrate APP NNNN`.
+`settings.AUTH_USER_MODEL` the table of the project's user model, django_settings.py);
+`AlterField`, `RenameField`, `RemoveField`, `AlterModelTable`, `AlterUniqueTogether`,
+`AlterIndexTogether`, constraints and the other operations whose SQL depends on what exists
+in django_editor.py. Other operations are named in one note with the way to get the exact SQL:
+`python manage.py sqlmigrate APP NNNN`.
 
 Django runs each migration in one transaction on PostgreSQL unless the Migration class says
 `atomic = False`. The schema editor defers a new table's foreign keys and indexes and the
@@ -22,38 +24,30 @@ migration's schema editor closes, inside the transaction): they are written ther
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+import re
 from pathlib import Path
 
-from dsql_lint.orm.django_fields import field_indexes, index_name, unique
-from dsql_lint.orm.django_settings import user_table
+from dsql_lint.orm.django_editor import WRITERS, apply, constraint_sql
+from dsql_lint.orm.django_fields import (
+    AUTO,
+    check,
+    column_of,
+    constrained,
+    effective_default,
+    field_indexes,
+    index_name,
+    unique,
+)
+from dsql_lint.orm.django_history import dependencies_of, state_before
+from dsql_lint.orm.django_state import Model, State, items, options_of
 from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
 from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Django migration"
 BINDINGS = "pyformat"  # RunSQL's params go through the driver: `%s`, `%(name)s`
-# Field class -> the column type Django's PostgreSQL backend writes.
-TYPES = {
-    "AutoField": "INTEGER", "BigAutoField": "BIGINT", "SmallAutoField": "SMALLINT",
-    "IntegerField": "INTEGER", "BigIntegerField": "BIGINT", "SmallIntegerField": "SMALLINT",
-    "PositiveIntegerField": "INTEGER", "PositiveBigIntegerField": "BIGINT",
-    "PositiveSmallIntegerField": "SMALLINT", "BooleanField": "BOOLEAN", "TextField": "TEXT",
-    "CharField": "VARCHAR", "EmailField": "VARCHAR", "SlugField": "VARCHAR",
-    "URLField": "VARCHAR", "FileField": "VARCHAR", "ImageField": "VARCHAR",
-    "DateTimeField": "TIMESTAMP WITH TIME ZONE", "DateField": "DATE", "TimeField": "TIME",
-    "DurationField": "INTERVAL", "DecimalField": "NUMERIC", "FloatField": "DOUBLE PRECISION",
-    "UUIDField": "UUID", "JSONField": "JSONB", "BinaryField": "BYTEA",
-    "GenericIPAddressField": "INET", "IPAddressField": "INET",
-}  # fmt: skip
-# The max_length a field class gives itself.
-LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
-# The operations read here; any other is named in the note.
-WRITERS = {
-    *("RunSQL", "CreateModel", "AddField", "AddIndex", "AddIndexConcurrently", "AddConstraint"),
-}
-AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
-RELATIONS = {"ForeignKey", "OneToOneField"}
+# Operations that send nothing; any other not read here is named in the note.
+IGNORED = {"AlterModelOptions", "AlterModelManagers"}
 HINTS = {
     "identity-without-cache": (
         "Django writes AutoField/BigAutoField as an identity column without a cache: use "
@@ -89,10 +83,29 @@ HINTS["add-unique-after-create"] = (
     "(written inside CREATE TABLE) instead."
 )
 HINTS["add-unique-or-primary-key"] = (
-    "Django adds a UniqueConstraint to an existing table (AddConstraint) with ALTER TABLE ... "
-    "ADD CONSTRAINT ... UNIQUE: write it with `migrations.RunSQL` instead (CREATE UNIQUE INDEX "
-    "ASYNC, wait for the job, then ADD CONSTRAINT ... UNIQUE USING INDEX) inside "
-    "`migrations.SeparateDatabaseAndState` whose state_operations keep the AddConstraint."
+    "Django adds a unique constraint to an existing table (AddConstraint, AlterField to "
+    "`unique=True`, AlterUniqueTogether) with ALTER TABLE ... ADD CONSTRAINT ... UNIQUE: write "
+    "it with `migrations.RunSQL` instead (CREATE UNIQUE INDEX ASYNC, wait for the job, then ADD "
+    "CONSTRAINT ... UNIQUE USING INDEX) inside `migrations.SeparateDatabaseAndState` whose "
+    "state_operations keep the operation."
+)
+HINTS["add-check-without-not-valid"] = (
+    "Django adds a CheckConstraint to an existing table (AddConstraint) without NOT VALID: "
+    "write it with `migrations.RunSQL` (`ADD CONSTRAINT ... CHECK (...) NOT VALID`, then "
+    "`ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`) inside `migrations.SeparateDatabaseAndState` "
+    "whose state_operations keep the AddConstraint."
+)
+HINTS["alter-column-type"] = (
+    "Django writes an AlterField that changes the column's type as ALTER COLUMN ... TYPE: add "
+    "a field of the new type (AddField), copy the values over in batches (RunPython or "
+    "RunSQL), then RemoveField the old one and RenameField the new one in its place."
+)
+HINTS["set-not-null"] = (
+    "Django writes an AlterField from `null=True` to `null=False` as ALTER COLUMN ... SET NOT "
+    "NULL: keep the column nullable in the database and add a CheckConstraint "
+    "(`Q(field__isnull=False)`) with RunSQL as `CHECK (...) NOT VALID`, validated with ALTER "
+    "TABLE ASYNC, inside `migrations.SeparateDatabaseAndState` whose state_operations keep "
+    "the AlterField."
 )
 HINTS["add-column-unique"] = (
     "Django writes AddField with `unique=True` (or primary_key) as ADD COLUMN ... UNIQUE: add "
@@ -119,10 +132,12 @@ def read(source: Source) -> MappedSource:
         return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
     path = Path(source.path)
     app = path.parent.parent.name if path.parent.name == "migrations" else "app"
-    reader = _Reader(file, app, path)
     migration = next((n for n in ast.walk(file.tree) if _is_migration(n)), None)
-    if isinstance(migration, ast.ClassDef):
-        reader.run(migration)
+    if not isinstance(migration, ast.ClassDef):
+        return Builder(BINDINGS).source(source, FRAMEWORK, [], {})
+    state = state_before(path, app, dependencies_of(migration, path.parent))
+    reader = _Reader(file, app, path, state)
+    reader.run(migration)
     notes = list(reader.notes)
     if reader.unread:
         first = reader.unread[0]
@@ -146,18 +161,15 @@ def _is_migration(node: ast.AST) -> bool:
 
 
 class _Reader:
-    def __init__(self, file: PyFile, app: str, path: Path) -> None:
+    def __init__(self, file: PyFile, app: str, path: Path, state: State) -> None:
         self.file = file
         self.app = app
         self.path = path
+        self.state = state
         self.build = Builder(BINDINGS)
         self.tx = Transaction(self.build)
         self.notes: list[Note] = []
         self.unread: list[ast.Call] = []
-        # The models this file creates: table -> field name -> (column, type), "pk" the
-        # primary key's (the column and type its foreign keys take), as `_created` says.
-        self.models: dict[str, dict[str, tuple[str, str]]] = {}
-        self.db_tables: dict[str, str] = {}  # model name (lower case) -> Meta.db_table
         # The schema editor's deferred_sql: statements and the spans they stand for.
         self.deferred: list[tuple[str, tuple[int, int]]] = []
 
@@ -172,35 +184,78 @@ class _Reader:
                 atomic = constant(statement.value) is not False
             elif target == "operations" and isinstance(statement.value, (ast.List, ast.Tuple)):
                 operations = list(statement.value.elts)
-        for operation in _database_operations(operations):
-            start, end = self.file.span(operation)
-            self.tx.wrapped = atomic
-            self.operation(operation, start, end)
+        self.tx.wrapped = atomic
+        for operation in operations:
+            if not isinstance(operation, ast.Call):
+                continue
+            if name_of(operation.func) == "SeparateDatabaseAndState":
+                # Its database operations run against a state of their own; the migration's
+                # state then moves on by its state_operations alone.
+                real, self.state = self.state, self.state.copy()
+                inner = keyword(operation, "database_operations", 0)
+                for each in items(inner):
+                    if isinstance(each, ast.Call):
+                        self.operation(each)
+                self.state = real
+                apply(self.state, self.app, operation)
+            else:
+                self.operation(operation)
         for sql, span in self.deferred:
-            self.tx.write(*span)
-            self.build.add(sql, *span)
+            self.add(sql, *span)
         self.tx.close(len(self.file.text) - 1, len(self.file.text))
 
-    def operation(self, call: ast.Call, start: int, end: int) -> None:
+    def add(self, sql: str, start: int, end: int) -> None:
+        self.tx.write(start, end)
+        self.build.add(sql, start, end)
+
+    def operation(self, call: ast.Call) -> None:
+        """Write what the operation sends, and move the state past it."""
+        start, end = self.file.span(call)
         name = name_of(call.func)
-        if name in WRITERS:
-            self.tx.write(start, end)
         if name == "RunSQL":
+            self.tx.write(start, end)
             self.run_sql(keyword(call, "sql", 0), start, end)
         elif name == "CreateModel":
-            self.create_model(call, start, end)
+            self.create_model(self.state.create_model(self.app, call), call, start, end)
+            return
         elif name == "AddField":
             self.add_field(call, start, end)
         elif name in ("AddIndex", "AddIndexConcurrently"):
             self.add_index(call, name == "AddIndexConcurrently", start, end)
-        elif name == "AddConstraint":
-            self.add_constraint(call, start, end)
-        else:
+        elif name in WRITERS:
+            sent = WRITERS[name](self.state, self.app, call)
+            if sent is None:
+                self.unread.append(call)
+            # Each statement at the field or constraint it comes from (else the operation),
+            # all of it at its first character.
+            anchor = keyword(call, "field", 2) or keyword(call, "constraint", 1) or call
+            at = self.file.span(anchor)[0]
+            for sql in sent or []:
+                self.add(sql, at, at + 1)
+                self.forget(sql)
+            return
+        elif name not in IGNORED:
             self.unread.append(call)
+        apply(self.state, self.app, call)
+
+    def forget(self, sql: str) -> None:
+        """What the schema editor drops from its deferred SQL when a statement removes its
+        table or column (delete_model, remove_field: "Remove all deferred statements
+        referencing the deleted table/column")."""
+        table = re.match(r'DROP TABLE "([^"]+)"', sql)
+        column = re.search(r'ALTER TABLE "([^"]+)" DROP COLUMN "([^"]+)"', sql)
+        if table:
+            self.deferred = [d for d in self.deferred if f'"{table[1]}"' not in d[0]]
+        elif column:
+            on = (f'ALTER TABLE "{column[1]}"', f'ON "{column[1]}"')
+            self.deferred = [
+                d
+                for d in self.deferred
+                if not (d[0].startswith(on) or on[1] in d[0]) or f'"{column[2]}"' not in d[0]
+            ]
 
     def run_sql(self, sql: ast.expr | None, start: int, end: int) -> None:
-        items = sql.elts if isinstance(sql, (ast.List, ast.Tuple)) else [sql]
-        for item in items:
+        for item in items(sql) if isinstance(sql, (ast.List, ast.Tuple)) else [sql]:
             # Django's RunSQL runs `(sql, params)` with the params, anything else with
             # params=None: the driver then reads no binding, and `%s`, `%%` go as written.
             bound = False
@@ -219,65 +274,87 @@ class _Reader:
             self.build.statement(pieces, at, self.file.literals(item), bound)
 
     def table(self, model: ast.expr | None) -> str:
-        """A model's table: its Meta.db_table when this file creates it with one."""
-        name = str(constant(model)).lower()
-        return self.db_tables.get(name, f"{self.app}_{name}")
+        return self.state.table(self.app, constant(model))
 
-    def create_model(self, call: ast.Call, start: int, end: int) -> None:
-        options = _options(keyword(call, "options"))
-        db_table = constant(options.get("db_table"))
-        if isinstance(db_table, str):
-            self.db_tables[str(constant(keyword(call, "name", 0))).lower()] = db_table
-        table = self.table(keyword(call, "name", 0))
-        entries = _items(keyword(call, "fields", 1))
+    def create_model(self, model: Model, call: ast.Call, start: int, end: int) -> None:
+        options = options_of(keyword(call, "options"))
+        table = model.table
+        self.tx.write(start, end)
         self.build.add(f'CREATE TABLE "{table}" (', start, end)
         fields: list[tuple[str, ast.Call]] = []
-        columns = self.models.setdefault(table, {})
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(items(keyword(call, "fields", 1))):
             if not isinstance(entry, ast.Tuple) or len(entry.elts) != 2:
                 continue
             name, field = entry.elts
-            if not isinstance(field, ast.Call):
+            if not isinstance(field, ast.Call) or str(constant(name)) not in model.fields:
                 continue
             self.build.add(",\n    " if index else "\n    ", *self.file.span(entry))
-            column, kind = self.column(str(constant(name)), field)
-            columns[str(constant(name))] = (column, kind)
-            if field_is_key(field):
-                columns["pk"] = (column, kind)
+            self.column(str(constant(name)), field)
             fields.append((str(constant(name)), field))
-        for constraint in _items(options.get("constraints")):
-            self.inline_constraint(table, constraint)
+        later = []  # constraints Django writes as a unique index, deferred
+        for constraint in items(options.get("constraints")):
+            if not isinstance(constraint, ast.Call):
+                continue
+            sql = constraint_sql(self.state, model, constraint)
+            if sql is None:
+                self.unread.append(constraint)
+            elif sql.startswith("CREATE"):
+                later.append((sql + ";\n", self.file.span(constraint)))
+            else:
+                self.build.add(f",\n    {sql}", *self.file.span(constraint))
         self.build.add("\n);\n", end - 1, end)
-        for together in _together(options.get("index_together")):  # run at once, not deferred
-            self.index_together(table, together, options["index_together"])
+        columns = self.state.columns(model)
+        for together in model.index_together:  # run at once, not deferred
+            span = self.file.span(options["index_together"])
+            self.add(self.together_sql(model, "index", together), *span)
         # create_model's deferred SQL, in its order: unique_together, the foreign keys, the
-        # fields' indexes, Meta.indexes.
-        for together in _together(options.get("unique_together")):
-            self.unique_together(table, together, options["unique_together"])
+        # unique indexes of Meta.constraints, the fields' indexes, Meta.indexes.
+        for together in model.unique_together:
+            sql = self.together_sql(model, "unique", together)
+            self.deferred.append((sql, self.file.span(options["unique_together"])))
         for name, field in fields:
             self.relation(table, name, field)
+        self.deferred.extend(later)
         for name, field in fields:
             for sql in field_indexes(table, *columns[name], field):
                 self.deferred.append((sql, self.file.span(field)))
-        for index in _items(options.get("indexes")):
+        for index in items(options.get("indexes")):
             if isinstance(index, ast.Call):
-                self.deferred.append((self.meta_index(table, index), self.file.span(index)))
+                self.deferred.append((self.meta_index(model, index), self.file.span(index)))
+        for label, item in model.many.items():
+            self.many(model, label, item)
+
+    def many(self, model: Model, label: str, item: ast.Call) -> None:
+        """A ManyToManyField's table, made at once; its keys and indexes deferred."""
+        made = self.state.through(model, label, item)
+        if made is not None:
+            span = self.file.span(item)
+            self.add(made[1], *span)
+            self.deferred.extend((sql, span) for sql in made[2])
 
     def add_field(self, call: ast.Call, start: int, end: int) -> None:
         table = self.table(keyword(call, "model_name", 0))
         column = str(constant(keyword(call, "name", 1)))
         field = keyword(call, "field", 2)
+        model = self.state.model(self.app, constant(keyword(call, "model_name", 0)))
         if not isinstance(field, ast.Call):
             self.unread.append(call)
             return
+        if name_of(field.func) == "ManyToManyField":
+            if model is None:
+                self.unread.append(call)
+            else:
+                self.many(model, column, field)
+            return
+        self.tx.write(start, end)
         self.build.add(f'ALTER TABLE "{table}" ADD COLUMN ', start, end)
-        default = _effective_default(field)
+        default = effective_default(field)
         name, kind = self.column(column, field, default)
         span = self.file.span(field)
-        if _constrained(field):
+        if constrained(field):
             # The key inline, then made immediate so that data can change in the same
             # transaction (the backend's sql_create_column_inline_fk).
-            other, key, _ = self.target(field)
+            other, key, _ = self.state.target(self.app, field)
             constraint = index_name(table, [name], f"_fk_{other}_{key}")
             self.build.add(f' CONSTRAINT "{constraint}" ', *span)
             self.build.add(f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED', *span)
@@ -297,10 +374,10 @@ class _Reader:
         DEFAULT, as Django does to fill the existing rows. Returns its name and type."""
         kind = name_of(field.func)
         span = self.file.span(field)
-        sql_type = self.target(field)[2] if kind in RELATIONS else _type(field)
-        name = _column_of(name, field)
+        column_type = self.state.type(self.app, field)
+        name = column_of(name, field)
         self.build.add(f'"{name}" ', *span)
-        self.build.add(sql_type, *self.file.span(field.func))
+        self.build.add(column_type, *self.file.span(field.func))
         if kind in AUTO:
             self.build.add(" GENERATED BY DEFAULT AS IDENTITY", *self.file.span(field.func))
         if default is not None:
@@ -311,16 +388,19 @@ class _Reader:
             self.build.add(" NOT NULL", *span)
         if unique(field) and not constant(keyword(field, "primary_key")):
             self.build.add(" UNIQUE", *span)
-        return name, sql_type
+        positive = check(name, field)
+        if positive:
+            self.build.add(f" CHECK ({positive})", *self.file.span(field.func))
+        return name, column_type
 
     def relation(self, table: str, name: str, field: ast.Call) -> None:
         """The foreign key constraint Django adds after a new table (a ForeignKey or
         OneToOneField unless `db_constraint=False`)."""
-        if not _constrained(field):
+        if not constrained(field):
             return
         span = self.file.span(field)
-        column = _column_of(name, field)
-        other, key, _ = self.target(field)
+        column = column_of(name, field)
+        other, key, _ = self.state.target(self.app, field)
         constraint = index_name(table, [column], f"_fk_{other}_{key}")
         self.deferred.append((f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" ', span))
         # A piece of its own, so that a finding on the key points at the field's start.
@@ -329,270 +409,35 @@ class _Reader:
         )
         self.deferred.append((sql + ";\n", span))
 
-    def related(self, to: ast.expr | None) -> str:
-        """The table a relation's `to` names: "app.model", a model of this app, or the
-        project's user model (`settings.AUTH_USER_MODEL`)."""
-        if isinstance(to, ast.Attribute) and to.attr == "AUTH_USER_MODEL":
-            return user_table(self.path)
-        target = constant(to)
-        app, _, model = (target if isinstance(target, str) else "related").rpartition(".")
-        return f"{app or self.app}_{model.lower()}"
-
-    def app_of(self, to: ast.expr | None) -> str:
-        target = constant(to)
-        return target.rpartition(".")[0] or self.app if isinstance(target, str) else self.app
-
-    def target(self, field: ast.Call) -> tuple[str, str, str]:
-        """The table, column and type a relation points at: its `to_field` or the model's
-        primary key, when this file or another migration of the model's app creates it, else
-        Django's default `id` bigint."""
-        to = keyword(field, "to", 0)
-        table = self.related(to)
-        columns = self.models.get(table) or _created(self.path, self.app_of(to)).get(table, {})
-        to_field = constant(keyword(field, "to_field"))
-        key = to_field if isinstance(to_field, str) and to_field in columns else "pk"
-        column, kind = columns.get(key) or ("id", "BIGINT")
-        return table, column, kind
-
-    def inline_constraint(self, table: str, constraint: ast.expr) -> None:
-        """A Meta.constraints entry inside CREATE TABLE: a UniqueConstraint on fields as
-        Django writes it (`CONSTRAINT name UNIQUE (...)`); any other is named in the note."""
-        if not isinstance(constraint, ast.Call):
-            return
-        if not _plain_unique(constraint):
-            self.unread.append(constraint)
-            return
-        name = constant(keyword(constraint, "name"))
-        fields = keyword(constraint, "fields")
-        columns = ", ".join(f'"{c}"' for c in self.columns(table, fields))
-        self.build.add(
-            f',\n    CONSTRAINT "{name}" UNIQUE ({columns})', *self.file.span(constraint)
-        )
-
-    def known(self, table: str) -> dict[str, tuple[str, str]]:
-        """The fields of a model this file or another migration of the app creates."""
-        return self.models.get(table) or _created(self.path, self.app).get(table, {})
-
-    def columns(self, table: str, fields: ast.expr | None) -> list[str]:
-        """The columns of a list of field names of a model this file or an earlier one
-        creates (a relation's is `<name>_id`)."""
-        items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        known = self.known(table)
-        return [known.get(str(constant(f)), (str(constant(f)), ""))[0] for f in items]
-
-    def unique_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
-        columns = self.columns(table, together)
-        name = index_name(table, columns, "_uniq")
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
-        self.deferred.append((sql, self.file.span(option)))
-
-    def index_together(self, table: str, together: ast.expr, option: ast.expr) -> None:
-        columns = self.columns(table, together)
-        name = index_name(table, columns, "_idx")
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        self.build.add(f'CREATE INDEX "{name}" ON "{table}" ({quoted});\n', *self.file.span(option))
+    def together_sql(self, model: Model, kind: str, fields: tuple[str, ...]) -> str:
+        name = model.together[(kind, fields)]
+        quoted = ", ".join(f'"{model.column(f)}"' for f in fields)
+        if kind == "unique":
+            return f'ALTER TABLE "{model.table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        return f'CREATE INDEX "{name}" ON "{model.table}" ({quoted});\n'
 
     def add_index(self, call: ast.Call, concurrently: bool, start: int, end: int) -> None:
-        table = self.table(keyword(call, "model_name", 0))
+        model = self.state.model(self.app, constant(keyword(call, "model_name", 0)))
         index = keyword(call, "index", 1)
-        if not isinstance(index, ast.Call):
+        if model is None or not isinstance(index, ast.Call):
             self.unread.append(call)
             return
-        self.build.add(self.meta_index(table, index, concurrently), start, end)
+        self.add(self.meta_index(model, index, concurrently), start, end)
 
-    def add_constraint(self, call: ast.Call, start: int, end: int) -> None:
-        """A UniqueConstraint on fields added to an existing table, as `_create_unique_sql`
-        writes it; any other constraint is named in the note."""
-        table = self.table(keyword(call, "model_name", 0))
-        constraint = keyword(call, "constraint", 1)
-        if not (isinstance(constraint, ast.Call) and _plain_unique(constraint)):
-            self.unread.append(call)
-            return
-        name = constant(keyword(constraint, "name"))
-        quoted = ", ".join(f'"{c}"' for c in self.columns(table, keyword(constraint, "fields")))
-        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
-        self.build.add(sql, start, end)
-
-    def meta_index(self, table: str, index: ast.Call, concurrently: bool = False) -> str:
+    def meta_index(self, model: Model, index: ast.Call, concurrently: bool = False) -> str:
         """A models.Index on fields as Index.create_sql writes it: `-name` a DESC key, each
         `opclasses` entry after its column."""
-        fields = keyword(index, "fields")
-        items = fields.elts if isinstance(fields, (ast.List, ast.Tuple)) else []
-        names = [str(constant(f)) for f in items]
-        known = self.known(table)
-        opclasses = keyword(index, "opclasses")
-        classes = [str(constant(c)) for c in _items(opclasses)]
+        names = [str(constant(f)) for f in items(keyword(index, "fields"))]
+        classes = [str(constant(c)) for c in items(keyword(index, "opclasses"))]
         keys = []
         for k, name in enumerate(names):
-            key = f'"{known.get(name.lstrip("-"), (name.lstrip("-"), ""))[0]}"'
+            key = f'"{model.column(name.lstrip("-"))}"'
             if k < len(classes):
                 key += f" {classes[k]}"
             keys.append(key + (" DESC" if name.startswith("-") else ""))
-        label = constant(keyword(index, "name")) or f"{table}_idx"
+        label = constant(keyword(index, "name")) or f"{model.table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
-        return f'CREATE INDEX {how}"{label}" ON "{table}" ({", ".join(keys)});\n'
-
-
-def _database_operations(operations: list[ast.expr]) -> list[ast.Call]:
-    """The operations that reach the database: SeparateDatabaseAndState's
-    `database_operations` in its place (its `state_operations` never run)."""
-    out: list[ast.Call] = []
-    for operation in operations:
-        if not isinstance(operation, ast.Call):
-            continue
-        if name_of(operation.func) == "SeparateDatabaseAndState":
-            inner = keyword(operation, "database_operations", 0)
-            items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else []
-            out.extend(_database_operations(list(items)))
-        else:
-            out.append(operation)
-    return out
-
-
-def _created(path: Path, app: str) -> dict[str, dict[str, tuple[str, str]]]:
-    """The models the migrations of `app` create (its migrations beside this file's app):
-    table -> field name -> column and type ("pk": the primary key's; a relation's type is not
-    known here, but its column is)."""
-    folder = path.parent.parent.parent / app / "migrations"
-    files = (
-        tuple((f, f.stat().st_mtime_ns) for f in sorted(folder.glob("*.py")))
-        if folder.is_dir()
-        else ()
-    )
-    return _models(app, files)
-
-
-@lru_cache(maxsize=64)
-def _models(app: str, files: tuple[tuple[Path, int], ...]) -> dict[str, dict[str, tuple[str, str]]]:
-    """`_created` for the app's migration `files`, with their modification times so that an
-    edited file is read again."""
-    out: dict[str, dict[str, tuple[str, str]]] = {}
-    for file, _ in files:
-        try:
-            tree = ast.parse(file.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, ValueError):
-            continue
-        for call in ast.walk(tree):
-            if not (isinstance(call, ast.Call) and name_of(call.func) == "CreateModel"):
-                continue
-            model = str(constant(keyword(call, "name", 0))).lower()
-            db_table = constant(_options(keyword(call, "options")).get("db_table"))
-            columns = out.setdefault(
-                db_table if isinstance(db_table, str) else f"{app}_{model}", {}
-            )
-            for entry in _items(keyword(call, "fields", 1)):
-                if not (isinstance(entry, ast.Tuple) and len(entry.elts) == 2):
-                    continue
-                name, field = entry.elts
-                if not isinstance(field, ast.Call):
-                    continue
-                column = _column_of(str(constant(name)), field)
-                columns[str(constant(name))] = (column, _type(field))
-                if field_is_key(field):
-                    columns["pk"] = (column, _type(field))
-    return out
-
-
-def _column_of(name: str, field: ast.Call) -> str:
-    """A field's column: its db_column, else its name (a relation's with `_id`)."""
-    db_column = constant(keyword(field, "db_column"))
-    if isinstance(db_column, str):
-        return db_column
-    return f"{name}_id" if name_of(field.func) in RELATIONS else name
-
-
-def field_is_key(field: ast.Call) -> bool:
-    return constant(keyword(field, "primary_key")) is True or name_of(field.func) in AUTO
-
-
-def _constrained(field: ast.Call) -> bool:
-    """A relation whose foreign key constraint Django creates."""
-    return (
-        name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
-    )
-
-
-def _plain_unique(constraint: ast.Call) -> bool:
-    """A UniqueConstraint on fields alone: a UNIQUE constraint (with a condition, expressions,
-    INCLUDE or operator classes Django writes a unique index instead)."""
-    others = ("condition", "include", "opclasses", "expressions", "deferrable", "nulls_distinct")
-    return (
-        name_of(constraint.func) == "UniqueConstraint"
-        and keyword(constraint, "fields") is not None
-        and not constraint.args
-        and not any(k.arg in others for k in constraint.keywords)
-    )
-
-
-def _options(node: ast.expr | None) -> dict[str, ast.expr]:
-    """CreateModel's `options` dict: its constant keys."""
-    if not isinstance(node, ast.Dict):
-        return {}
-    return {
-        str(constant(k)): v for k, v in zip(node.keys, node.values, strict=True) if k is not None
-    }
-
-
-def _items(node: ast.expr | None) -> list[ast.expr]:
-    return list(node.elts) if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else []
-
-
-def _together(node: ast.expr | None) -> list[ast.expr]:
-    """unique_together/index_together: a set or list of field-name tuples, or one tuple."""
-    items = _items(node)
-    if items and all(isinstance(constant(i), str) for i in items):
-        return [node] if node is not None else []
-    return [i for i in items if isinstance(i, (ast.List, ast.Tuple))]
-
-
-def _type(field: ast.Call) -> str:
-    kind = name_of(field.func)
-    if kind == "ArrayField":
-        base = keyword(field, "base_field", 0)
-        return (_type(base) if isinstance(base, ast.Call) else "TEXT") + "[]"
-    if kind in RELATIONS:
-        return "BIGINT"
-    sql = TYPES.get(kind, "TEXT")
-    if sql == "VARCHAR":
-        length = constant(keyword(field, "max_length"))
-        return f"VARCHAR({length if isinstance(length, int) else LENGTHS.get(kind, 255)})"
-    if kind == "DecimalField":
-        digits, places = (
-            constant(keyword(field, "max_digits")),
-            constant(keyword(field, "decimal_places")),
-        )
-        return f"NUMERIC({digits}, {places})" if digits is not None else sql
-    return sql
-
-
-def _effective_default(field: ast.Call) -> tuple[str, ast.expr] | None:
-    """What Django's schema editor fills existing rows with when a field is added, as SQL,
-    and the argument that says it: its `db_default` or `default`, or '' for a required
-    string field that may be blank; None when the column gets no DEFAULT."""
-    for name in ("db_default", "default"):
-        found = keyword(field, name)
-        if found is not None:
-            return _literal(found), found
-    blank = keyword(field, "blank")
-    text = _type(field).startswith(("VARCHAR", "TEXT"))
-    required = constant(keyword(field, "null")) is not True
-    if text and required and blank is not None and constant(blank) is True:
-        return "''", blank
-    return None
-
-
-def _literal(node: ast.expr) -> str:
-    """A default's SQL: a constant as PostgreSQL reads it; a value computed when the
-    migration runs (a callable) as NULL, which is as much a DEFAULT to the rules."""
-    value = constant(node)
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return "NULL"
+        return f'CREATE INDEX {how}"{label}" ON "{model.table}" ({", ".join(keys)});\n'
 
 
 def _not_checked() -> str:

@@ -18,6 +18,24 @@ from dsql_lint.orm.pyliterals import constant, keyword, name_of
 MAX_NAME = 63  # the PostgreSQL backend's max_name_length()
 INDEXED = {"ForeignKey", "OneToOneField", "SlugField"}  # db_index defaults to True
 UNIQUE = {"OneToOneField"}  # unique defaults to True
+# Field class -> the column type Django's PostgreSQL backend writes.
+TYPES = {
+    "AutoField": "INTEGER", "BigAutoField": "BIGINT", "SmallAutoField": "SMALLINT",
+    "IntegerField": "INTEGER", "BigIntegerField": "BIGINT", "SmallIntegerField": "SMALLINT",
+    "PositiveIntegerField": "INTEGER", "PositiveBigIntegerField": "BIGINT",
+    "PositiveSmallIntegerField": "SMALLINT", "BooleanField": "BOOLEAN", "TextField": "TEXT",
+    "CharField": "VARCHAR", "EmailField": "VARCHAR", "SlugField": "VARCHAR",
+    "URLField": "VARCHAR", "FileField": "VARCHAR", "ImageField": "VARCHAR",
+    "DateTimeField": "TIMESTAMP WITH TIME ZONE", "DateField": "DATE", "TimeField": "TIME",
+    "DurationField": "INTERVAL", "DecimalField": "NUMERIC", "FloatField": "DOUBLE PRECISION",
+    "UUIDField": "UUID", "JSONField": "JSONB", "BinaryField": "BYTEA",
+    "GenericIPAddressField": "INET", "IPAddressField": "INET",
+}  # fmt: skip
+# The max_length a field class gives itself.
+LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
+AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+POSITIVE = {"PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
+RELATIONS = {"ForeignKey", "OneToOneField"}
 
 
 def db_index(field: ast.Call) -> bool:
@@ -38,14 +56,14 @@ def field_indexes(table: str, column: str, sql_type: str, field: ast.Call) -> li
     out = []
     if db_index(field) and not unique(field):
         out.append(f'CREATE INDEX "{index_name(table, [column])}" ON "{table}" ("{column}");\n')
-    pattern = _pattern_ops(sql_type)
+    pattern = pattern_ops(sql_type)
     if pattern and (db_index(field) or unique(field)):
         name = index_name(table, [column], "_like")
         out.append(f'CREATE INDEX "{name}" ON "{table}" ("{column}" {pattern});\n')
     return out
 
 
-def _pattern_ops(sql_type: str) -> str | None:
+def pattern_ops(sql_type: str) -> str | None:
     kind = sql_type.lower()
     if "[" in kind:
         return None
@@ -70,3 +88,87 @@ def index_name(table: str, columns: list[str], suffix: str = "") -> str:
     other = (MAX_NAME - len(hashed)) // 2 - 1
     name = f"{table[:other]}_{'_'.join(columns)[:other]}_{hashed}"
     return f"D{name[:-1]}" if name[0] == "_" or name[0].isdigit() else name
+
+
+def check(column: str, field: ast.Call) -> str | None:
+    """The CHECK a field's type carries (`db_parameters()["check"]`)."""
+    return f'"{column}" >= 0' if name_of(field.func) in POSITIVE else None
+
+
+def truncate_name(name: str, length: int = MAX_NAME) -> str:
+    """django.db.backends.utils.truncate_name: a name too long keeps its start and 4
+    characters of its md5."""
+    if len(name) <= length:
+        return name
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()[:4]
+    return name[: length - 4] + digest
+
+
+def column_of(name: str, field: ast.Call) -> str:
+    """A field's column: its db_column, else its name (a relation's with `_id`)."""
+    db_column = constant(keyword(field, "db_column"))
+    if isinstance(db_column, str):
+        return db_column
+    return f"{name}_id" if name_of(field.func) in RELATIONS else name
+
+
+def is_key(field: ast.Call) -> bool:
+    return constant(keyword(field, "primary_key")) is True or name_of(field.func) in AUTO
+
+
+def constrained(field: ast.Call) -> bool:
+    """A relation whose foreign key constraint Django creates."""
+    return (
+        name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
+    )
+
+
+def sql_type(field: ast.Call) -> str:
+    kind = name_of(field.func)
+    if kind == "ArrayField":
+        base = keyword(field, "base_field", 0)
+        return (sql_type(base) if isinstance(base, ast.Call) else "TEXT") + "[]"
+    if kind in RELATIONS:
+        return "BIGINT"
+    sql = TYPES.get(kind, "TEXT")
+    if sql == "VARCHAR":
+        length = constant(keyword(field, "max_length"))
+        return f"VARCHAR({length if isinstance(length, int) else LENGTHS.get(kind, 255)})"
+    if kind == "DecimalField":
+        digits, places = (
+            constant(keyword(field, "max_digits")),
+            constant(keyword(field, "decimal_places")),
+        )
+        return f"NUMERIC({digits}, {places})" if digits is not None else sql
+    return sql
+
+
+def effective_default(field: ast.Call) -> tuple[str, ast.expr] | None:
+    """What Django's schema editor fills existing rows with when a field is added, as SQL,
+    and the argument that says it: its `db_default` or `default`, or '' for a required
+    string field that may be blank; None when the column gets no DEFAULT (`default=None`
+    too: the schema editor writes no DEFAULT for a None)."""
+    for name in ("db_default", "default"):
+        found = keyword(field, name)
+        if found is not None:
+            none = isinstance(found, ast.Constant) and found.value is None
+            return None if none else (literal(found), found)
+    blank = keyword(field, "blank")
+    text = sql_type(field).startswith(("VARCHAR", "TEXT"))
+    required = constant(keyword(field, "null")) is not True
+    if text and required and blank is not None and constant(blank) is True:
+        return "''", blank
+    return None
+
+
+def literal(node: ast.expr) -> str:
+    """A default's SQL: a constant as PostgreSQL reads it; a value computed when the
+    migration runs (a callable) as NULL, which is as much a DEFAULT to the rules."""
+    value = constant(node)
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return "NULL"

@@ -32,9 +32,11 @@ UNSUPPORTED = (
 
 
 def json_list(text: str, at: int) -> Found:
-    """A scalar list (`String[]`, which Prisma writes as an array column) made `Json`, its
-    `@default([...])` the same list as a JSON string, `@default("[]")` where it had none (a
-    list is never null to the client)."""
+    """A scalar list (`String[]`, which Prisma writes as a nullable array column) made
+    `Json?`, which Prisma writes as a nullable JSONB column: the column the SQL fix of the
+    migration writes (DSQL102 `--array-to jsonb`), so that `prisma migrate dev` sees no drift
+    between them. Its `@default([...])` becomes the same list as a JSON string; none is added
+    (a later migration could not add the column with one: DSQL refuses ADD COLUMN ... DEFAULT)."""
     found = _field_at(text, at)
     if found is None or not found[1].list:
         return "no scalar list there"
@@ -42,22 +44,15 @@ def json_list(text: str, at: int) -> Found:
     end = item.type_start + len(item.type) + 2  # the type and its []
     edits = [edit for edit in _to_string(text, item) if edit[0] != item.type_start]
     default = item.attr("@default")
-    if default is None:
-        value, added = "[]", ' @default("[]")'
-        last = max([item.type_end] + [a.end for a in item.attrs])
-        dropped = next((k for k, e in enumerate(edits) if e[0] < e[1] == last), None)
-        if dropped is None:
-            edits.append((last, last, added))
-        else:  # the last attribute, dropped: the default takes its place
-            edits[dropped] = (edits[dropped][0], last, added)
-    else:
+    value = "none"
+    if default is not None:
         try:
             value = json.dumps(json.loads(default.args))
         except ValueError:
             return f"the default `{default.args}` of `{model.name}.{item.name}` is not JSON"
         edits.append((default.start, default.end, f"@default({_string(value)})"))
-    edits.append((item.type_start, end, "Json" + " " * max(0, len(item.type) - 2)))
-    return edits, f"`{model.name}.{item.name}`: `{item.type}[]` -> `Json` (default {value})"
+    edits.append((item.type_start, end, "Json?" + " " * max(0, len(item.type) - 3)))
+    return edits, f"`{model.name}.{item.name}`: `{item.type}[]` -> `Json?` (default {value})"
 
 
 def enum_to_string(text: str, at: int) -> Found:
@@ -69,7 +64,11 @@ def enum_to_string(text: str, at: int) -> Found:
     if enum is None:
         return "no enum there"
     values = {value.name: _stored(text, value) for value in enum.fields}
-    edits: Edits = [(enum.start, _after_block(text, enum), "")]
+    start, end = _documented(text, enum.start), _after_block(text, enum)
+    if not text[end:].strip():  # the last block: the blank lines before it go too
+        start = len(text[:start].rstrip("\n")) + 1 if text[:start].strip() else 0
+        end = len(text)
+    edits: Edits = [(start, end, "")]
     users = []
     for model in (b for b in blocks if b.kind in ("model", "type")):
         for item in model.fields:
@@ -125,6 +124,17 @@ def _stored(text: str, value: _Field) -> str:
     line = text[value.start : end if end >= 0 else len(text)]
     mapped = re.search(r'@map\(\s*"([^"]*)"\s*\)', line)
     return mapped.group(1) if mapped else value.name
+
+
+def _documented(text: str, start: int) -> int:
+    """Where a block starts with the `///` doc comment lines right above it, which belong to
+    it (left behind, they would document the next block)."""
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        if not text[above:start].lstrip(" \t").startswith("///"):
+            break
+        start = above
+    return start
 
 
 def _after_block(text: str, block: _Block) -> int:

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE "auth_user" ALTER COLUMN "last_login" DROP NOT NULL;
+COMMIT;

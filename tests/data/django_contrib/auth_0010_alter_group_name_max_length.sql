@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE "auth_group" ALTER COLUMN "name" TYPE varchar(150);
+COMMIT;

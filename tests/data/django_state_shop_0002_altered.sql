@@ -1,0 +1,18 @@
+ALTER TABLE "shop_product" ALTER COLUMN "price" SET DEFAULT 0;
+UPDATE "shop_product" SET "price" = 0 WHERE "price" IS NULL; SET CONSTRAINTS ALL IMMEDIATE;
+ALTER TABLE "shop_product" ALTER COLUMN "price" SET NOT NULL;
+ALTER TABLE "shop_product" ALTER COLUMN "price" DROP DEFAULT;
+ALTER TABLE "shop_product" ALTER COLUMN "name" TYPE varchar(200);
+DROP INDEX IF EXISTS "shop_product_sku_20049d15";
+DROP INDEX IF EXISTS "shop_product_sku_20049d15_like";
+ALTER TABLE "shop_product" ADD CONSTRAINT "shop_product_sku_20049d15_uniq" UNIQUE ("sku");
+CREATE INDEX "shop_product_sku_20049d15_like" ON "shop_product" ("sku" varchar_pattern_ops);
+CREATE INDEX "shop_product_note_5d0bb64d" ON "shop_product" ("note");
+CREATE INDEX "shop_product_note_5d0bb64d_like" ON "shop_product" ("note" text_pattern_ops);
+ALTER TABLE "shop_product" ALTER COLUMN "stock" TYPE bigint USING "stock"::bigint;
+ALTER TABLE "shop_product" DROP CONSTRAINT "shop_product_code_key";
+ALTER TABLE "shop_product" ALTER COLUMN "code" DROP NOT NULL;
+DROP INDEX IF EXISTS "shop_product_code_fdb8d8a6_like";
+SET CONSTRAINTS "shop_product_owner_id_c7c481d9_fk_people_person_code" IMMEDIATE; ALTER TABLE "shop_product" DROP CONSTRAINT "shop_product_owner_id_c7c481d9_fk_people_person_code";
+ALTER TABLE "shop_tag" RENAME COLUMN "label" TO "tag_label";
+ALTER TABLE "shop_tag" ALTER COLUMN "tag_label" DROP NOT NULL;
