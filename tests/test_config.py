@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def test_migrations_folder_is_what_apply_runs_on_without_paths(tmp_path: Path) -
         ("severity: {serial-column: fatal}\n", 1, "must be error, warning or info"),
         ("target: someday\n", 1, "`target` must be latest or YYYY-MM[-DD]"),
         ("target: latest\nmigrations: [db]\n", 2, "`migrations` must be a folder"),
+        ("bootstrap: db/bootstrap.sql\n", 1, "`bootstrap` must be a list of strings"),
     ],
 )
 def test_bad_config_names_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -237,3 +239,23 @@ def test_folders_of_tools_are_not_searched(tmp_path: Path) -> None:
     assert "db/x.sql" in out and "node_modules" not in out and ".venv" not in out
     # Named by the user, such a file is read.
     assert "DSQL101" in check(tmp_path, "node_modules/pkg/x.sql").stdout
+
+
+def test_bootstrap_files_are_read_first_relative_to_the_config(tmp_path: Path) -> None:
+    """`bootstrap:` names SQL run before the framework's runner: check reads it before the
+    paths given (once, even when given too), found from the configuration's folder."""
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "bootstrap.sql").write_text("CREATE TABLE t (id uuid PRIMARY KEY);\n")
+    (tmp_path / "b.sql").write_text("CREATE INDEX ASYNC i ON t (id);\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("bootstrap: [db/bootstrap.sql]\n")
+    (tmp_path / "sub").mkdir()
+    runs = [
+        (tmp_path, ["b.sql"]),
+        (tmp_path / "sub", ["../b.sql"]),
+        (tmp_path, ["db/bootstrap.sql", "b.sql"]),
+    ]
+    for cwd, given in runs:
+        found = json.loads(check(cwd, "--format", "json", "--no-cache", *given).stdout)
+        assert (found["summary"]["files"], found["summary"]["statements"]) == (2, 2), given
+    alone = json.loads(check(tmp_path, "--isolated", "--format", "json", "b.sql").stdout)
+    assert alone["summary"]["files"] == 1

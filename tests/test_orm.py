@@ -119,9 +119,11 @@ def test_typeorm_up_is_linted_down_never() -> None:
     assert "VALUES ('it''s')" in source.text
     found = findings(path)
     assert at(found) == [
+        (7, 15, "DSQL407"),  # its `migrations` table's SERIAL key, at its first file
+        (7, 34, "DSQL406"),  # its INSERT INTO "migrations" in the run's transaction
         (7, 60, "DSQL101"),
         (8, 34, "DSQL301"),
-        (8, 34, "DSQL401"),  # TypeORM runs up() in one transaction
+        (8, 34, "DSQL401"),  # TypeORM runs every pending up() in one transaction
         (9, 34, "DSQL402"),
         (10, 15, "DSQL016"),  # a template with ${}: not checked, a warning
     ]
@@ -131,8 +133,9 @@ def test_typeorm_up_is_linted_down_never() -> None:
 
 def test_knex_escapes_keep_positions_and_opt_out_of_the_transaction() -> None:
     found = findings(ORM / "knex" / "20240101000000_create_accounts.js")
-    # The second statement follows a `\n` escape on the same line of the file.
-    assert at(found) == [(5, 77, "DSQL301")]
+    # The second statement follows a `\n` escape on the same line of the file; knex_migrations
+    # and its lock table have SERIAL keys (DSQL407).
+    assert at(found) == [(5, 19, "DSQL407"), (5, 77, "DSQL301")]
 
 
 def test_knex_arrow_functions_and_bindings() -> None:
@@ -140,7 +143,9 @@ def test_knex_arrow_functions_and_bindings() -> None:
     source = read_source(str(path), orm=True)
     assert "DROP" not in source.text  # an arrow `down` defined before `up`
     # `??` binds an identifier: the statement still parses; Knex's transaction holds both.
-    assert at(findings(path)) == [(6, 27, "DSQL402")]
+    # A folder migration opts out, so Knex runs this one in a transaction of its own and
+    # writes its row after it: no DSQL406.
+    assert at(findings(path)) == [(5, 3, "DSQL407"), (6, 27, "DSQL402")]
 
 
 def test_sequelize_and_mikroorm_calls() -> None:
@@ -149,6 +154,8 @@ def test_sequelize_and_mikroorm_calls() -> None:
         (6, 43, "DSQL512"),
     ]
     assert at(findings(ORM / "mikro" / "Migration20240101000000.ts")) == [
+        (5, 5, "DSQL407"),  # mikro_orm_migrations' SERIAL key
+        (5, 18, "DSQL406"),  # its row written in the run's transaction (allOrNothing)
         (5, 44, "DSQL101"),
         (6, 18, "DSQL401"),  # MikroORM wraps each migration in a transaction
         (6, 69, "DSQL202"),
@@ -166,9 +173,12 @@ def test_folder_picks_only_recognised_orm_files() -> None:
         "mikro/Migration20240101000000.ts",
         "drizzle/schema.ts",
     } <= files
-    # apply runs SQL files only: a schema or a script is never run as generated SQL.
+    # apply runs SQL files only: a schema or a script is never run as generated SQL (the
+    # builders' pass projects hold a bootstrap.sql, which is SQL).
+    sql_only = expand_paths([str(ORM)])
+    assert sql_only and all(path.endswith(".sql") for path in sql_only)
     with pytest.raises(InputError):
-        expand_paths([str(ORM)])
+        expand_paths([str(ORM / "knex")])
 
 
 def test_drizzle_schema_points_at_generated_sql() -> None:

@@ -23,10 +23,11 @@ LIBRARIES = ("knex", "sequelize", "typeorm")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _check(cwd: Path, *args: str, isolated: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    alone = ["--isolated"] if isolated else []
     return subprocess.run(
-        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "--no-cache", *args],
+        [sys.executable, "-m", "dsql_lint", "check", *alone, "--no-cache", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
@@ -65,11 +66,21 @@ if __name__ == "__main__":
     pin()
 
 
-@pytest.mark.parametrize("library", LIBRARIES)
-def test_passing_project_is_clean(library: str) -> None:
-    run = _check(BUILDERS / library / "pass")
+@pytest.mark.parametrize(
+    ("library", "checked"),
+    # Knex's and TypeORM's runners create a bookkeeping table DSQL refuses unless it exists
+    # (DSQL407): the project's `bootstrap:` SQL creates it first, and is checked too.
+    [("knex", "3 statements"), ("sequelize", "1 statement"), ("typeorm", "2 statements")],
+)
+def test_passing_project_is_clean(library: str, checked: str) -> None:
+    project = BUILDERS / library / "pass"
+    config = project / ".dsql-lint.yaml"
+    if config.exists():
+        run = _check(project, "--config", str(config), isolated=False)
+    else:
+        run = _check(project)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 statement checked" in run.stdout
+    assert f"{checked} checked" in run.stdout
 
 
 def test_stranger_knex_folder_is_found_and_checked(tmp_path: Path) -> None:

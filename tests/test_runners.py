@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import lint_text
 
-from dsql_lint.syntax.runners import RUNNERS
+from dsql_lint.syntax.runners import RUNNERS, transaction_help, write_help
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "fixtures" / "runners"
@@ -53,10 +54,18 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
             [
                 ("0000_users.sql", 1, "DSQL406"),
                 ("0000_users.sql", 1, "DSQL407"),  # __drizzle_migrations' SERIAL, once
+                # drizzle-orm's migrator runs every pending file in one transaction.
+                ("0001_tickets.sql", 1, "DSQL401"),
                 ("0001_tickets.sql", 1, "DSQL406"),
             ],
         ),
-        ("supabase", [("20261201000000_notes.sql", 1, "DSQL406")]),
+        (
+            "supabase",
+            [
+                ("20261201000000_notes.sql", 1, "DSQL406"),
+                ("20261201000000_notes.sql", 1, "DSQL407"),  # its text[] column, 4 DDL in one
+            ],
+        ),
         ("dbmate", [("20261201000000_a.sql", 2, "DSQL406")]),  # the 2nd: transaction:false
         ("goose", [("00001_a.sql", 2, "DSQL406"), ("00001_a.sql", 2, "DSQL407")]),
         (
@@ -68,6 +77,28 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
             ],
         ),
         ("flyway", [("V1__init.sql", 2, "DSQL401"), ("V2__orders.sql", 2, "DSQL402")]),
+        # transaction:false still sends the section as one query string.
+        ("dbmate-one-query", [("20261201000000_two.sql", 3, "DSQL401")]),
+        (
+            "knex",  # migrate:latest: both files in one transaction with the lock and rows
+            [
+                ("20261201000000_accounts.js", 4, "DSQL407"),
+                ("20261201000000_accounts.js", 4, "DSQL406"),
+                ("20261202000000_tags.js", 2, "DSQL401"),
+                ("20261202000000_tags.js", 2, "DSQL406"),
+            ],
+        ),
+        # The bookkeeping table created by a `bootstrap:` file in DSQL's form: no DSQL407.
+        ("django-bootstrap", []),  # and every migration `atomic = False`: a clean check
+        ("typeorm-clean", []),  # `transaction = false` (migrationsTransactionMode "each")
+        (
+            "drizzle-bootstrap",  # the migrator's one transaction still holds DDL and rows
+            [
+                ("0000_users.sql", 1, "DSQL406"),
+                ("0001_tickets.sql", 1, "DSQL401"),
+                ("0001_tickets.sql", 1, "DSQL406"),
+            ],
+        ),
     ],
 )
 def test_each_runner_as_it_runs_on_dsql(project: str, expected: list) -> None:
@@ -84,6 +115,7 @@ def test_findings_name_the_runner_its_write_and_its_remedy() -> None:
     table = next(d for d in django if d["code"] == "DSQL407")
     assert "identity column is not supported without an explicit cache size" in table["message"]
     assert "(CACHE 1)" in table["suggestion"]
+    assert "`bootstrap:` in .dsql-lint.yaml" in table["suggestion"]
     # Where the runner has no way out, the finding says to run the SQL with apply.
     drizzle = next(d for d in check(PROJECTS / "drizzle") if d["code"] == "DSQL406")
     assert "`dsql-lint apply`" in drizzle["suggestion"]
@@ -154,3 +186,204 @@ def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
     [found] = lint_text(text, path="db/migration/V1__own.sql")
     assert (found.code, found.line) == ("DSQL401", 3)
     assert found.suggestion == "Commit after each DDL statement (or run DDL in autocommit)."
+
+
+def test_the_bookkeeping_table_must_exist_before_the_runners_first_file(tmp_path: Path) -> None:
+    """A table created before the runner's first file clears DSQL407, wherever it comes from
+    (paths given in order, the configuration's `bootstrap:`); created after it, or by its own
+    migrations, it does not: the runner creates its own first."""
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / ".dsql-lint.yaml").unlink()
+    codes = lambda *paths: [c for *_, c in at(check(tmp_path, *paths))]  # noqa: E731
+    assert codes("shop") == ["DSQL407"]
+    assert codes("db/bootstrap.sql", "shop") == []
+    assert codes("shop", "db/bootstrap.sql") == ["DSQL407"]
+    (tmp_path / ".dsql-lint.yaml").write_text("bootstrap: [db/bootstrap.sql]\n")
+    assert codes("shop") == []
+
+
+def test_a_bootstrap_file_of_another_table_does_not_clear_it(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "db" / "bootstrap.sql").write_text("CREATE TABLE other (id uuid PRIMARY KEY);\n")
+    assert [c for *_, c in at(check(tmp_path))] == ["DSQL407"]
+
+
+def test_knex_runs_each_migration_alone_once_one_opts_out(tmp_path: Path) -> None:
+    """Knex's `latest` wraps the whole run only while no pending migration sets
+    `config.transaction = false`; then each other migration has a transaction of its own and
+    its row is written after it (knex 3.3.0, Migrator.js)."""
+    shutil.copytree(PROJECTS / "knex", tmp_path, dirs_exist_ok=True)
+    opted = tmp_path / "migrations" / "20261203000000_index.js"
+    opted.write_text(
+        "exports.config = { transaction: false };\n"
+        "exports.up = (knex) => knex.raw('CREATE INDEX ASYNC tags_id ON tags (id)');\n"
+    )
+    assert at(check(tmp_path)) == [("20261201000000_accounts.js", 4, "DSQL407")]
+
+
+def test_dbmate_and_supabase_facts_are_recorded_not_recalled() -> None:
+    for name in ("dbmate", "supabase", "drizzle", "typeorm", "knex", "mikro-orm", "sequelize"):
+        assert "not confirmed" not in RUNNERS[name].source, name
+    for name in ("goose", "golang-migrate", "rails"):
+        assert "not confirmed" in RUNNERS[name].source, name
+        assert "(not confirmed against " in transaction_help(RUNNERS[name]), name
+        assert "(not confirmed against " in write_help(RUNNERS[name]), name
+    assert "not confirmed" not in write_help(RUNNERS["dbmate"])
+
+
+def test_a_bootstrap_table_from_the_cache_still_clears_it(tmp_path: Path) -> None:
+    """The bootstrap file's findings come from the cache when only a later file changed: the
+    table it created is replayed into the schema model."""
+    shutil.copytree(PROJECTS / "django-bootstrap", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "shop" / "migrations" / "0002_tag.py").unlink()
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+
+    def cached() -> list[tuple[str, int, str]]:
+        args = [sys.executable, "-m", "dsql_lint", "check", "--format", "json"]
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+        return at(json.loads(done.stdout)["diagnostics"])
+
+    assert cached() == []
+    later = tmp_path / "shop" / "migrations" / "0001_initial.py"
+    later.write_text(later.read_text() + "\n")
+    assert cached() == []
+
+
+@pytest.mark.parametrize(
+    ("project", "note"),
+    [
+        (ROOT / "fixtures" / "frameworks" / "alembic-run", "`alembic upgrade` runs 2 files"),
+        (PROJECTS / "knex", "`knex migrate:latest` runs 2 files"),
+        (PROJECTS / "drizzle", "`drizzle-kit migrate` runs 2 files"),
+        (PROJECTS / "alembic", None),  # its second revision commits in an autocommit block
+    ],
+)
+def test_fix_says_what_it_cannot_see_across_files(project: Path, note: str | None) -> None:
+    """fix lints file by file, so a transaction its framework runs across files (DSQL401 on
+    a later file's DDL) is check's: fix says so."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "fix", "--diff"],
+        capture_output=True, text=True, cwd=project, env=env, check=False,
+    )  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    if note is None:
+        assert said == []
+    else:
+        [line] = said
+        assert note in line and "`dsql-lint check` reports" in line
+
+
+DATA = ROOT / "tests" / "data"
+LOGGED = re.compile(r"^(\d+) (\d+/\d+) LOG:  (?:statement|execute <unnamed>): (.*)$")
+
+
+def logged(name: str) -> list[tuple[str, str]]:
+    """(virtual transaction id, statement text) of each statement of a recorded run."""
+    out: list[tuple[str, str]] = []
+    for line in (DATA / name).read_text().splitlines():
+        found = LOGGED.match(line)
+        if found:
+            out.append((found.group(2), found.group(3)))
+        elif line.startswith("\t") and out:  # a statement's next lines
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + line[1:])
+    return out
+
+
+def test_dbmate_as_recorded() -> None:
+    sent = logged("dbmate_2.36.0_up.log")
+    texts = [text for _, text in sent]
+    # Its table, which DSQL accepts: no bookkeeping finding.
+    assert "create table if not exists public.schema_migrations (version varchar primary key)" in (
+        texts
+    )
+    assert RUNNERS["dbmate"].bookkeeping is None
+    # The up section as one query string, and the version row, in one transaction.
+    [section] = [(tx, t) for tx, t in sent if "CREATE TABLE a " in t]
+    insert = next(tx for tx, t in sent if t.startswith("insert into public.schema_migrations"))
+    assert section[0] == insert and ("BEGIN READ WRITE" in [t for tx, t in sent if tx == insert])
+    # transaction:false: both DDL in one query string, the insert in a transaction of its own.
+    [both] = [(tx, t) for tx, t in sent if "CREATE TABLE b " in t]
+    assert "CREATE TABLE c " in both[1]
+    later = [tx for tx, t in sent if t.startswith("insert into public.schema_migrations")][1]
+    assert later != both[0]
+
+
+def test_supabase_as_recorded() -> None:
+    sent = logged("supabase_3.1.0_db_push.log")
+    table = RUNNERS["supabase"].bookkeeping
+    assert table is not None
+    # Its bookkeeping, statement for statement, in one transaction.
+    ours = [s.strip() for s in table.sql.split(";") if s.strip()]
+    begin = next(tx for tx, t in sent if t == "BEGIN")
+    assert [t for tx, t in sent if tx == begin] == ours
+    # The file's statements and its version row in one implicit transaction.
+    insert = next(tx for tx, t in sent if t.startswith("INSERT INTO supabase_migrations"))
+    assert [t for tx, t in sent if tx == insert][:2] == [
+        "create table notes (id uuid primary key)",
+        "create index notes_x on notes (id)",
+    ]
+    # With the table there (its three columns), no bookkeeping is sent.
+    again = [t for _, t in logged("supabase_3.1.0_db_push_provisioned.log")]
+    assert not any(t.startswith(("BEGIN", "CREATE", "ALTER")) for t in again)
+    assert ("supabase_migrations", "schema_migrations") in table.provided_by
+
+
+def test_knex_as_recorded() -> None:
+    table = RUNNERS["knex"].bookkeeping
+    assert table is not None
+    sent = logged("knex_3.3.0_latest.log")
+    created = [t for _, t in sent if t.startswith("create table")]
+    assert created == [s.strip() for s in table.sql.split(";") if s.strip()]
+    # One transaction: the lock, both migrations and their rows.
+    run = next(tx for tx, t in sent if t == "CREATE TABLE accounts (id uuid PRIMARY KEY)")
+    held = [t.split(" (")[0] for tx, t in sent if tx == run]
+    assert held[0] == "BEGIN;" and held[1].startswith('update "knex_migrations_lock"')
+    assert "CREATE TABLE tags" in held and held.count('insert into "knex_migrations"') == 2
+    # A migration that opts out: each other one alone, its row written after its COMMIT.
+    sent = logged("knex_3.3.0_latest_opt_out.log")
+    accounts = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    assert [t for tx, t in sent if tx == accounts] == [
+        "BEGIN;",
+        "CREATE TABLE accounts (id uuid PRIMARY KEY)",
+        "COMMIT;",
+    ]
+
+
+def test_typeorm_as_recorded() -> None:
+    table = RUNNERS["typeorm"].bookkeeping
+    assert table is not None
+    sent = logged("typeorm_1.1.4_run.log")
+    assert table.sql.rstrip(";") in [t for _, t in sent]
+    run = next(tx for tx, t in sent if t.startswith('CREATE TABLE "accounts"'))
+    held = [t for tx, t in sent if tx == run]
+    assert held[0] == "START TRANSACTION" and held[-1] == "COMMIT"
+    assert sum(t.startswith('INSERT INTO "migrations"') for t in held) == 2
+    assert any(t.startswith('CREATE TABLE "tags"') for t in held)
+    # "each" and `transaction = false`: every statement on its own.
+    sent = logged("typeorm_1.1.4_each_opt_out.log")
+    ddl = [tx for tx, t in sent if t.startswith("CREATE TABLE")]
+    rows = [tx for tx, t in sent if t.startswith('INSERT INTO "migrations"')]
+    assert len(set(ddl + rows)) == 4
+
+
+def test_mikro_orm_as_recorded() -> None:
+    table = RUNNERS["mikro-orm"].bookkeeping
+    assert table is not None
+    sent = logged("mikro-orm_6.6.16_up.log")
+    [created] = [t for _, t in sent if t.startswith("create table")]
+    assert created.replace('"public".', "") == table.sql.rstrip(";")
+    run = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    held = [t for tx, t in sent if tx == run]
+    assert held[0] == "BEGIN;" and held[-1] == "COMMIT;"
+    assert sum(t.startswith("SAVEPOINT") for t in held) == 2  # DSQL refuses SAVEPOINT
+    assert sum(t.startswith('insert into "mikro_orm_migrations"') for t in held) == 2
+    # allOrNothing: false: each migration alone, its row after it.
+    sent = logged("mikro-orm_6.6.16_up_all_or_nothing_false.log")
+    accounts = next(tx for tx, t in sent if t.startswith("CREATE TABLE accounts"))
+    assert not any(t.startswith("insert") for tx, t in sent if tx == accounts)
+    # isTransactional() false: the DDL on a connection of its own, outside the run.
+    sent = logged("mikro-orm_6.6.16_up_not_transactional.log")
+    ddl = {tx for tx, t in sent if t.startswith("CREATE TABLE")}
+    rows = {tx for tx, t in sent if t.startswith("insert")}
+    assert len(ddl) == 2 and not ddl & rows

@@ -25,9 +25,11 @@ from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.fix.prisma_drift import drift_notes
+from dsql_lint.lint import runs
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
+from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
@@ -143,8 +145,24 @@ def fix(
     changed = {path: result.changed for path, result in fixed.items()}
     for line in drift_notes(changed, {path: result.text for path, result in fixed.items()}):
         _echo_err(line)
+    if lint.framework_transactions:
+        _runs_note(sources, lint.assume_in_transaction)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _runs_note(sources: list[Source], assume_in_transaction: bool) -> None:
+    """Files whose framework runs them in one transaction: fix lints each file alone, so what
+    that transaction breaks across them (a later file's DDL, DSQL401/402) is check's."""
+    files = [migration_statements(source, assume_in_transaction) for source in sources]
+    for chain in runs.chains(sources, files):
+        group = [sources[index] for index, _ in chain]
+        names = ", ".join(source.display_path for source in group)
+        _echo_err(
+            f"note: {runs.command_of(group[0])} runs {len(group)} files in one transaction "
+            f"({names}); fix lints each file alone, so `dsql-lint check` reports what that "
+            "transaction breaks across them (DSQL401/402)"
+        )
 
 
 def _translator(dialect: str | None, unsafe: bool) -> Translator | None:

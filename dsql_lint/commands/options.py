@@ -133,20 +133,19 @@ def color_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = False) -> list[str]:
     """The paths given, or else the project's migrations as discovery finds them, said on
-    stderr ("Prisma migrations in prisma/migrations (12 folders)")."""
+    stderr ("Prisma migrations in prisma/migrations (12 folders)"); after the configuration's
+    `bootstrap:` files, which run before the framework's runner."""
+    here, given = Path.cwd(), {Path(p).resolve() for p in paths}
+    first = [_shown(p, here) for p in settings.bootstrap if p.resolve() not in given]
     if paths:
-        return list(paths)
+        return first + list(paths)
     root = Path(".")
     folders = () if settings.migrations is None else (settings.migrations,)
     found = discover(root, settings.framework, folders, orm=orm)
     for group in found:
         click.echo(f"dsql-lint: {group.summary(root)}", err=True)
-    here = Path.cwd()
-    return [
-        str(p.relative_to(here)) if p.is_absolute() and p.is_relative_to(here) else str(p)
-        for group in found
-        for p in group.files
-    ]
+    later = [_shown(p, here) for group in found for p in group.files]
+    return first + [p for p in later if p not in first]
 
 
 def include_roots(targets: list[str], settings: Settings) -> tuple[Path, ...]:

@@ -27,6 +27,7 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.cache import cache_dir
 from dsql_lint.engine.loader import builtin_rules_dir, rule_files
+from dsql_lint.lint.runs import run_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
@@ -187,8 +188,8 @@ def lint_cached(
         )
         reused.append(FileReport(source, statements, [], diagnostics))
     # A file whose framework transaction goes on into the next one is linted with it.
-    while reused and len(reused) < len(sources) and _run(reused[-1].source):
-        if _run(reused[-1].source) != _run(sources[len(reused)]):
+    while reused and len(reused) < len(sources) and run_of(reused[-1].source):
+        if run_of(reused[-1].source) != run_of(sources[len(reused)]):
             break
         reused.pop()
     rest = sources[len(reused) :]
@@ -206,10 +207,6 @@ def lint_cached(
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
-
-
-def _run(source: Source) -> str:
-    return source.run if isinstance(source, MappedSource) else ""
 
 
 def _lint(

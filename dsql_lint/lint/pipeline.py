@@ -529,11 +529,14 @@ class Linter:
             migration_statements(s, options.assume_in_transaction, options.framework_transactions)
             for s in sources
         ]
-        parsed_files, result_files = self._analyze(files, parses, catalog)
+        starts: list[int] = []
+        parsed_files, result_files = self._analyze(files, parses, catalog, starts)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
         return [
-            self._finish(source, statements, parsed, results, covered[i], carried[i])
+            self._finish(
+                source, statements, parsed, results, covered[i], carried[i], (catalog, starts[i])
+            )
             for i, (source, statements, parsed, results) in enumerate(
                 zip(sources, files, parsed_files, result_files, strict=True)
             )
@@ -547,9 +550,11 @@ class Linter:
         results: list[Settled],
         covered: set[int],
         carried: list[Diagnostic],
+        before: tuple[cat.Catalog, int],
     ) -> FileReport:
         """The file's findings; `covered`: its transaction blocks that an earlier file began
-        (judged in `_runs`, whose findings in this file are `carried`)."""
+        (judged in `_runs`, whose findings in this file are `carried`); `before`: the catalog
+        and its statement count when the file began."""
         diagnostics = [d for result in results for d in result.diagnostics]
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
@@ -557,7 +562,9 @@ class Linter:
         diagnostics.extend(self._unset_psql_variables(source, statements))
         diagnostics.extend(self._transactions(statements, [r.kind for r in results], covered))
         diagnostics.extend(carried)
-        diagnostics = self._runner(source, statements, [r.kind for r in results], diagnostics)
+        diagnostics = self._runner(
+            source, statements, [r.kind for r in results], diagnostics, covered, before
+        )
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -679,10 +686,26 @@ class Linter:
         return out
 
     def _analyze(
-        self, files: list[list[Statement]], parses: ParseCache | None, catalog: cat.Catalog
+        self,
+        files: list[list[Statement]],
+        parses: ParseCache | None,
+        catalog: cat.Catalog,
+        starts: list[int],
     ) -> tuple[list[list[Parsed]], list[list[Settled]]]:
-        """Each statement analysed, then settled against the schema model, in input order."""
+        """Each statement analysed, then settled against the schema model, in input order;
+        `starts` gets the catalog's statement count as each file begins."""
         everything = [s for statements in files for s in statements]
+        begins: dict[int, list[int]] = {}  # statement number -> the files it begins
+        total = 0
+        for number, statements in enumerate(files):
+            begins.setdefault(total, []).append(number)
+            total += len(statements)
+        starts.extend([0] * len(files))
+
+        def begin(at: int) -> None:
+            for number in begins.pop(at, ()):
+                starts[number] = catalog.statements
+
         keep = self.keep_trees or parses is not None
         # Statements that left nothing but the same class and uses share one record.
         shared: dict[tuple[str, Uses | None], Settled] = {}
@@ -690,18 +713,23 @@ class Linter:
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
             settled = []
-            for statement, result in zip(everything, results, strict=True):
+            for at, (statement, result) in enumerate(zip(everything, results, strict=True)):
+                begin(at)
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled(shared))
+            begin(total)
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
         parsed_files: list[list[Parsed]] = []
         result_files: list[list[Settled]] = []
+        at = 0
         for statements in files:
             kept: list[Parsed] = []
             results: list[Settled] = []
             for statement in statements:
+                begin(at)
+                at += 1
                 if keep:
                     parsed, result = self._kept(statement, parses)
                 else:
@@ -717,6 +745,7 @@ class Linter:
                 results.append(result.settled(shared))
             parsed_files.append(kept)
             result_files.append(results)
+        begin(total)
         return parsed_files, result_files
 
     def _kept(
@@ -825,8 +854,7 @@ class Linter:
                 if index != first:
                     covered[index].add(tx)
             source = sources[first]
-            assert isinstance(source, MappedSource)
-            hint = source.run_hint.replace("{earlier}", Path(source.path).name)
+            hint = runs.hint_of(source).replace("{earlier}", Path(source.path).name)
             for check in checks:
                 for found in _transaction_findings(check, members):
                     index = owner[found.path, found.statement]
@@ -913,25 +941,38 @@ class Linter:
         statements: list[Statement],
         kinds: list[str],
         diagnostics: list[Diagnostic],
+        covered: set[int],
+        before: tuple[cat.Catalog, int],
     ) -> list[Diagnostic]:
         """What the runner adds to the file: its version row in each transaction it runs
-        (DSQL406 at the first DDL, and DSQL401/402's help in its terms), its bookkeeping table
-        (DSQL407, in the first file of the runner)."""
+        (DSQL406 at the first DDL, and DSQL401/402's help in its terms, except in a block an
+        earlier file began, `covered`, whose help names it), its bookkeeping table (DSQL407,
+        in the first file of the runner, unless the files before it create it)."""
         runner = self.runner_of(source)
         if runner is None:
             return diagnostics
-        units = _runner_units(source, statements)
+        queries = formats.query_sections(source)
+        units = _runner_units(source, statements, queries)
         help_text = runners.transaction_help(runner)
-        out = [
-            replace(d, suggestion=help_text)
-            if d.name in formats.TRANSACTION_RULES
-            and not (isinstance(source, MappedSource) and d.name in source.hints)
-            and statements[d.statement].tx in units
-            else d
-            for d in diagnostics
-        ]
+        query_help = runners.query_help(runner)
+
+        def said(d: Diagnostic) -> Diagnostic:
+            """A transaction finding's help in the runner's terms."""
+            statement = statements[d.statement]
+            if d.name not in formats.TRANSACTION_RULES or statement.tx in (None, *covered):
+                return d
+            if isinstance(source, MappedSource) and d.name in source.hints:
+                return d
+            if statement.tx in units:
+                return replace(d, suggestion=help_text)
+            if any(lo <= statement.start < hi for lo, hi in queries):
+                return replace(d, suggestion=query_help)
+            return d
+
+        out = [said(d) for d in diagnostics]
         rule = self.ruleset.special.get(RUNNER_WRITE)
-        if rule is not None and runner.writes is not None:
+        in_run = isinstance(source, MappedSource) and bool(source.run)
+        if rule is not None and runner.writes is not None and (in_run or not runner.run_only):
             variables = {
                 "runner": f"`{runner.command}`",
                 "writes": runner.writes,
@@ -945,14 +986,15 @@ class Linter:
         table, rule = runner.bookkeeping, self.ruleset.special.get(RUNNER_TABLE)
         if table is None or rule is None or formats.is_down(source):
             return out
-        if self._bookkeeping.setdefault(runner.name, source.path) == source.path:
+        first_file = self._bookkeeping.setdefault(runner.name, source.path) == source.path
+        if first_file and not _provided(table, *before):
             at = statements[0] if statements else Statement(source, 0, 0, 0, 1, 1)
             variables = {
                 "runner": f"`{runner.command}`",
                 "sends": table.sends,
                 "sql": " ".join(table.sql.split()),
                 "refused": table.refused,
-                "instead": table.instead,
+                "instead": table.instead + (runners.CLEARS if table.provided_by else ""),
             }
             out.append(diagnostic(at, rule, at.start, max(at.start, at.end), variables))
         return out
@@ -966,14 +1008,27 @@ class Linter:
         return self._known_ids
 
 
-def _runner_units(source: Source, statements: list[Statement]) -> set[int]:
+def _provided(table: runners.Bookkeeping, catalog: cat.Catalog, before: int) -> bool:
+    """Whether the statements before the runner's first file created the tables whose
+    presence makes the runner send nothing of its bookkeeping."""
+    found = [catalog.table(key) for key in table.provided_by]
+    return bool(found) and all(t is not None and t.created_at <= before for t in found)
+
+
+def _runner_units(
+    source: Source, statements: list[Statement], queries: list[tuple[int, int]]
+) -> set[int]:
     """The transaction blocks a framework's runner makes (not those the file opens itself with
-    its own BEGIN; a reader's generated BEGIN is the runner's)."""
+    its own BEGIN, a reader's generated BEGIN being the runner's; nor the sections in
+    `queries`, which it sends as one query string outside its transaction)."""
     units: set[int] = set()
     own: set[int] = set()
     for statement in statements:
         tx = statement.tx
         if tx is None or tx in units or tx in own:
+            continue
+        if any(lo <= statement.start < hi for lo, hi in queries):
+            own.add(tx)
             continue
         begin = statement.tx_control is TxControl.BEGIN
         generated = isinstance(source, MappedSource) and not source.in_literal(

@@ -1,19 +1,62 @@
-"""Framework transactions that run on from one file into the next: Alembic's one transaction
-for every revision of an `upgrade` (orm/alembic_env.py). A reader marks the files of such a
-run with one `MappedSource.run` key; the transaction rules then see the statements of the
-transaction a file leaves open and of the one the next file of the run begins as one block.
+"""Framework transactions that run on from one file into the next: one transaction for every
+migration of a run (Alembic's `upgrade`, orm/alembic_env.py; TypeORM's default
+`migrationsTransactionMode`, Knex's `migrate:latest`, MikroORM's `allOrNothing`, orm/scripts.py;
+drizzle-orm's migrator, syntax/runners.py). A reader marks the files of such a run with one
+`MappedSource.run` key, and a Drizzle folder's files share one; the transaction rules then see
+the statements of the transaction a file leaves open and of the one the next file of the run
+begins as one block.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from dsql_lint.orm.mapped import MappedSource
+from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Statement, TxControl
 
 # One transaction across files: (file index, transaction block id in that file), in order.
 Chain = list[tuple[int, int]]
+
+
+def run_of(source: Source) -> str:
+    """The run `source` is a file of; "" for none. A reader's file says it; a Drizzle file's
+    run is its folder's (the migrator runs every pending file in one transaction)."""
+    if isinstance(source, MappedSource):
+        return source.run
+    if source.problem is None and formats.framework_of(source) == formats.DRIZZLE:
+        return f"drizzle {Path(source.path).parent}"
+    return ""
+
+
+def hint_of(source: Source) -> str:
+    """DSQL401/402's help in a later file of the run `source` began (`{earlier}` in it)."""
+    if isinstance(source, MappedSource):
+        return source.run_hint
+    return runners.run_help(runners.RUNNERS[formats.DRIZZLE])
+
+
+def command_of(source: Source) -> str:
+    """How the user runs the framework that runs `source`'s run."""
+    framework = source.framework if isinstance(source, MappedSource) else formats.DRIZZLE
+    runner = runners.runner_of(framework)
+    return f"`{runner.command}`" if runner is not None else "its framework"
+
+
+def _begins(source: Source, first: Statement) -> bool:
+    """Whether the file's first statement runs in the transaction it was given: a reader
+    writes the run's BEGIN, a format's whole file is one runner transaction."""
+    if first.tx is None:
+        return False
+    return first.tx_control is TxControl.BEGIN or not isinstance(source, MappedSource)
+
+
+def _leaves_open(source: Source, last: Statement) -> bool:
+    if last.tx is None:
+        return False
+    return last.tx_control is TxControl.COMMIT or not isinstance(source, MappedSource)
 
 
 def chains(sources: Sequence[Source], files: Sequence[Sequence[Statement]]) -> list[Chain]:
@@ -23,19 +66,19 @@ def chains(sources: Sequence[Source], files: Sequence[Sequence[Statement]]) -> l
     current: Chain = []
     key = ""
     for index, (source, statements) in enumerate(zip(sources, files, strict=True)):
-        run = source.run if isinstance(source, MappedSource) else ""
+        run = run_of(source)
         if run != key or not run:
             out.append(current)
             current, key = [], run
         if not run or not statements:
             continue
         first, last = statements[0], statements[-1]
-        if current and first.tx is not None and first.tx_control is TxControl.BEGIN:
+        if current and first.tx is not None and _begins(source, first):
             current.append((index, first.tx))
         else:
             out.append(current)
             current = []
-        if last.tx is None or last.tx_control is not TxControl.COMMIT:
+        if not _leaves_open(source, last):
             out.append(current)
             current = []
         elif not current or current[-1] != (index, last.tx):

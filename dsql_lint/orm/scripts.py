@@ -9,17 +9,20 @@ ones. Calls inside a `down` method are never forward statements and are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
 from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
-from dsql_lint.syntax.source import Source
+from dsql_lint.syntax import runners
+from dsql_lint.syntax.source import STDIN, Source
 
 # Receivers as each framework names them in its generated and documented migrations.
 CALL = re.compile(
@@ -68,34 +71,30 @@ FRAMEWORKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Knex migration", re.compile(r"\bup\b[^\n]*\bknex\b|\bKnex\b|\bknex\s*\.\s*schema\b")),
 )
 # A migration that runs its up method in a transaction unless it opts out: TypeORM (the
-# default `transaction: "all"`), Knex and MikroORM each wrap it; Sequelize does not.
+# default `migrationsTransactionMode: "all"`), Knex and MikroORM each wrap it; Sequelize does
+# not. How each runner runs them, and the remedies in its terms: syntax/runners.py.
 WRAPPED = {"TypeORM migration", "Knex migration", "MikroORM migration"}
 OPT_OUT = re.compile(
     r"\btransaction\s*[=:]\s*false\b|\bisTransactional\s*\(\s*\)\s*[^{]*\{\s*return\s+false"
 )
+# Runners that hold every pending migration in one transaction only while none of them opts
+# out: Knex's `migrate:latest` then wraps each migration alone, and TypeORM's default "all"
+# refuses a migration that sets `transaction`, so its mode must be "each" or "none".
+# MikroORM's `allOrNothing` holds the others whatever one does.
+RUN_UNTIL_OPT_OUT = {"TypeORM migration", "Knex migration"}
+SCRIPT_SUFFIXES = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
 
-# How each framework's migration opts out of its transaction: DSQL runs one DDL per transaction.
-OPT_OUT_HOW = {
-    "TypeORM migration": (
-        "TypeORM runs `up` in a transaction: add `transaction = false` to the migration class "
-        '(or set `migrationsTransactionMode: "none"`) and put each DDL in its own migration'
-    ),
-    "Knex migration": (
-        "Knex runs `up` in a transaction: add `exports.config = { transaction: false }` and "
-        "put each DDL in its own migration"
-    ),
-    "MikroORM migration": (
-        "MikroORM runs `up` in a transaction: override `isTransactional()` to return false "
-        "and put each DDL in its own migration"
-    ),
-}
 # A Sequelize migration's own managed transaction: the calls given `{ transaction }` in its
-# callback run in it (Sequelize's sequelize.transaction(callback)); the others do not.
+# callback run in it (Sequelize's sequelize.transaction(callback)); the others do not. The
+# runners' own transactions say their remedies in syntax/runners.py.
 MANAGED = re.compile(r"\bsequelize\s*\.\s*transaction\s*\(")
-OPT_OUT_HOW["Sequelize migration"] = (
-    "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` in "
-    "one transaction: give each DDL its own migration, outside `sequelize.transaction`"
-)
+MANAGED_HOW = {
+    "Sequelize migration": (
+        "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` "
+        "in one transaction: give each DDL its own migration, outside `sequelize.transaction`"
+    )
+}
+TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
 BINDINGS = {
@@ -103,7 +102,6 @@ BINDINGS = {
     "MikroORM migration": "knex",
     "Sequelize migration": "sequelize",
 }
-TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 
 
 def framework(text: str) -> str | None:
@@ -125,7 +123,7 @@ def read(source: Source, name: str) -> MappedSource:
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
-    wrapped = name in WRAPPED and not OPT_OUT.search(text)
+    wrapped = name in WRAPPED and not _opts_out(text, spans)
     tx = Transaction(build)
     tx.wrapped = wrapped
 
@@ -163,9 +161,51 @@ def read(source: Source, name: str) -> MappedSource:
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
-    if tx.opened:
-        hints.update(dict.fromkeys(TRANSACTION_RULES, OPT_OUT_HOW[name]))
-    return build.source(source, name, notes, hints)
+    if tx.opened and name in MANAGED_HOW:
+        hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
+    run = _run(source, name) if tx.opened and wrapped else ""
+    runner = runners.runner_of(name)
+    hint = runners.run_help(runner) if run and runner is not None else ""
+    return build.source(source, name, notes, hints, run=run, run_hint=hint)
+
+
+def _run(source: Source, name: str) -> str:
+    """The run whose one transaction the file's `up` joins: its folder's, unless a migration
+    there opts out where that ends the run (RUN_UNTIL_OPT_OUT)."""
+    if source.path == STDIN:
+        return ""
+    folder = Path(source.path).resolve().parent
+    if name in RUN_UNTIL_OPT_OUT and _opted_out(folder, name, _listing(folder)):
+        return ""
+    return f"{name} {folder}"
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The folder's scripts with their modification times: `_opted_out`'s cache key."""
+    try:
+        entries = [p for p in folder.iterdir() if p.suffix in SCRIPT_SUFFIXES and p.is_file()]
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in entries))
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _opted_out(folder: Path, name: str, listing: tuple[tuple[str, int], ...]) -> bool:
+    """Whether a migration of `name`'s framework in the folder opts out of its transaction."""
+    for file, _ in listing:
+        try:
+            text = (folder / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if OPT_OUT.search(text) and framework(text) == name and _opts_out(text):
+            return True
+    return False
+
+
+def _opts_out(text: str, spans: list[tuple[int, int]] | None = None) -> bool:
+    """Whether the migration opts out of its transaction in its code (not in a comment)."""
+    spans = _code_spans(text) if spans is None else spans
+    return any(_in_code(spans, found.start()) for found in OPT_OUT.finditer(text))
 
 
 def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:

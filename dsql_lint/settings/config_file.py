@@ -15,6 +15,9 @@ walking up from the linted files (as ruff finds its configuration).
                                     # folder is linted as `dsql-lint apply` runs it)
     psql-variables: {schema: app}   # psql's `-v schema=app`: put in where the SQL reads
                                     # :schema, :'schema' or :"schema" (check and apply)
+    bootstrap: [db/bootstrap.sql]   # SQL run by hand before the framework's runner (its
+                                    # bookkeeping table in a form DSQL accepts): check and
+                                    # fix read it before the migrations (DSQL407)
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.
@@ -49,6 +52,7 @@ KEYS = {
     "framework",
     "migrations",
     "psql-variables",
+    "bootstrap",
 }
 
 # A key's path in the configuration (("severity", "DSQL101")) -> its line in the file, if known.
@@ -73,6 +77,7 @@ class Config:
     framework: str | None = None
     migrations: Path | None = None
     psql_variables: dict[str, str] = field(default_factory=dict)
+    bootstrap: tuple[Path, ...] = ()
     line_of: LineOf = field(default=_no_lines, repr=False, compare=False)
 
 
@@ -164,7 +169,7 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
             setattr(config, attr, data[key])
     if "framework" in data:
         config.framework = _framework(data["framework"], lambda m: fail(m, "framework"))
-    for key in ("select", "ignore", "exclude", "rule-dirs"):
+    for key in ("select", "ignore", "exclude", "rule-dirs", "bootstrap"):
         if key in data:
             values = data[key]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -173,6 +178,8 @@ def _config(path: Path, data: dict[str, Any], line_of: LineOf) -> Config:
                 config.rule_dirs = tuple(base / v for v in values)
             elif key == "exclude":
                 config.exclude = tuple(str(base / v) for v in values)
+            elif key == "bootstrap":
+                config.bootstrap = tuple(base / v for v in values)
             else:
                 setattr(config, key, tuple(values))
     if "severity" in data:

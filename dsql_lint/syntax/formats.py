@@ -11,22 +11,25 @@ Sources of each behaviour (also the README's table):
 - goose: github.com/pressly/goose, `-- +goose Up/Down`, `StatementBegin/End`, `NO TRANSACTION`;
   each migration's Up runs in one transaction unless annotated.
 - dbmate: github.com/amacneil/dbmate, `-- migrate:up [transaction:false]`, `-- migrate:down`;
-  the up section runs in one transaction unless `transaction:false`.
+  the up section runs in one transaction unless `transaction:false`, and is sent as one query
+  string either way, which the server runs as one transaction (recorded with dbmate 2.36.0,
+  runners.py).
 - Liquibase formatted SQL (docs.liquibase.com, "Example Changelogs: SQL Format"): each
   `--changeset` runs in one transaction unless `runInTransaction:false`; `splitStatements:false`
   sends the changeset as one statement; `endDelimiter` replaces `;`.
 - Drizzle (drizzle-orm's pg migrator): statements between `--> statement-breakpoint` markers.
-  Its migrator runs every pending migration inside one transaction (runners.py); `dsql-lint
-  apply` runs them one by one instead, as `check` reads them when apply is their runner.
+  Its migrator runs every pending migration inside one transaction (runners.py; the files of a
+  folder share it, lint/runs.py); `dsql-lint apply` runs them one by one instead, as `check`
+  reads them when apply is their runner.
 - golang-migrate: its postgres driver sends a `.up.sql` (or `.down.sql`) file as one query
   string, which the server runs as one transaction (runners.py).
 - Prisma Migrate: `migration.sql` sent as one multi-statement script, one implicit transaction.
 - Flyway: each versioned file in one transaction (PostgreSQL has transactional DDL).
 - Supabase CLI (`supabase db push`, `migration up`, `db reset`): each `<version>_<name>.sql` of
-  supabase/migrations sent as one pgconn batch with its schema_migrations insert, which
-  PostgreSQL runs as one implicit transaction (the CLI's pkg/migration, `ExecBatch`: "ExecBatch
-  is implicitly transactional"; as recalled, not read here: the registries reached carry only
-  the CLI's binary installer). Files named otherwise are skipped by the CLI: plain SQL here.
+  supabase/migrations sent as one batch with its schema_migrations insert, which PostgreSQL
+  runs as one implicit transaction (recorded with the CLI 3.1.0 binary of npm's
+  @supabase/cli-linux-x64, runners.py). Files named otherwise are skipped by the CLI: plain
+  SQL here.
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ class Section:
     whole: bool = False  # sent as one statement (goose StatementBegin/End, splitStatements:false)
     delimiter: str | None = None  # Liquibase endDelimiter, instead of `;`
     group: int = 0  # sections of one group share their transaction (a goose Up's parts)
+    # Not in a transaction of the runner, yet sent as one query string, which the server runs as
+    # one transaction (dbmate's `transaction:false`): its statements share a block of their own.
+    one_query: bool = False
 
 
 @dataclass
@@ -144,6 +150,14 @@ def framework_of(source: Source) -> str | None:
     if _FLYWAY_NAME.match(path.name):
         return FLYWAY
     return GOLANG_MIGRATE if _UP_DOWN.match(path.name) else None
+
+
+def query_sections(source: Source) -> list[tuple[int, int]]:
+    """The spans of `source` its runner sends as one query string outside its transaction
+    (dbmate's `transaction:false` sections)."""
+    if "transaction:" not in source.text or framework_of(source) != DBMATE:
+        return []
+    return [(s.start, s.end) for s in _dbmate(source.text).sections if s.one_query]
 
 
 def is_down(source: Source) -> bool:
@@ -196,7 +210,7 @@ def statements(
             members = _delimited(view, section)
         elif section.whole and members:
             members = [_merged(members)]
-        wrapped = section.transaction and framework_transactions
+        wrapped = (section.transaction or section.one_query) and framework_transactions
         tx = first_free + section.group if wrapped else None
         for statement in members:
             own = statement.tx if statement.tx is not None else tx
@@ -263,7 +277,10 @@ def _dbmate(text: str) -> Layout:
             view = _blank(view, marker.start(), end)
         else:
             transaction = "transaction:false" not in marker.group(2).replace(" ", "")
-            sections.append(Section(marker.end(), end, transaction, group=len(sections)))
+            group = len(sections)
+            sections.append(
+                Section(marker.end(), end, transaction, group=group, one_query=not transaction)
+            )
     return Layout(DBMATE, view, sections)
 
 
