@@ -164,6 +164,25 @@ def test_an_included_file_coming_into_being_is_seen(
     assert len(linted) == 2
 
 
+def test_an_edit_of_an_included_file_is_judged_with_the_block_around_its_include(
+    findings_cache: Path, tmp_path: Path, linted: list[list[str]]
+) -> None:
+    """`BEGIN; \\ir a.sql; \\ir b.sql; COMMIT;`: b.sql's second DDL is DSQL401 only with the
+    block of the including file, which is linted again with it though unchanged."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "V1__main.sql").write_text("BEGIN;\n\\ir a.sql\n\\ir b.sql\nCOMMIT;\n")
+    (folder / "a.sql").write_text("CREATE TABLE a (id uuid PRIMARY KEY);\n")
+    (folder / "b.sql").write_text("SELECT 1;\n")
+    main = str(folder / "V1__main.sql")
+    assert check(main).startswith("All clean")
+    (folder / "b.sql").write_text("CREATE TABLE b (id uuid PRIMARY KEY);\n")
+    warm = check(main)
+    assert "b.sql:1:1: DSQL401" in warm
+    assert linted[-1] == ["V1__main.sql", "a.sql", "b.sql"]
+    assert warm == CliRunner().invoke(cli, ["check", "--no-cache", main]).output
+
+
 def test_an_edit_of_the_tools_code_anywhere_is_linted_again(
     findings_cache: Path, migrations: Path, linted: list[list[str]]
 ) -> None:

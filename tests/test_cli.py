@@ -174,6 +174,7 @@ def test_json_schema() -> None:
         "start",
         "end",
         "dsql",
+        "included_by",
     }
     # What the cluster answers this finding, as text words it.
     assert first["dsql"] == [{"sqlstate": "42704", "message": 'type "serial" does not exist'}]

@@ -205,7 +205,8 @@ def test_the_table_names_every_postgresql_command_once() -> None:
 def test_each_command_gets_its_verdict(command: commands.Command) -> None:
     assert commands.identify(command.example) == command
     found = lint_text(command.example + "\n")
-    errors = [d.code for d in found if d.severity is Severity.ERROR]
+    # (a BEGIN alone in a file is never committed: DSQL017 is the file's, not the command's)
+    errors = [d.code for d in found if d.severity is Severity.ERROR and d.code != "DSQL017"]
     codes = [d.code for d in found]
     if command.verdict == commands.REFUSED:
         # A refused command PostgreSQL's grammar knows but the parser does not yet is

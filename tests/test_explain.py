@@ -141,3 +141,10 @@ def test_runtime_errors_and_refusals(said: str, words: str) -> None:
 
 def test_an_unknown_error_is_still_refused() -> None:
     assert explain("no such thing at all")[0] == 2
+
+
+def test_the_rule_whose_answer_is_the_message_comes_first() -> None:
+    """DSQL105's `datatype <type> not supported` fits this message too, as a pattern only."""
+    said = "datatype integer not supported, identity column type must be bigint"
+    code, out = explain(f"ERROR:  {said}")
+    assert code == 0 and re.findall(r"^  (DSQL\d+) ", out, re.M) == ["DSQL155", "DSQL105"], out

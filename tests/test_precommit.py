@@ -234,6 +234,25 @@ def test_the_hook_sees_the_earlier_migrations_of_a_staged_one(
     assert "V1__t.sql" not in text, text  # context only: never reported
 
 
+def test_the_hook_given_a_migration_sees_the_files_it_includes(
+    hook_repo: tuple[str, str], env: dict[str, str], work: Path
+) -> None:
+    """A staged migration whose only line is `\\ir parts/t.sql`: the hook reads the included
+    file where psql runs it, as `apply` does, and refuses what it holds."""
+    folder = work / "migrations"
+    (folder / "parts").mkdir(parents=True)
+    (folder / "parts" / "t.sql").write_text("CREATE TABLE t (id serial PRIMARY KEY);\n")
+    staged = "migrations/V1__main.sql"
+    (work / staged).write_text("\\ir parts/t.sql\n")
+    git(work, env, "add", staged, "migrations/parts/t.sql")
+    repo, rev = hook_repo
+    proc = pre_commit(work, env, "try-repo", repo, HOOK_ID, "--ref", rev, "--files", staged)
+    text = output(proc)
+    assert proc.returncode == 1, text
+    assert re.search(r"migrations/parts/t\.sql:1:20: DSQL101 \[serial-column\]", text), text
+    assert f"included by: {staged}:1" in text, text
+
+
 def test_git_commit_runs_the_installed_hook(
     hook_repo: tuple[str, str], env: dict[str, str], work: Path
 ) -> None:

@@ -120,11 +120,16 @@ def test_a_set_before_an_include_is_judged_with_the_included_files_reads(tmp_pat
     (tmp_path / "c.sql").write_text("\\ir b.sql\n\\set tbl users\n")
     code, output = run("check", "--isolated", "--format", "json", str(tmp_path))
     found = [
-        (Path(d["path"]).name, d["code"], d["start"]["line"])
+        (Path(d["path"]).name, d["code"], d["start"]["line"], [i["line"] for i in d["included_by"]])
         for d in json.loads(output)["diagnostics"]
     ]
-    # c.sql sets tbl after b.sql ran: nothing b.sql reads (b.sql's own read is DSQL015).
-    assert found == [("a.sql", "DSQL013", 1), ("b.sql", "DSQL015", 1)]
+    # c.sql sets tbl after b.sql ran: nothing b.sql reads. b.sql runs where each includes it
+    # (a.sql:2, c.sql:1), and its read has no value there (DSQL015).
+    assert found == [
+        ("a.sql", "DSQL013", 1, []),
+        ("b.sql", "DSQL015", 1, [2]),
+        ("b.sql", "DSQL015", 1, [1]),
+    ]
     assert (
         "(:tbl) that b.sql, included after it, reads"
         in json.loads(output)["diagnostics"][0]["message"]
@@ -139,3 +144,26 @@ def test_a_variable_a_meta_command_may_set_is_no_dsql015(tmp_path: Path) -> None
     assert [f[0] for f in findings(str(path))] == ["DSQL013"]
     path.write_text("\\getenv home HOME\nSELECT :'home', :'other';\n")
     assert [f[0] for f in findings(str(path))] == ["DSQL013", "DSQL015"]
+
+
+def test_a_file_whose_includer_sets_its_variable_is_told_how_to_give_it(tmp_path: Path) -> None:
+    """b.sql checked alone reads :tbl, which a.sql `\\set`s before `\\ir b.sql`: the help
+    names `-v` and the including migration."""
+    (tmp_path / "a.sql").write_text("\\set tbl items\n\\ir b.sql\n")
+    (tmp_path / "b.sql").write_text("CREATE TABLE :tbl (id uuid PRIMARY KEY);\n")
+    code, output = run("check", "--format", "json", "--isolated", str(tmp_path / "b.sql"))
+    (finding,) = json.loads(output)["diagnostics"]
+    assert finding["code"] == "DSQL015"
+    assert "`-v`" in finding["suggestion"] and "includes" in finding["suggestion"]
+
+
+def test_a_read_a_gset_may_set_is_one_finding(tmp_path: Path) -> None:
+    """`\\gset` may set `x`, which psql reads in `t:x` as in `:x`: the file is DSQL013, and the
+    read is no syntax error of its own; without the `\\gset`, psql sends `t:x` as written and
+    the server refuses it."""
+    gset = tmp_path / "g.sql"
+    gset.write_text("SELECT 1 AS x \\gset\nCREATE TABLE t:x (id uuid PRIMARY KEY);\n")
+    assert [f[0] for f in findings(str(gset))] == ["DSQL013"]
+    plain = tmp_path / "p.sql"
+    plain.write_text("CREATE TABLE t:x (id uuid PRIMARY KEY);\n")
+    assert [f[0] for f in findings(str(plain))] == ["DSQL012"]

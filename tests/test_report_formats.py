@@ -478,10 +478,10 @@ def test_every_format_words_the_answer_for_the_finding() -> None:
             ["0A000 unsupported statement type: MERGE"],
         ),
         (
-            "BEGIN ISOLATION LEVEL SERIALIZABLE;",
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; COMMIT;",
             ["0A000 Unsupported isolation level: SERIALIZABLE"],
         ),
-        ("BEGIN ISOLATION LEVEL READ COMMITTED;", []),  # not recorded
+        ("BEGIN ISOLATION LEVEL READ COMMITTED; COMMIT;", []),  # not recorded
         (
             "SET TRANSACTION READ ONLY;",
             ['0A000 setting configuration parameter "TRANSACTION" not supported'],
@@ -498,6 +498,15 @@ def test_every_format_words_the_answer_for_the_finding() -> None:
             "CREATE TABLE t (id bigint PRIMARY KEY, n _int4);",
             ["0A000 datatype integer[] not supported"],
         ),
+        (
+            "CREATE TABLE t (id bigint PRIMARY KEY, n float(24)[]);",
+            ["0A000 datatype real[] not supported"],
+        ),
+        (
+            "CREATE TABLE t (id bigint PRIMARY KEY, n FLOAT (25) ARRAY);",
+            ["0A000 datatype double precision[] not supported"],
+        ),
+        ("CALL sys.wait_for_job(NULL);", []),  # the facts record no answer to NULL
         (
             "CREATE TABLE t (id smallint GENERATED ALWAYS AS IDENTITY (CACHE 1) PRIMARY KEY);",
             ["0A000 datatype smallint not supported, identity column type must be bigint"],

@@ -133,3 +133,21 @@ def _tokenizer():  # noqa: ANN202 - sqlglot's tokenizer for the DSQL dialect
     from dsql_lint.syntax.parse import _TOKENIZER
 
     return _TOKENIZER
+
+
+def test_internal_array_names_in_the_rows_are_read_as_in_a_whole_parse() -> None:
+    """`'{1}'::_int4` in a row is `int4[]`, in the tree and in the tokens kept for spans, as
+    in the statement parsed whole (parse.py's `_parse`)."""
+    from sqlglot import exp
+
+    from dsql_lint.syntax.parse import parse_in_chunks
+    from dsql_lint.syntax.split import split
+
+    values = [f"({n}, '{{{n}}}'::_int4)" for n in range(rows.MIN_CHARS // 10)]
+    (statement,) = split(Source("t.sql", _statement(values)))
+    parses = [p for p in parse_in_chunks(statement) or [] if p is not None and p.tree]
+    assert len(parses) > 1
+    casts = [c for p in parses for c in p.tree.find_all(exp.Cast)]
+    assert casts and all(c.to.is_type(exp.DataType.Type.ARRAY) for c in casts)
+    kept = [t.text for p in parses for t in p.tokens]
+    assert "_int4" not in kept and kept.count("int4") == len(values)

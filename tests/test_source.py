@@ -82,8 +82,22 @@ def test_utf16_and_utf32_without_a_byte_order_mark_are_decoded(encoding: str) ->
         (b"\xfe\xff\x00\x1b\x4e\x2d", "U+001B, a character no text holds (byte 2)"),
         (b"\xff\xfe\x9c\x4f\x37\x13\xa1\x8c", "read as UTF-16-LE, no character of it is ASCII"),
         (b"SELECT 1;\xc2\x85", "U+0085, a character no text holds (byte 9)"),  # a C1 control
+        # UTF-16 without a byte-order mark (its NULs tell it) cut short, or with a lone
+        # surrogate: the UTF-16 that does not decode, not UTF-8.
+        ("SELECT 1;\n".encode("utf-16-le") + b"S", "not valid UTF-16-LE (byte 20)"),
+        ("SELECT 1;".encode("utf-16-be") + b"\xd8\x00", "not valid UTF-16-BE (byte 18)"),
     ],
-    ids=["int16", "nul", "elf", "bom-private-use", "bom-control", "bom-no-ascii", "c1"],
+    ids=[
+        "int16",
+        "nul",
+        "elf",
+        "bom-private-use",
+        "bom-control",
+        "bom-no-ascii",
+        "c1",
+        "utf16-cut",
+        "utf16-surrogate",
+    ],  # fmt: skip
 )
 def test_binary_bytes_are_never_text(data: bytes, message: str) -> None:
     source = decode("x.bin", data)

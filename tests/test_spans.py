@@ -142,3 +142,17 @@ def test_debug_prints_the_counts_at_exit(tmp_path: Path) -> None:
         env=quiet,
     )
     assert "dsql-lint spans" not in done.stderr
+
+
+@pytest.mark.parametrize("first", [exp.DataType, exp.DefaultColumnConstraint, exp.Literal])
+def test_a_psql_variable_read_has_the_same_spans_whichever_node_is_asked_first(
+    first: type[exp.Expr],
+) -> None:
+    """`DEFAULT :'kind'`: the colon and the quoted name are the read, one token; the type's
+    span is `text` and the default's the whole clause, asked in any order."""
+    p = parsed("CREATE TABLE t (\n  kind text DEFAULT :'kind'\n);")
+    kinds = [first, *(k for k in (exp.DataType, exp.DefaultColumnConstraint) if k is not first)]
+    found = {kind: texts(p, kind) for kind in kinds}
+    assert found[exp.DataType] == ["text"]
+    assert found[exp.DefaultColumnConstraint] == ["DEFAULT :'kind'"]
+    assert texts(p, exp.Literal) == [":'kind'"]

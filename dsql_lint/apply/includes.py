@@ -6,14 +6,13 @@ plan before anything runs. Those that change nothing the server receives (`\\ech
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsql_lint.errors import UserError
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, meta_command
+from dsql_lint.syntax.includes import include_of, meta_command, shown
 from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.psql_variables import NO_VALUE, substitute, substitutions, unset
 from dsql_lint.syntax.source import Source, read_source
@@ -80,16 +79,9 @@ def _expand(
             cycle = " -> ".join(p.name for p in [*stack, path])
             raise UserError(f"\\{command} {name}: include cycle ({cycle})", *where)
         try:
-            included = read_source(_shown(path, source.path))
+            included = read_source(shown(path, source.path))
         except UserError as err:
             raise UserError(f"\\{command} {name}: {err.message}", *where) from None
         out.included.append(included)
         _expand(included, roots, [*stack, path], out, values)
     return source
-
-
-def _shown(path: Path, including: str) -> str:
-    """The included file's path as the user sees the including one's: relative to the
-    working directory when the migrations were given that way, absolute otherwise."""
-    folder = Path(including).parent
-    return os.path.normpath(folder / os.path.relpath(path, folder.resolve()))

@@ -18,7 +18,7 @@ from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import PSQL, as_psql_runs
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report import FORMATS
 from dsql_lint.report.model import LintReport
@@ -99,10 +99,10 @@ def check(
         from dsql_lint.orm.detect import migrations_only  # reads ORM files: only when asked
 
         files, context = with_history(migrations_only(files), options.exclude)
-    sources = [
-        substituted(read_source(path, orm=True, strict=False), options.psql_variables)
-        for path in files
-    ]
+    read = [read_source(path, orm=True, strict=False) for path in files]
+    sources = as_psql_runs(read, options, targets)
+    if context:  # what a context file includes is context too
+        context |= {s.path for s in sources if s.included_by and s.included_by[0][0] in context}
     cache = FindingsCache.for_run(options, enabled=not no_cache)
     report = lint_cached(sources, options, cache)
     # What the later statements and files do to a type change's fix: decided on the whole run.

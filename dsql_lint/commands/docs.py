@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -96,7 +97,7 @@ def explain(rule_id: str, overrides: Overrides) -> int:
             click.echo(explain_text(rule))
             click.echo(f"Defined at {_relative(rule.origin)}.")
             return 0
-    answered = [rule for rule in loaded if _answers(rule, wanted)]
+    answered = sorted((rule for rule in loaded if _answers(rule, wanted)), key=_rank(wanted))
     refused = _refused_commands(wanted)
     at_run_time = answering(_needle(wanted), _fits) if _needle(wanted) else []
     if len(answered) == 1 and not (refused or at_run_time):
@@ -147,6 +148,26 @@ def _answers(rule: Rule, text: str) -> bool:
         or (bool(answer.message) and _fits(answer.message.lower(), needle))
         for answer in rule.dsql
     )
+
+
+def _rank(text: str) -> Callable[[Rule], tuple[bool, float]]:
+    """Rules whose recorded answer is the text itself first, then those whose answer (its
+    `<...>` parts aside) is closest to it: `datatype integer not supported, identity column
+    type must be bigint` is DSQL155's answer, and fits DSQL105's `datatype <type> not
+    supported` only as a pattern."""
+    needle = _needle(text)
+
+    def rank(rule: Rule) -> tuple[bool, float]:
+        if any(needle == answer.sqlstate.lower() for answer in rule.dsql):
+            return (False, 0.0)  # a SQLSTATE: every rule it names, in their order
+        messages = [answer.message.lower() for answer in rule.dsql if answer.message]
+        exact = needle in messages
+        close = max(
+            (difflib.SequenceMatcher(None, m, needle).ratio() for m in messages), default=0.0
+        )
+        return (not exact, -close)
+
+    return rank
 
 
 def _refused_commands(text: str) -> list[Command]:

@@ -30,6 +30,7 @@ from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.formats import statements as migration_statements
+from dsql_lint.syntax.includes import with_included
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
@@ -122,8 +123,18 @@ def fix(
     translate = _translator(from_dialect, unsafe_fixes)
     outcomes = []
     pending = False
-    # All read first: a type change in one file must not break the files after it.
+    # All read first: a type change in one file must not break the files after it. A file
+    # a migration includes is fixed too, once, as check reports it (`included by:`); not
+    # into the one output file of -o.
     sources = [read_source(path, orm=True, strict=False) for path in files]
+    if output is None:
+        roots = list(lint.include_roots or ())
+        read = with_included(sources, roots, lambda path: read_source(path, strict=False))
+        sources = []
+        for source in read:
+            if all(source.path != s.path for s in sources):
+                sources.append(source)
+        files = [source.path for source in sources]
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
         later = [
             s

@@ -12,7 +12,7 @@ from dsql_lint.fix.edits import Edit, delete, insert
 from dsql_lint.report.model import FileReport
 from dsql_lint.syntax.parse import Parsed
 from dsql_lint.syntax.split import Statement
-from dsql_lint.syntax.tokens import Tokens
+from dsql_lint.syntax.tokens import ParseTokens, Tokens
 
 T = TypeVar("T")
 
@@ -20,6 +20,13 @@ _REST_OF_LINE = re.compile(r"[ \t]*(?:--[^\n]*)?(?=\r?\n|$)")
 _LINE_TAIL = re.compile(r"[ \t]*(?:\r?\n|$)")
 _BLANK = re.compile(r"[ \t]*")
 _TOKENS_KEPT = 64  # statements whose tokens a pass keeps
+
+
+def whole_tokens(statement: Statement, parsed: Parsed | None) -> Tokens:
+    """The statement's tokens, cut from those its parse read rather than tokenized again."""
+    if parsed is None or parsed.statement is not statement or parsed.rows is not None:
+        return Tokens(statement)  # (a long INSERT's shape holds its last rows only)
+    return ParseTokens(statement, parsed.tokens).whole()
 
 
 class FixContext:
@@ -62,7 +69,10 @@ class FixContext:
             # Keeping every statement's held a second copy of a large file for the pass.
             if len(self._tokens) >= _TOKENS_KEPT:
                 del self._tokens[next(iter(self._tokens))]
-            found = self._tokens[index] = Tokens(self.report.statements[index])
+            parsed = self.report.parsed
+            found = self._tokens[index] = whole_tokens(
+                self.report.statements[index], parsed[index] if index < len(parsed) else None
+            )
         return found
 
     def line_of(self, offset: int) -> int:

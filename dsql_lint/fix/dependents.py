@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from dsql_lint.fix.context import whole_tokens
 from dsql_lint.fix.edits import Edit, replace
 from dsql_lint.lint.schema import DEFAULT_SCHEMA, Catalog, Table
 from dsql_lint.lint.uses import KEYS, Uses, key_columns, key_name, owner, uses_of
@@ -169,7 +170,7 @@ class Place:
 
     def tokens(self, k: int) -> Tokens:
         if self._tokens is None or self._tokens[0] != k:
-            self._tokens = (k, Tokens(self.statements[k]))
+            self._tokens = (k, whole_tokens(self.statements[k], self._parsed.get(k)))
         return self._tokens[1]
 
     def line(self, k: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import copy
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,10 +81,11 @@ class FixResult:
             if d.fix_note
         ]
 
-    @property
+    @functools.cached_property
     def applied(self) -> list[Fix]:
         """The fixes applied, each at its line in the fixed text (where a split that added
-        lines before it moved it), like the findings that remain."""
+        lines before it moved it), like the findings that remain: asked by the list of fixes
+        and by the summary, so placed once."""
         return [
             dataclasses.replace(fix, line=self.line(fix.file_edits[0].start, since=k))
             for k, p in enumerate(self.passes)

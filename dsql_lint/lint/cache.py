@@ -61,7 +61,9 @@ class FindingsCache:
         """Each file's key, chained through the files before it."""
         keys, previous = [], self.fingerprint
         for source in sources:
-            digest = hashlib.sha256(f"{previous}\0{source.path}\0{source.bom}\0".encode())
+            # (a file's include lines: which files it is read through, an include cycle)
+            head = f"{previous}\0{source.path}\0{source.bom}\0{source.included_by}\0"
+            digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
             digest.update(source.text.encode("utf-8", "surrogatepass"))
             digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
             digest.update(placeholder_state(source.path, source.text).encode())
@@ -187,10 +189,9 @@ def lint_cached(
             source, options.assume_in_transaction, options.framework_transactions
         )
         reused.append(FileReport(source, statements, [], diagnostics))
-    # A file whose framework transaction goes on into the next one is linted with it.
-    while reused and len(reused) < len(sources) and run_of(reused[-1].source):
-        if run_of(reused[-1].source) != run_of(sources[len(reused)]):
-            break
+    # A file whose framework transaction goes on into the next one, or that includes it (a
+    # BEGIN ... COMMIT around `\\ir` is judged with its statements), is linted with it.
+    while reused and len(reused) < len(sources) and _goes_on(reused[-1], sources[len(reused)]):
         reused.pop()
     rest = sources[len(reused) :]
     if not rest:
@@ -207,6 +208,11 @@ def lint_cached(
     for report, key in zip(fresh, keys[len(reused) :], strict=True):
         cache.store(key, report)
     return LintReport(reused + fresh, rules)
+
+
+def _goes_on(report: FileReport, following: Source) -> bool:
+    run = run_of(report.source)
+    return bool(following.included_by) or (bool(run) and run == run_of(following))
 
 
 def _lint(

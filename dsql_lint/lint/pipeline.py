@@ -30,6 +30,7 @@ from dsql_lint.engine.ruleset import (
     REFUSED_META,
     RUNNER_TABLE,
     RUNNER_WRITE,
+    UNCOMMITTED,
     UNDOCUMENTED_COMMAND,
     UNKNOWN_IGNORE,
     UNREADABLE,
@@ -45,7 +46,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import PSQL, as_psql_runs
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
@@ -55,13 +56,13 @@ from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
-from dsql_lint.syntax.includes import include_of, problem, roots_of
+from dsql_lint.syntax.includes import chain_of, include_of, problem, roots_of
 from dsql_lint.syntax.inner import inner_statements
 from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import unset
+from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -133,6 +134,13 @@ class StatementResult:
             subject.detach()
         for _, inner in self.nested:
             inner.detach()
+
+    @property
+    def untied(self) -> bool:
+        """Whether nothing in it holds a node of its statement's tree."""
+        return (
+            not self.pending and not self.nested and all(d.node is None for d in self.diagnostics)
+        )
 
     def all_effects(self) -> list[cat.Effect]:
         return self.effects + [effect for _, inner in self.nested for effect in inner.all_effects()]
@@ -533,6 +541,8 @@ class Linter:
         parsed_files, result_files = self._analyze(files, parses, catalog, starts)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
+        for index, found in self._uncommitted(sources, files):
+            carried[index].append(found)
         return [
             self._finish(
                 source, statements, parsed, results, covered[i], carried[i], (catalog, starts[i])
@@ -555,7 +565,7 @@ class Linter:
         """The file's findings; `covered`: its transaction blocks that an earlier file began
         (judged in `_runs`, whose findings in this file are `carried`); `before`: the catalog
         and its statement count when the file began."""
-        diagnostics = [d for result in results for d in result.diagnostics]
+        diagnostics = self._unless_gset(source, statements, results)
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
@@ -581,6 +591,24 @@ class Linter:
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
 
+    def _unless_gset(
+        self, source: Source, statements: list[Statement], results: list[Settled]
+    ) -> list[Diagnostic]:
+        """The statements' findings, less PostgreSQL's syntax error at a psql variable read
+        in a file whose `\\gset` may set any variable (DSQL013 refuses it): what psql puts
+        there is not known."""
+        found = [d for result in results for d in result.diagnostics]
+        rule = self.ruleset.special.get(POSTGRES_GRAMMAR)
+        text = source.text
+        at_read = {
+            id(d)
+            for d in found
+            if rule is not None and d.code == rule.code and _READ_AT.match(text, d.start)
+        }
+        if not at_read or set_in_file(statements) is not None:
+            return found
+        return [d for d in found if id(d) not in at_read]
+
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
         if rule is None or source.problem is None:
@@ -601,9 +629,10 @@ class Linter:
         if rule is None or source.path == STDIN:
             return found
         roots = self.options.include_roots or roots_of([source.path])
+        chain = chain_of(source)
         for statement in statements:
             include = include_of(statement) if statement.kind is Kind.META else None
-            why = None if include is None else problem(include, roots)
+            why = None if include is None else problem(include, roots, chain)
             if why is not None:
                 written = f"\\{include.command} {include.name}".rstrip()
                 variables = {"include": written, "problem": why}
@@ -735,7 +764,7 @@ class Linter:
                 else:
                     parsed, result = analyzed(statement, self.ruleset)
                 if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, result.copy()))
+                    parses.keep(parsed, (statement, result.copy()), result.untied)
                 self._settle(result, statement, parsed, catalog)
                 if keep:
                     kept.append(parsed)
@@ -763,6 +792,9 @@ class Linter:
                     return parsed, result
                 if parsed.rows is None:  # (a long INSERT's shape holds only its last rows)
                     return parsed, analyze(parsed, self.ruleset)
+            result = _reused(parses.twin(statement), statement)
+            if result is not None:
+                return parses.issue(parse(statement)), result
         shaped = self._shape(statement)
         if shaped is None:
             parsed = parse(statement)
@@ -836,11 +868,26 @@ class Linter:
         """The transaction findings of the framework transactions that run on from one file
         into the next (lint/runs.py), in the files after the one that began each: per file,
         the blocks judged here and the findings. The earlier file's own findings are the
-        same whether or not the transaction goes on, so they stay its own."""
+        same whether or not the transaction goes on, so they stay its own. Then the blocks
+        that include a file, whose findings may be in any of their files."""
         covered: list[set[int]] = [set() for _ in sources]
         carried: list[list[Diagnostic]] = [[] for _ in sources]
         checks = self.ruleset.transaction_checks
-        if not checks or not self.options.framework_transactions:
+        if not checks:
+            return covered, carried
+        for index, tx, positions in runs.include_blocks(sources, files):
+            covered[index].add(tx)
+            members = [(files[i][at], kinds[i][at]) for i, at in positions]
+            owner = {
+                (s.source.display_path, s.index): i
+                for (s, _), (i, _) in zip(members, positions, strict=True)
+            }
+            for check in checks:
+                for found in _transaction_findings(check, members):
+                    # (no fix: a COMMIT cannot be put between two files)
+                    fixless = replace(found, fix=FixAvailability.NONE)
+                    carried[owner[found.path, found.statement]].append(fixless)
+        if not self.options.framework_transactions:
             return covered, carried
         for chain in runs.chains(sources, files):
             first = chain[0][0]
@@ -893,6 +940,21 @@ class Linter:
                 ]
                 found.extend(block_found)
         return found
+
+    def _uncommitted(
+        self, sources: list[Source], files: list[list[Statement]]
+    ) -> Iterator[tuple[int, Diagnostic]]:
+        """A BEGIN that psql's run of a file (with the files it includes) never commits or
+        rolls back: its session ends with it open. A framework's generated transactions are
+        its runner's. (file index, finding)."""
+        rule = self.ruleset.special.get(UNCOMMITTED)
+        if rule is None:
+            return
+        for index, at in runs.last_controls(sources, files):
+            source, begin = sources[index], files[index][at]
+            psql = not isinstance(source, MappedSource) or source.framework == PSQL
+            if psql and begin.tx_control is TxControl.BEGIN:
+                yield index, _statement_diagnostic(rule, begin, {})
 
     def _suppress(
         self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
@@ -1077,6 +1139,11 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
     return out
 
 
+# A psql variable read as psql's lexer reads one: a colon, not after another, before a name
+# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+_READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
+
+
 def _statement_at(statements: list[Statement], offset: int) -> Statement:
     for statement in statements:
         if statement.end >= offset:
@@ -1173,5 +1240,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
 
 def lint_paths(paths: list[str], options: LintOptions) -> LintReport:
     files = expand_paths(paths, options.exclude, orm=True)
-    sources = (read_source(p, orm=True, strict=False) for p in files)
-    return lint_sources((substituted(s, options.psql_variables) for s in sources), options)
+    sources = [read_source(p, orm=True, strict=False) for p in files]
+    return lint_sources(as_psql_runs(sources, options, paths), options)

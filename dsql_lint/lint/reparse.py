@@ -23,11 +23,16 @@ class ParseCache:
         self._kept: dict[int, tuple[Parsed, Any]] = {}
         self._offered: dict[int, tuple[Parsed, Any]] = {}
         self._inherited: dict[int, tuple[Parsed, Any]] = {}
+        # The analysis of the first statement of each text in this lint that its findings'
+        # nodes do not tie to its tree: a statement of the same text (the COMMIT and BEGIN
+        # a transaction split adds) takes it over, its own tree parsed.
+        self._twins: dict[tuple[Kind, str], Any] = {}
 
     def next_lint(self) -> None:
         """Parses kept from here on are offered to the lint after this one, and only to it."""
         self._earlier, self._later = self._later, {}
         self._offered, self._kept, self._inherited = self._kept, {}, {}
+        self._twins = {}
 
     def parse(self, statement: Statement) -> Parsed:
         """The statement parsed, or the parse of the same text in the lint before."""
@@ -65,10 +70,18 @@ class ParseCache:
         found = self._inherited.pop(id(parsed), None)
         return None if found is None else found[1]
 
-    def keep(self, parsed: Parsed, analysis: Any) -> None:
-        """The linter's analysis of `parsed`, offered with it to the next lint."""
+    def twin(self, statement: Statement) -> Any:
+        """The analysis of a statement of the same text earlier in this lint (`keep`'s
+        `untied`), if any."""
+        return self._twins.get((statement.kind, statement.body))
+
+    def keep(self, parsed: Parsed, analysis: Any, untied: bool = False) -> None:
+        """The linter's analysis of `parsed`, offered with it to the next lint; `untied`:
+        nothing in it holds a node of the tree, so a twin may take it over."""
         if parsed.tree is not None and parsed.error is None:
             self._kept[id(parsed)] = (parsed, analysis)
+            if untied and parsed.rows is None:  # (a long INSERT's twin is no cheap parse)
+                self._twins.setdefault((parsed.statement.kind, parsed.statement.body), analysis)
 
     def drop(self, parsed: Iterable[Parsed]) -> None:
         """Frees these parses now, and every parse sharing a tree with them, and offers them to

@@ -4,18 +4,20 @@ migration of a run (Alembic's `upgrade`, orm/alembic_env.py; TypeORM's default
 drizzle-orm's migrator, syntax/runners.py). A reader marks the files of such a run with one
 `MappedSource.run` key, and a Drizzle folder's files share one; the transaction rules then see
 the statements of the transaction a file leaves open and of the one the next file of the run
-begins as one block.
+begins as one block. A psql include (`\\ir`) inside a BEGIN ... COMMIT block runs its
+file in that transaction: its statements join the block at the include.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.syntax import formats, runners
+from dsql_lint.syntax.includes import include_of
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import Statement, TxControl
+from dsql_lint.syntax.split import Kind, Statement, TxControl
 
 # One transaction across files: (file index, transaction block id in that file), in order.
 Chain = list[tuple[int, int]]
@@ -86,3 +88,75 @@ def chains(sources: Sequence[Source], files: Sequence[Sequence[Statement]]) -> l
             current = [(index, last.tx)]
     out.append(current)
     return [chain for chain in out if len(chain) > 1]
+
+
+def include_blocks(
+    sources: Sequence[Source], files: Sequence[Sequence[Statement]]
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """The transaction blocks that include a file (check reads it after its includer,
+    syntax/includes.py): (includer's index, block id, members as psql runs them: (file
+    index, statement index in that file)), the included files' statements at each include."""
+    if not any(source.included_by for source in sources):
+        return []  # (no file is read where another includes it: the usual case)
+    run = _as_run(sources, files)
+    found = []
+    for index, statements in enumerate(files):
+        if "\\i" not in sources[index].text:
+            continue
+        blocks: dict[int, list[int]] = {}
+        for at, statement in enumerate(statements):
+            if statement.tx is not None:
+                blocks.setdefault(statement.tx, []).append(at)
+        for tx, positions in blocks.items():
+            if any(_includes(statements[at]) for at in positions):
+                found.append((index, tx, run(index, positions)))
+    return found
+
+
+def last_controls(
+    sources: Sequence[Source], files: Sequence[Sequence[Statement]]
+) -> Iterator[tuple[int, int]]:
+    """The last BEGIN, COMMIT or ROLLBACK psql runs for each file read on its own (those it
+    includes at their includes, a BEGIN there committed by the including file, or the
+    other way round): (file index, statement index)."""
+    run = _as_run(sources, files)
+    included = any(source.included_by for source in sources)
+    for index, (source, statements) in enumerate(zip(sources, files, strict=True)):
+        if source.included_by:
+            continue  # run where its includer runs it
+        if included and "\\i" in source.text:
+            steps = run(index, range(len(statements)))
+        else:  # (the usual case: the file's own statements, none of them listed again)
+            steps = ((index, at) for at in range(len(statements)))
+        last = None
+        for step in steps:
+            if files[step[0]][step[1]].tx_control is not None:
+                last = step
+        if last is not None:
+            yield last
+
+
+def _as_run(
+    sources: Sequence[Source], files: Sequence[Sequence[Statement]]
+) -> Callable[[int, Iterable[int]], list[tuple[int, int]]]:
+    """The statements at `positions` of file `index` as psql runs them: (file index,
+    statement index), each include followed by the statements of the file it includes."""
+    by_chain = {source.included_by: index for index, source in enumerate(sources)}
+
+    def run(index: int, positions: Iterable[int]) -> list[tuple[int, int]]:
+        out = []
+        source, statements = sources[index], files[index]
+        for at in positions:
+            out.append((index, at))
+            if source.problem is None and _includes(statements[at]):
+                chain = (*source.included_by, (source.display_path, statements[at].line))
+                included = by_chain.get(chain)
+                if included is not None:
+                    out.extend(run(included, range(len(files[included]))))
+        return out
+
+    return run
+
+
+def _includes(statement: Statement) -> bool:
+    return statement.kind is Kind.META and include_of(statement) is not None

@@ -9,6 +9,7 @@ from dsql_lint import __version__
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.engine.model import DsqlAnswer
 from dsql_lint.report.model import LintReport
+from dsql_lint.syntax.source import Source
 
 SCHEMA_VERSION = 1
 
@@ -22,7 +23,11 @@ def answers_list(answers: tuple[DsqlAnswer, ...], keyed: bool = False) -> list[d
     ]
 
 
-def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> dict:
+def diagnostic_dict(
+    diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = (), source: Source | None = None
+) -> dict:
+    """`source`: the finding's file, for the include lines psql reads it through."""
+    included_by = source.included_by if source is not None else ()
     return {
         "path": diag.path,
         "code": diag.code,
@@ -36,6 +41,7 @@ def diagnostic_dict(diag: Diagnostic, answers: tuple[DsqlAnswer, ...] = ()) -> d
         "start": {"line": diag.line, "column": diag.col, "offset": diag.byte_start},
         "end": {"line": diag.end_line, "column": diag.end_col, "offset": diag.byte_end},
         "dsql": answers_list(answers),
+        "included_by": [{"path": path, "line": line} for path, line in included_by],
     }
 
 
@@ -51,6 +57,8 @@ def render(report: LintReport) -> str:
             "warnings": sum(d.severity.value == "warning" for d in diagnostics),
             "infos": sum(d.severity.value == "info" for d in diagnostics),
         },
-        "diagnostics": [diagnostic_dict(d, answers) for _, d, answers in report.answered()],
+        "diagnostics": [
+            diagnostic_dict(d, answers, file.source) for file, d, answers in report.answered()
+        ],
     }
     return json.dumps(payload, indent=2) + "\n"

@@ -64,6 +64,9 @@ def _finding(
     code = style(diag.code, SEVERITY_COLOR[diag.severity])
     head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code} [{diag.name}] {diag.message}"
     out = [head]
+    if source.included_by:  # psql runs it where another file includes it
+        through = " -> ".join(f"{path}:{line}" for path, line in source.included_by)
+        out.append(f"  {style('included by:', '1;32')} {through}")
     if diag.suggestion:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:

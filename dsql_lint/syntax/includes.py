@@ -1,15 +1,19 @@
 """psql's include meta-commands (`\\i`, `\\ir`, `\\include`, `\\include_relative`): the file
 each names, and why it cannot be run with the migrations. `apply` inlines the files that can
-be; `check` reports the others (DSQL011), so that a file it never read is not "All clean"."""
+be, and `check` reads them after the file that includes them (`with_included`); both report
+the others (DSQL011), so that a file never read is not "All clean"."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.formats import statements
+from dsql_lint.syntax.source import STDIN, Source
+from dsql_lint.syntax.split import Kind, Statement
 
 # Command -> whether its file is relative to the including file (else to psql's folder).
 INCLUDE = {"i": False, "include": False, "ir": True, "include_relative": True}
@@ -49,15 +53,82 @@ def _resolve(including: str, name: str, relative: bool) -> Path:
     return (base / name).resolve()
 
 
-def problem(include: Include, roots: Iterable[Path]) -> str | None:
-    """Why the included file cannot run with the migrations under `roots`, or None."""
+def problem(include: Include, roots: Iterable[Path], chain: Sequence[Path] = ()) -> str | None:
+    """Why the included file cannot run with the migrations under `roots`, or None. `chain`:
+    the files psql is reading when it meets the include, outermost first (the including
+    file last): naming one of them is a cycle, which psql follows until it runs out of
+    file handles."""
     if include.path is None:
         return "names no file"
     if not any(include.path.is_relative_to(root) for root in roots):
         return "names a file outside the migrations folder"
     if not include.path.is_file():
         return "names a file that does not exist"
+    if include.path in chain:
+        cycle = " -> ".join(p.name for p in [*chain[chain.index(include.path) :], include.path])
+        return f"makes an include cycle ({cycle})"
     return None
+
+
+def chain_of(source: Source) -> list[Path]:
+    """The files psql is reading in `source`: those that include it, then itself."""
+    return [Path(path).resolve() for path, _ in source.included_by] + [Path(source.path).resolve()]
+
+
+def with_included(
+    sources: Sequence[Source], roots: Sequence[Path], read: Callable[[str], Source]
+) -> list[Source]:
+    """`sources` with the files each includes read right after it, in the order psql meets
+    them (and those they include in turn), each marked with the include lines it is read
+    through, as `apply` inlines them; a file another of `sources` includes is read there
+    only, as apply plans it. `read`: a file's Source as psql runs it. Includes that cannot be
+    followed (outside `roots`, missing, a cycle) are DSQL011's."""
+    found = {
+        source.path: list(_included(source, roots, read))
+        for source in sources
+        if source.path != STDIN and source.problem is None and "\\i" in source.text
+    }
+
+    def expansion(source: Source) -> list[Source]:
+        return [source, *found.get(source.path, ())]
+
+    inside = {_key(s) for included in found.values() for s in included}
+    reached = {_key(s) for top in sources if _key(top) not in inside for s in expansion(top)}
+    out: list[Source] = []
+    for source in sources:
+        # Read where its includer reads it; unless only files it includes include it (a
+        # cycle among the files given).
+        if _key(source) in inside and _key(source) in reached:
+            continue
+        out.extend(expansion(source))
+        reached.update(map(_key, expansion(source)))
+    return out
+
+
+def _key(source: Source) -> Path | str:
+    return STDIN if source.path == STDIN else Path(source.path).resolve()
+
+
+def _included(
+    source: Source, roots: Sequence[Path], read: Callable[[str], Source]
+) -> Iterator[Source]:
+    chain = chain_of(source)
+    for statement in statements(source):
+        include = include_of(statement) if statement.kind is Kind.META else None
+        if include is None or include.path is None or problem(include, roots, chain):
+            continue
+        by = (*source.included_by, (source.display_path, statement.line))
+        included = replace(read(shown(include.path, source.path)), included_by=by)
+        yield included
+        if included.problem is None and "\\i" in included.text:
+            yield from _included(included, roots, read)
+
+
+def shown(path: Path, including: str) -> str:
+    """The included file's path as the user sees the including one's: relative to the
+    working directory when the migrations were given that way, absolute otherwise."""
+    folder = Path(including).parent
+    return os.path.normpath(folder / os.path.relpath(path, folder.resolve()))
 
 
 def roots_of(paths: Iterable[str]) -> list[Path]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
 
 from dsql_lint.syntax import rows
 from dsql_lint.syntax.dialect import DSQL, INTERNAL_ARRAY, rewrite_internal_arrays
@@ -76,8 +77,45 @@ def parse_in_chunks(statement: Statement) -> Iterator[Parsed | None] | None:
         return None
     return (
         None if chunk is None else Parsed(statement, chunk.tree, chunk.tokens, rows=chunk.rows)
-        for chunk in rows.chunks(long, _TOKENIZER, _PARSER)
+        for chunk in rows.chunks(long, _ROWS_TOKENIZER, _PARSER)
     )
+
+
+class _RowsTokenizer:
+    """The tokenizer of a chunk of rows, which reads `_int4` as `int4[]` and a psql variable
+    as one token, as `_parse` does."""
+
+    def tokenize(self, text: str) -> list[Token]:
+        tokens = _TOKENIZER.tokenize(text)
+        if INTERNAL_ARRAY.search(text) is not None:
+            tokens = rewrite_internal_arrays(tokens)
+        return _glue_psql_reads(tokens) if ":" in text else tokens
+
+
+_ROWS_TOKENIZER = _RowsTokenizer()
+
+
+def _glue_psql_reads(tokens: list[Token]) -> list[Token]:
+    """psql's `:'var'` and `:"var"` as one token: the quoted string or name, starting at the
+    colon, as the value psql puts there does. The grammar has no such colon (the dialect
+    drops it), and the tokens kept for spans are those the tree was parsed from: else a
+    span placed by aligning them holds the colon alone, or the next node's text."""
+    out: list[Token] = []
+    for token in tokens:
+        colon = out[-1] if out else None
+        if (
+            colon is not None
+            and colon.token_type is TokenType.COLON
+            and token.token_type in (TokenType.STRING, TokenType.IDENTIFIER)
+            and token.start == colon.end + 1
+        ):
+            out[-1] = Token(
+                token.token_type, token.text, token.line, colon.col, colon.start, token.end,
+                colon.comments + token.comments,
+            )  # fmt: skip
+        else:
+            out.append(token)
+    return out
 
 
 def moved(earlier: Parsed, statement: Statement) -> Parsed:
@@ -101,6 +139,8 @@ def _parse(statement: Statement) -> Parsed:
         return _internal_error(statement, [], err)
     if INTERNAL_ARRAY.search(body) is not None:
         tokens = rewrite_internal_arrays(tokens)
+    if ":" in body:
+        tokens = _glue_psql_reads(tokens)
     try:
         trees = _PARSER.parse(tokens, body)
     except ParseError as err:

@@ -53,6 +53,8 @@ def canonical(written: str) -> str | None:
     array = re.search(r"(\s*\[\s*\d*\s*\])+$", text)
     if array is not None:
         text = text[: array.start()]
+    # float(p) is real up to p = 24, double precision above (PostgreSQL's datatype docs).
+    text = re.sub(r"\bfloat\s*\(\s*0*(?:[1-9]|1\d|2[0-4])\s*\)", "real", text, flags=re.I)
     text = re.sub(r"\s*\([\d\s,]*\)", " ", text).strip()  # modifiers: numeric(10, 2)
     text = re.sub(r'^(?:"pg_catalog"|pg_catalog)\s*\.\s*', "", text, flags=re.I)
     if re.fullmatch(r'"[^"]+"', text):

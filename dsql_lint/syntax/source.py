@@ -69,6 +69,9 @@ class Source:
     # Set when the file is not text this tool can read: `text` then only stands in for it
     # (shown around the finding), and it has no statements.
     problem: Problem | None = None
+    # The include lines (`\\ir`) psql reads this file through, as (file, line), outermost
+    # first: it runs as part of that file. Empty for a file read on its own.
+    included_by: tuple[tuple[str, int], ...] = ()
     # Machine integers, not int objects: a large file has millions of lines.
     _line_starts: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
     _line_bytes: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
@@ -158,22 +161,16 @@ def decode(path: str, data: bytes) -> Source:
 
 def _wide(data: bytes) -> str | None:
     """The UTF-32 or UTF-16 of a file saved without a byte-order mark, if it is one: SQL is
-    mostly ASCII, each character of which is one non-NUL byte among NULs in those encodings."""
+    mostly ASCII, each character of which is one non-NUL byte among NULs in those encodings.
+    Told by those NULs alone, so that a file cut short or holding a bad unit is reported as
+    the UTF-16 (or 32) that does not decode, not as UTF-8."""
     sample = data[:WIDE_SAMPLE]
     if b"\0" not in sample:
         return None
     for encoding, width, at in WIDE:
         units = [sample[i : i + width] for i in range(0, len(sample) - width + 1, width)]
-        if not units or len(data) % width:
-            continue
         ascii_units = sum(1 for unit in units if unit[at] and not any(unit[:at] + unit[at + 1 :]))
-        if ascii_units * 2 < len(units):
-            continue
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if not _NOT_TEXT.search(text):
+        if units and ascii_units * 2 >= len(units):
             return encoding
     return None
 

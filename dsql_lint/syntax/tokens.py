@@ -173,7 +173,8 @@ class ParseTokens:
 
     def __init__(self, statement: Statement, raw: list[Any]) -> None:
         self.statement = statement
-        self.raw = raw if statement.kind is Kind.SQL and _same_reading(raw) else None
+        same = statement.kind is Kind.SQL and _same_reading(raw) and not _psql_reads(statement)
+        self.raw = raw if same else None
         self._starts: list[int] | None = None
         self._whole: Tokens | None = None
 
@@ -242,6 +243,13 @@ def _same_reading(raw: list[Any]) -> bool:
     return TokenType.VAR not in types or not any(
         t.token_type is TokenType.VAR and t.text.upper() == "CALL" for t in raw
     )
+
+
+def _psql_reads(statement: Statement) -> bool:
+    """Whether the statement may read a psql variable quoted (`:'var'`), which the parse
+    read as one token (parse.py's _glue_psql_reads): not as this module reads it."""
+    body = statement.body
+    return ":'" in body or ':"' in body
 
 
 def _positioned(raw: list[Any], text: str, base: int) -> Iterator[Token]:

@@ -64,6 +64,20 @@ def test_unsafe_fixes_leave_nothing_and_exit_zero(tmp_path: Path) -> None:
     assert "Fixed 2 findings (1 with unsafe fixes) in 1 file; 0 remain." in result.stderr.decode()
 
 
+def test_a_file_a_migration_includes_is_fixed_once_with_it(tmp_path: Path) -> None:
+    """check reports what a migration includes (`\\ir`) where it runs: fix, given the
+    migration, fixes the included file too, once though included twice."""
+    (tmp_path / "parts").mkdir()
+    main = tmp_path / "V1__main.sql"
+    main.write_text("\\ir parts/t.sql\n\\include_relative parts/t.sql\n")
+    part = tmp_path / "parts" / "t.sql"
+    part.write_bytes(BAD.encode())
+    result = run(str(main))
+    assert part.read_bytes() == FIXED_SAFE.encode()
+    assert main.read_text() == "\\ir parts/t.sql\n\\include_relative parts/t.sql\n"
+    assert result.stderr.decode().count("DSQL101 [safe] fixed") == 1, result.stderr.decode()
+
+
 def test_stdin_to_stdout_keeps_bom_and_crlf() -> None:
     data = "\ufeffCREATE TABLE t (id bigserial);\r\n".encode()
     result = run("-", stdin=data)
