@@ -580,6 +580,8 @@ def _text(value: Any) -> str:
 
 
 def _norm(value: Any) -> Any:
+    if type(value) is str:  # the usual value ($name, a keyed arg): tested first
+        return value.upper()
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, enum.Enum):

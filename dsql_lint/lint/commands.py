@@ -129,12 +129,20 @@ def identify(code: str) -> Command | None:
         return known["CREATE TABLE AS"]
     if words[0] == "SELECT" and _SELECT_INTO.match(code):
         return known["SELECT INTO"]
+    if words[0] not in _leading():  # most statements: no longer name to try
+        return known.get(_ALIASES.get(words[0], words[0]))
     for size in range(min(_LONGEST, len(words)), 0, -1):
         name = " ".join(words[:size])
         found = known.get(_ALIASES.get(name, name))
         if found is not None:
             return found
     return None
+
+
+@functools.cache
+def _leading() -> frozenset[str]:
+    """The first words of the names of more than one word (ALTER, CREATE, DROP...)."""
+    return frozenset(name.split()[0] for name in [*table(), *_ALIASES] if " " in name)
 
 
 _COPY_OF = re.compile(r"\s*COPY\s*\(\s*(?=(?:WITH|INSERT|UPDATE|DELETE|MERGE)\b)", re.IGNORECASE)

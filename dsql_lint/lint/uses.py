@@ -100,6 +100,9 @@ def uses_of(tree: exp.Expr | None, noted: Iterable[exp.Expr] | None = None) -> U
     if tree is None:
         empty = frozenset()
         return Uses(False, empty, empty, None, empty, False, empty, None, (), False, ())
+    if isinstance(tree, exp.Insert | exp.Copy):
+        nodes = tree.find_all(exp.Table) if noted is None else noted
+        return _writes(frozenset(name for n in nodes if (name := table_name(n)) is not None))
     tables: set[str] = set()
     columns: set[str] = set()
     table_of = owner(tree)
@@ -151,6 +154,23 @@ def uses_of(tree: exp.Expr | None, noted: Iterable[exp.Expr] | None = None) -> U
         isinstance(tree, exp.Create) and tree.kind in ("FUNCTION", "PROCEDURE"),
         isinstance(tree, exp.Create) and tree.kind == "TRIGGER",
     )
+
+
+# The record of each set of tables rows are written to: a dump's INSERTs share a few.
+_WRITTEN: dict[frozenset[str], Uses] = {}
+
+
+def _writes(tables: frozenset[str]) -> Uses:
+    """An INSERT's or COPY's uses: the tables it names alone. Its columns are not recorded: a
+    row written may set any column of its table by its place, which a decision on the column
+    reads from the tree whatever the statement names."""
+    found = _WRITTEN.get(tables)
+    if found is None:
+        empty = frozenset()
+        found = _WRITTEN[tables] = Uses(
+            True, tables, empty, None, empty, True, empty, None, (), False, ()
+        )
+    return found
 
 
 _ROOTS = (

@@ -15,10 +15,10 @@ from pathlib import Path
 from dsql_lint.orm import alembic, django, prisma, rails, scripts
 from dsql_lint.orm.mapped import Builder, MappedSource, Note
 from dsql_lint.syntax import alembic_config
-from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.source import ORM_SUFFIXES, Source
 
 Reader = Callable[[Source], MappedSource]
-SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py", ".rb")
+SUFFIXES = ORM_SUFFIXES
 SCRIPTS = SUFFIXES[1:-2]
 # The folders Alembic (`versions/`) and Django (`<app>/migrations/`) keep migrations in: other
 # Python files are never read.

@@ -430,7 +430,9 @@ def _object_identifier_array_types(tree: exp.Expr | None, dimensions: list[int])
     return tree
 
 
-INTERNAL_ARRAY = re.compile(r"(?<![\w$])_[A-Za-z]")  # a word starting `_`, maybe quoted
+# A word starting `_`, maybe quoted. The `_` comes first, so that the search skips to each
+# `_` at C speed (a leading lookbehind tried at every character: 30 us per INSERT of a dump).
+INTERNAL_ARRAY = re.compile(r"_(?<![\w$]_)[A-Za-z]")
 _TYPED_AFTER = frozenset({"COLUMN", "ADD", "EXISTS", "TYPE"})
 
 

@@ -234,7 +234,9 @@ def _operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
 # multi-character operator end in `+` or `-`.
 OPERATOR_CHARS = frozenset("~!@#^&|`?+-*/%<>=")
 _KEEPS_SIGN = frozenset("~!@#^&|`?%")
-_OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=]{2,}")
+# Two or more: written as a character and a run, not `{2,}`, so that the search skips at C
+# speed to each operator character instead of trying a match at every character.
+_OPERATOR_RUN = re.compile(r"[~!@#^&|`?+\-*/%<>=][~!@#^&|`?+\-*/%<>=]+")
 
 
 def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
@@ -262,7 +264,9 @@ def text_forms(
     return tokens
 
 
-_JSON_ARRAY = re.compile(r"\bjson_array(?:agg)?\s*\(", re.IGNORECASE)
+# `\bjson_array(?:agg)?\s*\(`, led by the `_` so that the search skips to each `_` at C speed
+# (led by a case-blind word, it tried every character: 20 us per INSERT of a dump).
+_JSON_ARRAY = re.compile(r"_(?<=\bjson_)array(?:agg)?\s*\(", re.IGNORECASE)
 _CALLS = re.compile(f"{_JSON_ARRAY.pattern}|{xml_forms.IN_TEXT.pattern}", re.IGNORECASE)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 

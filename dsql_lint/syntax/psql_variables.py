@@ -73,11 +73,16 @@ def reads(statements: Sequence[Statement]) -> list[Read]:
     """The variables the SQL statements read, found as psql finds them: not in strings,
     quoted names, dollar quotes, comments or `::` casts; not in COPY data."""
     out = []
+    style = bindings.STYLES["psql"]
+    binding = style.pattern.search
     for statement in statements:
-        if statement.kind is not Kind.SQL or ":" not in statement.text:
+        if statement.kind is not Kind.SQL:
             continue
         text = statement.text
-        for start, end in bindings.mask(text, bindings.STYLES["psql"])[1]:
+        # Most statements hold no binding at all (a time's colons): not masked.
+        if ":" not in text or binding(text) is None:
+            continue
+        for start, end in bindings.mask(text, style)[1]:
             match = _READ.fullmatch(text, start, end)
             if match is not None and match.lastgroup is not None:
                 at = statement.start + start

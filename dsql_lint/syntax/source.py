@@ -204,8 +204,8 @@ def read_source(path: str, orm: bool = False, strict: bool = True) -> Source:
             raise InputError(err.strerror or "cannot read", path) from None
         return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
     source = _checked(decode(path, data), strict)
-    if not orm or source.problem is not None:
-        return source
+    if not orm or source.problem is not None or Path(path).suffix not in ORM_SUFFIXES:
+        return source  # (the ORM readers, 70 ms of imports, only for a file they may read)
     from dsql_lint.orm.detect import read_given  # the ORM readers build on Source
 
     reader = read_given(Path(path), source.text)
@@ -219,6 +219,9 @@ def _checked(source: Source, strict: bool) -> Source:
     line, _ = source.position(problem.offset)
     raise InputError(problem.message, source.path, line)
 
+
+# The suffixes of the files an ORM reader may read (orm/detect.py's detectors): others are SQL.
+ORM_SUFFIXES = (".prisma", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".py", ".rb")
 
 _VERSION = re.compile(r"^[VvRrUuBb]?(\d+(?:[._]\d+)*)")
 
