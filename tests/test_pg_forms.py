@@ -7,10 +7,14 @@ from helpers import codes, lint_text
 from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
+from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
+from dsql_lint.syntax.query_forms import USING
+from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import split
+from dsql_lint.syntax.xml_forms import TEMPLATE
 
 
 def parsed(text: str) -> Parsed:
@@ -239,7 +243,8 @@ def test_psql_variables() -> None:
     p = parsed("""SELECT a FROM t WHERE b = :'name' AND :"col" = 1 AND :{?verbose} AND c = :d;""")
     assert p.tree is not None, p.error
     literal = p.tree.find(exp.Literal)
-    assert text_of(p, literal) == "'name'"  # the quoted name stands for psql's value
+    # the variable stands for psql's value: its span is all of it, colon included
+    assert text_of(p, literal) == ":'name'"
     assert "verbose" in [text_of(p, c) for c in p.tree.find_all(exp.Column)]
     assert "DSQL001" not in codes(lint_text("COPY t FROM :'file';\nSELECT :\"c\" FROM t;\n"))
 
@@ -292,3 +297,265 @@ def test_json_array_constructors_trailing_clauses() -> None:
         "SELECT JSON_ARRAY(SELECT i FROM t RETURNING jsonb)",
     ):
         assert regenerated(sql) == sql
+
+
+def test_drop_several_routines_and_parameters_of_any_type() -> None:
+    p = parsed("DROP FUNCTION IF EXISTS a(), s.b(IN x anyelement, y VARIADIC int[]), c CASCADE;")
+    tables = p.tree.args["tables"]
+    assert p.tree.args["kind"] == "FUNCTION" and p.tree.args["cascade"]
+    assert [text_of(p, t.this) for t in tables] == ["a", "b", "c"]
+    assert [t.args.get(PARAMETERS) for t in tables][::2] == [[], None]
+    assert [text_of(p, t) for t in tables[1].args[PARAMETERS]] == ["anyelement", "int[]"]
+    assert regenerated("DROP PROCEDURE a(), b(INT)") == "DROP PROCEDURE a(), b(INT)"
+    p = parsed("drop function f(in f2 int, out f1 int, a priv_domain);")
+    assert [text_of(p, t) for t in p.tree.expressions] == ["int", "int", "priv_domain"]
+    # The second DDL of a transaction is still the second, and DROP PROCEDURE still refused.
+    found = lint_text(
+        "BEGIN;\nDROP FUNCTION a(), b(x anyelement);\nDROP FUNCTION c(int);\nCOMMIT;\n"
+        "DROP PROCEDURE p(), q();\n"
+    )
+    assert sorted(codes(found)) == ["DSQL005", "DSQL401"]
+
+
+def test_unnamed_parameters_of_user_defined_types() -> None:
+    p = parsed(
+        "CREATE FUNCTION f(s.ctype, aggtype[], b s.t) RETURNS int LANGUAGE sql AS 'SELECT 1';"
+    )
+    params = p.tree.this.expressions
+    assert [text_of(p, param) for param in params] == ["s.ctype", "aggtype[]", "b s.t"]
+    assert params[1].is_type(exp.DataType.Type.ARRAY)
+    found = lint_text("CREATE FUNCTION f(s.t, t[]) RETURNS int LANGUAGE plpgsql AS 'BEGIN END';")
+    assert codes(found) == ["DSQL519"]
+
+
+def test_insert_targets_with_subscripts_and_fields() -> None:
+    p = parsed("INSERT INTO s.t AS x (a[1:2], f.r, g[1].y[2], h) VALUES ('{1}', 1, 2, 3);")
+    targets = p.tree.this.expressions
+    assert [type(t).__name__ for t in targets] == ["Bracket", "Column", "Bracket", "Identifier"]
+    assert [text_of(p, t) for t in targets] == ["a[1:2]", "f.r", "g[1].y[2]", "h"]
+    sql = "INSERT INTO t (f4[1].if2[1], f3.if2) SELECT 'bear', 'beer'"
+    assert regenerated(sql) == sql
+    found = lint_text("INSERT INTO docs (tags[1], body) SELECT 'a', to_tsvector('english', 'b');\n")
+    assert codes(found) == ["DSQL714"]
+
+
+def test_language_sql_then_security_definer() -> None:
+    p = parsed("CREATE FUNCTION f() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';")
+    assert text_of(p, p.tree.find(exp.SqlSecurityProperty)) == "SECURITY DEFINER"
+    sql = "CREATE FUNCTION f() RETURNS void SECURITY INVOKER LANGUAGE sql AS 'SELECT 1'"
+    assert regenerated(sql) == sql
+    found = lint_text("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS 'x';\n")
+    assert codes(found) == ["DSQL519"]
+
+
+def test_recursive_cte_search_and_cycle_clauses() -> None:
+    sql = (
+        "WITH RECURSIVE g(f, t) AS (SELECT * FROM e UNION ALL SELECT e.* FROM e, g WHERE e.f = g.t)"
+        " SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
+        " SELECT * FROM g ORDER BY seq"
+    )
+    p = parsed(sql + ";")
+    (cte,) = p.tree.find_all(exp.CTE)
+    assert cte.args[SEARCH_CYCLE].name == (
+        "SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
+    )
+    assert text_of(p, cte) == sql[len("WITH RECURSIVE ") : sql.index(" SELECT * FROM g ORDER")]
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "CREATE VIEW v AS WITH RECURSIVE g(f) AS (SELECT 1 UNION SELECT f FROM g)"
+        " CYCLE f SET c USING p SELECT f FROM g FOR SHARE;\n"
+    )
+    assert codes(found) == ["DSQL713"]
+
+
+def test_copy_of_a_data_changing_statement() -> None:
+    p = parsed("COPY (UPDATE t SET a = 1 WHERE b RETURNING id) TO stdout;")
+    update = p.tree.this.this
+    assert isinstance(update, exp.Update)
+    assert text_of(p, update) == "UPDATE t SET a = 1 WHERE b RETURNING id"
+    assert text_of(p, update.args["where"]) == "WHERE b"
+    sql = "COPY (INSERT INTO t (a[1]) OVERRIDING USER VALUE VALUES (1) RETURNING id) TO STDOUT"
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "COPY (UPDATE docs SET v = to_tsvector('x') RETURNING id) TO stdout;\n"
+        "COPY (DELETE FROM t RETURNING id) TO '/tmp/x.csv';\n"
+        "COPY (MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE) TO stdout;\n"
+    )
+    assert codes(found) == ["DSQL714", "DSQL709", "DSQL005"]
+    assert "MERGE can never succeed" in found[2].message
+
+
+def test_foreign_key_set_null_columns_negative_scales_and_partition_parameters() -> None:
+    p = parsed(
+        "CREATE TABLE f (a int, b int, c numeric(3, -6), FOREIGN KEY (a, b) REFERENCES p"
+        " ON DELETE SET NULL (b) ON UPDATE CASCADE);"
+    )
+    (reference,) = p.tree.find_all(exp.Reference)
+    assert reference.args["options"] == ["ON DELETE SET NULL (b)", "ON UPDATE CASCADE"]
+    numeric = p.tree.find(exp.DataTypeParam).parent
+    assert text_of(p, numeric) == "numeric(3, -6)"
+    assert numeric.expressions[1].this.this == "-6"
+    sql = "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p ON DELETE SET DEFAULT (b)"
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "ALTER TABLE t ADD FOREIGN KEY (a, b) REFERENCES p ON DELETE SET NULL (b);\n"
+        "CREATE TABLE n (c numeric(1001, -6));\n"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1, 4) WITH (autovacuum_enabled=off);\n"
+    )
+    assert codes(found) == ["DSQL202", "DSQL108", "DSQL505", "DSQL508"]
+
+
+def test_parameters_written_without_spaces() -> None:
+    """`$1,$2`: sqlglot read `$1,$` as a dollar quote's tag, which PostgreSQL never does."""
+    p = parsed("SELECT $1,$2, 'cost $1,$2' AS c, $q$ in $1,$2 $q$ AS d FROM t WHERE a IN ($3,$4);")
+    assert (
+        regenerated("SELECT * FROM t WHERE a IN ($1,$2)") == "SELECT * FROM t WHERE a IN ($1, $2)"
+    )
+    strings = [text_of(p, s) for s in p.tree.find_all(exp.Literal, exp.RawString) if s.is_string]
+    assert strings == ["'cost $1,$2'"]
+    assert p.tree.find(exp.RawString).name == " in $1,$2 "
+    found = lint_text(
+        "CREATE FUNCTION f(int, int) RETURNS SETOF t LANGUAGE sql\n"
+        "AS $$ SELECT * FROM t WHERE a IN ($1,$2) FOR SHARE $$;\n"
+        "PREPARE q (int, int) AS SELECT * FROM t WHERE b IN ($1,$2);\n"
+    )
+    assert codes(found) == ["DSQL713", "DSQL705"]
+
+
+def test_analyze_options_and_move() -> None:
+    p = parsed("ANALYZE (VERBOSE, BUFFER_USAGE_LIMIT '512 kB') a, s.b;")
+    assert p.tree.args["options"] == ["(VERBOSE, BUFFER_USAGE_LIMIT '512 kB')"]
+    assert [text_of(p, t) for t in p.tree.args["tables"]] == ["a", "s.b"]
+    assert regenerated("ANALYZE (SKIP_LOCKED) t") == "ANALYZE (SKIP_LOCKED) t"
+    # ANALYZE is accepted; MOVE is refused (no SQL-level cursors).
+    found = lint_text("ANALYZE (SKIP_LOCKED) t;\nMOVE BACKWARD ALL IN c;\n")
+    assert codes(found) == ["DSQL005"]
+
+
+def test_typed_literals_of_network_and_text_search_types() -> None:
+    p = parsed("SELECT cidr '10.2.3/24', macaddr '08:00:2b:01:02:03', pg_lsn '0/1' FROM t;")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert [c.to.sql() for c in casts] == ["cidr", "macaddr", "pg_lsn"]
+    assert [text_of(p, c.this) for c in casts][0] == "'10.2.3/24'"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, c cidr DEFAULT cidr '10.0.0.0/8');\n"
+        "SELECT to_tsvector('x') @@ tsquery 'a & b';\nCREATE ROLE r PASSWORD 'x';\n"
+    )
+    assert codes(found) == ["DSQL105", "DSQL714", "DSQL524"]
+
+
+def test_rule_with_several_actions() -> None:
+    p = parsed("CREATE RULE r AS ON INSERT TO t DO INSTEAD (DELETE FROM t; DELETE FROM u;);")
+    assert isinstance(p.tree, exp.Command)
+    assert p.tree.text("expression").endswith("(DELETE FROM t; DELETE FROM u;)")
+    found = lint_text("CREATE RULE r AS ON UPDATE TO t DO ALSO (DELETE FROM t; DELETE FROM u);\n")
+    assert codes(found) == ["DSQL521"]
+
+
+def test_order_by_using_an_operator() -> None:
+    p = parsed("SELECT a FROM t ORDER BY a USING >, b USING ~<~ NULLS FIRST, c DESC;")
+    keys = p.tree.args["order"].expressions
+    assert [k.args.get(USING) for k in keys] == [">", "~<~", None]
+    assert [text_of(p, k) for k in keys] == ["a USING >", "b USING ~<~ NULLS FIRST", "c DESC"]
+    sql = "SELECT AGGFNS(a, b ORDER BY c USING ~<~, a) FROM t JOIN u USING (i) ORDER BY a USING <"
+    assert regenerated(sql) == sql
+    found = lint_text("SELECT a FROM t ORDER BY a USING > FOR SHARE;\n")
+    assert codes(found) == ["DSQL713"]
+
+
+def test_tablesample_of_an_expression() -> None:
+    p = parsed("SELECT * FROM v, LATERAL (SELECT * FROM t TABLESAMPLE SYSTEM (pct)) s;")
+    sample = p.tree.find(exp.TableSample)
+    assert isinstance(sample.args["percent"], exp.Column)
+    assert text_of(p, sample.args["percent"]) == "pct"
+    assert regenerated("SELECT * FROM t TABLESAMPLE BERNOULLI (-1)") == (
+        "SELECT * FROM t TABLESAMPLE BERNOULLI (-1)"
+    )
+    found = lint_text("SELECT * FROM t TABLESAMPLE BERNOULLI (x::int);\n")
+    assert codes(found) == ["DSQL712"]
+
+
+def test_set_to_a_word_sqlglot_knows_as_a_keyword() -> None:
+    p = parsed("SET LOCAL stats_fetch_consistency = cache;")
+    assert text_of(p, p.tree.expressions[0]) == "LOCAL stats_fetch_consistency = cache"
+    assert regenerated("SET x = on") == "SET x = on"
+    found = lint_text("SET LOCAL statement_timeout = cache;\n")
+    assert codes(found) == ["DSQL710"]
+
+
+def test_arrays_of_object_identifier_types() -> None:
+    p = parsed("SELECT a::regclass[], CAST(b AS regtype[]), c::oid, d::oid[][] FROM t;")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert [text_of(p, c.to) for c in casts] == ["regclass[]", "regtype[]", "oid", "oid[][]"]
+    assert casts[0].to.is_type(exp.DataType.Type.ARRAY)
+    assert regenerated("SELECT CAST(a AS OID[])") == "SELECT CAST(a AS OID[])"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, r regclass[]);\nSELECT a::oid[] FROM t;\n"
+    )
+    assert codes(found) == ["DSQL102"]  # and no DSQL001
+
+
+def test_is_json_array() -> None:
+    p = parsed("SELECT js IS JSON ARRAY AS a, js IS NOT JSON ARRAY WITH UNIQUE KEYS FROM t;")
+    assert text_of(p, p.tree.expressions[0].this) == "js IS JSON ARRAY"
+    found = lint_text(
+        "CREATE TABLE t (id int PRIMARY KEY, d text CHECK (d IS JSON ARRAY), a int ARRAY);\n"
+    )
+    assert codes(found) == ["DSQL102"]
+
+
+def test_parameter_mode_after_the_name() -> None:
+    sql = (
+        "CREATE FUNCTION f(a VARIADIC int[] DEFAULT '{}', b OUT int) RETURNS int LANGUAGE sql AS ''"
+    )
+    p = parsed(sql + ";")
+    a, b = p.tree.this.expressions
+    assert [text_of(p, a.args["kind"]), text_of(p, b.args["kind"])] == ["int[]", "int"]
+    assert a.find(exp.InOutColumnConstraint).args["variadic"]
+    assert regenerated("CREATE PROCEDURE p(a VARIADIC INT[], b OUT INT) LANGUAGE sql AS 'x'") == (
+        "CREATE PROCEDURE p(a VARIADIC INT[], b OUT INT) LANGUAGE sql AS 'x'"
+    )
+    found = lint_text(sql + ";\n")
+    assert codes(found) == ["DSQL102"]
+    assert (found[0].line, found[0].col) == (1, 30)
+
+
+def test_copy_options_without_with() -> None:
+    p = parsed("COPY t (a, b) FROM STDIN (FORMAT csv, DEFAULT '');")
+    assert [text_of(p, o) for o in p.tree.args["params"]] == ["FORMAT csv", "DEFAULT ''"]
+    found = lint_text(
+        "COPY t TO '/tmp/x' (FORMAT csv);\nCOPY (SELECT 1 FOR SHARE) TO stdout (FORMAT csv);\n"
+    )
+    assert codes(found) == ["DSQL709", "DSQL713"]
+
+
+def test_xml_functions_written_with_keywords() -> None:
+    p = parsed(
+        "SELECT xmlexists('//town' PASSING BY REF data BY REF), xmlpi(name php, 'echo'),"
+        " xmlroot(xmlparse(document d), version no value, standalone yes),"
+        " xmlserialize(CONTENT x AS character varying(20) NO INDENT) FROM t;"
+    )
+    calls = [n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous)]
+    assert [c.args[TEMPLATE] for c in calls] == [
+        [0, "PASSING", "BY", "REF", 1, "BY", "REF"],
+        ["name php", ",", 0],
+        [0, ",", "version", "no value", ",", "standalone", "yes"],
+        ["document", 0],
+        ["CONTENT", 0, "AS character varying(20) NO INDENT"],
+    ]
+    assert [text_of(p, c) for c in calls[0].expressions] == ["'//town'", "data"]
+    assert text_of(p, calls[3]) == "xmlparse(document d)"
+    sql = "SELECT XMLROOT(XMLPARSE(content x), version '1.1', standalone no)"
+    assert regenerated(sql) == sql
+    found = lint_text("SELECT xmlparse(content to_tsvector('x')::text) FROM t FOR SHARE;\n")
+    assert codes(found) == ["DSQL714", "DSQL713"]
+
+
+def test_create_table_without_oids_and_on_commit_drop() -> None:
+    p = parsed("CREATE TEMP TABLE c (f1 int, f2 text[]) WITHOUT OIDS ON COMMIT DROP;")
+    assert p.tree.args["table_tail"] == "WITHOUT OIDS"
+    assert p.tree.find(exp.OnCommitProperty).args["drop"]
+    sql = "CREATE TEMPORARY TABLE c (f1 INT) ON COMMIT DROP"
+    assert regenerated(sql) == sql
+    found = lint_text("CREATE TEMP TABLE c (f1 int, f2 text[]) ON COMMIT DROP;\n")
+    assert codes(found) == ["DSQL501", "DSQL102", "DSQL503"]

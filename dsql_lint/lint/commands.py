@@ -114,6 +114,11 @@ def identify(code: str) -> Command | None:
     if words[0] == "WITH":  # the statement after the CTEs is the command (WITH ... MERGE)
         code = _after_ctes(code)
         words = [w.upper() for w in _WORDS.findall(code, 0, 200)[: _LONGEST + 6]] or ["WITH"]
+    copied = _COPY_OF.match(code) if words[0] == "COPY" else None
+    if copied:  # COPY (MERGE ...) TO: what runs is also the statement in the parentheses
+        inner = identify(code[copied.end() :])
+        if inner is not None and inner.verdict == REFUSED:
+            return inner
     if words[0] == "CREATE":
         kind = next((i for i, w in enumerate(words[1:], 1) if w not in _MODIFIERS), len(words))
         words = ["CREATE", *words[kind:]]
@@ -140,6 +145,7 @@ def _leading() -> frozenset[str]:
     return frozenset(name.split()[0] for name in [*table(), *_ALIASES] if " " in name)
 
 
+_COPY_OF = re.compile(r"\s*COPY\s*\(\s*(?=(?:WITH|INSERT|UPDATE|DELETE|MERGE)\b)", re.IGNORECASE)
 _CTE_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[()]|[A-Za-z_]\w*")
 _AFTER_CTES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
 

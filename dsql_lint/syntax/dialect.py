@@ -54,12 +54,22 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
-from sqlglot.errors import ErrorLevel
+from sqlglot.errors import ErrorLevel, TokenError
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import domains, pgforms, unicode_escapes
+from dsql_lint.syntax import (
+    ddl_forms,
+    dml_forms,
+    domains,
+    pgforms,
+    query_forms,
+    routine_args,
+    unicode_escapes,
+    utility_forms,
+    xml_forms,
+)
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -72,7 +82,7 @@ Fixup = Callable[[Any], Any]  # statement tree (None if the statement is empty) 
 _REWRITTEN_FIRST = frozenset(
     {
         TokenType.CREATE, TokenType.ALTER, TokenType.VAR, TokenType.BEGIN, TokenType.COMMIT,
-        TokenType.END, TokenType.ROLLBACK,
+        TokenType.END, TokenType.ROLLBACK, TokenType.COPY, TokenType.ANALYZE, TokenType.SET,
     }
 )  # fmt: skip
 
@@ -373,6 +383,8 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
     for i in range(len(types) - 1, 0, -1):
         if types[i] is not TokenType.ARRAY:
             continue
+        if _word(out[i - 1]) == "JSON" and i > 1 and types[i - 2] in (TokenType.IS, TokenType.NOT):
+            continue  # `x IS [NOT] JSON ARRAY`: the predicate's kind
         if i + 1 == len(types) or types[i + 1] not in (TokenType.L_BRACKET, TokenType.L_PAREN):
             array = out[i]
             out[i : i + 1] = [
@@ -380,6 +392,44 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
                 _retyped(array, TokenType.R_BRACKET, "]"),
             ]
     return out
+
+
+def _object_identifier_arrays(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    """`oid[]`, `regclass[][]`: sqlglot reads these types only bare, and `[]` after them as
+    an empty subscript. The brackets are dropped, and each such type made an array of itself
+    after parsing (the types in the order written, with their number of dimensions)."""
+    dimensions: list[int] = []
+    drop: list[int] = []
+    n = len(types)
+    for i in range(n):
+        if types[i] is not TokenType.OBJECT_IDENTIFIER:
+            continue
+        k, count = i + 1, 0
+        while k + 1 < n and types[k] is TokenType.L_BRACKET:
+            close = k + 2 if types[k + 1] is TokenType.NUMBER else k + 1
+            if close >= n or types[close] is not TokenType.R_BRACKET:
+                break
+            drop.extend(range(k, close + 1))
+            count += 1
+            k = close + 1
+        dimensions.append(count)
+    if not drop:
+        return tokens
+    fixups.append(partial(_object_identifier_array_types, dimensions=dimensions))
+    return _without(tokens, drop)
+
+
+def _object_identifier_array_types(tree: exp.Expr | None, dimensions: list[int]) -> exp.Expr | None:
+    found = list(tree.find_all(exp.ObjectIdentifier, bfs=False)) if tree is not None else []
+    for node, count in zip(found, dimensions, strict=False):
+        if count:
+            array: exp.Expr = node.copy()
+            for _ in range(count):
+                array = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[array], nested=True)
+            node.replace(array)
+    return tree
 
 
 # A word starting `_`, maybe quoted. The `_` comes first, so that the search skips to each
@@ -433,7 +483,7 @@ def _in_type_position(tokens: list[Token], i: int) -> bool:
 COMMAND_WORDS = frozenset(
     {
         "ABORT", "CALL", "CHECKPOINT", "CLUSTER", "DEALLOCATE", "DISCARD", "IMPORT", "LISTEN",
-        "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
+        "MOVE", "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
     }
 )  # fmt: skip
 # Transaction statements sqlglot parses, except for some modes: those become commands too.
@@ -485,10 +535,15 @@ def _transaction(tokens: list[Token], sql: str, parser: Any, kind: type[exp.Expr
 
 
 def _rewrite(
-    tokens: list[Token], types: list[TokenType], sql: str, sub_parser: Callable[[], Any]
+    tokens: list[Token],
+    types: list[TokenType],
+    sql: str,
+    sub_parser: Callable[[], Any],
+    inner: Callable[[list[Token], str], Any] | None = None,
 ) -> tuple[list[Token], list[Fixup]]:
     """Postgres-parsable tokens for one statement, and the fixups to apply to its tree.
-    `types` are the tokens' types: membership tests on them run at C speed."""
+    `types` are the tokens' types: membership tests on them run at C speed. `inner` parses a
+    statement nested in this one (COPY's) with the dialect."""
     fixups: list[Fixup] = []
     if not tokens:
         return tokens, fixups
@@ -502,8 +557,18 @@ def _rewrite(
     if statement is not None:
         # Built here: the Postgres parser only sees a placeholder, which keeps the count.
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
+    if first is TokenType.COPY and inner is not None:
+        tokens = dml_forms.copy_of_changes(tokens, fixups, partial(inner, sql=sql))
+        tokens = dml_forms.copy_options_without_with(tokens)
+    elif first is TokenType.ANALYZE:
+        tokens = utility_forms.analyze_options(tokens, sql, fixups)
+    elif first is TokenType.SET and len(tokens) > 3:
+        tokens = utility_forms.set_value_words(tokens)
     if TokenType.ARRAY in types:
         tokens = _rewrite_array_suffix(tokens, types)
+        types = [tok.token_type for tok in tokens]
+    if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
+        tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
@@ -536,6 +601,35 @@ def _rewrite(
     return tokens, fixups
 
 
+# --- tokens -------------------------------------------------------------------------------------
+
+# `$1`: a parameter. sqlglot takes `$1,$` for a dollar quote's opening tag, which PostgreSQL
+# never does (a tag does not start with a digit): `IN ($1,$2)` fails to tokenize.
+_PARAMETER = re.compile(r"\$(?=\d)")
+
+
+def _parameter_signs(tokenize: Callable[[str], list[Token]], sql: str) -> list[Token]:
+    """The tokens of `sql` read with each `$` before a digit as the parameter sign: the text
+    tokenized with `?` there (one character each, so every position holds), then each `?` of
+    those put back as the `$` it was, in a parameter's token or in a string's text."""
+    signs = [m.start() for m in _PARAMETER.finditer(sql)]
+    masked = _PARAMETER.sub("?", sql)
+    tokens = tokenize(masked)
+    at = set(signs)
+    out: list[Token] = []
+    for token in tokens:
+        if token.start in at and token.end == token.start:
+            token = _retyped(token, TokenType.PARAMETER, "$")
+        elif "?" in token.text:
+            # The text as read ends at the token's end (a command's rest is positioned there).
+            k = masked.rfind(token.text, 0, token.end + 1)
+            if k >= 0 and any(k <= p < k + len(token.text) for p in signs):
+                token = Token(token.token_type, sql[k : k + len(token.text)], token.line,
+                              token.col, token.start, token.end, token.comments)  # fmt: skip
+        out.append(token)
+    return out
+
+
 # --- dialect ----------------------------------------------------------------------------------
 
 
@@ -549,14 +643,21 @@ class _Wrapper(type):
 class DSQL(Postgres):
     class Tokenizer(Postgres.Tokenizer):
         # Postgres turns everything after CALL into one string token; DSQL rules need the call.
+        # PostgreSQL has no `SQL SECURITY` (MySQL's): `LANGUAGE sql SECURITY DEFINER` is a
+        # language and then a security clause.
         KEYWORDS = {
-            **Postgres.Tokenizer.KEYWORDS,
+            **{k: v for k, v in Postgres.Tokenizer.KEYWORDS.items() if k != "SQL SECURITY"},
             "CALL": TokenType.VAR,
             **dict.fromkeys(pgforms.OPERATORS, TokenType.OPERATOR),
         }
 
         def tokenize(self, sql: str) -> list[Token]:
-            tokens = super().tokenize(sql)
+            try:
+                tokens = super().tokenize(sql)
+            except TokenError:
+                if _PARAMETER.search(sql) is None:
+                    raise
+                tokens = _parameter_signs(super().tokenize, sql)
             return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     class Parser(metaclass=_Wrapper):
@@ -580,6 +681,11 @@ class DSQL(Postgres):
             tokens, fixups = self._prepare(raw_tokens, sql or "")
             return _apply(self._inner.parse_into(expression_types, tokens, sql), fixups)
 
+        def _nested(self, tokens: list[Token], sql: str) -> exp.Expr | None:
+            """A statement inside another, parsed with the dialect's forms."""
+            nested = DSQL.Parser(**{**self._opts, "error_level": ErrorLevel.IMMEDIATE})
+            return nested.parse(tokens, sql)[0]
+
         def _sub_parser(self) -> PostgresParser:
             if self._sub is None:
                 opts = {**self._opts, "error_level": ErrorLevel.IMMEDIATE}
@@ -592,17 +698,22 @@ class DSQL(Postgres):
             """Rewrites each statement; the fixups line up with the statements sqlglot parses,
             which it splits exactly like this (see Parser._parse)."""
             types = [tok.token_type for tok in raw_tokens]
+            if TokenType.SEMICOLON in types and TokenType.L_PAREN in types:
+                raw_tokens = _enclosed_semicolons(raw_tokens, types)
+                types = [tok.token_type for tok in raw_tokens]
             if TokenType.SEMICOLON not in types:  # one statement: the usual case
                 if (
                     types
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in types
+                    and TokenType.OBJECT_IDENTIFIER not in types
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                 ):
                     return raw_tokens, [[]]
-                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser)
+                rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, self._nested)
                 return rewritten, [fixes]
+            nested = self._nested
             out: list[Token] = []
             fixups: list[list[Fixup]] = []
             begin = 0
@@ -612,7 +723,7 @@ class DSQL(Postgres):
                 if types[i] is not TokenType.SEMICOLON:
                     continue
                 rewritten, fixes = _rewrite(raw_tokens[begin:i], types[begin:i], sql,
-                                            self._sub_parser)  # fmt: skip
+                                            self._sub_parser, nested)  # fmt: skip
                 out.extend(rewritten)
                 fixups.append(fixes)
                 if token.comments:
@@ -622,7 +733,7 @@ class DSQL(Postgres):
                 open_chunk = i < total - 1
             if open_chunk:
                 rewritten, fixes = _rewrite(raw_tokens[begin:], types[begin:], sql,
-                                            self._sub_parser)  # fmt: skip
+                                            self._sub_parser, nested)  # fmt: skip
                 out.extend(rewritten)
                 fixups.append(fixes)
             return out, fixups
@@ -639,6 +750,23 @@ class DSQL(Postgres):
 
         def generate(self, expression: exp.Expr, copy: bool = True) -> str:
             return self._inner.generate(expression, copy=copy)
+
+
+def _enclosed_semicolons(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """A `;` in parentheses ends no statement: it separates a rule's actions (`CREATE RULE r
+    AS ON INSERT TO t DO INSTEAD (a; b)`), so it is read as a word of that statement."""
+    out = tokens
+    depth = 0
+    for i, kind in enumerate(types):
+        if kind is TokenType.L_PAREN:
+            depth += 1
+        elif kind is TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+        elif kind is TokenType.SEMICOLON and depth:
+            if out is tokens:
+                out = list(tokens)
+            out[i] = _retyped(tokens[i], TokenType.VAR, ";")
+    return out
 
 
 def _apply(trees: list[exp.Expr | None], fixups: list[list[Fixup]]) -> list[exp.Expr | None]:
@@ -662,7 +790,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
     dispatch = _DISPATCH.get(id(base))
     if dispatch is None:
         dispatch = dict(base)
-        create = _with_async(base[exp.Create], " INDEX")
+        create = _with_tail(_with_async(base[exp.Create], " INDEX"))
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
@@ -676,14 +804,20 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Operator] = _bare_operator(base[exp.Operator])
         dispatch[exp.Join] = _with_using_alias(base.get(exp.Join, _method("join_sql")))
         dispatch[exp.Anonymous] = _current_of(base.get(exp.Anonymous, _method("anonymous_sql")))
+        dispatch[exp.Table] = _with_parameters(base.get(exp.Table, _method("table_sql")))
+        dispatch[exp.CTE] = _with_search_cycle(base.get(exp.CTE, _method("cte_sql")))
+        dispatch[exp.Ordered] = _with_using(base.get(exp.Ordered, _method("ordered_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
-        dispatch[exp.ColumnDef] = _with_options(PostgresGenerator.columndef_sql)
+        dispatch[exp.ColumnDef] = _mode_after_name(_with_options(PostgresGenerator.columndef_sql))
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
         # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
+        dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
+        on_commit = exp.OnCommitProperty
+        dispatch[on_commit] = _on_commit_drop(base.get(on_commit, _method("oncommitproperty_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
 
@@ -696,6 +830,28 @@ def _with_async(handler: Handler, keyword: str) -> Handler:
         if expression.args.get(ASYNC) and keyword in text:
             text = text.replace(keyword, f"{keyword} ASYNC", 1)
         return text
+
+    return sql
+
+
+def _with_tail(handler: Handler) -> Handler:
+    """CREATE TABLE's WITHOUT OIDS, after the rest (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        tail = expression.args.get(ddl_forms.TABLE_TAIL)
+        return f"{text} {tail}" if tail else text
+
+    return sql
+
+
+def _on_commit_drop(handler: Handler) -> Handler:
+    """ON COMMIT DROP, which sqlglot's property has no value for (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if expression.args.get(ddl_forms.ON_COMMIT_DROP):
+            return "ON COMMIT DROP"
+        return handler(gen, expression)
 
     return sql
 
@@ -854,17 +1010,72 @@ def _with_using_alias(handler: Handler) -> Handler:
 
 
 def _current_of(handler: Handler) -> Handler:
-    """`WHERE CURRENT OF c`, which the parser reads as a call, and JSON_ARRAY's trailing
-    clauses, which it sets aside (pgforms)."""
+    """`WHERE CURRENT OF c`, which the parser reads as a call, JSON_ARRAY's trailing
+    clauses, which it sets aside (pgforms), and XML functions written with keywords."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         if expression.args.get(pgforms.CURRENT_OF):
             return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        template = expression.args.get(xml_forms.TEMPLATE)
+        if template:
+            return xml_forms.generate(gen, expression, template)
         text = handler(gen, expression)
         clauses = expression.args.get(pgforms.JSON_CLAUSES)
         if clauses and text.endswith(")"):
             text = f"{text[:-1]}{' ' if text[-2] != '(' else ''}{clauses})"
         return text
+
+    return sql
+
+
+def _with_parameters(handler: Handler) -> Handler:
+    """One of the routines of `DROP FUNCTION a(int), b()`, with its types (routine_args)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        parameters = expression.args.get(routine_args.PARAMETERS)
+        if parameters is None:
+            return text
+        return f"{text}({gen.expressions(expression, key=routine_args.PARAMETERS, flat=True)})"
+
+    return sql
+
+
+def _with_search_cycle(handler: Handler) -> Handler:
+    """A recursive CTE's SEARCH and CYCLE clauses, as written (dml_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        clauses = expression.args.get(dml_forms.SEARCH_CYCLE)
+        return f"{text} {gen.sql(clauses)}" if clauses else text
+
+    return sql
+
+
+def _with_using(handler: Handler) -> Handler:
+    """A sort key's `USING operator` (query_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        operator = expression.args.get(query_forms.USING)
+        this = gen.sql(expression, "this")
+        if not operator or not text.startswith(this):
+            return text
+        return f"{this} USING {operator}{text[len(this) :]}"
+
+    return sql
+
+
+def _mode_after_name(handler: Handler) -> Handler:
+    """A routine's parameter `a VARIADIC int[]`: the mode where it was written (pgforms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        mode = expression.args.get(pgforms.MODE_AFTER_NAME)
+        name = gen.sql(expression, "this")
+        if not mode or not text.startswith(f"{mode} {name}"):
+            return text
+        return f"{name} {mode}{text[len(mode) + 1 + len(name) :]}"
 
     return sql
 

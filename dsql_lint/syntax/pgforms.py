@@ -4,7 +4,7 @@ Each form keeps its tokens' positions (dropped or retyped tokens, never new text
 what it removed on the tree, where the DSQL generator prints it back (see dialect.py):
 
     INSERT ... OVERRIDING SYSTEM|USER VALUE    exp.Insert args["overriding"] = "SYSTEM" | "USER"
-    box '(0,0,1,1)', circle '<(0,0),1>', ...   exp.Cast to the type, as sqlglot reads point '...'
+    box '(0,0,1,1)', cidr '10.0/8', ...        exp.Cast to the type, as sqlglot reads point '...'
     a <<| b, a ~= b, a ~<~ b, ...              exp.Operator with args["bare"]: printed as written
     DROP INDEX [CONCURRENTLY] a, b             exp.Drop(kind="INDEX") with several tables;
     DROP SEQUENCE|TYPE|SCHEMA a, b             the same with their kind
@@ -49,6 +49,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args, xml_forms
+
 OVERRIDING = "overriding"
 BARE = "bare"
 VIRTUAL = "virtual"
@@ -57,6 +59,7 @@ WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
 USING_ALIAS = "using_alias"
 JSON_CLAUSES = "json_clauses"
+MODE_AFTER_NAME = "mode_after_name"
 
 Fixup = Callable[[Any], Any]
 
@@ -66,8 +69,14 @@ OPERATORS = (
     "<<|", "|>>", "&<|", "|&>", "<^", ">^", "~=", "~<~", "~<=~", "~>=~", "~>~", "@-@",
 )  # fmt: skip
 # Geometric types sqlglot does not read in `type 'literal'` form.
-_GEOMETRIC = frozenset({"box", "circle", "line", "lseg", "path", "polygon"})
+# Built-in types sqlglot does not read in `type 'literal'` form: geometric, network, text
+# search and the others (a name that is no type, such as PASSWORD 'x', never matches).
+_TYPED_LITERALS = frozenset(
+    {"box", "circle", "line", "lseg", "path", "polygon", "cidr", "macaddr", "macaddr8",
+     "pg_lsn", "txid_snapshot", "pg_snapshot", "jsonpath", "tsquery", "tsvector"}
+)  # fmt: skip
 _OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
+_SEARCH_CYCLE = re.compile(r"\)\s*(?:search\s+(?:depth|breadth)|cycle)\b", re.IGNORECASE)
 _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
      TokenType.CREATE, TokenType.ALTER, TokenType.UPDATE, TokenType.DELETE}
@@ -94,7 +103,8 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
-        or (TokenType.USING in types and TokenType.ALIAS in types)
+        or TokenType.USING in types
+        or TokenType.TABLE_SAMPLE in types
         or (bool(types) and types[0] in _FIRST)
     )
 
@@ -104,6 +114,10 @@ def rewrite(
 ) -> list[Token]:
     """The statement's tokens with the forms above made Postgres-parsable."""
     types = [t.token_type for t in tokens]
+    if TokenType.USING in types and sql:
+        tokens = query_forms.order_using(tokens, types, sql, fixups)
+    if TokenType.TABLE_SAMPLE in types:
+        tokens = query_forms.tablesample_arguments(tokens, fixups)
     if TokenType.COLON in types:
         tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:
@@ -115,6 +129,12 @@ def rewrite(
     if TokenType.USING in types and TokenType.ALIAS in types:
         tokens = _join_using_aliases(tokens, fixups)
     first = types[0]
+    if (
+        TokenType.WITH in types
+        and sql
+        and _SEARCH_CYCLE.search(sql, tokens[0].start, tokens[-1].end + 1)
+    ):
+        tokens = dml_forms.search_cycle(tokens, sql, fixups)
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
         # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
@@ -124,12 +144,14 @@ def rewrite(
             end = next(values, end)
         if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
+        if TokenType.INTO in types and (TokenType.L_BRACKET in types or TokenType.DOT in types):
+            tokens = dml_forms.insert_targets(tokens, fixups, sub_parser)
     elif first in (TokenType.UPDATE, TokenType.DELETE):
         if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
-        tokens = _dropped_parameter_names(tokens, sub_parser)
+        tokens = routine_args.drop_routines(tokens, fixups, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
@@ -147,10 +169,26 @@ def rewrite(
         if words.has(_VALUES):
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
+        tokens = _table_forms(tokens, types, sql, fixups)
+        if words.has(_TAIL):
+            tokens = ddl_forms.table_tail(tokens, fixups)
     elif first is TokenType.ALTER:
         if _Words(tokens, sql).has(_GENERATED):
             tokens = _virtual(tokens, fixups)
         tokens = _compression(tokens)
+        tokens = _table_forms(tokens, types, sql, fixups)
+    return tokens
+
+
+def _table_forms(
+    tokens: list[Token], types: list[TokenType], sql: str, fixups: list[Fixup]
+) -> list[Token]:
+    """`types`: the statement's token types before any rewrite (for membership tests)."""
+    start, end = tokens[0].start, tokens[-1].end + 1
+    if not sql or ddl_forms.SET_COLUMNS.search(sql, start, end):
+        tokens = ddl_forms.set_null_columns(tokens, sql, fixups)
+    if TokenType.DASH in types:
+        tokens = ddl_forms.negative_scales(tokens)
     return tokens
 
 
@@ -166,6 +204,7 @@ class _Words:
         return not self.sql or word.search(self.sql, self.start, self.end) is not None
 
 
+_TAIL = re.compile(r"\b(?:without\s+oids|on\s+commit\s+drop)\b", re.IGNORECASE)
 _GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
     re.compile(rf"\b{word}\b", re.IGNORECASE)
     for word in ("generated", "partition", "inherit", "of", "values")
@@ -204,8 +243,8 @@ def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
     """Whether the text may hold a form `text_forms` reads (a regex at C speed before any
     scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
     know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
-    or a JSON_ARRAY constructor."""
-    return _JSON_ARRAY.search(sql, start, end) is not None or any(
+    or a JSON_ARRAY constructor, or an XML function written with keywords."""
+    return _CALLS.search(sql, start, end) is not None or any(
         m.group() not in known and "--" not in m.group() and "/*" not in m.group()
         for m in _OPERATOR_RUN.finditer(sql, start, end)
     )
@@ -216,6 +255,8 @@ def text_forms(
 ) -> list[Token]:
     """The forms `in_text` finds, made Postgres-parsable."""
     start, end = tokens[0].start, tokens[-1].end + 1
+    if xml_forms.IN_TEXT.search(sql, start, end):
+        tokens = xml_forms.xml_calls(tokens, sql, fixups)
     if _JSON_ARRAY.search(sql, start, end):
         tokens = _json_array_clauses(tokens, sql, fixups)
     if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
@@ -226,6 +267,7 @@ def text_forms(
 # `\bjson_array(?:agg)?\s*\(`, led by the `_` so that the search skips to each `_` at C speed
 # (led by a case-blind word, it tried every character: 20 us per INSERT of a dump).
 _JSON_ARRAY = re.compile(r"_(?<=\bjson_)array(?:agg)?\s*\(", re.IGNORECASE)
+_CALLS = re.compile(f"{_JSON_ARRAY.pattern}|{xml_forms.IN_TEXT.pattern}", re.IGNORECASE)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 
 
@@ -453,14 +495,15 @@ def _psql_variables(tokens: list[Token]) -> list[Token]:
 
 
 def _typed_literals(tokens: list[Token]) -> list[Token]:
-    """`box '...'` is read as `'...'::box`: the cast sqlglot builds for `point '...'`."""
+    """`box '...'`, `cidr '...'` are read as `'...'::box`: the cast sqlglot builds for
+    `point '...'`."""
     out = list(tokens)
     for i in range(len(out) - 2, -1, -1):
         name = out[i]
         if (
             out[i + 1].token_type is TokenType.STRING
             and name.token_type is TokenType.VAR
-            and name.text.lower() in _GEOMETRIC
+            and name.text.lower() in _TYPED_LITERALS
             and (i == 0 or out[i - 1].token_type is not TokenType.DOT)
         ):
             out[i : i + 2] = [out[i + 1], _retyped(name, TokenType.DCOLON, "::"), name]
@@ -551,30 +594,6 @@ def _drop_several(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
     out += tokens[3:] if concurrently else tokens[2:]
     fixups.append(partial(_set_drop_kind, kind=kind, concurrently=concurrently))
     return out
-
-
-def _dropped_parameter_names(tokens: list[Token], sub_parser: Callable[[], Any]) -> list[Token]:
-    """`DROP FUNCTION f(a int, b text)`: the parameters' names, which sqlglot reads only
-    without (`f(int, text)`), dropped: PostgreSQL finds the function by the types alone."""
-    kind = _upper(tokens[1]) if len(tokens) > 4 else None
-    if kind not in ("FUNCTION", "PROCEDURE", "ROUTINE"):
-        return tokens
-    drop: set[int] = set()
-    depth, begin = 0, 0
-    for k, token in enumerate(tokens):
-        if token.token_type is TokenType.L_PAREN:
-            depth += 1
-            if depth == 1:
-                begin = k + 1
-        elif depth == 1 and token.token_type in (TokenType.COMMA, TokenType.R_PAREN):
-            part = tokens[begin:k]
-            named = len(part) > 1 and _data_type(part, sub_parser) is None
-            if named and _data_type(part[1:], sub_parser) is not None:
-                drop.add(begin)
-            begin = k + 1
-        if token.token_type is TokenType.R_PAREN:
-            depth -= 1
-    return [t for k, t in enumerate(tokens) if k not in drop] if drop else tokens
 
 
 def _set_drop_kind(tree: exp.Expr | None, kind: str, concurrently: bool) -> exp.Expr | None:
@@ -692,12 +711,16 @@ def _function_types(
             params.append((begin, k))
             begin = k + 1
     types: dict[int, exp.Expr] = {}
+    late_modes: dict[int, str] = {}
     equals = False
     out: list[Token] = list(tokens[: open_ + 1])
     for n, (begin, end) in enumerate(params):
         if n:
             out.append(tokens[begin - 1])
         part = tokens[begin:end]
+        if len(part) > 2 and part[0].token_type in _NAMES and _upper(part[1]) in _FUNCTION_MODES:
+            late_modes[part[0].start] = _upper(part[1]) or ""  # `a VARIADIC int[]`
+            part = [part[0], *part[2:]]
         mode = 1 if part and _upper(part[0]) in _FUNCTION_MODES and len(part) > 2 else 0
         default = next(
             (
@@ -712,7 +735,7 @@ def _function_types(
             part = [*part[:default], _retyped(part[default], TokenType.DEFAULT, "DEFAULT"),
                     *part[default + 1 :]]  # fmt: skip
         body = part[mode:default]
-        parsed = _data_type(body, sub_parser) if len(body) > 1 else None
+        parsed = routine_args.data_type(body, sub_parser) if len(body) > 1 else None
         if parsed is None:
             out += part
             continue
@@ -720,20 +743,30 @@ def _function_types(
         out.append(_retyped(body[0], TokenType.VAR, "_"))
         out += part[default:]
         types[body[0].start] = parsed
-    if not types and not equals:
+    if not types and not equals and not late_modes:
         return tokens
     out += tokens[close:]
     if types:
         fixups.append(partial(_set_function_types, types=types))
+    if late_modes:
+        fixups.append(partial(_set_late_modes, modes=late_modes))
     return out
 
 
-def _data_type(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:
-    try:
-        parsed = sub_parser().parse_into(exp.DataType, tokens)[0]
-    except Exception:  # noqa: BLE001 - not a type: a named parameter, parsed as usual
-        return None
-    return parsed if isinstance(parsed, exp.DataType) else None
+def _set_late_modes(tree: exp.Expr | None, modes: dict[int, str]) -> exp.Expr | None:
+    """A parameter's mode written after its name: the constraint its mode before the name
+    gives, marked (args["mode_after_name"]) for the generator to print it where written."""
+    for column in tree.find_all(exp.ColumnDef) if tree is not None else []:
+        mode = modes.get(column.this.meta.get("start", -1)) if column.this else None
+        if mode is None:
+            continue
+        constraint = exp.InOutColumnConstraint(
+            input_=mode in ("IN", "INOUT"), output=mode in ("OUT", "INOUT"),
+            variadic=mode == "VARIADIC",
+        )  # fmt: skip
+        column.append("constraints", constraint)
+        column.set(MODE_AFTER_NAME, mode)
+    return tree
 
 
 def _set_function_types(tree: exp.Expr | None, types: dict[int, exp.Expr]) -> exp.Expr | None:
@@ -975,6 +1008,8 @@ def _compared_bounds(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
                     wrap.append((start, k - 1))
                 start = k + 1
             depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if _upper(_at(tokens, close + 1)) != "TO":  # the bound ends: WITH (...) may follow
+            break
         i = close + 1
     if not wrap:
         return tokens

@@ -28,6 +28,7 @@ from dsql_lint.syntax.grammar import (
     CONSTRAINT_ATTRIBUTE_WORDS,
     CONSTRAINT_CONTINUES_AFTER,
 )
+from dsql_lint.syntax.pgforms import MODE_AFTER_NAME
 
 if TYPE_CHECKING:
     from dsql_lint.syntax.parse import Parsed
@@ -115,7 +116,8 @@ class Spans(Aligner):
         if column.args.get("position") is not None:  # MySQL's AFTER c / FIRST: no layout
             return None
         keys, partner = self.keys, self.partner
-        start = k = name[1] + 1
+        # A routine's `a VARIADIC int[]`: the mode between the name and the type (pgforms).
+        start = k = name[1] + (2 if column.args.get(MODE_AFTER_NAME) else 1)
         while k <= found[1] and not (keys[k][1] in _TYPE_ENDS and keys[k][2] not in _NAMES):
             k = partner[k] + 1 if partner[k] > k else k + 1
         constraints = column.args.get("constraints") or []

@@ -1,0 +1,69 @@
+"""PostgreSQL's utility forms sqlglot's Postgres parser lacks, read by token rewrites that keep
+positions (see dialect.py, which calls these):
+
+    ANALYZE (VERBOSE, SKIP_LOCKED) t   the parenthesized options dropped from the tokens, and
+                                       kept as written as exp.Analyze's one option
+    SET x = cache                      a value that is a keyword to sqlglot: read as a name
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+Fixup = Callable[[Any], Any]
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    depth = 0
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth == 0:
+            return k
+    return None
+
+
+def analyze_options(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """ANALYZE's options in parentheses (sqlglot reads them only as bare words)."""
+    if len(tokens) < 3 or tokens[1].token_type is not TokenType.L_PAREN or not sql:
+        return tokens
+    close = _closing(tokens, 1)
+    if close is None:
+        return tokens
+    fixups.append(partial(_set_options, options=sql[tokens[1].start : tokens[close].end + 1]))
+    return [tokens[0], *tokens[close + 1 :]]
+
+
+def _set_options(tree: exp.Expr | None, options: str) -> exp.Expr | None:
+    if isinstance(tree, exp.Analyze):
+        tree.set("options", [options])
+    return tree
+
+
+_VALUE_TOKENS = frozenset(
+    {TokenType.VAR, TokenType.STRING, TokenType.NUMBER, TokenType.IDENTIFIER, TokenType.DEFAULT,
+     TokenType.TRUE, TokenType.FALSE, TokenType.COMMA, TokenType.DASH, TokenType.PLUS}
+)  # fmt: skip
+
+
+def set_value_words(tokens: list[Token]) -> list[Token]:
+    """`SET [LOCAL|SESSION] name = word`: PostgreSQL takes any word as a value, sqlglot only
+    those it does not know as keywords (`= cache` failed): such a word read as a name."""
+    eq = next(
+        (i for i in range(2, min(len(tokens), 6)) if tokens[i].token_type is TokenType.EQ
+         or tokens[i].text.upper() == "TO"),
+        None,
+    )  # fmt: skip
+    if eq is None or any(t.token_type is TokenType.L_PAREN for t in tokens[eq:]):
+        return tokens
+    out = list(tokens)
+    for i in range(eq + 1, len(out)):
+        if out[i].token_type not in _VALUE_TOKENS and out[i].text.isidentifier():
+            out[i] = Token(TokenType.VAR, out[i].text, out[i].line, out[i].col, out[i].start,
+                           out[i].end, out[i].comments)  # fmt: skip
+    return out

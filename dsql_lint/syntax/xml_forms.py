@@ -1,0 +1,150 @@
+"""PostgreSQL's XML functions, whose arguments are written with keywords, read by token
+rewrites that keep positions (see pgforms.py, which calls these):
+
+    XMLPARSE(DOCUMENT e)                       each call an exp.Anonymous whose arguments are
+    XMLSERIALIZE(CONTENT e AS text [NO] INDENT)  its expressions, and args["xml_template"] the
+    XMLPI(NAME n, e)                           call as written: its keywords (and the target
+    XMLROOT(e, VERSION e|NO VALUE,             type, the PI's name) as text, its commas, and
+            STANDALONE YES|NO|NO VALUE)        the argument positions, which the generator
+    XMLEXISTS(e PASSING [BY REF|VALUE] e)      prints back
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+Fixup = Callable[[Any], Any]
+TEMPLATE = "xml_template"
+
+FUNCTIONS = frozenset({"XMLPARSE", "XMLSERIALIZE", "XMLPI", "XMLROOT", "XMLEXISTS"})
+IN_TEXT = re.compile(r"\bxml(?:parse|serialize|pi|root|exists)\s*\(", re.IGNORECASE)
+# Words that are the syntax of these calls, never an expression of theirs.
+_KEYWORDS = frozenset(
+    {"DOCUMENT", "CONTENT", "VERSION", "STANDALONE", "YES", "PASSING", "BY", "REF", "INDENT"}
+)
+
+
+def _word(token: Token) -> str | None:
+    return (
+        None if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING) else token.text.upper()
+    )
+
+
+def _raw(tokens: list[Token], k: int, end: int, name: str) -> int:
+    """How many tokens from k on are the call's own syntax (0: an expression starts)."""
+    word = _word(tokens[k])
+    if name == "XMLSERIALIZE" and word == "AS":
+        return end - k  # the target type and [NO] INDENT, as written
+    if name == "XMLPI" and word == "NAME" and k + 1 < end:
+        return 2  # NAME and the instruction's name
+    if word == "NO":
+        following = _word(tokens[k + 1]) if k + 1 < end else None
+        return 2 if following in ("VALUE", "INDENT") else 1
+    if word == "VALUE" and k > 0 and _word(tokens[k - 1]) == "BY":
+        return 1
+    return 1 if word in _KEYWORDS else 0
+
+
+def xml_calls(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    templates: list[list[str | int]] = []
+    out = _calls(tokens, sql, templates)
+    if any(templates):
+        fixups.append(partial(_set_templates, templates=templates))
+    return out
+
+
+def _calls(tokens: list[Token], sql: str, templates: list[list[str | int]]) -> list[Token]:
+    """The calls' tokens rewritten, their templates in the order the calls start (a call
+    nested in another's arguments after it)."""
+    out: list[Token] = []
+    n, k = len(tokens), 0
+    while k < n:
+        token = tokens[k]
+        out.append(token)
+        k += 1
+        if _word(token) not in FUNCTIONS or k >= n or tokens[k].token_type is not TokenType.L_PAREN:
+            continue
+        close, depth = None, 0
+        for m in range(k, n):
+            kind = tokens[m].token_type
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+            if depth == 0:
+                close = m
+                break
+        if close is None:
+            continue
+        template, inner = _template(tokens, k + 1, close, _word(token) or "", sql)
+        templates.append(template)
+        out += [tokens[k], *_calls(inner, sql, templates), tokens[close]]
+        k = close + 1
+    return out
+
+
+def _template(
+    tokens: list[Token], start: int, end: int, name: str, sql: str
+) -> tuple[list[str | int], list[Token]]:
+    """The call's pieces (keywords as written, commas, argument numbers) and the tokens of
+    its arguments, separated by commas (the source's, or stand-ins at a keyword's place)."""
+    template: list[str | int] = []
+    inner: list[Token] = []
+    args, depth, k = 0, 0, start
+    in_arg = False
+    while k < end:
+        token = tokens[k]
+        kind = token.token_type
+        raw = _raw(tokens, k, end, name) if depth == 0 else 0
+        if raw:
+            last = tokens[k + raw - 1]
+            template.append(sql[token.start : last.end + 1])
+            if in_arg:
+                in_arg = False
+            k += raw
+            continue
+        if depth == 0 and kind is TokenType.COMMA:
+            template.append(",")
+            in_arg = False
+            k += 1
+            continue
+        if not in_arg:
+            if args:
+                inner.append(Token(TokenType.COMMA, ",", token.line, token.col, token.start,
+                                   token.start))  # fmt: skip
+            template.append(args)
+            args += 1
+            in_arg = True
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        inner.append(token)
+        k += 1
+    if all(isinstance(piece, int) or piece == "," for piece in template):
+        return [], tokens[start:end]  # no keyword: an ordinary call
+    return template, inner
+
+
+def _set_templates(tree: exp.Expr | None, templates: list[list[str | int]]) -> exp.Expr | None:
+    calls = [
+        node
+        for node in (tree.walk(bfs=False) if tree is not None else [])
+        if isinstance(node, exp.Anonymous) and node.name.upper() in FUNCTIONS
+    ]
+    for node, template in zip(calls, templates, strict=False):
+        if template:
+            node.set(TEMPLATE, template)
+    return tree
+
+
+def generate(gen: Any, call: exp.Expr, template: list[str | int]) -> str:
+    """The call as written, its arguments generated."""
+    pieces: list[str] = []
+    for piece in template:
+        text = gen.sql(call.expressions[piece]) if isinstance(piece, int) else piece
+        if text == "," and pieces:
+            pieces[-1] += ","
+        else:
+            pieces.append(text)
+    return f"{call.name.upper()}({' '.join(pieces)})"
