@@ -103,6 +103,11 @@ class ReplaceType(Action):
         new = Change("", "", written, text).new_type
         if "IDENTITY" in text.upper() and _alters_table(span):
             return NoFix("DSQL adds no identity column to an existing table (DSQL606)")
+        if " DEFAULT " in f" {text.upper()} " and _alters_table(span) and _not_null(span):
+            return NoFix(
+                f"`{text}` adds a DEFAULT to a NOT NULL column, which DSQL adds to no existing"
+                " table, and which the rows the table has need (DSQL601)"
+            )
         if self.decline_dependents and norm_type(text) in ("JSON", "JSONB") and _keyed(span):
             return NoFix(
                 f"the column is a PRIMARY KEY or UNIQUE, and DSQL cannot use a {new} column in"
@@ -286,6 +291,14 @@ def _dependent_name(span: Tokens) -> str | None:
         for i, t in enumerate(tokens)
     )
     return name if named else None
+
+
+def _not_null(span: Tokens) -> bool:
+    """Whether the column whose type is `span` is NOT NULL (up to the next comma): its
+    DEFAULT then fills the rows, and no later pass can split it off (DSQL601)."""
+    text = span.statement.source.text
+    rest = code_only(text[span[-1].end : span.statement.end])
+    return re.search(r"\bNOT\s+NULL\b", rest.split(",")[0], re.I) is not None
 
 
 def _alters_table(span: Tokens) -> bool:
