@@ -573,7 +573,9 @@ def _rewrite(
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
         types = [tok.token_type for tok in tokens]
-    if INTERNAL_ARRAY.search(sql) is not None:
+    # Within the tokens' text only: a long INSERT is parsed a chunk of rows at a time, and a
+    # search of the whole statement per chunk made it quadratic.
+    if sql and INTERNAL_ARRAY.search(sql, tokens[0].start, tokens[-1].end + 1) is not None:
         tokens = rewrite_internal_arrays(tokens)
         types = [tok.token_type for tok in tokens]
     if pgforms.needs_rewrite(types):
