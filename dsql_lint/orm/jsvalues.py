@@ -9,6 +9,7 @@ with `${}`) as `Opaque`, which a translator reports as not checked rather than g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dsql_lint.orm.jsstrings import skip_space, string
@@ -349,9 +350,9 @@ class Reader:
             i += 1
         return i
 
-    def _close(self, i: int) -> int:
-        """After the bracket that closes the one at `i`."""
-        text, depth = self.text, 0
+    def _code(self, i: int) -> Iterator[tuple[int, str]]:
+        """Each position from `i` on and its character, strings and comments passed over."""
+        text = self.text
         while i < len(text):
             c = text[i]
             if c in "'\"`":
@@ -360,27 +361,26 @@ class Reader:
             if text.startswith("//", i) or text.startswith("/*", i):
                 i = self.skip(i)
                 continue
+            yield i, c
+            i += 1
+
+    def _close(self, start: int) -> int:
+        """After the bracket that closes the one at `start`."""
+        depth = 0
+        for i, c in self._code(start):
             if c in "([{":
                 depth += 1
             elif c in ")]}":
                 depth -= 1
                 if depth == 0:
                     return i + 1
-            i += 1
-        return i
+        return len(self.text)
 
-    def _end(self, i: int) -> int:
-        """Where the expression running through `i` ends: a `,`, `;` or closing bracket at
-        depth 0, outside strings and comments."""
-        text, depth = self.text, 0
-        while i < len(text):
-            c = text[i]
-            if c in "'\"`":
-                _, i = string(text, i)
-                continue
-            if text.startswith("//", i) or text.startswith("/*", i):
-                i = self.skip(i)
-                continue
+    def _end(self, start: int) -> int:
+        """Where the expression running through `start` ends: a `,`, `;` or closing bracket
+        at depth 0, outside strings and comments."""
+        depth = 0
+        for i, c in self._code(start):
             if c in "([{":
                 depth += 1
             elif c in ")]}":
@@ -389,8 +389,7 @@ class Reader:
                 depth -= 1
             elif c in ",;" and depth == 0:
                 return i
-            i += 1
-        return i
+        return len(self.text)
 
 
 def _params(text: str) -> tuple[str, ...]:
