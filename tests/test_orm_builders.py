@@ -242,6 +242,20 @@ def test_knex_increments_beside_primary_has_one_key() -> None:
     )
 
 
+def test_knex_timestamps_beside_primary_are_columns_like_any_other() -> None:
+    """`t.timestamps()` beside `.primary()`: the primary-key pass reads every column's type
+    (it crashed check on the timestamps' columns)."""
+    text = (
+        "exports.up = (knex) => knex.schema.createTable('z', (t) => {\n"
+        "  t.uuid('id').primary();\n  t.timestamps(true, true);\n});\n"
+    )
+    assert (
+        'create table "z" ("id" uuid, "created_at" timestamp not null default '
+        'CURRENT_TIMESTAMP, "updated_at" timestamp not null default CURRENT_TIMESTAMP, '
+        'constraint "z_pkey" primary key ("id"))'
+    ) in _sql("k.js", text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -496,9 +496,12 @@ class _Table:
         extra = " not null default CURRENT_TIMESTAMP" if now else ""
         where = name_span(call)
         for column in ("createdAt", "updatedAt") if camel else ("created_at", "updated_at"):
-            self.columns.append(
-                _Column(column, call, [(f"{quote(column)} {sql_type}{extra}", where)])
-            )
+            # The shape of every column's parts (name, space, type, then options): the
+            # primary-key and alter passes read the type at index 2.
+            parts = [(quote(column), where), (" ", where), (sql_type, where)]
+            if extra:
+                parts.append((extra, where))
+            self.columns.append(_Column(column, call, parts))
 
     def _alter(self, column: _Column, call: js.Call) -> None:
         """`.alter()`: Knex drops the default and NOT NULL, changes the type, then sets what
