@@ -52,14 +52,12 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
             click.echo(json.dumps({"event": "problem", **fields}))
         else:
             click.echo(f"{problem.name}: {problem.kind}: {problem.detail}")
+            click.echo(f"  next: {problem.remedy}")
     code = 1 if found else 0
     if kw["fmt"] == "json":
         click.echo(json.dumps({"event": "done", "problems": len(found), "exit": code}))
     elif found:
         click.echo(f"validate: {len(found)} problem{'s' * (len(found) != 1)}", err=True)
-        # One line per remedy: ten pending files need one `apply`, not ten.
-        for remedy in dict.fromkeys(problem.remedy for problem in found):
-            click.echo(f"  next: {remedy}", err=True)
     else:
         files = f"{len(plans)} file{'s' * (len(plans) != 1)}"
         click.echo(f"validate: {files}, the target matches the folder", err=True)

@@ -149,8 +149,8 @@ def test_validate_names_a_missing_file_by_the_path_it_ran_from(
 
     text = run_cli("validate", str(folder), "--dsn", db.dsn)
     assert text.code == 1
-    assert (
-        text.out == f"{old / 'V2__b.sql'}: missing: in the ledger as V2__b.sql, not in the folder\n"
+    assert text.out.splitlines()[0] == (
+        f"{old / 'V2__b.sql'}: missing: in the ledger as V2__b.sql, not in the folder"
     )
     found = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
     (problem,) = [e for e in map(json.loads, found.out.splitlines()) if e["event"] == "problem"]
@@ -158,7 +158,7 @@ def test_validate_names_a_missing_file_by_the_path_it_ran_from(
 
     db.execute("UPDATE dsql_lint.files SET path = NULL")
     older = run_cli("validate", str(folder), "--dsn", db.dsn)
-    assert older.out == "V2__b.sql: missing: in the ledger, not in the folder\n"
+    assert older.out.splitlines()[0] == "V2__b.sql: missing: in the ledger, not in the folder"
 
 
 def test_validate_names_the_command_that_clears_each_problem(db: Database, tmp_path: Path) -> None:
@@ -172,11 +172,18 @@ def test_validate_names_the_command_that_clears_each_problem(db: Database, tmp_p
 
     found = run_cli("validate", str(folder), "--dsn", db.dsn)
     assert found.code == 1
-    nexts = [line.strip() for line in found.err.splitlines() if line.strip().startswith("next:")]
-    assert nexts == [
-        "next: restore it and put the change in a new migration file, or accept the edit with "
-        f"`dsql-lint repair --accept-edits {folder / 'V1__a.sql'}`",
-        "next: `dsql-lint apply` runs it",
+    # Each problem with its remedy under it, on stdout: a CI log keeps the two together.
+    edited, remedy = found.out.splitlines()[:2]
+    assert edited.startswith(f"{folder / 'V1__a.sql'}: edited: ")
+    assert remedy == (
+        "  next: restore it and put the change in a new migration file, or accept the edit "
+        f"with `dsql-lint repair --accept-edits {folder / 'V1__a.sql'}`"
+    )
+    assert found.out.splitlines()[2:] == [
+        f"{folder / 'V2__b.sql'}: pending: not applied yet",
+        "  next: `dsql-lint apply` runs it",
+        f"{folder / 'V3__c.sql'}: pending: not applied yet",
+        "  next: `dsql-lint apply` runs it",
     ]
     events = map(
         json.loads,
