@@ -242,6 +242,18 @@ def test_knex_increments_beside_primary_has_one_key() -> None:
     )
 
 
+def test_calls_in_a_promise_callback_after_a_builder_call_are_read() -> None:
+    """`createTable('a', ...).then(() => knex.schema.createTable('b', ...))`: the chain was
+    taken whole, so table b and its serial passed unread."""
+    text = (
+        "exports.up = (knex) => knex.schema.createTable('a', (t) => { t.text('x'); })\n"
+        "  .then(() => knex.schema.createTable('b', (t) => { t.increments(); }));\n"
+    )
+    sql = _sql("k.js", text)
+    assert 'create table "a" ("x" text)' in sql
+    assert 'create table "b" ("id" serial primary key)' in sql
+
+
 def test_knex_timestamps_beside_primary_are_columns_like_any_other() -> None:
     """`t.timestamps()` beside `.primary()`: the primary-key pass reads every column's type
     (it crashed check on the timestamps' columns)."""

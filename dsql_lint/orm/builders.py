@@ -134,6 +134,12 @@ def find(
             # SQL as written, or a call that sends none of its own (`hasTable(...).then`,
             # `sequelize.transaction(async (t) => ...)`): the calls inside it are read.
             continue
-        at = end
+        # A promise's callbacks (`.then(() => knex.schema.createTable(...))`) hold calls of
+        # their own, read by this scan as any other: only the chain before them is taken.
+        callbacks = [c for c in js.chain(value) if js.method(c) in _CALLBACKS and c.args]
+        at = callbacks[0].args[0].start if callbacks else end
         out.append(Found(match.start(), end, translation))
     return out
+
+
+_CALLBACKS = frozenset({"then", "catch", "finally"})
