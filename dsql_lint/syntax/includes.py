@@ -60,10 +60,12 @@ def problem(include: Include, roots: Iterable[Path], chain: Sequence[Path] = ())
     file handles."""
     if include.path is None:
         return "names no file"
-    if not any(include.path.is_relative_to(root) for root in roots):
-        return "names a file outside the migrations folder"
+    # Existence first: psql reads `\i` from the directory it runs in, so a path that leads
+    # out of the folder from there is most often one that does not exist.
     if not include.path.is_file():
         return "names a file that does not exist"
+    if not any(include.path.is_relative_to(root) for root in roots):
+        return "names a file outside the migrations folder"
     if include.path in chain:
         cycle = " -> ".join(p.name for p in [*chain[chain.index(include.path) :], include.path])
         return f"makes an include cycle ({cycle})"
