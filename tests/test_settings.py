@@ -101,8 +101,11 @@ def test_apply_stops_on_the_error_the_settings_keep(project: Path) -> None:
 def test_apply_shows_the_fix_check_shows(project: Path) -> None:
     """One fix decision per finding, whichever command prints it (BIGSERIAL's is safe)."""
     (project / "V1__init.sql").write_text((ROOT / "fixtures/examples/schema.sql").read_text())
-    check = run("check", "--isolated", "V1__init.sql")
-    dry = run("apply", "--dry-run", "--isolated", "--dsn", "postgresql://x@127.0.0.1:1/x", ".")
+    # The folder is apply's (`migrations:` without a framework): check then judges the
+    # transactions as apply runs them, not as Flyway would.
+    (project / ".dsql-lint.yaml").write_text("migrations: .\n")
+    check = run("check", "V1__init.sql")
+    dry = run("apply", "--dry-run", "--dsn", "postgresql://x@127.0.0.1:1/x", ".")
 
     def fixes(text: str) -> list[str]:
         return [line.strip() for line in text.splitlines() if line.strip().startswith("fix:")]
