@@ -202,6 +202,18 @@ def test_check_of_a_file_that_only_includes_reads_the_included_file(tmp_path: Pa
     assert finding["included_by"] == [{"path": main, "line": 1}]
 
 
+def test_an_include_in_sql_from_standard_input_is_said_not_followed() -> None:
+    """`cat V1__main.sql | dsql-lint check -`: there is no file to read the include from, so
+    it is DSQL011, not "All clean"."""
+    result = CliRunner().invoke(
+        cli, ["check", "--isolated", "--no-cache", "-"], input="\\i nothere.sql\n",
+        standalone_mode=False,
+    )  # fmt: skip
+    assert result.return_value == 1, result.output
+    assert "<stdin>:1:1: DSQL011" in result.output
+    assert "is not followed in SQL read from standard input" in result.output
+
+
 def test_an_include_cycle_is_one_finding(tmp_path: Path) -> None:
     (tmp_path / "a.sql").write_text("\\ir b.sql\n")
     (tmp_path / "b.sql").write_text("\\ir a.sql\n")

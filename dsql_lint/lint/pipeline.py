@@ -705,13 +705,17 @@ class Linter:
         missing, or none named), and meta-commands apply would not run as psql does (DSQL013)."""
         found = self._refused_meta(statements)
         rule = self.ruleset.special.get(BAD_INCLUDE)
-        if rule is None or source.path == STDIN:
+        if rule is None:
             return found
-        roots = self.options.include_roots or roots_of([source.path])
-        chain = chain_of(source)
+        stdin = source.path == STDIN
+        roots = [] if stdin else self.options.include_roots or roots_of([source.path])
+        chain = [] if stdin else chain_of(source)
         for statement in statements:
             include = include_of(statement) if statement.kind is Kind.META else None
-            why = None if include is None else problem(include, roots, chain)
+            if include is not None and stdin:  # no folder to read it from: said, not passed
+                why = "is not followed in SQL read from standard input (give the file's path)"
+            else:
+                why = None if include is None else problem(include, roots, chain)
             if why is not None:
                 written = f"\\{include.command} {include.name}".rstrip()
                 variables = {"include": written, "problem": why}
