@@ -57,6 +57,27 @@ class Translation:
 
 # A library's translator: the call expression found at a receiver, the receiver's name.
 Translator = Callable[[js.Reader, js.Value, str], Translation | None]
+Method = Callable[[Translation, js.Call], None]
+
+
+def receiver_method(value: js.Value, receiver: str) -> tuple[Translation, js.Call | None, str]:
+    """The translation to fill for a call chain on `receiver`, its first call (None: no
+    call), and the method that call names after `receiver.` ("" when it is not on it)."""
+    calls = js.chain(value)
+    out = Translation(value.start, value.end)
+    if not calls:
+        return out, None, ""
+    full = js.dotted(calls[0].callee) or ""
+    return out, calls[0], full[len(receiver) + 1 :] if full.startswith(receiver + ".") else ""
+
+
+def by_method(out: Translation, call: js.Call, name: str, methods: dict[str, Method]) -> None:
+    """`call` translated by the method it names, or said not read."""
+    method = methods.get(name)
+    if method is None:
+        out.not_read(call, f"`{js.dotted(call.callee) or 'this call'}(...)`")
+    else:
+        method(out, call)
 
 
 def quote(name: str) -> str:

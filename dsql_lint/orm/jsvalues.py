@@ -136,7 +136,7 @@ class Reader:
         j = self.skip(i)
         if j < len(self.text) and self.text[j] not in _ENDS:
             # An operator or something else not read: the whole expression is opaque.
-            end = self._end(j)
+            end = self.expression_end(j)
             return Opaque(start, end), end
         return value, i
 
@@ -202,14 +202,14 @@ class Reader:
             close = self.skip(end)
             if text.startswith(")", close):
                 return inner, close + 1
-            end = self._end(i + 1)
+            end = self.expression_end(i + 1)
             return Opaque(i, end), end
         number = NUMBER.match(text, i)
         if number is not None:
             return Num(i, number.end(), float(_number(number.group()))), number.end()
         name = IDENT.match(text, i)
         if name is None:
-            end = self._end(i)
+            end = self.expression_end(i)
             return Opaque(i, max(end, i + 1)), max(end, i + 1)
         if name.group() in ("function", "async"):
             found = self._function(i)
@@ -238,7 +238,7 @@ class Reader:
                     after = IDENT.match(text, self.skip(name.end()))
                     name = after or name
                 if name is None:  # a computed key
-                    end = self._end(i)
+                    end = self.expression_end(i)
                     key = ""
                 else:
                     key, end = name.group(), name.end()
@@ -257,7 +257,7 @@ class Reader:
             if text.startswith(",", i):
                 i = self.skip(i + 1)
             elif not text.startswith("}", i):
-                i = self._end(i)
+                i = self.expression_end(i)
                 i = self.skip(i + 1) if text.startswith(",", i) else i
             if i <= key_at:  # a stray closing bracket of another kind: step over it
                 i = self.skip(key_at + 1)
@@ -277,7 +277,7 @@ class Reader:
             if text.startswith(",", i):
                 i = self.skip(i + 1)
             elif i < len(text) and text[i] != close:
-                i = self._end(i)
+                i = self.expression_end(i)
                 if text.startswith(",", i):
                     i = self.skip(i + 1)
                 elif i < len(text) and text[i] != close:
@@ -290,7 +290,7 @@ class Reader:
         if text.startswith("async", i) and not _ident_char(text, i + 5):
             i = self.skip(i + 5)
         if text.startswith("(", i):
-            close = self._close(i)
+            close = self.closing(i)
             params = _params(text[i + 1 : close - 1])
             j = self.skip(close)
             if text.startswith(":", j):  # a return type annotation
@@ -322,7 +322,7 @@ class Reader:
         return self._function_rest(start, i)
 
     def _function_rest(self, start: int, paren: int) -> tuple[Value, int]:
-        close = self._close(paren)
+        close = self.closing(paren)
         params = _params(self.text[paren + 1 : close - 1])
         j = self.skip(close)
         if self.text.startswith(":", j):
@@ -331,7 +331,7 @@ class Reader:
 
     def _body(self, start: int, params: tuple[str, ...], at: int) -> tuple[Value, int]:
         if self.text.startswith("{", at):
-            end = self._close(at)
+            end = self.closing(at)
             return Function(start, end, params, at + 1, end - 1), end
         value, end = self.expression(at)
         return Function(start, end, params, value.start, end), end
@@ -364,7 +364,7 @@ class Reader:
             yield i, c
             i += 1
 
-    def _close(self, start: int) -> int:
+    def closing(self, start: int) -> int:
         """After the bracket that closes the one at `start`."""
         depth = 0
         for i, c in self._code(start):
@@ -376,7 +376,7 @@ class Reader:
                     return i + 1
         return len(self.text)
 
-    def _end(self, start: int) -> int:
+    def expression_end(self, start: int) -> int:
         """Where the expression running through `start` ends: a `,`, `;` or closing bracket
         at depth 0, outside strings and comments."""
         depth = 0

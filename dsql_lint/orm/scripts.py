@@ -327,49 +327,10 @@ def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
         if 0 <= arrow < brace or (brace < 0 <= arrow):
             body = skip_space(text, arrow + 2)
             if not text.startswith("{", body):  # `down = knex => knex.raw(...)`: one expression
-                out.append((match.start(), _expression_end(text, body, spans)))
+                out.append((match.start(), js.Reader(text).expression_end(body)))
                 continue
         if brace < 0:
             out.append((match.start(), len(text)))
             continue
-        out.append((match.start(), _matching(text, brace, spans)))
+        out.append((match.start(), js.Reader(text).closing(brace)))
     return out
-
-
-def _expression_end(text: str, at: int, spans: list[tuple[int, int]]) -> int:
-    """Where an arrow function's expression body ends: a `;`, or a `,`/`}`/`)` that closes
-    what holds it, outside brackets, strings and comments."""
-    depth, i = 0, at
-    skip = dict(spans)
-    while i < len(text):
-        if i in skip:
-            i = skip[i]
-            continue
-        c = text[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif depth == 0 and c in ";,":
-            return i
-        i += 1
-    return len(text)
-
-
-def _matching(text: str, brace: int, spans: list[tuple[int, int]]) -> int:
-    depth, i = 0, brace
-    skip = dict(spans)
-    while i < len(text):
-        if i in skip:
-            i = skip[i]
-            continue
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(text)

@@ -13,7 +13,16 @@ CONSTRAINT.
 from __future__ import annotations
 
 from dsql_lint.orm import jsvalues as js
-from dsql_lint.orm.builders import Sql, Translation, literal, name_span, quote, strings
+from dsql_lint.orm.builders import (
+    Sql,
+    Translation,
+    by_method,
+    literal,
+    name_span,
+    quote,
+    receiver_method,
+    strings,
+)
 
 # DataTypes as PostgreSQL's query generator prints them; a callable's arguments follow.
 TYPES = {
@@ -76,20 +85,12 @@ HINTS = {
 
 
 def translate(reader: js.Reader, value: js.Value, receiver: str) -> Translation | None:
-    calls = js.chain(value)
-    out = Translation(value.start, value.end)
-    if not calls:
+    out, call, name = receiver_method(value, receiver)
+    if call is None:
         return out
-    call = calls[0]
-    full = js.dotted(call.callee) or ""
-    name = full[len(receiver) + 1 :] if full.startswith(receiver + ".") else ""
     if name in READS or name.startswith("sequelize.query"):
         return None if name == "sequelize.query" else out
-    method = _METHODS.get(name)
-    if method is None:
-        out.not_read(call, f"`{full or 'this call'}(...)`")
-        return out
-    method(out, call)
+    by_method(out, call, name, _METHODS)
     return out
 
 

@@ -17,7 +17,16 @@ import hashlib
 from collections.abc import Callable
 
 from dsql_lint.orm import jsvalues as js
-from dsql_lint.orm.builders import Sql, Translation, literal, name_span, quote, strings
+from dsql_lint.orm.builders import (
+    Sql,
+    Translation,
+    by_method,
+    literal,
+    name_span,
+    quote,
+    receiver_method,
+    strings,
+)
 
 SERIALS = {"integer": "SERIAL", "int": "SERIAL", "int4": "SERIAL", "smallint": "SMALLSERIAL",
            "int2": "SMALLSERIAL", "bigint": "BIGSERIAL", "int8": "BIGSERIAL"}  # fmt: skip
@@ -54,22 +63,14 @@ HINTS = {
 
 
 def translate(reader: js.Reader, value: js.Value, receiver: str) -> Translation | None:
-    calls = js.chain(value)
-    out = Translation(value.start, value.end)
-    if not calls:
+    out, call, name = receiver_method(value, receiver)
+    if call is None:
         return out
-    call = calls[0]
-    full = js.dotted(call.callee) or ""
-    name = full[len(receiver) + 1 :] if full.startswith(receiver + ".") else ""
     if name == "query":
         return None  # SQL as written: scripts reads it
     if name.split(".")[0] in READS:
         return out
-    method = _METHODS.get(name)
-    if method is None:
-        out.not_read(call, f"`{full or 'this call'}(...)`")
-        return out
-    method(out, call)
+    by_method(out, call, name, _METHODS)
     return out
 
 
