@@ -9,7 +9,14 @@ from sqlglot import exp
 from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
 from dsql_lint.syntax.parse import Parsed, node_span, parse
-from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
+from dsql_lint.syntax.pgforms import (
+    BARE,
+    NO_INHERIT,
+    NOT_VALID,
+    OVERRIDING,
+    VIRTUAL,
+    WITH_OPTIONS,
+)
 from dsql_lint.syntax.query_forms import USING
 from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
@@ -559,3 +566,76 @@ def test_create_table_without_oids_and_on_commit_drop() -> None:
     assert regenerated(sql) == sql
     found = lint_text("CREATE TEMP TABLE c (f1 int, f2 text[]) ON COMMIT DROP;\n")
     assert codes(found) == ["DSQL501", "DSQL102", "DSQL503"]
+
+
+def test_column_types_written_with_percent_type() -> None:
+    p = parsed(
+        "CREATE FUNCTION f(a s.t.name%TYPE, t.b%type) RETURNS t.person%TYPE"
+        " AS 'select 1' LANGUAGE sql;"
+    )
+    (named,) = p.tree.find_all(exp.ColumnDef)
+    assert text_of(p, named) == "a s.t.name%TYPE"
+    assert text_of(p, named.args["kind"]) == "s.t.name%TYPE"
+    assert text_of(p, p.tree.find(exp.ReturnsProperty)) == "RETURNS t.person%TYPE"
+    sql = "CREATE FUNCTION f(t.b%type) RETURNS t.person%TYPE LANGUAGE SQL AS 'select 1'"
+    assert regenerated(sql) == sql
+    assert regenerated("DROP FUNCTION f(t.name%TYPE)") == "DROP FUNCTION f (t.name%TYPE)"
+    assert regenerated("SELECT a % type FROM t") == "SELECT a % type FROM t"
+    found = lint_text(
+        "CREATE FUNCTION f(t.c%TYPE) RETURNS int LANGUAGE plpgsql AS 'begin return 1; end';\n"
+    )
+    assert codes(found) == ["DSQL519"]
+
+
+def test_column_storage() -> None:
+    p = parsed("CREATE TABLE t (a text STORAGE PLAIN, b int[] storage extended NOT NULL);")
+    a, b = p.tree.find_all(exp.ColumnDef)
+    assert [text_of(p, c.args["storage"]) for c in (a, b)] == ["STORAGE PLAIN", "storage extended"]
+    assert [text_of(p, c.args["kind"]) for c in (a, b)] == ["text", "int[]"]
+    assert text_of(p, b.args["constraints"][0]) == "NOT NULL"
+    sql = "CREATE TABLE t (a TEXT STORAGE MAIN COMPRESSION pglz, b INT STORAGE DEFAULT NOT NULL)"
+    assert regenerated(sql) == sql
+    assert regenerated("ALTER TABLE t ALTER COLUMN a SET STORAGE PLAIN") == (
+        "ALTER TABLE t ALTER COLUMN a SET STORAGE PLAIN"
+    )
+    text = "CREATE TABLE t (id int PRIMARY KEY, tags text[] STORAGE EXTERNAL);\n"
+    found = lint_text(text)
+    assert codes(found) == ["DSQL102"]
+    assert text[found[0].start : found[0].end] == "text[]"
+
+
+def test_exclusion_constraint_attributes_and_check_not_valid() -> None:
+    p = parsed(
+        "CREATE TABLE d (f1 int, CONSTRAINT c EXCLUDE USING gist (f1 WITH &&) WHERE (f1 > 0)"
+        " NOT DEFERRABLE INITIALLY IMMEDIATE, f2 int, CHECK (f2 > 0) NO INHERIT NOT VALID);"
+    )
+    exclude = p.tree.find(exp.ExcludeColumnConstraint)
+    assert text_of(p, exclude) == (
+        "EXCLUDE USING gist (f1 WITH &&) WHERE (f1 > 0) NOT DEFERRABLE INITIALLY IMMEDIATE"
+    )
+    assert exclude.args["attributes"].name == "NOT DEFERRABLE INITIALLY IMMEDIATE"
+    check = p.tree.find(exp.CheckColumnConstraint)
+    assert check.args[NO_INHERIT] and check.args[NOT_VALID]
+    assert text_of(p, check) == "CHECK (f2 > 0) NO INHERIT NOT VALID"
+    sql = (
+        "CREATE TABLE d (f1 INT, EXCLUDE (f1 WITH =) INITIALLY DEFERRED, CHECK (f1 > 0) NOT VALID)"
+    )
+    assert regenerated(sql) == sql
+    text = (
+        "CREATE TABLE d (f1 int, CONSTRAINT c EXCLUDE (f1 WITH =) DEFERRABLE);\n"
+        "ALTER TABLE d ADD EXCLUDE (f1 WITH =) INITIALLY DEFERRED;\n"
+        "ALTER TABLE d ADD EXCLUDE USING gist (f1 WITH &&);\n"
+    )
+    found = lint_text(text)
+    assert codes(found) == ["DSQL208", "DSQL208", "DSQL208"]
+    assert [text[f.start : f.end] for f in found] == [
+        "EXCLUDE (f1 WITH =) DEFERRABLE",
+        "EXCLUDE (f1 WITH =) INITIALLY DEFERRED",
+        "EXCLUDE USING gist (f1 WITH &&)",
+    ]
+
+
+def test_aggregates_of_several_distinct_arguments_print_as_written() -> None:
+    sql = "SELECT AGGFNS(DISTINCT a, b, c ORDER BY a), COUNT(DISTINCT a) FROM t"
+    assert regenerated(sql) == sql
+    assert regenerated("SELECT DISTINCT ON (a, b) a FROM t") == "SELECT DISTINCT ON (a, b) a FROM t"

@@ -239,6 +239,7 @@ def _rewrite_alter_table(
                 names.add(tokens[k + 1].start)
     if names:
         fixups.append(partial(_validate_actions, name_starts=names))
+    tokens = _add_exclusions(tokens, types)
     after = _at(tokens, 3)
     if (
         _word(_at(tokens, 2)) == "ASYNC"
@@ -249,6 +250,20 @@ def _rewrite_alter_table(
         fixups.append(_set_async)
         return _without(tokens, [2])
     return tokens
+
+
+def _add_exclusions(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """`ADD EXCLUDE ...`: sqlglot reads an unnamed constraint after ADD only when its first
+    token is of a few types (UNIQUE, PRIMARY KEY...), else a column named exclude (which
+    failed, or kept the statement as text): EXCLUDE given one of those types, its word kept,
+    by which the constraint is then read."""
+    out = tokens
+    for k in _positions(types, TokenType.VAR, 4):
+        if _word(tokens[k]) == "EXCLUDE" and _word(tokens[k - 1]) == "ADD":
+            if out is tokens:
+                out = list(tokens)
+            out[k] = _retyped(tokens[k], TokenType.KEY, tokens[k].text)
+    return out
 
 
 def _validate_actions(tree: exp.Expr | None, name_starts: set[int]) -> exp.Expr | None:
@@ -811,17 +826,31 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Ordered] = _with_using(base.get(exp.Ordered, _method("ordered_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
-        dispatch[exp.ColumnDef] = _mode_after_name(_with_options(PostgresGenerator.columndef_sql))
+        column = _with_storage(_with_options(PostgresGenerator.columndef_sql))
+        dispatch[exp.ColumnDef] = _mode_after_name(column)
+        exclude = exp.ExcludeColumnConstraint
+        dispatch[exclude] = _with_attributes(
+            base.get(exclude, _method("excludecolumnconstraint_sql"))
+        )
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
         # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
+        dispatch[exp.Distinct] = _distinct
         on_commit = exp.OnCommitProperty
         dispatch[on_commit] = _on_commit_drop(base.get(on_commit, _method("oncommitproperty_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
+
+
+def _distinct(gen: Any, expression: exp.Expr) -> str:
+    """`agg(DISTINCT a, b)` as written: sqlglot's Postgres generator writes the arguments as
+    one row, `DISTINCT CASE WHEN a IS NULL ... ELSE (a, b) END`, which calls another function."""
+    this = gen.expressions(expression, flat=True)
+    on = gen.sql(expression, "on")
+    return "DISTINCT" + (f" {this}" if this else "") + (f" ON {on}" if on else "")
 
 
 def _with_async(handler: Handler, keyword: str) -> Handler:
@@ -1088,11 +1117,39 @@ def _method(name: str) -> Handler:
 
 
 def _with_words(handler: Handler) -> Handler:
-    """CHECK (e) NO INHERIT."""
+    """CHECK (e) NO INHERIT NOT VALID."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         text = handler(gen, expression)
-        return f"{text} NO INHERIT" if expression.args.get(pgforms.NO_INHERIT) else text
+        if expression.args.get(pgforms.NO_INHERIT):
+            text = f"{text} NO INHERIT"
+        return f"{text} NOT VALID" if expression.args.get(pgforms.NOT_VALID) else text
+
+    return sql
+
+
+def _with_storage(handler: Handler) -> Handler:
+    """A column's `STORAGE mode`, after its type."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get(ddl_forms.STORAGE):
+            return text
+        typed = f"{gen.sql(expression, 'this')} {gen.sql(expression, 'kind')}"
+        storage = gen.sql(expression, ddl_forms.STORAGE)
+        return f"{typed} {storage}{text[len(typed) :]}"
+
+    return sql
+
+
+def _with_attributes(handler: Handler) -> Handler:
+    """An exclusion constraint's DEFERRABLE, INITIALLY ..."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get(ddl_forms.ATTRIBUTES):
+            return text
+        return f"{text} {gen.sql(expression, ddl_forms.ATTRIBUTES)}"
 
     return sql
 

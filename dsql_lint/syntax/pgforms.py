@@ -16,7 +16,8 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
     CREATE FUNCTION f(a int = 1)               a default, as for `a int DEFAULT 1`
-    CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
+    CHECK (e) NO INHERIT NOT VALID             exp.CheckColumnConstraint args["no_inherit"],
+                                               args["not_valid"]
     CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
     CREATE VIEW v WITH (security_barrier)      value is TRUE, args["bare"]: printed as written
     c text COMPRESSION pglz                    exp.CompressColumnConstraint (sqlglot's COMPRESS),
@@ -55,6 +56,7 @@ OVERRIDING = "overriding"
 BARE = "bare"
 VIRTUAL = "virtual"
 NO_INHERIT = "no_inherit"
+NOT_VALID = "not_valid"
 WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
 USING_ALIAS = "using_alias"
@@ -151,6 +153,8 @@ def rewrite(
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
+        if TokenType.MOD in types:
+            tokens = routine_args.column_types(tokens)
         tokens = routine_args.drop_routines(tokens, fixups, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
@@ -158,11 +162,17 @@ def rewrite(
         words = _Words(tokens, sql)
         if words.has(_GENERATED):
             tokens = _virtual(tokens, fixups)
+        if TokenType.MOD in types:
+            tokens = routine_args.column_types(tokens)
         tokens = _function_types(tokens, fixups, sub_parser)
         if words.has(_PARTITION):
             tokens = _partition_opclasses(tokens, fixups)
-        if words.has(_INHERIT):
-            tokens = _no_inherit(tokens, fixups)
+        if words.has(_INHERIT) or words.has(_NOT_VALID):
+            tokens = _check_attributes(tokens, fixups)
+        if words.has(ddl_forms.STORAGE_IN_TEXT):
+            tokens = ddl_forms.column_storage(tokens, fixups)
+        if words.has(ddl_forms.EXCLUDE_IN_TEXT):
+            tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _bare_storage_parameters(tokens, fixups)
         if words.has(_OF):
             tokens = _with_options(tokens, fixups)
@@ -173,8 +183,11 @@ def rewrite(
         if words.has(_TAIL):
             tokens = ddl_forms.table_tail(tokens, fixups)
     elif first is TokenType.ALTER:
-        if _Words(tokens, sql).has(_GENERATED):
+        words = _Words(tokens, sql)
+        if words.has(_GENERATED):
             tokens = _virtual(tokens, fixups)
+        if words.has(ddl_forms.EXCLUDE_IN_TEXT):
+            tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
     return tokens
@@ -204,6 +217,7 @@ class _Words:
         return not self.sql or word.search(self.sql, self.start, self.end) is not None
 
 
+_NOT_VALID = re.compile(r"\bnot\s+valid\b", re.IGNORECASE)
 _TAIL = re.compile(r"\b(?:without\s+oids|on\s+commit\s+drop)\b", re.IGNORECASE)
 _GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
     re.compile(rf"\b{word}\b", re.IGNORECASE)
@@ -847,34 +861,36 @@ def _set_partition_opclasses(
     return tree
 
 
-def _no_inherit(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """`CHECK (e) NO INHERIT`: the words dropped, the CHECK marked (in order of appearance)."""
+def _check_attributes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`CHECK (e) NO INHERIT NOT VALID` (either, both, in either order): the words dropped,
+    the CHECK marked (in order of appearance)."""
     drop: list[int] = []
-    marks: list[bool] = []
+    marks: list[frozenset[str]] = []
     for i, token in enumerate(tokens):
         if _upper(token) != "CHECK":
             continue
         close = closing(tokens, i + 1)
-        inherit = (
-            close is not None
-            and close + 2 < len(tokens)
-            and _upper(tokens[close + 1]) == "NO"
-            and _upper(tokens[close + 2]) == "INHERIT"
-        )
-        marks.append(inherit)
-        if inherit:
-            drop += [close + 1, close + 2]
+        words: set[str] = set()
+        k = close + 1 if close is not None else len(tokens)
+        while k + 1 < len(tokens):
+            pair = (_upper(tokens[k]), _upper(tokens[k + 1]))
+            if pair not in (("NO", "INHERIT"), ("NOT", "VALID")):
+                break
+            words.add(NO_INHERIT if pair[0] == "NO" else NOT_VALID)
+            drop += [k, k + 1]
+            k += 2
+        marks.append(frozenset(words))
     if not drop:
         return tokens
-    fixups.append(partial(_set_no_inherit, marks=marks))
+    fixups.append(partial(_set_check_attributes, marks=marks))
     return [t for i, t in enumerate(tokens) if i not in drop]
 
 
-def _set_no_inherit(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None:
+def _set_check_attributes(tree: exp.Expr | None, marks: list[frozenset[str]]) -> exp.Expr | None:
     checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False)) if tree else []
-    for node, inherit in zip(checks, marks, strict=False):
-        if inherit:
-            node.set(NO_INHERIT, True)
+    for node, words in zip(checks, marks, strict=False):
+        for word in words:
+            node.set(word, True)
     return tree
 
 
