@@ -639,3 +639,62 @@ def test_aggregates_of_several_distinct_arguments_print_as_written() -> None:
     sql = "SELECT AGGFNS(DISTINCT a, b, c ORDER BY a), COUNT(DISTINCT a) FROM t"
     assert regenerated(sql) == sql
     assert regenerated("SELECT DISTINCT ON (a, b) a FROM t") == "SELECT DISTINCT ON (a, b) a FROM t"
+
+
+def test_numbers_written_with_underscores() -> None:
+    """PostgreSQL 16 reads `1_000` as 1000; sqlglot's Postgres read `1 AS _000`."""
+    p = parsed("SELECT 1_000, 1_000.000_5 FROM t;")
+    numbers = [text_of(p, n) for n in p.tree.expressions]
+    assert numbers == ["1_000", "1_000.000_5"]
+    assert regenerated("SELECT 1_000") == "SELECT 1000"
+
+
+def test_json_object_function_of_text_arrays() -> None:
+    p = parsed("SELECT json_object('{a,b}', '{1,2}'), json_object('{a,1}'), JSON_OBJECT('k' : v);")
+    two, one, constructor = p.tree.expressions
+    assert [type(n).__name__ for n in (two, one)] == ["Anonymous", "Anonymous"]
+    assert [text_of(p, n) for n in two.expressions] == ["'{a,b}'", "'{1,2}'"]
+    assert text_of(p, one) == "json_object('{a,1}')"
+    assert isinstance(constructor, exp.JSONObject)
+    assert regenerated("SELECT json_object('{a,b}', '{1,2}')") == (
+        "SELECT JSON_OBJECT('{a,b}', '{1,2}')"
+    )
+
+
+def test_values_after_with() -> None:
+    sql = "WITH t AS (INSERT INTO y VALUES (0) RETURNING a) VALUES (FALSE), (TRUE)"
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Values)
+    assert text_of(p, p.tree.args["with_"]) == "WITH t AS (INSERT INTO y VALUES (0) RETURNING a)"
+    assert [text_of(p, row) for row in p.tree.expressions] == ["(FALSE)", "(TRUE)"]
+    assert regenerated(sql) == sql
+    nested = "SELECT (WITH c(foo) AS (SELECT 1) VALUES ((SELECT foo FROM c))) FROM t"
+    assert regenerated(nested) == nested
+    found = lint_text("WITH c AS (SELECT 1 FROM t FOR SHARE) VALUES (to_tsvector('x'));\n")
+    assert codes(found) == ["DSQL713", "DSQL714"]
+
+
+def test_merge_using_a_join() -> None:
+    sql = (
+        "MERGE INTO t USING s1 INNER JOIN s2 ON s1.a = s2.a ON t.a = s1.a"
+        " WHEN NOT MATCHED THEN INSERT VALUES (s1.a)"
+    )
+    p = parsed(sql + ";")
+    source = p.tree.args["using"]
+    assert isinstance(source, exp.Table)
+    assert text_of(p, source.args["joins"][0]) == "INNER JOIN s2 ON s1.a = s2.a"
+    assert text_of(p, p.tree.args["on"]) == "t.a = s1.a"
+    assert regenerated(sql) == sql
+    found = lint_text(sql + ";\n")
+    assert codes(found) == ["DSQL005"]
+
+
+def test_substring_similar_escape() -> None:
+    sql = (
+        "SELECT SUBSTRING('abcdefg' SIMILAR 'a#\"(b_d)#\"%' ESCAPE '#'), SUBSTRING(a FROM 2 FOR 3)"
+    )
+    p = parsed(sql + " FROM t;")
+    similar, positions = p.tree.find_all(exp.Substring)
+    assert similar.args["similar"] and not positions.args.get("similar")
+    assert text_of(p, similar.args["start"]) == "'a#\"(b_d)#\"%'"
+    assert regenerated(sql) == sql

@@ -658,6 +658,9 @@ class _Wrapper(type):
 
 
 class DSQL(Postgres):
+    # PostgreSQL 16 reads `1_000` as the number 1000 (sqlglot's Postgres: 1 AS _000).
+    NUMBERS_CAN_BE_UNDERSCORE_SEPARATED = True
+
     class Tokenizer(Postgres.Tokenizer):
         # Postgres turns everything after CALL into one string token; DSQL rules need the call.
         # PostgreSQL has no `SQL SECURITY` (MySQL's): `LANGUAGE sql SECURITY DEFINER` is a
@@ -839,10 +842,25 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
         dispatch[exp.Distinct] = _distinct
+        dispatch[exp.Substring] = _similar(base.get(exp.Substring, _method("substring_sql")))
+        values = base.get(exp.Values, _method("values_sql"))
+        dispatch[exp.Values] = lambda gen, e: gen.prepend_ctes(e, values(gen, e))
         on_commit = exp.OnCommitProperty
         dispatch[on_commit] = _on_commit_drop(base.get(on_commit, _method("oncommitproperty_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
+
+
+def _similar(handler: Handler) -> Handler:
+    """SUBSTRING(s SIMILAR p ESCAPE e), read as its FROM ... FOR spelling."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if not expression.args.get(query_forms.SIMILAR):
+            return handler(gen, expression)
+        this, pattern = gen.sql(expression, "this"), gen.sql(expression, "start")
+        return f"SUBSTRING({this} SIMILAR {pattern} ESCAPE {gen.sql(expression, 'length')})"
+
+    return sql
 
 
 def _distinct(gen: Any, expression: exp.Expr) -> str:

@@ -50,7 +50,14 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args, xml_forms
+from dsql_lint.syntax import (
+    ddl_forms,
+    dml_forms,
+    json_forms,
+    query_forms,
+    routine_args,
+    xml_forms,
+)
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -108,6 +115,8 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.USING in types
         or TokenType.TABLE_SAMPLE in types
         or (bool(types) and types[0] in _FIRST)
+        or (TokenType.WITH in types and TokenType.VALUES in types)
+        or TokenType.ESCAPE in types
     )
 
 
@@ -120,6 +129,8 @@ def rewrite(
         tokens = query_forms.order_using(tokens, types, sql, fixups)
     if TokenType.TABLE_SAMPLE in types:
         tokens = query_forms.tablesample_arguments(tokens, fixups)
+    if TokenType.ESCAPE in types:
+        tokens = query_forms.substring_similar(tokens, fixups)
     if TokenType.COLON in types:
         tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:
@@ -137,6 +148,10 @@ def rewrite(
         and _SEARCH_CYCLE.search(sql, tokens[0].start, tokens[-1].end + 1)
     ):
         tokens = dml_forms.search_cycle(tokens, sql, fixups)
+    if TokenType.WITH in types and TokenType.VALUES in types:
+        tokens = query_forms.with_values(tokens, [t.token_type for t in tokens], fixups)
+    if first is TokenType.MERGE and TokenType.JOIN in types:
+        tokens = query_forms.merge_joined_source(tokens, [t.token_type for t in tokens], fixups)
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
         # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
@@ -273,6 +288,8 @@ def text_forms(
         tokens = xml_forms.xml_calls(tokens, sql, fixups)
     if _JSON_ARRAY.search(sql, start, end):
         tokens = _json_array_clauses(tokens, sql, fixups)
+    if json_forms.IN_TEXT.search(sql, start, end):
+        tokens = json_forms.function_calls(tokens, fixups)
     if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
         tokens = custom_operators(tokens, sql, fixups)
     return tokens
@@ -281,7 +298,10 @@ def text_forms(
 # `\bjson_array(?:agg)?\s*\(`, led by the `_` so that the search skips to each `_` at C speed
 # (led by a case-blind word, it tried every character: 20 us per INSERT of a dump).
 _JSON_ARRAY = re.compile(r"_(?<=\bjson_)array(?:agg)?\s*\(", re.IGNORECASE)
-_CALLS = re.compile(f"{_JSON_ARRAY.pattern}|{xml_forms.IN_TEXT.pattern}", re.IGNORECASE)
+_CALLS = re.compile(
+    f"{_JSON_ARRAY.pattern}|{json_forms.IN_TEXT.pattern}|{xml_forms.IN_TEXT.pattern}",
+    re.IGNORECASE,
+)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 
 
