@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
+from dsql_lint.syntax.operator_forms import PREFIX
 from dsql_lint.syntax.parse import Parsed, node_span, parse
 from dsql_lint.syntax.pgforms import (
     BARE,
@@ -698,3 +699,16 @@ def test_substring_similar_escape() -> None:
     assert similar.args["similar"] and not positions.args.get("similar")
     assert text_of(p, similar.args["start"]) == "'a#\"(b_d)#\"%'"
     assert regenerated(sql) == sql
+
+
+def test_prefix_operators() -> None:
+    p = parsed("SELECT (@@ f1) AS c, !!'a'::tsquery, @ -3 FROM p WHERE (# f1) > 2 AND ?| s.t;")
+    calls = list(p.tree.find_all(exp.Anonymous))
+    assert sorted(text_of(p, c) for c in calls) == [
+        "!!'a'::tsquery", "# f1", "?| s.t", "@ -3", "@@ f1",
+    ]  # fmt: skip
+    assert all(c.args[PREFIX] for c in calls)
+    sql = "SELECT |@| ARRAY[1, 2], !=- 10, a #> '{x}', b ?| c FROM t WHERE a IN (?, ?) AND b = ?"
+    assert regenerated(sql) == sql
+    found = lint_text("SELECT !!to_tsquery('a') FROM t FOR SHARE;\n")
+    assert codes(found) == ["DSQL714", "DSQL713"]

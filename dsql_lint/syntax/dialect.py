@@ -63,6 +63,7 @@ from dsql_lint.syntax import (
     ddl_forms,
     dml_forms,
     domains,
+    operator_forms,
     pgforms,
     query_forms,
     routine_args,
@@ -585,6 +586,9 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
+    if sql and operator_forms.IN_TEXT.search(sql, tokens[0].start, tokens[-1].end + 1):
+        tokens = operator_forms.prefix_operators(tokens, fixups)
+        types = [tok.token_type for tok in tokens]
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
         types = [tok.token_type for tok in tokens]
@@ -729,6 +733,7 @@ class DSQL(Postgres):
                     and TokenType.OBJECT_IDENTIFIER not in types
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
+                    and operator_forms.IN_TEXT.search(sql) is None
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, self._nested)
@@ -1059,12 +1064,15 @@ def _with_using_alias(handler: Handler) -> Handler:
 
 
 def _current_of(handler: Handler) -> Handler:
-    """`WHERE CURRENT OF c`, which the parser reads as a call, JSON_ARRAY's trailing
-    clauses, which it sets aside (pgforms), and XML functions written with keywords."""
+    """`WHERE CURRENT OF c` and a prefix operator, which the parser reads as calls,
+    JSON_ARRAY's trailing clauses, which it sets aside (pgforms), and XML functions written
+    with keywords."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         if expression.args.get(pgforms.CURRENT_OF):
             return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        if expression.args.get(operator_forms.PREFIX):
+            return f"{expression.name} {gen.sql(expression.expressions[0])}"
         template = expression.args.get(xml_forms.TEMPLATE)
         if template:
             return xml_forms.generate(gen, expression, template)

@@ -1,0 +1,157 @@
+"""PostgreSQL's prefix operators, which sqlglot's Postgres parser reads only for a few (`-`,
+`~`, `|/`, NOT), read by token rewrites that keep positions (see dialect.py, which calls it):
+
+    SELECT @@ f1, # p.path, ?| s, !!q, |@|ARRAY[1], @ -3
+                                       each operator and its operand an exp.Anonymous named
+                                       by the operator (the operator's token read as a name,
+                                       the operand in parentheses of tokens at its first and
+                                       last places), args["prefix"]: printed as written
+
+The operand is what PostgreSQL's prefix operator binds to before any other operator: a
+name, a call, a literal, a parenthesized expression or an array, with its casts and
+subscripts, or another prefix operator's expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+Fixup = Callable[[Any], Any]
+
+PREFIX = "prefix"
+# The characters a prefix operator sqlglot does not read starts with: a search at C speed
+# before any scan of tokens.
+IN_TEXT = re.compile(r"[@#?!|]")
+_CHARS = frozenset("~!@#^&|`?+-*/%<>=")
+_KEEPS_SIGN = frozenset("~!@#^&|`?%")
+# Prefix operators sqlglot reads itself.
+_READ = frozenset({"-", "+", "~", "|/", "||/"})
+# Tokens after which an operator is a prefix one: where an expression starts.
+_BEFORE = frozenset(
+    {TokenType.L_PAREN, TokenType.COMMA, TokenType.L_BRACKET, TokenType.SELECT, TokenType.WHERE,
+     TokenType.HAVING, TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.WHEN,
+     TokenType.THEN, TokenType.ELSE, TokenType.ON, TokenType.DISTINCT, TokenType.RETURNING}
+)  # fmt: skip
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_LITERALS = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.NULL})
+
+
+def _operator(token: Token) -> bool:
+    return (
+        token.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+        and bool(token.text)
+        and all(c in _CHARS for c in token.text)
+    )
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    """The bracket closing the one at i."""
+    opening = tokens[i].token_type
+    closing = TokenType.R_PAREN if opening is TokenType.L_PAREN else TokenType.R_BRACKET
+    depth = 0
+    for k in range(i, len(tokens)):
+        kind = tokens[k].token_type
+        depth += (kind is opening) - (kind is closing)
+        if depth == 0:
+            return k
+    return None
+
+
+def _operator_end(tokens: list[Token], k: int) -> int:
+    """The last token of the operator PostgreSQL's lexer reads from k: the longest run of
+    adjacent operator characters, less a trailing + or - unless it holds one of ~!@#^&|`?%."""
+    end = k
+    while (
+        end + 1 < len(tokens)
+        and _operator(tokens[end + 1])
+        and tokens[end + 1].start == tokens[end].end + 1
+    ):
+        end += 1
+    while (
+        end > k
+        and tokens[end].text[-1] in "+-"
+        and not any(c in _KEEPS_SIGN for t in tokens[k:end] for c in t.text)
+    ):
+        end -= 1
+    return end
+
+
+def _operand_end(tokens: list[Token], k: int) -> int | None:
+    """The last token of the operand that starts at k, or None if none does."""
+    n = len(tokens)
+    if k >= n:
+        return None
+    kind = tokens[k].token_type
+    if _operator(tokens[k]):
+        return _operand_end(tokens, _operator_end(tokens, k) + 1)
+    if kind is TokenType.L_PAREN:
+        end = _closing(tokens, k)
+    elif kind is TokenType.ARRAY and k + 1 < n and tokens[k + 1].token_type is TokenType.L_BRACKET:
+        end = _closing(tokens, k + 1)
+    elif kind in _LITERALS:
+        end = k
+    elif kind in _NAMES:
+        end = k
+        while (
+            end + 2 < n
+            and tokens[end + 1].token_type is TokenType.DOT
+            and tokens[end + 2].token_type in _NAMES
+        ):
+            end += 2
+        if end + 1 < n and tokens[end + 1].token_type is TokenType.L_PAREN:
+            end = _closing(tokens, end + 1)
+    else:
+        return None
+    while end is not None and end + 1 < n:
+        after = tokens[end + 1].token_type
+        if after is TokenType.L_BRACKET:
+            end = _closing(tokens, end + 1)
+        elif after is TokenType.DCOLON and end + 2 < n and tokens[end + 2].token_type in _NAMES:
+            end += 2
+        else:
+            break
+    return end
+
+
+def prefix_operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    out: list[Token] = []
+    n, k = len(tokens), 0
+    found = False
+    while k < n:
+        token = tokens[k]
+        before = tokens[k - 1] if k else None
+        prefix = _operator(token) and (
+            before is None or before.token_type in _BEFORE or _operator(before)
+        )
+        end = _operator_end(tokens, k) if prefix else k
+        text = "".join(t.text for t in tokens[k : end + 1])
+        operand = _operand_end(tokens, end + 1) if prefix and text not in _READ else None
+        if operand is None:
+            out.append(token)
+            k += 1
+            continue
+        first, last = tokens[end + 1], tokens[operand]
+        out += [
+            Token(TokenType.VAR, text, token.line, token.col, token.start, tokens[end].end,
+                  token.comments),
+            Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
+            *prefix_operators(tokens[end + 1 : operand + 1], []),
+            Token(TokenType.R_PAREN, ")", last.line, last.col, last.end, last.end),
+        ]  # fmt: skip
+        found = True
+        k = operand + 1
+    if found:
+        fixups.append(_mark_prefix)
+    return out
+
+
+def _mark_prefix(tree: exp.Expr | None) -> exp.Expr | None:
+    for node in tree.find_all(exp.Anonymous) if tree is not None else []:
+        if all(c in _CHARS for c in node.name):
+            node.set(PREFIX, True)
+    return tree
