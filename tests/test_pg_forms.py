@@ -712,3 +712,31 @@ def test_prefix_operators() -> None:
     assert regenerated(sql) == sql
     found = lint_text("SELECT !!to_tsquery('a') FROM t FOR SHARE;\n")
     assert codes(found) == ["DSQL714", "DSQL713"]
+
+
+def test_xmltable() -> None:
+    p = parsed(
+        "SELECT x.* FROM d, LATERAL XMLTABLE(XMLNAMESPACES('http://x.y' AS zz, DEFAULT 'u'),"
+        " '/rows/row' PASSING BY REF data COLUMNS id int PATH '@id', n FOR ORDINALITY,"
+        " name varchar(20) PATH 'N' DEFAULT lower(d.v) NOT NULL) AS x;"
+    )
+    table, namespaces = (
+        n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous) and n.args.get(TEMPLATE)
+    )
+    assert table.args[TEMPLATE] == [
+        0, ",", 1, "PASSING", "BY", "REF", 2, "COLUMNS", "id int", "PATH", 3, ",",
+        "n FOR ORDINALITY", ",", "name varchar(20)", "PATH", 4, "DEFAULT", 5, "NOT NULL",
+    ]  # fmt: skip
+    assert [text_of(p, e) for e in table.expressions[1:]] == [
+        "'/rows/row'", "data", "'@id'", "'N'", "lower(d.v)",
+    ]  # fmt: skip
+    assert namespaces.args[TEMPLATE] == [0, "AS zz", ",", "DEFAULT", 1]
+    sql = (
+        "SELECT * FROM XMLTABLE(ROW() PASSING NULL COLUMNS v1 timestamp NULL,"
+        " v2 text PATH 'a' DEFAULT NULL) AS f(v1, v2)"
+    )
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "SELECT * FROM XMLTABLE('/r' PASSING d COLUMNS a text PATH 'a') x, t FOR SHARE;\n"
+    )
+    assert codes(found) == ["DSQL713"]
