@@ -150,8 +150,6 @@ def _set_on_commit_drop(tree: exp.Expr | None) -> exp.Expr | None:
 
 STORAGE = "storage"
 ATTRIBUTES = "attributes"
-STORAGE_IN_TEXT = re.compile(r"\bstorage\s+(?:plain|external|extended|main|default)\b", re.I)
-EXCLUDE_IN_TEXT = re.compile(r"\bexclude\b", re.IGNORECASE)
 _STORAGE_MODES = frozenset({"PLAIN", "EXTERNAL", "EXTENDED", "MAIN", "DEFAULT"})
 _ATTRIBUTE_WORDS = frozenset({"DEFERRABLE", "INITIALLY"})
 

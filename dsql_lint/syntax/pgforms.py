@@ -175,33 +175,33 @@ def rewrite(
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
         words = _Words(tokens, sql)
-        if words.has(_GENERATED):
+        if words.has("generated"):
             tokens = _virtual(tokens, fixups)
         if TokenType.MOD in types:
             tokens = routine_args.column_types(tokens)
         tokens = _function_types(tokens, fixups, sub_parser)
-        if words.has(_PARTITION):
+        if words.has("partition"):
             tokens = _partition_opclasses(tokens, fixups)
-        if words.has(_INHERIT) or words.has(_NOT_VALID):
+        if words.has("inherit", "valid"):
             tokens = _check_attributes(tokens, fixups)
-        if words.has(ddl_forms.STORAGE_IN_TEXT):
+        if words.has("storage"):
             tokens = ddl_forms.column_storage(tokens, fixups)
-        if words.has(ddl_forms.EXCLUDE_IN_TEXT):
+        if words.has("exclude"):
             tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _bare_storage_parameters(tokens, fixups)
-        if words.has(_OF):
+        if words.has("of"):
             tokens = _with_options(tokens, fixups)
-        if words.has(_VALUES):
+        if words.has("values"):
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
-        if words.has(_TAIL):
+        if words.has("oids", "commit"):
             tokens = ddl_forms.table_tail(tokens, fixups)
     elif first is TokenType.ALTER:
         words = _Words(tokens, sql)
-        if words.has(_GENERATED):
+        if words.has("generated"):
             tokens = _virtual(tokens, fixups)
-        if words.has(ddl_forms.EXCLUDE_IN_TEXT):
+        if words.has("exclude"):
             tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
@@ -221,22 +221,24 @@ def _table_forms(
 
 
 class _Words:
-    """Whether the statement's text holds a word: a search at C speed, before a scan of its
-    tokens in Python that looks for a token of that word (each scan is rarely needed, and
-    together they cost a tenth of a first run). Without the text, every scan runs."""
+    """Which of a few words the statement's text holds: one search at C speed, before a scan
+    of its tokens in Python that looks for a token of that word (each scan is rarely needed,
+    and together they cost a tenth of a first run). Without the text, every scan runs."""
 
     def __init__(self, tokens: list[Token], sql: str) -> None:
-        self.sql, self.start, self.end = sql, tokens[0].start, tokens[-1].end + 1
+        self.sql = sql
+        found = _KEY_WORDS.findall(sql, tokens[0].start, tokens[-1].end + 1) if sql else ()
+        self.found = frozenset(word.lower() for word in found)
 
-    def has(self, word: re.Pattern[str]) -> bool:
-        return not self.sql or word.search(self.sql, self.start, self.end) is not None
+    def has(self, *words: str) -> bool:
+        return not self.sql or not self.found.isdisjoint(words)
 
 
-_NOT_VALID = re.compile(r"\bnot\s+valid\b", re.IGNORECASE)
-_TAIL = re.compile(r"\b(?:without\s+oids|on\s+commit\s+drop)\b", re.IGNORECASE)
-_GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
-    re.compile(rf"\b{word}\b", re.IGNORECASE)
-    for word in ("generated", "partition", "inherit", "of", "values")
+# The words `_Words` looks for: each the key of a form (`oids` of WITHOUT OIDS, `commit` of
+# ON COMMIT DROP, `valid` of NOT VALID, `storage` of a column's STORAGE).
+_KEY_WORDS = re.compile(
+    r"\b(generated|partition|inherit|of|values|valid|storage|exclude|oids|commit)\b",
+    re.IGNORECASE,
 )
 
 
