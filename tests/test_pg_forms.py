@@ -710,6 +710,8 @@ def test_prefix_operators() -> None:
     assert all(c.args[PREFIX] for c in calls)
     sql = "SELECT |@| ARRAY[1, 2], !=- 10, a #> '{x}', b ?| c FROM t WHERE a IN (?, ?) AND b = ?"
     assert regenerated(sql) == sql
+    placeholders = "SELECT a || b FROM t WHERE c = %s AND d IN (%s, %(name)s)"
+    assert regenerated(placeholders) == placeholders
     found = lint_text("SELECT !!to_tsquery('a') FROM t FOR SHARE;\n")
     assert codes(found) == ["DSQL714", "DSQL713"]
 

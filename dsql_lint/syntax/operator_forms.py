@@ -29,8 +29,9 @@ PREFIX = "prefix"
 IN_TEXT = re.compile(r"[@#?!|]")
 _CHARS = frozenset("~!@#^&|`?+-*/%<>=")
 _KEEPS_SIGN = frozenset("~!@#^&|`?%")
-# Prefix operators sqlglot reads itself.
-_READ = frozenset({"-", "+", "~", "|/", "||/"})
+# Prefix operators sqlglot reads itself, and the placeholders of drivers (`%s`, `%(name)s`,
+# `?`), which no built-in prefix operator is.
+_READ = frozenset({"-", "+", "~", "|/", "||/", "%", "?"})
 # Tokens after which an operator is a prefix one: where an expression starts.
 _BEFORE = frozenset(
     {TokenType.L_PAREN, TokenType.COMMA, TokenType.L_BRACKET, TokenType.SELECT, TokenType.WHERE,
