@@ -127,7 +127,9 @@ def prefix_operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
         token = tokens[k]
         before = tokens[k - 1] if k else None
         prefix = _operator(token) and (
-            before is None or before.token_type in _BEFORE or _operator(before)
+            before is None
+            or before.token_type in _BEFORE
+            or (_operator(before) and before.token_type is not TokenType.STAR)  # `t.* != x`
         )
         end = _operator_end(tokens, k) if prefix else k
         text = "".join(t.text for t in tokens[k : end + 1])
