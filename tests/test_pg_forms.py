@@ -712,6 +712,8 @@ def test_prefix_operators() -> None:
     assert regenerated(sql) == sql
     placeholders = "SELECT a || b FROM t WHERE c = %s AND d IN (%s, %(name)s)"
     assert regenerated(placeholders) == placeholders
+    infix = "SELECT a >> 1, b ?# c, d ## e, f !~* g FROM t"
+    assert regenerated(infix) == infix
     stars = "SELECT * FROM t AS i WHERE i.* <> excluded.* AND i.a = -1"
     assert regenerated(stars.replace("<>", "!=")) == stars
     found = lint_text("SELECT !!to_tsquery('a') FROM t FOR SHARE;\n")

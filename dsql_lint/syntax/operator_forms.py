@@ -131,12 +131,12 @@ def prefix_operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
             or before.token_type in _BEFORE
             or (_operator(before) and before.token_type is not TokenType.STAR)  # `t.* != x`
         )
-        end = _operator_end(tokens, k) if prefix else k
+        end = _operator_end(tokens, k) if _operator(token) else k
         text = "".join(t.text for t in tokens[k : end + 1])
         operand = _operand_end(tokens, end + 1) if prefix and text not in _READ else None
-        if operand is None:
-            out.append(token)
-            k += 1
+        if operand is None:  # the whole operator: its second character starts none (`>>`)
+            out += tokens[k : end + 1]
+            k = end + 1
             continue
         first, last = tokens[end + 1], tokens[operand]
         out += [
