@@ -368,6 +368,7 @@ def test_recursive_cte_search_and_cycle_clauses() -> None:
         "SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
     )
     assert text_of(p, cte) == sql[len("WITH RECURSIVE ") : sql.index(" SELECT * FROM g ORDER")]
+    assert text_of(p, cte.args[SEARCH_CYCLE]) == cte.args[SEARCH_CYCLE].name
     assert regenerated(sql) == sql
     found = lint_text(
         "CREATE VIEW v AS WITH RECURSIVE g(f) AS (SELECT 1 UNION SELECT f FROM g)"
