@@ -59,9 +59,10 @@ _MAIN = frozenset(
 
 
 def with_values(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
-    """`WITH ... VALUES rows [ORDER BY ...]`, at the start or after a `(`: sqlglot's VALUES
-    holds no CTEs, so the rows are read as `SELECT * FROM (VALUES rows ...)`, of tokens at
-    VALUES' and the last row's places, and the VALUES then takes the SELECT's place."""
+    """`WITH ... VALUES rows`, wherever CTEs start: sqlglot's VALUES holds no CTEs, so the
+    rows are read as `SELECT * FROM (VALUES rows)`, of tokens at VALUES' and the last row's
+    places, and the VALUES then takes the SELECT's place. (An ORDER BY or LIMIT after the
+    rows is not read: sqlglot reads none in parentheses.)"""
     inserts: dict[int, list[Token]] = {}
     starts: set[int] = set()
     k = -1
@@ -124,8 +125,6 @@ def _values_with_ctes(tree: exp.Expr | None, starts: set[int]) -> exp.Expr | Non
         values = source.this if source is not None else None
         if not isinstance(values, exp.Values):
             continue
-        if isinstance(values.parent, exp.Subquery):
-            values = values.parent.this
         values.set("with_", select.args.get("with_"))
         if select is tree:
             tree = values
