@@ -587,7 +587,7 @@ def _rewrite(
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
     if sql and operator_forms.IN_TEXT.search(sql, tokens[0].start, tokens[-1].end + 1):
-        tokens = operator_forms.prefix_operators(tokens, fixups)
+        tokens = operator_forms.prefix_operators(tokens, sql, fixups)
         types = [tok.token_type for tok in tokens]
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)

@@ -15,6 +15,7 @@ subscripts, or another prefix operator's expression.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -119,38 +120,74 @@ def _operand_end(tokens: list[Token], k: int) -> int | None:
     return end
 
 
-def prefix_operators(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+def prefix_operators(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """The prefix operators among the tokens made calls. Only the tokens where `IN_TEXT`
+    finds a character are looked at: a seed INSERT's e-mail addresses cost a search."""
+    found = _prefixed(tokens, sql)
+    if not found:
+        return tokens
+    fixups.append(_mark_prefix)
     out: list[Token] = []
-    n, k = len(tokens), 0
-    found = False
-    while k < n:
+    closes: list[int] = []  # where the operands being read end, innermost last
+    k = 0
+    while k < len(tokens):
         token = tokens[k]
-        before = tokens[k - 1] if k else None
-        prefix = _operator(token) and (
-            before is None
-            or before.token_type in _BEFORE
-            or (_operator(before) and before.token_type is not TokenType.STAR)  # `t.* != x`
-        )
-        end = _operator_end(tokens, k) if _operator(token) else k
-        text = "".join(t.text for t in tokens[k : end + 1])
-        operand = _operand_end(tokens, end + 1) if prefix and text not in _READ else None
-        if operand is None:  # the whole operator: its second character starts none (`>>`)
-            out += tokens[k : end + 1]
+        if k in found:
+            end, operand = found[k]
+            text = "".join(t.text for t in tokens[k : end + 1])
+            first = tokens[end + 1]
+            out += [
+                Token(TokenType.VAR, text, token.line, token.col, token.start, tokens[end].end,
+                      token.comments),
+                Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
+            ]  # fmt: skip
+            closes.append(operand)
             k = end + 1
             continue
-        first, last = tokens[end + 1], tokens[operand]
-        out += [
-            Token(TokenType.VAR, text, token.line, token.col, token.start, tokens[end].end,
-                  token.comments),
-            Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
-            *prefix_operators(tokens[end + 1 : operand + 1], []),
-            Token(TokenType.R_PAREN, ")", last.line, last.col, last.end, last.end),
-        ]  # fmt: skip
-        found = True
-        k = operand + 1
-    if found:
-        fixups.append(_mark_prefix)
+        out.append(token)
+        while closes and closes[-1] == k:
+            closes.pop()
+            out.append(Token(TokenType.R_PAREN, ")", token.line, token.col, token.end, token.end))
+        k += 1
     return out
+
+
+def _prefixed(tokens: list[Token], sql: str) -> dict[int, tuple[int, int]]:
+    """Each prefix operator's first token: its last token, and its operand's."""
+    starts = [t.start for t in tokens]
+    found: dict[int, tuple[int, int]] = {}
+    seen: set[int] = set()
+    for match in IN_TEXT.finditer(sql, starts[0], tokens[-1].end + 1):
+        k = bisect_left(starts, match.start())
+        if k == len(tokens) or starts[k] != match.start() or not _operator(tokens[k]):
+            continue  # in a string, a name or a comment
+        while k and _adjacent(tokens[k - 1], tokens[k]):
+            k -= 1  # an operator's later character (`>>`, `?#`) starts none
+        if k in seen:
+            continue
+        seen.add(k)
+        before = tokens[k - 1] if k else None
+        infix = before is not None and (
+            before.token_type is TokenType.STAR or not _operator(before)  # `t.* != x`
+        )
+        if infix and before.token_type not in _BEFORE:
+            continue
+        end = _operator_end(tokens, k)
+        text = "".join(t.text for t in tokens[k : end + 1])
+        operand = _operand_end(tokens, end + 1) if text not in _READ else None
+        if operand is not None:
+            found[k] = (end, operand)
+    return found
+
+
+def _adjacent(before: Token, token: Token) -> bool:
+    """Whether `before` is an operator's character written right before `token`'s (a star
+    is a column list's, as in `t.* != x`)."""
+    return (
+        _operator(before)
+        and before.token_type is not TokenType.STAR
+        and token.start == before.end + 1
+    )
 
 
 def _mark_prefix(tree: exp.Expr | None) -> exp.Expr | None:
