@@ -270,6 +270,17 @@ def test_a_finding_in_a_huge_line_shows_the_part_around_the_caret(tmp_path: Path
     assert above[caret.index("^") :].startswith("text[]")
 
 
+def test_control_characters_of_a_binary_file_are_not_printed(tmp_path: Path) -> None:
+    """A binary file's bytes (an escape sequence, a bell) are shown as U+FFFD in the frame,
+    one each, so the terminal is not driven and the caret stays under its character."""
+    (tmp_path / "bin.sql").write_bytes(b"SELECT \x1b[31m x FROM \x07t \x01;\n")
+    out = run("check", "--isolated", "bin.sql", cwd=tmp_path).stdout.decode()
+    frame, caret = [line for line in out.splitlines() if " | " in line][-2:]
+    assert "\x1b" not in out and "\x07" not in out
+    assert frame.endswith("| SELECT \ufffd[31m x FROM \ufffdt \ufffd;")
+    assert frame[caret.index("^")] == "\ufffd"
+
+
 def test_history_reads_earlier_migrations_as_unreported_context(tmp_path: Path) -> None:
     folder = tmp_path / "db"
     folder.mkdir()

@@ -115,8 +115,13 @@ def _window(col: int, longest: int) -> tuple[int, int]:
     return left, left + FRAME_WIDTH
 
 
+# Control characters (a binary file's bytes) shown as one replacement character each, so
+# that the frame neither drives the terminal nor moves the caret.
+_SHOWN = {c: "\ufffd" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09}
+
+
 def _cut(line: str, left: int, right: int) -> str:
-    shown = line[left:right]
+    shown = line[left:right].translate(_SHOWN)
     if left and line:
         shown = ELLIPSIS + shown
     if right < len(line):
