@@ -43,7 +43,7 @@ from dsql_lint.engine.ruleset import (
     RuleSet,
     TransactionCheck,
 )
-from dsql_lint.lint import commands, parallel, runs, suppress
+from dsql_lint.lint import actions, commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.psql_values import PSQL, as_psql_runs
@@ -391,6 +391,8 @@ def _command_verdict(
     command = commands.identify(code)
     if command is None:
         return []
+    if actions.judged(command.name):
+        return _action_verdicts(statement, command.name, code, found, ruleset)
     if commands.refused(command, code):
         rule = special.get(UNSUPPORTED_COMMAND)
         backed = command.rule
@@ -405,6 +407,56 @@ def _command_verdict(
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
         return [_statement_diagnostic(rule, statement, {"command": command.name})]
     return []
+
+
+def _action_verdicts(
+    statement: Statement, command: str, code: str, found: list[Diagnostic], ruleset: RuleSet
+) -> list[Diagnostic]:
+    """The verdicts of the table of actions on each action of a statement (ALTER TABLE t
+    CLUSTER ON i, DROP IDENTITY...), at the action: a refused one no rule reported is DSQL005,
+    an undocumented one DSQL006, unless a finding already speaks of that action alone."""
+    refused, unknown = (
+        ruleset.special.get(UNSUPPORTED_COMMAND),
+        ruleset.special.get(UNDOCUMENTED_COMMAND),
+    )
+    parts = actions.classify(command, code)
+    spans = [(statement.start + part.start, statement.start + part.end) for part in parts]
+    out = []
+    for index, part in enumerate(parts):
+        action, (start, end) = part.action, spans[index]
+        if action is None:
+            continue
+        if action.verdict == commands.REFUSED and refused is not None:
+            active = [code for code in action.rules if code in ruleset.codes]
+            if action.rules and (not active or any(_reported(found, c, ruleset) for c in active)):
+                continue  # its own rule reported it, or the user turned those rules off
+            why = action.why or f"`dsql-lint explain {action.rules[0]}` says why"
+            variables = {"command": action.name, "why": why}
+            out.append(diagnostic(statement, refused, start, end, variables))
+        elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
+            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+                continue
+            out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
+    return out
+
+
+def _reported(found: list[Diagnostic], code: str, ruleset: RuleSet) -> bool:
+    """Whether the rule reported the statement; a catalog rule reports after the walk (it
+    knows the tables), so it is taken at its word."""
+    return _has(found, code) or any(check.rule.code == code for check in ruleset.catalog_checks)
+
+
+def _about(found: list[Diagnostic], spans: list[tuple[int, int]], index: int) -> bool:
+    """Whether a finding is about the action at `index` alone: it overlaps it and no other."""
+
+    def overlaps(d: Diagnostic, span: tuple[int, int]) -> bool:
+        return d.start < span[1] and max(d.end, d.start + 1) > span[0]
+
+    return any(
+        overlaps(d, spans[index])
+        and not any(overlaps(d, span) for k, span in enumerate(spans) if k != index)
+        for d in found
+    )
 
 
 def _copy_rows(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
@@ -460,8 +512,10 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     else:
         start = statement.start + refused.offset
     start = max(statement.start, min(start, statement.end - 1))
-    parse_error = ruleset.special.get(PARSE_ERROR)
-    said = [d for d in found if parse_error is None or d.code != parse_error.code]
+    # Whether DSQL documents the statement is moot too: PostgreSQL 16's grammar, which DSQL
+    # reports as its version, refuses it (ALTER COLUMN ... SET EXPRESSION is PostgreSQL 17's).
+    moot = {r.code for r in map(ruleset.special.get, (PARSE_ERROR, UNDOCUMENTED_COMMAND)) if r}
+    said = [d for d in found if d.code not in moot]
     if any(
         d.code in ruleset.postgres_refuses and d.start <= start < max(d.end, d.start + 1)
         for d in said
