@@ -973,7 +973,9 @@ class Linter:
             return lambda: _parsed_at(at, statement, parsed, reparsed)
 
         catalog.apply(result.effects)
-        result.diagnostics.extend(self._holding(result, catalog, owner(())))
+        held = self._holding(result, catalog, owner(()))
+        result.diagnostics.extend(held)
+        self._spoken_for(result.diagnostics, held)
         for at, inner in _nested_results(result):
             catalog.apply(inner.effects)
             found = self._holding(inner, catalog, owner(at))
@@ -982,6 +984,19 @@ class Linter:
             result.detach()
             for again in reparsed.values():
                 release(again)
+
+    def _spoken_for(self, found: list[Diagnostic], held: list[Diagnostic]) -> None:
+        """Drops the warnings that an action is undocumented (DSQL006) where a catalog rule,
+        which reports once the tables are known, found something of that action (the
+        identity added to a column that is not bigint: DSQL156)."""
+        rule = self.ruleset.special.get(UNDOCUMENTED_COMMAND)
+        if rule is None or not held:
+            return
+        found[:] = [
+            d
+            for d in found
+            if d.code != rule.code or not any(h.start < d.end and h.end > d.start for h in held)
+        ]
 
     def _holding(
         self, result: StatementResult, catalog: cat.Catalog, owner: Callable[[], Parsed]
