@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -52,7 +52,7 @@ from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
-from dsql_lint.syntax import formats, runners
+from dsql_lint.syntax import domains, formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
@@ -362,7 +362,20 @@ def _analyze_statement(
     raw = isinstance(tree, exp.Command)
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
-    return StatementResult(found, kind, cat.effects_of(tree), pending, uses=uses)
+    return StatementResult(found, kind, _effects(parsed, found), pending, uses=uses)
+
+
+def _effects(parsed: Parsed, found: list[Diagnostic]) -> list[cat.Effect]:
+    """The statement's effects on the schema; a CREATE DOMAIN's say which rules refused its
+    base type, which the columns of the domain then are refused for (DSQL110)."""
+    tree = parsed.tree
+    effects = cat.effects_of(tree)
+    base = tree.args.get("expression") if isinstance(tree, exp.Create) else None
+    if base is None or not domains.is_domain_type(base):
+        return effects
+    start, end = node_span(parsed, base)
+    codes = tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
+    return cat.refused_domain(effects, codes) if codes else effects
 
 
 def _command_verdict(
