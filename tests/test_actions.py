@@ -74,14 +74,82 @@ ALTER_TABLE_18 = (
     "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
     "REPLICA IDENTITY { DEFAULT | USING INDEX index_name | FULL | NOTHING }",
 )
+# The other commands judged action by action: each line of their synopses after the name.
+OTHERS_18 = {
+    "ALTER DOMAIN": (
+        "{ SET DEFAULT expression | DROP DEFAULT }",
+        "{ SET | DROP } NOT NULL",
+        "ADD domain_constraint [ NOT VALID ]",
+        "DROP CONSTRAINT [ IF EXISTS ] constraint_name [ RESTRICT | CASCADE ]",
+        "RENAME CONSTRAINT constraint_name TO new_constraint_name",
+        "VALIDATE CONSTRAINT constraint_name",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+    ),
+    "ALTER INDEX": (
+        "RENAME TO new_name",
+        "SET TABLESPACE tablespace_name",
+        "ATTACH PARTITION index_name",
+        "[ NO ] DEPENDS ON EXTENSION extension_name",
+        "SET ( storage_parameter [= value] [, ... ] )",
+        "RESET ( storage_parameter [, ... ] )",
+        "ALTER [ COLUMN ] column_number SET STATISTICS integer",
+        "ALL IN TABLESPACE name [ OWNED BY role_name [, ... ] ] SET TABLESPACE new_tablespace [ NOWAIT ]",
+    ),
+    "ALTER VIEW": (
+        "ALTER [ COLUMN ] column_name SET DEFAULT expression",
+        "ALTER [ COLUMN ] column_name DROP DEFAULT",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME [ COLUMN ] column_name TO new_column_name",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+        "SET ( view_option_name [= view_option_value] [, ... ] )",
+        "RESET ( view_option_name [, ... ] )",
+    ),
+    "ALTER SEQUENCE": (
+        "[ AS data_type ] [ INCREMENT [ BY ] increment ] [ MINVALUE minvalue | NO MINVALUE ] [ MAXVALUE maxvalue | NO MAXVALUE ] [ START [ WITH ] start ] [ RESTART [ [ WITH ] restart ] ] [ CACHE cache ] [ [ NO ] CYCLE ] [ OWNED BY { table_name.column_name | NONE } ]",
+        "SET { LOGGED | UNLOGGED }",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+    ),
+    "ALTER FUNCTION": (
+        "CALLED ON NULL INPUT | RETURNS NULL ON NULL INPUT | STRICT",
+        "IMMUTABLE | STABLE | VOLATILE",
+        "[ NOT ] LEAKPROOF",
+        "[ EXTERNAL ] SECURITY INVOKER | [ EXTERNAL ] SECURITY DEFINER",
+        "PARALLEL { UNSAFE | RESTRICTED | SAFE }",
+        "COST execution_cost",
+        "ROWS result_rows",
+        "SUPPORT support_function",
+        "SET configuration_parameter { TO | = } { value | DEFAULT }",
+        "SET configuration_parameter FROM CURRENT",
+        "RESET configuration_parameter",
+        "RESET ALL",
+        "RENAME TO new_name",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "SET SCHEMA new_schema",
+        "[ NO ] DEPENDS ON EXTENSION extension_name",
+    ),
+}
+SYNOPSES = {"ALTER TABLE": ALTER_TABLE_18, **OTHERS_18}
 # The kinds of table_constraint and table_constraint_using_index, each with a verdict.
 CONSTRAINT_KINDS = ("CHECK", "NOT NULL", "UNIQUE", "PRIMARY KEY", "EXCLUDE", "FOREIGN KEY")
 TABLE = actions.table()
 ENTRIES = [entry for entries in TABLE.values() for entry in entries]
 
 
-def test_every_action_of_the_synopsis_has_an_entry() -> None:
-    assert {e.synopsis for e in TABLE["ALTER TABLE"]} == set(ALTER_TABLE_18)
+@pytest.mark.parametrize("command", list(SYNOPSES))
+def test_every_action_of_the_synopsis_has_an_entry(command: str) -> None:
+    assert {e.synopsis for e in TABLE[command]} == set(SYNOPSES[command])
+
+
+def test_the_table_of_actions_holds_these_commands() -> None:
+    assert list(TABLE) == list(SYNOPSES)
+
+
+def test_every_kind_of_table_constraint_has_an_entry() -> None:
     added = {
         e.action for e in TABLE["ALTER TABLE"] if e.synopsis == "ADD table_constraint [ NOT VALID ]"
     }
@@ -94,6 +162,7 @@ def test_every_command_judged_by_action_is_in_the_table_of_commands() -> None:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
 def test_each_example_is_its_action(entry: actions.Action) -> None:
+    assert commands.identify(entry.example).name == entry.command
     parts = actions.classify(entry.command, code_only(entry.example.rstrip(";")))
     assert [part.action for part in parts] == [entry]
 
@@ -129,7 +198,7 @@ def test_the_split_holds_each_action_sqlglot_reads(example: str) -> None:
     nodes = parsed.tree.args.get("actions") if parsed.tree is not None else None
     if not nodes:
         return
-    parts = actions.split("ALTER TABLE", code_only(statement.body))
+    parts = actions.split(commands.identify(example).name, code_only(statement.body))
     spans = [node_span(parsed, node) for node in nodes]
     assert len(parts) == len(spans), (parts, spans)
     for (start, end), (node_start, node_end) in zip(parts, spans, strict=True):

@@ -29,6 +29,8 @@ _RESERVED = (
 _NAME = r'(?:(?:[Uu]&)?"(?:[^"]|"")*"|[\w$]+)'
 _DOTTED = rf"{_NAME}(?:\s*\.\s*{_NAME})*"
 _PLACEHOLDER = rf"(?!(?:{'|'.join(_RESERVED)})\b){_DOTTED}"
+# A routine's argument types after its name: `f(int, numeric(10, 2))`.
+_ARGUMENTS = r"(?:\s*\((?:[^()]|\([^()]*\))*\))?"
 _PATTERN_TOKENS = re.compile(r"[\[\]{}|(]|[A-Z][A-Z_]*|[a-z][a-z_]*|\S")
 # What the split steps over whole: strings, quoted names; and the characters it counts.
 _SPLIT_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[(),]")
@@ -183,11 +185,11 @@ def _trimmed(code: str, start: int, end: int) -> tuple[int, int]:
 
 @functools.cache
 def _head(command: str) -> re.Pattern[str]:
-    """`ALTER TABLE [ASYNC] [IF EXISTS] [ONLY] name [*]`; none of the name where the actions
-    start at once (`ALTER TABLE ALL IN TABLESPACE`)."""
+    """`ALTER TABLE [ASYNC] [IF EXISTS] [ONLY] name [*]`, `ALTER FUNCTION name [(types)]`;
+    none of the name where the actions start at once (`ALTER TABLE ALL IN TABLESPACE`)."""
     words = r"\s+".join(command.split())
     return re.compile(
         rf"\s*{words}\b(?:\s+ASYNC\b)?(?:\s+IF\s+EXISTS\b)?(?:\s+ONLY\b)?"
-        rf"(?:(?!\s*ALL\s+IN\b)\s*{_DOTTED}(?:\s*\*)?)?",
+        rf"(?:(?!\s*ALL\s+IN\b)\s*{_DOTTED}(?:\s*\*)?{_ARGUMENTS})?",
         re.IGNORECASE,
     )
