@@ -28,10 +28,13 @@ _RESERVED = (
 )  # fmt: skip
 _NAME = r'(?:(?:[Uu]&)?"(?:[^"]|"")*"|[\w$]+)'
 _DOTTED = rf"{_NAME}(?:\s*\.\s*{_NAME})*"
-_PLACEHOLDER = rf"(?!(?:{'|'.join(_RESERVED)})\b){_DOTTED}"
+# (atomic: a name that is not followed by the next word is no other name, and backtracking
+# into it costs each action's every pattern a try per character)
+_PLACEHOLDER = rf"(?!(?:{'|'.join(_RESERVED)})\b)(?>{_DOTTED})"
 # A routine's argument types after its name: `f(int, numeric(10, 2))`.
 _ARGUMENTS = r"(?:\s*\((?:[^()]|\([^()]*\))*\))?"
 _PATTERN_TOKENS = re.compile(r"[\[\]{}|(]|[A-Z][A-Z_]*|[a-z][a-z_]*|\S")
+_FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
 # What the split steps over whole: strings, quoted names; and the characters it counts.
 _SPLIT_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[(),]")
 
@@ -44,6 +47,7 @@ class Action:
     verdict: str
     example: str
     pattern: re.Pattern[str]
+    firsts: frozenset[str]  # the words it can start with, upper case; "" where with a name
     rules: tuple[str, ...] = ()  # refused: the rules that report it; else those that check it
     why: str | None = None  # why it is refused, when no rule of its own says so
 
@@ -105,6 +109,7 @@ def _load(path: Path) -> dict[str, tuple[Action, ...]]:
                     verdict=verdict,
                     example=str(entry["example"]),
                     pattern=compile_words(str(entry["action"])),
+                    firsts=first_words(str(entry["action"])),
                     rules=tuple(entry.get("rules", ())),
                     why=entry.get("why"),
                 )
@@ -137,6 +142,38 @@ def compile_words(words: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE)
 
 
+def first_words(words: str) -> frozenset[str]:
+    """The keywords an action's words can start with ("" where a name can): the classifier
+    tries only the actions its first word can start."""
+    tokens = _PATTERN_TOKENS.findall(words) + ["$"]
+
+    def sequence(i: int) -> tuple[set[str], bool, int]:
+        firsts: set[str] = set()
+        optional = True  # every element so far can be left out
+        while tokens[i] not in ("]", "}", "|", "$"):
+            found, may_lack, i = element(i)
+            if optional:
+                firsts |= found
+            optional = optional and may_lack
+        return firsts, optional, i
+
+    def choice(i: int) -> tuple[set[str], bool, int]:
+        firsts, optional, i = sequence(i)
+        while tokens[i] == "|":
+            more, lacking, i = sequence(i + 1)
+            firsts, optional = firsts | more, optional or lacking
+        return firsts, optional, i
+
+    def element(i: int) -> tuple[set[str], bool, int]:
+        token = tokens[i]
+        if token in ("[", "{"):
+            firsts, optional, end = choice(i + 1)
+            return firsts, optional or token == "[", end + 1
+        return {"" if token.islower() else token}, False, i + 1
+
+    return frozenset(sequence(0)[0])
+
+
 def judged(command: str) -> bool:
     """Whether the command's statements are judged action by action."""
     return command in table()
@@ -149,8 +186,12 @@ def classify(command: str, code: str) -> list[Part]:
     parts = []
     for start, end in split(command, code):
         text = code[start:end]
+        first = _FIRST_WORD.match(text)
+        word = first.group().upper() if first else text[:1]
         best, length = None, 0
         for entry in entries:
+            if word not in entry.firsts and "" not in entry.firsts:
+                continue
             match = entry.pattern.match(text)
             if match is not None and match.end() > length:
                 best, length = entry, match.end()
