@@ -231,9 +231,17 @@ def test_a_finding_on_one_of_several_actions_does_not_hide_the_others() -> None:
     found = lint_text(text)
     # sqlglot keeps the statement as text (CLUSTER ON), so DSQL609, which reads trees, is
     # silent: the refused action is reported all the same, at its span.
-    assert [(d.code, d.col) for d in found] == [("DSQL005", 15), ("DSQL006", 59)]
+    # (and DROP COLUMN, whose rules read trees too, was not checked)
+    assert [(d.code, d.col) for d in found] == [("DSQL005", 15), ("DSQL001", 44), ("DSQL006", 59)]
     assert found[0].message.startswith("ALTER TABLE ... ALTER [ COLUMN ] column_name SET NOT NULL")
     assert "`dsql-lint explain DSQL609` says why" in found[0].message
+
+
+def test_an_action_read_from_trees_in_a_statement_kept_as_text_was_not_checked() -> None:
+    found = lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0, CLUSTER ON i;\n")
+    assert [(d.code, d.col, d.end_col) for d in found] == [("DSQL001", 15, 41), ("DSQL006", 43, 55)]
+    # Alone, the parser reads it, and its rule reports it.
+    assert [d.code for d in lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n")] == ["DSQL601"]
 
 
 def test_a_rule_of_an_undocumented_action_speaks_for_it() -> None:

@@ -50,6 +50,9 @@ class Action:
     firsts: frozenset[str]  # the words it can start with, upper case; "" where with a name
     rules: tuple[str, ...] = ()  # refused: the rules that report it; else those that check it
     why: str | None = None  # why it is refused, when no rule of its own says so
+    # Its rules read it from the tree: in a statement the parser keeps as raw text (another
+    # action it does not read), it was not checked, and says so (DSQL001).
+    read_as_tree: bool = False
 
     @property
     def name(self) -> str:
@@ -112,6 +115,7 @@ def _load(path: Path) -> dict[str, tuple[Action, ...]]:
                     firsts=first_words(str(entry["action"])),
                     rules=tuple(entry.get("rules", ())),
                     why=entry.get("why"),
+                    read_as_tree=entry.get("read") == "tree",
                 )
             )
         out[str(command)] = tuple(found)

@@ -405,7 +405,7 @@ def _command_verdict(
     if command is None:
         return []
     if actions.judged(command.name):
-        return _action_verdicts(statement, command.name, code, found, ruleset)
+        return _action_verdicts(statement, command.name, code, found, ruleset, raw)
     if commands.refused(command, code):
         rule = special.get(UNSUPPORTED_COMMAND)
         backed = command.rule
@@ -423,11 +423,19 @@ def _command_verdict(
 
 
 def _action_verdicts(
-    statement: Statement, command: str, code: str, found: list[Diagnostic], ruleset: RuleSet
+    statement: Statement,
+    command: str,
+    code: str,
+    found: list[Diagnostic],
+    ruleset: RuleSet,
+    raw: bool,
 ) -> list[Diagnostic]:
     """The verdicts of the table of actions on each action of a statement (ALTER TABLE t
     CLUSTER ON i, DROP IDENTITY...), at the action: a refused one no rule reported is DSQL005,
-    an undocumented one DSQL006, unless a finding already speaks of that action alone."""
+    an undocumented one DSQL006, unless a finding already speaks of that action alone. `raw`:
+    the parser kept the statement as text, so an action whose rules read trees (ADD COLUMN
+    beside a CLUSTER ON) was not checked: DSQL001, unless a rule reported it."""
+    unread = ruleset.special.get(PARSE_ERROR)
     refused, unknown = (
         ruleset.special.get(UNSUPPORTED_COMMAND),
         ruleset.special.get(UNDOCUMENTED_COMMAND),
@@ -450,6 +458,14 @@ def _action_verdicts(
             if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
                 continue
             out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
+        if raw and action.read_as_tree and unread is not None:
+            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+                continue
+            error = (
+                f"the parser does not read this form of {command}; written as a statement of"
+                f" its own, `{action.action}` would be"
+            )
+            out.append(diagnostic(statement, unread, start, end, {"error": error}))
     return out
 
 
