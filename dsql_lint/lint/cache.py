@@ -248,7 +248,9 @@ def _fingerprint(options: LintOptions) -> str:
         origin = Path(spec.origin) if spec and spec.origin else None
         if origin is not None and origin.exists():
             digest.update(f"{origin}\0{origin.stat().st_mtime_ns}\0".encode())
-    for directory in (builtin_rules_dir(), *options.rule_dirs):
+    # The tables of commands and of their actions (rules/commands/) decide findings too.
+    builtin = builtin_rules_dir()
+    for directory in (builtin, builtin / "commands", *options.rule_dirs):
         for path in rule_files(directory):
             digest.update(f"{path.resolve()}\0".encode())
             digest.update(path.read_bytes())
