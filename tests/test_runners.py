@@ -91,6 +91,46 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
         # The bookkeeping table created by a `bootstrap:` file in DSQL's form: no DSQL407.
         ("django-bootstrap", []),  # and every migration `atomic = False`: a clean check
         ("typeorm-clean", []),  # `transaction = false` (migrationsTransactionMode "each")
+        # The runner as the project's configuration sets it (orm/js_config.py).
+        (
+            "knex-disabled",  # disableTransactions: no run, no row in a transaction
+            [
+                ("20261201000000_accounts.js", 2, "DSQL407"),
+                ("20261203000000_labels.js", 6, "DSQL401"),  # config.transaction = true
+            ],
+        ),
+        (
+            "typeorm-each",  # each migration with its row; the third sets transaction = false
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000001-Accounts.ts", 5, "DSQL406"),
+                ("1733000000002-Tags.ts", 5, "DSQL406"),
+            ],
+        ),
+        (
+            "typeorm-none",  # no transaction but the third's, which sets transaction = true
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000003-Labels.ts", 8, "DSQL406"),
+            ],
+        ),
+        (
+            "typeorm-all",  # written out, the default: one transaction for the run
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000001-Accounts.ts", 5, "DSQL406"),
+                ("1733000000002-Tags.ts", 5, "DSQL401"),
+                ("1733000000002-Tags.ts", 5, "DSQL406"),
+            ],
+        ),
+        ("mikro-orm-off", [("Migration20261201000001.ts", 5, "DSQL407")]),  # transactional
+        (
+            "mikro-orm-each",  # allOrNothing: false: each migration alone, its row after it
+            [
+                ("Migration20261201000001.ts", 5, "DSQL407"),
+                ("Migration20261201000003.ts", 6, "DSQL401"),
+            ],
+        ),
         (
             "drizzle-bootstrap",  # the migrator's one transaction still holds DDL and rows
             [
@@ -219,6 +259,46 @@ def test_knex_runs_each_migration_alone_once_one_opts_out(tmp_path: Path) -> Non
         "exports.up = (knex) => knex.raw('CREATE INDEX ASYNC tags_id ON tags (id)');\n"
     )
     assert at(check(tmp_path)) == [("20261201000000_accounts.js", 4, "DSQL407")]
+
+
+@pytest.mark.parametrize(
+    ("project", "said"),
+    [
+        ("knex-disabled", "(3 files, knexfile.js: disableTransactions: true)"),
+        ("typeorm-each", '(3 files, src/data-source.ts: migrationsTransactionMode: "each")'),
+        ("typeorm-all", "(2 files, src/data-source.ts)"),
+        ("mikro-orm-off", "(3 files, mikro-orm.config.ts: transactional: false)"),
+    ],
+)
+def test_discovery_names_the_configuration_it_read(project: str, said: str) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECTS / project, env=env)
+    assert said in done.stderr.splitlines()[0]
+
+
+def test_a_knexfile_whose_environments_disagree_is_read_as_the_default(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "knex-disabled", tmp_path, dirs_exist_ok=True)
+    knexfile = tmp_path / "knexfile.js"
+    knexfile.write_text(knexfile.read_text().replace("true }", "false }", 1))
+    found = at(check(tmp_path))
+    assert ("20261202000000_tags.js", 2, "DSQL401") in found  # one transaction for the run
+    assert ("20261201000000_accounts.js", 2, "DSQL406") in found
+
+
+def test_a_changed_setting_is_not_answered_from_the_cache(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "mikro-orm-off", tmp_path, dirs_exist_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+
+    def cached() -> list[str]:
+        args = [sys.executable, "-m", "dsql_lint", "check", "--format", "json"]
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+        return [code for *_, code in at(json.loads(done.stdout)["diagnostics"])]
+
+    assert cached() == ["DSQL407"]
+    config = tmp_path / "mikro-orm.config.ts"
+    config.write_text(config.read_text().replace("transactional: false", "allOrNothing: true"))
+    assert {"DSQL401", "DSQL406"} <= set(cached())  # the defaults: one run, rows inside
 
 
 def test_dbmate_and_supabase_facts_are_recorded_not_recalled() -> None:

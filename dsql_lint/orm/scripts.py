@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
+from dsql_lint.orm import builders, js_config, knex_schema, sequelize_schema, typeorm_schema
 from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
@@ -82,6 +82,12 @@ OPT_OUT = re.compile(
 # refuses a migration that sets `transaction`, so its mode must be "each" or "none".
 # MikroORM's `allOrNothing` holds the others whatever one does.
 RUN_UNTIL_OPT_OUT = {"TypeORM migration", "Knex migration"}
+# A migration that asks for a transaction where its project's setting runs none by default:
+# TypeORM's `transaction = true` under "none", Knex's `config.transaction = true` under
+# `disableTransactions` (orm/js_config.py reads the setting, syntax/runners.py CONFIGURED).
+OPT_IN = re.compile(r"\btransaction\s*[=:]\s*true\b")
+OPT_IN_ONLY = {'migrationsTransactionMode: "none"', "disableTransactions: true"}
+UNWRAPPED = {"transactional: false"}  # MikroORM: no migration in a transaction, whatever it says
 SCRIPT_SUFFIXES = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
 
 # A Sequelize migration's own managed transaction: the calls given `{ transaction }` in its
@@ -123,7 +129,9 @@ def read(source: Source, name: str) -> MappedSource:
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
-    wrapped = name in WRAPPED and not _opts_out(text, spans)
+    mode = None if source.path == STDIN else js_config.transaction_mode(_folder(source), name)
+    setting = mode.setting if mode is not None else ""
+    wrapped = _wrapped(name, setting, text, spans)
     tx = Transaction(build)
     tx.wrapped = wrapped
 
@@ -163,10 +171,24 @@ def read(source: Source, name: str) -> MappedSource:
         hints.update(TRANSLATORS[name][2])
     if tx.opened and name in MANAGED_HOW:
         hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
-    run = _run(source, name) if tx.opened and wrapped else ""
+    # A setting other than the default runs no transaction across migrations.
+    run = _run(source, name) if tx.opened and wrapped and not setting else ""
     runner = runners.runner_of(name)
     hint = runners.run_help(runner) if run and runner is not None else ""
-    return build.source(source, name, notes, hints, run=run, run_hint=hint)
+    return build.source(source, name, notes, hints, run=run, run_hint=hint, setting=setting)
+
+
+def _folder(source: Source) -> Path:
+    return Path(source.path).resolve().parent
+
+
+def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the runner runs the migration's `up` in a transaction, under `setting`."""
+    if name not in WRAPPED or setting in UNWRAPPED:
+        return False
+    if setting in OPT_IN_ONLY:
+        return any(_in_code(spans, found.start()) for found in OPT_IN.finditer(text))
+    return not _opts_out(text, spans)
 
 
 def _run(source: Source, name: str) -> str:
@@ -174,7 +196,7 @@ def _run(source: Source, name: str) -> str:
     there opts out where that ends the run (RUN_UNTIL_OPT_OUT)."""
     if source.path == STDIN:
         return ""
-    folder = Path(source.path).resolve().parent
+    folder = _folder(source)
     if name in RUN_UNTIL_OPT_OUT and _opted_out(folder, name, _listing(folder)):
         return ""
     return f"{name} {folder}"

@@ -191,9 +191,12 @@ def discover(
                 if path.resolve() in claimed:
                     continue
                 if framework is None or name == framework:
-                    said = said_by.get(path.parent.resolve(), "")
-                    group = Found(label, path.parent, "files", said_by=said)
-                    groups.setdefault((label, path.parent), group).files.append(path)
+                    if (label, path.parent) not in groups:
+                        said = _said(root, path, said_by)
+                        groups[(label, path.parent)] = Found(
+                            label, path.parent, "files", said_by=said
+                        )
+                    groups[(label, path.parent)].files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
         kinds = ", ".join([framework] if framework else FRAMEWORKS)
@@ -222,6 +225,23 @@ def _configured(root: Path, places: list[Path], said_by: dict[Path, str]) -> lis
         if not any(folder.is_relative_to(p) for p in walked):
             out.append(folder)
     return out
+
+
+def _said(root: Path, path: Path, said_by: dict[Path, str]) -> str:
+    """The configuration that names the folder of an ORM migration `path`, and the
+    transaction setting its runner follows there (orm/js_config.py), as discovery says them."""
+    from dsql_lint.orm.js_config import RUNNER_CONFIGS, transaction_mode
+    from dsql_lint.orm.scripts import SCRIPT_SUFFIXES, framework
+
+    folder = path.parent.resolve()
+    said = said_by.get(folder, "")
+    if path.suffix not in SCRIPT_SUFFIXES:
+        return said
+    name = framework(path.read_text(encoding="utf-8", errors="replace"))
+    mode = transaction_mode(folder, name) if name in RUNNER_CONFIGS else None
+    if mode is None:
+        return said
+    return f"{_relative(mode.config, root)}: {mode.setting}"
 
 
 def _alembic_revisions(root: Path, places: list[Path]) -> list[Found]:

@@ -22,7 +22,7 @@ runner's first file, DSQL407 is not reported (the pipeline reads the schema mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The transaction a runner runs a migration's forward SQL in.
 RUN = "every pending migration of a run in one transaction"
@@ -394,6 +394,77 @@ RUNNERS: dict[str, Runner] = {
     )
 }
 
+TYPEORM_EACH = (
+    "read: typeorm 1.1.4 (npm) migration/MigrationExecutor.js `executePendingMigrations`: "
+    "`migrationsTransactionMode` (DataSource options, or `migration:run --transaction`) sets "
+    "each migration's default, `{ each: true, none: false, all: false }`, and a migration's "
+    "own `transaction` overrides it; a migration run in a transaction starts it before `up` and "
+    "commits after `insertExecutedMigration`; recorded: typeorm_1.1.4_each_opt_out.log"
+)
+KNEX_DISABLED = (
+    "read: knex 3.3.0 (npm) lib/migrations/migrate/Migrator.js: `latest` runs no transaction "
+    "for the run when `disableTransactions`; `_useTransaction` takes a migration's "
+    "`config.transaction` when it is a boolean, else `!disableTransactions`; `_waterfallBatch` "
+    "inserts the row after the migration's own `knex.transaction`"
+)
+MIKRO_RUNS = (
+    "read: @mikro-orm/migrations 6.6.16 (npm) Migrator.js `runMigrations` (the run's "
+    "transaction only when `transactional` and `allOrNothing`) and MigrationRunner.js `run` "
+    "(a migration's queries one by one, outside any transaction, unless `transactional` and "
+    "`isTransactional()`); recorded: mikro-orm_6.6.16_up_all_or_nothing_false.log"
+)
+# Runners as a project's configuration sets them (orm/js_config.py reads the setting, as the
+# configuration writes it): the transactions they then run, in place of the default's.
+CONFIGURED: dict[tuple[str, str], Runner] = {
+    (name, setting): replace(RUNNERS[name], unit=unit, remedy=remedy, source=source)
+    for name, setting, unit, remedy, source in (
+        (
+            "typeorm",
+            'migrationsTransactionMode: "each"',
+            "each migration in a transaction of its own with its row (`migrationsTransactionMode: "
+            '"each"`), unless the migration sets `transaction = false`',
+            "add `transaction = false` to each migration class with DDL, which then runs its "
+            "queries one by one and writes its row after them, and keep one DDL per query",
+            TYPEORM_EACH,
+        ),
+        (
+            "typeorm",
+            'migrationsTransactionMode: "none"',
+            'each statement on its own (`migrationsTransactionMode: "none"`), except in a '
+            "migration that sets `transaction = true`: that one in a transaction of its own with "
+            "its row",
+            "remove `transaction = true` from the migrations with DDL",
+            TYPEORM_EACH,
+        ),
+        (
+            "knex",
+            "disableTransactions: true",
+            "each statement on its own (`disableTransactions: true`), except in a migration "
+            "that sets `config.transaction = true`: that one in a transaction of its own, its "
+            "row written after it",
+            "remove `transaction: true` from the `config` of the migrations with DDL, or keep "
+            "one DDL in each",
+            KNEX_DISABLED,
+        ),
+        (
+            "mikro-orm",
+            "transactional: false",
+            "each statement on its own (`migrations: { transactional: false }`)",
+            "keep one DDL per `addSql`",
+            MIKRO_RUNS,
+        ),
+        (
+            "mikro-orm",
+            "allOrNothing: false",
+            "each migration in a transaction of its own, its row written after it "
+            "(`migrations: { allOrNothing: false }`)",
+            "override `isTransactional()` to return false in each migration with DDL (its "
+            "queries then run one by one) and keep one DDL per `addSql`",
+            MIKRO_RUNS,
+        ),
+    )
+}
+
 # The frameworks of ORM files, by the label their reader gives them (orm/*.py `FRAMEWORK`).
 LABELS = {
     "Alembic migration": "alembic",
@@ -406,12 +477,16 @@ LABELS = {
 }
 
 
-def runner_of(framework: str | None) -> Runner | None:
-    """The runner of a framework (a file format's name, or an ORM reader's label); None for
-    plain SQL and frameworks not described."""
+def runner_of(framework: str | None, setting: str = "") -> Runner | None:
+    """The runner of a framework (a file format's name, or an ORM reader's label), as the
+    project's configuration `setting` makes it (CONFIGURED); None for plain SQL and
+    frameworks not described."""
     if framework is None:
         return None
-    return RUNNERS.get(LABELS.get(framework, framework))
+    runner = RUNNERS.get(LABELS.get(framework, framework))
+    if runner is None or not setting:
+        return runner
+    return CONFIGURED.get((runner.name, setting), runner)
 
 
 def transaction_help(runner: Runner) -> str:
