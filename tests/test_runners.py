@@ -221,6 +221,29 @@ def test_each_bookkeeping_statement_is_refused_by_the_rule_it_names(name: str) -
     assert table.rule in {d.code for d in lint_text(table.sql)}
 
 
+@pytest.mark.parametrize(
+    ("name", "project"),
+    [
+        ("django", "django"),
+        ("drizzle", "drizzle"),
+        ("supabase", "supabase"),
+        ("typeorm", "typeorm-all"),
+        ("knex", "knex"),
+        ("mikro-orm", "mikro-orm-off"),
+    ],
+)
+def test_each_bookkeeping_in_dsqls_form_clears_it(name: str, project: str, tmp_path: Path) -> None:
+    """`Bookkeeping.create`, the `bootstrap:` file init writes, is accepted by the rules and
+    provides every table whose presence makes the runner send nothing of its own."""
+    table = RUNNERS[name].bookkeeping
+    assert table is not None and table.provided_by
+    assert not [d for d in lint_text(table.create) if d.severity.value == "error"]
+    shutil.copytree(PROJECTS / project, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "dsql-bootstrap.sql").write_text(table.create + "\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("bootstrap: [dsql-bootstrap.sql]\n")
+    assert "DSQL407" not in [code for *_, code in at(check(tmp_path))]
+
+
 def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
     text = "BEGIN;\nCREATE TABLE a (id uuid PRIMARY KEY);\nCREATE TABLE b (id uuid);\nCOMMIT;\n"
     [found] = lint_text(text, path="db/migration/V1__own.sql")
