@@ -123,6 +123,16 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
                 ("1733000000002-Tags.ts", 5, "DSQL406"),
             ],
         ),
+        (
+            "supabase-seed",  # config.toml's seed files, after the migrations
+            [
+                ("20261201000000_tags.sql", 1, "DSQL406"),
+                ("20261201000000_tags.sql", 1, "DSQL407"),
+                ("01_tags.sql", 1, "DSQL407"),  # seed_files: two DDL in one transaction
+                ("02_colours.sql", 2, "DSQL406"),  # its seed_files row
+                ("02_colours.sql", 3, "DSQL402"),
+            ],
+        ),
         ("mikro-orm-off", [("Migration20261201000001.ts", 5, "DSQL407")]),  # transactional
         (
             "mikro-orm-each",  # allOrNothing: false: each migration alone, its row after it
@@ -291,13 +301,14 @@ def test_knex_runs_each_migration_alone_once_one_opts_out(tmp_path: Path) -> Non
         ("typeorm-each", '(3 files, src/data-source.ts: migrationsTransactionMode: "each")'),
         ("typeorm-all", "(2 files, src/data-source.ts)"),
         ("mikro-orm-off", "(3 files, mikro-orm.config.ts: transactional: false)"),
+        ("supabase-seed", "(2 files, supabase/config.toml [db.seed] sql_paths)"),
     ],
 )
 def test_discovery_names_the_configuration_it_read(project: str, said: str) -> None:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
     done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECTS / project, env=env)
-    assert said in done.stderr.splitlines()[0]
+    assert said in done.stderr.splitlines()[-1]
 
 
 def test_a_knexfile_whose_environments_disagree_is_read_as_the_default(tmp_path: Path) -> None:
@@ -430,6 +441,49 @@ def test_supabase_as_recorded() -> None:
     again = [t for _, t in logged("supabase_3.1.0_db_push_provisioned.log")]
     assert not any(t.startswith(("BEGIN", "CREATE", "ALTER")) for t in again)
     assert ("supabase_migrations", "schema_migrations") in table.provided_by
+
+
+def test_supabase_seeds_as_recorded() -> None:
+    sent = logged("supabase_3.1.0_db_push_seed.log")
+    runner = RUNNERS["supabase-seed"]
+    table = runner.bookkeeping
+    assert table is not None
+    # Its bookkeeping, statement for statement, in one transaction.
+    ours = [s.strip() for s in table.sql.split(";") if s.strip()]
+    created = next(tx for tx, t in sent if "seed_files (path" in t)
+    assert [t for tx, t in sent if tx == created] == ours
+    # Each seed file in one transaction of its own, with its row, in sql_paths' order.
+    seeds = [tx for tx, t in sent if t.startswith("INSERT INTO supabase_migrations.seed_files")]
+    first = [t for tx, t in sent if tx == seeds[0]]
+    assert first[0] == "BEGIN" and first[-1] == "COMMIT"
+    assert first[1:3] == [
+        "insert into notes values (gen_random_uuid(), 'a')",
+        "insert into notes values (gen_random_uuid(), 'b')",
+    ]
+    assert "create table seeded (id int primary key)" in [t for tx, t in sent if tx == seeds[1]]
+    # After the migrations, and none of `schema_paths`' declarative files.
+    texts = [t for _, t in sent]
+    assert texts.index("create table notes (id uuid primary key, body text)") < texts.index(
+        first[1]
+    )
+    assert not any("declared" in t for t in texts)
+
+
+def test_supabase_migrations_a_config_disables_are_said(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "supabase-seed", tmp_path, dirs_exist_ok=True)
+    config = tmp_path / "supabase" / "config.toml"
+    config.write_text(config.read_text().replace("enabled = true", "enabled = false"))
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    # Both disabled: the migrations said skipped, the seed files plain SQL.
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "dsql-lint: Supabase migrations in supabase/migrations (1 file, supabase/config.toml: "
+        "[db.migrations] enabled = false: the CLI skips them)"
+    )
+    assert "Supabase seed files" not in done.stderr
+    assert "02_colours.sql:2:1: DSQL406" not in done.stdout
 
 
 def test_knex_as_recorded() -> None:

@@ -271,6 +271,39 @@ RUNNERS: dict[str, Runner] = {
             ),
         ),
         Runner(
+            "supabase-seed",
+            "supabase db push --include-seed",
+            "each seed file in one transaction with its `seed_files` row",
+            "`INSERT INTO supabase_migrations.seed_files(path, hash) ... ON CONFLICT (path) DO "
+            "UPDATE`",
+            "keep DDL out of seed files (in a migration of its own), and at most 3,000 rows a "
+            "file; or seed with `dsql-lint apply` (no `--include-seed`), which runs one "
+            "statement per transaction",
+            "recorded: Supabase CLI 3.1.0 (npm @supabase/cli-linux-x64, `db push --db-url ... "
+            "--include-seed`) against PostgreSQL: after the migrations, each file of `[db.seed] "
+            "sql_paths` as `BEGIN`, its statements, its `seed_files` row, `COMMIT`; the "
+            "bookkeeping in a transaction of its own, skipped when the table has its two columns "
+            "(tests/data/supabase_3.1.0_db_push_seed.log)",
+            Bookkeeping(
+                "supabase_migrations.seed_files",
+                "BEGIN; SET LOCAL lock_timeout = '4s'; CREATE SCHEMA IF NOT EXISTS "
+                "supabase_migrations; CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files "
+                "(path text NOT NULL PRIMARY KEY, hash text NOT NULL); COMMIT;",
+                "0A000 multiple ddl statements not supported in a transaction",
+                "DSQL401",
+                "create it before the first seeding, in a transaction of its own (the schema "
+                "first, if no migration made it): `CREATE TABLE supabase_migrations.seed_files "
+                "(path text PRIMARY KEY, hash text NOT NULL)`; the CLI sends none of this when "
+                "the table has these two columns",
+                "its first seeding sends",
+                provided_by=(("supabase_migrations", "seed_files"),),
+                create=(
+                    "CREATE TABLE supabase_migrations.seed_files (path text PRIMARY KEY, hash "
+                    "text NOT NULL);"
+                ),
+            ),
+        ),
+        Runner(
             "typeorm",
             "typeorm migration:run",
             RUN + ' (`migrationsTransactionMode: "all"`, the default)',
