@@ -333,3 +333,83 @@ def test_typeorm_constraints_added_later() -> None:
     assert 'ALTER TABLE "u" ADD CONSTRAINT "u_pk" PRIMARY KEY ("id")' in mapped.text
     [note] = mapped.notes
     assert note.unread and "`queryRunner.changeColumn(...)`" in note.message
+
+
+NESTED = (
+    "exports.up = async function (knex) {\n"
+    "  await knex.transaction(async (trx) => {\n"
+    "    await trx.schema.createTable('kt_a', (t) => { t.uuid('id').primary(); t.integer('n'); "
+    "t.check('n > 0', [], 'kt_a_pos'); });\n"
+    "  });\n};\n"
+)
+
+
+def _mapped(name: str, text: str):  # noqa: ANN202 - a MappedSource
+    reader = read_given(Path(name), text)
+    assert reader is not None
+    return reader(Source(name, text))
+
+
+def test_knex_transaction_in_a_migration_is_a_savepoint_as_recorded() -> None:
+    """knex 3.3.0's `migrate:latest` ran NESTED (tests/data/knex_3.3.0_latest_nested_
+    transaction.log): in the run's transaction, SAVEPOINT, the table with its check, RELEASE."""
+    log = (ROOT / "tests" / "data" / "knex_3.3.0_latest_nested_transaction.log").read_text()
+    sent = [line.split("statement: ", 1)[1] for line in log.splitlines() if "statement: " in line]
+    start = next(k for k, s in enumerate(sent) if s.startswith("SAVEPOINT"))
+    recorded = [s.rstrip(";") for s in sent[start : start + 3]]
+    ours = [s.strip() for s in _mapped("m.js", NESTED).text.split(";\n") if s.strip()]
+    assert ours == ["BEGIN", *recorded, "COMMIT"]  # (the run's transaction: Knex's lock too)
+
+
+def test_knex_transaction_is_its_own_where_the_migration_runs_in_none() -> None:
+    text = NESTED.replace("'kt_a_pos'); });", "'kt_a_pos'); });\n    await trx.raw('select 1');")
+    mapped = _mapped("m.js", text + "exports.config = { transaction: false };\n")
+    assert mapped.text.startswith("BEGIN;\ncreate table")
+    assert "SAVEPOINT" not in mapped.text and mapped.text.rstrip().endswith("COMMIT;")
+    assert "knex.transaction" in mapped.hints["ddl-with-dml-in-transaction"]
+
+
+def test_knex_table_checks_as_knex_writes_them() -> None:
+    """As knex 3.3.0's `toQuery()` printed them under node; one with bindings is not read."""
+    text = (
+        "exports.up = async (knex) => {\n"
+        "  await knex.schema.alterTable('u', (t) => { t.check('n > 1'); "
+        "t.check('n > 2', undefined, 'u_two'); t.check('n > 3'); t.check('n > ?', [4]); });\n};\n"
+    )
+    mapped = _mapped("m.js", text)
+    assert mapped.text.split(";\n")[1:4] == [
+        'alter table "u" add constraint "u"_1 check(n > 1)',
+        'alter table "u" add constraint u_two check(n > 2)',
+        'alter table "u" add constraint "u"_2 check(n > 3)',
+    ]
+    [note] = mapped.notes
+    assert note.unread and "`check(...)` with bindings" in note.message
+
+
+def test_mikro_orm_knex_builders_raw_and_execute_are_read() -> None:
+    """MikroORM has no schema builder of its own; `this.getKnex()`'s, `knex.raw` inside
+    `addSql` and `this.execute(...)` are read, and nothing is left as not checked."""
+    run = _check(FIXTURES / "orm" / "mikro-knex", ".", "--format", "json")
+    codes = [(d["start"]["line"], d["code"]) for d in json.loads(run.stdout)["diagnostics"]]
+    assert codes == [
+        (8, "DSQL407"),
+        (8, "DSQL406"),
+        (9, "DSQL101"),  # t.increments(): serial
+        (12, "DSQL301"),
+        (12, "DSQL401"),
+        (13, "DSQL401"),  # this.execute's ALTER
+    ]
+
+
+def test_knex_extras_project() -> None:
+    run = _check(FIXTURES / "orm" / "knex-extras", ".", "--format", "json")
+    codes = [
+        (Path(d["path"]).name[:14], d["start"]["line"], d["code"])
+        for d in json.loads(run.stdout)["diagnostics"]
+    ]
+    assert ("20261201000000", 10, "DSQL204") in codes  # the alterTable check, not NOT VALID
+    assert [c for c in codes if c[2] == "DSQL405"] == [
+        ("20261202000000", 4, "DSQL405"),
+        ("20261202000000", 8, "DSQL405"),
+    ]
+    assert "DSQL016" not in [c for *_, c in codes]

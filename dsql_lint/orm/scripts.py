@@ -27,7 +27,7 @@ from dsql_lint.syntax.source import STDIN, Source
 # Receivers as each framework names them in its generated and documented migrations.
 CALL = re.compile(
     r"\b(?:queryRunner\s*\.\s*query|(?:knex|trx)\s*(?:\.\s*schema\s*)?\.\s*raw"
-    r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*addSql)\s*\("
+    r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*(?:addSql|execute))\s*\("
 )
 # A schema-builder call as each library's generated migrations name its receiver: only the
 # methods that write DDL, so that application code asking `queryRunner` for a transaction
@@ -59,7 +59,13 @@ TRANSLATORS: dict[str, tuple[builders.Translator, tuple[str, ...], dict[str, str
         sequelize_schema.HINTS,
     ),
     "TypeORM migration": (typeorm_schema.translate, ("queryRunner",), typeorm_schema.HINTS),
+    # MikroORM has no schema builder of its own: a migration's `this.getKnex()` is Knex's, whose
+    # builders `addSql` and `execute` take (@mikro-orm/migrations 6.6.16, Migration.d.ts:
+    # `Query = string | Knex.QueryBuilder | Knex.Raw`).
+    "MikroORM migration": (knex_schema.translate, ("knex",), knex_schema.HINTS),
 }
+# A MikroORM migration's name for Knex: `const knex = this.getKnex()`.
+GET_KNEX = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*this\s*\.\s*getKnex\s*\(\s*\)")
 DOWN = re.compile(
     r"\b(?:(?:async\s+)?function\s+down|(?:exports|module\.exports)\.down\s*=|(?:async\s+)?down\s*[(:=])"
 )
@@ -98,7 +104,11 @@ MANAGED_HOW = {
     "Sequelize migration": (
         "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` "
         "in one transaction: give each DDL its own migration, outside `sequelize.transaction`"
-    )
+    ),
+    "Knex migration": (
+        "Knex runs the calls on the callback's `trx` inside `knex.transaction(...)` in one "
+        "transaction: give each DDL its own migration, outside `knex.transaction`"
+    ),
 }
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
@@ -138,7 +148,8 @@ def read(source: Source, name: str) -> MappedSource:
     def skipped(at: int) -> bool:
         return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
-    found = _builder_calls(text, name, skipped)
+    knexed = _knex_transactions(text, skipped) if name == "Knex migration" else []
+    found = _builder_calls(text, name, skipped, {k.param for k in knexed})
     managed = _managed(text, skipped) if name == "Sequelize migration" else []
     reader, current = js.Reader(text), None
     covered = [(f.start, f.end) for f in found]
@@ -148,7 +159,15 @@ def read(source: Source, name: str) -> MappedSource:
         if skipped(at) or any(lo <= at < hi for lo, hi in covered):
             continue
         events.append((at, match))
+    # Where a call or builder read on its own starts: the argument of a call that sends it.
+    inner = {at for at, _ in events}
+    events += [(k.start, k) for k in knexed] + [(k.body_end, _Leave(k)) for k in knexed]
     for at, event in sorted(events, key=lambda e: e[0]):
+        if isinstance(event, (KnexTransaction, _Leave)):
+            _knex_transaction(build, tx, event, wrapped)
+            continue
+        if knexed and not wrapped:  # in a `knex.transaction` callback, on its `trx`
+            tx.wrapped = any(k.holds(text, at) for k in knexed)
         inside = next((r for r in managed if r[0] <= at < r[1] and _passes(reader, at)), None)
         if inside != current:  # into, out of or from one managed transaction to the next
             if current is not None:
@@ -160,6 +179,8 @@ def read(source: Source, name: str) -> MappedSource:
             continue
         assert isinstance(event, re.Match)
         literal, arg_end = _argument(text, event.end())
+        if literal is None and skip_space(text, event.end()) in inner:
+            continue  # `this.addSql(knex.raw('...'))`: the call inside is read
         if literal is None:
             notes.append(Note(at, max(arg_end, event.end()), _not_checked(name), unread=True))
             continue
@@ -169,7 +190,7 @@ def read(source: Source, name: str) -> MappedSource:
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
-    if tx.opened and name in MANAGED_HOW:
+    if tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
         hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
     # A setting other than the default runs no transaction across migrations.
     run = _run(source, name) if tx.opened and wrapped and not setting else ""
@@ -254,11 +275,90 @@ def _passes(reader: js.Reader, at: int) -> bool:
     return any(isinstance(a, js.Obj) and "transaction" in a.entries for a in args)
 
 
-def _builder_calls(text: str, name: str, skipped: Callable[[int], bool]) -> list[builders.Found]:
+@dataclass(frozen=True)
+class KnexTransaction:
+    """`knex.transaction(async (trx) => { ... })` in a Knex migration (knex 3.3.0,
+    lib/execution/transaction.js): on a connection already in a transaction (the migration
+    runs in one) it sends `SAVEPOINT`, the callback's calls, `RELEASE SAVEPOINT`, which DSQL
+    refuses (DSQL405); otherwise `BEGIN;`, the calls on `trx`, `COMMIT;`."""
+
+    start: int
+    name_end: int  # the end of `knex.transaction`, where the SAVEPOINT is shown
+    body_start: int
+    body_end: int
+    param: str  # the callback's transaction: the calls on it run in the transaction
+
+    def holds(self, text: str, at: int) -> bool:
+        return self.body_start <= at < self.body_end and bool(
+            re.match(rf"{re.escape(self.param)}\b", text[at : at + len(self.param) + 1])
+        )
+
+
+@dataclass(frozen=True)
+class _Leave:
+    knex: KnexTransaction
+
+
+# Knex names a transaction `trx` and a counter: as recorded under `migrate:latest`.
+SAVEPOINT_NAME = "trx3"
+KNEX_TRANSACTION = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*transaction\s*\(")
+
+
+def _knex_transactions(text: str, skipped: Callable[[int], bool]) -> list[KnexTransaction]:
+    """The `knex.transaction(callback)` calls of the migration's `up`, on the library's
+    receiver."""
+    receivers = builders.up_receivers(text, ("knex",))
+    reader, out = js.Reader(text), []
+    for match in KNEX_TRANSACTION.finditer(text):
+        if match.group(1) not in receivers or skipped(match.start()):
+            continue
+        value, _ = reader.chain_at(match.start())
+        calls = js.chain(value)
+        body = (
+            next((a for a in calls[0].args if isinstance(a, js.Function)), None) if calls else None
+        )
+        if body is not None and body.params:
+            end = match.end() - 1
+            out.append(
+                KnexTransaction(match.start(), end, body.body_start, body.body_end, body.params[0])
+            )
+    return out
+
+
+def _knex_transaction(
+    build: Builder, tx: Transaction, event: KnexTransaction | _Leave, wrapped: bool
+) -> None:
+    """Into or out of a `knex.transaction` callback: a savepoint where the migration runs in
+    a transaction, else the transaction of its own (its BEGIN is written with its first call
+    on `trx`)."""
+    knex = event.knex if isinstance(event, _Leave) else event
+    if not wrapped:
+        if isinstance(event, _Leave):
+            tx.close(knex.body_end - 1, knex.body_end)
+        return
+    sql = (
+        f"RELEASE SAVEPOINT {SAVEPOINT_NAME};\n"
+        if isinstance(event, _Leave)
+        else (f"SAVEPOINT {SAVEPOINT_NAME};\n")
+    )
+    at = (
+        (knex.body_end - 1, knex.body_end)
+        if isinstance(event, _Leave)
+        else (knex.start, knex.name_end)
+    )
+    tx.write(*at)
+    build.add(sql, *at)
+    build.wrappers += 1
+
+
+def _builder_calls(
+    text: str, name: str, skipped: Callable[[int], bool], more: set[str]
+) -> list[builders.Found]:
     if name not in TRANSLATORS:
         return []
     translate, usual, _ = TRANSLATORS[name]
-    return builders.find(text, builders.up_receivers(text, usual), translate, skipped)
+    receivers = builders.up_receivers(text, usual) | set(GET_KNEX.findall(text)) | more
+    return builders.find(text, receivers, translate, skipped)
 
 
 def _translated(
