@@ -331,8 +331,8 @@ def test_typeorm_constraints_added_later() -> None:
     mapped = reader(Source("a.ts", text))
     assert 'ALTER TABLE "u" ADD CONSTRAINT "u_e" UNIQUE ("e")' in mapped.text
     assert 'ALTER TABLE "u" ADD CONSTRAINT "u_pk" PRIMARY KEY ("id")' in mapped.text
-    [note] = mapped.notes
-    assert note.unread and "`queryRunner.changeColumn(...)`" in note.message
+    [note] = mapped.notes  # the old column named: TypeORM reads it from the database
+    assert note.unread and "`changeColumn(...)`'s old column given by name" in note.message
 
 
 NESTED = (
@@ -413,3 +413,45 @@ def test_knex_extras_project() -> None:
         ("20261202000000", 8, "DSQL405"),
     ]
     assert "DSQL016" not in [c for *_, c in codes]
+
+
+def test_typeorm_change_column_as_typeorm_sends_it() -> None:
+    """What typeorm 1.1.4's PostgresQueryRunner.changeColumn sent for the same calls, run
+    under node against PostgreSQL with `logging: ["query"]` (its catalog reads left out)."""
+    text = (
+        "export class Tc1700000000000 implements MigrationInterface {\n"
+        "  public async up(queryRunner: QueryRunner): Promise<void> {\n"
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'a', type: 'integer', "
+        "isNullable: true }), new TableColumn({ name: 'a', type: 'text', isNullable: true }));\n"
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'b', type: 'varchar', "
+        "isNullable: true }), new TableColumn({ name: 'b2', type: 'varchar', isNullable: false, "
+        'default: "\'x\'", comment: "it\'s" }));\n'
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'c', type: 'numeric', "
+        "precision: 5, scale: 2, isNullable: true }), new TableColumn({ name: 'c', type: "
+        "'numeric', precision: 7, scale: 2, isNullable: true }));\n"
+        "  }\n}\n"
+    )
+    mapped = _mapped("1700000000000-Tc.ts", text)
+    assert [s for s in mapped.text.split(";\n") if s.strip()][1:-1] == [
+        'ALTER TABLE "tc" DROP COLUMN "a"',
+        'ALTER TABLE "tc" ADD "a" text',
+        'ALTER TABLE "tc" RENAME COLUMN "b" TO "b2"',
+        'ALTER TABLE "tc" ALTER COLUMN "b2" SET NOT NULL',
+        "COMMENT ON COLUMN \"tc\".\"b2\" IS 'it''s'",
+        'ALTER TABLE "tc" ALTER COLUMN "b2" SET DEFAULT \'x\'',
+        'ALTER TABLE "tc" ALTER COLUMN "c" TYPE numeric(7,2)',
+    ]
+    assert not mapped.notes
+
+
+def test_typeorm_change_project_is_read_whole() -> None:
+    path = FIXTURES / "orm" / "typeorm-change" / "src" / "migrations" / "1733000000000-Widen.ts"
+    text = path.read_text()
+    mapped = _mapped(str(path), text)
+    assert (
+        'ALTER TABLE "orders" DROP COLUMN "total";\nALTER TABLE "orders" ADD "total" numeric(12,2)'
+        in (mapped.text)
+    )
+    assert 'RENAME COLUMN "note" TO "remark"' in mapped.text
+    assert "ALTER COLUMN \"remark\" SET DEFAULT ''" in mapped.text
+    assert not mapped.notes and "BEGIN" not in mapped.text  # `transaction = false`

@@ -36,7 +36,7 @@ BUILDER = re.compile(
     r"\b(?:\w+\s*\.\s*schema\s*\.\s*(?:createTable|alterTable|table|dropTable|renameTable)\w*"
     r"|queryInterface\s*\.\s*(?:createTable|addColumn|changeColumn|removeColumn|renameColumn"
     r"|addIndex|addConstraint|dropTable|renameTable|removeIndex|removeConstraint)"
-    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|createIndex|createForeignKeys?|dropTable"
+    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|changeColumn|createIndex|createForeignKeys?|dropTable"
     r"|dropColumn|renameColumn|renameTable))\s*\("
 )
 # Any call on a library's receiver, in a file with an `up` method: a migration even when it
