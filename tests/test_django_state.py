@@ -1,4 +1,5 @@
 """Django operations whose SQL depends on the migrations before them (AlterField, RenameField,
+RenameModel, an auto primary key widened,
 RemoveField, AlterModelTable, AlterUniqueTogether, AlterIndexTogether) and constraints written
 as SQL (CheckConstraint, UniqueConstraint with a condition or expressions): the reader writes
 the statements `manage.py sqlmigrate` printed for each migration of
@@ -143,3 +144,34 @@ def test_an_app_elsewhere_in_the_project_is_found_through_manage_py(tmp_path: Pa
     assert statements(written) == statements(
         (DATA / "django_state_shop_0001_initial.sql").read_text()
     )
+
+
+def test_a_renamed_model_or_widened_key_that_relations_point_at_is_not_checked(
+    tmp_path: Path,
+) -> None:
+    """Django then alters the relations pointing at it too (their constraints and columns),
+    which is not written here: said, not guessed."""
+    shutil.copytree(APPS / "lab", tmp_path / "lab")
+    folder = tmp_path / "lab" / "migrations"
+    (folder / "0003_renamed.py").unlink()
+    head = (
+        "import django.db.models.deletion\nfrom django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+    )
+    (folder / "0003_readings.py").write_text(
+        head + "    dependencies = [('lab', '0002_gauges')]\n    operations = [\n"
+        "        migrations.CreateModel(name='Reading', fields=[('id', models.BigAutoField("
+        "primary_key=True)), ('gauge', models.ForeignKey(on_delete=django.db.models.deletion."
+        "CASCADE, to='lab.gauge'))]),\n    ]\n"
+    )
+    later = folder / "0004_meter.py"
+    later.write_text(
+        head + "    dependencies = [('lab', '0003_readings')]\n    operations = [\n"
+        "        migrations.AlterField(model_name='gauge', name='id', field=models.BigAutoField("
+        "primary_key=True)),\n"
+        "        migrations.RenameModel(old_name='Gauge', new_name='Meter'),\n    ]\n"
+    )
+    notes = [
+        d for d in own(lint_paths([str(later)], LintOptions()).diagnostics) if d.code == "DSQL007"
+    ]
+    assert len(notes) == 1 and "not checked here: AlterField, RenameModel" in notes[0].message

@@ -4,7 +4,8 @@ schema editor writes them (`db/backends/base/schema.py` `_alter_field`, `remove_
 USING casts), each also moving the state on (django_state.py).
 
 Each writer returns the statements in the editor's order, or None when the operation does
-something not written here (a primary key changed, a many-to-many field): the reader then
+something not written here (a primary key added or removed, or of another type than an auto
+field's, a renamed model that relations point at, a many-to-many field): the reader then
 names it as not checked. `apply` moves the state on for every operation, as the migrations
 before the one being read are replayed.
 """
@@ -184,6 +185,34 @@ def plain_unique(constraint: ast.Call) -> bool:
     )
 
 
+def rename_model_sql(state: State, app: str, call: ast.Call) -> Sql:
+    """RenameModel.database_forwards: `alter_db_table` (`ALTER TABLE ... RENAME TO`, none
+    when Meta.db_table names the table), then the relations pointing at the model and its
+    many-to-many tables, which are not written here (None)."""
+    model = state.model(app, constant(keyword(call, "old_name", 0)))
+    if model is None:
+        return None
+    pointed = _pointed_at(state, model) or bool(model.many)
+    old = model.table
+    rename_model(state, app, call)
+    if pointed:
+        return None
+    return [] if model.table == old else [f'ALTER TABLE "{old}" RENAME TO "{model.table}";\n']
+
+
+def _pointed_at(state: State, model: Model) -> bool:
+    """Whether a relation of a model in the state points at `model`."""
+    for other in state.models.values():
+        for item in [*other.fields.values(), *other.many.values()]:
+            related = name_of(item.func) in (*RELATIONS, "ManyToManyField")
+            if related and state.related(other.app, keyword(item, "to", 0)) == (
+                model.app,
+                model.name,
+            ):
+                return True
+    return False
+
+
 WRITERS: dict[str, Callable[[State, str, ast.Call], Sql]] = {
     "AlterField": alter_field,
     "RenameField": rename_field,
@@ -196,6 +225,7 @@ WRITERS: dict[str, Callable[[State, str, ast.Call], Sql]] = {
     "RemoveIndex": remove_index,
     "RemoveIndexConcurrently": remove_index,
     "DeleteModel": delete_model,
+    "RenameModel": rename_model_sql,
 }
 
 
@@ -208,8 +238,6 @@ def apply(state: State, app: str, call: ast.Call) -> None:
         state.create_model(app, call)
     elif name == "AddField":
         add_field(state, app, call)
-    elif name == "RenameModel":
-        rename_model(state, app, call)
     elif name in ("SeparateDatabaseAndState", "RunSQL"):
         position = 1 if name == "SeparateDatabaseAndState" else 2
         for inner in _items(keyword(call, "state_operations", position)):
@@ -300,7 +328,8 @@ def _alter(
     table = model.table
     old_column, column = column_of(old_label, old), column_of(new_label, new)
     old_type, new_type = state.type(model.app, old), state.type(model.app, new)
-    if _primary(old) and old_type != new_type:
+    auto = name_of(old.func) in AUTO and name_of(new.func) in AUTO
+    if _primary(old) and old_type != new_type and (not auto or _pointed_at(state, model)):
         return None  # the keys pointing at it change too
     out: list[str] = []
     dropped_fk = "fk" in names
@@ -355,6 +384,8 @@ def _alter(
             actions += nulls
         if actions:
             out.append(f'ALTER TABLE "{table}" {", ".join(actions)};\n')
+        if auto and old_type.lower() != new_type.lower():  # postgresql/schema.py's identity
+            out.append(f'ALTER SEQUENCE IF EXISTS "{table}_{column}_seq" AS {new_type};\n')
         if four_way and default is not None:
             out.append(
                 f'UPDATE "{table}" SET "{column}" = {default[0]} WHERE "{column}" IS NULL; '
