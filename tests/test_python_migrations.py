@@ -316,3 +316,22 @@ def test_django_names_as_long_as_postgresql_allows() -> None:
     )
     assert index_name("_x", ["a"], "_fk_" + "y" * 60) == "D_x_a_bb471854_fk_yyyyyyyy"
     assert index_name("shop_order", ["product_id"]) == "shop_order_product_id_0eef2166"
+
+
+UNKNOWN = Path(__file__).resolve().parents[1] / "fixtures" / "orm" / "django-unknown"
+
+
+def test_django_field_classes_django_does_not_ship_are_said_unknown() -> None:
+    """A third-party or project field's column type is its own `db_type()`: said, at the
+    field, instead of read as text in silence; Django's own classes are not."""
+    found = findings(UNKNOWN / "shop" / "migrations" / "0001_initial.py")
+    unknown = [d for d in found if d.code == "DSQL016"]
+    assert [(d.line, d.col) for d in unknown] == [(17, 29), (18, 26)]
+    assert "`CountryField` is not a field class Django ships" in unknown[0].message
+    assert "sqlmigrate shop 0001" in unknown[1].message
+
+
+def test_django_run_python_is_said_not_checked_where_it_is() -> None:
+    [note] = [d for d in findings(UNKNOWN / "shop" / "migrations" / "0002_backfill.py")]
+    assert (note.code, note.line, note.col) == ("DSQL007", 13, 9)
+    assert note.message.startswith("Django migration: RunPython is not checked")

@@ -69,8 +69,9 @@ class FindingsCache:
             digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
-                # and what its reader read elsewhere (Alembic's env.py): the run, the advice
-                said = [source.run, source.run_hint, sorted(source.hints.items())]
+                # and what its reader read elsewhere (Alembic's env.py, a knexfile): the run, the
+                # runner's setting, the advice
+                said = [source.run, source.run_hint, source.setting, sorted(source.hints.items())]
                 digest.update(json.dumps(said, default=_named).encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)

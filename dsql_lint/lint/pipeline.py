@@ -1170,7 +1170,7 @@ class Linter:
         file's always (`dsql-lint apply` runs none), a SQL file's unless `dsql-lint apply` is
         its runner (no framework transactions); None for plain SQL."""
         if isinstance(source, MappedSource):
-            return runners.runner_of(source.framework)
+            return runners.runner_of(source.framework, source.setting)
         if source.problem or not self.options.framework_transactions:
             return None
         return runners.runner_of(formats.framework_of(source))

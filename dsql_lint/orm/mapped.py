@@ -68,6 +68,9 @@ class MappedSource(Source):
     # in such a transaction begun by an earlier file, which `{earlier}` names.
     run: str = ""
     run_hint: str = ""
+    # The transaction setting of the project's configuration that changes how its runner runs
+    # this file (syntax/runners.py CONFIGURED), as written; "" for the runner's default.
+    setting: str = ""
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -189,9 +192,10 @@ class Builder:
         hints: dict[str, Hint] | None = None,
         run: str = "",
         run_hint: str = "",
+        setting: str = "",
     ) -> MappedSource:
-        """The SQL built so far, as a Source of `source`'s file (`run`, `run_hint`: see
-        MappedSource)."""
+        """The SQL built so far, as a Source of `source`'s file (`run`, `run_hint`,
+        `setting`: see MappedSource)."""
         return MappedSource(
             path=source.path,
             text=self.text(),
@@ -207,6 +211,7 @@ class Builder:
             wrappers=self.wrappers,
             run=run,
             run_hint=run_hint,
+            setting=setting,
         )
 
 
