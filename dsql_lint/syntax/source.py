@@ -186,23 +186,30 @@ def _unreadable(path: str, data: bytes, encoding: str, message: str, at: int) ->
     return Source(path, text, bom, encoding, Problem(message, offset, at, data))
 
 
-def read_source(path: str, orm: bool = False, strict: bool = True) -> Source:
+def read_source(
+    path: str, orm: bool = False, strict: bool = True, stdin_name: str | None = None
+) -> Source:
     """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
     read as the SQL it stands for (dsql_lint.orm). A file that cannot be read or decoded is
     an InputError, or with `strict` off a Source with a `problem` (check reports it as a
-    finding and goes on with the other files, as ruff's E902 does)."""
+    finding and goes on with the other files, as ruff's E902 does). `stdin_name` (ruff's
+    `--stdin-filename`): standard input is read as the file of that name, in its folder."""
     if path == STDIN:
-        return _checked(decode(STDIN, sys.stdin.buffer.read()), strict)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file or directory", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", path) from None
-    except OSError as err:
-        if strict:
-            raise InputError(err.strerror or "cannot read", path) from None
-        return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
+        data = sys.stdin.buffer.read()
+        if stdin_name is None:
+            return _checked(decode(STDIN, data), strict)
+        path = stdin_name
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError("no such file or directory", path) from None
+        except IsADirectoryError:
+            raise InputError("is a directory", path) from None
+        except OSError as err:
+            if strict:
+                raise InputError(err.strerror or "cannot read", path) from None
+            return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
     source = _checked(decode(path, data), strict)
     if not orm or source.problem is not None or Path(path).suffix not in ORM_SUFFIXES:
         return source  # (the ORM readers, 70 ms of imports, only for a file they may read)
