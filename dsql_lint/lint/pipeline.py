@@ -1227,7 +1227,7 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
 
 
 # A psql variable read as psql's lexer reads one: a colon, not after another, before a name
-# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+# (`t:x` too, which the grammar judges as written: `a[lo:hi]` is a slice).
 _READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 
