@@ -623,7 +623,9 @@ class Linter:
             diagnostics = [
                 d
                 if source.in_literal(d.start, d.end)
-                else replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                else source.spanned(
+                    replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                )
                 for d in diagnostics
             ]
             diagnostics.extend(self._orm_notes(source))
