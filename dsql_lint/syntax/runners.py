@@ -242,7 +242,8 @@ RUNNERS: dict[str, Runner] = {
                 "statements text[]; ALTER TABLE supabase_migrations.schema_migrations ADD "
                 "COLUMN IF NOT EXISTS name text; COMMIT;",
                 "0A000 multiple ddl statements not supported in a transaction; a `text[]` "
-                "column: datatype text[] not supported",
+                "column: datatype text[] not supported; and before them `SET LOCAL "
+                "lock_timeout`, a setting DSQL does not allow",
                 "DSQL401",
                 "create it before the first push, each statement in a transaction of its own: "
                 "`CREATE SCHEMA supabase_migrations`, then `CREATE TABLE "
