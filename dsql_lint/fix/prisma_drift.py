@@ -98,8 +98,7 @@ def _differing(schema: Path, folder: Path, texts: dict[str, str]) -> list[tuple[
     if reader is None:
         return []
     wanted = _tables(Linter([]), [reader(Source(str(schema), text))])
-    linter = Linter([])
-    had = _tables(linter, [Source(str(m), _text(m, texts)) for m in _migrations(folder)])
+    had = _tables(Linter([]), [Source(str(m), _text(m, texts)) for m in _migrations(folder)])
     return [
         (f"{table[1]}.{column}", kind, had[table][column])
         for table, columns in wanted.items()
