@@ -88,6 +88,42 @@ def test_stdin(tmp_path: Path) -> None:
     assert "<stdin>:1:20: DSQL101" in result.stdout.decode()
 
 
+def test_output_format_is_an_alias_of_format() -> None:
+    """ruff's spelling, `--output-format`, gives what `--format` gives."""
+    sql = "CREATE TABLE t (id serial);\n"
+    spelled = run("check", "--isolated", "--output-format", "github", "-", stdin=sql)
+    assert spelled.returncode == 1, spelled.stderr
+    assert spelled.stdout == run("check", "--isolated", "--format", "github", "-", stdin=sql).stdout
+    assert spelled.stdout.startswith(b"::error line=1,col=20,")
+    usage = run("check", "--help").stdout.decode()
+    assert "--format, --output-format" in usage
+    assert "--stdin-filename NAME" in usage
+
+
+def test_stdin_filename_names_the_input_and_finds_its_framework_and_config(
+    tmp_path: Path,
+) -> None:
+    """`--stdin-filename` (as an editor passes a buffer to ruff): standard input is read as
+    that file, its name in the report, its format (a Knex migration, not SQL) from its name,
+    and the configuration from its folder."""
+    knex = ROOT / "fixtures" / "orm" / "knex" / "20240101000000_create_accounts.js"
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / ".dsql-lint.yaml").write_text("ignore: [DSQL407]\n")
+    name = "db/20240101000000_create_accounts.js"
+    named = run("check", "--stdin-filename", name, "-", stdin=knex.read_bytes(), cwd=tmp_path)
+    found = named.stdout.decode()
+    assert named.returncode == 1, named.stderr
+    assert f"{name}:5:77: DSQL301 [index-without-async]" in found
+    assert "<stdin>" not in found and "DSQL012" not in found and "DSQL407" not in found
+    bare = run("check", "--stdin-filename", name, stdin=knex.read_bytes(), cwd=tmp_path)
+    assert bare.stdout == named.stdout  # no path given: standard input, as ruff reads it
+    as_sql = run("check", "-", stdin=knex.read_bytes(), cwd=tmp_path).stdout.decode()
+    assert "<stdin>:1:1: DSQL012" in as_sql  # without a name, a script is not SQL
+    beside = run("check", "--stdin-filename", name, "other.sql", stdin="SELECT 1;", cwd=tmp_path)
+    assert beside.returncode == 0, beside.stdout
+    assert "ignoring other.sql in favour of standard input" in beside.stderr.decode()
+
+
 @pytest.mark.parametrize(
     ("args", "setup", "message"),
     [

@@ -97,6 +97,27 @@ def test_an_alter_field_finding_points_at_its_operation() -> None:
     assert (unique.line, unique.col) == (24, 19)  # its field=models.CharField(...)
 
 
+def test_a_finding_on_an_operations_sql_spans_its_call(tmp_path: Path) -> None:
+    """0003_state run atomic: each RenameField and RemoveField after the first DDL is DSQL401,
+    shown on the whole `migrations.RemoveField(...)` call, not its first character."""
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps)
+    migration = apps / "shop" / "migrations" / "0003_state.py"
+    migration.write_text(migration.read_text().replace("    atomic = False\n", ""))
+    lines = migration.read_text().splitlines()
+    found = own(lint_paths([str(migration)], LintOptions()).diagnostics)
+    shown = {
+        lines[d.line - 1].strip().split("(")[0]: (d.line, d.col, d.end_line, d.end_col)
+        for d in found
+        if d.code == "DSQL401" and ("Field(" in lines[d.line - 1])
+    }
+    assert set(shown) == {"migrations.RenameField", "migrations.RemoveField"}
+    for line, col, end_line, end_col in shown.values():
+        text = lines[line - 1]
+        assert (col, end_line, end_col) == (text.index("migrations.") + 1, line, len(text))
+        assert text[end_col - 2 :] == "),"  # the call's closing parenthesis is its last
+
+
 def test_an_operation_on_a_model_no_earlier_migration_creates_is_named_as_not_checked(
     tmp_path: Path,
 ) -> None:

@@ -254,6 +254,18 @@ def test_each_bookkeeping_in_dsqls_form_clears_it(name: str, project: str, tmp_p
     assert "DSQL407" not in [code for *_, code in at(check(tmp_path))]
 
 
+@pytest.mark.parametrize("name", [n for n, r in RUNNERS.items() if r.bookkeeping is not None])
+def test_each_setting_the_bookkeeping_sets_that_dsql_refuses_is_named(name: str) -> None:
+    """The Supabase CLI's bookkeeping transaction begins with `SET LOCAL lock_timeout`
+    (recorded), which DSQL710 refuses: DSQL407 says so with the rest."""
+    table = RUNNERS[name].bookkeeping
+    assert table is not None
+    refused = [d for d in lint_text(table.sql) if d.code == "DSQL710"]
+    settings = [re.search(r"SET\s+(?:LOCAL\s+)?(\w+)", table.sql[d.start :]) for d in refused]
+    assert all(f"SET LOCAL {s[1]}" in table.refused for s in settings if s)
+    assert name.startswith("supabase") == bool(refused)
+
+
 def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
     text = "BEGIN;\nCREATE TABLE a (id uuid PRIMARY KEY);\nCREATE TABLE b (id uuid);\nCOMMIT;\n"
     [found] = lint_text(text, path="db/migration/V1__own.sql")

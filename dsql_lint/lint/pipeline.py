@@ -706,7 +706,9 @@ class Linter:
             diagnostics = [
                 d
                 if source.in_literal(d.start, d.end)
-                else replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                else source.spanned(
+                    replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                )
                 for d in diagnostics
             ]
             diagnostics.extend(self._orm_notes(source))
@@ -1325,7 +1327,7 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
 
 
 # A psql variable read as psql's lexer reads one: a colon, not after another, before a name
-# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+# (`t:x` too, which the grammar judges as written: `a[lo:hi]` is a slice).
 _READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 

@@ -205,9 +205,9 @@ class _Reader:
             self.add(sql, *span)
         self.tx.close(len(self.file.text) - 1, len(self.file.text))
 
-    def add(self, sql: str, start: int, end: int) -> None:
+    def add(self, sql: str, start: int, end: int, whole: bool = False) -> None:
         self.tx.write(start, end)
-        self.build.add(sql, start, end)
+        self.build.add(sql, start, end, whole)
 
     def operation(self, call: ast.Call) -> None:
         """Write what the operation sends, and move the state past it."""
@@ -227,12 +227,12 @@ class _Reader:
             sent = WRITERS[name](self.state, self.app, call)
             if sent is None:
                 self.unread.append(call)
-            # Each statement at the field or constraint it comes from (else the operation),
-            # all of it at its first character.
+            # Each statement at the field or constraint it comes from (else the operation's
+            # call), a finding in it shown on the whole of that.
             anchor = keyword(call, "field", 2) or keyword(call, "constraint", 1) or call
-            at = self.file.span(anchor)[0]
+            span = self.file.span(anchor)
             for sql in sent or []:
-                self.add(sql, at, at + 1)
+                self.add(sql, *span, whole=True)
                 self.forget(sql)
             return
         elif name == "RunPython":

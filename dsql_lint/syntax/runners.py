@@ -255,7 +255,8 @@ RUNNERS: dict[str, Runner] = {
                 "statements text[]; ALTER TABLE supabase_migrations.schema_migrations ADD "
                 "COLUMN IF NOT EXISTS name text; COMMIT;",
                 "0A000 multiple ddl statements not supported in a transaction; a `text[]` "
-                "column: datatype text[] not supported",
+                "column: datatype text[] not supported; and before them `SET LOCAL "
+                "lock_timeout`, a setting DSQL does not allow",
                 "DSQL401",
                 "create it before the first push, each statement in a transaction of its own: "
                 "`CREATE SCHEMA supabase_migrations`, then `CREATE TABLE "
@@ -289,7 +290,8 @@ RUNNERS: dict[str, Runner] = {
                 "BEGIN; SET LOCAL lock_timeout = '4s'; CREATE SCHEMA IF NOT EXISTS "
                 "supabase_migrations; CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files "
                 "(path text NOT NULL PRIMARY KEY, hash text NOT NULL); COMMIT;",
-                "0A000 multiple ddl statements not supported in a transaction",
+                "0A000 multiple ddl statements not supported in a transaction; and before "
+                "them `SET LOCAL lock_timeout`, a setting DSQL does not allow",
                 "DSQL401",
                 "create it before the first seeding, in a transaction of its own (the schema "
                 "first, if no migration made it): `CREATE TABLE supabase_migrations.seed_files "
