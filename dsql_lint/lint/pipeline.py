@@ -63,6 +63,7 @@ from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
 from dsql_lint.syntax.psql_variables import set_in_file, substitutions, unset
+from dsql_lint.syntax.raw_actions import raw_action_spans
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -359,7 +360,7 @@ def _analyze_statement(
                 table, table_known = cat.subject_table(tree), True
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
-    raw = isinstance(tree, exp.Command)
+    raw = isinstance(tree, exp.Command) or raw_action_spans(tree)
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
     return StatementResult(found, kind, _effects(parsed, found), pending, uses=uses)
@@ -383,14 +384,15 @@ def _command_verdict(
     code: str,
     found: list[Diagnostic],
     ruleset: RuleSet,
-    raw: bool = False,
+    raw: bool | list[tuple[int, int]] = False,
 ) -> list[Diagnostic]:
     """What the table of PostgreSQL commands says of a statement no rule refused: a refused
     command is an error all the same (DSQL005), an undocumented one a warning (DSQL006).
-    `raw`: the parser kept the statement as text; for a command whose rules read trees, that
-    is a statement nothing checked (DSQL001), which no finding may hide as "All clean"."""
+    `raw`: the parser kept the statement as text (True), or the spans of the actions it kept
+    as text (syntax/raw_actions.py); for a command whose rules read trees, that is a
+    statement nothing checked (DSQL001), which no finding may hide as "All clean"."""
     special = ruleset.special
-    if raw and not found and (unread := special.get(PARSE_ERROR)) is not None:
+    if raw is True and not found and (unread := special.get(PARSE_ERROR)) is not None:
         command = commands.identify(code)
         if command is not None and command.read_as_tree:
             error = f"the parser does not read this form of {command.name}"
@@ -428,13 +430,14 @@ def _action_verdicts(
     code: str,
     found: list[Diagnostic],
     ruleset: RuleSet,
-    raw: bool,
+    raw: bool | list[tuple[int, int]],
 ) -> list[Diagnostic]:
     """The verdicts of the table of actions on each action of a statement (ALTER TABLE t
     CLUSTER ON i, DROP IDENTITY...), at the action: a refused one no rule reported is DSQL005,
     an undocumented one DSQL006, unless a finding already speaks of that action alone. `raw`:
-    the parser kept the statement as text, so an action whose rules read trees (ADD COLUMN
-    beside a CLUSTER ON) was not checked: DSQL001, unless a rule reported it."""
+    the parser kept the statement, or these spans of its actions, as text, so an action
+    there whose rules read trees (an ADD COLUMN it does not read) was not checked: DSQL001,
+    unless a rule reported it."""
     unread = ruleset.special.get(PARSE_ERROR)
     refused, unknown = (
         ruleset.special.get(UNSUPPORTED_COMMAND),
@@ -458,7 +461,8 @@ def _action_verdicts(
             if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
                 continue
             out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
-        if raw and action.read_as_tree and unread is not None:
+        text = raw is True or (raw and (part.start, part.end) in raw)
+        if text and action.read_as_tree and unread is not None:
             if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
                 continue
             error = (

@@ -66,6 +66,7 @@ from dsql_lint.syntax import (
     operator_forms,
     pgforms,
     query_forms,
+    raw_actions,
     routine_args,
     unicode_escapes,
     utility_forms,
@@ -619,6 +620,8 @@ def _rewrite(
         and _IDENTITY_OPTIONS.search(sql, tokens[0].start, tokens[-1].end + 1)
     ):
         tokens = _rewrite_identity(tokens, fixups, sub_parser)
+    if first is TokenType.ALTER and TokenType.COMMA in types:
+        tokens = raw_actions.split_unread(tokens, sql, fixups, sub_parser)
     return tokens, fixups
 
 
