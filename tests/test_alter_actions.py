@@ -229,19 +229,53 @@ def test_a_refused_action_is_its_rules_to_report() -> None:
 def test_a_finding_on_one_of_several_actions_does_not_hide_the_others() -> None:
     text = "ALTER TABLE t ALTER COLUMN c SET NOT NULL, DROP COLUMN d, CLUSTER ON i;\n"
     found = lint_text(text)
-    # sqlglot keeps the statement as text (CLUSTER ON), so DSQL609, which reads trees, is
-    # silent: the refused action is reported all the same, at its span.
-    # (and DROP COLUMN, whose rules read trees too, was not checked)
-    assert [(d.code, d.col) for d in found] == [("DSQL005", 15), ("DSQL001", 44), ("DSQL006", 59)]
-    assert found[0].message.startswith("ALTER TABLE ... ALTER [ COLUMN ] column_name SET NOT NULL")
-    assert "`dsql-lint explain DSQL609` says why" in found[0].message
+    # The parser does not read CLUSTER ON: it is a raw action, the others are read, so
+    # DSQL609 reports SET NOT NULL at its action, and the table judges CLUSTER ON.
+    assert [(d.code, d.col) for d in found] == [("DSQL609", 15), ("DSQL006", 59)]
+
+
+def test_an_action_the_parser_does_not_read_leaves_the_others_checked() -> None:
+    # The stranger's statements (round 10): PostgreSQL runs each, and each action alone is
+    # clean; a false DSQL001 made them errors.
+    for text in (
+        "ALTER TABLE t ADD COLUMN z text, ENABLE TRIGGER ALL;\n",
+        "ALTER TABLE t ADD COLUMN w text, OWNER TO bob;\n",
+        "ALTER TABLE t DROP COLUMN x, DISABLE TRIGGER ALL;\n",
+        "ALTER TABLE t OWNER TO bob, ADD COLUMN w text, DISABLE TRIGGER ALL;\n",
+    ):
+        assert lint_text(text) == [], text
+    found = lint_text("ALTER TABLE t ADD COLUMN v text, ALTER COLUMN v SET STATISTICS 10;\n")
+    assert [(d.code, d.col) for d in found] == [("DSQL006", 34)]
+    # The rules of the read actions fire on them, wherever the raw one stands.
+    found = lint_text("ALTER TABLE t ENABLE TRIGGER ALL, ADD COLUMN q inet NOT NULL;\n")
+    assert sorted(d.code for d in found) == ["DSQL105", "DSQL602"]
+
+
+def test_not_valid_before_a_comma_is_its_constraints_own() -> None:
+    for text in (
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (b > 0) NOT VALID, ADD COLUMN z text;\n",
+        "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (b) REFERENCES u (id) NOT VALID, OWNER TO r;\n",
+    ):
+        assert lint_text(text) == [], text
+    found = lint_text("ALTER TABLE t ADD CONSTRAINT c CHECK (b > 0), ADD COLUMN z text NOT NULL;\n")
+    assert sorted(d.code for d in found) == ["DSQL204", "DSQL602"]
+
+
+def test_an_unread_action_whose_rules_read_trees_was_not_checked() -> None:
+    # sqlglot does not read STORAGE in a column definition: that ADD COLUMN alone was not
+    # checked, the action before it was.
+    text = "ALTER TABLE t ADD COLUMN c text, ADD COLUMN d text STORAGE EXTERNAL;\n"
+    assert [(d.code, d.col) for d in lint_text(text)] == [("DSQL001", 34)]
 
 
 def test_an_action_read_from_trees_in_a_statement_kept_as_text_was_not_checked() -> None:
-    found = lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0, CLUSTER ON i;\n")
-    assert [(d.code, d.col, d.end_col) for d in found] == [("DSQL001", 15, 41), ("DSQL006", 43, 55)]
-    # Alone, the parser reads it, and its rule reports it.
-    assert [d.code for d in lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n")] == ["DSQL601"]
+    # No action of it is read (STORAGE in a column definition, CLUSTER ON): the statement
+    # stays text.
+    found = lint_text("ALTER TABLE t ADD COLUMN c text STORAGE PLAIN, CLUSTER ON i;\n")
+    assert [(d.code, d.col, d.end_col) for d in found] == [("DSQL001", 15, 46), ("DSQL006", 48, 60)]
+    # Beside an action it reads, its rule reports it.
+    text = "ALTER TABLE t ADD COLUMN c int DEFAULT 0, CLUSTER ON i;\n"
+    assert [d.code for d in lint_text(text)] == ["DSQL601", "DSQL006"]
 
 
 def test_a_rule_of_an_undocumented_action_speaks_for_it() -> None:
