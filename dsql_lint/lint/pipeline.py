@@ -554,7 +554,15 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
         for d in said
     ):
         return
-    found[:] = said
+    # A fix that only adds words (NOT VALID, ASYNC) leaves the statement PostgreSQL refuses:
+    # declined, where `fix` would say it fixed a statement the cluster still rejects.
+    adding = {r.code for r in ruleset.rules if r.fixer.get("action") in _ADDING_FIXERS}
+    found[:] = [
+        replace(d, fix=FixAvailability.NONE, fix_note=GRAMMAR_REFUSES)
+        if d.code in adding and d.fix is not FixAvailability.NONE
+        else d
+        for d in said
+    ]
     end = start + 1
     near = _NEAR.search(refused.message)  # the token the server names: underlined whole
     if near and statement.source.text.startswith(near.group(1), start):
@@ -591,6 +599,11 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
 
 
 # Why a transaction finding has no fix (a split of its block).
+# The fixers that add words to a statement and take none away.
+_ADDING_FIXERS = frozenset({"not-valid", "insert-keyword"})
+GRAMMAR_REFUSES = (
+    "PostgreSQL's grammar refuses the statement (DSQL012): the fix would leave it refused"
+)
 CARRIED = (
     "the transaction began in an earlier file of the run: fix splits only a transaction its"
     " file opens and commits"

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from fixkit import fix_text
 
 from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.actions import ACTIONS, FixerError
@@ -68,3 +69,28 @@ def test_bad_fixer_is_an_error_with_its_origin(fixer: dict[str, Any], message: s
     with pytest.raises(FixerError, match=message) as raised:
         fixer_for(rule)
     assert (raised.value.path, raised.value.line) == rule.origin
+
+
+def test_not_valid_before_a_comma_leaves_the_statement_readable() -> None:
+    # The fix writes NOT VALID after the CHECK, before the next action: `check` of the fixed
+    # text reads it (its NOT VALID is the CHECK's own) and finds nothing left.
+    text = "CREATE TABLE t (id bigint PRIMARY KEY, b int);\n" + (
+        "ALTER TABLE t ADD CONSTRAINT c1 CHECK (b > 0), ADD COLUMN z text;\n"
+    )
+    result = fix_text(text)
+    assert "CHECK (b > 0) NOT VALID, ADD COLUMN z text;" in result.text
+    assert [d.code for d in result.report.diagnostics] == []
+
+
+def test_no_words_are_added_to_a_statement_postgresql_refuses() -> None:
+    # PostgreSQL 18's NOT ENFORCED is no PostgreSQL 16 (DSQL012): NOT VALID after it would
+    # leave the statement refused, so DSQL204 offers no fix.
+    text = "CREATE TABLE t (id bigint PRIMARY KEY, b int);\n" + (
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (b > 0) NOT ENFORCED;\n"
+    )
+    result = fix_text(text)
+    assert result.text == text
+    found = {d.code: d for d in result.report.diagnostics}
+    assert sorted(found) == ["DSQL012", "DSQL204"]
+    assert found["DSQL204"].fix is FixAvailability.NONE
+    assert "grammar refuses" in (found["DSQL204"].fix_note or "")
