@@ -272,8 +272,10 @@ def _sequence_owned_by(catalog: Catalog, effect: Effect) -> None:
 
 
 def _create_type(catalog: Catalog, effect: Effect) -> None:
-    if effect.table is not None and effect.keys:
-        catalog.refused_domains[effect.table] = effect.keys
+    # A domain over a refused domain is refused for the same reasons.
+    keys = effect.keys or catalog.refused_domains.get(effect.other or ("", ""), ())
+    if effect.table is not None and keys:
+        catalog.refused_domains[effect.table] = keys
 
 
 def _drop_type(catalog: Catalog, effect: Effect) -> None:
@@ -425,8 +427,11 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         effect = _on("create_sequence", target, if_not_exists=exists)
     elif kind in ("VIEW", "TYPE"):
         effect = _on(f"create_{kind.lower()}", target)
-    elif kind == "DOMAIN":  # a type, as CREATE TYPE's
+    elif kind == "DOMAIN":  # a type, as CREATE TYPE's; `other`: the domain it is over
         effect = _on("create_type", target)
+        base = _type_key(tree.args.get("expression"))
+        if effect is not None and base is not None:
+            effect = replace(effect, other=base)
     return [effect] if effect else []
 
 
