@@ -361,7 +361,9 @@ def _analyze_statement(
             subject = cat.Subject(table or None, node)
             pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
     raw = isinstance(tree, exp.Command) or raw_action_spans(tree)
-    found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset, raw))
+    code = ctx.code_of(tree)
+    found[:] = _at_actions(parsed.statement, code, found)
+    found.extend(_command_verdict(parsed.statement, code, found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
     return StatementResult(found, kind, _effects(parsed, found), pending, uses=uses)
 
@@ -471,6 +473,44 @@ def _action_verdicts(
             )
             out.append(diagnostic(statement, unread, start, end, {"error": error}))
     return out
+
+
+def _at_actions(statement: Statement, code: str, found: list[Diagnostic]) -> list[Diagnostic]:
+    """A finding at the whole statement from a rule about one action (the table of actions
+    lists the rule as that action's), placed at that action, as DSQL005 and DSQL006 are."""
+    if not any(d.start == statement.start for d in found):
+        return found
+    command = commands.identify(code)
+    if command is None or not actions.judged(command.name):
+        return found
+    parts = actions.classify(command.name, code)
+    out = []
+    for d in found:
+        if d.start == statement.start:
+            own = [p for p in parts if p.action is not None and d.code in p.action.rules]
+            if len(own) == 1:
+                d = _moved(
+                    statement, d, statement.start + own[0].start, statement.start + own[0].end
+                )
+        out.append(d)
+    return out
+
+
+def _moved(statement: Statement, d: Diagnostic, start: int, end: int) -> Diagnostic:
+    source = statement.source
+    line, col = source.position(start)
+    end_line, end_col = source.position(max(start, end - 1))
+    return replace(
+        d,
+        start=start,
+        end=end,
+        line=line,
+        col=col,
+        end_line=end_line,
+        end_col=end_col + 1 if end > start else end_col,
+        byte_start=source.byte_offset(start),
+        byte_end=source.byte_offset(end),
+    )
 
 
 def _reported(found: list[Diagnostic], code: str, ruleset: RuleSet) -> bool:
