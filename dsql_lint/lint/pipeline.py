@@ -452,27 +452,38 @@ def _action_verdicts(
         action, (start, end) = part.action, spans[index]
         if action is None:
             continue
+        # The action as written (its leading words), not the synopsis's notation.
+        written = _written(action.pattern, code[part.start : part.end]) or action.action
+        name = f"{command} ... {written}"
         if action.verdict == commands.REFUSED and refused is not None:
             active = [code for code in action.rules if code in ruleset.codes]
             if action.rules and (not active or any(_reported(found, c, ruleset) for c in active)):
                 continue  # its own rule reported it, or the user turned those rules off
             why = action.why or f"`dsql-lint explain {action.rules[0]}` says why"
-            variables = {"command": action.name, "why": why}
+            variables = {"command": name, "why": why}
             out.append(diagnostic(statement, refused, start, end, variables))
         elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
             if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
                 continue
-            out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
+            out.append(diagnostic(statement, unknown, start, end, {"command": name}))
         text = raw is True or (raw and (part.start, part.end) in raw)
         if text and action.read_as_tree and unread is not None:
             if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
                 continue
             error = (
                 f"the parser does not read this form of {command}; written as a statement of"
-                f" its own, `{action.action}` would be"
+                f" its own, `{written}` would be"
             )
             out.append(diagnostic(statement, unread, start, end, {"error": error}))
     return out
+
+
+def _written(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.match(text)
+    if match is None:
+        return None
+    words = " ".join(match.group().split())
+    return f"{words}...)" if words.endswith("(") else words
 
 
 def _at_actions(statement: Statement, code: str, found: list[Diagnostic]) -> list[Diagnostic]:
