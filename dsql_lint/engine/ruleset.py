@@ -208,11 +208,12 @@ class RuleSet:
 
     def _offer(self, checks: list[Check], node_type: type) -> _Offer:
         """Keyed by the arg most checks compare by equality (a DataType's `this`): a column's
-        type then meets only the one or two checks about it, not the ten about types."""
+        type then meets only the one or two checks about it, not the ten about types; a
+        table only the check about its schema's name when it is one of those named."""
         accepted = [accepted_values(self._specs[id(c)], node_type) for c in checks]
         named = [name for values in accepted for name in values]
         arg = max(sorted(set(named)), key=named.count, default=None)
-        if arg is None or named.count(arg) < 2:
+        if arg is None:
             return _Offer(checks)
         accepts = [values.get(arg) for values in accepted]
         by_value = {

@@ -23,7 +23,9 @@ Fixup = Callable[[Any], Any]
 TEMPLATE = "xml_template"
 
 FUNCTIONS = frozenset({"XMLPARSE", "XMLSERIALIZE", "XMLPI", "XMLROOT", "XMLEXISTS"})
-IN_TEXT = re.compile(r"\bxml(?:parse|serialize|pi|root|exists)\s*\(", re.IGNORECASE)
+# `\bxml(?:...)\s*\(`, led by the `x` and its case so that the search skips to each x at C
+# speed (led by `\b`, it tried a match at every character: 12 us per INSERT of a dump).
+IN_TEXT = re.compile(r"[xX](?<!\w[xX])ml(?:parse|serialize|pi|root|exists)\s*\(", re.IGNORECASE)
 # Words that are the syntax of these calls, never an expression of theirs.
 _KEYWORDS = frozenset(
     {"DOCUMENT", "CONTENT", "VERSION", "STANDALONE", "YES", "PASSING", "BY", "REF", "INDENT"}
