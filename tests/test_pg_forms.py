@@ -444,6 +444,19 @@ def test_typed_literals_of_network_and_text_search_types() -> None:
     assert codes(found) == ["DSQL105", "DSQL714", "DSQL524"]
 
 
+def test_typed_literals_among_other_strings() -> None:
+    """The word before each string is read, whatever the strings around it (a row of a
+    dump)."""
+    p = parsed("INSERT INTO t VALUES ('a', cidr '10.0.0.0/8', 'b', path '((0,0),(1,1))', 'c');")
+    casts = list(p.tree.find_all(exp.Cast))
+    assert [(c.to.sql(), text_of(p, c.this)) for c in casts] == [
+        ("cidr", "'10.0.0.0/8'"),
+        ("path", "'((0,0),(1,1))'"),
+    ]
+    strings = [text_of(p, s) for s in p.tree.find_all(exp.Literal) if s.is_string]
+    assert sorted(strings) == sorted(["'a'", "'10.0.0.0/8'", "'b'", "'((0,0),(1,1))'", "'c'"])
+
+
 def test_rule_with_several_actions() -> None:
     p = parsed("CREATE RULE r AS ON INSERT TO t DO INSTEAD (DELETE FROM t; DELETE FROM u;);")
     assert isinstance(p.tree, exp.Command)
