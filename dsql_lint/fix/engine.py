@@ -168,7 +168,14 @@ class Fixer:
                 now = (
                     host.read(text)
                     if host is not None
-                    else Source(source.path, text, source.bom, source.encoding, source.problem)
+                    else Source(
+                        source.path,
+                        text,
+                        source.bom,
+                        source.encoding,
+                        source.problem,
+                        source.included_by,  # its includer's transaction holds it too
+                    )
                 )
                 report = self.linter.lint_source(now, catalog, parses)
                 report, followed = self.judge.settle(

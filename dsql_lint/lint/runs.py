@@ -158,5 +158,22 @@ def _as_run(
     return run
 
 
+def held_by_includer(source: Source) -> bool:
+    """Whether psql runs `source` inside a transaction block of a file that includes it:
+    an include line of the chain it is read through lies between a BEGIN and its end."""
+    if not source.included_by:
+        return False
+    from dsql_lint.syntax.source import read_source
+
+    for path, line in source.included_by:
+        includer = read_source(path, strict=False)
+        for statement in formats.statements(includer):
+            if statement.line == line and _includes(statement):
+                if statement.tx is not None:
+                    return True
+                break
+    return False
+
+
 def _includes(statement: Statement) -> bool:
     return statement.kind is Kind.META and include_of(statement) is not None
