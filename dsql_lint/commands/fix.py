@@ -26,9 +26,10 @@ from dsql_lint.fix.output import applied_lines, available_lines, remaining, summ
 from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.fix.prisma_drift import drift_notes
 from dsql_lint.lint import runs
+from dsql_lint.lint.pipeline import INCLUDED, Linter
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
-from dsql_lint.settings import Overrides, active_rules, resolve_settings
+from dsql_lint.settings import LintOptions, Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import with_included
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
@@ -151,6 +152,7 @@ def fix(
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
+    _through_includes(sources, outcomes, rules, lint)
     _report(outcomes, rules, color, diff, translate is not None)
     fixed = {path: o.result for path, o in zip(files, outcomes, strict=True)}
     changed = {path: result.changed for path, result in fixed.items()}
@@ -160,6 +162,28 @@ def fix(
         _runs_note(sources, lint.assume_in_transaction)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _through_includes(
+    sources: list[Source], outcomes: list[Outcome], rules: list[Rule], lint: LintOptions
+) -> None:
+    """The transaction findings of the blocks that run through included files, as `check`
+    finds them in the fixed files read together, added to what remains: fix lints each file
+    alone, and its count must be check's."""
+    if not any(source.included_by for source in sources):
+        return
+    fixed = [
+        Source(s.path, o.result.text, s.bom, s.encoding, s.problem, s.included_by)
+        for s, o in zip(sources, outcomes, strict=True)
+    ]
+    options = replace(lint, jobs=1, fix_judge=None)
+    for outcome, file in zip(outcomes, Linter(rules, options).lint_all(fixed), strict=True):
+        report = outcome.result.report
+        found = [d for d in file.diagnostics if d.fix_note == INCLUDED]
+        if found:  # those of the file alone counted its block without the included files
+            keys = {(d.code, d.start) for d in found}
+            own = [d for d in report.diagnostics if (d.code, d.start) not in keys]
+            report.diagnostics = sorted([*own, *found], key=lambda d: (d.line, d.col, *d.sort_key))
 
 
 def _runs_note(sources: list[Source], assume_in_transaction: bool) -> None:

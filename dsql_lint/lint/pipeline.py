@@ -512,6 +512,11 @@ UNSPLIT = (
     "the file does not open and commit the transaction itself (a migration tool's, or"
     " --assume-in-transaction): fix cannot put a COMMIT inside it"
 )
+INCLUDED = (
+    "the transaction runs through a file it includes (\\i, \\ir): fix splits only a"
+    " transaction within one file; end it before the include line and begin another after it"
+    " by hand"
+)
 SAVEPOINT = (
     "the statement is in a savepoint's scope: a COMMIT before it would move ROLLBACK TO"
     " SAVEPOINT into another transaction"
@@ -967,8 +972,7 @@ class Linter:
             }
             for check in checks:
                 for found in _transaction_findings(check, members):
-                    # (no fix: a COMMIT cannot be put between two files)
-                    fixless = replace(found, fix=FixAvailability.NONE)
+                    fixless = replace(found, fix=FixAvailability.NONE, fix_note=INCLUDED)
                     carried[owner[found.path, found.statement]].append(fixless)
         if not self.options.framework_transactions:
             return covered, carried
@@ -1016,10 +1020,14 @@ class Linter:
             )
             # Nor before a statement in a savepoint's scope.
             scoped = {members[k][0].index for k in savepoint_scopes([s.text for s, _ in members])}
+            # Nor one that runs through an included file (`fix` lints the file alone).
+            through = any(s.kind is Kind.META and include_of(s) is not None for s, _ in members)
             for check in checks:
                 block_found = [
                     replace(d, fix=FixAvailability.NONE, fix_note=UNSPLIT)
                     if not splittable
+                    else replace(d, fix=FixAvailability.NONE, fix_note=INCLUDED)
+                    if through
                     else replace(d, fix=FixAvailability.NONE, fix_note=SAVEPOINT)
                     if d.statement in scoped
                     else d

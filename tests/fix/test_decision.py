@@ -4,6 +4,7 @@ by finding (a BIGSERIAL column safely, a SERIAL one not; USING btree but not USI
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -17,16 +18,18 @@ from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax.source import Source, expand_paths, read_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-# Folders that are one input, their files read in migration order.
+# Folders that are one input, their files read in migration order (and, for includes, as
+# psql runs them: an included file where its includer includes it).
+GROUPS = ("apply", "precommit", "includes")
 FOLDERS = sorted(
     {p.parent for p in FIXTURES.rglob("*.sql")} - {FIXTURES / "rules"},
     key=str,
 )
+INCLUDES = sorted((FIXTURES / "fix" / "includes").iterdir())
 INPUTS = [
-    *(p for p in FOLDERS if p.parent.name in ("apply", "precommit")),
-    *sorted(
-        p for p in FIXTURES.rglob("*.sql") if p.parent.parent.name not in ("apply", "precommit")
-    ),
+    *(p for p in FOLDERS if p.parent.name in GROUPS and p.parent.name != "includes"),
+    *INCLUDES,
+    *sorted(p for p in FIXTURES.rglob("*.sql") if not set(GROUPS) & set(p.parent.parts)),
 ]
 
 
@@ -39,8 +42,18 @@ def _check(path: Path) -> list[tuple[str, FixAvailability]]:
     return [(d["code"], FixAvailability(d["fix"])) for d in found]
 
 
+# A finding `fix` leaves, as it reports it (not the list of fixes, which has no column).
+_LEFT = re.compile(r"^\S+:\d+:\d+: (\w+) \[", re.M)
+
+
 def _left(path: Path, unsafe: bool) -> Counter[str]:
-    """The findings left after `fix` (with --unsafe-fixes or not) on the input."""
+    """The findings left after `fix` (with --unsafe-fixes or not) on the input: for a folder
+    of psql includes, as the command reports them (which reads the transactions that run
+    through the included files)."""
+    if path in INCLUDES:
+        flags = ["--unsafe-fixes"] if unsafe else []
+        result = CliRunner().invoke(cli, ["fix", "--isolated", "--diff", *flags, str(path)])
+        return Counter(_LEFT.findall(result.stderr))
     lint = LintOptions()
     fixer = Fixer(active_rules(lint), FixOptions(unsafe=unsafe), lint)
     left: Counter[str] = Counter()
