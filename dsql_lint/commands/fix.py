@@ -38,6 +38,13 @@ if TYPE_CHECKING:
     from dsql_lint.fix.translate import Translator
 
 
+# Why a finding that only the files' run together shows is left.
+ALONE = (
+    "it comes from a file included before it (\\i, \\ir), and fix judges each file alone:"
+    " fix it by hand"
+)
+
+
 @dataclass
 class Outcome:
     result: FixResult
@@ -167,9 +174,10 @@ def fix(
 def _through_includes(
     sources: list[Source], outcomes: list[Outcome], rules: list[Rule], lint: LintOptions
 ) -> None:
-    """The transaction findings of the blocks that run through included files, as `check`
-    finds them in the fixed files read together, added to what remains: fix lints each file
-    alone, and its count must be check's."""
+    """What `check` finds in the fixed files read together, psql's included files at their
+    include lines, that fix's lint of each file alone did not: the findings of a transaction
+    that runs through included files, and those of a statement after an include that reads
+    what the included file created. Added to what remains, so that fix's count is check's."""
     if not any(source.included_by for source in sources):
         return
     fixed = [
@@ -179,11 +187,18 @@ def _through_includes(
     options = replace(lint, jobs=1, fix_judge=None)
     for outcome, file in zip(outcomes, Linter(rules, options).lint_all(fixed), strict=True):
         report = outcome.result.report
-        found = [d for d in file.diagnostics if d.fix_note == INCLUDED]
-        if found:  # those of the file alone counted its block without the included files
-            keys = {(d.code, d.start) for d in found}
-            own = [d for d in report.diagnostics if (d.code, d.start) not in keys]
-            report.diagnostics = sorted([*own, *found], key=lambda d: (d.line, d.col, *d.sort_key))
+        # Fix's own findings carry its decisions (a withdrawn fix's note); those of a block
+        # it read without the included files do not count.
+        own = {(d.code, d.start): d for d in report.diagnostics if d.fix_note != INCLUDED}
+        report.diagnostics = [
+            own.get((d.code, d.start))
+            or (
+                d
+                if d.fix_note == INCLUDED or d.fix is FixAvailability.NONE
+                else replace(d, fix=FixAvailability.NONE, fix_note=ALONE)
+            )
+            for d in file.diagnostics
+        ]
 
 
 def _runs_note(sources: list[Source], assume_in_transaction: bool) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlglot import exp
 
@@ -583,7 +583,8 @@ class Linter:
             for s in sources
         ]
         starts: list[int] = []
-        parsed_files, result_files = self._analyze(files, parses, catalog, starts)
+        order = runs.run_order(sources, files)
+        parsed_files, result_files = self._analyze(files, parses, catalog, starts, order)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
         for index, found in self._uncommitted(sources, files):
@@ -808,9 +809,12 @@ class Linter:
         parses: ParseCache | None,
         catalog: cat.Catalog,
         starts: list[int],
+        order: list[int] | None = None,
     ) -> tuple[list[list[Parsed]], list[list[Settled]]]:
-        """Each statement analysed, then settled against the schema model, in input order;
-        `starts` gets the catalog's statement count as each file begins."""
+        """Each statement analysed, then settled against the schema model, in input order,
+        or in `order` (positions in input order: an included file's statements at its
+        include, as psql runs them); `starts` gets the catalog's statement count as each
+        file begins."""
         everything = [s for statements in files for s in statements]
         begins: dict[int, list[int]] = {}  # statement number -> the files it begins
         total = 0
@@ -829,41 +833,48 @@ class Linter:
         if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
-            settled = []
-            for at, (statement, result) in enumerate(zip(everything, results, strict=True)):
+            # (streamed in input order; all kept only to settle them in another)
+            pairs = (
+                enumerate(zip(everything, results, strict=True))
+                if order is None
+                else _in_order(everything, list(results), order)
+            )
+            settled: list[Settled] = []
+            for at, (statement, result) in pairs:
                 begin(at)
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled(shared))
             begin(total)
+            if order is not None:
+                settled = [settled[k] for k in _inverse(order)]
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
-        parsed_files: list[list[Parsed]] = []
-        result_files: list[list[Settled]] = []
-        at = 0
-        for statements in files:
-            kept: list[Parsed] = []
-            results: list[Settled] = []
-            for statement in statements:
-                begin(at)
-                at += 1
-                if keep:
-                    parsed, result = self._kept(statement, parses)
-                else:
-                    parsed, result = analyzed(statement, self.ruleset)
-                if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, result.copy()), result.untied)
-                self._settle(result, statement, parsed, catalog)
-                if keep:
-                    kept.append(parsed)
-                else:
-                    result.detach()
-                    release(parsed)
-                results.append(result.settled(shared))
-            parsed_files.append(kept)
-            result_files.append(results)
+        kept: list[Parsed] = []
+        results: list[Settled] = []
+        for at in range(total) if order is None else order:
+            statement = everything[at]
+            begin(at)
+            if keep:
+                parsed, result = self._kept(statement, parses)
+            else:
+                parsed, result = analyzed(statement, self.ruleset)
+            if parses is not None:  # as it is before the catalog's findings join it
+                parses.keep(parsed, (statement, result.copy()), result.untied)
+            self._settle(result, statement, parsed, catalog)
+            if keep:
+                kept.append(parsed)
+            else:
+                result.detach()
+                release(parsed)
+            results.append(result.settled(shared))
         begin(total)
-        return parsed_files, result_files
+        if order is not None:
+            back = _inverse(order)
+            kept = [kept[k] for k in back] if keep else kept
+            results = [results[k] for k in back]
+        parsed_files = _regroup(kept, files) if keep else [[] for _ in files]
+        return parsed_files, _regroup(results, files)
 
     def _kept(
         self, statement: Statement, parses: ParseCache | None
@@ -1226,7 +1237,25 @@ def _reused(
     return moved
 
 
-def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[Settled]]:
+_T = TypeVar("_T")
+
+
+def _in_order(
+    statements: list[Statement], results: list[StatementResult], order: list[int]
+) -> Iterator[tuple[int, tuple[Statement, StatementResult]]]:
+    for at in order:
+        yield at, (statements[at], results[at])
+
+
+def _inverse(order: list[int]) -> list[int]:
+    """Where each input position is in `order`."""
+    back = [0] * len(order)
+    for k, at in enumerate(order):
+        back[at] = k
+    return back
+
+
+def _regroup(results: list[_T], files: list[list[Statement]]) -> list[list[_T]]:
     out, start = [], 0
     for statements in files:
         out.append(results[start : start + len(statements)])
