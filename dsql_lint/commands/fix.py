@@ -27,6 +27,7 @@ from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.fix.prisma_drift import drift_notes
 from dsql_lint.lint import runs
 from dsql_lint.lint.pipeline import INCLUDED, Linter
+from dsql_lint.lint.psql_values import substituted
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import LintOptions, Overrides, active_rules, resolve_settings
@@ -134,10 +135,15 @@ def fix(
     # All read first: a type change in one file must not break the files after it. A file
     # a migration includes is fixed too, once, as check reports it (`included by:`); not
     # into the one output file of -o.
-    sources = [read_source(path, orm=True, strict=False) for path in files]
+    # With psql's variables given (-v) put in, as check reads them: a fix is decided on the
+    # statement as it runs, and written in the file as written (fix/hosted.py).
+    values = lint.psql_variables
+    sources = [substituted(read_source(path, orm=True, strict=False), values) for path in files]
     if output is None:
         roots = list(lint.include_roots or ())
-        read = with_included(sources, roots, lambda path: read_source(path, strict=False))
+        read = with_included(
+            sources, roots, lambda path: substituted(read_source(path, strict=False), values)
+        )
         sources = []
         for source in read:
             if all(source.path != s.path for s in sources):
@@ -152,8 +158,9 @@ def fix(
         if isinstance(source, MappedSource) and path.endswith(".prisma"):
             outcome = Outcome(fix_prisma(fixer, Host.of(source)))  # in Prisma's terms
         elif isinstance(source, MappedSource):
-            # Fixed in its string literals; it is PostgreSQL already (no --from).
-            outcome = Outcome(fixer.fix_source(source, later, Host.of(source)))
+            # Fixed in its string literals (a SQL file's text, around the psql variables put
+            # in); it is PostgreSQL already (no --from).
+            outcome = Outcome(fixer.fix_source(source, later, Host.of(source, values)))
         else:
             outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)

@@ -252,7 +252,7 @@ class Fixer:
         assert isinstance(source, MappedSource)
         planned = report
         if host is None:
-            host = Host.of(source)
+            host = Host.of(source, self.linter.options.psql_variables)
             planned = self.linter.lint_source(source, copy.deepcopy(self.catalog))
         ctx = FixContext(planned, self.options.choices, followed or {})
         why: dict[tuple[str, int], str] = {}

@@ -62,11 +62,11 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import set_in_file, substitutions, unset
+from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
 class _MatchContext:
@@ -622,7 +622,6 @@ class Linter:
             source, statements, [r.kind for r in results], diagnostics, covered, before
         )
         diagnostics = self._suppress(source, statements, diagnostics)
-        diagnostics = self._given_values(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
             # of a string literal is, where fix can write the edit in it (fix/hosted.py).
@@ -639,42 +638,6 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
-
-    def _given_values(
-        self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
-    ) -> list[Diagnostic]:
-        """The findings in a statement that reads a psql variable given a value (`-v`) have no
-        fix: `check` lints the statement with the value put in, `fix` the file as written,
-        without it, so neither could make the other's decision (fix says why, as check)."""
-        values = self.options.psql_variables
-        if not values or (isinstance(source, MappedSource) and source.framework != PSQL):
-            return diagnostics
-        # The file as written: the reads are in it.
-        text = source.original if isinstance(source, MappedSource) else source.text
-        if ":" not in text:
-            return diagnostics
-        written = split(Source(source.path, text)) if text is not source.text else statements
-        held: dict[tuple[int, int], list[str]] = {}
-        for read, _ in substitutions(written, values):
-            statement = next(s for s in written if s.start <= read.start < s.end)
-            held.setdefault((statement.start, statement.end), []).append(read.written)
-        if not held:
-            return diagnostics
-        out = []
-        for d in diagnostics:
-            at = source.original_offset(d.start) if isinstance(source, MappedSource) else d.start
-            names = next((v for (s, e), v in held.items() if s <= at < e), None)
-            if names is not None and (d.fix is not FixAvailability.NONE or d.fix_note):
-                read = ", ".join(dict.fromkeys(names))
-                d = replace(
-                    d,
-                    fix=FixAvailability.NONE,
-                    fix_note=f"the statement reads psql variable {read}, given a value: check"
-                    " lints it with the value put in, fix edits the file as written, without"
-                    " it; fix this statement by hand",
-                )
-            out.append(d)
-        return out
 
     def _unless_gset(
         self, source: Source, statements: list[Statement], results: list[Settled]

@@ -187,15 +187,17 @@ def test_a_not_null_with_a_comment_inside_keeps_its_default(tmp_path: Path) -> N
     assert ("DSQL601", "none") in _decisions(tmp_path, sql)
 
 
-def test_a_statement_reading_a_given_psql_variable_has_the_same_decision_in_check_and_fix(
+def test_a_statement_reading_a_given_psql_variable_is_decided_with_the_value(
     tmp_path: Path,
 ) -> None:
-    """check lints the statement with `-v`'s values put in, fix the file as written: a finding
-    in it has no fix in either, and both say why in the same words."""
+    """With `-v`, check and fix both read the statement with the values put in: a finding in
+    the file's own text is fixed there, the `:name` reads kept; one in a value, or whose fix
+    would copy a value into the file, is left, both saying why in the same words."""
     path = tmp_path / "m.sql"
     path.write_text(
         'CREATE TABLE :"schema".items (id uuid PRIMARY KEY, n :coltype, tags text[]);\n'
-        "CREATE TABLE other (id uuid PRIMARY KEY, tags text[]);\n",
+        "CREATE TABLE other (id uuid PRIMARY KEY, tags text[]);\n"
+        'ALTER TABLE :"schema".items ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES other (id);\n',
         encoding="utf-8",
     )
     given = ["-v", "schema=s", "-v", "coltype=serial"]
@@ -206,12 +208,18 @@ def test_a_statement_reading_a_given_psql_variable_has_the_same_decision_in_chec
         (d["start"]["line"], d["code"]): (d["fix"], d["fix_note"])
         for d in json.loads(checked.output)["diagnostics"]
     }
-    fix, note = found[1, "DSQL102"]
-    assert fix == "none" and note.startswith('the statement reads psql variable :"schema"')
-    assert found[2, "DSQL102"] == ("unsafe", None)  # no variable: fixed as ever
+    assert found[1, "DSQL102"] == ("unsafe", None)  # in the file's text: fixed there
+    assert found[2, "DSQL102"] == ("unsafe", None)
+    in_value, copies = found[1, "DSQL101"], found[3, "DSQL202"]
+    assert in_value[0] == "none" and "in a psql variable's value" in in_value[1]
+    assert copies[0] == "none" and "would write a psql variable's value" in copies[1]
     fixed = CliRunner().invoke(
         cli, ["fix", "--isolated", "--unsafe-fixes", "--diff", *given, str(path)]
     )
-    assert f"m.sql:1: DSQL102 not fixed: {note}" in fixed.output
+    assert '+CREATE TABLE :"schema".items (id uuid PRIMARY KEY, n :coltype, tags jsonb);' in (
+        fixed.output
+    )
     assert "+CREATE TABLE other (id uuid PRIMARY KEY, tags jsonb);" in fixed.output
-    assert "+CREATE TABLE :" not in fixed.output
+    assert f"m.sql:1: DSQL101 not fixed: {in_value[1]}" in fixed.output
+    assert f"m.sql:3: DSQL202 not fixed: {copies[1]}" in fixed.output
+    assert "2 remain" in fixed.output
