@@ -112,9 +112,7 @@ class FixJudge:
         followed: Followed = {}
         report = _moved_errors(report, actions)
         report = _added_ddl(report, actions)
-        if isinstance(report.source, MappedSource) or not any(
-            _follows(d, actions) for d in report.diagnostics
-        ):
+        if _orm(report.source) or not any(_follows(d, actions) for d in report.diagnostics):
             return report, followed
         if here is None:
             here = Place(
@@ -209,6 +207,14 @@ class FixJudge:
         if self.last is None or self.last[0] is not parsed:
             self.last = (parsed, ParseTokens(parsed.statement, parsed.tokens))
         return self.last[1]
+
+
+def _orm(source: Source) -> bool:
+    """Whether `source` is SQL an ORM file holds or generates (a SQL file with psql's `-v`
+    values put in is SQL text, its type changes judged like any file's)."""
+    from dsql_lint.lint.psql_values import PSQL
+
+    return isinstance(source, MappedSource) and source.framework != PSQL
 
 
 def _deciding_fixer(rule: Rule) -> Action | None:
@@ -322,7 +328,7 @@ def later_places(
 
     places: list[Place | None] = []
     for at, source in enumerate(sources):
-        if isinstance(source, MappedSource) or source.problem is not None:
+        if _orm(source) or source.problem is not None:
             places.append(None)
             continue
         split = statements(source, options.assume_in_transaction, options.framework_transactions)
