@@ -455,7 +455,10 @@ def _action_verdicts(
             variables = {"command": action.name, "why": why}
             out.append(diagnostic(statement, refused, start, end, variables))
         elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
-            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+            # A finding fix can remove does not speak for the action: the warning would only
+            # appear once that fix is made (a CACHE 1 added to ADD GENERATED AS IDENTITY).
+            kept = [d for d in found if d.fix is FixAvailability.NONE]
+            if any(_has(kept, c) for c in action.rules) or _about(kept, spans, index):
                 continue
             out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
         if raw and action.read_as_tree and unread is not None:
