@@ -83,8 +83,10 @@ def with_included(
     """`sources` with the files each includes read right after it, in the order psql meets
     them (and those they include in turn), each marked with the include lines it is read
     through, as `apply` inlines them; a file another of `sources` includes is read there
-    only, as apply plans it. `read`: a file's Source as psql runs it. Includes that cannot be
-    followed (outside `roots`, missing, a cycle) are DSQL011's."""
+    only, as apply plans it, and a file one migration includes twice where it first
+    includes it (the linter runs it again at the other: lint/runs.py). `read`: a file's Source as
+    psql runs it. Includes that cannot be followed (outside `roots`, missing, a cycle) are
+    DSQL011's."""
     found = {
         source.path: list(_included(source, roots, read))
         for source in sources
@@ -104,7 +106,15 @@ def with_included(
             continue
         out.extend(expansion(source))
         reached.update(map(_key, expansion(source)))
-    return out
+    # A file one migration includes twice is read once, where psql first runs it: its
+    # findings are about its lines, which one fix edits, and the second run repeats the same
+    # statements in the same context. Included by two migrations, it is read in each (their
+    # variables and schema differ).
+    first: dict[tuple[str, Path | str], Source] = {}
+    for source in out:
+        root = source.included_by[0][0] if source.included_by else source.path
+        first.setdefault((root, _key(source)), source)
+    return list(first.values())
 
 
 def _key(source: Source) -> Path | str:
