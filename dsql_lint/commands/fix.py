@@ -129,7 +129,9 @@ def fix(
     sources = [read_source(path, orm=True, strict=False) for path in files]
     if output is None:
         roots = list(lint.include_roots or ())
-        read = with_included(sources, roots, lambda path: read_source(path, strict=False))
+        read = with_included(
+            sources, roots, lambda path: read_source(path, strict=False), lint.psql_variables
+        )
         sources = []
         for source in read:
             if all(source.path != s.path for s in sources):

@@ -720,8 +720,9 @@ class Linter:
         stdin = source.path == STDIN
         roots = [] if stdin else self.options.include_roots or roots_of([source.path])
         chain = [] if stdin else chain_of(source)
+        values = self.options.psql_variables
         for statement in statements:
-            include = include_of(statement) if statement.kind is Kind.META else None
+            include = include_of(statement, values) if statement.kind is Kind.META else None
             if include is not None and stdin:  # no folder to read it from: said, not passed
                 why = "is not followed in SQL read from standard input (give the file's path)"
             else:
