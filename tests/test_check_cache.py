@@ -231,3 +231,20 @@ def test_a_fix_declined_for_a_later_file_is_declined_from_the_cache_too(
     assert check(str(folder)) == first and declined in first and decided == []
     (folder / "V2__b.sql").write_text("SELECT 1;\n")
     assert declined not in check(str(folder)) and decided == [1]
+
+
+def test_a_domain_refused_in_a_reused_file_still_refuses_the_columns_after_it(
+    findings_cache: Path, tmp_path: Path, linted: list[list[str]]
+) -> None:
+    """The CREATE DOMAIN's refusal travels with its file's cached effects (DSQL110)."""
+    folder = tmp_path / "domains"
+    folder.mkdir()
+    (folder / "V1__domain.sql").write_text("CREATE DOMAIN tags AS text[];\n")
+    (folder / "V2__posts.sql").write_text(
+        "CREATE TABLE posts (id uuid PRIMARY KEY, labels tags);\n"
+    )
+    check(str(folder))
+    (folder / "V2__posts.sql").write_text("CREATE TABLE posts (id uuid PRIMARY KEY, more tags);\n")
+    second = check(str(folder))
+    assert linted[-1] == ["V2__posts.sql"]  # V1's findings and effects were reused
+    assert "V2__posts.sql:1:47: DSQL110" in second

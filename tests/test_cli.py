@@ -88,6 +88,42 @@ def test_stdin(tmp_path: Path) -> None:
     assert "<stdin>:1:20: DSQL101" in result.stdout.decode()
 
 
+def test_output_format_is_an_alias_of_format() -> None:
+    """ruff's spelling, `--output-format`, gives what `--format` gives."""
+    sql = "CREATE TABLE t (id serial);\n"
+    spelled = run("check", "--isolated", "--output-format", "github", "-", stdin=sql)
+    assert spelled.returncode == 1, spelled.stderr
+    assert spelled.stdout == run("check", "--isolated", "--format", "github", "-", stdin=sql).stdout
+    assert spelled.stdout.startswith(b"::error line=1,col=20,")
+    usage = run("check", "--help").stdout.decode()
+    assert "--format, --output-format" in usage
+    assert "--stdin-filename NAME" in usage
+
+
+def test_stdin_filename_names_the_input_and_finds_its_framework_and_config(
+    tmp_path: Path,
+) -> None:
+    """`--stdin-filename` (as an editor passes a buffer to ruff): standard input is read as
+    that file, its name in the report, its format (a Knex migration, not SQL) from its name,
+    and the configuration from its folder."""
+    knex = ROOT / "fixtures" / "orm" / "knex" / "20240101000000_create_accounts.js"
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / ".dsql-lint.yaml").write_text("ignore: [DSQL407]\n")
+    name = "db/20240101000000_create_accounts.js"
+    named = run("check", "--stdin-filename", name, "-", stdin=knex.read_bytes(), cwd=tmp_path)
+    found = named.stdout.decode()
+    assert named.returncode == 1, named.stderr
+    assert f"{name}:5:77: DSQL301 [index-without-async]" in found
+    assert "<stdin>" not in found and "DSQL012" not in found and "DSQL407" not in found
+    bare = run("check", "--stdin-filename", name, stdin=knex.read_bytes(), cwd=tmp_path)
+    assert bare.stdout == named.stdout  # no path given: standard input, as ruff reads it
+    as_sql = run("check", "-", stdin=knex.read_bytes(), cwd=tmp_path).stdout.decode()
+    assert "<stdin>:1:1: DSQL012" in as_sql  # without a name, a script is not SQL
+    beside = run("check", "--stdin-filename", name, "other.sql", stdin="SELECT 1;", cwd=tmp_path)
+    assert beside.returncode == 0, beside.stdout
+    assert "ignoring other.sql in favour of standard input" in beside.stderr.decode()
+
+
 @pytest.mark.parametrize(
     ("args", "setup", "message"),
     [
@@ -268,6 +304,17 @@ def test_a_finding_in_a_huge_line_shows_the_part_around_the_caret(tmp_path: Path
     above = frames[frames.index(caret) - 1]
     # The caret still points at the finding's text, inside the window shown.
     assert above[caret.index("^") :].startswith("text[]")
+
+
+def test_control_characters_of_a_binary_file_are_not_printed(tmp_path: Path) -> None:
+    """A binary file's bytes (an escape sequence, a bell) are shown as U+FFFD in the frame,
+    one each, so the terminal is not driven and the caret stays under its character."""
+    (tmp_path / "bin.sql").write_bytes(b"SELECT \x1b[31m x FROM \x07t \x01;\n")
+    out = run("check", "--isolated", "bin.sql", cwd=tmp_path).stdout.decode()
+    frame, caret = [line for line in out.splitlines() if " | " in line][-2:]
+    assert "\x1b" not in out and "\x07" not in out
+    assert frame.endswith("| SELECT \ufffd[31m x FROM \ufffdt \ufffd;")
+    assert frame[caret.index("^")] == "\ufffd"
 
 
 def test_history_reads_earlier_migrations_as_unreported_context(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """Django operations whose SQL depends on the migrations before them (AlterField, RenameField,
+RenameModel, an auto primary key widened,
 RemoveField, AlterModelTable, AlterUniqueTogether, AlterIndexTogether) and constraints written
 as SQL (CheckConstraint, UniqueConstraint with a condition or expressions): the reader writes
 the statements `manage.py sqlmigrate` printed for each migration of
@@ -96,6 +97,27 @@ def test_an_alter_field_finding_points_at_its_operation() -> None:
     assert (unique.line, unique.col) == (24, 19)  # its field=models.CharField(...)
 
 
+def test_a_finding_on_an_operations_sql_spans_its_call(tmp_path: Path) -> None:
+    """0003_state run atomic: each RenameField and RemoveField after the first DDL is DSQL401,
+    shown on the whole `migrations.RemoveField(...)` call, not its first character."""
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps)
+    migration = apps / "shop" / "migrations" / "0003_state.py"
+    migration.write_text(migration.read_text().replace("    atomic = False\n", ""))
+    lines = migration.read_text().splitlines()
+    found = own(lint_paths([str(migration)], LintOptions()).diagnostics)
+    shown = {
+        lines[d.line - 1].strip().split("(")[0]: (d.line, d.col, d.end_line, d.end_col)
+        for d in found
+        if d.code == "DSQL401" and ("Field(" in lines[d.line - 1])
+    }
+    assert set(shown) == {"migrations.RenameField", "migrations.RemoveField"}
+    for line, col, end_line, end_col in shown.values():
+        text = lines[line - 1]
+        assert (col, end_line, end_col) == (text.index("migrations.") + 1, line, len(text))
+        assert text[end_col - 2 :] == "),"  # the call's closing parenthesis is its last
+
+
 def test_an_operation_on_a_model_no_earlier_migration_creates_is_named_as_not_checked(
     tmp_path: Path,
 ) -> None:
@@ -143,3 +165,24 @@ def test_an_app_elsewhere_in_the_project_is_found_through_manage_py(tmp_path: Pa
     assert statements(written) == statements(
         (DATA / "django_state_shop_0001_initial.sql").read_text()
     )
+
+
+def test_a_renamed_model_a_many_to_many_field_points_at_is_not_checked(tmp_path: Path) -> None:
+    """Django then renames the many-to-many table's column too, which is not written here:
+    said, not guessed (a foreign key pointing at it is written: lab 0005)."""
+    shutil.copytree(APPS / "lab", tmp_path / "lab")
+    folder = tmp_path / "lab" / "migrations"
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    (folder / "0006_racks.py").write_text(
+        head + "    dependencies = [('lab', '0005_journal')]\n    operations = [\n"
+        "        migrations.CreateModel(name='Rack', fields=[('id', models.BigAutoField("
+        "primary_key=True)), ('gauges', models.ManyToManyField(to='lab.gauge'))]),\n    ]\n"
+    )
+    later = folder / "0007_meter.py"
+    later.write_text(
+        head + "    dependencies = [('lab', '0006_racks')]\n    operations = [\n"
+        "        migrations.RenameModel(old_name='Gauge', new_name='Meter'),\n    ]\n"
+    )
+    found = own(lint_paths([str(later)], LintOptions()).diagnostics)
+    notes = [d for d in found if d.code == "DSQL007"]
+    assert len(notes) == 1 and "not checked here: RenameModel" in notes[0].message

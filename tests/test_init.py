@@ -421,3 +421,68 @@ def test_a_kept_migrations_folder_gets_no_framework_of_another(tmp_path: Path) -
         in result.stdout
     )
     assert (tmp_path / "app" / ".dsql-lint.yaml").read_text() == config
+
+
+RUNNER_PROJECTS = Path(__file__).resolve().parents[1] / "fixtures" / "runners"
+
+
+@pytest.mark.parametrize(
+    ("source", "table", "config"),
+    [
+        (
+            FRAMEWORKS / "django",
+            "django_migrations",
+            {"migrations": "shop/migrations", "framework": "django"},
+        ),
+        (RUNNER_PROJECTS / "knex-disabled", "knex_migrations_lock", {"migrations": "migrations"}),
+        (RUNNER_PROJECTS / "typeorm-each", '"timestamp"', {"migrations": "src/migrations"}),
+    ],
+)
+def test_a_refused_bookkeeping_table_is_written_as_the_bootstrap(
+    tmp_path: Path, source: Path, table: str, config: dict
+) -> None:
+    """Where the runner check models creates a bookkeeping table DSQL refuses (DSQL407) only
+    when it is missing, init writes that table in DSQL's form and names it as `bootstrap:`:
+    check is then clean of DSQL407, and a second init changes nothing."""
+    root = tmp_path / "app"
+    shutil.copytree(source, root)
+    result = init(root)
+    assert result.returncode == 0, result.stderr
+    assert "created       dsql-bootstrap.sql: " in result.stdout
+    assert table in (root / "dsql-bootstrap.sql").read_text()
+    written = yaml.safe_load((root / ".dsql-lint.yaml").read_text())
+    assert written == {"target": "latest", **config, "bootstrap": ["dsql-bootstrap.sql"]}
+    checked = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "DSQL407" not in checked.stdout
+    again = init(root)
+    assert "unchanged     .dsql-lint.yaml" in again.stdout, again.stdout
+    assert "unchanged     dsql-bootstrap.sql" in again.stdout, again.stdout
+
+
+def test_script_migrations_get_a_text_hook_and_an_existing_configuration_the_key(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(RUNNER_PROJECTS / "mikro-orm-each", root)
+    (root / ".dsql-lint.yaml").write_text("ignore: [DSQL104]\n")
+    result = init(root)
+    assert result.returncode == 0, result.stderr
+    assert (root / ".dsql-lint.yaml").read_text() == (
+        "ignore: [DSQL104]\nmigrations: src/migrations\nbootstrap: [dsql-bootstrap.sql]\n"
+    )
+    hook = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
+    assert hook["types"] == ["text"] and hook["files"] == "^src/migrations/"
+
+
+def test_no_bootstrap_where_the_runner_needs_none(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(FRAMEWORKS / "alembic", root)  # alembic_version is accepted
+    assert init(root).returncode == 0
+    assert not (root / "dsql-bootstrap.sql").exists()
+    assert "bootstrap" not in yaml.safe_load((root / ".dsql-lint.yaml").read_text())

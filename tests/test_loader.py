@@ -168,3 +168,23 @@ def test_statement_words_load(tmp_path: Path) -> None:
     # Dispatched on the first word of its `words:`.
     assert ruleset.may_start(check, exp.Command, "CREATE")
     assert not ruleset.may_start(check, exp.Command, "DROP")
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        "{node: DataType, parent: {not: {node: Create, key: this}}}",
+        "{node: DataType, any_of: [{key: kind}]}",
+        "{node: DataType, parent: {all_of: [{node: ColumnDef, key: kind}]}}",
+    ],
+)
+def test_a_key_the_matcher_would_not_read_is_a_load_error(tmp_path: Path, match: str) -> None:
+    """`key:` is read directly under `parent:` and in its `any_of` options; anywhere else it
+    was ignored, so a rule matched more than its author wrote."""
+    text = GOOD.replace(
+        "    match:\n      node: ColumnDef\n      where:\n        $name: widget\n",
+        f"    match: {match}\n",
+    )
+    found = error_of(tmp_path, text)
+    assert found.startswith(f"{tmp_path / 'rules.yaml'}:2: "), found
+    assert "`key` (which arg of its parent the node is) is read directly under `parent:`" in found

@@ -31,6 +31,30 @@ def matches(spec: dict, sql: str) -> bool:
     return compile_match(spec)(parsed.tree, _MatchContext(parsed))
 
 
+def matched_nodes(spec: dict, sql: str) -> list[str]:
+    """The class names of the nodes of the one statement in `sql` that `spec` matches."""
+    (statement,) = split(Source("<test>", sql))
+    parsed = parse(statement)
+    test, ctx = compile_match(spec), _MatchContext(parsed)
+    return [type(node).__name__ for node in parsed.tree.walk() if test(node, ctx)]
+
+
+def test_a_key_in_an_any_of_option_under_parent_is_that_options_arg() -> None:
+    """`parent: {any_of: [{node: ColumnDef, key: kind}, ...]}`: the node is the ColumnDef's
+    type, not any child of it (its name); each option with its own arg."""
+    spec = {
+        "parent": {
+            "any_of": [{"node": "ColumnDef", "key": "kind"}, {"node": "Create", "key": "this"}]
+        }
+    }
+    sql = "CREATE TABLE t (c int, d text);"
+    assert matched_nodes(spec, sql) == ["Schema", "DataType", "DataType"]
+    keyless = {"parent": {"any_of": [{"node": "ColumnDef"}, {"node": "Create"}]}}
+    assert "Identifier" in matched_nodes(keyless, sql)  # c and d, ColumnDef's `this`
+    both = {"parent": {"key": "kind", "any_of": [{"node": "ColumnDef", "key": "this"}]}}
+    assert matched_nodes(both, sql) == []  # the option's key and the parent's both hold
+
+
 @pytest.mark.parametrize(
     ("words", "sql", "matched"),
     [

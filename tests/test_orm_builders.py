@@ -331,5 +331,127 @@ def test_typeorm_constraints_added_later() -> None:
     mapped = reader(Source("a.ts", text))
     assert 'ALTER TABLE "u" ADD CONSTRAINT "u_e" UNIQUE ("e")' in mapped.text
     assert 'ALTER TABLE "u" ADD CONSTRAINT "u_pk" PRIMARY KEY ("id")' in mapped.text
+    [note] = mapped.notes  # the old column named: TypeORM reads it from the database
+    assert note.unread and "`changeColumn(...)`'s old column given by name" in note.message
+
+
+NESTED = (
+    "exports.up = async function (knex) {\n"
+    "  await knex.transaction(async (trx) => {\n"
+    "    await trx.schema.createTable('kt_a', (t) => { t.uuid('id').primary(); t.integer('n'); "
+    "t.check('n > 0', [], 'kt_a_pos'); });\n"
+    "  });\n};\n"
+)
+
+
+def _mapped(name: str, text: str):  # noqa: ANN202 - a MappedSource
+    reader = read_given(Path(name), text)
+    assert reader is not None
+    return reader(Source(name, text))
+
+
+def test_knex_transaction_in_a_migration_is_a_savepoint_as_recorded() -> None:
+    """knex 3.3.0's `migrate:latest` ran NESTED (tests/data/knex_3.3.0_latest_nested_
+    transaction.log): in the run's transaction, SAVEPOINT, the table with its check, RELEASE."""
+    log = (ROOT / "tests" / "data" / "knex_3.3.0_latest_nested_transaction.log").read_text()
+    sent = [line.split("statement: ", 1)[1] for line in log.splitlines() if "statement: " in line]
+    start = next(k for k, s in enumerate(sent) if s.startswith("SAVEPOINT"))
+    recorded = [s.rstrip(";") for s in sent[start : start + 3]]
+    ours = [s.strip() for s in _mapped("m.js", NESTED).text.split(";\n") if s.strip()]
+    assert ours == ["BEGIN", *recorded, "COMMIT"]  # (the run's transaction: Knex's lock too)
+
+
+def test_knex_transaction_is_its_own_where_the_migration_runs_in_none() -> None:
+    text = NESTED.replace("'kt_a_pos'); });", "'kt_a_pos'); });\n    await trx.raw('select 1');")
+    mapped = _mapped("m.js", text + "exports.config = { transaction: false };\n")
+    assert mapped.text.startswith("BEGIN;\ncreate table")
+    assert "SAVEPOINT" not in mapped.text and mapped.text.rstrip().endswith("COMMIT;")
+    assert "knex.transaction" in mapped.hints["ddl-with-dml-in-transaction"]
+
+
+def test_knex_table_checks_as_knex_writes_them() -> None:
+    """As knex 3.3.0's `toQuery()` printed them under node; one with bindings is not read."""
+    text = (
+        "exports.up = async (knex) => {\n"
+        "  await knex.schema.alterTable('u', (t) => { t.check('n > 1'); "
+        "t.check('n > 2', undefined, 'u_two'); t.check('n > 3'); t.check('n > ?', [4]); });\n};\n"
+    )
+    mapped = _mapped("m.js", text)
+    assert mapped.text.split(";\n")[1:4] == [
+        'alter table "u" add constraint "u"_1 check(n > 1)',
+        'alter table "u" add constraint u_two check(n > 2)',
+        'alter table "u" add constraint "u"_2 check(n > 3)',
+    ]
     [note] = mapped.notes
-    assert note.unread and "`queryRunner.changeColumn(...)`" in note.message
+    assert note.unread and "`check(...)` with bindings" in note.message
+
+
+def test_mikro_orm_knex_builders_raw_and_execute_are_read() -> None:
+    """MikroORM has no schema builder of its own; `this.getKnex()`'s, `knex.raw` inside
+    `addSql` and `this.execute(...)` are read, and nothing is left as not checked."""
+    run = _check(FIXTURES / "orm" / "mikro-knex", ".", "--format", "json")
+    codes = [(d["start"]["line"], d["code"]) for d in json.loads(run.stdout)["diagnostics"]]
+    assert codes == [
+        (8, "DSQL407"),
+        (8, "DSQL406"),
+        (9, "DSQL101"),  # t.increments(): serial
+        (12, "DSQL301"),
+        (12, "DSQL401"),
+        (13, "DSQL401"),  # this.execute's ALTER
+    ]
+
+
+def test_knex_extras_project() -> None:
+    run = _check(FIXTURES / "orm" / "knex-extras", ".", "--format", "json")
+    codes = [
+        (Path(d["path"]).name[:14], d["start"]["line"], d["code"])
+        for d in json.loads(run.stdout)["diagnostics"]
+    ]
+    assert ("20261201000000", 10, "DSQL204") in codes  # the alterTable check, not NOT VALID
+    assert [c for c in codes if c[2] == "DSQL405"] == [
+        ("20261202000000", 4, "DSQL405"),
+        ("20261202000000", 8, "DSQL405"),
+    ]
+    assert "DSQL016" not in [c for *_, c in codes]
+
+
+def test_typeorm_change_column_as_typeorm_sends_it() -> None:
+    """What typeorm 1.1.4's PostgresQueryRunner.changeColumn sent for the same calls, run
+    under node against PostgreSQL with `logging: ["query"]` (its catalog reads left out)."""
+    text = (
+        "export class Tc1700000000000 implements MigrationInterface {\n"
+        "  public async up(queryRunner: QueryRunner): Promise<void> {\n"
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'a', type: 'integer', "
+        "isNullable: true }), new TableColumn({ name: 'a', type: 'text', isNullable: true }));\n"
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'b', type: 'varchar', "
+        "isNullable: true }), new TableColumn({ name: 'b2', type: 'varchar', isNullable: false, "
+        'default: "\'x\'", comment: "it\'s" }));\n'
+        "    await queryRunner.changeColumn('tc', new TableColumn({ name: 'c', type: 'numeric', "
+        "precision: 5, scale: 2, isNullable: true }), new TableColumn({ name: 'c', type: "
+        "'numeric', precision: 7, scale: 2, isNullable: true }));\n"
+        "  }\n}\n"
+    )
+    mapped = _mapped("1700000000000-Tc.ts", text)
+    assert [s for s in mapped.text.split(";\n") if s.strip()][1:-1] == [
+        'ALTER TABLE "tc" DROP COLUMN "a"',
+        'ALTER TABLE "tc" ADD "a" text',
+        'ALTER TABLE "tc" RENAME COLUMN "b" TO "b2"',
+        'ALTER TABLE "tc" ALTER COLUMN "b2" SET NOT NULL',
+        "COMMENT ON COLUMN \"tc\".\"b2\" IS 'it''s'",
+        'ALTER TABLE "tc" ALTER COLUMN "b2" SET DEFAULT \'x\'',
+        'ALTER TABLE "tc" ALTER COLUMN "c" TYPE numeric(7,2)',
+    ]
+    assert not mapped.notes
+
+
+def test_typeorm_change_project_is_read_whole() -> None:
+    path = FIXTURES / "orm" / "typeorm-change" / "src" / "migrations" / "1733000000000-Widen.ts"
+    text = path.read_text()
+    mapped = _mapped(str(path), text)
+    assert (
+        'ALTER TABLE "orders" DROP COLUMN "total";\nALTER TABLE "orders" ADD "total" numeric(12,2)'
+        in (mapped.text)
+    )
+    assert 'RENAME COLUMN "note" TO "remark"' in mapped.text
+    assert "ALTER COLUMN \"remark\" SET DEFAULT ''" in mapped.text
+    assert not mapped.notes and "BEGIN" not in mapped.text  # `transaction = false`

@@ -14,7 +14,9 @@ from dsql_lint.cli import cli
 from dsql_lint.errors import RuleError
 from dsql_lint.settings import LintOptions
 from dsql_lint.settings.lint import all_rules
-from dsql_lint.syntax.psql_variables import NO_VALUE, assignment, given
+from dsql_lint.syntax.psql_variables import NO_VALUE, assignment, given, substitute, substitutions
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -167,6 +169,48 @@ def test_a_read_a_gset_may_set_is_one_finding(tmp_path: Path) -> None:
     plain = tmp_path / "p.sql"
     plain.write_text("CREATE TABLE t:x (id uuid PRIMARY KEY);\n")
     assert [f[0] for f in findings(str(plain))] == ["DSQL012"]
+
+
+# What psql 15 sends for each, given `-v x=VAL` (its query buffer, printed by `\\p`): its
+# lexer reads `:x` after any token, a word too, and not in a `::` cast, a string or a name.
+AS_PSQL_SENDS = [
+    ("SELECT t:x;", "SELECT tVAL;"),
+    ("SELECT :x::text;", "SELECT VAL::text;"),
+    ("SELECT a::x;", "SELECT a::x;"),
+    ("SELECT 1:x;", "SELECT 1VAL;"),
+    ("SELECT t$:x;", "SELECT t$VAL;"),
+    ('SELECT "t":x;', 'SELECT "t"VAL;'),
+    ("SELECT 'a':x;", "SELECT 'a'VAL;"),
+    ("SELECT (1):x;", "SELECT (1)VAL;"),
+    ("SELECT a[1:x];", "SELECT a[1VAL];"),
+    ("SELECT :x:;", "SELECT VAL:;"),
+    ("SELECT t:xy;", "SELECT t:xy;"),  # another variable, with no value: as written
+    ("SELECT ':x', $$ :x $$; -- :x", "SELECT ':x', $$ :x $$; -- :x"),
+]
+
+
+@pytest.mark.parametrize(("written", "sent"), AS_PSQL_SENDS)
+def test_values_are_put_in_where_psqls_lexer_reads_a_variable(written: str, sent: str) -> None:
+    statements = split(Source("a.sql", written))
+    assert substitute(written, substitutions(statements, {"x": "VAL"})) == sent
+
+
+def test_a_read_after_a_word_is_put_in_and_without_a_value_judged_as_written(
+    tmp_path: Path,
+) -> None:
+    """`t_:sfx` is read as psql reads it: given `-v sfx=v2`, check lints `t_v2`; with no
+    value psql sends `t_:sfx` as written, a syntax error, and a slice's `a[1:n]` (`n` a
+    column) as written too, which PostgreSQL reads: neither is DSQL015. `:n::int` is a
+    read, and without a value DSQL015."""
+    path = tmp_path / "a.sql"
+    path.write_text(
+        "CREATE TABLE t_:sfx (id uuid PRIMARY KEY, n int);\n"
+        "SELECT (ARRAY[1, 2, 3])[1:n] FROM t_:sfx;\n"
+        "SELECT :lim::int;\n"
+    )
+    assert findings("-v", "sfx=v2", "-v", "lim=3", str(path)) == []
+    assert findings("-v", "lim=3", str(path)) == [("DSQL012", 1, 16, 17), ("DSQL012", 2, 37, 38)]
+    assert findings("-v", "sfx=v2", str(path)) == [("DSQL015", 3, 8, 12)]
 
 
 def test_an_include_reads_the_variables_given(tmp_path: Path) -> None:

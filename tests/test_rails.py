@@ -56,10 +56,11 @@ def test_execute_heredocs_and_strings_keep_positions() -> None:
     assert "DROP TABLE" not in source.text  # def down never runs forward
     assert "BEGIN" not in source.text  # disable_ddl_transaction!
     found = findings(path)
-    assert at(found) == [(9, 12, "DSQL105"), (13, 5, "DSQL007"), (14, 5, "DSQL007")]
+    # change_column_null :users, :email, true is DROP NOT NULL, which DSQL accepts
+    assert at(found) == [(9, 12, "DSQL105"), (13, 5, "DSQL007"), (15, 5, "DSQL007")]
     interpolated, unread = (d for d in found if d.code == "DSQL007")
     assert "#{...}" in interpolated.message
-    assert "not checked here: change_column_null" in unread.message
+    assert "not checked here: rename_index" in unread.message
     assert "db/structure.sql" in unread.message
 
 
@@ -195,3 +196,31 @@ def test_a_double_quoted_heredoc_decodes_its_escapes_as_ruby_does(tmp_path: Path
         )
         source = read_source(str(path), orm=True)
         assert read in source.text, opener
+
+
+def test_column_changes_are_read_as_the_adapter_writes_them(tmp_path: Path) -> None:
+    """change_column (a type change), change_column_null with a default (an UPDATE, then SET
+    NOT NULL), change_column_default and add_index's `using:` are the SQL Rails sends, so
+    DSQL's refusals of them are findings, not an unread note."""
+    folder = tmp_path / "db" / "migrate"
+    folder.mkdir(parents=True)
+    (folder / "20240101000000_change.rb").write_text(
+        "class Change < ActiveRecord::Migration[7.1]\n"
+        "  def change\n"
+        "    change_column :things, :score, :bigint\n"
+        "    change_column_null :things, :score, false, 0\n"
+        '    change_column_default :things, :name, from: nil, to: "x"\n'
+        "    add_index :things, :tags, using: :gin\n"
+        "  end\n"
+        "end\n"
+    )
+    found = findings(folder)
+    assert {(d.line, d.code) for d in found if d.code not in ("DSQL401", "DSQL402")} == {
+        (3, "DSQL608"),  # ALTER COLUMN ... TYPE
+        (4, "DSQL609"),  # SET NOT NULL
+        (6, "DSQL301"),
+        (6, "DSQL302"),  # USING gin
+    }
+    assert (4, "DSQL402") in {(d.line, d.code) for d in found}  # the UPDATE filling NULLs
+    source = read_source(str(folder / "20240101000000_change.rb"), orm=True)
+    assert 'ALTER TABLE "things" ALTER COLUMN "name" SET DEFAULT \'x\';' in source.text

@@ -406,6 +406,64 @@ def test_check_command_formats(fmt: str, tmp_path: Path, schema: dict) -> None:
         assert ET.fromstring(proc.stdout).get("failures") != "0"
 
 
+def _check_included(tmp_path: Path, fmt: str) -> str:
+    """`check --format FMT V1__main.sql`, which `\\ir`s parts/mid.sql, which `\\ir`s
+    parts/t.sql, whose SERIAL is the finding."""
+    (tmp_path / "parts").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "V1__main.sql").write_text("SELECT 1;\n\\ir parts/mid.sql\n")
+    (tmp_path / "parts" / "mid.sql").write_text("\\ir t.sql\n")
+    (tmp_path / "parts" / "t.sql").write_text("CREATE TABLE t (id serial PRIMARY KEY);\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "--no-cache"]
+        + ["--select", "DSQL101", "--format", fmt, "V1__main.sql"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    return proc.stdout
+
+
+def test_sarif_names_the_include_lines_as_related_locations(tmp_path: Path, schema: dict) -> None:
+    log = json.loads(_check_included(tmp_path, "sarif"))
+    assert_valid_sarif(log, schema)
+    (res,) = log["runs"][0]["results"]
+    (location,) = res["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "parts/t.sql"
+    assert location["relationships"] == [{"target": 1, "kinds": ["isIncludedBy"]}]
+    mid, main = res["relatedLocations"]
+    assert (mid["id"], main["id"]) == (1, 2)
+    assert mid["physicalLocation"] == {
+        "artifactLocation": {"uri": "parts/mid.sql", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1},
+    }
+    assert main["physicalLocation"]["artifactLocation"]["uri"] == "V1__main.sql"
+    assert main["physicalLocation"]["region"] == {"startLine": 2}
+    assert mid["message"]["text"] == "includes parts/t.sql"
+    assert main["message"]["text"] == "includes parts/mid.sql"
+    assert mid["relationships"] == [
+        {"target": 0, "kinds": ["includes"]},
+        {"target": 2, "kinds": ["isIncludedBy"]},
+    ]
+    assert main["relationships"] == [{"target": 1, "kinds": ["includes"]}]
+
+
+def test_a_finding_read_directly_has_no_related_locations(report: LintReport) -> None:
+    for res in sarif_of(report)["runs"][0]["results"]:
+        assert "relatedLocations" not in res
+        assert res["locations"][0].keys() == {"physicalLocation"}
+
+
+def test_github_and_junit_name_the_include_lines(tmp_path: Path) -> None:
+    through = "included by: V1__main.sql:2 -> parts/mid.sql:1"
+    (annotation, _summary) = _check_included(tmp_path, "github").splitlines()
+    assert annotation.startswith("::error file=parts/t.sql,line=1,")
+    message = annotation.split("::", 2)[2]
+    assert message.split("%0A")[1] == through
+    case = ET.fromstring(_check_included(tmp_path, "junit")).find(".//failure")
+    assert case is not None and case.text is not None
+    assert case.text.splitlines()[1] == through
+
+
 # --- DSQL's own words ------------------------------------------------------------------
 
 

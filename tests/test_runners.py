@@ -91,6 +91,56 @@ def at(found: list[dict]) -> list[tuple[str, int, str]]:
         # The bookkeeping table created by a `bootstrap:` file in DSQL's form: no DSQL407.
         ("django-bootstrap", []),  # and every migration `atomic = False`: a clean check
         ("typeorm-clean", []),  # `transaction = false` (migrationsTransactionMode "each")
+        # The runner as the project's configuration sets it (orm/js_config.py).
+        (
+            "knex-disabled",  # disableTransactions: no run, no row in a transaction
+            [
+                ("20261201000000_accounts.js", 2, "DSQL407"),
+                ("20261203000000_labels.js", 6, "DSQL401"),  # config.transaction = true
+            ],
+        ),
+        (
+            "typeorm-each",  # each migration with its row; the third sets transaction = false
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000001-Accounts.ts", 5, "DSQL406"),
+                ("1733000000002-Tags.ts", 5, "DSQL406"),
+            ],
+        ),
+        (
+            "typeorm-none",  # no transaction but the third's, which sets transaction = true
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000003-Labels.ts", 8, "DSQL406"),
+            ],
+        ),
+        (
+            "typeorm-all",  # written out, the default: one transaction for the run
+            [
+                ("1733000000001-Accounts.ts", 5, "DSQL407"),
+                ("1733000000001-Accounts.ts", 5, "DSQL406"),
+                ("1733000000002-Tags.ts", 5, "DSQL401"),
+                ("1733000000002-Tags.ts", 5, "DSQL406"),
+            ],
+        ),
+        (
+            "supabase-seed",  # config.toml's seed files, after the migrations
+            [
+                ("20261201000000_tags.sql", 1, "DSQL406"),
+                ("20261201000000_tags.sql", 1, "DSQL407"),
+                ("01_tags.sql", 1, "DSQL407"),  # seed_files: two DDL in one transaction
+                ("02_colours.sql", 2, "DSQL406"),  # its seed_files row
+                ("02_colours.sql", 3, "DSQL402"),
+            ],
+        ),
+        ("mikro-orm-off", [("Migration20261201000001.ts", 5, "DSQL407")]),  # transactional
+        (
+            "mikro-orm-each",  # allOrNothing: false: each migration alone, its row after it
+            [
+                ("Migration20261201000001.ts", 5, "DSQL407"),
+                ("Migration20261201000003.ts", 6, "DSQL401"),
+            ],
+        ),
         (
             "drizzle-bootstrap",  # the migrator's one transaction still holds DDL and rows
             [
@@ -181,6 +231,41 @@ def test_each_bookkeeping_statement_is_refused_by_the_rule_it_names(name: str) -
     assert table.rule in {d.code for d in lint_text(table.sql)}
 
 
+@pytest.mark.parametrize(
+    ("name", "project"),
+    [
+        ("django", "django"),
+        ("drizzle", "drizzle"),
+        ("supabase", "supabase"),
+        ("typeorm", "typeorm-all"),
+        ("knex", "knex"),
+        ("mikro-orm", "mikro-orm-off"),
+    ],
+)
+def test_each_bookkeeping_in_dsqls_form_clears_it(name: str, project: str, tmp_path: Path) -> None:
+    """`Bookkeeping.create`, the `bootstrap:` file init writes, is accepted by the rules and
+    provides every table whose presence makes the runner send nothing of its own."""
+    table = RUNNERS[name].bookkeeping
+    assert table is not None and table.provided_by
+    assert not [d for d in lint_text(table.create) if d.severity.value == "error"]
+    shutil.copytree(PROJECTS / project, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "dsql-bootstrap.sql").write_text(table.create + "\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("bootstrap: [dsql-bootstrap.sql]\n")
+    assert "DSQL407" not in [code for *_, code in at(check(tmp_path))]
+
+
+@pytest.mark.parametrize("name", [n for n, r in RUNNERS.items() if r.bookkeeping is not None])
+def test_each_setting_the_bookkeeping_sets_that_dsql_refuses_is_named(name: str) -> None:
+    """The Supabase CLI's bookkeeping transaction begins with `SET LOCAL lock_timeout`
+    (recorded), which DSQL710 refuses: DSQL407 says so with the rest."""
+    table = RUNNERS[name].bookkeeping
+    assert table is not None
+    refused = [d for d in lint_text(table.sql) if d.code == "DSQL710"]
+    settings = [re.search(r"SET\s+(?:LOCAL\s+)?(\w+)", table.sql[d.start :]) for d in refused]
+    assert all(f"SET LOCAL {s[1]}" in table.refused for s in settings if s)
+    assert name.startswith("supabase") == bool(refused)
+
+
 def test_a_transaction_the_file_writes_itself_keeps_the_rules_help() -> None:
     text = "BEGIN;\nCREATE TABLE a (id uuid PRIMARY KEY);\nCREATE TABLE b (id uuid);\nCOMMIT;\n"
     [found] = lint_text(text, path="db/migration/V1__own.sql")
@@ -219,6 +304,47 @@ def test_knex_runs_each_migration_alone_once_one_opts_out(tmp_path: Path) -> Non
         "exports.up = (knex) => knex.raw('CREATE INDEX ASYNC tags_id ON tags (id)');\n"
     )
     assert at(check(tmp_path)) == [("20261201000000_accounts.js", 4, "DSQL407")]
+
+
+@pytest.mark.parametrize(
+    ("project", "said"),
+    [
+        ("knex-disabled", "(3 files, knexfile.js: disableTransactions: true)"),
+        ("typeorm-each", '(3 files, src/data-source.ts: migrationsTransactionMode: "each")'),
+        ("typeorm-all", "(2 files, src/data-source.ts)"),
+        ("mikro-orm-off", "(3 files, mikro-orm.config.ts: transactional: false)"),
+        ("supabase-seed", "(2 files, supabase/config.toml [db.seed] sql_paths)"),
+    ],
+)
+def test_discovery_names_the_configuration_it_read(project: str, said: str) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=PROJECTS / project, env=env)
+    assert said in done.stderr.splitlines()[-1]
+
+
+def test_a_knexfile_whose_environments_disagree_is_read_as_the_default(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "knex-disabled", tmp_path, dirs_exist_ok=True)
+    knexfile = tmp_path / "knexfile.js"
+    knexfile.write_text(knexfile.read_text().replace("true }", "false }", 1))
+    found = at(check(tmp_path))
+    assert ("20261202000000_tags.js", 2, "DSQL401") in found  # one transaction for the run
+    assert ("20261201000000_accounts.js", 2, "DSQL406") in found
+
+
+def test_a_changed_setting_is_not_answered_from_the_cache(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "mikro-orm-off", tmp_path, dirs_exist_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+
+    def cached() -> list[str]:
+        args = [sys.executable, "-m", "dsql_lint", "check", "--format", "json"]
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+        return [code for *_, code in at(json.loads(done.stdout)["diagnostics"])]
+
+    assert cached() == ["DSQL407"]
+    config = tmp_path / "mikro-orm.config.ts"
+    config.write_text(config.read_text().replace("transactional: false", "allOrNothing: true"))
+    assert {"DSQL401", "DSQL406"} <= set(cached())  # the defaults: one run, rows inside
 
 
 def test_dbmate_and_supabase_facts_are_recorded_not_recalled() -> None:
@@ -327,6 +453,49 @@ def test_supabase_as_recorded() -> None:
     again = [t for _, t in logged("supabase_3.1.0_db_push_provisioned.log")]
     assert not any(t.startswith(("BEGIN", "CREATE", "ALTER")) for t in again)
     assert ("supabase_migrations", "schema_migrations") in table.provided_by
+
+
+def test_supabase_seeds_as_recorded() -> None:
+    sent = logged("supabase_3.1.0_db_push_seed.log")
+    runner = RUNNERS["supabase-seed"]
+    table = runner.bookkeeping
+    assert table is not None
+    # Its bookkeeping, statement for statement, in one transaction.
+    ours = [s.strip() for s in table.sql.split(";") if s.strip()]
+    created = next(tx for tx, t in sent if "seed_files (path" in t)
+    assert [t for tx, t in sent if tx == created] == ours
+    # Each seed file in one transaction of its own, with its row, in sql_paths' order.
+    seeds = [tx for tx, t in sent if t.startswith("INSERT INTO supabase_migrations.seed_files")]
+    first = [t for tx, t in sent if tx == seeds[0]]
+    assert first[0] == "BEGIN" and first[-1] == "COMMIT"
+    assert first[1:3] == [
+        "insert into notes values (gen_random_uuid(), 'a')",
+        "insert into notes values (gen_random_uuid(), 'b')",
+    ]
+    assert "create table seeded (id int primary key)" in [t for tx, t in sent if tx == seeds[1]]
+    # After the migrations, and none of `schema_paths`' declarative files.
+    texts = [t for _, t in sent]
+    assert texts.index("create table notes (id uuid primary key, body text)") < texts.index(
+        first[1]
+    )
+    assert not any("declared" in t for t in texts)
+
+
+def test_supabase_migrations_a_config_disables_are_said(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "supabase-seed", tmp_path, dirs_exist_ok=True)
+    config = tmp_path / "supabase" / "config.toml"
+    config.write_text(config.read_text().replace("enabled = true", "enabled = false"))
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    # Both disabled: the migrations said skipped, the seed files plain SQL.
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "dsql-lint: Supabase migrations in supabase/migrations (1 file, supabase/config.toml: "
+        "[db.migrations] enabled = false: the CLI skips them)"
+    )
+    assert "Supabase seed files" not in done.stderr
+    assert "02_colours.sql:2:1: DSQL406" not in done.stdout
 
 
 def test_knex_as_recorded() -> None:

@@ -70,6 +70,37 @@ def test_utf16_and_utf32_without_a_byte_order_mark_are_decoded(encoding: str) ->
     )
 
 
+MOSTLY_NOT_ASCII = [
+    "-- Таблица пользователей: имя, фамилия и адрес электронной почты\nCREATE TABLE т (и uuid);\n",
+    "-- 用户表：保存用户的姓名、电子邮件地址和创建时间\nCREATE TABLE 用户 (编号 uuid);\n",
+    "用户表一二三四\n",  # one ASCII character in it
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("text", MOSTLY_NOT_ASCII, ids=["cyrillic", "cjk", "one-ascii"])
+def test_utf16_and_utf32_without_a_byte_order_mark_mostly_not_ascii_are_decoded(
+    encoding: str, text: str
+) -> None:
+    """Fewer than half its characters are ASCII, so not told by the NULs of ASCII alone: by
+    the one reading that holds ASCII (the other byte order reads it as other characters)."""
+    data = text.encode(encoding)
+    source = decode("x.sql", data)
+    assert (source.text, source.encoding, source.problem) == (text, encoding, None)
+    assert source.encode() == data
+
+
+def test_nul_bytes_two_wide_encodings_read_alike_are_named() -> None:
+    """`A` in either byte order among characters both read the same: neither reading is
+    clearly the file's, so it is not decoded, and the message names both."""
+    source = decode("x.sql", b"\x41\x00\x00\x41" + b"\x4e\x4e" * 4)
+    assert source.problem is not None
+    assert source.problem.message == (
+        "a NUL byte (byte 1): not SQL text; its NUL bytes say UTF-16-LE or UTF-16-BE without a "
+        "byte-order mark: save it as UTF-8"
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -161,6 +161,20 @@ def create(dsql: Any, region: str, tags: Mapping[str, str], deletion_protection:
     return _cluster({**answer, "tags": dict(tags)}, region)
 
 
+def delete(dsql: Any, identifier: str, region: str, unprotect: bool) -> Cluster:
+    """Delete a cluster; `unprotect` turns its deletion protection off first (DeleteCluster
+    refuses a protected cluster with a ConflictException)."""
+    if unprotect:
+        call(
+            f"turn off deletion protection of cluster {identifier}",
+            dsql.update_cluster,
+            identifier=identifier,
+            deletionProtectionEnabled=False,
+        )
+    answer = call(f"delete cluster {identifier}", dsql.delete_cluster, identifier=identifier)
+    return _cluster(answer, region)
+
+
 def wait_active(
     dsql: Any,
     identifier: str,

@@ -254,7 +254,7 @@ def select(
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # edited, missing, failed, interrupted, pending, out of order
+    kind: str  # edited, missing, failed, interrupted, pending, outdated, out of order
     name: str  # the file as shown: its path (the one it ran from, when it is missing)
     detail: str
     ledger_name: str | None = None  # a missing file's name in the ledger
@@ -276,6 +276,8 @@ class Problem:
             )
         if self.kind == "out of order":
             return "`dsql-lint apply --out-of-order` applies it, or give it a higher version"
+        if self.kind == "outdated":
+            return "`dsql-lint apply` runs it again"
         return "`dsql-lint apply` runs it"  # pending, interrupted
 
 
@@ -293,8 +295,8 @@ def missing(plans: list[FilePlan], state: LedgerState) -> list[str]:
     return found
 
 
-def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
-    """What keeps the target from matching the folder (`validate`)."""
+def missing_problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
+    """The files the ledger has and the folder no longer has, by the path each ran from."""
     found = []
     for name in missing(plans, state):
         # A ledger written before paths were recorded knows the file by its name only.
@@ -303,6 +305,24 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
         if path and path != name:
             detail = f"in the ledger as {name}, not in the folder"
         found.append(Problem("missing", path or name, detail, name))
+    return found
+
+
+def outdated(plan: FilePlan, state: LedgerState) -> bool:
+    """A repeatable file changed since a version of it ran (Flyway's "Outdated"): its new
+    checksum is a new ledger entry, which apply runs again."""
+    if plan.role != REPEATABLE or _done(plan, state):
+        return False
+    earlier = f"{plan.migration.file_name}@"
+    return any(
+        name.startswith(earlier) and name != plan.name and row.applied and not row.deleted
+        for name, row in state.files.items()
+    )
+
+
+def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
+    """What keeps the target from matching the folder (`validate`)."""
+    found = missing_problems(plans, state)
     late = set(map(id, out_of_order(plans, state)))
     selected = {id(plan) for plan in select(plans, state, allow_out_of_order=True)}
     for plan in plans:
@@ -323,7 +343,10 @@ def problems(plans: list[FilePlan], state: LedgerState) -> list[Problem]:
             found.append(Problem("out of order", plan.path, "below the highest applied version"))
         # A file that failed or stopped part-way is said so, as status says: not also pending.
         elif id(plan) in selected and not _done(plan, state) and len(found) == said:
-            found.append(Problem("pending", plan.path, "not applied yet"))
+            if outdated(plan, state):
+                found.append(Problem("outdated", plan.path, "changed since it was applied"))
+            else:
+                found.append(Problem("pending", plan.path, "not applied yet"))
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,17 +134,20 @@ def build_plans(
     exclude: Iterable[str] = (),
     login: tuple[str, str] | None = None,
     variables: Mapping[str, str] | None = None,
+    first: Sequence[Path] = (),
 ) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order, less the files the configuration's
     `exclude` names (as `check` skips them). Undo and down files never run forward, so they
     are not planned. `login`: the target's user and database, for Flyway's placeholders;
     `variables`: psql's, given from outside the files (-v, `psql-variables:`), put in and
-    required (includes.expand); None for the commands that only compare files and ledger."""
+    required (includes.expand); None for the commands that only compare files and ledger.
+    `first`: the configuration's `bootstrap:` files, which run before the runner's first
+    migration (as `check` reads them first), in the order given, each once like any file."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
-    all_plans = [
-        plan_file(migration, dsql, roots, login, variables)
-        for migration in run_order([classify(path) for path in migration_files(paths, exclude)])
-    ]
+    early = {p.resolve() for p in first}
+    files = [f for f in migration_files(paths, exclude) if Path(f).resolve() not in early]
+    ordered = [classify(str(p)) for p in first] + run_order([classify(f) for f in files])
+    all_plans = [plan_file(migration, dsql, roots, login, variables) for migration in ordered]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
     included = {Path(source.path).resolve() for plan in all_plans for source in plan.included}
     plans: list[FilePlan] = []

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from dsql_lint.apply.copybatch import MAX_ROWS, committed, rows_of
-from dsql_lint.apply.history import edit_of
-from dsql_lint.apply.ledger import NOT_RUN, STARTED, LedgerState, StatementRow
+from dsql_lint.apply.history import Problem, edit_of, missing_problems, outdated
+from dsql_lint.apply.ledger import APPLIED, NOT_RUN, SKIPPED, STARTED, LedgerState, StatementRow
 from dsql_lint.apply.plan import DDL, FilePlan, Step, Unit
 from dsql_lint.apply.target import Target
+from dsql_lint.syntax.source import migration_key
 
 
 def transaction_of(unit: Unit) -> str:
@@ -85,11 +87,16 @@ def print_plan(
 def print_status(
     plans: list[FilePlan], state: LedgerState, fmt: str, selected: list[FilePlan]
 ) -> int:
-    """Print each file's and statement's status; the number of failed statements."""
+    """Print each file's and statement's status, and the applied files the folder no longer
+    has where their version puts them (Flyway info's "Missing"); the number of failed
+    statements."""
     failed = 0
     runs = set(map(id, selected))
     width = _where_width(plans)
+    gone = sorted(missing_problems(plans, state), key=lambda p: _order(p.ledger_name or p.name))
     for plan in plans:
+        while gone and _order(gone[0].ledger_name or gone[0].name) < _order(plan.name):
+            _print_missing(gone.pop(0), state, fmt)
         steps = plan.steps
         statuses = [ledger_status(step, state) for step in steps]
         failed += statuses.count("failed")
@@ -101,6 +108,8 @@ def print_status(
             overall = "in progress"
         if "failed" in statuses:
             overall = "failed"
+        if overall == "pending" and outdated(plan, state):
+            overall = "outdated"  # changed since it ran: apply runs it again
         if id(plan) not in runs:
             overall = "below baseline" if plan.role == "versioned" else "not used"
         if _edited(plan, state):
@@ -122,6 +131,8 @@ def print_status(
             )
         else:
             accepted = f", {not_run} not run: edits accepted by repair" if not_run else ""
+            if overall == "outdated":
+                accepted += "; changed since it was applied: `dsql-lint apply` runs it again"
             copy = f"; COPY: {committed(*copying)}" if copying else ""
             click.echo(
                 f"{plan.path}: {overall} "
@@ -148,7 +159,29 @@ def print_status(
                 if rows is not None and status == STARTED:
                     extra += f"  [COPY: {committed(*rows)}]"
                 click.echo(f"  {step.where:<{width}} {status:<8} {step.first_line}{extra}")
+    for problem in gone:
+        _print_missing(problem, state, fmt)
     return failed
+
+
+def _order(name: str) -> tuple:
+    """Where a file falls among the others by its version, as Flyway lists them."""
+    return migration_key(Path(name.split("@", 1)[0]))
+
+
+def _print_missing(problem: Problem, state: LedgerState, fmt: str) -> None:
+    name = problem.ledger_name or problem.name
+    total = state.files[name].statements
+    done = (APPLIED, SKIPPED)
+    applied = sum(row.status in done for (file, _), row in state.statements.items() if file == name)
+    if fmt == "json":
+        fields = {"file": problem.name, "name": name, "status": "missing", "applied": applied}
+        click.echo(json.dumps({"event": "file", **fields, "not_run": 0, "statements": total}))
+    else:
+        click.echo(
+            f"{problem.name}: missing ({problem.detail}; {applied}/{total} statements applied): "
+            f"{problem.remedy}"
+        )
 
 
 def _copied(step: Step, row: StatementRow | None) -> tuple[int, int] | None:

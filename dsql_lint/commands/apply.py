@@ -6,6 +6,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,10 +16,11 @@ from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans, passed_over
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
-from dsql_lint.commands.options import apply_paths, config_options, lint_options
+from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options, lint_options
 from dsql_lint.errors import UserError
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
+from dsql_lint.syntax.source import expand_paths
 
 
 def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,7 +118,6 @@ def _local_target(kw: dict[str, Any], fresh: bool, settings: Settings, create: b
     """The project's local PostgreSQL, running until the command ends; the plans and the
     executor treat it as they treat `--dsn`. The project is the folder of its configuration
     file, else the current one; `create`: a command that writes makes it when it is missing."""
-    from pathlib import Path
 
     from dsql_lint.apply.local import description, local_server
 
@@ -254,10 +255,12 @@ def _plan_and_apply(paths: tuple[str, ...], kw: dict[str, Any]) -> int:
         settings.lint.exclude,
         target.login() if target is not None else None,
         settings.lint.psql_variables,
+        first=bootstrap_paths(settings),
     )
     for line in passed_over(list(paths)):
         click.echo(f"dsql-lint: warning: {line}", err=True)
-    report = _preflight_report(list(paths), settings.lint, plans, target, kw["to"])
+    linted = _bootstrap_first(list(paths), bootstrap_paths(settings))
+    report = _preflight_report(linted, settings.lint, plans, target, kw["to"])
     if not _preflight(report, force=kw["force"], dry_run=kw["dry_run"]):
         return 1
     if kw["dry_run"]:
@@ -274,6 +277,16 @@ def _plan_and_apply(paths: tuple[str, ...], kw: dict[str, Any]) -> int:
         print_plan(selected, state, target, kw["fmt"])
         return stops
     return _apply(plans, _require(target), kw)
+
+
+def _bootstrap_first(paths: list[str], bootstrap: tuple[Path, ...]) -> list[str]:
+    """What the pre-flight lints: the `bootstrap:` files first, as `check` reads them and as
+    apply runs them, then the migrations without them."""
+    if not bootstrap:
+        return paths
+    early = {p.resolve() for p in bootstrap}
+    later = [f for f in expand_paths(paths) if Path(f).resolve() not in early]
+    return [str(p) for p in bootstrap] + later
 
 
 def _apply(plans: list[FilePlan], target: Target, kw: dict[str, Any]) -> int:
@@ -430,7 +443,13 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
+    plans = build_plans(
+        list(paths),
+        target.is_dsql,
+        settings.lint.exclude,
+        target.login(),
+        first=bootstrap_paths(settings),
+    )
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)
     failed = print_status(plans, state, kw["fmt"], selected)

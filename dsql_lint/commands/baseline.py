@@ -24,7 +24,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -51,7 +51,13 @@ def baseline(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
+    plans = build_plans(
+        list(paths),
+        target.is_dsql,
+        settings.lint.exclude,
+        target.login(),
+        first=bootstrap_paths(settings),
+    )
     below = [
         p for p in plans if p.role == VERSIONED and p.version is not None and p.version <= version
     ]

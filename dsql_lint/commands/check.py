@@ -24,7 +24,7 @@ from dsql_lint.report import FORMATS
 from dsql_lint.report.model import LintReport
 from dsql_lint.report.text import use_color
 from dsql_lint.settings import LintOptions, Overrides, resolve_settings
-from dsql_lint.syntax.source import expand_paths, read_source, with_history
+from dsql_lint.syntax.source import STDIN, expand_paths, read_source, with_history
 
 if TYPE_CHECKING:
     from dsql_lint.fix.engine import Fixer
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 @click.argument("paths", nargs=-1)
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
     type=click.Choice(sorted(FORMATS)),
     default="text",
@@ -65,6 +66,12 @@ if TYPE_CHECKING:
     help="Read the earlier migrations of each given file's folder as context, unreported "
     "(the pre-commit hook passes only the staged files).",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="Read standard input as the file NAME: the name findings are reported at, and the "
+    "path its framework, configuration and includes are found from (as ruff's).",
+)
 @lint_options
 def check(
     paths: tuple[str, ...],
@@ -73,6 +80,7 @@ def check(
     jobs: int | None,
     no_cache: bool,
     history: bool,
+    stdin_filename: str | None,
     overrides: Overrides,
 ) -> int:
     """Report DSQL incompatibilities in SQL files, folders of migrations, or stdin (-).
@@ -88,18 +96,22 @@ def check(
 
     Exit status: 0 clean, 1 error-severity findings, 2 usage or input error.
     """
-    settings = resolve_settings(list(paths), overrides)
+    if stdin_filename is not None:
+        paths = _stdin_only(paths)
+    named = [stdin_filename if p == STDIN and stdin_filename else p for p in paths]
+    settings = resolve_settings(named, overrides)
     targets = migration_paths(paths, settings, orm=True)
     options = settings.lint
     options.jobs = jobs or parallel.default_jobs()
     judge = options.fix_judge = FixJudge()
-    options.include_roots = include_roots(targets, settings)
+    roots = [stdin_filename if t == STDIN and stdin_filename else t for t in targets]
+    options.include_roots = include_roots(roots, settings)
     files, context = expand_paths(targets, options.exclude, orm=True), set()
     if history:
         from dsql_lint.orm.detect import migrations_only  # reads ORM files: only when asked
 
         files, context = with_history(migrations_only(files), options.exclude)
-    read = [read_source(path, orm=True, strict=False) for path in files]
+    read = [read_source(p, orm=True, strict=False, stdin_name=stdin_filename) for p in files]
     sources = as_psql_runs(read, options, targets)
     if context:  # what a context file includes is context too
         context |= {s.path for s in sources if s.included_by and s.included_by[0][0] in context}
@@ -119,6 +131,15 @@ def check(
     else:
         click.echo(module.render(report), nl=False)
     return 1 if report.has_errors else 0
+
+
+def _stdin_only(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """With --stdin-filename, standard input is what is checked, as ruff reads it: a path
+    given beside it is said and left."""
+    for path in paths:
+        if path != STDIN:
+            click.echo(f"dsql-lint: ignoring {path} in favour of standard input", err=True)
+    return (STDIN,)
 
 
 def _writable(report: LintReport, options: LintOptions) -> LintReport:

@@ -1,5 +1,5 @@
-"""`dsql-lint cluster list|show|create|wait`: find or create an Aurora DSQL cluster, wait until
-it accepts connections, and put its endpoint in `.env`. There is no delete command."""
+"""`dsql-lint cluster list|show|create|wait|delete`: find or create an Aurora DSQL cluster, wait
+until it accepts connections, put its endpoint in `.env`, and delete it when done."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _wait_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group()
 def cluster() -> None:
-    """Find, create and wait for Aurora DSQL clusters (boto3's `dsql` client)."""
+    """Find, create, wait for and delete Aurora DSQL clusters (boto3's `dsql` client)."""
 
 
 @cluster.command("list")
@@ -153,8 +153,43 @@ def wait(identifier: str, **kw: Any) -> int:
     return 0
 
 
+@cluster.command()
+@click.argument("identifier")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option(
+    "--disable-deletion-protection",
+    is_flag=True,
+    help="turn the cluster's deletion protection off first (create turns it on)",
+)
+@_aws_options
+def delete(identifier: str, **kw: Any) -> int:
+    """Delete a cluster and all its data. Asks first unless --yes; a cluster with deletion
+    protection on is refused unless --disable-deletion-protection."""
+    name, arn_region = clusters.parse_identifier(identifier)
+    dsql, region = _client(kw, arn_region)
+    found = clusters.get(dsql, name, region)
+    if found.deletion_protection and not kw["disable_deletion_protection"]:
+        raise UserError(
+            f"cluster {name} has deletion protection on: run again with"
+            " --disable-deletion-protection to turn it off and delete it"
+        )
+    if not kw["yes"]:
+        if not sys.stdin.isatty():
+            raise UserError(f"deleting cluster {name} loses its data: add --yes to confirm")
+        click.confirm(
+            f"Delete cluster {name} ({found.name}) in {region} and all its data?", abort=True
+        )
+    deleted = clusters.delete(dsql, name, region, kw["disable_deletion_protection"])
+    if kw["fmt"] == "json":
+        click.echo(json.dumps(deleted.as_json(), indent=2))
+    else:
+        click.echo(f"deleting cluster {name} in {region} ({deleted.status})")
+    return 0
+
+
 def _wait(dsql: Any, identifier: str, region: str, kw: Mapping[str, Any]) -> Cluster:
     def progress(found: Cluster, elapsed: float) -> None:
+        sys.stdout.flush()  # "created cluster ..." first, even when stdout is a pipe
         line = f"{found.identifier}: {found.status} after {elapsed:.0f} s"
         if kw["fmt"] == "json":
             event = {"event": "status", "identifier": found.identifier, "status": found.status}

@@ -314,4 +314,38 @@ def coverage() -> str:
             checked = ", ".join(command.rules)
         example = command.example.replace("|", "\\|")
         lines.append(f"| {command.name} | {command.verdict} | {checked} | `{example}` |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _action_coverage()) + "\n"
+
+
+def _action_coverage() -> list[str]:
+    """The section of docs/coverage.md on the actions of the commands judged action by action."""
+    from dsql_lint.lint.actions import table
+    from dsql_lint.lint.commands import REFUSED, UNDOCUMENTED, VERDICTS
+
+    lines = []
+    for command, entries in table().items():
+        counts = ", ".join(f"{sum(e.verdict == v for e in entries)} {v}" for v in VERDICTS)
+        lines += [
+            "",
+            f"## {command}, action by action",
+            "",
+            f"Each action of PostgreSQL 18's {command} synopsis ({len(entries)}: {counts}).",
+            "A statement's actions are split at the commas outside parentheses and each is",
+            "judged by its leading words, at its own span: a refused action no rule reports is",
+            "DSQL005, an undocumented one DSQL006. The table is",
+            "`rules/commands/postgresql-18-actions.yaml`; each example is checked by the tests.",
+            "",
+            "| Action | Verdict | Checked by | Example |",
+            "|---|---|---|---|",
+        ]
+        for entry in entries:
+            if entry.verdict == REFUSED:
+                checked = ", ".join(entry.rules) or f"DSQL005: {entry.why}"
+            elif entry.verdict == UNDOCUMENTED:
+                checked = ", ".join(["DSQL006", *entry.rules])
+            else:
+                checked = ", ".join(entry.rules)
+            action = entry.action.replace("|", "\\|")
+            example = entry.example.replace("|", "\\|")
+            lines.append(f"| `{action}` | {entry.verdict} | {checked} | `{example}` |")
+    return lines

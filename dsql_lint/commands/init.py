@@ -69,10 +69,12 @@ def init(**kw: Any) -> int:
     folder = None if found is None else _relative(found.folder, project, kw["migrations"])
     framework = None if found is None else found.framework
     applied = found is None or found.applied
+    written = _bootstrap(project, found, kw["force"])
     changes = [
         _dotenv(project, kw["endpoint"], endpoint, region, kw["force"]),
         merges.line_file(project / ".gitignore", ".gitignore", ".dsql-lint/", "apply --local"),
-        _config(project, folder, framework, kw["force"]),
+        *([written] if written is not None else []),
+        _config(project, folder, framework, kw["force"], written is not None),
     ]
     edit = ""
     if folder is None:
@@ -81,7 +83,7 @@ def init(**kw: Any) -> int:
         changes += [Change(None, templates.WORKFLOW, SKIP, why)]
     else:
         install = this_install()
-        entry = templates.precommit_repo(re.escape(folder), install, framework)
+        entry = templates.precommit_repo(re.escape(folder), install, found.hook)
         changes.append(
             merges.precommit_file(
                 project / ".pre-commit-config.yaml",
@@ -144,7 +146,24 @@ def _dotenv(project: Path, given: str | None, endpoint: str, region: str, force:
     return merges.env_file(project / ".env", ".env", values, force)
 
 
-def _config(project: Path, folder: str | None, framework: str | None, force: bool) -> Change:
+def _bootstrap(project: Path, found: Detected | None, force: bool) -> Change | None:
+    """The `bootstrap:` file, where the runner `check` models for the migrations creates a
+    bookkeeping table DSQL refuses only when it is missing (DSQL407): that table in DSQL's
+    form, so that check, and the runner, find it there."""
+    from dsql_lint.syntax.runners import RUNNERS
+
+    runner = RUNNERS.get(found.modelled or "") if found is not None else None
+    table = runner.bookkeeping if runner is not None else None
+    if runner is None or table is None or not table.create:
+        return None
+    text = templates.bootstrap(runner.command, table.table, table.create)
+    what = f"{table.table} in a form DSQL accepts, run before `{runner.command}` (DSQL407)"
+    return whole_file(project / templates.BOOTSTRAP, templates.BOOTSTRAP, text, what, force)
+
+
+def _config(
+    project: Path, folder: str | None, framework: str | None, force: bool, bootstrap: bool
+) -> Change:
     from dsql_lint.settings import config_file
 
     path = project / config_file.YAML_NAMES[0]
@@ -152,6 +171,8 @@ def _config(project: Path, folder: str | None, framework: str | None, force: boo
     keys = {"migrations": folder} if folder else {}
     if folder and framework:
         keys["framework"] = framework
+    if bootstrap:
+        keys["bootstrap"] = f"[{templates.BOOTSTRAP}]"
     if found is not None and found.parent == project.resolve():
         if found.name == config_file.PYPROJECT:
             add = "".join(f'; add {key} = "{value}"' for key, value in keys.items())
@@ -161,7 +182,8 @@ def _config(project: Path, folder: str | None, framework: str | None, force: boo
     if path.exists() and keys:
         return merges.yaml_keys_file(path, path.name, keys, force)
     what = ", ".join(["target latest", *(f"{key} {value}" for key, value in keys.items())])
-    return whole_file(path, path.name, templates.config(folder, framework), what, force)
+    text = templates.config(folder, framework, templates.BOOTSTRAP if bootstrap else None)
+    return whole_file(path, path.name, text, what, force)
 
 
 def _mcp(

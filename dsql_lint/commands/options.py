@@ -220,6 +220,12 @@ def _framework_refusal(framework: str | None) -> str | None:
     return None
 
 
+def bootstrap_paths(settings: Settings) -> tuple[Path, ...]:
+    """The configuration's `bootstrap:` files as the user would type them from here: apply
+    runs them before the migrations, as check reads them first."""
+    return tuple(Path(_shown(path, Path.cwd())) for path in settings.bootstrap)
+
+
 def _shown(path: Path, here: Path) -> str:
     """As the user would type it from here."""
     absolute = path if path.is_absolute() else here / path

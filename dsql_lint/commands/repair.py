@@ -28,7 +28,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
 from dsql_lint.errors import UserError
 from dsql_lint.settings import resolve_settings
 
@@ -69,7 +69,13 @@ def repair(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
+    plans = build_plans(
+        list(paths),
+        target.is_dsql,
+        settings.lint.exclude,
+        target.login(),
+        first=bootstrap_paths(settings),
+    )
     accepted = [_plan_of("--accept-edits", path, plans, paths) for path in accept_edits]
     marked = [_plan_of("--mark-applied", path, plans, paths) for path in mark_applied]
     session = _session(target)

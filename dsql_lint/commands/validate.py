@@ -19,7 +19,7 @@ from dsql_lint.commands.apply import (
     read_local_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -36,7 +36,13 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(list(paths), target.is_dsql, settings.lint.exclude, target.login())
+    plans = build_plans(
+        list(paths),
+        target.is_dsql,
+        settings.lint.exclude,
+        target.login(),
+        first=bootstrap_paths(settings),
+    )
     state, _ = history.adopt(plans, _read_ledger(target))
     found = history.problems(plans, state)
     for problem in found:

@@ -27,8 +27,8 @@ def cache_dir() -> Path:
 
 
 PACKAGE = Path(__file__).resolve().parents[1]
-# What a cached value is made of: the rules, and the table of PostgreSQL commands.
-PICKLED = ("engine/model.py", "diagnostic.py", "lint/commands.py")
+# What a cached value is made of: the rules, and the tables of PostgreSQL commands and actions.
+PICKLED = ("engine/model.py", "diagnostic.py", "lint/commands.py", "lint/actions.py")
 
 
 def _key(kind: str, files: Sequence[Path]) -> str:

@@ -4,8 +4,10 @@ A match is a mapping; every key must hold:
 
     node: DataType | [Create, Alter]   the node is an instance of one of these sqlglot classes
     where: {arg: value-spec, ...}      conditions on the node's args (see below)
-    parent: match                      the direct parent matches; `key: kind` inside it
-                                       also requires the node to be the parent's `kind` arg
+    parent: match                      the direct parent matches; `key: kind` inside it (or
+                                       inside one of its `any_of` options, for that option)
+                                       also requires the node to be the parent's `kind` arg;
+                                       `key` anywhere else is a load error
     ancestor: match                    some ancestor matches
     has: match                         some descendant (not the node itself) matches
     not: match | any_of: [match] | all_of: [match]
@@ -67,7 +69,6 @@ MATCH_KEYS = {
     "node",
     "where",
     "parent",
-    "key",
     "ancestor",
     "has",
     "not",
@@ -109,6 +110,11 @@ def compile_match(
     `words`: the enclosing match's leading words, which `$rest` follows."""
     if not isinstance(spec, dict):
         raise CompileError("a match must be a mapping")
+    if "key" in spec and "key" not in allowed_extra:
+        raise CompileError(
+            "`key` (which arg of its parent the node is) is read directly under `parent:` or "
+            "in one of that `parent:`'s `any_of` options, and nowhere else"
+        )
     unknown = set(spec) - MATCH_KEYS - allowed_extra
     if unknown:
         raise CompileError(f"unknown match key(s): {', '.join(sorted(map(str, unknown)))}")
@@ -224,11 +230,24 @@ def _compile_parent(spec: Any) -> Predicate:
     if not isinstance(spec, dict):
         raise CompileError("`parent` must be a mapping")
     key = spec.get("key")
-    inner = compile_match({k: v for k, v in spec.items() if k != "key"})
+    rest = {k: v for k, v in spec.items() if k != "key"}
+    # `any_of` options that name the arg each is for: (key or None, the option's match).
+    keyed: list[tuple[Any, Predicate]] = []
+    if any(isinstance(o, dict) and "key" in o for o in rest.get("any_of") or []):
+        for option in _as_list(rest.pop("any_of"), "any_of"):
+            if not isinstance(option, dict):
+                raise CompileError("a match must be a mapping")
+            match = compile_match({k: v for k, v in option.items() if k != "key"})
+            keyed.append((option.get("key"), match))
+    inner = compile_match(rest)
 
     def test(node: exp.Expr, ctx: Context) -> bool:
         parent = node.parent
         if parent is None or (key is not None and node.arg_key != key):
+            return False
+        if keyed and not any(
+            (want is None or node.arg_key == want) and option(parent, ctx) for want, option in keyed
+        ):
             return False
         return inner(parent, ctx)
 

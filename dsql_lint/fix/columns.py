@@ -99,7 +99,8 @@ class ReplaceType(Action):
         if span.ok and whole.ok and _column_at(whole, span[0].start) is None:
             return NoFix(_not_a_column(whole, written))
         chosen = choices.get(self.choice, "") if self.choice else ""
-        text = self.by_type.get(norm_type(written), self.texts[chosen])
+        first = (span[0].text, whole[0].text) if span.ok and whole.ok and len(span) else None
+        text = self._new(written, chosen, first)
         new = Change("", "", written, text).new_type
         if "IDENTITY" in text.upper() and _alters_table(span):
             return NoFix("DSQL adds no identity column to an existing table (DSQL606)")
@@ -159,8 +160,15 @@ class ReplaceType(Action):
         """The column's type as written, and the new one as the fix writes it."""
         chosen = choices.get(self.choice, "") if self.choice else ""
         old = tokens.text(column.type.start, column.type.stop)
-        text = self.by_type.get(norm_type(old), self.texts[chosen])
-        return old, cased(text, like_replaced(text, tokens[column.type.start].text, tokens[0].text))
+        return old, self._new(old, chosen, (tokens[column.type.start].text, tokens[0].text))
+
+    def _new(self, written: str, chosen: str, first: tuple[str, str] | None) -> str:
+        """The type the fix writes for the type `written`, in the case of the words around
+        it (`first`: the type's first word and the statement's), as check and fix both say
+        it. `pg_catalog.money` is money."""
+        builtin = norm_type(written).replace('"', "").removeprefix("PG_CATALOG.")
+        text = self.by_type.get(builtin, self.texts[chosen])
+        return text if first is None else cased(text, like_replaced(text, *first))
 
     def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
         """The column the finding's fix changes, and how; None: the statement defines no

@@ -913,12 +913,16 @@ def _use(
         yield from _value(change, parsed, parent.args["default"], place)
         return
     context = parent.sql(dialect="postgres") if parent is not None else column.sql()
+    why = ""
+    if isinstance(parent, exp.Any) and parent.parent is not None:
+        context = parent.parent.sql(dialect="postgres")
+        why = ", which is NULL for an array holding a NULL where jsonb's `?` says false"
     if isinstance(parent, exp.Ordered) and isinstance(parent.parent, exp.IndexParameters):
         using = parent.parent.args.get("using")
         context = f"an index USING {using.name if using is not None else 'btree'} ({context})"
     raise Declined(
         f"{_where(place, parsed)} uses {change.column} as {change.old}:"
-        f" `{context[:80]}{'...' if len(context) > 80 else ''}`"
+        f" `{context[:80]}{'...' if len(context) > 80 else ''}`{why}"
     )
 
 
@@ -976,25 +980,56 @@ def _compatible(change: Change, other: exp.Expr, found: Followed) -> bool:
 def _array_use(
     parsed: Parsed, column: exp.Column, node: exp.Expr, parent: exp.Expr | None
 ) -> Edit | None:
-    """The rewrite of an array function or operator on the column for its JSON array."""
+    """The rewrite of an array function or operator on the column for its JSON array, with
+    the same result for every array: None when there is none."""
     text = parsed.statement.source.text
     start, end = node_span(parsed, column)
     name = text[start:end]
-    # cardinality(a), array_length(a, 1): a one-dimensional array's length.
+    # cardinality(a): a one-dimensional array's length, 0 when empty, as jsonb_array_length.
     if isinstance(parent, exp.Anonymous) and parent.name.lower() == "cardinality":
-        return _replaced(parsed, parent, f"jsonb_array_length({name})")
+        return _replaced(parsed, parent, _named(parent, f"jsonb_array_length({name})"))
+    # array_length(a, 1) is NULL for an empty array, where jsonb_array_length says 0.
     if isinstance(parent, exp.ArraySize) and getattr(parent.expression, "name", None) == "1":
-        return _replaced(parsed, parent, f"jsonb_array_length({name})")
-    # x = ANY(a): whether the array holds x.
+        length = f"NULLIF(jsonb_array_length({name}), 0)"
+        return _replaced(parsed, parent, _named(parent, length))
+    # x = ANY(a): whether the array holds x. It is NULL when the array holds a NULL and not x,
+    # where `?` and `@>` say false: the same only where a condition takes NULL as false.
     if isinstance(parent, exp.Any) and isinstance(parent.parent, exp.EQ):
         eq = parent.parent
-        if eq.expression is parent and not isinstance(eq.this, exp.Any):
+        if eq.expression is parent and not isinstance(eq.this, exp.Any) and _filtering(eq):
             value = eq.this
             s, e = node_span(parsed, value)
             if isinstance(value, exp.Literal) and value.is_string:
                 return _replaced(parsed, eq, f"{name} ? {text[s:e]}")
-            return _replaced(parsed, eq, f"{name} @> jsonb_build_array({text[s:e]})")
+            if isinstance(value, exp.Literal):
+                return _replaced(parsed, eq, f"{name} @> jsonb_build_array({text[s:e]})")
+            if isinstance(value, exp.Column | exp.Parameter | exp.Placeholder):
+                # NULL = ANY(a) is never true; jsonb_build_array(NULL) finds a null element.
+                held = f"{name} @> jsonb_build_array({text[s:e]}) AND {text[s:e]} IS NOT NULL"
+                return _replaced(parsed, eq, f"({held})")
     return None
+
+
+def _named(call: exp.Expr, rewritten: str) -> str:
+    """The rewritten call, keeping the column name an unaliased select item had (a view's
+    column is named after the function)."""
+    select = call.parent
+    if isinstance(select, exp.Select) and any(e is call for e in select.expressions):
+        return f"{rewritten} AS {call.name.lower() or 'array_length'}"
+    return rewritten
+
+
+def _filtering(node: exp.Expr) -> bool:
+    """Whether the condition's value only chooses rows, so NULL and false mean the same: it
+    is, through AND, OR and parentheses, a WHERE, HAVING, JOIN ON or CASE WHEN condition."""
+    parent = node.parent
+    while isinstance(parent, exp.And | exp.Or | exp.Paren):
+        node, parent = parent, parent.parent
+    if isinstance(parent, exp.Where | exp.Having):
+        return True
+    if isinstance(parent, exp.Join):
+        return parent.args.get("on") is node
+    return isinstance(parent, exp.If) and parent.this is node
 
 
 def _replaced(parsed: Parsed, node: exp.Expr, text: str) -> Edit:

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.errors import InputError
+from dsql_lint.init.templates import HOOK_TYPES
 from dsql_lint.syntax.discover import Found, discover
+from dsql_lint.syntax.runners import LABELS
 
 # Folders no migration lives in (dependencies, builds, tool state).
 _PRUNE = {"node_modules", "venv", "target", "build", "dist", "__pycache__"}
@@ -57,6 +59,10 @@ class Detected:
     others: tuple[str, ...] = ()  # other frameworks found, not written
     # The framework whose own runner could run the folder instead of `dsql-lint apply`.
     runner: str | None = None
+    # The runner `check` models for the files (syntax/runners.py), whose bookkeeping table
+    # `init` writes in DSQL's form as the `bootstrap:` file when DSQL refuses the runner's.
+    modelled: str | None = None
+    hook: str = "sql"  # the pre-commit `types` of the migration files
 
 
 # Discovery's groups init can name -> the `framework:` it writes and whether `dsql-lint apply`
@@ -78,6 +84,9 @@ _KNOWN: dict[str, tuple[str | None, bool]] = {
     "Rails migrations": ("rails", False),
     "Rails schema": ("rails", False),
     "rails": ("rails", False),
+    # TypeORM, Knex, Sequelize and MikroORM migrations: their runner is the framework's, which
+    # `check` models whatever the configuration says.
+    "ORM migrations": (None, False),
 }
 _RUNNERS = {"liquibase", "goose", "dbmate", "drizzle", "prisma", "supabase", "flyway"}
 _SECOND = {"Rails schema", "rails"}
@@ -105,7 +114,21 @@ def detect(project: Path) -> Detected | None:
     said = "; ".join(g.summary(project) for g in chosen)
     others = tuple(g.summary(project) for gs in ranked[1:] for g in gs)
     runner = chosen[0].framework if applied and chosen[0].framework in _RUNNERS else None
-    return Detected(folder, framework, applied, said, others, runner)
+    modelled, hook = framework, HOOK_TYPES.get(framework or "", "sql")
+    if chosen[0].framework == "ORM migrations":
+        modelled, hook = _script_runner(chosen[0].files), "text"
+    return Detected(folder, framework, applied, said, others, runner, modelled, hook)
+
+
+def _script_runner(files: list[Path]) -> str | None:
+    """The runner of a folder of TypeScript/JavaScript migrations, from its first file."""
+    from dsql_lint.orm.scripts import framework  # the ORM readers, only on this path
+
+    for path in files:
+        label = framework(path.read_text(encoding="utf-8", errors="replace"))
+        if label is not None:
+            return LABELS.get(label)
+    return None
 
 
 def _weight(groups: list[Found]) -> int:

@@ -118,7 +118,8 @@ def yaml_keys_file(path: Path, shown: str, values: dict[str, str], force: bool) 
         raise UserError(f"{shown}: not a mapping: not changed")
     text, expected, said, kept = before, dict(document), [], ""
     for key, value in values.items():
-        if document.get(key) == value:
+        parsed = yaml.safe_load(value)  # `[a.sql]` is a list
+        if document.get(key) == parsed:
             continue
         line = f"{key}: {value}\n"
         if key in document:
@@ -131,7 +132,7 @@ def yaml_keys_file(path: Path, shown: str, values: dict[str, str], force: bool) 
         else:
             text = (text if not text or text.endswith("\n") else text + "\n") + line
             said.append(f"added {key}: {value}")
-        expected[key] = value
+        expected[key] = parsed
         if _yaml(text, shown) != expected:
             raise UserError(f"{shown}: `{key}` spans several lines: not changed; edit it by hand")
     if said:

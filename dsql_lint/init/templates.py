@@ -14,7 +14,24 @@ HOOK_ID = "dsql-lint"
 HOOK_TYPES = {"alembic": "python", "django": "python", "rails": "ruby"}
 
 
-def config(migrations: str | None, framework: str | None = None) -> str:
+# The `bootstrap:` file init writes where the runner check models creates a bookkeeping table
+# DSQL refuses, and creates it only when it is missing (syntax/runners.py, Bookkeeping.create).
+BOOTSTRAP = "dsql-bootstrap.sql"
+
+
+def bootstrap(command: str, table: str, create: str) -> str:
+    return (
+        f"-- Written by `dsql-lint init`: run this before the first `{command}`, which then\n"
+        f"-- leaves {table} alone; the table it would create itself is one DSQL refuses.\n"
+        "-- Each statement runs in a transaction of its own (psql, or `dsql-lint apply`, which\n"
+        "-- runs this file first as .dsql-lint.yaml's `bootstrap:` says).\n"
+        f"{create}\n"
+    )
+
+
+def config(
+    migrations: str | None, framework: str | None = None, bootstrap: str | None = None
+) -> str:
     lines = [
         "# dsql-lint configuration (written by `dsql-lint init`; README.md, Configuration)",
         "# target: the Aurora DSQL to lint for: latest (today's), or a date such as 2025-05",
@@ -26,6 +43,9 @@ def config(migrations: str | None, framework: str | None = None) -> str:
     if migrations and framework:
         lines.append("# framework: the tool that runs them; check reads them as it does")
         lines.append(f"framework: {framework}")
+    if bootstrap:
+        lines.append("# bootstrap: SQL run before the framework's runner: its bookkeeping table")
+        lines.append(f"bootstrap: [{bootstrap}]")
     return "\n".join(lines) + "\n"
 
 
@@ -60,11 +80,10 @@ jobs:
 {rehearse}"""
 
 
-def precommit_repo(migrations: str, install: Install, framework: str | None = None) -> str:
+def precommit_repo(migrations: str, install: Install, kind: str = "sql") -> str:
     """One `repos:` item: the hook installs dsql-lint as the workflow does when it can (its
     own environment, the same requirement), else runs the one installed in the project's
-    environment."""
-    kind = HOOK_TYPES.get(framework or "", "sql")
+    environment; `kind`: the pre-commit type of the migration files."""
     language = (
         "language: system"
         if install.unreachable

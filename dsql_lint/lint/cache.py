@@ -71,8 +71,9 @@ class FindingsCache:
             digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
-                # and what its reader read elsewhere (Alembic's env.py): the run, the advice
-                said = [source.run, source.run_hint, sorted(source.hints.items())]
+                # and what its reader read elsewhere (Alembic's env.py, a knexfile): the run, the
+                # runner's setting, the advice
+                said = [source.run, source.run_hint, source.setting, sorted(source.hints.items())]
                 digest.update(json.dumps(said, default=_named).encode("utf-8", "surrogatepass"))
             previous = digest.hexdigest()
             keys.append(previous)
@@ -250,7 +251,9 @@ def _fingerprint(options: LintOptions) -> str:
         origin = Path(spec.origin) if spec and spec.origin else None
         if origin is not None and origin.exists():
             digest.update(f"{origin}\0{origin.stat().st_mtime_ns}\0".encode())
-    for directory in (builtin_rules_dir(), *options.rule_dirs):
+    # The tables of commands and of their actions (rules/commands/) decide findings too.
+    builtin = builtin_rules_dir()
+    for directory in (builtin, builtin / "commands", *options.rule_dirs):
         for path in rule_files(directory):
             digest.update(f"{path.resolve()}\0".encode())
             digest.update(path.read_bytes())

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from sqlglot import exp
 
-from dsql_lint.diagnostic import Diagnostic, FixAvailability
+from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
 from dsql_lint.engine.model import Rule
@@ -43,7 +43,7 @@ from dsql_lint.engine.ruleset import (
     RuleSet,
     TransactionCheck,
 )
-from dsql_lint.lint import commands, parallel, runs, suppress
+from dsql_lint.lint import actions, commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
 from dsql_lint.lint.psql_values import PSQL, as_psql_runs
@@ -52,7 +52,7 @@ from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import FixJudge, LintOptions, active_rules, all_rules
-from dsql_lint.syntax import formats, runners
+from dsql_lint.syntax import domains, formats, runners
 from dsql_lint.syntax.bindings import STYLES
 from dsql_lint.syntax.flyway_config import BUILT_IN, placeholders
 from dsql_lint.syntax.formats import statements as migration_statements
@@ -362,7 +362,20 @@ def _analyze_statement(
     raw = isinstance(tree, exp.Command)
     found.extend(_command_verdict(parsed.statement, ctx.code_of(tree), found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
-    return StatementResult(found, kind, cat.effects_of(tree), pending, uses=uses)
+    return StatementResult(found, kind, _effects(parsed, found), pending, uses=uses)
+
+
+def _effects(parsed: Parsed, found: list[Diagnostic]) -> list[cat.Effect]:
+    """The statement's effects on the schema; a CREATE DOMAIN's say which rules refused its
+    base type, which the columns of the domain then are refused for (DSQL110)."""
+    tree = parsed.tree
+    effects = cat.effects_of(tree)
+    base = tree.args.get("expression") if isinstance(tree, exp.Create) else None
+    if base is None or not domains.is_domain_type(base):
+        return effects
+    start, end = node_span(parsed, base)
+    codes = tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
+    return cat.refused_domain(effects, codes) if codes else effects
 
 
 def _command_verdict(
@@ -389,6 +402,8 @@ def _command_verdict(
     command = commands.identify(code)
     if command is None:
         return []
+    if actions.judged(command.name):
+        return _action_verdicts(statement, command.name, code, found, ruleset, raw)
     if commands.refused(command, code):
         if command.rule is not None:
             # A statement about an object kind that has a rule of its own (DROP TRIGGER,
@@ -415,6 +430,72 @@ def _command_verdict(
     if command.verdict == commands.UNDOCUMENTED and rule is not None and not found:
         return [_statement_diagnostic(rule, statement, {"command": command.name})]
     return []
+
+
+def _action_verdicts(
+    statement: Statement,
+    command: str,
+    code: str,
+    found: list[Diagnostic],
+    ruleset: RuleSet,
+    raw: bool,
+) -> list[Diagnostic]:
+    """The verdicts of the table of actions on each action of a statement (ALTER TABLE t
+    CLUSTER ON i, DROP IDENTITY...), at the action: a refused one no rule reported is DSQL005,
+    an undocumented one DSQL006, unless a finding already speaks of that action alone. `raw`:
+    the parser kept the statement as text, so an action whose rules read trees (ADD COLUMN
+    beside a CLUSTER ON) was not checked: DSQL001, unless a rule reported it."""
+    unread = ruleset.special.get(PARSE_ERROR)
+    refused, unknown = (
+        ruleset.special.get(UNSUPPORTED_COMMAND),
+        ruleset.special.get(UNDOCUMENTED_COMMAND),
+    )
+    parts = actions.classify(command, code)
+    spans = [(statement.start + part.start, statement.start + part.end) for part in parts]
+    out = []
+    for index, part in enumerate(parts):
+        action, (start, end) = part.action, spans[index]
+        if action is None:
+            continue
+        if action.verdict == commands.REFUSED and refused is not None:
+            active = [code for code in action.rules if code in ruleset.codes]
+            if action.rules and (not active or any(_reported(found, c, ruleset) for c in active)):
+                continue  # its own rule reported it, or the user turned those rules off
+            why = action.why or f"`dsql-lint explain {action.rules[0]}` says why"
+            variables = {"command": action.name, "why": why}
+            out.append(diagnostic(statement, refused, start, end, variables))
+        elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
+            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+                continue
+            out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
+        if raw and action.read_as_tree and unread is not None:
+            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+                continue
+            error = (
+                f"the parser does not read this form of {command}; written as a statement of"
+                f" its own, `{action.action}` would be"
+            )
+            out.append(diagnostic(statement, unread, start, end, {"error": error}))
+    return out
+
+
+def _reported(found: list[Diagnostic], code: str, ruleset: RuleSet) -> bool:
+    """Whether the rule reported the statement; a catalog rule reports after the walk (it
+    knows the tables), so it is taken at its word."""
+    return _has(found, code) or any(check.rule.code == code for check in ruleset.catalog_checks)
+
+
+def _about(found: list[Diagnostic], spans: list[tuple[int, int]], index: int) -> bool:
+    """Whether a finding is about the action at `index` alone: it overlaps it and no other."""
+
+    def overlaps(d: Diagnostic, span: tuple[int, int]) -> bool:
+        return d.start < span[1] and max(d.end, d.start + 1) > span[0]
+
+    return any(
+        overlaps(d, spans[index])
+        and not any(overlaps(d, span) for k, span in enumerate(spans) if k != index)
+        for d in found
+    )
 
 
 def _copy_rows(statement: Statement, ruleset: RuleSet) -> list[Diagnostic]:
@@ -470,8 +551,10 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
     else:
         start = statement.start + refused.offset
     start = max(statement.start, min(start, statement.end - 1))
-    parse_error = ruleset.special.get(PARSE_ERROR)
-    said = [d for d in found if parse_error is None or d.code != parse_error.code]
+    # Whether DSQL documents the statement is moot too: PostgreSQL 16's grammar, which DSQL
+    # reports as its version, refuses it (ALTER COLUMN ... SET EXPRESSION is PostgreSQL 17's).
+    moot = {r.code for r in map(ruleset.special.get, (PARSE_ERROR, UNDOCUMENTED_COMMAND)) if r}
+    said = [d for d in found if d.code not in moot]
     if any(
         d.code in ruleset.postgres_refuses and d.start <= start < max(d.end, d.start + 1)
         for d in said
@@ -633,7 +716,9 @@ class Linter:
             diagnostics = [
                 d
                 if source.in_literal(d.start, d.end)
-                else replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                else source.spanned(
+                    replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
+                )
                 for d in diagnostics
             ]
             diagnostics.extend(self._orm_notes(source))
@@ -930,7 +1015,9 @@ class Linter:
             return lambda: _parsed_at(at, statement, parsed, reparsed)
 
         catalog.apply(result.effects)
-        result.diagnostics.extend(self._holding(result, catalog, owner(())))
+        held = self._holding(result, catalog, owner(()))
+        result.diagnostics.extend(held)
+        self._spoken_for(result.diagnostics, held)
         for at, inner in _nested_results(result):
             catalog.apply(inner.effects)
             found = self._holding(inner, catalog, owner(at))
@@ -939,6 +1026,19 @@ class Linter:
             result.detach()
             for again in reparsed.values():
                 release(again)
+
+    def _spoken_for(self, found: list[Diagnostic], held: list[Diagnostic]) -> None:
+        """Drops the warnings that an action is undocumented (DSQL006) where a catalog rule,
+        which reports once the tables are known, found something of that action (the
+        identity added to a column that is not bigint: DSQL156)."""
+        rule = self.ruleset.special.get(UNDOCUMENTED_COMMAND)
+        if rule is None or not held:
+            return
+        found[:] = [
+            d
+            for d in found
+            if d.code != rule.code or not any(h.start < d.end and h.end > d.start for h in held)
+        ]
 
     def _holding(
         self, result: StatementResult, catalog: cat.Catalog, owner: Callable[[], Parsed]
@@ -1083,7 +1183,7 @@ class Linter:
         file's always (`dsql-lint apply` runs none), a SQL file's unless `dsql-lint apply` is
         its runner (no framework transactions); None for plain SQL."""
         if isinstance(source, MappedSource):
-            return runners.runner_of(source.framework)
+            return runners.runner_of(source.framework, source.setting)
         if source.problem or not self.options.framework_transactions:
             return None
         return runners.runner_of(formats.framework_of(source))
@@ -1238,7 +1338,7 @@ def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[
 
 
 # A psql variable read as psql's lexer reads one: a colon, not after another, before a name
-# (`t:x` too, which check's bindings do not count as a read: `a[lo:hi]` is a slice).
+# (`t:x` too, which the grammar judges as written: `a[lo:hi]` is a slice).
 _READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 

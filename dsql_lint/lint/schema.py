@@ -88,6 +88,8 @@ class Catalog:
     tables: dict[Key, Table] = field(default_factory=dict)
     index_tables: dict[str, Key] = field(default_factory=dict)
     sequences: dict[Key, Sequence] = field(default_factory=dict)
+    # The domains whose base type DSQL refuses as a column's: name -> the rules that said so
+    refused_domains: dict[Key, tuple[str, ...]] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
 
     def apply(self, effects: Iterable[Effect]) -> None:
@@ -269,6 +271,22 @@ def _sequence_owned_by(catalog: Catalog, effect: Effect) -> None:
         sequence.owned_by = (effect.other, effect.name or "") if effect.other else None
 
 
+def _create_type(catalog: Catalog, effect: Effect) -> None:
+    if effect.table is not None and effect.keys:
+        catalog.refused_domains[effect.table] = effect.keys
+
+
+def _drop_type(catalog: Catalog, effect: Effect) -> None:
+    if effect.table is not None:
+        catalog.refused_domains.pop(effect.table, None)
+
+
+def refused_domain(effects: list[Effect], codes: tuple[str, ...]) -> list[Effect]:
+    """A CREATE DOMAIN's effect, marked with the rules that refused its base type (`keys`),
+    so that the columns of that type are refused too."""
+    return [replace(e, keys=codes) if e.op == "create_type" else e for e in effects]
+
+
 def _unmodelled(catalog: Catalog, effect: Effect) -> None:
     """Views, types, roles and constraints other than the primary key: no rule asks about
     them; their effects are read by apply's crash check alone."""
@@ -296,8 +314,8 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "rename_constraint": _unmodelled,
     "create_view": _unmodelled,
     "drop_view": _unmodelled,
-    "create_type": _unmodelled,
-    "drop_type": _unmodelled,
+    "create_type": _create_type,
+    "drop_type": _drop_type,
     "create_role": _unmodelled,
     "drop_role": _unmodelled,
 }
@@ -728,8 +746,19 @@ def _constraint_is_primary_key(catalog: Catalog, subject: Subject) -> bool:
     return dropped == table.primary_key_name
 
 
+def _type_key(node: exp.Expr) -> Key | None:
+    """The type a DataType node names, when it is not a built-in one (a domain's name)."""
+    if not isinstance(node, exp.DataType) or node.this != exp.DataType.Type.USERDEFINED:
+        return None
+    name = node.args.get("kind")
+    if isinstance(name, exp.Dot):
+        return folded(name.this), folded(name.expression)
+    return (DEFAULT_SCHEMA, folded(name)) if isinstance(name, exp.Identifier) else None
+
+
 # What catalog conditions ask of the matched node.
 NODE_FACTS: dict[str, Callable[[Any], Any]] = {
+    "type_key": _type_key,
     "column": node_column,
     "key_columns": key_columns,
     "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
@@ -770,6 +799,8 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "default_is_owned_sequence": _default_is_owned_sequence,
     # a DROP CONSTRAINT naming the table's primary key (declared name, or t_pkey)
     "constraint_is_primary_key": _constraint_is_primary_key,
+    # the type is a domain created earlier in the input over a type DSQL refuses in columns
+    "domain_refused": lambda catalog, subject: subject.fact("type_key") in catalog.refused_domains,
 }
 
 

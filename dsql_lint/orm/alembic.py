@@ -1,10 +1,12 @@
 """Alembic migrations (`versions/*.py`): the SQL `upgrade()` sends, read statically.
 
 `op.execute("...")` and `op.execute(sa.text("..."))` are checked as written; `op.create_table`,
-`op.add_column`, `op.create_index` and `op.create_foreign_key` as the PostgreSQL SQLAlchemy
-writes for them (an integer primary key is SERIAL, an index a plain CREATE INDEX unless
-`postgresql_concurrently=True`). `downgrade()` never runs forward. Other operations are named
-in one note with the way to get the exact SQL: `alembic upgrade head --sql`.
+`op.add_column`, `op.alter_column`, `op.create_index` (with `postgresql_using`),
+`op.create_foreign_key`, `op.create_unique_constraint`, `op.drop_table`, `op.drop_column`,
+`op.drop_index` and `op.rename_table` as the PostgreSQL SQLAlchemy writes for them (an integer
+primary key is SERIAL, an index a plain CREATE INDEX unless `postgresql_concurrently=True`).
+`downgrade()` never runs forward. Other operations are named in one note with the way to get the
+exact SQL: `alembic upgrade head --sql`.
 
 Alembic's env.py runs the migrations inside `context.begin_transaction()`: one transaction
 unless a statement sits in `with op.get_context().autocommit_block():`. That transaction spans
@@ -46,7 +48,8 @@ TYPES = {
 # The operations read here, with the positional arguments they need (batch_op's, which
 # name no table, have fewer); any other is named in the note, but for these helpers.
 WRITERS = {"execute": 1, "create_table": 1, "add_column": 2, "create_index": 3,
-           "create_foreign_key": 5}  # fmt: skip
+           "create_foreign_key": 5, "alter_column": 2, "drop_table": 1, "drop_column": 2,
+           "drop_index": 1, "rename_table": 2, "create_unique_constraint": 3}  # fmt: skip
 HELPERS = {"f", "get_context", "get_bind", "batch_alter_table"}
 SERIALS = {"INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
 HINTS = {
@@ -198,6 +201,14 @@ class _Reader:
             add(";\n", end - 1, end)
         elif name == "create_index":
             self.create_index(call, start, end)
+        elif name == "alter_column":
+            self.alter_column(call, start, end)
+        elif name in ("drop_table", "drop_column", "drop_index", "rename_table"):
+            add(_dropped(name, call), start, end)
+        elif name == "create_unique_constraint":
+            label, table, columns = call.args[:3]
+            add(f'ALTER TABLE "{constant(table)}" ADD CONSTRAINT "{_name(label)}" ', start, end)
+            add(f"UNIQUE ({_columns(columns)});\n", start, end)
         else:
             label, table, target, local, remote = call.args[:5]
             add(f'ALTER TABLE "{constant(table)}" ADD CONSTRAINT "{_name(label)}" ', start, end)
@@ -273,12 +284,48 @@ class _Reader:
         unique = "UNIQUE " if constant(keyword(call, "unique")) else ""
         concurrently = constant(keyword(call, "postgresql_concurrently"))
         how = "CONCURRENTLY " if concurrently else ""
+        method = constant(keyword(call, "postgresql_using"))
+        using = f"USING {method} " if isinstance(method, str) else ""
         self.build.add(
             f'CREATE {unique}INDEX {how}"{_name(label)}" ON "{constant(table)}" '
-            f"({_columns(columns)});\n",
+            f"{using}({_columns(columns)});\n",
             start,
             end,
         )
+
+    def alter_column(self, call: ast.Call, start: int, end: int) -> None:
+        """One statement per change, in the order Alembic's PostgreSQL implementation sends
+        them: the type (USING from `postgresql_using`), NOT NULL, the default, the name."""
+        table, column = (f'"{constant(a)}"' for a in call.args[:2])
+        head = f"ALTER TABLE {table} ALTER COLUMN {column} "
+        kind = keyword(call, "type_")
+        if kind is not None:
+            using = constant(keyword(call, "postgresql_using"))
+            tail = f" USING {using}" if isinstance(using, str) else ""
+            self.build.add(f"{head}TYPE {_type(kind)}{tail};\n", start, end)
+        nullable = constant(keyword(call, "nullable"))
+        if isinstance(nullable, bool):
+            self.build.add(f"{head}{'DROP' if nullable else 'SET'} NOT NULL;\n", start, end)
+        default = keyword(call, "server_default")
+        if default is not None:
+            how = "DROP DEFAULT" if _is_none(default) else f"SET DEFAULT {_server_default(default)}"
+            self.build.add(f"{head}{how};\n", start, end)
+        new_name = constant(keyword(call, "new_column_name"))
+        if isinstance(new_name, str):
+            self.build.add(f'ALTER TABLE {table} RENAME {column} TO "{new_name}";\n', start, end)
+
+
+def _dropped(name: str, call: ast.Call) -> str:
+    """drop_table, drop_column, drop_index and rename_table as Alembic writes them."""
+    first = f'"{constant(call.args[0])}"'
+    if name == "drop_table":
+        return f"DROP TABLE {first};\n"
+    if name == "drop_index":
+        return f"DROP INDEX {first};\n"
+    second = f'"{constant(call.args[1])}"'
+    if name == "drop_column":
+        return f"ALTER TABLE {first} DROP COLUMN {second};\n"
+    return f"ALTER TABLE {first} RENAME TO {second};\n"
 
 
 def _why(run: Run) -> str:

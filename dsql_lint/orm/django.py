@@ -36,6 +36,7 @@ from dsql_lint.orm.django_fields import (
     effective_default,
     field_indexes,
     index_name,
+    shipped,
     unique,
 )
 from dsql_lint.orm.django_history import dependencies_of, state_before
@@ -204,9 +205,9 @@ class _Reader:
             self.add(sql, *span)
         self.tx.close(len(self.file.text) - 1, len(self.file.text))
 
-    def add(self, sql: str, start: int, end: int) -> None:
+    def add(self, sql: str, start: int, end: int, whole: bool = False) -> None:
         self.tx.write(start, end)
-        self.build.add(sql, start, end)
+        self.build.add(sql, start, end, whole)
 
     def operation(self, call: ast.Call) -> None:
         """Write what the operation sends, and move the state past it."""
@@ -226,14 +227,16 @@ class _Reader:
             sent = WRITERS[name](self.state, self.app, call)
             if sent is None:
                 self.unread.append(call)
-            # Each statement at the field or constraint it comes from (else the operation),
-            # all of it at its first character.
+            # Each statement at the field or constraint it comes from (else the operation's
+            # call), a finding in it shown on the whole of that.
             anchor = keyword(call, "field", 2) or keyword(call, "constraint", 1) or call
-            at = self.file.span(anchor)[0]
+            span = self.file.span(anchor)
             for sql in sent or []:
-                self.add(sql, at, at + 1)
+                self.add(sql, *span, whole=True)
                 self.forget(sql)
             return
+        elif name == "RunPython":
+            self.notes.append(Note(start, end, _run_python(self.app, self.path)))
         elif name not in IGNORED:
             self.unread.append(call)
         apply(self.state, self.app, call)
@@ -375,6 +378,8 @@ class _Reader:
         kind = name_of(field.func)
         span = self.file.span(field)
         column_type = self.state.type(self.app, field)
+        if not shipped(field):
+            self.notes.append(Note(*span, _unknown(kind, self.app, self.path), unread=True))
         name = column_of(name, field)
         self.build.add(f'"{name}" ', *span)
         self.build.add(column_type, *self.file.span(field.func))
@@ -438,6 +443,27 @@ class _Reader:
         label = constant(keyword(index, "name")) or f"{model.table}_idx"
         how = "CONCURRENTLY " if concurrently else ""
         return f'CREATE INDEX {how}"{label}" ON "{model.table}" ({", ".join(keys)});\n'
+
+
+def _sqlmigrate(app: str, path: Path) -> str:
+    return f"`python manage.py sqlmigrate {app} {path.name.split('_', 1)[0]} | dsql-lint check -`"
+
+
+def _run_python(app: str, path: Path) -> str:
+    return (
+        f"{FRAMEWORK}: RunPython is not checked: its Python code runs queries of its own (in "
+        "the migration's transaction unless `atomic = False`), which neither the migration "
+        f"file nor {_sqlmigrate(app, path)} shows; run the migration against a local "
+        "PostgreSQL and check the SQL it logs"
+    )
+
+
+def _unknown(kind: str, app: str, path: Path) -> str:
+    return (
+        f"{FRAMEWORK}: `{kind}` is not a field class Django ships: its column type is its own "
+        f"`db_type()`, not known here (the column is read as text); for the exact SQL, run "
+        f"{_sqlmigrate(app, path)}"
+    )
 
 
 def _not_checked() -> str:

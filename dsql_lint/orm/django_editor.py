@@ -4,7 +4,8 @@ schema editor writes them (`db/backends/base/schema.py` `_alter_field`, `remove_
 USING casts), each also moving the state on (django_state.py).
 
 Each writer returns the statements in the editor's order, or None when the operation does
-something not written here (a primary key changed, a many-to-many field): the reader then
+something not written here (a primary key added or removed, or of another type than an auto
+field's, a renamed model or widened key a many-to-many field points at): the reader then
 names it as not checked. `apply` moves the state on for every operation, as the migrations
 before the one being read are replayed.
 """
@@ -184,6 +185,72 @@ def plain_unique(constraint: ast.Call) -> bool:
     )
 
 
+def rename_model_sql(state: State, app: str, call: ast.Call) -> Sql:
+    """RenameModel.database_forwards: `alter_db_table` (`ALTER TABLE ... RENAME TO`, none
+    when Meta.db_table names the table), then each relation pointing at the model altered to
+    its new target (its foreign key constraint dropped and added under its new name); a
+    many-to-many table of or to it is not written here (None)."""
+    model = state.model(app, constant(keyword(call, "old_name", 0)))
+    incoming = _incoming(state, model) if model is not None else None
+    if model is None or incoming is None or model.many:
+        if model is not None:
+            rename_model(state, app, call)
+        return None
+    old = model.table
+    rename_model(state, app, call)
+    label = f"{model.app}.{model.name}"
+    out = [] if model.table == old else [f'ALTER TABLE "{old}" RENAME TO "{model.table}";\n']
+    for ref, name, item in incoming:
+        moved = _retargeted(item, label)
+        ref.fields[name] = moved
+        names = ref.names.setdefault(name, {})
+        if not constrained(moved) or "fk" not in names:
+            continue
+        out.append(_drop_fk(ref.table, names.pop("fk")))
+        other, key, _ = state.target(ref.app, moved)
+        column = column_of(name, moved)
+        names["fk"] = index_name(ref.table, [column], f"_fk_{other}_{key}")
+        out.append(_add_fk(ref.table, names["fk"], column, other, key))
+    return out
+
+
+def _incoming(state: State, model: Model) -> list[tuple[Model, str, ast.Call]] | None:
+    """The foreign keys and one-to-one fields of the state's models that point at `model`;
+    None when a many-to-many field does (its table is not written here)."""
+    out = []
+    for other in state.models.values():
+        for name, item in [*other.fields.items(), *other.many.items()]:
+            kind = name_of(item.func)
+            if kind not in (*RELATIONS, "ManyToManyField"):
+                continue
+            if state.related(other.app, keyword(item, "to", 0)) != (model.app, model.name):
+                continue
+            if kind == "ManyToManyField":
+                return None
+            out.append((other, name, item))
+    return out
+
+
+def _retargeted(item: ast.Call, label: str) -> ast.Call:
+    """The relation `item` pointing at the model `label` ("app.model"), as the state's
+    rename_model leaves it."""
+    keywords = [k for k in item.keywords if k.arg != "to"]
+    args = list(item.args)
+    target = ast.Constant(label)
+    if args:
+        args[0] = target
+    else:
+        keywords.append(ast.keyword("to", target))
+    return ast.Call(item.func, args, keywords)
+
+
+def _add_fk(table: str, name: str, column: str, other: str, key: str) -> str:
+    return (
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ("{column}") '
+        f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED;\n'
+    )
+
+
 WRITERS: dict[str, Callable[[State, str, ast.Call], Sql]] = {
     "AlterField": alter_field,
     "RenameField": rename_field,
@@ -196,6 +263,7 @@ WRITERS: dict[str, Callable[[State, str, ast.Call], Sql]] = {
     "RemoveIndex": remove_index,
     "RemoveIndexConcurrently": remove_index,
     "DeleteModel": delete_model,
+    "RenameModel": rename_model_sql,
 }
 
 
@@ -208,8 +276,6 @@ def apply(state: State, app: str, call: ast.Call) -> None:
         state.create_model(app, call)
     elif name == "AddField":
         add_field(state, app, call)
-    elif name == "RenameModel":
-        rename_model(state, app, call)
     elif name in ("SeparateDatabaseAndState", "RunSQL"):
         position = 1 if name == "SeparateDatabaseAndState" else 2
         for inner in _items(keyword(call, "state_operations", position)):
@@ -300,14 +366,21 @@ def _alter(
     table = model.table
     old_column, column = column_of(old_label, old), column_of(new_label, new)
     old_type, new_type = state.type(model.app, old), state.type(model.app, new)
-    if _primary(old) and old_type != new_type:
-        return None  # the keys pointing at it change too
+    auto = name_of(old.func) in AUTO and name_of(new.func) in AUTO
+    widened = _primary(old) and old_type != new_type
+    incoming = _incoming(state, model) if widened else []
+    if widened and (not auto or incoming is None):
+        return None  # another key type, or a many-to-many table's column
+    rels = [(r, n, f) for r, n, f in incoming or [] if name_of(f.func) in RELATIONS]
     out: list[str] = []
     dropped_fk = "fk" in names
     if dropped_fk:
         out.append(_drop_fk(table, names.pop("fk")))
     if unique(old) and not unique(new) and "unique" in names:
         out.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{names.pop("unique")}";\n')
+    for ref, name, _item in rels:  # the keys pointing at it, dropped before the type changes
+        if "fk" in ref.names.get(name, {}):
+            out.append(_drop_fk(ref.table, ref.names[name].pop("fk")))
     if db_index(old) and not unique(old) and (not db_index(new) or unique(new)):
         for kind in ("index", "like"):
             if kind in names:
@@ -355,6 +428,8 @@ def _alter(
             actions += nulls
         if actions:
             out.append(f'ALTER TABLE "{table}" {", ".join(actions)};\n')
+        if auto and old_type.lower() != new_type.lower():  # postgresql/schema.py's identity
+            out.append(f'ALTER SEQUENCE IF EXISTS "{table}_{column}_seq" AS {new_type};\n')
         if four_way and default is not None:
             out.append(
                 f'UPDATE "{table}" SET "{column}" = {default[0]} WHERE "{column}" IS NULL; '
@@ -369,13 +444,21 @@ def _alter(
     if (not db_index(old) or unique(old)) and db_index(new) and not unique(new):
         names["index"] = index_name(table, [column])
         out.append(f'CREATE INDEX "{names["index"]}" ON "{table}" ("{column}");\n')
+    for ref, name, item in rels:  # "Type alteration on primary key? ... referring to us"
+        ref_column = column_of(name, item)
+        out.append(
+            f'ALTER TABLE "{ref.table}" ALTER COLUMN "{ref_column}" TYPE {new_type} '
+            f'USING "{ref_column}"::{new_type};\n'
+        )
     if constrained(new) and (dropped_fk or not constrained(old)):
         other, key, _ = state.target(model.app, new)
         names["fk"] = index_name(table, [column], f"_fk_{other}_{key}")
-        out.append(
-            f'ALTER TABLE "{table}" ADD CONSTRAINT "{names["fk"]}" FOREIGN KEY ("{column}") '
-            f'REFERENCES "{other}" ("{key}") DEFERRABLE INITIALLY DEFERRED;\n'
-        )
+        out.append(_add_fk(table, names["fk"], column, other, key))
+    for ref, name, item in rels:  # "Rebuild FKs that pointed to us"
+        if constrained(item):
+            ref_column = column_of(name, item)
+            ref.names.setdefault(name, {})["fk"] = index_name(ref.table, [ref_column], "_fk")
+            out.append(_add_fk(ref.table, ref.names[name]["fk"], ref_column, table, column))
     if new_check and old_check != new_check:
         names["check"] = index_name(table, [column], "_check")
         out.append(

@@ -29,10 +29,25 @@ TYPES = {
     "DateTimeField": "TIMESTAMP WITH TIME ZONE", "DateField": "DATE", "TimeField": "TIME",
     "DurationField": "INTERVAL", "DecimalField": "NUMERIC", "FloatField": "DOUBLE PRECISION",
     "UUIDField": "UUID", "JSONField": "JSONB", "BinaryField": "BYTEA",
-    "GenericIPAddressField": "INET", "IPAddressField": "INET",
+    "GenericIPAddressField": "INET", "IPAddressField": "INET", "FilePathField": "VARCHAR",
+    "NullBooleanField": "BOOLEAN",
+    # django.contrib.postgres
+    "HStoreField": "HSTORE", "CICharField": "CITEXT", "CIEmailField": "CITEXT",
+    "CITextField": "CITEXT", "IntegerRangeField": "INT4RANGE", "BigIntegerRangeField": "INT8RANGE",
+    "DecimalRangeField": "NUMRANGE", "DateRangeField": "DATERANGE",
+    "DateTimeRangeField": "TSTZRANGE", "SearchVectorField": "TSVECTOR",
+}  # fmt: skip
+# The field classes Django ships whose column is written otherwise (a relation's is its
+# target key's, an array's its base field's) or that have none (a many-to-many's table).
+SHIPPED = {
+    "ForeignKey", "OneToOneField", "ManyToManyField", "ArrayField", "GeneratedField",
+    "CompositePrimaryKey", "OrderWrt",
 }  # fmt: skip
 # The max_length a field class gives itself.
-LENGTHS = {"EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100}
+LENGTHS = {
+    "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100,
+    "FilePathField": 100,
+}  # fmt: skip
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 POSITIVE = {"PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
@@ -121,6 +136,13 @@ def constrained(field: ast.Call) -> bool:
     return (
         name_of(field.func) in RELATIONS and constant(keyword(field, "db_constraint")) is not False
     )
+
+
+def shipped(field: ast.Call) -> bool:
+    """Whether Django (or django.contrib.postgres) ships the field's class: another's column
+    type is its own `db_type`, which is not known here."""
+    kind = name_of(field.func)
+    return kind in TYPES or kind in SHIPPED
 
 
 def sql_type(field: ast.Call) -> str:

@@ -1,55 +1,157 @@
-"""Where a Knex, Sequelize or TypeORM project keeps its migrations, as its configuration says.
+"""What a Knex, Sequelize, TypeORM or MikroORM project's configuration says of its migrations:
+the folder they are in, and how its runner wraps them in transactions.
 
-`knexfile.js`'s `migrations: { directory }`, `.sequelizerc`'s `'migrations-path'` and TypeORM's
-`migrations: ['src/migrations/*.ts']` (in `data-source.ts`, `ormconfig.*`) are read as
-literals: a string, an array of strings, or `path.resolve`/`path.join` of strings (a leading
-`__dirname` or `process.cwd()` is the configuration's folder). A value built otherwise is not
-followed; discovery still walks the project for migrations.
+`knexfile.js`'s `migrations: { directory }`, `.sequelizerc`'s `'migrations-path'`, TypeORM's
+`migrations: ['src/migrations/*.ts']` (in `data-source.ts`, `ormconfig.*`) and MikroORM's
+`migrations: { path }` (`mikro-orm.config.ts`) are read as literals: a string, an array of
+strings, or `path.resolve`/`path.join` of strings (a leading `__dirname` or `process.cwd()` is
+the configuration's folder). A value built otherwise is not followed; discovery still walks the
+project for migrations.
+
+The transaction settings are read the same way, as literals: TypeORM's
+`migrationsTransactionMode`, Knex's `migrations: { disableTransactions }` and MikroORM's
+`migrations: { transactional, allOrNothing }`. A knexfile whose environments disagree is read as
+if unset (the runner's default), as is a value that is not a literal.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import jsvalues as js
 
+# Configuration file stems -> the keys naming the migrations folder, and whether they sit in
+# a `migrations: {...}` object (Knex's, MikroORM's) rather than anywhere in the file.
 CONFIGS = {
-    "knexfile": ("directory",),
-    ".sequelizerc": ("migrations-path",),
-    "data-source": ("migrations",),
-    "ormconfig": ("migrations",),
+    "knexfile": (("directory",), True),
+    ".sequelizerc": (("migrations-path",), False),
+    "data-source": (("migrations",), False),
+    "ormconfig": (("migrations",), False),
+    "mikro-orm.config": (("path", "pathTs"), True),
 }
 SUFFIXES = ("", ".js", ".ts", ".cjs", ".mjs", ".json")
+# Where a configuration sits: the project's folder, or its src/ (TypeORM's and MikroORM's
+# templates write `src/data-source.ts` and `src/mikro-orm.config.ts`).
+PLACES = ("", "src")
 _KEY = re.compile(r"""(?:^|[\s{,])["']?([\w-]+)["']?\s*:""")
+# How far above a migrations folder its configuration is looked for.
+UP_TO = 4
+
+# Each migration framework's configuration files (stems), in the order its CLI looks for
+# them.
+RUNNER_CONFIGS = {
+    "TypeORM migration": ("data-source", "ormconfig"),
+    "Knex migration": ("knexfile",),
+    "MikroORM migration": ("mikro-orm.config",),
+}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A runner's transaction setting as the configuration writes it."""
+
+    setting: str  # `migrationsTransactionMode: "each"`, `disableTransactions: true`...
+    config: Path  # the file that sets it
 
 
 def migration_folders(root: Path) -> list[tuple[Path, str]]:
     """The folders the configurations at `root` name, each with the file that names it."""
     out: list[tuple[Path, str]] = []
-    for stem, keys in CONFIGS.items():
-        for suffix in SUFFIXES:
-            path = root / f"{stem}{suffix}"
-            if not path.is_file():
-                continue
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for folder in _named(text, keys):
-                where = (root / folder).resolve()
-                if where.is_dir() and all(where != f for f, _ in out):
-                    out.append((where, path.name))
+    for path in _configs(root, CONFIGS):
+        keys, nested = CONFIGS[_stem(path)]
+        text = _text(path)
+        for folder in _named(text, keys, nested):
+            where = (root / folder).resolve()
+            if where.is_dir() and all(where != f for f, _ in out):
+                out.append((where, _relative(path, root)))
     return out
 
 
-def _named(text: str, keys: tuple[str, ...]) -> list[str]:
-    reader = js.Reader(text)
+def transaction_mode(folder: Path, framework: str) -> Mode | None:
+    """The transaction setting of the configuration nearest above a migrations `folder` of
+    `framework` (a label of orm/scripts.py), when it sets one other than the default."""
+    stems = RUNNER_CONFIGS.get(framework)
+    if stems is None:
+        return None
+    for place in [folder, *folder.parents][:UP_TO]:
+        for path in _configs(place, stems):
+            stat = path.stat()
+            setting = _setting(path, framework, stat.st_mtime_ns, stat.st_size)
+            return Mode(setting, path) if setting else None
+    return None
+
+
+@functools.lru_cache(maxsize=32)
+def _setting(path: Path, framework: str, mtime: int, size: int) -> str:
+    """The non-default transaction setting `path` makes (`mtime`, `size`: the cache's key)."""
+    text = _text(path)
+    if framework == "TypeORM migration":
+        modes = {js.text_of(v) for v in _values(text, "migrationsTransactionMode")}
+        mode = modes.pop() if len(modes) == 1 else None
+        return f'migrationsTransactionMode: "{mode}"' if mode in ("each", "none") else ""
+    options = [o for o in _values(text, "migrations") if isinstance(o, js.Obj)]
+    if framework == "Knex migration":
+        if options and {_flag(o, "disableTransactions") for o in options} == {True}:
+            return "disableTransactions: true"
+        return ""
+    for key in ("transactional", "allOrNothing"):  # MikroORM: not transactional wins
+        if options and {_flag(o, key) for o in options} == {False}:
+            return f"{key}: false"
+    return ""
+
+
+def _flag(options: js.Obj, key: str) -> bool | None:
+    value = options.get(key)
+    if isinstance(value, js.Name) and value.name in ("true", "false"):
+        return value.name == "true"
+    return None
+
+
+def _configs(place: Path, stems: dict[str, object] | tuple[str, ...]) -> list[Path]:
     out = []
-    for match in _KEY.finditer(text):
-        if match.group(1) not in keys:
-            continue
-        value, _ = reader.expression(match.end())
+    for stem in stems:
+        for sub in PLACES:
+            for suffix in SUFFIXES:
+                path = place / sub / f"{stem}{suffix}"
+                if path.is_file():
+                    out.append(path)
+    return out
+
+
+def _stem(path: Path) -> str:
+    return next(s for s in CONFIGS if path.name == s or path.name.startswith(f"{s}."))
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+
+
+def _values(text: str, key: str) -> list[js.Value]:
+    """The values written for `key` anywhere in the file."""
+    reader = js.Reader(text)
+    return [
+        reader.expression(match.end())[0] for match in _KEY.finditer(text) if match.group(1) == key
+    ]
+
+
+def _named(text: str, keys: tuple[str, ...], nested: bool) -> list[str]:
+    if nested:
+        options = [o for o in _values(text, "migrations") if isinstance(o, js.Obj)]
+        values = [v for o in options for k in keys if (v := o.get(k)) is not None]
+    else:
+        values = [v for k in keys for v in _values(text, k)]
+    out = []
+    for value in values:
         for item in value.items if isinstance(value, js.Arr) else (value,):
             folder = _folder(item)
             if folder:

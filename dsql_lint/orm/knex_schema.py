@@ -27,7 +27,12 @@ TYPES = {
 }  # fmt: skip
 TABLE_METHODS = {"createTable", "createTableIfNotExists", "alterTable", "table"}
 # Calls that ask about the schema and send no DDL.
-READS = {"hasTable", "hasColumn", "then", "catch", "finally", "withSchema", "transacting"}
+# Calls that send no SQL of their own (`toQuery`/`toString` return what the builder sends,
+# as a MikroORM migration passes it to `this.addSql`).
+READS = {
+    "hasTable", "hasColumn", "then", "catch", "finally", "withSchema", "transacting", "toQuery",
+    "toString",
+}  # fmt: skip
 HINTS = {
     "serial-column": (
         "Knex writes `t.increments()` as `serial primary key` (`bigIncrements()`: bigserial): "
@@ -68,6 +73,10 @@ def translate(reader: js.Reader, value: js.Value, receiver: str) -> Translation 
         return out
     if names[0] in (f"{receiver}.raw", f"{receiver}.schema.raw"):
         return None  # SQL as written: scripts reads it
+    if names[0] == f"{receiver}.transaction":
+        return (
+            out  # sends nothing itself (orm/scripts.py writes its transaction): its calls are read
+        )
     if not names[0].startswith(f"{receiver}.schema."):
         out.not_read(value, f"`{names[0] or 'this call'}(...)` (a query builder call)")
         return out
@@ -144,6 +153,8 @@ class _Table:
         self.primary: tuple[list[str], js.Value] | None = None
         self.before: list[Sql] = []  # `create type` of native enums, sent first
         self.after: list[Sql] = []  # indexes, uniques, keys and the rest, in order written
+        self.checks: list[tuple[str, js.Call]] = []  # createTable's `t.check(...)`, inline
+        self.unnamed = 0  # knex's `checksCount`: the number of an alterTable's unnamed check
 
     def run(self, if_not: bool = False) -> None:
         param = self.fn.params[0]
@@ -182,6 +193,8 @@ class _Table:
                 names, at = self.primary
                 sql.add(f", constraint {quote(self.name + '_pkey')} primary key ", at)
                 sql.add(f"({_columns(names)})", at)
+            for check, call in self.checks:
+                sql.add(f", {check}", name_span(call))
             sql.add(")", where)
         elif self.columns:
             sql = out.sql(self.call).add(f"alter table {self.quoted} ", where)
@@ -213,6 +226,9 @@ class _Table:
             return
         if name == "timestamps":
             self._timestamps(first)
+            return
+        if name == "check":
+            self._check(first)
             return
         if name in ("comment", "engine", "charset", "collate"):
             return  # a table comment or MySQL's table options: no SQL DSQL judges
@@ -271,6 +287,45 @@ class _Table:
             self.altered.append((entry, first))
         else:
             self.columns.append(entry)
+
+    def _check(self, call: js.Call) -> None:
+        """`t.check(predicate, bindings, name)` as knex 3.3.0 writes it (tablecompiler.js):
+        in createTable, `[constraint NAME ]check (PREDICATE)` after the columns and key; in
+        alterTable, `alter table T add constraint NAME check(PREDICATE)`, an unnamed one
+        named the quoted table name, `_` and its number (`"t"_1`, which PostgreSQL's grammar
+        refuses). The name is written as given, unquoted (all as knex 3.3.0's `toQuery()`
+        prints them under node)."""
+        args = call.args
+        predicate = js.text_of(args[0] if args else None)
+        bindings = args[1] if len(args) > 1 else None
+        given = args[2] if len(args) > 2 else None
+        named = js.text_of(given)
+        if predicate is None:
+            self.out.not_read(args[0] if args else call, "`check(...)`'s predicate")
+            return
+        unbound = (
+            bindings is None
+            or (isinstance(bindings, js.Name) and bindings.name == "undefined")
+            or (isinstance(bindings, js.Arr) and not bindings.items)
+        )
+        # (knex 3.3.0 throws for a `?` without its binding, and for `null` bindings.)
+        if not unbound or "?" in predicate or (given is not None and named is None):
+            self.out.not_read(call, "`check(...)` with bindings or a name built at run time")
+            return
+        if self.create:
+            self.checks.append(
+                (f"{f'constraint {named} ' if named else ''}check ({predicate})", call)
+            )
+            return
+        if named is None:
+            self.unnamed += 1
+            named = f"{self.quoted}_{self.unnamed}"
+        self.after.append(
+            Sql(call.start, call.end).add(
+                f"alter table {self.quoted} add constraint {named} check({predicate})",
+                name_span(call),
+            )
+        )
 
     def _type(self, name: str, call: js.Call, column: str) -> str | None:
         args = call.args

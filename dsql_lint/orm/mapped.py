@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.syntax.bindings import PARSER_KINDS, STYLES, mask
 from dsql_lint.syntax.source import Source
 
@@ -51,6 +52,9 @@ class MappedSource(Source):
     # anchor on comes from the original span, clamped to its end (generated text is longer or
     # shorter); `literal` indexes `literals` for text read from a string literal, else -1.
     anchors: tuple[tuple[int, int, int, int], ...] = ()
+    # The anchors whose generated text stands for its span as a whole (a Django operation's
+    # SQL for its call): a finding in it is shown on the whole span (`spanned`).
+    wholes: frozenset[int] = frozenset()
     literals: tuple[Literal, ...] = ()
     framework: str = ""
     # The binding syntax of the library that runs the SQL (bindings.STYLES); "" for none.
@@ -68,6 +72,9 @@ class MappedSource(Source):
     # in such a transaction begun by an earlier file, which `{earlier}` names.
     run: str = ""
     run_hint: str = ""
+    # The transaction setting of the project's configuration that changes how its runner runs
+    # this file (syntax/runners.py CONFIGURED), as written; "" for the runner's default.
+    setting: str = ""
     _original: Source | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +86,28 @@ class MappedSource(Source):
             return 0
         text_start, start, end, _ = self.anchors[index]
         return min(start + offset - text_start, max(start, end - 1) if end > start else start)
+
+    def spanned(self, diag: Diagnostic) -> Diagnostic:
+        """`diag` shown on the whole span of each piece of `wholes` it starts or ends in;
+        as it is otherwise."""
+        if not self.wholes:
+            return diag
+        starts = [a[0] for a in self.anchors]
+        first = bisect_right(starts, diag.start) - 1
+        last = bisect_right(starts, max(diag.start, diag.end - 1)) - 1
+        if first not in self.wholes and last not in self.wholes:
+            return diag
+        start = self.anchors[first][1] if first in self.wholes else self.original_offset(diag.start)
+        if last in self.wholes:
+            end = self.anchors[last][2]
+        else:
+            end = self.original_offset(max(diag.start, diag.end - 1)) + 1
+        end = max(end, start + 1)
+        (line, col), (end_line, end_col) = self._file.position(start), self._file.position(end - 1)
+        return replace(
+            diag, line=line, col=col, end_line=end_line, end_col=end_col + 1,
+            byte_start=self._file.byte_offset(start), byte_end=self._file.byte_offset(end),
+        )  # fmt: skip
 
     def original_position(self, offset: int) -> tuple[int, int]:
         return self._file.position(offset)
@@ -125,16 +154,20 @@ class Builder:
         self.parts: list[str] = []
         self.anchors: list[tuple[int, int, int, int]] = []
         self.literals: list[Literal] = []
+        self.wholes: set[int] = set()
         self.length = 0
         self.wrappers = 0  # see MappedSource.wrappers
 
-    def add(self, text: str, start: int, end: int) -> None:
+    def add(self, text: str, start: int, end: int, whole: bool = False) -> None:
         """Generated SQL standing for the span: what follows its leading white space starts
         at the span's start, so that a finding on `NOT NULL` in " NOT NULL" points at the
-        span, not one character into it."""
+        span, not one character into it. `whole`: the text stands for the span as a whole,
+        and a finding in it is shown on all of it (MappedSource.wholes)."""
         body = text.lstrip()
         if body and body != text:
             self._add(text[: len(text) - len(body)], start, end)
+        if whole:
+            self.wholes.add(len(self.anchors))
         self._add(body or text, start, end)
 
     def statement(
@@ -189,9 +222,10 @@ class Builder:
         hints: dict[str, Hint] | None = None,
         run: str = "",
         run_hint: str = "",
+        setting: str = "",
     ) -> MappedSource:
-        """The SQL built so far, as a Source of `source`'s file (`run`, `run_hint`: see
-        MappedSource)."""
+        """The SQL built so far, as a Source of `source`'s file (`run`, `run_hint`,
+        `setting`: see MappedSource)."""
         return MappedSource(
             path=source.path,
             text=self.text(),
@@ -199,6 +233,7 @@ class Builder:
             encoding=source.encoding,
             original=source.text,
             anchors=tuple(self.anchors),
+            wholes=frozenset(self.wholes),
             literals=tuple(self.literals),
             framework=framework,
             bindings=self.bindings,
@@ -207,6 +242,7 @@ class Builder:
             wrappers=self.wrappers,
             run=run,
             run_hint=run_hint,
+            setting=setting,
         )
 
 

@@ -325,6 +325,69 @@ class _Reader:
             return
         self._rename(names[0], names[1], names[2], start, end)
 
+    def _change_column(self, at: int, start: int, end: int) -> None:
+        """As the PostgreSQL adapter writes it: one ALTER TABLE with the new type (USING from
+        `using:`), then the default and NOT NULL the options give."""
+        rest = self.text[at:end]
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?""", rest)
+        if len(names) < 3:
+            self.unread.append(("change_column", start, end))
+            return
+        table, column, kind = names[:3]
+        options = dict(OPTION.findall(rest))
+        self.build.add(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE ', start, end)
+        self.build.add(TYPES.get(kind, kind.upper()), start, end)
+        if "using" in options:
+            self.build.add(f" USING {options['using'].strip(chr(34) + chr(39))}", start, end)
+        default = DEFAULT.search(self.text, at, end)
+        if default is not None:
+            self.build.add(f', ALTER COLUMN "{column}" SET DEFAULT {_default(default)}', start, end)
+        if options.get("null") in ("true", "false"):
+            how = "SET" if options["null"] == "false" else "DROP"
+            self.build.add(f', ALTER COLUMN "{column}" {how} NOT NULL', start, end)
+        self.build.add(";\n", end - 1, end)
+
+    def _change_column_null(self, at: int, start: int, end: int) -> None:
+        """`change_column_null :t, :c, false[, default]`: the UPDATE that fills NULLs with the
+        default first, when one is given, then SET (or DROP) NOT NULL."""
+        rest = self.text[at:end]
+        parts = [p.strip() for p in rest.split(",")]
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?""", rest)
+        if len(names) < 2 or len(parts) < 3 or parts[2] not in ("true", "false"):
+            self.unread.append(("change_column_null", start, end))
+            return
+        table, column = names[:2]
+        if parts[2] == "false" and len(parts) > 3 and parts[3]:
+            value = DEFAULT.search("default: " + parts[3])
+            if value is None:
+                self.unread.append(("change_column_null", start, end))
+                return
+            self.build.add(
+                f'UPDATE "{table}" SET "{column}" = {_default(value)} WHERE "{column}" IS NULL;\n',
+                start,
+                end,
+            )
+        how = "SET" if parts[2] == "false" else "DROP"
+        self.build.add(
+            f'ALTER TABLE "{table}" ALTER COLUMN "{column}" {how} NOT NULL;\n', start, end
+        )
+
+    def _change_column_default(self, at: int, start: int, end: int) -> None:
+        """`change_column_default :t, :c, VALUE` (or `from: A, to: VALUE`): SET DEFAULT, or
+        DROP DEFAULT for nil."""
+        rest = self.text[at:end]
+        names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?""", rest)
+        after = rest.split(",", 2)[2].strip() if rest.count(",") >= 2 else ""
+        to = re.search(r"\bto:\s*(.*)$", after)
+        value = DEFAULT.search("default: " + (to.group(1) if to else after).rstrip(" )"))
+        if len(names) < 2 or value is None:
+            self.unread.append(("change_column_default", start, end))
+            return
+        table, column = names[:2]
+        sql = _default(value)
+        how = "DROP DEFAULT" if sql == "NULL" else f"SET DEFAULT {sql}"
+        self.build.add(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" {how};\n', start, end)
+
     def _rename(self, table: str, old: str, new: str, start: int, end: int) -> None:
         sql = f'ALTER TABLE "{table}" RENAME COLUMN "{old}" TO "{new}";\n'
         self.build.add(sql, start, end)
@@ -469,7 +532,8 @@ def _index(table: str, rest: str, options: dict[str, str]) -> str:
     how = "CONCURRENTLY " if options.get("algorithm") == ":concurrently" else ""
     label = options.get("name", "").strip("\"'") or _index_name(table, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    return f'CREATE {unique}INDEX {how}"{label}" ON "{table}" ({quoted});\n'
+    using = f" USING {options['using'].strip(':')}" if "using" in options else ""
+    return f'CREATE {unique}INDEX {how}"{label}" ON "{table}"{using} ({quoted});\n'
 
 
 def _reference(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsql_lint.orm import builders, knex_schema, sequelize_schema, typeorm_schema
+from dsql_lint.orm import builders, js_config, knex_schema, sequelize_schema, typeorm_schema
 from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
@@ -27,7 +27,7 @@ from dsql_lint.syntax.source import STDIN, Source
 # Receivers as each framework names them in its generated and documented migrations.
 CALL = re.compile(
     r"\b(?:queryRunner\s*\.\s*query|(?:knex|trx)\s*(?:\.\s*schema\s*)?\.\s*raw"
-    r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*addSql)\s*\("
+    r"|(?:queryInterface\s*\.\s*)?sequelize\s*\.\s*query|this\s*\.\s*(?:addSql|execute))\s*\("
 )
 # A schema-builder call as each library's generated migrations name its receiver: only the
 # methods that write DDL, so that application code asking `queryRunner` for a transaction
@@ -36,7 +36,7 @@ BUILDER = re.compile(
     r"\b(?:\w+\s*\.\s*schema\s*\.\s*(?:createTable|alterTable|table|dropTable|renameTable)\w*"
     r"|queryInterface\s*\.\s*(?:createTable|addColumn|changeColumn|removeColumn|renameColumn"
     r"|addIndex|addConstraint|dropTable|renameTable|removeIndex|removeConstraint)"
-    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|createIndex|createForeignKeys?|dropTable"
+    r"|queryRunner\s*\.\s*(?:createTable|addColumns?|changeColumn|createIndex|createForeignKeys?|dropTable"
     r"|dropColumn|renameColumn|renameTable))\s*\("
 )
 # Any call on a library's receiver, in a file with an `up` method: a migration even when it
@@ -59,7 +59,13 @@ TRANSLATORS: dict[str, tuple[builders.Translator, tuple[str, ...], dict[str, str
         sequelize_schema.HINTS,
     ),
     "TypeORM migration": (typeorm_schema.translate, ("queryRunner",), typeorm_schema.HINTS),
+    # MikroORM has no schema builder of its own: a migration's `this.getKnex()` is Knex's, whose
+    # builders `addSql` and `execute` take (@mikro-orm/migrations 6.6.16, Migration.d.ts:
+    # `Query = string | Knex.QueryBuilder | Knex.Raw`).
+    "MikroORM migration": (knex_schema.translate, ("knex",), knex_schema.HINTS),
 }
+# A MikroORM migration's name for Knex: `const knex = this.getKnex()`.
+GET_KNEX = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*this\s*\.\s*getKnex\s*\(\s*\)")
 DOWN = re.compile(
     r"\b(?:(?:async\s+)?function\s+down|(?:exports|module\.exports)\.down\s*=|(?:async\s+)?down\s*[(:=])"
 )
@@ -82,6 +88,12 @@ OPT_OUT = re.compile(
 # refuses a migration that sets `transaction`, so its mode must be "each" or "none".
 # MikroORM's `allOrNothing` holds the others whatever one does.
 RUN_UNTIL_OPT_OUT = {"TypeORM migration", "Knex migration"}
+# A migration that asks for a transaction where its project's setting runs none by default:
+# TypeORM's `transaction = true` under "none", Knex's `config.transaction = true` under
+# `disableTransactions` (orm/js_config.py reads the setting, syntax/runners.py CONFIGURED).
+OPT_IN = re.compile(r"\btransaction\s*[=:]\s*true\b")
+OPT_IN_ONLY = {'migrationsTransactionMode: "none"', "disableTransactions: true"}
+UNWRAPPED = {"transactional: false"}  # MikroORM: no migration in a transaction, whatever it says
 SCRIPT_SUFFIXES = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
 
 # A Sequelize migration's own managed transaction: the calls given `{ transaction }` in its
@@ -92,7 +104,11 @@ MANAGED_HOW = {
     "Sequelize migration": (
         "Sequelize runs the calls given `{ transaction }` inside `sequelize.transaction(...)` "
         "in one transaction: give each DDL its own migration, outside `sequelize.transaction`"
-    )
+    ),
+    "Knex migration": (
+        "Knex runs the calls on the callback's `trx` inside `knex.transaction(...)` in one "
+        "transaction: give each DDL its own migration, outside `knex.transaction`"
+    ),
 }
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
@@ -123,14 +139,17 @@ def read(source: Source, name: str) -> MappedSource:
     spans = _code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
-    wrapped = name in WRAPPED and not _opts_out(text, spans)
+    mode = None if source.path == STDIN else js_config.transaction_mode(_folder(source), name)
+    setting = mode.setting if mode is not None else ""
+    wrapped = _wrapped(name, setting, text, spans)
     tx = Transaction(build)
     tx.wrapped = wrapped
 
     def skipped(at: int) -> bool:
         return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
-    found = _builder_calls(text, name, skipped)
+    knexed = _knex_transactions(text, skipped) if name == "Knex migration" else []
+    found = _builder_calls(text, name, skipped, {k.param for k in knexed})
     managed = _managed(text, skipped) if name == "Sequelize migration" else []
     reader, current = js.Reader(text), None
     covered = [(f.start, f.end) for f in found]
@@ -140,7 +159,15 @@ def read(source: Source, name: str) -> MappedSource:
         if skipped(at) or any(lo <= at < hi for lo, hi in covered):
             continue
         events.append((at, match))
+    # Where a call or builder read on its own starts: the argument of a call that sends it.
+    inner = {at for at, _ in events}
+    events += [(k.start, k) for k in knexed] + [(k.body_end, _Leave(k)) for k in knexed]
     for at, event in sorted(events, key=lambda e: e[0]):
+        if isinstance(event, (KnexTransaction, _Leave)):
+            _knex_transaction(build, tx, event, wrapped)
+            continue
+        if knexed and not wrapped:  # in a `knex.transaction` callback, on its `trx`
+            tx.wrapped = any(k.holds(text, at) for k in knexed)
         inside = next((r for r in managed if r[0] <= at < r[1] and _passes(reader, at)), None)
         if inside != current:  # into, out of or from one managed transaction to the next
             if current is not None:
@@ -152,6 +179,8 @@ def read(source: Source, name: str) -> MappedSource:
             continue
         assert isinstance(event, re.Match)
         literal, arg_end = _argument(text, event.end())
+        if literal is None and skip_space(text, event.end()) in inner:
+            continue  # `this.addSql(knex.raw('...'))`: the call inside is read
         if literal is None:
             notes.append(Note(at, max(arg_end, event.end()), _not_checked(name), unread=True))
             continue
@@ -161,12 +190,26 @@ def read(source: Source, name: str) -> MappedSource:
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
-    if tx.opened and name in MANAGED_HOW:
+    if tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
         hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
-    run = _run(source, name) if tx.opened and wrapped else ""
+    # A setting other than the default runs no transaction across migrations.
+    run = _run(source, name) if tx.opened and wrapped and not setting else ""
     runner = runners.runner_of(name)
     hint = runners.run_help(runner) if run and runner is not None else ""
-    return build.source(source, name, notes, hints, run=run, run_hint=hint)
+    return build.source(source, name, notes, hints, run=run, run_hint=hint, setting=setting)
+
+
+def _folder(source: Source) -> Path:
+    return Path(source.path).resolve().parent
+
+
+def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the runner runs the migration's `up` in a transaction, under `setting`."""
+    if name not in WRAPPED or setting in UNWRAPPED:
+        return False
+    if setting in OPT_IN_ONLY:
+        return any(_in_code(spans, found.start()) for found in OPT_IN.finditer(text))
+    return not _opts_out(text, spans)
 
 
 def _run(source: Source, name: str) -> str:
@@ -174,7 +217,7 @@ def _run(source: Source, name: str) -> str:
     there opts out where that ends the run (RUN_UNTIL_OPT_OUT)."""
     if source.path == STDIN:
         return ""
-    folder = Path(source.path).resolve().parent
+    folder = _folder(source)
     if name in RUN_UNTIL_OPT_OUT and _opted_out(folder, name, _listing(folder)):
         return ""
     return f"{name} {folder}"
@@ -232,11 +275,90 @@ def _passes(reader: js.Reader, at: int) -> bool:
     return any(isinstance(a, js.Obj) and "transaction" in a.entries for a in args)
 
 
-def _builder_calls(text: str, name: str, skipped: Callable[[int], bool]) -> list[builders.Found]:
+@dataclass(frozen=True)
+class KnexTransaction:
+    """`knex.transaction(async (trx) => { ... })` in a Knex migration (knex 3.3.0,
+    lib/execution/transaction.js): on a connection already in a transaction (the migration
+    runs in one) it sends `SAVEPOINT`, the callback's calls, `RELEASE SAVEPOINT`, which DSQL
+    refuses (DSQL405); otherwise `BEGIN;`, the calls on `trx`, `COMMIT;`."""
+
+    start: int
+    name_end: int  # the end of `knex.transaction`, where the SAVEPOINT is shown
+    body_start: int
+    body_end: int
+    param: str  # the callback's transaction: the calls on it run in the transaction
+
+    def holds(self, text: str, at: int) -> bool:
+        return self.body_start <= at < self.body_end and bool(
+            re.match(rf"{re.escape(self.param)}\b", text[at : at + len(self.param) + 1])
+        )
+
+
+@dataclass(frozen=True)
+class _Leave:
+    knex: KnexTransaction
+
+
+# Knex names a transaction `trx` and a counter: as recorded under `migrate:latest`.
+SAVEPOINT_NAME = "trx3"
+KNEX_TRANSACTION = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\.\s*transaction\s*\(")
+
+
+def _knex_transactions(text: str, skipped: Callable[[int], bool]) -> list[KnexTransaction]:
+    """The `knex.transaction(callback)` calls of the migration's `up`, on the library's
+    receiver."""
+    receivers = builders.up_receivers(text, ("knex",))
+    reader, out = js.Reader(text), []
+    for match in KNEX_TRANSACTION.finditer(text):
+        if match.group(1) not in receivers or skipped(match.start()):
+            continue
+        value, _ = reader.chain_at(match.start())
+        calls = js.chain(value)
+        body = (
+            next((a for a in calls[0].args if isinstance(a, js.Function)), None) if calls else None
+        )
+        if body is not None and body.params:
+            end = match.end() - 1
+            out.append(
+                KnexTransaction(match.start(), end, body.body_start, body.body_end, body.params[0])
+            )
+    return out
+
+
+def _knex_transaction(
+    build: Builder, tx: Transaction, event: KnexTransaction | _Leave, wrapped: bool
+) -> None:
+    """Into or out of a `knex.transaction` callback: a savepoint where the migration runs in
+    a transaction, else the transaction of its own (its BEGIN is written with its first call
+    on `trx`)."""
+    knex = event.knex if isinstance(event, _Leave) else event
+    if not wrapped:
+        if isinstance(event, _Leave):
+            tx.close(knex.body_end - 1, knex.body_end)
+        return
+    sql = (
+        f"RELEASE SAVEPOINT {SAVEPOINT_NAME};\n"
+        if isinstance(event, _Leave)
+        else (f"SAVEPOINT {SAVEPOINT_NAME};\n")
+    )
+    at = (
+        (knex.body_end - 1, knex.body_end)
+        if isinstance(event, _Leave)
+        else (knex.start, knex.name_end)
+    )
+    tx.write(*at)
+    build.add(sql, *at)
+    build.wrappers += 1
+
+
+def _builder_calls(
+    text: str, name: str, skipped: Callable[[int], bool], more: set[str]
+) -> list[builders.Found]:
     if name not in TRANSLATORS:
         return []
     translate, usual, _ = TRANSLATORS[name]
-    return builders.find(text, builders.up_receivers(text, usual), translate, skipped)
+    receivers = builders.up_receivers(text, usual) | set(GET_KNEX.findall(text)) | more
+    return builders.find(text, receivers, translate, skipped)
 
 
 def _translated(

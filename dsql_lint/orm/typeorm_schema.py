@@ -273,6 +273,106 @@ def _create_primary_key(out: Translation, call: js.Call) -> None:
     )
 
 
+def _change_column(out: Translation, call: js.Call) -> None:
+    """`changeColumn(table, oldColumn, newColumn)` as typeorm 1.1.4's
+    PostgresQueryRunner.changeColumn writes it, both columns written as `new TableColumn(...)`:
+    a changed type, length or array-ness drops the old column and adds the new one; otherwise
+    a rename, a precision, nullability, comment and
+    default each have their statement. What depends on the table in the database (the
+    constraints a rename renames too) is not known here; keys, uniqueness, generation, enums
+    and collations changed are not read."""
+    args = call.args
+    table = _table_name(args[0] if args else None)
+    old = _options(args[1] if len(args) > 1 else None, "TableColumn")
+    new = _options(args[2] if len(args) > 2 else None, "TableColumn")
+    if table is None or new is None or len(args) < 3:
+        out.not_read(call, "`changeColumn(...)` with arguments not written as literals")
+        return
+    if old is None:
+        out.not_read(
+            args[1],
+            "`changeColumn(...)`'s old column given by name (TypeORM reads it from the database; "
+            "write it as `new TableColumn({...})`)",
+        )
+        return
+    old_name, new_name = js.text_of(old.get("name")), js.text_of(new.get("name"))
+    if old_name is None or new_name is None:
+        out.not_read(call, "`changeColumn(...)`'s column names")
+        return
+    differ = [key for key in _CHANGED if _value(old.get(key)) != _value(new.get(key))]
+    if {"type", "length", "isArray"} & set(differ) or (
+        js.text_of(new.get("generatedType")) == "STORED" and "generatedType" in differ
+    ):
+        if {"isPrimary", "isUnique"} & set(_truthy_keys(old)) or _enum(old):
+            out.not_read(call, "`changeColumn(...)` recreating a key, unique or enum column")
+            return
+        out.sql(call).add(
+            f"ALTER TABLE {quote(table)} DROP COLUMN {quote(old_name)}", name_span(call)
+        )
+        _added(out, call, table, args[2])
+        return
+    unread = [key for key in differ if key in _NOT_READ] + (["enum"] if _enum(new) else [])
+    if unread:
+        out.not_read(call, f"`changeColumn(...)` changing {', '.join(unread)}")
+        return
+    where, alter = name_span(call), f"ALTER TABLE {quote(table)}"
+    if old_name != new_name:
+        out.sql(call).add(f"{alter} RENAME COLUMN {quote(old_name)} TO {quote(new_name)}", where)
+    if "precision" in differ or "scale" in differ:
+        full = _full_type(js.text_of(new.get("type")) or "", new.get)
+        out.sql(call).add(f"{alter} ALTER COLUMN {quote(new_name)} TYPE {full}", where)
+    if _truthy(old.get("isNullable")) != _truthy(new.get("isNullable")):
+        change = "DROP NOT NULL" if _truthy(new.get("isNullable")) else "SET NOT NULL"
+        out.sql(call).add(f"{alter} ALTER COLUMN {quote(new_name)} {change}", where)
+    if "comment" in differ:
+        comment = js.text_of(new.get("comment"))
+        said = "NULL" if comment is None else literal(comment)
+        out.sql(call).add(f"COMMENT ON COLUMN {quote(table)}.{quote(new_name)} IS {said}", where)
+    if "default" in differ:
+        given = new.get("default")
+        written = _default(given) if given is not None else None
+        if given is not None and written is None:
+            out.not_read(given, f"column `{new_name}`'s `default`")
+        elif written is not None and written != "null":
+            out.sql(call).add(
+                f"{alter} ALTER COLUMN {quote(new_name)} SET DEFAULT {written}", given or where
+            )
+        else:
+            out.sql(call).add(f"{alter} ALTER COLUMN {quote(new_name)} DROP DEFAULT", where)
+
+
+# The TableColumn options changeColumn compares, and those whose change is not read here.
+_CHANGED = (
+    "type", "length", "isArray", "generatedType", "asExpression", "precision", "scale",
+    "isNullable", "comment", "default", "isPrimary", "isUnique", "isGenerated",
+    "generationStrategy", "collation", "spatialFeatureType", "enum", "enumName",
+)  # fmt: skip
+_NOT_READ = {
+    "isPrimary", "isUnique", "isGenerated", "generationStrategy", "collation",
+    "spatialFeatureType", "generatedType", "asExpression", "enum", "enumName",
+}  # fmt: skip
+
+
+def _value(value: js.Value | None) -> str | None:
+    """An option's value as TableColumn keeps it (a length "255" is 255), for comparing; None
+    when it is not written; a false boolean is the option's default."""
+    if value is None or (isinstance(value, js.Name) and value.name in ("false", "undefined")):
+        return None
+    if isinstance(value, (js.Str, js.Num)):
+        return _text(value)
+    if isinstance(value, js.Name):
+        return value.name
+    return f"<{value.start}>"  # not a literal: never equal to another
+
+
+def _truthy_keys(column: js.Obj) -> list[str]:
+    return [key for key in ("isPrimary", "isUnique") if _truthy(column.get(key))]
+
+
+def _enum(column: js.Obj) -> bool:
+    return js.text_of(column.get("type")) in ("enum", "simple-enum")
+
+
 _METHODS = {
     "createTable": _create_table,
     "addColumn": _add_column,
@@ -282,6 +382,7 @@ _METHODS = {
     "createForeignKeys": _create_foreign_keys,
     "createUniqueConstraint": _create_unique,
     "createPrimaryKey": _create_primary_key,
+    "changeColumn": _change_column,
     "dropTable": _simple("DROP TABLE {0}", 1),
     "dropColumn": _simple("ALTER TABLE {0} DROP COLUMN {1}", 2),
     "renameColumn": _simple("ALTER TABLE {0} RENAME COLUMN {1} TO {2}", 3),

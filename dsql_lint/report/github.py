@@ -10,8 +10,8 @@ from __future__ import annotations
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.report.model import LintReport
 from dsql_lint.report.sarif import relative_path
-from dsql_lint.report.text import summary
-from dsql_lint.syntax.source import STDIN
+from dsql_lint.report.text import included_by_line, summary
+from dsql_lint.syntax.source import STDIN, Source
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -33,7 +33,8 @@ def _file(path: str) -> str | None:
     return rel if rel is not None else path.replace("\\", "/")
 
 
-def command(diag: Diagnostic) -> str:
+def command(diag: Diagnostic, source: Source | None = None) -> str:
+    """`source`: the finding's file, for the include lines psql reads it through."""
     properties: list[tuple[str, object]] = []
     path = _file(diag.path)
     if path is not None:
@@ -47,12 +48,14 @@ def command(diag: Diagnostic) -> str:
     ]
     props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
     message = diag.message
+    if source is not None and source.included_by:
+        message += f"\n{included_by_line(source)}"
     if diag.suggestion:
         message += f"\nhelp: {diag.suggestion}"
     return f"::{COMMANDS[diag.severity]} {props}::{escape_data(message)}"
 
 
 def render(report: LintReport) -> str:
-    lines = [command(d) for d in report.diagnostics]
+    lines = [command(d, file.source) for file in report.files for d in file.diagnostics]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 
 from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.report.model import FileReport, LintReport
+from dsql_lint.report.text import included_by_line
+from dsql_lint.syntax.source import Source
 
 CLEAN_CASE = "no DSQL incompatibilities"
 FAILING = (Severity.ERROR, Severity.WARNING)
@@ -26,10 +28,13 @@ def xml_text(value: str) -> str:
     return _INVALID_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
-def _detail(diag: Diagnostic) -> str:
+def _detail(diag: Diagnostic, source: Source) -> str:
     """The finding as the text format shows it; line ends as XML parsers read them back."""
-    head = f"{diag.path}:{diag.line}:{diag.col}: {diag.code} [{diag.name}] {diag.message}"
-    text = head + (f"\nhelp: {diag.suggestion}" if diag.suggestion else "")
+    text = f"{diag.path}:{diag.line}:{diag.col}: {diag.code} [{diag.name}] {diag.message}"
+    if source.included_by:
+        text += f"\n{included_by_line(source)}"
+    if diag.suggestion:
+        text += f"\nhelp: {diag.suggestion}"
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -37,7 +42,7 @@ def _case_name(diag: Diagnostic) -> str:
     return f"{diag.code} {diag.name} at {diag.line}:{diag.col}"
 
 
-def finding_case(diag: Diagnostic) -> ET.Element:
+def finding_case(diag: Diagnostic, source: Source) -> ET.Element:
     path = xml_text(diag.path)
     case = ET.Element(
         "testcase",
@@ -48,7 +53,7 @@ def finding_case(diag: Diagnostic) -> ET.Element:
     if child_tag == "failure":
         child.set("message", xml_text(diag.message))
         child.set("type", diag.severity.value)
-    child.text = xml_text(_detail(diag))
+    child.text = xml_text(_detail(diag, source))
     return case
 
 
@@ -59,7 +64,7 @@ def clean_case(path: str) -> ET.Element:
 
 def file_suite(file: FileReport) -> ET.Element:
     path = file.source.display_path
-    cases = [finding_case(d) for d in file.diagnostics] or [clean_case(path)]
+    cases = [finding_case(d, file.source) for d in file.diagnostics] or [clean_case(path)]
     failures = sum(d.severity in FAILING for d in file.diagnostics)
     suite = ET.Element("testsuite", _counts(xml_text(path), len(cases), failures))
     suite.extend(cases)

@@ -5,7 +5,9 @@ active rule's docs would make a small report hundreds of KB), in rule order, wit
 each result points at its rule by id and index. Locations are relative to the current
 directory (`%SRCROOT%`) with forward slashes; regions carry 1-based line/column (columns in
 Unicode code points, end column exclusive) and the byte offset and length in the file as
-stored. Fixes are not emitted yet:
+stored. A finding in a file psql reads through `\\i`/`\\ir` names the include lines in
+`relatedLocations`, chained by the spec's `isIncludedBy`/`includes` location relationships.
+Fixes are not emitted yet:
 `properties.fix` says whether `dsql-lint fix` can rewrite the finding, `properties.dsql` what the
 cluster answers the statement (SQLSTATE and message), where recorded.
 """
@@ -22,7 +24,7 @@ from dsql_lint.diagnostic import Diagnostic, Severity
 from dsql_lint.engine.model import DsqlAnswer, Rule, readable
 from dsql_lint.report.json_format import answers_list
 from dsql_lint.report.model import LintReport
-from dsql_lint.syntax.source import STDIN
+from dsql_lint.syntax.source import STDIN, Source
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -124,14 +126,47 @@ def region(diag: Diagnostic) -> dict:
     }
 
 
-def result(diag: Diagnostic, answers: tuple[DsqlAnswer, ...], rule_index: dict[str, int]) -> dict:
+def include_locations(
+    location: dict, path: str, included_by: tuple[tuple[str, int], ...]
+) -> list[dict]:
+    """The include lines psql reads the finding's file (`path`) through, innermost first, as
+    related locations with ids from 1. `location` (the finding's, id 0) and each of them are
+    linked to the next one out by `isIncludedBy`, and back by `includes`."""
+    chain = [location]
+    for number, (includer, line) in enumerate(reversed(included_by), start=1):
+        physical = {"artifactLocation": artifact_location(includer), "region": {"startLine": line}}
+        message = {"text": f"includes {path}"}
+        chain.append({"id": number, "physicalLocation": physical, "message": message})
+        path = includer
+    for inner, outer in zip(chain, chain[1:], strict=False):
+        inner.setdefault("relationships", []).append(_relation(outer["id"], "isIncludedBy"))
+        outer.setdefault("relationships", []).append(_relation(inner["id"], "includes"))
+    return chain[1:]
+
+
+def _relation(target: int, kind: str) -> dict:
+    return {"target": target, "kinds": [kind]}
+
+
+def result(
+    diag: Diagnostic,
+    answers: tuple[DsqlAnswer, ...],
+    rule_index: dict[str, int],
+    source: Source | None = None,
+) -> dict:
+    """`source`: the finding's file, for the include lines psql reads it through."""
     out: dict = {"ruleId": diag.code}
     if diag.code in rule_index:
         out["ruleIndex"] = rule_index[diag.code]
     out["level"] = LEVELS[diag.severity]
     out["message"] = {"text": diag.message}
-    location = {"artifactLocation": artifact_location(diag.path), "region": region(diag)}
-    out["locations"] = [{"physicalLocation": location}]
+    physical = {"artifactLocation": artifact_location(diag.path), "region": region(diag)}
+    location: dict = {"physicalLocation": physical}
+    included_by = source.included_by if source is not None else ()
+    if included_by:
+        location = {"id": 0, **location}
+        out["relatedLocations"] = include_locations(location, diag.path, included_by)
+    out["locations"] = [location]
     properties: dict = {"name": diag.name, "fix": diag.fix.value}
     if diag.suggestion:
         properties["suggestion"] = diag.suggestion
@@ -162,7 +197,9 @@ def sarif_log(report: LintReport) -> dict:
         "originalUriBaseIds": {SRCROOT: {"uri": _cwd_uri()}},
         "artifacts": artifacts(report),
         "columnKind": "unicodeCodePoints",
-        "results": [result(d, answers, rule_index) for _, d, answers in report.answered()],
+        "results": [
+            result(d, answers, rule_index, file.source) for file, d, answers in report.answered()
+        ],
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 

@@ -65,8 +65,7 @@ def _finding(
     head = f"{style(diag.path, '1')}:{diag.line}:{diag.col}: {code} [{diag.name}] {diag.message}"
     out = [head]
     if source.included_by:  # psql runs it where another file includes it
-        through = " -> ".join(f"{path}:{line}" for path, line in source.included_by)
-        out.append(f"  {style('included by:', '1;32')} {through}")
+        out.append(f"  {included_by_line(source, style)}")
     if diag.suggestion:
         out.append(f"  {style('help:', '1;32')} {diag.suggestion}")
     if diag.fix is not FixAvailability.NONE:
@@ -79,6 +78,12 @@ def _finding(
     out.extend(_frame(source, diag, style))
     out.append("")
     return out
+
+
+def included_by_line(source: Source, style: _Style | None = None) -> str:
+    """The include lines psql reads `source` through, outermost first."""
+    label = style("included by:", "1;32") if style else "included by:"
+    return f"{label} " + " -> ".join(f"{path}:{line}" for path, line in source.included_by)
 
 
 def _frame(source: Source, diag: Diagnostic, style: _Style) -> list[str]:
@@ -115,8 +120,13 @@ def _window(col: int, longest: int) -> tuple[int, int]:
     return left, left + FRAME_WIDTH
 
 
+# Control characters (a binary file's bytes) shown as one replacement character each, so
+# that the frame neither drives the terminal nor moves the caret.
+_SHOWN = {c: "\ufffd" for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09}
+
+
 def _cut(line: str, left: int, right: int) -> str:
-    shown = line[left:right]
+    shown = line[left:right].translate(_SHOWN)
     if left and line:
         shown = ELLIPSIS + shown
     if right < len(line):

@@ -15,9 +15,10 @@ walking up from the linted files (as ruff finds its configuration).
                                     # folder is linted as `dsql-lint apply` runs it)
     psql-variables: {schema: app}   # psql's `-v schema=app`: put in where the SQL reads
                                     # :schema, :'schema' or :"schema" (check and apply)
-    bootstrap: [db/bootstrap.sql]   # SQL run by hand before the framework's runner (its
+    bootstrap: [db/bootstrap.sql]   # SQL run before the framework's runner (its
                                     # bookkeeping table in a form DSQL accepts): check and
-                                    # fix read it before the migrations (DSQL407)
+                                    # fix read it before the migrations (DSQL407), apply
+                                    # runs it before them, once
 
 In pyproject.toml the same keys go in `[tool.dsql-lint]`; `severity` may also be its own table,
 `[tool.dsql-lint.severity]`.

@@ -22,7 +22,14 @@ _NAME = "name"  # a name, or psql's text put in as written: underscores, an iden
 _QUOTED = "quoted"  # psql's :'var' and :"var": the same quotes around underscores
 _ESCAPE = "escape"  # an escaped binding character (`\?`, `%%`): the character alone
 
+# psql's `:name` right after a word, as in `t:x` or a slice's `a[lo:hi]`: psql's lexer reads
+# it (its variable rule matches after any token but `::`), puts in a variable's value, and
+# leaves it as written when the variable has none, which the server then reads as written.
+GLUED = "glued"
+
 KINDS = frozenset({_VALUE, _NAME, _QUOTED, _ESCAPE})
+# The reads of psql's variables, glued ones too (not masked: as written, they are judged).
+PSQL_READS = KINDS | {GLUED}
 # Only a name binding: a parser that reads a value binding as a placeholder (sqlglot reads
 # `?`, `:name`, `%s`) still needs a name where a name goes.
 NAMES = frozenset({_NAME})
@@ -61,10 +68,11 @@ STYLES = {
     "psql": _style(
         "psql",
         ":",
-        prefix=r":(?<![:\w]:)",  # a colon not after a colon or a word
+        prefix=r":(?<!::)",  # a colon not after a colon (a `::` cast)
         quoted=r"'\w+'|\"\w+\"",
         value=r"\{\?\w+\}",
-        name=r"\w+(?![\w:])",
+        glued=r"(?<=\w:)\w+",
+        name=r"\w+",
     ),
     # Knex (and MikroORM, which runs its SQL through Knex): `\?` is a question mark, `??` a
     # name, `?` a value; with an object of bindings `:name:` a name and `:name` a value.

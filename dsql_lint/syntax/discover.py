@@ -18,8 +18,9 @@ from pathlib import Path
 from dsql_lint.errors import InputError
 from dsql_lint.syntax import alembic_config
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
-from dsql_lint.syntax.formats import is_supabase
+from dsql_lint.syntax.formats import SUPABASE_SEED, is_supabase
 from dsql_lint.syntax.source import drizzle_journal, migration_key
+from dsql_lint.syntax.supabase_config import CONFIG, is_seed, project_of
 
 # Folders no migration lives in, and which can be huge.
 SKIPPED = {".git", ".hg", "node_modules", ".venv", "venv", "__pycache__", "target", "dist"}
@@ -72,6 +73,15 @@ def _supabase(path: Path, head: str) -> Claim | None:
     return Claim("supabase", path.parent) if is_supabase(path) else None
 
 
+def _supabase_seed(path: Path, head: str) -> Claim | None:
+    """A seed file supabase/config.toml's `[db.seed] sql_paths` names (the CLI runs them after
+    the migrations: `db reset`, `db push --include-seed`)."""
+    if not is_seed(path):
+        return None
+    project = project_of(path.parent)
+    return Claim(SUPABASE_SEED, project.folder if project else path.parent)
+
+
 def _rails(path: Path, head: str) -> Claim | None:
     if path.name == "structure.sql" and path.parent.name == "db":
         return Claim("rails", path.parent)
@@ -93,6 +103,7 @@ DETECTORS: list[tuple[str, Detector]] = [
     ("prisma", _prisma),
     ("drizzle", _drizzle),
     ("supabase", _supabase),
+    (SUPABASE_SEED, _supabase_seed),
     ("rails", _rails),
     ("golang-migrate", _golang_migrate),
     ("flyway", _flyway),
@@ -106,6 +117,7 @@ LABELS = {
     "prisma": "Prisma migrations",
     "drizzle": "Drizzle migrations",
     "supabase": "Supabase migrations",
+    SUPABASE_SEED: "Supabase seed files",
     "rails": "Rails structure dump",
     "golang-migrate": "golang-migrate migrations",
     "flyway": "Flyway migrations",
@@ -191,17 +203,41 @@ def discover(
                 if path.resolve() in claimed:
                     continue
                 if framework is None or name == framework:
-                    said = said_by.get(path.parent.resolve(), "")
-                    group = Found(label, path.parent, "files", said_by=said)
-                    groups.setdefault((label, path.parent), group).files.append(path)
+                    if (label, path.parent) not in groups:
+                        said = _said(root, path, said_by)
+                        groups[(label, path.parent)] = Found(
+                            label, path.parent, "files", said_by=said
+                        )
+                    groups[(label, path.parent)].files.append(path)
     if not groups:
         looked = ", ".join(_relative(p, root) for p in places)
         kinds = ", ".join([framework] if framework else FRAMEWORKS)
         raise InputError(f"no SQL migrations found in {looked} (looked for {kinds}: {SEARCHED})")
-    found = sorted(groups.values(), key=lambda g: (g.framework == "sql", str(g.folder)))
+    # A project's seed files after its migrations, which the CLI runs first.
+    found = sorted(
+        groups.values(),
+        key=lambda g: (g.framework == "sql", g.framework == SUPABASE_SEED, str(g.folder)),
+    )
     for group in found:
         group.files = _ordered(group)
+        group.said_by = group.said_by or _supabase_said(group)
     return found
+
+
+def _supabase_said(group: Found) -> str:
+    """What supabase/config.toml says of a Supabase group: where its seed files are named,
+    and that the CLI skips migrations it disabled (they are checked all the same)."""
+    if group.framework not in ("supabase", SUPABASE_SEED):
+        return ""
+    project = project_of(group.folder)
+    if project is None:
+        return ""
+    config = f"{project.folder.name}/{CONFIG}"
+    if group.framework == SUPABASE_SEED:
+        return f"{config} [db.seed] sql_paths"
+    if not project.migrations:
+        return f"{config}: [db.migrations] enabled = false: the CLI skips them"
+    return ""
 
 
 def _configured(root: Path, places: list[Path], said_by: dict[Path, str]) -> list[Path]:
@@ -222,6 +258,23 @@ def _configured(root: Path, places: list[Path], said_by: dict[Path, str]) -> lis
         if not any(folder.is_relative_to(p) for p in walked):
             out.append(folder)
     return out
+
+
+def _said(root: Path, path: Path, said_by: dict[Path, str]) -> str:
+    """The configuration that names the folder of an ORM migration `path`, and the
+    transaction setting its runner follows there (orm/js_config.py), as discovery says them."""
+    from dsql_lint.orm.js_config import RUNNER_CONFIGS, transaction_mode
+    from dsql_lint.orm.scripts import SCRIPT_SUFFIXES, framework
+
+    folder = path.parent.resolve()
+    said = said_by.get(folder, "")
+    if path.suffix not in SCRIPT_SUFFIXES:
+        return said
+    name = framework(path.read_text(encoding="utf-8", errors="replace"))
+    mode = transaction_mode(folder, name) if name in RUNNER_CONFIGS else None
+    if mode is None:
+        return said
+    return f"{_relative(mode.config, root)}: {mode.setting}"
 
 
 def _alembic_revisions(root: Path, places: list[Path]) -> list[Found]:
@@ -291,6 +344,10 @@ def _ordered(group: Found) -> list[Path]:
         return ordered(group.files)
     if group.framework == "prisma":
         return sorted(group.files, key=lambda p: p.parent.name)
+    if group.framework == SUPABASE_SEED:
+        project = project_of(group.folder)
+        order = {path: at for at, path in enumerate(project.seeds if project else ())}
+        return sorted(group.files, key=lambda p: order.get(p.resolve(), len(order)))
     return sorted(group.files, key=lambda p: (migration_key(p), p.as_posix()))
 
 

@@ -29,7 +29,9 @@ Sources of each behaviour (also the README's table):
   supabase/migrations sent as one batch with its schema_migrations insert, which PostgreSQL
   runs as one implicit transaction (recorded with the CLI 3.1.0 binary of npm's
   @supabase/cli-linux-x64, runners.py). Files named otherwise are skipped by the CLI: plain
-  SQL here.
+  SQL here. Its seed files (`[db.seed] sql_paths` of supabase/config.toml, syntax/
+  supabase_config.py) run after them, each in one transaction with its `seed_files` row
+  (recorded the same way).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pathlib import Path
 
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement, split
+from dsql_lint.syntax.supabase_config import is_seed
 
 GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE, GOLANG_MIGRATE = (
     "goose",
@@ -52,6 +55,7 @@ GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE, GOLANG_MIGRATE = (
     "supabase",
     "golang-migrate",
 )
+SUPABASE_SEED = "supabase-seed"
 
 _GOOSE = re.compile(r"^--[ \t]*\+goose[ \t]+(\w+)[^\n]*$", re.M | re.I)
 _DBMATE = re.compile(r"^--[ \t]*migrate:(up|down)\b([^\n]*)$", re.M)
@@ -147,6 +151,8 @@ def framework_of(source: Source) -> str | None:
         return PRISMA
     if is_supabase(path):
         return SUPABASE
+    if path.suffix == ".sql" and is_seed(path):
+        return SUPABASE_SEED
     if _FLYWAY_NAME.match(path.name):
         return FLYWAY
     return GOLANG_MIGRATE if _UP_DOWN.match(path.name) else None

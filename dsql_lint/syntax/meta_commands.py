@@ -266,6 +266,6 @@ def _variables_read(statements: Sequence[Statement]) -> set[str]:
     return {
         name.group()
         for text in texts
-        for start, end in bindings.mask(text, bindings.STYLES["psql"])[1]
+        for start, end in bindings.mask(text, bindings.STYLES["psql"], bindings.PSQL_READS)[1]
         if (name := _VARIABLE_NAME.search(text, start, end))
     }

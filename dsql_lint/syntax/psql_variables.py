@@ -29,6 +29,7 @@ _READ = re.compile(
     r":(?:'(?P<literal>\w+)'|\"(?P<identifier>\w+)\"|\{\?(?P<test>\w+)\}|(?P<raw>\w+))"
 )
 _NAME = re.compile(r"[A-Za-z_\x80-\uffff][\w\x80-\uffff]*")  # psql's valid_variable_name
+_WORD = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Read:
     name: str
     form: str  # RAW, LITERAL, IDENTIFIER or TEST (`:{?name}`: TRUE or FALSE, never unset,
     # and masked as any value: it is only of use in a `\\if`, which DSQL013 refuses)
+    # Right after a word (`t:x`, a slice's `a[lo:hi]`): psql puts a value in, and sends it
+    # as written when the variable has none, which may be what the SQL means.
+    glued: bool = False
 
     @property
     def written(self) -> str:
@@ -71,7 +75,8 @@ def given(assignments: Iterable[str], configured: Mapping[str, str]) -> dict[str
 
 def reads(statements: Sequence[Statement]) -> list[Read]:
     """The variables the SQL statements read, found as psql finds them: not in strings,
-    quoted names, dollar quotes, comments or `::` casts; not in COPY data."""
+    quoted names, dollar quotes, comments or `::` casts; not in COPY data; after a word too,
+    as psql's lexer reads `t:x` (`Read.glued`)."""
     out = []
     style = bindings.STYLES["psql"]
     binding = style.pattern.search
@@ -82,11 +87,12 @@ def reads(statements: Sequence[Statement]) -> list[Read]:
         # Most statements hold no binding at all (a time's colons): not masked.
         if ":" not in text or binding(text) is None:
             continue
-        for start, end in bindings.mask(text, style)[1]:
+        for start, end in bindings.mask(text, style, bindings.PSQL_READS)[1]:
             match = _READ.fullmatch(text, start, end)
             if match is not None and match.lastgroup is not None:
-                at = statement.start + start
-                out.append(Read(at, statement.start + end, match[match.lastgroup], match.lastgroup))
+                at, form = statement.start + start, match.lastgroup
+                glued = form == RAW and _WORD.match(text, start - 1) is not None
+                out.append(Read(at, statement.start + end, match[form], form, glued))
     return out
 
 
@@ -121,8 +127,12 @@ def value_of(read: Read, values: Mapping[str, str]) -> str:
 
 
 def unset(statements: Sequence[Statement], values: Mapping[str, str]) -> list[Read]:
-    """The reads of variables with no value: neither given nor set in the file."""
-    found = [r for r in reads(statements) if r.form != TEST and r.name not in values]
+    """The reads of variables with no value: neither given nor set in the file. Not a glued
+    one: psql sends it as written, which the server's grammar judges (`a[lo:hi]` is a slice,
+    `t:x` a syntax error)."""
+    found = [
+        r for r in reads(statements) if r.form != TEST and not r.glued and r.name not in values
+    ]
     if not found:
         return []
     own = set_in_file(statements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import sys
@@ -137,12 +138,19 @@ def decode(path: str, data: bytes) -> Source:
     Bytes that are none of these (another encoding, a binary file) give a Source with a
     `problem`, whose text only stands in for the file."""
     marked = next((name for mark, name in BOMS if data.startswith(mark)), None)
-    encoding = marked or _wide(data) or "utf-8"
+    likely = [] if marked else _wide(data)
+    encoding = marked or (likely[0] if len(likely) == 1 else "utf-8")
+    # Two wide readings, neither clearly: named with whatever is said of the bytes as UTF-8.
+    hint = ""
+    if len(likely) > 1:
+        names = " or ".join(e.upper() for e in likely)
+        hint = f"; its NUL bytes say {names} without a byte-order mark: save it as UTF-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         name = "UTF-8" if encoding == "utf-8" else encoding.upper()
-        return _unreadable(path, data, encoding, f"not valid {name} (byte {err.start})", err.start)
+        message = f"not valid {name} (byte {err.start}){hint}"
+        return _unreadable(path, data, encoding, message, err.start)
     bom = text.startswith(BOM)
     body = text[1:] if bom else text
     not_text = _NOT_TEXT.search(body)
@@ -151,7 +159,7 @@ def decode(path: str, data: bytes) -> Source:
         char = not_text.group()
         # PostgreSQL's protocol ends a query at a NUL: whatever follows is never sent.
         what = "a NUL byte" if char == "\0" else f"U+{ord(char):04X}, a character no text holds"
-        return _unreadable(path, data, encoding, f"{what} (byte {at}): not SQL text", at)
+        return _unreadable(path, data, encoding, f"{what} (byte {at}): not SQL text{hint}", at)
     if body and _ASCII.search(body) is None:
         name = "UTF-8" if encoding == "utf-8" else encoding.upper()
         message = f"read as {name}, no character of it is ASCII: not SQL text"
@@ -159,20 +167,42 @@ def decode(path: str, data: bytes) -> Source:
     return Source(path=path, text=body, bom=bom, encoding=encoding)
 
 
-def _wide(data: bytes) -> str | None:
+def _wide(data: bytes) -> list[str]:
     """The UTF-32 or UTF-16 of a file saved without a byte-order mark, if it is one: SQL is
     mostly ASCII, each character of which is one non-NUL byte among NULs in those encodings.
     Told by those NULs alone, so that a file cut short or holding a bad unit is reported as
-    the UTF-16 (or 32) that does not decode, not as UTF-8."""
+    the UTF-16 (or 32) that does not decode, not as UTF-8. A file mostly of other characters
+    (Cyrillic, CJK comments and names) is the one of the four it decodes in to text with
+    the most ASCII, as `file` and editors tell it; where two come close, both, best first.
+    None for a file without NULs (UTF-8)."""
     sample = data[:WIDE_SAMPLE]
     if b"\0" not in sample:
-        return None
+        return []
     for encoding, width, at in WIDE:
         units = [sample[i : i + width] for i in range(0, len(sample) - width + 1, width)]
         ascii_units = sum(1 for unit in units if unit[at] and not any(unit[:at] + unit[at + 1 :]))
         if units and ascii_units * 2 >= len(units):
-            return encoding
-    return None
+            return [encoding]
+    return _mostly_not_ascii(sample)
+
+
+def _mostly_not_ascii(sample: bytes) -> list[str]:
+    """The wide encodings `sample` (the file's start) decodes in to text, ranked by the ASCII
+    characters each reading holds: a wrong byte order reads ASCII as other characters, and
+    UTF-16 read as UTF-32 (or the reverse) fails or gives NULs. One when it holds over twice
+    the ASCII of the next; none when no reading holds any (a binary file)."""
+    ascii_in: dict[str, int] = {}
+    for encoding, _, _ in WIDE:
+        try:  # not final: the sample may end inside a character
+            text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        if _NOT_TEXT.search(text) is None:
+            ascii_in[encoding] = len(_ASCII.findall(text))
+    ranked = sorted((e for e in ascii_in if ascii_in[e]), key=ascii_in.__getitem__, reverse=True)
+    if len(ranked) > 1 and ascii_in[ranked[0]] > 2 * ascii_in[ranked[1]]:
+        return ranked[:1]
+    return ranked
 
 
 def _unreadable(path: str, data: bytes, encoding: str, message: str, at: int) -> Source:
@@ -186,23 +216,30 @@ def _unreadable(path: str, data: bytes, encoding: str, message: str, at: int) ->
     return Source(path, text, bom, encoding, Problem(message, offset, at, data))
 
 
-def read_source(path: str, orm: bool = False, strict: bool = True) -> Source:
+def read_source(
+    path: str, orm: bool = False, strict: bool = True, stdin_name: str | None = None
+) -> Source:
     """The file decoded; with `orm`, an ORM file (a Prisma schema, a migration script) is
     read as the SQL it stands for (dsql_lint.orm). A file that cannot be read or decoded is
     an InputError, or with `strict` off a Source with a `problem` (check reports it as a
-    finding and goes on with the other files, as ruff's E902 does)."""
+    finding and goes on with the other files, as ruff's E902 does). `stdin_name` (ruff's
+    `--stdin-filename`): standard input is read as the file of that name, in its folder."""
     if path == STDIN:
-        return _checked(decode(STDIN, sys.stdin.buffer.read()), strict)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file or directory", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", path) from None
-    except OSError as err:
-        if strict:
-            raise InputError(err.strerror or "cannot read", path) from None
-        return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
+        data = sys.stdin.buffer.read()
+        if stdin_name is None:
+            return _checked(decode(STDIN, data), strict)
+        path = stdin_name
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError("no such file or directory", path) from None
+        except IsADirectoryError:
+            raise InputError("is a directory", path) from None
+        except OSError as err:
+            if strict:
+                raise InputError(err.strerror or "cannot read", path) from None
+            return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
     source = _checked(decode(path, data), strict)
     if not orm or source.problem is not None or Path(path).suffix not in ORM_SUFFIXES:
         return source  # (the ORM readers, 70 ms of imports, only for a file they may read)

@@ -226,3 +226,45 @@ def test_status_lines_up_its_columns_whatever_the_paths(db: Database, tmp_path: 
     rows = [line for line in status.out.splitlines() if line.startswith("  ")]
     assert len(rows) == 11
     assert len({line.index(" pending ") for line in rows}) == 1, status.out
+
+
+def test_status_says_a_changed_repeatable_is_outdated_and_lists_a_deleted_file_as_missing(
+    db: Database, tmp_path: Path
+) -> None:
+    """As Flyway's info: a repeatable file changed since it ran is "outdated" (apply runs it
+    again), not pending; an applied file the folder no longer has is listed "missing" where
+    its version puts it, as validate says."""
+    db.execute("CREATE TABLE log (n bigint PRIMARY KEY)")
+    files = {f"V{n}__{c}.sql": entry(n) for n, c in ((1, "a"), (2, "b"), (3, "c"))}
+    files["R__v.sql"] = "CREATE OR REPLACE VIEW v AS SELECT n FROM log;\n"
+    folder = write(tmp_path / "m", files)
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    (folder / "R__v.sql").write_text("CREATE OR REPLACE VIEW v AS SELECT n, n * 2 AS m FROM log;\n")
+    (folder / "V2__b.sql").unlink()
+
+    status = run_cli("status", str(folder), "--dsn", db.dsn)
+    assert status.code == 0, status.output
+    heads = [line for line in status.out.splitlines() if not line.startswith("  ")]
+    assert [Path(line.split(":")[0]).name for line in heads] == [
+        "V1__a.sql", "V2__b.sql", "V3__c.sql", "R__v.sql",
+    ]  # fmt: skip
+    assert heads[1] == (
+        f"{folder / 'V2__b.sql'}: missing (in the ledger as V2__b.sql, not in the folder; 1/1 "
+        "statements applied): put the file back, or let `dsql-lint repair` record it as deleted"
+    )
+    assert heads[3].startswith(f"{folder / 'R__v.sql'}: outdated (0/1 statements applied; ")
+    assert "`dsql-lint apply` runs it again" in heads[3]
+    as_json = run_cli("status", str(folder), "--dsn", db.dsn, "--format", "json")
+    events = [json.loads(line) for line in as_json.out.splitlines()]
+    said = {Path(e["file"]).name: e["status"] for e in events if e["event"] == "file"}
+    assert said == {
+        "V1__a.sql": "applied", "V2__b.sql": "missing", "V3__c.sql": "applied",
+        "R__v.sql": "outdated",
+    }  # fmt: skip
+    checked = run_cli("validate", str(folder), "--dsn", db.dsn, "--format", "json")
+    assert kinds(checked.out) == [("V2__b.sql", "missing"), ("R__v.sql", "outdated")]
+
+    assert run_cli("apply", str(folder), "--dsn", db.dsn).code == 0
+    again = run_cli("status", str(folder), "--dsn", db.dsn).out
+    assert f"{folder / 'R__v.sql'}: applied (1/1 statements applied)" in again
+    assert f"{folder / 'V2__b.sql'}: missing" in again

@@ -150,6 +150,25 @@ def test_psql_variables_given_with_v_are_put_in_as_psql_puts_them(
     assert db.query('SELECT id, note, path FROM "Odd""Name"') == [(7, "it's", "C:\\dir")]
 
 
+def test_a_variable_read_after_a_word_is_put_in_and_a_slice_is_sent_as_written(
+    db: Database, tmp_path: Path
+) -> None:
+    """psql reads `t_:sfx` as `t_` and the variable `sfx`, and sends a slice's `[1:n]`, whose
+    `n` has no value, as written: so does apply."""
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__a.sql": "CREATE TABLE t_:sfx (id bigint PRIMARY KEY, n int);\n"
+            "INSERT INTO t_:sfx VALUES (1, 2);\n"
+            "CREATE VIEW w AS SELECT (ARRAY[10, 20, 30])[1:n] AS s FROM t_:sfx;\n",
+        },
+    )
+    result = run_cli("apply", str(folder), "--dsn", db.dsn, "-v", "sfx=v2")
+    assert result.code == 0, result.output
+    assert db.query("SELECT s FROM w") == [([10, 20],)]
+    assert db.query("SELECT to_regclass('t_v2') IS NOT NULL") == [(True,)]
+
+
 def test_a_psql_variable_with_no_value_refuses_the_migration(db: Database, tmp_path: Path) -> None:
     folder = write(tmp_path / "m", {"V1__a.sql": "SELECT 1;\nCREATE TABLE :tbl (id int);\n"})
     result = run_cli("apply", str(folder), "--dsn", db.dsn)

@@ -97,6 +97,25 @@ def test_list_and_show_give_status_creation_time_endpoint(moto: Moto, tmp_path: 
     assert found["created"].startswith("20")
 
 
+def test_delete_asks_and_refuses_a_protected_cluster(moto: Moto, tmp_path: Path) -> None:
+    """A protected cluster (create's default) is refused until protection is turned off; with
+    no terminal to ask, --yes is required; a deleted cluster is DELETING, then gone."""
+    env = aws_environment(moto, tmp_path)
+    made = create(tmp_path, env)["identifier"]
+    protected = cli(tmp_path, env, "cluster", "delete", made, "--yes")
+    assert protected.code == 2 and "has deletion protection on" in protected.err
+    unasked = cli(tmp_path, env, "cluster", "delete", made, "--disable-deletion-protection")
+    assert unasked.code == 2 and "add --yes to confirm" in unasked.err
+    assert cli(tmp_path, env, "cluster", "show", made).code == 0  # neither touched it
+    deleted = cli(
+        tmp_path, env, "cluster", "delete", made, "--yes", "--disable-deletion-protection"
+    )
+    assert deleted.code == 0, deleted.output
+    assert deleted.out == f"deleting cluster {made} in us-east-1 (DELETING)\n"
+    shown = cli(tmp_path, env, "cluster", "show", made, "--format", "json")
+    assert shown.code == 2 or json.loads(shown.out)["status"] in ("DELETING", "DELETED")
+
+
 @pytest.mark.parametrize(
     ("args", "env_change", "code", "message"),
     [

@@ -242,3 +242,55 @@ def test_an_exclusion_with_equals_under_gist_is_followed(server: Server) -> None
     )
     (found,) = [d for d in kept.remaining if d.code == "DSQL105"]
     assert found.fix_note is not None and "`EXCLUDE USING gist(during WITH =)`" in found.fix_note
+
+
+# Rows an array's uses tell apart: empty, holding a NULL, holding the value, NULL itself,
+# and a NULL value looked for.
+ARRAY_ROWS = (
+    "INSERT INTO a (id, tags) VALUES (1, '{}'), (2, '{x,NULL}'), (3, '{y,NULL}'), (4, '{x}'),"
+    " (5, NULL), (6, '{z}');\n"
+    "INSERT INTO a (id, tags, k) VALUES (7, '{NULL}', NULL);\n"
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT id, cardinality(tags), array_length(tags, 1) FROM a",
+        "SELECT id FROM a WHERE 'x' = ANY(tags)",
+        "SELECT id FROM a WHERE array_length(tags, 1) IS NULL",
+        "SELECT id FROM a WHERE k = ANY(tags) OR id = 6",
+        "SELECT id, CASE WHEN 'y' = ANY(tags) THEN 1 ELSE 0 END FROM a",
+    ],
+)
+def test_a_rewritten_array_use_gives_the_same_rows(server: Server, query: str) -> None:
+    """`text[]` -> `jsonb`: each rewritten use (in a view) gives the rows the original gave, an
+    empty array and one holding a NULL included; the view's columns keep their names."""
+    text = (
+        "CREATE TABLE a (id int PRIMARY KEY, tags text[], k text DEFAULT 'x');\n"
+        f"CREATE VIEW v AS {query};\n{ARRAY_ROWS}"
+    )
+    result = fix_text(text, UNSAFE)
+    assert "tags jsonb" in result.text
+    rows = []
+    for loaded in (text, result.text):
+        db = create_database(server)
+        with db.connect() as conn:
+            for statement in loaded.split(";\n")[:-1]:
+                conn.execute(statement)
+            cursor = conn.execute("SELECT * FROM v ORDER BY id")
+            rows.append(([c.name for c in cursor.description], cursor.fetchall()))
+    assert rows[0] == rows[1]
+
+
+@pytest.mark.parametrize(
+    "use", ["SELECT id FROM a WHERE NOT ('x' = ANY(tags))", "SELECT id, 'x' = ANY(tags) FROM a"]
+)
+def test_an_array_use_whose_null_differs_declines_the_fix(use: str) -> None:
+    """`x = ANY(a)` is NULL where the array holds a NULL and not x; jsonb's `?` says false. The
+    two mean the same only as a condition that keeps rows: elsewhere the fix declines."""
+    text = f"CREATE TABLE a (id int PRIMARY KEY, tags text[]);\n{use};\n"
+    result = fix_text(text, UNSAFE)
+    assert result.text == text
+    (withdrawn,) = result.withdrawn
+    assert "which is NULL for an array holding a NULL" in withdrawn

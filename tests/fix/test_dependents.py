@@ -139,6 +139,31 @@ def test_money_to_numeric_takes_numbers_and_declines_currency_text() -> None:
     assert "which NUMERIC(19, 2) does not take" in result.withdrawn[0]
 
 
+def test_check_names_the_new_type_as_fix_writes_it(tmp_path: Path) -> None:
+    """Lower-case SQL: fix writes `text` (a word, cased like the type it replaces) and
+    `numeric(19, 2)` (a phrase, cased like the statement); check's decline notes say the
+    same, whether decided in the statement (a CHECK) or on a later one (an INSERT).
+    `pg_catalog.money` is money."""
+    sql = (
+        "create table t (id uuid primary key, ip inet check (family(ip) = 4), a inet,\n"
+        "  v money, w pg_catalog.money, x pg_catalog.money);\n"
+        "insert into t (id, v, w) values (gen_random_uuid(), '$1.50', '$2.00');\n"
+    )
+    (tmp_path / "V1__m.sql").write_text(sql)
+    notes = [note for code, _, note in _check_folder(tmp_path) if code == "DSQL105" and note]
+    assert notes == [
+        "the fix (`inet` -> `text`) would break: the statement uses ip as inet in "
+        "`CHECK (FAMILY(ip) = 4)`",
+        f"the fix (`money` -> `numeric(19, 2)`) would break: {tmp_path / 'V1__m.sql'}:3 writes "
+        "`'$1.50'` into v, which numeric(19, 2) does not take",
+        f"the fix (`pg_catalog.money` -> `numeric(19, 2)`) would break: {tmp_path / 'V1__m.sql'}"
+        ":3 writes `'$2.00'` into w, which numeric(19, 2) does not take",
+    ]
+    fixed, said = _fix_folder(tmp_path, sql)
+    assert ", a text,\n" in fixed and "x numeric(19, 2));" in fixed
+    assert all(note in said for note in notes)
+
+
 def test_serial_to_uuid_declines_a_reference_from_a_column_with_a_default() -> None:
     text = (
         "CREATE TABLE p (id serial PRIMARY KEY);\n"

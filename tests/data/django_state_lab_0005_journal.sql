@@ -1,0 +1,10 @@
+BEGIN;
+SET CONSTRAINTS "lab_reading_dial_id_64f94f0d_fk_lab_dial_id" IMMEDIATE; ALTER TABLE "lab_reading" DROP CONSTRAINT "lab_reading_dial_id_64f94f0d_fk_lab_dial_id";
+ALTER TABLE "lab_dial" ALTER COLUMN "id" TYPE bigint USING "id"::bigint;
+ALTER SEQUENCE IF EXISTS "lab_dial_id_seq" AS bigint;
+ALTER TABLE "lab_reading" ALTER COLUMN "dial_id" TYPE bigint USING "dial_id"::bigint;
+ALTER TABLE "lab_reading" ADD CONSTRAINT "lab_reading_dial_id_64f94f0d_fk" FOREIGN KEY ("dial_id") REFERENCES "lab_dial" ("id") DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE "lab_memo" RENAME TO "lab_journal";
+SET CONSTRAINTS "lab_reading_memo_id_1dbc5a33_fk_lab_memo_id" IMMEDIATE; ALTER TABLE "lab_reading" DROP CONSTRAINT "lab_reading_memo_id_1dbc5a33_fk_lab_memo_id";
+ALTER TABLE "lab_reading" ADD CONSTRAINT "lab_reading_memo_id_1dbc5a33_fk_lab_journal_id" FOREIGN KEY ("memo_id") REFERENCES "lab_journal" ("id") DEFERRABLE INITIALLY DEFERRED;
+COMMIT;

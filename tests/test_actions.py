@@ -1,0 +1,254 @@
+"""The table of ALTER TABLE's actions: complete, each example identified and given its verdict,
+and a statement's actions each judged at its own span."""
+
+# ruff: noqa: E501 - the synopsis lines are PostgreSQL's reference, as written
+
+from __future__ import annotations
+
+import pytest
+from helpers import lint_text
+
+from dsql_lint.diagnostic import Diagnostic, Severity
+from dsql_lint.engine.matchers import code_only
+from dsql_lint.lint import actions, commands
+from dsql_lint.syntax.parse import node_span, parse
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
+
+# PostgreSQL 18's ALTER TABLE synopsis: its forms after the name, then each line of `action`.
+ALTER_TABLE_18 = (
+    "RENAME [ COLUMN ] column_name TO new_column_name",
+    "RENAME CONSTRAINT constraint_name TO new_constraint_name",
+    "RENAME TO new_name",
+    "SET SCHEMA new_schema",
+    "ALL IN TABLESPACE name [ OWNED BY role_name [, ... ] ] SET TABLESPACE new_tablespace [ NOWAIT ]",
+    "ATTACH PARTITION partition_name { FOR VALUES partition_bound_spec | DEFAULT }",
+    "DETACH PARTITION partition_name [ CONCURRENTLY | FINALIZE ]",
+    "ADD [ COLUMN ] [ IF NOT EXISTS ] column_name data_type [ COLLATE collation ] [ column_constraint [ ... ] ]",
+    "DROP [ COLUMN ] [ IF EXISTS ] column_name [ RESTRICT | CASCADE ]",
+    "ALTER [ COLUMN ] column_name [ SET DATA ] TYPE data_type [ COLLATE collation ] [ USING expression ]",
+    "ALTER [ COLUMN ] column_name SET DEFAULT expression",
+    "ALTER [ COLUMN ] column_name DROP DEFAULT",
+    "ALTER [ COLUMN ] column_name { SET | DROP } NOT NULL",
+    "ALTER [ COLUMN ] column_name SET EXPRESSION AS ( expression )",
+    "ALTER [ COLUMN ] column_name DROP EXPRESSION [ IF EXISTS ]",
+    "ALTER [ COLUMN ] column_name ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [ ( sequence_options ) ]",
+    "ALTER [ COLUMN ] column_name { SET GENERATED { ALWAYS | BY DEFAULT } | SET sequence_option | RESTART [ [ WITH ] restart ] } [...]",
+    "ALTER [ COLUMN ] column_name DROP IDENTITY [ IF EXISTS ]",
+    "ALTER [ COLUMN ] column_name SET STATISTICS { integer | DEFAULT }",
+    "ALTER [ COLUMN ] column_name SET ( attribute_option = value [, ... ] )",
+    "ALTER [ COLUMN ] column_name RESET ( attribute_option [, ... ] )",
+    "ALTER [ COLUMN ] column_name SET STORAGE { PLAIN | EXTERNAL | EXTENDED | MAIN | DEFAULT }",
+    "ALTER [ COLUMN ] column_name SET COMPRESSION compression_method",
+    "ADD table_constraint [ NOT VALID ]",
+    "ADD table_constraint_using_index",
+    "ALTER CONSTRAINT constraint_name [ DEFERRABLE | NOT DEFERRABLE ] [ INITIALLY DEFERRED | INITIALLY IMMEDIATE ]",
+    "ALTER CONSTRAINT constraint_name [ ENFORCED | NOT ENFORCED ]",
+    "ALTER CONSTRAINT constraint_name [ INHERIT | NO INHERIT ]",
+    "VALIDATE CONSTRAINT constraint_name",
+    "DROP CONSTRAINT [ IF EXISTS ] constraint_name [ RESTRICT | CASCADE ]",
+    "DISABLE TRIGGER [ trigger_name | ALL | USER ]",
+    "ENABLE TRIGGER [ trigger_name | ALL | USER ]",
+    "ENABLE REPLICA TRIGGER trigger_name",
+    "ENABLE ALWAYS TRIGGER trigger_name",
+    "DISABLE RULE rewrite_rule_name",
+    "ENABLE RULE rewrite_rule_name",
+    "ENABLE REPLICA RULE rewrite_rule_name",
+    "ENABLE ALWAYS RULE rewrite_rule_name",
+    "DISABLE ROW LEVEL SECURITY",
+    "ENABLE ROW LEVEL SECURITY",
+    "FORCE ROW LEVEL SECURITY",
+    "NO FORCE ROW LEVEL SECURITY",
+    "CLUSTER ON index_name",
+    "SET WITHOUT CLUSTER",
+    "SET WITHOUT OIDS",
+    "SET ACCESS METHOD { new_access_method | DEFAULT }",
+    "SET TABLESPACE new_tablespace",
+    "SET { LOGGED | UNLOGGED }",
+    "SET ( storage_parameter [= value] [, ... ] )",
+    "RESET ( storage_parameter [, ... ] )",
+    "INHERIT parent_table",
+    "NO INHERIT parent_table",
+    "OF type_name",
+    "NOT OF",
+    "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+    "REPLICA IDENTITY { DEFAULT | USING INDEX index_name | FULL | NOTHING }",
+)
+# The other commands judged action by action: each line of their synopses after the name.
+OTHERS_18 = {
+    "ALTER DOMAIN": (
+        "{ SET DEFAULT expression | DROP DEFAULT }",
+        "{ SET | DROP } NOT NULL",
+        "ADD domain_constraint [ NOT VALID ]",
+        "DROP CONSTRAINT [ IF EXISTS ] constraint_name [ RESTRICT | CASCADE ]",
+        "RENAME CONSTRAINT constraint_name TO new_constraint_name",
+        "VALIDATE CONSTRAINT constraint_name",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+    ),
+    "ALTER INDEX": (
+        "RENAME TO new_name",
+        "SET TABLESPACE tablespace_name",
+        "ATTACH PARTITION index_name",
+        "[ NO ] DEPENDS ON EXTENSION extension_name",
+        "SET ( storage_parameter [= value] [, ... ] )",
+        "RESET ( storage_parameter [, ... ] )",
+        "ALTER [ COLUMN ] column_number SET STATISTICS integer",
+        "ALL IN TABLESPACE name [ OWNED BY role_name [, ... ] ] SET TABLESPACE new_tablespace [ NOWAIT ]",
+    ),
+    "ALTER VIEW": (
+        "ALTER [ COLUMN ] column_name SET DEFAULT expression",
+        "ALTER [ COLUMN ] column_name DROP DEFAULT",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME [ COLUMN ] column_name TO new_column_name",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+        "SET ( view_option_name [= view_option_value] [, ... ] )",
+        "RESET ( view_option_name [, ... ] )",
+    ),
+    "ALTER SEQUENCE": (
+        "[ AS data_type ] [ INCREMENT [ BY ] increment ] [ MINVALUE minvalue | NO MINVALUE ] [ MAXVALUE maxvalue | NO MAXVALUE ] [ START [ WITH ] start ] [ RESTART [ [ WITH ] restart ] ] [ CACHE cache ] [ [ NO ] CYCLE ] [ OWNED BY { table_name.column_name | NONE } ]",
+        "SET { LOGGED | UNLOGGED }",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "RENAME TO new_name",
+        "SET SCHEMA new_schema",
+    ),
+    "ALTER FUNCTION": (
+        "CALLED ON NULL INPUT | RETURNS NULL ON NULL INPUT | STRICT",
+        "IMMUTABLE | STABLE | VOLATILE",
+        "[ NOT ] LEAKPROOF",
+        "[ EXTERNAL ] SECURITY INVOKER | [ EXTERNAL ] SECURITY DEFINER",
+        "PARALLEL { UNSAFE | RESTRICTED | SAFE }",
+        "COST execution_cost",
+        "ROWS result_rows",
+        "SUPPORT support_function",
+        "SET configuration_parameter { TO | = } { value | DEFAULT }",
+        "SET configuration_parameter FROM CURRENT",
+        "RESET configuration_parameter",
+        "RESET ALL",
+        "RENAME TO new_name",
+        "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+        "SET SCHEMA new_schema",
+        "[ NO ] DEPENDS ON EXTENSION extension_name",
+    ),
+}
+SYNOPSES = {"ALTER TABLE": ALTER_TABLE_18, **OTHERS_18}
+# The kinds of table_constraint and table_constraint_using_index, each with a verdict.
+CONSTRAINT_KINDS = ("CHECK", "NOT NULL", "UNIQUE", "PRIMARY KEY", "EXCLUDE", "FOREIGN KEY")
+TABLE = actions.table()
+ENTRIES = [entry for entries in TABLE.values() for entry in entries]
+
+
+@pytest.mark.parametrize("command", list(SYNOPSES))
+def test_every_action_of_the_synopsis_has_an_entry(command: str) -> None:
+    assert {e.synopsis for e in TABLE[command]} == set(SYNOPSES[command])
+
+
+def test_the_table_of_actions_holds_these_commands() -> None:
+    assert list(TABLE) == list(SYNOPSES)
+
+
+def test_every_kind_of_table_constraint_has_an_entry() -> None:
+    added = {
+        e.action for e in TABLE["ALTER TABLE"] if e.synopsis == "ADD table_constraint [ NOT VALID ]"
+    }
+    assert added == {f"ADD [ CONSTRAINT constraint_name ] {kind}" for kind in CONSTRAINT_KINDS}
+
+
+def test_every_command_judged_by_action_is_in_the_table_of_commands() -> None:
+    assert set(TABLE) <= set(commands.table())
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_each_example_is_its_action(entry: actions.Action) -> None:
+    assert commands.identify(entry.example).name == entry.command
+    parts = actions.classify(entry.command, code_only(entry.example.rstrip(";")))
+    assert [part.action for part in parts] == [entry]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_each_action_gets_its_verdict(entry: actions.Action) -> None:
+    found = lint_text(entry.example + "\n")
+    errors = {d.code for d in found if d.severity is Severity.ERROR} - {"DSQL001"}
+    codes = [d.code for d in found]
+    if entry.verdict == commands.REFUSED:
+        assert errors and errors <= {*entry.rules, "DSQL005"}, found
+        assert ("DSQL005" in errors) == (not entry.rules), found
+    elif entry.verdict == commands.UNDOCUMENTED:
+        # A form PostgreSQL 16's grammar refuses (DSQL012) or a rule reports needs no warning.
+        assert codes == ["DSQL006"] or (errors and "DSQL006" not in codes), found
+    else:  # accepted, or restricted and written the way DSQL accepts it
+        assert errors == set() and "DSQL006" not in codes, found
+
+
+SPLITS = [e.example for e in ENTRIES] + [
+    "ALTER TABLE t ADD COLUMN d numeric(10, 2) DEFAULT f(1, 2), ALTER COLUMN c DROP DEFAULT;",
+    "ALTER TABLE ONLY s.t ADD CONSTRAINT k CHECK (a IN (1, 2)) NOT VALID, DROP COLUMN x;",
+    'ALTER TABLE IF EXISTS "T" ALTER COLUMN "a,b" SET DEFAULT \'x, y\', DROP COLUMN "c)";',
+]
+
+
+@pytest.mark.parametrize("example", SPLITS)
+def test_the_split_holds_each_action_sqlglot_reads(example: str) -> None:
+    """Where sqlglot reads the statement, each action of its tree lies in one part of the
+    split, and each part holds one."""
+    (statement,) = split(Source("t.sql", example))
+    parsed = parse(statement)
+    nodes = parsed.tree.args.get("actions") if parsed.tree is not None else None
+    if not nodes:
+        return
+    parts = actions.split(commands.identify(example).name, code_only(statement.body))
+    spans = [node_span(parsed, node) for node in nodes]
+    assert len(parts) == len(spans), (parts, spans)
+    for (start, end), (node_start, node_end) in zip(parts, spans, strict=True):
+        assert start <= node_start < node_end <= end, (example, start, end, node_start, node_end)
+
+
+def _at(found: list[Diagnostic], code: str) -> list[tuple[int, int]]:
+    return [(d.col, d.end_col) for d in found if d.code == code]
+
+
+def test_each_action_is_judged_at_its_span() -> None:
+    text = "ALTER TABLE t ADD COLUMN d int, ALTER COLUMN c DROP IDENTITY, CLUSTER ON i, OF ty;\n"
+    found = lint_text(text)
+    assert _at(found, "DSQL006") == [(33, 61), (63, 75)]
+    assert _at(found, "DSQL005") == [(77, 82)]
+    assert "ALTER TABLE ... OF can never succeed on DSQL: a typed table" in found[-1].message
+
+
+def test_a_refused_action_is_its_rules_to_report() -> None:
+    assert [d.code for d in lint_text("ALTER TABLE t ALTER COLUMN c SET COMPRESSION lz4;\n")] == [
+        "DSQL611"
+    ]
+    # The user turned the rule off: the action is not reported in its place.
+    text = "ALTER TABLE t ALTER COLUMN c SET COMPRESSION lz4;\n"
+    assert lint_text(text, ignore=("DSQL611",)) == []
+
+
+def test_a_finding_on_one_of_several_actions_does_not_hide_the_others() -> None:
+    text = "ALTER TABLE t ALTER COLUMN c SET NOT NULL, DROP COLUMN d, CLUSTER ON i;\n"
+    found = lint_text(text)
+    # sqlglot keeps the statement as text (CLUSTER ON), so DSQL609, which reads trees, is
+    # silent: the refused action is reported all the same, at its span.
+    # (and DROP COLUMN, whose rules read trees too, was not checked)
+    assert [(d.code, d.col) for d in found] == [("DSQL005", 15), ("DSQL001", 44), ("DSQL006", 59)]
+    assert found[0].message.startswith("ALTER TABLE ... ALTER [ COLUMN ] column_name SET NOT NULL")
+    assert "`dsql-lint explain DSQL609` says why" in found[0].message
+
+
+def test_an_action_read_from_trees_in_a_statement_kept_as_text_was_not_checked() -> None:
+    found = lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0, CLUSTER ON i;\n")
+    assert [(d.code, d.col, d.end_col) for d in found] == [("DSQL001", 15, 41), ("DSQL006", 43, 55)]
+    # Alone, the parser reads it, and its rule reports it.
+    assert [d.code for d in lint_text("ALTER TABLE t ADD COLUMN c int DEFAULT 0;\n")] == ["DSQL601"]
+
+
+def test_a_rule_of_an_undocumented_action_speaks_for_it() -> None:
+    text = "ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;\n"
+    assert [d.code for d in lint_text(text)] == ["DSQL153"]
+
+
+def test_words_not_of_postgresql_are_left_to_the_grammar() -> None:
+    found = lint_text("ALTER TABLE t MODIFY COLUMN c int;\n")
+    assert "DSQL006" not in [d.code for d in found] and "DSQL005" not in [d.code for d in found]
