@@ -8,8 +8,16 @@ from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
+from dsql_lint.syntax.operator_forms import PREFIX
 from dsql_lint.syntax.parse import Parsed, node_span, parse
-from dsql_lint.syntax.pgforms import BARE, NO_INHERIT, OVERRIDING, VIRTUAL, WITH_OPTIONS
+from dsql_lint.syntax.pgforms import (
+    BARE,
+    NO_INHERIT,
+    NOT_VALID,
+    OVERRIDING,
+    VIRTUAL,
+    WITH_OPTIONS,
+)
 from dsql_lint.syntax.query_forms import USING
 from dsql_lint.syntax.routine_args import PARAMETERS
 from dsql_lint.syntax.source import Source
@@ -361,6 +369,7 @@ def test_recursive_cte_search_and_cycle_clauses() -> None:
         "SEARCH DEPTH FIRST BY f, t SET seq CYCLE f, t SET is_cycle TO 'Y' DEFAULT 'N' USING path"
     )
     assert text_of(p, cte) == sql[len("WITH RECURSIVE ") : sql.index(" SELECT * FROM g ORDER")]
+    assert text_of(p, cte.args[SEARCH_CYCLE]) == cte.args[SEARCH_CYCLE].name
     assert regenerated(sql) == sql
     found = lint_text(
         "CREATE VIEW v AS WITH RECURSIVE g(f) AS (SELECT 1 UNION SELECT f FROM g)"
@@ -560,3 +569,182 @@ def test_create_table_without_oids_and_on_commit_drop() -> None:
     assert regenerated(sql) == sql
     found = lint_text("CREATE TEMP TABLE c (f1 int, f2 text[]) ON COMMIT DROP;\n")
     assert codes(found) == ["DSQL501", "DSQL102", "DSQL503"]
+
+
+def test_column_types_written_with_percent_type() -> None:
+    p = parsed(
+        "CREATE FUNCTION f(a s.t.name%TYPE, t.b%type) RETURNS t.person%TYPE"
+        " AS 'select 1' LANGUAGE sql;"
+    )
+    (named,) = p.tree.find_all(exp.ColumnDef)
+    assert text_of(p, named) == "a s.t.name%TYPE"
+    assert text_of(p, named.args["kind"]) == "s.t.name%TYPE"
+    assert text_of(p, p.tree.find(exp.ReturnsProperty)) == "RETURNS t.person%TYPE"
+    sql = "CREATE FUNCTION f(t.b%type) RETURNS t.person%TYPE LANGUAGE SQL AS 'select 1'"
+    assert regenerated(sql) == sql
+    assert regenerated("DROP FUNCTION f(t.name%TYPE)") == "DROP FUNCTION f (t.name%TYPE)"
+    assert regenerated("SELECT a % type FROM t") == "SELECT a % type FROM t"
+    found = lint_text(
+        "CREATE FUNCTION f(t.c%TYPE) RETURNS int LANGUAGE plpgsql AS 'begin return 1; end';\n"
+    )
+    assert codes(found) == ["DSQL519"]
+
+
+def test_column_storage() -> None:
+    p = parsed("CREATE TABLE t (a text STORAGE PLAIN, b int[] storage extended NOT NULL);")
+    a, b = p.tree.find_all(exp.ColumnDef)
+    assert [text_of(p, c.args["storage"]) for c in (a, b)] == ["STORAGE PLAIN", "storage extended"]
+    assert [text_of(p, c.args["kind"]) for c in (a, b)] == ["text", "int[]"]
+    assert text_of(p, b.args["constraints"][0]) == "NOT NULL"
+    sql = "CREATE TABLE t (a TEXT STORAGE MAIN COMPRESSION pglz, b INT STORAGE DEFAULT NOT NULL)"
+    assert regenerated(sql) == sql
+    assert regenerated("ALTER TABLE t ALTER COLUMN a SET STORAGE PLAIN") == (
+        "ALTER TABLE t ALTER COLUMN a SET STORAGE PLAIN"
+    )
+    text = "CREATE TABLE t (id int PRIMARY KEY, tags text[] STORAGE EXTERNAL);\n"
+    found = lint_text(text)
+    assert codes(found) == ["DSQL102"]
+    assert text[found[0].start : found[0].end] == "text[]"
+
+
+def test_exclusion_constraint_attributes_and_check_not_valid() -> None:
+    p = parsed(
+        "CREATE TABLE d (f1 int, CONSTRAINT c EXCLUDE USING gist (f1 WITH &&) WHERE (f1 > 0)"
+        " NOT DEFERRABLE INITIALLY IMMEDIATE, f2 int, CHECK (f2 > 0) NO INHERIT NOT VALID);"
+    )
+    exclude = p.tree.find(exp.ExcludeColumnConstraint)
+    assert text_of(p, exclude) == (
+        "EXCLUDE USING gist (f1 WITH &&) WHERE (f1 > 0) NOT DEFERRABLE INITIALLY IMMEDIATE"
+    )
+    assert exclude.args["attributes"].name == "NOT DEFERRABLE INITIALLY IMMEDIATE"
+    check = p.tree.find(exp.CheckColumnConstraint)
+    assert check.args[NO_INHERIT] and check.args[NOT_VALID]
+    assert text_of(p, check) == "CHECK (f2 > 0) NO INHERIT NOT VALID"
+    sql = (
+        "CREATE TABLE d (f1 INT, EXCLUDE (f1 WITH =) INITIALLY DEFERRED, CHECK (f1 > 0) NOT VALID)"
+    )
+    assert regenerated(sql) == sql
+    text = (
+        "CREATE TABLE d (f1 int, CONSTRAINT c EXCLUDE (f1 WITH =) DEFERRABLE);\n"
+        "ALTER TABLE d ADD EXCLUDE (f1 WITH =) INITIALLY DEFERRED;\n"
+        "ALTER TABLE d ADD EXCLUDE USING gist (f1 WITH &&);\n"
+    )
+    found = lint_text(text)
+    assert codes(found) == ["DSQL208", "DSQL208", "DSQL208"]
+    assert [text[f.start : f.end] for f in found] == [
+        "EXCLUDE (f1 WITH =) DEFERRABLE",
+        "EXCLUDE (f1 WITH =) INITIALLY DEFERRED",
+        "EXCLUDE USING gist (f1 WITH &&)",
+    ]
+
+
+def test_aggregates_of_several_distinct_arguments_print_as_written() -> None:
+    sql = "SELECT AGGFNS(DISTINCT a, b, c ORDER BY a), COUNT(DISTINCT a) FROM t"
+    assert regenerated(sql) == sql
+    assert regenerated("SELECT DISTINCT ON (a, b) a FROM t") == "SELECT DISTINCT ON (a, b) a FROM t"
+
+
+def test_numbers_written_with_underscores() -> None:
+    """PostgreSQL 16 reads `1_000` as 1000; sqlglot's Postgres read `1 AS _000`."""
+    p = parsed("SELECT 1_000, 1_000.000_5 FROM t;")
+    numbers = [text_of(p, n) for n in p.tree.expressions]
+    assert numbers == ["1_000", "1_000.000_5"]
+    assert regenerated("SELECT 1_000") == "SELECT 1000"
+
+
+def test_json_object_function_of_text_arrays() -> None:
+    p = parsed("SELECT json_object('{a,b}', '{1,2}'), json_object('{a,1}'), JSON_OBJECT('k' : v);")
+    two, one, constructor = p.tree.expressions
+    assert [type(n).__name__ for n in (two, one)] == ["Anonymous", "Anonymous"]
+    assert [text_of(p, n) for n in two.expressions] == ["'{a,b}'", "'{1,2}'"]
+    assert text_of(p, one) == "json_object('{a,1}')"
+    assert isinstance(constructor, exp.JSONObject)
+    assert regenerated("SELECT json_object('{a,b}', '{1,2}')") == (
+        "SELECT JSON_OBJECT('{a,b}', '{1,2}')"
+    )
+
+
+def test_values_after_with() -> None:
+    sql = "WITH t AS (INSERT INTO y VALUES (0) RETURNING a) VALUES (FALSE), (TRUE)"
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Values)
+    assert text_of(p, p.tree.args["with_"]) == "WITH t AS (INSERT INTO y VALUES (0) RETURNING a)"
+    assert [text_of(p, row) for row in p.tree.expressions] == ["(FALSE)", "(TRUE)"]
+    assert regenerated(sql) == sql
+    nested = "SELECT (WITH c(foo) AS (SELECT 1) VALUES ((SELECT foo FROM c))) FROM t"
+    assert regenerated(nested) == nested
+    found = lint_text("WITH c AS (SELECT 1 FROM t FOR SHARE) VALUES (to_tsvector('x'));\n")
+    assert codes(found) == ["DSQL713", "DSQL714"]
+
+
+def test_merge_using_a_join() -> None:
+    sql = (
+        "MERGE INTO t USING s1 INNER JOIN s2 ON s1.a = s2.a ON t.a = s1.a"
+        " WHEN NOT MATCHED THEN INSERT VALUES (s1.a)"
+    )
+    p = parsed(sql + ";")
+    source = p.tree.args["using"]
+    assert isinstance(source, exp.Table)
+    assert text_of(p, source.args["joins"][0]) == "INNER JOIN s2 ON s1.a = s2.a"
+    assert text_of(p, p.tree.args["on"]) == "t.a = s1.a"
+    assert regenerated(sql) == sql
+    found = lint_text(sql + ";\n")
+    assert codes(found) == ["DSQL005"]
+
+
+def test_substring_similar_escape() -> None:
+    sql = (
+        "SELECT SUBSTRING('abcdefg' SIMILAR 'a#\"(b_d)#\"%' ESCAPE '#'), SUBSTRING(a FROM 2 FOR 3)"
+    )
+    p = parsed(sql + " FROM t;")
+    similar, positions = p.tree.find_all(exp.Substring)
+    assert similar.args["similar"] and not positions.args.get("similar")
+    assert text_of(p, similar.args["start"]) == "'a#\"(b_d)#\"%'"
+    assert regenerated(sql) == sql
+
+
+def test_prefix_operators() -> None:
+    p = parsed("SELECT (@@ f1) AS c, !!'a'::tsquery, @ -3 FROM p WHERE (# f1) > 2 AND ?| s.t;")
+    calls = list(p.tree.find_all(exp.Anonymous))
+    assert sorted(text_of(p, c) for c in calls) == [
+        "!!'a'::tsquery", "# f1", "?| s.t", "@ -3", "@@ f1",
+    ]  # fmt: skip
+    assert all(c.args[PREFIX] for c in calls)
+    sql = "SELECT |@| ARRAY[1, 2], !=- 10, a #> '{x}', b ?| c FROM t WHERE a IN (?, ?) AND b = ?"
+    assert regenerated(sql) == sql
+    placeholders = "SELECT a || b FROM t WHERE c = %s AND d IN (%s, %(name)s)"
+    assert regenerated(placeholders) == placeholders
+    infix = "SELECT a >> 1, b ?# c, d ## e, f !~* g FROM t"
+    assert regenerated(infix) == infix
+    stars = "SELECT * FROM t AS i WHERE i.* <> excluded.* AND i.a = -1"
+    assert regenerated(stars.replace("<>", "!=")) == stars
+    found = lint_text("SELECT !!to_tsquery('a') FROM t FOR SHARE;\n")
+    assert codes(found) == ["DSQL714", "DSQL713"]
+
+
+def test_xmltable() -> None:
+    p = parsed(
+        "SELECT x.* FROM d, LATERAL XMLTABLE(XMLNAMESPACES('http://x.y' AS zz, DEFAULT 'u'),"
+        " '/rows/row' PASSING BY REF data COLUMNS id int PATH '@id', n FOR ORDINALITY,"
+        " name varchar(20) PATH 'N' DEFAULT lower(d.v) NOT NULL) AS x;"
+    )
+    table, namespaces = (
+        n for n in p.tree.walk(bfs=False) if isinstance(n, exp.Anonymous) and n.args.get(TEMPLATE)
+    )
+    assert table.args[TEMPLATE] == [
+        0, ",", 1, "PASSING", "BY", "REF", 2, "COLUMNS", "id int", "PATH", 3, ",",
+        "n FOR ORDINALITY", ",", "name varchar(20)", "PATH", 4, "DEFAULT", 5, "NOT NULL",
+    ]  # fmt: skip
+    assert [text_of(p, e) for e in table.expressions[1:]] == [
+        "'/rows/row'", "data", "'@id'", "'N'", "lower(d.v)",
+    ]  # fmt: skip
+    assert namespaces.args[TEMPLATE] == [0, "AS zz", ",", "DEFAULT", 1]
+    sql = (
+        "SELECT * FROM XMLTABLE(ROW() PASSING NULL COLUMNS v1 timestamp NULL,"
+        " v2 text PATH 'a' DEFAULT NULL) AS f(v1, v2)"
+    )
+    assert regenerated(sql) == sql
+    found = lint_text(
+        "SELECT * FROM XMLTABLE('/r' PASSING d COLUMNS a text PATH 'a') x, t FOR SHARE;\n"
+    )
+    assert codes(found) == ["DSQL713"]

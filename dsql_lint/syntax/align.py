@@ -424,7 +424,11 @@ class Aligner:
         keys = self.keys
         if after < len(keys) and keys[after][2] is _L_PAREN and isinstance(node, exp.Func):
             return first, max(first, self.partner[after])
-        return first, first
+        # A node the dialect made of several words (pgforms) ends where its meta says.
+        last, end, tokens = first, meta.get("end", -1), self.tokens
+        while last + 1 < len(tokens) and tokens[last + 1].end <= end:
+            last += 1
+        return first, last
 
     def _position(self, node: exp.Expr) -> int | None:
         """Where the node is in tree.walk() (its last place, if it has several)."""

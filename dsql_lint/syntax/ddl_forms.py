@@ -10,6 +10,14 @@ that keep positions (see pgforms.py, which calls these):
     CREATE TEMP TABLE ... ON COMMIT DROP   exp.OnCommitProperty with args["drop"]
     numeric(3, -6)                     a negative scale (PostgreSQL 15): one number token at
                                        the digits' place
+    c text STORAGE PLAIN               a column's storage (PostgreSQL 16): the words dropped,
+                                       kept on exp.ColumnDef as an exp.Var of them as written
+                                       (args["storage"]), printed after the type
+    EXCLUDE (...) DEFERRABLE INITIALLY DEFERRED
+                                       an exclusion constraint's attributes, which sqlglot
+                                       does not read after its parameters: dropped, kept on
+                                       exp.ExcludeColumnConstraint as an exp.Var of them as
+                                       written (args["attributes"]), printed after it
 """
 
 from __future__ import annotations
@@ -138,3 +146,94 @@ def _set_on_commit_drop(tree: exp.Expr | None) -> exp.Expr | None:
         else:
             properties.append("expressions", prop)
     return tree
+
+
+STORAGE = "storage"
+ATTRIBUTES = "attributes"
+_STORAGE_MODES = frozenset({"PLAIN", "EXTERNAL", "EXTENDED", "MAIN", "DEFAULT"})
+_ATTRIBUTE_WORDS = frozenset({"DEFERRABLE", "INITIALLY"})
+
+
+def _words_of(tokens: list[Token], start: int, end: int) -> exp.Var:
+    """The tokens' text as written, positioned: the node's span is theirs."""
+    first, last = tokens[start], tokens[end]
+    var = exp.Var(this=" ".join(t.text for t in tokens[start : end + 1]))
+    var.meta.update(line=first.line, col=first.col, start=first.start, end=last.end)
+    return var
+
+
+def column_storage(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`c type STORAGE mode` in a column's definition (not ALTER COLUMN's SET STORAGE)."""
+    found: list[exp.Var] = []
+    drop: set[int] = set()
+    for i in range(2, len(tokens) - 1):
+        if (
+            _upper(tokens[i]) == "STORAGE"
+            and _upper(tokens[i + 1]) in _STORAGE_MODES
+            and _upper(tokens[i - 1]) != "SET"
+        ):
+            found.append(_words_of(tokens, i, i + 1))
+            drop.update((i, i + 1))
+    if not found:
+        return tokens
+    fixups.append(partial(_set_storage, found=found))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_storage(tree: exp.Expr | None, found: list[exp.Var]) -> exp.Expr | None:
+    columns = [
+        (c.this.meta.get("start", -1), c)
+        for c in (tree.find_all(exp.ColumnDef) if tree is not None else [])
+        if c.this is not None
+    ]
+    for storage in found:
+        before = [c for c in columns if c[0] < storage.meta["start"]]
+        if before:
+            max(before, key=lambda c: c[0])[1].set(STORAGE, storage)
+    return tree
+
+
+def exclusion_attributes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`EXCLUDE [USING m] (...) [INCLUDE ...] [WHERE (...)] [NOT] DEFERRABLE INITIALLY x`:
+    from the first attribute word outside parentheses to the end of the table element."""
+    found: list[exp.Var] = []
+    drop: set[int] = set()
+    n = len(tokens)
+    for k in range(1, n):
+        if _upper(tokens[k]) != "EXCLUDE":
+            continue
+        first, depth, m = None, 0, k + 1
+        while m < n:
+            kind = tokens[m].token_type
+            if depth == 0 and kind in (TokenType.COMMA, TokenType.R_PAREN):
+                break
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+            word = _upper(tokens[m])
+            following = _upper(tokens[m + 1]) if m + 1 < n else None
+            attribute = word in _ATTRIBUTE_WORDS or (word == "NOT" and following == "DEFERRABLE")
+            if depth == 0 and first is None and attribute:
+                first = m
+            m += 1
+        if first is not None:
+            found.append(_words_of(tokens, first, m - 1))
+            drop.update(range(first, m))
+    if not found:
+        return tokens
+    fixups.append(partial(_set_attributes, found=found))
+    return [t for i, t in enumerate(tokens) if i not in drop]
+
+
+def _set_attributes(tree: exp.Expr | None, found: list[exp.Var]) -> exp.Expr | None:
+    exclusions = [
+        (_last_end(c), c)
+        for c in (tree.find_all(exp.ExcludeColumnConstraint) if tree is not None else [])
+    ]
+    for attributes in found:
+        before = [c for c in exclusions if c[0] < attributes.meta["start"]]
+        if before:
+            max(before, key=lambda c: c[0])[1].set(ATTRIBUTES, attributes)
+    return tree
+
+
+def _last_end(node: exp.Expr) -> int:
+    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)

@@ -63,6 +63,7 @@ from dsql_lint.syntax import (
     ddl_forms,
     dml_forms,
     domains,
+    operator_forms,
     pgforms,
     query_forms,
     routine_args,
@@ -239,6 +240,7 @@ def _rewrite_alter_table(
                 names.add(tokens[k + 1].start)
     if names:
         fixups.append(partial(_validate_actions, name_starts=names))
+    tokens = _add_exclusions(tokens, types)
     after = _at(tokens, 3)
     if (
         _word(_at(tokens, 2)) == "ASYNC"
@@ -249,6 +251,20 @@ def _rewrite_alter_table(
         fixups.append(_set_async)
         return _without(tokens, [2])
     return tokens
+
+
+def _add_exclusions(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """`ADD EXCLUDE ...`: sqlglot reads an unnamed constraint after ADD only when its first
+    token is of a few types (UNIQUE, PRIMARY KEY...), else a column named exclude (which
+    failed, or kept the statement as text): EXCLUDE given one of those types, its word kept,
+    by which the constraint is then read."""
+    out = tokens
+    for k in _positions(types, TokenType.VAR, 4):
+        if _word(tokens[k]) == "EXCLUDE" and _word(tokens[k - 1]) == "ADD":
+            if out is tokens:
+                out = list(tokens)
+            out[k] = _retyped(tokens[k], TokenType.KEY, tokens[k].text)
+    return out
 
 
 def _validate_actions(tree: exp.Expr | None, name_starts: set[int]) -> exp.Expr | None:
@@ -570,6 +586,9 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
+    if sql and operator_forms.IN_TEXT.search(sql, tokens[0].start, tokens[-1].end + 1):
+        tokens = operator_forms.prefix_operators(tokens, sql, fixups)
+        types = [tok.token_type for tok in tokens]
     if sql and pgforms.in_text(sql, tokens[0].start, tokens[-1].end + 1, _KNOWN_OPERATORS):
         tokens = pgforms.text_forms(tokens, sql, fixups, _KNOWN_OPERATORS)
         types = [tok.token_type for tok in tokens]
@@ -643,6 +662,9 @@ class _Wrapper(type):
 
 
 class DSQL(Postgres):
+    # PostgreSQL 16 reads `1_000` as the number 1000 (sqlglot's Postgres: 1 AS _000).
+    NUMBERS_CAN_BE_UNDERSCORE_SEPARATED = True
+
     class Tokenizer(Postgres.Tokenizer):
         # Postgres turns everything after CALL into one string token; DSQL rules need the call.
         # PostgreSQL has no `SQL SECURITY` (MySQL's): `LANGUAGE sql SECURITY DEFINER` is a
@@ -711,6 +733,7 @@ class DSQL(Postgres):
                     and TokenType.OBJECT_IDENTIFIER not in types
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
+                    and operator_forms.IN_TEXT.search(sql) is None
                 ):
                     return raw_tokens, [[]]
                 rewritten, fixes = _rewrite(raw_tokens, types, sql, self._sub_parser, self._nested)
@@ -811,17 +834,46 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.Ordered] = _with_using(base.get(exp.Ordered, _method("ordered_sql")))
         # Postgres generation rewrites SERIAL as an identity column; DSQL rejects SERIAL, and a
         # linter must show what was written.
-        dispatch[exp.ColumnDef] = _mode_after_name(_with_options(PostgresGenerator.columndef_sql))
+        column = _with_storage(_with_options(PostgresGenerator.columndef_sql))
+        dispatch[exp.ColumnDef] = _mode_after_name(column)
+        exclude = exp.ExcludeColumnConstraint
+        dispatch[exclude] = _with_attributes(
+            base.get(exclude, _method("excludecolumnconstraint_sql"))
+        )
         check = exp.CheckColumnConstraint
         dispatch[check] = _with_words(base.get(check, _method("checkcolumnconstraint_sql")))
         dispatch[exp.Property] = _bare_property(base.get(exp.Property, _method("property_sql")))
         # PostgreSQL has no COMPRESS: the constraint was read from COMPRESSION (pgforms).
         dispatch[exp.CompressColumnConstraint] = lambda gen, e: f"COMPRESSION {gen.sql(e, 'this')}"
         dispatch[exp.SqlSecurityProperty] = lambda gen, e: f"SECURITY {e.name}"
+        dispatch[exp.Distinct] = _distinct
+        dispatch[exp.Substring] = _similar(base.get(exp.Substring, _method("substring_sql")))
+        values = base.get(exp.Values, _method("values_sql"))
+        dispatch[exp.Values] = lambda gen, e: gen.prepend_ctes(e, values(gen, e))
         on_commit = exp.OnCommitProperty
         dispatch[on_commit] = _on_commit_drop(base.get(on_commit, _method("oncommitproperty_sql")))
         _DISPATCH[id(base)] = dispatch
     return dispatch
+
+
+def _similar(handler: Handler) -> Handler:
+    """SUBSTRING(s SIMILAR p ESCAPE e), read as its FROM ... FOR spelling."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        if not expression.args.get(query_forms.SIMILAR):
+            return handler(gen, expression)
+        this, pattern = gen.sql(expression, "this"), gen.sql(expression, "start")
+        return f"SUBSTRING({this} SIMILAR {pattern} ESCAPE {gen.sql(expression, 'length')})"
+
+    return sql
+
+
+def _distinct(gen: Any, expression: exp.Expr) -> str:
+    """`agg(DISTINCT a, b)` as written: sqlglot's Postgres generator writes the arguments as
+    one row, `DISTINCT CASE WHEN a IS NULL ... ELSE (a, b) END`, which calls another function."""
+    this = gen.expressions(expression, flat=True)
+    on = gen.sql(expression, "on")
+    return "DISTINCT" + (f" {this}" if this else "") + (f" ON {on}" if on else "")
 
 
 def _with_async(handler: Handler, keyword: str) -> Handler:
@@ -1012,12 +1064,15 @@ def _with_using_alias(handler: Handler) -> Handler:
 
 
 def _current_of(handler: Handler) -> Handler:
-    """`WHERE CURRENT OF c`, which the parser reads as a call, JSON_ARRAY's trailing
-    clauses, which it sets aside (pgforms), and XML functions written with keywords."""
+    """`WHERE CURRENT OF c` and a prefix operator, which the parser reads as calls,
+    JSON_ARRAY's trailing clauses, which it sets aside (pgforms), and XML functions written
+    with keywords."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         if expression.args.get(pgforms.CURRENT_OF):
             return f"CURRENT OF {gen.sql(expression.expressions[0])}"
+        if expression.args.get(operator_forms.PREFIX):
+            return f"{expression.name} {gen.sql(expression.expressions[0])}"
         template = expression.args.get(xml_forms.TEMPLATE)
         if template:
             return xml_forms.generate(gen, expression, template)
@@ -1088,11 +1143,39 @@ def _method(name: str) -> Handler:
 
 
 def _with_words(handler: Handler) -> Handler:
-    """CHECK (e) NO INHERIT."""
+    """CHECK (e) NO INHERIT NOT VALID."""
 
     def sql(gen: Any, expression: exp.Expr) -> str:
         text = handler(gen, expression)
-        return f"{text} NO INHERIT" if expression.args.get(pgforms.NO_INHERIT) else text
+        if expression.args.get(pgforms.NO_INHERIT):
+            text = f"{text} NO INHERIT"
+        return f"{text} NOT VALID" if expression.args.get(pgforms.NOT_VALID) else text
+
+    return sql
+
+
+def _with_storage(handler: Handler) -> Handler:
+    """A column's `STORAGE mode`, after its type."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get(ddl_forms.STORAGE):
+            return text
+        typed = f"{gen.sql(expression, 'this')} {gen.sql(expression, 'kind')}"
+        storage = gen.sql(expression, ddl_forms.STORAGE)
+        return f"{typed} {storage}{text[len(typed) :]}"
+
+    return sql
+
+
+def _with_attributes(handler: Handler) -> Handler:
+    """An exclusion constraint's DEFERRABLE, INITIALLY ..."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if not expression.args.get(ddl_forms.ATTRIBUTES):
+            return text
+        return f"{text} {gen.sql(expression, ddl_forms.ATTRIBUTES)}"
 
     return sql
 

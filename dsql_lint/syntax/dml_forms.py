@@ -121,7 +121,7 @@ def search_cycle(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Tok
             drop.update(range(k + 1, m))
             first, last = tokens[k + 1], tokens[m - 1]
             clause = exp.Var(this=sql[first.start : last.end + 1])
-            clause.meta.update(line=last.line, col=last.col, start=last.start, end=last.end)
+            clause.meta.update(line=first.line, col=first.col, start=first.start, end=last.end)
             found.append((first.start, clause))
         k = m
     if not found:

@@ -19,6 +19,9 @@ COLUMN_CONSTRAINT_WORDS = (
 # Constraint attributes (ConstraintAttr: DEFERRABLE, INITIALLY DEFERRED...): they qualify the
 # constraint before them, so they end a column's type but start no constraint of their own.
 CONSTRAINT_ATTRIBUTE_WORDS = ("DEFERRABLE", "INITIALLY")
+# A column's options between its type and its constraints (PostgreSQL 16's STORAGE mode):
+# they end its type but start no constraint.
+COLUMN_OPTION_WORDS = ("STORAGE",)
 # Words that start a table constraint among the elements of CREATE TABLE (...).
 TABLE_CONSTRAINT_WORDS = (
     "CONSTRAINT",

@@ -16,7 +16,8 @@ what it removed on the tree, where the DSQL generator prints it back (see dialec
     CREATE FUNCTION f(text[], timestamp with time zone)
                                                unnamed parameters become exp.DataType nodes
     CREATE FUNCTION f(a int = 1)               a default, as for `a int DEFAULT 1`
-    CHECK (e) NO INHERIT                       exp.CheckColumnConstraint args["no_inherit"]
+    CHECK (e) NO INHERIT NOT VALID             exp.CheckColumnConstraint args["no_inherit"],
+                                               args["not_valid"]
     CREATE TABLE t (...) WITH (oids)           a bare storage parameter: exp.Property whose
     CREATE VIEW v WITH (security_barrier)      value is TRUE, args["bare"]: printed as written
     c text COMPRESSION pglz                    exp.CompressColumnConstraint (sqlglot's COMPRESS),
@@ -49,12 +50,20 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax import ddl_forms, dml_forms, query_forms, routine_args, xml_forms
+from dsql_lint.syntax import (
+    ddl_forms,
+    dml_forms,
+    json_forms,
+    query_forms,
+    routine_args,
+    xml_forms,
+)
 
 OVERRIDING = "overriding"
 BARE = "bare"
 VIRTUAL = "virtual"
 NO_INHERIT = "no_inherit"
+NOT_VALID = "not_valid"
 WITH_OPTIONS = "with_options"
 CURRENT_OF = "current_of"
 USING_ALIAS = "using_alias"
@@ -106,6 +115,8 @@ def needs_rewrite(types: list[TokenType]) -> bool:
         or TokenType.USING in types
         or TokenType.TABLE_SAMPLE in types
         or (bool(types) and types[0] in _FIRST)
+        or (TokenType.WITH in types and TokenType.VALUES in types)
+        or TokenType.ESCAPE in types
     )
 
 
@@ -118,6 +129,8 @@ def rewrite(
         tokens = query_forms.order_using(tokens, types, sql, fixups)
     if TokenType.TABLE_SAMPLE in types:
         tokens = query_forms.tablesample_arguments(tokens, fixups)
+    if TokenType.ESCAPE in types:
+        tokens = query_forms.substring_similar(tokens, fixups)
     if TokenType.COLON in types:
         tokens = _psql_variables(tokens)
     if TokenType.OPERATOR in types:
@@ -135,6 +148,10 @@ def rewrite(
         and _SEARCH_CYCLE.search(sql, tokens[0].start, tokens[-1].end + 1)
     ):
         tokens = dml_forms.search_cycle(tokens, sql, fixups)
+    if TokenType.WITH in types and TokenType.VALUES in types:
+        tokens = query_forms.with_values(tokens, [t.token_type for t in tokens], fixups)
+    if first is TokenType.MERGE and TokenType.JOIN in types:
+        tokens = query_forms.merge_joined_source(tokens, [t.token_type for t in tokens], fixups)
     if first in (TokenType.INSERT, TokenType.MERGE, TokenType.WITH) and sql:
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
         # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
@@ -151,30 +168,41 @@ def rewrite(
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
         tokens = _drop_several(tokens, fixups)
+        if TokenType.MOD in types:
+            tokens = routine_args.column_types(tokens)
         tokens = routine_args.drop_routines(tokens, fixups, sub_parser)
     elif first is TokenType.COMMENT:
         tokens = _comment_null(tokens, fixups)
     elif first is TokenType.CREATE:
         words = _Words(tokens, sql)
-        if words.has(_GENERATED):
+        if words.has("generated"):
             tokens = _virtual(tokens, fixups)
+        if TokenType.MOD in types:
+            tokens = routine_args.column_types(tokens)
         tokens = _function_types(tokens, fixups, sub_parser)
-        if words.has(_PARTITION):
+        if words.has("partition"):
             tokens = _partition_opclasses(tokens, fixups)
-        if words.has(_INHERIT):
-            tokens = _no_inherit(tokens, fixups)
+        if words.has("inherit", "valid"):
+            tokens = _check_attributes(tokens, fixups)
+        if words.has("storage"):
+            tokens = ddl_forms.column_storage(tokens, fixups)
+        if words.has("exclude"):
+            tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _bare_storage_parameters(tokens, fixups)
-        if words.has(_OF):
+        if words.has("of"):
             tokens = _with_options(tokens, fixups)
-        if words.has(_VALUES):
+        if words.has("values"):
             tokens = _compared_bounds(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
-        if words.has(_TAIL):
+        if words.has("oids", "commit"):
             tokens = ddl_forms.table_tail(tokens, fixups)
     elif first is TokenType.ALTER:
-        if _Words(tokens, sql).has(_GENERATED):
+        words = _Words(tokens, sql)
+        if words.has("generated"):
             tokens = _virtual(tokens, fixups)
+        if words.has("exclude"):
+            tokens = ddl_forms.exclusion_attributes(tokens, fixups)
         tokens = _compression(tokens)
         tokens = _table_forms(tokens, types, sql, fixups)
     return tokens
@@ -193,21 +221,24 @@ def _table_forms(
 
 
 class _Words:
-    """Whether the statement's text holds a word: a search at C speed, before a scan of its
-    tokens in Python that looks for a token of that word (each scan is rarely needed, and
-    together they cost a tenth of a first run). Without the text, every scan runs."""
+    """Which of a few words the statement's text holds: one search at C speed, before a scan
+    of its tokens in Python that looks for a token of that word (each scan is rarely needed,
+    and together they cost a tenth of a first run). Without the text, every scan runs."""
 
     def __init__(self, tokens: list[Token], sql: str) -> None:
-        self.sql, self.start, self.end = sql, tokens[0].start, tokens[-1].end + 1
+        self.sql = sql
+        found = _KEY_WORDS.findall(sql, tokens[0].start, tokens[-1].end + 1) if sql else ()
+        self.found = frozenset(word.lower() for word in found)
 
-    def has(self, word: re.Pattern[str]) -> bool:
-        return not self.sql or word.search(self.sql, self.start, self.end) is not None
+    def has(self, *words: str) -> bool:
+        return not self.sql or not self.found.isdisjoint(words)
 
 
-_TAIL = re.compile(r"\b(?:without\s+oids|on\s+commit\s+drop)\b", re.IGNORECASE)
-_GENERATED, _PARTITION, _INHERIT, _OF, _VALUES = (
-    re.compile(rf"\b{word}\b", re.IGNORECASE)
-    for word in ("generated", "partition", "inherit", "of", "values")
+# The words `_Words` looks for: each the key of a form (`oids` of WITHOUT OIDS, `commit` of
+# ON COMMIT DROP, `valid` of NOT VALID, `storage` of a column's STORAGE).
+_KEY_WORDS = re.compile(
+    r"\b(generated|partition|inherit|of|values|valid|storage|exclude|oids|commit)\b",
+    re.IGNORECASE,
 )
 
 
@@ -259,6 +290,8 @@ def text_forms(
         tokens = xml_forms.xml_calls(tokens, sql, fixups)
     if _JSON_ARRAY.search(sql, start, end):
         tokens = _json_array_clauses(tokens, sql, fixups)
+    if json_forms.IN_TEXT.search(sql, start, end):
+        tokens = json_forms.function_calls(tokens, fixups)
     if any(m.group() not in known for m in _OPERATOR_RUN.finditer(sql, start, end)):
         tokens = custom_operators(tokens, sql, fixups)
     return tokens
@@ -267,7 +300,10 @@ def text_forms(
 # `\bjson_array(?:agg)?\s*\(`, led by the `_` so that the search skips to each `_` at C speed
 # (led by a case-blind word, it tried every character: 20 us per INSERT of a dump).
 _JSON_ARRAY = re.compile(r"_(?<=\bjson_)array(?:agg)?\s*\(", re.IGNORECASE)
-_CALLS = re.compile(f"{_JSON_ARRAY.pattern}|{xml_forms.IN_TEXT.pattern}", re.IGNORECASE)
+_CALLS = re.compile(
+    f"{_JSON_ARRAY.pattern}|{json_forms.IN_TEXT.pattern}|{xml_forms.IN_TEXT.pattern}",
+    re.IGNORECASE,
+)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 
 
@@ -847,34 +883,36 @@ def _set_partition_opclasses(
     return tree
 
 
-def _no_inherit(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """`CHECK (e) NO INHERIT`: the words dropped, the CHECK marked (in order of appearance)."""
+def _check_attributes(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """`CHECK (e) NO INHERIT NOT VALID` (either, both, in either order): the words dropped,
+    the CHECK marked (in order of appearance)."""
     drop: list[int] = []
-    marks: list[bool] = []
+    marks: list[frozenset[str]] = []
     for i, token in enumerate(tokens):
         if _upper(token) != "CHECK":
             continue
         close = closing(tokens, i + 1)
-        inherit = (
-            close is not None
-            and close + 2 < len(tokens)
-            and _upper(tokens[close + 1]) == "NO"
-            and _upper(tokens[close + 2]) == "INHERIT"
-        )
-        marks.append(inherit)
-        if inherit:
-            drop += [close + 1, close + 2]
+        words: set[str] = set()
+        k = close + 1 if close is not None else len(tokens)
+        while k + 1 < len(tokens):
+            pair = (_upper(tokens[k]), _upper(tokens[k + 1]))
+            if pair not in (("NO", "INHERIT"), ("NOT", "VALID")):
+                break
+            words.add(NO_INHERIT if pair[0] == "NO" else NOT_VALID)
+            drop += [k, k + 1]
+            k += 2
+        marks.append(frozenset(words))
     if not drop:
         return tokens
-    fixups.append(partial(_set_no_inherit, marks=marks))
+    fixups.append(partial(_set_check_attributes, marks=marks))
     return [t for i, t in enumerate(tokens) if i not in drop]
 
 
-def _set_no_inherit(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None:
+def _set_check_attributes(tree: exp.Expr | None, marks: list[frozenset[str]]) -> exp.Expr | None:
     checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False)) if tree else []
-    for node, inherit in zip(checks, marks, strict=False):
-        if inherit:
-            node.set(NO_INHERIT, True)
+    for node, words in zip(checks, marks, strict=False):
+        for word in words:
+            node.set(word, True)
     return tree
 
 

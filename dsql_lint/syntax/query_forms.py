@@ -5,6 +5,15 @@ positions (see pgforms.py, which calls these):
                                        sort key (exp.Ordered args["using"]), where the
                                        generator prints it back
     TABLESAMPLE system (pct)           an expression as the argument, not only a number
+    WITH c AS (...) VALUES (1), (2)    a VALUES list after a WITH (also in parentheses):
+                                       exp.Values holding the CTEs (args["with_"]), as an
+                                       exp.Select holds them; the generator prints them back
+    SUBSTRING(s SIMILAR p ESCAPE e)    read as SUBSTRING(s FROM p FOR e), the same function
+                                       (SQL:1999's spelling), exp.Substring args["similar"]:
+                                       printed as written
+    MERGE INTO t USING a JOIN b ON x ON y
+                                       a joined source: exp.Merge's `using` is the first
+                                       table, holding the joins, as in a FROM clause
 """
 
 from __future__ import annotations
@@ -25,6 +34,194 @@ _AFTER = frozenset(
     {TokenType.COMMA, TokenType.R_PAREN, TokenType.LIMIT, TokenType.OFFSET, TokenType.FETCH,
      TokenType.FOR, TokenType.SEMICOLON, TokenType.UNION, TokenType.EXCEPT, TokenType.INTERSECT}
 )  # fmt: skip
+
+
+def _synthetic(kind: TokenType, text: str, at: Token, after: bool = False) -> Token:
+    """A token the source does not have, at one character of `at` (its first or last)."""
+    position = at.end if after else at.start
+    return Token(kind, text, at.line, at.col, position, position)
+
+
+def _closing(tokens: list[Token], types: list[TokenType], start: int) -> int:
+    """Where the parentheses open before `start` close (len(tokens) if none do)."""
+    depth = 0
+    for m in range(start, len(tokens)):
+        depth += (types[m] is TokenType.L_PAREN) - (types[m] is TokenType.R_PAREN)
+        if depth < 0:
+            return m
+    return len(tokens)
+
+
+_MAIN = frozenset(
+    {TokenType.SELECT, TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.MERGE,
+     TokenType.VALUES, TokenType.TABLE, TokenType.L_PAREN}
+)  # fmt: skip
+
+
+def with_values(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
+    """`WITH ... VALUES rows`, wherever CTEs start: sqlglot's VALUES holds no CTEs, so the
+    rows are read as `SELECT * FROM (VALUES rows)`, of tokens at VALUES' and the last row's
+    places, and the VALUES then takes the SELECT's place. (An ORDER BY or LIMIT after the
+    rows is not read: sqlglot reads none in parentheses.)"""
+    inserts: dict[int, list[Token]] = {}
+    starts: set[int] = set()
+    k = -1
+    for _ in range(types.count(TokenType.WITH)):  # list.index finds each at C speed
+        k = types.index(TokenType.WITH, k + 1)
+        if not _starts_ctes(tokens, k):
+            continue
+        depth, main = 0, None
+        for m in range(k + 1, len(tokens)):
+            if depth == 0 and types[m] in _MAIN and types[m - 1] is TokenType.R_PAREN:
+                main = m if types[m] is TokenType.VALUES else None
+                break
+            depth += (types[m] is TokenType.L_PAREN) - (types[m] is TokenType.R_PAREN)
+            if depth < 0:
+                break
+        if main is None:
+            continue
+        values, end = tokens[main], _closing(tokens, types, main) - 1
+        inserts.setdefault(main, []).extend(
+            [_synthetic(TokenType.SELECT, "SELECT", values),
+             _synthetic(TokenType.STAR, "*", values),
+             _synthetic(TokenType.FROM, "FROM", values),
+             _synthetic(TokenType.L_PAREN, "(", values)]
+        )  # fmt: skip
+        inserts.setdefault(end + 1, []).insert(
+            0, _synthetic(TokenType.R_PAREN, ")", tokens[end], after=True)
+        )
+        starts.add(values.start)
+    if not inserts:
+        return tokens
+    out: list[Token] = []
+    for k, token in enumerate(tokens):
+        out += inserts.get(k, ())
+        out.append(token)
+    out += inserts.get(len(tokens), ())
+    fixups.append(partial(_values_with_ctes, starts=starts))
+    return out
+
+
+def _starts_ctes(tokens: list[Token], k: int) -> bool:
+    """Whether the WITH at k starts CTEs: `WITH [RECURSIVE] name [(...)] AS`."""
+    if k + 2 >= len(tokens):
+        return False
+    name, after = tokens[k + 1], tokens[k + 2]
+    return name.text.upper() == "RECURSIVE" or (
+        name.token_type is not TokenType.STRING
+        and after.token_type in (TokenType.ALIAS, TokenType.L_PAREN)
+    )
+
+
+def _values_with_ctes(tree: exp.Expr | None, starts: set[int]) -> exp.Expr | None:
+    stars = [
+        star
+        for star in (tree.find_all(exp.Star) if tree is not None else [])
+        if star.meta.get("start") in starts and isinstance(star.parent, exp.Select)
+    ]
+    for star in stars:
+        select = star.parent
+        source = select.args.get("from_")
+        values = source.this if source is not None else None
+        if not isinstance(values, exp.Values):
+            continue
+        values.set("with_", select.args.get("with_"))
+        if select is tree:
+            tree = values
+        else:
+            select.replace(values)
+    return tree
+
+
+SIMILAR = "similar"
+
+
+def substring_similar(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
+    """Each SUBSTRING(... SIMILAR ... ESCAPE ...): the two words read as FROM and FOR; the
+    calls marked in the order they start (False for the others)."""
+    out = list(tokens)
+    marks: list[bool] = []
+    n = len(tokens)
+    for k in range(n - 1):
+        if (
+            tokens[k].text.upper() != "SUBSTRING"
+            or tokens[k + 1].token_type is not TokenType.L_PAREN
+        ):
+            continue
+        depth, similar, escape = 0, None, None
+        for m in range(k + 1, n):
+            kind = tokens[m].token_type
+            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+            if depth == 0:
+                break
+            if depth == 1 and kind is TokenType.VAR and tokens[m].text.upper() == "SIMILAR":
+                similar = m
+            elif depth == 1 and kind is TokenType.ESCAPE:
+                escape = m
+        marks.append(similar is not None and escape is not None)
+        if similar is not None and escape is not None:
+            out[similar] = _retyped(tokens[similar], TokenType.FROM, "FROM")
+            out[escape] = _retyped(tokens[escape], TokenType.FOR, "FOR")
+    if not any(marks):
+        return tokens
+    fixups.append(partial(_mark_similar, marks=marks))
+    return out
+
+
+def _retyped(token: Token, kind: TokenType, text: str) -> Token:
+    return Token(kind, text, token.line, token.col, token.start, token.end, token.comments)
+
+
+def _mark_similar(tree: exp.Expr | None, marks: list[bool]) -> exp.Expr | None:
+    calls = list(tree.find_all(exp.Substring, bfs=False)) if tree is not None else []
+    for node, similar in zip(calls, marks, strict=False):
+        if similar:
+            node.set(SIMILAR, True)
+    return tree
+
+
+def merge_joined_source(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    """`MERGE INTO t USING a [INNER|LEFT|...] JOIN b ON x ON y WHEN ...`: the source, up to
+    the last ON before the first WHEN [NOT] MATCHED outside parentheses, read in parentheses
+    of tokens at its first and last places (sqlglot reads a parenthesized join), which are
+    then dropped from the tree."""
+    using = next((k for k, kind in enumerate(types) if kind is TokenType.USING), None)
+    if using is None:
+        return tokens
+    depth, last_on, joined = 0, None, False
+    for m in range(using + 1, len(tokens) - 1):
+        kind = types[m]
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth:
+            continue
+        if kind is TokenType.JOIN:
+            joined = True
+        elif kind is TokenType.ON:
+            last_on = m
+        elif kind is TokenType.WHEN and tokens[m + 1].text.upper() in ("MATCHED", "NOT"):
+            break
+    if not joined or last_on is None or last_on <= using + 1:
+        return tokens
+    first, last = tokens[using + 1], tokens[last_on - 1]
+    fixups.append(_unwrap_joined_source)
+    return [
+        *tokens[: using + 1],
+        _synthetic(TokenType.L_PAREN, "(", first),
+        *tokens[using + 1 : last_on],
+        _synthetic(TokenType.R_PAREN, ")", last, after=True),
+        *tokens[last_on:],
+    ]
+
+
+def _unwrap_joined_source(tree: exp.Expr | None) -> exp.Expr | None:
+    for merge in tree.find_all(exp.Merge) if tree is not None else []:
+        source = merge.args.get("using")
+        inner = source.this if isinstance(source, exp.Subquery) else None
+        if isinstance(inner, exp.Table | exp.Subquery) and inner.args.get("joins"):
+            merge.set("using", inner)
+    return tree
 
 
 def _operator(token: Token) -> bool:

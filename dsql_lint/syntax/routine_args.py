@@ -10,6 +10,11 @@
                                        parentheses are written)
     CREATE FUNCTION f(s.ctype, aggtype[]) unnamed parameters of a user-defined type: the
                                        exp.DataType nodes a cast to it reads
+    CREATE FUNCTION f(t.c%TYPE) RETURNS SETOF t.c%TYPE
+                                       a column's type: the name and `%TYPE` one name token
+                                       as written, which sqlglot reads as a user-defined type
+                                       (a parameter's, or the returned type) or, unnamed, as
+                                       a parameter written as one name, like `f(mytype)`
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ PARAMETERS = "parameters"
 MODES = frozenset({"IN", "OUT", "INOUT", "VARIADIC"})
 _ROUTINES = frozenset({"FUNCTION", "PROCEDURE", "ROUTINE"})
 _NAME = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+_QUOTED = frozenset({TokenType.STRING, TokenType.IDENTIFIER})
 
 Fixup = Callable[[Any], Any]
 
@@ -55,6 +61,44 @@ def named_type(tokens: list[Token]) -> bool:
             return False
         i += 1
     return i == n
+
+
+def column_types(tokens: list[Token]) -> list[Token]:
+    """Each `name.name[...]%TYPE` (PostgreSQL wants a dot: a table's column) one VAR token at
+    its place, its text as written."""
+    out: list[Token] = []
+    n, k = len(tokens), 0
+    while k < n:
+        end = k
+        while (
+            end + 2 < n
+            and _name(tokens[end])
+            and tokens[end + 1].token_type is TokenType.DOT
+            and _name(tokens[end + 2])
+        ):
+            end += 2
+        if (
+            end > k
+            and end + 2 < n
+            and tokens[end + 1].token_type is TokenType.MOD
+            and _upper(tokens[end + 2]) == "TYPE"
+            and (not out or out[-1].token_type is not TokenType.DOT)
+        ):
+            first, last = tokens[k], tokens[end + 2]
+            text = "".join(t.text for t in tokens[k : end + 3])
+            out.append(Token(TokenType.VAR, text, first.line, first.col, first.start, last.end,
+                             first.comments))  # fmt: skip
+            k = end + 3
+            continue
+        out.append(tokens[k])
+        k += 1
+    return out
+
+
+def _name(token: Token) -> bool:
+    """An unquoted name, or a word sqlglot knows as a keyword that PostgreSQL takes as a name
+    here (a quoted one is left out: the generator would print its quotes doubled)."""
+    return token.token_type not in _QUOTED and token.text.isidentifier()
 
 
 def data_type(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:

@@ -25,6 +25,7 @@ from sqlglot.tokens import TokenType
 from dsql_lint.syntax.align import MISSING, STATS, Aligner, Range
 from dsql_lint.syntax.grammar import (
     COLUMN_CONSTRAINT_WORDS,
+    COLUMN_OPTION_WORDS,
     CONSTRAINT_ATTRIBUTE_WORDS,
     CONSTRAINT_CONTINUES_AFTER,
 )
@@ -39,11 +40,11 @@ _COMMA = TokenType.COMMA
 # other than quoted names read them (`PRIMARY KEY` is one token, `primary` alone a word).
 _TYPE_ENDS = frozenset(
     word
-    for phrase in COLUMN_CONSTRAINT_WORDS + CONSTRAINT_ATTRIBUTE_WORDS
+    for phrase in COLUMN_CONSTRAINT_WORDS + CONSTRAINT_ATTRIBUTE_WORDS + COLUMN_OPTION_WORDS
     for word in (phrase, phrase.split()[0])
 )
 _NAMES = frozenset({TokenType.IDENTIFIER, TokenType.STRING})
-_CONSTRAINT_STARTS = _TYPE_ENDS - frozenset(CONSTRAINT_ATTRIBUTE_WORDS)
+_CONSTRAINT_STARTS = _TYPE_ENDS - frozenset(CONSTRAINT_ATTRIBUTE_WORDS + COLUMN_OPTION_WORDS)
 _BEFORE_NULL_OR_DEFAULT = frozenset(CONSTRAINT_CONTINUES_AFTER)
 _STAR = TokenType.STAR
 # ALTER TABLE actions spanning their whole piece of the list (an added column does not).

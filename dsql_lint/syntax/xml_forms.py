@@ -7,6 +7,11 @@ rewrites that keep positions (see pgforms.py, which calls these):
     XMLROOT(e, VERSION e|NO VALUE,             type, the PI's name) as text, its commas, and
             STANDALONE YES|NO|NO VALUE)        the argument positions, which the generator
     XMLEXISTS(e PASSING [BY REF|VALUE] e)      prints back
+    XMLTABLE([XMLNAMESPACES(e AS n, DEFAULT e),] e PASSING [BY REF|VALUE] e
+             COLUMNS c type [PATH e] [DEFAULT e] [NOT NULL|NULL], o FOR ORDINALITY, ...)
+                                               the same (sqlglot's exp.XMLTable reads a
+                                               few forms): a column's name and type, as
+                                               written, are pieces of the template
 """
 
 from __future__ import annotations
@@ -22,12 +27,21 @@ from sqlglot.tokens import Token, TokenType
 Fixup = Callable[[Any], Any]
 TEMPLATE = "xml_template"
 
-FUNCTIONS = frozenset({"XMLPARSE", "XMLSERIALIZE", "XMLPI", "XMLROOT", "XMLEXISTS"})
-IN_TEXT = re.compile(r"\bxml(?:parse|serialize|pi|root|exists)\s*\(", re.IGNORECASE)
+FUNCTIONS = frozenset(
+    {"XMLPARSE", "XMLSERIALIZE", "XMLPI", "XMLROOT", "XMLEXISTS", "XMLTABLE", "XMLNAMESPACES"}
+)
+IN_TEXT = re.compile(
+    r"\bxml(?:parse|serialize|pi|root|exists|table|namespaces)\s*\(", re.IGNORECASE
+)
 # Words that are the syntax of these calls, never an expression of theirs.
 _KEYWORDS = frozenset(
     {"DOCUMENT", "CONTENT", "VERSION", "STANDALONE", "YES", "PASSING", "BY", "REF", "INDENT"}
 )
+# XMLTABLE's: what ends a column's name and type, and the words before its expressions.
+_COLUMN_END = frozenset({"PATH", "DEFAULT", "NOT", "NULL"})
+_TABLE_KEYWORDS = frozenset({"COLUMNS", "PATH", "DEFAULT"})
+# sqlglot reads its own XMLTABLE, of a few of its forms: the name it is read by instead.
+_STAND_IN = "__xmltable"
 
 
 def _word(token: Token) -> str | None:
@@ -36,9 +50,22 @@ def _word(token: Token) -> str | None:
     )
 
 
-def _raw(tokens: list[Token], k: int, end: int, name: str) -> int:
-    """How many tokens from k on are the call's own syntax (0: an expression starts)."""
+def _raw(tokens: list[Token], k: int, end: int, name: str, columns: frozenset[int]) -> int:
+    """How many tokens from k on are the call's own syntax (0: an expression starts).
+    `columns`: where XMLTABLE's column definitions start."""
     word = _word(tokens[k])
+    if name == "XMLTABLE" and (k in columns or word in _TABLE_KEYWORDS):
+        return _column_length(tokens, k, end) if k in columns else 1
+    if name == "XMLTABLE" and columns and k > min(columns):
+        following = _word(tokens[k + 1]) if k + 1 < end else None
+        if word == "NOT" and following == "NULL":
+            return 2
+        if word == "NULL" and _word(tokens[k - 1]) not in ("PATH", "DEFAULT"):
+            return 1
+    if name == "XMLNAMESPACES" and word == "AS" and k + 1 < end:
+        return 2  # AS and the namespace's name
+    if name == "XMLNAMESPACES" and word == "DEFAULT":
+        return 1
     if name == "XMLSERIALIZE" and word == "AS":
         return end - k  # the target type and [NO] INDENT, as written
     if name == "XMLPI" and word == "NAME" and k + 1 < end:
@@ -49,6 +76,35 @@ def _raw(tokens: list[Token], k: int, end: int, name: str) -> int:
     if word == "VALUE" and k > 0 and _word(tokens[k - 1]) == "BY":
         return 1
     return 1 if word in _KEYWORDS else 0
+
+
+def _column_length(tokens: list[Token], k: int, end: int) -> int:
+    """The tokens of XMLTABLE's column definition at k: its name and type, or the whole
+    `name FOR ORDINALITY`."""
+    depth, m = 0, k
+    while m < end:
+        kind = tokens[m].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if depth == 0 and m > k and (kind is TokenType.COMMA or _word(tokens[m]) in _COLUMN_END):
+            break
+        m += 1
+    return m - k
+
+
+def _column_starts(tokens: list[Token], start: int, end: int) -> frozenset[int]:
+    """Where XMLTABLE's column definitions start: after COLUMNS and each comma after it."""
+    starts: set[int] = set()
+    depth = 0
+    for k in range(start, end):
+        kind = tokens[k].token_type
+        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
+        if (
+            depth == 0
+            and k + 1 < end
+            and (_word(tokens[k]) == "COLUMNS" or (starts and kind is TokenType.COMMA))
+        ):
+            starts.add(k + 1)
+    return frozenset(starts)
 
 
 def xml_calls(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
@@ -81,6 +137,9 @@ def _calls(tokens: list[Token], sql: str, templates: list[list[str | int]]) -> l
             continue
         template, inner = _template(tokens, k + 1, close, _word(token) or "", sql)
         templates.append(template)
+        if _word(token) == "XMLTABLE":  # a name sqlglot does not read as its own XMLTABLE
+            out[-1] = Token(TokenType.VAR, _STAND_IN, token.line, token.col, token.start,
+                            token.end, token.comments)  # fmt: skip
         out += [tokens[k], *_calls(inner, sql, templates), tokens[close]]
         k = close + 1
     return out
@@ -95,10 +154,11 @@ def _template(
     inner: list[Token] = []
     args, depth, k = 0, 0, start
     in_arg = False
+    columns = _column_starts(tokens, start, end) if name == "XMLTABLE" else frozenset()
     while k < end:
         token = tokens[k]
         kind = token.token_type
-        raw = _raw(tokens, k, end, name) if depth == 0 else 0
+        raw = _raw(tokens, k, end, name, columns) if depth == 0 else 0
         if raw:
             last = tokens[k + raw - 1]
             template.append(sql[token.start : last.end + 1])
@@ -130,9 +190,12 @@ def _set_templates(tree: exp.Expr | None, templates: list[list[str | int]]) -> e
     calls = [
         node
         for node in (tree.walk(bfs=False) if tree is not None else [])
-        if isinstance(node, exp.Anonymous) and node.name.upper() in FUNCTIONS
+        if isinstance(node, exp.Anonymous)
+        and (node.name.upper() in FUNCTIONS or node.name == _STAND_IN)
     ]
     for node, template in zip(calls, templates, strict=False):
+        if node.name == _STAND_IN:
+            node.set("this", "XMLTABLE")
         if template:
             node.set(TEMPLATE, template)
     return tree
