@@ -142,7 +142,10 @@ def fix(
     if output is None:
         roots = list(lint.include_roots or ())
         read = with_included(
-            sources, roots, lambda path: substituted(read_source(path, strict=False), values)
+            sources,
+            roots,
+            lambda path: substituted(read_source(path, strict=False), values),
+            lint.psql_variables,
         )
         sources = []
         for source in read:

@@ -122,7 +122,8 @@ class _Offers(dict[Any, _Offer]):
 class RuleSet:
     def __init__(self, rules: Iterable[Rule], fix_judge: FixJudge | None = None) -> None:
         self.rules = list(rules)
-        self.codes = frozenset(rule.code for rule in self.rules)
+        self.by_code = {rule.code: rule for rule in self.rules}
+        self.codes = frozenset(self.by_code)
         self.postgres_refuses = frozenset(rule.code for rule in self.rules if rule.postgres_refuses)
         self.node_checks: list[NodeCheck] = []
         self.catalog_checks: list[CatalogCheck] = []

@@ -399,19 +399,29 @@ def _command_verdict(
                     statement, unread, statement.start, statement.start + 1, {"error": error}
                 )
             ]
-    if UNSUPPORTED_COMMAND not in special and UNDOCUMENTED_COMMAND not in special:
-        return []
     command = commands.identify(code)
     if command is None:
         return []
     if actions.judged(command.name):
         return _action_verdicts(statement, command.name, code, found, ruleset, raw)
     if commands.refused(command, code):
+        if command.rule is not None:
+            # A statement about an object kind that has a rule of its own (DROP TRIGGER,
+            # COMMENT ON TYPE, EXECUTE) is reported under that rule, so that selecting or
+            # ignoring the rule takes all of them; unless the rule reported it already, or the
+            # user turned the rule off.
+            own = ruleset.by_code.get(command.rule)
+            if own is None or _has(found, own.code):
+                return []
+            found_here = _statement_diagnostic(own, statement, {})
+            if own.fix is not FixAvailability.NONE:  # its fixer rewrites a clause, not this
+                why = f"{command.name} can never succeed: remove the statement"
+                found_here = replace(found_here, fix=FixAvailability.NONE, fix_note=why)
+            return [found_here]
         rule = special.get(UNSUPPORTED_COMMAND)
-        backed = command.rule
-        if rule is None or (backed and (backed not in ruleset.codes or _has(found, backed))):
-            return []  # its own rule reported it, or the user turned that rule off
-        why = command.why or f"`dsql-lint explain {backed}` says why"
+        if rule is None:
+            return []
+        why = str(command.why)  # a refused command names its rule or says why (commands._load)
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
         variables = {"command": command.name, "why": why}
@@ -767,8 +777,9 @@ class Linter:
         stdin = source.path == STDIN
         roots = [] if stdin else self.options.include_roots or roots_of([source.path])
         chain = [] if stdin else chain_of(source)
+        values = self.options.psql_variables
         for statement in statements:
-            include = include_of(statement) if statement.kind is Kind.META else None
+            include = include_of(statement, values) if statement.kind is Kind.META else None
             if include is not None and stdin:  # no folder to read it from: said, not passed
                 why = "is not followed in SQL read from standard input (give the file's path)"
             else:
