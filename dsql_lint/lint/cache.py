@@ -50,6 +50,7 @@ class FindingsCache:
     def __init__(self, directory: Path, options: LintOptions) -> None:
         self.directory = directory
         self.fingerprint = _fingerprint(options)
+        self.psql_variables = options.psql_variables  # which files an include names
 
     @classmethod
     def for_run(cls, options: LintOptions, enabled: bool = True) -> FindingsCache | None:
@@ -65,7 +66,8 @@ class FindingsCache:
             head = f"{previous}\0{source.path}\0{source.bom}\0{source.included_by}\0"
             digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
             digest.update(source.text.encode("utf-8", "surrogatepass"))
-            digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
+            state = included_state(source.path, source.text, self.psql_variables)
+            digest.update(state.encode("utf-8", "surrogatepass"))
             digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))
