@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import jsvalues as js
+from dsql_lint.syntax.config_reads import config_text
 
 # Configuration file stems -> the keys naming the migrations folder, and whether they sit in
 # a `migrations: {...}` object (Knex's, MikroORM's) rather than anywhere in the file.
@@ -127,7 +128,7 @@ def _stem(path: Path) -> str:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return config_text(path, errors="replace")
     except OSError:
         return ""
 

@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsql_lint.syntax.config_reads import config_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser, from PyPI
@@ -63,7 +65,7 @@ def is_seed(path: Path) -> bool:
 def _read(folder: Path, mtime: int, size: int) -> Project | None:
     """(`mtime`, `size`: the cache's key, so that an edited configuration is read again.)"""
     try:
-        data = tomllib.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        data = tomllib.loads(config_text(folder / CONFIG))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     db = data.get("db") if isinstance(data.get("db"), dict) else {}
