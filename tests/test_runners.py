@@ -556,3 +556,29 @@ def test_mikro_orm_as_recorded() -> None:
     ddl = {tx for tx, t in sent if t.startswith("CREATE TABLE")}
     rows = {tx for tx, t in sent if t.startswith("insert")}
     assert len(ddl) == 2 and not ddl & rows
+
+
+@pytest.mark.parametrize("setting", ["false", "true"])
+def test_typeorm_refuses_an_all_run_with_a_migration_that_sets_its_transaction(
+    tmp_path: Path, setting: str
+) -> None:
+    """Under "all", a pending migration that sets `transaction` either way makes TypeORM throw
+    ForbiddenTransactionModeOverrideError before any migration (typeorm 1.1.4,
+    MigrationExecutor.js): said at that line, and no migration's transaction is modelled."""
+    shutil.copytree(PROJECTS / "typeorm-all", tmp_path, dirs_exist_ok=True)
+    tags = tmp_path / "src" / "migrations" / "1733000000002-Tags.ts"
+    text = tags.read_text()
+    tags.write_text(
+        text.replace(
+            "MigrationInterface {\n", f"MigrationInterface {{\n  transaction = {setting};\n", 1
+        )
+    )
+    found = check(tmp_path)
+    assert at(found) == [
+        ("1733000000001-Accounts.ts", 5, "DSQL407"),  # its table is created before the refusal
+        ("1733000000002-Tags.ts", 4, "DSQL408"),
+    ]
+    assert (
+        '`Migrations "Tags1733000000002" override the transaction mode, but the global'
+        in (found[1]["message"])
+    )

@@ -87,3 +87,21 @@ def _read(folder: Path, mtime: int, size: int) -> Project | None:
         tuple(seeds),
         seed.get("enabled", True) is not False,
     )
+
+
+def seeds_last(paths: list[Path]) -> list[Path]:
+    """`paths` in the order the CLI runs them: a project's seed files after its migrations,
+    in `sql_paths`' order (a folder's walk would put supabase/seeds/ before migrations/)."""
+    if not any("supabase" in path.parts for path in paths):
+        return paths
+    order: dict[Path, int] = {}
+    for path in paths:
+        if "supabase" in path.parts and path.resolve() not in order:
+            project = project_of(path.parent)
+            for at, seed in enumerate(project.seeds if project else ()):
+                order.setdefault(seed, at)
+    if not order:
+        return paths
+    rest = [p for p in paths if p.resolve() not in order]
+    seeds = [p for p in paths if p.resolve() in order]
+    return rest + sorted(seeds, key=lambda p: order[p.resolve()])
