@@ -330,6 +330,14 @@ def test_a_knexfile_whose_environments_disagree_is_read_as_the_default(tmp_path:
     found = at(check(tmp_path))
     assert ("20261202000000_tags.js", 2, "DSQL401") in found  # one transaction for the run
     assert ("20261201000000_accounts.js", 2, "DSQL406") in found
+    # and discovery says which it read, and why
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (
+        "knexfile.js: its environments disagree on `disableTransactions` (false, true): read as "
+        "Knex's default, false)" in done.stderr.splitlines()[-1]
+    )
 
 
 def test_a_changed_setting_is_not_answered_from_the_cache(tmp_path: Path) -> None:
