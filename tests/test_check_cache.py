@@ -164,6 +164,19 @@ def test_an_included_file_coming_into_being_is_seen(
     assert len(linted) == 2
 
 
+def test_an_included_file_named_by_a_variable_coming_into_being_is_seen(
+    findings_cache: Path, tmp_path: Path, linted: list[list[str]]
+) -> None:
+    """`\\ir :dir/later.sql` with `-v dir=parts` names parts/later.sql, whose coming is seen."""
+    folder = tmp_path / "migrations"
+    (folder / "parts").mkdir(parents=True)
+    (folder / "V1__main.sql").write_text("\\ir :dir/later.sql\n")
+    assert "DSQL011" in check("-v", "dir=parts", str(folder / "V1__main.sql"))
+    (folder / "parts" / "later.sql").write_text("SELECT 1;\n")
+    assert check("-v", "dir=parts", str(folder / "V1__main.sql")).startswith("All clean")
+    assert len(linted) == 2
+
+
 def test_an_edit_of_an_included_file_is_judged_with_the_block_around_its_include(
     findings_cache: Path, tmp_path: Path, linted: list[list[str]]
 ) -> None:

@@ -22,6 +22,7 @@ from dsql_lint.apply.plan import FilePlan, build_plans
 from dsql_lint.cli import cli
 from dsql_lint.diagnostic import Severity
 from dsql_lint.errors import UserError
+from dsql_lint.lint import parallel
 from dsql_lint.lint.pipeline import lint_paths
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions
@@ -236,3 +237,25 @@ def test_a_transaction_is_committed_where_psql_runs_the_commit(tmp_path: Path) -
     assert _disagreements([str(tmp_path / "V1__a.sql")], {}) == []
     with pytest.raises(UserError, match="never committed"):
         build_plans([str(tmp_path / "V2__b.sql")], True)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_included_files_schema_lands_at_its_include(
+    tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psql (and apply, which inlines it) runs t.sql at its include: the index after it reads
+    the jsonb column t.sql creates (DSQL307). t.sql, included again, is read and reported
+    once, where it runs first. With two jobs, the workers' results are settled in psql's
+    order too."""
+    monkeypatch.setattr(parallel, "worth_it", lambda statements: True)
+    (tmp_path / "main.sql").write_text(
+        "\\ir t.sql\nCREATE INDEX ASYNC t_doc ON t (doc);\n\\ir t.sql\n"
+    )
+    (tmp_path / "t.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS t (id uuid PRIMARY KEY, doc jsonb, tags text[]);\n"
+    )
+    report = lint_paths([str(tmp_path / "main.sql")], LintOptions(jobs=jobs))
+    found = [(Path(d.path).name, d.line, d.code) for d in report.diagnostics]
+    assert found == [("main.sql", 2, "DSQL307"), ("t.sql", 1, "DSQL102")]
+    assert [Path(f.source.path).name for f in report.files] == ["main.sql", "t.sql"]
+    assert _disagreements([str(tmp_path / "main.sql")], {}) == []

@@ -258,7 +258,7 @@ def test_a_statement_is_identified_by_its_leading_words(sql: str, name: str) -> 
 
 def test_a_refusal_waived_for_if_exists_is_waived_there_only() -> None:
     assert [d.code for d in lint_text("DROP TRIGGER IF EXISTS g ON t;\n")] == []
-    assert [d.code for d in lint_text("DROP TRIGGER g ON t;\n")] == ["DSQL005"]
+    assert [d.code for d in lint_text("DROP TRIGGER g ON t;\n")] == ["DSQL511"]
 
 
 def test_turning_off_the_rule_of_a_refused_command_is_respected() -> None:
@@ -267,7 +267,60 @@ def test_turning_off_the_rule_of_a_refused_command_is_respected() -> None:
 
 def test_a_refused_command_that_does_not_parse_is_still_refused() -> None:
     codes = {d.code for d in lint_text("COMMENT ON TRIGGER g ON t IS 'x' garbage;\n")}
-    assert "DSQL005" in codes
+    assert "DSQL511" in codes
+
+
+# Statements about one kind of object that PostgreSQL names by different verbs.
+_SAME_OBJECT = {
+    "EXECUTE": "PREPARE",
+    "DEALLOCATE": "PREPARE",
+    "FETCH": "DECLARE",
+    "MOVE": "DECLARE",
+    "CLOSE": "DECLARE",
+    "UNLISTEN": "LISTEN",
+    "NOTIFY": "LISTEN",
+}
+_VERBS = ("CREATE ", "ALTER ", "DROP ", "REFRESH ")
+
+
+def _object_kind(name: str) -> str:
+    for verb in _VERBS:
+        if name.startswith(verb):
+            return name.removeprefix(verb)
+    return _SAME_OBJECT.get(name, name)
+
+
+def test_a_refused_statement_about_an_object_kind_with_a_rule_is_reported_under_it() -> None:
+    """DROP TRIGGER is DSQL511 as CREATE TRIGGER is, not DSQL005: `--select`/`--ignore` of
+    the rule take every statement about its kind of object."""
+    ruled = {
+        _object_kind(c.name): c.rule
+        for c in TABLE.values()
+        if c.verdict == commands.REFUSED and c.rule is not None
+    }
+    misfiled = [
+        c.name
+        for c in TABLE.values()
+        if c.verdict == commands.REFUSED and c.rule is None and _object_kind(c.name) in ruled
+    ]
+    assert misfiled == []
+    assert ruled["TRIGGER"] == "DSQL511" and ruled["PREPARE"] == "DSQL705"
+    for sql, code in [
+        ("COMMENT ON TRIGGER g ON t IS 'x';\n", "DSQL511"),
+        ("COMMENT ON TYPE mood IS 'x';\n", "DSQL514"),
+        ("COMMENT ON MATERIALIZED VIEW m IS 'x';\n", "DSQL510"),
+        ("CREATE TABLE t2 AS EXECUTE p;\n", "DSQL509"),
+    ]:
+        assert [d.code for d in lint_text(sql)] == [code]
+    # Selecting the rule takes them; ignoring it leaves nothing for DSQL005 to take.
+    assert [d.code for d in lint_text("DROP TYPE mood;\n", select=("DSQL514",))] == ["DSQL514"]
+    assert lint_text("DROP TYPE mood;\n", ignore=("DSQL514",)) == []
+
+
+def test_a_refused_object_statement_has_no_fix_of_its_rule() -> None:
+    (found,) = lint_text("DROP TABLESPACE s;\n")
+    assert (found.code, found.fix.value) == ("DSQL507", "none")
+    assert found.fix_note == "DROP TABLESPACE can never succeed: remove the statement"
 
 
 def test_the_coverage_document_is_in_sync() -> None:

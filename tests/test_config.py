@@ -221,6 +221,18 @@ def test_an_unknown_code_in_an_ignore_is_a_warning_that_names_it() -> None:
     ]
 
 
+def test_sqlfluffs_noqa_suppresses_our_codes_and_leaves_its_own() -> None:
+    """`-- noqa: DSQL101` works as sqlfluff users write it; a noqa naming only sqlfluff's
+    codes, or none, is sqlfluff's: it suppresses nothing here and is no unknown rule."""
+    text = (
+        "CREATE TABLE a (id serial); -- noqa: DSQL101\n"
+        "CREATE TABLE b (id serial); -- noqa: LT05, DSQL1\n"
+        "CREATE TABLE c (id serial); -- noqa: LT05\n"
+        "CREATE TABLE d (id serial); -- noqa\n"
+    )
+    assert [(d.code, d.line) for d in lint_text(text)] == [("DSQL101", 3), ("DSQL101", 4)]
+
+
 def test_a_hook_naming_only_excluded_files_has_nothing_to_do(tmp_path: Path) -> None:
     # pre-commit passes the staged files; the project's `exclude` still holds for them.
     (tmp_path / "db" / "legacy").mkdir(parents=True)

@@ -211,3 +211,29 @@ def test_a_read_after_a_word_is_put_in_and_without_a_value_judged_as_written(
     assert findings("-v", "sfx=v2", "-v", "lim=3", str(path)) == []
     assert findings("-v", "lim=3", str(path)) == [("DSQL012", 1, 16, 17), ("DSQL012", 2, 37, 38)]
     assert findings("-v", "sfx=v2", str(path)) == [("DSQL015", 3, 8, 12)]
+
+
+def test_an_include_reads_the_variables_given(tmp_path: Path) -> None:
+    """psql puts `-v dir=parts` in `\\ir :dir/idx.sql` as in SQL: check follows it to the file
+    psql runs; `:'dir'` puts the value in with its quotes, a file psql does not find."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "idx.sql").write_text("CREATE INDEX i ON t (a);\n")
+    main = tmp_path / "main.sql"
+    main.write_text("\\ir :dir/idx.sql\n\\ir :'dir'/idx.sql\n")
+    code, output = run("check", "--format", "json", "--isolated", "-v", "dir=parts", str(main))
+    found = [
+        (Path(d["path"]).name, d["code"], d["message"]) for d in json.loads(output)["diagnostics"]
+    ]
+    assert [f[:2] for f in found] == [("main.sql", "DSQL011"), ("idx.sql", "DSQL301")]
+    assert found[0][2].startswith("`\\ir 'parts'/idx.sql` names a file that does not exist")
+    # Without the value, psql reads `:dir` as written: no such folder.
+    assert [f[0] for f in findings(str(main))] == ["DSQL011", "DSQL011"]
+
+
+def test_fix_follows_an_include_that_reads_a_variable(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    included = tmp_path / "parts" / "idx.sql"
+    included.write_text("CREATE INDEX i ON t (a);\n")
+    (tmp_path / "main.sql").write_text("\\ir :dir/idx.sql\n")
+    run("fix", "--isolated", "--unsafe-fixes", "-v", "dir=parts", str(tmp_path / "main.sql"))
+    assert included.read_text() == "CREATE INDEX ASYNC i ON t (a);\n"

@@ -602,8 +602,9 @@ def test_explain_lists_every_variant_with_its_words() -> None:
     said = CliRunner().invoke(explain, ["DSQL514"]).output
     assert "- `0A000` `CREATE TYPE not supported` (for `AS ENUM`)" in said
     assert "(for `ALTER TYPE ... RENAME`)" in said
+    assert "`unsupported object in DROP statement` (for `DROP TYPE`)" in said
     refused = CliRunner().invoke(explain, ["DSQL005"]).output
-    assert "`unsupported object in DROP statement` (for `DROP TYPE`)" in refused
+    assert "`unsupported statement: AlterSystem` (for `ALTER SYSTEM`)" in refused
     # an answer recorded by its SQLSTATE alone is found by it, and by no message
     assert "DSQL719" in CliRunner().invoke(explain, ["22P02"]).output
     by_message = CliRunner().invoke(explain, ['ERROR:  type "smallserial" does not exist'])

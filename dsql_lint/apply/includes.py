@@ -64,7 +64,7 @@ def _expand(
             continue
         command, _ = meta_command(statement)
         where = (source.path, statement.line)
-        include = include_of(statement)
+        include = include_of(statement, values)
         if include is None:
             out.statements.append(statement)
             continue

@@ -18,7 +18,7 @@ from dsql_lint.diagnostic import FixAvailability
 from dsql_lint.fix.decision import FixJudge
 from dsql_lint.lint import parallel
 from dsql_lint.lint.cache import FindingsCache, lint_cached
-from dsql_lint.lint.psql_values import PSQL, as_psql_runs
+from dsql_lint.lint.psql_values import as_psql_runs
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report import FORMATS
 from dsql_lint.report.model import LintReport
@@ -150,10 +150,8 @@ def _writable(report: LintReport, options: LintOptions) -> LintReport:
     fixer: Fixer | None = None
     for file in report.files:
         schema = isinstance(file.source, MappedSource) and file.source.path.endswith(".prisma")
-        # A file with psql's variables put in: `fix` edits it as written (not the ORM's way).
         if not schema and (
             not isinstance(file.source, MappedSource)
-            or file.source.framework == PSQL
             or all(d.fix is FixAvailability.NONE for d in file.diagnostics)
         ):
             files.append(file)

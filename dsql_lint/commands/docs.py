@@ -97,7 +97,9 @@ def explain(rule_id: str, overrides: Overrides) -> int:
             click.echo(explain_text(rule))
             click.echo(f"Defined at {_relative(rule.origin)}.")
             return 0
-    answered = sorted((rule for rule in loaded if _answers(rule, wanted)), key=_rank(wanted))
+    answered = _closest(
+        sorted((r for r in loaded if _answers(r, wanted)), key=_rank(wanted)), wanted
+    )
     refused = _refused_commands(wanted)
     at_run_time = answering(_needle(wanted), _fits) if _needle(wanted) else []
     if len(answered) == 1 and not (refused or at_run_time):
@@ -133,10 +135,20 @@ def _relative(origin: Origin) -> str:
         return str(origin)
 
 
+# A SQLSTATE as logs and drivers print it: `SQLSTATE 54000`, `sqlstate: 54000`, `(SQLSTATE
+# 54000)` after a message, or before it as psql's verbose errors do (`ERROR:  54000: ...`).
+_SQLSTATE_ALONE = re.compile(r"\(?sql\s*state\s*[:=]?\s*([0-9a-z]{5})\)?")
+_SQLSTATE_AROUND = re.compile(r"^([0-9a-z]{5}):\s+|\s*\(?\bsql\s*state\s*[:=]?\s*[0-9a-z]{5}\)?$")
+
+
 def _needle(text: str) -> str:
     """A SQLSTATE or a message as printed in a log (`ERROR:  unsupported statement: Truncate`),
-    lower-cased for matching."""
-    return text.lower().removeprefix("error:").strip()
+    lower-cased for matching: a message without the SQLSTATE printed beside it."""
+    needle = text.lower().strip().removeprefix("error:").strip()
+    alone = _SQLSTATE_ALONE.fullmatch(needle)
+    if alone is not None:
+        return alone.group(1)
+    return _SQLSTATE_AROUND.sub("", needle).strip()
 
 
 def _answers(rule: Rule, text: str) -> bool:
@@ -170,6 +182,27 @@ def _rank(text: str) -> Callable[[Rule], tuple[bool, float]]:
     return rank
 
 
+def _closest(rules: list[Rule], text: str) -> list[Rule]:
+    """Without the rules whose answer fits the message only through more of its `<...>`
+    parts than another's: `datatype integer[] not supported` is DSQL102's `datatype
+    <type>[] not supported`, and DSQL105's `datatype <type> not supported` only if `<type>`
+    is taken to be an array."""
+    needle = _needle(text)
+
+    def spelled(rule: Rule) -> int:  # how much of the message its answer spells as written
+        return max(
+            (
+                len(re.sub(r"<[^>]*>", "", answer.message))
+                for answer in rule.dsql
+                if answer.message and _pattern(answer.message.lower()).search(needle)
+            ),
+            default=0,
+        )
+
+    most = max(map(spelled, rules), default=0)
+    return [rule for rule in rules if spelled(rule) in (0, most)]
+
+
 def _refused_commands(text: str) -> list[Command]:
     """The refused commands whose recorded answer's message is `text` (by SQLSTATE alone they
     would be most of the table)."""
@@ -184,8 +217,11 @@ def _refused_commands(text: str) -> list[Command]:
 
 def _fits(message: str, needle: str) -> bool:
     """`<...>` in a recorded message stands for any text."""
-    pattern = ".*".join(re.escape(part) for part in re.split(r"<[^>]*>", message))
-    return re.search(pattern, needle) is not None or needle in message
+    return _pattern(message).search(needle) is not None or needle in message
+
+
+def _pattern(message: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in re.split(r"<[^>]*>", message)))
 
 
 def explain_text(rule: Rule) -> str:

@@ -26,15 +26,24 @@ from dsql_lint.fix.output import applied_lines, available_lines, remaining, summ
 from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.fix.prisma_drift import drift_notes
 from dsql_lint.lint import runs
+from dsql_lint.lint.pipeline import INCLUDED, Linter
+from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
-from dsql_lint.settings import Overrides, active_rules, resolve_settings
+from dsql_lint.settings import LintOptions, Overrides, active_rules, resolve_settings
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import with_included
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
 
 if TYPE_CHECKING:
     from dsql_lint.fix.translate import Translator
+
+
+# Why a finding that only the files' run together shows is left.
+ALONE = (
+    "it comes from a file included before it (\\i, \\ir), and fix judges each file alone:"
+    " fix it by hand"
+)
 
 
 @dataclass
@@ -126,10 +135,18 @@ def fix(
     # All read first: a type change in one file must not break the files after it. A file
     # a migration includes is fixed too, once, as check reports it (`included by:`); not
     # into the one output file of -o.
-    sources = [read_source(path, orm=True, strict=False) for path in files]
+    # With psql's variables given (-v) put in, as check reads them: a fix is decided on the
+    # statement as it runs, and written in the file as written (fix/hosted.py).
+    values = lint.psql_variables
+    sources = [substituted(read_source(path, orm=True, strict=False), values) for path in files]
     if output is None:
         roots = list(lint.include_roots or ())
-        read = with_included(sources, roots, lambda path: read_source(path, strict=False))
+        read = with_included(
+            sources,
+            roots,
+            lambda path: substituted(read_source(path, strict=False), values),
+            lint.psql_variables,
+        )
         sources = []
         for source in read:
             if all(source.path != s.path for s in sources):
@@ -139,18 +156,21 @@ def fix(
         later = [
             s
             for s in sources[at + 1 :]
-            if not isinstance(s, MappedSource) and s.problem is None  # text, as SQL
+            if (not isinstance(s, MappedSource) or s.framework == PSQL)
+            and s.problem is None  # text, as SQL
         ]
         if isinstance(source, MappedSource) and path.endswith(".prisma"):
             outcome = Outcome(fix_prisma(fixer, Host.of(source)))  # in Prisma's terms
         elif isinstance(source, MappedSource):
-            # Fixed in its string literals; it is PostgreSQL already (no --from).
-            outcome = Outcome(fixer.fix_source(source, later, Host.of(source)))
+            # Fixed in its string literals (a SQL file's text, around the psql variables put
+            # in); it is PostgreSQL already (no --from).
+            outcome = Outcome(fixer.fix_source(source, later, Host.of(source, values)))
         else:
             outcome = _fix_one(fixer, source, translate, later)
         outcomes.append(outcome)
         pending |= outcome.result.changed
         _emit(outcome, path, output, diff)
+    _through_includes(sources, outcomes, rules, lint)
     _report(outcomes, rules, color, diff, translate is not None)
     fixed = {path: o.result for path, o in zip(files, outcomes, strict=True)}
     changed = {path: result.changed for path, result in fixed.items()}
@@ -160,6 +180,36 @@ def fix(
         _runs_note(sources, lint.assume_in_transaction)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _through_includes(
+    sources: list[Source], outcomes: list[Outcome], rules: list[Rule], lint: LintOptions
+) -> None:
+    """What `check` finds in the fixed files read together, psql's included files at their
+    include lines, that fix's lint of each file alone did not: the findings of a transaction
+    that runs through included files, and those of a statement after an include that reads
+    what the included file created. Added to what remains, so that fix's count is check's."""
+    if not any(source.included_by for source in sources):
+        return
+    fixed = [
+        Source(s.path, o.result.text, s.bom, s.encoding, s.problem, s.included_by)
+        for s, o in zip(sources, outcomes, strict=True)
+    ]
+    options = replace(lint, jobs=1, fix_judge=None)
+    for outcome, file in zip(outcomes, Linter(rules, options).lint_all(fixed), strict=True):
+        report = outcome.result.report
+        # Fix's own findings carry its decisions (a withdrawn fix's note); those of a block
+        # it read without the included files do not count.
+        own = {(d.code, d.start): d for d in report.diagnostics if d.fix_note != INCLUDED}
+        report.diagnostics = [
+            own.get((d.code, d.start))
+            or (
+                d
+                if d.fix_note == INCLUDED or d.fix is FixAvailability.NONE
+                else replace(d, fix=FixAvailability.NONE, fix_note=ALONE)
+            )
+            for d in file.diagnostics
+        ]
 
 
 def _runs_note(sources: list[Source], assume_in_transaction: bool) -> None:

@@ -123,7 +123,8 @@ class _Offers(dict[Any, _Offer]):
 class RuleSet:
     def __init__(self, rules: Iterable[Rule], fix_judge: FixJudge | None = None) -> None:
         self.rules = list(rules)
-        self.codes = frozenset(rule.code for rule in self.rules)
+        self.by_code = {rule.code: rule for rule in self.rules}
+        self.codes = frozenset(self.by_code)
         self.postgres_refuses = frozenset(rule.code for rule in self.rules if rule.postgres_refuses)
         self.node_checks: list[NodeCheck] = []
         self.catalog_checks: list[CatalogCheck] = []
@@ -209,11 +210,12 @@ class RuleSet:
 
     def _offer(self, checks: list[Check], node_type: type) -> _Offer:
         """Keyed by the arg most checks compare by equality (a DataType's `this`): a column's
-        type then meets only the one or two checks about it, not the ten about types."""
+        type then meets only the one or two checks about it, not the ten about types; a
+        table only the check about its schema's name when it is one of those named."""
         accepted = [accepted_values(self._specs[id(c)], node_type) for c in checks]
         named = [name for values in accepted for name in values]
         arg = max(sorted(set(named)), key=named.count, default=None)
-        if arg is None or named.count(arg) < 2:
+        if arg is None:
             return _Offer(checks)
         accepts = [values.get(arg) for values in accepted]
         by_value = {

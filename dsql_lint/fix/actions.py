@@ -143,6 +143,12 @@ class Action:
         """This action's own decision (see judge); actions whose `per_finding` is true say it."""
         return None
 
+    def adds(self, diag: Diagnostic, text: str) -> str | None:
+        """For an action that may add DDL after the finding's statement (named in
+        decision.ADDING): what its fix adds there, as the note says it (`ALTER TABLE ASYNC ...
+        VALIDATE CONSTRAINT`), or None when it adds none. `text`: the file's text."""
+        return None
+
     def change(self, diag: Diagnostic, here: Place, choices: Mapping[str, str]) -> Change | None:
         """For an action that changes a column's type: the column and its new type, which
         the other findings' `dependents` count on (a foreign key between two such columns)."""

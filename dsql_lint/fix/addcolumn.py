@@ -144,6 +144,13 @@ class SplitAddColumn(Action):
             return FixAvailability.SAFE  # the column is NULL without it: nothing changes
         return None
 
+    def adds(self, diag: Diagnostic, text: str) -> str | None:
+        # DEFAULT NULL alone is dropped, nothing added (decision.py declines a statement's
+        # findings together: another clause of the column is split off with it).
+        if re.fullmatch(r"DEFAULT\s+NULL", text[diag.start : diag.end], re.IGNORECASE):
+            return None
+        return "ALTER TABLE steps split off the ADD COLUMN"
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tree = ctx.parsed(diag.statement).tree
         found = column_of(diag.node, ctx, diag.statement) if diag.node is not None else None

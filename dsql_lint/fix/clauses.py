@@ -289,6 +289,18 @@ class DeleteAction(Action):
 class DeleteStatement(Action):
     """Remove the whole statement."""
 
+    @property
+    def per_finding(self) -> bool:
+        return True
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
+        """A finding within the statement (a set_config call in a query) is not the statement:
+        removing the statement would remove the query around it."""
+        whole = span.whole()
+        if not span.ok or not whole.ok or span[0].start == whole[0].start:
+            return None
+        return NoFix("the finding is a part of the statement, which does more: edit it by hand")
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         statement = ctx.statement_of(diag)
         return self.make(

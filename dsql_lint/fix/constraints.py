@@ -137,6 +137,9 @@ class NotValid(Action):
         self.kinds = self.words_param("kinds")
         self.validate = self.text_param("validate", self.DEFAULT_VALIDATE)
 
+    def adds(self, diag: Diagnostic, text: str) -> str | None:
+        return "ALTER TABLE ASYNC ... VALIDATE CONSTRAINT"
+
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
         layout = locate.alter_table(tokens) if tokens.ok else None

@@ -40,6 +40,9 @@ FOLLOWING = frozenset({"replace-type"})
 # The fix actions that move the finding's text into another statement (a key into its CREATE
 # TABLE): an error found in that text would go with it.
 MOVING = frozenset({"fold-into-create"})
+# The fix actions that may add DDL after their finding's statement (a VALIDATE, the steps of a
+# split ADD COLUMN): DDL that a transaction holding the statement must have room for.
+ADDING = frozenset({"not-valid", "split-add-column"})
 # (code, start) of a finding -> the edits carrying the later statements to its fix.
 Followed = dict[tuple[str, int], "list[Edit]"]
 # A finding's fix decision, and why it has none (the finding's `fix_note`); None: the rule's.
@@ -108,9 +111,8 @@ class FixJudge:
 
         followed: Followed = {}
         report = _moved_errors(report, actions)
-        if isinstance(report.source, MappedSource) or not any(
-            _follows(d, actions) for d in report.diagnostics
-        ):
+        report = _added_ddl(report, actions)
+        if _orm(report.source) or not any(_follows(d, actions) for d in report.diagnostics):
             return report, followed
         if here is None:
             here = Place(
@@ -181,7 +183,7 @@ class FixJudge:
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
         """`settle` for each file of a run, the files after it as its later ones (what `fix`
         of the same paths reads)."""
-        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING]
+        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING | ADDING]
         codes = {r.code for r in rules}
         if not any(
             d.code in codes and d.fix is not FixAvailability.NONE for d in report.diagnostics
@@ -205,6 +207,14 @@ class FixJudge:
         if self.last is None or self.last[0] is not parsed:
             self.last = (parsed, ParseTokens(parsed.statement, parsed.tokens))
         return self.last[1]
+
+
+def _orm(source: Source) -> bool:
+    """Whether `source` is SQL an ORM file holds or generates (a SQL file with psql's `-v`
+    values put in is SQL text, its type changes judged like any file's)."""
+    from dsql_lint.lint.psql_values import PSQL
+
+    return isinstance(source, MappedSource) and source.framework != PSQL
 
 
 def _deciding_fixer(rule: Rule) -> Action | None:
@@ -257,6 +267,39 @@ def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileRepo
     return dataclasses.replace(report, diagnostics=diagnostics)
 
 
+def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
+    """`report` with no fix for the findings whose fix adds DDL after their statement inside a
+    transaction that fix cannot split there: one the file does not open and commit itself (a
+    migration tool's, --assume-in-transaction, an including file's), or at a place in a
+    savepoint's scope. The added statement would be a second DDL in it (DSQL401), which no
+    pass could take out again. In a block the file opens and commits, the next pass splits it."""
+    from dsql_lint.fix.transactions import no_room
+
+    adding: dict[int, list[int]] = {}  # statement -> its findings of such actions
+    added: dict[int, str] = {}  # statement -> what a fix of it adds
+    for k, d in enumerate(report.diagnostics):
+        action = actions.get(d.code)
+        if d.fix is FixAvailability.NONE or action is None or action.name not in ADDING:
+            continue
+        adding.setdefault(d.statement, []).append(k)
+        what = action.adds(d, report.source.text)
+        if what is not None:
+            added.setdefault(d.statement, what)
+    if not added:
+        return report
+    diagnostics = list(report.diagnostics)
+    for index, what in added.items():
+        why = no_room(report.source, report.statements, index)
+        if why is None:
+            continue
+        note = f"the {what} it adds would be another DDL in the transaction, and {why}"
+        for k in adding[index]:
+            diagnostics[k] = dataclasses.replace(
+                diagnostics[k], fix=FixAvailability.NONE, fix_note=note
+            )
+    return dataclasses.replace(report, diagnostics=diagnostics)
+
+
 def _schema_before(files: Sequence[FileReport]) -> Catalog:
     """The schema model after `files`, from the effects their lint recorded."""
     from dsql_lint.lint.schema import Catalog
@@ -285,7 +328,7 @@ def later_places(
 
     places: list[Place | None] = []
     for at, source in enumerate(sources):
-        if isinstance(source, MappedSource) or source.problem is not None:
+        if _orm(source) or source.problem is not None:
             places.append(None)
             continue
         split = statements(source, options.assume_in_transaction, options.framework_transactions)

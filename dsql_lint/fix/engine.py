@@ -168,7 +168,14 @@ class Fixer:
                 now = (
                     host.read(text)
                     if host is not None
-                    else Source(source.path, text, source.bom, source.encoding, source.problem)
+                    else Source(
+                        source.path,
+                        text,
+                        source.bom,
+                        source.encoding,
+                        source.problem,
+                        source.included_by,  # its includer's transaction holds it too
+                    )
                 )
                 report = self.linter.lint_source(now, catalog, parses)
                 report, followed = self.judge.settle(
@@ -245,7 +252,7 @@ class Fixer:
         assert isinstance(source, MappedSource)
         planned = report
         if host is None:
-            host = Host.of(source)
+            host = Host.of(source, self.linter.options.psql_variables)
             planned = self.linter.lint_source(source, copy.deepcopy(self.catalog))
         ctx = FixContext(planned, self.options.choices, followed or {})
         why: dict[tuple[str, int], str] = {}

@@ -13,12 +13,15 @@ reading the file again: the literal must read back as exactly the fixed SQL.
 from __future__ import annotations
 
 import dataclasses
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.edits import Edit, Fix
+from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import Literal, MappedSource
 from dsql_lint.orm.quoting import escape
@@ -37,6 +40,14 @@ ADDS_STATEMENT = (
 )
 EMPTIES = "the fix would leave an empty query string: remove the call instead"
 READ_BACK = "the rewritten string would not read back as the fixed SQL"
+COPIES_VALUE = (
+    "the fix would write a psql variable's value (-v) into the file, where the file reads the"
+    " variable; fix this statement by hand"
+)
+IN_VALUE = (
+    "the fix edits a psql variable's value (-v), which fix does not write in the file;"
+    " fix this statement by hand"
+)
 
 
 class Host:
@@ -48,8 +59,12 @@ class Host:
         self.reader = reader
 
     @classmethod
-    def of(cls, source: MappedSource) -> Host:
-        """The file `source` was read from, read again as it was."""
+    def of(cls, source: MappedSource, values: Mapping[str, str] | None = None) -> Host:
+        """The file `source` was read from, read again as it was; a SQL file with psql's
+        variables put in, with their `values` (`-v`) put in again."""
+        if source.framework == PSQL:
+            given = dict(values or {})
+            return cls(source, lambda file: cast(MappedSource, substituted(file, given)))
         reader = read_given(Path(source.path), source.original)
         assert reader is not None  # it read the file
         return cls(source, reader)
@@ -63,11 +78,16 @@ class Host:
         if binding:
             return f"the {sql.framework} would read `{binding}` in the new text as a binding"
         fixed = ed.apply(sql.text, fix.edits)
-        if len(split(dataclasses.replace(sql, text=fixed))) > len(split(sql)):
+        # (psql runs a file statement by statement; a library's call sends one string)
+        if sql.framework != PSQL and len(split(dataclasses.replace(sql, text=fixed))) > len(
+            split(sql)
+        ):
             return ADDS_STATEMENT
+        if sql.framework == PSQL and _copies_value(sql, fix.edits):
+            return COPIES_VALUE
         placed = _placed(sql, fix.edits)
         if isinstance(placed, str):
-            return placed
+            return IN_VALUE if sql.framework == PSQL and placed == _generated(sql) else placed
         written, literals = placed
         text = ed.apply(sql.original, written)
         again = self.read(text)
@@ -90,6 +110,27 @@ def _binding(sql: MappedSource, edits: Sequence[Edit]) -> str:
             start, end = spans[0] if spans else (0, len(edit.text))
             return edit.text[start:end]
     return ""
+
+
+def _copies_value(sql: MappedSource, edits: Sequence[Edit]) -> bool:
+    """Whether an edit writes the text of a psql variable's value (a table named by
+    `:schema`, copied into a new statement): the file would hold the value where it reads
+    the variable, and another `-v` would not change it."""
+    pieces = _Pieces(sql)
+    values = {
+        sql.text[slice(*pieces.span(k))]
+        for k, anchor in enumerate(sql.anchors)
+        if anchor[3] < 0 and pieces.span(k)[1] > pieces.span(k)[0]
+    }
+    return any(
+        re.search(rf"(?<![\w\"]){re.escape(value)}(?![\w\"])", edit.text)
+        for value in values
+        for edit in edits
+    )
+
+
+def _generated(sql: MappedSource) -> str:
+    return GENERATED.format(framework=sql.framework)
 
 
 def _inside(edit: Edit, literal: Literal) -> bool:

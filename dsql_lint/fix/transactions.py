@@ -10,8 +10,13 @@ from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.style import cased
 from dsql_lint.lint.classify import DDL, DML, savepoint_scopes, statement_class
+from dsql_lint.lint.runs import held_by_includer
 from dsql_lint.syntax.parse import Parsed
-from dsql_lint.syntax.split import TxControl
+from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import Statement, TxControl
+
+# A statement a fix adds right after another, as the savepoint scopes read it.
+_ADDED = "ALTER TABLE added"
 
 
 def group_starts(members: list[Parsed]) -> list[int]:
@@ -27,6 +32,36 @@ def group_starts(members: list[Parsed]) -> list[int]:
             ddl = dml = False
         ddl, dml = ddl or kind == DDL, dml or kind == DML
     return starts
+
+
+def no_room(source: Source, statements: list[Statement], index: int) -> str | None:
+    """Why no COMMIT can go right after statement `index` (so that a DDL added there runs in
+    a transaction of its own), or None when one can: the statement runs in no transaction,
+    or in one its file opens and commits, outside any savepoint's scope."""
+    statement = statements[index]
+    if statement.tx is None:
+        if held_by_includer(source):
+            return (
+                "fix cannot put a COMMIT inside the transaction of the file that includes this"
+                f" one ({source.included_by[-1][0]}:{source.included_by[-1][1]})"
+            )
+        return None
+    members = [s for s in statements if s.tx == statement.tx]
+    if members[0].tx_control is not TxControl.BEGIN or (
+        members[-1].tx_control is not TxControl.COMMIT
+    ):
+        return (
+            "the file does not open and commit that transaction itself (a migration tool's,"
+            " or --assume-in-transaction): fix cannot put a COMMIT inside it"
+        )
+    at = members.index(statement) + 1
+    texts = [s.text for s in members]
+    if at in savepoint_scopes([*texts[:at], _ADDED, *texts[at:]]):
+        return (
+            "it would be in a savepoint's scope, where a COMMIT would move ROLLBACK TO"
+            " SAVEPOINT into another transaction"
+        )
+    return None
 
 
 @action("split-transaction")

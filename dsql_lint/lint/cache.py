@@ -55,6 +55,7 @@ class FindingsCache:
         self.directory = directory
         self.fingerprint = _fingerprint(options)
         self._digests: dict[str, str] = {}  # configuration file -> its digest, this run
+        self.psql_variables = options.psql_variables  # which files an include names
 
     @classmethod
     def for_run(cls, options: LintOptions, enabled: bool = True) -> FindingsCache | None:
@@ -70,7 +71,8 @@ class FindingsCache:
             head = f"{previous}\0{source.path}\0{source.bom}\0{source.included_by}\0"
             digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
             digest.update(source.text.encode("utf-8", "surrogatepass"))
-            digest.update(included_state(source.path, source.text).encode("utf-8", "surrogatepass"))
+            state = included_state(source.path, source.text, self.psql_variables)
+            digest.update(state.encode("utf-8", "surrogatepass"))
             digest.update(placeholder_state(source.path, source.text).encode())
             if isinstance(source, MappedSource):  # positions come from the file around the SQL
                 digest.update(source.original.encode("utf-8", "surrogatepass"))

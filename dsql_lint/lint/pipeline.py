@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlglot import exp
 
@@ -63,11 +63,11 @@ from dsql_lint.syntax.meta_commands import refusals
 from dsql_lint.syntax.nodepath import NodePath, node_at, node_path
 from dsql_lint.syntax.parse import Parsed, node_span, parse, parse_in_chunks
 from dsql_lint.syntax.pg_grammar import rejection
-from dsql_lint.syntax.psql_variables import set_in_file, substitutions, unset
+from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
-from dsql_lint.syntax.split import Kind, Statement, TxControl, split, unclosed
+from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
 class _MatchContext:
@@ -400,19 +400,29 @@ def _command_verdict(
                     statement, unread, statement.start, statement.start + 1, {"error": error}
                 )
             ]
-    if UNSUPPORTED_COMMAND not in special and UNDOCUMENTED_COMMAND not in special:
-        return []
     command = commands.identify(code)
     if command is None:
         return []
     if actions.judged(command.name):
         return _action_verdicts(statement, command.name, code, found, ruleset, raw)
     if commands.refused(command, code):
+        if command.rule is not None:
+            # A statement about an object kind that has a rule of its own (DROP TRIGGER,
+            # COMMENT ON TYPE, EXECUTE) is reported under that rule, so that selecting or
+            # ignoring the rule takes all of them; unless the rule reported it already, or the
+            # user turned the rule off.
+            own = ruleset.by_code.get(command.rule)
+            if own is None or _has(found, own.code):
+                return []
+            found_here = _statement_diagnostic(own, statement, {})
+            if own.fix is not FixAvailability.NONE:  # its fixer rewrites a clause, not this
+                why = f"{command.name} can never succeed: remove the statement"
+                found_here = replace(found_here, fix=FixAvailability.NONE, fix_note=why)
+            return [found_here]
         rule = special.get(UNSUPPORTED_COMMAND)
-        backed = command.rule
-        if rule is None or (backed and (backed not in ruleset.codes or _has(found, backed))):
-            return []  # its own rule reported it, or the user turned that rule off
-        why = command.why or f"`dsql-lint explain {backed}` says why"
+        if rule is None:
+            return []
+        why = str(command.why)  # a refused command names its rule or says why (commands._load)
         if command.name == "DO":  # say what the block does: that is what must be rewritten
             why = f"{why}{commands.what_a_do_block_does(statement.body)}"
         variables = {"command": command.name, "why": why}
@@ -456,7 +466,10 @@ def _action_verdicts(
             variables = {"command": action.name, "why": why}
             out.append(diagnostic(statement, refused, start, end, variables))
         elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
-            if any(_has(found, c) for c in action.rules) or _about(found, spans, index):
+            # A finding fix can remove does not speak for the action: the warning would only
+            # appear once that fix is made (a CACHE 1 added to ADD GENERATED AS IDENTITY).
+            kept = [d for d in found if d.fix is FixAvailability.NONE]
+            if any(_has(kept, c) for c in action.rules) or _about(kept, spans, index):
                 continue
             out.append(diagnostic(statement, unknown, start, end, {"command": action.name}))
         if raw and action.read_as_tree and unread is not None:
@@ -596,6 +609,11 @@ UNSPLIT = (
     "the file does not open and commit the transaction itself (a migration tool's, or"
     " --assume-in-transaction): fix cannot put a COMMIT inside it"
 )
+INCLUDED = (
+    "the transaction runs through a file it includes (\\i, \\ir): fix splits only a"
+    " transaction within one file; end it before the include line and begin another after it"
+    " by hand"
+)
 SAVEPOINT = (
     "the statement is in a savepoint's scope: a COMMIT before it would move ROLLBACK TO"
     " SAVEPOINT into another transaction"
@@ -662,7 +680,8 @@ class Linter:
             for s in sources
         ]
         starts: list[int] = []
-        parsed_files, result_files = self._analyze(files, parses, catalog, starts)
+        order = runs.run_order(sources, files)
+        parsed_files, result_files = self._analyze(files, parses, catalog, starts, order)
         kinds = [[r.kind for r in results] for results in result_files]
         covered, carried = self._runs(sources, files, kinds)
         for index, found in self._uncommitted(sources, files):
@@ -700,7 +719,6 @@ class Linter:
             source, statements, [r.kind for r in results], diagnostics, covered, before
         )
         diagnostics = self._suppress(source, statements, diagnostics)
-        diagnostics = self._given_values(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
             # of a string literal is, where fix can write the edit in it (fix/hosted.py).
@@ -719,42 +737,6 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
-
-    def _given_values(
-        self, source: Source, statements: list[Statement], diagnostics: list[Diagnostic]
-    ) -> list[Diagnostic]:
-        """The findings in a statement that reads a psql variable given a value (`-v`) have no
-        fix: `check` lints the statement with the value put in, `fix` the file as written,
-        without it, so neither could make the other's decision (fix says why, as check)."""
-        values = self.options.psql_variables
-        if not values or (isinstance(source, MappedSource) and source.framework != PSQL):
-            return diagnostics
-        # The file as written: the reads are in it.
-        text = source.original if isinstance(source, MappedSource) else source.text
-        if ":" not in text:
-            return diagnostics
-        written = split(Source(source.path, text)) if text is not source.text else statements
-        held: dict[tuple[int, int], list[str]] = {}
-        for read, _ in substitutions(written, values):
-            statement = next(s for s in written if s.start <= read.start < s.end)
-            held.setdefault((statement.start, statement.end), []).append(read.written)
-        if not held:
-            return diagnostics
-        out = []
-        for d in diagnostics:
-            at = source.original_offset(d.start) if isinstance(source, MappedSource) else d.start
-            names = next((v for (s, e), v in held.items() if s <= at < e), None)
-            if names is not None and (d.fix is not FixAvailability.NONE or d.fix_note):
-                read = ", ".join(dict.fromkeys(names))
-                d = replace(
-                    d,
-                    fix=FixAvailability.NONE,
-                    fix_note=f"the statement reads psql variable {read}, given a value: check"
-                    " lints it with the value put in, fix edits the file as written, without"
-                    " it; fix this statement by hand",
-                )
-            out.append(d)
-        return out
 
     def _unless_gset(
         self, source: Source, statements: list[Statement], results: list[Settled]
@@ -796,8 +778,9 @@ class Linter:
         stdin = source.path == STDIN
         roots = [] if stdin else self.options.include_roots or roots_of([source.path])
         chain = [] if stdin else chain_of(source)
+        values = self.options.psql_variables
         for statement in statements:
-            include = include_of(statement) if statement.kind is Kind.META else None
+            include = include_of(statement, values) if statement.kind is Kind.META else None
             if include is not None and stdin:  # no folder to read it from: said, not passed
                 why = "is not followed in SQL read from standard input (give the file's path)"
             else:
@@ -890,9 +873,12 @@ class Linter:
         parses: ParseCache | None,
         catalog: cat.Catalog,
         starts: list[int],
+        order: list[int] | None = None,
     ) -> tuple[list[list[Parsed]], list[list[Settled]]]:
-        """Each statement analysed, then settled against the schema model, in input order;
-        `starts` gets the catalog's statement count as each file begins."""
+        """Each statement analysed, then settled against the schema model, in input order,
+        or in `order` (positions in input order: an included file's statements at its
+        include, as psql runs them); `starts` gets the catalog's statement count as each
+        file begins."""
         everything = [s for statements in files for s in statements]
         begins: dict[int, list[int]] = {}  # statement number -> the files it begins
         total = 0
@@ -911,41 +897,48 @@ class Linter:
         if not keep and self.options.jobs > 1 and parallel.worth_it(everything):
             # Trees stay in the workers: a parallel run keeps no Parsed (check needs none).
             results = parallel.analyze(everything, self.ruleset, self.options.jobs)
-            settled = []
-            for at, (statement, result) in enumerate(zip(everything, results, strict=True)):
+            # (streamed in input order; all kept only to settle them in another)
+            pairs = (
+                enumerate(zip(everything, results, strict=True))
+                if order is None
+                else _in_order(everything, list(results), order)
+            )
+            settled: list[Settled] = []
+            for at, (statement, result) in pairs:
                 begin(at)
                 self._settle(result, statement, None, catalog)
                 settled.append(result.settled(shared))
             begin(total)
+            if order is not None:
+                settled = [settled[k] for k in _inverse(order)]
             return [[] for _ in files], _regroup(settled, files)
         if parses is not None:
             parses.next_lint()
-        parsed_files: list[list[Parsed]] = []
-        result_files: list[list[Settled]] = []
-        at = 0
-        for statements in files:
-            kept: list[Parsed] = []
-            results: list[Settled] = []
-            for statement in statements:
-                begin(at)
-                at += 1
-                if keep:
-                    parsed, result = self._kept(statement, parses)
-                else:
-                    parsed, result = analyzed(statement, self.ruleset)
-                if parses is not None:  # as it is before the catalog's findings join it
-                    parses.keep(parsed, (statement, result.copy()), result.untied)
-                self._settle(result, statement, parsed, catalog)
-                if keep:
-                    kept.append(parsed)
-                else:
-                    result.detach()
-                    release(parsed)
-                results.append(result.settled(shared))
-            parsed_files.append(kept)
-            result_files.append(results)
+        kept: list[Parsed] = []
+        results: list[Settled] = []
+        for at in range(total) if order is None else order:
+            statement = everything[at]
+            begin(at)
+            if keep:
+                parsed, result = self._kept(statement, parses)
+            else:
+                parsed, result = analyzed(statement, self.ruleset)
+            if parses is not None:  # as it is before the catalog's findings join it
+                parses.keep(parsed, (statement, result.copy()), result.untied)
+            self._settle(result, statement, parsed, catalog)
+            if keep:
+                kept.append(parsed)
+            else:
+                result.detach()
+                release(parsed)
+            results.append(result.settled(shared))
         begin(total)
-        return parsed_files, result_files
+        if order is not None:
+            back = _inverse(order)
+            kept = [kept[k] for k in back] if keep else kept
+            results = [results[k] for k in back]
+        parsed_files = _regroup(kept, files) if keep else [[] for _ in files]
+        return parsed_files, _regroup(results, files)
 
     def _kept(
         self, statement: Statement, parses: ParseCache | None
@@ -1069,8 +1062,7 @@ class Linter:
             }
             for check in checks:
                 for found in _transaction_findings(check, members):
-                    # (no fix: a COMMIT cannot be put between two files)
-                    fixless = replace(found, fix=FixAvailability.NONE)
+                    fixless = replace(found, fix=FixAvailability.NONE, fix_note=INCLUDED)
                     carried[owner[found.path, found.statement]].append(fixless)
         if not self.options.framework_transactions:
             return covered, carried
@@ -1118,10 +1110,14 @@ class Linter:
             )
             # Nor before a statement in a savepoint's scope.
             scoped = {members[k][0].index for k in savepoint_scopes([s.text for s, _ in members])}
+            # Nor one that runs through an included file (`fix` lints the file alone).
+            through = any(s.kind is Kind.META and include_of(s) is not None for s, _ in members)
             for check in checks:
                 block_found = [
                     replace(d, fix=FixAvailability.NONE, fix_note=UNSPLIT)
                     if not splittable
+                    else replace(d, fix=FixAvailability.NONE, fix_note=INCLUDED)
+                    if through
                     else replace(d, fix=FixAvailability.NONE, fix_note=SAVEPOINT)
                     if d.statement in scoped
                     else d
@@ -1320,7 +1316,25 @@ def _reused(
     return moved
 
 
-def _regroup(results: list[Settled], files: list[list[Statement]]) -> list[list[Settled]]:
+_T = TypeVar("_T")
+
+
+def _in_order(
+    statements: list[Statement], results: list[StatementResult], order: list[int]
+) -> Iterator[tuple[int, tuple[Statement, StatementResult]]]:
+    for at in order:
+        yield at, (statements[at], results[at])
+
+
+def _inverse(order: list[int]) -> list[int]:
+    """Where each input position is in `order`."""
+    back = [0] * len(order)
+    for k, at in enumerate(order):
+        back[at] = k
+    return back
+
+
+def _regroup(results: list[_T], files: list[list[Statement]]) -> list[list[_T]]:
     out, start = [], 0
     for statements in files:
         out.append(results[start : start + len(statements)])

@@ -28,6 +28,7 @@ def as_psql_runs(
         [substituted(source, values) for source in sources],
         roots,
         lambda path: substituted(read_source(path, strict=False), values),
+        values,
     )
 
 

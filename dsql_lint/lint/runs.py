@@ -136,14 +136,45 @@ def last_controls(
             yield last
 
 
+def run_order(sources: Sequence[Source], files: Sequence[Sequence[Statement]]) -> list[int] | None:
+    """The statements of `files` in the order psql runs them, as their positions in input
+    order: an included file's at its (first) include, so that its schema effects land there.
+    None when no file is included (input order)."""
+    if not any(source.included_by for source in sources):
+        return None
+    run = _as_run(sources, files)
+    offsets = [0]
+    for statements in files:
+        offsets.append(offsets[-1] + len(statements))
+    order: list[int] = []
+    seen: set[int] = set()
+    # Each file where psql first runs it; then any not reached (its includer not given).
+    tops = [index for index, source in enumerate(sources) if not source.included_by]
+    for index in [*tops, *range(len(sources))]:
+        for number, at in run(index, range(len(files[index]))):
+            position = offsets[number] + at
+            if position not in seen:
+                seen.add(position)
+                order.append(position)
+    return order
+
+
 def _as_run(
     sources: Sequence[Source], files: Sequence[Sequence[Statement]]
 ) -> Callable[[int, Iterable[int]], list[tuple[int, int]]]:
     """The statements at `positions` of file `index` as psql runs them: (file index,
-    statement index), each include followed by the statements of the file it includes."""
+    statement index), each include followed by the statements of the file it includes (a
+    file included twice is read once, where it is first included: at the other include it
+    runs again)."""
     by_chain = {source.included_by: index for index, source in enumerate(sources)}
+    by_path: dict[tuple[str, Path], int] = {}  # (migration, file) -> where it is read
+    for index, source in enumerate(sources):
+        if source.included_by:
+            by_path.setdefault((_root(source), Path(source.path).resolve()), index)
 
-    def run(index: int, positions: Iterable[int]) -> list[tuple[int, int]]:
+    def run(
+        index: int, positions: Iterable[int], stack: tuple[int, ...] = ()
+    ) -> list[tuple[int, int]]:
         out = []
         source, statements = sources[index], files[index]
         for at in positions:
@@ -151,11 +182,38 @@ def _as_run(
             if source.problem is None and _includes(statements[at]):
                 chain = (*source.included_by, (source.display_path, statements[at].line))
                 included = by_chain.get(chain)
-                if included is not None:
-                    out.extend(run(included, range(len(files[included]))))
+                if included is None:
+                    include = include_of(statements[at])
+                    if include is not None and include.path is not None:
+                        included = by_path.get((_root(source), include.path))
+                if included is not None and included not in (*stack, index):
+                    inner = range(len(files[included]))
+                    out.extend(run(included, inner, (*stack, index)))
         return out
 
     return run
+
+
+def _root(source: Source) -> str:
+    """The migration psql runs `source` as part of: the file that includes it first."""
+    return source.included_by[0][0] if source.included_by else source.display_path
+
+
+def held_by_includer(source: Source) -> bool:
+    """Whether psql runs `source` inside a transaction block of a file that includes it:
+    an include line of the chain it is read through lies between a BEGIN and its end."""
+    if not source.included_by:
+        return False
+    from dsql_lint.syntax.source import read_source
+
+    for path, line in source.included_by:
+        includer = read_source(path, strict=False)
+        for statement in formats.statements(includer):
+            if statement.line == line and _includes(statement):
+                if statement.tx is not None:
+                    return True
+                break
+    return False
 
 
 def _includes(statement: Statement) -> bool:

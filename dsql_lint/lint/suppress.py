@@ -4,8 +4,11 @@
                                             just above it: that statement only
 -- dsql-lint: ignore                        every rule, that statement only
 -- dsql-lint: ignore-file DSQL301           the whole file
+-- noqa: DSQL101                            sqlfluff's spelling: that statement only
 
-Codes, code prefixes (`DSQL3`) and names are accepted, as with `--ignore`.
+Codes, code prefixes (`DSQL3`) and names are accepted, as with `--ignore`. A `noqa` comment
+is shared with sqlfluff, so only its DSQL codes are ours: a bare `-- noqa` or one naming only
+sqlfluff's codes (`LT05`) suppresses nothing here and is not said to name an unknown rule.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Statement
 
-DIRECTIVE = re.compile(r"--[ \t]*dsql-lint:[ \t]*(ignore-file|ignore)\b([^\r\n]*)")
+DIRECTIVE = re.compile(
+    r"--[ \t]*(?:dsql-lint:[ \t]*(ignore-file|ignore)\b|(noqa)[ \t]*:)([^\r\n]*)", re.IGNORECASE
+)
 ALL = "*"
 
 
@@ -73,19 +78,23 @@ def find(
     """Suppressions of the file, and those of each statement index."""
     whole: list[Suppression] = []
     by_statement: dict[int, list[Suppression]] = {}
-    if "dsql-lint:" not in source.text:
+    if "dsql-lint:" not in source.text and "noqa" not in source.text.lower():
         return whole, by_statement
     starts = [s.start for s in statements]
     for match in DIRECTIVE.finditer(source.text):
         line, col = source.position(match.start())
-        words = _words(match.group(2))
+        words = _words(match.group(3))
+        if match.group(2):  # sqlfluff's noqa: only the codes that are ours
+            words = tuple(w for w in words if w.upper().startswith("DSQL"))
+            if not words:
+                continue
         item = Suppression(
             line,
             col,
             match.start(),
             match.end(),
             _codes(words),
-            match.group(1) == "ignore-file",
+            (match.group(1) or "").lower() == "ignore-file",
             words,
         )
         if item.whole_file:

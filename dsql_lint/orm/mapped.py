@@ -41,7 +41,7 @@ class Literal:
 
     start: int  # its body: the offsets between its delimiters
     end: int
-    language: str  # "js", "py" or "rb"
+    language: str  # "js", "py", "rb", or "sql": a SQL file's own text
     quote: str  # its delimiter: ', ", `, ''', """; a Ruby heredoc's terminator
     raw: bool = False  # no escape sequences: Python r"", Ruby <<~'SQL'
     heredoc: bool = False

@@ -14,6 +14,8 @@ _RUBY_INTERPOLATION = re.compile(r"#(?=[{@$])")
 def escape(literal: Literal, sql: str) -> str | None:
     """`sql` as written inside `literal`, or None where its syntax cannot hold it (a quote in
     a raw string, a line that would end a heredoc)."""
+    if literal.language == "sql":  # a SQL file's own text (psql's variables put in around)
+        return sql
     if literal.language == "js":
         return _javascript(literal.quote, sql)
     if literal.language == "py":

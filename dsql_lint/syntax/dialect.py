@@ -722,15 +722,17 @@ class DSQL(Postgres):
             """Rewrites each statement; the fixups line up with the statements sqlglot parses,
             which it splits exactly like this (see Parser._parse)."""
             types = [tok.token_type for tok in raw_tokens]
-            if TokenType.SEMICOLON in types and TokenType.L_PAREN in types:
+            kinds = set(types)  # for the tests below, each a scan of the list
+            if TokenType.SEMICOLON in kinds and TokenType.L_PAREN in kinds:
                 raw_tokens = _enclosed_semicolons(raw_tokens, types)
                 types = [tok.token_type for tok in raw_tokens]
-            if TokenType.SEMICOLON not in types:  # one statement: the usual case
+                kinds = set(types)
+            if TokenType.SEMICOLON not in kinds:  # one statement: the usual case
                 if (
                     types
                     and types[0] not in _REWRITTEN_FIRST
-                    and TokenType.ARRAY not in types
-                    and TokenType.OBJECT_IDENTIFIER not in types
+                    and TokenType.ARRAY not in kinds
+                    and TokenType.OBJECT_IDENTIFIER not in kinds
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                     and operator_forms.IN_TEXT.search(sql) is None

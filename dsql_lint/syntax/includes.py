@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,15 +37,42 @@ def meta_command(statement: Statement) -> tuple[str, str]:
     return match.group(1), match.group(2).strip()
 
 
-def include_of(statement: Statement) -> Include | None:
-    """The file a meta-command statement includes, or None if it includes none."""
+def include_of(statement: Statement, values: Mapping[str, str] | None = None) -> Include | None:
+    """The file a meta-command statement includes, or None if it includes none. `values`: the
+    psql variables given (`-v`), which psql puts in the argument before reading it."""
     command, argument = meta_command(statement)
     if command not in INCLUDE:
         return None
-    name = argument.split()[0].strip("'\"") if argument else ""
+    name = argument.split()[0] if argument else ""
+    if name[:1] in ("'", '"'):  # psql takes a quoted name as written, variables and all
+        name = name.strip("'\"")
+    elif values and ":" in name:
+        name = _interpolated(name, values)
     if not name:
         return Include(command, name, None)
     return Include(command, name, _resolve(statement.source.path, name, INCLUDE[command]))
+
+
+# A variable read in a meta-command's argument (psqlscanslash.l): `:name` is its value,
+# `:'name'` and `:"name"` its value quoted as a literal and as a name, quotes and all (so a
+# file name read as `:'dir'/a.sql` starts with a quote, and psql finds no such file).
+_VARIABLE = re.compile(r":(?:'(?P<literal>\w+)'|\"(?P<identifier>\w+)\"|(?P<raw>\w+))")
+_QUOTES = {"literal": "'", "identifier": '"', "raw": ""}
+
+
+def _interpolated(argument: str, values: Mapping[str, str]) -> str:
+    """`argument` with the given variables' values put in; a variable with none is left as
+    written, as psql leaves it."""
+
+    def put(read: re.Match[str]) -> str:
+        form = str(read.lastgroup)
+        name = read[form]
+        if name not in values:
+            return read[0]
+        quote = _QUOTES[form]
+        return f"{quote}{values[name].replace(quote, quote * 2) if quote else values[name]}{quote}"
+
+    return _VARIABLE.sub(put, argument)
 
 
 def _resolve(including: str, name: str, relative: bool) -> Path:
@@ -78,15 +105,21 @@ def chain_of(source: Source) -> list[Path]:
 
 
 def with_included(
-    sources: Sequence[Source], roots: Sequence[Path], read: Callable[[str], Source]
+    sources: Sequence[Source],
+    roots: Sequence[Path],
+    read: Callable[[str], Source],
+    values: Mapping[str, str] | None = None,
 ) -> list[Source]:
     """`sources` with the files each includes read right after it, in the order psql meets
     them (and those they include in turn), each marked with the include lines it is read
     through, as `apply` inlines them; a file another of `sources` includes is read there
-    only, as apply plans it. `read`: a file's Source as psql runs it. Includes that cannot be
-    followed (outside `roots`, missing, a cycle) are DSQL011's."""
+    only, as apply plans it, and a file one migration includes twice where it first
+    includes it (the linter runs it again at the other: lint/runs.py). `read`: a file's Source as
+    psql runs it. Includes that cannot be followed (outside `roots`, missing, a cycle) are
+    DSQL011's. `values`: the psql variables given, which psql puts in an include's argument
+    (`\\i :dir/a.sql`)."""
     found = {
-        source.path: list(_included(source, roots, read))
+        source.path: list(_included(source, roots, read, values))
         for source in sources
         if source.path != STDIN and source.problem is None and "\\i" in source.text
     }
@@ -104,7 +137,15 @@ def with_included(
             continue
         out.extend(expansion(source))
         reached.update(map(_key, expansion(source)))
-    return out
+    # A file one migration includes twice is read once, where psql first runs it: its
+    # findings are about its lines, which one fix edits, and the second run repeats the same
+    # statements in the same context. Included by two migrations, it is read in each (their
+    # variables and schema differ).
+    first: dict[tuple[str, Path | str], Source] = {}
+    for source in out:
+        root = source.included_by[0][0] if source.included_by else source.path
+        first.setdefault((root, _key(source)), source)
+    return list(first.values())
 
 
 def _key(source: Source) -> Path | str:
@@ -112,18 +153,21 @@ def _key(source: Source) -> Path | str:
 
 
 def _included(
-    source: Source, roots: Sequence[Path], read: Callable[[str], Source]
+    source: Source,
+    roots: Sequence[Path],
+    read: Callable[[str], Source],
+    values: Mapping[str, str] | None,
 ) -> Iterator[Source]:
     chain = chain_of(source)
     for statement in statements(source):
-        include = include_of(statement) if statement.kind is Kind.META else None
+        include = include_of(statement, values) if statement.kind is Kind.META else None
         if include is None or include.path is None or problem(include, roots, chain):
             continue
         by = (*source.included_by, (source.display_path, statement.line))
         included = replace(read(shown(include.path, source.path)), included_by=by)
         yield included
         if included.problem is None and "\\i" in included.text:
-            yield from _included(included, roots, read)
+            yield from _included(included, roots, read, values)
 
 
 def shown(path: Path, including: str) -> str:
@@ -142,12 +186,14 @@ def roots_of(paths: Iterable[str]) -> list[Path]:
     return out
 
 
-def included_state(path: str, text: str) -> str:
-    """Which files the text's include lines may name, and whether each exists: what a
-    file's cached findings depend on besides its text."""
+def included_state(path: str, text: str, values: Mapping[str, str] | None = None) -> str:
+    """Which files the text's include lines may name (with the psql variables given put in),
+    and whether each exists: what a file's cached findings depend on besides its text."""
     if "\\i" not in text:
         return ""
-    names = _INCLUDE_LINE.findall(text)
+    names = [
+        _interpolated(name, values) if values else name for name in _INCLUDE_LINE.findall(text)
+    ]
     return "".join(
         f"{target}\0{target.is_file()}\0"
         for name in names

@@ -89,10 +89,15 @@ class _RowsTokenizer:
         tokens = _TOKENIZER.tokenize(text)
         if INTERNAL_ARRAY.search(text) is not None:
             tokens = rewrite_internal_arrays(tokens)
-        return _glue_psql_reads(tokens) if ":" in text else tokens
+        return _glue_psql_reads(tokens) if _QUOTED_READ.search(text) else tokens
 
 
 _ROWS_TOKENIZER = _RowsTokenizer()
+
+
+# What a psql read of a quoted value needs: a colon right before a string or quoted name (a
+# token that starts with its quote, or `U&`). Most colons are in times and casts.
+_QUOTED_READ = re.compile(r":(?:['\"]|[uU]&)")
 
 
 def _glue_psql_reads(tokens: list[Token]) -> list[Token]:
@@ -139,7 +144,7 @@ def _parse(statement: Statement) -> Parsed:
         return _internal_error(statement, [], err)
     if INTERNAL_ARRAY.search(body) is not None:
         tokens = rewrite_internal_arrays(tokens)
-    if ":" in body:
+    if _QUOTED_READ.search(body) is not None:
         tokens = _glue_psql_reads(tokens)
     try:
         trees = _PARSER.parse(tokens, body)

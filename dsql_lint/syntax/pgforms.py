@@ -84,7 +84,8 @@ _TYPED_LITERALS = frozenset(
     {"box", "circle", "line", "lseg", "path", "polygon", "cidr", "macaddr", "macaddr8",
      "pg_lsn", "txid_snapshot", "pg_snapshot", "jsonpath", "tsquery", "tsvector"}
 )  # fmt: skip
-_OVERRIDING = re.compile(r"\boverriding\b", re.IGNORECASE)
+# Led by the `o` and its case, not `\b`: the search then skips to each o at C speed.
+_OVERRIDING = re.compile(r"[oO](?<!\w[oO])verriding\b", re.IGNORECASE)
 _SEARCH_CYCLE = re.compile(r"\)\s*(?:search\s+(?:depth|breadth)|cycle)\b", re.IGNORECASE)
 _FIRST = frozenset(
     {TokenType.INSERT, TokenType.MERGE, TokenType.WITH, TokenType.DROP, TokenType.COMMENT,
@@ -108,13 +109,13 @@ def _upper(token: Token | None) -> str | None:
 def needs_rewrite(types: list[TokenType]) -> bool:
     """A cheap test (C-speed membership) for statements `rewrite` may change."""
     return (
-        TokenType.OPERATOR in types
+        (bool(types) and types[0] in _FIRST)
+        or TokenType.OPERATOR in types
         or TokenType.BIT in types
         or TokenType.STRING in types
         or TokenType.COLON in types
         or TokenType.USING in types
         or TokenType.TABLE_SAMPLE in types
-        or (bool(types) and types[0] in _FIRST)
         or (TokenType.WITH in types and TokenType.VALUES in types)
         or TokenType.ESCAPE in types
     )
@@ -125,25 +126,26 @@ def rewrite(
 ) -> list[Token]:
     """The statement's tokens with the forms above made Postgres-parsable."""
     types = [t.token_type for t in tokens]
-    if TokenType.USING in types and sql:
+    kinds = set(types)  # the tests below, each a scan of the list
+    if TokenType.USING in kinds and sql:
         tokens = query_forms.order_using(tokens, types, sql, fixups)
-    if TokenType.TABLE_SAMPLE in types:
+    if TokenType.TABLE_SAMPLE in kinds:
         tokens = query_forms.tablesample_arguments(tokens, fixups)
-    if TokenType.ESCAPE in types:
+    if TokenType.ESCAPE in kinds:
         tokens = query_forms.substring_similar(tokens, fixups)
-    if TokenType.COLON in types:
+    if TokenType.COLON in kinds:
         tokens = _psql_variables(tokens)
-    if TokenType.OPERATOR in types:
+    if TokenType.OPERATOR in kinds:
         tokens = _operators(tokens, fixups)
-    if TokenType.STRING in types:
+    if TokenType.STRING in kinds:
         tokens = _typed_literals(tokens)
-    if TokenType.BIT in types:
+    if TokenType.BIT in kinds:
         tokens = _bit_varying(tokens)
-    if TokenType.USING in types and TokenType.ALIAS in types:
+    if TokenType.USING in kinds and TokenType.ALIAS in kinds:
         tokens = _join_using_aliases(tokens, fixups)
     first = types[0]
     if (
-        TokenType.WITH in types
+        TokenType.WITH in kinds
         and sql
         and _SEARCH_CYCLE.search(sql, tokens[0].start, tokens[-1].end + 1)
     ):
@@ -156,12 +158,12 @@ def rewrite(
         # An INSERT's OVERRIDING comes before its rows: a long VALUES list is not searched
         # (nor the rows of the statement that a chunk's tokens skip, see rows.py).
         end = tokens[-1].end + 1
-        if first is TokenType.INSERT and TokenType.VALUES in types:
+        if first is TokenType.INSERT and TokenType.VALUES in kinds:
             values = (t.start for t in tokens if t.token_type is TokenType.VALUES)
             end = next(values, end)
         if _OVERRIDING.search(sql, tokens[0].start, end):
             tokens = _overriding(tokens, fixups)
-        if TokenType.INTO in types and (TokenType.L_BRACKET in types or TokenType.DOT in types):
+        if TokenType.INTO in kinds and (TokenType.L_BRACKET in kinds or TokenType.DOT in kinds):
             tokens = dml_forms.insert_targets(tokens, fixups, sub_parser)
     elif first in (TokenType.UPDATE, TokenType.DELETE):
         if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
@@ -275,9 +277,17 @@ def in_text(sql: str, start: int, end: int, known: frozenset[str]) -> bool:
     scan of tokens): characters PostgreSQL reads as one operator that the tokenizer does not
     know as one (`a <<< b`, `x %% 2`, an extension's `a ### b`; `known`: the tokenizer's),
     or a JSON_ARRAY constructor, or an XML function written with keywords."""
-    return _CALLS.search(sql, start, end) is not None or any(
+    # (a search each: one regex of the alternatives tried a match at every character)
+    if (
+        _JSON_ARRAY.search(sql, start, end)
+        or json_forms.IN_TEXT.search(sql, start, end)
+        or xml_forms.IN_TEXT.search(sql, start, end)
+    ):
+        return True
+    first = _OPERATOR_RUN.search(sql, start, end)  # most statements have no run at all
+    return first is not None and any(
         m.group() not in known and "--" not in m.group() and "/*" not in m.group()
-        for m in _OPERATOR_RUN.finditer(sql, start, end)
+        for m in _OPERATOR_RUN.finditer(sql, first.start(), end)
     )
 
 
@@ -300,10 +310,6 @@ def text_forms(
 # `\bjson_array(?:agg)?\s*\(`, led by the `_` so that the search skips to each `_` at C speed
 # (led by a case-blind word, it tried every character: 20 us per INSERT of a dump).
 _JSON_ARRAY = re.compile(r"_(?<=\bjson_)array(?:agg)?\s*\(", re.IGNORECASE)
-_CALLS = re.compile(
-    f"{_JSON_ARRAY.pattern}|{json_forms.IN_TEXT.pattern}|{xml_forms.IN_TEXT.pattern}",
-    re.IGNORECASE,
-)
 _JSON_ARRAY_NAMES = frozenset({"JSON_ARRAY", "JSON_ARRAYAGG"})
 
 
@@ -533,17 +539,33 @@ def _psql_variables(tokens: list[Token]) -> list[Token]:
 def _typed_literals(tokens: list[Token]) -> list[Token]:
     """`box '...'`, `cidr '...'` are read as `'...'::box`: the cast sqlglot builds for
     `point '...'`."""
-    out = list(tokens)
-    for i in range(len(out) - 2, -1, -1):
-        name = out[i]
-        if (
-            out[i + 1].token_type is TokenType.STRING
-            and name.token_type is TokenType.VAR
-            and name.text.lower() in _TYPED_LITERALS
-            and (i == 0 or out[i - 1].token_type is not TokenType.DOT)
-        ):
-            out[i : i + 2] = [out[i + 1], _retyped(name, TokenType.DCOLON, "::"), name]
+    out = tokens
+    types = [t.token_type for t in out]
+    # Only the word before each string is read: the strings are found at C speed and taken
+    # from the last (a rewrite moves only the tokens after it); a rewritten literal leaves its
+    # string where the name was, which the word before may type in turn.
+    strings, at = [], -1
+    for _ in range(types.count(TokenType.STRING)):
+        at = types.index(TokenType.STRING, at + 1)
+        strings.append(at)
+    for at in reversed(strings):
+        i = at - 1
+        while i >= 0 and _typed_name(out, i):
+            if out is tokens:
+                out = list(tokens)
+            out[i : i + 2] = [out[i + 1], _retyped(out[i], TokenType.DCOLON, "::"), out[i]]
+            i -= 1
     return out
+
+
+def _typed_name(tokens: list[Token], i: int) -> bool:
+    """Whether the token at `i` names the type of a literal (the string after it)."""
+    name = tokens[i]
+    return (
+        name.token_type is TokenType.VAR
+        and name.text.lower() in _TYPED_LITERALS
+        and (i == 0 or tokens[i - 1].token_type is not TokenType.DOT)
+    )
 
 
 def _bit_varying(tokens: list[Token]) -> list[Token]:

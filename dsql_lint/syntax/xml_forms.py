@@ -30,8 +30,10 @@ TEMPLATE = "xml_template"
 FUNCTIONS = frozenset(
     {"XMLPARSE", "XMLSERIALIZE", "XMLPI", "XMLROOT", "XMLEXISTS", "XMLTABLE", "XMLNAMESPACES"}
 )
+# `\bxml(?:...)\s*\(`, led by the `x` and its case so that the search skips to each x at C
+# speed (led by `\b`, it tried a match at every character: 12 us per INSERT of a dump).
 IN_TEXT = re.compile(
-    r"\bxml(?:parse|serialize|pi|root|exists|table|namespaces)\s*\(", re.IGNORECASE
+    r"[xX](?<!\w[xX])ml(?:parse|serialize|pi|root|exists|table|namespaces)\s*\(", re.IGNORECASE
 )
 # Words that are the syntax of these calls, never an expression of theirs.
 _KEYWORDS = frozenset(

@@ -187,3 +187,19 @@ def test_a_set_read_by_an_included_file_is_refused(tmp_path: Path) -> None:
     result = run_cli("apply", str(folder), "--dry-run")
     assert result.code == 2, result.output
     assert "V1__a.sql:1: \\set tbl refused: it sets a psql variable (:tbl) that b.sql" in result.err
+
+
+def test_an_include_reads_the_variables_given(db: Database, tmp_path: Path) -> None:
+    """`\\ir :dir/b.sql` with `-v dir=common` runs common/b.sql, as psql does."""
+    folder = write(
+        tmp_path / "m",
+        {
+            "V1__schema.sql": "\\ir :dir/b.sql\n",
+            "common/b.sql": "CREATE TABLE b (id bigint PRIMARY KEY);\n",
+        },
+    )
+    missing = run_cli("apply", str(folder), "--dsn", db.dsn)
+    assert missing.code != 0 and db.query("SELECT to_regclass('b') IS NULL") == [(True,)]
+    result = run_cli("apply", str(folder), "--dsn", db.dsn, "-v", "dir=common")
+    assert result.code == 0, result.output
+    assert db.query("SELECT count(*) FROM b") == [(0,)]

@@ -4,6 +4,7 @@ by finding (a BIGSERIAL column safely, a SERIAL one not; USING btree but not USI
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -17,16 +18,18 @@ from dsql_lint.settings import LintOptions, active_rules
 from dsql_lint.syntax.source import Source, expand_paths, read_source
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-# Folders that are one input, their files read in migration order.
+# Folders that are one input, their files read in migration order (and, for includes, as
+# psql runs them: an included file where its includer includes it).
+GROUPS = ("apply", "precommit", "includes")
 FOLDERS = sorted(
     {p.parent for p in FIXTURES.rglob("*.sql")} - {FIXTURES / "rules"},
     key=str,
 )
+INCLUDES = sorted((FIXTURES / "fix" / "includes").iterdir())
 INPUTS = [
-    *(p for p in FOLDERS if p.parent.name in ("apply", "precommit")),
-    *sorted(
-        p for p in FIXTURES.rglob("*.sql") if p.parent.parent.name not in ("apply", "precommit")
-    ),
+    *(p for p in FOLDERS if p.parent.name in GROUPS and p.parent.name != "includes"),
+    *INCLUDES,
+    *sorted(p for p in FIXTURES.rglob("*.sql") if not set(GROUPS) & set(p.parent.parts)),
 ]
 
 
@@ -39,8 +42,18 @@ def _check(path: Path) -> list[tuple[str, FixAvailability]]:
     return [(d["code"], FixAvailability(d["fix"])) for d in found]
 
 
+# A finding `fix` leaves, as it reports it (not the list of fixes, which has no column).
+_LEFT = re.compile(r"^\S+:\d+:\d+: (\w+) \[", re.M)
+
+
 def _left(path: Path, unsafe: bool) -> Counter[str]:
-    """The findings left after `fix` (with --unsafe-fixes or not) on the input."""
+    """The findings left after `fix` (with --unsafe-fixes or not) on the input: for a folder
+    of psql includes, as the command reports them (which reads the transactions that run
+    through the included files)."""
+    if path in INCLUDES:
+        flags = ["--unsafe-fixes"] if unsafe else []
+        result = CliRunner().invoke(cli, ["fix", "--isolated", "--diff", *flags, str(path)])
+        return Counter(_LEFT.findall(result.stderr))
     lint = LintOptions()
     fixer = Fixer(active_rules(lint), FixOptions(unsafe=unsafe), lint)
     left: Counter[str] = Counter()
@@ -174,15 +187,17 @@ def test_a_not_null_with_a_comment_inside_keeps_its_default(tmp_path: Path) -> N
     assert ("DSQL601", "none") in _decisions(tmp_path, sql)
 
 
-def test_a_statement_reading_a_given_psql_variable_has_the_same_decision_in_check_and_fix(
+def test_a_statement_reading_a_given_psql_variable_is_decided_with_the_value(
     tmp_path: Path,
 ) -> None:
-    """check lints the statement with `-v`'s values put in, fix the file as written: a finding
-    in it has no fix in either, and both say why in the same words."""
+    """With `-v`, check and fix both read the statement with the values put in: a finding in
+    the file's own text is fixed there, the `:name` reads kept; one in a value, or whose fix
+    would copy a value into the file, is left, both saying why in the same words."""
     path = tmp_path / "m.sql"
     path.write_text(
         'CREATE TABLE :"schema".items (id uuid PRIMARY KEY, n :coltype, tags text[]);\n'
-        "CREATE TABLE other (id uuid PRIMARY KEY, tags text[]);\n",
+        "CREATE TABLE other (id uuid PRIMARY KEY, tags text[]);\n"
+        'ALTER TABLE :"schema".items ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES other (id);\n',
         encoding="utf-8",
     )
     given = ["-v", "schema=s", "-v", "coltype=serial"]
@@ -193,12 +208,18 @@ def test_a_statement_reading_a_given_psql_variable_has_the_same_decision_in_chec
         (d["start"]["line"], d["code"]): (d["fix"], d["fix_note"])
         for d in json.loads(checked.output)["diagnostics"]
     }
-    fix, note = found[1, "DSQL102"]
-    assert fix == "none" and note.startswith('the statement reads psql variable :"schema"')
-    assert found[2, "DSQL102"] == ("unsafe", None)  # no variable: fixed as ever
+    assert found[1, "DSQL102"] == ("unsafe", None)  # in the file's text: fixed there
+    assert found[2, "DSQL102"] == ("unsafe", None)
+    in_value, copies = found[1, "DSQL101"], found[3, "DSQL202"]
+    assert in_value[0] == "none" and "in a psql variable's value" in in_value[1]
+    assert copies[0] == "none" and "would write a psql variable's value" in copies[1]
     fixed = CliRunner().invoke(
         cli, ["fix", "--isolated", "--unsafe-fixes", "--diff", *given, str(path)]
     )
-    assert f"m.sql:1: DSQL102 not fixed: {note}" in fixed.output
+    assert '+CREATE TABLE :"schema".items (id uuid PRIMARY KEY, n :coltype, tags jsonb);' in (
+        fixed.output
+    )
     assert "+CREATE TABLE other (id uuid PRIMARY KEY, tags jsonb);" in fixed.output
-    assert "+CREATE TABLE :" not in fixed.output
+    assert f"m.sql:1: DSQL101 not fixed: {in_value[1]}" in fixed.output
+    assert f"m.sql:3: DSQL202 not fixed: {copies[1]}" in fixed.output
+    assert "2 remain" in fixed.output
