@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dsql_lint.syntax.discover import discover
+from dsql_lint.syntax.source import expand_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ROOT / "fixtures" / "frameworks"
@@ -266,3 +267,24 @@ def test_supabase_migrations_run_as_the_cli_runs_them(tmp_path: Path) -> None:
     (tmp_path / "supabase" / "migrations" / "notes.sql").write_text("SELECT 1;\n")
     groups = {g.framework: len(g.files) for g in discover(tmp_path)}
     assert groups == {"supabase": 2, "sql": 1}
+
+
+@pytest.mark.parametrize("named", ["supabase", "."])
+def test_a_checked_supabase_folder_reads_its_seeds_after_its_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str
+) -> None:
+    """As the CLI runs them: the migrations, then `sql_paths`' seeds in their order (a walk of
+    the folder would put supabase/seeds/ first, and seed.sql between)."""
+    folder = tmp_path / "supabase"
+    (folder / "migrations").mkdir(parents=True)
+    (folder / "seeds").mkdir()
+    (folder / "config.toml").write_text('[db.seed]\nsql_paths = ["./seeds/*.sql", "./seed.sql"]\n')
+    for name in ("migrations/20240101000000_a.sql", "seeds/01.sql", "seed.sql", "other.sql"):
+        (folder / name).write_text("SELECT 1;\n")
+    monkeypatch.chdir(tmp_path)
+    assert expand_paths([named]) == [
+        "supabase/migrations/20240101000000_a.sql",
+        "supabase/other.sql",
+        "supabase/seeds/01.sql",
+        "supabase/seed.sql",
+    ]

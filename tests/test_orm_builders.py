@@ -455,3 +455,20 @@ def test_typeorm_change_project_is_read_whole() -> None:
     assert 'RENAME COLUMN "note" TO "remark"' in mapped.text
     assert "ALTER COLUMN \"remark\" SET DEFAULT ''" in mapped.text
     assert not mapped.notes and "BEGIN" not in mapped.text  # `transaction = false`
+
+
+def test_knex_create_table_checks_take_their_literal_bindings() -> None:
+    """createTable writes `client.raw(predicate, bindings)` (knex 3.3.0 tablecompiler.js
+    `_addChecks`): `??` a quoted name, `?` an escaped value (rawFormatter.js, the PostgreSQL
+    client's escapeString). A binding not a literal is still not read."""
+    text = (
+        "exports.up = async (knex) => {\n"
+        "  await knex.schema.createTable('u', (t) => { t.integer('id'); "
+        "t.check('?? > ?', ['id', 0]); t.check('?? <> ?', ['id', \"it's\"], 'u_s'); });\n"
+        "  await knex.schema.createTable('v', (t) => { t.integer('id'); "
+        "t.check('?? > 0', [column]); });\n};\n"
+    )
+    mapped = _mapped("m.js", text)
+    assert """check ("id" > 0), constraint u_s check ("id" <> 'it''s'))""" in mapped.text
+    [note] = mapped.notes
+    assert note.unread and "`check(...)` with bindings" in note.message

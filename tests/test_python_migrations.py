@@ -335,3 +335,30 @@ def test_django_run_python_is_said_not_checked_where_it_is() -> None:
     [note] = [d for d in findings(UNKNOWN / "shop" / "migrations" / "0002_backfill.py")]
     assert (note.code, note.line, note.col) == ("DSQL007", 13, 9)
     assert note.message.startswith("Django migration: RunPython is not checked")
+
+
+def test_alembic_alter_column_writes_its_comment_and_says_what_it_does_not_write(
+    tmp_path: Path,
+) -> None:
+    """`comment=` is the COMMENT ON COLUMN Alembic's PostgreSQL implementation sends (after the
+    default, before the name), in the revision's transaction; `schema=` qualifies the table;
+    a keyword not written here is said at that keyword (DSQL007), never skipped."""
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        '    op.alter_column("acct", "name", comment="it\'s", new_column_name="full", '
+        "existing_type=sa.Text())\n"
+        '    op.alter_column("acct", "full", comment=None, schema="app", autoincrement=True)\n'
+    )
+    source = read_source(str(path), orm=True)
+    assert source.text.splitlines() == [
+        "BEGIN;",
+        """COMMENT ON COLUMN "acct"."name" IS 'it''s';""",
+        'ALTER TABLE "acct" RENAME "name" TO "full";',
+        'COMMENT ON COLUMN "app"."acct"."full" IS NULL;',
+        "COMMIT;",
+    ]
+    notes = [(d.line, d.col, d.code) for d in findings(path) if d.code == "DSQL007"]
+    assert notes == [(7, 65, "DSQL007")]  # at `autoincrement=True`

@@ -24,8 +24,9 @@ def test_rule_has_failing_and_passing_fixtures(rule: Rule) -> None:
     folder = FIXTURES / rule.code
     # An ORM note is about a TypeScript or Prisma file: its failing cases are fixtures/orm
     # (tests/test_orm.py, tests/test_orm_builders.py). A Flyway placeholder needs a Flyway
-    # file's name and a flyway.conf beside it: tests/test_placeholders.py.
-    elsewhere = {"orm_note", "orm_unread", "unset_placeholder"} & set(rule.match)
+    # file's name and a flyway.conf beside it: tests/test_placeholders.py. A runner's refusal
+    # is about a TypeORM project: tests/test_runners.py.
+    elsewhere = {"orm_note", "orm_unread", "runner_refused", "unset_placeholder"} & set(rule.match)
     assert elsewhere or fixture_inputs(folder, "fail"), f"{folder}/fail*.sql missing"
     assert fixture_inputs(folder, "pass"), f"{folder}/pass*.sql missing"
 
@@ -66,8 +67,16 @@ def test_docs_examples(rule: Rule) -> None:
     # lines, abridged in the docs (the fixtures hold it whole). ORM notes are about
     # TypeScript or Prisma files, not SQL (tests/test_orm.py); an unreadable file's example
     # is about its bytes, which a YAML text cannot hold (its fixtures do); a placeholder's
-    # needs a Flyway file's name (tests/test_placeholders.py).
-    elsewhere = {"copy_rows", "orm_note", "orm_unread", "unreadable", "unset_placeholder"}
+    # needs a Flyway file's name (tests/test_placeholders.py); a runner's refusal a TypeORM
+    # project (tests/test_runners.py).
+    elsewhere = {
+        "copy_rows",
+        "orm_note",
+        "orm_unread",
+        "runner_refused",
+        "unreadable",
+        "unset_placeholder",
+    }
     if rule.scope.value != "catalog" and not elsewhere & set(rule.match):
         assert rule.code in {d.code for d in bad}, f"docs.bad of {rule.code} is not reported"
     if rule.docs.good:

@@ -330,6 +330,14 @@ def test_a_knexfile_whose_environments_disagree_is_read_as_the_default(tmp_path:
     found = at(check(tmp_path))
     assert ("20261202000000_tags.js", 2, "DSQL401") in found  # one transaction for the run
     assert ("20261201000000_accounts.js", 2, "DSQL406") in found
+    # and discovery says which it read, and why
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "dsql_lint", "check", "--no-cache"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert (
+        "knexfile.js: its environments disagree on `disableTransactions` (false, true): read as "
+        "Knex's default, false)" in done.stderr.splitlines()[-1]
+    )
 
 
 def test_a_changed_setting_is_not_answered_from_the_cache(tmp_path: Path) -> None:
@@ -556,3 +564,29 @@ def test_mikro_orm_as_recorded() -> None:
     ddl = {tx for tx, t in sent if t.startswith("CREATE TABLE")}
     rows = {tx for tx, t in sent if t.startswith("insert")}
     assert len(ddl) == 2 and not ddl & rows
+
+
+@pytest.mark.parametrize("setting", ["false", "true"])
+def test_typeorm_refuses_an_all_run_with_a_migration_that_sets_its_transaction(
+    tmp_path: Path, setting: str
+) -> None:
+    """Under "all", a pending migration that sets `transaction` either way makes TypeORM throw
+    ForbiddenTransactionModeOverrideError before any migration (typeorm 1.1.4,
+    MigrationExecutor.js): said at that line, and no migration's transaction is modelled."""
+    shutil.copytree(PROJECTS / "typeorm-all", tmp_path, dirs_exist_ok=True)
+    tags = tmp_path / "src" / "migrations" / "1733000000002-Tags.ts"
+    text = tags.read_text()
+    tags.write_text(
+        text.replace(
+            "MigrationInterface {\n", f"MigrationInterface {{\n  transaction = {setting};\n", 1
+        )
+    )
+    found = check(tmp_path)
+    assert at(found) == [
+        ("1733000000001-Accounts.ts", 5, "DSQL407"),  # its table is created before the refusal
+        ("1733000000002-Tags.ts", 4, "DSQL408"),
+    ]
+    assert (
+        '`Migrations "Tags1733000000002" override the transaction mode, but the global'
+        in (found[1]["message"])
+    )

@@ -49,12 +49,13 @@ BAD_INCLUDE = "bad_include"
 RUNNER_WRITE = "runner_write"  # a DDL in the transaction a framework's runner writes its row in
 RUNNER_TABLE = "runner_table"  # a framework runner's own table, which DSQL refuses
 UNCOMMITTED = "uncommitted"  # a BEGIN the file never commits
+RUNNER_REFUSED = "runner_refused"  # a migration that makes its framework's runner refuse the run
 SPECIAL = frozenset(
     {
         PARSE_ERROR, UNUSED_IGNORE, UNKNOWN_IGNORE, UNTERMINATED, UNSUPPORTED_COMMAND,
         UNDOCUMENTED_COMMAND, ORM_NOTE, ORM_UNREAD, UNREADABLE, BAD_INCLUDE, POSTGRES_GRAMMAR,
         REFUSED_META, UNSET_PLACEHOLDER, UNSET_PSQL_VARIABLE,
-        RUNNER_WRITE, RUNNER_TABLE, UNCOMMITTED,
+        RUNNER_WRITE, RUNNER_TABLE, UNCOMMITTED, RUNNER_REFUSED,
     }
 )  # fmt: skip
 

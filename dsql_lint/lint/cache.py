@@ -5,6 +5,9 @@ A file's entry is keyed by everything its findings depend on: the tool (its vers
 the rule files, the options, the file's path and bytes and, because the schema catalog carries
 over from file to file, the key of the file before it. So a changed file is checked again with
 every file after it, and a migration added at the end of a folder is the only one parsed.
+An entry also lists the framework configuration files read before it was written
+(syntax/config_reads.py: config.toml, a knexfile, env.py...) with their digests, and is a miss
+once one of them changed.
 
 Entries are JSON files in the user's cache directory (`$XDG_CACHE_HOME/dsql-lint/findings`):
 data, never code, whoever wrote them. Anything unreadable or malformed is a miss. `--no-cache`
@@ -31,12 +34,13 @@ from dsql_lint.lint.runs import run_of
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.model import FileReport, LintReport
 from dsql_lint.settings import LintOptions, active_rules
+from dsql_lint.syntax.config_reads import digest, read_so_far
 from dsql_lint.syntax.flyway_config import placeholder_state
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import included_state
 from dsql_lint.syntax.source import STDIN, Source
 
-FORMAT = 2  # of an entry; part of every key
+FORMAT = 3  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -50,6 +54,7 @@ class FindingsCache:
     def __init__(self, directory: Path, options: LintOptions) -> None:
         self.directory = directory
         self.fingerprint = _fingerprint(options)
+        self._digests: dict[str, str] = {}  # configuration file -> its digest, this run
         self.psql_variables = options.psql_variables  # which files an include names
 
     @classmethod
@@ -83,6 +88,8 @@ class FindingsCache:
         """The file's findings, else None."""
         try:
             data = json.loads((self.directory / key).read_text(encoding="utf-8"))
+            if not self._unchanged(data["configs"]):
+                return None
             kinds = [_kind(*kind) for kind in data["kinds"]]
             return [_diagnostic(source, kinds, *row) for row in data["diagnostics"]]
         except (OSError, ValueError, KeyError, TypeError):
@@ -113,7 +120,9 @@ class FindingsCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._write(f"{key}.effects", effects)
-            self._write(key, {"kinds": list(kinds), "diagnostics": rows})
+            self._write(
+                key, {"configs": self._configs(), "kinds": list(kinds), "diagnostics": rows}
+            )
             self._prune()
         except OSError:
             pass
@@ -128,7 +137,10 @@ class FindingsCache:
             return decide(report)
         name = f"{self.keys(sources)[-1]}.settled"
         try:
-            changes = json.loads((self.directory / name).read_text(encoding="utf-8"))
+            kept = json.loads((self.directory / name).read_text(encoding="utf-8"))
+            if not self._unchanged(kept["configs"]):
+                raise ValueError("a configuration file changed")
+            changes = kept["changes"]
             files = [list(file.diagnostics) for file in report.files]
             for at, index, fix, note in changes:
                 files[at][index] = replace(
@@ -141,7 +153,7 @@ class FindingsCache:
                 ],
                 report.rules,
             )
-        except (OSError, ValueError, TypeError, IndexError):
+        except (OSError, ValueError, TypeError, IndexError, KeyError):
             pass
         decided = decide(report)
         changes = [
@@ -154,10 +166,23 @@ class FindingsCache:
         ]
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._write(name, changes)
+            self._write(name, {"configs": self._configs(), "changes": changes})
         except OSError:
             pass
         return decided
+
+    def _configs(self) -> dict[str, str]:
+        """The configuration files read so far with their digests: what an entry written now
+        depends on besides its key."""
+        return {str(path): self._digest(str(path)) for path in read_so_far()}
+
+    def _unchanged(self, configs: dict[str, str]) -> bool:
+        return all(self._digest(path) == kept for path, kept in configs.items())
+
+    def _digest(self, path: str) -> str:
+        if path not in self._digests:
+            self._digests[path] = digest(Path(path))
+        return self._digests[path]
 
     def _write(self, name: str, data: object) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")

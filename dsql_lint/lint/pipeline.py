@@ -28,6 +28,7 @@ from dsql_lint.engine.ruleset import (
     PARSE_ERROR,
     POSTGRES_GRAMMAR,
     REFUSED_META,
+    RUNNER_REFUSED,
     RUNNER_TABLE,
     RUNNER_WRITE,
     UNCOMMITTED,
@@ -917,7 +918,8 @@ class Linter:
             return []
         out = []
         for note in source.notes:
-            rule = self.ruleset.special.get(ORM_UNREAD if note.unread else ORM_NOTE)
+            kind = RUNNER_REFUSED if note.refused else ORM_UNREAD if note.unread else ORM_NOTE
+            rule = self.ruleset.special.get(kind)
             if rule is None:
                 continue
             statement = Statement(source, 0, 0, 0, 1, 1)

@@ -50,6 +50,13 @@ TYPES = {
 WRITERS = {"execute": 1, "create_table": 1, "add_column": 2, "create_index": 3,
            "create_foreign_key": 5, "alter_column": 2, "drop_table": 1, "drop_column": 2,
            "drop_index": 1, "rename_table": 2, "create_unique_constraint": 3}  # fmt: skip
+# alter_column's keywords written here, or that send nothing (`existing_*` only describe the
+# column) (alembic 1.x ddl/impl.py `alter_column`, ddl/postgresql.py).
+ALTER_COLUMN_KEYWORDS = {
+    "type_", "postgresql_using", "nullable", "server_default", "comment", "new_column_name",
+    "schema", "existing_type", "existing_nullable", "existing_server_default",
+    "existing_comment", "existing_autoincrement",
+}  # fmt: skip
 HELPERS = {"f", "get_context", "get_bind", "batch_alter_table"}
 SERIALS = {"INTEGER": "SERIAL", "BIGINT": "BIGSERIAL", "SMALLINT": "SMALLSERIAL"}
 HINTS = {
@@ -295,8 +302,22 @@ class _Reader:
 
     def alter_column(self, call: ast.Call, start: int, end: int) -> None:
         """One statement per change, in the order Alembic's PostgreSQL implementation sends
-        them: the type (USING from `postgresql_using`), NOT NULL, the default, the name."""
+        them: the type (USING from `postgresql_using`), NOT NULL, the default, the comment,
+        the name. A keyword that would change the SQL and is not written here is said."""
+        for given in call.keywords:
+            if given.arg is None or given.arg not in ALTER_COLUMN_KEYWORDS:
+                said = f"`{given.arg}=`" if given.arg else "`**` keywords"
+                self.notes.append(
+                    Note(
+                        *self.file.span(given),
+                        f"{FRAMEWORK}: `alter_column(...)`'s {said} is not written here, so what "
+                        f"it changes is not checked; {OFFLINE}",
+                    )
+                )
+        schema = constant(keyword(call, "schema"))
         table, column = (f'"{constant(a)}"' for a in call.args[:2])
+        if isinstance(schema, str):
+            table = f'"{schema}".{table}'
         head = f"ALTER TABLE {table} ALTER COLUMN {column} "
         kind = keyword(call, "type_")
         if kind is not None:
@@ -310,6 +331,13 @@ class _Reader:
         if default is not None:
             how = "DROP DEFAULT" if _is_none(default) else f"SET DEFAULT {_server_default(default)}"
             self.build.add(f"{head}{how};\n", start, end)
+        comment = keyword(call, "comment")
+        said = constant(comment)
+        if isinstance(comment, ast.Constant) and (said is None or isinstance(said, str)):
+            value = "NULL" if said is None else "'" + said.replace("'", "''") + "'"  # None drops it
+            self.build.add(f"COMMENT ON COLUMN {table}.{column} IS {value};\n", start, end)
+        elif comment is not None:
+            self.notes.append(Note(*self.file.span(comment), _not_checked()))
         new_name = constant(keyword(call, "new_column_name"))
         if isinstance(new_name, str):
             self.build.add(f'ALTER TABLE {table} RENAME {column} TO "{new_name}";\n', start, end)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dsql_lint.orm.pyliterals import constant, keyword, name_of
 from dsql_lint.syntax import alembic_config
+from dsql_lint.syntax.config_reads import config_text
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def run_of(revision: Path) -> Run:
     if not env.is_file():
         return Run(env, False, False)
     try:
-        tree = ast.parse(env.read_text(encoding="utf-8", errors="replace"))
+        tree = ast.parse(config_text(env, errors="replace"))
     except (OSError, SyntaxError, ValueError):
         return Run(env, True, None)
     return Run(env, True, _per_migration(tree))

@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from dsql_lint.syntax.config_reads import config_text
+
 DEFAULT = "auth.User"
 _SETTINGS_MODULE = re.compile(
     r"""setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']"""
@@ -44,7 +46,7 @@ def _module_name(manage: Path) -> str | None:
     named = os.environ.get("DJANGO_SETTINGS_MODULE")
     if named:
         return named
-    found = _SETTINGS_MODULE.search(manage.read_text(encoding="utf-8", errors="replace"))
+    found = _SETTINGS_MODULE.search(config_text(manage, errors="replace"))
     return found.group(1) if found else None
 
 
@@ -65,7 +67,7 @@ def _assigned(path: Path, seen: set[Path]) -> str | None:
         return None
     seen.add(path)
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        tree = ast.parse(config_text(path, errors="replace"))
     except (SyntaxError, ValueError):
         return None
     found: str | None = None

@@ -11,7 +11,7 @@ project for migrations.
 The transaction settings are read the same way, as literals: TypeORM's
 `migrationsTransactionMode`, Knex's `migrations: { disableTransactions }` and MikroORM's
 `migrations: { transactional, allOrNothing }`. A knexfile whose environments disagree is read as
-if unset (the runner's default), as is a value that is not a literal.
+if unset (the runner's default), as is a value that is not a literal; discovery says so.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import jsvalues as js
+from dsql_lint.syntax.config_reads import config_text
 
 # Configuration file stems -> the keys naming the migrations folder, and whether they sit in
 # a `migrations: {...}` object (Knex's, MikroORM's) rather than anywhere in the file.
@@ -55,6 +56,8 @@ class Mode:
 
     setting: str  # `migrationsTransactionMode: "each"`, `disableTransactions: true`...
     config: Path  # the file that sets it
+    # Where the file's environments set it differently: what was read instead, and why.
+    disagreement: str = ""
 
 
 def migration_folders(root: Path) -> list[tuple[Path, str]]:
@@ -72,35 +75,50 @@ def migration_folders(root: Path) -> list[tuple[Path, str]]:
 
 def transaction_mode(folder: Path, framework: str) -> Mode | None:
     """The transaction setting of the configuration nearest above a migrations `folder` of
-    `framework` (a label of orm/scripts.py), when it sets one other than the default."""
+    `framework` (a label of orm/scripts.py), when it sets one other than the default or its
+    environments disagree."""
     stems = RUNNER_CONFIGS.get(framework)
     if stems is None:
         return None
     for place in [folder, *folder.parents][:UP_TO]:
         for path in _configs(place, stems):
             stat = path.stat()
-            setting = _setting(path, framework, stat.st_mtime_ns, stat.st_size)
-            return Mode(setting, path) if setting else None
+            setting, disagreement = _setting(path, framework, stat.st_mtime_ns, stat.st_size)
+            return Mode(setting, path, disagreement) if setting or disagreement else None
     return None
 
 
 @functools.lru_cache(maxsize=32)
-def _setting(path: Path, framework: str, mtime: int, size: int) -> str:
-    """The non-default transaction setting `path` makes (`mtime`, `size`: the cache's key)."""
+def _setting(path: Path, framework: str, mtime: int, size: int) -> tuple[str, str]:
+    """The non-default transaction setting `path` makes, and what discovery says when its
+    environments disagree (`mtime`, `size`: the cache's key)."""
     text = _text(path)
     if framework == "TypeORM migration":
         modes = {js.text_of(v) for v in _values(text, "migrationsTransactionMode")}
-        mode = modes.pop() if len(modes) == 1 else None
-        return f'migrationsTransactionMode: "{mode}"' if mode in ("each", "none") else ""
+        if len(modes) > 1:
+            return "", _disagree("migrationsTransactionMode", modes, 'TypeORM\'s default, "all"')
+        mode = modes.pop() if modes else None
+        return (f'migrationsTransactionMode: "{mode}"' if mode in ("each", "none") else ""), ""
     options = [o for o in _values(text, "migrations") if isinstance(o, js.Obj)]
     if framework == "Knex migration":
-        if options and {_flag(o, "disableTransactions") for o in options} == {True}:
-            return "disableTransactions: true"
-        return ""
+        flags = {_flag(o, "disableTransactions") for o in options}
+        if flags == {True}:
+            return "disableTransactions: true", ""
+        if True in flags:
+            return "", _disagree("disableTransactions", flags, "Knex's default, false")
+        return "", ""
     for key in ("transactional", "allOrNothing"):  # MikroORM: not transactional wins
-        if options and {_flag(o, key) for o in options} == {False}:
-            return f"{key}: false"
-    return ""
+        flags = {_flag(o, key) for o in options}
+        if flags == {False}:
+            return f"{key}: false", ""
+        if False in flags:
+            return "", _disagree(key, flags, "MikroORM's default, true")
+    return "", ""
+
+
+def _disagree(key: str, values: set[object], default: str) -> str:
+    said = sorted("unset" if v is None else str(v).lower() for v in values)
+    return f"its environments disagree on `{key}` ({', '.join(said)}): read as {default}"
 
 
 def _flag(options: js.Obj, key: str) -> bool | None:
@@ -127,7 +145,7 @@ def _stem(path: Path) -> str:
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return config_text(path, errors="replace")
     except OSError:
         return ""
 

@@ -308,8 +308,13 @@ class _Table:
             or (isinstance(bindings, js.Name) and bindings.name == "undefined")
             or (isinstance(bindings, js.Arr) and not bindings.items)
         )
-        # (knex 3.3.0 throws for a `?` without its binding, and for `null` bindings.)
-        if not unbound or "?" in predicate or (given is not None and named is None):
+        bound = not unbound and self.create and isinstance(bindings, js.Arr)
+        if bound:  # createTable writes `client.raw(predicate, bindings)`, its literals put in
+            predicate = _bound(predicate, bindings.items)
+        # (knex 3.3.0 throws for a `?` without its binding, and for `null` bindings; alterTable
+        # writes the predicate as given, its bindings dropped.)
+        unread = not bound and (not unbound or "?" in predicate)
+        if predicate is None or unread or (given is not None and named is None):
             self.out.not_read(call, "`check(...)` with bindings or a name built at run time")
             return
         if self.create:
@@ -618,3 +623,35 @@ def _timestamp(option: js.Value | None) -> str:
 def _find(calls: list[js.Call], nullable: str) -> js.Value:
     wanted = "notNullable" if nullable == "not null" else "nullable"
     return next((c for c in calls if js.method(c) == wanted), calls[0])
+
+
+_PLACE = re.compile(r"\\\?|\?\??")
+
+
+def _bound(predicate: str, values: list[js.Value]) -> str | None:
+    """`predicate` with its bindings put in as knex 3.3.0's `Raw` does (rawFormatter.js
+    `replaceRawArrBindings`, the PostgreSQL client's `escapeString`): `??` a quoted name,
+    `?` a value, `\\?` a `?`; None for a binding other than a string or a number, or a
+    count that does not match (knex throws)."""
+    rest = iter(values)
+    failed = False
+
+    def put(match: re.Match[str]) -> str:
+        nonlocal failed
+        if match.group() == "\\?":
+            return "?"
+        value = next(rest, None)
+        if match.group() == "??" and isinstance(value, js.Str):
+            return quote(value.text)
+        if isinstance(value, js.Str):
+            text = value.text
+            escaped = "'" + text.replace("'", "''").replace("\\", "\\\\") + "'"
+            return f"E{escaped}" if "\\" in text else escaped
+        if isinstance(value, js.Num) and match.group() == "?":
+            number = value.number  # as JavaScript's String(number) writes it
+            return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+        failed = True
+        return ""
+
+    bound = _PLACE.sub(put, predicate)
+    return None if failed or next(rest, None) is not None else bound

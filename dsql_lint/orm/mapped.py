@@ -31,6 +31,8 @@ class Note:
     message: str
     # A call whose SQL could not be read (DSQL016, a warning), not a remark (DSQL007).
     unread: bool = False
+    # What makes the runner refuse the whole run (DSQL408, an error), as it says it.
+    refused: bool = False
 
 
 @dataclass(frozen=True)

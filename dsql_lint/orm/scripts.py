@@ -92,6 +92,17 @@ RUN_UNTIL_OPT_OUT = {"TypeORM migration", "Knex migration"}
 # TypeORM's `transaction = true` under "none", Knex's `config.transaction = true` under
 # `disableTransactions` (orm/js_config.py reads the setting, syntax/runners.py CONFIGURED).
 OPT_IN = re.compile(r"\btransaction\s*[=:]\s*true\b")
+# A TypeORM migration that sets `transaction` at all, either way: under "all" (the default)
+# TypeORM refuses the run before any migration (typeorm 1.1.4 MigrationExecutor.js
+# `executePendingMigrations`, ForbiddenTransactionModeOverrideError).
+OVERRIDE = re.compile(r"\btransaction\s*[=:]\s*(?:true|false)\b")
+TYPEORM_REFUSAL = (
+    'TypeORM refuses the run: under `migrationsTransactionMode: "all"` (the default) a '
+    "migration may not set `transaction`, and it throws before running any migration: "
+    '`Migrations "{name}" override the transaction mode, but the global transaction mode is '
+    '"all"` (ForbiddenTransactionModeOverrideError)'
+)
+CLASS_NAME = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)")
 OPT_IN_ONLY = {'migrationsTransactionMode: "none"', "disableTransactions: true"}
 UNWRAPPED = {"transactional: false"}  # MikroORM: no migration in a transaction, whatever it says
 SCRIPT_SUFFIXES = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
@@ -141,7 +152,8 @@ def read(source: Source, name: str) -> MappedSource:
     build, notes = Builder(BINDINGS.get(name, "")), []
     mode = None if source.path == STDIN else js_config.transaction_mode(_folder(source), name)
     setting = mode.setting if mode is not None else ""
-    wrapped = _wrapped(name, setting, text, spans)
+    refused = _refused(source, name, setting)
+    wrapped = _wrapped(name, setting, text, spans) and not refused  # (no migration runs)
     tx = Transaction(build)
     tx.wrapped = wrapped
 
@@ -187,6 +199,8 @@ def read(source: Source, name: str) -> MappedSource:
         tx.write(at, event.end())
         build.statement(literal.pieces, literal.end, literal.literals)
     tx.close(len(text) - 1, len(text))
+    if refused:
+        notes += _refusals(text, spans)
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
@@ -212,6 +226,26 @@ def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -
     return not _opts_out(text, spans)
 
 
+def _refused(source: Source, name: str, setting: str) -> bool:
+    """Whether TypeORM refuses the run the file is in: a migration of its folder sets
+    `transaction` under the default "all"."""
+    if name != "TypeORM migration" or setting or source.path == STDIN:
+        return False
+    folder = _folder(source)
+    return _opted_out(folder, name, _listing(folder), OVERRIDE)
+
+
+def _refusals(text: str, spans: list[tuple[int, int]]) -> list[Note]:
+    """TypeORM's refusal, at each `transaction = ...` of the file, in its own words."""
+    named = CLASS_NAME.search(text)
+    message = TYPEORM_REFUSAL.format(name=named.group(1) if named else "?")
+    return [
+        Note(found.start(), found.end(), message, refused=True)
+        for found in OVERRIDE.finditer(text)
+        if _in_code(spans, found.start())
+    ]
+
+
 def _run(source: Source, name: str) -> str:
     """The run whose one transaction the file's `up` joins: its folder's, unless a migration
     there opts out where that ends the run (RUN_UNTIL_OPT_OUT)."""
@@ -233,22 +267,30 @@ def _listing(folder: Path) -> tuple[tuple[str, int], ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _opted_out(folder: Path, name: str, listing: tuple[tuple[str, int], ...]) -> bool:
-    """Whether a migration of `name`'s framework in the folder opts out of its transaction."""
+def _opted_out(
+    folder: Path,
+    name: str,
+    listing: tuple[tuple[str, int], ...],
+    pattern: re.Pattern[str] = OPT_OUT,
+) -> bool:
+    """Whether a migration of `name`'s framework in the folder opts out of its transaction
+    (or, with another `pattern`, says that of it)."""
     for file, _ in listing:
         try:
             text = (folder / file).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if OPT_OUT.search(text) and framework(text) == name and _opts_out(text):
+        if pattern.search(text) and framework(text) == name and _opts_out(text, pattern=pattern):
             return True
     return False
 
 
-def _opts_out(text: str, spans: list[tuple[int, int]] | None = None) -> bool:
+def _opts_out(
+    text: str, spans: list[tuple[int, int]] | None = None, pattern: re.Pattern[str] = OPT_OUT
+) -> bool:
     """Whether the migration opts out of its transaction in its code (not in a comment)."""
     spans = _code_spans(text) if spans is None else spans
-    return any(_in_code(spans, found.start()) for found in OPT_OUT.finditer(text))
+    return any(_in_code(spans, found.start()) for found in pattern.finditer(text))
 
 
 def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsql_lint.syntax.config_reads import config_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser, from PyPI
@@ -57,8 +59,8 @@ def _ini(path: Path) -> Locations | None:
         return None
     parser = configparser.ConfigParser({"here": path.parent.absolute().as_posix()})
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+        parser.read_string(config_text(path), source=str(path))
+    except (configparser.Error, OSError, UnicodeDecodeError):
         return None
     if not parser.has_section("alembic"):
         return None
@@ -93,7 +95,7 @@ def _pyproject(path: Path) -> Locations | None:
     if not path.is_file():
         return None
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("alembic")
+        table = tomllib.loads(config_text(path)).get("tool", {}).get("alembic")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     if not isinstance(table, dict):

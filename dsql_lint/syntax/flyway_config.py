@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsql_lint.syntax.config_reads import config_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser, from PyPI
@@ -63,7 +65,7 @@ def _configured(start: Path, climb: bool) -> tuple[Path, list[str] | None]:
     for folder in (start, *start.parents) if climb else (start,):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
         if conf.is_file():
-            found = _CONF.findall(conf.read_text(encoding="utf-8", errors="replace"))
+            found = _CONF.findall(config_text(conf, errors="replace"))
             return folder, (found[-1].split(",") if found else None)
         if toml.is_file():
             return folder, _toml(toml)
@@ -72,7 +74,7 @@ def _configured(start: Path, climb: bool) -> tuple[Path, list[str] | None]:
 
 def _toml(path: Path) -> list[str] | None:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(config_text(path))
     except (OSError, tomllib.TOMLDecodeError):
         return None  # placeholders (apply) report a malformed file at its line
     tables = [document.get("flyway", {})]
@@ -111,7 +113,7 @@ def placeholders(
     for folder in (start, *start.parents):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
         if conf.is_file():
-            settings = _conf_settings(conf.read_text(encoding="utf-8", errors="replace"))
+            settings = _conf_settings(config_text(conf, errors="replace"))
             break
         if toml.is_file():
             document = (load_toml or _load_quietly)(toml)
@@ -180,7 +182,7 @@ def _environment_settings() -> dict[str, Any]:
 
 def _load_quietly(path: Path) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(config_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 

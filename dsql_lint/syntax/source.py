@@ -14,6 +14,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from dsql_lint.errors import InputError
+from dsql_lint.syntax.supabase_config import seeds_last
 
 BOM = "\ufeff"
 STDIN = "-"
@@ -301,7 +302,15 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
                 from dsql_lint.orm.detect import found_in, run_order  # they build on Source
 
                 found = run_order(sorted(found + found_in(path), key=_migration_order))
-            out.extend(str(p) for p in _follow_journals(found) if not _excluded(p, patterns))
+            found = seeds_last(found)
+            # A file named before its folder (a `bootstrap:` file before `check .`) stays where
+            # it was named: it runs first.
+            named = {Path(f).resolve() for f in out if f != STDIN}
+            out.extend(
+                str(p)
+                for p in _follow_journals(found)
+                if not _excluded(p, patterns) and p.resolve() not in named
+            )
         elif not path.exists():
             raise InputError("no such file or directory", raw)
         elif not _excluded(path, patterns):

@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsql_lint.syntax.config_reads import config_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser, from PyPI
@@ -63,7 +65,7 @@ def is_seed(path: Path) -> bool:
 def _read(folder: Path, mtime: int, size: int) -> Project | None:
     """(`mtime`, `size`: the cache's key, so that an edited configuration is read again.)"""
     try:
-        data = tomllib.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        data = tomllib.loads(config_text(folder / CONFIG))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     db = data.get("db") if isinstance(data.get("db"), dict) else {}
@@ -85,3 +87,21 @@ def _read(folder: Path, mtime: int, size: int) -> Project | None:
         tuple(seeds),
         seed.get("enabled", True) is not False,
     )
+
+
+def seeds_last(paths: list[Path]) -> list[Path]:
+    """`paths` in the order the CLI runs them: a project's seed files after its migrations,
+    in `sql_paths`' order (a folder's walk would put supabase/seeds/ before migrations/)."""
+    if not any("supabase" in path.parts for path in paths):
+        return paths
+    order: dict[Path, int] = {}
+    for path in paths:
+        if "supabase" in path.parts and path.resolve() not in order:
+            project = project_of(path.parent)
+            for at, seed in enumerate(project.seeds if project else ()):
+                order.setdefault(seed, at)
+    if not order:
+        return paths
+    rest = [p for p in paths if p.resolve() not in order]
+    seeds = [p for p in paths if p.resolve() in order]
+    return rest + sorted(seeds, key=lambda p: order[p.resolve()])
