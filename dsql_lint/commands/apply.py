@@ -417,6 +417,18 @@ def _preflight(report: LintReport, force: bool, dry_run: bool) -> bool:
     return False
 
 
+def compared_plans(paths: tuple[str, ...], settings: Settings, target: Target) -> list[FilePlan]:
+    """The plans that status, validate, repair and baseline compare with the ledger: psql's
+    variables are not required of them (build_plans)."""
+    return build_plans(
+        list(paths),
+        target.is_dsql,
+        settings.lint.exclude,
+        target.login(),
+        first=bootstrap_paths(settings),
+    )
+
+
 def _read_ledger(target: Target) -> Any:
     from dsql_lint.apply import ledger
 
@@ -443,13 +455,7 @@ def status(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(
-        list(paths),
-        target.is_dsql,
-        settings.lint.exclude,
-        target.login(),
-        first=bootstrap_paths(settings),
-    )
+    plans = compared_plans(paths, settings, target)
     state, _ = history.adopt(plans, _read_ledger(target))
     selected = history.select(plans, state, allow_out_of_order=True)
     failed = print_status(plans, state, kw["fmt"], selected)

@@ -12,7 +12,6 @@ import click
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.migrations import VERSIONED, format_version
-from dsql_lint.apply.plan import build_plans
 from dsql_lint.apply.upkeep import holding_lock, retried
 from dsql_lint.commands.apply import (
     _exit_on_apply_error,
@@ -20,11 +19,12 @@ from dsql_lint.commands.apply import (
     _session,
     _target,
     _version_callback,
+    compared_plans,
     local_options,
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -51,13 +51,7 @@ def baseline(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(
-        list(paths),
-        target.is_dsql,
-        settings.lint.exclude,
-        target.login(),
-        first=bootstrap_paths(settings),
-    )
+    plans = compared_plans(paths, settings, target)
     below = [
         p for p in plans if p.role == VERSIONED and p.version is not None and p.version <= version
     ]

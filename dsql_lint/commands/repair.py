@@ -17,18 +17,19 @@ import click
 from dsql_lint.apply import history, ledger
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.migrations import UNDO, VERSIONED, classify
-from dsql_lint.apply.plan import FilePlan, build_plans
+from dsql_lint.apply.plan import FilePlan
 from dsql_lint.apply.upkeep import holding_lock, retried
 from dsql_lint.commands.apply import (
     _exit_on_apply_error,
     _require,
     _session,
     _target,
+    compared_plans,
     local_options,
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.errors import UserError
 from dsql_lint.settings import resolve_settings
 
@@ -69,13 +70,7 @@ def repair(
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings))
-    plans = build_plans(
-        list(paths),
-        target.is_dsql,
-        settings.lint.exclude,
-        target.login(),
-        first=bootstrap_paths(settings),
-    )
+    plans = compared_plans(paths, settings, target)
     accepted = [_plan_of("--accept-edits", path, plans, paths) for path in accept_edits]
     marked = [_plan_of("--mark-applied", path, plans, paths) for path in mark_applied]
     session = _session(target)

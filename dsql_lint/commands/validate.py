@@ -9,17 +9,17 @@ from typing import Any
 import click
 
 from dsql_lint.apply import history
-from dsql_lint.apply.plan import build_plans
 from dsql_lint.commands.apply import (
     _exit_on_apply_error,
     _format_option,
     _read_ledger,
     _require,
     _target,
+    compared_plans,
     read_local_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options
+from dsql_lint.commands.options import apply_paths, config_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -36,13 +36,7 @@ def validate(paths: tuple[str, ...], **kw: Any) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
     target = _require(_target(kw, settings, reads_only=True))
-    plans = build_plans(
-        list(paths),
-        target.is_dsql,
-        settings.lint.exclude,
-        target.login(),
-        first=bootstrap_paths(settings),
-    )
+    plans = compared_plans(paths, settings, target)
     state, _ = history.adopt(plans, _read_ledger(target))
     found = history.problems(plans, state)
     for problem in found:
