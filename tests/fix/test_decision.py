@@ -223,3 +223,18 @@ def test_a_statement_reading_a_given_psql_variable_is_decided_with_the_value(
     assert f"m.sql:1: DSQL101 not fixed: {in_value[1]}" in fixed.output
     assert f"m.sql:3: DSQL202 not fixed: {copies[1]}" in fixed.output
     assert "2 remain" in fixed.output
+
+
+def test_a_key_added_in_a_later_file_is_not_promised_a_move(tmp_path: Path) -> None:
+    """DSQL622's fix moves a UNIQUE into its table's CREATE TABLE of the same file; with the
+    table created in an earlier migration, check says `fix: none` with the reason, as fix
+    leaves it (round 11: check said safe, fix fixed nothing and said nothing)."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "V1__a.sql").write_text("CREATE TABLE a (id uuid PRIMARY KEY, v int);\n")
+    (folder / "V2__u.sql").write_text("ALTER TABLE a ADD CONSTRAINT a_u UNIQUE (v);\n")
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--isolated", str(folder)])
+    (found,) = [d for d in json.loads(result.output)["diagnostics"] if d["code"] == "DSQL622"]
+    assert found["fix"] == "none"
+    assert "not created earlier in this file" in found["fix_note"]
+    assert _left(folder, unsafe=True)["DSQL622"] == 1
