@@ -58,6 +58,7 @@ from dsql_lint.syntax import (
     routine_args,
     xml_forms,
 )
+from dsql_lint.syntax.brackets import closing
 
 OVERRIDING = "overriding"
 BARE = "bare"
@@ -711,22 +712,6 @@ def _parenthesis(tokens: list[Token], start: int | None) -> tuple[int, int] | No
     )
     close = closing(tokens, open_) if open_ is not None else None
     return None if close is None else (open_, close)
-
-
-def closing(tokens: list[Token], i: int) -> int | None:
-    """Index of the `)` closing the `(` at i."""
-    if i >= len(tokens) or tokens[i].token_type is not TokenType.L_PAREN:
-        return None
-    depth = 0
-    for k in range(i, len(tokens)):
-        kind = tokens[k].token_type
-        if kind is TokenType.L_PAREN:
-            depth += 1
-        elif kind is TokenType.R_PAREN:
-            depth -= 1
-            if depth == 0:
-                return k
-    return None
 
 
 def _set_virtual(tree: exp.Expr | None, written: list[bool]) -> exp.Expr | None:

@@ -25,6 +25,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax.brackets import closing
+
 Fixup = Callable[[Any], Any]
 
 USING = "using_operator"
@@ -299,13 +301,9 @@ def tablesample_arguments(tokens: list[Token], fixups: list[Fixup]) -> list[Toke
         if open_ >= n or tokens[open_].token_type is not TokenType.L_PAREN:
             k += 1
             continue
-        close, depth = open_, 0
-        for m in range(open_, n):
-            kind = tokens[m].token_type
-            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
-            if depth == 0:
-                close = m
-                break
+        close = closing(tokens, open_)
+        if close is None:  # unclosed: nothing inside
+            close = open_
         inner = tokens[open_ + 1 : close]
         if (
             close == open_

@@ -15,24 +15,16 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax.brackets import closing
+
 Fixup = Callable[[Any], Any]
-
-
-def _closing(tokens: list[Token], i: int) -> int | None:
-    depth = 0
-    for k in range(i, len(tokens)):
-        kind = tokens[k].token_type
-        depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
-        if depth == 0:
-            return k
-    return None
 
 
 def analyze_options(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
     """ANALYZE's options in parentheses (sqlglot reads them only as bare words)."""
     if len(tokens) < 3 or tokens[1].token_type is not TokenType.L_PAREN or not sql:
         return tokens
-    close = _closing(tokens, 1)
+    close = closing(tokens, 1)
     if close is None:
         return tokens
     fixups.append(partial(_set_options, options=sql[tokens[1].start : tokens[close].end + 1]))

@@ -24,6 +24,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax.brackets import closing
+
 Fixup = Callable[[Any], Any]
 TEMPLATE = "xml_template"
 
@@ -128,13 +130,7 @@ def _calls(tokens: list[Token], sql: str, templates: list[list[str | int]]) -> l
         k += 1
         if _word(token) not in FUNCTIONS or k >= n or tokens[k].token_type is not TokenType.L_PAREN:
             continue
-        close, depth = None, 0
-        for m in range(k, n):
-            kind = tokens[m].token_type
-            depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
-            if depth == 0:
-                close = m
-                break
+        close = closing(tokens, k)
         if close is None:
             continue
         template, inner = _template(tokens, k + 1, close, _word(token) or "", sql)
