@@ -39,14 +39,25 @@ def test_goose_up_is_one_transaction_unless_annotated() -> None:
     assert findings("m.sql", "-- +goose NO TRANSACTION\n" + two) == [("DSQL407", 3, 1)]
 
 
-def test_goose_statement_begin_end_is_one_statement() -> None:
+def test_goose_statement_begin_end_is_one_query_of_statements_each_checked() -> None:
     text = (
         "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS"
         " $$ SELECT 1; $$;\nSELECT 2;\n-- +goose StatementEnd\n-- +goose Down\nDROP FUNCTION f();\n"
     )
     found = statements(Source("m.sql", text))
-    assert len(found) == 1
-    assert found[0].text.startswith("CREATE FUNCTION") and "SELECT 2" in found[0].text
+    assert [s.body.split()[0] for s in found] == ["CREATE", "SELECT"]
+    assert found[0].tx == found[1].tx is not None
+    # goose sends the block as one query string: every statement in it is checked (only the
+    # first was), and outside goose's transaction the block is a transaction of its own.
+    block = "-- +goose StatementBegin\nSELECT 1;\nCREATE INDEX i ON a (id);\nTRUNCATE a;\n"
+    up = "-- +goose Up\nCREATE TABLE a (id int PRIMARY KEY);\n" + block + "-- +goose StatementEnd\n"
+    assert {c for c, *_ in findings("m.sql", up)} >= {"DSQL301", "DSQL701"}
+    two = block.replace("TRUNCATE a", "CREATE TABLE b (id int)").replace("SELECT 1;\n", "")
+    alone = "-- +goose NO TRANSACTION\n-- +goose Up\n" + two + "-- +goose StatementEnd\n"
+    assert [c for c, *_ in findings("m.sql", alone) if c != "DSQL407"] == ["DSQL301", "DSQL401"]
+    # Without the block, goose sends each statement alone.
+    loose = alone.replace("-- +goose StatementBegin\n", "").replace("-- +goose StatementEnd\n", "")
+    assert [c for c, *_ in findings("m.sql", loose) if c != "DSQL407"] == ["DSQL301"]
 
 
 def test_dbmate_transaction_false_and_down() -> None:
@@ -74,11 +85,35 @@ def test_liquibase_changesets_rollback_and_delimiters() -> None:
     # non-transactional one may hold two.
     assert findings("changelog.sql", text) == []
     found = statements(Source("changelog.sql", text))
-    assert [s.line for s in found] == [3, 6, 8, 9, 11]
+    assert [s.line for s in found] == [3, 6, 8, 9, 11, 12]
     assert "TRUNCATE" not in "".join(s.text for s in found)
-    assert found[-1].text.endswith("VALUES (2)")  # one statement up to the delimiter
+    assert found[-1].text.endswith("VALUES (2)")  # the last statement ends at the delimiter
     one = text.replace("--changeset a:2", "--changeset a:2 splitStatements:false")
-    assert len(statements(Source("changelog.sql", one))) == 5
+    assert len(statements(Source("changelog.sql", one))) == 6
+
+
+def test_liquibase_one_statement_changesets_are_checked_whole() -> None:
+    # Sent as one statement, a changeset is one query string: each of its statements is
+    # checked, and they share one transaction even with runInTransaction:false.
+    head = "--liquibase formatted sql\n--changeset a:1 runInTransaction:false {}\n"
+    body = "SELECT 1;\nCREATE INDEX a_idx ON a (id);\nCREATE TABLE c (id serial PRIMARY KEY)"
+    split_off = head.format("splitStatements:false") + body + ";\n"
+    assert [c for c, *_ in findings("changelog.sql", split_off)] == [
+        "DSQL301",
+        "DSQL401",
+        "DSQL101",
+    ]
+    delimited = head.format("endDelimiter:GO") + body + "\nGO\nCREATE TABLE d (id int)\nGO\n"
+    assert [c for c, *_ in findings("changelog.sql", delimited)] == [
+        "DSQL301",
+        "DSQL401",
+        "DSQL101",
+    ]
+    # One statement a changeset, with its own transaction: nothing shared.
+    assert [c for c, *_ in findings("changelog.sql", head.format("") + body + ";\n")] == [
+        "DSQL301",
+        "DSQL101",
+    ]
 
 
 def test_liquibase_one_changeset_two_ddl_is_refused() -> None:

@@ -1269,7 +1269,8 @@ class Linter:
         queries = formats.query_sections(source)
         units = _runner_units(source, statements, queries)
         help_text = runners.transaction_help(runner)
-        query_help = runners.query_help(runner)
+        unit = formats.QUERY_UNITS.get(formats.framework_of(source), "")
+        query_help = runners.query_help(runner, unit)
 
         def said(d: Diagnostic) -> Diagnostic:
             """A transaction finding's help in the runner's terms."""

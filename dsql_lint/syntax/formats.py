@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import Kind, Statement, split
+from dsql_lint.syntax.split import Statement, split
 from dsql_lint.syntax.supabase_config import is_seed
 
 GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE, GOLANG_MIGRATE = (
@@ -57,6 +57,8 @@ GOOSE, DBMATE, LIQUIBASE, DRIZZLE, PRISMA, FLYWAY, SUPABASE, GOLANG_MIGRATE = (
 )
 SUPABASE_SEED = "supabase-seed"
 
+# The words without which no runner sends a query string outside its transaction.
+_QUERY_WORDS = re.compile(r"transaction:\s*false|runInTransaction:false|NO TRANSACTION", re.I)
 _GOOSE = re.compile(r"^--[ \t]*\+goose[ \t]+(\w+)[^\n]*$", re.M | re.I)
 _DBMATE = re.compile(r"^--[ \t]*migrate:(up|down)\b([^\n]*)$", re.M)
 _LIQUIBASE_HEAD = re.compile(r"\A(?:\s*\n)*--\s*liquibase\s+formatted\s+sql\b", re.I)
@@ -158,12 +160,31 @@ def framework_of(source: Source) -> str | None:
     return GOLANG_MIGRATE if _UP_DOWN.match(path.name) else None
 
 
+# What each runner sends as one query string outside its transaction, in its own words.
+QUERY_UNITS = {
+    DBMATE: "a `transaction:false` section",
+    GOOSE: "a `StatementBegin`...`StatementEnd` block of a `NO TRANSACTION` file",
+    LIQUIBASE: "a changeset with `runInTransaction:false` and `splitStatements:false` (or each "
+    "piece up to its `endDelimiter`)",
+}
+
+
 def query_sections(source: Source) -> list[tuple[int, int]]:
     """The spans of `source` its runner sends as one query string outside its transaction
-    (dbmate's `transaction:false` sections)."""
-    if "transaction:" not in source.text or framework_of(source) != DBMATE:
+    (QUERY_UNITS), which the server runs as one transaction."""
+    framework = framework_of(source)
+    if framework not in QUERY_UNITS or not _QUERY_WORDS.search(source.text):
         return []
-    return [(s.start, s.end) for s in _dbmate(source.text).sections if s.one_query]
+    found = layout(source)
+    assert found is not None
+    view = Source(source.path, found.view)
+    spans = []
+    for section in found.sections:
+        if section.one_query:
+            spans.append((section.start, section.end))
+        elif section.delimiter is not None and not section.transaction:
+            spans.extend((piece[0].start, piece[-1].end) for piece in _delimited(view, section))
+    return spans
 
 
 def is_down(source: Source) -> bool:
@@ -209,20 +230,35 @@ def statements(
         if number >= 0 and statement.start < found.sections[number].end:
             by_section.setdefault(number, []).append(statement)
     first_free = len(scanned)  # explicit blocks have ids below it
+    # Ids for the query strings sent outside any transaction of the runner: after the groups'.
+    queries = iter(range(first_free + len(found.sections), first_free + 2 * len(scanned) + 2))
     out: list[Statement] = []
     for number, section in enumerate(found.sections):
-        members = by_section.get(number, [])
-        if section.delimiter is not None:
-            members = _delimited(view, section)
-        elif section.whole and members:
-            members = [_merged(members)]
+        pieces = _sent(view, section, by_section.get(number, []))
         wrapped = (section.transaction or section.one_query) and framework_transactions
         tx = first_free + section.group if wrapped else None
-        for statement in members:
-            own = statement.tx if statement.tx is not None else tx
-            end = _unmarked_end(source.text, found.view, statement)
-            out.append(replace(statement, index=len(out), tx=own, end=end))
+        for piece in pieces:
+            # A piece sent as one query string runs as one transaction on the server, the
+            # runner's or not: its statements are linted each, and judged together.
+            shared = next(queries) if tx is None and len(piece) > 1 else tx
+            if not framework_transactions:
+                shared = None
+            for statement in piece:
+                own = statement.tx if statement.tx is not None else shared
+                end = _unmarked_end(source.text, found.view, statement)
+                out.append(replace(statement, index=len(out), tx=own, end=end))
     return out
+
+
+def _sent(view: Source, section: Section, members: list[Statement]) -> list[list[Statement]]:
+    """The statements of `section` grouped as its runner sends them: each group one query
+    string (a goose StatementBegin/End block, a Liquibase changeset with
+    `splitStatements:false` or each piece cut at its endDelimiter), a statement alone else."""
+    if section.delimiter is not None:
+        return _delimited(view, section)
+    if section.whole:
+        return [members] if members else []
+    return [[statement] for statement in members]
 
 
 def _unmarked_end(text: str, view: str, statement: Statement) -> int:
@@ -269,8 +305,11 @@ def _goose(text: str) -> Layout:
             bounds.append(marker.end())
             whole.append(word == "statementbegin")
     bounds.append(end)
-    for start, stop, one in zip(bounds, bounds[1:], whole, strict=False):
-        sections.append(Section(start, stop, transaction, whole=one))
+    for number, (start, stop, one) in enumerate(zip(bounds, bounds[1:], whole, strict=False)):
+        # Under NO TRANSACTION, a block is one query string: a transaction of its own.
+        alone = one and not transaction
+        group = number if alone else 0  # an Up in a transaction: one transaction, all of it
+        sections.append(Section(start, stop, transaction, one, group=group, one_query=alone))
     return Layout(GOOSE, view, sections)
 
 
@@ -298,40 +337,48 @@ def _liquibase(text: str) -> Layout:
         end = heads[index + 1].start() if index + 1 < len(heads) else len(text)
         attributes = dict(re.findall(r"(\w+):(\S+)", head.group(1)))
         delimiter = attributes.get("endDelimiter")
+        transaction = attributes.get("runInTransaction", "true").lower() != "false"
+        whole = attributes.get("splitStatements", "true").lower() == "false"
         sections.append(
             Section(
                 head.end(),
                 end,
-                transaction=attributes.get("runInTransaction", "true").lower() != "false",
-                whole=attributes.get("splitStatements", "true").lower() == "false",
+                transaction=transaction,
+                whole=whole,
                 delimiter=None if delimiter in (None, ";") else delimiter,
                 group=index,
+                one_query=whole and not transaction and delimiter in (None, ";"),
             )
         )
     return Layout(LIQUIBASE, view, sections)
 
 
-def _delimited(view: Source, section: Section) -> list[Statement]:
+def _delimited(view: Source, section: Section) -> list[list[Statement]]:
     """A Liquibase changeset cut at its endDelimiter (a regular expression, as Liquibase reads
-    it); each piece is one statement, its semicolons included."""
+    it); each piece is sent as one statement, semicolons and all, and holds the statements
+    psql would split it into."""
     assert section.delimiter is not None
     try:
         pattern = re.compile(section.delimiter, re.M)
     except re.error:
         pattern = re.compile(re.escape(section.delimiter))
     text = view.text
-    out: list[Statement] = []
+    out: list[list[Statement]] = []
     position = section.start
     while position < section.end:
         match = pattern.search(text, position, section.end)
         stop = match.start() if match else section.end
         # The piece alone, its offsets shifted: nothing before it changes how it splits.
-        piece = split(Source(view.path, text[position:stop]))
-        if piece:
-            start = position + piece[0].start
-            end = _last_significant(text, position + piece[-1].end)
+        piece = []
+        for statement in split(Source(view.path, text[position:stop])):
+            start = position + statement.start
             line, col = view.position(start)
-            out.append(Statement(view, 0, start, end, line, col, Kind.SQL))
+            end = position + statement.end
+            piece.append(
+                replace(statement, source=view, start=start, end=end, line=line, col=col, tx=None)
+            )
+        if piece:
+            out.append(piece)
         position = match.end() if match and match.end() > position else section.end
     return out
 
@@ -340,11 +387,6 @@ def _last_significant(text: str, end: int) -> int:
     while end > 0 and text[end - 1].isspace():
         end -= 1
     return end
-
-
-def _merged(members: list[Statement]) -> Statement:
-    first, last = members[0], members[-1]
-    return replace(first, end=last.end, kind=Kind.SQL, tx=None, tx_control=None)
 
 
 def _mask_placeholders(text: str) -> tuple[str, list[tuple[int, str]]]:

@@ -585,10 +585,10 @@ def run_help(runner: Runner) -> str:
     )
 
 
-def query_help(runner: Runner) -> str:
-    """DSQL401/402's help for a section the runner sends as one query string outside its
-    transaction (dbmate's `transaction:false`)."""
+def query_help(runner: Runner, unit: str) -> str:
+    """DSQL401/402's help for `unit`, what the runner sends as one query string outside its
+    transaction (formats.QUERY_UNITS)."""
     return (
-        f"`{runner.command}` sends a `transaction:false` section as one query string, which "
-        f"DSQL runs as one transaction: give each DDL a migration of its own; or {APPLY}."
+        f"`{runner.command}` sends {unit} as one query string, which DSQL runs as one "
+        f"transaction: give each DDL a migration of its own; or {APPLY}."
     )
