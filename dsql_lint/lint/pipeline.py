@@ -1269,7 +1269,7 @@ class Linter:
         queries = formats.query_sections(source)
         units = _runner_units(source, statements, queries)
         help_text = runners.transaction_help(runner)
-        unit = formats.QUERY_UNITS.get(formats.framework_of(source), "")
+        unit = formats.QUERY_UNITS.get(formats.framework_of(source), runners.CALL_STRING)
         query_help = runners.query_help(runner, unit)
 
         def said(d: Diagnostic) -> Diagnostic:

@@ -274,7 +274,7 @@ class _Reader:
                 self.notes.append(Note(*where, _not_checked()))
                 continue
             at = pieces[-1][2] if pieces else end
-            self.build.statement(pieces, at, self.file.literals(item), bound)
+            self.build.statement(pieces, at, self.file.literals(item), bound, one_query=False)
 
     def table(self, model: ast.expr | None) -> str:
         return self.state.table(self.app, constant(model))

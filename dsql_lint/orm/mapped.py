@@ -157,6 +157,7 @@ class Builder:
         self.anchors: list[tuple[int, int, int, int]] = []
         self.literals: list[Literal] = []
         self.wholes: set[int] = set()
+        self.queries: list[tuple[int, int]] = []  # see Source.queries
         self.length = 0
         self.wrappers = 0  # see MappedSource.wrappers
 
@@ -178,14 +179,18 @@ class Builder:
         end: int,
         literals: Sequence[Literal] = (),
         bound: bool = True,
+        one_query: bool = True,
     ) -> None:
         """A string's pieces as one statement, ended by a `;` anchored to the character before
         `end` unless it has one. `literals`: the string literals the pieces were read from,
         which `fix` may write into. A name binding (Knex's `??`) is written as a name of its
         length, and an escaped binding character (psycopg's `%%`) as the character the
         driver sends, so that the statement parses and positions hold. `bound`: the library
-        reads the statement's bindings (psycopg does only when it is given parameters)."""
+        reads the statement's bindings (psycopg does only when it is given parameters).
+        `one_query`: the library sends the string as one query string, its statements in one
+        transaction of the server's (Django splits it and sends each)."""
         sql = "".join(p for p, _, _ in pieces)
+        begin = self.length
         style = STYLES.get(self.bindings) if bound else None
         named = mask(sql, style, PARSER_KINDS)[0] if style is not None else sql
         first = len(self.literals)
@@ -201,6 +206,8 @@ class Builder:
             at += len(piece)
         sql = sql.rstrip()
         self.add("\n" if sql.endswith(";") else ";\n", end - 1, end)
+        if one_query:
+            self.queries.append((begin, self.length))
 
     def keep(self, text: str, start: int, literal: int = -1) -> None:
         """Text as the file has it at `start`, each character at its own place."""
@@ -233,6 +240,7 @@ class Builder:
             text=self.text(),
             bom=source.bom,
             encoding=source.encoding,
+            queries=tuple(self.queries),
             original=source.text,
             anchors=tuple(self.anchors),
             wholes=frozenset(self.wholes),

@@ -174,7 +174,7 @@ def query_sections(source: Source) -> list[tuple[int, int]]:
     (QUERY_UNITS), which the server runs as one transaction."""
     framework = framework_of(source)
     if framework not in QUERY_UNITS or not _QUERY_WORDS.search(source.text):
-        return []
+        return list(source.queries)
     found = layout(source)
     assert found is not None
     view = Source(source.path, found.view)
@@ -220,7 +220,8 @@ def statements(
         return []
     found = layout(source)
     if found is None:
-        return split(source, assume_in_transaction)
+        plain = split(source, assume_in_transaction)
+        return _queries(source, plain) if source.queries and framework_transactions else plain
     view = Source(source.path, found.view, source.bom, source.encoding)
     scanned = split(view)
     starts = [section.start for section in found.sections]
@@ -259,6 +260,20 @@ def _sent(view: Source, section: Section, members: list[Statement]) -> list[list
     if section.whole:
         return [members] if members else []
     return [[statement] for statement in members]
+
+
+def _queries(source: Source, statements: list[Statement]) -> list[Statement]:
+    """Statements outside any transaction that one query string holds (Source.queries) share
+    a transaction of their own, as the server runs them."""
+    ids = iter(range(len(statements), 2 * len(statements) + 1))  # above the split's ids
+    out = list(statements)
+    for lo, hi in source.queries:
+        inside = [k for k, s in enumerate(out) if lo <= s.start < hi and s.tx is None]
+        if len(inside) > 1:
+            tx = next(ids)
+            for k in inside:
+                out[k] = replace(out[k], tx=tx)
+    return out
 
 
 def _unmarked_end(text: str, view: str, statement: Statement) -> int:

@@ -588,7 +588,11 @@ def run_help(runner: Runner) -> str:
 def query_help(runner: Runner, unit: str) -> str:
     """DSQL401/402's help for `unit`, what the runner sends as one query string outside its
     transaction (formats.QUERY_UNITS)."""
+    each = "a call of its own" if unit == CALL_STRING else "a migration of its own"
     return (
         f"`{runner.command}` sends {unit} as one query string, which DSQL runs as one "
-        f"transaction: give each DDL a migration of its own; or {APPLY}."
+        f"transaction: give each DDL {each}; or {APPLY}."
     )
+
+
+CALL_STRING = "a call's SQL string"  # what an ORM library sends as one query string

@@ -74,6 +74,9 @@ class Source:
     # The include lines (`\\ir`) psql reads this file through, as (file, line), outermost
     # first: it runs as part of that file. Empty for a file read on its own.
     included_by: tuple[tuple[str, int], ...] = ()
+    # Spans of `text` its runner sends as one query string each (an ORM call's SQL string),
+    # which the server runs as one transaction when no transaction is open.
+    queries: tuple[tuple[int, int], ...] = ()
     # Machine integers, not int objects: a large file has millions of lines.
     _line_starts: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
     _line_bytes: array[int] = field(default_factory=lambda: array("q"), repr=False, compare=False)
