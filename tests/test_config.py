@@ -191,6 +191,33 @@ def test_ignore_file_and_bare_ignore() -> None:
     assert codes(lint_text(text)) == ["DSQL101"]
 
 
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "INSERT INTO t VALUES (1, 'line\n{directive}\n');",
+        "COMMENT ON TABLE t IS $c$\n{directive}\n$c$;",
+        "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $f$ SELECT $q$\n{directive}\n$q$ $f$;",
+        'CREATE TABLE "\n{directive}\n" (id bigint PRIMARY KEY);',
+        "INSERT INTO t VALUES (E'it''s \\'\n{directive}\n');",
+    ],
+)
+@pytest.mark.parametrize("directive", ["-- dsql-lint: ignore-file", "-- noqa: DSQL101, DSQL301"])
+def test_a_directive_in_a_string_or_quoted_name_suppresses_nothing(
+    quoted: str, directive: str
+) -> None:
+    text = (
+        "CREATE TABLE t (id bigint PRIMARY KEY, x text);\n"
+        + quoted.format(directive=directive)
+        + "\nCREATE INDEX i ON t (x);\nCREATE TABLE u (id serial PRIMARY KEY);\n"
+    )
+    assert {"DSQL101", "DSQL301"} <= set(codes(lint_text(text)))
+
+
+def test_a_directive_in_a_block_comment_ends_with_it() -> None:
+    text = "CREATE TABLE v (id serial /* -- dsql-lint: ignore DSQL101 */ PRIMARY KEY);\n"
+    assert codes(lint_text(text, report_unused_ignores=True)) == []
+
+
 def test_unused_ignores_reported_on_request() -> None:
     text = "CREATE TABLE a (id uuid); -- dsql-lint: ignore DSQL101\n"
     assert codes(lint_text(text)) == []

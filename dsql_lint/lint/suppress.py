@@ -14,12 +14,12 @@ sqlfluff's codes (`LT05`) suppresses nothing here and is not said to name an unk
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.syntax.source import Source
-from dsql_lint.syntax.split import Statement
+from dsql_lint.syntax.split import Statement, in_comment
 
 DIRECTIVE = re.compile(
     r"--[ \t]*(?:dsql-lint:[ \t]*(ignore-file|ignore)\b|(noqa)[ \t]*:)([^\r\n]*)", re.IGNORECASE
@@ -65,7 +65,8 @@ def unknown(
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w for w in re.split(r"[,\s]+", text.split("--")[0]) if w)
+    # A directive ends at a later comment's `--`, or with the block comment it is in.
+    return tuple(w for w in re.split(r"[,\s]+", text.split("--")[0].split("*/")[0]) if w)
 
 
 def _codes(words: tuple[str, ...]) -> frozenset[str]:
@@ -82,6 +83,8 @@ def find(
         return whole, by_statement
     starts = [s.start for s in statements]
     for match in DIRECTIVE.finditer(source.text):
+        if _quoted(statements, starts, match.start()):
+            continue  # data or a body's text, not a comment of the file
         line, col = source.position(match.start())
         words = _words(match.group(3))
         if match.group(2):  # sqlfluff's noqa: only the codes that are ours
@@ -104,6 +107,15 @@ def find(
         if target is not None:
             by_statement.setdefault(target, []).append(item)
     return whole, by_statement
+
+
+def _quoted(statements: list[Statement], starts: list[int], offset: int) -> bool:
+    """Whether `offset` is inside a statement but not in one of its comments."""
+    position = bisect_right(starts, offset) - 1
+    if position < 0:
+        return False
+    statement = statements[position]
+    return offset < statement.end and not in_comment(statement, offset)
 
 
 def _statement_for(

@@ -236,6 +236,18 @@ def _tokens(text: str, pos: int, stop: int) -> Iterator[tuple[str, int, int]]:
         pos = end
 
 
+def in_comment(statement: Statement, offset: int) -> bool:
+    """Whether `offset`, inside `statement`, is in one of its comments (not in a string, a
+    quoted name or a dollar-quoted body)."""
+    text = statement.source.text
+    for kind, start, end in _tokens(text, statement.start, statement.end):
+        if start > offset:
+            return False
+        if offset < end:
+            return kind == _COMMENT
+    return False
+
+
 _OPENERS = {
     "/": "/* comment",
     "'": "quoted string",
