@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from dsql_lint.syntax.source import BROKEN_LINK
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "fixtures" / "examples" / "schema.sql"
 
@@ -171,6 +173,53 @@ def test_an_undecodable_file_is_a_finding_and_the_others_are_checked(tmp_path: P
     piped = run("check", "-", stdin=b"SELECT '\xff';\n")
     assert piped.returncode == 1
     assert "<stdin>:1:9: DSQL010" in piped.stdout.decode()
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_links_to_no_file_are_findings_in_a_folder_and_errors_when_named(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "V1__loop.sql").symlink_to("V2__loop.sql")
+    (tmp_path / "V2__loop.sql").symlink_to("V1__loop.sql")
+    (tmp_path / "V3__gone.sql").symlink_to("nothere.sql")
+    (tmp_path / "V4__ok.sql").write_text("CREATE TABLE t (id serial);\n")
+    result = run("check", "--format", "json", ".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    found = [(d["path"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [
+        ("V1__loop.sql", "DSQL010"),
+        ("V2__loop.sql", "DSQL010"),
+        ("V3__gone.sql", "DSQL010"),
+        ("V4__ok.sql", "DSQL101"),
+    ]
+    for name in ("V1__loop.sql", "V3__gone.sql"):
+        named = run(command, name, cwd=tmp_path)
+        err = named.stderr.decode()
+        assert named.returncode == 2, err
+        assert err.strip() == f"dsql-lint: error: {name}: {BROKEN_LINK}"
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix"], ["apply", "--local"], ["status"]])
+def test_a_configured_migrations_folder_that_does_not_exist_is_said_at_its_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / ".dsql-lint.yaml").write_text("target: latest\nmigrations: db/nothere\n")
+    result = run(*command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines() == [
+        f"dsql-lint: error: {tmp_path / '.dsql-lint.yaml'}:2: `migrations:` names "
+        f"{tmp_path / 'db' / 'nothere'}, which does not exist"
+    ]
+    assert not (tmp_path / ".dsql-lint").exists()  # no --local server made for nothing
+
+
+def test_apply_local_reads_its_input_before_making_a_server(tmp_path: Path) -> None:
+    result = run("apply", "--local", "nothere.sql", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.decode().strip() == "dsql-lint: error: nothere.sql: no such file or directory"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_fix_leaves_an_undecodable_file_as_it_is(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import click
 from dsql_lint.apply.errors import ApplyError
 from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
-from dsql_lint.apply.plan import FilePlan, build_plans, passed_over
+from dsql_lint.apply.plan import FilePlan, build_plans, migration_files, passed_over
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
 from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options, lint_options
 from dsql_lint.errors import UserError
@@ -248,6 +248,8 @@ def apply(paths: tuple[str, ...], **kw: Any) -> int:
 def _plan_and_apply(paths: tuple[str, ...], kw: dict[str, Any]) -> int:
     settings = resolve_settings(list(paths), kw.pop("overrides"))
     paths = tuple(apply_paths(paths, settings))
+    # Input first: a missing file is said before a --local server is made for it.
+    migration_files(list(paths), settings.lint.exclude)
     target = _target(kw, settings)
     plans = build_plans(
         list(paths),

@@ -19,6 +19,7 @@ from dsql_lint.settings import Overrides, Settings
 from dsql_lint.syntax.discover import FRAMEWORKS, discover
 from dsql_lint.syntax.flyway_config import locations as flyway_locations
 from dsql_lint.syntax.includes import roots_of
+from dsql_lint.syntax.source import real
 
 
 def parse_target(value: str | None) -> dt.date | None:
@@ -135,17 +136,30 @@ def migration_paths(paths: tuple[str, ...], settings: Settings, orm: bool = Fals
     """The paths given, or else the project's migrations as discovery finds them, said on
     stderr ("Prisma migrations in prisma/migrations (12 folders)"); after the configuration's
     `bootstrap:` files, which run before the framework's runner."""
-    here, given = Path.cwd(), {Path(p).resolve() for p in paths}
-    first = [_shown(p, here) for p in settings.bootstrap if p.resolve() not in given]
+    here, given = Path.cwd(), {real(p) for p in paths}
+    first = [_shown(p, here) for p in settings.bootstrap if real(p) not in given]
     if paths:
         return first + list(paths)
     root = Path(".")
-    folders = () if settings.migrations is None else (settings.migrations,)
+    configured = configured_migrations(settings)
+    folders = () if configured is None else (configured,)
     found = discover(root, settings.framework, folders, orm=orm)
     for group in found:
         click.echo(f"dsql-lint: {group.summary(root)}", err=True)
     later = [_shown(p, here) for group in found for p in group.files]
     return first + [p for p in later if p not in first]
+
+
+def configured_migrations(settings: Settings) -> Path | None:
+    """The configuration's `migrations:` folder, which must exist."""
+    folder = settings.migrations
+    if folder is not None and not folder.is_dir():
+        config = str(settings.config_file) if settings.config_file else None
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise InputError(
+            f"`migrations:` names {folder}, which {what}", config, settings.migrations_line
+        )
+    return folder
 
 
 def include_roots(targets: list[str], settings: Settings) -> tuple[Path, ...]:
@@ -181,8 +195,8 @@ def apply_paths(paths: tuple[str, ...], settings: Settings) -> list[str]:
             out.extend([_shown(p, here) for p in located] or [path])
         return out
     here = Path.cwd()
-    if settings.migrations is not None:
-        return [_shown(settings.migrations, here)]
+    if (configured := configured_migrations(settings)) is not None:
+        return [_shown(configured, here)]
     try:
         found = [g for g in discover(Path("."), settings.framework) if g.framework in APPLIED]
     except InputError:
@@ -230,7 +244,7 @@ def _shown(path: Path, here: Path) -> str:
     """As the user would type it from here."""
     absolute = path if path.is_absolute() else here / path
     try:
-        return absolute.resolve().relative_to(here.resolve()).as_posix() or "."
+        return real(absolute).relative_to(real(here)).as_posix() or "."
     except ValueError:
         return str(path)
 

@@ -28,7 +28,8 @@ STATEMENT_HEADS = ("CREATE", "ALTER", "DROP")
 @action("insert-keyword")
 class InsertKeyword(Action):
     """Insert `text` after the first top-level keyword `after`, or put it in place of one of the
-    keywords `replacing` when the statement has one (CONCURRENTLY -> ASYNC)."""
+    keywords `replacing` when the statement has one (CONCURRENTLY -> ASYNC), or drop that
+    keyword when `text` is there already (ASYNC CONCURRENTLY -> ASYNC)."""
 
     keys = frozenset({"text", "after", "replacing"})
     required = frozenset({"text", "after"})
@@ -46,6 +47,11 @@ class InsertKeyword(Action):
         text = cased(self.text, tokens[0].text)
         if self.replacing:
             i = tokens.find(*self.replacing, depth=0)
+            if i is not None and tokens.find(self.text, depth=0) is not None:
+                end = tokens[i + 1].start if i + 1 < len(tokens) else tokens[i].end
+                return self.make(
+                    diag, [replace(tokens[i].start, end, "")], f"dropped {tokens[i].text}"
+                )
             if i is not None:
                 edit = replace(tokens[i].start, tokens[i].end, text)
                 return self.make(diag, [edit], f"{tokens[i].text} -> {text}")

@@ -38,7 +38,7 @@ from dsql_lint.syntax.config_reads import digest, read_so_far
 from dsql_lint.syntax.flyway_config import placeholder_state
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import included_state
-from dsql_lint.syntax.source import STDIN, Source
+from dsql_lint.syntax.source import STDIN, Source, real
 
 FORMAT = 3  # of an entry; part of every key
 MAX_ENTRIES = 2000  # then the older half goes
@@ -280,7 +280,7 @@ def _fingerprint(options: LintOptions) -> str:
     builtin = builtin_rules_dir()
     for directory in (builtin, builtin / "commands", *options.rule_dirs):
         for path in rule_files(directory):
-            digest.update(f"{path.resolve()}\0".encode())
+            digest.update(f"{real(path)}\0".encode())
             digest.update(path.read_bytes())
     settings = (
         options.target_date.isoformat(),

@@ -67,7 +67,7 @@ from dsql_lint.syntax.psql_variables import set_in_file, unset
 from dsql_lint.syntax.raw_actions import raw_action_spans
 from dsql_lint.syntax.release import release
 from dsql_lint.syntax.rows import row_nodes
-from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
+from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source, real
 from dsql_lint.syntax.split import Kind, Statement, TxControl, unclosed
 
 
@@ -877,7 +877,7 @@ class Linter:
         found = formats.layout(source) if rule is not None and "${" in source.text else None
         if found is None or not found.placeholders:
             return []
-        config = placeholders(Path(source.path).resolve().parent)
+        config = placeholders(real(source.path).parent)
         # None: a malformed flyway.toml, which apply reports at its line. Replacement off:
         # Flyway sends `${name}` as written, and so does apply.
         if config is None or not config.replace:

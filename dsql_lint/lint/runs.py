@@ -16,7 +16,7 @@ from pathlib import Path
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.includes import include_of
-from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.source import Source, real
 from dsql_lint.syntax.split import Kind, Statement, TxControl
 
 # One transaction across files: (file index, transaction block id in that file), in order.
@@ -170,7 +170,7 @@ def _as_run(
     by_path: dict[tuple[str, Path], int] = {}  # (migration, file) -> where it is read
     for index, source in enumerate(sources):
         if source.included_by:
-            by_path.setdefault((_root(source), Path(source.path).resolve()), index)
+            by_path.setdefault((_root(source), real(source.path)), index)
 
     def run(
         index: int, positions: Iterable[int], stack: tuple[int, ...] = ()

@@ -22,7 +22,7 @@ from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax import runners
-from dsql_lint.syntax.source import STDIN, Source
+from dsql_lint.syntax.source import STDIN, Source, real
 
 # Receivers as each framework names them in its generated and documented migrations.
 CALL = re.compile(
@@ -214,7 +214,7 @@ def read(source: Source, name: str) -> MappedSource:
 
 
 def _folder(source: Source) -> Path:
-    return Path(source.path).resolve().parent
+    return real(source.path).parent
 
 
 def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -> bool:

@@ -36,7 +36,7 @@ from typing import Any
 from dsql_lint.diagnostic import Severity
 from dsql_lint.errors import RuleError
 from dsql_lint.syntax.psql_variables import assignment
-from dsql_lint.syntax.source import STDIN
+from dsql_lint.syntax.source import STDIN, real
 
 YAML_NAMES = (".dsql-lint.yaml", ".dsql-lint.yml")
 PYPROJECT = "pyproject.toml"
@@ -85,7 +85,7 @@ class Config:
 def discover(paths: list[str], start: Path | None = None) -> Path | None:
     """The nearest configuration file above the first linted path (or the working folder)."""
     first = next((p for p in paths if p != STDIN), None)
-    here = Path(first).resolve() if first else (start or Path.cwd()).resolve()
+    here = real(first) if first else (start or Path.cwd()).resolve()
     folder = here if here.is_dir() else here.parent
     for candidate in (folder, *folder.parents):
         for name in YAML_NAMES:

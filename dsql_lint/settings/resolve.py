@@ -36,6 +36,7 @@ class Settings:
     config_file: Path | None = None  # the file read, if any
     framework: str | None = None  # the framework whose migrations are discovered
     migrations: Path | None = None  # the configuration's `migrations` folder
+    migrations_line: int | None = None  # where the configuration file says it
     bootstrap: tuple[Path, ...] = ()  # SQL the configuration says runs before the runner
 
     @functools.cached_property
@@ -73,6 +74,7 @@ def resolve_settings(paths: list[str], overrides: Overrides | None = None) -> Se
         config_file=found,
         framework=given.framework or conf.framework,
         migrations=conf.migrations,
+        migrations_line=conf.line_of(("migrations",)),
         bootstrap=conf.bootstrap,
     )
 

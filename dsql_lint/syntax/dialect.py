@@ -468,7 +468,10 @@ def rewrite_internal_arrays(tokens: list[Token]) -> list[Token]:
             token.token_type is TokenType.IDENTIFIER and token.text == token.text.lower()
         )
         element = named and internal_array_element(token.text)
-        if not element or not _in_type_position(out, i):
+        # `pg_catalog._int4` too: the type position is the schema's.
+        qualified = i > 2 and out[i - 1].token_type is TokenType.DOT
+        qualified = qualified and out[i - 2].text.lower() == "pg_catalog"
+        if not element or not _in_type_position(out, i - 2 if qualified else i):
             continue
         kind = DSQL.Tokenizer.KEYWORDS.get(element.upper(), TokenType.VAR)
         end, line, col = token.end, token.line, token.col

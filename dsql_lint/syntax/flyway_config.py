@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.source import real
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -191,4 +192,4 @@ def placeholder_state(path: str, text: str) -> str:
     """The placeholder values a Flyway file's findings depend on: part of its cache key."""
     if "${" not in text:
         return ""
-    return repr(placeholders(Path(path).resolve().parent))
+    return repr(placeholders(real(path).parent))

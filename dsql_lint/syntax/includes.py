@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dsql_lint.syntax.formats import statements
-from dsql_lint.syntax.source import STDIN, Source
+from dsql_lint.syntax.source import STDIN, Source, real
 from dsql_lint.syntax.split import Kind, Statement
 
 # Command -> whether its file is relative to the including file (else to psql's folder).
@@ -77,7 +77,7 @@ def _interpolated(argument: str, values: Mapping[str, str]) -> str:
 
 def _resolve(including: str, name: str, relative: bool) -> Path:
     base = Path(including).parent if relative else Path.cwd()
-    return (base / name).resolve()
+    return real(base / name)
 
 
 def problem(include: Include, roots: Iterable[Path], chain: Sequence[Path] = ()) -> str | None:
@@ -101,7 +101,7 @@ def problem(include: Include, roots: Iterable[Path], chain: Sequence[Path] = ())
 
 def chain_of(source: Source) -> list[Path]:
     """The files psql is reading in `source`: those that include it, then itself."""
-    return [Path(path).resolve() for path, _ in source.included_by] + [Path(source.path).resolve()]
+    return [real(path) for path, _ in source.included_by] + [real(source.path)]
 
 
 def with_included(
@@ -149,7 +149,7 @@ def with_included(
 
 
 def _key(source: Source) -> Path | str:
-    return STDIN if source.path == STDIN else Path(source.path).resolve()
+    return STDIN if source.path == STDIN else real(source.path)
 
 
 def _included(
@@ -181,7 +181,7 @@ def roots_of(paths: Iterable[str]) -> list[Path]:
     """The migration folders of the paths given: each folder, or each file's own folder."""
     out = []
     for raw in paths:
-        path = Path(raw).resolve()
+        path = real(raw)
         out.append(path if path.is_dir() else path.parent)
     return out
 

@@ -220,6 +220,15 @@ def _unreadable(path: str, data: bytes, encoding: str, message: str, at: int) ->
     return Source(path, text, bom, encoding, Problem(message, offset, at, data))
 
 
+BROKEN_LINK = "a symbolic link that leads to no file (its target is missing, or the links loop)"
+
+
+def real(path: str | Path) -> Path:
+    """`path` absolute, its symbolic links followed: Path.resolve, except that a link loop is
+    left as it is (reading it reports it) instead of raising."""
+    return Path(os.path.realpath(path))
+
+
 def read_source(
     path: str, orm: bool = False, strict: bool = True, stdin_name: str | None = None
 ) -> Source:
@@ -237,7 +246,11 @@ def read_source(
         try:
             data = Path(path).read_bytes()
         except FileNotFoundError:
-            raise InputError("no such file or directory", path) from None
+            if not Path(path).is_symlink():
+                raise InputError("no such file or directory", path) from None
+            if strict:
+                raise InputError(BROKEN_LINK, path) from None
+            return Source(path, "", problem=Problem(BROKEN_LINK, 0, 0))
         except IsADirectoryError:
             raise InputError("is a directory", path) from None
         except OSError as err:
@@ -299,7 +312,12 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
         path = Path(raw)
         if path.is_dir():
             # Versions are ordered across sub-folders, as Flyway sorts all its locations.
-            found = [p for p in path.rglob("*.sql") if p.is_file() and not _tool_folder(p, path)]
+            # A link to no file (dangling, or a loop) is read, to be reported: not passed over.
+            found = [
+                p
+                for p in path.rglob("*.sql")
+                if (p.is_file() or p.is_symlink()) and not _tool_folder(p, path)
+            ]
             found.sort(key=_migration_order)
             if orm:
                 from dsql_lint.orm.detect import found_in, run_order  # they build on Source
@@ -308,14 +326,14 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), orm: bool = 
             found = seeds_last(found)
             # A file named before its folder (a `bootstrap:` file before `check .`) stays where
             # it was named: it runs first.
-            named = {Path(f).resolve() for f in out if f != STDIN}
+            named = {real(f) for f in out if f != STDIN}
             out.extend(
                 str(p)
                 for p in _follow_journals(found)
-                if not _excluded(p, patterns) and p.resolve() not in named
+                if not _excluded(p, patterns) and real(p) not in named
             )
         elif not path.exists():
-            raise InputError("no such file or directory", raw)
+            raise InputError(BROKEN_LINK if path.is_symlink() else "no such file or directory", raw)
         elif not _excluded(path, patterns):
             out.append(raw)
         else:
@@ -383,14 +401,14 @@ def with_history(files: list[str], exclude: Iterable[str] = ()) -> tuple[list[st
             given.setdefault(Path(raw).parent, []).append(raw)
     context: set[str] = set()
     for folder, names in given.items():
-        mine = {Path(name).resolve(): name for name in names}
+        mine = {real(name): name for name in names}
         # Rails migrations too run in their names' order (db/migrate/<timestamp>_*.rb).
         kinds = {"*.sql"} | ({"*.rb"} if any(n.endswith(".rb") for n in names) else set())
         found = (p for kind in kinds for p in folder.glob(kind) if p.is_file())
         siblings = sorted(found, key=migration_key)
-        last = max((i for i, p in enumerate(siblings) if p.resolve() in mine), default=-1)
+        last = max((i for i, p in enumerate(siblings) if real(p) in mine), default=-1)
         for path in siblings[: last + 1]:
-            name = mine.pop(path.resolve(), None)
+            name = mine.pop(real(path), None)
             if name is not None:
                 out.append(name)
             elif not _excluded(path, patterns):
@@ -416,5 +434,5 @@ def _tool_folder(path: Path, root: Path) -> bool:
 
 def _excluded(path: Path, patterns: list[str]) -> bool:
     """Absolute patterns (from a config file) match the resolved path; others match the end."""
-    resolved = path.resolve().as_posix()
+    resolved = real(path).as_posix()
     return any(fnmatch(resolved, p) if os.path.isabs(p) else path.match(p) for p in patterns)
