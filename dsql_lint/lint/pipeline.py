@@ -1220,7 +1220,7 @@ class Linter:
         if UNKNOWN_IGNORE in special:
             everything = suppress.everything(whole, by_statement)
             for item, value in suppress.unknown(everything, *self._rule_ids()):
-                owner = _statement_at(statements, item.start)
+                owner = _statement_at(source, statements, item.start, item.end)
                 variables = {"code": value}
                 kept.append(
                     diagnostic(owner, special[UNKNOWN_IGNORE], item.start, item.end, variables)
@@ -1229,7 +1229,7 @@ class Linter:
         if self.options.report_unused_ignores and rule is not None:
             for item in suppress.unused(whole, by_statement):
                 text = short(source.text[item.start : item.end])
-                owner = _statement_at(statements, item.start)
+                owner = _statement_at(source, statements, item.start, item.end)
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
 
@@ -1415,11 +1415,16 @@ def _regroup(results: list[_T], files: list[list[Statement]]) -> list[list[_T]]:
 _READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 
-def _statement_at(statements: list[Statement], offset: int) -> Statement:
+def _statement_at(source: Source, statements: list[Statement], start: int, end: int) -> Statement:
+    """The statement a suppression comment at `start`..`end` belongs to: in a file of
+    comments only, the comment itself stands as the finding's statement."""
     for statement in statements:
-        if statement.end >= offset:
+        if statement.end >= start:
             return statement
-    return statements[-1]
+    if statements:
+        return statements[-1]
+    line, col = source.position(start)
+    return Statement(source, 0, start, end, line, col)
 
 
 def _node_diagnostic(
