@@ -20,7 +20,7 @@ from sqlglot import exp
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import Rule, worded
 from dsql_lint.engine.ruleset import (
     BAD_INCLUDE,
     ORM_NOTE,
@@ -418,11 +418,9 @@ def _command_verdict(
             own = ruleset.by_code.get(command.rule)
             if own is None or _has(found, own.code):
                 return []
-            found_here = _statement_diagnostic(own, statement, {})
-            if own.fix is not FixAvailability.NONE:  # its fixer rewrites a clause, not this
-                why = f"{command.name} can never succeed: remove the statement"
-                found_here = replace(found_here, fix=FixAvailability.NONE, fix_note=why)
-            return [found_here]
+            return [
+                _refused_under(own, statement, statement.start, statement.end, {}, command.name)
+            ]
         rule = special.get(UNSUPPORTED_COMMAND)
         if rule is None:
             return []
@@ -470,8 +468,14 @@ def _action_verdicts(
             active = [code for code in action.rules if code in ruleset.codes]
             if action.rules and (not active or any(_reported(found, c, ruleset) for c in active)):
                 continue  # its own rule reported it, or the user turned those rules off
-            why = action.why or f"`dsql-lint explain {action.rules[0]}` says why"
-            variables = {"command": name, "why": why}
+            if active:
+                # Its rule's match reads another command's spelling (ATTACH PARTITION of
+                # ALTER TABLE, not of ALTER INDEX): reported under that rule all the same, as a
+                # refused command of an object kind with a rule is.
+                own = ruleset.by_code[active[0]]
+                out.append(_refused_under(own, statement, start, end, {}, name))
+                continue
+            variables = {"command": name, "why": str(action.why)}
             out.append(diagnostic(statement, refused, start, end, variables))
         elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
             # A finding fix can remove does not speak for the action: the warning would only
@@ -490,6 +494,18 @@ def _action_verdicts(
             )
             out.append(diagnostic(statement, unread, start, end, {"error": error}))
     return out
+
+
+def _refused_under(
+    own: Rule, statement: Statement, start: int, end: int, variables: dict, name: str
+) -> Diagnostic:
+    """A refused command or action reported under the rule of its object kind, which its
+    match did not read: the rule's fixer rewrites a clause, not this, so it has no fix."""
+    found = diagnostic(statement, own, start, end, variables)
+    if own.fix is FixAvailability.NONE:
+        return found
+    why = f"{name} can never succeed: remove the statement"
+    return replace(found, fix=FixAvailability.NONE, fix_note=why)
 
 
 def _written(pattern: re.Pattern[str], text: str) -> str | None:
@@ -1291,6 +1307,7 @@ class Linter:
             variables = {
                 "runner": f"`{runner.command}`",
                 "writes": runner.writes,
+                "row": runner.row,
                 "help": runners.write_help(runner),
             }
             firsts: dict[int, Statement] = {}  # each runner transaction's first DDL
@@ -1475,6 +1492,12 @@ def diagnostic(
     source = statement.source
     line, col = source.position(start)
     end_line, end_col = source.position(max(start, end - 1))
+    message, suggestion = rule.message, rule.suggestion
+    if rule.message_when or rule.suggestion_when:
+        written, before = source.text[start:end], source.text[statement.start : start]
+        message = worded(message, rule.message_when, written, before)
+        if suggestion is not None:
+            suggestion = worded(suggestion, rule.suggestion_when, written, before)
     return Diagnostic(
         path=source.display_path,
         start=start,
@@ -1486,8 +1509,8 @@ def diagnostic(
         code=rule.code,
         name=rule.name,
         severity=rule.severity,
-        message=render(rule.message, variables),
-        suggestion=_suggestion(source, rule, variables),
+        message=render(message, variables),
+        suggestion=_suggestion(source, rule, suggestion, variables),
         fix=rule.fix,
         statement=statement.index,
         byte_start=source.byte_offset(start),
@@ -1496,16 +1519,16 @@ def diagnostic(
     )
 
 
-def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
-    """The rule's fix, or the framework's own words for it (where the SQL was generated, or
-    in a framework's migration such as Supabase's)."""
+def _suggestion(source: Source, rule: Rule, suggestion: str | None, variables: dict) -> str | None:
+    """The rule's help for this finding (`suggestion`), or the framework's own words for it
+    (where the SQL was generated, or in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         hint = source.hints[rule.name]
         return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
-    return render(rule.suggestion, variables) if rule.suggestion else None
+    return render(suggestion, variables) if suggestion else None
 
 
 def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:
