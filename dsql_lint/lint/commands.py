@@ -119,6 +119,8 @@ def identify(code: str) -> Command | None:
         inner = identify(code[copied.end() :])
         if inner is not None and inner.verdict == REFUSED:
             return inner
+    if words[0] == "COPY" and _BINARY.search(code):
+        return Command("COPY ... binary format", UNDOCUMENTED, table()["COPY"].example)
     if words[0] == "CREATE":
         kind = next((i for i, w in enumerate(words[1:], 1) if w not in _MODIFIERS), len(words))
         words = ["CREATE", *words[kind:]]
@@ -149,6 +151,12 @@ def _leading() -> frozenset[str]:
     return frozenset(name.split()[0] for name in [*table(), *_ALIASES] if " " in name)
 
 
+# COPY's binary format, in each of its spellings: `(FORMAT binary)`, `WITH BINARY`, and the
+# older `COPY BINARY t`. The facts record COPY FROM STDIN as accepted, of no format.
+_BINARY = re.compile(
+    r"\bFORMAT\s+'?binary\b'?|\bWITH\s+BINARY\b|^\s*COPY\s+BINARY\b|\bSTD(?:IN|OUT)\s+BINARY\b",
+    re.I,
+)
 _COPY_OF = re.compile(r"\s*COPY\s*\(\s*(?=(?:WITH|INSERT|UPDATE|DELETE|MERGE)\b)", re.IGNORECASE)
 _CTE_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[()]|[A-Za-z_]\w*")
 _AFTER_CTES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
