@@ -3,6 +3,9 @@ reported, and under the rule of what it does; a finding's words fit its statemen
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from helpers import lint_text
 
@@ -82,3 +85,65 @@ def test_every_read_of_a_setting_dsql_lacks_is_reported(read: str, setting: str)
     assert [str(a) for a in answers] == (
         [f'42704 unrecognized configuration parameter "{setting}"'] if errs else []
     )
+
+
+FACTS = Path(__file__).resolve().parents[2] / "shared" / "dsql-facts.md"
+if not FACTS.is_file():
+    FACTS = Path("/work/shared/dsql-facts.md")
+
+# Each limit of the facts' "Limits" table, as written there: the rules that report it, or why
+# the text of a migration cannot show it (then `None` for rules).
+LIMITS: dict[str, tuple[tuple[str, ...], str]] = {
+    "24 indexes per table": (("DSQL801",), ""),
+    "8 columns per index or primary key": (("DSQL802", "DSQL803"), ""),
+    "1 KiB index key": (
+        (),
+        "a key's size is its values' (text, varchar and numeric keys vary), known at run time",
+    ),
+    "255 columns per table": (("DSQL804",), ""),
+    "2 MiB per row": (
+        (),
+        "a row's size is its values' as stored, known at run time; a migration's literals that"
+        " large are not checked",
+    ),
+    "1 MiB per column value": (
+        (),
+        "a value's size is known at run time (parameters, computed values); a migration's"
+        " literal that large is not checked",
+    ),
+    "1,000 tables": (("DSQL806",), ""),
+    "10 schemas": (("DSQL805",), ""),
+    "1 database": (("DSQL515",), ""),
+    "5,000 views": (("DSQL807",), ""),
+    "2 MiB per view definition": (
+        (),
+        "the definition DSQL stores is PostgreSQL's own rendering of the view's query, not the "
+        "text written; a query that long is not checked",
+    ),
+    "Identifiers over 63 bytes are truncated as in PostgreSQL": (
+        (),
+        "no error: PostgreSQL truncates them too, so the names match a PostgreSQL database's",
+    ),
+}
+
+
+def _limits() -> list[str]:
+    section = FACTS.read_text(encoding="utf-8").partition("## Limits")[2].partition("\n## ")[0]
+    body = section.partition("\n\n")[2]
+    sentences = [s.strip() for s in re.split(r"\.\s", body.replace("\n", " ")) if s.strip()]
+    items = [i.strip() for i in sentences[0].split(";")]
+    items[-1] = re.sub(r"\s*\(quotas page\)\.?$", "", items[-1])
+    return items + [re.sub(r"\s*\(3P\)\.?$", "", s) for s in sentences[1:]]
+
+
+@pytest.mark.skipif(not FACTS.is_file(), reason="shared/dsql-facts.md not present")
+def test_every_limit_of_the_facts_has_a_rule_or_a_reason() -> None:
+    """A limit added to the facts fails here until a rule reports it or a reason says why
+    the text cannot show it; each rule named cites the limit in its evidence."""
+    assert sorted(_limits()) == sorted(LIMITS)
+    for limit, (codes, reason) in LIMITS.items():
+        assert bool(codes) != bool(reason), limit
+        number = re.match(r"[\d,]+", limit)
+        for code in codes:
+            cited = " ".join(e.fact for e in RULES[code].evidence)
+            assert number is None or number.group() in cited, (limit, code, cited)

@@ -88,6 +88,7 @@ class Catalog:
     tables: dict[Key, Table] = field(default_factory=dict)
     index_tables: dict[str, Key] = field(default_factory=dict)
     sequences: dict[Key, Sequence] = field(default_factory=dict)
+    views: set[Key] = field(default_factory=set)  # counted against the quota, DSQL807
     # The domains whose base type DSQL refuses as a column's: name -> the rules that said so
     refused_domains: dict[Key, tuple[str, ...]] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
@@ -253,6 +254,15 @@ def _drop_schema(catalog: Catalog, effect: Effect) -> None:
     catalog.schemas.discard(effect.name or "")
 
 
+def _create_view(catalog: Catalog, effect: Effect) -> None:
+    if effect.table is not None:
+        catalog.views.add(effect.table)
+
+
+def _drop_view(catalog: Catalog, effect: Effect) -> None:
+    catalog.views.discard(effect.table or ("", ""))
+
+
 def _create_sequence(catalog: Catalog, effect: Effect) -> None:
     assert effect.table is not None
     if effect.if_not_exists and effect.table in catalog.sequences:
@@ -290,8 +300,8 @@ def refused_domain(effects: list[Effect], codes: tuple[str, ...]) -> list[Effect
 
 
 def _unmodelled(catalog: Catalog, effect: Effect) -> None:
-    """Views, types, roles and constraints other than the primary key: no rule asks about
-    them; their effects are read by apply's crash check alone."""
+    """Roles and constraints other than the primary key: no rule asks about them; their
+    effects are read by apply's crash check alone."""
 
 
 APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
@@ -314,8 +324,8 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "add_constraint": _unmodelled,
     "validate_constraint": _unmodelled,
     "rename_constraint": _unmodelled,
-    "create_view": _unmodelled,
-    "drop_view": _unmodelled,
+    "create_view": _create_view,
+    "drop_view": _drop_view,
     "create_type": _create_type,
     "drop_type": _drop_type,
     "create_role": _unmodelled,
@@ -780,6 +790,7 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "table_columns": _count("columns"),
     "schemas": lambda catalog, subject: len(catalog.schemas),
     "tables": lambda catalog, subject: len(catalog.tables),
+    "views": lambda catalog, subject: len(catalog.views),
     # the schema the matched table name is qualified with was created in the input
     "table_schema_created": lambda catalog, subject: (
         subject.fact("table_schema") in catalog.schemas
