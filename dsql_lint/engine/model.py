@@ -168,20 +168,21 @@ def fill(message: str, written: str | None = None, taken: dict[str, str] | None 
 
 
 class Worded(NamedTuple):
-    """A message or help written for the findings whose text (else their statement up to
-    them) holds the words `when`, as a `dsql:` answer is keyed: `DROP TABLESPACE`."""
+    """A message or help written for the findings whose text holds the words `when` (`^ DROP
+    TABLESPACE`), or, for a key that starts with `...`, whose statement up to and with them
+    holds them (`... pg_settings` before the setting's name)."""
 
     when: str
     text: str
 
 
 def worded(default: str, variants: tuple[Worded, ...], written: str, before: str) -> str:
-    """The first variant keyed by words the finding's text holds, else by words its statement
-    holds up to it, else the default: the words a finding says fit its statement."""
-    for text in (written, before + written):
-        chosen = next((v for v in variants if words_pattern(v.when).search(text)), None)
-        if chosen is not None:
-            return chosen.text
+    """The first variant whose words the finding holds, else the default: the words a finding
+    says fit its statement."""
+    for variant in variants:
+        text = before + written if variant.when.startswith("...") else written
+        if words_pattern(variant.when).search(text):
+            return variant.text
     return default
 
 

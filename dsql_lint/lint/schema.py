@@ -23,6 +23,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
 
 from dsql_lint.syntax.dialect import is_validate_constraint
+from dsql_lint.syntax.pg_types import canonical
 
 DEFAULT_SCHEMA = "public"
 
@@ -771,6 +772,67 @@ def _type_key(node: exp.Expr) -> Key | None:
     return (DEFAULT_SCHEMA, folded(name)) if isinstance(name, exp.Identifier) else None
 
 
+# Character string types: `@@` on one of them searches text, through a text search
+# configuration (PostgreSQL's text @@ text, text @@ tsquery and tsvector @@ text).
+_STRING_TYPES = frozenset({"text", "character varying", "character", "name"})
+_STRING_RESULTS = (
+    exp.Lower,
+    exp.Upper,
+    exp.Concat,
+    exp.ConcatWs,
+    exp.DPipe,
+    exp.Trim,
+    exp.Substring,
+)
+
+
+def _text_search_operands(node: exp.Expr) -> tuple[bool, tuple[tuple[tuple[Key, ...], str], ...]]:
+    """Of a `@@` (MatchAgainst): whether an operand is a character string by its own form (a
+    cast, a string function), and the columns among its operands, each with the tables of
+    its query it may belong to. Of any other node (a text search function): (True, ())."""
+    if not isinstance(node, exp.MatchAgainst):
+        return True, ()
+    typed, columns = False, []
+    for operand in [node.this, *node.expressions]:
+        if isinstance(operand, exp.Cast):
+            written = operand.to.sql(dialect="postgres") if operand.to else ""
+            typed = typed or canonical(written) in _STRING_TYPES
+        elif isinstance(operand, _STRING_RESULTS):
+            typed = True
+        elif isinstance(operand, exp.Column) and operand.name:
+            columns.append((_query_tables(operand), operand.name.lower()))
+    return typed, tuple(columns)
+
+
+def _query_tables(column: exp.Column) -> tuple[Key, ...]:
+    """The tables of the query a column reference may come from: those its qualifier names
+    (a table or an alias), else every table of the query's FROM and JOINs."""
+    select = column.find_ancestor(exp.Select)
+    if select is None:
+        return ()
+    qualifier = column.table.lower()
+    found = []
+    for source in [select.args.get("from_"), *(select.args.get("joins") or [])]:
+        table = source.this if source is not None else None
+        if not isinstance(table, exp.Table):
+            continue
+        key = table_key(table)
+        if key is not None and qualifier in ("", table.alias_or_name.lower(), key[1]):
+            found.append(key)
+    return tuple(found)
+
+
+def _searches_text(catalog: Catalog, subject: Subject) -> bool:
+    typed, columns = subject.fact("text_search_operands")
+    for tables, column in columns:
+        kind = next(
+            (t.columns[column] for k in tables if (t := catalog.table(k)) and column in t.columns),
+            "",
+        )
+        typed = typed or canonical(kind) in _STRING_TYPES
+    return typed
+
+
 # What catalog conditions ask of the matched node.
 NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "type_key": _type_key,
@@ -778,6 +840,7 @@ NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "key_columns": key_columns,
     "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
     "default_sequence": _default_sequence,
+    "text_search_operands": _text_search_operands,
     "dropped": lambda node: dropped_name(node) if isinstance(node, exp.Drop) else None,
     # the schema a table name is qualified with (`auth` of auth.users); "" for none
     "table_schema": lambda node: (
@@ -817,6 +880,9 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "constraint_is_primary_key": _constraint_is_primary_key,
     # the type is a domain created earlier in the input over a type DSQL refuses in columns
     "domain_refused": lambda catalog, subject: subject.fact("type_key") in catalog.refused_domains,
+    # a text search function, or `@@` with an operand of a character string type (by its form
+    # or the catalog's column type): either needs a text search configuration
+    "searches_text": _searches_text,
 }
 
 
