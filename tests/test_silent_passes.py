@@ -147,3 +147,29 @@ def test_every_limit_of_the_facts_has_a_rule_or_a_reason() -> None:
         for code in codes:
             cited = " ".join(e.fact for e in RULES[code].evidence)
             assert number is None or number.group() in cited, (limit, code, cited)
+
+
+SOURCE = "CREATE TABLE src (id uuid PRIMARY KEY, tags text[], origin inet);\n"
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CREATE TABLE t (LIKE src);", "DSQL111"),
+        ("CREATE TABLE t (LIKE src INCLUDING ALL);", "DSQL111"),
+        ("CREATE TABLE t (id uuid PRIMARY KEY, LIKE src EXCLUDING INDEXES);", "DSQL111"),
+        ("CREATE TABLE t AS SELECT * FROM src;", "DSQL509"),
+        ("CREATE TABLE t AS SELECT ARRAY[1, 2] AS a;", "DSQL509"),
+        ("CREATE TABLE t AS TABLE src;", "DSQL509"),
+        ("SELECT tags INTO t FROM src;", "DSQL509"),
+        ("CREATE TABLE t PARTITION OF src FOR VALUES IN (1);", "DSQL505"),
+        ("CREATE TABLE t (a int) INHERITS (src);", "DSQL506"),
+        ("CREATE TABLE t OF src_type;", "DSQL525"),
+        ("CREATE MATERIALIZED VIEW t AS SELECT tags FROM src;", "DSQL510"),
+    ],
+)
+def test_every_way_a_table_takes_columns_from_another_is_refused(sql: str, code: str) -> None:
+    """A table that takes its columns from another table or a query: where that gives it a
+    column of a type DSQL refuses (or the form itself is refused), it is reported."""
+    found = lint_text(SOURCE + sql + "\n")
+    assert code in [d.code for d in found if d.line == 2], found

@@ -371,15 +371,32 @@ def _analyze_statement(
 
 def _effects(parsed: Parsed, found: list[Diagnostic]) -> list[cat.Effect]:
     """The statement's effects on the schema; a CREATE DOMAIN's say which rules refused its
-    base type, which the columns of the domain then are refused for (DSQL110)."""
+    base type, which the columns of the domain then are refused for (DSQL110); a table's,
+    which rules refused the types of its columns, which LIKE copies (DSQL111)."""
     tree = parsed.tree
     effects = cat.effects_of(tree)
+    table = next((e.table for e in effects if e.op in ("create_table", "add_columns")), None)
+    if table is not None and found:
+        refused: dict[str, tuple[str, ...]] = {}
+        for column in tree.find_all(exp.ColumnDef):
+            kind = column.args.get("kind")
+            if kind is None:
+                continue
+            start, end = node_span(parsed, kind)
+            codes = _errors_within(found, start, end)
+            if codes:
+                refused[cat.folded(column)] = codes
+        effects += cat.refused_columns(table, refused)
     base = tree.args.get("expression") if isinstance(tree, exp.Create) else None
     if base is None or not domains.is_domain_type(base):
         return effects
     start, end = node_span(parsed, base)
-    codes = tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
+    codes = _errors_within(found, start, end)
     return cat.refused_domain(effects, codes) if codes else effects
+
+
+def _errors_within(found: list[Diagnostic], start: int, end: int) -> tuple[str, ...]:
+    return tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
 
 
 def _command_verdict(

@@ -41,6 +41,8 @@ class Table:
     primary_key_name: str = ""  # the primary key constraint's name (PostgreSQL's default)
     key_changed_at: int = 0  # Catalog.statements when ADD PRIMARY KEY last changed the key
     previous_primary_key: tuple[str, ...] = ()  # the key before that change
+    # The columns whose type a rule refused (name -> its codes), which LIKE copies (DSQL111)
+    refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,6 +202,7 @@ def _drop_column(catalog: Catalog, effect: Effect) -> None:
     table = catalog.table(effect.table)
     if table is not None and effect.name:
         table.columns.pop(effect.name, None)
+        table.refused.pop(effect.name, None)
 
 
 def _rename_column(catalog: Catalog, effect: Effect) -> None:
@@ -210,6 +213,8 @@ def _rename_column(catalog: Catalog, effect: Effect) -> None:
     if old in table.columns:
         table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
     table.primary_key = tuple(new if c == old else c for c in table.primary_key)
+    if old in table.refused:
+        table.refused[new] = table.refused.pop(old)
 
 
 def _set_column_type(catalog: Catalog, effect: Effect) -> None:
@@ -253,6 +258,26 @@ def _create_schema(catalog: Catalog, effect: Effect) -> None:
 
 def _drop_schema(catalog: Catalog, effect: Effect) -> None:
     catalog.schemas.discard(effect.name or "")
+
+
+def _copy_columns(catalog: Catalog, effect: Effect) -> None:
+    source, target = catalog.table(effect.other), catalog.table(effect.table)
+    if source is None or target is None:
+        return
+    for name, kind in source.columns.items():
+        target.columns.setdefault(name, kind)
+    target.refused.update(source.refused)
+
+
+def _refuse_column(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None and effect.name:
+        table.refused[effect.name] = effect.keys
+
+
+def refused_columns(table: Key | None, refused: dict[str, tuple[str, ...]]) -> list[Effect]:
+    """The effects that mark a table's columns whose type a rule refused (name -> codes)."""
+    return [Effect("refuse_column", table, name=n, keys=c) for n, c in refused.items()]
 
 
 def _create_view(catalog: Catalog, effect: Effect) -> None:
@@ -325,6 +350,8 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "add_constraint": _unmodelled,
     "validate_constraint": _unmodelled,
     "rename_constraint": _unmodelled,
+    "copy_columns": _copy_columns,
+    "refuse_column": _refuse_column,
     "create_view": _create_view,
     "drop_view": _drop_view,
     "create_type": _create_type,
@@ -418,14 +445,22 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         schema = target if isinstance(target, exp.Schema) else None
         defs = schema.expressions if schema else []
         keys, pk_name = _primary_key(defs)
+        table = schema.this if schema else target
         effect = _on(
             "create_table",
-            schema.this if schema else target,
+            table,
             name=pk_name or None,
             columns=_columns(defs),
             keys=keys,
             if_not_exists=exists,
         )
+        # LIKE copies the other table's columns, those of refused types too
+        copies = [
+            _on("copy_columns", table, other=table_key(d.this))
+            for d in defs
+            if isinstance(d, exp.LikeProperty)
+        ]
+        return [e for e in (effect, *copies) if e is not None]
     elif kind == "INDEX" and isinstance(target, exp.Index):
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
@@ -841,6 +876,10 @@ NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
     "default_sequence": _default_sequence,
     "text_search_operands": _text_search_operands,
+    # the table a CREATE TABLE's LIKE copies
+    "like_source": lambda node: (
+        table_key(node.this) if isinstance(node, exp.LikeProperty) else None
+    ),
     "dropped": lambda node: dropped_name(node) if isinstance(node, exp.Drop) else None,
     # the schema a table name is qualified with (`auth` of auth.users); "" for none
     "table_schema": lambda node: (
@@ -883,6 +922,10 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     # a text search function, or `@@` with an operand of a character string type (by its form
     # or the catalog's column type): either needs a text search configuration
     "searches_text": _searches_text,
+    # the table LIKE copies has columns of a type a rule refused (it was created in the input)
+    "copies_refused_columns": lambda catalog, subject: bool(
+        (table := catalog.table(subject.fact("like_source"))) and table.refused
+    ),
 }
 
 
