@@ -3,6 +3,7 @@ reported, and under the rule of what it does; a finding's words fit its statemen
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from helpers import lint_text
 
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.loader import builtin_rules_dir, load_rules
+from dsql_lint.engine.matchers import code_only
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.settings import LintOptions
 from dsql_lint.syntax.source import Source
@@ -173,3 +175,96 @@ def test_every_way_a_table_takes_columns_from_another_is_refused(sql: str, code:
     column of a type DSQL refuses (or the form itself is refused), it is reported."""
     found = lint_text(SOURCE + sql + "\n")
     assert code in [d.code for d in found if d.line == 2], found
+
+
+# The help's words for a part of the statement: "Remove the TABLESPACE clause", "the SET
+# TABLESPACE action".
+_CLAUSE = re.compile(r"\bthe ((?:[A-Z][A-Z_]+ )*[A-Z][A-Z_]+) (?:clause|action|option)\b")
+
+
+@functools.cache
+def _fixture_findings() -> list[tuple[str, str, str, str, str]]:
+    """(fixture, code, help, statement after its command's words, finding's text) of every
+    finding on every rule's failing fixtures."""
+    from rule_fixtures import FIXTURES, fixture_inputs, fixture_options, fixture_text
+
+    from dsql_lint.lint import commands
+    from dsql_lint.syntax.split import split
+
+    out = []
+    for path in sorted(p for folder in FIXTURES.iterdir() if folder.is_dir()
+                       for p in fixture_inputs(folder, "fail")):  # fmt: skip
+        text = fixture_text(path)
+        options = fixture_options(text)
+        source = Source(str(path), text)
+        report = lint_sources(
+            [source],
+            LintOptions(target=options.target, assume_in_transaction=options.assume_in_transaction),
+        )
+        statements = split(source)
+        for d in report.diagnostics:
+            if not d.suggestion or not 0 <= d.statement < len(statements):
+                continue
+            code = code_only(statements[d.statement].text)
+            command = commands.identify(code)
+            lead = len(command.name.split()) if command and " ... " not in command.name else 1
+            rest = " ".join(re.findall(r"[A-Za-z_]\w*", code)[lead:]).upper()
+            out.append((path.name, d.code, d.suggestion, rest, text[d.start : d.end]))
+    return out
+
+
+def test_the_help_names_only_clauses_the_statement_has() -> None:
+    """A finding whose help tells to remove or change a clause (an action, an option) is on
+    a statement that has it, beside its command's own words: DROP TABLESPACE has no
+    TABLESPACE clause to remove."""
+    wrong = [
+        (name, code, help_text)
+        for name, code, help_text, rest, _ in _fixture_findings()
+        for clause in _CLAUSE.findall(help_text)
+        if not re.search(rf"\b{clause}\b", rest)
+    ]
+    assert wrong == []
+
+
+def test_the_help_names_the_type_the_fix_writes() -> None:
+    """A type change's help names what its fix writes for that finding's type (money:
+    NUMERIC(19, 2), not TEXT)."""
+    from dsql_lint.syntax.pg_types import canonical
+
+    wrong = []
+    for name, code, help_text, _, written in _fixture_findings():
+        fixer = RULES[code].fixer
+        if fixer.get("action") != "replace-type" or not isinstance(fixer.get("with"), str):
+            continue  # (a type chosen by the user's option names each choice)
+        by_type = {canonical(k) or k.lower(): v for k, v in fixer.get("by-type", {}).items()}
+        wanted = by_type.get(canonical(written) or written.lower(), fixer["with"])
+        if str(wanted).upper() not in help_text.upper():
+            wrong.append((name, code, written, wanted, help_text))
+    assert wrong == []
+
+
+# Each language's frameworks' own words: a help in a file of one names none of the others'.
+_FRAMEWORK_WORDS = {
+    ".py": ("knex", "queryInterface", "queryRunner", "JavaScript", "schema.rb"),
+    ".js": ("manage.py", "RunSQL", "op.execute", "schema.rb"),
+    ".ts": ("manage.py", "RunSQL", "op.execute", "schema.rb"),
+    ".rb": ("knex", "queryInterface", "queryRunner", "manage.py", "RunSQL"),
+}
+
+
+def test_a_help_in_a_frameworks_file_speaks_its_language() -> None:
+    """DSQL016's help on a Django field class is Django's (sqlmigrate, RunSQL), not the
+    JavaScript libraries' raw calls; and so for every finding of every ORM fixture."""
+    from dsql_lint.lint.pipeline import lint_paths
+
+    orm = Path(__file__).resolve().parents[1] / "fixtures" / "orm"
+    report = lint_paths([str(orm)], LintOptions())
+    wrong = [
+        (d.path, d.code, word)
+        for d in report.diagnostics
+        for word in _FRAMEWORK_WORDS.get(Path(d.path).suffix, ())
+        if word.lower() in (d.suggestion or "").lower()
+    ]
+    assert wrong == []
+    unknown = [d for d in report.diagnostics if d.code == "DSQL016" and d.path.endswith(".py")]
+    assert unknown and all("manage.py sqlmigrate" in str(d.suggestion) for d in unknown)
