@@ -268,3 +268,24 @@ def test_a_help_in_a_frameworks_file_speaks_its_language() -> None:
     assert wrong == []
     unknown = [d for d in report.diagnostics if d.code == "DSQL016" and d.path.endswith(".py")]
     assert unknown and all("manage.py sqlmigrate" in str(d.suggestion) for d in unknown)
+
+
+@pytest.mark.parametrize("routine", ["FUNCTION f() RETURNS void", "PROCEDURE p()"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "LANGUAGE sql AS $$ SELECT 1; TRUNCATE t; $$",
+        "AS $b$ SELECT 1; TRUNCATE t; $b$ LANGUAGE SQL",
+        "LANGUAGE sql AS 'SELECT ''a;b''; TRUNCATE t'",
+        "LANGUAGE sql BEGIN ATOMIC SELECT 1; TRUNCATE t; END",
+        "LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  TRUNCATE t;\nEND",
+        # no LANGUAGE: a BEGIN ATOMIC body is SQL
+        "BEGIN ATOMIC SELECT 1; TRUNCATE t; END",
+    ],
+)
+def test_every_spelling_of_a_sql_routines_body_is_linted(routine: str, body: str) -> None:
+    """The statements of a LANGUAGE sql body, however it is written, are linted as the file's
+    statements are: TRUNCATE in it is DSQL701, at the TRUNCATE."""
+    sql = f"CREATE OR REPLACE {routine} {body};\n"
+    found = [(d.code, sql[d.start : d.start + 8]) for d in lint_text(sql)]
+    assert ("DSQL701", "TRUNCATE") in found, found
