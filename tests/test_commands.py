@@ -341,6 +341,9 @@ GRANT_KINDS_18 = {
     "SCHEMA": ("SCHEMA s", None),
     "TABLESPACE": ("TABLESPACE s", "DSQL507"),
     "TYPE": ("TYPE mood", "DSQL514"),
+    # a table whose name is a kind's keyword: PostgreSQL reads it as a table
+    "a table named type": ("type", None),
+    "a table named tablespace": ("tablespace", None),
 }
 
 

@@ -191,6 +191,7 @@ def _comment_on(kind: list[str]) -> Command | None:
 # GRANT/REVOKE ... ON <kind> name: the words after ON; a kind PostgreSQL spells otherwise in
 # its ALTER command.
 _PRIVILEGES_ON = re.compile(r"\s*(?:GRANT|REVOKE)\b.*?\bON\s+(.*)", re.I | re.S)
+_OBJECT_WORDS = re.compile(r'"[^"]*"|[\w$]+')  # the kind, then the object's name (`1` too)
 _GRANT_KIND_ALIASES = {"FOREIGN SERVER": "SERVER"}
 # Kinds DSQL holds whatever ALTER <kind> says of changing them: its one database (ALTER DATABASE
 # is refused for its settings, not for the database).
@@ -200,7 +201,7 @@ _HELD_KINDS = frozenset({"DATABASE"})
 _UNDOCUMENTED_KINDS = frozenset({"PARAMETER"})
 
 
-def _privileges(verb: str, code: str) -> Command | None:
+def _privileges(verb: str, code: str) -> Command:
     """GRANT/REVOKE on an object of a kind DSQL cannot hold fails as ALTER <kind> does (a
     tablespace, a type, a foreign server, a large object, a procedure); on a kind it holds but
     whose privileges the facts do not document, as ALTER <kind> is undocumented (a domain)."""
@@ -208,8 +209,10 @@ def _privileges(verb: str, code: str) -> Command | None:
     granted = _PRIVILEGES_ON.match(code)
     if granted is None:  # GRANT role TO role
         return known[verb]
-    kind = [w.upper() for w in _WORDS.findall(granted.group(1), 0, 120)[:4]]
-    for size in range(min(_LONGEST - 1, len(kind)), 0, -1):
+    kind = [w.upper() for w in _OBJECT_WORDS.findall(granted.group(1), 0, 120)[:4]]
+    for size in range(min(_LONGEST - 1, len(kind) - 1), 0, -1):
+        if kind[size] in ("TO", "FROM"):  # `ON type TO r`: a table named type
+            continue
         name = " ".join(kind[:size])
         if name in _UNDOCUMENTED_KINDS:
             return Command(f"{verb} ... ON {name}", UNDOCUMENTED, known[verb].example)
@@ -231,7 +234,7 @@ def _privileges(verb: str, code: str) -> Command | None:
 _CALLED = re.compile(r"\s*CALL\s+(?:(\w+|\"[^\"]+\")\s*\.\s*)?(\w+|\"[^\"]+\")", re.I)
 
 
-def _call(code: str) -> Command | None:
+def _call(code: str) -> Command:
     """CALL of a procedure of the user's fails as CREATE PROCEDURE does: DSQL holds none."""
     known = table()
     called = _CALLED.match(code)

@@ -435,9 +435,7 @@ def _command_verdict(
             own = ruleset.by_code.get(command.rule)
             if own is None or _has(found, own.code):
                 return []
-            return [
-                _refused_under(own, statement, statement.start, statement.end, {}, command.name)
-            ]
+            return [_refused_under(own, statement, statement.start, statement.end, command.name)]
         rule = special.get(UNSUPPORTED_COMMAND)
         if rule is None:
             return []
@@ -490,7 +488,7 @@ def _action_verdicts(
                 # ALTER TABLE, not of ALTER INDEX): reported under that rule all the same, as a
                 # refused command of an object kind with a rule is.
                 own = ruleset.by_code[active[0]]
-                out.append(_refused_under(own, statement, start, end, {}, name))
+                out.append(_refused_under(own, statement, start, end, name))
                 continue
             variables = {"command": name, "why": str(action.why)}
             out.append(diagnostic(statement, refused, start, end, variables))
@@ -513,12 +511,10 @@ def _action_verdicts(
     return out
 
 
-def _refused_under(
-    own: Rule, statement: Statement, start: int, end: int, variables: dict, name: str
-) -> Diagnostic:
+def _refused_under(own: Rule, statement: Statement, start: int, end: int, name: str) -> Diagnostic:
     """A refused command or action reported under the rule of its object kind, which its
     match did not read: the rule's fixer rewrites a clause, not this, so it has no fix."""
-    found = diagnostic(statement, own, start, end, variables)
+    found = diagnostic(statement, own, start, end, {})
     if own.fix is FixAvailability.NONE:
         return found
     why = f"{name} can never succeed: remove the statement"
