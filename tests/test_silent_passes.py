@@ -289,3 +289,32 @@ def test_every_spelling_of_a_sql_routines_body_is_linted(routine: str, body: str
     sql = f"CREATE OR REPLACE {routine} {body};\n"
     found = [(d.code, sql[d.start : d.start + 8]) for d in lint_text(sql)]
     assert ("DSQL701", "TRUNCATE") in found, found
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CALL refresh_totals();", "DSQL518"),  # a procedure of the user's
+        ("CALL app.refresh_totals(1);", "DSQL518"),
+        ("LISTEN jobs;", "DSQL704"),
+        ("NOTIFY jobs, 'x';", "DSQL704"),
+        ("UNLISTEN *;", "DSQL704"),
+        ("REFRESH MATERIALIZED VIEW daily;", "DSQL510"),
+        ("FETCH 10 FROM c;", "DSQL707"),
+        ("MOVE NEXT IN c;", "DSQL707"),
+        ("CLOSE c;", "DSQL707"),
+        ("EXECUTE q(1);", "DSQL705"),
+        ("ALTER INDEX i ATTACH PARTITION j;", "DSQL505"),
+        ("ALTER TABLE t OF person;", "DSQL525"),
+        ("GRANT USAGE ON TYPE mood TO app;", "DSQL514"),
+        ("DROP TABLESPACE fast;", "DSQL507"),
+        # uses of what DSQL holds stay clean
+        ("CALL sys.wait_for_job('a1b2c3d4e5f6g7h8i9j0k1l2m3');", None),
+        ("SELECT nextval('orders_seq');", None),
+        ("GRANT SELECT ON orders TO app;", None),
+    ],
+)
+def test_a_use_of_an_object_kind_reports_under_that_kinds_rule(sql: str, code: str) -> None:
+    """Using (calling, listening to, refreshing, fetching from, attaching) an object of a kind
+    DSQL cannot hold fails as creating it does: under that kind's rule, never DSQL005."""
+    assert _errors(sql) == ([code] if code else [])
