@@ -216,8 +216,9 @@ def test_each_action_is_judged_at_its_span() -> None:
     text = "ALTER TABLE t ADD COLUMN d int, ALTER COLUMN c DROP IDENTITY, CLUSTER ON i, OF ty;\n"
     found = lint_text(text)
     assert _at(found, "DSQL006") == [(33, 61), (63, 75)]
-    assert _at(found, "DSQL005") == [(77, 82)]
-    assert "ALTER TABLE ... OF can never succeed on DSQL: a typed table" in found[-1].message
+    # refused, and reported under the rule of its object kind (typed tables), at the action
+    assert _at(found, "DSQL525") == [(77, 82)]
+    assert found[-1].message.startswith("A typed table (ALTER TABLE ... OF type)")
 
 
 def test_a_refused_action_is_its_rules_to_report() -> None:
@@ -227,6 +228,45 @@ def test_a_refused_action_is_its_rules_to_report() -> None:
     # The user turned the rule off: the action is not reported in its place.
     text = "ALTER TABLE t ALTER COLUMN c SET COMPRESSION lz4;\n"
     assert lint_text(text, ignore=("DSQL611",)) == []
+
+
+def test_a_refused_action_about_an_object_kind_with_a_rule_is_reported_under_it() -> None:
+    """ALTER INDEX ... ATTACH PARTITION is DSQL505 as ALTER TABLE's is, DEPENDS ON EXTENSION
+    DSQL512 as ALTER EXTENSION is: an action refused with only a `why` names no object kind
+    (one of its words, or its leading words) that a rule reports elsewhere."""
+    ruled: dict[str, str] = {}
+    for entries in actions.table().values():
+        for entry in entries:
+            if entry.verdict == commands.REFUSED and entry.rules:
+                ruled[" ".join(re.findall(r"\b[A-Z]{2,}\b", entry.action))] = entry.rules[0]
+    for command in commands.table().values():
+        if command.verdict == commands.REFUSED and command.rule is not None:
+            kind = command.name.split(" ", 1)[-1] if " " in command.name else command.name
+            ruled.setdefault(kind, command.rule)
+    misfiled = []
+    for entries in actions.table().values():
+        for entry in entries:
+            if entry.verdict != commands.REFUSED or entry.rules:
+                continue
+            words = re.findall(r"\b[A-Z]{2,}\b", entry.action)
+            phrases = {
+                " ".join(words[i:j])
+                for i in range(len(words))
+                for j in range(i + 1, len(words) + 1)
+            }
+            misfiled += [(entry.name, ruled[p]) for p in sorted(phrases) if p in ruled]
+    # DSQL610 judges ADD PRIMARY KEY (columns) against the schema (a key of a table created
+    # earlier in the input is DSQL621's); USING INDEX is refused whatever the table.
+    kept = ("ALTER TABLE ... ADD [ CONSTRAINT constraint_name ] PRIMARY KEY USING INDEX", "DSQL610")
+    assert misfiled == [kept]
+    for sql, code in [
+        ("ALTER INDEX i ATTACH PARTITION j;\n", "DSQL505"),
+        ("ALTER FUNCTION f(int) NO DEPENDS ON EXTENSION e;\n", "DSQL512"),
+        ("ALTER TABLE t NOT OF;\n", "DSQL525"),
+    ]:
+        assert [d.code for d in lint_text(sql)] == [code], sql
+    # Turning the rule off leaves nothing for DSQL005 to take.
+    assert lint_text("ALTER INDEX i ATTACH PARTITION j;\n", ignore=("DSQL505",)) == []
 
 
 def test_a_finding_on_one_of_several_actions_does_not_hide_the_others() -> None:

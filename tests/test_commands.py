@@ -317,6 +317,57 @@ def test_a_refused_statement_about_an_object_kind_with_a_rule_is_reported_under_
     assert lint_text("DROP TYPE mood;\n", ignore=("DSQL514",)) == []
 
 
+# The object kinds of PostgreSQL 18's GRANT synopsis (REVOKE's are the same), each with an
+# object of it and what DSQL answers a GRANT on it: the rule of a kind DSQL cannot hold (as
+# ALTER of that kind), DSQL005 where no rule has the kind, DSQL006 where the facts are silent.
+GRANT_KINDS_18 = {
+    "TABLE": ("TABLE t", None),
+    "": ("t", None),
+    "ALL TABLES IN SCHEMA": ("ALL TABLES IN SCHEMA s", None),
+    "SEQUENCE": ("SEQUENCE s", None),
+    "ALL SEQUENCES IN SCHEMA": ("ALL SEQUENCES IN SCHEMA s", None),
+    "DATABASE": ("DATABASE postgres", None),
+    "DOMAIN": ("DOMAIN d", "DSQL006"),
+    "FOREIGN DATA WRAPPER": ("FOREIGN DATA WRAPPER w", "DSQL522"),
+    "FOREIGN SERVER": ("FOREIGN SERVER s", "DSQL522"),
+    "FUNCTION": ("FUNCTION f(int)", None),
+    "PROCEDURE": ("PROCEDURE p(int)", "DSQL518"),
+    "ROUTINE": ("ROUTINE f(int)", None),
+    "ALL FUNCTIONS IN SCHEMA": ("ALL FUNCTIONS IN SCHEMA s", None),
+    "LANGUAGE": ("LANGUAGE plpgsql", "DSQL005"),
+    "LANGUAGE sql": ("LANGUAGE sql", "DSQL006"),
+    "LARGE OBJECT": ("LARGE OBJECT 1", "DSQL005"),
+    "PARAMETER": ("PARAMETER work_mem", "DSQL006"),
+    "SCHEMA": ("SCHEMA s", None),
+    "TABLESPACE": ("TABLESPACE s", "DSQL507"),
+    "TYPE": ("TYPE mood", "DSQL514"),
+    # a table whose name is a kind's keyword: PostgreSQL reads it as a table
+    "a table named type": ("type", None),
+    "a table named tablespace": ("tablespace", None),
+}
+
+
+@pytest.mark.parametrize("kind", list(GRANT_KINDS_18))
+@pytest.mark.parametrize("verb", ["GRANT ALL ON {} TO r;", "REVOKE ALL ON {} FROM r;"])
+def test_grant_and_revoke_on_each_object_kind_get_that_kinds_verdict(verb: str, kind: str) -> None:
+    """GRANT/REVOKE on a kind of object DSQL cannot hold fails as ALTER of it does, under the
+    kind's own rule, so that no such GRANT passes as "All clean"."""
+    written, code = GRANT_KINDS_18[kind]
+    found = [d.code for d in lint_text(verb.format(written) + "\n")]
+    assert found == ([code] if code else []), found
+
+
+def test_calling_a_procedure_is_the_procedures_rule_and_dsqls_own_are_clean() -> None:
+    """DSQL holds no procedure of the user's (DSQL518): CALL of one fails as CREATE PROCEDURE
+    does; DSQL's own, in schema sys, stay clean."""
+    for sql in ("CALL p();", "CALL app.refresh_totals(1, 'x');", 'CALL "Import"();'):
+        assert [d.code for d in lint_text(sql + "\n")] == ["DSQL518"], sql
+    for sql in ("CALL sys.wait_for_job('a1b2c3d4e5f6g7h8i9j0k1l2m3');",
+                "call SYS.wait_for_job('a1b2c3d4e5f6g7h8i9j0k1l2m3');"):  # fmt: skip
+        assert lint_text(sql + "\n") == [], sql
+    assert lint_text("CALL p();\n", ignore=("DSQL518",)) == []
+
+
 def test_a_refused_object_statement_has_no_fix_of_its_rule() -> None:
     (found,) = lint_text("DROP TABLESPACE s;\n")
     assert (found.code, found.fix.value) == ("DSQL507", "none")

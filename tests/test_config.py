@@ -225,6 +225,23 @@ def test_unused_ignores_reported_on_request() -> None:
     assert [(d.code, d.line, d.col) for d in found] == [("DSQL002", 1, 27)]
 
 
+@pytest.mark.parametrize(
+    "directive",
+    ["-- dsql-lint: ignore DSQL101", "-- dsql-lint: ignore-file DSQL101", "-- noqa: DSQL101"],
+)
+@pytest.mark.parametrize("before", ["", "\n", "SELECT 1;\n", "/* only a comment */\n"])
+def test_a_suppression_after_the_last_statement_is_reported_not_a_crash(
+    directive: str, before: str
+) -> None:
+    """A file of comments only, or a suppression below the last statement: no statement for
+    it to cover, so it suppresses nothing and says so, with an unknown code named too."""
+    found = lint_text(before + directive + "\n", report_unused_ignores=True)
+    line = before.count("\n") + 1
+    assert [(d.code, d.line) for d in found] == [("DSQL002", line)]
+    unknown = lint_text(before + directive.replace("DSQL101", "DSQL999") + "\n")
+    assert [(d.code, d.line) for d in unknown] == [("DSQL003", line)]
+
+
 def test_inline_ignores_take_prefixes_and_names_as_ignore_does() -> None:
     text = (
         "CREATE TABLE a (id serial, tags text[]); -- dsql-lint: ignore DSQL1\n"

@@ -172,6 +172,15 @@ def test_findings_name_the_runner_its_write_and_its_remedy() -> None:
     # Where its behaviour is not read from a source here, the help says so.
     goose = next(d for d in check(PROJECTS / "goose") if d["code"] == "DSQL407")
     assert "(not confirmed against goose's source)" in goose["suggestion"]
+    # A seed file's row is no version row: each finding names the row its runner writes.
+    rows = {
+        Path(d["path"]).name: d["message"]
+        for d in check(PROJECTS / "supabase-seed")
+        if d["code"] == "DSQL406"
+    }
+    assert "with its version row (" in rows["20261201000000_tags.sql"]
+    assert "with its `seed_files` row (" in rows["02_colours.sql"]
+    assert "writes its `seed_files` row in that transaction" in write_help(RUNNERS["supabase-seed"])
 
 
 @pytest.mark.parametrize(

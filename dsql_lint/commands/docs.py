@@ -12,7 +12,7 @@ import click
 
 from dsql_lint.commands.options import config_options, parse_target
 from dsql_lint.commands.runtime_answers import answering
-from dsql_lint.engine.model import Origin, Rule, readable
+from dsql_lint.engine.model import Origin, Rule, Worded, readable
 from dsql_lint.errors import UserError
 from dsql_lint.fix.fixers import fixer_for
 from dsql_lint.lint.commands import REFUSED, Command, table
@@ -238,6 +238,7 @@ def explain_text(rule: Rule) -> str:
         f"Status: {lifted}.",
         "",
         f"**Message:** {readable(rule.message)}",
+        *_variants(rule.message_when, readable),
         "",
         "### Why",
         "",
@@ -253,12 +254,20 @@ def explain_text(rule: Rule) -> str:
         lines += ["", "### Fixed example", "", "```sql", rule.docs.good, "```"]
     if rule.suggestion:
         lines += ["", f"**Suggestion:** {rule.suggestion}"]
+        lines += _variants(rule.suggestion_when, str)
     if rule.dsql:
         lines += ["", "### What Aurora DSQL answers", ""]
         lines += [f"- {a.filled().described('`')}" for a in rule.dsql]
     lines += ["", "### Evidence", ""]
     lines += [f"- {e.source} ({e.date}): {e.fact}" for e in rule.evidence]
     return "\n".join(lines) + "\n"
+
+
+def _variants(variants: tuple[Worded, ...], shown: Callable[[str], str]) -> list[str]:
+    """The words a finding says instead where its statement holds a variant's `when`."""
+    if not variants:
+        return []
+    return ["", *(f"- for `{v.when}`: {shown(v.text)}" for v in variants)]
 
 
 def reference(loaded: list[Rule]) -> str:

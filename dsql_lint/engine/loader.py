@@ -10,7 +10,7 @@ from typing import Any
 
 from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.cache import cached
-from dsql_lint.engine.model import Docs, DsqlAnswer, Evidence, Origin, Rule, Scope
+from dsql_lint.engine.model import Docs, DsqlAnswer, Evidence, Origin, Rule, Scope, Worded
 from dsql_lint.engine.yamlsource import line_of, load_yaml
 from dsql_lint.errors import RuleError
 
@@ -112,6 +112,8 @@ def _rule(path: Path, entry: Any, builtin: bool) -> Rule:
         scope=_enum(Scope, path, entry, "scope", "node"),
         message=_text(path, entry, "message"),
         suggestion=_text(path, entry, "suggestion", required=False),
+        message_when=_variants(path, entry, "message"),
+        suggestion_when=_variants(path, entry, "suggestion"),
         fix=_enum(FixAvailability, path, entry, "fix", "none"),
         match=match,
         evidence=_evidence(path, entry),
@@ -135,12 +137,36 @@ def _enum(kind: Any, path: Path, entry: dict, key: str, default: str | None = No
 
 
 def _text(path: Path, entry: dict, key: str, required: bool = True) -> str | None:
+    """A message or help: its text, or the last (the unkeyed default) of its variants."""
     value = entry.get(key)
     if value is None and not required:
         return None
+    if isinstance(value, list) and value and isinstance(value[-1], dict):
+        if set(value[-1]) != {"text"}:
+            raise _fail(
+                path, entry, f"the last of `{key}`'s variants is its default: text only", key
+            )
+        value = value[-1]["text"]
     if not isinstance(value, str) or not value.strip():
         raise _fail(path, entry, f"`{key}` must be non-empty text", key)
     return value.strip()
+
+
+def _variants(path: Path, entry: dict, key: str) -> tuple[Worded, ...]:
+    """`message:` or `suggestion:` written as a list of {when, text}, the last without `when`:
+    each finding says the first whose words it holds (`Worded`), as with `dsql:` answers."""
+    value = entry.get(key)
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value[:-1]:
+        if not isinstance(item, dict) or set(item) != {"when", "text"}:
+            raise _fail(path, entry, f"`{key}` variants have: when, text (the last: text)", key)
+        when, text = str(item["when"]).strip(), str(item["text"]).strip()
+        if not when or not text:
+            raise _fail(path, item, f"`{key}` variants need non-empty when and text", "when")
+        out.append(Worded(when, text))
+    return tuple(out)
 
 
 def _date(path: Path, entry: dict, key: str) -> dt.date | None:

@@ -28,7 +28,9 @@ A value-spec is a scalar (equality, case-insensitive), or a mapping of:
                                      groups (`(?P<name>...)`) that meet these conditions,
                                      so a regex finds a value and `number:`, `in:`... judge
                                      it, as they judge a tree's args
-Args are sqlglot's own (`this`, `kind`, `expressions`, ...); pseudo-args start with `$`:
+Args are sqlglot's own (`this`, `kind`, `expressions`, ...); args joined by `+` are read as
+one list, their items together (`columns+include: {count: {gt: 8}}`: an index's key and
+INCLUDE columns); pseudo-args start with `$`:
     $name (node.name), $text (the node's source text), $sql (the node regenerated),
     $code (the source text with comments and dollar-quoted bodies blanked out, so that a
     regex never matches inside a function body or a comment; single-quoted strings stay),
@@ -293,13 +295,25 @@ def _compile_arg(name: str, test: ValueTest, words: re.Pattern[str] | None) -> P
         rest_of = _rest_after(words)
         # None: the statement does not start with the words, so nothing is judged.
         return lambda node, ctx: (rest := rest_of(ctx)) is not None and test(rest, node, ctx)
-    getter = _pseudo_arg(name) if name.startswith("$") else None
+    getter = _pseudo_arg(name) if name.startswith("$") else _joined(name) if "+" in name else None
 
     def check(node: exp.Expr, ctx: Context) -> bool:
         value = getter(node, ctx) if getter else node.args.get(name)
         return test(value, node, ctx)
 
     return check
+
+
+def _joined(name: str) -> Callable[[exp.Expr, Context], Any]:
+    """`a+b`: the items of the list args `a` and `b` as one list (an arg absent: none)."""
+    names = name.split("+")
+    if not all(names):
+        raise CompileError(f"{name!r}: args joined by `+` each need a name")
+
+    def items(node: exp.Expr, ctx: Context) -> list[Any]:
+        return [item for arg in names for item in _items(node.args.get(arg))]
+
+    return items
 
 
 def _pseudo_arg(name: str) -> Callable[[exp.Expr, Context], Any]:

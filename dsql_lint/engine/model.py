@@ -101,11 +101,13 @@ def answer_for(
 @functools.cache
 def words_pattern(words: str) -> re.Pattern[str]:
     """A `when:` key as a pattern: its words in order, any spacing, case-insensitive; `...`
-    for any text between them."""
+    for any text between them, `^` for the start."""
     parts = []
     for word in words.split():
         if word == "...":
             parts.append(".*?")
+        elif word == "^":  # at the start of the finding's text (of its statement, before it)
+            parts.append("^")
         elif word[0].isalnum() or word[0] == "_":
             parts.append(rf"\b{re.escape(word)}\b")
         else:
@@ -165,6 +167,25 @@ def fill(message: str, written: str | None = None, taken: dict[str, str] | None 
     return message
 
 
+class Worded(NamedTuple):
+    """A message or help written for the findings whose text holds the words `when` (`^ DROP
+    TABLESPACE`), or, for a key that starts with `...`, whose statement up to and with them
+    holds them (`... pg_settings` before the setting's name)."""
+
+    when: str
+    text: str
+
+
+def worded(default: str, variants: tuple[Worded, ...], written: str, before: str) -> str:
+    """The first variant whose words the finding holds, else the default: the words a finding
+    says fit its statement."""
+    for variant in variants:
+        text = before + written if variant.when.startswith("...") else written
+        if words_pattern(variant.when).search(text):
+            return variant.text
+    return default
+
+
 def readable(template: str) -> str:
     """A rule's message template as explain shows it, with no finding to fill it from: each
     `{name}` as `<name>`, as the recorded answers name what varies."""
@@ -201,6 +222,9 @@ class Rule:
     # The form is not PostgreSQL's either (`postgres: refuses`): a finding of it stands for
     # the syntax error PostgreSQL's grammar raises inside it (MySQL's MODIFY COLUMN).
     postgres_refuses: bool = False
+    # The message and help for some statements of the rule (`when:`), before the defaults.
+    message_when: tuple[Worded, ...] = ()
+    suggestion_when: tuple[Worded, ...] = ()
 
     def active_on(self, target: dt.date) -> bool:
         """A rule is active for a target date while its restriction was still in force."""

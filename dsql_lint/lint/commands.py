@@ -119,11 +119,17 @@ def identify(code: str) -> Command | None:
         inner = identify(code[copied.end() :])
         if inner is not None and inner.verdict == REFUSED:
             return inner
+    if words[0] == "COPY" and _BINARY.search(code):
+        return Command("COPY ... binary format", UNDOCUMENTED, table()["COPY"].example)
     if words[0] == "CREATE":
         kind = next((i for i, w in enumerate(words[1:], 1) if w not in _MODIFIERS), len(words))
         words = ["CREATE", *words[kind:]]
     if words[:2] == ["COMMENT", "ON"]:
         return _comment_on(words[2:])
+    if words[0] in ("GRANT", "REVOKE"):
+        return _privileges(words[0], code)
+    if words[0] == "CALL":
+        return _call(code)
     known = table()
     if words[:2] == ["CREATE", "TABLE"] and _TABLE_AS.match(code):
         return known["CREATE TABLE AS"]
@@ -145,6 +151,12 @@ def _leading() -> frozenset[str]:
     return frozenset(name.split()[0] for name in [*table(), *_ALIASES] if " " in name)
 
 
+# COPY's binary format, in each of its spellings: `(FORMAT binary)`, `WITH BINARY`, and the
+# older `COPY BINARY t`. The facts record COPY FROM STDIN as accepted, of no format.
+_BINARY = re.compile(
+    r"\bFORMAT\s+'?binary\b'?|\bWITH\s+BINARY\b|^\s*COPY\s+BINARY\b|\bSTD(?:IN|OUT)\s+BINARY\b",
+    re.I,
+)
 _COPY_OF = re.compile(r"\s*COPY\s*\(\s*(?=(?:WITH|INSERT|UPDATE|DELETE|MERGE)\b)", re.IGNORECASE)
 _CTE_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[()]|[A-Za-z_]\w*")
 _AFTER_CTES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE"})
@@ -174,6 +186,63 @@ def _comment_on(kind: list[str]) -> Command | None:
             name = f"COMMENT ON {' '.join(kind[:size])}"
             return Command(name, REFUSED, altered.example, rule=altered.rule, why=altered.why)
     return known.get("COMMENT")
+
+
+# GRANT/REVOKE ... ON <kind> name: the words after ON; a kind PostgreSQL spells otherwise in
+# its ALTER command.
+_PRIVILEGES_ON = re.compile(r"\s*(?:GRANT|REVOKE)\b.*?\bON\s+(.*)", re.I | re.S)
+_OBJECT_WORDS = re.compile(r'"[^"]*"|[\w$]+')  # the kind, then the object's name (`1` too)
+_GRANT_KIND_ALIASES = {"FOREIGN SERVER": "SERVER"}
+# Kinds DSQL holds whatever ALTER <kind> says of changing them: its one database (ALTER DATABASE
+# is refused for its settings, not for the database).
+_HELD_KINDS = frozenset({"DATABASE"})
+# Kinds with no ALTER command whose privileges the facts do not document: the settings (only
+# allow-listed ones can be SET at all).
+_UNDOCUMENTED_KINDS = frozenset({"PARAMETER"})
+
+
+def _privileges(verb: str, code: str) -> Command:
+    """GRANT/REVOKE on an object of a kind DSQL cannot hold fails as ALTER <kind> does (a
+    tablespace, a type, a foreign server, a large object, a procedure); on a kind it holds but
+    whose privileges the facts do not document, as ALTER <kind> is undocumented (a domain)."""
+    known = table()
+    granted = _PRIVILEGES_ON.match(code)
+    if granted is None:  # GRANT role TO role
+        return known[verb]
+    kind = [w.upper() for w in _OBJECT_WORDS.findall(granted.group(1), 0, 120)[:4]]
+    for size in range(min(_LONGEST - 1, len(kind) - 1), 0, -1):
+        if kind[size] in ("TO", "FROM"):  # `ON type TO r`: a table named type
+            continue
+        name = " ".join(kind[:size])
+        if name in _UNDOCUMENTED_KINDS:
+            return Command(f"{verb} ... ON {name}", UNDOCUMENTED, known[verb].example)
+        altered = known.get("ALTER " + _GRANT_KIND_ALIASES.get(name, name))
+        if altered is None or name in _HELD_KINDS:
+            continue
+        said = f"{verb} ... ON {name}"
+        if name == "LANGUAGE" and kind[size : size + 1] == ["SQL"]:  # the one language DSQL has
+            return Command(said, UNDOCUMENTED, altered.example)
+        if altered.verdict == REFUSED:
+            return Command(said, REFUSED, altered.example, rule=altered.rule, why=altered.why)
+        if altered.verdict == UNDOCUMENTED:
+            return Command(said, UNDOCUMENTED, altered.example)
+        break
+    return known[verb]
+
+
+# CALL of a procedure: DSQL's own, in schema sys (`sys.wait_for_job`), are the only ones.
+_CALLED = re.compile(r"\s*CALL\s+(?:(\w+|\"[^\"]+\")\s*\.\s*)?(\w+|\"[^\"]+\")", re.I)
+
+
+def _call(code: str) -> Command:
+    """CALL of a procedure of the user's fails as CREATE PROCEDURE does: DSQL holds none."""
+    known = table()
+    called = _CALLED.match(code)
+    schema = (called.group(1) or "").strip('"').lower() if called else "sys"
+    if schema == "sys" or (called and not schema and called.group(2).lower() == "wait_for_job"):
+        return known["CALL"]
+    procedure = known["ALTER PROCEDURE"]
+    return Command("CALL", REFUSED, procedure.example, rule=procedure.rule, why=procedure.why)
 
 
 def refused(command: Command, code: str) -> bool:

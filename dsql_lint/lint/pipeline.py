@@ -20,7 +20,7 @@ from sqlglot import exp
 from dsql_lint.diagnostic import Diagnostic, FixAvailability, Severity
 from dsql_lint.engine.matchers import code_only, first_word
 from dsql_lint.engine.messages import node_vars, render, short
-from dsql_lint.engine.model import Rule
+from dsql_lint.engine.model import Rule, worded
 from dsql_lint.engine.ruleset import (
     BAD_INCLUDE,
     ORM_NOTE,
@@ -371,15 +371,32 @@ def _analyze_statement(
 
 def _effects(parsed: Parsed, found: list[Diagnostic]) -> list[cat.Effect]:
     """The statement's effects on the schema; a CREATE DOMAIN's say which rules refused its
-    base type, which the columns of the domain then are refused for (DSQL110)."""
+    base type, which the columns of the domain then are refused for (DSQL110); a table's,
+    which rules refused the types of its columns, which LIKE copies (DSQL111)."""
     tree = parsed.tree
     effects = cat.effects_of(tree)
+    table = next((e.table for e in effects if e.op in ("create_table", "add_columns")), None)
+    if table is not None and found:
+        refused: dict[str, tuple[str, ...]] = {}
+        for column in tree.find_all(exp.ColumnDef):
+            kind = column.args.get("kind")
+            if kind is None:
+                continue
+            start, end = node_span(parsed, kind)
+            codes = _errors_within(found, start, end)
+            if codes:
+                refused[cat.folded(column)] = codes
+        effects += cat.refused_columns(table, refused)
     base = tree.args.get("expression") if isinstance(tree, exp.Create) else None
     if base is None or not domains.is_domain_type(base):
         return effects
     start, end = node_span(parsed, base)
-    codes = tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
+    codes = _errors_within(found, start, end)
     return cat.refused_domain(effects, codes) if codes else effects
+
+
+def _errors_within(found: list[Diagnostic], start: int, end: int) -> tuple[str, ...]:
+    return tuple(d.code for d in found if start <= d.start < end and d.severity is Severity.ERROR)
 
 
 def _command_verdict(
@@ -418,11 +435,7 @@ def _command_verdict(
             own = ruleset.by_code.get(command.rule)
             if own is None or _has(found, own.code):
                 return []
-            found_here = _statement_diagnostic(own, statement, {})
-            if own.fix is not FixAvailability.NONE:  # its fixer rewrites a clause, not this
-                why = f"{command.name} can never succeed: remove the statement"
-                found_here = replace(found_here, fix=FixAvailability.NONE, fix_note=why)
-            return [found_here]
+            return [_refused_under(own, statement, statement.start, statement.end, command.name)]
         rule = special.get(UNSUPPORTED_COMMAND)
         if rule is None:
             return []
@@ -470,8 +483,14 @@ def _action_verdicts(
             active = [code for code in action.rules if code in ruleset.codes]
             if action.rules and (not active or any(_reported(found, c, ruleset) for c in active)):
                 continue  # its own rule reported it, or the user turned those rules off
-            why = action.why or f"`dsql-lint explain {action.rules[0]}` says why"
-            variables = {"command": name, "why": why}
+            if active:
+                # Its rule's match reads another command's spelling (ATTACH PARTITION of
+                # ALTER TABLE, not of ALTER INDEX): reported under that rule all the same, as a
+                # refused command of an object kind with a rule is.
+                own = ruleset.by_code[active[0]]
+                out.append(_refused_under(own, statement, start, end, name))
+                continue
+            variables = {"command": name, "why": str(action.why)}
             out.append(diagnostic(statement, refused, start, end, variables))
         elif action.verdict == commands.UNDOCUMENTED and unknown is not None:
             # A finding fix can remove does not speak for the action: the warning would only
@@ -490,6 +509,16 @@ def _action_verdicts(
             )
             out.append(diagnostic(statement, unread, start, end, {"error": error}))
     return out
+
+
+def _refused_under(own: Rule, statement: Statement, start: int, end: int, name: str) -> Diagnostic:
+    """A refused command or action reported under the rule of its object kind, which its
+    match did not read: the rule's fixer rewrites a clause, not this, so it has no fix."""
+    found = diagnostic(statement, own, start, end, {})
+    if own.fix is FixAvailability.NONE:
+        return found
+    why = f"{name} can never succeed: remove the statement"
+    return replace(found, fix=FixAvailability.NONE, fix_note=why)
 
 
 def _written(pattern: re.Pattern[str], text: str) -> str | None:
@@ -1220,7 +1249,7 @@ class Linter:
         if UNKNOWN_IGNORE in special:
             everything = suppress.everything(whole, by_statement)
             for item, value in suppress.unknown(everything, *self._rule_ids()):
-                owner = _statement_at(statements, item.start)
+                owner = _statement_at(source, statements, item.start, item.end)
                 variables = {"code": value}
                 kept.append(
                     diagnostic(owner, special[UNKNOWN_IGNORE], item.start, item.end, variables)
@@ -1229,7 +1258,7 @@ class Linter:
         if self.options.report_unused_ignores and rule is not None:
             for item in suppress.unused(whole, by_statement):
                 text = short(source.text[item.start : item.end])
-                owner = _statement_at(statements, item.start)
+                owner = _statement_at(source, statements, item.start, item.end)
                 kept.append(diagnostic(owner, rule, item.start, item.end, {"text": text}))
         return kept
 
@@ -1292,6 +1321,7 @@ class Linter:
             variables = {
                 "runner": f"`{runner.command}`",
                 "writes": runner.writes,
+                "row": runner.row,
                 "help": runners.write_help(runner),
             }
             firsts: dict[int, Statement] = {}  # each runner transaction's first DDL
@@ -1416,11 +1446,16 @@ def _regroup(results: list[_T], files: list[list[Statement]]) -> list[list[_T]]:
 _READ_AT = re.compile(r"(?<!:):[A-Za-z_]")
 
 
-def _statement_at(statements: list[Statement], offset: int) -> Statement:
+def _statement_at(source: Source, statements: list[Statement], start: int, end: int) -> Statement:
+    """The statement a suppression comment at `start`..`end` belongs to: in a file of
+    comments only, the comment itself stands as the finding's statement."""
     for statement in statements:
-        if statement.end >= offset:
+        if statement.end >= start:
             return statement
-    return statements[-1]
+    if statements:
+        return statements[-1]
+    line, col = source.position(start)
+    return Statement(source, 0, start, end, line, col)
 
 
 def _node_diagnostic(
@@ -1471,6 +1506,12 @@ def diagnostic(
     source = statement.source
     line, col = source.position(start)
     end_line, end_col = source.position(max(start, end - 1))
+    message, suggestion = rule.message, rule.suggestion
+    if rule.message_when or rule.suggestion_when:
+        written, before = source.text[start:end], source.text[statement.start : start]
+        message = worded(message, rule.message_when, written, before)
+        if suggestion is not None:
+            suggestion = worded(suggestion, rule.suggestion_when, written, before)
     return Diagnostic(
         path=source.display_path,
         start=start,
@@ -1482,8 +1523,8 @@ def diagnostic(
         code=rule.code,
         name=rule.name,
         severity=rule.severity,
-        message=render(rule.message, variables),
-        suggestion=_suggestion(source, rule, variables),
+        message=render(message, variables),
+        suggestion=_suggestion(source, rule, suggestion, variables),
         fix=rule.fix,
         statement=statement.index,
         byte_start=source.byte_offset(start),
@@ -1492,16 +1533,16 @@ def diagnostic(
     )
 
 
-def _suggestion(source: Source, rule: Rule, variables: dict) -> str | None:
-    """The rule's fix, or the framework's own words for it (where the SQL was generated, or
-    in a framework's migration such as Supabase's)."""
+def _suggestion(source: Source, rule: Rule, suggestion: str | None, variables: dict) -> str | None:
+    """The rule's help for this finding (`suggestion`), or the framework's own words for it
+    (where the SQL was generated, or in a framework's migration such as Supabase's)."""
     if isinstance(source, MappedSource) and rule.name in source.hints:
         hint = source.hints[rule.name]
         return hint if isinstance(hint, str) else hint(str(variables.get("text", "")))
     framework = formats.hint(source, rule.name)
     if framework is not None:
         return framework
-    return render(rule.suggestion, variables) if rule.suggestion else None
+    return render(suggestion, variables) if suggestion else None
 
 
 def lint_sources(sources: Iterable[Source], options: LintOptions) -> LintReport:

@@ -23,6 +23,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
 
 from dsql_lint.syntax.dialect import is_validate_constraint
+from dsql_lint.syntax.pg_types import canonical
 
 DEFAULT_SCHEMA = "public"
 
@@ -40,6 +41,8 @@ class Table:
     primary_key_name: str = ""  # the primary key constraint's name (PostgreSQL's default)
     key_changed_at: int = 0  # Catalog.statements when ADD PRIMARY KEY last changed the key
     previous_primary_key: tuple[str, ...] = ()  # the key before that change
+    # The columns whose type a rule refused (name -> its codes), which LIKE copies (DSQL111)
+    refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Catalog:
     tables: dict[Key, Table] = field(default_factory=dict)
     index_tables: dict[str, Key] = field(default_factory=dict)
     sequences: dict[Key, Sequence] = field(default_factory=dict)
+    views: set[Key] = field(default_factory=set)  # counted against the quota, DSQL807
     # The domains whose base type DSQL refuses as a column's: name -> the rules that said so
     refused_domains: dict[Key, tuple[str, ...]] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
@@ -198,6 +202,7 @@ def _drop_column(catalog: Catalog, effect: Effect) -> None:
     table = catalog.table(effect.table)
     if table is not None and effect.name:
         table.columns.pop(effect.name, None)
+        table.refused.pop(effect.name, None)
 
 
 def _rename_column(catalog: Catalog, effect: Effect) -> None:
@@ -208,6 +213,8 @@ def _rename_column(catalog: Catalog, effect: Effect) -> None:
     if old in table.columns:
         table.columns = {(new if k == old else k): v for k, v in table.columns.items()}
     table.primary_key = tuple(new if c == old else c for c in table.primary_key)
+    if old in table.refused:
+        table.refused[new] = table.refused.pop(old)
 
 
 def _set_column_type(catalog: Catalog, effect: Effect) -> None:
@@ -253,6 +260,35 @@ def _drop_schema(catalog: Catalog, effect: Effect) -> None:
     catalog.schemas.discard(effect.name or "")
 
 
+def _copy_columns(catalog: Catalog, effect: Effect) -> None:
+    source, target = catalog.table(effect.other), catalog.table(effect.table)
+    if source is None or target is None:
+        return
+    for name, kind in source.columns.items():
+        target.columns.setdefault(name, kind)
+    target.refused.update(source.refused)
+
+
+def _refuse_column(catalog: Catalog, effect: Effect) -> None:
+    table = catalog.table(effect.table)
+    if table is not None and effect.name:
+        table.refused[effect.name] = effect.keys
+
+
+def refused_columns(table: Key | None, refused: dict[str, tuple[str, ...]]) -> list[Effect]:
+    """The effects that mark a table's columns whose type a rule refused (name -> codes)."""
+    return [Effect("refuse_column", table, name=n, keys=c) for n, c in refused.items()]
+
+
+def _create_view(catalog: Catalog, effect: Effect) -> None:
+    if effect.table is not None:
+        catalog.views.add(effect.table)
+
+
+def _drop_view(catalog: Catalog, effect: Effect) -> None:
+    catalog.views.discard(effect.table or ("", ""))
+
+
 def _create_sequence(catalog: Catalog, effect: Effect) -> None:
     assert effect.table is not None
     if effect.if_not_exists and effect.table in catalog.sequences:
@@ -290,8 +326,8 @@ def refused_domain(effects: list[Effect], codes: tuple[str, ...]) -> list[Effect
 
 
 def _unmodelled(catalog: Catalog, effect: Effect) -> None:
-    """Views, types, roles and constraints other than the primary key: no rule asks about
-    them; their effects are read by apply's crash check alone."""
+    """Roles and constraints other than the primary key: no rule asks about them; their
+    effects are read by apply's crash check alone."""
 
 
 APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
@@ -314,8 +350,10 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "add_constraint": _unmodelled,
     "validate_constraint": _unmodelled,
     "rename_constraint": _unmodelled,
-    "create_view": _unmodelled,
-    "drop_view": _unmodelled,
+    "copy_columns": _copy_columns,
+    "refuse_column": _refuse_column,
+    "create_view": _create_view,
+    "drop_view": _drop_view,
     "create_type": _create_type,
     "drop_type": _drop_type,
     "create_role": _unmodelled,
@@ -407,14 +445,22 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         schema = target if isinstance(target, exp.Schema) else None
         defs = schema.expressions if schema else []
         keys, pk_name = _primary_key(defs)
+        table = schema.this if schema else target
         effect = _on(
             "create_table",
-            schema.this if schema else target,
+            table,
             name=pk_name or None,
             columns=_columns(defs),
             keys=keys,
             if_not_exists=exists,
         )
+        # LIKE copies the other table's columns, those of refused types too
+        copies = [
+            _on("copy_columns", table, other=table_key(d.this))
+            for d in defs
+            if isinstance(d, exp.LikeProperty)
+        ]
+        return [e for e in (effect, *copies) if e is not None]
     elif kind == "INDEX" and isinstance(target, exp.Index):
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
@@ -761,6 +807,67 @@ def _type_key(node: exp.Expr) -> Key | None:
     return (DEFAULT_SCHEMA, folded(name)) if isinstance(name, exp.Identifier) else None
 
 
+# Character string types: `@@` on one of them searches text, through a text search
+# configuration (PostgreSQL's text @@ text, text @@ tsquery and tsvector @@ text).
+_STRING_TYPES = frozenset({"text", "character varying", "character", "name"})
+_STRING_RESULTS = (
+    exp.Lower,
+    exp.Upper,
+    exp.Concat,
+    exp.ConcatWs,
+    exp.DPipe,
+    exp.Trim,
+    exp.Substring,
+)
+
+
+def _text_search_operands(node: exp.Expr) -> tuple[bool, tuple[tuple[tuple[Key, ...], str], ...]]:
+    """Of a `@@` (MatchAgainst): whether an operand is a character string by its own form (a
+    cast, a string function), and the columns among its operands, each with the tables of
+    its query it may belong to. Of any other node (a text search function): (True, ())."""
+    if not isinstance(node, exp.MatchAgainst):
+        return True, ()
+    typed, columns = False, []
+    for operand in [node.this, *node.expressions]:
+        if isinstance(operand, exp.Cast):
+            written = operand.to.sql(dialect="postgres") if operand.to else ""
+            typed = typed or canonical(written) in _STRING_TYPES
+        elif isinstance(operand, _STRING_RESULTS):
+            typed = True
+        elif isinstance(operand, exp.Column) and operand.name:
+            columns.append((_query_tables(operand), operand.name.lower()))
+    return typed, tuple(columns)
+
+
+def _query_tables(column: exp.Column) -> tuple[Key, ...]:
+    """The tables of the query a column reference may come from: those its qualifier names
+    (a table or an alias), else every table of the query's FROM and JOINs."""
+    select = column.find_ancestor(exp.Select)
+    if select is None:
+        return ()
+    qualifier = column.table.lower()
+    found = []
+    for source in [select.args.get("from_"), *(select.args.get("joins") or [])]:
+        table = source.this if source is not None else None
+        if not isinstance(table, exp.Table):
+            continue
+        key = table_key(table)
+        if key is not None and qualifier in ("", table.alias_or_name.lower(), key[1]):
+            found.append(key)
+    return tuple(found)
+
+
+def _searches_text(catalog: Catalog, subject: Subject) -> bool:
+    typed, columns = subject.fact("text_search_operands")
+    for tables, column in columns:
+        kind = next(
+            (t.columns[column] for k in tables if (t := catalog.table(k)) and column in t.columns),
+            "",
+        )
+        typed = typed or canonical(kind) in _STRING_TYPES
+    return typed
+
+
 # What catalog conditions ask of the matched node.
 NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "type_key": _type_key,
@@ -768,6 +875,11 @@ NODE_FACTS: dict[str, Callable[[Any], Any]] = {
     "key_columns": key_columns,
     "is_primary": lambda node: isinstance(node, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint),
     "default_sequence": _default_sequence,
+    "text_search_operands": _text_search_operands,
+    # the table a CREATE TABLE's LIKE copies
+    "like_source": lambda node: (
+        table_key(node.this) if isinstance(node, exp.LikeProperty) else None
+    ),
     "dropped": lambda node: dropped_name(node) if isinstance(node, exp.Drop) else None,
     # the schema a table name is qualified with (`auth` of auth.users); "" for none
     "table_schema": lambda node: (
@@ -780,6 +892,7 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "table_columns": _count("columns"),
     "schemas": lambda catalog, subject: len(catalog.schemas),
     "tables": lambda catalog, subject: len(catalog.tables),
+    "views": lambda catalog, subject: len(catalog.views),
     # the schema the matched table name is qualified with was created in the input
     "table_schema_created": lambda catalog, subject: (
         subject.fact("table_schema") in catalog.schemas
@@ -806,6 +919,13 @@ FACTS: dict[str, Callable[[Catalog, Subject], Any]] = {
     "constraint_is_primary_key": _constraint_is_primary_key,
     # the type is a domain created earlier in the input over a type DSQL refuses in columns
     "domain_refused": lambda catalog, subject: subject.fact("type_key") in catalog.refused_domains,
+    # a text search function, or `@@` with an operand of a character string type (by its form
+    # or the catalog's column type): either needs a text search configuration
+    "searches_text": _searches_text,
+    # the table LIKE copies has columns of a type a rule refused (it was created in the input)
+    "copies_refused_columns": lambda catalog, subject: bool(
+        (table := catalog.table(subject.fact("like_source"))) and table.refused
+    ),
 }
 
 

@@ -25,6 +25,7 @@ DIRECTIVE = re.compile(
     r"--[ \t]*(?:dsql-lint:[ \t]*(ignore-file|ignore)\b|(noqa)[ \t]*:)([^\r\n]*)", re.IGNORECASE
 )
 ALL = "*"
+NO_STATEMENT = -1
 
 
 @dataclass
@@ -103,9 +104,10 @@ def find(
         if item.whole_file:
             whole.append(item)
             continue
+        # One after the last statement suppresses nothing: kept under no statement's index,
+        # so that it is reported unused (and its unknown codes named) rather than dropped.
         target = _statement_for(source, statements, starts, match.start())
-        if target is not None:
-            by_statement.setdefault(target, []).append(item)
+        by_statement.setdefault(NO_STATEMENT if target is None else target, []).append(item)
     return whole, by_statement
 
 

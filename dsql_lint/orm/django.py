@@ -120,6 +120,11 @@ HINTS["add-column-references"] = (
     "FOREIGN KEY ... NOT VALID`, then `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`)."
 )
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+HINTS["orm-call-not-read"] = (
+    "Check the SQL Django writes for it with `python manage.py sqlmigrate APP NNNN | dsql-lint "
+    "check -`, or write that part with `migrations.RunSQL` (inside "
+    "`migrations.SeparateDatabaseAndState` to keep the model's state) so that it is checked."
+)
 
 
 def is_django(text: str) -> bool:

@@ -64,12 +64,15 @@ def inner_statements(parsed: Any) -> Inner:
     if tokens[1].token_type is TokenType.SCHEMA:
         return Inner(_schema_elements(parsed.statement, tokens), runs_now=True)
     words = [t.text.upper() for t in tokens[1:4]]
-    if not _ROUTINES.intersection(words) or not _language_sql(tokens):
+    language = _language(tokens)
+    if not _ROUTINES.intersection(words) or language not in ("sql", None):
         return _NONE
     body = _body(parsed.statement, tokens)
     if body is None:
         return _NONE
-    start, end, quoted = body
+    start, end, quoted, atomic = body
+    if language is None and not atomic:  # PostgreSQL: a quoted body needs its LANGUAGE
+        return _NONE
     source = parsed.statement.source
     if quoted:
         # Same length, same line ends: positions, line starts and byte counts are the file's.
@@ -172,16 +175,22 @@ def _top_level(tokens: list[Any]) -> list[tuple[int, int]]:
     return out
 
 
-def _language_sql(tokens: list[Any]) -> bool:
-    return any(
-        tokens[i].text.upper() == "LANGUAGE" and tokens[i + 1].text.lower() == "sql"
-        for i in range(len(tokens) - 1)
+def _language(tokens: list[Any]) -> str | None:
+    """The routine's LANGUAGE, lower case; None where it names none (a BEGIN ATOMIC body is
+    SQL then, as PostgreSQL reads it)."""
+    return next(
+        (
+            tokens[i + 1].text.lower()
+            for i in range(len(tokens) - 1)
+            if tokens[i].text.upper() == "LANGUAGE"
+        ),
+        None,
     )
 
 
-def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int, bool] | None:
+def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int, bool, bool] | None:
     """Absolute offsets of the body's text: inside the dollar quotes or single quotes (then
-    True), or between BEGIN ATOMIC and the last END."""
+    True), or between BEGIN ATOMIC and the last END (then atomic, the last True)."""
     text = statement.source.text
     for i, token in enumerate(tokens):
         start, end = statement.start + token.start, statement.start + token.end + 1
@@ -189,14 +198,14 @@ def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int, bool] | No
             if text[start] != "$":
                 continue
             tag = text[start : text.index("$", start + 1) + 1]
-            return start + len(tag), end - len(tag), False
+            return start + len(tag), end - len(tag), False, False
         if (
             token.token_type is TokenType.STRING
             and text[start] == "'"
             and i > 0
             and tokens[i - 1].token_type is TokenType.ALIAS
         ):
-            return start + 1, end - 1, True
+            return start + 1, end - 1, True, False
         if (
             token.token_type is TokenType.BEGIN
             and i + 1 < len(tokens)
@@ -205,7 +214,7 @@ def _body(statement: Statement, tokens: list[Any]) -> tuple[int, int, bool] | No
             ends = [t for t in tokens[i + 2 :] if t.token_type is TokenType.END]
             if ends:
                 start = statement.start + tokens[i + 1].end + 1
-                return start, statement.start + ends[-1].start, False
+                return start, statement.start + ends[-1].start, False, True
     return None
 
 

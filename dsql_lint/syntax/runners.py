@@ -76,6 +76,8 @@ class Runner:
     # holds the whole run (MappedSource.run): Knex and MikroORM write it after a migration's
     # own transaction otherwise.
     run_only: bool = False
+    # What `writes` records, as DSQL406 names it: a seed file's row is no version.
+    row: str = "version row"
 
 
 APPLY = "apply the folder with `dsql-lint apply`, which runs one DDL per transaction"
@@ -304,6 +306,7 @@ RUNNERS: dict[str, Runner] = {
                     "text NOT NULL);"
                 ),
             ),
+            row="`seed_files` row",
         ),
         Runner(
             "typeorm",
@@ -567,7 +570,7 @@ def transaction_help(runner: Runner) -> str:
 def write_help(runner: Runner) -> str:
     """DSQL406's help."""
     return (
-        f"`{runner.command}` writes its version row in that transaction: {runner.remedy}"
+        f"`{runner.command}` writes its {runner.row} in that transaction: {runner.remedy}"
         f"{_unsure(runner)}."
     )
 

@@ -1,0 +1,320 @@
+"""Issue 11, "no silent passes": each family of statements DSQL refuses, walked whole, is
+reported, and under the rule of what it does; a finding's words fit its statement."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+from helpers import lint_text
+
+from dsql_lint.diagnostic import Severity
+from dsql_lint.engine.loader import builtin_rules_dir, load_rules
+from dsql_lint.engine.matchers import code_only
+from dsql_lint.lint.pipeline import lint_sources
+from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.source import Source
+
+RULES = {rule.code: rule for rule in load_rules([builtin_rules_dir()])}
+
+
+def _errors(sql: str) -> list[str]:
+    return [d.code for d in lint_text(sql + "\n") if d.severity is Severity.ERROR]
+
+
+def _refused_settings() -> list[str]:
+    """DSQL710's settings: those whose SET the facts record as refused."""
+    regex = RULES["DSQL710"].match["where"]["$rest"]
+    return list(regex["groups"]["setting"]["in"])
+
+
+@pytest.mark.parametrize("setting", _refused_settings())
+@pytest.mark.parametrize(
+    "form", ["SET {} = 0", "SET LOCAL {} TO 0", "SET SESSION {} = DEFAULT", "RESET {}"]
+)
+def test_every_way_to_change_a_refused_setting_is_the_same_error(form: str, setting: str) -> None:
+    """SET and RESET of a setting DSQL refuses are DSQL710 alike: RESET is no warning."""
+    found = lint_text(form.format(setting) + ";\n")
+    assert [(d.code, d.severity) for d in found] == [("DSQL710", Severity.ERROR)], found
+    said = found[0].message.split(":")[0]
+    assert said == f"DSQL rejects this {form.split()[0]}", found[0].message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY t FROM STDIN (FORMAT binary);",
+        "COPY t FROM stdin WITH (format 'binary');",
+        "COPY t FROM STDIN WITH BINARY;",
+        "COPY t (a, b) TO STDOUT (FORMAT binary, FREEZE false);",
+    ],
+)
+def test_copy_in_binary_format_is_undocumented_not_clean(sql: str) -> None:
+    """The facts accept COPY FROM STDIN and say nothing of its binary format: DSQL006."""
+    assert [d.code for d in lint_text(sql + "\n")] == ["DSQL006"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["COPY t FROM STDIN;", "COPY t FROM STDIN (FORMAT csv, HEADER);", "COPY t TO STDOUT;"],
+)
+def test_copy_in_text_or_csv_through_the_connection_stays_clean(sql: str) -> None:
+    assert lint_text(sql + "\n") == []
+
+
+MISSING_SETTINGS = ("lc_collate", "lc_ctype")
+SETTING_READS = (
+    "SHOW {}",
+    "SELECT current_setting('{}')",
+    "SELECT current_setting('{}', true)",
+    "SELECT setting FROM pg_settings WHERE name = '{}'",
+    "SELECT name FROM pg_catalog.pg_settings WHERE name IN ('server_encoding', '{}')",
+    "SELECT s.setting FROM pg_show_all_settings() AS s WHERE s.name = '{}'",
+)
+
+
+@pytest.mark.parametrize("setting", MISSING_SETTINGS)
+@pytest.mark.parametrize("read", SETTING_READS)
+def test_every_read_of_a_setting_dsql_lacks_is_reported(read: str, setting: str) -> None:
+    """DSQL716 for each way a query reads a setting: an error where the cluster answers one
+    (SHOW, current_setting), and its answer only there."""
+    report = lint_sources([Source("t.sql", read.format(setting) + ";\n")], LintOptions())
+    ((_, found, answers),) = list(report.answered())
+    assert found.code == "DSQL716"
+    errs = read.startswith("SHOW") or read.endswith("('{}')")
+    assert [str(a) for a in answers] == (
+        [f'42704 unrecognized configuration parameter "{setting}"'] if errs else []
+    )
+
+
+FACTS = Path(__file__).resolve().parents[2] / "shared" / "dsql-facts.md"
+if not FACTS.is_file():
+    FACTS = Path("/work/shared/dsql-facts.md")
+
+# Each limit of the facts' "Limits" table, as written there: the rules that report it, or why
+# the text of a migration cannot show it (then `None` for rules).
+LIMITS: dict[str, tuple[tuple[str, ...], str]] = {
+    "24 indexes per table": (("DSQL801",), ""),
+    "8 columns per index or primary key": (("DSQL802", "DSQL803"), ""),
+    "1 KiB index key": (
+        (),
+        "a key's size is its values' (text, varchar and numeric keys vary), known at run time",
+    ),
+    "255 columns per table": (("DSQL804",), ""),
+    "2 MiB per row": (
+        (),
+        "a row's size is its values' as stored, known at run time; a migration's literals that"
+        " large are not checked",
+    ),
+    "1 MiB per column value": (
+        (),
+        "a value's size is known at run time (parameters, computed values); a migration's"
+        " literal that large is not checked",
+    ),
+    "1,000 tables": (("DSQL806",), ""),
+    "10 schemas": (("DSQL805",), ""),
+    "1 database": (("DSQL515",), ""),
+    "5,000 views": (("DSQL807",), ""),
+    "2 MiB per view definition": (
+        (),
+        "the definition DSQL stores is PostgreSQL's own rendering of the view's query, not the "
+        "text written; a query that long is not checked",
+    ),
+    "Identifiers over 63 bytes are truncated as in PostgreSQL": (
+        (),
+        "no error: PostgreSQL truncates them too, so the names match a PostgreSQL database's",
+    ),
+}
+
+
+def _limits() -> list[str]:
+    section = FACTS.read_text(encoding="utf-8").partition("## Limits")[2].partition("\n## ")[0]
+    body = section.partition("\n\n")[2]
+    sentences = [s.strip() for s in re.split(r"\.\s", body.replace("\n", " ")) if s.strip()]
+    items = [i.strip() for i in sentences[0].split(";")]
+    items[-1] = re.sub(r"\s*\(quotas page\)\.?$", "", items[-1])
+    return items + [re.sub(r"\s*\(3P\)\.?$", "", s) for s in sentences[1:]]
+
+
+@pytest.mark.skipif(not FACTS.is_file(), reason="shared/dsql-facts.md not present")
+def test_every_limit_of_the_facts_has_a_rule_or_a_reason() -> None:
+    """A limit added to the facts fails here until a rule reports it or a reason says why
+    the text cannot show it; each rule named cites the limit in its evidence."""
+    assert sorted(_limits()) == sorted(LIMITS)
+    for limit, (codes, reason) in LIMITS.items():
+        assert bool(codes) != bool(reason), limit
+        number = re.match(r"[\d,]+", limit)
+        for code in codes:
+            cited = " ".join(e.fact for e in RULES[code].evidence)
+            assert number is None or number.group() in cited, (limit, code, cited)
+
+
+SOURCE = "CREATE TABLE src (id uuid PRIMARY KEY, tags text[], origin inet);\n"
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CREATE TABLE t (LIKE src);", "DSQL111"),
+        ("CREATE TABLE t (LIKE src INCLUDING ALL);", "DSQL111"),
+        ("CREATE TABLE t (id uuid PRIMARY KEY, LIKE src EXCLUDING INDEXES);", "DSQL111"),
+        ("CREATE TABLE t AS SELECT * FROM src;", "DSQL509"),
+        ("CREATE TABLE t AS SELECT ARRAY[1, 2] AS a;", "DSQL509"),
+        ("CREATE TABLE t AS TABLE src;", "DSQL509"),
+        ("SELECT tags INTO t FROM src;", "DSQL509"),
+        ("CREATE TABLE t PARTITION OF src FOR VALUES IN (1);", "DSQL505"),
+        ("CREATE TABLE t (a int) INHERITS (src);", "DSQL506"),
+        ("CREATE TABLE t OF src_type;", "DSQL525"),
+        ("CREATE MATERIALIZED VIEW t AS SELECT tags FROM src;", "DSQL510"),
+    ],
+)
+def test_every_way_a_table_takes_columns_from_another_is_refused(sql: str, code: str) -> None:
+    """A table that takes its columns from another table or a query: where that gives it a
+    column of a type DSQL refuses (or the form itself is refused), it is reported."""
+    found = lint_text(SOURCE + sql + "\n")
+    assert code in [d.code for d in found if d.line == 2], found
+
+
+# The help's words for a part of the statement: "Remove the TABLESPACE clause", "the SET
+# TABLESPACE action".
+_CLAUSE = re.compile(r"\bthe ((?:[A-Z][A-Z_]+ )*[A-Z][A-Z_]+) (?:clause|action|option)\b")
+
+
+@functools.cache
+def _fixture_findings() -> list[tuple[str, str, str, str, str]]:
+    """(fixture, code, help, statement after its command's words, finding's text) of every
+    finding on every rule's failing fixtures."""
+    from rule_fixtures import FIXTURES, fixture_inputs, fixture_options, fixture_text
+
+    from dsql_lint.lint import commands
+    from dsql_lint.syntax.split import split
+
+    out = []
+    for path in sorted(p for folder in FIXTURES.iterdir() if folder.is_dir()
+                       for p in fixture_inputs(folder, "fail")):  # fmt: skip
+        text = fixture_text(path)
+        options = fixture_options(text)
+        source = Source(str(path), text)
+        report = lint_sources(
+            [source],
+            LintOptions(target=options.target, assume_in_transaction=options.assume_in_transaction),
+        )
+        statements = split(source)
+        for d in report.diagnostics:
+            if not d.suggestion or not 0 <= d.statement < len(statements):
+                continue
+            code = code_only(statements[d.statement].text)
+            command = commands.identify(code)
+            lead = len(command.name.split()) if command and " ... " not in command.name else 1
+            rest = " ".join(re.findall(r"[A-Za-z_]\w*", code)[lead:]).upper()
+            out.append((path.name, d.code, d.suggestion, rest, text[d.start : d.end]))
+    return out
+
+
+def test_the_help_names_only_clauses_the_statement_has() -> None:
+    """A finding whose help tells to remove or change a clause (an action, an option) is on
+    a statement that has it, beside its command's own words: DROP TABLESPACE has no
+    TABLESPACE clause to remove."""
+    wrong = [
+        (name, code, help_text)
+        for name, code, help_text, rest, _ in _fixture_findings()
+        for clause in _CLAUSE.findall(help_text)
+        if not re.search(rf"\b{clause}\b", rest)
+    ]
+    assert wrong == []
+
+
+def test_the_help_names_the_type_the_fix_writes() -> None:
+    """A type change's help names what its fix writes for that finding's type (money:
+    NUMERIC(19, 2), not TEXT)."""
+    from dsql_lint.syntax.pg_types import canonical
+
+    wrong = []
+    for name, code, help_text, _, written in _fixture_findings():
+        fixer = RULES[code].fixer
+        if fixer.get("action") != "replace-type" or not isinstance(fixer.get("with"), str):
+            continue  # (a type chosen by the user's option names each choice)
+        by_type = {canonical(k) or k.lower(): v for k, v in fixer.get("by-type", {}).items()}
+        wanted = by_type.get(canonical(written) or written.lower(), fixer["with"])
+        if str(wanted).upper() not in help_text.upper():
+            wrong.append((name, code, written, wanted, help_text))
+    assert wrong == []
+
+
+# Each language's frameworks' own words: a help in a file of one names none of the others'.
+_FRAMEWORK_WORDS = {
+    ".py": ("knex", "queryInterface", "queryRunner", "JavaScript", "schema.rb"),
+    ".js": ("manage.py", "RunSQL", "op.execute", "schema.rb"),
+    ".ts": ("manage.py", "RunSQL", "op.execute", "schema.rb"),
+    ".rb": ("knex", "queryInterface", "queryRunner", "manage.py", "RunSQL"),
+}
+
+
+def test_a_help_in_a_frameworks_file_speaks_its_language() -> None:
+    """DSQL016's help on a Django field class is Django's (sqlmigrate, RunSQL), not the
+    JavaScript libraries' raw calls; and so for every finding of every ORM fixture."""
+    from dsql_lint.lint.pipeline import lint_paths
+
+    orm = Path(__file__).resolve().parents[1] / "fixtures" / "orm"
+    report = lint_paths([str(orm)], LintOptions())
+    wrong = [
+        (d.path, d.code, word)
+        for d in report.diagnostics
+        for word in _FRAMEWORK_WORDS.get(Path(d.path).suffix, ())
+        if word.lower() in (d.suggestion or "").lower()
+    ]
+    assert wrong == []
+    unknown = [d for d in report.diagnostics if d.code == "DSQL016" and d.path.endswith(".py")]
+    assert unknown and all("manage.py sqlmigrate" in str(d.suggestion) for d in unknown)
+
+
+@pytest.mark.parametrize("routine", ["FUNCTION f() RETURNS void", "PROCEDURE p()"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "LANGUAGE sql AS $$ SELECT 1; TRUNCATE t; $$",
+        "AS $b$ SELECT 1; TRUNCATE t; $b$ LANGUAGE SQL",
+        "LANGUAGE sql AS 'SELECT ''a;b''; TRUNCATE t'",
+        "LANGUAGE sql BEGIN ATOMIC SELECT 1; TRUNCATE t; END",
+        "LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  TRUNCATE t;\nEND",
+        # no LANGUAGE: a BEGIN ATOMIC body is SQL
+        "BEGIN ATOMIC SELECT 1; TRUNCATE t; END",
+    ],
+)
+def test_every_spelling_of_a_sql_routines_body_is_linted(routine: str, body: str) -> None:
+    """The statements of a LANGUAGE sql body, however it is written, are linted as the file's
+    statements are: TRUNCATE in it is DSQL701, at the TRUNCATE."""
+    sql = f"CREATE OR REPLACE {routine} {body};\n"
+    found = [(d.code, sql[d.start : d.start + 8]) for d in lint_text(sql)]
+    assert ("DSQL701", "TRUNCATE") in found, found
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CALL refresh_totals();", "DSQL518"),  # a procedure of the user's
+        ("CALL app.refresh_totals(1);", "DSQL518"),
+        ("LISTEN jobs;", "DSQL704"),
+        ("NOTIFY jobs, 'x';", "DSQL704"),
+        ("UNLISTEN *;", "DSQL704"),
+        ("REFRESH MATERIALIZED VIEW daily;", "DSQL510"),
+        ("FETCH 10 FROM c;", "DSQL707"),
+        ("MOVE NEXT IN c;", "DSQL707"),
+        ("CLOSE c;", "DSQL707"),
+        ("EXECUTE q(1);", "DSQL705"),
+        ("ALTER INDEX i ATTACH PARTITION j;", "DSQL505"),
+        ("ALTER TABLE t OF person;", "DSQL525"),
+        ("GRANT USAGE ON TYPE mood TO app;", "DSQL514"),
+        ("DROP TABLESPACE fast;", "DSQL507"),
+        # uses of what DSQL holds stay clean
+        ("CALL sys.wait_for_job('a1b2c3d4e5f6g7h8i9j0k1l2m3');", None),
+        ("SELECT nextval('orders_seq');", None),
+        ("GRANT SELECT ON orders TO app;", None),
+    ],
+)
+def test_a_use_of_an_object_kind_reports_under_that_kinds_rule(sql: str, code: str) -> None:
+    """Using (calling, listening to, refreshing, fetching from, attaching) an object of a kind
+    DSQL cannot hold fails as creating it does: under that kind's rule, never DSQL005."""
+    assert _errors(sql) == ([code] if code else [])
