@@ -1,0 +1,1 @@
+CREATE DOMAIN dj AS jsonb; CREATE TABLE t (id bigint PRIMARY KEY, j dj); CREATE INDEX ASYNC i ON t (j);
