@@ -689,12 +689,9 @@ SAVEPOINT = (
 
 
 def _generated(source: MappedSource, diag: Diagnostic) -> str | None:
-    """Why a finding outside the file's SQL text has no fix: its SQL is generated, or is a
-    psql variable's value."""
+    """Why a finding outside the file's SQL text has no fix: its SQL is generated."""
     if diag.fix is FixAvailability.NONE and not diag.fix_note:
         return None  # its rule has no fixer
-    if source.framework == PSQL:
-        return "the finding is in a psql variable's value, which fix does not write in the file"
     return f"the SQL is generated from the {source.framework}'s own terms: see the suggestion"
 
 
@@ -790,9 +787,14 @@ class Linter:
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
             # of a string literal is, where fix can write the edit in it (fix/hosted.py).
+            # A finding that spans a psql variable's value keeps its fix: fix/hosted.py
+            # declines it only when an edit of the fix falls in the value (the finding of
+            # `CREATE INDEX i ON :tbl (c)` spans `:tbl`, its ASYNC does not).
             diagnostics = [
                 d
                 if source.in_literal(d.start, d.end)
+                else source.spanned(d)
+                if source.framework == PSQL
                 else source.spanned(
                     replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
                 )
