@@ -130,6 +130,8 @@ def fix(
     if output is not None and len(files) != 1:
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
+    # A later file is fixed in its translation: edits of the file as read would not fit it.
+    fixer.later.editable = translate is None
     outcomes = []
     pending = False
     # All read first: a type change in one file must not break the files after it. A file

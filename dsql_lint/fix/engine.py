@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
-from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
+from dsql_lint.fix.actions import DEFAULT_CHOICES, Action, merged
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.decision import FixJudge, Followed, later_places
+from dsql_lint.fix.decision import Elsewhere, FixJudge, Followed, later_places
 from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
@@ -135,6 +135,9 @@ class Fixer:
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
         self.later = Later(lint)
+        # Path of a later file -> the fixes applied to earlier files whose edits reach it
+        # (each fix with the path of its file), applied when its turn comes.
+        self.carried: dict[str, list[tuple[str, Fix]]] = {}
 
     def fix_source(
         self, source: Source, later: Sequence[Source] = (), host: Host | None = None
@@ -152,6 +155,11 @@ class Fixer:
         errors: list[str] = []
         withdrawn = Withdrawals()
         text = source.text
+        carried = self._carried(source, host)
+        if carried:
+            after = ed.apply(text, (e for fix in carried for e in fix.edits))
+            passes.append(Pass(text, after, tuple(carried)))
+            text = after
         seen = {text}
         first: FileReport | None = None
         # The lint of the text before the last pass (its fix decision settled), and the
@@ -178,12 +186,12 @@ class Fixer:
                     )
                 )
                 report = self.linter.lint_source(now, catalog, parses)
-                report, followed = self.judge.settle(
+                report, followed, elsewhere = self.judge.settle(
                     report, self.actions, self.later, before=lambda: self.catalog
                 )
                 if host is not None:
                     report = self.writable(report, host, followed)
-                plan = self._plan(report, followed, host)
+                plan = self._plan(report, followed, host, elsewhere)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = plan.chosen(withdrawn.now, self.options.unsafe, fixable)
@@ -212,7 +220,7 @@ class Fixer:
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
-                return FixResult(
+                result = FixResult(
                     source,
                     text,
                     passes,
@@ -223,6 +231,10 @@ class Fixer:
                     stopped=stopped,
                     declined=set(unfixed),
                 )
+                for fix in result.applied:
+                    for path, _ in fix.elsewhere:
+                        self.carried.setdefault(path, []).append((source.display_path, fix))
+                return result
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             withdrawn.advance(chosen)
@@ -292,9 +304,43 @@ class Fixer:
             withdrawn.undo(why)
         return bool(found)
 
-    def _plan(self, report: FileReport, followed: Followed, host: Host | None = None) -> Planned:
+    def _carried(self, source: Source, host: Host | None) -> list[Fix]:
+        """The edits that the fixes of earlier files carry into `source` (the type of a column
+        that references a key they changed), one fix for each, as they apply together."""
+        reaching = self.carried.pop(source.display_path, [])
+        if host is not None:  # (never planned: a later file's edits are of plain SQL text)
+            return []
+        carried = []
+        for origin, fix in reaching:
+            edits = merged(
+                dict.fromkeys(
+                    e for path, part in fix.elsewhere if path == source.display_path for e in part
+                )
+            )
+            summary = f"follows the fix at {origin}:{fix.line} ({fix.summary})"
+            line = source.position(edits[0].start)[0]
+            carried.append(
+                Fix(
+                    fix.code,
+                    fix.name,
+                    fix.safety,
+                    summary,
+                    edits,
+                    line,
+                    origin=f"{origin}:{fix.line}",
+                )
+            )
+        return ed.select(carried)
+
+    def _plan(
+        self,
+        report: FileReport,
+        followed: Followed,
+        host: Host | None = None,
+        elsewhere: Elsewhere | None = None,
+    ) -> Planned:
         """The fixes of the findings of `report`, each written in the `host` file where the
-        SQL was read from one."""
+        SQL was read from one, with the edits it carries into later files (`elsewhere`)."""
         ctx = FixContext(report, self.options.choices, followed)
         planned = Planned(Statements(report))
         for diag in report.diagnostics:
@@ -318,7 +364,11 @@ class Fixer:
                 fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
-            planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))
+            later = (elsewhere or {}).get((diag.code, diag.start), {})
+            carried = tuple((path, tuple(edits)) for path, edits in later.items())
+            planned.fixes.append(
+                ((diag.code, diag.start), dataclasses.replace(fix, line=line, elsewhere=carried))
+            )
         return planned
 
 
@@ -362,10 +412,12 @@ class Planned:
 
 
 class Later:
-    """The files to be fixed after the current one, each read the first time a fix asks."""
+    """The files to be fixed after the current one, each read the first time a fix asks.
+    `editable`: whether a fix may carry edits into them (as read: not translated first)."""
 
     def __init__(self, options: LintOptions) -> None:
         self.options = options
+        self.editable = True
         self.sources: Sequence[Source] = ()
         self.places: dict[str, Place | None] = {}
 
@@ -377,7 +429,9 @@ class Later:
     def __iter__(self) -> Iterator[Place]:
         for source in self.sources:
             if source.path not in self.places:
-                self.places[source.path] = later_places([source], self.options)[0]
+                self.places[source.path] = later_places(
+                    [source], self.options, editable=self.editable
+                )[0]
             place = self.places[source.path]
             if place is not None:
                 yield place
