@@ -135,9 +135,9 @@ class Fixer:
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
         self.later = Later(lint)
-        # Path of a later file -> the fixes applied to earlier files whose edits reach it
-        # (each fix with the path of its file), applied when its turn comes.
-        self.carried: dict[str, list[tuple[str, Fix]]] = {}
+        # Path of a later file -> the edits that fixes made elsewhere bring to it (a fix of an
+        # earlier file, a split at its include lines), applied when its turn comes.
+        self.carried: dict[str, list[Fix]] = {}
 
     def fix_source(
         self, source: Source, later: Sequence[Source] = (), host: Host | None = None
@@ -232,8 +232,13 @@ class Fixer:
                     declined=set(unfixed),
                 )
                 for fix in result.applied:
-                    for path, _ in fix.elsewhere:
-                        self.carried.setdefault(path, []).append((source.display_path, fix))
+                    for path, edits in fix.elsewhere:
+                        origin = f"{source.display_path}:{fix.line}"
+                        summary = f"follows the fix at {origin} ({fix.summary})"
+                        self.carry(
+                            path,
+                            Fix(fix.code, fix.name, fix.safety, summary, edits, 0, origin=origin),
+                        )
                 return result
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
@@ -304,33 +309,24 @@ class Fixer:
             withdrawn.undo(why)
         return bool(found)
 
+    def carry(self, path: str, fix: Fix) -> None:
+        """Applies `fix`, made elsewhere (its edits of file `path` as read), first thing when
+        `path` is fixed."""
+        self.carried.setdefault(path, []).append(fix)
+
     def _carried(self, source: Source, host: Host | None) -> list[Fix]:
-        """The edits that the fixes of earlier files carry into `source` (the type of a column
-        that references a key they changed), one fix for each, as they apply together."""
+        """The fixes made elsewhere whose edits reach `source`, as they apply together."""
         reaching = self.carried.pop(source.display_path, [])
-        if host is not None:  # (never planned: a later file's edits are of plain SQL text)
+        if host is not None:  # (never planned: such edits are of plain SQL text)
             return []
-        carried = []
-        for origin, fix in reaching:
-            edits = merged(
-                dict.fromkeys(
-                    e for path, part in fix.elsewhere if path == source.display_path for e in part
-                )
+        return ed.select(
+            dataclasses.replace(
+                fix,
+                edits=merged(dict.fromkeys(fix.edits)),
+                line=source.position(fix.edits[0].start)[0],
             )
-            summary = f"follows the fix at {origin}:{fix.line} ({fix.summary})"
-            line = source.position(edits[0].start)[0]
-            carried.append(
-                Fix(
-                    fix.code,
-                    fix.name,
-                    fix.safety,
-                    summary,
-                    edits,
-                    line,
-                    origin=f"{origin}:{fix.line}",
-                )
-            )
-        return ed.select(carried)
+            for fix in reaching
+        )
 
     def _plan(
         self,
