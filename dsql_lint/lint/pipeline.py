@@ -1131,9 +1131,9 @@ class Linter:
         covered: list[set[int]] = [set() for _ in sources]
         carried: list[list[Diagnostic]] = [[] for _ in sources]
         checks = self.ruleset.transaction_checks
+        self.include_splits = {}
         if not checks:
             return covered, carried
-        self.include_splits = {}
         splitting = {r.code for r in self.ruleset.rules if r.fixer.get("action") == SPLITTING}
         for index, tx, positions in runs.include_blocks(sources, files):
             covered[index].add(tx)
