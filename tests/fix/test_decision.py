@@ -26,9 +26,12 @@ FOLDERS = sorted(
     key=str,
 )
 INCLUDES = sorted((FIXTURES / "fix" / "includes").iterdir())
+# Folders fixed as one run by the command, as check reads them: includes, and later files
+# that a type change of an earlier one reaches.
+RUNS = [*INCLUDES, FIXTURES / "fix" / "later-files"]
 INPUTS = [
     *(p for p in FOLDERS if p.parent.name in GROUPS and p.parent.name != "includes"),
-    *INCLUDES,
+    *RUNS,
     *sorted(p for p in FIXTURES.rglob("*.sql") if not set(GROUPS) & set(p.parent.parts)),
 ]
 
@@ -48,9 +51,9 @@ _LEFT = re.compile(r"^\S+:\d+:\d+: (\w+) \[", re.M)
 
 def _left(path: Path, unsafe: bool) -> Counter[str]:
     """The findings left after `fix` (with --unsafe-fixes or not) on the input: for a folder
-    of psql includes, as the command reports them (which reads the transactions that run
-    through the included files)."""
-    if path in INCLUDES:
+    of RUNS, as the command reports them (which reads the transactions that run through the
+    included files, and carries a type change into the later files)."""
+    if path in RUNS:
         flags = ["--unsafe-fixes"] if unsafe else []
         result = CliRunner().invoke(cli, ["fix", "--isolated", "--diff", *flags, str(path)])
         return Counter(_LEFT.findall(result.stderr))
