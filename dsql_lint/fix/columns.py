@@ -198,7 +198,7 @@ class ReplaceType(Action):
         # A finding declined for its own statement's uses (declined_here): named first.
         own = self._own(change, diag, here) if diag.fix is FixAvailability.NONE else None
         try:
-            carried = follow(change, diag.statement, here, later)
+            carried = follow(change, diag.statement, here, later, own=own is None)
         except Declined as why:
             blockers = "; ".join(b for b in (own, str(why)) if b)
             raise Declined(

@@ -299,16 +299,19 @@ class Carried:
     elsewhere: dict[str, list[Edit]] = field(default_factory=dict)
 
 
-def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> Carried:
+def follow(
+    change: Change, defined: int, here: Place, later: Iterable[Place] = (), own: bool = True
+) -> Carried:
     """The edits carrying the statements after statement `defined` of `here` (and the files
-    of `later`) to the change; raises Declined."""
+    of `later`) to the change; raises Declined. `own`: whether to judge the keys statement
+    `defined` declares over the column (not where its own uses were judged already)."""
     if change.kind == "widen":
         _inherits(change, here.uses(defined))
         return Carried([])
     found = Followed(here, changed={(change.table, change.column)})
     definition = here.parsed(defined)
     tree = definition.tree
-    if tree is not None:
+    if tree is not None and own:
         found.judging(lambda: _keys_added(change, definition, tree, here, found))
     later = list(later)
     _follow(change, defined, here, later, found)
