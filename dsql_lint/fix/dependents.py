@@ -270,7 +270,9 @@ class Followed:
     views: list[tuple[str, str, int, Place]] = field(default_factory=list)
     # Why each statement that cannot follow declines: all of them named in one note, so
     # that one run shows the user every statement to change by hand.
-    blockers: list[str] = field(default_factory=list)
+    blockers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The files judged, in run order: the blockers are named in the order they run.
+    order: list[Place] = field(default_factory=list)
 
     def add(self, place: Place, edits: Sequence[Edit]) -> None:
         if place is self.here:
@@ -278,13 +280,19 @@ class Followed:
         elif edits:
             self.elsewhere.setdefault(place.path, []).extend(edits)
 
-    def judging(self, judge: Callable[[], None]) -> None:
-        """Runs one statement's judgment, keeping why it declines and going on to the next."""
+    def judging(self, place: Place, k: int, judge: Callable[[], None]) -> None:
+        """Runs the judgment of statement `k` of `place`, keeping why it declines and going
+        on to the next."""
         try:
             judge()
         except Declined as why:
-            if str(why) not in self.blockers:
-                self.blockers.append(str(why))
+            at = (self.order.index(place) if place in self.order else 0, k)
+            self.blockers[str(why)] = min(at, self.blockers.get(str(why), at))
+
+    def declined(self) -> str | None:
+        """Why the change declines, each blocker in the order psql runs them; None: it does
+        not."""
+        return "; ".join(sorted(self.blockers, key=self.blockers.__getitem__)) or None
 
 
 @dataclass(frozen=True)
@@ -308,12 +316,12 @@ def follow(
     if change.kind == "widen":
         _inherits(change, here.uses(defined))
         return Carried([])
-    found = Followed(here, changed={(change.table, change.column)})
+    later = list(later)
+    found = Followed(here, changed={(change.table, change.column)}, order=[here, *later])
     definition = here.parsed(defined)
     tree = definition.tree
     if tree is not None and own:
-        found.judging(lambda: _keys_added(change, definition, tree, here, found))
-    later = list(later)
+        found.judging(here, defined, lambda: _keys_added(change, definition, tree, here, found))
     _follow(change, defined, here, later, found)
     # A view's column that shows the column takes its new type: its uses follow in turn.
     shown_by: list[str] = []
@@ -326,8 +334,9 @@ def follow(
         after = later if place is here else later[later.index(place) + 1 :]
         shown = Change(view, column, change.old, change.new)
         _follow(shown, index, place, after, found)
-    if found.blockers:
-        raise Declined("; ".join(found.blockers))
+    declined = found.declined()
+    if declined is not None:
+        raise Declined(declined)
     if not shown_by:
         return Carried(found.edits, elsewhere=found.elsewhere)
     views = ", ".join(shown_by)
@@ -347,13 +356,13 @@ def _follow(
     `later`, that may use the changed column; why each that cannot follow declines is kept
     in `found.blockers`."""
     if change.kind == "widen":
-        found.judging(lambda: _inherits(change, here.uses(defined)))
+        found.judging(here, defined, lambda: _inherits(change, here.uses(defined)))
         return
     later = list(later)
     places = [(here, defined + 1), *((p, 0) for p in later)]
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change.table, here, here)
-    children: list[tuple[_Child, Place]] = []
+    children: list[tuple[_Child, Place, int]] = []  # and where the reference is
     for place in (here, *later):
         for k in place.naming(change.table, defined if place is here else 0):
 
@@ -364,10 +373,10 @@ def _follow(
                         f"{place.line(k)} references {change.table} ({change.column}),"
                         " in another file"
                     )
-                children.extend((child, place) for child in found_here)
+                children.extend((child, place, k) for child in found_here)
 
-            found.judging(referencing)
-    found.changed.update((c.table, c.column) for c, _ in children)
+            found.judging(place, k, referencing)
+    found.changed.update((c.table, c.column) for c, _, _ in children)
     for place, first in places:
         for k in place.naming(change.table, first):
             uses = place.uses(k)
@@ -384,8 +393,8 @@ def _follow(
                     )
                 found.add(place, edits)
 
-            found.judging(judged)
-    for child, place in children:
+            found.judging(place, k, judged)
+    for child, place, k in children:
         after = later if place is here else later[later.index(place) + 1 :]
 
         def retyped(
@@ -393,7 +402,7 @@ def _follow(
         ) -> None:
             _child(change, child, place, after, found)
 
-        found.judging(retyped)
+        found.judging(place, k, retyped)
 
 
 def _judged(change: Change, place: Place, k: int, found: Followed) -> list[Edit]:

@@ -260,15 +260,17 @@ def test_a_reference_from_a_later_file_takes_the_new_type(tmp_path: Path) -> Non
 
 def test_a_reference_from_a_later_file_that_cannot_follow_declines(tmp_path: Path) -> None:
     """A later file's referencing column with a default for the old type, and a later use of
-    the key that uuid does not take: every one is named in the one note."""
+    the key that uuid does not take: every one is named in the one note, in run order."""
     first = "CREATE TABLE p (id serial PRIMARY KEY);\n"
     later = "CREATE TABLE c (pid int DEFAULT 0 REFERENCES p (id));\n"
     last = "SELECT id + 1 FROM p;\n"
     fixed, said = _fix_folder(tmp_path, first, later, last, options=("--serial-to", "uuid"))
     assert fixed == first
     assert (tmp_path / "V2__m.sql").read_text() == later
-    assert "V2__m.sql:1: c.pid references p (id) and has a default for its old type" in said
-    assert "V3__m.sql:1 uses id as serial: `id + 1`" in said
+    child = "V2__m.sql:1: c.pid references p (id) and has a default for its old type"
+    use = "V3__m.sql:1 uses id as serial: `id + 1`"
+    assert child in said and use in said
+    assert said.index(child) < said.index(use)  # in the order they run
 
 
 # --- keys that an ALTER TABLE adds over the column ------------------------------------------
