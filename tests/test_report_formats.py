@@ -650,3 +650,11 @@ def test_explain_finds_the_rule_from_the_clusters_message() -> None:
     several = CliRunner().invoke(explain, ["ALTER TABLE ADD COLUMN with constraint not supported"])
     assert "DSQL601 add-column-default" in several.output
     assert "DSQL606 add-column-identity" in several.output
+
+
+def test_summary_counts_the_files_with_findings(report: LintReport) -> None:
+    """Findings in one of two files checked: "in 2 files" would point at the clean one."""
+    assert text_report.summary(report).startswith("Found ")
+    assert " in 1 of 2 files, 4 statements checked" in text_report.summary(report)
+    both = make_report(("a.sql", FINDINGS_SQL), ("b.sql", FINDINGS_SQL))
+    assert " in 2 files, 6 statements checked" in text_report.summary(both)

@@ -18,15 +18,16 @@ from dsql_lint.diagnostic import FixAvailability, Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.errors import UserError
 from dsql_lint.fix.actions import CHOICES
-from dsql_lint.fix.edits import Fix
+from dsql_lint.fix.edits import Edit, Fix
 from dsql_lint.fix.engine import Fixer, FixOptions, FixResult
 from dsql_lint.fix.files import write_atomic
 from dsql_lint.fix.hosted import Host
 from dsql_lint.fix.output import applied_lines, available_lines, remaining, summary, unified_diff
 from dsql_lint.fix.prisma import fix_prisma
 from dsql_lint.fix.prisma_drift import drift_notes
+from dsql_lint.fix.style import cased
 from dsql_lint.lint import runs
-from dsql_lint.lint.pipeline import INCLUDED, Linter
+from dsql_lint.lint.pipeline import INCLUDED, SPLITTING, Linter
 from dsql_lint.lint.psql_values import PSQL, substituted
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
@@ -34,6 +35,7 @@ from dsql_lint.settings import LintOptions, Overrides, active_rules, resolve_set
 from dsql_lint.syntax.formats import statements as migration_statements
 from dsql_lint.syntax.includes import with_included
 from dsql_lint.syntax.source import STDIN, Source, expand_paths, read_source
+from dsql_lint.syntax.split import TxControl
 
 if TYPE_CHECKING:
     from dsql_lint.fix.translate import Translator
@@ -130,6 +132,8 @@ def fix(
     if output is not None and len(files) != 1:
         raise UserError("-o/--output needs exactly one input")
     translate = _translator(from_dialect, unsafe_fixes)
+    # A later file is fixed in its translation: edits of the file as read would not fit it.
+    fixer.later.editable = translate is None
     outcomes = []
     pending = False
     # All read first: a type change in one file must not break the files after it. A file
@@ -152,6 +156,7 @@ def fix(
             if all(source.path != s.path for s in sources):
                 sources.append(source)
         files = [source.path for source in sources]
+        _split_at_includes(fixer, sources, rules, lint)
     for at, (path, source) in enumerate(zip(files, sources, strict=True)):
         later = [
             s
@@ -180,6 +185,57 @@ def fix(
         _runs_note(sources, lint.assume_in_transaction)
     unfinished = any(o.unfinished for o in outcomes)
     return 1 if pending and diff or unfinished else 0
+
+
+def _split_at_includes(
+    fixer: Fixer, sources: list[Source], rules: list[Rule], lint: LintOptions
+) -> None:
+    """The transaction blocks that run through included files, split at the including
+    file's lines where `check` says fix splits them (lint/runs.py IncludeSplit): one
+    `COMMIT; BEGIN;` before each such line, applied when fix reaches the including file."""
+    if not any(source.included_by for source in sources):
+        return
+    linter = Linter(rules, replace(lint, jobs=1, fix_judge=None))
+    reports = linter.lint_all(sources)
+    splitting = {r.code for r in rules if r.fixer.get("action") == SPLITTING}
+    for source, report in zip(sources, reports, strict=True):
+        at = linter.include_splits.get(source.path)
+        if not at:
+            continue
+        path = source.display_path
+        fixed = [
+            d
+            for file in reports
+            for d in file.diagnostics
+            if d.code in splitting
+            and d.fix is not FixAvailability.NONE
+            and (file.source.included_by or ((file.source.display_path, 0),))[0][0] == path
+        ]
+        if not fixed:
+            continue
+        text = source.text
+        newline = "\r\n" if "\r\n" in text else "\n"
+        # In the case of the block's BEGIN (`begin;` in a lower-case file).
+        style = next(
+            (
+                s.text
+                for s in report.statements[at[0].index :: -1]
+                if s.tx_control is TxControl.BEGIN
+            ),
+            "",
+        )
+        edits = []
+        for statement in at:
+            indent = text[text.rfind("\n", 0, statement.start) + 1 : statement.start]
+            between = newline + indent if not indent.strip() else " "
+            split = f"{cased('COMMIT;', style)}{between}{cased('BEGIN;', style)}{between}"
+            edits.append(Edit(statement.start, statement.start, split))
+        first = fixed[0]
+        summary = (
+            f"transaction split in {len(at) + 1} at the including file's lines: one DDL"
+            " statement each, DDL apart from DML"
+        )
+        fixer.carry(path, Fix(first.code, first.name, first.fix, summary, tuple(edits), 0))
 
 
 def _through_includes(

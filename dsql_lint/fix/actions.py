@@ -154,6 +154,14 @@ class Action:
         the other findings' `dependents` count on (a foreign key between two such columns)."""
         return None
 
+    def declined_here(
+        self, diag: Diagnostic, here: Place, choices: Mapping[str, str]
+    ) -> str | None:
+        """For an action that changes a column's type: why its decision declined the finding
+        for uses in the column's own statement (a CHECK the new type cannot take), else
+        None. FixJudge.settle then names the later statements that would break too."""
+        return None
+
     def dependents(
         self, diag: Diagnostic, here: Place, later: Iterable[Place], choices: Mapping[str, str]
     ) -> Carried | None:

@@ -195,12 +195,26 @@ class ReplaceType(Action):
         change = self.change(diag, here, choices)
         if change is None:
             return None
+        # A finding declined for its own statement's uses (declined_here): named first.
+        own = self._own(change, diag, here) if diag.fix is FixAvailability.NONE else None
         try:
-            return follow(change, diag.statement, here, later)
+            carried = follow(change, diag.statement, here, later, own=own is None)
         except Declined as why:
+            blockers = "; ".join(b for b in (own, str(why)) if b)
             raise Declined(
-                f"the fix (`{change.old}` -> `{change.new}`) would break: {why}"
+                f"the fix (`{change.old}` -> `{change.new}`) would break: {blockers}"
             ) from None
+        return carried
+
+    def declined_here(
+        self, diag: Diagnostic, here: Place, choices: Mapping[str, str]
+    ) -> str | None:
+        change = self.change(diag, here, choices) if self.decline_dependents else None
+        return self._own(change, diag, here) if change is not None else None
+
+    def _own(self, change: Change, diag: Diagnostic, here: Place) -> str | None:
+        """Why the column's uses in its own statement cannot be carried, or None."""
+        return uncarried(change, here.parsed(diag.statement))
 
 
 # A domain's new base type would reach every column of that type and every statement that

@@ -45,6 +45,8 @@ MOVING = frozenset({"fold-into-create"})
 ADDING = frozenset({"not-valid", "split-add-column"})
 # (code, start) of a finding -> the edits carrying the later statements to its fix.
 Followed = dict[tuple[str, int], "list[Edit]"]
+# (code, start) of a finding -> the edits carrying the later files to its fix, by path.
+Elsewhere = dict[tuple[str, int], "dict[str, list[Edit]]"]
 # A finding's fix decision, and why it has none (the finding's `fix_note`); None: the rule's.
 Judged = tuple[FixAvailability, str | None] | None
 
@@ -101,19 +103,23 @@ class FixJudge:
         later: Iterable[Place] = (),
         here: Place | None = None,
         before: Callable[[], Catalog] | None = None,
-    ) -> tuple[FileReport, Followed]:
+    ) -> tuple[FileReport, Followed, Elsewhere]:
         """The file-level part of the decision: each type change's finding is judged on the
         statements after it in `report` and in the files of `later`. A finding whose fix would
         break one has no fix, and its note says which; the others get the edits that carry
-        those statements to the new type. `before`: the schema model before the file (the
-        tables a foreign key names that the file does not define)."""
+        those statements to the new type, in this file and in later ones. `before`: the
+        schema model before the file (the tables a foreign key names that the file does not
+        define)."""
         from dsql_lint.fix.dependents import Declined, Place, norm_type
 
         followed: Followed = {}
+        elsewhere: Elsewhere = {}
         report = _moved_errors(report, actions)
         report = _added_ddl(report, actions)
-        if _orm(report.source) or not any(_follows(d, actions) for d in report.diagnostics):
-            return report, followed
+        if _orm(report.source) or not any(
+            _follows(d, actions) or _declined(d, actions) for d in report.diagnostics
+        ):
+            return report, followed, elsewhere
         if here is None:
             here = Place(
                 report.source.display_path,
@@ -153,12 +159,15 @@ class FixJudge:
                 except Declined as why:
                     notes[k] = str(why)
                     followed.pop((diag.code, diag.start), None)
+                    elsewhere.pop((diag.code, diag.start), None)
                     if k in columns:
                         here.unchanged(columns[k])
                 else:
                     relied[k] = here.relied
                     if carried is not None and carried.edits:
                         followed[(diag.code, diag.start)] = carried.edits
+                    if carried is not None and carried.elsewhere:
+                        elsewhere[(diag.code, diag.start)] = carried.elsewhere
                     if carried is not None and carried.note:
                         remarks[k] = carried.note
             # Judged again: the fixes that counted on a change now declined.
@@ -170,6 +179,16 @@ class FixJudge:
             for k in judged:
                 del relied[k]
         here.changes = dict  # not a cycle through the closure: the collector is off
+        # Declined for uses in their own statement: the later ones that would break are
+        # named too, so that one run lists every use to change by hand.
+        for k, diag in enumerate(report.diagnostics):
+            action = actions[diag.code] if _declined(diag, actions) else None
+            if action is None or action.declined_here(diag, here, choices) is None:
+                continue
+            try:
+                action.dependents(diag, here, later, choices)
+            except Declined as why:
+                notes[k] = str(why)
         diagnostics = [
             dataclasses.replace(d, fix=FixAvailability.NONE, fix_note=notes[k])
             if k in notes
@@ -178,7 +197,7 @@ class FixJudge:
             else d
             for k, d in enumerate(report.diagnostics)
         ]
-        return dataclasses.replace(report, diagnostics=diagnostics), followed
+        return dataclasses.replace(report, diagnostics=diagnostics), followed, elsewhere
 
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
         """`settle` for each file of a run, the files after it as its later ones (what `fix`
@@ -186,7 +205,8 @@ class FixJudge:
         rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING | ADDING]
         codes = {r.code for r in rules}
         if not any(
-            d.code in codes and d.fix is not FixAvailability.NONE for d in report.diagnostics
+            d.code in codes and (d.fix is not FixAvailability.NONE or d.fix_note)
+            for d in report.diagnostics
         ):
             return report  # (without importing the fix machinery)
         from dsql_lint.fix.fixers import load_fixers
@@ -227,6 +247,17 @@ def _deciding_fixer(rule: Rule) -> Action | None:
 def _follows(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
     action = actions.get(diag.code)
     return action is not None and action.name in FOLLOWING and diag.fix is not FixAvailability.NONE
+
+
+def _declined(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
+    """Whether the finding is one of a type change that its decision declined, saying why."""
+    action = actions.get(diag.code)
+    return (
+        action is not None
+        and action.name in FOLLOWING
+        and diag.fix is FixAvailability.NONE
+        and bool(diag.fix_note)
+    )
 
 
 def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
@@ -344,11 +375,16 @@ def _default_choices() -> Mapping[str, str]:
 
 
 def later_places(
-    sources: Sequence[Source], options: LintOptions, linted: Sequence[FileReport] = ()
+    sources: Sequence[Source],
+    options: LintOptions,
+    linted: Sequence[FileReport] = (),
+    editable: bool = True,
 ) -> list[Place | None]:
     """Each source as the statements a type change in an earlier file must not break, read
     when first asked; None for those that are not SQL text (ORM files, unreadable ones).
-    `linted`: the sources' reports, whose statements' uses spare parsing them again."""
+    `linted`: the sources' reports, whose statements' uses spare parsing them again.
+    `editable`: whether fix writes in them what carries them to the change (not where it
+    fixes another text than the file's: a translation from another dialect)."""
     from dsql_lint.fix.dependents import Place
     from dsql_lint.syntax.formats import statements
 
@@ -359,7 +395,9 @@ def later_places(
             continue
         split = statements(source, options.assume_in_transaction, options.framework_transactions)
         uses = linted[at].uses if at < len(linted) else ()
-        places.append(Place(source.display_path, split, False, uses=_aligned(uses, split)))
+        # A file with psql's values put in is not edited at the positions of that text.
+        text = editable and not isinstance(source, MappedSource)
+        places.append(Place(source.display_path, split, text, uses=_aligned(uses, split)))
     return places
 
 

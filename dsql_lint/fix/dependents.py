@@ -261,11 +261,38 @@ class Followed:
 
     here: Place
     edits: list[Edit] = field(default_factory=list)
+    # The edits of the later files (their paths): each applied when fix reaches that file.
+    elsewhere: dict[str, list[Edit]] = field(default_factory=dict)
     changed: set[tuple[str, str]] = field(default_factory=set)
     retyped: set[tuple[str, str]] = field(default_factory=set)  # referencing columns done
     # The columns of views that show the column (view, column, its statement, its place):
     # what uses them follows the change too.
     views: list[tuple[str, str, int, Place]] = field(default_factory=list)
+    # Why each statement that cannot follow declines: all of them named in one note, so
+    # that one run shows the user every statement to change by hand.
+    blockers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The files judged, in run order: the blockers are named in the order they run.
+    order: list[Place] = field(default_factory=list)
+
+    def add(self, place: Place, edits: Sequence[Edit]) -> None:
+        if place is self.here:
+            self.edits.extend(edits)
+        elif edits:
+            self.elsewhere.setdefault(place.path, []).extend(edits)
+
+    def judging(self, place: Place, k: int, judge: Callable[[], None]) -> None:
+        """Runs the judgment of statement `k` of `place`, keeping why it declines and going
+        on to the next."""
+        try:
+            judge()
+        except Declined as why:
+            at = (self.order.index(place) if place in self.order else 0, k)
+            self.blockers[str(why)] = min(at, self.blockers.get(str(why), at))
+
+    def declined(self) -> str | None:
+        """Why the change declines, each blocker in the order psql runs them; None: it does
+        not."""
+        return "; ".join(sorted(self.blockers, key=self.blockers.__getitem__)) or None
 
 
 @dataclass(frozen=True)
@@ -275,19 +302,26 @@ class Carried:
 
     edits: list[Edit]
     note: str | None = None
+    # The edits of later files of the run, by path (a column of a later file that references
+    # the changed key takes its type): fix applies them when it reaches each file.
+    elsewhere: dict[str, list[Edit]] = field(default_factory=dict)
 
 
-def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = ()) -> Carried:
+def follow(
+    change: Change, defined: int, here: Place, later: Iterable[Place] = (), own: bool = True
+) -> Carried:
     """The edits carrying the statements after statement `defined` of `here` (and the files
-    of `later`) to the change; raises Declined."""
+    of `later`) to the change; raises Declined. `own`: whether to judge the keys statement
+    `defined` declares over the column (not where its own uses were judged already)."""
     if change.kind == "widen":
         _inherits(change, here.uses(defined))
         return Carried([])
-    found = Followed(here, changed={(change.table, change.column)})
-    definition = here.parsed(defined)
-    if definition.tree is not None:
-        _keys_added(change, definition, definition.tree, here, found)
     later = list(later)
+    found = Followed(here, changed={(change.table, change.column)}, order=[here, *later])
+    definition = here.parsed(defined)
+    tree = definition.tree
+    if tree is not None and own:
+        found.judging(here, defined, lambda: _keys_added(change, definition, tree, here, found))
     _follow(change, defined, here, later, found)
     # A view's column that shows the column takes its new type: its uses follow in turn.
     shown_by: list[str] = []
@@ -300,38 +334,49 @@ def follow(change: Change, defined: int, here: Place, later: Iterable[Place] = (
         after = later if place is here else later[later.index(place) + 1 :]
         shown = Change(view, column, change.old, change.new)
         _follow(shown, index, place, after, found)
+    declined = found.declined()
+    if declined is not None:
+        raise Declined(declined)
     if not shown_by:
-        return Carried(found.edits)
+        return Carried(found.edits, elsewhere=found.elsewhere)
     views = ", ".join(shown_by)
     return Carried(
         found.edits,
         f"{'view column' if len(shown_by) == 1 else 'view columns'} {views} show"
         f"{'s' if len(shown_by) == 1 else ''} {change.column}: what reads"
         f" {'it' if len(shown_by) == 1 else 'them'} gets {change.new_type}, not {change.old}",
+        found.elsewhere,
     )
 
 
 def _follow(
     change: Change, defined: int, here: Place, later: Iterable[Place], found: Followed
 ) -> None:
+    """Judges each statement after statement `defined` of `here`, and of the files of
+    `later`, that may use the changed column; why each that cannot follow declines is kept
+    in `found.blockers`."""
     if change.kind == "widen":
-        _inherits(change, here.uses(defined))
+        found.judging(here, defined, lambda: _inherits(change, here.uses(defined)))
         return
+    later = list(later)
+    places = [(here, defined + 1), *((p, 0) for p in later)]
     # Columns that reference this one take its type first: comparing them stays valid.
     primary = _primary_key(change.table, here, here)
-    children = [
-        child
-        for k in here.naming(change.table, defined)
-        for child in _referencing(change, k, here, primary)
-    ]
-    for place in later:
-        for k in place.naming(change.table):
-            if any(True for _ in _referencing(change, k, place, primary)):
-                raise Declined(
-                    f"{place.line(k)} references {change.table} ({change.column}), in another file"
-                )
-    found.changed.update((c.table, c.column) for c in children)
-    places = [(here, defined + 1), *((p, 0) for p in later)]
+    children: list[tuple[_Child, Place, int]] = []  # and where the reference is
+    for place in (here, *later):
+        for k in place.naming(change.table, defined if place is here else 0):
+
+            def referencing(place: Place = place, k: int = k) -> None:
+                found_here = list(_referencing(change, k, place, primary))
+                if found_here and not place.editable:
+                    raise Declined(
+                        f"{place.line(k)} references {change.table} ({change.column}),"
+                        " in another file"
+                    )
+                children.extend((child, place, k) for child in found_here)
+
+            found.judging(place, k, referencing)
+    found.changed.update((c.table, c.column) for c, _, _ in children)
     for place, first in places:
         for k in place.naming(change.table, first):
             uses = place.uses(k)
@@ -339,14 +384,25 @@ def _follow(
                 break  # the column after it is another
             if not _may_use(change, uses, place.statements[k]):
                 continue
-            edits = _judged(change, place, k, found)
-            if edits and not place.editable:
-                raise Declined(
-                    f"{place.line(k)} uses {change.column} as {change.old}, in another file"
-                )
-            found.edits.extend(edits)
-    for child in children:
-        _child(change, child, here, later, found)
+
+            def judged(place: Place = place, k: int = k) -> None:
+                edits = _judged(change, place, k, found)
+                if edits and not place.editable:
+                    raise Declined(
+                        f"{place.line(k)} uses {change.column} as {change.old}, in another file"
+                    )
+                found.add(place, edits)
+
+            found.judging(place, k, judged)
+    for child, place, k in children:
+        after = later if place is here else later[later.index(place) + 1 :]
+
+        def retyped(
+            child: _Child = child, place: Place = place, after: list[Place] = after
+        ) -> None:
+            _child(change, child, place, after, found)
+
+        found.judging(place, k, retyped)
 
 
 def _judged(change: Change, place: Place, k: int, found: Followed) -> list[Edit]:
@@ -1080,7 +1136,8 @@ def _primary_key(table: str, place: Place, here: Place) -> list[str | None]:
 def _child(
     change: Change, child: _Child, here: Place, later: Iterable[Place], found: Followed
 ) -> None:
-    """The referencing column takes the new type, and what uses it follows in turn."""
+    """The referencing column takes the new type, and what uses it follows in turn; `here`:
+    the file of the reference (the one fixed, or a later one), `later`: the files after it."""
     if (child.table, child.column) in found.retyped:
         return
     found.retyped.add((child.table, child.column))
@@ -1102,12 +1159,15 @@ def _child(
                 f" {change.table} ({change.column}) and has a default for its old type"
             )
         if retyped:
-            found.edits.append(
-                replace(
-                    tokens[column.type.start].start,
-                    tokens[column.type.stop - 1].end,
-                    _like(change.new_type, old),
-                )
+            found.add(
+                here,
+                [
+                    replace(
+                        tokens[column.type.start].start,
+                        tokens[column.type.stop - 1].end,
+                        _like(change.new_type, old),
+                    )
+                ],
             )
         _follow(Change(child.table, child.column, old, change.new_type), index, here, later, found)
         return
@@ -1139,17 +1199,21 @@ def uncarried(change: Change, parsed: Parsed) -> str | None:
 
 
 def _own_uses(change: Change, parsed: Parsed) -> tuple[list[Edit], str | None]:
+    """The edits carrying the column's uses in its own statement, and why those that cannot
+    be carried cannot (each named), or None."""
     tree = parsed.tree
     if tree is None:
         return [], "fix cannot read the statement"
     edits: list[Edit] = []
+    blockers: list[str] = []
     for identifier in tree.find_all(exp.Identifier):
         if _folded(identifier) != change.column or isinstance(identifier.parent, exp.ColumnDef):
             continue
         column = identifier.parent
         if not isinstance(column, exp.Column) or column.this is not identifier:
             # a key's or an index's column list
-            return edits, f"the statement lists {change.column} in {_element(identifier)}"
+            blockers.append(f"the statement lists {change.column} in {_element(identifier)}")
+            continue
         node: exp.Expr = column
         parent = node.parent
         while isinstance(parent, exp.Paren):
@@ -1162,11 +1226,12 @@ def _own_uses(change: Change, parsed: Parsed) -> tuple[list[Edit], str | None]:
             _array_use(parsed, column, node, parent) if change.kind == "array-json" else None
         )
         if rewritten is None:
-            return edits, (
+            blockers.append(
                 f"the statement uses {change.column} as {change.old} in {_element(identifier)}"
             )
-        edits.append(rewritten)
-    return edits, None
+        else:
+            edits.append(rewritten)
+    return edits, "; ".join(dict.fromkeys(blockers)) or None
 
 
 def _excluded_equal(change: Change, column: exp.Column) -> bool:

@@ -41,6 +41,12 @@ class Fix:
     # The edits as written in the file, where the SQL was read out of another language's
     # strings (fix/hosted.py); else the file is the SQL and `edits` are its edits.
     written: tuple[Edit, ...] = field(default=())
+    # The edits of later files of the run that the fix carries to its change (a column there
+    # that references the changed key), by path: applied when fix reaches each file.
+    elsewhere: tuple[tuple[str, tuple[Edit, ...]], ...] = field(default=())
+    # For the edits an earlier file's fix carries into this one: that finding (`path:line`),
+    # which the fix counts (not these edits).
+    origin: str = ""
 
     @property
     def safe(self) -> bool:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.model import Rule
 from dsql_lint.fix import edits as ed
-from dsql_lint.fix.actions import DEFAULT_CHOICES, Action
+from dsql_lint.fix.actions import DEFAULT_CHOICES, Action, merged
 from dsql_lint.fix.context import FixContext
-from dsql_lint.fix.decision import FixJudge, Followed, later_places
+from dsql_lint.fix.decision import Elsewhere, FixJudge, Followed, later_places
 from dsql_lint.fix.dependents import Place
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.fixers import load_fixers
@@ -135,6 +135,9 @@ class Fixer:
         # The schema after the files fixed so far, as fixed.
         self.catalog = Catalog()
         self.later = Later(lint)
+        # Path of a later file -> the edits that fixes made elsewhere bring to it (a fix of an
+        # earlier file, a split at its include lines), applied when its turn comes.
+        self.carried: dict[str, list[Fix]] = {}
 
     def fix_source(
         self, source: Source, later: Sequence[Source] = (), host: Host | None = None
@@ -152,6 +155,11 @@ class Fixer:
         errors: list[str] = []
         withdrawn = Withdrawals()
         text = source.text
+        carried = self._carried(source, host)
+        if carried:
+            after = ed.apply(text, (e for fix in carried for e in fix.edits))
+            passes.append(Pass(text, after, tuple(carried)))
+            text = after
         seen = {text}
         first: FileReport | None = None
         # The lint of the text before the last pass (its fix decision settled), and the
@@ -178,12 +186,12 @@ class Fixer:
                     )
                 )
                 report = self.linter.lint_source(now, catalog, parses)
-                report, followed = self.judge.settle(
+                report, followed, elsewhere = self.judge.settle(
                     report, self.actions, self.later, before=lambda: self.catalog
                 )
                 if host is not None:
                     report = self.writable(report, host, followed)
-                plan = self._plan(report, followed, host)
+                plan = self._plan(report, followed, host, elsewhere)
             first = first or report
             fixable: set[tuple[str, int]] = set()
             planned = plan.chosen(withdrawn.now, self.options.unsafe, fixable)
@@ -212,7 +220,7 @@ class Fixer:
                 if unfixed:
                     report = _unfixable(report, unfixed)
                 parses.release_unused(report.parsed)
-                return FixResult(
+                result = FixResult(
                     source,
                     text,
                     passes,
@@ -223,6 +231,15 @@ class Fixer:
                     stopped=stopped,
                     declined=set(unfixed),
                 )
+                for fix in result.applied:
+                    for path, edits in fix.elsewhere:
+                        origin = f"{source.display_path}:{fix.line}"
+                        summary = f"follows the fix at {origin} ({fix.summary})"
+                        self.carry(
+                            path,
+                            Fix(fix.code, fix.name, fix.safety, summary, edits, 0, origin=origin),
+                        )
+                return result
             seen.add(fixed)
             passes.append(Pass(text, fixed, tuple(chosen)))
             withdrawn.advance(chosen)
@@ -292,9 +309,34 @@ class Fixer:
             withdrawn.undo(why)
         return bool(found)
 
-    def _plan(self, report: FileReport, followed: Followed, host: Host | None = None) -> Planned:
+    def carry(self, path: str, fix: Fix) -> None:
+        """Applies `fix`, made elsewhere (its edits of file `path` as read), first thing when
+        `path` is fixed."""
+        self.carried.setdefault(path, []).append(fix)
+
+    def _carried(self, source: Source, host: Host | None) -> list[Fix]:
+        """The fixes made elsewhere whose edits reach `source`, as they apply together."""
+        reaching = self.carried.pop(source.display_path, [])
+        if host is not None:  # (never planned: such edits are of plain SQL text)
+            return []
+        return ed.select(
+            dataclasses.replace(
+                fix,
+                edits=merged(dict.fromkeys(fix.edits)),
+                line=source.position(fix.edits[0].start)[0],
+            )
+            for fix in reaching
+        )
+
+    def _plan(
+        self,
+        report: FileReport,
+        followed: Followed,
+        host: Host | None = None,
+        elsewhere: Elsewhere | None = None,
+    ) -> Planned:
         """The fixes of the findings of `report`, each written in the `host` file where the
-        SQL was read from one."""
+        SQL was read from one, with the edits it carries into later files (`elsewhere`)."""
         ctx = FixContext(report, self.options.choices, followed)
         planned = Planned(Statements(report))
         for diag in report.diagnostics:
@@ -318,7 +360,11 @@ class Fixer:
                 fix = dataclasses.replace(fix, written=written)
             # The line of the first edit: the finding may span the whole statement.
             line = report.source.position(fix.edits[0].start)[0]
-            planned.fixes.append(((diag.code, diag.start), dataclasses.replace(fix, line=line)))
+            later = (elsewhere or {}).get((diag.code, diag.start), {})
+            carried = tuple((path, tuple(edits)) for path, edits in later.items())
+            planned.fixes.append(
+                ((diag.code, diag.start), dataclasses.replace(fix, line=line, elsewhere=carried))
+            )
         return planned
 
 
@@ -362,10 +408,12 @@ class Planned:
 
 
 class Later:
-    """The files to be fixed after the current one, each read the first time a fix asks."""
+    """The files to be fixed after the current one, each read the first time a fix asks.
+    `editable`: whether a fix may carry edits into them (as read: not translated first)."""
 
     def __init__(self, options: LintOptions) -> None:
         self.options = options
+        self.editable = True
         self.sources: Sequence[Source] = ()
         self.places: dict[str, Place | None] = {}
 
@@ -377,7 +425,9 @@ class Later:
     def __iter__(self) -> Iterator[Place]:
         for source in self.sources:
             if source.path not in self.places:
-                self.places[source.path] = later_places([source], self.options)[0]
+                self.places[source.path] = later_places(
+                    [source], self.options, editable=self.editable
+                )[0]
             place = self.places[source.path]
             if place is not None:
                 yield place

@@ -61,7 +61,8 @@ def summary(
     """One line: how many fixes were applied (translations from another dialect included),
     how many findings remain, and, unless `translating`, how many of those are MySQL's
     forms."""
-    applied = [*translated, *(f for r in results for f in r.applied)]
+    # (the edits an earlier file's fix carries into a later one are that fix's: counted once)
+    applied = [*translated, *(f for r in results for f in r.applied if not f.origin)]
     unsafe = sum(not f.safe for f in applied)
     files = sum(r.changed for r in results)
     left = sum(len(r.remaining) for r in results)

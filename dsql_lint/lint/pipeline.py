@@ -692,6 +692,8 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
     return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
 
 
+# The fixer that splits a transaction block, in one file or at an including file's lines.
+SPLITTING = "split-transaction"
 # Why a transaction finding has no fix (a split of its block).
 # The fixers that add words to a statement and take none away.
 _ADDING_FIXERS = frozenset({"not-valid", "insert-keyword"})
@@ -711,6 +713,11 @@ INCLUDED = (
     " transaction within one file; end it before the include line and begin another after it"
     " by hand"
 )
+# A block through included files that fix cannot split at its including file's lines.
+INCLUDED_AT = (
+    "the transaction runs through files it includes (\\i, \\ir), and {why}: fix does not"
+    " split it; end it and begin another (`COMMIT; BEGIN;`) before {where} by hand"
+)
 SAVEPOINT = (
     "the statement is in a savepoint's scope: a COMMIT before it would move ROLLBACK TO"
     " SAVEPOINT into another transaction"
@@ -718,12 +725,9 @@ SAVEPOINT = (
 
 
 def _generated(source: MappedSource, diag: Diagnostic) -> str | None:
-    """Why a finding outside the file's SQL text has no fix: its SQL is generated, or is a
-    psql variable's value."""
+    """Why a finding outside the file's SQL text has no fix: its SQL is generated."""
     if diag.fix is FixAvailability.NONE and not diag.fix_note:
         return None  # its rule has no fixer
-    if source.framework == PSQL:
-        return "the finding is in a psql variable's value, which fix does not write in the file"
     return f"the SQL is generated from the {source.framework}'s own terms: see the suggestion"
 
 
@@ -747,6 +751,9 @@ class Linter:
         self._known_ids: tuple[set[str], set[str]] | None = None
         # The file each runner's DSQL407 is reported in: the first linted, whatever the passes.
         self._bookkeeping: dict[str, str] = {}
+        # Path of an including file -> where `fix` splits its transaction blocks that run
+        # through included files (IncludeSplit.at), as the last lint found them.
+        self.include_splits: dict[str, list[Statement]] = {}
 
     def replay(self, effects: Sequence[Sequence[cat.Effect]]) -> None:
         """Brings the catalog to where it was after a file whose findings are reused: its
@@ -819,9 +826,14 @@ class Linter:
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
             # of a string literal is, where fix can write the edit in it (fix/hosted.py).
+            # A finding that spans a psql variable's value keeps its fix: fix/hosted.py
+            # declines it only when an edit of the fix falls in the value (the finding of
+            # `CREATE INDEX i ON :tbl (c)` spans `:tbl`, its ASYNC does not).
             diagnostics = [
                 d
                 if source.in_literal(d.start, d.end)
+                else source.spanned(d)
+                if source.framework == PSQL
                 else source.spanned(
                     replace(d, fix=FixAvailability.NONE, fix_note=_generated(source, d))
                 )
@@ -1148,8 +1160,10 @@ class Linter:
         covered: list[set[int]] = [set() for _ in sources]
         carried: list[list[Diagnostic]] = [[] for _ in sources]
         checks = self.ruleset.transaction_checks
+        self.include_splits = {}
         if not checks:
             return covered, carried
+        splitting = {r.code for r in self.ruleset.rules if r.fixer.get("action") == SPLITTING}
         for index, tx, positions in runs.include_blocks(sources, files):
             covered[index].add(tx)
             members = [(files[i][at], kinds[i][at]) for i, at in positions]
@@ -1157,10 +1171,23 @@ class Linter:
                 (s.source.display_path, s.index): i
                 for (s, _), (i, _) in zip(members, positions, strict=True)
             }
+            split = runs.IncludeSplit(members)
+            # Split at the including file's lines, which fix writes there (commands/fix.py).
+            whole = split.why is None and bool(split.at)
+            note = (
+                INCLUDED_AT.format(why=split.why, where=split.where())
+                if split.at and split.why
+                else INCLUDED
+            )
+            found_any = False
             for check in checks:
                 for found in _transaction_findings(check, members):
-                    fixless = replace(found, fix=FixAvailability.NONE, fix_note=INCLUDED)
-                    carried[owner[found.path, found.statement]].append(fixless)
+                    found_any = True
+                    if not (whole and found.code in splitting):
+                        found = replace(found, fix=FixAvailability.NONE, fix_note=note)
+                    carried[owner[found.path, found.statement]].append(found)
+            if whole and found_any:
+                self.include_splits.setdefault(sources[index].path, []).extend(split.at)
         if not self.options.framework_transactions:
             return covered, carried
         for chain in runs.chains(sources, files):

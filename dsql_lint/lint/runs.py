@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from dsql_lint.lint.classify import DDL, DML, savepoint_scopes
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.includes import include_of
@@ -218,3 +219,61 @@ def held_by_includer(source: Source) -> bool:
 
 def _includes(statement: Statement) -> bool:
     return statement.kind is Kind.META and include_of(statement) is not None
+
+
+# Why fix does not split an include block at its includer's lines (IncludeSplit.why).
+_NOT_OWNED = "the including file does not open and commit it itself"
+_SAVEPOINT = "it holds a savepoint"
+_INSIDE = "a split falls inside an included file"
+_OWN_CONTROL = "an included file begins or ends a transaction of its own"
+_WITH_VALUES = "the including file is read with psql's -v values put in"
+
+
+class IncludeSplit:
+    """Where a transaction block that includes files must be split so that DSQL runs it (one
+    DDL statement per transaction, DDL apart from DML, as fix splits a block of one file):
+    before each statement of `at`, an including file's line (an include, or its own
+    statement) or a statement inside an included file. `why`: why fix cannot write those
+    splits in the including file (None: it can, each `COMMIT; BEGIN;` before its line)."""
+
+    def __init__(self, members: Sequence[tuple[Statement, str]]) -> None:
+        includer = members[0][0].source
+        self.at: list[Statement] = []
+        why: list[str] = []
+        if members[0][0].tx_control is not TxControl.BEGIN or (
+            members[-1][0].tx_control is not TxControl.COMMIT
+            or members[-1][0].source is not includer
+        ):
+            why.append(_NOT_OWNED)
+        if isinstance(includer, MappedSource):
+            why.append(_WITH_VALUES)
+        if savepoint_scopes([statement.text for statement, _ in members]):
+            why.append(_SAVEPOINT)
+        line: Statement | None = None  # the including file's statement the run is at
+        reached = False  # whether the included statements since it hold DDL or DML
+        ddl = dml = False
+        for statement, kind in members[1:-1]:
+            mine = statement.source is includer
+            if mine:
+                line, reached = statement, False
+            elif statement.tx_control is not None and _OWN_CONTROL not in why:
+                why.append(_OWN_CONTROL)
+            if kind not in (DDL, DML):
+                continue
+            if ddl or (kind == DDL and dml):
+                inside = not mine and reached
+                self.at.append(statement if mine or inside or line is None else line)
+                if inside and _INSIDE not in why:
+                    why.append(_INSIDE)
+                ddl = dml = False
+            ddl, dml = ddl or kind == DDL, dml or kind == DML
+            reached = reached or not mine
+        self.why = "; ".join(why) or None
+
+    def where(self) -> str:
+        """The places to split, as a note names them."""
+        return ", ".join(
+            f"{s.source.display_path}:{s.line}"
+            + (f" (`{s.text.strip()}`)" if s.kind is Kind.META else "")
+            for s in self.at
+        )

@@ -148,6 +148,11 @@ def summary(report: LintReport, style: _Style | None = None) -> str:
         return style(f"All clean: {checked}.", "1;32")
     counts = Counter(d.severity for d in diagnostics)
     parts = [counted(counts[s], s.value) for s in Severity if counts[s]]
+    # The files with findings, not those checked: "in 3 files" of findings in one of three
+    # would send the user looking in clean files.
+    found = sum(bool(f.diagnostics) for f in report.files)
+    if found < files:
+        checked = f"{found} of {checked}"
     return f"Found {', '.join(parts)} in {checked}{_fix_note(diagnostics)}."
 
 

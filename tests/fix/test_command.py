@@ -78,6 +78,81 @@ def test_a_file_a_migration_includes_is_fixed_once_with_it(tmp_path: Path) -> No
     assert result.stderr.decode().count("DSQL101 [safe] fixed") == 1, result.stderr.decode()
 
 
+def _check(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "dsql_lint", "check", "--isolated", "--no-cache", *args],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+        text=True,
+    )
+
+
+TABLE_A = "CREATE TABLE a (id uuid PRIMARY KEY);\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "parts", "fixed"),
+    [
+        (
+            "BEGIN;\n\\ir a.sql\n\\ir b.sql\nCOMMIT;\n",
+            {"a.sql": TABLE_A, "b.sql": "CREATE TABLE b (id uuid PRIMARY KEY);\n"},
+            "BEGIN;\n\\ir a.sql\nCOMMIT;\nBEGIN;\n\\ir b.sql\nCOMMIT;\n",
+        ),
+        (
+            # The including file's own DDL and DML count; a SET before the included DDL
+            # goes with it; lower case and indentation are kept.
+            "begin;\n  create table m (id uuid primary key);\n  \\ir a.sql\n"
+            "  insert into m values (gen_random_uuid());\ncommit;\n",
+            {"a.sql": "SET search_path = public;\n" + TABLE_A},
+            "begin;\n  create table m (id uuid primary key);\n  commit;\n  begin;\n"
+            "  \\ir a.sql\n  commit;\n  begin;\n  insert into m values (gen_random_uuid());\n"
+            "commit;\n",
+        ),
+    ],
+    ids=["two included files", "own statements and an included file"],
+)
+def test_a_transaction_through_included_files_is_split_at_the_include_lines(
+    tmp_path: Path, main: str, parts: dict[str, str], fixed: str
+) -> None:
+    """`BEGIN; \\ir a.sql; \\ir b.sql; COMMIT;` with a DDL in each: check says the split is
+    safe, and fix writes `COMMIT; BEGIN;` in the including file, the included files as they
+    are; check of the result finds nothing (round 12: declined, `by hand`)."""
+    for name, text in parts.items():
+        (tmp_path / name).write_text(text)
+    path = tmp_path / "main.sql"
+    path.write_text(main)
+    assert "fix: safe, applied by `dsql-lint fix`" in _check(str(path)).stdout
+    result = run(str(path))
+    assert path.read_text() == fixed, result.stderr.decode()
+    assert all((tmp_path / name).read_text() == text for name, text in parts.items())
+    assert "main.sql:3: DSQL40" in result.stderr.decode()
+    assert "0 remain" in result.stderr.decode()
+    assert _check(str(path)).stdout.startswith("All clean")
+
+
+def test_a_transaction_split_inside_an_included_file_says_where(tmp_path: Path) -> None:
+    """An included file with two DDL statements: fix cannot split the block at the including
+    file's lines, and says every place to split, in check and fix alike."""
+    (tmp_path / "a.sql").write_text(TABLE_A)
+    (tmp_path / "b.sql").write_text("CREATE TABLE b (id uuid);\nCREATE TABLE c (id uuid);\n")
+    path = tmp_path / "main.sql"
+    main = "BEGIN;\n\\ir a.sql\n\\ir b.sql\nCOMMIT;\n"
+    path.write_text(main)
+    where = (
+        f"a split falls inside an included file: fix does not split it; end it and begin"
+        f" another (`COMMIT; BEGIN;`) before {path}:3 (`\\ir b.sql`), {tmp_path / 'b.sql'}:2"
+        " by hand"
+    )
+    assert _check(str(path)).stdout.count("fix: none: the transaction runs through") == 2
+    assert where in _check(str(path)).stdout
+    result = run(str(path))
+    assert path.read_text() == main
+    assert where in result.stderr.decode()
+
+
 def test_stdin_to_stdout_keeps_bom_and_crlf() -> None:
     data = "\ufeffCREATE TABLE t (id bigserial);\r\n".encode()
     result = run("-", stdin=data)

@@ -7,14 +7,20 @@ file both load into the test PostgreSQL without an error."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from fixkit import Case, assert_guarantees, fix_text
+from click.testing import CliRunner
+from fixkit import FIXTURES, Case, assert_guarantees, fix_text
 from pg_testserver import Server
+from pgproof import load as load_sql
 from pgproof import prove
 from postgres import create_database, serving
 
+from dsql_lint.cli import cli
 from dsql_lint.diagnostic import FixAvailability
 
 UNSAFE = Case(unsafe=True)
@@ -294,3 +300,44 @@ def test_an_array_use_whose_null_differs_declines_the_fix(use: str) -> None:
     assert result.text == text
     (withdrawn,) = result.withdrawn
     assert "which is NULL for an array holding a NULL" in withdrawn
+
+
+LATER_FILES = FIXTURES / "fix" / "later-files"
+
+
+def _folder_text(folder: Path) -> str:
+    return "".join(p.read_text() for p in sorted(folder.glob("*.sql")))
+
+
+@pytest.mark.parametrize("serial_to", ["identity", "uuid"])
+def test_later_files_using_the_changed_columns_are_carried_with_them(
+    server: Server, tmp_path: Path, serial_to: str
+) -> None:
+    """fixtures/fix/later-files: 002 references 001's serial key, 003 writes and reads its
+    array. check of the folder says both fixes apply, and fix makes them, carrying 002's
+    column (to uuid) and 003's uses (to jsonb) when it reaches them (round 12: both declined,
+    `in another file`). The folder loads into PostgreSQL as written and as fixed."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(LATER_FILES, folder)
+    checked = CliRunner().invoke(
+        cli, ["check", "--isolated", "--no-cache", "--format", "json", str(folder)]
+    )
+    decided = [(d["code"], d["fix"]) for d in json.loads(checked.output)["diagnostics"]]
+    assert decided == [("DSQL101", "unsafe"), ("DSQL102", "unsafe")]
+    original = _folder_text(folder)
+    fixed = CliRunner().invoke(
+        cli, ["fix", "--isolated", "--unsafe-fixes", "--serial-to", serial_to, str(folder)]
+    )
+    assert "Fixed 2 findings (2 with unsafe fixes)" in fixed.stderr
+    assert "; 0 remain." in fixed.stderr
+    after = _folder_text(folder)
+    assert "INSERT INTO users (name, tags) VALUES ('ada', '[\"admin\", \"ops\"]');" in after
+    assert "WHERE jsonb_array_length(u.tags) > 0;" in after
+    referencing = "user_id uuid NOT NULL" if serial_to == "uuid" else "user_id int NOT NULL"
+    assert referencing in after
+    for text in (original, after):
+        db = create_database(server)
+        try:
+            assert load_sql(db, text) == []
+        finally:
+            db.drop()

@@ -200,15 +200,34 @@ def _check_folder(folder: Path) -> list[tuple[str, str, str | None]]:
 def test_a_later_file_that_would_break_declines_the_fix(tmp_path: Path) -> None:
     """check of the folder says what fix of it does: no fix, naming the later file."""
     first = "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
-    later = "INSERT INTO t (id, tags) VALUES (1, '{a}');\n"
+    later = "SELECT tags[1] FROM t;\n"
     (tmp_path / "V1__m.sql").write_text(first)
     (tmp_path / "V2__m.sql").write_text(later)
     [(code, fix, note)] = _check_folder(tmp_path)
     assert (code, fix) == ("DSQL102", "none")
-    assert "V2__m.sql:1 uses tags as text[], in another file" in note
+    assert "V2__m.sql:1 uses tags as text[]: `tags[1]`" in note
     fixed, said = _fix_folder(tmp_path, first, later)
     assert fixed == first
     assert f"V1__m.sql:1: DSQL102 not fixed: {note}" in said
+
+
+def test_a_later_file_is_carried_to_the_new_type_as_a_later_statement_is(tmp_path: Path) -> None:
+    """A use a later statement of the file would be rewritten for is rewritten in a later
+    file too, when fix reaches it (round 12: declined, `in another file`); check says the
+    fix applies."""
+    first = "CREATE TABLE t (id int PRIMARY KEY, tags text[]);\n"
+    later = "INSERT INTO t (id, tags) VALUES (1, '{a}');\nSELECT cardinality(tags) FROM t;\n"
+    (tmp_path / "V1__m.sql").write_text(first)
+    (tmp_path / "V2__m.sql").write_text(later)
+    assert _check_folder(tmp_path) == [("DSQL102", "unsafe", None)]
+    fixed, said = _fix_folder(tmp_path, first, later)
+    assert fixed == first.replace("text[]", "jsonb")
+    assert (tmp_path / "V2__m.sql").read_text() == (
+        "INSERT INTO t (id, tags) VALUES (1, '[\"a\"]');\n"
+        "SELECT jsonb_array_length(tags) AS cardinality FROM t;\n"
+    )
+    assert "V2__m.sql:1: DSQL102 [unsafe] fixed: follows the fix at " in said
+    assert "0 remain" in said
 
 
 def test_a_later_statement_that_would_break_is_said_by_check(tmp_path: Path) -> None:
@@ -226,12 +245,32 @@ def test_a_later_file_that_works_with_the_new_type_lets_the_fix_apply(tmp_path: 
     assert fixed == first.replace("text[]", "jsonb")
 
 
-def test_a_reference_from_a_later_file_declines_serial_to_uuid(tmp_path: Path) -> None:
+def test_a_reference_from_a_later_file_takes_the_new_type(tmp_path: Path) -> None:
+    """serial to uuid: the referencing column of a later file becomes uuid when fix reaches
+    it, and what the later files do with it follows in turn (round 12: declined)."""
     first = "CREATE TABLE p (id serial PRIMARY KEY);\n"
     later = "CREATE TABLE c (pid int REFERENCES p (id));\n"
-    fixed, said = _fix_folder(tmp_path, first, later, options=("--serial-to", "uuid"))
+    last = "CREATE TABLE d (cid int REFERENCES c (pid) UNIQUE);\n"
+    fixed, said = _fix_folder(tmp_path, first, later, last, options=("--serial-to", "uuid"))
+    assert fixed == "CREATE TABLE p (id UUID DEFAULT gen_random_uuid() PRIMARY KEY);\n"
+    assert (tmp_path / "V2__m.sql").read_text() == later.replace("int", "uuid")
+    assert (tmp_path / "V3__m.sql").read_text() == last.replace("int", "uuid")
+    assert "0 remain" in said
+
+
+def test_a_reference_from_a_later_file_that_cannot_follow_declines(tmp_path: Path) -> None:
+    """A later file's referencing column with a default for the old type, and a later use of
+    the key that uuid does not take: every one is named in the one note, in run order."""
+    first = "CREATE TABLE p (id serial PRIMARY KEY);\n"
+    later = "CREATE TABLE c (pid int DEFAULT 0 REFERENCES p (id));\n"
+    last = "SELECT id + 1 FROM p;\n"
+    fixed, said = _fix_folder(tmp_path, first, later, last, options=("--serial-to", "uuid"))
     assert fixed == first
-    assert "V2__m.sql:1 references p (id), in another file" in said
+    assert (tmp_path / "V2__m.sql").read_text() == later
+    child = "V2__m.sql:1: c.pid references p (id) and has a default for its old type"
+    use = "V3__m.sql:1 uses id as serial: `id + 1`"
+    assert child in said and use in said
+    assert said.index(child) < said.index(use)  # in the order they run
 
 
 # --- keys that an ALTER TABLE adds over the column ------------------------------------------
@@ -448,3 +487,38 @@ def test_an_equality_exclusion_in_a_btree_takes_the_new_type() -> None:
         "ALTER TABLE t ADD CONSTRAINT e EXCLUDE USING btree (ip WITH =);\n"
     )
     assert "ip text" in fix_text(text, UNSAFE).text
+
+
+# --- every blocker in one note ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "check",
+    ["", " CHECK (tags[1] <> '')"],
+    ids=["later uses only", "and a CHECK of its own statement"],
+)
+def test_every_use_that_blocks_the_fix_is_named_in_one_note(tmp_path: Path, check: str) -> None:
+    """A view using `tags[1]`, a function's body and a later file's `array_to_string`, with
+    or without a CHECK the new type cannot take: one run names them all, check's `fix: none`
+    and fix's `not fixed` alike (round 12: one per run, three runs to learn them)."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "001_t.sql").write_text(
+        f"CREATE TABLE t (id uuid PRIMARY KEY, tags text[]{check});\n"
+        "CREATE VIEW v AS SELECT tags[1] AS first_tag FROM t;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT cardinality(tags) FROM t $$;\n"
+    )
+    (folder / "002_q.sql").write_text("SELECT array_to_string(tags, ',') FROM t;\n")
+    [(code, fix, note)] = [f for f in _check_folder(folder) if f[0] == "DSQL102"]
+    assert fix == "none"
+    blockers = [
+        "001_t.sql:2 uses tags as text[]: `tags[1]`",
+        "001_t.sql:3 uses t.tags in the body of function f",
+        "002_q.sql:1 uses tags as text[]: `ARRAY_TO_STRING(tags, ',')`",
+    ]
+    if check:
+        blockers.insert(0, "the statement uses tags as text[] in `CHECK (tags[1] <> '')`")
+    assert [b for b in blockers if b not in note] == []
+    assert note.count("; ") == len(blockers) - 1
+    result = CliRunner().invoke(cli, ["fix", "--isolated", "--unsafe-fixes", str(folder)])
+    assert f"001_t.sql:1: DSQL102 not fixed: {note}" in result.stderr
