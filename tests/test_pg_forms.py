@@ -3,7 +3,11 @@ the text they came from, generation prints what was read, and rules still see in
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from helpers import codes, lint_text
+from pglast.parser import parse_sql_json
 from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
@@ -41,6 +45,22 @@ def text_of(p: Parsed, node: exp.Expr) -> str:
 def regenerated(text: str) -> str:
     dialect = DSQL()
     return dialect.generate(dialect.parse(text)[0])
+
+
+def postgresql_reads(sql: str) -> Any:
+    """PostgreSQL 16's parse tree of `sql`, without positions: what the text means to it."""
+
+    def unplaced(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: unplaced(v) for k, v in node.items() if not k.endswith("location")}
+        return [unplaced(v) for v in node] if isinstance(node, list) else node
+
+    return unplaced(json.loads(parse_sql_json(sql)))
+
+
+def means_the_same(sql: str) -> bool:
+    """Whether PostgreSQL reads the regenerated SQL as it reads `sql`."""
+    return postgresql_reads(regenerated(sql)) == postgresql_reads(sql)
 
 
 def test_insert_overriding() -> None:
@@ -761,3 +781,104 @@ def test_xmltable() -> None:
         "SELECT * FROM XMLTABLE('/r' PASSING d COLUMNS a text PATH 'a') x, t FOR SHARE;\n"
     )
     assert codes(found) == ["DSQL713"]
+
+
+def test_integers_written_in_hexadecimal_octal_and_binary() -> None:
+    """PostgreSQL 16 reads 0x1F, 0o17 and 0b101 as integers; sqlglot read the first and last
+    as bit strings, and `0o17` as 0 AS o17."""
+    sql = "SELECT 0x1F, 0o17, 0b101, 0X_FFFF_FFFF, -0x80000000, x'1F', B'101' FROM t"
+    p = parsed(sql + ";")
+    values = p.tree.expressions
+    numbers = ["31", "15", "5", "4294967295", "-2147483648", "x'1F'", "b'101'"]
+    assert [v.sql("postgres") for v in values] == numbers
+    written = ["0x1F", "0o17", "0b101", "0X_FFFF_FFFF", "-0x80000000"]
+    assert [text_of(p, v) for v in values[:5]] == written
+    assert isinstance(values[5], exp.HexString) and isinstance(values[6], exp.BitString)
+    # (PostgreSQL keeps the text of an integer beyond int4, 0X_FFFF_FFFF, as written.)
+    assert means_the_same("SELECT 0x1F, 0o17, 0b101, -0x7F, x'1F', B'101' FROM t")
+    # A rule reads the number: 65536 is a cache size DSQL accepts.
+    assert codes(lint_text("CREATE SEQUENCE s CACHE 0x10000;\n")) == []
+    assert codes(lint_text("CREATE SEQUENCE s CACHE 0o20;\n")) == ["DSQL151"]
+
+
+def test_values_after_with_ordered_and_limited() -> None:
+    sql = "WITH c AS (SELECT 1) VALUES (2), (1) ORDER BY 1 LIMIT 1 OFFSET 1"
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Values)
+    assert text_of(p, p.tree.args["order"]) == "ORDER BY 1"
+    assert text_of(p, p.tree.args["limit"]) == "LIMIT 1"
+    assert [text_of(p, row) for row in p.tree.expressions] == ["(2)", "(1)"]
+    assert regenerated(sql) == sql
+    nested = "SELECT (WITH c AS (SELECT 1) VALUES (2) FETCH FIRST 1 ROWS ONLY) FROM t"
+    assert means_the_same(nested)
+    assert means_the_same("WITH c AS (SELECT 1) VALUES ((SELECT 1 ORDER BY 1)) ORDER BY 1")
+
+
+def test_tablesample_repeatable_of_an_expression() -> None:
+    sql = "SELECT 1 FROM t TABLESAMPLE SYSTEM (5) REPEATABLE (1 + x), u TABLESAMPLE BERNOULLI (2)"
+    p = parsed(sql + ";")
+    first, second = p.tree.find_all(exp.TableSample)
+    assert text_of(p, first.args["seed"]) == "1 + x"
+    assert isinstance(first.args["seed"], exp.Add)
+    assert second.args.get("seed") is None
+    assert regenerated(sql) == sql
+    assert means_the_same("SELECT 1 FROM t TABLESAMPLE SYSTEM (a * 2) REPEATABLE (NULL)")
+    assert means_the_same("SELECT 1 FROM t TABLESAMPLE SYSTEM (5) REPEATABLE (7)")
+
+
+def test_collation_for() -> None:
+    sql = "SELECT collation for ('foo'::text), COLLATION FOR ((SELECT a FROM t LIMIT 1)) FROM t"
+    p = parsed(sql + ";")
+    first, second = p.tree.expressions
+    assert first.name == "COLLATION FOR"
+    assert text_of(p, first) == "collation for ('foo'::text)"
+    assert text_of(p, first.expressions[0]) == "'foo'::text"
+    assert text_of(p, second.expressions[0]) == "(SELECT a FROM t LIMIT 1)"
+    assert means_the_same(sql)
+    # FOR of other clauses is left alone.
+    assert regenerated("SELECT a FROM t FOR UPDATE") == "SELECT a FROM t FOR UPDATE"
+
+
+def test_is_normalized() -> None:
+    sql = "SELECT v IS NFC NORMALIZED, v || 'x' IS NOT NFKD NORMALIZED, v is normalized FROM t"
+    p = parsed(sql + " WHERE v IS NOT NULL;")
+    tests = list(p.tree.find_all(exp.Is))
+    forms = [t.expression for t in tests if isinstance(t.expression, exp.Var)]
+    assert [f.name for f in forms] == ["NFC NORMALIZED", "NFKD NORMALIZED", "NORMALIZED"]
+    assert [text_of(p, f) for f in forms] == ["NFC NORMALIZED", "NFKD NORMALIZED", "normalized"]
+    assert [text_of(p, t.this) for t in tests] == ["v", "v || 'x'", "v", "v"]
+    assert isinstance(p.tree.find(exp.Where).this.expression, exp.Null)
+    assert means_the_same(sql)
+
+
+def test_drop_database_with_options() -> None:
+    sql = "DROP DATABASE IF EXISTS d WITH (FORCE)"
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Drop) and p.tree.args["kind"] == "DATABASE"
+    assert [text_of(p, table) for table in p.tree.args["tables"]] == ["d"]
+    assert regenerated(sql) == sql
+    assert means_the_same("drop database d (force)")
+    assert codes(lint_text(sql + ";\n")) == ["DSQL515"]
+
+
+def test_operators_and_transforms_are_kept_whole() -> None:
+    """CREATE OPERATOR = with `commutator = =` or `join = f`, and CREATE TRANSFORM: sqlglot
+    failed on these instead of keeping them as text, as it does other CREATE OPERATORs."""
+    for sql in (
+        "create operator = (procedure = f, leftarg = a, commutator = =, join = eqjoinsel)",
+        "CREATE OR REPLACE TRANSFORM FOR int LANGUAGE SQL (FROM SQL WITH FUNCTION f(internal))",
+    ):
+        p = parsed(sql + ";")
+        assert isinstance(p.tree, exp.Command)
+        assert means_the_same(sql)
+        assert codes(lint_text(sql + ";\n")) == ["DSQL005"]
+
+
+def test_a_column_named_array() -> None:
+    sql = "SELECT jsonb_typeof('[]') AS array, a::int ARRAY AS b FROM t"
+    p = parsed(sql + ";")
+    named, typed = p.tree.expressions
+    assert named.alias == "array"
+    assert text_of(p, named.args["alias"]) == "array"
+    assert typed.this.to.is_type(exp.DataType.Type.ARRAY)
+    assert means_the_same(sql)

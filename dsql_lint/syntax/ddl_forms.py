@@ -30,6 +30,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax.brackets import last_end, written_before
+
 Fixup = Callable[[Any], Any]
 
 SET_COLUMNS = re.compile(r"\bset\s+(?:null|default)\s*\(", re.IGNORECASE)
@@ -225,15 +227,11 @@ def exclusion_attributes(tokens: list[Token], fixups: list[Fixup]) -> list[Token
 
 def _set_attributes(tree: exp.Expr | None, found: list[exp.Var]) -> exp.Expr | None:
     exclusions = [
-        (_last_end(c), c)
+        (last_end(c), c)
         for c in (tree.find_all(exp.ExcludeColumnConstraint) if tree is not None else [])
     ]
     for attributes in found:
-        before = [c for c in exclusions if c[0] < attributes.meta["start"]]
-        if before:
-            max(before, key=lambda c: c[0])[1].set(ATTRIBUTES, attributes)
+        owner = written_before(exclusions, attributes.meta["start"])
+        if owner is not None:
+            owner.set(ATTRIBUTES, attributes)
     return tree
-
-
-def _last_end(node: exp.Expr) -> int:
-    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)

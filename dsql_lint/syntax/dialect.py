@@ -63,6 +63,8 @@ from dsql_lint.syntax import (
     ddl_forms,
     dml_forms,
     domains,
+    expression_forms,
+    integer_literals,
     operator_forms,
     pgforms,
     query_forms,
@@ -402,6 +404,9 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
             continue
         if _word(out[i - 1]) == "JSON" and i > 1 and types[i - 2] in (TokenType.IS, TokenType.NOT):
             continue  # `x IS [NOT] JSON ARRAY`: the predicate's kind
+        if types[i - 1] is TokenType.ALIAS:  # `SELECT x AS array`: a column's name
+            out[i] = _retyped(out[i], TokenType.VAR, out[i].text)
+            continue
         if i + 1 == len(types) or types[i + 1] not in (TokenType.L_BRACKET, TokenType.L_PAREN):
             array = out[i]
             out[i : i + 1] = [
@@ -503,6 +508,10 @@ COMMAND_WORDS = frozenset(
         "MOVE", "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
     }
 )  # fmt: skip
+# Objects whose CREATE sqlglot does not model and keeps as an exp.Command when it can: the
+# forms it fails on instead (`commutator = =`, `join = f` of CREATE OPERATOR =, TRANSFORM's
+# FOR) are kept so too.
+_CREATED_WHOLE = frozenset({"OPERATOR", "TRANSFORM"})
 # Transaction statements sqlglot parses, except for some modes: those become commands too.
 _TRANSACTION = {
     TokenType.BEGIN: exp.Transaction,
@@ -520,6 +529,12 @@ def _on_table_object(tokens: list[Token]) -> bool:
     """COMMENT ON CONSTRAINT c ON [DOMAIN] t IS '...' (pg_dump writes it), and the same of a
     trigger, rule or policy: kept as an exp.Command."""
     return len(tokens) > 3 and _word(tokens[1]) == "ON" and _word(tokens[2]) in _TABLE_OBJECTS
+
+
+def _created(tokens: list[Token]) -> str | None:
+    """The kind of object a CREATE [OR REPLACE] statement creates (its first word)."""
+    k = 3 if _word(_at(tokens, 1)) == "OR" and _word(_at(tokens, 2)) == "REPLACE" else 1
+    return _word(_at(tokens, k))
 
 
 def _command(tokens: list[Token], sql: str, parser: Any) -> exp.Expr:
@@ -566,7 +581,9 @@ def _rewrite(
         return tokens, fixups
     first = types[0]
     statement = None
-    kept_whole = first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS
+    kept_whole = (first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS) or (
+        first is TokenType.CREATE and _created(tokens) in _CREATED_WHOLE
+    )
     if kept_whole or (first is TokenType.COMMENT and _on_table_object(tokens)):
         statement = _command(tokens, sql, sub_parser())
     elif first in _TRANSACTION:
@@ -587,6 +604,10 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
+    if TokenType.IS in types or TokenType.FOR in types:
+        rewritten = expression_forms.rewrite(tokens, types, fixups)
+        if rewritten is not tokens:
+            tokens, types = rewritten, [tok.token_type for tok in rewritten]
     if sql and operator_forms.IN_TEXT.search(sql, tokens[0].start, tokens[-1].end + 1):
         tokens = operator_forms.prefix_operators(tokens, sql, fixups)
         types = [tok.token_type for tok in tokens]
@@ -685,6 +706,8 @@ class DSQL(Postgres):
                 if _PARAMETER.search(sql) is None:
                     raise
                 tokens = _parameter_signs(super().tokenize, sql)
+            if integer_literals.may_have(sql):
+                tokens = integer_literals.read(tokens, sql)
             return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     class Parser(metaclass=_Wrapper):
@@ -736,6 +759,8 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in kinds
                     and TokenType.OBJECT_IDENTIFIER not in kinds
+                    and TokenType.IS not in kinds
+                    and TokenType.FOR not in kinds
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                     and operator_forms.IN_TEXT.search(sql) is None
@@ -823,6 +848,7 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         create = _with_tail(_with_async(base[exp.Create], " INDEX"))
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
+        dispatch[exp.Drop] = _with_database_options(base.get(exp.Drop, _method("drop_sql")))
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
         identity = exp.GeneratedAsIdentityColumnConstraint
@@ -889,6 +915,17 @@ def _with_async(handler: Handler, keyword: str) -> Handler:
         if expression.args.get(ASYNC) and keyword in text:
             text = text.replace(keyword, f"{keyword} ASYNC", 1)
         return text
+
+    return sql
+
+
+def _with_database_options(handler: Handler) -> Handler:
+    """DROP DATABASE's options, last (utility_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        options = expression.args.get(utility_forms.DATABASE_OPTIONS)
+        return f"{text} {options}" if options else text
 
     return sql
 

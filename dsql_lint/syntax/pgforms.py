@@ -56,6 +56,7 @@ from dsql_lint.syntax import (
     json_forms,
     query_forms,
     routine_args,
+    utility_forms,
     xml_forms,
 )
 from dsql_lint.syntax.brackets import closing
@@ -131,7 +132,7 @@ def rewrite(
     if TokenType.USING in kinds and sql:
         tokens = query_forms.order_using(tokens, types, sql, fixups)
     if TokenType.TABLE_SAMPLE in kinds:
-        tokens = query_forms.tablesample_arguments(tokens, fixups)
+        tokens = query_forms.tablesample_arguments(tokens, fixups, sub_parser)
     if TokenType.ESCAPE in kinds:
         tokens = query_forms.substring_similar(tokens, fixups)
     if TokenType.COLON in kinds:
@@ -170,6 +171,7 @@ def rewrite(
         if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
+        tokens = utility_forms.drop_database_options(tokens, sql, fixups)
         tokens = _drop_several(tokens, fixups)
         if TokenType.MOD in types:
             tokens = routine_args.column_types(tokens)

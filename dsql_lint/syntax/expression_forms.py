@@ -1,0 +1,111 @@
+"""PostgreSQL's expression forms sqlglot's Postgres parser lacks, read by token rewrites that
+keep positions (dialect.py calls these):
+
+    COLLATION FOR (e)                  exp.Anonymous named "COLLATION FOR": printed as written
+                                       (PostgreSQL's pg_collation_for(e))
+    e IS [NOT] [NFC|NFD|NFKC|NFKD] NORMALIZED
+                                       exp.Is whose expression is exp.Var("NFC NORMALIZED"),
+                                       printed as written (PostgreSQL's is_normalized(e, 'NFC'));
+                                       IS NOT is exp.Not around it, as for IS NOT NULL
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.tokens import Token, TokenType
+
+from dsql_lint.syntax.brackets import last_end, written_before
+
+Fixup = Callable[[Any], Any]
+
+_FORMS = frozenset({"NFC", "NFD", "NFKC", "NFKD"})
+
+
+def _word(token: Token) -> str | None:
+    return (
+        None if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING) else token.text.upper()
+    )
+
+
+def _indices(types: list[TokenType], kind: TokenType) -> list[int]:
+    found: list[int] = []
+    k = -1
+    for _ in range(types.count(kind)):  # list.index finds each at C speed
+        k = types.index(kind, k + 1)
+        found.append(k)
+    return found
+
+
+def rewrite(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
+    """The forms above made Postgres-parsable (`types`: the tokens', holding IS or FOR)."""
+    out = _collation_for(tokens, types) if TokenType.FOR in types else tokens
+    if TokenType.IS in types:
+        out = _is_normalized(out, [t.token_type for t in out] if out is not tokens else types,
+                             fixups)  # fmt: skip
+    return out
+
+
+def _collation_for(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """`COLLATION FOR (e)`: the two words read as one function name."""
+    out = tokens
+    for k in reversed(_indices(types, TokenType.FOR)):
+        if (
+            k == 0
+            or k + 1 >= len(tokens)
+            or types[k + 1] is not TokenType.L_PAREN
+            or _word(tokens[k - 1]) != "COLLATION"
+        ):
+            continue
+        if out is tokens:
+            out = list(tokens)
+        first = tokens[k - 1]
+        name = Token(TokenType.VAR, "COLLATION FOR", first.line, first.col, first.start,
+                     tokens[k].end, [*first.comments, *tokens[k].comments])  # fmt: skip
+        out[k - 1 : k + 1] = [name]
+    return out
+
+
+def _is_normalized(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
+    """`e IS [NOT] [form] NORMALIZED`: read as `e IS [NOT] NULL`, the NULL at the words'
+    place, which the fixup then replaces by the words (found by where each IS is)."""
+    out = tokens
+    found: list[tuple[int, Token, Token]] = []
+    for k in reversed(_indices(types, TokenType.IS)):
+        m = k + 2 if k + 1 < len(types) and types[k + 1] is TokenType.NOT else k + 1
+        first = m
+        if m < len(tokens) and _word(tokens[m]) in _FORMS:
+            m += 1
+        if m >= len(tokens) or _word(tokens[m]) != "NORMALIZED":
+            continue
+        if out is tokens:
+            out = list(tokens)
+        last = tokens[m]
+        null = Token(TokenType.NULL, "NULL", last.line, last.col, tokens[first].start, last.end)
+        out[first : m + 1] = [null]
+        found.append((tokens[k].start, tokens[first], last))
+    if found:
+        fixups.append(partial(_set_normalized, found=found))
+    return out
+
+
+def _set_normalized(
+    tree: exp.Expr | None, found: list[tuple[int, Token, Token]]
+) -> exp.Expr | None:
+    tests = [
+        (last_end(node.this), node)
+        for node in (tree.find_all(exp.Is) if tree is not None else [])
+        if isinstance(node.expression, exp.Null) and node.this is not None
+    ]
+    for start, first, last in found:
+        node = written_before(tests, start)
+        if node is None:
+            continue
+        words = "NORMALIZED" if first is last else f"{first.text.upper()} NORMALIZED"
+        var = exp.Var(this=words)
+        var.meta.update(line=last.line, col=last.col, start=first.start, end=last.end)
+        node.set("expression", var)
+    return tree
