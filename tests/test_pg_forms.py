@@ -882,3 +882,16 @@ def test_a_column_named_array() -> None:
     assert text_of(p, named.args["alias"]) == "array"
     assert typed.this.to.is_type(exp.DataType.Type.ARRAY)
     assert means_the_same(sql)
+
+
+def test_rename_of_a_column_without_the_word_column() -> None:
+    """sqlglot read `RENAME a TO b` as a rename of the table to `a` (`RENAME TO a, TO b`)."""
+    sql = 'ALTER TABLE IF EXISTS ONLY t RENAME "a" TO b'
+    p = parsed(sql + ";")
+    (action,) = p.tree.args["actions"]
+    assert isinstance(action, exp.RenameColumn)
+    assert (text_of(p, action.this), text_of(p, action.args["to"])) == ('"a"', "b")
+    assert regenerated(sql) == sql
+    assert means_the_same("ALTER TABLE t RENAME a TO b")
+    assert means_the_same("ALTER TABLE t RENAME COLUMN a TO b")
+    assert means_the_same("ALTER TABLE t RENAME TO u")

@@ -18,6 +18,10 @@ that keep positions (see pgforms.py, which calls these):
                                        does not read after its parameters: dropped, kept on
                                        exp.ExcludeColumnConstraint as an exp.Var of them as
                                        written (args["attributes"]), printed after it
+    ALTER TABLE t RENAME a TO b        a column renamed without the word COLUMN: read with
+                                       it (sqlglot read a rename of the table to `a`), as
+                                       exp.RenameColumn with args["without_column"], printed
+                                       as written
 """
 
 from __future__ import annotations
@@ -147,6 +151,42 @@ def _set_on_commit_drop(tree: exp.Expr | None) -> exp.Expr | None:
             tree.set("properties", exp.Properties(expressions=[prop]))
         else:
             properties.append("expressions", prop)
+    return tree
+
+
+WITHOUT_COLUMN = "without_column"
+_RENAMED_OTHERS = frozenset({"TO", "COLUMN", "CONSTRAINT"})
+
+
+def rename_without_column(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    """`ALTER TABLE t RENAME a TO b`: a COLUMN token, of no width, before the column's name."""
+    out = tokens
+    names: set[int] = set()
+    for k in reversed([k for k, kind in enumerate(types) if kind is TokenType.RENAME]):
+        if k + 2 >= len(tokens) or _upper(tokens[k + 2]) != "TO":
+            continue
+        name = tokens[k + 1]
+        if name.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        if _upper(name) in _RENAMED_OTHERS:
+            continue
+        if out is tokens:
+            out = list(tokens)
+        column = Token(TokenType.COLUMN, "COLUMN", name.line, name.col, name.start, name.start)
+        out.insert(k + 1, column)
+        names.add(name.start)
+    if names:
+        fixups.append(partial(_set_without_column, names=names))
+    return out
+
+
+def _set_without_column(tree: exp.Expr | None, names: set[int]) -> exp.Expr | None:
+    for rename in tree.find_all(exp.RenameColumn) if tree is not None else []:
+        name = rename.this.this if isinstance(rename.this, exp.Column) else rename.this
+        if isinstance(name, exp.Identifier) and name.meta.get("start") in names:
+            rename.set(WITHOUT_COLUMN, True)
     return tree
 
 

@@ -244,6 +244,8 @@ def _rewrite_alter_table(
     if names:
         fixups.append(partial(_validate_actions, name_starts=names))
     tokens = _add_exclusions(tokens, types)
+    if TokenType.RENAME in types:
+        tokens = ddl_forms.rename_without_column(tokens, [t.token_type for t in tokens], fixups)
     after = _at(tokens, 3)
     if (
         _word(_at(tokens, 2)) == "ASYNC"
@@ -848,6 +850,8 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         create = _with_tail(_with_async(base[exp.Create], " INDEX"))
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
+        rename = exp.RenameColumn
+        dispatch[rename] = _without_column(base.get(rename, _method("renamecolumn_sql")))
         dispatch[exp.Drop] = _with_database_options(base.get(exp.Drop, _method("drop_sql")))
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
@@ -914,6 +918,18 @@ def _with_async(handler: Handler, keyword: str) -> Handler:
         text = handler(gen, expression)
         if expression.args.get(ASYNC) and keyword in text:
             text = text.replace(keyword, f"{keyword} ASYNC", 1)
+        return text
+
+    return sql
+
+
+def _without_column(handler: Handler) -> Handler:
+    """`RENAME a TO b`, a column's rename written without COLUMN (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if expression.args.get(ddl_forms.WITHOUT_COLUMN) and text.startswith("RENAME COLUMN "):
+            return f"RENAME {text[len('RENAME COLUMN ') :]}"
         return text
 
     return sql
