@@ -895,3 +895,27 @@ def test_rename_of_a_column_without_the_word_column() -> None:
     assert means_the_same("ALTER TABLE t RENAME a TO b")
     assert means_the_same("ALTER TABLE t RENAME COLUMN a TO b")
     assert means_the_same("ALTER TABLE t RENAME TO u")
+
+
+def test_json_array_arguments_format_json() -> None:
+    sql = (
+        "SELECT JSON_ARRAY(a, f(b, c) FORMAT JSON, JSON_ARRAY('[1]' FORMAT JSON RETURNING text)"
+        " FORMAT JSON RETURNING json), JSON_ARRAYAGG(x::bytea FORMAT JSON NULL ON NULL) FROM t"
+    )
+    p = parsed(sql + ";")
+    formats = list(p.tree.find_all(exp.FormatJson))
+    assert sorted(text_of(p, f.this) for f in formats) == [
+        "'[1]'", "JSON_ARRAY('[1]' FORMAT JSON RETURNING text)", "f(b, c)", "x::bytea"
+    ]  # fmt: skip
+    outer = p.tree.expressions[0]
+    assert [type(a).__name__ for a in outer.expressions] == ["Column", "FormatJson", "FormatJson"]
+    assert means_the_same(sql)
+
+
+def test_set_transaction_of_a_list_of_modes() -> None:
+    sql = "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE"
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Command)
+    assert regenerated(sql) == sql
+    assert codes(lint_text(sql + ";\n")) == ["DSQL404"]
+    assert isinstance(parsed("SET TRANSACTION READ ONLY;").tree, exp.Set)

@@ -590,6 +590,10 @@ def _rewrite(
         statement = _command(tokens, sql, sub_parser())
     elif first in _TRANSACTION:
         statement = _transaction(tokens, sql, sub_parser(), _TRANSACTION[first])
+    elif first is TokenType.SET and _word(_at(tokens, 1)) == "TRANSACTION":
+        # sqlglot reads some modes and keeps others as text, but fails on a list of them
+        # (`READ ONLY, DEFERRABLE`): kept as text too.
+        statement = _transaction(tokens, sql, sub_parser(), exp.Set)
     if statement is not None:
         # Built here: the Postgres parser only sees a placeholder, which keeps the count.
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
