@@ -919,3 +919,24 @@ def test_set_transaction_of_a_list_of_modes() -> None:
     assert regenerated(sql) == sql
     assert codes(lint_text(sql + ";\n")) == ["DSQL404"]
     assert isinstance(parsed("SET TRANSACTION READ ONLY;").tree, exp.Set)
+
+
+def test_regenerated_sql_keeps_what_sqlglot_dropped() -> None:
+    """Read, but printed without a part that changes the meaning: a timestamp's precision,
+    an interval's text after its first number and unit, an empty column list."""
+    default = "CREATE TABLE t (a TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP(3), b DATE)"
+    assert regenerated(default) == default
+    assert means_the_same(default)
+    intervals = (
+        "SELECT INTERVAL '1 day 02:00:00', INTERVAL '3 days ago', INTERVAL '@ 1 hour',"
+        " INTERVAL 'P1D', INTERVAL '1:30' HOUR TO MINUTE, INTERVAL '2 hours' FROM t"
+    )
+    assert regenerated(intervals) == intervals.replace("'2 hours'", "'2 HOURS'")
+    p = parsed(intervals + ";")
+    assert [text_of(p, i.this) for i in p.tree.find_all(exp.Interval)][:2] == [
+        "'1 day 02:00:00'", "'3 days ago'"
+    ]  # fmt: skip
+    empties = ("CREATE TABLE t ()", "CREATE TEMP TABLE c () INHERITS (p)", "CREATE TYPE e AS ()")
+    for empty in empties:
+        assert regenerated(empty) == empty.replace("TEMP ", "TEMPORARY ")
+        assert means_the_same(empty)

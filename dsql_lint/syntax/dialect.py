@@ -610,7 +610,7 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
-    if TokenType.IS in types or TokenType.FOR in types:
+    if TokenType.IS in types or TokenType.FOR in types or TokenType.INTERVAL in types:
         rewritten = expression_forms.rewrite(tokens, types, fixups)
         if rewritten is not tokens:
             tokens, types = rewritten, [tok.token_type for tok in rewritten]
@@ -767,6 +767,7 @@ class DSQL(Postgres):
                     and TokenType.OBJECT_IDENTIFIER not in kinds
                     and TokenType.IS not in kinds
                     and TokenType.FOR not in kinds
+                    and TokenType.INTERVAL not in kinds
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                     and operator_forms.IN_TEXT.search(sql) is None
@@ -851,11 +852,15 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
     dispatch = _DISPATCH.get(id(base))
     if dispatch is None:
         dispatch = dict(base)
-        create = _with_tail(_with_async(base[exp.Create], " INDEX"))
+        create = _with_tail(_with_async(_with_no_columns(base[exp.Create]), " INDEX"))
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
         rename = exp.RenameColumn
         dispatch[rename] = _without_column(base.get(rename, _method("renamecolumn_sql")))
+        stamp = base[exp.CurrentTimestamp]
+        dispatch[exp.CurrentTimestamp] = lambda gen, e: (
+            f"CURRENT_TIMESTAMP({gen.sql(e, 'this')})" if e.this else stamp(gen, e)
+        )  # the precision, which sqlglot's Postgres generator drops
         dispatch[exp.Drop] = _with_database_options(base.get(exp.Drop, _method("drop_sql")))
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
@@ -946,6 +951,31 @@ def _with_database_options(handler: Handler) -> Handler:
         text = handler(gen, expression)
         options = expression.args.get(utility_forms.DATABASE_OPTIONS)
         return f"{text} {options}" if options else text
+
+    return sql
+
+
+def _with_no_columns(handler: Handler) -> Handler:
+    """`CREATE TABLE t ()` and `CREATE TYPE t AS ()`: the empty list, which sqlglot reads
+    (an exp.Schema of no columns) but does not print (`CREATE TABLE t` is no statement,
+    `CREATE TYPE t` a shell type)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        kind = expression.args.get("kind")
+        schema = expression.this if kind == "TABLE" else expression.args.get("expression")
+        if not isinstance(schema, exp.Schema) or schema.expressions:
+            return text
+        if kind == "TYPE" and schema.this is None:
+            return f"{text} AS ()"
+        if kind != "TABLE" or schema.this is None:
+            return text
+        name = gen.sql(schema, "this")
+        at = text.find(f" {name}", text.find(" TABLE "))
+        if at < 0:
+            return text
+        at += len(name) + 1
+        return f"{text[:at]} (){text[at:]}"
 
     return sql
 

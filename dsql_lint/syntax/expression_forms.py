@@ -7,10 +7,14 @@ keep positions (dialect.py calls these):
                                        exp.Is whose expression is exp.Var("NFC NORMALIZED"),
                                        printed as written (PostgreSQL's is_normalized(e, 'NFC'));
                                        IS NOT is exp.Not around it, as for IS NOT NULL
+    INTERVAL '1 day 02:00:00'          the text as written: sqlglot shortens a string of
+    INTERVAL '3 days ago', 'P1D'       one number and unit to them, dropping the rest
+                                       ('1 DAY'): exp.Interval of the string, no unit
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -23,6 +27,9 @@ from dsql_lint.syntax.brackets import last_end, written_before
 Fixup = Callable[[Any], Any]
 
 _FORMS = frozenset({"NFC", "NFD", "NFKC", "NFKD"})
+# sqlglot's own reading of an interval's string (sqlglot.expressions.builders): where it
+# finds one number and unit, it keeps them alone.
+_NUMBER_AND_UNIT = re.compile(r"\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)\s*")
 
 
 def _word(token: Token) -> str | None:
@@ -41,12 +48,48 @@ def _indices(types: list[TokenType], kind: TokenType) -> list[int]:
 
 
 def rewrite(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
-    """The forms above made Postgres-parsable (`types`: the tokens', holding IS or FOR)."""
+    """The forms above made Postgres-parsable (`types`: the tokens', holding IS, FOR or
+    INTERVAL)."""
+    if TokenType.INTERVAL in types:
+        _interval_texts(tokens, types, fixups)
     out = _collation_for(tokens, types) if TokenType.FOR in types else tokens
     if TokenType.IS in types:
         out = _is_normalized(out, [t.token_type for t in out] if out is not tokens else types,
                              fixups)  # fmt: skip
     return out
+
+
+def _interval_texts(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> None:
+    """`INTERVAL 'text'`: each text, in order, and which of them sqlglot shortens."""
+    texts = [
+        tokens[k + 1].text
+        for k in _indices(types, TokenType.INTERVAL)
+        if k + 1 < len(types) and types[k + 1] is TokenType.STRING
+    ]
+    shortened = [
+        len(_NUMBER_AND_UNIT.findall(text)) == 1 and _NUMBER_AND_UNIT.fullmatch(text) is None
+        for text in texts
+    ]
+    if any(shortened):
+        fixups.append(partial(_set_interval_texts, texts=texts, shortened=shortened))
+
+
+def _set_interval_texts(
+    tree: exp.Expr | None, texts: list[str], shortened: list[bool]
+) -> exp.Expr | None:
+    intervals = [
+        node
+        for node in (tree.walk(bfs=False) if tree is not None else [])
+        if isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal)
+        and node.this.is_string
+    ]  # fmt: skip
+    if len(intervals) != len(texts):
+        return tree  # not the intervals the tokens hold: left as read
+    for node, text, short in zip(intervals, texts, shortened, strict=True):
+        if short:
+            node.set("this", exp.Literal.string(text))
+            node.set("unit", None)
+    return tree
 
 
 def _collation_for(tokens: list[Token], types: list[TokenType]) -> list[Token]:
