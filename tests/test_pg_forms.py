@@ -940,3 +940,30 @@ def test_regenerated_sql_keeps_what_sqlglot_dropped() -> None:
     for empty in empties:
         assert regenerated(empty) == empty.replace("TEMP ", "TEMPORARY ")
         assert means_the_same(empty)
+
+
+def test_a_function_named_set() -> None:
+    sql = "SELECT set('t'), f(x, set(y)) FROM t WHERE a = set(b)"
+    p = parsed(sql + ";")
+    calls = [c for c in p.tree.find_all(exp.Anonymous) if c.name.upper() == "SET"]
+    assert sorted(text_of(p, c) for c in calls) == ["set('t')", "set(b)", "set(y)"]
+    assert means_the_same(sql)
+    for update in (
+        "UPDATE t SET (a, b) = (1, 2)",
+        "INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET (a, b) = (1, 2)",
+        "ALTER TABLE t ALTER COLUMN c TYPE int, SET (fillfactor = 10)",
+    ):
+        assert not any(
+            c.name.upper() == "SET" for c in parsed(update + ";").tree.find_all(exp.Anonymous)
+        )
+
+
+def test_a_routine_returning_a_set_of_arrays() -> None:
+    """sqlglot keeps a routine that RETURNS SETOF a type as text, and failed on an array."""
+    sql = (
+        "CREATE FUNCTION f(n BIGINT) RETURNS SETOF integer[] AS $$ SELECT ARRAY[n] $$ LANGUAGE sql"
+    )
+    p = parsed(sql + ";")
+    assert isinstance(p.tree, exp.Command)
+    assert regenerated(sql) == sql
+    assert isinstance(parsed(sql.replace("SETOF ", "") + ";").tree, exp.Create)

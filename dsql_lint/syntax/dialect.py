@@ -533,6 +533,20 @@ def _on_table_object(tokens: list[Token]) -> bool:
     return len(tokens) > 3 and _word(tokens[1]) == "ON" and _word(tokens[2]) in _TABLE_OBJECTS
 
 
+def _returns_setof_array(tokens: list[Token], types: list[TokenType]) -> bool:
+    """`RETURNS SETOF integer[]`: sqlglot keeps a routine returning SETOF a type as text,
+    but fails on an array type there."""
+    if TokenType.L_BRACKET not in types:
+        return False
+    for k in _positions(types, TokenType.VAR, 3):
+        if _word(tokens[k]) == "SETOF" and _word(tokens[k - 1]) == "RETURNS":
+            m = k + 1
+            while m < len(types) and types[m] not in (TokenType.L_BRACKET, TokenType.ALIAS):
+                m += 1
+            return m < len(types) and types[m] is TokenType.L_BRACKET
+    return False
+
+
 def _created(tokens: list[Token]) -> str | None:
     """The kind of object a CREATE [OR REPLACE] statement creates (its first word)."""
     k = 3 if _word(_at(tokens, 1)) == "OR" and _word(_at(tokens, 2)) == "REPLACE" else 1
@@ -584,7 +598,8 @@ def _rewrite(
     first = types[0]
     statement = None
     kept_whole = (first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS) or (
-        first is TokenType.CREATE and _created(tokens) in _CREATED_WHOLE
+        first is TokenType.CREATE
+        and (_created(tokens) in _CREATED_WHOLE or _returns_setof_array(tokens, types))
     )
     if kept_whole or (first is TokenType.COMMENT and _on_table_object(tokens)):
         statement = _command(tokens, sql, sub_parser())
@@ -610,7 +625,7 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
-    if TokenType.IS in types or TokenType.FOR in types or TokenType.INTERVAL in types:
+    if not expression_forms.WORDS.isdisjoint(types):
         rewritten = expression_forms.rewrite(tokens, types, fixups)
         if rewritten is not tokens:
             tokens, types = rewritten, [tok.token_type for tok in rewritten]
@@ -765,9 +780,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in kinds
                     and TokenType.OBJECT_IDENTIFIER not in kinds
-                    and TokenType.IS not in kinds
-                    and TokenType.FOR not in kinds
-                    and TokenType.INTERVAL not in kinds
+                    and expression_forms.WORDS.isdisjoint(kinds)
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                     and operator_forms.IN_TEXT.search(sql) is None

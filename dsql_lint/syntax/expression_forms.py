@@ -7,6 +7,8 @@ keep positions (dialect.py calls these):
                                        exp.Is whose expression is exp.Var("NFC NORMALIZED"),
                                        printed as written (PostgreSQL's is_normalized(e, 'NFC'));
                                        IS NOT is exp.Not around it, as for IS NOT NULL
+    SELECT set('t'), f(x, set(y))      a function named set, a keyword to sqlglot: the word
+                                       read as a name where an expression starts
     INTERVAL '1 day 02:00:00'          the text as written: sqlglot shortens a string of
     INTERVAL '3 days ago', 'P1D'       one number and unit to them, dropping the rest
                                        ('1 DAY'): exp.Interval of the string, no unit
@@ -26,6 +28,8 @@ from dsql_lint.syntax.brackets import last_end, written_before
 
 Fixup = Callable[[Any], Any]
 
+# The tokens that one of these forms holds (a statement of none of them is not scanned).
+WORDS = frozenset({TokenType.IS, TokenType.FOR, TokenType.INTERVAL, TokenType.SET})
 _FORMS = frozenset({"NFC", "NFD", "NFKC", "NFKD"})
 # sqlglot's own reading of an interval's string (sqlglot.expressions.builders): where it
 # finds one number and unit, it keeps them alone.
@@ -48,11 +52,15 @@ def _indices(types: list[TokenType], kind: TokenType) -> list[int]:
 
 
 def rewrite(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
-    """The forms above made Postgres-parsable (`types`: the tokens', holding IS, FOR or
-    INTERVAL)."""
+    """The forms above made Postgres-parsable (`types`: the tokens', holding IS, FOR,
+    INTERVAL or SET)."""
     if TokenType.INTERVAL in types:
         _interval_texts(tokens, types, fixups)
-    out = _collation_for(tokens, types) if TokenType.FOR in types else tokens
+    out = tokens
+    if TokenType.SET in types and types[0] is not TokenType.ALTER:
+        out = _set_calls(out, types)  # (ALTER TABLE's `, SET (fillfactor = 10)` is no call)
+    if TokenType.FOR in types:
+        out = _collation_for(out, types)
     if TokenType.IS in types:
         out = _is_normalized(out, [t.token_type for t in out] if out is not tokens else types,
                              fixups)  # fmt: skip
@@ -90,6 +98,32 @@ def _set_interval_texts(
             node.set("this", exp.Literal.string(text))
             node.set("unit", None)
     return tree
+
+
+# Where an expression starts, as a set function's call follows them (UPDATE's `t SET (a, b)`,
+# ON CONFLICT's and MERGE's `UPDATE SET (a, b)` follow a name or UPDATE).
+_EXPRESSION_STARTS = frozenset(
+    {TokenType.SELECT, TokenType.COMMA, TokenType.L_PAREN, TokenType.EQ, TokenType.NEQ,
+     TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE, TokenType.PLUS, TokenType.DASH,
+     TokenType.DPIPE, TokenType.WHERE, TokenType.AND, TokenType.OR, TokenType.NOT,
+     TokenType.WHEN, TokenType.THEN, TokenType.ELSE, TokenType.RETURNING}
+)  # fmt: skip
+
+
+def _set_calls(tokens: list[Token], types: list[TokenType]) -> list[Token]:
+    """`set(...)` where an expression starts: SET read as a name."""
+    out = tokens
+    for k in _indices(types, TokenType.SET):
+        if k == 0 or k + 1 >= len(types) or types[k + 1] is not TokenType.L_PAREN:
+            continue
+        if types[k - 1] not in _EXPRESSION_STARTS:
+            continue
+        if out is tokens:
+            out = list(tokens)
+        word = tokens[k]
+        out[k] = Token(TokenType.VAR, word.text, word.line, word.col, word.start, word.end,
+                       word.comments)  # fmt: skip
+    return out
 
 
 def _collation_for(tokens: list[Token], types: list[TokenType]) -> list[Token]:
