@@ -3,17 +3,14 @@ the text they came from, generation prints what was read, and rules still see in
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from helpers import codes, lint_text
-from pglast.parser import parse_sql_json
 from sqlglot import exp
 
 from dsql_lint.syntax.dialect import DSQL
 from dsql_lint.syntax.dml_forms import SEARCH_CYCLE
 from dsql_lint.syntax.operator_forms import PREFIX
 from dsql_lint.syntax.parse import Parsed, node_span, parse
+from dsql_lint.syntax.pg_grammar import reading
 from dsql_lint.syntax.pgforms import (
     BARE,
     NO_INHERIT,
@@ -47,20 +44,9 @@ def regenerated(text: str) -> str:
     return dialect.generate(dialect.parse(text)[0])
 
 
-def postgresql_reads(sql: str) -> Any:
-    """PostgreSQL 16's parse tree of `sql`, without positions: what the text means to it."""
-
-    def unplaced(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: unplaced(v) for k, v in node.items() if not k.endswith("location")}
-        return [unplaced(v) for v in node] if isinstance(node, list) else node
-
-    return unplaced(json.loads(parse_sql_json(sql)))
-
-
 def means_the_same(sql: str) -> bool:
     """Whether PostgreSQL reads the regenerated SQL as it reads `sql`."""
-    return postgresql_reads(regenerated(sql)) == postgresql_reads(sql)
+    return reading(regenerated(sql)) == reading(sql)
 
 
 def test_insert_overriding() -> None:

@@ -23,7 +23,9 @@ How they appear in the tree (rules rely on this):
     CALL f(...)               exp.Command(this="CALL", expression=Literal(text)) as in sqlglot,
                               plus args["call"]: the parsed call, e.g. Dot(sys, Anonymous(...))
     SAVEPOINT, NOTIFY, ...    exp.Command too for the PostgreSQL statements sqlglot does not
-                              model (COMMAND_WORDS), and BEGIN/COMMIT/ROLLBACK forms it fails on
+                              model (COMMAND_WORDS), CREATE OPERATOR and TRANSFORM, RETURNS
+                              SETOF an array, and BEGIN/COMMIT/ROLLBACK and SET TRANSACTION
+                              forms it fails on
 
 Design: sqlglot dialects normally subclass the dialect's Parser and Generator. With sqlglotc
 installed those classes are compiled by mypyc, and a Python subclass of a compiled class cannot
