@@ -516,6 +516,7 @@ COMMAND_WORDS = frozenset(
 # forms it fails on instead (`commutator = =`, `join = f` of CREATE OPERATOR =, TRANSFORM's
 # FOR) are kept so too.
 _CREATED_WHOLE = frozenset({"OPERATOR", "TRANSFORM"})
+_ROUTINES = frozenset({"FUNCTION", "PROCEDURE"})
 # Transaction statements sqlglot parses, except for some modes: those become commands too.
 _TRANSACTION = {
     TokenType.BEGIN: exp.Transaction,
@@ -599,9 +600,9 @@ def _rewrite(
         return tokens, fixups
     first = types[0]
     statement = None
+    created = _created(tokens) if first is TokenType.CREATE else None
     kept_whole = (first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS) or (
-        first is TokenType.CREATE
-        and (_created(tokens) in _CREATED_WHOLE or _returns_setof_array(tokens, types))
+        created in _CREATED_WHOLE or (created in _ROUTINES and _returns_setof_array(tokens, types))
     )
     if kept_whole or (first is TokenType.COMMENT and _on_table_object(tokens)):
         statement = _command(tokens, sql, sub_parser())
