@@ -4,7 +4,7 @@ grammar modules (pgforms imports them, so it cannot hold them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from sqlglot import exp
@@ -27,6 +27,16 @@ def closing(tokens: list[Token], i: int) -> int | None:
             if depth == 0:
                 return k
     return None
+
+
+def positions(types: list[TokenType], kind: TokenType, start: int = 0) -> Iterator[int]:
+    """Indices of `kind` in `types` from `start` on (list.index scans at C speed; counting
+    first avoids its ValueError, which formats the enum's repr)."""
+    i = -1
+    for _ in range(types.count(kind)):
+        i = types.index(kind, i + 1)
+        if i >= start:
+            yield i
 
 
 def last_end(node: exp.Expr) -> int:

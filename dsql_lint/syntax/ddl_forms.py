@@ -34,7 +34,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax.brackets import last_end, written_before
+from dsql_lint.syntax.brackets import last_end, positions, written_before
 
 Fixup = Callable[[Any], Any]
 
@@ -164,7 +164,7 @@ def rename_without_column(
     """`ALTER TABLE t RENAME a TO b`: a COLUMN token, of no width, before the column's name."""
     out = tokens
     names: set[int] = set()
-    for k in reversed([k for k, kind in enumerate(types) if kind is TokenType.RENAME]):
+    for k in reversed(list(positions(types, TokenType.RENAME))):
         if k + 2 >= len(tokens) or _upper(tokens[k + 2]) != "TO":
             continue
         name = tokens[k + 1]

@@ -50,7 +50,7 @@ Class attributes that sqlglot reads off `dialect.parser_class` / `dialect.genera
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -76,6 +76,7 @@ from dsql_lint.syntax import (
     utility_forms,
     xml_forms,
 )
+from dsql_lint.syntax.brackets import positions
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -160,16 +161,6 @@ def _without(tokens: list[Token], drop: list[int]) -> list[Token]:
     return out
 
 
-def _positions(types: list[TokenType], kind: TokenType, start: int) -> Iterator[int]:
-    """Indices of `kind` in `types` from `start` on (list.index scans at C speed; counting
-    first avoids its ValueError, which formats the enum's repr)."""
-    i = -1
-    for _ in range(types.count(kind)):
-        i = types.index(kind, i + 1)
-        if i >= start:
-            yield i
-
-
 def _set_async(tree: exp.Expr | None) -> exp.Expr | None:
     if tree is not None:
         tree.set(ASYNC, True)
@@ -188,7 +179,7 @@ def _rewrite_create_index(
     if _word(_at(tokens, i + 1)) == "ASYNC":
         drop.append(i + 1)
         fixups.append(_set_async)
-    on = next(_positions(types, TokenType.ON, i), len(types))
+    on = next(positions(types, TokenType.ON, i), len(types))
     if on + 1 < len(types) and types[on + 1] is TokenType.ONLY:
         drop.append(on + 1)  # `ON ONLY t`: Postgres parsing lacks it
         fixups.append(_set_index_only)
@@ -201,7 +192,7 @@ def _index_nulls(
     tokens: list[Token], types: list[TokenType], on: int, fixups: list[Fixup]
 ) -> list[int]:
     """`NULLS [NOT] DISTINCT` of an index, which Postgres parsing lacks: its token indices."""
-    for k in _positions(types, TokenType.DISTINCT, on + 1):
+    for k in positions(types, TokenType.DISTINCT, on + 1):
         negated = types[k - 1] is TokenType.NOT
         nulls = k - 2 if negated else k - 1
         if nulls > on and _word(tokens[nulls]) == "NULLS":
@@ -234,7 +225,7 @@ def _rewrite_alter_table(
     tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
 ) -> list[Token]:
     names: set[int] = set()
-    for k in _positions(types, TokenType.CONSTRAINT, 3):
+    for k in positions(types, TokenType.CONSTRAINT, 3):
         if _word(tokens[k - 1]) == "VALIDATE":
             # Postgres parsing has no VALIDATE CONSTRAINT action: DROP CONSTRAINT has the same
             # shape, and its node is swapped for a validate node afterwards.
@@ -266,7 +257,7 @@ def _add_exclusions(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     failed, or kept the statement as text): EXCLUDE given one of those types, its word kept,
     by which the constraint is then read."""
     out = tokens
-    for k in _positions(types, TokenType.VAR, 4):
+    for k in positions(types, TokenType.VAR, 4):
         if _word(tokens[k]) == "EXCLUDE" and _word(tokens[k - 1]) == "ADD":
             if out is tokens:
                 out = list(tokens)
@@ -541,7 +532,7 @@ def _returns_setof_array(tokens: list[Token], types: list[TokenType]) -> bool:
     but fails on an array type there."""
     if TokenType.L_BRACKET not in types:
         return False
-    for k in _positions(types, TokenType.VAR, 3):
+    for k in positions(types, TokenType.VAR, 3):
         if _word(tokens[k]) == "SETOF" and _word(tokens[k - 1]) == "RETURNS":
             m = k + 1
             while m < len(types) and types[m] not in (TokenType.L_BRACKET, TokenType.ALIAS):

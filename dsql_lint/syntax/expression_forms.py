@@ -6,7 +6,7 @@ keep positions (dialect.py calls these):
     e IS [NOT] [NFC|NFD|NFKC|NFKD] NORMALIZED
                                        exp.Is whose expression is exp.Var("NFC NORMALIZED"),
                                        printed as written (PostgreSQL's is_normalized(e, 'NFC'));
-                                       IS NOT is exp.Not around it, as for IS NOT NULL
+                                       IS NOT sets its negate, as for IS NOT NULL
     SELECT set('t'), f(x, set(y))      a function named set, a keyword to sqlglot: the word
                                        read as a name where an expression starts
     INTERVAL '1 day 02:00:00'          the text as written: sqlglot shortens a string of
@@ -24,7 +24,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax.brackets import last_end, written_before
+from dsql_lint.syntax.brackets import last_end, positions, written_before
 
 Fixup = Callable[[Any], Any]
 
@@ -40,15 +40,6 @@ def _word(token: Token) -> str | None:
     return (
         None if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING) else token.text.upper()
     )
-
-
-def _indices(types: list[TokenType], kind: TokenType) -> list[int]:
-    found: list[int] = []
-    k = -1
-    for _ in range(types.count(kind)):  # list.index finds each at C speed
-        k = types.index(kind, k + 1)
-        found.append(k)
-    return found
 
 
 def rewrite(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
@@ -71,7 +62,7 @@ def _interval_texts(tokens: list[Token], types: list[TokenType], fixups: list[Fi
     """`INTERVAL 'text'`: each text, in order, and which of them sqlglot shortens."""
     texts = [
         tokens[k + 1].text
-        for k in _indices(types, TokenType.INTERVAL)
+        for k in positions(types, TokenType.INTERVAL)
         if k + 1 < len(types) and types[k + 1] is TokenType.STRING
     ]
     shortened = [
@@ -113,7 +104,7 @@ _EXPRESSION_STARTS = frozenset(
 def _set_calls(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     """`set(...)` where an expression starts: SET read as a name."""
     out = tokens
-    for k in _indices(types, TokenType.SET):
+    for k in positions(types, TokenType.SET):
         if k == 0 or k + 1 >= len(types) or types[k + 1] is not TokenType.L_PAREN:
             continue
         if types[k - 1] not in _EXPRESSION_STARTS:
@@ -129,7 +120,7 @@ def _set_calls(tokens: list[Token], types: list[TokenType]) -> list[Token]:
 def _collation_for(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     """`COLLATION FOR (e)`: the two words read as one function name."""
     out = tokens
-    for k in reversed(_indices(types, TokenType.FOR)):
+    for k in reversed(list(positions(types, TokenType.FOR))):
         if (
             k == 0
             or k + 1 >= len(tokens)
@@ -151,7 +142,7 @@ def _is_normalized(tokens: list[Token], types: list[TokenType], fixups: list[Fix
     place, which the fixup then replaces by the words (found by where each IS is)."""
     out = tokens
     found: list[tuple[int, Token, Token]] = []
-    for k in reversed(_indices(types, TokenType.IS)):
+    for k in reversed(list(positions(types, TokenType.IS))):
         m = k + 2 if k + 1 < len(types) and types[k + 1] is TokenType.NOT else k + 1
         first = m
         if m < len(tokens) and _word(tokens[m]) in _FORMS:
