@@ -18,6 +18,10 @@ that keep positions (see pgforms.py, which calls these):
                                        does not read after its parameters: dropped, kept on
                                        exp.ExcludeColumnConstraint as an exp.Var of them as
                                        written (args["attributes"]), printed after it
+    ALTER TABLE t RENAME a TO b        a column renamed without the word COLUMN: read with
+                                       it (sqlglot read a rename of the table to `a`), as
+                                       exp.RenameColumn with args["without_column"], printed
+                                       as written
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
+
+from dsql_lint.syntax.brackets import last_end, positions, written_before
 
 Fixup = Callable[[Any], Any]
 
@@ -148,6 +154,42 @@ def _set_on_commit_drop(tree: exp.Expr | None) -> exp.Expr | None:
     return tree
 
 
+WITHOUT_COLUMN = "without_column"
+_RENAMED_OTHERS = frozenset({"TO", "COLUMN", "CONSTRAINT"})
+
+
+def rename_without_column(
+    tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
+) -> list[Token]:
+    """`ALTER TABLE t RENAME a TO b`: a COLUMN token, of no width, before the column's name."""
+    out = tokens
+    names: set[int] = set()
+    for k in reversed(list(positions(types, TokenType.RENAME))):
+        if k + 2 >= len(tokens) or _upper(tokens[k + 2]) != "TO":
+            continue
+        name = tokens[k + 1]
+        if name.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        if _upper(name) in _RENAMED_OTHERS:
+            continue
+        if out is tokens:
+            out = list(tokens)
+        column = Token(TokenType.COLUMN, "COLUMN", name.line, name.col, name.start, name.start)
+        out.insert(k + 1, column)
+        names.add(name.start)
+    if names:
+        fixups.append(partial(_set_without_column, names=names))
+    return out
+
+
+def _set_without_column(tree: exp.Expr | None, names: set[int]) -> exp.Expr | None:
+    for rename in tree.find_all(exp.RenameColumn) if tree is not None else []:
+        name = rename.this.this if isinstance(rename.this, exp.Column) else rename.this
+        if isinstance(name, exp.Identifier) and name.meta.get("start") in names:
+            rename.set(WITHOUT_COLUMN, True)
+    return tree
+
+
 STORAGE = "storage"
 ATTRIBUTES = "attributes"
 _STORAGE_MODES = frozenset({"PLAIN", "EXTERNAL", "EXTENDED", "MAIN", "DEFAULT"})
@@ -225,15 +267,11 @@ def exclusion_attributes(tokens: list[Token], fixups: list[Fixup]) -> list[Token
 
 def _set_attributes(tree: exp.Expr | None, found: list[exp.Var]) -> exp.Expr | None:
     exclusions = [
-        (_last_end(c), c)
+        (last_end(c), c)
         for c in (tree.find_all(exp.ExcludeColumnConstraint) if tree is not None else [])
     ]
     for attributes in found:
-        before = [c for c in exclusions if c[0] < attributes.meta["start"]]
-        if before:
-            max(before, key=lambda c: c[0])[1].set(ATTRIBUTES, attributes)
+        owner = written_before(exclusions, attributes.meta["start"])
+        if owner is not None:
+            owner.set(ATTRIBUTES, attributes)
     return tree
-
-
-def _last_end(node: exp.Expr) -> int:
-    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)

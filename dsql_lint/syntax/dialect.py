@@ -23,7 +23,9 @@ How they appear in the tree (rules rely on this):
     CALL f(...)               exp.Command(this="CALL", expression=Literal(text)) as in sqlglot,
                               plus args["call"]: the parsed call, e.g. Dot(sys, Anonymous(...))
     SAVEPOINT, NOTIFY, ...    exp.Command too for the PostgreSQL statements sqlglot does not
-                              model (COMMAND_WORDS), and BEGIN/COMMIT/ROLLBACK forms it fails on
+                              model (COMMAND_WORDS), CREATE OPERATOR and TRANSFORM, RETURNS
+                              SETOF an array, and BEGIN/COMMIT/ROLLBACK and SET TRANSACTION
+                              forms it fails on
 
 Design: sqlglot dialects normally subclass the dialect's Parser and Generator. With sqlglotc
 installed those classes are compiled by mypyc, and a Python subclass of a compiled class cannot
@@ -48,7 +50,7 @@ Class attributes that sqlglot reads off `dialect.parser_class` / `dialect.genera
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -63,6 +65,8 @@ from dsql_lint.syntax import (
     ddl_forms,
     dml_forms,
     domains,
+    expression_forms,
+    integer_literals,
     operator_forms,
     pgforms,
     query_forms,
@@ -72,6 +76,7 @@ from dsql_lint.syntax import (
     utility_forms,
     xml_forms,
 )
+from dsql_lint.syntax.brackets import positions
 from dsql_lint.syntax.pg_types import internal_array_element
 
 ASYNC = "async"
@@ -156,16 +161,6 @@ def _without(tokens: list[Token], drop: list[int]) -> list[Token]:
     return out
 
 
-def _positions(types: list[TokenType], kind: TokenType, start: int) -> Iterator[int]:
-    """Indices of `kind` in `types` from `start` on (list.index scans at C speed; counting
-    first avoids its ValueError, which formats the enum's repr)."""
-    i = -1
-    for _ in range(types.count(kind)):
-        i = types.index(kind, i + 1)
-        if i >= start:
-            yield i
-
-
 def _set_async(tree: exp.Expr | None) -> exp.Expr | None:
     if tree is not None:
         tree.set(ASYNC, True)
@@ -184,7 +179,7 @@ def _rewrite_create_index(
     if _word(_at(tokens, i + 1)) == "ASYNC":
         drop.append(i + 1)
         fixups.append(_set_async)
-    on = next(_positions(types, TokenType.ON, i), len(types))
+    on = next(positions(types, TokenType.ON, i), len(types))
     if on + 1 < len(types) and types[on + 1] is TokenType.ONLY:
         drop.append(on + 1)  # `ON ONLY t`: Postgres parsing lacks it
         fixups.append(_set_index_only)
@@ -197,7 +192,7 @@ def _index_nulls(
     tokens: list[Token], types: list[TokenType], on: int, fixups: list[Fixup]
 ) -> list[int]:
     """`NULLS [NOT] DISTINCT` of an index, which Postgres parsing lacks: its token indices."""
-    for k in _positions(types, TokenType.DISTINCT, on + 1):
+    for k in positions(types, TokenType.DISTINCT, on + 1):
         negated = types[k - 1] is TokenType.NOT
         nulls = k - 2 if negated else k - 1
         if nulls > on and _word(tokens[nulls]) == "NULLS":
@@ -230,7 +225,7 @@ def _rewrite_alter_table(
     tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
 ) -> list[Token]:
     names: set[int] = set()
-    for k in _positions(types, TokenType.CONSTRAINT, 3):
+    for k in positions(types, TokenType.CONSTRAINT, 3):
         if _word(tokens[k - 1]) == "VALIDATE":
             # Postgres parsing has no VALIDATE CONSTRAINT action: DROP CONSTRAINT has the same
             # shape, and its node is swapped for a validate node afterwards.
@@ -242,6 +237,8 @@ def _rewrite_alter_table(
     if names:
         fixups.append(partial(_validate_actions, name_starts=names))
     tokens = _add_exclusions(tokens, types)
+    if TokenType.RENAME in types:
+        tokens = ddl_forms.rename_without_column(tokens, [t.token_type for t in tokens], fixups)
     after = _at(tokens, 3)
     if (
         _word(_at(tokens, 2)) == "ASYNC"
@@ -260,7 +257,7 @@ def _add_exclusions(tokens: list[Token], types: list[TokenType]) -> list[Token]:
     failed, or kept the statement as text): EXCLUDE given one of those types, its word kept,
     by which the constraint is then read."""
     out = tokens
-    for k in _positions(types, TokenType.VAR, 4):
+    for k in positions(types, TokenType.VAR, 4):
         if _word(tokens[k]) == "EXCLUDE" and _word(tokens[k - 1]) == "ADD":
             if out is tokens:
                 out = list(tokens)
@@ -402,6 +399,9 @@ def _rewrite_array_suffix(tokens: list[Token], types: list[TokenType]) -> list[T
             continue
         if _word(out[i - 1]) == "JSON" and i > 1 and types[i - 2] in (TokenType.IS, TokenType.NOT):
             continue  # `x IS [NOT] JSON ARRAY`: the predicate's kind
+        if types[i - 1] is TokenType.ALIAS:  # `SELECT x AS array`: a column's name
+            out[i] = _retyped(out[i], TokenType.VAR, out[i].text)
+            continue
         if i + 1 == len(types) or types[i + 1] not in (TokenType.L_BRACKET, TokenType.L_PAREN):
             array = out[i]
             out[i : i + 1] = [
@@ -506,6 +506,11 @@ COMMAND_WORDS = frozenset(
         "MOVE", "NOTIFY", "REASSIGN", "RELEASE", "SAVEPOINT", "SECURITY", "START", "UNLISTEN",
     }
 )  # fmt: skip
+# Objects whose CREATE sqlglot does not model and keeps as an exp.Command when it can: the
+# forms it fails on instead (`commutator = =`, `join = f` of CREATE OPERATOR =, TRANSFORM's
+# FOR) are kept so too.
+_CREATED_WHOLE = frozenset({"OPERATOR", "TRANSFORM"})
+_ROUTINES = frozenset({"FUNCTION", "PROCEDURE"})
 # Transaction statements sqlglot parses, except for some modes: those become commands too.
 _TRANSACTION = {
     TokenType.BEGIN: exp.Transaction,
@@ -523,6 +528,26 @@ def _on_table_object(tokens: list[Token]) -> bool:
     """COMMENT ON CONSTRAINT c ON [DOMAIN] t IS '...' (pg_dump writes it), and the same of a
     trigger, rule or policy: kept as an exp.Command."""
     return len(tokens) > 3 and _word(tokens[1]) == "ON" and _word(tokens[2]) in _TABLE_OBJECTS
+
+
+def _returns_setof_array(tokens: list[Token], types: list[TokenType]) -> bool:
+    """`RETURNS SETOF integer[]`: sqlglot keeps a routine returning SETOF a type as text,
+    but fails on an array type there."""
+    if TokenType.L_BRACKET not in types:
+        return False
+    for k in positions(types, TokenType.VAR, 3):
+        if _word(tokens[k]) == "SETOF" and _word(tokens[k - 1]) == "RETURNS":
+            m = k + 1
+            while m < len(types) and types[m] not in (TokenType.L_BRACKET, TokenType.ALIAS):
+                m += 1
+            return m < len(types) and types[m] is TokenType.L_BRACKET
+    return False
+
+
+def _created(tokens: list[Token]) -> str | None:
+    """The kind of object a CREATE [OR REPLACE] statement creates (its first word)."""
+    k = 3 if _word(_at(tokens, 1)) == "OR" and _word(_at(tokens, 2)) == "REPLACE" else 1
+    return _word(_at(tokens, k))
 
 
 def _command(tokens: list[Token], sql: str, parser: Any) -> exp.Expr:
@@ -569,11 +594,18 @@ def _rewrite(
         return tokens, fixups
     first = types[0]
     statement = None
-    kept_whole = first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS
+    created = _created(tokens) if first is TokenType.CREATE else None
+    kept_whole = (first is TokenType.VAR and tokens[0].text.upper() in COMMAND_WORDS) or (
+        created in _CREATED_WHOLE or (created in _ROUTINES and _returns_setof_array(tokens, types))
+    )
     if kept_whole or (first is TokenType.COMMENT and _on_table_object(tokens)):
         statement = _command(tokens, sql, sub_parser())
     elif first in _TRANSACTION:
         statement = _transaction(tokens, sql, sub_parser(), _TRANSACTION[first])
+    elif first is TokenType.SET and _word(_at(tokens, 1)) == "TRANSACTION":
+        # sqlglot reads some modes and keeps others as text, but fails on a list of them
+        # (`READ ONLY, DEFERRABLE`): kept as text too.
+        statement = _transaction(tokens, sql, sub_parser(), exp.Set)
     if statement is not None:
         # Built here: the Postgres parser only sees a placeholder, which keeps the count.
         return [_retyped(tokens[0], TokenType.NULL, "NULL")], [lambda _: statement]
@@ -590,6 +622,10 @@ def _rewrite(
     if TokenType.OBJECT_IDENTIFIER in types and TokenType.L_BRACKET in types:
         tokens = _object_identifier_arrays(tokens, types, fixups)
         types = [tok.token_type for tok in tokens]
+    if not expression_forms.WORDS.isdisjoint(types):
+        rewritten = expression_forms.rewrite(tokens, types, fixups)
+        if rewritten is not tokens:
+            tokens, types = rewritten, [tok.token_type for tok in rewritten]
     if sql and operator_forms.IN_TEXT.search(sql, tokens[0].start, tokens[-1].end + 1):
         tokens = operator_forms.prefix_operators(tokens, sql, fixups)
         types = [tok.token_type for tok in tokens]
@@ -688,6 +724,8 @@ class DSQL(Postgres):
                 if _PARAMETER.search(sql) is None:
                     raise
                 tokens = _parameter_signs(super().tokenize, sql)
+            if integer_literals.may_have(sql):
+                tokens = integer_literals.read(tokens, sql)
             return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     class Parser(metaclass=_Wrapper):
@@ -739,6 +777,7 @@ class DSQL(Postgres):
                     and types[0] not in _REWRITTEN_FIRST
                     and TokenType.ARRAY not in kinds
                     and TokenType.OBJECT_IDENTIFIER not in kinds
+                    and expression_forms.WORDS.isdisjoint(kinds)
                     and not pgforms.needs_rewrite(types)
                     and not pgforms.in_text(sql, 0, len(sql), _KNOWN_OPERATORS)
                     and operator_forms.IN_TEXT.search(sql) is None
@@ -823,9 +862,16 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
     dispatch = _DISPATCH.get(id(base))
     if dispatch is None:
         dispatch = dict(base)
-        create = _with_tail(_with_async(base[exp.Create], " INDEX"))
+        create = _with_tail(_with_async(_with_no_columns(base[exp.Create]), " INDEX"))
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
+        rename = exp.RenameColumn
+        dispatch[rename] = _without_column(base.get(rename, _method("renamecolumn_sql")))
+        stamp = base[exp.CurrentTimestamp]
+        dispatch[exp.CurrentTimestamp] = lambda gen, e: (
+            f"CURRENT_TIMESTAMP({gen.sql(e, 'this')})" if e.this else stamp(gen, e)
+        )  # the precision, which sqlglot's Postgres generator drops
+        dispatch[exp.Drop] = _with_database_options(base.get(exp.Drop, _method("drop_sql")))
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
         identity = exp.GeneratedAsIdentityColumnConstraint
@@ -892,6 +938,54 @@ def _with_async(handler: Handler, keyword: str) -> Handler:
         if expression.args.get(ASYNC) and keyword in text:
             text = text.replace(keyword, f"{keyword} ASYNC", 1)
         return text
+
+    return sql
+
+
+def _without_column(handler: Handler) -> Handler:
+    """`RENAME a TO b`, a column's rename written without COLUMN (ddl_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        if expression.args.get(ddl_forms.WITHOUT_COLUMN) and text.startswith("RENAME COLUMN "):
+            return f"RENAME {text[len('RENAME COLUMN ') :]}"
+        return text
+
+    return sql
+
+
+def _with_database_options(handler: Handler) -> Handler:
+    """DROP DATABASE's options, last (utility_forms)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        options = expression.args.get(utility_forms.DATABASE_OPTIONS)
+        return f"{text} {options}" if options else text
+
+    return sql
+
+
+def _with_no_columns(handler: Handler) -> Handler:
+    """`CREATE TABLE t ()` and `CREATE TYPE t AS ()`: the empty list, which sqlglot reads
+    (an exp.Schema of no columns) but does not print (`CREATE TABLE t` is no statement,
+    `CREATE TYPE t` a shell type)."""
+
+    def sql(gen: Any, expression: exp.Expr) -> str:
+        text = handler(gen, expression)
+        kind = expression.args.get("kind")
+        schema = expression.this if kind == "TABLE" else expression.args.get("expression")
+        if not isinstance(schema, exp.Schema) or schema.expressions:
+            return text
+        if kind == "TYPE" and schema.this is None:
+            return f"{text} AS ()"
+        if kind != "TABLE" or schema.this is None:
+            return text
+        name = gen.sql(schema, "this")
+        at = text.find(f" {name}", text.find(" TABLE "))
+        if at < 0:
+            return text
+        at += len(name) + 1
+        return f"{text[:at]} (){text[at:]}"
 
     return sql
 

@@ -17,6 +17,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from dsql_lint.syntax.brackets import last_end, written_before
+
 Fixup = Callable[[Any], Any]
 
 _NAME = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
@@ -151,17 +153,12 @@ def _clause_start(tokens: list[Token], m: int) -> bool:
 def _set_search_cycle(tree: exp.Expr | None, found: list[tuple[int, exp.Var]]) -> exp.Expr | None:
     if tree is None:
         return tree
-    ctes = [(_last_end(cte), cte) for cte in tree.find_all(exp.CTE, bfs=False)]
+    ctes = [(last_end(cte), cte) for cte in tree.find_all(exp.CTE, bfs=False)]
     for start, clause in found:
-        before = [c for c in ctes if c[0] < start]
-        if before:
-            best = max(c[0] for c in before)
-            next(c for end, c in before if end == best).set(SEARCH_CYCLE, clause)
+        owner = written_before(ctes, start)
+        if owner is not None:
+            owner.set(SEARCH_CYCLE, clause)
     return tree
-
-
-def _last_end(node: exp.Expr) -> int:
-    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)
 
 
 _CHANGES = frozenset({TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.MERGE})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dsql_lint.syntax.bindings import Style, mask
 
@@ -61,6 +62,28 @@ def rejection(sql: str, bindings: Style | None = None) -> Rejection | None:
             return None
         return Rejection(str(message), offset)
     return None
+
+
+def reading(sql: str) -> Any:
+    """What `sql` means to PostgreSQL's parser: its tree, without positions and with the
+    `pg_catalog` that the grammar puts before the types and functions it names itself
+    (`boolean` is pg_catalog.bool, `bool` bool). Two texts of one reading mean the same;
+    the tests and `bench/grammar_gaps.py --meaning` hold regenerated SQL to it. Raises
+    pglast's ParseError for a text PostgreSQL refuses."""
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    catalog = {"String": {"sval": "pg_catalog"}}
+
+    def bare(node: Any) -> Any:
+        if isinstance(node, list):
+            return [bare(item) for item in node if item != catalog]
+        if isinstance(node, dict):
+            return {k: bare(v) for k, v in node.items() if not k.endswith(("location", "_len"))}
+        return node
+
+    return bare(json.loads(parse_sql_json(sql)))
 
 
 def _parse(sql: str) -> None:

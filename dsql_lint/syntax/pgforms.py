@@ -56,6 +56,7 @@ from dsql_lint.syntax import (
     json_forms,
     query_forms,
     routine_args,
+    utility_forms,
     xml_forms,
 )
 from dsql_lint.syntax.brackets import closing
@@ -131,7 +132,7 @@ def rewrite(
     if TokenType.USING in kinds and sql:
         tokens = query_forms.order_using(tokens, types, sql, fixups)
     if TokenType.TABLE_SAMPLE in kinds:
-        tokens = query_forms.tablesample_arguments(tokens, fixups)
+        tokens = query_forms.tablesample_arguments(tokens, fixups, sub_parser)
     if TokenType.ESCAPE in kinds:
         tokens = query_forms.substring_similar(tokens, fixups)
     if TokenType.COLON in kinds:
@@ -170,6 +171,7 @@ def rewrite(
         if sql and _CURRENT_OF.search(sql, tokens[0].start, tokens[-1].end + 1):
             tokens = _current_of(tokens, fixups)
     elif first is TokenType.DROP:
+        tokens = utility_forms.drop_database_options(tokens, sql, fixups)
         tokens = _drop_several(tokens, fixups)
         if TokenType.MOD in types:
             tokens = routine_args.column_types(tokens)
@@ -318,10 +320,12 @@ def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> l
     """`JSON_ARRAY(... [NULL|ABSENT ON NULL] [RETURNING type [FORMAT JSON [ENCODING e]]])`
     and JSON_ARRAYAGG's: the trailing clauses, which sqlglot's Postgres parser does not read,
     dropped and kept as written on the call (args["json_clauses"], in the order the calls
-    start), where the generator prints them back."""
+    start), where the generator prints them back; an argument's `FORMAT JSON`, dropped too,
+    and the argument then wrapped in exp.FormatJson (by the call's number and its own)."""
     words = [_upper(t) for t in tokens]
     drop: set[int] = set()
     clauses: list[str | None] = []
+    formats: list[tuple[int, int]] = []
     for k, word in enumerate(words):
         if word not in _JSON_ARRAY_NAMES or k + 1 >= len(tokens):
             continue
@@ -330,7 +334,7 @@ def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> l
         close = closing(tokens, k + 1)
         if close is None:
             break
-        first, depth = None, 0
+        first, depth, argument = None, 0, 0
         for m in range(k + 2, close):  # the first clause outside the arguments' parentheses
             kind = tokens[m].token_type
             depth += (kind is TokenType.L_PAREN) - (kind is TokenType.R_PAREN)
@@ -338,6 +342,10 @@ def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> l
             if depth == 0 and (on_null or words[m] == "RETURNING"):
                 first = m
                 break
+            if depth == 0 and words[m : m + 2] == ["FORMAT", "JSON"] and words[m + 2] != "ENCODING":
+                drop.update((m, m + 1))
+                formats.append((len(clauses), argument))
+            argument += depth == 0 and kind is TokenType.COMMA
         if first is None:
             clauses.append(None)
             continue
@@ -345,11 +353,13 @@ def _json_array_clauses(tokens: list[Token], sql: str, fixups: list[Fixup]) -> l
         clauses.append(sql[tokens[first].start : tokens[close - 1].end + 1])
     if not drop:
         return tokens
-    fixups.append(partial(_set_json_clauses, clauses=clauses))
+    fixups.append(partial(_set_json_clauses, clauses=clauses, formats=formats))
     return [t for i, t in enumerate(tokens) if i not in drop]
 
 
-def _set_json_clauses(tree: exp.Expr | None, clauses: list[str | None]) -> exp.Expr | None:
+def _set_json_clauses(
+    tree: exp.Expr | None, clauses: list[str | None], formats: list[tuple[int, int]]
+) -> exp.Expr | None:
     if tree is None:
         return tree
     calls = [
@@ -360,6 +370,12 @@ def _set_json_clauses(tree: exp.Expr | None, clauses: list[str | None]) -> exp.E
     for node, clause in zip(calls, clauses, strict=False):
         if clause is not None:
             node.set(JSON_CLAUSES, clause)
+    for number, index in formats:
+        arguments = calls[number].expressions if number < len(calls) else []
+        if index < len(arguments):
+            argument, wrapper = arguments[index], exp.FormatJson()
+            argument.replace(wrapper)
+            wrapper.set("this", argument)
     return tree
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from dsql_lint.syntax.brackets import closing
+from dsql_lint.syntax.brackets import closing, last_end, written_before
 
 Fixup = Callable[[Any], Any]
 
@@ -63,8 +63,8 @@ _MAIN = frozenset(
 def with_values(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]) -> list[Token]:
     """`WITH ... VALUES rows`, wherever CTEs start: sqlglot's VALUES holds no CTEs, so the
     rows are read as `SELECT * FROM (VALUES rows)`, of tokens at VALUES' and the last row's
-    places, and the VALUES then takes the SELECT's place. (An ORDER BY or LIMIT after the
-    rows is not read: sqlglot reads none in parentheses.)"""
+    places, and the VALUES then takes the SELECT's place with the ORDER BY, LIMIT, OFFSET
+    and FETCH written after the rows, which the SELECT read."""
     inserts: dict[int, list[Token]] = {}
     starts: set[int] = set()
     k = -1
@@ -82,7 +82,7 @@ def with_values(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
                 break
         if main is None:
             continue
-        values, end = tokens[main], _closing(tokens, types, main) - 1
+        values, end = tokens[main], _rows_end(types, main, _closing(tokens, types, main))
         inserts.setdefault(main, []).extend(
             [_synthetic(TokenType.SELECT, "SELECT", values),
              _synthetic(TokenType.STAR, "*", values),
@@ -102,6 +102,20 @@ def with_values(tokens: list[Token], types: list[TokenType], fixups: list[Fixup]
     out += inserts.get(len(tokens), ())
     fixups.append(partial(_values_with_ctes, starts=starts))
     return out
+
+
+_MODIFIERS = frozenset({TokenType.ORDER_BY, TokenType.LIMIT, TokenType.OFFSET, TokenType.FETCH})
+
+
+def _rows_end(types: list[TokenType], values: int, close: int) -> int:
+    """The last token of the rows of the VALUES at `values`, which end before `close` or
+    at the first ORDER BY, LIMIT, OFFSET or FETCH outside their parentheses."""
+    depth = 0
+    for m in range(values + 1, close):
+        depth += (types[m] is TokenType.L_PAREN) - (types[m] is TokenType.R_PAREN)
+        if depth == 0 and types[m] in _MODIFIERS:
+            return m - 1
+    return close - 1
 
 
 def _starts_ctes(tokens: list[Token], k: int) -> bool:
@@ -128,6 +142,8 @@ def _values_with_ctes(tree: exp.Expr | None, starts: set[int]) -> exp.Expr | Non
         if not isinstance(values, exp.Values):
             continue
         values.set("with_", select.args.get("with_"))
+        for key in ("order", "limit", "offset"):
+            values.set(key, select.args.get(key))
         if select is tree:
             tree = values
         else:
@@ -269,25 +285,26 @@ def order_using(
 def _set_using(tree: exp.Expr | None, found: list[tuple[int, str]]) -> exp.Expr | None:
     if tree is None:
         return tree
-    keys = [(_last_end(o.this), o) for o in tree.find_all(exp.Ordered, bfs=False)]
+    keys = [(last_end(o.this), o) for o in tree.find_all(exp.Ordered, bfs=False)]
     for start, operator in found:
-        before = [key for key in keys if key[0] < start]
-        if before:
-            best = max(end for end, _ in before)
-            next(o for end, o in before if end == best).set(USING, operator)
+        owner = written_before(keys, start)
+        if owner is not None:
+            owner.set(USING, operator)
     return tree
 
 
-def _last_end(node: exp.Expr) -> int:
-    return max((n.meta.get("end", -1) for n in node.walk()), default=-1)
-
-
-def tablesample_arguments(tokens: list[Token], fixups: list[Fixup]) -> list[Token]:
-    """`TABLESAMPLE method (expression)`: sqlglot reads a number or a parenthesized term only,
-    so an expression (`pct`, `-1`, `x::int`) is read in parentheses made of its own first and
-    last tokens, dropped from the tree after parsing."""
+def tablesample_arguments(
+    tokens: list[Token], fixups: list[Fixup], sub_parser: Callable[[], Any]
+) -> list[Token]:
+    """`TABLESAMPLE method (expression) [REPEATABLE (expression)]`: sqlglot reads a number or
+    a parenthesized term only as the method's argument, so an expression (`pct`, `-1`,
+    `x::int`) is read in parentheses made of its own first and last tokens, dropped from the
+    tree after parsing; it reads a number only as REPEATABLE's, so an expression there
+    (`1 + 2`, NULL) is parsed on its own, read as a number at its place, and then set as
+    the sample's seed."""
     out: list[Token] = []
     wrapped = False
+    seeds: dict[int, exp.Expr] = {}
     n = len(tokens)
     k = 0
     while k < n:
@@ -297,39 +314,66 @@ def tablesample_arguments(tokens: list[Token], fixups: list[Fixup]) -> list[Toke
         if token.token_type is not TokenType.TABLE_SAMPLE or k + 1 >= n:
             continue
         out.append(tokens[k])  # the method
-        open_ = k + 1
-        if open_ >= n or tokens[open_].token_type is not TokenType.L_PAREN:
-            k += 1
+        k += 1
+        inner = _argument(tokens, k)
+        if inner is None:
             continue
-        close = closing(tokens, open_)
-        if close is None:  # unclosed: nothing inside
-            close = open_
-        inner = tokens[open_ + 1 : close]
-        if (
-            close == open_
-            or not inner
-            or (len(inner) == 1 and inner[0].token_type is TokenType.NUMBER)
-        ):
-            k += 1
+        if _one_number(inner):
+            out += tokens[k : k + len(inner) + 2]
+        else:
+            first, last = inner[0], inner[-1]
+            out += [
+                tokens[k],
+                Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
+                *inner,
+                Token(TokenType.R_PAREN, ")", last.line, last.col, last.end, last.end),
+                tokens[k + len(inner) + 1],
+            ]
+            wrapped = True
+        k += len(inner) + 2
+        repeatable = k < n and tokens[k].text.upper() == "REPEATABLE"
+        seed = _argument(tokens, k + 1) if repeatable else None
+        if seed is None or _one_number(seed):
             continue
-        first, last = inner[0], inner[-1]
-        out += [
-            tokens[open_],
-            Token(TokenType.L_PAREN, "(", first.line, first.col, first.start, first.start),
-            *inner,
-            Token(TokenType.R_PAREN, ")", last.line, last.col, last.end, last.end),
-        ]
-        wrapped = True
-        k = close
-    if wrapped:
-        fixups.append(_unwrap_samples)
+        parsed = _condition(seed, sub_parser)
+        if parsed is None:
+            continue
+        first, last = seed[0], seed[-1]
+        number = Token(TokenType.NUMBER, "0", first.line, first.col, first.start, last.end)
+        out += [tokens[k], tokens[k + 1], number, tokens[k + len(seed) + 2]]
+        seeds[first.start] = parsed
+        k += len(seed) + 3
+    if wrapped or seeds:
+        fixups.append(partial(_unwrap_samples, seeds=seeds))
     return out
 
 
-def _unwrap_samples(tree: exp.Expr | None) -> exp.Expr | None:
+def _argument(tokens: list[Token], open_: int) -> list[Token] | None:
+    """The tokens in the parentheses at `open_` (None when none close there)."""
+    close = closing(tokens, open_)
+    return None if close is None else tokens[open_ + 1 : close]
+
+
+def _one_number(inner: list[Token]) -> bool:
+    return not inner or (len(inner) == 1 and inner[0].token_type is TokenType.NUMBER)
+
+
+def _condition(tokens: list[Token], sub_parser: Callable[[], Any]) -> exp.Expr | None:
+    try:
+        parsed = sub_parser().parse_into(exp.Condition, tokens)[0]
+    except Exception:  # noqa: BLE001 - left as sqlglot reads it, which reports the error
+        return None
+    return parsed if isinstance(parsed, exp.Expr) else None
+
+
+def _unwrap_samples(tree: exp.Expr | None, seeds: dict[int, exp.Expr]) -> exp.Expr | None:
     for sample in tree.find_all(exp.TableSample) if tree is not None else []:
         for key in ("percent", "size"):
             value = sample.args.get(key)
             if isinstance(value, exp.Paren):
                 sample.set(key, value.this)
+        seed = sample.args.get("seed")
+        parsed = seeds.get(seed.meta.get("start", -1)) if seed is not None else None
+        if parsed is not None:
+            sample.set("seed", parsed)
     return tree

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from dsql_lint.syntax import unicode_escapes
+from dsql_lint.syntax import integer_literals, unicode_escapes
 from dsql_lint.syntax.split import Kind, Statement
 
 OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
@@ -63,7 +63,10 @@ def _tokenizer():  # type: ignore[no-untyped-def]
         COMMANDS: set = set()
 
         def tokenize(self, sql: str) -> list:  # type: ignore[type-arg]
+            # The parser's tokenizer reads these forms as one token each: so do the fixes.
             tokens = super().tokenize(sql)
+            if integer_literals.may_have(sql):
+                tokens = integer_literals.read(tokens, sql)
             return unicode_escapes.read(tokens) if unicode_escapes.may_have(sql) else tokens
 
     return WordTokenizer()

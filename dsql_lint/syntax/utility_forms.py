@@ -4,6 +4,9 @@ positions (see dialect.py, which calls these):
     ANALYZE (VERBOSE, SKIP_LOCKED) t   the parenthesized options dropped from the tokens, and
                                        kept as written as exp.Analyze's one option
     SET x = cache                      a value that is a keyword to sqlglot: read as a name
+    DROP DATABASE d WITH (FORCE)       the options dropped from the tokens, and kept as
+                                       written on exp.Drop (args["database_options"]), where
+                                       the generator prints them back
 """
 
 from __future__ import annotations
@@ -34,6 +37,33 @@ def analyze_options(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[
 def _set_options(tree: exp.Expr | None, options: str) -> exp.Expr | None:
     if isinstance(tree, exp.Analyze):
         tree.set("options", [options])
+    return tree
+
+
+DATABASE_OPTIONS = "database_options"
+
+
+def drop_database_options(tokens: list[Token], sql: str, fixups: list[Fixup]) -> list[Token]:
+    """`DROP DATABASE [IF EXISTS] d [WITH] (FORCE)`: the options, which end the statement."""
+    if len(tokens) < 5 or tokens[1].text.upper() != "DATABASE" or not sql:
+        return tokens
+    if tokens[-1].token_type is not TokenType.R_PAREN:
+        return tokens
+    opening = next(
+        (k for k in range(3, len(tokens)) if closing(tokens, k) == len(tokens) - 1), None
+    )
+    if opening is None:
+        return tokens
+    start = opening - 1 if tokens[opening - 1].token_type is TokenType.WITH else opening
+    fixups.append(
+        partial(_set_database_options, options=sql[tokens[start].start : tokens[-1].end + 1])
+    )
+    return tokens[:start]
+
+
+def _set_database_options(tree: exp.Expr | None, options: str) -> exp.Expr | None:
+    if isinstance(tree, exp.Drop):
+        tree.set(DATABASE_OPTIONS, options)
     return tree
 
 
