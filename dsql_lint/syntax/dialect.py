@@ -862,7 +862,9 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
     dispatch = _DISPATCH.get(id(base))
     if dispatch is None:
         dispatch = dict(base)
-        create = _with_tail(_with_async(_with_no_columns(base[exp.Create]), " INDEX"))
+        create = _with_suffix(ddl_forms.TABLE_TAIL)(
+            _with_async(_with_no_columns(base[exp.Create]), " INDEX")
+        )
         dispatch[exp.Create] = domains.with_constraints(create)
         dispatch[exp.Alter] = _with_async(base[exp.Alter], "ALTER TABLE")
         rename = exp.RenameColumn
@@ -871,7 +873,9 @@ def _dsql_dispatch(base: dict[type[exp.Expr], Handler]) -> dict[type[exp.Expr], 
         dispatch[exp.CurrentTimestamp] = lambda gen, e: (
             f"CURRENT_TIMESTAMP({gen.sql(e, 'this')})" if e.this else stamp(gen, e)
         )  # the precision, which sqlglot's Postgres generator drops
-        dispatch[exp.Drop] = _with_database_options(base.get(exp.Drop, _method("drop_sql")))
+        dispatch[exp.Drop] = _with_suffix(utility_forms.DATABASE_OPTIONS)(
+            base.get(exp.Drop, _method("drop_sql"))
+        )
         dispatch[exp.IndexParameters] = _with_nulls(base[exp.IndexParameters])
         dispatch[exp.Index] = _with_only(base[exp.Index])
         identity = exp.GeneratedAsIdentityColumnConstraint
@@ -954,17 +958,6 @@ def _without_column(handler: Handler) -> Handler:
     return sql
 
 
-def _with_database_options(handler: Handler) -> Handler:
-    """DROP DATABASE's options, last (utility_forms)."""
-
-    def sql(gen: Any, expression: exp.Expr) -> str:
-        text = handler(gen, expression)
-        options = expression.args.get(utility_forms.DATABASE_OPTIONS)
-        return f"{text} {options}" if options else text
-
-    return sql
-
-
 def _with_no_columns(handler: Handler) -> Handler:
     """`CREATE TABLE t ()` and `CREATE TYPE t AS ()`: the empty list, which sqlglot reads
     (an exp.Schema of no columns) but does not print (`CREATE TABLE t` is no statement,
@@ -990,15 +983,19 @@ def _with_no_columns(handler: Handler) -> Handler:
     return sql
 
 
-def _with_tail(handler: Handler) -> Handler:
-    """CREATE TABLE's WITHOUT OIDS, after the rest (ddl_forms)."""
+def _with_suffix(arg: str) -> Callable[[Handler], Handler]:
+    """The text a form module kept in `arg` (CREATE TABLE's WITHOUT OIDS, ddl_forms; DROP
+    DATABASE's options, utility_forms), written after the rest."""
 
-    def sql(gen: Any, expression: exp.Expr) -> str:
-        text = handler(gen, expression)
-        tail = expression.args.get(ddl_forms.TABLE_TAIL)
-        return f"{text} {tail}" if tail else text
+    def wrap(handler: Handler) -> Handler:
+        def sql(gen: Any, expression: exp.Expr) -> str:
+            text = handler(gen, expression)
+            suffix = expression.args.get(arg)
+            return f"{text} {suffix}" if suffix else text
 
-    return sql
+        return sql
+
+    return wrap
 
 
 def _on_commit_drop(handler: Handler) -> Handler:
