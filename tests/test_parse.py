@@ -12,6 +12,7 @@ from sqlglot import exp
 
 import dsql_lint.syntax.align as align
 from dsql_lint.syntax.dialect import is_async
+from dsql_lint.syntax.nodepath import node_at, node_path
 from dsql_lint.syntax.parse import Parsed, head_span, node_span, parse
 from dsql_lint.syntax.source import Source
 from dsql_lint.syntax.split import Kind, Statement
@@ -456,3 +457,16 @@ def test_spans_do_not_depend_on_what_was_asked_before() -> None:
             assert node_span(p, node) == span, (path.name, p.statement.line, repr(node)[:80])
             compared += 1
     assert compared > 5000
+
+
+def test_every_node_is_found_again_by_its_path() -> None:
+    """A finding settled later is rebuilt from its node's path (syntax/nodepath.py): a tree
+    whose root kept a parent, or a node moved without its links, loses its findings."""
+    checked = 0
+    for path, p in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
+        assert p.tree.parent is None, (path.name, p.statement.line)
+        nodes = list(p.tree.walk())
+        for node in nodes[:: max(1, len(nodes) // 50)]:
+            assert node_at(p.tree, node_path(node)) is node, (path.name, p.statement.line)
+            checked += 1
+    assert checked > 5000

@@ -60,6 +60,18 @@ _TOKENIZER = _DIALECT.tokenizer()
 _PARSER = _DIALECT.parser(error_level=ErrorLevel.IMMEDIATE, error_message_context=0)
 
 
+_ROUTINES = ("FUNCTION", "PROCEDURE")
+
+
+def _link_modes(tree: exp.Expr) -> None:
+    """sqlglot puts a parameter's mode (`IN a int`) in its column's constraints without
+    linking it to the column: linked here, so that a node path finds it again."""
+    for column in tree.find_all(exp.ColumnDef):
+        for constraint in column.args.get("constraints") or ():
+            if constraint.parent is None:
+                constraint.parent, constraint.arg_key = column, "constraints"
+
+
 def parse(statement: Statement) -> Parsed:
     """Parses one statement; never raises."""
     if statement.kind is not Kind.SQL:
@@ -153,6 +165,12 @@ def _parse(statement: Statement) -> Parsed:
     except Exception as err:  # noqa: BLE001
         return _internal_error(statement, tokens, err)
     tree = next((t for t in trees if t is not None), None)
+    if tree is not None and tree.parent is not None:
+        # A form lifted out of the node sqlglot read it as (WITH ... VALUES): the root has no
+        # parent, or node paths, which rebuild findings, would start above it.
+        tree.pop()
+    if isinstance(tree, exp.Create | exp.Drop) and tree.args.get("kind") in _ROUTINES:
+        _link_modes(tree)
     if tree is None and tokens:  # sqlglot gave up without saying why, e.g. on `+`
         offset = statement.start + tokens[0].start
         return Parsed(statement, None, tokens, error="cannot parse", error_offset=offset)

@@ -145,7 +145,7 @@ def _values_with_ctes(tree: exp.Expr | None, starts: set[int]) -> exp.Expr | Non
         for key in ("order", "limit", "offset"):
             values.set(key, select.args.get(key))
         if select is tree:
-            tree = values
+            tree = values.pop()  # the root: no parent, so that node paths start from it
         else:
             select.replace(values)
     return tree
