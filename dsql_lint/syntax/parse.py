@@ -67,9 +67,9 @@ def _link_modes(tree: exp.Expr) -> None:
     """sqlglot puts a parameter's mode (`IN a int`) in its column's constraints without
     linking it to the column: linked here, so that a node path finds it again."""
     for column in tree.find_all(exp.ColumnDef):
-        for constraint in column.args.get("constraints") or ():
-            if constraint.parent is None:
-                constraint.parent, constraint.arg_key = column, "constraints"
+        constraints = column.args.get("constraints") or []
+        if any(constraint.parent is None for constraint in constraints):
+            column.set("constraints", constraints)  # links each, with its index
 
 
 def parse(statement: Statement) -> Parsed:
