@@ -1,12 +1,15 @@
 """Generate a deterministic `pg_dump --inserts` style dump: a few tables, then rows as INSERTs.
 
-    python bench/gen_inserts.py OUT.sql [--rows 100000] [--seed 20261201] [--one-statement]
+    python bench/gen_inserts.py OUT.sql [--rows 100000] [--seed 20261201] [--form inserts]
 
 The same arguments always give the same file, byte for byte (100,000 rows: about 13 MB).
 It is the input of `bench/run.py --memory`: what a linter keeps per statement shows up as
-peak memory growing with the file. `--one-statement`: the rows as one `INSERT INTO t VALUES
-(...), (...)` on one line instead (a seed file's form: 400,000 rows, about 7 MB), where what a
-linter builds for one statement shows up.
+peak memory growing with the file. The other `--form`s hold the rows of a two-column table
+as one statement, where what a linter builds for one statement, and any cost that grows
+faster than its size, shows up (240,000 rows: about 5 MB):
+- `one-line`: one `INSERT INTO t VALUES (...),(...)` on one line, a seed file's form;
+- `lines`: the same INSERT with a row on each line;
+- `copy`: a `COPY t (...) FROM stdin` block of tab-separated rows, as pg_dump writes them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 
 DEFAULT_ROWS = 100_000
 DEFAULT_SEED = 20261201
+# The dump's shape, and the name of its cached file.
+FORMS = {"inserts": "inserts", "one-line": "values", "lines": "values_lines", "copy": "copy"}
 
 HEADER = """\
 --
@@ -125,39 +130,44 @@ def rows(count: int, seed: int) -> Iterator[str]:
         yield f"INSERT INTO public.{table} VALUES ({', '.join(values)});\n"
 
 
-def values(count: int, seed: int) -> Iterator[str]:
-    """`count` rows of a two-column table, as a VALUES list has them."""
+def statuses(count: int, seed: int) -> Iterator[tuple[int, str]]:
+    """`count` rows of a two-column table: an id and a status."""
     rng = random.Random(seed)
     for n in range(1, count + 1):
-        yield f"({n},{_quote(rng.choice(STATUSES) + str(rng.randint(1, 99)))})"
+        yield n, rng.choice(STATUSES) + str(rng.randint(1, 99))
 
 
 def write_inserts(
-    path: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, one_statement: bool = False
+    path: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, form: str = "inserts"
 ) -> None:
+    if form not in FORMS:
+        raise ValueError(f"unknown form {form!r}: one of {', '.join(FORMS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        if one_statement:
-            out.write("CREATE TABLE public.statuses (id bigint PRIMARY KEY, status text);\n")
-            out.write("INSERT INTO public.statuses VALUES ")
-            out.write(",".join(values(count, seed)))
-            out.write(";\n")
+        if form == "inserts":
+            out.write(HEADER)
+            out.writelines(rows(count, seed))
             return
-        out.write(HEADER)
-        out.writelines(rows(count, seed))
+        out.write("CREATE TABLE public.statuses (id bigint PRIMARY KEY, status text);\n")
+        if form == "copy":
+            out.write("COPY public.statuses (id, status) FROM stdin;\n")
+            out.writelines(f"{n}\t{status}\n" for n, status in statuses(count, seed))
+            out.write("\\.\n")
+            return
+        out.write("INSERT INTO public.statuses VALUES" + (" " if form == "one-line" else "\n"))
+        listed = (f"({n},{_quote(status)})" for n, status in statuses(count, seed))
+        out.write(("," if form == "one-line" else ",\n").join(listed))
+        out.write(";\n")
 
 
 def cached_inserts(
-    directory: Path,
-    count: int = DEFAULT_ROWS,
-    seed: int = DEFAULT_SEED,
-    one_statement: bool = False,
+    directory: Path, count: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, form: str = "inserts"
 ) -> Path:
-    """The dump for (count, seed) under `directory`, regenerated if this generator changed."""
-    name = "values" if one_statement else "inserts"
-    path = directory / f"{name}_{count}_{seed}.sql"
+    """The dump for (count, seed, form) under `directory`, regenerated if this generator
+    changed."""
+    path = directory / f"{FORMS[form]}_{count}_{seed}.sql"
     if not path.exists() or path.stat().st_mtime < Path(__file__).stat().st_mtime:
-        write_inserts(path, count, seed, one_statement)
+        write_inserts(path, count, seed, form)
     return path
 
 
@@ -166,9 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="file to write")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--one-statement", action="store_true", help="one INSERT of every row")
+    parser.add_argument(
+        "--form", choices=FORMS, default="inserts", help="an INSERT a row, or one statement"
+    )
     args = parser.parse_args(argv)
-    write_inserts(args.out, args.rows, args.seed, args.one_statement)
+    write_inserts(args.out, args.rows, args.seed, args.form)
 
 
 if __name__ == "__main__":

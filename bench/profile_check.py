@@ -1,12 +1,15 @@
 """Find the hot spots of our `dsql-lint check` on a large input.
 
     python bench/profile_check.py [INPUT.sql] [--top 25] [--sort cumulative] [--no-importtime]
+                                  [--jobs N]
 
 INPUT defaults to the generated 100k-line schema (made if absent). Two reports:
 1. import time (`python -X importtime -m dsql_lint check TWO_STATEMENTS.sql`): the slowest
    imports, cumulative microseconds, which is what a two-statement run mostly pays;
 2. cProfile of `dsql-lint check INPUT` run in this process, the top entries by cumulative
    time. The raw profile is saved to bench/.work/check.prof (`python -m pstats` or snakeviz).
+   cProfile sees this process alone: with the default `-j`, the statements the forked
+   workers analyse are missing from it; `--jobs 1` profiles all the work.
 """
 
 from __future__ import annotations
@@ -53,11 +56,14 @@ def import_times(top: int) -> str:
     return "\n".join(lines)
 
 
-def profile_check(path: Path, out: Path) -> cProfile.Profile:
+def profile_check(path: Path, out: Path, jobs: int | None = None) -> cProfile.Profile:
     """Run `dsql-lint check PATH` in this process under cProfile, output discarded."""
     profiler = cProfile.Profile()
     argv = sys.argv
-    sys.argv = ["dsql-lint", "check", "--no-cache", str(path)]  # (the work, not the cache)
+    # (the work, not the cache; not the configuration of the folder it runs in)
+    sys.argv = ["dsql-lint", "check", "--no-cache", "--isolated", str(path)]
+    if jobs is not None:
+        sys.argv[2:2] = ["-j", str(jobs)]
     try:
         with (
             open(os.devnull, "w") as sink,
@@ -79,13 +85,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key, e.g. tottime")
     parser.add_argument("--no-importtime", action="store_true")
+    parser.add_argument(
+        "--jobs", type=int, help="check's -j (1: everything in the profiled process)"
+    )
     args = parser.parse_args(argv)
     path = args.input or cached_schema(WORK)
     if not args.no_importtime:
         print(f"== slowest imports (python -X importtime), top {args.top}")
         print(import_times(args.top))
-    print(f"\n== cProfile of `dsql-lint check {path}`, top {args.top} by {args.sort}")
-    profiler = profile_check(path, WORK / "check.prof")
+    jobs = "" if args.jobs is None else f" -j {args.jobs}"
+    print(f"\n== cProfile of `dsql-lint check{jobs} {path}`, top {args.top} by {args.sort}")
+    profiler = profile_check(path, WORK / "check.prof", args.jobs)
     pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(args.sort).print_stats(
         args.top
     )

@@ -1,10 +1,13 @@
 """Benchmark our `dsql-lint check` against AWS's Rust `dsql-lint`, in one run.
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
-    python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000] [--one-statement]
+    python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000] [--form one-line]
     python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated INSERT]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
+The inputs: the generated schema, lago's structure.sql, two statements, and one statement of
+240,000 rows (5 MB) in each of gen_inserts.py's forms (one line, a row a line, COPY): a cost
+that grows faster than a statement's size shows there.
 Ours is timed twice: a first run (its findings cache emptied before each run, so every run
 parses everything and writes the cache) and a run on unchanged input (the cache kept), the
 case of a pre-commit hook or CI step run again. AWS's linter keeps no cache.
@@ -13,13 +16,14 @@ virtualenv under bench/.work/aws-venv: never into the project's, where its conso
 would overwrite ours. Results: a markdown table on stdout, and bench/.work/results.json.
 `--memory`: peak memory and wall time of both tools on `pg_dump --inserts` style dumps
 (bench/gen_inserts.py) of each `--rows` size, ours for each `--jobs`: memory that follows the
-largest statement stays flat from one size to the next; with `--one-statement`, each dump is one
-INSERT of that many rows, whose cost should be that of the same rows as separate statements.
+largest statement stays flat from one size to the next; with `--form one-line` (`lines`, `copy`),
+each dump is one statement of that many rows, whose cost should be that of the same rows as
+separate statements.
 Results in bench/.work/memory.json.
 `--fix`: wall time, CPU time and peak memory of ours (`fix --unsafe-fixes`, guard included)
 and AWS's (`--fix`) on the large inputs (the generated schema of `--lines` and of 20,000
-lines, lago, a 5 MB one-line INSERT), each writing its fixed SQL to bench/.work/fixed/;
-results in bench/.work/fix.json.
+lines, lago, the 5 MB statements: memory must follow a chunk of rows), each writing its
+fixed SQL to bench/.work/fixed/; results in bench/.work/fix.json.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_inserts import DEFAULT_ROWS, cached_inserts  # noqa: E402
+from gen_inserts import DEFAULT_ROWS, FORMS, cached_inserts  # noqa: E402
 from gen_schema import DEFAULT_LINES, DEFAULT_SEED, cached_schema  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
@@ -54,6 +58,8 @@ LAGO = CORPUS / "rails" / "lago-api_structure.sql"
 CACHE_HOME = WORK / "cache"
 FINDINGS = CACHE_HOME / "dsql-lint" / "findings"
 TWO_STATEMENTS = "CREATE TABLE t (id SERIAL PRIMARY KEY);\nCREATE INDEX i ON t(id);\n"
+# The rows of the one-statement inputs: 5 MB, a seed file's size.
+STATEMENT_ROWS = 240_000
 # A diagnostic line in either tool's text output: `path:line:` or `path:line:col:`.
 FINDING = re.compile(r"^[^\s:][^:]*:\d+(?::\d+)?:? ")
 
@@ -177,6 +183,9 @@ def prepare_inputs(lines: int, seed: int) -> list[tuple[str, Path]]:
     else:
         print(f"bench: {LAGO} is absent: skipping that input", file=sys.stderr)
     inputs.append(("two statements", two))
+    for form in ("one-line", "lines", "copy"):
+        statement = cached_inserts(WORK, STATEMENT_ROWS, form=form)
+        inputs.append((f"one statement of {STATEMENT_ROWS:,} rows, {form}", statement))
     return inputs
 
 
@@ -316,14 +325,14 @@ def bench_memory(args: argparse.Namespace) -> None:
         check_project_venv()
         compile_bytecode()
     rows = [
-        f"| {'rows' if args.one_statement else 'INSERTs'} | MB | tool | jobs "
+        f"| {'INSERTs' if args.form == 'inserts' else 'rows'} | MB | tool | jobs "
         "| peak RSS, largest process (MB) "
         "| peak PSS, all processes (MB) | bytes per input byte | wall (s) | CPU (s) | exit |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     payload = []
     for count in args.rows:
-        dump = cached_inserts(WORK, count, one_statement=args.one_statement)
+        dump = cached_inserts(WORK, count, form=args.form)
         size = dump.stat().st_size
         results = []
         for tool, cmd, jobs in _memory_runs(args, dump):
@@ -357,7 +366,6 @@ def _memory_runs(args: argparse.Namespace, dump: Path) -> list[tuple[str, list[s
 
 
 FIX_SMALL_LINES = 20_000
-FIX_VALUES_ROWS = 240_000
 
 
 def bench_fix(args: argparse.Namespace) -> None:
@@ -367,9 +375,6 @@ def bench_fix(args: argparse.Namespace) -> None:
     if args.lines != FIX_SMALL_LINES:  # how the cost grows with the file
         small = cached_schema(WORK, FIX_SMALL_LINES, args.seed)
         inputs.insert(1, (f"generated {FIX_SMALL_LINES // 1000}k", small))
-    # A seed file's one-line INSERT (5 MB): memory must follow a chunk of rows, not the statement.
-    values = cached_inserts(WORK, FIX_VALUES_ROWS, one_statement=True)
-    inputs.append((f"one INSERT of {FIX_VALUES_ROWS:,} rows", values))
     if args.inputs:
         inputs = [(n, p) for n, p in inputs if any(word in n for word in args.inputs)]
     out = WORK / "fixed"
@@ -476,9 +481,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="--memory: INSERTs, one dump of each size",
     )
     parser.add_argument(
-        "--one-statement",
-        action="store_true",
-        help="--memory: each dump one INSERT of all its rows (a seed file's form)",
+        "--form",
+        choices=FORMS,
+        default="inserts",
+        help="--memory: an INSERT a row, or one statement of all the rows (gen_inserts.py)",
     )
     parser.add_argument(
         "--fix", action="store_true", help="fix (ours with --unsafe-fixes) of the large inputs"

@@ -1,6 +1,7 @@
 """The match language's statement text (`words:`, `$rest`, regex `groups:`) and the rule
 set's prefilters, which must never hide a match: a statement's root is offered a rule only
-when its first word can start one of the rule's `words:`, and a node only the checks that
+when its first word can start one of the rule's `words:`, a node only the checks whose
+`node:` and `root:` it can meet (an `any_of` option's own included), and only those that
 accept the value of its keyed arg (a DataType's `this`)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dsql_lint.engine.matchers import (
     accepted_values,
     compile_match,
     first_word,
+    may_match,
     statement_words,
 )
 from dsql_lint.engine.ruleset import RuleSet
@@ -237,9 +239,47 @@ def test_accepted_values(spec: dict, node_type: type, accepted: dict) -> None:
     assert accepted_values(spec, node_type) == {k: frozenset(v) for k, v in accepted.items()}
 
 
+@pytest.mark.parametrize(
+    ("spec", "node_type", "root", "may"),
+    [
+        ({"node": "Literal"}, exp.Literal, False, True),
+        ({"node": "Literal"}, exp.Column, False, False),
+        ({"node": "Expr", "root": True}, exp.Literal, False, False),
+        ({"node": "Expr", "root": True}, exp.Literal, True, True),
+        ({"root": False}, exp.Insert, True, False),
+        # any_of: some option can match the node where it is (a SET's root, or a function
+        # call anywhere: not a row's literal)...
+        (
+            {
+                "node": ["Expr", "Anonymous"],
+                "any_of": [{"node": "Expr", "root": True}, {"node": "Anonymous"}],
+            },
+            exp.Literal,
+            False,
+            False,
+        ),
+        (
+            {
+                "node": ["Expr", "Anonymous"],
+                "any_of": [{"node": "Expr", "root": True}, {"node": "Anonymous"}],
+            },
+            exp.Anonymous,
+            False,
+            True,
+        ),
+        # ...all_of: every part can,
+        ({"all_of": [{"node": "Expr"}, {"root": True}]}, exp.Literal, False, False),
+        # and what concerns other nodes (a parent, a descendant) or is negated says nothing.
+        ({"parent": {"root": True}, "not": {"node": "Literal"}}, exp.Literal, False, True),
+    ],
+)
+def test_may_match(spec: dict, node_type: type, root: bool, may: bool) -> None:
+    assert may_match(spec, node_type, root) is may
+
+
 def test_keyed_offers_never_hide_a_match() -> None:
     ruleset = RuleSet(all_rules(LintOptions(target="2025-05")))
-    keyed = worded = 0
+    keyed = worded = narrowed = 0
     for _, parsed in parsed_statements(sorted(FIXTURES.rglob("*.sql"))):
         ctx = _MatchContext(parsed)
         word = first_word(ctx.code_of(parsed.tree))
@@ -252,5 +292,31 @@ def test_keyed_offers_never_hide_a_match() -> None:
             assert [c.rule.code for c in offered if c.test(node, ctx)] == matched
             keyed += len(offered) < len(full)
             worded += root and any(not ruleset.may_start(c, type(node), word) for c in full)
+            narrowed += any(not may_match(ruleset._specs[id(c)], type(node), root) for c in full)
     assert keyed > 100
     assert worded > 100
+    assert narrowed > 1000
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE pg_temp.t (id int)",
+        'CREATE TABLE "pg_temp".t (id int)',
+        'CREATE TABLE "Pg_Temp".t (id int)',
+        'INSERT INTO "we""ird".t VALUES (1)',
+        'INSERT INTO "select".t VALUES (1)',
+        "INSERT INTO public /* c */ .t VALUES (1)",
+    ],
+)
+def test_a_names_sql_is_the_generators(sql: str) -> None:
+    """A name's `$sql` (what a regex on a name reads) is taken from a cache by its args: the
+    same text as regenerating it."""
+    from dsql_lint.engine import matchers
+    from dsql_lint.syntax.dialect import DSQL
+
+    (statement,) = split(Source("<test>", sql))
+    names = list(parse(statement).tree.find_all(exp.Identifier))
+    assert names
+    for name in names * 2:  # (the second time from the cache)
+        assert matchers._sql(name) == DSQL().generate(name)

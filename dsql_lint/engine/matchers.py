@@ -183,6 +183,25 @@ def words_pattern(spec: Any) -> re.Pattern[str]:
     return re.compile(rf"(?:{body})\b", re.IGNORECASE)
 
 
+def may_match(spec: Any, node_type: type, root: bool) -> bool:
+    """Whether a node of `node_type` can match `spec` at the statement's root (`root`) or
+    below it, by the `node:` and `root:` its match and its `any_of`/`all_of` options require
+    of that same node. Lets the rule set offer a node only such checks: a rule on a SET's
+    root or on a set_config call (`node: [Expr, Anonymous]`) is not tried on every row of a
+    dump."""
+    if not isinstance(spec, dict):
+        return True
+    if "node" in spec and not issubclass(node_type, node_classes(spec["node"])):
+        return False
+    if "root" in spec and bool(spec["root"]) != root:
+        return False
+    options = spec.get("any_of")
+    if isinstance(options, list) and not any(may_match(o, node_type, root) for o in options):
+        return False
+    parts = spec.get("all_of")
+    return not isinstance(parts, list) or all(may_match(p, node_type, root) for p in parts)
+
+
 def statement_words(spec: Any, node_type: type) -> frozenset[str] | None:
     """The first words a statement must start with for `spec` to match its root of
     `node_type`, or None when any word may: from `words:`, or from the `any_of` options
@@ -338,7 +357,16 @@ def _rest_after(words: re.Pattern[str]) -> Callable[[Context], str | None]:
 
 
 def _sql(node: exp.Expr) -> str:
+    # A name's SQL is that of its args alone (its text, its quoting), and regenerating one
+    # copies it first: every INSERT of a dump names a table whose schema a regex reads.
+    if type(node) is exp.Identifier and not node.comments:
+        return _identifier_sql(tuple(node.args.items()))
     return _dsql().generate(node)
+
+
+@functools.lru_cache(maxsize=4096)
+def _identifier_sql(args: tuple[tuple[str, Any], ...]) -> str:
+    return _dsql().generate(exp.Identifier(**dict(args)))
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from dsql_lint.engine.matchers import (
     compile_comparison,
     compile_match,
     compile_value,
+    may_match,
     node_classes,
     normalized_arg,
     statement_words,
@@ -194,12 +195,21 @@ class RuleSet:
         return self.root_offers[type(node), word].select(node)
 
     def _type_offer(self, node_type: type) -> _Offer:
-        candidates = [c for c in self._applicable(node_type) if not c.root_only]
+        candidates = [
+            c
+            for c in self._applicable(node_type)
+            if not c.root_only and may_match(self._specs[id(c)], node_type, root=False)
+        ]
         return self._offer(candidates, node_type)
 
     def _root_offer(self, key: tuple[type, str]) -> _Offer:
         node_type, word = key
-        candidates = [c for c in self._applicable(node_type) if self.may_start(c, node_type, word)]
+        candidates = [
+            c
+            for c in self._applicable(node_type)
+            if may_match(self._specs[id(c)], node_type, root=True)
+            and self.may_start(c, node_type, word)
+        ]
         return self._offer(candidates, node_type)
 
     def may_start(self, check: Check, node_type: type, word: str) -> bool:

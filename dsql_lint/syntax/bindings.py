@@ -38,10 +38,13 @@ NAMES = frozenset({_NAME})
 PARSER_KINDS = frozenset({_NAME, _ESCAPE})
 
 _NAMED = r"(?<![:\w\\]):\w+(?![\w:])"  # SQLAlchemy's pattern for text() binds, whole words
+# Each alternative starts with its character, the lookbehind after it: so the search skips
+# at C speed to the characters that can start one, instead of trying every position (every
+# statement with a colon is searched: a time's in a string).
 _SKIPPED = re.compile(
     r"""'[^']*(?:''[^']*)*'|"[^"]*(?:""[^"]*)*"|--[^\n]*|/\*"""
-    r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'"""
-    r"""|(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$[\s\S]*?\$(?P=tag)\$"""
+    r"""|[eE](?<![\w$][eE])'(?:[^'\\]|\\.|'')*'"""
+    r"""|\$(?<![\w$]\$)(?P<tag>(?:[^\W\d]\w*)?)\$[\s\S]*?\$(?P=tag)\$"""
 )
 
 
@@ -52,14 +55,24 @@ class Style:
 
     name: str
     pattern: re.Pattern[str]
-    first: str  # the characters a binding can start with: a statement with none is as written
+    # The characters a binding can start with: a statement with none is as written (a test
+    # at C speed before `pattern`, which not every style leads with a character).
+    first: re.Pattern[str]
+    # A binding (its kind's group) or what skips one (a string, a quoted name, a comment, a
+    # dollar quote: no kind's group), the first of them from a position in one search; what
+    # skips it first when both start there.
+    scan: re.Pattern[str]
 
 
 def _style(name: str, first: str, /, prefix: str = "", **groups: str) -> Style:
     """`prefix`: what every binding starts with; a pattern that starts with a literal is
     searched for far faster (that one matters: every statement of a SQL file is searched)."""
     alternatives = "|".join(f"(?P<{kind}>{regex})" for kind, regex in groups.items())
-    return Style(name, re.compile(f"{prefix}(?:{alternatives})"), first)
+    binding = f"{prefix}(?:{alternatives})"
+    # (no group around the skipped alternatives: each starts with its character, which the
+    # search skips to, not trying every position)
+    scan = re.compile(f"{_SKIPPED.pattern}|{binding}")
+    return Style(name, re.compile(binding), re.compile(f"[{re.escape(first)}]"), scan)
 
 
 STYLES = {
@@ -97,28 +110,20 @@ def mask(
 ) -> tuple[str, list[tuple[int, int]]]:
     """`sql` with each binding of `kinds` replaced by its stand-in, and the spans of the
     bindings replaced."""
-    if not any(c in sql for c in style.first):
-        return sql, []
-    find_binding, find_skipped = style.pattern.search, _SKIPPED.search
-    binding = find_binding(sql)
-    if binding is None:  # most statements: `::` casts only
-        return sql, []
+    if style.first.search(sql) is None or style.pattern.search(sql) is None:
+        return sql, []  # most statements: `::` casts only
     out: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = done = 0
-    skipped = find_skipped(sql)
-    while binding is not None:
-        if skipped is not None and skipped.start() <= binding.start():
-            pos = _after(sql, skipped)  # a string, name or comment opens first: skipped whole
-            skipped = find_skipped(sql, pos)
-            binding = find_binding(sql, pos)
+    scan = style.scan.search
+    while (found := scan(sql, pos)) is not None:
+        kind = found.lastgroup
+        if kind not in PSQL_READS:  # a string, name or comment opens first: skipped whole
+            start = found.start()
+            pos = _comment_end(sql, start) if sql[start] == "/" else found.end()
             continue
-        start, end = binding.span()
+        start, end = found.span()
         pos = end
-        kind = binding.lastgroup or _VALUE
-        binding = find_binding(sql, pos)
-        if skipped is not None and skipped.start() < pos:  # psql's :'var' holds a string
-            skipped = find_skipped(sql, pos)
         if kind not in kinds:
             continue
         out.append(sql[done:start])
@@ -130,10 +135,9 @@ def mask(
     return "".join(out), spans
 
 
-def _after(sql: str, skipped: re.Match[str]) -> int:
-    if skipped.group() != "/*":
-        return skipped.end()
-    depth, i = 0, skipped.start()  # comments nest in PostgreSQL
+def _comment_end(sql: str, i: int) -> int:
+    """Where the block comment that opens at `i` ends: comments nest in PostgreSQL."""
+    depth = 0
     for delimiter in re.finditer(r"/\*|\*/", sql[i:]):
         depth += 1 if delimiter.group() == "/*" else -1
         if depth == 0:

@@ -207,7 +207,8 @@ def hint(source: Source, rule: str) -> str | None:
     """The fix of the rule named `rule` said in the terms of the framework whose file
     `source` is (Supabase's boilerplate); None where it has none of its own. The transaction
     rules' in a framework runner's transactions are the pipeline's (runners.py)."""
-    return SUPABASE_HINTS.get(rule) if is_supabase(Path(source.path)) else None
+    said = SUPABASE_HINTS.get(rule)  # (first: asked for every finding, of few rules)
+    return said if said is not None and is_supabase(Path(source.path)) else None
 
 
 def statements(

@@ -94,21 +94,22 @@ def chunks(
     before is void)."""
     body, pos, total = long.body, long.start, 0
     while True:
-        cut = _chunk(tokenizer, body, pos, size)
+        cut = _chunk(tokenizer, long, pos, size)
         if cut is None:  # the rest: rows, then the tail
-            rest = _tokenize(tokenizer, body, pos, len(body))
-            tree = _insert(parser, long.head + rest, body) if rest and _rows(rest)[0] else None
+            rest = _tokenize(tokenizer, body, pos, len(body), long.start)
+            tree = _rows_insert(parser, long, rest, pos) if rest and _rows(rest)[0] else None
             if tree is None:
                 yield None
                 return
             rows = RowCount(tree.expression.expressions, total + len(tree.expression.expressions))
             yield Chunk(long.head + rest, tree, rows)
             return
-        tokens, pos = cut
-        tree = _insert(parser, long.head + tokens, body)
+        tokens, after = cut
+        tree = _rows_insert(parser, long, tokens, pos)
         if tree is None:
             yield None
             return
+        pos = after
         total += len(tree.expression.expressions)
         yield Chunk(long.head + tokens, tree, None)
 
@@ -119,17 +120,23 @@ def row_nodes(tree: exp.Expr) -> Iterator[exp.Expr]:
         yield from row.walk()
 
 
-def _chunk(tokenizer: Any, body: str, pos: int, size: int) -> tuple[list[Token], int] | None:
-    """The tokens of whole rows from `pos`, about `size` characters of them, and where the
-    rows after them begin; None when the rest is short or no cut is found soon enough."""
+def _chunk(tokenizer: Any, long: LongValues, pos: int, size: int) -> tuple[list[Token], int] | None:
+    """The tokens of whole rows from `pos`, about `size` characters of them, placed after the
+    head as `_rows_insert` parses them, and where the rows after them begin; None when the
+    rest is short or no cut is found soon enough."""
+    body = long.body
     if pos + size >= len(body):
         return None
     for tried, end in enumerate(_ROW_END.finditer(body, pos + size)):
         if tried == _TRIES:
             break
         cut = end.start() + 1
-        tokens = _tokenize(tokenizer, body, pos, cut)
-        if tokens and tokens[-1].end == cut - 1 and _rows(tokens)[1] == len(tokens):
+        tokens = _tokenize(tokenizer, body, pos, cut, long.start)
+        if (
+            tokens
+            and tokens[-1].end == long.start + cut - pos - 1
+            and _rows(tokens)[1] == len(tokens)
+        ):
             return tokens, end.end() - 1
     return None
 
@@ -169,18 +176,46 @@ def _depth(tokens: list[Token]) -> int:
 _PARENS = frozenset({_L_PAREN, _R_PAREN})
 
 
-def _tokenize(tokenizer: Any, body: str, start: int, end: int) -> list[Token] | None:
-    """The tokens of body[start:end] with offsets in `body`; None if it does not tokenize
-    (it ends inside a string, a quoted name, a comment or a dollar-quoted body)."""
+def _tokenize(
+    tokenizer: Any, body: str, start: int, end: int, at: int | None = None
+) -> list[Token] | None:
+    """The tokens of body[start:end] with offsets from `at` (default: in `body`); None if it
+    does not tokenize (it ends inside a string, a quoted name, a comment or a dollar-quoted
+    body)."""
     try:
         tokens = tokenizer.tokenize(body[start:end])
     except TokenError:
         return None
-    if start:
-        for token in tokens:
-            token.start += start
-            token.end += start
+    _move(tokens, start if at is None else at)
     return tokens
+
+
+def _rows_insert(parser: Any, long: LongValues, tokens: list[Token], pos: int) -> exp.Insert | None:
+    """The INSERT of the head and the rows (and the tail) `tokens` are, which begin at `pos`
+    in the body, then moved there with the nodes read from them. Parsed from the text of the
+    head and of those rows alone, the tokens placed right after the head's: the parser
+    searches the text it is given for forms to rewrite, and given the body up to the rows,
+    each chunk read every chunk before it again (a statement's cost grew with the square of
+    its size)."""
+    shift = pos - long.start
+    text = long.body[: long.start] + long.body[pos : tokens[-1].end + 1 + shift]
+    tree = _insert(parser, long.head + tokens, text)
+    _move(tokens, shift)
+    if tree is not None and shift:
+        for node in tree.walk():  # (sqlglot keeps a name's or a literal's offsets in its meta)
+            start = node.meta_get("start")
+            if start is not None and start >= long.start:
+                meta = node.meta
+                meta["start"] = start + shift
+                meta["end"] = meta.get("end", start) + shift
+    return tree
+
+
+def _move(tokens: list[Token], shift: int) -> None:
+    if shift:
+        for token in tokens:
+            token.start += shift
+            token.end += shift
 
 
 def _insert(parser: Any, tokens: list[Token], body: str) -> exp.Insert | None:
