@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from fix.fixkit import fix_text
 from helpers import lint_text
 
 from dsql_lint.diagnostic import Diagnostic, Severity
@@ -262,6 +263,30 @@ def test_not_valid_before_a_comma_is_its_constraints_own() -> None:
         assert lint_text(text) == [], text
     found = lint_text("ALTER TABLE t ADD CONSTRAINT c CHECK (b > 0), ADD COLUMN z text NOT NULL;\n")
     assert sorted(d.code for d in found) == ["DSQL204", "DSQL602"]
+
+
+def test_not_valid_ending_the_statement_is_its_last_actions_own() -> None:
+    """PostgreSQL reads a NOT VALID that ends the statement as its last action's: the
+    constraints of the actions before it are validated at once, which DSQL refuses; and the
+    fix adds NOT VALID and a VALIDATE for those alone."""
+    check = "ADD CONSTRAINT a CHECK (x > 0)"
+    key = "ADD CONSTRAINT b FOREIGN KEY (y) REFERENCES u"
+    cases = {
+        f"{check}, {key} NOT VALID": [("DSQL204", 32)],
+        f"{key}, {check} NOT VALID": [("DSQL202", 32)],
+        f"{check}, ADD CONSTRAINT c CHECK (z > 0) NOT VALID": [("DSQL204", 32)],
+        f"{check} NOT VALID, {key} NOT VALID": [],
+        f"ADD COLUMN q int, {key} NOT VALID": [],
+        f"{check} NOT VALID": [],
+    }
+    for actions_written, expected in cases.items():
+        text = f"ALTER TABLE t {actions_written};\n"
+        assert [(d.code, d.col) for d in lint_text(text)] == expected, text
+    fixed = fix_text(f"ALTER TABLE t {check}, {key} NOT VALID;\n").text
+    assert fixed == (
+        f"ALTER TABLE t {check} NOT VALID, {key} NOT VALID;\n"
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT a;\n"
+    )
 
 
 def test_an_unread_action_whose_rules_read_trees_was_not_checked() -> None:

@@ -45,14 +45,16 @@ def split_unread(
     a fixup that puts them back as raw actions; the tokens unchanged where the parser reads
     the whole statement, or none of its actions.
 
-    sqlglot reads NOT VALID only at the statement's end (exp.Alter's not_valid): an action's
-    own before a comma is dropped from the tokens, its CHECK or FOREIGN KEY marked instead
-    (args["not_valid"], as pgforms marks a CREATE TABLE's CHECK)."""
+    sqlglot reads NOT VALID only at the statement's end, as the whole statement's (exp.Alter's
+    not_valid), where PostgreSQL reads it as the last action's own: in a statement of several
+    actions, each action's NOT VALID, the last one's included, is dropped from the tokens and
+    its CHECK or FOREIGN KEY marked instead (args["not_valid"], as pgforms marks a CREATE
+    TABLE's CHECK), so that it marks no other action's constraint."""
     head_end = _head_end(tokens)
     actions = _actions(tokens, head_end)
     if len(actions) < 2 or not sql:
         return tokens
-    marked = {k for k, (_, action) in enumerate(actions[:-1]) if _ends_not_valid(action)}
+    marked = {k for k, (_, action) in enumerate(actions) if _ends_not_valid(action)}
     if not marked and _reads(tokens, sql, sub_parser) is not None:
         return tokens
     kept: list[Token] = tokens[:head_end]
