@@ -6,6 +6,7 @@ and a statement's actions each judged at its own span."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -342,3 +343,72 @@ def test_each_alter_table_rule_fires_beside_an_action_the_parser_does_not_read(
     text = re.sub(r"^(ALTER TABLE[^;]*);", r"\1, ENABLE TRIGGER ALL;", bad, flags=re.M | re.I)
     assert text != bad
     assert code in [d.code for d in lint_text(text, target)]
+
+
+# The catalog rules that read a column's type or identity, each with a statement of several
+# actions about that column and what it finds there, whatever the order they are written in:
+# the actions run by PostgreSQL's passes (DROP, then ALTER TYPE, then ADD COLUMN, then the
+# constraints and identities), and an action DSQL refuses (SET DATA TYPE) changes nothing the
+# others see, since on DSQL it never runs.
+PERMUTED = [
+    (  # the corpus's identity.sql: the identity is added to an integer column on DSQL
+        "CREATE TABLE t (id uuid PRIMARY KEY, a int);",
+        ("ALTER COLUMN a SET NOT NULL", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)",
+         "ALTER COLUMN a SET DATA TYPE bigint"),
+        {("DSQL156", 1), ("DSQL608", 2), ("DSQL609", 0)},
+    ),
+    (  # dropped, then added again as an integer, before any identity
+        "CREATE TABLE t (id uuid PRIMARY KEY, a bigint);",
+        ("DROP COLUMN a", "ADD COLUMN a int", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"),
+        {("DSQL156", 2)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY);",
+        ("ADD COLUMN a bigint", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"),
+        {("DSQL006", 1)},
+    ),
+    (  # the key is on the type the column keeps, jsonb
+        "CREATE TABLE t (id uuid PRIMARY KEY, j jsonb);",
+        ("ADD UNIQUE (j)", "ALTER COLUMN j TYPE text"),
+        {("DSQL307", 0), ("DSQL608", 1), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY, k text);",
+        ("ADD UNIQUE (k)", "ALTER COLUMN k TYPE jsonb"),
+        {("DSQL608", 1), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY);",
+        ("ADD UNIQUE (k)", "ADD COLUMN k jsonb"),
+        {("DSQL307", 0), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id bigint PRIMARY KEY, x int);",
+        ("DROP COLUMN id", "ALTER COLUMN x DROP NOT NULL"),
+        {("DSQL615", 0)},
+    ),
+    (  # pg_dump's SERIAL: the default of a sequence the column owns
+        "CREATE TABLE t (id bigint NOT NULL, x int);\nCREATE SEQUENCE s CACHE 1;\n"
+        "ALTER SEQUENCE s OWNED BY t.id;",
+        ("ALTER COLUMN id SET DEFAULT nextval('s'::regclass)", "ALTER COLUMN x DROP NOT NULL"),
+        {("DSQL157", 0)},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("setup", "written", "expected"), PERMUTED)
+def test_the_actions_of_a_statement_are_judged_in_the_order_they_run(
+    setup: str, written: tuple[str, ...], expected: set[tuple[str, int]]
+) -> None:
+    for order in itertools.permutations(range(len(written))):
+        statement = "ALTER TABLE t " + ", ".join(written[k] for k in order) + ";"
+        found = lint_text(f"{setup}\n{statement}\n")
+        last = setup.count("\n") + 2
+        # each finding named by the action it underlines, by its index in `written`
+        starts = [statement.index(written[k]) for k in order]
+        at = {
+            (d.code, order[max(i for i, start in enumerate(starts) if start < d.col)])
+            for d in found
+            if d.line == last
+        }
+        assert at == expected, statement
