@@ -386,10 +386,6 @@ def _analyze_statement(
     return StatementResult(found, kind, effects, pending, uses=uses)
 
 
-def _first(pair: tuple[_T, object]) -> _T:
-    return pair[0]
-
-
 def _in_run_order(
     parsed: Parsed, code: str, effects: list[cat.Effect], pending: list[Pending], ruleset: RuleSet
 ) -> tuple[list[cat.Effect], list[Pending]]:
@@ -405,17 +401,19 @@ def _in_run_order(
     order = actions.run_order(parts)
     start = parsed.statement.start
     tree = parsed.tree
+
+    def place(node: exp.Expr) -> tuple[bool, int, int] | None:
+        offset = node_span(parsed, node)[0] - start
+        found = (k for k, part in enumerate(parts) if part.start <= offset < part.end)
+        index = next(found, None)
+        return None if index is None else order[index]
+
+    # Each effect's place, where the order matters (else they run as they are).
     places: list[tuple[bool, int, int]] = []
-    if isinstance(tree, exp.Alter) and len(parts) > 1:  # else they run as they are
-
-        def place(node: exp.Expr) -> tuple[bool, int, int] | None:
-            offset = node_span(parsed, node)[0] - start
-            found = (k for k, part in enumerate(parts) if part.start <= offset < part.end)
-            index = next(found, None)
-            return None if index is None else order[index]
-
+    if isinstance(tree, exp.Alter) and len(parts) > 1:
         last = (True, len(actions.PASSES), len(parts))  # in no action: after them all
-        keyed = sorted(((place(a) or last, e) for a, e in cat.alter_effects(tree)), key=_first)
+        keyed = [(place(action) or last, effect) for action, effect in cat.alter_effects(tree)]
+        keyed.sort(key=lambda pair: pair[0])
         effects = [effect for _, effect in keyed]
         places = [key for key, _ in keyed]
 
