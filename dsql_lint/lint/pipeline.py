@@ -692,15 +692,7 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
         for d in said
     ):
         return
-    # A fix that only adds words (NOT VALID, ASYNC) leaves the statement PostgreSQL refuses:
-    # declined, where `fix` would say it fixed a statement the cluster still rejects.
-    adding = {r.code for r in ruleset.rules if r.fixer.get("action") in _ADDING_FIXERS}
-    found[:] = [
-        replace(d, fix=FixAvailability.NONE, fix_note=GRAMMAR_REFUSES)
-        if d.code in adding and d.fix is not FixAvailability.NONE
-        else d
-        for d in said
-    ]
+    found[:] = said  # (each fix on the statement is declined once the file's are known)
     end = start + 1
     near = _NEAR.search(refused.message)  # the token the server names: underlined whole
     if near and statement.source.text.startswith(near.group(1), start):
@@ -736,12 +728,11 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
     return [diagnostic(statement, rule, start, max(end, start), {"error": parsed.error})]
 
 
-# Why a transaction finding has no fix (a split of its block).
-# The fixers that add words to a statement and take none away.
-_ADDING_FIXERS = frozenset({"not-valid", "insert-keyword"})
 GRAMMAR_REFUSES = (
-    "PostgreSQL's grammar refuses the statement (DSQL012): the fix would leave it refused"
+    "PostgreSQL's grammar refuses the statement (DSQL012): fix edits no statement it cannot"
+    " read as PostgreSQL does; correct its syntax first"
 )
+# Why a transaction finding has no fix (a split of its block).
 CARRIED = (
     "the transaction began in an earlier file of the run: fix splits only a transaction its"
     " file opens and commits"
@@ -859,6 +850,7 @@ class Linter:
         diagnostics = self._runner(
             source, statements, [r.kind for r in results], diagnostics, covered, before
         )
+        diagnostics = self._unfixed_where_refused(diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -878,6 +870,23 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
+
+    def _unfixed_where_refused(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """Every fix declined on a statement PostgreSQL's grammar refuses (DSQL012), whatever
+        its fixer: the statement was read by the linter's parser, which accepts more, so an
+        edit of it is a guess, and an edit that only adds words (NOT VALID, ASYNC) leaves it
+        refused. A transaction's split at it too: the statement's kind that puts the COMMIT
+        there was read by that parser."""
+        rule = self.ruleset.special.get(POSTGRES_GRAMMAR)
+        refused = {d.statement for d in diagnostics if rule is not None and d.code == rule.code}
+        if not refused:
+            return diagnostics
+        return [
+            replace(d, fix=FixAvailability.NONE, fix_note=GRAMMAR_REFUSES)
+            if d.statement in refused and d.fix is not FixAvailability.NONE
+            else d
+            for d in diagnostics
+        ]
 
     def _unless_gset(
         self, source: Source, statements: list[Statement], results: list[Settled]
