@@ -138,7 +138,89 @@ OTHERS_18 = {
         "[ NO ] DEPENDS ON EXTENSION extension_name",
     ),
 }
+# ALTER ROUTINE's actions are those ALTER FUNCTION and ALTER PROCEDURE share.
+OTHERS_18["ALTER ROUTINE"] = (
+    "IMMUTABLE | STABLE | VOLATILE",
+    "[ NOT ] LEAKPROOF",
+    "[ EXTERNAL ] SECURITY INVOKER | [ EXTERNAL ] SECURITY DEFINER",
+    "PARALLEL { UNSAFE | RESTRICTED | SAFE }",
+    "COST execution_cost",
+    "ROWS result_rows",
+    "SET configuration_parameter { TO | = } { value | DEFAULT }",
+    "SET configuration_parameter FROM CURRENT",
+    "RESET configuration_parameter",
+    "RESET ALL",
+    "RENAME TO new_name",
+    "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+    "SET SCHEMA new_schema",
+    "[ NO ] DEPENDS ON EXTENSION extension_name",
+)
 SYNOPSES = {"ALTER TABLE": ALTER_TABLE_18, **OTHERS_18}
+# The commands of several actions that have no table of them: DSQL refuses the command
+# whole, whatever its action, under the rule of its object kind. Each form of their PostgreSQL
+# 18 synopses, written as a statement, and that rule.
+REFUSED_WHOLE = {
+    "ALTER PROCEDURE": ("DSQL518", (
+        "ALTER PROCEDURE p(int) SECURITY DEFINER;",
+        "ALTER PROCEDURE p(int) SET search_path = public;",
+        "ALTER PROCEDURE p(int) SET search_path FROM CURRENT;",
+        "ALTER PROCEDURE p(int) RESET ALL;",
+        "ALTER PROCEDURE p(int) RENAME TO q;",
+        "ALTER PROCEDURE p(int) OWNER TO r;",
+        "ALTER PROCEDURE p(int) SET SCHEMA s;",
+        "ALTER PROCEDURE p(int) NO DEPENDS ON EXTENSION e;",
+    )),
+    "ALTER MATERIALIZED VIEW": ("DSQL510", (
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET STATISTICS 10;",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET (n_distinct = 10);",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c RESET (n_distinct);",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET STORAGE EXTERNAL;",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET COMPRESSION lz4;",
+        "ALTER MATERIALIZED VIEW m CLUSTER ON i;",
+        "ALTER MATERIALIZED VIEW m SET WITHOUT CLUSTER;",
+        "ALTER MATERIALIZED VIEW m SET ACCESS METHOD heap;",
+        "ALTER MATERIALIZED VIEW m SET TABLESPACE s;",
+        "ALTER MATERIALIZED VIEW m SET (fillfactor = 70);",
+        "ALTER MATERIALIZED VIEW m RESET (fillfactor);",
+        "ALTER MATERIALIZED VIEW m OWNER TO r;",
+        "ALTER MATERIALIZED VIEW m DEPENDS ON EXTENSION e;",
+        "ALTER MATERIALIZED VIEW m RENAME COLUMN a TO b;",
+        "ALTER MATERIALIZED VIEW m RENAME TO n;",
+        "ALTER MATERIALIZED VIEW m SET SCHEMA s;",
+        "ALTER MATERIALIZED VIEW ALL IN TABLESPACE a SET TABLESPACE b;",
+    )),
+    "ALTER FOREIGN TABLE": ("DSQL522", (
+        "ALTER FOREIGN TABLE f ADD COLUMN c int;",
+        "ALTER FOREIGN TABLE f DROP COLUMN c;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c TYPE bigint;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET DEFAULT 1;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET NOT NULL;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET STATISTICS 10;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET STORAGE PLAIN;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c OPTIONS (ADD a '1');",
+        "ALTER FOREIGN TABLE f ADD CONSTRAINT k CHECK (c > 0) NOT VALID;",
+        "ALTER FOREIGN TABLE f VALIDATE CONSTRAINT k;",
+        "ALTER FOREIGN TABLE f DROP CONSTRAINT k;",
+        "ALTER FOREIGN TABLE f DISABLE TRIGGER ALL;",
+        "ALTER FOREIGN TABLE f SET WITHOUT OIDS;",
+        "ALTER FOREIGN TABLE f INHERIT p;",
+        "ALTER FOREIGN TABLE f OWNER TO r;",
+        "ALTER FOREIGN TABLE f OPTIONS (ADD a '1');",
+        "ALTER FOREIGN TABLE f RENAME COLUMN a TO b;",
+        "ALTER FOREIGN TABLE f RENAME TO g;",
+        "ALTER FOREIGN TABLE f SET SCHEMA s;",
+    )),
+    "ALTER TYPE": ("DSQL514", (
+        "ALTER TYPE t OWNER TO r;",
+        "ALTER TYPE t RENAME TO u;",
+        "ALTER TYPE t SET SCHEMA s;",
+        "ALTER TYPE t RENAME ATTRIBUTE a TO b;",
+        "ALTER TYPE t ADD ATTRIBUTE a int, DROP ATTRIBUTE b, ALTER ATTRIBUTE c TYPE text;",
+        "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';",
+        "ALTER TYPE mood RENAME VALUE 'meh' TO 'ok';",
+        "ALTER TYPE t SET (RECEIVE = r);",
+    )),
+}  # fmt: skip
 # The kinds of table_constraint and table_constraint_using_index, each with a verdict.
 CONSTRAINT_KINDS = ("CHECK", "NOT NULL", "UNIQUE", "PRIMARY KEY", "EXCLUDE", "FOREIGN KEY")
 TABLE = actions.table()
@@ -152,6 +234,20 @@ def test_every_action_of_the_synopsis_has_an_entry(command: str) -> None:
 
 def test_the_table_of_actions_holds_these_commands() -> None:
     assert list(TABLE) == list(SYNOPSES)
+
+
+@pytest.mark.parametrize("command", list(REFUSED_WHOLE))
+def test_a_command_of_several_actions_without_a_table_is_refused_whole(command: str) -> None:
+    """No table of its actions, since no action of it can succeed: the command's verdict is
+    refused, under its object kind's rule, which reports every form of it."""
+    rule, forms = REFUSED_WHOLE[command]
+    entry = commands.table()[command]
+    assert command not in TABLE and entry.verdict == commands.REFUSED and entry.rule == rule
+    for form in forms:
+        assert commands.identify(form).name == command, form
+        found = lint_text(form + "\n")
+        assert rule in [d.code for d in found], (form, found)
+        assert not {"DSQL005", "DSQL006"} & {d.code for d in found}, (form, found)
 
 
 def test_every_kind_of_table_constraint_has_an_entry() -> None:
