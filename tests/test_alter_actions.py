@@ -508,3 +508,20 @@ def test_the_actions_of_a_statement_are_judged_in_the_order_they_run(
             if d.line == last
         }
         assert at == expected, statement
+
+
+def test_a_finding_at_an_action_follows_its_statement_when_a_fix_moves_it() -> None:
+    """A catalog finding placed at its action (DSQL156) is placed in the text linted, also
+    where `fix` reuses the statement's analysis from an earlier pass that saw it elsewhere."""
+    text = (
+        "CREATE TABLE t (id int NOT NULL, x int);\n"
+        "CREATE INDEX i ON t (x);\n"
+        "ALTER TABLE t ALTER COLUMN x DROP NOT NULL,"
+        " ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (CACHE 1);\n"
+    )
+    result = fix_text(text, unsafe=True)
+    assert "CREATE INDEX ASYNC i" in result.text
+    (found,) = [d for d in result.report.diagnostics if d.code == "DSQL156"]
+    line = result.text.splitlines()[found.line - 1]
+    identity = "ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"
+    assert line[found.col - 1 : found.end_col - 1] == identity

@@ -121,7 +121,7 @@ class Pending(NamedTuple):
     # the order they run: lint/actions.py's run_order); None: all of them.
     step: int | None = None
     # Where it is reported, if not at its node: the action it is about, of a statement its
-    # rule matched whole.
+    # rule matched whole; offsets in the statement, which a later lint may find moved.
     span: tuple[int, int] | None = None
 
 
@@ -433,7 +433,7 @@ def _in_run_order(
                 part = parts[k]
                 column = cat.action_column(code[part.start : part.end])
                 subject = cat.Subject(check.subject.table, node, {"column": column})
-                span = (start + part.start, start + part.end)
+                span = (part.start, part.end)
                 out.append(check._replace(subject=subject, step=step(order[k]), span=span))
         elif node is not None and places:
             out.append(check._replace(step=step(place(node))))
@@ -1195,7 +1195,8 @@ class Linter:
                     rule = checks[check.check].rule
                     d = _node_diagnostic(parsed, rule, node, self.ruleset.fix_judge)
                     if check.span is not None:
-                        d = _moved(parsed.statement, d, *check.span)
+                        at = parsed.statement.start
+                        d = _moved(parsed.statement, d, at + check.span[0], at + check.span[1])
                     found.append(d)
         catalog.extend(effects[applied:])
         return found
