@@ -6,9 +6,11 @@ and a statement's actions each judged at its own span."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
+from fix.fixkit import fix_text
 from helpers import lint_text
 
 from dsql_lint.diagnostic import Diagnostic, Severity
@@ -136,7 +138,89 @@ OTHERS_18 = {
         "[ NO ] DEPENDS ON EXTENSION extension_name",
     ),
 }
+# ALTER ROUTINE's actions are those ALTER FUNCTION and ALTER PROCEDURE share.
+OTHERS_18["ALTER ROUTINE"] = (
+    "IMMUTABLE | STABLE | VOLATILE",
+    "[ NOT ] LEAKPROOF",
+    "[ EXTERNAL ] SECURITY INVOKER | [ EXTERNAL ] SECURITY DEFINER",
+    "PARALLEL { UNSAFE | RESTRICTED | SAFE }",
+    "COST execution_cost",
+    "ROWS result_rows",
+    "SET configuration_parameter { TO | = } { value | DEFAULT }",
+    "SET configuration_parameter FROM CURRENT",
+    "RESET configuration_parameter",
+    "RESET ALL",
+    "RENAME TO new_name",
+    "OWNER TO { new_owner | CURRENT_ROLE | CURRENT_USER | SESSION_USER }",
+    "SET SCHEMA new_schema",
+    "[ NO ] DEPENDS ON EXTENSION extension_name",
+)
 SYNOPSES = {"ALTER TABLE": ALTER_TABLE_18, **OTHERS_18}
+# The commands of several actions that have no table of them: DSQL refuses the command
+# whole, whatever its action, under the rule of its object kind. Each form of their PostgreSQL
+# 18 synopses, written as a statement, and that rule.
+REFUSED_WHOLE = {
+    "ALTER PROCEDURE": ("DSQL518", (
+        "ALTER PROCEDURE p(int) SECURITY DEFINER;",
+        "ALTER PROCEDURE p(int) SET search_path = public;",
+        "ALTER PROCEDURE p(int) SET search_path FROM CURRENT;",
+        "ALTER PROCEDURE p(int) RESET ALL;",
+        "ALTER PROCEDURE p(int) RENAME TO q;",
+        "ALTER PROCEDURE p(int) OWNER TO r;",
+        "ALTER PROCEDURE p(int) SET SCHEMA s;",
+        "ALTER PROCEDURE p(int) NO DEPENDS ON EXTENSION e;",
+    )),
+    "ALTER MATERIALIZED VIEW": ("DSQL510", (
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET STATISTICS 10;",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET (n_distinct = 10);",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c RESET (n_distinct);",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET STORAGE EXTERNAL;",
+        "ALTER MATERIALIZED VIEW m ALTER COLUMN c SET COMPRESSION lz4;",
+        "ALTER MATERIALIZED VIEW m CLUSTER ON i;",
+        "ALTER MATERIALIZED VIEW m SET WITHOUT CLUSTER;",
+        "ALTER MATERIALIZED VIEW m SET ACCESS METHOD heap;",
+        "ALTER MATERIALIZED VIEW m SET TABLESPACE s;",
+        "ALTER MATERIALIZED VIEW m SET (fillfactor = 70);",
+        "ALTER MATERIALIZED VIEW m RESET (fillfactor);",
+        "ALTER MATERIALIZED VIEW m OWNER TO r;",
+        "ALTER MATERIALIZED VIEW m DEPENDS ON EXTENSION e;",
+        "ALTER MATERIALIZED VIEW m RENAME COLUMN a TO b;",
+        "ALTER MATERIALIZED VIEW m RENAME TO n;",
+        "ALTER MATERIALIZED VIEW m SET SCHEMA s;",
+        "ALTER MATERIALIZED VIEW ALL IN TABLESPACE a SET TABLESPACE b;",
+    )),
+    "ALTER FOREIGN TABLE": ("DSQL522", (
+        "ALTER FOREIGN TABLE f ADD COLUMN c int;",
+        "ALTER FOREIGN TABLE f DROP COLUMN c;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c TYPE bigint;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET DEFAULT 1;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET NOT NULL;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET STATISTICS 10;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c SET STORAGE PLAIN;",
+        "ALTER FOREIGN TABLE f ALTER COLUMN c OPTIONS (ADD a '1');",
+        "ALTER FOREIGN TABLE f ADD CONSTRAINT k CHECK (c > 0) NOT VALID;",
+        "ALTER FOREIGN TABLE f VALIDATE CONSTRAINT k;",
+        "ALTER FOREIGN TABLE f DROP CONSTRAINT k;",
+        "ALTER FOREIGN TABLE f DISABLE TRIGGER ALL;",
+        "ALTER FOREIGN TABLE f SET WITHOUT OIDS;",
+        "ALTER FOREIGN TABLE f INHERIT p;",
+        "ALTER FOREIGN TABLE f OWNER TO r;",
+        "ALTER FOREIGN TABLE f OPTIONS (ADD a '1');",
+        "ALTER FOREIGN TABLE f RENAME COLUMN a TO b;",
+        "ALTER FOREIGN TABLE f RENAME TO g;",
+        "ALTER FOREIGN TABLE f SET SCHEMA s;",
+    )),
+    "ALTER TYPE": ("DSQL514", (
+        "ALTER TYPE t OWNER TO r;",
+        "ALTER TYPE t RENAME TO u;",
+        "ALTER TYPE t SET SCHEMA s;",
+        "ALTER TYPE t RENAME ATTRIBUTE a TO b;",
+        "ALTER TYPE t ADD ATTRIBUTE a int, DROP ATTRIBUTE b, ALTER ATTRIBUTE c TYPE text;",
+        "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';",
+        "ALTER TYPE mood RENAME VALUE 'meh' TO 'ok';",
+        "ALTER TYPE t SET (RECEIVE = r);",
+    )),
+}  # fmt: skip
 # The kinds of table_constraint and table_constraint_using_index, each with a verdict.
 CONSTRAINT_KINDS = ("CHECK", "NOT NULL", "UNIQUE", "PRIMARY KEY", "EXCLUDE", "FOREIGN KEY")
 TABLE = actions.table()
@@ -150,6 +234,20 @@ def test_every_action_of_the_synopsis_has_an_entry(command: str) -> None:
 
 def test_the_table_of_actions_holds_these_commands() -> None:
     assert list(TABLE) == list(SYNOPSES)
+
+
+@pytest.mark.parametrize("command", list(REFUSED_WHOLE))
+def test_a_command_of_several_actions_without_a_table_is_refused_whole(command: str) -> None:
+    """No table of its actions, since no action of it can succeed: the command's verdict is
+    refused, under its object kind's rule, which reports every form of it."""
+    rule, forms = REFUSED_WHOLE[command]
+    entry = commands.table()[command]
+    assert command not in TABLE and entry.verdict == commands.REFUSED and entry.rule == rule
+    for form in forms:
+        assert commands.identify(form).name == command, form
+        found = lint_text(form + "\n")
+        assert rule in [d.code for d in found], (form, found)
+        assert not {"DSQL005", "DSQL006"} & {d.code for d in found}, (form, found)
 
 
 def test_every_kind_of_table_constraint_has_an_entry() -> None:
@@ -304,6 +402,30 @@ def test_not_valid_before_a_comma_is_its_constraints_own() -> None:
     assert sorted(d.code for d in found) == ["DSQL204", "DSQL602"]
 
 
+def test_not_valid_ending_the_statement_is_its_last_actions_own() -> None:
+    """PostgreSQL reads a NOT VALID that ends the statement as its last action's: the
+    constraints of the actions before it are validated at once, which DSQL refuses; and the
+    fix adds NOT VALID and a VALIDATE for those alone."""
+    check = "ADD CONSTRAINT a CHECK (x > 0)"
+    key = "ADD CONSTRAINT b FOREIGN KEY (y) REFERENCES u"
+    cases = {
+        f"{check}, {key} NOT VALID": [("DSQL204", 32)],
+        f"{key}, {check} NOT VALID": [("DSQL202", 32)],
+        f"{check}, ADD CONSTRAINT c CHECK (z > 0) NOT VALID": [("DSQL204", 32)],
+        f"{check} NOT VALID, {key} NOT VALID": [],
+        f"ADD COLUMN q int, {key} NOT VALID": [],
+        f"{check} NOT VALID": [],
+    }
+    for actions_written, expected in cases.items():
+        text = f"ALTER TABLE t {actions_written};\n"
+        assert [(d.code, d.col) for d in lint_text(text)] == expected, text
+    fixed = fix_text(f"ALTER TABLE t {check}, {key} NOT VALID;\n").text
+    assert fixed == (
+        f"ALTER TABLE t {check} NOT VALID, {key} NOT VALID;\n"
+        "ALTER TABLE ASYNC t VALIDATE CONSTRAINT a;\n"
+    )
+
+
 def test_an_unread_action_whose_rules_read_trees_was_not_checked() -> None:
     # sqlglot does not read STORAGE in a column definition: that ADD COLUMN alone was not
     # checked, the action before it was.
@@ -357,3 +479,89 @@ def test_each_alter_table_rule_fires_beside_an_action_the_parser_does_not_read(
     text = re.sub(r"^(ALTER TABLE[^;]*);", r"\1, ENABLE TRIGGER ALL;", bad, flags=re.M | re.I)
     assert text != bad
     assert code in [d.code for d in lint_text(text, target)]
+
+
+# The catalog rules that read a column's type or identity, each with a statement of several
+# actions about that column and what it finds there, whatever the order they are written in:
+# the actions run by PostgreSQL's passes (DROP, then ALTER TYPE, then ADD COLUMN, then the
+# constraints and identities), and an action DSQL refuses (SET DATA TYPE) changes nothing the
+# others see, since on DSQL it never runs.
+PERMUTED = [
+    (  # the corpus's identity.sql: the identity is added to an integer column on DSQL
+        "CREATE TABLE t (id uuid PRIMARY KEY, a int);",
+        ("ALTER COLUMN a SET NOT NULL", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)",
+         "ALTER COLUMN a SET DATA TYPE bigint"),
+        {("DSQL156", 1), ("DSQL608", 2), ("DSQL609", 0)},
+    ),
+    (  # dropped, then added again as an integer, before any identity
+        "CREATE TABLE t (id uuid PRIMARY KEY, a bigint);",
+        ("DROP COLUMN a", "ADD COLUMN a int", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"),
+        {("DSQL156", 2)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY);",
+        ("ADD COLUMN a bigint", "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"),
+        {("DSQL006", 1)},
+    ),
+    (  # the key is on the type the column keeps, jsonb
+        "CREATE TABLE t (id uuid PRIMARY KEY, j jsonb);",
+        ("ADD UNIQUE (j)", "ALTER COLUMN j TYPE text"),
+        {("DSQL307", 0), ("DSQL608", 1), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY, k text);",
+        ("ADD UNIQUE (k)", "ALTER COLUMN k TYPE jsonb"),
+        {("DSQL608", 1), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id uuid PRIMARY KEY);",
+        ("ADD UNIQUE (k)", "ADD COLUMN k jsonb"),
+        {("DSQL307", 0), ("DSQL622", 0)},
+    ),
+    (
+        "CREATE TABLE t (id bigint PRIMARY KEY, x int);",
+        ("DROP COLUMN id", "ALTER COLUMN x DROP NOT NULL"),
+        {("DSQL615", 0)},
+    ),
+    (  # pg_dump's SERIAL: the default of a sequence the column owns
+        "CREATE TABLE t (id bigint NOT NULL, x int);\nCREATE SEQUENCE s CACHE 1;\n"
+        "ALTER SEQUENCE s OWNED BY t.id;",
+        ("ALTER COLUMN id SET DEFAULT nextval('s'::regclass)", "ALTER COLUMN x DROP NOT NULL"),
+        {("DSQL157", 0)},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("setup", "written", "expected"), PERMUTED)
+def test_the_actions_of_a_statement_are_judged_in_the_order_they_run(
+    setup: str, written: tuple[str, ...], expected: set[tuple[str, int]]
+) -> None:
+    for order in itertools.permutations(range(len(written))):
+        statement = "ALTER TABLE t " + ", ".join(written[k] for k in order) + ";"
+        found = lint_text(f"{setup}\n{statement}\n")
+        last = setup.count("\n") + 2
+        # each finding named by the action it underlines, by its index in `written`
+        starts = [statement.index(written[k]) for k in order]
+        at = {
+            (d.code, order[max(i for i, start in enumerate(starts) if start < d.col)])
+            for d in found
+            if d.line == last
+        }
+        assert at == expected, statement
+
+
+def test_a_finding_at_an_action_follows_its_statement_when_a_fix_moves_it() -> None:
+    """A catalog finding placed at its action (DSQL156) is placed in the text linted, also
+    where `fix` reuses the statement's analysis from an earlier pass that saw it elsewhere."""
+    text = (
+        "CREATE TABLE t (id int NOT NULL, x int);\n"
+        "CREATE INDEX i ON t (x);\n"
+        "ALTER TABLE t ALTER COLUMN x DROP NOT NULL,"
+        " ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (CACHE 1);\n"
+    )
+    result = fix_text(text, unsafe=True)
+    assert "CREATE INDEX ASYNC i" in result.text
+    (found,) = [d for d in result.report.diagnostics if d.code == "DSQL156"]
+    line = result.text.splitlines()[found.line - 1]
+    identity = "ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (CACHE 1)"
+    assert line[found.col - 1 : found.end_col - 1] == identity

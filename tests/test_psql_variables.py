@@ -225,9 +225,13 @@ def test_an_include_reads_the_variables_given(tmp_path: Path) -> None:
         (Path(d["path"]).name, d["code"], d["message"]) for d in json.loads(output)["diagnostics"]
     ]
     assert [f[:2] for f in found] == [("main.sql", "DSQL011"), ("idx.sql", "DSQL301")]
-    assert found[0][2].startswith("`\\ir 'parts'/idx.sql` names a file that does not exist")
-    # Without the value, psql reads `:dir` as written: no such folder.
+    assert found[0][2].startswith("`\\ir 'parts'/idx.sql` names a file that does not exist:")
+    # Without the value, psql reads `:dir` as written: no such folder, and DSQL011 says how
+    # to give the value, as DSQL015 does.
     assert [f[0] for f in findings(str(main))] == ["DSQL011", "DSQL011"]
+    _, output = run("check", "--format", "json", "--isolated", str(main))
+    for d, read in zip(json.loads(output)["diagnostics"], (":dir", ":'dir'"), strict=True):
+        assert f"psql variable `{read}`" in d["message"] and "`-v dir=VALUE`" in d["message"]
 
 
 def test_fix_follows_an_include_that_reads_a_variable(tmp_path: Path) -> None:

@@ -27,14 +27,19 @@ class Expanded:
     source: Source | None = None
 
 
-def expand(source: Source, roots: list[Path], values: Mapping[str, str] | None = None) -> Expanded:
+def expand(
+    source: Source,
+    roots: list[Path],
+    values: Mapping[str, str] | None = None,
+    required: bool = True,
+) -> Expanded:
     """The statements of `source` with `\\i`/`\\ir` replaced by the included files' statements,
-    and the psql variables of `values` put in where they are read, as psql does (a read of
-    another variable is refused); None: reads left as written, for the commands that only
-    compare the files with the ledger. Included files must lie under one of `roots` (the
-    migration folders)."""
+    and the psql variables of `values` put in where they are read, as psql does; a read of
+    another variable is refused where `required` (apply, which sends the statements), and left
+    as written for the commands that only compare the files with the ledger (and where
+    `values` is None). Included files must lie under one of `roots` (the migration folders)."""
     out = Expanded()
-    out.source = _expand(source, roots, [Path(source.path).resolve()], out, values)
+    out.source = _expand(source, roots, [Path(source.path).resolve()], out, values, required)
     return out
 
 
@@ -44,13 +49,14 @@ def _expand(
     stack: list[Path],
     out: Expanded,
     values: Mapping[str, str] | None,
+    required: bool,
 ) -> Source:
     statements = migration_statements(source)
     refused = next(refusals(statements), None)
     if refused is not None:
         where = (source.path, refused.statement.line)
         raise UserError(f"{refused.written} refused: it {refused.why}", *where)
-    read = None if values is None else next(iter(unset(statements, values)), None)
+    read = None if values is None or not required else next(iter(unset(statements, values)), None)
     if read is not None:
         line = source.position(read.start)[0]
         raise UserError(NO_VALUE.format(variable=read.written), source.path, line)
@@ -81,7 +87,8 @@ def _expand(
         try:
             included = read_source(shown(path, source.path))
         except UserError as err:
-            raise UserError(f"\\{command} {name}: {err.message}", *where) from None
+            message = f"\\{command} {name}: {err.message}{include.unset_hint}"
+            raise UserError(message, *where) from None
         out.included.append(included)
-        _expand(included, roots, [*stack, path], out, values)
+        _expand(included, roots, [*stack, path], out, values, required)
     return source

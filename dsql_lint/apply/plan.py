@@ -135,19 +135,24 @@ def build_plans(
     login: tuple[str, str] | None = None,
     variables: Mapping[str, str] | None = None,
     first: Sequence[Path] = (),
+    *,
+    required: bool = True,
 ) -> list[FilePlan]:
     """The forward migrations under `paths`, in run order, less the files the configuration's
     `exclude` names (as `check` skips them). Undo and down files never run forward, so they
     are not planned. `login`: the target's user and database, for Flyway's placeholders;
-    `variables`: psql's, given from outside the files (-v, `psql-variables:`), put in and
-    required (includes.expand); None for the commands that only compare files and ledger.
+    `variables`: psql's, given from outside the files (-v, `psql-variables:`), put in and,
+    where `required` (apply, which runs them), required of every read (includes.expand).
     `first`: the configuration's `bootstrap:` files, which run before the runner's first
     migration (as `check` reads them first), in the order given, each once like any file."""
     roots = [Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent for p in paths]
     early = {p.resolve() for p in first}
     files = [f for f in migration_files(paths, exclude) if Path(f).resolve() not in early]
     ordered = [classify(str(p)) for p in first] + run_order([classify(f) for f in files])
-    all_plans = [plan_file(migration, dsql, roots, login, variables) for migration in ordered]
+    all_plans = [
+        plan_file(migration, dsql, roots, login, variables, required=required)
+        for migration in ordered
+    ]
     # A file another migration includes (`\ir`) is part of it, not a migration of its own.
     included = {Path(source.path).resolve() for plan in all_plans for source in plan.included}
     plans: list[FilePlan] = []
@@ -225,10 +230,12 @@ def plan_file(
     roots: list[Path] | None = None,
     login: tuple[str, str] | None = None,
     variables: Mapping[str, str] | None = None,
+    *,
+    required: bool = True,
 ) -> FilePlan:
     path = migration.path
     source = read_source(path)
-    expanded = expand(source, roots or [Path(path).resolve().parent], variables)
+    expanded = expand(source, roots or [Path(path).resolve().parent], variables, required)
     checksum = _sha("\0".join(s.text for s in [source, *expanded.included]), None)
     name = ledger_name(migration, checksum)
     units: list[Unit] = []

@@ -16,7 +16,12 @@ from dsql_lint.apply.ledger import NOT_RUN
 from dsql_lint.apply.migrations import Version, parse_version
 from dsql_lint.apply.plan import FilePlan, build_plans, migration_files, passed_over
 from dsql_lint.apply.target import SSLMODES, Target, resolve_target
-from dsql_lint.commands.options import apply_paths, bootstrap_paths, config_options, lint_options
+from dsql_lint.commands.options import (
+    apply_paths,
+    bootstrap_paths,
+    lint_options,
+    plan_options,
+)
 from dsql_lint.errors import UserError
 from dsql_lint.report.model import LintReport
 from dsql_lint.settings import LintOptions, Settings, resolve_settings
@@ -420,14 +425,17 @@ def _preflight(report: LintReport, force: bool, dry_run: bool) -> bool:
 
 
 def compared_plans(paths: tuple[str, ...], settings: Settings, target: Target) -> list[FilePlan]:
-    """The plans that status, validate, repair and baseline compare with the ledger: psql's
-    variables are not required of them (build_plans)."""
+    """The plans that status, validate, repair and baseline compare with the ledger: the psql
+    variables given are put in (an include may read one), and no other is required of them,
+    as they run nothing (build_plans)."""
     return build_plans(
         list(paths),
         target.is_dsql,
         settings.lint.exclude,
         target.login(),
+        settings.lint.psql_variables,
         first=bootstrap_paths(settings),
+        required=False,
     )
 
 
@@ -445,7 +453,7 @@ def _read_ledger(target: Target) -> Any:
 @click.argument("paths", nargs=-1)
 @target_options
 @read_local_option
-@config_options
+@plan_options
 @_format_option
 @_exit_on_apply_error
 def status(paths: tuple[str, ...], **kw: Any) -> int:

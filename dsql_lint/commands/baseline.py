@@ -24,7 +24,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, plan_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -41,7 +41,7 @@ from dsql_lint.settings import resolve_settings
 @target_options
 @local_options
 @lock_timeout_option
-@config_options
+@plan_options
 @_exit_on_apply_error
 def baseline(
     paths: tuple[str, ...], version: tuple[int, ...], lock_timeout: float, **kw: Any

@@ -49,8 +49,15 @@ def config_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def lint_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a command with --config, --isolated, --target, --assume-in-transaction,
-    --select and --ignore: what it lints with."""
-    return _options(command, _CONFIG_OPTIONS + _LINT_OPTIONS)
+    --select, --ignore and -v: what it lints with."""
+    return _options(command, _CONFIG_OPTIONS + _LINT_OPTIONS + _PSQL_OPTIONS)
+
+
+def plan_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a command that reads the migrations as apply runs them (status, validate,
+    repair, baseline) with --config, --isolated and -v: psql's variables, which the files'
+    includes (`\\ir :dir/a.sql`) may read."""
+    return _options(command, _CONFIG_OPTIONS + _PSQL_OPTIONS)
 
 
 _CONFIG_OPTIONS = [
@@ -94,6 +101,8 @@ _LINT_OPTIONS = [
         metavar="CODES",
         help="Skip these rules (codes, code prefixes or names; comma-separated).",
     ),
+]
+_PSQL_OPTIONS = [
     click.option(
         "-v",
         "--set",

@@ -29,7 +29,7 @@ from dsql_lint.commands.apply import (
     lock_timeout_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, plan_options
 from dsql_lint.errors import UserError
 from dsql_lint.settings import resolve_settings
 
@@ -55,7 +55,7 @@ MARK_CHUNK = 1000
 @target_options
 @local_options
 @lock_timeout_option
-@config_options
+@plan_options
 @_exit_on_apply_error
 def repair(
     paths: tuple[str, ...],

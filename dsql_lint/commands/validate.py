@@ -19,7 +19,7 @@ from dsql_lint.commands.apply import (
     read_local_option,
     target_options,
 )
-from dsql_lint.commands.options import apply_paths, config_options
+from dsql_lint.commands.options import apply_paths, plan_options
 from dsql_lint.settings import resolve_settings
 
 
@@ -27,7 +27,7 @@ from dsql_lint.settings import resolve_settings
 @click.argument("paths", nargs=-1)
 @target_options
 @read_local_option
-@config_options
+@plan_options
 @_format_option
 @_exit_on_apply_error
 def validate(paths: tuple[str, ...], **kw: Any) -> int:

@@ -176,8 +176,13 @@ class DeleteClause(Action):
 
 
 def _is_object(tokens: Tokens, i: int, operand: str) -> bool:
+    """Whether the phrase at `i` names what the statement is about, not a clause of it:
+    `SET TABLESPACE t`, `ALTER TABLESPACE t`, `ALTER TABLE ALL IN TABLESPACE t` (whose tables
+    it moves)."""
     before = tokens[i - 1]
-    return before.is_word(*ACTION_HEADS) or (operand != "none" and before.is_word(*STATEMENT_HEADS))
+    return before.is_word(*ACTION_HEADS, "IN") or (
+        operand != "none" and before.is_word(*STATEMENT_HEADS)
+    )
 
 
 def _operand_key(text: str) -> str:

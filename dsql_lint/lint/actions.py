@@ -17,6 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dsql_lint.lint.commands import REFUSED, VERDICTS
 
@@ -39,6 +40,24 @@ _FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
 _SPLIT_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[(),]")
 
 
+# The passes in which PostgreSQL's ALTER TABLE runs a statement's actions (tablecmds.c's
+# AlterTablePass, which ATPrepCmd and ATParseTransformCmd assign): all of one pass, in the
+# order written, before any of the next, whatever the order they are written in. An action
+# whose entry names no `pass:` runs in the last.
+PASSES = (
+    "drop",  # DROP COLUMN, DROP CONSTRAINT, DROP DEFAULT, DROP NOT NULL, DROP IDENTITY...
+    "alter-type",  # ALTER COLUMN ... TYPE
+    "add-column",
+    "set-expression",
+    "add-constraint",
+    "column-attributes",  # SET NOT NULL, ADD CONSTRAINT ... NOT NULL
+    "add-index-constraint",  # PRIMARY KEY, UNIQUE, EXCLUDE, ... USING INDEX
+    "add-index",
+    "add-other-constraint",  # CHECK, FOREIGN KEY, SET DEFAULT, ADD GENERATED AS IDENTITY
+    "misc",
+)
+
+
 @dataclass(frozen=True)
 class Action:
     command: str  # "ALTER TABLE"
@@ -53,6 +72,11 @@ class Action:
     # Its rules read it from the tree: in a statement the parser keeps as raw text (another
     # action it does not read), it was not checked, and says so (DSQL001).
     read_as_tree: bool = False
+    step: int = len(PASSES) - 1  # the pass PostgreSQL runs it in: an index of PASSES
+
+    @property
+    def refused(self) -> bool:
+        return self.verdict == REFUSED
 
     @property
     def name(self) -> str:
@@ -116,10 +140,37 @@ def _load(path: Path) -> dict[str, tuple[Action, ...]]:
                     rules=tuple(entry.get("rules", ())),
                     why=entry.get("why"),
                     read_as_tree=entry.get("read") == "tree",
+                    step=_pass(entry, path),
                 )
             )
         out[str(command)] = tuple(found)
     return out
+
+
+def _pass(entry: dict[str, Any], path: Path) -> int:
+    from dsql_lint.engine.yamlsource import line_of
+    from dsql_lint.errors import RuleError
+
+    name = entry.get("pass", PASSES[-1])
+    if name not in PASSES:
+        raise RuleError(f"`pass` is one of {', '.join(PASSES)}", str(path), line_of(entry))
+    return PASSES.index(name)
+
+
+def run_order(parts: list[Part]) -> list[tuple[bool, int, int]]:
+    """Each action's place in the order its effects on the schema are judged in: PostgreSQL's,
+    by pass (PASSES) and then as written; but an action DSQL refuses runs there never, so
+    its effects come after every other action's, which are judged without them (the identity
+    added to an integer column beside a SET DATA TYPE bigint is added to an integer column on
+    DSQL, where the type change is refused)."""
+    return [
+        (part.action is not None and part.action.refused, _step_of(part), index)
+        for index, part in enumerate(parts)
+    ]
+
+
+def _step_of(part: Part) -> int:
+    return part.action.step if part.action is not None else len(PASSES) - 1
 
 
 def compile_words(words: str) -> re.Pattern[str]:

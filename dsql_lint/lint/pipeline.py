@@ -9,6 +9,7 @@ suppression comments filter what is left.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -109,16 +110,29 @@ class _MatchContext:
         return rows.total if rows is not None and items is rows.listed else len(items)
 
 
+class Pending(NamedTuple):
+    """A catalog check whose node part matched: its finding is built only if the catalog
+    condition holds, and most never do."""
+
+    check: int  # its index in the rule set's catalog_checks
+    subject: cat.Subject
+    path: NodePath  # where its node is
+    # Judged once this many of the statement's effects are applied (its action's place in
+    # the order they run: lint/actions.py's run_order); None: all of them.
+    step: int | None = None
+    # Where it is reported, if not at its node: the action it is about, of a statement its
+    # rule matched whole; offsets in the statement, which a later lint may find moved.
+    span: tuple[int, int] | None = None
+
+
 @dataclass(slots=True)
 class StatementResult:
     """What one statement contributes, computed without the catalog (so in any process)."""
 
     diagnostics: list[Diagnostic]
     kind: str
-    effects: list[cat.Effect]
-    # Catalog checks whose node part matched: (check index, subject, where the node is).
-    # The finding is built only if the catalog condition holds: most never do.
-    pending: list[tuple[int, cat.Subject, NodePath]]
+    effects: list[cat.Effect]  # in the order they run
+    pending: list[Pending]
     # The statements nested in it (schema elements, SQL function bodies, a DO block's) that
     # change the schema or have catalog checks, by their index in `inner_statements`, each
     # with those nested in it in turn: settled in order, after the statement's own effects.
@@ -132,8 +146,8 @@ class StatementResult:
         """Lets go of the statement's tree (findings' nodes, pending subjects' nodes),
         keeping what the catalog pass and the report read."""
         self.diagnostics = [d if d.node is None else d.without_node() for d in self.diagnostics]
-        for _, subject, _ in self.pending:
-            subject.detach()
+        for check in self.pending:
+            check.subject.detach()
         for _, inner in self.nested:
             inner.detach()
 
@@ -331,7 +345,7 @@ def _analyze_statement(
         return StatementResult(found + verdict, kind, [], [], uses=uses)
     ctx = _MatchContext(parsed)
     found: list[Diagnostic] = []
-    pending: list[tuple[int, cat.Subject, NodePath]] = []
+    pending: list[Pending] = []
     # The table the statement is about, computed for its first catalog check.
     table: tuple[str, str] | None = None
     table_known = False
@@ -360,13 +374,79 @@ def _analyze_statement(
             if not table_known:
                 table, table_known = cat.subject_table(tree), True
             subject = cat.Subject(table or None, node)
-            pending.append((ruleset.catalog_index[id(check)], subject, node_path(node)))
+            pending.append(Pending(ruleset.catalog_index[id(check)], subject, node_path(node)))
     raw = isinstance(tree, exp.Command) or raw_action_spans(tree)
     code = ctx.code_of(tree)
     found[:] = _at_actions(parsed.statement, code, found)
     found.extend(_command_verdict(parsed.statement, code, found, ruleset, raw))
     uses = uses_of(tree, noted) if record else None
-    return StatementResult(found, kind, _effects(parsed, found), pending, uses=uses)
+    effects = _effects(parsed, found)
+    if effects or pending:
+        effects, pending = _in_run_order(parsed, code, effects, pending, ruleset)
+    return StatementResult(found, kind, effects, pending, uses=uses)
+
+
+def _in_run_order(
+    parsed: Parsed, code: str, effects: list[cat.Effect], pending: list[Pending], ruleset: RuleSet
+) -> tuple[list[cat.Effect], list[Pending]]:
+    """A statement of several actions (ALTER TABLE): its effects in the order its actions run
+    (lint/actions.py's run_order), and each catalog check judged at its action's place among
+    them. A check of a rule that matched the statement whole, which the table of actions lists
+    for some of its actions (the identity added to a column: DSQL156), is judged at each of
+    them, about that action's column, and reported there."""
+    tree = parsed.tree
+    several = isinstance(tree, exp.Alter) and len(tree.args.get("actions") or []) > 1
+    # a check of the root of a statement the table of actions may split (an ALTER)
+    whole = isinstance(tree, exp.Alter | exp.Command) and any(not c.path for c in pending)
+    if not (whole or (several and effects and pending)):
+        # (the split costs; and but for a statement PostgreSQL refuses, the schema its
+        # actions leave is the same in either order: only a check among them reads it)
+        return effects, pending
+    command = commands.identify(code)
+    parts = actions.classify(command.name, code) if command and actions.judged(command.name) else []
+    if not parts:
+        return effects, pending
+    order = actions.run_order(parts)
+    start = parsed.statement.start
+
+    def place(node: exp.Expr) -> tuple[bool, int, int] | None:
+        offset = node_span(parsed, node)[0] - start
+        found = (k for k, part in enumerate(parts) if part.start <= offset < part.end)
+        index = next(found, None)
+        return None if index is None else order[index]
+
+    # Each effect's place, where the order matters (else they run as they are).
+    places: list[tuple[bool, int, int]] = []
+    if isinstance(tree, exp.Alter) and len(parts) > 1:
+        last = (True, len(actions.PASSES), len(parts))  # in no action: after them all
+        keyed = [(place(action) or last, effect) for action, effect in cat.alter_effects(tree)]
+        keyed.sort(key=lambda pair: pair[0])
+        effects = [effect for _, effect in keyed]
+        places = [key for key, _ in keyed]
+
+    def step(key: tuple[bool, int, int] | None) -> int | None:
+        # its own effects and those of the actions before it that DSQL runs
+        if key is None or not places:
+            return None
+        return bisect.bisect_right(places, (False, *key[1:]))
+
+    out = []
+    for check in pending:
+        node = node_at(tree, check.path) if tree is not None else None
+        rule = ruleset.catalog_checks[check.check].rule.code
+        own = [k for k, part in enumerate(parts) if part.action and rule in part.action.rules]
+        if node is tree and own:
+            for k in own:
+                part = parts[k]
+                column = cat.action_column(code[part.start : part.end])
+                subject = cat.Subject(check.subject.table, node, {"column": column})
+                span = (part.start, part.end)
+                out.append(check._replace(subject=subject, step=step(order[k]), span=span))
+        elif node is not None and places:
+            out.append(check._replace(step=step(place(node))))
+        else:
+            out.append(check)
+    return effects, out
 
 
 def _effects(parsed: Parsed, found: list[Diagnostic]) -> list[cat.Effect]:
@@ -648,15 +728,7 @@ def _judge_grammar(statement: Statement, found: list[Diagnostic], ruleset: RuleS
         for d in said
     ):
         return
-    # A fix that only adds words (NOT VALID, ASYNC) leaves the statement PostgreSQL refuses:
-    # declined, where `fix` would say it fixed a statement the cluster still rejects.
-    adding = {r.code for r in ruleset.rules if r.fixer.get("action") in _ADDING_FIXERS}
-    found[:] = [
-        replace(d, fix=FixAvailability.NONE, fix_note=GRAMMAR_REFUSES)
-        if d.code in adding and d.fix is not FixAvailability.NONE
-        else d
-        for d in said
-    ]
+    found[:] = said  # (each fix on the statement is declined once the file's are known)
     end = start + 1
     near = _NEAR.search(refused.message)  # the token the server names: underlined whole
     if near and statement.source.text.startswith(near.group(1), start):
@@ -694,12 +766,11 @@ def _parse_error(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
 
 # The fixer that splits a transaction block, in one file or at an including file's lines.
 SPLITTING = "split-transaction"
-# Why a transaction finding has no fix (a split of its block).
-# The fixers that add words to a statement and take none away.
-_ADDING_FIXERS = frozenset({"not-valid", "insert-keyword"})
 GRAMMAR_REFUSES = (
-    "PostgreSQL's grammar refuses the statement (DSQL012): the fix would leave it refused"
+    "PostgreSQL's grammar refuses the statement (DSQL012): fix edits no statement it cannot"
+    " read as PostgreSQL does; correct its syntax first"
 )
+# Why a transaction finding has no fix (a split of its block).
 CARRIED = (
     "the transaction began in an earlier file of the run: fix splits only a transaction its"
     " file opens and commits"
@@ -822,6 +893,7 @@ class Linter:
         diagnostics = self._runner(
             source, statements, [r.kind for r in results], diagnostics, covered, before
         )
+        diagnostics = self._unfixed_where_refused(diagnostics)
         diagnostics = self._suppress(source, statements, diagnostics)
         if isinstance(source, MappedSource):
             # Generated SQL is not written back (the fix is the suggestion's); SQL read out
@@ -846,6 +918,23 @@ class Linter:
         effects = [result.effects for result in results]
         uses = [result.uses for result in results]
         return FileReport(source, statements, parsed, diagnostics, effects, uses)
+
+    def _unfixed_where_refused(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """Every fix declined on a statement PostgreSQL's grammar refuses (DSQL012), whatever
+        its fixer: the statement was read by the linter's parser, which accepts more, so an
+        edit of it is a guess, and an edit that only adds words (NOT VALID, ASYNC) leaves it
+        refused. A transaction's split at it too: the statement's kind that puts the COMMIT
+        there was read by that parser."""
+        rule = self.ruleset.special.get(POSTGRES_GRAMMAR)
+        refused = {d.statement for d in diagnostics if rule is not None and d.code == rule.code}
+        if not refused:
+            return diagnostics
+        return [
+            replace(d, fix=FixAvailability.NONE, fix_note=GRAMMAR_REFUSES)
+            if d.statement in refused and d.fix is not FixAvailability.NONE
+            else d
+            for d in diagnostics
+        ]
 
     def _unless_gset(
         self, source: Source, statements: list[Statement], results: list[Settled]
@@ -1085,7 +1174,7 @@ class Linter:
         if (
             parsed.rows is not None
             and not any(d.code in self._fixed for d in result.diagnostics)
-            and not any(checks[index].rule.fixer for index, _, _ in result.pending)
+            and not any(checks[check.check].rule.fixer for check in result.pending)
         ):
             return parsed, result
         release(parsed)
@@ -1107,12 +1196,10 @@ class Linter:
         def owner(at: tuple[int, ...]) -> Callable[[], Parsed]:
             return lambda: _parsed_at(at, statement, parsed, reparsed)
 
-        catalog.apply(result.effects)
         held = self._holding(result, catalog, owner(()))
         result.diagnostics.extend(held)
         self._spoken_for(result.diagnostics, held)
         for at, inner in _nested_results(result):
-            catalog.apply(inner.effects)
             found = self._holding(inner, catalog, owner(at))
             result.diagnostics.extend(_nested_findings(found))
         if reparsed:  # parsed again only for these findings
@@ -1136,17 +1223,30 @@ class Linter:
     def _holding(
         self, result: StatementResult, catalog: cat.Catalog, owner: Callable[[], Parsed]
     ) -> list[Diagnostic]:
-        """The findings of the result's pending catalog checks whose condition holds now."""
+        """Applies the result's effects to the schema model, and gives the findings of its
+        pending catalog checks whose condition holds, each judged once the effects before its
+        own `step` are applied."""
         pending, result.pending = result.pending, []
+        effects = result.effects
         checks = self.ruleset.catalog_checks
         found = []
-        for index, subject, path in pending:
-            if checks[index].condition(catalog, subject):
-                tree = owner().tree
-                node = node_at(tree, path) if tree is not None else None
+        catalog.apply(())
+        applied = 0
+        for check in sorted(pending, key=lambda c: len(effects) if c.step is None else c.step):
+            step = len(effects) if check.step is None else check.step
+            catalog.extend(effects[applied:step])
+            applied = max(applied, step)
+            if checks[check.check].condition(catalog, check.subject):
+                parsed = owner()
+                node = node_at(parsed.tree, check.path) if parsed.tree is not None else None
                 if node is not None:
-                    rule = checks[index].rule
-                    found.append(_node_diagnostic(owner(), rule, node, self.ruleset.fix_judge))
+                    rule = checks[check.check].rule
+                    d = _node_diagnostic(parsed, rule, node, self.ruleset.fix_judge)
+                    if check.span is not None:
+                        at = parsed.statement.start
+                        d = _moved(parsed.statement, d, at + check.span[0], at + check.span[1])
+                    found.append(d)
+        catalog.extend(effects[applied:])
         return found
 
     def _runs(

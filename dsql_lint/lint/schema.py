@@ -4,7 +4,9 @@ A statement changes the catalog through `effects`, small records computed from i
 (so that trees never have to cross a process boundary); `Catalog.apply` replays them in
 input order. Catalog conditions in rules name a fact from FACTS and compare it.
 
-Facts are evaluated after the statement's effects are applied. `Catalog.statements` counts
+Facts are evaluated after the statement's effects are applied; for an action of a statement of
+several (ALTER TABLE), after those of the actions that run before it and its own
+(lint/actions.py's `run_order`). `Catalog.statements` counts
 the statements applied so far (the current one included), and every table and sequence
 remembers the statement that created it, so that a fact can still ask about "before":
 `table_created_before` holds for a table that existed before the current statement.
@@ -99,6 +101,10 @@ class Catalog:
     def apply(self, effects: Iterable[Effect]) -> None:
         """Apply one statement's effects (called once per parsed statement)."""
         self.statements += 1
+        self.extend(effects)
+
+    def extend(self, effects: Iterable[Effect]) -> None:
+        """Apply more effects of the statement applied last (its actions one at a time)."""
         for effect in effects:
             APPLY[effect.op](self, effect)
 
@@ -507,48 +513,60 @@ def _drop_effects(tree: exp.Drop) -> list[Effect]:
 
 
 def _alter_effects(tree: exp.Alter) -> list[Effect]:
+    return [effect for _, effect in alter_effects(tree)]
+
+
+def alter_effects(tree: exp.Alter) -> list[tuple[exp.Expr, Effect]]:
+    """An ALTER's effects, each with the action of its tree it comes from, as written."""
     key = table_key(tree.this)
     if key is None:
         return []
-    out: list[Effect | None] = []
+    found: list[tuple[exp.Expr, Effect]] = []
     for action in tree.args.get("actions") or []:
-        on = functools.partial(_on, table=tree.this)
-        if isinstance(action, exp.ColumnDef):
-            exists = bool(action.args.get("exists"))
-            out.append(on("add_columns", columns=_columns([action]), if_not_exists=exists))
-        elif isinstance(action, exp.Drop):
-            drop_kind = (action.args.get("kind") or "").upper()
-            name = dropped_name(action)
-            if drop_kind == "COLUMN" and name:
-                out.append(on("drop_column", name=name))
-            elif drop_kind == "CONSTRAINT" and name:
-                out.append(on("drop_constraint", name=name))
-        elif isinstance(action, exp.AddConstraint):
-            keys, name = _primary_key(action.expressions)
-            if keys:
-                out.append(on("add_primary_key", name=name or None, keys=keys))
-            else:
-                named = [c for c in action.expressions if isinstance(c, exp.Constraint) and c.name]
-                out.extend(on("add_constraint", name=folded(c)) for c in named)
-        elif is_validate_constraint(action):
-            out.append(on("validate_constraint", name=folded(action.this)))
-        elif isinstance(action, exp.RenameColumn):
-            old, new = action.this, action.args.get("to")
-            if old is not None and new is not None:
-                out.append(on("rename_column", name=folded(old), keys=(folded(new),)))
-        elif isinstance(action, exp.AlterRename) and (new := _renamed_to(tree)) is not None:
-            # sqlglot reads `RENAME a TO b` (COLUMN omitted) as a rename of the table to a
-            out.append(on("rename_column", name=folded(action.this), keys=(folded(new),)))
-        elif isinstance(action, exp.AlterRename):
-            new_key = table_key(action.this)
-            if new_key is not None:
-                if not action.this.db:
-                    new_key = (key[0], new_key[1])
-                out.append(on("rename_table", other=new_key))
-        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
-            dtype = _postgres(action.args["dtype"])
-            out.append(on("set_column_type", name=folded(action), columns=(("", dtype),)))
-    return [effect for effect in out if effect]
+        found.extend((action, effect) for effect in _action_effects(tree, key, action) if effect)
+    return found
+
+
+def _action_effects(tree: exp.Alter, key: Key, action: exp.Expr) -> list[Effect | None]:
+    on = functools.partial(_on, table=tree.this)
+    if isinstance(action, exp.ColumnDef):
+        exists = bool(action.args.get("exists"))
+        return [on("add_columns", columns=_columns([action]), if_not_exists=exists)]
+    if isinstance(action, exp.Drop):
+        drop_kind = (action.args.get("kind") or "").upper()
+        name = dropped_name(action)
+        if drop_kind == "COLUMN" and name:
+            return [on("drop_column", name=name)]
+        if drop_kind == "CONSTRAINT" and name:
+            return [on("drop_constraint", name=name)]
+        return []
+    if isinstance(action, exp.AddConstraint):
+        keys, name = _primary_key(action.expressions)
+        if keys:
+            return [on("add_primary_key", name=name or None, keys=keys)]
+        named = [c for c in action.expressions if isinstance(c, exp.Constraint) and c.name]
+        return [on("add_constraint", name=folded(c)) for c in named]
+    if is_validate_constraint(action):
+        return [on("validate_constraint", name=folded(action.this))]
+    if isinstance(action, exp.RenameColumn):
+        old, new = action.this, action.args.get("to")
+        if old is not None and new is not None:
+            return [on("rename_column", name=folded(old), keys=(folded(new),))]
+        return []
+    if isinstance(action, exp.AlterRename) and (new := _renamed_to(tree)) is not None:
+        # sqlglot reads `RENAME a TO b` (COLUMN omitted) as a rename of the table to a
+        return [on("rename_column", name=folded(action.this), keys=(folded(new),))]
+    if isinstance(action, exp.AlterRename):
+        new_key = table_key(action.this)
+        if new_key is None:
+            return []
+        if not action.this.db:
+            new_key = (key[0], new_key[1])
+        return [on("rename_table", other=new_key)]
+    if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+        dtype = _postgres(action.args["dtype"])
+        return [on("set_column_type", name=folded(action), columns=(("", dtype),))]
+    return []
 
 
 def _renamed_to(tree: exp.Alter) -> exp.Expr | None:
@@ -656,10 +674,14 @@ class Subject:
 
     __slots__ = ("table", "node", "_facts")
 
-    def __init__(self, table: Key | None, node: exp.Expr | None) -> None:
+    def __init__(
+        self, table: Key | None, node: exp.Expr | None, facts: dict[str, Any] | None = None
+    ) -> None:
+        """`facts`: what is known of the node already (the column of an action of a statement
+        matched whole), answered instead of the node's own."""
         self.table = table
         self.node = node
-        self._facts: dict[str, Any] = {}
+        self._facts: dict[str, Any] = dict(facts or {})
 
     def fact(self, name: str) -> Any:
         facts = self._facts
@@ -707,11 +729,19 @@ def node_column(node: exp.Expr) -> str:
     return folded(current or node)
 
 
+# `ALTER [COLUMN] c`, an ALTER TABLE action about column c
+_ACTION_COLUMN = r"ALTER\s+(?:COLUMN\s+)?(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)"
 _ALTER_COLUMN = re.compile(
-    r"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>[\w$.\"]+)\s+ALTER\s+(?:COLUMN\s+)?"
-    r"(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)",
+    r"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>[\w$.\"]+)\s+" + _ACTION_COLUMN,
     re.IGNORECASE,
 )
+_ACTION_COLUMN_ONLY = re.compile(_ACTION_COLUMN, re.IGNORECASE)
+
+
+def action_column(action: str) -> str:
+    """The column an ALTER TABLE action written `ALTER [COLUMN] c ...` is about; "" for another."""
+    match = _ACTION_COLUMN_ONLY.match(action)
+    return _ident(match.group("column")) if match else ""
 
 
 def key_columns(node: exp.Expr) -> tuple[str, ...]:

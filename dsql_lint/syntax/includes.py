@@ -27,6 +27,22 @@ class Include:
     command: str  # i, ir, include or include_relative
     name: str  # as written; "" when none is
     path: Path | None  # resolved; None when no file is named
+    unset: str = ""  # the first read of a psql variable its name holds with no value (`:dir`)
+
+    @property
+    def unset_hint(self) -> str:
+        """Why the name is read as written, and how to give the variable its value, as DSQL015
+        says; "" where its name reads no variable without one."""
+        if not self.unset:
+            return ""
+        name = _VARIABLE.match(self.unset)
+        variable = name[str(name.lastgroup)] if name else self.unset
+        return (
+            f" (no value is given to psql variable `{self.unset}`, so its name is read as"
+            f" written: give one with `-v {variable}=VALUE`, which check, fix, apply, status,"
+            f" validate, repair and baseline take as psql does, or `{variable}: VALUE` under"
+            " `psql-variables:` in the configuration)"
+        )
 
 
 def meta_command(statement: Statement) -> tuple[str, str]:
@@ -44,13 +60,17 @@ def include_of(statement: Statement, values: Mapping[str, str] | None = None) ->
     if command not in INCLUDE:
         return None
     name = argument.split()[0] if argument else ""
+    unset = ""
     if name[:1] in ("'", '"'):  # psql takes a quoted name as written, variables and all
         name = name.strip("'\"")
-    elif values and ":" in name:
-        name = _interpolated(name, values)
+    elif ":" in name:
+        name = _interpolated(name, values or {})
+        left = _VARIABLE.search(name)
+        unset = left[0] if left else ""
     if not name:
         return Include(command, name, None)
-    return Include(command, name, _resolve(statement.source.path, name, INCLUDE[command]))
+    path = _resolve(statement.source.path, name, INCLUDE[command])
+    return Include(command, name, path, unset)
 
 
 # A variable read in a meta-command's argument (psqlscanslash.l): `:name` is its value,
@@ -90,7 +110,7 @@ def problem(include: Include, roots: Iterable[Path], chain: Sequence[Path] = ())
     # Existence first: psql reads `\i` from the directory it runs in, so a path that leads
     # out of the folder from there is most often one that does not exist.
     if not include.path.is_file():
-        return "names a file that does not exist"
+        return f"names a file that does not exist{include.unset_hint}"
     if not any(include.path.is_relative_to(root) for root in roots):
         return "names a file outside the migrations folder"
     if include.path in chain:

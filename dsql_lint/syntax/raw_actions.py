@@ -45,14 +45,22 @@ def split_unread(
     a fixup that puts them back as raw actions; the tokens unchanged where the parser reads
     the whole statement, or none of its actions.
 
-    sqlglot reads NOT VALID only at the statement's end (exp.Alter's not_valid): an action's
-    own before a comma is dropped from the tokens, its CHECK or FOREIGN KEY marked instead
-    (args["not_valid"], as pgforms marks a CREATE TABLE's CHECK)."""
+    sqlglot reads NOT VALID only at the statement's end, as the whole statement's (exp.Alter's
+    not_valid), where PostgreSQL reads it as the last action's own: in a statement of several
+    actions, each action's NOT VALID, the last one's included where it adds a CHECK or a
+    FOREIGN KEY, is dropped from the tokens and its CHECK or FOREIGN KEY marked instead
+    (args["not_valid"], as pgforms marks a CREATE TABLE's CHECK), so that it marks no other
+    action's constraint."""
     head_end = _head_end(tokens)
     actions = _actions(tokens, head_end)
     if len(actions) < 2 or not sql:
         return tokens
-    marked = {k for k, (_, action) in enumerate(actions[:-1]) if _ends_not_valid(action)}
+    last = len(actions) - 1
+    marked = {
+        k
+        for k, (_, action) in enumerate(actions)
+        if _ends_not_valid(action) and (k < last or _adds_constraint(action))
+    }
     if not marked and _reads(tokens, sql, sub_parser) is not None:
         return tokens
     kept: list[Token] = tokens[:head_end]
@@ -74,6 +82,13 @@ def split_unread(
         return tokens
     fixups.append(lambda tree: _put_back(tree, raws, valid))
     return kept
+
+
+def _adds_constraint(action: list[Token]) -> bool:
+    """`ADD [CONSTRAINT k] CHECK|FOREIGN KEY ...`: a NOT VALID ending the statement is its own
+    (after another action, PostgreSQL refuses it, which sqlglot's reading leaves as it is)."""
+    words = [t.text.upper().split()[0] for t in action if t.text.strip()]  # `FOREIGN KEY`: one
+    return words[:1] == ["ADD"] and ("CHECK" in words or "FOREIGN" in words)
 
 
 def _ends_not_valid(action: list[Token]) -> bool:

@@ -268,3 +268,26 @@ def test_status_says_a_changed_repeatable_is_outdated_and_lists_a_deleted_file_a
     again = run_cli("status", str(folder), "--dsn", db.dsn).out
     assert f"{folder / 'R__v.sql'}: applied (1/1 statements applied)" in again
     assert f"{folder / 'V2__b.sql'}: missing" in again
+
+
+def test_the_lifecycle_commands_read_an_include_through_the_psql_variables_given(
+    db: Database, tmp_path: Path
+) -> None:
+    """`\\ir :dir/log.sql` names its file through a psql variable: status, validate, repair
+    and baseline take `-v dir=parts` as check and apply do; without it, the file they cannot
+    find is named, with the option that gives the value."""
+    folder = write(tmp_path / "m", {"V2__one.sql": entry(1)})
+    write(folder / "parts", {"log.sql": "CREATE TABLE log (n bigint PRIMARY KEY);\n"})
+    (folder / "V1__log.sql").write_text("\\ir :dir/log.sql\n")
+    given = ("-v", "dir=parts", "--dsn", db.dsn)
+    baseline = run_cli("baseline", str(folder), "--version", "0", *given)
+    assert baseline.code == 0, baseline.output
+    assert run_cli("apply", str(folder), *given).code == 0
+    for command in ("status", "validate", "repair"):
+        result = run_cli(command, str(folder), *given)
+        assert result.code == 0, (command, result.output)
+    assert "V1__log.sql: applied" in run_cli("status", str(folder), *given).out
+    for command in ("status", "validate", "repair"):
+        result = run_cli(command, str(folder), "--dsn", db.dsn)
+        assert result.code == 2, (command, result.output)
+        assert "\\ir :dir/log.sql: " in result.err and "`-v dir=VALUE`" in result.err

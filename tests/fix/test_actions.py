@@ -196,6 +196,15 @@ CASES: list[tuple[str, str, Case, str]] = [
         'CREATE TABLE t (a text, b text COLLATE "de_DE");',
     ),
     (
+        # ALL IN TABLESPACE names the tablespace whose objects move: no clause of it to
+        # remove (the statement was left naming none, which PostgreSQL refuses)
+        "the tablespace of ALL IN TABLESPACE kept: a move of every table removed, of indexes kept",
+        "ALTER TABLE ALL IN TABLESPACE a SET TABLESPACE b;\n"
+        "ALTER INDEX ALL IN TABLESPACE a SET TABLESPACE b;\n",
+        Case(),
+        "ALTER INDEX ALL IN TABLESPACE a SET TABLESPACE b;\n",
+    ),
+    (
         "ALTER TABLE actions DSQL does not have, removed",
         "ALTER TABLE t REPLICA IDENTITY FULL;\nALTER TABLE t ALTER COLUMN b SET COMPRESSION lz4;\n",
         Case(),
