@@ -8,6 +8,7 @@ import pytest
 from helpers import lint_text
 from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options, fixture_text
 
+from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.model import Rule
 from dsql_lint.settings import LintOptions, all_rules
 
@@ -82,6 +83,12 @@ def test_docs_examples(rule: Rule) -> None:
     if rule.docs.good:
         good = lint_text(rule.docs.good, target, report_unused_ignores=True)
         assert rule.code not in {d.code for d in good}, f"docs.good of {rule.code} is reported"
+        # The fixed example is what a user copies: DSQL must accept it, not refuse it under
+        # another rule. A goose example stands in a goose project, whose runner's own table
+        # (DSQL407) is the project's to provide; a TypeScript one is not SQL.
+        refused = {d.code for d in good if d.severity is Severity.ERROR} - {"DSQL407"}
+        if not elsewhere & set(rule.match):
+            assert not refused, f"docs.good of {rule.code} is refused: {sorted(refused)}"
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.lifted], ids=lambda r: r.code)
