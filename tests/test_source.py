@@ -107,6 +107,8 @@ def test_nul_bytes_two_wide_encodings_read_alike_are_named() -> None:
         # Little-endian integers look like UTF-16 but decode to control characters.
         (b"\x01\x00\x02\x00\x03\x00" * 20, "U+0001, a character no text holds (byte 0)"),
         (b"SELECT 1;\n\x00\x00", "a NUL byte (byte 10)"),
+        # UTF-8 SQL with a stray NUL and control byte: that NUL, not a wide encoding.
+        (b"CREATE TABLE a (id int);\n\x00\x01garbage", "a NUL byte (byte 25): not SQL text"),
         (b"\x7fELF\x02\x01\x01\x00\x00\x00\xb7\x00", "not valid UTF-8 (byte 10)"),
         # Binary data behind a byte-order mark decodes, to what no text holds.
         (b"\xff\xfe" + "SELECT 1;".encode("utf-16-le") + b"\x00\xe0", "U+E000, a character"),
@@ -121,6 +123,7 @@ def test_nul_bytes_two_wide_encodings_read_alike_are_named() -> None:
     ids=[
         "int16",
         "nul",
+        "stray-nul",
         "elf",
         "bom-private-use",
         "bom-control",

@@ -171,6 +171,9 @@ def decode(path: str, data: bytes) -> Source:
     return Source(path=path, text=body, bom=bom, encoding=encoding)
 
 
+_PRINTABLE = re.compile(rb"[\t\n\r\x20-\x7e]")
+
+
 def _wide(data: bytes) -> list[str]:
     """The UTF-32 or UTF-16 of a file saved without a byte-order mark, if it is one: SQL is
     mostly ASCII, each character of which is one non-NUL byte among NULs in those encodings.
@@ -187,7 +190,10 @@ def _wide(data: bytes) -> list[str]:
         ascii_units = sum(1 for unit in units if unit[at] and not any(unit[:at] + unit[at + 1 :]))
         if units and ascii_units * 2 >= len(units):
             return [encoding]
-    return _mostly_not_ascii(sample)
+    # UTF-8 text with a stray NUL (a binary tail, a bad paste): that NUL is the problem, not
+    # an encoding; a wide file's bytes are seldom nine tenths printable ASCII.
+    printable = len(_PRINTABLE.findall(sample))
+    return [] if printable * 10 >= len(sample) * 9 else _mostly_not_ascii(sample)
 
 
 def _mostly_not_ascii(sample: bytes) -> list[str]:
