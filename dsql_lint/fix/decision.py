@@ -43,6 +43,8 @@ MOVING = frozenset({"fold-into-create"})
 # The fix actions that may add DDL after their finding's statement (a VALIDATE, the steps of a
 # split ADD COLUMN): DDL that a transaction holding the statement must have room for.
 ADDING = frozenset({"not-valid", "split-add-column"})
+# The fix actions that split a transaction: the DML of one must stay in one.
+SPLITTING = frozenset({"split-transaction"})
 # (code, start) of a finding -> the edits carrying the later statements to its fix.
 Followed = dict[tuple[str, int], "list[Edit]"]
 # A finding's fix decision, and why it has none (the finding's `fix_note`); None: the rule's.
@@ -112,6 +114,7 @@ class FixJudge:
         followed: Followed = {}
         report = _moved_errors(report, actions)
         report = _added_ddl(report, actions)
+        report = _split_dml(report, actions)
         if _orm(report.source) or not any(_follows(d, actions) for d in report.diagnostics):
             return report, followed
         if here is None:
@@ -183,7 +186,11 @@ class FixJudge:
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
         """`settle` for each file of a run, the files after it as its later ones (what `fix`
         of the same paths reads)."""
-        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING | ADDING]
+        rules = [
+            r
+            for r in report.rules
+            if r.fixer.get("action") in FOLLOWING | MOVING | ADDING | SPLITTING
+        ]
         codes = {r.code for r in rules}
         if not any(
             d.code in codes and d.fix is not FixAvailability.NONE for d in report.diagnostics
@@ -307,6 +314,36 @@ def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
         for k in adding[index]:
             diagnostics[k] = dataclasses.replace(
                 diagnostics[k], fix=FixAvailability.NONE, fix_note=note
+            )
+    return dataclasses.replace(report, diagnostics=diagnostics)
+
+
+def _split_dml(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
+    """`report` with the split of a transaction unsafe where it would commit some of the
+    transaction's DML without the rest (a DDL between two DML statements): the writes were
+    all or nothing, and after the split a failure between the parts leaves the first."""
+    from dsql_lint.fix.transactions import dml_parted
+
+    splitting = [
+        k
+        for k, d in enumerate(report.diagnostics)
+        if d.fix is FixAvailability.SAFE
+        and (action := actions.get(d.code)) is not None
+        and action.name in SPLITTING
+    ]
+    if not splitting:
+        return report
+    diagnostics = list(report.diagnostics)
+    notes: dict[int, str | None] = {}
+    for k in splitting:
+        tx = report.statements[diagnostics[k].statement].tx
+        if tx is None:
+            continue
+        if tx not in notes:
+            notes[tx] = dml_parted([s for s in report.statements if s.tx == tx])
+        if notes[tx] is not None:
+            diagnostics[k] = dataclasses.replace(
+                diagnostics[k], fix=FixAvailability.UNSAFE, fix_note=notes[tx]
             )
     return dataclasses.replace(report, diagnostics=diagnostics)
 

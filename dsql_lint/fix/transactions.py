@@ -4,12 +4,22 @@ statements keep their order and the comments before a statement stay with it."""
 
 from __future__ import annotations
 
+import re
+
 from dsql_lint.diagnostic import Diagnostic
+from dsql_lint.engine.matchers import code_only
 from dsql_lint.fix.actions import Action, action
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.edits import Fix
 from dsql_lint.fix.style import cased
-from dsql_lint.lint.classify import DDL, DML, savepoint_scopes, statement_class
+from dsql_lint.lint.classify import (
+    DDL,
+    DML,
+    QUERY,
+    class_of_keyword,
+    savepoint_scopes,
+    statement_class,
+)
 from dsql_lint.lint.runs import held_by_includer
 from dsql_lint.syntax.parse import Parsed
 from dsql_lint.syntax.source import Source
@@ -32,6 +42,36 @@ def group_starts(members: list[Parsed]) -> list[int]:
             ddl = dml = False
         ddl, dml = ddl or kind == DDL, dml or kind == DML
     return starts
+
+
+def dml_parted(members: list[Statement]) -> str | None:
+    """Why splitting the transaction block of `members` (BEGIN to COMMIT) changes what it
+    does: a DDL statement between two DML statements puts them in two transactions, so the
+    first commits whatever becomes of the second (a debit without its credit). None: its
+    DML stays in one transaction."""
+    kinds = [_kind(s) for s in members]
+    dml = [k for k, kind in enumerate(kinds) if kind == DML]
+    between = [k for k in range(dml[0], dml[-1]) if kinds[k] == DDL] if dml else []
+    if not between:
+        return None
+    ddl, first, last = members[between[0]], members[dml[0]], members[dml[-1]]
+    return (
+        f"the DDL of line {ddl.line} stands between the DML of lines {first.line} and"
+        f" {last.line}: split, they commit apart, and a failure after the first commit keeps"
+        " half of the writes (move the DDL before or after them to keep them in one"
+        " transaction)"
+    )
+
+
+def _kind(statement: Statement) -> str:
+    """A statement's class from its words (no tree: `check` has freed them); a WITH that
+    writes rows is DML."""
+    kind = class_of_keyword(statement.body)
+    if kind != DDL and re.search(
+        r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", code_only(statement.body), re.I
+    ):
+        return DML if kind in (DML, QUERY) else kind
+    return kind
 
 
 def no_room(source: Source, statements: list[Statement], index: int) -> str | None:

@@ -165,3 +165,50 @@ def test_key_not_moved_into_create_if_not_exists(server: Server) -> None:
     assert not assert_declined_or_same(server, result, {"DSQL622"}, ["t"])
     (diag,) = [d for d in result.report.diagnostics if d.code == "DSQL622"]
     assert "IF NOT EXISTS" in (diag.fix_note or "")
+
+
+# --- a transaction split (DSQL401, DSQL402) ------------------------------------------------
+
+WRITES = (
+    "UPDATE acct SET bal = bal - 10 WHERE id = 1;",
+    "UPDATE acct SET bal = bal + 10 WHERE id = 2;",
+)
+
+
+def _block(shape: str) -> str:
+    """BEGIN ... COMMIT of DML (`w`) and DDL (`d`) statements in the order of `shape`."""
+    body, writes, columns = [], iter(WRITES * 2), iter(range(9))
+    for kind in shape:
+        body.append(
+            next(writes) if kind == "w" else f"ALTER TABLE acct ADD COLUMN c{next(columns)} text;"
+        )
+    return (
+        "CREATE TABLE acct (id int PRIMARY KEY, bal int);\nBEGIN;\n"
+        + "\n".join(body)
+        + "\nCOMMIT;\n"
+    )
+
+
+SHAPES = ["wd", "dw", "ddw", "wdd", "wdw", "wddw", "dwdw", "wwdww", "dwwd"]
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_split_keeps_the_dml_of_a_transaction_together(shape: str, unsafe: bool) -> None:
+    """A safe split never commits some of a transaction's writes without the others; the
+    split that must (a DDL between two writes) is unsafe, and says why in check and fix."""
+    from dsql_lint.syntax.source import Source
+    from dsql_lint.syntax.split import split
+
+    text = _block(shape)
+    result = fix_text(text, Case(), unsafe=unsafe)
+    parted = any(k == "d" and "w" in shape[:i] and "w" in shape[i:] for i, k in enumerate(shape))
+    writes = [s.tx for s in split(Source("t.sql", result.text)) if s.text.startswith("UPDATE")]
+    if not unsafe or not parted:
+        assert len(set(writes)) == 1, result.text
+    if parted:
+        left = [d for d in result.report.diagnostics if d.code == "DSQL402"]
+        assert unsafe or (left and all(d.fix is FixAvailability.UNSAFE for d in left))
+        assert unsafe or all("half of the writes" in (d.fix_note or "") for d in left)
+    else:
+        assert result.changed and not result.report.diagnostics, result.text
