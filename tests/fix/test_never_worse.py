@@ -48,7 +48,7 @@ def end_state(db: Database, tables: list[str]) -> dict[str, object]:
             " WHERE conrelid = %s::regclass ORDER BY conname, contype",
             table,
         )
-        rows = db.query(f"SELECT row_to_json(x)::text FROM {table} x ORDER BY 1")
+        rows = db.query(f"SELECT row_to_json(row_)::text FROM {table} row_ ORDER BY 1")
         state[table] = (columns, constraints, rows)
     return state
 
@@ -212,3 +212,62 @@ def test_split_keeps_the_dml_of_a_transaction_together(shape: str, unsafe: bool)
         assert unsafe or all("half of the writes" in (d.fix_note or "") for d in left)
     else:
         assert result.changed and not result.report.diagnostics, result.text
+
+
+# --- statements written from another keep its IF EXISTS, ONLY and schema -----------------
+
+SPLIT = {
+    "DSQL601 default": "ADD COLUMN {col}c int DEFAULT 9",
+    "DSQL603 check": "ADD COLUMN {col}c int CHECK (c > 0)",
+    "DSQL605 references": "ADD COLUMN {col}c int REFERENCES s.r (id)",
+    "DSQL604 unique": "ADD COLUMN {col}c int UNIQUE",
+    "DSQL204 check": "ADD CONSTRAINT t_x_check CHECK (x > 0)",
+    "DSQL202 foreign key": "ADD FOREIGN KEY (x) REFERENCES s.r (id)",
+}
+GUARDS = {
+    "plain": ("", "", ""),
+    "if exists": ("IF EXISTS ", "", ""),
+    "only": ("", "ONLY ", ""),
+    "if exists only": ("IF EXISTS ", "ONLY ", ""),
+    "column if not exists": ("", "", "IF NOT EXISTS "),
+}
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["table", "no table"])
+@pytest.mark.parametrize("guard", list(GUARDS), ids=list(GUARDS))
+@pytest.mark.parametrize("split", list(SPLIT), ids=list(SPLIT))
+def test_split_keeps_the_guards(server: Server, split: str, guard: str, present: bool) -> None:
+    """Every statement a split writes alters what the original altered, as it did: IF EXISTS
+    (the original skips an absent table), ONLY and the schema; with the column's IF NOT
+    EXISTS the split declines, since its steps would change a column that existed."""
+    exists, only, col = GUARDS[guard]
+    if col and "{col}" not in SPLIT[split]:
+        pytest.skip("no column to guard")
+    action = SPLIT[split].format(col=col)
+    table = "CREATE TABLE s.t (id int PRIMARY KEY, x int);\n" if present else ""
+    text = (
+        f"CREATE SCHEMA s;\nCREATE TABLE s.r (id int PRIMARY KEY);\n{table}"
+        f"ALTER TABLE {exists}{only}s.t {action};\n"
+    )
+    code = split.split()[0]
+    result = fix_text(text, Case(), unsafe=True)
+    fixed = [f for step in result.passes for f in step.fixes if f.code == code]
+    if not fixed:
+        (diag,) = [d for d in result.report.diagnostics if d.code == code]
+        assert diag.fix is FixAvailability.NONE and diag.fix_note
+        assert col or (exists and "unique" in split), diag.fix_note
+        return
+    assert not col, result.text
+    written = result.text[len(text) - len(f"ALTER TABLE {exists}{only}s.t {action};\n") :]
+    for line in written.splitlines():
+        if line.startswith("ALTER TABLE"):
+            head = line.removeprefix("ALTER TABLE ").removeprefix("ASYNC ")
+            assert head.startswith(f"{exists}{only}s.t "), line
+    before, original = loaded(server, text, ["s.t"])
+    after, state = loaded(server, result.text, ["s.t"])
+    # (without the table nor IF EXISTS both fail: each statement on the missing table)
+    assert {k for _, k in after} <= {k for _, k in before}, result.text
+    assert after or not before, result.text
+    assert before or not after, result.text
+    columns = {t: s[0] if s else None for t, s in original.items()}
+    assert {t: s[0] if s else None for t, s in state.items()} == columns, result.text
