@@ -447,6 +447,12 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         _trigger_function(change, parsed, trigger, place, found)
     if isinstance(tree, exp.Alter) and owner(tree) == change.table:
         _types_altered(change, parsed, tree, place)
+        # ALTER COLUMN ... SET DEFAULT names the column by an identifier, not a column
+        # reference: its value is judged here.
+        for action in tree.args.get("actions") or []:
+            default = action.args.get("default") if isinstance(action, exp.AlterColumn) else None
+            if default is not None and _folded(action.this) == change.column:
+                yield from _value(change, parsed, default, place)
     handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
@@ -800,6 +806,12 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
         return  # text takes any value through its assignment cast
     if change.kind == "numeric" and _is_number(value):
         return  # as money does, numeric takes a number, rounded to its scale
+    if change.kind == "numeric" and isinstance(value, exp.Literal) and value.is_string:
+        number = money_number(value.this)
+        if number is not None:
+            start, end = node_span(parsed, value)
+            yield replace(start, end, number)
+            return
     if change.kind == "array-json":
         literal = array_json(value, change.numeric)
         if literal is not None:
@@ -810,6 +822,20 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
         f"{_where(place, parsed)} writes {_short(value)} into {change.column},"
         f" which {change.new_type} does not take"
     )
+
+
+# money's text as its input takes it: `$1,234.50`, `-$5`, `5.25`.
+_MONEY = re.compile(r"\s*(-?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*")
+
+
+def money_number(text: str) -> str | None:
+    """A money literal's text (`$1,234.50`) as the number numeric takes (`1234.50`); None for
+    any other text."""
+    match = _MONEY.fullmatch(text)
+    if match is None:
+        return None
+    sign, whole, fraction = match.groups()
+    return sign + whole.replace(",", "") + (fraction or "")
 
 
 def _is_number(value: exp.Expr) -> bool:
