@@ -135,10 +135,15 @@ _NEUTRAL_ACTIONS = frozenset(
 )
 # Statements that name the table and mean the same with its key declared earlier: rows
 # loaded (a row the key refuses fails the original's ALTER TABLE too: no file gets further),
-# a comment, a privilege, a sequence owned by a column, an index that is no constraint.
+# a comment, a privilege, a sequence owned by a column, an index that is no constraint, a view
+# or routine reading the table (pg_dump writes views before keys; PostgreSQL records no
+# dependency of a view on a key it does not need, and one that needs it fails in the
+# original, not in the fix).
 _NEUTRAL_STATEMENT = re.compile(
     r"\s*(?:COPY\b|INSERT\s+INTO\b(?![\s\S]*\bON\s+CONFLICT\b)|COMMENT\s+ON\b|GRANT\b"
-    r"|REVOKE\b|ALTER\s+SEQUENCE\b|CREATE\s+(?:UNIQUE\s+)?INDEX\b)",
+    r"|REVOKE\b|ALTER\s+SEQUENCE\b|CREATE\s+(?:UNIQUE\s+)?INDEX\b"
+    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:MATERIALIZED|RECURSIVE|TEMP|TEMPORARY)\s+)*VIEW\b"
+    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b)",
     re.IGNORECASE,
 )
 _IF_NOT_EXISTS = re.compile(r"\s*CREATE\s+(?:[A-Z]+\s+)*?TABLE\s+IF\s+NOT\s+EXISTS\b", re.I)

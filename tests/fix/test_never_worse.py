@@ -123,6 +123,17 @@ BETWEEN: dict[str, tuple[str, str]] = {
     "check": ("ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0);", "id"),
     "owner": ("ALTER TABLE t OWNER TO CURRENT_USER;", "id"),
     "view": ("CREATE VIEW v AS SELECT id, a FROM t;", "id"),
+    "view grouped by the key": ("CREATE VIEW v AS SELECT id, a FROM t GROUP BY id, a;", "id"),
+    "materialized view": ("CREATE MATERIALIZED VIEW m AS SELECT id FROM t;", "id"),
+    "function reading it": (
+        "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t';",
+        "id",
+    ),
+    "trigger on it": (
+        "CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+        " CREATE TRIGGER tg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION g();",
+        "id",
+    ),
     "foreign key to it": (
         "CREATE UNIQUE INDEX t_id ON t (id); CREATE TABLE c (x int REFERENCES t (id));",
         "id",
@@ -150,7 +161,7 @@ def test_key_moves_only_when_nothing_between_changes_it(
     result = fix_text(text, Case())
     fixed = assert_declined_or_same(server, result, {"DSQL621", "DSQL622"}, ["t", "t_old"])
     # The decision is not only declines: what cannot change the key is still fixed.
-    if between in ("nothing", "comment", "index", "insert rows", "another table"):
+    if between in ("nothing", "comment", "index", "insert rows", "another table", "view"):
         assert fixed == (key != "after an action"), result.text
 
 
