@@ -320,9 +320,10 @@ def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
 
 def _split_dml(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
     """`report` with the split of a transaction unsafe where it would commit some of the
-    transaction's DML without the rest (a DDL between two DML statements): the writes were
-    all or nothing, and after the split a failure between the parts leaves the first."""
-    from dsql_lint.fix.transactions import dml_parted
+    transaction's DML without the rest (a DDL between two DML statements that cannot move
+    before them: fix.transactions.hoisted): the writes were all or nothing, and after the
+    split a failure between the parts leaves the first."""
+    from dsql_lint.fix.transactions import hoisted
 
     splitting = [
         k
@@ -340,7 +341,7 @@ def _split_dml(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
         if tx is None:
             continue
         if tx not in notes:
-            notes[tx] = dml_parted([s for s in report.statements if s.tx == tx])
+            notes[tx] = hoisted([s for s in report.statements if s.tx == tx])[1]
         if notes[tx] is not None:
             diagnostics[k] = dataclasses.replace(
                 diagnostics[k], fix=FixAvailability.UNSAFE, fix_note=notes[tx]

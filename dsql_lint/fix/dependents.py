@@ -248,7 +248,7 @@ class Place:
                 known = self._uses.get(k)
                 readable = known is not None and known.readable and not known.routine
                 named = known.tables if readable else None
-                for word in _words(statement.text) if named is None else named:
+                for word in name_words(statement.text) if named is None else named:
                     self._index.setdefault(word, []).append(k)
         found = self._index.get(table, [])
         yield from found[bisect.bisect_left(found, start) :]
@@ -377,7 +377,7 @@ def _may_use(change: Change, uses: Uses, statement: Statement) -> bool:
         change.column in uses.columns
         or uses.writes
         or uses.trigger
-        or (uses.owner == change.table and change.column in _words(statement.text))
+        or (uses.owner == change.table and change.column in name_words(statement.text))
     )
 
 
@@ -410,10 +410,10 @@ def _names(parsed: Parsed) -> set[str]:
     tree = parsed.tree
     if tree is not None and not isinstance(tree, exp.Command):
         return {name for i in tree.find_all(exp.Identifier) if (name := _folded(i))}
-    return _words(parsed.statement.text)
+    return name_words(parsed.statement.text)
 
 
-def _words(text: str) -> set[str]:
+def name_words(text: str) -> set[str]:
     """The words of a text as names, folded as PostgreSQL folds them."""
     return {
         w[1:-1].replace('""', '"') if w.startswith('"') else w.lower() for w in _WORD.findall(text)
@@ -541,7 +541,7 @@ def _body(change: Change, parsed: Parsed, tree: exp.Create, place: Place) -> Non
     not rewrite bodies, and PostgreSQL checks a LANGUAGE sql body against the new type when it
     creates the function (`RETURNS inet` of a text column, `cardinality()` of a jsonb one)."""
     body = tree.expression
-    words = _words(body.name) if isinstance(body, exp.Heredoc | exp.Literal) else set()
+    words = name_words(body.name) if isinstance(body, exp.Heredoc | exp.Literal) else set()
     if change.table in words and change.column in words:
         raise Declined(
             f"{_where(place, parsed)} uses {change.table}.{change.column} in the body of"
@@ -574,7 +574,7 @@ def _trigger_function(
             if defines is None or defines.group(1).strip('"').lower() != short:
                 continue
             body = _compared(change, text[defines.end() :])
-            if change.column in _words(body):
+            if change.column in name_words(body):
                 raise Declined(
                     f"{_where(place, parsed)}: a trigger on {change.table} runs {name}(),"
                     f" whose body ({where.line(k)}) uses {change.column}, which fix"
