@@ -447,13 +447,15 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
         _trigger_function(change, parsed, trigger, place, found)
     if isinstance(tree, exp.Alter) and owner(tree) == change.table:
         _types_altered(change, parsed, tree, place)
+    handled: set[int] = set()
+    if isinstance(tree, exp.Alter) and owner(tree) == change.table:
         # ALTER COLUMN ... SET DEFAULT names the column by an identifier, not a column
         # reference: its value is judged here.
         for action in tree.args.get("actions") or []:
             default = action.args.get("default") if isinstance(action, exp.AlterColumn) else None
             if default is not None and _folded(action.this) == change.column:
+                handled.update(id(n) for n in action.walk())
                 yield from _value(change, parsed, default, place)
-    handled: set[int] = set()
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
     elif isinstance(tree, exp.Copy):
@@ -934,9 +936,6 @@ def _use(
     if isinstance(parent, exp.EQ) and isinstance(parent.parent, exp.Update) and node is parent.this:
         handled.update(id(n) for n in parent.expression.walk())
         yield from _value(change, parsed, parent.expression, place)
-        return
-    if isinstance(parent, exp.AlterColumn) and parent.args.get("default") is not None:
-        yield from _value(change, parsed, parent.args["default"], place)
         return
     context = parent.sql(dialect="postgres") if parent is not None else column.sql()
     why = ""
