@@ -14,7 +14,7 @@ from dsql_lint.diagnostic import Diagnostic, FixAvailability
 from dsql_lint.engine.matchers import code_only
 from dsql_lint.fix.actions import Action, Decision, NoFix, action
 from dsql_lint.fix.columns import column_of
-from dsql_lint.fix.constraints import MAX_NAME, table_name, unused_name
+from dsql_lint.fix.constraints import MAX_NAME, alter_target, table_name, unused_name
 from dsql_lint.fix.context import FixContext
 from dsql_lint.fix.cuts import cut
 from dsql_lint.fix.edits import Fix
@@ -54,28 +54,61 @@ def _is_default_null(tokens: Tokens, part: Any) -> bool:
     return part.kind == "DEFAULT" and re.fullmatch(r"DEFAULT\s+NULL", body, re.I) is not None
 
 
-def _required_default(span: Tokens) -> bool:
-    """Whether the finding is a DEFAULT of a NOT NULL column: the default is what fills the
-    existing rows, and without it the bare ADD COLUMN fails on a table that has rows (and DSQL
-    refuses the NOT NULL anyway: DSQL602)."""
-    if not span.ok or span[0].text.upper() != "DEFAULT":
-        return False
+def _clause(span: Tokens) -> str:
+    """The ADD COLUMN clause holding the finding, from its ADD to the next comma, comments
+    blanked (`NOT /* note */ NULL` is NOT NULL too)."""
     text = span.statement.source.text
     start, end = span.statement.start, span.statement.end
     head = text[start : span[0].start]
     adds = [m.end() for m in re.finditer(r"\bADD\b", head, re.IGNORECASE)]
     clause_start = start + adds[-1] if adds else start
     comma = text.find(",", span[-1].end, end)
-    clause = text[clause_start : comma if comma >= 0 else end]
-    # Comments blanked: `NOT /* note */ NULL` is NOT NULL too.
-    return re.search(r"\bNOT\s+NULL\b", code_only(clause), re.IGNORECASE) is not None
+    return code_only(text[clause_start : comma if comma >= 0 else end])
+
+
+def _required_default(span: Tokens) -> bool:
+    """Whether the finding is a DEFAULT of a NOT NULL column: the default is what fills the
+    existing rows, and without it the bare ADD COLUMN fails on a table that has rows (and DSQL
+    refuses the NOT NULL anyway: DSQL602)."""
+    if not span.ok or span[0].text.upper() != "DEFAULT":
+        return False
+    return re.search(r"\bNOT\s+NULL\b", _clause(span), re.IGNORECASE) is not None
+
+
+def _guarded(span: Tokens) -> str | None:
+    """Why the split cannot keep the guards of the ADD COLUMN: with IF NOT EXISTS on the
+    column, a column that exists already is left as it is, where the steps split off would
+    change it; with IF EXISTS on the table, the unique index step cannot say it (CREATE
+    INDEX has no such guard for its table). None: the steps keep them."""
+    if not span.ok:
+        return None
+    clause = _clause(span)
+    if re.match(r"\s*(?:COLUMN\s+)?IF\s+NOT\s+EXISTS\b", clause, re.IGNORECASE):
+        return (
+            "the column is added IF NOT EXISTS: where it exists already the ADD COLUMN leaves"
+            " it as it is, and the steps split off would give that column the default or"
+            " constraints"
+        )
+    table_guard = re.match(
+        r"\s*ALTER\s+TABLE\s+(?:ASYNC\s+)?IF\s+EXISTS\b",
+        code_only(span.statement.text),
+        re.IGNORECASE,
+    )
+    if table_guard and re.search(r"\bUNIQUE\b", clause, re.IGNORECASE):
+        return (
+            "the table is altered IF EXISTS, which the CREATE UNIQUE INDEX split off cannot"
+            " say: where the table is absent it would fail"
+        )
+    return None
 
 
 class _Steps:
     """The statements that follow the bare ADD COLUMN, in the order they must run."""
 
-    def __init__(self, table: str, bare_table: str, column: str, style: str) -> None:
-        self.table, self.bare_table, self.column, self.style = table, bare_table, column, style
+    def __init__(self, target: str, table: str, bare_table: str, column: str, style: str) -> None:
+        # `target`: what the ALTER TABLE steps alter, with the original's IF EXISTS and ONLY.
+        self.target, self.table, self.bare_table = target, table, bare_table
+        self.column, self.style = column, style
         self.lines: list[str] = []
         self.moved: list[str] = []
 
@@ -84,7 +117,7 @@ class _Steps:
 
     def default(self, expression: str, key: list[str]) -> None:
         t, c = self.table, self.column
-        self.sql(f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {expression};")
+        self.sql(f"ALTER TABLE {self.target} ALTER COLUMN {c} SET DEFAULT {expression};")
         keys = ", ".join(key) if key else "<primary key>"
         self.lines.append(
             "-- dsql-lint: backfill the existing rows in batches under DSQL's 3,000-row"
@@ -97,8 +130,8 @@ class _Steps:
         self.moved.append("DEFAULT")
 
     def not_valid(self, constraint: str, name: str, kind: str) -> None:
-        self.sql(f"ALTER TABLE {self.table} ADD CONSTRAINT {name} {constraint} NOT VALID;")
-        self.sql(f"ALTER TABLE ASYNC {self.table} VALIDATE CONSTRAINT {name};")
+        self.sql(f"ALTER TABLE {self.target} ADD CONSTRAINT {name} {constraint} NOT VALID;")
+        self.sql(f"ALTER TABLE ASYNC {self.target} VALIDATE CONSTRAINT {name};")
         self.moved.append(kind)
 
     def unique(self) -> None:
@@ -142,6 +175,9 @@ class SplitAddColumn(Action):
             )
         if _default_null(span):
             return FixAvailability.SAFE  # the column is NULL without it: nothing changes
+        guarded = _guarded(span)
+        if guarded is not None:
+            return NoFix(guarded)
         return None
 
     def adds(self, diag: Diagnostic, text: str) -> str | None:
@@ -196,7 +232,13 @@ class SplitAddColumn(Action):
     ) -> _Steps:
         name = tokens[column.name].text
         bare_table = tokens[layout.table[1] - 1].name
-        steps = _Steps(table_name(tokens, layout), bare_table, name, tokens[0].text)
+        steps = _Steps(
+            alter_target(tokens, layout),
+            table_name(tokens, layout),
+            bare_table,
+            name,
+            tokens[0].text,
+        )
         for part in parts:
             # The clause after the keyword (and after CONSTRAINT name), as written.
             keyword = part.start + (2 if part.name else 0)

@@ -22,6 +22,7 @@ from dsql_lint.fix.dependents import (
     array_literal_to_json,
     follow,
     in_statement,
+    money_number,
     norm_type,
     uncarried,
 )
@@ -370,6 +371,7 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
     body = range(part.start + 1, part.stop)
     if any(tokens[i].type is TokenType.ARRAY for i in body):
         return _array_default(tokens, body, old, new) if from_array and to_json else None
+    to_numeric = norm_type(new).startswith(("NUMERIC", "DECIMAL"))
     for i in body:
         token = tokens[i]
         if token.type is TokenType.STRING and from_array and to_json:
@@ -377,6 +379,12 @@ def convert_default(tokens: Tokens, column: locate.Column, old: str, new: str) -
             if literal is None:
                 return None
             edits.append(replace(token.start, token.end, literal))
+        if token.type is TokenType.STRING and to_numeric:
+            # money's text (`'$5.00'`), which numeric does not take, as its number
+            number = money_number(token.text[1:-1]) if token.text.startswith("'") else None
+            if number is None:
+                return None
+            edits.append(replace(token.start, token.end, number))
         if token.type is TokenType.DCOLON:
             end = _cast_end(tokens, i + 1, part.stop)
             cast = tokens.text(i + 1, end)

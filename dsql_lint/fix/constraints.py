@@ -146,7 +146,7 @@ class NotValid(Action):
         if layout is None:
             return None
         style = tokens[0].text
-        table = table_name(tokens, layout)
+        table = alter_target(tokens, layout)
         edits: list[Edit] = []
         names: list[str] = []
         for start, stop in layout.actions:
@@ -194,10 +194,21 @@ def unused_name(ctx: FixContext, name: str) -> str:
 
 
 def table_name(tokens: Tokens, layout: locate.Alter) -> str:
-    """The table of an ALTER TABLE as written, without ONLY (DSQL has no inheritance)."""
+    """The table of an ALTER TABLE as written, without ONLY: what another kind of statement
+    (CREATE INDEX, UPDATE) names."""
     start, stop = layout.table
     if tokens[start].is_word("ONLY"):
         start += 1
+    return tokens.text(start, stop)
+
+
+def alter_target(tokens: Tokens, layout: locate.Alter) -> str:
+    """What an ALTER TABLE alters as written: its IF EXISTS, ONLY and qualified name, which
+    every ALTER TABLE a fix writes from it keeps (without IF EXISTS a step fails where the
+    table is absent, which the original skipped)."""
+    start, stop = layout.table
+    if tokens[start - 2].is_word("IF") and tokens[start - 1].is_word("EXISTS"):
+        start -= 2
     return tokens.text(start, stop)
 
 

@@ -43,6 +43,8 @@ MOVING = frozenset({"fold-into-create"})
 # The fix actions that may add DDL after their finding's statement (a VALIDATE, the steps of a
 # split ADD COLUMN): DDL that a transaction holding the statement must have room for.
 ADDING = frozenset({"not-valid", "split-add-column"})
+# The fix actions that split a transaction: the DML of one must stay in one.
+SPLITTING = frozenset({"split-transaction"})
 # (code, start) of a finding -> the edits carrying the later statements to its fix.
 Followed = dict[tuple[str, int], "list[Edit]"]
 # (code, start) of a finding -> the edits carrying the later files to its fix, by path.
@@ -116,6 +118,7 @@ class FixJudge:
         elsewhere: Elsewhere = {}
         report = _moved_errors(report, actions)
         report = _added_ddl(report, actions)
+        report = _split_dml(report, actions)
         if _orm(report.source) or not any(
             _follows(d, actions) or _declined(d, actions) for d in report.diagnostics
         ):
@@ -202,7 +205,11 @@ class FixJudge:
     def settle_run(self, report: LintReport, options: LintOptions) -> LintReport:
         """`settle` for each file of a run, the files after it as its later ones (what `fix`
         of the same paths reads)."""
-        rules = [r for r in report.rules if r.fixer.get("action") in FOLLOWING | MOVING | ADDING]
+        rules = [
+            r
+            for r in report.rules
+            if r.fixer.get("action") in FOLLOWING | MOVING | ADDING | SPLITTING
+        ]
         codes = {r.code for r in rules}
         if not any(
             d.code in codes and (d.fix is not FixAvailability.NONE or d.fix_note)
@@ -262,8 +269,10 @@ def _declined(diag: Diagnostic, actions: Mapping[str, Action]) -> bool:
 
 def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
     """`report` with no fix for the findings whose fix moves their text into another statement
-    while an error of another rule is found in that text (a json column in a primary key,
-    DSQL307): the statement it moves into (the CREATE TABLE) would be refused instead."""
+    where that would change what the file does (fix.moves.why_not_moved: a statement between
+    the two uses the table, a CREATE TABLE IF NOT EXISTS), or while an error of another rule
+    is found in that text (a json column in a primary key, DSQL307): the statement it moves
+    into (the CREATE TABLE) would be refused instead."""
     moving = [
         k
         for k, d in enumerate(report.diagnostics)
@@ -273,17 +282,14 @@ def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileRepo
     ]
     if not moving:
         return report
+    from dsql_lint.fix.moves import why_not_moved
+
     diagnostics = list(report.diagnostics)
     for k in moving:
         diag = diagnostics[k]
-        table = _created_elsewhere(report, diag.statement)
-        if table is not None:
-            diagnostics[k] = dataclasses.replace(
-                diag,
-                fix=FixAvailability.NONE,
-                fix_note=f"{table} is not created earlier in this file: fix moves a key only"
-                " into a CREATE TABLE of the same file",
-            )
+        why = why_not_moved(report, diag.statement, diag.start)
+        if why is not None:
+            diagnostics[k] = dataclasses.replace(diag, fix=FixAvailability.NONE, fix_note=why)
     report = dataclasses.replace(report, diagnostics=diagnostics)
     errors: dict[int, list[Diagnostic]] = {}
     for d in report.diagnostics:
@@ -308,20 +314,6 @@ def _moved_errors(report: FileReport, actions: Mapping[str, Action]) -> FileRepo
                 " would refuse the statement it moves into instead",
             )
     return dataclasses.replace(report, diagnostics=diagnostics)
-
-
-def _created_elsewhere(report: FileReport, index: int) -> str | None:
-    """The table statement `index` alters when no CREATE TABLE of it comes before it in the
-    file (it is created in an earlier file, or never); None when it does, or when the
-    statements' uses were not recorded."""
-    uses = report.uses
-    if index >= len(uses) or uses[index] is None or uses[index].owner is None:
-        return None
-    table = uses[index].owner
-    for k in range(index):
-        if uses[k] is not None and uses[k].positions and table in uses[k].redefines:
-            return None
-    return table
 
 
 def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
@@ -353,6 +345,37 @@ def _added_ddl(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
         for k in adding[index]:
             diagnostics[k] = dataclasses.replace(
                 diagnostics[k], fix=FixAvailability.NONE, fix_note=note
+            )
+    return dataclasses.replace(report, diagnostics=diagnostics)
+
+
+def _split_dml(report: FileReport, actions: Mapping[str, Action]) -> FileReport:
+    """`report` with the split of a transaction unsafe where it would commit some of the
+    transaction's DML without the rest (a DDL between two DML statements that cannot move
+    before them: fix.transactions.hoisted): the writes were all or nothing, and after the
+    split a failure between the parts leaves the first."""
+    from dsql_lint.fix.transactions import hoisted
+
+    splitting = [
+        k
+        for k, d in enumerate(report.diagnostics)
+        if d.fix is FixAvailability.SAFE
+        and (action := actions.get(d.code)) is not None
+        and action.name in SPLITTING
+    ]
+    if not splitting:
+        return report
+    diagnostics = list(report.diagnostics)
+    notes: dict[int, str | None] = {}
+    for k in splitting:
+        tx = report.statements[diagnostics[k].statement].tx
+        if tx is None:
+            continue
+        if tx not in notes:
+            notes[tx] = hoisted([s for s in report.statements if s.tx == tx])[1]
+        if notes[tx] is not None:
+            diagnostics[k] = dataclasses.replace(
+                diagnostics[k], fix=FixAvailability.UNSAFE, fix_note=notes[tx]
             )
     return dataclasses.replace(report, diagnostics=diagnostics)
 

@@ -248,7 +248,7 @@ class Place:
                 known = self._uses.get(k)
                 readable = known is not None and known.readable and not known.routine
                 named = known.tables if readable else None
-                for word in _words(statement.text) if named is None else named:
+                for word in name_words(statement.text) if named is None else named:
                     self._index.setdefault(word, []).append(k)
         found = self._index.get(table, [])
         yield from found[bisect.bisect_left(found, start) :]
@@ -433,7 +433,7 @@ def _may_use(change: Change, uses: Uses, statement: Statement) -> bool:
         change.column in uses.columns
         or uses.writes
         or uses.trigger
-        or (uses.owner == change.table and change.column in _words(statement.text))
+        or (uses.owner == change.table and change.column in name_words(statement.text))
     )
 
 
@@ -466,10 +466,10 @@ def _names(parsed: Parsed) -> set[str]:
     tree = parsed.tree
     if tree is not None and not isinstance(tree, exp.Command):
         return {name for i in tree.find_all(exp.Identifier) if (name := _folded(i))}
-    return _words(parsed.statement.text)
+    return name_words(parsed.statement.text)
 
 
-def _words(text: str) -> set[str]:
+def name_words(text: str) -> set[str]:
     """The words of a text as names, folded as PostgreSQL folds them."""
     return {
         w[1:-1].replace('""', '"') if w.startswith('"') else w.lower() for w in _WORD.findall(text)
@@ -504,6 +504,14 @@ def _statement(change: Change, parsed: Parsed, place: Place, found: Followed) ->
     if isinstance(tree, exp.Alter) and owner(tree) == change.table:
         _types_altered(change, parsed, tree, place)
     handled: set[int] = set()
+    if isinstance(tree, exp.Alter) and owner(tree) == change.table:
+        # ALTER COLUMN ... SET DEFAULT names the column by an identifier, not a column
+        # reference: its value is judged here.
+        for action in tree.args.get("actions") or []:
+            default = action.args.get("default") if isinstance(action, exp.AlterColumn) else None
+            if default is not None and _folded(action.this) == change.column:
+                handled.update(id(n) for n in action.walk())
+                yield from _value(change, parsed, default, place)
     if isinstance(tree, exp.Insert):
         yield from _insert(change, parsed, tree, place, handled)
     elif isinstance(tree, exp.Copy):
@@ -591,7 +599,7 @@ def _body(change: Change, parsed: Parsed, tree: exp.Create, place: Place) -> Non
     not rewrite bodies, and PostgreSQL checks a LANGUAGE sql body against the new type when it
     creates the function (`RETURNS inet` of a text column, `cardinality()` of a jsonb one)."""
     body = tree.expression
-    words = _words(body.name) if isinstance(body, exp.Heredoc | exp.Literal) else set()
+    words = name_words(body.name) if isinstance(body, exp.Heredoc | exp.Literal) else set()
     if change.table in words and change.column in words:
         raise Declined(
             f"{_where(place, parsed)} uses {change.table}.{change.column} in the body of"
@@ -624,7 +632,7 @@ def _trigger_function(
             if defines is None or defines.group(1).strip('"').lower() != short:
                 continue
             body = _compared(change, text[defines.end() :])
-            if change.column in _words(body):
+            if change.column in name_words(body):
                 raise Declined(
                     f"{_where(place, parsed)}: a trigger on {change.table} runs {name}(),"
                     f" whose body ({where.line(k)}) uses {change.column}, which fix"
@@ -856,6 +864,12 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
         return  # text takes any value through its assignment cast
     if change.kind == "numeric" and _is_number(value):
         return  # as money does, numeric takes a number, rounded to its scale
+    if change.kind == "numeric" and isinstance(value, exp.Literal) and value.is_string:
+        number = money_number(value.this)
+        if number is not None:
+            start, end = node_span(parsed, value)
+            yield replace(start, end, number)
+            return
     if change.kind == "array-json":
         literal = array_json(value, change.numeric)
         if literal is not None:
@@ -866,6 +880,20 @@ def _value(change: Change, parsed: Parsed, value: exp.Expr, place: Place) -> Ite
         f"{_where(place, parsed)} writes {_short(value)} into {change.column},"
         f" which {change.new_type} does not take"
     )
+
+
+# money's text as its input takes it: `$1,234.50`, `-$5`, `5.25`.
+_MONEY = re.compile(r"\s*(-?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*")
+
+
+def money_number(text: str) -> str | None:
+    """A money literal's text (`$1,234.50`) as the number numeric takes (`1234.50`); None for
+    any other text."""
+    match = _MONEY.fullmatch(text)
+    if match is None:
+        return None
+    sign, whole, fraction = match.groups()
+    return sign + whole.replace(",", "") + (fraction or "")
 
 
 def _is_number(value: exp.Expr) -> bool:
@@ -964,9 +992,6 @@ def _use(
     if isinstance(parent, exp.EQ) and isinstance(parent.parent, exp.Update) and node is parent.this:
         handled.update(id(n) for n in parent.expression.walk())
         yield from _value(change, parsed, parent.expression, place)
-        return
-    if isinstance(parent, exp.AlterColumn) and parent.args.get("default") is not None:
-        yield from _value(change, parsed, parent.args["default"], place)
         return
     context = parent.sql(dialect="postgres") if parent is not None else column.sql()
     why = ""

@@ -73,7 +73,7 @@ CASES: list[tuple[str, str, Case, str]] = [
         Case(),
         "ALTER TABLE ONLY orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id)"
         " REFERENCES customers (id) NOT VALID;\n"
-        "ALTER TABLE ASYNC orders VALIDATE CONSTRAINT orders_customer_id_fkey;",
+        "ALTER TABLE ASYNC ONLY orders VALIDATE CONSTRAINT orders_customer_id_fkey;",
     ),
     (
         "unnamed constraints get PostgreSQL's next free name: the file's names are taken",

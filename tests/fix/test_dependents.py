@@ -129,13 +129,18 @@ def test_serial_to_uuid_declines_explicit_integer_keys() -> None:
     assert "writes `1` into id, which UUID does not take" in result.withdrawn[0]
 
 
-def test_money_to_numeric_takes_numbers_and_declines_currency_text() -> None:
+def test_money_to_numeric_takes_numbers_converts_currency_text_and_declines_the_rest() -> None:
     case = Case(unsafe=True)
     numbers = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, 0.5), (2, -12);\n"
     assert fix_text(numbers, case).text == numbers.replace("money", "NUMERIC(19, 2)")
-    currency = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, '$1.50');\n"
-    result = fix_text(currency, case)
-    assert result.text == currency
+    currency = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, '$1,001.50');\n"
+    assert fix_text(currency, case).text == (
+        "CREATE TABLE t (id int, v NUMERIC(19, 2));\nINSERT INTO t VALUES (1, 1001.50);\n"
+    )
+    # money's negative in parentheses: text fix does not read as a number
+    negative = "CREATE TABLE t (id int, v money);\nINSERT INTO t VALUES (1, '($1.50)');\n"
+    result = fix_text(negative, case)
+    assert result.text == negative
     assert "which NUMERIC(19, 2) does not take" in result.withdrawn[0]
 
 
@@ -147,7 +152,7 @@ def test_check_names_the_new_type_as_fix_writes_it(tmp_path: Path) -> None:
     sql = (
         "create table t (id uuid primary key, ip inet check (family(ip) = 4), a inet,\n"
         "  v money, w pg_catalog.money, x pg_catalog.money);\n"
-        "insert into t (id, v, w) values (gen_random_uuid(), '$1.50', '$2.00');\n"
+        "insert into t (id, v, w) values (gen_random_uuid(), '($1.50)', '($2.00)');\n"
     )
     (tmp_path / "V1__m.sql").write_text(sql)
     notes = [note for code, _, note in _check_folder(tmp_path) if code == "DSQL105" and note]
@@ -155,9 +160,9 @@ def test_check_names_the_new_type_as_fix_writes_it(tmp_path: Path) -> None:
         "the fix (`inet` -> `text`) would break: the statement uses ip as inet in "
         "`CHECK (FAMILY(ip) = 4)`",
         f"the fix (`money` -> `numeric(19, 2)`) would break: {tmp_path / 'V1__m.sql'}:3 writes "
-        "`'$1.50'` into v, which numeric(19, 2) does not take",
+        "`'($1.50)'` into v, which numeric(19, 2) does not take",
         f"the fix (`pg_catalog.money` -> `numeric(19, 2)`) would break: {tmp_path / 'V1__m.sql'}"
-        ":3 writes `'$2.00'` into w, which numeric(19, 2) does not take",
+        ":3 writes `'($2.00)'` into w, which numeric(19, 2) does not take",
     ]
     fixed, said = _fix_folder(tmp_path, sql)
     assert ", a text,\n" in fixed and "x numeric(19, 2));" in fixed
