@@ -101,14 +101,32 @@ def test_django_run_sql_reverse_sql_and_atomic_false() -> None:
     assert "python manage.py sqlmigrate shop 0002 | dsql-lint check -" in note.message
 
 
-def test_a_python_file_that_does_not_parse_is_said(tmp_path: Path) -> None:
-    folder = tmp_path / "versions"
-    folder.mkdir()
-    path = folder / "abc_x.py"
-    path.write_text("from alembic import op\n\ndef upgrade(:\n    pass\n")
-    found = findings(path)
-    assert [d.code for d in found] == ["DSQL007"]
-    assert "not read" in found[0].message
+@pytest.mark.parametrize(
+    ("folder", "text"),
+    [
+        ("versions", "from alembic import op\n\ndef upgrade(:\n    pass\n"),
+        (
+            "migrations",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration:\n"
+            "    operations = []\n",
+        ),
+    ],
+    ids=["alembic", "django"],
+)
+def test_a_migration_python_cannot_parse_is_an_error_at_its_line(
+    tmp_path: Path, folder: str, text: str
+) -> None:
+    """Its framework cannot run it either: an error (exit 1), not an info note, and never a
+    folder found empty; its bytes are left as they are by fix, and no cluster answer is
+    shown (nothing of it is sent)."""
+    path = tmp_path / folder / "0002_x.py"
+    path.parent.mkdir()
+    path.write_text(text)
+    report = lint_paths([str(path)], LintOptions())
+    found = [d for d in report.diagnostics if d.code not in RUNNER]
+    assert [(d.code, d.line, d.severity.value) for d in found] == [("DSQL010", 3, "error")]
+    assert found[0].message.endswith("not valid Python: invalid syntax (line 3)")
+    assert [answers for _, _, answers in report.answered()] == [()]
 
 
 def test_alembic_enums_and_identities(tmp_path: Path) -> None:

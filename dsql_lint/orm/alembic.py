@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 
 from dsql_lint.orm.alembic_env import Run, run_of
-from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
-from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
+from dsql_lint.orm.mapped import Builder, Note, Transaction
+from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of, unparsable
 from dsql_lint.syntax.source import STDIN, Source
 
 FRAMEWORK = "Alembic migration"
@@ -125,11 +125,11 @@ def ordered(paths: list[Path]) -> list[Path]:
     return out
 
 
-def read(source: Source) -> MappedSource:
+def read(source: Source) -> Source:
     try:
         file = PyFile(source.text)
     except (SyntaxError, ValueError) as err:
-        return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
+        return unparsable(source, err)
     reader = _Reader(file)
     upgrade = next(
         (n for n in file.tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"),

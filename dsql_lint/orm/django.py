@@ -41,8 +41,8 @@ from dsql_lint.orm.django_fields import (
 )
 from dsql_lint.orm.django_history import dependencies_of, state_before
 from dsql_lint.orm.django_state import Model, State, items, options_of
-from dsql_lint.orm.mapped import Builder, MappedSource, Note, Transaction
-from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of
+from dsql_lint.orm.mapped import Builder, Note, Transaction
+from dsql_lint.orm.pyliterals import PyFile, constant, keyword, name_of, unparsable
 from dsql_lint.syntax.source import Source
 
 FRAMEWORK = "Django migration"
@@ -131,11 +131,11 @@ def is_django(text: str) -> bool:
     return "from django.db import" in text and "migrations.Migration" in text
 
 
-def read(source: Source) -> MappedSource:
+def read(source: Source) -> Source:
     try:
         file = PyFile(source.text)
     except (SyntaxError, ValueError) as err:
-        return Builder().source(source, FRAMEWORK, [Note(0, 1, f"{FRAMEWORK}: not read: {err}")])
+        return unparsable(source, err)
     path = Path(source.path)
     app = path.parent.parent.name if path.parent.name == "migrations" else "app"
     migration = next((n for n in ast.walk(file.tree) if _is_migration(n)), None)

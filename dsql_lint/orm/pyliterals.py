@@ -6,8 +6,10 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
+from dataclasses import replace
 
 from dsql_lint.orm.mapped import Literal
+from dsql_lint.syntax.source import Problem, Source
 
 Piece = tuple[str, int, int]  # decoded text, original start, original end
 
@@ -17,6 +19,17 @@ _ESCAPES = {
     "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
     "t": "\t", "v": "\v",
 }  # fmt: skip
+
+
+def unparsable(source: Source, err: SyntaxError | ValueError) -> Source:
+    """`source`, a migration Python cannot parse (nor so its framework run): unreadable at the
+    error's line (DSQL010, an error: the run fails there), its bytes kept as they are."""
+    line = min(getattr(err, "lineno", None) or 1, source.line_count)
+    at = source.line_starts()[line - 1] if source.text else 0
+    what = getattr(err, "msg", None) or str(err)
+    message = f"not valid Python: {what} (line {line})"
+    problem = Problem(message, at, source.byte_offset(at), source.encode(), sent=False)
+    return replace(source, problem=problem)
 
 
 class PyFile:

@@ -45,9 +45,10 @@ class LintReport:
         answers = {rule.code: rule.dsql for rule in self.rules}
         for file in self.files:
             text = file.source.text
+            unsent = file.source.problem is not None and not file.source.problem.sent
             for diag in file.diagnostics:
                 recorded = answers.get(diag.code, ())
-                if not recorded:
+                if not recorded or unsent:
                     yield file, diag, ()
                     continue
                 start = _statement_start(file, diag)

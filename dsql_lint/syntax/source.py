@@ -58,6 +58,9 @@ class Problem:
     offset: int  # character offset in the Source's stand-in text
     byte: int  # byte offset in the file
     data: bytes = b""
+    # The bytes would reach the server, which answers them (an encoding it refuses); False
+    # where nothing is sent (a link to no file, a migration script that does not parse).
+    sent: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,13 +259,14 @@ def read_source(
                 raise InputError("no such file or directory", path) from None
             if strict:
                 raise InputError(BROKEN_LINK, path) from None
-            return Source(path, "", problem=Problem(BROKEN_LINK, 0, 0))
+            return Source(path, "", problem=Problem(BROKEN_LINK, 0, 0, sent=False))
         except IsADirectoryError:
             raise InputError("is a directory", path) from None
         except OSError as err:
             if strict:
                 raise InputError(err.strerror or "cannot read", path) from None
-            return Source(path, "", problem=Problem(err.strerror or "cannot read", 0, 0))
+            unread = Problem(err.strerror or "cannot read", 0, 0, sent=False)
+            return Source(path, "", problem=unread)
     source = _checked(decode(path, data), strict)
     if not orm or source.problem is not None or Path(path).suffix not in ORM_SUFFIXES:
         return source  # (the ORM readers, 70 ms of imports, only for a file they may read)
