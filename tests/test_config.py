@@ -33,6 +33,26 @@ def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_where_apply_runs_the_folder_a_copy_block_outside_a_transaction_has_no_row_limit(
+    tmp_path: Path,
+) -> None:
+    """apply sends it in transactions of 3,000 rows (README); in BEGIN ... COMMIT, or run by
+    psql or a framework, the rows share one transaction: DSQL718 there."""
+    rows = "".join(f"{i}\tv\n" for i in range(3001))
+    folder = tmp_path / "db"
+    folder.mkdir()
+    copy = f"COPY t (id, v) FROM stdin;\n{rows}\\.\n"
+    (folder / "V1__t.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY, v text);\n" + copy)
+    (folder / "V2__u.sql").write_text(f"BEGIN;\n{copy}COMMIT;\n")
+    (tmp_path / ".dsql-lint.yaml").write_text("migrations: db\n")
+    found = check(tmp_path, "--format", "json")
+    located = [(d["path"], d["code"]) for d in json.loads(found.stdout)["diagnostics"]]
+    assert located == [("db/V2__u.sql", "DSQL718")]
+    (tmp_path / ".dsql-lint.yaml").write_text("target: latest\n")  # psql runs each file
+    found = check(tmp_path, "--format", "json", "db")
+    assert [d["code"] for d in json.loads(found.stdout)["diagnostics"]].count("DSQL718") == 2
+
+
 def test_yaml_config_found_by_walking_up(tmp_path: Path) -> None:
     (tmp_path / ".dsql-lint.yaml").write_text("ignore: [DSQL101, array-column]\n")
     sub = tmp_path / "db" / "migrations"

@@ -884,6 +884,8 @@ class Linter:
         (judged in `_runs`, whose findings in this file are `carried`); `before`: the catalog
         and its statement count when the file began."""
         diagnostics = self._unless_gset(source, statements, results)
+        if not self.options.framework_transactions:
+            diagnostics = self._batched_copies(diagnostics, statements)
         diagnostics.extend(self._unreadable(source))
         diagnostics.extend(self._includes(source, statements))
         diagnostics.extend(self._unset_placeholders(source, statements))
@@ -953,6 +955,17 @@ class Linter:
         if not at_read or set_in_file(statements) is not None:
             return found
         return [d for d in found if id(d) not in at_read]
+
+    def _batched_copies(
+        self, diagnostics: list[Diagnostic], statements: list[Statement]
+    ) -> list[Diagnostic]:
+        """Where `dsql-lint apply` is the runner (a configuration's `migrations:` without a
+        `framework:`), a COPY block outside BEGIN ... COMMIT is sent in transactions of at
+        most 3,000 rows: no row limit holds for it there."""
+        codes = {rule.code for rule, _ in self.ruleset.copy_checks}
+        return [
+            d for d in diagnostics if d.code not in codes or statements[d.statement].tx is not None
+        ]
 
     def _unreadable(self, source: Source) -> list[Diagnostic]:
         rule = self.ruleset.special.get(UNREADABLE)
