@@ -165,13 +165,32 @@ def _blocks(text: str) -> list[_Block]:
     out = []
     for match in BLOCK.finditer(text):
         body = match.end()
-        close = re.compile(r"^[ \t]*\}", re.M).search(text, body)
-        end = close.end() if close else len(text)
+        end = _closing(text, body)
         block = _Block(match.group(1), match.group(2), match.start(), end, body)
         for line in re.finditer(r"[^\n]*", text[body : end - 1]):
             _line(block, text, body + line.start(), _code(line.group()))
         out.append(block)
     return out
+
+
+def _closing(text: str, body: int) -> int:
+    """Just past the `}` that ends a block whose body starts at `body`: the first outside a
+    string or a `//` comment, on a line of its own or not (`enum Role { USER ADMIN }`)."""
+    quoted, i = False, body
+    while i < len(text):
+        c = text[i]
+        if c == '"' and text[i - 1] != "\\":
+            quoted = not quoted
+        elif c == "\n":
+            quoted = False
+        elif not quoted and text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
+        elif not quoted and c == "}":
+            return i + 1
+        i += 1
+    return len(text)
 
 
 def _code(line: str) -> str:
@@ -198,8 +217,8 @@ def _line(block: _Block, text: str, at: int, line: str) -> None:
         block.attrs.extend(_attrs(line, at))
         return
     if block.kind == "enum":
-        value = re.match(r"[ \t]*(\w+)", line)
-        if value:
+        # One value a line, as Prisma writes them; several on a line each count.
+        for value in re.finditer(r"(?<![@\w])(\w+)", line.split("@", 1)[0]):
             start = at + value.start(1)
             block.fields.append(_Field(value.group(1), "", False, False, start, start, start))
         return

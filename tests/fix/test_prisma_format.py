@@ -34,3 +34,25 @@ def test_a_real_schema_fixed_is_what_prisma_format_writes(tmp_path: Path) -> Non
         schema.read_text()
         == (ROOT / "tests" / "data" / "prisma_hoppscotch_fixed.prisma").read_text()
     )
+
+
+def test_a_block_closed_on_its_own_line_ends_there(tmp_path: Path) -> None:
+    """`enum Role { USER ADMIN }` ends at its `}`: the enum's fix removes it alone, and the
+    model after it stays whole (the block ran on to the next `}` at a line's start, and the
+    fix removed the model `User` with it)."""
+    schema = tmp_path / "schema.prisma"
+    schema.write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n\n'
+        "enum Role { USER ADMIN }\n\n"
+        "model User {\n  id   String @id\n  role Role   @default(USER)\n}\n"
+        '\nmodel Post {\n  id String @id\n  note String @default("{ }") // a } here\n}\n'
+    )
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "dsql_lint", "fix", "--isolated", "--unsafe-fixes"]
+    subprocess.run([*command, str(schema)], capture_output=True, env=env, check=False)
+    fixed = schema.read_text()
+    assert "enum Role" not in fixed
+    assert 'model User {\n  id   String @id\n  role String @default("USER")\n}\n' in fixed
+    assert fixed.endswith(
+        'model Post {\n  id String @id\n  note String @default("{ }") // a } here\n}\n'
+    )
