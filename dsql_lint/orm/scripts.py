@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import builders, js_config, knex_schema, sequelize_schema, typeorm_schema
 from dsql_lint.orm import jsvalues as js
-from dsql_lint.orm.jsstrings import skip_space, string
+from dsql_lint.orm.jsstrings import code_spans, in_code, skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax import runners
 from dsql_lint.syntax.source import STDIN, Source
@@ -147,7 +145,7 @@ class _Literal:
 
 def read(source: Source, name: str) -> MappedSource:
     text = source.text
-    spans = _code_spans(text)
+    spans = code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
     mode = None if source.path == STDIN else js_config.transaction_mode(_folder(source), name)
@@ -158,7 +156,7 @@ def read(source: Source, name: str) -> MappedSource:
     tx.wrapped = wrapped
 
     def skipped(at: int) -> bool:
-        return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
+        return not in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
     knexed = _knex_transactions(text, skipped) if name == "Knex migration" else []
     found = _builder_calls(text, name, skipped, {k.param for k in knexed})
@@ -222,7 +220,7 @@ def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -
     if name not in WRAPPED or setting in UNWRAPPED:
         return False
     if setting in OPT_IN_ONLY:
-        return any(_in_code(spans, found.start()) for found in OPT_IN.finditer(text))
+        return any(in_code(spans, found.start()) for found in OPT_IN.finditer(text))
     return not _opts_out(text, spans)
 
 
@@ -242,7 +240,7 @@ def _refusals(text: str, spans: list[tuple[int, int]]) -> list[Note]:
     return [
         Note(found.start(), found.end(), message, refused=True)
         for found in OVERRIDE.finditer(text)
-        if _in_code(spans, found.start())
+        if in_code(spans, found.start())
     ]
 
 
@@ -289,8 +287,8 @@ def _opts_out(
     text: str, spans: list[tuple[int, int]] | None = None, pattern: re.Pattern[str] = OPT_OUT
 ) -> bool:
     """Whether the migration opts out of its transaction in its code (not in a comment)."""
-    spans = _code_spans(text) if spans is None else spans
-    return any(_in_code(spans, found.start()) for found in pattern.finditer(text))
+    spans = code_spans(text) if spans is None else spans
+    return any(in_code(spans, found.start()) for found in pattern.finditer(text))
 
 
 def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:
@@ -454,37 +452,11 @@ def _argument(text: str, at: int) -> tuple[_Literal | None, int]:
         return None, i
 
 
-def _code_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets that are comments or strings, so that a call named inside them is skipped."""
-    out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if text.startswith("//", i) or text.startswith("/*", i):
-            end = skip_space(text, i)
-            out.append((i, end))
-            i = end
-        elif c in "'\"`":
-            _, end = string(text, i)
-            if end <= i:
-                end = i + 1
-            out.append((i, end))
-            i = end
-        else:
-            i += 1
-    return out
-
-
-def _in_code(spans: list[tuple[int, int]], at: int) -> bool:
-    """Whether `at` is in no span (they are in order and do not overlap)."""
-    k = bisect_right(spans, (at, sys.maxsize)) - 1
-    return k < 0 or not spans[k][0] <= at < spans[k][1]
-
-
 def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Each `down` function's body, from its name to its closing brace."""
     out = []
     for match in DOWN.finditer(text):
-        if not _in_code(spans, match.start()):
+        if not in_code(spans, match.start()):
             continue
         brace = text.find("{", match.end())
         arrow = text.find("=>", match.end())
