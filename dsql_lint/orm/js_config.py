@@ -31,7 +31,7 @@ from pathlib import Path
 
 from dsql_lint.orm import jsvalues as js
 from dsql_lint.orm.jsstrings import code_spans, in_code
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 # Configuration file stems -> the keys naming the migrations folder, and whether they sit in
 # a `migrations: {...}` object (Knex's, MikroORM's) rather than anywhere in the file.
@@ -133,7 +133,7 @@ def _typeorm_scripts(folder: Path) -> list[_Script]:
     """The scripts of the package.json nearest above `folder` that run TypeORM's migrations."""
     for place in [folder, *folder.parents][:UP_TO]:
         path = place / "package.json"
-        if not path.is_file():
+        if not looked_for(path):
             continue
         try:
             scripts = json.loads(_text(path)).get("scripts")
@@ -197,7 +197,7 @@ def _typeorm_mode(folder: Path, scripts: list[_Script]) -> Mode | None:
     for script in scripts:
         named = script.package.parent / script.data_source if script.data_source else None
         config = (
-            _mode(named, "TypeORM migration") if named is not None and named.is_file() else found
+            _mode(named, "TypeORM migration") if named is not None and looked_for(named) else found
         )
         said = TYPEORM_TRANSACTION.get(script.transaction or "")
         if said is None:
@@ -266,7 +266,7 @@ def _configs(place: Path, stems: dict[str, object] | tuple[str, ...]) -> list[Pa
         for sub in PLACES:
             for suffix in SUFFIXES:
                 path = place / sub / f"{stem}{suffix}"
-                if path.is_file():
+                if looked_for(path):
                     out.append(path)
     return out
 
