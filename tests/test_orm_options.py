@@ -8,8 +8,11 @@ from pathlib import Path
 
 from dsql_lint.diagnostic import Diagnostic
 from dsql_lint.lint.pipeline import lint_paths
+from dsql_lint.orm import knex_schema
+from dsql_lint.orm.detect import read_given
+from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.settings import LintOptions
-from dsql_lint.syntax.source import expand_paths
+from dsql_lint.syntax.source import Source, expand_paths
 from tests.helpers import FIXTURES
 
 ORM = FIXTURES / "orm"
@@ -71,3 +74,83 @@ def test_a_commented_out_setting_is_no_setting(tmp_path: Path) -> None:
     assert ("1733000000003-Labels.ts", 5, "DSQL408") in at(findings(project / "src" / "migrations"))
     data_source.write_text(data_source.read_text().replace("// migrations", "migrations"))
     assert "DSQL408" not in {d.code for d in findings(project / "src" / "migrations")}
+
+
+def _mapped(path: Path, text: str | None = None) -> MappedSource:
+    text = path.read_text(encoding="utf-8") if text is None else text
+    reader = read_given(path, text)
+    assert reader is not None
+    return reader(Source(str(path), text))
+
+
+def _statements(mapped: MappedSource) -> list[str]:
+    """The statements a migration sends, its runner's BEGIN and COMMIT left out."""
+    sent = [s for s in mapped.text.split(";\n") if s.strip()]
+    return [s for s in sent if s not in ("BEGIN", "COMMIT")]
+
+
+# As knex 3.3.0's `toSQL()` printed fixtures/orm/knex-options under node 20 (a `?` of alterTable's
+# check is sent as `$N` by the PostgreSQL client's positionBindings, at run time).
+KNEX_OPTIONS_SENT = [
+    'create table "items" ("id" uuid, "cents" integer not null default \'0\' check ("cents" > 0)'
+    " constraint in_c check (\"cents\" in (1,2,'a''b')), \"code\" varchar(255) not null check"
+    ' ("code" between 1 and 5 or "code" between 10 and 20) check (length("code") >= 3) check'
+    ' ("code" ~ E\'^[a-z\\\\d]+$\'), "note" text, "on" boolean default \'1\', constraint'
+    ' "items_pkey" primary key ("id"), constraint cents_min check (cents > 5))',
+    "comment on table \"items\" is 'priced items'",
+    "comment on column \"items\".\"cents\" is 'it''s the price'",
+    'comment on column "items"."note" is NULL',
+    'create index "items_code_index" on "items" ("code")',
+    'alter table "items" add column "extra" integer check ("extra" < 0)',
+    'alter table "items" alter column "cents" drop default',
+    'alter table "items" alter column "cents" drop not null',
+    'alter table "items" alter column "cents" type integer using ("cents"::integer)',
+    'comment on column "items"."extra" is \'x\'',
+    'alter table "items" add constraint items_cents_1 check("cents" > 0)',
+    'alter table "items" add constraint "items"_1 check(cents < $1 and $2$3 > 0)',
+    'alter table "items" add constraint c7 check(cents <> 7)',
+    "comment on table \"items\" is 'changed'",
+]
+
+
+def test_knex_column_modifiers_and_table_methods_are_sent_as_knex_writes_them() -> None:
+    """Comments, the check modifiers, `defaultTo`'s quoting, `nullable(false)` and alterTable's
+    check with bindings, statement for statement as knex 3.3.0 sends them; the one run-time
+    failure (alterTable's check drops its bindings) said at the call."""
+    path = ORM / "knex-options" / "migrations" / "20260101000000_options.js"
+    mapped = _mapped(path)
+    assert _statements(mapped) == KNEX_OPTIONS_SENT
+    [note] = mapped.notes
+    line = mapped.original[: note.start].count("\n") + 1
+    assert (line, note.unread) == (26, True)
+    assert "drops its bindings" in note.message
+
+
+# knex 3.3.0 lib/schema/columnbuilder.js: the column builder's modifiers, its index, primary and
+# unique, the foreign key's chain and alterTable's `alter`, each with arguments it takes.
+KNEX_MODIFIERS = {
+    "default": "(1)", "defaultsTo": "(1)", "defaultTo": "(1)", "unsigned": "()",
+    "nullable": "()", "notNullable": "()", "notNull": "()", "first": "()", "after": "('a')",
+    "comment": "('c')", "collate": "('C')", "checkPositive": "()", "checkNegative": "()",
+    "checkIn": "([1])", "checkNotIn": "([1])", "checkBetween": "([1, 2])",
+    "checkLength": "('<', 9)", "checkRegex": "('x')", "index": "()", "primary": "()",
+    "unique": "()", "references": "('t.id')", "check": "('c > 0')",
+}  # fmt: skip
+
+
+def test_every_knex_column_modifier_is_written_or_said_never_dropped() -> None:
+    """Each modifier changes the SQL, is one knex's PostgreSQL dialect sends nothing for
+    (MySQL's), or is reported at it (DSQL016); so is one knex does not have."""
+    plain = "exports.up = (knex) => knex.schema.createTable('t', (t) => { t.integer('c')%s; });\n"
+    path = Path("migrations/20260101_m.js")
+    bare = _statements(_mapped(path, plain % ""))
+    for modifier, args in {**KNEX_MODIFIERS, "frobnicate": "()"}.items():
+        mapped = _mapped(path, plain % f".{modifier}{args}")
+        changed = _statements(mapped) != bare
+        said = [
+            n for n in mapped.notes if n.unread and f".{modifier}" in mapped.original[n.start :]
+        ]
+        assert changed or said or modifier in knex_schema.MYSQL_ONLY, modifier
+    # (knex 3.3.0 has no column `check`: its compiler throws on one; "frobnicate" is no modifier.)
+    for modifier in ("check", "frobnicate"):
+        assert _mapped(path, plain % f".{modifier}()").notes, modifier

@@ -413,6 +413,8 @@ def _translated(
         build.add(";\n", statement.end - 1, statement.end)
     for start, end, what in call.unread:
         notes.append(Note(start, end, f"{name}: {what} is not checked: {NOT_READ}", unread=True))
+    for start, end, message in call.warnings:
+        notes.append(Note(start, end, f"{name}: {message}", unread=True))
 
 
 NOT_READ = (
