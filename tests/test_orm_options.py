@@ -154,3 +154,20 @@ def test_every_knex_column_modifier_is_written_or_said_never_dropped() -> None:
     # (knex 3.3.0 has no column `check`: its compiler throws on one; "frobnicate" is no modifier.)
     for modifier in ("check", "frobnicate"):
         assert _mapped(path, plain % f".{modifier}()").notes, modifier
+
+
+def test_findings_one_call_gets_twice_each_name_their_statement() -> None:
+    """A CharField/TextField with `db_index=True` makes Django send its index and the `_like`
+    pattern index, both found at the field: each DSQL301 names its index; a finding alone at
+    its place is worded as before."""
+    path = ORM / "django-fields" / "shop" / "migrations" / "0001_field_options.py"
+    found = [d for d in findings(path) if d.code == "DSQL301"]
+    slug = [d.message for d in found if d.line == 27]
+    assert slug == [
+        'DSQL builds indexes only with CREATE INDEX ASYNC (`CREATE INDEX "shop_customer_slug_'
+        'ff81e9d2" ON "shop_customer"`)',
+        'DSQL builds indexes only with CREATE INDEX ASYNC (`CREATE INDEX "shop_customer_slug_'
+        'ff81e9d2_like" ON "shop_customer"`)',
+    ]
+    alone = [d.message for d in found if d.line == 17]
+    assert alone == ["DSQL builds indexes only with CREATE INDEX ASYNC"]
