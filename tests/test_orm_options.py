@@ -171,3 +171,65 @@ def test_findings_one_call_gets_twice_each_name_their_statement() -> None:
     ]
     alone = [d.message for d in found if d.line == 17]
     assert alone == ["DSQL builds indexes only with CREATE INDEX ASYNC"]
+
+
+# What Rails' PostgreSQL adapter sends for fixtures/orm/rails-options (activerecord 6.1.7's
+# schema_creation.rb and schema_statements.rb as Debian ships them; 7.x's timestamp(6) and
+# virtual columns recalled), in its order: DROP for `force:`, the table, its indexes, then its
+# comments.
+RAILS_OPTIONS_SENT = [
+    'DROP TABLE IF EXISTS "items" CASCADE',
+    'CREATE TABLE IF NOT EXISTS "items" (\n    "id" UUID DEFAULT gen_random_uuid() PRIMARY KEY,'
+    '\n    "code" CHARACTER VARYING(12) COLLATE "C" NOT NULL,\n    "name" CHARACTER VARYING'
+    ' COLLATE "en_US",\n    "small" SMALLINT,\n    "price" DECIMAL(10,2),\n    "ratio"'
+    ' DECIMAL(5),\n    "seen_at" TIMESTAMP(3),\n    "tags" TEXT[] DEFAULT \'{}\',\n'
+    '    "upper_name" CHARACTER VARYING GENERATED ALWAYS AS (upper(name)) STORED,\n'
+    '    "created_at" TIMESTAMP(6) NOT NULL,\n    "updated_at" TIMESTAMP(6) NOT NULL\n)',
+    'CREATE UNIQUE INDEX "index_items_on_code" ON "items" ("code")',
+    'CREATE INDEX "index_items_on_name" ON "items" ("name")',
+    "COMMENT ON TABLE \"items\" IS 'what we sell'",
+    "COMMENT ON COLUMN \"items\".\"code\" IS 'it''s the code'",
+    'ALTER TABLE "items" ADD COLUMN "note" TEXT',
+    'COMMENT ON COLUMN "items"."note" IS \'free text\'',
+    'CREATE INDEX IF NOT EXISTS "index_items_on_name" ON "items" ("name") WHERE name IS NOT NULL',
+]
+
+
+def test_rails_options_are_sent_as_the_postgresql_adapter_writes_them() -> None:
+    path = ORM / "rails-options" / "db" / "migrate" / "20260101000000_options.rb"
+    mapped = _mapped(path)
+    assert _statements(mapped) == RAILS_OPTIONS_SENT
+    said = [(d.line, d.code, d.message.split(" is ")[0]) for d in findings(path)]
+    assert (17, "DSQL007", "Rails migration: `include:` of `add_index`") in said
+    assert ("DSQL109", 6) in [(d.code, d.line) for d in findings(path)]  # COLLATE "C" too
+
+
+# Rails' column options (the migrations guide's "Column Modifiers", the PostgreSQL adapter's
+# `array:`, TableDefinition#column's `index:`, 7.x's `if_not_exists:`), each with a value.
+RAILS_COLUMN_OPTIONS = {
+    "limit": "8", "default": '"x"', "null": "false", "precision": "3", "scale": "2",
+    "comment": '"c"', "collation": '"C"', "index": "true", "array": "true",
+    "if_not_exists": "true", "primary_key": "true", "first": "true", "after": ":id",
+    "unsigned": "true", "auto_increment": "true", "frobnicate": "true",
+}  # fmt: skip
+MYSQL_ONLY = {"first", "after", "unsigned", "auto_increment"}  # PostgreSQL's adapter: nothing
+NO_SQL_HERE = {"if_not_exists", "precision", "scale"}  # create_table's string column: none
+
+
+def test_every_rails_column_option_is_written_or_said_never_dropped() -> None:
+    """Each option changes the SQL, is one PostgreSQL's adapter ignores (MySQL's, or one that
+    has no effect on a string column in create_table), or is said at the option (DSQL007)."""
+    migration = (
+        "class M < ActiveRecord::Migration[7.1]\n  def change\n"
+        "    create_table :t do |t|\n      t.string :c%s\n    end\n  end\nend\n"
+    )
+    path = Path("db/migrate/20260101000000_m.rb")
+    bare = _statements(_mapped(path, migration % ""))
+    for option, value in RAILS_COLUMN_OPTIONS.items():
+        mapped = _mapped(path, migration % f", {option}: {value}")
+        said = [n for n in mapped.notes if f"`{option}:`" in n.message]
+        changed = _statements(mapped) != bare
+        assert changed or said or option in MYSQL_ONLY | NO_SQL_HERE, option
+    assert [
+        n for n in _mapped(path, migration % ", frobnicate: 1").notes if "frobnicate" in n.message
+    ]
