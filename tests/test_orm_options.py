@@ -272,3 +272,27 @@ def test_every_django_field_option_is_written_or_said_never_dropped() -> None:
         mapped = _mapped(path, migration % f", {option}")
         said = [n for n in mapped.notes if f"`{option.split('=')[0]}=`" in n.message]
         assert said or _statements(mapped) != bare, option
+
+
+# What typeorm 1.1.4's PostgresQueryRunner sends for fixtures/orm/typeorm-options, read from
+# its source (buildCreateColumnSql: the identity's `generatedIdentity`, GENERATED ALWAYS AS ...
+# STORED, CHARACTER SET and COLLATE; createFullType's spatial type; createTable's table comment
+# after the table, and no column comment; addColumn's COMMENT ON COLUMN, escapeComment).
+TYPEORM_OPTIONS_SENT = [
+    'CREATE TABLE "items" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "code" varchar(12)'
+    ' COLLATE "C" NOT NULL, "upper_code" varchar GENERATED ALWAYS AS (upper(code)) STORED, "place"'
+    ' geometry(Point,4326), "stamp" int NOT NULL, CONSTRAINT "items_pk" PRIMARY KEY ("id"))',
+    "COMMENT ON TABLE \"items\" IS 'what we sell'",
+    'ALTER TABLE "items" ADD "note" text',
+    "COMMENT ON COLUMN \"items\".\"note\" IS 'it''s free'",
+]
+
+
+def test_typeorm_column_and_table_options_are_sent_as_its_query_runner_writes_them() -> None:
+    """And an option it does not know, or one whose SQL is not written (a generated column's
+    typeorm_metadata row, `exclusions`), said where it is written (DSQL016)."""
+    path = ORM / "typeorm-options" / "src" / "migrations" / "1733000000000-Options.ts"
+    mapped = _mapped(path)
+    assert _statements(mapped) == TYPEORM_OPTIONS_SENT
+    said = [d.line for d in findings(path) if d.code == "DSQL016"]
+    assert said == [14, 16, 18]
