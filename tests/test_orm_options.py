@@ -296,3 +296,24 @@ def test_typeorm_column_and_table_options_are_sent_as_its_query_runner_writes_th
     assert _statements(mapped) == TYPEORM_OPTIONS_SENT
     said = [d.line for d in findings(path) if d.code == "DSQL016"]
     assert said == [14, 16, 18]
+
+
+# What sequelize 6.37.7's PostgreSQL query generator printed under node 20 for
+# fixtures/orm/sequelize-options (normalizeAttribute, attributesToSQL, createTableQuery,
+# addColumnQuery), its runs of blanks folded; each `; COMMENT ON` part of its query string.
+SEQUELIZE_OPTIONS_SENT = [
+    'CREATE TABLE IF NOT EXISTS "items" ("id" SERIAL, "code" VARCHAR(12) NOT NULL, "owner_id"'
+    ' INTEGER REFERENCES "owners" ("id") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, "note"'
+    ' TEXT, PRIMARY KEY ("id"))',
+    "COMMENT ON TABLE \"items\" IS 'what we sell'",
+    "COMMENT ON COLUMN \"items\".\"code\" IS 'it''s the code'",
+    'ALTER TABLE "public"."items" ADD COLUMN "size" INTEGER',
+    'COMMENT ON COLUMN "public"."items"."size" IS \'free\'',
+]
+
+
+def test_sequelize_attribute_options_are_sent_as_its_query_generator_writes_them() -> None:
+    path = ORM / "sequelize-options" / "migrations" / "20260101000000-options.js"
+    assert _statements(_mapped(path)) == SEQUELIZE_OPTIONS_SENT
+    said = [(d.line, d.code) for d in findings(path) if "frobnicate" in d.message]
+    assert said == [(17, "DSQL016")]
