@@ -313,7 +313,17 @@ SEQUELIZE_OPTIONS_SENT = [
 
 
 def test_sequelize_attribute_options_are_sent_as_its_query_generator_writes_them() -> None:
+    """Each query string with its `; COMMENT ON` parts runs as one transaction (PostgreSQL's
+    implicit one): a second DDL in it is DSQL401, with the help in Sequelize's terms."""
     path = ORM / "sequelize-options" / "migrations" / "20260101000000-options.js"
     assert _statements(_mapped(path)) == SEQUELIZE_OPTIONS_SENT
-    said = [(d.line, d.code) for d in findings(path) if "frobnicate" in d.message]
+    found = findings(path)
+    said = [(d.line, d.code) for d in found if "frobnicate" in d.message]
     assert said == [(17, "DSQL016")]
+    twice = [d for d in found if d.code == "DSQL401"]
+    assert [(d.line, d.message.split(" in ")[0]) for d in twice] == [
+        (11, "This is DDL statement number 3"),
+        (19, "This is DDL statement number 2"),
+        (21, "This is DDL statement number 2"),
+    ]
+    assert all("same query string" in (d.suggestion or "") for d in twice)

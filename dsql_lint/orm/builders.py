@@ -27,6 +27,9 @@ class Sql:
     start: int
     end: int
     pieces: list[Piece] = field(default_factory=list)
+    # Sent in the same query string as the statement before it, which PostgreSQL runs as one
+    # transaction with it when no transaction is open (Sequelize's `; COMMENT ON ...`).
+    joined: bool = False
 
     def add(self, text: str, at: js.Value | tuple[int, int] | None = None) -> Sql:
         start, end = (

@@ -119,6 +119,16 @@ MANAGED_HOW = {
         "transaction: give each DDL its own migration, outside `knex.transaction`"
     ),
 }
+# A library that sends several statements in one query string, which PostgreSQL runs as one
+# transaction (the builders mark them `Sql.joined`).
+ONE_QUERY_HOW = {
+    "Sequelize migration": (
+        "Sequelize sends a `comment` (a column's, createTable's) in the same query string as its "
+        "table or column, `; COMMENT ON ...`, which PostgreSQL runs as one transaction: leave "
+        "`comment` out and write the COMMENT ON with `queryInterface.sequelize.query(...)` on "
+        "its own"
+    ),
+}
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
@@ -161,7 +171,7 @@ def read(source: Source, name: str) -> MappedSource:
     knexed = _knex_transactions(text, skipped) if name == "Knex migration" else []
     found = _builder_calls(text, name, skipped, {k.param for k in knexed})
     managed = _managed(text, skipped) if name == "Sequelize migration" else []
-    reader, current = js.Reader(text), None
+    reader, current, one_query = js.Reader(text), None, False
     covered = [(f.start, f.end) for f in found]
     events: list[tuple[int, object]] = [(f.start, f.translation) for f in found]
     for match in CALL.finditer(text):
@@ -185,7 +195,7 @@ def read(source: Source, name: str) -> MappedSource:
             tx.wrapped = wrapped or inside is not None
             current = inside
         if isinstance(event, builders.Translation):
-            _translated(build, tx, event, notes, name)
+            one_query |= _translated(build, tx, event, notes, name)
             continue
         assert isinstance(event, re.Match)
         literal, arg_end = _argument(text, event.end())
@@ -202,7 +212,9 @@ def read(source: Source, name: str) -> MappedSource:
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
-    if tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
+    if one_query and name in ONE_QUERY_HOW:  # its query strings' implicit transactions
+        hints.update(dict.fromkeys(TRANSACTION_RULES, ONE_QUERY_HOW[name]))
+    elif tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
         hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
     # A setting other than the default runs no transaction across migrations.
     run = _run(source, name) if tx.opened and wrapped and not setting else ""
@@ -403,18 +415,28 @@ def _builder_calls(
 
 def _translated(
     build: Builder, tx: Transaction, call: builders.Translation, notes: list[Note], name: str
-) -> None:
+) -> bool:
     """A builder call's statements, each sent as its library sends it, and a warning for
-    each part of it that was not read."""
-    for statement in call.statements:
+    each part of it that was not read. Statements sent in one query string run in one
+    transaction outside any other (PostgreSQL's implicit transaction); whether one did."""
+    outer, joined, opened = tx.wrapped, False, False
+    statements = call.statements
+    for k, statement in enumerate(statements):
+        together = k + 1 < len(statements) and statements[k + 1].joined
+        if together and not statement.joined and not outer:
+            tx.wrapped = joined = opened = True
         tx.write(statement.start, statement.end)
         for text, start, end in statement.pieces:
             build.add(text, start, end)
         build.add(";\n", statement.end - 1, statement.end)
+        if not together and opened:  # the query string's end commits it
+            tx.close(statement.end - 1, statement.end)
+            opened = False
     for start, end, what in call.unread:
         notes.append(Note(start, end, f"{name}: {what} is not checked: {NOT_READ}", unread=True))
     for start, end, message in call.warnings:
         notes.append(Note(start, end, f"{name}: {message}", unread=True))
+    return joined
 
 
 NOT_READ = (

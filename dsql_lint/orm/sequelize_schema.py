@@ -132,9 +132,9 @@ def _create_table(out: Translation, call: js.Call) -> None:
     table_comment = options.get("comment") if isinstance(options, js.Obj) else None
     said = _comment(table_comment) if table_comment is not None else None
     if said is not None and table_comment is not None:
-        out.sql(call).add(f"COMMENT ON TABLE {quote(table)} IS {said}", table_comment)
+        out.sql(call).add(f"COMMENT ON TABLE {quote(table)} IS {said}", table_comment).joined = True
     for text, at in comments:
-        out.sql(call).add(text, at)
+        out.sql(call).add(text, at).joined = True
 
 
 def _add_column(out: Translation, call: js.Call) -> None:
@@ -153,7 +153,7 @@ def _add_column(out: Translation, call: js.Call) -> None:
     comment = _comment(definition.comment) if definition.comment is not None else None
     if comment is not None and definition.comment is not None:  # (`; COMMENT ON` in its query)
         sql = f"COMMENT ON COLUMN {quote('public.' + table)}.{quote(column)} IS {comment}"
-        out.sql(call).add(sql, definition.comment)
+        out.sql(call).add(sql, definition.comment).joined = True
 
 
 def _change_column(out: Translation, call: js.Call) -> None:
