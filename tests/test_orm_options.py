@@ -326,4 +326,16 @@ def test_sequelize_attribute_options_are_sent_as_its_query_generator_writes_them
         (19, "This is DDL statement number 2"),
         (21, "This is DDL statement number 2"),
     ]
-    assert all("same query string" in (d.suggestion or "") for d in twice)
+    assert all("one query string" in (d.suggestion or "") for d in twice)
+
+
+def test_sequelize_add_column_sends_its_enum_type_in_the_same_query_string() -> None:
+    """addColumnQuery puts the ENUM's `DO ...;` before the ALTER TABLE in one string, as
+    sequelize 6.37.7 printed it: one transaction of its own."""
+    text = (
+        "module.exports = { async up(queryInterface, Sequelize) {\n"
+        '  await queryInterface.addColumn("items", "kind", { type: Sequelize.ENUM("a", "b") });\n'
+        "} };\n"
+    )
+    sent = _mapped(Path("migrations/20260101-enum.js"), text).text.split(";\n")
+    assert [s.split(" ", 1)[0] for s in sent if s] == ["BEGIN", "DO", "ALTER", "COMMIT"]

@@ -123,10 +123,10 @@ MANAGED_HOW = {
 # transaction (the builders mark them `Sql.joined`).
 ONE_QUERY_HOW = {
     "Sequelize migration": (
-        "Sequelize sends a `comment` (a column's, createTable's) in the same query string as its "
-        "table or column, `; COMMENT ON ...`, which PostgreSQL runs as one transaction: leave "
-        "`comment` out and write the COMMENT ON with `queryInterface.sequelize.query(...)` on "
-        "its own"
+        "Sequelize sends some calls as one query string (a `comment`'s `; COMMENT ON ...` after "
+        "its table or column, addColumn's ENUM type before it), which PostgreSQL runs as one "
+        "transaction: leave `comment` out and write the COMMENT ON with "
+        "`queryInterface.sequelize.query(...)` on its own"
     ),
 }
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")

@@ -147,6 +147,7 @@ def _add_column(out: Translation, call: js.Call) -> None:
         return
     out.statements.extend(definition.before)
     sql = out.sql(call).add(f"ALTER TABLE {quote('public.' + table)} ADD COLUMN ", name_span(call))
+    sql.joined = bool(definition.before)  # addColumnQuery: an ENUM's `DO ...;` first, one string
     sql.add(quote(column) + " ", _arg(call, 1))
     for text, at in definition.parts:
         sql.add(text, at)
