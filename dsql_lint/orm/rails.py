@@ -66,9 +66,9 @@ SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "serial": "SERIAL"}
 # 6.1.7 from Debian's ruby-activerecord: abstract/schema_statements.rb `create_table`,
 # `add_column`, `add_index_options`; abstract/schema_creation.rb; postgresql/schema_creation.rb
 # and schema_statements.rb; what 7.x changed is recalled: datetime's default precision 6). An
-# option not listed is said where it is written (DSQL007), never dropped. `charset:` and
-# `first:`/`after:`/`unsigned:`/`auto_increment:` are MySQL's: the PostgreSQL adapter writes
-# nothing for them.
+# option not listed is said where it is written (DSQL007), never dropped. create_table's
+# `charset:` and `collation:` and a column's `first:`/`after:`/`unsigned:`/`auto_increment:`
+# are MySQL's: the PostgreSQL adapter writes nothing for them.
 TABLE_OPTIONS = {
     "id", "primary_key", "force", "if_not_exists", "temporary", "comment", "default",
     "charset", "collation",
@@ -370,10 +370,9 @@ class _Reader:
         if len(names) < 3:
             self.unread.append(("add_column", start, end))
             return
+        # (add_column's `index:` makes no index: its AlterTable sends only the column)
         self._unknown("add_column", at, end, COLUMN_OPTIONS - {"index"})
         options = dict(OPTION.findall(rest))
-        if "index" in options:
-            self._unsaid("add_column", "index", start, end)
         self.build.add(f'ALTER TABLE "{names[0]}" ADD COLUMN "{names[1]}" ', start, end)
         self._type(names[2], options, start, end)
         self.build.add(";\n", end - 1, end)
