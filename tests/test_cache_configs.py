@@ -112,3 +112,21 @@ def test_an_edited_configuration_gives_the_new_answer_with_the_cache_on(
     assert after == check("--no-cache", str(checked))
     config.write_text(config.read_text().replace(new, old))
     assert check(str(checked)) == before
+
+
+@pytest.mark.parametrize("project", list(EDITS), ids=lambda f: f.__name__)
+def test_a_configuration_created_after_a_cached_run_gives_the_new_answer(
+    findings_cache: Path, tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The places a reader looked for a configuration and found none are kept with the entry:
+    creating one there is a miss, as editing one is (either setting: one of them is the
+    default's)."""
+    monkeypatch.chdir(tmp_path)
+    checked, config = project(tmp_path)
+    old, new = EDITS[project]
+    for text in (config.read_text(), config.read_text().replace(old, new)):
+        config.unlink()
+        before = check(str(checked))
+        assert check(str(checked)) == before  # (a second run: from the cache)
+        config.write_text(text)
+        assert check(str(checked)) == check("--no-cache", str(checked))

@@ -6,8 +6,8 @@ the rule files, the options, the file's path and bytes and, because the schema c
 over from file to file, the key of the file before it. So a changed file is checked again with
 every file after it, and a migration added at the end of a folder is the only one parsed.
 An entry also lists the framework configuration files read before it was written
-(syntax/config_reads.py: config.toml, a knexfile, env.py...) with their digests, and is a miss
-once one of them changed.
+(syntax/config_reads.py: config.toml, a knexfile, env.py...) with their digests, and the places
+looked for one where none was, and is a miss once one of them changed or appeared.
 
 Entries are JSON files in the user's cache directory (`$XDG_CACHE_HOME/dsql-lint/findings`):
 data, never code, whoever wrote them. Anything unreadable or malformed is a miss. `--no-cache`

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -795,6 +796,20 @@ SAVEPOINT = (
 )
 
 
+def _told_apart(statements: list[Statement], diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings that would read the same at the same place of a framework's file (one call
+    writes two statements: a Django field's index and its `_like` twin) each name the
+    statement they are on, its words up to its first parenthesis."""
+    said = Counter((d.code, d.line, d.col, d.message) for d in diagnostics)
+    out = []
+    for d in diagnostics:
+        if said[d.code, d.line, d.col, d.message] > 1 and 0 <= d.statement < len(statements):
+            head = " ".join(statements[d.statement].body.split("(", 1)[0].split())
+            d = replace(d, message=f"{d.message} (`{head}`)")
+        out.append(d)
+    return out
+
+
 def _generated(source: MappedSource, diag: Diagnostic) -> str | None:
     """Why a finding outside the file's SQL text has no fix: its SQL is generated."""
     if diag.fix is FixAvailability.NONE and not diag.fix_note:
@@ -913,6 +928,7 @@ class Linter:
                 )
                 for d in diagnostics
             ]
+            diagnostics = _told_apart(statements, diagnostics)
             diagnostics.extend(self._orm_notes(source))
         # By place in the file: a framework file's SQL is not in its lines' order (a column's
         # DEFAULT is written after its type, an index after its table).

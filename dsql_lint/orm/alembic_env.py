@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dsql_lint.orm.pyliterals import constant, keyword, name_of
 from dsql_lint.syntax import alembic_config
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Run:
 
 def run_of(revision: Path) -> Run:
     env = _env_path(revision)
-    if not env.is_file():
+    if not looked_for(env):
         return Run(env, False, False)
     try:
         tree = ast.parse(config_text(env, errors="replace"))
@@ -48,7 +48,7 @@ def _env_path(revision: Path) -> Path:
         if inside and found.script is not None:
             return found.script.resolve() / "env.py"
     beside = folder / "env.py"  # a script_location holding its revisions itself
-    return beside if beside.is_file() else folder.parent / "env.py"
+    return beside if looked_for(beside) else folder.parent / "env.py"
 
 
 def _per_migration(tree: ast.Module) -> bool | None:

@@ -27,6 +27,9 @@ class Sql:
     start: int
     end: int
     pieces: list[Piece] = field(default_factory=list)
+    # Sent in the same query string as the statement before it, which PostgreSQL runs as one
+    # transaction with it when no transaction is open (Sequelize's `; COMMENT ON ...`).
+    joined: bool = False
 
     def add(self, text: str, at: js.Value | tuple[int, int] | None = None) -> Sql:
         start, end = (
@@ -44,6 +47,7 @@ class Translation:
     end: int
     statements: list[Sql] = field(default_factory=list)
     unread: list[tuple[int, int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, int, str]] = field(default_factory=list)
 
     def sql(self, at: js.Value | None = None) -> Sql:
         start, end = (at.start, at.end) if at is not None else (self.start, self.end)
@@ -53,6 +57,10 @@ class Translation:
 
     def not_read(self, at: js.Value, what: str) -> None:
         self.unread.append((at.start, at.end, what))
+
+    def warn(self, at: js.Value, message: str) -> None:
+        """What the library does with a call that stops the run, said at the call."""
+        self.warnings.append((at.start, at.end, message))
 
 
 # A library's translator: the call expression found at a receiver, the receiver's name.

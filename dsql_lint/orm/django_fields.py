@@ -48,6 +48,22 @@ LENGTHS = {
     "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100,
     "FilePathField": 100,
 }  # fmt: skip
+# The keyword arguments of Django 5.2's fields (db/models/fields/__init__.py, related.py,
+# files.py, json.py, generated.py, contrib/postgres/fields): each either writes no SQL (a
+# form's or the ORM's business), or is written by this reader (`db_comment`, `db_collation`,
+# `db_default`...). Any other is said at the keyword (DSQL007), never passed over silently.
+FIELD_OPTIONS = {
+    "verbose_name", "name", "primary_key", "max_length", "unique", "blank", "null",
+    "db_index", "default", "editable", "serialize", "unique_for_date", "unique_for_month",
+    "unique_for_year", "choices", "help_text", "db_column", "auto_created", "validators",
+    "error_messages", "db_comment", "db_default", "db_collation", "auto_now", "auto_now_add",
+    "max_digits", "decimal_places", "to", "on_delete", "related_name", "related_query_name",
+    "limit_choices_to", "to_field", "db_constraint", "parent_link", "swappable", "through",
+    "through_fields", "db_table", "symmetrical", "upload_to", "storage", "width_field",
+    "height_field", "protocol", "unpack_ipv4", "allow_unicode", "path", "match", "recursive",
+    "allow_files", "allow_folders", "encoder", "decoder", "base_field", "size", "expression",
+    "output_field", "db_persist", "rel",
+}  # fmt: skip
 AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 POSITIVE = {"PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 RELATIONS = {"ForeignKey", "OneToOneField"}
@@ -149,7 +165,9 @@ def sql_type(field: ast.Call) -> str:
     kind = name_of(field.func)
     if kind == "ArrayField":
         base = keyword(field, "base_field", 0)
-        return (sql_type(base) if isinstance(base, ast.Call) else "TEXT") + "[]"
+        size = constant(keyword(field, "size"))  # ArrayField.db_type: `base[size]`
+        bounds = f"[{size}]" if isinstance(size, int) else "[]"
+        return (sql_type(base) if isinstance(base, ast.Call) else "TEXT") + bounds
     if kind in RELATIONS:
         return "BIGINT"
     sql = TYPES.get(kind, "TEXT")

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 DEFAULT = "auth.User"
 _SETTINGS_MODULE = re.compile(
@@ -37,7 +37,7 @@ def user_model(folder: Path) -> str:
     """`AUTH_USER_MODEL` of the project whose manage.py is in `folder` or above it."""
     for above in (folder, *folder.parents):
         manage = above / "manage.py"
-        if manage.is_file():
+        if looked_for(manage):
             return _from_settings(above, _module_name(manage)) or DEFAULT
     return DEFAULT
 
@@ -55,7 +55,7 @@ def _from_settings(root: Path, module: str | None) -> str | None:
         return None
     base = root.joinpath(*module.split("."))
     for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
+        if looked_for(path):
             return _assigned(path, set())
     return None
 
@@ -76,7 +76,7 @@ def _assigned(path: Path, seen: set[Path]) -> str | None:
             if any(alias.name == "*" for alias in node.names):
                 module = path.parent.joinpath(*node.module.split("."))
                 for inner in (module.with_suffix(".py"), module / "__init__.py"):
-                    if inner.is_file():
+                    if looked_for(inner):
                         found = _assigned(inner, seen) or found
         elif isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "AUTH_USER_MODEL" for t in node.targets

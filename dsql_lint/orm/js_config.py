@@ -12,17 +12,26 @@ The transaction settings are read the same way, as literals: TypeORM's
 `migrationsTransactionMode`, Knex's `migrations: { disableTransactions }` and MikroORM's
 `migrations: { transactional, allOrNothing }`. A knexfile whose environments disagree is read as
 if unset (the runner's default), as is a value that is not a literal; discovery says so.
+
+TypeORM's CLI takes both on its command line, which the project writes in package.json's
+`scripts`: `typeorm migration:run -d src/db/data-source.ts --transaction each` reads that
+DataSource, and `--transaction` (`-t`) overrides its `migrationsTransactionMode` (typeorm 1.1.4
+commands/MigrationRunCommand.js: "all", "none" or "false", "each"; anything else keeps the
+DataSource's). Scripts that run migrations in different modes are read as the DataSource says.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import jsvalues as js
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.orm.jsstrings import code_spans, in_code
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 # Configuration file stems -> the keys naming the migrations folder, and whether they sit in
 # a `migrations: {...}` object (Knex's, MikroORM's) rather than anywhere in the file.
@@ -58,6 +67,8 @@ class Mode:
     config: Path  # the file that sets it
     # Where the file's environments set it differently: what was read instead, and why.
     disagreement: str = ""
+    # Where the runner's command line sets it: as the project's script writes it.
+    command: str = ""
 
 
 def migration_folders(root: Path) -> list[tuple[Path, str]]:
@@ -80,12 +91,133 @@ def transaction_mode(folder: Path, framework: str) -> Mode | None:
     stems = RUNNER_CONFIGS.get(framework)
     if stems is None:
         return None
+    if framework == "TypeORM migration":
+        scripts = _typeorm_scripts(folder)
+        if scripts:
+            return _typeorm_mode(folder, scripts)
+    mode = _configured(folder, framework, stems)
+    return mode if mode is not None and (mode.setting or mode.disagreement) else None
+
+
+def _configured(folder: Path, framework: str, stems: tuple[str, ...]) -> Mode | None:
+    """The setting of the configuration nearest above `folder`, whatever it is."""
     for place in [folder, *folder.parents][:UP_TO]:
         for path in _configs(place, stems):
-            stat = path.stat()
-            setting, disagreement = _setting(path, framework, stat.st_mtime_ns, stat.st_size)
-            return Mode(setting, path, disagreement) if setting or disagreement else None
+            return _mode(path, framework)
     return None
+
+
+def _mode(path: Path, framework: str) -> Mode:
+    stat = path.stat()
+    setting, disagreement = _setting(path, framework, stat.st_mtime_ns, stat.st_size)
+    return Mode(setting, path, disagreement)
+
+
+# TypeORM's CLI (`typeorm`, `typeorm-ts-node-commonjs`, `typeorm-ts-node-esm`, or its cli.js run
+# by node or ts-node) and the values its `--transaction` takes: the mode each sets.
+TYPEORM_CLI = re.compile(r"(?:^|[/\\])typeorm(?:-ts-node-(?:commonjs|esm))?(?:[/\\]cli\.js)?$")
+TYPEORM_TRANSACTION = {"all": "all", "none": "none", "false": "none", "each": "each"}
+
+
+@dataclass(frozen=True)
+class _Script:
+    """A package.json script that runs `typeorm migration:run`, as it says it."""
+
+    package: Path
+    name: str
+    data_source: str | None  # -d/--dataSource as written
+    transaction: str | None  # -t/--transaction as written
+
+
+def _typeorm_scripts(folder: Path) -> list[_Script]:
+    """The scripts of the package.json nearest above `folder` that run TypeORM's migrations."""
+    for place in [folder, *folder.parents][:UP_TO]:
+        path = place / "package.json"
+        if not looked_for(path):
+            continue
+        try:
+            scripts = json.loads(_text(path)).get("scripts")
+        except (ValueError, AttributeError):
+            return []
+        if not isinstance(scripts, dict):
+            return []
+        return [
+            found
+            for name, line in scripts.items()
+            if isinstance(line, str)
+            for found in _migration_runs(path, name, line)
+        ]
+    return []
+
+
+def _migration_runs(package: Path, name: str, line: str) -> list[_Script]:
+    """Each `typeorm ... migration:run` command of a script line (`&&`, `;`... between them),
+    with the DataSource and transaction mode its options give."""
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:
+        return []
+    out = []
+    command: list[str] = []
+    for word in [*words, ";"]:
+        if word and set(word) <= set(";&|()"):
+            if "migration:run" in command and any(TYPEORM_CLI.search(w) for w in command):
+                options = _options(command[command.index("migration:run") + 1 :])
+                out.append(
+                    _Script(package, name, options.get("dataSource"), options.get("transaction"))
+                )
+            command = []
+        else:
+            command.append(word)
+    return out
+
+
+def _options(words: list[str]) -> dict[str, str]:
+    """yargs' reading of `-d x`, `--dataSource=x`, `-t each`... by the option's long name."""
+    names = {"d": "dataSource", "dataSource": "dataSource", "t": "transaction",
+             "transaction": "transaction"}  # fmt: skip
+    out: dict[str, str] = {}
+    for index, word in enumerate(words):
+        key, equals, value = word.lstrip("-").partition("=")
+        if not word.startswith("-") or key not in names:
+            continue
+        if not equals:
+            value = words[index + 1] if index + 1 < len(words) else ""
+        out[names[key]] = value
+    return out
+
+
+def _typeorm_mode(folder: Path, scripts: list[_Script]) -> Mode | None:
+    """TypeORM's mode as the project's scripts run it: each script's `--transaction` over its
+    DataSource's `migrationsTransactionMode`; where they disagree, the DataSource's."""
+    found = _configured(folder, "TypeORM migration", RUNNER_CONFIGS["TypeORM migration"])
+    modes: dict[str, Mode] = {}
+    for script in scripts:
+        named = script.package.parent / script.data_source if script.data_source else None
+        config = (
+            _mode(named, "TypeORM migration") if named is not None and looked_for(named) else found
+        )
+        said = TYPEORM_TRANSACTION.get(script.transaction or "")
+        if said is None:
+            mode = config or Mode("", script.package)
+        else:
+            setting = "" if said == "all" else f'migrationsTransactionMode: "{said}"'
+            written = f"`{script.name}` script: `migration:run --transaction {script.transaction}`"
+            mode = Mode(setting, script.package, command=written)
+        modes.setdefault(mode.setting, mode)
+    if len(modes) == 1:
+        [mode] = modes.values()
+        return mode if mode.setting or mode.disagreement else None
+    said = ", ".join(sorted(m.command or m.setting or "the default" for m in modes.values()))
+    kept = found.setting if found is not None else ""
+    return Mode(
+        kept,
+        scripts[0].package,
+        f"its package.json scripts run migrations in different modes ({said}): read as "
+        + (f"the DataSource's `{kept}`" if kept else 'TypeORM\'s default, "all"'),
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -134,7 +266,7 @@ def _configs(place: Path, stems: dict[str, object] | tuple[str, ...]) -> list[Pa
         for sub in PLACES:
             for suffix in SUFFIXES:
                 path = place / sub / f"{stem}{suffix}"
-                if path.is_file():
+                if looked_for(path):
                     out.append(path)
     return out
 
@@ -155,10 +287,13 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _values(text: str, key: str) -> list[js.Value]:
-    """The values written for `key` anywhere in the file."""
-    reader = js.Reader(text)
+    """The values written for `key` anywhere in the file's code (a commented-out setting is
+    no setting)."""
+    reader, spans = js.Reader(text), code_spans(text)
     return [
-        reader.expression(match.end())[0] for match in _KEY.finditer(text) if match.group(1) == key
+        reader.expression(match.end())[0]
+        for match in _KEY.finditer(text)
+        if match.group(1) == key and in_code(spans, match.start())
     ]
 
 

@@ -3,6 +3,9 @@ text anchored to the characters it was written with."""
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_right
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
@@ -74,3 +77,29 @@ def _escape(text: str, i: int) -> tuple[str, int]:
 def _template_end(text: str, i: int) -> int:
     close = text.find("`", i)
     return len(text) if close < 0 else close + 1
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets that are comments or strings, so that a call named inside them is skipped."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if text.startswith("//", i) or text.startswith("/*", i):
+            end = skip_space(text, i)
+            out.append((i, end))
+            i = end
+        elif c in "'\"`":
+            _, end = string(text, i)
+            if end <= i:
+                end = i + 1
+            out.append((i, end))
+            i = end
+        else:
+            i += 1
+    return out
+
+
+def in_code(spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether `at` is in no span (they are in order and do not overlap)."""
+    k = bisect_right(spans, (at, sys.maxsize)) - 1
+    return k < 0 or not spans[k][0] <= at < spans[k][1]

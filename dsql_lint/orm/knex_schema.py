@@ -155,6 +155,12 @@ class _Table:
         self.after: list[Sql] = []  # indexes, uniques, keys and the rest, in order written
         self.checks: list[tuple[str, js.Call]] = []  # createTable's `t.check(...)`, inline
         self.unnamed = 0  # knex's `checksCount`: the number of an alterTable's unnamed check
+        self.comment: Sql | None = None  # createTable's `t.comment(...)`, after the table
+        self.inherits: tuple[str, js.Call] | None = None
+        # Each column's own statements (its comment, an altered column's checks), after the
+        # table's statement and before `after`, the added columns' before the altered ones'.
+        self.queries: list[tuple[bool, Sql]] = []
+        self.unnamed_columns: dict[str, int] = {}  # an altered column's unnamed checks
 
     def run(self, if_not: bool = False) -> None:
         param = self.fn.params[0]
@@ -196,6 +202,11 @@ class _Table:
             for check, call in self.checks:
                 sql.add(f", {check}", name_span(call))
             sql.add(")", where)
+            if self.inherits is not None:
+                parent, call = self.inherits
+                sql.add(f" inherits ({quote(parent)})", name_span(call))
+            if self.comment is not None:
+                out.statements.append(self.comment)
         elif self.columns:
             sql = out.sql(self.call).add(f"alter table {self.quoted} ", where)
             for k, column in enumerate(self.columns):
@@ -211,7 +222,10 @@ class _Table:
                 )
         for column, alter in self.altered:
             self._alter(column, alter)
+        out.statements.extend(sql for _, sql in sorted(self.queries, key=lambda q: q[0]))
         out.statements.extend(self.after)
+        if self.comment is not None and not self.create:
+            out.statements.append(self.comment)
 
     def _statement(self, calls: list[js.Call]) -> None:
         first = calls[0]
@@ -230,8 +244,14 @@ class _Table:
         if name == "check":
             self._check(first)
             return
-        if name in ("comment", "engine", "charset", "collate"):
-            return  # a table comment or MySQL's table options: no SQL DSQL judges
+        if name == "comment":
+            self._table_comment(first)
+            return
+        if name in ("engine", "charset", "collate"):
+            return  # MySQL's table options: knex's PostgreSQL dialect sends nothing for them
+        if name == "inherits" and self.create and js.text_of(args[0] if args else None):
+            self.inherits = (js.text_of(args[0]) or "", first)
+            return
         column = js.text_of(args[0] if args else None)
         if column is None and name in ("increments", "bigIncrements"):
             column = "id"
@@ -253,15 +273,22 @@ class _Table:
         increments = name in ("increments", "bigIncrements")
         alter = any(js.method(c) == "alter" for c in calls[1:])
         nullable, default = "", None
+        checks: list[tuple[str, js.Call]] = []  # inline, in knex's modifier order
         for modifier in calls[1:]:
             m = js.method(modifier)
             margs = modifier.args
-            if m == "notNullable":
+            if m in ("notNullable", "notNull") or (m == "nullable" and _false(margs)):
                 nullable = "not null"
             elif m == "nullable":
                 nullable = "null"
-            elif m == "defaultTo":
-                default = self._default(modifier)
+            elif m in ("defaultTo", "default", "defaultsTo"):
+                default = self._default(modifier, name)
+            elif m == "comment":
+                self._comment(column, modifier, alter)
+            elif m in COLUMN_CHECKS:
+                check = self._column_check(column, modifier, alter)
+                if check is not None:
+                    checks.append((check, modifier))
             elif m == "primary":
                 self.primary = ([column], modifier)
             elif m == "unique":
@@ -271,8 +298,7 @@ class _Table:
                 self._index([column], index_name, margs[1] if len(margs) > 1 else None, modifier)
             elif m in ("references", "inTable"):
                 continue  # read with the foreign key below
-            elif m in ("onDelete", "onUpdate", "unsigned", "alter", "comment", "first",
-                       "after", "deferrable", "collate", "checkPositive"):  # fmt: skip
+            elif m in ("onDelete", "onUpdate", "deferrable", "alter") or m in MYSQL_ONLY:
                 continue
             else:
                 self.out.not_read(modifier, f"`.{m}(...)` on column `{column}`")
@@ -282,6 +308,7 @@ class _Table:
                 parts.append((" " + nullable, _find(calls, nullable)))
             if default is not None:
                 parts.append((" default " + default[0], default[1]))
+        parts += [(" " + check, name_span(call)) for check, call in sorted(checks, key=_order)]
         entry = _Column(column, first, parts)
         if alter:
             self.altered.append((entry, first))
@@ -290,11 +317,13 @@ class _Table:
 
     def _check(self, call: js.Call) -> None:
         """`t.check(predicate, bindings, name)` as knex 3.3.0 writes it (tablecompiler.js):
-        in createTable, `[constraint NAME ]check (PREDICATE)` after the columns and key; in
-        alterTable, `alter table T add constraint NAME check(PREDICATE)`, an unnamed one
-        named the quoted table name, `_` and its number (`"t"_1`, which PostgreSQL's grammar
-        refuses). The name is written as given, unquoted (all as knex 3.3.0's `toQuery()`
-        prints them under node)."""
+        in createTable, `[constraint NAME ]check (PREDICATE)` after the columns and key, its
+        bindings put in as `client.raw(predicate, bindings)` does; in alterTable, `alter table
+        T add constraint NAME check(PREDICATE)`, an unnamed one named the quoted table name,
+        `_` and its number (`"t"_1`, which PostgreSQL's grammar refuses), the predicate as
+        given and its bindings dropped, so that the PostgreSQL client's `positionBindings`
+        sends each `?` as `$1`, `$2`... with no value (said at the call). The name is written
+        as given, unquoted."""
         args = call.args
         predicate = js.text_of(args[0] if args else None)
         bindings = args[1] if len(args) > 1 else None
@@ -303,34 +332,90 @@ class _Table:
         if predicate is None:
             self.out.not_read(args[0] if args else call, "`check(...)`'s predicate")
             return
-        unbound = (
-            bindings is None
-            or (isinstance(bindings, js.Name) and bindings.name == "undefined")
-            or (isinstance(bindings, js.Arr) and not bindings.items)
-        )
-        bound = not unbound and self.create and isinstance(bindings, js.Arr)
-        if bound:  # createTable writes `client.raw(predicate, bindings)`, its literals put in
-            predicate = _bound(predicate, bindings.items)
-        # (knex 3.3.0 throws for a `?` without its binding, and for `null` bindings; alterTable
-        # writes the predicate as given, its bindings dropped.)
-        unread = not bound and (not unbound or "?" in predicate)
-        if predicate is None or unread or (given is not None and named is None):
-            self.out.not_read(call, "`check(...)` with bindings or a name built at run time")
+        if given is not None and named is None and not _falsy(given):
+            self.out.not_read(given, "`check(...)`'s constraint name")
             return
-        if self.create:
-            self.checks.append(
-                (f"{f'constraint {named} ' if named else ''}check ({predicate})", call)
-            )
+        if not self.create:
+            self._alter_check(call, predicate, named or None)
             return
+        unbound = bindings is None or _falsy(bindings)
+        if not unbound and isinstance(bindings, js.Arr):
+            predicate = _bound(predicate, list(bindings.items))
+        # (knex 3.3.0 throws for a `?` without its binding, and for bindings not an array.)
+        if predicate is None or (not unbound and not isinstance(bindings, js.Arr)):
+            self.out.not_read(call, "`check(...)` with bindings built at run time")
+            return
+        if unbound and "?" in predicate:
+            self.out.not_read(call, "`check(...)` with a `?` and no bindings (knex throws)")
+            return
+        self.checks.append((f"{f'constraint {named} ' if named else ''}check ({predicate})", call))
+
+    def _alter_check(self, call: js.Call, predicate: str, named: str | None) -> None:
         if named is None:
             self.unnamed += 1
             named = f"{self.quoted}_{self.unnamed}"
+        sent, parameters = _positioned(predicate)
         self.after.append(
             Sql(call.start, call.end).add(
-                f"alter table {self.quoted} add constraint {named} check({predicate})",
-                name_span(call),
+                f"alter table {self.quoted} add constraint {named} check({sent})", name_span(call)
             )
         )
+        if parameters:
+            self.out.warn(
+                call,
+                "alterTable's `check(...)` drops its bindings (knex 3.3.0 tablecompiler.js "
+                "`check`): the predicate's `?` are sent as `$1`... with no value, which "
+                "PostgreSQL refuses (42P02 there is no parameter $1); write the values in the "
+                "predicate",
+            )
+
+    def _table_comment(self, call: js.Call) -> None:
+        """`t.comment(text)`: `comment on table T is 'TEXT'`, the text written as given (knex
+        3.3.0 pg-tablecompiler.js `comment`), right after createTable's statement, after all of
+        alterTable's."""
+        text = js.text_of(call.args[0] if call.args else None)
+        if text is None:
+            self.out.not_read(call.args[0] if call.args else call, "`comment(...)`'s text")
+        else:
+            self.comment = Sql(call.start, call.end).add(
+                f"comment on table {self.quoted} is '{text}'", name_span(call)
+            )
+
+    def _comment(self, column: str, call: js.Call, alter: bool) -> None:
+        """A column's `.comment(text)`: `comment on column T."c" is 'TEXT'` (a lone quote
+        doubled; no text, NULL), one of the column's own statements (knex 3.3.0
+        pg-columncompiler.js `comment`)."""
+        arg = call.args[0] if call.args else None
+        text = js.text_of(arg)
+        if arg is not None and text is None and not _falsy(arg):
+            self.out.not_read(arg, f"`.comment(...)`'s text on column `{column}`")
+            return
+        said = f"'{LONE_QUOTE.sub(chr(39) * 2, text)}'" if text else "NULL"
+        sql = f"comment on column {self.quoted}.{quote(column)} is {said}"
+        self.queries.append((alter, Sql(call.start, call.end).add(sql, name_span(call))))
+
+    def _column_check(self, column: str, call: js.Call, alter: bool) -> str | None:
+        """`.checkPositive()`, `.checkIn([...])`... as knex 3.3.0 writes them
+        (columncompiler.js, pg-columncompiler.js `checkRegex`): inline `[constraint NAME ]check
+        (PREDICATE)`; on an altered column (`.alter()`) a statement of its own, `alter table T
+        add constraint NAME check(PREDICATE)`, an unnamed one `table_column_N` (the table's
+        name as given). None when an argument is not a literal (said not read)."""
+        m, args = js.method(call), call.args
+        at = {"checkPositive": 0, "checkNegative": 0, "checkLength": 2}.get(m, 1)
+        named = args[at] if len(args) > at else None
+        name = js.text_of(named) if named is not None and not _falsy(named) else ""
+        predicate = _check_predicate(m, quote(column), args)
+        if predicate is None or name is None:
+            self.out.not_read(call, f"`.{m}(...)` on column `{column}` (an argument not a literal)")
+            return None
+        if not alter:
+            return f"{f'constraint {name} ' if name else ''}check ({predicate})"
+        if not name:
+            self.unnamed_columns[column] = self.unnamed_columns.get(column, 0) + 1
+            name = f"{self.name}_{column}_{self.unnamed_columns[column]}"
+        sql = f"alter table {self.quoted} add constraint {name} check({predicate})"
+        self.queries.append((alter, Sql(call.start, call.end).add(sql, name_span(call))))
+        return None
 
     def _type(self, name: str, call: js.Call, column: str) -> str | None:
         args = call.args
@@ -378,15 +463,21 @@ class _Table:
         body = "', '".join(v.replace("'", "''") for v in values)
         return f"text check ({quote(column)} in ('{body}'))"
 
-    def _default(self, call: js.Call) -> tuple[str, js.Value] | None:
+    def _default(self, call: js.Call, kind: str) -> tuple[str, js.Value] | None:
+        """`.defaultTo(value)` as knex 3.3.0's `formatDefault` writes it: a boolean column's
+        `'1'` or `'0'`, any other value as a string, escaped (a number `'0'`, true `'true'`)."""
         arg = call.args[0] if call.args else None
-        if isinstance(arg, js.Str):
-            return literal(arg.text), arg
-        if isinstance(arg, js.Num):
-            number = arg.number
-            return (str(int(number)) if number == int(number) else str(number)), arg
-        if isinstance(arg, js.Name) and arg.name in ("true", "false"):
+        boolean = kind in ("boolean", "bool")
+        if isinstance(arg, js.Name) and arg.name in ("true", "false") and boolean:
             return ("'1'" if arg.name == "true" else "'0'"), arg
+        if isinstance(arg, js.Str) and boolean:
+            return ("'0'" if arg.text in ("", "false") else "'1'"), arg
+        if isinstance(arg, js.Name) and arg.name in ("true", "false"):
+            return f"'{arg.name}'", arg
+        if isinstance(arg, js.Num):
+            return f"'{_number_text(arg.number)}'", arg
+        if isinstance(arg, js.Str):
+            return _escaped(arg) or "", arg
         if isinstance(arg, js.Name) and arg.name == "null":
             return "null", arg
         if isinstance(arg, js.Call):
@@ -582,6 +673,98 @@ class _Table:
                 self.out.sql(call).add(head + "set " + words, at)
 
 
+# A column's checks, in the order knex 3.3.0 writes its modifiers (after `nullable` and
+# `defaultTo`; `comment` writes a statement of its own).
+COLUMN_CHECKS = (
+    "checkPositive", "checkNegative", "checkIn", "checkNotIn", "checkBetween", "checkLength",
+    "checkRegex",
+)  # fmt: skip
+# Column modifiers of MySQL's column compiler: knex's PostgreSQL one has none of them, and
+# sends nothing for them.
+MYSQL_ONLY = {"unsigned", "first", "after", "collate"}
+LONE_QUOTE = re.compile(r"(?<!')'(?!')")  # pg-columncompiler.js `commentEscapeRegex`
+# The operators knex's `checkLength` takes (wrappingFormatter.js `operators`), as written.
+OPERATORS = {
+    "=", "<", ">", "<=", "<=>", ">=", "<>", "!=", "like", "not like", "between", "not between",
+    "ilike", "not ilike", "exists", "not exist", "rlike", "not rlike", "regexp", "not regexp",
+    "match", "&", "|", "^", "<<", ">>", "~", "~=", "~*", "!~", "!~*", "#", "&&", "@>", "<@",
+    "||", "&<", "&>", "-|-", "@@", "!!", "?", "?|", "?&",
+}  # fmt: skip
+
+
+def _order(check: tuple[str, js.Call]) -> int:
+    return COLUMN_CHECKS.index(js.method(check[1]))
+
+
+def _check_predicate(method: str, column: str, args: tuple[js.Value, ...]) -> str | None:
+    """The predicate of a column's check method, as knex 3.3.0 writes it; None when an
+    argument is not a literal of the kind it takes."""
+    first = args[0] if args else None
+    if method in ("checkPositive", "checkNegative"):
+        return f"{column} {'>' if method == 'checkPositive' else '<'} 0"
+    if method in ("checkIn", "checkNotIn"):
+        values = [_escaped(v) for v in first.items] if isinstance(first, js.Arr) else [None]
+        if None in values:
+            return None
+        return f"{column} {'not ' if method == 'checkNotIn' else ''}in ({','.join(values)})"  # type: ignore[arg-type]
+    if method == "checkBetween" and isinstance(first, js.Arr):
+        pairs = first.items
+        if len(pairs) == 2 and not any(isinstance(p, js.Arr) for p in pairs):
+            pairs = (first,)
+        bounds = [
+            [_escaped(v) for v in p.items]
+            if isinstance(p, js.Arr) and len(p.items) == 2
+            else [None]
+            for p in pairs
+        ]
+        if any(None in b for b in bounds):
+            return None
+        return " or ".join(f"{column} between {lo} and {hi}" for lo, hi in bounds)
+    if method == "checkLength":
+        operator = js.text_of(first)
+        length = args[1] if len(args) > 1 else None
+        if operator is None or operator.lower() not in OPERATORS or not isinstance(length, js.Num):
+            return None
+        return f"length({column}) {operator} {_number_text(length.number)}"
+    if method == "checkRegex":
+        regex = _escaped(first) if isinstance(first, js.Str) else None
+        return None if regex is None else f"{column} ~ {regex}"
+    return None
+
+
+def _pair(value: js.Value) -> bool:
+    return isinstance(value, js.Arr) and len(value.items) == 2
+
+
+def _escaped(value: js.Value | None) -> str | None:
+    """A value as knex's PostgreSQL client escapes it into SQL (`_escapeBinding`: a string
+    quoted, its quotes and backslashes doubled, `E'...'` when it has a backslash; a number as
+    JavaScript writes it); None for any other value."""
+    if isinstance(value, js.Str):
+        text = value.text
+        escaped = "'" + text.replace("'", "''").replace("\\", "\\\\") + "'"
+        return f"E{escaped}" if "\\" in text else escaped
+    if isinstance(value, js.Num):
+        return _number_text(value.number)
+    return None
+
+
+def _number_text(number: float) -> str:
+    """A number as JavaScript's String(number) writes it."""
+    return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+
+
+def _falsy(value: js.Value) -> bool:
+    return (isinstance(value, js.Name) and value.name in ("undefined", "null", "false")) or (
+        isinstance(value, js.Str) and not value.text
+    )
+
+
+def _false(args: tuple[js.Value, ...]) -> bool:
+    """`nullable(false)`: knex's `nullable === false`."""
+    return bool(args) and isinstance(args[0], js.Name) and args[0].name == "false"
+
+
 def _columns(names: list[str]) -> str:
     return ", ".join(quote(n) for n in names)
 
@@ -628,6 +811,24 @@ def _find(calls: list[js.Call], nullable: str) -> js.Value:
 _PLACE = re.compile(r"\\\?|\?\??")
 
 
+_POSITION = re.compile(r"(\\*)\?")
+
+
+def _positioned(sql: str) -> tuple[str, int]:
+    """`sql` as knex's PostgreSQL client sends it (`positionBindings`): each `?` after an even
+    run of backslashes (and the run) a `$N`, after an odd run a `?`; and the number of `$N`."""
+    count = 0
+
+    def put(match: re.Match[str]) -> str:
+        nonlocal count
+        if len(match.group(1)) % 2:
+            return "?"
+        count += 1
+        return f"${count}"
+
+    return _POSITION.sub(put, sql), count
+
+
 def _bound(predicate: str, values: list[js.Value]) -> str | None:
     """`predicate` with its bindings put in as knex 3.3.0's `Raw` does (rawFormatter.js
     `replaceRawArrBindings`, the PostgreSQL client's `escapeString`): `??` a quoted name,
@@ -643,15 +844,11 @@ def _bound(predicate: str, values: list[js.Value]) -> str | None:
         value = next(rest, None)
         if match.group() == "??" and isinstance(value, js.Str):
             return quote(value.text)
-        if isinstance(value, js.Str):
-            text = value.text
-            escaped = "'" + text.replace("'", "''").replace("\\", "\\\\") + "'"
-            return f"E{escaped}" if "\\" in text else escaped
-        if isinstance(value, js.Num) and match.group() == "?":
-            number = value.number  # as JavaScript's String(number) writes it
-            return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
-        failed = True
-        return ""
+        escaped = _escaped(value) if match.group() == "?" else None
+        if escaped is None:
+            failed = True
+            return ""
+        return escaped
 
     bound = _PLACE.sub(put, predicate)
     return None if failed or next(rest, None) is not None else bound

@@ -62,6 +62,29 @@ TYPES = {
     "references": "BIGINT", "belongs_to": "BIGINT",
 }  # fmt: skip
 SERIALS = {"integer": "SERIAL", "bigint": "BIGSERIAL", "serial": "SERIAL"}
+# The options each schema statement takes, as the PostgreSQL adapter reads them (activerecord
+# 6.1.7 from Debian's ruby-activerecord: abstract/schema_statements.rb `create_table`,
+# `add_column`, `add_index_options`; abstract/schema_creation.rb; postgresql/schema_creation.rb
+# and schema_statements.rb; what 7.x changed is recalled: datetime's default precision 6). An
+# option not listed is said where it is written (DSQL007), never dropped. create_table's
+# `charset:` and `collation:` and a column's `first:`/`after:`/`unsigned:`/`auto_increment:`
+# are MySQL's: the PostgreSQL adapter writes nothing for them.
+TABLE_OPTIONS = {
+    "id", "primary_key", "force", "if_not_exists", "temporary", "comment", "default",
+    "charset", "collation",
+}  # fmt: skip
+COLUMN_OPTIONS = {
+    "null", "default", "limit", "precision", "scale", "array", "comment", "collation",
+    "index", "primary_key", "if_not_exists", "enum_type", "first", "after", "unsigned",
+    "auto_increment",
+}  # fmt: skip
+REFERENCE_OPTIONS = {"type", "polymorphic", "foreign_key", "index", "null", "default", "comment"}
+# change_table's columns: their comments and indexes are statements of their own, not written.
+CHANGED = COLUMN_OPTIONS - {"comment", "index"}
+INDEX_OPTIONS = {"unique", "name", "algorithm", "using", "if_not_exists", "where"}
+# Rails' `limit:` of an integer: the byte size it picks a type by (type_to_sql).
+INTEGER_LIMITS = {"1": "SMALLINT", "2": "SMALLINT", "3": "INTEGER", "4": "INTEGER"}
+INTEGER_LIMITS.update(dict.fromkeys("5678", "BIGINT"))
 REFERENCES = ("references", "belongs_to")
 Piece = tuple[str, int, int]  # SQL text and the span of the file it comes from
 Key = tuple[tuple[str, str], int, int]  # a foreign key's two pieces (see _reference_key), a span
@@ -178,10 +201,19 @@ class _Reader:
         table = re.match(NAME, head.strip())
         name = table.group(1) if table else "_"
         options = dict(OPTION.findall(head))
+        self._unknown("create_table", at, end, TABLE_OPTIONS)
         add = self.build.add
-        add(f'CREATE TABLE "{name}" (', start, end)
+        force = options.get("force")
+        if force in ("true", ":cascade"):  # drop_table(force:, if_exists: true) first
+            cascade = " CASCADE" if force == ":cascade" else ""
+            where = _option_span(self.text, at, end, "force") or (start, end)
+            add(f'DROP TABLE IF EXISTS "{name}"{cascade};\n', *where)
+        temporary = " TEMPORARY" if options.get("temporary") == "true" else ""
+        exists = " IF NOT EXISTS" if options.get("if_not_exists") == "true" else ""
+        add(f'CREATE{temporary} TABLE{exists} "{name}" (', start, end)
         columns = 0
         kind = options.get("id", ":bigserial").lstrip(":")
+        pk = options.get("primary_key", "id").strip(":\"'")
         if kind != "false":
             where = _option_span(self.text, at, end, "id") or (start, end)
             if kind == "uuid":
@@ -190,15 +222,16 @@ class _Reader:
                 sql = SERIALS.get(kind, "BIGSERIAL")
             else:
                 sql = TYPES.get(kind, kind.upper())
-            add('\n    "id" ', start, end)
+            add(f'\n    "{pk}" ', start, end)
             add(f"{sql} PRIMARY KEY", *where)
             columns = 1
         after: list[Piece] = []
         keys: list[Key] = []  # written inline, after the columns, as Rails writes them
         block = _block(self.text, start, end)
+        comments: list[Piece] = []  # COMMENT ON, after the table and its indexes
         if block is not None:
             for column in COLUMN.finditer(self.text, *block):
-                columns += self._column(name, column, columns, after, keys)
+                columns += self._column(name, column, columns, after, keys, comments)
         for (constraint, key), lo, hi in keys:
             add(",\n    " if columns else "\n    ", lo, hi)
             add(constraint, lo, hi)
@@ -207,24 +240,44 @@ class _Reader:
         add("\n);\n", end - 1, end)
         for sql, lo, hi in after:
             add(sql, lo, hi)
+        comment = _quoted_option(options.get("comment"))
+        if comment is not None:
+            where = _option_span(self.text, at, end, "comment") or (start, end)
+            add(f'COMMENT ON TABLE "{name}" IS {comment};\n', *where)
+        for sql, lo, hi in comments:
+            add(sql, lo, hi)
 
     def _column(
-        self, table: str, match: re.Match[str], count: int, after: list[Piece], keys: list[Key]
+        self,
+        table: str,
+        match: re.Match[str],
+        count: int,
+        after: list[Piece],
+        keys: list[Key],
+        comments: list[Piece],
     ) -> int:
         """A `t.` line of a create_table block: its columns added, its indexes kept for after
-        the table and its foreign keys for the end of it; the number of columns."""
+        the table, its foreign keys for the end of it and its comments for after the
+        indexes; the number of columns."""
         kind, rest = match.group(1), match.group(2)
         at, end = match.start(1), match.end()
         options = dict(OPTION.findall(rest))
         names = re.findall(r"""(?:^|,)\s*[:"'](\w+)["']?(?=\s*(?:,|$|\)))""", rest)
         if kind == "index":
+            self._unknown("t.index", match.start(2), end, INDEX_OPTIONS)
             after.append((_index(table, rest, options), at, end))
             return 0
+        known = REFERENCE_OPTIONS | COLUMN_OPTIONS if kind in REFERENCES else COLUMN_OPTIONS
+        if kind == "virtual":  # a generated column (7.0's PostgreSQL adapter: STORED only)
+            known = COLUMN_OPTIONS | {"type", "as", "stored"}
+        self._unknown(f"t.{kind}", match.start(2), end, known)
         if kind == "timestamps":
             names, kind = ["created_at", "updated_at"], "datetime"
             options.setdefault("null", "false")
         if kind == "column" and len(names) >= 2:
             names, kind = names[:1], names[1]
+        if kind == "virtual":
+            kind = options.get("type", ":string").lstrip(":")
         added = 0
         for name in names:
             for column, sql in _columns(kind, name, options):
@@ -232,6 +285,10 @@ class _Reader:
                 self.build.add(f'"{column}" ', at, end)
                 self._type(sql, options, at, end)
                 added += 1
+                comments.extend(self._comment(table, column, at, end))
+                index = _index_option(rest) if kind not in REFERENCES else None
+                if index is not None:
+                    after.append((_index(table, f":{column}", index), at, end))
             if kind in REFERENCES:
                 after.extend(_reference(table, name, {**options, "foreign_key": "false"}, at, end))
                 key = _reference_key(table, name, options)
@@ -240,11 +297,21 @@ class _Reader:
         return added
 
     def _type(self, kind: str, options: dict[str, str], at: int, end: int) -> None:
+        """A column's type and options as the PostgreSQL adapter writes them (type_to_sql,
+        add_column_options!): `limit:`, `precision:` and `scale:` in the type, then `array:`,
+        COLLATE, DEFAULT, NOT NULL."""
         sql = TYPES.get(kind, kind.upper())
-        if kind == "integer" and options.get("limit") == "8":
-            sql = "BIGINT"
-        if "precision" in options and kind in ("decimal", "numeric"):
-            sql += f"({options['precision']}, {options.get('scale', '0')})"
+        limit, precision = options.get("limit"), options.get("precision")
+        if kind == "integer" and limit is not None:
+            sql = INTEGER_LIMITS.get(limit, sql)
+        elif kind in ("string", "bit", "bit_varying", "char") and limit and limit.isdigit():
+            sql += f"({limit})"
+        if precision is not None and kind in ("decimal", "numeric") and precision.isdigit():
+            scale = options.get("scale")
+            sql += f"({precision},{scale})" if scale is not None else f"({precision})"
+        elif kind in ("datetime", "timestamp", "time") and precision is not None:
+            stem = sql.split("(")[0]
+            sql = f"{stem}({precision})" if precision.isdigit() else stem
         if kind == "enum" and "enum_type" in options:
             sql = f'"{options["enum_type"].strip(":")}"'
         if options.get("array") == "true":
@@ -253,11 +320,49 @@ class _Reader:
             self.build.add("[]", *where)
         else:
             self.build.add(sql, at, end)
+        collation = options.get("collation", "").strip("\"':")
+        if collation:
+            where = _option_span(self.text, at, end, "collation") or (at, end)
+            self.build.add(f' COLLATE "{collation}"', *where)
         default = DEFAULT.search(self.text, at, end)
         if default is not None:
             self.build.add(f" DEFAULT {_default(default)}", default.start(), default.end())
+        generated = re.search(r"""\bas:\s*("[^"]*"|'[^']*')""", self.text[at:end])
+        if generated is not None and options.get("stored") == "true":
+            where = (at + generated.start(), at + generated.end())
+            self.build.add(f" GENERATED ALWAYS AS ({generated.group(1)[1:-1]}) STORED", *where)
         if options.get("null") == "false":
             self.build.add(" NOT NULL", at, end)
+        if options.get("primary_key") == "true":
+            self.build.add(
+                " PRIMARY KEY", *(_option_span(self.text, at, end, "primary_key") or (at, end))
+            )
+
+    def _comment(self, table: str, column: str, at: int, end: int) -> list[Piece]:
+        """A column's `comment:`, the COMMENT ON COLUMN the adapter sends after it
+        (change_column_comment), quoted as `quote` quotes it; none without one."""
+        found = re.search(r"""\bcomment:\s*("[^"]*"|'[^']*'|nil)""", self.text[at:end])
+        if found is None:
+            return []
+        said = _quoted_option(found.group(1)) or "NULL"
+        sql = f'COMMENT ON COLUMN "{table}"."{column}" IS {said};\n'
+        return [(sql, at + found.start(), at + found.end())]
+
+    def _unknown(self, statement: str, start: int, end: int, known: set[str]) -> None:
+        """Each option of a statement that is not in `known`, said where it is written."""
+        for name, lo, hi in _keywords(self.text, start, end):
+            if name not in known:
+                self._unsaid(statement, name, lo, hi)
+
+    def _unsaid(self, statement: str, option: str, start: int, end: int) -> None:
+        where = _option_span(self.text, start, end, option) or (start, end)
+        self.notes.append(
+            Note(
+                *where,
+                f"{FRAMEWORK}: `{option}:` of `{statement}` is not written here, so the SQL it "
+                f"makes is not checked; {STRUCTURE}",
+            )
+        )
 
     def _add_column(self, at: int, start: int, end: int) -> None:
         rest = self.text[at:end]
@@ -265,9 +370,14 @@ class _Reader:
         if len(names) < 3:
             self.unread.append(("add_column", start, end))
             return
+        # (add_column's `index:` makes no index: its AlterTable sends only the column)
+        self._unknown("add_column", at, end, COLUMN_OPTIONS - {"index"})
+        options = dict(OPTION.findall(rest))
         self.build.add(f'ALTER TABLE "{names[0]}" ADD COLUMN "{names[1]}" ', start, end)
-        self._type(names[2], dict(OPTION.findall(rest)), start, end)
+        self._type(names[2], options, start, end)
         self.build.add(";\n", end - 1, end)
+        for sql, lo, hi in self._comment(names[0], names[1], start, end):
+            self.build.add(sql, lo, hi)
 
     def _add_index(self, at: int, start: int, end: int) -> None:
         rest = self.text[at:end]
@@ -276,6 +386,7 @@ class _Reader:
             self.unread.append(("add_index", start, end))
             return
         columns = rest[table.end() :].lstrip(" ,")
+        self._unknown("add_index", at, end, INDEX_OPTIONS)
         sql = _index(table.group(1), columns, dict(OPTION.findall(columns)))
         self.build.add(sql, start, end)
 
@@ -460,8 +571,10 @@ class _Reader:
             both = ("created_at", "updated_at")
             return [[p for c in both for p in self._fragment(c, "datetime", options, at, end)]]
         if kind == "column" and len(names) >= 2:
+            self._unknown(f"change_table t.{kind}", line.start(2), end, CHANGED)
             return [self._fragment(names[0], names[1], options, at, end)]
         if kind in TYPES and kind not in REFERENCES and names:
+            self._unknown(f"change_table t.{kind}", line.start(2), end, CHANGED)
             return [self._fragment(c, kind, options, at, end) for c in names]
         return None
 
@@ -533,7 +646,10 @@ def _index(table: str, rest: str, options: dict[str, str]) -> str:
     label = options.get("name", "").strip("\"'") or _index_name(table, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     using = f" USING {options['using'].strip(':')}" if "using" in options else ""
-    return f'CREATE {unique}INDEX {how}"{label}" ON "{table}"{using} ({quoted});\n'
+    exists = "IF NOT EXISTS " if options.get("if_not_exists") == "true" else ""
+    where = options.get("where", "")
+    where = f" WHERE {where[1:-1]}" if where[:1] in ("'", '"') else ""
+    return f'CREATE {unique}INDEX {how}{exists}"{label}" ON "{table}"{using} ({quoted}){where};\n'
 
 
 def _reference(
@@ -616,6 +732,59 @@ def _plural(name: str) -> str:
 
 def _singular(name: str) -> str:
     return name[:-1] if name.endswith("s") else name
+
+
+def _index_option(rest: str) -> dict[str, str] | None:
+    """A column's `index:` in create_table (TableDefinition#column): `true`, or a hash of
+    add_index's options; None for none (or `false`)."""
+    found = re.search(r"\bindex:\s*(true\b|\{([^}]*)\})", rest)
+    if found is None:
+        return None
+    return dict(OPTION.findall(found.group(2) or ""))
+
+
+def _quoted_option(value: str | None) -> str | None:
+    """A string option's value as the adapter quotes it (`'it''s'`); nil is NULL."""
+    if value is None:
+        return None
+    if value == "nil":
+        return "NULL"
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return "'" + value[1:-1].replace("'", "''") + "'"
+    return None
+
+
+# A keyword argument: its name, then a colon and a space (`null: false`), not a symbol's
+# leading colon (`:name`) nor a constant's `::`.
+KEYWORD = re.compile(r"(?<![:\w])(\w+):(?=[ \t])")
+
+
+def _keywords(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """The keyword arguments of a call's line, outside nested braces, brackets and strings
+    (`index: { unique: true }` is one, `index`), each with its span."""
+    out = []
+    depth, quote, i = 0, "", start
+    while i < end:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c in "{[(":
+            depth += 1
+        elif c in "}])":
+            depth -= 1
+        elif c == "#":
+            break  # a comment to the end of the line
+        elif depth <= 0 and (found := KEYWORD.match(text, i)) and found.end() <= end:
+            out.append((found.group(1), found.start(), found.end()))
+            i = found.end()
+            continue
+        i += 1
+    return out
 
 
 def _option_span(text: str, at: int, end: int, name: str) -> tuple[int, int] | None:

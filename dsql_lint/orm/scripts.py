@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsql_lint.orm import builders, js_config, knex_schema, sequelize_schema, typeorm_schema
 from dsql_lint.orm import jsvalues as js
-from dsql_lint.orm.jsstrings import skip_space, string
+from dsql_lint.orm.jsstrings import code_spans, in_code, skip_space, string
 from dsql_lint.orm.mapped import Builder, Hint, Literal, MappedSource, Note, Transaction
 from dsql_lint.syntax import runners
 from dsql_lint.syntax.source import STDIN, Source, real
@@ -121,6 +119,16 @@ MANAGED_HOW = {
         "transaction: give each DDL its own migration, outside `knex.transaction`"
     ),
 }
+# A library that sends several statements in one query string, which PostgreSQL runs as one
+# transaction (the builders mark them `Sql.joined`).
+ONE_QUERY_HOW = {
+    "Sequelize migration": (
+        "Sequelize sends some calls as one query string (a `comment`'s `; COMMENT ON ...` after "
+        "its table or column, addColumn's ENUM type before it), which PostgreSQL runs as one "
+        "transaction: leave `comment` out and write the COMMENT ON with "
+        "`queryInterface.sequelize.query(...)` on its own"
+    ),
+}
 TRANSACTION_RULES = ("multiple-ddl-in-transaction", "ddl-with-dml-in-transaction")
 # Each framework's binding syntax (syntax/bindings.py): TypeORM's PostgreSQL driver takes
 # PostgreSQL's own `$1`, MikroORM runs its SQL through Knex.
@@ -147,7 +155,7 @@ class _Literal:
 
 def read(source: Source, name: str) -> MappedSource:
     text = source.text
-    spans = _code_spans(text)
+    spans = code_spans(text)
     down = _down_ranges(text, spans)
     build, notes = Builder(BINDINGS.get(name, "")), []
     mode = None if source.path == STDIN else js_config.transaction_mode(_folder(source), name)
@@ -158,12 +166,12 @@ def read(source: Source, name: str) -> MappedSource:
     tx.wrapped = wrapped
 
     def skipped(at: int) -> bool:
-        return not _in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
+        return not in_code(spans, at) or any(lo <= at < hi for lo, hi in down)
 
     knexed = _knex_transactions(text, skipped) if name == "Knex migration" else []
     found = _builder_calls(text, name, skipped, {k.param for k in knexed})
     managed = _managed(text, skipped) if name == "Sequelize migration" else []
-    reader, current = js.Reader(text), None
+    reader, current, one_query = js.Reader(text), None, False
     covered = [(f.start, f.end) for f in found]
     events: list[tuple[int, object]] = [(f.start, f.translation) for f in found]
     for match in CALL.finditer(text):
@@ -187,7 +195,7 @@ def read(source: Source, name: str) -> MappedSource:
             tx.wrapped = wrapped or inside is not None
             current = inside
         if isinstance(event, builders.Translation):
-            _translated(build, tx, event, notes, name)
+            one_query |= _translated(build, tx, event, notes, name)
             continue
         assert isinstance(event, re.Match)
         literal, arg_end = _argument(text, event.end())
@@ -204,7 +212,9 @@ def read(source: Source, name: str) -> MappedSource:
     hints: dict[str, Hint] = {}
     if any(f.translation.statements for f in found):
         hints.update(TRANSLATORS[name][2])
-    if tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
+    if one_query and name in ONE_QUERY_HOW:  # its query strings' implicit transactions
+        hints.update(dict.fromkeys(TRANSACTION_RULES, ONE_QUERY_HOW[name]))
+    elif tx.opened and name in MANAGED_HOW and not wrapped:  # the migration's own transactions
         hints.update(dict.fromkeys(TRANSACTION_RULES, MANAGED_HOW[name]))
     # A setting other than the default runs no transaction across migrations.
     run = _run(source, name) if tx.opened and wrapped and not setting else ""
@@ -222,7 +232,7 @@ def _wrapped(name: str, setting: str, text: str, spans: list[tuple[int, int]]) -
     if name not in WRAPPED or setting in UNWRAPPED:
         return False
     if setting in OPT_IN_ONLY:
-        return any(_in_code(spans, found.start()) for found in OPT_IN.finditer(text))
+        return any(in_code(spans, found.start()) for found in OPT_IN.finditer(text))
     return not _opts_out(text, spans)
 
 
@@ -242,7 +252,7 @@ def _refusals(text: str, spans: list[tuple[int, int]]) -> list[Note]:
     return [
         Note(found.start(), found.end(), message, refused=True)
         for found in OVERRIDE.finditer(text)
-        if _in_code(spans, found.start())
+        if in_code(spans, found.start())
     ]
 
 
@@ -289,8 +299,8 @@ def _opts_out(
     text: str, spans: list[tuple[int, int]] | None = None, pattern: re.Pattern[str] = OPT_OUT
 ) -> bool:
     """Whether the migration opts out of its transaction in its code (not in a comment)."""
-    spans = _code_spans(text) if spans is None else spans
-    return any(_in_code(spans, found.start()) for found in pattern.finditer(text))
+    spans = code_spans(text) if spans is None else spans
+    return any(in_code(spans, found.start()) for found in pattern.finditer(text))
 
 
 def _managed(text: str, skipped: Callable[[int], bool]) -> list[tuple[int, int]]:
@@ -405,16 +415,28 @@ def _builder_calls(
 
 def _translated(
     build: Builder, tx: Transaction, call: builders.Translation, notes: list[Note], name: str
-) -> None:
+) -> bool:
     """A builder call's statements, each sent as its library sends it, and a warning for
-    each part of it that was not read."""
-    for statement in call.statements:
+    each part of it that was not read. Statements sent in one query string run in one
+    transaction outside any other (PostgreSQL's implicit transaction); whether one did."""
+    outer, joined, opened = tx.wrapped, False, False
+    statements = call.statements
+    for k, statement in enumerate(statements):
+        together = k + 1 < len(statements) and statements[k + 1].joined
+        if together and not statement.joined and not outer:
+            tx.wrapped = joined = opened = True
         tx.write(statement.start, statement.end)
         for text, start, end in statement.pieces:
             build.add(text, start, end)
         build.add(";\n", statement.end - 1, statement.end)
+        if not together and opened:  # the query string's end commits it
+            tx.close(statement.end - 1, statement.end)
+            opened = False
     for start, end, what in call.unread:
         notes.append(Note(start, end, f"{name}: {what} is not checked: {NOT_READ}", unread=True))
+    for start, end, message in call.warnings:
+        notes.append(Note(start, end, f"{name}: {message}", unread=True))
+    return joined
 
 
 NOT_READ = (
@@ -454,37 +476,11 @@ def _argument(text: str, at: int) -> tuple[_Literal | None, int]:
         return None, i
 
 
-def _code_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets that are comments or strings, so that a call named inside them is skipped."""
-    out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if text.startswith("//", i) or text.startswith("/*", i):
-            end = skip_space(text, i)
-            out.append((i, end))
-            i = end
-        elif c in "'\"`":
-            _, end = string(text, i)
-            if end <= i:
-                end = i + 1
-            out.append((i, end))
-            i = end
-        else:
-            i += 1
-    return out
-
-
-def _in_code(spans: list[tuple[int, int]], at: int) -> bool:
-    """Whether `at` is in no span (they are in order and do not overlap)."""
-    k = bisect_right(spans, (at, sys.maxsize)) - 1
-    return k < 0 or not spans[k][0] <= at < spans[k][1]
-
-
 def _down_ranges(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Each `down` function's body, from its name to its closing brace."""
     out = []
     for match in DOWN.finditer(text):
-        if not _in_code(spans, match.start()):
+        if not in_code(spans, match.start()):
             continue
         brace = text.find("{", match.end())
         arrow = text.find("=>", match.end())

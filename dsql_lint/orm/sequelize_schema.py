@@ -100,12 +100,21 @@ def _create_table(out: Translation, call: js.Call) -> None:
         out.not_read(call, "`createTable(...)` with a table or attributes not written as literals")
         return
     where = name_span(call)
+    options = _arg(call, 2)
+    for key, (value, _) in options.entries.items() if isinstance(options, js.Obj) else ():
+        if key not in TABLE_OPTIONS:
+            out.not_read(value, f"`createTable`'s `{key}` (an option not translated)")
     columns: list[list[tuple[str, js.Value | tuple[int, int]]]] = []
     keys: list[str] = []
+    comments: list[tuple[str, js.Value]] = []  # each attribute's, after the table's
     for column, (spec, key_at) in attributes.entries.items():
         definition = _Attribute(out, table, column, spec, key_at)
         if definition.parts is None:
             continue
+        comment = _comment(definition.comment) if definition.comment is not None else None
+        if comment is not None and definition.comment is not None:
+            sql = f"COMMENT ON COLUMN {quote(table)}.{quote(column)} IS {comment}"
+            comments.append((sql, definition.comment))
         out.statements.extend(definition.before)
         columns.append([(quote(column) + " ", (key_at, key_at + len(column))), *definition.parts])
         if definition.primary:
@@ -119,6 +128,13 @@ def _create_table(out: Translation, call: js.Call) -> None:
     if keys:
         sql.add(f", PRIMARY KEY ({','.join(keys)})", where)
     sql.add(")", where)
+    # (createTableQuery sends them in the same query string, after the table: `; COMMENT ON`)
+    table_comment = options.get("comment") if isinstance(options, js.Obj) else None
+    said = _comment(table_comment) if table_comment is not None else None
+    if said is not None and table_comment is not None:
+        out.sql(call).add(f"COMMENT ON TABLE {quote(table)} IS {said}", table_comment).joined = True
+    for text, at in comments:
+        out.sql(call).add(text, at).joined = True
 
 
 def _add_column(out: Translation, call: js.Call) -> None:
@@ -131,9 +147,14 @@ def _add_column(out: Translation, call: js.Call) -> None:
         return
     out.statements.extend(definition.before)
     sql = out.sql(call).add(f"ALTER TABLE {quote('public.' + table)} ADD COLUMN ", name_span(call))
+    sql.joined = bool(definition.before)  # addColumnQuery: an ENUM's `DO ...;` first, one string
     sql.add(quote(column) + " ", _arg(call, 1))
     for text, at in definition.parts:
         sql.add(text, at)
+    comment = _comment(definition.comment) if definition.comment is not None else None
+    if comment is not None and definition.comment is not None:  # (`; COMMENT ON` in its query)
+        sql = f"COMMENT ON COLUMN {quote('public.' + table)}.{quote(column)} IS {comment}"
+        out.sql(call).add(sql, definition.comment).joined = True
 
 
 def _change_column(out: Translation, call: js.Call) -> None:
@@ -303,6 +324,34 @@ _METHODS = {
 }
 
 
+# The attribute options queryInterface's PostgreSQL query generator reads (sequelize 6.37.7
+# lib/dialects/postgres/query-generator.js `attributeToSQL`, `createTableQuery`,
+# `addColumnQuery`; `values` an ENUM's), and those only a model reads (`validate`, `get`,
+# `set`, `field`'s mapping is the model's): any other is said not read where it is written.
+ATTRIBUTE_OPTIONS = {
+    "type", "allowNull", "defaultValue", "unique", "primaryKey", "autoIncrement",
+    "autoIncrementIdentity", "references", "onDelete", "onUpdate", "comment", "values",
+    "validate", "get", "set",
+}  # fmt: skip
+# createTable's options: `comment` is written; `charset`, `collate`, `engine`, `rowFormat`,
+# `initialAutoIncrement` are MySQL's, which PostgreSQL's generator does not read.
+TABLE_OPTIONS = {
+    "comment", "charset", "collate", "engine", "rowFormat", "initialAutoIncrement", "transaction",
+    "logging", "benchmark",
+}  # fmt: skip
+DEFERRABLE = {
+    "INITIALLY_IMMEDIATE": "DEFERRABLE INITIALLY IMMEDIATE",
+    "INITIALLY_DEFERRED": "DEFERRABLE INITIALLY DEFERRED",
+    "NOT": "NOT DEFERRABLE",
+}
+
+
+def _comment(value: js.Value) -> str | None:
+    """A comment as the generator's `escape` quotes it: its quotes doubled."""
+    text = js.text_of(value)
+    return None if text is None else literal(text)
+
+
 class _Attribute:
     """One attribute's column definition as attributeToSQL and dataTypeMapping write it:
     `parts` (None where it could not be read), and the statements sent before it."""
@@ -317,6 +366,7 @@ class _Attribute:
         add: bool = False,
     ) -> None:
         self.before: list[Sql] = []
+        self.comment: js.Value | None = None
         self.primary = self.not_null = False
         self.default: tuple[str, js.Value] | None = None
         self.parts: list[tuple[str, js.Value | tuple[int, int]]] | None = None
@@ -343,6 +393,10 @@ class _Attribute:
         self.type_sql, self.type_at = type_sql, kind
         parts: list[tuple[str, js.Value | tuple[int, int]]] = []
         get = options.get if options is not None else (lambda key: None)
+        for key, (value, _) in options.entries.items() if options is not None else ():
+            if key not in ATTRIBUTE_OPTIONS:
+                out.not_read(value, f"column `{column}`'s `{key}` (an option not translated)")
+        self.comment = get("comment")
         auto = _truthy(get("autoIncrement"))
         if auto and _truthy(get("autoIncrementIdentity")):
             parts.append((type_sql + " GENERATED BY DEFAULT AS IDENTITY", kind))
@@ -381,6 +435,13 @@ class _Attribute:
                     if action:
                         sql += f" {'ON DELETE' if word == 'onDelete' else 'ON UPDATE'} "
                         sql += action.upper()
+                deferrable = target.get("deferrable") if target else None
+                if deferrable is not None:
+                    said = DEFERRABLE.get((js.dotted(deferrable) or "").rsplit(".", 1)[-1])
+                    if said is None:
+                        out.not_read(deferrable, f"column `{column}`'s `deferrable`")
+                    else:
+                        sql += f" {said}"
                 parts.append((sql, references))
         self.parts = parts
 

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,7 +55,7 @@ def locations(start: Path) -> list[Locations]:
 
 
 def _ini(path: Path) -> Locations | None:
-    if not path.is_file():
+    if not looked_for(path):
         return None
     parser = configparser.ConfigParser({"here": path.parent.absolute().as_posix()})
     try:
@@ -92,7 +92,7 @@ def _option(parser: configparser.ConfigParser, name: str) -> str:
 
 
 def _pyproject(path: Path) -> Locations | None:
-    if not path.is_file():
+    if not looked_for(path):
         return None
     try:
         table = tomllib.loads(config_text(path)).get("tool", {}).get("alembic")

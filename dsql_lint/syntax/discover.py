@@ -274,7 +274,7 @@ def _said(root: Path, path: Path, said_by: dict[Path, str]) -> str:
     mode = transaction_mode(folder, name) if name in RUNNER_CONFIGS else None
     if mode is None:
         return said
-    return f"{_relative(mode.config, root)}: {mode.setting or mode.disagreement}"
+    return f"{_relative(mode.config, root)}: {mode.command or mode.disagreement or mode.setting}"
 
 
 def _alembic_revisions(root: Path, places: list[Path]) -> list[Found]:

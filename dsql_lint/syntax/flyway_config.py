@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 from dsql_lint.syntax.source import real
 
 if sys.version_info >= (3, 11):
@@ -65,10 +65,10 @@ def _configured(start: Path, climb: bool) -> tuple[Path, list[str] | None]:
         return start, environment.split(",")
     for folder in (start, *start.parents) if climb else (start,):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
-        if conf.is_file():
+        if looked_for(conf):
             found = _CONF.findall(config_text(conf, errors="replace"))
             return folder, (found[-1].split(",") if found else None)
-        if toml.is_file():
+        if looked_for(toml):
             return folder, _toml(toml)
     return start, None
 
@@ -113,10 +113,10 @@ def placeholders(
     settings: dict[str, Any] = {}
     for folder in (start, *start.parents):
         conf, toml = folder / "flyway.conf", folder / "flyway.toml"
-        if conf.is_file():
+        if looked_for(conf):
             settings = _conf_settings(config_text(conf, errors="replace"))
             break
-        if toml.is_file():
+        if looked_for(toml):
             document = (load_toml or _load_quietly)(toml)
             if document is None:
                 return None

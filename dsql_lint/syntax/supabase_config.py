@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsql_lint.syntax.config_reads import config_text
+from dsql_lint.syntax.config_reads import config_text, looked_for
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +45,8 @@ def project_of(path: Path) -> Project | None:
     for folder in (resolved, *resolved.parents):
         if folder.name == "supabase":
             config = folder / CONFIG
+            if not looked_for(config):
+                return None
             try:
                 stat = config.stat()
             except OSError:
