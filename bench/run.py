@@ -2,7 +2,8 @@
 
     python bench/run.py [--runs 5] [--timeout 600] [--inputs lago two] [--skip-ours|--skip-aws]
     python bench/run.py --memory [--jobs 1 2 4] [--rows 1000 100000 200000] [--form one-line]
-    python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated INSERT] [--aws-bin PATH]
+    python bench/run.py --fix [--runs 3] [--lines 100000] [--inputs generated INSERT]
+        [--aws-bin PATH]
 
 Run it with the project's virtualenv (the one where `pip install -e .` put our `dsql-lint`).
 The inputs: the generated schema, lago's structure.sql, two statements, and one statement of
