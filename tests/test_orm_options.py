@@ -12,6 +12,7 @@ from dsql_lint.orm import knex_schema
 from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.formats import statements
 from dsql_lint.syntax.source import Source, expand_paths
 from tests.helpers import FIXTURES
 
@@ -337,5 +338,9 @@ def test_sequelize_add_column_sends_its_enum_type_in_the_same_query_string() -> 
         '  await queryInterface.addColumn("items", "kind", { type: Sequelize.ENUM("a", "b") });\n'
         "} };\n"
     )
-    sent = _mapped(Path("migrations/20260101-enum.js"), text).text.split(";\n")
-    assert [s.split(" ", 1)[0] for s in sent if s] == ["BEGIN", "DO", "ALTER", "COMMIT"]
+    mapped = _mapped(Path("migrations/20260101-enum.js"), text)
+    sent = mapped.text.split(";\n")
+    assert [s.split(" ", 1)[0] for s in sent if s] == ["DO", "ALTER"]
+    assert mapped.queries == ((0, len(mapped.text)),)  # one query string: Source.queries
+    [do, alter] = statements(mapped)
+    assert do.tx == alter.tx is not None

@@ -419,19 +419,19 @@ def _translated(
     """A builder call's statements, each sent as its library sends it, and a warning for
     each part of it that was not read. Statements sent in one query string run in one
     transaction outside any other (PostgreSQL's implicit transaction); whether one did."""
-    outer, joined, opened = tx.wrapped, False, False
+    joined, begin = False, None
     statements = call.statements
     for k, statement in enumerate(statements):
         together = k + 1 < len(statements) and statements[k + 1].joined
-        if together and not statement.joined and not outer:
-            tx.wrapped = joined = opened = True
         tx.write(statement.start, statement.end)
+        if together and begin is None and not tx.wrapped:
+            begin, joined = build.length, True
         for text, start, end in statement.pieces:
             build.add(text, start, end)
         build.add(";\n", statement.end - 1, statement.end)
-        if not together and opened:  # the query string's end commits it
-            tx.close(statement.end - 1, statement.end)
-            opened = False
+        if not together and begin is not None:  # the query string ends: Source.queries
+            build.queries.append((begin, build.length))
+            begin = None
     for start, end, what in call.unread:
         notes.append(Note(start, end, f"{name}: {what} is not checked: {NOT_READ}", unread=True))
     for start, end, message in call.warnings:
