@@ -3,19 +3,25 @@ reported, and under the rule of what it does; a finding's words fit its statemen
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from pathlib import Path
 
 import pytest
 from helpers import lint_text
+from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options, fixture_text
 
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.loader import builtin_rules_dir, load_rules
 from dsql_lint.engine.matchers import code_only
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.locate import column as locate_column
+from dsql_lint.syntax.locate import create_table_elements, element_kind
 from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
+from dsql_lint.syntax.tokens import Tokens
 
 RULES = {rule.code: rule for rule in load_rules([builtin_rules_dir()])}
 
@@ -318,3 +324,124 @@ def test_a_use_of_an_object_kind_reports_under_that_kinds_rule(sql: str, code: s
     """Using (calling, listening to, refreshing, fetching from, attaching) an object of a kind
     DSQL cannot hold fails as creating it does: under that kind's rule, never DSQL005."""
     assert _errors(sql) == ([code] if code else [])
+
+
+# The catalog facts that read a column's type from the schema model (lint/schema.py's FACTS).
+_COLUMN_TYPE_FACTS = {"column_type", "key_json_columns", "searches_text"}
+
+
+def _reads_column_types(rule: object) -> bool:
+    catalog = (getattr(rule, "match", None) or {}).get("catalog") or {}
+    return bool(_COLUMN_TYPE_FACTS & set(catalog))
+
+
+def _through_domains(text: str) -> str:
+    """`text` with the type of each CREATE TABLE column replaced by a domain over that type,
+    the domains created at the start of the first SQL line (so every line keeps its number)."""
+    domains: list[str] = []
+    edits: list[tuple[int, int, str]] = []
+    for statement in split(Source("t.sql", text)):
+        tokens = Tokens(statement)
+        found = create_table_elements(tokens)
+        for start, stop in found[1] if found else ():
+            if element_kind(tokens, start) != "COLUMN":
+                continue
+            part = locate_column(tokens, start, start, stop).type
+            if part.stop <= part.start:
+                continue
+            first, last = tokens[part.start].start, tokens[part.stop - 1].end
+            name = f"dom_{len(domains)}"
+            domains.append(f"CREATE DOMAIN {name} AS {text[first:last]}; ")
+            edits.append((first, last, name))
+    for first, last, name in reversed(edits):
+        text = text[:first] + name + text[last:]
+    lines = text.split("\n")
+    at = 1 if lines[0].startswith("-- dsql-lint:") else 0
+    lines[at] = "".join(domains) + lines[at]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "code", sorted(code for code, rule in RULES.items() if _reads_column_types(rule))
+)
+def test_a_column_type_seen_through_a_domain_is_judged_as_its_base_type(code: str) -> None:
+    """Every rule that reads a column's type from the schema model finds on its fixtures,
+    each column's type wrapped in a domain, what it finds on them (on a passing one,
+    nothing: a domain over bigint is a bigint column): DSQL stores a domain's values as its
+    base type."""
+    paths = fixture_inputs(FIXTURES / code)
+    wrapped_any = False
+    for path in paths:
+        text = fixture_text(path)
+        options = fixture_options(text)
+        wrapped = _through_domains(text)
+        wrapped_any = wrapped_any or wrapped != text
+        found = lint_text(
+            wrapped, target=options.target, assume_in_transaction=options.assume_in_transaction
+        )
+        lines = sorted(d.line for d in found if d.code == code)
+        assert lines == expected_lines(text, code), (path.name, wrapped)
+    assert wrapped_any, f"{code}: no fixture has a CREATE TABLE column to wrap"
+
+
+# ALTER TABLE t ... with one action, as a rule's failing fixture writes it: its head and action.
+_ALTER_ONE = re.compile(
+    r'^(?P<head>ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"(?:[^"]|"")+"|[\w$]+)'
+    r'(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)\s+(?P<action>(?!ASYNC\b)[^;]*);',
+    re.IGNORECASE,
+)
+# Forms PostgreSQL takes alone (RENAME, SET SCHEMA) or not at all (MySQL's MODIFY, CHANGE).
+_NOT_COMBINED = re.compile(r"^(RENAME|SET\s+SCHEMA|MODIFY|CHANGE)\b", re.IGNORECASE)
+_HARMLESS = ("ALTER COLUMN zz DROP DEFAULT", "ALTER COLUMN zy SET DEFAULT 1")
+
+
+def _top_level_comma(text: str) -> bool:
+    depth, quoted = 0, False
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and char == ",":
+            return True
+    return False
+
+
+def _single_action_alters() -> list[tuple[str, Path, int]]:
+    """(rule, fixture, line) of each single-action ALTER TABLE a failing fixture marks."""
+    found = []
+    for code in sorted(RULES):
+        for path in fixture_inputs(FIXTURES / code, "fail"):
+            text = fixture_text(path)
+            for number in expected_lines(text, code):
+                match = _ALTER_ONE.match(text.splitlines()[number - 1])
+                if match is None or _NOT_COMBINED.match(match["action"]):
+                    continue
+                if not _top_level_comma(match["action"]):
+                    found.append((code, path, number))
+    return found
+
+
+@pytest.mark.parametrize("behind", [1, 2])
+@pytest.mark.parametrize(
+    ("code", "path", "number"),
+    _single_action_alters(),
+    ids=lambda v: v.name if isinstance(v, Path) else str(v),
+)
+def test_an_alter_table_action_is_judged_wherever_it_stands(
+    code: str, path: Path, number: int, behind: int
+) -> None:
+    """Each ALTER TABLE action a rule refuses in its failing fixture is refused as well second
+    or third, behind actions DSQL accepts: a rule reads the action, not the statement's start."""
+    text = fixture_text(path)
+    options = fixture_options(text)
+    lines = text.splitlines()
+    match = _ALTER_ONE.match(lines[number - 1])
+    assert match is not None
+    lines[number - 1] = f"{match['head']} {', '.join(_HARMLESS[:behind])}, {match['action']};"
+    rule = RULES[code]
+    target = options.target or (rule.lifted - dt.timedelta(days=1) if rule.lifted else None)
+    found = lint_text(
+        "\n".join(lines) + "\n", target, assume_in_transaction=options.assume_in_transaction
+    )
+    assert code in {d.code for d in found if d.line == number}, (lines[number - 1], found)

@@ -94,6 +94,9 @@ class Catalog:
     views: set[Key] = field(default_factory=set)  # counted against the quota, DSQL807
     # The domains whose base type DSQL refuses as a column's: name -> the rules that said so
     refused_domains: dict[Key, tuple[str, ...]] = field(default_factory=dict)
+    # Each domain created in the input -> its base type as written (a domain over a domain:
+    # the first base type that is none), which a column of the domain's type has to DSQL.
+    domains: dict[Key, str] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
 
     def apply(self, effects: Iterable[Effect]) -> None:
@@ -104,6 +107,18 @@ class Catalog:
 
     def table(self, key: Key | None) -> Table | None:
         return self.tables.get(key) if key else None
+
+    def base_type(self, written: str) -> str:
+        """The type as the server stores a value of it: a domain's base type for the name
+        of a domain created in the input, the type as written for any other."""
+        if not self.domains or not _QUALIFIED_NAME.fullmatch(written):
+            return written
+        key = _key_of_name(written)
+        return self.domains.get(key, written) if key else written
+
+    def column_type(self, table: Table, column: str) -> str:
+        """The type of a table's column as rules judge it: through its domain, if any."""
+        return self.base_type(table.columns.get(column, ""))
 
 
 def table_key(table: exp.Expr | None) -> Key | None:
@@ -142,6 +157,8 @@ def _key_of_name(text: str) -> Key | None:
 
 
 _NAME_PART = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*')
+# A name, qualified or not, and nothing else: `app.dj`, `"My Type"` (not `int[]`, `varchar(9)`).
+_QUALIFIED_NAME = re.compile(rf"(?:{_NAME_PART.pattern})(?:\.(?:{_NAME_PART.pattern}))*")
 
 
 def _ident(part: str) -> str:
@@ -312,11 +329,14 @@ def _create_type(catalog: Catalog, effect: Effect) -> None:
     keys = effect.keys or catalog.refused_domains.get(effect.other or ("", ""), ())
     if effect.table is not None and keys:
         catalog.refused_domains[effect.table] = keys
+    if effect.table is not None and effect.columns:
+        catalog.domains[effect.table] = catalog.base_type(effect.columns[0][1])
 
 
 def _drop_type(catalog: Catalog, effect: Effect) -> None:
     if effect.table is not None:
         catalog.refused_domains.pop(effect.table, None)
+        catalog.domains.pop(effect.table, None)
 
 
 def refused_domain(effects: list[Effect], codes: tuple[str, ...]) -> list[Effect]:
@@ -475,7 +495,10 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         effect = _on(f"create_{kind.lower()}", target)
     elif kind == "DOMAIN":  # a type, as CREATE TYPE's; `other`: the domain it is over
         effect = _on("create_type", target)
-        base = _type_key(tree.args.get("expression"))
+        written = tree.args.get("expression")
+        if effect is not None and isinstance(written, exp.DataType):
+            effect = replace(effect, columns=(("", _postgres(written)),))
+        base = _type_key(written)
         if effect is not None and base is not None:
             effect = replace(effect, other=base)
     return [effect] if effect else []
@@ -699,7 +722,18 @@ def node_column(node: exp.Expr) -> str:
     if isinstance(node, exp.Drop):
         return dropped_name(node)
     if isinstance(node, exp.Command):
-        match = _ALTER_COLUMN.match(_command_text(node))
+        text = _command_text(node)
+        # Of several ALTER COLUMN actions, the one whose type a rule judges: an identity's.
+        match = _IDENTITY_COLUMN.search(text) or _ALTER_COLUMN.match(text)
+        return _ident(match.group("column")) if match else ""
+    if isinstance(node, exp.Alter):
+        # The actions the parser kept as text, each read as the statement's own would be.
+        raw = "".join(
+            f", {action.this} {_command_text(action)}"
+            for action in node.args.get("actions") or []
+            if isinstance(action, exp.Command)
+        )
+        match = _IDENTITY_COLUMN.search(raw)
         return _ident(match.group("column")) if match else ""
     current: exp.Expr | None = node
     while current is not None and not isinstance(current, exp.ColumnDef | exp.AlterColumn):
@@ -710,6 +744,10 @@ def node_column(node: exp.Expr) -> str:
 _ALTER_COLUMN = re.compile(
     r"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>[\w$.\"]+)\s+ALTER\s+(?:COLUMN\s+)?"
     r"(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)",
+    re.IGNORECASE,
+)
+_IDENTITY_COLUMN = re.compile(
+    r"[\s,]ALTER\s+(?:COLUMN\s+)?(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)\s+ADD\s+GENERATED\b",
     re.IGNORECASE,
 )
 
@@ -738,13 +776,13 @@ def _key_json_columns(catalog: Catalog, subject: Subject) -> int:
     table = _table(catalog, subject)
     if table is None:
         return 0
-    types = (table.columns.get(c, "").upper() for c in subject.fact("key_columns"))
+    types = (catalog.column_type(table, c).upper() for c in subject.fact("key_columns"))
     return sum(1 for kind in types if kind in JSON_TYPES)
 
 
 def _column_type(catalog: Catalog, subject: Subject) -> str:
     table = _table(catalog, subject)
-    return table.columns.get(subject.fact("column"), "").upper() if table else ""
+    return catalog.column_type(table, subject.fact("column")).upper() if table else ""
 
 
 def _table_created_before(catalog: Catalog, subject: Subject) -> bool:
@@ -861,7 +899,11 @@ def _searches_text(catalog: Catalog, subject: Subject) -> bool:
     typed, columns = subject.fact("text_search_operands")
     for tables, column in columns:
         kind = next(
-            (t.columns[column] for k in tables if (t := catalog.table(k)) and column in t.columns),
+            (
+                catalog.column_type(t, column)
+                for k in tables
+                if (t := catalog.table(k)) and column in t.columns
+            ),
             "",
         )
         typed = typed or canonical(kind) in _STRING_TYPES
