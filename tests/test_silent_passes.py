@@ -445,3 +445,63 @@ def test_an_alter_table_action_is_judged_wherever_it_stands(
         "\n".join(lines) + "\n", target, assume_in_transaction=options.assume_in_transaction
     )
     assert code in {d.code for d in found if d.line == number}, (lines[number - 1], found)
+
+
+# Every place PostgreSQL's grammar takes a clause DSQL refuses: `{c}` is the clause.
+_CLAUSE_PLACES = [
+    "CREATE TABLE t (id bigint PRIMARY KEY {c}, x int);",
+    "CREATE TABLE t (id bigint, x int, PRIMARY KEY (id) {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int UNIQUE {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int CONSTRAINT u UNIQUE {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int, UNIQUE (x) {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int, CONSTRAINT u UNIQUE NULLS NOT DISTINCT (x)"
+    " INCLUDE (id) {c});",
+    "ALTER TABLE t ADD CONSTRAINT u UNIQUE (x) {c};",
+    "ALTER TABLE t ADD PRIMARY KEY (id) {c};",
+    "ALTER TABLE t ALTER COLUMN x DROP DEFAULT, ADD UNIQUE (x) {c};",
+]
+
+
+@pytest.mark.parametrize("place", _CLAUSE_PLACES)
+@pytest.mark.parametrize(
+    ("code", "clause"),
+    [("DSQL508", "WITH (fillfactor = 70)"), ("DSQL507", "USING INDEX TABLESPACE pg_default")],
+)
+def test_a_constraint_index_clause_is_refused_wherever_the_constraint_is(
+    place: str, code: str, clause: str
+) -> None:
+    """A PRIMARY KEY or UNIQUE constraint builds an index, whose storage parameters and
+    tablespace DSQL refuses as it refuses CREATE INDEX's, wherever the constraint is written."""
+    assert code in {d.code for d in lint_text(place.format(c=clause) + "\n")}
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CREATE TABLE t (id bigint PRIMARY KEY, x text COMPRESSION pglz);", "DSQL611"),
+        ("ALTER TABLE t ADD COLUMN y text COMPRESSION lz4;", "DSQL611"),
+        ("ALTER TABLE t ALTER COLUMN x SET COMPRESSION lz4;", "DSQL611"),
+        (
+            "ALTER TABLE t ALTER COLUMN x DROP DEFAULT, ALTER COLUMN x SET COMPRESSION lz4;",
+            "DSQL611",
+        ),
+        ('CREATE TABLE t (id bigint PRIMARY KEY, x text COLLATE "de_DE");', "DSQL109"),
+        ('ALTER TABLE t ADD COLUMN y text COLLATE "de_DE";', "DSQL109"),
+        ('ALTER TABLE t ALTER COLUMN x TYPE text COLLATE "de_DE";', "DSQL109"),
+        ('CREATE INDEX ASYNC i ON t (x COLLATE "de_DE");', "DSQL109"),
+        ('CREATE DOMAIN d AS text COLLATE "de_DE";', "DSQL109"),
+        ("CREATE TABLE t (id bigint PRIMARY KEY) TABLESPACE x;", "DSQL507"),
+        ("CREATE INDEX ASYNC i ON t (x) TABLESPACE x;", "DSQL507"),
+        ("ALTER TABLE t SET TABLESPACE x;", "DSQL507"),
+        ("ALTER INDEX i SET TABLESPACE x;", "DSQL507"),
+        ("CREATE TABLE t (id bigint PRIMARY KEY) WITH (fillfactor = 70);", "DSQL508"),
+        ("CREATE INDEX ASYNC i ON t (x) WITH (fillfactor = 70);", "DSQL508"),
+        ("ALTER TABLE t SET (fillfactor = 70);", "DSQL508"),
+        ("ALTER TABLE t ALTER COLUMN x DROP DEFAULT, SET (fillfactor = 70);", "DSQL508"),
+        ("ALTER INDEX i SET (fillfactor = 70);", "DSQL508"),
+    ],
+)
+def test_a_storage_clause_is_refused_in_every_statement_that_takes_it(sql: str, code: str) -> None:
+    """Compression, collation, tablespace and storage parameters: each refused in a table,
+    a column, an index and their ALTER forms alike."""
+    assert code in {d.code for d in lint_text(sql + "\n")}
