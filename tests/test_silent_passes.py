@@ -505,3 +505,54 @@ def test_a_storage_clause_is_refused_in_every_statement_that_takes_it(sql: str, 
     """Compression, collation, tablespace and storage parameters: each refused in a table,
     a column, an index and their ALTER forms alike."""
     assert code in {d.code for d in lint_text(sql + "\n")}
+
+
+_ROUTINE = "CREATE FUNCTION f() RETURNS int LANGUAGE sql {} AS 'SELECT 1';"
+
+
+@pytest.mark.parametrize("setting", _refused_settings())
+@pytest.mark.parametrize(
+    "form",
+    [
+        "SET {} = 0;",
+        "SET LOCAL {} TO 0;",
+        "RESET {};",
+        "SELECT set_config('{}', '0', false);",
+        _ROUTINE.format("SET {} = 10"),
+        _ROUTINE.format("SET search_path = public SET {} TO '1s'"),
+        _ROUTINE.format('SET "{}" FROM CURRENT'),
+        "CREATE PROCEDURE p() LANGUAGE sql SET {} = 1 AS 'SELECT 1';",
+        "ALTER FUNCTION f() SET {} = 10;",
+        "ALTER ROLE r SET {} = 10;",
+        "ALTER DATABASE postgres SET {} = 10;",
+    ],
+)
+def test_a_refused_setting_is_reported_wherever_it_is_set(form: str, setting: str) -> None:
+    """Every place a setting can be set (SET, SET LOCAL, RESET, set_config, a routine's SET
+    clause, ALTER FUNCTION/ROLE/DATABASE ... SET) meets the same list of refused settings."""
+    assert lint_text(form.format(setting) + "\n"), form.format(setting)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SET search_path = public;",
+        "SELECT set_config('search_path', 'public', false);",
+        _ROUTINE.format("SET search_path = public"),
+        _ROUTINE.format("SET timezone TO 'UTC' SET application_name = 'x'"),
+    ],
+)
+def test_an_allowlisted_setting_is_clean_wherever_it_is_set(sql: str) -> None:
+    assert lint_text(sql + "\n") == []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SET work_mem = '64MB';",
+        "SELECT set_config('work_mem', '64MB', false);",
+        _ROUTINE.format("SET work_mem = '64MB'"),
+    ],
+)
+def test_a_setting_off_the_allowlist_is_the_same_warning_wherever_it_is_set(sql: str) -> None:
+    assert [d.code for d in lint_text(sql + "\n")] == ["DSQL711"]
