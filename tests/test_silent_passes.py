@@ -556,3 +556,38 @@ def test_an_allowlisted_setting_is_clean_wherever_it_is_set(sql: str) -> None:
 )
 def test_a_setting_off_the_allowlist_is_the_same_warning_wherever_it_is_set(sql: str) -> None:
     assert [d.code for d in lint_text(sql + "\n")] == ["DSQL711"]
+
+
+def _table_with_indexes(count: int, kind: str) -> str:
+    """Table t, columns c1..c30, with `count` indexes made by `kind`."""
+    columns = [f"c{i} int" for i in range(1, 31)]
+    extra: list[str] = []
+    after = ""
+    if kind == "column UNIQUE":
+        columns[:count] = [f"c{i} int UNIQUE" for i in range(1, count + 1)]
+    elif kind == "table UNIQUE":
+        extra = [f"UNIQUE (c{i})" for i in range(1, count + 1)]
+    else:
+        after = "".join(f"CREATE INDEX ASYNC t_{i} ON t (c{i});\n" for i in range(1, count + 1))
+    return f"CREATE TABLE t (id uuid PRIMARY KEY, {', '.join(columns + extra)});\n{after}"
+
+
+_ONE_MORE = [
+    "CREATE INDEX ASYNC t_more ON t (c30);",
+    "CREATE UNIQUE INDEX ASYNC t_more ON t (c30);",
+    "ALTER TABLE t ADD CONSTRAINT t_more UNIQUE (c30);",
+    "ALTER TABLE t ADD UNIQUE (c29, c30);",
+    "ALTER TABLE t ADD COLUMN z int UNIQUE;",
+]
+
+
+@pytest.mark.parametrize("more", _ONE_MORE)
+@pytest.mark.parametrize("kind", ["CREATE INDEX", "column UNIQUE", "table UNIQUE"])
+def test_the_25th_index_of_a_table_is_refused_whatever_made_each(kind: str, more: str) -> None:
+    """A UNIQUE constraint builds an index: it counts toward DSQL's 24 per table, and the
+    statement that makes the 25th is the one reported, whichever kind it is."""
+    full = _table_with_indexes(24, kind) + more + "\n"
+    last = full.count("\n")
+    assert [d.line for d in lint_text(full) if d.code == "DSQL801"] == [last]
+    room = _table_with_indexes(23, kind) + more + "\n"
+    assert "DSQL801" not in {d.code for d in lint_text(room)}

@@ -26,6 +26,7 @@ from dsql_lint.syntax.dialect import is_validate_constraint
 from dsql_lint.syntax.pg_types import canonical
 
 DEFAULT_SCHEMA = "public"
+NAME_BYTES = 63  # PostgreSQL's identifier length (NAMEDATALEN - 1)
 
 Key = tuple[str, str]  # (schema, name), lower case
 
@@ -43,6 +44,8 @@ class Table:
     previous_primary_key: tuple[str, ...] = ()  # the key before that change
     # The columns whose type a rule refused (name -> its codes), which LIKE copies (DSQL111)
     refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The indexes (among `indexes`) that a UNIQUE constraint built: DROP CONSTRAINT drops them
+    uniques: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -251,7 +254,30 @@ def _add_primary_key(catalog: Catalog, effect: Effect) -> None:
 
 def _drop_constraint(catalog: Catalog, effect: Effect) -> None:
     """Dropping the primary key constraint is recorded after rules have seen it: the
-    key stays, as with a dropped column (see `_drop_column`)."""
+    key stays, as with a dropped column (see `_drop_column`). A UNIQUE constraint's index
+    goes with it."""
+    table = catalog.table(effect.table)
+    if table is not None and effect.name in table.uniques:
+        table.uniques.discard(effect.name)
+        table.indexes.pop(effect.name, None)
+        catalog.index_tables.pop(effect.name, None)
+
+
+def _add_unique(catalog: Catalog, effect: Effect) -> None:
+    """The index a UNIQUE constraint builds, under the constraint's name (PostgreSQL's
+    default for an unnamed one: `t_a_b_key`, numbered when taken), counted with the table's
+    indexes (DSQL801)."""
+    table = catalog.table(effect.table)
+    if table is None:
+        return
+    name = effect.name or f"{table.name}_{'_'.join(effect.keys)}_key"[:NAME_BYTES]
+    base, n = name, 0
+    while name in catalog.index_tables:
+        n += 1
+        name = f"{base[: NAME_BYTES - len(str(n))]}{n}"
+    table.indexes[name] = effect.keys
+    table.uniques.add(name)
+    catalog.index_tables[name] = table.schema, table.name
 
 
 def _create_index(catalog: Catalog, effect: Effect) -> None:
@@ -360,6 +386,7 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "set_column_type": _set_column_type,
     "add_primary_key": _add_primary_key,
     "drop_constraint": _drop_constraint,
+    "add_unique": _add_unique,
     "create_index": _create_index,
     "drop_index": _drop_index,
     "create_schema": _create_schema,
@@ -456,6 +483,21 @@ def _primary_key(defs: list[exp.Expr]) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
+def _unique_keys(defs: list[exp.Expr]) -> list[tuple[str, tuple[str, ...]]]:
+    """The UNIQUE constraints of table elements (a column's, the table's), each with its name
+    ("" when unnamed) and columns: each builds an index, as CREATE UNIQUE INDEX does."""
+    found = []
+    for d in defs:
+        for unique in d.find_all(exp.UniqueColumnConstraint):
+            owner = unique.parent
+            name = folded(owner) if isinstance(owner, exp.Constraint | exp.ColumnConstraint) else ""
+            if isinstance(unique.this, exp.Schema):
+                found.append((name if owner and owner.this else "", _names(unique.this)))
+            elif isinstance(d, exp.ColumnDef):
+                found.append((name if owner and owner.this else "", (folded(d),)))
+    return found
+
+
 def _create_effects(tree: exp.Create) -> list[Effect]:
     kind = (tree.args.get("kind") or "").upper()
     target = tree.this
@@ -474,13 +516,14 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
             keys=keys,
             if_not_exists=exists,
         )
+        uniques = [_on("add_unique", table, name=n, keys=k) for n, k in _unique_keys(defs)]
         # LIKE copies the other table's columns, those of refused types too
         copies = [
             _on("copy_columns", table, other=table_key(d.this))
             for d in defs
             if isinstance(d, exp.LikeProperty)
         ]
-        return [e for e in (effect, *copies) if e is not None]
+        return [e for e in (effect, *uniques, *copies) if e is not None]
     elif kind == "INDEX" and isinstance(target, exp.Index):
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
@@ -539,6 +582,7 @@ def _alter_effects(tree: exp.Alter) -> list[Effect]:
         if isinstance(action, exp.ColumnDef):
             exists = bool(action.args.get("exists"))
             out.append(on("add_columns", columns=_columns([action]), if_not_exists=exists))
+            out.extend(on("add_unique", name=n, keys=k) for n, k in _unique_keys([action]))
         elif isinstance(action, exp.Drop):
             drop_kind = (action.args.get("kind") or "").upper()
             name = dropped_name(action)
@@ -547,6 +591,8 @@ def _alter_effects(tree: exp.Alter) -> list[Effect]:
             elif drop_kind == "CONSTRAINT" and name:
                 out.append(on("drop_constraint", name=name))
         elif isinstance(action, exp.AddConstraint):
+            uniques = _unique_keys(action.expressions)
+            out.extend(on("add_unique", name=n, keys=k) for n, k in uniques)
             keys, name = _primary_key(action.expressions)
             if keys:
                 out.append(on("add_primary_key", name=name or None, keys=keys))
