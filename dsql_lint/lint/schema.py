@@ -490,11 +490,14 @@ def _unique_keys(defs: list[exp.Expr]) -> list[tuple[str, tuple[str, ...]]]:
     for d in defs:
         for unique in d.find_all(exp.UniqueColumnConstraint):
             owner = unique.parent
-            name = folded(owner) if isinstance(owner, exp.Constraint | exp.ColumnConstraint) else ""
+            named = isinstance(owner, exp.Constraint | exp.ColumnConstraint) and bool(owner.this)
             if isinstance(unique.this, exp.Schema):
-                found.append((name if owner and owner.this else "", _names(unique.this)))
+                keys = _names(unique.this)
             elif isinstance(d, exp.ColumnDef):
-                found.append((name if owner and owner.this else "", (folded(d),)))
+                keys = (folded(d),)
+            else:  # UNIQUE USING INDEX: the index exists already
+                continue
+            found.append((folded(owner) if named else "", keys))
     return found
 
 
