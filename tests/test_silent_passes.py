@@ -3,19 +3,25 @@ reported, and under the rule of what it does; a finding's words fit its statemen
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from pathlib import Path
 
 import pytest
 from helpers import lint_text
+from rule_fixtures import FIXTURES, expected_lines, fixture_inputs, fixture_options, fixture_text
 
 from dsql_lint.diagnostic import Severity
 from dsql_lint.engine.loader import builtin_rules_dir, load_rules
 from dsql_lint.engine.matchers import code_only
 from dsql_lint.lint.pipeline import lint_sources
 from dsql_lint.settings import LintOptions
+from dsql_lint.syntax.locate import column as locate_column
+from dsql_lint.syntax.locate import create_table_elements, element_kind
 from dsql_lint.syntax.source import Source
+from dsql_lint.syntax.split import split
+from dsql_lint.syntax.tokens import Tokens
 
 RULES = {rule.code: rule for rule in load_rules([builtin_rules_dir()])}
 
@@ -318,3 +324,270 @@ def test_a_use_of_an_object_kind_reports_under_that_kinds_rule(sql: str, code: s
     """Using (calling, listening to, refreshing, fetching from, attaching) an object of a kind
     DSQL cannot hold fails as creating it does: under that kind's rule, never DSQL005."""
     assert _errors(sql) == ([code] if code else [])
+
+
+# The catalog facts that read a column's type from the schema model (lint/schema.py's FACTS).
+_COLUMN_TYPE_FACTS = {"column_type", "key_json_columns", "searches_text"}
+
+
+def _reads_column_types(rule: object) -> bool:
+    catalog = (getattr(rule, "match", None) or {}).get("catalog") or {}
+    return bool(_COLUMN_TYPE_FACTS & set(catalog))
+
+
+def _through_domains(text: str) -> str:
+    """`text` with the type of each CREATE TABLE column replaced by a domain over that type,
+    the domains created at the start of the first SQL line (so every line keeps its number)."""
+    domains: list[str] = []
+    edits: list[tuple[int, int, str]] = []
+    for statement in split(Source("t.sql", text)):
+        tokens = Tokens(statement)
+        found = create_table_elements(tokens)
+        for start, stop in found[1] if found else ():
+            if element_kind(tokens, start) != "COLUMN":
+                continue
+            part = locate_column(tokens, start, start, stop).type
+            if part.stop <= part.start:
+                continue
+            first, last = tokens[part.start].start, tokens[part.stop - 1].end
+            name = f"dom_{len(domains)}"
+            domains.append(f"CREATE DOMAIN {name} AS {text[first:last]}; ")
+            edits.append((first, last, name))
+    for first, last, name in reversed(edits):
+        text = text[:first] + name + text[last:]
+    lines = text.split("\n")
+    at = 1 if lines[0].startswith("-- dsql-lint:") else 0
+    lines[at] = "".join(domains) + lines[at]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "code", sorted(code for code, rule in RULES.items() if _reads_column_types(rule))
+)
+def test_a_column_type_seen_through_a_domain_is_judged_as_its_base_type(code: str) -> None:
+    """Every rule that reads a column's type from the schema model finds on its fixtures,
+    each column's type wrapped in a domain, what it finds on them (on a passing one,
+    nothing: a domain over bigint is a bigint column): DSQL stores a domain's values as its
+    base type."""
+    paths = fixture_inputs(FIXTURES / code)
+    wrapped_any = False
+    for path in paths:
+        text = fixture_text(path)
+        options = fixture_options(text)
+        wrapped = _through_domains(text)
+        wrapped_any = wrapped_any or wrapped != text
+        found = lint_text(
+            wrapped, target=options.target, assume_in_transaction=options.assume_in_transaction
+        )
+        lines = sorted(d.line for d in found if d.code == code)
+        assert lines == expected_lines(text, code), (path.name, wrapped)
+    assert wrapped_any, f"{code}: no fixture has a CREATE TABLE column to wrap"
+
+
+# ALTER TABLE t ... with one action, as a rule's failing fixture writes it: its head and action.
+_ALTER_ONE = re.compile(
+    r'^(?P<head>ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"(?:[^"]|"")+"|[\w$]+)'
+    r'(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?)\s+(?P<action>(?!ASYNC\b)[^;]*);',
+    re.IGNORECASE,
+)
+# Forms PostgreSQL takes alone (RENAME, SET SCHEMA) or not at all (MySQL's MODIFY, CHANGE).
+_NOT_COMBINED = re.compile(r"^(RENAME|SET\s+SCHEMA|MODIFY|CHANGE)\b", re.IGNORECASE)
+_HARMLESS = ("ALTER COLUMN zz DROP DEFAULT", "ALTER COLUMN zy SET DEFAULT 1")
+
+
+def _top_level_comma(text: str) -> bool:
+    depth, quoted = 0, False
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and char == ",":
+            return True
+    return False
+
+
+def _single_action_alters() -> list[tuple[str, Path, int]]:
+    """(rule, fixture, line) of each single-action ALTER TABLE a failing fixture marks."""
+    found = []
+    for code in sorted(RULES):
+        for path in fixture_inputs(FIXTURES / code, "fail"):
+            text = fixture_text(path)
+            for number in expected_lines(text, code):
+                match = _ALTER_ONE.match(text.splitlines()[number - 1])
+                if match is None or _NOT_COMBINED.match(match["action"]):
+                    continue
+                if not _top_level_comma(match["action"]):
+                    found.append((code, path, number))
+    return found
+
+
+@pytest.mark.parametrize("behind", [1, 2])
+@pytest.mark.parametrize(
+    ("code", "path", "number"),
+    _single_action_alters(),
+    ids=lambda v: v.name if isinstance(v, Path) else str(v),
+)
+def test_an_alter_table_action_is_judged_wherever_it_stands(
+    code: str, path: Path, number: int, behind: int
+) -> None:
+    """Each ALTER TABLE action a rule refuses in its failing fixture is refused as well second
+    or third, behind actions DSQL accepts: a rule reads the action, not the statement's start."""
+    text = fixture_text(path)
+    options = fixture_options(text)
+    lines = text.splitlines()
+    match = _ALTER_ONE.match(lines[number - 1])
+    assert match is not None
+    lines[number - 1] = f"{match['head']} {', '.join(_HARMLESS[:behind])}, {match['action']};"
+    rule = RULES[code]
+    target = options.target or (rule.lifted - dt.timedelta(days=1) if rule.lifted else None)
+    found = lint_text(
+        "\n".join(lines) + "\n", target, assume_in_transaction=options.assume_in_transaction
+    )
+    assert code in {d.code for d in found if d.line == number}, (lines[number - 1], found)
+
+
+# Every place PostgreSQL's grammar takes a clause DSQL refuses: `{c}` is the clause.
+_CLAUSE_PLACES = [
+    "CREATE TABLE t (id bigint PRIMARY KEY {c}, x int);",
+    "CREATE TABLE t (id bigint, x int, PRIMARY KEY (id) {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int UNIQUE {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int CONSTRAINT u UNIQUE {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int, UNIQUE (x) {c});",
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int, CONSTRAINT u UNIQUE NULLS NOT DISTINCT (x)"
+    " INCLUDE (id) {c});",
+    "ALTER TABLE t ADD CONSTRAINT u UNIQUE (x) {c};",
+    "ALTER TABLE t ADD PRIMARY KEY (id) {c};",
+    "ALTER TABLE t ALTER COLUMN x DROP DEFAULT, ADD UNIQUE (x) {c};",
+]
+
+
+@pytest.mark.parametrize("place", _CLAUSE_PLACES)
+@pytest.mark.parametrize(
+    ("code", "clause"),
+    [("DSQL508", "WITH (fillfactor = 70)"), ("DSQL507", "USING INDEX TABLESPACE pg_default")],
+)
+def test_a_constraint_index_clause_is_refused_wherever_the_constraint_is(
+    place: str, code: str, clause: str
+) -> None:
+    """A PRIMARY KEY or UNIQUE constraint builds an index, whose storage parameters and
+    tablespace DSQL refuses as it refuses CREATE INDEX's, wherever the constraint is written."""
+    assert code in {d.code for d in lint_text(place.format(c=clause) + "\n")}
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("CREATE TABLE t (id bigint PRIMARY KEY, x text COMPRESSION pglz);", "DSQL611"),
+        ("ALTER TABLE t ADD COLUMN y text COMPRESSION lz4;", "DSQL611"),
+        ("ALTER TABLE t ALTER COLUMN x SET COMPRESSION lz4;", "DSQL611"),
+        (
+            "ALTER TABLE t ALTER COLUMN x DROP DEFAULT, ALTER COLUMN x SET COMPRESSION lz4;",
+            "DSQL611",
+        ),
+        ('CREATE TABLE t (id bigint PRIMARY KEY, x text COLLATE "de_DE");', "DSQL109"),
+        ('ALTER TABLE t ADD COLUMN y text COLLATE "de_DE";', "DSQL109"),
+        ('ALTER TABLE t ALTER COLUMN x TYPE text COLLATE "de_DE";', "DSQL109"),
+        ('CREATE INDEX ASYNC i ON t (x COLLATE "de_DE");', "DSQL109"),
+        ('CREATE DOMAIN d AS text COLLATE "de_DE";', "DSQL109"),
+        ("CREATE TABLE t (id bigint PRIMARY KEY) TABLESPACE x;", "DSQL507"),
+        ("CREATE INDEX ASYNC i ON t (x) TABLESPACE x;", "DSQL507"),
+        ("ALTER TABLE t SET TABLESPACE x;", "DSQL507"),
+        ("ALTER INDEX i SET TABLESPACE x;", "DSQL507"),
+        ("CREATE TABLE t (id bigint PRIMARY KEY) WITH (fillfactor = 70);", "DSQL508"),
+        ("CREATE INDEX ASYNC i ON t (x) WITH (fillfactor = 70);", "DSQL508"),
+        ("ALTER TABLE t SET (fillfactor = 70);", "DSQL508"),
+        ("ALTER TABLE t ALTER COLUMN x DROP DEFAULT, SET (fillfactor = 70);", "DSQL508"),
+        ("ALTER INDEX i SET (fillfactor = 70);", "DSQL508"),
+    ],
+)
+def test_a_storage_clause_is_refused_in_every_statement_that_takes_it(sql: str, code: str) -> None:
+    """Compression, collation, tablespace and storage parameters: each refused in a table,
+    a column, an index and their ALTER forms alike."""
+    assert code in {d.code for d in lint_text(sql + "\n")}
+
+
+_ROUTINE = "CREATE FUNCTION f() RETURNS int LANGUAGE sql {} AS 'SELECT 1';"
+
+
+@pytest.mark.parametrize("setting", _refused_settings())
+@pytest.mark.parametrize(
+    "form",
+    [
+        "SET {} = 0;",
+        "SET LOCAL {} TO 0;",
+        "RESET {};",
+        "SELECT set_config('{}', '0', false);",
+        _ROUTINE.format("SET {} = 10"),
+        _ROUTINE.format("SET search_path = public SET {} TO '1s'"),
+        _ROUTINE.format('SET "{}" FROM CURRENT'),
+        "CREATE PROCEDURE p() LANGUAGE sql SET {} = 1 AS 'SELECT 1';",
+        "ALTER FUNCTION f() SET {} = 10;",
+        "ALTER ROLE r SET {} = 10;",
+        "ALTER DATABASE postgres SET {} = 10;",
+    ],
+)
+def test_a_refused_setting_is_reported_wherever_it_is_set(form: str, setting: str) -> None:
+    """Every place a setting can be set (SET, SET LOCAL, RESET, set_config, a routine's SET
+    clause, ALTER FUNCTION/ROLE/DATABASE ... SET) meets the same list of refused settings."""
+    assert lint_text(form.format(setting) + "\n"), form.format(setting)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SET search_path = public;",
+        "SELECT set_config('search_path', 'public', false);",
+        _ROUTINE.format("SET search_path = public"),
+        _ROUTINE.format("SET timezone TO 'UTC' SET application_name = 'x'"),
+    ],
+)
+def test_an_allowlisted_setting_is_clean_wherever_it_is_set(sql: str) -> None:
+    assert lint_text(sql + "\n") == []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SET work_mem = '64MB';",
+        "SELECT set_config('work_mem', '64MB', false);",
+        _ROUTINE.format("SET work_mem = '64MB'"),
+    ],
+)
+def test_a_setting_off_the_allowlist_is_the_same_warning_wherever_it_is_set(sql: str) -> None:
+    assert [d.code for d in lint_text(sql + "\n")] == ["DSQL711"]
+
+
+def _table_with_indexes(count: int, kind: str) -> str:
+    """Table t, columns c1..c30, with `count` indexes made by `kind`."""
+    columns = [f"c{i} int" for i in range(1, 31)]
+    extra: list[str] = []
+    after = ""
+    if kind == "column UNIQUE":
+        columns[:count] = [f"c{i} int UNIQUE" for i in range(1, count + 1)]
+    elif kind == "table UNIQUE":
+        extra = [f"UNIQUE (c{i})" for i in range(1, count + 1)]
+    else:
+        after = "".join(f"CREATE INDEX ASYNC t_{i} ON t (c{i});\n" for i in range(1, count + 1))
+    return f"CREATE TABLE t (id uuid PRIMARY KEY, {', '.join(columns + extra)});\n{after}"
+
+
+_ONE_MORE = [
+    "CREATE INDEX ASYNC t_more ON t (c30);",
+    "CREATE UNIQUE INDEX ASYNC t_more ON t (c30);",
+    "ALTER TABLE t ADD CONSTRAINT t_more UNIQUE (c30);",
+    "ALTER TABLE t ADD UNIQUE (c29, c30);",
+    "ALTER TABLE t ADD COLUMN z int UNIQUE;",
+]
+
+
+@pytest.mark.parametrize("more", _ONE_MORE)
+@pytest.mark.parametrize("kind", ["CREATE INDEX", "column UNIQUE", "table UNIQUE"])
+def test_the_25th_index_of_a_table_is_refused_whatever_made_each(kind: str, more: str) -> None:
+    """A UNIQUE constraint builds an index: it counts toward DSQL's 24 per table, and the
+    statement that makes the 25th is the one reported, whichever kind it is."""
+    full = _table_with_indexes(24, kind) + more + "\n"
+    last = full.count("\n")
+    assert [d.line for d in lint_text(full) if d.code == "DSQL801"] == [last]
+    room = _table_with_indexes(23, kind) + more + "\n"
+    assert "DSQL801" not in {d.code for d in lint_text(room)}

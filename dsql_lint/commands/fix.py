@@ -28,7 +28,7 @@ from dsql_lint.fix.prisma_drift import drift_notes
 from dsql_lint.fix.style import cased
 from dsql_lint.lint import runs
 from dsql_lint.lint.pipeline import INCLUDED, SPLITTING, Linter
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import SUBSTITUTED, substituted
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.report.text import counted, use_color
 from dsql_lint.settings import LintOptions, Overrides, active_rules, resolve_settings
@@ -161,7 +161,7 @@ def fix(
         later = [
             s
             for s in sources[at + 1 :]
-            if (not isinstance(s, MappedSource) or s.framework == PSQL)
+            if (not isinstance(s, MappedSource) or s.framework in SUBSTITUTED)
             and s.problem is None  # text, as SQL
         ]
         if isinstance(source, MappedSource) and path.endswith(".prisma"):

@@ -29,9 +29,11 @@ STATEMENT_HEADS = ("CREATE", "ALTER", "DROP")
 class InsertKeyword(Action):
     """Insert `text` after the first top-level keyword `after`, or put it in place of one of the
     keywords `replacing` when the statement has one (CONCURRENTLY -> ASYNC), or drop that
-    keyword when `text` is there already (ASYNC CONCURRENTLY -> ASYNC)."""
+    keyword when `text` is there already (ASYNC CONCURRENTLY -> ASYNC). `alone: true`: the
+    keyword makes a form of one ALTER TABLE action (ALTER TABLE ASYNC t VALIDATE CONSTRAINT
+    c), so a statement of several actions gets no fix."""
 
-    keys = frozenset({"text", "after", "replacing"})
+    keys = frozenset({"text", "after", "replacing", "alone"})
     required = frozenset({"text", "after"})
 
     def __init__(self, rule, params):  # type: ignore[no-untyped-def]
@@ -39,10 +41,23 @@ class InsertKeyword(Action):
         self.text = self.text_param("text")
         self.after = self.words_param("after")
         self.replacing = self.words_param("replacing")
+        self.alone = self.params.get("alone") is True
+
+    @property
+    def per_finding(self) -> bool:
+        return self.alone
+
+    def decide(self, span: Tokens, choices: Mapping[str, str]) -> Decision:
+        if self.alone and _several_actions(span.whole()):
+            return NoFix(
+                f"{self.text} takes a statement of this one action: move the others to an"
+                " ALTER TABLE of their own first"
+            )
+        return None
 
     def propose(self, diag: Diagnostic, ctx: FixContext) -> Fix | None:
         tokens = ctx.tokens(diag.statement)
-        if not tokens.ok:
+        if not tokens.ok or (self.alone and _several_actions(tokens)):
             return None
         text = cased(self.text, tokens[0].text)
         if self.replacing:
@@ -59,6 +74,11 @@ class InsertKeyword(Action):
         if i is None:
             return None
         return self.make(diag, [insert(tokens[i].end, " " + text)], f"added {text}")
+
+
+def _several_actions(tokens: Tokens) -> bool:
+    layout = locate.alter_table(tokens)
+    return layout is not None and len(layout.actions) > 1
 
 
 def _phrases(action: Action, key: str) -> tuple[str, ...]:

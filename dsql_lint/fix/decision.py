@@ -239,9 +239,9 @@ class FixJudge:
 def _orm(source: Source) -> bool:
     """Whether `source` is SQL an ORM file holds or generates (a SQL file with psql's `-v`
     values put in is SQL text, its type changes judged like any file's)."""
-    from dsql_lint.lint.psql_values import PSQL
+    from dsql_lint.lint.psql_values import SUBSTITUTED
 
-    return isinstance(source, MappedSource) and source.framework != PSQL
+    return isinstance(source, MappedSource) and source.framework not in SUBSTITUTED
 
 
 def _deciding_fixer(rule: Rule) -> Action | None:

@@ -21,7 +21,7 @@ from typing import cast
 
 from dsql_lint.fix import edits as ed
 from dsql_lint.fix.edits import Edit, Fix
-from dsql_lint.lint.psql_values import PSQL, substituted
+from dsql_lint.lint.psql_values import SUBSTITUTED, VALUE_OF, substituted
 from dsql_lint.orm.detect import read_given
 from dsql_lint.orm.mapped import Literal, MappedSource
 from dsql_lint.orm.quoting import escape
@@ -40,13 +40,13 @@ ADDS_STATEMENT = (
 )
 EMPTIES = "the fix would leave an empty query string: remove the call instead"
 READ_BACK = "the rewritten string would not read back as the fixed SQL"
+# Of a file with values put in (lint/psql_values.py's PutIn says which).
 COPIES_VALUE = (
-    "the fix would write a psql variable's value (-v) into the file, where the file reads the"
-    " variable; fix this statement by hand"
+    "the fix would write {value}{given} into the file, where the file reads the {read}; fix this"
+    " statement by hand"
 )
 IN_VALUE = (
-    "the fix edits a psql variable's value (-v), which fix does not write in the file;"
-    " fix this statement by hand"
+    "the fix edits {value}{given}, which fix does not write in the file; fix this statement by hand"
 )
 
 
@@ -61,8 +61,9 @@ class Host:
     @classmethod
     def of(cls, source: MappedSource, values: Mapping[str, str] | None = None) -> Host:
         """The file `source` was read from, read again as it was; a SQL file with psql's
-        variables put in, with their `values` (`-v`) put in again."""
-        if source.framework == PSQL:
+        variables put in, with their `values` (`-v`) put in again (a Flyway migration's
+        placeholders, from its configuration again)."""
+        if source.framework in SUBSTITUTED:
             given = dict(values or {})
             return cls(source, lambda file: cast(MappedSource, substituted(file, given)))
         reader = read_given(Path(source.path), source.original)
@@ -79,15 +80,18 @@ class Host:
             return f"the {sql.framework} would read `{binding}` in the new text as a binding"
         fixed = ed.apply(sql.text, fix.edits)
         # (psql runs a file statement by statement; a library's call sends one string)
-        if sql.framework != PSQL and len(split(dataclasses.replace(sql, text=fixed))) > len(
-            split(sql)
-        ):
+        if sql.framework not in SUBSTITUTED and len(
+            split(dataclasses.replace(sql, text=fixed))
+        ) > len(split(sql)):
             return ADDS_STATEMENT
-        if sql.framework == PSQL and _copies_value(sql, fix.edits):
-            return COPIES_VALUE
+        substituted_in = sql.framework in SUBSTITUTED
+        if substituted_in and _copies_value(sql, fix.edits):
+            return COPIES_VALUE.format(**VALUE_OF[sql.framework]._asdict())
         placed = _placed(sql, fix.edits)
         if isinstance(placed, str):
-            return IN_VALUE if sql.framework == PSQL and placed == _generated(sql) else placed
+            if substituted_in and placed == _generated(sql):
+                return IN_VALUE.format(**VALUE_OF[sql.framework]._asdict())
+            return placed
         written, literals = placed
         text = ed.apply(sql.original, written)
         again = self.read(text)

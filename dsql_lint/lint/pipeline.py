@@ -49,7 +49,7 @@ from dsql_lint.engine.ruleset import (
 from dsql_lint.lint import actions, commands, parallel, runs, suppress
 from dsql_lint.lint import schema as cat
 from dsql_lint.lint.classify import DDL, mixed, over_limit, savepoint_scopes, statement_class
-from dsql_lint.lint.psql_values import PSQL, as_psql_runs
+from dsql_lint.lint.psql_values import PSQL, SUBSTITUTED, VALUE_OF, as_psql_runs
 from dsql_lint.lint.reparse import ParseCache
 from dsql_lint.lint.uses import NOTED, Uses, uses_of
 from dsql_lint.orm.mapped import MappedSource
@@ -811,9 +811,15 @@ def _told_apart(statements: list[Statement], diagnostics: list[Diagnostic]) -> l
 
 
 def _generated(source: MappedSource, diag: Diagnostic) -> str | None:
-    """Why a finding outside the file's SQL text has no fix: its SQL is generated."""
+    """Why a finding outside the file's SQL text has no fix: its SQL is generated, or is a
+    psql variable's or a Flyway placeholder's value."""
     if diag.fix is FixAvailability.NONE and not diag.fix_note:
         return None  # its rule has no fixer
+    if source.framework in SUBSTITUTED:
+        return (
+            f"the finding is in {VALUE_OF[source.framework].value}, which fix does not write in"
+            " the file"
+        )
     return f"the SQL is generated from the {source.framework}'s own terms: see the suggestion"
 
 
@@ -1390,7 +1396,7 @@ class Linter:
             return
         for index, at in runs.last_controls(sources, files):
             source, begin = sources[index], files[index][at]
-            psql = not isinstance(source, MappedSource) or source.framework == PSQL
+            psql = not isinstance(source, MappedSource) or source.framework in SUBSTITUTED
             if psql and begin.tx_control is TxControl.BEGIN:
                 yield index, _statement_diagnostic(rule, begin, {})
 

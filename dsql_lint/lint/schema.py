@@ -28,6 +28,7 @@ from dsql_lint.syntax.dialect import is_validate_constraint
 from dsql_lint.syntax.pg_types import canonical
 
 DEFAULT_SCHEMA = "public"
+NAME_BYTES = 63  # PostgreSQL's identifier length (NAMEDATALEN - 1)
 
 Key = tuple[str, str]  # (schema, name), lower case
 
@@ -45,6 +46,8 @@ class Table:
     previous_primary_key: tuple[str, ...] = ()  # the key before that change
     # The columns whose type a rule refused (name -> its codes), which LIKE copies (DSQL111)
     refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The indexes (among `indexes`) that a UNIQUE constraint built: DROP CONSTRAINT drops them
+    uniques: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -96,6 +99,9 @@ class Catalog:
     views: set[Key] = field(default_factory=set)  # counted against the quota, DSQL807
     # The domains whose base type DSQL refuses as a column's: name -> the rules that said so
     refused_domains: dict[Key, tuple[str, ...]] = field(default_factory=dict)
+    # Each domain created in the input -> its base type as written (a domain over a domain:
+    # the first base type that is none), which a column of the domain's type has to DSQL.
+    domains: dict[Key, str] = field(default_factory=dict)
     statements: int = 0  # statements applied so far, the current one included
 
     def apply(self, effects: Iterable[Effect]) -> None:
@@ -110,6 +116,18 @@ class Catalog:
 
     def table(self, key: Key | None) -> Table | None:
         return self.tables.get(key) if key else None
+
+    def base_type(self, written: str) -> str:
+        """The type as the server stores a value of it: a domain's base type for the name
+        of a domain created in the input, the type as written for any other."""
+        if not self.domains or not _QUALIFIED_NAME.fullmatch(written):
+            return written
+        key = _key_of_name(written)
+        return self.domains.get(key, written) if key else written
+
+    def column_type(self, table: Table, column: str) -> str:
+        """The type of a table's column as rules judge it: through its domain, if any."""
+        return self.base_type(table.columns.get(column, ""))
 
 
 def table_key(table: exp.Expr | None) -> Key | None:
@@ -148,6 +166,8 @@ def _key_of_name(text: str) -> Key | None:
 
 
 _NAME_PART = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*')
+# A name, qualified or not, and nothing else: `app.dj`, `"My Type"` (not `int[]`, `varchar(9)`).
+_QUALIFIED_NAME = re.compile(rf"(?:{_NAME_PART.pattern})(?:\.(?:{_NAME_PART.pattern}))*")
 
 
 def _ident(part: str) -> str:
@@ -240,7 +260,30 @@ def _add_primary_key(catalog: Catalog, effect: Effect) -> None:
 
 def _drop_constraint(catalog: Catalog, effect: Effect) -> None:
     """Dropping the primary key constraint is recorded after rules have seen it: the
-    key stays, as with a dropped column (see `_drop_column`)."""
+    key stays, as with a dropped column (see `_drop_column`). A UNIQUE constraint's index
+    goes with it."""
+    table = catalog.table(effect.table)
+    if table is not None and effect.name in table.uniques:
+        table.uniques.discard(effect.name)
+        table.indexes.pop(effect.name, None)
+        catalog.index_tables.pop(effect.name, None)
+
+
+def _add_unique(catalog: Catalog, effect: Effect) -> None:
+    """The index a UNIQUE constraint builds, under the constraint's name (PostgreSQL's
+    default for an unnamed one: `t_a_b_key`, numbered when taken), counted with the table's
+    indexes (DSQL801)."""
+    table = catalog.table(effect.table)
+    if table is None:
+        return
+    name = effect.name or f"{table.name}_{'_'.join(effect.keys)}_key"[:NAME_BYTES]
+    base, n = name, 0
+    while name in catalog.index_tables:
+        n += 1
+        name = f"{base[: NAME_BYTES - len(str(n))]}{n}"
+    table.indexes[name] = effect.keys
+    table.uniques.add(name)
+    catalog.index_tables[name] = table.schema, table.name
 
 
 def _create_index(catalog: Catalog, effect: Effect) -> None:
@@ -318,11 +361,14 @@ def _create_type(catalog: Catalog, effect: Effect) -> None:
     keys = effect.keys or catalog.refused_domains.get(effect.other or ("", ""), ())
     if effect.table is not None and keys:
         catalog.refused_domains[effect.table] = keys
+    if effect.table is not None and effect.columns:
+        catalog.domains[effect.table] = catalog.base_type(effect.columns[0][1])
 
 
 def _drop_type(catalog: Catalog, effect: Effect) -> None:
     if effect.table is not None:
         catalog.refused_domains.pop(effect.table, None)
+        catalog.domains.pop(effect.table, None)
 
 
 def refused_domain(effects: list[Effect], codes: tuple[str, ...]) -> list[Effect]:
@@ -346,6 +392,7 @@ APPLY: dict[str, Callable[[Catalog, Effect], None]] = {
     "set_column_type": _set_column_type,
     "add_primary_key": _add_primary_key,
     "drop_constraint": _drop_constraint,
+    "add_unique": _add_unique,
     "create_index": _create_index,
     "drop_index": _drop_index,
     "create_schema": _create_schema,
@@ -442,6 +489,24 @@ def _primary_key(defs: list[exp.Expr]) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
+def _unique_keys(defs: list[exp.Expr]) -> list[tuple[str, tuple[str, ...]]]:
+    """The UNIQUE constraints of table elements (a column's, the table's), each with its name
+    ("" when unnamed) and columns: each builds an index, as CREATE UNIQUE INDEX does."""
+    found = []
+    for d in defs:
+        for unique in d.find_all(exp.UniqueColumnConstraint):
+            owner = unique.parent
+            named = isinstance(owner, exp.Constraint | exp.ColumnConstraint) and bool(owner.this)
+            if isinstance(unique.this, exp.Schema):
+                keys = _names(unique.this)
+            elif isinstance(d, exp.ColumnDef):
+                keys = (folded(d),)
+            else:  # UNIQUE USING INDEX: the index exists already
+                continue
+            found.append((folded(owner) if named else "", keys))
+    return found
+
+
 def _create_effects(tree: exp.Create) -> list[Effect]:
     kind = (tree.args.get("kind") or "").upper()
     target = tree.this
@@ -460,13 +525,14 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
             keys=keys,
             if_not_exists=exists,
         )
+        uniques = [_on("add_unique", table, name=n, keys=k) for n, k in _unique_keys(defs)]
         # LIKE copies the other table's columns, those of refused types too
         copies = [
             _on("copy_columns", table, other=table_key(d.this))
             for d in defs
             if isinstance(d, exp.LikeProperty)
         ]
-        return [e for e in (effect, *copies) if e is not None]
+        return [e for e in (effect, *uniques, *copies) if e is not None]
     elif kind == "INDEX" and isinstance(target, exp.Index):
         params = target.args.get("params")
         columns = params.args.get("columns") if params else None
@@ -481,7 +547,10 @@ def _create_effects(tree: exp.Create) -> list[Effect]:
         effect = _on(f"create_{kind.lower()}", target)
     elif kind == "DOMAIN":  # a type, as CREATE TYPE's; `other`: the domain it is over
         effect = _on("create_type", target)
-        base = _type_key(tree.args.get("expression"))
+        written = tree.args.get("expression")
+        if effect is not None and isinstance(written, exp.DataType):
+            effect = replace(effect, columns=(("", _postgres(written)),))
+        base = _type_key(written)
         if effect is not None and base is not None:
             effect = replace(effect, other=base)
     return [effect] if effect else []
@@ -531,7 +600,8 @@ def _action_effects(tree: exp.Alter, key: Key, action: exp.Expr) -> list[Effect 
     on = functools.partial(_on, table=tree.this)
     if isinstance(action, exp.ColumnDef):
         exists = bool(action.args.get("exists"))
-        return [on("add_columns", columns=_columns([action]), if_not_exists=exists)]
+        uniques = [on("add_unique", name=n, keys=k) for n, k in _unique_keys([action])]
+        return [on("add_columns", columns=_columns([action]), if_not_exists=exists), *uniques]
     if isinstance(action, exp.Drop):
         drop_kind = (action.args.get("kind") or "").upper()
         name = dropped_name(action)
@@ -541,11 +611,12 @@ def _action_effects(tree: exp.Alter, key: Key, action: exp.Expr) -> list[Effect 
             return [on("drop_constraint", name=name)]
         return []
     if isinstance(action, exp.AddConstraint):
+        uniques = [on("add_unique", name=n, keys=k) for n, k in _unique_keys(action.expressions)]
         keys, name = _primary_key(action.expressions)
         if keys:
-            return [on("add_primary_key", name=name or None, keys=keys)]
+            return [*uniques, on("add_primary_key", name=name or None, keys=keys)]
         named = [c for c in action.expressions if isinstance(c, exp.Constraint) and c.name]
-        return [on("add_constraint", name=folded(c)) for c in named]
+        return [*uniques, *(on("add_constraint", name=folded(c)) for c in named)]
     if is_validate_constraint(action):
         return [on("validate_constraint", name=folded(action.this))]
     if isinstance(action, exp.RenameColumn):
@@ -721,7 +792,18 @@ def node_column(node: exp.Expr) -> str:
     if isinstance(node, exp.Drop):
         return dropped_name(node)
     if isinstance(node, exp.Command):
-        match = _ALTER_COLUMN.match(_command_text(node))
+        text = _command_text(node)
+        # Of several ALTER COLUMN actions, the one whose type a rule judges: an identity's.
+        match = _IDENTITY_COLUMN.search(text) or _ALTER_COLUMN.match(text)
+        return _ident(match.group("column")) if match else ""
+    if isinstance(node, exp.Alter):
+        # The actions the parser kept as text, each read as the statement's own would be.
+        raw = "".join(
+            f", {action.this} {_command_text(action)}"
+            for action in node.args.get("actions") or []
+            if isinstance(action, exp.Command)
+        )
+        match = _IDENTITY_COLUMN.search(raw)
         return _ident(match.group("column")) if match else ""
     current: exp.Expr | None = node
     while current is not None and not isinstance(current, exp.ColumnDef | exp.AlterColumn):
@@ -733,6 +815,10 @@ def node_column(node: exp.Expr) -> str:
 _ACTION_COLUMN = r"ALTER\s+(?:COLUMN\s+)?(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)"
 _ALTER_COLUMN = re.compile(
     r"^\s*TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>[\w$.\"]+)\s+" + _ACTION_COLUMN,
+    re.IGNORECASE,
+)
+_IDENTITY_COLUMN = re.compile(
+    r"[\s,]ALTER\s+(?:COLUMN\s+)?(?P<column>\"(?:[^\"]|\"\")+\"|[\w$]+)\s+ADD\s+GENERATED\b",
     re.IGNORECASE,
 )
 _ACTION_COLUMN_ONLY = re.compile(_ACTION_COLUMN, re.IGNORECASE)
@@ -768,13 +854,13 @@ def _key_json_columns(catalog: Catalog, subject: Subject) -> int:
     table = _table(catalog, subject)
     if table is None:
         return 0
-    types = (table.columns.get(c, "").upper() for c in subject.fact("key_columns"))
+    types = (catalog.column_type(table, c).upper() for c in subject.fact("key_columns"))
     return sum(1 for kind in types if kind in JSON_TYPES)
 
 
 def _column_type(catalog: Catalog, subject: Subject) -> str:
     table = _table(catalog, subject)
-    return table.columns.get(subject.fact("column"), "").upper() if table else ""
+    return catalog.column_type(table, subject.fact("column")).upper() if table else ""
 
 
 def _table_created_before(catalog: Catalog, subject: Subject) -> bool:
@@ -891,7 +977,11 @@ def _searches_text(catalog: Catalog, subject: Subject) -> bool:
     typed, columns = subject.fact("text_search_operands")
     for tables, column in columns:
         kind = next(
-            (t.columns[column] for k in tables if (t := catalog.table(k)) and column in t.columns),
+            (
+                catalog.column_type(t, column)
+                for k in tables
+                if (t := catalog.table(k)) and column in t.columns
+            ),
             "",
         )
         typed = typed or canonical(kind) in _STRING_TYPES

@@ -67,7 +67,7 @@ _ROLLBACK = re.compile(r"^--[ \t]*rollback\b[^\n]*$", re.M | re.I)
 _BREAKPOINT = re.compile(r"^-->\s*statement-breakpoint[^\n]*$", re.M)
 _PRISMA_FOLDER = re.compile(r"^\d{14}_")
 _FLYWAY_NAME = re.compile(r"^[VvRrUuBb](?:\d+(?:[._]\d+)*)?__.*\.sql$")
-_PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
+PLACEHOLDER = re.compile(r"\$\{([^}\n]+)\}")
 _UP_DOWN = re.compile(r"^\d+(?:\.\d+)*[_-].*\.(up|down)\.sql$", re.I)  # as discover.py
 SUPABASE_NAME = re.compile(r"^\d+_.*\.sql$")  # the CLI's migration file pattern
 # The fix said in Supabase's terms, by rule name, for its migrations' boilerplate.
@@ -414,7 +414,7 @@ def _mask_placeholders(text: str) -> tuple[str, list[tuple[int, str]]]:
         found.append((match.start(), match.group(1)))
         return "_" + re.sub(r"\W", "_", match.group(1)) + "__"
 
-    return _PLACEHOLDER.sub(mask, text), found
+    return PLACEHOLDER.sub(mask, text), found
 
 
 def _is_journaled(path: Path) -> bool:
