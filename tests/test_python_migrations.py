@@ -55,11 +55,14 @@ def test_alembic_downgrade_autocommit_blocks_and_run_time_sql() -> None:
     source = read_source(str(path), orm=True)
     assert isinstance(source, MappedSource)
     assert "DROP TABLE" not in source.text  # downgrade() never runs forward
-    assert "BEGIN" not in source.text  # each DDL in its own autocommit block
+    # Each DDL in its own autocommit block, but for the table comment, outside them.
+    assert source.text.count("BEGIN") == 1
+    assert """COMMENT ON TABLE "accounts" IS 'who owns what';""" in source.text
     found = findings(path)
-    assert at(found) == [(29, 5, "DSQL007"), (30, 5, "DSQL007")]
+    # The f-string: SQL sent that no rule saw, an error at the string.
+    assert at(found) == [(29, 16, "DSQL016")]
+    assert found[0].severity.value == "error"
     assert "f-string" in found[0].message and "alembic upgrade head --sql" in found[0].message
-    assert "not checked here: create_table_comment" in found[1].message
 
 
 def test_python_escapes_and_concatenation_keep_positions(tmp_path: Path) -> None:
@@ -169,19 +172,20 @@ def test_a_given_alembic_folder_is_read_in_down_revision_order() -> None:
     assert files == ["1a2b3c4d5e6f_create_accounts.py", "0f9e8d7c6b5a_audit.py"]
 
 
-def test_alembic_batch_operations_are_named_not_guessed(tmp_path: Path) -> None:
+def test_alembic_batch_that_copies_the_table_is_named_not_guessed(tmp_path: Path) -> None:
+    """`recreate="always"` copies the table from its reflection at run time: not read."""
     folder = tmp_path / "versions"
     folder.mkdir()
     path = folder / "abc_x.py"
     path.write_text(
         "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
-        '    with op.batch_alter_table("t") as batch_op:\n'
+        '    with op.batch_alter_table("t", recreate="always") as batch_op:\n'
         '        batch_op.add_column(sa.Column("c", sa.Integer()))\n'
     )
     assert read_source(str(path), orm=True).text == ""  # no empty transaction either
     [note] = findings(path)
-    assert (note.code, note.line, note.col) == ("DSQL007", 7, 9)
-    assert "not checked here: add_column" in note.message
+    assert (note.code, note.line, note.col) == ("DSQL016", 7, 9)
+    assert "an operation of a batch that copies the table" in note.message
 
 
 def test_django_separate_database_and_state_runs_only_its_database_operations(
@@ -262,7 +266,7 @@ def test_an_f_string_without_substitutions_is_a_literal(tmp_path: Path) -> None:
     assert "UPDATE t SET doc = '{}'::jsonb;" in source.text  # f-string braces decoded
     assert "TRUNCATE" not in source.text
     found = findings(path)
-    assert [(d.line, d.code) for d in found] == [(6, "DSQL007")]  # only the one with {table}
+    assert [(d.line, d.code) for d in found] == [(6, "DSQL016")]  # only the one with {table}
 
 
 def _statements(sql: str) -> list[tuple[str, str]]:
@@ -360,5 +364,5 @@ def test_alembic_alter_column_writes_its_comment_and_says_what_it_does_not_write
         'COMMENT ON COLUMN "app"."acct"."full" IS NULL;',
         "COMMIT;",
     ]
-    notes = [(d.line, d.col, d.code) for d in findings(path) if d.code == "DSQL007"]
-    assert notes == [(7, 65, "DSQL007")]  # at `autoincrement=True`
+    notes = [(d.line, d.col, d.code) for d in findings(path) if d.code == "DSQL016"]
+    assert notes == [(7, 65, "DSQL016")]  # at `autoincrement=True`
