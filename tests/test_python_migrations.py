@@ -366,3 +366,36 @@ def test_alembic_alter_column_writes_its_comment_and_says_what_it_does_not_write
     ]
     notes = [(d.line, d.col, d.code) for d in findings(path) if d.code == "DSQL016"]
     assert notes == [(7, 65, "DSQL016")]  # at `autoincrement=True`
+
+
+OPS = Path(__file__).resolve().parents[1] / "fixtures" / "orm" / "alembic-ops" / "versions"
+
+
+def test_alembic_operations_dsql_refuses_are_errors_at_the_call() -> None:
+    """Issue 14: each op whose SQL is fixed is translated as SQLAlchemy's PostgreSQL dialect
+    writes it (checked against `alembic upgrade --sql`, alembic 1.20.1), so DSQL's rules
+    judge it; a batch block's ops get its table; what is only known at run time is an
+    error at it (DSQL016), so `check` cannot exit 0 on a revision that fails on the cluster."""
+    path = OPS / "3c4d5e6f7a8b_constraints.py"
+    found = findings(path)
+    assert at(found) == [
+        (14, 9, "DSQL204"),  # create_check_constraint: no NOT VALID
+        (15, 9, "DSQL610"),  # create_primary_key on an existing table
+        (16, 9, "DSQL202"),  # create_foreign_key: no NOT VALID
+        (18, 9, "DSQL208"),  # create_exclude_constraint
+        (19, 9, "DSQL301"),
+        (19, 50, "DSQL303"),  # sa.desc("score"): at the key
+        (20, 9, "DSQL301"),
+        (20, 49, "DSQL303"),  # postgresql_ops={"seen": "DESC"}
+        (23, 13, "DSQL610"),  # batch_op.create_unique_constraint
+        (25, 9, "DSQL016"),  # op.invoke: not read
+        (26, 59, "DSQL016"),  # a SQLAlchemy expression as the condition
+    ]
+    assert all(d.severity.value == "error" for d in found)
+    check = next(d for d in found if d.code == "DSQL204")
+    assert "op.execute" in (check.suggestion or "") and "NOT VALID" in (check.suggestion or "")
+    text = read_source(str(path), orm=True).text
+    assert 'ALTER TABLE "accounts" DROP CONSTRAINT "ck_old";' in text
+    assert """COMMENT ON TABLE "accounts" IS 'who owns what';""" in text
+    assert 'ALTER TABLE "app"."accounts" ADD CONSTRAINT "uq_email" UNIQUE ("email");' in text
+    assert """INSERT INTO "plans" ("id", "name") VALUES (1, 'free');""" in text

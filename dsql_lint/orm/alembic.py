@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -288,7 +289,9 @@ class _Reader:
         elif name == "alter_column":
             self.alter_column(call, args, start, end)
         for text, at, to in pieces:
-            self.build.add(text, at, to)
+            # Words written for an argument or the call stand for all of it: a finding on them
+            # is shown there, not on the character its offset in the SQL would land on.
+            self.build.add(text, at, to, whole=self.file.text[at:to] != text)
 
     def translated(self, name: str, args: dict[str, ast.expr], start: int, end: int) -> list[Piece]:
         """The statement an operation sends as pieces of SQL, each anchored to the argument
@@ -302,7 +305,7 @@ class _Reader:
         if name == "bulk_insert":
             return self.bulk_insert(args, here)
         if name == "create_index":
-            return [(_create_index(args), *here)]
+            return _create_index(args, self.file.span, here)
         if name == "create_check_constraint":
             condition = args["condition"]
             pieces = self.file.pieces(condition)
@@ -678,7 +681,7 @@ def _exclude(args: dict[str, ast.expr]) -> str:
     for element in args["*"].elts:  # type: ignore[attr-defined]
         pair = element.elts if isinstance(element, ast.Tuple) else []
         operator = constant(pair[1]) if len(pair) == 2 else None
-        column = _key(pair[0], {}) if len(pair) == 2 else None
+        column = _key(pair[0]) if len(pair) == 2 else None
         if column is None or not isinstance(operator, str):
             raise _Unread(element, "an element not written as `(column, operator)`")
         elements.append(f"{column} WITH {operator}")
@@ -690,9 +693,12 @@ def _exclude(args: dict[str, ast.expr]) -> str:
     return out
 
 
-def _create_index(args: dict[str, ast.expr]) -> str:
+def _create_index(
+    args: dict[str, ast.expr], span: Callable[[ast.AST], tuple[int, int]], here: tuple[int, int]
+) -> list[Piece]:
     """CREATE INDEX as SQLAlchemy's PostgreSQL dialect writes it, its keys' DESC and NULLS
-    (`sa.desc(...)`, `.desc()`, `sa.text("c DESC")`, `postgresql_ops={"c": "DESC"}`) kept."""
+    (`sa.desc(...)`, `.desc()`, `sa.text("c DESC")`, `postgresql_ops={"c": "DESC"}`) kept,
+    each key anchored to the argument that writes it (its `postgresql_ops` entry's value)."""
     label = _name(args["index_name"])
     if label is None:
         raise _Unread(args["index_name"], "an index name not written as a string")
@@ -703,48 +709,57 @@ def _create_index(args: dict[str, ast.expr]) -> str:
     using = f"USING {method} " if isinstance(method, str) else ""
     ops = args.get("postgresql_ops")
     given = {
-        str(constant(k)): str(constant(v))
+        str(constant(k)): v
         for k, v in (zip(ops.keys, ops.values, strict=True) if isinstance(ops, ast.Dict) else [])
     }
+    sql = f"CREATE {unique}INDEX {how}{exists}{_quoted(label)} ON {_table(args, 'table_name')} "
+    out: list[Piece] = [(f"{sql}{using}(", *here)]
     columns = args["columns"]
-    keys = []
-    for item in columns.elts if isinstance(columns, (ast.List, ast.Tuple)) else [columns]:
-        key = _key(item, given)
+    for index, item in enumerate(
+        columns.elts if isinstance(columns, (ast.List, ast.Tuple)) else [columns]
+    ):
+        key = _key(item)
         if key is None:
             raise _Unread(item, "an index key not written as a name, `sa.text(...)` or `.desc()`")
-        keys.append(key)
-    sql = f"CREATE {unique}INDEX {how}{exists}{_quoted(label)} ON {_table(args, 'table_name')} "
-    sql += f"{using}({', '.join(keys)})"
+        out.append((f"{', ' if index else ''}{key}", *span(item)))
+        if constant(item) in given:
+            out.append(
+                (
+                    f" {_string(given[str(constant(item))], 'an operator class')}",
+                    *span(given[str(constant(item))]),
+                )
+            )
+    sql = ")"
     include = args.get("postgresql_include")
     if include is not None:
         sql += f" INCLUDE ({_columns(include)})"
     where = args.get("postgresql_where")
     if where is not None:
         sql += f" WHERE {_text(where, 'a WHERE')}"
-    return sql + ";\n"
+    return [*out, (sql + ";\n", *here)]
 
 
 # SQLAlchemy's ordering modifiers, as functions (`sa.desc(x)`) or methods (`x.desc()`).
 ORDERING = {"desc": "DESC", "asc": "ASC", "nulls_first": "NULLS FIRST", "nulls_last": "NULLS LAST"}
 
 
-def _key(node: ast.expr, ops: dict[str, str]) -> str | None:
-    """An index or exclusion key: a column name (with its `postgresql_ops` entry), a
-    `sa.column(...)`, a `sa.text(...)`, each under `desc()`/`asc()`/`nulls_*()`; None for
-    anything else (an expression SQLAlchemy compiles at run time)."""
+def _key(node: ast.expr) -> str | None:
+    """An index or exclusion key: a column name, a `sa.column(...)`, a `sa.text(...)`, each
+    under `desc()`/`asc()`/`nulls_*()`; None for anything else (an expression SQLAlchemy
+    compiles at run time)."""
     name = constant(node)
     if isinstance(name, str):
-        return _quoted(name) + (f" {ops[name]}" if name in ops else "")
+        return _quoted(name)
     if not isinstance(node, ast.Call):
         return None
     called = name_of(node.func)
     if called in ORDERING:
         inner = node.func.value if isinstance(node.func, ast.Attribute) and not node.args else None
         inner = inner if inner is not None else (node.args[0] if node.args else None)
-        key = _key(inner, ops) if isinstance(inner, ast.expr) else None
+        key = _key(inner) if isinstance(inner, ast.expr) else None
         return None if key is None else f"{key} {ORDERING[called]}"
     if called in ("column", "literal_column") and node.args:
-        return _key(node.args[0], ops) if called == "column" else str(constant(node.args[0]))
+        return _key(node.args[0]) if called == "column" else str(constant(node.args[0]))
     if called == "text" and node.args and isinstance(constant(node.args[0]), str):
         return str(constant(node.args[0]))
     return None
