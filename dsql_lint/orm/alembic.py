@@ -130,6 +130,11 @@ HINTS["add-check-without-not-valid"] = VALIDATE.format(
 HINTS["add-foreign-key-without-not-valid"] = VALIDATE.format(
     op="create_foreign_key", kind="FOREIGN KEY (...) REFERENCES ..."
 )
+HINTS["orm-call-not-read"] = (
+    "Write that part with strings and literals (the SQL itself: `op.execute('...')`), or check "
+    "the SQL Alembic sends: `alembic upgrade head --sql > upgrade.sql` and `dsql-lint check "
+    "upgrade.sql`."
+)
 HINTS["add-unique-or-primary-key"] = (
     "DSQL adds no PRIMARY KEY or UNIQUE constraint to an existing table (`op.create_primary_key`,"
     " `op.create_unique_constraint`): declare the key in `op.create_table`; for UNIQUE, "
