@@ -52,3 +52,19 @@ def test_desc_index_keys_written_in_orm_terms_are_desc_keys() -> None:
     assert [f for f in _found(prisma) if f[2] == "DSQL303"] == [(10, 40, "DSQL303")]
     sequelize = ORM / "desc-keys" / "sequelize" / "migrations" / "20260101000000-idx.js"
     assert [f for f in _found(sequelize) if f[2] == "DSQL303"] == [(3, 45, "DSQL303")]
+
+
+def test_typeorm_check_and_exclusion_constraints_are_read() -> None:
+    """createCheckConstraint and createExclusionConstraint as PostgresQueryRunner 0.3.20
+    writes them (a check without a name named `CHK_` and a SHA-1 of `table_expression`)."""
+    path = ORM / "typeorm-ops" / "src" / "migrations" / "1760000000000-Constraints.ts"
+    found = [f for f in _found(path) if f[2] != "DSQL401"]
+    assert found == [
+        (5, 101, "DSQL204"),  # the TableCheck
+        (6, 38, "DSQL610"),
+        (7, 99, "DSQL610"),
+        (10, 50, "DSQL208"),  # the TableExclusion
+    ]
+    text = read_source(str(path), orm=True).text
+    assert 'ADD CONSTRAINT "CHK_9bbcd310e2678c83e89b6a872c" CHECK (balance >= 0);' in text
+    assert 'ALTER TABLE "accounts" DROP CONSTRAINT "CHK_old";' in text
