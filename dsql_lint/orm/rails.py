@@ -98,6 +98,11 @@ HINTS = {
     ),
 }
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+HINTS["orm-call-not-read"] = (
+    "Write that part as the SQL itself (`execute <<~SQL ... SQL`), or check the SQL Rails "
+    "sends: set `config.active_record.schema_format = :sql`, run `rails db:migrate` and "
+    "`dsql-lint check db/structure.sql`."
+)
 
 
 def is_migration(text: str) -> bool:
