@@ -68,3 +68,11 @@ def test_typeorm_check_and_exclusion_constraints_are_read() -> None:
     text = read_source(str(path), orm=True).text
     assert 'ADD CONSTRAINT "CHK_9bbcd310e2678c83e89b6a872c" CHECK (balance >= 0);' in text
     assert 'ALTER TABLE "accounts" DROP CONSTRAINT "CHK_old";' in text
+
+
+def test_every_rails_schema_statement_is_read_or_an_error() -> None:
+    """A schema statement the reader did not list (add_unique_constraint,
+    add_exclusion_constraint, validate_check_constraint...) was passed over in silence: each
+    is now translated or DSQL016 where it is."""
+    path = ORM / "rails-ops" / "db" / "migrate" / "20260102000000_constraints.rb"
+    assert _found(path) == [(5, 5, "DSQL610"), (6, 5, "DSQL208"), (7, 5, "DSQL016")]
