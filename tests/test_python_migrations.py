@@ -399,3 +399,16 @@ def test_alembic_operations_dsql_refuses_are_errors_at_the_call() -> None:
     assert """COMMENT ON TABLE "accounts" IS 'who owns what';""" in text
     assert 'ALTER TABLE "app"."accounts" ADD CONSTRAINT "uq_email" UNIQUE ("email");' in text
     assert """INSERT INTO "plans" ("id", "name") VALUES (1, 'free');""" in text
+
+
+def test_alembic_keywords_not_written_are_said_at_them(tmp_path: Path) -> None:
+    """A keyword an operation's translation does not write (an index's `postgresql_with=`)
+    changes the SQL sent: DSQL016 at it, the statement still read."""
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    path = folder / "abc_x.py"
+    path.write_text(
+        "from alembic import op\n\n\ndef upgrade():\n"
+        '    op.create_index("ix", "t", ["a"], postgresql_with={"fillfactor": 50})\n'
+    )
+    assert at(findings(path)) == [(5, 5, "DSQL301"), (5, 39, "DSQL016")]

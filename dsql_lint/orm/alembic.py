@@ -76,6 +76,33 @@ WRITERS: dict[str, tuple[tuple[str, ...], int]] = {
     "drop_table_comment": (("table_name",), 1),
     "bulk_insert": (("table", "rows"), 2),
 }
+# The keywords each operation's translation writes, or that send nothing (`existing_*`,
+# `type_`, `info`, the table a drop_index names); any other is said not read at it (DSQL016).
+# create_table and alter_column check their own.
+KEYWORDS: dict[str, set[str]] = {
+    "execute": {"execution_options"},
+    "add_column": {"schema", "if_not_exists"},
+    "drop_column": {"schema", "if_exists"},
+    "drop_table": {"schema", "if_exists"},
+    "rename_table": {"schema"},
+    "create_index": {
+        "unique", "schema", "if_not_exists", "postgresql_using", "postgresql_concurrently",
+        "postgresql_where", "postgresql_include", "postgresql_ops", "info",
+    },
+    "drop_index": {"schema", "if_exists", "postgresql_concurrently"},
+    "create_unique_constraint": {"schema", "deferrable", "initially"},
+    "create_primary_key": {"schema"},
+    "create_check_constraint": {"schema"},
+    "create_foreign_key": {
+        "ondelete", "onupdate", "deferrable", "initially", "match", "source_schema",
+        "referent_schema",
+    },
+    "create_exclude_constraint": {"schema", "where", "using", "deferrable", "initially"},
+    "drop_constraint": {"schema", "if_exists"},
+    "create_table_comment": {"schema", "existing_comment"},
+    "drop_table_comment": {"schema", "existing_comment"},
+    "bulk_insert": {"multiinsert"},
+}  # fmt: skip
 # Where batch_alter_table's table goes in a `batch_op.` call's arguments (batch_op's name no
 # table): the op's parameter that names it.
 BATCH_TABLE = {
@@ -280,6 +307,9 @@ class _Reader:
         except _Unread as err:
             self.unread(err.node, err.what)
             return
+        for given in call.keywords if name in KEYWORDS else ():
+            if given.arg not in WRITERS[name][0] and given.arg not in KEYWORDS[name]:
+                self.unread(given, f"`{name}(...)`'s `{given.arg}=`")
         self.tx.write(start, end)
         if name == "execute":
             self.build.statement(pieces, end, self.file.literals(args["sqltext"]))
