@@ -54,7 +54,8 @@ def test_several_frameworks_in_one_repository_are_each_found() -> None:
     result = run(FRAMEWORKS, "check")
     said = [line for line in result.stderr.splitlines() if line.startswith("dsql-lint: ")]
     assert len(said) == 17
-    assert "34 files, 165 statements checked" in result.stdout
+    # (two more since issue 14: the Alembic table comment and the Rails rename_index, read)
+    assert "34 files, 167 statements checked" in result.stdout
     only = run(FRAMEWORKS, "check", "--framework", "goose")
     assert only.stderr.splitlines() == [
         "dsql-lint: goose migrations in goose/db/migrations (3 files)"

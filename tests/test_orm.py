@@ -125,7 +125,7 @@ def test_typeorm_up_is_linted_down_never() -> None:
         (8, 34, "DSQL301"),
         (8, 34, "DSQL401"),  # TypeORM runs every pending up() in one transaction
         (9, 34, "DSQL402"),
-        (10, 15, "DSQL016"),  # a template with ${}: not checked, a warning
+        (10, 15, "DSQL016"),  # a template with ${}: not checked, an error
     ]
     one_ddl = next(d for d in found if d.code == "DSQL401")
     assert "transaction = false" in (one_ddl.suggestion or "")

@@ -29,7 +29,7 @@ class Note:
     start: int  # offsets into the original text
     end: int
     message: str
-    # A call whose SQL could not be read (DSQL016, a warning), not a remark (DSQL007).
+    # A call whose SQL could not be read (DSQL016, an error), not a remark (DSQL007).
     unread: bool = False
     # What makes the runner refuse the whole run (DSQL408, an error), as it says it.
     refused: bool = False

@@ -359,13 +359,25 @@ def _quoted(names: list[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
+def _keys(args: str, model: _Block) -> str:
+    """An index's keys as `prisma migrate` writes them: `title(sort: Desc)` is `"title" DESC`."""
+    listed = re.search(r"\[([^\]]*)\]", args)
+    items = [n.strip() for n in (listed.group(1) if listed else "").split(",") if n.strip()]
+    names = _names(args, model)
+    return ", ".join(
+        f'"{name}"' + (" DESC" if re.search(r"\bsort\s*:\s*Desc\b", item) else "")
+        for name, item in zip(names, items, strict=False)
+    )
+
+
 def _indexes(build: Builder, model: _Block) -> None:
     table = _mapped(model)
     for column in model.fields:
         unique = column.attr("@unique")
         if unique is not None:
             name = f"{table}_{_mapped(column)}_key"
-            sql = f'CREATE UNIQUE INDEX "{name}" ON "{table}"("{_mapped(column)}");\n'
+            desc = " DESC" if re.search(r"\bsort\s*:\s*Desc\b", unique.args) else ""
+            sql = f'CREATE UNIQUE INDEX "{name}" ON "{table}"("{_mapped(column)}"{desc});\n'
             build.add(sql, unique.start, unique.end)
     for attr in model.attrs:
         if attr.name not in ("@@index", "@@unique"):
@@ -373,9 +385,8 @@ def _indexes(build: Builder, model: _Block) -> None:
         names = _names(attr.args, model)
         unique = attr.name == "@@unique"
         name = f"{table}_{'_'.join(names)}_{'key' if unique else 'idx'}"
-        sql = (
-            f'CREATE {"UNIQUE " if unique else ""}INDEX "{name}" ON "{table}"({_quoted(names)});\n'
-        )
+        keys = _keys(attr.args, model)
+        sql = f'CREATE {"UNIQUE " if unique else ""}INDEX "{name}" ON "{table}"({keys});\n'
         build.add(sql, attr.start, attr.end)
 
 

@@ -7,10 +7,13 @@ PostgreSQL adapter writes for them: `create_table`'s id is a bigserial unless `i
 otherwise, `array: true` an array column, `default:` a DEFAULT (so `add_column ...,
 default:` is the ADD COLUMN ... DEFAULT DSQL refuses), `t.references ..., foreign_key: true`
 a key inside the CREATE TABLE (`add_reference` and `add_foreign_key` an ALTER TABLE of their
-own), `add_index` a plain CREATE INDEX (CONCURRENTLY with `algorithm: :concurrently`). `def
-down` and `dir.down` blocks never run forward. Other statements are named in one note with
-the way to get the exact SQL: `rails db:migrate` with `config.active_record.schema_format =
-:sql`, then `db/structure.sql`.
+own), `add_index` a plain CREATE INDEX (CONCURRENTLY with `algorithm: :concurrently`, each
+key's `order:` after it), `add_check_constraint` a CHECK (NOT VALID only with `validate:
+false`), `add_timestamps` two NOT NULL columns, `create_join_table` and its `t.index` lines,
+`remove_index`, `remove_foreign_key`, `drop_table`, `rename_index`. `def down` and `dir.down`
+blocks never run forward. Any other statement is an error where it is (DSQL016) with the way
+to get the exact SQL: `rails db:migrate` with `config.active_record.schema_format = :sql`,
+then `db/structure.sql`.
 
 Rails reads Ruby, and this is no Ruby parser: blocks are matched by indentation (`end` at
 the opening line's indentation, as every formatter writes them), and strings with `#{...}`
@@ -34,10 +37,10 @@ STRUCTURE = (
 )
 NAME = r"""[:"']?(\w+)["']?"""
 STATEMENT = re.compile(
-    r"(?:^|[{;])[ \t]*(?:safety_assured\s*\{\s*)?(execute|create_table|add_column|add_index|"
-    r"add_reference|add_belongs_to|add_foreign_key|enable_extension|create_enum|"
-    r"change_column\w*|change_table|rename_\w+|remove_\w+|drop_\w+|add_timestamps|"
-    r"add_check_constraint|create_join_table|change_column_null|change_column_default)\b\s*\(?",
+    # Every schema statement of the PostgreSQL adapter (and any call named like one): each is
+    # translated or said not read (DSQL016), never passed over.
+    r"(?:^|[{;])[ \t]*(?:safety_assured\s*\{\s*)?(execute|create_\w+|add_\w+|change_\w+|"
+    r"rename_\w+|remove_\w+|drop_\w+|enable_\w+|disable_(?!ddl_transaction!)\w+|validate_\w+)\b\s*\(?",
     re.M,
 )
 DOWN = re.compile(r"^([ \t]*)(?:def\s+(?:self\.)?down\b|\w+\.down\s*(do\b|\{))", re.M)
@@ -81,7 +84,7 @@ COLUMN_OPTIONS = {
 REFERENCE_OPTIONS = {"type", "polymorphic", "foreign_key", "index", "null", "default", "comment"}
 # change_table's columns: their comments and indexes are statements of their own, not written.
 CHANGED = COLUMN_OPTIONS - {"comment", "index"}
-INDEX_OPTIONS = {"unique", "name", "algorithm", "using", "if_not_exists", "where"}
+INDEX_OPTIONS = {"unique", "name", "algorithm", "using", "if_not_exists", "where", "order"}
 # Rails' `limit:` of an integer: the byte size it picks a type by (type_to_sql).
 INTEGER_LIMITS = {"1": "SMALLINT", "2": "SMALLINT", "3": "INTEGER", "4": "INTEGER"}
 INTEGER_LIMITS.update(dict.fromkeys("5678", "BIGINT"))
@@ -118,6 +121,11 @@ HINTS = {
     ),
 }
 HINTS["ddl-with-dml-in-transaction"] = HINTS["multiple-ddl-in-transaction"]
+HINTS["orm-call-not-read"] = (
+    "Write that part as the SQL itself (`execute <<~SQL ... SQL`), or check the SQL Rails "
+    "sends: set `config.active_record.schema_format = :sql`, run `rails db:migrate` and "
+    "`dsql-lint check db/structure.sql`."
+)
 
 
 def is_migration(text: str) -> bool:
@@ -134,12 +142,13 @@ def read(source: Source) -> MappedSource:
     reader = _Reader(text)
     reader.tx.wrapped = not schema and "disable_ddl_transaction!" not in text
     reader.run()
-    notes = list(reader.notes)
-    if reader.unread:
-        start, end = reader.unread[0][1:]
-        names = ", ".join(sorted({name for name, _, _ in reader.unread}))
-        label = SCHEMA if schema else FRAMEWORK
-        notes.append(Note(start, end, f"{label}: not checked here: {names}; {STRUCTURE}"))
+    label = SCHEMA if schema else FRAMEWORK
+    # Each statement not translated sends SQL no rule saw: an error where it is (DSQL016).
+    notes = list(reader.notes) + [
+        Note(start, end, f"{label}: `{name}` is not read here, so the SQL it sends is not "
+             f"checked; {STRUCTURE}", unread=True)
+        for name, start, end in reader.unread
+    ]  # fmt: skip
     hints = (
         HINTS if reader.tx.opened else {k: v for k, v in HINTS.items() if "transaction" not in k}
     )
@@ -178,7 +187,7 @@ class _Reader:
         else:
             read = _string(self.text, _skip_space(self.text, at))
         if read is None:
-            self.notes.append(Note(start, end, _not_checked()))
+            self.notes.append(Note(start, end, _not_checked(), unread=True))
             return
         pieces, literal = read
         self.build.statement(pieces, pieces[-1][2] if pieces else end, [literal])
@@ -429,6 +438,162 @@ class _Reader:
             f'FOREIGN KEY ("{column}") REFERENCES "{target}" ("id"){valid};\n', start, end
         )
 
+    def _add_check_constraint(self, at: int, start: int, end: int) -> None:
+        """As the PostgreSQL adapter writes it (check_constraint_name, add_check_constraint):
+        named `chk_rails_` and the SHA256 of `table_expression_chk` unless `name:` says, NOT
+        VALID only with `validate: false`; the expression as written."""
+        table = re.match(r"\s*" + NAME + r"\s*,\s*", self.text[at:end])
+        read = _string(self.text, at + table.end()) if table is not None else None
+        if table is None or read is None:
+            self.unread.append(("add_check_constraint", start, end))
+            return
+        pieces, literal = read
+        expression = "".join(text for text, _, _ in pieces)
+        options = dict(OPTION.findall(self.text, pieces[-1][2] if pieces else at, end))
+        name = options.get("name", "").strip("\"'")
+        if not name:
+            digest = hashlib.sha256(f"{table.group(1)}_{expression}_chk".encode()).hexdigest()
+            name = f"chk_rails_{digest[:10]}"
+        head = f'ALTER TABLE "{table.group(1)}" ADD CONSTRAINT "{name}" CHECK ('
+        self.build.add(head, start, end, whole=True)
+        for text, lo, hi in pieces:
+            self.build.add(text, lo, hi)
+        valid = " NOT VALID" if options.get("validate") == "false" else ""
+        self.build.add(f"){valid};\n", end - 1, end)
+
+    def _add_timestamps(self, at: int, start: int, end: int) -> None:
+        """created_at and updated_at in one ALTER TABLE, NOT NULL unless `null: true` (the
+        adapter's add_timestamps, as change_table's t.timestamps)."""
+        rest = self.text[at:end]
+        table = re.match(r"\s*" + NAME, rest)
+        if table is None:
+            self.unread.append(("add_timestamps", start, end))
+            return
+        options = dict(OPTION.findall(rest))
+        options.setdefault("null", "false")
+        both = ("created_at", "updated_at")
+        self._alter(
+            table.group(1),
+            [p for c in both for p in self._fragment(c, "datetime", options, start, end)],
+        )
+
+    def _create_join_table(self, at: int, start: int, end: int) -> None:
+        """The join table of two tables (its name theirs sorted and joined by `_`, as
+        find_join_table_name writes it unless `table_name:`): each `<singular>_id` a bigint
+        NOT NULL, no primary key; its block's `t.index` lines the CREATE INDEX after it."""
+        rest = self.text[at:end]
+        names = re.findall(r"""[:"'](\w+)["']?""", rest)
+        if len(names) < 2:
+            self.unread.append(("create_join_table", start, end))
+            return
+        first, second = sorted(names[:2])
+        common = re.match(r"^(.*_)(.+)\0\1(.+)$", f"{first}\0{second}")
+        table = (
+            f"{first}_{second}"
+            if common is None
+            else "".join(common.groups()[:2]) + "_" + (common.group(3))
+        )
+        table = dict(OPTION.findall(rest)).get("table_name", table).strip(":\"'")
+        columns = ", ".join(f'"{_singular(n)}_id" bigint NOT NULL' for n in names[:2])
+        self.build.add(f'CREATE TABLE "{table}" ({columns});\n', start, end, whole=True)
+        block = _block(self.text, start, end)
+        for line in COLUMN.finditer(self.text, *block) if block is not None else ():
+            if line.group(1) != "index":
+                self.unread.append((f"create_join_table t.{line.group(1)}", *line.span(1)))
+                continue
+            options = dict(OPTION.findall(line.group(2)))
+            self.build.add(_index(table, line.group(2), options), line.start(1), line.end())
+
+    def _remove_index(self, at: int, start: int, end: int) -> None:
+        """DROP INDEX of the index `name:` or `column:` (or the column given) names, as
+        Rails names it; CONCURRENTLY with `algorithm: :concurrently`."""
+        rest = self.text[at:end]
+        options = dict(OPTION.findall(rest))
+        table = re.match(r"\s*" + NAME, rest)
+        columns = (
+            re.findall(r"""[:"'](\w+)""", _before_options(rest[table.end() :])) if table else []
+        )
+        if "column" in options:
+            columns = [options["column"].strip(":\"'")]
+        name = options.get("name", "").strip(":\"'")
+        if table is None or not (name or columns):
+            self.unread.append(("remove_index", start, end))
+            return
+        how = " CONCURRENTLY" if options.get("algorithm") == ":concurrently" else ""
+        label = name or _index_name(table.group(1), columns)
+        exists = " IF EXISTS" if options.get("if_exists") == "true" else ""
+        self.build.add(f'DROP INDEX{how}{exists} "{label}";\n', start, end, whole=True)
+
+    def _drop_table(self, at: int, start: int, end: int) -> None:
+        rest = self.text[at:end]
+        table = re.match(r"\s*" + NAME, rest)
+        if table is None:
+            self.unread.append(("drop_table", start, end))
+            return
+        options = dict(OPTION.findall(rest))
+        exists = " IF EXISTS" if options.get("if_exists") == "true" else ""
+        cascade = " CASCADE" if options.get("force") == ":cascade" else ""
+        sql = f'DROP TABLE{exists} "{table.group(1)}"{cascade};\n'
+        self.build.add(sql, start, end, whole=True)
+
+    def _remove_foreign_key(self, at: int, start: int, end: int) -> None:
+        """DROP CONSTRAINT of the key Rails named for the table and the column (`column:`, or
+        the target table's singular `_id`), or of `name:`."""
+        rest = self.text[at:end]
+        options = dict(OPTION.findall(rest))
+        names = re.findall(r"""[:"'](\w+)["']?""", _before_options(rest))
+        if not names or not (len(names) > 1 or "column" in options or "name" in options):
+            self.unread.append(("remove_foreign_key", start, end))
+            return
+        column = options.get("column", "").strip(":\"'") or f"{_singular(names[-1])}_id"
+        name = options.get("name", "").strip("\"'") or _foreign_key_name(names[0], column)
+        sql = f'ALTER TABLE "{names[0]}" DROP CONSTRAINT "{name}";\n'
+        self.build.add(sql, start, end, whole=True)
+
+    def _rename_index(self, at: int, start: int, end: int) -> None:
+        names = re.findall(r"""[:"'](\w+)["']?""", self.text[at:end])
+        if len(names) < 3:
+            self.unread.append(("rename_index", start, end))
+            return
+        sql = f'ALTER INDEX "{names[1]}" RENAME TO "{names[2]}";\n'
+        self.build.add(sql, start, end, whole=True)
+
+    def _add_unique_constraint(self, at: int, start: int, end: int) -> None:
+        """Rails 7.1's PostgreSQL add_unique_constraint (recalled, not in the 6.1 package):
+        `ADD CONSTRAINT uniq_rails_<SHA256 of table_columns_unique> UNIQUE (columns)`."""
+        rest = self.text[at:end]
+        names = re.findall(r"""[:"'](\w+)["']?""", _before_options(rest))
+        options = dict(OPTION.findall(rest))
+        if len(names) < 2 or "using_index" in options:
+            self.unread.append(("add_unique_constraint", start, end))
+            return
+        table, columns = names[0], names[1:]
+        identifier = f"{table}_{'_and_'.join(columns)}_unique"
+        name = options.get("name", "").strip("\"'") or (
+            "uniq_rails_" + hashlib.sha256(identifier.encode()).hexdigest()[:10]
+        )
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        sql = f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE ({quoted});\n'
+        self.build.add(sql, start, end, whole=True)
+
+    def _add_exclusion_constraint(self, at: int, start: int, end: int) -> None:
+        """Rails 7.1's add_exclusion_constraint (recalled): `ADD CONSTRAINT excl_rails_<SHA256
+        of table_expression_excl> EXCLUDE USING <using:, gist> (expression)`."""
+        table = re.match(r"\s*" + NAME + r"\s*,\s*", self.text[at:end])
+        read = _string(self.text, at + table.end()) if table is not None else None
+        if table is None or read is None:
+            self.unread.append(("add_exclusion_constraint", start, end))
+            return
+        expression = "".join(text for text, _, _ in read[0])
+        options = dict(OPTION.findall(self.text, read[0][-1][2] if read[0] else at, end))
+        identifier = f"{table.group(1)}_{expression}_excl"
+        name = options.get("name", "").strip("\"'") or (
+            "excl_rails_" + hashlib.sha256(identifier.encode()).hexdigest()[:10]
+        )
+        using = options.get("using", ":gist").strip(":\"'")
+        sql = f'ALTER TABLE "{table.group(1)}" ADD CONSTRAINT "{name}" EXCLUDE USING {using} ('
+        self.build.add(sql + expression + ");\n", start, end, whole=True)
+
     def _rename_column(self, at: int, start: int, end: int) -> None:
         names = re.findall(r"""[:"'](\w+)["']?""", self.text[at:end])
         if len(names) < 3:
@@ -644,12 +809,33 @@ def _index(table: str, rest: str, options: dict[str, str]) -> str:
     unique = "UNIQUE " if options.get("unique") == "true" else ""
     how = "CONCURRENTLY " if options.get("algorithm") == ":concurrently" else ""
     label = options.get("name", "").strip("\"'") or _index_name(table, columns)
-    quoted = ", ".join(f'"{c}"' for c in columns)
+    orders = _sort_orders(rest, columns)
+    quoted = ", ".join(f'"{c}"' + orders.get(c, "") for c in columns)
     using = f" USING {options['using'].strip(':')}" if "using" in options else ""
     exists = "IF NOT EXISTS " if options.get("if_not_exists") == "true" else ""
     where = options.get("where", "")
     where = f" WHERE {where[1:-1]}" if where[:1] in ("'", '"') else ""
     return f'CREATE {unique}INDEX {how}{exists}"{label}" ON "{table}"{using} ({quoted}){where};\n'
+
+
+def _before_options(rest: str) -> str:
+    """A call's arguments before its first keyword option (`column: :x` names no table)."""
+    found = re.search(r"(?<![:\w])\w+:(?=[ \t])", rest)
+    return rest[: found.start()] if found else rest
+
+
+def _sort_orders(rest: str, columns: list[str]) -> dict[str, str]:
+    """`order:` of add_index or t.index as the adapter writes it after each key
+    (add_index_sort_order): a hash gives each column its own (`{ score: :desc }`, `{ b: "DESC
+    NULLS LAST" }`), a symbol or string gives every column the same; upcased."""
+    found = re.search(r"""\border:\s*(\{[^}]*\}|:\w+|"[^"]*"|'[^']*')""", rest)
+    if found is None:
+        return {}
+    said = found.group(1)
+    if not said.startswith("{"):
+        return dict.fromkeys(columns, " " + said.strip(":\"'").upper())
+    pairs = re.findall(r"""[:"']?(\w+)["']?(?::|\s*=>)\s*(:\w+|"[^"]*"|'[^']*')""", said)
+    return {column: " " + order.strip(":\"'").upper() for column, order in pairs}
 
 
 def _reference(

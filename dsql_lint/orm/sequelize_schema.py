@@ -227,7 +227,11 @@ def _add_index(out: Translation, call: js.Call) -> None:
     using = js.text_of(options.get("using"))
     if using:
         sql.add(f"USING {using} ", options.get("using"))
-    sql.add(f"({', '.join(quote(c) for c in columns)})", fields or call)
+    sql.add("(", fields or call)
+    items = fields.items if isinstance(fields, js.Arr) else [fields or call]
+    for index, (column, item) in enumerate(zip(columns, items, strict=False)):
+        sql.add(f"{', ' if index else ''}{quote(column)}{_key_order(item)}", item)
+    sql.add(")", fields or call)
     if options.get("where") is not None:
         out.not_read(options.get("where") or call, "`addIndex`'s `where`")
 
@@ -557,6 +561,15 @@ def _fields(value: js.Value | None) -> list[str] | None:
             return None
         out.append(name)
     return out
+
+
+def _key_order(item: js.Value) -> str:
+    """What the query generator writes after a field object's name (addIndexQuery): its
+    `operator` (an operator class), then its `order` (`DESC`, `DESC NULLS LAST`)."""
+    if not isinstance(item, js.Obj):
+        return ""
+    said = (js.text_of(item.get("operator")), js.text_of(item.get("order")))
+    return "".join(f" {part}" for part in said if part)
 
 
 def _table(value: js.Value | None) -> str | None:

@@ -8,7 +8,9 @@ DEFAULT uuid_generate_v4() (gen_random_uuid() with `uuidExtension: 'pgcrypto'`, 
 migration cannot show); `isArray` appends ` array`; an `enum` is a CREATE TYPE
 "TABLE_COLUMN_enum" first; uniques, checks, foreign keys and the primary key are constraints
 inside CREATE TABLE, named by the default naming strategy (`PK_`/`UQ_`/`FK_`/`IDX_` and a
-SHA-1); `indices` are CREATE INDEX statements after it.
+SHA-1); `indices` are CREATE INDEX statements after it. createCheckConstraint(s) and
+createExclusionConstraint(s) are the ALTER TABLE ... ADD CONSTRAINT CHECK / EXCLUDE of
+typeorm 0.3.20's createCheckConstraintSql and createExclusionConstraintSql.
 """
 
 from __future__ import annotations
@@ -236,6 +238,35 @@ def _create_foreign_keys(out: Translation, call: js.Call) -> None:
             out.not_read(item, "a foreign key not written as `new TableForeignKey({...})`")
 
 
+def _expression_constraint(
+    kind: str, prefix: str, clause: str
+) -> Callable[[Translation, js.Call], None]:
+    """createCheckConstraint(s) and createExclusionConstraint(s) as PostgresQueryRunner
+    writes them (typeorm 0.3.20 createCheckConstraintSql, createExclusionConstraintSql):
+    `ALTER TABLE t ADD CONSTRAINT "name" CHECK (expression)` (EXCLUDE expression), a
+    constraint without `name` named by DefaultNamingStrategy: the prefix and a SHA-1 of
+    `table_expression` (the table's first `.` an `_`)."""
+
+    def translate(out: Translation, call: js.Call) -> None:
+        table = _table_name(call.args[0] if call.args else None)
+        given = call.args[1] if len(call.args) > 1 else None
+        items = given.items if isinstance(given, js.Arr) else [given]
+        for item in items:
+            options = _options(item, kind)
+            expression = js.text_of(options.get("expression")) if options is not None else None
+            if table is None or options is None or expression is None:
+                out.not_read(item or call, f"a constraint not written as `new {kind}({{...}})`")
+                continue
+            key = f"{table.replace('.', '_', 1)}_{expression}"
+            name = js.text_of(options.get("name")) or (
+                prefix + hashlib.sha1(key.encode()).hexdigest()[:26]
+            )
+            sql = out.sql(call).add(f"ALTER TABLE {quote(table)} ADD ", name_span(call))
+            sql.add(f"CONSTRAINT {quote(name)} {clause.format(expression)}", options)
+
+    return translate
+
+
 def _simple(template: str, count: int) -> Callable[[Translation, js.Call], None]:
     """A call whose arguments are names, written into `template` quoted."""
 
@@ -386,6 +417,13 @@ def _enum(column: js.Obj) -> bool:
 
 _METHODS = {
     "createTable": _create_table,
+    "createCheckConstraint": _expression_constraint("TableCheck", "CHK_", "CHECK ({})"),
+    "createCheckConstraints": _expression_constraint("TableCheck", "CHK_", "CHECK ({})"),
+    "createExclusionConstraint": _expression_constraint("TableExclusion", "XCL_", "EXCLUDE {}"),
+    "createExclusionConstraints": _expression_constraint("TableExclusion", "XCL_", "EXCLUDE {}"),
+    "dropCheckConstraint": _simple("ALTER TABLE {0} DROP CONSTRAINT {1}", 2),
+    "dropExclusionConstraint": _simple("ALTER TABLE {0} DROP CONSTRAINT {1}", 2),
+    "dropUniqueConstraint": _simple("ALTER TABLE {0} DROP CONSTRAINT {1}", 2),
     "addColumn": _add_column,
     "addColumns": _add_columns,
     "createIndex": _create_index,
