@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from dsql_lint.lint.classify import DDL, DML, savepoint_scopes
 from dsql_lint.orm.mapped import MappedSource
 from dsql_lint.syntax import formats, runners
 from dsql_lint.syntax.includes import include_of
@@ -237,6 +236,9 @@ class IncludeSplit:
     splits in the including file (None: it can, each `COMMIT; BEGIN;` before its line)."""
 
     def __init__(self, members: Sequence[tuple[Statement, str]]) -> None:
+        # (classify imports the parser: a run answered from the cache never needs it)
+        from dsql_lint.lint.classify import DDL, DML, savepoint_scopes
+
         includer = members[0][0].source
         self.at: list[Statement] = []
         why: list[str] = []

@@ -111,8 +111,12 @@ def test_a_token_for_another_region_is_warned_about(aws_env: None, tmp_path) -> 
     assert "in us-east-1: the cluster will refuse it; use --region us-east-1" in result.err
 
 
-def test_verify_ca_without_a_ca_file_is_refused_with_working_advice(aws_env: None) -> None:
-    result = run_cli("apply", "V1__a.sql", "--endpoint", FAKE_ENDPOINT, "--sslmode", "verify-ca")
+def test_verify_ca_without_a_ca_file_is_refused_with_working_advice(
+    aws_env: None, migrations
+) -> None:
+    folder = migrations({"V1__a.sql": "CREATE TABLE t (id uuid PRIMARY KEY);\n"})
+    command = ["apply", str(folder), "--endpoint", FAKE_ENDPOINT, "--sslmode", "verify-ca"]
+    result = run_cli(*command)
     assert result.code == 2
     assert "verify-ca needs --sslrootcert FILE" in result.err
     assert "use verify-full (the default)" in result.err
