@@ -42,6 +42,7 @@ from dsql_lint.engine.ruleset import (
     UNSUPPORTED_COMMAND,
     UNTERMINATED,
     UNUSED_IGNORE,
+    CatalogCheck,
     NodeCheck,
     RuleSet,
     TransactionCheck,
@@ -225,8 +226,10 @@ def analyzed(statement: Statement, ruleset: RuleSet) -> tuple[Parsed, StatementR
 
 
 def _row_findings(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
-    """The findings of the nodes in the rows of a chunk of a long VALUES list. Catalog
-    checks match DDL, which no row holds."""
+    """The findings of the nodes in the rows of a chunk of a long VALUES list. A row names
+    no table's column (its subqueries' aside), so a catalog check on an expression in it (a
+    text search) is judged at once, against no schema: the chunk's tree is freed before the
+    statement is settled."""
     ctx = _MatchContext(parsed)
     offers, judge = ruleset.offers, ruleset.fix_judge
     found = []
@@ -235,9 +238,17 @@ def _row_findings(parsed: Parsed, ruleset: RuleSet) -> list[Diagnostic]:
         if not offer.checks:
             continue
         for check in offer.select(node):
-            if isinstance(check, NodeCheck) and check.test(node, ctx):
-                found.append(_node_diagnostic(parsed, check.rule, node, judge, keep=False))
+            if not check.test(node, ctx):
+                continue
+            if isinstance(check, CatalogCheck) and not check.condition(
+                _NO_SCHEMA, cat.Subject(None, node)
+            ):
+                continue
+            found.append(_node_diagnostic(parsed, check.rule, node, judge, keep=False))
     return found
+
+
+_NO_SCHEMA = cat.Catalog()
 
 
 def analyze(
