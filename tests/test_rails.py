@@ -224,3 +224,19 @@ def test_column_changes_are_read_as_the_adapter_writes_them(tmp_path: Path) -> N
     assert (4, "DSQL402") in {(d.line, d.code) for d in found}  # the UPDATE filling NULLs
     source = read_source(str(folder / "20240101000000_change.rb"), orm=True)
     assert 'ALTER TABLE "things" ALTER COLUMN "name" SET DEFAULT \'x\';' in source.text
+
+
+def test_a_create_table_line_that_adds_no_column_is_said_not_dropped(tmp_path: Path) -> None:
+    """`t.check_constraint` and `t.exclusion_constraint` (an EXCLUDE DSQL refuses) wrote
+    nothing and said nothing: each is DSQL016 at its line, its options not said again."""
+    folder = tmp_path / "db" / "migrate"
+    folder.mkdir(parents=True)
+    path = folder / "20240101000000_create_items.rb"
+    path.write_text(
+        "class CreateItems < ActiveRecord::Migration[7.1]\n  def change\n"
+        "    create_table :items, id: :uuid do |t|\n      t.integer :price\n"
+        '      t.check_constraint "price > 0", name: "price_positive"\n'
+        '      t.exclusion_constraint "tsrange(a, b) WITH &&", using: :gist\n'
+        "      t.timestamps\n    end\n  end\nend\n"
+    )
+    assert at(findings(path)) == [(5, 7, "DSQL016"), (6, 7, "DSQL016")]

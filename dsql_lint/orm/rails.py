@@ -276,6 +276,14 @@ class _Reader:
             self._unknown("t.index", match.start(2), end, INDEX_OPTIONS)
             after.append((_index(table, rest, options), at, end))
             return 0
+        if (
+            not names and kind != "timestamps"
+        ):  # a call that adds no column (t.check_constraint, t.exclusion_constraint)
+            what = f"{FRAMEWORK}: `t.{match.group(1)}` in create_table is not read"
+            self.notes.append(
+                Note(at - 2, end, f"{what}, so it is not checked; {STRUCTURE}", unread=True)
+            )
+            return 0
         known = REFERENCE_OPTIONS | COLUMN_OPTIONS if kind in REFERENCES else COLUMN_OPTIONS
         if kind == "virtual":  # a generated column (7.0's PostgreSQL adapter: STORED only)
             known = COLUMN_OPTIONS | {"type", "as", "stored"}
