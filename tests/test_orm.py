@@ -311,3 +311,16 @@ def test_django_runsql_sends_percent_signs_as_psycopg_does(tmp_path: Path) -> No
     # Both parse: `%%` sent as written is an operator to PostgreSQL's grammar (one that does
     # not exist, which only the server says).
     assert not [d for d in findings(path) if d.code in ("DSQL001", "DSQL012")]
+
+
+def test_no_finding_ends_before_it_starts() -> None:
+    """ORM SQL is generated out of the file's order (an index's `USING gin` after its keys,
+    written before them in the call): a finding's end maps back no earlier than its start."""
+    folders = [str(ROOT / "fixtures" / "orm"), str(ROOT / "fixtures" / "frameworks")]
+    report = lint_paths(folders, LintOptions())
+    backwards = [
+        (d.path, d.line, d.col, d.code)
+        for d in report.diagnostics
+        if (d.end_line, d.end_col) < (d.line, d.col) or d.byte_end < d.byte_start
+    ]
+    assert report.diagnostics and backwards == []

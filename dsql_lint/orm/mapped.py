@@ -91,10 +91,19 @@ class MappedSource(Source):
 
     def spanned(self, diag: Diagnostic) -> Diagnostic:
         """`diag` shown on the whole span of each piece of `wholes` it starts or ends in;
-        as it is otherwise."""
+        as it is otherwise, unless its end maps before its start (generated SQL is not in
+        the file's order: `USING gin` written after the keys it follows in the file): then it
+        ends with the piece it starts in."""
+        starts = [a[0] for a in self.anchors]
+        if (diag.end_line, diag.end_col) < (diag.line, diag.col) or diag.byte_end < diag.byte_start:
+            piece_end = self.anchors[max(bisect_right(starts, diag.start) - 1, 0)][2]
+            end_line, end_col = self._file.position(max(piece_end - 1, 0))
+            diag = replace(
+                diag, end_line=end_line, end_col=end_col + 1,
+                byte_end=self._file.byte_offset(piece_end),
+            )  # fmt: skip
         if not self.wholes:
             return diag
-        starts = [a[0] for a in self.anchors]
         first = bisect_right(starts, diag.start) - 1
         last = bisect_right(starts, max(diag.start, diag.end - 1)) - 1
         if first not in self.wholes and last not in self.wholes:
