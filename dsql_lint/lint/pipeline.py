@@ -643,20 +643,18 @@ def _at_actions(statement: Statement, code: str, found: list[Diagnostic]) -> lis
 
 
 def _moved(statement: Statement, d: Diagnostic, start: int, end: int) -> Diagnostic:
-    source = statement.source
+    return replace(d, **_place(statement.source, start, end))
+
+
+def _place(source: Source, start: int, end: int) -> dict[str, int]:
+    """A finding's position fields for the characters `start` to `end` of `source`."""
     line, col = source.position(start)
     end_line, end_col = source.position(max(start, end - 1))
-    return replace(
-        d,
-        start=start,
-        end=end,
-        line=line,
-        col=col,
-        end_line=end_line,
-        end_col=end_col + 1 if end > start else end_col,
-        byte_start=source.byte_offset(start),
-        byte_end=source.byte_offset(end),
-    )
+    return {
+        "start": start, "end": end, "line": line, "col": col, "end_line": end_line,
+        "end_col": end_col + 1 if end > start else end_col,
+        "byte_start": source.byte_offset(start), "byte_end": source.byte_offset(end),
+    }  # fmt: skip
 
 
 def _reported(found: list[Diagnostic], code: str, ruleset: RuleSet) -> bool:
@@ -1677,8 +1675,6 @@ def diagnostic(
     node: exp.Expr | None = None,
 ) -> Diagnostic:
     source = statement.source
-    line, col = source.position(start)
-    end_line, end_col = source.position(max(start, end - 1))
     message, suggestion = rule.message, rule.suggestion
     if rule.message_when or rule.suggestion_when:
         written, before = source.text[start:end], source.text[statement.start : start]
@@ -1687,12 +1683,7 @@ def diagnostic(
             suggestion = worded(suggestion, rule.suggestion_when, written, before)
     return Diagnostic(
         path=source.display_path,
-        start=start,
-        end=end,
-        line=line,
-        col=col,
-        end_line=end_line,
-        end_col=end_col + 1 if end > start else end_col,
+        **_place(source, start, end),
         code=rule.code,
         name=rule.name,
         severity=rule.severity,
@@ -1700,8 +1691,6 @@ def diagnostic(
         suggestion=_suggestion(source, rule, suggestion, variables),
         fix=rule.fix,
         statement=statement.index,
-        byte_start=source.byte_offset(start),
-        byte_end=source.byte_offset(end),
         node=node,
     )
 
